@@ -1,0 +1,371 @@
+//! Reading the user's TOML definition files (products and workflows) and reporting what
+//! is wrong with them at `file:line:col`, with the key path.
+//!
+//! Parsing happens in two passes. Serde turns the text into raw structs (unknown keys
+//! and wrong types are caught there, with the span TOML reports); semantic checks then
+//! produce key paths, which [`Source::locate`] turns back into positions. One mechanism
+//! places every diagnostic, whichever pass found it.
+
+pub mod product;
+pub mod workflow;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+
+/// One problem in a definition file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub file: PathBuf,
+    pub line: usize,
+    pub col: usize,
+    /// Dotted key path, e.g. `blocks.NodeBlock.fields.role.type`.
+    pub path: String,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: ", self.file.display(), self.line, self.col)?;
+        if !self.path.is_empty() {
+            write!(f, "{}: ", self.path)?;
+        }
+        f.write_str(&self.message)?;
+        if let Some(h) = &self.hint {
+            write!(f, " (hint: {h})")?;
+        }
+        Ok(())
+    }
+}
+
+/// The problems found in one or more files.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", summary(.0))]
+pub struct DefinitionError(pub Vec<Diagnostic>);
+
+fn summary(d: &[Diagnostic]) -> String {
+    match d {
+        [one] => one.to_string(),
+        many => format!("{} problems in definition files", many.len()),
+    }
+}
+
+impl From<DefinitionError> for Error {
+    fn from(e: DefinitionError) -> Self {
+        let mut err = Error::usage(summary(&e.0));
+        if e.0.len() > 1 {
+            for d in &e.0 {
+                err = err.with_cause(d);
+            }
+        }
+        err.with_hint("fix the file and run `orch workflow check` to see every problem at once")
+    }
+}
+
+/// A segment of a key path: a table key or an array index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+impl From<&str> for Seg {
+    fn from(s: &str) -> Self {
+        Seg::Key(s.to_string())
+    }
+}
+
+impl From<String> for Seg {
+    fn from(s: String) -> Self {
+        Seg::Key(s)
+    }
+}
+
+impl From<usize> for Seg {
+    fn from(i: usize) -> Self {
+        Seg::Index(i)
+    }
+}
+
+pub fn render_path(path: &[Seg]) -> String {
+    let mut out = String::new();
+    for seg in path {
+        match seg {
+            Seg::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                if k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') && !k.is_empty() {
+                    out.push_str(k);
+                } else {
+                    out.push_str(&format!("{k:?}"));
+                }
+            }
+            Seg::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
+}
+
+/// Builds a key path from mixed segments: `path!["blocks", name, "fields"]`.
+#[macro_export]
+macro_rules! key_path {
+    ($($seg:expr),* $(,)?) => {
+        vec![$($crate::definition::Seg::from($seg)),*]
+    };
+}
+
+/// The text of one definition file, kept to place diagnostics.
+pub struct Source {
+    pub file: PathBuf,
+    pub text: String,
+    doc: Option<toml_edit::ImDocument<String>>,
+}
+
+impl Source {
+    pub fn new(file: impl Into<PathBuf>, text: String) -> Self {
+        let doc = toml_edit::ImDocument::parse(text.clone()).ok();
+        Source {
+            file: file.into(),
+            text,
+            doc,
+        }
+    }
+
+    pub fn read(file: &Path, shown_as: PathBuf) -> Result<Self, Error> {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| Error::usage(format!("cannot read {}: {e}", file.display())))?;
+        Ok(Source::new(shown_as, text))
+    }
+
+    /// line and column (1-based, in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let before = &self.text[..floor_char_boundary(&self.text, offset)];
+        let line = before.matches('\n').count() + 1;
+        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        (line, col)
+    }
+
+    /// The position of the deepest item of `path` that exists in the file.
+    pub fn locate(&self, path: &[Seg]) -> (usize, usize) {
+        let Some(doc) = &self.doc else {
+            return (1, 1);
+        };
+        let mut best: Option<std::ops::Range<usize>> = None;
+        let mut item: Option<Item<'_>> = Some(Item::Table(doc.as_table()));
+        for seg in path {
+            let Some(cur) = item.take() else { break };
+            let (next, key_span) = cur.child(seg);
+            if let Some(span) = key_span {
+                best = Some(span);
+            }
+            match next {
+                Some(n) => {
+                    if let Some(span) = n.span() {
+                        if key_span.is_none() {
+                            best = Some(span);
+                        }
+                    }
+                    item = Some(n);
+                }
+                None => break,
+            }
+        }
+        best.map_or((1, 1), |r| self.line_col(r.start))
+    }
+
+    pub fn diagnostic(&self, path: &[Seg], message: impl Into<String>) -> Diagnostic {
+        let (line, col) = self.locate(path);
+        Diagnostic {
+            file: self.file.clone(),
+            line,
+            col,
+            path: render_path(path),
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn diagnostic_at(&self, offset: usize, path: String, message: impl Into<String>) -> Diagnostic {
+        let (line, col) = self.line_col(offset);
+        Diagnostic {
+            file: self.file.clone(),
+            line,
+            col,
+            path,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// Deserializes the whole file into `T`, turning a serde failure into a diagnostic
+    /// with position and key path.
+    pub fn deserialize<T: serde::de::DeserializeOwned>(&self) -> Result<T, Diagnostic> {
+        if let Err(e) = toml_edit::ImDocument::parse(self.text.as_str()) {
+            let offset = e.span().map_or(0, |s| s.start);
+            let msg = e.message().trim().to_string();
+            return Err(self.diagnostic_at(offset, String::new(), format!("invalid TOML: {msg}")));
+        }
+        let de = toml::Deserializer::new(&self.text);
+        serde_path_to_error::deserialize::<_, T>(de).map_err(|e| {
+            let path = clean_serde_path(&e.path().to_string());
+            let inner = e.into_inner();
+            let message = inner.message().trim().to_string();
+            let segs = parse_rendered_path(&path);
+            match inner.span() {
+                Some(span) => {
+                    let mut d = self.diagnostic_at(span.start, render_path(&segs), message);
+                    if d.path.is_empty() {
+                        d.path = path;
+                    }
+                    d
+                }
+                None => self.diagnostic(&segs, message),
+            }
+        })
+    }
+}
+
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// serde_path_to_error renders unknown positions as `?`; drop them.
+fn clean_serde_path(p: &str) -> String {
+    if p == "." || p == "?" {
+        return String::new();
+    }
+    p.trim_end_matches(".?").replace(".?", "").trim_start_matches('.').to_string()
+}
+
+fn parse_rendered_path(p: &str) -> Vec<Seg> {
+    let mut out = Vec::new();
+    for part in p.split('.') {
+        if part.is_empty() {
+            continue;
+        }
+        let (key, rest) = match part.find('[') {
+            Some(i) => (&part[..i], &part[i..]),
+            None => (part, ""),
+        };
+        if !key.is_empty() {
+            out.push(Seg::Key(key.trim_matches('"').to_string()));
+        }
+        for idx in rest.split(['[', ']']).filter(|s| !s.is_empty()) {
+            if let Ok(i) = idx.parse() {
+                out.push(Seg::Index(i));
+            }
+        }
+    }
+    out
+}
+
+/// A borrowed node of a parsed TOML document, whatever its flavour.
+#[derive(Clone, Copy)]
+enum Item<'a> {
+    Table(&'a toml_edit::Table),
+    Inline(&'a toml_edit::InlineTable),
+    Array(&'a toml_edit::Array),
+    Tables(&'a toml_edit::ArrayOfTables),
+    Value(&'a toml_edit::Value),
+}
+
+impl<'a> Item<'a> {
+    fn from_item(item: &'a toml_edit::Item) -> Option<Item<'a>> {
+        match item {
+            toml_edit::Item::None => None,
+            toml_edit::Item::Table(t) => Some(Item::Table(t)),
+            toml_edit::Item::ArrayOfTables(a) => Some(Item::Tables(a)),
+            toml_edit::Item::Value(v) => Some(Item::from_value(v)),
+        }
+    }
+
+    fn from_value(v: &'a toml_edit::Value) -> Item<'a> {
+        match v {
+            toml_edit::Value::InlineTable(t) => Item::Inline(t),
+            toml_edit::Value::Array(a) => Item::Array(a),
+            other => Item::Value(other),
+        }
+    }
+
+    fn span(&self) -> Option<std::ops::Range<usize>> {
+        match self {
+            Item::Table(t) => t.span(),
+            Item::Inline(t) => t.span(),
+            Item::Array(a) => a.span(),
+            Item::Tables(a) => a.span(),
+            Item::Value(v) => v.span(),
+        }
+    }
+
+    /// The child at `seg`, and the span of its key when it has one.
+    fn child(&self, seg: &Seg) -> (Option<Item<'a>>, Option<std::ops::Range<usize>>) {
+        match (self, seg) {
+            (Item::Table(t), Seg::Key(k)) => {
+                let key_span = t.key(k).and_then(|k| k.span());
+                (t.get(k).and_then(Item::from_item), key_span)
+            }
+            (Item::Inline(t), Seg::Key(k)) => {
+                let key_span = t.key(k).and_then(|k| k.span());
+                (t.get(k).map(Item::from_value), key_span)
+            }
+            (Item::Array(a), Seg::Index(i)) => (a.get(*i).map(Item::from_value), None),
+            (Item::Tables(a), Seg::Index(i)) => (a.get(*i).map(Item::Table), None),
+            _ => (None, None),
+        }
+    }
+}
+
+/// Lists the `*.toml` files of a folder, sorted, or the file itself.
+pub fn toml_files(path: &Path) -> Result<Vec<PathBuf>, Error> {
+    if path.is_file() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    if !path.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut files = Vec::new();
+    let entries = std::fs::read_dir(path)
+        .map_err(|e| Error::failure(format!("cannot read {}: {e}", path.display())))?;
+    for entry in entries {
+        let entry = entry?;
+        let p = entry.path();
+        if p.extension().is_some_and(|e| e == "toml") && p.is_file() {
+            files.push(p);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locates_nested_keys() {
+        let src = Source::new(
+            "p.toml",
+            "name = \"x\"\n[blocks.A]\nfields.role = { type = \"strin\" }\n".to_string(),
+        );
+        let path = key_path!["blocks", "A", "fields", "role", "type"];
+        assert_eq!(src.locate(&path), (3, 16));
+        assert_eq!(render_path(&path), "blocks.A.fields.role.type");
+    }
+
+    #[test]
+    fn locates_array_of_tables() {
+        let src = Source::new(
+            "w.toml",
+            "[[step]]\nname = \"a\"\n[[step]]\nname = \"b\"\n".to_string(),
+        );
+        assert_eq!(src.locate(&key_path!["step", 1usize, "name"]), (4, 1));
+    }
+}

@@ -1,0 +1,483 @@
+//! Parsing `products/*.toml` into [`ProductDef`], with every problem placed in the file.
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+
+use super::{Diagnostic, Seg, Source};
+use crate::domain::lifecycle::{Lifecycle, ProductStatus};
+use crate::domain::product::{BlockDef, FieldDef, FieldKind, ProductDef, RootRef};
+use crate::key_path;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProduct {
+    name: String,
+    #[serde(rename = "type")]
+    product_type: String,
+    tag: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    status: Option<String>,
+    root: RawRoot,
+    #[serde(default)]
+    fixed_inputs: IndexMap<String, toml::Value>,
+    #[serde(default)]
+    blocks: IndexMap<String, RawBlock>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRoot {
+    key: String,
+    block: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBlock {
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    fields: IndexMap<String, RawField>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawField {
+    #[serde(rename = "type")]
+    field_type: Option<String>,
+    block: Option<String>,
+    values: Option<Vec<String>>,
+    required: Option<String>,
+    min: Option<toml::Value>,
+    max: Option<toml::Value>,
+    list: Option<bool>,
+    product_tag: Option<String>,
+    status: Option<OneOrMany>,
+    pattern: Option<String>,
+    description: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    fn into_vec(self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s],
+            OneOrMany::Many(v) => v,
+        }
+    }
+}
+
+/// Parses one product file; all problems of the file are returned together.
+pub fn parse(src: &Source) -> Result<ProductDef, Vec<Diagnostic>> {
+    let raw: RawProduct = src.deserialize().map_err(|d| vec![d])?;
+    let mut diags = Vec::new();
+    let mut err = |path: Vec<Seg>, msg: String, hint: Option<&str>| {
+        let mut d = src.diagnostic(&path, msg);
+        d.hint = hint.map(str::to_string);
+        diags.push(d);
+    };
+
+    for (key, value) in [
+        ("name", &raw.name),
+        ("type", &raw.product_type),
+        ("tag", &raw.tag),
+    ] {
+        if value.trim().is_empty() {
+            err(key_path![key], format!("`{key}` must not be empty"), None);
+        }
+    }
+    let status = match raw.status.as_deref() {
+        None => ProductStatus::Active,
+        Some(s) => s.parse().unwrap_or_else(|e: String| {
+            err(key_path!["status"], e, None);
+            ProductStatus::Active
+        }),
+    };
+    if !is_identifier(&raw.root.key) {
+        err(
+            key_path!["root", "key"],
+            format!("root key `{}` must be a plain identifier (letters, digits, _)", raw.root.key),
+            None,
+        );
+    }
+    if !raw.blocks.contains_key(&raw.root.block) {
+        err(
+            key_path!["root", "block"],
+            format!("unknown block `{}`", raw.root.block),
+            Some(&known_blocks_hint(&raw.blocks)),
+        );
+    }
+
+    let mut fixed_inputs = IndexMap::new();
+    for (k, v) in &raw.fixed_inputs {
+        let text = match v {
+            toml::Value::String(s) => s.clone(),
+            toml::Value::Integer(i) => i.to_string(),
+            toml::Value::Float(f) => f.to_string(),
+            toml::Value::Boolean(b) => b.to_string(),
+            _ => {
+                err(
+                    key_path!["fixed_inputs", k.as_str()],
+                    "a fixed input must be a string, number or boolean".to_string(),
+                    None,
+                );
+                continue;
+            }
+        };
+        fixed_inputs.insert(k.clone(), text);
+    }
+
+    let mut blocks = IndexMap::new();
+    for (bname, rblock) in &raw.blocks {
+        let mut fields = IndexMap::new();
+        for (fname, rf) in &rblock.fields {
+            let path = |leaf: &str| {
+                let mut p = key_path!["blocks", bname.as_str(), "fields", fname.as_str()];
+                if !leaf.is_empty() {
+                    p.push(Seg::from(leaf));
+                }
+                p
+            };
+            if !is_identifier(fname) {
+                err(path(""), format!("field name `{fname}` must be a plain identifier"), None);
+            }
+            match field_def(rf, &raw.blocks) {
+                Ok(f) => {
+                    fields.insert(fname.clone(), f);
+                }
+                Err((leaf, msg, hint)) => err(path(leaf), msg, hint.as_deref()),
+            }
+        }
+        blocks.insert(
+            bname.clone(),
+            BlockDef {
+                description: rblock.description.clone(),
+                fields,
+            },
+        );
+    }
+
+    if let Some((cycle, field)) = find_cycle(&raw.root.block, &blocks) {
+        err(
+            key_path!["blocks", cycle[cycle.len() - 2].as_str(), "fields", field.as_str(), "block"],
+            format!("blocks own each other in a cycle: {}", cycle.join(" → ")),
+            Some("an owned block cannot contain itself; use a `subscription` field to point at another subscription"),
+        );
+    }
+
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    Ok(ProductDef {
+        name: raw.name,
+        product_type: raw.product_type,
+        tag: raw.tag,
+        description: raw.description,
+        status,
+        root: RootRef {
+            key: raw.root.key,
+            block: raw.root.block,
+        },
+        fixed_inputs,
+        blocks,
+    })
+}
+
+type FieldProblem = (&'static str, String, Option<String>);
+
+fn field_def(rf: &RawField, blocks: &IndexMap<String, RawBlock>) -> Result<FieldDef, FieldProblem> {
+    let required = match &rf.required {
+        None => None,
+        Some(r) => Some(r.parse::<Lifecycle>().map_err(|e| ("required", e, None))?),
+    };
+    let kind = match (&rf.field_type, &rf.block) {
+        (Some(_), Some(_)) => {
+            return Err((
+                "block",
+                "a field has either `type` or `block`, not both".into(),
+                None,
+            ));
+        }
+        (None, None) => {
+            return Err((
+                "",
+                "a field needs `type = \"…\"` or `block = \"…\"`".into(),
+                Some(format!("types: {}", FieldKind::SCALAR_TYPES.join(", "))),
+            ));
+        }
+        (None, Some(block)) => {
+            if !blocks.contains_key(block) {
+                return Err(("block", format!("unknown block `{block}`"), Some(known_blocks_hint(blocks))));
+            }
+            let min = count_bound(&rf.min, "min")?;
+            let max = count_bound(&rf.max, "max")?;
+            if let (Some(lo), Some(hi)) = (min, max) {
+                if lo > hi {
+                    return Err(("min", format!("min {lo} is larger than max {hi}"), None));
+                }
+            }
+            FieldKind::Block {
+                block: block.clone(),
+                many: min.is_some() || max.is_some() || rf.list == Some(true),
+                min,
+                max,
+            }
+        }
+        (Some(t), None) => scalar_kind(t, rf)?,
+    };
+    let only = |present: bool, key: &'static str, allowed: &str| -> Result<(), FieldProblem> {
+        if present {
+            Err((key, format!("`{key}` only applies to {allowed} fields"), None))
+        } else {
+            Ok(())
+        }
+    };
+    only(
+        rf.values.is_some() && !matches!(kind, FieldKind::Enum { .. }),
+        "values",
+        "enum",
+    )?;
+    let is_sub = matches!(kind, FieldKind::Subscription { .. });
+    only(rf.product_tag.is_some() && !is_sub, "product_tag", "subscription")?;
+    only(rf.status.is_some() && !is_sub, "status", "subscription")?;
+    only(
+        rf.pattern.is_some() && !matches!(kind, FieldKind::String { .. }),
+        "pattern",
+        "string",
+    )?;
+    let bounded = matches!(
+        kind,
+        FieldKind::Int { .. } | FieldKind::Float { .. } | FieldKind::Block { .. }
+    );
+    only(rf.min.is_some() && !bounded, "min", "int, float and block")?;
+    only(rf.max.is_some() && !bounded, "max", "int, float and block")?;
+    let list = rf.list.unwrap_or(false) && !matches!(kind, FieldKind::Block { .. });
+    Ok(FieldDef {
+        kind,
+        required,
+        list,
+        description: rf.description.clone(),
+    })
+}
+
+fn scalar_kind(t: &str, rf: &RawField) -> Result<FieldKind, FieldProblem> {
+    Ok(match t {
+        "string" => {
+            if let Some(p) = &rf.pattern {
+                regex::Regex::new(p).map_err(|e| ("pattern", format!("invalid pattern: {e}"), None))?;
+            }
+            FieldKind::String {
+                pattern: rf.pattern.clone(),
+            }
+        }
+        "int" => FieldKind::Int {
+            min: int_bound(&rf.min, "min")?,
+            max: int_bound(&rf.max, "max")?,
+        },
+        "float" => FieldKind::Float {
+            min: float_bound(&rf.min, "min")?,
+            max: float_bound(&rf.max, "max")?,
+        },
+        "bool" => FieldKind::Bool,
+        "enum" => {
+            let values = rf.values.clone().unwrap_or_default();
+            if values.is_empty() {
+                return Err((
+                    "values",
+                    "an enum field needs `values = [\"…\", …]`".into(),
+                    None,
+                ));
+            }
+            FieldKind::Enum { values }
+        }
+        "ipv4" => FieldKind::Ipv4,
+        "ipv6" => FieldKind::Ipv6,
+        "ipv4_network" => FieldKind::Ipv4Network,
+        "ipv6_network" => FieldKind::Ipv6Network,
+        "uuid" => FieldKind::Uuid,
+        "json" => FieldKind::Json,
+        "subscription" => {
+            let mut status = Vec::new();
+            for s in rf.status.clone().map(OneOrMany::into_vec).unwrap_or_default() {
+                status.push(s.parse::<Lifecycle>().map_err(|e| ("status", e, None))?);
+            }
+            FieldKind::Subscription {
+                product_tag: rf.product_tag.clone(),
+                status,
+            }
+        }
+        "block" => {
+            return Err((
+                "type",
+                "owned blocks are written `block = \"BlockName\"`, not `type = \"block\"`".into(),
+                None,
+            ));
+        }
+        other => {
+            return Err((
+                "type",
+                format!("unknown field type `{other}`"),
+                Some(format!("types: {}", FieldKind::SCALAR_TYPES.join(", "))),
+            ));
+        }
+    })
+}
+
+fn int_bound(v: &Option<toml::Value>, key: &'static str) -> Result<Option<i64>, FieldProblem> {
+    match v {
+        None => Ok(None),
+        Some(toml::Value::Integer(i)) => Ok(Some(*i)),
+        Some(other) => Err((key, format!("`{key}` must be an integer, not {}", other.type_str()), None)),
+    }
+}
+
+fn float_bound(v: &Option<toml::Value>, key: &'static str) -> Result<Option<f64>, FieldProblem> {
+    match v {
+        None => Ok(None),
+        Some(toml::Value::Integer(i)) => Ok(Some(*i as f64)),
+        Some(toml::Value::Float(f)) => Ok(Some(*f)),
+        Some(other) => Err((key, format!("`{key}` must be a number, not {}", other.type_str()), None)),
+    }
+}
+
+fn count_bound(v: &Option<toml::Value>, key: &'static str) -> Result<Option<u32>, FieldProblem> {
+    match int_bound(v, key)? {
+        None => Ok(None),
+        Some(i) => u32::try_from(i)
+            .map(Some)
+            .map_err(|_| (key, format!("`{key}` must be between 0 and {}", u32::MAX), None)),
+    }
+}
+
+fn known_blocks_hint(blocks: &IndexMap<String, RawBlock>) -> String {
+    if blocks.is_empty() {
+        "define it in a [blocks.Name] table".to_string()
+    } else {
+        let names: Vec<_> = blocks.keys().map(String::as_str).collect();
+        format!("blocks defined in this file: {}", names.join(", "))
+    }
+}
+
+pub fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Finds a cycle of owned blocks: the chain of block names and the field closing it.
+fn find_cycle(root: &str, blocks: &IndexMap<String, BlockDef>) -> Option<(Vec<String>, String)> {
+    fn visit(
+        name: &str,
+        blocks: &IndexMap<String, BlockDef>,
+        stack: &mut Vec<String>,
+        done: &mut std::collections::HashSet<String>,
+    ) -> Option<(Vec<String>, String)> {
+        if done.contains(name) {
+            return None;
+        }
+        stack.push(name.to_string());
+        if let Some(b) = blocks.get(name) {
+            for (fname, f) in &b.fields {
+                if let FieldKind::Block { block, .. } = &f.kind {
+                    if stack.iter().any(|s| s == block) {
+                        let start = stack.iter().position(|s| s == block).unwrap_or(0);
+                        let mut cycle = stack[start..].to_vec();
+                        cycle.push(block.clone());
+                        return Some((cycle, fname.clone()));
+                    }
+                    if let Some(found) = visit(block, blocks, stack, done) {
+                        return Some(found);
+                    }
+                }
+            }
+        }
+        stack.pop();
+        done.insert(name.to_string());
+        None
+    }
+    let mut done = std::collections::HashSet::new();
+    let mut names: Vec<&str> = vec![root];
+    names.extend(blocks.keys().map(String::as_str));
+    for n in names {
+        let mut stack = Vec::new();
+        if let Some(found) = visit(n, blocks, &mut stack, &mut done) {
+            return Some(found);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(text: &str) -> Result<ProductDef, Vec<Diagnostic>> {
+        parse(&Source::new("products/p.toml", text.to_string()))
+    }
+
+    const GOOD: &str = r#"
+name = "Node"
+type = "Node"
+tag = "NODE"
+description = "A router"
+status = "active"
+root = { key = "node", block = "NodeBlock" }
+
+[fixed_inputs]
+vendor = "nokia"
+
+[blocks.NodeBlock]
+fields.name = { type = "string", required = "provisioning" }
+fields.role = { type = "enum", values = ["core", "edge"] }
+fields.ports = { block = "PortBlock", min = 0, max = 48 }
+
+[blocks.PortBlock]
+fields.name = { type = "string", required = "initial" }
+"#;
+
+    #[test]
+    fn parses_a_product() {
+        let p = parse_str(GOOD).unwrap();
+        assert_eq!(p.tag, "NODE");
+        assert_eq!(p.fixed_inputs["vendor"], "nokia");
+        let ports = &p.blocks["NodeBlock"].fields["ports"];
+        assert!(matches!(ports.kind, FieldKind::Block { many: true, max: Some(48), .. }));
+    }
+
+    #[test]
+    fn unknown_key_is_placed() {
+        let text = GOOD.replace("tag = \"NODE\"", "tga = \"NODE\"");
+        let d = parse_str(&text).unwrap_err();
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].line, 4, "{}", d[0]);
+        assert!(d[0].message.contains("tga"), "{}", d[0]);
+    }
+
+    #[test]
+    fn wrong_field_type_names_the_path() {
+        let text = GOOD.replace("type = \"enum\"", "type = \"enumm\"");
+        let d = parse_str(&text).unwrap_err();
+        assert_eq!(d[0].path, "blocks.NodeBlock.fields.role.type");
+        assert_eq!(d[0].line, 14);
+    }
+
+    #[test]
+    fn cycle_and_unknown_block() {
+        let text = GOOD.replace(
+            "fields.name = { type = \"string\", required = \"initial\" }",
+            "fields.back = { block = \"NodeBlock\" }\nfields.x = { block = \"Nope\" }",
+        );
+        let d = parse_str(&text).unwrap_err();
+        let msgs: Vec<_> = d.iter().map(|d| d.to_string()).collect();
+        assert!(msgs.iter().any(|m| m.contains("unknown block `Nope`")), "{msgs:?}");
+        assert!(msgs.iter().any(|m| m.contains("cycle")), "{msgs:?}");
+    }
+}

@@ -1,0 +1,153 @@
+//! The subscription lifecycle and the product status, as closed sets.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// Where a subscription is in its life: `initial` → `provisioning` → `active`
+/// (→ `disabled`) → `terminated`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Lifecycle {
+    Initial,
+    Provisioning,
+    Active,
+    Disabled,
+    Terminated,
+}
+
+impl Lifecycle {
+    pub const ALL: [Lifecycle; 5] = [
+        Lifecycle::Initial,
+        Lifecycle::Provisioning,
+        Lifecycle::Active,
+        Lifecycle::Disabled,
+        Lifecycle::Terminated,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lifecycle::Initial => "initial",
+            Lifecycle::Provisioning => "provisioning",
+            Lifecycle::Active => "active",
+            Lifecycle::Disabled => "disabled",
+            Lifecycle::Terminated => "terminated",
+        }
+    }
+
+    /// Whether a field `required = from` must be set in this lifecycle state.
+    ///
+    /// A disabled subscription keeps the requirements of an active one; a terminated one
+    /// has none (it may have been terminated before it was ever complete), as in
+    /// orchestrator-core, where terminated subscriptions use the inactive model.
+    pub fn requires(self, from: Lifecycle) -> bool {
+        let rank = |l: Lifecycle| match l {
+            Lifecycle::Initial => 0,
+            Lifecycle::Provisioning => 1,
+            Lifecycle::Active | Lifecycle::Disabled => 2,
+            Lifecycle::Terminated => -1,
+        };
+        self != Lifecycle::Terminated && rank(self) >= rank(from)
+    }
+
+    /// Live subscriptions count for in-use checks.
+    pub fn is_live(self) -> bool {
+        self != Lifecycle::Terminated
+    }
+}
+
+impl fmt::Display for Lifecycle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Lifecycle {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Lifecycle::ALL
+            .into_iter()
+            .find(|l| l.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| {
+                format!(
+                    "`{s}` is not a lifecycle state (expected one of initial, provisioning, active, disabled, terminated)"
+                )
+            })
+    }
+}
+
+/// Whether a product can be sold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ProductStatus {
+    #[serde(rename = "active")]
+    Active,
+    #[serde(rename = "pre production")]
+    PreProduction,
+    #[serde(rename = "phase out")]
+    PhaseOut,
+    #[serde(rename = "end of life")]
+    EndOfLife,
+}
+
+impl ProductStatus {
+    pub const ALL: [ProductStatus; 4] = [
+        ProductStatus::Active,
+        ProductStatus::PreProduction,
+        ProductStatus::PhaseOut,
+        ProductStatus::EndOfLife,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProductStatus::Active => "active",
+            ProductStatus::PreProduction => "pre production",
+            ProductStatus::PhaseOut => "phase out",
+            ProductStatus::EndOfLife => "end of life",
+        }
+    }
+}
+
+impl fmt::Display for ProductStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ProductStatus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let norm = s.trim().replace(['_', '-'], " ").to_ascii_lowercase();
+        ProductStatus::ALL
+            .into_iter()
+            .find(|p| p.as_str() == norm)
+            .ok_or_else(|| {
+                format!(
+                    "`{s}` is not a product status (expected one of active, pre production, phase out, end of life)"
+                )
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requirements_follow_the_lifecycle() {
+        assert!(Lifecycle::Active.requires(Lifecycle::Provisioning));
+        assert!(!Lifecycle::Initial.requires(Lifecycle::Provisioning));
+        assert!(Lifecycle::Disabled.requires(Lifecycle::Active));
+        assert!(!Lifecycle::Terminated.requires(Lifecycle::Initial));
+    }
+
+    #[test]
+    fn parses_names() {
+        assert_eq!("Active".parse::<Lifecycle>(), Ok(Lifecycle::Active));
+        assert!("gone".parse::<Lifecycle>().is_err());
+        assert_eq!(
+            "phase_out".parse::<ProductStatus>(),
+            Ok(ProductStatus::PhaseOut)
+        );
+    }
+}

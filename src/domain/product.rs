@@ -1,0 +1,192 @@
+//! Products as data: the typed block tree a subscription of the product must follow.
+//!
+//! This is orchestrator-core's product model (fixed inputs, product blocks, resource
+//! types, and Inactive/Provisioning/Active model classes) expressed as a definition:
+//! `required = "<lifecycle>"` replaces the per-lifecycle model classes.
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+use super::lifecycle::{Lifecycle, ProductStatus};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProductDef {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub product_type: String,
+    pub tag: String,
+    #[serde(default)]
+    pub description: String,
+    pub status: ProductStatus,
+    pub root: RootRef,
+    #[serde(default)]
+    pub fixed_inputs: IndexMap<String, String>,
+    pub blocks: IndexMap<String, BlockDef>,
+}
+
+/// Where the block tree hangs in the subscription document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RootRef {
+    pub key: String,
+    pub block: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct BlockDef {
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub fields: IndexMap<String, FieldDef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldDef {
+    #[serde(flatten)]
+    pub kind: FieldKind,
+    /// The lifecycle state from which the field must be set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub required: Option<Lifecycle>,
+    /// A list of scalars rather than one.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub list: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// The type of a field (a resource type).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum FieldKind {
+    String {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pattern: Option<String>,
+    },
+    Int {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        min: Option<i64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max: Option<i64>,
+    },
+    Float {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        min: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max: Option<f64>,
+    },
+    Bool,
+    Enum {
+        values: Vec<String>,
+    },
+    Ipv4,
+    Ipv6,
+    Ipv4Network,
+    Ipv6Network,
+    Uuid,
+    Json,
+    /// A reference to another subscription: a depends-on relation.
+    Subscription {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        product_tag: Option<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        status: Vec<Lifecycle>,
+    },
+    /// Owned child blocks: one block, or a list of `min..=max` blocks.
+    Block {
+        block: String,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        many: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        min: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max: Option<u32>,
+    },
+}
+
+impl FieldKind {
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            FieldKind::String { .. } => "string",
+            FieldKind::Int { .. } => "int",
+            FieldKind::Float { .. } => "float",
+            FieldKind::Bool => "bool",
+            FieldKind::Enum { .. } => "enum",
+            FieldKind::Ipv4 => "ipv4",
+            FieldKind::Ipv6 => "ipv6",
+            FieldKind::Ipv4Network => "ipv4_network",
+            FieldKind::Ipv6Network => "ipv6_network",
+            FieldKind::Uuid => "uuid",
+            FieldKind::Json => "json",
+            FieldKind::Subscription { .. } => "subscription",
+            FieldKind::Block { .. } => "block",
+        }
+    }
+
+    /// The scalar type names a product file may use.
+    pub const SCALAR_TYPES: [&'static str; 12] = [
+        "string",
+        "int",
+        "float",
+        "bool",
+        "enum",
+        "ipv4",
+        "ipv6",
+        "ipv4_network",
+        "ipv6_network",
+        "uuid",
+        "json",
+        "subscription",
+    ];
+
+    /// A human description for tables: `enum(core|edge)`, `block PortBlock[0..48]`.
+    pub fn describe(&self) -> String {
+        match self {
+            FieldKind::Enum { values } => format!("enum({})", values.join("|")),
+            FieldKind::Subscription { product_tag, status } => {
+                let mut s = "subscription".to_string();
+                if let Some(t) = product_tag {
+                    s.push_str(&format!(" tag={t}"));
+                }
+                if !status.is_empty() {
+                    let names: Vec<_> = status.iter().map(|l| l.as_str()).collect();
+                    s.push_str(&format!(" status={}", names.join("|")));
+                }
+                s
+            }
+            FieldKind::Block {
+                block,
+                many,
+                min,
+                max,
+            } => {
+                if *many {
+                    format!(
+                        "block {block}[{}..{}]",
+                        min.unwrap_or(0),
+                        max.map_or(String::new(), |m| m.to_string())
+                    )
+                } else {
+                    format!("block {block}")
+                }
+            }
+            other => other.type_name().to_string(),
+        }
+    }
+}
+
+impl ProductDef {
+    /// The canonical JSON of the definition; its hash identifies a version.
+    pub fn canonical_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    pub fn root_block(&self) -> Option<&BlockDef> {
+        self.blocks.get(&self.root.block)
+    }
+}
+
+/// sha256 of a text, hex encoded.
+pub fn hash_text(text: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(text.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
