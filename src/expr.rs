@@ -17,12 +17,15 @@ fn env() -> &'static Environment<'static> {
         env.set_undefined_behavior(UndefinedBehavior::Chainable);
         env.set_keep_trailing_newline(true);
         env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
-        env.add_filter("tojson_pretty", |v: Value| -> Result<String, minijinja::Error> {
-            let json = serde_json::to_value(&v).map_err(|e| {
-                minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e.to_string())
-            })?;
-            Ok(serde_json::to_string_pretty(&json).unwrap_or_default())
-        });
+        env.add_filter(
+            "tojson_pretty",
+            |v: Value| -> Result<String, minijinja::Error> {
+                let json = serde_json::to_value(&v).map_err(|e| {
+                    minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e.to_string())
+                })?;
+                Ok(serde_json::to_string_pretty(&json).unwrap_or_default())
+            },
+        );
         env
     })
 }
@@ -39,12 +42,18 @@ fn describe(e: &minijinja::Error) -> String {
 
 /// Checks that an expression parses.
 pub fn check_expr(expr: &str) -> Result<(), String> {
-    env().compile_expression(expr).map(|_| ()).map_err(|e| describe(&e))
+    env()
+        .compile_expression(expr)
+        .map(|_| ())
+        .map_err(|e| describe(&e))
 }
 
 /// Checks that a template parses.
 pub fn check_template(template: &str) -> Result<(), String> {
-    env().template_from_str(template).map(|_| ()).map_err(|e| describe(&e))
+    env()
+        .template_from_str(template)
+        .map(|_| ())
+        .map_err(|e| describe(&e))
 }
 
 /// Evaluates an expression to a JSON value.

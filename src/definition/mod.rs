@@ -97,7 +97,10 @@ pub fn render_path(path: &[Seg]) -> String {
                 if !out.is_empty() {
                     out.push('.');
                 }
-                if k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') && !k.is_empty() {
+                if k.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                    && !k.is_empty()
+                {
                     out.push_str(k);
                 } else {
                     out.push_str(&format!("{k:?}"));
@@ -159,7 +162,7 @@ impl Source {
         for seg in path {
             let Some(cur) = item.take() else { break };
             let (next, key_span) = cur.child(seg);
-            if let Some(span) = key_span {
+            if let Some(span) = key_span.clone() {
                 best = Some(span);
             }
             match next {
@@ -189,7 +192,12 @@ impl Source {
         }
     }
 
-    pub fn diagnostic_at(&self, offset: usize, path: String, message: impl Into<String>) -> Diagnostic {
+    pub fn diagnostic_at(
+        &self,
+        offset: usize,
+        path: String,
+        message: impl Into<String>,
+    ) -> Diagnostic {
         let (line, col) = self.line_col(offset);
         Diagnostic {
             file: self.file.clone(),
@@ -229,7 +237,6 @@ impl Source {
     }
 }
 
-
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     while i > 0 && !s.is_char_boundary(i) {
         i -= 1;
@@ -242,7 +249,10 @@ fn clean_serde_path(p: &str) -> String {
     if p == "." || p == "?" {
         return String::new();
     }
-    p.trim_end_matches(".?").replace(".?", "").trim_start_matches('.').to_string()
+    p.trim_end_matches(".?")
+        .replace(".?", "")
+        .trim_start_matches('.')
+        .to_string()
 }
 
 fn parse_rendered_path(p: &str) -> Vec<Seg> {
@@ -356,7 +366,7 @@ mod tests {
             "name = \"x\"\n[blocks.A]\nfields.role = { type = \"strin\" }\n".to_string(),
         );
         let path = key_path!["blocks", "A", "fields", "role", "type"];
-        assert_eq!(src.locate(&path), (3, 16));
+        assert_eq!(src.locate(&path), (3, 17));
         assert_eq!(render_path(&path), "blocks.A.fields.role.type");
     }
 

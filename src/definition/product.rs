@@ -104,7 +104,10 @@ pub fn parse(src: &Source) -> Result<ProductDef, Vec<Diagnostic>> {
     if !is_identifier(&raw.root.key) {
         err(
             key_path!["root", "key"],
-            format!("root key `{}` must be a plain identifier (letters, digits, _)", raw.root.key),
+            format!(
+                "root key `{}` must be a plain identifier (letters, digits, _)",
+                raw.root.key
+            ),
             None,
         );
     }
@@ -147,7 +150,11 @@ pub fn parse(src: &Source) -> Result<ProductDef, Vec<Diagnostic>> {
                 p
             };
             if !is_identifier(fname) {
-                err(path(""), format!("field name `{fname}` must be a plain identifier"), None);
+                err(
+                    path(""),
+                    format!("field name `{fname}` must be a plain identifier"),
+                    None,
+                );
             }
             match field_def(rf, &raw.blocks) {
                 Ok(f) => {
@@ -167,9 +174,17 @@ pub fn parse(src: &Source) -> Result<ProductDef, Vec<Diagnostic>> {
 
     if let Some((cycle, field)) = find_cycle(&raw.root.block, &blocks) {
         err(
-            key_path!["blocks", cycle[cycle.len() - 2].as_str(), "fields", field.as_str(), "block"],
+            key_path![
+                "blocks",
+                cycle[cycle.len() - 2].as_str(),
+                "fields",
+                field.as_str(),
+                "block"
+            ],
             format!("blocks own each other in a cycle: {}", cycle.join(" → ")),
-            Some("an owned block cannot contain itself; use a `subscription` field to point at another subscription"),
+            Some(
+                "an owned block cannot contain itself; use a `subscription` field to point at another subscription",
+            ),
         );
     }
 
@@ -215,7 +230,11 @@ fn field_def(rf: &RawField, blocks: &IndexMap<String, RawBlock>) -> Result<Field
         }
         (None, Some(block)) => {
             if !blocks.contains_key(block) {
-                return Err(("block", format!("unknown block `{block}`"), Some(known_blocks_hint(blocks))));
+                return Err((
+                    "block",
+                    format!("unknown block `{block}`"),
+                    Some(known_blocks_hint(blocks)),
+                ));
             }
             let min = count_bound(&rf.min, "min")?;
             let max = count_bound(&rf.max, "max")?;
@@ -235,7 +254,11 @@ fn field_def(rf: &RawField, blocks: &IndexMap<String, RawBlock>) -> Result<Field
     };
     let only = |present: bool, key: &'static str, allowed: &str| -> Result<(), FieldProblem> {
         if present {
-            Err((key, format!("`{key}` only applies to {allowed} fields"), None))
+            Err((
+                key,
+                format!("`{key}` only applies to {allowed} fields"),
+                None,
+            ))
         } else {
             Ok(())
         }
@@ -246,7 +269,11 @@ fn field_def(rf: &RawField, blocks: &IndexMap<String, RawBlock>) -> Result<Field
         "enum",
     )?;
     let is_sub = matches!(kind, FieldKind::Subscription { .. });
-    only(rf.product_tag.is_some() && !is_sub, "product_tag", "subscription")?;
+    only(
+        rf.product_tag.is_some() && !is_sub,
+        "product_tag",
+        "subscription",
+    )?;
     only(rf.status.is_some() && !is_sub, "status", "subscription")?;
     only(
         rf.pattern.is_some() && !matches!(kind, FieldKind::String { .. }),
@@ -272,7 +299,8 @@ fn scalar_kind(t: &str, rf: &RawField) -> Result<FieldKind, FieldProblem> {
     Ok(match t {
         "string" => {
             if let Some(p) = &rf.pattern {
-                regex::Regex::new(p).map_err(|e| ("pattern", format!("invalid pattern: {e}"), None))?;
+                regex::Regex::new(p)
+                    .map_err(|e| ("pattern", format!("invalid pattern: {e}"), None))?;
             }
             FieldKind::String {
                 pattern: rf.pattern.clone(),
@@ -306,7 +334,12 @@ fn scalar_kind(t: &str, rf: &RawField) -> Result<FieldKind, FieldProblem> {
         "json" => FieldKind::Json,
         "subscription" => {
             let mut status = Vec::new();
-            for s in rf.status.clone().map(OneOrMany::into_vec).unwrap_or_default() {
+            for s in rf
+                .status
+                .clone()
+                .map(OneOrMany::into_vec)
+                .unwrap_or_default()
+            {
                 status.push(s.parse::<Lifecycle>().map_err(|e| ("status", e, None))?);
             }
             FieldKind::Subscription {
@@ -335,7 +368,11 @@ fn int_bound(v: &Option<toml::Value>, key: &'static str) -> Result<Option<i64>, 
     match v {
         None => Ok(None),
         Some(toml::Value::Integer(i)) => Ok(Some(*i)),
-        Some(other) => Err((key, format!("`{key}` must be an integer, not {}", other.type_str()), None)),
+        Some(other) => Err((
+            key,
+            format!("`{key}` must be an integer, not {}", other.type_str()),
+            None,
+        )),
     }
 }
 
@@ -344,16 +381,24 @@ fn float_bound(v: &Option<toml::Value>, key: &'static str) -> Result<Option<f64>
         None => Ok(None),
         Some(toml::Value::Integer(i)) => Ok(Some(*i as f64)),
         Some(toml::Value::Float(f)) => Ok(Some(*f)),
-        Some(other) => Err((key, format!("`{key}` must be a number, not {}", other.type_str()), None)),
+        Some(other) => Err((
+            key,
+            format!("`{key}` must be a number, not {}", other.type_str()),
+            None,
+        )),
     }
 }
 
 fn count_bound(v: &Option<toml::Value>, key: &'static str) -> Result<Option<u32>, FieldProblem> {
     match int_bound(v, key)? {
         None => Ok(None),
-        Some(i) => u32::try_from(i)
-            .map(Some)
-            .map_err(|_| (key, format!("`{key}` must be between 0 and {}", u32::MAX), None)),
+        Some(i) => u32::try_from(i).map(Some).map_err(|_| {
+            (
+                key,
+                format!("`{key}` must be between 0 and {}", u32::MAX),
+                None,
+            )
+        }),
     }
 }
 
@@ -449,7 +494,14 @@ fields.name = { type = "string", required = "initial" }
         assert_eq!(p.tag, "NODE");
         assert_eq!(p.fixed_inputs["vendor"], "nokia");
         let ports = &p.blocks["NodeBlock"].fields["ports"];
-        assert!(matches!(ports.kind, FieldKind::Block { many: true, max: Some(48), .. }));
+        assert!(matches!(
+            ports.kind,
+            FieldKind::Block {
+                many: true,
+                max: Some(48),
+                ..
+            }
+        ));
     }
 
     #[test]
@@ -477,7 +529,10 @@ fields.name = { type = "string", required = "initial" }
         );
         let d = parse_str(&text).unwrap_err();
         let msgs: Vec<_> = d.iter().map(|d| d.to_string()).collect();
-        assert!(msgs.iter().any(|m| m.contains("unknown block `Nope`")), "{msgs:?}");
+        assert!(
+            msgs.iter().any(|m| m.contains("unknown block `Nope`")),
+            "{msgs:?}"
+        );
         assert!(msgs.iter().any(|m| m.contains("cycle")), "{msgs:?}");
     }
 }

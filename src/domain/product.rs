@@ -141,7 +141,10 @@ impl FieldKind {
     pub fn describe(&self) -> String {
         match self {
             FieldKind::Enum { values } => format!("enum({})", values.join("|")),
-            FieldKind::Subscription { product_tag, status } => {
+            FieldKind::Subscription {
+                product_tag,
+                status,
+            } => {
                 let mut s = "subscription".to_string();
                 if let Some(t) = product_tag {
                     s.push_str(&format!(" tag={t}"));
@@ -189,4 +192,56 @@ pub fn hash_text(text: &str) -> String {
     use sha2::Digest;
     let digest = sha2::Sha256::digest(text.as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What differs between two versions of a product, in words for a plan.
+pub fn diff(old: &ProductDef, new: &ProductDef) -> Vec<String> {
+    let mut out = Vec::new();
+    let header = [
+        ("type", &old.product_type, &new.product_type),
+        ("tag", &old.tag, &new.tag),
+        ("description", &old.description, &new.description),
+    ];
+    for (what, a, b) in header {
+        if a != b {
+            out.push(format!("{what}: {a:?} → {b:?}"));
+        }
+    }
+    if old.status != new.status {
+        out.push(format!("status: {} → {}", old.status, new.status));
+    }
+    if old.root != new.root {
+        out.push(format!(
+            "root: {}/{} → {}/{}",
+            old.root.key, old.root.block, new.root.key, new.root.block
+        ));
+    }
+    if old.fixed_inputs != new.fixed_inputs {
+        out.push("fixed inputs changed".to_string());
+    }
+    for (name, block) in &new.blocks {
+        match old.blocks.get(name) {
+            None => out.push(format!("block {name} added")),
+            Some(ob) => {
+                for (f, fd) in &block.fields {
+                    match ob.fields.get(f) {
+                        None => out.push(format!("{name}.{f} added ({})", fd.kind.describe())),
+                        Some(of) if of != fd => out.push(format!("{name}.{f} changed")),
+                        Some(_) => {}
+                    }
+                }
+                for f in ob.fields.keys() {
+                    if !block.fields.contains_key(f) {
+                        out.push(format!("{name}.{f} removed"));
+                    }
+                }
+            }
+        }
+    }
+    for name in old.blocks.keys() {
+        if !new.blocks.contains_key(name) {
+            out.push(format!("block {name} removed"));
+        }
+    }
+    out
 }

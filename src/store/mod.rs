@@ -87,8 +87,9 @@ fn sqlite_error(e: rusqlite::Error) -> Error {
                 );
             }
             ErrorCode::DiskFull => {
-                return Error::failure(format!("the disk is full: {e}"))
-                    .with_hint("free some space; the last step was rolled back and can be retried");
+                return Error::failure(format!("the disk is full: {e}")).with_hint(
+                    "free some space; the last step was rolled back and can be retried",
+                );
             }
             ErrorCode::ReadOnly | ErrorCode::CannotOpen | ErrorCode::PermissionDenied => {
                 return Error::failure(format!("cannot write the database: {e}"))
@@ -121,9 +122,11 @@ pub fn schema_version(conn: &Connection) -> rusqlite::Result<i64> {
         return Ok(0);
     }
     let v: Option<i64> = conn
-        .query_row("SELECT MAX(version) FROM refinery_schema_history", [], |r| {
-            r.get(0)
-        })
+        .query_row(
+            "SELECT MAX(version) FROM refinery_schema_history",
+            [],
+            |r| r.get(0),
+        )
         .optional()?
         .flatten();
     Ok(v.unwrap_or(0))
@@ -161,9 +164,8 @@ pub fn open_unmigrated(path: &Path, sync: Sync) -> Result<Connection, Error> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_URI
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags).map_err(|e| {
-        Error::from(e).with_cause(format!("while opening {}", path.display()))
-    })?;
+    let conn = Connection::open_with_flags(path, flags)
+        .map_err(|e| Error::from(e).with_cause(format!("while opening {}", path.display())))?;
     conn.busy_timeout(Duration::from_secs(10))?;
 
     // Read before writing anything: a newer or foreign file must stay byte for byte.
@@ -175,7 +177,9 @@ pub fn open_unmigrated(path: &Path, sync: Sync) -> Result<Connection, Error> {
             "the database {} has schema version {version}, newer than this orch knows ({latest})",
             path.display()
         ))
-        .with_hint("upgrade orch to the version that wrote this database; orch left the file untouched"));
+        .with_hint(
+            "upgrade orch to the version that wrote this database; orch left the file untouched",
+        ));
     }
 
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
@@ -222,7 +226,12 @@ fn create_private(path: &Path) -> Result<(), Error> {
         .create(true)
         .open(path)
         .map(|_| ())
-        .map_err(|e| Error::failure(format!("cannot create the database {}: {e}", path.display())))
+        .map_err(|e| {
+            Error::failure(format!(
+                "cannot create the database {}: {e}",
+                path.display()
+            ))
+        })
 }
 
 impl Store {
@@ -232,8 +241,11 @@ impl Store {
             .set_abort_divergent(true)
             .run(&mut self.conn)
             .map_err(|e| {
-                Error::new(Kind::Failure, format!("cannot migrate {}", self.path.display()))
-                    .with_cause(e)
+                Error::new(
+                    Kind::Failure,
+                    format!("cannot migrate {}", self.path.display()),
+                )
+                .with_cause(e)
             })?;
         Ok(report.applied_migrations().len())
     }

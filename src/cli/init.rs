@@ -1,0 +1,82 @@
+//! `orch init`: scaffold an empty project.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use serde_json::json;
+
+use super::Ctx;
+use crate::error::{Error, Result};
+use crate::project::CONFIG_FILE;
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Folder to create the project in (default: the current folder)
+    pub path: Option<PathBuf>,
+    /// The customer of new subscriptions when --customer is not given
+    #[arg(long)]
+    pub default_customer: Option<String>,
+}
+
+const CONFIG_TEMPLATE: &str = r#"# orch project settings; every key is optional.
+# db = "orch.db"                 # the SQLite database, relative to this folder
+# default_customer = "default"   # customer of new subscriptions without --customer
+# products = "products"          # where product definitions live
+# workflows = "workflows"        # where workflow definitions live
+# step_timeout = "10m"           # default timeout of `run` steps
+"#;
+
+pub fn run(ctx: &mut Ctx, args: InitArgs) -> Result<()> {
+    let root = match &args.path {
+        Some(p) => std::env::current_dir()?.join(p),
+        None => ctx.project.root.clone(),
+    };
+    let mut created = Vec::new();
+    for dir in ["products", "workflows", "workflows/scripts"] {
+        let d = root.join(dir);
+        if !d.exists() {
+            std::fs::create_dir_all(&d)
+                .map_err(|e| Error::failure(format!("cannot create {}: {e}", d.display())))?;
+            created.push(format!("{dir}/"));
+        }
+    }
+    let config = root.join(CONFIG_FILE);
+    if !config.exists() {
+        let mut text = CONFIG_TEMPLATE.to_string();
+        if let Some(c) = &args.default_customer {
+            text.push_str(&format!("default_customer = {}\n", toml_string(c)));
+        }
+        std::fs::write(&config, text)
+            .map_err(|e| Error::failure(format!("cannot write {}: {e}", config.display())))?;
+        created.push(CONFIG_FILE.to_string());
+    }
+    ctx.project = crate::project::Project::discover(Some(&root))?;
+    let db = ctx.db_path();
+    let existed = db.exists();
+    ctx.store()?;
+    if !existed {
+        created.push(ctx.project.display_path(&db).display().to_string());
+    }
+    if ctx.printer.is_json() {
+        return ctx.printer.json(&json!({"root": root, "created": created}));
+    }
+    if created.is_empty() {
+        ctx.printer.status(&format!(
+            "{} is already an orch project; nothing to do",
+            root.display()
+        ));
+    } else {
+        ctx.printer.status(&format!(
+            "initialised {}: created {}",
+            root.display(),
+            created.join(", ")
+        ));
+        ctx.printer
+            .hint("add products/*.toml and workflows/*.toml, then run `orch product load`");
+    }
+    Ok(())
+}
+
+pub fn toml_string(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}

@@ -1,0 +1,172 @@
+//! The command line: clap structures (they live only here), the context every command
+//! gets, and the dispatch from a parsed command to its module (one file per noun).
+
+mod db;
+mod init;
+mod product;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::error::{Error, Result};
+use crate::project::Project;
+use crate::store::{self, Store};
+use crate::ui::{ColorChoice, Format, Printer};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "orch",
+    version,
+    about = "A workflow orchestrator for network and infrastructure services",
+    long_about = "orch stores products, subscriptions and the full process history in SQLite, \
+runs workflows step by step with each step committed durably, asks for input with forms, \
+and lets an operator retry a failed step or resume a suspended process.",
+    after_help = "Exit codes: 0 ok, 1 error, 2 bad usage or input, 3 a step failed, 4 suspended \
+awaiting input, 5 waiting (transient), 6 not found, 7 conflict, 130 interrupted."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Project folder (default: the nearest ancestor with orch.toml, else the current folder)
+    #[arg(long, global = true, env = "ORCH_DIR", value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Database file (default: orch.toml's `db`, else orch.db in the project)
+    #[arg(long, global = true, env = "ORCH_DB", value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    /// Output format of data on stdout
+    #[arg(short, long, global = true, value_enum, default_value = "table")]
+    pub output: Format,
+    /// Print only data and errors
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Print more detail (stream step output with -v)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// When to use colours (NO_COLOR is honoured with auto)
+    #[arg(long, global = true, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
+    /// Who runs the command, recorded in the log (default: the OS user)
+    #[arg(long, global = true, env = "ORCH_USER")]
+    pub user: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create an empty project: orch.toml, products/, workflows/ and the database
+    Init(init::InitArgs),
+    /// The database: apply migrations, show status
+    #[command(subcommand)]
+    Db(db::DbCommand),
+    /// Product definitions: load, create, list, show
+    #[command(subcommand)]
+    Product(product::ProductCommand),
+    /// Print a shell completion script
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// What every command gets: the resolved settings, the printer, and a lazily opened
+/// database.
+pub struct Ctx {
+    pub global: Global,
+    pub printer: Printer,
+    pub project: Project,
+    store: Option<Store>,
+}
+
+impl Ctx {
+    pub fn new(global: Global) -> Result<Ctx> {
+        let printer = Printer::new(global.output, global.quiet, global.verbose, global.color);
+        let project = Project::discover(global.dir.as_deref())?;
+        Ok(Ctx {
+            global,
+            printer,
+            project,
+            store: None,
+        })
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.project.db_path(self.global.db.as_deref())
+    }
+
+    /// The database, opened and migrated on first use.
+    pub fn store(&mut self) -> Result<&mut Store> {
+        if self.store.is_none() {
+            let sync = store::Sync::from_env()?;
+            self.store = Some(store::open(&self.db_path(), sync)?);
+        }
+        self.store
+            .as_mut()
+            .ok_or_else(|| Error::internal("the store was not opened"))
+    }
+
+    pub fn user(&self) -> String {
+        self.global
+            .user
+            .clone()
+            .filter(|u| !u.trim().is_empty())
+            .unwrap_or_else(os_user)
+    }
+}
+
+pub fn os_user() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| {
+            // SAFETY: getuid has no preconditions.
+            let uid = unsafe { libc::getuid() };
+            format!("uid:{uid}")
+        })
+}
+
+/// Runs a parsed command line.
+pub fn execute(cli: Cli) -> Result<()> {
+    if let Command::Completions(args) = &cli.command {
+        return completions(args);
+    }
+    let mut ctx = Ctx::new(cli.global)?;
+    match cli.command {
+        Command::Init(args) => init::run(&mut ctx, args),
+        Command::Db(cmd) => db::run(&mut ctx, cmd),
+        Command::Product(cmd) => product::run(&mut ctx, cmd),
+        Command::Completions(_) => Ok(()),
+    }
+}
+
+fn completions(args: &CompletionsArgs) -> Result<()> {
+    let mut out = Vec::new();
+    write_completions(args.shell, &mut out);
+    Printer::new(Format::Table, false, 0, ColorChoice::Never).out(&String::from_utf8_lossy(&out))
+}
+
+/// Writes the completion script of a shell; `completions/` holds these, and a test
+/// checks they match.
+pub fn write_completions(shell: clap_complete::Shell, out: &mut Vec<u8>) {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command();
+    clap_complete::generate(shell, &mut cmd, "orch", out);
+}
+
+/// Parses `key=value`.
+pub fn parse_key_value(s: &str) -> std::result::Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+        _ => Err(format!("expected key=value, got `{s}`")),
+    }
+}

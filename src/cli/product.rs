@@ -1,0 +1,643 @@
+//! `orch product load|create|list|show`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use serde::Serialize;
+use serde_json::json;
+
+use super::Ctx;
+use crate::definition::{DefinitionError, Diagnostic, Source, product as product_def, toml_files};
+use crate::domain::product::{self, ProductDef};
+use crate::domain::subscription;
+use crate::error::{Error, Result};
+use crate::store::{self, products, subscriptions};
+use crate::ui::table;
+
+#[derive(Debug, Subcommand)]
+pub enum ProductCommand {
+    /// Load product definitions from files, printing a plan first
+    Load(LoadArgs),
+    /// Create one product from flags (or interactively with --form)
+    Create(CreateArgs),
+    /// List products
+    List,
+    /// Show one product with its blocks and fields
+    Show {
+        /// Product name (or tag)
+        name: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct LoadArgs {
+    /// A product file or a folder of them (default: the project's products/)
+    pub path: Option<PathBuf>,
+    /// Apply changes that would invalidate existing subscriptions
+    #[arg(long)]
+    pub force: bool,
+    /// Remove products that are in the database but not in the files
+    #[arg(long)]
+    pub prune: bool,
+    /// Print the plan without applying it
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// Unique product name
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Product type
+    #[arg(long = "type", value_name = "TYPE")]
+    pub product_type: Option<String>,
+    /// Tag that workflows attach to
+    #[arg(long)]
+    pub tag: Option<String>,
+    #[arg(long, default_value = "")]
+    pub description: String,
+    /// active, pre production, phase out or end of life
+    #[arg(long, default_value = "active")]
+    pub status: String,
+    /// A fixed input, key=value (repeatable)
+    #[arg(long = "fixed-input", value_name = "KEY=VALUE", value_parser = super::parse_key_value)]
+    pub fixed_inputs: Vec<(String, String)>,
+    /// Key of the block tree in subscriptions (default: the tag in lower case)
+    #[arg(long)]
+    pub root_key: Option<String>,
+    /// Name of the root block (default: <Name>Block)
+    #[arg(long)]
+    pub root_block: Option<String>,
+    /// A field of the root block: NAME:TYPE[:REQUIRED], TYPE one of string, int, float,
+    /// bool, ipv4, ipv6, ipv4_network, ipv6_network, uuid, json, enum(a|b),
+    /// subscription(TAG); append [] for a list (repeatable)
+    #[arg(long = "field", value_name = "SPEC")]
+    pub fields: Vec<String>,
+    /// Ask for everything interactively
+    #[arg(long)]
+    pub form: bool,
+    /// Also write the definition to products/<name>.toml
+    #[arg(long)]
+    pub save: bool,
+    /// Overwrite an existing file or product
+    #[arg(long)]
+    pub force: bool,
+}
+
+pub fn run(ctx: &mut Ctx, cmd: ProductCommand) -> Result<()> {
+    match cmd {
+        ProductCommand::Load(args) => load(ctx, args),
+        ProductCommand::Create(args) => create(ctx, args),
+        ProductCommand::List => list(ctx),
+        ProductCommand::Show { name } => show(ctx, &name),
+    }
+}
+
+/// Reads and parses product files, all problems together.
+pub fn read_products(ctx: &Ctx, path: &std::path::Path) -> Result<Vec<(ProductDef, String)>> {
+    if !path.exists() {
+        return Err(Error::usage(format!("{} does not exist", path.display()))
+            .with_hint("pass a product file or folder, or create products/ with `orch init`"));
+    }
+    let mut diags: Vec<Diagnostic> = Vec::new();
+    let mut out: Vec<(ProductDef, String)> = Vec::new();
+    for file in toml_files(path)? {
+        let shown = ctx.project.display_path(&file);
+        let src = Source::read(&file, shown.clone())?;
+        match product_def::parse(&src) {
+            Ok(def) => {
+                if let Some((_, other)) = out.iter().find(|(p, _)| p.name == def.name) {
+                    diags.push(src.diagnostic(
+                        &crate::key_path!["name"],
+                        format!("product `{}` is also defined in {other}", def.name),
+                    ));
+                    continue;
+                }
+                out.push((def, shown.display().to_string()));
+            }
+            Err(d) => diags.extend(d),
+        }
+    }
+    if !diags.is_empty() {
+        return Err(DefinitionError(diags).into());
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Serialize)]
+struct PlanItem {
+    name: String,
+    tag: String,
+    action: &'static str,
+    changes: Vec<String>,
+    subscriptions: i64,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    invalidates: Vec<String>,
+    #[serde(skip)]
+    def: Option<ProductDef>,
+    #[serde(skip)]
+    source: Option<String>,
+    #[serde(skip)]
+    product_id: Option<String>,
+}
+
+fn load(ctx: &mut Ctx, args: LoadArgs) -> Result<()> {
+    let whole_folder = args.path.as_ref().is_none_or(|p| p.is_dir());
+    let path = match &args.path {
+        Some(p) => std::env::current_dir()?.join(p),
+        None => ctx.project.products_dir(),
+    };
+    let defs = read_products(ctx, &path)?;
+    let conn = &ctx.store()?.conn;
+    let existing = products::list(conn)?;
+    let mut plan: Vec<PlanItem> = Vec::new();
+    for (def, source) in defs {
+        let old = existing.iter().find(|p| p.def.name == def.name);
+        let item = match old {
+            None => PlanItem {
+                name: def.name.clone(),
+                tag: def.tag.clone(),
+                action: "add",
+                changes: Vec::new(),
+                subscriptions: 0,
+                invalidates: Vec::new(),
+                def: Some(def),
+                source: Some(source),
+                product_id: None,
+            },
+            Some(old) if old.def == def => PlanItem {
+                name: def.name.clone(),
+                tag: def.tag.clone(),
+                action: "unchanged",
+                changes: Vec::new(),
+                subscriptions: products::subscription_count(conn, &old.product_id)?,
+                invalidates: Vec::new(),
+                def: None,
+                source: None,
+                product_id: Some(old.product_id.clone()),
+            },
+            Some(old) => {
+                let mut invalidates = Vec::new();
+                let docs = subscriptions::documents_of_product(conn, &old.product_id)?;
+                let lookup = |id: &str| subscriptions::ref_info(conn, id).ok().flatten();
+                for (id, status, doc) in &docs {
+                    if let Err(problems) = subscription::validate(&def, doc, *status, &lookup) {
+                        for p in problems {
+                            invalidates.push(format!("subscription {id}: {p}"));
+                        }
+                    }
+                }
+                PlanItem {
+                    name: def.name.clone(),
+                    tag: def.tag.clone(),
+                    action: "change",
+                    changes: product::diff(&old.def, &def),
+                    subscriptions: docs.len() as i64,
+                    invalidates,
+                    def: Some(def),
+                    source: Some(source),
+                    product_id: Some(old.product_id.clone()),
+                }
+            }
+        };
+        plan.push(item);
+    }
+    if whole_folder {
+        for old in &existing {
+            if !plan.iter().any(|p| p.name == old.def.name) {
+                let subs = products::subscription_count(conn, &old.product_id)?;
+                plan.push(PlanItem {
+                    name: old.def.name.clone(),
+                    tag: old.def.tag.clone(),
+                    action: if args.prune { "remove" } else { "keep" },
+                    changes: Vec::new(),
+                    subscriptions: subs,
+                    invalidates: if args.prune && subs > 0 {
+                        vec![format!("{subs} subscriptions use it; a product with subscriptions cannot be removed")]
+                    } else {
+                        Vec::new()
+                    },
+                    def: None,
+                    source: None,
+                    product_id: Some(old.product_id.clone()),
+                });
+            }
+        }
+    }
+
+    let count = |a: &str| plan.iter().filter(|p| p.action == a).count();
+    let (added, changed, removed) = (count("add"), count("change"), count("remove"));
+    let blocked: Vec<&PlanItem> = plan.iter().filter(|p| !p.invalidates.is_empty()).collect();
+    let refuse =
+        !blocked.is_empty() && (!args.force || blocked.iter().any(|p| p.action == "remove"));
+    let will_apply = !args.dry_run && !refuse && added + changed + removed > 0;
+
+    if !ctx.printer.is_json() {
+        print_plan(ctx, &plan);
+    }
+    if refuse {
+        let mut err = Error::conflict(format!(
+            "the plan would invalidate existing subscriptions of {}",
+            blocked
+                .iter()
+                .map(|p| p.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        for p in &blocked {
+            for line in p.invalidates.iter().take(10) {
+                err = err.with_cause(line);
+            }
+        }
+        let hint = if blocked.iter().any(|p| p.action == "remove") {
+            "terminate and remove its subscriptions first, or keep the product file"
+        } else {
+            "fix the definition, migrate the subscriptions first, or pass --force to apply anyway"
+        };
+        if ctx.printer.is_json() {
+            ctx.printer.json(&json!({"applied": false, "plan": plan}))?;
+        }
+        return Err(err.with_hint(hint));
+    }
+    if will_apply {
+        let store = ctx.store()?;
+        let tx = store::write_tx(&mut store.conn)?;
+        for item in &plan {
+            match item.action {
+                "add" | "change" => {
+                    if let Some(def) = &item.def {
+                        products::upsert(&tx, def, item.source.as_deref())?;
+                    }
+                }
+                "remove" => {
+                    if let Some(id) = &item.product_id {
+                        products::delete(&tx, id)?;
+                    }
+                }
+                _ => {}
+            }
+        }
+        tx.commit()?;
+    }
+    if ctx.printer.is_json() {
+        return ctx.printer.json(&json!({
+            "applied": will_apply,
+            "added": added, "changed": changed, "removed": removed,
+            "plan": plan,
+        }));
+    }
+    if added + changed + removed == 0 {
+        ctx.printer.status(&format!(
+            "no changes: {} products up to date",
+            count("unchanged")
+        ));
+    } else if args.dry_run {
+        ctx.printer.status(&format!(
+            "dry run: {added} to add, {changed} to change, {removed} to remove; nothing applied"
+        ));
+    } else {
+        ctx.printer.status(&format!(
+            "applied: {added} added, {changed} changed, {removed} removed"
+        ));
+    }
+    Ok(())
+}
+
+fn print_plan(ctx: &Ctx, plan: &[PlanItem]) {
+    let p = &ctx.printer;
+    for item in plan {
+        let (sign, paint) = match item.action {
+            "add" => ("+", crate::ui::Paint::Green),
+            "change" => ("~", crate::ui::Paint::Yellow),
+            "remove" => ("-", crate::ui::Paint::Red),
+            "keep" => ("?", crate::ui::Paint::Dim),
+            _ => ("=", crate::ui::Paint::Dim),
+        };
+        let mut line = format!("{} {} ({})", p.paint(sign, paint), item.name, item.tag);
+        match item.action {
+            "add" => line.push_str(": new product"),
+            "unchanged" => line.push_str(": unchanged"),
+            "keep" => {
+                line.push_str(": in the database, not in the files; kept (--prune removes it)")
+            }
+            "remove" => line.push_str(&format!(": removed ({} subscriptions)", item.subscriptions)),
+            _ => line.push_str(&format!(
+                ": changed, touches {} subscriptions",
+                item.subscriptions
+            )),
+        }
+        p.status(&line);
+        for c in &item.changes {
+            p.status(&format!("    {c}"));
+        }
+        for c in item.invalidates.iter().take(5) {
+            p.status(&format!(
+                "    {} {c}",
+                p.paint("invalidates", crate::ui::Paint::Red)
+            ));
+        }
+        if item.invalidates.len() > 5 {
+            p.status(&format!("    … and {} more", item.invalidates.len() - 5));
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct ProductJson<'a> {
+    product_id: &'a str,
+    name: &'a str,
+    tag: &'a str,
+    #[serde(rename = "type")]
+    product_type: &'a str,
+    description: &'a str,
+    status: &'a str,
+    root: &'a product::RootRef,
+    fixed_inputs: &'a indexmap::IndexMap<String, String>,
+    subscriptions: i64,
+    source: Option<&'a str>,
+    created_at: &'a str,
+    updated_at: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    blocks: Option<&'a indexmap::IndexMap<String, product::BlockDef>>,
+}
+
+fn product_json<'a>(p: &'a products::StoredProduct, subs: i64, blocks: bool) -> ProductJson<'a> {
+    ProductJson {
+        product_id: &p.product_id,
+        name: &p.def.name,
+        tag: &p.def.tag,
+        product_type: &p.def.product_type,
+        description: &p.def.description,
+        status: p.def.status.as_str(),
+        root: &p.def.root,
+        fixed_inputs: &p.def.fixed_inputs,
+        subscriptions: subs,
+        source: p.source.as_deref(),
+        created_at: &p.created_at,
+        updated_at: &p.updated_at,
+        blocks: blocks.then_some(&p.def.blocks),
+    }
+}
+
+fn list(ctx: &mut Ctx) -> Result<()> {
+    let conn = &ctx.store()?.conn;
+    let all = products::list(conn)?;
+    let counts: Vec<i64> = all
+        .iter()
+        .map(|p| products::subscription_count(conn, &p.product_id))
+        .collect::<std::result::Result<_, _>>()?;
+    if ctx.printer.is_json() {
+        let items: Vec<_> = all
+            .iter()
+            .zip(&counts)
+            .map(|(p, c)| product_json(p, *c, false))
+            .collect();
+        return ctx.printer.json(&items);
+    }
+    if all.is_empty() {
+        ctx.printer.status("no products yet");
+        ctx.printer
+            .hint("load the definitions in products/ with `orch product load`");
+        return Ok(());
+    }
+    let mut t = table::new(
+        &[
+            "NAME",
+            "TAG",
+            "TYPE",
+            "STATUS",
+            "SUBSCRIPTIONS",
+            "DESCRIPTION",
+        ],
+        ctx.printer.stdout_tty,
+    );
+    for (p, c) in all.iter().zip(&counts) {
+        t.add_row(vec![
+            p.def.name.clone(),
+            p.def.tag.clone(),
+            p.def.product_type.clone(),
+            p.def.status.to_string(),
+            c.to_string(),
+            p.def.description.clone(),
+        ]);
+    }
+    ctx.printer.out(&table::render(&t))
+}
+
+/// Finds a product by name, else by tag when the tag is unique.
+pub fn find(conn: &rusqlite::Connection, name: &str) -> Result<products::StoredProduct> {
+    if let Some(p) = products::by_name(conn, name)? {
+        return Ok(p);
+    }
+    let mut by_tag = products::by_tag(conn, name)?;
+    if by_tag.len() == 1 {
+        return Ok(by_tag.remove(0));
+    }
+    Err(Error::not_found(format!("no product named `{name}`"))
+        .with_hint("`orch product list` shows the products; `orch product load` loads products/"))
+}
+
+fn show(ctx: &mut Ctx, name: &str) -> Result<()> {
+    let conn = &ctx.store()?.conn;
+    let p = find(conn, name)?;
+    let subs = products::subscription_count(conn, &p.product_id)?;
+    if ctx.printer.is_json() {
+        return ctx.printer.json(&product_json(&p, subs, true));
+    }
+    let d = &p.def;
+    let mut out = String::new();
+    out.push_str(&format!("{} ({}, tag {})\n", d.name, d.product_type, d.tag));
+    if !d.description.is_empty() {
+        out.push_str(&format!("  {}\n", d.description));
+    }
+    out.push_str(&format!("  status:        {}\n", d.status));
+    out.push_str(&format!("  subscriptions: {subs}\n"));
+    out.push_str(&format!(
+        "  root:          {} → {}\n",
+        d.root.key, d.root.block
+    ));
+    if let Some(s) = &p.source {
+        out.push_str(&format!("  source:        {s}\n"));
+    }
+    if !d.fixed_inputs.is_empty() {
+        out.push_str("  fixed inputs:\n");
+        for (k, v) in &d.fixed_inputs {
+            out.push_str(&format!("    {k} = {v}\n"));
+        }
+    }
+    ctx.printer.out(&out)?;
+    let mut t = table::new(
+        &["BLOCK", "FIELD", "TYPE", "LIST", "REQUIRED FROM"],
+        ctx.printer.stdout_tty,
+    );
+    for (bname, b) in &d.blocks {
+        for (fname, f) in &b.fields {
+            t.add_row(vec![
+                bname.clone(),
+                fname.clone(),
+                f.kind.describe(),
+                if f.list { "yes".into() } else { String::new() },
+                f.required.map(|r| r.to_string()).unwrap_or_default(),
+            ]);
+        }
+    }
+    ctx.printer.out(&table::render(&t))
+}
+
+fn create(ctx: &mut Ctx, args: CreateArgs) -> Result<()> {
+    if args.form {
+        return Err(
+            Error::usage("`orch product create --form` is not available in this build").with_hint(
+                "pass the product with flags: --name, --type, --tag, --field NAME:TYPE[:REQUIRED]",
+            ),
+        );
+    }
+    let missing: Vec<&str> = [
+        ("--name", args.name.is_none()),
+        ("--type", args.product_type.is_none()),
+        ("--tag", args.tag.is_none()),
+    ]
+    .into_iter()
+    .filter_map(|(f, m)| m.then_some(f))
+    .collect();
+    if !missing.is_empty() {
+        return Err(Error::usage(format!("missing {}", missing.join(", ")))
+            .with_hint("orch product create --name Node --type Node --tag NODE --field name:string:provisioning"));
+    }
+    let name = args.name.clone().unwrap_or_default();
+    let tag = args.tag.clone().unwrap_or_default();
+    let text = product_toml(&args, &name, &tag)?;
+    let file_name = format!(
+        "{}.toml",
+        name.to_lowercase()
+            .replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+    );
+    let file = ctx.project.products_dir().join(&file_name);
+    let shown = ctx.project.display_path(&file);
+    let def = product_def::parse(&Source::new(shown.clone(), text.clone()))
+        .map_err(|d| Error::from(DefinitionError(d)))?;
+    if args.save && file.exists() && !args.force {
+        return Err(
+            Error::conflict(format!("{} exists already", shown.display()))
+                .with_hint("pass --force to overwrite it, or choose another --name"),
+        );
+    }
+    let store = ctx.store()?;
+    if products::by_name(&store.conn, &def.name)?.is_some() && !args.force {
+        return Err(
+            Error::conflict(format!("a product named `{}` exists already", def.name)).with_hint(
+                "edit its file and run `orch product load`, or pass --force to replace it",
+            ),
+        );
+    }
+    let tx = store::write_tx(&mut store.conn)?;
+    let id = products::upsert(
+        &tx,
+        &def,
+        args.save.then(|| shown.display().to_string()).as_deref(),
+    )?;
+    tx.commit()?;
+    if args.save {
+        if let Some(parent) = file.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&file, &text)
+            .map_err(|e| Error::failure(format!("cannot write {}: {e}", file.display())))?;
+    }
+    if ctx.printer.is_json() {
+        return ctx.printer.json(
+            &json!({"product_id": id, "name": def.name, "saved_to": args.save.then_some(shown)}),
+        );
+    }
+    ctx.printer
+        .status(&format!("created product {} ({})", def.name, def.tag));
+    if args.save {
+        ctx.printer.status(&format!("wrote {}", shown.display()));
+    } else {
+        ctx.printer
+            .hint("pass --save to also write its definition to products/");
+    }
+    Ok(())
+}
+
+/// Renders the product of `create`'s flags as a definition file, so that it goes
+/// through the same parser and checks as a hand-written one.
+fn product_toml(args: &CreateArgs, name: &str, tag: &str) -> Result<String> {
+    use super::init::toml_string as q;
+    let root_key = args.root_key.clone().unwrap_or_else(|| tag.to_lowercase());
+    let root_block = args.root_block.clone().unwrap_or_else(|| {
+        format!(
+            "{}Block",
+            name.replace(|c: char| !c.is_ascii_alphanumeric(), "")
+        )
+    });
+    let mut t = String::new();
+    t.push_str(&format!("name = {}\n", q(name)));
+    t.push_str(&format!(
+        "type = {}\n",
+        q(args.product_type.as_deref().unwrap_or(name))
+    ));
+    t.push_str(&format!("tag = {}\n", q(tag)));
+    t.push_str(&format!("description = {}\n", q(&args.description)));
+    t.push_str(&format!("status = {}\n", q(&args.status)));
+    t.push_str(&format!(
+        "root = {{ key = {}, block = {} }}\n",
+        q(&root_key),
+        q(&root_block)
+    ));
+    if !args.fixed_inputs.is_empty() {
+        t.push_str("\n[fixed_inputs]\n");
+        for (k, v) in &args.fixed_inputs {
+            t.push_str(&format!("{} = {}\n", q(k), q(v)));
+        }
+    }
+    t.push_str(&format!("\n[blocks.{}]\n", q(&root_block)));
+    for spec in &args.fields {
+        t.push_str(&field_line(spec)?);
+        t.push('\n');
+    }
+    Ok(t)
+}
+
+fn field_line(spec: &str) -> Result<String> {
+    use super::init::toml_string as q;
+    let bad = || {
+        Error::usage(format!("--field `{spec}` is not NAME:TYPE[:REQUIRED]"))
+            .with_hint("e.g. --field name:string:provisioning --field role:enum(core|edge) --field peers:subscription(NODE)[]")
+    };
+    let mut parts = spec.splitn(3, ':');
+    let name = parts.next().filter(|s| !s.is_empty()).ok_or_else(bad)?;
+    let mut ty = parts
+        .next()
+        .filter(|s| !s.is_empty())
+        .ok_or_else(bad)?
+        .to_string();
+    let required = parts.next();
+    let mut attrs = Vec::new();
+    if let Some(stripped) = ty.strip_suffix("[]") {
+        ty = stripped.to_string();
+        attrs.push("list = true".to_string());
+    }
+    if let Some(inner) = ty.strip_prefix("enum(").and_then(|s| s.strip_suffix(')')) {
+        let values: Vec<String> = inner.split('|').map(q).collect();
+        attrs.insert(
+            0,
+            format!("type = \"enum\", values = [{}]", values.join(", ")),
+        );
+    } else if let Some(inner) = ty
+        .strip_prefix("subscription(")
+        .and_then(|s| s.strip_suffix(')'))
+    {
+        attrs.insert(
+            0,
+            format!("type = \"subscription\", product_tag = {}", q(inner)),
+        );
+    } else {
+        attrs.insert(0, format!("type = {}", q(&ty)));
+    }
+    if let Some(r) = required {
+        attrs.push(format!("required = {}", q(r)));
+    }
+    Ok(format!("fields.{} = {{ {} }}", q(name), attrs.join(", ")))
+}

@@ -1,0 +1,25 @@
+//! Time as orch records it: RFC 3339 UTC text with microseconds, so that it sorts as
+//! text in SQLite and reads well in JSON.
+
+use jiff::Timestamp;
+
+pub fn now() -> Timestamp {
+    Timestamp::now()
+}
+
+pub fn format(t: Timestamp) -> String {
+    t.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+pub fn now_text() -> String {
+    format(now())
+}
+
+pub fn parse(text: &str) -> Option<Timestamp> {
+    text.parse().ok()
+}
+
+/// A new time-ordered id.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}

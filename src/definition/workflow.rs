@@ -1,0 +1,514 @@
+//! Parsing `workflows/*.toml` into [`WorkflowDef`], with every problem placed in the file.
+
+use serde::Deserialize;
+
+use super::{Diagnostic, Seg, Source};
+use crate::domain::lifecycle::Lifecycle;
+use crate::domain::workflow::{
+    RetryPolicy, ScheduleDef, StepDef, StepKind, Target, WorkflowDef, parse_duration,
+};
+use crate::forms::schema::{FieldSpec, FormPage};
+use crate::key_path;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWorkflow {
+    name: String,
+    target: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    products: Vec<String>,
+    status: Option<String>,
+    usable_when: Option<Vec<String>>,
+    blocked_by_in_use: Option<bool>,
+    #[serde(default)]
+    usable_while_out_of_sync: bool,
+    #[serde(default)]
+    form: Vec<FormPage>,
+    #[serde(default)]
+    step: Vec<RawStep>,
+    schedule: Option<RawSchedule>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStep {
+    name: String,
+    run: Option<String>,
+    input: Option<RawInput>,
+    builtin: Option<String>,
+    with: Option<toml::Table>,
+    #[serde(rename = "if")]
+    condition: Option<String>,
+    timeout: Option<String>,
+    retry: Option<RawRetry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawInput {
+    title: Option<String>,
+    message: Option<String>,
+    #[serde(default)]
+    fields: Vec<FieldSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRetry {
+    attempts: u32,
+    delay: Option<String>,
+    backoff: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSchedule {
+    cron: Option<String>,
+    every: Option<String>,
+    timezone: Option<String>,
+}
+
+/// The built-in step kinds and the `with` keys each accepts.
+pub const BUILTINS: &[(&str, &[&str], &str)] = &[
+    ("noop", &[], "does nothing"),
+    (
+        "set_status",
+        &["status"],
+        "sets the subscription's lifecycle state",
+    ),
+    (
+        "set_description",
+        &["description"],
+        "renders a template into the subscription's description",
+    ),
+    (
+        "set_note",
+        &["note"],
+        "renders a template into the subscription's note",
+    ),
+    (
+        "render",
+        &["key", "template"],
+        "renders a template into a state key",
+    ),
+    (
+        "set",
+        &["values"],
+        "merges values into the state; strings are rendered as templates",
+    ),
+    (
+        "fail",
+        &["message"],
+        "fails the step with a rendered message",
+    ),
+    (
+        "sleep",
+        &["duration"],
+        "waits, for demonstrations and tests",
+    ),
+];
+
+/// Step names the targets add; a user's step may not take them.
+pub const RESERVED_STEPS: &[&str] = &[
+    "Start",
+    "Done",
+    "Create subscription",
+    "Lock subscription",
+    "Unlock subscription",
+];
+
+pub fn parse(src: &Source) -> Result<WorkflowDef, Vec<Diagnostic>> {
+    let raw: RawWorkflow = src.deserialize().map_err(|d| vec![d])?;
+    let mut diags: Vec<Diagnostic> = Vec::new();
+    let mut err = |path: Vec<Seg>, msg: String| diags.push(src.diagnostic(&path, msg));
+
+    if raw.name.trim().is_empty() {
+        err(key_path!["name"], "`name` must not be empty".into());
+    }
+    let target = raw.target.parse::<Target>().unwrap_or_else(|e| {
+        err(key_path!["target"], e);
+        Target::System
+    });
+    if target != Target::System && raw.products.is_empty() {
+        err(
+            key_path!["products"],
+            format!(
+                "a {target} workflow needs `products = [\"TAG\", …]`, the product tags it applies to"
+            ),
+        );
+    }
+    let status = match &raw.status {
+        None => None,
+        Some(s) => match s.parse::<Lifecycle>() {
+            Ok(l) if target == Target::Create => Some(l),
+            Ok(_) => {
+                err(
+                    key_path!["status"],
+                    "`status` only applies to create workflows".into(),
+                );
+                None
+            }
+            Err(e) => {
+                err(key_path!["status"], e);
+                None
+            }
+        },
+    };
+    let usable_when = raw.usable_when.as_ref().map(|list| {
+        list.iter()
+            .enumerate()
+            .filter_map(|(i, s)| {
+                s.parse::<Lifecycle>()
+                    .map_err(|e| err(key_path!["usable_when", i], e))
+                    .ok()
+            })
+            .collect::<Vec<_>>()
+    });
+
+    let mut steps = Vec::new();
+    let mut seen = std::collections::HashMap::new();
+    for (i, rs) in raw.step.iter().enumerate() {
+        let at = |leaf: &str| {
+            let mut p = key_path!["step", i];
+            if !leaf.is_empty() {
+                p.push(Seg::from(leaf));
+            }
+            p
+        };
+        if rs.name.trim().is_empty() {
+            err(at("name"), "a step needs a name".into());
+        } else if let Some(first) = seen.insert(rs.name.clone(), i) {
+            err(
+                at("name"),
+                format!(
+                    "duplicate step name `{}` (step {} has it too); steps are matched by name",
+                    rs.name,
+                    first + 1
+                ),
+            );
+        } else if RESERVED_STEPS.contains(&rs.name.as_str()) || rs.name.starts_with("Set status ") {
+            err(
+                at("name"),
+                format!(
+                    "`{}` is a step the target adds; choose another name",
+                    rs.name
+                ),
+            );
+        }
+        let kinds = [rs.run.is_some(), rs.input.is_some(), rs.builtin.is_some()];
+        let kind = match kinds {
+            [true, false, false] => {
+                let run = rs.run.clone().unwrap_or_default();
+                if run.trim().is_empty() {
+                    err(at("run"), "`run` must name a program".into());
+                }
+                Some(StepKind::Run { run })
+            }
+            [false, true, false] => {
+                let input = rs.input.as_ref();
+                let message = input.and_then(|i| i.message.clone());
+                if let Some(m) = &message {
+                    if let Err(e) = crate::expr::check_template(m) {
+                        err(
+                            key_path!["step", i, "input", "message"],
+                            format!("template does not parse: {e}"),
+                        );
+                    }
+                }
+                Some(StepKind::Input {
+                    title: input.and_then(|i| i.title.clone()),
+                    message,
+                    fields: input.map(|i| i.fields.clone()).unwrap_or_default(),
+                })
+            }
+            [false, false, true] => {
+                let name = rs.builtin.clone().unwrap_or_default();
+                let with: serde_json::Map<String, serde_json::Value> = rs
+                    .with
+                    .clone()
+                    .map(|t| toml_to_json(toml::Value::Table(t)))
+                    .and_then(|v| v.as_object().cloned())
+                    .unwrap_or_default();
+                match BUILTINS.iter().find(|(n, _, _)| *n == name) {
+                    None => {
+                        let names: Vec<_> = BUILTINS.iter().map(|(n, _, _)| *n).collect();
+                        err(
+                            at("builtin"),
+                            format!("unknown builtin `{name}` (known: {})", names.join(", ")),
+                        );
+                    }
+                    Some((_, keys, _)) => {
+                        for k in with.keys() {
+                            if !keys.contains(&k.as_str()) {
+                                err(
+                                    key_path!["step", i, "with", k.as_str()],
+                                    format!(
+                                        "builtin `{name}` takes no `{k}` (it takes: {})",
+                                        if keys.is_empty() {
+                                            "nothing".to_string()
+                                        } else {
+                                            keys.join(", ")
+                                        }
+                                    ),
+                                );
+                            }
+                        }
+                        for k in keys.iter() {
+                            if !with.contains_key(*k) && name != "noop" {
+                                err(at("with"), format!("builtin `{name}` needs `with.{k}`"));
+                            }
+                        }
+                        check_builtin_args(&name, &with, &mut |k, m| {
+                            err(key_path!["step", i, "with", k], m)
+                        });
+                    }
+                }
+                Some(StepKind::Builtin {
+                    builtin: name,
+                    with,
+                })
+            }
+            [false, false, false] => {
+                err(
+                    at("name"),
+                    format!(
+                        "step `{}` needs one of `run`, `input` or `builtin`",
+                        rs.name
+                    ),
+                );
+                None
+            }
+            _ => {
+                err(
+                    at("name"),
+                    format!(
+                        "step `{}` has more than one of `run`, `input` and `builtin`",
+                        rs.name
+                    ),
+                );
+                None
+            }
+        };
+        if rs.with.is_some() && rs.builtin.is_none() {
+            err(at("with"), "`with` only goes with `builtin`".into());
+        }
+        if let Some(c) = &rs.condition {
+            if let Err(e) = crate::expr::check_expr(c) {
+                err(at("if"), format!("expression does not parse: {e}"));
+            }
+        }
+        let timeout = rs
+            .timeout
+            .as_ref()
+            .and_then(|t| parse_duration(t).map_err(|e| err(at("timeout"), e)).ok());
+        let retry = rs.retry.as_ref().and_then(|r| {
+            if r.attempts == 0 {
+                err(
+                    key_path!["step", i, "retry", "attempts"],
+                    "`attempts` counts every attempt, so it is at least 1".into(),
+                );
+            }
+            let delay = match &r.delay {
+                None => Some(std::time::Duration::from_secs(1)),
+                Some(d) => parse_duration(d)
+                    .map_err(|e| err(key_path!["step", i, "retry", "delay"], e))
+                    .ok(),
+            }?;
+            let backoff = r.backoff.unwrap_or(1.0);
+            if !(1.0..=100.0).contains(&backoff) {
+                err(
+                    key_path!["step", i, "retry", "backoff"],
+                    "`backoff` multiplies the delay; use a number from 1 to 100".into(),
+                );
+            }
+            Some(RetryPolicy {
+                attempts: r.attempts.max(1),
+                delay,
+                backoff,
+            })
+        });
+        if let Some(kind) = kind {
+            steps.push(StepDef {
+                name: rs.name.clone(),
+                kind,
+                condition: rs.condition.clone(),
+                timeout,
+                retry,
+            });
+        }
+    }
+    if raw.step.is_empty() && target == Target::System {
+        err(
+            key_path!["name"],
+            "a task needs at least one [[step]]".into(),
+        );
+    }
+
+    let schedule = raw.schedule.as_ref().and_then(|s| {
+        if target != Target::System {
+            err(
+                key_path!["schedule"],
+                "only tasks (`target = \"system\"`) can have a schedule".into(),
+            );
+        }
+        match (&s.cron, &s.every) {
+            (Some(_), Some(_)) | (None, None) => {
+                err(
+                    key_path!["schedule"],
+                    "a schedule has either `cron` or `every`".into(),
+                );
+                None
+            }
+            (cron, every) => {
+                let every = every.as_ref().and_then(|e| {
+                    parse_duration(e)
+                        .map_err(|m| err(key_path!["schedule", "every"], m))
+                        .ok()
+                });
+                Some(ScheduleDef {
+                    cron: cron.clone(),
+                    every,
+                    timezone: s.timezone.clone(),
+                })
+            }
+        }
+    });
+
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    Ok(WorkflowDef {
+        name: raw.name,
+        target,
+        description: raw.description,
+        products: raw.products,
+        status,
+        usable_when,
+        blocked_by_in_use: raw.blocked_by_in_use,
+        usable_while_out_of_sync: raw.usable_while_out_of_sync,
+        form: raw.form,
+        steps,
+        schedule,
+    })
+}
+
+fn check_builtin_args(
+    name: &str,
+    with: &serde_json::Map<String, serde_json::Value>,
+    err: &mut dyn FnMut(&str, String),
+) {
+    let template_keys: &[&str] = match name {
+        "set_description" => &["description"],
+        "set_note" => &["note"],
+        "render" => &["template"],
+        "fail" => &["message"],
+        _ => &[],
+    };
+    for k in template_keys {
+        match with.get(*k) {
+            Some(serde_json::Value::String(t)) => {
+                if let Err(e) = crate::expr::check_template(t) {
+                    err(k, format!("template does not parse: {e}"));
+                }
+            }
+            Some(_) => err(k, format!("`{k}` must be a string")),
+            None => {}
+        }
+    }
+    match name {
+        "set_status" => {
+            if let Some(v) = with.get("status") {
+                if let Err(e) = v.as_str().unwrap_or("").parse::<Lifecycle>() {
+                    err("status", e);
+                }
+            }
+        }
+        "render" => {
+            if let Some(v) = with.get("key") {
+                if v.as_str().is_none_or(str::is_empty) {
+                    err("key", "`key` must be the name of a state key".into());
+                }
+            }
+        }
+        "set" => {
+            if let Some(v) = with.get("values") {
+                if !v.is_object() {
+                    err("values", "`values` must be a table of state keys".into());
+                }
+            }
+        }
+        "sleep" => {
+            if let Some(v) = with.get("duration") {
+                if let Err(e) = parse_duration(v.as_str().unwrap_or("?")) {
+                    err("duration", e);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Converts a TOML value into JSON (dates become RFC 3339 strings).
+pub fn toml_to_json(v: toml::Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match v {
+        toml::Value::String(s) => J::String(s),
+        toml::Value::Integer(i) => J::from(i),
+        toml::Value::Float(f) => serde_json::Number::from_f64(f).map_or(J::Null, J::Number),
+        toml::Value::Boolean(b) => J::Bool(b),
+        toml::Value::Datetime(d) => J::String(d.to_string()),
+        toml::Value::Array(a) => J::Array(a.into_iter().map(toml_to_json).collect()),
+        toml::Value::Table(t) => {
+            J::Object(t.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(text: &str) -> Result<WorkflowDef, Vec<Diagnostic>> {
+        parse(&Source::new("workflows/w.toml", text.to_string()))
+    }
+
+    #[test]
+    fn parses_steps() {
+        let w = parse_str(
+            r#"
+name = "t"
+target = "system"
+[[step]]
+name = "a"
+run = "true"
+timeout = "30s"
+retry = { attempts = 3, delay = "2s" }
+[[step]]
+name = "b"
+builtin = "render"
+with = { key = "x", template = "{{ state.a }}" }
+if = "state.a == 1"
+"#,
+        )
+        .unwrap();
+        assert_eq!(w.steps.len(), 2);
+        assert_eq!(w.steps[0].retry.as_ref().unwrap().attempts, 3);
+    }
+
+    #[test]
+    fn duplicate_names_and_bad_expressions_are_placed() {
+        let d = parse_str(
+            "name = \"t\"\ntarget = \"system\"\n[[step]]\nname = \"a\"\nrun = \"true\"\n[[step]]\nname = \"a\"\nbuiltin = \"noop\"\nif = \"state.x ==\"\n",
+        )
+        .unwrap_err();
+        let text: Vec<String> = d.iter().map(|d| d.to_string()).collect();
+        assert!(
+            text.iter()
+                .any(|t| t.starts_with("workflows/w.toml:7:1") && t.contains("duplicate")),
+            "{text:?}"
+        );
+        assert!(text.iter().any(|t| t.contains("step[1].if")), "{text:?}");
+    }
+}

@@ -1,0 +1,337 @@
+//! Workflows as data: the target, the header options and the user's steps.
+//!
+//! A process stores this structure (as canonical JSON, with its hash) when it starts,
+//! so it can always be retried with the exact definition it began with.
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::lifecycle::Lifecycle;
+use crate::forms::schema::{FieldSpec, FormPage};
+
+/// What a workflow does to a subscription.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Target {
+    Create,
+    Modify,
+    Terminate,
+    Validate,
+    System,
+}
+
+impl Target {
+    pub const ALL: [Target; 5] = [
+        Target::Create,
+        Target::Modify,
+        Target::Terminate,
+        Target::Validate,
+        Target::System,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Target::Create => "create",
+            Target::Modify => "modify",
+            Target::Terminate => "terminate",
+            Target::Validate => "validate",
+            Target::System => "system",
+        }
+    }
+
+    /// Whether a run needs an existing subscription (`--subscription`).
+    pub fn needs_subscription(self) -> bool {
+        matches!(self, Target::Modify | Target::Terminate | Target::Validate)
+    }
+
+    pub fn default_usable_when(self) -> Vec<Lifecycle> {
+        match self {
+            Target::Modify | Target::Validate => vec![Lifecycle::Active],
+            Target::Terminate => vec![Lifecycle::Active, Lifecycle::Provisioning],
+            Target::Create | Target::System => Vec::new(),
+        }
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Target {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Target::ALL
+            .into_iter()
+            .find(|t| t.as_str() == s)
+            .ok_or_else(|| {
+                format!(
+                    "`{s}` is not a target (expected create, modify, terminate, validate or system)"
+                )
+            })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkflowDef {
+    pub name: String,
+    pub target: Target,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub products: Vec<String>,
+    /// create: the lifecycle at the end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Lifecycle>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usable_when: Option<Vec<Lifecycle>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocked_by_in_use: Option<bool>,
+    #[serde(default)]
+    pub usable_while_out_of_sync: bool,
+    #[serde(default)]
+    pub form: Vec<FormPage>,
+    pub steps: Vec<StepDef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<ScheduleDef>,
+}
+
+impl WorkflowDef {
+    pub fn canonical_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    pub fn hash(&self) -> String {
+        super::product::hash_text(&self.canonical_json())
+    }
+
+    pub fn usable_when(&self) -> Vec<Lifecycle> {
+        self.usable_when
+            .clone()
+            .unwrap_or_else(|| self.target.default_usable_when())
+    }
+
+    pub fn blocked_by_in_use(&self) -> bool {
+        self.blocked_by_in_use
+            .unwrap_or(self.target == Target::Terminate)
+    }
+
+    /// The lifecycle a create workflow ends in.
+    pub fn end_status(&self) -> Lifecycle {
+        self.status.unwrap_or(Lifecycle::Active)
+    }
+
+    pub fn step(&self, name: &str) -> Option<&StepDef> {
+        self.steps.iter().find(|s| s.name == name)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepDef {
+    pub name: String,
+    #[serde(flatten)]
+    pub kind: StepKind,
+    /// An expression; when false the step is logged as skipped.
+    #[serde(rename = "if", default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "opt_duration"
+    )]
+    pub timeout: Option<Duration>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry: Option<RetryPolicy>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum StepKind {
+    Run {
+        run: String,
+    },
+    Input {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        title: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
+        #[serde(default)]
+        fields: Vec<FieldSpec>,
+    },
+    Builtin {
+        builtin: String,
+        #[serde(default)]
+        with: serde_json::Map<String, serde_json::Value>,
+    },
+}
+
+impl StepKind {
+    pub fn label(&self) -> String {
+        match self {
+            StepKind::Run { run } => format!("run {run}"),
+            StepKind::Input { .. } => "input".to_string(),
+            StepKind::Builtin { builtin, .. } => format!("builtin {builtin}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included.
+    pub attempts: u32,
+    #[serde(with = "duration_secs")]
+    pub delay: Duration,
+    /// Multiplies the delay after each attempt (1 keeps it constant).
+    #[serde(default = "one")]
+    pub backoff: f64,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+impl RetryPolicy {
+    pub fn delay_before(&self, attempt: u32) -> Duration {
+        let factor = self.backoff.max(1.0).powi(attempt.saturating_sub(2) as i32);
+        self.delay.mul_f64(factor.min(1e6))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScheduleDef {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cron: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "opt_duration"
+    )]
+    pub every: Option<Duration>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+}
+
+/// Parses `500ms`, `30s`, `2m`, `1h`, `1d`, `1h30m`, or a bare number of seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err("empty duration".into());
+    }
+    if let Ok(secs) = t.parse::<f64>() {
+        return if secs >= 0.0 && secs.is_finite() {
+            Ok(Duration::from_secs_f64(secs))
+        } else {
+            Err(format!("`{text}` is not a duration"))
+        };
+    }
+    let mut total = Duration::ZERO;
+    let mut rest = t;
+    while !rest.is_empty() {
+        let num_end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .ok_or_else(|| format!("`{text}` lacks a unit (ms, s, m, h, d)"))?;
+        let (num, tail) = rest.split_at(num_end);
+        let unit_end = tail
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(tail.len());
+        let (unit, next) = tail.split_at(unit_end);
+        let n: f64 = num
+            .parse()
+            .map_err(|_| format!("`{text}` is not a duration like 30s, 2m or 1h"))?;
+        let secs = match unit.trim() {
+            "ms" => n / 1000.0,
+            "s" | "sec" | "secs" => n,
+            "m" | "min" | "mins" => n * 60.0,
+            "h" => n * 3600.0,
+            "d" => n * 86400.0,
+            other => {
+                return Err(format!(
+                    "unknown unit `{other}` in `{text}` (use ms, s, m, h or d)"
+                ));
+            }
+        };
+        total += Duration::from_secs_f64(secs);
+        rest = next;
+    }
+    Ok(total)
+}
+
+pub fn format_duration(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms < 1000 {
+        format!("{ms}ms")
+    } else if ms < 60_000 {
+        format!("{:.1}s", d.as_secs_f64())
+    } else {
+        let s = d.as_secs();
+        if s < 3600 {
+            format!("{}m{:02}s", s / 60, s % 60)
+        } else {
+            format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
+        }
+    }
+}
+
+mod duration_secs {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(d.as_secs_f64())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        let secs = f64::deserialize(d)?;
+        Duration::try_from_secs_f64(secs).map_err(serde::de::Error::custom)
+    }
+}
+
+mod opt_duration {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => s.serialize_f64(d.as_secs_f64()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+        let secs = Option::<f64>::deserialize(d)?;
+        secs.map(|s| Duration::try_from_secs_f64(s).map_err(serde::de::Error::custom))
+            .transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("30s").unwrap(), Duration::from_secs(30));
+        assert_eq!(parse_duration("1h30m").unwrap(), Duration::from_secs(5400));
+        assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
+        assert_eq!(parse_duration("2").unwrap(), Duration::from_secs(2));
+        assert!(parse_duration("2 weeks").is_err());
+        assert!(parse_duration("s").is_err());
+    }
+
+    #[test]
+    fn backoff_grows() {
+        let p = RetryPolicy {
+            attempts: 4,
+            delay: Duration::from_secs(1),
+            backoff: 2.0,
+        };
+        assert_eq!(p.delay_before(2), Duration::from_secs(1));
+        assert_eq!(p.delay_before(4), Duration::from_secs(4));
+    }
+}

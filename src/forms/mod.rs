@@ -1,0 +1,2 @@
+//! Placeholder until the forms module lands.
+pub mod schema;

@@ -1,0 +1,44 @@
+//! orch: a CLI-first workflow orchestrator for network and infrastructure services.
+//!
+//! The binary is a thin shell around [`run`]; everything else lives in modules named
+//! after what they do: `cli` (argument parsing and commands), `definition` (the TOML
+//! files), `domain` (products, subscriptions, workflows as data), `engine` (the step
+//! runner), `forms`, `store` (SQLite) and `ui` (printing).
+
+pub mod cli;
+pub mod clock;
+pub mod definition;
+pub mod domain;
+pub mod error;
+pub mod expr;
+pub mod forms;
+pub mod project;
+pub mod store;
+pub mod ui;
+
+/// Parses the command line, runs the command and maps the outcome to an exit code.
+pub fn main_entry() -> std::process::ExitCode {
+    use clap::Parser;
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
+                _ => 2,
+            };
+            let _ = e.print();
+            return std::process::ExitCode::from(code);
+        }
+    };
+    let color = cli.global.color;
+    let quiet = cli.global.quiet;
+    match cli::execute(cli) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            if !e.silent {
+                ui::Printer::new(ui::Format::Table, quiet, 0, color).error(&e);
+            }
+            std::process::ExitCode::from(e.exit_code())
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! Finding the user's project and reading its optional `orch.toml`.
+//!
+//! Like cargo with Cargo.toml: `--dir`/`ORCH_DIR`, else the nearest ancestor holding
+//! `orch.toml`, else the current directory.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::definition::Source;
+use crate::error::Error;
+
+pub const CONFIG_FILE: &str = "orch.toml";
+
+/// The settings of `orch.toml`; every key is optional.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Database path, relative to the project.
+    pub db: Option<PathBuf>,
+    /// Customer of new subscriptions when `--customer` is not given.
+    pub default_customer: Option<String>,
+    /// Where product definitions live (default `products`).
+    pub products: Option<PathBuf>,
+    /// Where workflow definitions live (default `workflows`).
+    pub workflows: Option<PathBuf>,
+    /// Default timeout of `run` steps, e.g. `"10m"`.
+    pub step_timeout: Option<String>,
+    /// Age after which `cleanup_tasks` deletes completed task runs, e.g. `"30d"`.
+    pub task_retention: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Project {
+    pub root: PathBuf,
+    pub config: Config,
+    pub has_config: bool,
+}
+
+impl Project {
+    /// Discovers the project from an explicit folder or the current directory.
+    pub fn discover(explicit: Option<&Path>) -> Result<Project, Error> {
+        let cwd = std::env::current_dir()
+            .map_err(|e| Error::failure(format!("cannot read the current directory: {e}")))?;
+        let root = match explicit {
+            Some(dir) => {
+                let dir = cwd.join(dir);
+                if !dir.is_dir() {
+                    return Err(Error::usage(format!(
+                        "the project folder {} does not exist",
+                        dir.display()
+                    ))
+                    .with_hint("create it with `orch init DIR`, or fix --dir/ORCH_DIR"));
+                }
+                dir
+            }
+            None => cwd
+                .ancestors()
+                .find(|a| a.join(CONFIG_FILE).is_file())
+                .map_or_else(|| cwd.clone(), Path::to_path_buf),
+        };
+        let config_path = root.join(CONFIG_FILE);
+        let has_config = config_path.is_file();
+        let config = if has_config {
+            let src = Source::read(&config_path, PathBuf::from(CONFIG_FILE))?;
+            src.deserialize::<Config>()
+                .map_err(|d| Error::from(crate::definition::DefinitionError(vec![d])))?
+        } else {
+            Config::default()
+        };
+        Ok(Project {
+            root,
+            config,
+            has_config,
+        })
+    }
+
+    pub fn products_dir(&self) -> PathBuf {
+        self.root.join(
+            self.config
+                .products
+                .as_deref()
+                .unwrap_or(Path::new("products")),
+        )
+    }
+
+    pub fn workflows_dir(&self) -> PathBuf {
+        self.root.join(
+            self.config
+                .workflows
+                .as_deref()
+                .unwrap_or(Path::new("workflows")),
+        )
+    }
+
+    /// The database path: `--db`/`ORCH_DB`, else orch.toml's `db`, else `orch.db`.
+    pub fn db_path(&self, explicit: Option<&Path>) -> PathBuf {
+        match explicit {
+            Some(p) => std::env::current_dir()
+                .map(|c| c.join(p))
+                .unwrap_or_else(|_| p.to_path_buf()),
+            None => self
+                .root
+                .join(self.config.db.as_deref().unwrap_or(Path::new("orch.db"))),
+        }
+    }
+
+    /// A path as the user should see it: relative to the project when inside it.
+    pub fn display_path(&self, p: &Path) -> PathBuf {
+        p.strip_prefix(&self.root)
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|_| p.to_path_buf())
+    }
+}

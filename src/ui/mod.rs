@@ -1,0 +1,168 @@
+//! All printing goes through [`Printer`]: it knows the output format, the verbosity and
+//! whether the streams are terminals. stdout carries data; stderr carries the rest.
+
+pub mod table;
+
+use std::io::{IsTerminal, Write};
+
+use serde::Serialize;
+
+use crate::error::Error;
+
+/// `-o/--output`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Jsonl,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone)]
+pub struct Printer {
+    pub format: Format,
+    pub quiet: bool,
+    pub verbose: u8,
+    pub color: bool,
+    pub stderr_tty: bool,
+    pub stdout_tty: bool,
+}
+
+impl Printer {
+    pub fn new(format: Format, quiet: bool, verbose: u8, color: ColorChoice) -> Printer {
+        let stderr_tty = std::io::stderr().is_terminal();
+        let stdout_tty = std::io::stdout().is_terminal();
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let color = match color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => !no_color && stderr_tty,
+        };
+        console::set_colors_enabled(color);
+        console::set_colors_enabled_stderr(color);
+        Printer {
+            format,
+            quiet,
+            verbose,
+            color,
+            stderr_tty,
+            stdout_tty,
+        }
+    }
+
+    pub fn is_json(&self) -> bool {
+        self.format != Format::Table
+    }
+
+    /// Writes data to stdout. A closed pipe ends orch quietly, like other Unix tools.
+    pub fn out(&self, text: &str) -> Result<(), Error> {
+        let mut out = std::io::stdout().lock();
+        match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+            Err(e) => Err(Error::failure(format!("cannot write to stdout: {e}"))),
+        }
+    }
+
+    /// Prints a serializable value in the chosen JSON flavour: pretty for `json`, one
+    /// line per array item for `jsonl`.
+    pub fn json<T: Serialize>(&self, value: &T) -> Result<(), Error> {
+        let v = serde_json::to_value(value)?;
+        match (self.format, &v) {
+            (Format::Jsonl, serde_json::Value::Array(items)) => {
+                let mut s = String::new();
+                for item in items {
+                    s.push_str(&serde_json::to_string(item)?);
+                    s.push('\n');
+                }
+                self.out(&s)
+            }
+            (Format::Jsonl, _) => self.out(&format!("{}\n", serde_json::to_string(&v)?)),
+            _ => self.out(&format!("{}\n", serde_json::to_string_pretty(&v)?)),
+        }
+    }
+
+    /// Progress and status on stderr, unless `-q`.
+    pub fn status(&self, text: &str) {
+        if !self.quiet {
+            eprintln!("{text}");
+        }
+    }
+
+    /// Detail for `-v`.
+    pub fn detail(&self, text: &str) {
+        if self.verbose > 0 && !self.quiet {
+            eprintln!("{text}");
+        }
+    }
+
+    pub fn warn(&self, text: &str) {
+        eprintln!("{} {text}", self.paint("warning:", Paint::Yellow));
+    }
+
+    pub fn hint(&self, text: &str) {
+        if !self.quiet {
+            eprintln!("{} {text}", self.paint("hint:", Paint::Cyan));
+        }
+    }
+
+    pub fn paint(&self, text: &str, p: Paint) -> String {
+        if !self.color {
+            return text.to_string();
+        }
+        let s = console::style(text).for_stderr();
+        match p {
+            Paint::Green => s.green(),
+            Paint::Red => s.red(),
+            Paint::Yellow => s.yellow(),
+            Paint::Cyan => s.cyan(),
+            Paint::Dim => s.dim(),
+            Paint::Bold => s.bold(),
+        }
+        .to_string()
+    }
+
+    /// Renders an error on stderr.
+    pub fn error(&self, e: &Error) {
+        let text = e.render();
+        if self.color {
+            let mut out = String::new();
+            for line in text.lines() {
+                if let Some(rest) = line.strip_prefix("error:") {
+                    out.push_str(&format!(
+                        "{}{rest}\n",
+                        console::style("error:").for_stderr().red().bold()
+                    ));
+                } else if let Some(rest) = line.strip_prefix("hint:") {
+                    out.push_str(&format!(
+                        "{}{rest}\n",
+                        console::style("hint:").for_stderr().cyan()
+                    ));
+                } else {
+                    out.push_str(line);
+                    out.push('\n');
+                }
+            }
+            eprint!("{out}");
+        } else {
+            eprint!("{text}");
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Paint {
+    Green,
+    Red,
+    Yellow,
+    Cyan,
+    Dim,
+    Bold,
+}
