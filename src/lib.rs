@@ -9,6 +9,7 @@ pub mod cli;
 pub mod clock;
 pub mod definition;
 pub mod domain;
+pub mod engine;
 pub mod error;
 pub mod expr;
 pub mod forms;

@@ -3,7 +3,9 @@
 
 mod db;
 mod init;
+mod process;
 mod product;
+mod workflow;
 
 use std::path::PathBuf;
 
@@ -67,6 +69,12 @@ pub enum Command {
     /// Product definitions: load, create, list, show
     #[command(subcommand)]
     Product(product::ProductCommand),
+    /// Workflows: list, show, check, run
+    #[command(subcommand)]
+    Workflow(workflow::WorkflowCommand),
+    /// Processes: list, show, retry, resume, abort, skip
+    #[command(subcommand)]
+    Process(process::ProcessCommand),
     /// Print a shell completion script
     Completions(CompletionsArgs),
 }
@@ -145,6 +153,8 @@ pub fn execute(cli: Cli) -> Result<()> {
         Command::Init(args) => init::run(&mut ctx, args),
         Command::Db(cmd) => db::run(&mut ctx, cmd),
         Command::Product(cmd) => product::run(&mut ctx, cmd),
+        Command::Workflow(cmd) => workflow::run(&mut ctx, cmd),
+        Command::Process(cmd) => process::run(&mut ctx, cmd),
         Command::Completions(_) => Ok(()),
     }
 }

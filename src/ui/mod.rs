@@ -89,6 +89,11 @@ impl Printer {
         }
     }
 
+    /// Pretty JSON whatever the output format (`--state`, `--step`).
+    pub fn json_pretty<T: Serialize>(&self, value: &T) -> Result<(), Error> {
+        self.out(&format!("{}\n", serde_json::to_string_pretty(value)?))
+    }
+
     /// Progress and status on stderr, unless `-q`.
     pub fn status(&self, text: &str) {
         if !self.quiet {

@@ -1,0 +1,812 @@
+//! `orch process list|show|retry|resume|abort|skip`, and the code that drives a
+//! process from the command line (claiming it, Ctrl-C, progress lines, exit codes).
+
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+use serde_json::{Map, Value, json};
+
+use super::Ctx;
+use crate::domain::workflow::WorkflowDef;
+use crate::engine::merge;
+use crate::engine::owner;
+use crate::engine::runner::{Engine, Final, Observer};
+use crate::error::{Error, Result};
+use crate::store::processes::{self, ProcessRow, StepRow};
+use crate::store::{self};
+use crate::ui::{Paint, Printer, table};
+
+#[derive(Debug, Subcommand)]
+pub enum ProcessCommand {
+    /// List processes, newest first
+    List(ListArgs),
+    /// Show a process: its steps, the failure and what to do next
+    Show(ShowArgs),
+    /// Re-run the failed or waiting step and continue
+    Retry(RetryArgs),
+    /// Answer a suspended process's input and continue
+    Resume(ResumeArgs),
+    /// Stop a process for good
+    Abort { id: String },
+    /// Mark the failed step as done by hand and continue
+    Skip(SkipArgs),
+    /// Run a process in this orch (used by --detach)
+    #[command(hide = true)]
+    Drive { id: String },
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[arg(long)]
+    pub status: Option<String>,
+    #[arg(long)]
+    pub workflow: Option<String>,
+    #[arg(long)]
+    pub subscription: Option<String>,
+    /// Only processes started at or after this time (RFC 3339)
+    #[arg(long)]
+    pub since: Option<String>,
+    #[arg(long, default_value_t = 50)]
+    pub limit: i64,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    pub id: String,
+    /// Print the current state as JSON
+    #[arg(long)]
+    pub state: bool,
+    /// Print the state after this step and what the step changed
+    #[arg(long, value_name = "NAME")]
+    pub step: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RetryArgs {
+    pub id: String,
+    /// Show what would run without running it
+    #[arg(long)]
+    pub plan: bool,
+    /// Use the workflow file as it is now instead of the definition the process started with
+    #[arg(long)]
+    pub use_current: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ResumeArgs {
+    pub id: String,
+    #[arg(long = "input", value_name = "KEY=VALUE", value_parser = super::parse_key_value)]
+    pub inputs: Vec<(String, String)>,
+    #[arg(long, value_name = "FILE")]
+    pub input_file: Option<String>,
+    #[arg(long)]
+    pub form: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SkipArgs {
+    pub id: String,
+    /// Add key=value to the state (repeatable)
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = super::parse_key_value)]
+    pub set: Vec<(String, String)>,
+}
+
+pub fn run(ctx: &mut Ctx, cmd: ProcessCommand) -> Result<()> {
+    match cmd {
+        ProcessCommand::List(a) => list(ctx, a),
+        ProcessCommand::Show(a) => show(ctx, a),
+        ProcessCommand::Retry(a) => retry(ctx, a),
+        ProcessCommand::Resume(a) => resume(ctx, a),
+        ProcessCommand::Abort { id } => abort(ctx, &id),
+        ProcessCommand::Skip(a) => skip(ctx, a),
+        ProcessCommand::Drive { id } => {
+            let p = find(ctx, &id)?;
+            let def = stored_definition(ctx, &p)?;
+            drive_and_report(ctx, &p.process_id, &def, None)
+        }
+    }
+}
+
+pub fn find(ctx: &mut Ctx, id: &str) -> Result<ProcessRow> {
+    match processes::find(&ctx.store()?.conn, id)? {
+        processes::Find::One(p) => Ok(p),
+        processes::Find::None => Err(Error::not_found(format!("no process {id}"))
+            .with_hint("`orch process list` shows the processes")),
+        processes::Find::Ambiguous => {
+            Err(Error::usage(format!("`{id}` matches several processes"))
+                .with_hint("give more characters of the id"))
+        }
+    }
+}
+
+fn is_stale(p: &ProcessRow) -> bool {
+    p.status == "running" && p.owner.as_deref().is_none_or(|o| !owner::is_alive(o))
+}
+
+fn stored_definition(ctx: &mut Ctx, p: &ProcessRow) -> Result<WorkflowDef> {
+    processes::load_definition(&ctx.store()?.conn, &p.definition_hash)?.ok_or_else(|| {
+        Error::internal(format!(
+            "the definition of process {} is missing",
+            p.process_id
+        ))
+    })
+}
+
+/// The process JSON of DESIGN §9.
+pub fn process_json(p: &ProcessRow, steps: Option<&[StepRow]>) -> Value {
+    let mut v = serde_json::to_value(p).unwrap_or_default();
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert("stale".into(), Value::Bool(is_stale(p)));
+        if let Some(steps) = steps {
+            obj.insert("state".into(), p.state.clone());
+            obj.insert(
+                "steps".into(),
+                serde_json::to_value(steps).unwrap_or_default(),
+            );
+        }
+    }
+    v
+}
+
+pub fn print_process_json(ctx: &mut Ctx, id: &str) -> Result<()> {
+    if !ctx.printer.is_json() {
+        return Ok(());
+    }
+    let conn = &ctx.store()?.conn;
+    let p =
+        processes::get(conn, id)?.ok_or_else(|| Error::not_found(format!("no process {id}")))?;
+    let steps = processes::steps(conn, id)?;
+    ctx.printer.json(&process_json(&p, Some(&steps)))
+}
+
+fn list(ctx: &mut Ctx, a: ListArgs) -> Result<()> {
+    let filter = processes::Filter {
+        status: a.status,
+        workflow: a.workflow,
+        subscription_id: a.subscription,
+        since: a.since,
+        tasks: None,
+        limit: a.limit.max(0),
+    };
+    let rows = processes::list(&ctx.store()?.conn, &filter)?;
+    if ctx.printer.is_json() {
+        let items: Vec<Value> = rows.iter().map(|p| process_json(p, None)).collect();
+        return ctx.printer.json(&items);
+    }
+    let mut t = table::new(
+        &["ID", "WORKFLOW", "STATUS", "LAST STEP", "STARTED", "BY"],
+        ctx.printer.stdout_tty,
+    );
+    for p in &rows {
+        let status = if is_stale(p) {
+            "running (stale)".to_string()
+        } else {
+            p.status.clone()
+        };
+        t.add_row(vec![
+            p.process_id.clone(),
+            p.workflow.clone(),
+            status,
+            p.last_step.clone().unwrap_or_default(),
+            p.started_at.chars().take(19).collect(),
+            p.created_by.clone(),
+        ]);
+    }
+    ctx.printer.out(&table::render(&t))
+}
+
+fn show(ctx: &mut Ctx, a: ShowArgs) -> Result<()> {
+    let p = find(ctx, &a.id)?;
+    let steps = processes::steps(&ctx.store()?.conn, &p.process_id)?;
+    if let Some(name) = &a.step {
+        return show_step(ctx, &p, &steps, name);
+    }
+    if a.state {
+        return ctx.printer.json_pretty(&p.state);
+    }
+    if ctx.printer.is_json() {
+        return ctx.printer.json(&process_json(&p, Some(&steps)));
+    }
+    let pr = &ctx.printer;
+    let stale = is_stale(&p);
+    let mut out = format!("process {}\n", p.process_id);
+    out.push_str(&format!("  workflow:  {} ({})\n", p.workflow, p.target));
+    out.push_str(&format!(
+        "  status:    {}{}\n",
+        p.status,
+        if stale {
+            " (stale: the orch that ran it is gone; retry takes it over)"
+        } else {
+            ""
+        }
+    ));
+    if let Some(s) = &p.subscription_id {
+        out.push_str(&format!("  subscription: {s}\n"));
+    }
+    out.push_str(&format!(
+        "  started:   {} by {}\n",
+        p.started_at, p.created_by
+    ));
+    out.push_str(&format!("  modified:  {}\n", p.last_modified_at));
+    if let Some(r) = &p.failed_reason {
+        out.push_str(&format!("  reason:    {r}\n"));
+    }
+    pr.out(&out)?;
+    let mut t = table::new(
+        &["STEP", "STATUS", "ATTEMPT", "DURATION", "BY"],
+        pr.stdout_tty,
+    );
+    for s in &steps {
+        t.add_row(vec![
+            s.name.clone(),
+            s.status.clone(),
+            s.attempt.to_string(),
+            duration_between(&s.started_at, &s.finished_at),
+            s.created_by.clone(),
+        ]);
+    }
+    pr.out(&table::render(&t))?;
+    if let Some(last) = steps
+        .iter()
+        .rev()
+        .find(|s| s.status == "failed" || s.status == "waiting")
+    {
+        if matches!(p.status.as_str(), "failed" | "waiting") {
+            let mut detail = format!(
+                "\n{} {}: {}\n",
+                pr.paint("failed step", Paint::Red),
+                last.name,
+                last.error.clone().unwrap_or_default()
+            );
+            if let Some(o) = &last.output {
+                detail.push_str("  stderr (tail):\n");
+                for line in o
+                    .lines()
+                    .rev()
+                    .take(20)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                {
+                    detail.push_str(&format!("    {line}\n"));
+                }
+            }
+            pr.out(&detail)?;
+        }
+    }
+    if let Some(h) = next_hint(&p) {
+        pr.hint(&h);
+    }
+    Ok(())
+}
+
+fn next_hint(p: &ProcessRow) -> Option<String> {
+    let id = &p.process_id;
+    match p.status.as_str() {
+        "failed" => Some(format!(
+            "fix the cause, then `orch process retry {id}` (or `orch process skip {id}`, `orch process abort {id}`)"
+        )),
+        "waiting" => Some(format!(
+            "`orch process retry {id}` when the transient cause is gone"
+        )),
+        "suspended" => Some(format!(
+            "`orch process resume {id} --form` (or --input key=value)"
+        )),
+        "running" if is_stale(p) => Some(format!("`orch process retry {id}` takes it over")),
+        _ => None,
+    }
+}
+
+fn duration_between(a: &str, b: &str) -> String {
+    match (crate::clock::parse(a), crate::clock::parse(b)) {
+        (Some(a), Some(b)) => {
+            let d = b.duration_since(a);
+            crate::domain::workflow::format_duration(Duration::try_from(d).unwrap_or_default())
+        }
+        _ => String::new(),
+    }
+}
+
+fn show_step(ctx: &mut Ctx, p: &ProcessRow, steps: &[StepRow], name: &str) -> Result<()> {
+    let Some(idx) = steps.iter().rposition(|s| s.name == name) else {
+        return Err(Error::not_found(format!(
+            "process {} has no step `{name}` in its log",
+            p.process_id
+        ))
+        .with_hint(format!(
+            "`orch process show {}` lists its steps",
+            p.process_id
+        )));
+    };
+    let mut state = Value::Object(Map::new());
+    for s in &steps[..=idx] {
+        merge::apply(&mut state, &s.state_patch);
+    }
+    let s = &steps[idx];
+    ctx.printer.json_pretty(&json!({
+        "name": s.name, "status": s.status, "attempt": s.attempt,
+        "started_at": s.started_at, "finished_at": s.finished_at, "error": s.error,
+        "output": s.output, "changed": s.state_patch, "state": state,
+    }))
+}
+
+/// Claims a process for this orch: refuses a live owner, takes over a stale one.
+fn claim(ctx: &mut Ctx, id: &str, allowed: &[&str]) -> Result<ProcessRow> {
+    let store = ctx.store()?;
+    let tx = store::write_tx(&mut store.conn)?;
+    let p = processes::get(&tx, id)?.ok_or_else(|| Error::not_found(format!("no process {id}")))?;
+    if p.status == "running" || p.owner.is_some() {
+        if let Some(o) = p
+            .owner
+            .as_deref()
+            .filter(|o| *o != owner::me() && owner::is_alive(o))
+        {
+            return Err(Error::conflict(format!(
+                "process {id} is being run by {}",
+                owner::describe(o)
+            ))
+            .with_hint("wait for it to finish, or stop that orch first"));
+        }
+    }
+    let stale = is_stale(&p);
+    if !allowed.contains(&p.status.as_str()) && !stale {
+        return Err(Error::conflict(format!(
+            "process {id} is {}, so it cannot be {}",
+            p.status,
+            allowed_verb(allowed)
+        ))
+        .with_hint(next_hint(&p).unwrap_or_else(|| format!("`orch process show {id}`"))));
+    }
+    processes::set_owner(&tx, id, Some(owner::me()))?;
+    processes::set_status(&tx, id, "running", None)?;
+    tx.commit()?;
+    Ok(p)
+}
+
+fn allowed_verb(allowed: &[&str]) -> &'static str {
+    if allowed.contains(&"suspended") {
+        "resumed"
+    } else {
+        "retried"
+    }
+}
+
+fn retry(ctx: &mut Ctx, a: RetryArgs) -> Result<()> {
+    let p = find(ctx, &a.id)?;
+    let stored = stored_definition(ctx, &p)?;
+    let current = super::workflow::find(ctx, &p.workflow).ok();
+    let changed = current
+        .as_ref()
+        .is_some_and(|(c, _)| c.hash() != p.definition_hash);
+    let def = match (&current, a.use_current) {
+        (Some((c, _)), true) => c.clone(),
+        (None, true) => {
+            return Err(Error::not_found(format!(
+                "workflow `{}` is no longer in workflows/",
+                p.workflow
+            ))
+            .with_hint("retry without --use-current to use the stored definition"));
+        }
+        _ => stored.clone(),
+    };
+    if a.plan {
+        let steps = processes::steps(&ctx.store()?.conn, &p.process_id)?;
+        let done: std::collections::HashSet<&str> = steps
+            .iter()
+            .filter(|s| matches!(s.status.as_str(), "success" | "skipped" | "complete"))
+            .map(|s| s.name.as_str())
+            .collect();
+        let would: Vec<String> = crate::engine::plan::plan(&def)
+            .into_iter()
+            .filter(|s| !done.contains(s.name.as_str()))
+            .map(|s| s.name)
+            .collect();
+        let changes = match &current {
+            Some((c, _)) if changed => definition_changes(&stored, c),
+            _ => Vec::new(),
+        };
+        if ctx.printer.is_json() {
+            return ctx.printer.json(&json!({
+                "id": p.process_id, "status": p.status, "would_run": would,
+                "definition_changed": changed, "changes": changes,
+                "uses": if a.use_current { "current" } else { "stored" },
+            }));
+        }
+        let mut out = format!("process {} ({}) would run:\n", p.process_id, p.status);
+        for s in &would {
+            out.push_str(&format!("  {s}\n"));
+        }
+        if changed {
+            out.push_str(&format!(
+                "the workflow file changed since the process started ({}):\n",
+                if a.use_current {
+                    "using the current file"
+                } else {
+                    "using the stored definition; --use-current takes the file"
+                }
+            ));
+            for c in &changes {
+                out.push_str(&format!("  {c}\n"));
+            }
+        }
+        return ctx.printer.out(&out);
+    }
+    if changed && !a.use_current {
+        ctx.printer.warn(&format!(
+            "workflow `{}` changed since this process started; retrying with the stored definition (--use-current takes the file)",
+            p.workflow
+        ));
+    }
+    claim(ctx, &p.process_id, &["failed", "waiting"])?;
+    if a.use_current && changed {
+        let store = ctx.store()?;
+        let hash =
+            processes::save_definition(&store.conn, &def, current.as_ref().map(|c| c.1.as_str()))?;
+        store.conn.execute(
+            "UPDATE processes SET definition_hash = ?2 WHERE process_id = ?1",
+            [&p.process_id, &hash],
+        )?;
+    }
+    let outcome = drive_and_report(ctx, &p.process_id, &def, None);
+    print_process_json(ctx, &p.process_id)?;
+    outcome
+}
+
+/// What differs between two versions of a workflow, step by step (matched by name).
+fn definition_changes(old: &WorkflowDef, new: &WorkflowDef) -> Vec<String> {
+    let mut out = Vec::new();
+    for s in &new.steps {
+        match old.step(&s.name) {
+            None => out.push(format!("+ step `{}` added", s.name)),
+            Some(o) if o != s => out.push(format!("~ step `{}` changed", s.name)),
+            Some(_) => {}
+        }
+    }
+    for s in &old.steps {
+        if new.step(&s.name).is_none() {
+            out.push(format!("- step `{}` removed", s.name));
+        }
+    }
+    let order = |d: &WorkflowDef| d.steps.iter().map(|s| s.name.clone()).collect::<Vec<_>>();
+    if out.is_empty() && order(old) != order(new) {
+        out.push("steps reordered".to_string());
+    }
+    if out.is_empty() {
+        out.push("header or form changed".to_string());
+    }
+    out
+}
+
+fn resume(ctx: &mut Ctx, a: ResumeArgs) -> Result<()> {
+    let p = find(ctx, &a.id)?;
+    if p.status != "suspended" && !is_stale(&p) {
+        return Err(Error::conflict(format!(
+            "process {} is {}, not suspended; only a suspended process can be resumed",
+            p.process_id, p.status
+        ))
+        .with_hint(
+            next_hint(&p).unwrap_or_else(|| format!("`orch process show {}`", p.process_id)),
+        ));
+    }
+    let mut answers = Map::new();
+    if let Some(f) = &a.input_file {
+        let text = std::fs::read_to_string(f)
+            .map_err(|e| Error::usage(format!("cannot read {f}: {e}")))?;
+        match serde_json::from_str::<Value>(&text) {
+            Ok(Value::Object(m)) => answers.extend(m),
+            _ => {
+                return Err(Error::usage(format!(
+                    "{f} must hold a JSON object of answers"
+                )));
+            }
+        }
+    }
+    for (k, v) in &a.inputs {
+        let value = serde_json::from_str::<Value>(v)
+            .ok()
+            .filter(|j| !j.is_string())
+            .unwrap_or_else(|| Value::String(v.clone()));
+        answers.insert(k.clone(), value);
+    }
+    let def = stored_definition(ctx, &p)?;
+    claim(ctx, &p.process_id, &["suspended"])?;
+    let outcome = drive_and_report(ctx, &p.process_id, &def, Some(answers));
+    print_process_json(ctx, &p.process_id)?;
+    outcome
+}
+
+fn abort(ctx: &mut Ctx, id: &str) -> Result<()> {
+    let p = find(ctx, id)?;
+    if matches!(p.status.as_str(), "completed" | "aborted") {
+        return Err(Error::conflict(format!(
+            "process {} is {} already",
+            p.process_id, p.status
+        )));
+    }
+    claim(
+        ctx,
+        &p.process_id,
+        &["failed", "waiting", "suspended", "created"],
+    )?;
+    let user = ctx.user();
+    let store = ctx.store()?;
+    let tx = store::write_tx(&mut store.conn)?;
+    let now = crate::clock::now_text();
+    let row = StepRow {
+        step_id: 0,
+        name: p.last_step.clone().unwrap_or_else(|| "Start".into()),
+        status: "abort".into(),
+        attempt: 0,
+        started_at: now.clone(),
+        finished_at: now,
+        error: Some(format!("aborted by {user}")),
+        output: None,
+        created_by: user.clone(),
+        state_patch: json!({}),
+    };
+    let reason = format!("aborted by {user}");
+    processes::commit_step(
+        &tx,
+        &processes::StepCommit {
+            process_id: &p.process_id,
+            subscription_id: p.subscription_id.as_deref(),
+            step: &row,
+            state: &p.state,
+            status: "aborted",
+            failed_reason: Some(&reason),
+            duration_ms: 0,
+        },
+    )?;
+    processes::set_owner(&tx, &p.process_id, None)?;
+    tx.commit()?;
+    ctx.printer
+        .status(&format!("process {} aborted", p.process_id));
+    print_process_json(ctx, &p.process_id)
+}
+
+fn skip(ctx: &mut Ctx, a: SkipArgs) -> Result<()> {
+    let p = find(ctx, &a.id)?;
+    let steps = processes::steps(&ctx.store()?.conn, &p.process_id)?;
+    let Some(failed) = steps
+        .iter()
+        .rev()
+        .find(|s| matches!(s.status.as_str(), "failed" | "waiting"))
+        .cloned()
+    else {
+        return Err(Error::conflict(format!(
+            "process {} has no failed step to skip",
+            p.process_id
+        )));
+    };
+    let def = stored_definition(ctx, &p)?;
+    claim(ctx, &p.process_id, &["failed", "waiting"])?;
+    let user = ctx.user();
+    let mut patch = Map::new();
+    for (k, v) in &a.set {
+        let value = serde_json::from_str::<Value>(v)
+            .ok()
+            .filter(|j| !j.is_string())
+            .unwrap_or_else(|| Value::String(v.clone()));
+        patch.insert(k.clone(), value);
+    }
+    {
+        let store = ctx.store()?;
+        let tx = store::write_tx(&mut store.conn)?;
+        let mut state = p.state.clone();
+        merge::apply(&mut state, &Value::Object(patch));
+        let diff = merge::diff(&p.state, &state);
+        let now = crate::clock::now_text();
+        let row = StepRow {
+            step_id: 0,
+            name: failed.name.clone(),
+            status: "skipped".into(),
+            attempt: failed.attempt + 1,
+            started_at: now.clone(),
+            finished_at: now,
+            error: Some(format!("skipped by hand by {user}")),
+            output: None,
+            created_by: user.clone(),
+            state_patch: diff,
+        };
+        processes::commit_step(
+            &tx,
+            &processes::StepCommit {
+                process_id: &p.process_id,
+                subscription_id: p.subscription_id.as_deref(),
+                step: &row,
+                state: &state,
+                status: "running",
+                failed_reason: None,
+                duration_ms: 0,
+            },
+        )?;
+        tx.commit()?;
+    }
+    ctx.printer
+        .status(&format!("step `{}` marked done by {user}", failed.name));
+    let outcome = drive_and_report(ctx, &p.process_id, &def, None);
+    print_process_json(ctx, &p.process_id)?;
+    outcome
+}
+
+/// Re-launches orch in the background to drive a created process.
+pub fn detach(ctx: &mut Ctx, id: &str) -> Result<()> {
+    let exe = std::env::current_exe()?;
+    let mut cmd = std::process::Command::new(exe);
+    cmd.arg("--dir")
+        .arg(&ctx.project.root)
+        .arg("--db")
+        .arg(ctx.db_path())
+        .arg("--user")
+        .arg(ctx.user())
+        .arg("-q")
+        .args(["process", "drive", id])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        cmd.process_group(0);
+    }
+    cmd.spawn()
+        .map_err(|e| Error::failure(format!("cannot start orch in the background: {e}")))?;
+    if ctx.printer.is_json() {
+        return ctx
+            .printer
+            .json(&json!({"id": id, "status": "created", "detached": true}));
+    }
+    ctx.printer.out(&format!("{id}\n"))?;
+    ctx.printer
+        .hint(&format!("follow it with `orch process show {id}`"));
+    Ok(())
+}
+
+/// Prints one line per step (or progress on a terminal).
+struct Lines {
+    printer: Printer,
+}
+
+impl Observer for Lines {
+    fn step_started(&mut self, name: &str, attempt: i64) {
+        if attempt > 1 {
+            self.printer
+                .detail(&format!("  … {name} (attempt {attempt})"));
+        } else {
+            self.printer.detail(&format!("  … {name}"));
+        }
+    }
+    fn step_finished(&mut self, step: &StepRow, took: Duration) {
+        let (mark, paint) = match step.status.as_str() {
+            "success" | "complete" => ("✓", Paint::Green),
+            "skipped" => ("-", Paint::Dim),
+            "suspend" => ("?", Paint::Yellow),
+            "waiting" => ("…", Paint::Yellow),
+            _ => ("✗", Paint::Red),
+        };
+        let mut line = format!(
+            "  {} {} ({}){}",
+            self.printer.paint(mark, paint),
+            step.name,
+            crate::domain::workflow::format_duration(took),
+            if step.attempt > 1 {
+                format!(" attempt {}", step.attempt)
+            } else {
+                String::new()
+            }
+        );
+        if let Some(e) = &step.error {
+            if step.status != "success" {
+                line.push_str(&format!(": {e}"));
+            }
+        }
+        self.printer.status(&line);
+    }
+    fn stderr(&mut self, chunk: &[u8]) {
+        if self.printer.verbose > 0 && !self.printer.quiet {
+            let text = String::from_utf8_lossy(chunk);
+            for l in text.lines() {
+                eprintln!("    | {l}");
+            }
+        }
+    }
+    fn retrying(&mut self, name: &str, next: i64, delay: Duration) {
+        self.printer.status(&format!(
+            "    retrying {name} (attempt {next}) in {}",
+            crate::domain::workflow::format_duration(delay)
+        ));
+    }
+}
+
+/// Drives a claimed process and turns the outcome into the exit code of DESIGN §9.
+pub fn drive_and_report(
+    ctx: &mut Ctx,
+    id: &str,
+    def: &WorkflowDef,
+    input: Option<Map<String, Value>>,
+) -> Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::internal(format!("cannot start the runtime: {e}")))?;
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let root = ctx.project.root.clone();
+    let db_path = ctx.db_path();
+    let user = ctx.user();
+    let default_timeout = ctx
+        .project
+        .config
+        .step_timeout
+        .as_deref()
+        .map(crate::domain::workflow::parse_duration)
+        .transpose()
+        .map_err(|e| Error::usage(format!("orch.toml: step_timeout: {e}")))?;
+    let mut observer = Lines {
+        printer: ctx.printer.clone(),
+    };
+    let store = ctx.store()?;
+    let outcome = rt.block_on(async {
+        let signals = tokio::spawn(async move {
+            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending::<()>().await } } => {}
+            }
+            let _ = tx.send(true);
+        });
+        let mut engine = Engine {
+            conn: &mut store.conn,
+            root,
+            db_path,
+            user,
+            default_timeout,
+            grace: Duration::from_secs(5),
+            observer: &mut observer,
+            cancel: rx,
+        };
+        let r = engine.drive(id, def, input).await;
+        signals.abort();
+        r
+    });
+    let outcome = match outcome {
+        Ok(f) => f,
+        Err(e) => {
+            // Leave the process retryable: release it so it is not stuck as running.
+            if let Ok(store) = ctx.store() {
+                let _ = processes::set_owner(&store.conn, id, None);
+                let _ = processes::set_status(&store.conn, id, "failed", Some(&e.message));
+            }
+            return Err(e);
+        }
+    };
+    let p = &ctx.printer;
+    match outcome {
+        Final::Completed => p.status(&format!("process {id} completed")),
+        Final::Suspended => {
+            p.status(&format!("process {id} is suspended, awaiting input"));
+            p.hint(&format!(
+                "`orch process resume {id} --form` (or --input key=value)"
+            ));
+        }
+        Final::Waiting => {
+            p.status(&format!(
+                "process {id} is waiting after a transient failure"
+            ));
+            p.hint(&format!("`orch process retry {id}` when the cause is gone"));
+        }
+        Final::Failed => {
+            p.status(&format!("process {id} failed"));
+            p.hint(&format!(
+                "see `orch process show {id}`; fix the cause, then `orch process retry {id}`"
+            ));
+        }
+        Final::Interrupted => {
+            p.status(&format!("process {id} interrupted; it stays retryable"));
+            p.hint(&format!("`orch process retry {id}`"));
+        }
+    }
+    match outcome.error_kind() {
+        None => Ok(()),
+        Some(kind) => Err(Error::silent(kind)),
+    }
+}

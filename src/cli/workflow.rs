@@ -1,0 +1,370 @@
+//! `orch workflow list|show|check|run`.
+
+use std::path::Path;
+
+use clap::{Args, Subcommand};
+use serde_json::{Map, Value, json};
+
+use super::Ctx;
+use super::process::{drive_and_report, print_process_json};
+use crate::definition::{
+    DefinitionError, Diagnostic, Source, toml_files, workflow as workflow_def,
+};
+use crate::domain::workflow::WorkflowDef;
+use crate::engine::plan::plan;
+use crate::error::{Error, Result};
+use crate::store::{self, processes};
+use crate::ui::table;
+
+#[derive(Debug, Subcommand)]
+pub enum WorkflowCommand {
+    /// List the workflows of the project
+    List,
+    /// Show a workflow's steps, including the ones its target adds
+    Show {
+        name: String,
+        /// Print a Mermaid flowchart
+        #[arg(long)]
+        mermaid: bool,
+    },
+    /// Lint every product and workflow file
+    Check,
+    /// Start a workflow and run it until it completes, suspends, waits or fails
+    Run(RunArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Workflow name
+    pub name: String,
+    /// The subscription to modify, validate or terminate
+    #[arg(long)]
+    pub subscription: Option<String>,
+    /// An answer to the form, key=value (repeatable)
+    #[arg(long = "input", value_name = "KEY=VALUE", value_parser = super::parse_key_value)]
+    pub inputs: Vec<(String, String)>,
+    /// Answers as a JSON object in a file, or - for stdin
+    #[arg(long, value_name = "FILE")]
+    pub input_file: Option<String>,
+    /// The customer of a new subscription
+    #[arg(long)]
+    pub customer: Option<String>,
+    /// Ask for missing answers interactively
+    #[arg(long)]
+    pub form: bool,
+    /// Print the process id and run on in the background
+    #[arg(long)]
+    pub detach: bool,
+}
+
+pub fn run(ctx: &mut Ctx, cmd: WorkflowCommand) -> Result<()> {
+    match cmd {
+        WorkflowCommand::List => list(ctx),
+        WorkflowCommand::Show { name, mermaid } => show(ctx, &name, mermaid),
+        WorkflowCommand::Check => check(ctx),
+        WorkflowCommand::Run(args) => start(ctx, args),
+    }
+}
+
+/// Every workflow file of the project, parsed, with the problems of the broken ones.
+pub fn read_all(ctx: &Ctx) -> Result<(Vec<(WorkflowDef, String)>, Vec<Diagnostic>)> {
+    let dir = ctx.project.workflows_dir();
+    let mut defs: Vec<(WorkflowDef, String)> = Vec::new();
+    let mut diags = Vec::new();
+    for file in toml_files(&dir)? {
+        let shown = ctx.project.display_path(&file);
+        let src = Source::read(&file, shown.clone())?;
+        match workflow_def::parse(&src) {
+            Ok(def) => {
+                if let Some((_, other)) = defs.iter().find(|(d, _)| d.name == def.name) {
+                    diags.push(src.diagnostic(
+                        &crate::key_path!["name"],
+                        format!("workflow `{}` is also defined in {other}", def.name),
+                    ));
+                } else {
+                    defs.push((def, shown.display().to_string()));
+                }
+            }
+            Err(d) => diags.extend(d),
+        }
+    }
+    Ok((defs, diags))
+}
+
+/// Finds one workflow by name; other broken files only warn.
+pub fn find(ctx: &Ctx, name: &str) -> Result<(WorkflowDef, String)> {
+    let (defs, diags) = read_all(ctx)?;
+    if let Some(found) = defs.into_iter().find(|(d, _)| d.name == name) {
+        for d in &diags {
+            ctx.printer.warn(&d.to_string());
+        }
+        return Ok(found);
+    }
+    if !diags.is_empty() {
+        return Err(Error::from(DefinitionError(diags)).with_hint(format!(
+            "no valid workflow named `{name}`; fix the files above"
+        )));
+    }
+    Err(Error::not_found(format!("no workflow named `{name}`"))
+        .with_hint("`orch workflow list` shows the workflows in workflows/"))
+}
+
+fn list(ctx: &mut Ctx) -> Result<()> {
+    let (defs, diags) = read_all(ctx)?;
+    for d in &diags {
+        ctx.printer.warn(&d.to_string());
+    }
+    if ctx.printer.is_json() {
+        let items: Vec<Value> = defs
+            .iter()
+            .map(|(d, src)| json!({"name": d.name, "target": d.target, "description": d.description, "products": d.products, "steps": d.steps.len(), "source": src}))
+            .collect();
+        return ctx.printer.json(&items);
+    }
+    let mut t = table::new(
+        &["NAME", "TARGET", "PRODUCTS", "STEPS", "DESCRIPTION"],
+        ctx.printer.stdout_tty,
+    );
+    for (d, _) in &defs {
+        t.add_row(vec![
+            d.name.clone(),
+            d.target.to_string(),
+            d.products.join(","),
+            d.steps.len().to_string(),
+            d.description.clone(),
+        ]);
+    }
+    ctx.printer.out(&table::render(&t))
+}
+
+fn show(ctx: &mut Ctx, name: &str, mermaid: bool) -> Result<()> {
+    let (def, source) = find(ctx, name)?;
+    let steps = plan(&def);
+    if mermaid {
+        let mut out = String::from("flowchart TD\n");
+        for (i, s) in steps.iter().enumerate() {
+            let label = s.name.replace('"', "'");
+            let shape = if s.is_user() {
+                format!("[\"{label}\"]")
+            } else {
+                format!("([\"{label}\"])")
+            };
+            out.push_str(&format!("    s{i}{shape}\n"));
+        }
+        for i in 1..steps.len() {
+            let cond = match &steps[i].step {
+                crate::engine::plan::Planned::User(u) => u.condition.clone(),
+                _ => None,
+            };
+            match cond {
+                Some(c) => out.push_str(&format!(
+                    "    s{} -->|\"if {}\"| s{i}\n",
+                    i - 1,
+                    c.replace('"', "'")
+                )),
+                None => out.push_str(&format!("    s{} --> s{i}\n", i - 1)),
+            }
+        }
+        return ctx.printer.out(&out);
+    }
+    if ctx.printer.is_json() {
+        let items: Vec<Value> = steps
+            .iter()
+            .map(|s| json!({"name": s.name, "added_by_target": !s.is_user(), "does": s.describe()}))
+            .collect();
+        return ctx.printer.json(&json!({
+            "name": def.name, "target": def.target, "description": def.description,
+            "products": def.products, "source": source, "hash": def.hash(), "steps": items,
+            "definition": def,
+        }));
+    }
+    let mut out = format!("{} ({}), {}\n", def.name, def.target, source);
+    if !def.description.is_empty() {
+        out.push_str(&format!("  {}\n", def.description));
+    }
+    if !def.products.is_empty() {
+        out.push_str(&format!("  products: {}\n", def.products.join(", ")));
+    }
+    ctx.printer.out(&out)?;
+    let mut t = table::new(&["#", "STEP", "DOES"], ctx.printer.stdout_tty);
+    for (i, s) in steps.iter().enumerate() {
+        let mut name = s.name.clone();
+        if !s.is_user() {
+            name = format!("{name} *");
+        }
+        t.add_row(vec![(i + 1).to_string(), name, s.describe()]);
+    }
+    ctx.printer.out(&table::render(&t))?;
+    ctx.printer.status("* added by the target");
+    Ok(())
+}
+
+fn check(ctx: &mut Ctx) -> Result<()> {
+    let mut diags: Vec<Diagnostic> = Vec::new();
+    let mut warnings: Vec<String> = Vec::new();
+    let products_dir = ctx.project.products_dir();
+    let mut product_count = 0;
+    for file in toml_files(&products_dir)? {
+        let src = Source::read(&file, ctx.project.display_path(&file))?;
+        match crate::definition::product::parse(&src) {
+            Ok(_) => product_count += 1,
+            Err(d) => diags.extend(d),
+        }
+    }
+    let (defs, wdiags) = read_all(ctx)?;
+    diags.extend(wdiags);
+    for (def, source) in &defs {
+        let file = ctx.project.root.join(source);
+        let src = Source::read(&file, source.into())?;
+        for (i, step) in def.steps.iter().enumerate() {
+            if let crate::domain::workflow::StepKind::Run { run } = &step.kind {
+                if let Some(problem) = check_program(&ctx.project.root, run) {
+                    diags.push(src.diagnostic(&crate::key_path!["step", i, "run"], problem));
+                }
+            }
+        }
+        if def.target == crate::domain::workflow::Target::System && !def.products.is_empty() {
+            warnings.push(format!("{source}: a task ignores `products`"));
+        }
+    }
+    for w in &warnings {
+        ctx.printer.warn(w);
+    }
+    if ctx.printer.is_json() {
+        let problems: Vec<Value> = diags
+            .iter()
+            .map(|d| json!({"file": d.file, "line": d.line, "col": d.col, "path": d.path, "message": d.message}))
+            .collect();
+        ctx.printer.json(
+            &json!({"products": product_count, "workflows": defs.len(), "problems": problems}),
+        )?;
+    }
+    if !diags.is_empty() {
+        if !ctx.printer.is_json() {
+            for d in &diags {
+                eprintln!("{d}");
+            }
+        }
+        return Err(Error::usage(format!(
+            "{} problems in definition files",
+            diags.len()
+        )));
+    }
+    ctx.printer.status(&format!(
+        "ok: {product_count} products and {} workflows",
+        defs.len()
+    ));
+    Ok(())
+}
+
+/// The first word of a `run` command, when it is a path, must exist, be executable
+/// and stay inside the project.
+fn check_program(root: &Path, run: &str) -> Option<String> {
+    let first = run.split_whitespace().next()?;
+    if !first.contains('/') {
+        return None;
+    }
+    let path = root.join(first);
+    let Ok(canon) = path.canonicalize() else {
+        return Some(format!("`{first}` does not exist"));
+    };
+    if let Ok(root) = root.canonicalize() {
+        if !canon.starts_with(&root) {
+            return Some(format!(
+                "`{first}` is outside the project; keep step programs in workflows/scripts/"
+            ));
+        }
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let executable =
+            std::fs::metadata(&canon).map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0);
+        if !executable.unwrap_or(false) {
+            return Some(format!("`{first}` is not executable (chmod +x {first})"));
+        }
+    }
+    None
+}
+
+fn start(ctx: &mut Ctx, args: RunArgs) -> Result<()> {
+    let (def, source) = find(ctx, &args.name)?;
+    if def.target != crate::domain::workflow::Target::System {
+        return Err(Error::usage(format!(
+            "`{}` is a {} workflow; this build of orch runs tasks (`target = \"system\"`) only",
+            def.name, def.target
+        )));
+    }
+    let answers = gather_answers(&args)?;
+    let mut state = Value::Object(answers);
+    if let Some(obj) = state.as_object_mut() {
+        obj.retain(|_, v| !v.is_null());
+    }
+    let user = ctx.user();
+    let id = crate::clock::new_id();
+    let owner = if args.detach {
+        None
+    } else {
+        Some(crate::engine::owner::me())
+    };
+    {
+        let store = ctx.store()?;
+        let tx = store::write_tx(&mut store.conn)?;
+        let hash = processes::save_definition(&tx, &def, Some(&source))?;
+        processes::insert(
+            &tx,
+            &processes::NewProcess {
+                process_id: &id,
+                def: &def,
+                definition_hash: &hash,
+                subscription_id: None,
+                customer_id: None,
+                created_by: &user,
+                state: &state,
+                owner,
+            },
+        )?;
+        tx.commit()?;
+    }
+    if args.detach {
+        return super::process::detach(ctx, &id);
+    }
+    ctx.printer
+        .status(&format!("process {id} started: {}", def.name));
+    let outcome = drive_and_report(ctx, &id, &def, None);
+    print_process_json(ctx, &id)?;
+    outcome
+}
+
+/// `--input` and `--input-file`, merged (flags win).
+fn gather_answers(args: &RunArgs) -> Result<Map<String, Value>> {
+    let mut answers = Map::new();
+    if let Some(f) = &args.input_file {
+        let text = if f == "-" {
+            let mut s = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)?;
+            s
+        } else {
+            std::fs::read_to_string(f).map_err(|e| Error::usage(format!("cannot read {f}: {e}")))?
+        };
+        let v: Value = serde_json::from_str(&text)
+            .or_else(|_| toml::from_str::<toml::Value>(&text).map(workflow_def::toml_to_json))
+            .map_err(|e| Error::usage(format!("{f} is neither a JSON object nor TOML: {e}")))?;
+        match v {
+            Value::Object(m) => answers.extend(m),
+            _ => {
+                return Err(Error::usage(format!(
+                    "{f} must hold a JSON object of answers"
+                )));
+            }
+        }
+    }
+    for (k, v) in &args.inputs {
+        let value = serde_json::from_str::<Value>(v)
+            .ok()
+            .filter(|j| !j.is_string() || v.starts_with('"'))
+            .unwrap_or_else(|| Value::String(v.clone()));
+        answers.insert(k.clone(), value);
+    }
+    Ok(answers)
+}

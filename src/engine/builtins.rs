@@ -1,0 +1,91 @@
+//! The built-in step kinds (`builtin = "…"` with `with = {…}`).
+
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
+
+use crate::domain::workflow::parse_duration;
+use crate::expr;
+
+/// What a builtin asks the runner to do.
+pub enum BuiltinOutcome {
+    /// Merge this patch into the state.
+    Patch(Value),
+    /// Fail the step with this message.
+    Fail(String),
+    /// Wait, then succeed.
+    Sleep(Duration),
+}
+
+/// Runs a builtin against the state. Subscription builtins patch `state.subscription`;
+/// the runner then validates and stores it like any other change of the subscription.
+pub fn run(name: &str, with: &Map<String, Value>, state: &Value) -> BuiltinOutcome {
+    let ctx = json!({ "state": state });
+    let render = |key: &str| -> Result<String, String> {
+        let t = with.get(key).and_then(Value::as_str).unwrap_or_default();
+        expr::render(t, &ctx).map_err(|e| format!("template `{key}` failed: {e}"))
+    };
+    let needs_subscription = || -> Result<(), String> {
+        if state.get("subscription").is_some_and(Value::is_object) {
+            Ok(())
+        } else {
+            Err(format!(
+                "builtin `{name}` needs a subscription in the state, and there is none"
+            ))
+        }
+    };
+    let result: Result<BuiltinOutcome, String> = match name {
+        "noop" => Ok(BuiltinOutcome::Patch(json!({}))),
+        "render" => {
+            let key = with
+                .get("key")
+                .and_then(Value::as_str)
+                .unwrap_or("rendered");
+            render("template").map(|text| BuiltinOutcome::Patch(json!({ key: text })))
+        }
+        "set" => {
+            let values = with.get("values").cloned().unwrap_or(json!({}));
+            render_strings(&values, &ctx).map(BuiltinOutcome::Patch)
+        }
+        "set_description" => needs_subscription()
+            .and_then(|_| render("description"))
+            .map(|d| BuiltinOutcome::Patch(json!({"subscription": {"description": d.trim()}}))),
+        "set_note" => needs_subscription()
+            .and_then(|_| render("note"))
+            .map(|n| BuiltinOutcome::Patch(json!({"subscription": {"note": n.trim()}}))),
+        "set_status" => needs_subscription().map(|_| {
+            let status = with.get("status").cloned().unwrap_or(Value::Null);
+            BuiltinOutcome::Patch(json!({"subscription": {"status": status}}))
+        }),
+        "fail" => Ok(BuiltinOutcome::Fail(
+            render("message").unwrap_or_else(|e| e),
+        )),
+        "sleep" => with
+            .get("duration")
+            .and_then(Value::as_str)
+            .ok_or_else(|| "`with.duration` is missing".to_string())
+            .and_then(parse_duration)
+            .map(BuiltinOutcome::Sleep),
+        other => Err(format!("unknown builtin `{other}`")),
+    };
+    result.unwrap_or_else(BuiltinOutcome::Fail)
+}
+
+/// Renders every string of a value as a template; other values stay as they are.
+fn render_strings(v: &Value, ctx: &Value) -> Result<Value, String> {
+    Ok(match v {
+        Value::String(t) => Value::String(expr::render(t, ctx)?),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|i| render_strings(i, ctx))
+                .collect::<Result<_, _>>()?,
+        ),
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| Ok((k.clone(), render_strings(v, ctx)?)))
+                .collect::<Result<_, String>>()?,
+        ),
+        other => other.clone(),
+    })
+}

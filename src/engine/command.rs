@@ -1,0 +1,883 @@
+//! Runs one workflow step's program and reports what happened to it.
+//!
+//! Steps are arbitrary shell snippets written by users, so this module assumes
+//! the worst about them: they may print gigabytes, print binary, never read
+//! their input, ignore SIGTERM, or leave background processes behind that keep
+//! our pipes open. Whatever a step does, `run` must return in bounded time and
+//! bounded memory, and must not leave any of the step's processes running.
+//!
+//! The shape follows from that:
+//! - The program runs as `sh -c <command>` in a process group of its own, so
+//!   that timeouts and Ctrl-C can signal everything the step started, not just
+//!   the shell.
+//! - stdin, stdout, stderr and the wait for the shell are driven concurrently
+//!   from one future. Doing them in sequence deadlocks as soon as a step
+//!   writes more than a pipe buffer before reading its input.
+//! - stdout is the step's result, so it is kept (up to a cap); stderr is the
+//!   step's log, so only its tail is kept, and it can be streamed for `-v`.
+//! - The process group is killed whenever `run` ends, including when its future
+//!   is dropped half-way. A step's processes never outlive the step: a step
+//!   that must start a long-lived service should hand it to a supervisor or
+//!   detach it with `setsid`.
+//!
+//! Everything is plain tokio plus libc; cancellation is any future the caller
+//! likes (a `watch` receiver, a `Notify`, a Ctrl-C signal), so no
+//! cancellation-token crate is needed.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::os::unix::process::ExitStatusExt;
+use std::path::PathBuf;
+use std::pin::pin;
+use std::process::{ExitStatus, Stdio};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::process::{Child, ChildStderr, ChildStdin, ChildStdout, Command};
+use tokio::time::{Instant, sleep_until};
+
+/// Time between SIGTERM and SIGKILL when the caller has no opinion.
+pub const DEFAULT_GRACE: Duration = Duration::from_secs(5);
+/// How much of stdout is kept when the caller has no opinion.
+pub const DEFAULT_MAX_STDOUT: usize = 16 * 1024 * 1024;
+/// How much of the end of stderr is kept when the caller has no opinion.
+pub const DEFAULT_STDERR_TAIL: usize = 64 * 1024;
+/// How long pipes may stay open after the shell exited, when the caller has no
+/// opinion.
+pub const DEFAULT_LINGER: Duration = Duration::from_millis(200);
+
+/// A pipe never hands over more than its buffer (64 KiB on Linux) per read.
+const READ_CHUNK: usize = 64 * 1024;
+/// Lines streamed to the stderr callback are cut at this length, so a step
+/// printing megabytes without a newline cannot grow the line buffer.
+const MAX_STREAMED_LINE: usize = 8 * 1024;
+/// How often, during the grace period, we look whether the group is gone.
+const GROUP_POLL: Duration = Duration::from_millis(10);
+/// Upper bound on waiting for the shell to be reaped after SIGKILL. SIGKILL
+/// only fails to end a process stuck in the kernel (e.g. a dead NFS mount);
+/// we would rather report the timeout than hang with it.
+const REAP_BOUND: Duration = Duration::from_secs(2);
+
+/// What to run and under which limits.
+#[derive(Debug, Clone)]
+pub struct CommandSpec {
+    /// Passed to `sh -c` verbatim.
+    pub command: String,
+    pub cwd: PathBuf,
+    /// Added to the inherited environment (overriding on name clashes).
+    pub env: Vec<(String, String)>,
+    /// Written to the program's stdin, which is then closed.
+    pub stdin: Vec<u8>,
+    /// Counted from the spawn; `None` means no limit.
+    pub timeout: Option<Duration>,
+    /// Time between SIGTERM and SIGKILL on timeout or cancellation.
+    pub grace: Duration,
+    /// stdout beyond this many bytes is read and discarded.
+    pub max_stdout: usize,
+    /// Number of bytes kept from the end of stderr.
+    pub stderr_tail: usize,
+    /// How long to wait for stdout/stderr to reach EOF once the shell has
+    /// exited, before killing whatever in its group still holds them.
+    pub linger: Duration,
+}
+
+impl CommandSpec {
+    /// A spec with no timeout, no extra environment, empty stdin and the
+    /// `DEFAULT_*` limits.
+    pub fn new(command: impl Into<String>, cwd: impl Into<PathBuf>) -> Self {
+        CommandSpec {
+            command: command.into(),
+            cwd: cwd.into(),
+            env: Vec::new(),
+            stdin: Vec::new(),
+            timeout: None,
+            grace: DEFAULT_GRACE,
+            max_stdout: DEFAULT_MAX_STDOUT,
+            stderr_tail: DEFAULT_STDERR_TAIL,
+            linger: DEFAULT_LINGER,
+        }
+    }
+}
+
+/// How the step ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The shell exited with this code.
+    Exited(i32),
+    /// The shell was killed by this signal (not by us).
+    Signaled(i32),
+    /// The timeout expired and we killed the group.
+    TimedOut,
+    /// The cancel future fired and we killed the group.
+    Cancelled,
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::Exited(code) => write!(f, "exited with code {code}"),
+            Outcome::Signaled(sig) => write!(f, "killed by signal {sig}"),
+            Outcome::TimedOut => f.write_str("timed out"),
+            Outcome::Cancelled => f.write_str("cancelled"),
+        }
+    }
+}
+
+/// What the step produced.
+#[derive(Debug, Clone)]
+pub struct CommandResult {
+    pub outcome: Outcome,
+    /// At most `max_stdout` bytes, from the start of stdout.
+    pub stdout: Vec<u8>,
+    /// Bytes the step wrote to stdout, including the discarded ones.
+    pub stdout_total: u64,
+    pub stdout_truncated: bool,
+    /// At most `stderr_tail` bytes, from the end of stderr.
+    pub stderr_tail: Vec<u8>,
+    /// Bytes the step wrote to stderr, including the dropped ones.
+    pub stderr_total: u64,
+    /// From spawn until `run` returned.
+    pub duration: Duration,
+}
+
+impl CommandResult {
+    /// True when the shell exited with code 0.
+    pub fn success(&self) -> bool {
+        self.outcome == Outcome::Exited(0)
+    }
+
+    /// True when the start of stderr was dropped.
+    pub fn stderr_truncated(&self) -> bool {
+        self.stderr_total > self.stderr_tail.len() as u64
+    }
+
+    /// The kept stderr as text for messages: lossy, whitespace-trimmed.
+    pub fn stderr_text(&self) -> String {
+        let mut tail = self.stderr_tail.as_slice();
+        if self.stderr_truncated() {
+            // The cut may have split a UTF-8 sequence; its leftover
+            // continuation bytes would render as a spurious U+FFFD.
+            while let [b, rest @ ..] = tail {
+                if b & 0xC0 != 0x80 {
+                    break;
+                }
+                tail = rest;
+            }
+        }
+        String::from_utf8_lossy(tail).trim().to_string()
+    }
+}
+
+/// Runs `spec` to completion.
+///
+/// `on_stderr` receives stderr as it arrives, one line at a time without its
+/// `\n` (very long lines arrive in pieces of at most 8 KiB). When `cancel`
+/// completes while the shell is running, the group is terminated as for a
+/// timeout and the outcome is `Cancelled`; if it completes after the shell
+/// exited, it only cuts short the wait for lingering pipes. Pass
+/// `std::future::pending()` for no cancellation.
+///
+/// Errors are reserved for failures to run the step at all (missing working
+/// directory, no `sh`, failed wait); whatever the step itself does is reported
+/// in the `CommandResult`. Dropping the returned future kills the group.
+pub async fn run(
+    spec: CommandSpec,
+    on_stderr: Option<&mut (dyn FnMut(&[u8]) + Send)>,
+    cancel: impl Future<Output = ()>,
+) -> io::Result<CommandResult> {
+    let started = Instant::now();
+    let mut child = spawn(&spec)?;
+    let mut group = ProcessGroup::of(&child)?;
+
+    let stdin = child.stdin.take();
+    let stdout = child.stdout.take();
+    let stderr = child.stderr.take();
+    let mut out = StdoutCapture::new(spec.max_stdout);
+    let mut err = StderrTail::new(spec.stderr_tail, on_stderr);
+    // Boxed rather than pinned on the stack so it can be dropped explicitly,
+    // which ends its borrows of `out` and `err` before we read them.
+    let mut io = Box::pin(async {
+        tokio::join!(
+            feed_stdin(stdin, &spec.stdin),
+            out.read_from(stdout),
+            err.read_from(stderr),
+        );
+    });
+    let mut io_done = false;
+    let mut cancel = pin!(cancel);
+    let mut cancel_fired = false;
+
+    let mut status = None;
+    let mut interrupted = None;
+    {
+        let mut timeout = pin!(sleep_opt(spec.timeout.and_then(|t| started.checked_add(t))));
+        while status.is_none() && interrupted.is_none() {
+            tokio::select! {
+                // Biased so that a shell that exited at the moment the timeout
+                // expired is reported with its real status.
+                biased;
+                res = child.wait() => status = Some(res?),
+                () = &mut io, if !io_done => io_done = true,
+                () = &mut cancel => {
+                    cancel_fired = true;
+                    interrupted = Some(Outcome::Cancelled);
+                }
+                () = &mut timeout => interrupted = Some(Outcome::TimedOut),
+            }
+        }
+    }
+
+    if interrupted.is_some() {
+        group.signal(libc::SIGTERM);
+        let mut grace = pin!(sleep_opt(Instant::now().checked_add(spec.grace)));
+        let mut poll = tokio::time::interval(GROUP_POLL);
+        loop {
+            tokio::select! {
+                res = child.wait(), if status.is_none() => status = Some(res?),
+                () = &mut io, if !io_done => io_done = true,
+                () = &mut grace => break,
+                // Steps that shut down promptly should not cost the whole
+                // grace period.
+                _ = poll.tick(), if status.is_some() => {
+                    if !group.has_live_members() {
+                        break;
+                    }
+                }
+            }
+        }
+        group.signal(libc::SIGKILL);
+        if status.is_none() {
+            let mut bound = pin!(sleep_opt(Instant::now().checked_add(REAP_BOUND)));
+            loop {
+                tokio::select! {
+                    res = child.wait() => {
+                        status = Some(res?);
+                        break;
+                    }
+                    () = &mut io, if !io_done => io_done = true,
+                    () = &mut bound => break,
+                }
+            }
+        }
+    }
+
+    // The shell is gone. Whatever still holds our pipes is a background
+    // process the step left behind; give it `linger` to finish writing.
+    if !io_done {
+        let mut linger = pin!(sleep_opt(Instant::now().checked_add(spec.linger)));
+        tokio::select! {
+            () = &mut io => io_done = true,
+            () = &mut linger => {}
+            () = &mut cancel, if !cancel_fired => {}
+        }
+    }
+    group.signal(libc::SIGKILL);
+    if !io_done {
+        // The kill closes the pipes within moments. If they stay open, a
+        // process that left the group (setsid) holds them; we must not wait
+        // for it, only collect what is already buffered.
+        let mut drain = pin!(sleep_opt(Instant::now().checked_add(spec.linger)));
+        tokio::select! {
+            () = &mut io => {}
+            () = &mut drain => {}
+        }
+    }
+    drop(io);
+    group.disarm();
+    err.flush_line();
+
+    let outcome = match (interrupted, status) {
+        (Some(outcome), _) => outcome,
+        (None, Some(status)) => outcome_of(status),
+        // The first loop only ends with one of the two set.
+        (None, None) => Outcome::Exited(-1),
+    };
+    let stdout_truncated = out.total > out.buf.len() as u64;
+    Ok(CommandResult {
+        outcome,
+        stdout: out.buf,
+        stdout_total: out.total,
+        stdout_truncated,
+        stderr_tail: err.ring.into(),
+        stderr_total: err.total,
+        duration: started.elapsed(),
+    })
+}
+
+/// `run` for callers outside async code (forms fetching choices), without
+/// stderr streaming or cancellation.
+///
+/// Builds a current-thread runtime for the call. From a thread that is
+/// already inside a runtime, the work moves to a scoped thread, because tokio
+/// refuses to nest runtimes; the calling thread is blocked either way.
+pub fn run_blocking(spec: CommandSpec) -> io::Result<CommandResult> {
+    fn block(spec: CommandSpec) -> io::Result<CommandResult> {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+            .block_on(run(spec, None, std::future::pending()))
+    }
+    if tokio::runtime::Handle::try_current().is_err() {
+        return block(spec);
+    }
+    std::thread::scope(|scope| {
+        scope
+            .spawn(move || block(spec))
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("step runner thread panicked")))
+    })
+}
+
+fn spawn(spec: &CommandSpec) -> io::Result<Child> {
+    // Spawning in a missing directory fails with a bare ENOENT, which reads as
+    // if `sh` were missing; say which one it is.
+    if !spec.cwd.is_dir() {
+        return Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            format!(
+                "working directory {} does not exist or is not a directory",
+                spec.cwd.display()
+            ),
+        ));
+    }
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(&spec.command)
+        .current_dir(&spec.cwd)
+        .envs(spec.env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        // Last resort if `run` is abandoned in a way that skips our own
+        // group kill; it reaches the shell only.
+        .kill_on_drop(true);
+    cmd.spawn().map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!("cannot start `sh -c` in {}: {e}", spec.cwd.display()),
+        )
+    })
+}
+
+fn outcome_of(status: ExitStatus) -> Outcome {
+    match (status.code(), status.signal()) {
+        (Some(code), _) => Outcome::Exited(code),
+        (None, Some(sig)) => Outcome::Signaled(sig),
+        // Only stopped/continued statuses have neither, and we never ask for
+        // those; -1 is not a real exit code, so it reads as a failure.
+        (None, None) => Outcome::Exited(-1),
+    }
+}
+
+async fn sleep_opt(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => sleep_until(deadline).await,
+        // An unrepresentable deadline is as good as none.
+        None => std::future::pending().await,
+    }
+}
+
+async fn feed_stdin(pipe: Option<ChildStdin>, data: &[u8]) {
+    let Some(mut pipe) = pipe else { return };
+    // A step may ignore its input and exit, which turns our write into EPIPE.
+    // That is the step's choice, not a failure, and no other write error
+    // would tell us anything the exit status does not.
+    let _ = pipe.write_all(data).await;
+    // Dropping `pipe` closes it, which is the step's EOF.
+}
+
+struct StdoutCapture {
+    buf: Vec<u8>,
+    max: usize,
+    total: u64,
+}
+
+impl StdoutCapture {
+    fn new(max: usize) -> Self {
+        StdoutCapture {
+            buf: Vec::new(),
+            max,
+            total: 0,
+        }
+    }
+
+    async fn read_from(&mut self, pipe: Option<ChildStdout>) {
+        let Some(mut pipe) = pipe else { return };
+        let mut chunk = vec![0; READ_CHUNK];
+        // Read errors on a pipe are as final as EOF; the step's fate is told
+        // by its exit status.
+        while let Ok(n @ 1..) = pipe.read(&mut chunk).await {
+            let data = &chunk[..n];
+            self.total = self.total.saturating_add(n as u64);
+            let room = self.max.saturating_sub(self.buf.len());
+            self.buf.extend_from_slice(&data[..n.min(room)]);
+        }
+    }
+}
+
+struct StderrTail<'a> {
+    ring: VecDeque<u8>,
+    cap: usize,
+    total: u64,
+    line: Vec<u8>,
+    sink: Option<&'a mut (dyn FnMut(&[u8]) + Send + 'a)>,
+}
+
+impl<'a> StderrTail<'a> {
+    fn new(cap: usize, sink: Option<&'a mut (dyn FnMut(&[u8]) + Send + 'a)>) -> Self {
+        StderrTail {
+            ring: VecDeque::new(),
+            cap,
+            total: 0,
+            line: Vec::new(),
+            sink,
+        }
+    }
+
+    async fn read_from(&mut self, pipe: Option<ChildStderr>) {
+        let Some(mut pipe) = pipe else { return };
+        let mut chunk = vec![0; READ_CHUNK];
+        while let Ok(n @ 1..) = pipe.read(&mut chunk).await {
+            self.push(&chunk[..n]);
+        }
+    }
+
+    fn push(&mut self, data: &[u8]) {
+        self.total = self.total.saturating_add(data.len() as u64);
+        if data.len() >= self.cap {
+            self.ring.clear();
+            self.ring.extend(&data[data.len() - self.cap..]);
+        } else {
+            let overflow = (self.ring.len() + data.len()).saturating_sub(self.cap);
+            self.ring.drain(..overflow);
+            self.ring.extend(data);
+        }
+
+        let Some(sink) = self.sink.as_deref_mut() else {
+            return;
+        };
+        for piece in data.split_inclusive(|&b| b == b'\n') {
+            match piece.split_last() {
+                Some((b'\n', text)) => {
+                    self.line.extend_from_slice(text);
+                    sink(&self.line);
+                    self.line.clear();
+                }
+                _ => {
+                    self.line.extend_from_slice(piece);
+                    if self.line.len() >= MAX_STREAMED_LINE {
+                        sink(&self.line);
+                        self.line.clear();
+                    }
+                }
+            }
+        }
+    }
+
+    /// Hands a final line without `\n` to the sink.
+    fn flush_line(&mut self) {
+        if let Some(sink) = self.sink.as_deref_mut()
+            && !self.line.is_empty()
+        {
+            sink(&self.line);
+            self.line.clear();
+        }
+    }
+}
+
+/// The step's process group, killed on drop unless disarmed.
+struct ProcessGroup {
+    pgid: libc::pid_t,
+    armed: bool,
+}
+
+impl ProcessGroup {
+    fn of(child: &Child) -> io::Result<Self> {
+        // `process_group(0)` makes the shell's pid the group id. A pgid of 0
+        // or 1 would make killpg hit our own group or every process we may
+        // signal, so refuse rather than risk it.
+        let pgid = child
+            .id()
+            .and_then(|pid| libc::pid_t::try_from(pid).ok())
+            .filter(|&pid| pid > 1)
+            .ok_or_else(|| io::Error::other("spawned step has no usable process id"))?;
+        Ok(ProcessGroup { pgid, armed: true })
+    }
+
+    /// Best effort: ESRCH (group already gone) is the common case, and
+    /// there is nothing better to do on EPERM (a setuid member) either.
+    ///
+    /// Once every member has exited and the shell is reaped, the pgid could
+    /// in principle be reused; the kernel hands out pids sequentially, so
+    /// that takes a full wrap of the pid space within the few milliseconds
+    /// between the reap and our last signal.
+    fn signal(&self, sig: libc::c_int) {
+        if self.armed {
+            // SAFETY: killpg has no memory-safety preconditions; `pgid > 1`
+            // was checked in `of`.
+            unsafe {
+                libc::killpg(self.pgid, sig);
+            }
+        }
+    }
+
+    fn disarm(&mut self) {
+        self.armed = false;
+    }
+
+    /// Whether any member is still running. Zombies do not count: members
+    /// orphaned by the shell are reparented to init, and an init that does
+    /// not reap (common in containers) would otherwise make every timeout
+    /// wait out the full grace period.
+    fn has_live_members(&self) -> bool {
+        // SAFETY: signal 0 only checks whether the group exists.
+        if unsafe { libc::killpg(self.pgid, 0) } != 0 {
+            return io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH);
+        }
+        group_has_running_process(self.pgid)
+    }
+}
+
+impl Drop for ProcessGroup {
+    fn drop(&mut self) {
+        self.signal(libc::SIGKILL);
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn group_has_running_process(pgid: libc::pid_t) -> bool {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return true;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        if !name.as_encoded_bytes().iter().all(u8::is_ascii_digit) {
+            continue;
+        }
+        // A process that vanished between listing and reading is not running.
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // The command name may contain spaces and parentheses; the fields we
+        // want (state, ppid, pgrp) follow its last ')'.
+        let Some((_, fields)) = stat.rsplit_once(')') else {
+            continue;
+        };
+        let mut fields = fields.split_whitespace();
+        let state = fields.next();
+        let pgrp = fields.nth(1).and_then(|p| p.parse::<libc::pid_t>().ok());
+        if pgrp == Some(pgid) && !matches!(state, Some("Z" | "X")) {
+            return true;
+        }
+    }
+    false
+}
+
+#[cfg(not(target_os = "linux"))]
+fn group_has_running_process(_pgid: libc::pid_t) -> bool {
+    // Without /proc, zombies cannot be told apart; the grace period decides.
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+    use std::time::Instant as StdInstant;
+
+    fn spec(command: &str) -> CommandSpec {
+        CommandSpec {
+            // A safety net so a broken test fails instead of hanging.
+            timeout: Some(Duration::from_secs(5)),
+            grace: Duration::from_millis(200),
+            linger: Duration::from_millis(100),
+            ..CommandSpec::new(command, std::env::temp_dir())
+        }
+    }
+
+    async fn run_plain(spec: CommandSpec) -> CommandResult {
+        run(spec, None, std::future::pending())
+            .await
+            .expect("step should start")
+    }
+
+    /// Running means existing and not a zombie (this sandbox's init does not
+    /// reap orphans).
+    fn running(pid: i32) -> bool {
+        match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+            Ok(stat) => {
+                let state = stat
+                    .rsplit_once(')')
+                    .and_then(|(_, rest)| rest.split_whitespace().next());
+                !matches!(state, Some("Z" | "X"))
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// SIGKILL is delivered asynchronously, so allow the kernel a moment.
+    fn assert_gone(pid: i32) {
+        let until = StdInstant::now() + Duration::from_secs(1);
+        while running(pid) {
+            assert!(StdInstant::now() < until, "process {pid} survived the step");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn assert_group_gone(pgid: i32) {
+        let until = StdInstant::now() + Duration::from_secs(1);
+        while group_has_running_process(pgid) {
+            assert!(StdInstant::now() < until, "group {pgid} survived the step");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Specs whose command writes "$$ $!" (shell pid = pgid, background pid)
+    /// to the file named by $PIDFILE.
+    fn with_pidfile(command: &str, dir: &Path) -> CommandSpec {
+        let mut s = spec(command);
+        let file = dir.join("pids");
+        s.env
+            .push(("PIDFILE".into(), file.to_string_lossy().into_owned()));
+        s
+    }
+
+    fn read_pids(dir: &Path) -> (i32, i32) {
+        let text = std::fs::read_to_string(dir.join("pids")).expect("pid file written");
+        let mut it = text.split_whitespace().map(|p| p.parse().expect("pid"));
+        (it.next().expect("pgid"), it.next().expect("bg pid"))
+    }
+
+    #[tokio::test]
+    async fn exit_zero_with_json_stdout() {
+        let r = run_plain(spec(r#"printf '{"ok": true, "n": 3}'"#)).await;
+        assert_eq!(r.outcome, Outcome::Exited(0));
+        assert!(r.success());
+        let v: serde_json::Value = serde_json::from_slice(&r.stdout).expect("json");
+        assert_eq!(v["n"], 3);
+        assert!(!r.stdout_truncated);
+        assert_eq!(r.stdout_total, r.stdout.len() as u64);
+    }
+
+    #[tokio::test]
+    async fn exit_codes_are_reported() {
+        let r = run_plain(spec("echo 'it broke' >&2; exit 1")).await;
+        assert_eq!(r.outcome, Outcome::Exited(1));
+        assert_eq!(r.stderr_text(), "it broke");
+        let r = run_plain(spec("exit 75")).await;
+        assert_eq!(r.outcome, Outcome::Exited(75));
+        assert!(!r.success());
+    }
+
+    #[tokio::test]
+    async fn killing_signal_is_reported() {
+        let r = run_plain(spec("kill -9 $$")).await;
+        assert_eq!(r.outcome, Outcome::Signaled(libc::SIGKILL));
+        assert_eq!(r.outcome.to_string(), "killed by signal 9");
+    }
+
+    #[tokio::test]
+    async fn stdin_and_env_reach_the_program() {
+        let mut s = spec(r#"cat; printf '%s' "$ORCH_TEST_VAR""#);
+        s.stdin = br#"{"state": 1}"#.to_vec();
+        s.env.push(("ORCH_TEST_VAR".into(), "-x".into()));
+        let r = run_plain(s).await;
+        assert_eq!(r.stdout, br#"{"state": 1}-x"#);
+    }
+
+    #[tokio::test]
+    async fn unread_large_stdin_is_fine() {
+        let mut s = spec("echo done");
+        s.stdin = vec![b'x'; 1024 * 1024];
+        let r = run_plain(s).await;
+        assert_eq!(r.outcome, Outcome::Exited(0));
+        assert_eq!(r.stdout, b"done\n");
+    }
+
+    #[tokio::test]
+    async fn huge_stdout_stays_bounded() {
+        let mut s = spec("head -c 200000000 /dev/zero");
+        s.max_stdout = 1024 * 1024;
+        let r = run_plain(s).await;
+        assert_eq!(r.outcome, Outcome::Exited(0));
+        assert_eq!(r.stdout.len(), 1024 * 1024);
+        assert_eq!(r.stdout_total, 200_000_000);
+        assert!(r.stdout_truncated);
+    }
+
+    #[tokio::test]
+    async fn binary_output_is_kept_verbatim() {
+        let r = run_plain(spec(
+            "head -c 100000 /dev/urandom; printf '\\377\\376 bad utf8' >&2",
+        ))
+        .await;
+        assert_eq!(r.outcome, Outcome::Exited(0));
+        assert_eq!(r.stdout.len(), 100_000);
+        assert_eq!(r.stderr_text(), "\u{FFFD}\u{FFFD} bad utf8");
+    }
+
+    #[tokio::test]
+    async fn huge_stderr_keeps_only_the_tail() {
+        let mut s = spec("head -c 1000000 /dev/zero | tr '\\0' a >&2; echo END >&2");
+        s.stderr_tail = 1024;
+        let r = run_plain(s).await;
+        assert_eq!(r.stderr_tail.len(), 1024);
+        assert!(r.stderr_tail.ends_with(b"aaaEND\n"));
+        assert_eq!(r.stderr_total, 1_000_004);
+        assert!(r.stderr_truncated());
+    }
+
+    #[tokio::test]
+    async fn truncated_stderr_text_skips_split_characters() {
+        // "é" is two bytes; a 5-byte tail of "ééé" starts mid-character.
+        let mut s = spec("printf 'ééé' >&2");
+        s.stderr_tail = 5;
+        let r = run_plain(s).await;
+        assert_eq!(r.stderr_text(), "éé");
+    }
+
+    #[tokio::test]
+    async fn stderr_is_streamed_by_line() {
+        let mut lines: Vec<String> = Vec::new();
+        let mut sink = |line: &[u8]| lines.push(String::from_utf8_lossy(line).into_owned());
+        let r = run(
+            spec("echo one >&2; echo two >&2; printf three >&2"),
+            Some(&mut sink),
+            std::future::pending(),
+        )
+        .await
+        .expect("runs");
+        assert_eq!(r.outcome, Outcome::Exited(0));
+        assert_eq!(lines, ["one", "two", "three"]);
+    }
+
+    #[tokio::test]
+    async fn timeout_kills_the_whole_group() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut s = with_pidfile(
+            r#"sleep 1000 & echo $$ $! > "$PIDFILE"; sleep 1000"#,
+            dir.path(),
+        );
+        s.timeout = Some(Duration::from_millis(200));
+        s.grace = Duration::from_secs(3);
+        let r = run_plain(s).await;
+        assert_eq!(r.outcome, Outcome::TimedOut);
+        // Everything died on SIGTERM, so the grace period was cut short.
+        assert!(r.duration < Duration::from_millis(1500), "{:?}", r.duration);
+        let (pgid, bg) = read_pids(dir.path());
+        assert_gone(bg);
+        assert_group_gone(pgid);
+    }
+
+    #[tokio::test]
+    async fn term_handler_runs_before_the_step_ends() {
+        let mut s = spec("trap 'echo bye >&2; exit 3' TERM; sleep 1000 & wait");
+        s.timeout = Some(Duration::from_millis(200));
+        s.grace = Duration::from_secs(3);
+        let r = run_plain(s).await;
+        assert_eq!(r.outcome, Outcome::TimedOut);
+        assert_eq!(r.stderr_text(), "bye");
+        assert!(r.duration < Duration::from_millis(1500), "{:?}", r.duration);
+    }
+
+    #[tokio::test]
+    async fn ignored_sigterm_gets_sigkill_after_grace() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut s = with_pidfile(
+            r#"trap '' TERM; sleep 1000 & echo $$ $! > "$PIDFILE"; sleep 1000"#,
+            dir.path(),
+        );
+        s.timeout = Some(Duration::from_millis(100));
+        s.grace = Duration::from_millis(300);
+        let r = run_plain(s).await;
+        assert_eq!(r.outcome, Outcome::TimedOut);
+        assert!(r.duration >= Duration::from_millis(400), "{:?}", r.duration);
+        assert!(r.duration < Duration::from_millis(1500), "{:?}", r.duration);
+        let (pgid, bg) = read_pids(dir.path());
+        assert_gone(bg);
+        assert_group_gone(pgid);
+    }
+
+    #[tokio::test]
+    async fn background_child_holding_stdout_is_killed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let s = with_pidfile(
+            r#"sleep 1000 & echo $$ $! > "$PIDFILE"; echo hi; exit 0"#,
+            dir.path(),
+        );
+        let r = run_plain(s).await;
+        assert_eq!(r.outcome, Outcome::Exited(0));
+        assert_eq!(r.stdout, b"hi\n");
+        assert!(r.duration < Duration::from_millis(1000), "{:?}", r.duration);
+        let (pgid, bg) = read_pids(dir.path());
+        assert_gone(bg);
+        assert_group_gone(pgid);
+    }
+
+    #[tokio::test]
+    async fn cancellation_kills_the_group() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let s = with_pidfile(
+            r#"sleep 1000 & echo $$ $! > "$PIDFILE"; sleep 1000"#,
+            dir.path(),
+        );
+        let (tx, mut rx) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            let _ = tx.send(true);
+        });
+        let cancel = async move {
+            let _ = rx.wait_for(|&c| c).await;
+        };
+        let r = run(s, None, cancel).await.expect("runs");
+        assert_eq!(r.outcome, Outcome::Cancelled);
+        assert!(r.duration < Duration::from_millis(1500), "{:?}", r.duration);
+        let (pgid, bg) = read_pids(dir.path());
+        assert_gone(bg);
+        assert_group_gone(pgid);
+    }
+
+    #[tokio::test]
+    async fn dropping_the_future_kills_the_group() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let s = with_pidfile(r#"echo $$ $! > "$PIDFILE"; exec sleep 1000"#, dir.path());
+        let pidfile = dir.path().join("pids");
+        let step = run(s, None, std::future::pending());
+        let waited = tokio::time::timeout(Duration::from_millis(300), step).await;
+        assert!(waited.is_err(), "step should still be running");
+        assert!(pidfile.exists());
+        let text = std::fs::read_to_string(&pidfile).expect("pid file");
+        let pgid: i32 = text
+            .split_whitespace()
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("pgid");
+        assert_group_gone(pgid);
+    }
+
+    #[tokio::test]
+    async fn missing_cwd_is_a_clear_error() {
+        let mut s = spec("true");
+        s.cwd = PathBuf::from("/definitely/not/here");
+        let e = run(s, None, std::future::pending())
+            .await
+            .expect_err("must fail");
+        assert_eq!(e.kind(), io::ErrorKind::NotFound);
+        assert!(e.to_string().contains("/definitely/not/here"), "{e}");
+    }
+
+    #[test]
+    fn run_blocking_outside_a_runtime() {
+        let r = run_blocking(spec("echo hi")).expect("runs");
+        assert_eq!(r.stdout, b"hi\n");
+    }
+
+    #[tokio::test]
+    async fn run_blocking_inside_a_runtime() {
+        let r = run_blocking(spec("echo hi")).expect("runs");
+        assert_eq!(r.stdout, b"hi\n");
+    }
+}

@@ -1,0 +1,12 @@
+//! The workflow engine: plans, runs and records steps.
+//!
+//! `plan` says which steps a workflow has, `runner` drives a process through them,
+//! `command` runs the `run` steps' programs, `builtins` the built-in steps, `merge`
+//! applies step output to the state, `owner` tells who runs a process.
+
+pub mod builtins;
+pub mod command;
+pub mod merge;
+pub mod owner;
+pub mod plan;
+pub mod runner;

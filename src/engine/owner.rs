@@ -1,0 +1,84 @@
+//! Who runs a process: `host/pid/start-time` of the orch that claimed it.
+//!
+//! The start time (from /proc on Linux) tells a live owner from a reused pid. A process
+//! whose row says running but whose owner is gone is *stale*; retry and resume take it
+//! over. An owner on another host cannot be checked from here and is taken as alive.
+
+use std::sync::OnceLock;
+
+pub fn me() -> &'static str {
+    static ME: OnceLock<String> = OnceLock::new();
+    ME.get_or_init(|| {
+        let pid = std::process::id();
+        format!("{}/{}/{}", hostname(), pid, start_ticks(pid).unwrap_or(0))
+    })
+}
+
+pub fn hostname() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: the buffer is valid for its length; gethostname NUL-terminates on success.
+    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+    if rc != 0 {
+        return "localhost".to_string();
+    }
+    let end = buf.iter().position(|b| *b == 0).unwrap_or(buf.len());
+    String::from_utf8_lossy(&buf[..end]).replace('/', "_")
+}
+
+/// The start time of a process in clock ticks since boot (Linux), to detect pid reuse.
+fn start_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name may contain spaces and parentheses; fields resume after the last ')'.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    rest.split(' ').nth(19)?.parse().ok()
+}
+
+/// Whether the orch named by `owner` still runs.
+pub fn is_alive(owner: &str) -> bool {
+    let mut parts = owner.split('/');
+    let (Some(host), Some(pid), start) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    if host != hostname() {
+        return true;
+    }
+    let Ok(pid) = pid.parse::<u32>() else {
+        return false;
+    };
+    let Ok(pid_t) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    // SAFETY: signal 0 only checks that the process exists.
+    let exists = unsafe { libc::kill(pid_t, 0) } == 0
+        || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
+    if !exists {
+        return false;
+    }
+    match (start.and_then(|s| s.parse::<u64>().ok()), start_ticks(pid)) {
+        (Some(recorded), Some(now)) if recorded != 0 => recorded == now,
+        _ => true,
+    }
+}
+
+/// A readable form for messages: `pid 1234 on host`.
+pub fn describe(owner: &str) -> String {
+    let mut parts = owner.split('/');
+    match (parts.next(), parts.next()) {
+        (Some(host), Some(pid)) => format!("orch pid {pid} on {host}"),
+        _ => owner.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn this_process_is_alive_and_a_dead_one_is_not() {
+        assert!(is_alive(me()));
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = child.id();
+        child.wait().unwrap();
+        assert!(!is_alive(&format!("{}/{pid}/1", hostname())));
+    }
+}

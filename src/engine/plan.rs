@@ -1,0 +1,94 @@
+//! The full list of steps a process runs: the target's own steps around the user's.
+//!
+//! Computed from the stored definition every time, never stored: steps are matched by
+//! name against the log, so the plan and the log can never disagree about positions.
+
+use crate::domain::lifecycle::Lifecycle;
+use crate::domain::workflow::{StepDef, Target, WorkflowDef};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Planned<'a> {
+    /// Records the initial form.
+    Start,
+    /// Creates the subscription (status initial).
+    CreateSubscription,
+    /// Checks usability and sets insync = false.
+    Lock,
+    /// Sets insync = true again.
+    Unlock,
+    SetStatus(Lifecycle),
+    User(&'a StepDef),
+    /// Marks the process completed.
+    Done,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedStep<'a> {
+    pub name: String,
+    pub step: Planned<'a>,
+}
+
+impl PlannedStep<'_> {
+    /// How `workflow show` describes the step.
+    pub fn describe(&self) -> String {
+        match &self.step {
+            Planned::Start => "records the form".into(),
+            Planned::CreateSubscription => "creates the subscription (initial)".into(),
+            Planned::Lock => "checks usability, marks the subscription out of sync".into(),
+            Planned::Unlock => "marks the subscription in sync".into(),
+            Planned::SetStatus(l) => format!("sets the lifecycle to {l}"),
+            Planned::Done => "completes the process".into(),
+            Planned::User(s) => {
+                let mut d = s.kind.label();
+                if let Some(c) = &s.condition {
+                    d.push_str(&format!(" if {c}"));
+                }
+                d
+            }
+        }
+    }
+
+    pub fn is_user(&self) -> bool {
+        matches!(self.step, Planned::User(_))
+    }
+}
+
+pub fn set_status_name(l: Lifecycle) -> String {
+    format!("Set status {l}")
+}
+
+pub fn plan(def: &WorkflowDef) -> Vec<PlannedStep<'_>> {
+    let step = |name: &str, step: Planned<'static>| PlannedStep {
+        name: name.to_string(),
+        step,
+    };
+    let mut out = vec![step("Start", Planned::Start)];
+    match def.target {
+        Target::Create => out.push(step("Create subscription", Planned::CreateSubscription)),
+        Target::Modify | Target::Terminate | Target::Validate => {
+            out.push(step("Lock subscription", Planned::Lock))
+        }
+        Target::System => {}
+    }
+    for s in &def.steps {
+        out.push(PlannedStep {
+            name: s.name.clone(),
+            step: Planned::User(s),
+        });
+    }
+    match def.target {
+        Target::Create => {
+            let l = def.end_status();
+            out.push(step(&set_status_name(l), Planned::SetStatus(l)));
+        }
+        Target::Terminate => {
+            let l = Lifecycle::Terminated;
+            out.push(step(&set_status_name(l), Planned::SetStatus(l)));
+            out.push(step("Unlock subscription", Planned::Unlock));
+        }
+        Target::Modify | Target::Validate => out.push(step("Unlock subscription", Planned::Unlock)),
+        Target::System => {}
+    }
+    out.push(step("Done", Planned::Done));
+    out
+}
