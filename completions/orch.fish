@@ -1,0 +1,424 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_orch_global_optspecs
+    string join \n dir= db= o/output= q/quiet v/verbose color= user= h/help V/version
+end
+
+function __fish_orch_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_orch_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_orch_using_subcommand
+    set -l cmd (__fish_orch_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c orch -n "__fish_orch_needs_command" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_needs_command" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_needs_command" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_needs_command" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_needs_command" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_needs_command" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_needs_command" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c orch -n "__fish_orch_needs_command" -s V -l version -d 'Print version'
+complete -c orch -n "__fish_orch_needs_command" -f -a "init" -d 'Create an empty project: orch.toml, products/, workflows/ and the database'
+complete -c orch -n "__fish_orch_needs_command" -f -a "db" -d 'The database: apply migrations, show status'
+complete -c orch -n "__fish_orch_needs_command" -f -a "product" -d 'Product definitions: load, create, list, show'
+complete -c orch -n "__fish_orch_needs_command" -f -a "workflow" -d 'Workflows: list, show, check, run'
+complete -c orch -n "__fish_orch_needs_command" -f -a "process" -d 'Processes: list, show, retry, resume, abort, skip'
+complete -c orch -n "__fish_orch_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c orch -n "__fish_orch_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c orch -n "__fish_orch_using_subcommand init" -l default-customer -d 'The customer of new subscriptions when --customer is not given' -r
+complete -c orch -n "__fish_orch_using_subcommand init" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand init" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand init" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand init" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand init" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand init" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand init" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand init" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand db; and not __fish_seen_subcommand_from migrate status help" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand db; and not __fish_seen_subcommand_from migrate status help" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand db; and not __fish_seen_subcommand_from migrate status help" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand db; and not __fish_seen_subcommand_from migrate status help" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand db; and not __fish_seen_subcommand_from migrate status help" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand db; and not __fish_seen_subcommand_from migrate status help" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand db; and not __fish_seen_subcommand_from migrate status help" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand db; and not __fish_seen_subcommand_from migrate status help" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand db; and not __fish_seen_subcommand_from migrate status help" -f -a "migrate" -d 'Apply pending schema migrations (orch also does this on first use)'
+complete -c orch -n "__fish_orch_using_subcommand db; and not __fish_seen_subcommand_from migrate status help" -f -a "status" -d 'Show the database path, schema version and counts'
+complete -c orch -n "__fish_orch_using_subcommand db; and not __fish_seen_subcommand_from migrate status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from migrate" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from migrate" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from migrate" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from migrate" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from migrate" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from migrate" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from migrate" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from migrate" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from status" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from status" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from status" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from status" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from status" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from status" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "migrate" -d 'Apply pending schema migrations (orch also does this on first use)'
+complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show the database path, schema version and counts'
+complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c orch -n "__fish_orch_using_subcommand product; and not __fish_seen_subcommand_from load create list show help" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand product; and not __fish_seen_subcommand_from load create list show help" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand product; and not __fish_seen_subcommand_from load create list show help" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand product; and not __fish_seen_subcommand_from load create list show help" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand product; and not __fish_seen_subcommand_from load create list show help" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand product; and not __fish_seen_subcommand_from load create list show help" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand product; and not __fish_seen_subcommand_from load create list show help" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand product; and not __fish_seen_subcommand_from load create list show help" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand product; and not __fish_seen_subcommand_from load create list show help" -f -a "load" -d 'Load product definitions from files, printing a plan first'
+complete -c orch -n "__fish_orch_using_subcommand product; and not __fish_seen_subcommand_from load create list show help" -f -a "create" -d 'Create one product from flags (or interactively with --form)'
+complete -c orch -n "__fish_orch_using_subcommand product; and not __fish_seen_subcommand_from load create list show help" -f -a "list" -d 'List products'
+complete -c orch -n "__fish_orch_using_subcommand product; and not __fish_seen_subcommand_from load create list show help" -f -a "show" -d 'Show one product with its blocks and fields'
+complete -c orch -n "__fish_orch_using_subcommand product; and not __fish_seen_subcommand_from load create list show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from load" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from load" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from load" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from load" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from load" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from load" -l force -d 'Apply changes that would invalidate existing subscriptions'
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from load" -l prune -d 'Remove products that are in the database but not in the files'
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from load" -l dry-run -d 'Print the plan without applying it'
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from load" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from load" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from load" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -l name -d 'Unique product name' -r
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -l type -d 'Product type' -r
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -l tag -d 'Tag that workflows attach to' -r
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -l description -r
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -l status -d 'active, pre production, phase out or end of life' -r
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -l fixed-input -d 'A fixed input, key=value (repeatable)' -r
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -l root-key -d 'Key of the block tree in subscriptions (default: the tag in lower case)' -r
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -l root-block -d 'Name of the root block (default: <Name>Block)' -r
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -l field -d 'A field of the root block: NAME:TYPE[:REQUIRED], TYPE one of string, int, float, bool, ipv4, ipv6, ipv4_network, ipv6_network, uuid, json, enum(a|b), subscription(TAG); append [] for a list (repeatable)' -r
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -l form -d 'Ask for everything interactively'
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -l save -d 'Also write the definition to products/<name>.toml'
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -l force -d 'Overwrite an existing file or product'
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from list" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from list" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from list" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from list" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from show" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from show" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from show" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from show" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from help" -f -a "load" -d 'Load product definitions from files, printing a plan first'
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create one product from flags (or interactively with --form)'
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from help" -f -a "list" -d 'List products'
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one product with its blocks and fields'
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c orch -n "__fish_orch_using_subcommand workflow; and not __fish_seen_subcommand_from list show check run help" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand workflow; and not __fish_seen_subcommand_from list show check run help" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand workflow; and not __fish_seen_subcommand_from list show check run help" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand workflow; and not __fish_seen_subcommand_from list show check run help" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand workflow; and not __fish_seen_subcommand_from list show check run help" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand workflow; and not __fish_seen_subcommand_from list show check run help" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand workflow; and not __fish_seen_subcommand_from list show check run help" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand workflow; and not __fish_seen_subcommand_from list show check run help" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand workflow; and not __fish_seen_subcommand_from list show check run help" -f -a "list" -d 'List the workflows of the project'
+complete -c orch -n "__fish_orch_using_subcommand workflow; and not __fish_seen_subcommand_from list show check run help" -f -a "show" -d 'Show a workflow\'s steps, including the ones its target adds'
+complete -c orch -n "__fish_orch_using_subcommand workflow; and not __fish_seen_subcommand_from list show check run help" -f -a "check" -d 'Lint every product and workflow file'
+complete -c orch -n "__fish_orch_using_subcommand workflow; and not __fish_seen_subcommand_from list show check run help" -f -a "run" -d 'Start a workflow and run it until it completes, suspends, waits or fails'
+complete -c orch -n "__fish_orch_using_subcommand workflow; and not __fish_seen_subcommand_from list show check run help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from list" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from list" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from list" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from list" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from show" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from show" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from show" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from show" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from show" -l mermaid -d 'Print a Mermaid flowchart'
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from check" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from check" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from check" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from check" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from check" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from check" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -l subscription -d 'The subscription to modify, validate or terminate' -r
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -l input -d 'An answer to the form, key=value (repeatable)' -r
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -l input-file -d 'Answers as a JSON object in a file, or - for stdin' -r
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -l customer -d 'The customer of a new subscription' -r
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -l form -d 'Ask for missing answers interactively'
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -l detach -d 'Print the process id and run on in the background'
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the workflows of the project'
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show a workflow\'s steps, including the ones its target adds'
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from help" -f -a "check" -d 'Lint every product and workflow file'
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from help" -f -a "run" -d 'Start a workflow and run it until it completes, suspends, waits or fails'
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip drive help" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip drive help" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip drive help" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip drive help" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip drive help" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip drive help" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip drive help" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip drive help" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip drive help" -f -a "list" -d 'List processes, newest first'
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip drive help" -f -a "show" -d 'Show a process: its steps, the failure and what to do next'
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip drive help" -f -a "retry" -d 'Re-run the failed or waiting step and continue'
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip drive help" -f -a "resume" -d 'Answer a suspended process\'s input and continue'
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip drive help" -f -a "abort" -d 'Stop a process for good'
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip drive help" -f -a "skip" -d 'Mark the failed step as done by hand and continue'
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip drive help" -f -a "drive" -d 'Run a process in this orch (used by --detach)'
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip drive help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -l status -r
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -l workflow -r
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -l subscription -r
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -l since -d 'Only processes started at or after this time (RFC 3339)' -r
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -l limit -r
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from show" -l step -d 'Print the state after this step and what the step changed' -r
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from show" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from show" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from show" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from show" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from show" -l state -d 'Print the current state as JSON'
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from retry" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from retry" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from retry" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from retry" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from retry" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from retry" -l plan -d 'Show what would run without running it'
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from retry" -l use-current -d 'Use the workflow file as it is now instead of the definition the process started with'
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from retry" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from retry" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from retry" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from resume" -l input -r
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from resume" -l input-file -r
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from resume" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from resume" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from resume" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from resume" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from resume" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from resume" -l form
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from resume" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from resume" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from resume" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from abort" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from abort" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from abort" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from abort" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from abort" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from abort" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from abort" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from abort" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from skip" -l set -d 'Add key=value to the state (repeatable)' -r
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from skip" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from skip" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from skip" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from skip" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from skip" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from skip" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from skip" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from skip" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from drive" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from drive" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from drive" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from drive" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from drive" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from drive" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from drive" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from drive" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from help" -f -a "list" -d 'List processes, newest first'
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show a process: its steps, the failure and what to do next'
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from help" -f -a "retry" -d 'Re-run the failed or waiting step and continue'
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from help" -f -a "resume" -d 'Answer a suspended process\'s input and continue'
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from help" -f -a "abort" -d 'Stop a process for good'
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from help" -f -a "skip" -d 'Mark the failed step as done by hand and continue'
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from help" -f -a "drive" -d 'Run a process in this orch (used by --detach)'
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c orch -n "__fish_orch_using_subcommand completions" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand completions" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand completions" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand completions" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand completions" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand completions" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand completions" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process completions help" -f -a "init" -d 'Create an empty project: orch.toml, products/, workflows/ and the database'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process completions help" -f -a "db" -d 'The database: apply migrations, show status'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process completions help" -f -a "product" -d 'Product definitions: load, create, list, show'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process completions help" -f -a "workflow" -d 'Workflows: list, show, check, run'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process completions help" -f -a "process" -d 'Processes: list, show, retry, resume, abort, skip'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "migrate" -d 'Apply pending schema migrations (orch also does this on first use)'
+complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "status" -d 'Show the database path, schema version and counts'
+complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from product" -f -a "load" -d 'Load product definitions from files, printing a plan first'
+complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from product" -f -a "create" -d 'Create one product from flags (or interactively with --form)'
+complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from product" -f -a "list" -d 'List products'
+complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from product" -f -a "show" -d 'Show one product with its blocks and fields'
+complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from workflow" -f -a "list" -d 'List the workflows of the project'
+complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from workflow" -f -a "show" -d 'Show a workflow\'s steps, including the ones its target adds'
+complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from workflow" -f -a "check" -d 'Lint every product and workflow file'
+complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from workflow" -f -a "run" -d 'Start a workflow and run it until it completes, suspends, waits or fails'
+complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from process" -f -a "list" -d 'List processes, newest first'
+complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from process" -f -a "show" -d 'Show a process: its steps, the failure and what to do next'
+complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from process" -f -a "retry" -d 'Re-run the failed or waiting step and continue'
+complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from process" -f -a "resume" -d 'Answer a suspended process\'s input and continue'
+complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from process" -f -a "abort" -d 'Stop a process for good'
+complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from process" -f -a "skip" -d 'Mark the failed step as done by hand and continue'
+complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from process" -f -a "drive" -d 'Run a process in this orch (used by --detach)'

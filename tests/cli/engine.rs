@@ -1,0 +1,324 @@
+//! Workflows run through the real binary: steps as real child processes.
+
+use super::Project;
+
+fn task(p: &Project, steps: &str) {
+    p.write(
+        "workflows/t.toml",
+        &format!("name = \"t\"\ntarget = \"system\"\n{steps}"),
+    );
+}
+
+#[test]
+fn a_task_of_shell_steps_completes_with_merged_state() {
+    let p = Project::new();
+    p.script(
+        "workflows/scripts/a.sh",
+        "cat >/dev/null; echo 'log line' >&2; echo '{\"a\": 1, \"nested\": {\"x\": 1}}'",
+    );
+    task(
+        &p,
+        r#"
+[[step]]
+name = "A"
+run = "workflows/scripts/a.sh"
+[[step]]
+name = "B"
+run = "echo '{\"b\": 2, \"nested\": {\"y\": 2}}'"
+[[step]]
+name = "C"
+run = "echo '{\"a\": null}'"
+[[step]]
+name = "Never"
+builtin = "fail"
+with = { message = "should be skipped" }
+if = "state.b == 3"
+"#,
+    );
+    let (code, out, err) = p.run(&["-o", "json", "workflow", "run", "t", "--input", "who=me"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["status"], "completed");
+    assert_eq!(
+        v["state"],
+        serde_json::json!({"who": "me", "nested": {"x": 1, "y": 2}, "b": 2})
+    );
+    let statuses: Vec<(&str, &str)> = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["name"].as_str().unwrap(), s["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("Start", "success"),
+            ("A", "success"),
+            ("B", "success"),
+            ("C", "success"),
+            ("Never", "skipped"),
+            ("Done", "complete")
+        ]
+    );
+    let id = v["id"].as_str().unwrap();
+    let shown = p.json(&["process", "show", id]);
+    assert_eq!(shown["created_by"], "tester");
+    // The state after a step is the fold of the stored patches.
+    let (_, after_a, _) = p.run(&["process", "show", id, "--step", "A"]);
+    let after_a: serde_json::Value = serde_json::from_str(&after_a).unwrap();
+    assert_eq!(
+        after_a["state"],
+        serde_json::json!({"who": "me", "a": 1, "nested": {"x": 1}})
+    );
+    assert_eq!(after_a["output"], "log line");
+}
+
+#[test]
+fn a_failed_step_is_retried_after_the_fix() {
+    let p = Project::new();
+    p.script(
+        "workflows/scripts/flaky.sh",
+        "cat >/dev/null; echo 'the API said no' >&2; exit 1",
+    );
+    p.script(
+        "workflows/scripts/count.sh",
+        "cat >/dev/null; echo \"$ORCH_STEP $ORCH_ATTEMPT\" >> side-effects.txt",
+    );
+    task(
+        &p,
+        r#"
+[[step]]
+name = "Before"
+run = "workflows/scripts/count.sh"
+[[step]]
+name = "Flaky"
+run = "workflows/scripts/flaky.sh"
+"#,
+    );
+    let (code, out, err) = p.run(&["-o", "json", "workflow", "run", "t"]);
+    assert_eq!(code, 3, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["status"], "failed");
+    assert!(
+        v["failed_reason"]
+            .as_str()
+            .unwrap()
+            .contains("exited with status 1")
+    );
+    let id = v["id"].as_str().unwrap().to_string();
+    let (_, shown, _) = p.run(&["process", "show", &id]);
+    assert!(shown.contains("the API said no"), "{shown}");
+
+    p.script(
+        "workflows/scripts/flaky.sh",
+        "cat >/dev/null; echo '{\"fixed\": true}'",
+    );
+    let (code, out, err) = p.run(&["-o", "json", "process", "retry", &id]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["status"], "completed");
+    assert_eq!(v["state"]["fixed"], true);
+    let flaky: Vec<(&str, i64)> = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["name"] == "Flaky")
+        .map(|s| {
+            (
+                s["status"].as_str().unwrap(),
+                s["attempt"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(flaky, [("failed", 1), ("success", 2)]);
+    // The step before the failure did not run again.
+    let effects = std::fs::read_to_string(p.path().join("side-effects.txt")).unwrap();
+    assert_eq!(effects, "Before 1\n");
+    // A completed process is not retried.
+    let (code, _, _) = p.run(&["process", "retry", &id]);
+    assert_eq!(code, 7);
+}
+
+#[test]
+fn exit_75_leaves_the_process_waiting() {
+    let p = Project::new();
+    task(&p, "[[step]]\nname = \"Wait\"\nrun = \"exit 75\"\n");
+    let (code, out, _) = p.run(&["-o", "json", "workflow", "run", "t"]);
+    assert_eq!(code, 5);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["status"], "waiting");
+}
+
+#[test]
+fn garbage_on_stdout_fails_the_step_and_keeps_the_state() {
+    let p = Project::new();
+    task(
+        &p,
+        "[[step]]\nname = \"Garbage\"\nrun = \"echo '{\\\"a\\\": 1}' >&2; printf 'not json \\\\001\\\\002'\"\n",
+    );
+    let (code, out, err) = p.run(&["-o", "json", "workflow", "run", "t", "--input", "x=1"]);
+    assert_eq!(code, 3, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(
+        v["failed_reason"]
+            .as_str()
+            .unwrap()
+            .contains("not a JSON object"),
+        "{v}"
+    );
+    assert_eq!(v["state"], serde_json::json!({"x": 1}));
+}
+
+#[test]
+fn retries_within_a_run_follow_the_policy() {
+    let p = Project::new();
+    p.script(
+        "workflows/scripts/third_time.sh",
+        "cat >/dev/null; [ \"$ORCH_ATTEMPT\" -ge 3 ] && echo '{\"ok\": true}' && exit 0; exit 1",
+    );
+    task(
+        &p,
+        "[[step]]\nname = \"Try\"\nrun = \"workflows/scripts/third_time.sh\"\nretry = { attempts = 3, delay = \"10ms\" }\n",
+    );
+    let v = p.json(&["workflow", "run", "t"]);
+    assert_eq!(v["status"], "completed");
+    let attempts: Vec<i64> = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["name"] == "Try")
+        .map(|s| s["attempt"].as_i64().unwrap())
+        .collect();
+    assert_eq!(attempts, [1, 2, 3]);
+}
+
+#[test]
+fn timeouts_fail_the_step() {
+    let p = Project::new();
+    task(
+        &p,
+        "[[step]]\nname = \"Slow\"\nrun = \"sleep 30\"\ntimeout = \"200ms\"\n",
+    );
+    let (code, out, _) = p.run(&["-o", "json", "workflow", "run", "t"]);
+    assert_eq!(code, 3);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(
+        v["failed_reason"].as_str().unwrap().contains("timed out"),
+        "{v}"
+    );
+}
+
+#[test]
+fn input_steps_suspend_and_resume() {
+    let p = Project::new();
+    task(
+        &p,
+        r#"
+[[step]]
+name = "Ask"
+input.message = "Apply the config"
+input.fields = [ { name = "applied", type = "accept" } ]
+[[step]]
+name = "After"
+builtin = "render"
+with = { key = "done", template = "applied={{ state.applied }}" }
+"#,
+    );
+    let (code, out, _) = p.run(&["-o", "json", "workflow", "run", "t"]);
+    assert_eq!(code, 4);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["status"], "suspended");
+    let id = v["id"].as_str().unwrap().to_string();
+    let (code, out, err) = p.run(&[
+        "-o",
+        "json",
+        "process",
+        "resume",
+        &id,
+        "--input",
+        "applied=true",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    // Jinja renders booleans the Python way.
+    assert_eq!(v["state"]["done"], "applied=True");
+    let (code, _, err) = p.run(&["process", "resume", &id]);
+    assert_eq!(code, 7);
+    assert!(err.contains("not suspended"), "{err}");
+}
+
+#[test]
+fn skip_and_abort_are_recorded_with_the_user() {
+    let p = Project::new();
+    task(&p, "[[step]]\nname = \"Broken\"\nrun = \"exit 2\"\n");
+    let v = p.json(&["workflow", "run", "t"]);
+    let id = v["id"].as_str().unwrap().to_string();
+    let v = p.json(&["process", "skip", &id, "--set", "manual=yes"]);
+    assert_eq!(v["status"], "completed");
+    assert_eq!(v["state"]["manual"], "yes");
+    let skipped = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["status"] == "skipped")
+        .unwrap()
+        .clone();
+    assert!(skipped["error"].as_str().unwrap().contains("tester"));
+
+    let v = p.json(&["workflow", "run", "t"]);
+    let id = v["id"].as_str().unwrap().to_string();
+    let v = p.json(&["process", "abort", &id]);
+    assert_eq!(v["status"], "aborted");
+    let (code, _, _) = p.run(&["process", "retry", &id]);
+    assert_eq!(code, 7);
+    let (code, _, _) = p.run(&["process", "show", "01234567-89ab-7def-8000-000000000000"]);
+    assert_eq!(code, 6);
+}
+
+#[test]
+fn retry_plan_reports_a_changed_definition() {
+    let p = Project::new();
+    task(&p, "[[step]]\nname = \"A\"\nrun = \"exit 1\"\n");
+    let v = p.json(&["workflow", "run", "t"]);
+    let id = v["id"].as_str().unwrap().to_string();
+    task(
+        &p,
+        "[[step]]\nname = \"A\"\nrun = \"true\"\n[[step]]\nname = \"B\"\nbuiltin = \"noop\"\n",
+    );
+    let plan = p.json(&["process", "retry", &id, "--plan"]);
+    assert_eq!(plan["definition_changed"], true);
+    assert_eq!(plan["would_run"], serde_json::json!(["A", "Done"]));
+    let changes = plan["changes"].to_string();
+    assert!(
+        changes.contains("step `A` changed") && changes.contains("step `B` added"),
+        "{changes}"
+    );
+    // The stored definition still fails; the current one completes.
+    let (code, _, _) = p.run(&["process", "retry", &id]);
+    assert_eq!(code, 3);
+    let v = p.json(&["process", "retry", &id, "--use-current"]);
+    assert_eq!(v["status"], "completed");
+    let names: Vec<&str> = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"B"), "{names:?}");
+}
+
+#[test]
+fn workflow_check_reports_missing_scripts_and_bad_expressions() {
+    let p = Project::new();
+    p.write("workflows/w.toml", "name = \"w\"\ntarget = \"system\"\n[[step]]\nname = \"A\"\nrun = \"workflows/scripts/missing.sh\"\n[[step]]\nname = \"B\"\nbuiltin = \"noop\"\nif = \"state.x ==\"\n");
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("workflows/w.toml:9:"), "{err}");
+    p.write("workflows/w.toml", "name = \"w\"\ntarget = \"system\"\n[[step]]\nname = \"A\"\nrun = \"workflows/scripts/missing.sh\"\n");
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("workflows/w.toml:5:") && err.contains("does not exist"),
+        "{err}"
+    );
+}

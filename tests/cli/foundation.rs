@@ -1,0 +1,211 @@
+//! Products, the database and the command-line conventions.
+
+use super::{Project, repo_root};
+
+fn with_example_products() -> Project {
+    let p = Project::new();
+    for f in ["node.toml", "circuit.toml"] {
+        let text = std::fs::read_to_string(repo_root().join("products").join(f)).unwrap();
+        p.write(&format!("products/{f}"), &text);
+    }
+    p
+}
+
+#[test]
+fn product_load_is_idempotent_and_lists_as_json() {
+    let p = with_example_products();
+    let (code, _, err) = p.run(&["product", "load"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("+ Node (NODE): new product"), "{err}");
+    assert!(err.contains("applied: 2 added"), "{err}");
+    let (code, _, err) = p.run(&["product", "load"]);
+    assert_eq!(code, 0);
+    assert!(err.contains("no changes: 2 products up to date"), "{err}");
+    let list = p.json(&["product", "list"]);
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Circuit", "Node"]);
+    assert_eq!(list[1]["tag"], "NODE");
+}
+
+#[test]
+fn database_is_private() {
+    let p = with_example_products();
+    p.run(&["product", "load"]);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(p.db()).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}
+
+fn broken(replace: &str, with: &str, expect_path: &str, expect_pos: &str) {
+    let p = with_example_products();
+    let path = p.path().join("products/node.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(replace), "fixture lacks {replace}");
+    std::fs::write(&path, text.replacen(replace, with, 1)).unwrap();
+    let (code, _, err) = p.run(&["product", "load"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(&format!("products/node.toml:{expect_pos}")),
+        "{err}"
+    );
+    assert!(err.contains(expect_path), "{err}");
+    // Nothing was stored.
+    let (_, out, _) = p.run(&["-o", "json", "product", "list"]);
+    assert_eq!(out.trim(), "[]");
+}
+
+#[test]
+fn a_typo_in_a_key_is_placed() {
+    broken(
+        "tag = \"NODE\"",
+        "tga = \"NODE\"",
+        "unknown field `tga`",
+        "4:1",
+    );
+}
+
+#[test]
+fn a_wrong_field_type_is_placed() {
+    broken(
+        "fields.site = { type = \"string\" }",
+        "fields.site = { type = \"strng\" }",
+        "blocks.NodeBlock.fields.site.type",
+        "17:",
+    );
+}
+
+#[test]
+fn a_block_cycle_is_refused() {
+    broken(
+        "fields.netbox_id = { type = \"int\" }\n",
+        "fields.netbox_id = { type = \"int\" }\nfields.node = { block = \"NodeBlock\" }\n",
+        "cycle",
+        "",
+    );
+}
+
+#[test]
+fn an_unknown_block_is_refused() {
+    broken(
+        "block = \"PortBlock\"",
+        "block = \"PortBlok\"",
+        "blocks.NodeBlock.fields.ports.block",
+        "20:",
+    );
+}
+
+#[test]
+fn a_newer_database_is_refused_and_left_alone() {
+    let p = Project::new();
+    let (code, _, _) = p.run(&["db", "migrate"]);
+    assert_eq!(code, 0);
+    {
+        let c = rusqlite::Connection::open(p.db()).unwrap();
+        c.execute(
+            "INSERT INTO refinery_schema_history (version, name, applied_on, checksum) VALUES (999, 'future', '', '0')",
+            [],
+        )
+        .unwrap();
+        c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
+    }
+    let before = std::fs::read(p.db()).unwrap();
+    let (code, _, err) = p.run(&["db", "status"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("newer than this orch knows"), "{err}");
+    assert_eq!(std::fs::read(p.db()).unwrap(), before);
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_refused() {
+    let p = Project::new();
+    std::fs::write(
+        p.db(),
+        b"this is not sqlite, just text that happens to be long enough to look like a header",
+    )
+    .unwrap();
+    let before = std::fs::read(p.db()).unwrap();
+    let (code, _, err) = p.run(&["product", "list"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("damaged") || err.contains("not a database"),
+        "{err}"
+    );
+    assert!(err.contains("hint:"), "{err}");
+    assert_eq!(std::fs::read(p.db()).unwrap(), before);
+}
+
+#[test]
+fn product_create_from_flags_saves_a_loadable_file() {
+    let p = Project::new();
+    let (code, _, err) = p.run(&[
+        "product",
+        "create",
+        "--name",
+        "Port",
+        "--type",
+        "Port",
+        "--tag",
+        "PORT",
+        "--fixed-input",
+        "speed=10G",
+        "--field",
+        "name:string:initial",
+        "--field",
+        "mode:enum(tagged|untagged)",
+        "--save",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let text = std::fs::read_to_string(p.path().join("products/port.toml")).unwrap();
+    assert!(
+        text.contains("values = [\"tagged\", \"untagged\"]"),
+        "{text}"
+    );
+    let (code, _, err) = p.run(&["product", "load"]);
+    assert_eq!(code, 0);
+    assert!(err.contains("no changes"), "{err}");
+    let show = p.json(&["product", "show", "Port"]);
+    assert_eq!(show["fixed_inputs"]["speed"], "10G");
+    let (code, _, _) = p.run(&["product", "show", "Nope"]);
+    assert_eq!(code, 6);
+}
+
+#[test]
+fn completions_match_the_cli() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let file = repo_root().join("completions").join(match shell {
+            "bash" => "orch.bash",
+            "zsh" => "_orch",
+            "fish" => "orch.fish",
+            "elvish" => "orch.elv",
+            _ => "_orch.ps1",
+        });
+        let p = Project::new();
+        let (code, out, _) = p.run(&["completions", shell]);
+        assert_eq!(code, 0);
+        let committed = std::fs::read_to_string(&file).unwrap_or_default();
+        assert!(
+            committed == out,
+            "{} is out of date; regenerate with: cargo run -- completions {shell} > {}",
+            file.display(),
+            file.display()
+        );
+    }
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let p = Project::new();
+    let (code, _, _) = p.run(&["product", "frobnicate"]);
+    assert_eq!(code, 2);
+    let (code, _, err) = p.run(&["product", "create", "--name", "X"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("missing --type, --tag"), "{err}");
+}

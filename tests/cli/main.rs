@@ -1,0 +1,85 @@
+//! CLI tests: the real `orch` binary against temporary projects and real SQLite files.
+
+mod engine;
+mod foundation;
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+/// A temporary project with its own database.
+pub struct Project {
+    pub dir: tempfile::TempDir,
+}
+
+impl Default for Project {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Project {
+    pub fn new() -> Project {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir_all(dir.path().join("products")).unwrap();
+        std::fs::create_dir_all(dir.path().join("workflows/scripts")).unwrap();
+        std::fs::write(dir.path().join("orch.toml"), "").unwrap();
+        Project { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn db(&self) -> PathBuf {
+        self.path().join("orch.db")
+    }
+
+    pub fn write(&self, rel: &str, text: &str) {
+        let p = self.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, text).unwrap();
+    }
+
+    pub fn script(&self, rel: &str, body: &str) {
+        self.write(rel, &format!("#!/bin/sh\n{body}\n"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let p = self.path().join(rel);
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+    }
+
+    pub fn orch(&self) -> Command {
+        let mut c = Command::cargo_bin("orch").unwrap();
+        c.current_dir(self.path())
+            .env_remove("ORCH_DIR")
+            .env_remove("ORCH_DB")
+            .env("NO_COLOR", "1")
+            .env("ORCH_USER", "tester");
+        c
+    }
+
+    /// Runs orch and returns (exit code, stdout, stderr).
+    pub fn run(&self, args: &[&str]) -> (i32, String, String) {
+        let out = self.orch().args(args).output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let mut all = vec!["-o", "json"];
+        all.extend_from_slice(args);
+        let (_, out, err) = self.run(&all);
+        serde_json::from_str(&out)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {out}\nstderr: {err}"))
+    }
+}
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
