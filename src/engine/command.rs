@@ -60,9 +60,6 @@ const GROUP_POLL: Duration = Duration::from_millis(10);
 /// we would rather report the timeout than hang with it.
 const REAP_BOUND: Duration = Duration::from_secs(2);
 
-/// Receives the step's stderr as it arrives (for `-v`).
-pub type StderrSink<'a> = &'a mut (dyn FnMut(&[u8]) + Send + 'a);
-
 /// What to run and under which limits.
 #[derive(Debug, Clone)]
 pub struct CommandSpec {
@@ -103,6 +100,9 @@ impl CommandSpec {
         }
     }
 }
+
+/// Receives the step's stderr line by line, for live display (`-v`).
+pub type StderrSink<'a> = &'a mut (dyn FnMut(&[u8]) + Send + 'a);
 
 /// How the step ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
