@@ -1,0 +1,212 @@
+//! Choice lists: reading what a `choices_from` command printed, and applying `exclude`.
+//!
+//! Forms never run commands themselves (the caller's `ChoiceSource` does, with the
+//! project's environment and timeouts); they only read the output, so that the shape
+//! rules and their error messages live in one place next to the definitions' own
+//! `choices`.
+
+use serde_json::Value;
+
+use super::schema::{Choice, FieldSpec, plain};
+use super::value::Scope;
+use crate::expr;
+
+/// The choices of a field once `exclude` has run: what may be picked, and what was
+/// taken away (kept to explain a rejection better than "not one of").
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ChoiceSet {
+    pub available: Vec<Choice>,
+    pub excluded: Vec<Choice>,
+}
+
+impl ChoiceSet {
+    /// The available choice a value names, if any.
+    pub fn find(&self, v: &Value) -> Option<&Choice> {
+        self.available.iter().find(|c| same(&c.value, v))
+    }
+
+    fn is_excluded(&self, v: &Value) -> bool {
+        self.excluded.iter().any(|c| same(&c.value, v))
+    }
+
+    /// Why `v` cannot be picked, for a value that [`find`](Self::find) did not find.
+    pub(crate) fn refusal(&self, v: &Value) -> String {
+        let shown = format!("`{}`", plain(v));
+        if self.is_excluded(v) {
+            return format!("{shown} cannot be picked here (excluded by this field's `exclude`)");
+        }
+        if self.available.is_empty() {
+            return format!("{shown} cannot be picked: there is nothing to choose from");
+        }
+        format!("{shown} is not one of {}", self.listing())
+    }
+
+    /// The available values, shortened when there are many.
+    pub(crate) fn listing(&self) -> String {
+        const SHOWN: usize = 10;
+        let mut names: Vec<String> = self
+            .available
+            .iter()
+            .take(SHOWN)
+            .map(|c| plain(&c.value))
+            .collect();
+        if self.available.len() > SHOWN {
+            names.push(format!("… ({} more)", self.available.len() - SHOWN));
+        }
+        names.join(", ")
+    }
+}
+
+/// Whether a given value names a choice. A string names a non-string choice by its
+/// text, because `--input port=3` and prompts only ever produce strings.
+pub(crate) fn same(choice: &Value, v: &Value) -> bool {
+    choice == v || matches!(v, Value::String(s) if !choice.is_string() && plain(choice) == *s)
+}
+
+/// Splits `all` by the field's `exclude` expression, which sees each choice as `value`.
+pub(crate) fn apply_exclude(
+    field: &FieldSpec,
+    all: Vec<Choice>,
+    scope: &Scope,
+) -> Result<ChoiceSet, String> {
+    let Some(rule) = &field.exclude else {
+        return Ok(ChoiceSet {
+            available: all,
+            excluded: Vec::new(),
+        });
+    };
+    let mut set = ChoiceSet::default();
+    for c in all {
+        let gone = expr::eval_bool(rule, &scope.with_value(&c.value)).map_err(|e| {
+            format!(
+                "the `exclude` expression failed for `{}`: {e}",
+                plain(&c.value)
+            )
+        })?;
+        if gone {
+            set.excluded.push(c);
+        } else {
+            set.available.push(c);
+        }
+    }
+    Ok(set)
+}
+
+/// Reads the stdout of a `choices_from` command: a JSON array of scalars or of
+/// `{"value": …, "label": "…"}` objects (other keys in the objects are ignored, so a
+/// script can pass an API's records through).
+pub fn parse_choices(stdout: &[u8]) -> Result<Vec<Choice>, String> {
+    const SHAPE: &str = "a JSON array of values or of {\"value\", \"label\"} objects";
+    let text = std::str::from_utf8(stdout)
+        .map_err(|_| format!("the output is not UTF-8 text; expected {SHAPE}"))?;
+    if text.trim().is_empty() {
+        return Err(format!("the command printed nothing; expected {SHAPE}"));
+    }
+    let json: Value = serde_json::from_str(text).map_err(|e| {
+        format!(
+            "the output is not JSON ({e}): `{}`; expected {SHAPE}",
+            excerpt(text)
+        )
+    })?;
+    let Value::Array(items) = json else {
+        return Err(format!("the output is {}, expected {SHAPE}", kind(&json)));
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            Choice::from_json(item, false).map_err(|e| format!("item {} of the output: {e}", i + 1))
+        })
+        .collect()
+}
+
+fn excerpt(text: &str) -> String {
+    let line = text.trim().lines().next().unwrap_or_default();
+    let cut: String = line.chars().take(60).collect();
+    if cut.len() < text.trim().len() {
+        format!("{cut}…")
+    } else {
+        cut
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::forms::schema::FormType;
+    use serde_json::{Map, json};
+
+    #[test]
+    fn parses_scalars_and_objects() {
+        let got =
+            parse_choices(br#"["r1", 2, {"value": "r3", "label": "Router 3", "site": "ams"}]"#)
+                .unwrap();
+        assert_eq!(
+            got,
+            vec![
+                Choice::new("r1", None),
+                Choice::new(2, None),
+                Choice::new("r3", Some("Router 3".into()))
+            ]
+        );
+        assert_eq!(parse_choices(b" []\n").unwrap(), vec![]);
+    }
+
+    #[test]
+    fn garbage_and_wrong_shapes_say_what_was_expected() {
+        let err = parse_choices(b"Traceback (most recent call last):").unwrap_err();
+        assert!(
+            err.contains("not JSON") && err.contains("Traceback"),
+            "{err}"
+        );
+        assert!(parse_choices(b"").unwrap_err().contains("printed nothing"));
+        let err = parse_choices(br#"{"value": "a"}"#).unwrap_err();
+        assert!(err.contains("is an object, expected a JSON array"), "{err}");
+        let err = parse_choices(br#"["a", {"label": "B"}]"#).unwrap_err();
+        assert!(
+            err.contains("item 2") && err.contains("needs a `value`"),
+            "{err}"
+        );
+        let err = parse_choices(br#"["a", null]"#).unwrap_err();
+        assert!(err.contains("item 2"), "{err}");
+        let err = parse_choices(br#"[{"value": [1]}]"#).unwrap_err();
+        assert!(err.contains("string, number or boolean"), "{err}");
+        assert!(parse_choices(&[0xff, 0xfe]).unwrap_err().contains("UTF-8"));
+    }
+
+    #[test]
+    fn exclude_removes_choices_and_explains() {
+        let mut f = FieldSpec::new("b_side", FormType::Choice);
+        f.exclude = Some("value == answers.a_side".into());
+        let mut answers = Map::new();
+        answers.insert("a_side".into(), json!("r1"));
+        let state = json!({});
+        let scope = Scope {
+            answers: &answers,
+            state: &state,
+        };
+        let all = vec![Choice::new("r1", None), Choice::new("r2", None)];
+        let set = apply_exclude(&f, all, &scope).unwrap();
+        assert_eq!(set.available, vec![Choice::new("r2", None)]);
+        assert!(set.find(&json!("r1")).is_none());
+        assert!(set.refusal(&json!("r1")).contains("excluded"));
+        assert_eq!(set.refusal(&json!("r9")), "`r9` is not one of r2");
+    }
+
+    #[test]
+    fn strings_name_numeric_choices() {
+        assert!(same(&json!(3), &json!("3")));
+        assert!(!same(&json!("3"), &json!(3)));
+    }
+}

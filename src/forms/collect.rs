@@ -1,0 +1,368 @@
+//! The one validation path for the three ways to answer a form: `--input`,
+//! `--input-file` (both arrive as `given`) and prompts.
+//!
+//! Pages are walked in order and every field is settled from the first source that has
+//! a value: `given`, then `ORCH_SECRET_<NAME>` for secrets, then a prompt (when there is
+//! a prompter), then the default. Without a prompter every problem is gathered into one
+//! [`CollectError::Invalid`], because scripts need the whole list at once; with one, a
+//! rejected value is asked again and only impossible fields (nothing to choose from)
+//! end up there.
+
+use serde_json::{Map, Value};
+
+use super::ask::{self, Settled};
+use super::choices::{ChoiceSet, apply_exclude};
+use super::error::{CollectError, Problem};
+use super::prompt::Prompter;
+use super::schema::{Choice, FieldSpec, FormPage, FormType};
+use super::value::{self, Scope};
+use crate::expr;
+
+/// What a form needs from outside: choice lists from commands and the database. The
+/// engine and the CLI implement it (forms spawn no processes and open no database).
+pub trait ChoiceSource {
+    /// Runs a `choices_from` command with the answers so far on stdin and parses its
+    /// output with [`super::parse_choices`].
+    fn choices_from(
+        &self,
+        field: &FieldSpec,
+        command: &str,
+        answers: &Map<String, Value>,
+    ) -> Result<Vec<Choice>, String>;
+    /// The subscriptions a subscription field may pick (by `product_tag` and `status`):
+    /// value = subscription id, label = description.
+    fn subscriptions(&self, field: &FieldSpec) -> Result<Vec<Choice>, String>;
+    /// An environment variable (for `ORCH_SECRET_<NAME>`); overridden in tests.
+    fn env_var(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok()
+    }
+}
+
+/// Collects and validates the answers to `pages`.
+///
+/// `given` holds answers from `--input` (strings, typed by their field) and
+/// `--input-file` (JSON); they are validated and never asked again. `state` is what
+/// form expressions see as `state` (the process state for input steps; anything, e.g.
+/// `{}`, for the initial form). Secrets are returned like other answers: keep them out
+/// of storage with [`secret_names`] / [`without_secrets`].
+pub fn collect(
+    pages: &[FormPage],
+    given: &Map<String, Value>,
+    state: &Value,
+    source: &dyn ChoiceSource,
+    mut prompter: Option<&mut dyn Prompter>,
+) -> Result<Map<String, Value>, CollectError> {
+    let mut problems = unknown_keys(pages, given);
+    let mut answers = Map::new();
+    for page in pages {
+        let mut header_shown = false;
+        // Display fields and the page header only make sense where something is asked.
+        let asks = prompter.is_some() && page.fields.iter().any(|f| needs_prompt(f, given, source));
+        for field in &page.fields {
+            let scope = Scope {
+                answers: &answers,
+                state,
+            };
+            if field.field_type == FormType::Display {
+                if let (true, Some(p)) = (asks, prompter.as_deref_mut()) {
+                    header(p, page, &scope, &mut header_shown)?;
+                    p.show(&render_display(field, &scope)?)?;
+                }
+                continue;
+            }
+            let settled = settle(
+                field,
+                given,
+                &scope,
+                source,
+                prompter.as_deref_mut(),
+                page,
+                &mut header_shown,
+            )?;
+            match settled {
+                Settled::Value(v) => {
+                    answers.insert(field.name.clone(), v);
+                }
+                Settled::Absent => {}
+                Settled::Problem(reason) => problems.push(Problem::new(field, reason)),
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(answers)
+    } else {
+        Err(CollectError::Invalid(problems))
+    }
+}
+
+/// Where a value came from, to say so when it is wrong.
+enum Origin {
+    Given,
+    Env(String),
+}
+
+fn settle(
+    field: &FieldSpec,
+    given: &Map<String, Value>,
+    scope: &Scope,
+    source: &dyn ChoiceSource,
+    // `+ '_`: a reborrow per field must not pin the caller's trait-object lifetime.
+    prompter: Option<&mut (dyn Prompter + '_)>,
+    page: &FormPage,
+    header_shown: &mut bool,
+) -> Result<Settled, CollectError> {
+    let candidate = match given.get(&field.name) {
+        Some(v) if !value::is_blank(field, v) => Some((v.clone(), Origin::Given)),
+        _ => secret_from_env(field, source).map(|(var, v)| (Value::String(v), Origin::Env(var))),
+    };
+    // Choices may cost a command run: only fetch them when a value has to be checked
+    // or offered.
+    let choices = if candidate.is_some() || prompter.is_some() || field.default.is_some() {
+        choice_set(field, scope, source)?
+    } else {
+        None
+    };
+    let mut prompter = prompter;
+    if let Some((v, origin)) = candidate {
+        match check_value(field, &v, choices.as_ref(), scope) {
+            Ok(v) => return Ok(Settled::Value(v)),
+            Err(reason) => {
+                let reason = match origin {
+                    Origin::Given => reason,
+                    Origin::Env(var) => format!("from {var}: {reason}"),
+                };
+                match prompter.as_deref_mut() {
+                    None => return Ok(Settled::Problem(reason)),
+                    Some(p) => {
+                        header(p, page, scope, header_shown)?;
+                        p.warn(&format!("{}: {reason}", field.name))?;
+                    }
+                }
+            }
+        }
+    }
+    if let Some(p) = prompter {
+        header(p, page, scope, header_shown)?;
+        return ask::ask(p, field, choices.as_ref(), scope);
+    }
+    if let Some(d) = &field.default {
+        return Ok(match check_value(field, d, choices.as_ref(), scope) {
+            Ok(v) => Settled::Value(v),
+            Err(reason) => Settled::Problem(format!("the default is invalid: {reason}")),
+        });
+    }
+    if !field.required {
+        return Ok(Settled::Absent);
+    }
+    Ok(Settled::Problem(missing(field, scope)))
+}
+
+/// Type, then every rule: the whole validation of one answer.
+pub(crate) fn check_value(
+    field: &FieldSpec,
+    v: &Value,
+    choices: Option<&ChoiceSet>,
+    scope: &Scope,
+) -> Result<Value, String> {
+    value::validate(field, value::coerce(field, v)?, choices, scope)
+}
+
+fn missing(field: &FieldSpec, scope: &Scope) -> String {
+    match field.field_type {
+        FormType::Accept => "missing; it must be accepted (yes)".to_string(),
+        // Fixed choices cost nothing to list, and save a round trip to the definition.
+        _ => match field
+            .choices
+            .clone()
+            .map(|all| apply_exclude(field, all, scope))
+        {
+            Some(Ok(set)) if !set.available.is_empty() => {
+                format!("missing, required (one of {})", set.listing())
+            }
+            _ => "missing, required".to_string(),
+        },
+    }
+}
+
+fn needs_prompt(field: &FieldSpec, given: &Map<String, Value>, source: &dyn ChoiceSource) -> bool {
+    field.field_type != FormType::Display
+        && given
+            .get(&field.name)
+            .is_none_or(|v| value::is_blank(field, v))
+        && secret_from_env(field, source).is_none()
+}
+
+fn secret_from_env(field: &FieldSpec, source: &dyn ChoiceSource) -> Option<(String, String)> {
+    if field.field_type != FormType::Secret {
+        return None;
+    }
+    let var = secret_env_var(&field.name);
+    let v = source.env_var(&var).filter(|v| !v.is_empty())?;
+    Some((var, v))
+}
+
+/// The available choices of a field that picks (after `exclude`), or None.
+fn choice_set(
+    field: &FieldSpec,
+    scope: &Scope,
+    source: &dyn ChoiceSource,
+) -> Result<Option<ChoiceSet>, CollectError> {
+    if !field.field_type.picks() {
+        return Ok(None);
+    }
+    let failed = |reason: String| CollectError::Choices {
+        field: field.name.clone(),
+        reason,
+    };
+    let all = if let Some(c) = &field.choices {
+        c.clone()
+    } else if let Some(cmd) = &field.choices_from {
+        source
+            .choices_from(field, cmd, scope.answers)
+            .map_err(failed)?
+    } else if field.field_type == FormType::Subscription {
+        source.subscriptions(field).map_err(failed)?
+    } else {
+        Vec::new()
+    };
+    apply_exclude(field, all, scope)
+        .map(Some)
+        .map_err(|e| CollectError::Definition(format!("field `{}`: {e}", field.name)))
+}
+
+fn header(
+    p: &mut dyn Prompter,
+    page: &FormPage,
+    scope: &Scope,
+    shown: &mut bool,
+) -> Result<(), CollectError> {
+    if *shown {
+        return Ok(());
+    }
+    *shown = true;
+    let description = match &page.description {
+        Some(d) => Some(expr::render(d, &scope.context()).map_err(|e| {
+            CollectError::Definition(format!(
+                "page `{}`: the description does not render: {e}",
+                page.title
+            ))
+        })?),
+        None => None,
+    };
+    p.page(&page.title, description.as_deref())?;
+    Ok(())
+}
+
+fn render_display(field: &FieldSpec, scope: &Scope) -> Result<String, CollectError> {
+    let template = field
+        .template
+        .as_deref()
+        .or(field.label.as_deref())
+        .unwrap_or_default();
+    expr::render(template, &scope.context()).map_err(|e| {
+        CollectError::Definition(format!(
+            "field `{}`: the template does not render: {e}",
+            field.name
+        ))
+    })
+}
+
+/// Keys of `given` that name no field of any page (a typo must not pass silently).
+fn unknown_keys(pages: &[FormPage], given: &Map<String, Value>) -> Vec<Problem> {
+    let fields: Vec<&FieldSpec> = pages.iter().flat_map(|p| &p.fields).collect();
+    let names: Vec<&str> = fields
+        .iter()
+        .filter(|f| f.field_type != FormType::Display)
+        .map(|f| f.name.as_str())
+        .collect();
+    let mut out = Vec::new();
+    for key in given.keys() {
+        if names.contains(&key.as_str()) {
+            continue;
+        }
+        if let Some(f) = fields.iter().find(|f| f.name == *key) {
+            out.push(Problem::new(
+                f,
+                "a display field only shows text; it takes no value",
+            ));
+            continue;
+        }
+        let reason = match closest(key, &names) {
+            Some(near) => format!("no such field in this form; did you mean `{near}`?"),
+            None if names.is_empty() => "no such field: this form asks for nothing".to_string(),
+            None => format!(
+                "no such field in this form (its fields: {})",
+                names.join(", ")
+            ),
+        };
+        out.push(Problem {
+            field: key.clone(),
+            field_type: "unknown".into(),
+            reason,
+        });
+    }
+    out
+}
+
+/// The name nearest to a typo, if it is near enough to be what was meant.
+fn closest<'a>(typo: &str, names: &[&'a str]) -> Option<&'a str> {
+    let distance = |a: &str, b: &str| {
+        let b: Vec<char> = b.chars().collect();
+        let mut row: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.chars().enumerate() {
+            let mut prev = row[0];
+            row[0] = i + 1;
+            for (j, cb) in b.iter().enumerate() {
+                let cur = row[j + 1];
+                row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+                prev = cur;
+            }
+        }
+        row[b.len()]
+    };
+    names
+        .iter()
+        .map(|n| (distance(&typo.to_lowercase(), &n.to_lowercase()), *n))
+        .filter(|(d, n)| *d <= 2.max(n.len() / 4))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, n)| n)
+}
+
+/// The environment variable a secret can be read from: `ORCH_SECRET_` and the name in
+/// capitals, other characters than letters and digits as `_`.
+pub fn secret_env_var(name: &str) -> String {
+    let upper: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("ORCH_SECRET_{upper}")
+}
+
+/// The names of the secret fields, which must never be stored.
+pub fn secret_names(pages: &[FormPage]) -> Vec<String> {
+    pages
+        .iter()
+        .flat_map(|p| &p.fields)
+        .filter(|f| f.field_type == FormType::Secret)
+        .map(|f| f.name.clone())
+        .collect()
+}
+
+/// The answers minus the secrets: what may be written to the database, events and logs.
+pub fn without_secrets(pages: &[FormPage], answers: &Map<String, Value>) -> Map<String, Value> {
+    let secrets = secret_names(pages);
+    answers
+        .iter()
+        .filter(|(k, _)| !secrets.contains(k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,288 @@
+//! The real prompts: a [`Prompter`] drawn with dialoguer on stderr.
+//!
+//! stderr, because stdout carries data (`-o json` after a `--form` run must stay
+//! parseable). Text prompts use dialoguer's `validate_with`, which re-asks in place
+//! with the reason; menus and confirms have no validator in dialoguer, so they loop
+//! here and print the reason (starting again from the rejected pick). `long_text` reads
+//! lines until an empty one: it works in any terminal and never hands the tty (and
+//! stdout) to an external `$EDITOR`. Secrets are read key by key (see `read_hidden`).
+//!
+//! Ctrl-C at a prompt comes back from console as an `io::Error` of kind `Interrupted`
+//! (after it raised SIGINT, which the CLI's handler absorbs); it is passed up as is and
+//! becomes `CollectError::Interrupted`. The cursor, hidden by menus, is restored first.
+
+use std::io;
+
+use console::{Key, Term, style};
+use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
+use dialoguer::{Confirm, FuzzySelect, Input, MultiSelect, Select};
+
+use super::prompt::{BoolCheck, PickCheck, PicksCheck, Prompter, Question, TextCheck};
+
+/// Menus longer than this get a type-to-filter menu.
+const FUZZY_FROM: usize = 12;
+
+pub struct DialoguerPrompter {
+    term: Term,
+    theme: Box<dyn Theme>,
+}
+
+impl DialoguerPrompter {
+    /// A prompter on stderr; `colors` follows the CLI's `--color` decision.
+    pub fn new(colors: bool) -> Self {
+        let theme: Box<dyn Theme> = if colors {
+            Box::new(ColorfulTheme::default())
+        } else {
+            Box::new(SimpleTheme)
+        };
+        DialoguerPrompter {
+            term: Term::stderr(),
+            theme,
+        }
+    }
+
+    fn help(&self, q: &Question) -> io::Result<()> {
+        match q.help {
+            Some(h) => self
+                .term
+                .write_line(&style(h).dim().for_stderr().to_string()),
+            None => Ok(()),
+        }
+    }
+
+    fn done<T>(&self, r: dialoguer::Result<T>) -> io::Result<T> {
+        r.map_err(|dialoguer::Error::IO(e)| {
+            if e.kind() == io::ErrorKind::Interrupted {
+                // Best effort: the terminal is left as it was; the error is what matters.
+                let _ = self.term.show_cursor();
+                let _ = self.term.write_line("");
+            }
+            e
+        })
+    }
+
+    /// Asks until `check` passes, for prompts that cannot validate in place. `ask` gets
+    /// the rejected answer, to start the next round from it.
+    fn until<T>(
+        &mut self,
+        mut ask: impl FnMut(&Self, Option<&T>) -> dialoguer::Result<T>,
+        check: impl Fn(&T) -> Result<(), String>,
+    ) -> io::Result<T> {
+        let mut last = None;
+        loop {
+            let answer = self.done(ask(self, last.as_ref()))?;
+            match check(&answer) {
+                Ok(()) => return Ok(answer),
+                Err(reason) => self.warn(&reason)?,
+            }
+            last = Some(answer);
+        }
+    }
+
+    /// Without a terminal the hand-made prompts below would read nothing forever.
+    fn need_terminal(&self) -> io::Result<()> {
+        if self.term.is_term() {
+            Ok(())
+        } else {
+            Err(io::Error::new(
+                io::ErrorKind::NotConnected,
+                "not a terminal",
+            ))
+        }
+    }
+
+    /// Reads a line without echo, key by key. dialoguer's `Password` reads a cooked
+    /// line through std, which retries on EINTR: with the CLI's SIGINT handler in place,
+    /// Ctrl-C would do nothing until Enter. `read_key` reports it at once.
+    fn read_hidden(&self, label: &str) -> io::Result<String> {
+        let mut prompt = String::new();
+        let _ = self.theme.format_password_prompt(&mut prompt, label);
+        self.term.write_str(&prompt)?;
+        self.term.flush()?;
+        let mut typed = String::new();
+        loop {
+            match self.done(self.term.read_key().map_err(dialoguer::Error::IO))? {
+                Key::Enter => break,
+                Key::Backspace => {
+                    typed.pop();
+                }
+                Key::Char(c) if !c.is_control() => typed.push(c),
+                _ => {}
+            }
+        }
+        self.term.clear_line()?;
+        let mut done = String::new();
+        let _ = self
+            .theme
+            .format_password_prompt_selection(&mut done, label);
+        self.term.write_line(&done)?;
+        Ok(typed)
+    }
+}
+
+impl Default for DialoguerPrompter {
+    fn default() -> Self {
+        DialoguerPrompter::new(console::colors_enabled_stderr())
+    }
+}
+
+impl Prompter for DialoguerPrompter {
+    fn page(&mut self, title: &str, description: Option<&str>) -> io::Result<()> {
+        self.term.write_line("")?;
+        self.term
+            .write_line(&style(title).bold().underlined().for_stderr().to_string())?;
+        if let Some(d) = description.filter(|d| !d.trim().is_empty()) {
+            self.term.write_line(d.trim_end())?;
+        }
+        Ok(())
+    }
+
+    fn show(&mut self, text: &str) -> io::Result<()> {
+        self.term.write_line(text.trim_end())
+    }
+
+    fn warn(&mut self, text: &str) -> io::Result<()> {
+        self.term
+            .write_line(&style(format!("✘ {text}")).red().for_stderr().to_string())
+    }
+
+    fn text(
+        &mut self,
+        q: &Question,
+        default: Option<&str>,
+        check: TextCheck,
+    ) -> io::Result<String> {
+        self.help(q)?;
+        let mut input = Input::<String>::with_theme(&*self.theme)
+            .with_prompt(q.label)
+            .allow_empty(true)
+            .validate_with(|s: &String| check(s));
+        if let Some(d) = default {
+            input = input.default(d.to_string());
+        }
+        self.done(input.interact_text_on(&self.term))
+    }
+
+    fn long_text(
+        &mut self,
+        q: &Question,
+        default: Option<&str>,
+        check: TextCheck,
+    ) -> io::Result<String> {
+        self.need_terminal()?;
+        self.help(q)?;
+        let hint = match default {
+            Some(_) => "(end with an empty line; an empty first line keeps the default)",
+            None => "(end with an empty line)",
+        };
+        loop {
+            let label = style(q.label).bold().for_stderr();
+            self.term
+                .write_line(&format!("{label} {}", style(hint).dim().for_stderr()))?;
+            if let Some(d) = default {
+                self.term
+                    .write_line(&style(d).dim().for_stderr().to_string())?;
+            }
+            let mut lines = Vec::new();
+            loop {
+                let line = self.term.read_line()?;
+                if line.is_empty() {
+                    break;
+                }
+                lines.push(line);
+            }
+            let text = match (lines.is_empty(), default) {
+                (true, Some(d)) => d.to_string(),
+                _ => lines.join("\n"),
+            };
+            match check(&text) {
+                Ok(()) => return Ok(text),
+                Err(reason) => self.warn(&reason)?,
+            }
+        }
+    }
+
+    fn secret(&mut self, q: &Question, check: TextCheck) -> io::Result<String> {
+        self.need_terminal()?;
+        self.help(q)?;
+        loop {
+            let typed = self.read_hidden(q.label)?;
+            match check(&typed) {
+                Ok(()) => return Ok(typed),
+                Err(reason) => self.warn(&reason)?,
+            }
+        }
+    }
+
+    fn confirm(&mut self, q: &Question, default: bool, check: BoolCheck) -> io::Result<bool> {
+        self.help(q)?;
+        self.until(
+            |me, _| {
+                Confirm::with_theme(&*me.theme)
+                    .with_prompt(q.label)
+                    .default(default)
+                    .interact_on(&me.term)
+            },
+            |b| check(*b),
+        )
+    }
+
+    fn select(
+        &mut self,
+        q: &Question,
+        items: &[String],
+        default: Option<usize>,
+        check: PickCheck,
+    ) -> io::Result<usize> {
+        self.help(q)?;
+        self.until(
+            |me, last| {
+                let start = last.copied().or(default);
+                if items.len() >= FUZZY_FROM {
+                    let menu = FuzzySelect::with_theme(&*me.theme)
+                        .with_prompt(q.label)
+                        .items(items);
+                    match start {
+                        Some(d) => menu.default(d),
+                        None => menu,
+                    }
+                    .interact_on(&me.term)
+                } else {
+                    let menu = Select::with_theme(&*me.theme)
+                        .with_prompt(q.label)
+                        .items(items);
+                    match start {
+                        Some(d) => menu.default(d),
+                        None => menu,
+                    }
+                    .interact_on(&me.term)
+                }
+            },
+            |i| check(*i),
+        )
+    }
+
+    fn multi_select(
+        &mut self,
+        q: &Question,
+        items: &[String],
+        defaults: &[bool],
+        check: PicksCheck,
+    ) -> io::Result<Vec<usize>> {
+        self.help(q)?;
+        self.until(
+            |me, last: Option<&Vec<usize>>| {
+                let picked: Vec<bool> = match last {
+                    Some(idx) => (0..items.len()).map(|i| idx.contains(&i)).collect(),
+                    None => defaults.to_vec(),
+                };
+                MultiSelect::with_theme(&*me.theme)
+                    .with_prompt(format!("{} (space to pick, enter to finish)", q.label))
+                    .items(items)
+                    .defaults(&picked)
+                    .interact_on(&me.term)
+            },
+            |idx| check(idx),
+        )
+    }
+}
