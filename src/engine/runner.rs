@@ -132,13 +132,7 @@ impl Engine<'_> {
 
         for step in remaining {
             if self.cancelled() {
-                return self.interrupt(
-                    process_id,
-                    &step.name,
-                    &state,
-                    subscription_id.as_deref(),
-                    &log,
-                );
+                return self.interrupt(process_id, &step.name, &state, subscription_id.as_deref());
             }
             let attempt = log.iter().filter(|s| s.name == step.name).count() as i64 + 1;
             let result = match &step.step {
@@ -451,15 +445,16 @@ impl Engine<'_> {
             .checked_sub(jiff::SignedDuration::try_from(took).unwrap_or_default())
             .unwrap_or(finished);
         let mut new_state = state.clone();
-        let patch = if outcome.status == "success" {
+        // Start's patch is the whole initial state, so folding the log from `{}` gives
+        // the state after any step.
+        let patch = if is_start {
+            state.clone()
+        } else if outcome.status == "success" {
             merge::apply(&mut new_state, &outcome.patch);
             merge::diff(state, &new_state)
-        } else if is_start {
-            state.clone()
         } else {
             json!({})
         };
-        let patch = if is_start { state.clone() } else { patch };
         let row = StepRow {
             step_id: 0,
             name: name.to_string(),
@@ -507,7 +502,6 @@ impl Engine<'_> {
         name: &str,
         state: &Value,
         subscription_id: Option<&str>,
-        _log: &[StepRow],
     ) -> Result<Final, Error> {
         let mut state = state.clone();
         self.commit(
