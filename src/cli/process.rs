@@ -763,6 +763,7 @@ pub fn drive_and_report(
             grace: Duration::from_secs(5),
             observer: &mut observer,
             cancel: rx,
+            secrets: Default::default(),
         };
         let r = engine.drive(id, def, input).await;
         signals.abort();

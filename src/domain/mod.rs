@@ -6,4 +6,5 @@
 pub mod lifecycle;
 pub mod product;
 pub mod subscription;
+pub mod usability;
 pub mod workflow;

@@ -10,3 +10,4 @@ pub mod merge;
 pub mod owner;
 pub mod plan;
 pub mod runner;
+pub mod subscription;

@@ -16,10 +16,11 @@ use super::builtins::{self, BuiltinOutcome};
 use super::command::{self, CommandSpec, Outcome};
 use super::merge;
 use super::plan::{Planned, PlannedStep, plan};
-use crate::domain::workflow::{StepDef, StepKind, WorkflowDef};
+use super::subscription::{self, Author, Pending};
+use crate::domain::workflow::{StepDef, StepKind, Target, WorkflowDef};
 use crate::error::{Error, Kind};
 use crate::store::processes::{StepCommit, StepRow};
-use crate::store::{self, processes};
+use crate::store::{self, processes, products, subscriptions};
 
 /// How a drive ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +67,8 @@ pub struct Engine<'a> {
     pub grace: Duration,
     pub observer: &'a mut dyn Observer,
     pub cancel: watch::Receiver<bool>,
+    /// Secret answers: handed to `run` steps on stdin with the state, never stored.
+    pub secrets: Map<String, Value>,
 }
 
 /// Size limits for what a step prints.
@@ -89,6 +92,12 @@ impl Attempt {
             output: None,
         }
     }
+    fn with_status(status: &'static str) -> Attempt {
+        Attempt {
+            status,
+            ..Attempt::ok(json!({}))
+        }
+    }
     fn failed(error: impl Into<String>) -> Attempt {
         Attempt {
             status: "failed",
@@ -97,6 +106,60 @@ impl Attempt {
             output: None,
         }
     }
+}
+
+/// One step attempt, ready to be committed.
+struct StepEnd<'s> {
+    name: &'s str,
+    attempt: i64,
+    started: Instant,
+    outcome: Attempt,
+    /// The process status if the attempt stands.
+    process_status: &'static str,
+    /// Who may change which keys of `state.subscription` (orch's own steps may set
+    /// insync and the dates).
+    author: Author,
+    /// A subscription the step creates.
+    creates: Option<Pending>,
+    /// The log row holds the whole state (Start), so folding the log from `{}` gives
+    /// the state after any step.
+    whole_state: bool,
+}
+
+impl<'s> StepEnd<'s> {
+    fn new(name: &'s str, attempt: i64, started: Instant, outcome: Attempt) -> Self {
+        let process_status = match outcome.status {
+            "failed" => "failed",
+            "waiting" => "waiting",
+            "suspend" => "suspended",
+            "complete" => "completed",
+            _ => "running",
+        };
+        StepEnd {
+            name,
+            attempt,
+            started,
+            outcome,
+            process_status,
+            author: Author::Step,
+            creates: None,
+            whole_state: false,
+        }
+    }
+
+    fn by_orch(mut self) -> Self {
+        self.author = Author::Orch;
+        self
+    }
+}
+
+/// The process being driven: its id and subscription, and the state between steps.
+struct Current {
+    process_id: String,
+    workflow: String,
+    subscription_id: Option<String>,
+    customer_id: Option<String>,
+    state: Value,
 }
 
 impl Engine<'_> {
@@ -116,8 +179,13 @@ impl Engine<'_> {
     ) -> Result<Final, Error> {
         let process = processes::get(self.conn, process_id)?
             .ok_or_else(|| Error::not_found(format!("no process {process_id}")))?;
-        let mut state = process.state.clone();
-        let subscription_id = process.subscription_id.clone();
+        let mut cur = Current {
+            process_id: process_id.to_string(),
+            workflow: process.workflow.clone(),
+            subscription_id: process.subscription_id.clone(),
+            customer_id: process.customer_id.clone(),
+            state: process.state.clone(),
+        };
         let log = processes::steps(self.conn, process_id)?;
         let done: HashSet<&str> = log
             .iter()
@@ -132,129 +200,200 @@ impl Engine<'_> {
 
         for step in remaining {
             if self.cancelled() {
-                return self.interrupt(process_id, &step.name, &state, subscription_id.as_deref());
+                let end = StepEnd::new(
+                    &step.name,
+                    0,
+                    Instant::now(),
+                    Attempt::failed("interrupted before the step started"),
+                );
+                self.commit(&mut cur, end)?;
+                return Ok(Final::Interrupted);
             }
             let attempt = log.iter().filter(|s| s.name == step.name).count() as i64 + 1;
-            let result = match &step.step {
-                Planned::Start => {
-                    self.commit(
-                        process_id,
-                        subscription_id.as_deref(),
-                        &step.name,
-                        attempt,
-                        Instant::now(),
-                        &mut state,
-                        Attempt::ok(json!({})),
-                        "running",
-                        true,
-                    )?;
-                    continue;
+            let started = Instant::now();
+            let end = match &step.step {
+                Planned::Start => StepEnd {
+                    whole_state: true,
+                    ..StepEnd::new(&step.name, attempt, started, Attempt::ok(json!({})))
+                },
+                Planned::Done => StepEnd::new(
+                    &step.name,
+                    attempt,
+                    started,
+                    Attempt::with_status("complete"),
+                ),
+                Planned::CreateSubscription => {
+                    self.create_subscription(&cur, def, &step.name, attempt)
                 }
-                Planned::Done => {
-                    let a = Attempt {
-                        status: "complete",
-                        ..Attempt::ok(json!({}))
+                Planned::Lock => {
+                    let loaded = match &cur.subscription_id {
+                        Some(id) => subscriptions::get(self.conn, id)?
+                            .map(|s| Attempt::ok(json!({ "subscription": s.to_json() })))
+                            .unwrap_or_else(|| {
+                                Attempt::failed(format!("subscription {id} does not exist"))
+                            }),
+                        None => Attempt::failed("the process has no subscription to lock"),
                     };
-                    self.commit(
-                        process_id,
-                        subscription_id.as_deref(),
-                        &step.name,
-                        attempt,
-                        Instant::now(),
-                        &mut state,
-                        a,
-                        "completed",
-                        false,
-                    )?;
-                    return Ok(Final::Completed);
+                    StepEnd::new(&step.name, attempt, started, loaded).by_orch()
                 }
-                Planned::CreateSubscription
-                | Planned::Lock
-                | Planned::Unlock
-                | Planned::SetStatus(_) => {
-                    let a = Attempt::failed(
-                        "subscription targets are not supported by this build of orch",
-                    );
-                    self.commit(
-                        process_id,
-                        subscription_id.as_deref(),
+                Planned::Unlock => StepEnd::new(
+                    &step.name,
+                    attempt,
+                    started,
+                    Attempt::ok(json!({"subscription": {"insync": true}})),
+                )
+                .by_orch(),
+                Planned::SetStatus(l) => {
+                    // A create workflow has no unlock step: reaching its final status
+                    // puts the new subscription in sync.
+                    let mut sub = json!({ "status": l });
+                    if def.target == Target::Create {
+                        sub["insync"] = json!(true);
+                    }
+                    StepEnd::new(
                         &step.name,
                         attempt,
-                        Instant::now(),
-                        &mut state,
-                        a,
-                        "failed",
-                        false,
-                    )?;
-                    return Ok(Final::Failed);
+                        started,
+                        Attempt::ok(json!({ "subscription": sub })),
+                    )
+                    .by_orch()
                 }
                 Planned::User(user_step) => {
-                    self.user_step(
-                        process_id,
-                        subscription_id.as_deref(),
-                        user_step,
-                        attempt,
-                        &mut state,
-                        &mut input,
-                    )
-                    .await?
+                    match self
+                        .user_step(&mut cur, user_step, attempt, &mut input)
+                        .await?
+                    {
+                        Some(f) => return Ok(f),
+                        None => continue,
+                    }
                 }
             };
-            if let Some(f) = result {
-                return Ok(f);
+            let status = self.commit(&mut cur, end)?;
+            match status {
+                "complete" => return Ok(Final::Completed),
+                "failed" => return Ok(Final::Failed),
+                _ => {}
             }
         }
         // Every step, Done included, already ran (a retry of a completed process).
         Ok(Final::Completed)
     }
 
+    /// `Create subscription`: a new subscription of the product the form picked (or
+    /// the only product the workflow names), for the process's customer.
+    fn create_subscription<'s>(
+        &mut self,
+        cur: &Current,
+        def: &WorkflowDef,
+        name: &'s str,
+        attempt: i64,
+    ) -> StepEnd<'s> {
+        let started = Instant::now();
+        let product = match cur.state.get("product").and_then(Value::as_str) {
+            Some(p) => Ok(p.to_string()),
+            None => self.only_product(def),
+        };
+        let customer = cur.customer_id.as_deref().unwrap_or("default");
+        let id = crate::clock::new_id();
+        match product.and_then(|p| subscription::create(self.conn, &id, &p, customer)) {
+            Ok(p) => {
+                let doc = p.new.to_json();
+                let mut end = StepEnd::new(
+                    name,
+                    attempt,
+                    started,
+                    Attempt::ok(json!({ "subscription": doc })),
+                )
+                .by_orch();
+                end.creates = Some(p);
+                end
+            }
+            Err(e) => StepEnd::new(name, attempt, started, Attempt::failed(e)),
+        }
+    }
+
+    fn only_product(&self, def: &WorkflowDef) -> Result<String, String> {
+        let mut names = Vec::new();
+        for tag in &def.products {
+            for p in products::by_tag(self.conn, tag).map_err(|e| e.to_string())? {
+                names.push(p.def.name);
+            }
+        }
+        match names.len() {
+            1 => Ok(names.remove(0)),
+            0 => Err(format!(
+                "no product with tag {} is loaded; load the products with `orch product load`",
+                def.products.join(" or ")
+            )),
+            _ => Err(format!(
+                "several products match ({}); the form's `product` answer picks one",
+                names.join(", ")
+            )),
+        }
+    }
+
+    /// Validates `state.subscription` after a step that changed it (or after one of
+    /// orch's own steps), returning the change to store.
+    fn check_subscription(
+        &self,
+        cur: &Current,
+        new_state: &Value,
+        author: Author,
+        creating: bool,
+    ) -> Result<Option<Pending>, String> {
+        let (false, Some(id), Some(doc)) = (
+            creating,
+            &cur.subscription_id,
+            new_state.get("subscription"),
+        ) else {
+            return Ok(None);
+        };
+        if author == Author::Step && cur.state.get("subscription") == Some(doc) {
+            return Ok(None);
+        }
+        subscription::prepare(self.conn, id, doc, author)
+    }
+
+    /// A step cannot put a secret into the stored state.
+    fn scrub_patch(&self, patch: &mut Value) {
+        if let Some(obj) = patch.as_object_mut() {
+            for k in self.secrets.keys() {
+                obj.remove(k);
+            }
+        }
+    }
+
+    /// Masks secret values in text that is stored (errors, the stderr tail).
+    fn scrub_text(&self, mut text: String) -> String {
+        for v in self.secrets.values() {
+            if let Some(s) = v.as_str().filter(|s| s.len() >= 3) {
+                text = text.replace(s, "********");
+            }
+        }
+        text
+    }
+
     /// Runs one user step with its retry policy; `Some` ends the drive.
     async fn user_step(
         &mut self,
-        process_id: &str,
-        subscription_id: Option<&str>,
+        cur: &mut Current,
         step: &StepDef,
         first_attempt: i64,
-        state: &mut Value,
         input: &mut Option<Map<String, Value>>,
     ) -> Result<Option<Final>, Error> {
         let started = Instant::now();
         if let Some(cond) = &step.condition {
-            match crate::expr::eval_bool(cond, &json!({ "state": state })) {
-                Ok(true) => {}
-                Ok(false) => {
-                    let a = Attempt {
-                        status: "skipped",
-                        ..Attempt::ok(json!({}))
-                    };
-                    self.commit(
-                        process_id,
-                        subscription_id,
-                        &step.name,
-                        first_attempt,
-                        started,
-                        state,
-                        a,
-                        "running",
-                        false,
-                    )?;
-                    return Ok(None);
-                }
-                Err(e) => {
-                    let a = Attempt::failed(format!("`if` expression failed: {e}"));
-                    self.commit(
-                        process_id,
-                        subscription_id,
-                        &step.name,
-                        first_attempt,
-                        started,
-                        state,
-                        a,
-                        "failed",
-                        false,
-                    )?;
-                    return Ok(Some(Final::Failed));
-                }
+            let outcome = match crate::expr::eval_bool(cond, &json!({ "state": cur.state })) {
+                Ok(true) => None,
+                Ok(false) => Some(Attempt::with_status("skipped")),
+                Err(e) => Some(Attempt::failed(format!("`if` expression failed: {e}"))),
+            };
+            if let Some(outcome) = outcome {
+                let status = self.commit(
+                    cur,
+                    StepEnd::new(&step.name, first_attempt, started, outcome),
+                )?;
+                return Ok((status == "failed").then_some(Final::Failed));
             }
         }
         let attempts = step.retry.as_ref().map_or(1, |r| r.attempts.max(1)) as i64;
@@ -262,21 +401,20 @@ impl Engine<'_> {
             let started = Instant::now();
             self.observer.step_started(&step.name, attempt);
             let outcome = match &step.kind {
-                StepKind::Run { run } => {
-                    self.run_command(process_id, subscription_id, step, run, attempt, state)
-                        .await
-                }
-                StepKind::Builtin { builtin, with } => match builtins::run(builtin, with, state) {
-                    BuiltinOutcome::Patch(p) => Attempt::ok(p),
-                    BuiltinOutcome::Fail(m) => Attempt::failed(m),
-                    BuiltinOutcome::Sleep(d) => {
-                        let mut cancel = self.cancel.clone();
-                        tokio::select! {
-                            _ = tokio::time::sleep(d) => Attempt::ok(json!({})),
-                            _ = cancel.wait_for(|c| *c) => Attempt::failed("interrupted"),
+                StepKind::Run { run } => self.run_command(cur, step, run, attempt).await,
+                StepKind::Builtin { builtin, with } => {
+                    match builtins::run(builtin, with, &cur.state) {
+                        BuiltinOutcome::Patch(p) => Attempt::ok(p),
+                        BuiltinOutcome::Fail(m) => Attempt::failed(m),
+                        BuiltinOutcome::Sleep(d) => {
+                            let mut cancel = self.cancel.clone();
+                            tokio::select! {
+                                _ = tokio::time::sleep(d) => Attempt::ok(json!({})),
+                                _ = cancel.wait_for(|c| *c) => Attempt::failed("interrupted"),
+                            }
                         }
                     }
-                },
+                }
                 StepKind::Input { fields, .. } => match input.take() {
                     Some(answers) => {
                         let mut patch = Map::new();
@@ -287,58 +425,24 @@ impl Engine<'_> {
                         }
                         Attempt::ok(Value::Object(patch))
                     }
-                    None => {
-                        let a = Attempt {
-                            status: "suspend",
-                            ..Attempt::ok(json!({}))
-                        };
-                        self.commit(
-                            process_id,
-                            subscription_id,
-                            &step.name,
-                            attempt,
-                            started,
-                            state,
-                            a,
-                            "suspended",
-                            false,
-                        )?;
-                        return Ok(Some(Final::Suspended));
-                    }
+                    None => Attempt::with_status("suspend"),
                 },
             };
             let interrupted = self.cancelled();
             let last = n == attempts || interrupted;
-            let process_status = match (outcome.status, last) {
-                ("success", _) => "running",
-                ("waiting", true) => "waiting",
-                (_, true) => "failed",
-                (_, false) => "running",
-            };
-            let status = outcome.status;
-            self.commit(
-                process_id,
-                subscription_id,
-                &step.name,
-                attempt,
-                started,
-                state,
-                outcome,
-                process_status,
-                false,
-            )?;
-            if status == "success" {
-                return Ok(None);
+            let mut end = StepEnd::new(&step.name, attempt, started, outcome);
+            if !last && matches!(end.process_status, "failed" | "waiting") {
+                // Another attempt follows: the process keeps running meanwhile.
+                end.process_status = "running";
             }
-            if interrupted {
-                return Ok(Some(Final::Interrupted));
-            }
-            if last {
-                return Ok(Some(if status == "waiting" {
-                    Final::Waiting
-                } else {
-                    Final::Failed
-                }));
+            let status = self.commit(cur, end)?;
+            match status {
+                "success" => return Ok(None),
+                "suspend" => return Ok(Some(Final::Suspended)),
+                _ if interrupted => return Ok(Some(Final::Interrupted)),
+                "waiting" if last => return Ok(Some(Final::Waiting)),
+                _ if last => return Ok(Some(Final::Failed)),
+                _ => {}
             }
             let delay = step
                 .retry
@@ -356,33 +460,38 @@ impl Engine<'_> {
 
     async fn run_command(
         &mut self,
-        process_id: &str,
-        subscription_id: Option<&str>,
+        cur: &Current,
         step: &StepDef,
         run: &str,
         attempt: i64,
-        state: &Value,
     ) -> Attempt {
         let mut env = vec![
-            ("ORCH_PROCESS_ID".to_string(), process_id.to_string()),
+            ("ORCH_PROCESS_ID".to_string(), cur.process_id.clone()),
             ("ORCH_STEP".to_string(), step.name.clone()),
+            ("ORCH_WORKFLOW".to_string(), cur.workflow.clone()),
             ("ORCH_ATTEMPT".to_string(), attempt.to_string()),
             ("ORCH_DB".to_string(), self.db_path.display().to_string()),
             ("ORCH_USER".to_string(), self.user.clone()),
             ("ORCH_DIR".to_string(), self.root.display().to_string()),
         ];
-        if let Ok(name) = processes::get(self.conn, process_id).map(|p| p.map(|p| p.workflow)) {
-            env.push(("ORCH_WORKFLOW".to_string(), name.unwrap_or_default()));
+        if let Some(s) = &cur.subscription_id {
+            env.push(("ORCH_SUBSCRIPTION_ID".to_string(), s.clone()));
         }
-        if let Some(s) = subscription_id {
-            env.push(("ORCH_SUBSCRIPTION_ID".to_string(), s.to_string()));
-        }
+        let stdin = if self.secrets.is_empty() {
+            serde_json::to_vec(&cur.state)
+        } else {
+            let mut with_secrets = cur.state.clone();
+            if let Some(obj) = with_secrets.as_object_mut() {
+                obj.extend(self.secrets.clone());
+            }
+            serde_json::to_vec(&with_secrets)
+        };
         let timeout = step.timeout.or(self.default_timeout);
         let spec = CommandSpec {
             command: run.to_string(),
             cwd: self.root.clone(),
             env,
-            stdin: serde_json::to_vec(state).unwrap_or_default(),
+            stdin: stdin.unwrap_or_default(),
             timeout,
             grace: self.grace,
             max_stdout: MAX_STDOUT,
@@ -426,96 +535,85 @@ impl Engine<'_> {
         a
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn commit(
-        &mut self,
-        process_id: &str,
-        subscription_id: Option<&str>,
-        name: &str,
-        attempt: i64,
-        started: Instant,
-        state: &mut Value,
-        outcome: Attempt,
-        process_status: &str,
-        is_start: bool,
-    ) -> Result<(), Error> {
-        let took = started.elapsed();
+    /// Commits one step attempt: its log row, the process row, the subscription it
+    /// changed and their events, in one transaction. Returns the step's final status,
+    /// which is `failed` when the subscription the step left behind is invalid.
+    fn commit(&mut self, cur: &mut Current, mut end: StepEnd<'_>) -> Result<&'static str, Error> {
+        let took = end.started.elapsed();
         let finished = crate::clock::now();
         let started_at = finished
             .checked_sub(jiff::SignedDuration::try_from(took).unwrap_or_default())
             .unwrap_or(finished);
-        let mut new_state = state.clone();
-        // Start's patch is the whole initial state, so folding the log from `{}` gives
-        // the state after any step.
-        let patch = if is_start {
-            state.clone()
-        } else if outcome.status == "success" {
-            merge::apply(&mut new_state, &outcome.patch);
-            merge::diff(state, &new_state)
+        let mut new_state = cur.state.clone();
+        let mut pending = end.creates.take();
+        if end.outcome.status == "success" {
+            self.scrub_patch(&mut end.outcome.patch);
+            merge::apply(&mut new_state, &end.outcome.patch);
+            match self.check_subscription(cur, &new_state, end.author, pending.is_some()) {
+                Ok(Some(p)) => pending = Some(p),
+                Ok(None) => {}
+                Err(reason) => {
+                    end.outcome = Attempt::failed(reason);
+                    end.process_status = "failed";
+                    new_state = cur.state.clone();
+                    pending = None;
+                }
+            }
+            if let (Some(p), Some(obj)) = (&pending, new_state.as_object_mut()) {
+                obj.insert("subscription".into(), p.new.to_json());
+            }
+        }
+        let patch = if end.whole_state {
+            new_state.clone()
         } else {
-            json!({})
+            merge::diff(&cur.state, &new_state)
         };
+        let outcome = end.outcome;
         let row = StepRow {
             step_id: 0,
-            name: name.to_string(),
+            name: end.name.to_string(),
             status: outcome.status.to_string(),
-            attempt,
+            attempt: end.attempt,
             started_at: crate::clock::format(started_at),
             finished_at: crate::clock::format(finished),
-            error: outcome.error.clone(),
-            output: outcome.output,
+            error: outcome.error.map(|e| self.scrub_text(e)),
+            output: outcome.output.map(|o| self.scrub_text(o)),
             created_by: self.user.clone(),
             state_patch: patch,
         };
-        let failed_reason = match process_status {
-            "failed" | "waiting" => outcome.error.as_deref(),
+        if let Some(p) = &pending {
+            cur.subscription_id = Some(p.new.subscription_id.clone());
+        }
+        let failed_reason = match end.process_status {
+            "failed" | "waiting" => row.error.as_deref(),
             _ => None,
         };
         let tx = store::write_tx(self.conn)?;
+        if let Some(p) = &pending {
+            p.save(&tx, &cur.process_id)?;
+        }
         processes::commit_step(
             &tx,
             &StepCommit {
-                process_id,
-                subscription_id,
+                process_id: &cur.process_id,
+                subscription_id: cur.subscription_id.as_deref(),
                 step: &row,
                 state: &new_state,
-                status: process_status,
+                status: end.process_status,
                 failed_reason,
                 duration_ms: took.as_millis(),
             },
         )?;
         if matches!(
-            process_status,
+            end.process_status,
             "completed" | "failed" | "waiting" | "suspended"
         ) {
-            processes::set_owner(&tx, process_id, None)?;
+            processes::set_owner(&tx, &cur.process_id, None)?;
         }
         tx.commit()?;
-        *state = new_state;
+        cur.state = new_state;
         self.observer.step_finished(&row, took);
-        Ok(())
-    }
-
-    fn interrupt(
-        &mut self,
-        process_id: &str,
-        name: &str,
-        state: &Value,
-        subscription_id: Option<&str>,
-    ) -> Result<Final, Error> {
-        let mut state = state.clone();
-        self.commit(
-            process_id,
-            subscription_id,
-            name,
-            0,
-            Instant::now(),
-            &mut state,
-            Attempt::failed("interrupted before the step started"),
-            "failed",
-            false,
-        )?;
-        Ok(Final::Interrupted)
+        Ok(outcome.status)
     }
 }
 

@@ -271,7 +271,7 @@ pub fn commit_step(conn: &Connection, c: &StepCommit<'_>) -> Result<(), StoreErr
         .prepare_cached("SELECT status FROM processes WHERE process_id = ?1")?
         .query_row([c.process_id], |r| r.get(0))?;
     conn.prepare_cached(
-        "UPDATE processes SET status = ?2, state = ?3, last_step = ?4, last_modified_at = ?5, failed_reason = ?6 WHERE process_id = ?1",
+        "UPDATE processes SET status = ?2, state = ?3, last_step = ?4, last_modified_at = ?5, failed_reason = ?6, subscription_id = COALESCE(?7, subscription_id) WHERE process_id = ?1",
     )?
     .execute(params![
         c.process_id,
@@ -279,7 +279,8 @@ pub fn commit_step(conn: &Connection, c: &StepCommit<'_>) -> Result<(), StoreErr
         c.state.to_string(),
         s.name,
         s.finished_at,
-        c.failed_reason
+        c.failed_reason,
+        c.subscription_id
     ])?;
     let about = Concerns {
         process_id: Some(c.process_id),

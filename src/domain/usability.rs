@@ -1,0 +1,252 @@
+//! Whether a workflow may run on a subscription, and if not, why (DESIGN §4).
+//!
+//! Pure: the facts are gathered from the store by the caller, so `subscription
+//! workflows` (which explains every workflow) and `workflow run` (which refuses one)
+//! give the same answer for the same reason.
+
+use super::lifecycle::Lifecycle;
+use super::workflow::{Target, WorkflowDef};
+
+/// Another subscription related to the one being checked.
+#[derive(Debug, Clone)]
+pub struct Neighbour {
+    pub subscription_id: String,
+    pub description: String,
+    pub status: Lifecycle,
+    pub insync: bool,
+}
+
+/// A process that still holds the subscription (neither completed nor aborted).
+#[derive(Debug, Clone)]
+pub struct Holder {
+    pub process_id: String,
+    pub workflow: String,
+    pub status: String,
+}
+
+/// What usability depends on.
+#[derive(Debug, Clone)]
+pub struct Facts {
+    pub tag: String,
+    pub status: Lifecycle,
+    pub insync: bool,
+    pub holders: Vec<Holder>,
+    /// Subscriptions it depends on and subscriptions that use it.
+    pub depends_on: Vec<Neighbour>,
+    pub in_use_by: Vec<Neighbour>,
+}
+
+/// Why a workflow cannot run, with the command that would help.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub reason: String,
+    pub hint: Option<String>,
+}
+
+impl Refusal {
+    fn new(reason: String, hint: Option<String>) -> Refusal {
+        Refusal { reason, hint }
+    }
+}
+
+pub fn check(def: &WorkflowDef, f: &Facts) -> Result<(), Refusal> {
+    match def.target {
+        Target::Create => {
+            return Err(Refusal::new(
+                "creates new subscriptions; it does not run on an existing one".into(),
+                None,
+            ));
+        }
+        Target::System => {
+            return Err(Refusal::new(
+                "is a task; it does not run on a subscription".into(),
+                Some(format!("orch workflow run {}", def.name)),
+            ));
+        }
+        _ => {}
+    }
+    if !def.products.iter().any(|t| t == &f.tag) {
+        return Err(Refusal::new(
+            format!(
+                "applies to {} products, and this is a {} subscription",
+                def.products.join(", "),
+                f.tag
+            ),
+            None,
+        ));
+    }
+    if let Some(h) = f.holders.first() {
+        return Err(Refusal::new(
+            format!(
+                "locked by process {} ({}, {})",
+                h.process_id, h.workflow, h.status
+            ),
+            Some(format!(
+                "finish it with `orch process retry {id}` or `orch process resume {id}`, or give it up with `orch process abort {id}`",
+                id = h.process_id
+            )),
+        ));
+    }
+    let usable_when = def.usable_when();
+    if !usable_when.contains(&f.status) {
+        let names: Vec<&str> = usable_when.iter().map(|l| l.as_str()).collect();
+        return Err(Refusal::new(
+            format!(
+                "the subscription is {}; `{}` runs on {} subscriptions",
+                f.status,
+                def.name,
+                names.join(" or ")
+            ),
+            None,
+        ));
+    }
+    let needs_insync = def.target != Target::Validate && !def.usable_while_out_of_sync;
+    if needs_insync && !f.insync {
+        return Err(Refusal::new(
+            "the subscription is out of sync (a process on it failed or was aborted)".into(),
+            Some(
+                "check it with its validate workflow (`orch subscription workflows ID` lists them)"
+                    .into(),
+            ),
+        ));
+    }
+    if !def.usable_while_out_of_sync {
+        let stuck = f
+            .depends_on
+            .iter()
+            .chain(&f.in_use_by)
+            .find(|n| n.status.is_live() && !n.insync);
+        if let Some(n) = stuck {
+            return Err(Refusal::new(
+                format!(
+                    "the related subscription {} ({}) is out of sync",
+                    n.subscription_id, n.description
+                ),
+                Some(format!("orch subscription show {}", n.subscription_id)),
+            ));
+        }
+    }
+    if def.blocked_by_in_use() {
+        let users: Vec<&Neighbour> = f.in_use_by.iter().filter(|n| n.status.is_live()).collect();
+        if !users.is_empty() {
+            let list: Vec<String> = users
+                .iter()
+                .map(|n| format!("{} ({})", n.subscription_id, n.description))
+                .collect();
+            return Err(Refusal::new(
+                format!("the subscription is in use by {}", list.join(", ")),
+                Some("terminate the subscriptions that use it first".into()),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::workflow::WorkflowDef;
+
+    fn wf(target: Target) -> WorkflowDef {
+        serde_json::from_value(serde_json::json!({
+            "name": "w", "target": target, "products": ["NODE"], "steps": []
+        }))
+        .unwrap()
+    }
+
+    fn facts() -> Facts {
+        Facts {
+            tag: "NODE".into(),
+            status: Lifecycle::Active,
+            insync: true,
+            holders: vec![],
+            depends_on: vec![],
+            in_use_by: vec![],
+        }
+    }
+
+    fn user(status: Lifecycle) -> Neighbour {
+        Neighbour {
+            subscription_id: "c1".into(),
+            description: "circuit".into(),
+            status,
+            insync: true,
+        }
+    }
+
+    #[test]
+    fn modify_needs_an_active_insync_subscription() {
+        assert!(check(&wf(Target::Modify), &facts()).is_ok());
+        let f = Facts {
+            insync: false,
+            ..facts()
+        };
+        let r = check(&wf(Target::Modify), &f).unwrap_err();
+        assert!(r.reason.contains("out of sync"), "{r:?}");
+        // A validation may run on a subscription that needs checking.
+        assert!(check(&wf(Target::Validate), &f).is_ok());
+        let f = Facts {
+            status: Lifecycle::Provisioning,
+            ..facts()
+        };
+        assert!(
+            check(&wf(Target::Modify), &f)
+                .unwrap_err()
+                .reason
+                .contains("is provisioning")
+        );
+        assert!(check(&wf(Target::Terminate), &f).is_ok());
+    }
+
+    #[test]
+    fn terminate_is_blocked_by_live_users_only() {
+        let f = Facts {
+            in_use_by: vec![user(Lifecycle::Active)],
+            ..facts()
+        };
+        let r = check(&wf(Target::Terminate), &f).unwrap_err();
+        assert!(r.reason.contains("in use by c1"), "{r:?}");
+        assert!(check(&wf(Target::Modify), &f).is_ok());
+        let f = Facts {
+            in_use_by: vec![user(Lifecycle::Terminated)],
+            ..facts()
+        };
+        assert!(check(&wf(Target::Terminate), &f).is_ok());
+    }
+
+    #[test]
+    fn a_holder_or_an_out_of_sync_neighbour_refuses() {
+        let f = Facts {
+            holders: vec![Holder {
+                process_id: "p1".into(),
+                workflow: "modify_node".into(),
+                status: "failed".into(),
+            }],
+            ..facts()
+        };
+        let r = check(&wf(Target::Validate), &f).unwrap_err();
+        assert!(r.reason.contains("locked by process p1"), "{r:?}");
+        let mut n = user(Lifecycle::Active);
+        n.insync = false;
+        let f = Facts {
+            depends_on: vec![n],
+            ..facts()
+        };
+        assert!(
+            check(&wf(Target::Modify), &f)
+                .unwrap_err()
+                .reason
+                .contains("related")
+        );
+        let f = Facts {
+            tag: "CIRCUIT".into(),
+            ..facts()
+        };
+        assert!(
+            check(&wf(Target::Modify), &f)
+                .unwrap_err()
+                .reason
+                .contains("applies to NODE")
+        );
+    }
+}

@@ -1,0 +1,365 @@
+//! The engine's side of subscriptions: creating one, locking it for a process, and
+//! turning `state.subscription` after a step into a validated change to store.
+//!
+//! A step changes a subscription by changing `state.subscription` (a JSON Merge Patch
+//! on stdout, or a builtin). After the step, [`prepare`] compares the document with the
+//! stored row, validates it against the product for its lifecycle state, and returns
+//! what to write; the runner writes it in the step's transaction. An invalid document
+//! fails the step with every field path at fault, and nothing of it is stored.
+
+use rusqlite::Connection;
+use serde_json::{Value, json};
+
+use crate::domain::lifecycle::Lifecycle;
+use crate::domain::product::ProductDef;
+use crate::domain::subscription::{self, Flat, Problem};
+use crate::domain::usability::{self, Facts, Holder, Neighbour, Refusal};
+use crate::domain::workflow::WorkflowDef;
+use crate::error::Error;
+use crate::store::StoreError;
+use crate::store::products;
+use crate::store::subscriptions::{self, Related, Subscription};
+
+/// A validated subscription change, ready to be written in a step's transaction.
+#[derive(Debug)]
+pub struct Pending {
+    pub new: Subscription,
+    pub old: Option<Subscription>,
+    pub flat: Flat,
+}
+
+impl Pending {
+    pub fn save(&self, conn: &Connection, process_id: &str) -> Result<(), StoreError> {
+        subscriptions::save(
+            conn,
+            &self.new,
+            self.old.as_ref(),
+            &self.flat,
+            Some(process_id),
+        )
+    }
+}
+
+/// Who may change which keys of `state.subscription`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Author {
+    /// A user's step: the block tree, description, note and lifecycle status.
+    Step,
+    /// A step the target adds: also insync and the dates.
+    Orch,
+}
+
+/// Keys of the document that only orch sets.
+const MANAGED: [&str; 6] = [
+    "subscription_id",
+    "product",
+    "customer_id",
+    "insync",
+    "start_date",
+    "end_date",
+];
+
+fn product_of(conn: &Connection, s: &Subscription) -> Result<ProductDef, String> {
+    products::by_id(conn, &s.product_id)
+        .map_err(|e| e.to_string())?
+        .map(|p| p.def)
+        .ok_or_else(|| format!("the product of subscription {} is gone", s.subscription_id))
+}
+
+fn problems_text(problems: &[Problem]) -> String {
+    let mut out = String::from("the subscription is invalid:");
+    for p in problems {
+        out.push_str(&format!("\n  subscription.{p}"));
+    }
+    out
+}
+
+/// Checks `doc` (the new `state.subscription`) against the stored subscription and its
+/// product. `Ok(None)`: nothing to store.
+pub fn prepare(
+    conn: &Connection,
+    subscription_id: &str,
+    doc: &Value,
+    author: Author,
+) -> Result<Option<Pending>, String> {
+    let stored = subscriptions::get(conn, subscription_id)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("subscription {subscription_id} does not exist"))?;
+    let product = product_of(conn, &stored)?;
+    let new = apply(&stored, doc, author)?;
+    let new = with_dates(new, &stored);
+    if new == stored {
+        return Ok(None);
+    }
+    let mut problems = Vec::new();
+    if stored.status == Lifecycle::Terminated && new.status != Lifecycle::Terminated {
+        problems.push(Problem {
+            path: "status".into(),
+            reason: "a terminated subscription stays terminated".into(),
+        });
+    }
+    if new.status == Lifecycle::Terminated && stored.status != Lifecycle::Terminated {
+        let users: Vec<String> = subscriptions::in_use_by(conn, subscription_id)
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .filter(|r| r.status.is_live())
+            .map(|r| format!("{} ({})", r.subscription_id, r.description))
+            .collect();
+        if !users.is_empty() {
+            problems.push(Problem {
+                path: "status".into(),
+                reason: format!(
+                    "cannot terminate while in use by {}; terminate those first",
+                    users.join(", ")
+                ),
+            });
+        }
+    }
+    let flat = validate(conn, &product, &new, &mut problems);
+    if !problems.is_empty() {
+        return Err(problems_text(&problems));
+    }
+    Ok(Some(Pending {
+        new,
+        old: Some(stored),
+        flat,
+    }))
+}
+
+fn validate(
+    conn: &Connection,
+    product: &ProductDef,
+    s: &Subscription,
+    problems: &mut Vec<Problem>,
+) -> Flat {
+    let lookup = |id: &str| subscriptions::ref_info(conn, id).ok().flatten();
+    match subscription::validate(product, &s.document(), s.status, &lookup) {
+        Ok(flat) => {
+            if flat
+                .relations
+                .iter()
+                .any(|(_, id)| id == &s.subscription_id)
+            {
+                problems.push(Problem {
+                    path: s.root_key.clone(),
+                    reason: "a subscription cannot depend on itself".into(),
+                });
+            }
+            flat
+        }
+        Err(p) => {
+            problems.extend(p);
+            Flat::default()
+        }
+    }
+}
+
+/// The stored subscription with the document's changes, or why they are not allowed.
+fn apply(stored: &Subscription, doc: &Value, author: Author) -> Result<Subscription, String> {
+    let Some(obj) = doc.as_object() else {
+        return Err("state.subscription must be an object (the subscription document)".into());
+    };
+    let current = stored.to_json();
+    let mut problems = Vec::new();
+    let mut bad = |path: &str, reason: String| {
+        problems.push(Problem {
+            path: path.into(),
+            reason,
+        })
+    };
+    let known = |k: &str| current.get(k).is_some() || k == stored.root_key;
+    for key in obj.keys() {
+        if !known(key) {
+            bad(
+                key,
+                format!(
+                    "not a key of a subscription (its keys: {}, description, status, note and {})",
+                    MANAGED.join(", "),
+                    stored.root_key
+                ),
+            );
+        }
+    }
+    let mut new = stored.clone();
+    for key in MANAGED {
+        let (Some(given), Some(now)) = (obj.get(key), current.get(key)) else {
+            continue;
+        };
+        if given == now {
+            continue;
+        }
+        match (author, key) {
+            (Author::Orch, "insync") => new.insync = given.as_bool().unwrap_or(new.insync),
+            _ => bad(key, "set by orch; a step cannot change it".into()),
+        }
+    }
+    match obj.get("description") {
+        None => {}
+        Some(Value::String(d)) => new.description = d.clone(),
+        Some(other) => bad("description", format!("expected a string, got {other}")),
+    }
+    match obj.get("note") {
+        None => {}
+        Some(Value::Null) => new.note = None,
+        Some(Value::String(n)) => new.note = Some(n.clone()),
+        Some(other) => bad("note", format!("expected a string or null, got {other}")),
+    }
+    match obj.get("status") {
+        None => {}
+        Some(Value::String(s)) => match s.parse::<Lifecycle>() {
+            Ok(l) => new.status = l,
+            Err(e) => bad("status", e),
+        },
+        Some(other) => bad(
+            "status",
+            format!("expected a lifecycle state (a string), got {other}"),
+        ),
+    }
+    match obj.get(&stored.root_key) {
+        None | Some(Value::Null) => new.tree = json!({}),
+        Some(v) => new.tree = v.clone(),
+    }
+    if problems.is_empty() {
+        Ok(new)
+    } else {
+        Err(problems_text(&problems))
+    }
+}
+
+/// Start date on becoming active, end date on termination.
+fn with_dates(mut new: Subscription, stored: &Subscription) -> Subscription {
+    if new.status != stored.status {
+        let today = crate::clock::now_text();
+        if new.status == Lifecycle::Active && new.start_date.is_none() {
+            new.start_date = Some(today.clone());
+        }
+        if new.status == Lifecycle::Terminated && new.end_date.is_none() {
+            new.end_date = Some(today);
+        }
+    }
+    new
+}
+
+/// A new subscription of `product` (status initial, out of sync while its create
+/// workflow runs), checked for the types of the fields the form already filled in.
+pub fn create(
+    conn: &Connection,
+    subscription_id: &str,
+    product_name: &str,
+    customer_id: &str,
+) -> Result<Pending, String> {
+    let stored = products::by_name(conn, product_name)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| {
+            format!("no product named `{product_name}`; load it with `orch product load`")
+        })?;
+    let def = &stored.def;
+    let now = crate::clock::now_text();
+    let new = Subscription {
+        subscription_id: subscription_id.to_string(),
+        product_id: stored.product_id.clone(),
+        product_name: def.name.clone(),
+        product_tag: def.tag.clone(),
+        product_type: def.product_type.clone(),
+        root_key: def.root.key.clone(),
+        customer_id: customer_id.to_string(),
+        description: format!(
+            "Initial subscription of {}",
+            if def.description.is_empty() {
+                &def.name
+            } else {
+                &def.description
+            }
+        ),
+        status: Lifecycle::Initial,
+        insync: false,
+        start_date: None,
+        end_date: None,
+        note: None,
+        tree: json!({}),
+        created_at: now.clone(),
+        updated_at: now,
+    };
+    let mut problems = Vec::new();
+    let flat = validate(conn, def, &new, &mut problems);
+    if !problems.is_empty() {
+        return Err(problems_text(&problems));
+    }
+    Ok(Pending {
+        new,
+        old: None,
+        flat,
+    })
+}
+
+fn neighbour(r: Related) -> Neighbour {
+    Neighbour {
+        subscription_id: r.subscription_id,
+        description: r.description,
+        status: r.status,
+        insync: r.insync,
+    }
+}
+
+/// Everything usability depends on, read from the store.
+pub fn facts(conn: &Connection, s: &Subscription) -> Result<Facts, StoreError> {
+    let holders = subscriptions::unfinished_processes(conn, &s.subscription_id)?
+        .into_iter()
+        .map(|(process_id, workflow, status)| Holder {
+            process_id,
+            workflow,
+            status,
+        })
+        .collect();
+    Ok(Facts {
+        tag: s.product_tag.clone(),
+        status: s.status,
+        insync: s.insync,
+        holders,
+        depends_on: subscriptions::depends_on(conn, &s.subscription_id)?
+            .into_iter()
+            .map(neighbour)
+            .collect(),
+        in_use_by: subscriptions::in_use_by(conn, &s.subscription_id)?
+            .into_iter()
+            .map(neighbour)
+            .collect(),
+    })
+}
+
+/// Whether `def` may run on `s` now.
+pub fn usable(conn: &Connection, def: &WorkflowDef, s: &Subscription) -> Result<(), Error> {
+    let f = facts(conn, s)?;
+    usability::check(def, &f).map_err(|r| refusal(def, s, r))
+}
+
+fn refusal(def: &WorkflowDef, s: &Subscription, r: Refusal) -> Error {
+    let e = Error::conflict(format!(
+        "`{}` cannot run on subscription {}: {}",
+        def.name, s.subscription_id, r.reason
+    ));
+    match r.hint {
+        Some(h) => e.with_hint(h),
+        None => e,
+    }
+}
+
+/// Checks usability and marks the subscription out of sync for `process_id`, in the
+/// caller's transaction (the one that creates the process), so two runs racing for one
+/// subscription cannot both pass.
+pub fn lock(
+    conn: &Connection,
+    def: &WorkflowDef,
+    s: &Subscription,
+    process_id: &str,
+) -> Result<(), Error> {
+    usable(conn, def, s)?;
+    let mut locked = s.clone();
+    locked.insync = false;
+    let product = product_of(conn, s).map_err(Error::failure)?;
+    let mut problems = Vec::new();
+    // The index rows only change with the tree, which locking leaves alone.
+    let flat = validate(conn, &product, s, &mut problems);
+    subscriptions::save(conn, &locked, Some(s), &flat, Some(process_id))?;
+    Ok(())
+}
