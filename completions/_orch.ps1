@@ -40,6 +40,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             [CompletionResult]::new('product', 'product', [CompletionResultType]::ParameterValue, 'Product definitions: load, create, list, show')
             [CompletionResult]::new('workflow', 'workflow', [CompletionResultType]::ParameterValue, 'Workflows: list, show, check, run')
             [CompletionResult]::new('process', 'process', [CompletionResultType]::ParameterValue, 'Processes: list, show, retry, resume, abort, skip')
+            [CompletionResult]::new('subscription', 'subscription', [CompletionResultType]::ParameterValue, 'Subscriptions: list, show, the workflows that can run on one')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -256,6 +257,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the workflows of the project')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show a workflow''s steps, including the ones its target adds')
+            [CompletionResult]::new('form', 'form', [CompletionResultType]::ParameterValue, 'Print a workflow''s initial form as JSON Schema (pages in order)')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Lint every product and workflow file')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Start a workflow and run it until it completes, suspends, waits or fails')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -292,6 +294,21 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'orch;workflow;form' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who runs the command, recorded in the log (default: the OS user)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'orch;workflow;check' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
@@ -309,16 +326,16 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         }
         'orch;workflow;run' {
             [CompletionResult]::new('--subscription', '--subscription', [CompletionResultType]::ParameterName, 'The subscription to modify, validate or terminate')
-            [CompletionResult]::new('--input', '--input', [CompletionResultType]::ParameterName, 'An answer to the form, key=value (repeatable)')
-            [CompletionResult]::new('--input-file', '--input-file', [CompletionResultType]::ParameterName, 'Answers as a JSON object in a file, or - for stdin')
-            [CompletionResult]::new('--customer', '--customer', [CompletionResultType]::ParameterName, 'The customer of a new subscription')
+            [CompletionResult]::new('--input', '--input', [CompletionResultType]::ParameterName, 'An answer, key=value (repeatable; typed by the form''s field: 42, true, a,b for lists)')
+            [CompletionResult]::new('--input-file', '--input-file', [CompletionResultType]::ParameterName, 'Answers as a JSON or TOML object in a file, or - for stdin')
+            [CompletionResult]::new('--customer', '--customer', [CompletionResultType]::ParameterName, 'The customer of a new subscription (default: orch.toml''s default_customer, else "default")')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who runs the command, recorded in the log (default: the OS user)')
-            [CompletionResult]::new('--form', '--form', [CompletionResultType]::ParameterName, 'Ask for missing answers interactively')
+            [CompletionResult]::new('--form', '--form', [CompletionResultType]::ParameterName, 'Ask for missing answers interactively (only on a terminal)')
             [CompletionResult]::new('--detach', '--detach', [CompletionResultType]::ParameterName, 'Print the process id and run on in the background')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
@@ -331,6 +348,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         'orch;workflow;help' {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the workflows of the project')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show a workflow''s steps, including the ones its target adds')
+            [CompletionResult]::new('form', 'form', [CompletionResultType]::ParameterValue, 'Print a workflow''s initial form as JSON Schema (pages in order)')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Lint every product and workflow file')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Start a workflow and run it until it completes, suspends, waits or fails')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -340,6 +358,9 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             break
         }
         'orch;workflow;help;show' {
+            break
+        }
+        'orch;workflow;help;form' {
             break
         }
         'orch;workflow;help;check' {
@@ -420,6 +441,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who runs the command, recorded in the log (default: the OS user)')
             [CompletionResult]::new('--plan', '--plan', [CompletionResultType]::ParameterName, 'Show what would run without running it')
             [CompletionResult]::new('--use-current', '--use-current', [CompletionResultType]::ParameterName, 'Use the workflow file as it is now instead of the definition the process started with')
+            [CompletionResult]::new('--form', '--form', [CompletionResultType]::ParameterName, 'Ask for secrets the process needs again (else ORCH_SECRET_<NAME> is read)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
@@ -429,15 +451,15 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             break
         }
         'orch;process;resume' {
-            [CompletionResult]::new('--input', '--input', [CompletionResultType]::ParameterName, 'input')
-            [CompletionResult]::new('--input-file', '--input-file', [CompletionResultType]::ParameterName, 'input-file')
+            [CompletionResult]::new('--input', '--input', [CompletionResultType]::ParameterName, 'An answer, key=value (repeatable; typed by the form''s field: 42, true, a,b for lists)')
+            [CompletionResult]::new('--input-file', '--input-file', [CompletionResultType]::ParameterName, 'Answers as a JSON or TOML object in a file, or - for stdin')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who runs the command, recorded in the log (default: the OS user)')
-            [CompletionResult]::new('--form', '--form', [CompletionResultType]::ParameterName, 'form')
+            [CompletionResult]::new('--form', '--form', [CompletionResultType]::ParameterName, 'Ask for missing answers interactively (only on a terminal)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
@@ -527,6 +549,98 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         'orch;process;help;help' {
             break
         }
+        'orch;subscription' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who runs the command, recorded in the log (default: the OS user)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List subscriptions, newest first')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show a subscription: its fields, relations and the processes that touched it')
+            [CompletionResult]::new('workflows', 'workflows', [CompletionResultType]::ParameterValue, 'Every workflow for the subscription''s product, with whether it can run now')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'orch;subscription;list' {
+            [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'Only these lifecycle states (repeatable, or comma-separated)')
+            [CompletionResult]::new('--product', '--product', [CompletionResultType]::ParameterName, 'Only subscriptions of this product (name or tag)')
+            [CompletionResult]::new('--customer', '--customer', [CompletionResultType]::ParameterName, 'Only this customer''s subscriptions')
+            [CompletionResult]::new('--search', '--search', [CompletionResultType]::ParameterName, 'Words that must all appear in the description or a field value (prefixes match)')
+            [CompletionResult]::new('--where', '--where', [CompletionResultType]::ParameterName, 'A block field''s value, e.g. node.role=core (repeatable; all must match)')
+            [CompletionResult]::new('--insync', '--insync', [CompletionResultType]::ParameterName, 'Only subscriptions that are in sync (true) or out of sync (false)')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'limit')
+            [CompletionResult]::new('--offset', '--offset', [CompletionResultType]::ParameterName, 'Skip this many (for paging)')
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who runs the command, recorded in the log (default: the OS user)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'orch;subscription;show' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who runs the command, recorded in the log (default: the OS user)')
+            [CompletionResult]::new('--tree', '--tree', [CompletionResultType]::ParameterName, 'Draw the block tree')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'orch;subscription;workflows' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who runs the command, recorded in the log (default: the OS user)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'orch;subscription;help' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List subscriptions, newest first')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show a subscription: its fields, relations and the processes that touched it')
+            [CompletionResult]::new('workflows', 'workflows', [CompletionResultType]::ParameterValue, 'Every workflow for the subscription''s product, with whether it can run now')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'orch;subscription;help;list' {
+            break
+        }
+        'orch;subscription;help;show' {
+            break
+        }
+        'orch;subscription;help;workflows' {
+            break
+        }
+        'orch;subscription;help;help' {
+            break
+        }
         'orch;completions' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
@@ -548,6 +662,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             [CompletionResult]::new('product', 'product', [CompletionResultType]::ParameterValue, 'Product definitions: load, create, list, show')
             [CompletionResult]::new('workflow', 'workflow', [CompletionResultType]::ParameterValue, 'Workflows: list, show, check, run')
             [CompletionResult]::new('process', 'process', [CompletionResultType]::ParameterValue, 'Processes: list, show, retry, resume, abort, skip')
+            [CompletionResult]::new('subscription', 'subscription', [CompletionResultType]::ParameterValue, 'Subscriptions: list, show, the workflows that can run on one')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -588,6 +703,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         'orch;help;workflow' {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the workflows of the project')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show a workflow''s steps, including the ones its target adds')
+            [CompletionResult]::new('form', 'form', [CompletionResultType]::ParameterValue, 'Print a workflow''s initial form as JSON Schema (pages in order)')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Lint every product and workflow file')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Start a workflow and run it until it completes, suspends, waits or fails')
             break
@@ -596,6 +712,9 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             break
         }
         'orch;help;workflow;show' {
+            break
+        }
+        'orch;help;workflow;form' {
             break
         }
         'orch;help;workflow;check' {
@@ -633,6 +752,21 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             break
         }
         'orch;help;process;drive' {
+            break
+        }
+        'orch;help;subscription' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List subscriptions, newest first')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show a subscription: its fields, relations and the processes that touched it')
+            [CompletionResult]::new('workflows', 'workflows', [CompletionResultType]::ParameterValue, 'Every workflow for the subscription''s product, with whether it can run now')
+            break
+        }
+        'orch;help;subscription;list' {
+            break
+        }
+        'orch;help;subscription;show' {
+            break
+        }
+        'orch;help;subscription;workflows' {
             break
         }
         'orch;help;completions' {

@@ -37,6 +37,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand product 'Product definitions: load, create, list, show'
             cand workflow 'Workflows: list, show, check, run'
             cand process 'Processes: list, show, retry, resume, abort, skip'
+            cand subscription 'Subscriptions: list, show, the workflows that can run on one'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -233,6 +234,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --help 'Print help'
             cand list 'List the workflows of the project'
             cand show 'Show a workflow''s steps, including the ones its target adds'
+            cand form 'Print a workflow''s initial form as JSON Schema (pages in order)'
             cand check 'Lint every product and workflow file'
             cand run 'Start a workflow and run it until it completes, suspends, waits or fails'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -266,6 +268,20 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'orch;workflow;form'= {
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'orch;workflow;check'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
             cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
@@ -282,16 +298,16 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;workflow;run'= {
             cand --subscription 'The subscription to modify, validate or terminate'
-            cand --input 'An answer to the form, key=value (repeatable)'
-            cand --input-file 'Answers as a JSON object in a file, or - for stdin'
-            cand --customer 'The customer of a new subscription'
+            cand --input 'An answer, key=value (repeatable; typed by the form''s field: 42, true, a,b for lists)'
+            cand --input-file 'Answers as a JSON or TOML object in a file, or - for stdin'
+            cand --customer 'The customer of a new subscription (default: orch.toml''s default_customer, else "default")'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
             cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
             cand --user 'Who runs the command, recorded in the log (default: the OS user)'
-            cand --form 'Ask for missing answers interactively'
+            cand --form 'Ask for missing answers interactively (only on a terminal)'
             cand --detach 'Print the process id and run on in the background'
             cand -q 'Print only data and errors'
             cand --quiet 'Print only data and errors'
@@ -303,6 +319,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         &'orch;workflow;help'= {
             cand list 'List the workflows of the project'
             cand show 'Show a workflow''s steps, including the ones its target adds'
+            cand form 'Print a workflow''s initial form as JSON Schema (pages in order)'
             cand check 'Lint every product and workflow file'
             cand run 'Start a workflow and run it until it completes, suspends, waits or fails'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -310,6 +327,8 @@ set edit:completion:arg-completer[orch] = {|@words|
         &'orch;workflow;help;list'= {
         }
         &'orch;workflow;help;show'= {
+        }
+        &'orch;workflow;help;form'= {
         }
         &'orch;workflow;help;check'= {
         }
@@ -383,6 +402,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --user 'Who runs the command, recorded in the log (default: the OS user)'
             cand --plan 'Show what would run without running it'
             cand --use-current 'Use the workflow file as it is now instead of the definition the process started with'
+            cand --form 'Ask for secrets the process needs again (else ORCH_SECRET_<NAME> is read)'
             cand -q 'Print only data and errors'
             cand --quiet 'Print only data and errors'
             cand -v 'Print more detail (stream step output with -v)'
@@ -391,15 +411,15 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --help 'Print help'
         }
         &'orch;process;resume'= {
-            cand --input 'input'
-            cand --input-file 'input-file'
+            cand --input 'An answer, key=value (repeatable; typed by the form''s field: 42, true, a,b for lists)'
+            cand --input-file 'Answers as a JSON or TOML object in a file, or - for stdin'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
             cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
             cand --user 'Who runs the command, recorded in the log (default: the OS user)'
-            cand --form 'form'
+            cand --form 'Ask for missing answers interactively (only on a terminal)'
             cand -q 'Print only data and errors'
             cand --quiet 'Print only data and errors'
             cand -v 'Print more detail (stream step output with -v)'
@@ -476,6 +496,89 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;process;help;help'= {
         }
+        &'orch;subscription'= {
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand list 'List subscriptions, newest first'
+            cand show 'Show a subscription: its fields, relations and the processes that touched it'
+            cand workflows 'Every workflow for the subscription''s product, with whether it can run now'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'orch;subscription;list'= {
+            cand --status 'Only these lifecycle states (repeatable, or comma-separated)'
+            cand --product 'Only subscriptions of this product (name or tag)'
+            cand --customer 'Only this customer''s subscriptions'
+            cand --search 'Words that must all appear in the description or a field value (prefixes match)'
+            cand --where 'A block field''s value, e.g. node.role=core (repeatable; all must match)'
+            cand --insync 'Only subscriptions that are in sync (true) or out of sync (false)'
+            cand --limit 'limit'
+            cand --offset 'Skip this many (for paging)'
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'orch;subscription;show'= {
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand --tree 'Draw the block tree'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'orch;subscription;workflows'= {
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'orch;subscription;help'= {
+            cand list 'List subscriptions, newest first'
+            cand show 'Show a subscription: its fields, relations and the processes that touched it'
+            cand workflows 'Every workflow for the subscription''s product, with whether it can run now'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'orch;subscription;help;list'= {
+        }
+        &'orch;subscription;help;show'= {
+        }
+        &'orch;subscription;help;workflows'= {
+        }
+        &'orch;subscription;help;help'= {
+        }
         &'orch;completions'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
             cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
@@ -496,6 +599,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand product 'Product definitions: load, create, list, show'
             cand workflow 'Workflows: list, show, check, run'
             cand process 'Processes: list, show, retry, resume, abort, skip'
+            cand subscription 'Subscriptions: list, show, the workflows that can run on one'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -526,12 +630,15 @@ set edit:completion:arg-completer[orch] = {|@words|
         &'orch;help;workflow'= {
             cand list 'List the workflows of the project'
             cand show 'Show a workflow''s steps, including the ones its target adds'
+            cand form 'Print a workflow''s initial form as JSON Schema (pages in order)'
             cand check 'Lint every product and workflow file'
             cand run 'Start a workflow and run it until it completes, suspends, waits or fails'
         }
         &'orch;help;workflow;list'= {
         }
         &'orch;help;workflow;show'= {
+        }
+        &'orch;help;workflow;form'= {
         }
         &'orch;help;workflow;check'= {
         }
@@ -559,6 +666,17 @@ set edit:completion:arg-completer[orch] = {|@words|
         &'orch;help;process;skip'= {
         }
         &'orch;help;process;drive'= {
+        }
+        &'orch;help;subscription'= {
+            cand list 'List subscriptions, newest first'
+            cand show 'Show a subscription: its fields, relations and the processes that touched it'
+            cand workflows 'Every workflow for the subscription''s product, with whether it can run now'
+        }
+        &'orch;help;subscription;list'= {
+        }
+        &'orch;help;subscription;show'= {
+        }
+        &'orch;help;subscription;workflows'= {
         }
         &'orch;help;completions'= {
         }

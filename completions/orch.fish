@@ -42,6 +42,7 @@ complete -c orch -n "__fish_orch_needs_command" -f -a "db" -d 'The database: app
 complete -c orch -n "__fish_orch_needs_command" -f -a "product" -d 'Product definitions: load, create, list, show'
 complete -c orch -n "__fish_orch_needs_command" -f -a "workflow" -d 'Workflows: list, show, check, run'
 complete -c orch -n "__fish_orch_needs_command" -f -a "process" -d 'Processes: list, show, retry, resume, abort, skip'
+complete -c orch -n "__fish_orch_needs_command" -f -a "subscription" -d 'Subscriptions: list, show, the workflows that can run on one'
 complete -c orch -n "__fish_orch_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c orch -n "__fish_orch_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orch -n "__fish_orch_using_subcommand init" -l default-customer -d 'The customer of new subscriptions when --customer is not given' -r
@@ -184,23 +185,24 @@ complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subco
 complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from help" -f -a "list" -d 'List products'
 complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one product with its blocks and fields'
 complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c orch -n "__fish_orch_using_subcommand workflow; and not __fish_seen_subcommand_from list show check run help" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand workflow; and not __fish_seen_subcommand_from list show check run help" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand workflow; and not __fish_seen_subcommand_from list show check run help" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+complete -c orch -n "__fish_orch_using_subcommand workflow; and not __fish_seen_subcommand_from list show form check run help" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand workflow; and not __fish_seen_subcommand_from list show form check run help" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand workflow; and not __fish_seen_subcommand_from list show form check run help" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
-complete -c orch -n "__fish_orch_using_subcommand workflow; and not __fish_seen_subcommand_from list show check run help" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+complete -c orch -n "__fish_orch_using_subcommand workflow; and not __fish_seen_subcommand_from list show form check run help" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c orch -n "__fish_orch_using_subcommand workflow; and not __fish_seen_subcommand_from list show check run help" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
-complete -c orch -n "__fish_orch_using_subcommand workflow; and not __fish_seen_subcommand_from list show check run help" -s q -l quiet -d 'Print only data and errors'
-complete -c orch -n "__fish_orch_using_subcommand workflow; and not __fish_seen_subcommand_from list show check run help" -s v -l verbose -d 'Print more detail (stream step output with -v)'
-complete -c orch -n "__fish_orch_using_subcommand workflow; and not __fish_seen_subcommand_from list show check run help" -s h -l help -d 'Print help'
-complete -c orch -n "__fish_orch_using_subcommand workflow; and not __fish_seen_subcommand_from list show check run help" -f -a "list" -d 'List the workflows of the project'
-complete -c orch -n "__fish_orch_using_subcommand workflow; and not __fish_seen_subcommand_from list show check run help" -f -a "show" -d 'Show a workflow\'s steps, including the ones its target adds'
-complete -c orch -n "__fish_orch_using_subcommand workflow; and not __fish_seen_subcommand_from list show check run help" -f -a "check" -d 'Lint every product and workflow file'
-complete -c orch -n "__fish_orch_using_subcommand workflow; and not __fish_seen_subcommand_from list show check run help" -f -a "run" -d 'Start a workflow and run it until it completes, suspends, waits or fails'
-complete -c orch -n "__fish_orch_using_subcommand workflow; and not __fish_seen_subcommand_from list show check run help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c orch -n "__fish_orch_using_subcommand workflow; and not __fish_seen_subcommand_from list show form check run help" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand workflow; and not __fish_seen_subcommand_from list show form check run help" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand workflow; and not __fish_seen_subcommand_from list show form check run help" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand workflow; and not __fish_seen_subcommand_from list show form check run help" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand workflow; and not __fish_seen_subcommand_from list show form check run help" -f -a "list" -d 'List the workflows of the project'
+complete -c orch -n "__fish_orch_using_subcommand workflow; and not __fish_seen_subcommand_from list show form check run help" -f -a "show" -d 'Show a workflow\'s steps, including the ones its target adds'
+complete -c orch -n "__fish_orch_using_subcommand workflow; and not __fish_seen_subcommand_from list show form check run help" -f -a "form" -d 'Print a workflow\'s initial form as JSON Schema (pages in order)'
+complete -c orch -n "__fish_orch_using_subcommand workflow; and not __fish_seen_subcommand_from list show form check run help" -f -a "check" -d 'Lint every product and workflow file'
+complete -c orch -n "__fish_orch_using_subcommand workflow; and not __fish_seen_subcommand_from list show form check run help" -f -a "run" -d 'Start a workflow and run it until it completes, suspends, waits or fails'
+complete -c orch -n "__fish_orch_using_subcommand workflow; and not __fish_seen_subcommand_from list show form check run help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from list" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from list" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
@@ -226,6 +228,18 @@ complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subc
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only data and errors'
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from form" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from form" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from form" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from form" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from form" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from form" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from form" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from form" -s h -l help -d 'Print help'
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from check" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from check" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from check" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
@@ -239,9 +253,9 @@ complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subc
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from check" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help'
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -l subscription -d 'The subscription to modify, validate or terminate' -r
-complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -l input -d 'An answer to the form, key=value (repeatable)' -r
-complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -l input-file -d 'Answers as a JSON object in a file, or - for stdin' -r
-complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -l customer -d 'The customer of a new subscription' -r
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -l input -d 'An answer, key=value (repeatable; typed by the form\'s field: 42, true, a,b for lists)' -r
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -l input-file -d 'Answers as a JSON or TOML object in a file, or - for stdin' -r
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -l customer -d 'The customer of a new subscription (default: orch.toml\'s default_customer, else "default")' -r
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
@@ -251,13 +265,14 @@ complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subc
 always\t''
 never\t''"
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
-complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -l form -d 'Ask for missing answers interactively'
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -l form -d 'Ask for missing answers interactively (only on a terminal)'
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -l detach -d 'Print the process id and run on in the background'
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -s q -l quiet -d 'Print only data and errors'
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -s h -l help -d 'Print help'
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the workflows of the project'
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show a workflow\'s steps, including the ones its target adds'
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from help" -f -a "form" -d 'Print a workflow\'s initial form as JSON Schema (pages in order)'
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from help" -f -a "check" -d 'Lint every product and workflow file'
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from help" -f -a "run" -d 'Start a workflow and run it until it completes, suspends, waits or fails'
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -323,11 +338,12 @@ never\t''"
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from retry" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from retry" -l plan -d 'Show what would run without running it'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from retry" -l use-current -d 'Use the workflow file as it is now instead of the definition the process started with'
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from retry" -l form -d 'Ask for secrets the process needs again (else ORCH_SECRET_<NAME> is read)'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from retry" -s q -l quiet -d 'Print only data and errors'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from retry" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from retry" -s h -l help -d 'Print help'
-complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from resume" -l input -r
-complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from resume" -l input-file -r
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from resume" -l input -d 'An answer, key=value (repeatable; typed by the form\'s field: 42, true, a,b for lists)' -r
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from resume" -l input-file -d 'Answers as a JSON or TOML object in a file, or - for stdin' -r
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from resume" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from resume" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from resume" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
@@ -337,7 +353,7 @@ complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subco
 always\t''
 never\t''"
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from resume" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
-complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from resume" -l form
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from resume" -l form -d 'Ask for missing answers interactively (only on a terminal)'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from resume" -s q -l quiet -d 'Print only data and errors'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from resume" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from resume" -s h -l help -d 'Print help'
@@ -386,6 +402,72 @@ complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subco
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from help" -f -a "skip" -d 'Mark the failed step as done by hand and continue'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from help" -f -a "drive" -d 'Run a process in this orch (used by --detach)'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c orch -n "__fish_orch_using_subcommand subscription; and not __fish_seen_subcommand_from list show workflows help" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand subscription; and not __fish_seen_subcommand_from list show workflows help" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand subscription; and not __fish_seen_subcommand_from list show workflows help" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand subscription; and not __fish_seen_subcommand_from list show workflows help" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand subscription; and not __fish_seen_subcommand_from list show workflows help" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand subscription; and not __fish_seen_subcommand_from list show workflows help" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand subscription; and not __fish_seen_subcommand_from list show workflows help" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand subscription; and not __fish_seen_subcommand_from list show workflows help" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand subscription; and not __fish_seen_subcommand_from list show workflows help" -f -a "list" -d 'List subscriptions, newest first'
+complete -c orch -n "__fish_orch_using_subcommand subscription; and not __fish_seen_subcommand_from list show workflows help" -f -a "show" -d 'Show a subscription: its fields, relations and the processes that touched it'
+complete -c orch -n "__fish_orch_using_subcommand subscription; and not __fish_seen_subcommand_from list show workflows help" -f -a "workflows" -d 'Every workflow for the subscription\'s product, with whether it can run now'
+complete -c orch -n "__fish_orch_using_subcommand subscription; and not __fish_seen_subcommand_from list show workflows help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from list" -l status -d 'Only these lifecycle states (repeatable, or comma-separated)' -r
+complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from list" -l product -d 'Only subscriptions of this product (name or tag)' -r
+complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from list" -l customer -d 'Only this customer\'s subscriptions' -r
+complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from list" -l search -d 'Words that must all appear in the description or a field value (prefixes match)' -r
+complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from list" -l where -d 'A block field\'s value, e.g. node.role=core (repeatable; all must match)' -r
+complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from list" -l insync -d 'Only subscriptions that are in sync (true) or out of sync (false)' -r -f -a "true\t''
+false\t''"
+complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from list" -l limit -r
+complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from list" -l offset -d 'Skip this many (for paging)' -r
+complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from list" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from list" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from list" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from list" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from show" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from show" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from show" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from show" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from show" -l tree -d 'Draw the block tree'
+complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from workflows" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from workflows" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from workflows" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from workflows" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from workflows" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from workflows" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from workflows" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from workflows" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from help" -f -a "list" -d 'List subscriptions, newest first'
+complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show a subscription: its fields, relations and the processes that touched it'
+complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from help" -f -a "workflows" -d 'Every workflow for the subscription\'s product, with whether it can run now'
+complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orch -n "__fish_orch_using_subcommand completions" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand completions" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand completions" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
@@ -398,13 +480,14 @@ complete -c orch -n "__fish_orch_using_subcommand completions" -l user -d 'Who r
 complete -c orch -n "__fish_orch_using_subcommand completions" -s q -l quiet -d 'Print only data and errors'
 complete -c orch -n "__fish_orch_using_subcommand completions" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process completions help" -f -a "init" -d 'Create an empty project: orch.toml, products/, workflows/ and the database'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process completions help" -f -a "db" -d 'The database: apply migrations, show status'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process completions help" -f -a "product" -d 'Product definitions: load, create, list, show'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process completions help" -f -a "workflow" -d 'Workflows: list, show, check, run'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process completions help" -f -a "process" -d 'Processes: list, show, retry, resume, abort, skip'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription completions help" -f -a "init" -d 'Create an empty project: orch.toml, products/, workflows/ and the database'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription completions help" -f -a "db" -d 'The database: apply migrations, show status'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription completions help" -f -a "product" -d 'Product definitions: load, create, list, show'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription completions help" -f -a "workflow" -d 'Workflows: list, show, check, run'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription completions help" -f -a "process" -d 'Processes: list, show, retry, resume, abort, skip'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription completions help" -f -a "subscription" -d 'Subscriptions: list, show, the workflows that can run on one'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "migrate" -d 'Apply pending schema migrations (orch also does this on first use)'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "status" -d 'Show the database path, schema version and counts'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from product" -f -a "load" -d 'Load product definitions from files, printing a plan first'
@@ -413,6 +496,7 @@ complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcomma
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from product" -f -a "show" -d 'Show one product with its blocks and fields'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from workflow" -f -a "list" -d 'List the workflows of the project'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from workflow" -f -a "show" -d 'Show a workflow\'s steps, including the ones its target adds'
+complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from workflow" -f -a "form" -d 'Print a workflow\'s initial form as JSON Schema (pages in order)'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from workflow" -f -a "check" -d 'Lint every product and workflow file'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from workflow" -f -a "run" -d 'Start a workflow and run it until it completes, suspends, waits or fails'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from process" -f -a "list" -d 'List processes, newest first'
@@ -422,3 +506,6 @@ complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcomma
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from process" -f -a "abort" -d 'Stop a process for good'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from process" -f -a "skip" -d 'Mark the failed step as done by hand and continue'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from process" -f -a "drive" -d 'Run a process in this orch (used by --detach)'
+complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from subscription" -f -a "list" -d 'List subscriptions, newest first'
+complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from subscription" -f -a "show" -d 'Show a subscription: its fields, relations and the processes that touched it'
+complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from subscription" -f -a "workflows" -d 'Every workflow for the subscription\'s product, with whether it can run now'

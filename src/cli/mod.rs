@@ -1,10 +1,12 @@
 //! The command line: clap structures (they live only here), the context every command
 //! gets, and the dispatch from a parsed command to its module (one file per noun).
 
+mod answers;
 mod db;
 mod init;
 mod process;
 mod product;
+mod subscription;
 mod workflow;
 
 use std::path::PathBuf;
@@ -75,6 +77,9 @@ pub enum Command {
     /// Processes: list, show, retry, resume, abort, skip
     #[command(subcommand)]
     Process(process::ProcessCommand),
+    /// Subscriptions: list, show, the workflows that can run on one
+    #[command(subcommand)]
+    Subscription(subscription::SubscriptionCommand),
     /// Print a shell completion script
     Completions(CompletionsArgs),
 }
@@ -155,6 +160,7 @@ pub fn execute(cli: Cli) -> Result<()> {
         Command::Product(cmd) => product::run(&mut ctx, cmd),
         Command::Workflow(cmd) => workflow::run(&mut ctx, cmd),
         Command::Process(cmd) => process::run(&mut ctx, cmd),
+        Command::Subscription(cmd) => subscription::run(&mut ctx, cmd),
         Command::Completions(_) => Ok(()),
     }
 }

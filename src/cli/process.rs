@@ -7,11 +7,13 @@ use clap::{Args, Subcommand};
 use serde_json::{Map, Value, json};
 
 use super::Ctx;
-use crate::domain::workflow::WorkflowDef;
+use super::answers::{self, AnswerArgs};
+use crate::domain::workflow::{StepKind, WorkflowDef};
 use crate::engine::merge;
 use crate::engine::owner;
 use crate::engine::runner::{Engine, Final, Observer};
 use crate::error::{Error, Result};
+use crate::forms::{FormPage, FormType};
 use crate::store::processes::{self, ProcessRow, StepRow};
 use crate::store::{self};
 use crate::ui::{Paint, Printer, table};
@@ -70,17 +72,16 @@ pub struct RetryArgs {
     /// Use the workflow file as it is now instead of the definition the process started with
     #[arg(long)]
     pub use_current: bool,
+    /// Ask for secrets the process needs again (else ORCH_SECRET_<NAME> is read)
+    #[arg(long)]
+    pub form: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct ResumeArgs {
     pub id: String,
-    #[arg(long = "input", value_name = "KEY=VALUE", value_parser = super::parse_key_value)]
-    pub inputs: Vec<(String, String)>,
-    #[arg(long, value_name = "FILE")]
-    pub input_file: Option<String>,
-    #[arg(long)]
-    pub form: bool,
+    #[command(flatten)]
+    pub answers: AnswerArgs,
 }
 
 #[derive(Debug, Args)]
@@ -102,7 +103,8 @@ pub fn run(ctx: &mut Ctx, cmd: ProcessCommand) -> Result<()> {
         ProcessCommand::Drive { id } => {
             let p = find(ctx, &id)?;
             let def = stored_definition(ctx, &p)?;
-            drive_and_report(ctx, &p.process_id, &def, None)
+            let secrets = secrets_needed(ctx, &p, &def, false)?;
+            drive_and_report(ctx, &p.process_id, &def, None, secrets)
         }
     }
 }
@@ -437,6 +439,7 @@ fn retry(ctx: &mut Ctx, a: RetryArgs) -> Result<()> {
             p.workflow
         ));
     }
+    let secrets = secrets_needed(ctx, &p, &def, a.form)?;
     claim(ctx, &p.process_id, &["failed", "waiting"])?;
     if a.use_current && changed {
         let store = ctx.store()?;
@@ -447,9 +450,36 @@ fn retry(ctx: &mut Ctx, a: RetryArgs) -> Result<()> {
             [&p.process_id, &hash],
         )?;
     }
-    let outcome = drive_and_report(ctx, &p.process_id, &def, None);
+    let outcome = drive_and_report(ctx, &p.process_id, &def, None, secrets);
     print_process_json(ctx, &p.process_id)?;
     outcome
+}
+
+/// The secrets a process was given before (the initial form's and those of input
+/// steps it passed), asked for again: they were never stored.
+fn secrets_needed(
+    ctx: &mut Ctx,
+    p: &ProcessRow,
+    def: &WorkflowDef,
+    form: bool,
+) -> Result<Map<String, Value>> {
+    let mut fields = answers::secret_fields(&def.form);
+    let steps = processes::steps(&ctx.store()?.conn, &p.process_id)?;
+    for s in &def.steps {
+        if let StepKind::Input { fields: f, .. } = &s.kind {
+            if steps
+                .iter()
+                .any(|r| r.name == s.name && r.status == "success")
+            {
+                fields.extend(
+                    f.iter()
+                        .filter(|f| f.field_type == FormType::Secret)
+                        .cloned(),
+                );
+            }
+        }
+    }
+    answers::secrets_again(ctx, fields, form)
 }
 
 /// What differs between two versions of a workflow, step by step (matched by name).
@@ -488,29 +518,47 @@ fn resume(ctx: &mut Ctx, a: ResumeArgs) -> Result<()> {
             next_hint(&p).unwrap_or_else(|| format!("`orch process show {}`", p.process_id)),
         ));
     }
-    let mut answers = Map::new();
-    if let Some(f) = &a.input_file {
-        let text = std::fs::read_to_string(f)
-            .map_err(|e| Error::usage(format!("cannot read {f}: {e}")))?;
-        match serde_json::from_str::<Value>(&text) {
-            Ok(Value::Object(m)) => answers.extend(m),
-            _ => {
-                return Err(Error::usage(format!(
-                    "{f} must hold a JSON object of answers"
-                )));
-            }
-        }
-    }
-    for (k, v) in &a.inputs {
-        let value = serde_json::from_str::<Value>(v)
-            .ok()
-            .filter(|j| !j.is_string())
-            .unwrap_or_else(|| Value::String(v.clone()));
-        answers.insert(k.clone(), value);
-    }
     let def = stored_definition(ctx, &p)?;
+    let given = a.answers.given()?;
+    let steps = processes::steps(&ctx.store()?.conn, &p.process_id)?;
+    let pending = steps
+        .iter()
+        .rev()
+        .find(|s| s.status == "suspend")
+        .and_then(|s| def.step(&s.name));
+    let (input, mut secrets) = match pending.map(|s| (s, &s.kind)) {
+        Some((
+            step,
+            StepKind::Input {
+                title,
+                message,
+                fields,
+            },
+        )) => {
+            let page = FormPage {
+                title: title.clone().unwrap_or_else(|| step.name.clone()),
+                description: message.clone(),
+                fields: fields.clone(),
+            };
+            if !a.answers.form {
+                if let Some(m) = message {
+                    match crate::expr::render(m, &json!({ "state": p.state })) {
+                        Ok(text) => ctx.printer.detail(text.trim_end()),
+                        Err(e) => ctx
+                            .printer
+                            .warn(&format!("the step's message does not render: {e}")),
+                    }
+                }
+            }
+            let pages = std::slice::from_ref(&page);
+            let all = answers::collect(ctx, pages, &given, &p.state, a.answers.form)?;
+            answers::split_secrets(pages, all)
+        }
+        _ => (answers::loose(given), Map::new()),
+    };
+    secrets.extend(secrets_needed(ctx, &p, &def, a.answers.form)?);
     claim(ctx, &p.process_id, &["suspended"])?;
-    let outcome = drive_and_report(ctx, &p.process_id, &def, Some(answers));
+    let outcome = drive_and_report(ctx, &p.process_id, &def, Some(input), secrets);
     print_process_json(ctx, &p.process_id)?;
     outcome
 }
@@ -581,14 +629,12 @@ fn skip(ctx: &mut Ctx, a: SkipArgs) -> Result<()> {
     let def = stored_definition(ctx, &p)?;
     claim(ctx, &p.process_id, &["failed", "waiting"])?;
     let user = ctx.user();
-    let mut patch = Map::new();
-    for (k, v) in &a.set {
-        let value = serde_json::from_str::<Value>(v)
-            .ok()
-            .filter(|j| !j.is_string())
-            .unwrap_or_else(|| Value::String(v.clone()));
-        patch.insert(k.clone(), value);
-    }
+    let patch = answers::loose(
+        a.set
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect(),
+    );
     {
         let store = ctx.store()?;
         let tx = store::write_tx(&mut store.conn)?;
@@ -624,13 +670,17 @@ fn skip(ctx: &mut Ctx, a: SkipArgs) -> Result<()> {
     }
     ctx.printer
         .status(&format!("step `{}` marked done by {user}", failed.name));
-    let outcome = drive_and_report(ctx, &p.process_id, &def, None);
+    let secrets = secrets_needed(ctx, &p, &def, false)?;
+    let outcome = drive_and_report(ctx, &p.process_id, &def, None, secrets);
     print_process_json(ctx, &p.process_id)?;
     outcome
 }
 
 /// Re-launches orch in the background to drive a created process.
-pub fn detach(ctx: &mut Ctx, id: &str) -> Result<()> {
+///
+/// Secrets go to the child in its environment (`ORCH_SECRET_<NAME>`), never on its
+/// command line, where any user could read them.
+pub fn detach(ctx: &mut Ctx, id: &str, secrets: &Map<String, Value>) -> Result<()> {
     let exe = std::env::current_exe()?;
     let mut cmd = std::process::Command::new(exe);
     cmd.arg("--dir")
@@ -641,6 +691,10 @@ pub fn detach(ctx: &mut Ctx, id: &str) -> Result<()> {
         .arg(ctx.user())
         .arg("-q")
         .args(["process", "drive", id])
+        .envs(secrets.iter().map(|(k, v)| {
+            let text = v.as_str().map_or_else(|| v.to_string(), str::to_string);
+            (crate::forms::secret_env_var(k), text)
+        }))
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null());
@@ -724,6 +778,7 @@ pub fn drive_and_report(
     id: &str,
     def: &WorkflowDef,
     input: Option<Map<String, Value>>,
+    secrets: Map<String, Value>,
 ) -> Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -763,7 +818,7 @@ pub fn drive_and_report(
             grace: Duration::from_secs(5),
             observer: &mut observer,
             cancel: rx,
-            secrets: Default::default(),
+            secrets,
         };
         let r = engine.drive(id, def, input).await;
         signals.abort();

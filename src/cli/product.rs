@@ -641,3 +641,38 @@ fn field_line(spec: &str) -> Result<String> {
     }
     Ok(format!("fields.{} = {{ {} }}", q(name), attrs.join(", ")))
 }
+
+/// Loads the products with these tags from `products/` when the database has none
+/// yet, so a fresh project can run a create workflow at once. Products already in the
+/// database are never changed here: that is `orch product load`, with its plan.
+pub fn ensure_tags(ctx: &mut Ctx, tags: &[String]) -> Result<()> {
+    let missing: Vec<&String> = {
+        let conn = &ctx.store()?.conn;
+        let mut m = Vec::new();
+        for t in tags {
+            if products::by_tag(conn, t)?.is_empty() {
+                m.push(t);
+            }
+        }
+        m
+    };
+    let dir = ctx.project.products_dir();
+    if missing.is_empty() || !dir.is_dir() {
+        return Ok(());
+    }
+    let defs = read_products(ctx, &dir)?;
+    let printer = ctx.printer.clone();
+    let store = ctx.store()?;
+    let tx = crate::store::write_tx(&mut store.conn)?;
+    for (def, source) in defs.iter().filter(|(d, _)| missing.contains(&&d.tag)) {
+        if products::by_name(&tx, &def.name)?.is_none() {
+            products::upsert(&tx, def, Some(source))?;
+            printer.status(&format!(
+                "loaded product {} from {source} (first use)",
+                def.name
+            ));
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}

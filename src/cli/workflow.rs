@@ -6,13 +6,17 @@ use clap::{Args, Subcommand};
 use serde_json::{Map, Value, json};
 
 use super::Ctx;
+use super::answers::{self, AnswerArgs};
 use super::process::{drive_and_report, print_process_json};
 use crate::definition::{
     DefinitionError, Diagnostic, Source, toml_files, workflow as workflow_def,
 };
-use crate::domain::workflow::WorkflowDef;
+use crate::domain::workflow::{Target, WorkflowDef};
 use crate::engine::plan::plan;
+use crate::engine::subscription as engine_subscription;
 use crate::error::{Error, Result};
+use crate::forms::{Choice, FieldSpec, FormPage, FormType};
+use crate::store::subscriptions::{self, Subscription};
 use crate::store::{self, processes};
 use crate::ui::table;
 
@@ -27,6 +31,8 @@ pub enum WorkflowCommand {
         #[arg(long)]
         mermaid: bool,
     },
+    /// Print a workflow's initial form as JSON Schema (pages in order)
+    Form { name: String },
     /// Lint every product and workflow file
     Check,
     /// Start a workflow and run it until it completes, suspends, waits or fails
@@ -40,18 +46,11 @@ pub struct RunArgs {
     /// The subscription to modify, validate or terminate
     #[arg(long)]
     pub subscription: Option<String>,
-    /// An answer to the form, key=value (repeatable)
-    #[arg(long = "input", value_name = "KEY=VALUE", value_parser = super::parse_key_value)]
-    pub inputs: Vec<(String, String)>,
-    /// Answers as a JSON object in a file, or - for stdin
-    #[arg(long, value_name = "FILE")]
-    pub input_file: Option<String>,
-    /// The customer of a new subscription
+    #[command(flatten)]
+    pub answers: AnswerArgs,
+    /// The customer of a new subscription (default: orch.toml's default_customer, else "default")
     #[arg(long)]
     pub customer: Option<String>,
-    /// Ask for missing answers interactively
-    #[arg(long)]
-    pub form: bool,
     /// Print the process id and run on in the background
     #[arg(long)]
     pub detach: bool,
@@ -61,6 +60,7 @@ pub fn run(ctx: &mut Ctx, cmd: WorkflowCommand) -> Result<()> {
     match cmd {
         WorkflowCommand::List => list(ctx),
         WorkflowCommand::Show { name, mermaid } => show(ctx, &name, mermaid),
+        WorkflowCommand::Form { name } => form(ctx, &name),
         WorkflowCommand::Check => check(ctx),
         WorkflowCommand::Run(args) => start(ctx, args),
     }
@@ -202,6 +202,18 @@ fn show(ctx: &mut Ctx, name: &str, mermaid: bool) -> Result<()> {
     Ok(())
 }
 
+fn form(ctx: &mut Ctx, name: &str) -> Result<()> {
+    let (def, _) = find(ctx, name)?;
+    let mut pages = def.form.clone();
+    if def.target == Target::Create {
+        if let Ok(Some(page)) = product_page(ctx, &def) {
+            pages.insert(0, page);
+        }
+    }
+    ctx.printer
+        .json_pretty(&crate::forms::to_json_schema(&def.name, &pages))
+}
+
 fn check(ctx: &mut Ctx) -> Result<()> {
     let mut diags: Vec<Diagnostic> = Vec::new();
     let mut warnings: Vec<String> = Vec::new();
@@ -292,17 +304,41 @@ fn check_program(root: &Path, run: &str) -> Option<String> {
 
 fn start(ctx: &mut Ctx, args: RunArgs) -> Result<()> {
     let (def, source) = find(ctx, &args.name)?;
-    if def.target != crate::domain::workflow::Target::System {
+    let given = args.answers.given()?;
+    let subscription = target_subscription(ctx, &def, args.subscription.as_deref())?;
+    if args.customer.is_some() && def.target != Target::Create {
         return Err(Error::usage(format!(
-            "`{}` is a {} workflow; this build of orch runs tasks (`target = \"system\"`) only",
+            "--customer only applies to create workflows; `{}` is a {} workflow",
             def.name, def.target
         )));
     }
-    let answers = gather_answers(&args)?;
+    let mut pages = def.form.clone();
+    if def.target == Target::Create {
+        super::product::ensure_tags(ctx, &def.products)?;
+        if let Some(page) = product_page(ctx, &def)? {
+            pages.insert(0, page);
+        }
+    }
+    let (answers, secrets) = if pages.is_empty() {
+        (answers::loose(given), Map::new())
+    } else {
+        let state = match &subscription {
+            Some(s) => json!({ "subscription": s.to_json() }),
+            None => json!({}),
+        };
+        let all = answers::collect(ctx, &pages, &given, &state, args.answers.form)?;
+        answers::split_secrets(&pages, all)
+    };
     let mut state = Value::Object(answers);
     if let Some(obj) = state.as_object_mut() {
         obj.retain(|_, v| !v.is_null());
     }
+    let customer = (def.target == Target::Create).then(|| {
+        args.customer
+            .clone()
+            .or_else(|| ctx.project.config.default_customer.clone())
+            .unwrap_or_else(|| "default".to_string())
+    });
     let user = ctx.user();
     let id = crate::clock::new_id();
     let owner = if args.detach {
@@ -320,54 +356,91 @@ fn start(ctx: &mut Ctx, args: RunArgs) -> Result<()> {
                 process_id: &id,
                 def: &def,
                 definition_hash: &hash,
-                subscription_id: None,
-                customer_id: None,
+                subscription_id: subscription.as_ref().map(|s| s.subscription_id.as_str()),
+                customer_id: customer.as_deref(),
                 created_by: &user,
                 state: &state,
                 owner,
             },
         )?;
+        if let Some(s) = &subscription {
+            // Read again inside the transaction: another orch may have locked it since.
+            let now = subscriptions::get(&tx, &s.subscription_id)?.ok_or_else(|| {
+                Error::not_found(format!("subscription {} is gone", s.subscription_id))
+            })?;
+            engine_subscription::lock(&tx, &def, &now, &id)?;
+        }
         tx.commit()?;
     }
     if args.detach {
-        return super::process::detach(ctx, &id);
+        return super::process::detach(ctx, &id, &secrets);
     }
     ctx.printer
         .status(&format!("process {id} started: {}", def.name));
-    let outcome = drive_and_report(ctx, &id, &def, None);
+    let outcome = drive_and_report(ctx, &id, &def, None, secrets);
     print_process_json(ctx, &id)?;
     outcome
 }
 
-/// `--input` and `--input-file`, merged (flags win).
-fn gather_answers(args: &RunArgs) -> Result<Map<String, Value>> {
-    let mut answers = Map::new();
-    if let Some(f) = &args.input_file {
-        let text = if f == "-" {
-            let mut s = String::new();
-            std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)?;
-            s
-        } else {
-            std::fs::read_to_string(f).map_err(|e| Error::usage(format!("cannot read {f}: {e}")))?
-        };
-        let v: Value = serde_json::from_str(&text)
-            .or_else(|_| toml::from_str::<toml::Value>(&text).map(workflow_def::toml_to_json))
-            .map_err(|e| Error::usage(format!("{f} is neither a JSON object nor TOML: {e}")))?;
-        match v {
-            Value::Object(m) => answers.extend(m),
-            _ => {
-                return Err(Error::usage(format!(
-                    "{f} must hold a JSON object of answers"
-                )));
-            }
+/// The subscription a modify, terminate or validate workflow runs on, checked for
+/// usability before any question is asked (it is checked again when the process is
+/// created, in the same transaction that locks it).
+fn target_subscription(
+    ctx: &mut Ctx,
+    def: &WorkflowDef,
+    given: Option<&str>,
+) -> Result<Option<Subscription>> {
+    match (def.target.needs_subscription(), given) {
+        (false, None) => Ok(None),
+        (false, Some(_)) => Err(Error::usage(format!(
+            "`{}` is a {} workflow; it takes no --subscription",
+            def.name, def.target
+        ))),
+        (true, None) => Err(Error::usage(format!(
+            "`{}` is a {} workflow: say which subscription with --subscription ID",
+            def.name, def.target
+        ))
+        .with_hint(format!(
+            "`orch subscription list --product {}` lists them",
+            def.products.first().map_or("TAG", String::as_str)
+        ))),
+        (true, Some(id)) => {
+            let s = super::subscription::find(ctx, id)?;
+            engine_subscription::usable(&ctx.store()?.conn, def, &s, None)?;
+            Ok(Some(s))
         }
     }
-    for (k, v) in &args.inputs {
-        let value = serde_json::from_str::<Value>(v)
-            .ok()
-            .filter(|j| !j.is_string() || v.starts_with('"'))
-            .unwrap_or_else(|| Value::String(v.clone()));
-        answers.insert(k.clone(), value);
+}
+
+/// A create workflow for several products asks which one first.
+fn product_page(ctx: &mut Ctx, def: &WorkflowDef) -> Result<Option<FormPage>> {
+    let conn = &ctx.store()?.conn;
+    let mut found = Vec::new();
+    for tag in &def.products {
+        found.extend(crate::store::products::by_tag(conn, tag)?);
     }
-    Ok(answers)
+    match found.len() {
+        0 => Err(Error::failure(format!(
+            "`{}` creates {} subscriptions, and no such product is loaded",
+            def.name,
+            def.products.join(" or ")
+        ))
+        .with_hint("`orch product load` loads the products in products/")),
+        1 => Ok(None),
+        _ => {
+            let mut field = FieldSpec::new("product", FormType::Choice);
+            field.label = Some("Product".into());
+            field.choices = Some(
+                found
+                    .iter()
+                    .map(|p| Choice::new(p.def.name.clone(), Some(p.def.description.clone())))
+                    .collect(),
+            );
+            Ok(Some(FormPage {
+                title: "Product".into(),
+                description: None,
+                fields: vec![field],
+            }))
+        }
+    }
 }

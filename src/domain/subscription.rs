@@ -75,6 +75,25 @@ pub fn validate(
     status: Lifecycle,
     refs: &dyn References,
 ) -> Result<Flat, Vec<Problem>> {
+    walk(product, doc, Some(status), refs)
+}
+
+/// Like [`validate`], but checks types, shapes and references only: no field is
+/// required yet (a subscription that was just created, before any step filled it in).
+pub fn validate_shape(
+    product: &ProductDef,
+    doc: &Value,
+    refs: &dyn References,
+) -> Result<Flat, Vec<Problem>> {
+    walk(product, doc, None, refs)
+}
+
+fn walk(
+    product: &ProductDef,
+    doc: &Value,
+    status: Option<Lifecycle>,
+    refs: &dyn References,
+) -> Result<Flat, Vec<Problem>> {
     let mut w = Walker {
         product,
         status,
@@ -106,7 +125,8 @@ pub fn validate(
 
 struct Walker<'a> {
     product: &'a ProductDef,
-    status: Lifecycle,
+    /// None: nothing is required.
+    status: Option<Lifecycle>,
     refs: &'a dyn References,
     flat: Flat,
     problems: Vec<Problem>,
@@ -158,7 +178,9 @@ impl Walker<'_> {
     }
 
     fn field(&mut self, path: &str, vpath: &str, def: &FieldDef, value: &Value) {
-        let required = def.required.is_some_and(|r| self.status.requires(r));
+        let required = def
+            .required
+            .is_some_and(|r| self.status.is_some_and(|s| s.requires(r)));
         if let FieldKind::Block {
             block,
             many,

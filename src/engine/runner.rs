@@ -474,6 +474,9 @@ impl Engine<'_> {
             ("ORCH_USER".to_string(), self.user.clone()),
             ("ORCH_DIR".to_string(), self.root.display().to_string()),
         ];
+        if let Ok(exe) = std::env::current_exe() {
+            env.push(("ORCH_BIN".to_string(), exe.display().to_string()));
+        }
         if let Some(s) = &cur.subscription_id {
             env.push(("ORCH_SUBSCRIPTION_ID".to_string(), s.clone()));
         }

@@ -280,11 +280,9 @@ pub fn create(
         created_at: now.clone(),
         updated_at: now,
     };
-    let mut problems = Vec::new();
-    let flat = validate(conn, def, &new, &mut problems);
-    if !problems.is_empty() {
-        return Err(problems_text(&problems));
-    }
+    let lookup = |id: &str| subscriptions::ref_info(conn, id).ok().flatten();
+    let flat = subscription::validate_shape(def, &new.document(), &lookup)
+        .map_err(|p| problems_text(&p))?;
     Ok(Pending {
         new,
         old: None,
@@ -301,10 +299,16 @@ fn neighbour(r: Related) -> Neighbour {
     }
 }
 
-/// Everything usability depends on, read from the store.
-pub fn facts(conn: &Connection, s: &Subscription) -> Result<Facts, StoreError> {
+/// Everything usability depends on, read from the store; `except` is the process
+/// asking (it does not hold the subscription against itself).
+pub fn facts(
+    conn: &Connection,
+    s: &Subscription,
+    except: Option<&str>,
+) -> Result<Facts, StoreError> {
     let holders = subscriptions::unfinished_processes(conn, &s.subscription_id)?
         .into_iter()
+        .filter(|(id, _, _)| Some(id.as_str()) != except)
         .map(|(process_id, workflow, status)| Holder {
             process_id,
             workflow,
@@ -328,8 +332,13 @@ pub fn facts(conn: &Connection, s: &Subscription) -> Result<Facts, StoreError> {
 }
 
 /// Whether `def` may run on `s` now.
-pub fn usable(conn: &Connection, def: &WorkflowDef, s: &Subscription) -> Result<(), Error> {
-    let f = facts(conn, s)?;
+pub fn usable(
+    conn: &Connection,
+    def: &WorkflowDef,
+    s: &Subscription,
+    except: Option<&str>,
+) -> Result<(), Error> {
+    let f = facts(conn, s, except)?;
     usability::check(def, &f).map_err(|r| refusal(def, s, r))
 }
 
@@ -353,7 +362,7 @@ pub fn lock(
     s: &Subscription,
     process_id: &str,
 ) -> Result<(), Error> {
-    usable(conn, def, s)?;
+    usable(conn, def, s, Some(process_id))?;
     let mut locked = s.clone();
     locked.insync = false;
     let product = product_of(conn, s).map_err(Error::failure)?;

@@ -78,7 +78,17 @@ pub fn collect(
                 prompter.as_deref_mut(),
                 page,
                 &mut header_shown,
-            )?;
+            );
+            let settled = match settled {
+                // A command that lists choices from earlier answers cannot work when
+                // those are wrong: report it with them instead of stopping at it.
+                Err(CollectError::Choices { reason, .. }) if !problems.is_empty() => {
+                    Settled::Problem(format!(
+                        "cannot list its choices until the answers above are fixed ({reason})"
+                    ))
+                }
+                other => other?,
+            };
             match settled {
                 Settled::Value(v) => {
                     answers.insert(field.name.clone(), v);

@@ -433,3 +433,32 @@ pub fn unfinished_processes(
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
+
+/// A process that touched a subscription.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Touch {
+    pub process_id: String,
+    pub workflow: String,
+    pub status: String,
+    pub started_at: String,
+}
+
+/// The processes that ran on or changed a subscription, oldest first.
+pub fn processes_of(conn: &Connection, id: &str) -> Result<Vec<Touch>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT p.process_id, p.workflow, p.status, p.started_at FROM processes p WHERE p.subscription_id = ?1
+         UNION SELECT p.process_id, p.workflow, p.status, p.started_at FROM process_subscriptions ps JOIN processes p ON p.process_id = ps.process_id WHERE ps.subscription_id = ?1
+         ORDER BY 1",
+    )?;
+    let rows = stmt
+        .query_map([id], |r| {
+            Ok(Touch {
+                process_id: r.get(0)?,
+                workflow: r.get(1)?,
+                status: r.get(2)?,
+                started_at: r.get(3)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}

@@ -1,0 +1,293 @@
+//! Answers to forms from the command line: `--input`, `--input-file` and `--form`,
+//! the choice lists forms need (commands and subscriptions), and the secrets a
+//! process needs again after a restart.
+//!
+//! Every command that takes answers (`workflow run`, `process resume`, `product create
+//! --form`) goes through [`collect`], so a value is typed and validated the same way
+//! whichever way it arrives, and nothing is stored before the whole form is valid.
+
+use std::path::Path;
+use std::time::Duration;
+
+use clap::Args;
+use rusqlite::Connection;
+use serde_json::{Map, Value};
+
+use super::Ctx;
+use crate::definition::workflow as workflow_def;
+use crate::domain::lifecycle::Lifecycle;
+use crate::engine::command::{self, CommandSpec, Outcome};
+use crate::error::{Error, Kind, Result};
+use crate::forms::{self, Choice, ChoiceSource, CollectError, FieldSpec, FormPage, FormType};
+use crate::store::subscriptions;
+
+/// The answer flags, shared by every command that fills in a form.
+#[derive(Debug, Clone, Default, Args)]
+pub struct AnswerArgs {
+    /// An answer, key=value (repeatable; typed by the form's field: 42, true, a,b for lists)
+    #[arg(long = "input", value_name = "KEY=VALUE", value_parser = super::parse_key_value)]
+    pub inputs: Vec<(String, String)>,
+    /// Answers as a JSON or TOML object in a file, or - for stdin
+    #[arg(long, value_name = "FILE")]
+    pub input_file: Option<String>,
+    /// Ask for missing answers interactively (only on a terminal)
+    #[arg(long)]
+    pub form: bool,
+}
+
+impl AnswerArgs {
+    /// `--input-file`, then `--input` (flags win). Flag values stay text: the form's
+    /// field types them.
+    pub fn given(&self) -> Result<Map<String, Value>> {
+        let mut answers = Map::new();
+        if let Some(f) = &self.input_file {
+            answers.extend(read_file(f)?);
+        }
+        for (k, v) in &self.inputs {
+            answers.insert(k.clone(), Value::String(v.clone()));
+        }
+        Ok(answers)
+    }
+}
+
+fn read_file(f: &str) -> Result<Map<String, Value>> {
+    let text = if f == "-" {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+            .map_err(|e| Error::usage(format!("cannot read answers from stdin: {e}")))?;
+        s
+    } else {
+        std::fs::read_to_string(f).map_err(|e| Error::usage(format!("cannot read {f}: {e}")))?
+    };
+    let parsed = serde_json::from_str::<Value>(&text).or_else(|json_err| {
+        toml::from_str::<toml::Value>(&text)
+            .map(workflow_def::toml_to_json)
+            .map_err(|toml_err| (json_err, toml_err))
+    });
+    match parsed {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(_) => Err(Error::usage(format!(
+            "{f} must hold an object of answers ({{\"name\": value, …}})"
+        ))),
+        Err((j, t)) => Err(Error::usage(format!(
+            "{f} is neither JSON nor TOML\n  as JSON: {j}\n  as TOML: {}",
+            t.to_string().trim()
+        ))),
+    }
+}
+
+/// Answers for a workflow without a form: there is no field to type them, so text
+/// that reads as JSON (numbers, booleans, objects, lists) is taken as such.
+pub fn loose(given: Map<String, Value>) -> Map<String, Value> {
+    given
+        .into_iter()
+        .map(|(k, v)| {
+            let v = match v {
+                Value::String(s) => serde_json::from_str::<Value>(&s)
+                    .ok()
+                    .filter(|j| !j.is_string())
+                    .unwrap_or(Value::String(s)),
+                other => other,
+            };
+            (k, v)
+        })
+        .collect()
+}
+
+/// Where forms get their choices in the CLI: `choices_from` commands run in the project
+/// directory, and subscriptions come from the store.
+pub struct Choices<'a> {
+    pub root: &'a Path,
+    pub db: &'a Path,
+    pub conn: &'a Connection,
+}
+
+impl ChoiceSource for Choices<'_> {
+    fn choices_from(
+        &self,
+        _field: &FieldSpec,
+        cmd: &str,
+        answers: &Map<String, Value>,
+    ) -> std::result::Result<Vec<Choice>, String> {
+        let spec = CommandSpec {
+            command: cmd.to_string(),
+            cwd: self.root.to_path_buf(),
+            env: vec![
+                ("ORCH_DIR".into(), self.root.display().to_string()),
+                ("ORCH_DB".into(), self.db.display().to_string()),
+            ],
+            stdin: serde_json::to_vec(answers).unwrap_or_default(),
+            timeout: Some(Duration::from_secs(30)),
+            grace: Duration::from_secs(2),
+            max_stdout: 4 * 1024 * 1024,
+            stderr_tail: 2048,
+            linger: Duration::from_millis(100),
+        };
+        let r = command::run_blocking(spec).map_err(|e| format!("cannot run `{cmd}`: {e}"))?;
+        let stderr = String::from_utf8_lossy(&r.stderr_tail).trim().to_string();
+        let why = |what: String| {
+            if stderr.is_empty() {
+                what
+            } else {
+                format!("{what}: {stderr}")
+            }
+        };
+        match r.outcome {
+            Outcome::Exited(0) => {
+                forms::parse_choices(&r.stdout).map_err(|e| format!("`{cmd}` {e}"))
+            }
+            Outcome::Exited(code) => Err(why(format!("`{cmd}` exited with status {code}"))),
+            Outcome::Signaled(sig) => Err(why(format!("`{cmd}` was killed by signal {sig}"))),
+            Outcome::TimedOut => Err(format!("`{cmd}` did not finish within 30s")),
+            Outcome::Cancelled => Err(format!("`{cmd}` was interrupted")),
+        }
+    }
+
+    fn subscriptions(&self, field: &FieldSpec) -> std::result::Result<Vec<Choice>, String> {
+        let status = if field.status.is_empty() {
+            Lifecycle::ALL
+                .iter()
+                .copied()
+                .filter(|l| l.is_live())
+                .collect()
+        } else {
+            field.status.clone()
+        };
+        let filter = subscriptions::Filter {
+            status,
+            product: field.product_tag.clone(),
+            limit: 10_000,
+            ..Default::default()
+        };
+        let found = subscriptions::list(self.conn, &filter).map_err(|e| e.to_string())?;
+        Ok(found
+            .into_iter()
+            .rev()
+            .map(|s| {
+                let label = format!("{} ({}, {})", s.description, s.product_name, s.status);
+                Choice::new(s.subscription_id, Some(label))
+            })
+            .collect())
+    }
+}
+
+/// Collects and validates a form's answers: prompts with `--form` on a terminal,
+/// otherwise reports every missing or invalid answer at once (exit 2).
+pub fn collect(
+    ctx: &mut Ctx,
+    pages: &[FormPage],
+    given: &Map<String, Value>,
+    state: &Value,
+    form: bool,
+) -> Result<Map<String, Value>> {
+    if form && !forms::can_prompt() {
+        return Err(Error::usage(
+            "--form needs a terminal on stdin and stderr; in scripts give the answers with --input or --input-file",
+        ));
+    }
+    let colors = ctx.printer.color;
+    let root = ctx.project.root.clone();
+    let db = ctx.db_path();
+    let store = ctx.store()?;
+    let source = Choices {
+        root: &root,
+        db: &db,
+        conn: &store.conn,
+    };
+    let mut terminal = forms::DialoguerPrompter::new(colors);
+    let prompter: Option<&mut dyn forms::Prompter> = if form {
+        absorb_sigint();
+        Some(&mut terminal)
+    } else {
+        None
+    };
+    forms::collect(pages, given, state, &source, prompter).map_err(collect_error)
+}
+
+fn collect_error(e: CollectError) -> Error {
+    match e {
+        CollectError::Invalid(_) => Error::usage(e.to_string()).with_hint(
+            "give the answers with --input NAME=VALUE or --input-file FILE, or answer them with --form on a terminal",
+        ),
+        CollectError::Interrupted => {
+            Error::new(Kind::Interrupted, "interrupted at a prompt; nothing was stored")
+        }
+        CollectError::Io(_) => Error::failure(e.to_string()),
+        CollectError::Choices { ref field, .. } => {
+            let hint = format!("check the `choices_from` command of field `{field}`");
+            Error::failure(e.to_string()).with_hint(hint)
+        }
+        CollectError::Definition(_) => {
+            Error::usage(e.to_string()).with_hint("`orch workflow check` lints the workflow files")
+        }
+    }
+}
+
+/// At a prompt, Ctrl-C must come back as an interrupted answer (the terminal library
+/// sees the key and raises SIGINT); without a handler the default action would kill
+/// orch with the terminal still in raw mode.
+fn absorb_sigint() {
+    extern "C" fn ignore(_: libc::c_int) {}
+    // SAFETY: installs a handler that does nothing, which is async-signal-safe.
+    unsafe {
+        libc::signal(libc::SIGINT, ignore as *const () as libc::sighandler_t);
+    }
+}
+
+/// The secret fields of pages.
+pub fn secret_fields(pages: &[FormPage]) -> Vec<FieldSpec> {
+    pages
+        .iter()
+        .flat_map(|p| &p.fields)
+        .filter(|f| f.field_type == FormType::Secret)
+        .cloned()
+        .collect()
+}
+
+/// Splits answers into what may be stored and the secrets, which never are.
+pub fn split_secrets(
+    pages: &[FormPage],
+    answers: Map<String, Value>,
+) -> (Map<String, Value>, Map<String, Value>) {
+    let names = forms::secret_names(pages);
+    answers.into_iter().partition(|(k, _)| !names.contains(k))
+}
+
+/// Asks again for secrets a process was given before (they were never stored):
+/// from `ORCH_SECRET_<NAME>`, or a prompt with `--form`.
+pub fn secrets_again(
+    ctx: &mut Ctx,
+    fields: Vec<FieldSpec>,
+    form: bool,
+) -> Result<Map<String, Value>> {
+    if fields.is_empty() {
+        return Ok(Map::new());
+    }
+    let page = FormPage {
+        title: "Secrets needed again (they are never stored)".into(),
+        description: None,
+        fields,
+    };
+    collect(
+        ctx,
+        std::slice::from_ref(&page),
+        &Map::new(),
+        &Value::Null,
+        form,
+    )
+    .map_err(|e| {
+        if e.kind == Kind::Usage {
+            let vars: Vec<String> = page
+                .fields
+                .iter()
+                .map(|f| forms::secret_env_var(&f.name))
+                .collect();
+            e.with_hint(format!(
+                "secrets are never stored; set {} or pass --form",
+                vars.join(", ")
+            ))
+        } else {
+            e
+        }
+    })
+}

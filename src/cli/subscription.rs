@@ -1,0 +1,351 @@
+//! `orch subscription list|show|workflows`: what the network holds, found without
+//! loading every document, and which workflows can run on a subscription now.
+
+use clap::{Args, Subcommand};
+use serde_json::{Value, json};
+
+use super::Ctx;
+use crate::domain::lifecycle::Lifecycle;
+use crate::domain::product::{FieldKind, ProductDef};
+use crate::domain::usability;
+use crate::domain::workflow::Target;
+use crate::engine::subscription as engine_subscription;
+use crate::error::{Error, Result};
+use crate::store::subscriptions::{self, Filter, Find, Related, Subscription};
+use crate::ui::table;
+
+#[derive(Debug, Subcommand)]
+pub enum SubscriptionCommand {
+    /// List subscriptions, newest first
+    List(ListArgs),
+    /// Show a subscription: its fields, relations and the processes that touched it
+    Show {
+        /// A subscription id (or a unique prefix of one)
+        id: String,
+        /// Draw the block tree
+        #[arg(long)]
+        tree: bool,
+    },
+    /// Every workflow for the subscription's product, with whether it can run now
+    Workflows {
+        /// A subscription id (or a unique prefix of one)
+        id: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only these lifecycle states (repeatable, or comma-separated)
+    #[arg(long, value_delimiter = ',')]
+    pub status: Vec<Lifecycle>,
+    /// Only subscriptions of this product (name or tag)
+    #[arg(long)]
+    pub product: Option<String>,
+    /// Only this customer's subscriptions
+    #[arg(long)]
+    pub customer: Option<String>,
+    /// Words that must all appear in the description or a field value (prefixes match)
+    #[arg(long, value_name = "TEXT")]
+    pub search: Option<String>,
+    /// A block field's value, e.g. node.role=core (repeatable; all must match)
+    #[arg(long = "where", value_name = "PATH=VALUE", value_parser = super::parse_key_value)]
+    pub fields: Vec<(String, String)>,
+    /// Only subscriptions that are in sync (true) or out of sync (false)
+    #[arg(long)]
+    pub insync: Option<bool>,
+    #[arg(long, default_value_t = 50)]
+    pub limit: i64,
+    /// Skip this many (for paging)
+    #[arg(long, default_value_t = 0)]
+    pub offset: i64,
+}
+
+pub fn run(ctx: &mut Ctx, cmd: SubscriptionCommand) -> Result<()> {
+    match cmd {
+        SubscriptionCommand::List(a) => list(ctx, a),
+        SubscriptionCommand::Show { id, tree } => show(ctx, &id, tree),
+        SubscriptionCommand::Workflows { id } => workflows(ctx, &id),
+    }
+}
+
+/// Finds a subscription by id or unique prefix.
+pub fn find(ctx: &mut Ctx, id: &str) -> Result<Subscription> {
+    match subscriptions::find(&ctx.store()?.conn, id)? {
+        Find::One(s) => Ok(*s),
+        Find::None => Err(Error::not_found(format!("no subscription {id}"))
+            .with_hint("`orch subscription list` shows the subscriptions")),
+        Find::Ambiguous(ids) => Err(Error::usage(format!(
+            "`{id}` is the start of several subscription ids: {}",
+            ids.join(", ")
+        ))
+        .with_hint("give more of the id")),
+    }
+}
+
+fn ids(related: &[Related]) -> Vec<String> {
+    let mut out: Vec<String> = related.iter().map(|r| r.subscription_id.clone()).collect();
+    out.dedup();
+    out
+}
+
+/// The JSON shape of DESIGN §9, with the block tree or without it.
+fn subscription_json(ctx: &mut Ctx, s: &Subscription, tree: bool) -> Result<Value> {
+    let conn = &ctx.store()?.conn;
+    let mut v = if tree { s.to_json() } else { s.summary_json() };
+    v["in_use_by"] = json!(ids(&subscriptions::in_use_by(conn, &s.subscription_id)?));
+    v["depends_on"] = json!(ids(&subscriptions::depends_on(conn, &s.subscription_id)?));
+    Ok(v)
+}
+
+fn list(ctx: &mut Ctx, a: ListArgs) -> Result<()> {
+    if a.limit < 1 || a.offset < 0 {
+        return Err(Error::usage(
+            "--limit must be at least 1 and --offset at least 0",
+        ));
+    }
+    let filter = Filter {
+        status: a.status,
+        product: a.product,
+        customer: a.customer,
+        search: a.search,
+        fields: a.fields,
+        insync: a.insync,
+        limit: a.limit,
+        offset: a.offset,
+    };
+    let found = subscriptions::list(&ctx.store()?.conn, &filter)?;
+    if ctx.printer.is_json() {
+        let mut items = Vec::with_capacity(found.len());
+        for s in &found {
+            items.push(subscription_json(ctx, s, false)?);
+        }
+        return ctx.printer.json(&items);
+    }
+    let mut t = table::new(
+        &[
+            "ID",
+            "PRODUCT",
+            "CUSTOMER",
+            "STATUS",
+            "INSYNC",
+            "DESCRIPTION",
+        ],
+        ctx.printer.stdout_tty,
+    );
+    for s in &found {
+        t.add_row(vec![
+            s.subscription_id.clone(),
+            s.product_name.clone(),
+            s.customer_id.clone(),
+            s.status.to_string(),
+            if s.insync { "yes" } else { "no" }.to_string(),
+            s.description.clone(),
+        ]);
+    }
+    ctx.printer.out(&table::render(&t))?;
+    if found.len() as i64 == filter.limit {
+        ctx.printer.hint(&format!(
+            "more may follow: --offset {}",
+            filter.offset + filter.limit
+        ));
+    }
+    Ok(())
+}
+
+fn show(ctx: &mut Ctx, id: &str, tree: bool) -> Result<()> {
+    let s = find(ctx, id)?;
+    let conn = &ctx.store()?.conn;
+    let users = subscriptions::in_use_by(conn, &s.subscription_id)?;
+    let deps = subscriptions::depends_on(conn, &s.subscription_id)?;
+    let touched = subscriptions::processes_of(conn, &s.subscription_id)?;
+    let product = crate::store::products::by_id(conn, &s.product_id)?.map(|p| p.def);
+    if ctx.printer.is_json() {
+        let mut v = subscription_json(ctx, &s, true)?;
+        v["processes"] = json!(touched
+            .iter()
+            .map(|t| json!({"id": t.process_id, "workflow": t.workflow, "status": t.status, "started_at": t.started_at}))
+            .collect::<Vec<_>>());
+        return ctx.printer.json(&v);
+    }
+    let mut out = format!("subscription {}\n", s.subscription_id);
+    out.push_str(&format!("  description: {}\n", s.description));
+    out.push_str(&format!(
+        "  product:     {} ({}, {})\n",
+        s.product_name, s.product_tag, s.product_type
+    ));
+    out.push_str(&format!("  customer:    {}\n", s.customer_id));
+    out.push_str(&format!(
+        "  status:      {}, {}\n",
+        s.status,
+        if s.insync { "in sync" } else { "OUT OF SYNC" }
+    ));
+    if let Some(d) = &s.start_date {
+        out.push_str(&format!("  start date:  {d}\n"));
+    }
+    if let Some(d) = &s.end_date {
+        out.push_str(&format!("  end date:    {d}\n"));
+    }
+    if let Some(n) = &s.note {
+        out.push_str(&format!("  note:        {n}\n"));
+    }
+    out.push('\n');
+    if tree {
+        let block = product
+            .as_ref()
+            .map(|p| p.root.block.clone())
+            .unwrap_or_default();
+        out.push_str(&format!("{} ({block})\n", s.root_key));
+        draw(&mut out, &s.tree, product.as_ref(), &block, "");
+    } else {
+        let mut lines = Vec::new();
+        flatten(&mut lines, &s.root_key, &s.tree);
+        for (path, value) in lines {
+            out.push_str(&format!("  {path} = {value}\n"));
+        }
+    }
+    let relation = |r: &Related| {
+        format!(
+            "    {} {} ({}, {}) via {}\n",
+            r.subscription_id, r.description, r.product_name, r.status, r.path
+        )
+    };
+    if !deps.is_empty() {
+        out.push_str("\ndepends on:\n");
+        deps.iter().for_each(|r| out.push_str(&relation(r)));
+    }
+    if !users.is_empty() {
+        out.push_str("\nin use by:\n");
+        users.iter().for_each(|r| out.push_str(&relation(r)));
+    }
+    if !touched.is_empty() {
+        out.push_str("\nprocesses:\n");
+        for t in &touched {
+            out.push_str(&format!(
+                "    {} {} {} {}\n",
+                t.process_id, t.workflow, t.status, t.started_at
+            ));
+        }
+    }
+    ctx.printer.out(&out)
+}
+
+fn scalar_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// `path = value` lines of every scalar in the tree.
+fn flatten(out: &mut Vec<(String, String)>, path: &str, v: &Value) {
+    match v {
+        Value::Object(m) => m
+            .iter()
+            .for_each(|(k, v)| flatten(out, &format!("{path}.{k}"), v)),
+        Value::Array(items) if items.iter().any(|i| i.is_object()) => items
+            .iter()
+            .enumerate()
+            .for_each(|(i, v)| flatten(out, &format!("{path}[{i}]"), v)),
+        Value::Null => {}
+        other => out.push((path.to_string(), scalar_text(other))),
+    }
+}
+
+/// Draws a block's fields with box-drawing branches, naming child blocks.
+fn draw(out: &mut String, v: &Value, product: Option<&ProductDef>, block: &str, indent: &str) {
+    let Some(m) = v.as_object() else { return };
+    let fields: Vec<(&String, &Value)> = m.iter().filter(|(_, v)| !v.is_null()).collect();
+    for (i, (k, v)) in fields.iter().enumerate() {
+        let last = i + 1 == fields.len();
+        let (branch, next) = if last {
+            ("└─ ", "   ")
+        } else {
+            ("├─ ", "│  ")
+        };
+        let child = product
+            .and_then(|p| p.blocks.get(block))
+            .and_then(|b| b.fields.get(k.as_str()))
+            .and_then(|f| match &f.kind {
+                FieldKind::Block { block, .. } => Some(block.clone()),
+                _ => None,
+            });
+        let deeper = format!("{indent}{next}");
+        match (v, child) {
+            (Value::Array(items), Some(b)) => {
+                out.push_str(&format!("{indent}{branch}{k} ({b} × {})\n", items.len()));
+                for (j, item) in items.iter().enumerate() {
+                    let last_item = j + 1 == items.len();
+                    let (ib, inext) = if last_item {
+                        ("└─ ", "   ")
+                    } else {
+                        ("├─ ", "│  ")
+                    };
+                    out.push_str(&format!("{deeper}{ib}[{j}]\n"));
+                    draw(out, item, product, &b, &format!("{deeper}{inext}"));
+                }
+            }
+            (Value::Object(_), Some(b)) => {
+                out.push_str(&format!("{indent}{branch}{k} ({b})\n"));
+                draw(out, v, product, &b, &deeper);
+            }
+            (Value::Array(items), None) => {
+                let texts: Vec<String> = items.iter().map(scalar_text).collect();
+                out.push_str(&format!("{indent}{branch}{k}: [{}]\n", texts.join(", ")));
+            }
+            _ => out.push_str(&format!("{indent}{branch}{k}: {}\n", scalar_text(v))),
+        }
+    }
+}
+
+fn workflows(ctx: &mut Ctx, id: &str) -> Result<()> {
+    let s = find(ctx, id)?;
+    let (defs, diags) = super::workflow::read_all(ctx)?;
+    for d in &diags {
+        ctx.printer.warn(&d.to_string());
+    }
+    let facts = engine_subscription::facts(&ctx.store()?.conn, &s, None)?;
+    let mut rows = Vec::new();
+    for (def, _) in &defs {
+        if matches!(def.target, Target::Create | Target::System)
+            || !def.products.contains(&s.product_tag)
+        {
+            continue;
+        }
+        let verdict = usability::check(def, &facts);
+        rows.push(json!({
+            "name": def.name,
+            "target": def.target,
+            "usable": verdict.is_ok(),
+            "reason": verdict.err().map(|r| r.reason),
+            "description": def.description,
+        }));
+    }
+    if ctx.printer.is_json() {
+        return ctx.printer.json(&rows);
+    }
+    let mut t = table::new(
+        &["WORKFLOW", "TARGET", "USABLE", "REASON"],
+        ctx.printer.stdout_tty,
+    );
+    for r in &rows {
+        t.add_row(vec![
+            r["name"].as_str().unwrap_or_default().to_string(),
+            r["target"].as_str().unwrap_or_default().to_string(),
+            if r["usable"] == json!(true) {
+                "yes"
+            } else {
+                "no"
+            }
+            .to_string(),
+            r["reason"].as_str().unwrap_or_default().to_string(),
+        ]);
+    }
+    ctx.printer.out(&table::render(&t))?;
+    if rows.is_empty() {
+        ctx.printer.hint(&format!(
+            "no modify, validate or terminate workflow in workflows/ names product tag {}",
+            s.product_tag
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,167 @@
+#!/bin/sh
+# A small stand-in for the IPAM/DCIM (NetBox) the example workflows talk to.
+#
+# It keeps its data in a JSON file next to the database ($ORCH_DB.netbox.json): a JSON
+# array with one flat record per line, so that this script needs nothing but a POSIX
+# shell and awk. Steps get the process state on stdin and print a JSON merge patch;
+# choice commands get the form's answers on stdin and print a JSON array of choices.
+#
+#   netbox.sh planned-nodes          choices: routers waiting to be enrolled
+#   netbox.sh device-info            the node model of state.node_name
+#   netbox.sh ip-info                loopback addresses of state.device_id
+#   netbox.sh set-status STATUS      device state.device_id gets STATUS
+#   netbox.sh check-node             validate: the device is active and enrolled
+#   netbox.sh free-ports SIDE        choices: free ports of the node answered as SIDE
+#   netbox.sh next-subnet            the next free circuit subnet and its two addresses
+#   netbox.sh reserve-ports          mark state.port_a / state.port_b as used
+#   netbox.sh release-circuit        free the ports and the subnet of the circuit
+#   netbox.sh dump                   print the whole file
+set -eu
+
+db="${ORCH_DB:-orch.db}"
+file="$db.netbox.json"
+
+seed() {
+    # Four planned routers with four ports each.
+    {
+        echo '['
+        n=1
+        for spec in rtr1:ams rtr2:ams rtr3:ut rtr4:ut; do
+            name=${spec%%:*}
+            site=${spec#*:}
+            echo "{\"kind\":\"device\",\"id\":$n,\"name\":\"$name\",\"site\":\"$site\",\"status\":\"planned\",\"subscription\":\"\"},"
+            for p in 1 2 3 4; do
+                echo "{\"kind\":\"interface\",\"id\":$((n * 100 + p)),\"device\":$n,\"name\":\"1/1/c$p\",\"circuit\":\"\"},"
+            done
+            n=$((n + 1))
+        done
+        echo '{"kind":"counter","id":0,"next_prefix":1}'
+        echo ']'
+    } >"$file"
+}
+
+[ -f "$file" ] || seed
+
+# json_get KEY: the first value of "KEY" in the JSON on stdin (a string or a number).
+json_get() {
+    awk -v k="\"$1\":" '{
+        i = index($0, k); if (!i) next
+        s = substr($0, i + length(k))
+        if (substr(s, 1, 1) == "\"") { s = substr(s, 2); print substr(s, 1, index(s, "\"") - 1) }
+        else { match(s, /^[^,}\]]*/); print substr(s, 1, RLENGTH) }
+        exit
+    }'
+}
+
+# records KIND: the records of a kind, one per line, without the trailing comma.
+records() {
+    grep "\"kind\":\"$1\"" "$file" | sed 's/,$//'
+}
+
+# update KIND ID KEY VALUE: sets a key of one record (VALUE is raw JSON).
+update() {
+    tmp="$file.tmp.$$"
+    awk -v m="\"kind\":\"$1\",\"id\":$2," -v k="$3" -v v="$4" '{
+        if (index($0, m)) {
+            i = index($0, "\"" k "\":")
+            if (i) {
+                head = substr($0, 1, i - 1 + length(k) + 3)
+                rest = substr($0, i + length(k) + 3)
+                if (substr(rest, 1, 1) == "\"") { rest = substr(rest, 2); rest = substr(rest, index(rest, "\"") + 1) }
+                else { match(rest, /^[^,}]*/); rest = substr(rest, RLENGTH + 1) }
+                $0 = head v rest
+            }
+        }
+        print
+    }' "$file" >"$tmp" && mv "$tmp" "$file"
+}
+
+fail() {
+    echo "netbox: $*" >&2
+    exit 1
+}
+
+state=$(cat)
+
+case "${1:-}" in
+planned-nodes)
+    records device | grep '"status":"planned"' | awk 'BEGIN { printf "[" } {
+        n = $0; sub(/.*"name":"/, "", n); sub(/".*/, "", n)
+        s = $0; sub(/.*"site":"/, "", s); sub(/".*/, "", s)
+        printf "%s{\"value\":\"%s\",\"label\":\"%s (site %s)\"}", (NR > 1 ? "," : ""), n, n, s
+    } END { print "]" }'
+    ;;
+device-info)
+    name=$(printf '%s' "$state" | json_get node_name)
+    role=$(printf '%s' "$state" | json_get role)
+    dev=$(records device | grep "\"name\":\"$name\"" || true)
+    [ -n "$dev" ] || fail "no device named '$name'"
+    id=$(printf '%s' "$dev" | json_get id)
+    site=$(printf '%s' "$dev" | json_get site)
+    ports=$(records interface | grep "\"device\":$id," | awk '{
+        n = $0; sub(/.*"name":"/, "", n); sub(/".*/, "", n)
+        i = $0; sub(/.*"id":/, "", i); sub(/,.*/, "", i)
+        printf "%s{\"name\":\"%s\",\"netbox_id\":%s}", (NR > 1 ? "," : ""), n, i
+    }')
+    echo "device $name is netbox device $id at site $site" >&2
+    printf '{"device_id":%s,"subscription":{"description":"Node %s (%s, %s)","node":{"name":"%s","role":"%s","netbox_id":%s,"site":"%s","ports":[%s]}}}\n' \
+        "$id" "$name" "$role" "$site" "$name" "$role" "$id" "$site" "$ports"
+    ;;
+ip-info)
+    id=$(printf '%s' "$state" | json_get device_id)
+    [ -n "$id" ] || fail "state.device_id is missing"
+    printf '{"subscription":{"node":{"loopback_ipv4":"10.0.0.%s","loopback_ipv6":"2001:db8::%s"}}}\n' "$id" "$id"
+    ;;
+set-status)
+    id=$(printf '%s' "$state" | json_get device_id)
+    [ -n "$id" ] || fail "state.device_id is missing"
+    update device "$id" status "\"$2\""
+    update device "$id" subscription "\"${ORCH_SUBSCRIPTION_ID:-}\""
+    echo "device $id is now $2" >&2
+    ;;
+check-node)
+    id=$(printf '%s' "$state" | json_get device_id)
+    dev=$(records device | grep "\"id\":$id," || true)
+    [ -n "$dev" ] || fail "device $id is not in netbox"
+    status=$(printf '%s' "$dev" | json_get status)
+    [ "$status" = active ] || fail "device $id is $status in netbox, expected active"
+    echo "device $id is active in netbox" >&2
+    echo '{"validated": true}'
+    ;;
+free-ports)
+    sub=$(printf '%s' "$state" | json_get "node_$2")
+    [ -n "$sub" ] || fail "answer node_$2 is missing"
+    dev=$(records device | grep "\"subscription\":\"$sub\"" || true)
+    [ -n "$dev" ] || fail "no netbox device belongs to subscription $sub"
+    id=$(printf '%s' "$dev" | json_get id)
+    records interface | grep "\"device\":$id," | grep '"circuit":""' | awk 'BEGIN { printf "[" } {
+        n = $0; sub(/.*"name":"/, "", n); sub(/".*/, "", n)
+        printf "%s\"%s\"", (NR > 1 ? "," : ""), n
+    } END { print "]" }'
+    ;;
+next-subnet)
+    n=$(records counter | json_get next_prefix)
+    update counter 0 next_prefix "$((n + 1))"
+    printf '{"subnet":"2001:db8:100:%x::/64","address_a":"2001:db8:100:%x::1","address_b":"2001:db8:100:%x::2"}\n' "$n" "$n" "$n"
+    ;;
+reserve-ports | release-circuit)
+    sub="${ORCH_SUBSCRIPTION_ID:-}"
+    [ "$1" = reserve-ports ] && mark="\"$sub\"" || mark='""'
+    for side in a b; do
+        node=$(printf '%s' "$state" | json_get "node_$side")
+        port=$(printf '%s' "$state" | json_get "port_$side")
+        dev=$(records device | grep "\"subscription\":\"$node\"" || true)
+        [ -n "$dev" ] || continue
+        id=$(printf '%s' "$dev" | json_get id)
+        ifid=$(records interface | grep "\"device\":$id," | grep "\"name\":\"$port\"" | json_get id)
+        [ -n "$ifid" ] && update interface "$ifid" circuit "$mark"
+        echo "port $port of device $id: circuit $mark" >&2
+    done
+    ;;
+dump)
+    cat "$file"
+    ;;
+*)
+    fail "unknown command '${1:-}'"
+    ;;
+esac
