@@ -1,7 +1,9 @@
 //! CLI tests: the real `orch` binary against temporary projects and real SQLite files.
 
 mod engine;
+mod forms;
 mod foundation;
+mod network;
 
 use std::path::{Path, PathBuf};
 
@@ -77,6 +79,39 @@ impl Project {
         let (_, out, err) = self.run(&all);
         serde_json::from_str(&out)
             .unwrap_or_else(|e| panic!("not JSON ({e}): {out}\nstderr: {err}"))
+    }
+}
+
+impl Project {
+    /// A copy of the repository's example project (products, workflows, scripts).
+    pub fn example() -> Project {
+        let p = Project::new();
+        for dir in ["products", "workflows"] {
+            copy_dir(&repo_root().join(dir), &p.path().join(dir));
+        }
+        p
+    }
+
+    /// Runs orch, expecting exit 0, and returns stdout parsed as JSON.
+    pub fn ok_json(&self, args: &[&str]) -> serde_json::Value {
+        let mut all = vec!["-o", "json"];
+        all.extend_from_slice(args);
+        let (code, out, err) = self.run(&all);
+        assert_eq!(code, 0, "orch {args:?} failed: {err}");
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else if !entry.file_name().to_string_lossy().starts_with('.') {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
     }
 }
 

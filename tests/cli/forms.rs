@@ -1,0 +1,208 @@
+//! Forms answered from scripts: typing, validation before anything is stored, input
+//! steps that suspend and resume, secrets that never reach the database.
+
+use super::Project;
+
+fn workflow(p: &Project) {
+    p.script(
+        "workflows/scripts/keep.sh",
+        "cat > \"$ORCH_DIR/stdin-$ORCH_STEP.json\"",
+    );
+    p.write(
+        "workflows/f.toml",
+        r#"name = "f"
+target = "system"
+
+[[form]]
+title = "Basics"
+fields = [
+  { name = "name", type = "text", pattern = "[a-z]+[0-9]*" },
+  { name = "count", type = "int", min = 1, max = 10 },
+  { name = "vlan", type = "int", required = false },
+  { name = "token", type = "secret" },
+]
+
+[[step]]
+name = "keep"
+run = "workflows/scripts/keep.sh"
+
+[[step]]
+name = "Approve"
+input.message = "Deploy {{ state.name }} x{{ state.count }}?"
+input.fields = [{ name = "ok", type = "accept" }, { name = "when", type = "choice", choices = ["now", "later"] }]
+
+[[step]]
+name = "after"
+run = "workflows/scripts/keep.sh"
+"#,
+    );
+}
+
+#[test]
+fn missing_and_invalid_answers_are_all_reported_and_nothing_is_stored() {
+    let p = Project::new();
+    workflow(&p);
+    let (code, _, err) = p.run(&[
+        "workflow",
+        "run",
+        "f",
+        "--input",
+        "name=Bad Name",
+        "--input",
+        "token=x",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("name (text)"), "{err}");
+    assert!(
+        err.contains("count (int)") && err.contains("missing"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("vlan"),
+        "an optional field is no problem: {err}"
+    );
+    let (code, _, err) = p.run(&[
+        "workflow",
+        "run",
+        "f",
+        "--input",
+        "name=ok1",
+        "--input",
+        "count=eleven",
+        "--input",
+        "token=x",
+        "--input",
+        "nope=1",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("count (int)") && err.contains("nope"), "{err}");
+    let list = p.ok_json(&["process", "list"]);
+    assert_eq!(list.as_array().unwrap().len(), 0, "nothing stored: {list}");
+}
+
+#[test]
+fn input_steps_suspend_and_resume_with_secrets_kept_out_of_storage() {
+    let p = Project::new();
+    workflow(&p);
+    let secret = "s3cr3t-Value-91";
+    let (code, out, err) = p.run(&[
+        "-o",
+        "json",
+        "workflow",
+        "run",
+        "f",
+        "--input",
+        "name=edge7",
+        "--input",
+        "count=3",
+        "--input",
+        &format!("token={secret}"),
+    ]);
+    assert_eq!(code, 4, "{err}");
+    assert!(
+        err.contains("process resume"),
+        "the hint names the resume command: {err}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["status"], "suspended");
+    assert_eq!(v["state"]["count"], 3, "typed by the field: {v}");
+    assert!(v["state"].get("token").is_none());
+    let id = v["id"].as_str().unwrap().to_string();
+    let seen = std::fs::read_to_string(p.path().join("stdin-keep.json")).unwrap();
+    assert!(
+        seen.contains(secret),
+        "the step gets the secret on stdin: {seen}"
+    );
+
+    // A wrong answer is refused before the process changes.
+    let (code, _, err) = p.run(&[
+        "process",
+        "resume",
+        &id,
+        "--input",
+        "ok=false",
+        "--input",
+        "when=never",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("ok (accept)") && err.contains("when (choice)"),
+        "{err}"
+    );
+    assert_eq!(p.ok_json(&["process", "show", &id])["status"], "suspended");
+
+    // The secret is needed again after the suspend: it was never stored.
+    let (code, _, err) = p.run(&[
+        "process", "resume", &id, "--input", "ok=true", "--input", "when=now",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("ORCH_SECRET_TOKEN"), "{err}");
+    let out = p
+        .orch()
+        .env("ORCH_SECRET_TOKEN", secret)
+        .args([
+            "-o", "json", "process", "resume", &id, "--input", "ok=true", "--input", "when=now",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["state"]["when"], "now");
+    let approve = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "Approve" && s["status"] == "success")
+        .cloned()
+        .unwrap();
+    assert_eq!(approve["attempt"], 2);
+    let seen = std::fs::read_to_string(p.path().join("stdin-after.json")).unwrap();
+    assert!(seen.contains(secret), "{seen}");
+
+    // Resuming what is not suspended is a conflict.
+    let (code, _, err) = p.run(&["process", "resume", &id, "--input", "ok=true"]);
+    assert_eq!(code, 7, "{err}");
+    assert!(err.contains("not suspended"), "{err}");
+
+    // Nowhere in the database files, the events or the logs.
+    for file in ["orch.db", "orch.db-wal"] {
+        if let Ok(bytes) = std::fs::read(p.path().join(file)) {
+            let found = bytes.windows(secret.len()).any(|w| w == secret.as_bytes());
+            assert!(!found, "the secret is in {file}");
+        }
+    }
+    let conn = rusqlite::Connection::open(p.db()).unwrap();
+    let data: Vec<String> = conn
+        .prepare("SELECT data FROM events UNION ALL SELECT COALESCE(output, '') || COALESCE(error, '') || state_patch FROM process_steps")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(data.iter().all(|d| !d.contains(secret)));
+}
+
+#[test]
+fn input_files_and_the_json_schema() {
+    let p = Project::new();
+    workflow(&p);
+    p.write(
+        "answers.toml",
+        "name = \"core1\"\ncount = 2\ntoken = \"abc\"\n",
+    );
+    let (code, _, err) = p.run(&["workflow", "run", "f", "--input-file", "answers.toml"]);
+    assert_eq!(code, 4, "{err}");
+    let schema = p.ok_json(&["workflow", "form", "f"]);
+    let text = schema.to_string();
+    for needle in ["\"name\"", "\"count\"", "\"token\"", "Basics"] {
+        assert!(text.contains(needle), "{needle} missing in {text}");
+    }
+    let (code, _, err) = p.run(&["workflow", "run", "f", "--form"]);
+    assert_eq!(code, 2, "no terminal: {err}");
+    assert!(err.contains("terminal"), "{err}");
+}

@@ -1,0 +1,330 @@
+//! Subscriptions end to end, through the repository's example network.
+
+use super::Project;
+use serde_json::Value;
+
+fn id_of(v: &Value) -> String {
+    v["subscription_id"]
+        .as_str()
+        .expect("subscription_id")
+        .to_string()
+}
+
+/// Creates a node through the example's create_node and returns its subscription.
+fn node(p: &Project, name: &str, role: &str) -> Value {
+    let v = p.ok_json(&[
+        "workflow",
+        "run",
+        "create_node",
+        "--input",
+        &format!("node_name={name}"),
+        "--input",
+        &format!("role={role}"),
+    ]);
+    assert_eq!(v["status"], "completed", "{v}");
+    let id = v["subscription_id"]
+        .as_str()
+        .expect("a subscription")
+        .to_string();
+    p.ok_json(&["subscription", "show", &id])
+}
+
+#[test]
+fn the_readme_command_creates_an_active_node() {
+    let p = Project::example();
+    let (code, _, err) = p.run(&[
+        "workflow",
+        "run",
+        "create_node",
+        "--input",
+        "node_name=rtr1",
+        "--input",
+        "role=core",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("loaded product Node"), "{err}");
+    let list = p.ok_json(&["subscription", "list", "--product", "NODE"]);
+    let subs = list.as_array().unwrap();
+    assert_eq!(subs.len(), 1);
+    let s = &subs[0];
+    assert_eq!(s["status"], "active");
+    assert_eq!(s["insync"], true);
+    assert_eq!(s["product"]["tag"], "NODE");
+    assert!(s["start_date"].is_string(), "{s}");
+    assert!(s.get("node").is_none(), "a list has no block tree: {s}");
+    let shown = p.ok_json(&["subscription", "show", &id_of(s)]);
+    assert_eq!(shown["node"]["name"], "rtr1");
+    assert_eq!(shown["node"]["loopback_ipv4"], "10.0.0.1");
+    assert_eq!(shown["node"]["ports"].as_array().unwrap().len(), 4);
+    for key in [
+        "customer_id",
+        "description",
+        "end_date",
+        "note",
+        "in_use_by",
+        "depends_on",
+    ] {
+        assert!(shown.get(key).is_some(), "missing {key}: {shown}");
+    }
+}
+
+/// `workflow run create_circuit` between ports 1/1/c1 of `a` and 1/1/c2 of `b`.
+fn circuit_args(a: &str, b: &str) -> Vec<String> {
+    let mut args: Vec<String> = ["workflow", "run", "create_circuit"]
+        .map(String::from)
+        .to_vec();
+    for answer in [
+        format!("node_a={a}"),
+        "port_a=1/1/c1".into(),
+        format!("node_b={b}"),
+        "port_b=1/1/c2".into(),
+    ] {
+        args.push("--input".into());
+        args.push(answer);
+    }
+    args
+}
+
+#[test]
+fn two_nodes_a_circuit_and_the_lifecycle_rules() {
+    let p = Project::example();
+    let a = id_of(&node(&p, "rtr1", "core"));
+    let b = id_of(&node(&p, "rtr2", "edge"));
+
+    // A = B is refused by the form, and nothing is stored.
+    let before = p.ok_json(&["process", "list"]).as_array().unwrap().len();
+    let (code, _, err) = p.run(
+        &circuit_args(&a, &a)
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("node_b (subscription)") && err.contains("exclude"),
+        "{err}"
+    );
+    assert_eq!(
+        p.ok_json(&["process", "list"]).as_array().unwrap().len(),
+        before
+    );
+
+    let run = p.ok_json(
+        &circuit_args(&a, &b)
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(run["status"], "completed", "{run}");
+    let c = run["subscription_id"].as_str().unwrap().to_string();
+    let circuit = p.ok_json(&["subscription", "show", &c]);
+    assert_eq!(circuit["status"], "active");
+    assert_eq!(circuit["circuit"]["mode"], "maintenance");
+    assert_eq!(circuit["depends_on"], serde_json::json!([a, b]));
+    let node_a = p.ok_json(&["subscription", "show", &a]);
+    assert_eq!(node_a["in_use_by"], serde_json::json!([c]));
+
+    // Maintenance to normal traffic.
+    let m = p.ok_json(&[
+        "workflow",
+        "run",
+        "modify_circuit",
+        "--subscription",
+        &c,
+        "--input",
+        "mode=normal",
+    ]);
+    assert_eq!(m["status"], "completed", "{m}");
+    let circuit = p.ok_json(&["subscription", "show", &c]);
+    assert_eq!(circuit["circuit"]["mode"], "normal");
+    assert_eq!(circuit["insync"], true);
+
+    // A node in use cannot be terminated.
+    let usable = p.ok_json(&["subscription", "workflows", &a]);
+    let term = usable
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["name"] == "terminate_node")
+        .unwrap();
+    assert_eq!(term["usable"], false);
+    assert!(
+        term["reason"].as_str().unwrap().contains("in use by"),
+        "{term}"
+    );
+    let (code, _, err) = p.run(&["workflow", "run", "terminate_node", "--subscription", &a]);
+    assert_eq!(code, 7, "{err}");
+    assert!(err.contains(&format!("in use by {c}")), "{err}");
+
+    // Terminate the circuit, then the node terminates.
+    let t = p.ok_json(&["workflow", "run", "terminate_circuit", "--subscription", &c]);
+    assert_eq!(t["status"], "completed", "{t}");
+    let t = p.ok_json(&["workflow", "run", "terminate_node", "--subscription", &a]);
+    assert_eq!(t["status"], "completed", "{t}");
+    let node_a = p.ok_json(&["subscription", "show", &a]);
+    assert_eq!(node_a["status"], "terminated");
+    assert!(node_a["end_date"].is_string(), "{node_a}");
+    let terminated = p.ok_json(&["subscription", "list", "--status", "terminated"]);
+    assert_eq!(terminated.as_array().unwrap().len(), 2);
+
+    // Events tell the story in the same transactions.
+    let conn = rusqlite::Connection::open(p.db()).unwrap();
+    let kinds: Vec<String> = conn
+        .prepare("SELECT kind FROM events WHERE subscription_id = ?1 ORDER BY seq")
+        .unwrap()
+        .query_map([&a], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        kinds.first().map(String::as_str),
+        Some("subscription.created")
+    );
+    assert!(kinds.iter().any(|k| k == "subscription.status_changed"));
+    assert!(kinds.iter().any(|k| k == "subscription.insync_changed"));
+}
+
+#[test]
+fn list_filters_and_search() {
+    let p = Project::example();
+    let a = id_of(&node(&p, "rtr1", "core"));
+    node(&p, "rtr3", "edge");
+    let core = p.ok_json(&["subscription", "list", "--where", "node.role=core"]);
+    assert_eq!(core.as_array().unwrap().len(), 1);
+    assert_eq!(id_of(&core[0]), a);
+    let found = p.ok_json(&["subscription", "list", "--search", "rtr3"]);
+    assert_eq!(found.as_array().unwrap().len(), 1);
+    let by_ip = p.ok_json(&["subscription", "list", "--search", "10.0.0.1"]);
+    assert_eq!(id_of(&by_ip[0]), a);
+    let paged = p.ok_json(&["subscription", "list", "--limit", "1", "--offset", "1"]);
+    assert_eq!(paged.as_array().unwrap().len(), 1);
+    let none = p.ok_json(&["subscription", "list", "--search", "\"(unbalanced"]);
+    assert_eq!(none.as_array().unwrap().len(), 0);
+    let (code, out, _) = p.run(&["subscription", "show", &a, "--tree"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("node (NodeBlock)") && out.contains("ports (PortBlock × 4)"),
+        "{out}"
+    );
+    let (code, _, err) = p.run(&["subscription", "show", "0000aaaa-no-such"]);
+    assert_eq!(code, 6, "{err}");
+}
+
+/// A modify workflow whose step writes the given patch into the node.
+fn patcher(p: &Project, script_body: &str) {
+    p.script("workflows/scripts/patch.sh", script_body);
+    p.write(
+        "workflows/patch_node.toml",
+        r#"name = "patch_node"
+target = "modify"
+products = ["NODE"]
+
+[[step]]
+name = "Patch"
+run = "workflows/scripts/patch.sh"
+"#,
+    );
+}
+
+#[test]
+fn a_wrong_type_fails_the_step_with_the_path_and_stores_nothing() {
+    let p = Project::example();
+    let a = id_of(&node(&p, "rtr1", "core"));
+    patcher(
+        &p,
+        r#"cat >/dev/null; echo '{"subscription": {"node": {"loopback_ipv4": "not-an-ip", "site": "ut"}}}'"#,
+    );
+    let (code, out, err) = p.run(&[
+        "-o",
+        "json",
+        "workflow",
+        "run",
+        "patch_node",
+        "--subscription",
+        &a,
+    ]);
+    assert_eq!(code, 3, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let reason = v["failed_reason"].as_str().unwrap();
+    assert!(
+        reason.contains("subscription.node.loopback_ipv4"),
+        "{reason}"
+    );
+    let stored = p.ok_json(&["subscription", "show", &a]);
+    assert_eq!(stored["node"]["loopback_ipv4"], "10.0.0.1");
+    assert_eq!(
+        stored["node"]["site"], "ams",
+        "nothing of the bad patch is stored"
+    );
+    assert_eq!(
+        stored["insync"], false,
+        "the failed process keeps it locked"
+    );
+
+    patcher(
+        &p,
+        r#"cat >/dev/null; echo '{"subscription": {"node": {"loopback_ipv4": "10.9.9.9", "site": "ut"}}}'"#,
+    );
+    let id = v["id"].as_str().unwrap();
+    let (code, _, err) = p.run(&["process", "retry", id]);
+    assert_eq!(code, 0, "{err}");
+    let stored = p.ok_json(&["subscription", "show", &a]);
+    assert_eq!(stored["node"]["loopback_ipv4"], "10.9.9.9");
+    assert_eq!(stored["insync"], true);
+    let steps = p.ok_json(&["process", "show", id])["steps"].clone();
+    let patch: Vec<&Value> = steps
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["name"] == "Patch")
+        .collect();
+    assert_eq!(patch.len(), 2, "the failed attempt stays in the log");
+    assert_eq!(patch[0]["status"], "failed");
+}
+
+#[test]
+fn one_subscription_one_process_at_a_time() {
+    let p = Project::example();
+    let a = id_of(&node(&p, "rtr1", "core"));
+    patcher(&p, "cat >/dev/null; sleep 1");
+    let spawn = || {
+        p.orch()
+            .args(["workflow", "run", "patch_node", "--subscription", &a])
+            .output()
+            .unwrap()
+    };
+    let (x, y) = std::thread::scope(|s| {
+        let x = s.spawn(spawn);
+        let y = s.spawn(spawn);
+        (x.join().unwrap(), y.join().unwrap())
+    });
+    let mut codes = vec![x.status.code().unwrap(), y.status.code().unwrap()];
+    codes.sort();
+    assert_eq!(codes, vec![0, 7], "{x:?} {y:?}");
+    let loser = if x.status.code() == Some(7) { &x } else { &y };
+    let err = String::from_utf8_lossy(&loser.stderr);
+    assert!(
+        err.contains("locked by process") || err.contains("out of sync"),
+        "{err}"
+    );
+
+    // A process that is not finished holds the subscription, even when idle.
+    patcher(&p, "cat >/dev/null; exit 1");
+    let (code, _, _) = p.run(&["workflow", "run", "patch_node", "--subscription", &a]);
+    assert_eq!(code, 3);
+    let (code, _, err) = p.run(&["workflow", "run", "validate_node", "--subscription", &a]);
+    assert_eq!(code, 7, "{err}");
+    assert!(err.contains("locked by process"), "{err}");
+}
+
+#[test]
+fn the_validate_all_task_validates_every_node() {
+    let p = Project::example();
+    node(&p, "rtr1", "core");
+    node(&p, "rtr2", "edge");
+    let v = p.ok_json(&["workflow", "run", "validate_all"]);
+    assert_eq!(v["status"], "completed", "{v}");
+    assert_eq!(v["state"]["validated"], 2);
+    let runs = p.ok_json(&["process", "list", "--workflow", "validate_node"]);
+    assert_eq!(runs.as_array().unwrap().len(), 2);
+}
