@@ -144,8 +144,28 @@ pub fn os_user() -> String {
         .unwrap_or_else(|| {
             // SAFETY: getuid has no preconditions.
             let uid = unsafe { libc::getuid() };
-            format!("uid:{uid}")
+            account_name(uid).unwrap_or_else(|| format!("uid:{uid}"))
         })
+}
+
+/// The login name of a uid from the password database (USER is often unset in
+/// containers and cron).
+fn account_name(uid: libc::uid_t) -> Option<String> {
+    let mut buf = vec![0 as libc::c_char; 4096];
+    // SAFETY: a zeroed passwd is a valid out-parameter for getpwuid_r.
+    let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
+    let mut found: *mut libc::passwd = std::ptr::null_mut();
+    // SAFETY: every pointer is valid for the call and buf outlives its use below.
+    let rc = unsafe { libc::getpwuid_r(uid, &mut pwd, buf.as_mut_ptr(), buf.len(), &mut found) };
+    if rc != 0 || found.is_null() || pwd.pw_name.is_null() {
+        return None;
+    }
+    // SAFETY: getpwuid_r succeeded, so pw_name points at a NUL-terminated string in buf.
+    let name = unsafe { std::ffi::CStr::from_ptr(pwd.pw_name) };
+    name.to_str()
+        .ok()
+        .filter(|n| !n.is_empty())
+        .map(str::to_string)
 }
 
 /// Runs a parsed command line.

@@ -609,6 +609,14 @@ fn abort(ctx: &mut Ctx, id: &str) -> Result<()> {
     tx.commit()?;
     ctx.printer
         .status(&format!("process {} aborted", p.process_id));
+    if let Some(s) = &p.subscription_id {
+        ctx.printer.warn(&format!(
+            "subscription {s} stays out of sync: nothing undid what the process did"
+        ));
+        ctx.printer.hint(&format!(
+            "check it with its validate workflow (`orch subscription workflows {s}`)"
+        ));
+    }
     print_process_json(ctx, &p.process_id)
 }
 

@@ -159,6 +159,7 @@ struct Current {
     workflow: String,
     subscription_id: Option<String>,
     customer_id: Option<String>,
+    target: Target,
     state: Value,
 }
 
@@ -184,6 +185,7 @@ impl Engine<'_> {
             workflow: process.workflow.clone(),
             subscription_id: process.subscription_id.clone(),
             customer_id: process.customer_id.clone(),
+            target: def.target,
             state: process.state.clone(),
         };
         let log = processes::steps(self.conn, process_id)?;
@@ -351,7 +353,16 @@ impl Engine<'_> {
         if author == Author::Step && cur.state.get("subscription") == Some(doc) {
             return Ok(None);
         }
-        subscription::prepare(self.conn, id, doc, author)
+        let pending = subscription::prepare(self.conn, id, doc, author)?;
+        if let Some(p) = &pending {
+            let before = p.old.as_ref().map(|o| o.status);
+            if cur.target == Target::Validate && before != Some(p.new.status) {
+                return Err(
+                    "subscription.status: a validate workflow never changes the lifecycle".into(),
+                );
+            }
+        }
+        Ok(pending)
     }
 
     /// A step cannot put a secret into the stored state.

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use super::StoreError;
 use super::events::{self, Concerns};
+use super::query::Query;
 use crate::domain::workflow::WorkflowDef;
 
 #[derive(Debug, Clone, Serialize)]
@@ -354,35 +355,25 @@ pub struct Filter {
 pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<ProcessRow>, StoreError> {
     // The state can be large; lists never need it.
     let columns = PROCESS_COLUMNS.replace(", state", ", NULL");
-    let mut sql = format!("SELECT {columns} FROM processes WHERE 1 = 1");
-    let mut args: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
-    let mut add = |cond: &str, v: Box<dyn rusqlite::ToSql>, sql: &mut String| {
-        args.push(v);
-        sql.push_str(&format!(" AND {cond} ?{}", args.len()));
-    };
+    let mut q = Query::new(format!("SELECT {columns} FROM processes WHERE 1 = 1"));
     if let Some(s) = &f.status {
-        add("status =", Box::new(s.clone()), &mut sql);
+        q.and("status = ?", s.clone());
     }
     if let Some(w) = &f.workflow {
-        add("workflow =", Box::new(w.clone()), &mut sql);
+        q.and("workflow = ?", w.clone());
     }
     if let Some(s) = &f.subscription_id {
-        add("subscription_id =", Box::new(s.clone()), &mut sql);
+        q.and("subscription_id = ?", s.clone());
     }
     if let Some(s) = &f.since {
-        add("started_at >=", Box::new(s.clone()), &mut sql);
+        q.and("started_at >= ?", s.clone());
     }
     if let Some(t) = f.tasks {
-        add("is_task =", Box::new(t), &mut sql);
+        q.and("is_task = ?", t);
     }
-    args.push(Box::new(f.limit));
-    sql.push_str(&format!(" ORDER BY process_id DESC LIMIT ?{}", args.len()));
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt
-        .query_map(
-            rusqlite::params_from_iter(args.iter().map(|b| b.as_ref())),
-            process_from_row,
-        )?
-        .collect::<Result<Vec<_>, _>>()?;
-    rows.into_iter().map(finish).collect()
+    q.push("ORDER BY process_id DESC").then("LIMIT ?", f.limit);
+    q.rows(conn, process_from_row)?
+        .into_iter()
+        .map(finish)
+        .collect()
 }

@@ -20,41 +20,37 @@ pub struct StoredProduct {
 
 const COLUMNS: &str = "product_id, definition, hash, source, created_at, updated_at";
 
-fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(StoredProduct, String)> {
-    let def_json: String = r.get(1)?;
-    Ok((
-        StoredProduct {
-            product_id: r.get(0)?,
-            def: placeholder(),
-            hash: r.get(2)?,
-            source: r.get(3)?,
-            created_at: r.get(4)?,
-            updated_at: r.get(5)?,
-        },
-        def_json,
-    ))
+/// A row as read: the definition is parsed afterwards, outside rusqlite's callback,
+/// so a damaged definition becomes a store error rather than a panic.
+struct RawProduct {
+    product_id: String,
+    definition: String,
+    hash: String,
+    source: Option<String>,
+    created_at: String,
+    updated_at: String,
 }
 
-fn placeholder() -> ProductDef {
-    ProductDef {
-        name: String::new(),
-        product_type: String::new(),
-        tag: String::new(),
-        description: String::new(),
-        status: crate::domain::lifecycle::ProductStatus::Active,
-        root: crate::domain::product::RootRef {
-            key: String::new(),
-            block: String::new(),
-        },
-        fixed_inputs: Default::default(),
-        blocks: Default::default(),
-    }
+fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawProduct> {
+    Ok(RawProduct {
+        product_id: r.get(0)?,
+        definition: r.get(1)?,
+        hash: r.get(2)?,
+        source: r.get(3)?,
+        created_at: r.get(4)?,
+        updated_at: r.get(5)?,
+    })
 }
 
-fn finish(row: (StoredProduct, String)) -> Result<StoredProduct, StoreError> {
-    let (mut p, json) = row;
-    p.def = serde_json::from_str(&json)?;
-    Ok(p)
+fn finish(raw: RawProduct) -> Result<StoredProduct, StoreError> {
+    Ok(StoredProduct {
+        def: serde_json::from_str(&raw.definition)?,
+        product_id: raw.product_id,
+        hash: raw.hash,
+        source: raw.source,
+        created_at: raw.created_at,
+        updated_at: raw.updated_at,
+    })
 }
 
 fn query(

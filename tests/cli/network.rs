@@ -315,6 +315,40 @@ fn one_subscription_one_process_at_a_time() {
     let (code, _, err) = p.run(&["workflow", "run", "validate_node", "--subscription", &a]);
     assert_eq!(code, 7, "{err}");
     assert!(err.contains("locked by process"), "{err}");
+
+    // Aborting releases it but leaves it out of sync; a validation brings it back.
+    let failed = p.ok_json(&["process", "list", "--status", "failed"]);
+    let id = failed[0]["id"].as_str().unwrap().to_string();
+    let (code, _, err) = p.run(&["process", "abort", &id]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("stays out of sync"), "{err}");
+    let (code, _, err) = p.run(&[
+        "workflow",
+        "run",
+        "modify_node",
+        "--subscription",
+        &a,
+        "--input",
+        "role=edge",
+    ]);
+    assert_eq!(code, 7, "{err}");
+    assert!(err.contains("out of sync"), "{err}");
+    let v = p.ok_json(&["workflow", "run", "validate_node", "--subscription", &a]);
+    assert_eq!(v["status"], "completed", "{v}");
+    let v = p.ok_json(&[
+        "workflow",
+        "run",
+        "modify_node",
+        "--subscription",
+        &a,
+        "--input",
+        "role=edge",
+    ]);
+    assert_eq!(v["status"], "completed", "{v}");
+    assert_eq!(
+        p.ok_json(&["subscription", "show", &a])["node"]["role"],
+        "edge"
+    );
 }
 
 #[test]
