@@ -11,3 +11,5 @@ pub mod owner;
 pub mod plan;
 pub mod runner;
 pub mod subscription;
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,211 @@
+//! Engine tests without the CLI: a real SQLite file, real `sh` steps, the runner
+//! driven directly.
+
+use serde_json::{Value, json};
+use tokio::sync::watch;
+
+use super::runner::{Engine, Final, Quiet};
+use crate::definition::Source;
+use crate::domain::workflow::WorkflowDef;
+use crate::store::{self, Store, processes, products, subscriptions};
+
+struct Bench {
+    dir: tempfile::TempDir,
+    store: Store,
+}
+
+impl Bench {
+    fn new() -> Bench {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store::open(&dir.path().join("orch.db"), store::Sync::Normal).unwrap();
+        Bench { dir, store }
+    }
+
+    fn workflow(text: &str) -> WorkflowDef {
+        crate::definition::workflow::parse(&Source::new("w.toml", text.to_string()))
+            .unwrap_or_else(|d| panic!("{d:?}"))
+    }
+
+    fn product(&mut self, text: &str) {
+        let def = crate::definition::product::parse(&Source::new("p.toml", text.to_string()))
+            .unwrap_or_else(|d| panic!("{d:?}"));
+        products::upsert(&self.store.conn, &def, None).unwrap();
+    }
+
+    fn start(&mut self, def: &WorkflowDef, subscription: Option<&str>, state: Value) -> String {
+        let id = crate::clock::new_id();
+        let hash = processes::save_definition(&self.store.conn, def, None).unwrap();
+        processes::insert(
+            &self.store.conn,
+            &processes::NewProcess {
+                process_id: &id,
+                def,
+                definition_hash: &hash,
+                subscription_id: subscription,
+                customer_id: Some("acme"),
+                created_by: "test",
+                state: &state,
+                owner: None,
+            },
+        )
+        .unwrap();
+        id
+    }
+
+    fn drive(&mut self, id: &str, def: &WorkflowDef) -> Final {
+        let (_tx, rx) = watch::channel(false);
+        let mut quiet = Quiet;
+        let mut engine = Engine {
+            conn: &mut self.store.conn,
+            root: self.dir.path().to_path_buf(),
+            db_path: self.dir.path().join("orch.db"),
+            user: "test".into(),
+            default_timeout: None,
+            grace: std::time::Duration::from_secs(1),
+            observer: &mut quiet,
+            cancel: rx,
+            secrets: Default::default(),
+        };
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(engine.drive(id, def, None))
+            .unwrap()
+    }
+}
+
+const NODE: &str = r#"
+name = "Node"
+type = "Node"
+tag = "NODE"
+status = "active"
+root = { key = "node", block = "NodeBlock" }
+[blocks.NodeBlock]
+fields.name = { type = "string", required = "provisioning" }
+fields.loopback = { type = "ipv4", required = "active" }
+"#;
+
+#[test]
+fn a_task_runs_its_steps_and_folds_their_patches() {
+    let mut b = Bench::new();
+    let def = Bench::workflow(
+        r#"
+name = "t"
+target = "system"
+[[step]]
+name = "one"
+run = "cat >/dev/null; echo '{\"a\": 1, \"keep\": true}'"
+[[step]]
+name = "two"
+run = "echo '{\"a\": null, \"b\": 2}'"
+"#,
+    );
+    let id = b.start(&def, None, json!({"given": "x"}));
+    assert_eq!(b.drive(&id, &def), Final::Completed);
+    let p = processes::get(&b.store.conn, &id).unwrap().unwrap();
+    assert_eq!(p.status, "completed");
+    assert_eq!(p.state, json!({"given": "x", "keep": true, "b": 2}));
+    let steps = processes::steps(&b.store.conn, &id).unwrap();
+    let names: Vec<&str> = steps.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["Start", "one", "two", "Done"]);
+}
+
+#[test]
+fn a_create_workflow_builds_a_valid_subscription_or_fails_with_the_path() {
+    let mut b = Bench::new();
+    b.product(NODE);
+    let def = Bench::workflow(
+        r#"
+name = "create_node"
+target = "create"
+products = ["NODE"]
+[[step]]
+name = "model"
+run = "echo '{\"subscription\": {\"node\": {\"name\": \"rtr1\"}}}'"
+"#,
+    );
+    // No loopback: the subscription cannot become active.
+    let id = b.start(&def, None, json!({}));
+    assert_eq!(b.drive(&id, &def), Final::Failed);
+    let p = processes::get(&b.store.conn, &id).unwrap().unwrap();
+    let reason = p.failed_reason.unwrap_or_default();
+    assert!(reason.contains("subscription.node.loopback"), "{reason}");
+    let sub = subscriptions::get(&b.store.conn, &p.subscription_id.unwrap())
+        .unwrap()
+        .unwrap();
+    assert_eq!(sub.status.as_str(), "initial");
+    assert!(!sub.insync);
+
+    let fixed = Bench::workflow(
+        r#"
+name = "create_node"
+target = "create"
+products = ["NODE"]
+[[step]]
+name = "model"
+run = "echo '{\"subscription\": {\"node\": {\"name\": \"rtr1\", \"loopback\": \"10.0.0.1\"}}}'"
+"#,
+    );
+    let id = b.start(&fixed, None, json!({}));
+    assert_eq!(b.drive(&id, &fixed), Final::Completed);
+    let p = processes::get(&b.store.conn, &id).unwrap().unwrap();
+    let sub = subscriptions::get(&b.store.conn, &p.subscription_id.unwrap())
+        .unwrap()
+        .unwrap();
+    assert_eq!(sub.status.as_str(), "active");
+    assert!(sub.insync);
+    assert_eq!(sub.customer_id, "acme");
+    assert_eq!(sub.tree, json!({"name": "rtr1", "loopback": "10.0.0.1"}));
+    assert!(sub.start_date.is_some());
+}
+
+#[test]
+fn a_step_cannot_change_what_orch_manages() {
+    let mut b = Bench::new();
+    b.product(NODE);
+    let create = Bench::workflow(
+        r#"
+name = "c"
+target = "create"
+products = ["NODE"]
+[[step]]
+name = "model"
+run = "echo '{\"subscription\": {\"node\": {\"name\": \"r\", \"loopback\": \"10.0.0.2\"}}}'"
+"#,
+    );
+    let id = b.start(&create, None, json!({}));
+    assert_eq!(b.drive(&id, &create), Final::Completed);
+    let sub = processes::get(&b.store.conn, &id)
+        .unwrap()
+        .unwrap()
+        .subscription_id
+        .unwrap();
+    let modify = Bench::workflow(
+        r#"
+name = "m"
+target = "modify"
+products = ["NODE"]
+[[step]]
+name = "sneaky"
+run = "echo '{\"subscription\": {\"customer_id\": \"other\", \"insync\": true}}'"
+"#,
+    );
+    let stored = subscriptions::get(&b.store.conn, &sub).unwrap().unwrap();
+    let id = b.start(&modify, Some(&sub), json!({}));
+    super::subscription::lock(&b.store.conn, &modify, &stored, &id).unwrap();
+    assert_eq!(b.drive(&id, &modify), Final::Failed);
+    let reason = processes::get(&b.store.conn, &id)
+        .unwrap()
+        .unwrap()
+        .failed_reason
+        .unwrap();
+    assert!(
+        reason.contains("subscription.customer_id: set by orch"),
+        "{reason}"
+    );
+    assert!(reason.contains("subscription.insync"), "{reason}");
+    let after = subscriptions::get(&b.store.conn, &sub).unwrap().unwrap();
+    assert_eq!(after.customer_id, "acme");
+    assert!(!after.insync, "still locked by the failed process");
+}
