@@ -11,12 +11,13 @@ use super::answers::{self, AnswerArgs};
 use crate::domain::workflow::{StepKind, WorkflowDef};
 use crate::engine::merge;
 use crate::engine::owner;
-use crate::engine::runner::{Engine, Final, Observer};
+use crate::engine::runner::{Engine, Final};
 use crate::error::{Error, Result};
 use crate::forms::{FormPage, FormType};
 use crate::store::processes::{self, ProcessRow, StepRow};
 use crate::store::{self};
-use crate::ui::{Paint, Printer, table};
+use crate::ui::progress::StepProgress;
+use crate::ui::{Paint, table};
 
 #[derive(Debug, Subcommand)]
 pub enum ProcessCommand {
@@ -724,62 +725,6 @@ pub fn detach(ctx: &mut Ctx, id: &str, secrets: &Map<String, Value>) -> Result<(
     Ok(())
 }
 
-/// Prints one line per step (or progress on a terminal).
-struct Lines {
-    printer: Printer,
-}
-
-impl Observer for Lines {
-    fn step_started(&mut self, name: &str, attempt: i64) {
-        if attempt > 1 {
-            self.printer
-                .detail(&format!("  … {name} (attempt {attempt})"));
-        } else {
-            self.printer.detail(&format!("  … {name}"));
-        }
-    }
-    fn step_finished(&mut self, step: &StepRow, took: Duration) {
-        let (mark, paint) = match step.status.as_str() {
-            "success" | "complete" => ("✓", Paint::Green),
-            "skipped" => ("-", Paint::Dim),
-            "suspend" => ("?", Paint::Yellow),
-            "waiting" => ("…", Paint::Yellow),
-            _ => ("✗", Paint::Red),
-        };
-        let mut line = format!(
-            "  {} {} ({}){}",
-            self.printer.paint(mark, paint),
-            step.name,
-            crate::domain::workflow::format_duration(took),
-            if step.attempt > 1 {
-                format!(" attempt {}", step.attempt)
-            } else {
-                String::new()
-            }
-        );
-        if let Some(e) = &step.error {
-            if step.status != "success" {
-                line.push_str(&format!(": {e}"));
-            }
-        }
-        self.printer.status(&line);
-    }
-    fn stderr(&mut self, chunk: &[u8]) {
-        if self.printer.verbose > 0 && !self.printer.quiet {
-            let text = String::from_utf8_lossy(chunk);
-            for l in text.lines() {
-                eprintln!("    | {l}");
-            }
-        }
-    }
-    fn retrying(&mut self, name: &str, next: i64, delay: Duration) {
-        self.printer.status(&format!(
-            "    retrying {name} (attempt {next}) in {}",
-            crate::domain::workflow::format_duration(delay)
-        ));
-    }
-}
-
 /// Drives a claimed process and turns the outcome into the exit code of DESIGN §9.
 pub fn drive_and_report(
     ctx: &mut Ctx,
@@ -804,9 +749,20 @@ pub fn drive_and_report(
         .map(crate::domain::workflow::parse_duration)
         .transpose()
         .map_err(|e| Error::usage(format!("orch.toml: step_timeout: {e}")))?;
-    let mut observer = Lines {
-        printer: ctx.printer.clone(),
+    let left = {
+        let conn = &ctx.store()?.conn;
+        let log = processes::steps(conn, id)?;
+        crate::engine::plan::plan(def)
+            .iter()
+            .filter(|s| {
+                !log.iter().any(|r| {
+                    r.name == s.name
+                        && matches!(r.status.as_str(), "success" | "skipped" | "complete")
+                })
+            })
+            .count()
     };
+    let mut observer = StepProgress::new(ctx.printer.clone(), left);
     let store = ctx.store()?;
     let outcome = rt.block_on(async {
         let signals = tokio::spawn(async move {
@@ -832,6 +788,7 @@ pub fn drive_and_report(
         signals.abort();
         r
     });
+    drop(observer);
     let outcome = match outcome {
         Ok(f) => f,
         Err(e) => {

@@ -1,6 +1,7 @@
 //! All printing goes through [`Printer`]: it knows the output format, the verbosity and
 //! whether the streams are terminals. stdout carries data; stderr carries the rest.
 
+pub mod progress;
 pub mod table;
 
 use std::io::{IsTerminal, Write};

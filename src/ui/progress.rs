@@ -1,0 +1,105 @@
+//! What a running process shows: on a terminal, a spinner with the current step,
+//! its position and elapsed time above which finished steps are printed; elsewhere
+//! (CI logs, pipes), exactly one line per finished step.
+
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::{Paint, Printer};
+use crate::engine::runner::Observer;
+use crate::store::processes::StepRow;
+
+pub struct StepProgress {
+    printer: Printer,
+    bar: Option<ProgressBar>,
+}
+
+impl StepProgress {
+    /// `total` is the number of steps the process has left.
+    pub fn new(printer: Printer, total: usize) -> StepProgress {
+        let bar = (printer.stderr_tty && !printer.quiet).then(|| {
+            let bar =
+                ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
+            let style = ProgressStyle::with_template("{spinner} [{pos}/{len}] {msg} ({elapsed})")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner());
+            bar.set_style(style);
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        });
+        StepProgress { printer, bar }
+    }
+
+    fn say(&self, line: &str) {
+        match &self.bar {
+            Some(b) => b.println(line),
+            None => self.printer.status(line),
+        }
+    }
+}
+
+impl Drop for StepProgress {
+    fn drop(&mut self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
+
+impl Observer for StepProgress {
+    fn step_started(&mut self, name: &str, attempt: i64) {
+        let text = if attempt > 1 {
+            format!("{name} (attempt {attempt})")
+        } else {
+            name.to_string()
+        };
+        match &self.bar {
+            Some(b) => b.set_message(text),
+            None => self.printer.detail(&format!("  … {text}")),
+        }
+    }
+
+    fn step_finished(&mut self, step: &StepRow, took: Duration) {
+        let (mark, paint) = match step.status.as_str() {
+            "success" | "complete" => ("✓", Paint::Green),
+            "skipped" => ("-", Paint::Dim),
+            "suspend" => ("?", Paint::Yellow),
+            "waiting" => ("…", Paint::Yellow),
+            _ => ("✗", Paint::Red),
+        };
+        let mut line = format!(
+            "  {} {} ({}){}",
+            self.printer.paint(mark, paint),
+            step.name,
+            crate::domain::workflow::format_duration(took),
+            if step.attempt > 1 {
+                format!(" attempt {}", step.attempt)
+            } else {
+                String::new()
+            }
+        );
+        if let Some(e) = step.error.as_ref().filter(|_| step.status != "success") {
+            line.push_str(&format!(": {e}"));
+        }
+        self.say(&line);
+        if let Some(b) = &self.bar {
+            b.inc(1);
+        }
+    }
+
+    fn stderr(&mut self, chunk: &[u8]) {
+        if self.printer.verbose > 0 && !self.printer.quiet {
+            let text = String::from_utf8_lossy(chunk);
+            for l in text.lines() {
+                self.say(&format!("    | {l}"));
+            }
+        }
+    }
+
+    fn retrying(&mut self, name: &str, next: i64, delay: Duration) {
+        self.say(&format!(
+            "    retrying {name} (attempt {next}) in {}",
+            crate::domain::workflow::format_duration(delay)
+        ));
+    }
+}
