@@ -2,6 +2,7 @@
 //! gets, and the dispatch from a parsed command to its module (one file per noun).
 
 mod db;
+mod events;
 mod init;
 mod process;
 mod product;
@@ -75,6 +76,8 @@ pub enum Command {
     /// Processes: list, show, retry, resume, abort, skip
     #[command(subcommand)]
     Process(process::ProcessCommand),
+    /// Events: list, follow as they commit, feed named consumers
+    Events(events::EventsArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
 }
@@ -155,6 +158,7 @@ pub fn execute(cli: Cli) -> Result<()> {
         Command::Product(cmd) => product::run(&mut ctx, cmd),
         Command::Workflow(cmd) => workflow::run(&mut ctx, cmd),
         Command::Process(cmd) => process::run(&mut ctx, cmd),
+        Command::Events(args) => events::run(&mut ctx, args),
         Command::Completions(_) => Ok(()),
     }
 }

@@ -1,6 +1,7 @@
 //! CLI tests: the real `orch` binary against temporary projects and real SQLite files.
 
 mod engine;
+mod events;
 mod foundation;
 
 use std::path::{Path, PathBuf};
