@@ -30,7 +30,12 @@ const TICK: Duration = Duration::from_millis(50);
 const BATCH: i64 = 500;
 
 #[derive(Debug, Args)]
-#[command(args_conflicts_with_subcommands = true)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    after_help = "Without --since, --follow starts after the newest event and a new consumer at \
+the first. Ctrl-C and SIGTERM end a stream with exit 0; a failing --exec command exits 1 and \
+leaves its event unhandled; a consumer moved by another reader of the same name exits 7."
+)]
 pub struct EventsArgs {
     #[command(subcommand)]
     pub command: Option<EventsCommand>,
@@ -99,7 +104,7 @@ pub fn run(ctx: &mut Ctx, args: EventsArgs) -> Result<()> {
 /// `ReadArgs` turned into what the readers need.
 struct Settings {
     filter: Filter,
-    /// The start when neither --since nor a consumer says where.
+    /// `--since`: where a plain reader starts, or where a consumer is moved to.
     since: Option<i64>,
     follow: bool,
     consumer: Option<String>,

@@ -351,3 +351,34 @@ fn events_are_filtered_by_kind_process_and_range() {
     assert!(err.contains("-o jsonl"), "{err}");
     assert_eq!(p.run(&["events", "--process", "ffffffff-none"]).0, 6);
 }
+
+#[test]
+fn a_retry_says_the_process_runs_again() {
+    let p = Project::new();
+    p.write(
+        "workflows/flaky.toml",
+        "name = \"flaky\"\ntarget = \"system\"\n[[step]]\nname = \"Try\"\nrun = \"test -f fixed\"\n",
+    );
+    let (code, v) = run_workflow(&p, "flaky");
+    assert_eq!(code, 3, "{v}");
+    p.write("fixed", "");
+    let id = v["id"].as_str().unwrap();
+    assert_eq!(p.run(&["process", "retry", id]).0, 0);
+    let changes: Vec<String> = p
+        .json(&["events", "--kind", "process.*"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| format!("{} {} {}", e["kind"], e["data"]["from"], e["data"]["to"]))
+        .map(|s| s.replace('"', ""))
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            "process.started null null",
+            "process.failed running failed",
+            "process.running failed running",
+            "process.completed running completed",
+        ]
+    );
+}
