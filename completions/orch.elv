@@ -38,6 +38,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand workflow 'Workflows: list, show, check, run'
             cand process 'Processes: list, show, retry, resume, abort, skip'
             cand subscription 'Subscriptions: list, show, the workflows that can run on one'
+            cand events 'Events: list, follow as they commit, feed named consumers'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -579,6 +580,54 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;subscription;help;help'= {
         }
+        &'orch;events'= {
+            cand --since 'Only events after this sequence number (with --consumer: move the consumer here)'
+            cand --kind 'Only these kinds; globs like `process.*` (repeatable or comma-separated)'
+            cand --process 'Only events of this process (id or unique prefix)'
+            cand --subscription 'Only events of this subscription'
+            cand --limit 'At most this many events (with --follow: stop after them)'
+            cand --consumer 'Remember where this named consumer stopped and resume there next time'
+            cand --exec 'Run this command (sh -c, in the project folder) for each event, the event JSON on stdin'
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand -f 'Keep printing events as they commit, until Ctrl-C or SIGTERM'
+            cand --follow 'Keep printing events as they commit, until Ctrl-C or SIGTERM'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand consumers 'List named consumers, where they stand and how far behind they are'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'orch;events;consumers'= {
+            cand --remove 'Forget this consumer (a reader using the name again starts from the beginning)'
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'orch;events;help'= {
+            cand consumers 'List named consumers, where they stand and how far behind they are'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'orch;events;help;consumers'= {
+        }
+        &'orch;events;help;help'= {
+        }
         &'orch;completions'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
             cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
@@ -600,6 +649,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand workflow 'Workflows: list, show, check, run'
             cand process 'Processes: list, show, retry, resume, abort, skip'
             cand subscription 'Subscriptions: list, show, the workflows that can run on one'
+            cand events 'Events: list, follow as they commit, feed named consumers'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -677,6 +727,11 @@ set edit:completion:arg-completer[orch] = {|@words|
         &'orch;help;subscription;show'= {
         }
         &'orch;help;subscription;workflows'= {
+        }
+        &'orch;help;events'= {
+            cand consumers 'List named consumers, where they stand and how far behind they are'
+        }
+        &'orch;help;events;consumers'= {
         }
         &'orch;help;completions'= {
         }

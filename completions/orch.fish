@@ -43,6 +43,7 @@ complete -c orch -n "__fish_orch_needs_command" -f -a "product" -d 'Product defi
 complete -c orch -n "__fish_orch_needs_command" -f -a "workflow" -d 'Workflows: list, show, check, run'
 complete -c orch -n "__fish_orch_needs_command" -f -a "process" -d 'Processes: list, show, retry, resume, abort, skip'
 complete -c orch -n "__fish_orch_needs_command" -f -a "subscription" -d 'Subscriptions: list, show, the workflows that can run on one'
+complete -c orch -n "__fish_orch_needs_command" -f -a "events" -d 'Events: list, follow as they commit, feed named consumers'
 complete -c orch -n "__fish_orch_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c orch -n "__fish_orch_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orch -n "__fish_orch_using_subcommand init" -l default-customer -d 'The customer of new subscriptions when --customer is not given' -r
@@ -468,6 +469,43 @@ complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_
 complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show a subscription: its fields, relations and the processes that touched it'
 complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from help" -f -a "workflows" -d 'Every workflow for the subscription\'s product, with whether it can run now'
 complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c orch -n "__fish_orch_using_subcommand events; and not __fish_seen_subcommand_from consumers help" -l since -d 'Only events after this sequence number (with --consumer: move the consumer here)' -r
+complete -c orch -n "__fish_orch_using_subcommand events; and not __fish_seen_subcommand_from consumers help" -l kind -d 'Only these kinds; globs like `process.*` (repeatable or comma-separated)' -r
+complete -c orch -n "__fish_orch_using_subcommand events; and not __fish_seen_subcommand_from consumers help" -l process -d 'Only events of this process (id or unique prefix)' -r
+complete -c orch -n "__fish_orch_using_subcommand events; and not __fish_seen_subcommand_from consumers help" -l subscription -d 'Only events of this subscription' -r
+complete -c orch -n "__fish_orch_using_subcommand events; and not __fish_seen_subcommand_from consumers help" -l limit -d 'At most this many events (with --follow: stop after them)' -r
+complete -c orch -n "__fish_orch_using_subcommand events; and not __fish_seen_subcommand_from consumers help" -l consumer -d 'Remember where this named consumer stopped and resume there next time' -r
+complete -c orch -n "__fish_orch_using_subcommand events; and not __fish_seen_subcommand_from consumers help" -l exec -d 'Run this command (sh -c, in the project folder) for each event, the event JSON on stdin' -r
+complete -c orch -n "__fish_orch_using_subcommand events; and not __fish_seen_subcommand_from consumers help" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand events; and not __fish_seen_subcommand_from consumers help" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand events; and not __fish_seen_subcommand_from consumers help" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand events; and not __fish_seen_subcommand_from consumers help" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand events; and not __fish_seen_subcommand_from consumers help" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand events; and not __fish_seen_subcommand_from consumers help" -s f -l follow -d 'Keep printing events as they commit, until Ctrl-C or SIGTERM'
+complete -c orch -n "__fish_orch_using_subcommand events; and not __fish_seen_subcommand_from consumers help" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand events; and not __fish_seen_subcommand_from consumers help" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand events; and not __fish_seen_subcommand_from consumers help" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand events; and not __fish_seen_subcommand_from consumers help" -f -a "consumers" -d 'List named consumers, where they stand and how far behind they are'
+complete -c orch -n "__fish_orch_using_subcommand events; and not __fish_seen_subcommand_from consumers help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c orch -n "__fish_orch_using_subcommand events; and __fish_seen_subcommand_from consumers" -l remove -d 'Forget this consumer (a reader using the name again starts from the beginning)' -r
+complete -c orch -n "__fish_orch_using_subcommand events; and __fish_seen_subcommand_from consumers" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand events; and __fish_seen_subcommand_from consumers" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand events; and __fish_seen_subcommand_from consumers" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand events; and __fish_seen_subcommand_from consumers" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand events; and __fish_seen_subcommand_from consumers" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand events; and __fish_seen_subcommand_from consumers" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand events; and __fish_seen_subcommand_from consumers" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand events; and __fish_seen_subcommand_from consumers" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand events; and __fish_seen_subcommand_from help" -f -a "consumers" -d 'List named consumers, where they stand and how far behind they are'
+complete -c orch -n "__fish_orch_using_subcommand events; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orch -n "__fish_orch_using_subcommand completions" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand completions" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand completions" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
@@ -480,14 +518,15 @@ complete -c orch -n "__fish_orch_using_subcommand completions" -l user -d 'Who r
 complete -c orch -n "__fish_orch_using_subcommand completions" -s q -l quiet -d 'Print only data and errors'
 complete -c orch -n "__fish_orch_using_subcommand completions" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription completions help" -f -a "init" -d 'Create an empty project: orch.toml, products/, workflows/ and the database'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription completions help" -f -a "db" -d 'The database: apply migrations, show status'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription completions help" -f -a "product" -d 'Product definitions: load, create, list, show'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription completions help" -f -a "workflow" -d 'Workflows: list, show, check, run'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription completions help" -f -a "process" -d 'Processes: list, show, retry, resume, abort, skip'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription completions help" -f -a "subscription" -d 'Subscriptions: list, show, the workflows that can run on one'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events completions help" -f -a "init" -d 'Create an empty project: orch.toml, products/, workflows/ and the database'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events completions help" -f -a "db" -d 'The database: apply migrations, show status'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events completions help" -f -a "product" -d 'Product definitions: load, create, list, show'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events completions help" -f -a "workflow" -d 'Workflows: list, show, check, run'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events completions help" -f -a "process" -d 'Processes: list, show, retry, resume, abort, skip'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events completions help" -f -a "subscription" -d 'Subscriptions: list, show, the workflows that can run on one'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events completions help" -f -a "events" -d 'Events: list, follow as they commit, feed named consumers'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "migrate" -d 'Apply pending schema migrations (orch also does this on first use)'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "status" -d 'Show the database path, schema version and counts'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from product" -f -a "load" -d 'Load product definitions from files, printing a plan first'
@@ -509,3 +548,4 @@ complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcomma
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from subscription" -f -a "list" -d 'List subscriptions, newest first'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from subscription" -f -a "show" -d 'Show a subscription: its fields, relations and the processes that touched it'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from subscription" -f -a "workflows" -d 'Every workflow for the subscription\'s product, with whether it can run now'
+complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from events" -f -a "consumers" -d 'List named consumers, where they stand and how far behind they are'

@@ -3,6 +3,7 @@
 
 mod answers;
 mod db;
+mod events;
 mod init;
 mod process;
 mod product;
@@ -80,6 +81,8 @@ pub enum Command {
     /// Subscriptions: list, show, the workflows that can run on one
     #[command(subcommand)]
     Subscription(subscription::SubscriptionCommand),
+    /// Events: list, follow as they commit, feed named consumers
+    Events(events::EventsArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
 }
@@ -181,6 +184,7 @@ pub fn execute(cli: Cli) -> Result<()> {
         Command::Workflow(cmd) => workflow::run(&mut ctx, cmd),
         Command::Process(cmd) => process::run(&mut ctx, cmd),
         Command::Subscription(cmd) => subscription::run(&mut ctx, cmd),
+        Command::Events(args) => events::run(&mut ctx, args),
         Command::Completions(_) => Ok(()),
     }
 }

@@ -794,8 +794,11 @@ pub fn drive_and_report(
         Err(e) => {
             // Leave the process retryable: release it so it is not stuck as running.
             if let Ok(store) = ctx.store() {
-                let _ = processes::set_owner(&store.conn, id, None);
-                let _ = processes::set_status(&store.conn, id, "failed", Some(&e.message));
+                if let Ok(tx) = store::write_tx(&mut store.conn) {
+                    let _ = processes::set_owner(&tx, id, None);
+                    let _ = processes::set_status(&tx, id, "failed", Some(&e.message));
+                    let _ = tx.commit();
+                }
             }
             return Err(e);
         }

@@ -1,6 +1,22 @@
-//! The event outbox: rows appended in the transaction of the change they describe.
+//! The event outbox: rows appended in the transaction of the change they describe, and
+//! the positions of named consumers reading it.
+//!
+//! An event is written by the same transaction as its change, so it exists exactly when
+//! the change does: a rolled-back step leaves no event behind, and a reader on another
+//! connection (WAL) only ever sees committed rows.
+//!
+//! Why readers may trust `seq` order: `seq` is assigned when the row is inserted, and
+//! SQLite lets one connection write at a time. Every store transaction that writes takes
+//! the write lock with `BEGIN IMMEDIATE` (`store::write_tx`) or with its first write
+//! (autocommit statements), and holds it until it commits or rolls back. A transaction
+//! in WAL mode can only write on top of the newest committed snapshot, so an insert
+//! happens after every earlier writer has finished, and commits come in `seq` order: a
+//! reader that has seen seq N will never later find a committed N-1. A rolled-back
+//! insert also rolls back `sqlite_sequence`, so its number is reused by the next
+//! committed event and readers see no gap. (A PostgreSQL store will need a commit-order
+//! key of its own: there, sequences are handed out before commit.)
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -51,6 +67,8 @@ pub fn append(
 #[derive(Debug, Default, Clone)]
 pub struct Filter {
     pub since: i64,
+    /// Only events up to this seq (the end of a snapshot being drained).
+    pub until: Option<i64>,
     /// SQL GLOB patterns (`process.*`).
     pub kinds: Vec<String>,
     pub process_id: Option<String>,
@@ -63,6 +81,10 @@ pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Event>, StoreError> {
         "SELECT seq, at, kind, process_id, subscription_id, product_id, data FROM events WHERE seq > ?1",
     );
     let mut args: Vec<Box<dyn rusqlite::ToSql>> = vec![Box::new(f.since)];
+    if let Some(u) = f.until {
+        args.push(Box::new(u));
+        sql.push_str(&format!(" AND seq <= ?{}", args.len()));
+    }
     if let Some(p) = &f.process_id {
         args.push(Box::new(p.clone()));
         sql.push_str(&format!(" AND process_id = ?{}", args.len()));
@@ -113,4 +135,188 @@ pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Event>, StoreError> {
 
 pub fn last_seq(conn: &Connection) -> Result<i64, StoreError> {
     Ok(conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0))?)
+}
+
+/// SQLite's `PRAGMA data_version`: it changes whenever another connection commits, so a
+/// follower only queries when there can be something new.
+pub fn data_version(conn: &Connection) -> Result<i64, StoreError> {
+    Ok(conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
+}
+
+/// A named consumer and how far it has read.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Consumer {
+    pub name: String,
+    /// The seq of the last event it handled.
+    pub position: i64,
+    pub updated_at: String,
+}
+
+pub fn consumer(conn: &Connection, name: &str) -> Result<Option<Consumer>, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT name, position, updated_at FROM event_consumers WHERE name = ?1")?
+        .query_row([name], consumer_from_row)
+        .optional()?)
+}
+
+pub fn consumers(conn: &Connection) -> Result<Vec<Consumer>, StoreError> {
+    let mut stmt = conn
+        .prepare_cached("SELECT name, position, updated_at FROM event_consumers ORDER BY name")?;
+    let rows = stmt.query_map([], consumer_from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn consumer_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Consumer> {
+    Ok(Consumer {
+        name: r.get(0)?,
+        position: r.get(1)?,
+        updated_at: r.get(2)?,
+    })
+}
+
+/// Creates the consumer at `position`, or moves an existing one there.
+pub fn set_consumer(conn: &Connection, name: &str, position: i64) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO event_consumers (name, position, updated_at) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at",
+    )?
+    .execute(params![name, position, crate::clock::now_text()])?;
+    Ok(())
+}
+
+/// Moves a consumer from `from` to `to`; false when it was not at `from` any more,
+/// which means another reader of the same name moved it.
+pub fn advance_consumer(
+    conn: &Connection,
+    name: &str,
+    from: i64,
+    to: i64,
+) -> Result<bool, StoreError> {
+    let changed = conn
+        .prepare_cached(
+            "UPDATE event_consumers SET position = ?3, updated_at = ?4 WHERE name = ?1 AND position = ?2",
+        )?
+        .execute(params![name, from, to, crate::clock::now_text()])?;
+    Ok(changed == 1)
+}
+
+pub fn delete_consumer(conn: &Connection, name: &str) -> Result<bool, StoreError> {
+    let n = conn
+        .prepare_cached("DELETE FROM event_consumers WHERE name = ?1")?
+        .execute([name])?;
+    Ok(n == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{self, Sync};
+    use serde_json::json;
+
+    fn stores() -> (tempfile::TempDir, store::Store, store::Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("orch.db");
+        let writer = store::open(&path, Sync::Normal).unwrap();
+        let reader = store::open(&path, Sync::Normal).unwrap();
+        (dir, writer, reader)
+    }
+
+    fn add(conn: &Connection, kind: &str) -> i64 {
+        append(conn, kind, Concerns::default(), &json!({})).unwrap()
+    }
+
+    #[test]
+    fn a_rolled_back_event_is_never_seen_and_its_seq_is_reused() {
+        let (_dir, mut writer, reader) = stores();
+        add(&writer.conn, "a.one");
+        let version = data_version(&reader.conn).unwrap();
+        let tx = store::write_tx(&mut writer.conn).unwrap();
+        let lost = add(&tx, "a.lost");
+        // Not committed yet: another connection does not see it.
+        assert_eq!(last_seq(&reader.conn).unwrap(), 1);
+        tx.rollback().unwrap();
+        assert_eq!(data_version(&reader.conn).unwrap(), version);
+        let kept = add(&writer.conn, "a.kept");
+        assert_eq!(
+            kept, lost,
+            "the number of a rolled-back event is given again"
+        );
+        assert_ne!(data_version(&reader.conn).unwrap(), version);
+        let kinds: Vec<String> = list(&reader.conn, &Filter::default())
+            .unwrap()
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
+        assert_eq!(kinds, ["a.one", "a.kept"]);
+    }
+
+    #[test]
+    fn filters_by_glob_and_range() {
+        let (_dir, writer, _) = stores();
+        for k in [
+            "process.started",
+            "step.finished",
+            "process.failed",
+            "product.created",
+        ] {
+            add(&writer.conn, k);
+        }
+        let seqs = |f: Filter| -> Vec<i64> {
+            list(&writer.conn, &f)
+                .unwrap()
+                .iter()
+                .map(|e| e.seq)
+                .collect()
+        };
+        let kinds = |k: &[&str]| k.iter().map(|s| s.to_string()).collect();
+        assert_eq!(
+            seqs(Filter {
+                kinds: kinds(&["process.*"]),
+                ..Default::default()
+            }),
+            [1, 3]
+        );
+        assert_eq!(
+            seqs(Filter {
+                kinds: kinds(&["step.*", "product.*"]),
+                ..Default::default()
+            }),
+            [2, 4]
+        );
+        assert_eq!(
+            seqs(Filter {
+                since: 1,
+                until: Some(3),
+                ..Default::default()
+            }),
+            [2, 3]
+        );
+        assert_eq!(
+            seqs(Filter {
+                limit: Some(2),
+                ..Default::default()
+            }),
+            [1, 2]
+        );
+    }
+
+    #[test]
+    fn a_consumer_only_moves_from_where_it_was() {
+        let (_dir, writer, _) = stores();
+        let conn = &writer.conn;
+        assert_eq!(consumer(conn, "billing").unwrap(), None);
+        set_consumer(conn, "billing", 0).unwrap();
+        assert!(advance_consumer(conn, "billing", 0, 5).unwrap());
+        // A second reader that still thinks it is at 0 is refused.
+        assert!(!advance_consumer(conn, "billing", 0, 3).unwrap());
+        assert_eq!(consumer(conn, "billing").unwrap().unwrap().position, 5);
+        set_consumer(conn, "audit", 2).unwrap();
+        let names: Vec<String> = consumers(conn)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
+        assert_eq!(names, ["audit", "billing"]);
+        assert!(delete_consumer(conn, "audit").unwrap());
+        assert!(!delete_consumer(conn, "audit").unwrap());
+    }
 }

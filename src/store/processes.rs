@@ -299,19 +299,36 @@ pub fn commit_step(conn: &Connection, c: &StepCommit<'_>) -> Result<(), StoreErr
             conn,
             &format!("process.{}", c.status),
             about,
-            &json!({"from": previous, "step": s.name, "reason": c.failed_reason}),
+            &json!({"from": previous, "to": c.status, "step": s.name, "reason": c.failed_reason}),
         )?;
     }
     Ok(())
 }
 
-/// Sets the status of a process without a step (claiming, aborting).
+/// Sets the status of a process without a step (claiming it again, giving up on it after
+/// an error), with a `process.<status>` event when the status changes.
 pub fn set_status(
     conn: &Connection,
     process_id: &str,
     status: &str,
     reason: Option<&str>,
 ) -> Result<(), StoreError> {
+    let before: Option<(String, Option<String>)> = conn
+        .prepare_cached("SELECT status, subscription_id FROM processes WHERE process_id = ?1")?
+        .query_row([process_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    if let Some((previous, subscription_id)) = before.filter(|(p, _)| p != status) {
+        events::append(
+            conn,
+            &format!("process.{status}"),
+            Concerns {
+                process_id: Some(process_id),
+                subscription_id: subscription_id.as_deref(),
+                ..Default::default()
+            },
+            &json!({"from": previous, "to": status, "reason": reason}),
+        )?;
+    }
     conn.prepare_cached(
         "UPDATE processes SET status = ?2, failed_reason = COALESCE(?3, failed_reason), last_modified_at = ?4 WHERE process_id = ?1",
     )?

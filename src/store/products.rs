@@ -169,6 +169,21 @@ pub fn upsert(
 
 /// Removes a product that no subscription uses.
 pub fn delete(conn: &Connection, product_id: &str) -> Result<(), StoreError> {
+    let name: Option<String> = conn
+        .prepare_cached("SELECT name FROM products WHERE product_id = ?1")?
+        .query_row([product_id], |r| r.get(0))
+        .optional()?;
     conn.execute("DELETE FROM products WHERE product_id = ?1", [product_id])?;
+    if let Some(name) = name {
+        events::append(
+            conn,
+            "product.deleted",
+            Concerns {
+                product_id: Some(product_id),
+                ..Default::default()
+            },
+            &json!({"name": name}),
+        )?;
+    }
     Ok(())
 }

@@ -2,6 +2,7 @@
 
 mod engine;
 mod forms;
+mod events;
 mod foundation;
 mod network;
 

@@ -1,0 +1,597 @@
+//! `orch events`: list the outbox, follow it as it commits, and feed named consumers
+//! that resume where they stopped.
+//!
+//! Listing prints a snapshot. Streaming (`--follow`, `--consumer`, `--exec`) hands over
+//! one event at a time and only then records it as handled, so a consumer stopped at
+//! any point resumes at the first event it did not finish. A follower never polls the
+//! events table blindly: it checks SQLite's `data_version` every [`TICK`] and queries
+//! only when another connection committed something.
+//!
+//! Ctrl-C and SIGTERM end a stream cleanly with exit status 0: stopping is how a
+//! follower normally ends, and nothing is left half done (an interrupted `--exec`
+//! command is not counted as handled and runs again next time).
+
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+use serde::Serialize;
+use serde_json::Value;
+use tokio::sync::watch;
+
+use super::Ctx;
+use crate::engine::command::{self, CommandSpec, Outcome};
+use crate::error::{Error, Result};
+use crate::store::events::{self, Event, Filter};
+use crate::ui::{Format, table};
+
+/// How often a follower looks whether another connection committed.
+const TICK: Duration = Duration::from_millis(50);
+/// Events read per query while catching up.
+const BATCH: i64 = 500;
+
+#[derive(Debug, Args)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    after_help = "Without --since, --follow starts after the newest event and a new consumer at \
+the first. Ctrl-C and SIGTERM end a stream with exit 0; a failing --exec command exits 1 and \
+leaves its event unhandled; a consumer moved by another reader of the same name exits 7."
+)]
+pub struct EventsArgs {
+    #[command(subcommand)]
+    pub command: Option<EventsCommand>,
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EventsCommand {
+    /// List named consumers, where they stand and how far behind they are
+    Consumers(ConsumersArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConsumersArgs {
+    /// Forget this consumer (a reader using the name again starts from the beginning)
+    #[arg(long, value_name = "NAME")]
+    pub remove: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReadArgs {
+    /// Only events after this sequence number (with --consumer: move the consumer here)
+    #[arg(long, value_name = "SEQ", value_parser = clap::value_parser!(i64).range(0..))]
+    pub since: Option<i64>,
+    /// Only these kinds; globs like `process.*` (repeatable or comma-separated)
+    #[arg(long, value_name = "KIND", value_delimiter = ',')]
+    pub kind: Vec<String>,
+    /// Only events of this process (id or unique prefix)
+    #[arg(long, value_name = "ID")]
+    pub process: Option<String>,
+    /// Only events of this subscription
+    #[arg(long, value_name = "ID")]
+    pub subscription: Option<String>,
+    /// At most this many events (with --follow: stop after them)
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u64>,
+    /// Keep printing events as they commit, until Ctrl-C or SIGTERM
+    #[arg(short, long)]
+    pub follow: bool,
+    /// Remember where this named consumer stopped and resume there next time
+    #[arg(long, value_name = "NAME")]
+    pub consumer: Option<String>,
+    /// Run this command (sh -c, in the project folder) for each event, the event JSON on stdin
+    #[arg(long, value_name = "CMD")]
+    pub exec: Option<String>,
+}
+
+pub fn run(ctx: &mut Ctx, args: EventsArgs) -> Result<()> {
+    match args.command {
+        Some(EventsCommand::Consumers(a)) => match a.remove {
+            Some(name) => remove_consumer(ctx, &name),
+            None => consumers(ctx),
+        },
+        None => {
+            let settings = Settings::resolve(ctx, args.read)?;
+            if settings.streams() {
+                stream(ctx, settings)
+            } else {
+                list(ctx, &settings.filter)
+            }
+        }
+    }
+}
+
+/// `ReadArgs` turned into what the readers need.
+struct Settings {
+    filter: Filter,
+    /// `--since`: where a plain reader starts, or where a consumer is moved to.
+    since: Option<i64>,
+    follow: bool,
+    consumer: Option<String>,
+    exec: Option<String>,
+}
+
+impl Settings {
+    fn resolve(ctx: &mut Ctx, a: ReadArgs) -> Result<Settings> {
+        if let Some(name) = &a.consumer {
+            if name.trim().is_empty() {
+                return Err(Error::usage("--consumer needs a name"));
+            }
+        }
+        let process_id = match &a.process {
+            Some(id) => Some(super::process::find(ctx, id)?.process_id),
+            None => None,
+        };
+        let limit = a
+            .limit
+            .map(|n| i64::try_from(n).unwrap_or(i64::MAX))
+            .filter(|n| *n > 0);
+        let settings = Settings {
+            filter: Filter {
+                since: a.since.unwrap_or(0),
+                until: None,
+                kinds: a.kind.into_iter().filter(|k| !k.is_empty()).collect(),
+                process_id,
+                subscription_id: a.subscription,
+                limit,
+            },
+            since: a.since,
+            follow: a.follow,
+            consumer: a.consumer,
+            exec: a.exec,
+        };
+        if settings.streams() && ctx.printer.format == Format::Json && settings.exec.is_none() {
+            return Err(Error::usage(
+                "-o json prints one array, which a stream of events cannot be",
+            )
+            .with_hint("use `-o jsonl` for one event per line"));
+        }
+        Ok(settings)
+    }
+
+    fn streams(&self) -> bool {
+        self.follow || self.consumer.is_some() || self.exec.is_some()
+    }
+}
+
+fn list(ctx: &mut Ctx, filter: &Filter) -> Result<()> {
+    let rows = events::list(&ctx.store()?.conn, filter)?;
+    if ctx.printer.is_json() {
+        return ctx.printer.json(&rows);
+    }
+    let mut t = table::new(
+        &["SEQ", "AT", "KIND", "PROCESS", "SUBSCRIPTION", "DETAIL"],
+        ctx.printer.stdout_tty,
+    );
+    for e in &rows {
+        t.add_row(columns(e));
+    }
+    ctx.printer.out(&table::render(&t))
+}
+
+fn columns(e: &Event) -> Vec<String> {
+    vec![
+        e.seq.to_string(),
+        e.at.chars().take(19).collect(),
+        e.kind.clone(),
+        e.process_id.clone().unwrap_or_default(),
+        e.subscription_id.clone().unwrap_or_default(),
+        detail(e),
+    ]
+}
+
+/// A one-line summary of an event's payload for people.
+fn detail(e: &Event) -> String {
+    let d = &e.data;
+    let text = |k: &str| d.get(k).and_then(Value::as_str).unwrap_or("");
+    let s = if e.kind == "step.finished" {
+        let mut s = format!(
+            "{} {} (attempt {}, {} ms)",
+            text("name"),
+            text("status"),
+            d.get("attempt").unwrap_or(&Value::Null),
+            d.get("duration_ms").unwrap_or(&Value::Null)
+        );
+        if !text("error").is_empty() {
+            s.push_str(&format!(": {}", text("error")));
+        }
+        s
+    } else if d.get("to").is_some() {
+        let mut s = format!("{} -> {}", text("from"), text("to"));
+        if !text("reason").is_empty() {
+            s.push_str(&format!(": {}", text("reason")));
+        }
+        s
+    } else if e.kind == "process.started" {
+        format!("{} by {}", text("workflow"), text("created_by"))
+    } else if !text("name").is_empty() {
+        text("name").to_string()
+    } else {
+        d.to_string()
+    };
+    let one_line: String = s.replace(['\n', '\r'], " ");
+    if one_line.chars().count() > 100 {
+        let mut cut: String = one_line.chars().take(99).collect();
+        cut.push('…');
+        cut
+    } else {
+        one_line
+    }
+}
+
+/// Where a stream starts, creating or moving its consumer.
+fn start_position(ctx: &mut Ctx, s: &Settings) -> Result<i64> {
+    let printer = ctx.printer.clone();
+    let conn = &mut ctx.store()?.conn;
+    let Some(name) = &s.consumer else {
+        return Ok(match s.since {
+            Some(n) => n,
+            // A plain follower shows what happens from now on, like `tail -f` of a log
+            // that is never truncated; `--since 0` replays everything first.
+            None if s.follow => events::last_seq(conn)?,
+            None => 0,
+        });
+    };
+    let tx = crate::store::write_tx(conn)?;
+    let existing = events::consumer(&tx, name)?;
+    let position = match (existing, s.since) {
+        (Some(c), None) => c.position,
+        (existing, since) => {
+            let at = since.unwrap_or(0);
+            events::set_consumer(&tx, name, at)?;
+            if let Some(c) = existing {
+                printer.status(&format!(
+                    "consumer {name} moved from seq {} to seq {at}",
+                    c.position
+                ));
+            }
+            at
+        }
+    };
+    tx.commit()?;
+    Ok(position)
+}
+
+/// Why a stream ended without an error.
+enum End {
+    /// Drained (no --follow) or reached --limit.
+    Done,
+    /// Ctrl-C or SIGTERM.
+    Stopped,
+}
+
+fn stream(ctx: &mut Ctx, s: Settings) -> Result<()> {
+    let mut position = start_position(ctx, &s)?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::internal(format!("cannot start the runtime: {e}")))?;
+    let end = rt.block_on(async {
+        let stop = stop_on_signals()?;
+        let mut reader = Reader {
+            ctx: &mut *ctx,
+            settings: &s,
+            position: &mut position,
+            delivered: 0,
+            stop,
+        };
+        reader.run().await
+    })?;
+    if matches!(end, End::Stopped) {
+        if let Some(name) = &s.consumer {
+            ctx.printer
+                .status(&format!("consumer {name} stopped at seq {position}"));
+        }
+    }
+    Ok(())
+}
+
+/// A watch that turns true on Ctrl-C or SIGTERM. The handlers are installed before this
+/// returns, so a signal that arrives at any later point is seen.
+fn stop_on_signals() -> Result<watch::Receiver<bool>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let cannot = |e: std::io::Error| Error::internal(format!("cannot handle signals: {e}"));
+    let mut int = signal(SignalKind::interrupt()).map_err(cannot)?;
+    let mut term = signal(SignalKind::terminate()).map_err(cannot)?;
+    let (tx, rx) = watch::channel(false);
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = int.recv() => {}
+            _ = term.recv() => {}
+        }
+        let _ = tx.send(true);
+    });
+    Ok(rx)
+}
+
+struct Reader<'a> {
+    ctx: &'a mut Ctx,
+    settings: &'a Settings,
+    /// The seq of the last event handled (printed, or its command succeeded).
+    position: &'a mut i64,
+    delivered: i64,
+    stop: watch::Receiver<bool>,
+}
+
+impl Reader<'_> {
+    fn stopped(&self) -> bool {
+        *self.stop.borrow()
+    }
+
+    async fn run(&mut self) -> Result<End> {
+        let mut seen_version = None;
+        loop {
+            // Let the signal task run even while catching up on a long backlog.
+            tokio::task::yield_now().await;
+            if self.stopped() {
+                return Ok(End::Stopped);
+            }
+            // Read the version before the events: a commit after this read changes it,
+            // so the next tick queries again and nothing slips between the two.
+            let version = events::data_version(&self.ctx.store()?.conn)?;
+            if seen_version != Some(version) {
+                seen_version = Some(version);
+                if let Some(end) = self.drain().await? {
+                    return Ok(end);
+                }
+            }
+            if !self.settings.follow {
+                return Ok(End::Done);
+            }
+            let mut stop = self.stop.clone();
+            tokio::select! {
+                _ = tokio::time::sleep(TICK) => {}
+                _ = stop.wait_for(|s| *s) => {}
+            }
+        }
+    }
+
+    /// Hands over every committed event after the position; `Some` ends the stream.
+    async fn drain(&mut self) -> Result<Option<End>> {
+        loop {
+            let (batch, scanned_to) = self.fetch()?;
+            let full = batch.len() as i64 == BATCH;
+            for e in &batch {
+                tokio::task::yield_now().await;
+                if self.stopped() {
+                    return Ok(Some(End::Stopped));
+                }
+                if !self.deliver(e).await? {
+                    return Ok(Some(End::Stopped));
+                }
+                self.advance(e.seq)?;
+                self.delivered += 1;
+                if self
+                    .settings
+                    .filter
+                    .limit
+                    .is_some_and(|l| self.delivered >= l)
+                {
+                    return Ok(Some(End::Done));
+                }
+            }
+            // Events the filter left out are handled too: a consumer's lag counts only
+            // what it still has to see.
+            if scanned_to > *self.position {
+                self.advance(scanned_to)?;
+            }
+            if !full {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// The next matching events after the position, and the seq up to which the
+    /// events table was looked at, both from one snapshot.
+    fn fetch(&mut self) -> Result<(Vec<Event>, i64)> {
+        let position = *self.position;
+        let conn = &mut self.ctx.store()?.conn;
+        let snapshot = conn.transaction()?;
+        let last = events::last_seq(&snapshot)?;
+        let filter = Filter {
+            since: position,
+            until: Some(last),
+            limit: Some(BATCH),
+            ..self.settings.filter.clone()
+        };
+        let batch = events::list(&snapshot, &filter)?;
+        snapshot.commit()?;
+        let scanned_to = match batch.last() {
+            Some(e) if batch.len() as i64 == BATCH => e.seq,
+            _ => last,
+        };
+        Ok((batch, scanned_to))
+    }
+
+    /// Records that everything up to `seq` is handled.
+    fn advance(&mut self, seq: i64) -> Result<()> {
+        if let Some(name) = &self.settings.consumer {
+            let conn = &mut self.ctx.store()?.conn;
+            let tx = crate::store::write_tx(conn)?;
+            if !events::advance_consumer(&tx, name, *self.position, seq)? {
+                let now = events::consumer(&tx, name)?.map(|c| c.position);
+                return Err(Error::conflict(format!(
+                    "consumer {name} was moved by another reader (to seq {}) while this one was at seq {}",
+                    now.map_or_else(|| "nothing: it was removed".into(), |p| p.to_string()),
+                    self.position
+                ))
+                .with_hint("run one reader per consumer name"));
+            }
+            tx.commit()?;
+        }
+        *self.position = seq;
+        Ok(())
+    }
+
+    /// Prints an event or runs the command on it; false when a signal interrupted it.
+    async fn deliver(&mut self, e: &Event) -> Result<bool> {
+        match &self.settings.exec {
+            Some(cmd) => self.exec(cmd, e).await,
+            None => {
+                let p = &self.ctx.printer;
+                match p.format {
+                    Format::Table => p.out(&format!("{}\n", columns(e).join("  ")))?,
+                    _ => p.out(&format!("{}\n", serde_json::to_string(e)?))?,
+                }
+                Ok(true)
+            }
+        }
+    }
+
+    async fn exec(&mut self, cmd: &str, e: &Event) -> Result<bool> {
+        let mut spec = CommandSpec::new(cmd, self.ctx.project.root.clone());
+        spec.stdin = format!("{}\n", serde_json::to_string(e)?).into_bytes();
+        spec.env = vec![
+            ("ORCH_EVENT_SEQ".into(), e.seq.to_string()),
+            ("ORCH_EVENT_KIND".into(), e.kind.clone()),
+            ("ORCH_DB".into(), self.ctx.db_path().display().to_string()),
+            (
+                "ORCH_DIR".into(),
+                self.ctx.project.root.display().to_string(),
+            ),
+        ];
+        if let Some(name) = &self.settings.consumer {
+            spec.env.push(("ORCH_CONSUMER".into(), name.clone()));
+        }
+        let mut on_stderr = |line: &[u8]| eprintln!("{}", String::from_utf8_lossy(line));
+        let mut stop = self.stop.clone();
+        let cancelled = async move {
+            let _ = stop.wait_for(|s| *s).await;
+        };
+        let result = command::run(spec, Some(&mut on_stderr), cancelled)
+            .await
+            .map_err(|err| {
+                Error::failure(format!("cannot start `{cmd}` for event {}: {err}", e.seq))
+            })?;
+        match result.outcome {
+            Outcome::Exited(0) => {}
+            Outcome::Cancelled => return Ok(false),
+            outcome => {
+                // What a failed command printed is no event's output, but may say why.
+                let said = String::from_utf8_lossy(&result.stdout);
+                if !said.trim().is_empty() {
+                    eprintln!("{}", said.trim_end());
+                }
+                return Err(self.exec_failed(cmd, e, outcome));
+            }
+        }
+        if result.stdout_truncated {
+            self.ctx.printer.warn(&format!(
+                "`{cmd}` printed {} bytes for event {}; only the first {} are passed on",
+                result.stdout_total,
+                e.seq,
+                result.stdout.len()
+            ));
+        }
+        self.ctx
+            .printer
+            .out(&String::from_utf8_lossy(&result.stdout))?;
+        Ok(true)
+    }
+
+    fn exec_failed(&self, cmd: &str, e: &Event, outcome: Outcome) -> Error {
+        let err = Error::failure(format!("`{cmd}` {outcome} on event {} ({})", e.seq, e.kind));
+        match &self.settings.consumer {
+            Some(name) => err.with_hint(format!(
+                "consumer {name} stays before event {}; fix the command and run `orch events --consumer {name} --exec …` again",
+                e.seq
+            )),
+            None => err.with_hint(format!(
+                "`orch events --since {} --limit 1 -o jsonl` shows the event",
+                e.seq - 1
+            )),
+        }
+    }
+}
+
+/// One row of `orch events consumers -o json`.
+#[derive(Debug, Serialize)]
+struct ConsumerView {
+    name: String,
+    position: i64,
+    last_seq: i64,
+    lag: i64,
+    updated_at: String,
+}
+
+fn consumers(ctx: &mut Ctx) -> Result<()> {
+    let conn = &mut ctx.store()?.conn;
+    let snapshot = conn.transaction()?;
+    let last = events::last_seq(&snapshot)?;
+    let rows: Vec<ConsumerView> = events::consumers(&snapshot)?
+        .into_iter()
+        .map(|c| ConsumerView {
+            lag: (last - c.position).max(0),
+            name: c.name,
+            position: c.position,
+            last_seq: last,
+            updated_at: c.updated_at,
+        })
+        .collect();
+    snapshot.commit()?;
+    if ctx.printer.is_json() {
+        return ctx.printer.json(&rows);
+    }
+    if rows.is_empty() {
+        ctx.printer
+            .hint("no consumers yet; `orch events --consumer NAME --follow` starts one");
+        return Ok(());
+    }
+    let mut t = table::new(
+        &["NAME", "POSITION", "LAG", "UPDATED"],
+        ctx.printer.stdout_tty,
+    );
+    for c in &rows {
+        t.add_row(vec![
+            c.name.clone(),
+            c.position.to_string(),
+            c.lag.to_string(),
+            c.updated_at.chars().take(19).collect(),
+        ]);
+    }
+    ctx.printer.out(&table::render(&t))
+}
+
+fn remove_consumer(ctx: &mut Ctx, name: &str) -> Result<()> {
+    if !events::delete_consumer(&ctx.store()?.conn, name)? {
+        return Err(Error::not_found(format!("no consumer {name}"))
+            .with_hint("`orch events consumers` lists them"));
+    }
+    ctx.printer.status(&format!("consumer {name} removed"));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn event(kind: &str, data: Value) -> Event {
+        Event {
+            seq: 1,
+            at: "2024-01-01T00:00:00.000000Z".into(),
+            kind: kind.into(),
+            process_id: None,
+            subscription_id: None,
+            product_id: None,
+            data,
+        }
+    }
+
+    #[test]
+    fn details_read_like_sentences() {
+        let step = event(
+            "step.finished",
+            json!({"name": "Ping", "status": "failed", "attempt": 2, "duration_ms": 15, "error": "exit 1"}),
+        );
+        assert_eq!(detail(&step), "Ping failed (attempt 2, 15 ms): exit 1");
+        let change = event(
+            "process.failed",
+            json!({"from": "running", "to": "failed", "reason": null}),
+        );
+        assert_eq!(detail(&change), "running -> failed");
+        let long = event("x.y", json!({"text": "a\n".repeat(200)}));
+        assert!(detail(&long).chars().count() <= 100);
+        assert!(!detail(&long).contains('\n'));
+    }
+}

@@ -1,0 +1,384 @@
+//! The event outbox through the real binary: followers and consumers in one orch
+//! process, workflows committing in others.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::Project;
+
+/// A project with a workflow that completes and one whose step fails after printing a
+/// state patch (which must not be applied).
+fn project() -> Project {
+    let p = Project::new();
+    p.write(
+        "workflows/ok.toml",
+        r#"name = "ok"
+target = "system"
+[[step]]
+name = "Set"
+run = "cat >/dev/null; echo '{\"a\": 1}'"
+[[step]]
+name = "Nothing"
+builtin = "noop"
+"#,
+    );
+    p.write(
+        "workflows/bad.toml",
+        r#"name = "bad"
+target = "system"
+[[step]]
+name = "Broken"
+run = "echo '{\"x\": 1}'; exit 1"
+"#,
+    );
+    p
+}
+
+/// An orch running in the background whose stdout lines are collected as they come.
+struct Background {
+    child: Child,
+    lines: Arc<Mutex<Vec<String>>>,
+}
+
+impl Background {
+    fn start(p: &Project, args: &[&str]) -> Background {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("orch"))
+            .args(args)
+            .current_dir(p.path())
+            .env_remove("ORCH_DIR")
+            .env_remove("ORCH_DB")
+            .env("NO_COLOR", "1")
+            .env("ORCH_USER", "tester")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let stdout = child.stdout.take().unwrap();
+        let sink = Arc::clone(&lines);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                match line {
+                    Ok(l) => sink.lock().unwrap().push(l),
+                    Err(_) => break,
+                }
+            }
+        });
+        Background { child, lines }
+    }
+
+    /// Waits (generously) until the collected lines satisfy `done`.
+    fn wait_for(&self, what: &str, done: impl Fn(&[String]) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if done(&self.lines.lock().unwrap()) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!(
+            "gave up waiting for {what}; printed so far:\n{}",
+            self.lines.lock().unwrap().join("\n")
+        );
+    }
+
+    /// Sends SIGTERM and returns the exit code, stdout lines and stderr.
+    fn terminate(mut self) -> (i32, Vec<String>, String) {
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let mut stderr = String::new();
+        if let Some(mut e) = self.child.stderr.take() {
+            std::io::Read::read_to_string(&mut e, &mut stderr).unwrap();
+        }
+        let code = self.child.wait().unwrap().code().unwrap_or(-1);
+        // The reader thread ends at EOF, right after the child.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Arc::strong_count(&self.lines) > 1 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let lines = self.lines.lock().unwrap().clone();
+        (code, lines, stderr)
+    }
+}
+
+fn seq_of(line: &str) -> i64 {
+    let v: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+    v["seq"].as_i64().unwrap()
+}
+
+/// Every event in the database, one JSON line each.
+fn all_events(p: &Project) -> Vec<String> {
+    let (code, out, err) = p.run(&["events", "-o", "jsonl"]);
+    assert_eq!(code, 0, "{err}");
+    out.lines().map(str::to_string).collect()
+}
+
+fn run_workflow(p: &Project, name: &str) -> (i32, Value) {
+    let (code, out, err) = p.run(&["-o", "json", "workflow", "run", name]);
+    let v = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}\n{err}"));
+    (code, v)
+}
+
+#[test]
+fn a_follower_prints_every_committed_event_once_and_in_order() {
+    let p = project();
+    // Migrate first, so the follower and the writers do not race to create the schema.
+    assert_eq!(p.run(&["db", "migrate"]).0, 0);
+    let follower = Background::start(&p, &["events", "--follow", "--since", "0", "-o", "jsonl"]);
+
+    // Several orch processes write at the same time while the follower reads.
+    let mut bad_id = String::new();
+    std::thread::scope(|s| {
+        for _ in 0..3 {
+            s.spawn(|| {
+                for _ in 0..2 {
+                    let (code, v) = run_workflow(&p, "ok");
+                    assert_eq!(code, 0, "{v}");
+                }
+            });
+        }
+        let (code, v) = run_workflow(&p, "bad");
+        assert_eq!(code, 3, "{v}");
+        bad_id = v["id"].as_str().unwrap().to_string();
+    });
+
+    let expected = all_events(&p);
+    let last = seq_of(expected.last().unwrap());
+    follower.wait_for(&format!("seq {last}"), |lines| {
+        lines.last().is_some_and(|l| seq_of(l) >= last)
+    });
+    let (code, printed, stderr) = follower.terminate();
+    assert_eq!(code, 0, "a stopped follower exits 0: {stderr}");
+
+    let seqs: Vec<i64> = printed.iter().map(|l| seq_of(l)).collect();
+    assert_eq!(seqs, (1..=last).collect::<Vec<_>>(), "once each, in order");
+    assert_eq!(printed, expected);
+    // 7 processes: started, 4 steps (Start, Set, Nothing, Done), completed for each good
+    // one; started, Start, the failed step and failed for the bad one.
+    assert_eq!(last, 6 * 6 + 4);
+
+    // The failed step left only the events of a failed step, and its patch was dropped.
+    let of_bad: Vec<Value> = printed
+        .iter()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|e| e["process_id"] == bad_id.as_str())
+        .collect();
+    let summary: Vec<String> = of_bad
+        .iter()
+        .map(|e| match e["data"]["name"].as_str() {
+            Some(step) => format!("{} {step} {}", e["kind"], e["data"]["status"]),
+            None => e["kind"].to_string(),
+        })
+        .map(|s| s.replace('"', ""))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            "process.started",
+            "step.finished Start success",
+            "step.finished Broken failed",
+            "process.failed",
+        ]
+    );
+    let failed_step = &of_bad[2]["data"];
+    assert_eq!(failed_step["attempt"], 1);
+    assert!(failed_step["duration_ms"].is_u64(), "{failed_step}");
+    assert!(failed_step["error"].as_str().unwrap().contains("status 1"));
+    assert_eq!(of_bad[3]["data"]["from"], "running");
+    assert_eq!(of_bad[3]["data"]["to"], "failed");
+    let shown = p.json(&["process", "show", &bad_id]);
+    assert_eq!(shown["state"].get("x"), None, "{shown}");
+}
+
+#[test]
+fn a_consumer_stopped_mid_stream_resumes_without_gap_or_repeat() {
+    let p = project();
+    for _ in 0..3 {
+        assert_eq!(run_workflow(&p, "ok").0, 0);
+    }
+    // The command is slow, so SIGTERM lands while the consumer is busy with an event.
+    let consumer = Background::start(
+        &p,
+        &[
+            "events",
+            "--follow",
+            "--consumer",
+            "feed",
+            "--exec",
+            "sleep 0.2; cat",
+        ],
+    );
+    consumer.wait_for("three events", |lines| lines.len() >= 3);
+    let (code, first, stderr) = consumer.terminate();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("consumer feed stopped at seq"), "{stderr}");
+
+    // More happens while the consumer is down.
+    assert_eq!(run_workflow(&p, "bad").0, 3);
+    let (code, rest, err) = p.run(&["events", "--consumer", "feed", "--exec", "cat"]);
+    assert_eq!(code, 0, "{err}");
+
+    let mut union: Vec<String> = first;
+    union.extend(rest.lines().map(str::to_string));
+    assert_eq!(union, all_events(&p), "every event once, in order");
+
+    let consumers = p.json(&["events", "consumers"]);
+    assert_eq!(consumers[0]["name"], "feed");
+    assert_eq!(consumers[0]["lag"], 0);
+    assert_eq!(consumers[0]["position"], consumers[0]["last_seq"]);
+}
+
+#[test]
+fn a_printing_consumer_hands_out_each_event_once_across_runs() {
+    let p = project();
+    assert_eq!(run_workflow(&p, "ok").0, 0);
+    let (code, first, _) = p.run(&["events", "--consumer", "log", "--limit", "4", "-o", "jsonl"]);
+    assert_eq!(code, 0);
+    assert_eq!(first.lines().count(), 4);
+    let behind = p.json(&["events", "consumers"]);
+    assert_eq!(behind[0]["position"], 4);
+    assert_eq!(behind[0]["lag"], 2);
+    assert_eq!(run_workflow(&p, "bad").0, 3);
+    let (_, second, _) = p.run(&["events", "--consumer", "log", "-o", "jsonl"]);
+    let (_, third, _) = p.run(&["events", "--consumer", "log", "-o", "jsonl"]);
+    assert_eq!(third, "", "nothing new, nothing printed");
+    let union: Vec<String> = first
+        .lines()
+        .chain(second.lines())
+        .map(str::to_string)
+        .collect();
+    assert_eq!(union, all_events(&p));
+
+    // --since moves a consumer back explicitly.
+    let (code, again, err) = p.run(&["events", "--consumer", "log", "--since", "8", "-o", "jsonl"]);
+    assert_eq!(code, 0);
+    assert!(err.contains("moved from seq 10 to seq 8"), "{err}");
+    assert_eq!(again.lines().map(seq_of).collect::<Vec<_>>(), [9, 10]);
+
+    let (code, _, _) = p.run(&["events", "consumers", "--remove", "log"]);
+    assert_eq!(code, 0);
+    assert_eq!(p.json(&["events", "consumers"]), serde_json::json!([]));
+    assert_eq!(p.run(&["events", "consumers", "--remove", "log"]).0, 6);
+}
+
+#[test]
+fn a_failing_command_stops_the_consumer_at_its_event() {
+    let p = project();
+    assert_eq!(run_workflow(&p, "ok").0, 0);
+    let picky = "kind=$ORCH_EVENT_KIND; cat >/dev/null; [ \"$kind\" != process.completed ] || { echo 'cannot take it' >&2; exit 4; }; echo \"$ORCH_EVENT_SEQ\"";
+    let (code, out, err) = p.run(&["events", "--consumer", "hook", "--exec", picky]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(out.lines().collect::<Vec<_>>(), ["1", "2", "3", "4", "5"]);
+    assert!(err.contains("cannot take it"), "{err}");
+    assert!(
+        err.contains("exited with code 4 on event 6 (process.completed)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: consumer hook stays before event 6"),
+        "{err}"
+    );
+    assert_eq!(p.json(&["events", "consumers"])[0]["position"], 5);
+
+    // The event was not lost: the fixed command gets it first.
+    let (code, out, err) = p.run(&["events", "--consumer", "hook", "--exec", "cat"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().map(seq_of).collect::<Vec<_>>(), [6]);
+}
+
+#[test]
+fn events_are_filtered_by_kind_process_and_range() {
+    let p = project();
+    let (_, ok) = run_workflow(&p, "ok");
+    assert_eq!(run_workflow(&p, "bad").0, 3);
+    let kinds = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["events"];
+        all.extend_from_slice(args);
+        p.json(&all)
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        kinds(&["--kind", "process.*"]),
+        [
+            "process.started",
+            "process.completed",
+            "process.started",
+            "process.failed"
+        ]
+    );
+    assert_eq!(
+        kinds(&["--kind", "process.failed,process.completed"]),
+        ["process.completed", "process.failed"]
+    );
+    let id = ok["id"].as_str().unwrap();
+    assert_eq!(kinds(&["--process", &id[..20]]).len(), 6);
+    assert_eq!(
+        kinds(&["--since", "6", "--limit", "2"]),
+        ["process.started", "step.finished"]
+    );
+
+    let v = p.json(&["events", "--limit", "1"]);
+    let keys: Vec<&str> = v[0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    for k in ["seq", "at", "kind", "process_id", "subscription_id", "data"] {
+        assert!(keys.contains(&k), "{k} missing from {v}");
+    }
+    assert!(v[0]["at"].as_str().unwrap().ends_with('Z'));
+
+    let (code, table, _) = p.run(&["events", "--kind", "step.*"]);
+    assert_eq!(code, 0);
+    assert!(table.trim_start().starts_with("SEQ"), "{table}");
+    assert!(table.contains("Broken failed (attempt 1"), "{table}");
+
+    let (code, _, err) = p.run(&["events", "--follow", "-o", "json"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("-o jsonl"), "{err}");
+    assert_eq!(p.run(&["events", "--process", "ffffffff-none"]).0, 6);
+}
+
+#[test]
+fn a_retry_says_the_process_runs_again() {
+    let p = Project::new();
+    p.write(
+        "workflows/flaky.toml",
+        "name = \"flaky\"\ntarget = \"system\"\n[[step]]\nname = \"Try\"\nrun = \"test -f fixed\"\n",
+    );
+    let (code, v) = run_workflow(&p, "flaky");
+    assert_eq!(code, 3, "{v}");
+    p.write("fixed", "");
+    let id = v["id"].as_str().unwrap();
+    assert_eq!(p.run(&["process", "retry", id]).0, 0);
+    let changes: Vec<String> = p
+        .json(&["events", "--kind", "process.*"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| format!("{} {} {}", e["kind"], e["data"]["from"], e["data"]["to"]))
+        .map(|s| s.replace('"', ""))
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            "process.started null null",
+            "process.failed running failed",
+            "process.running failed running",
+            "process.completed running completed",
+        ]
+    );
+}
