@@ -21,6 +21,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::StoreError;
+use super::query::Query;
 
 /// One recorded change (DESIGN §8).
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -77,60 +78,49 @@ pub struct Filter {
 }
 
 pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Event>, StoreError> {
-    let mut sql = String::from(
-        "SELECT seq, at, kind, process_id, subscription_id, product_id, data FROM events WHERE seq > ?1",
+    let mut q = Query::new(
+        "SELECT seq, at, kind, process_id, subscription_id, product_id, data FROM events WHERE 1 = 1",
     );
-    let mut args: Vec<Box<dyn rusqlite::ToSql>> = vec![Box::new(f.since)];
+    q.and("seq > ?", f.since);
     if let Some(u) = f.until {
-        args.push(Box::new(u));
-        sql.push_str(&format!(" AND seq <= ?{}", args.len()));
+        q.and("seq <= ?", u);
     }
     if let Some(p) = &f.process_id {
-        args.push(Box::new(p.clone()));
-        sql.push_str(&format!(" AND process_id = ?{}", args.len()));
+        q.and("process_id = ?", p.clone());
     }
     if let Some(s) = &f.subscription_id {
-        args.push(Box::new(s.clone()));
-        sql.push_str(&format!(" AND subscription_id = ?{}", args.len()));
+        q.and("subscription_id = ?", s.clone());
     }
     if !f.kinds.is_empty() {
-        let mut ors = Vec::new();
-        for k in &f.kinds {
-            args.push(Box::new(k.clone()));
-            ors.push(format!("kind GLOB ?{}", args.len()));
-        }
-        sql.push_str(&format!(" AND ({})", ors.join(" OR ")));
+        q.and(
+            "EXISTS (SELECT 1 FROM json_each(?) WHERE events.kind GLOB json_each.value)",
+            serde_json::to_string(&f.kinds).unwrap_or_default(),
+        );
     }
-    sql.push_str(" ORDER BY seq");
+    q.push("ORDER BY seq");
     if let Some(l) = f.limit {
-        args.push(Box::new(l));
-        sql.push_str(&format!(" LIMIT ?{}", args.len()));
+        q.then("LIMIT ?", l);
     }
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(
-        rusqlite::params_from_iter(args.iter().map(|b| b.as_ref())),
-        |r| {
-            Ok((
-                Event {
-                    seq: r.get(0)?,
-                    at: r.get(1)?,
-                    kind: r.get(2)?,
-                    process_id: r.get(3)?,
-                    subscription_id: r.get(4)?,
-                    product_id: r.get(5)?,
-                    data: Value::Null,
-                },
-                r.get::<_, String>(6)?,
-            ))
-        },
-    )?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (mut e, data) = row?;
-        e.data = serde_json::from_str(&data)?;
-        out.push(e);
-    }
-    Ok(out)
+    let rows = q.rows(conn, |r| {
+        Ok((
+            Event {
+                seq: r.get(0)?,
+                at: r.get(1)?,
+                kind: r.get(2)?,
+                process_id: r.get(3)?,
+                subscription_id: r.get(4)?,
+                product_id: r.get(5)?,
+                data: Value::Null,
+            },
+            r.get::<_, String>(6)?,
+        ))
+    })?;
+    rows.into_iter()
+        .map(|(mut e, data)| {
+            e.data = serde_json::from_str(&data)?;
+            Ok(e)
+        })
+        .collect()
 }
 
 pub fn last_seq(conn: &Connection) -> Result<i64, StoreError> {

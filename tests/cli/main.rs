@@ -1,8 +1,8 @@
 //! CLI tests: the real `orch` binary against temporary projects and real SQLite files.
 
 mod engine;
-mod forms;
 mod events;
+mod forms;
 mod foundation;
 mod network;
 
