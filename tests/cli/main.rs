@@ -1,7 +1,9 @@
 //! CLI tests: the real `orch` binary against temporary projects and real SQLite files.
 
+mod crash;
 mod engine;
 mod foundation;
+mod reliability;
 
 use std::path::{Path, PathBuf};
 
