@@ -13,6 +13,8 @@ pub mod engine;
 pub mod error;
 pub mod expr;
 pub mod forms;
+#[cfg(test)]
+mod fuzz;
 pub mod project;
 pub mod store;
 pub mod ui;

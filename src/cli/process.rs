@@ -360,8 +360,12 @@ fn claim(ctx: &mut Ctx, id: &str, allowed: &[&str]) -> Result<ProcessRow> {
         ))
         .with_hint(next_hint(&p).unwrap_or_else(|| format!("`orch process show {id}`"))));
     }
-    processes::set_owner(&tx, id, Some(owner::me()))?;
-    processes::set_status(&tx, id, "running", None)?;
+    if !processes::claim(&tx, id, p.owner.as_deref(), &p.status, owner::me())? {
+        return Err(Error::conflict(format!(
+            "process {id} was claimed by another orch at the same moment"
+        ))
+        .with_hint(format!("`orch process show {id}` shows who runs it")));
+    }
     tx.commit()?;
     Ok(p)
 }

@@ -27,10 +27,24 @@ pub fn hostname() -> String {
 
 /// The start time of a process in clock ticks since boot (Linux), to detect pid reuse.
 fn start_ticks(pid: u32) -> Option<u64> {
+    stat_fields(pid)?.nth(19)?.parse().ok()
+}
+
+/// A killed orch that its parent has not reaped yet is a zombie: dead, though its pid
+/// still answers signal 0.
+fn is_zombie(pid: u32) -> bool {
+    stat_fields(pid)
+        .and_then(|mut f| f.next())
+        .is_some_and(|state| matches!(state.as_str(), "Z" | "X"))
+}
+
+/// The fields of `/proc/PID/stat` after the command name, starting with the state.
+fn stat_fields(pid: u32) -> Option<std::vec::IntoIter<String>> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // The command name may contain spaces and parentheses; fields resume after the last ')'.
-    let rest = &stat[stat.rfind(')')? + 2..];
-    rest.split(' ').nth(19)?.parse().ok()
+    let rest = stat.get(stat.rfind(')')? + 2..)?;
+    let fields: Vec<String> = rest.split(' ').map(str::to_string).collect();
+    Some(fields.into_iter())
 }
 
 /// Whether the orch named by `owner` still runs.
@@ -51,7 +65,7 @@ pub fn is_alive(owner: &str) -> bool {
     // SAFETY: signal 0 only checks that the process exists.
     let exists = unsafe { libc::kill(pid_t, 0) } == 0
         || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
-    if !exists {
+    if !exists || is_zombie(pid) {
         return false;
     }
     match (start.and_then(|s| s.parse::<u64>().ok()), start_ticks(pid)) {
@@ -80,5 +94,18 @@ mod tests {
         let pid = child.id();
         child.wait().unwrap();
         assert!(!is_alive(&format!("{}/{pid}/1", hostname())));
+    }
+
+    #[test]
+    fn a_zombie_owner_is_dead() {
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = child.id();
+        let owner = format!("{}/{pid}/{}", hostname(), 0);
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while !is_zombie(pid) && std::time::Instant::now() < until {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        assert!(!is_alive(&owner));
+        child.wait().unwrap();
     }
 }

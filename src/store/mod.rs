@@ -156,6 +156,7 @@ pub fn open_unmigrated(path: &Path, sync: Sync) -> Result<Connection, Error> {
                     "cannot create the folder {} for the database: {e}",
                     parent.display()
                 ))
+                .with_hint("check the permissions of the folder above it, or pass --db")
             })?;
         }
     }
@@ -183,7 +184,11 @@ pub fn open_unmigrated(path: &Path, sync: Sync) -> Result<Connection, Error> {
         ));
     }
 
-    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    let at =
+        |e: rusqlite::Error| Error::from(e).with_cause(format!("while opening {}", path.display()));
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        .map_err(at)?;
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(Error::failure(format!(
             "cannot switch {} to WAL mode (it stays in `{mode}` mode)",
@@ -194,7 +199,8 @@ pub fn open_unmigrated(path: &Path, sync: Sync) -> Result<Connection, Error> {
     conn.execute_batch(match sync {
         Sync::Full => "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;",
         Sync::Normal => "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
-    })?;
+    })
+    .map_err(at)?;
     Ok(conn)
 }
 

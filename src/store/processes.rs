@@ -359,6 +359,45 @@ pub fn set_owner(
     Ok(())
 }
 
+/// Makes `owner` the owner of a running process, only if the row still has the owner
+/// and status the caller saw (compare-and-set). Returns whether the claim was taken.
+///
+/// The condition keeps a claim atomic on its own, not only inside SQLite's write lock,
+/// so it stays correct on a store where readers do not block writers.
+pub fn claim(
+    conn: &Connection,
+    process_id: &str,
+    seen_owner: Option<&str>,
+    seen_status: &str,
+    owner: &str,
+) -> Result<bool, StoreError> {
+    let mut parts = owner.split('/');
+    let host = parts.next();
+    let pid = parts.next().and_then(|p| p.parse::<i64>().ok());
+    let now = crate::clock::now_text();
+    let changed = conn
+        .prepare_cached(
+            "UPDATE processes SET owner = ?2, owner_host = ?3, owner_pid = ?4, owner_since = ?5, status = 'running', last_modified_at = ?5 WHERE process_id = ?1 AND owner IS ?6 AND status = ?7",
+        )?
+        .execute(params![process_id, owner, host, pid, now, seen_owner, seen_status])?;
+    if changed == 1 && seen_status != "running" {
+        let subscription_id: Option<String> = conn
+            .prepare_cached("SELECT subscription_id FROM processes WHERE process_id = ?1")?
+            .query_row([process_id], |r| r.get(0))?;
+        events::append(
+            conn,
+            "process.running",
+            Concerns {
+                process_id: Some(process_id),
+                subscription_id: subscription_id.as_deref(),
+                ..Default::default()
+            },
+            &json!({"from": seen_status, "to": "running", "by": owner}),
+        )?;
+    }
+    Ok(changed == 1)
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct Filter {
     pub status: Option<String>,

@@ -1,10 +1,12 @@
 //! CLI tests: the real `orch` binary against temporary projects and real SQLite files.
 
+mod crash;
 mod engine;
 mod events;
 mod forms;
 mod foundation;
 mod network;
+mod reliability;
 
 use std::path::{Path, PathBuf};
 

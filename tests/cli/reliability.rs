@@ -1,0 +1,616 @@
+//! Reliability and security through the real binary: a killed orch, two orchs racing
+//! for one process, edited workflows, hostile steps, hostile stores, hostile input.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use super::Project;
+use super::crash::{effect_script, effects, group_gone_within, integrity, kill9, orch_command};
+
+fn task(p: &Project, steps: &str) {
+    p.write(
+        "workflows/t.toml",
+        &format!("name = \"t\"\ntarget = \"system\"\n{steps}"),
+    );
+}
+
+fn wait_for_file(path: &Path) -> String {
+    let until = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(text) = std::fs::read_to_string(path) {
+            if text.ends_with('\n') {
+                return text;
+            }
+        }
+        assert!(Instant::now() < until, "{} never appeared", path.display());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn step_names(v: &serde_json::Value, status: &str) -> Vec<String> {
+    v["steps"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|s| s["status"] == status)
+        .filter_map(|s| s["name"].as_str().map(str::to_string))
+        .collect()
+}
+
+fn is_root() -> bool {
+    // SAFETY: getuid has no preconditions.
+    unsafe { libc::getuid() == 0 }
+}
+
+#[test]
+fn kill_9_during_a_step_leaves_a_stale_process_that_retry_completes() {
+    let p = Project::new();
+    effect_script(&p);
+    // The first run writes its process group to `marker`, then sleeps; a rerun does not.
+    p.script(
+        "workflows/scripts/slow.sh",
+        r#"cat >/dev/null
+set -- $(cat /proc/$$/stat)
+echo "$ORCH_PROCESS_ID $ORCH_STEP $ORCH_ATTEMPT $5" >> effects.txt
+if [ ! -f marker ]; then echo "$5" > marker.tmp; mv marker.tmp marker; sleep 60; fi"#,
+    );
+    task(
+        &p,
+        "[[step]]\nname = \"A\"\nrun = \"workflows/scripts/effect.sh\"\n\
+         [[step]]\nname = \"B\"\nrun = \"workflows/scripts/slow.sh\"\n\
+         [[step]]\nname = \"C\"\nrun = \"workflows/scripts/effect.sh\"\n",
+    );
+    let mut orch = orch_command(&p)
+        .args(["workflow", "run", "t"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pgid: i32 = wait_for_file(&p.path().join("marker"))
+        .trim()
+        .parse()
+        .unwrap();
+    kill9(&mut orch);
+
+    let id = super::crash::only_process(&p).expect("the run created a process");
+    let shown = p.json(&["process", "show", &id]);
+    assert_eq!(shown["status"], "running");
+    assert_eq!(shown["stale"], true, "{shown}");
+    let (_, text, _) = p.run(&["process", "show", &id]);
+    assert!(text.contains("stale"), "{text}");
+    // The step's group died with orch, before anyone retried.
+    assert!(
+        group_gone_within(pgid, Duration::from_secs(5)),
+        "the step outlived the killed orch"
+    );
+
+    let (code, out, err) = p.run(&["-o", "json", "process", "retry", &id]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["status"], "completed");
+    assert_eq!(step_names(&v, "success"), ["Start", "A", "B", "C"]);
+    let ran: Vec<String> = effects(&p).into_iter().map(|(_, s, _)| s).collect();
+    // A had committed and did not run again; B was in flight and ran again.
+    assert_eq!(ran, ["A", "B", "B", "C"]);
+    assert_eq!(integrity(&p.db()), "ok");
+    assert!(!super::crash::group_running(pgid));
+}
+
+#[test]
+fn two_retries_racing_for_one_process_run_it_once() {
+    let p = Project::new();
+    p.script(
+        "workflows/scripts/flaky.sh",
+        r#"cat >/dev/null
+if [ -f failed-once ]; then echo "$$" >> ran.txt; sleep 3; exit 0; fi
+touch failed-once; exit 1"#,
+    );
+    task(
+        &p,
+        "[[step]]\nname = \"Flaky\"\nrun = \"workflows/scripts/flaky.sh\"\n",
+    );
+    let v = p.json(&["workflow", "run", "t"]);
+    assert_eq!(v["status"], "failed");
+    let id = v["id"].as_str().unwrap().to_string();
+    let spawn = || {
+        orch_command(&p)
+            .args(["process", "retry", &id])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn(), spawn());
+    let mut outs: Vec<(i32, String)> = [a, b]
+        .into_iter()
+        .map(|c| {
+            let o = c.wait_with_output().unwrap();
+            (
+                o.status.code().unwrap_or(-1),
+                String::from_utf8_lossy(&o.stderr).into_owned(),
+            )
+        })
+        .collect();
+    outs.sort();
+    assert_eq!(outs[0].0, 0, "{outs:?}");
+    assert_eq!(outs[1].0, 7, "{outs:?}");
+    assert!(
+        outs[1].1.contains("being run by orch pid"),
+        "the loser does not name the owner: {}",
+        outs[1].1
+    );
+    let ran = std::fs::read_to_string(p.path().join("ran.txt")).unwrap();
+    assert_eq!(ran.lines().count(), 1, "the step ran twice: {ran}");
+    assert_eq!(p.json(&["process", "show", &id])["status"], "completed");
+}
+
+#[test]
+fn retry_after_an_edit_says_what_changed_and_keeps_the_stored_definition() {
+    let p = Project::new();
+    effect_script(&p);
+    task(
+        &p,
+        "[[step]]\nname = \"A\"\nrun = \"cat >/dev/null; test -f fixed\"\n\
+         [[step]]\nname = \"B\"\nrun = \"workflows/scripts/effect.sh\"\n",
+    );
+    let v = p.json(&["workflow", "run", "t"]);
+    let id = v["id"].as_str().unwrap().to_string();
+    task(
+        &p,
+        "[[step]]\nname = \"A\"\nrun = \"cat >/dev/null; test -f fixed\"\n\
+         [[step]]\nname = \"C\"\nrun = \"workflows/scripts/effect.sh\"\n",
+    );
+    let (code, plan, _) = p.run(&["process", "retry", &id, "--plan"]);
+    assert_eq!(code, 0);
+    assert!(plan.contains("the workflow file changed"), "{plan}");
+    assert!(plan.contains("step `B` removed"), "{plan}");
+    assert!(plan.contains("step `C` added"), "{plan}");
+    assert!(plan.contains("using the stored definition"), "{plan}");
+    // The stored definition still has B, which is what would run.
+    assert!(plan.contains("  B\n") && !plan.contains("  C\n"), "{plan}");
+    let (_, plan, _) = p.run(&["process", "retry", &id, "--plan", "--use-current"]);
+    assert!(
+        plan.contains("  C\n") && plan.contains("using the current file"),
+        "{plan}"
+    );
+    // --plan ran nothing.
+    assert!(effects(&p).is_empty());
+
+    p.write("fixed", "");
+    let (code, out, err) = p.run(&["-o", "json", "process", "retry", &id]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("changed since this process started"), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(step_names(&v, "success"), ["Start", "A", "B"]);
+    let ran: Vec<String> = effects(&p).into_iter().map(|(_, s, _)| s).collect();
+    assert_eq!(ran, ["B"]);
+}
+
+// ---- hostile steps ----
+
+/// The peak resident size of the children this test process has waited for, in KiB.
+fn children_max_rss_kib() -> i64 {
+    // SAFETY: getrusage writes into the struct we pass.
+    unsafe {
+        let mut u: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_CHILDREN, &mut u);
+        u.ru_maxrss
+    }
+}
+
+#[test]
+fn two_hundred_megabytes_on_stdout_fail_the_step_within_bounded_memory() {
+    let p = Project::new();
+    task(
+        &p,
+        "[[step]]\nname = \"Flood\"\nrun = \"cat >/dev/null; head -c 200000000 /dev/zero\"\n",
+    );
+    let (code, out, err) = p.run(&["-o", "json", "workflow", "run", "t"]);
+    assert_eq!(code, 3, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let reason = v["failed_reason"].as_str().unwrap();
+    assert!(reason.contains("200000000 bytes on stdout"), "{reason}");
+    // stdout is capped at 16 MiB: orch stays far below what it was sent.
+    let rss = children_max_rss_kib();
+    assert!(rss < 150 * 1024, "a child of the tests peaked at {rss} KiB");
+}
+
+#[test]
+fn binary_garbage_on_stderr_and_stdout_is_recorded_as_text() {
+    let p = Project::new();
+    task(
+        &p,
+        "[[step]]\nname = \"Noise\"\nrun = \"cat >/dev/null; head -c 4000 /dev/urandom >&2; head -c 4000 /dev/urandom\"\n",
+    );
+    let (code, out, err) = p.run(&["-o", "json", "workflow", "run", "t"]);
+    assert_eq!(code, 3, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(
+        v["failed_reason"]
+            .as_str()
+            .unwrap()
+            .contains("not a JSON object")
+    );
+    let id = v["id"].as_str().unwrap();
+    let (code, shown, _) = p.run(&["process", "show", id]);
+    assert_eq!(code, 0);
+    assert!(shown.contains("stderr (tail)"), "{shown}");
+    assert_eq!(integrity(&p.db()), "ok");
+}
+
+#[test]
+fn a_background_child_holding_stdout_does_not_hang_the_step() {
+    let p = Project::new();
+    task(
+        &p,
+        "[[step]]\nname = \"Leaky\"\nrun = \"cat >/dev/null; sleep 1000 & echo $! > bg.pid; echo '{\\\"ok\\\": 1}'\"\n",
+    );
+    let v = p.json(&["workflow", "run", "t"]);
+    assert_eq!(v["status"], "completed");
+    assert_eq!(v["state"]["ok"], 1);
+    let bg: i32 = std::fs::read_to_string(p.path().join("bg.pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let until = Instant::now() + Duration::from_secs(2);
+    while Path::new(&format!("/proc/{bg}")).exists() && !is_zombie(bg) {
+        assert!(Instant::now() < until, "the background child survived");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn is_zombie(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            s.rsplit_once(')')
+                .map(|(_, r)| r.trim_start().starts_with(['Z', 'X']))
+        })
+        .unwrap_or(true)
+}
+
+#[test]
+fn a_step_ignoring_sigterm_is_killed_after_the_grace_period() {
+    let p = Project::new();
+    task(
+        &p,
+        "[[step]]\nname = \"Stubborn\"\nrun = \"trap '' TERM; cat >/dev/null; set -- $(cat /proc/$$/stat); echo $5 > group; sleep 1000\"\ntimeout = \"100ms\"\n",
+    );
+    let (code, out, err) = p.run(&["-o", "json", "workflow", "run", "t"]);
+    assert_eq!(code, 3, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let reason = v["failed_reason"].as_str().unwrap();
+    assert!(reason.contains("timed out after 100ms"), "{reason}");
+    let pgid: i32 = std::fs::read_to_string(p.path().join("group"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(!super::crash::group_running(pgid), "the group survived");
+}
+
+#[test]
+fn a_step_that_never_ends_meets_the_project_timeout() {
+    let p = Project::new();
+    p.write("orch.toml", "step_timeout = \"200ms\"\n");
+    task(
+        &p,
+        "[[step]]\nname = \"Forever\"\nrun = \"cat >/dev/null; set -- $(cat /proc/$$/stat); echo $5 > group; while :; do sleep 1; done\"\n",
+    );
+    let (code, out, _) = p.run(&["-o", "json", "workflow", "run", "t"]);
+    assert_eq!(code, 3);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(
+        v["failed_reason"].as_str().unwrap().contains("timed out"),
+        "{v}"
+    );
+    let pgid: i32 = std::fs::read_to_string(p.path().join("group"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(!super::crash::group_running(pgid), "the group survived");
+}
+
+// ---- hostile stores ----
+
+/// A project with one completed process, its database checkpointed into one file.
+fn project_with_history() -> Project {
+    let p = Project::new();
+    task(&p, "[[step]]\nname = \"A\"\nrun = \"cat >/dev/null\"\n");
+    assert_eq!(p.run(&["workflow", "run", "t"]).0, 0);
+    let conn = rusqlite::Connection::open(p.db()).unwrap();
+    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE;")
+        .unwrap();
+    p
+}
+
+fn assert_refused_untouched(p: &Project, must_say: &[&str]) {
+    let before = std::fs::read(p.db()).unwrap();
+    for args in [&["process", "list"][..], &["workflow", "run", "t"][..]] {
+        let (code, _, err) = p.run(args);
+        assert_eq!(code, 1, "{args:?}: {err}");
+        assert!(
+            must_say.iter().any(|m| err.contains(m)),
+            "{args:?}: unclear error: {err}"
+        );
+        assert!(err.contains("hint:"), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    assert_eq!(
+        std::fs::read(p.db()).unwrap(),
+        before,
+        "orch changed the file"
+    );
+}
+
+#[test]
+fn a_truncated_database_is_refused_without_changes() {
+    let p = project_with_history();
+    let len = std::fs::metadata(p.db()).unwrap().len();
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(p.db())
+        .unwrap();
+    f.set_len(len / 2).unwrap();
+    drop(f);
+    assert_refused_untouched(&p, &["damaged", "malformed"]);
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_refused_without_changes() {
+    let p = Project::new();
+    task(&p, "[[step]]\nname = \"A\"\nrun = \"true\"\n");
+    p.write("orch.db", &"this is not a database\n".repeat(400));
+    assert_refused_untouched(&p, &["damaged", "not a database"]);
+}
+
+/// Runs orch as an unprivileged user when the tests run as root, so that file modes
+/// mean what they say. Returns (code, stderr).
+fn run_unprivileged(p: &Project, args: &[&str]) -> (i32, String) {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = orch_command(p);
+    cmd.args(args).stdout(Stdio::null());
+    if is_root() {
+        cmd.uid(65534).gid(65534);
+    }
+    let out = cmd.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn chmod(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+#[test]
+fn a_read_only_database_file_gives_a_clear_error() {
+    let p = project_with_history();
+    chmod(p.path(), 0o777);
+    chmod(&p.db(), 0o444);
+    let before = std::fs::read(p.db()).unwrap();
+    let (code, err) = run_unprivileged(&p, &["workflow", "run", "t"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("cannot write the database") && err.contains("orch.db"),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint:") && err.contains("permissions"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(p.db()).unwrap(), before);
+}
+
+#[test]
+fn a_read_only_folder_gives_a_clear_error() {
+    let p = project_with_history();
+    chmod(&p.db(), 0o666);
+    chmod(p.path(), 0o555);
+    let before = std::fs::read(p.db()).unwrap();
+    let (code, err) = run_unprivileged(&p, &["workflow", "run", "t"]);
+    chmod(p.path(), 0o755);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("orch.db"), "{err}");
+    assert!(
+        err.contains("hint:") && err.contains("permissions"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(p.db()).unwrap(), before);
+    // A missing database in a folder orch cannot write is not created half-way.
+    let (code, err) = run_unprivileged(&p, &["--db", "sub/new.db", "process", "list"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("hint:"), "{err}");
+}
+
+/// A size-limited tmpfs, unmounted on drop.
+struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    fn mount(kib: u32) -> Result<SmallDisk, String> {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let out = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={kib}k"), "tmpfs"])
+            .arg(dir.path())
+            .output()
+            .map_err(|e| e.to_string())?;
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).trim().to_string());
+        }
+        Ok(SmallDisk { dir })
+    }
+
+    fn grow(&self, kib: u32) {
+        let ok = std::process::Command::new("mount")
+            .args(["-o", &format!("remount,size={kib}k")])
+            .arg(self.dir.path())
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "cannot grow the tmpfs");
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+#[test]
+fn a_full_disk_fails_cleanly_and_the_process_can_be_retried() {
+    let disk = match SmallDisk::mount(640) {
+        Ok(d) => d,
+        Err(why) => {
+            eprintln!("skipped: cannot mount a small tmpfs ({why})");
+            return;
+        }
+    };
+    let p = Project::new();
+    let db = disk.dir.path().join("orch.db");
+    let db_arg = db.to_str().unwrap();
+    task(
+        &p,
+        "[[step]]\nname = \"Big\"\nrun = \"cat >/dev/null; printf '{\\\"blob\\\": \\\"'; head -c 2000000 /dev/zero | tr '\\\\0' x; printf '\\\"}'\"\n\
+         [[step]]\nname = \"After\"\nbuiltin = \"noop\"\n",
+    );
+    let (code, _, err) = p.run(&["--db", db_arg, "workflow", "run", "t"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("disk is full"), "{err}");
+    assert!(err.contains("hint:"), "{err}");
+    assert_eq!(integrity(&db), "ok");
+    // The step that could not be committed left no trace in the log.
+    let v = p.json(&["--db", db_arg, "process", "list"]);
+    let id = v[0]["id"].as_str().unwrap().to_string();
+    let shown = p.json(&["--db", db_arg, "process", "show", &id]);
+    assert_eq!(step_names(&shown, "success"), ["Start"], "{shown}");
+
+    disk.grow(64 * 1024);
+    let (code, out, err) = p.run(&["--db", db_arg, "-o", "json", "process", "retry", &id]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["status"], "completed");
+    assert_eq!(integrity(&db), "ok");
+}
+
+// ---- security ----
+
+#[test]
+fn the_database_and_its_journal_files_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let p = Project::new();
+    // While the step runs, the database is open and its WAL files exist.
+    task(
+        &p,
+        "[[step]]\nname = \"A\"\nrun = \"cat >/dev/null; echo > started; sleep 0.5\"\n",
+    );
+    let mut orch = orch_command(&p)
+        .args(["workflow", "run", "t"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for_file(&p.path().join("started"));
+    for suffix in ["", "-wal", "-shm"] {
+        let path = p.path().join(format!("orch.db{suffix}"));
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "{} is readable by others", path.display());
+    }
+    assert!(orch.wait().unwrap().success());
+    let mode = std::fs::metadata(p.db()).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+}
+
+#[test]
+fn form_values_never_reach_a_shell_command_line() {
+    let p = Project::new();
+    task(
+        &p,
+        r#"
+[[step]]
+name = "Echo"
+run = "cat > seen.json; printf '%s' '{{ state.name }}' > template.txt"
+[[step]]
+name = "Env"
+run = "cat >/dev/null; echo \"$ORCH_STEP\" > env.txt"
+"#,
+    );
+    let hostile = "x'; touch pwned; echo '$(touch pwned2)`touch pwned3`";
+    let input = format!("name={hostile}");
+    let v = p.json(&["workflow", "run", "t", "--input", &input]);
+    assert_eq!(v["status"], "completed", "{v}");
+    for f in ["pwned", "pwned2", "pwned3"] {
+        assert!(
+            !p.path().join(f).exists(),
+            "the input ran as a command ({f})"
+        );
+    }
+    // The value arrived on stdin as data, and the command was not templated.
+    let seen: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(p.path().join("seen.json")).unwrap())
+            .unwrap();
+    assert_eq!(seen["name"], hostile);
+    assert_eq!(
+        std::fs::read_to_string(p.path().join("template.txt")).unwrap(),
+        "{{ state.name }}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(p.path().join("env.txt")).unwrap(),
+        "Env\n"
+    );
+}
+
+#[test]
+fn templates_cannot_include_import_or_read_files() {
+    let p = Project::new();
+    p.write("secret.txt", "TOP-SECRET-CONTENT");
+    for template in [
+        "{% include 'secret.txt' %}",
+        "{% import 'secret.txt' as s %}",
+        "{% from 'secret.txt' import x %}{{ x }}",
+        "{% extends 'secret.txt' %}",
+    ] {
+        task(
+            &p,
+            &format!(
+                "[[step]]\nname = \"R\"\nbuiltin = \"render\"\nwith = {{ key = \"out\", template = \"{template}\" }}\n"
+            ),
+        );
+        let (code, out, err) = p.run(&["-o", "json", "workflow", "run", "t"]);
+        assert_eq!(code, 3, "{template}: {err}");
+        assert!(!out.contains("TOP-SECRET"), "{template} read a file: {out}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert!(
+            v["failed_reason"].as_str().unwrap().contains("template"),
+            "{v}"
+        );
+    }
+}
+
+#[test]
+fn workflow_check_reports_a_run_step_outside_the_project() {
+    let p = Project::new();
+    let outside = tempfile::tempdir().unwrap();
+    let script = outside.path().join("evil.sh");
+    std::fs::write(&script, "#!/bin/sh\ntrue\n").unwrap();
+    chmod(&script, 0o755);
+    task(
+        &p,
+        &format!(
+            "[[step]]\nname = \"Out\"\nrun = \"{}\"\n[[step]]\nname = \"Up\"\nrun = \"../{}/evil.sh\"\n",
+            script.display(),
+            outside.path().file_name().unwrap().to_string_lossy()
+        ),
+    );
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(err.matches("outside the project").count(), 2, "{err}");
+}
