@@ -14,7 +14,9 @@ pub mod error;
 pub mod expr;
 pub mod forms;
 pub mod project;
+pub mod schedule;
 pub mod store;
+pub mod tasks;
 pub mod ui;
 
 /// Parses the command line, runs the command and maps the outcome to an exit code.

@@ -5,6 +5,9 @@ mod db;
 mod init;
 mod process;
 mod product;
+mod schedule;
+mod scheduler;
+mod task;
 mod workflow;
 
 use std::path::PathBuf;
@@ -75,6 +78,15 @@ pub enum Command {
     /// Processes: list, show, retry, resume, abort, skip
     #[command(subcommand)]
     Process(process::ProcessCommand),
+    /// Tasks (system workflows and the built-in ones): list, run
+    #[command(subcommand)]
+    Task(task::TaskCommand),
+    /// Schedules of tasks: list
+    #[command(subcommand)]
+    Schedule(schedule::ScheduleCommand),
+    /// The scheduler: run due tasks and retry waiting processes
+    #[command(subcommand)]
+    Scheduler(scheduler::SchedulerCommand),
     /// Print a shell completion script
     Completions(CompletionsArgs),
 }
@@ -155,6 +167,9 @@ pub fn execute(cli: Cli) -> Result<()> {
         Command::Product(cmd) => product::run(&mut ctx, cmd),
         Command::Workflow(cmd) => workflow::run(&mut ctx, cmd),
         Command::Process(cmd) => process::run(&mut ctx, cmd),
+        Command::Task(cmd) => task::run(&mut ctx, cmd),
+        Command::Schedule(cmd) => schedule::run(&mut ctx, cmd),
+        Command::Scheduler(cmd) => scheduler::run(&mut ctx, cmd),
         Command::Completions(_) => Ok(()),
     }
 }

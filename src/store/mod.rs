@@ -8,6 +8,7 @@
 pub mod events;
 pub mod processes;
 pub mod products;
+pub mod schedules;
 pub mod subscriptions;
 
 use std::path::{Path, PathBuf};

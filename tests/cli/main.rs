@@ -2,6 +2,7 @@
 
 mod engine;
 mod foundation;
+mod tasks;
 
 use std::path::{Path, PathBuf};
 
