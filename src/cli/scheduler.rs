@@ -14,6 +14,7 @@ use jiff::Timestamp;
 use super::Ctx;
 use super::process::{Lines, cancel_on_signals, default_timeout};
 use super::task::{Task, catalog};
+use crate::domain::workflow::WorkflowDef;
 use crate::engine::runner::{Engine, Final, Observer, Quiet};
 use crate::error::{Error, Kind, Result};
 use crate::schedule::claim::{Scheduled, claim_due};
@@ -269,10 +270,11 @@ impl Scheduler<'_> {
         self.ran += 1;
         self.log(&format!("task {name} started: process {id}"));
         let started = Instant::now();
-        let outcome = self.drive(&id, &task.def, now).await;
+        let outcome = self.drive(&id, Some(&task.def), now).await;
         let took = crate::domain::workflow::format_duration(started.elapsed());
         match outcome {
-            Ok(f) => {
+            Ok(None) => {}
+            Ok(Some(f)) => {
                 self.log(&format!(
                     "task {name} finished: process {id} {} ({took})",
                     outcome_word(f)
@@ -290,21 +292,7 @@ impl Scheduler<'_> {
     }
 
     async fn retry(&mut self, id: &str, workflow: &str, now: Timestamp) {
-        let ctx = self.ctx;
-        let env_log = |m: &str| log(&ctx.printer, m);
-        let env = TaskEnv {
-            project: &ctx.project,
-            now,
-            log: &env_log,
-        };
-        let mut engine = engine(
-            &mut self.store,
-            ctx,
-            self.default_timeout,
-            &mut *self.observer,
-            self.cancel.clone(),
-        );
-        let outcome = waiting::retry(&mut engine, &env, id).await;
+        let outcome = self.drive(id, None, now).await;
         let line = match &outcome {
             Ok(None) => return,
             Ok(Some(f)) => format!("process {id} ({workflow}) retried: {}", outcome_word(*f)),
@@ -318,12 +306,14 @@ impl Scheduler<'_> {
         });
     }
 
+    /// Drives a claimed task run (`def`), or claims and retries a waiting process
+    /// (`None`; `Ok(None)` when another orch took it first).
     async fn drive(
         &mut self,
         id: &str,
-        def: &crate::domain::workflow::WorkflowDef,
+        def: Option<&WorkflowDef>,
         now: Timestamp,
-    ) -> Result<Final> {
+    ) -> Result<Option<Final>> {
         let ctx = self.ctx;
         let env_log = |m: &str| log(&ctx.printer, m);
         let env = TaskEnv {
@@ -331,32 +321,21 @@ impl Scheduler<'_> {
             now,
             log: &env_log,
         };
-        let mut engine = engine(
-            &mut self.store,
-            ctx,
-            self.default_timeout,
-            &mut *self.observer,
-            self.cancel.clone(),
-        );
-        tasks::drive(&mut engine, &env, id, def, None).await
-    }
-}
-
-fn engine<'a>(
-    store: &'a mut Store,
-    ctx: &Ctx,
-    default_timeout: Option<Duration>,
-    observer: &'a mut dyn Observer,
-    cancel: tokio::sync::watch::Receiver<bool>,
-) -> Engine<'a> {
-    Engine {
-        conn: &mut store.conn,
-        root: ctx.project.root.clone(),
-        db_path: store.path.clone(),
-        user: ctx.user(),
-        default_timeout,
-        grace: Duration::from_secs(5),
-        observer,
-        cancel,
+        let mut engine = Engine {
+            conn: &mut self.store.conn,
+            root: ctx.project.root.clone(),
+            db_path: self.store.path.clone(),
+            user: ctx.user(),
+            default_timeout: self.default_timeout,
+            grace: Duration::from_secs(5),
+            observer: &mut *self.observer,
+            cancel: self.cancel.clone(),
+        };
+        match def {
+            Some(def) => tasks::drive(&mut engine, &env, id, def, None)
+                .await
+                .map(Some),
+            None => waiting::retry(&mut engine, &env, id).await,
+        }
     }
 }

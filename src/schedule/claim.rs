@@ -80,31 +80,10 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::domain::workflow::{StepDef, StepKind, Target};
 
+    /// Any task will do; a built-in's definition is at hand.
     fn task_def() -> WorkflowDef {
-        WorkflowDef {
-            name: "tick".into(),
-            target: Target::System,
-            description: String::new(),
-            products: Vec::new(),
-            status: None,
-            usable_when: None,
-            blocked_by_in_use: None,
-            usable_while_out_of_sync: false,
-            form: Vec::new(),
-            steps: vec![StepDef {
-                name: "noop".into(),
-                kind: StepKind::Builtin {
-                    builtin: "noop".into(),
-                    with: Default::default(),
-                },
-                condition: None,
-                timeout: None,
-                retry: None,
-            }],
-            schedule: None,
-        }
+        crate::tasks::builtin::definition(&crate::tasks::builtin::TASKS[0])
     }
 
     fn at(text: &str) -> Timestamp {
@@ -123,7 +102,7 @@ mod tests {
         let def = task_def();
         let task = Scheduled {
             def: &def,
-            source: "workflows/tick.toml",
+            source: "built-in",
             spec,
         };
         let start = at(from);
@@ -157,8 +136,8 @@ mod tests {
         let processes: i64 = s
             .conn
             .query_row(
-                "SELECT count(*) FROM processes WHERE workflow = 'tick'",
-                [],
+                "SELECT count(*) FROM processes WHERE workflow = ?1",
+                [task_def().name],
                 |r| r.get(0),
             )
             .unwrap();

@@ -26,14 +26,9 @@ fn runs(p: &Project) -> Vec<String> {
         .collect()
 }
 
-/// `orch scheduler run --once` with the clock at `now`.
-fn once_at(p: &Project, now: &str) -> (i32, String, String) {
-    let out = p
-        .orch()
-        .env("ORCH_NOW", now)
-        .args(["scheduler", "run", "--once"])
-        .output()
-        .unwrap();
+/// Runs orch with the scheduler's clock at `now`: (exit code, stdout, stderr).
+fn run_at(p: &Project, now: &str, args: &[&str]) -> (i32, String, String) {
+    let out = p.orch().env("ORCH_NOW", now).args(args).output().unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -41,17 +36,25 @@ fn once_at(p: &Project, now: &str) -> (i32, String, String) {
     )
 }
 
-fn spawn_once_at(p: &Project, now: &str) -> Child {
+/// `orch scheduler run --once` with the clock at `now`.
+fn once_at(p: &Project, now: &str) -> (i32, String, String) {
+    run_at(p, now, &["scheduler", "run", "--once"])
+}
+
+/// Starts orch in the background, its stderr captured.
+fn spawn(p: &Project, now: Option<&str>, args: &[&str]) -> Child {
     let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("orch"));
     c.current_dir(p.path())
         .env_remove("ORCH_DIR")
         .env_remove("ORCH_DB")
         .env("NO_COLOR", "1")
         .env("ORCH_USER", "tester")
-        .env("ORCH_NOW", now)
-        .args(["scheduler", "run", "--once"])
+        .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
+    if let Some(now) = now {
+        c.env("ORCH_NOW", now);
+    }
     c.spawn().unwrap()
 }
 
@@ -247,8 +250,9 @@ fn two_schedulers_racing_run_a_due_task_once() {
     assert_eq!(p.run(&["db", "migrate"]).0, 0);
     for round in 0..4 {
         let now = format!("2030-01-01T00:{:02}:00Z", round * 2);
-        let a = spawn_once_at(&p, &now);
-        let b = spawn_once_at(&p, &now);
+        let once = ["scheduler", "run", "--once"];
+        let a = spawn(&p, Some(&now), &once);
+        let b = spawn(&p, Some(&now), &once);
         for child in [a, b] {
             let out = child.wait_with_output().unwrap();
             let err = String::from_utf8_lossy(&out.stderr);
@@ -289,13 +293,13 @@ fn the_scheduler_retries_a_waiting_process_after_its_backoff() {
     assert_eq!(attempts, ["waiting", "success"]);
     // --no-retry-waiting leaves waiting processes alone.
     let other = start_waiting(&p);
-    let out = p
-        .orch()
-        .env("ORCH_NOW", later(Duration::from_secs(7200)))
-        .args(["scheduler", "run", "--once", "--no-retry-waiting"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    let two_hours_on = later(Duration::from_secs(7200));
+    let (code, _, err) = run_at(
+        &p,
+        &two_hours_on,
+        &["scheduler", "run", "--once", "--no-retry-waiting"],
+    );
+    assert_eq!(code, 0, "{err}");
     assert_eq!(p.json(&["process", "show", &other])["status"], "waiting");
 }
 
@@ -351,13 +355,13 @@ fn cleanup_tasks_deletes_old_completed_task_runs_and_their_steps() {
     let v = p.json(&["task", "run", "cleanup_tasks"]);
     assert_eq!(v["state"]["deleted_runs"], 0, "{v}");
     // Two hours on, the completed runs (the first cleanup included) go; the failed one stays.
-    let out = p
-        .orch()
-        .env("ORCH_NOW", later(Duration::from_secs(7200)))
-        .args(["-o", "json", "task", "run", "cleanup_tasks"])
-        .output()
-        .unwrap();
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let two_hours_on = later(Duration::from_secs(7200));
+    let (_, out, _) = run_at(
+        &p,
+        &two_hours_on,
+        &["-o", "json", "task", "run", "cleanup_tasks"],
+    );
+    let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["status"], "completed");
     assert_eq!(v["state"]["deleted_runs"], 2, "{v}");
     assert_eq!(p.run(&["process", "show", &old]).0, 6);
@@ -400,13 +404,12 @@ fn builtins_are_scheduled_in_orch_toml_and_listed() {
         err.contains("task cleanup_tasks finished: process") && err.contains("completed"),
         "{err}"
     );
-    let out = p
-        .orch()
-        .env("ORCH_NOW", "2030-01-01T00:10:00Z")
-        .args(["-o", "json", "schedule", "list"])
-        .output()
-        .unwrap();
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (_, out, _) = run_at(
+        &p,
+        "2030-01-01T00:10:00Z",
+        &["-o", "json", "schedule", "list"],
+    );
+    let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v[0]["next_run_at"], "2030-01-01T02:30:00.000000Z");
     assert_eq!(v[0]["due"], false);
     assert_eq!(v[0]["last_status"], "completed");
@@ -438,16 +441,7 @@ fn sigterm_stops_the_scheduler_and_leaves_the_task_retryable() {
         "workflows/slow.toml",
         "name = \"slow\"\ntarget = \"system\"\n[[step]]\nname = \"Slow\"\nrun = \"touch started; sleep 60\"\n[schedule]\nevery = \"1h\"\n",
     );
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("orch"))
-        .current_dir(p.path())
-        .env_remove("ORCH_DIR")
-        .env_remove("ORCH_DB")
-        .env("NO_COLOR", "1")
-        .args(["scheduler", "run"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn(&p, None, &["scheduler", "run"]);
     let started = p.path().join("started");
     for _ in 0..600 {
         if started.exists() {
