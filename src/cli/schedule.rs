@@ -39,7 +39,7 @@ fn list(ctx: &mut Ctx) -> Result<()> {
             continue;
         };
         let row = schedules::get(conn, &t.def.name)?.unwrap_or_default();
-        let next = spec.next_due(row.last_run_at.as_deref().and_then(crate::clock::parse));
+        let next = spec.next_due(crate::schedule::last_run(row.last_run_at.as_deref(), now));
         let last_status = match &row.last_process {
             Some(id) => processes::get(conn, id)?.map(|p| p.status),
             None => None,

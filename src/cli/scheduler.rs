@@ -1,10 +1,10 @@
 //! `orch scheduler run`: the foreground service that runs due tasks and retries waiting
 //! processes with backoff, one log line per event on stderr, until Ctrl-C or SIGTERM.
 //!
-//! Each pass re-reads the workflow files and orch.toml, so edits apply without a
-//! restart. Due runs are claimed in the database (see `schedule::claim`), so several
-//! schedulers may share one database. On a signal the step in flight is stopped and
-//! recorded as failed; its process stays retryable.
+//! Each pass re-reads the workflow files, so their edits apply without a restart
+//! (orch.toml is read once, at start). Due runs are claimed in the database (see
+//! `schedule::claim`), so several schedulers may share one database. On a signal the
+//! step in flight is stopped and recorded as failed; its process stays retryable.
 
 use std::time::{Duration, Instant};
 
@@ -221,11 +221,11 @@ impl Scheduler<'_> {
                 continue;
             };
             self.run_if_due(task, &spec, now).await;
-            let last = schedules::get(&self.store.conn, &task.def.name)
+            let stored = schedules::get(&self.store.conn, &task.def.name)
                 .ok()
                 .flatten()
-                .and_then(|r| r.last_run_at)
-                .and_then(|t| crate::clock::parse(&t));
+                .and_then(|r| r.last_run_at);
+            let last = crate::schedule::last_run(stored.as_deref(), now);
             if let NextRun::At(t) = spec.next_due(last) {
                 earliest(t);
             }

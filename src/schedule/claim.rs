@@ -32,7 +32,7 @@ pub fn claim_due(
     let name = task.def.name.as_str();
     let tx = store::write_tx(conn)?;
     let seen = schedules::get(&tx, name)?.and_then(|r| r.last_run_at);
-    let last = seen.as_deref().and_then(crate::clock::parse);
+    let last = super::last_run(seen.as_deref(), now);
     if !task.spec.next_due(last).is_due(now) {
         return Ok(None);
     }
@@ -170,6 +170,21 @@ mod tests {
         // Five hours later, ticking for 30s: one run, not three hundred.
         assert_eq!(
             simulate(&mut s.conn, &spec, "2024-01-01T05:00:00Z", 30, 1).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn a_last_run_in_the_future_does_not_stall_the_schedule() {
+        let (_dir, mut s) = db();
+        let spec = Spec::Every(Duration::from_secs(3600));
+        assert_eq!(
+            simulate(&mut s.conn, &spec, "2030-01-01T00:00:00Z", 1, 1).len(),
+            1
+        );
+        // The clock was wrong then; now it is years earlier.
+        assert_eq!(
+            simulate(&mut s.conn, &spec, "2024-01-01T00:00:00Z", 60, 1).len(),
             1
         );
     }

@@ -119,6 +119,15 @@ impl Spec {
     }
 }
 
+/// The last run as stored, for deciding what is due at `now`. A last run later than
+/// `now` means the clock moved back (or was wrong when it ran): such a schedule counts
+/// as never run, so it runs once and takes its rhythm from the present.
+pub fn last_run(stored: Option<&str>, now: Timestamp) -> Option<Timestamp> {
+    stored
+        .and_then(crate::clock::parse)
+        .filter(|last| *last <= now)
+}
+
 /// A time zone by IANA name; none means UTC, and `local` the system's zone.
 pub fn zone(name: Option<&str>) -> std::result::Result<(TimeZone, String), String> {
     match name.map(str::trim) {
