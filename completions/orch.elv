@@ -39,6 +39,9 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand process 'Processes: list, show, retry, resume, abort, skip'
             cand subscription 'Subscriptions: list, show, the workflows that can run on one'
             cand events 'Events: list, follow as they commit, feed named consumers'
+            cand task 'Tasks (system workflows and the built-in ones): list, run'
+            cand schedule 'Schedules of tasks: list'
+            cand scheduler 'The scheduler: run due tasks and retry waiting processes'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -628,6 +631,146 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;events;help;help'= {
         }
+        &'orch;task'= {
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand list 'List the project''s tasks and the built-in ones, with their schedules'
+            cand run 'Run a task now (the options and exit codes of `workflow run`)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'orch;task;list'= {
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'orch;task;run'= {
+            cand --subscription 'The subscription to modify, validate or terminate'
+            cand --input 'An answer, key=value (repeatable; typed by the form''s field: 42, true, a,b for lists)'
+            cand --input-file 'Answers as a JSON or TOML object in a file, or - for stdin'
+            cand --customer 'The customer of a new subscription (default: orch.toml''s default_customer, else "default")'
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand --form 'Ask for missing answers interactively (only on a terminal)'
+            cand --detach 'Print the process id and run on in the background'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'orch;task;help'= {
+            cand list 'List the project''s tasks and the built-in ones, with their schedules'
+            cand run 'Run a task now (the options and exit codes of `workflow run`)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'orch;task;help;list'= {
+        }
+        &'orch;task;help;run'= {
+        }
+        &'orch;task;help;help'= {
+        }
+        &'orch;schedule'= {
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand list 'List the scheduled tasks with their last and next run (times in UTC)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'orch;schedule;list'= {
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'orch;schedule;help'= {
+            cand list 'List the scheduled tasks with their last and next run (times in UTC)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'orch;schedule;help;list'= {
+        }
+        &'orch;schedule;help;help'= {
+        }
+        &'orch;scheduler'= {
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand run 'Run due tasks and retry waiting processes until Ctrl-C or SIGTERM'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'orch;scheduler;run'= {
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand --once 'Run what is due now, then exit (for cron or CI)'
+            cand --no-retry-waiting 'Leave waiting processes alone'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'orch;scheduler;help'= {
+            cand run 'Run due tasks and retry waiting processes until Ctrl-C or SIGTERM'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'orch;scheduler;help;run'= {
+        }
+        &'orch;scheduler;help;help'= {
+        }
         &'orch;completions'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
             cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
@@ -650,6 +793,9 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand process 'Processes: list, show, retry, resume, abort, skip'
             cand subscription 'Subscriptions: list, show, the workflows that can run on one'
             cand events 'Events: list, follow as they commit, feed named consumers'
+            cand task 'Tasks (system workflows and the built-in ones): list, run'
+            cand schedule 'Schedules of tasks: list'
+            cand scheduler 'The scheduler: run due tasks and retry waiting processes'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -732,6 +878,24 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand consumers 'List named consumers, where they stand and how far behind they are'
         }
         &'orch;help;events;consumers'= {
+        }
+        &'orch;help;task'= {
+            cand list 'List the project''s tasks and the built-in ones, with their schedules'
+            cand run 'Run a task now (the options and exit codes of `workflow run`)'
+        }
+        &'orch;help;task;list'= {
+        }
+        &'orch;help;task;run'= {
+        }
+        &'orch;help;schedule'= {
+            cand list 'List the scheduled tasks with their last and next run (times in UTC)'
+        }
+        &'orch;help;schedule;list'= {
+        }
+        &'orch;help;scheduler'= {
+            cand run 'Run due tasks and retry waiting processes until Ctrl-C or SIGTERM'
+        }
+        &'orch;help;scheduler;run'= {
         }
         &'orch;help;completions'= {
         }

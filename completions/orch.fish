@@ -44,6 +44,9 @@ complete -c orch -n "__fish_orch_needs_command" -f -a "workflow" -d 'Workflows: 
 complete -c orch -n "__fish_orch_needs_command" -f -a "process" -d 'Processes: list, show, retry, resume, abort, skip'
 complete -c orch -n "__fish_orch_needs_command" -f -a "subscription" -d 'Subscriptions: list, show, the workflows that can run on one'
 complete -c orch -n "__fish_orch_needs_command" -f -a "events" -d 'Events: list, follow as they commit, feed named consumers'
+complete -c orch -n "__fish_orch_needs_command" -f -a "task" -d 'Tasks (system workflows and the built-in ones): list, run'
+complete -c orch -n "__fish_orch_needs_command" -f -a "schedule" -d 'Schedules of tasks: list'
+complete -c orch -n "__fish_orch_needs_command" -f -a "scheduler" -d 'The scheduler: run due tasks and retry waiting processes'
 complete -c orch -n "__fish_orch_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c orch -n "__fish_orch_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orch -n "__fish_orch_using_subcommand init" -l default-customer -d 'The customer of new subscriptions when --customer is not given' -r
@@ -506,6 +509,112 @@ complete -c orch -n "__fish_orch_using_subcommand events; and __fish_seen_subcom
 complete -c orch -n "__fish_orch_using_subcommand events; and __fish_seen_subcommand_from consumers" -s h -l help -d 'Print help'
 complete -c orch -n "__fish_orch_using_subcommand events; and __fish_seen_subcommand_from help" -f -a "consumers" -d 'List named consumers, where they stand and how far behind they are'
 complete -c orch -n "__fish_orch_using_subcommand events; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c orch -n "__fish_orch_using_subcommand task; and not __fish_seen_subcommand_from list run help" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand task; and not __fish_seen_subcommand_from list run help" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand task; and not __fish_seen_subcommand_from list run help" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand task; and not __fish_seen_subcommand_from list run help" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand task; and not __fish_seen_subcommand_from list run help" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand task; and not __fish_seen_subcommand_from list run help" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand task; and not __fish_seen_subcommand_from list run help" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand task; and not __fish_seen_subcommand_from list run help" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand task; and not __fish_seen_subcommand_from list run help" -f -a "list" -d 'List the project\'s tasks and the built-in ones, with their schedules'
+complete -c orch -n "__fish_orch_using_subcommand task; and not __fish_seen_subcommand_from list run help" -f -a "run" -d 'Run a task now (the options and exit codes of `workflow run`)'
+complete -c orch -n "__fish_orch_using_subcommand task; and not __fish_seen_subcommand_from list run help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from list" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from list" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from list" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from list" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -l subscription -d 'The subscription to modify, validate or terminate' -r
+complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -l input -d 'An answer, key=value (repeatable; typed by the form\'s field: 42, true, a,b for lists)' -r
+complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -l input-file -d 'Answers as a JSON or TOML object in a file, or - for stdin' -r
+complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -l customer -d 'The customer of a new subscription (default: orch.toml\'s default_customer, else "default")' -r
+complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -l form -d 'Ask for missing answers interactively (only on a terminal)'
+complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -l detach -d 'Print the process id and run on in the background'
+complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the project\'s tasks and the built-in ones, with their schedules'
+complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "run" -d 'Run a task now (the options and exit codes of `workflow run`)'
+complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c orch -n "__fish_orch_using_subcommand schedule; and not __fish_seen_subcommand_from list help" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand schedule; and not __fish_seen_subcommand_from list help" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand schedule; and not __fish_seen_subcommand_from list help" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand schedule; and not __fish_seen_subcommand_from list help" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand schedule; and not __fish_seen_subcommand_from list help" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand schedule; and not __fish_seen_subcommand_from list help" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand schedule; and not __fish_seen_subcommand_from list help" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand schedule; and not __fish_seen_subcommand_from list help" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand schedule; and not __fish_seen_subcommand_from list help" -f -a "list" -d 'List the scheduled tasks with their last and next run (times in UTC)'
+complete -c orch -n "__fish_orch_using_subcommand schedule; and not __fish_seen_subcommand_from list help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c orch -n "__fish_orch_using_subcommand schedule; and __fish_seen_subcommand_from list" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand schedule; and __fish_seen_subcommand_from list" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand schedule; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand schedule; and __fish_seen_subcommand_from list" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand schedule; and __fish_seen_subcommand_from list" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand schedule; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand schedule; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand schedule; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand schedule; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the scheduled tasks with their last and next run (times in UTC)'
+complete -c orch -n "__fish_orch_using_subcommand schedule; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c orch -n "__fish_orch_using_subcommand scheduler; and not __fish_seen_subcommand_from run help" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand scheduler; and not __fish_seen_subcommand_from run help" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand scheduler; and not __fish_seen_subcommand_from run help" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand scheduler; and not __fish_seen_subcommand_from run help" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand scheduler; and not __fish_seen_subcommand_from run help" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand scheduler; and not __fish_seen_subcommand_from run help" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand scheduler; and not __fish_seen_subcommand_from run help" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand scheduler; and not __fish_seen_subcommand_from run help" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand scheduler; and not __fish_seen_subcommand_from run help" -f -a "run" -d 'Run due tasks and retry waiting processes until Ctrl-C or SIGTERM'
+complete -c orch -n "__fish_orch_using_subcommand scheduler; and not __fish_seen_subcommand_from run help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c orch -n "__fish_orch_using_subcommand scheduler; and __fish_seen_subcommand_from run" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand scheduler; and __fish_seen_subcommand_from run" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand scheduler; and __fish_seen_subcommand_from run" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand scheduler; and __fish_seen_subcommand_from run" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand scheduler; and __fish_seen_subcommand_from run" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand scheduler; and __fish_seen_subcommand_from run" -l once -d 'Run what is due now, then exit (for cron or CI)'
+complete -c orch -n "__fish_orch_using_subcommand scheduler; and __fish_seen_subcommand_from run" -l no-retry-waiting -d 'Leave waiting processes alone'
+complete -c orch -n "__fish_orch_using_subcommand scheduler; and __fish_seen_subcommand_from run" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand scheduler; and __fish_seen_subcommand_from run" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand scheduler; and __fish_seen_subcommand_from run" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand scheduler; and __fish_seen_subcommand_from help" -f -a "run" -d 'Run due tasks and retry waiting processes until Ctrl-C or SIGTERM'
+complete -c orch -n "__fish_orch_using_subcommand scheduler; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orch -n "__fish_orch_using_subcommand completions" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand completions" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand completions" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
@@ -518,15 +627,18 @@ complete -c orch -n "__fish_orch_using_subcommand completions" -l user -d 'Who r
 complete -c orch -n "__fish_orch_using_subcommand completions" -s q -l quiet -d 'Print only data and errors'
 complete -c orch -n "__fish_orch_using_subcommand completions" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events completions help" -f -a "init" -d 'Create an empty project: orch.toml, products/, workflows/ and the database'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events completions help" -f -a "db" -d 'The database: apply migrations, show status'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events completions help" -f -a "product" -d 'Product definitions: load, create, list, show'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events completions help" -f -a "workflow" -d 'Workflows: list, show, check, run'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events completions help" -f -a "process" -d 'Processes: list, show, retry, resume, abort, skip'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events completions help" -f -a "subscription" -d 'Subscriptions: list, show, the workflows that can run on one'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events completions help" -f -a "events" -d 'Events: list, follow as they commit, feed named consumers'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler completions help" -f -a "init" -d 'Create an empty project: orch.toml, products/, workflows/ and the database'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler completions help" -f -a "db" -d 'The database: apply migrations, show status'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler completions help" -f -a "product" -d 'Product definitions: load, create, list, show'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler completions help" -f -a "workflow" -d 'Workflows: list, show, check, run'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler completions help" -f -a "process" -d 'Processes: list, show, retry, resume, abort, skip'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler completions help" -f -a "subscription" -d 'Subscriptions: list, show, the workflows that can run on one'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler completions help" -f -a "events" -d 'Events: list, follow as they commit, feed named consumers'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler completions help" -f -a "task" -d 'Tasks (system workflows and the built-in ones): list, run'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler completions help" -f -a "schedule" -d 'Schedules of tasks: list'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler completions help" -f -a "scheduler" -d 'The scheduler: run due tasks and retry waiting processes'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "migrate" -d 'Apply pending schema migrations (orch also does this on first use)'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "status" -d 'Show the database path, schema version and counts'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from product" -f -a "load" -d 'Load product definitions from files, printing a plan first'
@@ -549,3 +661,7 @@ complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcomma
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from subscription" -f -a "show" -d 'Show a subscription: its fields, relations and the processes that touched it'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from subscription" -f -a "workflows" -d 'Every workflow for the subscription\'s product, with whether it can run now'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from events" -f -a "consumers" -d 'List named consumers, where they stand and how far behind they are'
+complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "list" -d 'List the project\'s tasks and the built-in ones, with their schedules'
+complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "run" -d 'Run a task now (the options and exit codes of `workflow run`)'
+complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from schedule" -f -a "list" -d 'List the scheduled tasks with their last and next run (times in UTC)'
+complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from scheduler" -f -a "run" -d 'Run due tasks and retry waiting processes until Ctrl-C or SIGTERM'

@@ -16,7 +16,9 @@ pub mod forms;
 #[cfg(test)]
 mod fuzz;
 pub mod project;
+pub mod schedule;
 pub mod store;
+pub mod tasks;
 pub mod ui;
 
 /// Parses the command line, runs the command and maps the outcome to an exit code.

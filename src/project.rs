@@ -28,6 +28,9 @@ pub struct Config {
     pub step_timeout: Option<String>,
     /// Age after which `cleanup_tasks` deletes completed task runs, e.g. `"30d"`.
     pub task_retention: Option<String>,
+    /// Schedules of built-in tasks: `[schedule.cleanup_tasks]` with `cron` or `every`.
+    #[serde(default)]
+    pub schedule: indexmap::IndexMap<String, crate::definition::workflow::RawSchedule>,
 }
 
 #[derive(Debug, Clone)]

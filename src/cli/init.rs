@@ -24,6 +24,14 @@ const CONFIG_TEMPLATE: &str = r#"# orch project settings; every key is optional.
 # products = "products"          # where product definitions live
 # workflows = "workflows"        # where workflow definitions live
 # step_timeout = "10m"           # default timeout of `run` steps
+# task_retention = "30d"         # cleanup_tasks deletes completed task runs older than this
+#
+# Schedules of built-in tasks (`orch task list`), run by `orch scheduler run`:
+# [schedule.resume_waiting]
+# every = "5m"
+# [schedule.cleanup_tasks]
+# cron = "0 3 * * *"             # minute hour day-of-month month day-of-week
+# timezone = "Europe/Amsterdam"  # IANA name, `UTC` (the default) or `local`
 "#;
 
 pub fn run(ctx: &mut Ctx, args: InitArgs) -> Result<()> {

@@ -7,7 +7,10 @@ mod events;
 mod init;
 mod process;
 mod product;
+mod schedule;
+mod scheduler;
 mod subscription;
+mod task;
 mod workflow;
 
 use std::path::PathBuf;
@@ -83,6 +86,15 @@ pub enum Command {
     Subscription(subscription::SubscriptionCommand),
     /// Events: list, follow as they commit, feed named consumers
     Events(events::EventsArgs),
+    /// Tasks (system workflows and the built-in ones): list, run
+    #[command(subcommand)]
+    Task(task::TaskCommand),
+    /// Schedules of tasks: list
+    #[command(subcommand)]
+    Schedule(schedule::ScheduleCommand),
+    /// The scheduler: run due tasks and retry waiting processes
+    #[command(subcommand)]
+    Scheduler(scheduler::SchedulerCommand),
     /// Print a shell completion script
     Completions(CompletionsArgs),
 }
@@ -185,6 +197,9 @@ pub fn execute(cli: Cli) -> Result<()> {
         Command::Process(cmd) => process::run(&mut ctx, cmd),
         Command::Subscription(cmd) => subscription::run(&mut ctx, cmd),
         Command::Events(args) => events::run(&mut ctx, args),
+        Command::Task(cmd) => task::run(&mut ctx, cmd),
+        Command::Schedule(cmd) => schedule::run(&mut ctx, cmd),
+        Command::Scheduler(cmd) => scheduler::run(&mut ctx, cmd),
         Command::Completions(_) => Ok(()),
     }
 }

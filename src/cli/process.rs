@@ -123,7 +123,7 @@ pub fn find(ctx: &mut Ctx, id: &str) -> Result<ProcessRow> {
 }
 
 fn is_stale(p: &ProcessRow) -> bool {
-    p.status == "running" && p.owner.as_deref().is_none_or(|o| !owner::is_alive(o))
+    owner::is_stale(p)
 }
 
 fn stored_definition(ctx: &mut Ctx, p: &ProcessRow) -> Result<WorkflowDef> {
@@ -335,39 +335,21 @@ fn show_step(ctx: &mut Ctx, p: &ProcessRow, steps: &[StepRow], name: &str) -> Re
 
 /// Claims a process for this orch: refuses a live owner, takes over a stale one.
 fn claim(ctx: &mut Ctx, id: &str, allowed: &[&str]) -> Result<ProcessRow> {
-    let store = ctx.store()?;
-    let tx = store::write_tx(&mut store.conn)?;
-    let p = processes::get(&tx, id)?.ok_or_else(|| Error::not_found(format!("no process {id}")))?;
-    if p.status == "running" || p.owner.is_some() {
-        if let Some(o) = p
-            .owner
-            .as_deref()
-            .filter(|o| *o != owner::me() && owner::is_alive(o))
-        {
-            return Err(Error::conflict(format!(
-                "process {id} is being run by {}",
-                owner::describe(o)
-            ))
-            .with_hint("wait for it to finish, or stop that orch first"));
-        }
-    }
-    let stale = is_stale(&p);
-    if !allowed.contains(&p.status.as_str()) && !stale {
-        return Err(Error::conflict(format!(
+    match owner::claim(&mut ctx.store()?.conn, id, allowed)? {
+        owner::Claim::Claimed(p) => Ok(*p),
+        owner::Claim::Missing => Err(Error::not_found(format!("no process {id}"))),
+        owner::Claim::Owned(o) => Err(Error::conflict(format!(
+            "process {id} is being run by {}",
+            owner::describe(&o)
+        ))
+        .with_hint("wait for it to finish, or stop that orch first")),
+        owner::Claim::Refused(p) => Err(Error::conflict(format!(
             "process {id} is {}, so it cannot be {}",
             p.status,
             allowed_verb(allowed)
         ))
-        .with_hint(next_hint(&p).unwrap_or_else(|| format!("`orch process show {id}`"))));
+        .with_hint(next_hint(&p).unwrap_or_else(|| format!("`orch process show {id}`")))),
     }
-    if !processes::claim(&tx, id, p.owner.as_deref(), &p.status, owner::me())? {
-        return Err(Error::conflict(format!(
-            "process {id} was claimed by another orch at the same moment"
-        ))
-        .with_hint(format!("`orch process show {id}` shows who runs it")));
-    }
-    tx.commit()?;
-    Ok(p)
 }
 
 fn allowed_verb(allowed: &[&str]) -> &'static str {
@@ -729,6 +711,36 @@ pub fn detach(ctx: &mut Ctx, id: &str, secrets: &Map<String, Value>) -> Result<(
     Ok(())
 }
 
+/// orch.toml's `step_timeout`.
+pub(super) fn default_timeout(ctx: &Ctx) -> Result<Option<Duration>> {
+    ctx.project
+        .config
+        .step_timeout
+        .as_deref()
+        .map(crate::domain::workflow::parse_duration)
+        .transpose()
+        .map_err(|e| Error::usage(format!("orch.toml: step_timeout: {e}")))
+}
+
+/// A flag that turns true on Ctrl-C or SIGTERM; call inside a runtime, abort the handle
+/// when done.
+pub(super) fn cancel_on_signals() -> (
+    tokio::sync::watch::Receiver<bool>,
+    tokio::task::JoinHandle<()>,
+) {
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let signals = tokio::spawn(async move {
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending::<()>().await } } => {}
+        }
+        let _ = tx.send(true);
+    });
+    (rx, signals)
+}
+
 /// Drives a claimed process and turns the outcome into the exit code of DESIGN §9.
 pub fn drive_and_report(
     ctx: &mut Ctx,
@@ -741,18 +753,10 @@ pub fn drive_and_report(
         .enable_all()
         .build()
         .map_err(|e| Error::internal(format!("cannot start the runtime: {e}")))?;
-    let (tx, rx) = tokio::sync::watch::channel(false);
     let root = ctx.project.root.clone();
     let db_path = ctx.db_path();
     let user = ctx.user();
-    let default_timeout = ctx
-        .project
-        .config
-        .step_timeout
-        .as_deref()
-        .map(crate::domain::workflow::parse_duration)
-        .transpose()
-        .map_err(|e| Error::usage(format!("orch.toml: step_timeout: {e}")))?;
+    let default_timeout = default_timeout(ctx)?;
     let left = {
         let conn = &ctx.store()?.conn;
         let log = processes::steps(conn, id)?;
@@ -767,16 +771,17 @@ pub fn drive_and_report(
             .count()
     };
     let mut observer = StepProgress::new(ctx.printer.clone(), left);
+    let project = ctx.project.clone();
+    let printer = ctx.printer.clone();
+    let log = |m: &str| printer.status(m);
+    let env = crate::tasks::TaskEnv {
+        project: &project,
+        now: crate::schedule::now()?,
+        log: &log,
+    };
     let store = ctx.store()?;
     let outcome = rt.block_on(async {
-        let signals = tokio::spawn(async move {
-            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending::<()>().await } } => {}
-            }
-            let _ = tx.send(true);
-        });
+        let (cancel, signals) = cancel_on_signals();
         let mut engine = Engine {
             conn: &mut store.conn,
             root,
@@ -785,28 +790,14 @@ pub fn drive_and_report(
             default_timeout,
             grace: Duration::from_secs(5),
             observer: &mut observer,
-            cancel: rx,
+            cancel,
             secrets,
         };
-        let r = engine.drive(id, def, input).await;
+        let r = crate::tasks::drive(&mut engine, &env, id, def, input).await;
         signals.abort();
         r
-    });
+    })?;
     drop(observer);
-    let outcome = match outcome {
-        Ok(f) => f,
-        Err(e) => {
-            // Leave the process retryable: release it so it is not stuck as running.
-            if let Ok(store) = ctx.store() {
-                if let Ok(tx) = store::write_tx(&mut store.conn) {
-                    let _ = processes::set_owner(&tx, id, None);
-                    let _ = processes::set_status(&tx, id, "failed", Some(&e.message));
-                    let _ = tx.commit();
-                }
-            }
-            return Err(e);
-        }
-    };
     let p = &ctx.printer;
     match outcome {
         Final::Completed => p.status(&format!("process {id} completed")),

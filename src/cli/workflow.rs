@@ -79,7 +79,15 @@ pub fn read_all(ctx: &Ctx) -> Result<(Workflows, Vec<Diagnostic>)> {
         let src = Source::read(&file, shown.clone())?;
         match workflow_def::parse(&src) {
             Ok(def) => {
-                if let Some((_, other)) = defs.iter().find(|(d, _)| d.name == def.name) {
+                if crate::tasks::builtin::find(&def.name).is_some() {
+                    diags.push(src.diagnostic(
+                        &crate::key_path!["name"],
+                        format!(
+                            "`{}` is the name of a built-in task; choose another name",
+                            def.name
+                        ),
+                    ));
+                } else if let Some((_, other)) = defs.iter().find(|(d, _)| d.name == def.name) {
                     diags.push(src.diagnostic(
                         &crate::key_path!["name"],
                         format!("workflow `{}` is also defined in {other}", def.name),
@@ -94,8 +102,12 @@ pub fn read_all(ctx: &Ctx) -> Result<(Workflows, Vec<Diagnostic>)> {
     Ok((defs, diags))
 }
 
-/// Finds one workflow by name; other broken files only warn.
+/// Finds one workflow by name, a built-in task included; other broken files only warn.
 pub fn find(ctx: &Ctx, name: &str) -> Result<(WorkflowDef, String)> {
+    if let Some(task) = crate::tasks::builtin::find(name) {
+        let source = crate::tasks::builtin::SOURCE.to_string();
+        return Ok((crate::tasks::builtin::definition(task), source));
+    }
     let (defs, diags) = read_all(ctx)?;
     if let Some(found) = defs.into_iter().find(|(d, _)| d.name == name) {
         for d in &diags {
@@ -228,6 +240,7 @@ fn check(ctx: &mut Ctx) -> Result<()> {
     }
     let (defs, wdiags) = read_all(ctx)?;
     diags.extend(wdiags);
+    diags.extend(super::task::config_schedules(ctx)?.1);
     for (def, source) in &defs {
         let file = ctx.project.root.join(source);
         let src = Source::read(&file, source.into())?;
@@ -302,7 +315,7 @@ fn check_program(root: &Path, run: &str) -> Option<String> {
     None
 }
 
-fn start(ctx: &mut Ctx, args: RunArgs) -> Result<()> {
+pub(super) fn start(ctx: &mut Ctx, args: RunArgs) -> Result<()> {
     let (def, source) = find(ctx, &args.name)?;
     let given = args.answers.given()?;
     let subscription = target_subscription(ctx, &def, args.subscription.as_deref())?;

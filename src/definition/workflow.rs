@@ -62,12 +62,14 @@ struct RawRetry {
     backoff: Option<f64>,
 }
 
-#[derive(Debug, Deserialize)]
+/// A `[schedule]` table as written: in a workflow file, or `[schedule.NAME]` in
+/// orch.toml for a built-in task.
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawSchedule {
-    cron: Option<String>,
-    every: Option<String>,
-    timezone: Option<String>,
+pub struct RawSchedule {
+    pub cron: Option<String>,
+    pub every: Option<String>,
+    pub timezone: Option<String>,
 }
 
 /// The built-in step kinds and the `with` keys each accepts.
@@ -353,27 +355,7 @@ pub fn parse(src: &Source) -> Result<WorkflowDef, Vec<Diagnostic>> {
                 "only tasks (`target = \"system\"`) can have a schedule".into(),
             );
         }
-        match (&s.cron, &s.every) {
-            (Some(_), Some(_)) | (None, None) => {
-                err(
-                    key_path!["schedule"],
-                    "a schedule has either `cron` or `every`".into(),
-                );
-                None
-            }
-            (cron, every) => {
-                let every = every.as_ref().and_then(|e| {
-                    parse_duration(e)
-                        .map_err(|m| err(key_path!["schedule", "every"], m))
-                        .ok()
-                });
-                Some(ScheduleDef {
-                    cron: cron.clone(),
-                    every,
-                    timezone: s.timezone.clone(),
-                })
-            }
-        }
+        check_schedule(s, &key_path!["schedule"], &mut err)
     });
 
     if !diags.is_empty() {
@@ -392,6 +374,40 @@ pub fn parse(src: &Source) -> Result<WorkflowDef, Vec<Diagnostic>> {
         steps,
         schedule,
     })
+}
+
+/// Checks a schedule table (`at` is its key path): `cron` or `every`, a cron expression
+/// that parses, a known time zone.
+pub fn check_schedule(
+    s: &RawSchedule,
+    at: &[Seg],
+    err: &mut dyn FnMut(Vec<Seg>, String),
+) -> Option<ScheduleDef> {
+    let key = |k: &str| {
+        let mut p = at.to_vec();
+        p.push(Seg::from(k));
+        p
+    };
+    let every = match &s.every {
+        Some(e) => Some(parse_duration(e).map_err(|m| err(key("every"), m)).ok()?),
+        None => None,
+    };
+    let def = ScheduleDef {
+        cron: s.cron.clone(),
+        every,
+        timezone: s.timezone.clone(),
+    };
+    if let Err(m) = crate::schedule::Spec::from_def(&def) {
+        let place = match (&s.cron, &s.timezone) {
+            (Some(c), _) if c.parse::<crate::schedule::Cron>().is_err() => key("cron"),
+            (_, Some(_)) => key("timezone"),
+            (None, None) if s.every.is_some() => key("every"),
+            _ => at.to_vec(),
+        };
+        err(place, m);
+        return None;
+    }
+    Some(def)
 }
 
 fn check_builtin_args(
@@ -510,5 +526,25 @@ if = "state.a == 1"
             "{text:?}"
         );
         assert!(text.iter().any(|t| t.contains("step[1].if")), "{text:?}");
+    }
+
+    #[test]
+    fn a_bad_cron_is_placed_at_its_value() {
+        let d = parse_str(
+            "name = \"t\"\ntarget = \"system\"\n[[step]]\nname = \"a\"\nrun = \"true\"\n[schedule]\ncron = \"0 25 * * *\"\n",
+        )
+        .unwrap_err();
+        let text: Vec<String> = d.iter().map(|d| d.to_string()).collect();
+        assert!(
+            text.iter().any(|t| t.starts_with("workflows/w.toml:7:")
+                && t.contains("schedule.cron")
+                && t.contains("hour: `25` is out of range")),
+            "{text:?}"
+        );
+        let d = parse_str(
+            "name = \"t\"\ntarget = \"system\"\n[[step]]\nname = \"a\"\nrun = \"true\"\n[schedule]\nevery = \"1h\"\ncron = \"* * * * *\"\n",
+        )
+        .unwrap_err();
+        assert!(d[0].message.contains("either"), "{d:?}");
     }
 }

@@ -3,8 +3,16 @@
 //! The start time (from /proc on Linux) tells a live owner from a reused pid. A process
 //! whose row says running but whose owner is gone is *stale*; retry and resume take it
 //! over. An owner on another host cannot be checked from here and is taken as alive.
+//!
+//! [`claim`] is the one way to take a process: `process retry|resume`, the scheduler
+//! and the built-in tasks all go through it, so two orchs never run a process at once.
 
 use std::sync::OnceLock;
+
+use rusqlite::Connection;
+
+use crate::store::processes::{self, ProcessRow};
+use crate::store::{self, StoreError};
 
 pub fn me() -> &'static str {
     static ME: OnceLock<String> = OnceLock::new();
@@ -81,6 +89,44 @@ pub fn describe(owner: &str) -> String {
         (Some(host), Some(pid)) => format!("orch pid {pid} on {host}"),
         _ => owner.to_string(),
     }
+}
+
+/// A process whose row says running while the orch that ran it is gone.
+pub fn is_stale(p: &ProcessRow) -> bool {
+    p.status == "running" && p.owner.as_deref().is_none_or(|o| !is_alive(o))
+}
+
+/// The outcome of [`claim`].
+pub enum Claim {
+    /// This orch owns the process now; the row as it was before the claim.
+    Claimed(Box<ProcessRow>),
+    /// Another live orch runs it.
+    Owned(String),
+    /// Its status is not one the caller may take it from (and it is not stale).
+    Refused(Box<ProcessRow>),
+    Missing,
+}
+
+/// Takes a process for this orch in one write transaction: refuses a live owner, takes
+/// over a stale one, and accepts only the statuses in `allowed`.
+pub fn claim(conn: &mut Connection, id: &str, allowed: &[&str]) -> Result<Claim, StoreError> {
+    let tx = store::write_tx(conn)?;
+    let Some(p) = processes::get(&tx, id)? else {
+        return Ok(Claim::Missing);
+    };
+    if let Some(o) = p.owner.as_deref().filter(|o| *o != me() && is_alive(o)) {
+        return Ok(Claim::Owned(o.to_string()));
+    }
+    if !allowed.contains(&p.status.as_str()) && !is_stale(&p) {
+        return Ok(Claim::Refused(Box::new(p)));
+    }
+    // The conditional update is the claim itself: it only changes the row if nobody
+    // changed owner or status since it was read.
+    if !processes::claim(&tx, id, p.owner.as_deref(), &p.status, me())? {
+        return Ok(Claim::Owned("another orch".to_string()));
+    }
+    tx.commit()?;
+    Ok(Claim::Claimed(Box::new(p)))
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod events;
 pub mod processes;
 pub mod products;
 pub mod query;
+pub mod schedules;
 pub mod subscriptions;
 
 use std::path::{Path, PathBuf};

@@ -433,3 +433,20 @@ pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<ProcessRow>, StoreError
         .map(finish)
         .collect()
 }
+
+/// Deletes completed task runs (processes of `system` workflows) last changed before
+/// `cutoff`, with their steps; returns how many runs and steps went. Events are kept.
+pub fn delete_task_runs(conn: &mut Connection, cutoff: &str) -> Result<(usize, usize), StoreError> {
+    const OLD: &str = "SELECT process_id FROM processes WHERE is_task = 1 AND status = 'completed' AND last_modified_at < ?1";
+    let tx = super::write_tx(conn)?;
+    let steps = tx.execute(
+        &format!("DELETE FROM process_steps WHERE process_id IN ({OLD})"),
+        [cutoff],
+    )?;
+    let runs = tx.execute(
+        "DELETE FROM processes WHERE is_task = 1 AND status = 'completed' AND last_modified_at < ?1",
+        [cutoff],
+    )?;
+    tx.commit()?;
+    Ok((runs, steps))
+}

@@ -30,6 +30,11 @@ impl StepProgress {
         StepProgress { printer, bar }
     }
 
+    /// One line per finished step, never a bar (for services such as the scheduler).
+    pub fn lines(printer: Printer) -> StepProgress {
+        StepProgress { printer, bar: None }
+    }
+
     fn say(&self, line: &str) {
         match &self.bar {
             Some(b) => b.println(line),

@@ -7,6 +7,7 @@ mod forms;
 mod foundation;
 mod network;
 mod reliability;
+mod tasks;
 
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,341 @@
+//! `orch scheduler run`: the foreground service that runs due tasks and retries waiting
+//! processes with backoff, one log line per event on stderr, until Ctrl-C or SIGTERM.
+//!
+//! Each pass re-reads the workflow files, so their edits apply without a restart
+//! (orch.toml is read once, at start). Due runs are claimed in the database (see
+//! `schedule::claim`), so several schedulers may share one database. On a signal the
+//! step in flight is stopped and recorded as failed; its process stays retryable.
+
+use std::time::{Duration, Instant};
+
+use clap::{Args, Subcommand};
+use jiff::Timestamp;
+
+use super::Ctx;
+use super::process::{cancel_on_signals, default_timeout};
+use super::task::{Task, catalog};
+use crate::domain::workflow::WorkflowDef;
+use crate::engine::runner::{Engine, Final, Observer, Quiet};
+use crate::error::{Error, Kind, Result};
+use crate::schedule::claim::{Scheduled, claim_due};
+use crate::schedule::{NextRun, Spec};
+use crate::store::{self, Store, schedules};
+use crate::tasks::{self, TaskEnv, outcome_word, waiting};
+use crate::ui::Printer;
+use crate::ui::progress::StepProgress;
+
+const RUN_HELP: &str = "\
+Each event is one line on stderr: a task started or finished (with its process id and \
+outcome), a waiting process retried. Schedules come from [schedule] tables in workflow \
+files and [schedule.NAME] tables in orch.toml (for built-in tasks). A schedule that never \
+ran is due at once; one that was missed while no scheduler ran runs once, not once per miss. \
+Schedulers sharing a database never run the same due task twice.
+
+Waiting processes are retried a minute after they start waiting, then with a doubling \
+delay of at most an hour.
+
+Exit codes with --once: 0 when every task and retry it ran completed, or nothing was due; \
+otherwise the worst outcome, from mild to severe: 5 waiting, 4 suspended awaiting input, \
+3 a step failed, 1 an error, 130 interrupted. Without --once: 0 after a clean stop on \
+Ctrl-C or SIGTERM, 1 when it cannot start.";
+
+#[derive(Debug, Subcommand)]
+pub enum SchedulerCommand {
+    /// Run due tasks and retry waiting processes until Ctrl-C or SIGTERM
+    #[command(after_help = RUN_HELP)]
+    Run(RunArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Run what is due now, then exit (for cron or CI)
+    #[arg(long)]
+    pub once: bool,
+    /// Leave waiting processes alone
+    #[arg(long)]
+    pub no_retry_waiting: bool,
+}
+
+pub fn run(ctx: &mut Ctx, cmd: SchedulerCommand) -> Result<()> {
+    match cmd {
+        SchedulerCommand::Run(args) => serve(ctx, args),
+    }
+}
+
+/// The longest sleep between passes, so new files and waiting processes are seen.
+const MAX_SLEEP: Duration = Duration::from_secs(30);
+
+fn serve(ctx: &mut Ctx, args: RunArgs) -> Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::internal(format!("cannot start the runtime: {e}")))?;
+    let store = store::open(&ctx.db_path(), store::Sync::from_env()?)?;
+    let default_timeout = default_timeout(ctx)?;
+    let ctx: &Ctx = ctx;
+    let mut observer: Box<dyn Observer> = if ctx.printer.verbose > 0 {
+        Box::new(StepProgress::lines(ctx.printer.clone()))
+    } else {
+        Box::new(Quiet)
+    };
+    let worst = rt.block_on(async {
+        let (cancel, signals) = cancel_on_signals();
+        let mut s = Scheduler {
+            ctx,
+            store,
+            default_timeout,
+            observer: observer.as_mut(),
+            cancel: cancel.clone(),
+            retry_waiting: !args.no_retry_waiting,
+            worst: None,
+            problems: String::new(),
+            ran: 0,
+        };
+        let result = s.serve(args.once).await;
+        signals.abort();
+        result.map(|()| (s.worst, s.ran))
+    });
+    let (worst, ran) = worst?;
+    if !args.once {
+        return Ok(());
+    }
+    log(&ctx.printer, &format!("scheduler: done, {ran} runs"));
+    match worst {
+        None => Ok(()),
+        Some(kind) => Err(Error::silent(kind)),
+    }
+}
+
+/// One line on stderr, stamped with the time.
+fn log(printer: &Printer, message: &str) {
+    let now = crate::clock::now().strftime("%Y-%m-%dT%H:%M:%SZ");
+    printer.status(&format!("{now} {message}"));
+}
+
+/// How bad an outcome is for the exit code of `--once`.
+fn severity(kind: Kind) -> u8 {
+    match kind {
+        Kind::Waiting => 1,
+        Kind::Suspended => 2,
+        Kind::StepFailed => 3,
+        Kind::Interrupted => 5,
+        _ => 4,
+    }
+}
+
+struct Scheduler<'a> {
+    ctx: &'a Ctx,
+    store: Store,
+    default_timeout: Option<Duration>,
+    observer: &'a mut dyn Observer,
+    cancel: tokio::sync::watch::Receiver<bool>,
+    retry_waiting: bool,
+    /// The worst outcome so far (`--once` exits with it).
+    worst: Option<Kind>,
+    /// The definition problems last reported, so a broken file is reported once.
+    problems: String,
+    ran: usize,
+}
+
+impl Scheduler<'_> {
+    fn log(&self, message: &str) {
+        log(&self.ctx.printer, message);
+    }
+
+    fn cancelled(&self) -> bool {
+        *self.cancel.borrow()
+    }
+
+    fn note(&mut self, kind: Option<Kind>) {
+        if let Some(k) = kind {
+            if self.worst.is_none_or(|w| severity(k) > severity(w)) {
+                self.worst = Some(k);
+            }
+        }
+    }
+
+    async fn serve(&mut self, once: bool) -> Result<()> {
+        if !once {
+            self.log(&format!(
+                "scheduler started on {} (pid {})",
+                self.store.path.display(),
+                std::process::id()
+            ));
+        }
+        loop {
+            let now = crate::schedule::now()?;
+            let wake = self.pass(now).await;
+            if self.cancelled() {
+                self.note(Some(Kind::Interrupted).filter(|_| once));
+                self.log("scheduler stopped (Ctrl-C or SIGTERM)");
+                return Ok(());
+            }
+            if once {
+                return Ok(());
+            }
+            let now = crate::schedule::now()?;
+            let sleep = wake
+                .map(|w| Duration::try_from(w.duration_since(now)).unwrap_or_default())
+                .unwrap_or(MAX_SLEEP)
+                .clamp(Duration::from_millis(200), MAX_SLEEP);
+            let mut cancel = self.cancel.clone();
+            tokio::select! {
+                _ = tokio::time::sleep(sleep) => {}
+                _ = cancel.wait_for(|c| *c) => {}
+            }
+        }
+    }
+
+    /// Runs what is due at `now`; returns when the next thing falls due.
+    async fn pass(&mut self, now: Timestamp) -> Option<Timestamp> {
+        let tasks = match catalog(self.ctx) {
+            Ok((tasks, diags)) => {
+                let problems: Vec<String> = diags.iter().map(ToString::to_string).collect();
+                let problems = problems.join("\n");
+                if problems != self.problems {
+                    for p in problems.lines() {
+                        self.ctx.printer.warn(p);
+                    }
+                    self.problems = problems;
+                }
+                tasks
+            }
+            Err(e) => {
+                self.log(&format!("cannot read the tasks: {}", e.message));
+                self.note(Some(Kind::Failure));
+                Vec::new()
+            }
+        };
+        let mut wake: Option<Timestamp> = None;
+        let mut earliest = |t: Timestamp| {
+            if wake.is_none_or(|w| t < w) {
+                wake = Some(t);
+            }
+        };
+        for task in &tasks {
+            if self.cancelled() {
+                return None;
+            }
+            let Some(Ok(spec)) = task.schedule.as_ref().map(Spec::from_def) else {
+                continue;
+            };
+            self.run_if_due(task, &spec, now).await;
+            let stored = schedules::get(&self.store.conn, &task.def.name)
+                .ok()
+                .flatten()
+                .and_then(|r| r.last_run_at);
+            let last = crate::schedule::last_run(stored.as_deref(), now);
+            if let NextRun::At(t) = spec.next_due(last) {
+                earliest(t);
+            }
+        }
+        if self.retry_waiting {
+            match waiting::retry_times(&self.store.conn) {
+                Ok(list) => {
+                    for (p, at) in list {
+                        if self.cancelled() {
+                            return None;
+                        }
+                        if at <= now {
+                            self.retry(&p.process_id, &p.workflow, now).await;
+                        } else {
+                            earliest(at);
+                        }
+                    }
+                }
+                Err(e) => self.log(&format!("cannot list waiting processes: {}", e.message)),
+            }
+        }
+        wake
+    }
+
+    async fn run_if_due(&mut self, task: &Task, spec: &Spec, now: Timestamp) {
+        let name = &task.def.name;
+        let scheduled = Scheduled {
+            def: &task.def,
+            source: &task.source,
+            spec,
+        };
+        let user = self.ctx.user();
+        let id = match claim_due(&mut self.store.conn, &scheduled, now, &user) {
+            Ok(Some(id)) => id,
+            Ok(None) => return,
+            Err(e) => {
+                self.log(&format!("task {name} not started: {}", e.message));
+                self.note(Some(Kind::Failure));
+                return;
+            }
+        };
+        self.ran += 1;
+        self.log(&format!("task {name} started: process {id}"));
+        let started = Instant::now();
+        let outcome = self.drive(&id, Some(&task.def), now).await;
+        let took = crate::domain::workflow::format_duration(started.elapsed());
+        match outcome {
+            Ok(None) => {}
+            Ok(Some(f)) => {
+                self.log(&format!(
+                    "task {name} finished: process {id} {} ({took})",
+                    outcome_word(f)
+                ));
+                self.note(f.error_kind());
+            }
+            Err(e) => {
+                self.log(&format!(
+                    "task {name} finished: process {id} error: {}",
+                    e.message
+                ));
+                self.note(Some(Kind::Failure));
+            }
+        }
+    }
+
+    async fn retry(&mut self, id: &str, workflow: &str, now: Timestamp) {
+        let outcome = self.drive(id, None, now).await;
+        let line = match &outcome {
+            Ok(None) => return,
+            Ok(Some(f)) => format!("process {id} ({workflow}) retried: {}", outcome_word(*f)),
+            Err(e) => format!("process {id} ({workflow}) retried: error: {}", e.message),
+        };
+        self.ran += 1;
+        self.log(&line);
+        self.note(match outcome {
+            Ok(Some(f)) => f.error_kind(),
+            _ => Some(Kind::Failure),
+        });
+    }
+
+    /// Drives a claimed task run (`def`), or claims and retries a waiting process
+    /// (`None`; `Ok(None)` when another orch took it first).
+    async fn drive(
+        &mut self,
+        id: &str,
+        def: Option<&WorkflowDef>,
+        now: Timestamp,
+    ) -> Result<Option<Final>> {
+        let ctx = self.ctx;
+        let env_log = |m: &str| log(&ctx.printer, m);
+        let env = TaskEnv {
+            project: &ctx.project,
+            now,
+            log: &env_log,
+        };
+        let mut engine = Engine {
+            conn: &mut self.store.conn,
+            root: ctx.project.root.clone(),
+            db_path: self.store.path.clone(),
+            user: ctx.user(),
+            default_timeout: self.default_timeout,
+            grace: Duration::from_secs(5),
+            observer: &mut *self.observer,
+            cancel: self.cancel.clone(),
+            secrets: Default::default(),
+        };
+        match def {
+            Some(def) => tasks::drive(&mut engine, &env, id, def, None)
+                .await
+                .map(Some),
+            None => waiting::retry(&mut engine, &env, id).await,
+        }
+    }
+}
