@@ -3,12 +3,12 @@
 //! Like cargo with Cargo.toml: `--dir`/`ORCH_DIR`, else the nearest ancestor holding
 //! `orch.toml`, else the current directory.
 
+use crate::definition::{Diagnostic, Source, toml_files, workflow as workflow_def};
+use crate::domain::workflow::WorkflowDef;
+use crate::error::Error;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-
-use crate::definition::Source;
-use crate::error::Error;
 
 pub const CONFIG_FILE: &str = "orch.toml";
 
@@ -113,5 +113,43 @@ impl Project {
         p.strip_prefix(&self.root)
             .map(Path::to_path_buf)
             .unwrap_or_else(|_| p.to_path_buf())
+    }
+}
+
+/// Workflow definitions with the file each came from.
+pub type Workflows = Vec<(WorkflowDef, String)>;
+
+impl Project {
+    /// Every workflow file of the project, parsed, with the problems of the broken ones.
+    pub fn workflows(&self) -> Result<(Workflows, Vec<Diagnostic>), Error> {
+        let dir = self.workflows_dir();
+        let mut defs: Workflows = Vec::new();
+        let mut diags = Vec::new();
+        for file in toml_files(&dir)? {
+            let shown = self.display_path(&file);
+            let src = Source::read(&file, shown.clone())?;
+            match workflow_def::parse(&src) {
+                Ok(def) => {
+                    if crate::tasks::builtin::find(&def.name).is_some() {
+                        diags.push(src.diagnostic(
+                            &crate::key_path!["name"],
+                            format!(
+                                "`{}` is the name of a built-in task; choose another name",
+                                def.name
+                            ),
+                        ));
+                    } else if let Some((_, other)) = defs.iter().find(|(d, _)| d.name == def.name) {
+                        diags.push(src.diagnostic(
+                            &crate::key_path!["name"],
+                            format!("workflow `{}` is also defined in {other}", def.name),
+                        ));
+                    } else {
+                        defs.push((def, shown.display().to_string()));
+                    }
+                }
+                Err(d) => diags.extend(d),
+            }
+        }
+        Ok((defs, diags))
     }
 }

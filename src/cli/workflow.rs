@@ -8,16 +8,15 @@ use serde_json::{Map, Value, json};
 use super::Ctx;
 use super::answers::{self, AnswerArgs};
 use super::process::{drive_and_report, print_process_json};
-use crate::definition::{
-    DefinitionError, Diagnostic, Source, toml_files, workflow as workflow_def,
-};
+use crate::definition::{DefinitionError, Diagnostic, Source, toml_files};
 use crate::domain::workflow::{Target, WorkflowDef};
 use crate::engine::plan::plan;
+use crate::engine::start::NewRun;
 use crate::engine::subscription as engine_subscription;
 use crate::error::{Error, Result};
 use crate::forms::{Choice, FieldSpec, FormPage, FormType};
-use crate::store::subscriptions::{self, Subscription};
-use crate::store::{self, processes};
+use crate::store::subscriptions::Subscription;
+
 use crate::ui::table;
 
 #[derive(Debug, Subcommand)]
@@ -66,40 +65,11 @@ pub fn run(ctx: &mut Ctx, cmd: WorkflowCommand) -> Result<()> {
     }
 }
 
-/// Every workflow file of the project, parsed, with the problems of the broken ones.
-/// Workflow definitions with the file each came from.
-pub type Workflows = Vec<(WorkflowDef, String)>;
+pub use crate::project::Workflows;
 
+/// Every workflow file of the project, parsed, with the problems of the broken ones.
 pub fn read_all(ctx: &Ctx) -> Result<(Workflows, Vec<Diagnostic>)> {
-    let dir = ctx.project.workflows_dir();
-    let mut defs: Workflows = Vec::new();
-    let mut diags = Vec::new();
-    for file in toml_files(&dir)? {
-        let shown = ctx.project.display_path(&file);
-        let src = Source::read(&file, shown.clone())?;
-        match workflow_def::parse(&src) {
-            Ok(def) => {
-                if crate::tasks::builtin::find(&def.name).is_some() {
-                    diags.push(src.diagnostic(
-                        &crate::key_path!["name"],
-                        format!(
-                            "`{}` is the name of a built-in task; choose another name",
-                            def.name
-                        ),
-                    ));
-                } else if let Some((_, other)) = defs.iter().find(|(d, _)| d.name == def.name) {
-                    diags.push(src.diagnostic(
-                        &crate::key_path!["name"],
-                        format!("workflow `{}` is also defined in {other}", def.name),
-                    ));
-                } else {
-                    defs.push((def, shown.display().to_string()));
-                }
-            }
-            Err(d) => diags.extend(d),
-        }
-    }
-    Ok((defs, diags))
+    ctx.project.workflows()
 }
 
 /// Finds one workflow by name, a built-in task included; other broken files only warn.
@@ -353,38 +323,19 @@ pub(super) fn start(ctx: &mut Ctx, args: RunArgs) -> Result<()> {
             .unwrap_or_else(|| "default".to_string())
     });
     let user = ctx.user();
-    let id = crate::clock::new_id();
-    let owner = if args.detach {
-        None
-    } else {
-        Some(crate::engine::owner::me())
-    };
-    {
-        let store = ctx.store()?;
-        let tx = store::write_tx(&mut store.conn)?;
-        let hash = processes::save_definition(&tx, &def, Some(&source))?;
-        processes::insert(
-            &tx,
-            &processes::NewProcess {
-                process_id: &id,
-                def: &def,
-                definition_hash: &hash,
-                subscription_id: subscription.as_ref().map(|s| s.subscription_id.as_str()),
-                customer_id: customer.as_deref(),
-                created_by: &user,
-                state: &state,
-                owner,
-            },
-        )?;
-        if let Some(s) = &subscription {
-            // Read again inside the transaction: another orch may have locked it since.
-            let now = subscriptions::get(&tx, &s.subscription_id)?.ok_or_else(|| {
-                Error::not_found(format!("subscription {} is gone", s.subscription_id))
-            })?;
-            engine_subscription::lock(&tx, &def, &now, &id)?;
-        }
-        tx.commit()?;
-    }
+    let owner = (!args.detach).then(crate::engine::owner::me);
+    let id = crate::engine::start::create(
+        &mut ctx.store()?.conn,
+        &NewRun {
+            def: &def,
+            source: Some(&source),
+            subscription_id: subscription.as_ref().map(|s| s.subscription_id.as_str()),
+            customer_id: customer.as_deref(),
+            user: &user,
+            state: &state,
+            owner,
+        },
+    )?;
     if args.detach {
         return super::process::detach(ctx, &id, &secrets);
     }

@@ -10,6 +10,7 @@ pub mod merge;
 pub mod owner;
 pub mod plan;
 pub mod runner;
+pub mod start;
 pub mod subscription;
 #[cfg(test)]
 mod tests;

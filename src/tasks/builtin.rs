@@ -5,9 +5,8 @@
 //! the run's state). Its definition is a `system` workflow of that one step, so a run is
 //! a process like any other: listed, shown, retried, cleaned up.
 //!
-//! To add a built-in (`validate_subscriptions` is expected next: start every validate
-//! workflow on every in-sync subscription where it is usable), write a module with a
-//! `pub const TASK: BuiltinTask` and add it to [`TASKS`]. `task list`, `task run`,
+//! To add a built-in, write a module with a `pub const TASK: BuiltinTask` and add it to
+//! [`TASKS`]. `task list`, `task run`,
 //! `workflow show`, `[schedule.NAME]` in orch.toml and the scheduler pick it up.
 
 use std::future::Future;
@@ -36,7 +35,11 @@ pub struct BuiltinTask {
 }
 
 /// Every built-in task. Add new ones here.
-pub const TASKS: &[BuiltinTask] = &[super::resume_waiting::TASK, super::cleanup_tasks::TASK];
+pub const TASKS: &[BuiltinTask] = &[
+    super::resume_waiting::TASK,
+    super::cleanup_tasks::TASK,
+    super::validate_subscriptions::TASK,
+];
 
 /// Where a built-in's definition says it comes from.
 pub const SOURCE: &str = "built-in";

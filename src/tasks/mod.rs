@@ -8,6 +8,7 @@
 pub mod builtin;
 mod cleanup_tasks;
 mod resume_waiting;
+mod validate_subscriptions;
 pub mod waiting;
 
 use jiff::Timestamp;

@@ -362,3 +362,30 @@ fn the_validate_all_task_validates_every_node() {
     let runs = p.ok_json(&["process", "list", "--workflow", "validate_node"]);
     assert_eq!(runs.as_array().unwrap().len(), 2);
 }
+
+#[test]
+fn the_validate_subscriptions_task_runs_every_usable_validation() {
+    let p = Project::example();
+    let a = id_of(&node(&p, "rtr1", "core"));
+    node(&p, "rtr2", "edge");
+    // A failed modify holds rtr1: it is skipped with the reason, not forced.
+    patcher(&p, "cat >/dev/null; exit 1");
+    let (code, _, _) = p.run(&["workflow", "run", "patch_node", "--subscription", &a]);
+    assert_eq!(code, 3);
+    let v = p.ok_json(&["task", "run", "validate_subscriptions"]);
+    assert_eq!(v["status"], "completed", "{v}");
+    let report = &v["state"];
+    assert_eq!(report["validated"], 1, "{report}");
+    assert_eq!(report["failed"], 0, "{report}");
+    let skipped = report["skipped"].as_array().unwrap();
+    assert_eq!(
+        skipped.len(),
+        0,
+        "an out-of-sync subscription is not even a candidate: {report}"
+    );
+    let runs = p.ok_json(&["process", "list", "--workflow", "validate_node"]);
+    assert_eq!(runs.as_array().unwrap().len(), 1);
+    let (code, out, _) = p.run(&["task", "list"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("validate_subscriptions"), "{out}");
+}
