@@ -104,7 +104,13 @@ fn task_list_shows_project_tasks_and_the_builtins() {
         .collect();
     assert_eq!(
         names,
-        ["nightly", "tick", "resume_waiting", "cleanup_tasks"]
+        [
+            "nightly",
+            "tick",
+            "resume_waiting",
+            "cleanup_tasks",
+            "validate_subscriptions"
+        ]
     );
     assert_eq!(v[1]["schedule"]["every"], "1h");
     assert_eq!(v[0]["schedule"]["cron"], "0 3 * * mon-fri");
