@@ -6,6 +6,7 @@ mod db;
 mod init;
 mod process;
 mod product;
+mod product_create;
 mod subscription;
 mod workflow;
 

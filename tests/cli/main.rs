@@ -2,6 +2,7 @@
 
 mod engine;
 mod foundation;
+mod interactive;
 
 use std::path::{Path, PathBuf};
 
