@@ -139,8 +139,8 @@ complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subco
 complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -l name -d 'Unique product name' -r
 complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -l type -d 'Product type' -r
 complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -l tag -d 'Tag that workflows attach to' -r
-complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -l description -r
-complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -l status -d 'active, pre production, phase out or end of life' -r
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -l description -d 'What the product is (default: empty)' -r
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -l status -d 'active, pre production, phase out or end of life (default: active)' -r
 complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -l fixed-input -d 'A fixed input, key=value (repeatable)' -r
 complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -l root-key -d 'Key of the block tree in subscriptions (default: the tag in lower case)' -r
 complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -l root-block -d 'Name of the root block (default: <Name>Block)' -r
@@ -154,7 +154,7 @@ complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subco
 always\t''
 never\t''"
 complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
-complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -l form -d 'Ask for everything interactively'
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -l form -d 'Ask for what the flags leave out interactively (only on a terminal)'
 complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -l save -d 'Also write the definition to products/<name>.toml'
 complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -l force -d 'Overwrite an existing file or product'
 complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print only data and errors'

@@ -180,10 +180,8 @@ pub fn collect(
     state: &Value,
     form: bool,
 ) -> Result<Map<String, Value>> {
-    if form && !forms::can_prompt() {
-        return Err(Error::usage(
-            "--form needs a terminal on stdin and stderr; in scripts give the answers with --input or --input-file",
-        ));
+    if form {
+        need_terminal("in scripts give the answers with --input or --input-file")?;
     }
     let colors = ctx.printer.color;
     let root = ctx.project.root.clone();
@@ -202,6 +200,18 @@ pub fn collect(
         None
     };
     forms::collect(pages, given, state, &source, prompter).map_err(collect_error)
+}
+
+/// `--form` without a terminal is a usage error: orch never waits for input it
+/// cannot ask for.
+pub fn need_terminal(instead: &str) -> Result<()> {
+    if forms::can_prompt() {
+        Ok(())
+    } else {
+        Err(Error::usage(format!(
+            "--form needs a terminal on stdin and stderr; {instead}"
+        )))
+    }
 }
 
 fn collect_error(e: CollectError) -> Error {
@@ -225,12 +235,15 @@ fn collect_error(e: CollectError) -> Error {
 
 /// At a prompt, Ctrl-C must come back as an interrupted answer (the terminal library
 /// sees the key and raises SIGINT); without a handler the default action would kill
-/// orch with the terminal still in raw mode.
+/// orch with the cursor still hidden. The handler only records the signal, so a
+/// Ctrl-C outside a key read ends the form at the next prompt.
 fn absorb_sigint() {
-    extern "C" fn ignore(_: libc::c_int) {}
-    // SAFETY: installs a handler that does nothing, which is async-signal-safe.
+    extern "C" fn note(_: libc::c_int) {
+        forms::terminal::note_interrupt();
+    }
+    // SAFETY: installs a handler that does one atomic store, which is async-signal-safe.
     unsafe {
-        libc::signal(libc::SIGINT, ignore as *const () as libc::sighandler_t);
+        libc::signal(libc::SIGINT, note as *const () as libc::sighandler_t);
     }
 }
 

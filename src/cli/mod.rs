@@ -7,6 +7,7 @@ mod events;
 mod init;
 mod process;
 mod product;
+mod product_create;
 mod schedule;
 mod scheduler;
 mod subscription;

@@ -19,7 +19,7 @@ pub enum ProductCommand {
     /// Load product definitions from files, printing a plan first
     Load(LoadArgs),
     /// Create one product from flags (or interactively with --form)
-    Create(CreateArgs),
+    Create(super::product_create::CreateArgs),
     /// List products
     List,
     /// Show one product with its blocks and fields
@@ -44,51 +44,10 @@ pub struct LoadArgs {
     pub dry_run: bool,
 }
 
-#[derive(Debug, Args)]
-pub struct CreateArgs {
-    /// Unique product name
-    #[arg(long)]
-    pub name: Option<String>,
-    /// Product type
-    #[arg(long = "type", value_name = "TYPE")]
-    pub product_type: Option<String>,
-    /// Tag that workflows attach to
-    #[arg(long)]
-    pub tag: Option<String>,
-    #[arg(long, default_value = "")]
-    pub description: String,
-    /// active, pre production, phase out or end of life
-    #[arg(long, default_value = "active")]
-    pub status: String,
-    /// A fixed input, key=value (repeatable)
-    #[arg(long = "fixed-input", value_name = "KEY=VALUE", value_parser = super::parse_key_value)]
-    pub fixed_inputs: Vec<(String, String)>,
-    /// Key of the block tree in subscriptions (default: the tag in lower case)
-    #[arg(long)]
-    pub root_key: Option<String>,
-    /// Name of the root block (default: <Name>Block)
-    #[arg(long)]
-    pub root_block: Option<String>,
-    /// A field of the root block: NAME:TYPE[:REQUIRED], TYPE one of string, int, float,
-    /// bool, ipv4, ipv6, ipv4_network, ipv6_network, uuid, json, enum(a|b),
-    /// subscription(TAG); append [] for a list (repeatable)
-    #[arg(long = "field", value_name = "SPEC")]
-    pub fields: Vec<String>,
-    /// Ask for everything interactively
-    #[arg(long)]
-    pub form: bool,
-    /// Also write the definition to products/<name>.toml
-    #[arg(long)]
-    pub save: bool,
-    /// Overwrite an existing file or product
-    #[arg(long)]
-    pub force: bool,
-}
-
 pub fn run(ctx: &mut Ctx, cmd: ProductCommand) -> Result<()> {
     match cmd {
         ProductCommand::Load(args) => load(ctx, args),
-        ProductCommand::Create(args) => create(ctx, args),
+        ProductCommand::Create(args) => super::product_create::create(ctx, args),
         ProductCommand::List => list(ctx),
         ProductCommand::Show { name } => show(ctx, &name),
     }
@@ -483,163 +442,6 @@ fn show(ctx: &mut Ctx, name: &str) -> Result<()> {
         }
     }
     ctx.printer.out(&table::render(&t))
-}
-
-fn create(ctx: &mut Ctx, args: CreateArgs) -> Result<()> {
-    if args.form {
-        return Err(
-            Error::usage("`orch product create --form` is not available in this build").with_hint(
-                "pass the product with flags: --name, --type, --tag, --field NAME:TYPE[:REQUIRED]",
-            ),
-        );
-    }
-    let missing: Vec<&str> = [
-        ("--name", args.name.is_none()),
-        ("--type", args.product_type.is_none()),
-        ("--tag", args.tag.is_none()),
-    ]
-    .into_iter()
-    .filter_map(|(f, m)| m.then_some(f))
-    .collect();
-    if !missing.is_empty() {
-        return Err(Error::usage(format!("missing {}", missing.join(", ")))
-            .with_hint("orch product create --name Node --type Node --tag NODE --field name:string:provisioning"));
-    }
-    let name = args.name.clone().unwrap_or_default();
-    let tag = args.tag.clone().unwrap_or_default();
-    let text = product_toml(&args, &name, &tag)?;
-    let file_name = format!(
-        "{}.toml",
-        name.to_lowercase()
-            .replace(|c: char| !c.is_ascii_alphanumeric(), "_")
-    );
-    let file = ctx.project.products_dir().join(&file_name);
-    let shown = ctx.project.display_path(&file);
-    let def = product_def::parse(&Source::new(shown.clone(), text.clone()))
-        .map_err(|d| Error::from(DefinitionError(d)))?;
-    if args.save && file.exists() && !args.force {
-        return Err(
-            Error::conflict(format!("{} exists already", shown.display()))
-                .with_hint("pass --force to overwrite it, or choose another --name"),
-        );
-    }
-    let store = ctx.store()?;
-    if products::by_name(&store.conn, &def.name)?.is_some() && !args.force {
-        return Err(
-            Error::conflict(format!("a product named `{}` exists already", def.name)).with_hint(
-                "edit its file and run `orch product load`, or pass --force to replace it",
-            ),
-        );
-    }
-    let tx = store::write_tx(&mut store.conn)?;
-    let id = products::upsert(
-        &tx,
-        &def,
-        args.save.then(|| shown.display().to_string()).as_deref(),
-    )?;
-    tx.commit()?;
-    if args.save {
-        if let Some(parent) = file.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        std::fs::write(&file, &text)
-            .map_err(|e| Error::failure(format!("cannot write {}: {e}", file.display())))?;
-    }
-    if ctx.printer.is_json() {
-        return ctx.printer.json(
-            &json!({"product_id": id, "name": def.name, "saved_to": args.save.then_some(shown)}),
-        );
-    }
-    ctx.printer
-        .status(&format!("created product {} ({})", def.name, def.tag));
-    if args.save {
-        ctx.printer.status(&format!("wrote {}", shown.display()));
-    } else {
-        ctx.printer
-            .hint("pass --save to also write its definition to products/");
-    }
-    Ok(())
-}
-
-/// Renders the product of `create`'s flags as a definition file, so that it goes
-/// through the same parser and checks as a hand-written one.
-fn product_toml(args: &CreateArgs, name: &str, tag: &str) -> Result<String> {
-    use super::init::toml_string as q;
-    let root_key = args.root_key.clone().unwrap_or_else(|| tag.to_lowercase());
-    let root_block = args.root_block.clone().unwrap_or_else(|| {
-        format!(
-            "{}Block",
-            name.replace(|c: char| !c.is_ascii_alphanumeric(), "")
-        )
-    });
-    let mut t = String::new();
-    t.push_str(&format!("name = {}\n", q(name)));
-    t.push_str(&format!(
-        "type = {}\n",
-        q(args.product_type.as_deref().unwrap_or(name))
-    ));
-    t.push_str(&format!("tag = {}\n", q(tag)));
-    t.push_str(&format!("description = {}\n", q(&args.description)));
-    t.push_str(&format!("status = {}\n", q(&args.status)));
-    t.push_str(&format!(
-        "root = {{ key = {}, block = {} }}\n",
-        q(&root_key),
-        q(&root_block)
-    ));
-    if !args.fixed_inputs.is_empty() {
-        t.push_str("\n[fixed_inputs]\n");
-        for (k, v) in &args.fixed_inputs {
-            t.push_str(&format!("{} = {}\n", q(k), q(v)));
-        }
-    }
-    t.push_str(&format!("\n[blocks.{}]\n", q(&root_block)));
-    for spec in &args.fields {
-        t.push_str(&field_line(spec)?);
-        t.push('\n');
-    }
-    Ok(t)
-}
-
-fn field_line(spec: &str) -> Result<String> {
-    use super::init::toml_string as q;
-    let bad = || {
-        Error::usage(format!("--field `{spec}` is not NAME:TYPE[:REQUIRED]"))
-            .with_hint("e.g. --field name:string:provisioning --field role:enum(core|edge) --field peers:subscription(NODE)[]")
-    };
-    let mut parts = spec.splitn(3, ':');
-    let name = parts.next().filter(|s| !s.is_empty()).ok_or_else(bad)?;
-    let mut ty = parts
-        .next()
-        .filter(|s| !s.is_empty())
-        .ok_or_else(bad)?
-        .to_string();
-    let required = parts.next();
-    let mut attrs = Vec::new();
-    if let Some(stripped) = ty.strip_suffix("[]") {
-        ty = stripped.to_string();
-        attrs.push("list = true".to_string());
-    }
-    if let Some(inner) = ty.strip_prefix("enum(").and_then(|s| s.strip_suffix(')')) {
-        let values: Vec<String> = inner.split('|').map(q).collect();
-        attrs.insert(
-            0,
-            format!("type = \"enum\", values = [{}]", values.join(", ")),
-        );
-    } else if let Some(inner) = ty
-        .strip_prefix("subscription(")
-        .and_then(|s| s.strip_suffix(')'))
-    {
-        attrs.insert(
-            0,
-            format!("type = \"subscription\", product_tag = {}", q(inner)),
-        );
-    } else {
-        attrs.insert(0, format!("type = {}", q(&ty)));
-    }
-    if let Some(r) = required {
-        attrs.push(format!("required = {}", q(r)));
-    }
-    Ok(format!("fields.{} = {{ {} }}", q(name), attrs.join(", ")))
 }
 
 /// Loads the products with these tags from `products/` when the database has none

@@ -86,11 +86,14 @@ pub(crate) fn ask(
             if !field.required {
                 items.push("(none)".into());
             }
+            // An optional field without a default starts on "(none)": Enter alone must
+            // not pick a value nobody chose.
             let default = field
                 .default
                 .as_ref()
                 .and_then(|d| set.find(d))
-                .and_then(|c| set.available.iter().position(|a| a.value == c.value));
+                .and_then(|c| set.available.iter().position(|a| a.value == c.value))
+                .or((!field.required).then_some(n));
             let i = p.select(&q, &items, default, &|i| {
                 if i < n {
                     judge(set.available[i].value.clone()).map(|_| ())

@@ -12,12 +12,31 @@
 //! becomes `CollectError::Interrupted`. The cursor, hidden by menus, is restored first.
 
 use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use console::{Key, Term, style};
 use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
 use dialoguer::{Confirm, FuzzySelect, Input, MultiSelect, Select};
 
 use super::prompt::{BoolCheck, PickCheck, PicksCheck, Prompter, Question, TextCheck};
+
+/// Set by the CLI's SIGINT handler. A Ctrl-C that does not arrive as a key (while a
+/// `choices_from` command runs, or in the moment between two key reads when the
+/// terminal is not raw) would otherwise be lost; it ends the form at the next prompt.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Records a SIGINT; async-signal-safe (one atomic store).
+pub fn note_interrupt() {
+    INTERRUPTED.store(true, Ordering::SeqCst);
+}
+
+fn interrupted() -> io::Result<()> {
+    if INTERRUPTED.load(Ordering::SeqCst) {
+        Err(io::Error::new(io::ErrorKind::Interrupted, "interrupted"))
+    } else {
+        Ok(())
+    }
+}
 
 /// Menus longer than this get a type-to-filter menu.
 const FUZZY_FROM: usize = 12;
@@ -41,7 +60,9 @@ impl DialoguerPrompter {
         }
     }
 
+    /// Starts every prompt: an earlier Ctrl-C ends the form here.
     fn help(&self, q: &Question) -> io::Result<()> {
+        interrupted()?;
         match q.help {
             Some(h) => self
                 .term
@@ -101,7 +122,8 @@ impl DialoguerPrompter {
         self.term.flush()?;
         let mut typed = String::new();
         loop {
-            match self.done(self.term.read_key().map_err(dialoguer::Error::IO))? {
+            let key = self.term.read_key().and_then(|k| interrupted().map(|()| k));
+            match self.done(key.map_err(dialoguer::Error::IO))? {
                 Key::Enter => break,
                 Key::Backspace => {
                     typed.pop();
@@ -185,7 +207,7 @@ impl Prompter for DialoguerPrompter {
             }
             let mut lines = Vec::new();
             loop {
-                let line = self.term.read_line()?;
+                let line = self.done(self.term.read_line().map_err(dialoguer::Error::IO))?;
                 if line.is_empty() {
                     break;
                 }
@@ -237,25 +259,20 @@ impl Prompter for DialoguerPrompter {
         self.help(q)?;
         self.until(
             |me, last| {
-                let start = last.copied().or(default);
+                // Without a highlighted item Enter does nothing, which looks stuck.
+                let start = last.copied().or(default).unwrap_or(0);
                 if items.len() >= FUZZY_FROM {
-                    let menu = FuzzySelect::with_theme(&*me.theme)
+                    FuzzySelect::with_theme(&*me.theme)
                         .with_prompt(q.label)
-                        .items(items);
-                    match start {
-                        Some(d) => menu.default(d),
-                        None => menu,
-                    }
-                    .interact_on(&me.term)
+                        .items(&distinct(items))
+                        .default(start)
+                        .interact_on(&me.term)
                 } else {
-                    let menu = Select::with_theme(&*me.theme)
+                    Select::with_theme(&*me.theme)
                         .with_prompt(q.label)
-                        .items(items);
-                    match start {
-                        Some(d) => menu.default(d),
-                        None => menu,
-                    }
-                    .interact_on(&me.term)
+                        .items(items)
+                        .default(start)
+                        .interact_on(&me.term)
                 }
             },
             |i| check(*i),
@@ -284,5 +301,36 @@ impl Prompter for DialoguerPrompter {
             },
             |idx| check(idx),
         )
+    }
+}
+
+/// Menu items told apart: the type-to-filter menu reports a pick by its text (the first
+/// item equal to it), so two subscriptions with the same description would both pick
+/// the first one. Repeats get a ` (2)`, ` (3)`, … suffix.
+fn distinct(items: &[String]) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    items
+        .iter()
+        .map(|item| {
+            let mut label = item.clone();
+            let mut n = 1;
+            while !seen.insert(label.clone()) {
+                n += 1;
+                label = format!("{item} ({n})");
+            }
+            label
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn repeated_menu_items_are_told_apart() {
+        let items = ["a", "b", "a", "a (2)", "a"].map(String::from);
+        assert_eq!(
+            super::distinct(&items),
+            ["a", "b", "a (2)", "a (2) (2)", "a (3)"]
+        );
     }
 }

@@ -5,6 +5,7 @@ mod engine;
 mod events;
 mod forms;
 mod foundation;
+mod interactive;
 mod network;
 mod reliability;
 mod tasks;

@@ -1,0 +1,326 @@
+//! `orch product create`: one product from flags or, with `--form`, from prompts.
+//!
+//! Both ways end the same: a [`NewProduct`] rendered as the text of a product file,
+//! which then goes through the real product parser. A created product therefore
+//! passes exactly the checks a hand-written file does, and `--save` writes that text.
+
+mod form;
+
+use clap::Args;
+use serde_json::json;
+
+use super::Ctx;
+use super::init::toml_string as q;
+use crate::definition::{DefinitionError, Source, product as product_def};
+use crate::error::{Error, Result};
+use crate::store::{self, products};
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// Unique product name
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Product type
+    #[arg(long = "type", value_name = "TYPE")]
+    pub product_type: Option<String>,
+    /// Tag that workflows attach to
+    #[arg(long)]
+    pub tag: Option<String>,
+    /// What the product is (default: empty)
+    #[arg(long)]
+    pub description: Option<String>,
+    /// active, pre production, phase out or end of life (default: active)
+    #[arg(long)]
+    pub status: Option<String>,
+    /// A fixed input, key=value (repeatable)
+    #[arg(long = "fixed-input", value_name = "KEY=VALUE", value_parser = super::parse_key_value)]
+    pub fixed_inputs: Vec<(String, String)>,
+    /// Key of the block tree in subscriptions (default: the tag in lower case)
+    #[arg(long)]
+    pub root_key: Option<String>,
+    /// Name of the root block (default: <Name>Block)
+    #[arg(long)]
+    pub root_block: Option<String>,
+    /// A field of the root block: NAME:TYPE[:REQUIRED], TYPE one of string, int, float,
+    /// bool, ipv4, ipv6, ipv4_network, ipv6_network, uuid, json, enum(a|b),
+    /// subscription(TAG); append [] for a list (repeatable)
+    #[arg(long = "field", value_name = "SPEC")]
+    pub fields: Vec<String>,
+    /// Ask for what the flags leave out interactively (only on a terminal)
+    #[arg(long)]
+    pub form: bool,
+    /// Also write the definition to products/<name>.toml
+    #[arg(long)]
+    pub save: bool,
+    /// Overwrite an existing file or product
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// A product as the flags or the form describe it, before it becomes a definition.
+struct NewProduct {
+    name: String,
+    product_type: String,
+    tag: String,
+    description: String,
+    status: String,
+    fixed_inputs: Vec<(String, String)>,
+    root_key: String,
+    root_block: String,
+    fields: Vec<NewField>,
+}
+
+/// A field of the root block: `--field NAME:TYPE[:REQUIRED]` or one round of the form.
+#[derive(Debug, PartialEq)]
+struct NewField {
+    name: String,
+    kind: NewKind,
+    list: bool,
+    /// The lifecycle state from which the field is required.
+    required: Option<String>,
+}
+
+#[derive(Debug, PartialEq)]
+enum NewKind {
+    /// A type name as written (string, int, …); the parser judges it.
+    Plain(String),
+    Enum(Vec<String>),
+    /// A subscription reference, optionally to products of one tag.
+    Subscription(Option<String>),
+}
+
+pub fn create(ctx: &mut Ctx, args: CreateArgs) -> Result<()> {
+    let new = if args.form {
+        form::ask(ctx, &args)?
+    } else {
+        from_flags(&args)?
+    };
+    store_product(ctx, &new, args.save, args.force)
+}
+
+fn from_flags(args: &CreateArgs) -> Result<NewProduct> {
+    let missing: Vec<&str> = [
+        ("--name", args.name.is_none()),
+        ("--type", args.product_type.is_none()),
+        ("--tag", args.tag.is_none()),
+    ]
+    .into_iter()
+    .filter_map(|(f, m)| m.then_some(f))
+    .collect();
+    if !missing.is_empty() {
+        return Err(Error::usage(format!("missing {}", missing.join(", ")))
+            .with_hint("orch product create --name Node --type Node --tag NODE --field name:string:provisioning, or answer with --form"));
+    }
+    let flag = |v: &Option<String>| v.clone().unwrap_or_default();
+    Ok(NewProduct::new(
+        args,
+        flag(&args.name),
+        flag(&args.product_type),
+        flag(&args.tag),
+        args.fields
+            .iter()
+            .map(|s| NewField::parse(s))
+            .collect::<Result<_>>()?,
+    ))
+}
+
+impl NewProduct {
+    /// The product of `args` with its name, type, tag and fields settled; the rest
+    /// comes from the flags or their defaults.
+    fn new(
+        args: &CreateArgs,
+        name: String,
+        product_type: String,
+        tag: String,
+        fields: Vec<NewField>,
+    ) -> Self {
+        NewProduct {
+            root_key: args.root_key.clone().unwrap_or_else(|| tag.to_lowercase()),
+            root_block: root_block(args, &name),
+            description: args.description.clone().unwrap_or_default(),
+            status: args.status.clone().unwrap_or_else(|| "active".into()),
+            fixed_inputs: args.fixed_inputs.clone(),
+            name,
+            product_type,
+            tag,
+            fields,
+        }
+    }
+
+    /// The definition file's text.
+    fn toml(&self) -> String {
+        let mut t = String::new();
+        t.push_str(&format!("name = {}\n", q(&self.name)));
+        t.push_str(&format!("type = {}\n", q(&self.product_type)));
+        t.push_str(&format!("tag = {}\n", q(&self.tag)));
+        t.push_str(&format!("description = {}\n", q(&self.description)));
+        t.push_str(&format!("status = {}\n", q(&self.status)));
+        t.push_str(&format!(
+            "root = {{ key = {}, block = {} }}\n",
+            q(&self.root_key),
+            q(&self.root_block)
+        ));
+        if !self.fixed_inputs.is_empty() {
+            t.push_str("\n[fixed_inputs]\n");
+            for (k, v) in &self.fixed_inputs {
+                t.push_str(&format!("{} = {}\n", key(k), q(v)));
+            }
+        }
+        t.push_str(&format!("\n[blocks.{}]\n", key(&self.root_block)));
+        for f in &self.fields {
+            t.push_str(&f.toml_line());
+            t.push('\n');
+        }
+        t
+    }
+}
+
+/// The root block's name: `--root-block`, else `<Name>Block`.
+fn root_block(args: &CreateArgs, name: &str) -> String {
+    args.root_block.clone().unwrap_or_else(|| {
+        format!(
+            "{}Block",
+            name.replace(|c: char| !c.is_ascii_alphanumeric(), "")
+        )
+    })
+}
+
+impl NewField {
+    fn parse(spec: &str) -> Result<NewField> {
+        let bad = || {
+            Error::usage(format!("--field `{spec}` is not NAME:TYPE[:REQUIRED]"))
+                .with_hint("e.g. --field name:string:provisioning --field role:enum(core|edge) --field peers:subscription(NODE)[]")
+        };
+        let mut parts = spec.splitn(3, ':');
+        let name = parts.next().filter(|s| !s.is_empty()).ok_or_else(bad)?;
+        let ty = parts.next().filter(|s| !s.is_empty()).ok_or_else(bad)?;
+        let (ty, list) = match ty.strip_suffix("[]") {
+            Some(t) => (t, true),
+            None => (ty, false),
+        };
+        let inner = |prefix: &str| ty.strip_prefix(prefix).and_then(|s| s.strip_suffix(')'));
+        let kind = if let Some(values) = inner("enum(") {
+            NewKind::Enum(values.split('|').map(str::to_string).collect())
+        } else if let Some(tag) = inner("subscription(") {
+            NewKind::Subscription(Some(tag.to_string()))
+        } else {
+            NewKind::Plain(ty.to_string())
+        };
+        Ok(NewField {
+            name: name.to_string(),
+            kind,
+            list,
+            required: parts.next().map(str::to_string),
+        })
+    }
+
+    fn toml_line(&self) -> String {
+        let mut attrs = vec![match &self.kind {
+            NewKind::Plain(t) => format!("type = {}", q(t)),
+            NewKind::Enum(values) => {
+                let values: Vec<String> = values.iter().map(|v| q(v)).collect();
+                format!("type = \"enum\", values = [{}]", values.join(", "))
+            }
+            NewKind::Subscription(None) => "type = \"subscription\"".to_string(),
+            NewKind::Subscription(Some(tag)) => {
+                format!("type = \"subscription\", product_tag = {}", q(tag))
+            }
+        }];
+        if self.list {
+            attrs.push("list = true".to_string());
+        }
+        if let Some(r) = &self.required {
+            attrs.push(format!("required = {}", q(r)));
+        }
+        format!("fields.{} = {{ {} }}", key(&self.name), attrs.join(", "))
+    }
+}
+
+/// A TOML key, bare when it can be, as a person would write it.
+fn key(k: &str) -> String {
+    if product_def::is_identifier(k) {
+        k.to_string()
+    } else {
+        q(k)
+    }
+}
+
+/// Parses the product's definition, stores it, and with `save` writes its file.
+fn store_product(ctx: &mut Ctx, new: &NewProduct, save: bool, force: bool) -> Result<()> {
+    let text = new.toml();
+    let file_name = format!(
+        "{}.toml",
+        new.name
+            .to_lowercase()
+            .replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+    );
+    let file = ctx.project.products_dir().join(&file_name);
+    let shown = ctx.project.display_path(&file);
+    let def = product_def::parse(&Source::new(shown.clone(), text.clone()))
+        .map_err(|d| Error::from(DefinitionError(d)))?;
+    if save && file.exists() && !force {
+        return Err(
+            Error::conflict(format!("{} exists already", shown.display()))
+                .with_hint("pass --force to overwrite it, or choose another --name"),
+        );
+    }
+    let store = ctx.store()?;
+    if products::by_name(&store.conn, &def.name)?.is_some() && !force {
+        return Err(
+            Error::conflict(format!("a product named `{}` exists already", def.name)).with_hint(
+                "edit its file and run `orch product load`, or pass --force to replace it",
+            ),
+        );
+    }
+    let tx = store::write_tx(&mut store.conn)?;
+    let id = products::upsert(
+        &tx,
+        &def,
+        save.then(|| shown.display().to_string()).as_deref(),
+    )?;
+    tx.commit()?;
+    if save {
+        if let Some(parent) = file.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&file, &text)
+            .map_err(|e| Error::failure(format!("cannot write {}: {e}", file.display())))?;
+    }
+    if ctx.printer.is_json() {
+        return ctx
+            .printer
+            .json(&json!({"product_id": id, "name": def.name, "saved_to": save.then_some(shown)}));
+    }
+    ctx.printer
+        .status(&format!("created product {} ({})", def.name, def.tag));
+    if save {
+        ctx.printer.status(&format!("wrote {}", shown.display()));
+    } else {
+        ctx.printer
+            .hint("pass --save to also write its definition to products/");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_specs_parse_and_render() {
+        let f = NewField::parse("peers:subscription(NODE)[]:active").unwrap();
+        assert_eq!(f.kind, NewKind::Subscription(Some("NODE".into())));
+        assert!(f.list);
+        assert_eq!(
+            f.toml_line(),
+            r#"fields.peers = { type = "subscription", product_tag = "NODE", list = true, required = "active" }"#
+        );
+        let f = NewField::parse("role:enum(core|edge)").unwrap();
+        assert_eq!(
+            f.toml_line(),
+            r#"fields.role = { type = "enum", values = ["core", "edge"] }"#
+        );
+        assert!(NewField::parse("name").is_err());
+        assert!(NewField::parse(":string").is_err());
+    }
+}

@@ -1,0 +1,444 @@
+//! The real prompts, driven in a real terminal: `orch … --form` runs in a detached tmux
+//! session, keys go in with `send-keys` and the screen comes back with `capture-pane`.
+//!
+//! Every wait polls the screen for a text with a generous deadline (never a fixed sleep,
+//! never a timing assertion). A wait is for text that is new on the screen (the next
+//! prompt, a rejection), never the echo of what was typed, which shows before the
+//! answer is taken. Then the pane's terminal must be in raw mode: the prompt is
+//! blocked reading keys, so what is sent next goes to it (and a Ctrl-C arrives as a
+//! key, not as a signal between two reads). Each test has its own tmux socket (in its project folder), so tests
+//! run in parallel; a guard kills the server even when a test fails. Without tmux the
+//! tests say they are skipped and pass. `NO_COLOR` pins dialoguer's plain theme.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use super::Project;
+
+const DEADLINE: Duration = Duration::from_secs(20);
+const POLL: Duration = Duration::from_millis(20);
+
+/// A tmux server with one session running orch; killed when dropped.
+struct Term {
+    /// The server's socket, in the test's project folder (removed with it).
+    socket: PathBuf,
+}
+
+impl Term {
+    /// Starts `orch ARGS` in `dir`, or returns `None` (saying so) when tmux is missing.
+    fn start(dir: &Path, args: &[&str]) -> Option<Term> {
+        if Command::new("tmux").arg("-V").output().is_err() {
+            eprintln!("skipped: tmux not installed");
+            return None;
+        }
+        let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+        let mut cmd = format!(
+            "cd {} && env -u ORCH_DIR -u ORCH_DB -u ORCH_SECRET_TOKEN NO_COLOR=1 ORCH_USER=tester {}",
+            quote(&dir.display().to_string()),
+            quote(env!("CARGO_BIN_EXE_orch"))
+        );
+        for a in args {
+            cmd.push(' ');
+            cmd.push_str(&quote(a));
+        }
+        cmd.push_str("; echo EXIT=$?; sleep 600");
+        let term = Term {
+            socket: dir.join("tmux.sock"),
+        };
+        let ok = term
+            .tmux(&[
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-x",
+                "120",
+                "-y",
+                "50",
+            ])
+            .args(["-s", "t", &cmd])
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        assert!(ok, "tmux could not start a session");
+        Some(term)
+    }
+
+    fn tmux(&self, args: &[&str]) -> Command {
+        let mut c = Command::new("tmux");
+        c.env_remove("TMUX").arg("-S").arg(&self.socket).args(args);
+        c
+    }
+
+    fn screen(&self) -> String {
+        let out = self
+            .tmux(&["capture-pane", "-p", "-J", "-S", "-", "-t", "t"])
+            .output()
+            .expect("tmux capture-pane");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits until `text` is on the screen, then until a prompt reads keys; returns
+    /// the screen.
+    fn expect(&self, text: &str) -> String {
+        let screen = self.wait(text);
+        self.wait_raw();
+        screen
+    }
+
+    fn wait(&self, text: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            if start.elapsed() > DEADLINE {
+                panic!("timed out waiting for `{text}`; the screen:\n{screen}");
+            }
+            std::thread::sleep(POLL);
+        }
+    }
+
+    /// Waits until the pane's terminal is in raw mode (a prompt is reading keys).
+    fn wait_raw(&self) {
+        let tty = self
+            .tmux(&["display-message", "-p", "-t", "t", "#{pane_tty}"])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .unwrap_or_default();
+        let Ok(file) = std::fs::File::open(&tty) else {
+            return;
+        };
+        let start = Instant::now();
+        while start.elapsed() < DEADLINE {
+            let Ok(out) = Command::new("stty")
+                .arg("-a")
+                .stdin(file.try_clone().expect("dup tty"))
+                .output()
+            else {
+                return; // no stty: nothing to wait with
+            };
+            if String::from_utf8_lossy(&out.stdout).contains("-icanon") {
+                return;
+            }
+            std::thread::sleep(POLL);
+        }
+    }
+
+    /// Sends tmux key names (`Enter`, `Down`, `C-c`).
+    fn keys(&self, keys: &[&str]) {
+        let ok = self
+            .tmux(&["send-keys", "-t", "t"])
+            .args(keys)
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        assert!(ok, "tmux send-keys {keys:?}");
+    }
+
+    /// Types text literally, then Enter.
+    fn line(&self, text: &str) {
+        if !text.is_empty() {
+            self.keys(&["-l", text]);
+        }
+        self.keys(&["Enter"]);
+    }
+
+    /// Waits for orch to end and returns its exit code and the whole screen.
+    fn exit(&self) -> (i32, String) {
+        let screen = self.wait("EXIT=");
+        let code = screen
+            .split("EXIT=")
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+            .and_then(|c| c.parse().ok())
+            .unwrap_or_else(|| panic!("no exit code on the screen:\n{screen}"));
+        (code, screen)
+    }
+}
+
+impl Drop for Term {
+    fn drop(&mut self) {
+        let _ = self.tmux(&["kill-server"]).status();
+    }
+}
+
+/// A workflow with one field of each kind the prompts treat differently; its steps
+/// write the state they get on stdin to files.
+fn signup(p: &Project) {
+    p.write(
+        "workflows/signup.toml",
+        r#"
+name = "signup"
+target = "system"
+
+[[form]]
+title = "Account"
+fields = [
+  { name = "color", type = "choice", choices = ["red", "green", "blue"] },
+  { name = "code", type = "text", pattern = "[A-Z]{3}[0-9]{2}" },
+  { name = "terms", type = "accept", label = "I accept the terms" },
+  { name = "token", type = "secret", label = "API token" },
+]
+
+[[step]]
+name = "Record"
+run = "cat > before.json; echo '{}'"
+
+[[step]]
+name = "Confirm"
+input.message = "Check {{ state.color }}"
+input.fields = [{ name = "ok", type = "choice", choices = ["yes", "later"] }]
+
+[[step]]
+name = "Record again"
+run = "cat > after.json; echo '{}'"
+"#,
+    );
+}
+
+/// Asserts a secret is nowhere in storage: not in the database files (read as bytes),
+/// not in the events table, not in `orch events` output where that command exists.
+fn assert_not_stored(p: &Project, secret: &str) {
+    for suffix in ["", "-wal", "-shm"] {
+        let file = p.path().join(format!("orch.db{suffix}"));
+        if let Ok(bytes) = std::fs::read(&file) {
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "{} holds the secret",
+                file.display()
+            );
+        }
+    }
+    let conn = rusqlite::Connection::open(p.db()).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT kind || ' ' || data FROM events")
+        .unwrap();
+    let events: Vec<String> = stmt
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(!events.is_empty(), "the run wrote no events");
+    assert!(!events.iter().any(|e| e.contains(secret)), "{events:?}");
+    let (code, out, _) = p.run(&["events", "-o", "jsonl"]);
+    if code == 0 {
+        assert!(!out.contains(secret), "{out}");
+    }
+}
+
+fn read_json(p: &Project, rel: &str) -> serde_json::Value {
+    let text = std::fs::read_to_string(p.path().join(rel))
+        .unwrap_or_else(|e| panic!("{rel} was not written: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{rel}: {e}: {text}"))
+}
+
+#[test]
+fn a_form_is_answered_in_a_terminal_and_its_secret_reaches_the_step_only() {
+    let p = Project::new();
+    signup(&p);
+    let Some(t) = Term::start(p.path(), &["workflow", "run", "signup", "--form"]) else {
+        return;
+    };
+    t.expect("blue");
+    t.keys(&["Down", "Enter"]);
+    t.expect("color: green");
+    t.line("abc12");
+    t.expect("does not match the pattern");
+    t.line("ABC12");
+    t.expect("I accept the terms [y/N]");
+    t.keys(&["n"]);
+    t.expect("must be accepted");
+    t.keys(&["y"]);
+    let screen = t.expect("API token");
+    assert!(screen.contains("code: ABC12"), "{screen}");
+    assert!(
+        !screen.contains("Confirm"),
+        "nothing runs before the form is done"
+    );
+    t.line("s3cr3t-T0ken");
+    let (code, screen) = t.exit();
+    assert_eq!(code, 4, "suspends at the input step:\n{screen}");
+    assert!(!screen.contains("s3cr3t-T0ken"), "echoed:\n{screen}");
+
+    let seen = read_json(&p, "before.json");
+    assert_eq!(seen["color"], "green");
+    assert_eq!(seen["code"], "ABC12");
+    assert_eq!(seen["terms"], true);
+    assert_eq!(seen["token"], "s3cr3t-T0ken", "the step gets the secret");
+    assert_not_stored(&p, "s3cr3t-T0ken");
+}
+
+#[test]
+fn resume_asks_the_input_step_and_the_secret_again() {
+    let p = Project::new();
+    signup(&p);
+    let (code, out, err) = p.run(&[
+        "-o",
+        "json",
+        "workflow",
+        "run",
+        "signup",
+        "--input",
+        "color=blue",
+        "--input",
+        "code=XYZ99",
+        "--input",
+        "terms=true",
+        "--input",
+        "token=first-T0ken",
+    ]);
+    assert_eq!(code, 4, "{err}");
+    let id = serde_json::from_str::<serde_json::Value>(&out).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let Some(t) = Term::start(p.path(), &["process", "resume", &id, "--form"]) else {
+        return;
+    };
+    let screen = t.expect("later");
+    assert!(
+        screen.contains("Check blue"),
+        "the step's message:\n{screen}"
+    );
+    t.keys(&["Down", "Enter"]);
+    let screen = t.expect("API token");
+    assert!(screen.contains("never stored"), "{screen}");
+    t.line("second-T0ken");
+    let (code, screen) = t.exit();
+    assert_eq!(code, 0, "{screen}");
+
+    let after = read_json(&p, "after.json");
+    assert_eq!(after["ok"], "later");
+    assert_eq!(after["token"], "second-T0ken");
+    assert_not_stored(&p, "first-T0ken");
+    assert_not_stored(&p, "second-T0ken");
+}
+
+#[test]
+fn ctrl_c_at_a_prompt_exits_130_and_stores_nothing() {
+    let p = Project::new();
+    signup(&p);
+    let Some(t) = Term::start(p.path(), &["workflow", "run", "signup", "--form"]) else {
+        return;
+    };
+    t.expect("blue");
+    t.keys(&["Enter"]);
+    t.expect("color: red");
+    t.line("ABC12");
+    t.expect("I accept the terms");
+    t.keys(&["y"]);
+    t.expect("API token");
+    t.keys(&["C-c"]);
+    let (code, screen) = t.exit();
+    assert_eq!(code, 130, "{screen}");
+    assert!(screen.contains("nothing was stored"), "{screen}");
+    assert_eq!(p.json(&["process", "list"]), serde_json::json!([]));
+    assert!(!p.path().join("before.json").exists());
+}
+
+#[test]
+fn product_create_asks_what_the_flags_leave_out() {
+    let p = Project::new();
+    let args = ["product", "create", "--form", "--tag", "PORT", "--save"];
+    let Some(t) = Term::start(p.path(), &args) else {
+        return;
+    };
+    t.expect("Product name");
+    t.line("Port");
+    t.expect("Product type");
+    t.line("Port");
+    t.expect("Description");
+    t.line("A switch port");
+    t.expect("end of life");
+    t.keys(&["Enter"]);
+
+    t.expect("Field 1 of PortBlock");
+    t.line("name");
+    t.expect("ipv6_network");
+    t.keys(&["Enter"]);
+    t.expect("A list of values");
+    t.keys(&["Enter"]);
+    t.expect("terminated");
+    t.keys(&["Down", "Down", "Enter"]);
+
+    t.expect("Field 2 of PortBlock");
+    t.line("name");
+    t.expect("has a field `name` already");
+    t.line("mode");
+    t.expect("Field `mode`");
+    t.keys(&["Down", "Down", "Down", "Down", "Enter"]);
+    t.expect("Type: enum");
+    t.keys(&["y"]);
+    t.expect("A list of values yes");
+    t.keys(&["Enter"]);
+    t.expect("Values of `mode`");
+    t.line("tagged, untagged");
+    t.expect("Field 3 of PortBlock");
+    t.line("");
+    let (code, screen) = t.exit();
+    assert_eq!(code, 0, "{screen}");
+    assert!(
+        screen.contains("Required from lifecycle state: provisioning"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("Tag:"),
+        "a flag's value is not asked:\n{screen}"
+    );
+
+    let text = std::fs::read_to_string(p.path().join("products/port.toml")).unwrap();
+    assert!(text.contains("description = \"A switch port\""), "{text}");
+    assert!(
+        text.contains(r#"fields.name = { type = "string", required = "provisioning" }"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            r#"fields.mode = { type = "enum", values = ["tagged", "untagged"], list = true }"#
+        ),
+        "{text}"
+    );
+    let show = p.json(&["product", "show", "Port"]);
+    assert_eq!(show["tag"], "PORT");
+    assert_eq!(show["status"], "active");
+    let (code, _, err) = p.run(&["product", "load"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("no changes"),
+        "the saved file is what was stored: {err}"
+    );
+}
+
+#[test]
+fn product_create_interrupted_stores_nothing() {
+    let p = Project::new();
+    let Some(t) = Term::start(p.path(), &["product", "create", "--form"]) else {
+        return;
+    };
+    t.expect("Product name");
+    t.line("Port");
+    t.expect("Product type");
+    t.line("Port");
+    t.expect("Tag");
+    t.line("PORT");
+    t.expect("Description");
+    t.line("");
+    t.expect("end of life");
+    t.keys(&["C-c"]);
+    let (code, screen) = t.exit();
+    assert_eq!(code, 130, "{screen}");
+    assert_eq!(p.json(&["product", "list"]), serde_json::json!([]));
+}
+
+#[test]
+fn product_create_form_needs_a_terminal() {
+    let p = Project::new();
+    let (code, _, err) = p.run(&["product", "create", "--form", "--name", "X"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--form needs a terminal"), "{err}");
+    assert!(err.contains("--field"), "says what to do instead: {err}");
+}
