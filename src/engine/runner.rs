@@ -114,9 +114,9 @@ impl Engine<'_> {
         def: &WorkflowDef,
         mut input: Option<Map<String, Value>>,
     ) -> Result<Final, Error> {
-        let process = processes::get(self.conn, process_id)?
+        let mut process = processes::get(self.conn, process_id)?
             .ok_or_else(|| Error::not_found(format!("no process {process_id}")))?;
-        let mut state = process.state.clone();
+        let mut state = std::mem::take(&mut process.state);
         let subscription_id = process.subscription_id.clone();
         let log = processes::steps(self.conn, process_id)?;
         let done: HashSet<&str> = log
@@ -371,7 +371,7 @@ impl Engine<'_> {
             ("ORCH_USER".to_string(), self.user.clone()),
             ("ORCH_DIR".to_string(), self.root.display().to_string()),
         ];
-        if let Ok(name) = processes::get(self.conn, process_id).map(|p| p.map(|p| p.workflow)) {
+        if let Ok(name) = processes::workflow_name(self.conn, process_id) {
             env.push(("ORCH_WORKFLOW".to_string(), name.unwrap_or_default()));
         }
         if let Some(s) = subscription_id {
@@ -444,14 +444,14 @@ impl Engine<'_> {
         let started_at = finished
             .checked_sub(jiff::SignedDuration::try_from(took).unwrap_or_default())
             .unwrap_or(finished);
-        let mut new_state = state.clone();
         // Start's patch is the whole initial state, so folding the log from `{}` gives
-        // the state after any step.
+        // the state after any step. The state is patched in place: copying a large
+        // state for every step would cost more than the step. A failed commit ends
+        // the drive, so a state patched ahead of its commit is never used.
         let patch = if is_start {
             state.clone()
         } else if outcome.status == "success" {
-            merge::apply(&mut new_state, &outcome.patch);
-            merge::diff(state, &new_state)
+            merge::apply_diff(state, &outcome.patch)
         } else {
             json!({})
         };
@@ -478,7 +478,7 @@ impl Engine<'_> {
                 process_id,
                 subscription_id,
                 step: &row,
-                state: &new_state,
+                state,
                 status: process_status,
                 failed_reason,
                 duration_ms: took.as_millis(),
@@ -491,7 +491,6 @@ impl Engine<'_> {
             processes::set_owner(&tx, process_id, None)?;
         }
         tx.commit()?;
-        *state = new_state;
         self.observer.step_finished(&row, took);
         Ok(())
     }
