@@ -20,10 +20,11 @@ pub enum BuiltinOutcome {
 /// Runs a builtin against the state. Subscription builtins patch `state.subscription`;
 /// the runner then validates and stores it like any other change of the subscription.
 pub fn run(name: &str, with: &Map<String, Value>, state: &Value) -> BuiltinOutcome {
-    let ctx = json!({ "state": state });
+    let ctx = Context::new(state);
     let render = |key: &str| -> Result<String, String> {
         let t = with.get(key).and_then(Value::as_str).unwrap_or_default();
-        expr::render(t, &ctx).map_err(|e| format!("template `{key}` failed: {e}"))
+        ctx.render(t)
+            .map_err(|e| format!("template `{key}` failed: {e}"))
     };
     let needs_subscription = || -> Result<(), String> {
         if state.get("subscription").is_some_and(Value::is_object) {
@@ -71,10 +72,36 @@ pub fn run(name: &str, with: &Map<String, Value>, state: &Value) -> BuiltinOutco
     result.unwrap_or_else(BuiltinOutcome::Fail)
 }
 
+/// What templates see (`state`), built only when a template needs it: copying a large
+/// state for a step that renders nothing would cost more than the step itself.
+struct Context<'a> {
+    state: &'a Value,
+    built: std::cell::OnceCell<Value>,
+}
+
+impl<'a> Context<'a> {
+    fn new(state: &'a Value) -> Context<'a> {
+        Context {
+            state,
+            built: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// Renders `template`; text without template syntax renders to itself (trailing
+    /// newlines are kept), so it is returned as it is.
+    fn render(&self, template: &str) -> Result<String, String> {
+        if !["{{", "{%", "{#"].iter().any(|m| template.contains(m)) {
+            return Ok(template.to_string());
+        }
+        let ctx = self.built.get_or_init(|| json!({ "state": self.state }));
+        expr::render(template, ctx)
+    }
+}
+
 /// Renders every string of a value as a template; other values stay as they are.
-fn render_strings(v: &Value, ctx: &Value) -> Result<Value, String> {
+fn render_strings(v: &Value, ctx: &Context<'_>) -> Result<Value, String> {
     Ok(match v {
-        Value::String(t) => Value::String(expr::render(t, ctx)?),
+        Value::String(t) => Value::String(ctx.render(t)?),
         Value::Array(items) => Value::Array(
             items
                 .iter()

@@ -72,6 +72,47 @@ pub fn diff(from: &Value, to: &Value) -> Value {
     }
 }
 
+/// Applies `patch` to `target` in place and returns what it actually changed: the same
+/// value as `diff(before, after)`, without copying or walking the untouched parts of a
+/// large state.
+pub fn apply_diff(target: &mut Value, patch: &Value) -> Value {
+    let (Value::Object(obj), Value::Object(patch)) = (&mut *target, patch) else {
+        let before = target.clone();
+        apply(target, patch);
+        return diff(&before, target);
+    };
+    let mut changed = Map::new();
+    for (k, v) in patch {
+        if v.is_null() {
+            if obj.remove(k).is_some() {
+                changed.insert(k.clone(), Value::Null);
+            }
+            continue;
+        }
+        match obj.get_mut(k) {
+            Some(slot) if slot.is_object() && v.is_object() => {
+                let d = apply_diff(slot, v);
+                if !is_empty(&d) {
+                    changed.insert(k.clone(), d);
+                }
+            }
+            Some(slot) => {
+                let new = strip_nulls(v.clone());
+                if *slot != new {
+                    changed.insert(k.clone(), new.clone());
+                    *slot = new;
+                }
+            }
+            None => {
+                let new = strip_nulls(v.clone());
+                changed.insert(k.clone(), new.clone());
+                obj.insert(k.clone(), new);
+            }
+        }
+    }
+    Value::Object(changed)
+}
+
 /// Whether a patch changes nothing.
 pub fn is_empty(patch: &Value) -> bool {
     patch.as_object().is_some_and(Map::is_empty)
@@ -117,5 +158,33 @@ mod tests {
             apply(&mut t, &diff(&a, &b));
             prop_assert_eq!(t, b);
         }
+
+        #[test]
+        fn apply_diff_is_apply_then_diff(a in arb_json(), p in arb_patch()) {
+            let before = strip_nulls(json!({"x": a}));
+            let patch = json!({"x": p, "y": null});
+            let mut expected = before.clone();
+            apply(&mut expected, &patch);
+            let mut t = before.clone();
+            let changed = apply_diff(&mut t, &patch);
+            prop_assert_eq!(&t, &expected);
+            prop_assert_eq!(changed, diff(&before, &expected));
+        }
+    }
+
+    /// Like `arb_json`, with nulls (deletions) among the values.
+    fn arb_patch() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            "[a-c]{0,2}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..3).prop_map(Value::Array),
+                prop::collection::btree_map("[a-d]", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
     }
 }

@@ -178,7 +178,7 @@ impl Engine<'_> {
         def: &WorkflowDef,
         mut input: Option<Map<String, Value>>,
     ) -> Result<Final, Error> {
-        let process = processes::get(self.conn, process_id)?
+        let mut process = processes::get(self.conn, process_id)?
             .ok_or_else(|| Error::not_found(format!("no process {process_id}")))?;
         let mut cur = Current {
             process_id: process_id.to_string(),
@@ -186,7 +186,7 @@ impl Engine<'_> {
             subscription_id: process.subscription_id.clone(),
             customer_id: process.customer_id.clone(),
             target: def.target,
-            state: process.state.clone(),
+            state: std::mem::take(&mut process.state),
         };
         let log = processes::steps(self.conn, process_id)?;
         let done: HashSet<&str> = log
@@ -558,29 +558,48 @@ impl Engine<'_> {
         let started_at = finished
             .checked_sub(jiff::SignedDuration::try_from(took).unwrap_or_default())
             .unwrap_or(finished);
-        let mut new_state = cur.state.clone();
         let mut pending = end.creates.take();
-        if end.outcome.status == "success" {
+        let patch = if end.outcome.status != "success" {
+            json!({})
+        } else {
             self.scrub_patch(&mut end.outcome.patch);
-            merge::apply(&mut new_state, &end.outcome.patch);
-            match self.check_subscription(cur, &new_state, end.author, pending.is_some()) {
-                Ok(Some(p)) => pending = Some(p),
-                Ok(None) => {}
-                Err(reason) => {
-                    end.outcome = Attempt::failed(reason);
-                    end.process_status = "failed";
-                    new_state = cur.state.clone();
-                    pending = None;
+            let subscription_step = end.author == Author::Orch
+                || pending.is_some()
+                || end.outcome.patch.get("subscription").is_some();
+            if !subscription_step {
+                // The common case: patched in place, since copying a large state for
+                // every step would cost more than the step. A failed commit ends the
+                // drive, so a state patched ahead of its commit is never used.
+                merge::apply_diff(&mut cur.state, &end.outcome.patch)
+            } else {
+                // The subscription is validated before anything is kept: work on a copy.
+                let mut new_state = cur.state.clone();
+                merge::apply(&mut new_state, &end.outcome.patch);
+                match self.check_subscription(cur, &new_state, end.author, pending.is_some()) {
+                    Ok(p) => {
+                        if p.is_some() {
+                            pending = p;
+                        }
+                        if let (Some(p), Some(obj)) = (&pending, new_state.as_object_mut()) {
+                            obj.insert("subscription".into(), p.new.to_json());
+                        }
+                        let d = merge::diff(&cur.state, &new_state);
+                        cur.state = new_state;
+                        d
+                    }
+                    Err(reason) => {
+                        end.outcome = Attempt::failed(reason);
+                        end.process_status = "failed";
+                        pending = None;
+                        json!({})
+                    }
                 }
             }
-            if let (Some(p), Some(obj)) = (&pending, new_state.as_object_mut()) {
-                obj.insert("subscription".into(), p.new.to_json());
-            }
-        }
+        };
         let patch = if end.whole_state {
-            new_state.clone()
+            cur.state.clone()
         } else {
-            merge::diff(&cur.state, &new_state)
+            patch
         };
         let outcome = end.outcome;
         let row = StepRow {
@@ -612,7 +631,7 @@ impl Engine<'_> {
                 process_id: &cur.process_id,
                 subscription_id: cur.subscription_id.as_deref(),
                 step: &row,
-                state: &new_state,
+                state: &cur.state,
                 status: end.process_status,
                 failed_reason,
                 duration_ms: took.as_millis(),
@@ -625,7 +644,6 @@ impl Engine<'_> {
             processes::set_owner(&tx, &cur.process_id, None)?;
         }
         tx.commit()?;
-        cur.state = new_state;
         self.observer.step_finished(&row, took);
         Ok(outcome.status)
     }

@@ -2,6 +2,15 @@
 //!
 //! [`commit_step`] is the one place a step's outcome is written: the step row, the
 //! process row and the events, in the caller's transaction.
+//!
+//! A process's current state lives in `process_states` as a snapshot plus the step
+//! patches logged after it, not in the `processes` row: a state of megabytes would
+//! otherwise be rewritten (and copied into the WAL) by every step, however small its
+//! change. A snapshot is written at the first step, whenever the process comes to rest
+//! (so a resting process reads without folding), and when the patches since the last
+//! snapshot add up to more than the snapshot itself, which bounds both the bytes written
+//! per step (amortised, about twice the patch) and the work of reading the state (at
+//! most twice the parse of the snapshot).
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
@@ -49,9 +58,21 @@ pub struct StepRow {
     pub state_patch: Value,
 }
 
-const PROCESS_COLUMNS: &str = "process_id, workflow, target, status, subscription_id, customer_id, is_task, created_by, started_at, last_modified_at, failed_reason, last_step, definition_hash, owner, state";
+/// The process columns, then the state snapshot and the step it was taken after.
+const PROCESS_COLUMNS: &str = "p.process_id, p.workflow, p.target, p.status, p.subscription_id, p.customer_id, p.is_task, p.created_by, p.started_at, p.last_modified_at, p.failed_reason, p.last_step, p.definition_hash, p.owner, COALESCE(s.state, p.state), s.step_id";
+const PROCESS_FROM: &str = "processes p LEFT JOIN process_states s ON s.process_id = p.process_id";
 
-fn process_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(ProcessRow, String)> {
+/// A snapshot is rewritten once the patches logged since exceed its size, and never
+/// more often than every this many bytes of patches.
+const MIN_SNAPSHOT_BUDGET: i64 = 64 * 1024;
+/// What one step row costs besides its patch, counted against the budget so that a
+/// long run of tiny patches still gets a fresh snapshot now and then.
+const STEP_COST: i64 = 64;
+
+/// A process row with its state snapshot text and the step the snapshot includes.
+type RawProcess = (ProcessRow, String, Option<i64>);
+
+fn process_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawProcess> {
     Ok((
         ProcessRow {
             process_id: r.get(0)?,
@@ -71,6 +92,7 @@ fn process_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(ProcessRow, Stri
             state: Value::Null,
         },
         r.get::<_, Option<String>>(14)?.unwrap_or_default(),
+        r.get(15)?,
     ))
 }
 
@@ -132,9 +154,10 @@ pub fn insert(conn: &Connection, p: &NewProcess<'_>) -> Result<(), StoreError> {
         p.def.target == crate::domain::workflow::Target::System,
         p.created_by,
         now,
-        p.state.to_string(),
+        "{}",
         p.owner,
     ])?;
+    write_snapshot(conn, p.process_id, None, p.state)?;
     events::append(
         conn,
         "process.started",
@@ -150,19 +173,14 @@ pub fn insert(conn: &Connection, p: &NewProcess<'_>) -> Result<(), StoreError> {
 
 /// Finds a process by id or by a unique prefix of it.
 pub fn find(conn: &Connection, id: &str) -> Result<Find, StoreError> {
-    let sql = format!("SELECT {PROCESS_COLUMNS} FROM processes WHERE process_id = ?1");
-    if let Some(row) = conn
-        .prepare_cached(&sql)?
-        .query_row([id], process_from_row)
-        .optional()?
-    {
-        return Ok(Find::One(Box::new(finish(row)?)));
+    if let Some(p) = get(conn, id)? {
+        return Ok(Find::One(Box::new(p)));
     }
     if id.len() < 4 || !id.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
         return Ok(Find::None);
     }
     let sql = format!(
-        "SELECT {PROCESS_COLUMNS} FROM processes WHERE process_id >= ?1 AND process_id < ?2 ORDER BY process_id LIMIT 2"
+        "SELECT {PROCESS_COLUMNS} FROM {PROCESS_FROM} WHERE p.process_id >= ?1 AND p.process_id < ?2 ORDER BY p.process_id LIMIT 2"
     );
     let upper = format!("{id}\u{10FFFF}");
     let rows = conn
@@ -172,6 +190,7 @@ pub fn find(conn: &Connection, id: &str) -> Result<Find, StoreError> {
     Ok(match rows.len() {
         0 => Find::None,
         1 => Find::One(Box::new(finish(
+            conn,
             rows.into_iter()
                 .next()
                 .ok_or(rusqlite::Error::QueryReturnedNoRows)?,
@@ -186,25 +205,63 @@ pub enum Find {
     Ambiguous,
 }
 
-fn finish((mut p, state): (ProcessRow, String)) -> Result<ProcessRow, StoreError> {
+/// Parses the snapshot and folds into it the patches of the steps logged after it.
+fn finish(conn: &Connection, (mut p, state, after): RawProcess) -> Result<ProcessRow, StoreError> {
     p.state = if state.is_empty() {
         Value::Object(Default::default())
     } else {
         serde_json::from_str(&state)?
     };
+    if let Some(after) = after {
+        let mut stmt = conn.prepare_cached(
+            "SELECT state_patch FROM process_steps WHERE process_id = ?1 AND step_id > ?2 ORDER BY step_id",
+        )?;
+        let mut rows = stmt.query(params![p.process_id, after])?;
+        while let Some(row) = rows.next()? {
+            let patch: String = row.get(0)?;
+            if patch != "{}" {
+                crate::engine::merge::apply(&mut p.state, &serde_json::from_str(&patch)?);
+            }
+        }
+    }
     Ok(p)
 }
 
 pub fn get(conn: &Connection, id: &str) -> Result<Option<ProcessRow>, StoreError> {
-    let sql = format!("SELECT {PROCESS_COLUMNS} FROM processes WHERE process_id = ?1");
+    let sql = format!("SELECT {PROCESS_COLUMNS} FROM {PROCESS_FROM} WHERE p.process_id = ?1");
     match conn
         .prepare_cached(&sql)?
         .query_row([id], process_from_row)
         .optional()?
     {
-        Some(row) => Ok(Some(finish(row)?)),
+        Some(row) => Ok(Some(finish(conn, row)?)),
         None => Ok(None),
     }
+}
+
+/// The workflow name of a process, without reading its state.
+pub fn workflow_name(conn: &Connection, id: &str) -> Result<Option<String>, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT workflow FROM processes WHERE process_id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?)
+}
+
+/// Replaces the state snapshot of a process; `step_id` is the last step it includes.
+fn write_snapshot(
+    conn: &Connection,
+    process_id: &str,
+    step_id: Option<i64>,
+    state: &Value,
+) -> Result<(), StoreError> {
+    let text = state.to_string();
+    let budget = (text.len() as i64).max(MIN_SNAPSHOT_BUDGET);
+    conn.prepare_cached(
+        "INSERT INTO process_states (process_id, step_id, budget, state) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (process_id) DO UPDATE SET step_id = excluded.step_id, budget = excluded.budget, state = excluded.state",
+    )?
+    .execute(params![process_id, step_id, budget, text])?;
+    Ok(())
 }
 
 pub fn steps(conn: &Connection, process_id: &str) -> Result<Vec<StepRow>, StoreError> {
@@ -253,6 +310,7 @@ pub struct StepCommit<'a> {
 /// Writes a step row, the process row and their events; the caller owns the transaction.
 pub fn commit_step(conn: &Connection, c: &StepCommit<'_>) -> Result<(), StoreError> {
     let s = c.step;
+    let patch = s.state_patch.to_string();
     conn.prepare_cached(
         "INSERT INTO process_steps (process_id, name, status, attempt, started_at, finished_at, error, output, state_patch, created_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
@@ -265,24 +323,36 @@ pub fn commit_step(conn: &Connection, c: &StepCommit<'_>) -> Result<(), StoreErr
         s.finished_at,
         s.error,
         s.output,
-        s.state_patch.to_string(),
+        patch,
         s.created_by
     ])?;
-    let previous: String = conn
-        .prepare_cached("SELECT status FROM processes WHERE process_id = ?1")?
-        .query_row([c.process_id], |r| r.get(0))?;
+    let step_id = conn.last_insert_rowid();
+    let (previous, snapshot_step, budget): (String, Option<i64>, Option<i64>) = conn
+        .prepare_cached(
+            "SELECT p.status, s.step_id, s.budget FROM processes p LEFT JOIN process_states s ON s.process_id = p.process_id WHERE p.process_id = ?1",
+        )?
+        .query_row([c.process_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     conn.prepare_cached(
-        "UPDATE processes SET status = ?2, state = ?3, last_step = ?4, last_modified_at = ?5, failed_reason = ?6, subscription_id = COALESCE(?7, subscription_id) WHERE process_id = ?1",
+        "UPDATE processes SET status = ?2, last_step = ?3, last_modified_at = ?4, failed_reason = ?5, subscription_id = COALESCE(?6, subscription_id) WHERE process_id = ?1",
     )?
     .execute(params![
         c.process_id,
         c.status,
-        c.state.to_string(),
         s.name,
         s.finished_at,
         c.failed_reason,
         c.subscription_id
     ])?;
+    let cost = patch.len() as i64 + STEP_COST;
+    match (snapshot_step, budget) {
+        (Some(_), Some(budget)) if c.status == "running" && cost <= budget => {
+            conn.prepare_cached(
+                "UPDATE process_states SET budget = budget - ?2 WHERE process_id = ?1",
+            )?
+            .execute(params![c.process_id, cost])?;
+        }
+        _ => write_snapshot(conn, c.process_id, Some(step_id), c.state)?,
+    }
     let about = Concerns {
         process_id: Some(c.process_id),
         subscription_id: c.subscription_id,
@@ -410,7 +480,9 @@ pub struct Filter {
 
 pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<ProcessRow>, StoreError> {
     // The state can be large; lists never need it.
-    let columns = PROCESS_COLUMNS.replace(", state", ", NULL");
+    let columns = PROCESS_COLUMNS
+        .replace(", COALESCE(s.state, p.state), s.step_id", ", NULL, NULL")
+        .replace("p.", "");
     let mut q = Query::new(format!("SELECT {columns} FROM processes WHERE 1 = 1"));
     if let Some(s) = &f.status {
         q.and("status = ?", s.clone());
@@ -430,7 +502,7 @@ pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<ProcessRow>, StoreError
     q.push("ORDER BY process_id DESC").then("LIMIT ?", f.limit);
     q.rows(conn, process_from_row)?
         .into_iter()
-        .map(finish)
+        .map(|row| finish(conn, row))
         .collect()
 }
 
@@ -443,10 +515,130 @@ pub fn delete_task_runs(conn: &mut Connection, cutoff: &str) -> Result<(usize, u
         &format!("DELETE FROM process_steps WHERE process_id IN ({OLD})"),
         [cutoff],
     )?;
+    tx.execute(
+        &format!("DELETE FROM process_states WHERE process_id IN ({OLD})"),
+        [cutoff],
+    )?;
     let runs = tx.execute(
         "DELETE FROM processes WHERE is_task = 1 AND status = 'completed' AND last_modified_at < ?1",
         [cutoff],
     )?;
     tx.commit()?;
     Ok((runs, steps))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::definition::{Source, workflow};
+
+    fn step(name: &str, status: &str, patch: Value) -> StepRow {
+        StepRow {
+            step_id: 0,
+            name: name.into(),
+            status: status.into(),
+            attempt: 1,
+            started_at: crate::clock::now_text(),
+            finished_at: crate::clock::now_text(),
+            error: None,
+            output: None,
+            created_by: "t".into(),
+            state_patch: patch,
+        }
+    }
+
+    fn commit(conn: &Connection, id: &str, name: &str, status: &str, patch: Value, state: &Value) {
+        commit_step(
+            conn,
+            &StepCommit {
+                process_id: id,
+                subscription_id: None,
+                step: &step(name, "success", patch),
+                state,
+                status,
+                failed_reason: None,
+                duration_ms: 0,
+            },
+        )
+        .unwrap();
+    }
+
+    fn snapshot_step(conn: &Connection, id: &str) -> Option<i64> {
+        conn.query_row(
+            "SELECT step_id FROM process_states WHERE process_id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn state_is_a_snapshot_plus_the_patches_after_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store =
+            crate::store::open(&dir.path().join("o.db"), crate::store::Sync::Normal).unwrap();
+        let conn = &store.conn;
+        let def = workflow::parse(&Source::new(
+            "workflows/w.toml",
+            "name = \"w\"\ntarget = \"system\"\n[[step]]\nname = \"a\"\nbuiltin = \"noop\"\n"
+                .to_string(),
+        ))
+        .unwrap();
+        let hash = save_definition(conn, &def, None).unwrap();
+        let big = json!({"blob": "x".repeat(100 * 1024), "n": 0});
+        let id = "0190abcd-0000-7000-8000-000000000001";
+        insert(
+            conn,
+            &NewProcess {
+                process_id: id,
+                def: &def,
+                definition_hash: &hash,
+                subscription_id: None,
+                customer_id: None,
+                created_by: "t",
+                state: &big,
+                owner: None,
+            },
+        )
+        .unwrap();
+        assert_eq!(get(conn, id).unwrap().unwrap().state, big);
+
+        // The first step writes a snapshot; small steps after it only log their patch.
+        commit(conn, id, "Start", "running", big.clone(), &big);
+        let first = snapshot_step(conn, id);
+        assert!(first.is_some());
+        let mut state = big.clone();
+        for n in 1..=5 {
+            state["n"] = json!(n);
+            commit(
+                conn,
+                id,
+                &format!("s{n}"),
+                "running",
+                json!({"n": n}),
+                &state,
+            );
+        }
+        assert_eq!(
+            snapshot_step(conn, id),
+            first,
+            "small steps rewrote the snapshot"
+        );
+        let row: String = conn
+            .query_row(
+                "SELECT state FROM processes WHERE process_id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(row, "{}", "the process row must not carry the state");
+        assert_eq!(get(conn, id).unwrap().unwrap().state, state);
+        assert!(matches!(find(conn, &id[..8]).unwrap(), Find::One(p) if p.state == state));
+
+        // Coming to rest writes a fresh snapshot, so a resting process reads without folding.
+        state["done"] = json!(true);
+        commit(conn, id, "Done", "completed", json!({"done": true}), &state);
+        assert_ne!(snapshot_step(conn, id), first);
+        assert_eq!(get(conn, id).unwrap().unwrap().state, state);
+    }
 }

@@ -1,0 +1,333 @@
+//! orch's benchmark: every target is measured against the machine's own ceiling in the
+//! same run (a ratio or a growth figure, never an absolute time), so the table means the
+//! same on a laptop and on a loaded CI runner.
+//!
+//! ```text
+//! cargo bench --bench orch                       # every line
+//! cargo bench --bench orch -- noop scale-events  # lines whose id contains a word
+//! cargo bench --bench orch -- --json out.json    # also write the table as JSON
+//! ```
+//! The table goes to stdout as Markdown (it is what BENCHMARKS.md shows), progress to
+//! stderr.
+
+mod ceiling;
+mod concurrency;
+mod generate;
+mod report;
+mod scale;
+mod steps;
+mod storage;
+mod support;
+
+use std::collections::HashMap;
+
+use generate::{Generated, Size};
+use report::Line;
+use support::{NOT_AVAILABLE, Res, mib};
+
+/// Sizes of the runs, chosen so the whole benchmark takes a few minutes on 2 cores.
+const CEILING_COMMITS: usize = 2_000;
+const NOOP_STEPS: usize = 2_000;
+const SPAWNS: usize = 1_000;
+const RUN_STEPS: usize = 1_000;
+const ROUNDS: usize = 3;
+const STORAGE_STEPS: usize = 1_000;
+const MEMORY_STEPS: usize = 10_000;
+const QUERY_RUNS: usize = 9;
+const STARTUP_RUNS: usize = 21;
+const CONCURRENT_RUNS: usize = 200;
+const SMALL: Size = Size {
+    processes: 1_000,
+    steps_per_process: 20,
+    subscriptions: 1_000,
+};
+const LARGE: Size = Size {
+    processes: 100_000,
+    steps_per_process: 20,
+    subscriptions: 100_000,
+};
+
+struct Options {
+    json: Option<String>,
+    filters: Vec<String>,
+}
+
+fn options() -> Result<Options, String> {
+    let mut o = Options {
+        json: None,
+        filters: Vec::new(),
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            // cargo passes --bench to benchmarks without the libtest harness.
+            "--bench" => {}
+            "--json" => o.json = Some(args.next().ok_or("--json needs a file name")?),
+            "-h" | "--help" => {
+                return Err(
+                    "usage: cargo bench --bench orch -- [--json FILE] [LINE-ID-WORD...]".into(),
+                );
+            }
+            other if other.starts_with('-') => return Err(format!("unknown option {other}")),
+            other => o.filters.push(other.to_string()),
+        }
+    }
+    Ok(o)
+}
+
+/// Measurements several lines share, taken once when the first line needs them.
+#[derive(Default)]
+struct Shared {
+    ceilings: HashMap<&'static str, Res<f64>>,
+    databases: Option<Res<(Generated, Generated)>>,
+    /// Ceiling lines, printed when some line used them.
+    ceiling_lines: Vec<Line>,
+}
+
+impl Shared {
+    fn ceiling(&mut self, id: &'static str) -> Res<f64> {
+        if let Some(r) = self.ceilings.get(id) {
+            return r.clone();
+        }
+        eprintln!("measuring {id}…");
+        let (title, unit, r) = match id {
+            "ceiling-sqlite-full" => (
+                "bare SQLite commits/s, synchronous=FULL",
+                "commits/s",
+                ceiling::sqlite_commits_per_sec("FULL", CEILING_COMMITS, ROUNDS),
+            ),
+            "ceiling-sqlite-normal" => (
+                "bare SQLite commits/s, synchronous=NORMAL",
+                "commits/s",
+                ceiling::sqlite_commits_per_sec("NORMAL", CEILING_COMMITS * 5, ROUNDS),
+            ),
+            _ => (
+                "bare `sh -c true` spawns/s",
+                "spawns/s",
+                ceiling::spawns_per_sec(SPAWNS, ROUNDS),
+            ),
+        };
+        self.ceiling_lines.push(match &r {
+            Ok(v) => Line::new(id, title).measured(format!("{v:.0} {unit}")),
+            Err(e) => Line::failed(id, title, e.clone()),
+        });
+        self.ceilings.insert(id, r.clone());
+        r
+    }
+
+    fn databases(&mut self) -> Res<&(Generated, Generated)> {
+        if self.databases.is_none() {
+            eprintln!(
+                "generating the small and the large database ({} processes, {} steps, {} subscriptions)…",
+                LARGE.processes,
+                LARGE.processes * LARGE.steps_per_process,
+                LARGE.subscriptions
+            );
+            let t = std::time::Instant::now();
+            let dbs = generate::generate(SMALL).and_then(|s| Ok((s, generate::generate(LARGE)?)));
+            eprintln!("  generated in {:.1}s", t.elapsed().as_secs_f64());
+            self.databases = Some(dbs);
+        }
+        match &self.databases {
+            Some(Ok(d)) => Ok(d),
+            Some(Err(e)) => Err(e.clone()),
+            None => Err("no databases".into()),
+        }
+    }
+}
+
+type Bench = fn(&mut Shared) -> Res<Line>;
+
+fn lines() -> Vec<(&'static str, &'static str, Bench)> {
+    let mut v: Vec<(&'static str, &'static str, Bench)> = vec![
+        (
+            "noop-full",
+            "1. `builtin = \"noop\"` steps/s, synchronous=FULL",
+            |s| steps_line(s, "noop-full", "builtin = \"noop\"", NOOP_STEPS, "full"),
+        ),
+        (
+            "noop-normal",
+            "1. `builtin = \"noop\"` steps/s, ORCH_SYNC=normal",
+            |s| {
+                steps_line(
+                    s,
+                    "noop-normal",
+                    "builtin = \"noop\"",
+                    NOOP_STEPS * 5,
+                    "normal",
+                )
+            },
+        ),
+        (
+            "run-true",
+            "2. `run = \"true\"` steps/s, synchronous=FULL",
+            |s| steps_line(s, "run-true", "run = \"true\"", RUN_STEPS, "full"),
+        ),
+        (
+            "run-true-normal",
+            "2. `run = \"true\"` steps/s, ORCH_SYNC=normal",
+            |s| steps_line(s, "run-true-normal", "run = \"true\"", RUN_STEPS, "normal"),
+        ),
+        (
+            "storage",
+            "3. db growth, 1,000 steps over a 1 MiB state",
+            |_| storage_line(),
+        ),
+        (
+            "memory",
+            "4. peak RSS, 10,000 steps over a 1 MiB state",
+            |_| memory_line(),
+        ),
+    ];
+    for (i, q) in scale::QUERIES.iter().enumerate() {
+        let f: Bench = match i {
+            0 => |s| query_line(s, 0),
+            1 => |s| query_line(s, 1),
+            2 => |s| query_line(s, 2),
+            3 => |s| query_line(s, 3),
+            _ => |s| query_line(s, 4),
+        };
+        v.push((q.0, q.1, f));
+    }
+    v.push((
+        "startup",
+        "6. `process list --limit 1` on the large db vs `orch --version`",
+        startup_line,
+    ));
+    v.push((
+        "concurrency",
+        "7. two orch × 200 workflows vs one × 400",
+        concurrency_line,
+    ));
+    v
+}
+
+fn steps_line(s: &mut Shared, id: &'static str, step: &str, n: usize, sync: &str) -> Res<Line> {
+    let (ceiling_id, what) = if step.starts_with("run") {
+        ("ceiling-spawn", "bare spawns")
+    } else if sync == "full" {
+        ("ceiling-sqlite-full", "bare SQLite FULL")
+    } else {
+        ("ceiling-sqlite-normal", "bare SQLite NORMAL")
+    };
+    let ceiling = s.ceiling(ceiling_id)?;
+    let rate = steps::orch_steps_per_sec(step, n, sync, ROUNDS)?;
+    Ok(Line::new(id, "")
+        .measured(format!("{rate:.0} steps/s"))
+        .reference(format!("{what}: {ceiling:.0}/s"))
+        .at_least(rate / ceiling, 0.8))
+}
+
+fn storage_line() -> Res<Line> {
+    let g = storage::growth(STORAGE_STEPS, &storage::big_state())?;
+    Ok(Line::new("storage", "")
+        .measured(format!("+{:.2} MiB", mib(g.bytes)))
+        .reference("db + WAL after a checkpoint")
+        .at_most(mib(g.bytes), 8.0, " MiB")
+        .note(format!(
+            "`process show --step` gave the full state after steps {:?}",
+            g.checked
+        )))
+}
+
+fn memory_line() -> Res<Line> {
+    let (rss, secs) = storage::peak_rss(MEMORY_STEPS, &storage::big_state(), "normal")?;
+    Ok(Line::new("memory", "")
+        .measured(format!("{:.1} MiB", mib(rss)))
+        .reference(format!(
+            "wait4 ru_maxrss; run took {secs:.1}s (ORCH_SYNC=normal)"
+        ))
+        .at_most(mib(rss), 64.0, " MiB"))
+}
+
+fn query_line(s: &mut Shared, i: usize) -> Res<Line> {
+    let q = &scale::QUERIES[i];
+    let (small, large) = s.databases()?;
+    let (a, b) = scale::small_vs_large(small, large, q, QUERY_RUNS)?;
+    Ok(Line::new(q.0, "")
+        .measured(format!("{:.1} ms", b * 1e3))
+        .reference(format!("1,000 processes: {:.1} ms", a * 1e3))
+        .at_most(b / a, 1.5, "×"))
+}
+
+fn startup_line(s: &mut Shared) -> Res<Line> {
+    let (_, large) = s.databases()?;
+    let (list, version) = scale::startup(large, STARTUP_RUNS)?;
+    Ok(Line::new("startup", "")
+        .measured(format!("{:.1} ms", list * 1e3))
+        .reference(format!("`orch --version`: {:.1} ms", version * 1e3))
+        .at_most(list / version, 3.0, "×"))
+}
+
+fn concurrency_line(_: &mut Shared) -> Res<Line> {
+    let o = concurrency::measure(CONCURRENT_RUNS)?;
+    let ratio = o.together / o.alone;
+    let mut line = Line::new("concurrency", "")
+        .measured(format!(
+            "{:.2}s together, {} errors",
+            o.together,
+            o.errors.len()
+        ))
+        .reference(format!(
+            "one orch × {}: {:.2}s",
+            2 * CONCURRENT_RUNS,
+            o.alone
+        ))
+        .at_most(ratio, 1.0, "×");
+    if !o.errors.is_empty() {
+        line.met = Some(false);
+        line.note = format!("first error: {}", o.errors[0]);
+    }
+    Ok(line)
+}
+
+fn main() {
+    let opts = match options() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(2);
+        }
+    };
+    let wanted = |id: &str| opts.filters.is_empty() || opts.filters.iter().any(|f| id.contains(f));
+    let mut shared = Shared::default();
+    for id in [
+        "ceiling-sqlite-full",
+        "ceiling-sqlite-normal",
+        "ceiling-spawn",
+    ] {
+        if wanted(id) {
+            let _ = shared.ceiling(id);
+        }
+    }
+    let mut measured = Vec::new();
+    for (id, title, bench) in lines() {
+        if !wanted(id) {
+            continue;
+        }
+        eprintln!("measuring {id}…");
+        let line = match bench(&mut shared) {
+            Ok(l) => Line {
+                title: title.to_string(),
+                ..l
+            },
+            Err(e) if e.starts_with(NOT_AVAILABLE) => {
+                Line::failed(id, title, e).measured(NOT_AVAILABLE)
+            }
+            Err(e) => Line::failed(id, title, e),
+        };
+        eprintln!("  {} {} {}", line.measured, line.reference, line.note);
+        measured.push(line);
+    }
+    let mut all = std::mem::take(&mut shared.ceiling_lines);
+    all.extend(measured);
+    print!("{}", report::markdown(&all));
+    if let Some(path) = opts.json {
+        let doc: Vec<_> = all.iter().map(Line::json).collect();
+        let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+        if let Err(e) = std::fs::write(&path, text + "\n") {
+            eprintln!("cannot write {path}: {e}");
+            std::process::exit(1);
+        }
+    }
+}

@@ -1,0 +1,174 @@
+//! Shared pieces of the benchmark: temporary projects, running the real `orch` binary,
+//! timing, medians and the peak memory of a child.
+//!
+//! Benchmark lines return `Result<_, String>` rather than panicking, so one broken
+//! line shows up as an error in the table and the others still run.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub type Res<T> = Result<T, String>;
+
+/// The `orch` binary cargo built for this benchmark.
+pub const ORCH: &str = env!("CARGO_BIN_EXE_orch");
+
+/// Turns any displayable error into the benchmark's error string, with context.
+pub fn ctx<T, E: std::fmt::Display>(r: Result<T, E>, what: &str) -> Res<T> {
+    r.map_err(|e| format!("{what}: {e}"))
+}
+
+/// A temporary orch project with its own database.
+pub struct Project {
+    dir: tempfile::TempDir,
+}
+
+impl Project {
+    pub fn new() -> Res<Project> {
+        let dir = ctx(
+            tempfile::Builder::new().prefix("orch-bench-").tempdir(),
+            "cannot create a temporary project",
+        )?;
+        let p = Project { dir };
+        p.write("orch.toml", "")?;
+        ctx(
+            std::fs::create_dir_all(p.path().join("workflows")),
+            "cannot create workflows/",
+        )?;
+        Ok(p)
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn db(&self) -> PathBuf {
+        self.path().join("orch.db")
+    }
+
+    pub fn write(&self, rel: &str, text: &str) -> Res<()> {
+        ctx(std::fs::write(self.path().join(rel), text), rel)
+    }
+
+    /// An `orch` command for this project, quiet, with a pinned user and no colour.
+    pub fn orch(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(ORCH);
+        c.arg("--dir")
+            .arg(self.path())
+            .arg("-q")
+            .args(args)
+            .current_dir(self.path())
+            .env_remove("ORCH_DIR")
+            .env_remove("ORCH_DB")
+            .env_remove("ORCH_SYNC")
+            .env("NO_COLOR", "1")
+            .env("ORCH_USER", "bench")
+            .stdin(Stdio::null());
+        c
+    }
+
+    /// Runs orch to completion; an exit other than 0 is an error carrying stderr.
+    pub fn run(&self, args: &[&str]) -> Res<String> {
+        run_ok(&mut self.orch(args), &args.join(" "))
+    }
+
+    /// The id of the newest process.
+    pub fn newest_process(&self) -> Res<String> {
+        let out = self.run(&["-o", "json", "process", "list", "--limit", "1"])?;
+        let v: serde_json::Value = ctx(serde_json::from_str(&out), "process list JSON")?;
+        v.get(0)
+            .and_then(|p| p.get("id"))
+            .and_then(|id| id.as_str())
+            .map(str::to_string)
+            .ok_or_else(|| format!("process list printed no process: {out}"))
+    }
+
+    /// Size of the database file plus its WAL, after a passive checkpoint.
+    pub fn db_bytes(&self) -> Res<u64> {
+        let conn = ctx(rusqlite::Connection::open(self.db()), "open db")?;
+        ctx(
+            conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())),
+            "checkpoint",
+        )?;
+        let size = |p: PathBuf| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+        let mut wal = self.db().into_os_string();
+        wal.push("-wal");
+        Ok(size(self.db()) + size(PathBuf::from(wal)))
+    }
+}
+
+/// Runs a command with stdout captured; exit 0 or an error with its stderr.
+pub fn run_ok(cmd: &mut Command, what: &str) -> Res<String> {
+    let out = ctx(cmd.output(), what)?;
+    if !out.status.success() {
+        return Err(format!(
+            "`orch {what}` exited with {}: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// A system workflow of `n` steps, each with the TOML body `step` (e.g. `builtin = "noop"`);
+/// `{n}` in the body is replaced by the step number.
+pub fn workflow_toml(name: &str, n: usize, step: &str) -> String {
+    let mut s = format!("name = \"{name}\"\ntarget = \"system\"\n");
+    for i in 1..=n {
+        s.push_str(&format!(
+            "\n[[step]]\nname = \"s{i}\"\n{}\n",
+            step.replace("{n}", &i.to_string())
+        ));
+    }
+    s
+}
+
+pub fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    match xs.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => xs[n / 2],
+        n => (xs[n / 2 - 1] + xs[n / 2]) / 2.0,
+    }
+}
+
+/// The text of an error for an orch command that failed, recognising a subcommand this
+/// build does not have yet.
+pub fn unavailable_or_failed(out: &std::process::Output, what: &str) -> String {
+    let err = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() == Some(2) && err.contains("unrecognized subcommand") {
+        format!("{NOT_AVAILABLE}: `orch {what}`")
+    } else {
+        format!("`orch {what}` exited with {}: {}", out.status, err.trim())
+    }
+}
+
+/// Marks a line whose command this build of orch does not have.
+pub const NOT_AVAILABLE: &str = "command not available";
+
+/// Runs a command to its end and returns its exit status, wall time and peak resident
+/// memory in bytes, taken from the kernel's accounting of that one child (`wait4`).
+pub fn run_measured(cmd: &mut Command) -> Res<(std::process::ExitStatus, Duration, u64)> {
+    use std::os::unix::process::ExitStatusExt;
+    let t = Instant::now();
+    let child = ctx(cmd.spawn(), "spawn")?;
+    let pid = child.id() as libc::pid_t;
+    let mut status: libc::c_int = 0;
+    // SAFETY: an all-zero rusage is a valid value for the kernel to overwrite.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `pid` is our own unreaped child; status and usage point to live locals.
+    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let took = t.elapsed();
+    if rc != pid {
+        return Err(format!("wait4 failed: {}", std::io::Error::last_os_error()));
+    }
+    // The child is reaped; dropping the handle neither waits nor kills.
+    drop(child);
+    // ru_maxrss is in KiB on Linux.
+    let rss = u64::try_from(usage.ru_maxrss).unwrap_or(0) * 1024;
+    Ok((std::process::ExitStatus::from_raw(status), took, rss))
+}
+
+pub fn mib(bytes: u64) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
