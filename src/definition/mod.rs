@@ -123,20 +123,28 @@ macro_rules! key_path {
 }
 
 /// The text of one definition file, kept to place diagnostics.
+///
+/// The span-keeping document that places them is built only when a diagnostic needs
+/// it: a valid file is parsed once, by serde, which keeps memory low on large files.
 pub struct Source {
     pub file: PathBuf,
     pub text: String,
-    doc: Option<toml_edit::ImDocument<String>>,
+    doc: std::cell::OnceCell<Option<toml_edit::ImDocument<String>>>,
 }
 
 impl Source {
     pub fn new(file: impl Into<PathBuf>, text: String) -> Self {
-        let doc = toml_edit::ImDocument::parse(text.clone()).ok();
         Source {
             file: file.into(),
             text,
-            doc,
+            doc: std::cell::OnceCell::new(),
         }
+    }
+
+    fn doc(&self) -> Option<&toml_edit::ImDocument<String>> {
+        self.doc
+            .get_or_init(|| toml_edit::ImDocument::parse(self.text.clone()).ok())
+            .as_ref()
     }
 
     pub fn read(file: &Path, shown_as: PathBuf) -> Result<Self, Error> {
@@ -156,7 +164,7 @@ impl Source {
 
     /// The position of the deepest item of `path` that exists in the file.
     pub fn locate(&self, path: &[Seg]) -> (usize, usize) {
-        let Some(doc) = &self.doc else {
+        let Some(doc) = self.doc() else {
             return (1, 1);
         };
         let mut best: Option<std::ops::Range<usize>> = None;
@@ -214,13 +222,14 @@ impl Source {
     /// Deserializes the whole file into `T`, turning a serde failure into a diagnostic
     /// with position and key path.
     pub fn deserialize<T: serde::de::DeserializeOwned>(&self) -> Result<T, Diagnostic> {
-        if let Err(e) = toml_edit::ImDocument::parse(self.text.as_str()) {
-            let offset = e.span().map_or(0, |s| s.start);
-            let msg = e.message().trim().to_string();
-            return Err(self.diagnostic_at(offset, String::new(), format!("invalid TOML: {msg}")));
-        }
         let de = toml::Deserializer::new(&self.text);
         serde_path_to_error::deserialize::<_, T>(de).map_err(|e| {
+            // Only a failing file is parsed again, to tell bad TOML from bad values.
+            if let Err(syntax) = toml_edit::ImDocument::parse(self.text.as_str()) {
+                let offset = syntax.span().map_or(0, |s| s.start);
+                let msg = syntax.message().trim().to_string();
+                return self.diagnostic_at(offset, String::new(), format!("invalid TOML: {msg}"));
+            }
             let path = clean_serde_path(&e.path().to_string());
             let inner = e.into_inner();
             let message = inner.message().trim().to_string();

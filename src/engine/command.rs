@@ -20,10 +20,8 @@
 //!   that must start a long-lived service should hand it to a supervisor or
 //!   detach it with `setsid`.
 //! - `kill -9` of orch runs no destructor, so the group kill above cannot cover
-//!   it. A tiny watcher (`Lifeline`), outside the step's group, holds the read
-//!   end of a pipe only orch writes to: when orch dies the kernel closes the
-//!   write end, the watcher reads EOF and kills the group. When `run` ends it
-//!   writes a line first, so the watcher leaves without a signal.
+//!   it: the step's group is registered with orch's one watcher
+//!   (`super::lifeline`), which kills it if orch dies while the step runs.
 //!
 //! Everything is plain tokio plus libc; cancellation is any future the caller
 //! likes (a `watch` receiver, a `Notify`, a Ctrl-C signal), so no
@@ -196,17 +194,9 @@ pub async fn run(
     cancel: impl Future<Output = ()>,
 ) -> io::Result<CommandResult> {
     let started = Instant::now();
-    // The watcher leads the step's group, so it guards the step from its first
-    // instruction; without one the shell leads its own group.
-    let lifeline = Lifeline::start();
-    let (mut child, mut group) = match lifeline.as_ref().map(|l| l.pgid) {
-        Some(pgid) => match spawn(&spec, pgid) {
-            Ok(child) => (child, ProcessGroup::new(pgid)),
-            // The watcher is gone already (killed from outside): run unguarded.
-            Err(_) => unguarded(&spec)?,
-        },
-        None => unguarded(&spec)?,
-    };
+    let mut child = spawn(&spec)?;
+    let mut group = ProcessGroup::of(&child)?;
+    let lifeline = super::lifeline::guard(group.pgid);
 
     let stdin = child.stdin.take();
     let stdout = child.stdout.take();
@@ -303,9 +293,7 @@ pub async fn run(
     }
     drop(io);
     group.disarm();
-    if let Some(l) = lifeline {
-        l.release().await;
-    }
+    drop(lifeline);
     err.flush_line();
 
     let outcome = match (interrupted, status) {
@@ -350,14 +338,8 @@ pub fn run_blocking(spec: CommandSpec) -> io::Result<CommandResult> {
     })
 }
 
-fn unguarded(spec: &CommandSpec) -> io::Result<(Child, ProcessGroup)> {
-    let child = spawn(spec, 0)?;
-    let group = ProcessGroup::of(&child)?;
-    Ok((child, group))
-}
-
-/// Spawns the step in process group `pgid` (0: a new group led by the shell).
-fn spawn(spec: &CommandSpec, pgid: libc::pid_t) -> io::Result<Child> {
+/// Spawns the step in a new process group led by its shell.
+fn spawn(spec: &CommandSpec) -> io::Result<Child> {
     // Spawning in a missing directory fails with a bare ENOENT, which reads as
     // if `sh` were missing; say which one it is.
     if !spec.cwd.is_dir() {
@@ -377,10 +359,19 @@ fn spawn(spec: &CommandSpec, pgid: libc::pid_t) -> io::Result<Child> {
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .process_group(pgid)
+        .process_group(0)
         // Last resort if `run` is abandoned in a way that skips our own
         // group kill; it reaches the shell only.
         .kill_on_drop(true);
+    if let Some(fd) = super::lifeline::pipe_fd() {
+        // SAFETY: the hook only calls async-signal-safe functions and allocates nothing.
+        unsafe {
+            cmd.pre_exec(move || {
+                super::lifeline::register_self(fd);
+                Ok(())
+            });
+        }
+    }
     cmd.spawn().map_err(|e| {
         io::Error::new(
             e.kind(),
@@ -575,68 +566,6 @@ impl ProcessGroup {
 impl Drop for ProcessGroup {
     fn drop(&mut self) {
         self.signal(libc::SIGKILL);
-    }
-}
-
-/// Kills the step's group if orch dies while the step runs (see the module note).
-///
-/// The watcher is a shell that leads a new process group; the step joins that group
-/// when it is spawned, so there is no moment when the step runs unguarded. The group
-/// kills of `run` take the watcher too, which is harmless: by then the step is over.
-/// Best effort: when the watcher cannot be started the step runs without it.
-struct Lifeline {
-    child: Child,
-    pipe: Option<ChildStdin>,
-    pgid: libc::pid_t,
-}
-
-/// `read` fails only on EOF without a line: the write end was closed by the kernel
-/// because orch is gone. `kill 0` signals the watcher's own group, the step's.
-const LIFELINE_SCRIPT: &str = "read -r line || kill -s KILL 0";
-
-impl Lifeline {
-    fn start() -> Option<Lifeline> {
-        let mut cmd = Command::new("sh");
-        cmd.arg("-c")
-            .arg(LIFELINE_SCRIPT)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .process_group(0)
-            .kill_on_drop(false);
-        let mut child = cmd.spawn().ok()?;
-        let pgid = child
-            .id()
-            .and_then(|pid| libc::pid_t::try_from(pid).ok())
-            .filter(|&pid| pid > 1)?;
-        let pipe = child.stdin.take();
-        Some(Lifeline { child, pipe, pgid })
-    }
-
-    /// Tells the watcher the step is over and reaps it.
-    async fn release(mut self) {
-        self.disarm();
-        let _ = tokio::time::timeout(REAP_BOUND, self.child.wait()).await;
-    }
-
-    fn disarm(&mut self) {
-        if let Some(pipe) = self.pipe.take() {
-            use std::os::fd::AsRawFd;
-            // One byte into an empty pipe never blocks. EPIPE (the group kill took
-            // the watcher already) is fine: SIGPIPE is ignored in Rust programs.
-            // SAFETY: the fd is open (owned by `pipe`) and the buffer is one byte long.
-            unsafe {
-                libc::write(pipe.as_raw_fd(), b"\n".as_ptr().cast(), 1);
-            }
-        }
-    }
-}
-
-impl Drop for Lifeline {
-    fn drop(&mut self) {
-        // Dropped half-way (the future was abandoned): the group kill of
-        // `ProcessGroup` covers the step; tokio reaps the watcher.
-        self.disarm();
     }
 }
 
@@ -952,39 +881,6 @@ mod tests {
             .and_then(|p| p.parse().ok())
             .expect("pgid");
         assert_group_gone(pgid);
-    }
-
-    fn sleep_in(pgid: libc::pid_t) -> Child {
-        Command::new("sleep")
-            .arg("1000")
-            .process_group(pgid)
-            .kill_on_drop(true)
-            .spawn()
-            .expect("sleep starts")
-    }
-
-    #[tokio::test]
-    async fn lifeline_kills_the_group_when_its_writer_vanishes() {
-        let mut lifeline = Lifeline::start().expect("watcher starts");
-        let mut step = sleep_in(lifeline.pgid);
-        // What the kernel does to the pipe when orch is killed.
-        drop(lifeline.pipe.take());
-        let status = tokio::time::timeout(Duration::from_secs(5), step.wait())
-            .await
-            .expect("the watcher kills the step")
-            .expect("wait");
-        assert_eq!(status.signal(), Some(libc::SIGKILL));
-    }
-
-    #[tokio::test]
-    async fn a_released_lifeline_leaves_the_group_alone() {
-        let lifeline = Lifeline::start().expect("watcher starts");
-        let mut step = sleep_in(lifeline.pgid);
-        lifeline.release().await;
-        assert!(
-            step.try_wait().expect("try_wait").is_none(),
-            "step was killed"
-        );
     }
 
     #[tokio::test]

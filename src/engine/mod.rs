@@ -6,6 +6,7 @@
 
 pub mod builtins;
 pub mod command;
+pub mod lifeline;
 pub mod merge;
 pub mod owner;
 pub mod plan;

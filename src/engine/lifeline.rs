@@ -1,0 +1,195 @@
+//! One watcher per orch process that kills the process groups of running steps if orch
+//! dies without cleaning up (`kill -9`, a crash, power to the container cut).
+//!
+//! A step runs in its own process group, so nothing else would stop it when orch is
+//! killed: it would carry on, and could repeat its side effects beside the retry that
+//! takes the process over. The watcher is a small `sh` in its own group that reads
+//! `+PGID` / `-PGID` lines from a pipe only orch holds. When orch dies, the kernel
+//! closes the write end; the watcher reads end-of-file and kills every group still
+//! registered. It is started once, on the first step, so a step costs no extra
+//! process; registering a group is one short write.
+//!
+//! A step registers its own group from the child process, before `exec` (see
+//! [`register_self`]), so there is no moment in which it runs unwatched.
+
+use std::io::Write;
+use std::os::unix::process::CommandExt;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::Mutex;
+
+/// Keeps a set of groups in `pgs` (" 12 34 "); on end-of-file kills them all. Pure
+/// POSIX sh: no process is started per line.
+const SCRIPT: &str = r#"pgs=" "
+while read -r op pg; do
+  case $op in
+    +) pgs="$pgs$pg " ;;
+    -) case "$pgs" in *" $pg "*) pgs="${pgs%% $pg *} ${pgs#* $pg }" ;; esac ;;
+  esac
+done
+for pg in $pgs; do kill -s KILL -- "-$pg" 2>/dev/null; done"#;
+
+struct Watcher {
+    // Kept so the handle lives as long as orch; the watcher outlives no one.
+    _child: Child,
+    pipe: ChildStdin,
+}
+
+static WATCHER: Mutex<Option<Watcher>> = Mutex::new(None);
+
+fn start() -> Option<Watcher> {
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(SCRIPT)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        // Its own group: neither a step's group kill nor the terminal's Ctrl-C reach it.
+        .process_group(0)
+        .spawn()
+        .ok()?;
+    let pipe = child.stdin.take()?;
+    Some(Watcher {
+        _child: child,
+        pipe,
+    })
+}
+
+/// Sends one line, starting the watcher if needed and once more if it has died.
+/// Best effort: without a watcher, steps still run and are killed on every normal path.
+fn send(line: &str) {
+    let Ok(mut slot) = WATCHER.lock() else {
+        return;
+    };
+    for _ in 0..2 {
+        if slot.is_none() {
+            *slot = start();
+        }
+        let Some(w) = slot.as_mut() else { return };
+        if w.pipe.write_all(line.as_bytes()).is_ok() {
+            return;
+        }
+        // EPIPE: someone killed the watcher; start a new one.
+        *slot = None;
+    }
+}
+
+/// The write end of the watcher's pipe, starting the watcher if needed. A step's child
+/// registers itself through it with [`register_self`] before it runs anything.
+pub fn pipe_fd() -> Option<std::os::fd::RawFd> {
+    use std::os::fd::AsRawFd;
+    let mut slot = WATCHER.lock().ok()?;
+    if slot.is_none() {
+        *slot = start();
+    }
+    slot.as_ref().map(|w| w.pipe.as_raw_fd())
+}
+
+/// Runs in a step's child between fork and exec (the child leads its own group, so its
+/// pid is the group id): writes `+ PID` to the watcher. Only async-signal-safe calls,
+/// no allocation. Registering here leaves no moment in which the step runs unwatched:
+/// if orch dies first, the child still holds the pipe open until it execs, so the
+/// watcher reads the line before it sees end-of-file.
+pub fn register_self(fd: std::os::fd::RawFd) {
+    let mut buf = [0u8; 24];
+    let mut digits = [0u8; 12];
+    // SAFETY: getpid has no preconditions and is async-signal-safe.
+    let mut pid = unsafe { libc::getpid() } as u32;
+    let mut n = 0;
+    loop {
+        digits[n] = b'0' + (pid % 10) as u8;
+        n += 1;
+        pid /= 10;
+        if pid == 0 || n == digits.len() {
+            break;
+        }
+    }
+    buf[0] = b'+';
+    buf[1] = b' ';
+    let mut len = 2;
+    while n > 0 {
+        n -= 1;
+        buf[len] = digits[n];
+        len += 1;
+    }
+    buf[len] = b'\n';
+    len += 1;
+    // SAFETY: fd is the pipe's write end, open in the child until exec; buf holds len
+    // bytes. A short line is written atomically (below PIPE_BUF).
+    unsafe {
+        libc::write(fd, buf.as_ptr().cast(), len);
+    }
+}
+
+/// Releases a step's group (registered by its child) when dropped.
+pub fn guard(pgid: libc::pid_t) -> Guard {
+    Guard { pgid }
+}
+
+/// While it lives, the group is killed if orch dies.
+pub struct Guard {
+    pgid: libc::pid_t,
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        send(&format!("- {}\n", self.pgid));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::process::{CommandExt, ExitStatusExt};
+    use std::time::{Duration, Instant};
+
+    /// The script itself, driven the way orch drives it, with orch's end played by
+    /// closing the pipe.
+    #[test]
+    fn end_of_file_kills_registered_groups_only() {
+        let mut watcher = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(super::SCRIPT)
+            .stdin(std::process::Stdio::piped())
+            .process_group(0)
+            .spawn()
+            .unwrap();
+        let spawn_group = || {
+            std::process::Command::new("sleep")
+                .arg("1000")
+                .process_group(0)
+                .spawn()
+                .unwrap()
+        };
+        let (mut a, mut b, mut c) = (spawn_group(), spawn_group(), spawn_group());
+        let mut pipe = watcher.stdin.take().unwrap();
+        use std::io::Write;
+        write!(
+            pipe,
+            "+ {}\n+ {}\n+ {}\n- {}\n",
+            a.id(),
+            b.id(),
+            c.id(),
+            b.id()
+        )
+        .unwrap();
+        drop(pipe);
+        watcher.wait().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let wait = |child: &mut std::process::Child| loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                return Some(status);
+            }
+            if Instant::now() > deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        assert_eq!(wait(&mut a).and_then(|s| s.signal()), Some(libc::SIGKILL));
+        assert_eq!(wait(&mut c).and_then(|s| s.signal()), Some(libc::SIGKILL));
+        assert!(
+            b.try_wait().unwrap().is_none(),
+            "a released group is left alone"
+        );
+        b.kill().unwrap();
+        b.wait().unwrap();
+    }
+}
