@@ -156,12 +156,20 @@ pub struct Filter {
 
 pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Subscription>, StoreError> {
     let mut q = Query::new(format!("SELECT {COLUMNS} {FROM} WHERE 1 = 1"));
-    if !f.status.is_empty() {
-        let list: Vec<&str> = f.status.iter().map(|s| s.as_str()).collect();
-        q.and(
-            "s.status IN (SELECT value FROM json_each(?))",
-            serde_json::to_string(&list).unwrap_or_default(),
-        );
+    match f.status.as_slice() {
+        [] => {}
+        // One status walks the (status, subscription_id) index in order, so LIMIT stops
+        // the scan early instead of sorting every match.
+        [one] => {
+            q.and("s.status = ?", one.as_str());
+        }
+        many => {
+            let list: Vec<&str> = many.iter().map(|s| s.as_str()).collect();
+            q.and(
+                "s.status IN (SELECT value FROM json_each(?))",
+                serde_json::to_string(&list).unwrap_or_default(),
+            );
+        }
     }
     if let Some(p) = &f.product {
         q.and("(p.name = ? OR p.tag = ?)", p.clone());
