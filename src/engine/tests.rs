@@ -111,20 +111,23 @@ run = "echo '{\"a\": null, \"b\": 2}'"
     assert_eq!(names, ["Start", "one", "two", "Done"]);
 }
 
+/// A create workflow for NODE whose one step sets the node block to `node` (JSON).
+fn create_node(node: &str) -> WorkflowDef {
+    let patch = serde_json::to_string(
+        &json!({ "subscription": { "node": serde_json::from_str::<Value>(node).unwrap() } }),
+    )
+    .unwrap();
+    let run = serde_json::to_string(&format!("echo '{patch}'")).unwrap();
+    Bench::workflow(&format!(
+        "name = \"create_node\"\ntarget = \"create\"\nproducts = [\"NODE\"]\n[[step]]\nname = \"model\"\nrun = {run}\n"
+    ))
+}
+
 #[test]
 fn a_create_workflow_builds_a_valid_subscription_or_fails_with_the_path() {
     let mut b = Bench::new();
     b.product(NODE);
-    let def = Bench::workflow(
-        r#"
-name = "create_node"
-target = "create"
-products = ["NODE"]
-[[step]]
-name = "model"
-run = "echo '{\"subscription\": {\"node\": {\"name\": \"rtr1\"}}}'"
-"#,
-    );
+    let def = create_node(r#"{"name": "rtr1"}"#);
     // No loopback: the subscription cannot become active.
     let id = b.start(&def, None, json!({}));
     assert_eq!(b.drive(&id, &def), Final::Failed);
@@ -137,16 +140,7 @@ run = "echo '{\"subscription\": {\"node\": {\"name\": \"rtr1\"}}}'"
     assert_eq!(sub.status.as_str(), "initial");
     assert!(!sub.insync);
 
-    let fixed = Bench::workflow(
-        r#"
-name = "create_node"
-target = "create"
-products = ["NODE"]
-[[step]]
-name = "model"
-run = "echo '{\"subscription\": {\"node\": {\"name\": \"rtr1\", \"loopback\": \"10.0.0.1\"}}}'"
-"#,
-    );
+    let fixed = create_node(r#"{"name": "rtr1", "loopback": "10.0.0.1"}"#);
     let id = b.start(&fixed, None, json!({}));
     assert_eq!(b.drive(&id, &fixed), Final::Completed);
     let p = processes::get(&b.store.conn, &id).unwrap().unwrap();
@@ -164,16 +158,7 @@ run = "echo '{\"subscription\": {\"node\": {\"name\": \"rtr1\", \"loopback\": \"
 fn a_step_cannot_change_what_orch_manages() {
     let mut b = Bench::new();
     b.product(NODE);
-    let create = Bench::workflow(
-        r#"
-name = "c"
-target = "create"
-products = ["NODE"]
-[[step]]
-name = "model"
-run = "echo '{\"subscription\": {\"node\": {\"name\": \"r\", \"loopback\": \"10.0.0.2\"}}}'"
-"#,
-    );
+    let create = create_node(r#"{"name": "r", "loopback": "10.0.0.2"}"#);
     let id = b.start(&create, None, json!({}));
     assert_eq!(b.drive(&id, &create), Final::Completed);
     let sub = processes::get(&b.store.conn, &id)
