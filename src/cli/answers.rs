@@ -18,7 +18,7 @@ use crate::definition::workflow as workflow_def;
 use crate::domain::lifecycle::Lifecycle;
 use crate::engine::command::{self, CommandSpec, Outcome};
 use crate::error::{Error, Kind, Result};
-use crate::forms::{self, Choice, ChoiceSource, CollectError, FieldSpec, FormPage, FormType};
+use crate::forms::{self, Choice, ChoiceSource, CollectError, FieldSpec, FormPage};
 use crate::store::subscriptions;
 
 /// The answer flags, shared by every command that fills in a form.
@@ -245,16 +245,6 @@ fn absorb_sigint() {
     unsafe {
         libc::signal(libc::SIGINT, note as *const () as libc::sighandler_t);
     }
-}
-
-/// The secret fields of pages.
-pub fn secret_fields(pages: &[FormPage]) -> Vec<FieldSpec> {
-    pages
-        .iter()
-        .flat_map(|p| &p.fields)
-        .filter(|f| f.field_type == FormType::Secret)
-        .cloned()
-        .collect()
 }
 
 /// Splits answers into what may be stored and the secrets, which never are.

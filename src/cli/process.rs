@@ -13,7 +13,7 @@ use crate::engine::merge;
 use crate::engine::owner;
 use crate::engine::runner::{Engine, Final};
 use crate::error::{Error, Result};
-use crate::forms::{FormPage, FormType};
+use crate::forms::FormPage;
 use crate::store::processes::{self, ProcessRow, StepRow};
 use crate::store::{self};
 use crate::ui::progress::StepProgress;
@@ -450,22 +450,8 @@ fn secrets_needed(
     def: &WorkflowDef,
     form: bool,
 ) -> Result<Map<String, Value>> {
-    let mut fields = answers::secret_fields(&def.form);
     let steps = processes::steps(&ctx.store()?.conn, &p.process_id)?;
-    for s in &def.steps {
-        if let StepKind::Input { fields: f, .. } = &s.kind {
-            if steps
-                .iter()
-                .any(|r| r.name == s.name && r.status == "success")
-            {
-                fields.extend(
-                    f.iter()
-                        .filter(|f| f.field_type == FormType::Secret)
-                        .cloned(),
-                );
-            }
-        }
-    }
+    let fields = crate::engine::secrets::needed(def, &steps);
     answers::secrets_again(ctx, fields, form)
 }
 

@@ -11,6 +11,7 @@ pub mod merge;
 pub mod owner;
 pub mod plan;
 pub mod runner;
+pub mod secrets;
 pub mod start;
 pub mod subscription;
 #[cfg(test)]

@@ -56,6 +56,9 @@ pub async fn retry(engine: &mut Engine<'_>, env: &TaskEnv<'_>, id: &str) -> Resu
     };
     let def = processes::load_definition(engine.conn, &p.definition_hash)?
         .ok_or_else(|| Error::internal(format!("the definition of process {id} is missing")))?;
+    // Nobody can be asked here: secrets come from the environment, if at all.
+    let log = processes::steps(engine.conn, id)?;
+    engine.secrets = crate::engine::secrets::from_env(&crate::engine::secrets::needed(&def, &log));
     super::drive(engine, env, id, &def, None).await.map(Some)
 }
 

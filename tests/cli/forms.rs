@@ -206,3 +206,42 @@ fn input_files_and_the_json_schema() {
     assert_eq!(code, 2, "no terminal: {err}");
     assert!(err.contains("terminal"), "{err}");
 }
+
+#[test]
+fn a_waiting_process_retried_by_a_task_gets_its_secret_from_the_environment() {
+    let p = Project::new();
+    p.script(
+        "workflows/scripts/flaky.sh",
+        "cat > \"$ORCH_DIR/seen.json\"; [ -f \"$ORCH_DIR/once\" ] && exit 0; touch \"$ORCH_DIR/once\"; exit 75",
+    );
+    p.write(
+        "workflows/s.toml",
+        r#"name = "s"
+target = "system"
+[[form]]
+title = "Login"
+fields = [{ name = "token", type = "secret" }]
+[[step]]
+name = "call"
+run = "workflows/scripts/flaky.sh"
+"#,
+    );
+    let (code, _, err) = p.run(&["workflow", "run", "s", "--input", "token=first-secret"]);
+    assert_eq!(code, 5, "{err}");
+    let out = p
+        .orch()
+        .env("ORCH_SECRET_TOKEN", "second-secret")
+        .args(["task", "run", "resume_waiting"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen = std::fs::read_to_string(p.path().join("seen.json")).unwrap();
+    assert!(seen.contains("second-secret"), "{seen}");
+    let list = p.ok_json(&["process", "list", "--workflow", "s"]);
+    assert_eq!(list[0]["status"], "completed", "{list}");
+}
