@@ -336,6 +336,8 @@ pub(super) fn start(ctx: &mut Ctx, args: RunArgs) -> Result<()> {
             owner,
         },
     )?;
+    // The stored copy is what runs; a large initial state is not kept twice.
+    drop(state);
     if args.detach {
         return super::process::detach(ctx, &id, &secrets);
     }

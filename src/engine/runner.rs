@@ -596,13 +596,15 @@ impl Engine<'_> {
                 }
             }
         };
+        // Start logs the whole state: it moves into the row for the commit and back
+        // after it, so a large initial state is not held twice.
         let patch = if end.whole_state {
-            cur.state.clone()
+            std::mem::take(&mut cur.state)
         } else {
             patch
         };
         let outcome = end.outcome;
-        let row = StepRow {
+        let mut row = StepRow {
             step_id: 0,
             name: end.name.to_string(),
             status: outcome.status.to_string(),
@@ -631,7 +633,11 @@ impl Engine<'_> {
                 process_id: &cur.process_id,
                 subscription_id: cur.subscription_id.as_deref(),
                 step: &row,
-                state: &cur.state,
+                state: if end.whole_state {
+                    &row.state_patch
+                } else {
+                    &cur.state
+                },
                 status: end.process_status,
                 failed_reason,
                 duration_ms: took.as_millis(),
@@ -645,6 +651,9 @@ impl Engine<'_> {
         }
         tx.commit()?;
         self.observer.step_finished(&row, took);
+        if end.whole_state {
+            cur.state = std::mem::take(&mut row.state_patch);
+        }
         Ok(outcome.status)
     }
 }
