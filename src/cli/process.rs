@@ -380,15 +380,10 @@ fn retry(ctx: &mut Ctx, a: RetryArgs) -> Result<()> {
     };
     if a.plan {
         let steps = processes::steps(&ctx.store()?.conn, &p.process_id)?;
-        let done: std::collections::HashSet<&str> = steps
-            .iter()
-            .filter(|s| matches!(s.status.as_str(), "success" | "skipped" | "complete"))
-            .map(|s| s.name.as_str())
-            .collect();
-        let would: Vec<String> = crate::engine::plan::plan(&def)
+        let planned = crate::engine::plan::plan(&def);
+        let would: Vec<String> = crate::engine::plan::remaining(&planned, &steps)
             .into_iter()
-            .filter(|s| !done.contains(s.name.as_str()))
-            .map(|s| s.name)
+            .map(|s| s.name.clone())
             .collect();
         let changes = match &current {
             Some((c, _)) if changed => definition_changes(&stored, c),
@@ -743,20 +738,7 @@ pub fn drive_and_report(
     let db_path = ctx.db_path();
     let user = ctx.user();
     let default_timeout = default_timeout(ctx)?;
-    let left = {
-        let conn = &ctx.store()?.conn;
-        let log = processes::steps(conn, id)?;
-        crate::engine::plan::plan(def)
-            .iter()
-            .filter(|s| {
-                !log.iter().any(|r| {
-                    r.name == s.name
-                        && matches!(r.status.as_str(), "success" | "skipped" | "complete")
-                })
-            })
-            .count()
-    };
-    let mut observer = StepProgress::new(ctx.printer.clone(), left);
+    let mut observer = StepProgress::new(ctx.printer.clone());
     let project = ctx.project.clone();
     let printer = ctx.printer.clone();
     let log = |m: &str| printer.status(m);

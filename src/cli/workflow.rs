@@ -380,11 +380,7 @@ fn target_subscription(
 
 /// A create workflow for several products asks which one first.
 fn product_page(ctx: &mut Ctx, def: &WorkflowDef) -> Result<Option<FormPage>> {
-    let conn = &ctx.store()?.conn;
-    let mut found = Vec::new();
-    for tag in &def.products {
-        found.extend(crate::store::products::by_tag(conn, tag)?);
-    }
+    let found = crate::store::products::by_tags(&ctx.store()?.conn, &def.products)?;
     match found.len() {
         0 => Err(Error::failure(format!(
             "`{}` creates {} subscriptions, and no such product is loaded",

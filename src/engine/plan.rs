@@ -5,6 +5,7 @@
 
 use crate::domain::lifecycle::Lifecycle;
 use crate::domain::workflow::{StepDef, Target, WorkflowDef};
+use crate::store::processes::StepRow;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Planned<'a> {
@@ -51,6 +52,17 @@ impl PlannedStep<'_> {
     pub fn is_user(&self) -> bool {
         matches!(self.step, Planned::User(_))
     }
+}
+
+/// The planned steps the log has not finished yet, in plan order (matched by name).
+pub fn remaining<'p, 'a>(
+    planned: &'p [PlannedStep<'a>],
+    log: &[StepRow],
+) -> Vec<&'p PlannedStep<'a>> {
+    planned
+        .iter()
+        .filter(|p| !log.iter().any(|r| r.name == p.name && r.is_done()))
+        .collect()
 }
 
 pub fn set_status_name(l: Lifecycle) -> String {

@@ -4,7 +4,6 @@
 //! The runner does not know about terminals: it reports through [`Observer`]. It holds
 //! the connection only between awaits, never across one.
 
-use std::collections::HashSet;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -15,7 +14,7 @@ use tokio::sync::watch;
 use super::builtins::{self, BuiltinOutcome};
 use super::command::{self, CommandSpec, Outcome};
 use super::merge;
-use super::plan::{Planned, PlannedStep, plan};
+use super::plan::{Planned, plan, remaining};
 use super::subscription::{self, Author, Pending};
 use crate::domain::workflow::{StepDef, StepKind, Target, WorkflowDef};
 use crate::error::{Error, Kind};
@@ -47,6 +46,8 @@ impl Final {
 
 /// What the runner tells whoever watches it (a progress bar, log lines, nothing).
 pub trait Observer: Send {
+    /// A drive starts with this many steps still to run.
+    fn steps_left(&mut self, _count: usize) {}
     fn step_started(&mut self, _name: &str, _attempt: i64) {}
     fn step_finished(&mut self, _step: &StepRow, _took: Duration) {}
     fn stderr(&mut self, _chunk: &[u8]) {}
@@ -189,16 +190,9 @@ impl Engine<'_> {
             state: std::mem::take(&mut process.state),
         };
         let log = processes::steps(self.conn, process_id)?;
-        let done: HashSet<&str> = log
-            .iter()
-            .filter(|s| matches!(s.status.as_str(), "success" | "skipped" | "complete"))
-            .map(|s| s.name.as_str())
-            .collect();
         let planned = plan(def);
-        let remaining: Vec<&PlannedStep<'_>> = planned
-            .iter()
-            .filter(|p| !done.contains(p.name.as_str()))
-            .collect();
+        let remaining = remaining(&planned, &log);
+        self.observer.steps_left(remaining.len());
 
         for step in remaining {
             if self.cancelled() {
@@ -315,12 +309,11 @@ impl Engine<'_> {
     }
 
     fn only_product(&self, def: &WorkflowDef) -> Result<String, String> {
-        let mut names = Vec::new();
-        for tag in &def.products {
-            for p in products::by_tag(self.conn, tag).map_err(|e| e.to_string())? {
-                names.push(p.def.name);
-            }
-        }
+        let mut names: Vec<String> = products::by_tags(self.conn, &def.products)
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .map(|p| p.def.name)
+            .collect();
         match names.len() {
             1 => Ok(names.remove(0)),
             0 => Err(format!(
@@ -485,8 +478,8 @@ impl Engine<'_> {
             ("ORCH_USER".to_string(), self.user.clone()),
             ("ORCH_DIR".to_string(), self.root.display().to_string()),
         ];
-        if let Ok(exe) = std::env::current_exe() {
-            env.push(("ORCH_BIN".to_string(), exe.display().to_string()));
+        if let Some(exe) = orch_bin() {
+            env.push(("ORCH_BIN".to_string(), exe.to_string()));
         }
         if let Some(s) = &cur.subscription_id {
             env.push(("ORCH_SUBSCRIPTION_ID".to_string(), s.clone()));
@@ -656,6 +649,17 @@ impl Engine<'_> {
         }
         Ok(outcome.status)
     }
+}
+
+/// This orch's executable, for steps that call back into it; looked up once.
+fn orch_bin() -> Option<&'static str> {
+    static BIN: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| {
+        std::env::current_exe()
+            .ok()
+            .map(|p| p.display().to_string())
+    })
+    .as_deref()
 }
 
 /// Applies the stdout protocol: nothing, or one JSON object.

@@ -58,6 +58,13 @@ pub struct StepRow {
     pub state_patch: Value,
 }
 
+impl StepRow {
+    /// Whether this attempt finished its step for good (a later run skips the step).
+    pub fn is_done(&self) -> bool {
+        matches!(self.status.as_str(), "success" | "skipped" | "complete")
+    }
+}
+
 /// The process columns, then the state snapshot and the step it was taken after.
 const PROCESS_COLUMNS: &str = "p.process_id, p.workflow, p.target, p.status, p.subscription_id, p.customer_id, p.is_task, p.created_by, p.started_at, p.last_modified_at, p.failed_reason, p.last_step, p.definition_hash, p.owner, COALESCE(s.state, p.state), s.step_id";
 const PROCESS_FROM: &str = "processes p LEFT JOIN process_states s ON s.process_id = p.process_id";

@@ -91,6 +91,15 @@ pub fn by_tag(conn: &Connection, tag: &str) -> Result<Vec<StoredProduct>, StoreE
     query(conn, "WHERE tag = ?1", Some(tag))
 }
 
+/// The products of any of these tags (what a create workflow may instantiate).
+pub fn by_tags(conn: &Connection, tags: &[String]) -> Result<Vec<StoredProduct>, StoreError> {
+    let mut found = Vec::new();
+    for tag in tags {
+        found.extend(by_tag(conn, tag)?);
+    }
+    Ok(found)
+}
+
 pub fn subscription_count(conn: &Connection, product_id: &str) -> Result<i64, StoreError> {
     Ok(conn
         .prepare_cached("SELECT COUNT(*) FROM subscriptions WHERE product_id = ?1")?

@@ -93,11 +93,12 @@ pub async fn run(
     id: &str,
 ) -> Result<Final> {
     let log = processes::steps(engine.conn, id)?;
-    let done = |name: &str| {
-        log.iter().any(|s| {
-            s.name == name && matches!(s.status.as_str(), "success" | "skipped" | "complete")
-        })
-    };
+    let done = |name: &str| log.iter().any(|s| s.name == name && s.is_done());
+    let left = ["Start", task.step, "Done"]
+        .iter()
+        .filter(|n| !done(n))
+        .count();
+    engine.observer.steps_left(left);
     let attempt = |name: &str| log.iter().filter(|s| s.name == name).count() as i64 + 1;
     let mut state = processes::get(engine.conn, id)?
         .ok_or_else(|| Error::not_found(format!("no process {id}")))?

@@ -16,11 +16,11 @@ pub struct StepProgress {
 }
 
 impl StepProgress {
-    /// `total` is the number of steps the process has left.
-    pub fn new(printer: Printer, total: usize) -> StepProgress {
+    /// A bar on a terminal (its length comes with [`Observer::steps_left`]), lines
+    /// elsewhere.
+    pub fn new(printer: Printer) -> StepProgress {
         let bar = (printer.stderr_tty && !printer.quiet).then(|| {
-            let bar =
-                ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
+            let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
             let style = ProgressStyle::with_template("{spinner} [{pos}/{len}] {msg} ({elapsed})")
                 .unwrap_or_else(|_| ProgressStyle::default_spinner());
             bar.set_style(style);
@@ -52,6 +52,12 @@ impl Drop for StepProgress {
 }
 
 impl Observer for StepProgress {
+    fn steps_left(&mut self, count: usize) {
+        if let Some(b) = &self.bar {
+            b.set_length(count as u64);
+        }
+    }
+
     fn step_started(&mut self, name: &str, attempt: i64) {
         let text = if attempt > 1 {
             format!("{name} (attempt {attempt})")
