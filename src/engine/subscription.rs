@@ -365,10 +365,8 @@ pub fn lock(
     usable(conn, def, s, Some(process_id))?;
     let mut locked = s.clone();
     locked.insync = false;
-    let product = product_of(conn, s).map_err(Error::failure)?;
-    let mut problems = Vec::new();
-    // The index rows only change with the tree, which locking leaves alone.
-    let flat = validate(conn, &product, s, &mut problems);
-    subscriptions::save(conn, &locked, Some(s), &flat, Some(process_id))?;
+    // `save` rewrites index rows only when the tree or the description changed, and
+    // locking changes neither: no flattened tree is needed.
+    subscriptions::save(conn, &locked, Some(s), &Flat::default(), Some(process_id))?;
     Ok(())
 }
