@@ -230,9 +230,10 @@ fn process(
         )?
         .execute(params![id, s])?;
     }
+    // A step is its `step.finished` event with the step log columns filled in.
     let mut step_row = tx.prepare_cached(
-        "INSERT INTO process_steps (process_id, name, status, attempt, started_at, finished_at, state_patch, created_by)
-         VALUES (?1, ?2, 'success', 1, ?3, ?4, ?5, 'noc')",
+        "INSERT INTO events (at, kind, process_id, subscription_id, data, step_name, step_status, attempt, started_at, created_by, state_patch)
+         VALUES (?1, 'step.finished', ?2, ?3, ?4, ?5, 'success', 1, ?6, 'noc', ?7)",
     )?;
     let mut event = tx.prepare_cached(
         "INSERT INTO events (at, kind, process_id, subscription_id, data) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -259,14 +260,15 @@ fn process(
         } else {
             format!("{{\"step{k}\":true}}")
         };
-        step_row.execute(params![id, name, a, b, patch])?;
         let data = json!({"name": name, "status": "success", "attempt": 1, "duration_ms": 1, "error": null, "by": "noc"});
-        event.execute(params![
+        step_row.execute(params![
             b,
-            "step.finished",
             id,
             subscription_id,
-            data.to_string()
+            data.to_string(),
+            name,
+            a,
+            patch
         ])?;
     }
     event.execute(params![

@@ -22,6 +22,12 @@
 //! - `kill -9` of orch runs no destructor, so the group kill above cannot cover
 //!   it: the step's group is registered with orch's one watcher
 //!   (`super::lifeline`), which kills it if orch dies while the step runs.
+//! - The shell starts gated: it first reads one line from stdin, which orch
+//!   writes only after the group is registered. If orch dies in between, the
+//!   shell reads end-of-file and exits before running anything, so no step runs
+//!   unwatched. Registering from the parent keeps the spawn free of a
+//!   `pre_exec` hook, which would force a full `fork` of orch instead of the
+//!   much cheaper `posix_spawn` (about half the cost of a short step).
 //!
 //! Everything is plain tokio plus libc; cancellation is any future the caller
 //! likes (a `watch` receiver, a `Notify`, a Ctrl-C signal), so no
@@ -196,7 +202,7 @@ pub async fn run(
     let started = Instant::now();
     let mut child = spawn(&spec)?;
     let mut group = ProcessGroup::of(&child)?;
-    let lifeline = super::lifeline::guard(group.pgid);
+    let lifeline = super::lifeline::register(group.pgid);
 
     let stdin = child.stdin.take();
     let stdout = child.stdout.take();
@@ -338,6 +344,11 @@ pub fn run_blocking(spec: CommandSpec) -> io::Result<CommandResult> {
     })
 }
 
+/// Put before the step's command: wait for orch's go line (sent once the group is
+/// registered with the watcher), or end quietly if orch is gone. On the same line as
+/// the command, so the shell's line numbers in error messages stay the user's.
+const GATE: &str = "read -r _orch_go || exit 1; ";
+
 /// Spawns the step in a new process group led by its shell.
 fn spawn(spec: &CommandSpec) -> io::Result<Child> {
     // Spawning in a missing directory fails with a bare ENOENT, which reads as
@@ -353,7 +364,7 @@ fn spawn(spec: &CommandSpec) -> io::Result<Child> {
     }
     let mut cmd = Command::new("sh");
     cmd.arg("-c")
-        .arg(&spec.command)
+        .arg(format!("{GATE}{}", spec.command))
         .current_dir(&spec.cwd)
         .envs(spec.env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::piped())
@@ -363,15 +374,6 @@ fn spawn(spec: &CommandSpec) -> io::Result<Child> {
         // Last resort if `run` is abandoned in a way that skips our own
         // group kill; it reaches the shell only.
         .kill_on_drop(true);
-    if let Some(fd) = super::lifeline::pipe_fd() {
-        // SAFETY: the hook only calls async-signal-safe functions and allocates nothing.
-        unsafe {
-            cmd.pre_exec(move || {
-                super::lifeline::register_self(fd);
-                Ok(())
-            });
-        }
-    }
     cmd.spawn().map_err(|e| {
         io::Error::new(
             e.kind(),
@@ -398,8 +400,12 @@ async fn sleep_opt(deadline: Option<Instant>) {
     }
 }
 
+/// Writes the go line the [`GATE`] waits for, then the step's input.
 async fn feed_stdin(pipe: Option<ChildStdin>, data: &[u8]) {
     let Some(mut pipe) = pipe else { return };
+    if pipe.write_all(b"\n").await.is_err() {
+        return;
+    }
     // A step may ignore its input and exit, which turns our write into EPIPE.
     // That is the step's choice, not a failure, and no other write error
     // would tell us anything the exit status does not.
@@ -682,6 +688,36 @@ mod tests {
         assert_eq!(v["n"], 3);
         assert!(!r.stdout_truncated);
         assert_eq!(r.stdout_total, r.stdout.len() as u64);
+    }
+
+    /// What a step's shell does when orch dies before registering its group: the
+    /// gate reads end-of-file and the command never runs.
+    #[test]
+    fn a_shell_without_its_go_line_runs_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let status = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("{GATE}touch ran"))
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .status()
+            .unwrap();
+        assert_eq!(status.code(), Some(1));
+        assert!(!dir.path().join("ran").exists(), "the step ran ungated");
+    }
+
+    #[tokio::test]
+    async fn the_gate_keeps_stdin_and_line_numbers_intact() {
+        let mut s = spec("read -r first; printf '%s' \"$first\"; echo oops >&2; nosuchcommand");
+        s.stdin = b"line one\nline two\n".to_vec();
+        let r = run_plain(s).await;
+        assert_eq!(String::from_utf8_lossy(&r.stdout), "line one");
+        assert_eq!(r.outcome, Outcome::Exited(127));
+        let err = r.stderr_text();
+        assert!(
+            err.contains("1: nosuchcommand") || err.contains("line 1:"),
+            "{err}"
+        );
     }
 
     #[tokio::test]

@@ -9,8 +9,9 @@
 //! registered. It is started once, on the first step, so a step costs no extra
 //! process; registering a group is one short write.
 //!
-//! A step registers its own group from the child process, before `exec` (see
-//! [`register_self`]), so there is no moment in which it runs unwatched.
+//! orch registers a step's group right after the spawn; the step's shell waits for a
+//! go line on its stdin before it runs anything (see `command`), so there is no moment
+//! in which a step runs unwatched.
 
 use std::io::Write;
 use std::os::unix::process::CommandExt;
@@ -73,55 +74,10 @@ fn send(line: &str) {
     }
 }
 
-/// The write end of the watcher's pipe, starting the watcher if needed. A step's child
-/// registers itself through it with [`register_self`] before it runs anything.
-pub fn pipe_fd() -> Option<std::os::fd::RawFd> {
-    use std::os::fd::AsRawFd;
-    let mut slot = WATCHER.lock().ok()?;
-    if slot.is_none() {
-        *slot = start();
-    }
-    slot.as_ref().map(|w| w.pipe.as_raw_fd())
-}
-
-/// Runs in a step's child between fork and exec (the child leads its own group, so its
-/// pid is the group id): writes `+ PID` to the watcher. Only async-signal-safe calls,
-/// no allocation. Registering here leaves no moment in which the step runs unwatched:
-/// if orch dies first, the child still holds the pipe open until it execs, so the
-/// watcher reads the line before it sees end-of-file.
-pub fn register_self(fd: std::os::fd::RawFd) {
-    let mut buf = [0u8; 24];
-    let mut digits = [0u8; 12];
-    // SAFETY: getpid has no preconditions and is async-signal-safe.
-    let mut pid = unsafe { libc::getpid() } as u32;
-    let mut n = 0;
-    loop {
-        digits[n] = b'0' + (pid % 10) as u8;
-        n += 1;
-        pid /= 10;
-        if pid == 0 || n == digits.len() {
-            break;
-        }
-    }
-    buf[0] = b'+';
-    buf[1] = b' ';
-    let mut len = 2;
-    while n > 0 {
-        n -= 1;
-        buf[len] = digits[n];
-        len += 1;
-    }
-    buf[len] = b'\n';
-    len += 1;
-    // SAFETY: fd is the pipe's write end, open in the child until exec; buf holds len
-    // bytes. A short line is written atomically (below PIPE_BUF).
-    unsafe {
-        libc::write(fd, buf.as_ptr().cast(), len);
-    }
-}
-
-/// Releases a step's group (registered by its child) when dropped.
-pub fn guard(pgid: libc::pid_t) -> Guard {
+/// Registers a step's group with the watcher (starting it if needed); the returned
+/// guard releases the group when dropped.
+pub fn register(pgid: libc::pid_t) -> Guard {
+    send(&format!("+ {pgid}\n"));
     Guard { pgid }
 }
 

@@ -11,10 +11,13 @@
 //! (autocommit statements), and holds it until it commits or rolls back. A transaction
 //! in WAL mode can only write on top of the newest committed snapshot, so an insert
 //! happens after every earlier writer has finished, and commits come in `seq` order: a
-//! reader that has seen seq N will never later find a committed N-1. A rolled-back
-//! insert also rolls back `sqlite_sequence`, so its number is reused by the next
-//! committed event and readers see no gap. (A PostgreSQL store will need a commit-order
-//! key of its own: there, sequences are handed out before commit.)
+//! reader that has seen seq N will never later find a committed N-1. `seq` is the
+//! rowid, one above the largest; events are never deleted, so no number is handed out
+//! twice, and a rolled-back insert leaves no gap. (A PostgreSQL store will need a
+//! commit-order key of its own: there, sequences are handed out before commit.)
+//!
+//! `step.finished` rows are also the step log of their process (the `process_steps`
+//! view, written by `processes::commit_step`): one row per step instead of two.
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;

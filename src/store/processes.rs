@@ -255,12 +255,13 @@ pub fn workflow_name(conn: &Connection, id: &str) -> Result<Option<String>, Stor
 }
 
 /// Replaces the state snapshot of a process; `step_id` is the last step it includes.
+/// Returns the budget of patch bytes until the next one.
 fn write_snapshot(
     conn: &Connection,
     process_id: &str,
     step_id: Option<i64>,
     state: &Value,
-) -> Result<(), StoreError> {
+) -> Result<i64, StoreError> {
     let text = state.to_string();
     let budget = (text.len() as i64).max(MIN_SNAPSHOT_BUDGET);
     conn.prepare_cached(
@@ -268,7 +269,7 @@ fn write_snapshot(
          ON CONFLICT (process_id) DO UPDATE SET step_id = excluded.step_id, budget = excluded.budget, state = excluded.state",
     )?
     .execute(params![process_id, step_id, budget, text])?;
-    Ok(())
+    Ok(budget)
 }
 
 pub fn steps(conn: &Connection, process_id: &str) -> Result<Vec<StepRow>, StoreError> {
@@ -314,68 +315,76 @@ pub struct StepCommit<'a> {
     pub duration_ms: u128,
 }
 
-/// Writes a step row, the process row and their events; the caller owns the transaction.
+/// Writes a step (its `step.finished` event, which is also its log row), the process
+/// row and a `process.<status>` event when the status changes; the caller owns the
+/// transaction.
+///
+/// Each statement here costs WAL pages, which are most of a step's cost, so the process
+/// row is rewritten without touching its indexed columns unless they change, and the
+/// snapshot budget lives in that same row.
 pub fn commit_step(conn: &Connection, c: &StepCommit<'_>) -> Result<(), StoreError> {
     let s = c.step;
     let patch = s.state_patch.to_string();
+    let (previous, previous_subscription, budget): (String, Option<String>, Option<i64>) = conn
+        .prepare_cached(
+            "SELECT status, subscription_id, state_budget FROM processes WHERE process_id = ?1",
+        )?
+        .query_row([c.process_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    let data = json!({"name": s.name, "status": s.status, "attempt": s.attempt, "duration_ms": c.duration_ms as u64, "error": s.error, "by": s.created_by});
     conn.prepare_cached(
-        "INSERT INTO process_steps (process_id, name, status, attempt, started_at, finished_at, error, output, state_patch, created_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        "INSERT INTO events (at, kind, process_id, subscription_id, data, step_name, step_status, attempt, started_at, created_by, error, output, state_patch) VALUES (?1, 'step.finished', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?
     .execute(params![
+        s.finished_at,
         c.process_id,
+        c.subscription_id,
+        data.to_string(),
         s.name,
         s.status,
         s.attempt,
         s.started_at,
-        s.finished_at,
+        s.created_by,
         s.error,
         s.output,
         patch,
-        s.created_by
     ])?;
     let step_id = conn.last_insert_rowid();
-    let (previous, snapshot_step, budget): (String, Option<i64>, Option<i64>) = conn
-        .prepare_cached(
-            "SELECT p.status, s.step_id, s.budget FROM processes p LEFT JOIN process_states s ON s.process_id = p.process_id WHERE p.process_id = ?1",
-        )?
-        .query_row([c.process_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-    conn.prepare_cached(
-        "UPDATE processes SET status = ?2, last_step = ?3, last_modified_at = ?4, failed_reason = ?5, subscription_id = COALESCE(?6, subscription_id) WHERE process_id = ?1",
-    )?
-    .execute(params![
-        c.process_id,
-        c.status,
-        s.name,
-        s.finished_at,
-        c.failed_reason,
-        c.subscription_id
-    ])?;
     let cost = patch.len() as i64 + STEP_COST;
-    match (snapshot_step, budget) {
-        (Some(_), Some(budget)) if c.status == "running" && cost <= budget => {
-            conn.prepare_cached(
-                "UPDATE process_states SET budget = budget - ?2 WHERE process_id = ?1",
-            )?
-            .execute(params![c.process_id, cost])?;
-        }
+    let budget = match budget {
+        Some(budget) if c.status == "running" && cost <= budget => budget - cost,
         _ => write_snapshot(conn, c.process_id, Some(step_id), c.state)?,
-    }
-    let about = Concerns {
-        process_id: Some(c.process_id),
-        subscription_id: c.subscription_id,
-        ..Default::default()
     };
-    events::append(
-        conn,
-        "step.finished",
-        about,
-        &json!({"name": s.name, "status": s.status, "attempt": s.attempt, "duration_ms": c.duration_ms as u64, "error": s.error, "by": s.created_by}),
-    )?;
+    let same_subscription = c
+        .subscription_id
+        .is_none_or(|id| previous_subscription.as_deref() == Some(id));
+    if previous == c.status && same_subscription {
+        conn.prepare_cached(
+            "UPDATE processes SET last_step = ?2, last_modified_at = ?3, failed_reason = ?4, state_budget = ?5 WHERE process_id = ?1",
+        )?
+        .execute(params![c.process_id, s.name, s.finished_at, c.failed_reason, budget])?;
+    } else {
+        conn.prepare_cached(
+            "UPDATE processes SET status = ?2, last_step = ?3, last_modified_at = ?4, failed_reason = ?5, subscription_id = COALESCE(?6, subscription_id), state_budget = ?7 WHERE process_id = ?1",
+        )?
+        .execute(params![
+            c.process_id,
+            c.status,
+            s.name,
+            s.finished_at,
+            c.failed_reason,
+            c.subscription_id,
+            budget
+        ])?;
+    }
     if previous != c.status && c.status != "running" {
         events::append(
             conn,
             &format!("process.{}", c.status),
-            about,
+            Concerns {
+                process_id: Some(c.process_id),
+                subscription_id: c.subscription_id,
+                ..Default::default()
+            },
             &json!({"from": previous, "to": c.status, "step": s.name, "reason": c.failed_reason}),
         )?;
     }
@@ -514,12 +523,13 @@ pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<ProcessRow>, StoreError
 }
 
 /// Deletes completed task runs (processes of `system` workflows) last changed before
-/// `cutoff`, with their steps; returns how many runs and steps went. Events are kept.
+/// `cutoff`, with their steps; returns how many runs and steps went. Their events are
+/// kept (seq numbers are never reused); a step's event loses the step's payload.
 pub fn delete_task_runs(conn: &mut Connection, cutoff: &str) -> Result<(usize, usize), StoreError> {
     const OLD: &str = "SELECT process_id FROM processes WHERE is_task = 1 AND status = 'completed' AND last_modified_at < ?1";
     let tx = super::write_tx(conn)?;
     let steps = tx.execute(
-        &format!("DELETE FROM process_steps WHERE process_id IN ({OLD})"),
+        &format!("UPDATE events SET output = NULL, state_patch = NULL WHERE kind = 'step.finished' AND state_patch IS NOT NULL AND process_id IN ({OLD})"),
         [cutoff],
     )?;
     tx.execute(
