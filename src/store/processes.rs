@@ -589,6 +589,75 @@ mod tests {
         .unwrap()
     }
 
+    /// A database written before V4 (separate step rows, AUTOINCREMENT) keeps its step
+    /// log, its states and its events through the migration, and takes new steps after.
+    #[test]
+    fn step_rows_move_into_their_events() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("o.db");
+        let mut conn = crate::store::open_unmigrated(&path, crate::store::Sync::Normal).unwrap();
+        crate::store::embedded::migrations::runner()
+            .set_target(refinery::Target::Version(3))
+            .run(&mut conn)
+            .unwrap();
+        let t = "2026-01-01T00:00:00Z";
+        conn.execute_batch(&format!(
+            "INSERT INTO workflow_definitions VALUES ('h', 'w', '{{}}', NULL, '{t}');
+             INSERT INTO processes (process_id, workflow, target, definition_hash, status, created_by, started_at, last_modified_at, state)
+               VALUES ('p1', 'w', 'system', 'h', 'failed', 'u', '{t}', '{t}', '{{}}'),
+                      ('p2', 'w', 'system', 'h', 'completed', 'u', '{t}', '{t}', '{{}}');
+             INSERT INTO events (kind, at, process_id, data) VALUES
+               ('process.started', '{t}', 'p1', '{{}}'),
+               ('step.finished', '{t}', 'p2', '{{\"name\":\"cleaned\"}}'),
+               ('step.finished', '{t}', 'p1', '{{\"name\":\"Start\"}}'),
+               ('step.finished', '{t}', 'p1', '{{\"name\":\"a\"}}'),
+               ('step.finished', '{t}', 'p1', '{{\"name\":\"b\"}}'),
+               ('process.failed', '{t}', 'p1', '{{}}');
+             INSERT INTO process_steps (process_id, name, status, attempt, started_at, finished_at, state_patch, created_by) VALUES
+               ('p1', 'Start', 'success', 1, '{t}', '{t}', '{{\"n\":0}}', 'u'),
+               ('p1', 'a', 'success', 1, '{t}', '{t}', '{{\"n\":1}}', 'u'),
+               ('p1', 'b', 'failed', 1, '{t}', '{t}', '{{}}', 'u');
+             INSERT INTO process_states VALUES ('p1', 1, 100, '{{\"n\":0}}');"
+        ))
+        .unwrap();
+        let mut store = crate::store::Store {
+            conn,
+            path: path.clone(),
+        };
+        store.migrate().unwrap();
+        let conn = &store.conn;
+
+        let steps = steps(conn, "p1").unwrap();
+        let names: Vec<_> = steps.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["Start", "a", "b"]);
+        assert_eq!(steps[1].state_patch, json!({"n": 1}));
+        assert_eq!(steps[2].status, "failed");
+        assert_eq!(get(conn, "p1").unwrap().unwrap().state, json!({"n": 1}));
+        assert!(
+            super::steps(conn, "p2").unwrap().is_empty(),
+            "a cleaned-up step came back"
+        );
+        let kinds: Vec<String> = events::list(conn, &events::Filter::default())
+            .unwrap()
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
+        assert_eq!(kinds.len(), 6, "events were lost or added: {kinds:?}");
+
+        commit(
+            conn,
+            "p1",
+            "c",
+            "running",
+            json!({"n": 2}),
+            &json!({"n": 2}),
+        );
+        let after = super::steps(conn, "p1").unwrap();
+        assert_eq!(after.last().map(|s| s.name.as_str()), Some("c"));
+        assert!(after[3].step_id > 6);
+        assert_eq!(get(conn, "p1").unwrap().unwrap().state, json!({"n": 2}));
+    }
+
     #[test]
     fn state_is_a_snapshot_plus_the_patches_after_it() {
         let dir = tempfile::tempdir().unwrap();
