@@ -199,11 +199,69 @@ pub async fn run(
     on_stderr: Option<StderrSink<'_>>,
     cancel: impl Future<Output = ()>,
 ) -> io::Result<CommandResult> {
-    let started = Instant::now();
-    let mut child = spawn(&spec)?;
-    let mut group = ProcessGroup::of(&child)?;
-    let lifeline = super::lifeline::register(group.pgid);
+    start(&spec)?.run(spec, on_stderr, cancel).await
+}
 
+/// A step's shell, started in its group and registered with the watcher, waiting at
+/// its gate: nothing of the step has run yet. Dropping it kills the shell.
+///
+/// Starting the shell of the next step while the current one runs and commits hides
+/// the cost of `exec` and dynamic loading behind work orch waits for anyway; the step
+/// itself still starts only after the previous one is committed.
+pub struct Gated {
+    child: Child,
+    group: ProcessGroup,
+    // Dropped after `group`, so a group is released only once it was killed.
+    _lifeline: super::lifeline::Guard,
+    command: String,
+    cwd: PathBuf,
+    env: Vec<(String, String)>,
+}
+
+/// Starts the shell for `spec` (its stdin and limits are used later, by [`Gated::run`]).
+pub fn start(spec: &CommandSpec) -> io::Result<Gated> {
+    let child = spawn(spec)?;
+    let group = ProcessGroup::of(&child)?;
+    let lifeline = super::lifeline::register(group.pgid);
+    Ok(Gated {
+        child,
+        group,
+        _lifeline: lifeline,
+        command: spec.command.clone(),
+        cwd: spec.cwd.clone(),
+        env: spec.env.clone(),
+    })
+}
+
+impl Gated {
+    /// Whether this shell was started for `spec`: same command, directory and
+    /// environment.
+    pub fn fits(&self, spec: &CommandSpec) -> bool {
+        self.command == spec.command && self.cwd == spec.cwd && self.env == spec.env
+    }
+
+    /// Lets the shell through its gate and runs the step to its end, under the limits
+    /// of `spec` and with its stdin; the timeout counts from here.
+    pub async fn run(
+        mut self,
+        spec: CommandSpec,
+        on_stderr: Option<StderrSink<'_>>,
+        cancel: impl Future<Output = ()>,
+    ) -> io::Result<CommandResult> {
+        // `self` is dropped after the step, or with this future: shell, then group,
+        // then the watcher's registration, in that order.
+        drive(&mut self.child, &mut self.group, spec, on_stderr, cancel).await
+    }
+}
+
+async fn drive(
+    child: &mut Child,
+    group: &mut ProcessGroup,
+    spec: CommandSpec,
+    on_stderr: Option<StderrSink<'_>>,
+    cancel: impl Future<Output = ()>,
+) -> io::Result<CommandResult> {
+    let started = Instant::now();
     let stdin = child.stdin.take();
     let stdout = child.stdout.take();
     let stderr = child.stderr.take();
@@ -299,7 +357,6 @@ pub async fn run(
     }
     drop(io);
     group.disarm();
-    drop(lifeline);
     err.flush_line();
 
     let outcome = match (interrupted, status) {
@@ -349,6 +406,27 @@ pub fn run_blocking(spec: CommandSpec) -> io::Result<CommandResult> {
 /// the command, so the shell's line numbers in error messages stay the user's.
 const GATE: &str = "read -r _orch_go || exit 1; ";
 
+/// The `sh` on orch's PATH, looked up once: letting each spawn search the PATH costs
+/// an `exec` attempt per directory before it.
+fn shell() -> &'static std::ffi::OsStr {
+    static SHELL: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    SHELL
+        .get_or_init(|| {
+            use std::os::unix::fs::PermissionsExt;
+            std::env::var_os("PATH")
+                .iter()
+                .flat_map(std::env::split_paths)
+                .map(|dir| dir.join("sh"))
+                .find(|p| {
+                    p.is_absolute()
+                        && std::fs::metadata(p)
+                            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+                })
+                .unwrap_or_else(|| PathBuf::from("sh"))
+        })
+        .as_os_str()
+}
+
 /// Spawns the step in a new process group led by its shell.
 fn spawn(spec: &CommandSpec) -> io::Result<Child> {
     // Spawning in a missing directory fails with a bare ENOENT, which reads as
@@ -362,7 +440,7 @@ fn spawn(spec: &CommandSpec) -> io::Result<Child> {
             ),
         ));
     }
-    let mut cmd = Command::new("sh");
+    let mut cmd = Command::new(shell());
     cmd.arg("-c")
         .arg(format!("{GATE}{}", spec.command))
         .current_dir(&spec.cwd)
@@ -430,14 +508,15 @@ impl StdoutCapture {
 
     async fn read_from(&mut self, pipe: Option<ChildStdout>) {
         let Some(mut pipe) = pipe else { return };
-        let mut chunk = vec![0; READ_CHUNK];
+        // Filled by `read_buf` without zeroing it first: most steps print little.
+        let mut chunk = Vec::with_capacity(READ_CHUNK);
         // Read errors on a pipe are as final as EOF; the step's fate is told
         // by its exit status.
-        while let Ok(n @ 1..) = pipe.read(&mut chunk).await {
-            let data = &chunk[..n];
+        while let Ok(n @ 1..) = pipe.read_buf(&mut chunk).await {
             self.total = self.total.saturating_add(n as u64);
             let room = self.max.saturating_sub(self.buf.len());
-            self.buf.extend_from_slice(&data[..n.min(room)]);
+            self.buf.extend_from_slice(&chunk[..n.min(room)]);
+            chunk.clear();
         }
     }
 }
@@ -463,9 +542,10 @@ impl<'a> StderrTail<'a> {
 
     async fn read_from(&mut self, pipe: Option<ChildStderr>) {
         let Some(mut pipe) = pipe else { return };
-        let mut chunk = vec![0; READ_CHUNK];
-        while let Ok(n @ 1..) = pipe.read(&mut chunk).await {
-            self.push(&chunk[..n]);
+        let mut chunk = Vec::with_capacity(READ_CHUNK);
+        while let Ok(1..) = pipe.read_buf(&mut chunk).await {
+            self.push(&chunk);
+            chunk.clear();
         }
     }
 

@@ -3,8 +3,8 @@
 //!
 //! A step runs in its own process group, so nothing else would stop it when orch is
 //! killed: it would carry on, and could repeat its side effects beside the retry that
-//! takes the process over. The watcher is a small `sh` in its own group that reads
-//! `+PGID` / `-PGID` lines from a pipe only orch holds. When orch dies, the kernel
+//! takes the process over. The watcher is a small awk (or `sh`) in its own group that
+//! reads `+ PGID` / `- PGID` lines from a pipe only orch holds. When orch dies, the kernel
 //! closes the write end; the watcher reads end-of-file and kills every group still
 //! registered. It is started once, on the first step, so a step costs no extra
 //! process; registering a group is one short write.
@@ -18,9 +18,16 @@ use std::os::unix::process::CommandExt;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::Mutex;
 
-/// Keeps a set of groups in `pgs` (" 12 34 "); on end-of-file kills them all. Pure
-/// POSIX sh: no process is started per line.
-const SCRIPT: &str = r#"pgs=" "
+/// Keeps a set of groups and kills them all on end-of-file. awk reads the pipe in
+/// blocks, so a step's two lines cost the watcher one or two wake-ups; the POSIX sh
+/// loop after it (used only where there is no awk) reads a byte per system call.
+const SCRIPT: &str = r#"if command -v awk >/dev/null 2>&1; then
+  exec awk '
+    $1 == "+" && $2 ~ /^[0-9]+$/ { live[$2] = 1 }
+    $1 == "-" { delete live[$2] }
+    END { s = ""; for (pg in live) s = s " -" pg; if (s != "") system("kill -s KILL --" s " 2>/dev/null") }'
+fi
+pgs=" "
 while read -r op pg; do
   case $op in
     +) pgs="$pgs$pg " ;;

@@ -12,9 +12,9 @@ use serde_json::{Map, Value, json};
 use tokio::sync::watch;
 
 use super::builtins::{self, BuiltinOutcome};
-use super::command::{self, CommandSpec, Outcome};
+use super::command::{self, CommandSpec, Gated, Outcome};
 use super::merge;
-use super::plan::{Planned, plan, remaining};
+use super::plan::{Planned, PlannedStep, plan, remaining};
 use super::subscription::{self, Author, Pending};
 use crate::domain::workflow::{StepDef, StepKind, Target, WorkflowDef};
 use crate::error::{Error, Kind};
@@ -71,6 +71,9 @@ pub struct Engine<'a> {
     /// Secret answers: handed to `run` steps on stdin with the state, never stored.
     pub secrets: Map<String, Value>,
 }
+
+/// A shell being started for the next step (see `Engine::start_next_shell`).
+type NextShell = tokio::task::JoinHandle<std::io::Result<Gated>>;
 
 /// Size limits for what a step prints.
 const MAX_STDOUT: usize = 16 * 1024 * 1024;
@@ -194,7 +197,9 @@ impl Engine<'_> {
         let remaining = remaining(&planned, &log);
         self.observer.steps_left(remaining.len());
 
-        for step in remaining {
+        // The shell of the step about to run, started during the step before.
+        let mut ready: Option<NextShell> = None;
+        for (i, step) in remaining.iter().enumerate() {
             if self.cancelled() {
                 let end = StepEnd::new(
                     &step.name,
@@ -206,6 +211,11 @@ impl Engine<'_> {
                 return Ok(Final::Interrupted);
             }
             let attempt = log.iter().filter(|s| s.name == step.name).count() as i64 + 1;
+            let shell = match ready.take() {
+                Some(started) => started.await.ok().and_then(Result::ok),
+                None => None,
+            };
+            ready = self.start_next_shell(&cur, remaining.get(i + 1), &log);
             let started = Instant::now();
             let end = match &step.step {
                 Planned::Start => StepEnd {
@@ -256,7 +266,7 @@ impl Engine<'_> {
                 }
                 Planned::User(user_step) => {
                     match self
-                        .user_step(&mut cur, user_step, attempt, &mut input)
+                        .user_step(&mut cur, user_step, attempt, &mut input, shell)
                         .await?
                     {
                         Some(f) => return Ok(f),
@@ -384,6 +394,7 @@ impl Engine<'_> {
         step: &StepDef,
         first_attempt: i64,
         input: &mut Option<Map<String, Value>>,
+        mut shell: Option<Gated>,
     ) -> Result<Option<Final>, Error> {
         let started = Instant::now();
         if let Some(cond) = &step.condition {
@@ -405,7 +416,10 @@ impl Engine<'_> {
             let started = Instant::now();
             self.observer.step_started(&step.name, attempt);
             let outcome = match &step.kind {
-                StepKind::Run { run } => self.run_command(cur, step, run, attempt).await,
+                StepKind::Run { run } => {
+                    self.run_command(cur, step, run, attempt, shell.take())
+                        .await
+                }
                 StepKind::Builtin { builtin, with } => {
                     match builtins::run(builtin, with, &cur.state) {
                         BuiltinOutcome::Patch(p) => Attempt::ok(p),
@@ -462,13 +476,9 @@ impl Engine<'_> {
         Ok(Some(Final::Failed))
     }
 
-    async fn run_command(
-        &mut self,
-        cur: &Current,
-        step: &StepDef,
-        run: &str,
-        attempt: i64,
-    ) -> Attempt {
+    /// How the shell of a `run` step is started: its command, directory and environment,
+    /// without the stdin (the state is only final once the step before is committed).
+    fn launch_spec(&self, cur: &Current, step: &StepDef, run: &str, attempt: i64) -> CommandSpec {
         let mut env = vec![
             ("ORCH_PROCESS_ID".to_string(), cur.process_id.clone()),
             ("ORCH_STEP".to_string(), step.name.clone()),
@@ -484,6 +494,51 @@ impl Engine<'_> {
         if let Some(s) = &cur.subscription_id {
             env.push(("ORCH_SUBSCRIPTION_ID".to_string(), s.clone()));
         }
+        CommandSpec {
+            command: run.to_string(),
+            cwd: self.root.clone(),
+            env,
+            stdin: Vec::new(),
+            timeout: step.timeout.or(self.default_timeout),
+            grace: self.grace,
+            max_stdout: MAX_STDOUT,
+            stderr_tail: STDERR_TAIL,
+            linger: Duration::from_millis(200),
+        }
+    }
+
+    /// Starts the shell of `next` ahead of time if it is a `run` step, so that it loads
+    /// while the step before it runs and commits. It waits at its gate until used;
+    /// one that does not fit when its turn comes (or whose turn never comes) is killed.
+    /// The spawn itself runs on a blocking thread: the parent of a `posix_spawn` waits
+    /// until the child has called `exec`, which this thread has better things to do
+    /// than wait for.
+    fn start_next_shell(
+        &self,
+        cur: &Current,
+        next: Option<&&PlannedStep<'_>>,
+        log: &[StepRow],
+    ) -> Option<NextShell> {
+        let next = next?;
+        let Planned::User(step) = &next.step else {
+            return None;
+        };
+        let StepKind::Run { run } = &step.kind else {
+            return None;
+        };
+        let attempt = log.iter().filter(|s| s.name == next.name).count() as i64 + 1;
+        let spec = self.launch_spec(cur, step, run, attempt);
+        Some(tokio::task::spawn_blocking(move || command::start(&spec)))
+    }
+
+    async fn run_command(
+        &mut self,
+        cur: &Current,
+        step: &StepDef,
+        run: &str,
+        attempt: i64,
+        shell: Option<Gated>,
+    ) -> Attempt {
         let stdin = if self.secrets.is_empty() {
             serde_json::to_vec(&cur.state)
         } else {
@@ -493,17 +548,14 @@ impl Engine<'_> {
             }
             serde_json::to_vec(&with_secrets)
         };
-        let timeout = step.timeout.or(self.default_timeout);
         let spec = CommandSpec {
-            command: run.to_string(),
-            cwd: self.root.clone(),
-            env,
             stdin: stdin.unwrap_or_default(),
-            timeout,
-            grace: self.grace,
-            max_stdout: MAX_STDOUT,
-            stderr_tail: STDERR_TAIL,
-            linger: Duration::from_millis(200),
+            ..self.launch_spec(cur, step, run, attempt)
+        };
+        let timeout = spec.timeout;
+        let shell = match shell.filter(|s| s.fits(&spec)) {
+            Some(s) => Ok(s),
+            None => command::start(&spec),
         };
         let observer = &mut *self.observer;
         let mut on_stderr = |chunk: &[u8]| observer.stderr(chunk);
@@ -511,7 +563,11 @@ impl Engine<'_> {
         let cancelled = async move {
             let _ = cancel.wait_for(|c| *c).await;
         };
-        let result = match command::run(spec, Some(&mut on_stderr), cancelled).await {
+        let result = match shell {
+            Ok(s) => s.run(spec, Some(&mut on_stderr), cancelled).await,
+            Err(e) => Err(e),
+        };
+        let result = match result {
             Ok(r) => r,
             Err(e) => return Attempt::failed(format!("cannot start `{run}`: {e}")),
         };

@@ -194,3 +194,68 @@ run = "echo '{\"subscription\": {\"customer_id\": \"other\", \"insync\": true}}'
     assert_eq!(after.customer_id, "acme");
     assert!(!after.insync, "still locked by the failed process");
 }
+
+/// The shell of a `run` step is started while the step before it runs; the step's
+/// command still starts only after that step is committed, sees its own environment
+/// (here the subscription the step before created) and the state after it, and a
+/// step that is skipped or never reached never runs.
+#[test]
+fn steps_started_ahead_run_only_in_their_turn() {
+    let mut b = Bench::new();
+    b.product(NODE);
+    let def = Bench::workflow(
+        r#"
+name = "create_node"
+target = "create"
+products = ["NODE"]
+[[step]]
+name = "env"
+run = """
+test -n "$ORCH_SUBSCRIPTION_ID" || exit 9
+echo '{"subscription": {"node": {"name": "r1"}}, "skip_next": true}'
+"""
+[[step]]
+name = "skipped"
+if = "not state.skip_next"
+run = "touch skipped.ran"
+[[step]]
+name = "reads"
+run = "cat > state.json; echo '{\"subscription\": {\"node\": {\"loopback\": \"10.0.0.1\"}}}'"
+[[step]]
+name = "fails"
+run = "exit 3"
+[[step]]
+name = "never"
+run = "touch never.ran"
+"#,
+    );
+    let id = b.start(&def, None, json!({}));
+    assert_eq!(b.drive(&id, &def), Final::Failed);
+    let log: Vec<_> = processes::steps(&b.store.conn, &id)
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.name, s.status, s.error))
+        .collect();
+    let dir = b.dir.path();
+    assert!(!dir.join("skipped.ran").exists(), "a skipped step ran");
+    assert!(
+        !dir.join("never.ran").exists(),
+        "a step after the failure ran"
+    );
+    let seen = std::fs::read_to_string(dir.join("state.json")).unwrap_or_default();
+    let seen: Value = serde_json::from_str(&seen).unwrap_or_else(|e| panic!("{e}: {log:?}"));
+    assert_eq!(seen["subscription"]["node"]["name"], "r1", "{seen}");
+    let p = processes::get(&b.store.conn, &id).unwrap().unwrap();
+    assert_eq!(p.last_step.as_deref(), Some("fails"));
+    // Give killed shells a moment, then make sure none is left waiting at its gate.
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let ps = std::process::Command::new("ps")
+        .args(["-eo", "args"])
+        .output()
+        .unwrap();
+    let leftovers = String::from_utf8_lossy(&ps.stdout)
+        .lines()
+        .filter(|l| l.contains("_orch_go") && l.contains("never.ran"))
+        .count();
+    assert_eq!(leftovers, 0, "a shell started ahead outlived its process");
+}
