@@ -8,18 +8,26 @@ use std::time::Instant;
 
 use crate::support::{Project, Res, workflow_toml};
 
-/// Steps per second of a workflow of `n` steps with body `step`; the best of `rounds`.
-pub fn orch_steps_per_sec(step: &str, n: usize, sync: &str, rounds: usize) -> Res<f64> {
-    let p = Project::new()?;
-    p.write("workflows/w.toml", &workflow_toml("w", n, step))?;
-    p.run(&["db", "migrate"])?;
-    let mut best = 0.0_f64;
-    for _ in 0..rounds {
-        let mut cmd = p.orch(&["workflow", "run", "w"]);
+/// A project holding a workflow of `n` steps with body `step`, ready to run.
+pub struct StepsRun {
+    project: Project,
+    n: usize,
+}
+
+impl StepsRun {
+    pub fn new(step: &str, n: usize) -> Res<StepsRun> {
+        let project = Project::new()?;
+        project.write("workflows/w.toml", &workflow_toml("w", n, step))?;
+        project.run(&["db", "migrate"])?;
+        Ok(StepsRun { project, n })
+    }
+
+    /// Steps per second of one run of the workflow with `ORCH_SYNC=sync`.
+    pub fn round(&self, sync: &str) -> Res<f64> {
+        let mut cmd = self.project.orch(&["workflow", "run", "w"]);
         cmd.env("ORCH_SYNC", sync);
         let t = Instant::now();
         crate::support::run_ok(&mut cmd, "workflow run w")?;
-        best = best.max((n + 2) as f64 / t.elapsed().as_secs_f64());
+        Ok((self.n + 2) as f64 / t.elapsed().as_secs_f64())
     }
-    Ok(best)
 }

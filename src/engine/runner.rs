@@ -72,6 +72,10 @@ pub struct Engine<'a> {
     pub secrets: Map<String, Value>,
 }
 
+/// How many `run` steps ahead a shell is started: two keep the second core loading
+/// shells while the first runs steps and commits.
+const SHELLS_AHEAD: usize = 2;
+
 /// A shell being started for the next step (see `Engine::start_next_shell`).
 type NextShell = tokio::task::JoinHandle<std::io::Result<Gated>>;
 
@@ -198,7 +202,7 @@ impl Engine<'_> {
         self.observer.steps_left(remaining.len());
 
         // The shell of the step about to run, started during the step before.
-        let mut ready: Option<NextShell> = None;
+        let mut ahead: std::collections::VecDeque<(usize, NextShell)> = Default::default();
         for (i, step) in remaining.iter().enumerate() {
             if self.cancelled() {
                 let end = StepEnd::new(
@@ -211,11 +215,19 @@ impl Engine<'_> {
                 return Ok(Final::Interrupted);
             }
             let attempt = log.iter().filter(|s| s.name == step.name).count() as i64 + 1;
-            let shell = match ready.take() {
-                Some(started) => started.await.ok().and_then(Result::ok),
-                None => None,
+            let shell = match ahead.front() {
+                Some((at, _)) if *at == i => match ahead.pop_front() {
+                    Some((_, started)) => started.await.ok().and_then(Result::ok),
+                    None => None,
+                },
+                _ => None,
             };
-            ready = self.start_next_shell(&cur, remaining.get(i + 1), &log);
+            let from = ahead.back().map_or(i + 1, |(at, _)| at + 1);
+            for next in from..=i + SHELLS_AHEAD {
+                if let Some(started) = self.start_next_shell(&cur, remaining.get(next), &log) {
+                    ahead.push_back((next, started));
+                }
+            }
             let started = Instant::now();
             let end = match &step.step {
                 Planned::Start => StepEnd {
