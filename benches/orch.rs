@@ -183,6 +183,11 @@ fn lines() -> Vec<(&'static str, &'static str, Bench)> {
             |s| steps_line(s, "run-true-normal", "run = \"true\"", RUN_STEPS, "normal"),
         ),
         (
+            "wal-pages",
+            "WAL pages written per `noop` step (not a target: why line 1 is what it is)",
+            |_| wal_pages_line(),
+        ),
+        (
             "storage",
             "3. db growth, 1,000 steps over a 1 MiB state",
             |_| storage_line(),
@@ -236,6 +241,14 @@ fn steps_line(s: &mut Shared, id: &'static str, step: &str, n: usize, sync: &str
         .measured(format!("{rate:.0} steps/s"))
         .reference(format!("{what}: {ceiling:.0}/s"))
         .at_least(rate / ceiling, 0.8))
+}
+
+fn wal_pages_line() -> Res<Line> {
+    let orch = steps::orch_pages_per_step(NOOP_STEPS)?;
+    let bare = ceiling::sqlite_pages_per_commit(NOOP_STEPS)?;
+    Ok(Line::new("wal-pages", "")
+        .measured(format!("{orch:.2} pages/step"))
+        .reference(format!("bare loop: {bare:.2} pages/commit")))
 }
 
 fn storage_line() -> Res<Line> {

@@ -14,15 +14,15 @@ use crate::support::{ORCH, Res, ctx, median, unavailable_or_failed};
 pub type Query = (&'static str, &'static str, fn(&Generated) -> Vec<String>);
 
 pub const QUERIES: [Query; 5] = [
-    ("scale-process-list", "`process list --limit 50`", |_| {
+    ("scale-process-list", "5. `process list --limit 50`", |_| {
         args(&["process", "list", "--limit", "50"])
     }),
-    ("scale-process-show", "`process show ID`", |g| {
+    ("scale-process-show", "5. `process show ID`", |g| {
         args(&["process", "show", &g.process_id])
     }),
     (
         "scale-subscription-active",
-        "`subscription list --status active --limit 50`",
+        "5. `subscription list --status active --limit 50`",
         |_| {
             args(&[
                 "subscription",
@@ -36,10 +36,10 @@ pub const QUERIES: [Query; 5] = [
     ),
     (
         "scale-subscription-search",
-        "`subscription list --search WORD`",
+        "5. `subscription list --search WORD`",
         |g| args(&["subscription", "list", "--search", &g.search_word]),
     ),
-    ("scale-events", "`events --since N --limit 50`", |g| {
+    ("scale-events", "5. `events --since N --limit 50`", |g| {
         args(&[
             "events",
             "--since",

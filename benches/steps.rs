@@ -31,3 +31,11 @@ impl StepsRun {
         Ok((self.n + 2) as f64 / t.elapsed().as_secs_f64())
     }
 }
+
+/// WAL pages (frames) orch writes per committed `noop` step.
+pub fn orch_pages_per_step(n: usize) -> Res<f64> {
+    let run = StepsRun::new("builtin = \"noop\"", n)?;
+    let frames =
+        crate::support::wal_frames_during(&run.project.db(), || run.round("normal").map(|_| ()))?;
+    Ok(frames as f64 / (n + 2) as f64)
+}

@@ -172,3 +172,30 @@ pub fn run_measured(cmd: &mut Command) -> Res<(std::process::ExitStatus, Duratio
 pub fn mib(bytes: u64) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
 }
+
+/// How many WAL frames (pages) the database at `db` gains while `work` runs. A reader
+/// holds a snapshot from before `work` meanwhile, so no checkpoint can restart the WAL
+/// and its size counts every frame written.
+pub fn wal_frames_during(db: &Path, work: impl FnOnce() -> Res<()>) -> Res<u64> {
+    let reader = ctx(rusqlite::Connection::open(db), "open reader")?;
+    ctx(
+        reader.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())),
+        "checkpoint",
+    )?;
+    ctx(reader.execute_batch("BEGIN"), "begin")?;
+    ctx(
+        reader.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(())),
+        "read",
+    )?;
+    let mut wal = db.as_os_str().to_owned();
+    wal.push("-wal");
+    let frames = |p: &Path| {
+        // A WAL file is a 32-byte header, then frames of a 24-byte header and a page.
+        std::fs::metadata(p).map_or(0, |m| m.len().saturating_sub(32) / (24 + 4096))
+    };
+    let before = frames(Path::new(&wal));
+    work()?;
+    let after = frames(Path::new(&wal));
+    ctx(reader.execute_batch("COMMIT"), "end read")?;
+    Ok(after.saturating_sub(before))
+}
