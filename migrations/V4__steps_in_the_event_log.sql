@@ -36,12 +36,13 @@ CREATE TABLE events_new (
     state_patch     TEXT
 );
 
-INSERT INTO events_new (seq, at, kind, process_id, subscription_id, product_id, data)
-SELECT seq, at, kind, process_id, subscription_id, product_id, data FROM events;
-
 -- Every step row was written with exactly one `step.finished` event of its process, in
 -- the same transaction, so the k-th step of a process belongs to its k-th such event.
-CREATE TABLE step_seq AS
+CREATE TABLE step_seq (
+    step_id INTEGER PRIMARY KEY,
+    seq     INTEGER NOT NULL UNIQUE
+);
+INSERT INTO step_seq (step_id, seq)
 WITH s AS (
     SELECT step_id, process_id,
            row_number() OVER (PARTITION BY process_id ORDER BY step_id) AS k
@@ -53,29 +54,33 @@ WITH s AS (
 )
 SELECT s.step_id, e.seq FROM s JOIN e USING (process_id, k);
 
-UPDATE events_new SET
-    step_name = p.name, step_status = p.status, attempt = p.attempt,
-    started_at = p.started_at, created_by = p.created_by, error = p.error,
-    output = p.output, state_patch = p.state_patch, at = p.finished_at
-FROM step_seq m JOIN process_steps p ON p.step_id = m.step_id
-WHERE events_new.seq = m.seq;
+INSERT INTO events_new (seq, at, kind, process_id, subscription_id, product_id, data,
+                        step_name, step_status, attempt, started_at, created_by, error,
+                        output, state_patch)
+SELECT e.seq, COALESCE(p.finished_at, e.at), e.kind, e.process_id, e.subscription_id,
+       e.product_id, e.data, p.name, p.status, p.attempt, p.started_at, p.created_by,
+       p.error, p.output, p.state_patch
+FROM events e
+LEFT JOIN step_seq m ON m.seq = e.seq
+LEFT JOIN process_steps p ON p.step_id = m.step_id
+ORDER BY e.seq;
 
 -- A step row without its event (none is expected) is kept as a new event at the end.
-INSERT INTO events_new (at, kind, process_id, data, step_name, step_status, attempt,
+INSERT INTO step_seq (step_id, seq)
+SELECT p.step_id,
+       (SELECT COALESCE(MAX(seq), 0) FROM events) + row_number() OVER (ORDER BY p.step_id)
+FROM process_steps p
+WHERE p.step_id NOT IN (SELECT step_id FROM step_seq);
+INSERT INTO events_new (seq, at, kind, process_id, data, step_name, step_status, attempt,
                         started_at, created_by, error, output, state_patch)
-SELECT p.finished_at, 'step.finished', p.process_id,
+SELECT m.seq, p.finished_at, 'step.finished', p.process_id,
        json_object('name', p.name, 'status', p.status, 'attempt', p.attempt,
                    'error', p.error, 'by', p.created_by),
        p.name, p.status, p.attempt, p.started_at, p.created_by, p.error, p.output,
        p.state_patch
-FROM process_steps p
-WHERE p.step_id NOT IN (SELECT step_id FROM step_seq)
-ORDER BY p.step_id;
-INSERT INTO step_seq (step_id, seq)
-SELECT p.step_id, e.seq FROM process_steps p
-JOIN events_new e ON e.process_id = p.process_id AND e.kind = 'step.finished'
-                  AND e.step_name = p.name AND e.at = p.finished_at
-WHERE p.step_id NOT IN (SELECT step_id FROM step_seq);
+FROM step_seq m JOIN process_steps p ON p.step_id = m.step_id
+WHERE m.seq > (SELECT COALESCE(MAX(seq), 0) FROM events)
+ORDER BY m.seq;
 
 -- Snapshots name the last step they include by its new number.
 UPDATE process_states SET step_id = (SELECT seq FROM step_seq WHERE step_seq.step_id = process_states.step_id)

@@ -136,7 +136,14 @@ impl Ctx {
     pub fn store(&mut self) -> Result<&mut Store> {
         if self.store.is_none() {
             let sync = store::Sync::from_env()?;
-            self.store = Some(store::open(&self.db_path(), sync)?);
+            let path = self.db_path();
+            let printer = &self.printer;
+            self.store = Some(store::open_announcing(&path, sync, |from, to| {
+                printer.status(&format!(
+                    "upgrading {} from schema version {from} to {to} (a large database takes a while; an interruption changes nothing)",
+                    path.display()
+                ))
+            })?);
         }
         self.store
             .as_mut()

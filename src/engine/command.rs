@@ -72,14 +72,14 @@ const REAP_BOUND: Duration = Duration::from_secs(2);
 /// What to run and under which limits.
 #[derive(Debug, Clone)]
 pub struct CommandSpec {
-    /// Passed to `sh -c` verbatim.
+    /// Passed to `sh -c` after the gate (`GATE`), otherwise verbatim.
     pub command: String,
     pub cwd: PathBuf,
     /// Added to the inherited environment (overriding on name clashes).
     pub env: Vec<(String, String)>,
     /// Written to the program's stdin, which is then closed.
     pub stdin: Vec<u8>,
-    /// Counted from the spawn; `None` means no limit.
+    /// Counted from the go line (the step's start); `None` means no limit.
     pub timeout: Option<Duration>,
     /// Time between SIGTERM and SIGKILL on timeout or cancellation.
     pub grace: Duration,
@@ -150,7 +150,7 @@ pub struct CommandResult {
     pub stderr_tail: Vec<u8>,
     /// Bytes the step wrote to stderr, including the dropped ones.
     pub stderr_total: u64,
-    /// From spawn until `run` returned.
+    /// From the go line until `run` returned.
     pub duration: Duration,
 }
 

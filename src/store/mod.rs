@@ -138,7 +138,21 @@ pub fn schema_version(conn: &Connection) -> rusqlite::Result<i64> {
 ///
 /// A database written by a newer orch is refused before anything is written to it.
 pub fn open(path: &Path, sync: Sync) -> Result<Store, Error> {
+    open_announcing(path, sync, |_, _| {})
+}
+
+/// [`open`], calling `announce(from, to)` before it upgrades an existing database (a
+/// large one can take a while), not when it creates one.
+pub fn open_announcing(
+    path: &Path,
+    sync: Sync,
+    announce: impl FnOnce(i64, i64),
+) -> Result<Store, Error> {
     let conn = open_unmigrated(path, sync)?;
+    let from = schema_version(&conn)?;
+    if from > 0 && from < latest_version() {
+        announce(from, latest_version());
+    }
     let mut store = Store {
         conn,
         path: path.to_path_buf(),
@@ -290,6 +304,29 @@ mod tests {
             .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
             .unwrap();
         assert_eq!(fk, 1);
+    }
+
+    #[test]
+    fn an_upgrade_is_announced_and_a_creation_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("orch.db");
+        let mut heard = Vec::new();
+        drop(open_announcing(&path, Sync::Normal, |a, b| heard.push((a, b))).unwrap());
+        assert!(
+            heard.is_empty(),
+            "a new database was announced as an upgrade"
+        );
+
+        let old = dir.path().join("old.db");
+        let mut conn = open_unmigrated(&old, Sync::Normal).unwrap();
+        embedded::migrations::runner()
+            .set_target(refinery::Target::Version(3))
+            .run(&mut conn)
+            .unwrap();
+        drop(conn);
+        let store = open_announcing(&old, Sync::Normal, |a, b| heard.push((a, b))).unwrap();
+        assert_eq!(heard, [(3, latest_version())]);
+        assert_eq!(store.version().unwrap(), latest_version());
     }
 
     #[test]

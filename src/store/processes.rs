@@ -605,7 +605,8 @@ mod tests {
             "INSERT INTO workflow_definitions VALUES ('h', 'w', '{{}}', NULL, '{t}');
              INSERT INTO processes (process_id, workflow, target, definition_hash, status, created_by, started_at, last_modified_at, state)
                VALUES ('p1', 'w', 'system', 'h', 'failed', 'u', '{t}', '{t}', '{{}}'),
-                      ('p2', 'w', 'system', 'h', 'completed', 'u', '{t}', '{t}', '{{}}');
+                      ('p2', 'w', 'system', 'h', 'completed', 'u', '{t}', '{t}', '{{}}'),
+                      ('p3', 'w', 'system', 'h', 'failed', 'u', '{t}', '{t}', '{{}}');
              INSERT INTO events (kind, at, process_id, data) VALUES
                ('process.started', '{t}', 'p1', '{{}}'),
                ('step.finished', '{t}', 'p2', '{{\"name\":\"cleaned\"}}'),
@@ -616,7 +617,8 @@ mod tests {
              INSERT INTO process_steps (process_id, name, status, attempt, started_at, finished_at, state_patch, created_by) VALUES
                ('p1', 'Start', 'success', 1, '{t}', '{t}', '{{\"n\":0}}', 'u'),
                ('p1', 'a', 'success', 1, '{t}', '{t}', '{{\"n\":1}}', 'u'),
-               ('p1', 'b', 'failed', 1, '{t}', '{t}', '{{}}', 'u');
+               ('p1', 'b', 'failed', 1, '{t}', '{t}', '{{}}', 'u'),
+               ('p3', 'without its event', 'failed', 1, '{t}', '{t}', '{{}}', 'u');
              INSERT INTO process_states VALUES ('p1', 1, 100, '{{\"n\":0}}');"
         ))
         .unwrap();
@@ -642,7 +644,13 @@ mod tests {
             .into_iter()
             .map(|e| e.kind)
             .collect();
-        assert_eq!(kinds.len(), 6, "events were lost or added: {kinds:?}");
+        assert_eq!(kinds.len(), 7, "events were lost or added: {kinds:?}");
+        let kept: Vec<_> = super::steps(conn, "p3")
+            .unwrap()
+            .into_iter()
+            .map(|s| s.name)
+            .collect();
+        assert_eq!(kept, ["without its event"]);
 
         commit(
             conn,
@@ -654,7 +662,7 @@ mod tests {
         );
         let after = super::steps(conn, "p1").unwrap();
         assert_eq!(after.last().map(|s| s.name.as_str()), Some("c"));
-        assert!(after[3].step_id > 6);
+        assert!(after[3].step_id > 7);
         assert_eq!(get(conn, "p1").unwrap().unwrap().state, json!({"n": 2}));
     }
 
