@@ -129,6 +129,35 @@ pub fn groups_left_after(pgids: &HashSet<i32>, limit: Duration) -> Vec<i32> {
     }
 }
 
+/// Waits (bounded) for the step shells started ahead in `dir` (still waiting at their
+/// gate, so they never ran a step and record no effect) to be gone; returns the pids left.
+pub fn gated_shells_left_in(dir: &std::path::Path, limit: Duration) -> Vec<String> {
+    let until = Instant::now() + limit;
+    let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    loop {
+        let left: Vec<String> = std::fs::read_dir("/proc")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| {
+                let cmd = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
+                let alive = std::fs::read_to_string(e.path().join("stat"))
+                    .ok()
+                    .and_then(|s| s.rsplit_once(')').map(|(_, r)| r.trim_start().to_string()))
+                    .is_some_and(|r| !r.starts_with('Z') && !r.starts_with('X'));
+                alive
+                    && String::from_utf8_lossy(&cmd).contains("_orch_go")
+                    && std::fs::read_link(e.path().join("cwd")).is_ok_and(|c| c == dir)
+            })
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        if left.is_empty() || Instant::now() > until {
+            return left;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 /// Waits (bounded) for a process group to be gone; true when it is.
 pub fn group_gone_within(pgid: i32, limit: Duration) -> bool {
     groups_left_after(&HashSet::from([pgid]), limit).is_empty()
@@ -415,6 +444,11 @@ fn sigkill_at_random_moments_loses_at_most_the_step_in_flight() {
         left.is_empty(),
         "step groups {left:?} outlived their steps:{}",
         describe_groups(&left)
+    );
+    let waiting = gated_shells_left_in(p.path(), Duration::from_secs(5));
+    assert!(
+        waiting.is_empty(),
+        "shells started ahead outlived their orch: {waiting:?}"
     );
     eprintln!(
         "crash injection: seed {seed:#x}, {:?}, {} processes, wall time {:.1}s",
