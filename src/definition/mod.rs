@@ -222,13 +222,29 @@ impl Source {
     /// Deserializes the whole file into `T`, turning a serde failure into a diagnostic
     /// with position and key path.
     pub fn deserialize<T: serde::de::DeserializeOwned>(&self) -> Result<T, Diagnostic> {
-        let de = toml::Deserializer::new(&self.text);
+        let syntax_error = || {
+            // Only a failing file is parsed again, for toml_edit's worded syntax errors.
+            toml_edit::ImDocument::parse(self.text.as_str())
+                .err()
+                .map(|syntax| {
+                    let offset = syntax.span().map_or(0, |s| s.start);
+                    let msg = syntax.message().trim().to_string();
+                    self.diagnostic_at(offset, String::new(), format!("invalid TOML: {msg}"))
+                })
+        };
+        let de = match toml::Deserializer::parse(&self.text) {
+            Ok(de) => de,
+            Err(e) => {
+                return Err(syntax_error().unwrap_or_else(|| {
+                    let offset = e.span().map_or(0, |s| s.start);
+                    let msg = e.message().trim().to_string();
+                    self.diagnostic_at(offset, String::new(), format!("invalid TOML: {msg}"))
+                }));
+            }
+        };
         serde_path_to_error::deserialize::<_, T>(de).map_err(|e| {
-            // Only a failing file is parsed again, to tell bad TOML from bad values.
-            if let Err(syntax) = toml_edit::ImDocument::parse(self.text.as_str()) {
-                let offset = syntax.span().map_or(0, |s| s.start);
-                let msg = syntax.message().trim().to_string();
-                return self.diagnostic_at(offset, String::new(), format!("invalid TOML: {msg}"));
+            if let Some(d) = syntax_error() {
+                return d;
             }
             let path = clean_serde_path(&e.path().to_string());
             let inner = e.into_inner();
