@@ -105,16 +105,24 @@ mod tests {
     use std::time::{Duration, Instant};
 
     /// The script itself, driven the way orch drives it, with orch's end played by
-    /// closing the pipe.
+    /// closing the pipe: with awk, and with the `sh` loop used where there is none.
     #[test]
     fn end_of_file_kills_registered_groups_only() {
-        let mut watcher = std::process::Command::new("sh")
+        kills_registered_groups_only(None);
+        kills_registered_groups_only(Some("/nonexistent"));
+    }
+
+    fn kills_registered_groups_only(path: Option<&str>) {
+        let mut watcher = std::process::Command::new("/bin/sh");
+        watcher
             .arg("-c")
             .arg(super::SCRIPT)
             .stdin(std::process::Stdio::piped())
-            .process_group(0)
-            .spawn()
-            .unwrap();
+            .process_group(0);
+        if let Some(p) = path {
+            watcher.env("PATH", p);
+        }
+        let mut watcher = watcher.spawn().unwrap();
         let spawn_group = || {
             std::process::Command::new("sleep")
                 .arg("1000")
