@@ -1,9 +1,11 @@
 //! The workflow engine: plans, runs and records steps.
 //!
 //! `plan` says which steps a workflow has, `runner` drives a process through them,
-//! `command` runs the `run` steps' programs, `builtins` the built-in steps, `merge`
-//! applies step output to the state, `owner` tells who runs a process.
+//! `command` runs the `run` steps' programs (`ahead` starts their shells before their
+//! turn), `builtins` the built-in steps, `merge` applies step output to the state,
+//! `owner` tells who runs a process.
 
+pub mod ahead;
 pub mod builtins;
 pub mod command;
 pub mod lifeline;

@@ -11,6 +11,7 @@ use rusqlite::Connection;
 use serde_json::{Map, Value, json};
 use tokio::sync::watch;
 
+use super::ahead::{Ahead, Starting};
 use super::builtins::{self, BuiltinOutcome};
 use super::command::{self, CommandSpec, Gated, Outcome};
 use super::merge;
@@ -71,13 +72,6 @@ pub struct Engine<'a> {
     /// Secret answers: handed to `run` steps on stdin with the state, never stored.
     pub secrets: Map<String, Value>,
 }
-
-/// How many `run` steps ahead a shell is started: two keep the second core loading
-/// shells while the first runs steps and commits.
-const SHELLS_AHEAD: usize = 2;
-
-/// A shell being started for the next step (see `Engine::start_next_shell`).
-type NextShell = tokio::task::JoinHandle<std::io::Result<Gated>>;
 
 /// Size limits for what a step prints.
 const MAX_STDOUT: usize = 16 * 1024 * 1024;
@@ -201,8 +195,7 @@ impl Engine<'_> {
         let remaining = remaining(&planned, &log);
         self.observer.steps_left(remaining.len());
 
-        // The shell of the step about to run, started during the step before.
-        let mut ahead: std::collections::VecDeque<(usize, NextShell)> = Default::default();
+        let mut ahead = Ahead::default();
         for (i, step) in remaining.iter().enumerate() {
             if self.cancelled() {
                 let end = StepEnd::new(
@@ -215,19 +208,8 @@ impl Engine<'_> {
                 return Ok(Final::Interrupted);
             }
             let attempt = log.iter().filter(|s| s.name == step.name).count() as i64 + 1;
-            let shell = match ahead.front() {
-                Some((at, _)) if *at == i => match ahead.pop_front() {
-                    Some((_, started)) => started.await.ok().and_then(Result::ok),
-                    None => None,
-                },
-                _ => None,
-            };
-            let from = ahead.back().map_or(i + 1, |(at, _)| at + 1);
-            for next in from..=i + SHELLS_AHEAD {
-                if let Some(started) = self.start_next_shell(&cur, remaining.get(next), &log) {
-                    ahead.push_back((next, started));
-                }
-            }
+            let shell = ahead.take(i).await;
+            ahead.fill(i, |j| self.start_shell(&cur, remaining.get(j), &log));
             let started = Instant::now();
             let end = match &step.step {
                 Planned::Start => StepEnd {
@@ -519,18 +501,15 @@ impl Engine<'_> {
         }
     }
 
-    /// Starts the shell of `next` ahead of time if it is a `run` step, so that it loads
-    /// while the step before it runs and commits. It waits at its gate until used;
-    /// one that does not fit when its turn comes (or whose turn never comes) is killed.
-    /// The spawn itself runs on a blocking thread: the parent of a `posix_spawn` waits
-    /// until the child has called `exec`, which this thread has better things to do
-    /// than wait for.
-    fn start_next_shell(
+    /// Starts the shell of `next` ahead of its turn (see `ahead`) if it is a `run` step,
+    /// for the environment it would get now; one that no longer fits when its turn
+    /// comes is killed and replaced.
+    fn start_shell(
         &self,
         cur: &Current,
         next: Option<&&PlannedStep<'_>>,
         log: &[StepRow],
-    ) -> Option<NextShell> {
+    ) -> Option<Starting> {
         let next = next?;
         let Planned::User(step) = &next.step else {
             return None;
