@@ -135,11 +135,15 @@ mod tests {
     }
 
     fn arb_json() -> impl Strategy<Value = Value> {
-        let leaf = prop_oneof![
+        tree(prop_oneof![
             any::<bool>().prop_map(Value::from),
             any::<i32>().prop_map(Value::from),
             "[a-c]{0,2}".prop_map(Value::from),
-        ];
+        ])
+    }
+
+    /// Small arrays and objects of `leaf`, over few keys so that two trees overlap.
+    fn tree(leaf: impl Strategy<Value = Value> + 'static) -> impl Strategy<Value = Value> {
         leaf.prop_recursive(3, 24, 4, |inner| {
             prop_oneof![
                 prop::collection::vec(inner.clone(), 0..3).prop_map(Value::Array),
@@ -174,17 +178,10 @@ mod tests {
 
     /// Like `arb_json`, with nulls (deletions) among the values.
     fn arb_patch() -> impl Strategy<Value = Value> {
-        let leaf = prop_oneof![
+        tree(prop_oneof![
             Just(Value::Null),
             any::<bool>().prop_map(Value::from),
             "[a-c]{0,2}".prop_map(Value::from),
-        ];
-        leaf.prop_recursive(3, 24, 4, |inner| {
-            prop_oneof![
-                prop::collection::vec(inner.clone(), 0..3).prop_map(Value::Array),
-                prop::collection::btree_map("[a-d]", inner, 0..4)
-                    .prop_map(|m| Value::Object(m.into_iter().collect())),
-            ]
-        })
+        ])
     }
 }

@@ -42,18 +42,6 @@ fn env_number(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-/// The orch binary as a plain `std` command (to spawn and kill it).
-pub fn orch_command(p: &Project) -> std::process::Command {
-    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("orch"));
-    c.current_dir(p.path())
-        .env_remove("ORCH_DIR")
-        .env_remove("ORCH_DB")
-        .env("NO_COLOR", "1")
-        .env("ORCH_USER", "tester")
-        .stdin(Stdio::null());
-    c
-}
-
 /// `PRAGMA integrity_check` of a database file.
 pub fn integrity(db: &Path) -> String {
     let conn = rusqlite::Connection::open(db).expect("open the database");
@@ -61,52 +49,63 @@ pub fn integrity(db: &Path) -> String {
         .expect("integrity_check")
 }
 
+/// What `/proc/PID/stat` says of a process: its state letter, its process group and
+/// the fields after the command name (for messages).
+pub struct ProcStat {
+    pub state: char,
+    pub pgrp: i32,
+    pub fields: String,
+}
+
+impl ProcStat {
+    /// Reads the stat of the process whose `/proc` folder is `dir`.
+    pub fn read(dir: &Path) -> Option<ProcStat> {
+        let stat = std::fs::read_to_string(dir.join("stat")).ok()?;
+        let (_, rest) = stat.rsplit_once(')')?;
+        let mut f = rest.split_whitespace();
+        let state = f.next()?.chars().next()?;
+        let pgrp = f.nth(1)?.parse().ok()?;
+        Some(ProcStat {
+            state,
+            pgrp,
+            fields: rest.trim().to_string(),
+        })
+    }
+
+    /// Running means not a zombie (this sandbox's init does not reap orphans).
+    pub fn running(&self) -> bool {
+        !matches!(self.state, 'Z' | 'X')
+    }
+}
+
+/// Every process in /proc, with its folder.
+fn processes() -> impl Iterator<Item = (std::path::PathBuf, ProcStat)> {
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| ProcStat::read(&e.path()).map(|s| (e.path(), s)))
+}
+
 /// The process groups that have a running (not zombie) member, from one scan of /proc.
 pub fn running_groups() -> HashSet<i32> {
-    let mut out = HashSet::new();
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return out;
-    };
-    for entry in entries.flatten() {
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-            continue;
-        };
-        let Some((_, rest)) = stat.rsplit_once(')') else {
-            continue;
-        };
-        let f: Vec<&str> = rest.split_whitespace().collect();
-        if !matches!(f.first(), Some(&"Z" | &"X")) {
-            if let Some(g) = f.get(2).and_then(|g| g.parse::<i32>().ok()) {
-                out.insert(g);
-            }
-        }
-    }
-    out
+    processes()
+        .filter(|(_, s)| s.running())
+        .map(|(_, s)| s.pgrp)
+        .collect()
 }
 
 /// The command lines of the members of a process group, for failure messages.
 pub fn describe_groups(pgids: &[i32]) -> String {
     let mut out = String::new();
-    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-            continue;
-        };
-        let Some((_, rest)) = stat.rsplit_once(')') else {
-            continue;
-        };
-        let f: Vec<&str> = rest.split_whitespace().collect();
-        if f.get(2)
-            .and_then(|g| g.parse::<i32>().ok())
-            .is_some_and(|g| pgids.contains(&g))
-        {
-            let cmd = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
-            let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
-            out.push_str(&format!(
-                "\n  {} [{}] {cmd}",
-                entry.file_name().to_string_lossy(),
-                f.join(" ").chars().take(40).collect::<String>()
-            ));
-        }
+    for (dir, stat) in processes().filter(|(_, s)| pgids.contains(&s.pgrp)) {
+        let cmd = std::fs::read(dir.join("cmdline")).unwrap_or_default();
+        let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
+        out.push_str(&format!(
+            "\n  {} [{}] {cmd}",
+            dir.file_name().unwrap_or_default().to_string_lossy(),
+            stat.fields.chars().take(40).collect::<String>()
+        ));
     }
     out
 }
@@ -133,23 +132,21 @@ pub fn groups_left_after(pgids: &HashSet<i32>, limit: Duration) -> Vec<i32> {
 /// gate, so they never ran a step and record no effect) to be gone; returns the pids left.
 pub fn gated_shells_left_in(dir: &std::path::Path, limit: Duration) -> Vec<String> {
     let until = Instant::now() + limit;
-    let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let cwd = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
     loop {
-        let left: Vec<String> = std::fs::read_dir("/proc")
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter(|e| {
-                let cmd = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
-                let alive = std::fs::read_to_string(e.path().join("stat"))
-                    .ok()
-                    .and_then(|s| s.rsplit_once(')').map(|(_, r)| r.trim_start().to_string()))
-                    .is_some_and(|r| !r.starts_with('Z') && !r.starts_with('X'));
-                alive
+        let left: Vec<String> = processes()
+            .filter(|(dir, stat)| {
+                let cmd = std::fs::read(dir.join("cmdline")).unwrap_or_default();
+                stat.running()
                     && String::from_utf8_lossy(&cmd).contains("_orch_go")
-                    && std::fs::read_link(e.path().join("cwd")).is_ok_and(|c| c == dir)
+                    && std::fs::read_link(dir.join("cwd")).is_ok_and(|c| c == cwd)
             })
-            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .map(|(dir, _)| {
+                dir.file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned()
+            })
             .collect();
         if left.is_empty() || Instant::now() > until {
             return left;
@@ -280,7 +277,7 @@ impl Harness<'_> {
     /// Runs one orch command, killing it after a random delay with probability `kill_pct`.
     /// Returns the exit code, or `None` when it was killed.
     fn command(&mut self, args: &[&str], kill_pct: u64) -> Option<i32> {
-        let mut cmd = orch_command(self.p);
+        let mut cmd = self.p.command();
         cmd.args(args)
             .env(
                 "CRASH_SLEEP",
@@ -494,7 +491,8 @@ fn soak_worker(p: &Project, seed: u64, until: Instant) -> Vec<(String, i32, Stri
             _ => vec!["db".into(), "status".into()],
         };
         let fail = if rng.chance(40) { "1" } else { "0" };
-        let out = orch_command(p)
+        let out = p
+            .command()
             .args(&args)
             .env("SOAK_FAIL", fail)
             .output()

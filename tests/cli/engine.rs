@@ -35,9 +35,7 @@ with = { message = "should be skipped" }
 if = "state.b == 3"
 "#,
     );
-    let (code, out, err) = p.run(&["-o", "json", "workflow", "run", "t", "--input", "who=me"]);
-    assert_eq!(code, 0, "{err}");
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let v = p.ok_json(&["workflow", "run", "t", "--input", "who=me"]);
     assert_eq!(v["status"], "completed");
     assert_eq!(
         v["state"],
@@ -95,9 +93,7 @@ name = "Flaky"
 run = "workflows/scripts/flaky.sh"
 "#,
     );
-    let (code, out, err) = p.run(&["-o", "json", "workflow", "run", "t"]);
-    assert_eq!(code, 3, "{err}");
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let v = p.failed_json(&["workflow", "run", "t"]);
     assert_eq!(v["status"], "failed");
     assert!(
         v["failed_reason"]
@@ -143,9 +139,7 @@ run = "workflows/scripts/flaky.sh"
 fn exit_75_leaves_the_process_waiting() {
     let p = Project::new();
     task(&p, "[[step]]\nname = \"Wait\"\nrun = \"exit 75\"\n");
-    let (code, out, _) = p.run(&["-o", "json", "workflow", "run", "t"]);
-    assert_eq!(code, 5);
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let v = p.json_exiting(&["workflow", "run", "t"], 5);
     assert_eq!(v["status"], "waiting");
 }
 
@@ -156,9 +150,7 @@ fn garbage_on_stdout_fails_the_step_and_keeps_the_state() {
         &p,
         "[[step]]\nname = \"Garbage\"\nrun = \"echo '{\\\"a\\\": 1}' >&2; printf 'not json \\\\001\\\\002'\"\n",
     );
-    let (code, out, err) = p.run(&["-o", "json", "workflow", "run", "t", "--input", "x=1"]);
-    assert_eq!(code, 3, "{err}");
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let v = p.failed_json(&["workflow", "run", "t", "--input", "x=1"]);
     assert!(
         v["failed_reason"]
             .as_str()
@@ -199,9 +191,7 @@ fn timeouts_fail_the_step() {
         &p,
         "[[step]]\nname = \"Slow\"\nrun = \"sleep 30\"\ntimeout = \"200ms\"\n",
     );
-    let (code, out, _) = p.run(&["-o", "json", "workflow", "run", "t"]);
-    assert_eq!(code, 3);
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let v = p.failed_json(&["workflow", "run", "t"]);
     assert!(
         v["failed_reason"].as_str().unwrap().contains("timed out"),
         "{v}"
@@ -224,9 +214,7 @@ builtin = "render"
 with = { key = "done", template = "applied={{ state.applied }}" }
 "#,
     );
-    let (code, out, _) = p.run(&["-o", "json", "workflow", "run", "t"]);
-    assert_eq!(code, 4);
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let v = p.json_exiting(&["workflow", "run", "t"], 4);
     assert_eq!(v["status"], "suspended");
     let id = v["id"].as_str().unwrap().to_string();
     let (code, out, err) = p.run(&[

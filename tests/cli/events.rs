@@ -46,14 +46,9 @@ struct Background {
 
 impl Background {
     fn start(p: &Project, args: &[&str]) -> Background {
-        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("orch"))
+        let mut child = p
+            .command()
             .args(args)
-            .current_dir(p.path())
-            .env_remove("ORCH_DIR")
-            .env_remove("ORCH_DB")
-            .env("NO_COLOR", "1")
-            .env("ORCH_USER", "tester")
-            .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()

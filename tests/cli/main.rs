@@ -58,14 +58,21 @@ impl Project {
         }
     }
 
-    pub fn orch(&self) -> Command {
-        let mut c = Command::cargo_bin("orch").unwrap();
+    /// The orch binary as a plain `std` command (to spawn, read or kill it), in this
+    /// project, with a pinned user, no colour and no stdin.
+    pub fn command(&self) -> std::process::Command {
+        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("orch"));
         c.current_dir(self.path())
             .env_remove("ORCH_DIR")
             .env_remove("ORCH_DB")
             .env("NO_COLOR", "1")
-            .env("ORCH_USER", "tester");
+            .env("ORCH_USER", "tester")
+            .stdin(std::process::Stdio::null());
         c
+    }
+
+    pub fn orch(&self) -> Command {
+        Command::from_std(self.command())
     }
 
     /// Runs orch and returns (exit code, stdout, stderr).
@@ -99,10 +106,21 @@ impl Project {
 
     /// Runs orch, expecting exit 0, and returns stdout parsed as JSON.
     pub fn ok_json(&self, args: &[&str]) -> serde_json::Value {
+        self.json_exiting(args, 0)
+    }
+
+    /// Runs a workflow command, expecting exit 3 (a step failed), and returns the
+    /// process it printed.
+    pub fn failed_json(&self, args: &[&str]) -> serde_json::Value {
+        self.json_exiting(args, 3)
+    }
+
+    /// Runs orch with `-o json`, expecting exit `expected`, and returns stdout parsed.
+    pub fn json_exiting(&self, args: &[&str], expected: i32) -> serde_json::Value {
         let mut all = vec!["-o", "json"];
         all.extend_from_slice(args);
         let (code, out, err) = self.run(&all);
-        assert_eq!(code, 0, "orch {args:?} failed: {err}");
+        assert_eq!(code, expected, "orch {args:?}: {err}");
         serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
     }
 }

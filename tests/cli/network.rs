@@ -234,17 +234,7 @@ fn a_wrong_type_fails_the_step_with_the_path_and_stores_nothing() {
         &p,
         r#"cat >/dev/null; echo '{"subscription": {"node": {"loopback_ipv4": "not-an-ip", "site": "ut"}}}'"#,
     );
-    let (code, out, err) = p.run(&[
-        "-o",
-        "json",
-        "workflow",
-        "run",
-        "patch_node",
-        "--subscription",
-        &a,
-    ]);
-    assert_eq!(code, 3, "{err}");
-    let v: Value = serde_json::from_str(&out).unwrap();
+    let v = p.failed_json(&["workflow", "run", "patch_node", "--subscription", &a]);
     let reason = v["failed_reason"].as_str().unwrap();
     assert!(
         reason.contains("subscription.node.loopback_ipv4"),

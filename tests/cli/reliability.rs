@@ -6,7 +6,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use super::Project;
-use super::crash::{effect_script, effects, group_gone_within, integrity, kill9, orch_command};
+use super::crash::{ProcStat, effect_script, effects, group_gone_within, integrity, kill9};
 
 fn task(p: &Project, steps: &str) {
     p.write(
@@ -61,7 +61,8 @@ if [ ! -f marker ]; then echo "$5" > marker.tmp; mv marker.tmp marker; sleep 60;
          [[step]]\nname = \"B\"\nrun = \"workflows/scripts/slow.sh\"\n\
          [[step]]\nname = \"C\"\nrun = \"workflows/scripts/effect.sh\"\n",
     );
-    let mut orch = orch_command(&p)
+    let mut orch = p
+        .command()
         .args(["workflow", "run", "t"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -114,7 +115,7 @@ touch failed-once; exit 1"#,
     assert_eq!(v["status"], "failed");
     let id = v["id"].as_str().unwrap().to_string();
     let spawn = || {
-        orch_command(&p)
+        p.command()
             .args(["process", "retry", &id])
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -206,9 +207,7 @@ fn two_hundred_megabytes_on_stdout_fail_the_step_within_bounded_memory() {
         &p,
         "[[step]]\nname = \"Flood\"\nrun = \"cat >/dev/null; head -c 200000000 /dev/zero\"\n",
     );
-    let (code, out, err) = p.run(&["-o", "json", "workflow", "run", "t"]);
-    assert_eq!(code, 3, "{err}");
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let v = p.failed_json(&["workflow", "run", "t"]);
     let reason = v["failed_reason"].as_str().unwrap();
     assert!(reason.contains("200000000 bytes on stdout"), "{reason}");
     // stdout is capped at 16 MiB: orch stays far below what it was sent.
@@ -223,9 +222,7 @@ fn binary_garbage_on_stderr_and_stdout_is_recorded_as_text() {
         &p,
         "[[step]]\nname = \"Noise\"\nrun = \"cat >/dev/null; head -c 4000 /dev/urandom >&2; head -c 4000 /dev/urandom\"\n",
     );
-    let (code, out, err) = p.run(&["-o", "json", "workflow", "run", "t"]);
-    assert_eq!(code, 3, "{err}");
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let v = p.failed_json(&["workflow", "run", "t"]);
     assert!(
         v["failed_reason"]
             .as_str()
@@ -262,13 +259,7 @@ fn a_background_child_holding_stdout_does_not_hang_the_step() {
 }
 
 fn is_zombie(pid: i32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|s| {
-            s.rsplit_once(')')
-                .map(|(_, r)| r.trim_start().starts_with(['Z', 'X']))
-        })
-        .unwrap_or(true)
+    ProcStat::read(Path::new(&format!("/proc/{pid}"))).is_none_or(|s| !s.running())
 }
 
 #[test]
@@ -278,9 +269,7 @@ fn a_step_ignoring_sigterm_is_killed_after_the_grace_period() {
         &p,
         "[[step]]\nname = \"Stubborn\"\nrun = \"trap '' TERM; cat >/dev/null; set -- $(cat /proc/$$/stat); echo $5 > group; sleep 1000\"\ntimeout = \"100ms\"\n",
     );
-    let (code, out, err) = p.run(&["-o", "json", "workflow", "run", "t"]);
-    assert_eq!(code, 3, "{err}");
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let v = p.failed_json(&["workflow", "run", "t"]);
     let reason = v["failed_reason"].as_str().unwrap();
     assert!(reason.contains("timed out after 100ms"), "{reason}");
     let pgid: i32 = std::fs::read_to_string(p.path().join("group"))
@@ -299,9 +288,7 @@ fn a_step_that_never_ends_meets_the_project_timeout() {
         &p,
         "[[step]]\nname = \"Forever\"\nrun = \"cat >/dev/null; set -- $(cat /proc/$$/stat); echo $5 > group; while :; do sleep 1; done\"\n",
     );
-    let (code, out, _) = p.run(&["-o", "json", "workflow", "run", "t"]);
-    assert_eq!(code, 3);
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let v = p.failed_json(&["workflow", "run", "t"]);
     assert!(
         v["failed_reason"].as_str().unwrap().contains("timed out"),
         "{v}"
@@ -371,7 +358,7 @@ fn a_file_that_is_not_a_database_is_refused_without_changes() {
 /// mean what they say. Returns (code, stderr).
 fn run_unprivileged(p: &Project, args: &[&str]) -> (i32, String) {
     use std::os::unix::process::CommandExt;
-    let mut cmd = orch_command(p);
+    let mut cmd = p.command();
     cmd.args(args).stdout(Stdio::null());
     if is_root() {
         cmd.uid(65534).gid(65534);
@@ -512,7 +499,8 @@ fn the_database_and_its_journal_files_are_private() {
         &p,
         "[[step]]\nname = \"A\"\nrun = \"cat >/dev/null; echo > started; sleep 0.5\"\n",
     );
-    let mut orch = orch_command(&p)
+    let mut orch = p
+        .command()
         .args(["workflow", "run", "t"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())

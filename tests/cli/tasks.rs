@@ -43,15 +43,8 @@ fn once_at(p: &Project, now: &str) -> (i32, String, String) {
 
 /// Starts orch in the background, its stderr captured.
 fn spawn(p: &Project, now: Option<&str>, args: &[&str]) -> Child {
-    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("orch"));
-    c.current_dir(p.path())
-        .env_remove("ORCH_DIR")
-        .env_remove("ORCH_DB")
-        .env("NO_COLOR", "1")
-        .env("ORCH_USER", "tester")
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
+    let mut c = p.command();
+    c.args(args).stdout(Stdio::null()).stderr(Stdio::piped());
     if let Some(now) = now {
         c.env("ORCH_NOW", now);
     }
@@ -75,9 +68,7 @@ fn flaky_task(p: &Project) {
 }
 
 fn start_waiting(p: &Project) -> String {
-    let (code, out, err) = p.run(&["-o", "json", "workflow", "run", "flaky"]);
-    assert_eq!(code, 5, "{err}");
-    let v: Value = serde_json::from_str(&out).unwrap();
+    let v = p.json_exiting(&["workflow", "run", "flaky"], 5);
     assert_eq!(v["status"], "waiting");
     v["id"].as_str().unwrap().to_string()
 }
