@@ -105,3 +105,4 @@ ALTER TABLE processes ADD COLUMN state_budget INTEGER;
 UPDATE processes SET state_budget = (
     SELECT budget FROM process_states s WHERE s.process_id = processes.process_id AND s.step_id IS NOT NULL
 );
+ALTER TABLE process_states DROP COLUMN budget;

@@ -54,6 +54,11 @@ impl PlannedStep<'_> {
     }
 }
 
+/// The attempt number a step gets when it runs next: one more than its attempts in `log`.
+pub fn next_attempt(log: &[StepRow], name: &str) -> i64 {
+    log.iter().filter(|s| s.name == name).count() as i64 + 1
+}
+
 /// The planned steps the log has not finished yet, in plan order (matched by name).
 pub fn remaining<'p, 'a>(
     planned: &'p [PlannedStep<'a>],

@@ -15,7 +15,7 @@ use super::ahead::{Ahead, Starting};
 use super::builtins::{self, BuiltinOutcome};
 use super::command::{self, CommandSpec, Gated, Outcome};
 use super::merge;
-use super::plan::{Planned, PlannedStep, plan, remaining};
+use super::plan::{Planned, PlannedStep, next_attempt, plan, remaining};
 use super::subscription::{self, Author, Pending};
 use crate::domain::workflow::{StepDef, StepKind, Target, WorkflowDef};
 use crate::error::{Error, Kind};
@@ -207,7 +207,7 @@ impl Engine<'_> {
                 self.commit(&mut cur, end)?;
                 return Ok(Final::Interrupted);
             }
-            let attempt = log.iter().filter(|s| s.name == step.name).count() as i64 + 1;
+            let attempt = next_attempt(&log, &step.name);
             let shell = ahead.take(i).await;
             ahead.fill(i, |j| self.start_shell(&cur, remaining.get(j), &log));
             let started = Instant::now();
@@ -517,8 +517,7 @@ impl Engine<'_> {
         let StepKind::Run { run } = &step.kind else {
             return None;
         };
-        let attempt = log.iter().filter(|s| s.name == next.name).count() as i64 + 1;
-        let spec = self.launch_spec(cur, step, run, attempt);
+        let spec = self.launch_spec(cur, step, run, next_attempt(log, &next.name));
         Some(tokio::task::spawn_blocking(move || command::start(&spec)))
     }
 
@@ -544,20 +543,21 @@ impl Engine<'_> {
             ..self.launch_spec(cur, step, run, attempt)
         };
         let timeout = spec.timeout;
-        let shell = match shell.filter(|s| s.fits(&spec)) {
-            Some(s) => Ok(s),
-            None => command::start(&spec),
-        };
+        let shell = shell.filter(|s| s.fits(&spec));
         let observer = &mut *self.observer;
         let mut on_stderr = |chunk: &[u8]| observer.stderr(chunk);
         let mut cancel = self.cancel.clone();
         let cancelled = async move {
             let _ = cancel.wait_for(|c| *c).await;
         };
-        let result = match shell {
-            Ok(s) => s.run(spec, Some(&mut on_stderr), cancelled).await,
-            Err(e) => Err(e),
-        };
+        let result = async {
+            let shell = match shell {
+                Some(s) => s,
+                None => command::start(&spec)?,
+            };
+            shell.run(spec, Some(&mut on_stderr), cancelled).await
+        }
+        .await;
         let result = match result {
             Ok(r) => r,
             Err(e) => return Attempt::failed(format!("cannot start `{run}`: {e}")),

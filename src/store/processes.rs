@@ -265,10 +265,10 @@ fn write_snapshot(
     let text = state.to_string();
     let budget = (text.len() as i64).max(MIN_SNAPSHOT_BUDGET);
     conn.prepare_cached(
-        "INSERT INTO process_states (process_id, step_id, budget, state) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (process_id) DO UPDATE SET step_id = excluded.step_id, budget = excluded.budget, state = excluded.state",
+        "INSERT INTO process_states (process_id, step_id, state) VALUES (?1, ?2, ?3)
+         ON CONFLICT (process_id) DO UPDATE SET step_id = excluded.step_id, state = excluded.state",
     )?
-    .execute(params![process_id, step_id, budget, text])?;
+    .execute(params![process_id, step_id, text])?;
     Ok(budget)
 }
 

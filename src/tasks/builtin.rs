@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 use super::TaskEnv;
 use crate::domain::workflow::{StepDef, StepKind, Target, WorkflowDef};
 use crate::engine::merge;
+use crate::engine::plan::next_attempt;
 use crate::engine::runner::{Engine, Final};
 use crate::error::{Error, Result};
 use crate::store;
@@ -99,7 +100,7 @@ pub async fn run(
         .filter(|n| !done(n))
         .count();
     engine.observer.steps_left(left);
-    let attempt = |name: &str| log.iter().filter(|s| s.name == name).count() as i64 + 1;
+    let attempt = |name: &str| next_attempt(&log, name);
     let mut state = processes::get(engine.conn, id)?
         .ok_or_else(|| Error::not_found(format!("no process {id}")))?
         .state;
