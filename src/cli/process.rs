@@ -8,6 +8,7 @@ use serde_json::{Map, Value, json};
 
 use super::Ctx;
 use super::answers::{self, AnswerArgs};
+use crate::domain::process::{ProcessStatus, StepStatus};
 use crate::domain::workflow::{StepKind, WorkflowDef};
 use crate::engine::merge;
 use crate::engine::owner;
@@ -164,7 +165,12 @@ pub fn print_process_json(ctx: &mut Ctx, id: &str) -> Result<()> {
 
 fn list(ctx: &mut Ctx, a: ListArgs) -> Result<()> {
     let filter = processes::Filter {
-        status: a.status,
+        status: a
+            .status
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .map_err(Error::usage)?,
         workflow: a.workflow,
         subscription_id: a.subscription,
         since: a.since,
@@ -184,7 +190,7 @@ fn list(ctx: &mut Ctx, a: ListArgs) -> Result<()> {
         let status = if is_stale(p) {
             "running (stale)".to_string()
         } else {
-            p.status.clone()
+            p.status.to_string()
         };
         t.add_row(vec![
             p.process_id.clone(),
@@ -242,19 +248,15 @@ fn show(ctx: &mut Ctx, a: ShowArgs) -> Result<()> {
     for s in &steps {
         t.add_row(vec![
             s.name.clone(),
-            s.status.clone(),
+            s.status.to_string(),
             s.attempt.to_string(),
             duration_between(&s.started_at, &s.finished_at),
             s.created_by.clone(),
         ]);
     }
     pr.out(&table::render(&t))?;
-    if let Some(last) = steps
-        .iter()
-        .rev()
-        .find(|s| s.status == "failed" || s.status == "waiting")
-    {
-        if matches!(p.status.as_str(), "failed" | "waiting") {
+    if let Some(last) = steps.iter().rev().find(|s| s.status.is_retryable()) {
+        if matches!(p.status, ProcessStatus::Failed | ProcessStatus::Waiting) {
             let mut detail = format!(
                 "\n{} {}: {}\n",
                 pr.paint("failed step", Paint::Red),
@@ -285,17 +287,19 @@ fn show(ctx: &mut Ctx, a: ShowArgs) -> Result<()> {
 
 fn next_hint(p: &ProcessRow) -> Option<String> {
     let id = &p.process_id;
-    match p.status.as_str() {
-        "failed" => Some(format!(
+    match p.status {
+        ProcessStatus::Failed => Some(format!(
             "fix the cause, then `orch process retry {id}` (or `orch process skip {id}`, `orch process abort {id}`)"
         )),
-        "waiting" => Some(format!(
+        ProcessStatus::Waiting => Some(format!(
             "`orch process retry {id}` when the transient cause is gone"
         )),
-        "suspended" => Some(format!(
+        ProcessStatus::Suspended => Some(format!(
             "`orch process resume {id} --form` (or --input key=value)"
         )),
-        "running" if is_stale(p) => Some(format!("`orch process retry {id}` takes it over")),
+        ProcessStatus::Running if is_stale(p) => {
+            Some(format!("`orch process retry {id}` takes it over"))
+        }
         _ => None,
     }
 }
@@ -334,7 +338,7 @@ fn show_step(ctx: &mut Ctx, p: &ProcessRow, steps: &[StepRow], name: &str) -> Re
 }
 
 /// Claims a process for this orch: refuses a live owner, takes over a stale one.
-fn claim(ctx: &mut Ctx, id: &str, allowed: &[&str]) -> Result<ProcessRow> {
+fn claim(ctx: &mut Ctx, id: &str, allowed: &[ProcessStatus]) -> Result<ProcessRow> {
     match owner::claim(&mut ctx.store()?.conn, id, allowed)? {
         owner::Claim::Claimed(p) => Ok(*p),
         owner::Claim::Missing => Err(Error::not_found(format!("no process {id}"))),
@@ -352,8 +356,8 @@ fn claim(ctx: &mut Ctx, id: &str, allowed: &[&str]) -> Result<ProcessRow> {
     }
 }
 
-fn allowed_verb(allowed: &[&str]) -> &'static str {
-    if allowed.contains(&"suspended") {
+fn allowed_verb(allowed: &[ProcessStatus]) -> &'static str {
+    if allowed.contains(&ProcessStatus::Suspended) {
         "resumed"
     } else {
         "retried"
@@ -422,7 +426,11 @@ fn retry(ctx: &mut Ctx, a: RetryArgs) -> Result<()> {
         ));
     }
     let secrets = secrets_needed(ctx, &p, &def, a.form)?;
-    claim(ctx, &p.process_id, &["failed", "waiting"])?;
+    claim(
+        ctx,
+        &p.process_id,
+        &[ProcessStatus::Failed, ProcessStatus::Waiting],
+    )?;
     if a.use_current && changed {
         let store = ctx.store()?;
         let hash =
@@ -477,7 +485,7 @@ fn definition_changes(old: &WorkflowDef, new: &WorkflowDef) -> Vec<String> {
 
 fn resume(ctx: &mut Ctx, a: ResumeArgs) -> Result<()> {
     let p = find(ctx, &a.id)?;
-    if p.status != "suspended" && !is_stale(&p) {
+    if p.status != ProcessStatus::Suspended && !is_stale(&p) {
         return Err(Error::conflict(format!(
             "process {} is {}, not suspended; only a suspended process can be resumed",
             p.process_id, p.status
@@ -492,7 +500,7 @@ fn resume(ctx: &mut Ctx, a: ResumeArgs) -> Result<()> {
     let pending = steps
         .iter()
         .rev()
-        .find(|s| s.status == "suspend")
+        .find(|s| s.status == StepStatus::Suspend)
         .and_then(|s| def.step(&s.name));
     let (input, mut secrets) = match pending.map(|s| (s, &s.kind)) {
         Some((
@@ -525,7 +533,7 @@ fn resume(ctx: &mut Ctx, a: ResumeArgs) -> Result<()> {
         _ => (answers::loose(given), Map::new()),
     };
     secrets.extend(secrets_needed(ctx, &p, &def, a.answers.form)?);
-    claim(ctx, &p.process_id, &["suspended"])?;
+    claim(ctx, &p.process_id, &[ProcessStatus::Suspended])?;
     let outcome = drive_and_report(ctx, &p.process_id, &def, Some(input), secrets);
     print_process_json(ctx, &p.process_id)?;
     outcome
@@ -533,7 +541,7 @@ fn resume(ctx: &mut Ctx, a: ResumeArgs) -> Result<()> {
 
 fn abort(ctx: &mut Ctx, id: &str) -> Result<()> {
     let p = find(ctx, id)?;
-    if matches!(p.status.as_str(), "completed" | "aborted") {
+    if p.status.is_finished() {
         return Err(Error::conflict(format!(
             "process {} is {} already",
             p.process_id, p.status
@@ -542,7 +550,12 @@ fn abort(ctx: &mut Ctx, id: &str) -> Result<()> {
     claim(
         ctx,
         &p.process_id,
-        &["failed", "waiting", "suspended", "created"],
+        &[
+            ProcessStatus::Failed,
+            ProcessStatus::Waiting,
+            ProcessStatus::Suspended,
+            ProcessStatus::Created,
+        ],
     )?;
     let user = ctx.user();
     let store = ctx.store()?;
@@ -551,7 +564,7 @@ fn abort(ctx: &mut Ctx, id: &str) -> Result<()> {
     let row = StepRow {
         step_id: 0,
         name: p.last_step.clone().unwrap_or_else(|| "Start".into()),
-        status: "abort".into(),
+        status: StepStatus::Abort,
         attempt: 0,
         started_at: now.clone(),
         finished_at: now,
@@ -568,7 +581,7 @@ fn abort(ctx: &mut Ctx, id: &str) -> Result<()> {
             subscription_id: p.subscription_id.as_deref(),
             step: &row,
             state: &p.state,
-            status: "aborted",
+            status: ProcessStatus::Aborted,
             failed_reason: Some(&reason),
             duration_ms: 0,
         },
@@ -594,7 +607,7 @@ fn skip(ctx: &mut Ctx, a: SkipArgs) -> Result<()> {
     let Some(failed) = steps
         .iter()
         .rev()
-        .find(|s| matches!(s.status.as_str(), "failed" | "waiting"))
+        .find(|s| s.status.is_retryable())
         .cloned()
     else {
         return Err(Error::conflict(format!(
@@ -603,7 +616,11 @@ fn skip(ctx: &mut Ctx, a: SkipArgs) -> Result<()> {
         )));
     };
     let def = stored_definition(ctx, &p)?;
-    claim(ctx, &p.process_id, &["failed", "waiting"])?;
+    claim(
+        ctx,
+        &p.process_id,
+        &[ProcessStatus::Failed, ProcessStatus::Waiting],
+    )?;
     let user = ctx.user();
     let patch = answers::loose(
         a.set
@@ -621,7 +638,7 @@ fn skip(ctx: &mut Ctx, a: SkipArgs) -> Result<()> {
         let row = StepRow {
             step_id: 0,
             name: failed.name.clone(),
-            status: "skipped".into(),
+            status: StepStatus::Skipped,
             attempt: failed.attempt + 1,
             started_at: now.clone(),
             finished_at: now,
@@ -637,7 +654,7 @@ fn skip(ctx: &mut Ctx, a: SkipArgs) -> Result<()> {
                 subscription_id: p.subscription_id.as_deref(),
                 step: &row,
                 state: &state,
-                status: "running",
+                status: ProcessStatus::Running,
                 failed_reason: None,
                 duration_ms: 0,
             },

@@ -21,7 +21,7 @@ pub struct Neighbour {
 pub struct Holder {
     pub process_id: String,
     pub workflow: String,
-    pub status: String,
+    pub status: crate::domain::process::ProcessStatus,
 }
 
 /// What usability depends on.
@@ -220,7 +220,7 @@ mod tests {
             holders: vec![Holder {
                 process_id: "p1".into(),
                 workflow: "modify_node".into(),
-                status: "failed".into(),
+                status: crate::domain::process::ProcessStatus::Failed,
             }],
             ..facts()
         };

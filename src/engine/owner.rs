@@ -11,6 +11,7 @@ use std::sync::OnceLock;
 
 use rusqlite::Connection;
 
+use crate::domain::process::ProcessStatus;
 use crate::store::processes::{self, ProcessRow};
 use crate::store::{self, StoreError};
 
@@ -93,7 +94,7 @@ pub fn describe(owner: &str) -> String {
 
 /// A process whose row says running while the orch that ran it is gone.
 pub fn is_stale(p: &ProcessRow) -> bool {
-    p.status == "running" && p.owner.as_deref().is_none_or(|o| !is_alive(o))
+    p.status == ProcessStatus::Running && p.owner.as_deref().is_none_or(|o| !is_alive(o))
 }
 
 /// The outcome of [`claim`].
@@ -109,7 +110,11 @@ pub enum Claim {
 
 /// Takes a process for this orch in one write transaction: refuses a live owner, takes
 /// over a stale one, and accepts only the statuses in `allowed`.
-pub fn claim(conn: &mut Connection, id: &str, allowed: &[&str]) -> Result<Claim, StoreError> {
+pub fn claim(
+    conn: &mut Connection,
+    id: &str,
+    allowed: &[ProcessStatus],
+) -> Result<Claim, StoreError> {
     let tx = store::write_tx(conn)?;
     let Some(p) = processes::get(&tx, id)? else {
         return Ok(Claim::Missing);
@@ -117,12 +122,12 @@ pub fn claim(conn: &mut Connection, id: &str, allowed: &[&str]) -> Result<Claim,
     if let Some(o) = p.owner.as_deref().filter(|o| *o != me() && is_alive(o)) {
         return Ok(Claim::Owned(o.to_string()));
     }
-    if !allowed.contains(&p.status.as_str()) && !is_stale(&p) {
+    if !allowed.contains(&p.status) && !is_stale(&p) {
         return Ok(Claim::Refused(Box::new(p)));
     }
     // The conditional update is the claim itself: it only changes the row if nobody
     // changed owner or status since it was read.
-    if !processes::claim(&tx, id, p.owner.as_deref(), &p.status, me())? {
+    if !processes::claim(&tx, id, p.owner.as_deref(), p.status, me())? {
         return Ok(Claim::Owned("another orch".to_string()));
     }
     tx.commit()?;

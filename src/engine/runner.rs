@@ -17,6 +17,7 @@ use super::command::{self, CommandSpec, Gated, Outcome};
 use super::merge;
 use super::plan::{Planned, PlannedStep, next_attempt, plan, remaining};
 use super::subscription::{self, Author, Pending};
+use crate::domain::process::{ProcessStatus, StepStatus};
 use crate::domain::workflow::{StepDef, StepKind, Target, WorkflowDef};
 use crate::error::{Error, Kind};
 use crate::store::processes::{StepCommit, StepRow};
@@ -79,7 +80,7 @@ const STDERR_TAIL: usize = 64 * 1024;
 const STORED_TAIL: usize = 8 * 1024;
 
 struct Attempt {
-    status: &'static str,
+    status: StepStatus,
     patch: Value,
     error: Option<String>,
     output: Option<String>,
@@ -88,13 +89,13 @@ struct Attempt {
 impl Attempt {
     fn ok(patch: Value) -> Attempt {
         Attempt {
-            status: "success",
+            status: StepStatus::Success,
             patch,
             error: None,
             output: None,
         }
     }
-    fn with_status(status: &'static str) -> Attempt {
+    fn with_status(status: StepStatus) -> Attempt {
         Attempt {
             status,
             ..Attempt::ok(json!({}))
@@ -102,7 +103,7 @@ impl Attempt {
     }
     fn failed(error: impl Into<String>) -> Attempt {
         Attempt {
-            status: "failed",
+            status: StepStatus::Failed,
             patch: json!({}),
             error: Some(error.into()),
             output: None,
@@ -117,7 +118,7 @@ struct StepEnd<'s> {
     started: Instant,
     outcome: Attempt,
     /// The process status if the attempt stands.
-    process_status: &'static str,
+    process_status: ProcessStatus,
     /// Who may change which keys of `state.subscription` (orch's own steps may set
     /// insync and the dates).
     author: Author,
@@ -130,13 +131,7 @@ struct StepEnd<'s> {
 
 impl<'s> StepEnd<'s> {
     fn new(name: &'s str, attempt: i64, started: Instant, outcome: Attempt) -> Self {
-        let process_status = match outcome.status {
-            "failed" => "failed",
-            "waiting" => "waiting",
-            "suspend" => "suspended",
-            "complete" => "completed",
-            _ => "running",
-        };
+        let process_status = outcome.status.process_status();
         StepEnd {
             name,
             attempt,
@@ -220,7 +215,7 @@ impl Engine<'_> {
                     &step.name,
                     attempt,
                     started,
-                    Attempt::with_status("complete"),
+                    Attempt::with_status(StepStatus::Complete),
                 ),
                 Planned::CreateSubscription => {
                     self.create_subscription(&cur, def, &step.name, attempt)
@@ -268,10 +263,9 @@ impl Engine<'_> {
                     }
                 }
             };
-            let status = self.commit(&mut cur, end)?;
-            match status {
-                "complete" => return Ok(Final::Completed),
-                "failed" => return Ok(Final::Failed),
+            match self.commit(&mut cur, end)? {
+                StepStatus::Complete => return Ok(Final::Completed),
+                StepStatus::Failed => return Ok(Final::Failed),
                 _ => {}
             }
         }
@@ -394,7 +388,7 @@ impl Engine<'_> {
         if let Some(cond) = &step.condition {
             let outcome = match crate::expr::eval_bool(cond, &json!({ "state": cur.state })) {
                 Ok(true) => None,
-                Ok(false) => Some(Attempt::with_status("skipped")),
+                Ok(false) => Some(Attempt::with_status(StepStatus::Skipped)),
                 Err(e) => Some(Attempt::failed(format!("`if` expression failed: {e}"))),
             };
             if let Some(outcome) = outcome {
@@ -402,7 +396,7 @@ impl Engine<'_> {
                     cur,
                     StepEnd::new(&step.name, first_attempt, started, outcome),
                 )?;
-                return Ok((status == "failed").then_some(Final::Failed));
+                return Ok((status == StepStatus::Failed).then_some(Final::Failed));
             }
         }
         let attempts = step.retry.as_ref().map_or(1, |r| r.attempts.max(1)) as i64;
@@ -437,22 +431,22 @@ impl Engine<'_> {
                         }
                         Attempt::ok(Value::Object(patch))
                     }
-                    None => Attempt::with_status("suspend"),
+                    None => Attempt::with_status(StepStatus::Suspend),
                 },
             };
             let interrupted = self.cancelled();
             let last = n == attempts || interrupted;
             let mut end = StepEnd::new(&step.name, attempt, started, outcome);
-            if !last && matches!(end.process_status, "failed" | "waiting") {
+            if !last && end.outcome.status.is_retryable() {
                 // Another attempt follows: the process keeps running meanwhile.
-                end.process_status = "running";
+                end.process_status = ProcessStatus::Running;
             }
             let status = self.commit(cur, end)?;
             match status {
-                "success" => return Ok(None),
-                "suspend" => return Ok(Some(Final::Suspended)),
+                StepStatus::Success => return Ok(None),
+                StepStatus::Suspend => return Ok(Some(Final::Suspended)),
                 _ if interrupted => return Ok(Some(Final::Interrupted)),
-                "waiting" if last => return Ok(Some(Final::Waiting)),
+                StepStatus::Waiting if last => return Ok(Some(Final::Waiting)),
                 _ if last => return Ok(Some(Final::Failed)),
                 _ => {}
             }
@@ -566,7 +560,7 @@ impl Engine<'_> {
         let mut a = match result.outcome {
             Outcome::Exited(0) => interpret_stdout(&result),
             Outcome::Exited(75) => Attempt {
-                status: "waiting",
+                status: StepStatus::Waiting,
                 patch: json!({}),
                 error: Some(
                     "the step is waiting (exit 75, a transient failure); retry later".into(),
@@ -592,14 +586,14 @@ impl Engine<'_> {
     /// Commits one step attempt: its log row, the process row, the subscription it
     /// changed and their events, in one transaction. Returns the step's final status,
     /// which is `failed` when the subscription the step left behind is invalid.
-    fn commit(&mut self, cur: &mut Current, mut end: StepEnd<'_>) -> Result<&'static str, Error> {
+    fn commit(&mut self, cur: &mut Current, mut end: StepEnd<'_>) -> Result<StepStatus, Error> {
         let took = end.started.elapsed();
         let finished = crate::clock::now();
         let started_at = finished
             .checked_sub(jiff::SignedDuration::try_from(took).unwrap_or_default())
             .unwrap_or(finished);
         let mut pending = end.creates.take();
-        let patch = if end.outcome.status != "success" {
+        let patch = if end.outcome.status != StepStatus::Success {
             json!({})
         } else {
             self.scrub_patch(&mut end.outcome.patch);
@@ -629,7 +623,7 @@ impl Engine<'_> {
                     }
                     Err(reason) => {
                         end.outcome = Attempt::failed(reason);
-                        end.process_status = "failed";
+                        end.process_status = ProcessStatus::Failed;
                         pending = None;
                         json!({})
                     }
@@ -647,7 +641,7 @@ impl Engine<'_> {
         let mut row = StepRow {
             step_id: 0,
             name: end.name.to_string(),
-            status: outcome.status.to_string(),
+            status: outcome.status,
             attempt: end.attempt,
             started_at: crate::clock::format(started_at),
             finished_at: crate::clock::format(finished),
@@ -660,7 +654,7 @@ impl Engine<'_> {
             cur.subscription_id = Some(p.new.subscription_id.clone());
         }
         let failed_reason = match end.process_status {
-            "failed" | "waiting" => row.error.as_deref(),
+            ProcessStatus::Failed | ProcessStatus::Waiting => row.error.as_deref(),
             _ => None,
         };
         let tx = store::write_tx(self.conn)?;
@@ -683,10 +677,7 @@ impl Engine<'_> {
                 duration_ms: took.as_millis(),
             },
         )?;
-        if matches!(
-            end.process_status,
-            "completed" | "failed" | "waiting" | "suspended"
-        ) {
+        if end.process_status.is_at_rest() {
             processes::set_owner(&tx, &cur.process_id, None)?;
         }
         tx.commit()?;

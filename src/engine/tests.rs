@@ -104,7 +104,7 @@ run = "echo '{\"a\": null, \"b\": 2}'"
     let id = b.start(&def, None, json!({"given": "x"}));
     assert_eq!(b.drive(&id, &def), Final::Completed);
     let p = processes::get(&b.store.conn, &id).unwrap().unwrap();
-    assert_eq!(p.status, "completed");
+    assert_eq!(p.status, crate::domain::process::ProcessStatus::Completed);
     assert_eq!(p.state, json!({"given": "x", "keep": true, "b": 2}));
     let steps = processes::steps(&b.store.conn, &id).unwrap();
     let names: Vec<&str> = steps.iter().map(|s| s.name.as_str()).collect();

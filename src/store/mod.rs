@@ -277,6 +277,31 @@ impl Store {
     }
 }
 
+/// Statuses, targets and lifecycles are stored as their words; a word this binary does
+/// not know reads as an error (a newer orch wrote it), never as a default.
+macro_rules! sql_word {
+    ($($t:ty),+) => {$(
+        impl rusqlite::types::ToSql for $t {
+            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+                Ok(self.as_str().into())
+            }
+        }
+        impl rusqlite::types::FromSql for $t {
+            fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+                v.as_str()?
+                    .parse()
+                    .map_err(|e: String| rusqlite::types::FromSqlError::Other(e.into()))
+            }
+        }
+    )+};
+}
+sql_word!(
+    crate::domain::process::ProcessStatus,
+    crate::domain::process::StepStatus,
+    crate::domain::workflow::Target,
+    crate::domain::lifecycle::Lifecycle
+);
+
 /// Starts a write transaction that takes the write lock at once (`BEGIN IMMEDIATE`), so
 /// a read-modify-write never fails half-way with SQLITE_BUSY.
 pub fn write_tx(conn: &mut Connection) -> rusqlite::Result<rusqlite::Transaction<'_>> {

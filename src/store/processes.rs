@@ -19,15 +19,16 @@ use serde_json::{Value, json};
 use super::StoreError;
 use super::events::{self, Concerns};
 use super::query::Query;
-use crate::domain::workflow::WorkflowDef;
+use crate::domain::process::{ProcessStatus, StepStatus};
+use crate::domain::workflow::{Target, WorkflowDef};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ProcessRow {
     #[serde(rename = "id")]
     pub process_id: String,
     pub workflow: String,
-    pub target: String,
-    pub status: String,
+    pub target: Target,
+    pub status: ProcessStatus,
     pub subscription_id: Option<String>,
     pub customer_id: Option<String>,
     pub is_task: bool,
@@ -47,7 +48,7 @@ pub struct StepRow {
     #[serde(skip)]
     pub step_id: i64,
     pub name: String,
-    pub status: String,
+    pub status: StepStatus,
     pub attempt: i64,
     pub started_at: String,
     pub finished_at: String,
@@ -61,7 +62,7 @@ pub struct StepRow {
 impl StepRow {
     /// Whether this attempt finished its step for good (a later run skips the step).
     pub fn is_done(&self) -> bool {
-        matches!(self.status.as_str(), "success" | "skipped" | "complete")
+        self.status.is_done()
     }
 }
 
@@ -143,9 +144,9 @@ pub struct NewProcess<'a> {
 pub fn insert(conn: &Connection, p: &NewProcess<'_>) -> Result<(), StoreError> {
     let now = crate::clock::now_text();
     let status = if p.owner.is_some() {
-        "running"
+        ProcessStatus::Running
     } else {
-        "created"
+        ProcessStatus::Created
     };
     conn.prepare_cached(
         "INSERT INTO processes (process_id, workflow, target, definition_hash, status, subscription_id, customer_id, is_task, created_by, started_at, last_modified_at, state, owner, owner_since) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?10)",
@@ -153,7 +154,7 @@ pub fn insert(conn: &Connection, p: &NewProcess<'_>) -> Result<(), StoreError> {
     .execute(params![
         p.process_id,
         p.def.name,
-        p.def.target.as_str(),
+        p.def.target,
         p.definition_hash,
         status,
         p.subscription_id,
@@ -310,7 +311,7 @@ pub struct StepCommit<'a> {
     /// The state after the step (unchanged for a failed step).
     pub state: &'a Value,
     /// The process status after the step.
-    pub status: &'a str,
+    pub status: ProcessStatus,
     pub failed_reason: Option<&'a str>,
     pub duration_ms: u128,
 }
@@ -325,8 +326,8 @@ pub struct StepCommit<'a> {
 pub fn commit_step(conn: &Connection, c: &StepCommit<'_>) -> Result<(), StoreError> {
     let s = c.step;
     let patch = s.state_patch.to_string();
-    let (previous, previous_subscription, budget): (String, Option<String>, Option<i64>) = conn
-        .prepare_cached(
+    let (previous, previous_subscription, budget): (ProcessStatus, Option<String>, Option<i64>) =
+        conn.prepare_cached(
             "SELECT status, subscription_id, state_budget FROM processes WHERE process_id = ?1",
         )?
         .query_row([c.process_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
@@ -351,7 +352,7 @@ pub fn commit_step(conn: &Connection, c: &StepCommit<'_>) -> Result<(), StoreErr
     let step_id = conn.last_insert_rowid();
     let cost = patch.len() as i64 + STEP_COST;
     let budget = match budget {
-        Some(budget) if c.status == "running" && cost <= budget => budget - cost,
+        Some(budget) if c.status == ProcessStatus::Running && cost <= budget => budget - cost,
         _ => write_snapshot(conn, c.process_id, Some(step_id), c.state)?,
     };
     let same_subscription = c
@@ -376,7 +377,7 @@ pub fn commit_step(conn: &Connection, c: &StepCommit<'_>) -> Result<(), StoreErr
             budget
         ])?;
     }
-    if previous != c.status && c.status != "running" {
+    if previous != c.status && c.status != ProcessStatus::Running {
         events::append(
             conn,
             &format!("process.{}", c.status),
@@ -396,14 +397,14 @@ pub fn commit_step(conn: &Connection, c: &StepCommit<'_>) -> Result<(), StoreErr
 pub fn set_status(
     conn: &Connection,
     process_id: &str,
-    status: &str,
+    status: ProcessStatus,
     reason: Option<&str>,
 ) -> Result<(), StoreError> {
-    let before: Option<(String, Option<String>)> = conn
+    let before: Option<(ProcessStatus, Option<String>)> = conn
         .prepare_cached("SELECT status, subscription_id FROM processes WHERE process_id = ?1")?
         .query_row([process_id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
-    if let Some((previous, subscription_id)) = before.filter(|(p, _)| p != status) {
+    if let Some((previous, subscription_id)) = before.filter(|(p, _)| *p != status) {
         events::append(
             conn,
             &format!("process.{status}"),
@@ -454,7 +455,7 @@ pub fn claim(
     conn: &Connection,
     process_id: &str,
     seen_owner: Option<&str>,
-    seen_status: &str,
+    seen_status: ProcessStatus,
     owner: &str,
 ) -> Result<bool, StoreError> {
     let mut parts = owner.split('/');
@@ -466,7 +467,7 @@ pub fn claim(
             "UPDATE processes SET owner = ?2, owner_host = ?3, owner_pid = ?4, owner_since = ?5, status = 'running', last_modified_at = ?5 WHERE process_id = ?1 AND owner IS ?6 AND status = ?7",
         )?
         .execute(params![process_id, owner, host, pid, now, seen_owner, seen_status])?;
-    if changed == 1 && seen_status != "running" {
+    if changed == 1 && seen_status != ProcessStatus::Running {
         let subscription_id: Option<String> = conn
             .prepare_cached("SELECT subscription_id FROM processes WHERE process_id = ?1")?
             .query_row([process_id], |r| r.get(0))?;
@@ -486,7 +487,7 @@ pub fn claim(
 
 #[derive(Debug, Default, Clone)]
 pub struct Filter {
-    pub status: Option<String>,
+    pub status: Option<ProcessStatus>,
     pub workflow: Option<String>,
     pub subscription_id: Option<String>,
     pub since: Option<String>,
@@ -501,7 +502,7 @@ pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<ProcessRow>, StoreError
         .replace("p.", "");
     let mut q = Query::new(format!("SELECT {columns} FROM processes WHERE 1 = 1"));
     if let Some(s) = &f.status {
-        q.and("status = ?", s.clone());
+        q.and("status = ?", *s);
     }
     if let Some(w) = &f.workflow {
         q.and("workflow = ?", w.clone());
@@ -553,7 +554,7 @@ mod tests {
         StepRow {
             step_id: 0,
             name: name.into(),
-            status: status.into(),
+            status: status.parse().unwrap(),
             attempt: 1,
             started_at: crate::clock::now_text(),
             finished_at: crate::clock::now_text(),
@@ -572,7 +573,7 @@ mod tests {
                 subscription_id: None,
                 step: &step(name, "success", patch),
                 state,
-                status,
+                status: status.parse().unwrap(),
                 failed_reason: None,
                 duration_ms: 0,
             },
@@ -633,7 +634,7 @@ mod tests {
         let names: Vec<_> = steps.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["Start", "a", "b"]);
         assert_eq!(steps[1].state_patch, json!({"n": 1}));
-        assert_eq!(steps[2].status, "failed");
+        assert_eq!(steps[2].status, StepStatus::Failed);
         assert_eq!(get(conn, "p1").unwrap().unwrap().state, json!({"n": 1}));
         assert!(
             super::steps(conn, "p2").unwrap().is_empty(),

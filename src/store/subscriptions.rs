@@ -432,7 +432,7 @@ fn reindex(
 pub fn unfinished_processes(
     conn: &Connection,
     id: &str,
-) -> Result<Vec<(String, String, String)>, StoreError> {
+) -> Result<Vec<(String, String, crate::domain::process::ProcessStatus)>, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT process_id, workflow, status FROM processes WHERE subscription_id = ?1 AND status NOT IN ('completed', 'aborted') ORDER BY process_id",
     )?;
@@ -447,7 +447,7 @@ pub fn unfinished_processes(
 pub struct Touch {
     pub process_id: String,
     pub workflow: String,
-    pub status: String,
+    pub status: crate::domain::process::ProcessStatus,
     pub started_at: String,
 }
 

@@ -16,6 +16,7 @@ use std::time::Instant;
 use serde_json::{Value, json};
 
 use super::TaskEnv;
+use crate::domain::process::{ProcessStatus, StepStatus};
 use crate::domain::workflow::{StepDef, StepKind, Target, WorkflowDef};
 use crate::engine::merge;
 use crate::engine::plan::next_attempt;
@@ -107,24 +108,36 @@ pub async fn run(
     if !done("Start") {
         let step = Step::new("Start", attempt("Start"));
         let whole = state.clone();
-        record(engine, id, step.ok(whole), &mut state, "running")?;
+        record(
+            engine,
+            id,
+            step.ok(whole),
+            &mut state,
+            ProcessStatus::Running,
+        )?;
     }
     if !done(task.step) {
         let step = Step::new(task.step, attempt(task.step));
         if *engine.cancel.borrow() {
             let failed = step.failed("interrupted before the step started".into(), None);
-            record(engine, id, failed, &mut state, "failed")?;
+            record(engine, id, failed, &mut state, ProcessStatus::Failed)?;
             return Ok(Final::Interrupted);
         }
         engine.observer.step_started(task.step, step.attempt);
         let result = (task.run)(engine, env).await;
         let interrupted = *engine.cancel.borrow();
         match (result, interrupted) {
-            (Ok(report), false) => record(engine, id, step.ok(report), &mut state, "running")?,
+            (Ok(report), false) => record(
+                engine,
+                id,
+                step.ok(report),
+                &mut state,
+                ProcessStatus::Running,
+            )?,
             (Ok(report), true) => {
                 let message = "interrupted (Ctrl-C or SIGTERM); run the task again to finish";
                 let failed = step.failed(message.into(), Some(report.to_string()));
-                record(engine, id, failed, &mut state, "failed")?;
+                record(engine, id, failed, &mut state, ProcessStatus::Failed)?;
                 return Ok(Final::Interrupted);
             }
             (Err(e), _) => {
@@ -133,7 +146,7 @@ pub async fn run(
                     id,
                     step.failed(e.message, None),
                     &mut state,
-                    "failed",
+                    ProcessStatus::Failed,
                 )?;
                 return Ok(if interrupted {
                     Final::Interrupted
@@ -145,10 +158,10 @@ pub async fn run(
     }
     let end = Step::new("Done", attempt("Done"));
     let complete = Outcome {
-        status: "complete",
+        status: StepStatus::Complete,
         ..end.ok(json!({}))
     };
-    record(engine, id, complete, &mut state, "completed")?;
+    record(engine, id, complete, &mut state, ProcessStatus::Completed)?;
     Ok(Final::Completed)
 }
 
@@ -162,7 +175,7 @@ struct Outcome {
     name: &'static str,
     attempt: i64,
     started: Instant,
-    status: &'static str,
+    status: StepStatus,
     patch: Value,
     error: Option<String>,
     output: Option<String>,
@@ -182,7 +195,7 @@ impl Step {
             name: self.name,
             attempt: self.attempt,
             started: self.started,
-            status: "success",
+            status: StepStatus::Success,
             patch,
             error: None,
             output: None,
@@ -191,7 +204,7 @@ impl Step {
 
     fn failed(&self, error: String, output: Option<String>) -> Outcome {
         Outcome {
-            status: "failed",
+            status: StepStatus::Failed,
             patch: json!({}),
             error: Some(error),
             output,
@@ -206,7 +219,7 @@ fn record(
     id: &str,
     o: Outcome,
     state: &mut Value,
-    process_status: &str,
+    process_status: ProcessStatus,
 ) -> Result<()> {
     let took = o.started.elapsed();
     let finished = crate::clock::now();
@@ -224,7 +237,7 @@ fn record(
     let row = StepRow {
         step_id: 0,
         name: o.name.to_string(),
-        status: o.status.to_string(),
+        status: o.status,
         attempt: o.attempt,
         started_at: crate::clock::format(started_at),
         finished_at: crate::clock::format(finished),
@@ -242,11 +255,14 @@ fn record(
             step: &row,
             state: &after,
             status: process_status,
-            failed_reason: row.error.as_deref().filter(|_| process_status == "failed"),
+            failed_reason: row
+                .error
+                .as_deref()
+                .filter(|_| process_status == ProcessStatus::Failed),
             duration_ms: took.as_millis(),
         },
     )?;
-    if process_status != "running" {
+    if process_status != ProcessStatus::Running {
         processes::set_owner(&tx, id, None)?;
     }
     tx.commit()?;

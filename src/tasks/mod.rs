@@ -44,7 +44,12 @@ pub async fn drive(
     };
     if let Err(e) = &outcome {
         let _ = processes::set_owner(engine.conn, id, None);
-        let _ = processes::set_status(engine.conn, id, "failed", Some(&e.message));
+        let _ = processes::set_status(
+            engine.conn,
+            id,
+            crate::domain::process::ProcessStatus::Failed,
+            Some(&e.message),
+        );
     }
     outcome
 }

@@ -23,7 +23,7 @@ pub fn backoff(waits: usize) -> Duration {
 /// Every waiting process, oldest first.
 pub fn all(conn: &Connection) -> Result<Vec<ProcessRow>> {
     let filter = processes::Filter {
-        status: Some("waiting".into()),
+        status: Some(crate::domain::process::ProcessStatus::Waiting),
         limit: 100_000,
         ..Default::default()
     };
@@ -38,7 +38,7 @@ pub fn retry_times(conn: &Connection) -> Result<Vec<(ProcessRow, Timestamp)>> {
     for p in all(conn)? {
         let waits = processes::steps(conn, &p.process_id)?
             .iter()
-            .filter(|s| s.status == "waiting")
+            .filter(|s| s.status == crate::domain::process::StepStatus::Waiting)
             .count();
         let since = crate::clock::parse(&p.last_modified_at).unwrap_or_else(crate::clock::now);
         let at = since.checked_add(backoff(waits)).unwrap_or(since);
@@ -50,7 +50,11 @@ pub fn retry_times(conn: &Connection) -> Result<Vec<(ProcessRow, Timestamp)>> {
 /// Claims a waiting process and drives it with its stored definition; `None` when
 /// another orch took it first or it is no longer waiting.
 pub async fn retry(engine: &mut Engine<'_>, env: &TaskEnv<'_>, id: &str) -> Result<Option<Final>> {
-    let p = match owner::claim(engine.conn, id, &["waiting"])? {
+    let p = match owner::claim(
+        engine.conn,
+        id,
+        &[crate::domain::process::ProcessStatus::Waiting],
+    )? {
         Claim::Claimed(p) => p,
         Claim::Owned(_) | Claim::Refused(_) | Claim::Missing => return Ok(None),
     };
