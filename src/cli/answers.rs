@@ -185,7 +185,7 @@ pub fn collect(
     }
     let colors = ctx.printer.color;
     let root = ctx.project.root.clone();
-    let db = ctx.db_path();
+    let db = ctx.db_path().to_path_buf();
     let store = ctx.store()?;
     let source = Choices {
         root: &root,

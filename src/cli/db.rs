@@ -23,8 +23,8 @@ pub fn run(ctx: &mut Ctx, cmd: DbCommand) -> Result<()> {
 }
 
 fn migrate(ctx: &mut Ctx) -> Result<()> {
-    let path = ctx.db_path();
-    let conn = store::open_unmigrated(&path, store::Sync::from_env()?)?;
+    let path = ctx.db_path().to_path_buf();
+    let conn = store::open_unmigrated(&path, ctx.settings.sync)?;
     let before = store::schema_version(&conn)?;
     drop(conn);
     let version = ctx.store()?.version()?;
@@ -48,7 +48,8 @@ fn migrate(ctx: &mut Ctx) -> Result<()> {
 }
 
 fn status(ctx: &mut Ctx) -> Result<()> {
-    let path = ctx.db_path();
+    let path = ctx.db_path().to_path_buf();
+    let sync = ctx.settings.sync;
     let store = ctx.store()?;
     let conn = &store.conn;
     let count = |sql: &str| -> rusqlite::Result<i64> { conn.query_row(sql, [], |r| r.get(0)) };
@@ -69,7 +70,7 @@ fn status(ctx: &mut Ctx) -> Result<()> {
         }
     }
     let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-    let sync = match store::Sync::from_env()? {
+    let sync = match sync {
         store::Sync::Full => "full",
         store::Sync::Normal => "normal",
     };

@@ -119,7 +119,7 @@ impl Settings {
             }
         }
         let process_id = match &a.process {
-            Some(id) => Some(super::process::find(ctx, id)?.process_id),
+            Some(id) => Some(ctx.process(id)?.process_id),
             None => None,
         };
         let limit = a

@@ -1,5 +1,5 @@
-//! `orch process list|show|retry|resume|abort|skip`, and the code that drives a
-//! process from the command line (claiming it, Ctrl-C, progress lines, exit codes).
+//! `orch process list|show|retry|resume|abort|skip`: what a process did, and taking it
+//! over to run it on (claiming it; the driving itself is `drive`).
 
 use std::time::Duration;
 
@@ -8,16 +8,15 @@ use serde_json::{Map, Value, json};
 
 use super::Ctx;
 use super::answers::{self, AnswerArgs};
+use super::drive::{drive, print_process_json, process_json};
 use crate::domain::process::{ProcessStatus, StepStatus};
 use crate::domain::workflow::{StepKind, WorkflowDef};
 use crate::engine::merge;
 use crate::engine::owner;
-use crate::engine::runner::{Engine, Final};
 use crate::error::{Error, Result};
 use crate::forms::FormPage;
 use crate::store::processes::{self, ProcessRow, StepRow};
 use crate::store::{self};
-use crate::ui::progress::StepProgress;
 use crate::ui::{Paint, table};
 
 #[derive(Debug, Subcommand)]
@@ -103,64 +102,16 @@ pub fn run(ctx: &mut Ctx, cmd: ProcessCommand) -> Result<()> {
         ProcessCommand::Abort { id } => abort(ctx, &id),
         ProcessCommand::Skip(a) => skip(ctx, a),
         ProcessCommand::Drive { id } => {
-            let p = find(ctx, &id)?;
-            let def = stored_definition(ctx, &p)?;
+            let p = ctx.process(&id)?;
+            let def = ctx.stored_definition(&p)?;
             let secrets = secrets_needed(ctx, &p, &def, false)?;
-            drive_and_report(ctx, &p.process_id, &def, None, secrets)
-        }
-    }
-}
-
-pub fn find(ctx: &mut Ctx, id: &str) -> Result<ProcessRow> {
-    match processes::find(&ctx.store()?.conn, id)? {
-        processes::Find::One(p) => Ok(*p),
-        processes::Find::None => Err(Error::not_found(format!("no process {id}"))
-            .with_hint("`orch process list` shows the processes")),
-        processes::Find::Ambiguous => {
-            Err(Error::usage(format!("`{id}` matches several processes"))
-                .with_hint("give more characters of the id"))
+            drive(ctx, &p.process_id, &def, None, secrets)
         }
     }
 }
 
 fn is_stale(p: &ProcessRow) -> bool {
     owner::is_stale(p)
-}
-
-fn stored_definition(ctx: &mut Ctx, p: &ProcessRow) -> Result<WorkflowDef> {
-    processes::load_definition(&ctx.store()?.conn, &p.definition_hash)?.ok_or_else(|| {
-        Error::internal(format!(
-            "the definition of process {} is missing",
-            p.process_id
-        ))
-    })
-}
-
-/// The process JSON of DESIGN §9.
-pub fn process_json(p: &ProcessRow, steps: Option<&[StepRow]>) -> Value {
-    let mut v = serde_json::to_value(p).unwrap_or_default();
-    if let Some(obj) = v.as_object_mut() {
-        obj.insert("stale".into(), Value::Bool(is_stale(p)));
-        if let Some(steps) = steps {
-            obj.insert("state".into(), p.state.clone());
-            obj.insert(
-                "steps".into(),
-                serde_json::to_value(steps).unwrap_or_default(),
-            );
-        }
-    }
-    v
-}
-
-pub fn print_process_json(ctx: &mut Ctx, id: &str) -> Result<()> {
-    if !ctx.printer.is_json() {
-        return Ok(());
-    }
-    let conn = &ctx.store()?.conn;
-    let p =
-        processes::get(conn, id)?.ok_or_else(|| Error::not_found(format!("no process {id}")))?;
-    let steps = processes::steps(conn, id)?;
-    ctx.printer.json(&process_json(&p, Some(&steps)))
 }
 
 fn list(ctx: &mut Ctx, a: ListArgs) -> Result<()> {
@@ -205,7 +156,7 @@ fn list(ctx: &mut Ctx, a: ListArgs) -> Result<()> {
 }
 
 fn show(ctx: &mut Ctx, a: ShowArgs) -> Result<()> {
-    let p = find(ctx, &a.id)?;
+    let p = ctx.process(&a.id)?;
     let steps = processes::steps(&ctx.store()?.conn, &p.process_id)?;
     if let Some(name) = &a.step {
         return show_step(ctx, &p, &steps, name);
@@ -365,9 +316,9 @@ fn allowed_verb(allowed: &[ProcessStatus]) -> &'static str {
 }
 
 fn retry(ctx: &mut Ctx, a: RetryArgs) -> Result<()> {
-    let p = find(ctx, &a.id)?;
-    let stored = stored_definition(ctx, &p)?;
-    let current = super::workflow::find(ctx, &p.workflow).ok();
+    let p = ctx.process(&a.id)?;
+    let stored = ctx.stored_definition(&p)?;
+    let current = ctx.workflow(&p.workflow).ok();
     let changed = current
         .as_ref()
         .is_some_and(|(c, _)| c.hash() != p.definition_hash);
@@ -440,7 +391,7 @@ fn retry(ctx: &mut Ctx, a: RetryArgs) -> Result<()> {
             [&p.process_id, &hash],
         )?;
     }
-    let outcome = drive_and_report(ctx, &p.process_id, &def, None, secrets);
+    let outcome = drive(ctx, &p.process_id, &def, None, secrets);
     print_process_json(ctx, &p.process_id)?;
     outcome
 }
@@ -484,7 +435,7 @@ fn definition_changes(old: &WorkflowDef, new: &WorkflowDef) -> Vec<String> {
 }
 
 fn resume(ctx: &mut Ctx, a: ResumeArgs) -> Result<()> {
-    let p = find(ctx, &a.id)?;
+    let p = ctx.process(&a.id)?;
     if p.status != ProcessStatus::Suspended && !is_stale(&p) {
         return Err(Error::conflict(format!(
             "process {} is {}, not suspended; only a suspended process can be resumed",
@@ -494,7 +445,7 @@ fn resume(ctx: &mut Ctx, a: ResumeArgs) -> Result<()> {
             next_hint(&p).unwrap_or_else(|| format!("`orch process show {}`", p.process_id)),
         ));
     }
-    let def = stored_definition(ctx, &p)?;
+    let def = ctx.stored_definition(&p)?;
     let given = a.answers.given()?;
     let steps = processes::steps(&ctx.store()?.conn, &p.process_id)?;
     let pending = steps
@@ -534,13 +485,13 @@ fn resume(ctx: &mut Ctx, a: ResumeArgs) -> Result<()> {
     };
     secrets.extend(secrets_needed(ctx, &p, &def, a.answers.form)?);
     claim(ctx, &p.process_id, &[ProcessStatus::Suspended])?;
-    let outcome = drive_and_report(ctx, &p.process_id, &def, Some(input), secrets);
+    let outcome = drive(ctx, &p.process_id, &def, Some(input), secrets);
     print_process_json(ctx, &p.process_id)?;
     outcome
 }
 
 fn abort(ctx: &mut Ctx, id: &str) -> Result<()> {
-    let p = find(ctx, id)?;
+    let p = ctx.process(id)?;
     if p.status.is_finished() {
         return Err(Error::conflict(format!(
             "process {} is {} already",
@@ -557,7 +508,7 @@ fn abort(ctx: &mut Ctx, id: &str) -> Result<()> {
             ProcessStatus::Created,
         ],
     )?;
-    let user = ctx.user();
+    let user = ctx.user().to_string();
     let store = ctx.store()?;
     let tx = store::write_tx(&mut store.conn)?;
     let now = crate::clock::now_text();
@@ -602,7 +553,7 @@ fn abort(ctx: &mut Ctx, id: &str) -> Result<()> {
 }
 
 fn skip(ctx: &mut Ctx, a: SkipArgs) -> Result<()> {
-    let p = find(ctx, &a.id)?;
+    let p = ctx.process(&a.id)?;
     let steps = processes::steps(&ctx.store()?.conn, &p.process_id)?;
     let Some(failed) = steps
         .iter()
@@ -615,13 +566,13 @@ fn skip(ctx: &mut Ctx, a: SkipArgs) -> Result<()> {
             p.process_id
         )));
     };
-    let def = stored_definition(ctx, &p)?;
+    let def = ctx.stored_definition(&p)?;
     claim(
         ctx,
         &p.process_id,
         &[ProcessStatus::Failed, ProcessStatus::Waiting],
     )?;
-    let user = ctx.user();
+    let user = ctx.user().to_string();
     let patch = answers::loose(
         a.set
             .iter()
@@ -664,153 +615,7 @@ fn skip(ctx: &mut Ctx, a: SkipArgs) -> Result<()> {
     ctx.printer
         .status(&format!("step `{}` marked done by {user}", failed.name));
     let secrets = secrets_needed(ctx, &p, &def, false)?;
-    let outcome = drive_and_report(ctx, &p.process_id, &def, None, secrets);
+    let outcome = drive(ctx, &p.process_id, &def, None, secrets);
     print_process_json(ctx, &p.process_id)?;
     outcome
-}
-
-/// Re-launches orch in the background to drive a created process.
-///
-/// Secrets go to the child in its environment (`ORCH_SECRET_<NAME>`), never on its
-/// command line, where any user could read them.
-pub fn detach(ctx: &mut Ctx, id: &str, secrets: &Map<String, Value>) -> Result<()> {
-    let exe = std::env::current_exe()?;
-    let mut cmd = std::process::Command::new(exe);
-    cmd.arg("--dir")
-        .arg(&ctx.project.root)
-        .arg("--db")
-        .arg(ctx.db_path())
-        .arg("--user")
-        .arg(ctx.user())
-        .arg("-q")
-        .args(["process", "drive", id])
-        .envs(secrets.iter().map(|(k, v)| {
-            let text = v.as_str().map_or_else(|| v.to_string(), str::to_string);
-            (crate::forms::secret_env_var(k), text)
-        }))
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::CommandExt;
-        cmd.process_group(0);
-    }
-    cmd.spawn()
-        .map_err(|e| Error::failure(format!("cannot start orch in the background: {e}")))?;
-    if ctx.printer.is_json() {
-        return ctx
-            .printer
-            .json(&json!({"id": id, "status": "created", "detached": true}));
-    }
-    ctx.printer.out(&format!("{id}\n"))?;
-    ctx.printer
-        .hint(&format!("follow it with `orch process show {id}`"));
-    Ok(())
-}
-
-/// orch.toml's `step_timeout`.
-pub(super) fn default_timeout(ctx: &Ctx) -> Result<Option<Duration>> {
-    ctx.project
-        .config
-        .step_timeout
-        .as_deref()
-        .map(crate::domain::workflow::parse_duration)
-        .transpose()
-        .map_err(|e| Error::usage(format!("orch.toml: step_timeout: {e}")))
-}
-
-/// A flag that turns true on Ctrl-C or SIGTERM; call inside a runtime, abort the handle
-/// when done.
-pub(super) fn cancel_on_signals() -> (
-    tokio::sync::watch::Receiver<bool>,
-    tokio::task::JoinHandle<()>,
-) {
-    let (tx, rx) = tokio::sync::watch::channel(false);
-    let signals = tokio::spawn(async move {
-        let mut term =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending::<()>().await } } => {}
-        }
-        let _ = tx.send(true);
-    });
-    (rx, signals)
-}
-
-/// Drives a claimed process and turns the outcome into the exit code of DESIGN §9.
-pub fn drive_and_report(
-    ctx: &mut Ctx,
-    id: &str,
-    def: &WorkflowDef,
-    input: Option<Map<String, Value>>,
-    secrets: Map<String, Value>,
-) -> Result<()> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::internal(format!("cannot start the runtime: {e}")))?;
-    let root = ctx.project.root.clone();
-    let db_path = ctx.db_path();
-    let user = ctx.user();
-    let default_timeout = default_timeout(ctx)?;
-    let mut observer = StepProgress::new(ctx.printer.clone());
-    let project = ctx.project.clone();
-    let printer = ctx.printer.clone();
-    let log = |m: &str| printer.status(m);
-    let env = crate::tasks::TaskEnv {
-        project: &project,
-        now: crate::schedule::now()?,
-        log: &log,
-    };
-    let store = ctx.store()?;
-    let outcome = rt.block_on(async {
-        let (cancel, signals) = cancel_on_signals();
-        let mut engine = Engine {
-            conn: &mut store.conn,
-            root,
-            db_path,
-            user,
-            default_timeout,
-            grace: Duration::from_secs(5),
-            observer: &mut observer,
-            cancel,
-            secrets,
-        };
-        let r = crate::tasks::drive(&mut engine, &env, id, def, input).await;
-        signals.abort();
-        r
-    })?;
-    drop(observer);
-    let p = &ctx.printer;
-    match outcome {
-        Final::Completed => p.status(&format!("process {id} completed")),
-        Final::Suspended => {
-            p.status(&format!("process {id} is suspended, awaiting input"));
-            p.hint(&format!(
-                "`orch process resume {id} --form` (or --input key=value)"
-            ));
-        }
-        Final::Waiting => {
-            p.status(&format!(
-                "process {id} is waiting after a transient failure"
-            ));
-            p.hint(&format!("`orch process retry {id}` when the cause is gone"));
-        }
-        Final::Failed => {
-            p.status(&format!("process {id} failed"));
-            p.hint(&format!(
-                "see `orch process show {id}`; fix the cause, then `orch process retry {id}`"
-            ));
-        }
-        Final::Interrupted => {
-            p.status(&format!("process {id} interrupted; it stays retryable"));
-            p.hint(&format!("`orch process retry {id}`"));
-        }
-    }
-    match outcome.error_kind() {
-        None => Ok(()),
-        Some(kind) => Err(Error::silent(kind)),
-    }
 }

@@ -384,22 +384,9 @@ fn list(ctx: &mut Ctx) -> Result<()> {
     ctx.printer.out(&table::render(&t))
 }
 
-/// Finds a product by name, else by tag when the tag is unique.
-pub fn find(conn: &rusqlite::Connection, name: &str) -> Result<products::StoredProduct> {
-    if let Some(p) = products::by_name(conn, name)? {
-        return Ok(p);
-    }
-    let mut by_tag = products::by_tag(conn, name)?;
-    if by_tag.len() == 1 {
-        return Ok(by_tag.remove(0));
-    }
-    Err(Error::not_found(format!("no product named `{name}`"))
-        .with_hint("`orch product list` shows the products; `orch product load` loads products/"))
-}
-
 fn show(ctx: &mut Ctx, name: &str) -> Result<()> {
+    let p = ctx.product(name)?;
     let conn = &ctx.store()?.conn;
-    let p = find(conn, name)?;
     let subs = products::subscription_count(conn, &p.product_id)?;
     if ctx.printer.is_json() {
         return ctx.printer.json(&product_json(&p, subs, true));

@@ -4,7 +4,7 @@ use clap::Subcommand;
 use serde_json::{Value, json};
 
 use super::Ctx;
-use super::task::{catalog, schedule_json};
+use super::task::schedule_json;
 use crate::error::Result;
 use crate::schedule::{NextRun, Spec};
 use crate::store::{processes, schedules};
@@ -23,7 +23,7 @@ pub fn run(ctx: &mut Ctx, cmd: ScheduleCommand) -> Result<()> {
 }
 
 fn list(ctx: &mut Ctx) -> Result<()> {
-    let (tasks, diags) = catalog(ctx)?;
+    let (tasks, diags) = ctx.tasks()?;
     for d in &diags {
         ctx.printer.warn(&d.to_string());
     }

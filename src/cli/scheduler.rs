@@ -12,10 +12,10 @@ use clap::{Args, Subcommand};
 use jiff::Timestamp;
 
 use super::Ctx;
-use super::process::{cancel_on_signals, default_timeout};
-use super::task::{Task, catalog};
+use super::drive::{cancel_on_signals, runtime};
+use super::lookup::Task;
 use crate::domain::workflow::WorkflowDef;
-use crate::engine::runner::{Engine, Final, Observer, Quiet};
+use crate::engine::runner::{Final, Observer, Quiet};
 use crate::error::{Error, Kind, Result};
 use crate::schedule::claim::{Scheduled, claim_due};
 use crate::schedule::{NextRun, Spec};
@@ -66,12 +66,8 @@ pub fn run(ctx: &mut Ctx, cmd: SchedulerCommand) -> Result<()> {
 const MAX_SLEEP: Duration = Duration::from_secs(30);
 
 fn serve(ctx: &mut Ctx, args: RunArgs) -> Result<()> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::internal(format!("cannot start the runtime: {e}")))?;
-    let store = store::open(&ctx.db_path(), store::Sync::from_env()?)?;
-    let default_timeout = default_timeout(ctx)?;
+    let rt = runtime()?;
+    let store = store::open(ctx.db_path(), ctx.settings.sync)?;
     let ctx: &Ctx = ctx;
     let mut observer: Box<dyn Observer> = if ctx.printer.verbose > 0 {
         Box::new(StepProgress::lines(ctx.printer.clone()))
@@ -83,7 +79,6 @@ fn serve(ctx: &mut Ctx, args: RunArgs) -> Result<()> {
         let mut s = Scheduler {
             ctx,
             store,
-            default_timeout,
             observer: observer.as_mut(),
             cancel: cancel.clone(),
             retry_waiting: !args.no_retry_waiting,
@@ -126,7 +121,6 @@ fn severity(kind: Kind) -> u8 {
 struct Scheduler<'a> {
     ctx: &'a Ctx,
     store: Store,
-    default_timeout: Option<Duration>,
     observer: &'a mut dyn Observer,
     cancel: tokio::sync::watch::Receiver<bool>,
     retry_waiting: bool,
@@ -188,7 +182,7 @@ impl Scheduler<'_> {
 
     /// Runs what is due at `now`; returns when the next thing falls due.
     async fn pass(&mut self, now: Timestamp) -> Option<Timestamp> {
-        let tasks = match catalog(self.ctx) {
+        let tasks = match self.ctx.tasks() {
             Ok((tasks, diags)) => {
                 let problems: Vec<String> = diags.iter().map(ToString::to_string).collect();
                 let problems = problems.join("\n");
@@ -256,7 +250,7 @@ impl Scheduler<'_> {
             source: &task.source,
             spec,
         };
-        let user = self.ctx.user();
+        let user = self.ctx.user().to_string();
         let id = match claim_due(&mut self.store.conn, &scheduled, now, &user) {
             Ok(Some(id)) => id,
             Ok(None) => return,
@@ -320,17 +314,13 @@ impl Scheduler<'_> {
             now,
             log: &env_log,
         };
-        let mut engine = Engine {
-            conn: &mut self.store.conn,
-            root: ctx.project.root.clone(),
-            db_path: self.store.path.clone(),
-            user: ctx.user(),
-            default_timeout: self.default_timeout,
-            grace: Duration::from_secs(5),
-            observer: &mut *self.observer,
-            cancel: self.cancel.clone(),
-            secrets: Default::default(),
-        };
+        let mut engine = ctx.settings.engine(
+            ctx.project.root.clone(),
+            &mut self.store.conn,
+            &mut *self.observer,
+            self.cancel.clone(),
+            Default::default(),
+        );
         match def {
             Some(def) => tasks::drive(&mut engine, &env, id, def, None)
                 .await

@@ -11,7 +11,7 @@ use crate::domain::usability;
 use crate::domain::workflow::Target;
 use crate::engine::subscription as engine_subscription;
 use crate::error::{Error, Result};
-use crate::store::subscriptions::{self, Filter, Find, Related, Subscription};
+use crate::store::subscriptions::{self, Filter, Related, Subscription};
 use crate::ui::table;
 
 #[derive(Debug, Subcommand)]
@@ -65,20 +65,6 @@ pub fn run(ctx: &mut Ctx, cmd: SubscriptionCommand) -> Result<()> {
         SubscriptionCommand::List(a) => list(ctx, a),
         SubscriptionCommand::Show { id, tree } => show(ctx, &id, tree),
         SubscriptionCommand::Workflows { id } => workflows(ctx, &id),
-    }
-}
-
-/// Finds a subscription by id or unique prefix.
-pub fn find(ctx: &mut Ctx, id: &str) -> Result<Subscription> {
-    match subscriptions::find(&ctx.store()?.conn, id)? {
-        Find::One(s) => Ok(*s),
-        Find::None => Err(Error::not_found(format!("no subscription {id}"))
-            .with_hint("`orch subscription list` shows the subscriptions")),
-        Find::Ambiguous(ids) => Err(Error::usage(format!(
-            "`{id}` is the start of several subscription ids: {}",
-            ids.join(", ")
-        ))
-        .with_hint("give more of the id")),
     }
 }
 
@@ -153,7 +139,7 @@ fn list(ctx: &mut Ctx, a: ListArgs) -> Result<()> {
 }
 
 fn show(ctx: &mut Ctx, id: &str, tree: bool) -> Result<()> {
-    let s = find(ctx, id)?;
+    let s = ctx.subscription(id)?;
     let conn = &ctx.store()?.conn;
     let users = subscriptions::in_use_by(conn, &s.subscription_id)?;
     let deps = subscriptions::depends_on(conn, &s.subscription_id)?;
@@ -298,8 +284,8 @@ fn draw(out: &mut String, v: &Value, product: Option<&ProductDef>, block: &str, 
 }
 
 fn workflows(ctx: &mut Ctx, id: &str) -> Result<()> {
-    let s = find(ctx, id)?;
-    let (defs, diags) = super::workflow::read_all(ctx)?;
+    let s = ctx.subscription(id)?;
+    let (defs, diags) = ctx.workflows()?;
     for d in &diags {
         ctx.printer.warn(&d.to_string());
     }
