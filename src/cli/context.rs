@@ -11,7 +11,7 @@ use std::time::Duration;
 use super::Global;
 use crate::error::{Error, Result};
 use crate::project::Project;
-use crate::store::{self, Store};
+use crate::store::{self, Create, Location, OpenObserver, Store};
 use crate::ui::Printer;
 
 /// The resolved settings of one orch invocation.
@@ -58,6 +58,7 @@ pub struct Ctx {
     pub project: Project,
     pub settings: Settings,
     store: Option<Store>,
+    runtime: Option<tokio::runtime::Runtime>,
 }
 
 impl Ctx {
@@ -75,6 +76,7 @@ impl Ctx {
             project,
             settings,
             store: None,
+            runtime: None,
         })
     }
 
@@ -96,25 +98,78 @@ impl Ctx {
         &self.settings.user
     }
 
+    /// Where the database is.
+    pub fn location(&self) -> Location {
+        Location::parse(&self.settings.db_path)
+    }
+
+    /// The single-threaded runtime this command's store calls and drives run on, made
+    /// on first use.
+    pub fn runtime(&mut self) -> Result<&tokio::runtime::Runtime> {
+        if self.runtime.is_none() {
+            self.runtime = Some(
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| Error::internal(format!("cannot start the runtime: {e}")))?,
+            );
+        }
+        self.runtime
+            .as_ref()
+            .ok_or_else(|| Error::internal("the runtime was not started"))
+    }
+
     /// The database, opened and migrated on first use.
-    pub fn store(&mut self) -> Result<&mut Store> {
+    pub fn store(&mut self) -> Result<&Store> {
+        self.runtime()?;
         if self.store.is_none() {
-            let path = self.settings.db_path.clone();
-            let printer = &self.printer;
-            self.store = Some(store::open_announcing(
-                &path,
-                self.settings.sync,
-                |from, to| {
-                    printer.status(&format!(
-                    "upgrading {} from schema version {from} to {to} (a large database takes a while; an interruption changes nothing)",
-                    path.display()
-                ))
-                },
-            )?);
+            let announce = Announce {
+                printer: &self.printer,
+                location: self.location().describe(),
+            };
+            self.store = Some(Store::open(&self.location(), Create::Allowed, &announce)?);
         }
         self.store
-            .as_mut()
+            .as_ref()
             .ok_or_else(|| Error::internal("the store was not opened"))
+    }
+
+    /// The store and the runtime, for a command that keeps using both (the scheduler);
+    /// call [`Ctx::store`] first.
+    pub fn opened(&self) -> Result<(&Store, &tokio::runtime::Runtime)> {
+        match (&self.store, &self.runtime) {
+            (Some(store), Some(rt)) => Ok((store, rt)),
+            _ => Err(Error::internal("the store was not opened")),
+        }
+    }
+
+    /// Runs `f` with the store on this command's runtime: how commands, which are plain
+    /// functions, call the store's async methods.
+    pub fn db<T, E: Into<Error>>(
+        &mut self,
+        f: impl AsyncFnOnce(&Store) -> std::result::Result<T, E>,
+    ) -> Result<T> {
+        self.store()?;
+        match (&self.store, &self.runtime) {
+            (Some(store), Some(rt)) => rt.block_on(f(store)).map_err(Into::into),
+            _ => Err(Error::internal("the store was not opened")),
+        }
+    }
+}
+
+/// Tells the operator that an existing database is being upgraded (a large one takes a
+/// while).
+struct Announce<'a> {
+    printer: &'a Printer,
+    location: String,
+}
+
+impl OpenObserver for Announce<'_> {
+    fn upgrading(&self, from: i64, to: i64) {
+        self.printer.status(&format!(
+            "upgrading {} from schema version {from} to {to} (a large database takes a while; an interruption changes nothing)",
+            self.location
+        ));
     }
 }
 

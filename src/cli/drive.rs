@@ -6,15 +6,16 @@
 
 use std::path::PathBuf;
 
-use rusqlite::Connection;
 use serde_json::{Map, Value, json};
 
 use super::{Ctx, Settings};
+use crate::domain::process::StepStatus;
 use crate::domain::workflow::WorkflowDef;
 use crate::engine::owner;
-use crate::engine::runner::{Engine, Final, Observer};
+use crate::engine::runner::{Engine, Final, Observer, Quiet, Recorded};
 use crate::error::{Error, Result};
-use crate::store::processes::{self, ProcessRow, StepRow};
+use crate::store::Store;
+use crate::store::processes::{ProcessRow, StepRow};
 use crate::ui::progress::StepProgress;
 
 impl Settings {
@@ -22,15 +23,15 @@ impl Settings {
     pub fn engine<'a>(
         &self,
         root: PathBuf,
-        conn: &'a mut Connection,
+        store: &'a Store,
         observer: &'a mut dyn Observer,
         cancel: tokio::sync::watch::Receiver<bool>,
         secrets: Map<String, Value>,
     ) -> Engine<'a> {
         Engine {
-            conn,
+            store,
             root,
-            db_path: self.db_path.clone(),
+            db: store.location().for_steps(),
             user: self.user.clone(),
             default_timeout: self.step_timeout,
             grace: self.grace,
@@ -39,14 +40,6 @@ impl Settings {
             secrets,
         }
     }
-}
-
-/// The single-threaded runtime a command drives processes in.
-pub fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::internal(format!("cannot start the runtime: {e}")))
 }
 
 /// A flag that turns true on Ctrl-C or SIGTERM; call inside a runtime, abort the handle
@@ -77,7 +70,6 @@ pub fn drive(
     input: Option<Map<String, Value>>,
     secrets: Map<String, Value>,
 ) -> Result<()> {
-    let rt = runtime()?;
     let mut observer = StepProgress::new(ctx.printer.clone());
     let project = ctx.project.clone();
     let printer = ctx.printer.clone();
@@ -88,22 +80,29 @@ pub fn drive(
         log: &log,
     };
     let settings = ctx.settings.clone();
-    let store = ctx.store()?;
-    let outcome = rt.block_on(async {
+    let outcome = ctx.db(async |store| {
         let (cancel, signals) = cancel_on_signals();
-        let mut engine = settings.engine(
-            project.root.clone(),
-            &mut store.conn,
-            &mut observer,
-            cancel,
-            secrets,
-        );
+        let mut engine =
+            settings.engine(project.root.clone(), store, &mut observer, cancel, secrets);
         let r = crate::tasks::drive(&mut engine, &env, id, def, input).await;
         signals.abort();
         r
     })?;
     drop(observer);
     report(ctx, id, outcome)
+}
+
+/// Commits a step a command decided (`process abort`, `process skip`) through the
+/// engine's own commit, so the rules of every step hold for it.
+pub fn record(ctx: &mut Ctx, process: &mut ProcessRow, r: Recorded<'_>) -> Result<StepStatus> {
+    let settings = ctx.settings.clone();
+    let root = ctx.project.root.clone();
+    ctx.db(async |store| {
+        let (_keep, cancel) = tokio::sync::watch::channel(false);
+        let mut quiet = Quiet;
+        let mut engine = settings.engine(root, store, &mut quiet, cancel, Map::new());
+        engine.record(process, r).await
+    })
 }
 
 /// Says how a drive ended and what to do next.
@@ -201,9 +200,12 @@ pub fn print_process_json(ctx: &mut Ctx, id: &str) -> Result<()> {
     if !ctx.printer.is_json() {
         return Ok(());
     }
-    let conn = &ctx.store()?.conn;
-    let p =
-        processes::get(conn, id)?.ok_or_else(|| Error::not_found(format!("no process {id}")))?;
-    let steps = processes::steps(conn, id)?;
+    let (p, steps) = ctx.db(async |s| {
+        let p = s
+            .process(id)
+            .await?
+            .ok_or_else(|| Error::not_found(format!("no process {id}")))?;
+        Ok::<_, Error>((p, s.steps(id).await?))
+    })?;
     ctx.printer.json(&process_json(&p, Some(&steps)))
 }

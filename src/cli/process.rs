@@ -8,15 +8,15 @@ use serde_json::{Map, Value, json};
 
 use super::Ctx;
 use super::answers::{self, AnswerArgs};
-use super::drive::{drive, print_process_json, process_json};
+use super::drive::{drive, print_process_json, process_json, record};
 use crate::domain::process::{ProcessStatus, StepStatus};
 use crate::domain::workflow::{StepKind, WorkflowDef};
 use crate::engine::merge;
 use crate::engine::owner;
+use crate::engine::runner::Recorded;
 use crate::error::{Error, Result};
 use crate::forms::FormPage;
 use crate::store::processes::{self, ProcessRow, StepRow};
-use crate::store::{self};
 use crate::ui::{Paint, table};
 
 #[derive(Debug, Subcommand)]
@@ -128,7 +128,7 @@ fn list(ctx: &mut Ctx, a: ListArgs) -> Result<()> {
         tasks: None,
         limit: a.limit.max(0),
     };
-    let rows = processes::list(&ctx.store()?.conn, &filter)?;
+    let rows = ctx.db(async |s| s.processes(&filter).await)?;
     if ctx.printer.is_json() {
         let items: Vec<Value> = rows.iter().map(|p| process_json(p, None)).collect();
         return ctx.printer.json(&items);
@@ -157,7 +157,7 @@ fn list(ctx: &mut Ctx, a: ListArgs) -> Result<()> {
 
 fn show(ctx: &mut Ctx, a: ShowArgs) -> Result<()> {
     let p = ctx.process(&a.id)?;
-    let steps = processes::steps(&ctx.store()?.conn, &p.process_id)?;
+    let steps = ctx.steps(&p.process_id)?;
     if let Some(name) = &a.step {
         return show_step(ctx, &p, &steps, name);
     }
@@ -290,7 +290,7 @@ fn show_step(ctx: &mut Ctx, p: &ProcessRow, steps: &[StepRow], name: &str) -> Re
 
 /// Claims a process for this orch: refuses a live owner, takes over a stale one.
 fn claim(ctx: &mut Ctx, id: &str, allowed: &[ProcessStatus]) -> Result<ProcessRow> {
-    match owner::claim(&mut ctx.store()?.conn, id, allowed)? {
+    match ctx.db(async |s| owner::claim(s, id, allowed).await)? {
         owner::Claim::Claimed(p) => Ok(*p),
         owner::Claim::Missing => Err(Error::not_found(format!("no process {id}"))),
         owner::Claim::Owned(o) => Err(Error::conflict(format!(
@@ -334,7 +334,7 @@ fn retry(ctx: &mut Ctx, a: RetryArgs) -> Result<()> {
         _ => stored.clone(),
     };
     if a.plan {
-        let steps = processes::steps(&ctx.store()?.conn, &p.process_id)?;
+        let steps = ctx.steps(&p.process_id)?;
         let planned = crate::engine::plan::plan(&def);
         let would: Vec<String> = crate::engine::plan::remaining(&planned, &steps)
             .into_iter()
@@ -383,13 +383,8 @@ fn retry(ctx: &mut Ctx, a: RetryArgs) -> Result<()> {
         &[ProcessStatus::Failed, ProcessStatus::Waiting],
     )?;
     if a.use_current && changed {
-        let store = ctx.store()?;
-        let hash =
-            processes::save_definition(&store.conn, &def, current.as_ref().map(|c| c.1.as_str()))?;
-        store.conn.execute(
-            "UPDATE processes SET definition_hash = ?2 WHERE process_id = ?1",
-            [&p.process_id, &hash],
-        )?;
+        let source = current.as_ref().map(|c| c.1.as_str());
+        ctx.db(async |s| s.switch_definition(&p.process_id, &def, source).await)?;
     }
     let outcome = drive(ctx, &p.process_id, &def, None, secrets);
     print_process_json(ctx, &p.process_id)?;
@@ -404,7 +399,7 @@ fn secrets_needed(
     def: &WorkflowDef,
     form: bool,
 ) -> Result<Map<String, Value>> {
-    let steps = processes::steps(&ctx.store()?.conn, &p.process_id)?;
+    let steps = ctx.steps(&p.process_id)?;
     let fields = crate::engine::secrets::needed(def, &steps);
     answers::secrets_again(ctx, fields, form)
 }
@@ -447,7 +442,7 @@ fn resume(ctx: &mut Ctx, a: ResumeArgs) -> Result<()> {
     }
     let def = ctx.stored_definition(&p)?;
     let given = a.answers.given()?;
-    let steps = processes::steps(&ctx.store()?.conn, &p.process_id)?;
+    let steps = ctx.steps(&p.process_id)?;
     let pending = steps
         .iter()
         .rev()
@@ -509,36 +504,16 @@ fn abort(ctx: &mut Ctx, id: &str) -> Result<()> {
         ],
     )?;
     let user = ctx.user().to_string();
-    let store = ctx.store()?;
-    let tx = store::write_tx(&mut store.conn)?;
-    let now = crate::clock::now_text();
-    let row = StepRow {
-        step_id: 0,
-        name: p.last_step.clone().unwrap_or_else(|| "Start".into()),
-        status: StepStatus::Abort,
-        attempt: 0,
-        started_at: now.clone(),
-        finished_at: now,
-        error: Some(format!("aborted by {user}")),
-        output: None,
-        created_by: user.clone(),
-        state_patch: json!({}),
-    };
-    let reason = format!("aborted by {user}");
-    processes::commit_step(
-        &tx,
-        &processes::StepCommit {
-            process_id: &p.process_id,
-            subscription_id: p.subscription_id.as_deref(),
-            step: &row,
-            state: &p.state,
-            status: ProcessStatus::Aborted,
-            failed_reason: Some(&reason),
-            duration_ms: 0,
+    let name = p.last_step.clone().unwrap_or_else(|| "Start".into());
+    let mut process = p.clone();
+    record(
+        ctx,
+        &mut process,
+        Recorded {
+            error: Some(format!("aborted by {user}")),
+            ..Recorded::new(&name, 0, StepStatus::Abort)
         },
     )?;
-    processes::set_owner(&tx, &p.process_id, None)?;
-    tx.commit()?;
     ctx.printer
         .status(&format!("process {} aborted", p.process_id));
     if let Some(s) = &p.subscription_id {
@@ -554,7 +529,7 @@ fn abort(ctx: &mut Ctx, id: &str) -> Result<()> {
 
 fn skip(ctx: &mut Ctx, a: SkipArgs) -> Result<()> {
     let p = ctx.process(&a.id)?;
-    let steps = processes::steps(&ctx.store()?.conn, &p.process_id)?;
+    let steps = ctx.steps(&p.process_id)?;
     let Some(failed) = steps
         .iter()
         .rev()
@@ -579,38 +554,34 @@ fn skip(ctx: &mut Ctx, a: SkipArgs) -> Result<()> {
             .map(|(k, v)| (k.clone(), Value::String(v.clone())))
             .collect(),
     );
-    {
-        let store = ctx.store()?;
-        let tx = store::write_tx(&mut store.conn)?;
-        let mut state = p.state.clone();
-        merge::apply(&mut state, &Value::Object(patch));
-        let diff = merge::diff(&p.state, &state);
-        let now = crate::clock::now_text();
-        let row = StepRow {
-            step_id: 0,
-            name: failed.name.clone(),
-            status: StepStatus::Skipped,
-            attempt: failed.attempt + 1,
-            started_at: now.clone(),
-            finished_at: now,
+    let mut process = p.clone();
+    let recorded = record(
+        ctx,
+        &mut process,
+        Recorded {
+            patch: Value::Object(patch),
             error: Some(format!("skipped by hand by {user}")),
-            output: None,
-            created_by: user.clone(),
-            state_patch: diff,
-        };
-        processes::commit_step(
-            &tx,
-            &processes::StepCommit {
-                process_id: &p.process_id,
-                subscription_id: p.subscription_id.as_deref(),
-                step: &row,
-                state: &state,
-                status: ProcessStatus::Running,
-                failed_reason: None,
-                duration_ms: 0,
-            },
-        )?;
-        tx.commit()?;
+            process_status: ProcessStatus::Running,
+            ..Recorded::new(&failed.name, failed.attempt + 1, StepStatus::Skipped)
+        },
+    )?;
+    if recorded != StepStatus::Skipped {
+        // The change `--set` made was refused (an invalid subscription, say): the step
+        // stays failed, with the reason in its log.
+        let why = ctx
+            .steps(&p.process_id)?
+            .pop()
+            .and_then(|s| s.error)
+            .unwrap_or_default();
+        print_process_json(ctx, &p.process_id)?;
+        return Err(Error::new(
+            crate::error::Kind::StepFailed,
+            format!("`{}` was not skipped: {why}", failed.name),
+        )
+        .with_hint(format!(
+            "fix the values given with --set, or `orch process retry {}`",
+            p.process_id
+        )));
     }
     ctx.printer
         .status(&format!("step `{}` marked done by {user}", failed.name));
