@@ -270,10 +270,12 @@ pub fn commit_step(conn: &Connection, c: &StepCommit<'_>) -> Result<(), StoreErr
         .query_row([c.process_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     let data = json!({"name": s.name, "status": s.status, "attempt": s.attempt, "duration_ms": c.duration_ms as u64, "error": s.error, "by": s.created_by});
     conn.prepare_cached(
-        "INSERT INTO events (at, kind, process_id, subscription_id, data, step_name, step_status, attempt, started_at, created_by, error, output, state_patch) VALUES (?1, 'step.finished', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        "INSERT INTO events (at, kind, process_id, subscription_id, data, step_name, step_status, attempt, started_at, created_by, error, output, state_patch, finished_at) VALUES (?1, 'step.finished', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?
     .execute(params![
-        s.finished_at,
+        // Written inside the transaction, so `at` follows `seq`; the step's own finish
+        // time is kept beside it.
+        crate::clock::now_text(),
         c.process_id,
         c.subscription_id,
         data.to_string(),
@@ -285,6 +287,7 @@ pub fn commit_step(conn: &Connection, c: &StepCommit<'_>) -> Result<(), StoreErr
         s.error,
         s.output,
         patch,
+        s.finished_at,
     ])?;
     let step_id = conn.last_insert_rowid();
     let cost = patch.len() as i64 + STEP_COST;
