@@ -28,10 +28,14 @@ impl Settings {
         cancel: tokio::sync::watch::Receiver<bool>,
         secrets: Map<String, Value>,
     ) -> Engine<'a> {
+        // A command never stops taking work half-way; only a worker drains.
+        let (_, drain) = tokio::sync::watch::channel(false);
         Engine {
             store,
             root,
             db: store.location().for_steps(),
+            drain,
+            lease: self.lease,
             user: self.user.clone(),
             default_timeout: self.step_timeout,
             grace: self.grace,
@@ -84,7 +88,11 @@ pub fn drive(
         let (cancel, signals) = cancel_on_signals();
         let mut engine =
             settings.engine(project.root.clone(), store, &mut observer, cancel, secrets);
-        let r = crate::tasks::drive(&mut engine, &env, id, def, input).await;
+        let renew = keep_leases(store, settings.lease);
+        let r = tokio::select! {
+            r = crate::tasks::drive(&mut engine, &env, id, def, input) => r,
+            e = renew => Err(e),
+        };
         signals.abort();
         r
     })?;
@@ -103,6 +111,17 @@ pub fn record(ctx: &mut Ctx, process: &mut ProcessRow, r: Recorded<'_>) -> Resul
         let mut engine = settings.engine(root, store, &mut quiet, cancel, Map::new());
         engine.record(process, r).await
     })
+}
+
+/// Renews this orch's leases while it drives, at a third of their length, so no other
+/// orch takes its processes over; returns only when the store cannot be reached.
+pub async fn keep_leases(store: &Store, lease: std::time::Duration) -> Error {
+    loop {
+        tokio::time::sleep(lease / 3).await;
+        if let Err(e) = store.renew_leases(owner::me(), lease).await {
+            return e.into();
+        }
+    }
 }
 
 /// Says how a drive ended and what to do next.

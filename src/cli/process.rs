@@ -290,9 +290,11 @@ fn show_step(ctx: &mut Ctx, p: &ProcessRow, steps: &[StepRow], name: &str) -> Re
 
 /// Claims a process for this orch: refuses a live owner, takes over a stale one.
 fn claim(ctx: &mut Ctx, id: &str, allowed: &[ProcessStatus]) -> Result<ProcessRow> {
-    match ctx.db(async |s| owner::claim(s, id, allowed).await)? {
+    let lease = ctx.settings.lease;
+    match ctx.db(async |s| owner::claim(s, id, allowed, lease).await)? {
         owner::Claim::Claimed(p) => Ok(*p),
         owner::Claim::Missing => Err(Error::not_found(format!("no process {id}"))),
+        owner::Claim::Paused => Err(crate::engine::start::paused()),
         owner::Claim::Owned(o) => Err(Error::conflict(format!(
             "process {id} is being run by {}",
             owner::describe(&o)
