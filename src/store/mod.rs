@@ -6,6 +6,7 @@
 //! `.await`.
 
 pub mod events;
+pub mod postgres;
 pub mod processes;
 pub mod products;
 pub mod query;
