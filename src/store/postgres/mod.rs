@@ -1,7 +1,7 @@
 //! The PostgreSQL store's groundwork: where the database is ([`config`]), connecting
 //! and pooling ([`connect`]), one translation of every failure into orch's errors
-//! ([`error`]), orch's schema and its migrations ([`migrate`]) and waking on new
-//! events ([`listen`]).
+//! ([`error`]), orch's schema and its migrations ([`migrate`]), waking on new events
+//! ([`listen`]) and the search tokens ([`search`]).
 //!
 //! The driver is tokio-postgres: async, so it runs inside orch's tokio runtime (the
 //! blocking `postgres` crate starts a runtime of its own and panics inside one), and
@@ -35,6 +35,7 @@ pub mod listen;
 pub mod migrate;
 mod pgpass;
 pub mod schema;
+pub mod search;
 #[cfg(test)]
 pub mod testing;
 #[cfg(test)]
