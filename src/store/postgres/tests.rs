@@ -466,3 +466,51 @@ async fn a_user_without_rights_on_the_schema_is_told_what_to_grant() {
 fn run(db: &TestDb, sql: &str) {
     testing::run_sql(&db.url, sql).unwrap();
 }
+
+/// The harness's own promises, on a private cluster: stop and restart (for tests of a
+/// server that goes away mid-command), and the cluster gone with its owner.
+#[tokio::test]
+async fn a_private_cluster_stops_restarts_and_goes_away_with_its_owner() {
+    let Some(server) = testing::server() else {
+        return;
+    };
+    if server.cluster().is_none() {
+        return; // an external server: maybe no server binaries here
+    }
+    let cluster = testing::Cluster::start().unwrap();
+    let i = info(&cluster.url("postgres"));
+    let client = connect::connect(&i).await.unwrap();
+    client.query_one("SELECT 1", &[]).await.unwrap();
+
+    cluster.stop().unwrap();
+    let e = client.query_one("SELECT 1", &[]).await.unwrap_err();
+    let err = classify(&i, &e);
+    assert!(
+        err.message.contains("lost the connection"),
+        "{}",
+        err.render()
+    );
+    let err = connect::connect(&i).await.unwrap_err();
+    assert!(
+        err.message.contains("cannot reach the database"),
+        "{}",
+        err.render()
+    );
+
+    cluster.restart().unwrap();
+    let again = connect::connect(&i).await.unwrap();
+    again.query_one("SELECT 1", &[]).await.unwrap();
+    drop(again);
+
+    let dir = cluster.socket_dir().to_path_buf();
+    drop(cluster);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while dir.exists() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        !dir.exists(),
+        "the cluster outlived its owner: {}",
+        dir.display()
+    );
+}
