@@ -1,4 +1,4 @@
--- orch's PostgreSQL schema: the shape of the SQLite schema after its V4, so the two
+-- orch's PostgreSQL schema: the shape of the SQLite schema after its V5, so the two
 -- stores read alike (same tables, same columns, same names). Migrations are
 -- append-only: never edit this file once released; add V2__… instead.
 --
@@ -10,7 +10,7 @@
 -- Types, and why:
 -- * Ids, names and times are TEXT. Times are RFC 3339 UTC with microseconds, the text
 --   of src/clock.rs (`2024-05-01T12:00:00.000000Z`), byte for byte what SQLite stores;
---   `utc_text()` / `now_text()` below give the database's clock in that same text.
+--   `utc_text()` / `now_text()` just below give the database's clock in that text.
 -- * Every TEXT column is `COLLATE "C"`: comparisons and ORDER BY are by code point, as
 --   in SQLite, whatever locale the database was created with (a glibc or ICU locale
 --   would sort `B` before `a`, ignore punctuation, and make id-prefix ranges lie).
@@ -21,6 +21,22 @@
 --   per write.
 -- * Integers are BIGINT, as SQLite's are 64-bit, so one Rust type (i64) reads both.
 -- * Flags are BOOLEAN.
+
+-- The database's clock, in orch's time text ----------------------------------------
+--
+-- For the few places that must use the server's clock rather than the client's
+-- (claims taken by several hosts, `events.at`). `now_text()` is the start of the current
+-- transaction, like one `clock::now_text()` for the whole transaction; `utc_text(t)`
+-- formats any instant. (Each spells the format out: a function body calling another
+-- function of this schema would depend on the caller's search_path.)
+
+CREATE FUNCTION utc_text(t TIMESTAMPTZ) RETURNS TEXT
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$ SELECT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') $$;
+
+CREATE FUNCTION now_text() RETURNS TEXT
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$ SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') $$;
 
 -- Product catalogue -------------------------------------------------------------
 
@@ -217,14 +233,17 @@ CREATE SEQUENCE events_seq AS BIGINT;
 
 CREATE TABLE events (
     seq             BIGINT PRIMARY KEY DEFAULT nextval('events_seq'),
-    at              TEXT COLLATE "C" NOT NULL,
+    -- When the transaction wrote the row, so `at` never runs backwards against `seq`.
+    -- Leave it to this default: the server's clock, read (like `seq`) after the lock,
+    -- so it follows commit order even when orch runs on hosts whose clocks disagree.
+    at              TEXT COLLATE "C" NOT NULL DEFAULT utc_text(clock_timestamp()),
     kind            TEXT COLLATE "C" NOT NULL,
     process_id      TEXT COLLATE "C",
     subscription_id TEXT COLLATE "C",
     product_id      TEXT COLLATE "C",
     data            TEXT COLLATE "C" NOT NULL DEFAULT '{}',
-    -- `step.finished` rows only: the step log (DESIGN §6). `at` is when the step
-    -- finished; `state_patch` is NULL once the step was cleaned up with its run.
+    -- `step.finished` rows only: the step log (DESIGN §6). `state_patch` is NULL once
+    -- the step was cleaned up with its run.
     step_name       TEXT COLLATE "C",
     step_status     TEXT COLLATE "C",
     attempt         BIGINT,
@@ -232,7 +251,8 @@ CREATE TABLE events (
     created_by      TEXT COLLATE "C",
     error           TEXT COLLATE "C",
     output          TEXT COLLATE "C",
-    state_patch     TEXT COLLATE "C"
+    state_patch     TEXT COLLATE "C",
+    finished_at     TEXT COLLATE "C"
 );
 ALTER SEQUENCE events_seq OWNED BY events.seq;
 CREATE INDEX events_process ON events (process_id, seq);
@@ -250,7 +270,8 @@ CREATE TRIGGER events_commit_order BEFORE INSERT ON events
 
 CREATE VIEW process_steps AS
 SELECT seq AS step_id, process_id, step_name AS name, step_status AS status, attempt,
-       started_at, at AS finished_at, error, output, state_patch, created_by
+       started_at, COALESCE(finished_at, at) AS finished_at, error, output, state_patch,
+       created_by
 FROM events
 WHERE kind = 'step.finished' AND state_patch IS NOT NULL;
 
@@ -270,19 +291,3 @@ CREATE TABLE schedules (
     claimed_by    TEXT COLLATE "C",
     claimed_until TEXT COLLATE "C"
 );
-
--- The database's clock, in orch's time text ----------------------------------------
---
--- For the few places that must compare with the server's clock rather than the
--- client's (claims taken by several hosts). `now_text()` is the start of the current
--- transaction, like one `clock::now_text()` for the whole transaction; `utc_text(t)`
--- formats any instant. (Each spells the format out: a function body calling another
--- function of this schema would depend on the caller's search_path.)
-
-CREATE FUNCTION utc_text(t TIMESTAMPTZ) RETURNS TEXT
-    LANGUAGE sql STABLE PARALLEL SAFE
-    AS $$ SELECT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') $$;
-
-CREATE FUNCTION now_text() RETURNS TEXT
-    LANGUAGE sql STABLE PARALLEL SAFE
-    AS $$ SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') $$;

@@ -133,7 +133,8 @@ async fn event_writers_take_one_lock_until_they_end() {
 }
 
 /// The promise itself: many writers committing while a follower reads `seq > last`;
-/// the follower must end up with every committed event, none skipped.
+/// the follower must end up with every committed event, none skipped, and `at` never
+/// runs backwards against `seq`.
 #[tokio::test]
 async fn a_follower_never_skips_an_event_that_commits_late() {
     let Some(db) = testing::database() else {
@@ -174,12 +175,9 @@ async fn a_follower_never_skips_an_event_that_commits_late() {
             let mut c = connect::connect(store.info()).await.unwrap();
             for i in 0..25u64 {
                 let tx = c.transaction().await.unwrap();
-                tx.execute(
-                    "INSERT INTO events (at, kind) VALUES (now_text(), 'w')",
-                    &[],
-                )
-                .await
-                .unwrap();
+                tx.execute("INSERT INTO events (kind) VALUES ('w')", &[])
+                    .await
+                    .unwrap();
                 // Linger between drawing a seq and committing, by varying amounts.
                 tokio::time::sleep(Duration::from_micros((w * 7 + i * 13) % 3000)).await;
                 if (w + i) % 5 == 0 {
@@ -196,13 +194,15 @@ async fn a_follower_never_skips_an_event_that_commits_late() {
     done.store(true, std::sync::atomic::Ordering::SeqCst);
     let seen = follower.await.unwrap();
     let c = store.client().await.unwrap();
-    let all: Vec<i64> = c
-        .query("SELECT seq FROM events ORDER BY seq", &[])
+    let rows = c
+        .query("SELECT seq, at FROM events ORDER BY seq", &[])
         .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+        .unwrap();
+    let all: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
     assert_eq!(all.len(), 6 * 25 - 6 * 5);
     assert_eq!(seen, all, "the follower skipped events that committed late");
+    // `at`, left to its default, follows seq too.
+    let times: Vec<String> = rows.iter().map(|r| r.get(1)).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
+    assert!(crate::clock::parse(&times[0]).is_some(), "{}", times[0]);
 }
