@@ -40,6 +40,16 @@ pub struct Migrated {
     pub applied: usize,
 }
 
+impl Migrated {
+    fn unchanged(version: i64) -> Migrated {
+        Migrated {
+            from: version,
+            to: version,
+            applied: 0,
+        }
+    }
+}
+
 /// The newest schema version this binary knows.
 pub fn latest_version() -> i64 {
     embedded::migrations::runner()
@@ -53,23 +63,22 @@ pub fn latest_version() -> i64 {
 /// The schema version of orch's schema in the database `client` is connected to, 0
 /// when it was never migrated (or does not exist).
 pub async fn schema_version(client: &Client, info: &ConnInfo) -> Result<i64, Error> {
-    let at = |e: tokio_postgres::Error| classify(info, &e);
-    let exists: bool = client
-        .query_one(
-            "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = $1 AND tablename = 'refinery_schema_history')",
-            &[&info.schema()],
-        )
-        .await
-        .map_err(at)?
-        .get(0);
-    if !exists {
+    let history = "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = $1 AND tablename = 'refinery_schema_history')";
+    if !exists(client, info, history).await? {
         return Ok(0);
     }
     let sql = format!(
         "SELECT COALESCE(MAX(version), 0)::bigint FROM {}.refinery_schema_history",
         quote_ident(info.schema())
     );
-    Ok(client.query_one(&sql, &[]).await.map_err(at)?.get(0))
+    let row = client.query_one(&sql, &[]).await;
+    Ok(row.map_err(|e| classify(info, &e))?.get(0))
+}
+
+/// Runs a `SELECT EXISTS (…)` about orch's schema (`$1`).
+async fn exists(client: &Client, info: &ConnInfo, sql: &str) -> Result<bool, Error> {
+    let row = client.query_one(sql, &[&info.schema()]).await;
+    Ok(row.map_err(|e| classify(info, &e))?.get(0))
 }
 
 /// Brings orch's schema up to date, calling `announce(from, to)` before it upgrades
@@ -84,11 +93,7 @@ pub async fn migrate(
     let from = schema_version(client, info).await?;
     refuse_newer(info, from, latest)?;
     if from == latest {
-        return Ok(Migrated {
-            from,
-            to: from,
-            applied: 0,
-        });
+        return Ok(Migrated::unchanged(from));
     }
     let at = |e: tokio_postgres::Error| classify(info, &e);
     client
@@ -115,29 +120,18 @@ async fn migrate_locked(
     let from = schema_version(client, info).await?;
     refuse_newer(info, from, latest)?;
     if from == latest {
-        return Ok(Migrated {
-            from,
-            to: from,
-            applied: 0,
-        });
+        return Ok(Migrated::unchanged(from));
     }
     if from > 0 {
         announce(from, latest);
     }
-    let at = |e: tokio_postgres::Error| classify(info, &e);
     // CREATE SCHEMA IF NOT EXISTS checks the right to create schemas before it looks,
     // so a user given a schema by an administrator would be refused: look first.
-    let exists: bool = client
-        .query_one(
-            "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1)",
-            &[&info.schema()],
-        )
-        .await
-        .map_err(at)?
-        .get(0);
-    if !exists {
+    let schema = "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1)";
+    if !exists(client, info, schema).await? {
         let sql = format!("CREATE SCHEMA IF NOT EXISTS {}", quote_ident(info.schema()));
-        client.batch_execute(&sql).await.map_err(at)?;
+        let created = client.batch_execute(&sql).await;
+        created.map_err(|e| classify(info, &e))?;
     }
     let report = embedded::migrations::runner()
         .set_abort_divergent(true)
