@@ -16,6 +16,7 @@
 //! the modules named after their table group and are shared by both backends.
 
 pub mod events;
+pub mod postgres;
 pub mod processes;
 pub mod products;
 pub mod schedules;

@@ -7,6 +7,7 @@ mod forms;
 mod foundation;
 mod interactive;
 mod network;
+mod postgres;
 mod reliability;
 mod tasks;
 
