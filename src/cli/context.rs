@@ -31,6 +31,15 @@ pub struct Settings {
     pub grace: Duration,
 }
 
+/// What a command may do to the database file (see `Command::access`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Reads, or changes what is there: never makes a database of an empty file.
+    Read,
+    /// Makes data from nothing: may turn an empty file into a new database.
+    Write,
+}
+
 impl Settings {
     fn resolve(db_flag: Option<PathBuf>, user: Option<String>, project: &Project) -> Result<Self> {
         let step_timeout = project
@@ -57,12 +66,16 @@ pub struct Ctx {
     pub printer: Printer,
     pub project: Project,
     pub settings: Settings,
+    /// `--dir` or `--db` (or ORCH_DIR, ORCH_DB) said where to look.
+    explicit: bool,
+    access: Access,
     store: Option<Store>,
 }
 
 impl Ctx {
     /// Parse, then resolve: the flags become settings here, once.
-    pub fn new(global: Global) -> Result<Ctx> {
+    pub fn new(global: Global, access: Access) -> Result<Ctx> {
+        let explicit = global.dir.is_some() || global.db.is_some();
         let printer = Printer::new(global.output, global.quiet, global.verbose, global.color);
         let project = Project::discover(global.dir.as_deref())?;
         let db_flag = match global.db {
@@ -74,8 +87,58 @@ impl Ctx {
             printer,
             project,
             settings,
+            explicit,
+            access,
             store: None,
         })
+    }
+
+    /// Refuses to go on outside an orch project (unless `--dir` or `--db` said where to
+    /// look): an operator in the wrong folder must not get empty tables, nor a new
+    /// empty database left behind.
+    pub fn require_project(&self) -> Result<()> {
+        if self.explicit || self.project.is_project() {
+            return Ok(());
+        }
+        let root = self.project.root.display();
+        let mut e = Error::not_found(format!(
+            "no orch project here: {root} has no orch.toml, products/ or workflows/, and no folder above it has an orch.toml"
+        ))
+        .with_cause("orch read nothing and created no database");
+        if let Some(above) = self.project.project_above() {
+            e = e.with_hint(format!(
+                "{0} looks like one: `cd {0}`, or pass --dir {0}",
+                above.display()
+            ));
+        }
+        Err(e
+            .with_hint("cd into your project's folder, or name it with --dir DIR (or the database with --db FILE)")
+            .with_hint("`orch init` makes this folder a project"))
+    }
+
+    /// Looks at the database file before SQLite does: SQLite takes an empty file for a
+    /// new database, which hides a truncated one.
+    pub fn check_db_file(&self) -> Result<()> {
+        let path = &self.settings.db_path;
+        if store::admin::file_state(path) != store::admin::FileState::Empty {
+            return Ok(());
+        }
+        if self.access == Access::Write {
+            self.printer.warn(&format!(
+                "{} is an empty file (0 bytes), not a database; orch makes it a new, empty database",
+                path.display()
+            ));
+            return Ok(());
+        }
+        Err(Error::failure(format!(
+            "the database {} is an empty file (0 bytes)",
+            path.display()
+        ))
+        .with_cause("orch did not change it, nor make a new database of it")
+        .with_hint(
+            "if it held data, it was truncated: restore the latest copy made with `orch db backup FILE` (`orch --db COPY db check` checks one)",
+        )
+        .with_hint("`orch db migrate` makes it a new, empty database"))
     }
 
     /// Moves to another project (`orch init` creates one), resolving the settings that
@@ -99,6 +162,7 @@ impl Ctx {
     /// The database, opened and migrated on first use.
     pub fn store(&mut self) -> Result<&mut Store> {
         if self.store.is_none() {
+            self.check_db_file()?;
             let path = self.settings.db_path.clone();
             let printer = &self.printer;
             self.store = Some(store::open_announcing(
@@ -114,6 +178,15 @@ impl Ctx {
         }
         self.store
             .as_mut()
+            .ok_or_else(|| Error::internal("the store was not opened"))
+    }
+
+    /// The database, opened and migrated, for a command that keeps it beside a
+    /// shared `&Ctx` (the scheduler).
+    pub fn take_store(&mut self) -> Result<Store> {
+        self.store()?;
+        self.store
+            .take()
             .ok_or_else(|| Error::internal("the store was not opened"))
     }
 }

@@ -9,12 +9,14 @@ use std::path::PathBuf;
 use rusqlite::Connection;
 use serde_json::{Map, Value, json};
 
+use super::pending::Pending;
 use super::{Ctx, Settings};
-use crate::domain::workflow::WorkflowDef;
+use crate::domain::workflow::{Target, WorkflowDef};
 use crate::engine::owner;
 use crate::engine::runner::{Engine, Final, Observer};
 use crate::error::{Error, Result};
 use crate::store::processes::{self, ProcessRow, StepRow};
+use crate::store::subscriptions;
 use crate::ui::progress::StepProgress;
 
 impl Settings {
@@ -68,15 +70,53 @@ pub fn cancel_on_signals() -> (
     (rx, signals)
 }
 
-/// Drives a claimed process, reports how it ended and turns that into the exit code of
-/// DESIGN §9.
+/// How a command wants its process driven.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// `--form`: at a terminal, an input step reached on the way is asked, and the
+    /// process goes on, instead of stopping with exit 4.
+    pub form: bool,
+    /// The process runs the definition it started with while its workflow file says
+    /// something else: a failure then points at `--use-current`.
+    pub file_differs: bool,
+}
+
+/// Drives a claimed process until it comes to rest, reports how it ended and turns
+/// that into the exit code of DESIGN §9.
 pub fn drive(
+    ctx: &mut Ctx,
+    id: &str,
+    def: &WorkflowDef,
+    mut input: Option<Map<String, Value>>,
+    mut secrets: Map<String, Value>,
+    opts: Options,
+) -> Result<()> {
+    loop {
+        let outcome = drive_once(ctx, id, def, input.take(), secrets.clone())?;
+        if outcome == Final::Suspended && opts.form && crate::forms::can_prompt() {
+            let conn = &ctx.store()?.conn;
+            let p = processes::get(conn, id)?
+                .ok_or_else(|| Error::not_found(format!("no process {id}")))?;
+            let steps = processes::steps(conn, id)?;
+            if let Some(pending) = Pending::of(&p, def, &steps) {
+                let (answers, more) = pending.answer(ctx, &Map::new(), &p.state, true)?;
+                claim(ctx, id, &["suspended"])?;
+                secrets.extend(more);
+                input = Some(answers);
+                continue;
+            }
+        }
+        return report(ctx, id, def, outcome, opts);
+    }
+}
+
+fn drive_once(
     ctx: &mut Ctx,
     id: &str,
     def: &WorkflowDef,
     input: Option<Map<String, Value>>,
     secrets: Map<String, Value>,
-) -> Result<()> {
+) -> Result<Final> {
     let rt = runtime()?;
     let mut observer = StepProgress::new(ctx.printer.clone());
     let project = ctx.project.clone();
@@ -89,7 +129,7 @@ pub fn drive(
     };
     let settings = ctx.settings.clone();
     let store = ctx.store()?;
-    let outcome = rt.block_on(async {
+    rt.block_on(async {
         let (cancel, signals) = cancel_on_signals();
         let mut engine = settings.engine(
             project.root.clone(),
@@ -101,42 +141,150 @@ pub fn drive(
         let r = crate::tasks::drive(&mut engine, &env, id, def, input).await;
         signals.abort();
         r
-    })?;
-    drop(observer);
-    report(ctx, id, outcome)
+    })
 }
 
-/// Says how a drive ended and what to do next.
-fn report(ctx: &Ctx, id: &str, outcome: Final) -> Result<()> {
-    let p = &ctx.printer;
-    match outcome {
-        Final::Completed => p.status(&format!("process {id} completed")),
+/// Says how a drive ended and what to do next. With `-q` the outcome is an error
+/// message (unless it completed): the failed step, its error and the end of its
+/// stderr, with the process id, since no step line was shown.
+fn report(ctx: &mut Ctx, id: &str, def: &WorkflowDef, outcome: Final, opts: Options) -> Result<()> {
+    let conn = &ctx.store()?.conn;
+    let p =
+        processes::get(conn, id)?.ok_or_else(|| Error::not_found(format!("no process {id}")))?;
+    let steps = processes::steps(conn, id)?;
+    let created = match (&p.subscription_id, def.target) {
+        (Some(sid), Target::Create) => subscriptions::get(conn, sid)?,
+        _ => None,
+    };
+    let failed_step = steps
+        .iter()
+        .rev()
+        .find(|s| matches!(s.status.as_str(), "failed" | "waiting"));
+    let mut hints = Vec::new();
+    let (headline, detail) = match outcome {
+        Final::Completed => (format!("process {id} completed"), None),
         Final::Suspended => {
-            p.status(&format!("process {id} is suspended, awaiting input"));
-            p.hint(&format!(
-                "`orch process resume {id} --form` (or --input key=value)"
+            let pending = Pending::of(&p, def, &steps);
+            hints.push(pending.as_ref().map_or_else(
+                || format!("`orch process resume {id} --form` (or --input key=value)"),
+                |w| w.hint(id),
             ));
+            (
+                format!("process {id} is suspended, awaiting input"),
+                pending.map(|w| format!("at step `{}`", w.step)),
+            )
         }
         Final::Waiting => {
-            p.status(&format!(
-                "process {id} is waiting after a transient failure"
-            ));
-            p.hint(&format!("`orch process retry {id}` when the cause is gone"));
+            hints.push(format!("`orch process retry {id}` when the cause is gone"));
+            (
+                format!("process {id} is waiting after a transient failure"),
+                failed_step.map(step_failure),
+            )
         }
         Final::Failed => {
-            p.status(&format!("process {id} failed"));
-            p.hint(&format!(
+            hints.push(format!(
                 "see `orch process show {id}`; fix the cause, then `orch process retry {id}`"
             ));
+            if opts.file_differs {
+                hints.push(format!(
+                    "the workflow file changed since the process started, and this ran the definition it started with; `orch process retry {id} --use-current` runs the file as it is now"
+                ));
+            }
+            (
+                format!("process {id} failed"),
+                failed_step.map(step_failure),
+            )
         }
         Final::Interrupted => {
-            p.status(&format!("process {id} interrupted; it stays retryable"));
-            p.hint(&format!("`orch process retry {id}`"));
+            hints.push(format!("`orch process retry {id}`"));
+            (
+                format!("process {id} interrupted; it stays retryable"),
+                None,
+            )
         }
+    };
+    let kind = outcome.error_kind();
+    let pr = &ctx.printer;
+    if let (Some(kind), true) = (kind, pr.quiet) {
+        let mut e = Error::new(
+            kind,
+            match &detail {
+                Some(d) => format!("{headline} {d}"),
+                None => headline,
+            },
+        );
+        if let Some(tail) = failed_step.and_then(|s| s.output.as_deref()) {
+            e = e.with_cause(format!(
+                "its stderr ends with:\n{}",
+                crate::ui::last_lines(tail, crate::ui::progress::STDERR_LINES).join("\n")
+            ));
+        }
+        return Err(hints.into_iter().fold(e, Error::with_hint));
     }
-    match outcome.error_kind() {
+    pr.status(&headline);
+    if let (Some(s), false) = (&created, pr.is_json()) {
+        pr.status(&format!(
+            "subscription {} created: {}, {}",
+            s.subscription_id, s.description, s.status
+        ));
+    }
+    for h in &hints {
+        pr.hint(h);
+    }
+    match kind {
         None => Ok(()),
         Some(kind) => Err(Error::silent(kind)),
+    }
+}
+
+/// `at step `Ping`: `./ping.sh` exited with status 1`.
+fn step_failure(s: &StepRow) -> String {
+    match &s.error {
+        Some(e) => format!("at step `{}`: {e}", s.name),
+        None => format!("at step `{}`", s.name),
+    }
+}
+
+/// Claims a process for this orch: refuses a live owner, takes over a stale one.
+pub fn claim(ctx: &mut Ctx, id: &str, allowed: &[&str]) -> Result<ProcessRow> {
+    match owner::claim(&mut ctx.store()?.conn, id, allowed)? {
+        owner::Claim::Claimed(p) => Ok(*p),
+        owner::Claim::Missing => Err(Error::not_found(format!("no process {id}"))),
+        owner::Claim::Owned(o) => Err(Error::conflict(format!(
+            "process {id} is being run by {}",
+            owner::describe(&o)
+        ))
+        .with_hint(format!(
+            "wait for it to finish (watch it with `orch process show {id}`), or stop that orch first"
+        ))),
+        owner::Claim::Refused(p) => Err(Error::conflict(format!(
+            "process {id} is {}, so it cannot be {}",
+            p.status,
+            if allowed.contains(&"suspended") {
+                "resumed"
+            } else {
+                "retried"
+            }
+        ))
+        .with_hint(next_hint(&p).unwrap_or_else(|| format!("`orch process show {id}`")))),
+    }
+}
+
+/// What to do next with a process, by its status.
+pub fn next_hint(p: &ProcessRow) -> Option<String> {
+    let id = &p.process_id;
+    match p.status.as_str() {
+        "failed" => Some(format!(
+            "fix the cause, then `orch process retry {id}` (or `orch process skip {id}`, `orch process abort {id}`)"
+        )),
+        "waiting" => Some(format!(
+            "`orch process retry {id}` when the transient cause is gone"
+        )),
+        "suspended" => Some(format!(
+            "`orch process resume {id} --form` (or --input key=value)"
+        )),
+        "running" if owner::is_stale(p) => Some(format!("`orch process retry {id}` takes it over")),
+        _ => None,
     }
 }
 

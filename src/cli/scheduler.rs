@@ -19,7 +19,7 @@ use crate::engine::runner::{Final, Observer, Quiet};
 use crate::error::{Error, Kind, Result};
 use crate::schedule::claim::{Scheduled, claim_due};
 use crate::schedule::{NextRun, Spec};
-use crate::store::{self, Store, schedules};
+use crate::store::{Store, schedules};
 use crate::tasks::{self, TaskEnv, outcome_word, waiting};
 use crate::ui::Printer;
 use crate::ui::progress::StepProgress;
@@ -67,7 +67,7 @@ const MAX_SLEEP: Duration = Duration::from_secs(30);
 
 fn serve(ctx: &mut Ctx, args: RunArgs) -> Result<()> {
     let rt = runtime()?;
-    let store = store::open(ctx.db_path(), ctx.settings.sync)?;
+    let store = ctx.take_store()?;
     let ctx: &Ctx = ctx;
     let mut observer: Box<dyn Observer> = if ctx.printer.verbose > 0 {
         Box::new(StepProgress::lines(ctx.printer.clone()))

@@ -22,6 +22,31 @@ pub struct Holder {
     pub process_id: String,
     pub workflow: String,
     pub status: String,
+    /// Its row says running, but the orch that ran it is gone.
+    pub stale: bool,
+}
+
+impl Holder {
+    /// What frees the subscription, for this holder's status: only commands that it
+    /// would accept.
+    pub fn hint(&self) -> String {
+        let id = &self.process_id;
+        match self.status.as_str() {
+            "running" if self.stale => format!(
+                "the orch that ran it is gone: take it over with `orch process retry {id}`, or give it up with `orch process abort {id}`"
+            ),
+            "running" | "created" => {
+                format!("wait for it to finish, or watch it with `orch process show {id}`")
+            }
+            "failed" | "waiting" => format!(
+                "finish it with `orch process retry {id}` once the cause is fixed, or give it up with `orch process abort {id}`"
+            ),
+            "suspended" => format!(
+                "answer it with `orch process resume {id}`, or give it up with `orch process abort {id}`"
+            ),
+            _ => format!("see `orch process show {id}`"),
+        }
+    }
 }
 
 /// What usability depends on.
@@ -81,10 +106,7 @@ pub fn check(def: &WorkflowDef, f: &Facts) -> Result<(), Refusal> {
                 "locked by process {} ({}, {})",
                 h.process_id, h.workflow, h.status
             ),
-            Some(format!(
-                "finish it with `orch process retry {id}` or `orch process resume {id}`, or give it up with `orch process abort {id}`",
-                id = h.process_id
-            )),
+            Some(h.hint()),
         ));
     }
     let usable_when = def.usable_when();
@@ -215,12 +237,33 @@ mod tests {
     }
 
     #[test]
+    fn the_hint_for_a_holder_offers_only_what_it_accepts() {
+        let holder = |status: &str, stale: bool| Holder {
+            process_id: "p1".into(),
+            workflow: "modify_node".into(),
+            status: status.into(),
+            stale,
+        };
+        let running = holder("running", false).hint();
+        assert!(running.contains("wait") && running.contains("orch process show p1"));
+        assert!(!running.contains("retry") && !running.contains("resume"));
+        let failed = holder("failed", false).hint();
+        assert!(failed.contains("retry p1") && failed.contains("abort p1"));
+        assert!(!failed.contains("resume"));
+        let suspended = holder("suspended", false).hint();
+        assert!(suspended.contains("resume p1") && suspended.contains("abort p1"));
+        assert!(!suspended.contains("retry"));
+        assert!(holder("running", true).hint().contains("retry p1"));
+    }
+
+    #[test]
     fn a_holder_or_an_out_of_sync_neighbour_refuses() {
         let f = Facts {
             holders: vec![Holder {
                 process_id: "p1".into(),
                 workflow: "modify_node".into(),
                 status: "failed".into(),
+                stale: false,
             }],
             ..facts()
         };

@@ -308,11 +308,15 @@ pub fn facts(
 ) -> Result<Facts, StoreError> {
     let holders = subscriptions::unfinished_processes(conn, &s.subscription_id)?
         .into_iter()
-        .filter(|(id, _, _)| Some(id.as_str()) != except)
-        .map(|(process_id, workflow, status)| Holder {
-            process_id,
-            workflow,
-            status,
+        .filter(|u| Some(u.process_id.as_str()) != except)
+        .map(|u| Holder {
+            stale: u.status == "running"
+                && u.owner
+                    .as_deref()
+                    .is_none_or(|o| !super::owner::is_alive(o)),
+            process_id: u.process_id,
+            workflow: u.workflow,
+            status: u.status,
         })
         .collect();
     Ok(Facts {

@@ -5,6 +5,7 @@
 //! stays synchronous (rusqlite blocks); the engine never holds a connection across an
 //! `.await`.
 
+pub mod admin;
 pub mod events;
 pub mod processes;
 pub mod products;
@@ -84,9 +85,11 @@ fn sqlite_error(e: rusqlite::Error) -> Error {
                     .with_hint("another orch holds a write lock for too long; try again");
             }
             ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt => {
-                return Error::failure(format!("the database is damaged: {e}")).with_hint(
-                    "restore it from a backup, or point --db at another file; orch did not change it",
-                );
+                return Error::failure(format!("the database is damaged: {e}"))
+                    .with_hint("`orch db check` says what is wrong; orch did not change the file")
+                    .with_hint(
+                        "restore the latest copy made with `orch db backup FILE`, or point --db at another file",
+                    );
             }
             ErrorCode::DiskFull => {
                 return Error::failure(format!("the disk is full: {e}")).with_hint(
@@ -220,7 +223,7 @@ pub fn open_unmigrated(path: &Path, sync: Sync) -> Result<Connection, Error> {
 }
 
 #[cfg(unix)]
-fn create_private(path: &Path) -> Result<(), Error> {
+pub(crate) fn create_private(path: &Path) -> Result<(), Error> {
     use std::os::unix::fs::OpenOptionsExt;
     std::fs::OpenOptions::new()
         .write(true)
@@ -242,7 +245,7 @@ fn create_private(path: &Path) -> Result<(), Error> {
 }
 
 #[cfg(not(unix))]
-fn create_private(path: &Path) -> Result<(), Error> {
+pub(crate) fn create_private(path: &Path) -> Result<(), Error> {
     std::fs::OpenOptions::new()
         .write(true)
         .create(true)

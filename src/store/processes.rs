@@ -118,6 +118,19 @@ pub fn save_definition(
     Ok(hash)
 }
 
+/// Makes a process run `def` from now on (`retry`/`resume --use-current`).
+pub fn use_definition(
+    conn: &Connection,
+    process_id: &str,
+    def: &WorkflowDef,
+    source: Option<&str>,
+) -> Result<(), StoreError> {
+    let hash = save_definition(conn, def, source)?;
+    conn.prepare_cached("UPDATE processes SET definition_hash = ?2 WHERE process_id = ?1")?
+        .execute(params![process_id, hash])?;
+    Ok(())
+}
+
 pub fn load_definition(conn: &Connection, hash: &str) -> Result<Option<WorkflowDef>, StoreError> {
     let text: Option<String> = conn
         .prepare_cached("SELECT definition FROM workflow_definitions WHERE hash = ?1")?

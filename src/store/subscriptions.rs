@@ -427,17 +427,31 @@ fn reindex(
     Ok(())
 }
 
+/// A process that is not finished, from [`unfinished_processes`].
+#[derive(Debug, Clone)]
+pub struct Unfinished {
+    pub process_id: String,
+    pub workflow: String,
+    pub status: String,
+    /// The orch that runs it (`host/pid/start`), if one does.
+    pub owner: Option<String>,
+}
+
 /// The processes not yet finished (completed or aborted) on a subscription: they hold
 /// it, and no other process may start on it meanwhile.
-pub fn unfinished_processes(
-    conn: &Connection,
-    id: &str,
-) -> Result<Vec<(String, String, String)>, StoreError> {
+pub fn unfinished_processes(conn: &Connection, id: &str) -> Result<Vec<Unfinished>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT process_id, workflow, status FROM processes WHERE subscription_id = ?1 AND status NOT IN ('completed', 'aborted') ORDER BY process_id",
+        "SELECT process_id, workflow, status, owner FROM processes WHERE subscription_id = ?1 AND status NOT IN ('completed', 'aborted') ORDER BY process_id",
     )?;
     let rows = stmt
-        .query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .query_map([id], |r| {
+            Ok(Unfinished {
+                process_id: r.get(0)?,
+                workflow: r.get(1)?,
+                status: r.get(2)?,
+                owner: r.get(3)?,
+            })
+        })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }

@@ -259,8 +259,19 @@ fn a_form_is_answered_in_a_terminal_and_its_secret_reaches_the_step_only() {
         "nothing runs before the form is done"
     );
     t.line("s3cr3t-T0ken");
+    // With --form the input step is asked when the run reaches it, and the run goes on.
+    let screen = t.expect("later");
+    assert!(
+        screen.contains("Check green"),
+        "the step's message, rendered:\n{screen}"
+    );
+    assert!(
+        before_confirm(&screen).contains("Record"),
+        "the steps before it ran first:\n{screen}"
+    );
+    t.keys(&["Down", "Enter"]);
     let (code, screen) = t.exit();
-    assert_eq!(code, 4, "suspends at the input step:\n{screen}");
+    assert_eq!(code, 0, "goes on past the input step:\n{screen}");
     assert!(!screen.contains("s3cr3t-T0ken"), "echoed:\n{screen}");
 
     let seen = read_json(&p, "before.json");
@@ -268,7 +279,41 @@ fn a_form_is_answered_in_a_terminal_and_its_secret_reaches_the_step_only() {
     assert_eq!(seen["code"], "ABC12");
     assert_eq!(seen["terms"], true);
     assert_eq!(seen["token"], "s3cr3t-T0ken", "the step gets the secret");
+    let after = read_json(&p, "after.json");
+    assert_eq!(after["ok"], "later");
+    assert_eq!(after["token"], "s3cr3t-T0ken", "and so do the steps after");
     assert_not_stored(&p, "s3cr3t-T0ken");
+}
+
+/// The screen up to the input step's message.
+fn before_confirm(screen: &str) -> &str {
+    screen.split("Check green").next().unwrap_or_default()
+}
+
+#[test]
+fn without_form_a_run_stops_at_the_input_step() {
+    let p = Project::new();
+    signup(&p);
+    let args = [
+        "workflow",
+        "run",
+        "signup",
+        "--input",
+        "color=red",
+        "--input",
+        "code=ABC12",
+        "--input",
+        "terms=true",
+        "--input",
+        "token=t0k3n-value",
+    ];
+    let Some(t) = Term::start(p.path(), &args) else {
+        return;
+    };
+    let (code, screen) = t.exit();
+    assert_eq!(code, 4, "a terminal alone asks nothing:\n{screen}");
+    assert!(screen.contains("--input ok=yes"), "{screen}");
+    assert!(!p.path().join("after.json").exists());
 }
 
 #[test]

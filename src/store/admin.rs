@@ -1,0 +1,416 @@
+//! Looking after the SQLite file itself: what state the file is in before orch opens
+//! it, `orch db check` and `orch db backup`.
+//!
+//! These work on the file, not through [`super::open`]: a check must read a damaged
+//! file without migrating or repairing it, and neither may change the database (see
+//! [`open_untouched`]).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+
+use crate::error::{Error, Result};
+
+/// The first bytes of every SQLite database file.
+const HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+/// Tables every migrated orch database has.
+const CORE_TABLES: [&str; 4] = ["products", "subscriptions", "processes", "events"];
+
+/// What is at a database path before anything opens it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileState {
+    Missing,
+    /// A file of zero bytes with no write-ahead log beside it: SQLite would silently
+    /// take it for a new, empty database.
+    Empty,
+    Present,
+}
+
+pub fn file_state(path: &Path) -> FileState {
+    match std::fs::metadata(path) {
+        Err(_) => FileState::Missing,
+        Ok(m) if m.len() == 0 && len(&wal_path(path)) == 0 => FileState::Empty,
+        Ok(_) => FileState::Present,
+    }
+}
+
+fn len(path: &Path) -> u64 {
+    std::fs::metadata(path).map_or(0, |m| m.len())
+}
+
+fn wal_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push("-wal");
+    PathBuf::from(name)
+}
+
+/// Opens an existing database without changing it, whatever state it is in.
+///
+/// Not with SQLite's read-only flag: the integrity check of a full-text index
+/// (`subscription_search`) needs a connection that could write, though it writes
+/// nothing. No pragma is set, no migration runs, and closing does not checkpoint the
+/// write-ahead log into the file.
+fn open_untouched(path: &Path) -> rusqlite::Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_URI
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+        true,
+    )?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    Ok(conn)
+}
+
+/// What `orch db check` found.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Check {
+    pub path: PathBuf,
+    pub size_bytes: u64,
+    /// `None` when the schema history cannot be read.
+    pub schema_version: Option<i64>,
+    pub latest_version: i64,
+    /// What is wrong; empty when the database is sound.
+    pub problems: Vec<String>,
+    /// What is worth knowing but not wrong (an older schema, a newer one).
+    pub notes: Vec<String>,
+}
+
+impl Check {
+    pub fn ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// Checks the database at `path`: that it is a SQLite file, SQLite's own integrity and
+/// foreign key checks, and orch's schema. A damaged file is reported, not refused.
+pub fn check(path: &Path) -> Result<Check> {
+    let meta = std::fs::metadata(path).map_err(|e| {
+        Error::not_found(format!("no database at {}: {e}", path.display()))
+            .with_hint("pass the database with --db FILE (or run in its project)")
+    })?;
+    let mut report = Check {
+        path: path.to_path_buf(),
+        size_bytes: meta.len(),
+        schema_version: None,
+        latest_version: super::latest_version(),
+        problems: Vec::new(),
+        notes: Vec::new(),
+    };
+    if !meta.is_file() {
+        report.problems.push("it is not a regular file".into());
+        return Ok(report);
+    }
+    if file_state(path) == FileState::Empty {
+        report
+            .problems
+            .push("the file is empty (0 bytes): it holds no database".into());
+        return Ok(report);
+    }
+    let mut head = [0u8; 16];
+    let read = std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+        .map_err(|e| Error::failure(format!("cannot read {}: {e}", path.display())))?;
+    if meta.len() > 0 && (read < HEADER.len() || &head != HEADER) {
+        report
+            .problems
+            .push("not a SQLite database (the file does not start with the SQLite header)".into());
+        return Ok(report);
+    }
+    let conn = match open_untouched(path) {
+        Ok(c) => c,
+        Err(e) => {
+            report.problems.push(format!("SQLite cannot open it: {e}"));
+            return Ok(report);
+        }
+    };
+    integrity(&conn, &mut report);
+    schema(&conn, &mut report);
+    Ok(report)
+}
+
+/// SQLite's integrity check (pages, indexes, constraints) and foreign key check.
+fn integrity(conn: &Connection, report: &mut Check) {
+    let rows = conn
+        .prepare("PRAGMA integrity_check(50)")
+        .and_then(|mut s| {
+            s.query_map([], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()
+        });
+    match rows {
+        Ok(rows) if rows == ["ok"] => {}
+        Ok(rows) => report
+            .problems
+            .extend(rows.into_iter().map(|r| format!("integrity: {r}"))),
+        Err(e) => report
+            .problems
+            .push(format!("the integrity check cannot read it: {e}")),
+    }
+    let fks = conn.prepare("PRAGMA foreign_key_check").and_then(|mut s| {
+        s.query_map([], |r| {
+            Ok(format!(
+                "foreign key: row {} of `{}` refers to a missing row of `{}`",
+                r.get::<_, Option<i64>>(1)?
+                    .map_or_else(|| "?".to_string(), |n| n.to_string()),
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?
+        .take(50)
+        .collect::<rusqlite::Result<Vec<_>>>()
+    });
+    match fks {
+        Ok(rows) => report.problems.extend(rows),
+        Err(e) => report
+            .problems
+            .push(format!("the foreign key check cannot read it: {e}")),
+    }
+}
+
+/// orch's schema: its version, and the tables a migrated database has.
+fn schema(conn: &Connection, report: &mut Check) {
+    let version = match super::schema_version(conn) {
+        Ok(v) => v,
+        Err(e) => {
+            report
+                .problems
+                .push(format!("the schema version cannot be read: {e}"));
+            return;
+        }
+    };
+    report.schema_version = Some(version);
+    let latest = report.latest_version;
+    if version == 0 {
+        report
+            .problems
+            .push("not an orch database: it has no schema history".into());
+        return;
+    }
+    if version > latest {
+        report.notes.push(format!(
+            "schema version {version} is newer than this orch knows ({latest}); an orch that new can use it"
+        ));
+        return;
+    }
+    if version < latest {
+        report.notes.push(format!(
+            "schema version {version} is older than this orch's ({latest}); the next orch command upgrades it (`orch db migrate`)"
+        ));
+    }
+    for table in CORE_TABLES {
+        let exists = conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?1)",
+                [table],
+                |r| r.get::<_, bool>(0),
+            )
+            .unwrap_or(false);
+        if !exists {
+            report
+                .problems
+                .push(format!("the table `{table}` is missing"));
+        }
+    }
+}
+
+/// What `orch db backup` wrote.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Backup {
+    pub path: PathBuf,
+    pub size_bytes: u64,
+    pub schema_version: i64,
+}
+
+/// Writes a consistent copy of the database at `from` to `to` (mode 0600), while other
+/// orch commands may be writing to it: the copy is one read transaction (`VACUUM
+/// INTO`), so it holds every commit before it began and none after. The copy is written
+/// beside `to` and moved into place when it is complete and checked, so `to` never
+/// holds half a copy; an existing `to` is replaced only with `replace`.
+pub fn backup(from: &Path, to: &Path, replace: bool) -> Result<Backup> {
+    if same_file(from, to) {
+        return Err(Error::usage(format!(
+            "{} is the database itself; a backup goes to another file",
+            to.display()
+        )));
+    }
+    if to.exists() && !replace {
+        return Err(Error::conflict(format!("{} exists already", to.display()))
+            .with_hint("choose another file, or pass --force to replace it"));
+    }
+    let name = to
+        .file_name()
+        .ok_or_else(|| Error::usage(format!("{} is not a file name", to.display())))?;
+    let dir = match to.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if !dir.is_dir() {
+        return Err(
+            Error::usage(format!("the folder {} does not exist", dir.display()))
+                .with_hint("create it first, or choose another file"),
+        );
+    }
+    let partial = dir.join(format!(
+        ".{}.partial-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result = write_copy(from, &partial).and_then(|b| {
+        place(&partial, to, replace)?;
+        Ok(Backup {
+            path: to.to_path_buf(),
+            ..b
+        })
+    });
+    if result.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    result
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// Copies the database into `partial` (created here, mode 0600) and checks the copy.
+fn write_copy(from: &Path, partial: &Path) -> Result<Backup> {
+    super::create_private(partial)?;
+    let text = partial.to_str().ok_or_else(|| {
+        Error::usage(format!(
+            "{} is not valid UTF-8; choose another file name",
+            partial.display()
+        ))
+    })?;
+    let at =
+        |e: rusqlite::Error| Error::from(e).with_cause(format!("while copying {}", from.display()));
+    let conn = open_untouched(from).map_err(at)?;
+    let version = super::schema_version(&conn).map_err(at)?;
+    if version == 0 {
+        return Err(Error::failure(format!(
+            "{} is not an orch database (it has no schema history)",
+            from.display()
+        )));
+    }
+    conn.execute("VACUUM INTO ?1", [text]).map_err(at)?;
+    drop(conn);
+    let copy = open_untouched(partial).map_err(at)?;
+    let verdict: String = copy
+        .query_row("PRAGMA quick_check", [], |r| r.get(0))
+        .map_err(at)?;
+    if verdict != "ok" {
+        return Err(Error::failure(format!(
+            "the copy of {} does not pass SQLite's check: {verdict}",
+            from.display()
+        ))
+        .with_hint("`orch db check` says what is wrong with the database"));
+    }
+    drop(copy);
+    std::fs::File::open(partial)
+        .and_then(|f| f.sync_all())
+        .map_err(|e| Error::failure(format!("cannot sync {}: {e}", partial.display())))?;
+    Ok(Backup {
+        path: partial.to_path_buf(),
+        size_bytes: len(partial),
+        schema_version: version,
+    })
+}
+
+/// Moves a finished copy to its name: a rename when replacing, else a link, which
+/// fails rather than replace a file that appeared meanwhile.
+fn place(partial: &Path, to: &Path, replace: bool) -> Result<()> {
+    let moved = if replace {
+        std::fs::rename(partial, to)
+    } else {
+        std::fs::hard_link(partial, to).and_then(|()| std::fs::remove_file(partial))
+    };
+    moved.map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            Error::conflict(format!("{} exists already", to.display()))
+                .with_hint("choose another file, or pass --force to replace it")
+        } else {
+            Error::failure(format!("cannot write {}: {e}", to.display()))
+        }
+    })?;
+    if let Some(dir) = to.parent().filter(|d| !d.as_os_str().is_empty()) {
+        let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_file_is_told_from_a_missing_and_a_real_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("orch.db");
+        assert_eq!(file_state(&path), FileState::Missing);
+        std::fs::write(&path, b"").unwrap();
+        assert_eq!(file_state(&path), FileState::Empty);
+        std::fs::write(wal_path(&path), b"x").unwrap();
+        assert_eq!(
+            file_state(&path),
+            FileState::Present,
+            "a log beside it may hold the data"
+        );
+    }
+
+    #[test]
+    fn a_sound_database_checks_ok_and_its_copy_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("orch.db");
+        drop(super::super::open(&path, super::super::Sync::Normal).unwrap());
+        let report = check(&path).unwrap();
+        assert!(report.ok(), "{report:?}");
+        assert_eq!(report.schema_version, Some(super::super::latest_version()));
+
+        let copy = dir.path().join("copy.db");
+        let b = backup(&path, &copy, false).unwrap();
+        assert_eq!(b.path, copy);
+        assert!(check(&copy).unwrap().ok());
+        let again = backup(&path, &copy, false).err().unwrap();
+        assert_eq!(again.kind, crate::error::Kind::Conflict);
+        backup(&path, &copy, true).unwrap();
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().contains("partial"))
+            .collect();
+        assert!(left.is_empty(), "a partial copy was left behind");
+    }
+
+    #[test]
+    fn a_check_leaves_the_file_byte_for_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("orch.db");
+        let store = super::super::open(&path, super::super::Sync::Normal).unwrap();
+        store
+            .conn
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+            .unwrap();
+        drop(store);
+        let before = std::fs::read(&path).unwrap();
+        assert!(check(&path).unwrap().ok());
+        assert_eq!(std::fs::read(&path).unwrap(), before);
+    }
+
+    #[test]
+    fn garbage_is_reported_not_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("orch.db");
+        std::fs::write(&path, b"hello, this is not a database at all").unwrap();
+        let report = check(&path).unwrap();
+        assert!(!report.ok());
+        assert!(
+            report.problems[0].contains("not a SQLite database"),
+            "{report:?}"
+        );
+    }
+}
