@@ -14,7 +14,7 @@ use super::{Ctx, Settings};
 use crate::domain::workflow::{Target, WorkflowDef};
 use crate::engine::owner;
 use crate::engine::runner::{Engine, Final, Observer};
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::store::processes::{self, ProcessRow, StepRow};
 use crate::store::subscriptions;
 use crate::ui::progress::StepProgress;
@@ -99,7 +99,19 @@ pub fn drive(
                 .ok_or_else(|| Error::not_found(format!("no process {id}")))?;
             let steps = processes::steps(conn, id)?;
             if let Some(pending) = Pending::of(&p, def, &steps) {
-                let (answers, more) = pending.answer(ctx, &Map::new(), &p.state, true)?;
+                let (answers, more) = pending
+                    .answer(ctx, &Map::new(), &p.state, true)
+                    .map_err(|e| match e.kind {
+                        Kind::Interrupted => Error::new(
+                            Kind::Interrupted,
+                            format!(
+                                "interrupted at a prompt; process {id} stays suspended at step `{}`",
+                                pending.step
+                            ),
+                        )
+                        .with_hint(pending.hint(id)),
+                        _ => e,
+                    })?;
                 claim(ctx, id, &["suspended"])?;
                 secrets.extend(more);
                 input = Some(answers);

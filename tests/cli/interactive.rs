@@ -291,6 +291,36 @@ fn before_confirm(screen: &str) -> &str {
 }
 
 #[test]
+fn ctrl_c_at_an_input_step_leaves_the_process_suspended() {
+    let p = Project::new();
+    signup(&p);
+    let args = [
+        "workflow",
+        "run",
+        "signup",
+        "--form",
+        "--input",
+        "color=red",
+        "--input",
+        "code=ABC12",
+        "--input",
+        "terms=true",
+        "--input",
+        "token=t0k3n-value",
+    ];
+    let Some(t) = Term::start(p.path(), &args) else {
+        return;
+    };
+    t.expect("later");
+    t.keys(&["C-c"]);
+    let (code, screen) = t.exit();
+    assert_eq!(code, 130, "{screen}");
+    assert!(screen.contains("stays suspended"), "{screen}");
+    let list = p.json(&["process", "list"]);
+    assert_eq!(list[0]["status"], "suspended", "{list}");
+}
+
+#[test]
 fn without_form_a_run_stops_at_the_input_step() {
     let p = Project::new();
     signup(&p);
