@@ -285,6 +285,16 @@ fn a_form_is_answered_in_a_terminal_and_its_secret_reaches_the_step_only() {
     assert_not_stored(&p, "s3cr3t-T0ken");
 }
 
+/// `workflow run signup` with every answer of its form given, and `extra`.
+fn signup_answered<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["workflow", "run", "signup"];
+    args.extend_from_slice(extra);
+    for answer in ["color=red", "code=ABC12", "terms=true", "token=t0k3n-value"] {
+        args.extend(["--input", answer]);
+    }
+    args
+}
+
 /// The screen up to the input step's message.
 fn before_confirm(screen: &str) -> &str {
     screen.split("Check green").next().unwrap_or_default()
@@ -294,21 +304,7 @@ fn before_confirm(screen: &str) -> &str {
 fn ctrl_c_at_an_input_step_leaves_the_process_suspended() {
     let p = Project::new();
     signup(&p);
-    let args = [
-        "workflow",
-        "run",
-        "signup",
-        "--form",
-        "--input",
-        "color=red",
-        "--input",
-        "code=ABC12",
-        "--input",
-        "terms=true",
-        "--input",
-        "token=t0k3n-value",
-    ];
-    let Some(t) = Term::start(p.path(), &args) else {
+    let Some(t) = Term::start(p.path(), &signup_answered(&["--form"])) else {
         return;
     };
     t.expect("later");
@@ -324,20 +320,7 @@ fn ctrl_c_at_an_input_step_leaves_the_process_suspended() {
 fn without_form_a_run_stops_at_the_input_step() {
     let p = Project::new();
     signup(&p);
-    let args = [
-        "workflow",
-        "run",
-        "signup",
-        "--input",
-        "color=red",
-        "--input",
-        "code=ABC12",
-        "--input",
-        "terms=true",
-        "--input",
-        "token=t0k3n-value",
-    ];
-    let Some(t) = Term::start(p.path(), &args) else {
+    let Some(t) = Term::start(p.path(), &signup_answered(&[])) else {
         return;
     };
     let (code, screen) = t.exit();
