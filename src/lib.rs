@@ -19,6 +19,8 @@ pub mod project;
 pub mod schedule;
 pub mod store;
 pub mod tasks;
+#[cfg(test)]
+mod testing;
 pub mod ui;
 
 /// Parses the command line, runs the command and maps the outcome to an exit code.

@@ -11,7 +11,7 @@ use std::time::Duration;
 use super::Global;
 use crate::error::{Error, Result};
 use crate::project::Project;
-use crate::store::{self, Store};
+use crate::store::{self, Create, Location, OpenObserver, Store};
 use crate::ui::Printer;
 
 /// The resolved settings of one orch invocation.
@@ -31,13 +31,19 @@ pub struct Settings {
     pub grace: Duration,
 }
 
-/// What a command may do to the database file (see `Command::access`).
+/// What a command may do to the database, which decides how its store opens (see
+/// `Command::access`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
-    /// Reads, or changes what is there: never makes a database of an empty file.
+    /// Reads, or changes what is there: never creates a database, nor makes one of an
+    /// empty file.
     Read,
-    /// Makes data from nothing: may turn an empty file into a new database.
+    /// Makes data from nothing: may create the database, or make one of an empty file
+    /// (saying so).
     Write,
+    /// Looks after the database itself (`db check`, `db backup`): opens it as it is,
+    /// without migrating or repairing it.
+    AsIs,
 }
 
 impl Settings {
@@ -70,6 +76,7 @@ pub struct Ctx {
     explicit: bool,
     access: Access,
     store: Option<Store>,
+    runtime: Option<tokio::runtime::Runtime>,
 }
 
 impl Ctx {
@@ -90,6 +97,7 @@ impl Ctx {
             explicit,
             access,
             store: None,
+            runtime: None,
         })
     }
 
@@ -116,31 +124,6 @@ impl Ctx {
             .with_hint("`orch init` makes this folder a project"))
     }
 
-    /// Looks at the database file before SQLite does: SQLite takes an empty file for a
-    /// new database, which hides a truncated one.
-    pub fn check_db_file(&self) -> Result<()> {
-        let path = &self.settings.db_path;
-        if store::admin::file_state(path) != store::admin::FileState::Empty {
-            return Ok(());
-        }
-        if self.access == Access::Write {
-            self.printer.warn(&format!(
-                "{} is an empty file (0 bytes), not a database; orch makes it a new, empty database",
-                path.display()
-            ));
-            return Ok(());
-        }
-        Err(Error::failure(format!(
-            "the database {} is an empty file (0 bytes)",
-            path.display()
-        ))
-        .with_cause("orch did not change it, nor make a new database of it")
-        .with_hint(
-            "if it held data, it was truncated: restore the latest copy made with `orch db backup FILE` (`orch --db COPY db check` checks one)",
-        )
-        .with_hint("`orch db migrate` makes it a new, empty database"))
-    }
-
     /// Moves to another project (`orch init` creates one), resolving the settings that
     /// depend on it again.
     pub fn set_project(&mut self, project: Project) -> Result<()> {
@@ -159,35 +142,90 @@ impl Ctx {
         &self.settings.user
     }
 
-    /// The database, opened and migrated on first use.
-    pub fn store(&mut self) -> Result<&mut Store> {
+    /// Where the database is.
+    pub fn location(&self) -> Location {
+        Location::parse(&self.settings.db_path)
+    }
+
+    /// The single-threaded runtime this command's store calls and drives run on, made
+    /// on first use.
+    pub fn runtime(&mut self) -> Result<&tokio::runtime::Runtime> {
+        if self.runtime.is_none() {
+            self.runtime = Some(
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| Error::internal(format!("cannot start the runtime: {e}")))?,
+            );
+        }
+        self.runtime
+            .as_ref()
+            .ok_or_else(|| Error::internal("the runtime was not started"))
+    }
+
+    /// The database, opened on first use as the command's [`Access`] says.
+    pub fn store(&mut self) -> Result<&Store> {
+        self.runtime()?;
         if self.store.is_none() {
-            self.check_db_file()?;
-            let path = self.settings.db_path.clone();
-            let printer = &self.printer;
-            self.store = Some(store::open_announcing(
-                &path,
-                self.settings.sync,
-                |from, to| {
-                    printer.status(&format!(
-                    "upgrading {} from schema version {from} to {to} (a large database takes a while; an interruption changes nothing)",
-                    path.display()
-                ))
-                },
-            )?);
+            let location = self.location();
+            let announce = Announce {
+                printer: &self.printer,
+                location: location.describe(),
+            };
+            self.store = Some(match self.access {
+                Access::Write => Store::open(&location, Create::Allowed, &announce)?,
+                Access::Read => Store::open(&location, Create::Refused, &announce)?,
+                Access::AsIs => Store::open_as_is(&location)?,
+            });
         }
         self.store
-            .as_mut()
+            .as_ref()
             .ok_or_else(|| Error::internal("the store was not opened"))
     }
 
-    /// The database, opened and migrated, for a command that keeps it beside a
-    /// shared `&Ctx` (the scheduler).
-    pub fn take_store(&mut self) -> Result<Store> {
+    /// The store and the runtime, for a command that keeps using both (the scheduler);
+    /// call [`Ctx::store`] first.
+    pub fn opened(&self) -> Result<(&Store, &tokio::runtime::Runtime)> {
+        match (&self.store, &self.runtime) {
+            (Some(store), Some(rt)) => Ok((store, rt)),
+            _ => Err(Error::internal("the store was not opened")),
+        }
+    }
+
+    /// Runs `f` with the store on this command's runtime: how commands, which are plain
+    /// functions, call the store's async methods.
+    pub fn db<T, E: Into<Error>>(
+        &mut self,
+        f: impl AsyncFnOnce(&Store) -> std::result::Result<T, E>,
+    ) -> Result<T> {
         self.store()?;
-        self.store
-            .take()
-            .ok_or_else(|| Error::internal("the store was not opened"))
+        match (&self.store, &self.runtime) {
+            (Some(store), Some(rt)) => rt.block_on(f(store)).map_err(Into::into),
+            _ => Err(Error::internal("the store was not opened")),
+        }
+    }
+}
+
+/// Tells the operator that an existing database is being upgraded (a large one takes a
+/// while), or that an empty file is being made a new database.
+struct Announce<'a> {
+    printer: &'a Printer,
+    location: String,
+}
+
+impl OpenObserver for Announce<'_> {
+    fn upgrading(&self, from: i64, to: i64) {
+        self.printer.status(&format!(
+            "upgrading {} from schema version {from} to {to} (a large database takes a while; an interruption changes nothing)",
+            self.location
+        ));
+    }
+
+    fn empty_file(&self) {
+        self.printer.warn(&format!(
+            "{} is an empty file (0 bytes), not a database; orch makes it a new, empty database",
+            self.location
+        ));
     }
 }
 

@@ -7,7 +7,6 @@ use serde_json::json;
 
 use super::Ctx;
 use crate::error::{Error, Result};
-use crate::store::{self, admin};
 
 const CHECK_HELP: &str = "\
 Reads the database without changing it, also when it is damaged: SQLite's integrity \
@@ -27,8 +26,8 @@ once complete and checked, so FILE never holds half a copy. The copy is private 
 To restore, stop the orch commands that use the database and copy the backup over it \
 (remove its -wal and -shm files first), or point --db at the copy.
 
-Exit codes: 0 written, 7 FILE exists (without --force), 1 the database cannot be read \
-or the file cannot be written.";
+Exit codes: 0 written, 6 there is no database, 7 FILE exists (without --force), 1 the \
+database cannot be read or the file cannot be written.";
 
 #[derive(Debug, Subcommand)]
 pub enum DbCommand {
@@ -64,13 +63,18 @@ pub fn run(ctx: &mut Ctx, cmd: DbCommand) -> Result<()> {
 }
 
 fn check(ctx: &mut Ctx) -> Result<()> {
-    let report = admin::check(ctx.db_path())?;
+    let (kind, location, report) = ctx.db(async |s| {
+        Ok::<_, crate::store::StoreError>((s.kind(), s.location().describe(), s.check().await?))
+    })?;
+    let sound = report.is_sound();
     if ctx.printer.is_json() {
         let mut v = serde_json::to_value(&report)?;
-        v["ok"] = json!(report.ok());
+        v["store"] = json!(kind);
+        v["path"] = json!(location);
+        v["ok"] = json!(sound);
         ctx.printer.json(&v)?;
     } else {
-        let mut out = format!("database:       {}\n", report.path.display());
+        let mut out = format!("database:       {location}\n");
         out.push_str(&format!("size:           {} bytes\n", report.size_bytes));
         if let Some(v) = report.schema_version {
             out.push_str(&format!(
@@ -81,7 +85,7 @@ fn check(ctx: &mut Ctx) -> Result<()> {
         for n in &report.notes {
             out.push_str(&format!("note:           {n}\n"));
         }
-        if report.ok() {
+        if sound {
             out.push_str("result:         ok, no problems found\n");
         } else {
             out.push_str(&format!(
@@ -95,29 +99,21 @@ fn check(ctx: &mut Ctx) -> Result<()> {
         }
         ctx.printer.out(&out)?;
     }
-    if report.ok() {
+    if sound {
         return Ok(());
     }
-    Err(
-        Error::failure(format!("the database {} is damaged", report.path.display()))
-            .with_cause("orch did not change it")
-            .with_hint(
-                "restore the latest copy made with `orch db backup FILE` (check it first with `orch --db COPY db check`)",
-            ),
-    )
+    Err(Error::failure(format!("the database {location} is damaged"))
+        .with_cause("orch did not change it")
+        .with_hint(
+            "restore the latest copy made with `orch db backup FILE` (check it first with `orch --db COPY db check`)",
+        ))
 }
 
 fn backup(ctx: &mut Ctx, args: BackupArgs) -> Result<()> {
-    let from = ctx.db_path().to_path_buf();
-    if admin::file_state(&from) != admin::FileState::Present {
-        ctx.check_db_file()?;
-        return Err(
-            Error::not_found(format!("no database at {}", from.display()))
-                .with_hint("run in the project of the database, or pass it with --db FILE"),
-        );
-    }
     let to = std::env::current_dir()?.join(&args.file);
-    let done = admin::backup(&from, &to, args.force)?;
+    let (from, done) = ctx.db(async |s| {
+        Ok::<_, Error>((s.location().describe(), s.backup(&to, args.force).await?))
+    })?;
     if ctx.printer.is_json() {
         return ctx.printer.json(&json!({
             "path": done.path, "from": from, "size_bytes": done.size_bytes,
@@ -125,8 +121,7 @@ fn backup(ctx: &mut Ctx, args: BackupArgs) -> Result<()> {
         }));
     }
     ctx.printer.status(&format!(
-        "wrote a copy of {} to {} ({} bytes, schema version {})",
-        from.display(),
+        "wrote a copy of {from} to {} ({} bytes, schema version {})",
         done.path.display(),
         done.size_bytes,
         done.schema_version
@@ -135,94 +130,85 @@ fn backup(ctx: &mut Ctx, args: BackupArgs) -> Result<()> {
 }
 
 fn migrate(ctx: &mut Ctx) -> Result<()> {
-    let path = ctx.db_path().to_path_buf();
-    ctx.check_db_file()?;
-    let conn = store::open_unmigrated(&path, ctx.settings.sync)?;
-    let before = store::schema_version(&conn)?;
-    drop(conn);
-    let version = ctx.store()?.version()?;
+    let (kind, location, before, version) = ctx.db(async |s| {
+        Ok::<_, crate::store::StoreError>((
+            s.kind(),
+            s.location().describe(),
+            s.opened_at_version(),
+            s.version().await?,
+        ))
+    })?;
     if ctx.printer.is_json() {
         return ctx.printer.json(&json!({
-            "path": path, "from_version": before, "version": version,
+            "store": kind, "path": location, "from_version": before, "version": version,
         }));
     }
     if before == version {
         ctx.printer.status(&format!(
-            "{} is up to date (schema version {version})",
-            path.display()
+            "{location} is up to date (schema version {version})"
         ));
     } else {
         ctx.printer.status(&format!(
-            "migrated {} from schema version {before} to {version}",
-            path.display()
+            "migrated {location} from schema version {before} to {version}"
         ));
     }
     Ok(())
 }
 
 fn status(ctx: &mut Ctx) -> Result<()> {
-    let path = ctx.db_path().to_path_buf();
-    let sync = ctx.settings.sync;
-    let store = ctx.store()?;
-    let conn = &store.conn;
-    let count = |sql: &str| -> rusqlite::Result<i64> { conn.query_row(sql, [], |r| r.get(0)) };
-    let version = store::schema_version(conn)?;
-    let products = count("SELECT COUNT(*) FROM products")?;
-    let subscriptions = count("SELECT COUNT(*) FROM subscriptions")?;
-    let processes = count("SELECT COUNT(*) FROM processes")?;
-    let steps = count("SELECT COUNT(*) FROM process_steps")?;
-    let events = count("SELECT COUNT(*) FROM events")?;
+    let (kind, location, latest, durability, version, size, counts) = ctx.db(async |s| {
+        Ok::<_, crate::store::StoreError>((
+            s.kind(),
+            s.location().describe(),
+            s.latest_version(),
+            s.durability(),
+            s.version().await?,
+            s.size().await?,
+            s.counts().await?,
+        ))
+    })?;
     let mut by_status = serde_json::Map::new();
-    {
-        let mut stmt =
-            conn.prepare("SELECT status, COUNT(*) FROM processes GROUP BY status ORDER BY status")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
-        for row in rows {
-            let (s, n) = row?;
-            by_status.insert(s, n.into());
-        }
+    for (status, n) in &counts.processes_by_status {
+        by_status.insert(status.to_string(), (*n).into());
     }
-    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-    let sync = match sync {
-        store::Sync::Full => "full",
-        store::Sync::Normal => "normal",
-    };
     let value = json!({
-        "path": path,
+        "store": kind,
+        "path": location,
         "schema_version": version,
-        "latest_version": store::latest_version(),
+        "latest_version": latest,
         "size_bytes": size,
-        "synchronous": sync,
-        "products": products,
-        "subscriptions": subscriptions,
-        "processes": processes,
+        "synchronous": durability,
+        "products": counts.products,
+        "subscriptions": counts.subscriptions,
+        "processes": counts.processes,
         "processes_by_status": by_status,
-        "steps": steps,
-        "events": events,
+        "steps": counts.steps,
+        "events": counts.events,
     });
     if ctx.printer.is_json() {
         return ctx.printer.json(&value);
     }
     let mut out = String::new();
-    out.push_str(&format!("database:       {}\n", path.display()));
+    out.push_str(&format!("store:          {kind}\n"));
+    out.push_str(&format!("database:       {location}\n"));
     out.push_str(&format!(
-        "schema version: {version} (this orch knows up to {})\n",
-        store::latest_version()
+        "schema version: {version} (this orch knows up to {latest})\n"
     ));
     out.push_str(&format!("size:           {size} bytes\n"));
-    out.push_str(&format!("synchronous:    {sync}\n"));
-    out.push_str(&format!("products:       {products}\n"));
-    out.push_str(&format!("subscriptions:  {subscriptions}\n"));
+    out.push_str(&format!("synchronous:    {durability}\n"));
+    out.push_str(&format!("products:       {}\n", counts.products));
+    out.push_str(&format!("subscriptions:  {}\n", counts.subscriptions));
     let detail: Vec<String> = by_status.iter().map(|(k, v)| format!("{k} {v}")).collect();
     if detail.is_empty() {
-        out.push_str(&format!("processes:      {processes}\n"));
+        out.push_str(&format!("processes:      {}\n", counts.processes));
     } else {
         out.push_str(&format!(
-            "processes:      {processes} ({})\n",
+            "processes:      {} ({})\n",
+            counts.processes,
             detail.join(", ")
         ));
     }
-    out.push_str(&format!("steps:          {steps}\n"));
-    out.push_str(&format!("events:         {events}\n"));
+    out.push_str(&format!("steps:          {}\n", counts.steps));
+    out.push_str(&format!("events:         {}\n", counts.events));
     ctx.printer.out(&out)
 }

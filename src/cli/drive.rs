@@ -6,17 +6,17 @@
 
 use std::path::PathBuf;
 
-use rusqlite::Connection;
 use serde_json::{Map, Value, json};
 
 use super::pending::Pending;
 use super::{Ctx, Settings};
+use crate::domain::process::{ProcessStatus, StepStatus};
 use crate::domain::workflow::{Target, WorkflowDef};
 use crate::engine::owner;
-use crate::engine::runner::{Engine, Final, Observer};
+use crate::engine::runner::{Engine, Final, Observer, Quiet, Recorded};
 use crate::error::{Error, Kind, Result};
-use crate::store::processes::{self, ProcessRow, StepRow};
-use crate::store::subscriptions;
+use crate::store::Store;
+use crate::store::processes::{ProcessRow, StepRow};
 use crate::ui::progress::StepProgress;
 
 impl Settings {
@@ -24,15 +24,15 @@ impl Settings {
     pub fn engine<'a>(
         &self,
         root: PathBuf,
-        conn: &'a mut Connection,
+        store: &'a Store,
         observer: &'a mut dyn Observer,
         cancel: tokio::sync::watch::Receiver<bool>,
         secrets: Map<String, Value>,
     ) -> Engine<'a> {
         Engine {
-            conn,
+            store,
             root,
-            db_path: self.db_path.clone(),
+            db: store.location().for_steps(),
             user: self.user.clone(),
             default_timeout: self.step_timeout,
             grace: self.grace,
@@ -41,14 +41,6 @@ impl Settings {
             secrets,
         }
     }
-}
-
-/// The single-threaded runtime a command drives processes in.
-pub fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::internal(format!("cannot start the runtime: {e}")))
 }
 
 /// A flag that turns true on Ctrl-C or SIGTERM; call inside a runtime, abort the handle
@@ -94,10 +86,7 @@ pub fn drive(
     loop {
         let outcome = drive_once(ctx, id, def, input.take(), secrets.clone())?;
         if outcome == Final::Suspended && opts.form && crate::forms::can_prompt() {
-            let conn = &ctx.store()?.conn;
-            let p = processes::get(conn, id)?
-                .ok_or_else(|| Error::not_found(format!("no process {id}")))?;
-            let steps = processes::steps(conn, id)?;
+            let (p, steps) = process_and_steps(ctx, id)?;
             if let Some(pending) = Pending::of(&p, def, &steps) {
                 let (answers, more) = pending
                     .answer(ctx, &Map::new(), &p.state, true)
@@ -112,7 +101,7 @@ pub fn drive(
                         .with_hint(pending.hint(id)),
                         _ => e,
                     })?;
-                claim(ctx, id, &["suspended"])?;
+                claim(ctx, id, &[ProcessStatus::Suspended])?;
                 secrets.extend(more);
                 input = Some(answers);
                 continue;
@@ -129,7 +118,6 @@ fn drive_once(
     input: Option<Map<String, Value>>,
     secrets: Map<String, Value>,
 ) -> Result<Final> {
-    let rt = runtime()?;
     let mut observer = StepProgress::new(ctx.printer.clone());
     let project = ctx.project.clone();
     let printer = ctx.printer.clone();
@@ -140,19 +128,37 @@ fn drive_once(
         log: &log,
     };
     let settings = ctx.settings.clone();
-    let store = ctx.store()?;
-    rt.block_on(async {
+    ctx.db(async |store| {
         let (cancel, signals) = cancel_on_signals();
-        let mut engine = settings.engine(
-            project.root.clone(),
-            &mut store.conn,
-            &mut observer,
-            cancel,
-            secrets,
-        );
+        let mut engine =
+            settings.engine(project.root.clone(), store, &mut observer, cancel, secrets);
         let r = crate::tasks::drive(&mut engine, &env, id, def, input).await;
         signals.abort();
         r
+    })
+}
+
+/// Commits a step a command decided (`process abort`, `process skip`) through the
+/// engine's own commit, so the rules of every step hold for it.
+pub fn record(ctx: &mut Ctx, process: &mut ProcessRow, r: Recorded<'_>) -> Result<StepStatus> {
+    let settings = ctx.settings.clone();
+    let root = ctx.project.root.clone();
+    ctx.db(async |store| {
+        let (_keep, cancel) = tokio::sync::watch::channel(false);
+        let mut quiet = Quiet;
+        let mut engine = settings.engine(root, store, &mut quiet, cancel, Map::new());
+        engine.record(process, r).await
+    })
+}
+
+/// A process and its step log, read again after a drive.
+fn process_and_steps(ctx: &mut Ctx, id: &str) -> Result<(ProcessRow, Vec<StepRow>)> {
+    ctx.db(async |s| {
+        let p = s
+            .process(id)
+            .await?
+            .ok_or_else(|| Error::not_found(format!("no process {id}")))?;
+        Ok::<_, Error>((p, s.steps(id).await?))
     })
 }
 
@@ -160,18 +166,12 @@ fn drive_once(
 /// message (unless it completed): the failed step, its error and the end of its
 /// stderr, with the process id, since no step line was shown.
 fn report(ctx: &mut Ctx, id: &str, def: &WorkflowDef, outcome: Final, opts: Options) -> Result<()> {
-    let conn = &ctx.store()?.conn;
-    let p =
-        processes::get(conn, id)?.ok_or_else(|| Error::not_found(format!("no process {id}")))?;
-    let steps = processes::steps(conn, id)?;
+    let (p, steps) = process_and_steps(ctx, id)?;
     let created = match (&p.subscription_id, def.target) {
-        (Some(sid), Target::Create) => subscriptions::get(conn, sid)?,
+        (Some(sid), Target::Create) => ctx.db(async |s| s.subscription(sid).await)?,
         _ => None,
     };
-    let failed_step = steps
-        .iter()
-        .rev()
-        .find(|s| matches!(s.status.as_str(), "failed" | "waiting"));
+    let failed_step = steps.iter().rev().find(|s| s.status.is_retryable());
     let mut hints = Vec::new();
     let (headline, detail) = match outcome {
         Final::Completed => (format!("process {id} completed"), None),
@@ -258,8 +258,8 @@ fn step_failure(s: &StepRow) -> String {
 }
 
 /// Claims a process for this orch: refuses a live owner, takes over a stale one.
-pub fn claim(ctx: &mut Ctx, id: &str, allowed: &[&str]) -> Result<ProcessRow> {
-    match owner::claim(&mut ctx.store()?.conn, id, allowed)? {
+pub fn claim(ctx: &mut Ctx, id: &str, allowed: &[ProcessStatus]) -> Result<ProcessRow> {
+    match ctx.db(async |s| owner::claim(s, id, allowed).await)? {
         owner::Claim::Claimed(p) => Ok(*p),
         owner::Claim::Missing => Err(Error::not_found(format!("no process {id}"))),
         owner::Claim::Owned(o) => Err(Error::conflict(format!(
@@ -272,7 +272,7 @@ pub fn claim(ctx: &mut Ctx, id: &str, allowed: &[&str]) -> Result<ProcessRow> {
         owner::Claim::Refused(p) => Err(Error::conflict(format!(
             "process {id} is {}, so it cannot be {}",
             p.status,
-            if allowed.contains(&"suspended") {
+            if allowed.contains(&ProcessStatus::Suspended) {
                 "resumed"
             } else {
                 "retried"
@@ -285,17 +285,19 @@ pub fn claim(ctx: &mut Ctx, id: &str, allowed: &[&str]) -> Result<ProcessRow> {
 /// What to do next with a process, by its status.
 pub fn next_hint(p: &ProcessRow) -> Option<String> {
     let id = &p.process_id;
-    match p.status.as_str() {
-        "failed" => Some(format!(
+    match p.status {
+        ProcessStatus::Failed => Some(format!(
             "fix the cause, then `orch process retry {id}` (or `orch process skip {id}`, `orch process abort {id}`)"
         )),
-        "waiting" => Some(format!(
+        ProcessStatus::Waiting => Some(format!(
             "`orch process retry {id}` when the transient cause is gone"
         )),
-        "suspended" => Some(format!(
+        ProcessStatus::Suspended => Some(format!(
             "`orch process resume {id} --form` (or --input key=value)"
         )),
-        "running" if owner::is_stale(p) => Some(format!("`orch process retry {id}` takes it over")),
+        ProcessStatus::Running if owner::is_stale(p) => {
+            Some(format!("`orch process retry {id}` takes it over"))
+        }
         _ => None,
     }
 }
@@ -361,9 +363,6 @@ pub fn print_process_json(ctx: &mut Ctx, id: &str) -> Result<()> {
     if !ctx.printer.is_json() {
         return Ok(());
     }
-    let conn = &ctx.store()?.conn;
-    let p =
-        processes::get(conn, id)?.ok_or_else(|| Error::not_found(format!("no process {id}")))?;
-    let steps = processes::steps(conn, id)?;
+    let (p, steps) = process_and_steps(ctx, id)?;
     ctx.printer.json(&process_json(&p, Some(&steps)))
 }

@@ -8,7 +8,7 @@ use crate::domain::workflow::{ScheduleDef, Target, WorkflowDef};
 use crate::error::{Error, Result};
 use crate::project::Workflows;
 use crate::store::processes::{self, ProcessRow};
-use crate::store::products::{self, StoredProduct};
+use crate::store::products::StoredProduct;
 use crate::store::subscriptions::{self, Subscription};
 use crate::tasks::builtin;
 
@@ -23,7 +23,7 @@ pub struct Task {
 impl Ctx {
     /// A process by id or unique prefix.
     pub fn process(&mut self, id: &str) -> Result<ProcessRow> {
-        match processes::find(&self.store()?.conn, id)? {
+        match self.db(async |s| s.find_process(id).await)? {
             processes::Find::One(p) => Ok(*p),
             processes::Find::None => Err(Error::not_found(format!("no process {id}"))
                 .with_hint("`orch process list` shows the processes")),
@@ -34,9 +34,15 @@ impl Ctx {
         }
     }
 
+    /// The step log of a process, oldest first.
+    pub fn steps(&mut self, process_id: &str) -> Result<Vec<crate::store::processes::StepRow>> {
+        self.db(async |s| s.steps(process_id).await)
+    }
+
     /// The exact definition a process started with (or was last retried with).
     pub fn stored_definition(&mut self, p: &ProcessRow) -> Result<WorkflowDef> {
-        processes::load_definition(&self.store()?.conn, &p.definition_hash)?.ok_or_else(|| {
+        let hash = p.definition_hash.as_str();
+        self.db(async |s| s.definition(hash).await)?.ok_or_else(|| {
             Error::internal(format!(
                 "the definition of process {} is missing",
                 p.process_id
@@ -46,7 +52,7 @@ impl Ctx {
 
     /// A subscription by id or unique prefix.
     pub fn subscription(&mut self, id: &str) -> Result<Subscription> {
-        match subscriptions::find(&self.store()?.conn, id)? {
+        match self.db(async |s| s.find_subscription(id).await)? {
             subscriptions::Find::One(s) => Ok(*s),
             subscriptions::Find::None => Err(Error::not_found(format!("no subscription {id}"))
                 .with_hint("`orch subscription list` shows the subscriptions")),
@@ -60,11 +66,11 @@ impl Ctx {
 
     /// A product by name, else by tag when the tag is unique.
     pub fn product(&mut self, name: &str) -> Result<StoredProduct> {
-        let conn = &self.store()?.conn;
-        if let Some(p) = products::by_name(conn, name)? {
+        if let Some(p) = self.db(async |s| s.product_by_name(name).await)? {
             return Ok(p);
         }
-        let mut by_tag = products::by_tag(conn, name)?;
+        let tags = [name.to_string()];
+        let mut by_tag = self.db(async |s| s.products_by_tags(&tags).await)?;
         if by_tag.len() == 1 {
             return Ok(by_tag.remove(0));
         }

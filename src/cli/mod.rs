@@ -122,10 +122,13 @@ pub struct CompletionsArgs {
 impl Command {
     /// Whether the command makes data from nothing, and so may turn a missing or
     /// empty database file into a new database. The others only read, or change what
-    /// is there already.
+    /// is there already; `db check` and `db backup` take the database as it is.
     fn access(&self) -> Access {
         let writes = match self {
             Command::Init(_) | Command::Scheduler(_) => true,
+            Command::Db(db::DbCommand::Check | db::DbCommand::Backup(_)) => {
+                return Access::AsIs;
+            }
             Command::Db(c) => matches!(c, db::DbCommand::Migrate),
             Command::Product(c) => matches!(
                 c,

@@ -7,6 +7,7 @@ use serde_json::{Map, Value, json};
 
 use super::Ctx;
 use super::answers;
+use crate::domain::process::StepStatus;
 use crate::domain::workflow::{StepKind, WorkflowDef};
 use crate::error::Result;
 use crate::forms::{FieldSpec, FormPage, FormType};
@@ -23,7 +24,7 @@ pub struct Pending {
 impl Pending {
     /// The pending input step of `p`, if it is suspended at one of `def`.
     pub fn of(p: &ProcessRow, def: &WorkflowDef, steps: &[StepRow]) -> Option<Pending> {
-        let row = steps.last().filter(|s| s.status == "suspend")?;
+        let row = steps.last().filter(|s| s.status == StepStatus::Suspend)?;
         let step = def.step(&row.name)?;
         let StepKind::Input {
             title,

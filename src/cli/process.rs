@@ -12,6 +12,7 @@ use super::Ctx;
 use super::answers::AnswerArgs;
 use super::drive::{self, next_hint, process_json};
 use super::pending::Pending;
+use crate::domain::process::ProcessStatus;
 use crate::engine::merge;
 use crate::engine::owner;
 use crate::error::{Error, Result};
@@ -119,14 +120,19 @@ fn is_stale(p: &ProcessRow) -> bool {
 
 fn list(ctx: &mut Ctx, a: ListArgs) -> Result<()> {
     let filter = processes::Filter {
-        status: a.status,
+        status: a
+            .status
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .map_err(Error::usage)?,
         workflow: a.workflow,
         subscription_id: a.subscription,
         since: a.since,
         tasks: None,
         limit: a.limit.max(0),
     };
-    let rows = processes::list(&ctx.store()?.conn, &filter)?;
+    let rows = ctx.db(async |s| s.processes(&filter).await)?;
     if ctx.printer.is_json() {
         let items: Vec<Value> = rows.iter().map(|p| process_json(p, None)).collect();
         return ctx.printer.json(&items);
@@ -139,7 +145,7 @@ fn list(ctx: &mut Ctx, a: ListArgs) -> Result<()> {
         let status = if is_stale(p) {
             "running (stale)".to_string()
         } else {
-            p.status.clone()
+            p.status.to_string()
         };
         t.add_row(vec![
             p.process_id.clone(),
@@ -155,15 +161,15 @@ fn list(ctx: &mut Ctx, a: ListArgs) -> Result<()> {
 
 fn show(ctx: &mut Ctx, a: ShowArgs) -> Result<()> {
     let p = ctx.process(&a.id)?;
-    let steps = processes::steps(&ctx.store()?.conn, &p.process_id)?;
+    let steps = ctx.steps(&p.process_id)?;
     if let Some(name) = &a.step {
         return show_step(ctx, &p, &steps, name);
     }
     if a.state {
         return ctx.printer.json_pretty(&p.state);
     }
-    let pending = match p.status.as_str() {
-        "suspended" => Pending::of(&p, &ctx.stored_definition(&p)?, &steps),
+    let pending = match p.status {
+        ProcessStatus::Suspended => Pending::of(&p, &ctx.stored_definition(&p)?, &steps),
         _ => None,
     };
     if ctx.printer.is_json() {
@@ -205,19 +211,15 @@ fn show(ctx: &mut Ctx, a: ShowArgs) -> Result<()> {
     for s in &steps {
         t.add_row(vec![
             s.name.clone(),
-            s.status.clone(),
+            s.status.to_string(),
             s.attempt.to_string(),
             duration_between(&s.started_at, &s.finished_at),
             s.created_by.clone(),
         ]);
     }
     pr.out(&table::render(&t))?;
-    if let Some(last) = steps
-        .iter()
-        .rev()
-        .find(|s| s.status == "failed" || s.status == "waiting")
-    {
-        if matches!(p.status.as_str(), "failed" | "waiting") {
+    if let Some(last) = steps.iter().rev().find(|s| s.status.is_retryable()) {
+        if matches!(p.status, ProcessStatus::Failed | ProcessStatus::Waiting) {
             let mut detail = format!(
                 "\n{} {}: {}\n",
                 pr.paint("failed step", Paint::Red),

@@ -7,7 +7,6 @@ use super::Ctx;
 use super::task::schedule_json;
 use crate::error::Result;
 use crate::schedule::{NextRun, Spec};
-use crate::store::{processes, schedules};
 use crate::ui::table;
 
 #[derive(Debug, Subcommand)]
@@ -28,7 +27,6 @@ fn list(ctx: &mut Ctx) -> Result<()> {
         ctx.printer.warn(&d.to_string());
     }
     let now = crate::schedule::now()?;
-    let conn = &ctx.store()?.conn;
     let mut items = Vec::new();
     let mut rows = Vec::new();
     for t in &tasks {
@@ -38,10 +36,13 @@ fn list(ctx: &mut Ctx) -> Result<()> {
         let Ok(spec) = Spec::from_def(def) else {
             continue;
         };
-        let row = schedules::get(conn, &t.def.name)?.unwrap_or_default();
+        let name = t.def.name.as_str();
+        let row = ctx
+            .db(async |s| s.schedule(name).await)?
+            .unwrap_or_default();
         let next = spec.next_due(crate::schedule::last_run(row.last_run_at.as_deref(), now));
         let last_status = match &row.last_process {
-            Some(id) => processes::get(conn, id)?.map(|p| p.status),
+            Some(id) => ctx.db(async |s| s.process(id).await)?.map(|p| p.status),
             None => None,
         };
         let next_at = next.at(now).map(crate::clock::format);

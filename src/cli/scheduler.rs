@@ -12,14 +12,14 @@ use clap::{Args, Subcommand};
 use jiff::Timestamp;
 
 use super::Ctx;
-use super::drive::{cancel_on_signals, runtime};
+use super::drive::cancel_on_signals;
 use super::lookup::Task;
 use crate::domain::workflow::WorkflowDef;
 use crate::engine::runner::{Final, Observer, Quiet};
 use crate::error::{Error, Kind, Result};
 use crate::schedule::claim::{Scheduled, claim_due};
 use crate::schedule::{NextRun, Spec};
-use crate::store::{Store, schedules};
+use crate::store::Store;
 use crate::tasks::{self, TaskEnv, outcome_word, waiting};
 use crate::ui::Printer;
 use crate::ui::progress::StepProgress;
@@ -66,9 +66,9 @@ pub fn run(ctx: &mut Ctx, cmd: SchedulerCommand) -> Result<()> {
 const MAX_SLEEP: Duration = Duration::from_secs(30);
 
 fn serve(ctx: &mut Ctx, args: RunArgs) -> Result<()> {
-    let rt = runtime()?;
-    let store = ctx.take_store()?;
+    ctx.store()?;
     let ctx: &Ctx = ctx;
+    let (store, rt) = ctx.opened()?;
     let mut observer: Box<dyn Observer> = if ctx.printer.verbose > 0 {
         Box::new(StepProgress::lines(ctx.printer.clone()))
     } else {
@@ -120,7 +120,7 @@ fn severity(kind: Kind) -> u8 {
 
 struct Scheduler<'a> {
     ctx: &'a Ctx,
-    store: Store,
+    store: &'a Store,
     observer: &'a mut dyn Observer,
     cancel: tokio::sync::watch::Receiver<bool>,
     retry_waiting: bool,
@@ -152,7 +152,7 @@ impl Scheduler<'_> {
         if !once {
             self.log(&format!(
                 "scheduler started on {} (pid {})",
-                self.store.path.display(),
+                self.store.location().describe(),
                 std::process::id()
             ));
         }
@@ -214,7 +214,10 @@ impl Scheduler<'_> {
                 continue;
             };
             self.run_if_due(task, &spec, now).await;
-            let stored = schedules::get(&self.store.conn, &task.def.name)
+            let stored = self
+                .store
+                .schedule(&task.def.name)
+                .await
                 .ok()
                 .flatten()
                 .and_then(|r| r.last_run_at);
@@ -224,7 +227,7 @@ impl Scheduler<'_> {
             }
         }
         if self.retry_waiting {
-            match waiting::retry_times(&self.store.conn) {
+            match waiting::retry_times(self.store).await {
                 Ok(list) => {
                     for (p, at) in list {
                         if self.cancelled() {
@@ -251,7 +254,7 @@ impl Scheduler<'_> {
             spec,
         };
         let user = self.ctx.user().to_string();
-        let id = match claim_due(&mut self.store.conn, &scheduled, now, &user) {
+        let id = match claim_due(self.store, &scheduled, now, &user).await {
             Ok(Some(id)) => id,
             Ok(None) => return,
             Err(e) => {
@@ -316,7 +319,7 @@ impl Scheduler<'_> {
         };
         let mut engine = ctx.settings.engine(
             ctx.project.root.clone(),
-            &mut self.store.conn,
+            self.store,
             &mut *self.observer,
             self.cancel.clone(),
             Default::default(),

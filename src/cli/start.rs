@@ -67,18 +67,16 @@ pub fn start(ctx: &mut Ctx, def: &WorkflowDef, source: &str, req: Request) -> Re
     });
     let user = ctx.user().to_string();
     let owner = (!req.detach).then(crate::engine::owner::me);
-    let id = crate::engine::start::create(
-        &mut ctx.store()?.conn,
-        &NewRun {
-            def,
-            source: Some(source),
-            subscription_id: subscription.as_ref().map(|s| s.subscription_id.as_str()),
-            customer_id: customer.as_deref(),
-            user: &user,
-            state: &state,
-            owner,
-        },
-    )?;
+    let run = NewRun {
+        def,
+        source: Some(source),
+        subscription_id: subscription.as_ref().map(|s| s.subscription_id.as_str()),
+        customer_id: customer.as_deref(),
+        user: &user,
+        state: &state,
+        owner,
+    };
+    let id = ctx.db(async |s| crate::engine::start::create(s, &run).await)?;
     // The stored copy is what runs; a large initial state is not kept twice.
     drop(state);
     if req.detach {
@@ -119,7 +117,7 @@ fn target_subscription(
         ))),
         (true, Some(id)) => {
             let s = ctx.subscription(id)?;
-            engine_subscription::usable(&ctx.store()?.conn, def, &s, None)?;
+            ctx.db(async |st| engine_subscription::usable(st, def, &s, None).await)?;
             Ok(Some(s))
         }
     }
@@ -127,7 +125,7 @@ fn target_subscription(
 
 /// A create workflow for several products asks which one first.
 pub fn product_page(ctx: &mut Ctx, def: &WorkflowDef) -> Result<Option<FormPage>> {
-    let found = crate::store::products::by_tags(&ctx.store()?.conn, &def.products)?;
+    let found = ctx.db(async |s| s.products_by_tags(&def.products).await)?;
     match found.len() {
         0 => Err(Error::failure(format!(
             "`{}` creates {} subscriptions, and no such product is loaded",

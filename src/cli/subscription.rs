@@ -9,9 +9,8 @@ use crate::domain::lifecycle::Lifecycle;
 use crate::domain::product::{FieldKind, ProductDef};
 use crate::domain::usability;
 use crate::domain::workflow::Target;
-use crate::engine::subscription as engine_subscription;
 use crate::error::{Error, Result};
-use crate::store::subscriptions::{self, Filter, Related, Subscription};
+use crate::store::subscriptions::{Filter, Related, Subscription};
 use crate::ui::table;
 
 #[derive(Debug, Subcommand)]
@@ -76,10 +75,12 @@ fn ids(related: &[Related]) -> Vec<String> {
 
 /// The JSON shape of DESIGN §9, with the block tree or without it.
 fn subscription_json(ctx: &mut Ctx, s: &Subscription, tree: bool) -> Result<Value> {
-    let conn = &ctx.store()?.conn;
+    let id = s.subscription_id.as_str();
+    let (users, deps) =
+        ctx.db(async |st| Ok::<_, Error>((st.in_use_by(id).await?, st.depends_on(id).await?)))?;
     let mut v = if tree { s.to_json() } else { s.summary_json() };
-    v["in_use_by"] = json!(ids(&subscriptions::in_use_by(conn, &s.subscription_id)?));
-    v["depends_on"] = json!(ids(&subscriptions::depends_on(conn, &s.subscription_id)?));
+    v["in_use_by"] = json!(ids(&users));
+    v["depends_on"] = json!(ids(&deps));
     Ok(v)
 }
 
@@ -99,7 +100,7 @@ fn list(ctx: &mut Ctx, a: ListArgs) -> Result<()> {
         limit: a.limit,
         offset: a.offset,
     };
-    let found = subscriptions::list(&ctx.store()?.conn, &filter)?;
+    let found = ctx.db(async |s| s.subscriptions(&filter).await)?;
     if ctx.printer.is_json() {
         let mut items = Vec::with_capacity(found.len());
         for s in &found {
@@ -140,11 +141,15 @@ fn list(ctx: &mut Ctx, a: ListArgs) -> Result<()> {
 
 fn show(ctx: &mut Ctx, id: &str, tree: bool) -> Result<()> {
     let s = ctx.subscription(id)?;
-    let conn = &ctx.store()?.conn;
-    let users = subscriptions::in_use_by(conn, &s.subscription_id)?;
-    let deps = subscriptions::depends_on(conn, &s.subscription_id)?;
-    let touched = subscriptions::processes_of(conn, &s.subscription_id)?;
-    let product = crate::store::products::by_id(conn, &s.product_id)?.map(|p| p.def);
+    let sid = s.subscription_id.as_str();
+    let (users, deps, touched, product) = ctx.db(async |st| {
+        Ok::<_, Error>((
+            st.in_use_by(sid).await?,
+            st.depends_on(sid).await?,
+            st.processes_of(sid).await?,
+            st.product_by_id(&s.product_id).await?.map(|p| p.def),
+        ))
+    })?;
     if ctx.printer.is_json() {
         let mut v = subscription_json(ctx, &s, true)?;
         v["processes"] = json!(touched
@@ -289,7 +294,7 @@ fn workflows(ctx: &mut Ctx, id: &str) -> Result<()> {
     for d in &diags {
         ctx.printer.warn(&d.to_string());
     }
-    let facts = engine_subscription::facts(&ctx.store()?.conn, &s, None)?;
+    let facts = ctx.db(async |st| st.usability_facts(&s, None).await)?;
     let mut rows = Vec::new();
     for (def, _) in &defs {
         if matches!(def.target, Target::Create | Target::System)

@@ -5,6 +5,7 @@
 //! give the same answer for the same reason.
 
 use super::lifecycle::Lifecycle;
+use super::process::ProcessStatus;
 use super::workflow::{Target, WorkflowDef};
 
 /// Another subscription related to the one being checked.
@@ -21,7 +22,7 @@ pub struct Neighbour {
 pub struct Holder {
     pub process_id: String,
     pub workflow: String,
-    pub status: String,
+    pub status: ProcessStatus,
     /// Its row says running, but the orch that ran it is gone.
     pub stale: bool,
 }
@@ -31,17 +32,17 @@ impl Holder {
     /// would accept.
     pub fn hint(&self) -> String {
         let id = &self.process_id;
-        match self.status.as_str() {
-            "running" if self.stale => format!(
+        match self.status {
+            ProcessStatus::Running if self.stale => format!(
                 "the orch that ran it is gone: take it over with `orch process retry {id}`, or give it up with `orch process abort {id}`"
             ),
-            "running" | "created" => {
+            ProcessStatus::Running | ProcessStatus::Created => {
                 format!("wait for it to finish, or watch it with `orch process show {id}`")
             }
-            "failed" | "waiting" => format!(
+            ProcessStatus::Failed | ProcessStatus::Waiting => format!(
                 "finish it with `orch process retry {id}` once the cause is fixed, or give it up with `orch process abort {id}`"
             ),
-            "suspended" => format!(
+            ProcessStatus::Suspended => format!(
                 "answer it with `orch process resume {id}`, or give it up with `orch process abort {id}`"
             ),
             _ => format!("see `orch process show {id}`"),
@@ -238,22 +239,26 @@ mod tests {
 
     #[test]
     fn the_hint_for_a_holder_offers_only_what_it_accepts() {
-        let holder = |status: &str, stale: bool| Holder {
+        let holder = |status: ProcessStatus, stale: bool| Holder {
             process_id: "p1".into(),
             workflow: "modify_node".into(),
-            status: status.into(),
+            status,
             stale,
         };
-        let running = holder("running", false).hint();
+        let running = holder(ProcessStatus::Running, false).hint();
         assert!(running.contains("wait") && running.contains("orch process show p1"));
         assert!(!running.contains("retry") && !running.contains("resume"));
-        let failed = holder("failed", false).hint();
+        let failed = holder(ProcessStatus::Failed, false).hint();
         assert!(failed.contains("retry p1") && failed.contains("abort p1"));
         assert!(!failed.contains("resume"));
-        let suspended = holder("suspended", false).hint();
+        let suspended = holder(ProcessStatus::Suspended, false).hint();
         assert!(suspended.contains("resume p1") && suspended.contains("abort p1"));
         assert!(!suspended.contains("retry"));
-        assert!(holder("running", true).hint().contains("retry p1"));
+        assert!(
+            holder(ProcessStatus::Running, true)
+                .hint()
+                .contains("retry p1")
+        );
     }
 
     #[test]
@@ -262,7 +267,7 @@ mod tests {
             holders: vec![Holder {
                 process_id: "p1".into(),
                 workflow: "modify_node".into(),
-                status: "failed".into(),
+                status: ProcessStatus::Failed,
                 stale: false,
             }],
             ..facts()

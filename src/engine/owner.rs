@@ -9,10 +9,9 @@
 
 use std::sync::OnceLock;
 
-use rusqlite::Connection;
-
-use crate::store::processes::{self, ProcessRow};
-use crate::store::{self, StoreError};
+use crate::domain::process::ProcessStatus;
+use crate::store::processes::ProcessRow;
+use crate::store::{Store, StoreError};
 
 pub fn me() -> &'static str {
     static ME: OnceLock<String> = OnceLock::new();
@@ -93,7 +92,7 @@ pub fn describe(owner: &str) -> String {
 
 /// A process whose row says running while the orch that ran it is gone.
 pub fn is_stale(p: &ProcessRow) -> bool {
-    p.status == "running" && p.owner.as_deref().is_none_or(|o| !is_alive(o))
+    p.status == ProcessStatus::Running && p.owner.as_deref().is_none_or(|o| !is_alive(o))
 }
 
 /// The outcome of [`claim`].
@@ -107,26 +106,34 @@ pub enum Claim {
     Missing,
 }
 
-/// Takes a process for this orch in one write transaction: refuses a live owner, takes
-/// over a stale one, and accepts only the statuses in `allowed`.
-pub fn claim(conn: &mut Connection, id: &str, allowed: &[&str]) -> Result<Claim, StoreError> {
-    let tx = store::write_tx(conn)?;
-    let Some(p) = processes::get(&tx, id)? else {
-        return Ok(Claim::Missing);
-    };
-    if let Some(o) = p.owner.as_deref().filter(|o| *o != me() && is_alive(o)) {
-        return Ok(Claim::Owned(o.to_string()));
+/// Takes a process for this orch: refuses a live owner, takes over a stale one, and
+/// accepts only the statuses in `allowed`. The store's compare-and-set is the claim
+/// itself: it only changes the row if nobody changed its owner or status since it was
+/// read here. When another orch got in between, the row is read again, so the answer
+/// names who holds it now.
+pub async fn claim(
+    store: &Store,
+    id: &str,
+    allowed: &[ProcessStatus],
+) -> Result<Claim, StoreError> {
+    for _ in 0..3 {
+        let Some(p) = store.process(id).await? else {
+            return Ok(Claim::Missing);
+        };
+        if let Some(o) = p.owner.as_deref().filter(|o| *o != me() && is_alive(o)) {
+            return Ok(Claim::Owned(o.to_string()));
+        }
+        if !allowed.contains(&p.status) && !is_stale(&p) {
+            return Ok(Claim::Refused(Box::new(p)));
+        }
+        if store
+            .claim_process(id, p.owner.as_deref(), p.status, me())
+            .await?
+        {
+            return Ok(Claim::Claimed(Box::new(p)));
+        }
     }
-    if !allowed.contains(&p.status.as_str()) && !is_stale(&p) {
-        return Ok(Claim::Refused(Box::new(p)));
-    }
-    // The conditional update is the claim itself: it only changes the row if nobody
-    // changed owner or status since it was read.
-    if !processes::claim(&tx, id, p.owner.as_deref(), &p.status, me())? {
-        return Ok(Claim::Owned("another orch".to_string()));
-    }
-    tx.commit()?;
-    Ok(Claim::Claimed(Box::new(p)))
+    Ok(Claim::Owned("another orch".to_string()))
 }
 
 #[cfg(test)]

@@ -5,12 +5,13 @@
 use std::time::Duration;
 
 use jiff::Timestamp;
-use rusqlite::Connection;
 
 use super::TaskEnv;
+use crate::domain::process::{ProcessStatus, StepStatus};
 use crate::engine::owner::{self, Claim};
 use crate::engine::runner::{Engine, Final};
 use crate::error::{Error, Result};
+use crate::store::Store;
 use crate::store::processes::{self, ProcessRow};
 
 /// The first retry comes a minute after a process starts waiting; each further wait
@@ -21,24 +22,26 @@ pub fn backoff(waits: usize) -> Duration {
 }
 
 /// Every waiting process, oldest first.
-pub fn all(conn: &Connection) -> Result<Vec<ProcessRow>> {
+pub async fn all(store: &Store) -> Result<Vec<ProcessRow>> {
     let filter = processes::Filter {
-        status: Some("waiting".into()),
+        status: Some(ProcessStatus::Waiting),
         limit: 100_000,
         ..Default::default()
     };
-    let mut rows = processes::list(conn, &filter)?;
+    let mut rows = store.processes(&filter).await?;
     rows.reverse();
     Ok(rows)
 }
 
 /// Every waiting process with the time its backoff ends.
-pub fn retry_times(conn: &Connection) -> Result<Vec<(ProcessRow, Timestamp)>> {
+pub async fn retry_times(store: &Store) -> Result<Vec<(ProcessRow, Timestamp)>> {
     let mut out = Vec::new();
-    for p in all(conn)? {
-        let waits = processes::steps(conn, &p.process_id)?
+    for p in all(store).await? {
+        let waits = store
+            .steps(&p.process_id)
+            .await?
             .iter()
-            .filter(|s| s.status == "waiting")
+            .filter(|s| s.status == StepStatus::Waiting)
             .count();
         let since = crate::clock::parse(&p.last_modified_at).unwrap_or_else(crate::clock::now);
         let at = since.checked_add(backoff(waits)).unwrap_or(since);
@@ -50,14 +53,17 @@ pub fn retry_times(conn: &Connection) -> Result<Vec<(ProcessRow, Timestamp)>> {
 /// Claims a waiting process and drives it with its stored definition; `None` when
 /// another orch took it first or it is no longer waiting.
 pub async fn retry(engine: &mut Engine<'_>, env: &TaskEnv<'_>, id: &str) -> Result<Option<Final>> {
-    let p = match owner::claim(engine.conn, id, &["waiting"])? {
+    let p = match owner::claim(engine.store, id, &[ProcessStatus::Waiting]).await? {
         Claim::Claimed(p) => p,
         Claim::Owned(_) | Claim::Refused(_) | Claim::Missing => return Ok(None),
     };
-    let def = processes::load_definition(engine.conn, &p.definition_hash)?
+    let def = engine
+        .store
+        .definition(&p.definition_hash)
+        .await?
         .ok_or_else(|| Error::internal(format!("the definition of process {id} is missing")))?;
     // Nobody can be asked here: secrets come from the environment, if at all.
-    let log = processes::steps(engine.conn, id)?;
+    let log = engine.store.steps(id).await?;
     engine.secrets = crate::engine::secrets::from_env(&crate::engine::secrets::needed(&def, &log));
     super::drive(engine, env, id, &def, None).await.map(Some)
 }

@@ -74,12 +74,13 @@ impl Observer for StepProgress {
     }
 
     fn step_finished(&mut self, step: &StepRow, took: Duration) {
-        let (mark, paint) = match step.status.as_str() {
-            "success" | "complete" => ("✓", Paint::Green),
-            "skipped" => ("-", Paint::Dim),
-            "suspend" => ("?", Paint::Yellow),
-            "waiting" => ("…", Paint::Yellow),
-            _ => ("✗", Paint::Red),
+        use crate::domain::process::StepStatus;
+        let (mark, paint) = match step.status {
+            StepStatus::Success | StepStatus::Complete => ("✓", Paint::Green),
+            StepStatus::Skipped => ("-", Paint::Dim),
+            StepStatus::Suspend | StepStatus::AwaitingCallback => ("?", Paint::Yellow),
+            StepStatus::Waiting => ("…", Paint::Yellow),
+            StepStatus::Failed | StepStatus::Abort => ("✗", Paint::Red),
         };
         let mut line = format!(
             "  {} {} ({}){}",
@@ -92,12 +93,16 @@ impl Observer for StepProgress {
                 String::new()
             }
         );
-        if let Some(e) = step.error.as_ref().filter(|_| step.status != "success") {
+        if let Some(e) = step
+            .error
+            .as_ref()
+            .filter(|_| step.status != crate::domain::process::StepStatus::Success)
+        {
             line.push_str(&format!(": {e}"));
         }
         self.say(&line);
         // The end of a failed step's stderr says why, unless -v streamed it already.
-        let failed = matches!(step.status.as_str(), "failed" | "waiting");
+        let failed = step.status.is_retryable();
         if let Some(out) = step.output.as_deref().filter(|_| failed) {
             if self.printer.verbose == 0 {
                 for l in super::last_lines(out, STDERR_LINES) {

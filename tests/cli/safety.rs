@@ -75,14 +75,22 @@ fn a_command_outside_a_project_creates_nothing_and_says_where_to_go() {
     );
     assert!(!inside.join("orch.db").exists());
 
-    // Naming the database is enough, and `orch init` still makes a project.
+    // Naming the database is enough; a reader still creates none, a writer does.
     let db = empty.path().join("named.db");
-    let (code, _, err) = run_in(
-        &p,
-        empty.path(),
-        &["--db", db.to_str().unwrap(), "process", "list"],
-    );
+    let named = |args: &[&str]| {
+        let mut all = vec!["--db", db.to_str().unwrap()];
+        all.extend_from_slice(args);
+        run_in(&p, empty.path(), &all)
+    };
+    let (code, _, err) = named(&["process", "list"]);
+    assert_eq!(code, 6, "{err}");
+    assert!(err.contains("there is no database at"), "{err}");
+    assert!(!db.exists(), "a reader created the named database");
+    let (code, _, err) = named(&["db", "migrate"]);
     assert_eq!(code, 0, "{err}");
+    let (code, _, err) = named(&["process", "list"]);
+    assert_eq!(code, 0, "{err}");
+    // `orch init` still makes a project.
     let (code, _, err) = run_in(&p, empty.path(), &["init"]);
     assert_eq!(code, 0, "{err}");
     assert!(empty.path().join("orch.db").exists());

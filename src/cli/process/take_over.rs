@@ -6,13 +6,16 @@ use serde_json::{Map, Value, json};
 use super::{ResumeArgs, RetryArgs, SkipArgs, is_stale};
 use crate::cli::Ctx;
 use crate::cli::answers;
-use crate::cli::drive::{self, Options, claim, next_hint, print_process_json};
+use crate::cli::drive::{self, Options, claim, next_hint, print_process_json, record};
 use crate::cli::pending::Pending;
+use crate::domain::process::{ProcessStatus, StepStatus};
 use crate::domain::workflow::WorkflowDef;
-use crate::engine::merge;
-use crate::error::{Error, Result};
-use crate::store::processes::{self, ProcessRow, StepRow};
-use crate::store::{self};
+use crate::engine::runner::Recorded;
+use crate::error::{Error, Kind, Result};
+use crate::store::processes::ProcessRow;
+
+/// The statuses a retry (or a skip) takes a process from.
+const RETRYABLE: &[ProcessStatus] = &[ProcessStatus::Failed, ProcessStatus::Waiting];
 
 /// The definition a retry or resume runs: the one the process started with, or with
 /// `--use-current` the workflow file as it is now.
@@ -76,7 +79,7 @@ impl Chosen {
     fn adopt(&self, ctx: &mut Ctx, id: &str) -> Result<()> {
         if self.use_current && self.changed {
             let source = self.current.as_ref().map(|c| c.1.as_str());
-            processes::use_definition(&ctx.store()?.conn, id, &self.def, source)?;
+            ctx.db(async |s| s.switch_definition(id, &self.def, source).await)?;
         }
         Ok(())
     }
@@ -97,7 +100,7 @@ pub fn retry(ctx: &mut Ctx, a: RetryArgs) -> Result<()> {
     }
     chosen.warn(ctx, &p.workflow, "retrying");
     let secrets = secrets_needed(ctx, &p, &chosen.def, a.form)?;
-    claim(ctx, &p.process_id, &["failed", "waiting"])?;
+    claim(ctx, &p.process_id, RETRYABLE)?;
     chosen.adopt(ctx, &p.process_id)?;
     let opts = chosen.options(a.form);
     let outcome = drive::drive(ctx, &p.process_id, &chosen.def, None, secrets, opts);
@@ -107,7 +110,7 @@ pub fn retry(ctx: &mut Ctx, a: RetryArgs) -> Result<()> {
 
 /// `retry --plan`: what would run, and what changed in the file.
 fn plan(ctx: &mut Ctx, p: &ProcessRow, chosen: &Chosen) -> Result<()> {
-    let steps = processes::steps(&ctx.store()?.conn, &p.process_id)?;
+    let steps = ctx.steps(&p.process_id)?;
     let planned = crate::engine::plan::plan(&chosen.def);
     let would: Vec<String> = crate::engine::plan::remaining(&planned, &steps)
         .into_iter()
@@ -149,7 +152,7 @@ pub(super) fn secrets_needed(
     def: &WorkflowDef,
     form: bool,
 ) -> Result<Map<String, Value>> {
-    let steps = processes::steps(&ctx.store()?.conn, &p.process_id)?;
+    let steps = ctx.steps(&p.process_id)?;
     let fields = crate::engine::secrets::needed(def, &steps);
     answers::secrets_again(ctx, fields, form)
 }
@@ -181,7 +184,7 @@ fn definition_changes(old: &WorkflowDef, new: &WorkflowDef) -> Vec<String> {
 
 pub fn resume(ctx: &mut Ctx, a: ResumeArgs) -> Result<()> {
     let p = ctx.process(&a.id)?;
-    if p.status != "suspended" && !is_stale(&p) {
+    if p.status != ProcessStatus::Suspended && !is_stale(&p) {
         return Err(Error::conflict(format!(
             "process {} is {}, not suspended; only a suspended process can be resumed",
             p.process_id, p.status
@@ -194,7 +197,7 @@ pub fn resume(ctx: &mut Ctx, a: ResumeArgs) -> Result<()> {
     chosen.warn(ctx, &p.workflow, "resuming");
     let def = &chosen.def;
     let given = a.answers.given()?;
-    let steps = processes::steps(&ctx.store()?.conn, &p.process_id)?;
+    let steps = ctx.steps(&p.process_id)?;
     let form = a.answers.form;
     let (input, mut secrets) = match Pending::of(&p, def, &steps) {
         Some(pending) => {
@@ -212,7 +215,7 @@ pub fn resume(ctx: &mut Ctx, a: ResumeArgs) -> Result<()> {
         None => (answers::loose(given), Map::new()),
     };
     secrets.extend(secrets_needed(ctx, &p, def, form)?);
-    claim(ctx, &p.process_id, &["suspended"])?;
+    claim(ctx, &p.process_id, &[ProcessStatus::Suspended])?;
     chosen.adopt(ctx, &p.process_id)?;
     let opts = chosen.options(form);
     let outcome = drive::drive(ctx, &p.process_id, def, Some(input), secrets, opts);
@@ -222,7 +225,7 @@ pub fn resume(ctx: &mut Ctx, a: ResumeArgs) -> Result<()> {
 
 pub fn abort(ctx: &mut Ctx, id: &str) -> Result<()> {
     let p = ctx.process(id)?;
-    if matches!(p.status.as_str(), "completed" | "aborted") {
+    if p.status.is_finished() {
         return Err(Error::conflict(format!(
             "process {} is {} already",
             p.process_id, p.status
@@ -231,39 +234,24 @@ pub fn abort(ctx: &mut Ctx, id: &str) -> Result<()> {
     claim(
         ctx,
         &p.process_id,
-        &["failed", "waiting", "suspended", "created"],
+        &[
+            ProcessStatus::Failed,
+            ProcessStatus::Waiting,
+            ProcessStatus::Suspended,
+            ProcessStatus::Created,
+        ],
     )?;
     let user = ctx.user().to_string();
-    let store = ctx.store()?;
-    let tx = store::write_tx(&mut store.conn)?;
-    let now = crate::clock::now_text();
-    let row = StepRow {
-        step_id: 0,
-        name: p.last_step.clone().unwrap_or_else(|| "Start".into()),
-        status: "abort".into(),
-        attempt: 0,
-        started_at: now.clone(),
-        finished_at: now,
-        error: Some(format!("aborted by {user}")),
-        output: None,
-        created_by: user.clone(),
-        state_patch: json!({}),
-    };
-    let reason = format!("aborted by {user}");
-    processes::commit_step(
-        &tx,
-        &processes::StepCommit {
-            process_id: &p.process_id,
-            subscription_id: p.subscription_id.as_deref(),
-            step: &row,
-            state: &p.state,
-            status: "aborted",
-            failed_reason: Some(&reason),
-            duration_ms: 0,
+    let name = p.last_step.clone().unwrap_or_else(|| "Start".into());
+    let mut process = p.clone();
+    record(
+        ctx,
+        &mut process,
+        Recorded {
+            error: Some(format!("aborted by {user}")),
+            ..Recorded::new(&name, 0, StepStatus::Abort)
         },
     )?;
-    processes::set_owner(&tx, &p.process_id, None)?;
-    tx.commit()?;
     ctx.printer
         .status(&format!("process {} aborted", p.process_id));
     if let Some(s) = &p.subscription_id {
@@ -279,11 +267,11 @@ pub fn abort(ctx: &mut Ctx, id: &str) -> Result<()> {
 
 pub fn skip(ctx: &mut Ctx, a: SkipArgs) -> Result<()> {
     let p = ctx.process(&a.id)?;
-    let steps = processes::steps(&ctx.store()?.conn, &p.process_id)?;
+    let steps = ctx.steps(&p.process_id)?;
     let Some(failed) = steps
         .iter()
         .rev()
-        .find(|s| matches!(s.status.as_str(), "failed" | "waiting"))
+        .find(|s| s.status.is_retryable())
         .cloned()
     else {
         return Err(Error::conflict(format!(
@@ -292,7 +280,7 @@ pub fn skip(ctx: &mut Ctx, a: SkipArgs) -> Result<()> {
         )));
     };
     let def = ctx.stored_definition(&p)?;
-    claim(ctx, &p.process_id, &["failed", "waiting"])?;
+    claim(ctx, &p.process_id, RETRYABLE)?;
     let user = ctx.user().to_string();
     let patch = answers::loose(
         a.set
@@ -300,38 +288,34 @@ pub fn skip(ctx: &mut Ctx, a: SkipArgs) -> Result<()> {
             .map(|(k, v)| (k.clone(), Value::String(v.clone())))
             .collect(),
     );
-    {
-        let store = ctx.store()?;
-        let tx = store::write_tx(&mut store.conn)?;
-        let mut state = p.state.clone();
-        merge::apply(&mut state, &Value::Object(patch));
-        let diff = merge::diff(&p.state, &state);
-        let now = crate::clock::now_text();
-        let row = StepRow {
-            step_id: 0,
-            name: failed.name.clone(),
-            status: "skipped".into(),
-            attempt: failed.attempt + 1,
-            started_at: now.clone(),
-            finished_at: now,
+    let mut process = p.clone();
+    let recorded = record(
+        ctx,
+        &mut process,
+        Recorded {
+            patch: Value::Object(patch),
             error: Some(format!("skipped by hand by {user}")),
-            output: None,
-            created_by: user.clone(),
-            state_patch: diff,
-        };
-        processes::commit_step(
-            &tx,
-            &processes::StepCommit {
-                process_id: &p.process_id,
-                subscription_id: p.subscription_id.as_deref(),
-                step: &row,
-                state: &state,
-                status: "running",
-                failed_reason: None,
-                duration_ms: 0,
-            },
-        )?;
-        tx.commit()?;
+            process_status: ProcessStatus::Running,
+            ..Recorded::new(&failed.name, failed.attempt + 1, StepStatus::Skipped)
+        },
+    )?;
+    if recorded != StepStatus::Skipped {
+        // The change `--set` made was refused (an invalid subscription, say): the step
+        // stays failed, with the reason in its log.
+        let why = ctx
+            .steps(&p.process_id)?
+            .pop()
+            .and_then(|s| s.error)
+            .unwrap_or_default();
+        print_process_json(ctx, &p.process_id)?;
+        return Err(Error::new(
+            Kind::StepFailed,
+            format!("`{}` was not skipped: {why}", failed.name),
+        )
+        .with_hint(format!(
+            "fix the values given with --set, or `orch process retry {}`",
+            p.process_id
+        )));
     }
     ctx.printer
         .status(&format!("step `{}` marked done by {user}", failed.name));

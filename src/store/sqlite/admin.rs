@@ -1,16 +1,19 @@
 //! Looking after the SQLite file itself: what state the file is in before orch opens
-//! it, `orch db check` and `orch db backup`.
+//! it (a zero-byte file is not a database), and the SQLite side of `Store::check` and
+//! `Store::backup`.
 //!
-//! These work on the file, not through [`super::open`]: a check must read a damaged
-//! file without migrating or repairing it, and neither may change the database (see
-//! [`open_untouched`]).
+//! A store opened as it is ([`Sqlite::open_as_is`]) holds a connection that changes
+//! nothing: a check must read a damaged file without migrating or repairing it, and
+//! neither a check nor a backup may change the database (see [`open_untouched`]).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
+use super::Sqlite;
 use crate::error::{Error, Result};
+use crate::store::{Backup, CheckReport, StoreResult};
 
 /// The first bytes of every SQLite database file.
 const HEADER: &[u8; 16] = b"SQLite format 3\0";
@@ -65,75 +68,131 @@ fn open_untouched(path: &Path) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
-/// What `orch db check` found.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Check {
-    pub path: PathBuf,
-    pub size_bytes: u64,
-    /// `None` when the schema history cannot be read.
-    pub schema_version: Option<i64>,
-    pub latest_version: i64,
-    /// What is wrong; empty when the database is sound.
-    pub problems: Vec<String>,
-    /// What is worth knowing but not wrong (an older schema, a newer one).
-    pub notes: Vec<String>,
-}
+impl Sqlite {
+    /// Opens an existing database as it is, for [`Sqlite::check`] and
+    /// [`Sqlite::backup`]: nothing is created, migrated or repaired, and a damaged or
+    /// empty file still opens (SQLite reads nothing before the first query), so the
+    /// check can say what is wrong with it.
+    pub fn open_as_is(path: &Path) -> Result<Sqlite> {
+        match std::fs::metadata(path) {
+            Err(_) => return Err(super::missing(path)),
+            Ok(m) if m.is_dir() => {
+                return Err(Error::usage(format!(
+                    "{} is a folder, not a database file",
+                    path.display()
+                ))
+                .with_hint("pass the database file with --db FILE"));
+            }
+            Ok(_) => {}
+        }
+        let conn = open_untouched(path).map_err(super::at(path, "opening"))?;
+        Ok(Sqlite::with(conn, path, 0))
+    }
 
-impl Check {
-    pub fn ok(&self) -> bool {
-        self.problems.is_empty()
-    }
-}
-
-/// Checks the database at `path`: that it is a SQLite file, SQLite's own integrity and
-/// foreign key checks, and orch's schema. A damaged file is reported, not refused.
-pub fn check(path: &Path) -> Result<Check> {
-    let meta = std::fs::metadata(path).map_err(|e| {
-        Error::not_found(format!("no database at {}: {e}", path.display()))
-            .with_hint("pass the database with --db FILE (or run in its project)")
-    })?;
-    let mut report = Check {
-        path: path.to_path_buf(),
-        size_bytes: meta.len(),
-        schema_version: None,
-        latest_version: super::latest_version(),
-        problems: Vec::new(),
-        notes: Vec::new(),
-    };
-    if !meta.is_file() {
-        report.problems.push("it is not a regular file".into());
-        return Ok(report);
-    }
-    if file_state(path) == FileState::Empty {
-        report
-            .problems
-            .push("the file is empty (0 bytes): it holds no database".into());
-        return Ok(report);
-    }
-    let mut head = [0u8; 16];
-    let read = std::fs::File::open(path)
-        .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
-        .map_err(|e| Error::failure(format!("cannot read {}: {e}", path.display())))?;
-    if meta.len() > 0 && (read < HEADER.len() || &head != HEADER) {
-        report
-            .problems
-            .push("not a SQLite database (the file does not start with the SQLite header)".into());
-        return Ok(report);
-    }
-    let conn = match open_untouched(path) {
-        Ok(c) => c,
-        Err(e) => {
-            report.problems.push(format!("SQLite cannot open it: {e}"));
+    /// Checks the database: that it is a SQLite file, SQLite's own integrity and
+    /// foreign key checks, and orch's schema. A damaged file is reported, not refused.
+    pub async fn check(&self) -> StoreResult<CheckReport> {
+        let path = self.path();
+        let mut report = CheckReport {
+            size_bytes: len(path),
+            schema_version: None,
+            latest_version: super::latest_version(),
+            problems: Vec::new(),
+            notes: Vec::new(),
+        };
+        if file_state(path) == FileState::Empty {
+            report
+                .problems
+                .push("the file is empty (0 bytes): it holds no database".into());
             return Ok(report);
         }
-    };
-    integrity(&conn, &mut report);
-    schema(&conn, &mut report);
-    Ok(report)
+        let mut head = [0u8; 16];
+        let read =
+            std::fs::File::open(path).and_then(|mut f| std::io::Read::read(&mut f, &mut head));
+        match read {
+            Err(e) => report.problems.push(format!("cannot read it: {e}")),
+            Ok(n) if report.size_bytes > 0 && (n < HEADER.len() || &head != HEADER) => {
+                report.problems.push(
+                    "not a SQLite database (the file does not start with the SQLite header)".into(),
+                );
+            }
+            Ok(_) => {
+                let conn = self.conn();
+                integrity(&conn, &mut report);
+                schema(&conn, &mut report);
+            }
+        }
+        Ok(report)
+    }
+
+    /// Writes a consistent copy of the database to `to` (mode 0600), while other orch
+    /// commands may be writing to it: the copy is one read transaction (`VACUUM
+    /// INTO`), so it holds every commit before it began and none after. The copy is
+    /// written beside `to` and moved into place when it is complete and checked, so `to`
+    /// never holds half a copy; an existing `to` is replaced only with `replace`.
+    pub async fn backup(&self, to: &Path, replace: bool) -> Result<Backup> {
+        let from = self.path();
+        if file_state(from) == FileState::Empty {
+            return Err(empty_file(from));
+        }
+        if same_file(from, to) {
+            return Err(Error::usage(format!(
+                "{} is the database itself; a backup goes to another file",
+                to.display()
+            )));
+        }
+        if to.exists() && !replace {
+            return Err(Error::conflict(format!("{} exists already", to.display()))
+                .with_hint("choose another file, or pass --force to replace it"));
+        }
+        let name = to
+            .file_name()
+            .ok_or_else(|| Error::usage(format!("{} is not a file name", to.display())))?;
+        let dir = match to.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        if !dir.is_dir() {
+            return Err(
+                Error::usage(format!("the folder {} does not exist", dir.display()))
+                    .with_hint("create it first, or choose another file"),
+            );
+        }
+        let partial = dir.join(format!(
+            ".{}.partial-{}",
+            name.to_string_lossy(),
+            std::process::id()
+        ));
+        let result = write_copy(&self.conn(), from, &partial).and_then(|b| {
+            place(&partial, to, replace)?;
+            Ok(Backup {
+                path: to.to_path_buf(),
+                ..b
+            })
+        });
+        if result.is_err() {
+            let _ = std::fs::remove_file(&partial);
+        }
+        result
+    }
+}
+
+/// The refusal of a zero-byte database file, by a command that must not make a new
+/// database of it (it may be a truncated one).
+pub fn empty_file(path: &Path) -> Error {
+    Error::failure(format!(
+        "the database {} is an empty file (0 bytes)",
+        path.display()
+    ))
+    .with_cause("orch did not change it, nor make a new database of it")
+    .with_hint(
+        "if it held data, it was truncated: restore the latest copy made with `orch db backup FILE` (`orch --db COPY db check` checks one)",
+    )
+    .with_hint("`orch db migrate` makes it a new, empty database")
 }
 
 /// SQLite's integrity check (pages, indexes, constraints) and foreign key check.
-fn integrity(conn: &Connection, report: &mut Check) {
+fn integrity(conn: &Connection, report: &mut CheckReport) {
     let rows = conn
         .prepare("PRAGMA integrity_check(50)")
         .and_then(|mut s| {
@@ -171,7 +230,7 @@ fn integrity(conn: &Connection, report: &mut Check) {
 }
 
 /// orch's schema: its version, and the tables a migrated database has.
-fn schema(conn: &Connection, report: &mut Check) {
+fn schema(conn: &Connection, report: &mut CheckReport) {
     let version = match super::schema_version(conn) {
         Ok(v) => v,
         Err(e) => {
@@ -216,61 +275,6 @@ fn schema(conn: &Connection, report: &mut Check) {
     }
 }
 
-/// What `orch db backup` wrote.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Backup {
-    pub path: PathBuf,
-    pub size_bytes: u64,
-    pub schema_version: i64,
-}
-
-/// Writes a consistent copy of the database at `from` to `to` (mode 0600), while other
-/// orch commands may be writing to it: the copy is one read transaction (`VACUUM
-/// INTO`), so it holds every commit before it began and none after. The copy is written
-/// beside `to` and moved into place when it is complete and checked, so `to` never
-/// holds half a copy; an existing `to` is replaced only with `replace`.
-pub fn backup(from: &Path, to: &Path, replace: bool) -> Result<Backup> {
-    if same_file(from, to) {
-        return Err(Error::usage(format!(
-            "{} is the database itself; a backup goes to another file",
-            to.display()
-        )));
-    }
-    if to.exists() && !replace {
-        return Err(Error::conflict(format!("{} exists already", to.display()))
-            .with_hint("choose another file, or pass --force to replace it"));
-    }
-    let name = to
-        .file_name()
-        .ok_or_else(|| Error::usage(format!("{} is not a file name", to.display())))?;
-    let dir = match to.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    if !dir.is_dir() {
-        return Err(
-            Error::usage(format!("the folder {} does not exist", dir.display()))
-                .with_hint("create it first, or choose another file"),
-        );
-    }
-    let partial = dir.join(format!(
-        ".{}.partial-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = write_copy(from, &partial).and_then(|b| {
-        place(&partial, to, replace)?;
-        Ok(Backup {
-            path: to.to_path_buf(),
-            ..b
-        })
-    });
-    if result.is_err() {
-        let _ = std::fs::remove_file(&partial);
-    }
-    result
-}
-
 fn same_file(a: &Path, b: &Path) -> bool {
     match (a.canonicalize(), b.canonicalize()) {
         (Ok(a), Ok(b)) => a == b,
@@ -278,8 +282,9 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-/// Copies the database into `partial` (created here, mode 0600) and checks the copy.
-fn write_copy(from: &Path, partial: &Path) -> Result<Backup> {
+/// Copies the database `conn` has open into `partial` (created here, mode 0600) and
+/// checks the copy.
+fn write_copy(conn: &Connection, from: &Path, partial: &Path) -> Result<Backup> {
     super::create_private(partial)?;
     let text = partial.to_str().ok_or_else(|| {
         Error::usage(format!(
@@ -287,22 +292,19 @@ fn write_copy(from: &Path, partial: &Path) -> Result<Backup> {
             partial.display()
         ))
     })?;
-    let at =
-        |e: rusqlite::Error| Error::from(e).with_cause(format!("while copying {}", from.display()));
-    let conn = open_untouched(from).map_err(at)?;
-    let version = super::schema_version(&conn).map_err(at)?;
+    let at = super::at(from, "copying");
+    let version = super::schema_version(conn).map_err(&at)?;
     if version == 0 {
         return Err(Error::failure(format!(
             "{} is not an orch database (it has no schema history)",
             from.display()
         )));
     }
-    conn.execute("VACUUM INTO ?1", [text]).map_err(at)?;
-    drop(conn);
-    let copy = open_untouched(partial).map_err(at)?;
+    conn.execute("VACUUM INTO ?1", [text]).map_err(&at)?;
+    let copy = open_untouched(partial).map_err(&at)?;
     let verdict: String = copy
         .query_row("PRAGMA quick_check", [], |r| r.get(0))
-        .map_err(at)?;
+        .map_err(&at)?;
     if verdict != "ok" {
         return Err(Error::failure(format!(
             "the copy of {} does not pass SQLite's check: {verdict}",
@@ -346,6 +348,7 @@ fn place(partial: &Path, to: &Path, replace: bool) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::block_on;
 
     #[test]
     fn an_empty_file_is_told_from_a_missing_and_a_real_one() {
@@ -362,19 +365,28 @@ mod tests {
         );
     }
 
+    /// What `orch db check` says of the database at `path`.
+    fn check(path: &Path) -> CheckReport {
+        block_on(Sqlite::open_as_is(path).unwrap().check()).unwrap()
+    }
+
+    fn backup(from: &Path, to: &Path, replace: bool) -> Result<Backup> {
+        block_on(Sqlite::open_as_is(from)?.backup(to, replace))
+    }
+
     #[test]
     fn a_sound_database_checks_ok_and_its_copy_too() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("orch.db");
-        drop(super::super::open(&path, super::super::Sync::Normal).unwrap());
-        let report = check(&path).unwrap();
-        assert!(report.ok(), "{report:?}");
+        drop(crate::testing::sqlite(dir.path()));
+        let report = check(&path);
+        assert!(report.is_sound(), "{report:?}");
         assert_eq!(report.schema_version, Some(super::super::latest_version()));
 
         let copy = dir.path().join("copy.db");
         let b = backup(&path, &copy, false).unwrap();
         assert_eq!(b.path, copy);
-        assert!(check(&copy).unwrap().ok());
+        assert!(check(&copy).is_sound());
         let again = backup(&path, &copy, false).err().unwrap();
         assert_eq!(again.kind, crate::error::Kind::Conflict);
         backup(&path, &copy, true).unwrap();
@@ -390,27 +402,45 @@ mod tests {
     fn a_check_leaves_the_file_byte_for_byte() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("orch.db");
-        let store = super::super::open(&path, super::super::Sync::Normal).unwrap();
-        store
-            .conn
-            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+        let conn = super::super::tests::open_conn(dir.path());
+        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
             .unwrap();
-        drop(store);
+        drop(conn);
         let before = std::fs::read(&path).unwrap();
-        assert!(check(&path).unwrap().ok());
+        assert!(check(&path).is_sound());
         assert_eq!(std::fs::read(&path).unwrap(), before);
     }
 
     #[test]
-    fn garbage_is_reported_not_refused() {
+    fn garbage_and_an_empty_file_are_reported_not_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("orch.db");
         std::fs::write(&path, b"hello, this is not a database at all").unwrap();
-        let report = check(&path).unwrap();
-        assert!(!report.ok());
+        let report = check(&path);
+        assert!(!report.is_sound());
         assert!(
             report.problems[0].contains("not a SQLite database"),
             "{report:?}"
         );
+        std::fs::write(&path, b"").unwrap();
+        assert!(check(&path).problems[0].contains("empty"));
+        let refused = backup(&path, &dir.path().join("copy.db"), false)
+            .err()
+            .unwrap();
+        assert!(
+            refused.message.contains("empty file"),
+            "{}",
+            refused.message
+        );
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
+    }
+
+    #[test]
+    fn a_missing_database_is_not_opened_as_it_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("orch.db");
+        let err = Sqlite::open_as_is(&path).err().unwrap();
+        assert_eq!(err.kind, crate::error::Kind::NotFound);
+        assert!(!path.exists());
     }
 }

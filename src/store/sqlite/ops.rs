@@ -1,0 +1,387 @@
+//! The seam's operations on SQLite: each method is one transaction (or one statement)
+//! composed of the table modules' free functions.
+//!
+//! The methods are `async` to match the seam; their bodies block briefly on SQLite and
+//! never hold the connection across an `.await`.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::{Sqlite, events, processes, products, schedules, subscriptions, write_tx};
+use crate::domain::lifecycle::Lifecycle;
+use crate::domain::process::ProcessStatus;
+use crate::domain::subscription::{Flat, RefInfo};
+use crate::domain::usability::{self, Facts};
+use crate::domain::workflow::WorkflowDef;
+use crate::store::events::{Consumer, Event, Filter as EventFilter};
+use crate::store::processes::{Filter, Find, NewProcess, ProcessRow, StepCommit, StepRow};
+use crate::store::products::{ProductChange, StoredProduct};
+use crate::store::schedules::{Claimed, ScheduleRow};
+use crate::store::subscriptions::{
+    Filter as SubscriptionFilter, Find as SubscriptionFind, Related, Subscription, Touch,
+};
+use crate::store::{Counts, Lock, StoreResult};
+
+/// How often a follower looks for new events; a commit is seen within this.
+const EVENT_POLL: Duration = Duration::from_millis(25);
+
+impl Sqlite {
+    pub async fn version(&self) -> StoreResult<i64> {
+        Ok(super::schema_version(&self.conn())?)
+    }
+
+    pub async fn counts(&self) -> StoreResult<Counts> {
+        let conn = self.conn();
+        let count = |sql: &str| -> rusqlite::Result<i64> { conn.query_row(sql, [], |r| r.get(0)) };
+        let mut by_status = Vec::new();
+        {
+            let mut stmt = conn.prepare(
+                "SELECT status, COUNT(*) FROM processes GROUP BY status ORDER BY status",
+            )?;
+            let rows = stmt.query_map([], |r| Ok((r.get::<_, ProcessStatus>(0)?, r.get(1)?)))?;
+            for row in rows {
+                by_status.push(row?);
+            }
+        }
+        Ok(Counts {
+            products: count("SELECT COUNT(*) FROM products")?,
+            subscriptions: count("SELECT COUNT(*) FROM subscriptions")?,
+            processes: count("SELECT COUNT(*) FROM processes")?,
+            processes_by_status: by_status,
+            steps: count("SELECT COUNT(*) FROM process_steps")?,
+            events: count("SELECT COUNT(*) FROM events")?,
+        })
+    }
+
+    /// The database file and its write-ahead log.
+    pub async fn size(&self) -> StoreResult<u64> {
+        let wal = {
+            let mut p = self.path.clone().into_os_string();
+            p.push("-wal");
+            std::path::PathBuf::from(p)
+        };
+        Ok([&self.path, &wal]
+            .iter()
+            .filter_map(|p| std::fs::metadata(p).ok())
+            .map(|m| m.len())
+            .sum())
+    }
+
+    pub async fn save_definition(
+        &self,
+        def: &WorkflowDef,
+        source: Option<&str>,
+    ) -> StoreResult<String> {
+        processes::save_definition(&self.conn(), def, source)
+    }
+
+    pub async fn definition(&self, hash: &str) -> StoreResult<Option<WorkflowDef>> {
+        processes::load_definition(&self.conn(), hash)
+    }
+
+    pub async fn create_process(
+        &self,
+        p: &NewProcess<'_>,
+        lock: Option<&WorkflowDef>,
+    ) -> StoreResult<Lock> {
+        let mut conn = self.conn();
+        let tx = write_tx(&mut conn)?;
+        processes::insert(&tx, p)?;
+        if let (Some(def), Some(sid)) = (lock, p.subscription_id) {
+            // Read inside the transaction: another orch may have locked it since the
+            // caller looked.
+            let Some(now) = subscriptions::get(&tx, sid)? else {
+                return Ok(Lock::Missing);
+            };
+            let facts = subscriptions::facts(&tx, &now, Some(p.process_id))?;
+            if let Err(refusal) = usability::check(def, &facts) {
+                return Ok(Lock::Refused(refusal));
+            }
+            let mut locked = now.clone();
+            locked.insync = false;
+            // Locking changes neither the tree nor the description, so no index row is
+            // rewritten and no flattened tree is needed.
+            subscriptions::save(
+                &tx,
+                &locked,
+                Some(&now),
+                &Flat::default(),
+                Some(p.process_id),
+            )?;
+        }
+        tx.commit()?;
+        Ok(Lock::Taken)
+    }
+
+    pub async fn process(&self, id: &str) -> StoreResult<Option<ProcessRow>> {
+        processes::get(&self.conn(), id)
+    }
+
+    pub async fn find_process(&self, id: &str) -> StoreResult<Find> {
+        processes::find(&self.conn(), id)
+    }
+
+    pub async fn processes(&self, f: &Filter) -> StoreResult<Vec<ProcessRow>> {
+        processes::list(&self.conn(), f)
+    }
+
+    pub async fn steps(&self, process_id: &str) -> StoreResult<Vec<StepRow>> {
+        processes::steps(&self.conn(), process_id)
+    }
+
+    pub async fn commit_step(&self, c: &StepCommit<'_>) -> StoreResult<()> {
+        let mut conn = self.conn();
+        let tx = write_tx(&mut conn)?;
+        if let Some(change) = c.subscription {
+            subscriptions::save(
+                &tx,
+                &change.new,
+                change.old.as_ref(),
+                &change.flat,
+                Some(c.process_id),
+            )?;
+        }
+        processes::commit_step(&tx, c)?;
+        if c.releases_owner() {
+            processes::set_owner(&tx, c.process_id, None)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub async fn claim_process(
+        &self,
+        id: &str,
+        seen_owner: Option<&str>,
+        seen_status: ProcessStatus,
+        owner: &str,
+    ) -> StoreResult<bool> {
+        let mut conn = self.conn();
+        let tx = write_tx(&mut conn)?;
+        let won = processes::claim(&tx, id, seen_owner, seen_status, owner)?;
+        tx.commit()?;
+        Ok(won)
+    }
+
+    pub async fn fail_process(&self, id: &str, reason: &str) -> StoreResult<()> {
+        let mut conn = self.conn();
+        let tx = write_tx(&mut conn)?;
+        processes::set_owner(&tx, id, None)?;
+        processes::set_status(&tx, id, ProcessStatus::Failed, Some(reason))?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub async fn switch_definition(
+        &self,
+        process_id: &str,
+        def: &WorkflowDef,
+        source: Option<&str>,
+    ) -> StoreResult<String> {
+        let mut conn = self.conn();
+        let tx = write_tx(&mut conn)?;
+        let hash = processes::save_definition(&tx, def, source)?;
+        processes::set_definition(&tx, process_id, &hash)?;
+        tx.commit()?;
+        Ok(hash)
+    }
+
+    pub async fn delete_task_runs(&self, cutoff: &str) -> StoreResult<(usize, usize)> {
+        processes::delete_task_runs(&mut self.conn(), cutoff)
+    }
+
+    pub async fn subscription(&self, id: &str) -> StoreResult<Option<Subscription>> {
+        subscriptions::get(&self.conn(), id)
+    }
+
+    pub async fn find_subscription(&self, id: &str) -> StoreResult<SubscriptionFind> {
+        subscriptions::find(&self.conn(), id)
+    }
+
+    pub async fn subscriptions(&self, f: &SubscriptionFilter) -> StoreResult<Vec<Subscription>> {
+        subscriptions::list(&self.conn(), f)
+    }
+
+    pub async fn ref_infos(&self, ids: &[String]) -> StoreResult<HashMap<String, RefInfo>> {
+        let conn = self.conn();
+        let mut found = HashMap::new();
+        for id in ids {
+            if let Some(info) = subscriptions::ref_info(&conn, id)? {
+                found.insert(id.clone(), info);
+            }
+        }
+        Ok(found)
+    }
+
+    pub async fn documents_of_product(
+        &self,
+        product_id: &str,
+    ) -> StoreResult<Vec<(String, Lifecycle, Value)>> {
+        subscriptions::documents_of_product(&self.conn(), product_id)
+    }
+
+    pub async fn in_use_by(&self, id: &str) -> StoreResult<Vec<Related>> {
+        subscriptions::in_use_by(&self.conn(), id)
+    }
+
+    pub async fn depends_on(&self, id: &str) -> StoreResult<Vec<Related>> {
+        subscriptions::depends_on(&self.conn(), id)
+    }
+
+    pub async fn usability_facts(
+        &self,
+        s: &Subscription,
+        except: Option<&str>,
+    ) -> StoreResult<Facts> {
+        subscriptions::facts(&self.conn(), s, except)
+    }
+
+    pub async fn processes_of(&self, id: &str) -> StoreResult<Vec<Touch>> {
+        subscriptions::processes_of(&self.conn(), id)
+    }
+
+    pub async fn products(&self) -> StoreResult<Vec<StoredProduct>> {
+        products::list(&self.conn())
+    }
+
+    pub async fn product_by_name(&self, name: &str) -> StoreResult<Option<StoredProduct>> {
+        products::by_name(&self.conn(), name)
+    }
+
+    pub async fn product_by_id(&self, id: &str) -> StoreResult<Option<StoredProduct>> {
+        products::by_id(&self.conn(), id)
+    }
+
+    pub async fn products_by_tags(&self, tags: &[String]) -> StoreResult<Vec<StoredProduct>> {
+        products::by_tags(&self.conn(), tags)
+    }
+
+    pub async fn subscription_count(&self, product_id: &str) -> StoreResult<i64> {
+        products::subscription_count(&self.conn(), product_id)
+    }
+
+    pub async fn apply_products(&self, changes: &[ProductChange<'_>]) -> StoreResult<Vec<bool>> {
+        let mut conn = self.conn();
+        let tx = write_tx(&mut conn)?;
+        let mut applied = Vec::with_capacity(changes.len());
+        for change in changes {
+            applied.push(match change {
+                ProductChange::Put { def, source } => {
+                    products::upsert(&tx, def, *source)?;
+                    true
+                }
+                ProductChange::AddIfMissing { def, source } => {
+                    let missing = products::by_name(&tx, &def.name)?.is_none();
+                    if missing {
+                        products::upsert(&tx, def, *source)?;
+                    }
+                    missing
+                }
+                ProductChange::Remove { product_id } => {
+                    products::delete(&tx, product_id)?;
+                    true
+                }
+            });
+        }
+        tx.commit()?;
+        Ok(applied)
+    }
+
+    pub async fn events(&self, f: &EventFilter) -> StoreResult<Vec<Event>> {
+        events::list(&self.conn(), f)
+    }
+
+    pub async fn events_page(&self, f: &EventFilter) -> StoreResult<(Vec<Event>, i64)> {
+        let mut conn = self.conn();
+        // A read transaction is one snapshot: the last seq and the page agree.
+        let snapshot = conn.transaction()?;
+        let last = events::last_seq(&snapshot)?;
+        let filter = EventFilter {
+            until: Some(last),
+            ..f.clone()
+        };
+        let page = events::list(&snapshot, &filter)?;
+        snapshot.commit()?;
+        let scanned_to = match (page.last(), f.limit) {
+            (Some(e), Some(limit)) if page.len() as i64 >= limit => e.seq,
+            _ => last.max(f.since),
+        };
+        Ok((page, scanned_to))
+    }
+
+    pub async fn last_seq(&self) -> StoreResult<i64> {
+        events::last_seq(&self.conn())
+    }
+
+    /// Polls the newest seq: an integer primary key's maximum is one b-tree descent,
+    /// and WAL readers never wait for writers.
+    pub async fn wait_for_events(&self, seq: i64, timeout: Duration) -> StoreResult<()> {
+        let until = Instant::now() + timeout;
+        loop {
+            let last = events::last_seq(&self.conn())?;
+            let left = until.saturating_duration_since(Instant::now());
+            if last > seq || left.is_zero() {
+                return Ok(());
+            }
+            tokio::time::sleep(EVENT_POLL.min(left)).await;
+        }
+    }
+
+    pub async fn consumers(&self) -> StoreResult<Vec<Consumer>> {
+        events::consumers(&self.conn())
+    }
+
+    pub async fn consumer(&self, name: &str) -> StoreResult<Option<Consumer>> {
+        events::consumer(&self.conn(), name)
+    }
+
+    pub async fn start_consumer(
+        &self,
+        name: &str,
+        since: Option<i64>,
+        default: i64,
+    ) -> StoreResult<(i64, Option<Consumer>)> {
+        let mut conn = self.conn();
+        let tx = write_tx(&mut conn)?;
+        let existing = events::consumer(&tx, name)?;
+        let position = match (&existing, since) {
+            (Some(c), None) => c.position,
+            (_, since) => {
+                let at = since.unwrap_or(default);
+                events::set_consumer(&tx, name, at)?;
+                at
+            }
+        };
+        tx.commit()?;
+        Ok((position, existing))
+    }
+
+    pub async fn advance_consumer(&self, name: &str, from: i64, to: i64) -> StoreResult<bool> {
+        events::advance_consumer(&self.conn(), name, from, to)
+    }
+
+    pub async fn delete_consumer(&self, name: &str) -> StoreResult<bool> {
+        events::delete_consumer(&self.conn(), name)
+    }
+
+    pub async fn schedule(&self, workflow: &str) -> StoreResult<Option<ScheduleRow>> {
+        schedules::get(&self.conn(), workflow)
+    }
+
+    pub async fn schedules(&self) -> StoreResult<Vec<ScheduleRow>> {
+        schedules::all(&self.conn())
+    }
+
+    pub async fn claim_schedule(&self, c: &Claimed<'_>, run: &NewProcess<'_>) -> StoreResult<bool> {
+        let mut conn = self.conn();
+        let tx = write_tx(&mut conn)?;
+        if !schedules::claim(&tx, c)? {
+            return Ok(false);
+        }
+        processes::insert(&tx, run)?;
+        tx.commit()?;
+        Ok(true)
+    }
+}
