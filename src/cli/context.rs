@@ -14,6 +14,9 @@ use crate::project::Project;
 use crate::store::{self, Create, Location, OpenObserver, Store};
 use crate::ui::Printer;
 
+/// How long a lease on a running process lasts (DESIGN §12: 15 s unless `--lease`).
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(15);
+
 /// The resolved settings of one orch invocation.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -29,6 +32,9 @@ pub struct Settings {
     pub step_timeout: Option<Duration>,
     /// How long a stopped step gets between SIGTERM and SIGKILL.
     pub grace: Duration,
+    /// How long this orch's lease on a process it runs lasts; it is renewed at a third
+    /// of that while the process runs.
+    pub lease: Duration,
 }
 
 /// What a command may do to the database, which decides how its store opens (see
@@ -64,6 +70,7 @@ impl Settings {
             sync: store::Sync::from_env()?,
             step_timeout,
             grace: Duration::from_secs(5),
+            lease: DEFAULT_LEASE,
         })
     }
 }

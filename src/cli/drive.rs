@@ -29,10 +29,14 @@ impl Settings {
         cancel: tokio::sync::watch::Receiver<bool>,
         secrets: Map<String, Value>,
     ) -> Engine<'a> {
+        // A command never stops taking work half-way; only a worker drains.
+        let (_, drain) = tokio::sync::watch::channel(false);
         Engine {
             store,
             root,
             db: store.location().for_steps(),
+            drain,
+            lease: self.lease,
             user: self.user.clone(),
             default_timeout: self.step_timeout,
             grace: self.grace,
@@ -132,7 +136,11 @@ fn drive_once(
         let (cancel, signals) = cancel_on_signals();
         let mut engine =
             settings.engine(project.root.clone(), store, &mut observer, cancel, secrets);
-        let r = crate::tasks::drive(&mut engine, &env, id, def, input).await;
+        let renew = keep_leases(store, settings.lease);
+        let r = tokio::select! {
+            r = crate::tasks::drive(&mut engine, &env, id, def, input) => r,
+            e = renew => Err(e),
+        };
         signals.abort();
         r
     })
@@ -149,6 +157,17 @@ pub fn record(ctx: &mut Ctx, process: &mut ProcessRow, r: Recorded<'_>) -> Resul
         let mut engine = settings.engine(root, store, &mut quiet, cancel, Map::new());
         engine.record(process, r).await
     })
+}
+
+/// Renews this orch's leases while it drives, at a third of their length, so no other
+/// orch takes its processes over; returns only when the store cannot be reached.
+pub async fn keep_leases(store: &Store, lease: std::time::Duration) -> Error {
+    loop {
+        tokio::time::sleep(lease / 3).await;
+        if let Err(e) = store.renew_leases(owner::me(), lease).await {
+            return e.into();
+        }
+    }
 }
 
 /// A process and its step log, read again after a drive.
@@ -259,9 +278,11 @@ fn step_failure(s: &StepRow) -> String {
 
 /// Claims a process for this orch: refuses a live owner, takes over a stale one.
 pub fn claim(ctx: &mut Ctx, id: &str, allowed: &[ProcessStatus]) -> Result<ProcessRow> {
-    match ctx.db(async |s| owner::claim(s, id, allowed).await)? {
+    let lease = ctx.settings.lease;
+    match ctx.db(async |s| owner::claim(s, id, allowed, lease).await)? {
         owner::Claim::Claimed(p) => Ok(*p),
         owner::Claim::Missing => Err(Error::not_found(format!("no process {id}"))),
+        owner::Claim::Paused => Err(crate::engine::start::paused()),
         owner::Claim::Owned(o) => Err(Error::conflict(format!(
             "process {id} is being run by {}",
             owner::describe(&o)

@@ -254,7 +254,8 @@ impl Scheduler<'_> {
             spec,
         };
         let user = self.ctx.user().to_string();
-        let id = match claim_due(self.store, &scheduled, now, &user).await {
+        let id = match claim_due(self.store, &scheduled, now, &user, self.ctx.settings.lease).await
+        {
             Ok(Some(id)) => id,
             Ok(None) => return,
             Err(e) => {

@@ -75,6 +75,7 @@ pub fn start(ctx: &mut Ctx, def: &WorkflowDef, source: &str, req: Request) -> Re
         user: &user,
         state: &state,
         owner,
+        lease: ctx.settings.lease,
     };
     let id = ctx.db(async |s| crate::engine::start::create(s, &run).await)?;
     // The stored copy is what runs; a large initial state is not kept twice.

@@ -120,6 +120,15 @@ impl StepStatus {
     }
 }
 
+/// How long a process that waits after a transient failure (its step exited 75) rests
+/// before it is tried again: a minute after the first wait, doubling with each further
+/// wait, at most an hour.
+pub fn retry_delay(waits: usize) -> std::time::Duration {
+    let doublings = waits.saturating_sub(1).min(6) as u32;
+    std::time::Duration::from_secs(60 * 2u64.pow(doublings))
+        .min(std::time::Duration::from_secs(3600))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,5 +145,14 @@ mod tests {
         }
         let err = "runing".parse::<ProcessStatus>().unwrap_err();
         assert!(err.contains("running"), "{err}");
+    }
+
+    #[test]
+    fn the_retry_delay_doubles_up_to_an_hour() {
+        use std::time::Duration;
+        assert_eq!(retry_delay(1), Duration::from_secs(60));
+        assert_eq!(retry_delay(2), Duration::from_secs(120));
+        assert_eq!(retry_delay(4), Duration::from_secs(480));
+        assert_eq!(retry_delay(50), Duration::from_secs(3600));
     }
 }

@@ -72,6 +72,11 @@ pub struct Engine<'a> {
     pub grace: Duration,
     pub observer: &'a mut dyn Observer,
     pub cancel: watch::Receiver<bool>,
+    /// Turns true when this orch stops taking work (a worker's SIGTERM): the step in
+    /// flight finishes and commits, then its process rests, resumable.
+    pub drain: watch::Receiver<bool>,
+    /// How long this orch's lease on a process lasts before it must be renewed.
+    pub lease: Duration,
     /// Secret answers: handed to `run` steps on stdin with the state, never stored.
     pub secrets: Map<String, Value>,
 }
@@ -160,6 +165,11 @@ struct Current {
     customer_id: Option<String>,
     target: Target,
     state: Value,
+    /// Steps of this process that ended `waiting` so far (the retry delay doubles).
+    waits: usize,
+    /// The store put the process at rest after a step (the engine is paused, or this
+    /// orch stops): the drive ends there.
+    rested: bool,
 }
 
 impl Current {
@@ -172,6 +182,8 @@ impl Current {
             customer_id: process.customer_id.clone(),
             target: process.target,
             state: std::mem::take(&mut process.state),
+            waits: 0,
+            rested: false,
         }
     }
 
@@ -267,12 +279,19 @@ impl Engine<'_> {
             ..Current::of(&mut process)
         };
         let log = self.store.steps(process_id).await?;
+        cur.waits = log
+            .iter()
+            .filter(|s| s.status == StepStatus::Waiting)
+            .count();
         let planned = plan(def);
         let remaining = remaining(&planned, &log);
         self.observer.steps_left(remaining.len());
 
         let mut ahead = Ahead::default();
         for (i, step) in remaining.iter().enumerate() {
+            if cur.rested {
+                return Ok(Final::Waiting);
+            }
             if self.cancelled() {
                 let end = StepEnd::new(
                     &step.name,
@@ -541,6 +560,9 @@ impl Engine<'_> {
                 end.process_status = ProcessStatus::Running;
             }
             let status = self.commit(cur, end).await?;
+            if cur.rested {
+                return Ok(Some(Final::Waiting));
+            }
             match status {
                 StepStatus::Success => return Ok(None),
                 StepStatus::Suspend => return Ok(Some(Final::Suspended)),
@@ -770,7 +792,12 @@ impl Engine<'_> {
             }
             _ => None,
         };
-        self.store
+        if row.status == StepStatus::Waiting {
+            cur.waits += 1;
+        }
+        let draining = *self.drain.borrow();
+        let left = self
+            .store
             .commit_step(&StepCommit {
                 process_id: &cur.process_id,
                 subscription_id: cur.subscription_id.as_deref(),
@@ -784,8 +811,13 @@ impl Engine<'_> {
                 failed_reason,
                 duration_ms: took.as_millis(),
                 subscription: pending.as_ref(),
+                retry_in: Some(crate::domain::process::retry_delay(cur.waits)),
+                rest: draining.then_some(
+                    "its orch stopped taking work; the next step runs when it is picked up again",
+                ),
             })
             .await?;
+        cur.rested = end.process_status == ProcessStatus::Running && left != ProcessStatus::Running;
         self.observer.step_finished(&row, took);
         if end.whole_state {
             cur.state = std::mem::take(&mut row.state_patch);

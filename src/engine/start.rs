@@ -20,8 +20,10 @@ pub struct NewRun<'a> {
     pub user: &'a str,
     /// The initial state (the form's answers, without secrets).
     pub state: &'a Value,
-    /// The orch that will drive it now; None when another will (`--detach`).
+    /// The orch that will drive it now; None when another will (`--detach`, `--queue`).
     pub owner: Option<&'a str>,
+    /// How long that orch's lease lasts before it must be renewed.
+    pub lease: std::time::Duration,
 }
 
 /// Creates the process and returns its id; exit 7 when its subscription is not usable.
@@ -36,10 +38,12 @@ pub async fn create(store: &Store, run: &NewRun<'_>) -> Result<String> {
         created_by: run.user,
         state: run.state,
         owner: run.owner,
+        lease: run.lease,
     };
     let lock = run.subscription_id.map(|_| run.def);
     match store.create_process(&new, lock).await? {
         Lock::Taken => Ok(id),
+        Lock::Paused => Err(paused()),
         Lock::Missing => Err(Error::not_found(format!(
             "subscription {} is gone",
             run.subscription_id.unwrap_or_default()
@@ -53,4 +57,10 @@ pub async fn create(store: &Store, run: &NewRun<'_>) -> Result<String> {
             })
         }
     }
+}
+
+/// The refusal of a command that would start a step while the engine is paused.
+pub fn paused() -> Error {
+    Error::conflict("the engine is paused: no step starts until it runs again")
+        .with_hint("`orch engine resume` lets work continue; `--queue` queues the process for the workers meanwhile")
 }

@@ -52,6 +52,7 @@ impl Bench {
             created_by: "test",
             state: &state,
             owner: None,
+            lease: std::time::Duration::from_secs(15),
         };
         let lock = subscription.map(|_| def);
         let taken = block_on(self.store.create_process(&new, lock)).unwrap();
@@ -82,7 +83,9 @@ impl Bench {
             default_timeout: None,
             grace: std::time::Duration::from_secs(1),
             observer: &mut quiet,
-            cancel: rx,
+            cancel: rx.clone(),
+            drain: rx,
+            lease: std::time::Duration::from_secs(15),
             secrets: Default::default(),
         };
         block_on(engine.drive(id, def, None)).unwrap()

@@ -27,6 +27,7 @@ pub async fn claim_due(
     task: &Scheduled<'_>,
     now: Timestamp,
     user: &str,
+    lease: std::time::Duration,
 ) -> Result<Option<String>> {
     let name = task.def.name.as_str();
     let seen = store.schedule(name).await?.and_then(|r| r.last_run_at);
@@ -63,6 +64,7 @@ pub async fn claim_due(
                 created_by: user,
                 state: &json!({}),
                 owner: Some(owner::me()),
+                lease,
             },
         )
         .await?;
@@ -97,9 +99,15 @@ mod tests {
         let mut runs = Vec::new();
         for s in (0..span).step_by(tick as usize) {
             let now = start.checked_add(Duration::from_secs(s)).unwrap();
-            if crate::testing::block_on(claim_due(store, &task, now, "tester"))
-                .unwrap()
-                .is_some()
+            if crate::testing::block_on(claim_due(
+                store,
+                &task,
+                now,
+                "tester",
+                std::time::Duration::from_secs(15),
+            ))
+            .unwrap()
+            .is_some()
             {
                 runs.push(now);
             }

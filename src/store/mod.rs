@@ -21,6 +21,7 @@ pub mod products;
 pub mod schedules;
 pub mod sqlite;
 pub mod subscriptions;
+pub mod workers;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -192,7 +193,12 @@ pub enum Lock {
     Refused(Refusal),
     /// The subscription does not exist (any more).
     Missing,
+    /// The process would run now, and the engine is paused; nothing was created.
+    Paused,
 }
+
+/// Why a process rests when the engine is paused.
+pub const PAUSED: &str = "the engine is paused";
 
 /// The opened store. Cheap to share by reference; each method is atomic.
 pub struct Store {
@@ -369,22 +375,98 @@ impl Store {
     }
 
     /// The one way a step is written: its log row, the process row, the subscription
-    /// change it made and their events, in one transaction.
-    pub async fn commit_step(&self, c: &processes::StepCommit<'_>) -> StoreResult<()> {
+    /// change it made and their events, in one transaction. Returns the status the
+    /// process is left in: a process that would go on running rests `waiting` instead
+    /// when the engine is paused (checked in the same transaction) or its orch stops.
+    pub async fn commit_step(&self, c: &processes::StepCommit<'_>) -> StoreResult<ProcessStatus> {
         dispatch!(self.commit_step(c))
     }
 
-    /// Makes `owner` the owner of a process and sets it running, only if its row still
-    /// has the owner and status the caller saw (compare and set); returns whether the
-    /// claim was taken.
+    /// Makes `owner` the owner of a process and sets it running, with a lease, only if
+    /// its row still has the owner and status the caller saw (compare and set), and
+    /// the engine is not paused. With `lease_over`, the claim is a takeover of an owner
+    /// whose lease ran out, judged by the store's clock.
     pub async fn claim_process(
         &self,
         id: &str,
         seen_owner: Option<&str>,
         seen_status: ProcessStatus,
         owner: &str,
-    ) -> StoreResult<bool> {
-        dispatch!(self.claim_process(id, seen_owner, seen_status, owner))
+        lease: Duration,
+        lease_over: bool,
+    ) -> StoreResult<workers::ClaimOutcome> {
+        dispatch!(self.claim_process(id, seen_owner, seen_status, owner, lease, lease_over))
+    }
+
+    /// Claims up to `limit` processes a worker may run now: queued ones, waiting ones
+    /// whose time has come, and running ones whose owner's lease ran out (taken over).
+    /// Nothing while the engine is paused.
+    pub async fn claim_runnable(
+        &self,
+        owner: &str,
+        lease: Duration,
+        limit: usize,
+    ) -> StoreResult<Vec<workers::ClaimedProcess>> {
+        dispatch!(self.claim_runnable(owner, lease, limit))
+    }
+
+    /// Renews the lease on every process `owner` runs; returns how many it holds.
+    pub async fn renew_leases(&self, owner: &str, lease: Duration) -> StoreResult<usize> {
+        dispatch!(self.renew_leases(owner, lease))
+    }
+
+    /// Puts a running process at rest as `waiting`, due again after `retry_in` (None:
+    /// only by hand), without a step: its orch stops between steps.
+    pub async fn rest_process(
+        &self,
+        id: &str,
+        reason: &str,
+        retry_in: Option<Duration>,
+    ) -> StoreResult<()> {
+        dispatch!(self.rest_process(id, reason, retry_in))
+    }
+
+    /// Hands a failed, waiting or suspended process without owner to the workers
+    /// (`created`), if it is still `seen_status`; returns whether it was queued.
+    pub async fn queue_process(&self, id: &str, seen_status: ProcessStatus) -> StoreResult<bool> {
+        dispatch!(self.queue_process(id, seen_status))
+    }
+
+    // --- workers and the engine switch ----------------------------------------------
+
+    /// Records a worker that starts (its id is its owner name).
+    pub async fn register_worker(
+        &self,
+        id: &str,
+        concurrency: usize,
+        lease: Duration,
+    ) -> StoreResult<()> {
+        dispatch!(self.register_worker(id, concurrency, lease))
+    }
+
+    /// A worker's heartbeat: its own lease and those of the processes it runs.
+    pub async fn worker_beat(&self, id: &str, lease: Duration) -> StoreResult<()> {
+        dispatch!(self.worker_beat(id, lease))
+    }
+
+    pub async fn worker_stopped(&self, id: &str) -> StoreResult<()> {
+        dispatch!(self.worker_stopped(id))
+    }
+
+    /// Live workers, and those that stopped or died within `recent`.
+    pub async fn workers(&self, recent: Duration) -> StoreResult<Vec<workers::WorkerRow>> {
+        dispatch!(self.workers(recent))
+    }
+
+    pub async fn engine_state(&self) -> StoreResult<workers::EngineState> {
+        dispatch!(self.engine_state())
+    }
+
+    /// Pauses the engine (`Some(by)`) or lets it run again (`None`); returns whether
+    /// that changed anything. The processes a pause put at rest are due at once, so
+    /// workers pick them up when the engine runs again.
+    pub async fn set_paused(&self, by: Option<&str>) -> StoreResult<bool> {
+        dispatch!(self.set_paused(by))
     }
 
     /// Gives up on a process without a step (an error outside any step): it loses its

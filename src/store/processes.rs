@@ -25,6 +25,10 @@ pub struct ProcessRow {
     pub last_step: Option<String>,
     pub definition_hash: String,
     pub owner: Option<String>,
+    /// Until when the owner's lease holds; past it another orch may take over.
+    pub lease_until: Option<String>,
+    /// When a waiting process may be picked up again by a worker.
+    pub run_after: Option<String>,
     #[serde(skip)]
     pub state: Value,
 }
@@ -65,6 +69,8 @@ pub struct NewProcess<'a> {
     pub state: &'a Value,
     /// The orch that drives it from the start; None leaves it `created` for another.
     pub owner: Option<&'a str>,
+    /// How long the owner's lease lasts before it must be renewed.
+    pub lease: std::time::Duration,
 }
 
 /// A process looked up by id or by a prefix of its id.
@@ -87,12 +93,18 @@ pub struct StepCommit<'a> {
     pub duration_ms: u128,
     /// The validated subscription change the step made, written in the same transaction.
     pub subscription: Option<&'a Change>,
+    /// For a process left `waiting`: how long until a worker may pick it up again
+    /// (None: only by hand, or when what it waits for frees).
+    pub retry_in: Option<std::time::Duration>,
+    /// Put a process that would go on running at rest instead (`waiting`, due at once,
+    /// with this reason): its orch is stopping.
+    pub rest: Option<&'a str>,
 }
 
 impl StepCommit<'_> {
-    /// A process that comes to rest lets go of its owner in the step's transaction.
+    /// A process that stops running lets go of its owner in the step's transaction.
     pub fn releases_owner(&self) -> bool {
-        self.status.is_at_rest()
+        self.status != ProcessStatus::Running
     }
 }
 

@@ -61,6 +61,7 @@ fn run<'a>(engine: &'a mut Engine<'_>, env: &'a TaskEnv<'_>) -> TaskFuture<'a> {
                             user: &user,
                             state: &json!({}),
                             owner: Some(crate::engine::owner::me()),
+                            lease: engine.lease,
                         },
                     )
                     .await;

@@ -14,6 +14,7 @@ pub mod products;
 pub mod query;
 pub mod schedules;
 pub mod subscriptions;
+pub mod workers;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::{Sqlite, events, processes, products, schedules, subscriptions, write_tx};
+use super::{Sqlite, events, processes, products, schedules, subscriptions, workers, write_tx};
 use crate::domain::lifecycle::Lifecycle;
 use crate::domain::process::ProcessStatus;
 use crate::domain::subscription::{Flat, RefInfo};
@@ -22,7 +22,20 @@ use crate::store::schedules::{Claimed, ScheduleRow};
 use crate::store::subscriptions::{
     Filter as SubscriptionFilter, Find as SubscriptionFind, Related, Subscription, Touch,
 };
-use crate::store::{Counts, Lock, StoreResult};
+use crate::store::workers::{ClaimOutcome, ClaimedProcess, EngineState, WorkerRow};
+use crate::store::{Counts, Lock, PAUSED, StoreResult};
+
+/// The time `d` from now, as stored (SQLite's clock is this machine's).
+fn from_now(d: Duration) -> String {
+    let now = crate::clock::now();
+    crate::clock::format(now.checked_add(d).unwrap_or(now))
+}
+
+/// The time `d` ago, as stored.
+fn ago(d: Duration) -> String {
+    let now = crate::clock::now();
+    crate::clock::format(now.checked_sub(d).unwrap_or(now))
+}
 
 /// How often a follower looks for new events; a commit is seen within this.
 const EVENT_POLL: Duration = Duration::from_millis(25);
@@ -88,6 +101,9 @@ impl Sqlite {
     ) -> StoreResult<Lock> {
         let mut conn = self.conn();
         let tx = write_tx(&mut conn)?;
+        if p.owner.is_some() && workers::paused(&tx)?.is_some() {
+            return Ok(Lock::Paused);
+        }
         processes::insert(&tx, p)?;
         if let (Some(def), Some(sid)) = (lock, p.subscription_id) {
             // Read inside the transaction: another orch may have locked it since the
@@ -131,7 +147,7 @@ impl Sqlite {
         processes::steps(&self.conn(), process_id)
     }
 
-    pub async fn commit_step(&self, c: &StepCommit<'_>) -> StoreResult<()> {
+    pub async fn commit_step(&self, c: &StepCommit<'_>) -> StoreResult<ProcessStatus> {
         let mut conn = self.conn();
         let tx = write_tx(&mut conn)?;
         if let Some(change) = c.subscription {
@@ -144,11 +160,25 @@ impl Sqlite {
             )?;
         }
         processes::commit_step(&tx, c)?;
+        let mut status = c.status;
         if c.releases_owner() {
-            processes::set_owner(&tx, c.process_id, None)?;
+            processes::release(&tx, c.process_id)?;
+            if status == ProcessStatus::Waiting {
+                let after = c.retry_in.map(from_now);
+                processes::set_run_after(&tx, c.process_id, after.as_deref())?;
+            }
+        } else {
+            let rest = match c.rest {
+                Some(reason) => Some(reason),
+                None => workers::paused(&tx)?.map(|_| PAUSED),
+            };
+            if let Some(reason) = rest {
+                processes::rest(&tx, c.process_id, reason, Some(&crate::clock::now_text()))?;
+                status = ProcessStatus::Waiting;
+            }
         }
         tx.commit()?;
-        Ok(())
+        Ok(status)
     }
 
     pub async fn claim_process(
@@ -157,18 +187,142 @@ impl Sqlite {
         seen_owner: Option<&str>,
         seen_status: ProcessStatus,
         owner: &str,
-    ) -> StoreResult<bool> {
+        lease: Duration,
+        lease_over: bool,
+    ) -> StoreResult<ClaimOutcome> {
         let mut conn = self.conn();
         let tx = write_tx(&mut conn)?;
-        let won = processes::claim(&tx, id, seen_owner, seen_status, owner)?;
+        if workers::paused(&tx)?.is_some() {
+            return Ok(ClaimOutcome::Paused);
+        }
+        let now = crate::clock::now_text();
+        let won = processes::claim(
+            &tx,
+            &processes::Claim {
+                process_id: id,
+                seen_owner,
+                seen_status,
+                owner,
+                lease_until: &from_now(lease),
+                lease_over_at: lease_over.then_some(now.as_str()),
+            },
+        )?;
         tx.commit()?;
-        Ok(won)
+        Ok(if won {
+            ClaimOutcome::Taken
+        } else {
+            ClaimOutcome::Lost
+        })
+    }
+
+    pub async fn claim_runnable(
+        &self,
+        owner: &str,
+        lease: Duration,
+        limit: usize,
+    ) -> StoreResult<Vec<ClaimedProcess>> {
+        let mut conn = self.conn();
+        let tx = write_tx(&mut conn)?;
+        if workers::paused(&tx)?.is_some() {
+            return Ok(Vec::new());
+        }
+        let now = crate::clock::now_text();
+        let lease_until = from_now(lease);
+        let mut claimed = Vec::new();
+        for p in processes::runnable(&tx, &now, limit as i64)? {
+            let takeover = p.status == ProcessStatus::Running;
+            let won = processes::claim(
+                &tx,
+                &processes::Claim {
+                    process_id: &p.process_id,
+                    seen_owner: p.owner.as_deref(),
+                    seen_status: p.status,
+                    owner,
+                    lease_until: &lease_until,
+                    lease_over_at: takeover.then_some(now.as_str()),
+                },
+            )?;
+            if won {
+                claimed.push(ClaimedProcess {
+                    taken_over_from: if takeover { p.owner.clone() } else { None },
+                    process: p,
+                });
+            }
+        }
+        tx.commit()?;
+        Ok(claimed)
+    }
+
+    pub async fn renew_leases(&self, owner: &str, lease: Duration) -> StoreResult<usize> {
+        processes::renew_leases(&self.conn(), owner, &from_now(lease))
+    }
+
+    pub async fn rest_process(
+        &self,
+        id: &str,
+        reason: &str,
+        retry_in: Option<Duration>,
+    ) -> StoreResult<()> {
+        let mut conn = self.conn();
+        let tx = write_tx(&mut conn)?;
+        processes::rest(&tx, id, reason, retry_in.map(from_now).as_deref())?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub async fn queue_process(&self, id: &str, seen_status: ProcessStatus) -> StoreResult<bool> {
+        let mut conn = self.conn();
+        let tx = write_tx(&mut conn)?;
+        let queued = processes::queue(&tx, id, seen_status)?;
+        tx.commit()?;
+        Ok(queued)
+    }
+
+    pub async fn register_worker(
+        &self,
+        id: &str,
+        concurrency: usize,
+        lease: Duration,
+    ) -> StoreResult<()> {
+        workers::register(
+            &self.conn(),
+            id,
+            concurrency as i64,
+            &crate::clock::now_text(),
+            &from_now(lease),
+        )
+    }
+
+    pub async fn worker_beat(&self, id: &str, lease: Duration) -> StoreResult<()> {
+        let mut conn = self.conn();
+        let tx = write_tx(&mut conn)?;
+        let until = from_now(lease);
+        workers::beat(&tx, id, &crate::clock::now_text(), &until)?;
+        processes::renew_leases(&tx, id, &until)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub async fn worker_stopped(&self, id: &str) -> StoreResult<()> {
+        workers::stopped(&self.conn(), id, &crate::clock::now_text())
+    }
+
+    pub async fn workers(&self, recent: Duration) -> StoreResult<Vec<WorkerRow>> {
+        workers::list(&self.conn(), &ago(recent))
+    }
+
+    pub async fn engine_state(&self) -> StoreResult<EngineState> {
+        workers::state(&self.conn())
+    }
+
+    pub async fn set_paused(&self, by: Option<&str>) -> StoreResult<bool> {
+        workers::set_paused(&self.conn(), by, &crate::clock::now_text())
     }
 
     pub async fn fail_process(&self, id: &str, reason: &str) -> StoreResult<()> {
         let mut conn = self.conn();
         let tx = write_tx(&mut conn)?;
-        processes::set_owner(&tx, id, None)?;
+        processes::release(&tx, id)?;
         processes::set_status(&tx, id, ProcessStatus::Failed, Some(reason))?;
         tx.commit()?;
         Ok(())

@@ -24,7 +24,7 @@ use crate::store::events::Concerns;
 use crate::store::processes::{Filter, Find, NewProcess, ProcessRow, StepCommit, StepRow};
 
 /// The process columns, then the state snapshot and the step it was taken after.
-const PROCESS_COLUMNS: &str = "p.process_id, p.workflow, p.target, p.status, p.subscription_id, p.customer_id, p.is_task, p.created_by, p.started_at, p.last_modified_at, p.failed_reason, p.last_step, p.definition_hash, p.owner, COALESCE(s.state, p.state), s.step_id";
+const PROCESS_COLUMNS: &str = "p.process_id, p.workflow, p.target, p.status, p.subscription_id, p.customer_id, p.is_task, p.created_by, p.started_at, p.last_modified_at, p.failed_reason, p.last_step, p.definition_hash, p.owner, p.lease_until, p.run_after, COALESCE(s.state, p.state), s.step_id";
 const PROCESS_FROM: &str = "processes p LEFT JOIN process_states s ON s.process_id = p.process_id";
 
 /// A snapshot is rewritten once the patches logged since exceed its size, and never
@@ -54,10 +54,12 @@ fn process_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawProcess> {
             last_step: r.get(11)?,
             definition_hash: r.get(12)?,
             owner: r.get(13)?,
+            lease_until: r.get(14)?,
+            run_after: r.get(15)?,
             state: Value::Null,
         },
-        r.get::<_, Option<String>>(14)?.unwrap_or_default(),
-        r.get(15)?,
+        r.get::<_, Option<String>>(16)?.unwrap_or_default(),
+        r.get(17)?,
     ))
 }
 
@@ -91,14 +93,19 @@ pub fn load_definition(conn: &Connection, hash: &str) -> Result<Option<WorkflowD
 /// state, and writes `process.started`.
 pub fn insert(conn: &Connection, p: &NewProcess<'_>) -> Result<(), StoreError> {
     let hash = save_definition(conn, p.def, p.source)?;
-    let now = crate::clock::now_text();
+    let now = crate::clock::now();
+    let lease_until = p
+        .owner
+        .map(|_| crate::clock::format(now.checked_add(p.lease).unwrap_or(now)));
+    let (host, pid) = p.owner.map(owner_parts).unwrap_or_default();
+    let now = crate::clock::format(now);
     let status = if p.owner.is_some() {
         ProcessStatus::Running
     } else {
         ProcessStatus::Created
     };
     conn.prepare_cached(
-        "INSERT INTO processes (process_id, workflow, target, definition_hash, status, subscription_id, customer_id, is_task, created_by, started_at, last_modified_at, state, owner, owner_since) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?10)",
+        "INSERT INTO processes (process_id, workflow, target, definition_hash, status, subscription_id, customer_id, is_task, created_by, started_at, last_modified_at, state, owner, owner_since, lease_until, owner_host, owner_pid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?10, ?13, ?14, ?15)",
     )?
     .execute(params![
         p.process_id,
@@ -113,6 +120,9 @@ pub fn insert(conn: &Connection, p: &NewProcess<'_>) -> Result<(), StoreError> {
         now,
         "{}",
         p.owner,
+        lease_until,
+        host,
+        pid,
     ])?;
     write_snapshot(conn, p.process_id, None, p.state)?;
     events::append(
@@ -363,73 +373,172 @@ pub fn set_status(
     Ok(())
 }
 
-/// Takes ownership of a process, returning the current owner when it is someone else.
-pub fn set_owner(
+/// Lets go of a process: no owner, no lease.
+pub fn release(conn: &Connection, process_id: &str) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "UPDATE processes SET owner = NULL, owner_host = NULL, owner_pid = NULL, owner_since = NULL, lease_until = NULL WHERE process_id = ?1",
+    )?
+    .execute([process_id])?;
+    Ok(())
+}
+
+/// When a waiting process may be picked up again (None: only by hand).
+pub fn set_run_after(
     conn: &Connection,
     process_id: &str,
-    owner: Option<&str>,
+    run_after: Option<&str>,
 ) -> Result<(), StoreError> {
-    let (host, pid) = match owner {
-        Some(o) => {
-            let mut parts = o.split('/');
-            (
-                parts.next().map(str::to_string),
-                parts.next().and_then(|p| p.parse::<i64>().ok()),
-            )
-        }
-        None => (None, None),
-    };
-    conn.prepare_cached(
-        "UPDATE processes SET owner = ?2, owner_host = ?3, owner_pid = ?4, owner_since = ?5 WHERE process_id = ?1",
-    )?
-    .execute(params![process_id, owner, host, pid, owner.map(|_| crate::clock::now_text())])?;
+    conn.prepare_cached("UPDATE processes SET run_after = ?2 WHERE process_id = ?1")?
+        .execute(params![process_id, run_after])?;
     Ok(())
+}
+
+/// The host and pid parts of an owner name (`host/pid/start`).
+fn owner_parts(owner: &str) -> (Option<&str>, Option<i64>) {
+    let mut parts = owner.split('/');
+    (
+        parts.next(),
+        parts.next().and_then(|p| p.parse::<i64>().ok()),
+    )
+}
+
+/// What a claim compares and sets.
+pub struct Claim<'a> {
+    pub process_id: &'a str,
+    pub seen_owner: Option<&'a str>,
+    pub seen_status: ProcessStatus,
+    pub owner: &'a str,
+    pub lease_until: &'a str,
+    /// For a takeover because the owner's lease ran out: the lease must still be over
+    /// at this time (the store's clock), not only in the caller's eyes.
+    pub lease_over_at: Option<&'a str>,
 }
 
 /// Makes `owner` the owner of a running process, only if the row still has the owner
 /// and status the caller saw (compare-and-set). Returns whether the claim was taken.
 ///
 /// The condition keeps a claim atomic on its own, not only inside SQLite's write lock,
-/// so it stays correct on a store where readers do not block writers.
-pub fn claim(
-    conn: &Connection,
-    process_id: &str,
-    seen_owner: Option<&str>,
-    seen_status: ProcessStatus,
-    owner: &str,
-) -> Result<bool, StoreError> {
-    let mut parts = owner.split('/');
-    let host = parts.next();
-    let pid = parts.next().and_then(|p| p.parse::<i64>().ok());
+/// so it stays correct on a store where readers do not block writers. A claim of a
+/// running process is a takeover and says so in the events.
+pub fn claim(conn: &Connection, c: &Claim<'_>) -> Result<bool, StoreError> {
+    let (host, pid) = owner_parts(c.owner);
     let now = crate::clock::now_text();
     let changed = conn
         .prepare_cached(
-            "UPDATE processes SET owner = ?2, owner_host = ?3, owner_pid = ?4, owner_since = ?5, status = 'running', last_modified_at = ?5 WHERE process_id = ?1 AND owner IS ?6 AND status = ?7",
+            "UPDATE processes SET owner = ?2, owner_host = ?3, owner_pid = ?4, owner_since = ?5, status = 'running', last_modified_at = ?5, lease_until = ?8, run_after = NULL
+             WHERE process_id = ?1 AND owner IS ?6 AND status = ?7 AND (?9 IS NULL OR lease_until IS NULL OR lease_until < ?9)",
         )?
-        .execute(params![process_id, owner, host, pid, now, seen_owner, seen_status])?;
-    if changed == 1 && seen_status != ProcessStatus::Running {
+        .execute(params![
+            c.process_id,
+            c.owner,
+            host,
+            pid,
+            now,
+            c.seen_owner,
+            c.seen_status,
+            c.lease_until,
+            c.lease_over_at
+        ])?;
+    if changed == 1 {
         let subscription_id: Option<String> = conn
             .prepare_cached("SELECT subscription_id FROM processes WHERE process_id = ?1")?
-            .query_row([process_id], |r| r.get(0))?;
-        events::append(
-            conn,
-            "process.running",
-            Concerns {
-                process_id: Some(process_id),
-                subscription_id: subscription_id.as_deref(),
-                ..Default::default()
-            },
-            &json!({"from": seen_status, "to": "running", "by": owner}),
-        )?;
+            .query_row([c.process_id], |r| r.get(0))?;
+        let about = Concerns {
+            process_id: Some(c.process_id),
+            subscription_id: subscription_id.as_deref(),
+            ..Default::default()
+        };
+        if c.seen_status == ProcessStatus::Running {
+            events::append(
+                conn,
+                "process.taken_over",
+                about,
+                &json!({"from": c.seen_owner, "by": c.owner}),
+            )?;
+        } else {
+            events::append(
+                conn,
+                "process.running",
+                about,
+                &json!({"from": c.seen_status, "to": "running", "by": c.owner}),
+            )?;
+        }
     }
     Ok(changed == 1)
 }
 
-pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<ProcessRow>, StoreError> {
-    // The state can be large; lists never need it.
-    let columns = PROCESS_COLUMNS
+/// The processes a worker may run now, oldest first: queued ones, waiting ones whose
+/// time has come, and running ones whose owner's lease ran out before `now`.
+pub fn runnable(conn: &Connection, now: &str, limit: i64) -> Result<Vec<ProcessRow>, StoreError> {
+    let columns = list_columns();
+    let sql = format!(
+        "SELECT {columns} FROM processes WHERE status = 'created'
+         UNION ALL SELECT {columns} FROM processes WHERE status = 'waiting' AND run_after <= ?1
+         UNION ALL SELECT {columns} FROM processes WHERE status = 'running' AND lease_until < ?1
+         ORDER BY 1 LIMIT ?2"
+    );
+    let rows = conn
+        .prepare_cached(&sql)?
+        .query_map(params![now, limit], process_from_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    rows.into_iter().map(|r| finish(conn, r)).collect()
+}
+
+/// Renews the lease of every process `owner` runs; returns how many it holds.
+pub fn renew_leases(
+    conn: &Connection,
+    owner: &str,
+    lease_until: &str,
+) -> Result<usize, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE processes SET lease_until = ?2 WHERE owner = ?1 AND status = 'running'",
+        )?
+        .execute([owner, lease_until])?)
+}
+
+/// Puts a process at rest as `waiting` without a step (a worker stopping, the engine
+/// paused): no owner, picked up again from `run_after`.
+pub fn rest(
+    conn: &Connection,
+    process_id: &str,
+    reason: &str,
+    run_after: Option<&str>,
+) -> Result<(), StoreError> {
+    release(conn, process_id)?;
+    set_status(conn, process_id, ProcessStatus::Waiting, Some(reason))?;
+    set_run_after(conn, process_id, run_after)
+}
+
+/// Hands a failed, waiting or suspended process to the workers (`retry|resume
+/// --queue`): it becomes `created` again, if it still is what the caller saw.
+pub fn queue(
+    conn: &Connection,
+    process_id: &str,
+    seen_status: ProcessStatus,
+) -> Result<bool, StoreError> {
+    let before: Option<ProcessStatus> = conn
+        .prepare_cached("SELECT status FROM processes WHERE process_id = ?1 AND owner IS NULL")?
+        .query_row([process_id], |r| r.get(0))
+        .optional()?;
+    if before != Some(seen_status) {
+        return Ok(false);
+    }
+    set_status(conn, process_id, ProcessStatus::Created, None)?;
+    set_run_after(conn, process_id, None)?;
+    Ok(true)
+}
+
+/// The process columns without the state, which can be large and which lists never
+/// need.
+fn list_columns() -> String {
+    PROCESS_COLUMNS
         .replace(", COALESCE(s.state, p.state), s.step_id", ", NULL, NULL")
-        .replace("p.", "");
+        .replace("p.", "")
+}
+
+pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<ProcessRow>, StoreError> {
+    let columns = list_columns();
     let mut q = Query::new(format!("SELECT {columns} FROM processes WHERE 1 = 1"));
     if let Some(s) = &f.status {
         q.and("status = ?", *s);
@@ -508,6 +617,8 @@ mod tests {
                 failed_reason: None,
                 duration_ms: 0,
                 subscription: None,
+                retry_in: None,
+                rest: None,
             },
         )
         .unwrap();
@@ -618,6 +729,7 @@ mod tests {
                 created_by: "t",
                 state: &big,
                 owner: None,
+                lease: std::time::Duration::from_secs(15),
             },
         )
         .unwrap();

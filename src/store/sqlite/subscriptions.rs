@@ -341,15 +341,16 @@ struct Unfinished {
     process_id: String,
     workflow: String,
     status: ProcessStatus,
-    /// The orch that runs it (`host/pid/start`), if one does.
+    /// The orch that runs it (`host/pid/start`), if one does, and until when.
     owner: Option<String>,
+    lease_until: Option<String>,
 }
 
 /// The processes not yet finished (completed or aborted) on a subscription: they hold
 /// it, and no other process may start on it meanwhile.
 fn unfinished_processes(conn: &Connection, id: &str) -> Result<Vec<Unfinished>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT process_id, workflow, status, owner FROM processes WHERE subscription_id = ?1 AND status NOT IN ('completed', 'aborted') ORDER BY process_id",
+        "SELECT process_id, workflow, status, owner, lease_until FROM processes WHERE subscription_id = ?1 AND status NOT IN ('completed', 'aborted') ORDER BY process_id",
     )?;
     let rows = stmt
         .query_map([id], |r| {
@@ -358,6 +359,7 @@ fn unfinished_processes(conn: &Connection, id: &str) -> Result<Vec<Unfinished>, 
                 workflow: r.get(1)?,
                 status: r.get(2)?,
                 owner: r.get(3)?,
+                lease_until: r.get(4)?,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
@@ -405,8 +407,7 @@ pub fn facts(
         .into_iter()
         .filter(|u| Some(u.process_id.as_str()) != except)
         .map(|u| Holder {
-            stale: u.status == ProcessStatus::Running
-                && u.owner.as_deref().is_none_or(|o| !owner::is_alive(o)),
+            stale: owner::is_stale_row(u.status, u.owner.as_deref(), u.lease_until.as_deref()),
             process_id: u.process_id,
             workflow: u.workflow,
             status: u.status,
