@@ -6,6 +6,7 @@
 //! [`Store::commit_step`].
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
@@ -164,7 +165,9 @@ struct Current {
     subscription_id: Option<String>,
     customer_id: Option<String>,
     target: Target,
-    state: Value,
+    /// Shared with the commit in flight, so handing it to the store copies nothing;
+    /// changed in place once the commit let go of it.
+    state: Arc<Value>,
     /// Steps of this process that ended `waiting` so far (the retry delay doubles).
     waits: usize,
     /// The store put the process at rest after a step (the engine is paused, or this
@@ -181,14 +184,14 @@ impl Current {
             subscription_id: process.subscription_id.clone(),
             customer_id: process.customer_id.clone(),
             target: process.target,
-            state: std::mem::take(&mut process.state),
+            state: Arc::new(std::mem::take(&mut process.state)),
             waits: 0,
             rested: false,
         }
     }
 
     fn give_back(self, process: &mut ProcessRow) {
-        process.state = self.state;
+        process.state = Arc::unwrap_or_clone(self.state);
         process.subscription_id = self.subscription_id;
     }
 }
@@ -502,7 +505,7 @@ impl Engine<'_> {
     ) -> Result<Option<Final>, Error> {
         let started = Instant::now();
         if let Some(cond) = &step.condition {
-            let outcome = match crate::expr::eval_bool(cond, &json!({ "state": cur.state })) {
+            let outcome = match crate::expr::eval_bool(cond, &json!({ "state": &*cur.state })) {
                 Ok(true) => None,
                 Ok(false) => Some(Attempt::with_status(StepStatus::Skipped)),
                 Err(e) => Some(Attempt::failed(format!("`if` expression failed: {e}"))),
@@ -645,9 +648,9 @@ impl Engine<'_> {
         shell: Option<Gated>,
     ) -> Attempt {
         let stdin = if self.secrets.is_empty() {
-            serde_json::to_vec(&cur.state)
+            serde_json::to_vec(&*cur.state)
         } else {
-            let mut with_secrets = cur.state.clone();
+            let mut with_secrets = (*cur.state).clone();
             if let Some(obj) = with_secrets.as_object_mut() {
                 obj.extend(self.secrets.clone());
             }
@@ -734,10 +737,10 @@ impl Engine<'_> {
                 // The common case: patched in place, since copying a large state for
                 // every step would cost more than the step. A failed commit ends the
                 // drive, so a state patched ahead of its commit is never used.
-                merge::apply_diff(&mut cur.state, &end.outcome.patch)
+                merge::apply_diff(Arc::make_mut(&mut cur.state), &end.outcome.patch)
             } else {
                 // The subscription is validated before anything is kept: work on a copy.
-                let mut new_state = cur.state.clone();
+                let mut new_state = (*cur.state).clone();
                 merge::apply(&mut new_state, &end.outcome.patch);
                 match self
                     .check_subscription(cur, &new_state, end.author, pending.is_some())
@@ -751,7 +754,7 @@ impl Engine<'_> {
                             obj.insert("subscription".into(), p.new.to_json());
                         }
                         let d = merge::diff(&cur.state, &new_state);
-                        cur.state = new_state;
+                        cur.state = Arc::new(new_state);
                         d
                     }
                     Err(reason) => {
@@ -766,12 +769,12 @@ impl Engine<'_> {
         // Start logs the whole state: it moves into the row for the commit and back
         // after it, so a large initial state is not held twice.
         let patch = if end.whole_state {
-            std::mem::take(&mut cur.state)
+            Arc::unwrap_or_clone(std::mem::take(&mut cur.state))
         } else {
             patch
         };
         let outcome = end.outcome;
-        let mut row = StepRow {
+        let row = StepRow {
             step_id: 0,
             name: end.name.to_string(),
             status: outcome.status,
@@ -788,7 +791,7 @@ impl Engine<'_> {
         }
         let failed_reason = match end.process_status {
             ProcessStatus::Failed | ProcessStatus::Waiting | ProcessStatus::Aborted => {
-                row.error.as_deref()
+                row.error.clone()
             }
             _ => None,
         };
@@ -796,31 +799,30 @@ impl Engine<'_> {
             cur.waits += 1;
         }
         let draining = *self.drain.borrow();
-        let left = self
+        let committed = self
             .store
-            .commit_step(&StepCommit {
-                process_id: &cur.process_id,
-                subscription_id: cur.subscription_id.as_deref(),
-                step: &row,
-                state: if end.whole_state {
-                    &row.state_patch
-                } else {
-                    &cur.state
-                },
+            .commit_step(StepCommit {
+                process_id: cur.process_id.clone(),
+                subscription_id: cur.subscription_id.clone(),
+                step: row,
+                state: (!end.whole_state).then(|| cur.state.clone()),
                 status: end.process_status,
                 failed_reason,
                 duration_ms: took.as_millis(),
-                subscription: pending.as_ref(),
+                subscription: pending,
                 retry_in: Some(crate::domain::process::retry_delay(cur.waits)),
-                rest: draining.then_some(
-                    "its orch stopped taking work; the next step runs when it is picked up again",
-                ),
+                rest: draining.then(|| {
+                    "its orch stopped taking work; the next step runs when it is picked up again"
+                        .to_string()
+                }),
             })
             .await?;
-        cur.rested = end.process_status == ProcessStatus::Running && left != ProcessStatus::Running;
+        cur.rested = end.process_status == ProcessStatus::Running
+            && committed.status != ProcessStatus::Running;
+        let mut row = committed.step;
         self.observer.step_finished(&row, took);
         if end.whole_state {
-            cur.state = std::mem::take(&mut row.state_patch);
+            cur.state = Arc::new(std::mem::take(&mut row.state_patch));
         }
         Ok(outcome.status)
     }

@@ -378,7 +378,7 @@ impl Store {
     /// change it made and their events, in one transaction. Returns the status the
     /// process is left in: a process that would go on running rests `waiting` instead
     /// when the engine is paused (checked in the same transaction) or its orch stops.
-    pub async fn commit_step(&self, c: &processes::StepCommit<'_>) -> StoreResult<ProcessStatus> {
+    pub async fn commit_step(&self, c: processes::StepCommit) -> StoreResult<processes::Committed> {
         dispatch!(self.commit_step(c))
     }
 

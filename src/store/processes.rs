@@ -1,5 +1,7 @@
 //! Processes and their step log, as the store hands them out and takes them in.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 use serde_json::Value;
 
@@ -80,28 +82,42 @@ pub enum Find {
     Ambiguous,
 }
 
-/// How a committed step changes its process.
-pub struct StepCommit<'a> {
-    pub process_id: &'a str,
-    pub subscription_id: Option<&'a str>,
-    pub step: &'a StepRow,
-    /// The state after the step (unchanged for a failed step).
-    pub state: &'a Value,
+/// How a committed step changes its process. It owns what it writes, so a store may
+/// hand it to a committer that writes the steps of several processes at once.
+pub struct StepCommit {
+    pub process_id: String,
+    pub subscription_id: Option<String>,
+    pub step: StepRow,
+    /// The state after the step (unchanged for a failed step); None: the step's patch
+    /// is the whole state (a `Start` step). Shared, not copied: the engine goes on
+    /// with it once the commit is done.
+    pub state: Option<Arc<Value>>,
     /// The process status after the step.
     pub status: ProcessStatus,
-    pub failed_reason: Option<&'a str>,
+    pub failed_reason: Option<String>,
     pub duration_ms: u128,
     /// The validated subscription change the step made, written in the same transaction.
-    pub subscription: Option<&'a Change>,
+    pub subscription: Option<Change>,
     /// For a process left `waiting`: how long until a worker may pick it up again
     /// (None: only by hand, or when what it waits for frees).
     pub retry_in: Option<std::time::Duration>,
     /// Put a process that would go on running at rest instead (`waiting`, due at once,
     /// with this reason): its orch is stopping.
-    pub rest: Option<&'a str>,
+    pub rest: Option<String>,
 }
 
-impl StepCommit<'_> {
+/// What a commit gives back: the status the process is left in, and the step row.
+pub struct Committed {
+    pub status: ProcessStatus,
+    pub step: StepRow,
+}
+
+impl StepCommit {
+    /// The state after the step.
+    pub fn state(&self) -> &Value {
+        self.state.as_deref().unwrap_or(&self.step.state_patch)
+    }
+
     /// A process that stops running lets go of its owner in the step's transaction.
     pub fn releases_owner(&self) -> bool {
         self.status != ProcessStatus::Running

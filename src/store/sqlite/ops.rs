@@ -16,7 +16,9 @@ use crate::domain::subscription::{Flat, RefInfo};
 use crate::domain::usability::{self, Facts};
 use crate::domain::workflow::WorkflowDef;
 use crate::store::events::{Consumer, Event, Filter as EventFilter};
-use crate::store::processes::{Filter, Find, NewProcess, ProcessRow, StepCommit, StepRow};
+use crate::store::processes::{
+    Committed, Filter, Find, NewProcess, ProcessRow, StepCommit, StepRow,
+};
 use crate::store::products::{ProductChange, StoredProduct};
 use crate::store::schedules::{Claimed, ScheduleRow};
 use crate::store::subscriptions::{
@@ -147,38 +149,15 @@ impl Sqlite {
         processes::steps(&self.conn(), process_id)
     }
 
-    pub async fn commit_step(&self, c: &StepCommit<'_>) -> StoreResult<ProcessStatus> {
+    pub async fn commit_step(&self, c: StepCommit) -> StoreResult<Committed> {
         let mut conn = self.conn();
         let tx = write_tx(&mut conn)?;
-        if let Some(change) = c.subscription {
-            subscriptions::save(
-                &tx,
-                &change.new,
-                change.old.as_ref(),
-                &change.flat,
-                Some(c.process_id),
-            )?;
-        }
-        processes::commit_step(&tx, c)?;
-        let mut status = c.status;
-        if c.releases_owner() {
-            processes::release(&tx, c.process_id)?;
-            if status == ProcessStatus::Waiting {
-                let after = c.retry_in.map(from_now);
-                processes::set_run_after(&tx, c.process_id, after.as_deref())?;
-            }
-        } else {
-            let rest = match c.rest {
-                Some(reason) => Some(reason),
-                None => workers::paused(&tx)?.map(|_| PAUSED),
-            };
-            if let Some(reason) = rest {
-                processes::rest(&tx, c.process_id, reason, Some(&crate::clock::now_text()))?;
-                status = ProcessStatus::Waiting;
-            }
-        }
+        let status = commit_one(&tx, &c)?;
         tx.commit()?;
-        Ok(status)
+        Ok(Committed {
+            status,
+            step: c.step,
+        })
     }
 
     pub async fn claim_process(
@@ -537,5 +516,40 @@ impl Sqlite {
         processes::insert(&tx, run)?;
         tx.commit()?;
         Ok(true)
+    }
+}
+
+/// Writes one step in the caller's transaction: the subscription change it made, its
+/// log row and the process row, then lets go of the process or puts it at rest. Returns
+/// the status the process is left in.
+pub(super) fn commit_one(tx: &rusqlite::Connection, c: &StepCommit) -> StoreResult<ProcessStatus> {
+    if let Some(change) = &c.subscription {
+        subscriptions::save(
+            tx,
+            &change.new,
+            change.old.as_ref(),
+            &change.flat,
+            Some(&c.process_id),
+        )?;
+    }
+    processes::commit_step(tx, c)?;
+    if c.releases_owner() {
+        processes::release(tx, &c.process_id)?;
+        if c.status == ProcessStatus::Waiting {
+            let after = c.retry_in.map(from_now);
+            processes::set_run_after(tx, &c.process_id, after.as_deref())?;
+        }
+        return Ok(c.status);
+    }
+    let rest = match &c.rest {
+        Some(reason) => Some(reason.as_str()),
+        None => workers::paused(tx)?.map(|_| PAUSED),
+    };
+    match rest {
+        Some(reason) => {
+            processes::rest(tx, &c.process_id, reason, Some(&crate::clock::now_text()))?;
+            Ok(ProcessStatus::Waiting)
+        }
+        None => Ok(c.status),
     }
 }

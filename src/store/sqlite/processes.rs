@@ -270,14 +270,14 @@ pub fn steps(conn: &Connection, process_id: &str) -> Result<Vec<StepRow>, StoreE
 /// Each statement here costs WAL pages, which are most of a step's cost, so the process
 /// row is rewritten without touching its indexed columns unless they change, and the
 /// snapshot budget lives in that same row.
-pub fn commit_step(conn: &Connection, c: &StepCommit<'_>) -> Result<(), StoreError> {
-    let s = c.step;
+pub fn commit_step(conn: &Connection, c: &StepCommit) -> Result<(), StoreError> {
+    let s = &c.step;
     let patch = s.state_patch.to_string();
     let (previous, previous_subscription, budget): (ProcessStatus, Option<String>, Option<i64>) =
         conn.prepare_cached(
             "SELECT status, subscription_id, state_budget FROM processes WHERE process_id = ?1",
         )?
-        .query_row([c.process_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        .query_row([&c.process_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     let data = json!({"name": s.name, "status": s.status, "attempt": s.attempt, "duration_ms": c.duration_ms as u64, "error": s.error, "by": s.created_by});
     conn.prepare_cached(
         "INSERT INTO events (at, kind, process_id, subscription_id, data, step_name, step_status, attempt, started_at, created_by, error, output, state_patch, finished_at) VALUES (?1, 'step.finished', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
@@ -303,10 +303,11 @@ pub fn commit_step(conn: &Connection, c: &StepCommit<'_>) -> Result<(), StoreErr
     let cost = patch.len() as i64 + STEP_COST;
     let budget = match budget {
         Some(budget) if c.status == ProcessStatus::Running && cost <= budget => budget - cost,
-        _ => write_snapshot(conn, c.process_id, Some(step_id), c.state)?,
+        _ => write_snapshot(conn, &c.process_id, Some(step_id), c.state())?,
     };
     let same_subscription = c
         .subscription_id
+        .as_deref()
         .is_none_or(|id| previous_subscription.as_deref() == Some(id));
     if previous == c.status && same_subscription {
         conn.prepare_cached(
@@ -332,8 +333,8 @@ pub fn commit_step(conn: &Connection, c: &StepCommit<'_>) -> Result<(), StoreErr
             conn,
             &format!("process.{}", c.status),
             Concerns {
-                process_id: Some(c.process_id),
-                subscription_id: c.subscription_id,
+                process_id: Some(&c.process_id),
+                subscription_id: c.subscription_id.as_deref(),
                 ..Default::default()
             },
             &json!({"from": previous, "to": c.status, "step": s.name, "reason": c.failed_reason}),
@@ -609,10 +610,10 @@ mod tests {
         commit_step(
             conn,
             &StepCommit {
-                process_id: id,
+                process_id: id.to_string(),
                 subscription_id: None,
-                step: &step(name, "success", patch),
-                state,
+                step: step(name, "success", patch),
+                state: Some(std::sync::Arc::new(state.clone())),
                 status: status.parse().unwrap(),
                 failed_reason: None,
                 duration_ms: 0,
