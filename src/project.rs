@@ -111,6 +111,22 @@ impl Project {
         }
     }
 
+    /// Whether the folder looks like an orch project: it has orch.toml, products/ or
+    /// workflows/. A command outside one reads nothing and creates no database there.
+    pub fn is_project(&self) -> bool {
+        self.has_config || self.products_dir().is_dir() || self.workflows_dir().is_dir()
+    }
+
+    /// The nearest folder above the root that has products/ or workflows/ (without
+    /// orch.toml, discovery does not climb to it), to name in a hint.
+    pub fn project_above(&self) -> Option<PathBuf> {
+        self.root
+            .ancestors()
+            .skip(1)
+            .find(|a| a.join("products").is_dir() || a.join("workflows").is_dir())
+            .map(Path::to_path_buf)
+    }
+
     /// A path as the user should see it: relative to the project when inside it.
     pub fn display_path(&self, p: &Path) -> PathBuf {
         p.strip_prefix(&self.root)

@@ -37,6 +37,21 @@ pub struct Settings {
     pub lease: Duration,
 }
 
+/// What a command may do to the database, which decides how its store opens (see
+/// `Command::access`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Reads, or changes what is there: never creates a database, nor makes one of an
+    /// empty file.
+    Read,
+    /// Makes data from nothing: may create the database, or make one of an empty file
+    /// (saying so).
+    Write,
+    /// Looks after the database itself (`db check`, `db backup`): opens it as it is,
+    /// without migrating or repairing it.
+    AsIs,
+}
+
 impl Settings {
     fn resolve(db_flag: Option<PathBuf>, user: Option<String>, project: &Project) -> Result<Self> {
         let step_timeout = project
@@ -64,13 +79,17 @@ pub struct Ctx {
     pub printer: Printer,
     pub project: Project,
     pub settings: Settings,
+    /// `--dir` or `--db` (or ORCH_DIR, ORCH_DB) said where to look.
+    explicit: bool,
+    access: Access,
     store: Option<Store>,
     runtime: Option<tokio::runtime::Runtime>,
 }
 
 impl Ctx {
     /// Parse, then resolve: the flags become settings here, once.
-    pub fn new(global: Global) -> Result<Ctx> {
+    pub fn new(global: Global, access: Access) -> Result<Ctx> {
+        let explicit = global.dir.is_some() || global.db.is_some();
         let printer = Printer::new(global.output, global.quiet, global.verbose, global.color);
         let project = Project::discover(global.dir.as_deref())?;
         let db_flag = match global.db {
@@ -82,9 +101,34 @@ impl Ctx {
             printer,
             project,
             settings,
+            explicit,
+            access,
             store: None,
             runtime: None,
         })
+    }
+
+    /// Refuses to go on outside an orch project (unless `--dir` or `--db` said where to
+    /// look): an operator in the wrong folder must not get empty tables, nor a new
+    /// empty database left behind.
+    pub fn require_project(&self) -> Result<()> {
+        if self.explicit || self.project.is_project() {
+            return Ok(());
+        }
+        let root = self.project.root.display();
+        let mut e = Error::not_found(format!(
+            "no orch project here: {root} has no orch.toml, products/ or workflows/, and no folder above it has an orch.toml"
+        ))
+        .with_cause("orch read nothing and created no database");
+        if let Some(above) = self.project.project_above() {
+            e = e.with_hint(format!(
+                "{0} looks like one: `cd {0}`, or pass --dir {0}",
+                above.display()
+            ));
+        }
+        Err(e
+            .with_hint("cd into your project's folder, or name it with --dir DIR (or the database with --db FILE)")
+            .with_hint("`orch init` makes this folder a project"))
     }
 
     /// Moves to another project (`orch init` creates one), resolving the settings that
@@ -126,15 +170,20 @@ impl Ctx {
             .ok_or_else(|| Error::internal("the runtime was not started"))
     }
 
-    /// The database, opened and migrated on first use.
+    /// The database, opened on first use as the command's [`Access`] says.
     pub fn store(&mut self) -> Result<&Store> {
         self.runtime()?;
         if self.store.is_none() {
+            let location = self.location();
             let announce = Announce {
                 printer: &self.printer,
-                location: self.location().describe(),
+                location: location.describe(),
             };
-            self.store = Some(Store::open(&self.location(), Create::Allowed, &announce)?);
+            self.store = Some(match self.access {
+                Access::Write => Store::open(&location, Create::Allowed, &announce)?,
+                Access::Read => Store::open(&location, Create::Refused, &announce)?,
+                Access::AsIs => Store::open_as_is(&location)?,
+            });
         }
         self.store
             .as_ref()
@@ -165,7 +214,7 @@ impl Ctx {
 }
 
 /// Tells the operator that an existing database is being upgraded (a large one takes a
-/// while).
+/// while), or that an empty file is being made a new database.
 struct Announce<'a> {
     printer: &'a Printer,
     location: String,
@@ -175,6 +224,13 @@ impl OpenObserver for Announce<'_> {
     fn upgrading(&self, from: i64, to: i64) {
         self.printer.status(&format!(
             "upgrading {} from schema version {from} to {to} (a large database takes a while; an interruption changes nothing)",
+            self.location
+        ));
+    }
+
+    fn empty_file(&self) {
+        self.printer.warn(&format!(
+            "{} is an empty file (0 bytes), not a database; orch makes it a new, empty database",
             self.location
         ));
     }

@@ -1,10 +1,33 @@
-//! `orch db migrate` and `orch db status`.
+//! `orch db migrate|status|check|backup`: the database as a file to look after.
 
-use clap::Subcommand;
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
 use serde_json::json;
 
 use super::Ctx;
-use crate::error::Result;
+use crate::error::{Error, Result};
+
+const CHECK_HELP: &str = "\
+Reads the database without changing it, also when it is damaged: SQLite's integrity \
+check (pages, indexes, constraints), its foreign key check, and orch's schema version \
+and tables. Prints what is wrong; exits 0 when the database is sound, 1 when it is \
+damaged, 6 when there is no database file.
+
+Check a backup with `orch --db COPY db check`.";
+
+const BACKUP_HELP: &str = "\
+The copy is consistent: it holds every change committed before the backup began and \
+none after, also while other orch commands write (it is one SQLite read transaction, \
+VACUUM INTO, which blocks no writer). It is written beside FILE and moved into place \
+once complete and checked, so FILE never holds half a copy. The copy is private (mode \
+0600), like the database.
+
+To restore, stop the orch commands that use the database and copy the backup over it \
+(remove its -wal and -shm files first), or point --db at the copy.
+
+Exit codes: 0 written, 6 there is no database, 7 FILE exists (without --force), 1 the \
+database cannot be read or the file cannot be written.";
 
 #[derive(Debug, Subcommand)]
 pub enum DbCommand {
@@ -12,13 +35,98 @@ pub enum DbCommand {
     Migrate,
     /// Show the database path, schema version and counts
     Status,
+    /// Check the database for damage and say what is wrong (exit 1 when damaged)
+    #[command(after_help = CHECK_HELP)]
+    Check,
+    /// Write a consistent copy of the database to FILE, also while orch runs
+    #[command(after_help = BACKUP_HELP)]
+    Backup(BackupArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// Where to write the copy (a new file)
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Replace FILE if it exists
+    #[arg(long)]
+    pub force: bool,
 }
 
 pub fn run(ctx: &mut Ctx, cmd: DbCommand) -> Result<()> {
     match cmd {
         DbCommand::Migrate => migrate(ctx),
         DbCommand::Status => status(ctx),
+        DbCommand::Check => check(ctx),
+        DbCommand::Backup(args) => backup(ctx, args),
     }
+}
+
+fn check(ctx: &mut Ctx) -> Result<()> {
+    let (kind, location, report) = ctx.db(async |s| {
+        Ok::<_, crate::store::StoreError>((s.kind(), s.location().describe(), s.check().await?))
+    })?;
+    let sound = report.is_sound();
+    if ctx.printer.is_json() {
+        let mut v = serde_json::to_value(&report)?;
+        v["store"] = json!(kind);
+        v["path"] = json!(location);
+        v["ok"] = json!(sound);
+        ctx.printer.json(&v)?;
+    } else {
+        let mut out = format!("database:       {location}\n");
+        out.push_str(&format!("size:           {} bytes\n", report.size_bytes));
+        if let Some(v) = report.schema_version {
+            out.push_str(&format!(
+                "schema version: {v} (this orch knows up to {})\n",
+                report.latest_version
+            ));
+        }
+        for n in &report.notes {
+            out.push_str(&format!("note:           {n}\n"));
+        }
+        if sound {
+            out.push_str("result:         ok, no problems found\n");
+        } else {
+            out.push_str(&format!(
+                "result:         DAMAGED, {} problem{}:\n",
+                report.problems.len(),
+                if report.problems.len() == 1 { "" } else { "s" }
+            ));
+            for p in &report.problems {
+                out.push_str(&format!("  {p}\n"));
+            }
+        }
+        ctx.printer.out(&out)?;
+    }
+    if sound {
+        return Ok(());
+    }
+    Err(Error::failure(format!("the database {location} is damaged"))
+        .with_cause("orch did not change it")
+        .with_hint(
+            "restore the latest copy made with `orch db backup FILE` (check it first with `orch --db COPY db check`)",
+        ))
+}
+
+fn backup(ctx: &mut Ctx, args: BackupArgs) -> Result<()> {
+    let to = std::env::current_dir()?.join(&args.file);
+    let (from, done) = ctx.db(async |s| {
+        Ok::<_, Error>((s.location().describe(), s.backup(&to, args.force).await?))
+    })?;
+    if ctx.printer.is_json() {
+        return ctx.printer.json(&json!({
+            "path": done.path, "from": from, "size_bytes": done.size_bytes,
+            "schema_version": done.schema_version,
+        }));
+    }
+    ctx.printer.status(&format!(
+        "wrote a copy of {from} to {} ({} bytes, schema version {})",
+        done.path.display(),
+        done.size_bytes,
+        done.schema_version
+    ));
+    Ok(())
 }
 
 fn migrate(ctx: &mut Ctx) -> Result<()> {

@@ -14,6 +14,7 @@ mod drive;
 mod events;
 mod init;
 mod lookup;
+mod pending;
 mod process;
 mod product;
 mod product_create;
@@ -28,7 +29,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-pub use context::{Ctx, Settings, os_user};
+pub use context::{Access, Ctx, Settings, os_user};
 
 use crate::error::Result;
 use crate::ui::{ColorChoice, Format, Printer};
@@ -42,7 +43,8 @@ use crate::ui::{ColorChoice, Format, Printer};
 runs workflows step by step with each step committed durably, asks for input with forms, \
 and lets an operator retry a failed step or resume a suspended process.",
     after_help = "Exit codes: 0 ok, 1 error, 2 bad usage or input, 3 a step failed, 4 suspended \
-awaiting input, 5 waiting (transient), 6 not found, 7 conflict, 130 interrupted."
+awaiting input, 5 waiting (transient), 6 not found (or no orch project here), 7 conflict, \
+130 interrupted."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -80,7 +82,7 @@ pub struct Global {
 pub enum Command {
     /// Create an empty project: orch.toml, products/, workflows/ and the database
     Init(init::InitArgs),
-    /// The database: apply migrations, show status
+    /// The database: apply migrations, show status, check for damage, back up
     #[command(subcommand)]
     Db(db::DbCommand),
     /// Product definitions: load, create, list, show
@@ -117,12 +119,39 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
+impl Command {
+    /// Whether the command makes data from nothing, and so may turn a missing or
+    /// empty database file into a new database. The others only read, or change what
+    /// is there already; `db check` and `db backup` take the database as it is.
+    fn access(&self) -> Access {
+        let writes = match self {
+            Command::Init(_) | Command::Scheduler(_) => true,
+            Command::Db(db::DbCommand::Check | db::DbCommand::Backup(_)) => {
+                return Access::AsIs;
+            }
+            Command::Db(c) => matches!(c, db::DbCommand::Migrate),
+            Command::Product(c) => matches!(
+                c,
+                product::ProductCommand::Load(_) | product::ProductCommand::Create(_)
+            ),
+            Command::Workflow(c) => matches!(c, workflow::WorkflowCommand::Run(_)),
+            Command::Task(c) => matches!(c, task::TaskCommand::Run(_)),
+            _ => false,
+        };
+        if writes { Access::Write } else { Access::Read }
+    }
+}
+
 /// Runs a parsed command line.
 pub fn execute(cli: Cli) -> Result<()> {
     if let Command::Completions(args) = &cli.command {
         return completions(args);
     }
-    let mut ctx = Ctx::new(cli.global)?;
+    let access = cli.command.access();
+    let mut ctx = Ctx::new(cli.global, access)?;
+    if !matches!(cli.command, Command::Init(_)) {
+        ctx.require_project()?;
+    }
     match cli.command {
         Command::Init(args) => init::run(&mut ctx, args),
         Command::Db(cmd) => db::run(&mut ctx, cmd),

@@ -85,7 +85,11 @@ pub fn start(ctx: &mut Ctx, def: &WorkflowDef, source: &str, req: Request) -> Re
     }
     ctx.printer
         .status(&format!("process {id} started: {}", def.name));
-    let outcome = drive::drive(ctx, &id, def, None, secrets);
+    let opts = drive::Options {
+        form: req.form,
+        file_differs: false,
+    };
+    let outcome = drive::drive(ctx, &id, def, None, secrets, opts);
     drive::print_process_json(ctx, &id)?;
     outcome
 }

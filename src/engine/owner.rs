@@ -105,13 +105,16 @@ pub enum Gone {
 /// Whether the orch named as a process's owner is gone: on this host its pid says so
 /// at once; elsewhere only its lease can, once it ran out.
 pub fn holder_gone(p: &ProcessRow) -> Option<Gone> {
-    let owner = p.owner.as_deref()?;
+    owner_gone(p.owner.as_deref()?, p.lease_until.as_deref())
+}
+
+/// [`holder_gone`] for an owner and the end of its lease.
+fn owner_gone(owner: &str, lease_until: Option<&str>) -> Option<Gone> {
     if owner_host(owner) == Some(hostname().as_str()) {
         return (!is_alive(owner)).then_some(Gone::Dead);
     }
     let now = crate::clock::now_text();
-    p.lease_until
-        .as_deref()
+    lease_until
         .is_some_and(|until| until < now.as_str())
         .then_some(Gone::LeaseOver)
 }
@@ -122,7 +125,12 @@ fn owner_host(owner: &str) -> Option<&str> {
 
 /// A process whose row says running while the orch that ran it is gone.
 pub fn is_stale(p: &ProcessRow) -> bool {
-    p.status == ProcessStatus::Running && (p.owner.is_none() || holder_gone(p).is_some())
+    is_stale_row(p.status, p.owner.as_deref(), p.lease_until.as_deref())
+}
+
+/// [`is_stale`] for the columns it looks at, where the whole row was not read.
+pub fn is_stale_row(status: ProcessStatus, owner: Option<&str>, lease_until: Option<&str>) -> bool {
+    status == ProcessStatus::Running && owner.is_none_or(|o| owner_gone(o, lease_until).is_some())
 }
 
 /// The outcome of [`claim`].

@@ -124,9 +124,12 @@ impl Location {
 /// Whether opening may create a database that does not exist yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Create {
-    /// Create and migrate it (commands that write).
+    /// Create and migrate it (commands that make data). An empty (zero-byte) SQLite
+    /// file is made a new database, and the observer is told.
     Allowed,
-    /// Refuse: a read-only command never leaves a new database behind.
+    /// Refuse, with exit 6 for a missing database and an error for an empty file
+    /// (which may be a truncated database): a command that only reads, or changes what
+    /// is there, never leaves a new database behind.
     Refused,
 }
 
@@ -134,6 +137,10 @@ pub enum Create {
 pub trait OpenObserver {
     /// An existing database is about to be upgraded from one schema version to another.
     fn upgrading(&self, _from: i64, _to: i64) {}
+
+    /// The SQLite file exists but is empty (zero bytes); it is about to be made a new,
+    /// empty database.
+    fn empty_file(&self) {}
 }
 
 impl OpenObserver for () {}
@@ -147,6 +154,35 @@ pub struct Counts {
     pub processes_by_status: Vec<(ProcessStatus, i64)>,
     pub steps: i64,
     pub events: i64,
+}
+
+/// What [`Store::check`] found.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CheckReport {
+    /// Bytes the database takes.
+    pub size_bytes: u64,
+    /// `None` when the schema version cannot be read.
+    pub schema_version: Option<i64>,
+    /// The schema version this binary migrates to.
+    pub latest_version: i64,
+    /// What is wrong; empty when the database is sound.
+    pub problems: Vec<String>,
+    /// What is worth knowing but not wrong (an older schema, a newer one).
+    pub notes: Vec<String>,
+}
+
+impl CheckReport {
+    pub fn is_sound(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// What [`Store::backup`] wrote.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Backup {
+    pub path: PathBuf,
+    pub size_bytes: u64,
+    pub schema_version: i64,
 }
 
 /// The outcome of taking a subscription for a new process.
@@ -205,6 +241,20 @@ impl Store {
         })
     }
 
+    /// Opens an existing store as it is, to check or copy it (`orch db check`, `orch db
+    /// backup`): nothing is created, migrated or repaired, and a damaged database still
+    /// opens, so [`Store::check`] can say what is wrong with it. Only `check` and
+    /// `backup` belong on a store opened this way.
+    pub fn open_as_is(location: &Location) -> Result<Store, Error> {
+        let backend = match location {
+            Location::Sqlite(path) => Backend::Sqlite(sqlite::Sqlite::open_as_is(path)?),
+        };
+        Ok(Store {
+            backend,
+            location: location.clone(),
+        })
+    }
+
     pub fn location(&self) -> &Location {
         &self.location
     }
@@ -217,7 +267,7 @@ impl Store {
     }
 
     /// The schema version the database had when this command opened it, before
-    /// migrating (0: it was created).
+    /// migrating (0: it was created, or opened as it is).
     pub fn opened_at_version(&self) -> i64 {
         match &self.backend {
             Backend::Sqlite(b) => b.opened_at(),
@@ -260,6 +310,20 @@ impl Store {
     /// Bytes the database takes.
     pub async fn size(&self) -> StoreResult<u64> {
         dispatch!(self.size())
+    }
+
+    /// Looks for damage without changing anything: the backend's own consistency
+    /// checks and orch's schema. A damaged database is a report, not an error.
+    pub async fn check(&self) -> StoreResult<CheckReport> {
+        dispatch!(self.check())
+    }
+
+    /// Writes a consistent copy of the database to the file `to`, also while other
+    /// orch commands write; an existing `to` is replaced only with `replace`. A store
+    /// that orch does not copy itself (PostgreSQL, which pg_dump backs up) answers
+    /// with an error whose hint names the tool to use instead.
+    pub async fn backup(&self, to: &Path, replace: bool) -> Result<Backup, Error> {
+        dispatch!(self.backup(to, replace))
     }
 
     // --- workflow definitions ------------------------------------------------------

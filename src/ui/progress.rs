@@ -10,6 +10,9 @@ use super::{Paint, Printer};
 use crate::engine::runner::Observer;
 use crate::store::processes::StepRow;
 
+/// How many of the last lines of a failed step's stderr its line is followed by.
+pub const STDERR_LINES: usize = 5;
+
 pub struct StepProgress {
     printer: Printer,
     bar: Option<ProgressBar>,
@@ -98,6 +101,15 @@ impl Observer for StepProgress {
             line.push_str(&format!(": {e}"));
         }
         self.say(&line);
+        // The end of a failed step's stderr says why, unless -v streamed it already.
+        let failed = step.status.is_retryable();
+        if let Some(out) = step.output.as_deref().filter(|_| failed) {
+            if self.printer.verbose == 0 {
+                for l in super::last_lines(out, STDERR_LINES) {
+                    self.say(&format!("    | {l}"));
+                }
+            }
+        }
         if let Some(b) = &self.bar {
             b.inc(1);
         }

@@ -6,6 +6,7 @@
 //! implements the seam's methods with them. rusqlite blocks: the connection sits
 //! behind a mutex that is never held across an `.await`.
 
+mod admin;
 pub mod events;
 mod ops;
 pub mod processes;
@@ -138,19 +139,19 @@ impl Sqlite {
     /// Opens (creating when missing and allowed, mode 0600) and migrates the database
     /// at `path`. A database written by a newer orch is refused before anything is
     /// written to it; an existing database is announced before it is upgraded (a large
-    /// one takes a while), a new one is created quietly.
+    /// one takes a while), a new one is created quietly. A file of zero bytes is not
+    /// taken silently for a new database, as SQLite would: it may be a truncated one.
     pub fn open(
         path: &Path,
         sync: Sync,
         create: Create,
         observer: &dyn OpenObserver,
     ) -> Result<Sqlite, Error> {
-        if create == Create::Refused && !path.exists() {
-            return Err(Error::not_found(format!(
-                "there is no database at {}",
-                path.display()
-            ))
-            .with_hint("run a command that writes (`orch init`, `orch product load`, `orch workflow run`) to create it, or pass --dir/--db"));
+        match (admin::file_state(path), create) {
+            (admin::FileState::Missing, Create::Refused) => return Err(missing(path)),
+            (admin::FileState::Empty, Create::Refused) => return Err(admin::empty_file(path)),
+            (admin::FileState::Empty, Create::Allowed) => observer.empty_file(),
+            _ => {}
         }
         let mut conn = open_unmigrated(path, sync)?;
         let from = schema_version(&conn).map_err(at(path, "reading"))?;
@@ -158,11 +159,15 @@ impl Sqlite {
             observer.upgrading(from, latest_version());
         }
         migrate(&mut conn, path)?;
-        Ok(Sqlite {
+        Ok(Sqlite::with(conn, path, from))
+    }
+
+    fn with(conn: Connection, path: &Path, opened_at: i64) -> Sqlite {
+        Sqlite {
             conn: Mutex::new(conn),
             path: path.to_path_buf(),
-            opened_at: from,
-        })
+            opened_at,
+        }
     }
 
     /// The connection; a panic while it was held leaves nothing half-done (SQLite rolls
@@ -178,6 +183,12 @@ impl Sqlite {
     pub fn opened_at(&self) -> i64 {
         self.opened_at
     }
+}
+
+/// The refusal of a database that does not exist, by a command that must not create it.
+fn missing(path: &Path) -> Error {
+    Error::not_found(format!("there is no database at {}", path.display()))
+        .with_hint("run a command that writes (`orch init`, `orch product load`, `orch workflow run`) to create it, or pass --dir/--db")
 }
 
 /// Applies the embedded migrations that are not applied yet; returns how many ran.
@@ -330,11 +341,36 @@ pub(crate) mod tests {
     }
 
     #[derive(Default)]
-    struct Heard(RefCell<Vec<(i64, i64)>>);
+    struct Heard(RefCell<Vec<(i64, i64)>>, std::cell::Cell<bool>);
     impl OpenObserver for Heard {
         fn upgrading(&self, from: i64, to: i64) {
             self.0.borrow_mut().push((from, to));
         }
+
+        fn empty_file(&self) {
+            self.1.set(true);
+        }
+    }
+
+    #[test]
+    fn an_empty_file_is_refused_unless_creation_is_allowed_and_then_announced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("orch.db");
+        std::fs::write(&path, b"").unwrap();
+        let heard = Heard::default();
+        let err = Sqlite::open(&path, Sync::Full, Create::Refused, &heard)
+            .err()
+            .unwrap();
+        assert!(err.message.contains("empty file"), "{}", err.message);
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
+        assert!(!heard.1.get());
+
+        let store = Sqlite::open(&path, Sync::Full, Create::Allowed, &heard).unwrap();
+        assert!(
+            heard.1.get(),
+            "making a database of an empty file was not told"
+        );
+        assert_eq!(schema_version(&store.conn()).unwrap(), latest_version());
     }
 
     #[test]

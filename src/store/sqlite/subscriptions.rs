@@ -11,6 +11,7 @@ use crate::domain::lifecycle::Lifecycle;
 use crate::domain::process::ProcessStatus;
 use crate::domain::subscription::{Flat, RefInfo};
 use crate::domain::usability::{Facts, Holder, Neighbour};
+use crate::engine::owner;
 use crate::store::StoreError;
 use crate::store::events::Concerns;
 use crate::store::subscriptions::{Filter, Find, Related, Subscription, Touch};
@@ -335,17 +336,32 @@ fn reindex(
     Ok(())
 }
 
+/// A process that is not finished, from [`unfinished_processes`].
+struct Unfinished {
+    process_id: String,
+    workflow: String,
+    status: ProcessStatus,
+    /// The orch that runs it (`host/pid/start`), if one does, and until when.
+    owner: Option<String>,
+    lease_until: Option<String>,
+}
+
 /// The processes not yet finished (completed or aborted) on a subscription: they hold
 /// it, and no other process may start on it meanwhile.
-pub fn unfinished_processes(
-    conn: &Connection,
-    id: &str,
-) -> Result<Vec<(String, String, ProcessStatus)>, StoreError> {
+fn unfinished_processes(conn: &Connection, id: &str) -> Result<Vec<Unfinished>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT process_id, workflow, status FROM processes WHERE subscription_id = ?1 AND status NOT IN ('completed', 'aborted') ORDER BY process_id",
+        "SELECT process_id, workflow, status, owner, lease_until FROM processes WHERE subscription_id = ?1 AND status NOT IN ('completed', 'aborted') ORDER BY process_id",
     )?;
     let rows = stmt
-        .query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .query_map([id], |r| {
+            Ok(Unfinished {
+                process_id: r.get(0)?,
+                workflow: r.get(1)?,
+                status: r.get(2)?,
+                owner: r.get(3)?,
+                lease_until: r.get(4)?,
+            })
+        })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
@@ -380,7 +396,8 @@ fn neighbour(r: Related) -> Neighbour {
 }
 
 /// Everything usability depends on; `except` is the process asking (it does not hold
-/// the subscription against itself).
+/// the subscription against itself). A holder whose row says running while its orch is
+/// gone is stale, so the refusal can say to take it over.
 pub fn facts(
     conn: &Connection,
     s: &Subscription,
@@ -388,11 +405,12 @@ pub fn facts(
 ) -> Result<Facts, StoreError> {
     let holders = unfinished_processes(conn, &s.subscription_id)?
         .into_iter()
-        .filter(|(id, _, _)| Some(id.as_str()) != except)
-        .map(|(process_id, workflow, status)| Holder {
-            process_id,
-            workflow,
-            status,
+        .filter(|u| Some(u.process_id.as_str()) != except)
+        .map(|u| Holder {
+            stale: owner::is_stale_row(u.status, u.owner.as_deref(), u.lease_until.as_deref()),
+            process_id: u.process_id,
+            workflow: u.workflow,
+            status: u.status,
         })
         .collect();
     Ok(Facts {
