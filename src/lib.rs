@@ -22,6 +22,7 @@ pub mod tasks;
 #[cfg(test)]
 mod testing;
 pub mod ui;
+pub mod worker;
 
 /// Parses the command line, runs the command and maps the outcome to an exit code.
 pub fn main_entry() -> std::process::ExitCode {

@@ -11,6 +11,7 @@ mod answers;
 mod context;
 mod db;
 mod drive;
+mod engine;
 mod events;
 mod init;
 mod lookup;
@@ -23,6 +24,7 @@ mod scheduler;
 mod start;
 mod subscription;
 mod task;
+mod worker;
 mod workflow;
 
 use std::path::PathBuf;
@@ -108,6 +110,11 @@ pub enum Command {
     /// The scheduler: run due tasks and retry waiting processes
     #[command(subcommand)]
     Scheduler(scheduler::SchedulerCommand),
+    /// Workers: run queued processes, many at once; list the workers
+    Worker(worker::WorkerArgs),
+    /// The engine switch: pause every new step, resume, status
+    #[command(subcommand)]
+    Engine(engine::EngineCommand),
     /// Print a shell completion script
     Completions(CompletionsArgs),
 }
@@ -126,6 +133,8 @@ impl Command {
     fn access(&self) -> Access {
         let writes = match self {
             Command::Init(_) | Command::Scheduler(_) => true,
+            Command::Worker(w) => w.command.is_none(),
+            Command::Engine(c) => !matches!(c, engine::EngineCommand::Status),
             Command::Db(db::DbCommand::Check | db::DbCommand::Backup(_)) => {
                 return Access::AsIs;
             }
@@ -163,6 +172,8 @@ pub fn execute(cli: Cli) -> Result<()> {
         Command::Task(cmd) => task::run(&mut ctx, cmd),
         Command::Schedule(cmd) => schedule::run(&mut ctx, cmd),
         Command::Scheduler(cmd) => scheduler::run(&mut ctx, cmd),
+        Command::Worker(args) => worker::run(&mut ctx, args),
+        Command::Engine(cmd) => engine::run(&mut ctx, cmd),
         Command::Completions(_) => Ok(()),
     }
 }

@@ -76,6 +76,9 @@ pub struct RetryArgs {
     /// Ask for secrets the process needs again (else ORCH_SECRET_<NAME> is read)
     #[arg(long)]
     pub form: bool,
+    /// Hand the process to the workers instead of running it here
+    #[arg(long, conflicts_with_all = ["plan", "form"])]
+    pub queue: bool,
 }
 
 #[derive(Debug, Args)]
@@ -86,6 +89,9 @@ pub struct ResumeArgs {
     /// Use the workflow file as it is now instead of the definition the process started with
     #[arg(long)]
     pub use_current: bool,
+    /// Record the answer and hand the process to the workers instead of running it here
+    #[arg(long)]
+    pub queue: bool,
 }
 
 #[derive(Debug, Args)]

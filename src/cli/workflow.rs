@@ -46,8 +46,11 @@ pub struct RunArgs {
     #[arg(long)]
     pub customer: Option<String>,
     /// Print the process id and run on in the background
-    #[arg(long)]
+    #[arg(long, conflicts_with = "queue")]
     pub detach: bool,
+    /// Validate the answers, queue the process for a worker (`orch worker`) and exit
+    #[arg(long)]
+    pub queue: bool,
 }
 
 pub fn run(ctx: &mut Ctx, cmd: WorkflowCommand) -> Result<()> {
@@ -69,6 +72,7 @@ impl RunArgs {
             subscription: self.subscription,
             customer: self.customer,
             detach: self.detach,
+            queue: self.queue,
         })
     }
 }

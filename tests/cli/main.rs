@@ -12,6 +12,7 @@ mod reliability;
 mod safety;
 mod tasks;
 mod waits;
+mod workers;
 
 use std::path::{Path, PathBuf};
 
