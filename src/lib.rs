@@ -18,6 +18,7 @@ mod fuzz;
 pub mod project;
 pub mod schedule;
 pub mod store;
+pub mod suggest;
 pub mod tasks;
 pub mod ui;
 

@@ -163,6 +163,7 @@ pub fn print_process_json(ctx: &mut Ctx, id: &str) -> Result<()> {
 }
 
 fn list(ctx: &mut Ctx, a: ListArgs) -> Result<()> {
+    let wanted_workflow = a.workflow.clone();
     let filter = processes::Filter {
         status: a.status,
         workflow: a.workflow,
@@ -172,6 +173,9 @@ fn list(ctx: &mut Ctx, a: ListArgs) -> Result<()> {
         limit: a.limit.max(0),
     };
     let rows = processes::list(&ctx.store()?.conn, &filter)?;
+    if let (true, Some(name)) = (rows.is_empty(), &wanted_workflow) {
+        unknown_workflow_hint(ctx, name);
+    }
     if ctx.printer.is_json() {
         let items: Vec<Value> = rows.iter().map(|p| process_json(p, None)).collect();
         return ctx.printer.json(&items);
@@ -196,6 +200,20 @@ fn list(ctx: &mut Ctx, a: ListArgs) -> Result<()> {
         ]);
     }
     ctx.printer.out(&table::render(&t))
+}
+
+/// An empty list filtered by a workflow name that names no workflow: maybe a typo.
+fn unknown_workflow_hint(ctx: &Ctx, name: &str) {
+    let Ok((defs, _)) = super::workflow::read_all(ctx) else {
+        return;
+    };
+    if super::workflow::names_of(&defs).any(|n| n == name) {
+        return;
+    }
+    if let Some(near) = crate::suggest::did_you_mean(name, super::workflow::names_of(&defs)) {
+        ctx.printer
+            .hint(&format!("no workflow is named `{name}`; {near}"));
+    }
 }
 
 fn show(ctx: &mut Ctx, a: ShowArgs) -> Result<()> {
@@ -312,11 +330,16 @@ fn duration_between(a: &str, b: &str) -> String {
 
 fn show_step(ctx: &mut Ctx, p: &ProcessRow, steps: &[StepRow], name: &str) -> Result<()> {
     let Some(idx) = steps.iter().rposition(|s| s.name == name) else {
-        return Err(Error::not_found(format!(
+        let mut e = Error::not_found(format!(
             "process {} has no step `{name}` in its log",
             p.process_id
-        ))
-        .with_hint(format!(
+        ));
+        if let Some(near) =
+            crate::suggest::did_you_mean(name, steps.iter().map(|s| s.name.as_str()))
+        {
+            e = e.with_hint(near);
+        }
+        return Err(e.with_hint(format!(
             "`orch process show {}` lists its steps",
             p.process_id
         )));

@@ -393,8 +393,15 @@ pub fn find(conn: &rusqlite::Connection, name: &str) -> Result<products::StoredP
     if by_tag.len() == 1 {
         return Ok(by_tag.remove(0));
     }
-    Err(Error::not_found(format!("no product named `{name}`"))
-        .with_hint("`orch product list` shows the products; `orch product load` loads products/"))
+    let known = products::list(conn)?;
+    let names = known
+        .iter()
+        .flat_map(|p| [p.def.name.as_str(), p.def.tag.as_str()]);
+    let mut e = Error::not_found(format!("no product named `{name}`"));
+    if let Some(near) = crate::suggest::did_you_mean(name, names) {
+        e = e.with_hint(near);
+    }
+    Err(e.with_hint("`orch product list` shows the products; `orch product load` loads products/"))
 }
 
 fn show(ctx: &mut Ctx, name: &str) -> Result<()> {

@@ -79,6 +79,7 @@ pub fn find(ctx: &Ctx, name: &str) -> Result<(WorkflowDef, String)> {
         return Ok((crate::tasks::builtin::definition(task), source));
     }
     let (defs, diags) = read_all(ctx)?;
+    let near = crate::suggest::did_you_mean(name, names_of(&defs));
     if let Some(found) = defs.into_iter().find(|(d, _)| d.name == name) {
         for d in &diags {
             ctx.printer.warn(&d.to_string());
@@ -90,8 +91,19 @@ pub fn find(ctx: &Ctx, name: &str) -> Result<(WorkflowDef, String)> {
             "no valid workflow named `{name}`; fix the files above"
         )));
     }
-    Err(Error::not_found(format!("no workflow named `{name}`"))
-        .with_hint("`orch workflow list` shows the workflows in workflows/"))
+    let mut e = Error::not_found(format!("no workflow named `{name}`"));
+    if let Some(near) = near {
+        e = e.with_hint(near);
+    }
+    Err(e.with_hint("`orch workflow list` shows the workflows in workflows/"))
+}
+
+/// The names a workflow lookup may suggest: the project's workflows and the built-in
+/// tasks.
+pub(super) fn names_of(defs: &Workflows) -> impl Iterator<Item = &str> {
+    defs.iter()
+        .map(|(d, _)| d.name.as_str())
+        .chain(crate::tasks::builtin::TASKS.iter().map(|t| t.name))
 }
 
 fn list(ctx: &mut Ctx) -> Result<()> {

@@ -151,8 +151,10 @@ impl Default for DialoguerPrompter {
 impl Prompter for DialoguerPrompter {
     fn page(&mut self, title: &str, description: Option<&str>) -> io::Result<()> {
         self.term.write_line("")?;
-        self.term
-            .write_line(&style(title).bold().underlined().for_stderr().to_string())?;
+        if !title.is_empty() {
+            self.term
+                .write_line(&style(title).bold().underlined().for_stderr().to_string())?;
+        }
         if let Some(d) = description.filter(|d| !d.trim().is_empty()) {
             self.term.write_line(d.trim_end())?;
         }

@@ -6,6 +6,7 @@ mod events;
 mod forms;
 mod foundation;
 mod interactive;
+mod names;
 mod network;
 mod reliability;
 mod tasks;
