@@ -26,11 +26,16 @@ pub enum ProcessCommand {
     /// Show a process: its steps, the failure and what to do next
     Show(ShowArgs),
     /// Re-run the failed or waiting step and continue
+    #[command(after_help = RETRY_EXAMPLES)]
     Retry(RetryArgs),
     /// Answer a suspended process's input and continue
+    #[command(after_help = RESUME_EXAMPLES)]
     Resume(ResumeArgs),
     /// Stop a process for good
-    Abort { id: String },
+    Abort {
+        /// The process id (or a unique prefix of it)
+        id: String,
+    },
     /// Mark the failed step as done by hand and continue
     Skip(SkipArgs),
     /// Run a process in this orch (used by --detach)
@@ -38,23 +43,49 @@ pub enum ProcessCommand {
     Drive { id: String },
 }
 
+const RETRY_EXAMPLES: &str = "Examples:
+  orch process retry 01a2285b --plan          what would run, and what changed in the file
+  orch process retry 01a2285b                 re-run the failed step with the stored definition
+  orch process retry 01a2285b --use-current   re-run it with the workflow file as it is now";
+
+const RESUME_EXAMPLES: &str = "Examples:
+  orch process show 01a2285b                  the pending message and the fields it asks for
+  orch process resume 01a2285b --input applied=true
+  orch process resume 01a2285b --form         answer at prompts (on a terminal)";
+
+/// The process statuses `process list --status` takes.
+const STATUSES: [&str; 7] = [
+    "created",
+    "running",
+    "suspended",
+    "waiting",
+    "failed",
+    "aborted",
+    "completed",
+];
+
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    #[arg(long)]
+    /// Only processes in this status
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(STATUSES))]
     pub status: Option<String>,
-    #[arg(long)]
+    /// Only runs of this workflow (its name)
+    #[arg(long, value_name = "NAME")]
     pub workflow: Option<String>,
-    #[arg(long)]
+    /// Only processes of this subscription (its id)
+    #[arg(long, value_name = "ID")]
     pub subscription: Option<String>,
     /// Only processes started at or after this time (RFC 3339)
     #[arg(long)]
     pub since: Option<String>,
-    #[arg(long, default_value_t = 50)]
+    /// At most this many processes
+    #[arg(long, value_name = "N", default_value_t = 50)]
     pub limit: i64,
 }
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
+    /// The process id (or a unique prefix of it)
     pub id: String,
     /// Print the current state as JSON
     #[arg(long)]
@@ -66,6 +97,7 @@ pub struct ShowArgs {
 
 #[derive(Debug, Args)]
 pub struct RetryArgs {
+    /// The failed or waiting process (its id, or a unique prefix of it)
     pub id: String,
     /// Show what would run without running it
     #[arg(long)]
@@ -80,6 +112,7 @@ pub struct RetryArgs {
 
 #[derive(Debug, Args)]
 pub struct ResumeArgs {
+    /// The suspended process (its id, or a unique prefix of it)
     pub id: String,
     #[command(flatten)]
     pub answers: AnswerArgs,
@@ -87,6 +120,7 @@ pub struct ResumeArgs {
 
 #[derive(Debug, Args)]
 pub struct SkipArgs {
+    /// The failed or waiting process (its id, or a unique prefix of it)
     pub id: String,
     /// Add key=value to the state (repeatable)
     #[arg(long = "set", value_name = "KEY=VALUE", value_parser = super::parse_key_value)]
@@ -230,28 +264,27 @@ fn show(ctx: &mut Ctx, a: ShowArgs) -> Result<()> {
     }
     let pr = &ctx.printer;
     let stale = is_stale(&p);
-    let mut out = format!("process {}\n", p.process_id);
-    out.push_str(&format!("  workflow:  {} ({})\n", p.workflow, p.target));
-    out.push_str(&format!(
-        "  status:    {}{}\n",
-        p.status,
-        if stale {
-            " (stale: the orch that ran it is gone; retry takes it over)"
-        } else {
-            ""
-        }
-    ));
+    let status = if stale {
+        format!(
+            "{} (stale: the orch that ran it is gone; retry takes it over)",
+            p.status
+        )
+    } else {
+        p.status.clone()
+    };
+    let mut fields = vec![
+        ("workflow", format!("{} ({})", p.workflow, p.target)),
+        ("status", status),
+    ];
     if let Some(s) = &p.subscription_id {
-        out.push_str(&format!("  subscription: {s}\n"));
+        fields.push(("subscription", s.clone()));
     }
-    out.push_str(&format!(
-        "  started:   {} by {}\n",
-        p.started_at, p.created_by
-    ));
-    out.push_str(&format!("  modified:  {}\n", p.last_modified_at));
+    fields.push(("started", format!("{} by {}", p.started_at, p.created_by)));
+    fields.push(("modified", p.last_modified_at.clone()));
     if let Some(r) = &p.failed_reason {
-        out.push_str(&format!("  reason:    {r}\n"));
+        fields.push(("reason", r.clone()));
     }
+    let out = format!("process {}\n{}", p.process_id, crate::ui::labelled(&fields));
     pr.out(&out)?;
     let mut t = table::new(
         &["STEP", "STATUS", "ATTEMPT", "DURATION", "BY"],
@@ -761,7 +794,9 @@ pub fn drive_and_report(
     let db_path = ctx.db_path();
     let user = ctx.user();
     let default_timeout = default_timeout(ctx)?;
-    let mut observer = StepProgress::new(ctx.printer.clone());
+    let plan = crate::engine::plan::plan(def);
+    let mut observer =
+        StepProgress::new(ctx.printer.clone()).numbered(plan.into_iter().map(|s| s.name).collect());
     let project = ctx.project.clone();
     let printer = ctx.printer.clone();
     let log = |m: &str| printer.status(m);

@@ -19,6 +19,7 @@ use crate::ui::table;
 #[derive(Debug, Subcommand)]
 pub enum SubscriptionCommand {
     /// List subscriptions, newest first
+    #[command(after_help = LIST_EXAMPLES)]
     List(ListArgs),
     /// Show a subscription: its fields, relations and the processes that touched it
     Show {
@@ -34,6 +35,12 @@ pub enum SubscriptionCommand {
         id: String,
     },
 }
+
+const LIST_EXAMPLES: &str = "Examples:
+  orch subscription list --product NODE --status active
+  orch subscription list --where node.role=core --search ams
+  orch subscription list --insync false             what needs a look
+  orch subscription list -o json | jq -r '.[].subscription_id'";
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
@@ -55,7 +62,8 @@ pub struct ListArgs {
     /// Only subscriptions that are in sync (true) or out of sync (false)
     #[arg(long)]
     pub insync: Option<bool>,
-    #[arg(long, default_value_t = 50)]
+    /// At most this many subscriptions
+    #[arg(long, value_name = "N", default_value_t = 50)]
     pub limit: i64,
     /// Skip this many (for paging)
     #[arg(long, default_value_t = 0)]

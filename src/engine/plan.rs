@@ -55,8 +55,13 @@ impl PlannedStep<'_> {
 }
 
 /// The attempt number a step gets when it runs next: one more than its attempts in `log`.
+/// An input step that suspended was not tried and failed: it is answered within the
+/// attempt that asked.
 pub fn next_attempt(log: &[StepRow], name: &str) -> i64 {
-    log.iter().filter(|s| s.name == name).count() as i64 + 1
+    log.iter()
+        .filter(|s| s.name == name && s.status != "suspend")
+        .count() as i64
+        + 1
 }
 
 /// The planned steps the log has not finished yet, in plan order (matched by name).

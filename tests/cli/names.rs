@@ -19,13 +19,7 @@ fn fails(p: &Project, code: i32, args: &[&str]) -> String {
 }
 
 fn node(p: &Project, name: &str) -> String {
-    let v = p.ok_json(&[
-        "workflow",
-        "run",
-        "create_node",
-        "--input",
-        &format!("node_name={name}"),
-    ]);
+    let v = p.enrol(name, "edge");
     v["subscription_id"].as_str().expect("an id").to_string()
 }
 
