@@ -10,6 +10,7 @@ mod names;
 mod network;
 mod output;
 mod reliability;
+mod snapshots;
 mod tasks;
 
 use std::path::{Path, PathBuf};
