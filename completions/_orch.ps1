@@ -36,7 +36,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Create an empty project: orch.toml, products/, workflows/ and the database')
-            [CompletionResult]::new('db', 'db', [CompletionResultType]::ParameterValue, 'The database: apply migrations, show status')
+            [CompletionResult]::new('db', 'db', [CompletionResultType]::ParameterValue, 'The database: apply migrations, show status, check for damage, back up')
             [CompletionResult]::new('product', 'product', [CompletionResultType]::ParameterValue, 'Product definitions: load, create, list, show')
             [CompletionResult]::new('workflow', 'workflow', [CompletionResultType]::ParameterValue, 'Workflows: list, show, check, run')
             [CompletionResult]::new('process', 'process', [CompletionResultType]::ParameterValue, 'Processes: list, show, retry, resume, abort, skip')
@@ -80,6 +80,8 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Apply pending schema migrations (orch also does this on first use)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the database path, schema version and counts')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check the database for damage and say what is wrong (exit 1 when damaged)')
+            [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Write a consistent copy of the database to FILE, also while orch runs')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -113,9 +115,42 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'orch;db;check' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who runs the command, recorded in the log (default: the OS user)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'orch;db;backup' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who runs the command, recorded in the log (default: the OS user)')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace FILE if it exists')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'orch;db;help' {
             [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Apply pending schema migrations (orch also does this on first use)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the database path, schema version and counts')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check the database for damage and say what is wrong (exit 1 when damaged)')
+            [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Write a consistent copy of the database to FILE, also while orch runs')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -123,6 +158,12 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             break
         }
         'orch;db;help;status' {
+            break
+        }
+        'orch;db;help;check' {
+            break
+        }
+        'orch;db;help;backup' {
             break
         }
         'orch;db;help;help' {
@@ -464,6 +505,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who runs the command, recorded in the log (default: the OS user)')
             [CompletionResult]::new('--form', '--form', [CompletionResultType]::ParameterName, 'Ask for missing answers interactively (only on a terminal)')
+            [CompletionResult]::new('--use-current', '--use-current', [CompletionResultType]::ParameterName, 'Use the workflow file as it is now instead of the definition the process started with')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
@@ -872,7 +914,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         }
         'orch;help' {
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Create an empty project: orch.toml, products/, workflows/ and the database')
-            [CompletionResult]::new('db', 'db', [CompletionResultType]::ParameterValue, 'The database: apply migrations, show status')
+            [CompletionResult]::new('db', 'db', [CompletionResultType]::ParameterValue, 'The database: apply migrations, show status, check for damage, back up')
             [CompletionResult]::new('product', 'product', [CompletionResultType]::ParameterValue, 'Product definitions: load, create, list, show')
             [CompletionResult]::new('workflow', 'workflow', [CompletionResultType]::ParameterValue, 'Workflows: list, show, check, run')
             [CompletionResult]::new('process', 'process', [CompletionResultType]::ParameterValue, 'Processes: list, show, retry, resume, abort, skip')
@@ -891,12 +933,20 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         'orch;help;db' {
             [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Apply pending schema migrations (orch also does this on first use)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the database path, schema version and counts')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check the database for damage and say what is wrong (exit 1 when damaged)')
+            [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Write a consistent copy of the database to FILE, also while orch runs')
             break
         }
         'orch;help;db;migrate' {
             break
         }
         'orch;help;db;status' {
+            break
+        }
+        'orch;help;db;check' {
+            break
+        }
+        'orch;help;db;backup' {
             break
         }
         'orch;help;product' {

@@ -52,6 +52,12 @@ _orch() {
             orch,workflow)
                 cmd="orch__subcmd__workflow"
                 ;;
+            orch__subcmd__db,backup)
+                cmd="orch__subcmd__db__subcmd__backup"
+                ;;
+            orch__subcmd__db,check)
+                cmd="orch__subcmd__db__subcmd__check"
+                ;;
             orch__subcmd__db,help)
                 cmd="orch__subcmd__db__subcmd__help"
                 ;;
@@ -60,6 +66,12 @@ _orch() {
                 ;;
             orch__subcmd__db,status)
                 cmd="orch__subcmd__db__subcmd__status"
+                ;;
+            orch__subcmd__db__subcmd__help,backup)
+                cmd="orch__subcmd__db__subcmd__help__subcmd__backup"
+                ;;
+            orch__subcmd__db__subcmd__help,check)
+                cmd="orch__subcmd__db__subcmd__help__subcmd__check"
                 ;;
             orch__subcmd__db__subcmd__help,help)
                 cmd="orch__subcmd__db__subcmd__help__subcmd__help"
@@ -117,6 +129,12 @@ _orch() {
                 ;;
             orch__subcmd__help,workflow)
                 cmd="orch__subcmd__help__subcmd__workflow"
+                ;;
+            orch__subcmd__help__subcmd__db,backup)
+                cmd="orch__subcmd__help__subcmd__db__subcmd__backup"
+                ;;
+            orch__subcmd__help__subcmd__db,check)
+                cmd="orch__subcmd__help__subcmd__db__subcmd__check"
                 ;;
             orch__subcmd__help__subcmd__db,migrate)
                 cmd="orch__subcmd__help__subcmd__db__subcmd__migrate"
@@ -459,7 +477,7 @@ _orch() {
             return 0
             ;;
         orch__subcmd__db)
-            opts="-o -q -v -h --dir --db --output --quiet --verbose --color --user --help migrate status help"
+            opts="-o -q -v -h --dir --db --output --quiet --verbose --color --user --help migrate status check backup help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -496,9 +514,113 @@ _orch() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        orch__subcmd__db__subcmd__help)
-            opts="migrate status help"
+        orch__subcmd__db__subcmd__backup)
+            opts="-o -q -v -h --force --dir --db --output --quiet --verbose --color --user --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__db__subcmd__check)
+            opts="-o -q -v -h --dir --db --output --quiet --verbose --color --user --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__db__subcmd__help)
+            opts="migrate status check backup help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__db__subcmd__help__subcmd__backup)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__db__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -807,8 +929,36 @@ _orch() {
             return 0
             ;;
         orch__subcmd__help__subcmd__db)
-            opts="migrate status"
+            opts="migrate status check backup"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__help__subcmd__db__subcmd__backup)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__help__subcmd__db__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1665,7 +1815,7 @@ _orch() {
             return 0
             ;;
         orch__subcmd__process__subcmd__resume)
-            opts="-o -q -v -h --input --input-file --form --dir --db --output --quiet --verbose --color --user --help"
+            opts="-o -q -v -h --input --input-file --form --use-current --dir --db --output --quiet --verbose --color --user --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -33,7 +33,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand init 'Create an empty project: orch.toml, products/, workflows/ and the database'
-            cand db 'The database: apply migrations, show status'
+            cand db 'The database: apply migrations, show status, check for damage, back up'
             cand product 'Product definitions: load, create, list, show'
             cand workflow 'Workflows: list, show, check, run'
             cand process 'Processes: list, show, retry, resume, abort, skip'
@@ -75,6 +75,8 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --help 'Print help'
             cand migrate 'Apply pending schema migrations (orch also does this on first use)'
             cand status 'Show the database path, schema version and counts'
+            cand check 'Check the database for damage and say what is wrong (exit 1 when damaged)'
+            cand backup 'Write a consistent copy of the database to FILE, also while orch runs'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'orch;db;migrate'= {
@@ -105,14 +107,49 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'orch;db;check'= {
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'orch;db;backup'= {
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand --force 'Replace FILE if it exists'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'orch;db;help'= {
             cand migrate 'Apply pending schema migrations (orch also does this on first use)'
             cand status 'Show the database path, schema version and counts'
+            cand check 'Check the database for damage and say what is wrong (exit 1 when damaged)'
+            cand backup 'Write a consistent copy of the database to FILE, also while orch runs'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'orch;db;help;migrate'= {
         }
         &'orch;db;help;status'= {
+        }
+        &'orch;db;help;check'= {
+        }
+        &'orch;db;help;backup'= {
         }
         &'orch;db;help;help'= {
         }
@@ -424,6 +461,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
             cand --user 'Who runs the command, recorded in the log (default: the OS user)'
             cand --form 'Ask for missing answers interactively (only on a terminal)'
+            cand --use-current 'Use the workflow file as it is now instead of the definition the process started with'
             cand -q 'Print only data and errors'
             cand --quiet 'Print only data and errors'
             cand -v 'Print more detail (stream step output with -v)'
@@ -787,7 +825,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;help'= {
             cand init 'Create an empty project: orch.toml, products/, workflows/ and the database'
-            cand db 'The database: apply migrations, show status'
+            cand db 'The database: apply migrations, show status, check for damage, back up'
             cand product 'Product definitions: load, create, list, show'
             cand workflow 'Workflows: list, show, check, run'
             cand process 'Processes: list, show, retry, resume, abort, skip'
@@ -804,10 +842,16 @@ set edit:completion:arg-completer[orch] = {|@words|
         &'orch;help;db'= {
             cand migrate 'Apply pending schema migrations (orch also does this on first use)'
             cand status 'Show the database path, schema version and counts'
+            cand check 'Check the database for damage and say what is wrong (exit 1 when damaged)'
+            cand backup 'Write a consistent copy of the database to FILE, also while orch runs'
         }
         &'orch;help;db;migrate'= {
         }
         &'orch;help;db;status'= {
+        }
+        &'orch;help;db;check'= {
+        }
+        &'orch;help;db;backup'= {
         }
         &'orch;help;product'= {
             cand load 'Load product definitions from files, printing a plan first'

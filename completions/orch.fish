@@ -38,7 +38,7 @@ complete -c orch -n "__fish_orch_needs_command" -s v -l verbose -d 'Print more d
 complete -c orch -n "__fish_orch_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c orch -n "__fish_orch_needs_command" -s V -l version -d 'Print version'
 complete -c orch -n "__fish_orch_needs_command" -f -a "init" -d 'Create an empty project: orch.toml, products/, workflows/ and the database'
-complete -c orch -n "__fish_orch_needs_command" -f -a "db" -d 'The database: apply migrations, show status'
+complete -c orch -n "__fish_orch_needs_command" -f -a "db" -d 'The database: apply migrations, show status, check for damage, back up'
 complete -c orch -n "__fish_orch_needs_command" -f -a "product" -d 'Product definitions: load, create, list, show'
 complete -c orch -n "__fish_orch_needs_command" -f -a "workflow" -d 'Workflows: list, show, check, run'
 complete -c orch -n "__fish_orch_needs_command" -f -a "process" -d 'Processes: list, show, retry, resume, abort, skip'
@@ -62,21 +62,23 @@ complete -c orch -n "__fish_orch_using_subcommand init" -l user -d 'Who runs the
 complete -c orch -n "__fish_orch_using_subcommand init" -s q -l quiet -d 'Print only data and errors'
 complete -c orch -n "__fish_orch_using_subcommand init" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand init" -s h -l help -d 'Print help'
-complete -c orch -n "__fish_orch_using_subcommand db; and not __fish_seen_subcommand_from migrate status help" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand db; and not __fish_seen_subcommand_from migrate status help" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand db; and not __fish_seen_subcommand_from migrate status help" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+complete -c orch -n "__fish_orch_using_subcommand db; and not __fish_seen_subcommand_from migrate status check backup help" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand db; and not __fish_seen_subcommand_from migrate status check backup help" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand db; and not __fish_seen_subcommand_from migrate status check backup help" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
-complete -c orch -n "__fish_orch_using_subcommand db; and not __fish_seen_subcommand_from migrate status help" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+complete -c orch -n "__fish_orch_using_subcommand db; and not __fish_seen_subcommand_from migrate status check backup help" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c orch -n "__fish_orch_using_subcommand db; and not __fish_seen_subcommand_from migrate status help" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
-complete -c orch -n "__fish_orch_using_subcommand db; and not __fish_seen_subcommand_from migrate status help" -s q -l quiet -d 'Print only data and errors'
-complete -c orch -n "__fish_orch_using_subcommand db; and not __fish_seen_subcommand_from migrate status help" -s v -l verbose -d 'Print more detail (stream step output with -v)'
-complete -c orch -n "__fish_orch_using_subcommand db; and not __fish_seen_subcommand_from migrate status help" -s h -l help -d 'Print help'
-complete -c orch -n "__fish_orch_using_subcommand db; and not __fish_seen_subcommand_from migrate status help" -f -a "migrate" -d 'Apply pending schema migrations (orch also does this on first use)'
-complete -c orch -n "__fish_orch_using_subcommand db; and not __fish_seen_subcommand_from migrate status help" -f -a "status" -d 'Show the database path, schema version and counts'
-complete -c orch -n "__fish_orch_using_subcommand db; and not __fish_seen_subcommand_from migrate status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c orch -n "__fish_orch_using_subcommand db; and not __fish_seen_subcommand_from migrate status check backup help" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand db; and not __fish_seen_subcommand_from migrate status check backup help" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand db; and not __fish_seen_subcommand_from migrate status check backup help" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand db; and not __fish_seen_subcommand_from migrate status check backup help" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand db; and not __fish_seen_subcommand_from migrate status check backup help" -f -a "migrate" -d 'Apply pending schema migrations (orch also does this on first use)'
+complete -c orch -n "__fish_orch_using_subcommand db; and not __fish_seen_subcommand_from migrate status check backup help" -f -a "status" -d 'Show the database path, schema version and counts'
+complete -c orch -n "__fish_orch_using_subcommand db; and not __fish_seen_subcommand_from migrate status check backup help" -f -a "check" -d 'Check the database for damage and say what is wrong (exit 1 when damaged)'
+complete -c orch -n "__fish_orch_using_subcommand db; and not __fish_seen_subcommand_from migrate status check backup help" -f -a "backup" -d 'Write a consistent copy of the database to FILE, also while orch runs'
+complete -c orch -n "__fish_orch_using_subcommand db; and not __fish_seen_subcommand_from migrate status check backup help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from migrate" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from migrate" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from migrate" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
@@ -101,8 +103,35 @@ complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand
 complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print only data and errors'
 complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from status" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from check" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from check" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from check" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from check" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from check" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from check" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from backup" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from backup" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from backup" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from backup" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from backup" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from backup" -l force -d 'Replace FILE if it exists'
+complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from backup" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from backup" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from backup" -s h -l help -d 'Print help'
 complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "migrate" -d 'Apply pending schema migrations (orch also does this on first use)'
 complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show the database path, schema version and counts'
+complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "check" -d 'Check the database for damage and say what is wrong (exit 1 when damaged)'
+complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "backup" -d 'Write a consistent copy of the database to FILE, also while orch runs'
 complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orch -n "__fish_orch_using_subcommand product; and not __fish_seen_subcommand_from load create list show help" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand product; and not __fish_seen_subcommand_from load create list show help" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
@@ -364,6 +393,7 @@ always\t''
 never\t''"
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from resume" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from resume" -l form -d 'Ask for missing answers interactively (only on a terminal)'
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from resume" -l use-current -d 'Use the workflow file as it is now instead of the definition the process started with'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from resume" -s q -l quiet -d 'Print only data and errors'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from resume" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from resume" -s h -l help -d 'Print help'
@@ -634,7 +664,7 @@ complete -c orch -n "__fish_orch_using_subcommand completions" -s q -l quiet -d 
 complete -c orch -n "__fish_orch_using_subcommand completions" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler completions help" -f -a "init" -d 'Create an empty project: orch.toml, products/, workflows/ and the database'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler completions help" -f -a "db" -d 'The database: apply migrations, show status'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler completions help" -f -a "db" -d 'The database: apply migrations, show status, check for damage, back up'
 complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler completions help" -f -a "product" -d 'Product definitions: load, create, list, show'
 complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler completions help" -f -a "workflow" -d 'Workflows: list, show, check, run'
 complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler completions help" -f -a "process" -d 'Processes: list, show, retry, resume, abort, skip'
@@ -647,6 +677,8 @@ complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subc
 complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "migrate" -d 'Apply pending schema migrations (orch also does this on first use)'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "status" -d 'Show the database path, schema version and counts'
+complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "check" -d 'Check the database for damage and say what is wrong (exit 1 when damaged)'
+complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "backup" -d 'Write a consistent copy of the database to FILE, also while orch runs'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from product" -f -a "load" -d 'Load product definitions from files, printing a plan first'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from product" -f -a "create" -d 'Create one product from flags (or interactively with --form)'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from product" -f -a "list" -d 'List products'

@@ -20,6 +20,8 @@ pub mod schedule;
 pub mod store;
 pub mod suggest;
 pub mod tasks;
+#[cfg(test)]
+mod testing;
 pub mod ui;
 
 /// Parses the command line, runs the command and maps the outcome to an exit code.

@@ -3,9 +3,12 @@
 //! Like cargo with Cargo.toml: `--dir`/`ORCH_DIR`, else the nearest ancestor holding
 //! `orch.toml`, else the current directory.
 
-use crate::definition::{Diagnostic, Source, toml_files, workflow as workflow_def};
-use crate::domain::workflow::WorkflowDef;
+use crate::definition::workflow::check_schedule;
+use crate::definition::{Diagnostic, Seg, Source, toml_files, workflow as workflow_def};
+use crate::domain::workflow::{ScheduleDef, WorkflowDef, parse_duration};
 use crate::error::Error;
+use crate::tasks::builtin;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -108,6 +111,22 @@ impl Project {
         }
     }
 
+    /// Whether the folder looks like an orch project: it has orch.toml, products/ or
+    /// workflows/. A command outside one reads nothing and creates no database there.
+    pub fn is_project(&self) -> bool {
+        self.has_config || self.products_dir().is_dir() || self.workflows_dir().is_dir()
+    }
+
+    /// The nearest folder above the root that has products/ or workflows/ (without
+    /// orch.toml, discovery does not climb to it), to name in a hint.
+    pub fn project_above(&self) -> Option<PathBuf> {
+        self.root
+            .ancestors()
+            .skip(1)
+            .find(|a| a.join("products").is_dir() || a.join("workflows").is_dir())
+            .map(Path::to_path_buf)
+    }
+
     /// A path as the user should see it: relative to the project when inside it.
     pub fn display_path(&self, p: &Path) -> PathBuf {
         p.strip_prefix(&self.root)
@@ -130,7 +149,7 @@ impl Project {
             let src = Source::read(&file, shown.clone())?;
             match workflow_def::parse(&src) {
                 Ok(def) => {
-                    if crate::tasks::builtin::find(&def.name).is_some() {
+                    if builtin::find(&def.name).is_some() {
                         diags.push(src.diagnostic(
                             &crate::key_path!["name"],
                             format!(
@@ -151,5 +170,45 @@ impl Project {
             }
         }
         Ok((defs, diags))
+    }
+}
+
+impl Project {
+    /// orch.toml's `[schedule.NAME]` tables, which schedule built-in tasks, and its
+    /// `task_retention`, checked and placed in the file.
+    pub fn builtin_schedules(
+        &self,
+    ) -> Result<(HashMap<String, ScheduleDef>, Vec<Diagnostic>), Error> {
+        let config = &self.config;
+        let mut found = HashMap::new();
+        let mut diags = Vec::new();
+        if config.schedule.is_empty() && config.task_retention.is_none() {
+            return Ok((found, diags));
+        }
+        let src = Source::read(&self.root.join(CONFIG_FILE), PathBuf::from(CONFIG_FILE))?;
+        let mut err = |path: Vec<Seg>, message: String| diags.push(src.diagnostic(&path, message));
+        for (name, raw) in &config.schedule {
+            let at = crate::key_path!["schedule", name.as_str()];
+            if builtin::find(name).is_none() {
+                let names: Vec<&str> = builtin::TASKS.iter().map(|t| t.name).collect();
+                err(
+                    at,
+                    format!(
+                        "`{name}` is not a built-in task (built-ins: {}); a task of the project takes a [schedule] table in its workflow file",
+                        names.join(", ")
+                    ),
+                );
+                continue;
+            }
+            if let Some(def) = check_schedule(raw, &at, &mut err) {
+                found.insert(name.clone(), def);
+            }
+        }
+        if let Some(text) = &config.task_retention {
+            if let Err(e) = parse_duration(text) {
+                err(crate::key_path!["task_retention"], e);
+            }
+        }
+        Ok((found, diags))
     }
 }

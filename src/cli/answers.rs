@@ -10,7 +10,6 @@ use std::path::Path;
 use std::time::Duration;
 
 use clap::Args;
-use rusqlite::Connection;
 use serde_json::{Map, Value};
 
 use super::Ctx;
@@ -19,7 +18,7 @@ use crate::domain::lifecycle::Lifecycle;
 use crate::engine::command::{self, CommandSpec, Outcome};
 use crate::error::{Error, Kind, Result};
 use crate::forms::{self, Choice, ChoiceSource, CollectError, FieldSpec, FormPage, Listed};
-use crate::store::subscriptions;
+use crate::store::{Store, subscriptions};
 
 /// The answer flags, shared by every command that fills in a form.
 #[derive(Debug, Clone, Default, Args)]
@@ -98,8 +97,9 @@ pub fn loose(given: Map<String, Value>) -> Map<String, Value> {
 /// directory, and subscriptions come from the store.
 pub struct Choices<'a> {
     pub root: &'a Path,
-    pub db: &'a Path,
-    pub conn: &'a Connection,
+    pub store: &'a Store,
+    /// Forms are asked outside any async code, so the store is waited for here.
+    pub runtime: &'a tokio::runtime::Runtime,
 }
 
 impl ChoiceSource for Choices<'_> {
@@ -114,7 +114,7 @@ impl ChoiceSource for Choices<'_> {
             cwd: self.root.to_path_buf(),
             env: vec![
                 ("ORCH_DIR".into(), self.root.display().to_string()),
-                ("ORCH_DB".into(), self.db.display().to_string()),
+                ("ORCH_DB".into(), self.store.location().for_steps()),
             ],
             stdin: serde_json::to_vec(answers).unwrap_or_default(),
             timeout: Some(Duration::from_secs(30)),
@@ -162,7 +162,10 @@ impl ChoiceSource for Choices<'_> {
             limit: 10_000,
             ..Default::default()
         };
-        let found = subscriptions::list(self.conn, &filter).map_err(|e| e.to_string())?;
+        let found = self
+            .runtime
+            .block_on(self.store.subscriptions(&filter))
+            .map_err(|e| e.to_string())?;
         Ok(found
             .into_iter()
             .rev()
@@ -188,12 +191,12 @@ pub fn collect(
     }
     let colors = ctx.printer.color;
     let root = ctx.project.root.clone();
-    let db = ctx.db_path();
-    let store = ctx.store()?;
+    ctx.store()?;
+    let (store, runtime) = ctx.opened()?;
     let source = Choices {
         root: &root,
-        db: &db,
-        conn: &store.conn,
+        store,
+        runtime,
     };
     let mut terminal = forms::DialoguerPrompter::new(colors);
     let prompter: Option<&mut dyn forms::Prompter> = if form {

@@ -3,9 +3,9 @@
 //!
 //! Listing prints a snapshot. Streaming (`--follow`, `--consumer`, `--exec`) hands over
 //! one event at a time and only then records it as handled, so a consumer stopped at
-//! any point resumes at the first event it did not finish. A follower never polls the
-//! events table blindly: it checks SQLite's `data_version` every [`TICK`] and queries
-//! only when another connection committed something.
+//! any point resumes at the first event it did not finish. A follower waits on the
+//! store (`Store::wait_for_events`) between batches, which wakes it when an event may
+//! have committed, and reads only then.
 //!
 //! Ctrl-C and SIGTERM end a stream cleanly with exit status 0: stopping is how a
 //! follower normally ends, and nothing is left half done (an interrupted `--exec`
@@ -20,14 +20,15 @@ use tokio::sync::watch;
 use super::Ctx;
 use crate::engine::command::{self, CommandSpec, Outcome};
 use crate::error::{Error, Result};
-use crate::store::events::{self, Event, Filter};
+use crate::store::Store;
+use crate::store::events::{Event, Filter};
 use crate::ui::{Format, table};
 use view::Layout;
 
 mod view;
 
-/// How often a follower looks whether another connection committed.
-const TICK: Duration = Duration::from_millis(50);
+/// How long one wait for new events lasts before the follower looks again anyway.
+const WAIT: Duration = Duration::from_secs(1);
 /// Events read per query while catching up.
 const BATCH: i64 = 500;
 
@@ -127,7 +128,7 @@ impl Settings {
             }
         }
         let process_id = match &a.process {
-            Some(id) => Some(super::process::find(ctx, id)?.process_id),
+            Some(id) => Some(ctx.process(id)?.process_id),
             None => None,
         };
         let limit = a
@@ -163,7 +164,7 @@ impl Settings {
 }
 
 fn list(ctx: &mut Ctx, filter: &Filter) -> Result<()> {
-    let rows = events::list(&ctx.store()?.conn, filter)?;
+    let rows = ctx.db(async |s| s.events(filter).await)?;
     if ctx.printer.is_json() {
         return ctx.printer.json(&rows);
     }
@@ -177,34 +178,22 @@ fn list(ctx: &mut Ctx, filter: &Filter) -> Result<()> {
 
 /// Where a stream starts, creating or moving its consumer.
 fn start_position(ctx: &mut Ctx, s: &Settings) -> Result<i64> {
-    let printer = ctx.printer.clone();
-    let conn = &mut ctx.store()?.conn;
     let Some(name) = &s.consumer else {
         return Ok(match s.since {
             Some(n) => n,
             // A plain follower shows what happens from now on, like `tail -f` of a log
             // that is never truncated; `--since 0` replays everything first.
-            None if s.follow => events::last_seq(conn)?,
+            None if s.follow => ctx.db(async |st| st.last_seq().await)?,
             None => 0,
         });
     };
-    let tx = crate::store::write_tx(conn)?;
-    let existing = events::consumer(&tx, name)?;
-    let position = match (existing, s.since) {
-        (Some(c), None) => c.position,
-        (existing, since) => {
-            let at = since.unwrap_or(0);
-            events::set_consumer(&tx, name, at)?;
-            if let Some(c) = existing {
-                printer.status(&format!(
-                    "consumer {name} moved from seq {} to seq {at}",
-                    c.position
-                ));
-            }
-            at
-        }
-    };
-    tx.commit()?;
+    let (position, before) = ctx.db(async |st| st.start_consumer(name, s.since, 0).await)?;
+    if let (Some(c), Some(_)) = (before, s.since) {
+        ctx.printer.status(&format!(
+            "consumer {name} moved from seq {} to seq {position}",
+            c.position
+        ));
+    }
     Ok(position)
 }
 
@@ -218,10 +207,9 @@ enum End {
 
 fn stream(ctx: &mut Ctx, s: Settings) -> Result<()> {
     let mut position = start_position(ctx, &s)?;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::internal(format!("cannot start the runtime: {e}")))?;
+    ctx.store()?;
+    let ctx: &Ctx = ctx;
+    let (store, rt) = ctx.opened()?;
     let end = rt.block_on(async {
         let stop = stop_on_signals()?;
         let layout = (ctx.printer.format == Format::Table && s.exec.is_none()).then(|| {
@@ -230,7 +218,8 @@ fn stream(ctx: &mut Ctx, s: Settings) -> Result<()> {
         });
         let mut reader = Reader {
             layout: layout.transpose()?,
-            ctx: &mut *ctx,
+            ctx,
+            store,
             settings: &s,
             position: &mut position,
             delivered: 0,
@@ -266,7 +255,8 @@ fn stop_on_signals() -> Result<watch::Receiver<bool>> {
 }
 
 struct Reader<'a> {
-    ctx: &'a mut Ctx,
+    ctx: &'a Ctx,
+    store: &'a Store,
     /// Table mode: the columns of a stream.
     layout: Option<Layout>,
     settings: &'a Settings,
@@ -282,28 +272,23 @@ impl Reader<'_> {
     }
 
     async fn run(&mut self) -> Result<End> {
-        let mut seen_version = None;
         loop {
             // Let the signal task run even while catching up on a long backlog.
             tokio::task::yield_now().await;
             if self.stopped() {
                 return Ok(End::Stopped);
             }
-            // Read the version before the events: a commit after this read changes it,
-            // so the next tick queries again and nothing slips between the two.
-            let version = events::data_version(&self.ctx.store()?.conn)?;
-            if seen_version != Some(version) {
-                seen_version = Some(version);
-                if let Some(end) = self.drain().await? {
-                    return Ok(end);
-                }
+            if let Some(end) = self.drain().await? {
+                return Ok(end);
             }
             if !self.settings.follow {
                 return Ok(End::Done);
             }
+            // The store wakes this when an event after the position may have committed;
+            // the position covers every event looked at, matched or not.
             let mut stop = self.stop.clone();
             tokio::select! {
-                _ = tokio::time::sleep(TICK) => {}
+                r = self.store.wait_for_events(*self.position, WAIT) => r?,
                 _ = stop.wait_for(|s| *s) => {}
             }
         }
@@ -312,7 +297,7 @@ impl Reader<'_> {
     /// Hands over every committed event after the position; `Some` ends the stream.
     async fn drain(&mut self) -> Result<Option<End>> {
         loop {
-            let (batch, scanned_to) = self.fetch()?;
+            let (batch, scanned_to) = self.fetch().await?;
             let full = batch.len() as i64 == BATCH;
             for e in &batch {
                 tokio::task::yield_now().await;
@@ -322,7 +307,7 @@ impl Reader<'_> {
                 if !self.deliver(e).await? {
                     return Ok(Some(End::Stopped));
                 }
-                self.advance(e.seq)?;
+                self.advance(e.seq).await?;
                 self.delivered += 1;
                 if self
                     .settings
@@ -336,7 +321,7 @@ impl Reader<'_> {
             // Events the filter left out are handled too: a consumer's lag counts only
             // what it still has to see.
             if scanned_to > *self.position {
-                self.advance(scanned_to)?;
+                self.advance(scanned_to).await?;
             }
             if !full {
                 return Ok(None);
@@ -346,33 +331,24 @@ impl Reader<'_> {
 
     /// The next matching events after the position, and the seq up to which the
     /// events table was looked at, both from one snapshot.
-    fn fetch(&mut self) -> Result<(Vec<Event>, i64)> {
-        let position = *self.position;
-        let conn = &mut self.ctx.store()?.conn;
-        let snapshot = conn.transaction()?;
-        let last = events::last_seq(&snapshot)?;
+    async fn fetch(&mut self) -> Result<(Vec<Event>, i64)> {
         let filter = Filter {
-            since: position,
-            until: Some(last),
+            since: *self.position,
             limit: Some(BATCH),
             ..self.settings.filter.clone()
         };
-        let batch = events::list(&snapshot, &filter)?;
-        snapshot.commit()?;
-        let scanned_to = match batch.last() {
-            Some(e) if batch.len() as i64 == BATCH => e.seq,
-            _ => last,
-        };
-        Ok((batch, scanned_to))
+        Ok(self.store.events_page(&filter).await?)
     }
 
     /// Records that everything up to `seq` is handled.
-    fn advance(&mut self, seq: i64) -> Result<()> {
+    async fn advance(&mut self, seq: i64) -> Result<()> {
         if let Some(name) = &self.settings.consumer {
-            let conn = &mut self.ctx.store()?.conn;
-            let tx = crate::store::write_tx(conn)?;
-            if !events::advance_consumer(&tx, name, *self.position, seq)? {
-                let now = events::consumer(&tx, name)?.map(|c| c.position);
+            if !self
+                .store
+                .advance_consumer(name, *self.position, seq)
+                .await?
+            {
+                let now = self.store.consumer(name).await?.map(|c| c.position);
                 return Err(Error::conflict(format!(
                     "consumer {name} was moved by another reader (to seq {}) while this one was at seq {}",
                     now.map_or_else(|| "nothing: it was removed".into(), |p| p.to_string()),
@@ -380,7 +356,6 @@ impl Reader<'_> {
                 ))
                 .with_hint("run one reader per consumer name"));
             }
-            tx.commit()?;
         }
         *self.position = seq;
         Ok(())
@@ -407,7 +382,7 @@ impl Reader<'_> {
         spec.env = vec![
             ("ORCH_EVENT_SEQ".into(), e.seq.to_string()),
             ("ORCH_EVENT_KIND".into(), e.kind.clone()),
-            ("ORCH_DB".into(), self.ctx.db_path().display().to_string()),
+            ("ORCH_DB".into(), self.store.location().for_steps()),
             (
                 "ORCH_DIR".into(),
                 self.ctx.project.root.display().to_string(),
@@ -478,10 +453,9 @@ struct ConsumerView {
 }
 
 fn consumers(ctx: &mut Ctx) -> Result<()> {
-    let conn = &mut ctx.store()?.conn;
-    let snapshot = conn.transaction()?;
-    let last = events::last_seq(&snapshot)?;
-    let rows: Vec<ConsumerView> = events::consumers(&snapshot)?
+    let (last, consumers) =
+        ctx.db(async |s| Ok::<_, Error>((s.last_seq().await?, s.consumers().await?)))?;
+    let rows: Vec<ConsumerView> = consumers
         .into_iter()
         .map(|c| ConsumerView {
             lag: (last - c.position).max(0),
@@ -491,7 +465,6 @@ fn consumers(ctx: &mut Ctx) -> Result<()> {
             updated_at: c.updated_at,
         })
         .collect();
-    snapshot.commit()?;
     if ctx.printer.is_json() {
         return ctx.printer.json(&rows);
     }
@@ -516,7 +489,7 @@ fn consumers(ctx: &mut Ctx) -> Result<()> {
 }
 
 fn remove_consumer(ctx: &mut Ctx, name: &str) -> Result<()> {
-    if !events::delete_consumer(&ctx.store()?.conn, name)? {
+    if !ctx.db(async |s| s.delete_consumer(name).await)? {
         return Err(Error::not_found(format!("no consumer {name}"))
             .with_hint("`orch events consumers` lists them"));
     }

@@ -58,8 +58,8 @@ pub fn run(ctx: &mut Ctx, args: InitArgs) -> Result<()> {
             .map_err(|e| Error::failure(format!("cannot write {}: {e}", config.display())))?;
         created.push(CONFIG_FILE.to_string());
     }
-    ctx.project = crate::project::Project::discover(Some(&root))?;
-    let db = ctx.db_path();
+    ctx.set_project(crate::project::Project::discover(Some(&root))?)?;
+    let db = ctx.db_path().to_path_buf();
     let existed = db.exists();
     ctx.store()?;
     if !existed {

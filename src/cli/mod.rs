@@ -1,15 +1,26 @@
-//! The command line: clap structures (they live only here), the context every command
-//! gets, and the dispatch from a parsed command to its module (one file per noun).
+//! The command line: clap structures (they live only here, in the file of their noun),
+//! and the dispatch from a parsed command to its module.
+//!
+//! The noun files (`workflow`, `process`, `subscription`, `task`, …) do not call each
+//! other: what several of them need lives beside them, in `context` (the settings and
+//! the database), `lookup` (finding a process, workflow, subscription or product by id,
+//! prefix or name), `start` (starting a workflow run) and `drive` (running a process
+//! to rest and reporting how it ended).
 
 mod answers;
+mod context;
 mod db;
+mod drive;
 mod events;
 mod init;
+mod lookup;
+mod pending;
 mod process;
 mod product;
 mod product_create;
 mod schedule;
 mod scheduler;
+mod start;
 mod subscription;
 mod task;
 mod workflow;
@@ -18,9 +29,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::error::{Error, Result};
-use crate::project::Project;
-use crate::store::{self, Store};
+pub use context::{Access, Ctx, Settings, os_user};
+
+use crate::error::Result;
 use crate::ui::{ColorChoice, Format, Printer};
 
 #[derive(Debug, Parser)]
@@ -32,7 +43,8 @@ use crate::ui::{ColorChoice, Format, Printer};
 runs workflows step by step with each step committed durably, asks for input with forms, \
 and lets an operator retry a failed step or resume a suspended process.",
     after_help = "Exit codes: 0 ok, 1 error, 2 bad usage or input, 3 a step failed, 4 suspended \
-awaiting input, 5 waiting (transient), 6 not found, 7 conflict, 130 interrupted."
+awaiting input, 5 waiting (transient), 6 not found (or no orch project here), 7 conflict, \
+130 interrupted."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -84,7 +96,7 @@ pub struct Global {
 pub enum Command {
     /// Create an empty project: orch.toml, products/, workflows/ and the database
     Init(init::InitArgs),
-    /// The database: apply migrations, show status
+    /// The database: apply migrations, show status, check for damage, back up
     #[command(subcommand)]
     Db(db::DbCommand),
     /// Product definitions: load, create, list, show
@@ -121,88 +133,27 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
-/// What every command gets: the resolved settings, the printer, and a lazily opened
-/// database.
-pub struct Ctx {
-    pub global: Global,
-    pub printer: Printer,
-    pub project: Project,
-    store: Option<Store>,
-}
-
-impl Ctx {
-    pub fn new(global: Global) -> Result<Ctx> {
-        let printer = Printer::new(global.output, global.quiet, global.verbose, global.color);
-        let project = Project::discover(global.dir.as_deref())?;
-        Ok(Ctx {
-            global,
-            printer,
-            project,
-            store: None,
-        })
+impl Command {
+    /// Whether the command makes data from nothing, and so may turn a missing or
+    /// empty database file into a new database. The others only read, or change what
+    /// is there already; `db check` and `db backup` take the database as it is.
+    fn access(&self) -> Access {
+        let writes = match self {
+            Command::Init(_) | Command::Scheduler(_) => true,
+            Command::Db(db::DbCommand::Check | db::DbCommand::Backup(_)) => {
+                return Access::AsIs;
+            }
+            Command::Db(c) => matches!(c, db::DbCommand::Migrate),
+            Command::Product(c) => matches!(
+                c,
+                product::ProductCommand::Load(_) | product::ProductCommand::Create(_)
+            ),
+            Command::Workflow(c) => matches!(c, workflow::WorkflowCommand::Run(_)),
+            Command::Task(c) => matches!(c, task::TaskCommand::Run(_)),
+            _ => false,
+        };
+        if writes { Access::Write } else { Access::Read }
     }
-
-    pub fn db_path(&self) -> PathBuf {
-        self.project.db_path(self.global.db.as_deref())
-    }
-
-    /// The database, opened and migrated on first use.
-    pub fn store(&mut self) -> Result<&mut Store> {
-        if self.store.is_none() {
-            let sync = store::Sync::from_env()?;
-            let path = self.db_path();
-            let printer = &self.printer;
-            self.store = Some(store::open_announcing(&path, sync, |from, to| {
-                printer.status(&format!(
-                    "upgrading {} from schema version {from} to {to} (a large database takes a while; an interruption changes nothing)",
-                    path.display()
-                ))
-            })?);
-        }
-        self.store
-            .as_mut()
-            .ok_or_else(|| Error::internal("the store was not opened"))
-    }
-
-    pub fn user(&self) -> String {
-        self.global
-            .user
-            .clone()
-            .filter(|u| !u.trim().is_empty())
-            .unwrap_or_else(os_user)
-    }
-}
-
-pub fn os_user() -> String {
-    std::env::var("USER")
-        .or_else(|_| std::env::var("LOGNAME"))
-        .ok()
-        .filter(|u| !u.is_empty())
-        .unwrap_or_else(|| {
-            // SAFETY: getuid has no preconditions.
-            let uid = unsafe { libc::getuid() };
-            account_name(uid).unwrap_or_else(|| format!("uid:{uid}"))
-        })
-}
-
-/// The login name of a uid from the password database (USER is often unset in
-/// containers and cron).
-fn account_name(uid: libc::uid_t) -> Option<String> {
-    let mut buf = vec![0 as libc::c_char; 4096];
-    // SAFETY: a zeroed passwd is a valid out-parameter for getpwuid_r.
-    let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
-    let mut found: *mut libc::passwd = std::ptr::null_mut();
-    // SAFETY: every pointer is valid for the call and buf outlives its use below.
-    let rc = unsafe { libc::getpwuid_r(uid, &mut pwd, buf.as_mut_ptr(), buf.len(), &mut found) };
-    if rc != 0 || found.is_null() || pwd.pw_name.is_null() {
-        return None;
-    }
-    // SAFETY: getpwuid_r succeeded, so pw_name points at a NUL-terminated string in buf.
-    let name = unsafe { std::ffi::CStr::from_ptr(pwd.pw_name) };
-    name.to_str()
-        .ok()
-        .filter(|n| !n.is_empty())
-        .map(str::to_string)
 }
 
 /// Runs a parsed command line.
@@ -210,7 +161,11 @@ pub fn execute(cli: Cli) -> Result<()> {
     if let Command::Completions(args) = &cli.command {
         return completions(args);
     }
-    let mut ctx = Ctx::new(cli.global)?;
+    let access = cli.command.access();
+    let mut ctx = Ctx::new(cli.global, access)?;
+    if !matches!(cli.command, Command::Init(_)) {
+        ctx.require_project()?;
+    }
     match cli.command {
         Command::Init(args) => init::run(&mut ctx, args),
         Command::Db(cmd) => db::run(&mut ctx, cmd),

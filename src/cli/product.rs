@@ -11,7 +11,8 @@ use crate::definition::{DefinitionError, Diagnostic, Source, product as product_
 use crate::domain::product::{self, ProductDef};
 use crate::domain::subscription;
 use crate::error::{Error, Result};
-use crate::store::{self, products, subscriptions};
+use crate::store::products::{ProductChange, StoredProduct};
+use crate::store::{RefMap, Store, candidate_refs};
 use crate::ui::table;
 
 #[derive(Debug, Subcommand)]
@@ -108,8 +109,19 @@ fn load(ctx: &mut Ctx, args: LoadArgs) -> Result<()> {
         None => ctx.project.products_dir(),
     };
     let defs = read_products(ctx, &path)?;
-    let conn = &ctx.store()?.conn;
-    let existing = products::list(conn)?;
+    let plan = ctx.db(async |s| plan_load(s, defs, whole_folder, args.prune).await)?;
+    apply_plan(ctx, plan, &args)
+}
+
+/// What `product load` would do: each definition compared with the stored product of
+/// its name, and (for a whole folder) the stored products no file names any more.
+async fn plan_load(
+    store: &Store,
+    defs: Vec<(ProductDef, String)>,
+    whole_folder: bool,
+    prune: bool,
+) -> Result<Vec<PlanItem>> {
+    let existing = store.products().await?;
     let mut plan: Vec<PlanItem> = Vec::new();
     for (def, source) in defs {
         let old = existing.iter().find(|p| p.def.name == def.name);
@@ -130,7 +142,7 @@ fn load(ctx: &mut Ctx, args: LoadArgs) -> Result<()> {
                 tag: def.tag.clone(),
                 action: "unchanged",
                 changes: Vec::new(),
-                subscriptions: products::subscription_count(conn, &old.product_id)?,
+                subscriptions: store.subscription_count(&old.product_id).await?,
                 invalidates: Vec::new(),
                 def: None,
                 source: None,
@@ -138,10 +150,10 @@ fn load(ctx: &mut Ctx, args: LoadArgs) -> Result<()> {
             },
             Some(old) => {
                 let mut invalidates = Vec::new();
-                let docs = subscriptions::documents_of_product(conn, &old.product_id)?;
-                let lookup = |id: &str| subscriptions::ref_info(conn, id).ok().flatten();
+                let docs = store.documents_of_product(&old.product_id).await?;
                 for (id, status, doc) in &docs {
-                    if let Err(problems) = subscription::validate(&def, doc, *status, &lookup) {
+                    let refs = RefMap(store.ref_infos(&candidate_refs(doc)).await?);
+                    if let Err(problems) = subscription::validate(&def, doc, *status, &refs) {
                         for p in problems {
                             invalidates.push(format!("subscription {id}: {p}"));
                         }
@@ -165,14 +177,14 @@ fn load(ctx: &mut Ctx, args: LoadArgs) -> Result<()> {
     if whole_folder {
         for old in &existing {
             if !plan.iter().any(|p| p.name == old.def.name) {
-                let subs = products::subscription_count(conn, &old.product_id)?;
+                let subs = store.subscription_count(&old.product_id).await?;
                 plan.push(PlanItem {
                     name: old.def.name.clone(),
                     tag: old.def.tag.clone(),
-                    action: if args.prune { "remove" } else { "keep" },
+                    action: if prune { "remove" } else { "keep" },
                     changes: Vec::new(),
                     subscriptions: subs,
-                    invalidates: if args.prune && subs > 0 {
+                    invalidates: if prune && subs > 0 {
                         vec![format!("{subs} subscriptions use it; a product with subscriptions cannot be removed")]
                     } else {
                         Vec::new()
@@ -184,7 +196,11 @@ fn load(ctx: &mut Ctx, args: LoadArgs) -> Result<()> {
             }
         }
     }
+    Ok(plan)
+}
 
+/// Prints the plan and applies it unless it would invalidate subscriptions.
+fn apply_plan(ctx: &mut Ctx, plan: Vec<PlanItem>, args: &LoadArgs) -> Result<()> {
     let count = |a: &str| plan.iter().filter(|p| p.action == a).count();
     let (added, changed, removed) = (count("add"), count("change"), count("remove"));
     let blocked: Vec<&PlanItem> = plan.iter().filter(|p| !p.invalidates.is_empty()).collect();
@@ -220,24 +236,18 @@ fn load(ctx: &mut Ctx, args: LoadArgs) -> Result<()> {
         return Err(err.with_hint(hint));
     }
     if will_apply {
-        let store = ctx.store()?;
-        let tx = store::write_tx(&mut store.conn)?;
-        for item in &plan {
-            match item.action {
-                "add" | "change" => {
-                    if let Some(def) = &item.def {
-                        products::upsert(&tx, def, item.source.as_deref())?;
-                    }
-                }
-                "remove" => {
-                    if let Some(id) = &item.product_id {
-                        products::delete(&tx, id)?;
-                    }
-                }
-                _ => {}
-            }
-        }
-        tx.commit()?;
+        let changes: Vec<ProductChange<'_>> = plan
+            .iter()
+            .filter_map(|item| match (item.action, &item.def, &item.product_id) {
+                ("add" | "change", Some(def), _) => Some(ProductChange::Put {
+                    def,
+                    source: item.source.as_deref(),
+                }),
+                ("remove", _, Some(product_id)) => Some(ProductChange::Remove { product_id }),
+                _ => None,
+            })
+            .collect();
+        ctx.db(async |s| s.apply_products(&changes).await)?;
     }
     if ctx.printer.is_json() {
         return ctx.printer.json(&json!({
@@ -321,7 +331,7 @@ struct ProductJson<'a> {
     blocks: Option<&'a indexmap::IndexMap<String, product::BlockDef>>,
 }
 
-fn product_json<'a>(p: &'a products::StoredProduct, subs: i64, blocks: bool) -> ProductJson<'a> {
+fn product_json<'a>(p: &'a StoredProduct, subs: i64, blocks: bool) -> ProductJson<'a> {
     ProductJson {
         product_id: &p.product_id,
         name: &p.def.name,
@@ -340,12 +350,14 @@ fn product_json<'a>(p: &'a products::StoredProduct, subs: i64, blocks: bool) -> 
 }
 
 fn list(ctx: &mut Ctx) -> Result<()> {
-    let conn = &ctx.store()?.conn;
-    let all = products::list(conn)?;
-    let counts: Vec<i64> = all
-        .iter()
-        .map(|p| products::subscription_count(conn, &p.product_id))
-        .collect::<std::result::Result<_, _>>()?;
+    let (all, counts) = ctx.db(async |s| {
+        let all = s.products().await?;
+        let mut counts = Vec::with_capacity(all.len());
+        for p in &all {
+            counts.push(s.subscription_count(&p.product_id).await?);
+        }
+        Ok::<_, Error>((all, counts))
+    })?;
     if ctx.printer.is_json() {
         let items: Vec<_> = all
             .iter()
@@ -384,30 +396,9 @@ fn list(ctx: &mut Ctx) -> Result<()> {
     ctx.printer.out(&table::render(&t))
 }
 
-/// Finds a product by name, else by tag when the tag is unique.
-pub fn find(conn: &rusqlite::Connection, name: &str) -> Result<products::StoredProduct> {
-    if let Some(p) = products::by_name(conn, name)? {
-        return Ok(p);
-    }
-    let mut by_tag = products::by_tag(conn, name)?;
-    if by_tag.len() == 1 {
-        return Ok(by_tag.remove(0));
-    }
-    let known = products::list(conn)?;
-    let names = known
-        .iter()
-        .flat_map(|p| [p.def.name.as_str(), p.def.tag.as_str()]);
-    let mut e = Error::not_found(format!("no product named `{name}`"));
-    if let Some(near) = crate::suggest::did_you_mean(name, names) {
-        e = e.with_hint(near);
-    }
-    Err(e.with_hint("`orch product list` shows the products; `orch product load` loads products/"))
-}
-
 fn show(ctx: &mut Ctx, name: &str) -> Result<()> {
-    let conn = &ctx.store()?.conn;
-    let p = find(conn, name)?;
-    let subs = products::subscription_count(conn, &p.product_id)?;
+    let p = ctx.product(name)?;
+    let subs = ctx.db(async |s| s.subscription_count(&p.product_id).await)?;
     if ctx.printer.is_json() {
         return ctx.printer.json(&product_json(&p, subs, true));
     }
@@ -455,33 +446,35 @@ fn show(ctx: &mut Ctx, name: &str) -> Result<()> {
 /// yet, so a fresh project can run a create workflow at once. Products already in the
 /// database are never changed here: that is `orch product load`, with its plan.
 pub fn ensure_tags(ctx: &mut Ctx, tags: &[String]) -> Result<()> {
-    let missing: Vec<&String> = {
-        let conn = &ctx.store()?.conn;
-        let mut m = Vec::new();
-        for t in tags {
-            if products::by_tag(conn, t)?.is_empty() {
-                m.push(t);
-            }
-        }
-        m
-    };
+    let present = ctx.db(async |s| s.products_by_tags(tags).await)?;
+    let missing: Vec<&String> = tags
+        .iter()
+        .filter(|t| !present.iter().any(|p| &p.def.tag == *t))
+        .collect();
     let dir = ctx.project.products_dir();
     if missing.is_empty() || !dir.is_dir() {
         return Ok(());
     }
     let defs = read_products(ctx, &dir)?;
-    let printer = ctx.printer.clone();
-    let store = ctx.store()?;
-    let tx = crate::store::write_tx(&mut store.conn)?;
-    for (def, source) in defs.iter().filter(|(d, _)| missing.contains(&&d.tag)) {
-        if products::by_name(&tx, &def.name)?.is_none() {
-            products::upsert(&tx, def, Some(source))?;
-            printer.status(&format!(
+    let wanted: Vec<&(ProductDef, String)> = defs
+        .iter()
+        .filter(|(d, _)| missing.contains(&&d.tag))
+        .collect();
+    let changes: Vec<ProductChange<'_>> = wanted
+        .iter()
+        .map(|(def, source)| ProductChange::AddIfMissing {
+            def,
+            source: Some(source),
+        })
+        .collect();
+    let added = ctx.db(async |s| s.apply_products(&changes).await)?;
+    for ((def, source), added) in wanted.iter().zip(added) {
+        if added {
+            ctx.printer.status(&format!(
                 "loaded product {} from {source} (first use)",
                 def.name
             ));
         }
     }
-    tx.commit()?;
     Ok(())
 }

@@ -13,7 +13,7 @@ use super::Ctx;
 use super::init::toml_string as q;
 use crate::definition::{DefinitionError, Source, product as product_def};
 use crate::error::{Error, Result};
-use crate::store::{self, products};
+use crate::store::products::ProductChange;
 
 #[derive(Debug, Args)]
 pub struct CreateArgs {
@@ -264,21 +264,24 @@ fn store_product(ctx: &mut Ctx, new: &NewProduct, save: bool, force: bool) -> Re
                 .with_hint("pass --force to overwrite it, or choose another --name"),
         );
     }
-    let store = ctx.store()?;
-    if products::by_name(&store.conn, &def.name)?.is_some() && !force {
+    let name = def.name.as_str();
+    if ctx.db(async |s| s.product_by_name(name).await)?.is_some() && !force {
         return Err(
             Error::conflict(format!("a product named `{}` exists already", def.name)).with_hint(
                 "edit its file and run `orch product load`, or pass --force to replace it",
             ),
         );
     }
-    let tx = store::write_tx(&mut store.conn)?;
-    let id = products::upsert(
-        &tx,
-        &def,
-        save.then(|| shown.display().to_string()).as_deref(),
-    )?;
-    tx.commit()?;
+    let source = save.then(|| shown.display().to_string());
+    let change = [ProductChange::Put {
+        def: &def,
+        source: source.as_deref(),
+    }];
+    let id = ctx.db(async |s| {
+        s.apply_products(&change).await?;
+        let stored = s.product_by_name(name).await?;
+        Ok::<_, Error>(stored.map(|p| p.product_id).unwrap_or_default())
+    })?;
     if save {
         if let Some(parent) = file.parent() {
             std::fs::create_dir_all(parent)?;

@@ -4,10 +4,9 @@ use clap::Subcommand;
 use serde_json::{Value, json};
 
 use super::Ctx;
-use super::task::{catalog, schedule_json};
+use super::task::schedule_json;
 use crate::error::Result;
 use crate::schedule::{NextRun, Spec};
-use crate::store::{processes, schedules};
 use crate::ui::table;
 
 #[derive(Debug, Subcommand)]
@@ -23,12 +22,11 @@ pub fn run(ctx: &mut Ctx, cmd: ScheduleCommand) -> Result<()> {
 }
 
 fn list(ctx: &mut Ctx) -> Result<()> {
-    let (tasks, diags) = catalog(ctx)?;
+    let (tasks, diags) = ctx.tasks()?;
     for d in &diags {
         ctx.printer.warn(&d.to_string());
     }
     let now = crate::schedule::now()?;
-    let conn = &ctx.store()?.conn;
     let mut items = Vec::new();
     let mut rows = Vec::new();
     for t in &tasks {
@@ -38,10 +36,13 @@ fn list(ctx: &mut Ctx) -> Result<()> {
         let Ok(spec) = Spec::from_def(def) else {
             continue;
         };
-        let row = schedules::get(conn, &t.def.name)?.unwrap_or_default();
+        let name = t.def.name.as_str();
+        let row = ctx
+            .db(async |s| s.schedule(name).await)?
+            .unwrap_or_default();
         let next = spec.next_due(crate::schedule::last_run(row.last_run_at.as_deref(), now));
         let last_status = match &row.last_process {
-            Some(id) => processes::get(conn, id)?.map(|p| p.status),
+            Some(id) => ctx.db(async |s| s.process(id).await)?.map(|p| p.status),
             None => None,
         };
         let next_at = next.at(now).map(crate::clock::format);

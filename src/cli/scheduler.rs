@@ -12,14 +12,14 @@ use clap::{Args, Subcommand};
 use jiff::Timestamp;
 
 use super::Ctx;
-use super::process::{cancel_on_signals, default_timeout};
-use super::task::{Task, catalog};
+use super::drive::cancel_on_signals;
+use super::lookup::Task;
 use crate::domain::workflow::WorkflowDef;
-use crate::engine::runner::{Engine, Final, Observer, Quiet};
+use crate::engine::runner::{Final, Observer, Quiet};
 use crate::error::{Error, Kind, Result};
 use crate::schedule::claim::{Scheduled, claim_due};
 use crate::schedule::{NextRun, Spec};
-use crate::store::{self, Store, schedules};
+use crate::store::Store;
 use crate::tasks::{self, TaskEnv, outcome_word, waiting};
 use crate::ui::Printer;
 use crate::ui::progress::StepProgress;
@@ -66,13 +66,9 @@ pub fn run(ctx: &mut Ctx, cmd: SchedulerCommand) -> Result<()> {
 const MAX_SLEEP: Duration = Duration::from_secs(30);
 
 fn serve(ctx: &mut Ctx, args: RunArgs) -> Result<()> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::internal(format!("cannot start the runtime: {e}")))?;
-    let store = store::open(&ctx.db_path(), store::Sync::from_env()?)?;
-    let default_timeout = default_timeout(ctx)?;
+    ctx.store()?;
     let ctx: &Ctx = ctx;
+    let (store, rt) = ctx.opened()?;
     let mut observer: Box<dyn Observer> = if ctx.printer.verbose > 0 {
         Box::new(StepProgress::lines(ctx.printer.clone()))
     } else {
@@ -83,7 +79,6 @@ fn serve(ctx: &mut Ctx, args: RunArgs) -> Result<()> {
         let mut s = Scheduler {
             ctx,
             store,
-            default_timeout,
             observer: observer.as_mut(),
             cancel: cancel.clone(),
             retry_waiting: !args.no_retry_waiting,
@@ -125,8 +120,7 @@ fn severity(kind: Kind) -> u8 {
 
 struct Scheduler<'a> {
     ctx: &'a Ctx,
-    store: Store,
-    default_timeout: Option<Duration>,
+    store: &'a Store,
     observer: &'a mut dyn Observer,
     cancel: tokio::sync::watch::Receiver<bool>,
     retry_waiting: bool,
@@ -158,7 +152,7 @@ impl Scheduler<'_> {
         if !once {
             self.log(&format!(
                 "scheduler started on {} (pid {})",
-                self.store.path.display(),
+                self.store.location().describe(),
                 std::process::id()
             ));
         }
@@ -188,7 +182,7 @@ impl Scheduler<'_> {
 
     /// Runs what is due at `now`; returns when the next thing falls due.
     async fn pass(&mut self, now: Timestamp) -> Option<Timestamp> {
-        let tasks = match catalog(self.ctx) {
+        let tasks = match self.ctx.tasks() {
             Ok((tasks, diags)) => {
                 let problems: Vec<String> = diags.iter().map(ToString::to_string).collect();
                 let problems = problems.join("\n");
@@ -220,7 +214,10 @@ impl Scheduler<'_> {
                 continue;
             };
             self.run_if_due(task, &spec, now).await;
-            let stored = schedules::get(&self.store.conn, &task.def.name)
+            let stored = self
+                .store
+                .schedule(&task.def.name)
+                .await
                 .ok()
                 .flatten()
                 .and_then(|r| r.last_run_at);
@@ -230,7 +227,7 @@ impl Scheduler<'_> {
             }
         }
         if self.retry_waiting {
-            match waiting::retry_times(&self.store.conn) {
+            match waiting::retry_times(self.store).await {
                 Ok(list) => {
                     for (p, at) in list {
                         if self.cancelled() {
@@ -256,8 +253,9 @@ impl Scheduler<'_> {
             source: &task.source,
             spec,
         };
-        let user = self.ctx.user();
-        let id = match claim_due(&mut self.store.conn, &scheduled, now, &user) {
+        let user = self.ctx.user().to_string();
+        let id = match claim_due(self.store, &scheduled, now, &user, self.ctx.settings.lease).await
+        {
             Ok(Some(id)) => id,
             Ok(None) => return,
             Err(e) => {
@@ -320,17 +318,13 @@ impl Scheduler<'_> {
             now,
             log: &env_log,
         };
-        let mut engine = Engine {
-            conn: &mut self.store.conn,
-            root: ctx.project.root.clone(),
-            db_path: self.store.path.clone(),
-            user: ctx.user(),
-            default_timeout: self.default_timeout,
-            grace: Duration::from_secs(5),
-            observer: &mut *self.observer,
-            cancel: self.cancel.clone(),
-            secrets: Default::default(),
-        };
+        let mut engine = ctx.settings.engine(
+            ctx.project.root.clone(),
+            self.store,
+            &mut *self.observer,
+            self.cancel.clone(),
+            Default::default(),
+        );
         match def {
             Some(def) => tasks::drive(&mut engine, &env, id, def, None)
                 .await

@@ -11,9 +11,8 @@ use crate::domain::lifecycle::Lifecycle;
 use crate::domain::product::{FieldKind, ProductDef};
 use crate::domain::usability;
 use crate::domain::workflow::Target;
-use crate::engine::subscription as engine_subscription;
 use crate::error::{Error, Result};
-use crate::store::subscriptions::{self, Filter, Find, Related, Subscription};
+use crate::store::subscriptions::{Filter, Related, Subscription};
 use crate::ui::table;
 
 #[derive(Debug, Subcommand)]
@@ -78,20 +77,6 @@ pub fn run(ctx: &mut Ctx, cmd: SubscriptionCommand) -> Result<()> {
     }
 }
 
-/// Finds a subscription by id or unique prefix.
-pub fn find(ctx: &mut Ctx, id: &str) -> Result<Subscription> {
-    match subscriptions::find(&ctx.store()?.conn, id)? {
-        Find::One(s) => Ok(*s),
-        Find::None => Err(Error::not_found(format!("no subscription {id}"))
-            .with_hint("`orch subscription list` shows the subscriptions")),
-        Find::Ambiguous(ids) => Err(Error::usage(format!(
-            "`{id}` is the start of several subscription ids: {}",
-            ids.join(", ")
-        ))
-        .with_hint("give more of the id")),
-    }
-}
-
 fn ids(related: &[Related]) -> Vec<String> {
     let mut out: Vec<String> = related.iter().map(|r| r.subscription_id.clone()).collect();
     out.dedup();
@@ -100,10 +85,12 @@ fn ids(related: &[Related]) -> Vec<String> {
 
 /// The JSON shape of DESIGN §9, with the block tree or without it.
 fn subscription_json(ctx: &mut Ctx, s: &Subscription, tree: bool) -> Result<Value> {
-    let conn = &ctx.store()?.conn;
+    let id = s.subscription_id.as_str();
+    let (users, deps) =
+        ctx.db(async |st| Ok::<_, Error>((st.in_use_by(id).await?, st.depends_on(id).await?)))?;
     let mut v = if tree { s.to_json() } else { s.summary_json() };
-    v["in_use_by"] = json!(ids(&subscriptions::in_use_by(conn, &s.subscription_id)?));
-    v["depends_on"] = json!(ids(&subscriptions::depends_on(conn, &s.subscription_id)?));
+    v["in_use_by"] = json!(ids(&users));
+    v["depends_on"] = json!(ids(&deps));
     Ok(v)
 }
 
@@ -123,9 +110,12 @@ fn list(ctx: &mut Ctx, a: ListArgs) -> Result<()> {
         limit: a.limit,
         offset: a.offset,
     };
-    let found = subscriptions::list(&ctx.store()?.conn, &filter)?;
+    let found = ctx.db(async |s| s.subscriptions(&filter).await)?;
     if let (true, Some(name)) = (found.is_empty(), &filter.product) {
-        unknown_product_hint(ctx, name)?;
+        if let Some(near) = ctx.nearest_products(name)? {
+            ctx.printer
+                .hint(&format!("no product is named or tagged `{name}`; {near}"));
+        }
     }
     if ctx.printer.is_json() {
         let mut items = Vec::with_capacity(found.len());
@@ -165,31 +155,17 @@ fn list(ctx: &mut Ctx, a: ListArgs) -> Result<()> {
     Ok(())
 }
 
-/// An empty list filtered by a product that is not loaded: maybe a typo.
-fn unknown_product_hint(ctx: &mut Ctx, name: &str) -> Result<()> {
-    let known = crate::store::products::list(&ctx.store()?.conn)?;
-    let names = || {
-        known
-            .iter()
-            .flat_map(|p| [p.def.name.as_str(), p.def.tag.as_str()])
-    };
-    if names().any(|n| n == name) {
-        return Ok(());
-    }
-    if let Some(near) = crate::suggest::did_you_mean(name, names()) {
-        ctx.printer
-            .hint(&format!("no product is named or tagged `{name}`; {near}"));
-    }
-    Ok(())
-}
-
 fn show(ctx: &mut Ctx, id: &str, tree: bool) -> Result<()> {
-    let s = find(ctx, id)?;
-    let conn = &ctx.store()?.conn;
-    let users = subscriptions::in_use_by(conn, &s.subscription_id)?;
-    let deps = subscriptions::depends_on(conn, &s.subscription_id)?;
-    let touched = subscriptions::processes_of(conn, &s.subscription_id)?;
-    let product = crate::store::products::by_id(conn, &s.product_id)?.map(|p| p.def);
+    let s = ctx.subscription(id)?;
+    let sid = s.subscription_id.as_str();
+    let (users, deps, touched, product) = ctx.db(async |st| {
+        Ok::<_, Error>((
+            st.in_use_by(sid).await?,
+            st.depends_on(sid).await?,
+            st.processes_of(sid).await?,
+            st.product_by_id(&s.product_id).await?.map(|p| p.def),
+        ))
+    })?;
     if ctx.printer.is_json() {
         let mut v = subscription_json(ctx, &s, true)?;
         v["processes"] = json!(touched
@@ -356,12 +332,12 @@ impl Tree<'_> {
 }
 
 fn workflows(ctx: &mut Ctx, id: &str) -> Result<()> {
-    let s = find(ctx, id)?;
-    let (defs, diags) = super::workflow::read_all(ctx)?;
+    let s = ctx.subscription(id)?;
+    let (defs, diags) = ctx.workflows()?;
     for d in &diags {
         ctx.printer.warn(&d.to_string());
     }
-    let facts = engine_subscription::facts(&ctx.store()?.conn, &s, None)?;
+    let facts = ctx.db(async |st| st.usability_facts(&s, None).await)?;
     let mut rows = Vec::new();
     for (def, _) in &defs {
         if matches!(def.target, Target::Create | Target::System)

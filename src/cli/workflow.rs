@@ -3,20 +3,15 @@
 use std::path::Path;
 
 use clap::{Args, Subcommand};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::Ctx;
-use super::answers::{self, AnswerArgs};
-use super::process::{drive_and_report, print_process_json};
-use crate::definition::{DefinitionError, Diagnostic, Source, toml_files};
-use crate::domain::workflow::{Target, WorkflowDef};
+use super::answers::AnswerArgs;
+use super::start::{Request, start};
+use crate::definition::{Diagnostic, Source, toml_files};
+use crate::domain::workflow::Target;
 use crate::engine::plan::plan;
-use crate::engine::start::NewRun;
-use crate::engine::subscription as engine_subscription;
 use crate::error::{Error, Result};
-use crate::forms::{Choice, FieldSpec, FormPage, FormType};
-use crate::store::subscriptions::Subscription;
-
 use crate::ui::table;
 
 #[derive(Debug, Subcommand)]
@@ -73,53 +68,30 @@ pub fn run(ctx: &mut Ctx, cmd: WorkflowCommand) -> Result<()> {
         WorkflowCommand::Show { name, mermaid } => show(ctx, &name, mermaid),
         WorkflowCommand::Form { name } => form(ctx, &name),
         WorkflowCommand::Check => check(ctx),
-        WorkflowCommand::Run(args) => start(ctx, args),
+        WorkflowCommand::Run(args) => run_workflow(ctx, args),
     }
 }
 
-pub use crate::project::Workflows;
-
-/// Every workflow file of the project, parsed, with the problems of the broken ones.
-pub fn read_all(ctx: &Ctx) -> Result<(Workflows, Vec<Diagnostic>)> {
-    ctx.project.workflows()
+impl RunArgs {
+    /// The run these flags ask for (reads `--input-file`).
+    pub fn request(self) -> Result<Request> {
+        Ok(Request {
+            given: self.answers.given()?,
+            form: self.answers.form,
+            subscription: self.subscription,
+            customer: self.customer,
+            detach: self.detach,
+        })
+    }
 }
 
-/// Finds one workflow by name, a built-in task included; other broken files only warn.
-pub fn find(ctx: &Ctx, name: &str) -> Result<(WorkflowDef, String)> {
-    if let Some(task) = crate::tasks::builtin::find(name) {
-        let source = crate::tasks::builtin::SOURCE.to_string();
-        return Ok((crate::tasks::builtin::definition(task), source));
-    }
-    let (defs, diags) = read_all(ctx)?;
-    let near = crate::suggest::did_you_mean(name, names_of(&defs));
-    if let Some(found) = defs.into_iter().find(|(d, _)| d.name == name) {
-        for d in &diags {
-            ctx.printer.warn(&d.to_string());
-        }
-        return Ok(found);
-    }
-    if !diags.is_empty() {
-        return Err(Error::from(DefinitionError(diags)).with_hint(format!(
-            "no valid workflow named `{name}`; fix the files above"
-        )));
-    }
-    let mut e = Error::not_found(format!("no workflow named `{name}`"));
-    if let Some(near) = near {
-        e = e.with_hint(near);
-    }
-    Err(e.with_hint("`orch workflow list` shows the workflows in workflows/"))
-}
-
-/// The names a workflow lookup may suggest: the project's workflows and the built-in
-/// tasks.
-pub(super) fn names_of(defs: &Workflows) -> impl Iterator<Item = &str> {
-    defs.iter()
-        .map(|(d, _)| d.name.as_str())
-        .chain(crate::tasks::builtin::TASKS.iter().map(|t| t.name))
+fn run_workflow(ctx: &mut Ctx, args: RunArgs) -> Result<()> {
+    let (def, source) = ctx.workflow(&args.name)?;
+    start(ctx, &def, &source, args.request()?)
 }
 
 fn list(ctx: &mut Ctx) -> Result<()> {
-    let (defs, diags) = read_all(ctx)?;
+    let (defs, diags) = ctx.workflows()?;
     for d in &diags {
         ctx.printer.warn(&d.to_string());
     }
@@ -147,7 +119,7 @@ fn list(ctx: &mut Ctx) -> Result<()> {
 }
 
 fn show(ctx: &mut Ctx, name: &str, mermaid: bool) -> Result<()> {
-    let (def, source) = find(ctx, name)?;
+    let (def, source) = ctx.workflow(name)?;
     let steps = plan(&def);
     if mermaid {
         return ctx.printer.out(&mermaid_chart(&steps));
@@ -219,10 +191,10 @@ fn mermaid_chart(steps: &[crate::engine::plan::PlannedStep<'_>]) -> String {
 }
 
 fn form(ctx: &mut Ctx, name: &str) -> Result<()> {
-    let (def, _) = find(ctx, name)?;
+    let (def, _) = ctx.workflow(name)?;
     let mut pages = def.form.clone();
     if def.target == Target::Create {
-        if let Ok(Some(page)) = product_page(ctx, &def) {
+        if let Ok(Some(page)) = super::start::product_page(ctx, &def) {
             pages.insert(0, page);
         }
     }
@@ -242,9 +214,9 @@ fn check(ctx: &mut Ctx) -> Result<()> {
             Err(d) => diags.extend(d),
         }
     }
-    let (defs, wdiags) = read_all(ctx)?;
+    let (defs, wdiags) = ctx.workflows()?;
     diags.extend(wdiags);
-    diags.extend(super::task::config_schedules(ctx)?.1);
+    diags.extend(ctx.project.builtin_schedules()?.1);
     for (def, source) in &defs {
         let file = ctx.project.root.join(source);
         let src = Source::read(&file, source.into())?;
@@ -317,126 +289,4 @@ fn check_program(root: &Path, run: &str) -> Option<String> {
         }
     }
     None
-}
-
-pub(super) fn start(ctx: &mut Ctx, args: RunArgs) -> Result<()> {
-    let (def, source) = find(ctx, &args.name)?;
-    let given = args.answers.given()?;
-    let subscription = target_subscription(ctx, &def, args.subscription.as_deref())?;
-    if args.customer.is_some() && def.target != Target::Create {
-        return Err(Error::usage(format!(
-            "--customer only applies to create workflows; `{}` is a {} workflow",
-            def.name, def.target
-        )));
-    }
-    let mut pages = def.form.clone();
-    if def.target == Target::Create {
-        super::product::ensure_tags(ctx, &def.products)?;
-        if let Some(page) = product_page(ctx, &def)? {
-            pages.insert(0, page);
-        }
-    }
-    let (answers, secrets) = if pages.is_empty() {
-        (answers::loose(given), Map::new())
-    } else {
-        let state = match &subscription {
-            Some(s) => json!({ "subscription": s.to_json() }),
-            None => json!({}),
-        };
-        let all = answers::collect(ctx, &pages, &given, &state, args.answers.form)?;
-        answers::split_secrets(&pages, all)
-    };
-    let mut state = Value::Object(answers);
-    if let Some(obj) = state.as_object_mut() {
-        obj.retain(|_, v| !v.is_null());
-    }
-    let customer = (def.target == Target::Create).then(|| {
-        args.customer
-            .clone()
-            .or_else(|| ctx.project.config.default_customer.clone())
-            .unwrap_or_else(|| "default".to_string())
-    });
-    let user = ctx.user();
-    let owner = (!args.detach).then(crate::engine::owner::me);
-    let id = crate::engine::start::create(
-        &mut ctx.store()?.conn,
-        &NewRun {
-            def: &def,
-            source: Some(&source),
-            subscription_id: subscription.as_ref().map(|s| s.subscription_id.as_str()),
-            customer_id: customer.as_deref(),
-            user: &user,
-            state: &state,
-            owner,
-        },
-    )?;
-    // The stored copy is what runs; a large initial state is not kept twice.
-    drop(state);
-    if args.detach {
-        return super::process::detach(ctx, &id, &secrets);
-    }
-    ctx.printer
-        .status(&format!("process {id} started: {}", def.name));
-    let outcome = drive_and_report(ctx, &id, &def, None, secrets);
-    print_process_json(ctx, &id)?;
-    outcome
-}
-
-/// The subscription a modify, terminate or validate workflow runs on, checked for
-/// usability before any question is asked (it is checked again when the process is
-/// created, in the same transaction that locks it).
-fn target_subscription(
-    ctx: &mut Ctx,
-    def: &WorkflowDef,
-    given: Option<&str>,
-) -> Result<Option<Subscription>> {
-    match (def.target.needs_subscription(), given) {
-        (false, None) => Ok(None),
-        (false, Some(_)) => Err(Error::usage(format!(
-            "`{}` is a {} workflow; it takes no --subscription",
-            def.name, def.target
-        ))),
-        (true, None) => Err(Error::usage(format!(
-            "`{}` is a {} workflow: say which subscription with --subscription ID",
-            def.name, def.target
-        ))
-        .with_hint(format!(
-            "`orch subscription list --product {}` lists them",
-            def.products.first().map_or("TAG", String::as_str)
-        ))),
-        (true, Some(id)) => {
-            let s = super::subscription::find(ctx, id)?;
-            engine_subscription::usable(&ctx.store()?.conn, def, &s, None)?;
-            Ok(Some(s))
-        }
-    }
-}
-
-/// A create workflow for several products asks which one first.
-fn product_page(ctx: &mut Ctx, def: &WorkflowDef) -> Result<Option<FormPage>> {
-    let found = crate::store::products::by_tags(&ctx.store()?.conn, &def.products)?;
-    match found.len() {
-        0 => Err(Error::failure(format!(
-            "`{}` creates {} subscriptions, and no such product is loaded",
-            def.name,
-            def.products.join(" or ")
-        ))
-        .with_hint("`orch product load` loads the products in products/")),
-        1 => Ok(None),
-        _ => {
-            let mut field = FieldSpec::new("product", FormType::Choice);
-            field.label = Some("Product".into());
-            field.choices = Some(
-                found
-                    .iter()
-                    .map(|p| Choice::new(p.def.name.clone(), Some(p.def.description.clone())))
-                    .collect(),
-            );
-            Ok(Some(FormPage {
-                title: "Product".into(),
-                description: None,
-                fields: vec![field],
-            }))
-        }
-    }
 }

@@ -5,6 +5,7 @@
 //! give the same answer for the same reason.
 
 use super::lifecycle::Lifecycle;
+use super::process::ProcessStatus;
 use super::workflow::{Target, WorkflowDef};
 
 /// Another subscription related to the one being checked.
@@ -21,7 +22,32 @@ pub struct Neighbour {
 pub struct Holder {
     pub process_id: String,
     pub workflow: String,
-    pub status: String,
+    pub status: ProcessStatus,
+    /// Its row says running, but the orch that ran it is gone.
+    pub stale: bool,
+}
+
+impl Holder {
+    /// What frees the subscription, for this holder's status: only commands that it
+    /// would accept.
+    pub fn hint(&self) -> String {
+        let id = &self.process_id;
+        match self.status {
+            ProcessStatus::Running if self.stale => format!(
+                "the orch that ran it is gone: take it over with `orch process retry {id}`, or give it up with `orch process abort {id}`"
+            ),
+            ProcessStatus::Running | ProcessStatus::Created => {
+                format!("wait for it to finish, or watch it with `orch process show {id}`")
+            }
+            ProcessStatus::Failed | ProcessStatus::Waiting => format!(
+                "finish it with `orch process retry {id}` once the cause is fixed, or give it up with `orch process abort {id}`"
+            ),
+            ProcessStatus::Suspended => format!(
+                "answer it with `orch process resume {id}`, or give it up with `orch process abort {id}`"
+            ),
+            _ => format!("see `orch process show {id}`"),
+        }
+    }
 }
 
 /// What usability depends on.
@@ -81,10 +107,7 @@ pub fn check(def: &WorkflowDef, f: &Facts) -> Result<(), Refusal> {
                 "locked by process {} ({}, {})",
                 h.process_id, h.workflow, h.status
             ),
-            Some(format!(
-                "finish it with `orch process retry {id}` or `orch process resume {id}`, or give it up with `orch process abort {id}`",
-                id = h.process_id
-            )),
+            Some(h.hint()),
         ));
     }
     let usable_when = def.usable_when();
@@ -215,12 +238,37 @@ mod tests {
     }
 
     #[test]
+    fn the_hint_for_a_holder_offers_only_what_it_accepts() {
+        let holder = |status: ProcessStatus, stale: bool| Holder {
+            process_id: "p1".into(),
+            workflow: "modify_node".into(),
+            status,
+            stale,
+        };
+        let running = holder(ProcessStatus::Running, false).hint();
+        assert!(running.contains("wait") && running.contains("orch process show p1"));
+        assert!(!running.contains("retry") && !running.contains("resume"));
+        let failed = holder(ProcessStatus::Failed, false).hint();
+        assert!(failed.contains("retry p1") && failed.contains("abort p1"));
+        assert!(!failed.contains("resume"));
+        let suspended = holder(ProcessStatus::Suspended, false).hint();
+        assert!(suspended.contains("resume p1") && suspended.contains("abort p1"));
+        assert!(!suspended.contains("retry"));
+        assert!(
+            holder(ProcessStatus::Running, true)
+                .hint()
+                .contains("retry p1")
+        );
+    }
+
+    #[test]
     fn a_holder_or_an_out_of_sync_neighbour_refuses() {
         let f = Facts {
             holders: vec![Holder {
                 process_id: "p1".into(),
                 workflow: "modify_node".into(),
-                status: "failed".into(),
+                status: ProcessStatus::Failed,
+                stale: false,
             }],
             ..facts()
         };

@@ -9,10 +9,12 @@
 
 use std::sync::OnceLock;
 
-use rusqlite::Connection;
+use std::time::Duration;
 
-use crate::store::processes::{self, ProcessRow};
-use crate::store::{self, StoreError};
+use crate::domain::process::ProcessStatus;
+use crate::store::processes::ProcessRow;
+use crate::store::workers::ClaimOutcome;
+use crate::store::{Store, StoreError};
 
 pub fn me() -> &'static str {
     static ME: OnceLock<String> = OnceLock::new();
@@ -55,7 +57,7 @@ fn stat_fields(pid: u32) -> Option<std::vec::IntoIter<String>> {
     Some(fields.into_iter())
 }
 
-/// Whether the orch named by `owner` still runs.
+/// Whether the orch named by `owner` still runs, as far as this host can tell.
 pub fn is_alive(owner: &str) -> bool {
     let mut parts = owner.split('/');
     let (Some(host), Some(pid), start) = (parts.next(), parts.next(), parts.next()) else {
@@ -91,9 +93,44 @@ pub fn describe(owner: &str) -> String {
     }
 }
 
+/// How the orch holding a process is known to be gone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gone {
+    /// It ran on this host and its process is dead.
+    Dead,
+    /// It runs elsewhere (or cannot be checked) and its lease ran out.
+    LeaseOver,
+}
+
+/// Whether the orch named as a process's owner is gone: on this host its pid says so
+/// at once; elsewhere only its lease can, once it ran out.
+pub fn holder_gone(p: &ProcessRow) -> Option<Gone> {
+    owner_gone(p.owner.as_deref()?, p.lease_until.as_deref())
+}
+
+/// [`holder_gone`] for an owner and the end of its lease.
+fn owner_gone(owner: &str, lease_until: Option<&str>) -> Option<Gone> {
+    if owner_host(owner) == Some(hostname().as_str()) {
+        return (!is_alive(owner)).then_some(Gone::Dead);
+    }
+    let now = crate::clock::now_text();
+    lease_until
+        .is_some_and(|until| until < now.as_str())
+        .then_some(Gone::LeaseOver)
+}
+
+fn owner_host(owner: &str) -> Option<&str> {
+    owner.split('/').next()
+}
+
 /// A process whose row says running while the orch that ran it is gone.
 pub fn is_stale(p: &ProcessRow) -> bool {
-    p.status == "running" && p.owner.as_deref().is_none_or(|o| !is_alive(o))
+    is_stale_row(p.status, p.owner.as_deref(), p.lease_until.as_deref())
+}
+
+/// [`is_stale`] for the columns it looks at, where the whole row was not read.
+pub fn is_stale_row(status: ProcessStatus, owner: Option<&str>, lease_until: Option<&str>) -> bool {
+    status == ProcessStatus::Running && owner.is_none_or(|o| owner_gone(o, lease_until).is_some())
 }
 
 /// The outcome of [`claim`].
@@ -104,29 +141,44 @@ pub enum Claim {
     Owned(String),
     /// Its status is not one the caller may take it from (and it is not stale).
     Refused(Box<ProcessRow>),
+    /// The engine is paused: no process starts running.
+    Paused,
     Missing,
 }
 
-/// Takes a process for this orch in one write transaction: refuses a live owner, takes
-/// over a stale one, and accepts only the statuses in `allowed`.
-pub fn claim(conn: &mut Connection, id: &str, allowed: &[&str]) -> Result<Claim, StoreError> {
-    let tx = store::write_tx(conn)?;
-    let Some(p) = processes::get(&tx, id)? else {
-        return Ok(Claim::Missing);
-    };
-    if let Some(o) = p.owner.as_deref().filter(|o| *o != me() && is_alive(o)) {
-        return Ok(Claim::Owned(o.to_string()));
+/// Takes a process for this orch: refuses a live owner, takes over a stale one, and
+/// accepts only the statuses in `allowed`. The store's compare-and-set is the claim
+/// itself: it only changes the row if nobody changed its owner or status since it was
+/// read here. When another orch got in between, the row is read again, so the answer
+/// names who holds it now.
+pub async fn claim(
+    store: &Store,
+    id: &str,
+    allowed: &[ProcessStatus],
+    lease: Duration,
+) -> Result<Claim, StoreError> {
+    for _ in 0..3 {
+        let Some(p) = store.process(id).await? else {
+            return Ok(Claim::Missing);
+        };
+        let gone = holder_gone(&p);
+        if let Some(o) = p.owner.as_deref().filter(|o| *o != me() && gone.is_none()) {
+            return Ok(Claim::Owned(o.to_string()));
+        }
+        if !allowed.contains(&p.status) && !is_stale(&p) {
+            return Ok(Claim::Refused(Box::new(p)));
+        }
+        let lease_over = gone == Some(Gone::LeaseOver);
+        match store
+            .claim_process(id, p.owner.as_deref(), p.status, me(), lease, lease_over)
+            .await?
+        {
+            ClaimOutcome::Taken => return Ok(Claim::Claimed(Box::new(p))),
+            ClaimOutcome::Paused => return Ok(Claim::Paused),
+            ClaimOutcome::Lost => {}
+        }
     }
-    if !allowed.contains(&p.status.as_str()) && !is_stale(&p) {
-        return Ok(Claim::Refused(Box::new(p)));
-    }
-    // The conditional update is the claim itself: it only changes the row if nobody
-    // changed owner or status since it was read.
-    if !processes::claim(&tx, id, p.owner.as_deref(), &p.status, me())? {
-        return Ok(Claim::Owned("another orch".to_string()));
-    }
-    tx.commit()?;
-    Ok(Claim::Claimed(Box::new(p)))
+    Ok(Claim::Owned("another orch".to_string()))
 }
 
 #[cfg(test)]

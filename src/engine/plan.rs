@@ -4,6 +4,7 @@
 //! name against the log, so the plan and the log can never disagree about positions.
 
 use crate::domain::lifecycle::Lifecycle;
+use crate::domain::process::StepStatus;
 use crate::domain::workflow::{StepDef, Target, WorkflowDef};
 use crate::store::processes::StepRow;
 
@@ -59,7 +60,7 @@ impl PlannedStep<'_> {
 /// attempt that asked.
 pub fn next_attempt(log: &[StepRow], name: &str) -> i64 {
     log.iter()
-        .filter(|s| s.name == name && s.status != "suspend")
+        .filter(|s| s.name == name && s.status != StepStatus::Suspend)
         .count() as i64
         + 1
 }

@@ -1,13 +1,14 @@
 //! The step runner: drives a process from its next unfinished step until it completes,
 //! suspends, waits, fails or is interrupted, committing each step in one transaction.
 //!
-//! The runner does not know about terminals: it reports through [`Observer`]. It holds
-//! the connection only between awaits, never across one.
+//! The runner does not know about terminals: it reports through [`Observer`]. It talks
+//! to the store only through the seam, and every step it runs is written by one call,
+//! [`Store::commit_step`].
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rusqlite::Connection;
 use serde_json::{Map, Value, json};
 use tokio::sync::watch;
 
@@ -16,11 +17,13 @@ use super::builtins::{self, BuiltinOutcome};
 use super::command::{self, CommandSpec, Gated, Outcome};
 use super::merge;
 use super::plan::{Planned, PlannedStep, next_attempt, plan, remaining};
-use super::subscription::{self, Author, Pending};
+use super::subscription::{self, Author};
+use crate::domain::process::{ProcessStatus, StepStatus};
 use crate::domain::workflow::{StepDef, StepKind, Target, WorkflowDef};
 use crate::error::{Error, Kind};
-use crate::store::processes::{StepCommit, StepRow};
-use crate::store::{self, processes, products, subscriptions};
+use crate::store::Store;
+use crate::store::processes::{ProcessRow, StepCommit, StepRow};
+use crate::store::subscriptions::Change;
 
 /// How a drive ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,14 +64,20 @@ impl Observer for Quiet {}
 
 /// Everything a drive needs besides the process.
 pub struct Engine<'a> {
-    pub conn: &'a mut Connection,
+    pub store: &'a Store,
     pub root: PathBuf,
-    pub db_path: PathBuf,
+    /// What steps get in `ORCH_DB`: the store this engine writes to.
+    pub db: String,
     pub user: String,
     pub default_timeout: Option<Duration>,
     pub grace: Duration,
     pub observer: &'a mut dyn Observer,
     pub cancel: watch::Receiver<bool>,
+    /// Turns true when this orch stops taking work (a worker's SIGTERM): the step in
+    /// flight finishes and commits, then its process rests, resumable.
+    pub drain: watch::Receiver<bool>,
+    /// How long this orch's lease on a process lasts before it must be renewed.
+    pub lease: Duration,
     /// Secret answers: handed to `run` steps on stdin with the state, never stored.
     pub secrets: Map<String, Value>,
 }
@@ -79,7 +88,7 @@ const STDERR_TAIL: usize = 64 * 1024;
 const STORED_TAIL: usize = 8 * 1024;
 
 struct Attempt {
-    status: &'static str,
+    status: StepStatus,
     patch: Value,
     error: Option<String>,
     output: Option<String>,
@@ -88,13 +97,13 @@ struct Attempt {
 impl Attempt {
     fn ok(patch: Value) -> Attempt {
         Attempt {
-            status: "success",
+            status: StepStatus::Success,
             patch,
             error: None,
             output: None,
         }
     }
-    fn with_status(status: &'static str) -> Attempt {
+    fn with_status(status: StepStatus) -> Attempt {
         Attempt {
             status,
             ..Attempt::ok(json!({}))
@@ -102,7 +111,7 @@ impl Attempt {
     }
     fn failed(error: impl Into<String>) -> Attempt {
         Attempt {
-            status: "failed",
+            status: StepStatus::Failed,
             patch: json!({}),
             error: Some(error.into()),
             output: None,
@@ -117,12 +126,12 @@ struct StepEnd<'s> {
     started: Instant,
     outcome: Attempt,
     /// The process status if the attempt stands.
-    process_status: &'static str,
+    process_status: ProcessStatus,
     /// Who may change which keys of `state.subscription` (orch's own steps may set
     /// insync and the dates).
     author: Author,
     /// A subscription the step creates.
-    creates: Option<Pending>,
+    creates: Option<Change>,
     /// The log row holds the whole state (Start), so folding the log from `{}` gives
     /// the state after any step.
     whole_state: bool,
@@ -130,13 +139,7 @@ struct StepEnd<'s> {
 
 impl<'s> StepEnd<'s> {
     fn new(name: &'s str, attempt: i64, started: Instant, outcome: Attempt) -> Self {
-        let process_status = match outcome.status {
-            "failed" => "failed",
-            "waiting" => "waiting",
-            "suspend" => "suspended",
-            "complete" => "completed",
-            _ => "running",
-        };
+        let process_status = outcome.status.process_status();
         StepEnd {
             name,
             attempt,
@@ -162,10 +165,99 @@ struct Current {
     subscription_id: Option<String>,
     customer_id: Option<String>,
     target: Target,
-    state: Value,
+    /// Shared with the commit in flight, so handing it to the store copies nothing;
+    /// changed in place once the commit let go of it.
+    state: Arc<Value>,
+    /// Steps of this process that ended `waiting` so far (the retry delay doubles).
+    waits: usize,
+    /// The store put the process at rest after a step (the engine is paused, or this
+    /// orch stops): the drive ends there.
+    rested: bool,
+}
+
+impl Current {
+    /// Takes the process's state; [`Current::give_back`] returns it.
+    fn of(process: &mut ProcessRow) -> Current {
+        Current {
+            process_id: process.process_id.clone(),
+            workflow: process.workflow.clone(),
+            subscription_id: process.subscription_id.clone(),
+            customer_id: process.customer_id.clone(),
+            target: process.target,
+            state: Arc::new(std::mem::take(&mut process.state)),
+            waits: 0,
+            rested: false,
+        }
+    }
+
+    fn give_back(self, process: &mut ProcessRow) {
+        process.state = Arc::unwrap_or_clone(self.state);
+        process.subscription_id = self.subscription_id;
+    }
+}
+
+/// A step whose outcome was decided outside the runner: a built-in task's steps, a
+/// process aborted or a step skipped by hand. It is committed like every step, so the
+/// rules of DESIGN §5 and §6 (subscription validation, secrets kept out, the events)
+/// hold for it too.
+pub struct Recorded<'a> {
+    pub name: &'a str,
+    pub attempt: i64,
+    pub started: Instant,
+    pub status: StepStatus,
+    pub patch: Value,
+    pub error: Option<String>,
+    pub output: Option<String>,
+    /// The process status if the step stands.
+    pub process_status: ProcessStatus,
+    /// The log row holds the whole state (a `Start` step).
+    pub whole_state: bool,
+}
+
+impl<'a> Recorded<'a> {
+    /// A step that ended as `status`, leaving the process as that status implies.
+    pub fn new(name: &'a str, attempt: i64, status: StepStatus) -> Self {
+        Recorded {
+            name,
+            attempt,
+            started: Instant::now(),
+            status,
+            patch: json!({}),
+            error: None,
+            output: None,
+            process_status: status.process_status(),
+            whole_state: false,
+        }
+    }
 }
 
 impl Engine<'_> {
+    /// Commits a step decided outside the runner through the runner's own commit;
+    /// `process` carries the state before the step and gets the state after it.
+    pub async fn record(
+        &mut self,
+        process: &mut ProcessRow,
+        r: Recorded<'_>,
+    ) -> Result<StepStatus, Error> {
+        let mut cur = Current::of(process);
+        let mut end = StepEnd::new(
+            r.name,
+            r.attempt,
+            r.started,
+            Attempt {
+                status: r.status,
+                patch: r.patch,
+                error: r.error,
+                output: r.output,
+            },
+        );
+        end.process_status = r.process_status;
+        end.whole_state = r.whole_state;
+        let status = self.commit(&mut cur, end).await;
+        cur.give_back(process);
+        status
+    }
+
     fn cancelled(&self) -> bool {
         *self.cancel.borrow()
     }
@@ -180,23 +272,29 @@ impl Engine<'_> {
         def: &WorkflowDef,
         mut input: Option<Map<String, Value>>,
     ) -> Result<Final, Error> {
-        let mut process = processes::get(self.conn, process_id)?
+        let mut process = self
+            .store
+            .process(process_id)
+            .await?
             .ok_or_else(|| Error::not_found(format!("no process {process_id}")))?;
         let mut cur = Current {
-            process_id: process_id.to_string(),
-            workflow: process.workflow.clone(),
-            subscription_id: process.subscription_id.clone(),
-            customer_id: process.customer_id.clone(),
             target: def.target,
-            state: std::mem::take(&mut process.state),
+            ..Current::of(&mut process)
         };
-        let log = processes::steps(self.conn, process_id)?;
+        let log = self.store.steps(process_id).await?;
+        cur.waits = log
+            .iter()
+            .filter(|s| s.status == StepStatus::Waiting)
+            .count();
         let planned = plan(def);
         let remaining = remaining(&planned, &log);
         self.observer.steps_left(remaining.len());
 
         let mut ahead = Ahead::default();
         for (i, step) in remaining.iter().enumerate() {
+            if cur.rested {
+                return Ok(Final::Waiting);
+            }
             if self.cancelled() {
                 let end = StepEnd::new(
                     &step.name,
@@ -204,7 +302,7 @@ impl Engine<'_> {
                     Instant::now(),
                     Attempt::failed("interrupted before the step started"),
                 );
-                self.commit(&mut cur, end)?;
+                self.commit(&mut cur, end).await?;
                 return Ok(Final::Interrupted);
             }
             let attempt = next_attempt(&log, &step.name);
@@ -220,14 +318,18 @@ impl Engine<'_> {
                     &step.name,
                     attempt,
                     started,
-                    Attempt::with_status("complete"),
+                    Attempt::with_status(StepStatus::Complete),
                 ),
                 Planned::CreateSubscription => {
                     self.create_subscription(&cur, def, &step.name, attempt)
+                        .await?
                 }
                 Planned::Lock => {
                     let loaded = match &cur.subscription_id {
-                        Some(id) => subscriptions::get(self.conn, id)?
+                        Some(id) => self
+                            .store
+                            .subscription(id)
+                            .await?
                             .map(|s| Attempt::ok(json!({ "subscription": s.to_json() })))
                             .unwrap_or_else(|| {
                                 Attempt::failed(format!("subscription {id} does not exist"))
@@ -268,10 +370,9 @@ impl Engine<'_> {
                     }
                 }
             };
-            let status = self.commit(&mut cur, end)?;
-            match status {
-                "complete" => return Ok(Final::Completed),
-                "failed" => return Ok(Final::Failed),
+            match self.commit(&mut cur, end).await? {
+                StepStatus::Complete => return Ok(Final::Completed),
+                StepStatus::Failed => return Ok(Final::Failed),
                 _ => {}
             }
         }
@@ -280,22 +381,27 @@ impl Engine<'_> {
     }
 
     /// `Create subscription`: a new subscription of the product the form picked (or
-    /// the only product the workflow names), for the process's customer.
-    fn create_subscription<'s>(
+    /// the only product the workflow names), for the process's customer. A store error
+    /// ends the drive; a product that is not there fails the step.
+    async fn create_subscription<'s>(
         &mut self,
         cur: &Current,
         def: &WorkflowDef,
         name: &'s str,
         attempt: i64,
-    ) -> StepEnd<'s> {
+    ) -> Result<StepEnd<'s>, Error> {
         let started = Instant::now();
         let product = match cur.state.get("product").and_then(Value::as_str) {
             Some(p) => Ok(p.to_string()),
-            None => self.only_product(def),
+            None => self.only_product(def).await?,
         };
         let customer = cur.customer_id.as_deref().unwrap_or("default");
         let id = crate::clock::new_id();
-        match product.and_then(|p| subscription::create(self.conn, &id, &p, customer)) {
+        let created = match product {
+            Ok(p) => subscription::create(self.store, &id, &p, customer).await?,
+            Err(e) => Err(e),
+        };
+        Ok(match created {
             Ok(p) => {
                 let doc = p.new.to_json();
                 let mut end = StepEnd::new(
@@ -309,16 +415,19 @@ impl Engine<'_> {
                 end
             }
             Err(e) => StepEnd::new(name, attempt, started, Attempt::failed(e)),
-        }
+        })
     }
 
-    fn only_product(&self, def: &WorkflowDef) -> Result<String, String> {
-        let mut names: Vec<String> = products::by_tags(self.conn, &def.products)
-            .map_err(|e| e.to_string())?
+    /// The one product a create workflow can instantiate, or why there is none.
+    async fn only_product(&self, def: &WorkflowDef) -> Result<Result<String, String>, Error> {
+        let mut names: Vec<String> = self
+            .store
+            .products_by_tags(&def.products)
+            .await?
             .into_iter()
             .map(|p| p.def.name)
             .collect();
-        match names.len() {
+        Ok(match names.len() {
             1 => Ok(names.remove(0)),
             0 => Err(format!(
                 "no product with tag {} is loaded; load the products with `orch product load`",
@@ -328,38 +437,42 @@ impl Engine<'_> {
                 "several products match ({}); the form's `product` answer picks one",
                 names.join(", ")
             )),
-        }
+        })
     }
 
     /// Validates `state.subscription` after a step that changed it (or after one of
-    /// orch's own steps), returning the change to store.
-    fn check_subscription(
+    /// orch's own steps), returning the change to store. The inner error is why the
+    /// step fails; the outer one a store error that ends the drive.
+    async fn check_subscription(
         &self,
         cur: &Current,
         new_state: &Value,
         author: Author,
         creating: bool,
-    ) -> Result<Option<Pending>, String> {
+    ) -> Result<Result<Option<Change>, String>, Error> {
         let (false, Some(id), Some(doc)) = (
             creating,
             &cur.subscription_id,
             new_state.get("subscription"),
         ) else {
-            return Ok(None);
+            return Ok(Ok(None));
         };
         if author == Author::Step && cur.state.get("subscription") == Some(doc) {
-            return Ok(None);
+            return Ok(Ok(None));
         }
-        let pending = subscription::prepare(self.conn, id, doc, author)?;
-        if let Some(p) = &pending {
-            let before = p.old.as_ref().map(|o| o.status);
-            if cur.target == Target::Validate && before != Some(p.new.status) {
-                return Err(
+        let change = match subscription::prepare(self.store, id, doc, author).await? {
+            Ok(c) => c,
+            Err(e) => return Ok(Err(e)),
+        };
+        if let Some(c) = &change {
+            let before = c.old.as_ref().map(|o| o.status);
+            if cur.target == Target::Validate && before != Some(c.new.status) {
+                return Ok(Err(
                     "subscription.status: a validate workflow never changes the lifecycle".into(),
-                );
+                ));
             }
         }
-        Ok(pending)
+        Ok(Ok(change))
     }
 
     /// A step cannot put a secret into the stored state.
@@ -392,17 +505,19 @@ impl Engine<'_> {
     ) -> Result<Option<Final>, Error> {
         let started = Instant::now();
         if let Some(cond) = &step.condition {
-            let outcome = match crate::expr::eval_bool(cond, &json!({ "state": cur.state })) {
+            let outcome = match crate::expr::eval_bool(cond, &json!({ "state": &*cur.state })) {
                 Ok(true) => None,
-                Ok(false) => Some(Attempt::with_status("skipped")),
+                Ok(false) => Some(Attempt::with_status(StepStatus::Skipped)),
                 Err(e) => Some(Attempt::failed(format!("`if` expression failed: {e}"))),
             };
             if let Some(outcome) = outcome {
-                let status = self.commit(
-                    cur,
-                    StepEnd::new(&step.name, first_attempt, started, outcome),
-                )?;
-                return Ok((status == "failed").then_some(Final::Failed));
+                let status = self
+                    .commit(
+                        cur,
+                        StepEnd::new(&step.name, first_attempt, started, outcome),
+                    )
+                    .await?;
+                return Ok((status == StepStatus::Failed).then_some(Final::Failed));
             }
         }
         let attempts = step.retry.as_ref().map_or(1, |r| r.attempts.max(1)) as i64;
@@ -437,22 +552,25 @@ impl Engine<'_> {
                         }
                         Attempt::ok(Value::Object(patch))
                     }
-                    None => Attempt::with_status("suspend"),
+                    None => Attempt::with_status(StepStatus::Suspend),
                 },
             };
             let interrupted = self.cancelled();
             let last = n == attempts || interrupted;
             let mut end = StepEnd::new(&step.name, attempt, started, outcome);
-            if !last && matches!(end.process_status, "failed" | "waiting") {
+            if !last && end.outcome.status.is_retryable() {
                 // Another attempt follows: the process keeps running meanwhile.
-                end.process_status = "running";
+                end.process_status = ProcessStatus::Running;
             }
-            let status = self.commit(cur, end)?;
+            let status = self.commit(cur, end).await?;
+            if cur.rested {
+                return Ok(Some(Final::Waiting));
+            }
             match status {
-                "success" => return Ok(None),
-                "suspend" => return Ok(Some(Final::Suspended)),
+                StepStatus::Success => return Ok(None),
+                StepStatus::Suspend => return Ok(Some(Final::Suspended)),
                 _ if interrupted => return Ok(Some(Final::Interrupted)),
-                "waiting" if last => return Ok(Some(Final::Waiting)),
+                StepStatus::Waiting if last => return Ok(Some(Final::Waiting)),
                 _ if last => return Ok(Some(Final::Failed)),
                 _ => {}
             }
@@ -478,7 +596,7 @@ impl Engine<'_> {
             ("ORCH_STEP".to_string(), step.name.clone()),
             ("ORCH_WORKFLOW".to_string(), cur.workflow.clone()),
             ("ORCH_ATTEMPT".to_string(), attempt.to_string()),
-            ("ORCH_DB".to_string(), self.db_path.display().to_string()),
+            ("ORCH_DB".to_string(), self.db.clone()),
             ("ORCH_USER".to_string(), self.user.clone()),
             ("ORCH_DIR".to_string(), self.root.display().to_string()),
         ];
@@ -530,9 +648,9 @@ impl Engine<'_> {
         shell: Option<Gated>,
     ) -> Attempt {
         let stdin = if self.secrets.is_empty() {
-            serde_json::to_vec(&cur.state)
+            serde_json::to_vec(&*cur.state)
         } else {
-            let mut with_secrets = cur.state.clone();
+            let mut with_secrets = (*cur.state).clone();
             if let Some(obj) = with_secrets.as_object_mut() {
                 obj.extend(self.secrets.clone());
             }
@@ -566,7 +684,7 @@ impl Engine<'_> {
         let mut a = match result.outcome {
             Outcome::Exited(0) => interpret_stdout(&result),
             Outcome::Exited(75) => Attempt {
-                status: "waiting",
+                status: StepStatus::Waiting,
                 patch: json!({}),
                 error: Some(
                     "the step is waiting (exit 75, a transient failure); retry later".into(),
@@ -592,14 +710,23 @@ impl Engine<'_> {
     /// Commits one step attempt: its log row, the process row, the subscription it
     /// changed and their events, in one transaction. Returns the step's final status,
     /// which is `failed` when the subscription the step left behind is invalid.
-    fn commit(&mut self, cur: &mut Current, mut end: StepEnd<'_>) -> Result<&'static str, Error> {
+    async fn commit(
+        &mut self,
+        cur: &mut Current,
+        mut end: StepEnd<'_>,
+    ) -> Result<StepStatus, Error> {
         let took = end.started.elapsed();
         let finished = crate::clock::now();
         let started_at = finished
             .checked_sub(jiff::SignedDuration::try_from(took).unwrap_or_default())
             .unwrap_or(finished);
         let mut pending = end.creates.take();
-        let patch = if end.outcome.status != "success" {
+        // A step skipped by hand may set keys (`process skip --set`); every other
+        // attempt that did not succeed changes nothing.
+        let patch = if !matches!(
+            end.outcome.status,
+            StepStatus::Success | StepStatus::Skipped
+        ) {
             json!({})
         } else {
             self.scrub_patch(&mut end.outcome.patch);
@@ -610,12 +737,15 @@ impl Engine<'_> {
                 // The common case: patched in place, since copying a large state for
                 // every step would cost more than the step. A failed commit ends the
                 // drive, so a state patched ahead of its commit is never used.
-                merge::apply_diff(&mut cur.state, &end.outcome.patch)
+                merge::apply_diff(Arc::make_mut(&mut cur.state), &end.outcome.patch)
             } else {
                 // The subscription is validated before anything is kept: work on a copy.
-                let mut new_state = cur.state.clone();
+                let mut new_state = (*cur.state).clone();
                 merge::apply(&mut new_state, &end.outcome.patch);
-                match self.check_subscription(cur, &new_state, end.author, pending.is_some()) {
+                match self
+                    .check_subscription(cur, &new_state, end.author, pending.is_some())
+                    .await?
+                {
                     Ok(p) => {
                         if p.is_some() {
                             pending = p;
@@ -624,12 +754,12 @@ impl Engine<'_> {
                             obj.insert("subscription".into(), p.new.to_json());
                         }
                         let d = merge::diff(&cur.state, &new_state);
-                        cur.state = new_state;
+                        cur.state = Arc::new(new_state);
                         d
                     }
                     Err(reason) => {
                         end.outcome = Attempt::failed(reason);
-                        end.process_status = "failed";
+                        end.process_status = ProcessStatus::Failed;
                         pending = None;
                         json!({})
                     }
@@ -639,15 +769,15 @@ impl Engine<'_> {
         // Start logs the whole state: it moves into the row for the commit and back
         // after it, so a large initial state is not held twice.
         let patch = if end.whole_state {
-            std::mem::take(&mut cur.state)
+            Arc::unwrap_or_clone(std::mem::take(&mut cur.state))
         } else {
             patch
         };
         let outcome = end.outcome;
-        let mut row = StepRow {
+        let row = StepRow {
             step_id: 0,
             name: end.name.to_string(),
-            status: outcome.status.to_string(),
+            status: outcome.status,
             attempt: end.attempt,
             started_at: crate::clock::format(started_at),
             finished_at: crate::clock::format(finished),
@@ -660,39 +790,39 @@ impl Engine<'_> {
             cur.subscription_id = Some(p.new.subscription_id.clone());
         }
         let failed_reason = match end.process_status {
-            "failed" | "waiting" => row.error.as_deref(),
+            ProcessStatus::Failed | ProcessStatus::Waiting | ProcessStatus::Aborted => {
+                row.error.clone()
+            }
             _ => None,
         };
-        let tx = store::write_tx(self.conn)?;
-        if let Some(p) = &pending {
-            p.save(&tx, &cur.process_id)?;
+        if row.status == StepStatus::Waiting {
+            cur.waits += 1;
         }
-        processes::commit_step(
-            &tx,
-            &StepCommit {
-                process_id: &cur.process_id,
-                subscription_id: cur.subscription_id.as_deref(),
-                step: &row,
-                state: if end.whole_state {
-                    &row.state_patch
-                } else {
-                    &cur.state
-                },
+        let draining = *self.drain.borrow();
+        let committed = self
+            .store
+            .commit_step(StepCommit {
+                process_id: cur.process_id.clone(),
+                subscription_id: cur.subscription_id.clone(),
+                step: row,
+                state: (!end.whole_state).then(|| cur.state.clone()),
                 status: end.process_status,
                 failed_reason,
                 duration_ms: took.as_millis(),
-            },
-        )?;
-        if matches!(
-            end.process_status,
-            "completed" | "failed" | "waiting" | "suspended"
-        ) {
-            processes::set_owner(&tx, &cur.process_id, None)?;
-        }
-        tx.commit()?;
+                subscription: pending,
+                retry_in: Some(crate::domain::process::retry_delay(cur.waits)),
+                rest: draining.then(|| {
+                    "its orch stopped taking work; the next step runs when it is picked up again"
+                        .to_string()
+                }),
+            })
+            .await?;
+        cur.rested = end.process_status == ProcessStatus::Running
+            && committed.status != ProcessStatus::Running;
+        let mut row = committed.step;
         self.observer.step_finished(&row, took);
         if end.whole_state {
-            cur.state = std::mem::take(&mut row.state_patch);
+            cur.state = Arc::new(std::mem::take(&mut row.state_patch));
         }
         Ok(outcome.status)
     }

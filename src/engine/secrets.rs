@@ -19,10 +19,9 @@ pub fn needed(def: &WorkflowDef, log: &[StepRow]) -> Vec<FieldSpec> {
         .collect();
     for s in &def.steps {
         if let StepKind::Input { fields: f, .. } = &s.kind {
-            if log
-                .iter()
-                .any(|r| r.name == s.name && r.status == "success")
-            {
+            if log.iter().any(|r| {
+                r.name == s.name && r.status == crate::domain::process::StepStatus::Success
+            }) {
                 fields.extend(f.iter().filter(is_secret).cloned());
             }
         }

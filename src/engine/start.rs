@@ -1,14 +1,14 @@
 //! Creating a process: its stored definition, its row and, for workflows that run on a
-//! subscription, the usability check and the lock, all in one transaction so that two
-//! orch commands racing for one subscription cannot both start.
+//! subscription, the usability check and the lock, all in one store operation so that
+//! two orch commands racing for one subscription cannot both start.
 
-use rusqlite::Connection;
 use serde_json::Value;
 
-use super::subscription as engine_subscription;
+use super::subscription::refusal;
 use crate::domain::workflow::WorkflowDef;
 use crate::error::{Error, Result};
-use crate::store::{self, processes, subscriptions};
+use crate::store::processes::NewProcess;
+use crate::store::{Lock, Store};
 
 /// What a new process starts with.
 pub struct NewRun<'a> {
@@ -20,34 +20,47 @@ pub struct NewRun<'a> {
     pub user: &'a str,
     /// The initial state (the form's answers, without secrets).
     pub state: &'a Value,
-    /// The orch that will drive it now; None when another will (`--detach`).
+    /// The orch that will drive it now; None when another will (`--detach`, `--queue`).
     pub owner: Option<&'a str>,
+    /// How long that orch's lease lasts before it must be renewed.
+    pub lease: std::time::Duration,
 }
 
 /// Creates the process and returns its id; exit 7 when its subscription is not usable.
-pub fn create(conn: &mut Connection, run: &NewRun<'_>) -> Result<String> {
+pub async fn create(store: &Store, run: &NewRun<'_>) -> Result<String> {
     let id = crate::clock::new_id();
-    let tx = store::write_tx(conn)?;
-    let hash = processes::save_definition(&tx, run.def, run.source)?;
-    processes::insert(
-        &tx,
-        &processes::NewProcess {
-            process_id: &id,
-            def: run.def,
-            definition_hash: &hash,
-            subscription_id: run.subscription_id,
-            customer_id: run.customer_id,
-            created_by: run.user,
-            state: run.state,
-            owner: run.owner,
-        },
-    )?;
-    if let Some(sid) = run.subscription_id {
-        // Read inside the transaction: another orch may have locked it since it was checked.
-        let now = subscriptions::get(&tx, sid)?
-            .ok_or_else(|| Error::not_found(format!("subscription {sid} is gone")))?;
-        engine_subscription::lock(&tx, run.def, &now, &id)?;
+    let new = NewProcess {
+        process_id: &id,
+        def: run.def,
+        source: run.source,
+        subscription_id: run.subscription_id,
+        customer_id: run.customer_id,
+        created_by: run.user,
+        state: run.state,
+        owner: run.owner,
+        lease: run.lease,
+    };
+    let lock = run.subscription_id.map(|_| run.def);
+    match store.create_process(&new, lock).await? {
+        Lock::Taken => Ok(id),
+        Lock::Paused => Err(paused()),
+        Lock::Missing => Err(Error::not_found(format!(
+            "subscription {} is gone",
+            run.subscription_id.unwrap_or_default()
+        ))),
+        Lock::Refused(r) => {
+            let sid = run.subscription_id.unwrap_or_default();
+            let s = store.subscription(sid).await?;
+            Err(match s {
+                Some(s) => refusal(run.def, &s, r),
+                None => Error::conflict(r.reason),
+            })
+        }
     }
-    tx.commit()?;
-    Ok(id)
+}
+
+/// The refusal of a command that would start a step while the engine is paused.
+pub fn paused() -> Error {
+    Error::conflict("the engine is paused: no step starts until it runs again")
+        .with_hint("`orch engine resume` lets work continue; `--queue` queues the process for the workers meanwhile")
 }

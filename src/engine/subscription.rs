@@ -7,38 +7,16 @@
 //! what to write; the runner writes it in the step's transaction. An invalid document
 //! fails the step with every field path at fault, and nothing of it is stored.
 
-use rusqlite::Connection;
 use serde_json::{Value, json};
 
 use crate::domain::lifecycle::Lifecycle;
 use crate::domain::product::ProductDef;
 use crate::domain::subscription::{self, Flat, Problem};
-use crate::domain::usability::{self, Facts, Holder, Neighbour, Refusal};
+use crate::domain::usability::{self, Refusal};
 use crate::domain::workflow::WorkflowDef;
 use crate::error::Error;
-use crate::store::StoreError;
-use crate::store::products;
-use crate::store::subscriptions::{self, Related, Subscription};
-
-/// A validated subscription change, ready to be written in a step's transaction.
-#[derive(Debug)]
-pub struct Pending {
-    pub new: Subscription,
-    pub old: Option<Subscription>,
-    pub flat: Flat,
-}
-
-impl Pending {
-    pub fn save(&self, conn: &Connection, process_id: &str) -> Result<(), StoreError> {
-        subscriptions::save(
-            conn,
-            &self.new,
-            self.old.as_ref(),
-            &self.flat,
-            Some(process_id),
-        )
-    }
-}
+use crate::store::subscriptions::{Change, Subscription};
+use crate::store::{RefMap, Store, candidate_refs};
 
 /// Who may change which keys of `state.subscription`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,11 +37,18 @@ const MANAGED: [&str; 6] = [
     "end_date",
 ];
 
-fn product_of(conn: &Connection, s: &Subscription) -> Result<ProductDef, String> {
-    products::by_id(conn, &s.product_id)
-        .map_err(|e| e.to_string())?
+/// The product of a stored subscription; its absence fails the step.
+async fn product_of(store: &Store, s: &Subscription) -> Result<Result<ProductDef, String>, Error> {
+    Ok(store
+        .product_by_id(&s.product_id)
+        .await?
         .map(|p| p.def)
-        .ok_or_else(|| format!("the product of subscription {} is gone", s.subscription_id))
+        .ok_or_else(|| format!("the product of subscription {} is gone", s.subscription_id)))
+}
+
+/// The references a document makes, looked up before validation (which does no I/O).
+async fn references(store: &Store, doc: &Value) -> Result<RefMap, Error> {
+    Ok(RefMap(store.ref_infos(&candidate_refs(doc)).await?))
 }
 
 fn problems_text(problems: &[Problem]) -> String {
@@ -75,21 +60,28 @@ fn problems_text(problems: &[Problem]) -> String {
 }
 
 /// Checks `doc` (the new `state.subscription`) against the stored subscription and its
-/// product. `Ok(None)`: nothing to store.
-pub fn prepare(
-    conn: &Connection,
+/// product. `Ok(Ok(None))`: nothing to store; `Ok(Err(why))`: the step fails.
+pub async fn prepare(
+    store: &Store,
     subscription_id: &str,
     doc: &Value,
     author: Author,
-) -> Result<Option<Pending>, String> {
-    let stored = subscriptions::get(conn, subscription_id)
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("subscription {subscription_id} does not exist"))?;
-    let product = product_of(conn, &stored)?;
-    let new = apply(&stored, doc, author)?;
-    let new = with_dates(new, &stored);
+) -> Result<Result<Option<Change>, String>, Error> {
+    let Some(stored) = store.subscription(subscription_id).await? else {
+        return Ok(Err(format!(
+            "subscription {subscription_id} does not exist"
+        )));
+    };
+    let product = match product_of(store, &stored).await? {
+        Ok(p) => p,
+        Err(e) => return Ok(Err(e)),
+    };
+    let new = match apply(&stored, doc, author) {
+        Ok(n) => with_dates(n, &stored),
+        Err(e) => return Ok(Err(e)),
+    };
     if new == stored {
-        return Ok(None);
+        return Ok(Ok(None));
     }
     let mut problems = Vec::new();
     if stored.status == Lifecycle::Terminated && new.status != Lifecycle::Terminated {
@@ -99,8 +91,9 @@ pub fn prepare(
         });
     }
     if new.status == Lifecycle::Terminated && stored.status != Lifecycle::Terminated {
-        let users: Vec<String> = subscriptions::in_use_by(conn, subscription_id)
-            .map_err(|e| e.to_string())?
+        let users: Vec<String> = store
+            .in_use_by(subscription_id)
+            .await?
             .into_iter()
             .filter(|r| r.status.is_live())
             .map(|r| format!("{} ({})", r.subscription_id, r.description))
@@ -115,25 +108,25 @@ pub fn prepare(
             });
         }
     }
-    let flat = validate(conn, &product, &new, &mut problems);
+    let refs = references(store, &new.tree).await?;
+    let flat = validate(&refs, &product, &new, &mut problems);
     if !problems.is_empty() {
-        return Err(problems_text(&problems));
+        return Ok(Err(problems_text(&problems)));
     }
-    Ok(Some(Pending {
+    Ok(Ok(Some(Change {
         new,
         old: Some(stored),
         flat,
-    }))
+    })))
 }
 
 fn validate(
-    conn: &Connection,
+    refs: &RefMap,
     product: &ProductDef,
     s: &Subscription,
     problems: &mut Vec<Problem>,
 ) -> Flat {
-    let lookup = |id: &str| subscriptions::ref_info(conn, id).ok().flatten();
-    match subscription::validate(product, &s.document(), s.status, &lookup) {
+    match subscription::validate(product, &s.document(), s.status, refs) {
         Ok(flat) => {
             if flat
                 .relations
@@ -242,17 +235,17 @@ fn with_dates(mut new: Subscription, stored: &Subscription) -> Subscription {
 
 /// A new subscription of `product` (status initial, out of sync while its create
 /// workflow runs), checked for the types of the fields the form already filled in.
-pub fn create(
-    conn: &Connection,
+pub async fn create(
+    store: &Store,
     subscription_id: &str,
     product_name: &str,
     customer_id: &str,
-) -> Result<Pending, String> {
-    let stored = products::by_name(conn, product_name)
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| {
-            format!("no product named `{product_name}`; load it with `orch product load`")
-        })?;
+) -> Result<Result<Change, String>, Error> {
+    let Some(stored) = store.product_by_name(product_name).await? else {
+        return Ok(Err(format!(
+            "no product named `{product_name}`; load it with `orch product load`"
+        )));
+    };
     let def = &stored.def;
     let now = crate::clock::now_text();
     let new = Subscription {
@@ -280,69 +273,28 @@ pub fn create(
         created_at: now.clone(),
         updated_at: now,
     };
-    let lookup = |id: &str| subscriptions::ref_info(conn, id).ok().flatten();
-    let flat = subscription::validate_shape(def, &new.document(), &lookup)
-        .map_err(|p| problems_text(&p))?;
-    Ok(Pending {
-        new,
-        old: None,
-        flat,
-    })
-}
-
-fn neighbour(r: Related) -> Neighbour {
-    Neighbour {
-        subscription_id: r.subscription_id,
-        description: r.description,
-        status: r.status,
-        insync: r.insync,
-    }
-}
-
-/// Everything usability depends on, read from the store; `except` is the process
-/// asking (it does not hold the subscription against itself).
-pub fn facts(
-    conn: &Connection,
-    s: &Subscription,
-    except: Option<&str>,
-) -> Result<Facts, StoreError> {
-    let holders = subscriptions::unfinished_processes(conn, &s.subscription_id)?
-        .into_iter()
-        .filter(|(id, _, _)| Some(id.as_str()) != except)
-        .map(|(process_id, workflow, status)| Holder {
-            process_id,
-            workflow,
-            status,
+    let refs = references(store, &new.tree).await?;
+    Ok(subscription::validate_shape(def, &new.document(), &refs)
+        .map(|flat| Change {
+            new,
+            old: None,
+            flat,
         })
-        .collect();
-    Ok(Facts {
-        tag: s.product_tag.clone(),
-        status: s.status,
-        insync: s.insync,
-        holders,
-        depends_on: subscriptions::depends_on(conn, &s.subscription_id)?
-            .into_iter()
-            .map(neighbour)
-            .collect(),
-        in_use_by: subscriptions::in_use_by(conn, &s.subscription_id)?
-            .into_iter()
-            .map(neighbour)
-            .collect(),
-    })
+        .map_err(|p| problems_text(&p)))
 }
 
-/// Whether `def` may run on `s` now.
-pub fn usable(
-    conn: &Connection,
+/// Whether `def` may run on `s` now; `except` is the process asking.
+pub async fn usable(
+    store: &Store,
     def: &WorkflowDef,
     s: &Subscription,
     except: Option<&str>,
 ) -> Result<(), Error> {
-    let f = facts(conn, s, except)?;
-    usability::check(def, &f).map_err(|r| refusal(def, s, r))
+    let facts = store.usability_facts(s, except).await?;
+    usability::check(def, &facts).map_err(|r| refusal(def, s, r))
 }
 
-fn refusal(def: &WorkflowDef, s: &Subscription, r: Refusal) -> Error {
+pub fn refusal(def: &WorkflowDef, s: &Subscription, r: Refusal) -> Error {
     let e = Error::conflict(format!(
         "`{}` cannot run on subscription {}: {}",
         def.name, s.subscription_id, r.reason
@@ -351,22 +303,4 @@ fn refusal(def: &WorkflowDef, s: &Subscription, r: Refusal) -> Error {
         Some(h) => e.with_hint(h),
         None => e,
     }
-}
-
-/// Checks usability and marks the subscription out of sync for `process_id`, in the
-/// caller's transaction (the one that creates the process), so two runs racing for one
-/// subscription cannot both pass.
-pub fn lock(
-    conn: &Connection,
-    def: &WorkflowDef,
-    s: &Subscription,
-    process_id: &str,
-) -> Result<(), Error> {
-    usable(conn, def, s, Some(process_id))?;
-    let mut locked = s.clone();
-    locked.insync = false;
-    // `save` rewrites index rows only when the tree or the description changed, and
-    // locking changes neither: no flattened tree is needed.
-    subscriptions::save(conn, &locked, Some(s), &Flat::default(), Some(process_id))?;
-    Ok(())
 }

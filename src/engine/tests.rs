@@ -7,7 +7,11 @@ use tokio::sync::watch;
 use super::runner::{Engine, Final, Quiet};
 use crate::definition::Source;
 use crate::domain::workflow::WorkflowDef;
-use crate::store::{self, Store, processes, products, subscriptions};
+use crate::store::processes::{NewProcess, ProcessRow, StepRow};
+use crate::store::products::ProductChange;
+use crate::store::subscriptions::Subscription;
+use crate::store::{Lock, Store};
+use crate::testing::block_on;
 
 struct Bench {
     dir: tempfile::TempDir,
@@ -17,7 +21,7 @@ struct Bench {
 impl Bench {
     fn new() -> Bench {
         let dir = tempfile::tempdir().unwrap();
-        let store = store::open(&dir.path().join("orch.db"), store::Sync::Normal).unwrap();
+        let store = crate::testing::sqlite(dir.path());
         Bench { dir, store }
     }
 
@@ -29,49 +33,62 @@ impl Bench {
     fn product(&mut self, text: &str) {
         let def = crate::definition::product::parse(&Source::new("p.toml", text.to_string()))
             .unwrap_or_else(|d| panic!("{d:?}"));
-        products::upsert(&self.store.conn, &def, None).unwrap();
+        block_on(self.store.apply_products(&[ProductChange::Put {
+            def: &def,
+            source: None,
+        }]))
+        .unwrap();
     }
 
+    /// Creates a process; on a subscription it takes the lock as `workflow run` does.
     fn start(&mut self, def: &WorkflowDef, subscription: Option<&str>, state: Value) -> String {
         let id = crate::clock::new_id();
-        let hash = processes::save_definition(&self.store.conn, def, None).unwrap();
-        processes::insert(
-            &self.store.conn,
-            &processes::NewProcess {
-                process_id: &id,
-                def,
-                definition_hash: &hash,
-                subscription_id: subscription,
-                customer_id: Some("acme"),
-                created_by: "test",
-                state: &state,
-                owner: None,
-            },
-        )
-        .unwrap();
+        let new = NewProcess {
+            process_id: &id,
+            def,
+            source: None,
+            subscription_id: subscription,
+            customer_id: Some("acme"),
+            created_by: "test",
+            state: &state,
+            owner: None,
+            lease: std::time::Duration::from_secs(15),
+        };
+        let lock = subscription.map(|_| def);
+        let taken = block_on(self.store.create_process(&new, lock)).unwrap();
+        assert!(matches!(taken, Lock::Taken), "{taken:?}");
         id
+    }
+
+    fn process(&self, id: &str) -> ProcessRow {
+        block_on(self.store.process(id)).unwrap().unwrap()
+    }
+
+    fn steps(&self, id: &str) -> Vec<StepRow> {
+        block_on(self.store.steps(id)).unwrap()
+    }
+
+    fn subscription(&self, id: &str) -> Subscription {
+        block_on(self.store.subscription(id)).unwrap().unwrap()
     }
 
     fn drive(&mut self, id: &str, def: &WorkflowDef) -> Final {
         let (_tx, rx) = watch::channel(false);
         let mut quiet = Quiet;
         let mut engine = Engine {
-            conn: &mut self.store.conn,
+            store: &self.store,
             root: self.dir.path().to_path_buf(),
-            db_path: self.dir.path().join("orch.db"),
+            db: self.store.location().for_steps(),
             user: "test".into(),
             default_timeout: None,
             grace: std::time::Duration::from_secs(1),
             observer: &mut quiet,
-            cancel: rx,
+            cancel: rx.clone(),
+            drain: rx,
+            lease: std::time::Duration::from_secs(15),
             secrets: Default::default(),
         };
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap()
-            .block_on(engine.drive(id, def, None))
-            .unwrap()
+        block_on(engine.drive(id, def, None)).unwrap()
     }
 }
 
@@ -103,10 +120,10 @@ run = "echo '{\"a\": null, \"b\": 2}'"
     );
     let id = b.start(&def, None, json!({"given": "x"}));
     assert_eq!(b.drive(&id, &def), Final::Completed);
-    let p = processes::get(&b.store.conn, &id).unwrap().unwrap();
-    assert_eq!(p.status, "completed");
+    let p = b.process(&id);
+    assert_eq!(p.status, crate::domain::process::ProcessStatus::Completed);
     assert_eq!(p.state, json!({"given": "x", "keep": true, "b": 2}));
-    let steps = processes::steps(&b.store.conn, &id).unwrap();
+    let steps = b.steps(&id);
     let names: Vec<&str> = steps.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["Start", "one", "two", "Done"]);
 }
@@ -131,22 +148,18 @@ fn a_create_workflow_builds_a_valid_subscription_or_fails_with_the_path() {
     // No loopback: the subscription cannot become active.
     let id = b.start(&def, None, json!({}));
     assert_eq!(b.drive(&id, &def), Final::Failed);
-    let p = processes::get(&b.store.conn, &id).unwrap().unwrap();
+    let p = b.process(&id);
     let reason = p.failed_reason.unwrap_or_default();
     assert!(reason.contains("subscription.node.loopback"), "{reason}");
-    let sub = subscriptions::get(&b.store.conn, &p.subscription_id.unwrap())
-        .unwrap()
-        .unwrap();
+    let sub = b.subscription(&p.subscription_id.unwrap());
     assert_eq!(sub.status.as_str(), "initial");
     assert!(!sub.insync);
 
     let fixed = create_node(r#"{"name": "rtr1", "loopback": "10.0.0.1"}"#);
     let id = b.start(&fixed, None, json!({}));
     assert_eq!(b.drive(&id, &fixed), Final::Completed);
-    let p = processes::get(&b.store.conn, &id).unwrap().unwrap();
-    let sub = subscriptions::get(&b.store.conn, &p.subscription_id.unwrap())
-        .unwrap()
-        .unwrap();
+    let p = b.process(&id);
+    let sub = b.subscription(&p.subscription_id.unwrap());
     assert_eq!(sub.status.as_str(), "active");
     assert!(sub.insync);
     assert_eq!(sub.customer_id, "acme");
@@ -161,11 +174,7 @@ fn a_step_cannot_change_what_orch_manages() {
     let create = create_node(r#"{"name": "r", "loopback": "10.0.0.2"}"#);
     let id = b.start(&create, None, json!({}));
     assert_eq!(b.drive(&id, &create), Final::Completed);
-    let sub = processes::get(&b.store.conn, &id)
-        .unwrap()
-        .unwrap()
-        .subscription_id
-        .unwrap();
+    let sub = b.process(&id).subscription_id.unwrap();
     let modify = Bench::workflow(
         r#"
 name = "m"
@@ -176,21 +185,15 @@ name = "sneaky"
 run = "echo '{\"subscription\": {\"customer_id\": \"other\", \"insync\": true}}'"
 "#,
     );
-    let stored = subscriptions::get(&b.store.conn, &sub).unwrap().unwrap();
     let id = b.start(&modify, Some(&sub), json!({}));
-    super::subscription::lock(&b.store.conn, &modify, &stored, &id).unwrap();
     assert_eq!(b.drive(&id, &modify), Final::Failed);
-    let reason = processes::get(&b.store.conn, &id)
-        .unwrap()
-        .unwrap()
-        .failed_reason
-        .unwrap();
+    let reason = b.process(&id).failed_reason.unwrap();
     assert!(
         reason.contains("subscription.customer_id: set by orch"),
         "{reason}"
     );
     assert!(reason.contains("subscription.insync"), "{reason}");
-    let after = subscriptions::get(&b.store.conn, &sub).unwrap().unwrap();
+    let after = b.subscription(&sub);
     assert_eq!(after.customer_id, "acme");
     assert!(!after.insync, "still locked by the failed process");
 }
@@ -231,8 +234,8 @@ run = "touch never.ran"
     );
     let id = b.start(&def, None, json!({}));
     assert_eq!(b.drive(&id, &def), Final::Failed);
-    let log: Vec<_> = processes::steps(&b.store.conn, &id)
-        .unwrap()
+    let log: Vec<_> = b
+        .steps(&id)
         .into_iter()
         .map(|s| (s.name, s.status, s.error))
         .collect();
@@ -245,7 +248,7 @@ run = "touch never.ran"
     let seen = std::fs::read_to_string(dir.join("state.json")).unwrap_or_default();
     let seen: Value = serde_json::from_str(&seen).unwrap_or_else(|e| panic!("{e}: {log:?}"));
     assert_eq!(seen["subscription"]["node"]["name"], "r1", "{seen}");
-    let p = processes::get(&b.store.conn, &id).unwrap().unwrap();
+    let p = b.process(&id);
     assert_eq!(p.last_step.as_deref(), Some("fails"));
     // Give killed shells a moment, then make sure none is left waiting at its gate.
     std::thread::sleep(std::time::Duration::from_millis(200));

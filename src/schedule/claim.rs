@@ -1,17 +1,16 @@
-//! Claiming a due run: one write transaction reads the schedule row, decides whether the
-//! run is due, moves the row on with a conditional update and creates the process that
-//! runs it. Two schedulers on one database never both run the same due run, and a
+//! Claiming a due run: read the schedule row, decide whether the run is due, then move
+//! the row on with a conditional update that also creates the process that runs it. Two schedulers on one database never both run the same due run, and a
 //! scheduler that dies after the claim leaves a process that `process retry` takes over.
 
 use jiff::Timestamp;
-use rusqlite::Connection;
 use serde_json::json;
 
 use super::Spec;
 use crate::domain::workflow::WorkflowDef;
 use crate::engine::owner;
 use crate::error::Result;
-use crate::store::{self, processes, schedules};
+use crate::store::processes::NewProcess;
+use crate::store::{Store, schedules};
 
 /// A scheduled task as the scheduler sees it.
 pub struct Scheduled<'a> {
@@ -23,15 +22,15 @@ pub struct Scheduled<'a> {
 
 /// Claims the run of `task` if it is due at `now`; returns the id of the process that
 /// runs it (created with this orch as its owner) when this caller won the run.
-pub fn claim_due(
-    conn: &mut Connection,
+pub async fn claim_due(
+    store: &Store,
     task: &Scheduled<'_>,
     now: Timestamp,
     user: &str,
+    lease: std::time::Duration,
 ) -> Result<Option<String>> {
     let name = task.def.name.as_str();
-    let tx = store::write_tx(conn)?;
-    let seen = schedules::get(&tx, name)?.and_then(|r| r.last_run_at);
+    let seen = store.schedule(name).await?.and_then(|r| r.last_run_at);
     let last = super::last_run(seen.as_deref(), now);
     if !task.spec.next_due(last).is_due(now) {
         return Ok(None);
@@ -43,36 +42,33 @@ pub fn claim_due(
         .at(now)
         .map(crate::clock::format);
     let id = crate::clock::new_id();
-    let won = schedules::claim(
-        &tx,
-        &schedules::Claimed {
-            workflow: name,
-            seen_last_run_at: seen.as_deref(),
-            last_run_at: &crate::clock::format(slot),
-            next_run_at: next.as_deref(),
-            process_id: &id,
-            claimed_by: owner::me(),
-        },
-    )?;
-    if !won {
-        return Ok(None);
-    }
-    let hash = processes::save_definition(&tx, task.def, Some(task.source))?;
-    processes::insert(
-        &tx,
-        &processes::NewProcess {
-            process_id: &id,
-            def: task.def,
-            definition_hash: &hash,
-            subscription_id: None,
-            customer_id: None,
-            created_by: user,
-            state: &json!({}),
-            owner: Some(owner::me()),
-        },
-    )?;
-    tx.commit()?;
-    Ok(Some(id))
+    // The claim is a compare-and-set on the `last_run_at` read above: of several
+    // schedulers that saw this run due, one wins, and it creates the process in the
+    // same transaction.
+    let won = store
+        .claim_schedule(
+            &schedules::Claimed {
+                workflow: name,
+                seen_last_run_at: seen.as_deref(),
+                last_run_at: &crate::clock::format(slot),
+                next_run_at: next.as_deref(),
+                process_id: &id,
+                claimed_by: owner::me(),
+            },
+            &NewProcess {
+                process_id: &id,
+                def: task.def,
+                source: Some(task.source),
+                subscription_id: None,
+                customer_id: None,
+                created_by: user,
+                state: &json!({}),
+                owner: Some(owner::me()),
+                lease,
+            },
+        )
+        .await?;
+    Ok(won.then_some(id))
 }
 
 #[cfg(test)]
@@ -92,13 +88,7 @@ mod tests {
 
     /// Runs a fake clock from `from` in `tick` steps for `span`, claiming at each tick;
     /// returns the times at which a run was claimed.
-    fn simulate(
-        conn: &mut Connection,
-        spec: &Spec,
-        from: &str,
-        span: u64,
-        tick: u64,
-    ) -> Vec<Timestamp> {
+    fn simulate(store: &Store, spec: &Spec, from: &str, span: u64, tick: u64) -> Vec<Timestamp> {
         let def = task_def();
         let task = Scheduled {
             def: &def,
@@ -109,44 +99,51 @@ mod tests {
         let mut runs = Vec::new();
         for s in (0..span).step_by(tick as usize) {
             let now = start.checked_add(Duration::from_secs(s)).unwrap();
-            if claim_due(conn, &task, now, "tester").unwrap().is_some() {
+            if crate::testing::block_on(claim_due(
+                store,
+                &task,
+                now,
+                "tester",
+                std::time::Duration::from_secs(15),
+            ))
+            .unwrap()
+            .is_some()
+            {
                 runs.push(now);
             }
         }
         runs
     }
 
-    fn db() -> (tempfile::TempDir, store::Store) {
+    fn db() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
-        let s = store::open(&dir.path().join("orch.db"), store::Sync::Normal).unwrap();
+        let s = crate::testing::sqlite(dir.path());
         (dir, s)
     }
 
     #[test]
     fn every_minute_runs_once_per_minute_across_an_hour() {
-        let (_dir, mut s) = db();
+        let (_dir, s) = db();
         let spec = Spec::Every(Duration::from_secs(60));
         // Ticks of 7s do not divide a minute: runs land on the first tick of each minute.
-        let runs = simulate(&mut s.conn, &spec, "2024-01-01T00:00:00Z", 3600, 7);
+        let runs = simulate(&s, &spec, "2024-01-01T00:00:00Z", 3600, 7);
         assert_eq!(runs.len(), 60, "{runs:?}");
         for (i, r) in runs.iter().enumerate() {
             let minute = r.duration_since(at("2024-01-01T00:00:00Z")).as_secs() / 60;
             assert_eq!(minute, i as i64, "run {i} at {r}");
         }
-        let processes: i64 = s
-            .conn
-            .query_row(
-                "SELECT count(*) FROM processes WHERE workflow = ?1",
-                [task_def().name],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(processes, 60);
+        let filter = crate::store::processes::Filter {
+            workflow: Some(task_def().name),
+            limit: 1000,
+            ..Default::default()
+        };
+        let processes = crate::testing::block_on(s.processes(&filter)).unwrap();
+        assert_eq!(processes.len(), 60);
     }
 
     #[test]
     fn cron_every_five_minutes_across_an_hour() {
-        let (_dir, mut s) = db();
+        let (_dir, s) = db();
         let spec = Spec::from_def(&crate::domain::workflow::ScheduleDef {
             cron: Some("*/5 * * * *".into()),
             every: None,
@@ -154,49 +151,37 @@ mod tests {
         })
         .unwrap();
         // Never ran: due at once (00:02), then 00:05, 00:10, … 00:55.
-        let runs = simulate(&mut s.conn, &spec, "2024-01-01T00:02:00Z", 3600 - 120, 10);
+        let runs = simulate(&s, &spec, "2024-01-01T00:02:00Z", 3600 - 120, 10);
         assert_eq!(runs.len(), 1 + 11, "{runs:?}");
         assert_eq!(runs[1], at("2024-01-01T00:05:00Z"));
     }
 
     #[test]
     fn a_missed_schedule_runs_once_when_the_scheduler_returns() {
-        let (_dir, mut s) = db();
+        let (_dir, s) = db();
         let spec = Spec::Every(Duration::from_secs(60));
-        assert_eq!(
-            simulate(&mut s.conn, &spec, "2024-01-01T00:00:00Z", 1, 1).len(),
-            1
-        );
+        assert_eq!(simulate(&s, &spec, "2024-01-01T00:00:00Z", 1, 1).len(), 1);
         // Five hours later, ticking for 30s: one run, not three hundred.
-        assert_eq!(
-            simulate(&mut s.conn, &spec, "2024-01-01T05:00:00Z", 30, 1).len(),
-            1
-        );
+        assert_eq!(simulate(&s, &spec, "2024-01-01T05:00:00Z", 30, 1).len(), 1);
     }
 
     #[test]
     fn a_last_run_in_the_future_does_not_stall_the_schedule() {
-        let (_dir, mut s) = db();
+        let (_dir, s) = db();
         let spec = Spec::Every(Duration::from_secs(3600));
-        assert_eq!(
-            simulate(&mut s.conn, &spec, "2030-01-01T00:00:00Z", 1, 1).len(),
-            1
-        );
+        assert_eq!(simulate(&s, &spec, "2030-01-01T00:00:00Z", 1, 1).len(), 1);
         // The clock was wrong then; now it is years earlier.
-        assert_eq!(
-            simulate(&mut s.conn, &spec, "2024-01-01T00:00:00Z", 60, 1).len(),
-            1
-        );
+        assert_eq!(simulate(&s, &spec, "2024-01-01T00:00:00Z", 60, 1).len(), 1);
     }
 
     #[test]
     fn a_run_is_claimed_once_by_two_connections() {
-        let (dir, mut s) = db();
-        let mut other = store::open(&dir.path().join("orch.db"), store::Sync::Normal).unwrap();
+        let (dir, s) = db();
+        let other = crate::testing::sqlite(dir.path());
         let spec = Spec::Every(Duration::from_secs(60));
         let now = "2024-01-01T00:00:00Z";
-        let a = simulate(&mut s.conn, &spec, now, 1, 1);
-        let b = simulate(&mut other.conn, &spec, now, 1, 1);
+        let a = simulate(&s, &spec, now, 1, 1);
+        let b = simulate(&other, &spec, now, 1, 1);
         assert_eq!(a.len() + b.len(), 1);
     }
 }

@@ -1,351 +1,690 @@
-//! The SQLite store: opening, pragmas, migrations, and one module per table group.
+//! The store seam: everything orch keeps, behind one interface in orch's own words.
 //!
-//! Everything that touches SQL lives below this module, as free functions over a
-//! `&Connection` so callers can compose several of them in one transaction. The store
-//! stays synchronous (rusqlite blocks); the engine never holds a connection across an
-//! `.await`.
+//! [`Store`] is what the engine, the tasks, the scheduler and the command line talk to:
+//! create and claim a process, commit a step, read the step log, list subscriptions,
+//! append and wait for events. Each method is one atomic operation; transactions, SQL
+//! and driver types stay below this module (`sqlite`, and the PostgreSQL store beside
+//! it). Which store a command talks to is decided once, when it opens the store.
+//!
+//! Why an enum rather than a trait object: the set of stores is closed (two), async
+//! methods in traits are not object safe without boxing every call, and an enum keeps
+//! static dispatch with one type that callers name. Each backend implements the same
+//! method names; [`dispatch!`] forwards to them, so a method missing from one backend
+//! is a compile error.
+//!
+//! The data types (`processes::ProcessRow`, `subscriptions::Subscription`, …) live in
+//! the modules named after their table group and are shared by both backends.
 
 pub mod events;
+pub mod postgres;
 pub mod processes;
 pub mod products;
-pub mod query;
 pub mod schedules;
+pub mod sqlite;
 pub mod subscriptions;
+pub mod workers;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use serde_json::Value;
 
-use crate::error::{Error, Kind};
+use crate::domain::process::ProcessStatus;
+use crate::domain::subscription::RefInfo;
+use crate::domain::usability::{Facts, Refusal};
+use crate::domain::workflow::WorkflowDef;
+use crate::error::Error;
 
-mod embedded {
-    refinery::embed_migrations!("migrations");
-}
+pub use sqlite::Sync;
 
-/// How hard SQLite syncs to disk (`ORCH_SYNC`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Sync {
-    Full,
-    Normal,
-}
-
-impl Sync {
-    pub fn from_env() -> Result<Sync, Error> {
-        match std::env::var("ORCH_SYNC") {
-            Err(_) => Ok(Sync::Full),
-            Ok(v) => match v.to_ascii_lowercase().as_str() {
-                "" | "full" => Ok(Sync::Full),
-                "normal" => Ok(Sync::Normal),
-                other => Err(Error::usage(format!(
-                    "ORCH_SYNC is `{other}`, expected `full` or `normal`"
-                ))),
-            },
-        }
-    }
-}
-
-/// An open, migrated database.
-pub struct Store {
-    pub conn: Connection,
-    pub path: PathBuf,
-}
-
-/// Errors of the store layer.
-#[derive(Debug, thiserror::Error)]
+/// Errors of the store, in terms a user can act on; the backends map their drivers'
+/// errors into these.
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
-    #[error(transparent)]
-    Sqlite(#[from] rusqlite::Error),
-    #[error("stored JSON is invalid: {0}")]
-    Json(#[from] serde_json::Error),
+    /// Another writer held the database longer than the busy timeout.
+    #[error("the database is busy: {0}")]
+    Busy(String),
+    /// The file or its pages are not a database orch can read.
+    #[error("the database is damaged: {0}")]
+    Damaged(String),
+    #[error("the disk is full: {0}")]
+    DiskFull(String),
+    /// Permissions, a read-only file system or file.
+    #[error("cannot write the database: {0}")]
+    ReadOnly(String),
+    /// A database server could not be reached, or refused orch.
+    #[error("cannot reach the database: {0}")]
+    Unreachable(String),
+    /// The connection broke in the middle of a command.
+    #[error("lost the connection to the database: {0}")]
+    ConnectionLost(String),
+    /// A stored value orch cannot read (written by a newer orch, or damaged by hand).
+    #[error("stored data is invalid: {0}")]
+    Data(String),
+    #[error("database error: {0}")]
+    Other(String),
 }
 
 impl From<StoreError> for Error {
     fn from(e: StoreError) -> Self {
+        let text = e.to_string();
         match e {
-            StoreError::Sqlite(e) => sqlite_error(e),
-            StoreError::Json(e) => Error::internal(format!("stored JSON is invalid: {e}")),
+            StoreError::Busy(_) => Error::conflict(text)
+                .with_hint("another orch holds a write lock for too long; try again"),
+            StoreError::Damaged(_) => Error::failure(text).with_hint(
+                "see what is wrong with `orch db check`; restore a copy made with `orch db backup`, or point --db at another database; orch did not change it",
+            ),
+            StoreError::DiskFull(_) => Error::failure(text).with_hint(
+                "free some space; the last step was rolled back and can be retried",
+            ),
+            StoreError::ReadOnly(_) => Error::failure(text)
+                .with_hint("check the permissions of the database file and its folder"),
+            StoreError::Unreachable(_) => Error::failure(text)
+                .with_hint("check that the database server runs and that --db / ORCH_DB names it"),
+            StoreError::ConnectionLost(_) => Error::failure(text).with_hint(
+                "the step in flight was rolled back; once the database is back, `orch process retry ID` finishes the process",
+            ),
+            StoreError::Data(_) => Error::internal(text),
+            StoreError::Other(_) => Error::failure(text),
         }
     }
 }
 
-impl From<rusqlite::Error> for Error {
-    fn from(e: rusqlite::Error) -> Self {
-        sqlite_error(e)
-    }
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Where the database is, as the user named it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// A SQLite file.
+    Sqlite(PathBuf),
 }
 
-fn sqlite_error(e: rusqlite::Error) -> Error {
-    use rusqlite::ErrorCode;
-    if let rusqlite::Error::SqliteFailure(f, _) = &e {
-        match f.code {
-            ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => {
-                return Error::conflict(format!("the database is busy: {e}"))
-                    .with_hint("another orch holds a write lock for too long; try again");
-            }
-            ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt => {
-                return Error::failure(format!("the database is damaged: {e}")).with_hint(
-                    "restore it from a backup, or point --db at another file; orch did not change it",
-                );
-            }
-            ErrorCode::DiskFull => {
-                return Error::failure(format!("the disk is full: {e}")).with_hint(
-                    "free some space; the last step was rolled back and can be retried",
-                );
-            }
-            ErrorCode::ReadOnly | ErrorCode::CannotOpen | ErrorCode::PermissionDenied => {
-                return Error::failure(format!("cannot write the database: {e}"))
-                    .with_hint("check the permissions of the database file and its folder");
-            }
-            _ => {}
+impl Location {
+    /// What `--db`, `ORCH_DB` or orch.toml's `db` names: a file path.
+    pub fn parse(text: &Path) -> Location {
+        Location::Sqlite(text.to_path_buf())
+    }
+
+    /// How messages name it (never with a password).
+    pub fn describe(&self) -> String {
+        match self {
+            Location::Sqlite(p) => p.display().to_string(),
         }
     }
-    Error::failure(format!("database error: {e}"))
-}
 
-/// The newest schema version this binary knows.
-pub fn latest_version() -> i64 {
-    embedded::migrations::runner()
-        .get_migrations()
-        .iter()
-        .map(|m| i64::from(m.version()))
-        .max()
-        .unwrap_or(0)
-}
-
-/// The schema version recorded in the database, 0 when it was never migrated.
-pub fn schema_version(conn: &Connection) -> rusqlite::Result<i64> {
-    let has_history: bool = conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'refinery_schema_history')",
-        [],
-        |r| r.get(0),
-    )?;
-    if !has_history {
-        return Ok(0);
+    /// What steps get in `ORCH_DB`, so the orch they call talks to the same store.
+    pub fn for_steps(&self) -> String {
+        match self {
+            Location::Sqlite(p) => p.display().to_string(),
+        }
     }
-    let v: Option<i64> = conn
-        .query_row(
-            "SELECT MAX(version) FROM refinery_schema_history",
-            [],
-            |r| r.get(0),
-        )
-        .optional()?
-        .flatten();
-    Ok(v.unwrap_or(0))
 }
 
-/// Opens (creating when missing, mode 0600) and migrates the database at `path`.
-///
-/// A database written by a newer orch is refused before anything is written to it.
-pub fn open(path: &Path, sync: Sync) -> Result<Store, Error> {
-    open_announcing(path, sync, |_, _| {})
+/// Whether opening may create a database that does not exist yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Create {
+    /// Create and migrate it (commands that make data). An empty (zero-byte) SQLite
+    /// file is made a new database, and the observer is told.
+    Allowed,
+    /// Refuse, with exit 6 for a missing database and an error for an empty file
+    /// (which may be a truncated database): a command that only reads, or changes what
+    /// is there, never leaves a new database behind.
+    Refused,
 }
 
-/// [`open`], calling `announce(from, to)` before it upgrades an existing database (a
-/// large one can take a while), not when it creates one.
-pub fn open_announcing(
-    path: &Path,
-    sync: Sync,
-    announce: impl FnOnce(i64, i64),
-) -> Result<Store, Error> {
-    let conn = open_unmigrated(path, sync)?;
-    let from = schema_version(&conn)?;
-    if from > 0 && from < latest_version() {
-        announce(from, latest_version());
+/// How opening went, for the caller to tell the user.
+pub trait OpenObserver {
+    /// An existing database is about to be upgraded from one schema version to another.
+    fn upgrading(&self, _from: i64, _to: i64) {}
+
+    /// The SQLite file exists but is empty (zero bytes); it is about to be made a new,
+    /// empty database.
+    fn empty_file(&self) {}
+}
+
+impl OpenObserver for () {}
+
+/// Row counts and facts of `orch db status`.
+#[derive(Debug, Clone, Default)]
+pub struct Counts {
+    pub products: i64,
+    pub subscriptions: i64,
+    pub processes: i64,
+    pub processes_by_status: Vec<(ProcessStatus, i64)>,
+    pub steps: i64,
+    pub events: i64,
+}
+
+/// What [`Store::check`] found.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CheckReport {
+    /// Bytes the database takes.
+    pub size_bytes: u64,
+    /// `None` when the schema version cannot be read.
+    pub schema_version: Option<i64>,
+    /// The schema version this binary migrates to.
+    pub latest_version: i64,
+    /// What is wrong; empty when the database is sound.
+    pub problems: Vec<String>,
+    /// What is worth knowing but not wrong (an older schema, a newer one).
+    pub notes: Vec<String>,
+}
+
+impl CheckReport {
+    pub fn is_sound(&self) -> bool {
+        self.problems.is_empty()
     }
-    let mut store = Store {
-        conn,
-        path: path.to_path_buf(),
+}
+
+/// What [`Store::backup`] wrote.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Backup {
+    pub path: PathBuf,
+    pub size_bytes: u64,
+    pub schema_version: i64,
+}
+
+/// The outcome of taking a subscription for a new process.
+#[derive(Debug)]
+pub enum Lock {
+    /// The process was created and holds the subscription.
+    Taken,
+    /// The workflow may not run on it now; nothing was created.
+    Refused(Refusal),
+    /// The subscription does not exist (any more).
+    Missing,
+    /// The process would run now, and the engine is paused; nothing was created.
+    Paused,
+}
+
+/// Why a process rests when the engine is paused.
+pub const PAUSED: &str = "the engine is paused";
+
+/// The opened store. Cheap to share by reference; each method is atomic.
+pub struct Store {
+    backend: Backend,
+    location: Location,
+}
+
+enum Backend {
+    Sqlite(sqlite::Sqlite),
+}
+
+/// Forwards a method call to the backend that serves this store.
+macro_rules! dispatch {
+    ($self:ident . $method:ident ( $($arg:expr),* $(,)? )) => {
+        match &$self.backend {
+            Backend::Sqlite(b) => b.$method($($arg),*).await,
+        }
     };
-    store.migrate()?;
-    Ok(store)
-}
-
-/// Opens the database, checks it is one orch can use and sets the pragmas, without
-/// applying migrations.
-pub fn open_unmigrated(path: &Path, sync: Sync) -> Result<Connection, Error> {
-    if let Some(parent) = path.parent() {
-        if !parent.as_os_str().is_empty() && !parent.exists() {
-            std::fs::create_dir_all(parent).map_err(|e| {
-                Error::failure(format!(
-                    "cannot create the folder {} for the database: {e}",
-                    parent.display()
-                ))
-                .with_hint("check the permissions of the folder above it, or pass --db")
-            })?;
-        }
-    }
-    if !path.exists() {
-        create_private(path)?;
-    }
-    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-        | OpenFlags::SQLITE_OPEN_URI
-        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags)
-        .map_err(|e| Error::from(e).with_cause(format!("while opening {}", path.display())))?;
-    conn.busy_timeout(Duration::from_secs(10))?;
-
-    // Read before writing anything: a newer or foreign file must stay byte for byte.
-    let version = schema_version(&conn)
-        .map_err(|e| Error::from(e).with_cause(format!("while reading {}", path.display())))?;
-    let latest = latest_version();
-    if version > latest {
-        return Err(Error::failure(format!(
-            "the database {} has schema version {version}, newer than this orch knows ({latest})",
-            path.display()
-        ))
-        .with_hint(
-            "upgrade orch to the version that wrote this database; orch left the file untouched",
-        ));
-    }
-
-    let at =
-        |e: rusqlite::Error| Error::from(e).with_cause(format!("while opening {}", path.display()));
-    let mode: String = conn
-        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-        .map_err(at)?;
-    if !mode.eq_ignore_ascii_case("wal") {
-        return Err(Error::failure(format!(
-            "cannot switch {} to WAL mode (it stays in `{mode}` mode)",
-            path.display()
-        ))
-        .with_hint("put the database on a local file system that supports shared memory"));
-    }
-    conn.execute_batch(match sync {
-        Sync::Full => "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;",
-        Sync::Normal => "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
-    })
-    .map_err(at)?;
-    Ok(conn)
-}
-
-#[cfg(unix)]
-fn create_private(path: &Path) -> Result<(), Error> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .map(|_| ())
-        .or_else(|e| {
-            if e.kind() == std::io::ErrorKind::AlreadyExists {
-                Ok(())
-            } else {
-                Err(Error::failure(format!(
-                    "cannot create the database {}: {e}",
-                    path.display()
-                ))
-                .with_hint("check that the folder exists and is writable, or pass --db"))
-            }
-        })
-}
-
-#[cfg(not(unix))]
-fn create_private(path: &Path) -> Result<(), Error> {
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .open(path)
-        .map(|_| ())
-        .map_err(|e| {
-            Error::failure(format!(
-                "cannot create the database {}: {e}",
-                path.display()
-            ))
-        })
 }
 
 impl Store {
-    /// Applies the embedded migrations that are not applied yet; returns how many ran.
-    pub fn migrate(&mut self) -> Result<usize, Error> {
-        let report = embedded::migrations::runner()
-            .set_abort_divergent(true)
-            .run(&mut self.conn)
-            .map_err(|e| {
-                Error::new(
-                    Kind::Failure,
-                    format!("cannot migrate {}", self.path.display()),
-                )
-                .with_cause(e)
-            })?;
-        Ok(report.applied_migrations().len())
+    /// Opens the store at `location`, creating (when allowed) and migrating it.
+    pub fn open(
+        location: &Location,
+        create: Create,
+        observer: &dyn OpenObserver,
+    ) -> Result<Store, Error> {
+        let backend = match location {
+            Location::Sqlite(path) => Backend::Sqlite(sqlite::Sqlite::open(
+                path,
+                Sync::from_env()?,
+                create,
+                observer,
+            )?),
+        };
+        Ok(Store {
+            backend,
+            location: location.clone(),
+        })
     }
 
-    pub fn version(&self) -> Result<i64, Error> {
-        Ok(schema_version(&self.conn)?)
+    /// Opens an existing store as it is, to check or copy it (`orch db check`, `orch db
+    /// backup`): nothing is created, migrated or repaired, and a damaged database still
+    /// opens, so [`Store::check`] can say what is wrong with it. Only `check` and
+    /// `backup` belong on a store opened this way.
+    pub fn open_as_is(location: &Location) -> Result<Store, Error> {
+        let backend = match location {
+            Location::Sqlite(path) => Backend::Sqlite(sqlite::Sqlite::open_as_is(path)?),
+        };
+        Ok(Store {
+            backend,
+            location: location.clone(),
+        })
+    }
+
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+
+    /// `sqlite` or `postgresql`.
+    pub fn kind(&self) -> &'static str {
+        match &self.backend {
+            Backend::Sqlite(_) => "sqlite",
+        }
+    }
+
+    /// The schema version the database had when this command opened it, before
+    /// migrating (0: it was created, or opened as it is).
+    pub fn opened_at_version(&self) -> i64 {
+        match &self.backend {
+            Backend::Sqlite(b) => b.opened_at(),
+        }
+    }
+
+    /// The SQLite file, for the commands that only make sense on one.
+    pub fn sqlite_path(&self) -> Option<&Path> {
+        match &self.backend {
+            Backend::Sqlite(b) => Some(b.path()),
+        }
+    }
+
+    /// How hard commits are synced, as `db status` says it.
+    pub fn durability(&self) -> String {
+        match &self.backend {
+            Backend::Sqlite(_) => {
+                Sync::from_env().map_or_else(|_| "full".into(), |s| s.as_str().into())
+            }
+        }
+    }
+
+    /// The schema version this binary migrates to.
+    pub fn latest_version(&self) -> i64 {
+        match &self.backend {
+            Backend::Sqlite(_) => sqlite::latest_version(),
+        }
+    }
+
+    // --- administration ------------------------------------------------------------
+
+    pub async fn version(&self) -> StoreResult<i64> {
+        dispatch!(self.version())
+    }
+
+    pub async fn counts(&self) -> StoreResult<Counts> {
+        dispatch!(self.counts())
+    }
+
+    /// Bytes the database takes.
+    pub async fn size(&self) -> StoreResult<u64> {
+        dispatch!(self.size())
+    }
+
+    /// Looks for damage without changing anything: the backend's own consistency
+    /// checks and orch's schema. A damaged database is a report, not an error.
+    pub async fn check(&self) -> StoreResult<CheckReport> {
+        dispatch!(self.check())
+    }
+
+    /// Writes a consistent copy of the database to the file `to`, also while other
+    /// orch commands write; an existing `to` is replaced only with `replace`. A store
+    /// that orch does not copy itself (PostgreSQL, which pg_dump backs up) answers
+    /// with an error whose hint names the tool to use instead.
+    pub async fn backup(&self, to: &Path, replace: bool) -> Result<Backup, Error> {
+        dispatch!(self.backup(to, replace))
+    }
+
+    // --- workflow definitions ------------------------------------------------------
+
+    /// Stores a definition (once per content) and returns its hash.
+    pub async fn save_definition(
+        &self,
+        def: &WorkflowDef,
+        source: Option<&str>,
+    ) -> StoreResult<String> {
+        dispatch!(self.save_definition(def, source))
+    }
+
+    pub async fn definition(&self, hash: &str) -> StoreResult<Option<WorkflowDef>> {
+        dispatch!(self.definition(hash))
+    }
+
+    // --- processes -----------------------------------------------------------------
+
+    /// Creates a process; with `lock`, also takes its subscription for it after checking
+    /// the workflow may run on it, all in one transaction, so two runs racing for one
+    /// subscription cannot both start. Nothing is created unless the lock is taken.
+    pub async fn create_process(
+        &self,
+        p: &processes::NewProcess<'_>,
+        lock: Option<&WorkflowDef>,
+    ) -> StoreResult<Lock> {
+        dispatch!(self.create_process(p, lock))
+    }
+
+    pub async fn process(&self, id: &str) -> StoreResult<Option<processes::ProcessRow>> {
+        dispatch!(self.process(id))
+    }
+
+    /// A process by id or a unique prefix of it.
+    pub async fn find_process(&self, id: &str) -> StoreResult<processes::Find> {
+        dispatch!(self.find_process(id))
+    }
+
+    pub async fn processes(
+        &self,
+        f: &processes::Filter,
+    ) -> StoreResult<Vec<processes::ProcessRow>> {
+        dispatch!(self.processes(f))
+    }
+
+    /// The step log of a process, oldest first.
+    pub async fn steps(&self, process_id: &str) -> StoreResult<Vec<processes::StepRow>> {
+        dispatch!(self.steps(process_id))
+    }
+
+    /// The one way a step is written: its log row, the process row, the subscription
+    /// change it made and their events, in one transaction. Returns the status the
+    /// process is left in: a process that would go on running rests `waiting` instead
+    /// when the engine is paused (checked in the same transaction) or its orch stops.
+    pub async fn commit_step(&self, c: processes::StepCommit) -> StoreResult<processes::Committed> {
+        dispatch!(self.commit_step(c))
+    }
+
+    /// Makes `owner` the owner of a process and sets it running, with a lease, only if
+    /// its row still has the owner and status the caller saw (compare and set), and
+    /// the engine is not paused. With `lease_over`, the claim is a takeover of an owner
+    /// whose lease ran out, judged by the store's clock.
+    pub async fn claim_process(
+        &self,
+        id: &str,
+        seen_owner: Option<&str>,
+        seen_status: ProcessStatus,
+        owner: &str,
+        lease: Duration,
+        lease_over: bool,
+    ) -> StoreResult<workers::ClaimOutcome> {
+        dispatch!(self.claim_process(id, seen_owner, seen_status, owner, lease, lease_over))
+    }
+
+    /// Claims up to `limit` processes a worker may run now: queued ones, waiting ones
+    /// whose time has come, and running ones whose owner's lease ran out (taken over).
+    /// Nothing while the engine is paused.
+    pub async fn claim_runnable(
+        &self,
+        owner: &str,
+        lease: Duration,
+        limit: usize,
+    ) -> StoreResult<Vec<workers::ClaimedProcess>> {
+        dispatch!(self.claim_runnable(owner, lease, limit))
+    }
+
+    /// Renews the lease on every process `owner` runs; returns how many it holds.
+    pub async fn renew_leases(&self, owner: &str, lease: Duration) -> StoreResult<usize> {
+        dispatch!(self.renew_leases(owner, lease))
+    }
+
+    /// Puts a running process at rest as `waiting`, due again after `retry_in` (None:
+    /// only by hand), without a step: its orch stops between steps.
+    pub async fn rest_process(
+        &self,
+        id: &str,
+        reason: &str,
+        retry_in: Option<Duration>,
+    ) -> StoreResult<()> {
+        dispatch!(self.rest_process(id, reason, retry_in))
+    }
+
+    /// Hands a failed, waiting or suspended process without owner to the workers
+    /// (`created`), if it is still `seen_status`; returns whether it was queued.
+    pub async fn queue_process(&self, id: &str, seen_status: ProcessStatus) -> StoreResult<bool> {
+        dispatch!(self.queue_process(id, seen_status))
+    }
+
+    // --- workers and the engine switch ----------------------------------------------
+
+    /// Records a worker that starts (its id is its owner name).
+    pub async fn register_worker(
+        &self,
+        id: &str,
+        concurrency: usize,
+        lease: Duration,
+    ) -> StoreResult<()> {
+        dispatch!(self.register_worker(id, concurrency, lease))
+    }
+
+    /// A worker's heartbeat: its own lease and those of the processes it runs.
+    pub async fn worker_beat(&self, id: &str, lease: Duration) -> StoreResult<()> {
+        dispatch!(self.worker_beat(id, lease))
+    }
+
+    pub async fn worker_stopped(&self, id: &str) -> StoreResult<()> {
+        dispatch!(self.worker_stopped(id))
+    }
+
+    /// Live workers, and those that stopped or died within `recent`.
+    pub async fn workers(&self, recent: Duration) -> StoreResult<Vec<workers::WorkerRow>> {
+        dispatch!(self.workers(recent))
+    }
+
+    pub async fn engine_state(&self) -> StoreResult<workers::EngineState> {
+        dispatch!(self.engine_state())
+    }
+
+    /// Pauses the engine (`Some(by)`) or lets it run again (`None`); returns whether
+    /// that changed anything. The processes a pause put at rest are due at once, so
+    /// workers pick them up when the engine runs again.
+    pub async fn set_paused(&self, by: Option<&str>) -> StoreResult<bool> {
+        dispatch!(self.set_paused(by))
+    }
+
+    /// Gives up on a process without a step (an error outside any step): it loses its
+    /// owner and rests `failed` with the reason, so it stays retryable.
+    pub async fn fail_process(&self, id: &str, reason: &str) -> StoreResult<()> {
+        dispatch!(self.fail_process(id, reason))
+    }
+
+    /// Makes a process continue with another definition (`retry --use-current`).
+    pub async fn switch_definition(
+        &self,
+        process_id: &str,
+        def: &WorkflowDef,
+        source: Option<&str>,
+    ) -> StoreResult<String> {
+        dispatch!(self.switch_definition(process_id, def, source))
+    }
+
+    /// Deletes completed task runs last changed before `cutoff`; returns how many runs
+    /// and steps went. Their events stay.
+    pub async fn delete_task_runs(&self, cutoff: &str) -> StoreResult<(usize, usize)> {
+        dispatch!(self.delete_task_runs(cutoff))
+    }
+
+    // --- subscriptions -------------------------------------------------------------
+
+    pub async fn subscription(&self, id: &str) -> StoreResult<Option<subscriptions::Subscription>> {
+        dispatch!(self.subscription(id))
+    }
+
+    /// A subscription by id or a unique prefix of it.
+    pub async fn find_subscription(&self, id: &str) -> StoreResult<subscriptions::Find> {
+        dispatch!(self.find_subscription(id))
+    }
+
+    pub async fn subscriptions(
+        &self,
+        f: &subscriptions::Filter,
+    ) -> StoreResult<Vec<subscriptions::Subscription>> {
+        dispatch!(self.subscriptions(f))
+    }
+
+    /// Tag and lifecycle of each of these subscriptions that exists, for reference
+    /// checks.
+    pub async fn ref_infos(&self, ids: &[String]) -> StoreResult<HashMap<String, RefInfo>> {
+        dispatch!(self.ref_infos(ids))
+    }
+
+    /// The id, status and document of every subscription of a product.
+    pub async fn documents_of_product(
+        &self,
+        product_id: &str,
+    ) -> StoreResult<Vec<(String, crate::domain::lifecycle::Lifecycle, Value)>> {
+        dispatch!(self.documents_of_product(product_id))
+    }
+
+    /// The subscriptions whose fields point at `id`.
+    pub async fn in_use_by(&self, id: &str) -> StoreResult<Vec<subscriptions::Related>> {
+        dispatch!(self.in_use_by(id))
+    }
+
+    /// The subscriptions `id` points at.
+    pub async fn depends_on(&self, id: &str) -> StoreResult<Vec<subscriptions::Related>> {
+        dispatch!(self.depends_on(id))
+    }
+
+    /// Everything the usability of a workflow on `s` depends on; `except` is the
+    /// process asking (it does not hold the subscription against itself).
+    pub async fn usability_facts(
+        &self,
+        s: &subscriptions::Subscription,
+        except: Option<&str>,
+    ) -> StoreResult<Facts> {
+        dispatch!(self.usability_facts(s, except))
+    }
+
+    /// The processes that ran on or changed a subscription, oldest first.
+    pub async fn processes_of(&self, id: &str) -> StoreResult<Vec<subscriptions::Touch>> {
+        dispatch!(self.processes_of(id))
+    }
+
+    // --- products ------------------------------------------------------------------
+
+    pub async fn products(&self) -> StoreResult<Vec<products::StoredProduct>> {
+        dispatch!(self.products())
+    }
+
+    pub async fn product_by_name(
+        &self,
+        name: &str,
+    ) -> StoreResult<Option<products::StoredProduct>> {
+        dispatch!(self.product_by_name(name))
+    }
+
+    pub async fn product_by_id(&self, id: &str) -> StoreResult<Option<products::StoredProduct>> {
+        dispatch!(self.product_by_id(id))
+    }
+
+    /// The products of any of these tags, in tag order.
+    pub async fn products_by_tags(
+        &self,
+        tags: &[String],
+    ) -> StoreResult<Vec<products::StoredProduct>> {
+        dispatch!(self.products_by_tags(tags))
+    }
+
+    pub async fn subscription_count(&self, product_id: &str) -> StoreResult<i64> {
+        dispatch!(self.subscription_count(product_id))
+    }
+
+    /// Applies product changes in one transaction, with their events; returns, per
+    /// change, whether it changed anything.
+    pub async fn apply_products(
+        &self,
+        changes: &[products::ProductChange<'_>],
+    ) -> StoreResult<Vec<bool>> {
+        dispatch!(self.apply_products(changes))
+    }
+
+    // --- events --------------------------------------------------------------------
+
+    pub async fn events(&self, f: &events::Filter) -> StoreResult<Vec<events::Event>> {
+        dispatch!(self.events(f))
+    }
+
+    /// The matching events after `f.since` (at most `f.limit`) and the seq up to which
+    /// the log was looked at, both from one snapshot: a follower moves to that seq even
+    /// when the filter left every event out.
+    pub async fn events_page(&self, f: &events::Filter) -> StoreResult<(Vec<events::Event>, i64)> {
+        dispatch!(self.events_page(f))
+    }
+
+    pub async fn last_seq(&self) -> StoreResult<i64> {
+        dispatch!(self.last_seq())
+    }
+
+    /// Waits until an event after `seq` may have committed, or `timeout` passed.
+    /// Returns at once when there already is one; a spurious return is allowed, a
+    /// missed commit is not.
+    pub async fn wait_for_events(&self, seq: i64, timeout: Duration) -> StoreResult<()> {
+        dispatch!(self.wait_for_events(seq, timeout))
+    }
+
+    pub async fn consumers(&self) -> StoreResult<Vec<events::Consumer>> {
+        dispatch!(self.consumers())
+    }
+
+    pub async fn consumer(&self, name: &str) -> StoreResult<Option<events::Consumer>> {
+        dispatch!(self.consumer(name))
+    }
+
+    /// Starts a named consumer: at `since` when given (moving an existing one there),
+    /// else where it stopped (a new one at `default`). Returns its position and what it
+    /// was before, in one transaction.
+    pub async fn start_consumer(
+        &self,
+        name: &str,
+        since: Option<i64>,
+        default: i64,
+    ) -> StoreResult<(i64, Option<events::Consumer>)> {
+        dispatch!(self.start_consumer(name, since, default))
+    }
+
+    /// Moves a consumer from `from` to `to`; false when another reader of the same name
+    /// moved it meanwhile.
+    pub async fn advance_consumer(&self, name: &str, from: i64, to: i64) -> StoreResult<bool> {
+        dispatch!(self.advance_consumer(name, from, to))
+    }
+
+    pub async fn delete_consumer(&self, name: &str) -> StoreResult<bool> {
+        dispatch!(self.delete_consumer(name))
+    }
+
+    // --- schedules -----------------------------------------------------------------
+
+    pub async fn schedule(&self, workflow: &str) -> StoreResult<Option<schedules::ScheduleRow>> {
+        dispatch!(self.schedule(workflow))
+    }
+
+    pub async fn schedules(&self) -> StoreResult<Vec<schedules::ScheduleRow>> {
+        dispatch!(self.schedules())
+    }
+
+    /// Records a due run and creates the process that runs it, if nobody else claimed
+    /// the run since `c.seen_last_run_at` was read; returns whether this caller won.
+    pub async fn claim_schedule(
+        &self,
+        c: &schedules::Claimed<'_>,
+        run: &processes::NewProcess<'_>,
+    ) -> StoreResult<bool> {
+        dispatch!(self.claim_schedule(c, run))
     }
 }
 
-/// Starts a write transaction that takes the write lock at once (`BEGIN IMMEDIATE`), so
-/// a read-modify-write never fails half-way with SQLITE_BUSY.
-pub fn write_tx(conn: &mut Connection) -> rusqlite::Result<rusqlite::Transaction<'_>> {
-    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+/// Reference lookups for subscription validation, answered from a map fetched
+/// beforehand (validation itself does no I/O).
+pub struct RefMap(pub HashMap<String, RefInfo>);
+
+impl crate::domain::subscription::References for RefMap {
+    fn lookup(&self, id: &str) -> Option<RefInfo> {
+        self.0.get(id).cloned()
+    }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn creates_private_migrated_database() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("sub/orch.db");
-        let store = open(&path, Sync::Full).unwrap();
-        assert_eq!(store.version().unwrap(), latest_version());
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-            assert_eq!(mode & 0o777, 0o600);
+/// Every string in a document that could be a subscription id, for [`Store::ref_infos`].
+pub fn candidate_refs(doc: &Value) -> Vec<String> {
+    fn walk(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::String(s) if uuid::Uuid::parse_str(s).is_ok() => out.push(s.clone()),
+            Value::Array(a) => a.iter().for_each(|v| walk(v, out)),
+            Value::Object(o) => o.values().for_each(|v| walk(v, out)),
+            _ => {}
         }
-        let fk: i64 = store
-            .conn
-            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(fk, 1);
     }
-
-    #[test]
-    fn an_upgrade_is_announced_and_a_creation_is_not() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("orch.db");
-        let mut heard = Vec::new();
-        drop(open_announcing(&path, Sync::Normal, |a, b| heard.push((a, b))).unwrap());
-        assert!(
-            heard.is_empty(),
-            "a new database was announced as an upgrade"
-        );
-
-        let old = dir.path().join("old.db");
-        let mut conn = open_unmigrated(&old, Sync::Normal).unwrap();
-        embedded::migrations::runner()
-            .set_target(refinery::Target::Version(3))
-            .run(&mut conn)
-            .unwrap();
-        drop(conn);
-        let store = open_announcing(&old, Sync::Normal, |a, b| heard.push((a, b))).unwrap();
-        assert_eq!(heard, [(3, latest_version())]);
-        assert_eq!(store.version().unwrap(), latest_version());
-    }
-
-    #[test]
-    fn refuses_newer_schema_without_touching_it() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("orch.db");
-        drop(open(&path, Sync::Full).unwrap());
-        {
-            let c = Connection::open(&path).unwrap();
-            c.execute(
-                "INSERT INTO refinery_schema_history (version, name, applied_on, checksum) VALUES (999, 'future', '', '0')",
-                [],
-            )
-            .unwrap();
-            c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
-        }
-        let before = std::fs::read(&path).unwrap();
-        let err = open(&path, Sync::Full).err().unwrap();
-        assert!(err.message.contains("newer"), "{}", err.message);
-        assert_eq!(std::fs::read(&path).unwrap(), before);
-    }
+    let mut out = Vec::new();
+    walk(doc, &mut out);
+    out.sort();
+    out.dedup();
+    out
 }

@@ -1,33 +1,22 @@
-//! Processes, their step log, and the definitions they started with.
-//!
-//! [`commit_step`] is the one place a step's outcome is written: the step row, the
-//! process row and the events, in the caller's transaction.
-//!
-//! A process's current state lives in `process_states` as a snapshot plus the step
-//! patches logged after it, not in the `processes` row: a state of megabytes would
-//! otherwise be rewritten (and copied into the WAL) by every step, however small its
-//! change. A snapshot is written at the first step, whenever the process comes to rest
-//! (so a resting process reads without folding), and when the patches since the last
-//! snapshot add up to more than the snapshot itself, which bounds both the bytes written
-//! per step (amortised, about twice the patch) and the work of reading the state (at
-//! most twice the parse of the snapshot).
+//! Processes and their step log, as the store hands them out and takes them in.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use std::sync::Arc;
+
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::StoreError;
-use super::events::{self, Concerns};
-use super::query::Query;
-use crate::domain::workflow::WorkflowDef;
+use super::subscriptions::Change;
+use crate::domain::process::{ProcessStatus, StepStatus};
+use crate::domain::workflow::{Target, WorkflowDef};
 
+/// A process as stored; `state` is filled in by single reads, empty in lists.
 #[derive(Debug, Clone, Serialize)]
 pub struct ProcessRow {
     #[serde(rename = "id")]
     pub process_id: String,
     pub workflow: String,
-    pub target: String,
-    pub status: String,
+    pub target: Target,
+    pub status: ProcessStatus,
     pub subscription_id: Option<String>,
     pub customer_id: Option<String>,
     pub is_task: bool,
@@ -38,16 +27,21 @@ pub struct ProcessRow {
     pub last_step: Option<String>,
     pub definition_hash: String,
     pub owner: Option<String>,
+    /// Until when the owner's lease holds; past it another orch may take over.
+    pub lease_until: Option<String>,
+    /// When a waiting process may be picked up again by a worker.
+    pub run_after: Option<String>,
     #[serde(skip)]
     pub state: Value,
 }
 
+/// One step attempt of the step log.
 #[derive(Debug, Clone, Serialize)]
 pub struct StepRow {
     #[serde(skip)]
     pub step_id: i64,
     pub name: String,
-    pub status: String,
+    pub status: StepStatus,
     pub attempt: i64,
     pub started_at: String,
     pub finished_at: String,
@@ -61,678 +55,82 @@ pub struct StepRow {
 impl StepRow {
     /// Whether this attempt finished its step for good (a later run skips the step).
     pub fn is_done(&self) -> bool {
-        matches!(self.status.as_str(), "success" | "skipped" | "complete")
+        self.status.is_done()
     }
 }
 
-/// The process columns, then the state snapshot and the step it was taken after.
-const PROCESS_COLUMNS: &str = "p.process_id, p.workflow, p.target, p.status, p.subscription_id, p.customer_id, p.is_task, p.created_by, p.started_at, p.last_modified_at, p.failed_reason, p.last_step, p.definition_hash, p.owner, COALESCE(s.state, p.state), s.step_id";
-const PROCESS_FROM: &str = "processes p LEFT JOIN process_states s ON s.process_id = p.process_id";
-
-/// A snapshot is rewritten once the patches logged since exceed its size, and never
-/// more often than every this many bytes of patches.
-const MIN_SNAPSHOT_BUDGET: i64 = 64 * 1024;
-/// What one step row costs besides its patch, counted against the budget so that a
-/// long run of tiny patches still gets a fresh snapshot now and then.
-const STEP_COST: i64 = 64;
-
-/// A process row with its state snapshot text and the step the snapshot includes.
-type RawProcess = (ProcessRow, String, Option<i64>);
-
-fn process_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawProcess> {
-    Ok((
-        ProcessRow {
-            process_id: r.get(0)?,
-            workflow: r.get(1)?,
-            target: r.get(2)?,
-            status: r.get(3)?,
-            subscription_id: r.get(4)?,
-            customer_id: r.get(5)?,
-            is_task: r.get(6)?,
-            created_by: r.get(7)?,
-            started_at: r.get(8)?,
-            last_modified_at: r.get(9)?,
-            failed_reason: r.get(10)?,
-            last_step: r.get(11)?,
-            definition_hash: r.get(12)?,
-            owner: r.get(13)?,
-            state: Value::Null,
-        },
-        r.get::<_, Option<String>>(14)?.unwrap_or_default(),
-        r.get(15)?,
-    ))
-}
-
-/// Stores a definition (once per content) and returns its hash.
-pub fn save_definition(
-    conn: &Connection,
-    def: &WorkflowDef,
-    source: Option<&str>,
-) -> Result<String, StoreError> {
-    let json = def.canonical_json();
-    let hash = crate::domain::product::hash_text(&json);
-    conn.prepare_cached(
-        "INSERT OR IGNORE INTO workflow_definitions (hash, name, definition, source, first_seen) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![hash, def.name, json, source, crate::clock::now_text()])?;
-    Ok(hash)
-}
-
-pub fn load_definition(conn: &Connection, hash: &str) -> Result<Option<WorkflowDef>, StoreError> {
-    let text: Option<String> = conn
-        .prepare_cached("SELECT definition FROM workflow_definitions WHERE hash = ?1")?
-        .query_row([hash], |r| r.get(0))
-        .optional()?;
-    Ok(match text {
-        Some(t) => Some(serde_json::from_str(&t)?),
-        None => None,
-    })
-}
-
+/// A process to create.
 pub struct NewProcess<'a> {
     pub process_id: &'a str,
     pub def: &'a WorkflowDef,
-    pub definition_hash: &'a str,
+    /// Where the definition came from (a file, or `built-in`).
+    pub source: Option<&'a str>,
     pub subscription_id: Option<&'a str>,
     pub customer_id: Option<&'a str>,
     pub created_by: &'a str,
     pub state: &'a Value,
+    /// The orch that drives it from the start; None leaves it `created` for another.
     pub owner: Option<&'a str>,
+    /// How long the owner's lease lasts before it must be renewed.
+    pub lease: std::time::Duration,
 }
 
-pub fn insert(conn: &Connection, p: &NewProcess<'_>) -> Result<(), StoreError> {
-    let now = crate::clock::now_text();
-    let status = if p.owner.is_some() {
-        "running"
-    } else {
-        "created"
-    };
-    conn.prepare_cached(
-        "INSERT INTO processes (process_id, workflow, target, definition_hash, status, subscription_id, customer_id, is_task, created_by, started_at, last_modified_at, state, owner, owner_since) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?10)",
-    )?
-    .execute(params![
-        p.process_id,
-        p.def.name,
-        p.def.target.as_str(),
-        p.definition_hash,
-        status,
-        p.subscription_id,
-        p.customer_id,
-        p.def.target == crate::domain::workflow::Target::System,
-        p.created_by,
-        now,
-        "{}",
-        p.owner,
-    ])?;
-    write_snapshot(conn, p.process_id, None, p.state)?;
-    events::append(
-        conn,
-        "process.started",
-        Concerns {
-            process_id: Some(p.process_id),
-            subscription_id: p.subscription_id,
-            ..Default::default()
-        },
-        &json!({"workflow": p.def.name, "target": p.def.target.as_str(), "created_by": p.created_by}),
-    )?;
-    Ok(())
-}
-
-/// Finds a process by id or by a unique prefix of it.
-pub fn find(conn: &Connection, id: &str) -> Result<Find, StoreError> {
-    if let Some(p) = get(conn, id)? {
-        return Ok(Find::One(Box::new(p)));
-    }
-    if id.len() < 4 || !id.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
-        return Ok(Find::None);
-    }
-    let sql = format!(
-        "SELECT {PROCESS_COLUMNS} FROM {PROCESS_FROM} WHERE p.process_id >= ?1 AND p.process_id < ?2 ORDER BY p.process_id LIMIT 2"
-    );
-    let upper = format!("{id}\u{10FFFF}");
-    let rows = conn
-        .prepare_cached(&sql)?
-        .query_map(params![id, upper], process_from_row)?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(match rows.len() {
-        0 => Find::None,
-        1 => Find::One(Box::new(finish(
-            conn,
-            rows.into_iter()
-                .next()
-                .ok_or(rusqlite::Error::QueryReturnedNoRows)?,
-        )?)),
-        _ => Find::Ambiguous,
-    })
-}
-
+/// A process looked up by id or by a prefix of its id.
 pub enum Find {
     One(Box<ProcessRow>),
     None,
     Ambiguous,
 }
 
-/// Parses the snapshot and folds into it the patches of the steps logged after it.
-fn finish(conn: &Connection, (mut p, state, after): RawProcess) -> Result<ProcessRow, StoreError> {
-    p.state = if state.is_empty() {
-        Value::Object(Default::default())
-    } else {
-        serde_json::from_str(&state)?
-    };
-    if let Some(after) = after {
-        let mut stmt = conn.prepare_cached(
-            "SELECT state_patch FROM process_steps WHERE process_id = ?1 AND step_id > ?2 ORDER BY step_id",
-        )?;
-        let mut rows = stmt.query(params![p.process_id, after])?;
-        while let Some(row) = rows.next()? {
-            let patch: String = row.get(0)?;
-            if patch != "{}" {
-                crate::engine::merge::apply(&mut p.state, &serde_json::from_str(&patch)?);
-            }
-        }
-    }
-    Ok(p)
-}
-
-pub fn get(conn: &Connection, id: &str) -> Result<Option<ProcessRow>, StoreError> {
-    let sql = format!("SELECT {PROCESS_COLUMNS} FROM {PROCESS_FROM} WHERE p.process_id = ?1");
-    match conn
-        .prepare_cached(&sql)?
-        .query_row([id], process_from_row)
-        .optional()?
-    {
-        Some(row) => Ok(Some(finish(conn, row)?)),
-        None => Ok(None),
-    }
-}
-
-/// The workflow name of a process, without reading its state.
-pub fn workflow_name(conn: &Connection, id: &str) -> Result<Option<String>, StoreError> {
-    Ok(conn
-        .prepare_cached("SELECT workflow FROM processes WHERE process_id = ?1")?
-        .query_row([id], |r| r.get(0))
-        .optional()?)
-}
-
-/// Replaces the state snapshot of a process; `step_id` is the last step it includes.
-/// Returns the budget of patch bytes until the next one.
-fn write_snapshot(
-    conn: &Connection,
-    process_id: &str,
-    step_id: Option<i64>,
-    state: &Value,
-) -> Result<i64, StoreError> {
-    let text = state.to_string();
-    let budget = (text.len() as i64).max(MIN_SNAPSHOT_BUDGET);
-    conn.prepare_cached(
-        "INSERT INTO process_states (process_id, step_id, state) VALUES (?1, ?2, ?3)
-         ON CONFLICT (process_id) DO UPDATE SET step_id = excluded.step_id, state = excluded.state",
-    )?
-    .execute(params![process_id, step_id, text])?;
-    Ok(budget)
-}
-
-pub fn steps(conn: &Connection, process_id: &str) -> Result<Vec<StepRow>, StoreError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT step_id, name, status, attempt, started_at, finished_at, error, output, created_by, state_patch FROM process_steps WHERE process_id = ?1 ORDER BY step_id",
-    )?;
-    let rows = stmt.query_map([process_id], |r| {
-        Ok((
-            StepRow {
-                step_id: r.get(0)?,
-                name: r.get(1)?,
-                status: r.get(2)?,
-                attempt: r.get(3)?,
-                started_at: r.get(4)?,
-                finished_at: r.get(5)?,
-                error: r.get(6)?,
-                output: r.get(7)?,
-                created_by: r.get(8)?,
-                state_patch: Value::Null,
-            },
-            r.get::<_, String>(9)?,
-        ))
-    })?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (mut s, patch) = row?;
-        s.state_patch = serde_json::from_str(&patch)?;
-        out.push(s);
-    }
-    Ok(out)
-}
-
-/// How a committed step changes its process.
-pub struct StepCommit<'a> {
-    pub process_id: &'a str,
-    pub subscription_id: Option<&'a str>,
-    pub step: &'a StepRow,
-    /// The state after the step (unchanged for a failed step).
-    pub state: &'a Value,
+/// How a committed step changes its process. It owns what it writes, so a store may
+/// hand it to a committer that writes the steps of several processes at once.
+pub struct StepCommit {
+    pub process_id: String,
+    pub subscription_id: Option<String>,
+    pub step: StepRow,
+    /// The state after the step (unchanged for a failed step); None: the step's patch
+    /// is the whole state (a `Start` step). Shared, not copied: the engine goes on
+    /// with it once the commit is done.
+    pub state: Option<Arc<Value>>,
     /// The process status after the step.
-    pub status: &'a str,
-    pub failed_reason: Option<&'a str>,
+    pub status: ProcessStatus,
+    pub failed_reason: Option<String>,
     pub duration_ms: u128,
+    /// The validated subscription change the step made, written in the same transaction.
+    pub subscription: Option<Change>,
+    /// For a process left `waiting`: how long until a worker may pick it up again
+    /// (None: only by hand, or when what it waits for frees).
+    pub retry_in: Option<std::time::Duration>,
+    /// Put a process that would go on running at rest instead (`waiting`, due at once,
+    /// with this reason): its orch is stopping.
+    pub rest: Option<String>,
 }
 
-/// Writes a step (its `step.finished` event, which is also its log row), the process
-/// row and a `process.<status>` event when the status changes; the caller owns the
-/// transaction.
-///
-/// Each statement here costs WAL pages, which are most of a step's cost, so the process
-/// row is rewritten without touching its indexed columns unless they change, and the
-/// snapshot budget lives in that same row.
-pub fn commit_step(conn: &Connection, c: &StepCommit<'_>) -> Result<(), StoreError> {
-    let s = c.step;
-    let patch = s.state_patch.to_string();
-    let (previous, previous_subscription, budget): (String, Option<String>, Option<i64>) = conn
-        .prepare_cached(
-            "SELECT status, subscription_id, state_budget FROM processes WHERE process_id = ?1",
-        )?
-        .query_row([c.process_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-    let data = json!({"name": s.name, "status": s.status, "attempt": s.attempt, "duration_ms": c.duration_ms as u64, "error": s.error, "by": s.created_by});
-    conn.prepare_cached(
-        "INSERT INTO events (at, kind, process_id, subscription_id, data, step_name, step_status, attempt, started_at, created_by, error, output, state_patch) VALUES (?1, 'step.finished', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-    )?
-    .execute(params![
-        s.finished_at,
-        c.process_id,
-        c.subscription_id,
-        data.to_string(),
-        s.name,
-        s.status,
-        s.attempt,
-        s.started_at,
-        s.created_by,
-        s.error,
-        s.output,
-        patch,
-    ])?;
-    let step_id = conn.last_insert_rowid();
-    let cost = patch.len() as i64 + STEP_COST;
-    let budget = match budget {
-        Some(budget) if c.status == "running" && cost <= budget => budget - cost,
-        _ => write_snapshot(conn, c.process_id, Some(step_id), c.state)?,
-    };
-    let same_subscription = c
-        .subscription_id
-        .is_none_or(|id| previous_subscription.as_deref() == Some(id));
-    if previous == c.status && same_subscription {
-        conn.prepare_cached(
-            "UPDATE processes SET last_step = ?2, last_modified_at = ?3, failed_reason = ?4, state_budget = ?5 WHERE process_id = ?1",
-        )?
-        .execute(params![c.process_id, s.name, s.finished_at, c.failed_reason, budget])?;
-    } else {
-        conn.prepare_cached(
-            "UPDATE processes SET status = ?2, last_step = ?3, last_modified_at = ?4, failed_reason = ?5, subscription_id = COALESCE(?6, subscription_id), state_budget = ?7 WHERE process_id = ?1",
-        )?
-        .execute(params![
-            c.process_id,
-            c.status,
-            s.name,
-            s.finished_at,
-            c.failed_reason,
-            c.subscription_id,
-            budget
-        ])?;
+/// What a commit gives back: the status the process is left in, and the step row.
+pub struct Committed {
+    pub status: ProcessStatus,
+    pub step: StepRow,
+}
+
+impl StepCommit {
+    /// The state after the step.
+    pub fn state(&self) -> &Value {
+        self.state.as_deref().unwrap_or(&self.step.state_patch)
     }
-    if previous != c.status && c.status != "running" {
-        events::append(
-            conn,
-            &format!("process.{}", c.status),
-            Concerns {
-                process_id: Some(c.process_id),
-                subscription_id: c.subscription_id,
-                ..Default::default()
-            },
-            &json!({"from": previous, "to": c.status, "step": s.name, "reason": c.failed_reason}),
-        )?;
+
+    /// A process that stops running lets go of its owner in the step's transaction.
+    pub fn releases_owner(&self) -> bool {
+        self.status != ProcessStatus::Running
     }
-    Ok(())
 }
 
-/// Sets the status of a process without a step (claiming it again, giving up on it after
-/// an error), with a `process.<status>` event when the status changes.
-pub fn set_status(
-    conn: &Connection,
-    process_id: &str,
-    status: &str,
-    reason: Option<&str>,
-) -> Result<(), StoreError> {
-    let before: Option<(String, Option<String>)> = conn
-        .prepare_cached("SELECT status, subscription_id FROM processes WHERE process_id = ?1")?
-        .query_row([process_id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    if let Some((previous, subscription_id)) = before.filter(|(p, _)| p != status) {
-        events::append(
-            conn,
-            &format!("process.{status}"),
-            Concerns {
-                process_id: Some(process_id),
-                subscription_id: subscription_id.as_deref(),
-                ..Default::default()
-            },
-            &json!({"from": previous, "to": status, "reason": reason}),
-        )?;
-    }
-    conn.prepare_cached(
-        "UPDATE processes SET status = ?2, failed_reason = COALESCE(?3, failed_reason), last_modified_at = ?4 WHERE process_id = ?1",
-    )?
-    .execute(params![process_id, status, reason, crate::clock::now_text()])?;
-    Ok(())
-}
-
-/// Takes ownership of a process, returning the current owner when it is someone else.
-pub fn set_owner(
-    conn: &Connection,
-    process_id: &str,
-    owner: Option<&str>,
-) -> Result<(), StoreError> {
-    let (host, pid) = match owner {
-        Some(o) => {
-            let mut parts = o.split('/');
-            (
-                parts.next().map(str::to_string),
-                parts.next().and_then(|p| p.parse::<i64>().ok()),
-            )
-        }
-        None => (None, None),
-    };
-    conn.prepare_cached(
-        "UPDATE processes SET owner = ?2, owner_host = ?3, owner_pid = ?4, owner_since = ?5 WHERE process_id = ?1",
-    )?
-    .execute(params![process_id, owner, host, pid, owner.map(|_| crate::clock::now_text())])?;
-    Ok(())
-}
-
-/// Makes `owner` the owner of a running process, only if the row still has the owner
-/// and status the caller saw (compare-and-set). Returns whether the claim was taken.
-///
-/// The condition keeps a claim atomic on its own, not only inside SQLite's write lock,
-/// so it stays correct on a store where readers do not block writers.
-pub fn claim(
-    conn: &Connection,
-    process_id: &str,
-    seen_owner: Option<&str>,
-    seen_status: &str,
-    owner: &str,
-) -> Result<bool, StoreError> {
-    let mut parts = owner.split('/');
-    let host = parts.next();
-    let pid = parts.next().and_then(|p| p.parse::<i64>().ok());
-    let now = crate::clock::now_text();
-    let changed = conn
-        .prepare_cached(
-            "UPDATE processes SET owner = ?2, owner_host = ?3, owner_pid = ?4, owner_since = ?5, status = 'running', last_modified_at = ?5 WHERE process_id = ?1 AND owner IS ?6 AND status = ?7",
-        )?
-        .execute(params![process_id, owner, host, pid, now, seen_owner, seen_status])?;
-    if changed == 1 && seen_status != "running" {
-        let subscription_id: Option<String> = conn
-            .prepare_cached("SELECT subscription_id FROM processes WHERE process_id = ?1")?
-            .query_row([process_id], |r| r.get(0))?;
-        events::append(
-            conn,
-            "process.running",
-            Concerns {
-                process_id: Some(process_id),
-                subscription_id: subscription_id.as_deref(),
-                ..Default::default()
-            },
-            &json!({"from": seen_status, "to": "running", "by": owner}),
-        )?;
-    }
-    Ok(changed == 1)
-}
-
+/// Filters of `process list`.
 #[derive(Debug, Default, Clone)]
 pub struct Filter {
-    pub status: Option<String>,
+    pub status: Option<ProcessStatus>,
     pub workflow: Option<String>,
     pub subscription_id: Option<String>,
     pub since: Option<String>,
     pub tasks: Option<bool>,
     pub limit: i64,
-}
-
-pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<ProcessRow>, StoreError> {
-    // The state can be large; lists never need it.
-    let columns = PROCESS_COLUMNS
-        .replace(", COALESCE(s.state, p.state), s.step_id", ", NULL, NULL")
-        .replace("p.", "");
-    let mut q = Query::new(format!("SELECT {columns} FROM processes WHERE 1 = 1"));
-    if let Some(s) = &f.status {
-        q.and("status = ?", s.clone());
-    }
-    if let Some(w) = &f.workflow {
-        q.and("workflow = ?", w.clone());
-    }
-    if let Some(s) = &f.subscription_id {
-        q.and("subscription_id = ?", s.clone());
-    }
-    if let Some(s) = &f.since {
-        q.and("started_at >= ?", s.clone());
-    }
-    if let Some(t) = f.tasks {
-        q.and("is_task = ?", t);
-    }
-    q.push("ORDER BY process_id DESC").then("LIMIT ?", f.limit);
-    q.rows(conn, process_from_row)?
-        .into_iter()
-        .map(|row| finish(conn, row))
-        .collect()
-}
-
-/// Deletes completed task runs (processes of `system` workflows) last changed before
-/// `cutoff`, with their steps; returns how many runs and steps went. Their events are
-/// kept (seq numbers are never reused); a step's event loses the step's payload.
-pub fn delete_task_runs(conn: &mut Connection, cutoff: &str) -> Result<(usize, usize), StoreError> {
-    const OLD: &str = "SELECT process_id FROM processes WHERE is_task = 1 AND status = 'completed' AND last_modified_at < ?1";
-    let tx = super::write_tx(conn)?;
-    let steps = tx.execute(
-        &format!("UPDATE events SET output = NULL, state_patch = NULL WHERE kind = 'step.finished' AND state_patch IS NOT NULL AND process_id IN ({OLD})"),
-        [cutoff],
-    )?;
-    tx.execute(
-        &format!("DELETE FROM process_states WHERE process_id IN ({OLD})"),
-        [cutoff],
-    )?;
-    let runs = tx.execute(
-        "DELETE FROM processes WHERE is_task = 1 AND status = 'completed' AND last_modified_at < ?1",
-        [cutoff],
-    )?;
-    tx.commit()?;
-    Ok((runs, steps))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::definition::{Source, workflow};
-
-    fn step(name: &str, status: &str, patch: Value) -> StepRow {
-        StepRow {
-            step_id: 0,
-            name: name.into(),
-            status: status.into(),
-            attempt: 1,
-            started_at: crate::clock::now_text(),
-            finished_at: crate::clock::now_text(),
-            error: None,
-            output: None,
-            created_by: "t".into(),
-            state_patch: patch,
-        }
-    }
-
-    fn commit(conn: &Connection, id: &str, name: &str, status: &str, patch: Value, state: &Value) {
-        commit_step(
-            conn,
-            &StepCommit {
-                process_id: id,
-                subscription_id: None,
-                step: &step(name, "success", patch),
-                state,
-                status,
-                failed_reason: None,
-                duration_ms: 0,
-            },
-        )
-        .unwrap();
-    }
-
-    fn snapshot_step(conn: &Connection, id: &str) -> Option<i64> {
-        conn.query_row(
-            "SELECT step_id FROM process_states WHERE process_id = ?1",
-            [id],
-            |r| r.get(0),
-        )
-        .unwrap()
-    }
-
-    /// A database written before V4 (separate step rows, AUTOINCREMENT) keeps its step
-    /// log, its states and its events through the migration, and takes new steps after.
-    #[test]
-    fn step_rows_move_into_their_events() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("o.db");
-        let mut conn = crate::store::open_unmigrated(&path, crate::store::Sync::Normal).unwrap();
-        crate::store::embedded::migrations::runner()
-            .set_target(refinery::Target::Version(3))
-            .run(&mut conn)
-            .unwrap();
-        let t = "2026-01-01T00:00:00Z";
-        conn.execute_batch(&format!(
-            "INSERT INTO workflow_definitions VALUES ('h', 'w', '{{}}', NULL, '{t}');
-             INSERT INTO processes (process_id, workflow, target, definition_hash, status, created_by, started_at, last_modified_at, state)
-               VALUES ('p1', 'w', 'system', 'h', 'failed', 'u', '{t}', '{t}', '{{}}'),
-                      ('p2', 'w', 'system', 'h', 'completed', 'u', '{t}', '{t}', '{{}}'),
-                      ('p3', 'w', 'system', 'h', 'failed', 'u', '{t}', '{t}', '{{}}');
-             INSERT INTO events (kind, at, process_id, data) VALUES
-               ('process.started', '{t}', 'p1', '{{}}'),
-               ('step.finished', '{t}', 'p2', '{{\"name\":\"cleaned\"}}'),
-               ('step.finished', '{t}', 'p1', '{{\"name\":\"Start\"}}'),
-               ('step.finished', '{t}', 'p1', '{{\"name\":\"a\"}}'),
-               ('step.finished', '{t}', 'p1', '{{\"name\":\"b\"}}'),
-               ('process.failed', '{t}', 'p1', '{{}}');
-             INSERT INTO process_steps (process_id, name, status, attempt, started_at, finished_at, state_patch, created_by) VALUES
-               ('p1', 'Start', 'success', 1, '{t}', '{t}', '{{\"n\":0}}', 'u'),
-               ('p1', 'a', 'success', 1, '{t}', '{t}', '{{\"n\":1}}', 'u'),
-               ('p1', 'b', 'failed', 1, '{t}', '{t}', '{{}}', 'u'),
-               ('p3', 'without its event', 'failed', 1, '{t}', '{t}', '{{}}', 'u');
-             INSERT INTO process_states VALUES ('p1', 1, 100, '{{\"n\":0}}');"
-        ))
-        .unwrap();
-        let mut store = crate::store::Store {
-            conn,
-            path: path.clone(),
-        };
-        store.migrate().unwrap();
-        let conn = &store.conn;
-
-        let steps = steps(conn, "p1").unwrap();
-        let names: Vec<_> = steps.iter().map(|s| s.name.as_str()).collect();
-        assert_eq!(names, ["Start", "a", "b"]);
-        assert_eq!(steps[1].state_patch, json!({"n": 1}));
-        assert_eq!(steps[2].status, "failed");
-        assert_eq!(get(conn, "p1").unwrap().unwrap().state, json!({"n": 1}));
-        assert!(
-            super::steps(conn, "p2").unwrap().is_empty(),
-            "a cleaned-up step came back"
-        );
-        let kinds: Vec<String> = events::list(conn, &events::Filter::default())
-            .unwrap()
-            .into_iter()
-            .map(|e| e.kind)
-            .collect();
-        assert_eq!(kinds.len(), 7, "events were lost or added: {kinds:?}");
-        let kept: Vec<_> = super::steps(conn, "p3")
-            .unwrap()
-            .into_iter()
-            .map(|s| s.name)
-            .collect();
-        assert_eq!(kept, ["without its event"]);
-
-        commit(
-            conn,
-            "p1",
-            "c",
-            "running",
-            json!({"n": 2}),
-            &json!({"n": 2}),
-        );
-        let after = super::steps(conn, "p1").unwrap();
-        assert_eq!(after.last().map(|s| s.name.as_str()), Some("c"));
-        assert!(after[3].step_id > 7);
-        assert_eq!(get(conn, "p1").unwrap().unwrap().state, json!({"n": 2}));
-    }
-
-    #[test]
-    fn state_is_a_snapshot_plus_the_patches_after_it() {
-        let dir = tempfile::tempdir().unwrap();
-        let store =
-            crate::store::open(&dir.path().join("o.db"), crate::store::Sync::Normal).unwrap();
-        let conn = &store.conn;
-        let def = workflow::parse(&Source::new(
-            "workflows/w.toml",
-            "name = \"w\"\ntarget = \"system\"\n[[step]]\nname = \"a\"\nbuiltin = \"noop\"\n"
-                .to_string(),
-        ))
-        .unwrap();
-        let hash = save_definition(conn, &def, None).unwrap();
-        let big = json!({"blob": "x".repeat(100 * 1024), "n": 0});
-        let id = "0190abcd-0000-7000-8000-000000000001";
-        insert(
-            conn,
-            &NewProcess {
-                process_id: id,
-                def: &def,
-                definition_hash: &hash,
-                subscription_id: None,
-                customer_id: None,
-                created_by: "t",
-                state: &big,
-                owner: None,
-            },
-        )
-        .unwrap();
-        assert_eq!(get(conn, id).unwrap().unwrap().state, big);
-
-        // The first step writes a snapshot; small steps after it only log their patch.
-        commit(conn, id, "Start", "running", big.clone(), &big);
-        let first = snapshot_step(conn, id);
-        assert!(first.is_some());
-        let mut state = big.clone();
-        for n in 1..=5 {
-            state["n"] = json!(n);
-            commit(
-                conn,
-                id,
-                &format!("s{n}"),
-                "running",
-                json!({"n": n}),
-                &state,
-            );
-        }
-        assert_eq!(
-            snapshot_step(conn, id),
-            first,
-            "small steps rewrote the snapshot"
-        );
-        let row: String = conn
-            .query_row(
-                "SELECT state FROM processes WHERE process_id = ?1",
-                [id],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(row, "{}", "the process row must not carry the state");
-        assert_eq!(get(conn, id).unwrap().unwrap().state, state);
-        assert!(matches!(find(conn, &id[..8]).unwrap(), Find::One(p) if p.state == state));
-
-        // Coming to rest writes a fresh snapshot, so a resting process reads without folding.
-        state["done"] = json!(true);
-        commit(conn, id, "Done", "completed", json!({"done": true}), &state);
-        assert_ne!(snapshot_step(conn, id), first);
-        assert_eq!(get(conn, id).unwrap().unwrap().state, state);
-    }
 }

@@ -1,15 +1,11 @@
-//! Subscriptions in the database: the row and document, the flattened index rows
-//! (block instances, values, relations, full-text search), and the queries that list
-//! and relate them without loading every document.
+//! Subscriptions as stored: the row with its product's names, the filters of
+//! `subscription list`, and the relations between subscriptions.
 
-use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Map, Value, json};
 
-use super::StoreError;
-use super::events::{self, Concerns};
-use super::query::Query;
 use crate::domain::lifecycle::Lifecycle;
-use crate::domain::subscription::{Flat, RefInfo};
+use crate::domain::process::ProcessStatus;
+use crate::domain::subscription::Flat;
 
 /// A subscription as stored, with what its product says about it.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,69 +68,10 @@ impl Subscription {
     }
 }
 
-const COLUMNS: &str = "s.subscription_id, s.product_id, p.name, p.tag, p.product_type, p.root_key, s.customer_id, s.description, s.status, s.insync, s.start_date, s.end_date, s.note, s.document, s.created_at, s.updated_at";
-const FROM: &str = "FROM subscriptions s JOIN products p ON p.product_id = s.product_id";
-
-fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Subscription> {
-    let root_key: String = r.get(5)?;
-    let status: String = r.get(8)?;
-    let document: String = r.get(13)?;
-    let tree = serde_json::from_str::<Value>(&document)
-        .ok()
-        .and_then(|mut d| d.get_mut(&root_key).map(Value::take))
-        .unwrap_or_else(|| json!({}));
-    Ok(Subscription {
-        subscription_id: r.get(0)?,
-        product_id: r.get(1)?,
-        product_name: r.get(2)?,
-        product_tag: r.get(3)?,
-        product_type: r.get(4)?,
-        root_key,
-        customer_id: r.get(6)?,
-        description: r.get(7)?,
-        status: status.parse().unwrap_or(Lifecycle::Initial),
-        insync: r.get(9)?,
-        start_date: r.get(10)?,
-        end_date: r.get(11)?,
-        note: r.get(12)?,
-        tree,
-        created_at: r.get(14)?,
-        updated_at: r.get(15)?,
-    })
-}
-
-pub fn get(conn: &Connection, id: &str) -> Result<Option<Subscription>, StoreError> {
-    let sql = format!("SELECT {COLUMNS} {FROM} WHERE s.subscription_id = ?1");
-    Ok(conn
-        .prepare_cached(&sql)?
-        .query_row([id], from_row)
-        .optional()?)
-}
-
 pub enum Find {
     One(Box<Subscription>),
     None,
     Ambiguous(Vec<String>),
-}
-
-/// Finds a subscription by id or a unique prefix of it.
-pub fn find(conn: &Connection, id: &str) -> Result<Find, StoreError> {
-    if let Some(s) = get(conn, id)? {
-        return Ok(Find::One(Box::new(s)));
-    }
-    if id.len() < 4 || !id.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
-        return Ok(Find::None);
-    }
-    let mut q = Query::new(format!("SELECT {COLUMNS} {FROM} WHERE 1 = 1"));
-    q.and("s.subscription_id >= ?", id.to_string())
-        .and("s.subscription_id < ?", format!("{id}\u{10FFFF}"))
-        .push("ORDER BY s.subscription_id LIMIT 5");
-    let mut rows = q.rows(conn, from_row)?;
-    Ok(match rows.len() {
-        0 => Find::None,
-        1 => Find::One(Box::new(rows.remove(0))),
-        _ => Find::Ambiguous(rows.into_iter().map(|s| s.subscription_id).collect()),
-    })
 }
 
 /// Filters of `subscription list`.
@@ -154,91 +91,6 @@ pub struct Filter {
     pub offset: i64,
 }
 
-pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Subscription>, StoreError> {
-    let mut q = Query::new(format!("SELECT {COLUMNS} {FROM} WHERE 1 = 1"));
-    match f.status.as_slice() {
-        [] => {}
-        // One status walks the (status, subscription_id) index in order, so LIMIT stops
-        // the scan early instead of sorting every match.
-        [one] => {
-            q.and("s.status = ?", one.as_str());
-        }
-        many => {
-            let list: Vec<&str> = many.iter().map(|s| s.as_str()).collect();
-            q.and(
-                "s.status IN (SELECT value FROM json_each(?))",
-                serde_json::to_string(&list).unwrap_or_default(),
-            );
-        }
-    }
-    if let Some(p) = &f.product {
-        q.and("(p.name = ? OR p.tag = ?)", p.clone());
-    }
-    if let Some(c) = &f.customer {
-        q.and("s.customer_id = ?", c.clone());
-    }
-    if let Some(b) = f.insync {
-        q.and("s.insync = ?", b);
-    }
-    for (path, value) in &f.fields {
-        q.and_pair(
-            "s.subscription_id IN (SELECT subscription_id FROM subscription_values WHERE path = ? AND value = ?)",
-            path.clone(),
-            value.clone(),
-        );
-    }
-    if let Some(text) = &f.search {
-        if let Some(m) = fts_query(text) {
-            q.and(
-                "s.subscription_id IN (SELECT subscription_id FROM subscription_search WHERE subscription_search MATCH ?)",
-                m,
-            );
-        }
-    }
-    q.push("ORDER BY s.subscription_id DESC")
-        .then("LIMIT ?", f.limit)
-        .then("OFFSET ?", f.offset);
-    q.rows(conn, from_row)
-}
-
-/// Turns what a user typed into an FTS5 query: every word quoted (so punctuation and
-/// FTS operators are plain text) and prefix-matched, all words required.
-fn fts_query(text: &str) -> Option<String> {
-    let words: Vec<String> = text
-        .split_whitespace()
-        .map(|w| format!("\"{}\"*", w.replace('"', "\"\"")))
-        .collect();
-    (!words.is_empty()).then(|| words.join(" "))
-}
-
-/// Tag and lifecycle of a subscription, for reference checks.
-pub fn ref_info(conn: &Connection, subscription_id: &str) -> Result<Option<RefInfo>, StoreError> {
-    let row = conn
-        .prepare_cached(
-            "SELECT p.tag, s.status FROM subscriptions s JOIN products p ON p.product_id = s.product_id WHERE s.subscription_id = ?1",
-        )?
-        .query_row([subscription_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-        .optional()?;
-    Ok(row.map(|(tag, status)| RefInfo {
-        tag,
-        status: status.parse().unwrap_or(Lifecycle::Initial),
-    }))
-}
-
-/// The id, status and document of every subscription of a product.
-pub fn documents_of_product(
-    conn: &Connection,
-    product_id: &str,
-) -> Result<Vec<(String, Lifecycle, Value)>, StoreError> {
-    let mut q = Query::new(format!("SELECT {COLUMNS} {FROM} WHERE 1 = 1"));
-    q.and("s.product_id = ?", product_id.to_string())
-        .push("ORDER BY s.subscription_id");
-    Ok(q.rows(conn, from_row)?
-        .into_iter()
-        .map(|s| (s.subscription_id.clone(), s.status, s.document()))
-        .collect())
-}
-
 /// A subscription on the other end of a relation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Related {
@@ -251,222 +103,21 @@ pub struct Related {
     pub path: String,
 }
 
-fn related(conn: &Connection, sql: &str, id: &str) -> Result<Vec<Related>, StoreError> {
-    let mut stmt = conn.prepare_cached(sql)?;
-    let rows = stmt
-        .query_map([id], |r| {
-            let status: String = r.get(2)?;
-            Ok(Related {
-                subscription_id: r.get(0)?,
-                description: r.get(1)?,
-                status: status.parse().unwrap_or(Lifecycle::Initial),
-                insync: r.get(3)?,
-                product_name: r.get(4)?,
-                path: r.get(5)?,
-            })
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
-}
-
-/// The subscriptions whose fields point at `id`.
-pub fn in_use_by(conn: &Connection, id: &str) -> Result<Vec<Related>, StoreError> {
-    related(
-        conn,
-        "SELECT s.subscription_id, s.description, s.status, s.insync, p.name, r.path FROM subscription_relations r JOIN subscriptions s ON s.subscription_id = r.subscription_id JOIN products p ON p.product_id = s.product_id WHERE r.depends_on_id = ?1 ORDER BY s.subscription_id",
-        id,
-    )
-}
-
-/// The subscriptions `id` points at.
-pub fn depends_on(conn: &Connection, id: &str) -> Result<Vec<Related>, StoreError> {
-    related(
-        conn,
-        "SELECT s.subscription_id, s.description, s.status, s.insync, p.name, r.path FROM subscription_relations r JOIN subscriptions s ON s.subscription_id = r.depends_on_id JOIN products p ON p.product_id = s.product_id WHERE r.subscription_id = ?1 ORDER BY s.subscription_id",
-        id,
-    )
-}
-
-/// Writes a subscription that is new or changed, its index rows and its events; the
-/// caller owns the transaction. `old` is the stored version (None: a new subscription).
-pub fn save(
-    conn: &Connection,
-    new: &Subscription,
-    old: Option<&Subscription>,
-    flat: &Flat,
-    process_id: Option<&str>,
-) -> Result<(), StoreError> {
-    let document = new.document().to_string();
-    let now = crate::clock::now_text();
-    conn.prepare_cached(
-        "INSERT INTO subscriptions (subscription_id, product_id, customer_id, description, status, insync, start_date, end_date, note, document, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)
-         ON CONFLICT (subscription_id) DO UPDATE SET description = ?4, status = ?5, insync = ?6, start_date = ?7, end_date = ?8, note = ?9, document = ?10, updated_at = ?11",
-    )?
-    .execute(params![
-        new.subscription_id,
-        new.product_id,
-        new.customer_id,
-        new.description,
-        new.status.as_str(),
-        new.insync,
-        new.start_date,
-        new.end_date,
-        new.note,
-        document,
-        now
-    ])?;
-    let tree_changed = old.is_none_or(|o| o.tree != new.tree);
-    if tree_changed || old.is_some_and(|o| o.description != new.description) {
-        reindex(conn, new, flat, tree_changed)?;
-    }
-    if let Some(p) = process_id {
-        conn.prepare_cached(
-            "INSERT OR IGNORE INTO process_subscriptions (process_id, subscription_id) VALUES (?1, ?2)",
-        )?
-        .execute([p, &new.subscription_id])?;
-    }
-    let about = Concerns {
-        process_id,
-        subscription_id: Some(&new.subscription_id),
-        product_id: Some(&new.product_id),
-    };
-    let Some(old) = old else {
-        events::append(
-            conn,
-            "subscription.created",
-            about,
-            &json!({"product": new.product_name, "customer_id": new.customer_id, "status": new.status, "description": new.description}),
-        )?;
-        return Ok(());
-    };
-    let mut changed = Vec::new();
-    if old.tree != new.tree {
-        changed.push(new.root_key.clone());
-    }
-    for (name, differs) in [
-        ("description", old.description != new.description),
-        ("note", old.note != new.note),
-        ("start_date", old.start_date != new.start_date),
-        ("end_date", old.end_date != new.end_date),
-    ] {
-        if differs {
-            changed.push(name.to_string());
-        }
-    }
-    if !changed.is_empty() {
-        events::append(
-            conn,
-            "subscription.updated",
-            about,
-            &json!({"changed": changed, "description": new.description}),
-        )?;
-    }
-    if old.status != new.status {
-        events::append(
-            conn,
-            "subscription.status_changed",
-            about,
-            &json!({"from": old.status, "to": new.status}),
-        )?;
-    }
-    if old.insync != new.insync {
-        events::append(
-            conn,
-            "subscription.insync_changed",
-            about,
-            &json!({"from": old.insync, "to": new.insync}),
-        )?;
-    }
-    Ok(())
-}
-
-/// Replaces the index rows of a subscription. Block, value and relation rows only
-/// change with the tree; the search row also carries the description.
-fn reindex(
-    conn: &Connection,
-    s: &Subscription,
-    flat: &Flat,
-    tree_changed: bool,
-) -> Result<(), StoreError> {
-    let id = s.subscription_id.as_str();
-    if tree_changed {
-        for table in [
-            "subscription_blocks",
-            "subscription_values",
-            "subscription_relations",
-        ] {
-            conn.prepare_cached(&format!("DELETE FROM {table} WHERE subscription_id = ?1"))?
-                .execute([id])?;
-        }
-        let mut blocks = conn.prepare_cached(
-            "INSERT OR IGNORE INTO subscription_blocks (subscription_id, path, block) VALUES (?1, ?2, ?3)",
-        )?;
-        for (path, block) in &flat.blocks {
-            blocks.execute([id, path, block])?;
-        }
-        let mut values = conn.prepare_cached(
-            "INSERT OR IGNORE INTO subscription_values (subscription_id, path, value) VALUES (?1, ?2, ?3)",
-        )?;
-        for (path, value) in &flat.values {
-            values.execute([id, path, value])?;
-        }
-        let mut relations = conn.prepare_cached(
-            "INSERT OR IGNORE INTO subscription_relations (subscription_id, depends_on_id, path) VALUES (?1, ?2, ?3)",
-        )?;
-        for (path, other) in &flat.relations {
-            relations.execute([id, other, path])?;
-        }
-    }
-    conn.prepare_cached("DELETE FROM subscription_search WHERE subscription_id = ?1")?
-        .execute([id])?;
-    conn.prepare_cached(
-        "INSERT INTO subscription_search (subscription_id, description, fields) VALUES (?1, ?2, ?3)",
-    )?
-    .execute(params![id, s.description, flat.search_text()])?;
-    Ok(())
-}
-
-/// The processes not yet finished (completed or aborted) on a subscription: they hold
-/// it, and no other process may start on it meanwhile.
-pub fn unfinished_processes(
-    conn: &Connection,
-    id: &str,
-) -> Result<Vec<(String, String, String)>, StoreError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT process_id, workflow, status FROM processes WHERE subscription_id = ?1 AND status NOT IN ('completed', 'aborted') ORDER BY process_id",
-    )?;
-    let rows = stmt
-        .query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
-}
-
 /// A process that touched a subscription.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Touch {
     pub process_id: String,
     pub workflow: String,
-    pub status: String,
+    pub status: ProcessStatus,
     pub started_at: String,
 }
 
-/// The processes that ran on or changed a subscription, oldest first.
-pub fn processes_of(conn: &Connection, id: &str) -> Result<Vec<Touch>, StoreError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT p.process_id, p.workflow, p.status, p.started_at FROM processes p WHERE p.subscription_id = ?1
-         UNION SELECT p.process_id, p.workflow, p.status, p.started_at FROM process_subscriptions ps JOIN processes p ON p.process_id = ps.process_id WHERE ps.subscription_id = ?1
-         ORDER BY 1",
-    )?;
-    let rows = stmt
-        .query_map([id], |r| {
-            Ok(Touch {
-                process_id: r.get(0)?,
-                workflow: r.get(1)?,
-                status: r.get(2)?,
-                started_at: r.get(3)?,
-            })
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
+/// A validated subscription change, ready to be written with the step that made it:
+/// the new version, the stored one it replaces (None: a new subscription) and the
+/// flattened tree its index rows are made of.
+#[derive(Debug)]
+pub struct Change {
+    pub new: Subscription,
+    pub old: Option<Subscription>,
+    pub flat: Flat,
 }

@@ -11,18 +11,15 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::time::Instant;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::TaskEnv;
+use crate::domain::process::{ProcessStatus, StepStatus};
 use crate::domain::workflow::{StepDef, StepKind, Target, WorkflowDef};
-use crate::engine::merge;
 use crate::engine::plan::next_attempt;
-use crate::engine::runner::{Engine, Final};
+use crate::engine::runner::{Engine, Final, Recorded};
 use crate::error::{Error, Result};
-use crate::store;
-use crate::store::processes::{self, StepCommit, StepRow};
 
 /// The work of a built-in: its report, or the error that fails the run.
 pub type TaskFuture<'a> = Pin<Box<dyn Future<Output = Result<Value>> + 'a>>;
@@ -86,14 +83,14 @@ pub fn for_definition(def: &WorkflowDef) -> Option<&'static BuiltinTask> {
 }
 
 /// Runs a built-in task's process from its first unfinished step, committing `Start`,
-/// the task's step and `Done` like the engine commits steps.
+/// the task's step and `Done` through the engine like any step.
 pub async fn run(
     engine: &mut Engine<'_>,
     env: &TaskEnv<'_>,
     task: &BuiltinTask,
     id: &str,
 ) -> Result<Final> {
-    let log = processes::steps(engine.conn, id)?;
+    let log = engine.store.steps(id).await?;
     let done = |name: &str| log.iter().any(|s| s.name == name && s.is_done());
     let left = ["Start", task.step, "Done"]
         .iter()
@@ -101,40 +98,46 @@ pub async fn run(
         .count();
     engine.observer.steps_left(left);
     let attempt = |name: &str| next_attempt(&log, name);
-    let mut state = processes::get(engine.conn, id)?
-        .ok_or_else(|| Error::not_found(format!("no process {id}")))?
-        .state;
+    let mut process = engine
+        .store
+        .process(id)
+        .await?
+        .ok_or_else(|| Error::not_found(format!("no process {id}")))?;
     if !done("Start") {
-        let step = Step::new("Start", attempt("Start"));
-        let whole = state.clone();
-        record(engine, id, step.ok(whole), &mut state, "running")?;
+        let start = Recorded {
+            whole_state: true,
+            ..Recorded::new("Start", attempt("Start"), StepStatus::Success)
+        };
+        engine.record(&mut process, start).await?;
     }
     if !done(task.step) {
-        let step = Step::new(task.step, attempt(task.step));
+        let step = Recorded::new(task.step, attempt(task.step), StepStatus::Success);
         if *engine.cancel.borrow() {
-            let failed = step.failed("interrupted before the step started".into(), None);
-            record(engine, id, failed, &mut state, "failed")?;
+            let failed = failed(step, "interrupted before the step started".into(), None);
+            engine.record(&mut process, failed).await?;
             return Ok(Final::Interrupted);
         }
         engine.observer.step_started(task.step, step.attempt);
         let result = (task.run)(engine, env).await;
         let interrupted = *engine.cancel.borrow();
         match (result, interrupted) {
-            (Ok(report), false) => record(engine, id, step.ok(report), &mut state, "running")?,
+            (Ok(report), false) => {
+                let ok = Recorded {
+                    patch: report,
+                    ..step
+                };
+                engine.record(&mut process, ok).await?;
+            }
             (Ok(report), true) => {
                 let message = "interrupted (Ctrl-C or SIGTERM); run the task again to finish";
-                let failed = step.failed(message.into(), Some(report.to_string()));
-                record(engine, id, failed, &mut state, "failed")?;
+                let failed = failed(step, message.into(), Some(report.to_string()));
+                engine.record(&mut process, failed).await?;
                 return Ok(Final::Interrupted);
             }
             (Err(e), _) => {
-                record(
-                    engine,
-                    id,
-                    step.failed(e.message, None),
-                    &mut state,
-                    "failed",
-                )?;
+                engine
+                    .record(&mut process, failed(step, e.message, None))
+                    .await?;
                 return Ok(if interrupted {
                     Final::Interrupted
                 } else {
@@ -143,114 +146,18 @@ pub async fn run(
             }
         }
     }
-    let end = Step::new("Done", attempt("Done"));
-    let complete = Outcome {
-        status: "complete",
-        ..end.ok(json!({}))
-    };
-    record(engine, id, complete, &mut state, "completed")?;
+    let end = Recorded::new("Done", attempt("Done"), StepStatus::Complete);
+    engine.record(&mut process, end).await?;
     Ok(Final::Completed)
 }
 
-struct Step {
-    name: &'static str,
-    attempt: i64,
-    started: Instant,
-}
-
-struct Outcome {
-    name: &'static str,
-    attempt: i64,
-    started: Instant,
-    status: &'static str,
-    patch: Value,
-    error: Option<String>,
-    output: Option<String>,
-}
-
-impl Step {
-    fn new(name: &'static str, attempt: i64) -> Step {
-        Step {
-            name,
-            attempt,
-            started: Instant::now(),
-        }
+/// The task's step, failed with `error` (and what it had reported, if anything).
+fn failed<'a>(step: Recorded<'a>, error: String, output: Option<String>) -> Recorded<'a> {
+    Recorded {
+        status: StepStatus::Failed,
+        process_status: ProcessStatus::Failed,
+        error: Some(error),
+        output,
+        ..step
     }
-
-    fn ok(&self, patch: Value) -> Outcome {
-        Outcome {
-            name: self.name,
-            attempt: self.attempt,
-            started: self.started,
-            status: "success",
-            patch,
-            error: None,
-            output: None,
-        }
-    }
-
-    fn failed(&self, error: String, output: Option<String>) -> Outcome {
-        Outcome {
-            status: "failed",
-            patch: json!({}),
-            error: Some(error),
-            output,
-            ..self.ok(json!({}))
-        }
-    }
-}
-
-/// Commits one step row with the process row and its events, in one transaction.
-fn record(
-    engine: &mut Engine<'_>,
-    id: &str,
-    o: Outcome,
-    state: &mut Value,
-    process_status: &str,
-) -> Result<()> {
-    let took = o.started.elapsed();
-    let finished = crate::clock::now();
-    let started_at = finished
-        .checked_sub(jiff::SignedDuration::try_from(took).unwrap_or_default())
-        .unwrap_or(finished);
-    let mut after = state.clone();
-    // Start's patch is the whole initial state, so the log folds from `{}`.
-    let patch = if o.name == "Start" {
-        state.clone()
-    } else {
-        merge::apply(&mut after, &o.patch);
-        merge::diff(state, &after)
-    };
-    let row = StepRow {
-        step_id: 0,
-        name: o.name.to_string(),
-        status: o.status.to_string(),
-        attempt: o.attempt,
-        started_at: crate::clock::format(started_at),
-        finished_at: crate::clock::format(finished),
-        error: o.error,
-        output: o.output,
-        created_by: engine.user.clone(),
-        state_patch: patch,
-    };
-    let tx = store::write_tx(engine.conn)?;
-    processes::commit_step(
-        &tx,
-        &StepCommit {
-            process_id: id,
-            subscription_id: None,
-            step: &row,
-            state: &after,
-            status: process_status,
-            failed_reason: row.error.as_deref().filter(|_| process_status == "failed"),
-            duration_ms: took.as_millis(),
-        },
-    )?;
-    if process_status != "running" {
-        processes::set_owner(&tx, id, None)?;
-    }
-    tx.commit()?;
-    *state = after;
-    engine.observer.step_finished(&row, took);
-    Ok(())
 }

@@ -9,7 +9,6 @@ use super::builtin::{BuiltinTask, TaskFuture};
 use crate::domain::workflow::parse_duration;
 use crate::engine::runner::Engine;
 use crate::error::Error;
-use crate::store::processes;
 
 /// How long completed task runs are kept when orch.toml does not say.
 pub const DEFAULT_RETENTION: &str = "30d";
@@ -39,7 +38,7 @@ fn run<'a>(engine: &'a mut Engine<'_>, env: &'a TaskEnv<'_>) -> TaskFuture<'a> {
             ))
         })?;
         let cutoff = crate::clock::format(cutoff);
-        let (runs, steps) = processes::delete_task_runs(engine.conn, &cutoff)?;
+        let (runs, steps) = engine.store.delete_task_runs(&cutoff).await?;
         (env.log)(&format!(
             "deleted {runs} completed task runs ({steps} steps) last changed before {cutoff}"
         ));

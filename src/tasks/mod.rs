@@ -18,7 +18,6 @@ use crate::domain::workflow::WorkflowDef;
 use crate::engine::runner::{Engine, Final};
 use crate::error::Result;
 use crate::project::Project;
-use crate::store::processes;
 
 /// What a task sees besides the engine: the project, the time its decisions use (age
 /// limits), and where to report what it does.
@@ -43,8 +42,8 @@ pub async fn drive(
         None => engine.drive(id, def, input).await,
     };
     if let Err(e) = &outcome {
-        let _ = processes::set_owner(engine.conn, id, None);
-        let _ = processes::set_status(engine.conn, id, "failed", Some(&e.message));
+        // Best effort: the store may be what failed.
+        let _ = engine.store.fail_process(id, &e.message).await;
     }
     outcome
 }

@@ -18,7 +18,7 @@ fn run<'a>(engine: &'a mut Engine<'_>, env: &'a TaskEnv<'_>) -> TaskFuture<'a> {
     Box::pin(async move {
         let mut retried = Vec::new();
         let mut skipped = 0;
-        for p in waiting::all(engine.conn)? {
+        for p in waiting::all(engine.store).await? {
             if *engine.cancel.borrow() {
                 break;
             }

@@ -12,7 +12,7 @@ use crate::domain::workflow::Target;
 use crate::engine::runner::{Engine, Final};
 use crate::engine::start::{self, NewRun};
 use crate::engine::subscription as engine_subscription;
-use crate::store::subscriptions::{self, Filter};
+use crate::store::subscriptions::Filter;
 
 pub const TASK: BuiltinTask = BuiltinTask {
     name: "validate_subscriptions",
@@ -39,20 +39,20 @@ fn run<'a>(engine: &'a mut Engine<'_>, env: &'a TaskEnv<'_>) -> TaskFuture<'a> {
                     limit: i64::MAX,
                     ..Default::default()
                 };
-                let mut found = subscriptions::list(engine.conn, &filter)?;
+                let mut found = engine.store.subscriptions(&filter).await?;
                 found.reverse();
                 for s in found.iter().filter(|s| s.product_tag == *tag) {
                     if *engine.cancel.borrow() {
                         return Ok(report(passed, failed, results, skipped, true));
                     }
                     let sid = s.subscription_id.as_str();
-                    if let Err(e) = engine_subscription::usable(engine.conn, def, s, None) {
+                    if let Err(e) = engine_subscription::usable(engine.store, def, s, None).await {
                         skipped.push(json!({"subscription_id": sid, "workflow": def.name, "reason": e.message}));
                         continue;
                     }
                     let user = engine.user.clone();
                     let created = start::create(
-                        engine.conn,
+                        engine.store,
                         &NewRun {
                             def,
                             source: Some(source),
@@ -61,8 +61,10 @@ fn run<'a>(engine: &'a mut Engine<'_>, env: &'a TaskEnv<'_>) -> TaskFuture<'a> {
                             user: &user,
                             state: &json!({}),
                             owner: Some(crate::engine::owner::me()),
+                            lease: engine.lease,
                         },
-                    );
+                    )
+                    .await;
                     let id = match created {
                         Ok(id) => id,
                         // Taken by another orch since the check: not ours to run.

@@ -174,6 +174,12 @@ pub fn labelled(fields: &[(&str, String)]) -> String {
     out
 }
 
+/// The last `n` lines of a text (a step's stderr), oldest first.
+pub fn last_lines(text: &str, n: usize) -> Vec<&str> {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(n)..].to_vec()
+}
+
 #[derive(Debug, Clone, Copy)]
 pub enum Paint {
     Green,

@@ -8,8 +8,12 @@ use console::Term;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle, TermLike};
 
 use super::{Paint, Printer};
+use crate::domain::process::StepStatus;
 use crate::engine::runner::Observer;
 use crate::store::processes::StepRow;
+
+/// How many of the last lines of a failed step's stderr its line is followed by.
+pub const STDERR_LINES: usize = 5;
 
 pub struct StepProgress {
     printer: Printer,
@@ -140,6 +144,15 @@ impl Observer for StepProgress {
 
     fn step_finished(&mut self, step: &StepRow, took: Duration) {
         self.say(&step_line(&self.printer, step, took));
+        // The end of a failed step's stderr says why, unless -v streamed it already.
+        let failed = step.status.is_retryable();
+        if let Some(out) = step.output.as_deref().filter(|_| failed) {
+            if self.printer.verbose == 0 {
+                for l in super::last_lines(out, STDERR_LINES) {
+                    self.say(&format!("    | {l}"));
+                }
+            }
+        }
         if let (Some(b), true) = (&self.bar, self.plan.is_empty()) {
             b.inc(1);
         }
@@ -165,13 +178,14 @@ impl Observer for StepProgress {
 /// The line of a finished step: a mark, the name, and a word for every outcome but
 /// success, so that no mark needs a legend (`- Review: skipped`, `✗ Ping: failed`).
 pub fn step_line(printer: &Printer, step: &StepRow, took: Duration) -> String {
-    let (mark, paint, word) = match step.status.as_str() {
-        "success" | "complete" => ("✓", Paint::Green, None),
-        "skipped" => ("-", Paint::Dim, Some("skipped")),
-        "suspend" => ("?", Paint::Yellow, Some("awaiting input")),
-        "waiting" => ("…", Paint::Yellow, Some("waiting")),
-        "abort" => ("✗", Paint::Red, Some("aborted")),
-        _ => ("✗", Paint::Red, Some("failed")),
+    let (mark, paint, word) = match step.status {
+        StepStatus::Success | StepStatus::Complete => ("✓", Paint::Green, None),
+        StepStatus::Skipped => ("-", Paint::Dim, Some("skipped")),
+        StepStatus::Suspend => ("?", Paint::Yellow, Some("awaiting input")),
+        StepStatus::AwaitingCallback => ("?", Paint::Yellow, Some("awaiting callback")),
+        StepStatus::Waiting => ("…", Paint::Yellow, Some("waiting")),
+        StepStatus::Abort => ("✗", Paint::Red, Some("aborted")),
+        StepStatus::Failed => ("✗", Paint::Red, Some("failed")),
     };
     let mut line = format!("  {} {}", printer.paint(mark, paint), step.name);
     let took = crate::domain::workflow::format_duration(took);
@@ -182,7 +196,9 @@ pub fn step_line(printer: &Printer, step: &StepRow, took: Duration) -> String {
     };
     match word {
         None => line.push_str(&format!(" ({took}{attempt})")),
-        Some(w @ ("skipped" | "awaiting input")) => line.push_str(&format!(": {w}")),
+        Some(w @ ("skipped" | "awaiting input" | "awaiting callback")) => {
+            line.push_str(&format!(": {w}"))
+        }
         Some(w) => line.push_str(&format!(": {w} ({took}{attempt})")),
     }
     if let Some(e) = step.error.as_ref().filter(|_| word.is_some()) {

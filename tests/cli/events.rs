@@ -160,6 +160,21 @@ fn a_follower_prints_every_committed_event_once_and_in_order() {
     // one; started, Start, the failed step and failed for the bad one.
     assert_eq!(last, 6 * 6 + 4);
 
+    // Writers committed in an order of their own: `at` is the commit time, so it never
+    // runs backwards against `seq` (RFC 3339 UTC with fixed digits sorts as text).
+    let times: Vec<String> = printed
+        .iter()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["at"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    for pair in times.windows(2) {
+        assert!(pair[0] <= pair[1], "`at` ran backwards: {pair:?}");
+    }
+
     // The failed step left only the events of a failed step, and its patch was dropped.
     let of_bad: Vec<Value> = printed
         .iter()

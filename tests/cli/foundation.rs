@@ -57,9 +57,11 @@ fn broken(replace: &str, with: &str, expect_path: &str, expect_pos: &str) {
         "{err}"
     );
     assert!(err.contains(expect_path), "{err}");
-    // Nothing was stored.
-    let (_, out, _) = p.run(&["-o", "json", "product", "list"]);
-    assert_eq!(out.trim(), "[]");
+    // Nothing was stored: not even a database was created, so a reader says there is none.
+    assert!(!p.db().exists());
+    let (code, out, err) = p.run(&["-o", "json", "product", "list"]);
+    assert_eq!(code, 6, "{err}");
+    assert!(out.is_empty(), "{out}");
 }
 
 #[test]

@@ -259,8 +259,19 @@ fn a_form_is_answered_in_a_terminal_and_its_secret_reaches_the_step_only() {
         "nothing runs before the form is done"
     );
     t.line("s3cr3t-T0ken");
+    // With --form the input step is asked when the run reaches it, and the run goes on.
+    let screen = t.expect("later");
+    assert!(
+        screen.contains("Check green"),
+        "the step's message, rendered:\n{screen}"
+    );
+    assert!(
+        before_confirm(&screen).contains("Record"),
+        "the steps before it ran first:\n{screen}"
+    );
+    t.keys(&["Down", "Enter"]);
     let (code, screen) = t.exit();
-    assert_eq!(code, 4, "suspends at the input step:\n{screen}");
+    assert_eq!(code, 0, "goes on past the input step:\n{screen}");
     assert!(!screen.contains("s3cr3t-T0ken"), "echoed:\n{screen}");
 
     let seen = read_json(&p, "before.json");
@@ -268,7 +279,54 @@ fn a_form_is_answered_in_a_terminal_and_its_secret_reaches_the_step_only() {
     assert_eq!(seen["code"], "ABC12");
     assert_eq!(seen["terms"], true);
     assert_eq!(seen["token"], "s3cr3t-T0ken", "the step gets the secret");
+    let after = read_json(&p, "after.json");
+    assert_eq!(after["ok"], "later");
+    assert_eq!(after["token"], "s3cr3t-T0ken", "and so do the steps after");
     assert_not_stored(&p, "s3cr3t-T0ken");
+}
+
+/// `workflow run signup` with every answer of its form given, and `extra`.
+fn signup_answered<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["workflow", "run", "signup"];
+    args.extend_from_slice(extra);
+    for answer in ["color=red", "code=ABC12", "terms=true", "token=t0k3n-value"] {
+        args.extend(["--input", answer]);
+    }
+    args
+}
+
+/// The screen up to the input step's message.
+fn before_confirm(screen: &str) -> &str {
+    screen.split("Check green").next().unwrap_or_default()
+}
+
+#[test]
+fn ctrl_c_at_an_input_step_leaves_the_process_suspended() {
+    let p = Project::new();
+    signup(&p);
+    let Some(t) = Term::start(p.path(), &signup_answered(&["--form"])) else {
+        return;
+    };
+    t.expect("later");
+    t.keys(&["C-c"]);
+    let (code, screen) = t.exit();
+    assert_eq!(code, 130, "{screen}");
+    assert!(screen.contains("stays suspended"), "{screen}");
+    let list = p.json(&["process", "list"]);
+    assert_eq!(list[0]["status"], "suspended", "{list}");
+}
+
+#[test]
+fn without_form_a_run_stops_at_the_input_step() {
+    let p = Project::new();
+    signup(&p);
+    let Some(t) = Term::start(p.path(), &signup_answered(&[])) else {
+        return;
+    };
+    let (code, screen) = t.exit();
+    assert_eq!(code, 4, "a terminal alone asks nothing:\n{screen}");
+    assert!(screen.contains("--input ok=yes"), "{screen}");
+    assert!(!p.path().join("after.json").exists());
 }
 
 #[test]

@@ -9,9 +9,12 @@ mod interactive;
 mod names;
 mod network;
 mod output;
+mod postgres;
 mod reliability;
+mod safety;
 mod snapshots;
 mod tasks;
+mod waits;
 
 use std::path::{Path, PathBuf};
 
@@ -59,6 +62,14 @@ impl Project {
             let p = self.path().join(rel);
             std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
         }
+    }
+
+    /// Writes the task `t` (a system workflow) with these steps.
+    pub fn task(&self, steps: &str) {
+        self.write(
+            "workflows/t.toml",
+            &format!("name = \"t\"\ntarget = \"system\"\n{steps}"),
+        );
     }
 
     /// The orch binary as a plain `std` command (to spawn, read or kill it), in this
@@ -144,6 +155,25 @@ impl Project {
         assert_eq!(code, expected, "orch {args:?}: {err}");
         serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
     }
+}
+
+/// The README's first command: enrol `rtr1` as a core router in the example network.
+pub const CREATE_RTR1: &[&str] = &[
+    "workflow",
+    "run",
+    "create_node",
+    "--input",
+    "node_name=rtr1",
+    "--input",
+    "role=core",
+];
+
+/// The names of a process's steps, in order.
+pub fn step_names(process: &serde_json::Value) -> Vec<&str> {
+    process["steps"]
+        .as_array()
+        .map(|steps| steps.iter().filter_map(|s| s["name"].as_str()).collect())
+        .unwrap_or_default()
 }
 
 fn copy_dir(from: &Path, to: &Path) {

@@ -23,15 +23,7 @@ fn node(p: &Project, name: &str, role: &str) -> Value {
 #[test]
 fn the_readme_command_creates_an_active_node() {
     let p = Project::example();
-    let (code, _, err) = p.run(&[
-        "workflow",
-        "run",
-        "create_node",
-        "--input",
-        "node_name=rtr1",
-        "--input",
-        "role=core",
-    ]);
+    let (code, _, err) = p.run(super::CREATE_RTR1);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("loaded product Node"), "{err}");
     let list = p.ok_json(&["subscription", "list", "--product", "NODE"]);

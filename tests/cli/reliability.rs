@@ -410,9 +410,10 @@ fn a_read_only_folder_gives_a_clear_error() {
     );
     assert_eq!(std::fs::read(p.db()).unwrap(), before);
     // A missing database in a folder orch cannot write is not created half-way.
-    let (code, err) = run_unprivileged(&p, &["--db", "sub/new.db", "process", "list"]);
+    let (code, err) = run_unprivileged(&p, &["--db", "sub/new.db", "db", "migrate"]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("hint:"), "{err}");
+    assert!(!p.path().join("sub").exists());
 }
 
 /// A size-limited tmpfs, unmounted on drop.

@@ -390,6 +390,8 @@ fn builtins_are_scheduled_in_orch_toml_and_listed() {
         "orch.toml",
         "[schedule.cleanup_tasks]\ncron = \"30 2 * * *\"\ntimezone = \"UTC\"\n",
     );
+    // `orch init` makes the database of a real project; a reader never does.
+    assert_eq!(p.run(&["db", "migrate"]).0, 0);
     let v = p.json(&["schedule", "list"]);
     assert_eq!(v.as_array().unwrap().len(), 1);
     assert_eq!(v[0]["name"], "cleanup_tasks");

@@ -14,7 +14,6 @@ use crate::domain::lifecycle::{Lifecycle, ProductStatus};
 use crate::domain::product::FieldKind;
 use crate::error::Result;
 use crate::forms::{Choice, FieldSpec, FormPage, FormType};
-use crate::store::products;
 
 pub(super) fn ask(ctx: &mut Ctx, args: &CreateArgs) -> Result<NewProduct> {
     answers::need_terminal(
@@ -24,7 +23,7 @@ pub(super) fn ask(ctx: &mut Ctx, args: &CreateArgs) -> Result<NewProduct> {
     let taken: Vec<String> = if args.force {
         Vec::new()
     } else {
-        products::list(&ctx.store()?.conn)?
+        ctx.db(async |s| s.products().await)?
             .into_iter()
             .map(|p| p.def.name)
             .collect()

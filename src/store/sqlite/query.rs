@@ -6,7 +6,7 @@
 
 use rusqlite::{Connection, Row, ToSql};
 
-use super::StoreError;
+use crate::store::StoreError;
 
 pub struct Query {
     sql: String,

@@ -1,0 +1,269 @@
+//! What every command gets: the settings, resolved once from the flags, the environment
+//! and orch.toml before any command looks at them, the printer, the project, and a
+//! database opened on first use.
+//!
+//! Commands never read clap's [`Global`] or the environment themselves, so a setting
+//! means the same in every command and a bad one is reported once, up front.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::Global;
+use crate::error::{Error, Result};
+use crate::project::Project;
+use crate::store::{self, Create, Location, OpenObserver, Store};
+use crate::ui::Printer;
+
+/// How long a lease on a running process lasts (DESIGN §12: 15 s unless `--lease`).
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(15);
+
+/// The resolved settings of one orch invocation.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `--db`/`ORCH_DB` as given, made absolute against the current folder.
+    db_flag: Option<PathBuf>,
+    /// The database file: `--db`, else orch.toml's `db`, else `orch.db` in the project.
+    pub db_path: PathBuf,
+    /// Who runs the command: `--user`/`ORCH_USER`, else the OS user.
+    pub user: String,
+    /// `ORCH_SYNC`.
+    pub sync: store::Sync,
+    /// orch.toml's `step_timeout`: the timeout of `run` steps that set none.
+    pub step_timeout: Option<Duration>,
+    /// How long a stopped step gets between SIGTERM and SIGKILL.
+    pub grace: Duration,
+    /// How long this orch's lease on a process it runs lasts; it is renewed at a third
+    /// of that while the process runs.
+    pub lease: Duration,
+}
+
+/// What a command may do to the database, which decides how its store opens (see
+/// `Command::access`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Reads, or changes what is there: never creates a database, nor makes one of an
+    /// empty file.
+    Read,
+    /// Makes data from nothing: may create the database, or make one of an empty file
+    /// (saying so).
+    Write,
+    /// Looks after the database itself (`db check`, `db backup`): opens it as it is,
+    /// without migrating or repairing it.
+    AsIs,
+}
+
+impl Settings {
+    fn resolve(db_flag: Option<PathBuf>, user: Option<String>, project: &Project) -> Result<Self> {
+        let step_timeout = project
+            .config
+            .step_timeout
+            .as_deref()
+            .map(crate::domain::workflow::parse_duration)
+            .transpose()
+            .map_err(|e| Error::usage(format!("orch.toml: step_timeout: {e}")))?;
+        Ok(Settings {
+            db_path: project.db_path(db_flag.as_deref()),
+            db_flag,
+            user: user
+                .filter(|u| !u.trim().is_empty())
+                .unwrap_or_else(os_user),
+            sync: store::Sync::from_env()?,
+            step_timeout,
+            grace: Duration::from_secs(5),
+            lease: DEFAULT_LEASE,
+        })
+    }
+}
+
+pub struct Ctx {
+    pub printer: Printer,
+    pub project: Project,
+    pub settings: Settings,
+    /// `--dir` or `--db` (or ORCH_DIR, ORCH_DB) said where to look.
+    explicit: bool,
+    access: Access,
+    store: Option<Store>,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Ctx {
+    /// Parse, then resolve: the flags become settings here, once.
+    pub fn new(global: Global, access: Access) -> Result<Ctx> {
+        let explicit = global.dir.is_some() || global.db.is_some();
+        let printer = Printer::new(global.output, global.quiet, global.verbose, global.color);
+        let project = Project::discover(global.dir.as_deref())?;
+        let db_flag = match global.db {
+            Some(p) => Some(std::env::current_dir()?.join(p)),
+            None => None,
+        };
+        let settings = Settings::resolve(db_flag, global.user, &project)?;
+        Ok(Ctx {
+            printer,
+            project,
+            settings,
+            explicit,
+            access,
+            store: None,
+            runtime: None,
+        })
+    }
+
+    /// Refuses to go on outside an orch project (unless `--dir` or `--db` said where to
+    /// look): an operator in the wrong folder must not get empty tables, nor a new
+    /// empty database left behind.
+    pub fn require_project(&self) -> Result<()> {
+        if self.explicit || self.project.is_project() {
+            return Ok(());
+        }
+        let root = self.project.root.display();
+        let mut e = Error::not_found(format!(
+            "no orch project here: {root} has no orch.toml, products/ or workflows/, and no folder above it has an orch.toml"
+        ))
+        .with_cause("orch read nothing and created no database");
+        if let Some(above) = self.project.project_above() {
+            e = e.with_hint(format!(
+                "{0} looks like one: `cd {0}`, or pass --dir {0}",
+                above.display()
+            ));
+        }
+        Err(e
+            .with_hint("cd into your project's folder, or name it with --dir DIR (or the database with --db FILE)")
+            .with_hint("`orch init` makes this folder a project"))
+    }
+
+    /// Moves to another project (`orch init` creates one), resolving the settings that
+    /// depend on it again.
+    pub fn set_project(&mut self, project: Project) -> Result<()> {
+        let user = Some(self.settings.user.clone());
+        self.settings = Settings::resolve(self.settings.db_flag.clone(), user, &project)?;
+        self.project = project;
+        self.store = None;
+        Ok(())
+    }
+
+    pub fn db_path(&self) -> &Path {
+        &self.settings.db_path
+    }
+
+    pub fn user(&self) -> &str {
+        &self.settings.user
+    }
+
+    /// Where the database is.
+    pub fn location(&self) -> Location {
+        Location::parse(&self.settings.db_path)
+    }
+
+    /// The single-threaded runtime this command's store calls and drives run on, made
+    /// on first use.
+    pub fn runtime(&mut self) -> Result<&tokio::runtime::Runtime> {
+        if self.runtime.is_none() {
+            self.runtime = Some(
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| Error::internal(format!("cannot start the runtime: {e}")))?,
+            );
+        }
+        self.runtime
+            .as_ref()
+            .ok_or_else(|| Error::internal("the runtime was not started"))
+    }
+
+    /// The database, opened on first use as the command's [`Access`] says.
+    pub fn store(&mut self) -> Result<&Store> {
+        self.runtime()?;
+        if self.store.is_none() {
+            let location = self.location();
+            let announce = Announce {
+                printer: &self.printer,
+                location: location.describe(),
+            };
+            self.store = Some(match self.access {
+                Access::Write => Store::open(&location, Create::Allowed, &announce)?,
+                Access::Read => Store::open(&location, Create::Refused, &announce)?,
+                Access::AsIs => Store::open_as_is(&location)?,
+            });
+        }
+        self.store
+            .as_ref()
+            .ok_or_else(|| Error::internal("the store was not opened"))
+    }
+
+    /// The store and the runtime, for a command that keeps using both (the scheduler);
+    /// call [`Ctx::store`] first.
+    pub fn opened(&self) -> Result<(&Store, &tokio::runtime::Runtime)> {
+        match (&self.store, &self.runtime) {
+            (Some(store), Some(rt)) => Ok((store, rt)),
+            _ => Err(Error::internal("the store was not opened")),
+        }
+    }
+
+    /// Runs `f` with the store on this command's runtime: how commands, which are plain
+    /// functions, call the store's async methods.
+    pub fn db<T, E: Into<Error>>(
+        &mut self,
+        f: impl AsyncFnOnce(&Store) -> std::result::Result<T, E>,
+    ) -> Result<T> {
+        self.store()?;
+        match (&self.store, &self.runtime) {
+            (Some(store), Some(rt)) => rt.block_on(f(store)).map_err(Into::into),
+            _ => Err(Error::internal("the store was not opened")),
+        }
+    }
+}
+
+/// Tells the operator that an existing database is being upgraded (a large one takes a
+/// while), or that an empty file is being made a new database.
+struct Announce<'a> {
+    printer: &'a Printer,
+    location: String,
+}
+
+impl OpenObserver for Announce<'_> {
+    fn upgrading(&self, from: i64, to: i64) {
+        self.printer.status(&format!(
+            "upgrading {} from schema version {from} to {to} (a large database takes a while; an interruption changes nothing)",
+            self.location
+        ));
+    }
+
+    fn empty_file(&self) {
+        self.printer.warn(&format!(
+            "{} is an empty file (0 bytes), not a database; orch makes it a new, empty database",
+            self.location
+        ));
+    }
+}
+
+pub fn os_user() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| {
+            // SAFETY: getuid has no preconditions.
+            let uid = unsafe { libc::getuid() };
+            account_name(uid).unwrap_or_else(|| format!("uid:{uid}"))
+        })
+}
+
+/// The login name of a uid from the password database (USER is often unset in
+/// containers and cron).
+fn account_name(uid: libc::uid_t) -> Option<String> {
+    let mut buf = vec![0 as libc::c_char; 4096];
+    // SAFETY: a zeroed passwd is a valid out-parameter for getpwuid_r.
+    let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
+    let mut found: *mut libc::passwd = std::ptr::null_mut();
+    // SAFETY: every pointer is valid for the call and buf outlives its use below.
+    let rc = unsafe { libc::getpwuid_r(uid, &mut pwd, buf.as_mut_ptr(), buf.len(), &mut found) };
+    if rc != 0 || found.is_null() || pwd.pw_name.is_null() {
+        return None;
+    }
+    // SAFETY: getpwuid_r succeeded, so pw_name points at a NUL-terminated string in buf.
+    let name = unsafe { std::ffi::CStr::from_ptr(pwd.pw_name) };
+    name.to_str()
+        .ok()
+        .filter(|n| !n.is_empty())
+        .map(str::to_string)
+}

@@ -1,0 +1,391 @@
+//! Running a process from the command line, whichever command claimed it (`workflow
+//! run`, `task run`, `process retry|resume|skip`): the runtime, Ctrl-C and SIGTERM, the
+//! step lines, the report of how it ended and its exit code (DESIGN §9), and `--detach`.
+//!
+//! The engine knows nothing of terminals; this is where its outcome meets the operator.
+
+use std::path::PathBuf;
+
+use serde_json::{Map, Value, json};
+
+use super::pending::Pending;
+use super::{Ctx, Settings};
+use crate::domain::process::{ProcessStatus, StepStatus};
+use crate::domain::workflow::{Target, WorkflowDef};
+use crate::engine::owner;
+use crate::engine::runner::{Engine, Final, Observer, Quiet, Recorded};
+use crate::error::{Error, Kind, Result};
+use crate::store::Store;
+use crate::store::processes::{ProcessRow, StepRow};
+use crate::ui::progress::StepProgress;
+
+impl Settings {
+    /// An engine with these settings, for a project rooted at `root`.
+    pub fn engine<'a>(
+        &self,
+        root: PathBuf,
+        store: &'a Store,
+        observer: &'a mut dyn Observer,
+        cancel: tokio::sync::watch::Receiver<bool>,
+        secrets: Map<String, Value>,
+    ) -> Engine<'a> {
+        // A command never stops taking work half-way; only a worker drains.
+        let (_, drain) = tokio::sync::watch::channel(false);
+        Engine {
+            store,
+            root,
+            db: store.location().for_steps(),
+            drain,
+            lease: self.lease,
+            user: self.user.clone(),
+            default_timeout: self.step_timeout,
+            grace: self.grace,
+            observer,
+            cancel,
+            secrets,
+        }
+    }
+}
+
+/// A flag that turns true on Ctrl-C or SIGTERM; call inside a runtime, abort the handle
+/// when done.
+pub fn cancel_on_signals() -> (
+    tokio::sync::watch::Receiver<bool>,
+    tokio::task::JoinHandle<()>,
+) {
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let signals = tokio::spawn(async move {
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending::<()>().await } } => {}
+        }
+        let _ = tx.send(true);
+    });
+    (rx, signals)
+}
+
+/// How a command wants its process driven.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// `--form`: at a terminal, an input step reached on the way is asked, and the
+    /// process goes on, instead of stopping with exit 4.
+    pub form: bool,
+    /// The process runs the definition it started with while its workflow file says
+    /// something else: a failure then points at `--use-current`.
+    pub file_differs: bool,
+}
+
+/// Drives a claimed process until it comes to rest, reports how it ended and turns
+/// that into the exit code of DESIGN §9.
+pub fn drive(
+    ctx: &mut Ctx,
+    id: &str,
+    def: &WorkflowDef,
+    mut input: Option<Map<String, Value>>,
+    mut secrets: Map<String, Value>,
+    opts: Options,
+) -> Result<()> {
+    loop {
+        let outcome = drive_once(ctx, id, def, input.take(), secrets.clone())?;
+        if outcome == Final::Suspended && opts.form && crate::forms::can_prompt() {
+            let (p, steps) = process_and_steps(ctx, id)?;
+            if let Some(pending) = Pending::of(&p, def, &steps) {
+                let (answers, more) = pending
+                    .answer(ctx, &Map::new(), &p.state, true)
+                    .map_err(|e| match e.kind {
+                        Kind::Interrupted => Error::new(
+                            Kind::Interrupted,
+                            format!(
+                                "interrupted at a prompt; process {id} stays suspended at step `{}`",
+                                pending.step
+                            ),
+                        )
+                        .with_hint(pending.hint(id)),
+                        _ => e,
+                    })?;
+                claim(ctx, id, &[ProcessStatus::Suspended])?;
+                secrets.extend(more);
+                input = Some(answers);
+                continue;
+            }
+        }
+        return report(ctx, id, def, outcome, opts);
+    }
+}
+
+fn drive_once(
+    ctx: &mut Ctx,
+    id: &str,
+    def: &WorkflowDef,
+    input: Option<Map<String, Value>>,
+    secrets: Map<String, Value>,
+) -> Result<Final> {
+    let plan = crate::engine::plan::plan(def);
+    let mut observer =
+        StepProgress::new(ctx.printer.clone()).numbered(plan.into_iter().map(|s| s.name).collect());
+    let project = ctx.project.clone();
+    let printer = ctx.printer.clone();
+    let log = |m: &str| printer.status(m);
+    let env = crate::tasks::TaskEnv {
+        project: &project,
+        now: crate::schedule::now()?,
+        log: &log,
+    };
+    let settings = ctx.settings.clone();
+    ctx.db(async |store| {
+        let (cancel, signals) = cancel_on_signals();
+        let mut engine =
+            settings.engine(project.root.clone(), store, &mut observer, cancel, secrets);
+        let renew = keep_leases(store, settings.lease);
+        let r = tokio::select! {
+            r = crate::tasks::drive(&mut engine, &env, id, def, input) => r,
+            e = renew => Err(e),
+        };
+        signals.abort();
+        r
+    })
+}
+
+/// Commits a step a command decided (`process abort`, `process skip`) through the
+/// engine's own commit, so the rules of every step hold for it.
+pub fn record(ctx: &mut Ctx, process: &mut ProcessRow, r: Recorded<'_>) -> Result<StepStatus> {
+    let settings = ctx.settings.clone();
+    let root = ctx.project.root.clone();
+    ctx.db(async |store| {
+        let (_keep, cancel) = tokio::sync::watch::channel(false);
+        let mut quiet = Quiet;
+        let mut engine = settings.engine(root, store, &mut quiet, cancel, Map::new());
+        engine.record(process, r).await
+    })
+}
+
+/// Renews this orch's leases while it drives, at a third of their length, so no other
+/// orch takes its processes over; returns only when the store cannot be reached.
+pub async fn keep_leases(store: &Store, lease: std::time::Duration) -> Error {
+    loop {
+        tokio::time::sleep(lease / 3).await;
+        if let Err(e) = store.renew_leases(owner::me(), lease).await {
+            return e.into();
+        }
+    }
+}
+
+/// A process and its step log, read again after a drive.
+fn process_and_steps(ctx: &mut Ctx, id: &str) -> Result<(ProcessRow, Vec<StepRow>)> {
+    ctx.db(async |s| {
+        let p = s
+            .process(id)
+            .await?
+            .ok_or_else(|| Error::not_found(format!("no process {id}")))?;
+        Ok::<_, Error>((p, s.steps(id).await?))
+    })
+}
+
+/// Says how a drive ended and what to do next. With `-q` the outcome is an error
+/// message (unless it completed): the failed step, its error and the end of its
+/// stderr, with the process id, since no step line was shown.
+fn report(ctx: &mut Ctx, id: &str, def: &WorkflowDef, outcome: Final, opts: Options) -> Result<()> {
+    let (p, steps) = process_and_steps(ctx, id)?;
+    let created = match (&p.subscription_id, def.target) {
+        (Some(sid), Target::Create) => ctx.db(async |s| s.subscription(sid).await)?,
+        _ => None,
+    };
+    let failed_step = steps.iter().rev().find(|s| s.status.is_retryable());
+    let mut hints = Vec::new();
+    let (headline, detail) = match outcome {
+        Final::Completed => (format!("process {id} completed"), None),
+        Final::Suspended => {
+            let pending = Pending::of(&p, def, &steps);
+            hints.push(pending.as_ref().map_or_else(
+                || format!("`orch process resume {id} --form` (or --input key=value)"),
+                |w| w.hint(id),
+            ));
+            (
+                format!("process {id} is suspended, awaiting input"),
+                pending.map(|w| format!("at step `{}`", w.step)),
+            )
+        }
+        Final::Waiting => {
+            hints.push(format!("`orch process retry {id}` when the cause is gone"));
+            (
+                format!("process {id} is waiting after a transient failure"),
+                failed_step.map(step_failure),
+            )
+        }
+        Final::Failed => {
+            hints.push(format!(
+                "see `orch process show {id}`; fix the cause, then `orch process retry {id}`"
+            ));
+            if opts.file_differs {
+                hints.push(format!(
+                    "the workflow file changed since the process started, and this ran the definition it started with; `orch process retry {id} --use-current` runs the file as it is now"
+                ));
+            }
+            (
+                format!("process {id} failed"),
+                failed_step.map(step_failure),
+            )
+        }
+        Final::Interrupted => {
+            hints.push(format!("`orch process retry {id}`"));
+            (
+                format!("process {id} interrupted; it stays retryable"),
+                None,
+            )
+        }
+    };
+    let kind = outcome.error_kind();
+    let pr = &ctx.printer;
+    if let (Some(kind), true) = (kind, pr.quiet) {
+        let mut e = Error::new(
+            kind,
+            match &detail {
+                Some(d) => format!("{headline} {d}"),
+                None => headline,
+            },
+        );
+        if let Some(tail) = failed_step.and_then(|s| s.output.as_deref()) {
+            e = e.with_cause(format!(
+                "its stderr ends with:\n{}",
+                crate::ui::last_lines(tail, crate::ui::progress::STDERR_LINES).join("\n")
+            ));
+        }
+        return Err(hints.into_iter().fold(e, Error::with_hint));
+    }
+    pr.status(&headline);
+    if let (Some(s), false) = (&created, pr.is_json()) {
+        pr.status(&format!(
+            "subscription {} created: {}, {}",
+            s.subscription_id, s.description, s.status
+        ));
+    }
+    for h in &hints {
+        pr.hint(h);
+    }
+    match kind {
+        None => Ok(()),
+        Some(kind) => Err(Error::silent(kind)),
+    }
+}
+
+/// `at step `Ping`: `./ping.sh` exited with status 1`.
+fn step_failure(s: &StepRow) -> String {
+    match &s.error {
+        Some(e) => format!("at step `{}`: {e}", s.name),
+        None => format!("at step `{}`", s.name),
+    }
+}
+
+/// Claims a process for this orch: refuses a live owner, takes over a stale one.
+pub fn claim(ctx: &mut Ctx, id: &str, allowed: &[ProcessStatus]) -> Result<ProcessRow> {
+    let lease = ctx.settings.lease;
+    match ctx.db(async |s| owner::claim(s, id, allowed, lease).await)? {
+        owner::Claim::Claimed(p) => Ok(*p),
+        owner::Claim::Missing => Err(Error::not_found(format!("no process {id}"))),
+        owner::Claim::Paused => Err(crate::engine::start::paused()),
+        owner::Claim::Owned(o) => Err(Error::conflict(format!(
+            "process {id} is being run by {}",
+            owner::describe(&o)
+        ))
+        .with_hint(format!(
+            "wait for it to finish (watch it with `orch process show {id}`), or stop that orch first"
+        ))),
+        owner::Claim::Refused(p) => Err(Error::conflict(format!(
+            "process {id} is {}, so it cannot be {}",
+            p.status,
+            if allowed.contains(&ProcessStatus::Suspended) {
+                "resumed"
+            } else {
+                "retried"
+            }
+        ))
+        .with_hint(next_hint(&p).unwrap_or_else(|| format!("`orch process show {id}`")))),
+    }
+}
+
+/// What to do next with a process, by its status.
+pub fn next_hint(p: &ProcessRow) -> Option<String> {
+    let id = &p.process_id;
+    match p.status {
+        ProcessStatus::Failed => Some(format!(
+            "fix the cause, then `orch process retry {id}` (or `orch process skip {id}`, `orch process abort {id}`)"
+        )),
+        ProcessStatus::Waiting => Some(format!(
+            "`orch process retry {id}` when the transient cause is gone"
+        )),
+        ProcessStatus::Suspended => Some(format!(
+            "`orch process resume {id} --form` (or --input key=value)"
+        )),
+        ProcessStatus::Running if owner::is_stale(p) => {
+            Some(format!("`orch process retry {id}` takes it over"))
+        }
+        _ => None,
+    }
+}
+
+/// Re-launches orch in the background to drive a created process.
+///
+/// Secrets go to the child in its environment (`ORCH_SECRET_<NAME>`), never on its
+/// command line, where any user could read them.
+pub fn detach(ctx: &mut Ctx, id: &str, secrets: &Map<String, Value>) -> Result<()> {
+    let exe = std::env::current_exe()?;
+    let mut cmd = std::process::Command::new(exe);
+    cmd.arg("--dir")
+        .arg(&ctx.project.root)
+        .arg("--db")
+        .arg(ctx.db_path())
+        .arg("--user")
+        .arg(ctx.user())
+        .arg("-q")
+        .args(["process", "drive", id])
+        .envs(secrets.iter().map(|(k, v)| {
+            let text = v.as_str().map_or_else(|| v.to_string(), str::to_string);
+            (crate::forms::secret_env_var(k), text)
+        }))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        cmd.process_group(0);
+    }
+    cmd.spawn()
+        .map_err(|e| Error::failure(format!("cannot start orch in the background: {e}")))?;
+    if ctx.printer.is_json() {
+        return ctx
+            .printer
+            .json(&json!({"id": id, "status": "created", "detached": true}));
+    }
+    ctx.printer.out(&format!("{id}\n"))?;
+    ctx.printer
+        .hint(&format!("follow it with `orch process show {id}`"));
+    Ok(())
+}
+
+/// The process JSON of DESIGN §9.
+pub fn process_json(p: &ProcessRow, steps: Option<&[StepRow]>) -> Value {
+    let mut v = serde_json::to_value(p).unwrap_or_default();
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert("stale".into(), Value::Bool(owner::is_stale(p)));
+        if let Some(steps) = steps {
+            obj.insert("state".into(), p.state.clone());
+            obj.insert(
+                "steps".into(),
+                serde_json::to_value(steps).unwrap_or_default(),
+            );
+        }
+    }
+    v
+}
+
+/// With `-o json`, the last thing a command that drove a process prints: the process.
+pub fn print_process_json(ctx: &mut Ctx, id: &str) -> Result<()> {
+    if !ctx.printer.is_json() {
+        return Ok(());
+    }
+    let (p, steps) = process_and_steps(ctx, id)?;
+    ctx.printer.json(&process_json(&p, Some(&steps)))
+}

@@ -1,0 +1,164 @@
+//! Finding what a command names: a process or subscription by id or unique prefix, a
+//! workflow, task or product by name. They are methods of [`Ctx`], so every command finds
+//! things the same way and says the same thing when it cannot.
+
+use super::Ctx;
+use crate::definition::{DefinitionError, Diagnostic};
+use crate::domain::workflow::{ScheduleDef, Target, WorkflowDef};
+use crate::error::{Error, Result};
+use crate::project::Workflows;
+use crate::store::processes::{self, ProcessRow};
+use crate::store::products::StoredProduct;
+use crate::store::subscriptions::{self, Subscription};
+use crate::tasks::builtin;
+
+/// A task as `task list`, `schedule list` and the scheduler see it.
+pub struct Task {
+    pub def: WorkflowDef,
+    /// The workflow file, or `built-in`.
+    pub source: String,
+    pub schedule: Option<ScheduleDef>,
+}
+
+impl Ctx {
+    /// A process by id or unique prefix.
+    pub fn process(&mut self, id: &str) -> Result<ProcessRow> {
+        match self.db(async |s| s.find_process(id).await)? {
+            processes::Find::One(p) => Ok(*p),
+            processes::Find::None => Err(Error::not_found(format!("no process {id}"))
+                .with_hint("`orch process list` shows the processes")),
+            processes::Find::Ambiguous => {
+                Err(Error::usage(format!("`{id}` matches several processes"))
+                    .with_hint("give more characters of the id"))
+            }
+        }
+    }
+
+    /// The step log of a process, oldest first.
+    pub fn steps(&mut self, process_id: &str) -> Result<Vec<crate::store::processes::StepRow>> {
+        self.db(async |s| s.steps(process_id).await)
+    }
+
+    /// The exact definition a process started with (or was last retried with).
+    pub fn stored_definition(&mut self, p: &ProcessRow) -> Result<WorkflowDef> {
+        let hash = p.definition_hash.as_str();
+        self.db(async |s| s.definition(hash).await)?.ok_or_else(|| {
+            Error::internal(format!(
+                "the definition of process {} is missing",
+                p.process_id
+            ))
+        })
+    }
+
+    /// A subscription by id or unique prefix.
+    pub fn subscription(&mut self, id: &str) -> Result<Subscription> {
+        match self.db(async |s| s.find_subscription(id).await)? {
+            subscriptions::Find::One(s) => Ok(*s),
+            subscriptions::Find::None => Err(Error::not_found(format!("no subscription {id}"))
+                .with_hint("`orch subscription list` shows the subscriptions")),
+            subscriptions::Find::Ambiguous(ids) => Err(Error::usage(format!(
+                "`{id}` is the start of several subscription ids: {}",
+                ids.join(", ")
+            ))
+            .with_hint("give more of the id")),
+        }
+    }
+
+    /// A product by name, else by tag when the tag is unique.
+    pub fn product(&mut self, name: &str) -> Result<StoredProduct> {
+        if let Some(p) = self.db(async |s| s.product_by_name(name).await)? {
+            return Ok(p);
+        }
+        let tags = [name.to_string()];
+        let mut by_tag = self.db(async |s| s.products_by_tags(&tags).await)?;
+        if by_tag.len() == 1 {
+            return Ok(by_tag.remove(0));
+        }
+        let mut e = Error::not_found(format!("no product named `{name}`"));
+        if let Some(near) = self.nearest_products(name)? {
+            e = e.with_hint(near);
+        }
+        Err(e.with_hint(
+            "`orch product list` shows the products; `orch product load` loads products/",
+        ))
+    }
+
+    /// The products a name that is no product's name or tag may have meant (`did you
+    /// mean …?`); none when it is one, or nothing is near.
+    pub fn nearest_products(&mut self, name: &str) -> Result<Option<String>> {
+        let known = self.db(async |s| s.products().await)?;
+        let names = || {
+            known
+                .iter()
+                .flat_map(|p| [p.def.name.as_str(), p.def.tag.as_str()])
+        };
+        if names().any(|n| n == name) {
+            return Ok(None);
+        }
+        Ok(crate::suggest::did_you_mean(name, names()))
+    }
+
+    /// Every workflow file of the project, parsed, with the problems of the broken ones.
+    pub fn workflows(&self) -> Result<(Workflows, Vec<Diagnostic>)> {
+        self.project.workflows()
+    }
+
+    /// One workflow by name, a built-in task included; other broken files only warn.
+    pub fn workflow(&self, name: &str) -> Result<(WorkflowDef, String)> {
+        if let Some(task) = builtin::find(name) {
+            return Ok((builtin::definition(task), builtin::SOURCE.to_string()));
+        }
+        let (defs, diags) = self.workflows()?;
+        let near = crate::suggest::did_you_mean(name, workflow_names(&defs));
+        if let Some(found) = defs.into_iter().find(|(d, _)| d.name == name) {
+            for d in &diags {
+                self.printer.warn(&d.to_string());
+            }
+            return Ok(found);
+        }
+        if !diags.is_empty() {
+            return Err(Error::from(DefinitionError(diags)).with_hint(format!(
+                "no valid workflow named `{name}`; fix the files above"
+            )));
+        }
+        let mut e = Error::not_found(format!("no workflow named `{name}`"));
+        if let Some(near) = near {
+            e = e.with_hint(near);
+        }
+        Err(e.with_hint("`orch workflow list` shows the workflows in workflows/"))
+    }
+
+    /// Every task: the workflow files with `target = "system"`, then the built-ins with
+    /// the schedules orch.toml gives them. Problems in broken files come back as
+    /// diagnostics.
+    pub fn tasks(&self) -> Result<(Vec<Task>, Vec<Diagnostic>)> {
+        let (defs, mut diags) = self.workflows()?;
+        let mut tasks: Vec<Task> = defs
+            .into_iter()
+            .filter(|(d, _)| d.target == Target::System)
+            .map(|(def, source)| Task {
+                schedule: def.schedule.clone(),
+                def,
+                source,
+            })
+            .collect();
+        let (mut schedules, problems) = self.project.builtin_schedules()?;
+        diags.extend(problems);
+        for t in builtin::TASKS {
+            tasks.push(Task {
+                def: builtin::definition(t),
+                source: builtin::SOURCE.to_string(),
+                schedule: schedules.remove(t.name),
+            });
+        }
+        Ok((tasks, diags))
+    }
+}
+
+/// The names a workflow lookup may suggest: the project's workflows and the built-in
+/// tasks.
+pub fn workflow_names(defs: &Workflows) -> impl Iterator<Item = &str> {
+    defs.iter()
+        .map(|(d, _)| d.name.as_str())
+        .chain(builtin::TASKS.iter().map(|t| t.name))
+}

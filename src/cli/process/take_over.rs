@@ -1,0 +1,327 @@
+//! `orch process retry|resume|skip|abort`: the commands that take a process over (claim
+//! it, so no other orch runs it meanwhile) to run it on, or to end it.
+
+use serde_json::{Map, Value, json};
+
+use super::{ResumeArgs, RetryArgs, SkipArgs, is_stale};
+use crate::cli::Ctx;
+use crate::cli::answers;
+use crate::cli::drive::{self, Options, claim, next_hint, print_process_json, record};
+use crate::cli::pending::Pending;
+use crate::domain::process::{ProcessStatus, StepStatus};
+use crate::domain::workflow::WorkflowDef;
+use crate::engine::runner::Recorded;
+use crate::error::{Error, Kind, Result};
+use crate::store::processes::ProcessRow;
+
+/// The statuses a retry (or a skip) takes a process from.
+const RETRYABLE: &[ProcessStatus] = &[ProcessStatus::Failed, ProcessStatus::Waiting];
+
+/// The definition a retry or resume runs: the one the process started with, or with
+/// `--use-current` the workflow file as it is now.
+struct Chosen {
+    def: WorkflowDef,
+    stored: WorkflowDef,
+    /// The workflow file now, with its path, when it still parses.
+    current: Option<(WorkflowDef, String)>,
+    /// The file differs from the stored definition.
+    changed: bool,
+    use_current: bool,
+}
+
+impl Chosen {
+    fn for_process(ctx: &mut Ctx, p: &ProcessRow, use_current: bool, verb: &str) -> Result<Self> {
+        let stored = ctx.stored_definition(p)?;
+        let current = ctx.workflow(&p.workflow).ok();
+        let changed = current
+            .as_ref()
+            .is_some_and(|(c, _)| c.hash() != p.definition_hash);
+        let def = match (&current, use_current) {
+            (Some((c, _)), true) => c.clone(),
+            (None, true) => {
+                return Err(Error::not_found(format!(
+                    "workflow `{}` is no longer in workflows/",
+                    p.workflow
+                ))
+                .with_hint(format!(
+                    "{verb} without --use-current to use the stored definition"
+                )));
+            }
+            _ => stored.clone(),
+        };
+        Ok(Chosen {
+            def,
+            stored,
+            current,
+            changed,
+            use_current,
+        })
+    }
+
+    /// Warns when the file changed and the stored definition is used.
+    fn warn(&self, ctx: &Ctx, workflow: &str, doing: &str) {
+        if self.changed && !self.use_current {
+            ctx.printer.warn(&format!(
+                "workflow `{workflow}` changed since this process started; {doing} with the stored definition (--use-current takes the file)"
+            ));
+        }
+    }
+
+    /// What differs between the stored definition and the file.
+    fn changes(&self) -> Vec<String> {
+        match &self.current {
+            Some((c, _)) if self.changed => definition_changes(&self.stored, c),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Makes a claimed process run the chosen definition from now on.
+    fn adopt(&self, ctx: &mut Ctx, id: &str) -> Result<()> {
+        if self.use_current && self.changed {
+            let source = self.current.as_ref().map(|c| c.1.as_str());
+            ctx.db(async |s| s.switch_definition(id, &self.def, source).await)?;
+        }
+        Ok(())
+    }
+
+    fn options(&self, form: bool) -> Options {
+        Options {
+            form,
+            file_differs: self.changed && !self.use_current,
+        }
+    }
+}
+
+pub fn retry(ctx: &mut Ctx, a: RetryArgs) -> Result<()> {
+    let p = ctx.process(&a.id)?;
+    let chosen = Chosen::for_process(ctx, &p, a.use_current, "retry")?;
+    if a.plan {
+        return plan(ctx, &p, &chosen);
+    }
+    chosen.warn(ctx, &p.workflow, "retrying");
+    let secrets = secrets_needed(ctx, &p, &chosen.def, a.form)?;
+    claim(ctx, &p.process_id, RETRYABLE)?;
+    chosen.adopt(ctx, &p.process_id)?;
+    let opts = chosen.options(a.form);
+    let outcome = drive::drive(ctx, &p.process_id, &chosen.def, None, secrets, opts);
+    print_process_json(ctx, &p.process_id)?;
+    outcome
+}
+
+/// `retry --plan`: what would run, and what changed in the file.
+fn plan(ctx: &mut Ctx, p: &ProcessRow, chosen: &Chosen) -> Result<()> {
+    let steps = ctx.steps(&p.process_id)?;
+    let planned = crate::engine::plan::plan(&chosen.def);
+    let would: Vec<String> = crate::engine::plan::remaining(&planned, &steps)
+        .into_iter()
+        .map(|s| s.name.clone())
+        .collect();
+    let changes = chosen.changes();
+    if ctx.printer.is_json() {
+        return ctx.printer.json(&json!({
+            "id": p.process_id, "status": p.status, "would_run": would,
+            "definition_changed": chosen.changed, "changes": changes,
+            "uses": if chosen.use_current { "current" } else { "stored" },
+        }));
+    }
+    let mut out = format!("process {} ({}) would run:\n", p.process_id, p.status);
+    for s in &would {
+        out.push_str(&format!("  {s}\n"));
+    }
+    if chosen.changed {
+        out.push_str(&format!(
+            "the workflow file changed since the process started ({}):\n",
+            if chosen.use_current {
+                "using the current file"
+            } else {
+                "using the stored definition; --use-current takes the file"
+            }
+        ));
+        for c in &changes {
+            out.push_str(&format!("  {c}\n"));
+        }
+    }
+    ctx.printer.out(&out)
+}
+
+/// The secrets a process was given before (the initial form's and those of input
+/// steps it passed), asked for again: they were never stored.
+pub(super) fn secrets_needed(
+    ctx: &mut Ctx,
+    p: &ProcessRow,
+    def: &WorkflowDef,
+    form: bool,
+) -> Result<Map<String, Value>> {
+    let steps = ctx.steps(&p.process_id)?;
+    let fields = crate::engine::secrets::needed(def, &steps);
+    answers::secrets_again(ctx, fields, form)
+}
+
+/// What differs between two versions of a workflow, step by step (matched by name).
+fn definition_changes(old: &WorkflowDef, new: &WorkflowDef) -> Vec<String> {
+    let mut out = Vec::new();
+    for s in &new.steps {
+        match old.step(&s.name) {
+            None => out.push(format!("+ step `{}` added", s.name)),
+            Some(o) if o != s => out.push(format!("~ step `{}` changed", s.name)),
+            Some(_) => {}
+        }
+    }
+    for s in &old.steps {
+        if new.step(&s.name).is_none() {
+            out.push(format!("- step `{}` removed", s.name));
+        }
+    }
+    let order = |d: &WorkflowDef| d.steps.iter().map(|s| s.name.clone()).collect::<Vec<_>>();
+    if out.is_empty() && order(old) != order(new) {
+        out.push("steps reordered".to_string());
+    }
+    if out.is_empty() {
+        out.push("header or form changed".to_string());
+    }
+    out
+}
+
+pub fn resume(ctx: &mut Ctx, a: ResumeArgs) -> Result<()> {
+    let p = ctx.process(&a.id)?;
+    if p.status != ProcessStatus::Suspended && !is_stale(&p) {
+        return Err(Error::conflict(format!(
+            "process {} is {}, not suspended; only a suspended process can be resumed",
+            p.process_id, p.status
+        ))
+        .with_hint(
+            next_hint(&p).unwrap_or_else(|| format!("`orch process show {}`", p.process_id)),
+        ));
+    }
+    let chosen = Chosen::for_process(ctx, &p, a.use_current, "resume")?;
+    chosen.warn(ctx, &p.workflow, "resuming");
+    let def = &chosen.def;
+    let given = a.answers.given()?;
+    let steps = ctx.steps(&p.process_id)?;
+    let form = a.answers.form;
+    let (input, mut secrets) = match Pending::of(&p, def, &steps) {
+        Some(pending) => {
+            if !form {
+                match &pending.message {
+                    Some(Ok(text)) => ctx.printer.detail(text.trim_end()),
+                    Some(Err(e)) => ctx
+                        .printer
+                        .warn(&format!("the step's message does not render: {e}")),
+                    None => {}
+                }
+            }
+            pending.answer(ctx, &given, &p.state, form)?
+        }
+        None => (answers::loose(given), Map::new()),
+    };
+    secrets.extend(secrets_needed(ctx, &p, def, form)?);
+    claim(ctx, &p.process_id, &[ProcessStatus::Suspended])?;
+    chosen.adopt(ctx, &p.process_id)?;
+    let opts = chosen.options(form);
+    let outcome = drive::drive(ctx, &p.process_id, def, Some(input), secrets, opts);
+    print_process_json(ctx, &p.process_id)?;
+    outcome
+}
+
+pub fn abort(ctx: &mut Ctx, id: &str) -> Result<()> {
+    let p = ctx.process(id)?;
+    if p.status.is_finished() {
+        return Err(Error::conflict(format!(
+            "process {} is {} already",
+            p.process_id, p.status
+        )));
+    }
+    claim(
+        ctx,
+        &p.process_id,
+        &[
+            ProcessStatus::Failed,
+            ProcessStatus::Waiting,
+            ProcessStatus::Suspended,
+            ProcessStatus::Created,
+        ],
+    )?;
+    let user = ctx.user().to_string();
+    let name = p.last_step.clone().unwrap_or_else(|| "Start".into());
+    let mut process = p.clone();
+    record(
+        ctx,
+        &mut process,
+        Recorded {
+            error: Some(format!("aborted by {user}")),
+            ..Recorded::new(&name, 0, StepStatus::Abort)
+        },
+    )?;
+    ctx.printer
+        .status(&format!("process {} aborted", p.process_id));
+    if let Some(s) = &p.subscription_id {
+        ctx.printer.warn(&format!(
+            "subscription {s} stays out of sync: nothing undid what the process did"
+        ));
+        ctx.printer.hint(&format!(
+            "check it with its validate workflow (`orch subscription workflows {s}`)"
+        ));
+    }
+    print_process_json(ctx, &p.process_id)
+}
+
+pub fn skip(ctx: &mut Ctx, a: SkipArgs) -> Result<()> {
+    let p = ctx.process(&a.id)?;
+    let steps = ctx.steps(&p.process_id)?;
+    let Some(failed) = steps
+        .iter()
+        .rev()
+        .find(|s| s.status.is_retryable())
+        .cloned()
+    else {
+        return Err(Error::conflict(format!(
+            "process {} has no failed step to skip",
+            p.process_id
+        )));
+    };
+    let def = ctx.stored_definition(&p)?;
+    claim(ctx, &p.process_id, RETRYABLE)?;
+    let user = ctx.user().to_string();
+    let patch = answers::loose(
+        a.set
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect(),
+    );
+    let mut process = p.clone();
+    let recorded = record(
+        ctx,
+        &mut process,
+        Recorded {
+            patch: Value::Object(patch),
+            error: Some(format!("skipped by hand by {user}")),
+            process_status: ProcessStatus::Running,
+            ..Recorded::new(&failed.name, failed.attempt + 1, StepStatus::Skipped)
+        },
+    )?;
+    if recorded != StepStatus::Skipped {
+        // The change `--set` made was refused (an invalid subscription, say): the step
+        // stays failed, with the reason in its log.
+        let why = ctx
+            .steps(&p.process_id)?
+            .pop()
+            .and_then(|s| s.error)
+            .unwrap_or_default();
+        print_process_json(ctx, &p.process_id)?;
+        return Err(Error::new(
+            Kind::StepFailed,
+            format!("`{}` was not skipped: {why}", failed.name),
+        )
+        .with_hint(format!(
+            "fix the values given with --set, or `orch process retry {}`",
+            p.process_id
+        )));
+    }
+    ctx.printer
+        .status(&format!("step `{}` marked done by {user}", failed.name));
+    let secrets = secrets_needed(ctx, &p, &def, false)?;
+    let opts = Options::default();
+    let outcome = drive::drive(ctx, &p.process_id, &def, None, secrets, opts);
+    print_process_json(ctx, &p.process_id)?;
+    outcome
+}

@@ -1,0 +1,154 @@
+//! Starting a workflow run from the command line, for `workflow run` and `task run`:
+//! the subscription it runs on, the initial form, the new process, then [`drive`].
+//!
+//! [`drive`]: super::drive
+
+use serde_json::{Map, Value, json};
+
+use super::Ctx;
+use super::answers;
+use super::drive;
+use crate::domain::workflow::{Target, WorkflowDef};
+use crate::engine::start::NewRun;
+use crate::engine::subscription as engine_subscription;
+use crate::error::{Error, Result};
+use crate::forms::{Choice, FieldSpec, FormPage, FormType};
+use crate::store::subscriptions::Subscription;
+
+/// A run as the command line asked for it, flags resolved.
+pub struct Request {
+    /// `--subscription`: the subscription to modify, validate or terminate.
+    pub subscription: Option<String>,
+    /// `--input` and `--input-file`, flags last.
+    pub given: Map<String, Value>,
+    /// `--form`: prompt for what is missing.
+    pub form: bool,
+    /// `--customer`: the customer of a new subscription.
+    pub customer: Option<String>,
+    /// `--detach`: print the process id and run on in the background.
+    pub detach: bool,
+}
+
+/// Starts `def` and drives the new process until it comes to rest.
+pub fn start(ctx: &mut Ctx, def: &WorkflowDef, source: &str, req: Request) -> Result<()> {
+    let subscription = target_subscription(ctx, def, req.subscription.as_deref())?;
+    if req.customer.is_some() && def.target != Target::Create {
+        return Err(Error::usage(format!(
+            "--customer only applies to create workflows; `{}` is a {} workflow",
+            def.name, def.target
+        )));
+    }
+    let mut pages = def.form.clone();
+    if def.target == Target::Create {
+        super::product::ensure_tags(ctx, &def.products)?;
+        if let Some(page) = product_page(ctx, def)? {
+            pages.insert(0, page);
+        }
+    }
+    let (answers, secrets) = if pages.is_empty() {
+        (answers::loose(req.given), Map::new())
+    } else {
+        let state = match &subscription {
+            Some(s) => json!({ "subscription": s.to_json() }),
+            None => json!({}),
+        };
+        let all = answers::collect(ctx, &pages, &req.given, &state, req.form)?;
+        answers::split_secrets(&pages, all)
+    };
+    let mut state = Value::Object(answers);
+    if let Some(obj) = state.as_object_mut() {
+        obj.retain(|_, v| !v.is_null());
+    }
+    let customer = (def.target == Target::Create).then(|| {
+        req.customer
+            .clone()
+            .or_else(|| ctx.project.config.default_customer.clone())
+            .unwrap_or_else(|| "default".to_string())
+    });
+    let user = ctx.user().to_string();
+    let owner = (!req.detach).then(crate::engine::owner::me);
+    let run = NewRun {
+        def,
+        source: Some(source),
+        subscription_id: subscription.as_ref().map(|s| s.subscription_id.as_str()),
+        customer_id: customer.as_deref(),
+        user: &user,
+        state: &state,
+        owner,
+        lease: ctx.settings.lease,
+    };
+    let id = ctx.db(async |s| crate::engine::start::create(s, &run).await)?;
+    // The stored copy is what runs; a large initial state is not kept twice.
+    drop(state);
+    if req.detach {
+        return drive::detach(ctx, &id, &secrets);
+    }
+    ctx.printer
+        .status(&format!("process {id} started: {}", def.name));
+    let opts = drive::Options {
+        form: req.form,
+        file_differs: false,
+    };
+    let outcome = drive::drive(ctx, &id, def, None, secrets, opts);
+    drive::print_process_json(ctx, &id)?;
+    outcome
+}
+
+/// The subscription a modify, terminate or validate workflow runs on, checked for
+/// usability before any question is asked (it is checked again when the process is
+/// created, in the same transaction that locks it).
+fn target_subscription(
+    ctx: &mut Ctx,
+    def: &WorkflowDef,
+    given: Option<&str>,
+) -> Result<Option<Subscription>> {
+    match (def.target.needs_subscription(), given) {
+        (false, None) => Ok(None),
+        (false, Some(_)) => Err(Error::usage(format!(
+            "`{}` is a {} workflow; it takes no --subscription",
+            def.name, def.target
+        ))),
+        (true, None) => Err(Error::usage(format!(
+            "`{}` is a {} workflow: say which subscription with --subscription ID",
+            def.name, def.target
+        ))
+        .with_hint(format!(
+            "`orch subscription list --product {}` lists them",
+            def.products.first().map_or("TAG", String::as_str)
+        ))),
+        (true, Some(id)) => {
+            let s = ctx.subscription(id)?;
+            ctx.db(async |st| engine_subscription::usable(st, def, &s, None).await)?;
+            Ok(Some(s))
+        }
+    }
+}
+
+/// A create workflow for several products asks which one first.
+pub fn product_page(ctx: &mut Ctx, def: &WorkflowDef) -> Result<Option<FormPage>> {
+    let found = ctx.db(async |s| s.products_by_tags(&def.products).await)?;
+    match found.len() {
+        0 => Err(Error::failure(format!(
+            "`{}` creates {} subscriptions, and no such product is loaded",
+            def.name,
+            def.products.join(" or ")
+        ))
+        .with_hint("`orch product load` loads the products in products/")),
+        1 => Ok(None),
+        _ => {
+            let mut field = FieldSpec::new("product", FormType::Choice);
+            field.label = Some("Product".into());
+            field.choices = Some(
+                found
+                    .iter()
+                    .map(|p| Choice::new(p.def.name.clone(), Some(p.def.description.clone())))
+                    .collect(),
+            );
+            Ok(Some(FormPage {
+                title: "Product".into(),
+                description: None,
+                fields: vec![field],
+            }))
+        }
+    }
+}

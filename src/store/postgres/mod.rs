@@ -1,0 +1,126 @@
+//! The PostgreSQL store's groundwork: where the database is ([`config`]), connecting
+//! and pooling ([`connect`]), one translation of every failure into orch's errors
+//! ([`error`]), orch's schema and its migrations ([`migrate`]), waking on new events
+//! ([`listen`]) and the search tokens ([`search`]).
+//!
+//! The driver is tokio-postgres: async, so it runs inside orch's tokio runtime (the
+//! blocking `postgres` crate starts a runtime of its own and panics inside one), and
+//! LISTEN/NOTIFY comes through `Connection::poll_message`. Not sqlx: it would link a
+//! second SQLite next to rusqlite's bundled one, and its checked queries want a
+//! database at build time. Migrations are refinery's, as for SQLite, from
+//! `migrations/postgres`.
+//!
+//! Unlike the SQLite store, nothing here blocks: every call is awaited, and a
+//! connection may be held across `.await`s (it belongs to the pool, not the thread).
+//!
+//! # The event log's order (read this before writing events)
+//!
+//! `seq` comes from a sequence, and a sequence hands numbers out before commit, so
+//! two writers could commit out of `seq` order and a follower reading `seq > last`
+//! would skip the late one for good. Every transaction that appends events therefore
+//! holds the advisory lock [`EVENT_LOG_LOCK`] from before it draws its first seq until
+//! it ends: `seq` order is commit order. The `events` table's statement trigger takes
+//! it on every INSERT (so a writer cannot forget), and also queues the notification
+//! that wakes followers at commit ([`listen`]). [`lock_event_log`] takes the same lock
+//! for a transaction that must hold it earlier. The lock serialises event writers
+//! from their first event to their commit: append events last, just before commit.
+//! The full rules are in migrations/postgres/V1__initial.sql, beside the table.
+
+pub mod config;
+pub mod connect;
+pub mod error;
+#[cfg(test)]
+mod events_tests;
+pub mod listen;
+pub mod migrate;
+mod pgpass;
+pub mod schema;
+pub mod search;
+#[cfg(test)]
+pub mod testing;
+#[cfg(test)]
+mod tests;
+
+pub use config::{ConnInfo, PasswordSource, is_postgres};
+pub use connect::PooledClient;
+pub use error::classify;
+pub use listen::{EVENTS_CHANNEL, Listener};
+pub use migrate::{Migrated, latest_version};
+pub use schema::quote_ident;
+
+use deadpool_postgres::Pool;
+
+use crate::error::Error;
+
+/// The transaction-scoped advisory lock that orders event commits (b"orchevnt"); the
+/// same number is written in the `events` trigger of the migration.
+pub const EVENT_LOG_LOCK: i64 = 8030590385585024628;
+
+/// Connections a store opens at most, unless told otherwise.
+pub const DEFAULT_POOL_SIZE: usize = 8;
+
+/// Takes the event-log lock in the transaction `client` is in (see the module note);
+/// a no-op if it already holds it. Ends with the transaction.
+pub async fn lock_event_log(
+    client: &impl tokio_postgres::GenericClient,
+    info: &ConnInfo,
+) -> Result<(), Error> {
+    client
+        .execute("SELECT pg_advisory_xact_lock($1)", &[&EVENT_LOG_LOCK])
+        .await
+        .map(|_| ())
+        .map_err(|e| classify(info, &e))
+}
+
+/// An open, migrated PostgreSQL database: its address and a pool of connections.
+pub struct Postgres {
+    info: ConnInfo,
+    pool: Pool,
+    migrated: Migrated,
+}
+
+impl Postgres {
+    /// Connects, brings orch's schema up to date (see [`migrate::migrate`];
+    /// `announce(from, to)` before upgrading an existing one) and keeps a pool of at
+    /// most `pool_size` connections.
+    pub async fn open(
+        info: ConnInfo,
+        pool_size: usize,
+        announce: impl FnOnce(i64, i64),
+    ) -> Result<Postgres, Error> {
+        let mut client = connect::connect(&info).await?;
+        let migrated = migrate::migrate(&mut client, &info, announce).await?;
+        drop(client);
+        let pool = connect::pool(&info, pool_size)?;
+        Ok(Postgres {
+            info,
+            pool,
+            migrated,
+        })
+    }
+
+    pub fn info(&self) -> &ConnInfo {
+        &self.info
+    }
+
+    /// What opening did to the schema.
+    pub fn migrated(&self) -> Migrated {
+        self.migrated
+    }
+
+    /// A connection from the pool.
+    pub async fn client(&self) -> Result<PooledClient, Error> {
+        connect::pooled(&self.pool, &self.info).await
+    }
+
+    /// The schema version now recorded in the database.
+    pub async fn version(&self) -> Result<i64, Error> {
+        let client = self.client().await?;
+        migrate::schema_version(&client, &self.info).await
+    }
+
+    /// A listener woken by every commit that appends events to this schema.
+    pub async fn listen(&self) -> Result<Listener, Error> {
+        Listener::start(&self.info).await
+    }
+}

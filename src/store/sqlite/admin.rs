@@ -1,0 +1,446 @@
+//! Looking after the SQLite file itself: what state the file is in before orch opens
+//! it (a zero-byte file is not a database), and the SQLite side of `Store::check` and
+//! `Store::backup`.
+//!
+//! A store opened as it is ([`Sqlite::open_as_is`]) holds a connection that changes
+//! nothing: a check must read a damaged file without migrating or repairing it, and
+//! neither a check nor a backup may change the database (see [`open_untouched`]).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+
+use super::Sqlite;
+use crate::error::{Error, Result};
+use crate::store::{Backup, CheckReport, StoreResult};
+
+/// The first bytes of every SQLite database file.
+const HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+/// Tables every migrated orch database has.
+const CORE_TABLES: [&str; 4] = ["products", "subscriptions", "processes", "events"];
+
+/// What is at a database path before anything opens it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileState {
+    Missing,
+    /// A file of zero bytes with no write-ahead log beside it: SQLite would silently
+    /// take it for a new, empty database.
+    Empty,
+    Present,
+}
+
+pub fn file_state(path: &Path) -> FileState {
+    match std::fs::metadata(path) {
+        Err(_) => FileState::Missing,
+        Ok(m) if m.len() == 0 && len(&wal_path(path)) == 0 => FileState::Empty,
+        Ok(_) => FileState::Present,
+    }
+}
+
+fn len(path: &Path) -> u64 {
+    std::fs::metadata(path).map_or(0, |m| m.len())
+}
+
+fn wal_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push("-wal");
+    PathBuf::from(name)
+}
+
+/// Opens an existing database without changing it, whatever state it is in.
+///
+/// Not with SQLite's read-only flag: the integrity check of a full-text index
+/// (`subscription_search`) needs a connection that could write, though it writes
+/// nothing. No pragma is set, no migration runs, and closing does not checkpoint the
+/// write-ahead log into the file.
+fn open_untouched(path: &Path) -> rusqlite::Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_URI
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+        true,
+    )?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    Ok(conn)
+}
+
+impl Sqlite {
+    /// Opens an existing database as it is, for [`Sqlite::check`] and
+    /// [`Sqlite::backup`]: nothing is created, migrated or repaired, and a damaged or
+    /// empty file still opens (SQLite reads nothing before the first query), so the
+    /// check can say what is wrong with it.
+    pub fn open_as_is(path: &Path) -> Result<Sqlite> {
+        match std::fs::metadata(path) {
+            Err(_) => return Err(super::missing(path)),
+            Ok(m) if m.is_dir() => {
+                return Err(Error::usage(format!(
+                    "{} is a folder, not a database file",
+                    path.display()
+                ))
+                .with_hint("pass the database file with --db FILE"));
+            }
+            Ok(_) => {}
+        }
+        let conn = open_untouched(path).map_err(super::at(path, "opening"))?;
+        Ok(Sqlite::with(conn, path, 0))
+    }
+
+    /// Checks the database: that it is a SQLite file, SQLite's own integrity and
+    /// foreign key checks, and orch's schema. A damaged file is reported, not refused.
+    pub async fn check(&self) -> StoreResult<CheckReport> {
+        let path = self.path();
+        let mut report = CheckReport {
+            size_bytes: len(path),
+            schema_version: None,
+            latest_version: super::latest_version(),
+            problems: Vec::new(),
+            notes: Vec::new(),
+        };
+        if file_state(path) == FileState::Empty {
+            report
+                .problems
+                .push("the file is empty (0 bytes): it holds no database".into());
+            return Ok(report);
+        }
+        let mut head = [0u8; 16];
+        let read =
+            std::fs::File::open(path).and_then(|mut f| std::io::Read::read(&mut f, &mut head));
+        match read {
+            Err(e) => report.problems.push(format!("cannot read it: {e}")),
+            Ok(n) if report.size_bytes > 0 && (n < HEADER.len() || &head != HEADER) => {
+                report.problems.push(
+                    "not a SQLite database (the file does not start with the SQLite header)".into(),
+                );
+            }
+            Ok(_) => {
+                let conn = self.conn();
+                integrity(&conn, &mut report);
+                schema(&conn, &mut report);
+            }
+        }
+        Ok(report)
+    }
+
+    /// Writes a consistent copy of the database to `to` (mode 0600), while other orch
+    /// commands may be writing to it: the copy is one read transaction (`VACUUM
+    /// INTO`), so it holds every commit before it began and none after. The copy is
+    /// written beside `to` and moved into place when it is complete and checked, so `to`
+    /// never holds half a copy; an existing `to` is replaced only with `replace`.
+    pub async fn backup(&self, to: &Path, replace: bool) -> Result<Backup> {
+        let from = self.path();
+        if file_state(from) == FileState::Empty {
+            return Err(empty_file(from));
+        }
+        if same_file(from, to) {
+            return Err(Error::usage(format!(
+                "{} is the database itself; a backup goes to another file",
+                to.display()
+            )));
+        }
+        if to.exists() && !replace {
+            return Err(Error::conflict(format!("{} exists already", to.display()))
+                .with_hint("choose another file, or pass --force to replace it"));
+        }
+        let name = to
+            .file_name()
+            .ok_or_else(|| Error::usage(format!("{} is not a file name", to.display())))?;
+        let dir = match to.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        if !dir.is_dir() {
+            return Err(
+                Error::usage(format!("the folder {} does not exist", dir.display()))
+                    .with_hint("create it first, or choose another file"),
+            );
+        }
+        let partial = dir.join(format!(
+            ".{}.partial-{}",
+            name.to_string_lossy(),
+            std::process::id()
+        ));
+        let result = write_copy(&self.conn(), from, &partial).and_then(|b| {
+            place(&partial, to, replace)?;
+            Ok(Backup {
+                path: to.to_path_buf(),
+                ..b
+            })
+        });
+        if result.is_err() {
+            let _ = std::fs::remove_file(&partial);
+        }
+        result
+    }
+}
+
+/// The refusal of a zero-byte database file, by a command that must not make a new
+/// database of it (it may be a truncated one).
+pub fn empty_file(path: &Path) -> Error {
+    Error::failure(format!(
+        "the database {} is an empty file (0 bytes)",
+        path.display()
+    ))
+    .with_cause("orch did not change it, nor make a new database of it")
+    .with_hint(
+        "if it held data, it was truncated: restore the latest copy made with `orch db backup FILE` (`orch --db COPY db check` checks one)",
+    )
+    .with_hint("`orch db migrate` makes it a new, empty database")
+}
+
+/// SQLite's integrity check (pages, indexes, constraints) and foreign key check.
+fn integrity(conn: &Connection, report: &mut CheckReport) {
+    let rows = conn
+        .prepare("PRAGMA integrity_check(50)")
+        .and_then(|mut s| {
+            s.query_map([], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()
+        });
+    match rows {
+        Ok(rows) if rows == ["ok"] => {}
+        Ok(rows) => report
+            .problems
+            .extend(rows.into_iter().map(|r| format!("integrity: {r}"))),
+        Err(e) => report
+            .problems
+            .push(format!("the integrity check cannot read it: {e}")),
+    }
+    let fks = conn.prepare("PRAGMA foreign_key_check").and_then(|mut s| {
+        s.query_map([], |r| {
+            Ok(format!(
+                "foreign key: row {} of `{}` refers to a missing row of `{}`",
+                r.get::<_, Option<i64>>(1)?
+                    .map_or_else(|| "?".to_string(), |n| n.to_string()),
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?
+        .take(50)
+        .collect::<rusqlite::Result<Vec<_>>>()
+    });
+    match fks {
+        Ok(rows) => report.problems.extend(rows),
+        Err(e) => report
+            .problems
+            .push(format!("the foreign key check cannot read it: {e}")),
+    }
+}
+
+/// orch's schema: its version, and the tables a migrated database has.
+fn schema(conn: &Connection, report: &mut CheckReport) {
+    let version = match super::schema_version(conn) {
+        Ok(v) => v,
+        Err(e) => {
+            report
+                .problems
+                .push(format!("the schema version cannot be read: {e}"));
+            return;
+        }
+    };
+    report.schema_version = Some(version);
+    let latest = report.latest_version;
+    if version == 0 {
+        report
+            .problems
+            .push("not an orch database: it has no schema history".into());
+        return;
+    }
+    if version > latest {
+        report.notes.push(format!(
+            "schema version {version} is newer than this orch knows ({latest}); an orch that new can use it"
+        ));
+        return;
+    }
+    if version < latest {
+        report.notes.push(format!(
+            "schema version {version} is older than this orch's ({latest}); the next orch command upgrades it (`orch db migrate`)"
+        ));
+    }
+    for table in CORE_TABLES {
+        let exists = conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?1)",
+                [table],
+                |r| r.get::<_, bool>(0),
+            )
+            .unwrap_or(false);
+        if !exists {
+            report
+                .problems
+                .push(format!("the table `{table}` is missing"));
+        }
+    }
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// Copies the database `conn` has open into `partial` (created here, mode 0600) and
+/// checks the copy.
+fn write_copy(conn: &Connection, from: &Path, partial: &Path) -> Result<Backup> {
+    super::create_private(partial)?;
+    let text = partial.to_str().ok_or_else(|| {
+        Error::usage(format!(
+            "{} is not valid UTF-8; choose another file name",
+            partial.display()
+        ))
+    })?;
+    let at = super::at(from, "copying");
+    let version = super::schema_version(conn).map_err(&at)?;
+    if version == 0 {
+        return Err(Error::failure(format!(
+            "{} is not an orch database (it has no schema history)",
+            from.display()
+        )));
+    }
+    conn.execute("VACUUM INTO ?1", [text]).map_err(&at)?;
+    let copy = open_untouched(partial).map_err(&at)?;
+    let verdict: String = copy
+        .query_row("PRAGMA quick_check", [], |r| r.get(0))
+        .map_err(&at)?;
+    if verdict != "ok" {
+        return Err(Error::failure(format!(
+            "the copy of {} does not pass SQLite's check: {verdict}",
+            from.display()
+        ))
+        .with_hint("`orch db check` says what is wrong with the database"));
+    }
+    drop(copy);
+    std::fs::File::open(partial)
+        .and_then(|f| f.sync_all())
+        .map_err(|e| Error::failure(format!("cannot sync {}: {e}", partial.display())))?;
+    Ok(Backup {
+        path: partial.to_path_buf(),
+        size_bytes: len(partial),
+        schema_version: version,
+    })
+}
+
+/// Moves a finished copy to its name: a rename when replacing, else a link, which
+/// fails rather than replace a file that appeared meanwhile.
+fn place(partial: &Path, to: &Path, replace: bool) -> Result<()> {
+    let moved = if replace {
+        std::fs::rename(partial, to)
+    } else {
+        std::fs::hard_link(partial, to).and_then(|()| std::fs::remove_file(partial))
+    };
+    moved.map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            Error::conflict(format!("{} exists already", to.display()))
+                .with_hint("choose another file, or pass --force to replace it")
+        } else {
+            Error::failure(format!("cannot write {}: {e}", to.display()))
+        }
+    })?;
+    if let Some(dir) = to.parent().filter(|d| !d.as_os_str().is_empty()) {
+        let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::block_on;
+
+    #[test]
+    fn an_empty_file_is_told_from_a_missing_and_a_real_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("orch.db");
+        assert_eq!(file_state(&path), FileState::Missing);
+        std::fs::write(&path, b"").unwrap();
+        assert_eq!(file_state(&path), FileState::Empty);
+        std::fs::write(wal_path(&path), b"x").unwrap();
+        assert_eq!(
+            file_state(&path),
+            FileState::Present,
+            "a log beside it may hold the data"
+        );
+    }
+
+    /// What `orch db check` says of the database at `path`.
+    fn check(path: &Path) -> CheckReport {
+        block_on(Sqlite::open_as_is(path).unwrap().check()).unwrap()
+    }
+
+    fn backup(from: &Path, to: &Path, replace: bool) -> Result<Backup> {
+        block_on(Sqlite::open_as_is(from)?.backup(to, replace))
+    }
+
+    #[test]
+    fn a_sound_database_checks_ok_and_its_copy_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("orch.db");
+        drop(crate::testing::sqlite(dir.path()));
+        let report = check(&path);
+        assert!(report.is_sound(), "{report:?}");
+        assert_eq!(report.schema_version, Some(super::super::latest_version()));
+
+        let copy = dir.path().join("copy.db");
+        let b = backup(&path, &copy, false).unwrap();
+        assert_eq!(b.path, copy);
+        assert!(check(&copy).is_sound());
+        let again = backup(&path, &copy, false).err().unwrap();
+        assert_eq!(again.kind, crate::error::Kind::Conflict);
+        backup(&path, &copy, true).unwrap();
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().contains("partial"))
+            .collect();
+        assert!(left.is_empty(), "a partial copy was left behind");
+    }
+
+    #[test]
+    fn a_check_leaves_the_file_byte_for_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("orch.db");
+        let conn = super::super::tests::open_conn(dir.path());
+        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+            .unwrap();
+        drop(conn);
+        let before = std::fs::read(&path).unwrap();
+        assert!(check(&path).is_sound());
+        assert_eq!(std::fs::read(&path).unwrap(), before);
+    }
+
+    #[test]
+    fn garbage_and_an_empty_file_are_reported_not_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("orch.db");
+        std::fs::write(&path, b"hello, this is not a database at all").unwrap();
+        let report = check(&path);
+        assert!(!report.is_sound());
+        assert!(
+            report.problems[0].contains("not a SQLite database"),
+            "{report:?}"
+        );
+        std::fs::write(&path, b"").unwrap();
+        assert!(check(&path).problems[0].contains("empty"));
+        let refused = backup(&path, &dir.path().join("copy.db"), false)
+            .err()
+            .unwrap();
+        assert!(
+            refused.message.contains("empty file"),
+            "{}",
+            refused.message
+        );
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
+    }
+
+    #[test]
+    fn a_missing_database_is_not_opened_as_it_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("orch.db");
+        let err = Sqlite::open_as_is(&path).err().unwrap();
+        assert_eq!(err.kind, crate::error::Kind::NotFound);
+        assert!(!path.exists());
+    }
+}

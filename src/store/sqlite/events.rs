@@ -1,0 +1,259 @@
+//! The event outbox: rows appended in the transaction of the change they describe, and
+//! the positions of named consumers reading it.
+//!
+//! An event is written by the same transaction as its change, so it exists exactly when
+//! the change does: a rolled-back step leaves no event behind, and a reader on another
+//! connection (WAL) only ever sees committed rows.
+//!
+//! Why readers may trust `seq` order: `seq` is assigned when the row is inserted, and
+//! SQLite lets one connection write at a time. Every store transaction that writes takes
+//! the write lock with `BEGIN IMMEDIATE` (`store::write_tx`) or with its first write
+//! (autocommit statements), and holds it until it commits or rolls back. A transaction
+//! in WAL mode can only write on top of the newest committed snapshot, so an insert
+//! happens after every earlier writer has finished, and commits come in `seq` order: a
+//! reader that has seen seq N will never later find a committed N-1. `seq` is the
+//! rowid, one above the largest; events are never deleted, so no number is handed out
+//! twice, and a rolled-back insert leaves no gap. (A PostgreSQL store will need a
+//! commit-order key of its own: there, sequences are handed out before commit.)
+//!
+//! `step.finished` rows are also the step log of their process (the `process_steps`
+//! view, written by `processes::commit_step`): one row per step instead of two.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::Value;
+
+use super::query::Query;
+use crate::store::StoreError;
+use crate::store::events::{Concerns, Consumer, Event, Filter};
+
+pub fn append(
+    conn: &Connection,
+    kind: &str,
+    about: Concerns<'_>,
+    data: &Value,
+) -> Result<i64, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO events (at, kind, process_id, subscription_id, product_id, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    stmt.execute(params![
+        crate::clock::now_text(),
+        kind,
+        about.process_id,
+        about.subscription_id,
+        about.product_id,
+        data.to_string()
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Event>, StoreError> {
+    let mut q = Query::new(
+        "SELECT seq, at, kind, process_id, subscription_id, product_id, data FROM events WHERE 1 = 1",
+    );
+    q.and("seq > ?", f.since);
+    if let Some(u) = f.until {
+        q.and("seq <= ?", u);
+    }
+    if let Some(p) = &f.process_id {
+        q.and("process_id = ?", p.clone());
+    }
+    if let Some(s) = &f.subscription_id {
+        q.and("subscription_id = ?", s.clone());
+    }
+    if !f.kinds.is_empty() {
+        q.and(
+            "EXISTS (SELECT 1 FROM json_each(?) WHERE events.kind GLOB json_each.value)",
+            serde_json::to_string(&f.kinds).unwrap_or_default(),
+        );
+    }
+    q.push("ORDER BY seq");
+    if let Some(l) = f.limit {
+        q.then("LIMIT ?", l);
+    }
+    let rows = q.rows(conn, |r| {
+        Ok((
+            Event {
+                seq: r.get(0)?,
+                at: r.get(1)?,
+                kind: r.get(2)?,
+                process_id: r.get(3)?,
+                subscription_id: r.get(4)?,
+                product_id: r.get(5)?,
+                data: Value::Null,
+            },
+            r.get::<_, String>(6)?,
+        ))
+    })?;
+    rows.into_iter()
+        .map(|(mut e, data)| {
+            e.data = serde_json::from_str(&data)?;
+            Ok(e)
+        })
+        .collect()
+}
+
+pub fn last_seq(conn: &Connection) -> Result<i64, StoreError> {
+    Ok(conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0))?)
+}
+
+pub fn consumer(conn: &Connection, name: &str) -> Result<Option<Consumer>, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT name, position, updated_at FROM event_consumers WHERE name = ?1")?
+        .query_row([name], consumer_from_row)
+        .optional()?)
+}
+
+pub fn consumers(conn: &Connection) -> Result<Vec<Consumer>, StoreError> {
+    let mut stmt = conn
+        .prepare_cached("SELECT name, position, updated_at FROM event_consumers ORDER BY name")?;
+    let rows = stmt.query_map([], consumer_from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn consumer_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Consumer> {
+    Ok(Consumer {
+        name: r.get(0)?,
+        position: r.get(1)?,
+        updated_at: r.get(2)?,
+    })
+}
+
+/// Creates the consumer at `position`, or moves an existing one there.
+pub fn set_consumer(conn: &Connection, name: &str, position: i64) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO event_consumers (name, position, updated_at) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at",
+    )?
+    .execute(params![name, position, crate::clock::now_text()])?;
+    Ok(())
+}
+
+/// Moves a consumer from `from` to `to`; false when it was not at `from` any more,
+/// which means another reader of the same name moved it.
+pub fn advance_consumer(
+    conn: &Connection,
+    name: &str,
+    from: i64,
+    to: i64,
+) -> Result<bool, StoreError> {
+    let changed = conn
+        .prepare_cached(
+            "UPDATE event_consumers SET position = ?3, updated_at = ?4 WHERE name = ?1 AND position = ?2",
+        )?
+        .execute(params![name, from, to, crate::clock::now_text()])?;
+    Ok(changed == 1)
+}
+
+pub fn delete_consumer(conn: &Connection, name: &str) -> Result<bool, StoreError> {
+    let n = conn
+        .prepare_cached("DELETE FROM event_consumers WHERE name = ?1")?
+        .execute([name])?;
+    Ok(n == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::sqlite::tests::open_conn;
+    use serde_json::json;
+
+    fn stores() -> (tempfile::TempDir, Connection, Connection) {
+        let dir = tempfile::tempdir().unwrap();
+        let writer = open_conn(dir.path());
+        let reader = open_conn(dir.path());
+        (dir, writer, reader)
+    }
+
+    fn add(conn: &Connection, kind: &str) -> i64 {
+        append(conn, kind, Concerns::default(), &json!({})).unwrap()
+    }
+
+    #[test]
+    fn a_rolled_back_event_is_never_seen_and_its_seq_is_reused() {
+        let (_dir, mut writer, reader) = stores();
+        add(&writer, "a.one");
+        let tx = crate::store::sqlite::write_tx(&mut writer).unwrap();
+        let lost = add(&tx, "a.lost");
+        // Not committed yet: another connection does not see it.
+        assert_eq!(last_seq(&reader).unwrap(), 1);
+        tx.rollback().unwrap();
+        assert_eq!(last_seq(&reader).unwrap(), 1);
+        let kept = add(&writer, "a.kept");
+        assert_eq!(
+            kept, lost,
+            "the number of a rolled-back event is given again"
+        );
+        assert_eq!(last_seq(&reader).unwrap(), kept);
+        let kinds: Vec<String> = list(&reader, &Filter::default())
+            .unwrap()
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
+        assert_eq!(kinds, ["a.one", "a.kept"]);
+    }
+
+    #[test]
+    fn filters_by_glob_and_range() {
+        let (_dir, writer, _) = stores();
+        for k in [
+            "process.started",
+            "step.finished",
+            "process.failed",
+            "product.created",
+        ] {
+            add(&writer, k);
+        }
+        let seqs =
+            |f: Filter| -> Vec<i64> { list(&writer, &f).unwrap().iter().map(|e| e.seq).collect() };
+        let kinds = |k: &[&str]| k.iter().map(|s| s.to_string()).collect();
+        assert_eq!(
+            seqs(Filter {
+                kinds: kinds(&["process.*"]),
+                ..Default::default()
+            }),
+            [1, 3]
+        );
+        assert_eq!(
+            seqs(Filter {
+                kinds: kinds(&["step.*", "product.*"]),
+                ..Default::default()
+            }),
+            [2, 4]
+        );
+        assert_eq!(
+            seqs(Filter {
+                since: 1,
+                until: Some(3),
+                ..Default::default()
+            }),
+            [2, 3]
+        );
+        assert_eq!(
+            seqs(Filter {
+                limit: Some(2),
+                ..Default::default()
+            }),
+            [1, 2]
+        );
+    }
+
+    #[test]
+    fn a_consumer_only_moves_from_where_it_was() {
+        let (_dir, writer, _) = stores();
+        let conn = &writer;
+        assert_eq!(consumer(conn, "billing").unwrap(), None);
+        set_consumer(conn, "billing", 0).unwrap();
+        assert!(advance_consumer(conn, "billing", 0, 5).unwrap());
+        // A second reader that still thinks it is at 0 is refused.
+        assert!(!advance_consumer(conn, "billing", 0, 3).unwrap());
+        assert_eq!(consumer(conn, "billing").unwrap().unwrap().position, 5);
+        set_consumer(conn, "audit", 2).unwrap();
+        let names: Vec<String> = consumers(conn)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
+        assert_eq!(names, ["audit", "billing"]);
+        assert!(delete_consumer(conn, "audit").unwrap());
+        assert!(!delete_consumer(conn, "audit").unwrap());
+    }
+}

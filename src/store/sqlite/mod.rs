@@ -1,0 +1,450 @@
+//! The SQLite store: opening, pragmas, migrations, error mapping, and one module per
+//! table group.
+//!
+//! SQL lives in free functions over a `&Connection` (one module per table group), so
+//! the operations of the seam compose several of them in one transaction; [`Sqlite`]
+//! implements the seam's methods with them. rusqlite blocks: the connection sits
+//! behind a mutex that is never held across an `.await`.
+
+mod admin;
+pub mod events;
+mod ops;
+pub mod processes;
+pub mod products;
+pub mod query;
+pub mod schedules;
+pub mod subscriptions;
+pub mod workers;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+
+use super::{Create, OpenObserver, StoreError};
+use crate::error::{Error, Kind};
+
+mod embedded {
+    refinery::embed_migrations!("migrations/sqlite");
+}
+
+/// How hard SQLite syncs to disk (`ORCH_SYNC`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sync {
+    Full,
+    Normal,
+}
+
+impl Sync {
+    pub fn from_env() -> Result<Sync, Error> {
+        match std::env::var("ORCH_SYNC") {
+            Err(_) => Ok(Sync::Full),
+            Ok(v) => match v.to_ascii_lowercase().as_str() {
+                "" | "full" => Ok(Sync::Full),
+                "normal" => Ok(Sync::Normal),
+                other => Err(Error::usage(format!(
+                    "ORCH_SYNC is `{other}`, expected `full` or `normal`"
+                ))),
+            },
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sync::Full => "full",
+            Sync::Normal => "normal",
+        }
+    }
+}
+
+/// An open, migrated SQLite database.
+pub struct Sqlite {
+    conn: Mutex<Connection>,
+    path: PathBuf,
+    /// The schema version found when it was opened, before migrating (0: new).
+    opened_at: i64,
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode;
+        let text = e.to_string();
+        if let rusqlite::Error::SqliteFailure(f, _) = &e {
+            match f.code {
+                ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => {
+                    return StoreError::Busy(text);
+                }
+                ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt => {
+                    return StoreError::Damaged(text);
+                }
+                ErrorCode::DiskFull => return StoreError::DiskFull(text),
+                ErrorCode::ReadOnly | ErrorCode::CannotOpen | ErrorCode::PermissionDenied => {
+                    return StoreError::ReadOnly(text);
+                }
+                _ => {}
+            }
+        }
+        if let rusqlite::Error::FromSqlConversionFailure(..) = &e {
+            return StoreError::Data(text);
+        }
+        StoreError::Other(text)
+    }
+}
+
+impl From<serde_json::Error> for StoreError {
+    fn from(e: serde_json::Error) -> Self {
+        StoreError::Data(format!("stored JSON is invalid: {e}"))
+    }
+}
+
+/// A store error met while opening `path`, said with the file's name.
+fn at(path: &Path, what: &str) -> impl Fn(rusqlite::Error) -> Error {
+    let context = format!("while {what} {}", path.display());
+    move |e| Error::from(StoreError::from(e)).with_cause(context.clone())
+}
+
+/// The newest schema version this binary knows.
+pub fn latest_version() -> i64 {
+    embedded::migrations::runner()
+        .get_migrations()
+        .iter()
+        .map(|m| i64::from(m.version()))
+        .max()
+        .unwrap_or(0)
+}
+
+/// The schema version recorded in the database, 0 when it was never migrated.
+pub fn schema_version(conn: &Connection) -> rusqlite::Result<i64> {
+    let has_history: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'refinery_schema_history')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_history {
+        return Ok(0);
+    }
+    let v: Option<i64> = conn
+        .query_row(
+            "SELECT MAX(version) FROM refinery_schema_history",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?
+        .flatten();
+    Ok(v.unwrap_or(0))
+}
+
+impl Sqlite {
+    /// Opens (creating when missing and allowed, mode 0600) and migrates the database
+    /// at `path`. A database written by a newer orch is refused before anything is
+    /// written to it; an existing database is announced before it is upgraded (a large
+    /// one takes a while), a new one is created quietly. A file of zero bytes is not
+    /// taken silently for a new database, as SQLite would: it may be a truncated one.
+    pub fn open(
+        path: &Path,
+        sync: Sync,
+        create: Create,
+        observer: &dyn OpenObserver,
+    ) -> Result<Sqlite, Error> {
+        match (admin::file_state(path), create) {
+            (admin::FileState::Missing, Create::Refused) => return Err(missing(path)),
+            (admin::FileState::Empty, Create::Refused) => return Err(admin::empty_file(path)),
+            (admin::FileState::Empty, Create::Allowed) => observer.empty_file(),
+            _ => {}
+        }
+        let mut conn = open_unmigrated(path, sync)?;
+        let from = schema_version(&conn).map_err(at(path, "reading"))?;
+        if from > 0 && from < latest_version() {
+            observer.upgrading(from, latest_version());
+        }
+        migrate(&mut conn, path)?;
+        Ok(Sqlite::with(conn, path, from))
+    }
+
+    fn with(conn: Connection, path: &Path, opened_at: i64) -> Sqlite {
+        Sqlite {
+            conn: Mutex::new(conn),
+            path: path.to_path_buf(),
+            opened_at,
+        }
+    }
+
+    /// The connection; a panic while it was held leaves nothing half-done (SQLite rolls
+    /// back an open transaction), so a poisoned lock is taken as it is.
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn opened_at(&self) -> i64 {
+        self.opened_at
+    }
+}
+
+/// The refusal of a database that does not exist, by a command that must not create it.
+fn missing(path: &Path) -> Error {
+    Error::not_found(format!("there is no database at {}", path.display()))
+        .with_hint("run a command that writes (`orch init`, `orch product load`, `orch workflow run`) to create it, or pass --dir/--db")
+}
+
+/// Applies the embedded migrations that are not applied yet; returns how many ran.
+pub fn migrate(conn: &mut Connection, path: &Path) -> Result<usize, Error> {
+    let report = embedded::migrations::runner()
+        .set_abort_divergent(true)
+        .run(conn)
+        .map_err(|e| {
+            Error::new(Kind::Failure, format!("cannot migrate {}", path.display())).with_cause(e)
+        })?;
+    Ok(report.applied_migrations().len())
+}
+
+/// Opens the database, checks it is one orch can use and sets the pragmas, without
+/// applying migrations.
+pub fn open_unmigrated(path: &Path, sync: Sync) -> Result<Connection, Error> {
+    if let Some(parent) = path.parent() {
+        if !parent.as_os_str().is_empty() && !parent.exists() {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                Error::failure(format!(
+                    "cannot create the folder {} for the database: {e}",
+                    parent.display()
+                ))
+                .with_hint("check the permissions of the folder above it, or pass --db")
+            })?;
+        }
+    }
+    if !path.exists() {
+        create_private(path)?;
+    }
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_URI
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(at(path, "opening"))?;
+    conn.busy_timeout(Duration::from_secs(10))
+        .map_err(at(path, "opening"))?;
+
+    // Read before writing anything: a newer or foreign file must stay byte for byte.
+    let version = schema_version(&conn).map_err(at(path, "reading"))?;
+    let latest = latest_version();
+    if version > latest {
+        return Err(Error::failure(format!(
+            "the database {} has schema version {version}, newer than this orch knows ({latest})",
+            path.display()
+        ))
+        .with_hint(
+            "upgrade orch to the version that wrote this database; orch left the file untouched",
+        ));
+    }
+
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        .map_err(at(path, "opening"))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(Error::failure(format!(
+            "cannot switch {} to WAL mode (it stays in `{mode}` mode)",
+            path.display()
+        ))
+        .with_hint("put the database on a local file system that supports shared memory"));
+    }
+    conn.execute_batch(match sync {
+        Sync::Full => "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;",
+        Sync::Normal => "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+    })
+    .map_err(at(path, "opening"))?;
+    Ok(conn)
+}
+
+#[cfg(unix)]
+fn create_private(path: &Path) -> Result<(), Error> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map(|_| ())
+        .or_else(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                Ok(())
+            } else {
+                Err(Error::failure(format!(
+                    "cannot create the database {}: {e}",
+                    path.display()
+                ))
+                .with_hint("check that the folder exists and is writable, or pass --db"))
+            }
+        })
+}
+
+#[cfg(not(unix))]
+fn create_private(path: &Path) -> Result<(), Error> {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .open(path)
+        .map(|_| ())
+        .map_err(|e| {
+            Error::failure(format!(
+                "cannot create the database {}: {e}",
+                path.display()
+            ))
+        })
+}
+
+/// Statuses, targets and lifecycles are stored as their words; a word this binary does
+/// not know reads as an error (a newer orch wrote it), never as a default.
+macro_rules! sql_word {
+    ($($t:ty),+) => {$(
+        impl rusqlite::types::ToSql for $t {
+            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+                Ok(self.as_str().into())
+            }
+        }
+        impl rusqlite::types::FromSql for $t {
+            fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+                v.as_str()?
+                    .parse()
+                    .map_err(|e: String| rusqlite::types::FromSqlError::Other(e.into()))
+            }
+        }
+    )+};
+}
+sql_word!(
+    crate::domain::process::ProcessStatus,
+    crate::domain::process::StepStatus,
+    crate::domain::workflow::Target,
+    crate::domain::lifecycle::Lifecycle
+);
+
+/// Starts a write transaction that takes the write lock at once (`BEGIN IMMEDIATE`), so
+/// a read-modify-write never fails half-way with SQLITE_BUSY.
+pub fn write_tx(conn: &mut Connection) -> rusqlite::Result<rusqlite::Transaction<'_>> {
+    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::cell::RefCell;
+
+    use super::*;
+
+    /// A connection to the migrated database `orch.db` in `dir`, for the table
+    /// modules' own tests.
+    pub(crate) fn open_conn(dir: &Path) -> Connection {
+        let path = dir.join("orch.db");
+        let mut conn = open_unmigrated(&path, Sync::Normal).unwrap();
+        migrate(&mut conn, &path).unwrap();
+        conn
+    }
+
+    #[derive(Default)]
+    struct Heard(RefCell<Vec<(i64, i64)>>, std::cell::Cell<bool>);
+    impl OpenObserver for Heard {
+        fn upgrading(&self, from: i64, to: i64) {
+            self.0.borrow_mut().push((from, to));
+        }
+
+        fn empty_file(&self) {
+            self.1.set(true);
+        }
+    }
+
+    #[test]
+    fn an_empty_file_is_refused_unless_creation_is_allowed_and_then_announced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("orch.db");
+        std::fs::write(&path, b"").unwrap();
+        let heard = Heard::default();
+        let err = Sqlite::open(&path, Sync::Full, Create::Refused, &heard)
+            .err()
+            .unwrap();
+        assert!(err.message.contains("empty file"), "{}", err.message);
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
+        assert!(!heard.1.get());
+
+        let store = Sqlite::open(&path, Sync::Full, Create::Allowed, &heard).unwrap();
+        assert!(
+            heard.1.get(),
+            "making a database of an empty file was not told"
+        );
+        assert_eq!(schema_version(&store.conn()).unwrap(), latest_version());
+    }
+
+    #[test]
+    fn creates_private_migrated_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/orch.db");
+        let store = Sqlite::open(&path, Sync::Full, Create::Allowed, &()).unwrap();
+        assert_eq!(schema_version(&store.conn()).unwrap(), latest_version());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let fk: i64 = store
+            .conn()
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(fk, 1);
+    }
+
+    #[test]
+    fn a_missing_database_is_not_created_when_creation_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("orch.db");
+        let err = Sqlite::open(&path, Sync::Full, Create::Refused, &())
+            .err()
+            .unwrap();
+        assert_eq!(err.kind, Kind::NotFound);
+        assert!(!path.exists());
+    }
+
+    #[test]
+    fn an_upgrade_is_announced_and_a_creation_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("orch.db");
+        let heard = Heard::default();
+        drop(Sqlite::open(&path, Sync::Normal, Create::Allowed, &heard).unwrap());
+        assert!(
+            heard.0.borrow().is_empty(),
+            "a new database was announced as an upgrade"
+        );
+
+        let old = dir.path().join("old.db");
+        let mut conn = open_unmigrated(&old, Sync::Normal).unwrap();
+        embedded::migrations::runner()
+            .set_target(refinery::Target::Version(3))
+            .run(&mut conn)
+            .unwrap();
+        drop(conn);
+        let store = Sqlite::open(&old, Sync::Normal, Create::Allowed, &heard).unwrap();
+        assert_eq!(*heard.0.borrow(), [(3, latest_version())]);
+        assert_eq!(schema_version(&store.conn()).unwrap(), latest_version());
+    }
+
+    #[test]
+    fn refuses_newer_schema_without_touching_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("orch.db");
+        drop(Sqlite::open(&path, Sync::Full, Create::Allowed, &()).unwrap());
+        {
+            let c = Connection::open(&path).unwrap();
+            c.execute(
+                "INSERT INTO refinery_schema_history (version, name, applied_on, checksum) VALUES (999, 'future', '', '0')",
+                [],
+            )
+            .unwrap();
+            c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
+        }
+        let before = std::fs::read(&path).unwrap();
+        let err = Sqlite::open(&path, Sync::Full, Create::Allowed, &())
+            .err()
+            .unwrap();
+        assert!(err.message.contains("newer"), "{}", err.message);
+        assert_eq!(std::fs::read(&path).unwrap(), before);
+    }
+}

@@ -1,0 +1,555 @@
+//! The seam's operations on SQLite: each method is one transaction (or one statement)
+//! composed of the table modules' free functions.
+//!
+//! The methods are `async` to match the seam; their bodies block briefly on SQLite and
+//! never hold the connection across an `.await`.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::{Sqlite, events, processes, products, schedules, subscriptions, workers, write_tx};
+use crate::domain::lifecycle::Lifecycle;
+use crate::domain::process::ProcessStatus;
+use crate::domain::subscription::{Flat, RefInfo};
+use crate::domain::usability::{self, Facts};
+use crate::domain::workflow::WorkflowDef;
+use crate::store::events::{Consumer, Event, Filter as EventFilter};
+use crate::store::processes::{
+    Committed, Filter, Find, NewProcess, ProcessRow, StepCommit, StepRow,
+};
+use crate::store::products::{ProductChange, StoredProduct};
+use crate::store::schedules::{Claimed, ScheduleRow};
+use crate::store::subscriptions::{
+    Filter as SubscriptionFilter, Find as SubscriptionFind, Related, Subscription, Touch,
+};
+use crate::store::workers::{ClaimOutcome, ClaimedProcess, EngineState, WorkerRow};
+use crate::store::{Counts, Lock, PAUSED, StoreResult};
+
+/// The time `d` from now, as stored (SQLite's clock is this machine's).
+fn from_now(d: Duration) -> String {
+    let now = crate::clock::now();
+    crate::clock::format(now.checked_add(d).unwrap_or(now))
+}
+
+/// The time `d` ago, as stored.
+fn ago(d: Duration) -> String {
+    let now = crate::clock::now();
+    crate::clock::format(now.checked_sub(d).unwrap_or(now))
+}
+
+/// How often a follower looks for new events; a commit is seen within this.
+const EVENT_POLL: Duration = Duration::from_millis(25);
+
+impl Sqlite {
+    pub async fn version(&self) -> StoreResult<i64> {
+        Ok(super::schema_version(&self.conn())?)
+    }
+
+    pub async fn counts(&self) -> StoreResult<Counts> {
+        let conn = self.conn();
+        let count = |sql: &str| -> rusqlite::Result<i64> { conn.query_row(sql, [], |r| r.get(0)) };
+        let mut by_status = Vec::new();
+        {
+            let mut stmt = conn.prepare(
+                "SELECT status, COUNT(*) FROM processes GROUP BY status ORDER BY status",
+            )?;
+            let rows = stmt.query_map([], |r| Ok((r.get::<_, ProcessStatus>(0)?, r.get(1)?)))?;
+            for row in rows {
+                by_status.push(row?);
+            }
+        }
+        Ok(Counts {
+            products: count("SELECT COUNT(*) FROM products")?,
+            subscriptions: count("SELECT COUNT(*) FROM subscriptions")?,
+            processes: count("SELECT COUNT(*) FROM processes")?,
+            processes_by_status: by_status,
+            steps: count("SELECT COUNT(*) FROM process_steps")?,
+            events: count("SELECT COUNT(*) FROM events")?,
+        })
+    }
+
+    /// The database file and its write-ahead log.
+    pub async fn size(&self) -> StoreResult<u64> {
+        let wal = {
+            let mut p = self.path.clone().into_os_string();
+            p.push("-wal");
+            std::path::PathBuf::from(p)
+        };
+        Ok([&self.path, &wal]
+            .iter()
+            .filter_map(|p| std::fs::metadata(p).ok())
+            .map(|m| m.len())
+            .sum())
+    }
+
+    pub async fn save_definition(
+        &self,
+        def: &WorkflowDef,
+        source: Option<&str>,
+    ) -> StoreResult<String> {
+        processes::save_definition(&self.conn(), def, source)
+    }
+
+    pub async fn definition(&self, hash: &str) -> StoreResult<Option<WorkflowDef>> {
+        processes::load_definition(&self.conn(), hash)
+    }
+
+    pub async fn create_process(
+        &self,
+        p: &NewProcess<'_>,
+        lock: Option<&WorkflowDef>,
+    ) -> StoreResult<Lock> {
+        let mut conn = self.conn();
+        let tx = write_tx(&mut conn)?;
+        if p.owner.is_some() && workers::paused(&tx)?.is_some() {
+            return Ok(Lock::Paused);
+        }
+        processes::insert(&tx, p)?;
+        if let (Some(def), Some(sid)) = (lock, p.subscription_id) {
+            // Read inside the transaction: another orch may have locked it since the
+            // caller looked.
+            let Some(now) = subscriptions::get(&tx, sid)? else {
+                return Ok(Lock::Missing);
+            };
+            let facts = subscriptions::facts(&tx, &now, Some(p.process_id))?;
+            if let Err(refusal) = usability::check(def, &facts) {
+                return Ok(Lock::Refused(refusal));
+            }
+            let mut locked = now.clone();
+            locked.insync = false;
+            // Locking changes neither the tree nor the description, so no index row is
+            // rewritten and no flattened tree is needed.
+            subscriptions::save(
+                &tx,
+                &locked,
+                Some(&now),
+                &Flat::default(),
+                Some(p.process_id),
+            )?;
+        }
+        tx.commit()?;
+        Ok(Lock::Taken)
+    }
+
+    pub async fn process(&self, id: &str) -> StoreResult<Option<ProcessRow>> {
+        processes::get(&self.conn(), id)
+    }
+
+    pub async fn find_process(&self, id: &str) -> StoreResult<Find> {
+        processes::find(&self.conn(), id)
+    }
+
+    pub async fn processes(&self, f: &Filter) -> StoreResult<Vec<ProcessRow>> {
+        processes::list(&self.conn(), f)
+    }
+
+    pub async fn steps(&self, process_id: &str) -> StoreResult<Vec<StepRow>> {
+        processes::steps(&self.conn(), process_id)
+    }
+
+    pub async fn commit_step(&self, c: StepCommit) -> StoreResult<Committed> {
+        let mut conn = self.conn();
+        let tx = write_tx(&mut conn)?;
+        let status = commit_one(&tx, &c)?;
+        tx.commit()?;
+        Ok(Committed {
+            status,
+            step: c.step,
+        })
+    }
+
+    pub async fn claim_process(
+        &self,
+        id: &str,
+        seen_owner: Option<&str>,
+        seen_status: ProcessStatus,
+        owner: &str,
+        lease: Duration,
+        lease_over: bool,
+    ) -> StoreResult<ClaimOutcome> {
+        let mut conn = self.conn();
+        let tx = write_tx(&mut conn)?;
+        if workers::paused(&tx)?.is_some() {
+            return Ok(ClaimOutcome::Paused);
+        }
+        let now = crate::clock::now_text();
+        let won = processes::claim(
+            &tx,
+            &processes::Claim {
+                process_id: id,
+                seen_owner,
+                seen_status,
+                owner,
+                lease_until: &from_now(lease),
+                lease_over_at: lease_over.then_some(now.as_str()),
+            },
+        )?;
+        tx.commit()?;
+        Ok(if won {
+            ClaimOutcome::Taken
+        } else {
+            ClaimOutcome::Lost
+        })
+    }
+
+    pub async fn claim_runnable(
+        &self,
+        owner: &str,
+        lease: Duration,
+        limit: usize,
+    ) -> StoreResult<Vec<ClaimedProcess>> {
+        let mut conn = self.conn();
+        let tx = write_tx(&mut conn)?;
+        if workers::paused(&tx)?.is_some() {
+            return Ok(Vec::new());
+        }
+        let now = crate::clock::now_text();
+        let lease_until = from_now(lease);
+        let mut claimed = Vec::new();
+        for p in processes::runnable(&tx, &now, limit as i64)? {
+            let takeover = p.status == ProcessStatus::Running;
+            let won = processes::claim(
+                &tx,
+                &processes::Claim {
+                    process_id: &p.process_id,
+                    seen_owner: p.owner.as_deref(),
+                    seen_status: p.status,
+                    owner,
+                    lease_until: &lease_until,
+                    lease_over_at: takeover.then_some(now.as_str()),
+                },
+            )?;
+            if won {
+                claimed.push(ClaimedProcess {
+                    taken_over_from: if takeover { p.owner.clone() } else { None },
+                    process: p,
+                });
+            }
+        }
+        tx.commit()?;
+        Ok(claimed)
+    }
+
+    pub async fn renew_leases(&self, owner: &str, lease: Duration) -> StoreResult<usize> {
+        processes::renew_leases(&self.conn(), owner, &from_now(lease))
+    }
+
+    pub async fn rest_process(
+        &self,
+        id: &str,
+        reason: &str,
+        retry_in: Option<Duration>,
+    ) -> StoreResult<()> {
+        let mut conn = self.conn();
+        let tx = write_tx(&mut conn)?;
+        processes::rest(&tx, id, reason, retry_in.map(from_now).as_deref())?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub async fn queue_process(&self, id: &str, seen_status: ProcessStatus) -> StoreResult<bool> {
+        let mut conn = self.conn();
+        let tx = write_tx(&mut conn)?;
+        let queued = processes::queue(&tx, id, seen_status)?;
+        tx.commit()?;
+        Ok(queued)
+    }
+
+    pub async fn register_worker(
+        &self,
+        id: &str,
+        concurrency: usize,
+        lease: Duration,
+    ) -> StoreResult<()> {
+        workers::register(
+            &self.conn(),
+            id,
+            concurrency as i64,
+            &crate::clock::now_text(),
+            &from_now(lease),
+        )
+    }
+
+    pub async fn worker_beat(&self, id: &str, lease: Duration) -> StoreResult<()> {
+        let mut conn = self.conn();
+        let tx = write_tx(&mut conn)?;
+        let until = from_now(lease);
+        workers::beat(&tx, id, &crate::clock::now_text(), &until)?;
+        processes::renew_leases(&tx, id, &until)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub async fn worker_stopped(&self, id: &str) -> StoreResult<()> {
+        workers::stopped(&self.conn(), id, &crate::clock::now_text())
+    }
+
+    pub async fn workers(&self, recent: Duration) -> StoreResult<Vec<WorkerRow>> {
+        workers::list(&self.conn(), &ago(recent))
+    }
+
+    pub async fn engine_state(&self) -> StoreResult<EngineState> {
+        workers::state(&self.conn())
+    }
+
+    pub async fn set_paused(&self, by: Option<&str>) -> StoreResult<bool> {
+        workers::set_paused(&self.conn(), by, &crate::clock::now_text())
+    }
+
+    pub async fn fail_process(&self, id: &str, reason: &str) -> StoreResult<()> {
+        let mut conn = self.conn();
+        let tx = write_tx(&mut conn)?;
+        processes::release(&tx, id)?;
+        processes::set_status(&tx, id, ProcessStatus::Failed, Some(reason))?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub async fn switch_definition(
+        &self,
+        process_id: &str,
+        def: &WorkflowDef,
+        source: Option<&str>,
+    ) -> StoreResult<String> {
+        let mut conn = self.conn();
+        let tx = write_tx(&mut conn)?;
+        let hash = processes::save_definition(&tx, def, source)?;
+        processes::set_definition(&tx, process_id, &hash)?;
+        tx.commit()?;
+        Ok(hash)
+    }
+
+    pub async fn delete_task_runs(&self, cutoff: &str) -> StoreResult<(usize, usize)> {
+        processes::delete_task_runs(&mut self.conn(), cutoff)
+    }
+
+    pub async fn subscription(&self, id: &str) -> StoreResult<Option<Subscription>> {
+        subscriptions::get(&self.conn(), id)
+    }
+
+    pub async fn find_subscription(&self, id: &str) -> StoreResult<SubscriptionFind> {
+        subscriptions::find(&self.conn(), id)
+    }
+
+    pub async fn subscriptions(&self, f: &SubscriptionFilter) -> StoreResult<Vec<Subscription>> {
+        subscriptions::list(&self.conn(), f)
+    }
+
+    pub async fn ref_infos(&self, ids: &[String]) -> StoreResult<HashMap<String, RefInfo>> {
+        let conn = self.conn();
+        let mut found = HashMap::new();
+        for id in ids {
+            if let Some(info) = subscriptions::ref_info(&conn, id)? {
+                found.insert(id.clone(), info);
+            }
+        }
+        Ok(found)
+    }
+
+    pub async fn documents_of_product(
+        &self,
+        product_id: &str,
+    ) -> StoreResult<Vec<(String, Lifecycle, Value)>> {
+        subscriptions::documents_of_product(&self.conn(), product_id)
+    }
+
+    pub async fn in_use_by(&self, id: &str) -> StoreResult<Vec<Related>> {
+        subscriptions::in_use_by(&self.conn(), id)
+    }
+
+    pub async fn depends_on(&self, id: &str) -> StoreResult<Vec<Related>> {
+        subscriptions::depends_on(&self.conn(), id)
+    }
+
+    pub async fn usability_facts(
+        &self,
+        s: &Subscription,
+        except: Option<&str>,
+    ) -> StoreResult<Facts> {
+        subscriptions::facts(&self.conn(), s, except)
+    }
+
+    pub async fn processes_of(&self, id: &str) -> StoreResult<Vec<Touch>> {
+        subscriptions::processes_of(&self.conn(), id)
+    }
+
+    pub async fn products(&self) -> StoreResult<Vec<StoredProduct>> {
+        products::list(&self.conn())
+    }
+
+    pub async fn product_by_name(&self, name: &str) -> StoreResult<Option<StoredProduct>> {
+        products::by_name(&self.conn(), name)
+    }
+
+    pub async fn product_by_id(&self, id: &str) -> StoreResult<Option<StoredProduct>> {
+        products::by_id(&self.conn(), id)
+    }
+
+    pub async fn products_by_tags(&self, tags: &[String]) -> StoreResult<Vec<StoredProduct>> {
+        products::by_tags(&self.conn(), tags)
+    }
+
+    pub async fn subscription_count(&self, product_id: &str) -> StoreResult<i64> {
+        products::subscription_count(&self.conn(), product_id)
+    }
+
+    pub async fn apply_products(&self, changes: &[ProductChange<'_>]) -> StoreResult<Vec<bool>> {
+        let mut conn = self.conn();
+        let tx = write_tx(&mut conn)?;
+        let mut applied = Vec::with_capacity(changes.len());
+        for change in changes {
+            applied.push(match change {
+                ProductChange::Put { def, source } => {
+                    products::upsert(&tx, def, *source)?;
+                    true
+                }
+                ProductChange::AddIfMissing { def, source } => {
+                    let missing = products::by_name(&tx, &def.name)?.is_none();
+                    if missing {
+                        products::upsert(&tx, def, *source)?;
+                    }
+                    missing
+                }
+                ProductChange::Remove { product_id } => {
+                    products::delete(&tx, product_id)?;
+                    true
+                }
+            });
+        }
+        tx.commit()?;
+        Ok(applied)
+    }
+
+    pub async fn events(&self, f: &EventFilter) -> StoreResult<Vec<Event>> {
+        events::list(&self.conn(), f)
+    }
+
+    pub async fn events_page(&self, f: &EventFilter) -> StoreResult<(Vec<Event>, i64)> {
+        let mut conn = self.conn();
+        // A read transaction is one snapshot: the last seq and the page agree.
+        let snapshot = conn.transaction()?;
+        let last = events::last_seq(&snapshot)?;
+        let filter = EventFilter {
+            until: Some(last),
+            ..f.clone()
+        };
+        let page = events::list(&snapshot, &filter)?;
+        snapshot.commit()?;
+        let scanned_to = match (page.last(), f.limit) {
+            (Some(e), Some(limit)) if page.len() as i64 >= limit => e.seq,
+            _ => last.max(f.since),
+        };
+        Ok((page, scanned_to))
+    }
+
+    pub async fn last_seq(&self) -> StoreResult<i64> {
+        events::last_seq(&self.conn())
+    }
+
+    /// Polls the newest seq: an integer primary key's maximum is one b-tree descent,
+    /// and WAL readers never wait for writers.
+    pub async fn wait_for_events(&self, seq: i64, timeout: Duration) -> StoreResult<()> {
+        let until = Instant::now() + timeout;
+        loop {
+            let last = events::last_seq(&self.conn())?;
+            let left = until.saturating_duration_since(Instant::now());
+            if last > seq || left.is_zero() {
+                return Ok(());
+            }
+            tokio::time::sleep(EVENT_POLL.min(left)).await;
+        }
+    }
+
+    pub async fn consumers(&self) -> StoreResult<Vec<Consumer>> {
+        events::consumers(&self.conn())
+    }
+
+    pub async fn consumer(&self, name: &str) -> StoreResult<Option<Consumer>> {
+        events::consumer(&self.conn(), name)
+    }
+
+    pub async fn start_consumer(
+        &self,
+        name: &str,
+        since: Option<i64>,
+        default: i64,
+    ) -> StoreResult<(i64, Option<Consumer>)> {
+        let mut conn = self.conn();
+        let tx = write_tx(&mut conn)?;
+        let existing = events::consumer(&tx, name)?;
+        let position = match (&existing, since) {
+            (Some(c), None) => c.position,
+            (_, since) => {
+                let at = since.unwrap_or(default);
+                events::set_consumer(&tx, name, at)?;
+                at
+            }
+        };
+        tx.commit()?;
+        Ok((position, existing))
+    }
+
+    pub async fn advance_consumer(&self, name: &str, from: i64, to: i64) -> StoreResult<bool> {
+        events::advance_consumer(&self.conn(), name, from, to)
+    }
+
+    pub async fn delete_consumer(&self, name: &str) -> StoreResult<bool> {
+        events::delete_consumer(&self.conn(), name)
+    }
+
+    pub async fn schedule(&self, workflow: &str) -> StoreResult<Option<ScheduleRow>> {
+        schedules::get(&self.conn(), workflow)
+    }
+
+    pub async fn schedules(&self) -> StoreResult<Vec<ScheduleRow>> {
+        schedules::all(&self.conn())
+    }
+
+    pub async fn claim_schedule(&self, c: &Claimed<'_>, run: &NewProcess<'_>) -> StoreResult<bool> {
+        let mut conn = self.conn();
+        let tx = write_tx(&mut conn)?;
+        if !schedules::claim(&tx, c)? {
+            return Ok(false);
+        }
+        processes::insert(&tx, run)?;
+        tx.commit()?;
+        Ok(true)
+    }
+}
+
+/// Writes one step in the caller's transaction: the subscription change it made, its
+/// log row and the process row, then lets go of the process or puts it at rest. Returns
+/// the status the process is left in.
+pub(super) fn commit_one(tx: &rusqlite::Connection, c: &StepCommit) -> StoreResult<ProcessStatus> {
+    if let Some(change) = &c.subscription {
+        subscriptions::save(
+            tx,
+            &change.new,
+            change.old.as_ref(),
+            &change.flat,
+            Some(&c.process_id),
+        )?;
+    }
+    processes::commit_step(tx, c)?;
+    if c.releases_owner() {
+        processes::release(tx, &c.process_id)?;
+        if c.status == ProcessStatus::Waiting {
+            let after = c.retry_in.map(from_now);
+            processes::set_run_after(tx, &c.process_id, after.as_deref())?;
+        }
+        return Ok(c.status);
+    }
+    let rest = match &c.rest {
+        Some(reason) => Some(reason.as_str()),
+        None => workers::paused(tx)?.map(|_| PAUSED),
+    };
+    match rest {
+        Some(reason) => {
+            processes::rest(tx, &c.process_id, reason, Some(&crate::clock::now_text()))?;
+            Ok(ProcessStatus::Waiting)
+        }
+        None => Ok(c.status),
+    }
+}

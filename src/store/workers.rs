@@ -1,0 +1,50 @@
+//! Workers, the engine switch and the claims that hand processes to whoever runs them
+//! (DESIGN §12), as the store hands them out.
+
+use serde::Serialize;
+
+use super::processes::ProcessRow;
+
+/// An orch that runs processes from the queue, as `worker list` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkerRow {
+    /// Its owner name (`host/pid/start`), which the processes it runs carry.
+    pub worker_id: String,
+    pub host: String,
+    pub pid: i64,
+    pub concurrency: i64,
+    pub started_at: String,
+    pub heartbeat_at: String,
+    pub lease_until: String,
+    pub stopped_at: Option<String>,
+    /// The processes it runs now.
+    pub processes: Vec<String>,
+}
+
+/// Whether steps may start, and how many are still running.
+#[derive(Debug, Clone, Serialize)]
+pub struct EngineState {
+    pub paused_at: Option<String>,
+    pub paused_by: Option<String>,
+    /// Processes running now: while paused, each finishes its step and rests.
+    pub running: i64,
+}
+
+/// A process a claim handed over.
+#[derive(Debug, Clone)]
+pub struct ClaimedProcess {
+    /// The row as it was before the claim.
+    pub process: ProcessRow,
+    /// The owner whose lease had expired, when the claim took the process over.
+    pub taken_over_from: Option<String>,
+}
+
+/// How a claim went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClaimOutcome {
+    Taken,
+    /// Someone changed the row since it was read.
+    Lost,
+    /// The engine is paused: nothing starts.
+    Paused,
+}

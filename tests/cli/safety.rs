@@ -1,0 +1,347 @@
+//! Data safety and honesty: no database where there is no project, no silent new
+//! database in an empty file, `db check` and `db backup`, `-q` that still reports a
+//! failure, and resume after the workflow file changed.
+
+use std::path::Path;
+use std::process::Stdio;
+
+use super::{CREATE_RTR1, Project, step_names};
+
+/// Runs orch in `dir` (not a project's folder) and returns (code, stdout, stderr).
+fn run_in(p: &Project, dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = p.command().current_dir(dir).args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_command_outside_a_project_creates_nothing_and_says_where_to_go() {
+    // The README's first command works in the example project...
+    let p = Project::example();
+    let (code, _, err) = p.run(CREATE_RTR1);
+    assert_eq!(code, 0, "{err}");
+    // ...and read-only commands in an empty folder create nothing.
+    let empty = tempfile::tempdir().unwrap();
+    for args in [
+        &["subscription", "list"][..],
+        &["workflow", "list"],
+        &["process", "list"],
+        &["process", "show", "0123abcd"],
+        &["product", "list"],
+        &["events"],
+        &["db", "status"],
+        &["db", "check"],
+    ] {
+        let (code, out, err) = run_in(&p, empty.path(), args);
+        assert_eq!(code, 6, "{args:?}: {err}");
+        assert!(out.is_empty(), "{args:?} printed data: {out}");
+        assert!(err.contains("no orch project here"), "{args:?}: {err}");
+        for what in ["--dir", "cd", "orch init"] {
+            assert!(
+                err.contains(what),
+                "{args:?} does not mention {what}: {err}"
+            );
+        }
+    }
+    // A command that would write refuses too; only `orch init` makes a project.
+    let (code, _, err) = run_in(&p, empty.path(), &["task", "run", "cleanup_tasks"]);
+    assert_eq!(code, 6, "{err}");
+    assert!(
+        entries(empty.path()).is_empty(),
+        "{:?}",
+        entries(empty.path())
+    );
+
+    // A folder inside a project without orch.toml: the hint names the project.
+    let inside = p.path().join("workflows/scripts");
+    std::fs::remove_file(p.path().join("orch.toml")).unwrap();
+    let (code, _, err) = run_in(&p, &inside, &["subscription", "list"]);
+    assert_eq!(code, 6, "{err}");
+    assert!(
+        err.contains(&format!("cd {}", p.path().display())),
+        "names the nearest folder with workflows/: {err}"
+    );
+    assert!(!inside.join("orch.db").exists());
+
+    // Naming the database is enough; a reader still creates none, a writer does.
+    let db = empty.path().join("named.db");
+    let named = |args: &[&str]| {
+        let mut all = vec!["--db", db.to_str().unwrap()];
+        all.extend_from_slice(args);
+        run_in(&p, empty.path(), &all)
+    };
+    let (code, _, err) = named(&["process", "list"]);
+    assert_eq!(code, 6, "{err}");
+    assert!(err.contains("there is no database at"), "{err}");
+    assert!(!db.exists(), "a reader created the named database");
+    let (code, _, err) = named(&["db", "migrate"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = named(&["process", "list"]);
+    assert_eq!(code, 0, "{err}");
+    // `orch init` still makes a project.
+    let (code, _, err) = run_in(&p, empty.path(), &["init"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(empty.path().join("orch.db").exists());
+}
+
+#[test]
+fn an_empty_database_file_is_refused_by_readers_and_announced_by_writers() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"A\"\nbuiltin = \"noop\"\n");
+    std::fs::write(p.db(), b"").unwrap();
+    for args in [
+        &["process", "list"][..],
+        &["subscription", "list"],
+        &["db", "status"],
+    ] {
+        let (code, out, err) = p.run(args);
+        assert_eq!(code, 1, "{args:?}: {err}");
+        assert!(out.is_empty(), "{out}");
+        assert!(err.contains("is an empty file (0 bytes)"), "{err}");
+        assert!(err.contains("orch db backup"), "{err}");
+        assert_eq!(std::fs::metadata(p.db()).unwrap().len(), 0, "{args:?}");
+    }
+    let (code, _, err) = p.run(&["workflow", "run", "t"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("warning:") && err.contains("empty file (0 bytes)"),
+        "a writer says what it did: {err}"
+    );
+    assert_eq!(p.ok_json(&["process", "list"]).as_array().unwrap().len(), 1);
+}
+
+/// Overwrites the middle of a database file with garbage.
+fn damage(db: &Path) {
+    use std::io::{Seek, SeekFrom, Write};
+    let len = std::fs::metadata(db).unwrap().len();
+    assert!(len > 8 * 4096, "a database to damage: {len} bytes");
+    let mut f = std::fs::OpenOptions::new().write(true).open(db).unwrap();
+    f.seek(SeekFrom::Start(4096)).unwrap();
+    f.write_all(&vec![0xA5; (len / 2) as usize]).unwrap();
+}
+
+#[test]
+fn db_check_says_what_is_wrong_and_changes_nothing() {
+    let p = Project::example();
+    let v = p.ok_json(CREATE_RTR1);
+    assert_eq!(v["status"], "completed");
+    let (code, out, err) = p.run(&["db", "check"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("ok, no problems found"), "{out}");
+    let ok = p.ok_json(&["db", "check"]);
+    assert_eq!(ok["ok"], true);
+    assert_eq!(ok["problems"], serde_json::json!([]));
+    assert!(ok["schema_version"].as_i64().unwrap() >= 1, "{ok}");
+
+    damage(&p.db());
+    let before = std::fs::read(p.db()).unwrap();
+    let (code, out, err) = p.run(&["db", "check"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("DAMAGED"), "{out}");
+    assert!(err.contains("orch db backup"), "{err}");
+    let report = p.json_exiting(&["db", "check"], 1);
+    assert_eq!(report["ok"], false);
+    assert!(
+        !report["problems"].as_array().unwrap().is_empty(),
+        "{report}"
+    );
+    assert_eq!(
+        std::fs::read(p.db()).unwrap(),
+        before,
+        "db check wrote to it"
+    );
+
+    // Other commands point at the check and at backups.
+    let (code, _, err) = p.run(&["subscription", "list"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("orch db check") && err.contains("orch db backup"),
+        "{err}"
+    );
+
+    // Not a database at all, and no database.
+    std::fs::write(p.db(), "name,role\nrtr1,core\n".repeat(100)).unwrap();
+    let report = p.json_exiting(&["db", "check"], 1);
+    assert!(
+        report["problems"][0]
+            .as_str()
+            .unwrap()
+            .contains("not a SQLite database"),
+        "{report}"
+    );
+    let (code, _, err) = p.run(&["--db", "nothing.db", "db", "check"]);
+    assert_eq!(code, 6, "{err}");
+}
+
+/// A task of `n` builtin steps (each one its own transaction).
+fn many_steps(p: &Project, n: usize) {
+    let mut steps = String::new();
+    for i in 0..n {
+        steps.push_str(&format!("[[step]]\nname = \"S{i}\"\nbuiltin = \"noop\"\n"));
+    }
+    p.task(&steps);
+}
+
+#[test]
+fn db_backup_copies_consistently_while_a_run_writes() {
+    let p = Project::new();
+    many_steps(&p, 800);
+    let (code, _, err) = p.run(&["db", "migrate"]);
+    assert_eq!(code, 0, "{err}");
+    let writer = p
+        .command()
+        .args(["-q", "workflow", "run", "t"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut seen = Vec::new();
+    for i in 0..3 {
+        let file = format!("copy{i}.db");
+        let (code, _, err) = p.run(&["db", "backup", &file]);
+        assert_eq!(code, 0, "{err}");
+        let copy = p.path().join(&file);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&copy).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{file} is not private");
+        }
+        let report = p.ok_json(&["--db", &file, "db", "check"]);
+        assert_eq!(report["ok"], true, "{file}: {report}");
+        // Every step in the copy is whole: the state holds what the log says.
+        let list = p.ok_json(&["--db", &file, "process", "list"]);
+        if let Some(id) = list[0]["id"].as_str() {
+            let shown = p.ok_json(&["--db", &file, "process", "show", id]);
+            let steps = shown["steps"].as_array().unwrap().len();
+            assert_eq!(
+                shown["last_step"],
+                shown["steps"][steps - 1]["name"],
+                "{file}"
+            );
+            seen.push(steps);
+        }
+    }
+    let out = writer.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "the run was disturbed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(seen.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
+
+    // An existing file is replaced only with --force.
+    let before = std::fs::read(p.path().join("copy0.db")).unwrap();
+    let (code, _, err) = p.run(&["db", "backup", "copy0.db"]);
+    assert_eq!(code, 7, "{err}");
+    assert!(err.contains("--force"), "{err}");
+    assert_eq!(std::fs::read(p.path().join("copy0.db")).unwrap(), before);
+    let (code, _, err) = p.run(&["db", "backup", "copy0.db", "--force"]);
+    assert_eq!(code, 0, "{err}");
+    let after = p.ok_json(&["--db", "copy0.db", "process", "list"]);
+    assert_eq!(after[0]["status"], "completed", "{after}");
+}
+
+/// A step that fails after writing more lines on stderr than are shown.
+const FAILING: &str = "[[step]]\nname = \"Ping\"\nrun = \"for i in 1 2 3 4 5 6; do echo line $i >&2; done; echo 'netbox API: 503' >&2; exit 1\"\n";
+
+#[test]
+fn quiet_prints_only_data_and_errors_and_a_failure_is_an_error() {
+    let p = Project::new();
+    p.task(FAILING);
+    let (code, out, err) = p.run(&["-q", "workflow", "run", "t"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(out.is_empty(), "{out}");
+    let id = p.ok_json(&["process", "list"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(err.starts_with("error: "), "{err}");
+    assert!(err.contains(&id), "names the process: {err}");
+    assert!(err.contains("step `Ping`"), "{err}");
+    assert!(err.contains("exited with status 1"), "{err}");
+    assert!(
+        err.contains("netbox API: 503"),
+        "the end of its stderr: {err}"
+    );
+    assert!(!err.contains("line 2"), "only the last lines: {err}");
+    assert!(!err.contains("started") && !err.contains("✓"), "{err}");
+
+    // -q with JSON: the process on stdout, the error on stderr.
+    let (code, out, err) = p.run(&["-q", "-o", "json", "process", "retry", &id]);
+    assert_eq!(code, 3, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["status"], "failed");
+    assert!(err.contains("netbox API: 503"), "{err}");
+
+    // A quiet success says nothing.
+    p.task("[[step]]\nname = \"A\"\nbuiltin = \"noop\"\n");
+    let (code, out, err) = p.run(&["-q", "workflow", "run", "t"]);
+    assert_eq!((code, out.as_str(), err.as_str()), (0, "", ""));
+}
+
+/// A task that asks for input, then runs `after`.
+fn ask_then(p: &Project, after: &str) {
+    p.task(&format!(
+        "[[step]]\nname = \"Confirm\"\ninput.fields = [{{ name = \"ok\", type = \"bool\" }}]\n[[step]]\nname = \"A\"\nrun = \"{after}\"\n"
+    ));
+}
+
+#[test]
+fn resume_after_an_edit_warns_and_takes_use_current() {
+    let p = Project::new();
+    ask_then(&p, "exit 1");
+    let first = p.json_exiting(&["workflow", "run", "t"], 4)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let second = p.json_exiting(&["workflow", "run", "t"], 4)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    p.task(
+        "[[step]]\nname = \"Confirm\"\ninput.fields = [{ name = \"ok\", type = \"bool\" }]\n[[step]]\nname = \"A\"\nrun = \"true\"\n[[step]]\nname = \"B\"\nbuiltin = \"noop\"\n",
+    );
+
+    // The stored definition runs, with a warning; its failure points at --use-current.
+    let (code, _, err) = p.run(&["process", "resume", &first, "--input", "ok=true"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains("changed since this process started; resuming with the stored definition"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("orch process retry {first} --use-current")),
+        "{err}"
+    );
+    // A retry with the stored definition that fails again says so too.
+    let (code, _, err) = p.run(&["process", "retry", &first]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("--use-current"), "{err}");
+    let v = p.ok_json(&["process", "retry", &first, "--use-current"]);
+    assert_eq!(v["status"], "completed");
+
+    // resume --use-current runs the file as it is now.
+    let v = p.ok_json(&[
+        "process",
+        "resume",
+        &second,
+        "--use-current",
+        "--input",
+        "ok=true",
+    ]);
+    assert_eq!(v["status"], "completed", "{v}");
+    assert!(step_names(&v).contains(&"B"), "{v}");
+}
