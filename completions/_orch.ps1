@@ -372,7 +372,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             break
         }
         'orch;workflow;run' {
-            [CompletionResult]::new('--subscription', '--subscription', [CompletionResultType]::ParameterName, 'The subscription to modify, validate or terminate')
+            [CompletionResult]::new('--subscription', '--subscription', [CompletionResultType]::ParameterName, 'The subscription to modify, validate or terminate (its id, or a unique prefix)')
             [CompletionResult]::new('--input', '--input', [CompletionResultType]::ParameterName, 'An answer, key=value (repeatable; typed by the form''s field: 42, true, a,b for lists)')
             [CompletionResult]::new('--input-file', '--input-file', [CompletionResultType]::ParameterName, 'Answers as a JSON or TOML object in a file, or - for stdin')
             [CompletionResult]::new('--customer', '--customer', [CompletionResultType]::ParameterName, 'The customer of a new subscription (default: orch.toml''s default_customer, else "default")')
@@ -444,11 +444,11 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             break
         }
         'orch;process;list' {
-            [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'status')
-            [CompletionResult]::new('--workflow', '--workflow', [CompletionResultType]::ParameterName, 'workflow')
-            [CompletionResult]::new('--subscription', '--subscription', [CompletionResultType]::ParameterName, 'subscription')
+            [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'Only processes in this status')
+            [CompletionResult]::new('--workflow', '--workflow', [CompletionResultType]::ParameterName, 'Only runs of this workflow (its name)')
+            [CompletionResult]::new('--subscription', '--subscription', [CompletionResultType]::ParameterName, 'Only processes of this subscription (its id)')
             [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only processes started at or after this time (RFC 3339)')
-            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'limit')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'At most this many processes')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
@@ -626,7 +626,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             [CompletionResult]::new('--search', '--search', [CompletionResultType]::ParameterName, 'Words that must all appear in the description or a field value (prefixes match)')
             [CompletionResult]::new('--where', '--where', [CompletionResultType]::ParameterName, 'A block field''s value, e.g. node.role=core (repeatable; all must match)')
             [CompletionResult]::new('--insync', '--insync', [CompletionResultType]::ParameterName, 'Only subscriptions that are in sync (true) or out of sync (false)')
-            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'limit')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'At most this many subscriptions')
             [CompletionResult]::new('--offset', '--offset', [CompletionResultType]::ParameterName, 'Skip this many (for paging)')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
@@ -779,7 +779,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             break
         }
         'orch;task;run' {
-            [CompletionResult]::new('--subscription', '--subscription', [CompletionResultType]::ParameterName, 'The subscription to modify, validate or terminate')
+            [CompletionResult]::new('--subscription', '--subscription', [CompletionResultType]::ParameterName, 'The subscription to modify, validate or terminate (its id, or a unique prefix)')
             [CompletionResult]::new('--input', '--input', [CompletionResultType]::ParameterName, 'An answer, key=value (repeatable; typed by the form''s field: 42, true, a,b for lists)')
             [CompletionResult]::new('--input-file', '--input-file', [CompletionResultType]::ParameterName, 'Answers as a JSON or TOML object in a file, or - for stdin')
             [CompletionResult]::new('--customer', '--customer', [CompletionResultType]::ParameterName, 'The customer of a new subscription (default: orch.toml''s default_customer, else "default")')

@@ -2130,7 +2130,7 @@ _orch() {
             fi
             case "${prev}" in
                 --status)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "created running suspended waiting failed aborted completed" -- "${cur}"))
                     return 0
                     ;;
                 --workflow)

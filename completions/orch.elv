@@ -340,7 +340,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --help 'Print help'
         }
         &'orch;workflow;run'= {
-            cand --subscription 'The subscription to modify, validate or terminate'
+            cand --subscription 'The subscription to modify, validate or terminate (its id, or a unique prefix)'
             cand --input 'An answer, key=value (repeatable; typed by the form''s field: 42, true, a,b for lists)'
             cand --input-file 'Answers as a JSON or TOML object in a file, or - for stdin'
             cand --customer 'The customer of a new subscription (default: orch.toml''s default_customer, else "default")'
@@ -403,11 +403,11 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'orch;process;list'= {
-            cand --status 'status'
-            cand --workflow 'workflow'
-            cand --subscription 'subscription'
+            cand --status 'Only processes in this status'
+            cand --workflow 'Only runs of this workflow (its name)'
+            cand --subscription 'Only processes of this subscription (its id)'
             cand --since 'Only processes started at or after this time (RFC 3339)'
-            cand --limit 'limit'
+            cand --limit 'At most this many processes'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
             cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
@@ -568,7 +568,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --search 'Words that must all appear in the description or a field value (prefixes match)'
             cand --where 'A block field''s value, e.g. node.role=core (repeatable; all must match)'
             cand --insync 'Only subscriptions that are in sync (true) or out of sync (false)'
-            cand --limit 'limit'
+            cand --limit 'At most this many subscriptions'
             cand --offset 'Skip this many (for paging)'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
             cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
@@ -706,7 +706,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --help 'Print help'
         }
         &'orch;task;run'= {
-            cand --subscription 'The subscription to modify, validate or terminate'
+            cand --subscription 'The subscription to modify, validate or terminate (its id, or a unique prefix)'
             cand --input 'An answer, key=value (repeatable; typed by the form''s field: 42, true, a,b for lists)'
             cand --input-file 'Answers as a JSON or TOML object in a file, or - for stdin'
             cand --customer 'The customer of a new subscription (default: orch.toml''s default_customer, else "default")'

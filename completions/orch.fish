@@ -287,7 +287,7 @@ complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subc
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Print only data and errors'
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from check" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help'
-complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -l subscription -d 'The subscription to modify, validate or terminate' -r
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -l subscription -d 'The subscription to modify, validate or terminate (its id, or a unique prefix)' -r
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -l input -d 'An answer, key=value (repeatable; typed by the form\'s field: 42, true, a,b for lists)' -r
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -l input-file -d 'Answers as a JSON or TOML object in a file, or - for stdin' -r
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -l customer -d 'The customer of a new subscription (default: orch.toml\'s default_customer, else "default")' -r
@@ -332,11 +332,17 @@ complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_s
 complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip drive help" -f -a "skip" -d 'Mark the failed step as done by hand and continue'
 complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip drive help" -f -a "drive" -d 'Run a process in this orch (used by --detach)'
 complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip drive help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -l status -r
-complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -l workflow -r
-complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -l subscription -r
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -l status -d 'Only processes in this status' -r -f -a "created\t''
+running\t''
+suspended\t''
+waiting\t''
+failed\t''
+aborted\t''
+completed\t''"
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -l workflow -d 'Only runs of this workflow (its name)' -r
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -l subscription -d 'Only processes of this subscription (its id)' -r
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -l since -d 'Only processes started at or after this time (RFC 3339)' -r
-complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -l limit -r
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -l limit -d 'At most this many processes' -r
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
@@ -464,7 +470,7 @@ complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_
 complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from list" -l where -d 'A block field\'s value, e.g. node.role=core (repeatable; all must match)' -r
 complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from list" -l insync -d 'Only subscriptions that are in sync (true) or out of sync (false)' -r -f -a "true\t''
 false\t''"
-complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from list" -l limit -r
+complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from list" -l limit -d 'At most this many subscriptions' -r
 complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from list" -l offset -d 'Skip this many (for paging)' -r
 complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from list" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from list" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
@@ -571,7 +577,7 @@ complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcomma
 complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only data and errors'
 complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
-complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -l subscription -d 'The subscription to modify, validate or terminate' -r
+complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -l subscription -d 'The subscription to modify, validate or terminate (its id, or a unique prefix)' -r
 complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -l input -d 'An answer, key=value (repeatable; typed by the form\'s field: 42, true, a,b for lists)' -r
 complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -l input-file -d 'Answers as a JSON or TOML object in a file, or - for stdin' -r
 complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -l customer -d 'The customer of a new subscription (default: orch.toml\'s default_customer, else "default")' -r

@@ -18,6 +18,7 @@ mod fuzz;
 pub mod project;
 pub mod schedule;
 pub mod store;
+pub mod suggest;
 pub mod tasks;
 #[cfg(test)]
 mod testing;
@@ -30,6 +31,7 @@ pub fn main_entry() -> std::process::ExitCode {
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
+            let e = cli::plain_usage(e, std::env::args_os());
             let code = match e.kind() {
                 clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
                 _ => 2,
