@@ -37,6 +37,9 @@ impl Settings {
             db: store.location().for_steps(),
             drain,
             lease: self.lease,
+            // A command renews its leases on its own thread between steps (see
+            // `lease::keep`); only workers stop at a lapsed lease.
+            lease_clock: None,
             user: self.user.clone(),
             default_timeout: self.step_timeout,
             grace: self.grace,
@@ -138,7 +141,7 @@ fn drive_once(
         let (cancel, signals) = cancel_on_signals();
         let mut engine =
             settings.engine(project.root.clone(), store, &mut observer, cancel, secrets);
-        let renew = keep_leases(store, settings.lease);
+        let renew = crate::engine::lease::keep(store, settings.lease);
         let r = tokio::select! {
             r = crate::tasks::drive(&mut engine, &env, id, def, input) => r,
             e = renew => Err(e),
@@ -159,17 +162,6 @@ pub fn record(ctx: &mut Ctx, process: &mut ProcessRow, r: Recorded<'_>) -> Resul
         let mut engine = settings.engine(root, store, &mut quiet, cancel, Map::new());
         engine.record(process, r).await
     })
-}
-
-/// Renews this orch's leases while it drives, at a third of their length, so no other
-/// orch takes its processes over; returns only when the store cannot be reached.
-pub async fn keep_leases(store: &Store, lease: std::time::Duration) -> Error {
-    loop {
-        tokio::time::sleep(lease / 3).await;
-        if let Err(e) = store.renew_leases(owner::me(), lease).await {
-            return e.into();
-        }
-    }
 }
 
 /// A process and its step log, read again after a drive.

@@ -51,7 +51,7 @@ impl Bench {
             customer_id: Some("acme"),
             created_by: "test",
             state: &state,
-            owner: None,
+            owner: Some(super::owner::me()),
             lease: std::time::Duration::from_secs(15),
         };
         let lock = subscription.map(|_| def);
@@ -86,6 +86,7 @@ impl Bench {
             cancel: rx.clone(),
             drain: rx,
             lease: std::time::Duration::from_secs(15),
+            lease_clock: None,
             secrets: Default::default(),
         };
         block_on(engine.drive(id, def, None)).unwrap()

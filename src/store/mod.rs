@@ -59,6 +59,13 @@ pub enum StoreError {
     /// The connection broke in the middle of a command.
     #[error("lost the connection to the database: {0}")]
     ConnectionLost(String),
+    /// A step was written by an orch that no longer holds its process (its lease ran
+    /// out and another took the process over); nothing was written.
+    #[error("process {process_id} is held by {}, not by this orch: its lease ran out and the process was taken over; this step's result was not recorded", owner.as_deref().map(crate::engine::owner::describe).unwrap_or_else(|| "no orch".into()))]
+    NotOwner {
+        process_id: String,
+        owner: Option<String>,
+    },
     /// A stored value orch cannot read (written by a newer orch, or damaged by hand).
     #[error("stored data is invalid: {0}")]
     Data(String),
@@ -85,6 +92,8 @@ impl From<StoreError> for Error {
             StoreError::ConnectionLost(_) => Error::failure(text).with_hint(
                 "the step in flight was rolled back; once the database is back, `orch process retry ID` finishes the process",
             ),
+            StoreError::NotOwner { process_id, .. } => Error::conflict(text)
+                .with_hint(format!("`orch process show {process_id}` shows who runs it now")),
             StoreError::Data(_) => Error::internal(text),
             StoreError::Other(_) => Error::failure(text),
         }
@@ -427,15 +436,17 @@ impl Store {
         dispatch!(self.renew_leases(owner, lease))
     }
 
-    /// Puts a running process at rest as `waiting`, due again after `retry_in` (None:
-    /// only by hand), without a step: its orch stops between steps.
+    /// Puts a running process that `owner` holds at rest as `waiting`, due again after
+    /// `retry_in` (None: only by hand), without a step: its orch stops between steps.
+    /// Returns false (and changes nothing) when `owner` no longer holds it.
     pub async fn rest_process(
         &self,
         id: &str,
+        owner: &str,
         reason: &str,
         retry_in: Option<Duration>,
-    ) -> StoreResult<()> {
-        dispatch!(self.rest_process(id, reason, retry_in))
+    ) -> StoreResult<bool> {
+        dispatch!(self.rest_process(id, owner, reason, retry_in))
     }
 
     /// Hands a failed, waiting or suspended process without owner to the workers
@@ -481,10 +492,11 @@ impl Store {
         dispatch!(self.set_paused(by))
     }
 
-    /// Gives up on a process without a step (an error outside any step): it loses its
-    /// owner and rests `failed` with the reason, so it stays retryable.
-    pub async fn fail_process(&self, id: &str, reason: &str) -> StoreResult<()> {
-        dispatch!(self.fail_process(id, reason))
+    /// Gives up on a process `owner` holds, without a step (an error outside any
+    /// step): it loses its owner and rests `failed` with the reason, so it stays
+    /// retryable. Changes nothing when `owner` no longer holds it.
+    pub async fn fail_process(&self, id: &str, owner: &str, reason: &str) -> StoreResult<()> {
+        dispatch!(self.fail_process(id, owner, reason))
     }
 
     /// Makes a process continue with another definition (`retry --use-current`).

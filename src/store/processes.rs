@@ -86,6 +86,9 @@ pub enum Find {
 /// hand it to a committer that writes the steps of several processes at once.
 pub struct StepCommit {
     pub process_id: String,
+    /// The orch writing it; the store refuses the step unless this orch holds the
+    /// process (it may have lost its lease and the process to another).
+    pub owner: String,
     pub subscription_id: Option<String>,
     pub step: StepRow,
     /// The state after the step (unchanged for a failed step); None: the step's patch

@@ -15,6 +15,7 @@ mod safety;
 mod snapshots;
 mod tasks;
 mod waits;
+mod worker_soak;
 mod workers;
 
 use std::path::{Path, PathBuf};

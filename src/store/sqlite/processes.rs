@@ -274,11 +274,22 @@ pub fn steps(conn: &Connection, process_id: &str) -> Result<Vec<StepRow>, StoreE
 pub fn commit_step(conn: &Connection, c: &StepCommit) -> Result<(), StoreError> {
     let s = &c.step;
     let patch = s.state_patch.to_string();
-    let (previous, previous_subscription, budget): (ProcessStatus, Option<String>, Option<i64>) =
-        conn.prepare_cached(
-            "SELECT status, subscription_id, state_budget FROM processes WHERE process_id = ?1",
+    type Before = (ProcessStatus, Option<String>, Option<i64>, Option<String>);
+    let (previous, previous_subscription, budget, owner): Before = conn
+        .prepare_cached(
+            "SELECT status, subscription_id, state_budget, owner FROM processes WHERE process_id = ?1",
         )?
-        .query_row([&c.process_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        .query_row([&c.process_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?;
+    // Fencing: only the orch that holds the process may write its steps. One whose
+    // lease ran out while it worked finds the process taken over, and writes nothing.
+    if owner.as_deref() != Some(c.owner.as_str()) {
+        return Err(StoreError::NotOwner {
+            process_id: c.process_id.clone(),
+            owner,
+        });
+    }
     let data = json!({"name": s.name, "status": s.status, "attempt": s.attempt, "duration_ms": c.duration_ms as u64, "error": s.error, "by": s.created_by});
     conn.prepare_cached(
         "INSERT INTO events (at, kind, process_id, subscription_id, data, step_name, step_status, attempt, started_at, created_by, error, output, state_patch, finished_at) VALUES (?1, 'step.finished', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
@@ -373,6 +384,15 @@ pub fn set_status(
     )?
     .execute(params![process_id, status, reason, crate::clock::now_text()])?;
     Ok(())
+}
+
+/// Whether `owner` holds the process.
+pub fn held_by(conn: &Connection, process_id: &str, owner: &str) -> Result<bool, StoreError> {
+    let now: Option<Option<String>> = conn
+        .prepare_cached("SELECT owner FROM processes WHERE process_id = ?1")?
+        .query_row([process_id], |r| r.get(0))
+        .optional()?;
+    Ok(now.flatten().as_deref() == Some(owner))
 }
 
 /// Lets go of a process: no owner, no lease.
@@ -629,6 +649,7 @@ mod tests {
             conn,
             &StepCommit {
                 process_id: id.to_string(),
+                owner: "tester".into(),
                 subscription_id: None,
                 step: step(name, "success", patch),
                 state: Some(std::sync::Arc::new(state.clone())),
@@ -711,6 +732,11 @@ mod tests {
             .collect();
         assert_eq!(kept, ["without its event"]);
 
+        conn.execute(
+            "UPDATE processes SET owner = 'tester' WHERE process_id = 'p1'",
+            [],
+        )
+        .unwrap();
         commit(
             conn,
             "p1",
@@ -747,7 +773,7 @@ mod tests {
                 customer_id: None,
                 created_by: "t",
                 state: &big,
-                owner: None,
+                owner: Some("tester"),
                 lease: std::time::Duration::from_secs(15),
             },
         )

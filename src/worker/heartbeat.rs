@@ -1,0 +1,69 @@
+//! A worker's heartbeat, on a thread and a store connection of its own: the engines'
+//! work (and a store busy with their commits) never delays it, so a lease runs out
+//! only when the database cannot be reached in time. Each renewal that succeeds moves
+//! the worker's [`LeaseClock`].
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use crate::engine::lease::LeaseClock;
+use crate::error::{Error, Result};
+use crate::store::{Create, Location, Store};
+
+pub struct Heartbeat {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Heartbeat {
+    /// Stops beating (the worker is done and about to say so).
+    pub fn stop(mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Starts renewing `owner`'s leases every third of `lease`.
+pub fn start(
+    location: Location,
+    owner: &'static str,
+    lease: Duration,
+    clock: LeaseClock,
+) -> Result<Heartbeat> {
+    let store = Store::open(&location, Create::Refused, &())?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let stopping = Arc::clone(&stop);
+    let thread = std::thread::Builder::new()
+        .name("orch-heartbeat".into())
+        .spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async {
+                let step = Duration::from_millis(50);
+                let mut since = Duration::ZERO;
+                while !stopping.load(Ordering::SeqCst) {
+                    if since >= lease / 3 {
+                        since = Duration::ZERO;
+                        let began = LeaseClock::now();
+                        if store.worker_beat(owner, lease).await.is_ok() {
+                            clock.renewed_at(began, lease);
+                        }
+                    }
+                    tokio::time::sleep(step).await;
+                    since += step;
+                }
+            });
+        })
+        .map_err(|e| Error::internal(format!("cannot start the heartbeat: {e}")))?;
+    Ok(Heartbeat {
+        stop,
+        thread: Some(thread),
+    })
+}
