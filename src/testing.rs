@@ -16,5 +16,10 @@ pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
 
 /// The SQLite store `orch.db` in `dir`, created and migrated when missing.
 pub fn sqlite(dir: &Path) -> Store {
-    Store::open(&Location::Sqlite(dir.join("orch.db")), Create::Allowed, &()).expect("a test store")
+    block_on(Store::open(
+        &Location::Sqlite(dir.join("orch.db")),
+        Create::Allowed,
+        &(),
+    ))
+    .expect("a test store")
 }

@@ -161,7 +161,7 @@ fn status(ctx: &mut Ctx) -> Result<()> {
             s.kind(),
             s.location().describe(),
             s.latest_version(),
-            s.durability(),
+            s.durability().await?,
             s.version().await?,
             s.size().await?,
             s.counts().await?,

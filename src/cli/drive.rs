@@ -326,14 +326,14 @@ pub fn next_hint(p: &ProcessRow) -> Option<String> {
 /// Re-launches orch in the background to drive a created process.
 ///
 /// Secrets go to the child in its environment (`ORCH_SECRET_<NAME>`), never on its
-/// command line, where any user could read them.
+/// command line, where any user could read them; so does the database, whose address
+/// may hold a password.
 pub fn detach(ctx: &mut Ctx, id: &str, secrets: &Map<String, Value>) -> Result<()> {
     let exe = std::env::current_exe()?;
     let mut cmd = std::process::Command::new(exe);
     cmd.arg("--dir")
         .arg(&ctx.project.root)
-        .arg("--db")
-        .arg(ctx.db_path())
+        .env("ORCH_DB", ctx.location().for_steps())
         .arg("--user")
         .arg(ctx.user())
         .arg("-q")

@@ -78,8 +78,9 @@ impl From<StoreError> for Error {
             StoreError::DiskFull(_) => Error::failure(text).with_hint(
                 "free some space; the last step was rolled back and can be retried",
             ),
-            StoreError::ReadOnly(_) => Error::failure(text)
-                .with_hint("check the permissions of the database file and its folder"),
+            StoreError::ReadOnly(_) => Error::failure(text).with_hint(
+                "check the permissions of the database file and its folder (PostgreSQL: that --db names the primary server, not a standby)",
+            ),
             StoreError::Unreachable(_) => Error::failure(text)
                 .with_hint("check that the database server runs and that --db / ORCH_DB names it"),
             StoreError::ConnectionLost(_) => Error::failure(text).with_hint(
@@ -98,25 +99,67 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub enum Location {
     /// A SQLite file.
     Sqlite(PathBuf),
+    /// A PostgreSQL database: the address as given (a URL or libpq's keyword form, its
+    /// password included; never shown) and the schema orch.toml names, if any (the
+    /// address's own `search_path` wins).
+    Postgres {
+        address: String,
+        schema: Option<String>,
+    },
 }
 
 impl Location {
-    /// What `--db`, `ORCH_DB` or orch.toml's `db` names: a file path.
-    pub fn parse(text: &Path) -> Location {
-        Location::Sqlite(text.to_path_buf())
+    /// What `--db`, `ORCH_DB` or orch.toml's `db` names: a PostgreSQL address
+    /// (`postgresql://…`, `postgres://…`, `host=… dbname=…`), else a file path, taken
+    /// relative to `base`. `pg_schema` is orch.toml's.
+    pub fn parse(text: &std::ffi::OsStr, base: &Path, pg_schema: Option<&str>) -> Location {
+        match text.to_str() {
+            Some(t) if postgres::is_postgres(t) => Location::Postgres {
+                address: t.to_string(),
+                schema: pg_schema.map(str::to_string),
+            },
+            _ => Location::Sqlite(base.join(text)),
+        }
     }
 
     /// How messages name it (never with a password).
     pub fn describe(&self) -> String {
         match self {
             Location::Sqlite(p) => p.display().to_string(),
+            Location::Postgres { .. } => match self.conn_info() {
+                Ok(info) => info.to_string(),
+                Err(_) => "a PostgreSQL address orch cannot read".to_string(),
+            },
         }
     }
 
-    /// What steps get in `ORCH_DB`, so the orch they call talks to the same store.
+    /// What steps get in `ORCH_DB`, so the orch they call talks to the same store
+    /// (a PostgreSQL address with its password: it stays in the step's environment).
     pub fn for_steps(&self) -> String {
         match self {
             Location::Sqlite(p) => p.display().to_string(),
+            Location::Postgres { address, .. } => address.clone(),
+        }
+    }
+
+    /// The SQLite file, when it is one.
+    pub fn sqlite_path(&self) -> Option<&Path> {
+        match self {
+            Location::Sqlite(p) => Some(p),
+            Location::Postgres { .. } => None,
+        }
+    }
+
+    /// The resolved PostgreSQL address.
+    fn conn_info(&self) -> Result<postgres::ConnInfo, Error> {
+        match self {
+            Location::Postgres { address, schema } => {
+                postgres::ConnInfo::parse(address, schema.as_deref())
+            }
+            Location::Sqlite(p) => Err(Error::internal(format!(
+                "{} is a SQLite file, not a PostgreSQL address",
+                p.display()
+            ))),
         }
     }
 }
@@ -209,6 +252,8 @@ pub struct Store {
 
 enum Backend {
     Sqlite(sqlite::Sqlite),
+    // Boxed: its address and pool are large beside SQLite's connection.
+    Postgres(Box<postgres::Postgres>),
 }
 
 /// Forwards a method call to the backend that serves this store.
@@ -216,13 +261,18 @@ macro_rules! dispatch {
     ($self:ident . $method:ident ( $($arg:expr),* $(,)? )) => {
         match &$self.backend {
             Backend::Sqlite(b) => b.$method($($arg),*).await,
+            Backend::Postgres(b) => b.$method($($arg),*).await,
         }
     };
 }
 
+/// Connections a command's PostgreSQL store keeps at most: a command drives one
+/// process, a follower or a scheduler a few things at once.
+const POOL_SIZE: usize = postgres::DEFAULT_POOL_SIZE;
+
 impl Store {
     /// Opens the store at `location`, creating (when allowed) and migrating it.
-    pub fn open(
+    pub async fn open(
         location: &Location,
         create: Create,
         observer: &dyn OpenObserver,
@@ -234,6 +284,15 @@ impl Store {
                 create,
                 observer,
             )?),
+            Location::Postgres { .. } => {
+                let info = location.conn_info()?;
+                Backend::Postgres(Box::new(
+                    postgres::Postgres::open_with(info, POOL_SIZE, create, |from, to| {
+                        observer.upgrading(from, to)
+                    })
+                    .await?,
+                ))
+            }
         };
         Ok(Store {
             backend,
@@ -245,9 +304,13 @@ impl Store {
     /// backup`): nothing is created, migrated or repaired, and a damaged database still
     /// opens, so [`Store::check`] can say what is wrong with it. Only `check` and
     /// `backup` belong on a store opened this way.
-    pub fn open_as_is(location: &Location) -> Result<Store, Error> {
+    pub async fn open_as_is(location: &Location) -> Result<Store, Error> {
         let backend = match location {
             Location::Sqlite(path) => Backend::Sqlite(sqlite::Sqlite::open_as_is(path)?),
+            Location::Postgres { .. } => {
+                let info = location.conn_info()?;
+                Backend::Postgres(Box::new(postgres::Postgres::open_as_is(info).await?))
+            }
         };
         Ok(Store {
             backend,
@@ -263,6 +326,7 @@ impl Store {
     pub fn kind(&self) -> &'static str {
         match &self.backend {
             Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgresql",
         }
     }
 
@@ -271,6 +335,7 @@ impl Store {
     pub fn opened_at_version(&self) -> i64 {
         match &self.backend {
             Backend::Sqlite(b) => b.opened_at(),
+            Backend::Postgres(b) => b.migrated().from,
         }
     }
 
@@ -278,15 +343,17 @@ impl Store {
     pub fn sqlite_path(&self) -> Option<&Path> {
         match &self.backend {
             Backend::Sqlite(b) => Some(b.path()),
+            Backend::Postgres(_) => None,
         }
     }
 
     /// How hard commits are synced, as `db status` says it.
-    pub fn durability(&self) -> String {
+    pub async fn durability(&self) -> StoreResult<String> {
         match &self.backend {
             Backend::Sqlite(_) => {
-                Sync::from_env().map_or_else(|_| "full".into(), |s| s.as_str().into())
+                Ok(Sync::from_env().map_or_else(|_| "full".into(), |s| s.as_str().into()))
             }
+            Backend::Postgres(b) => b.durability().await,
         }
     }
 
@@ -294,6 +361,7 @@ impl Store {
     pub fn latest_version(&self) -> i64 {
         match &self.backend {
             Backend::Sqlite(_) => sqlite::latest_version(),
+            Backend::Postgres(_) => postgres::latest_version(),
         }
     }
 
