@@ -45,6 +45,8 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             [CompletionResult]::new('task', 'task', [CompletionResultType]::ParameterValue, 'Tasks (system workflows and the built-in ones): list, run')
             [CompletionResult]::new('schedule', 'schedule', [CompletionResultType]::ParameterValue, 'Schedules of tasks: list')
             [CompletionResult]::new('scheduler', 'scheduler', [CompletionResultType]::ParameterValue, 'The scheduler: run due tasks and retry waiting processes')
+            [CompletionResult]::new('worker', 'worker', [CompletionResultType]::ParameterValue, 'Workers: run queued processes, many at once; list the workers')
+            [CompletionResult]::new('engine', 'engine', [CompletionResultType]::ParameterValue, 'The engine switch: pause every new step, resume, status')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -370,7 +372,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             break
         }
         'orch;workflow;run' {
-            [CompletionResult]::new('--subscription', '--subscription', [CompletionResultType]::ParameterName, 'The subscription to modify, validate or terminate')
+            [CompletionResult]::new('--subscription', '--subscription', [CompletionResultType]::ParameterName, 'The subscription to modify, validate or terminate (its id, or a unique prefix)')
             [CompletionResult]::new('--input', '--input', [CompletionResultType]::ParameterName, 'An answer, key=value (repeatable; typed by the form''s field: 42, true, a,b for lists)')
             [CompletionResult]::new('--input-file', '--input-file', [CompletionResultType]::ParameterName, 'Answers as a JSON or TOML object in a file, or - for stdin')
             [CompletionResult]::new('--customer', '--customer', [CompletionResultType]::ParameterName, 'The customer of a new subscription (default: orch.toml''s default_customer, else "default")')
@@ -382,6 +384,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who runs the command, recorded in the log (default: the OS user)')
             [CompletionResult]::new('--form', '--form', [CompletionResultType]::ParameterName, 'Ask for missing answers interactively (only on a terminal)')
             [CompletionResult]::new('--detach', '--detach', [CompletionResultType]::ParameterName, 'Print the process id and run on in the background')
+            [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'Validate the answers, queue the process for a worker (`orch worker`) and exit')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
@@ -441,11 +444,11 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             break
         }
         'orch;process;list' {
-            [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'status')
-            [CompletionResult]::new('--workflow', '--workflow', [CompletionResultType]::ParameterName, 'workflow')
-            [CompletionResult]::new('--subscription', '--subscription', [CompletionResultType]::ParameterName, 'subscription')
+            [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'Only processes in this status')
+            [CompletionResult]::new('--workflow', '--workflow', [CompletionResultType]::ParameterName, 'Only runs of this workflow (its name)')
+            [CompletionResult]::new('--subscription', '--subscription', [CompletionResultType]::ParameterName, 'Only processes of this subscription (its id)')
             [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only processes started at or after this time (RFC 3339)')
-            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'limit')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'At most this many processes')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
@@ -487,6 +490,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             [CompletionResult]::new('--plan', '--plan', [CompletionResultType]::ParameterName, 'Show what would run without running it')
             [CompletionResult]::new('--use-current', '--use-current', [CompletionResultType]::ParameterName, 'Use the workflow file as it is now instead of the definition the process started with')
             [CompletionResult]::new('--form', '--form', [CompletionResultType]::ParameterName, 'Ask for secrets the process needs again (else ORCH_SECRET_<NAME> is read)')
+            [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'Hand the process to the workers instead of running it here')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
@@ -506,6 +510,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who runs the command, recorded in the log (default: the OS user)')
             [CompletionResult]::new('--form', '--form', [CompletionResultType]::ParameterName, 'Ask for missing answers interactively (only on a terminal)')
             [CompletionResult]::new('--use-current', '--use-current', [CompletionResultType]::ParameterName, 'Use the workflow file as it is now instead of the definition the process started with')
+            [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'Record the answer and hand the process to the workers instead of running it here')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
@@ -621,7 +626,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             [CompletionResult]::new('--search', '--search', [CompletionResultType]::ParameterName, 'Words that must all appear in the description or a field value (prefixes match)')
             [CompletionResult]::new('--where', '--where', [CompletionResultType]::ParameterName, 'A block field''s value, e.g. node.role=core (repeatable; all must match)')
             [CompletionResult]::new('--insync', '--insync', [CompletionResultType]::ParameterName, 'Only subscriptions that are in sync (true) or out of sync (false)')
-            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'limit')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'At most this many subscriptions')
             [CompletionResult]::new('--offset', '--offset', [CompletionResultType]::ParameterName, 'Skip this many (for paging)')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
@@ -774,7 +779,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             break
         }
         'orch;task;run' {
-            [CompletionResult]::new('--subscription', '--subscription', [CompletionResultType]::ParameterName, 'The subscription to modify, validate or terminate')
+            [CompletionResult]::new('--subscription', '--subscription', [CompletionResultType]::ParameterName, 'The subscription to modify, validate or terminate (its id, or a unique prefix)')
             [CompletionResult]::new('--input', '--input', [CompletionResultType]::ParameterName, 'An answer, key=value (repeatable; typed by the form''s field: 42, true, a,b for lists)')
             [CompletionResult]::new('--input-file', '--input-file', [CompletionResultType]::ParameterName, 'Answers as a JSON or TOML object in a file, or - for stdin')
             [CompletionResult]::new('--customer', '--customer', [CompletionResultType]::ParameterName, 'The customer of a new subscription (default: orch.toml''s default_customer, else "default")')
@@ -786,6 +791,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who runs the command, recorded in the log (default: the OS user)')
             [CompletionResult]::new('--form', '--form', [CompletionResultType]::ParameterName, 'Ask for missing answers interactively (only on a terminal)')
             [CompletionResult]::new('--detach', '--detach', [CompletionResultType]::ParameterName, 'Print the process id and run on in the background')
+            [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'Validate the answers, queue the process for a worker (`orch worker`) and exit')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
@@ -897,6 +903,137 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         'orch;scheduler;help;help' {
             break
         }
+        'orch;worker' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'How many processes it runs at once')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'How many processes it runs at once')
+            [CompletionResult]::new('--lease', '--lease', [CompletionResultType]::ParameterName, 'How long its lease on a process lasts; another worker takes a process over once it ran out (renewed every third of it)')
+            [CompletionResult]::new('--grace', '--grace', [CompletionResultType]::ParameterName, 'How long running steps get to finish when it stops, before they are stopped')
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who runs the command, recorded in the log (default: the OS user)')
+            [CompletionResult]::new('--once', '--once', [CompletionResultType]::ParameterName, 'Run what is runnable now (and what it leads to), then exit')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'The workers that run, and those that stopped or died in the last hour')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'orch;worker;list' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who runs the command, recorded in the log (default: the OS user)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'orch;worker;help' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'The workers that run, and those that stopped or died in the last hour')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'orch;worker;help;list' {
+            break
+        }
+        'orch;worker;help;help' {
+            break
+        }
+        'orch;engine' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who runs the command, recorded in the log (default: the OS user)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'Stop every new step: running steps finish and commit, their processes wait')
+            [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Let work continue: workers pick the paused processes up again')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Say whether the engine runs, is pausing (steps still running) or is paused')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'orch;engine;pause' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who runs the command, recorded in the log (default: the OS user)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'orch;engine;resume' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who runs the command, recorded in the log (default: the OS user)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'orch;engine;status' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who runs the command, recorded in the log (default: the OS user)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'orch;engine;help' {
+            [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'Stop every new step: running steps finish and commit, their processes wait')
+            [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Let work continue: workers pick the paused processes up again')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Say whether the engine runs, is pausing (steps still running) or is paused')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'orch;engine;help;pause' {
+            break
+        }
+        'orch;engine;help;resume' {
+            break
+        }
+        'orch;engine;help;status' {
+            break
+        }
+        'orch;engine;help;help' {
+            break
+        }
         'orch;completions' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
@@ -923,6 +1060,8 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             [CompletionResult]::new('task', 'task', [CompletionResultType]::ParameterValue, 'Tasks (system workflows and the built-in ones): list, run')
             [CompletionResult]::new('schedule', 'schedule', [CompletionResultType]::ParameterValue, 'Schedules of tasks: list')
             [CompletionResult]::new('scheduler', 'scheduler', [CompletionResultType]::ParameterValue, 'The scheduler: run due tasks and retry waiting processes')
+            [CompletionResult]::new('worker', 'worker', [CompletionResultType]::ParameterValue, 'Workers: run queued processes, many at once; list the workers')
+            [CompletionResult]::new('engine', 'engine', [CompletionResultType]::ParameterValue, 'The engine switch: pause every new step, resume, status')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -1067,6 +1206,28 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             break
         }
         'orch;help;scheduler;run' {
+            break
+        }
+        'orch;help;worker' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'The workers that run, and those that stopped or died in the last hour')
+            break
+        }
+        'orch;help;worker;list' {
+            break
+        }
+        'orch;help;engine' {
+            [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'Stop every new step: running steps finish and commit, their processes wait')
+            [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Let work continue: workers pick the paused processes up again')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Say whether the engine runs, is pausing (steps still running) or is paused')
+            break
+        }
+        'orch;help;engine;pause' {
+            break
+        }
+        'orch;help;engine;resume' {
+            break
+        }
+        'orch;help;engine;status' {
             break
         }
         'orch;help;completions' {

@@ -22,6 +22,9 @@ _orch() {
             orch,db)
                 cmd="orch__subcmd__db"
                 ;;
+            orch,engine)
+                cmd="orch__subcmd__engine"
+                ;;
             orch,events)
                 cmd="orch__subcmd__events"
                 ;;
@@ -48,6 +51,9 @@ _orch() {
                 ;;
             orch,task)
                 cmd="orch__subcmd__task"
+                ;;
+            orch,worker)
+                cmd="orch__subcmd__worker"
                 ;;
             orch,workflow)
                 cmd="orch__subcmd__workflow"
@@ -82,6 +88,30 @@ _orch() {
             orch__subcmd__db__subcmd__help,status)
                 cmd="orch__subcmd__db__subcmd__help__subcmd__status"
                 ;;
+            orch__subcmd__engine,help)
+                cmd="orch__subcmd__engine__subcmd__help"
+                ;;
+            orch__subcmd__engine,pause)
+                cmd="orch__subcmd__engine__subcmd__pause"
+                ;;
+            orch__subcmd__engine,resume)
+                cmd="orch__subcmd__engine__subcmd__resume"
+                ;;
+            orch__subcmd__engine,status)
+                cmd="orch__subcmd__engine__subcmd__status"
+                ;;
+            orch__subcmd__engine__subcmd__help,help)
+                cmd="orch__subcmd__engine__subcmd__help__subcmd__help"
+                ;;
+            orch__subcmd__engine__subcmd__help,pause)
+                cmd="orch__subcmd__engine__subcmd__help__subcmd__pause"
+                ;;
+            orch__subcmd__engine__subcmd__help,resume)
+                cmd="orch__subcmd__engine__subcmd__help__subcmd__resume"
+                ;;
+            orch__subcmd__engine__subcmd__help,status)
+                cmd="orch__subcmd__engine__subcmd__help__subcmd__status"
+                ;;
             orch__subcmd__events,consumers)
                 cmd="orch__subcmd__events__subcmd__consumers"
                 ;;
@@ -99,6 +129,9 @@ _orch() {
                 ;;
             orch__subcmd__help,db)
                 cmd="orch__subcmd__help__subcmd__db"
+                ;;
+            orch__subcmd__help,engine)
+                cmd="orch__subcmd__help__subcmd__engine"
                 ;;
             orch__subcmd__help,events)
                 cmd="orch__subcmd__help__subcmd__events"
@@ -127,6 +160,9 @@ _orch() {
             orch__subcmd__help,task)
                 cmd="orch__subcmd__help__subcmd__task"
                 ;;
+            orch__subcmd__help,worker)
+                cmd="orch__subcmd__help__subcmd__worker"
+                ;;
             orch__subcmd__help,workflow)
                 cmd="orch__subcmd__help__subcmd__workflow"
                 ;;
@@ -141,6 +177,15 @@ _orch() {
                 ;;
             orch__subcmd__help__subcmd__db,status)
                 cmd="orch__subcmd__help__subcmd__db__subcmd__status"
+                ;;
+            orch__subcmd__help__subcmd__engine,pause)
+                cmd="orch__subcmd__help__subcmd__engine__subcmd__pause"
+                ;;
+            orch__subcmd__help__subcmd__engine,resume)
+                cmd="orch__subcmd__help__subcmd__engine__subcmd__resume"
+                ;;
+            orch__subcmd__help__subcmd__engine,status)
+                cmd="orch__subcmd__help__subcmd__engine__subcmd__status"
                 ;;
             orch__subcmd__help__subcmd__events,consumers)
                 cmd="orch__subcmd__help__subcmd__events__subcmd__consumers"
@@ -198,6 +243,9 @@ _orch() {
                 ;;
             orch__subcmd__help__subcmd__task,run)
                 cmd="orch__subcmd__help__subcmd__task__subcmd__run"
+                ;;
+            orch__subcmd__help__subcmd__worker,list)
+                cmd="orch__subcmd__help__subcmd__worker__subcmd__list"
                 ;;
             orch__subcmd__help__subcmd__workflow,check)
                 cmd="orch__subcmd__help__subcmd__workflow__subcmd__check"
@@ -358,6 +406,18 @@ _orch() {
             orch__subcmd__task__subcmd__help,run)
                 cmd="orch__subcmd__task__subcmd__help__subcmd__run"
                 ;;
+            orch__subcmd__worker,help)
+                cmd="orch__subcmd__worker__subcmd__help"
+                ;;
+            orch__subcmd__worker,list)
+                cmd="orch__subcmd__worker__subcmd__list"
+                ;;
+            orch__subcmd__worker__subcmd__help,help)
+                cmd="orch__subcmd__worker__subcmd__help__subcmd__help"
+                ;;
+            orch__subcmd__worker__subcmd__help,list)
+                cmd="orch__subcmd__worker__subcmd__help__subcmd__list"
+                ;;
             orch__subcmd__workflow,check)
                 cmd="orch__subcmd__workflow__subcmd__check"
                 ;;
@@ -401,7 +461,7 @@ _orch() {
 
     case "${cmd}" in
         orch)
-            opts="-o -q -v -h -V --dir --db --output --quiet --verbose --color --user --help --version init db product workflow process subscription events task schedule scheduler completions help"
+            opts="-o -q -v -h -V --dir --db --output --quiet --verbose --color --user --help --version init db product workflow process subscription events task schedule scheduler worker engine completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -750,6 +810,228 @@ _orch() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        orch__subcmd__engine)
+            opts="-o -q -v -h --dir --db --output --quiet --verbose --color --user --help pause resume status help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__engine__subcmd__help)
+            opts="pause resume status help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__engine__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__engine__subcmd__help__subcmd__pause)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__engine__subcmd__help__subcmd__resume)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__engine__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__engine__subcmd__pause)
+            opts="-o -q -v -h --dir --db --output --quiet --verbose --color --user --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__engine__subcmd__resume)
+            opts="-o -q -v -h --dir --db --output --quiet --verbose --color --user --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__engine__subcmd__status)
+            opts="-o -q -v -h --dir --db --output --quiet --verbose --color --user --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         orch__subcmd__events)
             opts="-f -o -q -v -h --since --kind --process --subscription --limit --follow --consumer --exec --dir --db --output --quiet --verbose --color --user --help consumers help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -901,7 +1183,7 @@ _orch() {
             return 0
             ;;
         orch__subcmd__help)
-            opts="init db product workflow process subscription events task schedule scheduler completions help"
+            opts="init db product workflow process subscription events task schedule scheduler worker engine completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -985,6 +1267,62 @@ _orch() {
             return 0
             ;;
         orch__subcmd__help__subcmd__db__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__help__subcmd__engine)
+            opts="pause resume status"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__help__subcmd__engine__subcmd__pause)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__help__subcmd__engine__subcmd__resume)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__help__subcmd__engine__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1390,6 +1728,34 @@ _orch() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        orch__subcmd__help__subcmd__worker)
+            opts="list"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__help__subcmd__worker__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         orch__subcmd__help__subcmd__workflow)
             opts="list show form check run"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1764,7 +2130,7 @@ _orch() {
             fi
             case "${prev}" in
                 --status)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "created running suspended waiting failed aborted completed" -- "${cur}"))
                     return 0
                     ;;
                 --workflow)
@@ -1815,7 +2181,7 @@ _orch() {
             return 0
             ;;
         orch__subcmd__process__subcmd__resume)
-            opts="-o -q -v -h --input --input-file --form --use-current --dir --db --output --quiet --verbose --color --user --help"
+            opts="-o -q -v -h --input --input-file --form --use-current --queue --dir --db --output --quiet --verbose --color --user --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1861,7 +2227,7 @@ _orch() {
             return 0
             ;;
         orch__subcmd__process__subcmd__retry)
-            opts="-o -q -v -h --plan --use-current --form --dir --db --output --quiet --verbose --color --user --help"
+            opts="-o -q -v -h --plan --use-current --form --queue --dir --db --output --quiet --verbose --color --user --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2915,7 +3281,7 @@ _orch() {
             return 0
             ;;
         orch__subcmd__task__subcmd__run)
-            opts="-o -q -v -h --subscription --input --input-file --form --customer --detach --dir --db --output --quiet --verbose --color --user --help"
+            opts="-o -q -v -h --subscription --input --input-file --form --customer --detach --queue --dir --db --output --quiet --verbose --color --user --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2937,6 +3303,140 @@ _orch() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__worker)
+            opts="-c -o -q -v -h --concurrency --once --lease --grace --dir --db --output --quiet --verbose --color --user --help list help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lease)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --grace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__worker__subcmd__help)
+            opts="list help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__worker__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__worker__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__worker__subcmd__list)
+            opts="-o -q -v -h --dir --db --output --quiet --verbose --color --user --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -3219,7 +3719,7 @@ _orch() {
             return 0
             ;;
         orch__subcmd__workflow__subcmd__run)
-            opts="-o -q -v -h --subscription --input --input-file --form --customer --detach --dir --db --output --quiet --verbose --color --user --help"
+            opts="-o -q -v -h --subscription --input --input-file --form --customer --detach --queue --dir --db --output --quiet --verbose --color --user --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -42,6 +42,8 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand task 'Tasks (system workflows and the built-in ones): list, run'
             cand schedule 'Schedules of tasks: list'
             cand scheduler 'The scheduler: run due tasks and retry waiting processes'
+            cand worker 'Workers: run queued processes, many at once; list the workers'
+            cand engine 'The engine switch: pause every new step, resume, status'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -338,7 +340,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --help 'Print help'
         }
         &'orch;workflow;run'= {
-            cand --subscription 'The subscription to modify, validate or terminate'
+            cand --subscription 'The subscription to modify, validate or terminate (its id, or a unique prefix)'
             cand --input 'An answer, key=value (repeatable; typed by the form''s field: 42, true, a,b for lists)'
             cand --input-file 'Answers as a JSON or TOML object in a file, or - for stdin'
             cand --customer 'The customer of a new subscription (default: orch.toml''s default_customer, else "default")'
@@ -350,6 +352,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --user 'Who runs the command, recorded in the log (default: the OS user)'
             cand --form 'Ask for missing answers interactively (only on a terminal)'
             cand --detach 'Print the process id and run on in the background'
+            cand --queue 'Validate the answers, queue the process for a worker (`orch worker`) and exit'
             cand -q 'Print only data and errors'
             cand --quiet 'Print only data and errors'
             cand -v 'Print more detail (stream step output with -v)'
@@ -400,11 +403,11 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'orch;process;list'= {
-            cand --status 'status'
-            cand --workflow 'workflow'
-            cand --subscription 'subscription'
+            cand --status 'Only processes in this status'
+            cand --workflow 'Only runs of this workflow (its name)'
+            cand --subscription 'Only processes of this subscription (its id)'
             cand --since 'Only processes started at or after this time (RFC 3339)'
-            cand --limit 'limit'
+            cand --limit 'At most this many processes'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
             cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
@@ -444,6 +447,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --plan 'Show what would run without running it'
             cand --use-current 'Use the workflow file as it is now instead of the definition the process started with'
             cand --form 'Ask for secrets the process needs again (else ORCH_SECRET_<NAME> is read)'
+            cand --queue 'Hand the process to the workers instead of running it here'
             cand -q 'Print only data and errors'
             cand --quiet 'Print only data and errors'
             cand -v 'Print more detail (stream step output with -v)'
@@ -462,6 +466,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --user 'Who runs the command, recorded in the log (default: the OS user)'
             cand --form 'Ask for missing answers interactively (only on a terminal)'
             cand --use-current 'Use the workflow file as it is now instead of the definition the process started with'
+            cand --queue 'Record the answer and hand the process to the workers instead of running it here'
             cand -q 'Print only data and errors'
             cand --quiet 'Print only data and errors'
             cand -v 'Print more detail (stream step output with -v)'
@@ -563,7 +568,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --search 'Words that must all appear in the description or a field value (prefixes match)'
             cand --where 'A block field''s value, e.g. node.role=core (repeatable; all must match)'
             cand --insync 'Only subscriptions that are in sync (true) or out of sync (false)'
-            cand --limit 'limit'
+            cand --limit 'At most this many subscriptions'
             cand --offset 'Skip this many (for paging)'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
             cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
@@ -701,7 +706,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --help 'Print help'
         }
         &'orch;task;run'= {
-            cand --subscription 'The subscription to modify, validate or terminate'
+            cand --subscription 'The subscription to modify, validate or terminate (its id, or a unique prefix)'
             cand --input 'An answer, key=value (repeatable; typed by the form''s field: 42, true, a,b for lists)'
             cand --input-file 'Answers as a JSON or TOML object in a file, or - for stdin'
             cand --customer 'The customer of a new subscription (default: orch.toml''s default_customer, else "default")'
@@ -713,6 +718,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --user 'Who runs the command, recorded in the log (default: the OS user)'
             cand --form 'Ask for missing answers interactively (only on a terminal)'
             cand --detach 'Print the process id and run on in the background'
+            cand --queue 'Validate the answers, queue the process for a worker (`orch worker`) and exit'
             cand -q 'Print only data and errors'
             cand --quiet 'Print only data and errors'
             cand -v 'Print more detail (stream step output with -v)'
@@ -809,6 +815,123 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;scheduler;help;help'= {
         }
+        &'orch;worker'= {
+            cand -c 'How many processes it runs at once'
+            cand --concurrency 'How many processes it runs at once'
+            cand --lease 'How long its lease on a process lasts; another worker takes a process over once it ran out (renewed every third of it)'
+            cand --grace 'How long running steps get to finish when it stops, before they are stopped'
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand --once 'Run what is runnable now (and what it leads to), then exit'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand list 'The workers that run, and those that stopped or died in the last hour'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'orch;worker;list'= {
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'orch;worker;help'= {
+            cand list 'The workers that run, and those that stopped or died in the last hour'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'orch;worker;help;list'= {
+        }
+        &'orch;worker;help;help'= {
+        }
+        &'orch;engine'= {
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand pause 'Stop every new step: running steps finish and commit, their processes wait'
+            cand resume 'Let work continue: workers pick the paused processes up again'
+            cand status 'Say whether the engine runs, is pausing (steps still running) or is paused'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'orch;engine;pause'= {
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'orch;engine;resume'= {
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'orch;engine;status'= {
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'orch;engine;help'= {
+            cand pause 'Stop every new step: running steps finish and commit, their processes wait'
+            cand resume 'Let work continue: workers pick the paused processes up again'
+            cand status 'Say whether the engine runs, is pausing (steps still running) or is paused'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'orch;engine;help;pause'= {
+        }
+        &'orch;engine;help;resume'= {
+        }
+        &'orch;engine;help;status'= {
+        }
+        &'orch;engine;help;help'= {
+        }
         &'orch;completions'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
             cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
@@ -834,6 +957,8 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand task 'Tasks (system workflows and the built-in ones): list, run'
             cand schedule 'Schedules of tasks: list'
             cand scheduler 'The scheduler: run due tasks and retry waiting processes'
+            cand worker 'Workers: run queued processes, many at once; list the workers'
+            cand engine 'The engine switch: pause every new step, resume, status'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -940,6 +1065,22 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand run 'Run due tasks and retry waiting processes until Ctrl-C or SIGTERM'
         }
         &'orch;help;scheduler;run'= {
+        }
+        &'orch;help;worker'= {
+            cand list 'The workers that run, and those that stopped or died in the last hour'
+        }
+        &'orch;help;worker;list'= {
+        }
+        &'orch;help;engine'= {
+            cand pause 'Stop every new step: running steps finish and commit, their processes wait'
+            cand resume 'Let work continue: workers pick the paused processes up again'
+            cand status 'Say whether the engine runs, is pausing (steps still running) or is paused'
+        }
+        &'orch;help;engine;pause'= {
+        }
+        &'orch;help;engine;resume'= {
+        }
+        &'orch;help;engine;status'= {
         }
         &'orch;help;completions'= {
         }

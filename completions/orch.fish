@@ -47,6 +47,8 @@ complete -c orch -n "__fish_orch_needs_command" -f -a "events" -d 'Events: list,
 complete -c orch -n "__fish_orch_needs_command" -f -a "task" -d 'Tasks (system workflows and the built-in ones): list, run'
 complete -c orch -n "__fish_orch_needs_command" -f -a "schedule" -d 'Schedules of tasks: list'
 complete -c orch -n "__fish_orch_needs_command" -f -a "scheduler" -d 'The scheduler: run due tasks and retry waiting processes'
+complete -c orch -n "__fish_orch_needs_command" -f -a "worker" -d 'Workers: run queued processes, many at once; list the workers'
+complete -c orch -n "__fish_orch_needs_command" -f -a "engine" -d 'The engine switch: pause every new step, resume, status'
 complete -c orch -n "__fish_orch_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c orch -n "__fish_orch_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orch -n "__fish_orch_using_subcommand init" -l default-customer -d 'The customer of new subscriptions when --customer is not given' -r
@@ -285,7 +287,7 @@ complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subc
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Print only data and errors'
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from check" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help'
-complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -l subscription -d 'The subscription to modify, validate or terminate' -r
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -l subscription -d 'The subscription to modify, validate or terminate (its id, or a unique prefix)' -r
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -l input -d 'An answer, key=value (repeatable; typed by the form\'s field: 42, true, a,b for lists)' -r
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -l input-file -d 'Answers as a JSON or TOML object in a file, or - for stdin' -r
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -l customer -d 'The customer of a new subscription (default: orch.toml\'s default_customer, else "default")' -r
@@ -300,6 +302,7 @@ never\t''"
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -l form -d 'Ask for missing answers interactively (only on a terminal)'
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -l detach -d 'Print the process id and run on in the background'
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -l queue -d 'Validate the answers, queue the process for a worker (`orch worker`) and exit'
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -s q -l quiet -d 'Print only data and errors'
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -s h -l help -d 'Print help'
@@ -329,11 +332,17 @@ complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_s
 complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip drive help" -f -a "skip" -d 'Mark the failed step as done by hand and continue'
 complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip drive help" -f -a "drive" -d 'Run a process in this orch (used by --detach)'
 complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip drive help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -l status -r
-complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -l workflow -r
-complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -l subscription -r
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -l status -d 'Only processes in this status' -r -f -a "created\t''
+running\t''
+suspended\t''
+waiting\t''
+failed\t''
+aborted\t''
+completed\t''"
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -l workflow -d 'Only runs of this workflow (its name)' -r
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -l subscription -d 'Only processes of this subscription (its id)' -r
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -l since -d 'Only processes started at or after this time (RFC 3339)' -r
-complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -l limit -r
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -l limit -d 'At most this many processes' -r
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
@@ -372,6 +381,7 @@ complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subco
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from retry" -l plan -d 'Show what would run without running it'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from retry" -l use-current -d 'Use the workflow file as it is now instead of the definition the process started with'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from retry" -l form -d 'Ask for secrets the process needs again (else ORCH_SECRET_<NAME> is read)'
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from retry" -l queue -d 'Hand the process to the workers instead of running it here'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from retry" -s q -l quiet -d 'Print only data and errors'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from retry" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from retry" -s h -l help -d 'Print help'
@@ -388,6 +398,7 @@ never\t''"
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from resume" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from resume" -l form -d 'Ask for missing answers interactively (only on a terminal)'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from resume" -l use-current -d 'Use the workflow file as it is now instead of the definition the process started with'
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from resume" -l queue -d 'Record the answer and hand the process to the workers instead of running it here'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from resume" -s q -l quiet -d 'Print only data and errors'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from resume" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from resume" -s h -l help -d 'Print help'
@@ -459,7 +470,7 @@ complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_
 complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from list" -l where -d 'A block field\'s value, e.g. node.role=core (repeatable; all must match)' -r
 complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from list" -l insync -d 'Only subscriptions that are in sync (true) or out of sync (false)' -r -f -a "true\t''
 false\t''"
-complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from list" -l limit -r
+complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from list" -l limit -d 'At most this many subscriptions' -r
 complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from list" -l offset -d 'Skip this many (for paging)' -r
 complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from list" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from list" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
@@ -566,7 +577,7 @@ complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcomma
 complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only data and errors'
 complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
-complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -l subscription -d 'The subscription to modify, validate or terminate' -r
+complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -l subscription -d 'The subscription to modify, validate or terminate (its id, or a unique prefix)' -r
 complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -l input -d 'An answer, key=value (repeatable; typed by the form\'s field: 42, true, a,b for lists)' -r
 complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -l input-file -d 'Answers as a JSON or TOML object in a file, or - for stdin' -r
 complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -l customer -d 'The customer of a new subscription (default: orch.toml\'s default_customer, else "default")' -r
@@ -581,6 +592,7 @@ never\t''"
 complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
 complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -l form -d 'Ask for missing answers interactively (only on a terminal)'
 complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -l detach -d 'Print the process id and run on in the background'
+complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -l queue -d 'Validate the answers, queue the process for a worker (`orch worker`) and exit'
 complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -s q -l quiet -d 'Print only data and errors'
 complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -s h -l help -d 'Print help'
@@ -645,6 +657,94 @@ complete -c orch -n "__fish_orch_using_subcommand scheduler; and __fish_seen_sub
 complete -c orch -n "__fish_orch_using_subcommand scheduler; and __fish_seen_subcommand_from run" -s h -l help -d 'Print help'
 complete -c orch -n "__fish_orch_using_subcommand scheduler; and __fish_seen_subcommand_from help" -f -a "run" -d 'Run due tasks and retry waiting processes until Ctrl-C or SIGTERM'
 complete -c orch -n "__fish_orch_using_subcommand scheduler; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c orch -n "__fish_orch_using_subcommand worker; and not __fish_seen_subcommand_from list help" -s c -l concurrency -d 'How many processes it runs at once' -r
+complete -c orch -n "__fish_orch_using_subcommand worker; and not __fish_seen_subcommand_from list help" -l lease -d 'How long its lease on a process lasts; another worker takes a process over once it ran out (renewed every third of it)' -r
+complete -c orch -n "__fish_orch_using_subcommand worker; and not __fish_seen_subcommand_from list help" -l grace -d 'How long running steps get to finish when it stops, before they are stopped' -r
+complete -c orch -n "__fish_orch_using_subcommand worker; and not __fish_seen_subcommand_from list help" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand worker; and not __fish_seen_subcommand_from list help" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand worker; and not __fish_seen_subcommand_from list help" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand worker; and not __fish_seen_subcommand_from list help" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand worker; and not __fish_seen_subcommand_from list help" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand worker; and not __fish_seen_subcommand_from list help" -l once -d 'Run what is runnable now (and what it leads to), then exit'
+complete -c orch -n "__fish_orch_using_subcommand worker; and not __fish_seen_subcommand_from list help" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand worker; and not __fish_seen_subcommand_from list help" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand worker; and not __fish_seen_subcommand_from list help" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand worker; and not __fish_seen_subcommand_from list help" -f -a "list" -d 'The workers that run, and those that stopped or died in the last hour'
+complete -c orch -n "__fish_orch_using_subcommand worker; and not __fish_seen_subcommand_from list help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c orch -n "__fish_orch_using_subcommand worker; and __fish_seen_subcommand_from list" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand worker; and __fish_seen_subcommand_from list" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand worker; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand worker; and __fish_seen_subcommand_from list" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand worker; and __fish_seen_subcommand_from list" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand worker; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand worker; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand worker; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand worker; and __fish_seen_subcommand_from help" -f -a "list" -d 'The workers that run, and those that stopped or died in the last hour'
+complete -c orch -n "__fish_orch_using_subcommand worker; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c orch -n "__fish_orch_using_subcommand engine; and not __fish_seen_subcommand_from pause resume status help" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand engine; and not __fish_seen_subcommand_from pause resume status help" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand engine; and not __fish_seen_subcommand_from pause resume status help" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand engine; and not __fish_seen_subcommand_from pause resume status help" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand engine; and not __fish_seen_subcommand_from pause resume status help" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand engine; and not __fish_seen_subcommand_from pause resume status help" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand engine; and not __fish_seen_subcommand_from pause resume status help" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand engine; and not __fish_seen_subcommand_from pause resume status help" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand engine; and not __fish_seen_subcommand_from pause resume status help" -f -a "pause" -d 'Stop every new step: running steps finish and commit, their processes wait'
+complete -c orch -n "__fish_orch_using_subcommand engine; and not __fish_seen_subcommand_from pause resume status help" -f -a "resume" -d 'Let work continue: workers pick the paused processes up again'
+complete -c orch -n "__fish_orch_using_subcommand engine; and not __fish_seen_subcommand_from pause resume status help" -f -a "status" -d 'Say whether the engine runs, is pausing (steps still running) or is paused'
+complete -c orch -n "__fish_orch_using_subcommand engine; and not __fish_seen_subcommand_from pause resume status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcommand_from pause" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcommand_from pause" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcommand_from pause" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcommand_from pause" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcommand_from pause" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcommand_from pause" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcommand_from pause" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcommand_from pause" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcommand_from resume" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcommand_from resume" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcommand_from resume" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcommand_from resume" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcommand_from resume" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcommand_from resume" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcommand_from resume" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcommand_from resume" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcommand_from status" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcommand_from status" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcommand_from status" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcommand_from status" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcommand_from status" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcommand_from status" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcommand_from help" -f -a "pause" -d 'Stop every new step: running steps finish and commit, their processes wait'
+complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcommand_from help" -f -a "resume" -d 'Let work continue: workers pick the paused processes up again'
+complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcommand_from help" -f -a "status" -d 'Say whether the engine runs, is pausing (steps still running) or is paused'
+complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orch -n "__fish_orch_using_subcommand completions" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand completions" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand completions" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
@@ -657,18 +757,20 @@ complete -c orch -n "__fish_orch_using_subcommand completions" -l user -d 'Who r
 complete -c orch -n "__fish_orch_using_subcommand completions" -s q -l quiet -d 'Print only data and errors'
 complete -c orch -n "__fish_orch_using_subcommand completions" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler completions help" -f -a "init" -d 'Create an empty project: orch.toml, products/, workflows/ and the database'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler completions help" -f -a "db" -d 'The database: apply migrations, show status, check for damage, back up'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler completions help" -f -a "product" -d 'Product definitions: load, create, list, show'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler completions help" -f -a "workflow" -d 'Workflows: list, show, check, run'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler completions help" -f -a "process" -d 'Processes: list, show, retry, resume, abort, skip'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler completions help" -f -a "subscription" -d 'Subscriptions: list, show, the workflows that can run on one'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler completions help" -f -a "events" -d 'Events: list, follow as they commit, feed named consumers'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler completions help" -f -a "task" -d 'Tasks (system workflows and the built-in ones): list, run'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler completions help" -f -a "schedule" -d 'Schedules of tasks: list'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler completions help" -f -a "scheduler" -d 'The scheduler: run due tasks and retry waiting processes'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler worker engine completions help" -f -a "init" -d 'Create an empty project: orch.toml, products/, workflows/ and the database'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler worker engine completions help" -f -a "db" -d 'The database: apply migrations, show status, check for damage, back up'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler worker engine completions help" -f -a "product" -d 'Product definitions: load, create, list, show'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler worker engine completions help" -f -a "workflow" -d 'Workflows: list, show, check, run'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler worker engine completions help" -f -a "process" -d 'Processes: list, show, retry, resume, abort, skip'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler worker engine completions help" -f -a "subscription" -d 'Subscriptions: list, show, the workflows that can run on one'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler worker engine completions help" -f -a "events" -d 'Events: list, follow as they commit, feed named consumers'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler worker engine completions help" -f -a "task" -d 'Tasks (system workflows and the built-in ones): list, run'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler worker engine completions help" -f -a "schedule" -d 'Schedules of tasks: list'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler worker engine completions help" -f -a "scheduler" -d 'The scheduler: run due tasks and retry waiting processes'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler worker engine completions help" -f -a "worker" -d 'Workers: run queued processes, many at once; list the workers'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler worker engine completions help" -f -a "engine" -d 'The engine switch: pause every new step, resume, status'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler worker engine completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler worker engine completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "migrate" -d 'Apply pending schema migrations (orch also does this on first use)'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "status" -d 'Show the database path, schema version and counts'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "check" -d 'Check the database for damage and say what is wrong (exit 1 when damaged)'
@@ -697,3 +799,7 @@ complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcomma
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "run" -d 'Run a task now (the options and exit codes of `workflow run`)'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from schedule" -f -a "list" -d 'List the scheduled tasks with their last and next run (times in UTC)'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from scheduler" -f -a "run" -d 'Run due tasks and retry waiting processes until Ctrl-C or SIGTERM'
+complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from worker" -f -a "list" -d 'The workers that run, and those that stopped or died in the last hour'
+complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from engine" -f -a "pause" -d 'Stop every new step: running steps finish and commit, their processes wait'
+complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from engine" -f -a "resume" -d 'Let work continue: workers pick the paused processes up again'
+complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from engine" -f -a "status" -d 'Say whether the engine runs, is pausing (steps still running) or is paused'

@@ -18,10 +18,12 @@ mod fuzz;
 pub mod project;
 pub mod schedule;
 pub mod store;
+pub mod suggest;
 pub mod tasks;
 #[cfg(test)]
 mod testing;
 pub mod ui;
+pub mod worker;
 
 /// Parses the command line, runs the command and maps the outcome to an exit code.
 pub fn main_entry() -> std::process::ExitCode {
@@ -29,6 +31,7 @@ pub fn main_entry() -> std::process::ExitCode {
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
+            let e = cli::plain_usage(e, std::env::args_os());
             let code = match e.kind() {
                 clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
                 _ => 2,

@@ -17,7 +17,7 @@ use crate::definition::workflow as workflow_def;
 use crate::domain::lifecycle::Lifecycle;
 use crate::engine::command::{self, CommandSpec, Outcome};
 use crate::error::{Error, Kind, Result};
-use crate::forms::{self, Choice, ChoiceSource, CollectError, FieldSpec, FormPage};
+use crate::forms::{self, Choice, ChoiceSource, CollectError, FieldSpec, FormPage, Listed};
 use crate::store::{Store, subscriptions};
 
 /// The answer flags, shared by every command that fills in a form.
@@ -108,7 +108,7 @@ impl ChoiceSource for Choices<'_> {
         _field: &FieldSpec,
         cmd: &str,
         answers: &Map<String, Value>,
-    ) -> std::result::Result<Vec<Choice>, String> {
+    ) -> std::result::Result<Listed, String> {
         let spec = CommandSpec {
             command: cmd.to_string(),
             cwd: self.root.to_path_buf(),
@@ -134,7 +134,10 @@ impl ChoiceSource for Choices<'_> {
         };
         match r.outcome {
             Outcome::Exited(0) => {
-                forms::parse_choices(&r.stdout).map_err(|e| format!("`{cmd}` {e}"))
+                let choices =
+                    forms::parse_choices(&r.stdout).map_err(|e| format!("`{cmd}` {e}"))?;
+                let said = Some(stderr).filter(|s| !s.is_empty());
+                Ok(Listed { choices, said })
             }
             Outcome::Exited(code) => Err(why(format!("`{cmd}` exited with status {code}"))),
             Outcome::Signaled(sig) => Err(why(format!("`{cmd}` was killed by signal {sig}"))),

@@ -15,9 +15,6 @@ use crate::project::Project;
 use crate::store::{self, Create, Location, OpenObserver, Store};
 use crate::ui::Printer;
 
-/// How long a lease on a running process lasts (DESIGN §12: 15 s unless `--lease`).
-pub const DEFAULT_LEASE: Duration = Duration::from_secs(15);
-
 /// The resolved settings of one orch invocation.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -71,7 +68,7 @@ impl Settings {
             sync: store::Sync::from_env()?,
             step_timeout,
             grace: Duration::from_secs(5),
-            lease: DEFAULT_LEASE,
+            lease: crate::engine::owner::DEFAULT_LEASE,
         })
     }
 }

@@ -122,7 +122,9 @@ fn drive_once(
     input: Option<Map<String, Value>>,
     secrets: Map<String, Value>,
 ) -> Result<Final> {
-    let mut observer = StepProgress::new(ctx.printer.clone());
+    let plan = crate::engine::plan::plan(def);
+    let mut observer =
+        StepProgress::new(ctx.printer.clone()).numbered(plan.into_iter().map(|s| s.name).collect());
     let project = ctx.project.clone();
     let printer = ctx.printer.clone();
     let log = |m: &str| printer.status(m);

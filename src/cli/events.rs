@@ -15,7 +15,6 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand};
 use serde::Serialize;
-use serde_json::Value;
 use tokio::sync::watch;
 
 use super::Ctx;
@@ -24,6 +23,9 @@ use crate::error::{Error, Result};
 use crate::store::Store;
 use crate::store::events::{Event, Filter};
 use crate::ui::{Format, table};
+use view::Layout;
+
+mod view;
 
 /// How long one wait for new events lasts before the follower looks again anyway.
 const WAIT: Duration = Duration::from_secs(1);
@@ -33,9 +35,15 @@ const BATCH: i64 = 500;
 #[derive(Debug, Args)]
 #[command(
     args_conflicts_with_subcommands = true,
-    after_help = "Without --since, --follow starts after the newest event and a new consumer at \
-the first. Ctrl-C and SIGTERM end a stream with exit 0; a failing --exec command exits 1 and \
-leaves its event unhandled; a consumer moved by another reader of the same name exits 7."
+    after_help = "Examples:
+  orch events --process 01a2285b                    what a process did
+  orch events --kind 'subscription.*' --since 120 -o jsonl
+  orch events --follow                              new events as they commit
+  orch events --consumer billing --exec ./bill.sh   feed a script, resuming where it stopped
+
+Without --since, --follow starts after the newest event and a new consumer at the first. \
+Ctrl-C and SIGTERM end a stream with exit 0; a failing --exec command exits 1 and leaves its \
+event unhandled; a consumer moved by another reader of the same name exits 7."
 )]
 pub struct EventsArgs {
     #[command(subcommand)]
@@ -160,64 +168,12 @@ fn list(ctx: &mut Ctx, filter: &Filter) -> Result<()> {
     if ctx.printer.is_json() {
         return ctx.printer.json(&rows);
     }
-    let mut t = table::new(
-        &["SEQ", "AT", "KIND", "PROCESS", "SUBSCRIPTION", "DETAIL"],
-        ctx.printer.stdout_tty,
-    );
+    let layout = Layout::fit(&rows);
+    let mut out = layout.header();
     for e in &rows {
-        t.add_row(columns(e));
+        out.push_str(&layout.row(e));
     }
-    ctx.printer.out(&table::render(&t))
-}
-
-fn columns(e: &Event) -> Vec<String> {
-    vec![
-        e.seq.to_string(),
-        e.at.chars().take(19).collect(),
-        e.kind.clone(),
-        e.process_id.clone().unwrap_or_default(),
-        e.subscription_id.clone().unwrap_or_default(),
-        detail(e),
-    ]
-}
-
-/// A one-line summary of an event's payload for people.
-fn detail(e: &Event) -> String {
-    let d = &e.data;
-    let text = |k: &str| d.get(k).and_then(Value::as_str).unwrap_or("");
-    let s = if e.kind == "step.finished" {
-        let mut s = format!(
-            "{} {} (attempt {}, {} ms)",
-            text("name"),
-            text("status"),
-            d.get("attempt").unwrap_or(&Value::Null),
-            d.get("duration_ms").unwrap_or(&Value::Null)
-        );
-        if !text("error").is_empty() {
-            s.push_str(&format!(": {}", text("error")));
-        }
-        s
-    } else if d.get("to").is_some() {
-        let mut s = format!("{} -> {}", text("from"), text("to"));
-        if !text("reason").is_empty() {
-            s.push_str(&format!(": {}", text("reason")));
-        }
-        s
-    } else if e.kind == "process.started" {
-        format!("{} by {}", text("workflow"), text("created_by"))
-    } else if !text("name").is_empty() {
-        text("name").to_string()
-    } else {
-        d.to_string()
-    };
-    let one_line: String = s.replace(['\n', '\r'], " ");
-    if one_line.chars().count() > 100 {
-        let mut cut: String = one_line.chars().take(99).collect();
-        cut.push('…');
-        cut
-    } else {
-        one_line
-    }
+    ctx.printer.out(&out)
 }
 
 /// Where a stream starts, creating or moving its consumer.
@@ -256,7 +212,12 @@ fn stream(ctx: &mut Ctx, s: Settings) -> Result<()> {
     let (store, rt) = ctx.opened()?;
     let end = rt.block_on(async {
         let stop = stop_on_signals()?;
+        let layout = (ctx.printer.format == Format::Table && s.exec.is_none()).then(|| {
+            let layout = Layout::follow();
+            ctx.printer.out(&layout.header()).map(|()| layout)
+        });
         let mut reader = Reader {
+            layout: layout.transpose()?,
             ctx,
             store,
             settings: &s,
@@ -296,6 +257,8 @@ fn stop_on_signals() -> Result<watch::Receiver<bool>> {
 struct Reader<'a> {
     ctx: &'a Ctx,
     store: &'a Store,
+    /// Table mode: the columns of a stream.
+    layout: Option<Layout>,
     settings: &'a Settings,
     /// The seq of the last event handled (printed, or its command succeeded).
     position: &'a mut i64,
@@ -404,9 +367,9 @@ impl Reader<'_> {
             Some(cmd) => self.exec(cmd, e).await,
             None => {
                 let p = &self.ctx.printer;
-                match p.format {
-                    Format::Table => p.out(&format!("{}\n", columns(e).join("  ")))?,
-                    _ => p.out(&format!("{}\n", serde_json::to_string(e)?))?,
+                match &self.layout {
+                    Some(layout) => p.out(&layout.row(e))?,
+                    None => p.out(&format!("{}\n", serde_json::to_string(e)?))?,
                 }
                 Ok(true)
             }
@@ -532,39 +495,4 @@ fn remove_consumer(ctx: &mut Ctx, name: &str) -> Result<()> {
     }
     ctx.printer.status(&format!("consumer {name} removed"));
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn event(kind: &str, data: Value) -> Event {
-        Event {
-            seq: 1,
-            at: "2024-01-01T00:00:00.000000Z".into(),
-            kind: kind.into(),
-            process_id: None,
-            subscription_id: None,
-            product_id: None,
-            data,
-        }
-    }
-
-    #[test]
-    fn details_read_like_sentences() {
-        let step = event(
-            "step.finished",
-            json!({"name": "Ping", "status": "failed", "attempt": 2, "duration_ms": 15, "error": "exit 1"}),
-        );
-        assert_eq!(detail(&step), "Ping failed (attempt 2, 15 ms): exit 1");
-        let change = event(
-            "process.failed",
-            json!({"from": "running", "to": "failed", "reason": null}),
-        );
-        assert_eq!(detail(&change), "running -> failed");
-        let long = event("x.y", json!({"text": "a\n".repeat(200)}));
-        assert!(detail(&long).chars().count() <= 100);
-        assert!(!detail(&long).contains('\n'));
-    }
 }

@@ -74,11 +74,28 @@ impl Ctx {
         if by_tag.len() == 1 {
             return Ok(by_tag.remove(0));
         }
-        Err(
-            Error::not_found(format!("no product named `{name}`")).with_hint(
-                "`orch product list` shows the products; `orch product load` loads products/",
-            ),
-        )
+        let mut e = Error::not_found(format!("no product named `{name}`"));
+        if let Some(near) = self.nearest_products(name)? {
+            e = e.with_hint(near);
+        }
+        Err(e.with_hint(
+            "`orch product list` shows the products; `orch product load` loads products/",
+        ))
+    }
+
+    /// The products a name that is no product's name or tag may have meant (`did you
+    /// mean …?`); none when it is one, or nothing is near.
+    pub fn nearest_products(&mut self, name: &str) -> Result<Option<String>> {
+        let known = self.db(async |s| s.products().await)?;
+        let names = || {
+            known
+                .iter()
+                .flat_map(|p| [p.def.name.as_str(), p.def.tag.as_str()])
+        };
+        if names().any(|n| n == name) {
+            return Ok(None);
+        }
+        Ok(crate::suggest::did_you_mean(name, names()))
     }
 
     /// Every workflow file of the project, parsed, with the problems of the broken ones.
@@ -92,6 +109,7 @@ impl Ctx {
             return Ok((builtin::definition(task), builtin::SOURCE.to_string()));
         }
         let (defs, diags) = self.workflows()?;
+        let near = crate::suggest::did_you_mean(name, workflow_names(&defs));
         if let Some(found) = defs.into_iter().find(|(d, _)| d.name == name) {
             for d in &diags {
                 self.printer.warn(&d.to_string());
@@ -103,8 +121,11 @@ impl Ctx {
                 "no valid workflow named `{name}`; fix the files above"
             )));
         }
-        Err(Error::not_found(format!("no workflow named `{name}`"))
-            .with_hint("`orch workflow list` shows the workflows in workflows/"))
+        let mut e = Error::not_found(format!("no workflow named `{name}`"));
+        if let Some(near) = near {
+            e = e.with_hint(near);
+        }
+        Err(e.with_hint("`orch workflow list` shows the workflows in workflows/"))
     }
 
     /// Every task: the workflow files with `target = "system"`, then the built-ins with
@@ -132,4 +153,12 @@ impl Ctx {
         }
         Ok((tasks, diags))
     }
+}
+
+/// The names a workflow lookup may suggest: the project's workflows and the built-in
+/// tasks.
+pub fn workflow_names(defs: &Workflows) -> impl Iterator<Item = &str> {
+    defs.iter()
+        .map(|(d, _)| d.name.as_str())
+        .chain(builtin::TASKS.iter().map(|t| t.name))
 }

@@ -11,6 +11,7 @@ mod answers;
 mod context;
 mod db;
 mod drive;
+mod engine;
 mod events;
 mod init;
 mod lookup;
@@ -23,6 +24,7 @@ mod scheduler;
 mod start;
 mod subscription;
 mod task;
+mod worker;
 mod workflow;
 
 use std::path::PathBuf;
@@ -54,6 +56,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct Global {
     /// Project folder (default: the nearest ancestor with orch.toml, else the current folder)
     #[arg(long, global = true, env = "ORCH_DIR", value_name = "DIR")]
@@ -62,7 +65,14 @@ pub struct Global {
     #[arg(long, global = true, env = "ORCH_DB", value_name = "FILE")]
     pub db: Option<PathBuf>,
     /// Output format of data on stdout
-    #[arg(short, long, global = true, value_enum, default_value = "table")]
+    #[arg(
+        short,
+        long,
+        global = true,
+        value_enum,
+        value_name = "FORMAT",
+        default_value = "table"
+    )]
     pub output: Format,
     /// Print only data and errors
     #[arg(short, long, global = true)]
@@ -71,7 +81,13 @@ pub struct Global {
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
     /// When to use colours (NO_COLOR is honoured with auto)
-    #[arg(long, global = true, value_enum, default_value = "auto")]
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "WHEN",
+        default_value = "auto"
+    )]
     pub color: ColorChoice,
     /// Who runs the command, recorded in the log (default: the OS user)
     #[arg(long, global = true, env = "ORCH_USER")]
@@ -108,6 +124,11 @@ pub enum Command {
     /// The scheduler: run due tasks and retry waiting processes
     #[command(subcommand)]
     Scheduler(scheduler::SchedulerCommand),
+    /// Workers: run queued processes, many at once; list the workers
+    Worker(worker::WorkerArgs),
+    /// The engine switch: pause every new step, resume, status
+    #[command(subcommand)]
+    Engine(engine::EngineCommand),
     /// Print a shell completion script
     Completions(CompletionsArgs),
 }
@@ -126,6 +147,8 @@ impl Command {
     fn access(&self) -> Access {
         let writes = match self {
             Command::Init(_) | Command::Scheduler(_) => true,
+            Command::Worker(w) => w.command.is_none(),
+            Command::Engine(c) => !matches!(c, engine::EngineCommand::Status),
             Command::Db(db::DbCommand::Check | db::DbCommand::Backup(_)) => {
                 return Access::AsIs;
             }
@@ -163,6 +186,8 @@ pub fn execute(cli: Cli) -> Result<()> {
         Command::Task(cmd) => task::run(&mut ctx, cmd),
         Command::Schedule(cmd) => schedule::run(&mut ctx, cmd),
         Command::Scheduler(cmd) => scheduler::run(&mut ctx, cmd),
+        Command::Worker(args) => worker::run(&mut ctx, args),
+        Command::Engine(cmd) => engine::run(&mut ctx, cmd),
         Command::Completions(_) => Ok(()),
     }
 }
@@ -181,10 +206,71 @@ pub fn write_completions(shell: clap_complete::Shell, out: &mut Vec<u8>) {
     clap_complete::generate(shell, &mut cmd, "orch", out);
 }
 
+/// For a misspelt option clap writes the usage as if the option it suggests had been
+/// given (`Usage: orch workflow run --input <KEY=VALUE> <NAME>`), which reads as if that
+/// option were required. Such an error gets the command's plain usage line instead.
+pub fn plain_usage(
+    mut err: clap::Error,
+    args: impl IntoIterator<Item = std::ffi::OsString>,
+) -> clap::Error {
+    use clap::CommandFactory;
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if err.kind() != ErrorKind::UnknownArgument || err.get(ContextKind::Usage).is_none() {
+        return err;
+    }
+    let mut root = Cli::command();
+    root.build();
+    // The subcommand the error is about: follow the words that name subcommands.
+    let mut cmd = root;
+    for arg in args.into_iter().skip(1) {
+        let Some(word) = arg.to_str() else { continue };
+        if let Some(sub) = cmd.find_subcommand(word) {
+            cmd = sub.clone();
+        }
+    }
+    let usage = cmd.render_usage();
+    err.insert(ContextKind::Usage, ContextValue::StyledStr(usage));
+    err
+}
+
 /// Parses `key=value`.
 pub fn parse_key_value(s: &str) -> std::result::Result<(String, String), String> {
     match s.split_once('=') {
         Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
         _ => Err(format!("expected key=value, got `{s}`")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Every subcommand, positional argument and option says what it is for.
+    #[test]
+    fn every_argument_is_described() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+                if arg.is_hide_set() || builtin {
+                    continue;
+                }
+                if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{path} {}", arg.get_id()));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                if sub.is_hide_set() || sub.get_name() == "help" {
+                    continue;
+                }
+                let path = format!("{path} {}", sub.get_name());
+                if sub.get_about().is_none() {
+                    missing.push(path.clone());
+                }
+                walk(sub, &path, missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&super::Cli::command(), "orch", &mut missing);
+        assert!(missing.is_empty(), "not described: {missing:#?}");
     }
 }

@@ -13,9 +13,12 @@ use crate::error::Result;
 use crate::forms::{FieldSpec, FormPage, FormType};
 use crate::store::processes::{ProcessRow, StepRow};
 
-/// The input step a suspended process waits at.
+/// The input step a suspended process waits at, or the secrets a worker could not give
+/// a queued process.
 pub struct Pending {
     pub step: String,
+    /// It waits for secrets, not at an input step: its answers are all secrets.
+    pub secrets_only: bool,
     /// The step's message, rendered; `Err` says why it does not render.
     pub message: Option<Result<String, String>>,
     pub page: FormPage,
@@ -25,6 +28,19 @@ impl Pending {
     /// The pending input step of `p`, if it is suspended at one of `def`.
     pub fn of(p: &ProcessRow, def: &WorkflowDef, steps: &[StepRow]) -> Option<Pending> {
         let row = steps.last().filter(|s| s.status == StepStatus::Suspend)?;
+        if row.name == crate::worker::SECRETS_STEP {
+            let fields = crate::engine::secrets::needed(def, steps);
+            return Some(Pending {
+                step: row.name.clone(),
+                secrets_only: true,
+                message: row.error.clone().map(Ok),
+                page: FormPage {
+                    title: "Secrets (they are never stored)".into(),
+                    description: None,
+                    fields,
+                },
+            });
+        }
         let step = def.step(&row.name)?;
         let StepKind::Input {
             title,
@@ -36,6 +52,7 @@ impl Pending {
         };
         Some(Pending {
             step: step.name.clone(),
+            secrets_only: false,
             message: message
                 .as_deref()
                 .map(|m| crate::expr::render(m, &json!({ "state": p.state }))),
@@ -193,6 +210,7 @@ mod tests {
         note.required = false;
         let p = Pending {
             step: "Confirm".into(),
+            secrets_only: false,
             message: None,
             page: FormPage {
                 title: "Confirm".into(),

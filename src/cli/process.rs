@@ -11,6 +11,7 @@ use serde_json::{Map, Value, json};
 use super::Ctx;
 use super::answers::AnswerArgs;
 use super::drive::{self, next_hint, process_json};
+use super::lookup::workflow_names;
 use super::pending::Pending;
 use crate::domain::process::ProcessStatus;
 use crate::engine::merge;
@@ -26,11 +27,16 @@ pub enum ProcessCommand {
     /// Show a process: its steps, the failure and what to do next
     Show(ShowArgs),
     /// Re-run the failed or waiting step and continue
+    #[command(after_help = RETRY_EXAMPLES)]
     Retry(RetryArgs),
     /// Answer a suspended process's input and continue
+    #[command(after_help = RESUME_EXAMPLES)]
     Resume(ResumeArgs),
     /// Stop a process for good
-    Abort { id: String },
+    Abort {
+        /// The process id (or a unique prefix of it)
+        id: String,
+    },
     /// Mark the failed step as done by hand and continue
     Skip(SkipArgs),
     /// Run a process in this orch (used by --detach)
@@ -38,23 +44,49 @@ pub enum ProcessCommand {
     Drive { id: String },
 }
 
+const RETRY_EXAMPLES: &str = "Examples:
+  orch process retry 01a2285b --plan          what would run, and what changed in the file
+  orch process retry 01a2285b                 re-run the failed step with the stored definition
+  orch process retry 01a2285b --use-current   re-run it with the workflow file as it is now";
+
+const RESUME_EXAMPLES: &str = "Examples:
+  orch process show 01a2285b                  the pending message and the fields it asks for
+  orch process resume 01a2285b --input applied=true
+  orch process resume 01a2285b --form         answer at prompts (on a terminal)";
+
+/// The process statuses `process list --status` takes.
+const STATUSES: [&str; 7] = [
+    "created",
+    "running",
+    "suspended",
+    "waiting",
+    "failed",
+    "aborted",
+    "completed",
+];
+
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    #[arg(long)]
+    /// Only processes in this status
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(STATUSES))]
     pub status: Option<String>,
-    #[arg(long)]
+    /// Only runs of this workflow (its name)
+    #[arg(long, value_name = "NAME")]
     pub workflow: Option<String>,
-    #[arg(long)]
+    /// Only processes of this subscription (its id)
+    #[arg(long, value_name = "ID")]
     pub subscription: Option<String>,
     /// Only processes started at or after this time (RFC 3339)
     #[arg(long)]
     pub since: Option<String>,
-    #[arg(long, default_value_t = 50)]
+    /// At most this many processes
+    #[arg(long, value_name = "N", default_value_t = 50)]
     pub limit: i64,
 }
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
+    /// The process id (or a unique prefix of it)
     pub id: String,
     /// Print the current state as JSON
     #[arg(long)]
@@ -66,6 +98,7 @@ pub struct ShowArgs {
 
 #[derive(Debug, Args)]
 pub struct RetryArgs {
+    /// The failed or waiting process (its id, or a unique prefix of it)
     pub id: String,
     /// Show what would run without running it
     #[arg(long)]
@@ -76,20 +109,28 @@ pub struct RetryArgs {
     /// Ask for secrets the process needs again (else ORCH_SECRET_<NAME> is read)
     #[arg(long)]
     pub form: bool,
+    /// Hand the process to the workers instead of running it here
+    #[arg(long, conflicts_with_all = ["plan", "form"])]
+    pub queue: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct ResumeArgs {
+    /// The suspended process (its id, or a unique prefix of it)
     pub id: String,
     #[command(flatten)]
     pub answers: AnswerArgs,
     /// Use the workflow file as it is now instead of the definition the process started with
     #[arg(long)]
     pub use_current: bool,
+    /// Record the answer and hand the process to the workers instead of running it here
+    #[arg(long)]
+    pub queue: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct SkipArgs {
+    /// The failed or waiting process (its id, or a unique prefix of it)
     pub id: String,
     /// Add key=value to the state (repeatable)
     #[arg(long = "set", value_name = "KEY=VALUE", value_parser = super::parse_key_value)]
@@ -119,6 +160,7 @@ fn is_stale(p: &ProcessRow) -> bool {
 }
 
 fn list(ctx: &mut Ctx, a: ListArgs) -> Result<()> {
+    let wanted_workflow = a.workflow.clone();
     let filter = processes::Filter {
         status: a
             .status
@@ -133,6 +175,9 @@ fn list(ctx: &mut Ctx, a: ListArgs) -> Result<()> {
         limit: a.limit.max(0),
     };
     let rows = ctx.db(async |s| s.processes(&filter).await)?;
+    if let (true, Some(name)) = (rows.is_empty(), &wanted_workflow) {
+        unknown_workflow_hint(ctx, name);
+    }
     if ctx.printer.is_json() {
         let items: Vec<Value> = rows.iter().map(|p| process_json(p, None)).collect();
         return ctx.printer.json(&items);
@@ -159,6 +204,20 @@ fn list(ctx: &mut Ctx, a: ListArgs) -> Result<()> {
     ctx.printer.out(&table::render(&t))
 }
 
+/// An empty list filtered by a workflow name that names no workflow: maybe a typo.
+fn unknown_workflow_hint(ctx: &Ctx, name: &str) {
+    let Ok((defs, _)) = ctx.workflows() else {
+        return;
+    };
+    if workflow_names(&defs).any(|n| n == name) {
+        return;
+    }
+    if let Some(near) = crate::suggest::did_you_mean(name, workflow_names(&defs)) {
+        ctx.printer
+            .hint(&format!("no workflow is named `{name}`; {near}"));
+    }
+}
+
 fn show(ctx: &mut Ctx, a: ShowArgs) -> Result<()> {
     let p = ctx.process(&a.id)?;
     let steps = ctx.steps(&p.process_id)?;
@@ -181,28 +240,27 @@ fn show(ctx: &mut Ctx, a: ShowArgs) -> Result<()> {
     }
     let pr = &ctx.printer;
     let stale = is_stale(&p);
-    let mut out = format!("process {}\n", p.process_id);
-    out.push_str(&format!("  workflow:  {} ({})\n", p.workflow, p.target));
-    out.push_str(&format!(
-        "  status:    {}{}\n",
-        p.status,
-        if stale {
-            " (stale: the orch that ran it is gone; retry takes it over)"
-        } else {
-            ""
-        }
-    ));
+    let status = if stale {
+        format!(
+            "{} (stale: the orch that ran it is gone; retry takes it over)",
+            p.status
+        )
+    } else {
+        p.status.to_string()
+    };
+    let mut fields = vec![
+        ("workflow", format!("{} ({})", p.workflow, p.target)),
+        ("status", status),
+    ];
     if let Some(s) = &p.subscription_id {
-        out.push_str(&format!("  subscription: {s}\n"));
+        fields.push(("subscription", s.clone()));
     }
-    out.push_str(&format!(
-        "  started:   {} by {}\n",
-        p.started_at, p.created_by
-    ));
-    out.push_str(&format!("  modified:  {}\n", p.last_modified_at));
+    fields.push(("started", format!("{} by {}", p.started_at, p.created_by)));
+    fields.push(("modified", p.last_modified_at.clone()));
     if let Some(r) = &p.failed_reason {
-        out.push_str(&format!("  reason:    {r}\n"));
+        fields.push(("reason", r.clone()));
     }
+    let out = format!("process {}\n{}", p.process_id, crate::ui::labelled(&fields));
     pr.out(&out)?;
     let mut t = table::new(
         &["STEP", "STATUS", "ATTEMPT", "DURATION", "BY"],
@@ -272,11 +330,16 @@ fn duration_between(a: &str, b: &str) -> String {
 
 fn show_step(ctx: &mut Ctx, p: &ProcessRow, steps: &[StepRow], name: &str) -> Result<()> {
     let Some(idx) = steps.iter().rposition(|s| s.name == name) else {
-        return Err(Error::not_found(format!(
+        let mut e = Error::not_found(format!(
             "process {} has no step `{name}` in its log",
             p.process_id
-        ))
-        .with_hint(format!(
+        ));
+        if let Some(near) =
+            crate::suggest::did_you_mean(name, steps.iter().map(|s| s.name.as_str()))
+        {
+            e = e.with_hint(near);
+        }
+        return Err(e.with_hint(format!(
             "`orch process show {}` lists its steps",
             p.process_id
         )));

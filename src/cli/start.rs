@@ -27,10 +27,21 @@ pub struct Request {
     pub customer: Option<String>,
     /// `--detach`: print the process id and run on in the background.
     pub detach: bool,
+    /// `--queue`: create the process for a worker and exit.
+    pub queue: bool,
 }
 
 /// Starts `def` and drives the new process until it comes to rest.
 pub fn start(ctx: &mut Ctx, def: &WorkflowDef, source: &str, req: Request) -> Result<()> {
+    if !req.queue
+        && ctx
+            .db(async |s| s.engine_state().await)?
+            .paused_at
+            .is_some()
+    {
+        // Said before any question is asked; the creation checks it again.
+        return Err(crate::engine::start::paused());
+    }
     let subscription = target_subscription(ctx, def, req.subscription.as_deref())?;
     if req.customer.is_some() && def.target != Target::Create {
         return Err(Error::usage(format!(
@@ -66,7 +77,7 @@ pub fn start(ctx: &mut Ctx, def: &WorkflowDef, source: &str, req: Request) -> Re
             .unwrap_or_else(|| "default".to_string())
     });
     let user = ctx.user().to_string();
-    let owner = (!req.detach).then(crate::engine::owner::me);
+    let owner = (!req.detach && !req.queue).then(crate::engine::owner::me);
     let run = NewRun {
         def,
         source: Some(source),
@@ -83,6 +94,9 @@ pub fn start(ctx: &mut Ctx, def: &WorkflowDef, source: &str, req: Request) -> Re
     if req.detach {
         return drive::detach(ctx, &id, &secrets);
     }
+    if req.queue {
+        return queued(ctx, &id, &secrets);
+    }
     ctx.printer
         .status(&format!("process {id} started: {}", def.name));
     let opts = drive::Options {
@@ -92,6 +106,29 @@ pub fn start(ctx: &mut Ctx, def: &WorkflowDef, source: &str, req: Request) -> Re
     let outcome = drive::drive(ctx, &id, def, None, secrets, opts);
     drive::print_process_json(ctx, &id)?;
     outcome
+}
+
+/// Says a process was queued: its id on stdout (`-o json`: the process). Secrets are
+/// never stored, so the worker that runs it reads them from its own environment.
+fn queued(ctx: &mut Ctx, id: &str, secrets: &Map<String, Value>) -> Result<()> {
+    if !secrets.is_empty() {
+        let vars: Vec<String> = secrets
+            .keys()
+            .map(|k| crate::forms::secret_env_var(k))
+            .collect();
+        ctx.printer.warn(&format!(
+            "secrets are never stored: the worker that runs it needs {} in its environment, or the process suspends asking for them",
+            vars.join(", ")
+        ));
+    }
+    if ctx.printer.is_json() {
+        return drive::print_process_json(ctx, id);
+    }
+    ctx.printer.out(&format!("{id}\n"))?;
+    ctx.printer.hint(&format!(
+        "queued: a worker runs it (`orch worker`); follow it with `orch process show {id}`"
+    ));
+    Ok(())
 }
 
 /// The subscription a modify, terminate or validate workflow runs on, checked for

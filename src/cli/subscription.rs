@@ -1,6 +1,8 @@
 //! `orch subscription list|show|workflows`: what the network holds, found without
 //! loading every document, and which workflows can run on a subscription now.
 
+use std::collections::HashMap;
+
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
@@ -16,6 +18,7 @@ use crate::ui::table;
 #[derive(Debug, Subcommand)]
 pub enum SubscriptionCommand {
     /// List subscriptions, newest first
+    #[command(after_help = LIST_EXAMPLES)]
     List(ListArgs),
     /// Show a subscription: its fields, relations and the processes that touched it
     Show {
@@ -31,6 +34,12 @@ pub enum SubscriptionCommand {
         id: String,
     },
 }
+
+const LIST_EXAMPLES: &str = "Examples:
+  orch subscription list --product NODE --status active
+  orch subscription list --where node.role=core --search ams
+  orch subscription list --insync false             what needs a look
+  orch subscription list -o json | jq -r '.[].subscription_id'";
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
@@ -52,7 +61,8 @@ pub struct ListArgs {
     /// Only subscriptions that are in sync (true) or out of sync (false)
     #[arg(long)]
     pub insync: Option<bool>,
-    #[arg(long, default_value_t = 50)]
+    /// At most this many subscriptions
+    #[arg(long, value_name = "N", default_value_t = 50)]
     pub limit: i64,
     /// Skip this many (for paging)
     #[arg(long, default_value_t = 0)]
@@ -101,6 +111,12 @@ fn list(ctx: &mut Ctx, a: ListArgs) -> Result<()> {
         offset: a.offset,
     };
     let found = ctx.db(async |s| s.subscriptions(&filter).await)?;
+    if let (true, Some(name)) = (found.is_empty(), &filter.product) {
+        if let Some(near) = ctx.nearest_products(name)? {
+            ctx.printer
+                .hint(&format!("no product is named or tagged `{name}`; {near}"));
+        }
+    }
     if ctx.printer.is_json() {
         let mut items = Vec::with_capacity(found.len());
         for s in &found {
@@ -186,7 +202,14 @@ fn show(ctx: &mut Ctx, id: &str, tree: bool) -> Result<()> {
             .map(|p| p.root.block.clone())
             .unwrap_or_default();
         out.push_str(&format!("{} ({block})\n", s.root_key));
-        draw(&mut out, &s.tree, product.as_ref(), &block, "");
+        let tree = Tree {
+            product: product.as_ref(),
+            refs: deps
+                .iter()
+                .map(|r| (r.subscription_id.as_str(), r.description.as_str()))
+                .collect(),
+        };
+        tree.draw(&mut out, &s.tree, &block, "");
     } else {
         let mut lines = Vec::new();
         flatten(&mut lines, &s.root_key, &s.tree);
@@ -242,48 +265,68 @@ fn flatten(out: &mut Vec<(String, String)>, path: &str, v: &Value) {
     }
 }
 
-/// Draws a block's fields with box-drawing branches, naming child blocks.
-fn draw(out: &mut String, v: &Value, product: Option<&ProductDef>, block: &str, indent: &str) {
-    let Some(m) = v.as_object() else { return };
-    let fields: Vec<(&String, &Value)> = m.iter().filter(|(_, v)| !v.is_null()).collect();
-    for (i, (k, v)) in fields.iter().enumerate() {
-        let last = i + 1 == fields.len();
-        let (branch, next) = if last {
-            ("└─ ", "   ")
-        } else {
-            ("├─ ", "│  ")
-        };
-        let child = product
-            .and_then(|p| p.blocks.get(block))
-            .and_then(|b| b.fields.get(k.as_str()))
-            .and_then(|f| match &f.kind {
-                FieldKind::Block { block, .. } => Some(block.clone()),
-                _ => None,
-            });
-        let deeper = format!("{indent}{next}");
-        match (v, child) {
-            (Value::Array(items), Some(b)) => {
-                out.push_str(&format!("{indent}{branch}{k} ({b} × {})\n", items.len()));
-                for (j, item) in items.iter().enumerate() {
-                    let last_item = j + 1 == items.len();
-                    let (ib, inext) = if last_item {
-                        ("└─ ", "   ")
-                    } else {
-                        ("├─ ", "│  ")
-                    };
-                    out.push_str(&format!("{deeper}{ib}[{j}]\n"));
-                    draw(out, item, product, &b, &format!("{deeper}{inext}"));
+/// What drawing a block tree needs besides the tree: the product, for the names of
+/// child blocks, and the descriptions of the subscriptions the tree points at.
+struct Tree<'a> {
+    product: Option<&'a ProductDef>,
+    refs: HashMap<&'a str, &'a str>,
+}
+
+impl Tree<'_> {
+    /// A scalar as the tree shows it: a referenced subscription's id with its
+    /// description beside it.
+    fn scalar(&self, v: &Value) -> String {
+        let text = scalar_text(v);
+        match self.refs.get(text.as_str()) {
+            Some(description) => format!("{text} \"{description}\""),
+            None => text,
+        }
+    }
+
+    /// Draws a block's fields with box-drawing branches, naming child blocks.
+    fn draw(&self, out: &mut String, v: &Value, block: &str, indent: &str) {
+        let Some(m) = v.as_object() else { return };
+        let fields: Vec<(&String, &Value)> = m.iter().filter(|(_, v)| !v.is_null()).collect();
+        for (i, (k, v)) in fields.iter().enumerate() {
+            let last = i + 1 == fields.len();
+            let (branch, next) = if last {
+                ("└─ ", "   ")
+            } else {
+                ("├─ ", "│  ")
+            };
+            let child = self
+                .product
+                .and_then(|p| p.blocks.get(block))
+                .and_then(|b| b.fields.get(k.as_str()))
+                .and_then(|f| match &f.kind {
+                    FieldKind::Block { block, .. } => Some(block.clone()),
+                    _ => None,
+                });
+            let deeper = format!("{indent}{next}");
+            match (v, child) {
+                (Value::Array(items), Some(b)) => {
+                    out.push_str(&format!("{indent}{branch}{k} ({b} × {})\n", items.len()));
+                    for (j, item) in items.iter().enumerate() {
+                        let last_item = j + 1 == items.len();
+                        let (ib, inext) = if last_item {
+                            ("└─ ", "   ")
+                        } else {
+                            ("├─ ", "│  ")
+                        };
+                        out.push_str(&format!("{deeper}{ib}[{j}]\n"));
+                        self.draw(out, item, &b, &format!("{deeper}{inext}"));
+                    }
                 }
+                (Value::Object(_), Some(b)) => {
+                    out.push_str(&format!("{indent}{branch}{k} ({b})\n"));
+                    self.draw(out, v, &b, &deeper);
+                }
+                (Value::Array(items), None) => {
+                    let texts: Vec<String> = items.iter().map(|i| self.scalar(i)).collect();
+                    out.push_str(&format!("{indent}{branch}{k}: [{}]\n", texts.join(", ")));
+                }
+                _ => out.push_str(&format!("{indent}{branch}{k}: {}\n", self.scalar(v))),
             }
-            (Value::Object(_), Some(b)) => {
-                out.push_str(&format!("{indent}{branch}{k} ({b})\n"));
-                draw(out, v, product, &b, &deeper);
-            }
-            (Value::Array(items), None) => {
-                let texts: Vec<String> = items.iter().map(scalar_text).collect();
-                out.push_str(&format!("{indent}{branch}{k}: [{}]\n", texts.join(", ")));
-            }
-            _ => out.push_str(&format!("{indent}{branch}{k}: {}\n", scalar_text(v))),
         }
     }
 }

@@ -81,8 +81,13 @@ fn start(ctx: &mut Ctx, args: RunArgs) -> Result<()> {
     let (def, source) = match ctx.workflow(&args.name) {
         Ok(found) => found,
         Err(e) if e.kind == Kind::NotFound => {
-            return Err(Error::not_found(format!("no task named `{}`", args.name))
-                .with_hint("`orch task list` shows the tasks"));
+            let (tasks, _) = ctx.tasks()?;
+            let names = tasks.iter().map(|t| t.def.name.as_str());
+            let mut e = Error::not_found(format!("no task named `{}`", args.name));
+            if let Some(near) = crate::suggest::did_you_mean(&args.name, names) {
+                e = e.with_hint(near);
+            }
+            return Err(e.with_hint("`orch task list` shows the tasks"));
         }
         Err(e) => return Err(e),
     };

@@ -20,25 +20,37 @@ pub enum WorkflowCommand {
     List,
     /// Show a workflow's steps, including the ones its target adds
     Show {
+        /// Workflow name
         name: String,
         /// Print a Mermaid flowchart
         #[arg(long)]
         mermaid: bool,
     },
     /// Print a workflow's initial form as JSON Schema (pages in order)
-    Form { name: String },
+    Form {
+        /// Workflow name
+        name: String,
+    },
     /// Lint every product and workflow file
     Check,
     /// Start a workflow and run it until it completes, suspends, waits or fails
+    #[command(after_help = RUN_EXAMPLES)]
     Run(RunArgs),
 }
+
+const RUN_EXAMPLES: &str = "Examples:
+  orch workflow run create_node --input node_name=rtr1 --input role=core
+  orch workflow run create_node --form              ask for the answers at prompts
+  orch workflow run modify_node --subscription 01a2285b --input role=edge
+  orch workflow run hello -o json                   the last thing printed is the process
+  orch workflow form create_node                    the answers a workflow takes, as JSON Schema";
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Workflow name
     pub name: String,
-    /// The subscription to modify, validate or terminate
-    #[arg(long)]
+    /// The subscription to modify, validate or terminate (its id, or a unique prefix)
+    #[arg(long, value_name = "ID")]
     pub subscription: Option<String>,
     #[command(flatten)]
     pub answers: AnswerArgs,
@@ -46,8 +58,11 @@ pub struct RunArgs {
     #[arg(long)]
     pub customer: Option<String>,
     /// Print the process id and run on in the background
-    #[arg(long)]
+    #[arg(long, conflicts_with = "queue")]
     pub detach: bool,
+    /// Validate the answers, queue the process for a worker (`orch worker`) and exit
+    #[arg(long)]
+    pub queue: bool,
 }
 
 pub fn run(ctx: &mut Ctx, cmd: WorkflowCommand) -> Result<()> {
@@ -69,6 +84,7 @@ impl RunArgs {
             subscription: self.subscription,
             customer: self.customer,
             detach: self.detach,
+            queue: self.queue,
         })
     }
 }
@@ -110,31 +126,7 @@ fn show(ctx: &mut Ctx, name: &str, mermaid: bool) -> Result<()> {
     let (def, source) = ctx.workflow(name)?;
     let steps = plan(&def);
     if mermaid {
-        let mut out = String::from("flowchart TD\n");
-        for (i, s) in steps.iter().enumerate() {
-            let label = s.name.replace('"', "'");
-            let shape = if s.is_user() {
-                format!("[\"{label}\"]")
-            } else {
-                format!("([\"{label}\"])")
-            };
-            out.push_str(&format!("    s{i}{shape}\n"));
-        }
-        for (i, s) in steps.iter().enumerate().skip(1) {
-            let cond = match &s.step {
-                crate::engine::plan::Planned::User(u) => u.condition.clone(),
-                _ => None,
-            };
-            match cond {
-                Some(c) => out.push_str(&format!(
-                    "    s{} -->|\"if {}\"| s{i}\n",
-                    i - 1,
-                    c.replace('"', "'")
-                )),
-                None => out.push_str(&format!("    s{} --> s{i}\n", i - 1)),
-            }
-        }
-        return ctx.printer.out(&out);
+        return ctx.printer.out(&mermaid_chart(&steps));
     }
     if ctx.printer.is_json() {
         let items: Vec<Value> = steps
@@ -166,6 +158,40 @@ fn show(ctx: &mut Ctx, name: &str, mermaid: bool) -> Result<()> {
     ctx.printer.out(&table::render(&t))?;
     ctx.printer.status("* added by the target");
     Ok(())
+}
+
+/// A Mermaid flowchart of the steps. A step with `if` gets a decision before it, with
+/// both ways out: `yes` runs the step, `no` skips to whatever comes next.
+fn mermaid_chart(steps: &[crate::engine::plan::PlannedStep<'_>]) -> String {
+    let quote = |s: &str| s.replace('"', "'");
+    let condition = |i: usize| match steps.get(i).map(|s| &s.step) {
+        Some(crate::engine::plan::Planned::User(u)) => u.condition.as_deref(),
+        _ => None,
+    };
+    let entry = |i: usize| match condition(i) {
+        Some(_) => format!("c{i}"),
+        None => format!("s{i}"),
+    };
+    let mut out = String::from("flowchart TD\n");
+    for (i, s) in steps.iter().enumerate() {
+        let label = quote(&s.name);
+        if s.is_user() {
+            out.push_str(&format!("    s{i}[\"{label}\"]\n"));
+        } else {
+            out.push_str(&format!("    s{i}([\"{label}\"])\n"));
+        }
+        if let Some(c) = condition(i) {
+            out.push_str(&format!("    c{i}{{\"if {}\"}}\n", quote(c)));
+            out.push_str(&format!("    c{i} -->|yes| s{i}\n"));
+        }
+    }
+    for i in 1..steps.len() {
+        out.push_str(&format!("    s{} --> {}\n", i - 1, entry(i)));
+        if condition(i - 1).is_some() {
+            out.push_str(&format!("    c{} -->|no| {}\n", i - 1, entry(i)));
+        }
+    }
+    out
 }
 
 fn form(ctx: &mut Ctx, name: &str) -> Result<()> {

@@ -16,6 +16,10 @@ use crate::store::processes::ProcessRow;
 use crate::store::workers::ClaimOutcome;
 use crate::store::{Store, StoreError};
 
+/// How long a lease on a running process lasts (DESIGN §12: 15 s unless `--lease`).
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(15);
+
+/// This orch's owner name: `host/pid/start-time`.
 pub fn me() -> &'static str {
     static ME: OnceLock<String> = OnceLock::new();
     ME.get_or_init(|| {

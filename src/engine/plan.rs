@@ -4,6 +4,7 @@
 //! name against the log, so the plan and the log can never disagree about positions.
 
 use crate::domain::lifecycle::Lifecycle;
+use crate::domain::process::StepStatus;
 use crate::domain::workflow::{StepDef, Target, WorkflowDef};
 use crate::store::processes::StepRow;
 
@@ -55,8 +56,13 @@ impl PlannedStep<'_> {
 }
 
 /// The attempt number a step gets when it runs next: one more than its attempts in `log`.
+/// An input step that suspended was not tried and failed: it is answered within the
+/// attempt that asked.
 pub fn next_attempt(log: &[StepRow], name: &str) -> i64 {
-    log.iter().filter(|s| s.name == name).count() as i64 + 1
+    log.iter()
+        .filter(|s| s.name == name && s.status != StepStatus::Suspend)
+        .count() as i64
+        + 1
 }
 
 /// The planned steps the log has not finished yet, in plan order (matched by name).

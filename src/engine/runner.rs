@@ -82,6 +82,10 @@ pub struct Engine<'a> {
     pub secrets: Map<String, Value>,
 }
 
+/// Why a process rests when its orch stops taking work between its steps.
+const DRAINED: &str = "its orch stopped taking work; the next step runs when it is picked up again";
+const DRAINED_AGAIN: &str = "it runs again when the process is picked up";
+
 /// Size limits for what a step prints.
 const MAX_STDOUT: usize = 16 * 1024 * 1024;
 const STDERR_TAIL: usize = 64 * 1024;
@@ -258,8 +262,48 @@ impl Engine<'_> {
         status
     }
 
+    /// Records in the step log that this orch took the process over from `from`, whose
+    /// lease ran out or which died: the step that was in flight (the first that is not
+    /// done) gets a failed attempt, and runs again as the next one.
+    pub async fn note_takeover(
+        &mut self,
+        process: &mut ProcessRow,
+        def: &WorkflowDef,
+        from: &str,
+    ) -> Result<(), Error> {
+        let log = self.store.steps(&process.process_id).await?;
+        let planned = plan(def);
+        let Some(next) = remaining(&planned, &log).first().map(|s| s.name.clone()) else {
+            return Ok(());
+        };
+        let note = Recorded {
+            error: Some(format!(
+                "{} stopped before this step was committed (its lease ran out or it died); taken over by {}, the step runs again",
+                super::owner::describe(from),
+                super::owner::describe(super::owner::me()),
+            )),
+            process_status: ProcessStatus::Running,
+            ..Recorded::new(&next, next_attempt(&log, &next), StepStatus::Failed)
+        };
+        self.record(process, note).await?;
+        Ok(())
+    }
+
     fn cancelled(&self) -> bool {
         *self.cancel.borrow()
+    }
+
+    fn draining(&self) -> bool {
+        *self.drain.borrow()
+    }
+
+    /// Puts the process at rest between steps because this orch stops taking work; it
+    /// is due at once, so another orch picks it up.
+    async fn rest(&self, cur: &Current) -> Result<(), Error> {
+        Ok(self
+            .store
+            .rest_process(&cur.process_id, DRAINED, Some(Duration::ZERO))
+            .await?)
     }
 
     /// Runs the process from its first unfinished step.
@@ -293,6 +337,10 @@ impl Engine<'_> {
         let mut ahead = Ahead::default();
         for (i, step) in remaining.iter().enumerate() {
             if cur.rested {
+                return Ok(Final::Waiting);
+            }
+            if self.draining() {
+                self.rest(&cur).await?;
                 return Ok(Final::Waiting);
             }
             if self.cancelled() {
@@ -558,6 +606,15 @@ impl Engine<'_> {
             let interrupted = self.cancelled();
             let last = n == attempts || interrupted;
             let mut end = StepEnd::new(&step.name, attempt, started, outcome);
+            if interrupted && self.draining() {
+                // A worker stopping after its grace period stops the step; the process
+                // waits, due at once, and the step runs again wherever it is picked up.
+                end.outcome.status = StepStatus::Waiting;
+                end.outcome.error = Some(format!(
+                    "stopped when its orch stopped taking work and the grace period ran out; {DRAINED_AGAIN}"
+                ));
+                end.process_status = ProcessStatus::Waiting;
+            }
             if !last && end.outcome.status.is_retryable() {
                 // Another attempt follows: the process keeps running meanwhile.
                 end.process_status = ProcessStatus::Running;
@@ -580,9 +637,15 @@ impl Engine<'_> {
                 .map_or(Duration::ZERO, |r| r.delay_before(n as u32 + 1));
             self.observer.retrying(&step.name, attempt + 1, delay);
             let mut cancel = self.cancel.clone();
+            let mut drain = self.drain.clone();
             tokio::select! {
                 _ = tokio::time::sleep(delay) => {}
                 _ = cancel.wait_for(|c| *c) => {}
+                _ = drain.wait_for(|d| *d) => {}
+            }
+            if self.draining() {
+                self.rest(cur).await?;
+                return Ok(Some(Final::Waiting));
             }
         }
         Ok(Some(Final::Failed))
@@ -810,11 +873,12 @@ impl Engine<'_> {
                 failed_reason,
                 duration_ms: took.as_millis(),
                 subscription: pending,
-                retry_in: Some(crate::domain::process::retry_delay(cur.waits)),
-                rest: draining.then(|| {
-                    "its orch stopped taking work; the next step runs when it is picked up again"
-                        .to_string()
+                retry_in: Some(if draining {
+                    Duration::ZERO
+                } else {
+                    crate::domain::process::retry_delay(cur.waits)
                 }),
+                rest: draining.then(|| DRAINED.to_string()),
             })
             .await?;
         cur.rested = end.process_status == ProcessStatus::Running

@@ -160,10 +160,8 @@ fn nothing_to_pick(field: &FieldSpec, choices: Option<&ChoiceSet>) -> Settled {
     if !field.required {
         return Settled::Absent;
     }
-    let excluded = choices.map_or(0, |s| s.excluded.len());
-    Settled::Problem(if excluded > 0 {
-        format!("nothing to choose from: all {excluded} choices are excluded")
-    } else {
-        "nothing to choose from".to_string()
+    Settled::Problem(match choices {
+        Some(set) => set.why_empty(),
+        None => "there is nothing to choose from".to_string(),
     })
 }

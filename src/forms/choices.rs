@@ -17,6 +17,11 @@ use crate::expr;
 pub struct ChoiceSet {
     pub available: Vec<Choice>,
     pub excluded: Vec<Choice>,
+    /// Where the choices came from, said when there are none (`` `cmd` returned an empty
+    /// list ``, `no subscription has product tag NODE`).
+    pub origin: Option<String>,
+    /// A subscription field: a unique prefix of an id picks it, as on the command line.
+    pub by_prefix: bool,
 }
 
 impl ChoiceSet {
@@ -25,25 +30,73 @@ impl ChoiceSet {
         self.available.iter().find(|c| same(&c.value, v))
     }
 
+    /// The available choice a value names (or, for subscriptions, starts), or why none.
+    pub(crate) fn pick(&self, v: &Value) -> Result<&Choice, String> {
+        if let Some(c) = self.find(v) {
+            return Ok(c);
+        }
+        let prefix = v.as_str().filter(|s| self.by_prefix && s.len() >= 4);
+        if let Some(prefix) = prefix {
+            let starting: Vec<&Choice> = self
+                .available
+                .iter()
+                .filter(|c| c.value.as_str().is_some_and(|id| id.starts_with(prefix)))
+                .collect();
+            match starting.as_slice() {
+                [one] => return Ok(one),
+                [] => {}
+                several => {
+                    return Err(format!(
+                        "`{prefix}` is the start of several ids; give more of it:{}",
+                        block(several.iter().copied(), several.len())
+                    ));
+                }
+            }
+        }
+        Err(self.refusal(v))
+    }
+
     fn is_excluded(&self, v: &Value) -> bool {
         self.excluded.iter().any(|c| same(&c.value, v))
     }
 
-    /// Why `v` cannot be picked, for a value that [`find`](Self::find) did not find.
+    /// Why `v` cannot be picked, for a value that [`pick`](Self::pick) did not find.
     pub(crate) fn refusal(&self, v: &Value) -> String {
         let shown = format!("`{}`", plain(v));
         if self.is_excluded(v) {
             return format!("{shown} cannot be picked here (excluded by this field's `exclude`)");
         }
         if self.available.is_empty() {
-            return format!("{shown} cannot be picked: there is nothing to choose from");
+            return format!("{shown} cannot be picked: {}", self.why_empty());
         }
-        format!("{shown} is not one of {}", self.listing())
+        format!("{shown} is not {}", self.one_of())
     }
 
-    /// The available values, shortened when there are many.
-    pub(crate) fn listing(&self) -> String {
-        const SHOWN: usize = 10;
+    /// Why there is nothing to pick: every choice excluded, or none listed at all.
+    pub(crate) fn why_empty(&self) -> String {
+        match (self.excluded.len(), &self.origin) {
+            (0, Some(origin)) => format!("there is nothing to choose from: {origin}"),
+            (0, None) => "there is nothing to choose from".to_string(),
+            (n, _) => format!(
+                "there is nothing to choose from: all {n} choices are excluded by this field's `exclude`"
+            ),
+        }
+    }
+
+    /// `one of a, b, c`: the available values, shortened when there are many; one per
+    /// line with its label when they have labels (subscription ids mean nothing without
+    /// their descriptions).
+    pub(crate) fn one_of(&self) -> String {
+        let labelled = self
+            .available
+            .iter()
+            .any(|c| c.label.as_ref().is_some_and(|l| *l != plain(&c.value)));
+        if labelled {
+            return format!(
+                "one of:{}",
+                block(self.available.iter(), self.available.len())
+            );
+        }
         let mut names: Vec<String> = self
             .available
             .iter()
@@ -53,8 +106,26 @@ impl ChoiceSet {
         if self.available.len() > SHOWN {
             names.push(format!("… ({} more)", self.available.len() - SHOWN));
         }
-        names.join(", ")
+        format!("one of {}", names.join(", "))
     }
+}
+
+/// How many choices a message lists.
+const SHOWN: usize = 10;
+
+/// Choices one per line, `value  label`, indented under a problem line.
+fn block<'a>(choices: impl Iterator<Item = &'a Choice>, total: usize) -> String {
+    let mut out = String::new();
+    for c in choices.take(SHOWN) {
+        out.push_str(&format!("\n      {}", plain(&c.value)));
+        if let Some(l) = &c.label {
+            out.push_str(&format!("  {l}"));
+        }
+    }
+    if total > SHOWN {
+        out.push_str(&format!("\n      … ({} more)", total - SHOWN));
+    }
+    out
 }
 
 /// Whether a given value names a choice. A string names a non-string choice by its
@@ -72,7 +143,7 @@ pub(crate) fn apply_exclude(
     let Some(rule) = &field.exclude else {
         return Ok(ChoiceSet {
             available: all,
-            excluded: Vec::new(),
+            ..ChoiceSet::default()
         });
     };
     let mut set = ChoiceSet::default();

@@ -28,13 +28,30 @@ pub trait ChoiceSource {
         field: &FieldSpec,
         command: &str,
         answers: &Map<String, Value>,
-    ) -> Result<Vec<Choice>, String>;
+    ) -> Result<Listed, String>;
     /// The subscriptions a subscription field may pick (by `product_tag` and `status`):
     /// value = subscription id, label = description.
     fn subscriptions(&self, field: &FieldSpec) -> Result<Vec<Choice>, String>;
     /// An environment variable (for `ORCH_SECRET_<NAME>`); overridden in tests.
     fn env_var(&self, name: &str) -> Option<String> {
         std::env::var(name).ok()
+    }
+}
+
+/// What a `choices_from` command listed, and what it said on stderr: when it lists
+/// nothing, that may say why (`every planned router is enrolled`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Listed {
+    pub choices: Vec<Choice>,
+    pub said: Option<String>,
+}
+
+impl From<Vec<Choice>> for Listed {
+    fn from(choices: Vec<Choice>) -> Self {
+        Listed {
+            choices,
+            said: None,
+        }
     }
 }
 
@@ -164,7 +181,12 @@ fn settle(
     if !field.required {
         return Ok(Settled::Absent);
     }
-    Ok(Settled::Problem(missing(field, scope)))
+    // Saying what could have been picked is worth a run of the choices command.
+    let choices = match choices {
+        Some(set) => Ok(Some(set)),
+        None => choice_set(field, scope, source),
+    };
+    Ok(Settled::Problem(missing(field, choices)))
 }
 
 /// Type, then every rule: the whole validation of one answer.
@@ -177,20 +199,21 @@ pub(crate) fn check_value(
     value::validate(field, value::coerce(field, v)?, choices, scope)
 }
 
-fn missing(field: &FieldSpec, scope: &Scope) -> String {
-    match field.field_type {
-        FormType::Accept => "missing; it must be accepted (yes)".to_string(),
-        // Fixed choices cost nothing to list, and save a round trip to the definition.
-        _ => match field
-            .choices
-            .clone()
-            .map(|all| apply_exclude(field, all, scope))
-        {
-            Some(Ok(set)) if !set.available.is_empty() => {
-                format!("missing, required (one of {})", set.listing())
-            }
-            _ => "missing, required".to_string(),
-        },
+/// Why a required field has no value, with what it could have been.
+fn missing(field: &FieldSpec, choices: Result<Option<ChoiceSet>, CollectError>) -> String {
+    if field.field_type == FormType::Accept {
+        return "missing; it must be accepted (yes)".to_string();
+    }
+    match choices {
+        Ok(Some(set)) if set.available.is_empty() => {
+            format!("missing, required; {}", set.why_empty())
+        }
+        Ok(Some(set)) => format!("missing, required; pick {}", set.one_of()),
+        Ok(None) => "missing, required".to_string(),
+        Err(CollectError::Choices { reason, .. }) => {
+            format!("missing, required (its choices cannot be listed: {reason})")
+        }
+        Err(e) => format!("missing, required ({e})"),
     }
 }
 
@@ -224,20 +247,45 @@ fn choice_set(
         field: field.name.clone(),
         reason,
     };
-    let all = if let Some(c) = &field.choices {
-        c.clone()
+    let (all, origin) = if let Some(c) = &field.choices {
+        (c.clone(), None)
     } else if let Some(cmd) = &field.choices_from {
-        source
+        let listed = source
             .choices_from(field, cmd, scope.answers)
-            .map_err(failed)?
+            .map_err(failed)?;
+        let origin = match listed.said {
+            Some(said) => format!("`{cmd}` returned an empty list (it said: {said})"),
+            None => format!("`{cmd}` returned an empty list"),
+        };
+        (listed.choices, Some(origin))
     } else if field.field_type == FormType::Subscription {
-        source.subscriptions(field).map_err(failed)?
+        let found = source.subscriptions(field).map_err(failed)?;
+        (found, Some(no_subscription(field)))
     } else {
-        Vec::new()
+        (Vec::new(), None)
     };
-    apply_exclude(field, all, scope)
-        .map(Some)
-        .map_err(|e| CollectError::Definition(format!("field `{}`: {e}", field.name)))
+    let mut set = apply_exclude(field, all, scope)
+        .map_err(|e| CollectError::Definition(format!("field `{}`: {e}", field.name)))?;
+    set.origin = origin;
+    set.by_prefix = field.field_type == FormType::Subscription;
+    Ok(Some(set))
+}
+
+/// Why a subscription field has nothing to pick: no subscription passes its filters.
+fn no_subscription(field: &FieldSpec) -> String {
+    let product = match &field.product_tag {
+        Some(tag) => format!(" of product tag {tag}"),
+        None => String::new(),
+    };
+    let status = match field.status.as_slice() {
+        [] => "live (not terminated)".to_string(),
+        [one] => one.to_string(),
+        many => {
+            let names: Vec<String> = many.iter().map(|l| l.to_string()).collect();
+            names.join(" or ")
+        }
+    };
+    format!("no subscription{product} is {status}")
 }
 
 fn header(
@@ -254,7 +302,11 @@ fn header(
         Some(d) => Some(expr::render(d, &scope.context()).map_err(|e| {
             CollectError::Definition(format!(
                 "page `{}`: the description does not render: {e}",
-                page.title
+                if page.title.is_empty() {
+                    "untitled"
+                } else {
+                    &page.title
+                }
             ))
         })?),
         None => None,
@@ -297,8 +349,8 @@ fn unknown_keys(pages: &[FormPage], given: &Map<String, Value>) -> Vec<Problem> 
             ));
             continue;
         }
-        let reason = match closest(key, &names) {
-            Some(near) => format!("no such field in this form; did you mean `{near}`?"),
+        let reason = match crate::suggest::did_you_mean(key, names.iter().copied()) {
+            Some(near) => format!("no such field in this form; {near}"),
             None if names.is_empty() => "no such field: this form asks for nothing".to_string(),
             None => format!(
                 "no such field in this form (its fields: {})",
@@ -312,30 +364,6 @@ fn unknown_keys(pages: &[FormPage], given: &Map<String, Value>) -> Vec<Problem> 
         });
     }
     out
-}
-
-/// The name nearest to a typo, if it is near enough to be what was meant.
-fn closest<'a>(typo: &str, names: &[&'a str]) -> Option<&'a str> {
-    let distance = |a: &str, b: &str| {
-        let b: Vec<char> = b.chars().collect();
-        let mut row: Vec<usize> = (0..=b.len()).collect();
-        for (i, ca) in a.chars().enumerate() {
-            let mut prev = row[0];
-            row[0] = i + 1;
-            for (j, cb) in b.iter().enumerate() {
-                let cur = row[j + 1];
-                row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
-                prev = cur;
-            }
-        }
-        row[b.len()]
-    };
-    names
-        .iter()
-        .map(|n| (distance(&typo.to_lowercase(), &n.to_lowercase()), *n))
-        .filter(|(d, n)| *d <= 2.max(n.len() / 4))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, n)| n)
 }
 
 /// The environment variable a secret can be read from: `ORCH_SECRET_` and the name in

@@ -34,7 +34,9 @@ pub fn to_json_schema(workflow_name: &str, pages: &[FormPage]) -> Value {
             names.push(Value::String(field.name.clone()));
         }
         let mut p = Map::new();
-        p.insert("title".into(), json!(page.title));
+        if !page.title.is_empty() {
+            p.insert("title".into(), json!(page.title));
+        }
         if let Some(d) = &page.description {
             p.insert("description".into(), json!(d));
         }

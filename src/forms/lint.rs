@@ -235,6 +235,8 @@ pub fn check_pages(pages: &[FormPage]) -> Vec<Lint> {
                 seen.insert(&pages[p0].fields[f0].name, (p0, f0));
                 let place = if p0 == p {
                     format!("field {}", f0 + 1)
+                } else if pages[p0].title.is_empty() {
+                    format!("field {} of page {}", f0 + 1, p0 + 1)
                 } else {
                     format!("field {} of page {} ({})", f0 + 1, p0 + 1, pages[p0].title)
                 };

@@ -151,7 +151,9 @@ fn find(items: &[String], answer: &str) -> Result<usize, String> {
 
 impl Prompter for ScriptedPrompter {
     fn page(&mut self, title: &str, description: Option<&str>) -> io::Result<()> {
-        self.shown.push(title.to_string());
+        if !title.is_empty() {
+            self.shown.push(title.to_string());
+        }
         self.shown.extend(description.map(str::to_string));
         Ok(())
     }

@@ -20,6 +20,8 @@ use crate::domain::lifecycle::Lifecycle;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FormPage {
+    /// Optional: an untitled page is shown without a heading (empty means none).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub title: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,

@@ -38,6 +38,13 @@ fn interrupted() -> io::Result<()> {
     }
 }
 
+/// How [`DialoguerPrompter::until`] reports an answer: the theme's line for a taken one,
+/// the answer's words for a rejected one.
+struct Report<'a, T> {
+    taken: &'a dyn Fn(&dyn Theme, &mut String, &str, &T) -> std::fmt::Result,
+    said: &'a dyn Fn(&T) -> String,
+}
+
 /// Menus longer than this get a type-to-filter menu.
 const FUZZY_FROM: usize = 12;
 
@@ -83,18 +90,30 @@ impl DialoguerPrompter {
     }
 
     /// Asks until `check` passes, for prompts that cannot validate in place. `ask` gets
-    /// the rejected answer, to start the next round from it.
+    /// the rejected answer, to start the next round from it. The prompts are built
+    /// without their own report, which would mark any answer as taken (`✔ … · no`):
+    /// an accepted answer is reported here with the theme's line, a rejected one as
+    /// rejected, with its reason.
     fn until<T>(
         &mut self,
+        label: &str,
         mut ask: impl FnMut(&Self, Option<&T>) -> dialoguer::Result<T>,
         check: impl Fn(&T) -> Result<(), String>,
+        report: Report<'_, T>,
     ) -> io::Result<T> {
         let mut last = None;
         loop {
             let answer = self.done(ask(self, last.as_ref()))?;
             match check(&answer) {
-                Ok(()) => return Ok(answer),
-                Err(reason) => self.warn(&reason)?,
+                Ok(()) => {
+                    let mut line = String::new();
+                    let _ = (report.taken)(&*self.theme, &mut line, label, &answer);
+                    self.term.write_line(&line)?;
+                    return Ok(answer);
+                }
+                Err(reason) => {
+                    self.warn(&format!("{label}: {}: {reason}", (report.said)(&answer)))?
+                }
             }
             last = Some(answer);
         }
@@ -151,8 +170,10 @@ impl Default for DialoguerPrompter {
 impl Prompter for DialoguerPrompter {
     fn page(&mut self, title: &str, description: Option<&str>) -> io::Result<()> {
         self.term.write_line("")?;
-        self.term
-            .write_line(&style(title).bold().underlined().for_stderr().to_string())?;
+        if !title.is_empty() {
+            self.term
+                .write_line(&style(title).bold().underlined().for_stderr().to_string())?;
+        }
         if let Some(d) = description.filter(|d| !d.trim().is_empty()) {
             self.term.write_line(d.trim_end())?;
         }
@@ -238,14 +259,22 @@ impl Prompter for DialoguerPrompter {
 
     fn confirm(&mut self, q: &Question, default: bool, check: BoolCheck) -> io::Result<bool> {
         self.help(q)?;
+        let words = |b: &bool| if *b { "yes" } else { "no" }.to_string();
+        let report = Report {
+            taken: &|t, f, label, b| t.format_confirm_prompt_selection(f, label, Some(*b)),
+            said: &words,
+        };
         self.until(
+            q.label,
             |me, _| {
                 Confirm::with_theme(&*me.theme)
                     .with_prompt(q.label)
                     .default(default)
+                    .report(false)
                     .interact_on(&me.term)
             },
             |b| check(*b),
+            report,
         )
     }
 
@@ -257,7 +286,13 @@ impl Prompter for DialoguerPrompter {
         check: PickCheck,
     ) -> io::Result<usize> {
         self.help(q)?;
+        let item = |i: &usize| items.get(*i).cloned().unwrap_or_default();
+        let report = Report {
+            taken: &|t, f, label, i| t.format_select_prompt_selection(f, label, &item(i)),
+            said: &item,
+        };
         self.until(
+            q.label,
             |me, last| {
                 // Without a highlighted item Enter does nothing, which looks stuck.
                 let start = last.copied().or(default).unwrap_or(0);
@@ -266,16 +301,19 @@ impl Prompter for DialoguerPrompter {
                         .with_prompt(q.label)
                         .items(&distinct(items))
                         .default(start)
+                        .report(false)
                         .interact_on(&me.term)
                 } else {
                     Select::with_theme(&*me.theme)
                         .with_prompt(q.label)
                         .items(items)
                         .default(start)
+                        .report(false)
                         .interact_on(&me.term)
                 }
             },
             |i| check(*i),
+            report,
         )
     }
 
@@ -287,7 +325,23 @@ impl Prompter for DialoguerPrompter {
         check: PicksCheck,
     ) -> io::Result<Vec<usize>> {
         self.help(q)?;
+        let picked = |idx: &Vec<usize>| -> Vec<&str> {
+            idx.iter()
+                .filter_map(|i| items.get(*i).map(String::as_str))
+                .collect()
+        };
+        let said = |idx: &Vec<usize>| match picked(idx).join(", ") {
+            none if none.is_empty() => "nothing".to_string(),
+            some => some,
+        };
+        let report = Report {
+            taken: &|t, f, label, idx| {
+                t.format_multi_select_prompt_selection(f, label, &picked(idx))
+            },
+            said: &said,
+        };
         self.until(
+            q.label,
             |me, last: Option<&Vec<usize>>| {
                 let picked: Vec<bool> = match last {
                     Some(idx) => (0..items.len()).map(|i| idx.contains(&i)).collect(),
@@ -297,9 +351,11 @@ impl Prompter for DialoguerPrompter {
                     .with_prompt(format!("{} (space to pick, enter to finish)", q.label))
                     .items(items)
                     .defaults(&picked)
+                    .report(false)
                     .interact_on(&me.term)
             },
             |idx| check(idx),
+            report,
         )
     }
 }

@@ -236,18 +236,14 @@ pub fn validate(
         (Value::Array(items), Some(set)) if t == FormType::MultiChoice => {
             let mut picked: Vec<Value> = Vec::new();
             for item in items {
-                let c = set.find(item).ok_or_else(|| set.refusal(item))?;
+                let c = set.pick(item)?;
                 if !picked.contains(&c.value) {
                     picked.push(c.value.clone());
                 }
             }
             Value::Array(picked)
         }
-        (_, Some(set)) if t.picks() => set
-            .find(&value)
-            .ok_or_else(|| set.refusal(&value))?
-            .value
-            .clone(),
+        (_, Some(set)) if t.picks() => set.pick(&value)?.value.clone(),
         _ => value,
     };
 
@@ -314,7 +310,7 @@ pub(crate) fn check_default(field: &FieldSpec, default: &Value) -> Result<(), St
     if let Some(choices) = &field.choices {
         let set = ChoiceSet {
             available: choices.clone(),
-            excluded: Vec::new(),
+            ..ChoiceSet::default()
         };
         let picked = match &typed {
             Value::Array(items) => items.clone(),
@@ -346,7 +342,7 @@ mod tests {
         };
         let set = field.choices.clone().map(|available| ChoiceSet {
             available,
-            excluded: vec![],
+            ..ChoiceSet::default()
         });
         validate(field, coerce(field, &v)?, set.as_ref(), &scope)
     }

@@ -339,6 +339,15 @@ impl Store {
         }
     }
 
+    /// From now on, the steps of processes driven together through this store are
+    /// committed together (group commit): a worker running many processes pays for one
+    /// durable commit per batch instead of one per step.
+    pub fn start_group_commit(&self) -> Result<(), Error> {
+        match &self.backend {
+            Backend::Sqlite(b) => b.start_group_commit(),
+        }
+    }
+
     /// The SQLite file, for the commands that only make sense on one.
     pub fn sqlite_path(&self) -> Option<&Path> {
         match &self.backend {

@@ -163,6 +163,17 @@ impl Printer {
     }
 }
 
+/// `label: value` lines, indented two spaces, with the values lined up.
+pub fn labelled(fields: &[(&str, String)]) -> String {
+    let width = fields.iter().map(|(l, _)| l.len() + 1).max().unwrap_or(0);
+    let mut out = String::new();
+    for (label, value) in fields {
+        let label = format!("{label}:");
+        out.push_str(&format!("  {label:<width$} {value}\n"));
+    }
+    out
+}
+
 /// The last `n` lines of a text (a step's stderr), oldest first.
 pub fn last_lines(text: &str, n: usize) -> Vec<&str> {
     let lines: Vec<&str> = text.lines().collect();

@@ -4,9 +4,11 @@
 
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use console::Term;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle, TermLike};
 
 use super::{Paint, Printer};
+use crate::domain::process::StepStatus;
 use crate::engine::runner::Observer;
 use crate::store::processes::StepRow;
 
@@ -16,6 +18,9 @@ pub const STDERR_LINES: usize = 5;
 pub struct StepProgress {
     printer: Printer,
     bar: Option<ProgressBar>,
+    /// Every step of the workflow in order (`workflow show` numbers them so): the bar
+    /// says `[3/9]` while the third of them runs, whatever ran before this drive.
+    plan: Vec<String>,
 }
 
 impl StepProgress {
@@ -23,19 +28,38 @@ impl StepProgress {
     /// elsewhere.
     pub fn new(printer: Printer) -> StepProgress {
         let bar = (printer.stderr_tty && !printer.quiet).then(|| {
-            let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+            let target =
+                ProgressDrawTarget::term_like_with_hz(Box::new(Margin(Term::stderr())), 20);
+            let bar = ProgressBar::with_draw_target(Some(0), target);
             let style = ProgressStyle::with_template("{spinner} [{pos}/{len}] {msg} ({elapsed})")
                 .unwrap_or_else(|_| ProgressStyle::default_spinner());
             bar.set_style(style);
             bar.enable_steady_tick(Duration::from_millis(120));
             bar
         });
-        StepProgress { printer, bar }
+        StepProgress {
+            printer,
+            bar,
+            plan: Vec::new(),
+        }
+    }
+
+    /// Numbers the steps by their place in the whole workflow.
+    pub fn numbered(mut self, plan: Vec<String>) -> StepProgress {
+        if let Some(b) = &self.bar {
+            b.set_length(plan.len() as u64);
+        }
+        self.plan = plan;
+        self
     }
 
     /// One line per finished step, never a bar (for services such as the scheduler).
     pub fn lines(printer: Printer) -> StepProgress {
-        StepProgress { printer, bar: None }
+        StepProgress {
+            printer,
+            bar: None,
+            plan: Vec::new(),
+        }
     }
 
     fn say(&self, line: &str) {
@@ -43,6 +67,46 @@ impl StepProgress {
             Some(b) => b.println(line),
             None => self.printer.status(line),
         }
+    }
+}
+
+/// stderr as the bar sees it: a few columns narrower than it is. indicatif pads the
+/// bar's line to the width and leaves the cursor at the right edge, where the `^C` a
+/// terminal echoes for Ctrl-C would wrap onto a new line; the bar would then clear that
+/// line instead of its own and leave a stale copy above what follows.
+#[derive(Debug)]
+struct Margin(Term);
+
+impl TermLike for Margin {
+    fn width(&self) -> u16 {
+        self.0.size().1.saturating_sub(3).max(1)
+    }
+    fn height(&self) -> u16 {
+        self.0.size().0
+    }
+    fn move_cursor_up(&self, n: usize) -> std::io::Result<()> {
+        self.0.move_cursor_up(n)
+    }
+    fn move_cursor_down(&self, n: usize) -> std::io::Result<()> {
+        self.0.move_cursor_down(n)
+    }
+    fn move_cursor_right(&self, n: usize) -> std::io::Result<()> {
+        self.0.move_cursor_right(n)
+    }
+    fn move_cursor_left(&self, n: usize) -> std::io::Result<()> {
+        self.0.move_cursor_left(n)
+    }
+    fn write_line(&self, s: &str) -> std::io::Result<()> {
+        self.0.write_line(s)
+    }
+    fn write_str(&self, s: &str) -> std::io::Result<()> {
+        self.0.write_str(s)
+    }
+    fn clear_line(&self) -> std::io::Result<()> {
+        self.0.clear_line()
+    }
+    fn flush(&self) -> std::io::Result<()> {
+        self.0.flush()
     }
 }
 
@@ -56,7 +120,7 @@ impl Drop for StepProgress {
 
 impl Observer for StepProgress {
     fn steps_left(&mut self, count: usize) {
-        if let Some(b) = &self.bar {
+        if let (Some(b), true) = (&self.bar, self.plan.is_empty()) {
             b.set_length(count as u64);
         }
     }
@@ -68,39 +132,18 @@ impl Observer for StepProgress {
             name.to_string()
         };
         match &self.bar {
-            Some(b) => b.set_message(text),
+            Some(b) => {
+                if let Some(i) = self.plan.iter().position(|s| s == name) {
+                    b.set_position(i as u64 + 1);
+                }
+                b.set_message(text)
+            }
             None => self.printer.detail(&format!("  … {text}")),
         }
     }
 
     fn step_finished(&mut self, step: &StepRow, took: Duration) {
-        use crate::domain::process::StepStatus;
-        let (mark, paint) = match step.status {
-            StepStatus::Success | StepStatus::Complete => ("✓", Paint::Green),
-            StepStatus::Skipped => ("-", Paint::Dim),
-            StepStatus::Suspend | StepStatus::AwaitingCallback => ("?", Paint::Yellow),
-            StepStatus::Waiting => ("…", Paint::Yellow),
-            StepStatus::Failed | StepStatus::Abort => ("✗", Paint::Red),
-        };
-        let mut line = format!(
-            "  {} {} ({}){}",
-            self.printer.paint(mark, paint),
-            step.name,
-            crate::domain::workflow::format_duration(took),
-            if step.attempt > 1 {
-                format!(" attempt {}", step.attempt)
-            } else {
-                String::new()
-            }
-        );
-        if let Some(e) = step
-            .error
-            .as_ref()
-            .filter(|_| step.status != crate::domain::process::StepStatus::Success)
-        {
-            line.push_str(&format!(": {e}"));
-        }
-        self.say(&line);
+        self.say(&step_line(&self.printer, step, took));
         // The end of a failed step's stderr says why, unless -v streamed it already.
         let failed = step.status.is_retryable();
         if let Some(out) = step.output.as_deref().filter(|_| failed) {
@@ -110,7 +153,7 @@ impl Observer for StepProgress {
                 }
             }
         }
-        if let Some(b) = &self.bar {
+        if let (Some(b), true) = (&self.bar, self.plan.is_empty()) {
             b.inc(1);
         }
     }
@@ -130,4 +173,36 @@ impl Observer for StepProgress {
             crate::domain::workflow::format_duration(delay)
         ));
     }
+}
+
+/// The line of a finished step: a mark, the name, and a word for every outcome but
+/// success, so that no mark needs a legend (`- Review: skipped`, `✗ Ping: failed`).
+pub fn step_line(printer: &Printer, step: &StepRow, took: Duration) -> String {
+    let (mark, paint, word) = match step.status {
+        StepStatus::Success | StepStatus::Complete => ("✓", Paint::Green, None),
+        StepStatus::Skipped => ("-", Paint::Dim, Some("skipped")),
+        StepStatus::Suspend => ("?", Paint::Yellow, Some("awaiting input")),
+        StepStatus::AwaitingCallback => ("?", Paint::Yellow, Some("awaiting callback")),
+        StepStatus::Waiting => ("…", Paint::Yellow, Some("waiting")),
+        StepStatus::Abort => ("✗", Paint::Red, Some("aborted")),
+        StepStatus::Failed => ("✗", Paint::Red, Some("failed")),
+    };
+    let mut line = format!("  {} {}", printer.paint(mark, paint), step.name);
+    let took = crate::domain::workflow::format_duration(took);
+    let attempt = if step.attempt > 1 {
+        format!(", attempt {}", step.attempt)
+    } else {
+        String::new()
+    };
+    match word {
+        None => line.push_str(&format!(" ({took}{attempt})")),
+        Some(w @ ("skipped" | "awaiting input" | "awaiting callback")) => {
+            line.push_str(&format!(": {w}"))
+        }
+        Some(w) => line.push_str(&format!(": {w} ({took}{attempt})")),
+    }
+    if let Some(e) = step.error.as_ref().filter(|_| word.is_some()) {
+        line.push_str(&format!(": {e}"));
+    }
+    line
 }

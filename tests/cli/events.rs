@@ -354,7 +354,7 @@ fn events_are_filtered_by_kind_process_and_range() {
     let (code, table, _) = p.run(&["events", "--kind", "step.*"]);
     assert_eq!(code, 0);
     assert!(table.trim_start().starts_with("SEQ"), "{table}");
-    assert!(table.contains("Broken failed (attempt 1"), "{table}");
+    assert!(table.contains("Broken: failed ("), "{table}");
 
     let (code, _, err) = p.run(&["events", "--follow", "-o", "json"]);
     assert_eq!(code, 2);

@@ -160,7 +160,10 @@ fn input_steps_suspend_and_resume_with_secrets_kept_out_of_storage() {
         .find(|s| s["name"] == "Approve" && s["status"] == "success")
         .cloned()
         .unwrap();
-    assert_eq!(approve["attempt"], 2);
+    assert_eq!(
+        approve["attempt"], 1,
+        "answering an input step is the attempt that asked, not a new one"
+    );
     let seen = std::fs::read_to_string(p.path().join("stdin-after.json")).unwrap();
     assert!(seen.contains(secret), "{seen}");
 

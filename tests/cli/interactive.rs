@@ -500,3 +500,101 @@ fn product_create_form_needs_a_terminal() {
     assert!(err.contains("--form needs a terminal"), "{err}");
     assert!(err.contains("--field"), "says what to do instead: {err}");
 }
+
+/// A task whose third step (of five, with Start and Done) waits for a file `go`.
+fn waiter(p: &Project) {
+    p.write(
+        "workflows/waiter.toml",
+        r#"
+name = "waiter"
+target = "system"
+
+[[step]]
+name = "First"
+builtin = "noop"
+
+[[step]]
+name = "Wait for go"
+run = "while [ ! -f go ]; do sleep 0.05; done"
+
+[[step]]
+name = "After"
+builtin = "noop"
+"#,
+    );
+}
+
+#[test]
+fn the_progress_counter_numbers_steps_as_workflow_show_and_ctrl_c_clears_it() {
+    let p = Project::new();
+    waiter(&p);
+    let Some(t) = Term::start(p.path(), &["workflow", "run", "waiter"]) else {
+        return;
+    };
+    let screen = t.wait("[3/5] Wait for go");
+    assert!(screen.contains("✓ First"), "{screen}");
+    t.keys(&["C-c"]);
+    let (code, screen) = t.exit();
+    assert_eq!(code, 130, "{screen}");
+    assert!(
+        !screen.contains("[3/5]"),
+        "the spinner line is cleared:\n{screen}"
+    );
+    assert!(screen.contains("✗ Wait for go: failed"), "{screen}");
+    drop(t);
+
+    // A retry counts from the same place: the step is the third of five.
+    let id = p.json(&["process", "list"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let Some(t) = Term::start(p.path(), &["process", "retry", &id]) else {
+        return;
+    };
+    t.wait("[3/5] Wait for go (attempt 2)");
+    p.write("go", "");
+    let (code, screen) = t.exit();
+    assert_eq!(code, 0, "{screen}");
+    assert!(
+        screen.contains("✓ Wait for go (") && screen.contains("attempt 2)"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn a_rejected_answer_is_not_marked_as_taken() {
+    let p = Project::new();
+    p.write(
+        "workflows/terms.toml",
+        r#"
+name = "terms"
+target = "system"
+
+[[form]]
+fields = [{ name = "terms", type = "accept", label = "I accept the terms" }]
+
+[[step]]
+name = "Nothing"
+builtin = "noop"
+"#,
+    );
+    let args = ["--color", "always", "workflow", "run", "terms", "--form"];
+    let Some(t) = Term::start(p.path(), &args) else {
+        return;
+    };
+    t.expect("I accept the terms");
+    t.keys(&["n"]);
+    let screen = t.expect("must be accepted");
+    assert!(
+        screen.contains("✘ I accept the terms: no: must be accepted"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("✔"),
+        "a rejected answer with a tick:\n{screen}"
+    );
+    t.keys(&["y"]);
+    let (code, screen) = t.exit();
+    assert_eq!(code, 0, "{screen}");
+    assert!(screen.contains("✔ I accept the terms · yes"), "{screen}");
+}

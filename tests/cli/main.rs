@@ -6,12 +6,16 @@ mod events;
 mod forms;
 mod foundation;
 mod interactive;
+mod names;
 mod network;
+mod output;
 mod postgres;
 mod reliability;
 mod safety;
+mod snapshots;
 mod tasks;
 mod waits;
+mod workers;
 
 use std::path::{Path, PathBuf};
 
@@ -113,6 +117,24 @@ impl Project {
             copy_dir(&repo_root().join(dir), &p.path().join(dir));
         }
         p
+    }
+
+    /// Enrols a router of the example network with create_node and returns the process
+    /// it printed (its `subscription_id` is the new node).
+    pub fn enrol(&self, name: &str, role: &str) -> serde_json::Value {
+        let node_name = format!("node_name={name}");
+        let role = format!("role={role}");
+        let v = self.ok_json(&[
+            "workflow",
+            "run",
+            "create_node",
+            "--input",
+            &node_name,
+            "--input",
+            &role,
+        ]);
+        assert_eq!(v["status"], "completed", "{v}");
+        v
     }
 
     /// Runs orch, expecting exit 0, and returns stdout parsed as JSON.

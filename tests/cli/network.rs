@@ -12,16 +12,7 @@ fn id_of(v: &Value) -> String {
 
 /// Creates a node through the example's create_node and returns its subscription.
 fn node(p: &Project, name: &str, role: &str) -> Value {
-    let v = p.ok_json(&[
-        "workflow",
-        "run",
-        "create_node",
-        "--input",
-        &format!("node_name={name}"),
-        "--input",
-        &format!("role={role}"),
-    ]);
-    assert_eq!(v["status"], "completed", "{v}");
+    let v = p.enrol(name, role);
     let id = v["subscription_id"]
         .as_str()
         .expect("a subscription")

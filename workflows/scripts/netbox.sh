@@ -16,7 +16,10 @@
 #   netbox.sh next-subnet            the next free circuit subnet and its two addresses
 #   netbox.sh reserve-ports          mark state.port_a / state.port_b as used
 #   netbox.sh release-circuit        free the ports and the subnet of the circuit
+#   netbox.sh routers                the names of the routers of state.node_a / node_b
 #   netbox.sh dump                   print the whole file
+#   netbox.sh reset                  start the example over: remove this file and the
+#                                    orch database next to it (run in the project folder)
 set -eu
 
 db="${ORCH_DB:-orch.db}"
@@ -24,6 +27,17 @@ case $db in
 postgres://* | postgresql://* | *=*) file="${ORCH_DIR:-.}/orch.netbox.json" ;;
 *) file="$db.netbox.json" ;;
 esac
+
+if [ "${1:-}" = reset ]; then
+    for f in "$db" "$db-wal" "$db-shm" "$file"; do
+        if [ -e "$f" ]; then
+            rm -f "$f"
+            echo "removed $f" >&2
+        fi
+    done
+    echo "the example network is reset: four planned routers, no subscriptions" >&2
+    exit 0
+fi
 
 seed() {
     # Four planned routers with four ports each.
@@ -89,6 +103,9 @@ state=$(cat)
 
 case "${1:-}" in
 planned-nodes)
+    if ! records device | grep -q '"status":"planned"'; then
+        echo "every router is enrolled, no planned router is left; netbox.sh reset starts over" >&2
+    fi
     records device | grep '"status":"planned"' | awk 'BEGIN { printf "[" } {
         n = $0; sub(/.*"name":"/, "", n); sub(/".*/, "", n)
         s = $0; sub(/.*"site":"/, "", s); sub(/".*/, "", s)
@@ -161,6 +178,17 @@ reserve-ports | release-circuit)
         [ -n "$ifid" ] && update interface "$ifid" circuit "$mark"
         echo "port $port of device $id: circuit $mark" >&2
     done
+    ;;
+routers)
+    out=""
+    for side in a b; do
+        node=$(printf '%s' "$state" | json_get "node_$side")
+        dev=$(records device | grep "\"subscription\":\"$node\"" || true)
+        [ -n "$dev" ] || fail "no netbox device belongs to subscription $node (node_$side)"
+        name=$(printf '%s' "$dev" | json_get name)
+        out="$out${out:+,}\"router_$side\":\"$name\""
+    done
+    echo "{$out}"
     ;;
 dump)
     cat "$file"

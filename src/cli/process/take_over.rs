@@ -99,6 +99,9 @@ pub fn retry(ctx: &mut Ctx, a: RetryArgs) -> Result<()> {
         return plan(ctx, &p, &chosen);
     }
     chosen.warn(ctx, &p.workflow, "retrying");
+    if a.queue {
+        return queue(ctx, &p, &chosen, RETRYABLE);
+    }
     let secrets = secrets_needed(ctx, &p, &chosen.def, a.form)?;
     claim(ctx, &p.process_id, RETRYABLE)?;
     chosen.adopt(ctx, &p.process_id)?;
@@ -199,7 +202,9 @@ pub fn resume(ctx: &mut Ctx, a: ResumeArgs) -> Result<()> {
     let given = a.answers.given()?;
     let steps = ctx.steps(&p.process_id)?;
     let form = a.answers.form;
-    let (input, mut secrets) = match Pending::of(&p, def, &steps) {
+    let pending = Pending::of(&p, def, &steps);
+    let secrets_only = pending.as_ref().is_some_and(|p| p.secrets_only);
+    let (input, mut secrets) = match pending {
         Some(pending) => {
             if !form {
                 match &pending.message {
@@ -214,13 +219,105 @@ pub fn resume(ctx: &mut Ctx, a: ResumeArgs) -> Result<()> {
         }
         None => (answers::loose(given), Map::new()),
     };
-    secrets.extend(secrets_needed(ctx, &p, def, form)?);
+    if !secrets_only {
+        secrets.extend(secrets_needed(ctx, &p, def, form)?);
+    }
+    // A process waiting for its secrets has no input step to answer.
+    let input = (!secrets_only).then_some(input);
+    if a.queue {
+        return resume_queued(ctx, &p, &chosen, &steps, input, &secrets);
+    }
     claim(ctx, &p.process_id, &[ProcessStatus::Suspended])?;
     chosen.adopt(ctx, &p.process_id)?;
     let opts = chosen.options(form);
-    let outcome = drive::drive(ctx, &p.process_id, def, Some(input), secrets, opts);
+    let outcome = drive::drive(ctx, &p.process_id, def, input, secrets, opts);
     print_process_json(ctx, &p.process_id)?;
     outcome
+}
+
+/// `retry --queue`: the process goes back to the queue, for a worker to run.
+fn queue(ctx: &mut Ctx, p: &ProcessRow, chosen: &Chosen, from: &[ProcessStatus]) -> Result<()> {
+    if !from.contains(&p.status) {
+        return Err(Error::conflict(format!(
+            "process {} is {}, so it cannot be queued",
+            p.process_id, p.status
+        ))
+        .with_hint(
+            next_hint(p).unwrap_or_else(|| format!("`orch process show {}`", p.process_id)),
+        ));
+    }
+    chosen.adopt(ctx, &p.process_id)?;
+    let (id, status) = (p.process_id.as_str(), p.status);
+    if !ctx.db(async |s| s.queue_process(id, status).await)? {
+        return Err(
+            Error::conflict(format!("process {id} changed while it was being queued"))
+                .with_hint(format!("`orch process show {id}`")),
+        );
+    }
+    queued(ctx, p, chosen)
+}
+
+/// `resume --queue`: the answer is recorded (its input step done), then the process
+/// goes to the queue. Secrets cannot travel with it: the worker reads them from its
+/// environment.
+fn resume_queued(
+    ctx: &mut Ctx,
+    p: &ProcessRow,
+    chosen: &Chosen,
+    steps: &[crate::store::processes::StepRow],
+    input: Option<Map<String, Value>>,
+    secrets: &Map<String, Value>,
+) -> Result<()> {
+    let claimed = claim(ctx, &p.process_id, &[ProcessStatus::Suspended])?;
+    chosen.adopt(ctx, &p.process_id)?;
+    let mut process = claimed;
+    let step = steps.last().map(|s| s.name.clone()).unwrap_or_default();
+    let recorded = match input {
+        Some(answers) => Recorded {
+            patch: Value::Object(answers),
+            process_status: ProcessStatus::Created,
+            ..Recorded::new(
+                &step,
+                crate::engine::plan::next_attempt(steps, &step),
+                StepStatus::Success,
+            )
+        },
+        // Secrets only: nothing to record but the hand-over.
+        None => Recorded {
+            process_status: ProcessStatus::Created,
+            error: Some("secrets to be read by the worker that picks it up".into()),
+            ..Recorded::new(
+                &step,
+                crate::engine::plan::next_attempt(steps, &step),
+                StepStatus::Skipped,
+            )
+        },
+    };
+    record(ctx, &mut process, recorded)?;
+    if !secrets.is_empty() {
+        let vars: Vec<String> = secrets
+            .keys()
+            .map(|k| crate::forms::secret_env_var(k))
+            .collect();
+        ctx.printer.warn(&format!(
+            "secrets are never stored: the worker that runs it reads {} from its environment",
+            vars.join(", ")
+        ));
+    }
+    queued(ctx, p, chosen)
+}
+
+/// Says a process was queued: its id on stdout (`-o json`: the process).
+fn queued(ctx: &mut Ctx, p: &ProcessRow, _chosen: &Chosen) -> Result<()> {
+    if ctx.printer.is_json() {
+        return print_process_json(ctx, &p.process_id);
+    }
+    ctx.printer.out(&format!("{}\n", p.process_id))?;
+    ctx.printer.hint(&format!(
+        "queued: a worker runs it (`orch worker`); follow it with `orch process show {}`",
+        p.process_id
+    ));
+    Ok(())
 }
 
 pub fn abort(ctx: &mut Ctx, id: &str) -> Result<()> {

@@ -25,14 +25,14 @@ impl ChoiceSource for Fake {
         _: &FieldSpec,
         command: &str,
         answers: &Map<String, Value>,
-    ) -> Result<Vec<Choice>, String> {
+    ) -> Result<Listed, String> {
         self.calls
             .borrow_mut()
             .push((command.to_string(), answers.clone()));
         if self.broken {
             return Err("exit status 1: netbox is down".into());
         }
-        Ok(self.planned.clone())
+        Ok(self.planned.clone().into())
     }
     fn subscriptions(&self, _: &FieldSpec) -> Result<Vec<Choice>, String> {
         Ok(self.nodes.clone())
@@ -94,7 +94,7 @@ fn without_a_prompter_every_problem_is_listed() {
     assert_eq!(
         problems(err),
         [
-            "node_name (choice): missing, required",
+            "node_name (choice): missing, required; pick one of r1, r2",
             "role (choice): `x` is not one of core, edge",
             "loopback (ipv4): expected an IPv4 address like 192.0.2.1, got `300.1.1.1`",
         ]
@@ -223,18 +223,91 @@ fields = [
         "cannot list the choices of `node_name`: exit status 1: netbox is down"
     );
 
-    // A missing value is reported without running the command at all.
+    // A missing value is reported with what it could have been.
     let source = fake();
+    let only_site = map(json!({"site": "ams"}));
+    let err = collect(&pages(src), &only_site, &json!({}), &source, None).unwrap_err();
+    assert_eq!(
+        problems(err),
+        ["node_name (choice): missing, required; pick one of r1, r2"]
+    );
+    let err = collect(&pages(src), &only_site, &json!({}), &broken, None).unwrap_err();
+    assert_eq!(
+        problems(err),
+        [
+            "node_name (choice): missing, required (its choices cannot be listed: exit status 1: netbox is down)"
+        ]
+    );
+}
+
+#[test]
+fn nothing_to_pick_says_where_the_choices_came_from() {
+    let src = r#"
+[[form]]
+fields = [
+  { name = "node_name", type = "choice", choices_from = "list-nodes" },
+  { name = "node", type = "subscription", product_tag = "NODE", status = ["active", "provisioning"] },
+]
+"#;
+    let empty = Fake::default();
+    let err = collect(&pages(src), &Map::new(), &json!({}), &empty, None).unwrap_err();
+    assert_eq!(
+        problems(err),
+        [
+            "node_name (choice): missing, required; there is nothing to choose from: `list-nodes` returned an empty list",
+            "node (subscription): missing, required; there is nothing to choose from: no subscription of product tag NODE is active or provisioning",
+        ]
+    );
+}
+
+#[test]
+fn a_subscription_is_picked_by_a_unique_prefix_of_its_id() {
+    let src = r#"
+[[form]]
+fields = [{ name = "node", type = "subscription", product_tag = "NODE" }]
+"#;
+    let source = Fake {
+        nodes: vec![
+            Choice::new("0192-aaaa-1", Some("Node A".into())),
+            Choice::new("0192-aaaa-2", Some("Node B".into())),
+            Choice::new("0192-bbbb-3", Some("Node C".into())),
+        ],
+        ..Fake::default()
+    };
+    let got = collect(
+        &pages(src),
+        &map(json!({"node": "0192-b"})),
+        &json!({}),
+        &source,
+        None,
+    );
+    assert_eq!(got.unwrap()["node"], "0192-bbbb-3");
     let err = collect(
         &pages(src),
-        &map(json!({"site": "ams"})),
+        &map(json!({"node": "0192-a"})),
         &json!({}),
         &source,
         None,
     )
     .unwrap_err();
-    assert_eq!(problems(err), ["node_name (choice): missing, required"]);
-    assert!(source.calls.borrow().is_empty());
+    assert_eq!(
+        problems(err),
+        [
+            "node (subscription): `0192-a` is the start of several ids; give more of it:\n      0192-aaaa-1  Node A\n      0192-aaaa-2  Node B"
+        ]
+    );
+    let err = collect(
+        &pages(src),
+        &map(json!({"node": "nope"})),
+        &json!({}),
+        &source,
+        None,
+    )
+    .unwrap_err();
+    assert!(
+        problems(err)[0].contains("0192-bbbb-3  Node C"),
+        "candidates with their descriptions"
+    );
 }
 
 const CIRCUIT: &str = r#"
@@ -294,7 +367,9 @@ fn nothing_left_to_pick_is_a_problem_even_when_prompting() {
     .unwrap_err();
     assert_eq!(
         problems(err),
-        ["b_side (subscription): nothing to choose from: all 1 choices are excluded"]
+        [
+            "b_side (subscription): there is nothing to choose from: all 1 choices are excluded by this field's `exclude`"
+        ]
     );
 }
 
@@ -417,7 +492,9 @@ fields = [{ name = "a_side", type = "subscription", default = "id-gone" }]
     let err = collect(&pages(src), &Map::new(), &json!({}), &fake(), None).unwrap_err();
     assert_eq!(
         problems(err),
-        ["a_side (subscription): the default is invalid: `id-gone` is not one of id-a, id-b, id-c"]
+        [
+            "a_side (subscription): the default is invalid: `id-gone` is not one of:\n      id-a  Node A\n      id-b  Node B\n      id-c  Node C"
+        ]
     );
 }
 

@@ -86,7 +86,7 @@ impl Sqlite {
             Ok(_) => {}
         }
         let conn = open_untouched(path).map_err(super::at(path, "opening"))?;
-        Ok(Sqlite::with(conn, path, 0))
+        Ok(Sqlite::with(conn, path, 0, super::Sync::Full))
     }
 
     /// Checks the database: that it is a SQLite file, SQLite's own integrity and

@@ -7,6 +7,7 @@
 //! behind a mutex that is never held across an `.await`.
 
 mod admin;
+mod committer;
 pub mod events;
 mod ops;
 pub mod processes;
@@ -64,6 +65,9 @@ pub struct Sqlite {
     path: PathBuf,
     /// The schema version found when it was opened, before migrating (0: new).
     opened_at: i64,
+    sync: Sync,
+    /// Set once group commit is on (a worker): step commits go through it.
+    committer: std::sync::OnceLock<committer::Committer>,
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -159,14 +163,16 @@ impl Sqlite {
             observer.upgrading(from, latest_version());
         }
         migrate(&mut conn, path)?;
-        Ok(Sqlite::with(conn, path, from))
+        Ok(Sqlite::with(conn, path, from, sync))
     }
 
-    fn with(conn: Connection, path: &Path, opened_at: i64) -> Sqlite {
+    fn with(conn: Connection, path: &Path, opened_at: i64, sync: Sync) -> Sqlite {
         Sqlite {
             conn: Mutex::new(conn),
             path: path.to_path_buf(),
             opened_at,
+            sync,
+            committer: std::sync::OnceLock::new(),
         }
     }
 
@@ -182,6 +188,16 @@ impl Sqlite {
 
     pub fn opened_at(&self) -> i64 {
         self.opened_at
+    }
+
+    /// From now on, step commits of this store's users are written together by a
+    /// committer thread (see `committer`).
+    pub fn start_group_commit(&self) -> Result<(), Error> {
+        if self.committer.get().is_none() {
+            let c = committer::Committer::start(&self.path, self.sync)?;
+            let _ = self.committer.set(c);
+        }
+        Ok(())
     }
 }
 

@@ -150,6 +150,9 @@ impl Sqlite {
     }
 
     pub async fn commit_step(&self, c: StepCommit) -> StoreResult<Committed> {
+        if let Some(committer) = self.committer.get() {
+            return committer.commit(c).await;
+        }
         let mut conn = self.conn();
         let tx = write_tx(&mut conn)?;
         let status = commit_one(&tx, &c)?;

@@ -1,0 +1,71 @@
+//! `orch engine pause | resume | status`: the switch that stops every step from
+//! starting, for maintenance (DESIGN §12).
+
+use clap::Subcommand;
+use serde_json::json;
+
+use super::Ctx;
+use crate::error::Result;
+
+#[derive(Debug, Subcommand)]
+pub enum EngineCommand {
+    /// Stop every new step: running steps finish and commit, their processes wait
+    Pause,
+    /// Let work continue: workers pick the paused processes up again
+    Resume,
+    /// Say whether the engine runs, is pausing (steps still running) or is paused
+    Status,
+}
+
+pub fn run(ctx: &mut Ctx, cmd: EngineCommand) -> Result<()> {
+    match cmd {
+        EngineCommand::Pause => {
+            let user = ctx.user().to_string();
+            let changed = ctx.db(async |s| s.set_paused(Some(&user)).await)?;
+            if !changed {
+                ctx.printer.status("the engine was paused already");
+            }
+            status(ctx)
+        }
+        EngineCommand::Resume => {
+            let changed = ctx.db(async |s| s.set_paused(None).await)?;
+            if !changed {
+                ctx.printer.status("the engine was running already");
+            }
+            status(ctx)
+        }
+        EngineCommand::Status => status(ctx),
+    }
+}
+
+fn status(ctx: &mut Ctx) -> Result<()> {
+    let state = ctx.db(async |s| s.engine_state().await)?;
+    let word = match (&state.paused_at, state.running) {
+        (None, _) => "running".to_string(),
+        (Some(_), 0) => "paused".to_string(),
+        (Some(_), n) => format!("pausing ({n} steps still running)"),
+    };
+    if ctx.printer.is_json() {
+        let status = if state.paused_at.is_none() {
+            "running"
+        } else if state.running == 0 {
+            "paused"
+        } else {
+            "pausing"
+        };
+        return ctx.printer.json(&json!({
+            "status": status, "running": state.running,
+            "paused_at": state.paused_at, "paused_by": state.paused_by,
+        }));
+    }
+    let mut line = format!("engine: {word}");
+    if let (Some(at), by) = (&state.paused_at, &state.paused_by) {
+        line.push_str(&format!(
+            " (paused at {at}{})",
+            by.as_deref()
+                .map(|b| format!(" by {b}"))
+                .unwrap_or_default()
+        ));
+    }
+    ctx.printer.out(&format!("{line}\n"))
+}

@@ -1,0 +1,177 @@
+//! `orch worker`: run queued processes, many at once, until stopped; `orch worker
+//! list`: the workers that run and those that stopped lately.
+
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+use serde_json::json;
+
+use super::Ctx;
+use super::drive::cancel_on_signals;
+use crate::domain::workflow::parse_duration;
+use crate::engine::owner;
+use crate::engine::runner::Final;
+use crate::error::{Error, Result};
+use crate::ui::table;
+use crate::worker::{self, Config, Options};
+
+#[derive(Debug, Args)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    after_help = "A worker runs processes queued with `--queue`, waiting processes whose retry \
+time has come, and processes whose orch died (once its lease ran out). Several workers may \
+share one database. SIGTERM or Ctrl-C: it claims nothing more, lets each running step finish \
+and commit (up to --grace, then stops them), leaves every process resumable, and exits 0.\n\n\
+Examples:\n  orch worker --concurrency 32\n  orch worker --once            # run what is runnable now, then exit\n  orch worker list -o json"
+)]
+pub struct WorkerArgs {
+    #[command(subcommand)]
+    pub command: Option<WorkerCommand>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WorkerCommand {
+    /// The workers that run, and those that stopped or died in the last hour
+    List,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// How many processes it runs at once
+    #[arg(long, short = 'c', value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub concurrency: u32,
+    /// Run what is runnable now (and what it leads to), then exit
+    #[arg(long)]
+    pub once: bool,
+    /// How long its lease on a process lasts; another worker takes a process over once
+    /// it ran out (renewed every third of it)
+    #[arg(long, value_name = "DURATION", default_value = "15s", value_parser = parse_duration)]
+    pub lease: Duration,
+    /// How long running steps get to finish when it stops, before they are stopped
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    pub grace: Duration,
+}
+
+pub fn run(ctx: &mut Ctx, args: WorkerArgs) -> Result<()> {
+    match args.command {
+        Some(WorkerCommand::List) => list(ctx),
+        None => serve(ctx, args.run),
+    }
+}
+
+fn serve(ctx: &mut Ctx, args: RunArgs) -> Result<()> {
+    if args.lease < Duration::from_secs(1) {
+        return Err(Error::usage("--lease must be at least 1s"));
+    }
+    ctx.store()?;
+    let ctx: &Ctx = ctx;
+    let (store, rt) = ctx.opened()?;
+    let printer = ctx.printer.clone();
+    let log = move |m: &str| {
+        let now = crate::clock::now().strftime("%Y-%m-%dT%H:%M:%SZ");
+        printer.status(&format!("{now} {m}"));
+    };
+    let config = Config {
+        project: &ctx.project,
+        db: store.location().for_steps(),
+        user: ctx.user().to_string(),
+        step_timeout: ctx.settings.step_timeout,
+        kill_grace: ctx.settings.grace,
+        log: &log,
+        verbose: ctx.printer.verbose > 0,
+        lease: args.lease,
+    };
+    let opts = Options {
+        concurrency: args.concurrency as usize,
+        once: args.once,
+        lease: args.lease,
+        grace: args.grace,
+        poll: Duration::from_millis(25),
+    };
+    let report = rt.block_on(async {
+        let (stop, signals) = cancel_on_signals();
+        let r = worker::run(store, &config, &opts, stop).await;
+        signals.abort();
+        r
+    })?;
+    if ctx.printer.is_json() {
+        let ran: Vec<_> = report
+            .ran
+            .iter()
+            .map(|o| {
+                json!({"id": o.process_id, "workflow": o.workflow,
+                       "outcome": o.end.map(crate::tasks::outcome_word), "error": o.error})
+            })
+            .collect();
+        ctx.printer.json(&json!({"ran": ran}))?;
+    }
+    if !args.once {
+        return Ok(());
+    }
+    // `--once` reports the worst outcome like `scheduler run --once`.
+    if report.ran.iter().any(|o| o.end.is_none()) {
+        return Err(Error::silent(crate::error::Kind::Failure));
+    }
+    match report.worst().and_then(Final::error_kind) {
+        None => Ok(()),
+        Some(kind) => Err(Error::silent(kind)),
+    }
+}
+
+fn list(ctx: &mut Ctx) -> Result<()> {
+    let workers = ctx.db(async |s| s.workers(Duration::from_secs(3600)).await)?;
+    let now = crate::clock::now_text();
+    let state = |w: &crate::store::workers::WorkerRow| {
+        if w.stopped_at.is_some() {
+            "stopped"
+        } else if w.lease_until.as_str() < now.as_str() {
+            "dead"
+        } else {
+            "running"
+        }
+    };
+    if ctx.printer.is_json() {
+        let rows: Vec<_> = workers
+            .iter()
+            .map(|w| {
+                let mut v = serde_json::to_value(w).unwrap_or_default();
+                v["state"] = json!(state(w));
+                v
+            })
+            .collect();
+        return ctx.printer.json(&rows);
+    }
+    if workers.is_empty() {
+        ctx.printer
+            .hint("no worker ran in the last hour; `orch worker` starts one");
+        return Ok(());
+    }
+    let mut t = table::new(
+        &[
+            "WORKER",
+            "STATE",
+            "STARTED",
+            "HEARTBEAT",
+            "AT ONCE",
+            "RUNNING",
+        ],
+        ctx.printer.stdout_tty,
+    );
+    for w in &workers {
+        t.add_row(vec![
+            owner::describe(&w.worker_id),
+            state(w).to_string(),
+            w.started_at.chars().take(19).collect(),
+            w.heartbeat_at.chars().take(19).collect(),
+            w.concurrency.to_string(),
+            if w.processes.is_empty() {
+                "-".to_string()
+            } else {
+                w.processes.join(" ")
+            },
+        ]);
+    }
+    ctx.printer.out(&table::render(&t))
+}

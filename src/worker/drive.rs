@@ -1,0 +1,171 @@
+//! Driving one claimed process inside a worker: its stored definition, its secrets
+//! from the worker's environment, a takeover noted in its log, then the engine.
+
+use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
+
+use super::Config;
+use crate::domain::process::StepStatus;
+use crate::engine::runner::{Engine, Final, Observer, Quiet, Recorded};
+use crate::engine::{owner, secrets};
+use crate::error::{Error, Result};
+use crate::store::Store;
+use crate::store::processes::StepRow;
+use crate::store::workers::ClaimedProcess;
+
+/// How the drive of one process ended.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub process_id: String,
+    pub workflow: String,
+    /// None: the drive stopped on an error (said in `error`); the process was released.
+    pub end: Option<Final>,
+    pub error: Option<String>,
+}
+
+/// Drives a claimed process until it comes to rest, and says how it ended.
+pub async fn one(
+    store: &Store,
+    config: &Config<'_>,
+    claimed: ClaimedProcess,
+    cancel: watch::Receiver<bool>,
+    drain: watch::Receiver<bool>,
+) -> Outcome {
+    let id = claimed.process.process_id.clone();
+    let workflow = claimed.process.workflow.clone();
+    let started = Instant::now();
+    let result = drive(store, config, claimed, cancel, drain).await;
+    let took = crate::domain::workflow::format_duration(started.elapsed());
+    let (end, error) = match result {
+        Ok(f) => {
+            (config.log)(&format!(
+                "process {id} ({workflow}): {} ({took})",
+                crate::tasks::outcome_word(f)
+            ));
+            (Some(f), None)
+        }
+        Err(e) => {
+            (config.log)(&format!("process {id} ({workflow}): error: {}", e.message));
+            (None, Some(e.message))
+        }
+    };
+    Outcome {
+        process_id: id,
+        workflow,
+        end,
+        error,
+    }
+}
+
+async fn drive(
+    store: &Store,
+    config: &Config<'_>,
+    claimed: ClaimedProcess,
+    cancel: watch::Receiver<bool>,
+    drain: watch::Receiver<bool>,
+) -> Result<Final> {
+    let mut process = claimed.process;
+    let id = process.process_id.clone();
+    let def = store
+        .definition(&process.definition_hash)
+        .await?
+        .ok_or_else(|| Error::internal(format!("the definition of process {id} is missing")))?;
+    if let Some(from) = &claimed.taken_over_from {
+        (config.log)(&format!(
+            "process {id} ({}): taken over from {}",
+            process.workflow,
+            owner::describe(from)
+        ));
+    }
+    let log = store.steps(&id).await?;
+    // Nobody can be asked here: secrets come from the worker's environment.
+    let needed = secrets::needed(&def, &log);
+    let found = secrets::from_env(&needed);
+    let mut observer: Box<dyn Observer> = if config.verbose {
+        Box::new(StepLines {
+            id: id.clone(),
+            log: config.log,
+        })
+    } else {
+        Box::new(Quiet)
+    };
+    let mut engine = Engine {
+        store,
+        root: config.project.root.clone(),
+        db: config.db.clone(),
+        user: config.user.clone(),
+        default_timeout: config.step_timeout,
+        grace: config.kill_grace,
+        observer: observer.as_mut(),
+        cancel,
+        drain,
+        lease: config.lease,
+        secrets: found,
+    };
+    let missing: Vec<String> = needed
+        .iter()
+        .filter(|f| !engine.secrets.contains_key(&f.name))
+        .map(|f| f.name.clone())
+        .collect();
+    if !missing.is_empty() {
+        let attempt = crate::engine::plan::next_attempt(&log, SECRETS_STEP);
+        return suspend_for_secrets(&mut engine, &mut process, &missing, attempt).await;
+    }
+    if let Some(from) = &claimed.taken_over_from {
+        engine.note_takeover(&mut process, &def, from).await?;
+    }
+    let env = crate::tasks::TaskEnv {
+        project: config.project,
+        now: crate::clock::now(),
+        log: config.log,
+    };
+    crate::tasks::drive(&mut engine, &env, &id, &def, None).await
+}
+
+/// A queued process whose secrets the worker does not have rests, suspended, asking for
+/// them: `process resume` gives them (or the worker's `ORCH_SECRET_<NAME>`).
+async fn suspend_for_secrets(
+    engine: &mut Engine<'_>,
+    process: &mut crate::store::processes::ProcessRow,
+    missing: &[String],
+    attempt: i64,
+) -> Result<Final> {
+    let vars: Vec<String> = missing
+        .iter()
+        .map(|n| crate::forms::secret_env_var(n))
+        .collect();
+    let note = Recorded {
+        error: Some(format!(
+            "needs the secret {} that is never stored: set {} where the worker runs, or answer with `orch process resume {} --input {}=…`",
+            missing.join(", "),
+            vars.join(", "),
+            process.process_id,
+            missing[0],
+        )),
+        ..Recorded::new(SECRETS_STEP, attempt, StepStatus::Suspend)
+    };
+    engine.record(process, note).await?;
+    Ok(Final::Suspended)
+}
+
+/// The name of the log entry of a process suspended for its secrets.
+pub const SECRETS_STEP: &str = "Secrets";
+
+/// One line per finished step, prefixed with its process.
+struct StepLines<'a> {
+    id: String,
+    log: &'a (dyn Fn(&str) + Sync),
+}
+
+impl Observer for StepLines<'_> {
+    fn step_finished(&mut self, step: &StepRow, took: Duration) {
+        (self.log)(&format!(
+            "process {} step {}: {} ({})",
+            self.id,
+            step.name,
+            step.status,
+            crate::domain::workflow::format_duration(took)
+        ));
+    }
+}

@@ -1,0 +1,167 @@
+//! A worker: one OS process that runs many processes from the queue at once (DESIGN
+//! §12).
+//!
+//! It claims what is runnable (queued processes, waiting ones whose time has come, and
+//! running ones whose owner's lease ran out), up to its concurrency, and drives each
+//! as a future of its own on one thread; `run` steps stay child processes with all the
+//! engine's protections. Commits of processes that finish steps together are written
+//! together (the store's group commit). A heartbeat renews its leases; a worker that
+//! dies is taken over by another once they run out.
+//!
+//! Stopping (SIGTERM, Ctrl-C, or the end of `--once`): it claims nothing more, lets
+//! each running step finish and commit (each process then rests, due at once, for the
+//! next worker), and after the grace period stops the steps still running as Ctrl-C
+//! does. Nothing is left running.
+
+mod drive;
+
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
+use tokio::sync::watch;
+
+use crate::engine::owner;
+use crate::engine::runner::Final;
+use crate::error::Result;
+use crate::project::Project;
+use crate::store::Store;
+
+pub use drive::{Outcome, SECRETS_STEP};
+
+/// How a worker runs, flags resolved.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The most processes it runs at once.
+    pub concurrency: usize,
+    /// Drain what is runnable, then stop.
+    pub once: bool,
+    /// How long its lease on a process lasts; renewed at a third of that.
+    pub lease: Duration,
+    /// How long running steps get to finish when it stops.
+    pub grace: Duration,
+    /// How often it looks for new work when idle.
+    pub poll: Duration,
+}
+
+/// What the engines of a worker need besides the store.
+pub struct Config<'a> {
+    pub project: &'a Project,
+    /// Where steps reach the store (`ORCH_DB`).
+    pub db: String,
+    pub user: String,
+    pub step_timeout: Option<Duration>,
+    /// Between SIGTERM and SIGKILL of a stopped step.
+    pub kill_grace: Duration,
+    /// One line per event of note (a process picked up, finished, taken over).
+    pub log: &'a (dyn Fn(&str) + Sync),
+    /// Also a line per step.
+    pub verbose: bool,
+    /// The lease of what its engines create (the worker's own `--lease`).
+    pub lease: Duration,
+}
+
+/// What a worker did.
+#[derive(Debug, Default, Clone)]
+pub struct Report {
+    /// Processes it drove, with how each drive ended.
+    pub ran: Vec<Outcome>,
+}
+
+impl Report {
+    /// The worst outcome, for the exit status of `--once`.
+    pub fn worst(&self) -> Option<Final> {
+        self.ran
+            .iter()
+            .filter_map(|o| o.end)
+            .max_by_key(|f| severity(*f))
+    }
+}
+
+fn severity(f: Final) -> u8 {
+    match f {
+        Final::Completed => 0,
+        Final::Waiting => 1,
+        Final::Suspended => 2,
+        Final::Failed => 3,
+        Final::Interrupted => 4,
+    }
+}
+
+/// Runs the worker until `stop` turns true (or, with `once`, until nothing is left to
+/// run), then drains as the module says.
+pub async fn run(
+    store: &Store,
+    config: &Config<'_>,
+    opts: &Options,
+    mut stop: watch::Receiver<bool>,
+) -> Result<Report> {
+    let me = owner::me();
+    store.start_group_commit()?;
+    store
+        .register_worker(me, opts.concurrency, opts.lease)
+        .await?;
+    (config.log)(&format!(
+        "worker {} started: {} at once, lease {}, on {}",
+        owner::describe(me),
+        opts.concurrency,
+        crate::domain::workflow::format_duration(opts.lease),
+        store.location().describe()
+    ));
+    let (drain_tx, drain) = watch::channel(false);
+    let (cancel_tx, cancel) = watch::channel(false);
+    let mut running = FuturesUnordered::new();
+    let mut report = Report::default();
+    let mut beat = tokio::time::interval(opts.lease / 3);
+    beat.tick().await;
+    let mut stopping = false;
+    let mut grace_over = tokio::time::Instant::now();
+    loop {
+        let mut idle = false;
+        if !stopping && running.len() < opts.concurrency {
+            let claimed = store
+                .claim_runnable(me, opts.lease, opts.concurrency - running.len())
+                .await?;
+            idle = claimed.is_empty();
+            for c in claimed {
+                running.push(drive::one(store, config, c, cancel.clone(), drain.clone()));
+            }
+            if opts.once && idle && running.is_empty() {
+                break;
+            }
+        }
+        if stopping && running.is_empty() {
+            break;
+        }
+        tokio::select! {
+            Some(outcome) = running.next(), if !running.is_empty() => {
+                report.ran.push(outcome);
+            }
+            _ = beat.tick() => {
+                store.worker_beat(me, opts.lease).await?;
+            }
+            _ = tokio::time::sleep(opts.poll), if idle || running.len() >= opts.concurrency => {}
+            _ = stop.wait_for(|s| *s), if !stopping => {
+                stopping = true;
+                let _ = drain_tx.send(true);
+                grace_over = tokio::time::Instant::now() + opts.grace;
+                (config.log)(&format!(
+                    "worker stopping: {} running, {} of grace",
+                    running.len(),
+                    crate::domain::workflow::format_duration(opts.grace)
+                ));
+            }
+            _ = tokio::time::sleep_until(grace_over), if stopping && !*cancel.borrow() => {
+                (config.log)("grace period over: stopping the steps still running");
+                let _ = cancel_tx.send(true);
+            }
+        }
+    }
+    store.worker_stopped(me).await?;
+    (config.log)(&format!(
+        "worker {} stopped after {} runs",
+        owner::describe(me),
+        report.ran.len()
+    ));
+    Ok(report)
+}

@@ -1,0 +1,211 @@
+//! What orch prints for people: the events table, `--help`, `process show`, the step
+//! lines of a run and the Mermaid chart. (The prompts and the progress bar need a
+//! terminal: they are tested in `interactive`.)
+
+use super::Project;
+
+/// A project whose `review` workflow has a skipped step and a failing one.
+fn review(p: &Project) {
+    p.write(
+        "workflows/review.toml",
+        r#"
+name = "review"
+target = "system"
+
+[[step]]
+name = "Check"
+builtin = "noop"
+
+[[step]]
+name = "Only on Sundays"
+if = "state.sunday"
+builtin = "noop"
+
+[[step]]
+name = "Break"
+run = "echo 'netbox API: 503' >&2; exit 1"
+"#,
+    );
+}
+
+#[test]
+fn the_events_table_fits_100_columns_with_short_ids_and_summaries() {
+    let p = Project::example();
+    let run = p.ok_json(&[
+        "workflow",
+        "run",
+        "create_node",
+        "--input",
+        "node_name=rtr1",
+    ]);
+    let process = run["id"].as_str().unwrap();
+    let subscription = run["subscription_id"].as_str().unwrap();
+    let (code, table, err) = p.run(&["events"]);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(lines[0].starts_with("SEQ"), "a header: {table}");
+    for line in &lines {
+        assert!(line.chars().count() <= 100, "wider than 100: {line}");
+        assert!(!line.contains('{'), "raw JSON: {line}");
+    }
+    assert!(!table.contains(process), "ids are short: {table}");
+    assert!(table.contains(&process[..8]), "{table}");
+    assert!(table.contains(&subscription[..8]), "{table}");
+    assert!(
+        table.contains("false -> true"),
+        "booleans are shown: {table}"
+    );
+    assert!(
+        table.contains("node, description changed: Node"),
+        "subscription.updated is summarised: {table}"
+    );
+    // The KIND column starts at the same place on every line.
+    let at = lines[0].find("KIND").unwrap();
+    for line in &lines[1..] {
+        assert!(
+            line[at..].starts_with(char::is_alphabetic) && line[..at].ends_with("  "),
+            "not aligned: {line}"
+        );
+    }
+
+    // A follower prints a header and aligned columns too.
+    let (code, followed, err) = p.run(&["events", "--follow", "--since", "0", "--limit", "4"]);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = followed.lines().collect();
+    assert_eq!(lines.len(), 5, "a header and 4 events: {followed}");
+    assert!(lines[0].starts_with("SEQ"), "{followed}");
+    let columns = |l: &str| {
+        ["KIND", "PROCESS", "SUBSCRIPTION", "DETAIL"]
+            .map(|h| lines[0].find(h).unwrap())
+            .map(|at| l[..at].ends_with("  "))
+    };
+    for line in &lines[1..] {
+        assert_eq!(columns(line), [true; 4], "not aligned: {followed}");
+        assert!(line.chars().count() <= 100, "{line}");
+    }
+}
+
+#[test]
+fn help_describes_every_argument_and_shows_examples() {
+    let p = Project::new();
+    let help = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.push("--help");
+        let (code, out, err) = p.run(&all);
+        assert_eq!(code, 0, "{err}");
+        out
+    };
+    for sub in ["retry", "resume", "skip", "abort", "show"] {
+        let text = help(&["process", sub]);
+        let line = text
+            .lines()
+            .find(|l| l.trim_start().starts_with("<ID>"))
+            .unwrap_or_else(|| panic!("no <ID> in {text}"));
+        assert!(line.contains("unique prefix"), "{sub}: {line}");
+    }
+    let list = help(&["process", "list"])
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        list.contains("--status <STATUS> Only processes in this status [possible values: created, running, suspended, waiting, failed, aborted, completed]"),
+        "{list}"
+    );
+    let run = help(&["workflow", "run"]);
+    let global = run.find("Global options:").expect("a heading of its own");
+    let own = run.find("--input <KEY=VALUE>").unwrap();
+    let dir = run.find("--dir <DIR>").unwrap();
+    assert!(own < global && global < dir, "{run}");
+    for args in [
+        &["workflow", "run"][..],
+        &["process", "retry"],
+        &["process", "resume"],
+        &["subscription", "list"],
+        &["events"],
+    ] {
+        let text = help(args);
+        let examples = text.find("Examples:").unwrap_or_else(|| panic!("{text}"));
+        assert!(
+            text[examples..].contains(&format!("orch {}", args.join(" "))),
+            "{args:?}: {text}"
+        );
+    }
+
+    // A misspelt option: the usage line does not make --input look required.
+    let (code, _, err) = p.run(&["workflow", "run", "x", "--inptu", "a=b"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("a similar argument exists: '--input'"),
+        "{err}"
+    );
+    assert!(
+        err.contains("Usage: orch workflow run [OPTIONS] <NAME>"),
+        "{err}"
+    );
+    assert!(!err.contains("--input <KEY=VALUE> <NAME>"), "{err}");
+}
+
+#[test]
+fn process_show_lines_up_its_labels_and_run_lines_use_words() {
+    let p = Project::new();
+    review(&p);
+    let (code, out, err) = p.run(&["workflow", "run", "review"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(err.contains("  ✓ Check ("), "{err}");
+    assert!(err.contains("  - Only on Sundays: skipped\n"), "{err}");
+    assert!(
+        err.contains("  ✗ Break: failed (") && err.contains("exited with status 1"),
+        "{err}"
+    );
+    let id = p.json(&["process", "list"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (code, shown, _) = p.run(&["process", "show", &id]);
+    assert_eq!(code, 0);
+    let labelled: Vec<&str> = shown
+        .lines()
+        .skip(1)
+        .take_while(|l| l.starts_with("  ") && l.contains(':'))
+        .collect();
+    assert!(labelled.len() >= 5, "{shown}");
+    let value_at = |l: &str| {
+        let colon = l.find(':').unwrap();
+        colon + 1 + l[colon + 1..].len() - l[colon + 1..].trim_start().len()
+    };
+    let first = value_at(labelled[0]);
+    for l in &labelled {
+        assert_eq!(value_at(l), first, "labels not aligned:\n{shown}");
+    }
+}
+
+#[test]
+fn mermaid_draws_both_ways_out_of_an_if() {
+    let p = Project::new();
+    review(&p);
+    let (code, chart, err) = p.run(&["workflow", "show", "review", "--mermaid"]);
+    assert_eq!(code, 0, "{err}");
+    // Start, Check, Only on Sundays (s2, decided by c2), Break, Done.
+    for edge in [
+        "c2{\"if state.sunday\"}",
+        "s1 --> c2",
+        "c2 -->|yes| s2",
+        "c2 -->|no| s3",
+        "s2 --> s3",
+    ] {
+        assert!(chart.contains(edge), "{edge} missing:\n{chart}");
+    }
+}
+
+#[test]
+fn the_release_build_is_stripped() {
+    let manifest = std::fs::read_to_string(super::repo_root().join("Cargo.toml")).unwrap();
+    let release = manifest
+        .split("[profile.release]")
+        .nth(1)
+        .and_then(|rest| rest.split("\n[").next())
+        .expect("a release profile");
+    assert!(release.contains("strip = true"), "{release}");
+    assert!(!release.contains("debug ="), "{release}");
+}

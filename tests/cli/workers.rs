@@ -1,0 +1,434 @@
+//! Workers and the queue (DESIGN §12): `--queue`, `orch worker`, leases and takeover,
+//! stopping with SIGTERM, `worker list`, and the engine switch.
+
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::Project;
+
+/// A task whose steps record when they ran: `<process> <step> <start> <end>` per line
+/// in `ran.log` (times in ms since the epoch), sleeping `ms` in each of `steps` steps.
+fn timed_task(p: &Project, steps: usize, ms: u64) {
+    p.script(
+        "workflows/scripts/mark.sh",
+        r#"cat >/dev/null
+start=$(date +%s%3N)
+sleep "$1"
+echo "$ORCH_PROCESS_ID $ORCH_STEP $start $(date +%s%3N)" >> ran.log"#,
+    );
+    let mut text = String::new();
+    for i in 1..=steps {
+        text.push_str(&format!(
+            "[[step]]\nname = \"s{i}\"\nrun = \"workflows/scripts/mark.sh {}\"\n",
+            ms as f64 / 1000.0
+        ));
+    }
+    p.task(&text);
+}
+
+/// The lines of `ran.log`: (process, step, start, end).
+fn ran(p: &Project) -> Vec<(String, String, u64, u64)> {
+    std::fs::read_to_string(p.path().join("ran.log"))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split(' ').collect();
+            Some((
+                f.first()?.to_string(),
+                f.get(1)?.to_string(),
+                f.get(2)?.parse().ok()?,
+                f.get(3)?.parse().ok()?,
+            ))
+        })
+        .collect()
+}
+
+fn queue(p: &Project, n: usize) -> Vec<String> {
+    (0..n)
+        .map(|_| {
+            let v = p.ok_json(&["workflow", "run", "t", "--queue"]);
+            assert_eq!(v["status"], "created", "{v}");
+            v["id"].as_str().unwrap().to_string()
+        })
+        .collect()
+}
+
+fn statuses(p: &Project) -> Vec<String> {
+    let list = p.ok_json(&["process", "list", "--limit", "1000"]);
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["status"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn spawn_worker(p: &Project, args: &[&str]) -> Child {
+    p.command()
+        .arg("worker")
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if done() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("gave up waiting for {what}");
+}
+
+fn signal(child: &Child, sig: i32) {
+    // SAFETY: sending a signal to a child we started.
+    unsafe {
+        libc::kill(child.id() as i32, sig);
+    }
+}
+
+#[test]
+fn queued_processes_run_in_a_worker_at_once() {
+    let p = Project::new();
+    timed_task(&p, 1, 400);
+    let ids = queue(&p, 6);
+    // Queued, not run: nothing happened yet.
+    assert!(ran(&p).is_empty());
+    let (code, _, err) = p.run(&["worker", "--once", "--concurrency", "6"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(statuses(&p).iter().all(|s| s == "completed"), "{err}");
+    let log = ran(&p);
+    assert_eq!(log.len(), 6, "{log:?}");
+    // They ran together: every step overlaps every other.
+    let latest_start = log.iter().map(|r| r.2).max().unwrap();
+    let earliest_end = log.iter().map(|r| r.3).min().unwrap();
+    assert!(
+        latest_start < earliest_end,
+        "the steps did not run at once: {log:?}"
+    );
+    for id in &ids {
+        assert!(
+            err.contains(id.as_str()),
+            "the worker log misses {id}: {err}"
+        );
+    }
+}
+
+#[test]
+fn concurrency_bounds_how_many_run_at_once() {
+    let p = Project::new();
+    timed_task(&p, 1, 300);
+    queue(&p, 4);
+    let (code, _, err) = p.run(&["worker", "--once", "--concurrency", "2"]);
+    assert_eq!(code, 0, "{err}");
+    let log = ran(&p);
+    assert_eq!(log.len(), 4);
+    for r in &log {
+        let at_once = log.iter().filter(|o| o.2 < r.3 && r.2 < o.3).count();
+        assert!(at_once <= 2, "{at_once} ran at once: {log:?}");
+    }
+}
+
+#[test]
+fn a_killed_worker_is_taken_over_once_its_lease_runs_out() {
+    let p = Project::new();
+    timed_task(&p, 3, 1500);
+    let ids = queue(&p, 2);
+    let mut first = spawn_worker(&p, &["--lease", "2s"]);
+    // Kill it while the first steps run.
+    wait_until("the first steps to start", || {
+        p.json(&["process", "list"]).as_array().is_some_and(|l| {
+            l.iter()
+                .filter(|v| v["status"] == "running" && v["last_step"] == "Start")
+                .count()
+                == 2
+        })
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    signal(&first, libc::SIGKILL);
+    let _ = first.wait();
+    let shown = p.ok_json(&["process", "show", &ids[0]]);
+    assert_eq!(shown["status"], "running");
+    // Before the lease runs out another worker leaves them alone.
+    let (code, _, err) = p.run(&["worker", "--once", "--lease", "2s"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("taken over"), "taken over too early: {err}");
+    std::thread::sleep(Duration::from_secs(2));
+    let (code, _, err) = p.run(&["worker", "--once", "--lease", "2s"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("taken over from orch pid"), "{err}");
+    for id in &ids {
+        let v = p.ok_json(&["process", "show", id]);
+        assert_eq!(v["status"], "completed", "{v}");
+        let steps = v["steps"].as_array().unwrap();
+        // The takeover is in the log: a failed attempt of the step in flight, then the
+        // step again.
+        let s1: Vec<&Value> = steps.iter().filter(|s| s["name"] == "s1").collect();
+        assert_eq!(s1.len(), 2, "{steps:?}");
+        assert_eq!(s1[0]["status"], "failed");
+        assert!(
+            s1[0]["error"].as_str().unwrap().contains("taken over by"),
+            "{s1:?}"
+        );
+        assert_eq!(s1[1]["status"], "success");
+        assert_eq!(s1[1]["attempt"], 2);
+        let events = p.ok_json(&["events", "--process", id, "--kind", "process.taken_over"]);
+        assert_eq!(events.as_array().unwrap().len(), 1, "{events}");
+    }
+    // Only the step in flight ran twice (once per kill that caught it).
+    let log = ran(&p);
+    for id in &ids {
+        for step in ["s2", "s3"] {
+            let n = log.iter().filter(|r| &r.0 == id && r.1 == step).count();
+            assert_eq!(n, 1, "{id} {step} ran {n} times: {log:?}");
+        }
+    }
+}
+
+#[test]
+fn sigterm_lets_running_steps_finish_and_leaves_every_process_resumable() {
+    let p = Project::new();
+    timed_task(&p, 2, 1000);
+    queue(&p, 5);
+    let worker = spawn_worker(&p, &["--concurrency", "5"]);
+    wait_until("all five to run", || {
+        statuses(&p).iter().filter(|s| *s == "running").count() == 5
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    signal(&worker, libc::SIGTERM);
+    let out = worker.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    // Every step in flight finished and committed; nothing is left running.
+    let log = ran(&p);
+    assert_eq!(log.len(), 5, "{log:?}");
+    let now = statuses(&p);
+    assert!(now.iter().all(|s| s == "waiting"), "{now:?}\n{err}");
+    let shown = p.json(&["process", "list"]);
+    for v in shown.as_array().unwrap() {
+        assert!(v["owner"].is_null(), "still owned: {v}");
+    }
+    // The next worker finishes them, running only the steps left.
+    let (code, _, err) = p.run(&["worker", "--once", "--concurrency", "5"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(statuses(&p).iter().all(|s| s == "completed"));
+    assert_eq!(ran(&p).len(), 10);
+}
+
+#[test]
+fn a_step_still_running_after_the_grace_is_stopped_and_waits() {
+    let p = Project::new();
+    timed_task(&p, 1, 30_000);
+    queue(&p, 1);
+    let worker = spawn_worker(&p, &["--grace", "1s"]);
+    wait_until("the step to start", || statuses(&p) == ["running"]);
+    std::thread::sleep(Duration::from_millis(300));
+    let stopped = Instant::now();
+    signal(&worker, libc::SIGTERM);
+    let out = worker.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stopped.elapsed() < Duration::from_secs(15));
+    assert_eq!(statuses(&p), ["waiting"]);
+    let v = p.json(&["process", "list"]);
+    let id = v[0]["id"].as_str().unwrap();
+    let shown = p.ok_json(&["process", "show", id]);
+    let last = shown["steps"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["name"], "s1");
+    assert_eq!(last["status"], "waiting", "{last}");
+}
+
+#[test]
+fn worker_list_shows_running_and_stopped_workers() {
+    let p = Project::new();
+    timed_task(&p, 1, 2000);
+    queue(&p, 1);
+    let worker = spawn_worker(&p, &[]);
+    wait_until("the step to start", || statuses(&p) == ["running"]);
+    let list = p.ok_json(&["worker", "list"]);
+    let w = &list[0];
+    assert_eq!(w["state"], "running", "{list}");
+    assert_eq!(w["concurrency"], 16);
+    assert_eq!(w["processes"].as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(w["pid"], worker.id());
+    signal(&worker, libc::SIGTERM);
+    let _ = worker.wait_with_output();
+    let list = p.ok_json(&["worker", "list"]);
+    assert_eq!(list[0]["state"], "stopped", "{list}");
+    let (code, table, _) = p.run(&["worker", "list"]);
+    assert_eq!(code, 0);
+    assert!(table.contains("stopped"), "{table}");
+}
+
+#[test]
+fn the_engine_switch_stops_new_steps_and_lets_them_go_on() {
+    let p = Project::new();
+    timed_task(&p, 1, 10);
+    assert_eq!(p.run(&["engine", "pause"]).0, 0);
+    let (code, out, _) = p.run(&["engine", "status"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("paused"), "{out}");
+    // A run would start steps: refused, and nothing was created.
+    let (code, _, err) = p.run(&["workflow", "run", "t"]);
+    assert_eq!(code, 7, "{err}");
+    assert!(err.contains("the engine is paused"), "{err}");
+    assert!(statuses(&p).is_empty());
+    // Queuing still works; a worker runs nothing meanwhile.
+    queue(&p, 2);
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(statuses(&p), ["created", "created"]);
+    assert_eq!(p.run(&["engine", "resume"]).0, 0);
+    let v = p.ok_json(&["engine", "status"]);
+    assert_eq!(v["status"], "running");
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(statuses(&p), ["completed", "completed"]);
+}
+
+#[test]
+fn pausing_under_load_lets_each_step_finish_and_starts_none_after() {
+    let p = Project::new();
+    timed_task(&p, 6, 200);
+    queue(&p, 8);
+    let worker = spawn_worker(&p, &["--concurrency", "8"]);
+    wait_until("steps to run", || ran(&p).len() >= 4);
+    assert_eq!(p.run(&["engine", "pause"]).0, 0);
+    let mut paused_at = None;
+    wait_until("the engine to say paused", || {
+        let v = p.json(&["engine", "status"]);
+        if v["status"] == "paused" {
+            paused_at = Some(now_ms());
+            return true;
+        }
+        assert_eq!(v["status"], "pausing", "{v}");
+        false
+    });
+    let paused_at = paused_at.unwrap();
+    // Nothing runs while paused, even with the worker waiting for work.
+    std::thread::sleep(Duration::from_millis(800));
+    let log = ran(&p);
+    assert!(
+        log.iter().all(|r| r.2 < paused_at),
+        "a step started after the engine said paused ({paused_at}): {log:?}"
+    );
+    assert!(log.len() < 48, "everything ran before the pause");
+    let waiting = statuses(&p).iter().filter(|s| *s == "waiting").count();
+    assert!(waiting > 0);
+    assert_eq!(p.run(&["engine", "resume"]).0, 0);
+    wait_until("all to complete", || {
+        statuses(&p).iter().all(|s| s == "completed")
+    });
+    signal(&worker, libc::SIGTERM);
+    let _ = worker.wait_with_output();
+    // Each step ran once: the pause lost nothing and repeated nothing.
+    assert_eq!(ran(&p).len(), 48);
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
+}
+
+#[test]
+fn retry_and_resume_can_hand_a_process_to_the_workers() {
+    let p = Project::new();
+    p.script(
+        "workflows/scripts/flaky.sh",
+        "cat >/dev/null\nif [ -f fixed ]; then exit 0; fi\nexit 1",
+    );
+    p.task(
+        r#"[[step]]
+name = "flaky"
+run = "workflows/scripts/flaky.sh"
+[[step]]
+name = "ok?"
+input.fields = [ { name = "ok", type = "bool" } ]
+"#,
+    );
+    let v = p.failed_json(&["workflow", "run", "t"]);
+    let id = v["id"].as_str().unwrap().to_string();
+    std::fs::write(p.path().join("fixed"), "").unwrap();
+    let q = p.ok_json(&["process", "retry", &id, "--queue"]);
+    assert_eq!(q["status"], "created", "{q}");
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 4, "the worst outcome is a suspended process: {err}");
+    assert_eq!(p.ok_json(&["process", "show", &id])["status"], "suspended");
+    let q = p.ok_json(&["process", "resume", &id, "--input", "ok=true", "--queue"]);
+    assert_eq!(q["status"], "created", "{q}");
+    assert_eq!(q["state"]["ok"], true);
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    let done = p.ok_json(&["process", "show", &id]);
+    assert_eq!(done["status"], "completed");
+    // The answer was given once: the input step did not run again.
+    let oks = done["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["name"] == "ok?" && s["status"] == "success")
+        .count();
+    assert_eq!(oks, 1, "{done}");
+}
+
+#[test]
+fn a_queued_process_gets_its_secrets_from_the_worker_or_asks_for_them() {
+    let p = Project::new();
+    p.script(
+        "workflows/scripts/login.sh",
+        r#"test "$(cat | sed -n 's/.*"password":"\([^"]*\)".*/\1/p')" = "s3cret" || exit 1"#,
+    );
+    p.write(
+        "workflows/t.toml",
+        r#"name = "t"
+target = "system"
+[[form]]
+title = "Login"
+fields = [ { name = "password", type = "secret" } ]
+[[step]]
+name = "login"
+run = "workflows/scripts/login.sh"
+"#,
+    );
+    let run = [
+        "workflow",
+        "run",
+        "t",
+        "--input",
+        "password=s3cret",
+        "--queue",
+    ];
+    let (code, out, err) = p.run(&run);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("ORCH_SECRET_PASSWORD"), "{err}");
+    let id = out.trim().to_string();
+    // A worker without the secret: the process suspends asking for it.
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 4, "{err}");
+    let shown = p.ok_json(&["process", "show", &id]);
+    assert_eq!(shown["status"], "suspended");
+    assert_eq!(shown["pending"]["fields"][0]["name"], "password", "{shown}");
+    // Answered by hand, it runs on; the secret is never stored.
+    let (code, _, err) = p.run(&["process", "resume", &id, "--input", "password=s3cret"]);
+    assert_eq!(code, 0, "{err}");
+    let db = std::fs::read(p.db()).unwrap();
+    assert!(!String::from_utf8_lossy(&db).contains("s3cret"));
+    // A worker that has it in its environment runs the next one straight through.
+    let (code, out, _) = p.run(&run);
+    assert_eq!(code, 0);
+    let id = out.trim().to_string();
+    let worker = p
+        .command()
+        .args(["worker", "--once"])
+        .env("ORCH_SECRET_PASSWORD", "s3cret")
+        .output()
+        .unwrap();
+    assert_eq!(worker.status.code(), Some(0));
+    assert_eq!(p.ok_json(&["process", "show", &id])["status"], "completed");
+}
