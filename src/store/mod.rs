@@ -345,6 +345,7 @@ impl Store {
     pub fn start_group_commit(&self) -> Result<(), Error> {
         match &self.backend {
             Backend::Sqlite(b) => b.start_group_commit(),
+            Backend::Postgres(b) => b.start_group_commit(),
         }
     }
 

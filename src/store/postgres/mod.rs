@@ -27,6 +27,7 @@
 //! The full rules are in migrations/postgres/V1__initial.sql, beside the table.
 
 mod admin;
+mod committer;
 pub mod config;
 pub mod connect;
 pub mod error;
@@ -90,6 +91,8 @@ pub struct Postgres {
     migrated: Migrated,
     /// The LISTEN connection of `wait_for_events`, started by its first call.
     listener: tokio::sync::Mutex<Option<Listener>>,
+    /// Set once group commit is on (a worker): step commits go through it.
+    committer: std::sync::OnceLock<committer::Committer>,
 }
 
 impl Postgres {
@@ -146,7 +149,18 @@ impl Postgres {
             pool,
             migrated,
             listener: tokio::sync::Mutex::new(None),
+            committer: std::sync::OnceLock::new(),
         })
+    }
+
+    /// From now on, step commits through this store are written together by a
+    /// committer task on the current runtime (see `committer`).
+    pub fn start_group_commit(&self) -> Result<(), Error> {
+        if self.committer.get().is_none() {
+            let c = committer::Committer::start(self.pool.clone(), self.info.clone());
+            let _ = self.committer.set(c);
+        }
+        Ok(())
     }
 
     /// A pooled connection, for the seam's operations (see `tx`).

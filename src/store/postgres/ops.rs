@@ -108,6 +108,9 @@ impl Postgres {
     }
 
     pub async fn commit_step(&self, c: StepCommit) -> StoreResult<Committed> {
+        if let Some(committer) = self.committer.get() {
+            return committer.commit(c).await;
+        }
         let status = in_tx!(self, write, |tx| commit_one(&mut tx, &c).await?)?;
         Ok(Committed {
             status,
@@ -473,7 +476,10 @@ impl Postgres {
 /// Writes one step in the caller's transaction: the subscription change it made, its
 /// log row and the process row, then lets go of the process or puts it at rest.
 /// Returns the status the process is left in.
-async fn commit_one(tx: &mut super::tx::Tx<'_>, c: &StepCommit) -> super::tx::R<ProcessStatus> {
+pub(super) async fn commit_one(
+    tx: &mut super::tx::Tx<'_>,
+    c: &StepCommit,
+) -> super::tx::R<ProcessStatus> {
     if let Some(change) = &c.subscription {
         subscriptions::save(
             tx,

@@ -103,6 +103,12 @@ pub(super) struct StepColumns {
     pub finished_at: String,
 }
 
+/// Where a transaction stood at a savepoint.
+pub(super) struct Mark {
+    events: usize,
+    seqs: usize,
+}
+
 /// A transaction and the events it appends.
 pub(super) struct Tx<'a> {
     t: Transaction<'a>,
@@ -235,6 +241,23 @@ impl<'a> Tx<'a> {
         let mut seqs: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
         seqs.sort_unstable();
         self.seqs.extend(seqs);
+        Ok(())
+    }
+
+    /// Sets a savepoint, remembering which events were appended before it.
+    pub(super) async fn savepoint(&mut self) -> R<Mark> {
+        self.t.batch_execute("SAVEPOINT step").await?;
+        Ok(Mark {
+            events: self.events.len(),
+            seqs: self.seqs.len(),
+        })
+    }
+
+    /// Undoes everything since the savepoint, the events appended since included.
+    pub(super) async fn roll_back_to(&mut self, mark: Mark) -> R<()> {
+        self.t.batch_execute("ROLLBACK TO SAVEPOINT step").await?;
+        self.events.truncate(mark.events);
+        self.seqs.truncate(mark.seqs);
         Ok(())
     }
 

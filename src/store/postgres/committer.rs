@@ -1,0 +1,140 @@
+//! Group commit for PostgreSQL: the steps of many processes that finish together are
+//! written in one transaction, as on SQLite (`store::sqlite::committer`), so a worker
+//! running many processes waits for one durable commit per batch instead of one per
+//! step, and takes the event-log lock once per batch.
+//!
+//! A task on the worker's runtime takes the first commit that arrives and every other
+//! already waiting (up to [`MAX_BATCH`]), writes each inside a savepoint of one
+//! transaction and commits once; no delay is added, the next batch gathers while one
+//! commits. A step is reported done only after its transaction committed.
+//!
+//! One step that fails on its own (a constraint, stored data it cannot read) is rolled
+//! back to its savepoint and fails alone. If the transaction itself fails (a conflict,
+//! a lost connection), every step is written again in a transaction of its own, so no
+//! step fails because of another.
+
+use deadpool_postgres::Pool;
+use tokio::sync::{mpsc, oneshot};
+
+use super::config::ConnInfo;
+use super::ops::commit_one;
+use super::tx::{Fail, R, in_tx};
+use crate::domain::process::ProcessStatus;
+use crate::store::processes::{Committed, StepCommit};
+use crate::store::{StoreError, StoreResult};
+
+/// The most steps written in one transaction.
+pub const MAX_BATCH: usize = 256;
+
+struct Job {
+    commit: StepCommit,
+    reply: oneshot::Sender<StoreResult<Committed>>,
+}
+
+/// The handle engines send their commits to.
+pub struct Committer {
+    jobs: mpsc::UnboundedSender<Job>,
+}
+
+/// What the committer's task writes with: the store's pool and address.
+struct Writer {
+    pool: Pool,
+    info: ConnInfo,
+}
+
+impl Writer {
+    async fn pooled(&self) -> R<deadpool_postgres::Object> {
+        self.pool.get().await.map_err(Fail::Pool)
+    }
+
+    fn info(&self) -> &ConnInfo {
+        &self.info
+    }
+}
+
+impl Committer {
+    /// Starts a committer task on the current runtime.
+    pub fn start(pool: Pool, info: ConnInfo) -> Committer {
+        let (jobs, rx) = mpsc::unbounded_channel();
+        tokio::spawn(serve(Writer { pool, info }, rx));
+        Committer { jobs }
+    }
+
+    /// Writes one step with whatever else is waiting; returns once it is committed.
+    pub async fn commit(&self, commit: StepCommit) -> StoreResult<Committed> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Job { commit, reply })
+            .map_err(|_| StoreError::Other("the committer stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| StoreError::Other("the committer stopped".into()))?
+    }
+}
+
+async fn serve(w: Writer, mut rx: mpsc::UnboundedReceiver<Job>) {
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        write(&w, batch).await;
+    }
+}
+
+async fn write(w: &Writer, batch: Vec<Job>) {
+    let results = match write_together(w, &batch).await {
+        Ok(results) => results,
+        // The shared transaction failed: none of the steps is lost for it.
+        Err(_) => {
+            let mut alone = Vec::with_capacity(batch.len());
+            for job in &batch {
+                alone.push(in_tx!(w, write, |tx| commit_one(&mut tx, &job.commit).await?));
+            }
+            alone
+        }
+    };
+    for (job, result) in batch.into_iter().zip(results) {
+        let answer = result.map(|status| Committed {
+            status,
+            step: job.commit.step,
+        });
+        // An engine that stopped waiting (its drive was dropped) needs no answer.
+        let _ = job.reply.send(answer);
+    }
+}
+
+/// Every step in a savepoint of one transaction; an error of one step is its own.
+async fn write_together(w: &Writer, batch: &[Job]) -> StoreResult<Vec<StoreResult<ProcessStatus>>> {
+    in_tx!(w, write, |tx| {
+        let mut results = Vec::with_capacity(batch.len());
+        for job in batch {
+            let mark = tx.savepoint().await?;
+            match commit_one(&mut tx, &job.commit).await {
+                Ok(status) => results.push(Ok(status)),
+                Err(e) if e.is_own() => {
+                    tx.roll_back_to(mark).await?;
+                    results.push(Err(e.into_store(w.info())));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        results
+    })
+}
+
+impl Fail {
+    /// A failure of one step's own statements, which leaves the transaction usable
+    /// once rolled back to the step's savepoint (not a lost connection, not a
+    /// conflict the server aborted the transaction for).
+    fn is_own(&self) -> bool {
+        match self {
+            Fail::Store(_) => true,
+            Fail::Driver(e) => e.as_db_error().is_some() && !self.is_busy(),
+            Fail::Pool(_) => false,
+        }
+    }
+}
