@@ -122,7 +122,6 @@ fn run_workflow(p: &Project, name: &str) -> (i32, Value) {
     (code, v)
 }
 
-#[test]
 fn a_follower_prints_every_committed_event_once_and_in_order() {
     let p = project();
     // Migrate first, so the follower and the writers do not race to create the schema.
@@ -208,7 +207,6 @@ fn a_follower_prints_every_committed_event_once_and_in_order() {
     assert_eq!(shown["state"].get("x"), None, "{shown}");
 }
 
-#[test]
 fn a_consumer_stopped_mid_stream_resumes_without_gap_or_repeat() {
     let p = project();
     for _ in 0..3 {
@@ -246,7 +244,6 @@ fn a_consumer_stopped_mid_stream_resumes_without_gap_or_repeat() {
     assert_eq!(consumers[0]["position"], consumers[0]["last_seq"]);
 }
 
-#[test]
 fn a_printing_consumer_hands_out_each_event_once_across_runs() {
     let p = project();
     assert_eq!(run_workflow(&p, "ok").0, 0);
@@ -279,7 +276,6 @@ fn a_printing_consumer_hands_out_each_event_once_across_runs() {
     assert_eq!(p.run(&["events", "consumers", "--remove", "log"]).0, 6);
 }
 
-#[test]
 fn a_failing_command_stops_the_consumer_at_its_event() {
     let p = project();
     assert_eq!(run_workflow(&p, "ok").0, 0);
@@ -304,7 +300,6 @@ fn a_failing_command_stops_the_consumer_at_its_event() {
     assert_eq!(out.lines().map(seq_of).collect::<Vec<_>>(), [6]);
 }
 
-#[test]
 fn events_are_filtered_by_kind_process_and_range() {
     let p = project();
     let (_, ok) = run_workflow(&p, "ok");
@@ -362,7 +357,6 @@ fn events_are_filtered_by_kind_process_and_range() {
     assert_eq!(p.run(&["events", "--process", "ffffffff-none"]).0, 6);
 }
 
-#[test]
 fn a_retry_says_the_process_runs_again() {
     let p = Project::new();
     p.write(
@@ -392,3 +386,12 @@ fn a_retry_says_the_process_runs_again() {
         ]
     );
 }
+
+both!(
+    a_follower_prints_every_committed_event_once_and_in_order,
+    a_consumer_stopped_mid_stream_resumes_without_gap_or_repeat,
+    a_printing_consumer_hands_out_each_event_once_across_runs,
+    a_failing_command_stops_the_consumer_at_its_event,
+    events_are_filtered_by_kind_process_and_range,
+    a_retry_says_the_process_runs_again,
+);

@@ -1,4 +1,8 @@
-//! CLI tests: the real `orch` binary against temporary projects and real SQLite files.
+//! CLI tests: the real `orch` binary against temporary projects, on real SQLite files
+//! and (the same tests, see `stores`) on a real PostgreSQL.
+
+#[macro_use]
+mod stores;
 
 mod crash;
 mod engine;
@@ -21,9 +25,13 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
-/// A temporary project with its own database.
+pub use stores::Store;
+
+/// A temporary project with its own database: `orch.db` in it, or a fresh PostgreSQL
+/// database when the test runs on PostgreSQL.
 pub struct Project {
     pub dir: tempfile::TempDir,
+    pg: Option<postgres::server::TestSchema>,
 }
 
 impl Default for Project {
@@ -38,15 +46,60 @@ impl Project {
         std::fs::create_dir_all(dir.path().join("products")).unwrap();
         std::fs::create_dir_all(dir.path().join("workflows/scripts")).unwrap();
         std::fs::write(dir.path().join("orch.toml"), "").unwrap();
-        Project { dir }
+        let pg = match stores::current() {
+            Store::Sqlite => None,
+            Store::Postgres => {
+                Some(postgres::server::schema().expect("a PostgreSQL schema for the test"))
+            }
+        };
+        Project { dir, pg }
     }
 
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
 
+    /// The SQLite file (a test on PostgreSQL has none).
     pub fn db(&self) -> PathBuf {
         self.path().join("orch.db")
+    }
+
+    pub fn store(&self) -> Store {
+        if self.pg.is_some() {
+            Store::Postgres
+        } else {
+            Store::Sqlite
+        }
+    }
+
+    /// The PostgreSQL database's URL (naming the test's schema), when the test runs
+    /// on one.
+    pub fn pg_url(&self) -> Option<&str> {
+        self.pg.as_ref().map(|db| db.url.as_str())
+    }
+
+    /// orch's schema, when the test runs on PostgreSQL.
+    pub fn pg_schema(&self) -> Option<&str> {
+        self.pg.as_ref().map(|db| db.schema.as_str())
+    }
+
+    /// What the orch commands of this project get as `ORCH_DB`, if anything.
+    pub fn orch_db(&self) -> Option<&str> {
+        self.pg_url()
+    }
+
+    /// The rows of a query on this project's database, every value as text (NULL as an
+    /// empty string). Write SQL both stores read alike.
+    pub fn sql(&self, sql: &str) -> Vec<Vec<String>> {
+        match &self.pg {
+            Some(db) => stores::postgres_rows(&db.url, sql),
+            None => stores::sqlite_rows(&self.db(), sql),
+        }
+    }
+
+    /// The first column of [`Project::sql`].
+    pub fn sql_column(&self, sql: &str) -> Vec<String> {
+        self.sql(sql).into_iter().map(|mut r| r.remove(0)).collect()
     }
 
     pub fn write(&self, rel: &str, text: &str) {
@@ -77,10 +130,12 @@ impl Project {
     /// project, with a pinned user, no colour and no stdin.
     pub fn command(&self) -> std::process::Command {
         let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("orch"));
-        c.current_dir(self.path())
-            .env_remove("ORCH_DIR")
-            .env_remove("ORCH_DB")
-            .env("NO_COLOR", "1")
+        c.current_dir(self.path()).env_remove("ORCH_DIR");
+        match self.orch_db() {
+            Some(url) => c.env("ORCH_DB", url),
+            None => c.env_remove("ORCH_DB"),
+        };
+        c.env("NO_COLOR", "1")
             .env("ORCH_USER", "tester")
             .stdin(std::process::Stdio::null());
         c

@@ -23,7 +23,6 @@ fn node(p: &Project, name: &str) -> String {
     v["subscription_id"].as_str().expect("an id").to_string()
 }
 
-#[test]
 fn a_form_page_needs_no_title() {
     let p = Project::new();
     p.write(
@@ -57,7 +56,6 @@ builtin = "noop"
     );
 }
 
-#[test]
 fn a_missing_or_impossible_choice_says_what_could_be_picked() {
     let p = Project::example();
     let err = fails(&p, 2, &["workflow", "run", "create_node"]);
@@ -79,7 +77,6 @@ fn a_missing_or_impossible_choice_says_what_could_be_picked() {
     );
 }
 
-#[test]
 fn a_subscription_answer_takes_a_unique_prefix_and_lists_candidates() {
     let p = Project::example();
     let a = node(&p, "rtr1");
@@ -152,7 +149,6 @@ fn a_subscription_answer_takes_a_unique_prefix_and_lists_candidates() {
     );
 }
 
-#[test]
 fn a_name_that_is_nearly_right_gets_a_suggestion() {
     let p = Project::example();
     let err = fails(&p, 6, &["workflow", "run", "create_nod"]);
@@ -229,3 +225,10 @@ fn the_example_network_starts_over_with_reset() {
         "README says how"
     );
 }
+
+both!(
+    a_form_page_needs_no_title,
+    a_missing_or_impossible_choice_says_what_could_be_picked,
+    a_subscription_answer_takes_a_unique_prefix_and_lists_candidates,
+    a_name_that_is_nearly_right_gets_a_suggestion,
+);

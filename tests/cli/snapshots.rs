@@ -85,7 +85,6 @@ input.fields = [{ name = "ok", type = "accept", label = "Go ahead" }]
     (p, node, flaky)
 }
 
-#[test]
 fn json_shapes() {
     let (p, node, flaky) = history();
     filtered(&p, || {
@@ -131,7 +130,6 @@ fn json_shapes() {
     });
 }
 
-#[test]
 fn human_outputs() {
     let (p, _, flaky) = history();
     filtered(&p, || {
@@ -162,3 +160,5 @@ fn human_outputs() {
         insta::assert_snapshot!("run_step_lines", err);
     });
 }
+
+both!(json_shapes, human_outputs,);

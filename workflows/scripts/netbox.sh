@@ -24,11 +24,15 @@ set -eu
 
 db="${ORCH_DB:-orch.db}"
 case $db in
-postgres://* | postgresql://* | *=*) file="${ORCH_DIR:-.}/orch.netbox.json" ;;
-*) file="$db.netbox.json" ;;
+postgres://* | postgresql://* | *=*) file="${ORCH_DIR:-.}/orch.netbox.json" pg=yes ;;
+*) file="$db.netbox.json" pg= ;;
 esac
 
 if [ "${1:-}" = reset ]; then
+    if [ -n "$pg" ]; then
+        echo "the database is PostgreSQL: drop orch's schema there to start over (DROP SCHEMA orch CASCADE)" >&2
+        db=/nonexistent
+    fi
     for f in "$db" "$db-wal" "$db-shm" "$file"; do
         if [ -e "$f" ]; then
             rm -f "$f"

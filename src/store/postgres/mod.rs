@@ -115,20 +115,25 @@ impl Postgres {
         create: Create,
         announce: impl FnOnce(i64, i64),
     ) -> Result<Postgres, Error> {
-        let mut client = connect::connect(&info).await?;
-        if create == Create::Refused && migrate::schema_version(&client, &info).await? == 0 {
+        let pool = connect::pool(&info, pool_size)?;
+        // The pool's first connection looks at the schema, then serves the command: a
+        // connection costs the server a process, and a short command needs one.
+        let mut first = connect::pooled(&pool, &info).await?;
+        let client: &mut tokio_postgres::Client = &mut first;
+        if create == Create::Refused && migrate::schema_version(client, &info).await? == 0 {
             return Err(missing_schema(&info));
         }
-        let migrated = migrate::migrate(&mut client, &info, announce).await?;
-        drop(client);
-        Self::with(info, pool_size, migrated)
+        let migrated = migrate::migrate(client, &info, announce).await?;
+        drop(first);
+        Ok(Self::with(info, pool, migrated))
     }
 
     /// Connects to a database as it is, for `db check` and `db backup`: nothing is
     /// created or migrated. A database without orch's schema is refused (exit 6), as a
     /// missing SQLite file is.
     pub async fn open_as_is(info: ConnInfo) -> Result<Postgres, Error> {
-        let client = connect::connect(&info).await?;
+        let pool = connect::pool(&info, 2)?;
+        let client = connect::pooled(&pool, &info).await?;
         let schema = "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1)";
         let found: bool = client
             .query_one(schema, &[&info.schema()])
@@ -139,18 +144,17 @@ impl Postgres {
             return Err(missing_schema(&info));
         }
         drop(client);
-        Self::with(info, 2, Migrated::default())
+        Ok(Self::with(info, pool, Migrated::default()))
     }
 
-    fn with(info: ConnInfo, pool_size: usize, migrated: Migrated) -> Result<Postgres, Error> {
-        let pool = connect::pool(&info, pool_size)?;
-        Ok(Postgres {
+    fn with(info: ConnInfo, pool: Pool, migrated: Migrated) -> Postgres {
+        Postgres {
             info,
             pool,
             migrated,
             listener: tokio::sync::Mutex::new(None),
             committer: std::sync::OnceLock::new(),
-        })
+        }
     }
 
     /// From now on, step commits through this store are written together by a

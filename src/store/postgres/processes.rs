@@ -15,7 +15,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio_postgres::Row;
 
-use super::tx::{NewEvent, R, StepColumns, Tx, word};
+use super::tx::{NewEvent, R, StepColumns, Tx, clean_opt, word};
 use crate::domain::process::ProcessStatus;
 use crate::domain::workflow::{Target, WorkflowDef};
 use crate::store::events::Concerns;
@@ -115,7 +115,7 @@ pub async fn insert(tx: &mut Tx<'_>, p: &NewProcess<'_>) -> R<()> {
             &hash,
             &status.as_str(),
             &p.subscription_id,
-            &p.customer_id,
+            &clean_opt(p.customer_id),
             &(p.def.target == Target::System),
             &p.created_by,
             &now,
@@ -254,6 +254,7 @@ pub async fn steps(tx: &Tx<'_>, process_id: &str) -> R<Vec<StepRow>> {
 pub async fn commit_step(tx: &mut Tx<'_>, c: &StepCommit) -> R<()> {
     let s = &c.step;
     let patch = s.state_patch.to_string();
+    let failed_reason = clean_opt(c.failed_reason.as_deref());
     let row = tx
         .one(
             "SELECT status, subscription_id, state_budget FROM processes WHERE process_id = $1 FOR UPDATE",
@@ -276,8 +277,8 @@ pub async fn commit_step(tx: &mut Tx<'_>, c: &StepCommit) -> R<()> {
             attempt: s.attempt,
             started_at: s.started_at.clone(),
             created_by: s.created_by.clone(),
-            error: s.error.clone(),
-            output: s.output.clone(),
+            error: clean_opt(s.error.as_deref()).map(Into::into),
+            output: clean_opt(s.output.as_deref()).map(Into::into),
             state_patch: patch.clone(),
             finished_at: s.finished_at.clone(),
         }),
@@ -300,7 +301,7 @@ pub async fn commit_step(tx: &mut Tx<'_>, c: &StepCommit) -> R<()> {
     if previous == c.status && same_subscription {
         tx.exec(
             "UPDATE processes SET last_step = $2, last_modified_at = $3, failed_reason = $4, state_budget = $5 WHERE process_id = $1",
-            &[&c.process_id, &s.name, &s.finished_at, &c.failed_reason, &budget],
+            &[&c.process_id, &s.name, &s.finished_at, &failed_reason, &budget],
         )
         .await?;
     } else {
@@ -311,7 +312,7 @@ pub async fn commit_step(tx: &mut Tx<'_>, c: &StepCommit) -> R<()> {
                 &c.status.as_str(),
                 &s.name,
                 &s.finished_at,
-                &c.failed_reason,
+                &failed_reason,
                 &c.subscription_id,
                 &budget,
             ],
@@ -371,7 +372,7 @@ pub async fn set_status(
     }
     tx.exec(
         "UPDATE processes SET status = $2, failed_reason = COALESCE($3, failed_reason), last_modified_at = $4 WHERE process_id = $1",
-        &[&process_id, &status.as_str(), &reason, &crate::clock::now_text()],
+        &[&process_id, &status.as_str(), &clean_opt(reason), &crate::clock::now_text()],
     )
     .await?;
     Ok(())

@@ -7,7 +7,7 @@ use tokio_postgres::Row;
 
 use super::query::Query;
 use super::search;
-use super::tx::{R, Tx, word};
+use super::tx::{R, Tx, clean, clean_opt, word};
 use crate::domain::lifecycle::Lifecycle;
 use crate::domain::process::ProcessStatus;
 use crate::domain::subscription::{Flat, RefInfo};
@@ -228,13 +228,13 @@ pub async fn save(
         &[
             &new.subscription_id,
             &new.product_id,
-            &new.customer_id,
-            &new.description,
+            &clean(&new.customer_id),
+            &clean(&new.description),
             &new.status.as_str(),
             &new.insync,
-            &new.start_date,
-            &new.end_date,
-            &new.note,
+            &clean_opt(new.start_date.as_deref()),
+            &clean_opt(new.end_date.as_deref()),
+            &clean_opt(new.note.as_deref()),
             &document,
             &now,
         ],
@@ -322,30 +322,30 @@ async fn reindex(tx: &Tx<'_>, s: &Subscription, flat: &Flat, tree_changed: bool)
             )
             .await?;
         }
-        let (paths, blocks): (Vec<&str>, Vec<&str>) = flat
+        let (paths, blocks): (Vec<_>, Vec<_>) = flat
             .blocks
             .iter()
-            .map(|(p, b)| (p.as_str(), b.as_str()))
+            .map(|(p, b)| (clean(p), clean(b)))
             .unzip();
         tx.exec(
             "INSERT INTO subscription_blocks (subscription_id, path, block) SELECT $1, * FROM unnest($2::text[], $3::text[]) ON CONFLICT DO NOTHING",
             &[&id, &paths, &blocks],
         )
         .await?;
-        let (paths, values): (Vec<&str>, Vec<&str>) = flat
+        let (paths, values): (Vec<_>, Vec<_>) = flat
             .values
             .iter()
-            .map(|(p, v)| (p.as_str(), v.as_str()))
+            .map(|(p, v)| (clean(p), clean(v)))
             .unzip();
         tx.exec(
             "INSERT INTO subscription_values (subscription_id, path, value) SELECT $1, * FROM unnest($2::text[], $3::text[]) ON CONFLICT DO NOTHING",
             &[&id, &paths, &values],
         )
         .await?;
-        let (paths, others): (Vec<&str>, Vec<&str>) = flat
+        let (paths, others): (Vec<_>, Vec<_>) = flat
             .relations
             .iter()
-            .map(|(p, o)| (p.as_str(), o.as_str()))
+            .map(|(p, o)| (clean(p), clean(o)))
             .unzip();
         tx.exec(
             "INSERT INTO subscription_relations (subscription_id, path, depends_on_id) SELECT $1, * FROM unnest($2::text[], $3::text[]) ON CONFLICT DO NOTHING",
@@ -353,11 +353,12 @@ async fn reindex(tx: &Tx<'_>, s: &Subscription, flat: &Flat, tree_changed: bool)
         )
         .await?;
     }
-    let fields = flat.search_text();
+    let fields = clean(&flat.search_text()).into_owned();
+    let description = clean(&s.description);
     tx.exec(
         "INSERT INTO subscription_search (subscription_id, description, fields, words) VALUES ($1, $2, $3, $4::text::tsvector)
          ON CONFLICT (subscription_id) DO UPDATE SET description = excluded.description, fields = excluded.fields, words = excluded.words",
-        &[&id, &s.description, &fields, &search::document(&s.description, &fields)],
+        &[&id, &description, &fields, &search::document(&description, &fields)],
     )
     .await?;
     Ok(())

@@ -51,38 +51,102 @@ pub struct TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        // A throwaway cluster goes with its folder; on a server of the user's, clean up.
-        if let Server::External { .. } = self.server {
-            let _ = self.server.admin(&format!(
-                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
-                self.name
-            ));
-        }
+        // On a server of the user's, and on the throwaway cluster too: hundreds of
+        // tests' databases would otherwise fill its folder until the run ends.
+        let _ = self.server.admin(&format!(
+            "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+            self.name
+        ));
     }
 }
 
 /// A fresh database on the shared server, or None (after saying so) without one.
 pub fn database() -> Option<TestDb> {
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
     let Some(server) = server() else {
         eprintln!("skipped: no PostgreSQL server for this test");
         return None;
     };
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or_default();
-    let name = format!(
-        "orch_test_{}_{stamp}_{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    );
+    let name = unique_name("orch_test");
     if let Err(e) = server.admin(&format!("CREATE DATABASE \"{name}\"")) {
         panic!("cannot create the test database {name}: {e}");
     }
     Some(TestDb {
         url: server.url(&name),
         name,
+        server,
+    })
+}
+
+/// A name no other test of any test binary uses.
+fn unique_name(prefix: &str) -> String {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    format!(
+        "{prefix}_{}_{stamp}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// orch's schema for one test, in a database the tests of this binary share: a test
+/// that needs no database of its own starts in a few milliseconds instead of the
+/// hundreds a new database costs. The URL names the schema (`options=-csearch_path`),
+/// as a user would to keep orch beside other applications; orch creates it.
+pub struct TestSchema {
+    pub url: String,
+    pub schema: String,
+    database: String,
+    pub server: &'static Server,
+}
+
+impl Drop for TestSchema {
+    fn drop(&mut self) {
+        let _ = run_sql(
+            &self.server.url(&self.database),
+            &format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", self.schema),
+        );
+    }
+}
+
+/// A fresh schema name and its URL in the shared database, or None (after saying so)
+/// without a server.
+pub fn schema() -> Option<TestSchema> {
+    static SHARED: OnceLock<Result<String, String>> = OnceLock::new();
+    let Some(server) = server() else {
+        eprintln!("skipped: no PostgreSQL server for this test");
+        return None;
+    };
+    let database = SHARED.get_or_init(|| {
+        // On a server of the user's, one database is kept for every run (created by
+        // the first); a throwaway cluster goes with its folder.
+        let name = match server {
+            Server::External { .. } => "orch_tests_shared".to_string(),
+            Server::Local(_) => unique_name("orch_shared"),
+        };
+        match server.admin(&format!("CREATE DATABASE \"{name}\"")) {
+            Err(e) if !e.contains("42P04") => Err(e),
+            _ => Ok(name),
+        }
+    });
+    let database = match database {
+        Ok(d) => d.clone(),
+        Err(e) => panic!("cannot create the tests' shared database: {e}"),
+    };
+    let schema = unique_name("t");
+    let url = server.url(&database);
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let url = if url.starts_with("postgres") {
+        format!("{url}{sep}options=-csearch_path%3D{schema}")
+    } else {
+        format!("{url} options='-csearch_path={schema}'")
+    };
+    Some(TestSchema {
+        url,
+        schema,
+        database,
         server,
     })
 }

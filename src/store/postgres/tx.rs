@@ -268,6 +268,23 @@ impl<'a> Tx<'a> {
     }
 }
 
+/// Text as PostgreSQL can store it: a TEXT value cannot hold a NUL character, which
+/// SQLite stores and a step's stderr may well contain, so it becomes U+FFFD (as an
+/// invalid byte of that stderr already did). JSON columns need nothing: serde writes
+/// NUL as `\u0000`.
+pub(super) fn clean(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains('\0') {
+        std::borrow::Cow::Owned(text.replace('\0', "\u{fffd}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+/// [`clean`] for an optional value.
+pub(super) fn clean_opt(text: Option<&str>) -> Option<std::borrow::Cow<'_, str>> {
+    text.map(clean)
+}
+
 /// A stored word (a status, a target, a lifecycle) read as its type; a word this
 /// binary does not know is an error (a newer orch wrote it), never a default.
 pub(super) fn word<T: std::str::FromStr<Err = String>>(r: &Row, i: usize) -> R<T> {
