@@ -146,6 +146,18 @@ fn drive_once(
         signals.abort();
         r
     })
+    .map_err(|e| retry_when_back(e, id))
+}
+
+/// A database that went away mid-drive left the process running without an orch:
+/// the hint names the command that finishes it.
+fn retry_when_back(e: Error, id: &str) -> Error {
+    if !crate::store::is_unavailable(&e) || e.hints.iter().any(|h| h.contains(id)) {
+        return e;
+    }
+    e.with_hint(format!(
+        "once the database is back, `orch process retry {id}` finishes the process (the step in flight runs again)"
+    ))
 }
 
 /// Commits a step a command decided (`process abort`, `process skip`) through the

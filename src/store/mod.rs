@@ -22,6 +22,8 @@ pub mod products;
 pub mod schedules;
 pub mod sqlite;
 pub mod subscriptions;
+#[cfg(test)]
+mod tests;
 pub mod workers;
 
 use std::collections::HashMap;
@@ -93,6 +95,14 @@ impl From<StoreError> for Error {
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Whether an error says the database could not be reached or went away (as
+/// [`StoreError::Unreachable`] and [`StoreError::ConnectionLost`], or the PostgreSQL
+/// store's failures to connect, say it), rather than that an operation failed.
+pub fn is_unavailable(e: &Error) -> bool {
+    e.message.starts_with("cannot reach the database")
+        || e.message.starts_with("lost the connection to the database")
+}
 
 /// Where the database is, as the user named it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -32,6 +32,8 @@ pub use stores::Store;
 pub struct Project {
     pub dir: tempfile::TempDir,
     pg: Option<postgres::server::TestSchema>,
+    /// A PostgreSQL database of the test's own (see [`Project::at`]).
+    url: Option<String>,
 }
 
 impl Default for Project {
@@ -42,17 +44,43 @@ impl Default for Project {
 
 impl Project {
     pub fn new() -> Project {
-        let dir = tempfile::tempdir().expect("temp dir");
-        std::fs::create_dir_all(dir.path().join("products")).unwrap();
-        std::fs::create_dir_all(dir.path().join("workflows/scripts")).unwrap();
-        std::fs::write(dir.path().join("orch.toml"), "").unwrap();
-        let pg = match stores::current() {
+        let mut p = Project::empty();
+        p.pg = match stores::current() {
             Store::Sqlite => None,
             Store::Postgres => {
                 Some(postgres::server::schema().expect("a PostgreSQL schema for the test"))
             }
         };
-        Project { dir, pg }
+        p
+    }
+
+    /// A project on `store` whatever this thread's; None (said) without a server.
+    pub fn on(store: Store) -> Option<Project> {
+        let mut p = Project::empty();
+        if store == Store::Postgres {
+            p.pg = Some(postgres::server::schema()?);
+        }
+        Some(p)
+    }
+
+    /// A project whose orch commands use the PostgreSQL database at `url`, whose
+    /// options name orch's schema (`options=-csearch_path%3Dorch`).
+    pub fn at(url: &str) -> Project {
+        let mut p = Project::empty();
+        p.url = Some(url.to_string());
+        p
+    }
+
+    fn empty() -> Project {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir_all(dir.path().join("products")).unwrap();
+        std::fs::create_dir_all(dir.path().join("workflows/scripts")).unwrap();
+        std::fs::write(dir.path().join("orch.toml"), "").unwrap();
+        Project {
+            dir,
+            pg: None,
+            url: None,
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -65,22 +93,28 @@ impl Project {
     }
 
     pub fn store(&self) -> Store {
-        if self.pg.is_some() {
+        if self.pg_url().is_some() {
             Store::Postgres
         } else {
             Store::Sqlite
         }
     }
 
-    /// The PostgreSQL database's URL (naming the test's schema), when the test runs
-    /// on one.
+    /// The PostgreSQL database's URL (naming orch's schema), when the test runs on
+    /// one.
     pub fn pg_url(&self) -> Option<&str> {
-        self.pg.as_ref().map(|db| db.url.as_str())
+        self.url
+            .as_deref()
+            .or(self.pg.as_ref().map(|db| db.url.as_str()))
     }
 
     /// orch's schema, when the test runs on PostgreSQL.
     pub fn pg_schema(&self) -> Option<&str> {
-        self.pg.as_ref().map(|db| db.schema.as_str())
+        match (&self.pg, &self.url) {
+            (Some(db), _) => Some(db.schema.as_str()),
+            (None, Some(_)) => Some("orch"),
+            (None, None) => None,
+        }
     }
 
     /// What the orch commands of this project get as `ORCH_DB`, if anything.
@@ -91,8 +125,8 @@ impl Project {
     /// The rows of a query on this project's database, every value as text (NULL as an
     /// empty string). Write SQL both stores read alike.
     pub fn sql(&self, sql: &str) -> Vec<Vec<String>> {
-        match &self.pg {
-            Some(db) => stores::postgres_rows(&db.url, sql),
+        match self.pg_url() {
+            Some(url) => stores::postgres_rows(url, sql),
             None => stores::sqlite_rows(&self.db(), sql),
         }
     }
@@ -168,10 +202,15 @@ impl Project {
     /// A copy of the repository's example project (products, workflows, scripts).
     pub fn example() -> Project {
         let p = Project::new();
-        for dir in ["products", "workflows"] {
-            copy_dir(&repo_root().join(dir), &p.path().join(dir));
-        }
+        p.copy_example();
         p
+    }
+
+    /// Copies the example project's products and workflows in.
+    pub fn copy_example(&self) {
+        for dir in ["products", "workflows"] {
+            copy_dir(&repo_root().join(dir), &self.path().join(dir));
+        }
     }
 
     /// Enrols a router of the example network with create_node and returns the process

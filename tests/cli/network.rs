@@ -51,7 +51,7 @@ fn the_readme_command_creates_an_active_node() {
 }
 
 /// `workflow run create_circuit` between ports 1/1/c1 of `a` and 1/1/c2 of `b`.
-fn circuit_args(a: &str, b: &str) -> Vec<String> {
+pub fn circuit_args(a: &str, b: &str) -> Vec<String> {
     let mut args: Vec<String> = ["workflow", "run", "create_circuit"]
         .map(String::from)
         .to_vec();

@@ -225,64 +225,96 @@ pub async fn delete_consumer(tx: &Tx<'_>, name: &str) -> R<bool> {
 mod tests {
     use super::glob_to_regex;
 
-    fn matches(glob: &str, text: &str) -> bool {
-        glob_to_regex(glob).is_some_and(|r| {
-            regex::Regex::new(&r)
-                .unwrap_or_else(|e| panic!("{glob}: {e}"))
-                .is_match(text)
-        })
-    }
+    const KINDS: [&str; 12] = [
+        "process.started",
+        "process.failed",
+        "step.finished",
+        "subscription.status_changed",
+        "product.created",
+        "Process.Started",
+        "a.b",
+        "a+b",
+        "x[1]",
+        "a^b",
+        "a\\b",
+        "",
+    ];
 
-    /// The same globs and kinds through SQLite's GLOB and through the translation.
-    #[test]
-    fn globs_match_as_sqlite_glob_does() {
+    const GLOBS: [&str; 24] = [
+        "process.*",
+        "*.*ed",
+        "*",
+        "step.finished",
+        "process.?ailed",
+        "p[rs]ocess.*",
+        "[a-p]*",
+        "[^p]*",
+        "[!p]*",
+        "a[+.]b",
+        "x[[]1]",
+        "x[1]",
+        "a[^]b",
+        "a[]]b",
+        "a[",
+        "a\\b",
+        "a.b",
+        "a+b",
+        "*finished",
+        "",
+        "?",
+        "[]-]*",
+        "product.[c]reated",
+        "[z-a]*",
+    ];
+
+    /// SQLite's verdicts: does `kind` GLOB `glob`?
+    fn sqlite_globs() -> Vec<(&'static str, &'static str, bool)> {
         let lite = rusqlite::Connection::open_in_memory().unwrap();
-        let kinds = [
-            "process.started",
-            "process.failed",
-            "step.finished",
-            "subscription.status_changed",
-            "product.created",
-            "Process.Started",
-            "a.b",
-            "a+b",
-            "x[1]",
-            "a^b",
-            "a\\b",
-            "",
-        ];
-        let globs = [
-            "process.*",
-            "*.*ed",
-            "*",
-            "step.finished",
-            "process.?ailed",
-            "p[rs]ocess.*",
-            "[a-p]*",
-            "[^p]*",
-            "[!p]*",
-            "a[+.]b",
-            "x[[]1]",
-            "x[1]",
-            "a[^]b",
-            "a[]]b",
-            "a[",
-            "a\\b",
-            "a.b",
-            "a+b",
-            "*finished",
-            "",
-            "?",
-            "[]-]*",
-            "product.[c]reated",
-        ];
-        for g in globs {
-            for k in kinds {
-                let want: bool = lite
+        let mut out = Vec::new();
+        for g in GLOBS {
+            for k in KINDS {
+                let hit: bool = lite
                     .query_row("SELECT ?1 GLOB ?2", [k, g], |r| r.get(0))
                     .unwrap();
-                assert_eq!(matches(g, k), want, "glob {g:?} on {k:?}");
+                out.push((g, k, hit));
             }
+        }
+        out
+    }
+
+    /// The translation read as a regular expression agrees with SQLite's GLOB.
+    #[test]
+    fn globs_match_as_sqlite_glob_does() {
+        for (g, k, want) in sqlite_globs() {
+            let got = glob_to_regex(g).is_some_and(|r| {
+                regex::Regex::new(&r)
+                    .unwrap_or_else(|e| panic!("{g}: {e}"))
+                    .is_match(k)
+            });
+            assert_eq!(got, want, "glob {g:?} on {k:?}");
+        }
+    }
+
+    /// And PostgreSQL's `~`, which runs it, agrees too.
+    #[tokio::test]
+    async fn postgres_matches_globs_as_sqlite_does() {
+        let Some(db) = super::super::testing::database() else {
+            return;
+        };
+        let (client, connection) = tokio_postgres::connect(&db.url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(connection);
+        for (g, k, want) in sqlite_globs() {
+            let got = match glob_to_regex(g) {
+                None => false,
+                Some(r) => client
+                    .query_one("SELECT $1::text ~ $2::text", &[&k, &r])
+                    .await
+                    .unwrap_or_else(|e| panic!("{g} as {r}: {e}"))
+                    .get(0),
+            };
+            assert_eq!(got, want, "glob {g:?} on {k:?}");
         }
     }
 }
