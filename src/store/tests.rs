@@ -14,6 +14,7 @@ use super::events::Filter as EventFilter;
 use super::processes::{NewProcess, StepCommit, StepRow};
 use super::products::ProductChange;
 use super::subscriptions::{Change, Subscription};
+use super::workers::Runnable;
 use crate::definition::Source;
 use crate::domain::lifecycle::Lifecycle;
 use crate::domain::process::{ProcessStatus, StepStatus};
@@ -186,8 +187,8 @@ fn two_workers_never_claim_one_process_twice() {
     for _ in 0..10 {
         let (a, b) = t.run(async {
             tokio::join!(
-                t.store.claim_runnable("host/1/1", lease, 3),
-                other.claim_runnable("host/2/2", lease, 3),
+                t.store.claim_runnable("host/1/1", lease, 3, Runnable::Any),
+                other.claim_runnable("host/2/2", lease, 3, Runnable::Any),
             )
         });
         let (a, b) = (a.unwrap(), b.unwrap());

@@ -36,6 +36,14 @@ pub struct Project {
     url: Option<String>,
 }
 
+impl Drop for Project {
+    fn drop(&mut self) {
+        if let Some(url) = self.pg_url() {
+            stores::forget(url);
+        }
+    }
+}
+
 impl Default for Project {
     fn default() -> Self {
         Self::new()

@@ -10,6 +10,8 @@
 //! unless `ORCH_REQUIRE_POSTGRES=1` (CI), which makes them fail.
 
 use std::cell::Cell;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// The store a test runs against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,37 +57,69 @@ macro_rules! both {
 }
 
 /// The rows `sql` returns from the database at `url` (whose options name orch's
-/// schema), every value as text (NULL as an empty string).
+/// schema), every value as text (NULL as an empty string). A harness asks many
+/// questions, so each URL keeps one connection, driven by one runtime for all tests.
 pub fn postgres_rows(url: &str, sql: &str) -> Vec<Vec<String>> {
-    let (url, sql) = (url.to_string(), sql.to_string());
-    std::thread::spawn(move || {
+    let client = client(url);
+    runtime()
+        .block_on(client.simple_query(sql))
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .into_iter()
+        .filter_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(r) => Some(
+                (0..r.len())
+                    .map(|i| r.get(i).unwrap_or_default().to_string())
+                    .collect(),
+            ),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A runtime driven by a thread of its own, which every test's thread can wait on.
+fn runtime() -> &'static tokio::runtime::Handle {
+    static RT: OnceLock<tokio::runtime::Handle> = OnceLock::new();
+    RT.get_or_init(|| {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .unwrap();
-        rt.block_on(async {
-            let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-                .await
-                .unwrap();
-            tokio::spawn(connection);
-            client
-                .simple_query(&sql)
-                .await
-                .unwrap_or_else(|e| panic!("{sql}: {e}"))
-                .into_iter()
-                .filter_map(|m| match m {
-                    tokio_postgres::SimpleQueryMessage::Row(r) => Some(
-                        (0..r.len())
-                            .map(|i| r.get(i).unwrap_or_default().to_string())
-                            .collect(),
-                    ),
-                    _ => None,
-                })
-                .collect()
-        })
+        let handle = rt.handle().clone();
+        std::thread::spawn(move || rt.block_on(std::future::pending::<()>()));
+        handle
     })
-    .join()
-    .unwrap()
+}
+
+type Clients = Mutex<HashMap<String, Arc<tokio_postgres::Client>>>;
+
+fn clients() -> &'static Clients {
+    static CLIENTS: OnceLock<Clients> = OnceLock::new();
+    CLIENTS.get_or_init(Clients::default)
+}
+
+fn client(url: &str) -> Arc<tokio_postgres::Client> {
+    if let Some(c) = clients().lock().unwrap().get(url) {
+        if !c.is_closed() {
+            return Arc::clone(c);
+        }
+    }
+    let client = runtime().block_on(async {
+        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+            .await
+            .unwrap_or_else(|e| panic!("{url}: {e}"));
+        tokio::spawn(connection);
+        Arc::new(client)
+    });
+    clients()
+        .lock()
+        .unwrap()
+        .insert(url.to_string(), Arc::clone(&client));
+    client
+}
+
+/// Closes the connection kept for `url` (its test is over).
+pub fn forget(url: &str) {
+    clients().lock().unwrap().remove(url);
 }
 
 /// [`postgres_rows`] for a SQLite file.

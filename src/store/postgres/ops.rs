@@ -34,7 +34,7 @@ use crate::store::schedules::{Claimed, ScheduleRow};
 use crate::store::subscriptions::{
     Filter as SubscriptionFilter, Find as SubscriptionFind, Related, Subscription, Touch,
 };
-use crate::store::workers::{ClaimOutcome, ClaimedProcess, EngineState, WorkerRow};
+use crate::store::workers::{ClaimOutcome, ClaimedProcess, EngineState, Runnable, WorkerRow};
 use crate::store::{Lock, PAUSED, StoreResult};
 
 impl Postgres {
@@ -152,13 +152,14 @@ impl Postgres {
         owner: &str,
         lease: Duration,
         limit: usize,
+        which: Runnable<'_>,
     ) -> StoreResult<Vec<ClaimedProcess>> {
         in_tx!(self, write, |tx| {
             if workers::paused(&tx, true).await?.is_some() {
                 return Ok(Vec::new());
             }
             let mut claimed = Vec::new();
-            for p in processes::runnable(&tx, limit as i64).await? {
+            for p in processes::runnable(&tx, limit as i64, which).await? {
                 let takeover = p.status == ProcessStatus::Running;
                 let claim = processes::Claim {
                     process_id: &p.process_id,

@@ -20,6 +20,7 @@ use crate::domain::process::ProcessStatus;
 use crate::domain::workflow::{Target, WorkflowDef};
 use crate::store::events::Concerns;
 use crate::store::processes::{Filter, Find, NewProcess, ProcessRow, StepCommit, StepRow};
+use crate::store::workers::Runnable;
 
 const PROCESS_COLUMNS: &str = "p.process_id, p.workflow, p.target, p.status, p.subscription_id, p.customer_id, p.is_task, p.created_by, p.started_at, p.last_modified_at, p.failed_reason, p.last_step, p.definition_hash, p.owner, p.lease_until, p.run_after, COALESCE(s.state, p.state), s.step_id";
 const PROCESS_FROM: &str = "processes p LEFT JOIN process_states s ON s.process_id = p.process_id";
@@ -472,19 +473,30 @@ pub async fn claim(tx: &mut Tx<'_>, c: &Claim<'_>) -> R<bool> {
     Ok(true)
 }
 
-/// The processes a worker may run now, oldest first, locked for this transaction and
-/// skipping those another worker is claiming: queued ones, waiting ones whose time has
-/// come, and running ones whose owner's lease ran out.
-pub async fn runnable(tx: &Tx<'_>, limit: i64) -> R<Vec<ProcessRow>> {
-    let sql = format!(
-        "SELECT {LIST_COLUMNS} FROM processes
-         WHERE status = 'created'
+/// The processes a claim may take, oldest first, locked for this transaction and
+/// skipping those another orch is claiming: for a worker, queued ones, waiting ones
+/// whose time has come and running ones whose owner's lease ran out (the database's
+/// clock); for the scheduler and `resume_waiting`, waiting ones by the time they give.
+pub async fn runnable(tx: &Tx<'_>, limit: i64, which: Runnable<'_>) -> R<Vec<ProcessRow>> {
+    let (condition, at) = match which {
+        Runnable::Any => (
+            "status = 'created'
             OR (status = 'waiting' AND run_after <= now_text())
-            OR (status = 'running' AND lease_until < now_text())
+            OR (status = 'running' AND lease_until < now_text())",
+            None,
+        ),
+        Runnable::WaitingDueAt(at) => ("status = 'waiting' AND run_after <= $2", Some(at)),
+        Runnable::WaitingBefore(at) => ("status = 'waiting' AND last_modified_at < $2", Some(at)),
+    };
+    let sql = format!(
+        "SELECT {LIST_COLUMNS} FROM processes WHERE ({condition})
          ORDER BY process_id LIMIT $1
          FOR UPDATE SKIP LOCKED"
     );
-    let rows = tx.rows(&sql, &[&limit]).await?;
+    let rows = match at {
+        Some(at) => tx.rows(&sql, &[&limit, &at]).await?,
+        None => tx.rows(&sql, &[&limit]).await?,
+    };
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
         out.push(finish(tx, process_from_row(r)?).await?);
