@@ -1,14 +1,10 @@
 //! Helpers for the crate's own unit tests: a migrated store in a folder, a way to wait
 //! for a future from a plain test, and the same test on both stores.
 //!
-//! A test about what the store promises (not about SQLite's file) is a plain `fn
-//! name()` followed by `crate::testing::both!(name);`, which makes `name::sqlite` and
-//! `name::postgres`; inside, [`TestStore::new`] opens the store of the variant (for
-//! PostgreSQL a fresh schema on the test server, see `store::postgres::testing`).
-//! Without a server the PostgreSQL variant says so and passes, unless
-//! `ORCH_REQUIRE_POSTGRES=1`.
+//! A test about what the store promises is a plain `fn name()` followed by
+//! `both!(name);` (see `store::postgres::testing`); inside, [`TestStore::new`] opens
+//! the store of the variant (for PostgreSQL a fresh schema on the test server).
 
-use std::cell::Cell;
 use std::path::Path;
 
 use crate::store::postgres::testing as server;
@@ -36,44 +32,7 @@ pub fn sqlite(dir: &Path) -> Store {
     .expect("a test store")
 }
 
-/// The store a test runs against.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Sqlite,
-    Postgres,
-}
-
-thread_local! {
-    static KIND: Cell<Kind> = const { Cell::new(Kind::Sqlite) };
-}
-
-/// Runs `test` with `kind` as this thread's store (libtest gives each test a thread).
-pub fn on(kind: Kind, test: fn()) {
-    if kind == Kind::Postgres && server::server().is_none() {
-        eprintln!("skipped: no PostgreSQL server for this test");
-        return;
-    }
-    KIND.set(kind);
-    test();
-}
-
-/// `both!(a, b);` after `fn a()` and `fn b()`: each runs as `a::sqlite`, `a::postgres`.
-macro_rules! both {
-    ($($name:ident),+ $(,)?) => {$(
-        mod $name {
-            #[test]
-            fn sqlite() {
-                $crate::testing::on($crate::testing::Kind::Sqlite, super::$name)
-            }
-
-            #[test]
-            fn postgres() {
-                $crate::testing::on($crate::testing::Kind::Postgres, super::$name)
-            }
-        }
-    )+};
-}
-pub(crate) use both;
+pub(crate) use server::both;
 
 /// A store of this thread's kind with the runtime its calls run on: a PostgreSQL
 /// store's connections are driven by the runtime that made them, so every call of a
@@ -89,9 +48,9 @@ impl TestStore {
     /// A new store: `orch.db` in `dir`, or a fresh schema on the test server.
     pub fn new(dir: &Path) -> TestStore {
         let rt = runtime();
-        let (location, schema) = match KIND.get() {
-            Kind::Sqlite => (Location::Sqlite(dir.join("orch.db")), None),
-            Kind::Postgres => {
+        let (location, schema) = match server::current() {
+            server::Store::Sqlite => (Location::Sqlite(dir.join("orch.db")), None),
+            server::Store::Postgres => {
                 let s = server::schema().expect("a PostgreSQL schema for the test");
                 let location = Location::parse(s.url.as_ref(), dir, None);
                 (location, Some(s))

@@ -16,6 +16,8 @@
 //! the modules named after their table group and are shared by both backends.
 
 pub mod events;
+mod filters;
+mod group_commit;
 pub mod postgres;
 pub mod processes;
 pub mod products;

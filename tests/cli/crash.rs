@@ -10,6 +10,7 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use super::Project;
+use super::both;
 
 /// A small seeded PRNG (xorshift64*), so a failing run can be replayed by its seed.
 pub struct Rng(u64);

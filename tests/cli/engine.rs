@@ -1,6 +1,7 @@
 //! Workflows run through the real binary: steps as real child processes.
 
 use super::Project;
+use super::both;
 
 fn task(p: &Project, steps: &str) {
     p.write(

@@ -2,6 +2,7 @@
 //! steps that suspend and resume, secrets that never reach the database.
 
 use super::Project;
+use super::both;
 
 fn workflow(p: &Project) {
     p.script(

@@ -1,5 +1,6 @@
 //! Products, the database and the command-line conventions.
 
+use super::both;
 use super::{Project, Store, repo_root};
 
 fn with_example_products() -> Project {

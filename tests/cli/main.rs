@@ -1,9 +1,6 @@
 //! CLI tests: the real `orch` binary against temporary projects, on real SQLite files
 //! and (the same tests, see `stores`) on a real PostgreSQL.
 
-#[macro_use]
-mod stores;
-
 mod crash;
 mod engine;
 mod events;
@@ -17,6 +14,7 @@ mod postgres;
 mod reliability;
 mod safety;
 mod snapshots;
+mod stores;
 mod tasks;
 mod waits;
 mod workers;
@@ -25,6 +23,9 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
+/// The test server and `both!` name themselves so (see `postgres::server`).
+use postgres::server as pg_testing;
+use postgres::server::both;
 pub use stores::Store;
 
 /// A temporary project with its own database: `orch.db` in it, or a fresh PostgreSQL

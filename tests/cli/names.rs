@@ -3,6 +3,7 @@
 //! that are nearly right, and the example network started over.
 
 use super::Project;
+use super::both;
 use serde_json::Value;
 
 fn ok(p: &Project, args: &[&str]) -> String {

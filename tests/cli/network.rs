@@ -1,6 +1,7 @@
 //! Subscriptions end to end, through the repository's example network.
 
 use super::Project;
+use super::both;
 use serde_json::Value;
 
 fn id_of(v: &Value) -> String {

@@ -3,6 +3,7 @@
 //! terminal: they are tested in `interactive`.)
 
 use super::Project;
+use super::both;
 
 /// A project whose `review` workflow has a skipped step and a failing one.
 fn review(p: &Project) {

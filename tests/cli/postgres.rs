@@ -4,13 +4,12 @@
 //! password, and the example network stored alike on both stores. (Everything else
 //! runs on both stores through `both!`.)
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use super::events::Background;
 use super::{Project, Store, stores};
 
 #[path = "../../src/store/postgres/testing.rs"]
@@ -35,66 +34,12 @@ fn pg_project() -> Option<Project> {
     Project::on(Store::Postgres)
 }
 
-/// An orch in the background whose stdout lines are collected with when they came.
-struct Follower {
-    child: Child,
-    lines: Arc<Mutex<Vec<(Instant, String)>>>,
-}
-
-impl Follower {
-    fn start(p: &Project, args: &[&str]) -> Follower {
-        let mut child = p
-            .command()
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let lines = Arc::new(Mutex::new(Vec::new()));
-        let stdout = child.stdout.take().unwrap();
-        let sink = Arc::clone(&lines);
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                match line {
-                    Ok(l) => sink.lock().unwrap().push((Instant::now(), l)),
-                    Err(_) => break,
-                }
-            }
-        });
-        Follower { child, lines }
-    }
-
-    fn count(&self) -> usize {
-        self.lines.lock().unwrap().len()
-    }
-
-    /// Waits until `n` lines came; returns when the last of them did.
-    fn wait_for(&self, n: usize) -> Instant {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some((at, _)) = self.lines.lock().unwrap().get(n - 1) {
-                return *at;
-            }
-            assert!(Instant::now() < deadline, "gave up waiting for line {n}");
-            std::thread::sleep(Duration::from_millis(1));
-        }
-    }
-
-    fn events(&self) -> Vec<Value> {
-        self.lines
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|(_, l)| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-            .collect()
-    }
-}
-
-impl Drop for Follower {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// The events a follower printed.
+fn events(f: &Background) -> Vec<Value> {
+    f.lines()
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
 }
 
 /// A connection of the test's own, holding a transaction open on another thread.
@@ -157,10 +102,10 @@ fn a_follower_never_skips_an_event_that_commits_late() {
     let Some(p) = pg_project() else { return };
     tiny_task(&p);
     assert_eq!(p.run(&["workflow", "run", "t"]).0, 0);
-    let follower = Follower::start(&p, &["events", "--follow", "--since", "0", "-o", "jsonl"]);
+    let follower = Background::start(&p, &["events", "--follow", "--since", "0", "-o", "jsonl"]);
     // A run's events: process.started, the steps Start, A and Done, process.completed.
     let per_run = 5;
-    follower.wait_for(per_run);
+    follower.line_at(per_run);
 
     let late = hold_event(p.pg_url().unwrap(), "test.late");
     let writers: Vec<_> = (0..3)
@@ -174,7 +119,7 @@ fn a_follower_never_skips_an_event_that_commits_late() {
         })
         .collect();
     std::thread::sleep(Duration::from_millis(800));
-    let seen = follower.count();
+    let seen = follower.lines().len();
     assert_eq!(
         seen, per_run,
         "something after the open transaction's event was shown before it committed"
@@ -185,8 +130,8 @@ fn a_follower_never_skips_an_event_that_commits_late() {
     }
     let all = p.json(&["events"]);
     let total = all.as_array().unwrap().len();
-    follower.wait_for(total);
-    let printed = follower.events();
+    follower.line_at(total);
+    let printed = events(&follower);
     let seqs: Vec<i64> = printed.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
     let want: Vec<i64> = all
         .as_array()
@@ -209,15 +154,15 @@ fn a_follower_never_skips_an_event_that_commits_late() {
 fn follow_wakes_soon_after_a_commit() {
     let Some(p) = pg_project() else { return };
     assert_eq!(p.run(&["db", "migrate"]).0, 0);
-    let follower = Follower::start(&p, &["events", "--follow", "--since", "0", "-o", "jsonl"]);
+    let follower = Background::start(&p, &["events", "--follow", "--since", "0", "-o", "jsonl"]);
     // A first event tells it is up and listening.
     hold_event(p.pg_url().unwrap(), "test.ready").commit();
-    follower.wait_for(1);
+    follower.line_at(1);
     let mut waits = Vec::new();
     for n in 2..=11 {
         std::thread::sleep(Duration::from_millis(150));
         let committed = hold_event(p.pg_url().unwrap(), "test.tick").commit();
-        let shown = follower.wait_for(n);
+        let shown = follower.line_at(n);
         waits.push(shown.saturating_duration_since(committed));
     }
     waits.sort();
@@ -227,7 +172,7 @@ fn follow_wakes_soon_after_a_commit() {
         waits[waits.len() - 1],
         waits.len()
     );
-    assert_eq!(follower.events().len(), 11);
+    assert_eq!(follower.lines().len(), 11);
 }
 
 /// The server stops while a step runs: orch exits 1 saying the database is gone, with

@@ -6,6 +6,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use super::Project;
+use super::both;
 use super::crash::{ProcStat, effect_script, effects, group_gone_within, integrity, kill9};
 
 fn task(p: &Project, steps: &str) {

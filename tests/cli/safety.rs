@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::process::Stdio;
 
+use super::both;
 use super::{CREATE_RTR1, Project, step_names};
 
 /// Runs orch in `dir` (not a project's folder) and returns (code, stdout, stderr).

@@ -8,6 +8,7 @@
 //! `tests/cli/snapshots/` after an intended change; review the diff.
 
 use super::Project;
+use super::both;
 
 /// Runs `body` with the filters every snapshot here needs.
 fn filtered(p: &Project, body: impl FnOnce()) {

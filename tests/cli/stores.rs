@@ -1,60 +1,13 @@
-//! One suite, two stores: which store the tests of a thread run against, the macro
-//! that runs a test on both, and SQL a test can read either store with.
-//!
-//! A test that is about orch's behaviour (not about the SQLite file) is a plain
-//! `fn name()` followed by `both!(name);`, which makes `name::sqlite` and
-//! `name::postgres`. Each sets the store for its thread (libtest runs every test on a
-//! thread of its own) before calling the test; [`crate::Project::new`] reads it and,
-//! for PostgreSQL, takes a fresh database on the test server and points every orch it
-//! runs at it (`ORCH_DB`). Without a server the PostgreSQL variants say so and pass,
-//! unless `ORCH_REQUIRE_POSTGRES=1` (CI), which makes them fail.
+//! One suite, two stores: a test about orch's behaviour (not about the SQLite file) is
+//! a plain `fn name()` followed by `both!(name);` (see `src/store/postgres/testing.rs`),
+//! and [`crate::Project::new`] opens the store of the variant: for PostgreSQL a fresh
+//! schema on the test server, which every orch it runs is pointed at (`ORCH_DB`).
+//! Here too: SQL a test can read either store with, and what it compares.
 
-use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-/// The store a test runs against.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Store {
-    Sqlite,
-    Postgres,
-}
-
-thread_local! {
-    static CURRENT: Cell<Store> = const { Cell::new(Store::Sqlite) };
-}
-
-/// The store of this thread's test.
-pub fn current() -> Store {
-    CURRENT.get()
-}
-
-/// Runs `test` against `store`.
-pub fn on(store: Store, test: fn()) {
-    if store == Store::Postgres && crate::postgres::server::server().is_none() {
-        eprintln!("skipped: no PostgreSQL server for this test");
-        return;
-    }
-    CURRENT.set(store);
-    test();
-}
-
-/// `both!(a, b);` after `fn a()` and `fn b()`: each runs as `a::sqlite`, `a::postgres`.
-macro_rules! both {
-    ($($name:ident),+ $(,)?) => {$(
-        mod $name {
-            #[test]
-            fn sqlite() {
-                $crate::stores::on($crate::stores::Store::Sqlite, super::$name)
-            }
-
-            #[test]
-            fn postgres() {
-                $crate::stores::on($crate::stores::Store::Postgres, super::$name)
-            }
-        }
-    )+};
-}
+pub use crate::pg_testing::{Store, current};
 
 /// The rows `sql` returns from the database at `url` (whose options name orch's
 /// schema), every value as text (NULL as an empty string). A harness asks many

@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::Project;
+use super::both;
 
 /// A task that appends a line to `runs.log` each time it runs.
 fn counting_task(p: &Project, name: &str, schedule: &str) {

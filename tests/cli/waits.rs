@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant};
 
+use super::both;
 use super::{CREATE_RTR1, Project};
 
 fn a_suspended_process_shows_its_message_and_fields_and_the_hint_names_them() {

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::Project;
+use super::both;
 
 /// A task whose steps record when they ran: `<process> <step> <start> <end>` per line
 /// in `ran.log` (times in ms since the epoch), sleeping `ms` in each of `steps` steps.

@@ -4,7 +4,7 @@
 //! step, and takes the event-log lock once per batch.
 //!
 //! A task on the worker's runtime takes the first commit that arrives and every other
-//! already waiting (up to [`MAX_BATCH`]), writes each inside a savepoint of one
+//! already waiting (see `store::group_commit`), writes each inside a savepoint of one
 //! transaction and commits once; no delay is added, the next batch gathers while one
 //! commits. A step is reported done only after its transaction committed.
 //!
@@ -14,27 +14,14 @@
 //! step fails because of another.
 
 use deadpool_postgres::Pool;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 
 use super::config::ConnInfo;
 use super::ops::commit_one;
 use super::tx::{Fail, R, in_tx};
 use crate::domain::process::ProcessStatus;
-use crate::store::processes::{Committed, StepCommit};
-use crate::store::{StoreError, StoreResult};
-
-/// The most steps written in one transaction.
-pub const MAX_BATCH: usize = 256;
-
-struct Job {
-    commit: StepCommit,
-    reply: oneshot::Sender<StoreResult<Committed>>,
-}
-
-/// The handle engines send their commits to.
-pub struct Committer {
-    jobs: mpsc::UnboundedSender<Job>,
-}
+use crate::store::StoreResult;
+use crate::store::group_commit::{self, Committer, Job};
 
 /// What the committer's task writes with: the store's pool and address.
 struct Writer {
@@ -52,35 +39,16 @@ impl Writer {
     }
 }
 
-impl Committer {
-    /// Starts a committer task on the current runtime.
-    pub fn start(pool: Pool, info: ConnInfo) -> Committer {
-        let (jobs, rx) = mpsc::unbounded_channel();
-        tokio::spawn(serve(Writer { pool, info }, rx));
-        Committer { jobs }
-    }
-
-    /// Writes one step with whatever else is waiting; returns once it is committed.
-    pub async fn commit(&self, commit: StepCommit) -> StoreResult<Committed> {
-        let (reply, answer) = oneshot::channel();
-        self.jobs
-            .send(Job { commit, reply })
-            .map_err(|_| StoreError::Other("the committer stopped".into()))?;
-        answer
-            .await
-            .map_err(|_| StoreError::Other("the committer stopped".into()))?
-    }
+/// Starts a committer task on the current runtime.
+pub fn start(pool: Pool, info: ConnInfo) -> Committer {
+    let (handle, rx) = Committer::channel();
+    tokio::spawn(serve(Writer { pool, info }, rx));
+    handle
 }
 
 async fn serve(w: Writer, mut rx: mpsc::UnboundedReceiver<Job>) {
     while let Some(first) = rx.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
-        }
+        let batch = group_commit::batch(first, &mut rx);
         write(&w, batch).await;
     }
 }
@@ -98,12 +66,7 @@ async fn write(w: &Writer, batch: Vec<Job>) {
         }
     };
     for (job, result) in batch.into_iter().zip(results) {
-        let answer = result.map(|status| Committed {
-            status,
-            step: job.commit.step,
-        });
-        // An engine that stopped waiting (its drive was dropped) needs no answer.
-        let _ = job.reply.send(answer);
+        job.answer(result);
     }
 }
 

@@ -133,16 +133,7 @@ pub async fn list(tx: &Tx<'_>, f: &Filter) -> R<Vec<Event>> {
     let mut q = Query::new(
         "SELECT seq, at, kind, process_id, subscription_id, product_id, data FROM events WHERE true",
     );
-    q.and("seq > ?", f.since);
-    if let Some(u) = f.until {
-        q.and("seq <= ?", u);
-    }
-    if let Some(p) = &f.process_id {
-        q.and("process_id = ?", p.clone());
-    }
-    if let Some(s) = &f.subscription_id {
-        q.and("subscription_id = ?", s.clone());
-    }
+    crate::store::filters::events(&mut q, f);
     if !f.kinds.is_empty() {
         let patterns: Vec<String> = f.kinds.iter().filter_map(|k| glob_to_regex(k)).collect();
         q.and("kind ~ ANY (?::text[])", patterns);

@@ -92,7 +92,7 @@ pub struct Postgres {
     /// The LISTEN connection of `wait_for_events`, started by its first call.
     listener: tokio::sync::Mutex<Option<Listener>>,
     /// Set once group commit is on (a worker): step commits go through it.
-    committer: std::sync::OnceLock<committer::Committer>,
+    committer: std::sync::OnceLock<crate::store::group_commit::Committer>,
 }
 
 impl Postgres {
@@ -161,7 +161,7 @@ impl Postgres {
     /// committer task on the current runtime (see `committer`).
     pub fn start_group_commit(&self) -> Result<(), Error> {
         if self.committer.get().is_none() {
-            let c = committer::Committer::start(self.pool.clone(), self.info.clone());
+            let c = committer::start(self.pool.clone(), self.info.clone());
             let _ = self.committer.set(c);
         }
         Ok(())

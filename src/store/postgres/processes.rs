@@ -19,16 +19,16 @@ use super::tx::{NewEvent, R, StepColumns, Tx, clean_opt, word};
 use crate::domain::process::ProcessStatus;
 use crate::domain::workflow::{Target, WorkflowDef};
 use crate::store::events::Concerns;
-use crate::store::processes::{Filter, Find, NewProcess, ProcessRow, StepCommit, StepRow};
+use crate::store::processes::{
+    Filter, Find, NewProcess, ProcessRow, StepCommit, StepRow, claim_event, owner_parts,
+    snapshot_budget, status_event,
+};
 use crate::store::workers::Runnable;
 
 const PROCESS_COLUMNS: &str = "p.process_id, p.workflow, p.target, p.status, p.subscription_id, p.customer_id, p.is_task, p.created_by, p.started_at, p.last_modified_at, p.failed_reason, p.last_step, p.definition_hash, p.owner, p.lease_until, p.run_after, COALESCE(s.state, p.state), s.step_id";
 const PROCESS_FROM: &str = "processes p LEFT JOIN process_states s ON s.process_id = p.process_id";
 /// The columns of lists, without the state, which can be large and lists never need.
 const LIST_COLUMNS: &str = "process_id, workflow, target, status, subscription_id, customer_id, is_task, created_by, started_at, last_modified_at, failed_reason, last_step, definition_hash, owner, lease_until, run_after, NULL::text, NULL::bigint";
-
-const MIN_SNAPSHOT_BUDGET: i64 = 64 * 1024;
-const STEP_COST: i64 = 64;
 
 /// `$n` microseconds after the transaction's start, in orch's time text.
 pub(super) fn later(n: usize) -> String {
@@ -217,11 +217,7 @@ async fn write_snapshot(
         &[&process_id, &step_id, &state],
     )
     .await?;
-    Ok(snapshot_budget(state))
-}
-
-fn snapshot_budget(state: &str) -> i64 {
-    (state.len() as i64).max(MIN_SNAPSHOT_BUDGET)
+    Ok(snapshot_budget(state.len()))
 }
 
 pub async fn steps(tx: &Tx<'_>, process_id: &str) -> R<Vec<StepRow>> {
@@ -265,13 +261,12 @@ pub async fn commit_step(tx: &mut Tx<'_>, c: &StepCommit) -> R<()> {
     let previous: ProcessStatus = word(&row, 0)?;
     let previous_subscription: Option<String> = row.try_get(1)?;
     let budget: Option<i64> = row.try_get(2)?;
-    let data = json!({"name": s.name, "status": s.status, "attempt": s.attempt, "duration_ms": c.duration_ms as u64, "error": s.error, "by": s.created_by});
     let step_event = tx.event(NewEvent {
         kind: "step.finished".into(),
         process_id: Some(c.process_id.clone()),
         subscription_id: c.subscription_id.clone(),
         product_id: None,
-        data: data.to_string(),
+        data: c.event_data().to_string(),
         step: Some(StepColumns {
             name: s.name.clone(),
             status: s.status.as_str().into(),
@@ -284,14 +279,11 @@ pub async fn commit_step(tx: &mut Tx<'_>, c: &StepCommit) -> R<()> {
             finished_at: s.finished_at.clone(),
         }),
     });
-    let cost = patch.len() as i64 + STEP_COST;
-    let (snapshot, budget) = match budget {
-        Some(budget) if c.status == ProcessStatus::Running && cost <= budget => {
-            (None, budget - cost)
-        }
-        _ => {
+    let (snapshot, budget) = match c.budget_left(budget, patch.len()) {
+        Some(left) => (None, left),
+        None => {
             let state = c.state().to_string();
-            let budget = snapshot_budget(&state);
+            let budget = snapshot_budget(state.len());
             (Some(state), budget)
         }
     };
@@ -320,16 +312,16 @@ pub async fn commit_step(tx: &mut Tx<'_>, c: &StepCommit) -> R<()> {
         )
         .await?;
     }
-    if previous != c.status && c.status != ProcessStatus::Running {
+    if let Some((kind, data)) = c.status_event(previous) {
         super::events::append(
             tx,
-            &format!("process.{}", c.status),
+            &kind,
             Concerns {
                 process_id: Some(&c.process_id),
                 subscription_id: c.subscription_id.as_deref(),
                 ..Default::default()
             },
-            &json!({"from": previous, "to": c.status, "step": s.name, "reason": c.failed_reason}),
+            &data,
         );
     }
     if let Some(state) = snapshot {
@@ -358,16 +350,16 @@ pub async fn set_status(
     if let Some(row) = before {
         let previous: ProcessStatus = word(&row, 0)?;
         let subscription_id: Option<String> = row.try_get(1)?;
-        if previous != status {
+        if let Some((kind, data)) = status_event(previous, status, reason) {
             super::events::append(
                 tx,
-                &format!("process.{status}"),
+                &kind,
                 Concerns {
                     process_id: Some(process_id),
                     subscription_id: subscription_id.as_deref(),
                     ..Default::default()
                 },
-                &json!({"from": previous, "to": status, "reason": reason}),
+                &data,
             );
         }
     }
@@ -398,14 +390,6 @@ pub async fn set_run_after(tx: &Tx<'_>, process_id: &str, after: Option<Duration
     );
     tx.exec(&sql, &[&process_id, &after.map(micros)]).await?;
     Ok(())
-}
-
-fn owner_parts(owner: &str) -> (Option<&str>, Option<i64>) {
-    let mut parts = owner.split('/');
-    (
-        parts.next(),
-        parts.next().and_then(|p| p.parse::<i64>().ok()),
-    )
 }
 
 /// What a claim compares and sets.
@@ -455,21 +439,8 @@ pub async fn claim(tx: &mut Tx<'_>, c: &Claim<'_>) -> R<bool> {
         subscription_id: subscription_id.as_deref(),
         ..Default::default()
     };
-    if c.seen_status == ProcessStatus::Running {
-        super::events::append(
-            tx,
-            "process.taken_over",
-            about,
-            &json!({"from": c.seen_owner, "by": c.owner}),
-        );
-    } else {
-        super::events::append(
-            tx,
-            "process.running",
-            about,
-            &json!({"from": c.seen_status, "to": "running", "by": c.owner}),
-        );
-    }
+    let (kind, data) = claim_event(c.seen_status, c.seen_owner, c.owner);
+    super::events::append(tx, kind, about, &data);
     Ok(true)
 }
 
@@ -550,18 +521,7 @@ pub async fn list(tx: &Tx<'_>, f: &Filter) -> R<Vec<ProcessRow>> {
     if let Some(s) = &f.status {
         q.and("status = ?", s.as_str().to_string());
     }
-    if let Some(w) = &f.workflow {
-        q.and("workflow = ?", w.clone());
-    }
-    if let Some(s) = &f.subscription_id {
-        q.and("subscription_id = ?", s.clone());
-    }
-    if let Some(s) = &f.since {
-        q.and("started_at >= ?", s.clone());
-    }
-    if let Some(t) = f.tasks {
-        q.and("is_task = ?", t);
-    }
+    crate::store::filters::processes(&mut q, f);
     q.push("ORDER BY process_id DESC").then("LIMIT ?", f.limit);
     let rows = q.rows(tx).await?;
     let mut out = Vec::with_capacity(rows.len());

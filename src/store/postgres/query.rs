@@ -6,6 +6,7 @@ use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
 use super::tx::{R, Tx};
+use crate::store::filters::{Arg, Conditions};
 
 pub struct Query {
     sql: String,
@@ -72,6 +73,20 @@ impl Query {
             .map(|b| b.as_ref() as &(dyn ToSql + Sync))
             .collect();
         tx.rows(&self.sql, &params).await
+    }
+}
+
+impl Conditions for Query {
+    fn cond(&mut self, cond: &str, arg: Arg) {
+        match arg {
+            Arg::Text(v) => self.and(cond, v),
+            Arg::Int(v) => self.and(cond, v),
+            Arg::Bool(v) => self.and(cond, v),
+        };
+    }
+
+    fn cond_pair(&mut self, cond: &str, a: String, b: String) {
+        self.and_pair(cond, a, b);
     }
 }
 

@@ -2,19 +2,19 @@
 //! search words, and the queries that list and relate them; the twin of
 //! `store::sqlite::subscriptions`, returning the same rows in the same order.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio_postgres::Row;
 
 use super::query::Query;
 use super::search;
 use super::tx::{R, Tx, clean, clean_opt, word};
 use crate::domain::lifecycle::Lifecycle;
-use crate::domain::process::ProcessStatus;
 use crate::domain::subscription::{Flat, RefInfo};
-use crate::domain::usability::{Facts, Holder, Neighbour};
-use crate::engine::owner;
+use crate::domain::usability::Facts;
 use crate::store::events::Concerns;
-use crate::store::subscriptions::{Filter, Find, Related, Subscription, Touch};
+use crate::store::subscriptions::{
+    self as change, Filter, Find, Related, Subscription, Touch, Unfinished,
+};
 
 const COLUMNS: &str = "s.subscription_id, s.product_id, p.name, p.tag, p.product_type, p.root_key, s.customer_id, s.description, s.status, s.insync, s.start_date, s.end_date, s.note, s.document, s.created_at, s.updated_at";
 const FROM: &str = "FROM subscriptions s JOIN products p ON p.product_id = s.product_id";
@@ -22,11 +22,7 @@ const FROM: &str = "FROM subscriptions s JOIN products p ON p.product_id = s.pro
 fn from_row(r: &Row) -> R<Subscription> {
     let root_key: String = r.try_get(5)?;
     let status: String = r.try_get(8)?;
-    let document: String = r.try_get(13)?;
-    let tree = serde_json::from_str::<Value>(&document)
-        .ok()
-        .and_then(|mut d| d.get_mut(&root_key).map(Value::take))
-        .unwrap_or_else(|| json!({}));
+    let tree = Subscription::tree_of(&r.try_get::<_, String>(13)?, &root_key);
     Ok(Subscription {
         subscription_id: r.try_get(0)?,
         product_id: r.try_get(1)?,
@@ -97,22 +93,7 @@ pub async fn list(tx: &Tx<'_>, f: &Filter) -> R<Vec<Subscription>> {
             q.and("s.status = ANY (?::text[])", list);
         }
     }
-    if let Some(p) = &f.product {
-        q.and("(p.name = ? OR p.tag = ?)", p.clone());
-    }
-    if let Some(c) = &f.customer {
-        q.and("s.customer_id = ?", c.clone());
-    }
-    if let Some(b) = f.insync {
-        q.and("s.insync = ?", b);
-    }
-    for (path, value) in &f.fields {
-        q.and_pair(
-            "s.subscription_id IN (SELECT subscription_id FROM subscription_values WHERE path = ? AND value = ?)",
-            path.clone(),
-            value.clone(),
-        );
-    }
+    crate::store::filters::subscriptions(&mut q, f);
     if let Some(text) = &f.search {
         if text.split_whitespace().next().is_some() {
             match search::query(text) {
@@ -240,8 +221,7 @@ pub async fn save(
         ],
     )
     .await?;
-    let tree_changed = old.is_none_or(|o| o.tree != new.tree);
-    if tree_changed || old.is_some_and(|o| o.description != new.description) {
+    if let Some(tree_changed) = change::reindex_needed(new, old) {
         reindex(tx, new, flat, tree_changed).await?;
     }
     if let Some(p) = process_id {
@@ -256,53 +236,8 @@ pub async fn save(
         subscription_id: Some(&new.subscription_id),
         product_id: Some(&new.product_id),
     };
-    let append = super::events::append;
-    let Some(old) = old else {
-        append(
-            tx,
-            "subscription.created",
-            about,
-            &json!({"product": new.product_name, "customer_id": new.customer_id, "status": new.status, "description": new.description}),
-        );
-        return Ok(());
-    };
-    let mut changed = Vec::new();
-    if old.tree != new.tree {
-        changed.push(new.root_key.clone());
-    }
-    for (name, differs) in [
-        ("description", old.description != new.description),
-        ("note", old.note != new.note),
-        ("start_date", old.start_date != new.start_date),
-        ("end_date", old.end_date != new.end_date),
-    ] {
-        if differs {
-            changed.push(name.to_string());
-        }
-    }
-    if !changed.is_empty() {
-        append(
-            tx,
-            "subscription.updated",
-            about,
-            &json!({"changed": changed, "description": new.description}),
-        );
-    }
-    if old.status != new.status {
-        append(
-            tx,
-            "subscription.status_changed",
-            about,
-            &json!({"from": old.status, "to": new.status}),
-        );
-    }
-    if old.insync != new.insync {
-        append(
-            tx,
-            "subscription.insync_changed",
-            about,
-            &json!({"from": old.insync, "to": new.insync}),
-        );
+    for (kind, data) in change::change_events(new, old) {
+        super::events::append(tx, kind, about, &data);
     }
     Ok(())
 }
@@ -364,15 +299,7 @@ async fn reindex(tx: &Tx<'_>, s: &Subscription, flat: &Flat, tree_changed: bool)
     Ok(())
 }
 
-/// A process that is not finished, holding its subscription.
-struct Unfinished {
-    process_id: String,
-    workflow: String,
-    status: ProcessStatus,
-    owner: Option<String>,
-    lease_until: Option<String>,
-}
-
+/// The processes not yet finished on a subscription: they hold it.
 async fn unfinished_processes(tx: &Tx<'_>, id: &str) -> R<Vec<Unfinished>> {
     tx.rows(
         "SELECT process_id, workflow, status, owner, lease_until FROM processes WHERE subscription_id = $1 AND status NOT IN ('completed', 'aborted') ORDER BY process_id",
@@ -413,42 +340,13 @@ pub async fn processes_of(tx: &Tx<'_>, id: &str) -> R<Vec<Touch>> {
     .collect()
 }
 
-fn neighbour(r: Related) -> Neighbour {
-    Neighbour {
-        subscription_id: r.subscription_id,
-        description: r.description,
-        status: r.status,
-        insync: r.insync,
-    }
-}
-
 /// Everything usability depends on; `except` is the process asking.
 pub async fn facts(tx: &Tx<'_>, s: &Subscription, except: Option<&str>) -> R<Facts> {
-    let holders = unfinished_processes(tx, &s.subscription_id)
-        .await?
-        .into_iter()
-        .filter(|u| Some(u.process_id.as_str()) != except)
-        .map(|u| Holder {
-            stale: owner::is_stale_row(u.status, u.owner.as_deref(), u.lease_until.as_deref()),
-            process_id: u.process_id,
-            workflow: u.workflow,
-            status: u.status,
-        })
-        .collect();
-    Ok(Facts {
-        tag: s.product_tag.clone(),
-        status: s.status,
-        insync: s.insync,
-        holders,
-        depends_on: depends_on(tx, &s.subscription_id)
-            .await?
-            .into_iter()
-            .map(neighbour)
-            .collect(),
-        in_use_by: in_use_by(tx, &s.subscription_id)
-            .await?
-            .into_iter()
-            .map(neighbour)
-            .collect(),
-    })
+    Ok(change::facts(
+        s,
+        except,
+        unfinished_processes(tx, &s.subscription_id).await?,
+        depends_on(tx, &s.subscription_id).await?,
+        in_use_by(tx, &s.subscription_id).await?,
+    ))
 }

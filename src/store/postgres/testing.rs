@@ -25,8 +25,16 @@
 //! same pipe carries `stop`, `crash` and `start` for tests that restart a private
 //! cluster ([`Cluster::start`]).
 //!
+//! One suite on two stores: a test about what orch promises (not about SQLite's file)
+//! is a plain `fn name()` followed by `both!(name);`, which makes `name::sqlite` and
+//! `name::postgres`. Each sets the store of its thread ([`current`]; libtest runs every
+//! test on a thread of its own) before it calls the test, and the harness of each test
+//! binary opens that store; without a server the PostgreSQL variant says so and
+//! passes, unless `ORCH_REQUIRE_POSTGRES=1`.
+//!
 //! This file is shared, by `#[path]`, by the library's unit tests and the CLI tests
-//! (tests/cli), so it uses only std and the crate's dependencies, never `crate::`.
+//! (tests/cli), so it uses only std and the crate's dependencies, never `crate::`
+//! (but for `both!`, which names it as `crate::pg_testing`, an alias both declare).
 
 #![allow(dead_code)]
 
@@ -37,6 +45,50 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, Once, OnceLock};
 use std::time::{Duration, Instant};
+
+/// The store a test runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Store {
+    Sqlite,
+    Postgres,
+}
+
+thread_local! {
+    static CURRENT: std::cell::Cell<Store> = const { std::cell::Cell::new(Store::Sqlite) };
+}
+
+/// The store of this thread's test.
+pub fn current() -> Store {
+    CURRENT.get()
+}
+
+/// Runs `test` against `store`.
+pub fn run_on(store: Store, test: fn()) {
+    if store == Store::Postgres && server().is_none() {
+        eprintln!("skipped: no PostgreSQL server for this test");
+        return;
+    }
+    CURRENT.set(store);
+    test();
+}
+
+/// `both!(a, b);` after `fn a()` and `fn b()`: each runs as `a::sqlite`, `a::postgres`.
+macro_rules! both {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[test]
+            fn sqlite() {
+                $crate::pg_testing::run_on($crate::pg_testing::Store::Sqlite, super::$name)
+            }
+
+            #[test]
+            fn postgres() {
+                $crate::pg_testing::run_on($crate::pg_testing::Store::Postgres, super::$name)
+            }
+        }
+    )+};
+}
+pub(crate) use both;
 
 /// A role that must log in with a password (scram-sha-256), on local clusters.
 pub const PASSWORD_USER: &str = "orch_password_user";

@@ -5,16 +5,13 @@ use std::time::Duration;
 
 use super::processes::{later, micros};
 use super::tx::{R, Tx};
+use crate::store::processes::owner_parts;
 use crate::store::workers::{EngineState, WorkerRow};
 
 /// Records a worker that starts, or one that starts again under the same name.
 pub async fn register(tx: &Tx<'_>, worker_id: &str, concurrency: i64, lease: Duration) -> R<()> {
-    let mut parts = worker_id.split('/');
-    let host = parts.next().unwrap_or_default();
-    let pid = parts
-        .next()
-        .and_then(|p| p.parse::<i64>().ok())
-        .unwrap_or(0);
+    let (host, pid) = owner_parts(worker_id);
+    let (host, pid) = (host.unwrap_or_default(), pid.unwrap_or(0));
     let sql = format!(
         "INSERT INTO workers (worker_id, host, pid, concurrency, started_at, heartbeat_at, lease_until)
          VALUES ($1, $2, $3, $4, now_text(), now_text(), {0})
