@@ -491,7 +491,7 @@ pub(super) async fn commit_one(
         )
         .await?;
     }
-    processes::commit_step(tx, c).await?;
+    let paused = processes::commit_step(tx, c).await?;
     if c.releases_owner() {
         processes::release(tx, &c.process_id).await?;
         if c.status == ProcessStatus::Waiting {
@@ -500,14 +500,12 @@ pub(super) async fn commit_one(
         return Ok(c.status);
     }
     let rest = match &c.rest {
-        Some(reason) => Some(reason.clone()),
-        None => workers::paused(tx, false)
-            .await?
-            .map(|_| PAUSED.to_string()),
+        Some(reason) => Some(reason.as_str()),
+        None => paused.then_some(PAUSED),
     };
     match rest {
         Some(reason) => {
-            processes::rest(tx, &c.process_id, &reason, Some(Duration::ZERO)).await?;
+            processes::rest(tx, &c.process_id, reason, Some(Duration::ZERO)).await?;
             Ok(ProcessStatus::Waiting)
         }
         None => Ok(c.status),

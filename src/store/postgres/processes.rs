@@ -247,20 +247,26 @@ pub async fn steps(tx: &Tx<'_>, process_id: &str) -> R<Vec<StepRow>> {
 
 /// Writes a step: its `step.finished` event (which is also its log row), the process
 /// row and a `process.<status>` event when the status changes. The process row is
-/// locked first, so nothing changes it between the read and the write.
-pub async fn commit_step(tx: &mut Tx<'_>, c: &StepCommit) -> R<()> {
+/// locked first, so nothing changes it between the read and the write; the engine
+/// switch is read in the same statement and held (FOR SHARE), so a pause waits for
+/// this commit and every commit after it sees the pause, as with SQLite's one writer.
+/// Returns whether the engine is paused.
+pub async fn commit_step(tx: &mut Tx<'_>, c: &StepCommit) -> R<bool> {
     let s = &c.step;
     let patch = s.state_patch.to_string();
     let failed_reason = clean_opt(c.failed_reason.as_deref());
     let row = tx
         .one(
-            "SELECT status, subscription_id, state_budget FROM processes WHERE process_id = $1 FOR UPDATE",
+            "SELECT p.status, p.subscription_id, p.state_budget, e.paused_at IS NOT NULL
+             FROM processes p, engine e WHERE p.process_id = $1 AND e.id = 1
+             FOR UPDATE OF p FOR SHARE OF e",
             &[&c.process_id],
         )
         .await?;
     let previous: ProcessStatus = word(&row, 0)?;
     let previous_subscription: Option<String> = row.try_get(1)?;
     let budget: Option<i64> = row.try_get(2)?;
+    let paused: bool = row.try_get(3)?;
     let step_event = tx.event(NewEvent {
         kind: "step.finished".into(),
         process_id: Some(c.process_id.clone()),
@@ -330,7 +336,7 @@ pub async fn commit_step(tx: &mut Tx<'_>, c: &StepCommit) -> R<()> {
         let step_id = tx.seq(step_event);
         write_snapshot(tx, &c.process_id, step_id, &state).await?;
     }
-    Ok(())
+    Ok(paused)
 }
 
 /// Sets the status of a process without a step, with a `process.<status>` event when
