@@ -22,7 +22,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
     $completions = @(switch ($command) {
         'orch' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
@@ -54,7 +54,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         'orch;init' {
             [CompletionResult]::new('--default-customer', '--default-customer', [CompletionResultType]::ParameterName, 'The customer of new subscriptions when --customer is not given')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
@@ -69,7 +69,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         }
         'orch;db' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
@@ -89,7 +89,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         }
         'orch;db;migrate' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
@@ -104,7 +104,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         }
         'orch;db;status' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
@@ -119,7 +119,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         }
         'orch;db;check' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
@@ -134,7 +134,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         }
         'orch;db;backup' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
@@ -173,7 +173,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         }
         'orch;product' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
@@ -193,7 +193,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         }
         'orch;product;load' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
@@ -220,7 +220,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             [CompletionResult]::new('--root-block', '--root-block', [CompletionResultType]::ParameterName, 'Name of the root block (default: <Name>Block)')
             [CompletionResult]::new('--field', '--field', [CompletionResultType]::ParameterName, 'A field of the root block: NAME:TYPE[:REQUIRED], TYPE one of string, int, float, bool, ipv4, ipv6, ipv4_network, ipv6_network, uuid, json, enum(a|b), subscription(TAG); append [] for a list (repeatable)')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
@@ -238,7 +238,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         }
         'orch;product;list' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
@@ -253,7 +253,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         }
         'orch;product;show' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
@@ -291,7 +291,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         }
         'orch;workflow' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
@@ -312,7 +312,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         }
         'orch;workflow;list' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
@@ -327,7 +327,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         }
         'orch;workflow;show' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
@@ -343,7 +343,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         }
         'orch;workflow;form' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
@@ -358,7 +358,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         }
         'orch;workflow;check' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
@@ -377,7 +377,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             [CompletionResult]::new('--input-file', '--input-file', [CompletionResultType]::ParameterName, 'Answers as a JSON or TOML object in a file, or - for stdin')
             [CompletionResult]::new('--customer', '--customer', [CompletionResultType]::ParameterName, 'The customer of a new subscription (default: orch.toml''s default_customer, else "default")')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
@@ -422,7 +422,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         }
         'orch;process' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
@@ -450,7 +450,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only processes started at or after this time (RFC 3339)')
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'At most this many processes')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
@@ -466,7 +466,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         'orch;process;show' {
             [CompletionResult]::new('--step', '--step', [CompletionResultType]::ParameterName, 'Print the state after this step and what the step changed')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
@@ -482,7 +482,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         }
         'orch;process;retry' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
@@ -503,7 +503,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             [CompletionResult]::new('--input', '--input', [CompletionResultType]::ParameterName, 'An answer, key=value (repeatable; typed by the form''s field: 42, true, a,b for lists)')
             [CompletionResult]::new('--input-file', '--input-file', [CompletionResultType]::ParameterName, 'Answers as a JSON or TOML object in a file, or - for stdin')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
@@ -521,7 +521,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         }
         'orch;process;abort' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
@@ -537,7 +537,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         'orch;process;skip' {
             [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Add key=value to the state (repeatable)')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
@@ -552,7 +552,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         }
         'orch;process;drive' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
@@ -602,7 +602,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         }
         'orch;subscription' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
@@ -629,7 +629,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'At most this many subscriptions')
             [CompletionResult]::new('--offset', '--offset', [CompletionResultType]::ParameterName, 'Skip this many (for paging)')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
@@ -644,7 +644,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         }
         'orch;subscription;show' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
@@ -660,7 +660,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         }
         'orch;subscription;workflows' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
@@ -701,7 +701,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             [CompletionResult]::new('--consumer', '--consumer', [CompletionResultType]::ParameterName, 'Remember where this named consumer stopped and resume there next time')
             [CompletionResult]::new('--exec', '--exec', [CompletionResultType]::ParameterName, 'Run this command (sh -c, in the project folder) for each event, the event JSON on stdin')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
@@ -721,7 +721,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         'orch;events;consumers' {
             [CompletionResult]::new('--remove', '--remove', [CompletionResultType]::ParameterName, 'Forget this consumer (a reader using the name again starts from the beginning)')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
@@ -747,7 +747,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         }
         'orch;task' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
@@ -765,7 +765,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         }
         'orch;task;list' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
@@ -784,7 +784,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             [CompletionResult]::new('--input-file', '--input-file', [CompletionResultType]::ParameterName, 'Answers as a JSON or TOML object in a file, or - for stdin')
             [CompletionResult]::new('--customer', '--customer', [CompletionResultType]::ParameterName, 'The customer of a new subscription (default: orch.toml''s default_customer, else "default")')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
@@ -817,7 +817,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         }
         'orch;schedule' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
@@ -834,7 +834,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         }
         'orch;schedule;list' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
@@ -860,7 +860,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         }
         'orch;scheduler' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
@@ -877,7 +877,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         }
         'orch;scheduler;run' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
@@ -909,7 +909,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             [CompletionResult]::new('--lease', '--lease', [CompletionResultType]::ParameterName, 'How long its lease on a process lasts; another worker takes a process over once it ran out (renewed every third of it)')
             [CompletionResult]::new('--grace', '--grace', [CompletionResultType]::ParameterName, 'How long running steps get to finish when it stops, before they are stopped')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
@@ -927,7 +927,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         }
         'orch;worker;list' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
@@ -953,7 +953,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         }
         'orch;engine' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
@@ -972,7 +972,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         }
         'orch;engine;pause' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
@@ -987,7 +987,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         }
         'orch;engine;resume' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
@@ -1002,7 +1002,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         }
         'orch;engine;status' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
@@ -1036,7 +1036,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         }
         'orch;completions' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')

@@ -149,6 +149,18 @@ fn drive_once(
         signals.abort();
         r
     })
+    .map_err(|e| retry_when_back(e, id))
+}
+
+/// A database that went away mid-drive left the process running without an orch:
+/// the hint names the command that finishes it.
+fn retry_when_back(e: Error, id: &str) -> Error {
+    if !crate::store::is_unavailable(&e) || e.hints.iter().any(|h| h.contains(id)) {
+        return e;
+    }
+    e.with_hint(format!(
+        "once the database is back, `orch process retry {id}` finishes the process (the step in flight runs again)"
+    ))
 }
 
 /// Commits a step a command decided (`process abort`, `process skip`) through the
@@ -320,14 +332,14 @@ pub fn next_hint(p: &ProcessRow) -> Option<String> {
 /// Re-launches orch in the background to drive a created process.
 ///
 /// Secrets go to the child in its environment (`ORCH_SECRET_<NAME>`), never on its
-/// command line, where any user could read them.
+/// command line, where any user could read them; so does the database, whose address
+/// may hold a password.
 pub fn detach(ctx: &mut Ctx, id: &str, secrets: &Map<String, Value>) -> Result<()> {
     let exe = std::env::current_exe()?;
     let mut cmd = std::process::Command::new(exe);
     cmd.arg("--dir")
         .arg(&ctx.project.root)
-        .arg("--db")
-        .arg(ctx.db_path())
+        .env("ORCH_DB", ctx.location().for_steps())
         .arg("--user")
         .arg(ctx.user())
         .arg("-q")

@@ -16,12 +16,17 @@
 //! the modules named after their table group and are shared by both backends.
 
 pub mod events;
+mod filters;
+mod group_commit;
+mod location;
 pub mod postgres;
 pub mod processes;
 pub mod products;
 pub mod schedules;
 pub mod sqlite;
 pub mod subscriptions;
+#[cfg(test)]
+mod tests;
 pub mod workers;
 
 use std::collections::HashMap;
@@ -36,6 +41,7 @@ use crate::domain::usability::{Facts, Refusal};
 use crate::domain::workflow::WorkflowDef;
 use crate::error::Error;
 
+pub use location::Location;
 pub use sqlite::Sync;
 
 /// Errors of the store, in terms a user can act on; the backends map their drivers'
@@ -85,8 +91,9 @@ impl From<StoreError> for Error {
             StoreError::DiskFull(_) => Error::failure(text).with_hint(
                 "free some space; the last step was rolled back and can be retried",
             ),
-            StoreError::ReadOnly(_) => Error::failure(text)
-                .with_hint("check the permissions of the database file and its folder"),
+            StoreError::ReadOnly(_) => Error::failure(text).with_hint(
+                "check the permissions of the database file and its folder (PostgreSQL: that --db names the primary server, not a standby)",
+            ),
             StoreError::Unreachable(_) => Error::failure(text)
                 .with_hint("check that the database server runs and that --db / ORCH_DB names it"),
             StoreError::ConnectionLost(_) => Error::failure(text).with_hint(
@@ -102,32 +109,12 @@ impl From<StoreError> for Error {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// Where the database is, as the user named it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Location {
-    /// A SQLite file.
-    Sqlite(PathBuf),
-}
-
-impl Location {
-    /// What `--db`, `ORCH_DB` or orch.toml's `db` names: a file path.
-    pub fn parse(text: &Path) -> Location {
-        Location::Sqlite(text.to_path_buf())
-    }
-
-    /// How messages name it (never with a password).
-    pub fn describe(&self) -> String {
-        match self {
-            Location::Sqlite(p) => p.display().to_string(),
-        }
-    }
-
-    /// What steps get in `ORCH_DB`, so the orch they call talks to the same store.
-    pub fn for_steps(&self) -> String {
-        match self {
-            Location::Sqlite(p) => p.display().to_string(),
-        }
-    }
+/// Whether an error says the database could not be reached or went away (as
+/// [`StoreError::Unreachable`] and [`StoreError::ConnectionLost`], or the PostgreSQL
+/// store's failures to connect, say it), rather than that an operation failed.
+pub fn is_unavailable(e: &Error) -> bool {
+    e.message.starts_with("cannot reach the database")
+        || e.message.starts_with("lost the connection to the database")
 }
 
 /// Whether opening may create a database that does not exist yet.
@@ -218,6 +205,8 @@ pub struct Store {
 
 enum Backend {
     Sqlite(sqlite::Sqlite),
+    // Boxed: its address and pool are large beside SQLite's connection.
+    Postgres(Box<postgres::Postgres>),
 }
 
 /// Forwards a method call to the backend that serves this store.
@@ -225,13 +214,18 @@ macro_rules! dispatch {
     ($self:ident . $method:ident ( $($arg:expr),* $(,)? )) => {
         match &$self.backend {
             Backend::Sqlite(b) => b.$method($($arg),*).await,
+            Backend::Postgres(b) => b.$method($($arg),*).await,
         }
     };
 }
 
+/// Connections a command's PostgreSQL store keeps at most: a command drives one
+/// process, a follower or a scheduler a few things at once.
+const POOL_SIZE: usize = postgres::DEFAULT_POOL_SIZE;
+
 impl Store {
     /// Opens the store at `location`, creating (when allowed) and migrating it.
-    pub fn open(
+    pub async fn open(
         location: &Location,
         create: Create,
         observer: &dyn OpenObserver,
@@ -243,6 +237,15 @@ impl Store {
                 create,
                 observer,
             )?),
+            Location::Postgres { .. } => {
+                let info = location.conn_info()?;
+                Backend::Postgres(Box::new(
+                    postgres::Postgres::open_with(info, POOL_SIZE, create, |from, to| {
+                        observer.upgrading(from, to)
+                    })
+                    .await?,
+                ))
+            }
         };
         Ok(Store {
             backend,
@@ -254,9 +257,13 @@ impl Store {
     /// backup`): nothing is created, migrated or repaired, and a damaged database still
     /// opens, so [`Store::check`] can say what is wrong with it. Only `check` and
     /// `backup` belong on a store opened this way.
-    pub fn open_as_is(location: &Location) -> Result<Store, Error> {
+    pub async fn open_as_is(location: &Location) -> Result<Store, Error> {
         let backend = match location {
             Location::Sqlite(path) => Backend::Sqlite(sqlite::Sqlite::open_as_is(path)?),
+            Location::Postgres { .. } => {
+                let info = location.conn_info()?;
+                Backend::Postgres(Box::new(postgres::Postgres::open_as_is(info).await?))
+            }
         };
         Ok(Store {
             backend,
@@ -272,6 +279,7 @@ impl Store {
     pub fn kind(&self) -> &'static str {
         match &self.backend {
             Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgresql",
         }
     }
 
@@ -280,6 +288,7 @@ impl Store {
     pub fn opened_at_version(&self) -> i64 {
         match &self.backend {
             Backend::Sqlite(b) => b.opened_at(),
+            Backend::Postgres(b) => b.migrated().from,
         }
     }
 
@@ -289,6 +298,7 @@ impl Store {
     pub fn start_group_commit(&self) -> Result<(), Error> {
         match &self.backend {
             Backend::Sqlite(b) => b.start_group_commit(),
+            Backend::Postgres(b) => b.start_group_commit(),
         }
     }
 
@@ -296,15 +306,17 @@ impl Store {
     pub fn sqlite_path(&self) -> Option<&Path> {
         match &self.backend {
             Backend::Sqlite(b) => Some(b.path()),
+            Backend::Postgres(_) => None,
         }
     }
 
     /// How hard commits are synced, as `db status` says it.
-    pub fn durability(&self) -> String {
+    pub async fn durability(&self) -> StoreResult<String> {
         match &self.backend {
             Backend::Sqlite(_) => {
-                Sync::from_env().map_or_else(|_| "full".into(), |s| s.as_str().into())
+                Ok(Sync::from_env().map_or_else(|_| "full".into(), |s| s.as_str().into()))
             }
+            Backend::Postgres(b) => b.durability().await,
         }
     }
 
@@ -312,6 +324,7 @@ impl Store {
     pub fn latest_version(&self) -> i64 {
         match &self.backend {
             Backend::Sqlite(_) => sqlite::latest_version(),
+            Backend::Postgres(_) => postgres::latest_version(),
         }
     }
 

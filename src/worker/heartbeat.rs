@@ -26,26 +26,43 @@ impl Heartbeat {
     }
 }
 
-/// Starts renewing `owner`'s leases every third of `lease`.
-pub fn start(
+/// Starts renewing `owner`'s leases every third of `lease`. The thread opens its own
+/// store on its own runtime, so a busy worker runtime never holds a renewal back.
+pub async fn start(
     location: Location,
     owner: &'static str,
     lease: Duration,
     clock: LeaseClock,
 ) -> Result<Heartbeat> {
-    let store = Store::open(&location, Create::Refused, &())?;
     let stop = Arc::new(AtomicBool::new(false));
     let stopping = Arc::clone(&stop);
+    let (opened, is_open) = tokio::sync::oneshot::channel::<Result<()>>();
     let thread = std::thread::Builder::new()
         .name("orch-heartbeat".into())
         .spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+            let rt = match tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
-            else {
-                return;
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    let _ = opened.send(Err(Error::internal(format!(
+                        "cannot start the heartbeat: {e}"
+                    ))));
+                    return;
+                }
             };
             rt.block_on(async {
+                let store = match Store::open(&location, Create::Refused, &()).await {
+                    Ok(store) => {
+                        let _ = opened.send(Ok(()));
+                        store
+                    }
+                    Err(e) => {
+                        let _ = opened.send(Err(e));
+                        return;
+                    }
+                };
                 let step = Duration::from_millis(50);
                 let mut since = Duration::ZERO;
                 while !stopping.load(Ordering::SeqCst) {
@@ -62,8 +79,13 @@ pub fn start(
             });
         })
         .map_err(|e| Error::internal(format!("cannot start the heartbeat: {e}")))?;
-    Ok(Heartbeat {
+    let heartbeat = Heartbeat {
         stop,
         thread: Some(thread),
-    })
+    };
+    match is_open.await {
+        Ok(Ok(())) => Ok(heartbeat),
+        Ok(Err(e)) => Err(e),
+        Err(_) => Err(Error::internal("the heartbeat thread stopped at its start")),
+    }
 }
