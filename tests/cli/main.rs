@@ -176,7 +176,7 @@ impl Project {
         let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("orch"));
         c.current_dir(self.path()).env_remove("ORCH_DIR");
         match self.orch_db() {
-            Some(url) => c.env("ORCH_DB", url),
+            Some(url) => c.env("ORCH_DB", url).env("PGAPPNAME", self.app_name()),
             None => c.env_remove("ORCH_DB"),
         };
         c.env("NO_COLOR", "1")

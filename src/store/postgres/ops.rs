@@ -159,7 +159,7 @@ impl Postgres {
                 return Ok(Vec::new());
             }
             let mut claimed = Vec::new();
-            for p in processes::runnable(&tx, limit as i64, which).await? {
+            for p in processes::runnable(&tx, owner, limit as i64, which).await? {
                 let takeover = p.status == ProcessStatus::Running;
                 let claim = processes::Claim {
                     process_id: &p.process_id,

@@ -465,26 +465,31 @@ pub async fn claim(tx: &mut Tx<'_>, c: &Claim<'_>) -> R<bool> {
 /// skipping those another orch is claiming: for a worker, queued ones, waiting ones
 /// whose time has come and running ones whose owner's lease ran out (the database's
 /// clock); for the scheduler and `resume_waiting`, waiting ones by the time they give.
-pub async fn runnable(tx: &Tx<'_>, limit: i64, which: Runnable<'_>) -> R<Vec<ProcessRow>> {
-    let (condition, at) = match which {
+///
+/// A running process of `owner` itself is never among them, whatever its lease says:
+/// it is driving it, and a process must never run twice at once.
+pub async fn runnable(
+    tx: &Tx<'_>,
+    owner: &str,
+    limit: i64,
+    which: Runnable<'_>,
+) -> R<Vec<ProcessRow>> {
+    let (condition, second) = match which {
         Runnable::Any => (
             "status = 'created'
             OR (status = 'waiting' AND run_after <= now_text())
-            OR (status = 'running' AND lease_until < now_text())",
-            None,
+            OR (status = 'running' AND lease_until < now_text() AND owner IS DISTINCT FROM $2)",
+            owner,
         ),
-        Runnable::WaitingDueAt(at) => ("status = 'waiting' AND run_after <= $2", Some(at)),
-        Runnable::WaitingBefore(at) => ("status = 'waiting' AND last_modified_at < $2", Some(at)),
+        Runnable::WaitingDueAt(at) => ("status = 'waiting' AND run_after <= $2", at),
+        Runnable::WaitingBefore(at) => ("status = 'waiting' AND last_modified_at < $2", at),
     };
     let sql = format!(
         "SELECT {LIST_COLUMNS} FROM processes WHERE ({condition})
          ORDER BY process_id LIMIT $1
          FOR UPDATE SKIP LOCKED"
     );
-    let rows = match at {
-        Some(at) => tx.rows(&sql, &[&limit, &at]).await?,
-        None => tx.rows(&sql, &[&limit]).await?,
-    };
+    let rows = tx.rows(&sql, &[&limit, &second]).await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
         out.push(finish(tx, process_from_row(r)?).await?);

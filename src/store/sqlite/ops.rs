@@ -212,7 +212,7 @@ impl Sqlite {
         let now = crate::clock::now_text();
         let lease_until = from_now(lease);
         let mut claimed = Vec::new();
-        for p in processes::runnable(&tx, &now, limit as i64, which)? {
+        for p in processes::runnable(&tx, owner, &now, limit as i64, which)? {
             let takeover = p.status == ProcessStatus::Running;
             let won = processes::claim(
                 &tx,

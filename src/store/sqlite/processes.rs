@@ -465,9 +465,11 @@ pub fn claim(conn: &Connection, c: &Claim<'_>) -> Result<bool, StoreError> {
 }
 
 /// The processes a worker may run now, oldest first: queued ones, waiting ones whose
-/// time has come, and running ones whose owner's lease ran out before `now`.
+/// time has come, and running ones whose owner's lease ran out before `now` — never
+/// those of `owner` itself, which it is driving: a process must never run twice at once.
 pub fn runnable(
     conn: &Connection,
+    owner: &str,
     now: &str,
     limit: i64,
     which: Runnable<'_>,
@@ -479,7 +481,7 @@ pub fn runnable(
         Runnable::Any => format!(
             "SELECT {columns} FROM processes WHERE status = 'created'
              UNION ALL {waiting_due}
-             UNION ALL SELECT {columns} FROM processes WHERE status = 'running' AND lease_until < ?1
+             UNION ALL SELECT {columns} FROM processes WHERE status = 'running' AND lease_until < ?1 AND owner IS NOT ?3
              ORDER BY 1 LIMIT ?2"
         ),
         Runnable::WaitingDueAt(_) => format!("{waiting_due} ORDER BY 1 LIMIT ?2"),
@@ -491,10 +493,12 @@ pub fn runnable(
         Runnable::WaitingBefore(at) | Runnable::WaitingDueAt(at) => at,
         Runnable::Any => now,
     };
-    let rows = conn
-        .prepare_cached(&sql)?
-        .query_map(params![at, limit], process_from_row)?
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = match which {
+        Runnable::Any => stmt.query_map(params![at, limit, owner], process_from_row)?,
+        _ => stmt.query_map(params![at, limit], process_from_row)?,
+    }
+    .collect::<Result<Vec<_>, _>>()?;
     rows.into_iter().map(|r| finish(conn, r)).collect()
 }
 
