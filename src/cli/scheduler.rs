@@ -65,6 +65,9 @@ pub fn run(ctx: &mut Ctx, cmd: SchedulerCommand) -> Result<()> {
 /// The longest sleep between passes, so new files and waiting processes are seen.
 const MAX_SLEEP: Duration = Duration::from_secs(30);
 
+/// The shortest time between passes, however many events wake the scheduler.
+const MIN_PASS: Duration = Duration::from_millis(200);
+
 fn serve(ctx: &mut Ctx, args: RunArgs) -> Result<()> {
     ctx.store()?;
     let ctx: &Ctx = ctx;
@@ -171,12 +174,16 @@ impl Scheduler<'_> {
             let sleep = wake
                 .map(|w| Duration::try_from(w.duration_since(now)).unwrap_or_default())
                 .unwrap_or(MAX_SLEEP)
-                .clamp(Duration::from_millis(200), MAX_SLEEP);
+                .clamp(MIN_PASS, MAX_SLEEP);
+            // A commit may make a process due before then (a lock that frees for the
+            // next in line): new events wake the scheduler early.
+            let seq = self.store.last_seq().await.unwrap_or(i64::MAX);
             let mut cancel = self.cancel.clone();
             tokio::select! {
-                _ = tokio::time::sleep(sleep) => {}
+                _ = self.store.wait_for_events(seq, sleep) => {}
                 _ = cancel.wait_for(|c| *c) => {}
             }
+            tokio::time::sleep(MIN_PASS).await;
         }
     }
 

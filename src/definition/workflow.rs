@@ -5,7 +5,7 @@ use serde::Deserialize;
 use super::{Diagnostic, Seg, Source};
 use crate::domain::lifecycle::Lifecycle;
 use crate::domain::workflow::{
-    RetryPolicy, ScheduleDef, StepDef, StepKind, Target, WorkflowDef, parse_duration,
+    CallbackSpec, RetryPolicy, ScheduleDef, StepDef, StepKind, Target, WorkflowDef, parse_duration,
 };
 use crate::forms::schema::{FieldSpec, FormPage};
 use crate::key_path;
@@ -29,6 +29,7 @@ struct RawWorkflow {
     #[serde(default)]
     step: Vec<RawStep>,
     schedule: Option<RawSchedule>,
+    locks: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -43,6 +44,17 @@ struct RawStep {
     condition: Option<String>,
     timeout: Option<String>,
     retry: Option<RawRetry>,
+    callback: Option<RawCallback>,
+    locks: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCallback {
+    timeout: Option<String>,
+    result: Option<String>,
+    validate: Option<String>,
+    message: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -201,6 +213,35 @@ pub fn parse(src: &Source) -> Result<WorkflowDef, Vec<Diagnostic>> {
         }
         let kinds = [rs.run.is_some(), rs.input.is_some(), rs.builtin.is_some()];
         let kind = match kinds {
+            _ if rs.callback.is_some() => {
+                if rs.input.is_some() || rs.builtin.is_some() {
+                    err(
+                        at("callback"),
+                        format!(
+                            "step `{}` has `callback` and `{}`; a callback step may only have `run` beside it",
+                            rs.name,
+                            if rs.input.is_some() {
+                                "input"
+                            } else {
+                                "builtin"
+                            }
+                        ),
+                    );
+                }
+                if rs.retry.is_some() {
+                    err(
+                        at("retry"),
+                        "`retry` does not apply to a callback step; `orch process retry` runs it again with a new token".into(),
+                    );
+                }
+                if rs.run.as_deref().is_some_and(|r| r.trim().is_empty()) {
+                    err(at("run"), "`run` must name a program".into());
+                }
+                rs.callback.as_ref().map(|c| StepKind::Callback {
+                    run: rs.run.clone(),
+                    callback: check_callback(c, i, &mut err),
+                })
+            }
             [true, false, false] => {
                 let run = rs.run.clone().unwrap_or_default();
                 if run.trim().is_empty() {
@@ -276,7 +317,7 @@ pub fn parse(src: &Source) -> Result<WorkflowDef, Vec<Diagnostic>> {
                 err(
                     at("name"),
                     format!(
-                        "step `{}` needs one of `run`, `input` or `builtin`",
+                        "step `{}` needs one of `run`, `input`, `builtin` or `callback`",
                         rs.name
                     ),
                 );
@@ -331,6 +372,7 @@ pub fn parse(src: &Source) -> Result<WorkflowDef, Vec<Diagnostic>> {
                 backoff,
             })
         });
+        let locks = check_locks(rs.locks.as_deref(), &at("locks"), &mut err);
         if let Some(kind) = kind {
             steps.push(StepDef {
                 name: rs.name.clone(),
@@ -338,6 +380,7 @@ pub fn parse(src: &Source) -> Result<WorkflowDef, Vec<Diagnostic>> {
                 condition: rs.condition.clone(),
                 timeout,
                 retry,
+                locks,
             });
         }
     }
@@ -358,6 +401,8 @@ pub fn parse(src: &Source) -> Result<WorkflowDef, Vec<Diagnostic>> {
         check_schedule(s, &key_path!["schedule"], &mut err)
     });
 
+    let locks = check_locks(raw.locks.as_deref(), &key_path!["locks"], &mut err);
+
     if !diags.is_empty() {
         return Err(diags);
     }
@@ -373,7 +418,88 @@ pub fn parse(src: &Source) -> Result<WorkflowDef, Vec<Diagnostic>> {
         form: raw.form,
         steps,
         schedule,
+        locks,
     })
+}
+
+/// Checks a callback table of step `i`: a timeout that parses, an expression that
+/// parses, a result key that can hold the answer.
+fn check_callback(
+    c: &RawCallback,
+    i: usize,
+    err: &mut dyn FnMut(Vec<Seg>, String),
+) -> CallbackSpec {
+    let timeout = c.timeout.as_ref().and_then(|t| {
+        match parse_duration(t) {
+            Ok(d) if d.is_zero() => Err("a callback timeout must be longer than 0s".into()),
+            other => other,
+        }
+        .map_err(|e| err(key_path!["step", i, "callback", "timeout"], e))
+        .ok()
+    });
+    if let Some(r) = &c.result {
+        if r.trim().is_empty() {
+            err(
+                key_path!["step", i, "callback", "result"],
+                "`result` names the state key the answer goes to; it cannot be empty".into(),
+            );
+        } else if r == "subscription" {
+            err(
+                key_path!["step", i, "callback", "result"],
+                "an answer cannot replace `state.subscription`; choose another key".into(),
+            );
+        }
+    }
+    if let Some(v) = &c.validate {
+        if let Err(e) = crate::expr::check_expr(v) {
+            err(
+                key_path!["step", i, "callback", "validate"],
+                format!("expression does not parse: {e}"),
+            );
+        }
+    }
+    if c.message.is_some() && c.validate.is_none() {
+        err(
+            key_path!["step", i, "callback", "message"],
+            "`message` is what a refused answer is told; it needs `validate`".into(),
+        );
+    }
+    CallbackSpec {
+        timeout,
+        result: c.result.clone(),
+        validate: c.validate.clone(),
+        message: c.message.clone(),
+    }
+}
+
+/// Checks a `locks` list (`at` is its key path): each a template that parses and
+/// renders against an empty state, no name twice.
+fn check_locks(
+    locks: Option<&[String]>,
+    at: &[Seg],
+    err: &mut dyn FnMut(Vec<Seg>, String),
+) -> Vec<String> {
+    let Some(locks) = locks else {
+        return Vec::new();
+    };
+    let place = |j: usize| {
+        let mut p = at.to_vec();
+        p.push(Seg::Index(j));
+        p
+    };
+    for (j, l) in locks.iter().enumerate() {
+        if l.trim().is_empty() {
+            err(
+                place(j),
+                "a lock needs a name, such as \"ipam:{{ state.pool }}\"".into(),
+            );
+        } else if let Err(e) = crate::expr::render(l, &serde_json::json!({"state": {}})) {
+            err(place(j), format!("lock template does not render: {e}"));
+        } else if locks[..j].contains(l) {
+            err(place(j), format!("lock `{l}` is listed twice"));
+        }
+    }
+    locks.to_vec()
 }
 
 /// Checks a schedule table (`at` is its key path): `cron` or `every`, a cron expression

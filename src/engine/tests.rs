@@ -87,6 +87,7 @@ impl Bench {
             drain: rx,
             lease: std::time::Duration::from_secs(15),
             secrets: Default::default(),
+            callback_url: None,
         };
         block_on(engine.drive(id, def, None)).unwrap()
     }

@@ -1,6 +1,8 @@
-//! Waiting processes (a step exited 75, a transient failure): which are due for another
-//! try, and retrying one the way `process retry` does: claimed first, so a process is
-//! never run by two orchs at once, then driven with the definition it started with.
+//! Waiting processes (a step exited 75, a transient failure, or a lock that freed for
+//! them) and processes awaiting a callback past its deadline: which are due, and
+//! retrying one the way `process retry` does: claimed first, so a process is never run
+//! by two orchs at once, then driven with the definition it started with (which fails
+//! a timed-out callback step).
 
 use jiff::Timestamp;
 
@@ -25,11 +27,20 @@ pub async fn all(store: &Store) -> Result<Vec<ProcessRow>> {
 }
 
 /// Every waiting process that may be retried by itself, with the time it is due
-/// (set when it came to rest: its retry delay, or at once after a pause).
+/// (set when it came to rest: its retry delay, at once after a pause or when its lock
+/// freed for it), and every process awaiting a callback with a deadline, due then.
 pub async fn retry_times(store: &Store) -> Result<Vec<(ProcessRow, Timestamp)>> {
+    let filter = processes::Filter {
+        status: Some(ProcessStatus::AwaitingCallback),
+        limit: 100_000,
+        ..Default::default()
+    };
+    let mut awaiting = store.processes(&filter).await?;
+    awaiting.reverse();
     Ok(all(store)
         .await?
         .into_iter()
+        .chain(awaiting)
         .filter_map(|p| {
             let at = p.run_after.as_deref().and_then(crate::clock::parse)?;
             Some((p, at))
@@ -40,7 +51,8 @@ pub async fn retry_times(store: &Store) -> Result<Vec<(ProcessRow, Timestamp)>> 
 /// Claims a waiting process and drives it with its stored definition; `None` when
 /// another orch took it first or it is no longer waiting.
 pub async fn retry(engine: &mut Engine<'_>, env: &TaskEnv<'_>, id: &str) -> Result<Option<Final>> {
-    let p = match owner::claim(engine.store, id, &[ProcessStatus::Waiting], engine.lease).await? {
+    let due = [ProcessStatus::Waiting, ProcessStatus::AwaitingCallback];
+    let p = match owner::claim(engine.store, id, &due, engine.lease).await? {
         Claim::Claimed(p) => p,
         Claim::Owned(_) | Claim::Refused(_) | Claim::Paused | Claim::Missing => return Ok(None),
     };

@@ -102,6 +102,7 @@ async fn drive(
         drain,
         lease: config.lease,
         secrets: found,
+        callback_url: config.callback_url.clone(),
     };
     let missing: Vec<String> = needed
         .iter()

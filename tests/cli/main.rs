@@ -1,11 +1,13 @@
 //! CLI tests: the real `orch` binary against temporary projects and real SQLite files.
 
+mod callbacks;
 mod crash;
 mod engine;
 mod events;
 mod forms;
 mod foundation;
 mod interactive;
+mod locks;
 mod names;
 mod network;
 mod output;

@@ -8,8 +8,9 @@ use crate::cli::Ctx;
 use crate::cli::answers;
 use crate::cli::drive::{self, Options, claim, next_hint, print_process_json, record};
 use crate::cli::pending::Pending;
+use crate::cli::waits::CallbackWait;
 use crate::domain::process::{ProcessStatus, StepStatus};
-use crate::domain::workflow::WorkflowDef;
+use crate::domain::workflow::{StepKind, WorkflowDef, format_exact};
 use crate::engine::runner::Recorded;
 use crate::error::{Error, Kind, Result};
 use crate::store::processes::ProcessRow;
@@ -93,12 +94,15 @@ impl Chosen {
 }
 
 pub fn retry(ctx: &mut Ctx, a: RetryArgs) -> Result<()> {
-    let p = ctx.process(&a.id)?;
+    let mut p = ctx.process(&a.id)?;
     let chosen = Chosen::for_process(ctx, &p, a.use_current, "retry")?;
     if a.plan {
         return plan(ctx, &p, &chosen);
     }
     chosen.warn(ctx, &p.workflow, "retrying");
+    if p.status == ProcessStatus::AwaitingCallback {
+        p = time_out(ctx, p)?;
+    }
     if a.queue {
         return queue(ctx, &p, &chosen, RETRYABLE);
     }
@@ -320,6 +324,48 @@ fn queued(ctx: &mut Ctx, p: &ProcessRow, _chosen: &Chosen) -> Result<()> {
     Ok(())
 }
 
+/// A retry of a process awaiting a callback whose deadline passed, before a worker or
+/// the scheduler saw it: the timeout is recorded (the step fails, as it would have),
+/// and the retry then runs the step again with a new token. A wait still in time is
+/// not a retry's business.
+fn time_out(ctx: &mut Ctx, p: ProcessRow) -> Result<ProcessRow> {
+    let steps = ctx.steps(&p.process_id)?;
+    let wait = CallbackWait::of(ctx, &p, &steps)?;
+    let Some(wait) = wait.filter(|w| w.timed_out) else {
+        let mut e = Error::conflict(format!(
+            "process {} is awaiting a callback, so it cannot be retried",
+            p.process_id
+        ));
+        if let Some(w) = CallbackWait::of(ctx, &p, &steps)? {
+            e = e.with_cause(w.describe()).with_hint(w.hint(&p.process_id));
+        }
+        return Err(e);
+    };
+    let def = ctx.stored_definition(&p)?;
+    let timeout = match def.step(&wait.step).map(|s| &s.kind) {
+        Some(StepKind::Callback { callback, .. }) => callback.timeout,
+        _ => None,
+    };
+    let mut process = claim(ctx, &p.process_id, &[ProcessStatus::AwaitingCallback])?;
+    let attempt = crate::engine::plan::next_attempt(&steps, &wait.step);
+    record(
+        ctx,
+        &mut process,
+        Recorded {
+            error: Some(format!(
+                "callback timed out after {}",
+                timeout.map_or_else(|| "its deadline".into(), format_exact)
+            )),
+            ..Recorded::new(&wait.step, attempt, StepStatus::Failed)
+        },
+    )?;
+    ctx.printer.status(&format!(
+        "step `{}` timed out waiting for its callback; running it again with a new token",
+        wait.step
+    ));
+    ctx.process(&p.process_id)
+}
+
 pub fn abort(ctx: &mut Ctx, id: &str) -> Result<()> {
     let p = ctx.process(id)?;
     if p.status.is_finished() {
@@ -335,6 +381,7 @@ pub fn abort(ctx: &mut Ctx, id: &str) -> Result<()> {
             ProcessStatus::Failed,
             ProcessStatus::Waiting,
             ProcessStatus::Suspended,
+            ProcessStatus::AwaitingCallback,
             ProcessStatus::Created,
         ],
     )?;

@@ -7,14 +7,17 @@
 //! behind a mutex that is never held across an `.await`.
 
 mod admin;
+pub mod callbacks;
 mod committer;
 pub mod events;
+pub mod locks;
 mod ops;
 pub mod processes;
 pub mod products;
 pub mod query;
 pub mod schedules;
 pub mod subscriptions;
+mod waits;
 pub mod workers;
 
 use std::path::{Path, PathBuf};

@@ -271,6 +271,16 @@ pub fn steps(conn: &Connection, process_id: &str) -> Result<Vec<StepRow>, StoreE
 /// row is rewritten without touching its indexed columns unless they change, and the
 /// snapshot budget lives in that same row.
 pub fn commit_step(conn: &Connection, c: &StepCommit) -> Result<(), StoreError> {
+    commit_step_as(conn, c, c.status)
+}
+
+/// [`commit_step`], leaving the process in `status` rather than the one the commit
+/// asked for (the store decided otherwise in the same transaction).
+pub fn commit_step_as(
+    conn: &Connection,
+    c: &StepCommit,
+    status: ProcessStatus,
+) -> Result<(), StoreError> {
     let s = &c.step;
     let patch = s.state_patch.to_string();
     let (previous, previous_subscription, budget): (ProcessStatus, Option<String>, Option<i64>) =
@@ -302,14 +312,14 @@ pub fn commit_step(conn: &Connection, c: &StepCommit) -> Result<(), StoreError> 
     let step_id = conn.last_insert_rowid();
     let cost = patch.len() as i64 + STEP_COST;
     let budget = match budget {
-        Some(budget) if c.status == ProcessStatus::Running && cost <= budget => budget - cost,
+        Some(budget) if status == ProcessStatus::Running && cost <= budget => budget - cost,
         _ => write_snapshot(conn, &c.process_id, Some(step_id), c.state())?,
     };
     let same_subscription = c
         .subscription_id
         .as_deref()
         .is_none_or(|id| previous_subscription.as_deref() == Some(id));
-    if previous == c.status && same_subscription {
+    if previous == status && same_subscription {
         conn.prepare_cached(
             "UPDATE processes SET last_step = ?2, last_modified_at = ?3, failed_reason = ?4, state_budget = ?5 WHERE process_id = ?1",
         )?
@@ -320,7 +330,7 @@ pub fn commit_step(conn: &Connection, c: &StepCommit) -> Result<(), StoreError> 
         )?
         .execute(params![
             c.process_id,
-            c.status,
+            status,
             s.name,
             s.finished_at,
             c.failed_reason,
@@ -328,16 +338,16 @@ pub fn commit_step(conn: &Connection, c: &StepCommit) -> Result<(), StoreError> 
             budget
         ])?;
     }
-    if previous != c.status && c.status != ProcessStatus::Running {
+    if previous != status && status != ProcessStatus::Running {
         events::append(
             conn,
-            &format!("process.{}", c.status),
+            &format!("process.{}", status),
             Concerns {
                 process_id: Some(&c.process_id),
                 subscription_id: c.subscription_id.as_deref(),
                 ..Default::default()
             },
-            &json!({"from": previous, "to": c.status, "step": s.name, "reason": c.failed_reason}),
+            &json!({"from": previous, "to": status, "step": s.name, "reason": c.failed_reason}),
         )?;
     }
     Ok(())
@@ -469,12 +479,14 @@ pub fn claim(conn: &Connection, c: &Claim<'_>) -> Result<bool, StoreError> {
 }
 
 /// The processes a worker may run now, oldest first: queued ones, waiting ones whose
-/// time has come, and running ones whose owner's lease ran out before `now`.
+/// time has come, those awaiting a callback past its deadline (to fail the step), and
+/// running ones whose owner's lease ran out before `now`.
 pub fn runnable(conn: &Connection, now: &str, limit: i64) -> Result<Vec<ProcessRow>, StoreError> {
     let columns = list_columns();
     let sql = format!(
         "SELECT {columns} FROM processes WHERE status = 'created'
          UNION ALL SELECT {columns} FROM processes WHERE status = 'waiting' AND run_after <= ?1
+         UNION ALL SELECT {columns} FROM processes WHERE status = 'awaiting_callback' AND run_after <= ?1
          UNION ALL SELECT {columns} FROM processes WHERE status = 'running' AND lease_until < ?1
          ORDER BY 1 LIMIT ?2"
     );
