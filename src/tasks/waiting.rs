@@ -1,23 +1,20 @@
-//! Waiting processes (a step exited 75, a transient failure, or a lock that freed for
-//! them) and processes awaiting a callback past its deadline: which are due, and
-//! retrying one the way `process retry` does: claimed first, so a process is never run
-//! by two orchs at once, then driven with the definition it started with (which fails
-//! a timed-out callback step).
+//! Waiting processes (a step exited 75, a transient failure, a paused engine, a lock
+//! that freed for them) and processes awaiting a callback that has a deadline: which
+//! there are and when each is due. Retrying them is a worker's claim
+//! (`worker::claim_and_drive`), so every way a process is picked up claims alike; a
+//! callback step past its deadline fails when its process is driven.
 
 use jiff::Timestamp;
 
-use super::TaskEnv;
 use crate::domain::process::ProcessStatus;
-use crate::engine::owner::{self, Claim};
-use crate::engine::runner::{Engine, Final};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::store::Store;
 use crate::store::processes::{self, ProcessRow};
 
-/// Every waiting process, oldest first.
-pub async fn all(store: &Store) -> Result<Vec<ProcessRow>> {
+/// Every process in `status`, oldest first.
+async fn in_status(store: &Store, status: ProcessStatus) -> Result<Vec<ProcessRow>> {
     let filter = processes::Filter {
-        status: Some(ProcessStatus::Waiting),
+        status: Some(status),
         limit: 100_000,
         ..Default::default()
     };
@@ -26,17 +23,16 @@ pub async fn all(store: &Store) -> Result<Vec<ProcessRow>> {
     Ok(rows)
 }
 
+/// Every waiting process, oldest first.
+pub async fn all(store: &Store) -> Result<Vec<ProcessRow>> {
+    in_status(store, ProcessStatus::Waiting).await
+}
+
 /// Every waiting process that may be retried by itself, with the time it is due
 /// (set when it came to rest: its retry delay, at once after a pause or when its lock
 /// freed for it), and every process awaiting a callback with a deadline, due then.
 pub async fn retry_times(store: &Store) -> Result<Vec<(ProcessRow, Timestamp)>> {
-    let filter = processes::Filter {
-        status: Some(ProcessStatus::AwaitingCallback),
-        limit: 100_000,
-        ..Default::default()
-    };
-    let mut awaiting = store.processes(&filter).await?;
-    awaiting.reverse();
+    let awaiting = in_status(store, ProcessStatus::AwaitingCallback).await?;
     Ok(all(store)
         .await?
         .into_iter()
@@ -46,23 +42,4 @@ pub async fn retry_times(store: &Store) -> Result<Vec<(ProcessRow, Timestamp)>> 
             Some((p, at))
         })
         .collect())
-}
-
-/// Claims a waiting process and drives it with its stored definition; `None` when
-/// another orch took it first or it is no longer waiting.
-pub async fn retry(engine: &mut Engine<'_>, env: &TaskEnv<'_>, id: &str) -> Result<Option<Final>> {
-    let due = [ProcessStatus::Waiting, ProcessStatus::AwaitingCallback];
-    let p = match owner::claim(engine.store, id, &due, engine.lease).await? {
-        Claim::Claimed(p) => p,
-        Claim::Owned(_) | Claim::Refused(_) | Claim::Paused | Claim::Missing => return Ok(None),
-    };
-    let def = engine
-        .store
-        .definition(&p.definition_hash)
-        .await?
-        .ok_or_else(|| Error::internal(format!("the definition of process {id} is missing")))?;
-    // Nobody can be asked here: secrets come from the environment, if at all.
-    let log = engine.store.steps(id).await?;
-    engine.secrets = crate::engine::secrets::from_env(&crate::engine::secrets::needed(&def, &log));
-    super::drive(engine, env, id, &def, None).await.map(Some)
 }
