@@ -1,6 +1,7 @@
 //! CLI tests: the real `orch` binary against temporary projects and real SQLite files.
 
 mod callbacks;
+mod contention;
 mod crash;
 mod engine;
 mod events;
