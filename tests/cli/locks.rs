@@ -277,3 +277,34 @@ locks = ["pool:{{ state.pool }}"]
         "{v}"
     );
 }
+
+#[test]
+fn a_process_that_goes_on_without_the_lock_leaves_its_queue() {
+    let p = Project::new();
+    gated_task(&p);
+    let first = spawn_run(&p, "pool=a");
+    wait_until("the first run to hold the lock", || entered(&p).len() == 1);
+    let ids: Vec<String> = (0..2)
+        .map(|_| {
+            p.json_exiting(&["workflow", "run", "t", "--input", "pool=a"], 5)["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    // The second in line gives up on the lock: its step is skipped by hand.
+    let v = p.ok_json(&["process", "skip", &ids[0]]);
+    assert_eq!(v["status"], "completed", "{v}");
+    let queue: Vec<Value> = lock(&p.ok_json(&["locks"]), "pool:a")["waiters"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(queue.len(), 1, "{queue:?}");
+    assert_eq!(queue[0]["process_id"], ids[1].as_str());
+    std::fs::write(p.path().join("go-a"), "").unwrap();
+    assert_eq!(finish(first).0, 0);
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(p.ok_json(&["process", "show", &ids[1]])["status"], "completed");
+    assert_eq!(p.ok_json(&["locks"]), serde_json::json!([]));
+}

@@ -398,7 +398,10 @@ fn two_circuits_created_at_once_get_different_subnets() {
             // The other held the pool's lock: this one waits for it (exit 5) and is
             // woken when it frees.
             Some(5) => {
-                assert!(err.contains("waiting for lock `ipam:circuit-subnets`"), "{err}");
+                assert!(
+                    err.contains("waiting for lock `ipam:circuit-subnets`"),
+                    "{err}"
+                );
                 waited += 1;
             }
             other => panic!("exit {other:?}: {err}"),

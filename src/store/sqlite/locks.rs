@@ -189,9 +189,10 @@ fn release(conn: &Connection, process_id: &str, step: Option<&str>) -> Result<()
 }
 
 /// What a committed step means for the locks of its process: a process that ended
-/// lets go of every lock and leaves every queue; a step that ended (done, or its
-/// process came to rest failed or waiting) lets go of its step locks. A process that
-/// rests waiting in a queue is due only once its lock freed for it, never by a timer.
+/// lets go of every lock; a step that ended (done, or its process came to rest failed
+/// or waiting) lets go of its step locks; a process that does not rest waiting leaves
+/// every queue. A process that rests waiting in a queue is due only once its lock freed
+/// for it, never by a timer.
 pub fn settle(
     conn: &Connection,
     process_id: &str,
@@ -201,33 +202,38 @@ pub fn settle(
 ) -> Result<(), StoreError> {
     if status.is_finished() {
         release(conn, process_id, None)?;
+    } else if step_status.is_done()
+        || matches!(status, ProcessStatus::Failed | ProcessStatus::Waiting)
+    {
+        release(conn, process_id, Some(step))?;
+    }
+    if status != ProcessStatus::Waiting {
+        // It went on (a step skipped by hand, say) or ended: it waits for no lock, and
+        // must not keep one from the next in line.
         let queued: Vec<String> = conn
             .prepare_cached("SELECT name FROM lock_waiters WHERE process_id = ?1")?
             .query_map([process_id], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
-        conn.prepare_cached("DELETE FROM lock_waiters WHERE process_id = ?1")?
-            .execute([process_id])?;
-        let now = crate::clock::now_text();
-        for name in queued {
-            wake(conn, &name, &now)?;
+        if !queued.is_empty() {
+            conn.prepare_cached("DELETE FROM lock_waiters WHERE process_id = ?1")?
+                .execute([process_id])?;
+            let now = crate::clock::now_text();
+            for name in queued {
+                wake(conn, &name, &now)?;
+            }
         }
         return Ok(());
     }
-    if step_status.is_done() || matches!(status, ProcessStatus::Failed | ProcessStatus::Waiting) {
-        release(conn, process_id, Some(step))?;
-    }
-    if status == ProcessStatus::Waiting {
-        let woken: Option<Option<String>> = conn
-            .prepare_cached(
-                "SELECT MAX(woken_at) FROM lock_waiters WHERE process_id = ?1 HAVING COUNT(*) > 0",
-            )?
-            .query_row([process_id], |r| r.get(0))
-            .optional()?;
-        if let Some(woken) = woken {
-            // Queued: due when the lock frees for it (at once, if it already did).
-            let due = woken.map(|_| crate::clock::now_text());
-            super::processes::set_run_after(conn, process_id, due.as_deref())?;
-        }
+    let woken: Option<Option<String>> = conn
+        .prepare_cached(
+            "SELECT MAX(woken_at) FROM lock_waiters WHERE process_id = ?1 HAVING COUNT(*) > 0",
+        )?
+        .query_row([process_id], |r| r.get(0))
+        .optional()?;
+    if let Some(woken) = woken {
+        // Queued: due when the lock frees for it (at once, if it already did).
+        let due = woken.map(|_| crate::clock::now_text());
+        super::processes::set_run_after(conn, process_id, due.as_deref())?;
     }
     Ok(())
 }
