@@ -2,10 +2,11 @@
 
 use serde::Deserialize;
 
+use super::waits::{RawCallback, check_callback, check_locks};
 use super::{Diagnostic, Seg, Source};
 use crate::domain::lifecycle::Lifecycle;
 use crate::domain::workflow::{
-    CallbackSpec, RetryPolicy, ScheduleDef, StepDef, StepKind, Target, WorkflowDef, parse_duration,
+    RetryPolicy, ScheduleDef, StepDef, StepKind, Target, WorkflowDef, parse_duration,
 };
 use crate::forms::schema::{FieldSpec, FormPage};
 use crate::key_path;
@@ -46,15 +47,6 @@ struct RawStep {
     retry: Option<RawRetry>,
     callback: Option<RawCallback>,
     locks: Option<Vec<String>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawCallback {
-    timeout: Option<String>,
-    result: Option<String>,
-    validate: Option<String>,
-    message: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -420,86 +412,6 @@ pub fn parse(src: &Source) -> Result<WorkflowDef, Vec<Diagnostic>> {
         schedule,
         locks,
     })
-}
-
-/// Checks a callback table of step `i`: a timeout that parses, an expression that
-/// parses, a result key that can hold the answer.
-fn check_callback(
-    c: &RawCallback,
-    i: usize,
-    err: &mut dyn FnMut(Vec<Seg>, String),
-) -> CallbackSpec {
-    let timeout = c.timeout.as_ref().and_then(|t| {
-        match parse_duration(t) {
-            Ok(d) if d.is_zero() => Err("a callback timeout must be longer than 0s".into()),
-            other => other,
-        }
-        .map_err(|e| err(key_path!["step", i, "callback", "timeout"], e))
-        .ok()
-    });
-    if let Some(r) = &c.result {
-        if r.trim().is_empty() {
-            err(
-                key_path!["step", i, "callback", "result"],
-                "`result` names the state key the answer goes to; it cannot be empty".into(),
-            );
-        } else if r == "subscription" {
-            err(
-                key_path!["step", i, "callback", "result"],
-                "an answer cannot replace `state.subscription`; choose another key".into(),
-            );
-        }
-    }
-    if let Some(v) = &c.validate {
-        if let Err(e) = crate::expr::check_expr(v) {
-            err(
-                key_path!["step", i, "callback", "validate"],
-                format!("expression does not parse: {e}"),
-            );
-        }
-    }
-    if c.message.is_some() && c.validate.is_none() {
-        err(
-            key_path!["step", i, "callback", "message"],
-            "`message` is what a refused answer is told; it needs `validate`".into(),
-        );
-    }
-    CallbackSpec {
-        timeout,
-        result: c.result.clone(),
-        validate: c.validate.clone(),
-        message: c.message.clone(),
-    }
-}
-
-/// Checks a `locks` list (`at` is its key path): each a template that parses and
-/// renders against an empty state, no name twice.
-fn check_locks(
-    locks: Option<&[String]>,
-    at: &[Seg],
-    err: &mut dyn FnMut(Vec<Seg>, String),
-) -> Vec<String> {
-    let Some(locks) = locks else {
-        return Vec::new();
-    };
-    let place = |j: usize| {
-        let mut p = at.to_vec();
-        p.push(Seg::Index(j));
-        p
-    };
-    for (j, l) in locks.iter().enumerate() {
-        if l.trim().is_empty() {
-            err(
-                place(j),
-                "a lock needs a name, such as \"ipam:{{ state.pool }}\"".into(),
-            );
-        } else if let Err(e) = crate::expr::render(l, &serde_json::json!({"state": {}})) {
-            err(place(j), format!("lock template does not render: {e}"));
-        } else if locks[..j].contains(l) {
-            err(place(j), format!("lock `{l}` is listed twice"));
-        }
-    }
-    locks.to_vec()
 }
 
 /// Checks a schedule table (`at` is its key path): `cron` or `every`, a cron expression

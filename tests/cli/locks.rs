@@ -305,6 +305,9 @@ fn a_process_that_goes_on_without_the_lock_leaves_its_queue() {
     assert_eq!(finish(first).0, 0);
     let (code, _, err) = p.run(&["worker", "--once"]);
     assert_eq!(code, 0, "{err}");
-    assert_eq!(p.ok_json(&["process", "show", &ids[1]])["status"], "completed");
+    assert_eq!(
+        p.ok_json(&["process", "show", &ids[1]])["status"],
+        "completed"
+    );
     assert_eq!(p.ok_json(&["locks"]), serde_json::json!([]));
 }
