@@ -347,18 +347,11 @@ pub fn format_duration(d: Duration) -> String {
     }
 }
 
-/// A duration as a user would write it: `2h`, `1h30m`, `45s`, `500ms`.
+/// A duration as a user writes it in a file: `1d`, `1h30m`, `90s` → `1m30s`, `500ms`.
 pub fn format_exact(d: Duration) -> String {
     let ms = d.as_millis();
-    if ms == 0 {
-        return "0s".into();
-    }
-    if ms % 1000 != 0 && ms < 60_000 {
-        return if ms < 1000 {
-            format!("{ms}ms")
-        } else {
-            format!("{:.1}s", d.as_secs_f64())
-        };
+    if ms % 1000 != 0 {
+        return format!("{ms}ms");
     }
     let mut s = d.as_secs();
     let mut out = String::new();
@@ -368,7 +361,7 @@ pub fn format_exact(d: Duration) -> String {
             s %= size;
         }
     }
-    out
+    if out.is_empty() { "0s".into() } else { out }
 }
 
 mod duration_secs {
@@ -425,7 +418,7 @@ mod tests {
         assert_eq!(format_exact(Duration::from_secs(5400)), "1h30m");
         assert_eq!(format_exact(Duration::from_secs(45)), "45s");
         assert_eq!(format_exact(Duration::from_millis(500)), "500ms");
-        assert_eq!(format_exact(Duration::from_millis(1500)), "1.5s");
+        assert_eq!(format_exact(Duration::from_millis(1500)), "1500ms");
         assert_eq!(format_exact(Duration::from_secs(86_400 + 60)), "1d1m");
     }
 

@@ -61,6 +61,13 @@ fn database_text(p: &Project) -> String {
         .collect()
 }
 
+/// `orch process callback ID --token T …`: (exit code, stdout, stderr).
+fn answer(p: &Project, id: &str, token: &str, more: &[&str]) -> (i32, String, String) {
+    let mut args = vec!["process", "callback", id, "--token", token];
+    args.extend_from_slice(more);
+    p.run(&args)
+}
+
 fn ran_after(p: &Project) -> usize {
     std::fs::read_to_string(p.path().join("after.txt"))
         .unwrap_or_default()
@@ -151,7 +158,7 @@ fn a_callback_step_hands_its_run_a_token_then_rests_until_the_answer_continues_i
     );
 
     // Spent: the same token again is not found, and nothing runs twice.
-    let (code, _, err) = p.run(&["process", "callback", &id, "--token", &token]);
+    let (code, _, err) = answer(&p, &id, &token, &[]);
     assert_eq!(code, 6, "{err}");
     assert!(err.contains("no callback waiting for this token"), "{err}");
     assert_eq!(ran_after(&p), 1);
@@ -190,15 +197,7 @@ fn a_refused_answer_leaves_the_process_waiting_and_the_token_good() {
     let id = start_awaiting(&p);
     let token = token(&p);
 
-    let (code, _, err) = p.run(&[
-        "process",
-        "callback",
-        &id,
-        "--token",
-        &token,
-        "--input",
-        "status=pending",
-    ]);
+    let (code, _, err) = answer(&p, &id, &token, &["--input", "status=pending"]);
     assert_eq!(code, 2, "a result that fails validate is bad input: {err}");
     assert!(err.contains("status must be done or failed"), "{err}");
     assert!(err.contains("keeps waiting"), "{err}");
@@ -211,25 +210,11 @@ fn a_refused_answer_leaves_the_process_waiting_and_the_token_good() {
     // A wrong token, whether it looks like one or not, is not found.
     let other = "ab".repeat(32);
     for wrong in [other.as_str(), "not-a-token", &token[..63]] {
-        let (code, _, err) = p.run(&[
-            "process",
-            "callback",
-            &id,
-            "--token",
-            wrong,
-            "--input",
-            "status=done",
-        ]);
+        let (code, _, err) = answer(&p, &id, wrong, &["--input", "status=done"]);
         assert_eq!(code, 6, "{wrong}: {err}");
     }
     // A token of another process is not this one's.
-    let (code, _, err) = p.run(&[
-        "process",
-        "callback",
-        "0190abcd-0000-7000-8000-000000000000",
-        "--token",
-        &token,
-    ]);
+    let (code, _, err) = answer(&p, "0190abcd-0000-7000-8000-000000000000", &token, &[]);
     assert_eq!(code, 6, "{err}");
 
     // The token from the environment, the answer from stdin.
@@ -266,15 +251,12 @@ fn progress_is_recorded_without_ending_the_wait() {
     let id = start_awaiting(&p);
     let token = token(&p);
     for pct in ["10%", "60%"] {
-        let (code, _, err) = p.run(&[
-            "process",
-            "callback",
+        let (code, _, err) = answer(
+            &p,
             &id,
-            "--token",
             &token,
-            "--progress",
-            &format!("provisioning: {pct}"),
-        ]);
+            &["--progress", &format!("provisioning: {pct}")],
+        );
         assert_eq!(code, 0, "{err}");
     }
     let events = p.ok_json(&["events", "--kind", "step.progress", "--process", &id]);
@@ -293,26 +275,10 @@ fn progress_is_recorded_without_ending_the_wait() {
         p.ok_json(&["process", "show", &id])["status"],
         "awaiting_callback"
     );
-    let (code, _, err) = p.run(&[
-        "process",
-        "callback",
-        &id,
-        "--token",
-        &token,
-        "--input",
-        "status=done",
-    ]);
+    let (code, _, err) = answer(&p, &id, &token, &["--input", "status=done"]);
     assert_eq!(code, 0, "{err}");
     // Progress on a spent token is not found either.
-    let (code, _, _) = p.run(&[
-        "process",
-        "callback",
-        &id,
-        "--token",
-        &token,
-        "--progress",
-        "x",
-    ]);
+    let (code, _, _) = answer(&p, &id, &token, &["--progress", "x"]);
     assert_eq!(code, 6);
 }
 
@@ -365,7 +331,7 @@ fn a_timeout_fails_the_step_and_retry_runs_it_again_with_a_new_token() {
     assert!(text.contains("awaiting_callback (timed out)"), "{text}");
     assert!(text.contains("its deadline passed"), "{text}");
     // Too late to answer.
-    let (code, _, err) = p.run(&["process", "callback", &id, "--token", &first]);
+    let (code, _, err) = answer(&p, &id, &first, &[]);
     assert_eq!(code, 6, "{err}");
     assert!(err.contains("timed out"), "{err}");
 
@@ -383,7 +349,7 @@ fn a_timeout_fails_the_step_and_retry_runs_it_again_with_a_new_token() {
     assert_eq!(again["status"], "awaiting_callback");
     let second = token(&p);
     assert_ne!(first, second);
-    let (code, _, _) = p.run(&["process", "callback", &id, "--token", &first]);
+    let (code, _, _) = answer(&p, &id, &first, &[]);
     assert_eq!(code, 6);
     let done = p.ok_json(&[
         "process", "callback", &id, "--token", &second, "--input", "ok=true",
@@ -575,6 +541,6 @@ fn an_unanswered_callback_without_a_timeout_waits_for_ever_and_abort_ends_it() {
     );
     let (code, _, err) = p.run(&["process", "abort", &id]);
     assert_eq!(code, 0, "{err}");
-    let (code, _, _) = p.run(&["process", "callback", &id, "--token", &token(&p)]);
+    let (code, _, _) = answer(&p, &id, &token(&p), &[]);
     assert_eq!(code, 6, "an aborted process's token is spent");
 }

@@ -79,32 +79,41 @@ fn lock_events(p: &Project, kind: &str, lock: &str) -> Vec<(i64, String)> {
         .collect()
 }
 
-#[test]
-fn twenty_processes_started_at_once_on_one_lock_hold_it_one_at_a_time_in_arrival_order() {
-    let p = Project::new();
-    // Each holder notes when it entered and left the guarded step (ns since the epoch).
+/// Task `t`: its step `Guarded` holds `lock` and notes when it enters and leaves (ns
+/// since the epoch) in effects.log; with `hang_once`, the first run to enter hangs
+/// there (its orch is to be killed).
+fn guarded_task(p: &Project, lock: &str, hang_once: bool) {
+    let middle = if hang_once {
+        "if [ ! -f hung-once ]; then touch hung-once; sleep 60; fi"
+    } else {
+        "sleep 0.1"
+    };
     p.script(
         "workflows/scripts/guarded.sh",
-        r#"cat >/dev/null
-echo "$ORCH_PROCESS_ID in $(date +%s%N)" >> effects.log
-sleep 0.1
-echo "$ORCH_PROCESS_ID out $(date +%s%N)" >> effects.log"#,
+        &format!(
+            "cat >/dev/null\necho \"$ORCH_PROCESS_ID in $(date +%s%N)\" >> effects.log\n{middle}\necho \"$ORCH_PROCESS_ID out $(date +%s%N)\" >> effects.log"
+        ),
     );
-    p.task(
-        r#"
-[[step]]
-name = "Guarded"
-run = "workflows/scripts/guarded.sh"
-locks = ["ipam:pool-a"]
-"#,
-    );
-    let mut worker = p
-        .command()
-        .args(["worker", "--concurrency", "4"])
+    p.task(&format!(
+        "[[step]]\nname = \"Guarded\"\nrun = \"workflows/scripts/guarded.sh\"\nlocks = [\"{lock}\"]\n"
+    ));
+}
+
+/// orch in the background, its output thrown away.
+fn spawn_quiet(p: &Project, args: &[&str]) -> Child {
+    p.command()
+        .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn twenty_processes_started_at_once_on_one_lock_hold_it_one_at_a_time_in_arrival_order() {
+    let p = Project::new();
+    guarded_task(&p, "ipam:pool-a", false);
+    let mut worker = spawn_quiet(&p, &["worker", "--concurrency", "4"]);
     let runs: Vec<Child> = (0..20)
         .map(|_| at_go(&p, &["workflow", "run", "t"]))
         .collect();
@@ -284,13 +293,7 @@ name = "After"
 run = "workflows/scripts/after.sh"
 "#,
     );
-    let mut orch = p
-        .command()
-        .args(["workflow", "run", "t"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut orch = spawn_quiet(&p, &["workflow", "run", "t"]);
     wait_until(
         "the token to be handed out",
         Duration::from_secs(30),
@@ -329,13 +332,7 @@ run = "workflows/scripts/after.sh"
     std::fs::remove_file(p.path().join("tokens.txt")).unwrap();
     let queued = p.ok_json(&["workflow", "run", "t", "--queue"]);
     let second = queued["id"].as_str().unwrap().to_string();
-    let mut worker = p
-        .command()
-        .args(["worker"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut worker = spawn_quiet(&p, &["worker"]);
     wait_until(
         "the queued run to await its callback",
         Duration::from_secs(30),
@@ -353,28 +350,8 @@ run = "workflows/scripts/after.sh"
 #[test]
 fn after_kill_9_a_lock_stays_with_its_process_and_takeover_finishes_with_it() {
     let p = Project::new();
-    p.script(
-        "workflows/scripts/guarded.sh",
-        r#"cat >/dev/null
-echo "$ORCH_PROCESS_ID in $(date +%s%N)" >> effects.log
-if [ ! -f hung-once ]; then touch hung-once; sleep 60; fi
-echo "$ORCH_PROCESS_ID out $(date +%s%N)" >> effects.log"#,
-    );
-    p.task(
-        r#"
-[[step]]
-name = "Guarded"
-run = "workflows/scripts/guarded.sh"
-locks = ["device:rtr1"]
-"#,
-    );
-    let mut orch = p
-        .command()
-        .args(["workflow", "run", "t"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    guarded_task(&p, "device:rtr1", true);
+    let mut orch = spawn_quiet(&p, &["workflow", "run", "t"]);
     wait_until("the guarded step to start", Duration::from_secs(30), || {
         read(&p, "effects.log").lines().count() == 1
     });
