@@ -18,6 +18,8 @@ pub struct CallbackWait {
     pub until: Option<String>,
     /// The deadline passed and nobody failed the step yet.
     pub timed_out: bool,
+    /// An answer came in that the process has not taken yet.
+    pub answered: bool,
 }
 
 /// A lock a process queues for.
@@ -49,16 +51,23 @@ impl CallbackWait {
             step: row.name.clone(),
             since: w.waiting_since,
             until: w.until,
-            timed_out: w.expired,
+            timed_out: w.expired && w.answer.is_none(),
+            answered: w.answer.is_some(),
         }))
     }
 
     pub fn to_json(&self) -> Value {
-        json!({"step": self.step, "since": self.since, "until": self.until, "timed_out": self.timed_out})
+        json!({"step": self.step, "since": self.since, "until": self.until, "timed_out": self.timed_out, "answered": self.answered})
     }
 
     /// `waiting for a callback at step … since …, until …`.
     pub fn describe(&self) -> String {
+        if self.answered {
+            return format!(
+                "the callback of step `{}` was answered; the process goes on when a worker, the scheduler or a retry picks it up",
+                self.step
+            );
+        }
         let mut s = format!("waiting for a callback at step `{}`", self.step);
         if let Some(since) = &self.since {
             s.push_str(&format!(" since {since}"));
@@ -74,6 +83,9 @@ impl CallbackWait {
     }
 
     pub fn hint(&self, id: &str) -> String {
+        if self.answered {
+            return format!("`orch process retry {id}` takes the answer now");
+        }
         if self.timed_out {
             format!(
                 "`orch process retry {id}` records the timeout and runs the step again with a new token"

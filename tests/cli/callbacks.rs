@@ -544,3 +544,40 @@ fn an_unanswered_callback_without_a_timeout_waits_for_ever_and_abort_ends_it() {
     let (code, _, _) = answer(&p, &id, &token(&p), &[]);
     assert_eq!(code, 6, "an aborted process's token is spent");
 }
+
+#[test]
+fn an_answer_the_answering_command_cannot_drive_is_due_for_a_worker_or_a_retry() {
+    let p = Project::new();
+    callback_task(&p, "{ result = \"job\" }");
+    let by_worker = start_awaiting(&p);
+    let first = token(&p);
+    let by_retry = start_awaiting(&p);
+    let second = token(&p);
+    let (code, _, err) = p.run(&["engine", "pause"]);
+    assert_eq!(code, 0, "{err}");
+    for (id, t) in [(&by_worker, &first), (&by_retry, &second)] {
+        let (code, _, err) = answer(&p, id, t, &["--input", "n=1"]);
+        assert_eq!(code, 0, "the answer is taken while paused: {err}");
+        assert!(err.contains("the engine is paused"), "{err}");
+        let shown = p.ok_json(&["process", "show", id]);
+        assert_eq!(shown["status"], "awaiting_callback", "{shown}");
+        assert_eq!(shown["callback"]["answered"], true, "{shown}");
+    }
+    let (_, text, err) = p.run(&["process", "show", &by_retry]);
+    assert!(text.contains("was answered"), "{text}");
+    assert!(
+        err.contains(&format!("orch process retry {by_retry}")),
+        "{err}"
+    );
+    let (code, _, err) = p.run(&["engine", "resume"]);
+    assert_eq!(code, 0, "{err}");
+
+    let v = p.ok_json(&["process", "retry", &by_retry]);
+    assert_eq!(v["status"], "completed", "{v}");
+    assert_eq!(v["state"]["job"], json!({"n": 1}));
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    let v = p.ok_json(&["process", "show", &by_worker]);
+    assert_eq!(v["status"], "completed", "{v}");
+    assert_eq!(ran_after(&p), 2);
+}

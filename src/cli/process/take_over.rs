@@ -100,14 +100,20 @@ pub fn retry(ctx: &mut Ctx, a: RetryArgs) -> Result<()> {
         return plan(ctx, &p, &chosen);
     }
     chosen.warn(ctx, &p.workflow, "retrying");
+    // An answered callback is taken as it is; a timed-out one is recorded first.
+    const TAKES_ANSWER: &[ProcessStatus] = &[ProcessStatus::AwaitingCallback];
+    let mut from = RETRYABLE;
     if p.status == ProcessStatus::AwaitingCallback {
-        p = time_out(ctx, p)?;
+        match time_out(ctx, p)? {
+            Waited::Answered(q) => (p, from) = (q, TAKES_ANSWER),
+            Waited::TimedOut(q) => p = q,
+        }
     }
     if a.queue {
-        return queue(ctx, &p, &chosen, RETRYABLE);
+        return queue(ctx, &p, &chosen, from);
     }
     let secrets = secrets_needed(ctx, &p, &chosen.def, a.form)?;
-    claim(ctx, &p.process_id, RETRYABLE)?;
+    claim(ctx, &p.process_id, from)?;
     chosen.adopt(ctx, &p.process_id)?;
     let opts = chosen.options(a.form);
     let outcome = drive::drive(ctx, &p.process_id, &chosen.def, None, secrets, opts);
@@ -324,13 +330,24 @@ fn queued(ctx: &mut Ctx, p: &ProcessRow, _chosen: &Chosen) -> Result<()> {
     Ok(())
 }
 
+/// What a retry found of a process awaiting a callback.
+enum Waited {
+    /// An answer came in (its command did not drive it on): the retry takes it.
+    Answered(ProcessRow),
+    /// The timeout was recorded; the retry runs the step again.
+    TimedOut(ProcessRow),
+}
+
 /// A retry of a process awaiting a callback whose deadline passed, before a worker or
 /// the scheduler saw it: the timeout is recorded (the step fails, as it would have),
-/// and the retry then runs the step again with a new token. A wait still in time is
-/// not a retry's business.
-fn time_out(ctx: &mut Ctx, p: ProcessRow) -> Result<ProcessRow> {
+/// and the retry then runs the step again with a new token. An answer that came in is
+/// taken instead. A wait still in time is not a retry's business.
+fn time_out(ctx: &mut Ctx, p: ProcessRow) -> Result<Waited> {
     let steps = ctx.steps(&p.process_id)?;
     let wait = CallbackWait::of(ctx, &p, &steps)?;
+    if wait.as_ref().is_some_and(|w| w.answered) {
+        return Ok(Waited::Answered(p));
+    }
     let Some(wait) = wait.filter(|w| w.timed_out) else {
         let mut e = Error::conflict(format!(
             "process {} is awaiting a callback, so it cannot be retried",
@@ -363,7 +380,7 @@ fn time_out(ctx: &mut Ctx, p: ProcessRow) -> Result<ProcessRow> {
         "step `{}` timed out waiting for its callback; running it again with a new token",
         wait.step
     ));
-    ctx.process(&p.process_id)
+    ctx.process(&p.process_id).map(Waited::TimedOut)
 }
 
 pub fn abort(ctx: &mut Ctx, id: &str) -> Result<()> {

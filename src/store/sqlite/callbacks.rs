@@ -139,6 +139,12 @@ pub fn answer(
         "UPDATE callbacks SET closed_at = ?4 WHERE process_id = ?1 AND step = ?2 AND token_hash <> ?3 AND closed_at IS NULL",
     )?
     .execute(params![row.process_id, row.step, token_hash, now])?;
+    // A process at rest is due at once: should the command that answered not drive it
+    // on (it dies, the engine is paused), a worker or the scheduler does.
+    conn.prepare_cached(
+        "UPDATE processes SET run_after = ?2 WHERE process_id = ?1 AND owner IS NULL AND status IN ('awaiting_callback', 'waiting')",
+    )?
+    .execute(params![row.process_id, now])?;
     let (status, owner, subscription_id): (ProcessStatus, Option<String>, Option<String>) = conn
         .prepare_cached(
             "SELECT status, owner, subscription_id FROM processes WHERE process_id = ?1",
