@@ -32,21 +32,25 @@ fn statuses(p: &Project) -> Vec<String> {
 }
 
 /// The orch binary started by a shell once the file `go` exists, so that many start at
-/// the same moment instead of one after the other.
+/// the same moment instead of one after the other; with the environment of
+/// [`Project::command`] (its store, user, colours).
 fn at_go(p: &Project, args: &[&str]) -> Child {
     let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
-    std::process::Command::new("sh")
-        .arg("-c")
+    let orch = p.command();
+    let mut sh = std::process::Command::new("sh");
+    for (k, v) in orch.get_envs() {
+        match v {
+            Some(v) => sh.env(k, v),
+            None => sh.env_remove(k),
+        };
+    }
+    sh.arg("-c")
         .arg(format!(
             "while [ ! -f go ]; do sleep 0.01; done; exec \"$ORCH_EXE\" {}",
             quoted.join(" ")
         ))
         .current_dir(p.path())
-        .env_remove("ORCH_DIR")
-        .env_remove("ORCH_DB")
-        .env("ORCH_EXE", assert_cmd::cargo::cargo_bin("orch"))
-        .env("NO_COLOR", "1")
-        .env("ORCH_USER", "tester")
+        .env("ORCH_EXE", orch.get_program())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
