@@ -19,7 +19,7 @@ set edit:completion:arg-completer[orch] = {|@words|
     var completions = [
         &'orch'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -51,7 +51,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         &'orch;init'= {
             cand --default-customer 'The customer of new subscriptions when --customer is not given'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -65,7 +65,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;db'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -84,7 +84,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;db;migrate'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -98,7 +98,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;db;status'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -112,7 +112,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;db;check'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -126,7 +126,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;db;backup'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -158,7 +158,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;product'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -177,7 +177,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;product;load'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -203,7 +203,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --root-block 'Name of the root block (default: <Name>Block)'
             cand --field 'A field of the root block: NAME:TYPE[:REQUIRED], TYPE one of string, int, float, bool, ipv4, ipv6, ipv4_network, ipv6_network, uuid, json, enum(a|b), subscription(TAG); append [] for a list (repeatable)'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -220,7 +220,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;product;list'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -234,7 +234,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;product;show'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -265,7 +265,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;workflow'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -285,7 +285,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;workflow;list'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -299,7 +299,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;workflow;show'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -314,7 +314,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;workflow;form'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -328,7 +328,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;workflow;check'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -346,7 +346,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --input-file 'Answers as a JSON or TOML object in a file, or - for stdin'
             cand --customer 'The customer of a new subscription (default: orch.toml''s default_customer, else "default")'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -383,7 +383,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;process'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -411,7 +411,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --since 'Only processes started at or after this time (RFC 3339)'
             cand --limit 'At most this many processes'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -426,7 +426,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         &'orch;process;show'= {
             cand --step 'Print the state after this step and what the step changed'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -441,7 +441,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;process;retry'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -461,7 +461,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --input 'An answer, key=value (repeatable; typed by the form''s field: 42, true, a,b for lists)'
             cand --input-file 'Answers as a JSON or TOML object in a file, or - for stdin'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -478,7 +478,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;process;abort'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -493,7 +493,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         &'orch;process;skip'= {
             cand --set 'Add key=value to the state (repeatable)'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -511,7 +511,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --input-file 'The answer as a JSON or TOML object in a file, or - for stdin'
             cand --progress 'Record progress (a `step.progress` event with this message) without answering'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -526,7 +526,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;process;drive'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -569,7 +569,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;subscription'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -595,7 +595,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --limit 'At most this many subscriptions'
             cand --offset 'Skip this many (for paging)'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -609,7 +609,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;subscription;show'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -624,7 +624,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;subscription;workflows'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -659,7 +659,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --consumer 'Remember where this named consumer stopped and resume there next time'
             cand --exec 'Run this command (sh -c, in the project folder) for each event, the event JSON on stdin'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -678,7 +678,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         &'orch;events;consumers'= {
             cand --remove 'Forget this consumer (a reader using the name again starts from the beginning)'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -700,7 +700,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;task'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -717,7 +717,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;task;list'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -735,7 +735,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --input-file 'Answers as a JSON or TOML object in a file, or - for stdin'
             cand --customer 'The customer of a new subscription (default: orch.toml''s default_customer, else "default")'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -763,7 +763,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;schedule'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -779,7 +779,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;schedule;list'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -801,7 +801,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;scheduler'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -817,7 +817,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;scheduler;run'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -845,7 +845,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --lease 'How long its lease on a process lasts; another worker takes a process over once it ran out (renewed every third of it)'
             cand --grace 'How long running steps get to finish when it stops, before they are stopped'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -862,7 +862,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;worker;list'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -884,7 +884,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;engine'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -902,7 +902,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;engine;pause'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -916,7 +916,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;engine;resume'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -930,7 +930,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;engine;status'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -958,7 +958,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;locks'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -972,7 +972,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;completions'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'

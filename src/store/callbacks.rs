@@ -68,3 +68,63 @@ pub enum Answer {
     /// The token is open but past its deadline (the step times out).
     Expired,
 }
+
+/// One open token of a step, as [`Wait::of`] takes them together.
+pub struct OpenToken {
+    pub expires_at: Option<String>,
+    pub waiting_since: Option<String>,
+    /// The answer it took, if it was answered.
+    pub answer: Option<Value>,
+}
+
+impl Wait {
+    /// Where a step stands given its open tokens, at `now` (in stored time text).
+    pub fn of(tokens: impl IntoIterator<Item = OpenToken>, now: &str) -> Wait {
+        let mut w = Wait::default();
+        let mut unbounded = false;
+        for t in tokens {
+            w.open += 1;
+            if t.answer.is_some() {
+                w.answer = t.answer;
+            }
+            if let Some(since) = t.waiting_since {
+                if w.waiting_since.as_ref().is_none_or(|s| since < *s) {
+                    w.waiting_since = Some(since);
+                }
+            }
+            match t.expires_at {
+                None => unbounded = true,
+                Some(e) => {
+                    if w.until.as_ref().is_none_or(|u| e > *u) {
+                        w.until = Some(e);
+                    }
+                }
+            }
+        }
+        if unbounded {
+            w.until = None;
+        }
+        w.expired = w.open > 0 && !unbounded && w.until.as_deref().is_some_and(|u| u <= now);
+        w
+    }
+}
+
+/// The data of a `step.progress` event: the step and attempt of the token, then what
+/// the answerer sent (which cannot hide those two).
+pub fn progress_data(step: &str, attempt: i64, data: &Value) -> Value {
+    let mut payload = serde_json::json!({"step": step, "attempt": attempt});
+    if let (Some(obj), Some(extra)) = (payload.as_object_mut(), data.as_object()) {
+        for (k, v) in extra {
+            obj.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+    }
+    payload
+}
+
+/// The stored text of an answer as JSON (a row answered without one: null).
+pub fn stored_answer(text: Option<String>) -> Result<Value, serde_json::Error> {
+    match text {
+        Some(text) => serde_json::from_str(&text),
+        None => Ok(Value::Null),
+    }
+}

@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::Project;
+use super::both;
 
 /// A task whose callback step's `run` writes its token (and the answer URL, if any) to
 /// `token.txt` / `url.txt`, says so on stderr and prints a job id; a step after it
@@ -52,12 +53,23 @@ fn start_awaiting(p: &Project) -> String {
     v["id"].as_str().unwrap().to_string()
 }
 
-/// Every file of the project's database (and its journal), as text.
+/// What the project's database holds, as text: on SQLite every byte of its file (and
+/// journal); on PostgreSQL every row of orch's schema (each table's rows as text).
 fn database_text(p: &Project) -> String {
-    ["orch.db", "orch.db-wal"]
+    let Some(schema) = p.pg_schema() else {
+        return ["orch.db", "orch.db-wal"]
+            .iter()
+            .filter_map(|f| std::fs::read(p.path().join(f)).ok())
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .collect();
+    };
+    let tables = p.sql_column(&format!(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = '{schema}'"
+    ));
+    assert!(tables.iter().any(|t| t == "callbacks"), "{tables:?}");
+    tables
         .iter()
-        .filter_map(|f| std::fs::read(p.path().join(f)).ok())
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .flat_map(|t| p.sql_column(&format!("SELECT t::text FROM \"{schema}\".\"{t}\" t")))
         .collect()
 }
 
@@ -75,7 +87,6 @@ fn ran_after(p: &Project) -> usize {
         .count()
 }
 
-#[test]
 fn a_callback_step_hands_its_run_a_token_then_rests_until_the_answer_continues_it() {
     let p = Project::new();
     callback_task(&p, DONE_OR_FAILED);
@@ -190,7 +201,6 @@ fn a_callback_step_hands_its_run_a_token_then_rests_until_the_answer_continues_i
     );
 }
 
-#[test]
 fn a_refused_answer_leaves_the_process_waiting_and_the_token_good() {
     let p = Project::new();
     callback_task(&p, DONE_OR_FAILED);
@@ -244,7 +254,6 @@ fn a_refused_answer_leaves_the_process_waiting_and_the_token_good() {
     assert_eq!(v["status"], "completed");
 }
 
-#[test]
 fn progress_is_recorded_without_ending_the_wait() {
     let p = Project::new();
     callback_task(&p, DONE_OR_FAILED);
@@ -282,7 +291,6 @@ fn progress_is_recorded_without_ending_the_wait() {
     assert_eq!(code, 6);
 }
 
-#[test]
 fn an_answer_that_comes_while_the_run_still_runs_is_taken_when_it_ends() {
     let p = Project::new();
     // The external system answers before `run` has even exited.
@@ -316,7 +324,6 @@ builtin = "noop"
     );
 }
 
-#[test]
 fn a_timeout_fails_the_step_and_retry_runs_it_again_with_a_new_token() {
     let p = Project::new();
     callback_task(&p, r#"{ timeout = "1s", result = "job" }"#);
@@ -379,7 +386,6 @@ fn a_timeout_fails_the_step_and_retry_runs_it_again_with_a_new_token() {
     );
 }
 
-#[test]
 fn the_scheduler_and_a_retry_by_hand_fail_a_timed_out_wait_too() {
     let p = Project::new();
     callback_task(&p, r#"{ timeout = "1s" }"#);
@@ -453,7 +459,6 @@ fn the_answer_url_is_handed_out_when_serve_has_a_public_address() {
     assert!(err.contains("serve.public_url"), "{err}");
 }
 
-#[test]
 fn an_answer_queued_for_the_workers_is_taken_by_one() {
     let p = Project::new();
     callback_task(&p, "{ result = \"job\" }");
@@ -526,7 +531,6 @@ locks = ["device:{{ state.device | default('none') }}"]
 }
 
 /// A step that never answers stays waiting; nothing polls it but its deadline.
-#[test]
 fn an_unanswered_callback_without_a_timeout_waits_for_ever_and_abort_ends_it() {
     let p = Project::new();
     callback_task(&p, "{}");
@@ -545,7 +549,6 @@ fn an_unanswered_callback_without_a_timeout_waits_for_ever_and_abort_ends_it() {
     assert_eq!(code, 6, "an aborted process's token is spent");
 }
 
-#[test]
 fn an_answer_the_answering_command_cannot_drive_is_due_for_a_worker_or_a_retry() {
     let p = Project::new();
     callback_task(&p, "{ result = \"job\" }");
@@ -581,3 +584,15 @@ fn an_answer_the_answering_command_cannot_drive_is_due_for_a_worker_or_a_retry()
     assert_eq!(v["status"], "completed", "{v}");
     assert_eq!(ran_after(&p), 2);
 }
+
+both!(
+    a_callback_step_hands_its_run_a_token_then_rests_until_the_answer_continues_it,
+    a_refused_answer_leaves_the_process_waiting_and_the_token_good,
+    progress_is_recorded_without_ending_the_wait,
+    an_answer_that_comes_while_the_run_still_runs_is_taken_when_it_ends,
+    a_timeout_fails_the_step_and_retry_runs_it_again_with_a_new_token,
+    the_scheduler_and_a_retry_by_hand_fail_a_timed_out_wait_too,
+    an_answer_queued_for_the_workers_is_taken_by_one,
+    an_unanswered_callback_without_a_timeout_waits_for_ever_and_abort_ends_it,
+    an_answer_the_answering_command_cannot_drive_is_due_for_a_worker_or_a_retry,
+);

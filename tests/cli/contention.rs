@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::Project;
+use super::both;
 use super::crash::kill9;
 
 fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
@@ -113,7 +114,6 @@ fn spawn_quiet(p: &Project, args: &[&str]) -> Child {
         .unwrap()
 }
 
-#[test]
 fn twenty_processes_started_at_once_on_one_lock_hold_it_one_at_a_time_in_arrival_order() {
     let p = Project::new();
     guarded_task(&p, "ipam:pool-a", false);
@@ -200,7 +200,6 @@ fn twenty_processes_started_at_once_on_one_lock_hold_it_one_at_a_time_in_arrival
     assert!(waited >= 1, "nobody waited: the test proves nothing");
 }
 
-#[test]
 fn two_hundred_answers_racing_for_one_token_accept_exactly_one() {
     let p = Project::new();
     p.script(
@@ -269,7 +268,6 @@ run = "workflows/scripts/after.sh"
     );
 }
 
-#[test]
 fn after_kill_9_and_takeover_a_handed_out_token_still_answers() {
     let p = Project::new();
     // The first run hands the token out, then hangs (its orch is killed there); a run
@@ -351,7 +349,6 @@ run = "workflows/scripts/after.sh"
     assert_eq!(read(&p, "after.log").lines().count(), 2);
 }
 
-#[test]
 fn after_kill_9_a_lock_stays_with_its_process_and_takeover_finishes_with_it() {
     let p = Project::new();
     guarded_task(&p, "device:rtr1", true);
@@ -396,3 +393,10 @@ fn after_kill_9_a_lock_stays_with_its_process_and_takeover_finishes_with_it() {
         "nothing leaked"
     );
 }
+
+both!(
+    twenty_processes_started_at_once_on_one_lock_hold_it_one_at_a_time_in_arrival_order,
+    two_hundred_answers_racing_for_one_token_accept_exactly_one,
+    after_kill_9_and_takeover_a_handed_out_token_still_answers,
+    after_kill_9_a_lock_stays_with_its_process_and_takeover_finishes_with_it,
+);

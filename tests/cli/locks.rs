@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::Project;
+use super::both;
 
 /// Task `t`: `Reserve` holds the step lock `pool:<state.pool>` and, after noting
 /// `<process> <pool>` in entered.log, waits for the file `go-<pool>`; `After` runs
@@ -89,7 +90,6 @@ fn takers(p: &Project, name: &str) -> Vec<String> {
         .collect()
 }
 
-#[test]
 fn a_step_lock_keeps_a_second_process_waiting_until_it_frees_for_it() {
     let p = Project::new();
     gated_task(&p);
@@ -166,7 +166,6 @@ fn a_step_lock_keeps_a_second_process_waiting_until_it_frees_for_it() {
     assert_eq!(takers(&p, "pool:a"), [holder, waiter]);
 }
 
-#[test]
 fn a_workflow_lock_is_held_from_start_to_done_and_let_go_on_abort() {
     let p = Project::new();
     p.task(
@@ -216,7 +215,6 @@ input.fields = [ { name = "ok", type = "bool" } ]
     assert_eq!(p.ok_json(&["locks"]), serde_json::json!([]), "Done lets go");
 }
 
-#[test]
 fn the_first_in_line_gets_a_freed_lock_and_nobody_overtakes_it() {
     let p = Project::new();
     gated_task(&p);
@@ -278,7 +276,6 @@ locks = ["pool:{{ state.pool }}"]
     );
 }
 
-#[test]
 fn a_process_that_goes_on_without_the_lock_leaves_its_queue() {
     let p = Project::new();
     gated_task(&p);
@@ -311,3 +308,65 @@ fn a_process_that_goes_on_without_the_lock_leaves_its_queue() {
     );
     assert_eq!(p.ok_json(&["locks"]), serde_json::json!([]));
 }
+
+/// The wake-up reaches a waiter through every path that claims waiting processes: the
+/// `resume_waiting` task leaves the queue as it is while the lock is held, and once it
+/// frees `scheduler run` takes the first in line, whose release wakes the next.
+fn a_freed_lock_wakes_its_waiters_through_the_scheduler_and_resume_waiting() {
+    let p = Project::new();
+    gated_task(&p);
+    let first = spawn_run(&p, "pool=a");
+    wait_until("the first run to hold the lock", || entered(&p).len() == 1);
+    let holder = entered(&p)[0].0.clone();
+    let mut waiters = Vec::new();
+    for _ in 0..2 {
+        let v = p.json_exiting(&["workflow", "run", "t", "--input", "pool=a"], 5);
+        waiters.push(v["id"].as_str().unwrap().to_string());
+    }
+    let queue = |p: &Project| -> Vec<String> {
+        lock(&p.ok_json(&["locks"]), "pool:a")["waiters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w["process_id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(queue(&p), waiters);
+
+    // Held: retrying every waiting process changes nobody's place.
+    let (code, _, err) = p.run(&["task", "run", "resume_waiting"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(queue(&p), waiters, "resume_waiting reordered the queue");
+    for w in &waiters {
+        assert_eq!(p.ok_json(&["process", "show", w])["status"], "waiting");
+    }
+
+    std::fs::write(p.path().join("go-a"), "").unwrap();
+    let (code, _, err) = finish(first);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = p.run(&["scheduler", "run", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        p.ok_json(&["process", "show", &waiters[0]])["status"],
+        "completed",
+        "the scheduler took the first in line"
+    );
+    let (code, _, err) = p.run(&["task", "run", "resume_waiting"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        p.ok_json(&["process", "show", &waiters[1]])["status"],
+        "completed"
+    );
+    let mut order = vec![holder];
+    order.extend(waiters);
+    assert_eq!(takers(&p, "pool:a"), order);
+    assert_eq!(p.ok_json(&["locks"]), serde_json::json!([]));
+}
+
+both!(
+    a_step_lock_keeps_a_second_process_waiting_until_it_frees_for_it,
+    a_workflow_lock_is_held_from_start_to_done_and_let_go_on_abort,
+    the_first_in_line_gets_a_freed_lock_and_nobody_overtakes_it,
+    a_process_that_goes_on_without_the_lock_leaves_its_queue,
+    a_freed_lock_wakes_its_waiters_through_the_scheduler_and_resume_waiting,
+);

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::events;
 use crate::domain::process::{ProcessStatus, StepStatus};
 use crate::store::StoreError;
-use crate::store::callbacks::{Answer, CallbackRow, Wait};
+use crate::store::callbacks::{Answer, CallbackRow, OpenToken, Wait, progress_data, stored_answer};
 use crate::store::events::Concerns;
 
 /// Records a new token (its hash) of a step; `expires_at` is its deadline.
@@ -75,36 +75,16 @@ pub fn wait(
             r.get::<_, Option<String>>(3)?,
         ))
     })?;
-    let mut w = Wait::default();
-    let mut unbounded = false;
+    let mut tokens = Vec::new();
     for row in rows {
-        let (expires, waiting, answered, result) = row?;
-        w.open += 1;
-        if answered.is_some() {
-            w.answer = Some(match result {
-                Some(text) => serde_json::from_str(&text)?,
-                None => Value::Null,
-            });
-        }
-        if let Some(since) = waiting {
-            if w.waiting_since.as_ref().is_none_or(|s| since < *s) {
-                w.waiting_since = Some(since);
-            }
-        }
-        match expires {
-            None => unbounded = true,
-            Some(e) => {
-                if w.until.as_ref().is_none_or(|u| e > *u) {
-                    w.until = Some(e);
-                }
-            }
-        }
+        let (expires_at, waiting_since, answered, result) = row?;
+        tokens.push(OpenToken {
+            expires_at,
+            waiting_since,
+            answer: answered.map(|_| stored_answer(result)).transpose()?,
+        });
     }
-    if unbounded {
-        w.until = None;
-    }
-    w.expired = w.open > 0 && !unbounded && w.until.as_deref().is_some_and(|u| u <= now);
-    Ok(w)
+    Ok(Wait::of(tokens, now))
 }
 
 /// Takes an answer for the open token `token_hash`, if it is still open, unanswered
@@ -177,12 +157,7 @@ pub fn progress(conn: &Connection, token_hash: &str, data: &Value) -> Result<boo
     let subscription_id: Option<String> = conn
         .prepare_cached("SELECT subscription_id FROM processes WHERE process_id = ?1")?
         .query_row([&row.process_id], |r| r.get(0))?;
-    let mut payload = json!({"step": row.step, "attempt": row.attempt});
-    if let (Some(obj), Some(extra)) = (payload.as_object_mut(), data.as_object()) {
-        for (k, v) in extra {
-            obj.entry(k.clone()).or_insert_with(|| v.clone());
-        }
-    }
+    let payload = progress_data(&row.step, row.attempt, data);
     events::append(
         conn,
         "step.progress",
