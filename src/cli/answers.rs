@@ -49,7 +49,8 @@ impl AnswerArgs {
     }
 }
 
-fn read_file(f: &str) -> Result<Map<String, Value>> {
+/// An object of answers from a JSON or TOML file, or from stdin with `-`.
+pub fn read_file(f: &str) -> Result<Map<String, Value>> {
     let text = if f == "-" {
         let mut s = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)

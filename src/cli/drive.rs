@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use serde_json::{Map, Value, json};
 
 use super::pending::Pending;
+use super::waits::{CallbackWait, LockWait};
 use super::{Ctx, Settings};
 use crate::domain::process::{ProcessStatus, StepStatus};
 use crate::domain::workflow::{Target, WorkflowDef};
@@ -46,6 +47,7 @@ impl Settings {
             observer,
             cancel,
             secrets,
+            callback_url: self.callback_url.clone(),
         }
     }
 }
@@ -211,13 +213,36 @@ fn report(ctx: &mut Ctx, id: &str, def: &WorkflowDef, outcome: Final, opts: Opti
                 pending.map(|w| format!("at step `{}`", w.step)),
             )
         }
-        Final::Waiting => {
-            hints.push(format!("`orch process retry {id}` when the cause is gone"));
-            (
-                format!("process {id} is waiting after a transient failure"),
-                failed_step.map(step_failure),
-            )
-        }
+        Final::AwaitingCallback => match CallbackWait::of(ctx, &p, &steps)? {
+            Some(w) => {
+                hints.push(w.hint(id));
+                (
+                    format!("process {id} is awaiting a callback"),
+                    Some(w.describe().replacen("waiting for a callback ", "", 1)),
+                )
+            }
+            None => (format!("process {id} is awaiting a callback"), None),
+        },
+        Final::Waiting => match LockWait::of(ctx, &p)? {
+            Some(w) => {
+                hints.push(w.hint(id));
+                (
+                    format!("process {id} is waiting for a lock"),
+                    Some(format!(
+                        "at step `{}`: {}",
+                        p.last_step.clone().unwrap_or_default(),
+                        w.describe()
+                    )),
+                )
+            }
+            None => {
+                hints.push(format!("`orch process retry {id}` when the cause is gone"));
+                (
+                    format!("process {id} is waiting after a transient failure"),
+                    failed_step.map(step_failure),
+                )
+            }
+        },
         Final::Failed => {
             hints.push(format!(
                 "see `orch process show {id}`; fix the cause, then `orch process retry {id}`"
@@ -321,6 +346,9 @@ pub fn next_hint(p: &ProcessRow) -> Option<String> {
         )),
         ProcessStatus::Suspended => Some(format!(
             "`orch process resume {id} --form` (or --input key=value)"
+        )),
+        ProcessStatus::AwaitingCallback => Some(format!(
+            "the external system answers with `orch process callback {id} --token TOKEN`; `orch process show {id}` says until when it waits"
         )),
         ProcessStatus::Running if owner::is_stale(p) => {
             Some(format!("`orch process retry {id}` takes it over"))

@@ -14,6 +14,7 @@ mod drive;
 mod engine;
 mod events;
 mod init;
+mod locks;
 mod lookup;
 mod pending;
 mod process;
@@ -24,6 +25,7 @@ mod scheduler;
 mod start;
 mod subscription;
 mod task;
+mod waits;
 mod worker;
 mod workflow;
 
@@ -45,8 +47,8 @@ use crate::ui::{ColorChoice, Format, Printer};
 runs workflows step by step with each step committed durably, asks for input with forms, \
 and lets an operator retry a failed step or resume a suspended process.",
     after_help = "Exit codes: 0 ok, 1 error, 2 bad usage or input, 3 a step failed, 4 suspended \
-awaiting input, 5 waiting (transient), 6 not found (or no orch project here), 7 conflict, \
-130 interrupted."
+awaiting input or a callback, 5 waiting (transient, or for a lock), 6 not found (or no orch \
+project here), 7 conflict, 130 interrupted."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -130,6 +132,8 @@ pub enum Command {
     /// The engine switch: pause every new step, resume, status
     #[command(subcommand)]
     Engine(engine::EngineCommand),
+    /// Locks on shared resources: who holds each, since when, who waits for it
+    Locks(locks::LocksArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
 }
@@ -189,6 +193,7 @@ pub fn execute(cli: Cli) -> Result<()> {
         Command::Scheduler(cmd) => scheduler::run(&mut ctx, cmd),
         Command::Worker(args) => worker::run(&mut ctx, args),
         Command::Engine(cmd) => engine::run(&mut ctx, cmd),
+        Command::Locks(args) => locks::run(&mut ctx, args),
         Command::Completions(_) => Ok(()),
     }
 }

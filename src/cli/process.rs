@@ -1,6 +1,7 @@
 //! `orch process list|show|retry|resume|abort|skip`: what a process did and waits for
 //! (here), and taking it over to run it on or end it (`take_over`).
 
+mod callback;
 mod take_over;
 
 use std::time::Duration;
@@ -13,6 +14,7 @@ use super::answers::AnswerArgs;
 use super::drive::{self, next_hint, process_json};
 use super::lookup::workflow_names;
 use super::pending::Pending;
+use super::waits::{CallbackWait, LockWait};
 use crate::domain::process::ProcessStatus;
 use crate::engine::merge;
 use crate::engine::owner;
@@ -39,6 +41,9 @@ pub enum ProcessCommand {
     },
     /// Mark the failed step as done by hand and continue
     Skip(SkipArgs),
+    /// Answer a callback step with its token (or report its progress)
+    #[command(after_help = callback::EXAMPLES)]
+    Callback(callback::CallbackArgs),
     /// Run a process in this orch (used by --detach)
     #[command(hide = true)]
     Drive { id: String },
@@ -55,10 +60,11 @@ const RESUME_EXAMPLES: &str = "Examples:
   orch process resume 01a2285b --form         answer at prompts (on a terminal)";
 
 /// The process statuses `process list --status` takes.
-const STATUSES: [&str; 7] = [
+const STATUSES: [&str; 8] = [
     "created",
     "running",
     "suspended",
+    "awaiting_callback",
     "waiting",
     "failed",
     "aborted",
@@ -145,6 +151,7 @@ pub fn run(ctx: &mut Ctx, cmd: ProcessCommand) -> Result<()> {
         ProcessCommand::Resume(a) => take_over::resume(ctx, a),
         ProcessCommand::Abort { id } => take_over::abort(ctx, &id),
         ProcessCommand::Skip(a) => take_over::skip(ctx, a),
+        ProcessCommand::Callback(a) => callback::callback(ctx, a),
         ProcessCommand::Drive { id } => {
             let p = ctx.process(&id)?;
             let def = ctx.stored_definition(&p)?;
@@ -231,10 +238,18 @@ fn show(ctx: &mut Ctx, a: ShowArgs) -> Result<()> {
         ProcessStatus::Suspended => Pending::of(&p, &ctx.stored_definition(&p)?, &steps),
         _ => None,
     };
+    let callback = CallbackWait::of(ctx, &p, &steps)?;
+    let lock = LockWait::of(ctx, &p)?;
     if ctx.printer.is_json() {
         let mut v = process_json(&p, Some(&steps));
         if let Some(w) = &pending {
             v["pending"] = w.to_json();
+        }
+        if let Some(w) = &callback {
+            v["callback"] = w.to_json();
+        }
+        if let Some(w) = &lock {
+            v["lock"] = w.to_json();
         }
         return ctx.printer.json(&v);
     }
@@ -245,6 +260,8 @@ fn show(ctx: &mut Ctx, a: ShowArgs) -> Result<()> {
             "{} (stale: the orch that ran it is gone; retry takes it over)",
             p.status
         )
+    } else if callback.as_ref().is_some_and(|c| c.timed_out) {
+        format!("{} (timed out)", p.status)
     } else {
         p.status.to_string()
     };
@@ -277,7 +294,7 @@ fn show(ctx: &mut Ctx, a: ShowArgs) -> Result<()> {
     }
     pr.out(&table::render(&t))?;
     if let Some(last) = steps.iter().rev().find(|s| s.status.is_retryable()) {
-        if matches!(p.status, ProcessStatus::Failed | ProcessStatus::Waiting) {
+        if lock.is_none() && matches!(p.status, ProcessStatus::Failed | ProcessStatus::Waiting) {
             let mut detail = format!(
                 "\n{} {}: {}\n",
                 pr.paint("failed step", Paint::Red),
@@ -309,6 +326,16 @@ fn show(ctx: &mut Ctx, a: ShowArgs) -> Result<()> {
             detail.push_str(&format!("    {line}\n"));
         }
         pr.out(&detail)?;
+        pr.hint(&w.hint(&p.process_id));
+        return Ok(());
+    }
+    if let Some(w) = &callback {
+        pr.out(&format!("\n{}\n", pr.paint(&w.describe(), Paint::Yellow)))?;
+        pr.hint(&w.hint(&p.process_id));
+        return Ok(());
+    }
+    if let Some(w) = &lock {
+        pr.out(&format!("\n{}\n", pr.paint(&w.describe(), Paint::Yellow)))?;
         pr.hint(&w.hint(&p.process_id));
         return Ok(());
     }

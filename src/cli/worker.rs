@@ -82,6 +82,7 @@ fn serve(ctx: &mut Ctx, args: RunArgs) -> Result<()> {
         log: &log,
         verbose: ctx.printer.verbose > 0,
         lease: args.lease,
+        callback_url: ctx.settings.callback_url.clone(),
     };
     let opts = Options {
         concurrency: args.concurrency as usize,

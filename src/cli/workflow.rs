@@ -146,6 +146,12 @@ fn show(ctx: &mut Ctx, name: &str, mermaid: bool) -> Result<()> {
     if !def.products.is_empty() {
         out.push_str(&format!("  products: {}\n", def.products.join(", ")));
     }
+    if !def.locks.is_empty() {
+        out.push_str(&format!(
+            "  locks (Start to Done): {}\n",
+            def.locks.join(", ")
+        ));
+    }
     ctx.printer.out(&out)?;
     let mut t = table::new(&["#", "STEP", "DOES"], ctx.printer.stdout_tty);
     for (i, s) in steps.iter().enumerate() {
@@ -225,7 +231,12 @@ fn check(ctx: &mut Ctx) -> Result<()> {
         let file = ctx.project.root.join(source);
         let src = Source::read(&file, source.into())?;
         for (i, step) in def.steps.iter().enumerate() {
-            if let crate::domain::workflow::StepKind::Run { run } = &step.kind {
+            let run = match &step.kind {
+                crate::domain::workflow::StepKind::Run { run } => Some(run),
+                crate::domain::workflow::StepKind::Callback { run, .. } => run.as_ref(),
+                _ => None,
+            };
+            if let Some(run) = run {
                 if let Some(problem) = check_program(&ctx.project.root, run) {
                     diags.push(src.diagnostic(&crate::key_path!["step", i, "run"], problem));
                 }

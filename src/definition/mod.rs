@@ -7,6 +7,7 @@
 //! places every diagnostic, whichever pass found it.
 
 pub mod product;
+mod waits;
 pub mod workflow;
 
 use std::fmt;

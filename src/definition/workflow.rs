@@ -2,6 +2,7 @@
 
 use serde::Deserialize;
 
+use super::waits::{RawCallback, check_callback, check_locks};
 use super::{Diagnostic, Seg, Source};
 use crate::domain::lifecycle::Lifecycle;
 use crate::domain::workflow::{
@@ -29,6 +30,7 @@ struct RawWorkflow {
     #[serde(default)]
     step: Vec<RawStep>,
     schedule: Option<RawSchedule>,
+    locks: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -43,6 +45,8 @@ struct RawStep {
     condition: Option<String>,
     timeout: Option<String>,
     retry: Option<RawRetry>,
+    callback: Option<RawCallback>,
+    locks: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -201,6 +205,35 @@ pub fn parse(src: &Source) -> Result<WorkflowDef, Vec<Diagnostic>> {
         }
         let kinds = [rs.run.is_some(), rs.input.is_some(), rs.builtin.is_some()];
         let kind = match kinds {
+            _ if rs.callback.is_some() => {
+                if rs.input.is_some() || rs.builtin.is_some() {
+                    err(
+                        at("callback"),
+                        format!(
+                            "step `{}` has `callback` and `{}`; a callback step may only have `run` beside it",
+                            rs.name,
+                            if rs.input.is_some() {
+                                "input"
+                            } else {
+                                "builtin"
+                            }
+                        ),
+                    );
+                }
+                if rs.retry.is_some() {
+                    err(
+                        at("retry"),
+                        "`retry` does not apply to a callback step; `orch process retry` runs it again with a new token".into(),
+                    );
+                }
+                if rs.run.as_deref().is_some_and(|r| r.trim().is_empty()) {
+                    err(at("run"), "`run` must name a program".into());
+                }
+                rs.callback.as_ref().map(|c| StepKind::Callback {
+                    run: rs.run.clone(),
+                    callback: check_callback(c, i, &mut err),
+                })
+            }
             [true, false, false] => {
                 let run = rs.run.clone().unwrap_or_default();
                 if run.trim().is_empty() {
@@ -276,7 +309,7 @@ pub fn parse(src: &Source) -> Result<WorkflowDef, Vec<Diagnostic>> {
                 err(
                     at("name"),
                     format!(
-                        "step `{}` needs one of `run`, `input` or `builtin`",
+                        "step `{}` needs one of `run`, `input`, `builtin` or `callback`",
                         rs.name
                     ),
                 );
@@ -331,6 +364,7 @@ pub fn parse(src: &Source) -> Result<WorkflowDef, Vec<Diagnostic>> {
                 backoff,
             })
         });
+        let locks = check_locks(rs.locks.as_deref(), &at("locks"), &mut err);
         if let Some(kind) = kind {
             steps.push(StepDef {
                 name: rs.name.clone(),
@@ -338,6 +372,7 @@ pub fn parse(src: &Source) -> Result<WorkflowDef, Vec<Diagnostic>> {
                 condition: rs.condition.clone(),
                 timeout,
                 retry,
+                locks,
             });
         }
     }
@@ -358,6 +393,8 @@ pub fn parse(src: &Source) -> Result<WorkflowDef, Vec<Diagnostic>> {
         check_schedule(s, &key_path!["schedule"], &mut err)
     });
 
+    let locks = check_locks(raw.locks.as_deref(), &key_path!["locks"], &mut err);
+
     if !diags.is_empty() {
         return Err(diags);
     }
@@ -373,6 +410,7 @@ pub fn parse(src: &Source) -> Result<WorkflowDef, Vec<Diagnostic>> {
         form: raw.form,
         steps,
         schedule,
+        locks,
     })
 }
 

@@ -19,3 +19,4 @@ pub mod start;
 pub mod subscription;
 #[cfg(test)]
 mod tests;
+pub mod token;

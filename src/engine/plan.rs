@@ -45,6 +45,9 @@ impl PlannedStep<'_> {
                 if let Some(c) = &s.condition {
                     d.push_str(&format!(" if {c}"));
                 }
+                if !s.locks.is_empty() {
+                    d.push_str(&format!(", holding {}", s.locks.join(", ")));
+                }
                 d
             }
         }
@@ -56,11 +59,14 @@ impl PlannedStep<'_> {
 }
 
 /// The attempt number a step gets when it runs next: one more than its attempts in `log`.
-/// An input step that suspended was not tried and failed: it is answered within the
-/// attempt that asked.
+/// An input step that suspended, or a callback step that rested awaiting its answer,
+/// was not tried and failed: it is answered within the attempt that asked.
 pub fn next_attempt(log: &[StepRow], name: &str) -> i64 {
     log.iter()
-        .filter(|s| s.name == name && s.status != StepStatus::Suspend)
+        .filter(|s| {
+            s.name == name
+                && !matches!(s.status, StepStatus::Suspend | StepStatus::AwaitingCallback)
+        })
         .count() as i64
         + 1
 }

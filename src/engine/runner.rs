@@ -3,7 +3,11 @@
 //!
 //! The runner does not know about terminals: it reports through [`Observer`]. It talks
 //! to the store only through the seam, and every step it runs is written by one call,
-//! [`Store::commit_step`].
+//! [`Store::commit_step`]. `callback` runs callback steps, `locks` takes the locks of
+//! a workflow or a step before it starts.
+
+mod callback;
+mod locks;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -30,6 +34,8 @@ use crate::store::subscriptions::Change;
 pub enum Final {
     Completed,
     Suspended,
+    /// At rest until an external system answers a callback step.
+    AwaitingCallback,
     Waiting,
     Failed,
     Interrupted,
@@ -40,7 +46,7 @@ impl Final {
     pub fn error_kind(self) -> Option<Kind> {
         match self {
             Final::Completed => None,
-            Final::Suspended => Some(Kind::Suspended),
+            Final::Suspended | Final::AwaitingCallback => Some(Kind::Suspended),
             Final::Waiting => Some(Kind::Waiting),
             Final::Failed => Some(Kind::StepFailed),
             Final::Interrupted => Some(Kind::Interrupted),
@@ -83,6 +89,9 @@ pub struct Engine<'a> {
     pub lease_clock: Option<super::lease::LeaseClock>,
     /// Secret answers: handed to `run` steps on stdin with the state, never stored.
     pub secrets: Map<String, Value>,
+    /// Where `orch serve` is reached from outside (orch.toml's `[serve] public_url`):
+    /// callback steps hand their `run` the answer URL under it.
+    pub callback_url: Option<String>,
 }
 
 /// Why a process rests when its orch stops taking work between its steps.
@@ -184,6 +193,8 @@ struct Current {
     /// The store put the process at rest after a step (the engine is paused, or this
     /// orch stops): the drive ends there.
     rested: bool,
+    /// The status the last commit left the process in.
+    committed: ProcessStatus,
 }
 
 impl Current {
@@ -198,6 +209,7 @@ impl Current {
             state: Arc::new(std::mem::take(&mut process.state)),
             waits: 0,
             rested: false,
+            committed: process.status,
         }
     }
 
@@ -387,10 +399,18 @@ impl Engine<'_> {
             ahead.fill(i, |j| self.start_shell(&cur, remaining.get(j), &log));
             let started = Instant::now();
             let end = match &step.step {
-                Planned::Start => StepEnd {
-                    whole_state: true,
-                    ..StepEnd::new(&step.name, attempt, started, Attempt::ok(json!({})))
-                },
+                Planned::Start => {
+                    if let Some(f) = self
+                        .lock(&mut cur, None, &step.name, &def.locks, attempt)
+                        .await?
+                    {
+                        return Ok(f);
+                    }
+                    StepEnd {
+                        whole_state: true,
+                        ..StepEnd::new(&step.name, attempt, started, Attempt::ok(json!({})))
+                    }
+                }
                 Planned::Done => StepEnd::new(
                     &step.name,
                     attempt,
@@ -597,14 +617,29 @@ impl Engine<'_> {
                 return Ok((status == StepStatus::Failed).then_some(Final::Failed));
             }
         }
+        let lock_scope = Some(step.name.as_str());
+        if let Some(f) = self
+            .lock(cur, lock_scope, &step.name, &step.locks, first_attempt)
+            .await?
+        {
+            return Ok(Some(f));
+        }
+        if let StepKind::Callback { run, callback } = &step.kind {
+            return self
+                .callback_step(cur, step, run.as_deref(), callback, first_attempt)
+                .await;
+        }
         let attempts = step.retry.as_ref().map_or(1, |r| r.attempts.max(1)) as i64;
         for (n, attempt) in (1..=attempts).zip(first_attempt..) {
             let started = Instant::now();
             self.observer.step_started(&step.name, attempt);
             let outcome = match &step.kind {
                 StepKind::Run { run } => {
-                    self.run_command(cur, step, run, attempt, shell.take())
+                    self.run_command(cur, step, run, attempt, shell.take(), None)
                         .await
+                }
+                StepKind::Callback { .. } => {
+                    Attempt::failed("a callback step reached the run loop (a bug in orch)")
                 }
                 StepKind::Builtin { builtin, with } => {
                     match builtins::run(builtin, with, &cur.state) {
@@ -731,6 +766,8 @@ impl Engine<'_> {
         Some(tokio::task::spawn_blocking(move || command::start(&spec)))
     }
 
+    /// Runs a `run` command; `handout` gives a callback step's token to it (in its
+    /// environment) and keeps the token out of what is kept of its output.
     async fn run_command(
         &mut self,
         cur: &Current,
@@ -738,6 +775,7 @@ impl Engine<'_> {
         run: &str,
         attempt: i64,
         shell: Option<Gated>,
+        handout: Option<&callback::Handout>,
     ) -> Attempt {
         let stdin = if self.secrets.is_empty() {
             serde_json::to_vec(&*cur.state)
@@ -748,14 +786,20 @@ impl Engine<'_> {
             }
             serde_json::to_vec(&with_secrets)
         };
-        let spec = CommandSpec {
+        let mut spec = CommandSpec {
             stdin: stdin.unwrap_or_default(),
             ..self.launch_spec(cur, step, run, attempt)
         };
+        if let Some(h) = handout {
+            spec.env.extend(h.env());
+        }
         let timeout = spec.timeout;
         let shell = shell.filter(|s| s.fits(&spec));
         let observer = &mut *self.observer;
-        let mut on_stderr = |chunk: &[u8]| observer.stderr(chunk);
+        let mut on_stderr = |chunk: &[u8]| match handout {
+            Some(h) => observer.stderr(&h.mask_bytes(chunk)),
+            None => observer.stderr(chunk),
+        };
         let mut cancel = self.cancel.clone();
         let clock = self.lease_clock.clone();
         // Which stopped the step: Ctrl-C/SIGTERM, or this orch's lease running out.
@@ -818,6 +862,10 @@ impl Engine<'_> {
             }
         };
         a.output = output;
+        if let Some(h) = handout {
+            a.error = a.error.map(|e| h.mask(&e));
+            a.output = a.output.map(|o| h.mask(&o));
+        }
         a
     }
 
@@ -839,7 +887,7 @@ impl Engine<'_> {
         // attempt that did not succeed changes nothing.
         let patch = if !matches!(
             end.outcome.status,
-            StepStatus::Success | StepStatus::Skipped
+            StepStatus::Success | StepStatus::Skipped | StepStatus::AwaitingCallback
         ) {
             json!({})
         } else {
@@ -936,6 +984,7 @@ impl Engine<'_> {
             .await?;
         cur.rested = end.process_status == ProcessStatus::Running
             && committed.status != ProcessStatus::Running;
+        cur.committed = committed.status;
         let mut row = committed.step;
         self.observer.step_finished(&row, took);
         if end.whole_state {

@@ -89,6 +89,7 @@ impl Bench {
             lease: std::time::Duration::from_secs(15),
             lease_clock: None,
             secrets: Default::default(),
+            callback_url: None,
         };
         self.t.run(engine.drive(id, def, None)).unwrap()
     }

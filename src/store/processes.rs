@@ -167,22 +167,31 @@ impl StepCommit {
     }
 
     /// What is left of the snapshot budget after this step's patch of `patch_len`
-    /// bytes; None: write a snapshot with it (the first step, a process coming to
-    /// rest, or a budget spent).
-    pub fn budget_left(&self, budget: Option<i64>, patch_len: usize) -> Option<i64> {
+    /// bytes, its process left in `status`; None: write a snapshot with it (the first
+    /// step, a process coming to rest, or a budget spent).
+    pub fn budget_left(
+        &self,
+        status: ProcessStatus,
+        budget: Option<i64>,
+        patch_len: usize,
+    ) -> Option<i64> {
         let cost = patch_len as i64 + STEP_COST;
         budget
-            .filter(|b| self.status == ProcessStatus::Running && cost <= *b)
+            .filter(|b| status == ProcessStatus::Running && cost <= *b)
             .map(|b| b - cost)
     }
 
     /// The `process.<status>` event of a step that moved its process from `previous`
-    /// to a status it rests in.
-    pub fn status_event(&self, previous: ProcessStatus) -> Option<(String, Value)> {
-        (previous != self.status && self.status != ProcessStatus::Running).then(|| {
+    /// to `status`, one it rests in.
+    pub fn status_event(
+        &self,
+        previous: ProcessStatus,
+        status: ProcessStatus,
+    ) -> Option<(String, Value)> {
+        (previous != status && status != ProcessStatus::Running).then(|| {
             (
-                format!("process.{}", self.status),
-                serde_json::json!({"from": previous, "to": self.status, "step": self.step.name, "reason": self.failed_reason}),
+                format!("process.{status}"),
+                serde_json::json!({"from": previous, "to": status, "step": self.step.name, "reason": self.failed_reason}),
             )
         })
     }

@@ -56,15 +56,21 @@ fn new_process<'a>(
     }
 }
 
-/// A process created held by the test, which may then commit its steps.
-fn owned(p: NewProcess<'_>) -> NewProcess<'_> {
+/// The orch that writes the steps of the processes these tests commit.
+const OWNER: &str = "test-host/1/0";
+
+/// [`new_process`], held by [`OWNER`] (as the engine holds what it runs), so that its
+/// step commits pass the store's fencing.
+fn owned_process<'a>(
+    id: &'a str,
+    def: &'a WorkflowDef,
+    subscription: Option<&'a str>,
+) -> NewProcess<'a> {
     NewProcess {
         owner: Some(OWNER),
-        ..p
+        ..new_process(id, def, subscription)
     }
 }
-
-const OWNER: &str = "tester";
 
 /// An active Node subscription, made by a completed create process; returns its id.
 fn active_node(t: &TestStore) -> String {
@@ -83,7 +89,7 @@ fn active_node(t: &TestStore) -> String {
     let pid = crate::clock::new_id();
     let sid = crate::clock::new_id();
     assert!(matches!(
-        t.run(s.create_process(&owned(new_process(&pid, &create, None)), None))
+        t.run(s.create_process(&owned_process(&pid, &create, None), None))
             .unwrap(),
         Lock::Taken
     ));
@@ -107,8 +113,8 @@ fn active_node(t: &TestStore) -> String {
         updated_at: now.clone(),
     };
     let done = t.run(s.commit_step(StepCommit {
-        owner: OWNER.into(),
         process_id: pid,
+        owner: OWNER.into(),
         subscription_id: Some(sid.clone()),
         step: StepRow {
             step_id: 0,
@@ -307,14 +313,14 @@ fn a_step_error_with_nul_commits() {
     let id = crate::clock::new_id();
     t.run(
         t.store
-            .create_process(&owned(new_process(&id, &task, None)), None),
+            .create_process(&owned_process(&id, &task, None), None),
     )
     .unwrap();
     let said = "bad\0bytes \u{fffd} here";
     let now = crate::clock::now_text();
     t.run(t.store.commit_step(StepCommit {
-        owner: OWNER.into(),
         process_id: id.clone(),
+        owner: OWNER.into(),
         subscription_id: None,
         step: StepRow {
             step_id: 0,

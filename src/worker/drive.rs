@@ -106,6 +106,7 @@ async fn drive(
         lease: config.lease,
         lease_clock,
         secrets: found,
+        callback_url: config.callback_url.clone(),
     };
     let missing: Vec<String> = needed
         .iter()

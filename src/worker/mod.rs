@@ -62,6 +62,8 @@ pub struct Config<'a> {
     pub verbose: bool,
     /// The lease of what its engines create (the worker's own `--lease`).
     pub lease: Duration,
+    /// Where callback answers are posted from outside (`[serve] public_url`).
+    pub callback_url: Option<String>,
 }
 
 /// What a worker did.
@@ -85,7 +87,7 @@ fn severity(f: Final) -> u8 {
     match f {
         Final::Completed => 0,
         Final::Waiting => 1,
-        Final::Suspended => 2,
+        Final::Suspended | Final::AwaitingCallback => 2,
         Final::Failed => 3,
         Final::Interrupted => 4,
     }

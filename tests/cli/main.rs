@@ -1,12 +1,15 @@
 //! CLI tests: the real `orch` binary against temporary projects, on real SQLite files
 //! and (the same tests, see `stores`) on a real PostgreSQL.
 
+mod callbacks;
+mod contention;
 mod crash;
 mod engine;
 mod events;
 mod forms;
 mod foundation;
 mod interactive;
+mod locks;
 mod names;
 mod network;
 mod output;

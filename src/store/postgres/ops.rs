@@ -19,7 +19,9 @@ use serde_json::Value;
 
 use super::error::connection_error;
 use super::tx::in_tx;
-use super::{Postgres, events, processes, products, schedules, subscriptions, workers};
+use super::{
+    Postgres, callbacks, events, locks, processes, products, schedules, subscriptions, workers,
+};
 use crate::domain::lifecycle::Lifecycle;
 use crate::domain::process::ProcessStatus;
 use crate::domain::subscription::{Flat, RefInfo};
@@ -498,13 +500,38 @@ pub(super) async fn commit_one(
         )
         .await?;
     }
-    let paused = processes::commit_step(tx, c).await?;
-    if c.releases_owner() {
+    // A process whose lock rows change takes the lock tables' turn before any row.
+    let locking = locks::involved(tx, &c.process_id).await?;
+    if locking {
+        locks::serialise(tx).await?;
+    }
+    // A process about to rest awaiting a callback whose answer came in while its step
+    // ran goes on running instead: its orch takes the answer at once. Its row is
+    // locked first, as an answer locks it, so no answer slips in between.
+    let status = if c.status == ProcessStatus::AwaitingCallback {
+        processes::lock(tx, &c.process_id).await?;
+        if callbacks::has_answer(tx, &c.process_id, &c.step.name).await? {
+            ProcessStatus::Running
+        } else {
+            c.status
+        }
+    } else {
+        c.status
+    };
+    let paused = processes::commit_step(tx, c, status).await?;
+    callbacks::settle(tx, &c.process_id, &c.step.name, c.step.status, status).await?;
+    if status != ProcessStatus::Running {
         processes::release(tx, &c.process_id).await?;
-        if c.status == ProcessStatus::Waiting {
+        if status == ProcessStatus::Waiting {
             processes::set_run_after(tx, &c.process_id, c.retry_in).await?;
         }
-        return Ok(c.status);
+        if locking {
+            locks::settle(tx, &c.process_id, &c.step.name, c.step.status, status).await?;
+        }
+        return Ok(status);
+    }
+    if locking {
+        locks::settle(tx, &c.process_id, &c.step.name, c.step.status, status).await?;
     }
     let rest = match &c.rest {
         Some(reason) => Some(reason.as_str()),
@@ -515,6 +542,6 @@ pub(super) async fn commit_one(
             processes::rest(tx, &c.process_id, reason, Some(Duration::ZERO)).await?;
             Ok(ProcessStatus::Waiting)
         }
-        None => Ok(c.status),
+        None => Ok(status),
     }
 }

@@ -9,7 +9,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::{Sqlite, events, processes, products, schedules, subscriptions, workers, write_tx};
+use super::{
+    Sqlite, callbacks, events, locks, processes, products, schedules, subscriptions, workers,
+    write_tx,
+};
 use crate::domain::lifecycle::Lifecycle;
 use crate::domain::process::ProcessStatus;
 use crate::domain::subscription::{Flat, RefInfo};
@@ -28,7 +31,7 @@ use crate::store::workers::{ClaimOutcome, ClaimedProcess, EngineState, Runnable,
 use crate::store::{Counts, Lock, PAUSED, StoreResult};
 
 /// The time `d` from now, as stored (SQLite's clock is this machine's).
-fn from_now(d: Duration) -> String {
+pub(super) fn from_now(d: Duration) -> String {
     let now = crate::clock::now();
     crate::clock::format(now.checked_add(d).unwrap_or(now))
 }
@@ -543,15 +546,28 @@ pub(super) fn commit_one(tx: &rusqlite::Connection, c: &StepCommit) -> StoreResu
             Some(&c.process_id),
         )?;
     }
-    processes::commit_step(tx, c)?;
-    if c.releases_owner() {
+    // A process about to rest awaiting a callback whose answer came in while its step
+    // ran goes on running instead: its orch takes the answer at once.
+    let status = if c.status == ProcessStatus::AwaitingCallback
+        && callbacks::has_answer(tx, &c.process_id, &c.step.name)?
+    {
+        ProcessStatus::Running
+    } else {
+        c.status
+    };
+    processes::commit_step(tx, c, status)?;
+    if status != ProcessStatus::Running {
         processes::release(tx, &c.process_id)?;
-        if c.status == ProcessStatus::Waiting {
+        if status == ProcessStatus::Waiting {
             let after = c.retry_in.map(from_now);
             processes::set_run_after(tx, &c.process_id, after.as_deref())?;
         }
-        return Ok(c.status);
+        callbacks::settle(tx, &c.process_id, &c.step.name, c.step.status, status)?;
+        locks::settle(tx, &c.process_id, &c.step.name, c.step.status, status)?;
+        return Ok(status);
     }
+    callbacks::settle(tx, &c.process_id, &c.step.name, c.step.status, status)?;
+    locks::settle(tx, &c.process_id, &c.step.name, c.step.status, status)?;
     let rest = match &c.rest {
         Some(reason) => Some(reason.as_str()),
         None => workers::paused(tx)?.map(|_| PAUSED),
@@ -561,6 +577,6 @@ pub(super) fn commit_one(tx: &rusqlite::Connection, c: &StepCommit) -> StoreResu
             processes::rest(tx, &c.process_id, reason, Some(&crate::clock::now_text()))?;
             Ok(ProcessStatus::Waiting)
         }
-        None => Ok(c.status),
+        None => Ok(status),
     }
 }
