@@ -21,9 +21,11 @@ mod product;
 mod product_create;
 mod schedule;
 mod scheduler;
+mod serve;
 mod start;
 mod subscription;
 mod task;
+mod token;
 mod worker;
 mod workflow;
 
@@ -129,6 +131,11 @@ pub enum Command {
     /// The engine switch: pause every new step, resume, status
     #[command(subcommand)]
     Engine(engine::EngineCommand),
+    /// Serve the JSON API and the dashboard, with a worker
+    Serve(serve::ServeArgs),
+    /// Tokens of the API and the dashboard: create, list, revoke
+    #[command(subcommand)]
+    Token(token::TokenCommand),
     /// Print a shell completion script
     Completions(CompletionsArgs),
 }
@@ -146,7 +153,8 @@ impl Command {
     /// is there already; `db check` and `db backup` take the database as it is.
     fn access(&self) -> Access {
         let writes = match self {
-            Command::Init(_) | Command::Scheduler(_) => true,
+            Command::Init(_) | Command::Scheduler(_) | Command::Serve(_) => true,
+            Command::Token(c) => matches!(c, token::TokenCommand::Create(_)),
             Command::Worker(w) => w.command.is_none(),
             Command::Engine(c) => !matches!(c, engine::EngineCommand::Status),
             Command::Db(db::DbCommand::Check | db::DbCommand::Backup(_)) => {
@@ -188,6 +196,8 @@ pub fn execute(cli: Cli) -> Result<()> {
         Command::Scheduler(cmd) => scheduler::run(&mut ctx, cmd),
         Command::Worker(args) => worker::run(&mut ctx, args),
         Command::Engine(cmd) => engine::run(&mut ctx, cmd),
+        Command::Serve(args) => serve::run(&mut ctx, args),
+        Command::Token(cmd) => token::run(&mut ctx, cmd),
         Command::Completions(_) => Ok(()),
     }
 }

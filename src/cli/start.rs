@@ -12,7 +12,7 @@ use crate::domain::workflow::{Target, WorkflowDef};
 use crate::engine::start::NewRun;
 use crate::engine::subscription as engine_subscription;
 use crate::error::{Error, Result};
-use crate::forms::{Choice, FieldSpec, FormPage, FormType};
+use crate::forms::FormPage;
 use crate::store::subscriptions::Subscription;
 
 /// A run as the command line asked for it, flags resolved.
@@ -163,29 +163,5 @@ fn target_subscription(
 
 /// A create workflow for several products asks which one first.
 pub fn product_page(ctx: &mut Ctx, def: &WorkflowDef) -> Result<Option<FormPage>> {
-    let found = ctx.db(async |s| s.products_by_tags(&def.products).await)?;
-    match found.len() {
-        0 => Err(Error::failure(format!(
-            "`{}` creates {} subscriptions, and no such product is loaded",
-            def.name,
-            def.products.join(" or ")
-        ))
-        .with_hint("`orch product load` loads the products in products/")),
-        1 => Ok(None),
-        _ => {
-            let mut field = FieldSpec::new("product", FormType::Choice);
-            field.label = Some("Product".into());
-            field.choices = Some(
-                found
-                    .iter()
-                    .map(|p| Choice::new(p.def.name.clone(), Some(p.def.description.clone())))
-                    .collect(),
-            );
-            Ok(Some(FormPage {
-                title: "Product".into(),
-                description: None,
-                fields: vec![field],
-            }))
-        }
-    }
+    ctx.db(async |s| crate::engine::start::product_page(s, def).await)
 }

@@ -82,6 +82,7 @@ fn serve(ctx: &mut Ctx, args: RunArgs) -> Result<()> {
         log: &log,
         verbose: ctx.printer.verbose > 0,
         lease: args.lease,
+        vault: None,
     };
     let opts = Options {
         concurrency: args.concurrency as usize,

@@ -7,6 +7,7 @@ use serde_json::Value;
 use super::subscription::refusal;
 use crate::domain::workflow::WorkflowDef;
 use crate::error::{Error, Result};
+use crate::forms::{Choice, FieldSpec, FormPage, FormType};
 use crate::store::processes::NewProcess;
 use crate::store::{Lock, Store};
 
@@ -63,4 +64,34 @@ pub async fn create(store: &Store, run: &NewRun<'_>) -> Result<String> {
 pub fn paused() -> Error {
     Error::conflict("the engine is paused: no step starts until it runs again")
         .with_hint("`orch engine resume` lets work continue; `--queue` queues the process for the workers meanwhile")
+}
+
+/// The page a create workflow for several products asks first (which product); None
+/// when only one product has its tags.
+pub async fn product_page(store: &Store, def: &WorkflowDef) -> Result<Option<FormPage>> {
+    let found = store.products_by_tags(&def.products).await?;
+    match found.len() {
+        0 => Err(Error::failure(format!(
+            "`{}` creates {} subscriptions, and no such product is loaded",
+            def.name,
+            def.products.join(" or ")
+        ))
+        .with_hint("`orch product load` loads the products in products/")),
+        1 => Ok(None),
+        _ => {
+            let mut field = FieldSpec::new("product", FormType::Choice);
+            field.label = Some("Product".into());
+            field.choices = Some(
+                found
+                    .iter()
+                    .map(|p| Choice::new(p.def.name.clone(), Some(p.def.description.clone())))
+                    .collect(),
+            );
+            Ok(Some(FormPage {
+                title: "Product".into(),
+                description: None,
+                fields: vec![field],
+            }))
+        }
+    }
 }

@@ -22,6 +22,7 @@ pub mod products;
 pub mod schedules;
 pub mod sqlite;
 pub mod subscriptions;
+pub mod tokens;
 pub mod workers;
 
 use std::collections::HashMap;
@@ -499,6 +500,24 @@ impl Store {
     /// and steps went. Their events stay.
     pub async fn delete_task_runs(&self, cutoff: &str) -> StoreResult<(usize, usize)> {
         dispatch!(self.delete_task_runs(cutoff))
+    }
+
+    // --- API tokens ----------------------------------------------------------------
+
+    /// Stores a token's hash under a name; false when a live token has the name (a
+    /// revoked one is replaced).
+    pub async fn create_token(&self, t: &tokens::NewToken<'_>) -> StoreResult<bool> {
+        dispatch!(self.create_token(t))
+    }
+
+    /// Every token, live and revoked, by name.
+    pub async fn tokens(&self) -> StoreResult<Vec<tokens::TokenRow>> {
+        dispatch!(self.tokens())
+    }
+
+    /// Revokes a live token; false when there is none of that name.
+    pub async fn revoke_token(&self, name: &str) -> StoreResult<bool> {
+        dispatch!(self.revoke_token(name))
     }
 
     // --- subscriptions -------------------------------------------------------------

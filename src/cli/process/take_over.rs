@@ -215,7 +215,7 @@ pub fn resume(ctx: &mut Ctx, a: ResumeArgs) -> Result<()> {
                     None => {}
                 }
             }
-            pending.answer(ctx, &given, &p.state, form)?
+            crate::cli::pending::answer(&pending, ctx, &given, &p.state, form)?
         }
         None => (answers::loose(given), Map::new()),
     };

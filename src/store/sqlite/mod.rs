@@ -15,6 +15,7 @@ pub mod products;
 pub mod query;
 pub mod schedules;
 pub mod subscriptions;
+pub mod tokens;
 pub mod workers;
 
 use std::path::{Path, PathBuf};

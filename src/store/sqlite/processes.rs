@@ -553,6 +553,9 @@ pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<ProcessRow>, StoreError
     if let Some(s) = &f.since {
         q.and("started_at >= ?", s.clone());
     }
+    if let Some(b) = &f.before {
+        q.and("process_id < ?", b.clone());
+    }
     if let Some(t) = f.tasks {
         q.and("is_task = ?", t);
     }
