@@ -92,14 +92,10 @@ pub fn drive(
         if outcome == Final::Suspended && opts.form && crate::forms::can_prompt() {
             let (p, steps) = process_and_steps(ctx, id)?;
             if let Some(pending) = Pending::of(&p, def, &steps) {
-                let (answers, more) = super::pending::answer(
-                    &pending,
-                    ctx,
-                    &Map::new(),
-                    &p.state,
-                    true,
-                )
-                .map_err(|e| match e.kind {
+                let (answers, more) =
+                    super::pending::answer(&pending, ctx, &Map::new(), &p.state, true).map_err(
+                        |e| {
+                            match e.kind {
                     Kind::Interrupted => Error::new(
                         Kind::Interrupted,
                         format!(
@@ -109,7 +105,9 @@ pub fn drive(
                     )
                     .with_hint(pending.hint(id)),
                     _ => e,
-                })?;
+                }
+                        },
+                    )?;
                 claim(ctx, id, &[ProcessStatus::Suspended])?;
                 secrets.extend(more);
                 input = Some(answers);

@@ -9,6 +9,9 @@ mod processes;
 pub mod schema;
 mod subscriptions;
 
+pub use processes::filter as processes_filter;
+pub use subscriptions::filter as subscriptions_filter;
+
 use std::sync::Arc;
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
