@@ -37,6 +37,9 @@ pub struct ServeArgs {
     /// How long running steps get to finish when it stops, before they are stopped
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
     pub grace: Duration,
+    /// How long a client gets to send a request's headers
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration, hide = true)]
+    pub header_timeout: Duration,
 }
 
 pub fn run(ctx: &mut Ctx, args: ServeArgs) -> Result<()> {
@@ -47,7 +50,10 @@ pub fn run(ctx: &mut Ctx, args: ServeArgs) -> Result<()> {
         concurrency: args.concurrency as usize,
         grace: args.grace,
         log_requests: !ctx.printer.quiet,
-        limits: Limits::default(),
+        limits: Limits {
+            header_timeout: args.header_timeout,
+            ..Limits::default()
+        },
     };
     serve::check_no_auth(&opts)?;
     // Like a first `workflow run`: the products the create workflows make are loaded

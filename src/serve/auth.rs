@@ -37,6 +37,9 @@ pub struct Principal {
     pub role: Role,
     /// The token the request carried (None under `--no-auth`), for the CSRF key.
     pub token: Option<String>,
+    /// For a dashboard page: the last event committed before it was read, where its
+    /// live feed starts, so no change between the read and the feed is missed.
+    pub page_seq: Option<i64>,
 }
 
 impl Principal {
@@ -93,6 +96,7 @@ impl Tokens {
                     name: t.name.clone(),
                     role: t.role,
                     token: Some(token.to_string()),
+                    page_seq: None,
                 });
             }
         }
@@ -144,6 +148,7 @@ pub async fn identify(
             name: app.user.clone(),
             role: Role::Operate,
             token: None,
+            page_seq: None,
         });
     }
     let token = match bearer(headers) {

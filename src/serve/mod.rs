@@ -165,16 +165,15 @@ pub fn run(setup: Setup, opts: Options) -> Result<()> {
 pub fn routes(app: Arc<App>, opts: &Options) -> axum::Router {
     use tower_http::limit::RequestBodyLimitLayer;
     use tower_http::timeout::TimeoutLayer;
-    let router = api::router(app.clone())
+    api::router(app.clone())
         .merge(views::router(app.clone()))
-        .layer(axum::middleware::from_fn(errors::normalize))
-        .layer(axum::middleware::from_fn_with_state(app, log::request))
         .layer(RequestBodyLimitLayer::new(opts.limits.body_bytes))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
             opts.limits.request_timeout,
-        ));
-    router
+        ))
+        .layer(axum::middleware::from_fn(errors::normalize))
+        .layer(axum::middleware::from_fn_with_state(app, log::request))
 }
 
 /// The in-process worker, on a thread of its own with its own connection to the

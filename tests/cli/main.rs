@@ -12,6 +12,7 @@ mod output;
 mod postgres;
 mod reliability;
 mod safety;
+mod serve;
 mod snapshots;
 mod tasks;
 mod waits;

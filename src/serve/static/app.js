@@ -113,7 +113,10 @@
     var t = document.getElementById("events");
     return t && t.dataset.kind ? t.dataset.kind : "";
   })();
-  var url = "/api/v1/events?follow=true" + (kindFilter ? "&kind=" + encodeURIComponent(kindFilter) : "");
+  // From the last event the page saw when it was read: nothing in between is missed.
+  var seq = document.body.dataset.seq;
+  var url = "/api/v1/events?follow=true" + (kindFilter ? "&kind=" + encodeURIComponent(kindFilter) : "")
+    + (seq ? "&since=" + encodeURIComponent(seq) : "");
   var badge = document.getElementById("live");
   var source = new EventSource(url);
   source.onopen = function () { if (badge) { badge.hidden = false; badge.className = "live"; badge.textContent = "● live"; } };

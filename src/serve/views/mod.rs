@@ -80,7 +80,12 @@ async fn gate(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Resp
         return next.run(req).await;
     }
     let who = match auth::identify(&app, req.headers(), true).await {
-        Ok(p) => p,
+        Ok(mut p) => {
+            if !posting {
+                p.page_seq = app.store().last_seq().await.ok();
+            }
+            p
+        }
         Err(_) if !posting => {
             let target = req
                 .uri()

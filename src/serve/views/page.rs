@@ -126,6 +126,7 @@ pub fn layout(app: &App, who: Option<&Principal>, nav: &str, live: &str) -> Valu
         csrf => csrf,
         nav => nav,
         live => live,
+        seq => who.and_then(|p| p.page_seq),
         worker => app.worker,
     }
 }
