@@ -409,16 +409,18 @@ impl Store {
         dispatch!(self.claim_process(id, seen_owner, seen_status, owner, lease, lease_over))
     }
 
-    /// Claims up to `limit` processes a worker may run now: queued ones, waiting ones
-    /// whose time has come, and running ones whose owner's lease ran out (taken over).
-    /// Nothing while the engine is paused.
+    /// Claims up to `limit` processes of `which` kind, oldest first: for a worker,
+    /// queued ones, waiting ones whose time has come, and running ones whose owner's
+    /// lease ran out (taken over). Nothing while the engine is paused. The scheduler
+    /// and `resume_waiting` claim waiting processes through this same claim.
     pub async fn claim_runnable(
         &self,
         owner: &str,
         lease: Duration,
         limit: usize,
+        which: workers::Runnable<'_>,
     ) -> StoreResult<Vec<workers::ClaimedProcess>> {
-        dispatch!(self.claim_runnable(owner, lease, limit))
+        dispatch!(self.claim_runnable(owner, lease, limit, which))
     }
 
     /// Renews the lease on every process `owner` runs; returns how many it holds.

@@ -24,7 +24,7 @@ use crate::project::Project;
 pub struct TaskEnv<'a> {
     pub project: &'a Project,
     pub now: Timestamp,
-    pub log: &'a dyn Fn(&str),
+    pub log: &'a (dyn Fn(&str) + Sync),
 }
 
 /// Drives a claimed process until it completes, suspends, waits, fails or is

@@ -27,6 +27,7 @@ use crate::engine::runner::Final;
 use crate::error::Result;
 use crate::project::Project;
 use crate::store::Store;
+use crate::store::workers::Runnable;
 
 pub use drive::{Outcome, SECRETS_STEP};
 
@@ -157,7 +158,12 @@ pub async fn run(
         let mut idle = false;
         if !stopping && running.len() < opts.concurrency {
             let claimed = store
-                .claim_runnable(me, opts.lease, opts.concurrency - running.len())
+                .claim_runnable(
+                    me,
+                    opts.lease,
+                    opts.concurrency - running.len(),
+                    Runnable::Any,
+                )
                 .await?;
             idle = claimed.is_empty();
             for c in claimed {
@@ -201,4 +207,26 @@ pub async fn run(
         report.ran.len()
     ));
     Ok(report)
+}
+
+/// Claims one process of `which` kind, as a worker claims, and drives it; `None` when
+/// there is none (or the engine is paused). The scheduler and `resume_waiting` retry
+/// waiting processes through this, so every way a process is picked up claims alike.
+pub async fn claim_and_drive(
+    store: &Store,
+    config: &Config<'_>,
+    which: Runnable<'_>,
+    cancel: watch::Receiver<bool>,
+) -> Result<Option<Outcome>> {
+    let Some(claimed) = store
+        .claim_runnable(owner::me(), config.lease, 1, which)
+        .await?
+        .pop()
+    else {
+        return Ok(None);
+    };
+    let (_, drain) = watch::channel(false);
+    Ok(Some(
+        drive::one(store, config, claimed, cancel, drain).await,
+    ))
 }

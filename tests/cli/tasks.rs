@@ -309,7 +309,7 @@ fn resume_waiting_retries_every_waiting_process_and_reports_it() {
     let (code, out, err) = p.run(&["-o", "json", "task", "run", "resume_waiting"]);
     assert_eq!(code, 0, "{err}");
     assert!(
-        err.contains(&format!("retrying waiting process {first} (flaky)")),
+        err.contains(&format!("process {first} (flaky): completed")),
         "{err}"
     );
     let v: Value = serde_json::from_str(&out).unwrap();

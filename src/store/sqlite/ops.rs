@@ -26,7 +26,7 @@ use crate::store::schedules::{Claimed, ScheduleRow};
 use crate::store::subscriptions::{
     Filter as SubscriptionFilter, Find as SubscriptionFind, Related, Subscription, Touch,
 };
-use crate::store::workers::{ClaimOutcome, ClaimedProcess, EngineState, WorkerRow};
+use crate::store::workers::{ClaimOutcome, ClaimedProcess, EngineState, Runnable, WorkerRow};
 use crate::store::{Counts, Lock, PAUSED, StoreResult};
 
 /// The time `d` from now, as stored (SQLite's clock is this machine's).
@@ -204,6 +204,7 @@ impl Sqlite {
         owner: &str,
         lease: Duration,
         limit: usize,
+        which: Runnable<'_>,
     ) -> StoreResult<Vec<ClaimedProcess>> {
         let mut conn = self.conn();
         let tx = write_tx(&mut conn)?;
@@ -213,7 +214,7 @@ impl Sqlite {
         let now = crate::clock::now_text();
         let lease_until = from_now(lease);
         let mut claimed = Vec::new();
-        for p in processes::runnable(&tx, &now, limit as i64)? {
+        for p in processes::runnable(&tx, &now, limit as i64, which)? {
             let takeover = p.status == ProcessStatus::Running;
             let won = processes::claim(
                 &tx,

@@ -22,6 +22,7 @@ use crate::domain::workflow::WorkflowDef;
 use crate::store::StoreError;
 use crate::store::events::Concerns;
 use crate::store::processes::{Filter, Find, NewProcess, ProcessRow, StepCommit, StepRow};
+use crate::store::workers::Runnable;
 
 /// The process columns, then the state snapshot and the step it was taken after.
 const PROCESS_COLUMNS: &str = "p.process_id, p.workflow, p.target, p.status, p.subscription_id, p.customer_id, p.is_task, p.created_by, p.started_at, p.last_modified_at, p.failed_reason, p.last_step, p.definition_hash, p.owner, p.lease_until, p.run_after, COALESCE(s.state, p.state), s.step_id";
@@ -470,17 +471,34 @@ pub fn claim(conn: &Connection, c: &Claim<'_>) -> Result<bool, StoreError> {
 
 /// The processes a worker may run now, oldest first: queued ones, waiting ones whose
 /// time has come, and running ones whose owner's lease ran out before `now`.
-pub fn runnable(conn: &Connection, now: &str, limit: i64) -> Result<Vec<ProcessRow>, StoreError> {
+pub fn runnable(
+    conn: &Connection,
+    now: &str,
+    limit: i64,
+    which: Runnable<'_>,
+) -> Result<Vec<ProcessRow>, StoreError> {
     let columns = list_columns();
-    let sql = format!(
-        "SELECT {columns} FROM processes WHERE status = 'created'
-         UNION ALL SELECT {columns} FROM processes WHERE status = 'waiting' AND run_after <= ?1
-         UNION ALL SELECT {columns} FROM processes WHERE status = 'running' AND lease_until < ?1
-         ORDER BY 1 LIMIT ?2"
-    );
+    let waiting_due =
+        format!("SELECT {columns} FROM processes WHERE status = 'waiting' AND run_after <= ?1");
+    let sql = match which {
+        Runnable::Any => format!(
+            "SELECT {columns} FROM processes WHERE status = 'created'
+             UNION ALL {waiting_due}
+             UNION ALL SELECT {columns} FROM processes WHERE status = 'running' AND lease_until < ?1
+             ORDER BY 1 LIMIT ?2"
+        ),
+        Runnable::WaitingDueAt(_) => format!("{waiting_due} ORDER BY 1 LIMIT ?2"),
+        Runnable::WaitingBefore(_) => format!(
+            "SELECT {columns} FROM processes WHERE status = 'waiting' AND last_modified_at < ?1 ORDER BY 1 LIMIT ?2"
+        ),
+    };
+    let at = match which {
+        Runnable::WaitingBefore(at) | Runnable::WaitingDueAt(at) => at,
+        Runnable::Any => now,
+    };
     let rows = conn
         .prepare_cached(&sql)?
-        .query_map(params![now, limit], process_from_row)?
+        .query_map(params![at, limit], process_from_row)?
         .collect::<Result<Vec<_>, _>>()?;
     rows.into_iter().map(|r| finish(conn, r)).collect()
 }
