@@ -302,6 +302,7 @@ impl Scheduler<'_> {
             log: &quiet,
             verbose: false,
             lease: ctx.settings.lease,
+            vault: None,
         };
         let outcome = crate::worker::claim_and_drive(
             self.store,
