@@ -82,10 +82,17 @@ impl ChoiceSource for Choices<'_> {
             limit: 10_000,
             ..Default::default()
         };
-        let found = self
-            .runtime
-            .block_on(self.store.subscriptions(&filter))
-            .map_err(|e| e.to_string())?;
+        let query = self.store.subscriptions(&filter);
+        let found = if tokio::runtime::Handle::try_current().is_ok() {
+            // Already inside the runtime (the server validates forms on a blocking
+            // task that waits on the store): wait on a thread of its own, as a
+            // runtime cannot be waited on from within itself.
+            std::thread::scope(|s| s.spawn(|| self.runtime.block_on(query)).join())
+                .map_err(|_| "listing the subscriptions failed".to_string())?
+        } else {
+            self.runtime.block_on(query)
+        }
+        .map_err(|e| e.to_string())?;
         Ok(found
             .into_iter()
             .rev()

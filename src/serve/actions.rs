@@ -145,6 +145,16 @@ pub fn collect_error(e: CollectError) -> Error {
     }
 }
 
+/// Invalid input in one query parameter of a start (422, with the parameter as the
+/// field at fault).
+fn field_error(name: &str, reason: String) -> Error {
+    Error::usage(reason.clone()).with_fields(vec![crate::error::FieldError {
+        field: name.to_string(),
+        field_type: "query".to_string(),
+        reason,
+    }])
+}
+
 /// A process by id or unique prefix.
 pub async fn find_process(store: &Store, id: &str) -> Result<ProcessRow> {
     match store.find_process(id).await? {
@@ -239,14 +249,20 @@ pub async fn target_subscription(
 ) -> Result<Option<Subscription>> {
     match (def.target.needs_subscription(), given) {
         (false, None) => Ok(None),
-        (false, Some(_)) => Err(Error::usage(format!(
-            "`{}` is a {} workflow; it takes no subscription",
-            def.name, def.target
-        ))),
-        (true, None) => Err(Error::usage(format!(
-            "`{}` is a {} workflow: say which subscription with ?subscription=ID",
-            def.name, def.target
-        ))),
+        (false, Some(_)) => Err(field_error(
+            "subscription",
+            format!(
+                "`{}` is a {} workflow; it takes no subscription",
+                def.name, def.target
+            ),
+        )),
+        (true, None) => Err(field_error(
+            "subscription",
+            format!(
+                "`{}` is a {} workflow: say which subscription with ?subscription=ID",
+                def.name, def.target
+            ),
+        )),
         (true, Some(id)) => {
             let s = find_subscription(store, id).await?;
             crate::engine::subscription::usable(store, def, &s, None).await?;
@@ -262,10 +278,13 @@ pub async fn start(app: &Arc<App>, req: Start) -> Result<String> {
         let store = app.store();
         let (def, source) = app.workflow(&req.workflow)?;
         if req.customer.is_some() && def.target != Target::Create {
-            return Err(Error::usage(format!(
-                "a customer only applies to create workflows; `{}` is a {} workflow",
-                def.name, def.target
-            )));
+            return Err(field_error(
+                "customer",
+                format!(
+                    "a customer only applies to create workflows; `{}` is a {} workflow",
+                    def.name, def.target
+                ),
+            ));
         }
         let subscription = target_subscription(store, &def, req.subscription.as_deref()).await?;
         let pages = start_pages(store, &def).await?;

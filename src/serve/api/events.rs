@@ -21,13 +21,13 @@ use crate::store::events::Filter;
 /// starts with the next event to commit.
 #[utoipa::path(get, path = "/events", tag = "events", security(("bearer" = [])),
     params(
-        ("since" = Option<i64>, Query, description = "Only events after this sequence number"),
+        ("since" = Option<i64>, Query, minimum = 0, description = "Only events after this sequence number"),
         ("kind" = Option<String>, Query, description = "Only these kinds; globs like `process.*` (comma-separated or repeated)"),
         ("process" = Option<String>, Query, description = "Only events of this process (id or unique prefix)"),
         ("subscription" = Option<String>, Query, description = "Only events of this subscription"),
-        ("limit" = Option<i64>, Query, description = "At most this many (default 100 for a page; a stream ends after them)"),
+        ("limit" = Option<i64>, Query, minimum = 1, description = "At most this many (default 100 for a page, at most 1000; a stream ends after them)"),
         ("follow" = Option<bool>, Query, description = "Stream events as they commit (text/event-stream)"),
-        ("Last-Event-ID" = Option<i64>, Header, description = "Resume a stream after this seq"),
+        ("Last-Event-ID" = Option<i64>, Header, minimum = 0, description = "Resume a stream after this seq"),
     ),
     responses(
         (status = 200, description = "A page of events, or a stream of them",
@@ -72,7 +72,11 @@ pub async fn events(
     let filter = Filter {
         since: start,
         until: None,
-        kinds: q.all("kind"),
+        kinds: q
+            .all("kind")
+            .into_iter()
+            .filter(|k| !k.is_empty())
+            .collect(),
         process_id,
         subscription_id: q
             .get("subscription")

@@ -35,7 +35,7 @@ pub const PREFIX: &str = "/api/v1";
         description = "The API of `orch serve`: products, workflows and their forms, subscriptions, processes and events, with the shapes of the command line's `-o json`. Every route but /health and /openapi.json needs `Authorization: Bearer TOKEN` (`orch token create NAME --role read|operate`); a `read` token may only GET."
     ),
     modifiers(&Security),
-    components(schemas(schema::ErrorBody))
+    components(schemas(schema::ErrorBody, schema::ProcessStatusParam, schema::LifecycleParam))
 )]
 struct ApiDoc;
 
@@ -110,22 +110,36 @@ impl Params {
             .map(|(_, v)| v.as_str())
     }
 
-    /// Every value of a parameter, comma-separated lists split.
+    /// Every value of a parameter, comma-separated lists split (as the command line
+    /// splits `--status` and `--kind`).
     pub fn all(&self, name: &str) -> Vec<String> {
         self.0
             .iter()
             .filter(|(k, _)| k == name)
             .flat_map(|(_, v)| v.split(','))
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(str::to_string)
+            .map(|v| v.trim().to_string())
             .collect()
     }
 
-    /// A parameter parsed, or 400 saying what it should be.
+    /// Every value of a parameter, as given.
+    pub fn each(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+
+    /// The parameters without those left empty (a browser's form sends every field).
+    pub fn given(mut self) -> Params {
+        self.0.retain(|(_, v)| !v.is_empty());
+        self
+    }
+
+    /// A parameter parsed, or 400 saying what it should be (an empty value too).
     pub fn parse<T: std::str::FromStr>(&self, name: &str, what: &str) -> ApiResult<Option<T>> {
         match self.get(name) {
-            None | Some("") => Ok(None),
+            None => Ok(None),
             Some(v) => v
                 .parse()
                 .map(Some)

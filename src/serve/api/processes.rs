@@ -39,12 +39,12 @@ pub fn filter(q: &Params) -> ApiResult<Filter> {
 /// full page links to the next one (`Link: <…>; rel="next"`, with `before`).
 #[utoipa::path(get, path = "/processes", tag = "processes", security(("bearer" = [])),
     params(
-        ("status" = Option<String>, Query, description = "Only processes in this status"),
+        ("status" = Option<super::schema::ProcessStatusParam>, Query, description = "Only processes in this status"),
         ("workflow" = Option<String>, Query, description = "Only runs of this workflow"),
         ("subscription" = Option<String>, Query, description = "Only processes of this subscription (its id)"),
         ("since" = Option<String>, Query, description = "Only processes started at or after this time (RFC 3339)"),
         ("before" = Option<String>, Query, description = "Only processes older than this process id (the next page)"),
-        ("limit" = Option<i64>, Query, description = "At most this many, 1 to 1000 (default 50)"),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "At most this many, 1 to 1000 (default 50)"),
     ),
     responses((status = 200, body = Vec<ProcessSummary>), Errors))]
 pub async fn list(State(app): State<Arc<App>>, q: Params) -> ApiResult<impl IntoResponse> {

@@ -254,3 +254,28 @@ pub enum Errors {
     #[response(status = 500)]
     Failure(#[to_schema] ErrorBody),
 }
+
+/// A process status, as a filter.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ProcessStatusParam {
+    Created,
+    Running,
+    Suspended,
+    AwaitingCallback,
+    Waiting,
+    Failed,
+    Aborted,
+    Completed,
+}
+
+/// A lifecycle state, as a filter.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LifecycleParam {
+    Initial,
+    Provisioning,
+    Active,
+    Disabled,
+    Terminated,
+}

@@ -25,7 +25,7 @@ pub fn filter(q: &Params) -> ApiResult<Filter> {
         .collect::<Result<Vec<_>, _>>()
         .map_err(ApiError::bad_request)?;
     let fields = q
-        .all("where")
+        .each("where")
         .into_iter()
         .map(|w| match w.split_once('=') {
             Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
@@ -55,14 +55,14 @@ pub fn filter(q: &Params) -> ApiResult<Filter> {
 /// json`). A full page links to the next one (`Link: <…>; rel="next"`).
 #[utoipa::path(get, path = "/subscriptions", tag = "subscriptions", security(("bearer" = [])),
     params(
-        ("status" = Option<String>, Query, description = "Lifecycle states, comma-separated or repeated"),
+        ("status" = Option<super::schema::LifecycleParam>, Query, description = "A lifecycle state (several: comma-separated or repeated)"),
         ("product" = Option<String>, Query, description = "A product name or tag"),
         ("customer" = Option<String>, Query, description = "A customer id"),
         ("search" = Option<String>, Query, description = "Words that must all appear in the description or a field value (prefixes match)"),
-        ("where" = Option<String>, Query, description = "A block field's value, path=value (repeatable)"),
+        ("where" = Option<String>, Query, pattern = "^[^=]*[^=\\s][^=]*=", description = "A block field's value, path=value (repeatable)"),
         ("insync" = Option<bool>, Query, description = "Only in sync (true) or out of sync (false)"),
-        ("limit" = Option<i64>, Query, description = "At most this many, 1 to 1000 (default 50)"),
-        ("offset" = Option<i64>, Query, description = "Skip this many"),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "At most this many, 1 to 1000 (default 50)"),
+        ("offset" = Option<i64>, Query, minimum = 0, description = "Skip this many"),
     ),
     responses((status = 200, body = Vec<Subscription>), Errors))]
 pub async fn list(State(app): State<Arc<App>>, q: Params) -> ApiResult<impl IntoResponse> {

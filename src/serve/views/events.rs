@@ -21,7 +21,11 @@ pub async fn list(
 ) -> PageResult {
     let store = app.store();
     let last = store.last_seq().await.or_page(&app, &who)?;
-    let kinds = q.all("kind");
+    let kinds: Vec<String> = q
+        .all("kind")
+        .into_iter()
+        .filter(|k| !k.is_empty())
+        .collect();
     let f = Filter {
         since: (last - SHOWN * 4).max(0),
         kinds: kinds.clone(),

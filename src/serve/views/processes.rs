@@ -26,6 +26,7 @@ pub async fn list(
     Extension(who): Extension<Principal>,
     q: Params,
 ) -> PageResult {
+    let q = q.given();
     let mut f = crate::serve::api::processes_filter(&q)
         .map_err(|e| page::error_page(&app, Some(&who), e.status, &e.message))?;
     f.limit = PAGE;

@@ -342,6 +342,20 @@ fn errors_have_the_status_and_body_of_the_design() {
         .collect();
     assert_eq!(fields, ["typo", "node_name", "role"], "{}", invalid.text);
     assert_eq!(invalid.body["error"]["fields"][2]["type"], "choice");
+    // A form whose choices come from the store (subscription fields) is validated on
+    // the server's blocking tasks too.
+    let circuit = post(
+        &s,
+        "/api/v1/workflows/create_circuit/processes?customer=acme",
+        &op,
+        &json!({}),
+    );
+    assert_eq!(circuit.status, 422, "{}", circuit.text);
+    assert_eq!(
+        circuit.body["error"]["fields"][0]["field"], "node_a",
+        "{}",
+        circuit.text
+    );
     let not_object = call(
         &s,
         "POST",
