@@ -186,33 +186,6 @@ pub async fn claim(
     Ok(Claim::Owned("another orch".to_string()))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn this_process_is_alive_and_a_dead_one_is_not() {
-        assert!(is_alive(me()));
-        let mut child = std::process::Command::new("true").spawn().unwrap();
-        let pid = child.id();
-        child.wait().unwrap();
-        assert!(!is_alive(&format!("{}/{pid}/1", hostname())));
-    }
-
-    #[test]
-    fn a_zombie_owner_is_dead() {
-        let mut child = std::process::Command::new("true").spawn().unwrap();
-        let pid = child.id();
-        let owner = format!("{}/{pid}/{}", hostname(), 0);
-        let until = std::time::Instant::now() + std::time::Duration::from_secs(5);
-        while !is_zombie(pid) && std::time::Instant::now() < until {
-            std::thread::sleep(std::time::Duration::from_millis(5));
-        }
-        assert!(!is_alive(&owner));
-        child.wait().unwrap();
-    }
-}
-
 /// The process a claim took, or the error that says why it could not (exit 6 or 7,
 /// with what to do instead), for every caller that claims on someone's behalf.
 pub fn claimed(outcome: Claim, id: &str, allowed: &[ProcessStatus]) -> Result<ProcessRow, Error> {
@@ -239,5 +212,32 @@ pub fn claimed(outcome: Claim, id: &str, allowed: &[ProcessStatus]) -> Result<Pr
         .with_hint(
             crate::shapes::next_hint(&p).unwrap_or_else(|| format!("`orch process show {id}`")),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn this_process_is_alive_and_a_dead_one_is_not() {
+        assert!(is_alive(me()));
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = child.id();
+        child.wait().unwrap();
+        assert!(!is_alive(&format!("{}/{pid}/1", hostname())));
+    }
+
+    #[test]
+    fn a_zombie_owner_is_dead() {
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = child.id();
+        let owner = format!("{}/{pid}/{}", hostname(), 0);
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while !is_zombie(pid) && std::time::Instant::now() < until {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        assert!(!is_alive(&owner));
+        child.wait().unwrap();
     }
 }

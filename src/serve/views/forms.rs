@@ -56,7 +56,7 @@ impl FormBody {
     }
 
     /// Refuses a form without this session's CSRF token.
-    pub fn csrf(&self, app: &App, who: &Principal) -> Result<(), Response> {
+    pub fn csrf(&self, app: &App, who: &Principal) -> Result<(), super::Failed> {
         if csrf::check(
             &app.csrf_key,
             &page::session(app, who),
@@ -69,7 +69,8 @@ impl FormBody {
                 Some(who),
                 StatusCode::FORBIDDEN,
                 "This form is stale or did not come from this dashboard (its CSRF token is wrong). Reload the page and send it again.",
-            ))
+            )
+            .into())
         }
     }
 
@@ -466,7 +467,7 @@ pub async fn start_submit(
                 Err(e) if e.kind == Kind::Usage && !e.fields.is_empty() => {
                     Ok(start_page(&app, &who, run, at, before, Map::new(), Some(e)).await)
                 }
-                Err(e) => Err(super::failed(&app, Some(&who), e)),
+                Err(e) => Err(super::failed(&app, Some(&who), e).into()),
             }
         }
     }
@@ -553,6 +554,6 @@ pub async fn resume_submit(
         Err(e) if e.kind == Kind::Usage && !e.fields.is_empty() => {
             Ok(resume_page(&app, &who, full, given, Some(e)).await)
         }
-        Err(e) => Err(super::failed(&app, Some(&who), e)),
+        Err(e) => Err(super::failed(&app, Some(&who), e).into()),
     }
 }

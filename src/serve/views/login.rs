@@ -80,7 +80,7 @@ pub async fn logout(
     let form = FormBody::parse(&body);
     if let Some(axum::Extension(p)) = &who {
         if let Err(r) = form.csrf(&app, p) {
-            return r;
+            return r.into_response();
         }
     }
     let mut r = Redirect::to(if app.auth { "/login" } else { "/" }).into_response();

@@ -164,16 +164,31 @@ fn failed(app: &App, who: Option<&auth::Principal>, e: Error) -> Response {
     page::error_page(app, who, api.status, &text)
 }
 
-pub type PageResult = std::result::Result<Response, Response>;
+/// An error page a handler ends with (boxed: a response is large, and `?` moves it).
+pub struct Failed(Box<Response>);
+
+impl From<Response> for Failed {
+    fn from(r: Response) -> Self {
+        Failed(Box::new(r))
+    }
+}
+
+impl IntoResponse for Failed {
+    fn into_response(self) -> Response {
+        *self.0
+    }
+}
+
+pub type PageResult = std::result::Result<Response, Failed>;
 
 /// Turns the crate's errors into error pages.
 pub trait OrPage<T> {
-    fn or_page(self, app: &App, who: &auth::Principal) -> std::result::Result<T, Response>;
+    fn or_page(self, app: &App, who: &auth::Principal) -> std::result::Result<T, Failed>;
 }
 
 impl<T, E: Into<Error>> OrPage<T> for std::result::Result<T, E> {
-    fn or_page(self, app: &App, who: &auth::Principal) -> std::result::Result<T, Response> {
-        self.map_err(|e| failed(app, Some(who), e.into()))
+    fn or_page(self, app: &App, who: &auth::Principal) -> std::result::Result<T, Failed> {
+        self.map_err(|e| failed(app, Some(who), e.into()).into())
     }
 }
 

@@ -138,7 +138,8 @@ pub async fn act(
                 Some(&who),
                 StatusCode::NOT_FOUND,
                 "There is no such action.",
-            ));
+            )
+            .into());
         }
     };
     done.or_page(&app, &who)?;
