@@ -44,6 +44,8 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand scheduler 'The scheduler: run due tasks and retry waiting processes'
             cand worker 'Workers: run queued processes, many at once; list the workers'
             cand engine 'The engine switch: pause every new step, resume, status'
+            cand serve 'Serve the JSON API and the dashboard, with a worker'
+            cand token 'Tokens of the API and the dashboard: create, list, revoke'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -932,6 +934,101 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;engine;help;help'= {
         }
+        &'orch;serve'= {
+            cand --listen 'The address to listen on (port 0: any free port)'
+            cand --concurrency 'How many processes the worker runs at once'
+            cand --grace 'How long running steps get to finish when it stops, before they are stopped'
+            cand --header-timeout 'How long a client gets to send a request''s headers'
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand --no-worker 'Run no worker here: processes started through the API wait for `orch worker`'
+            cand --no-auth 'Take requests without a token (only on a loopback address)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'orch;token'= {
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand create 'Make a token and print it (once: only its hash is stored)'
+            cand list 'List the tokens (names, roles, when made and revoked; never the tokens)'
+            cand revoke 'Revoke a token: requests carrying it are refused from now on'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'orch;token;create'= {
+            cand --role 'What it may do: `read` only reads; `operate` also starts and acts on processes'
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'orch;token;list'= {
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'orch;token;revoke'= {
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'orch;token;help'= {
+            cand create 'Make a token and print it (once: only its hash is stored)'
+            cand list 'List the tokens (names, roles, when made and revoked; never the tokens)'
+            cand revoke 'Revoke a token: requests carrying it are refused from now on'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'orch;token;help;create'= {
+        }
+        &'orch;token;help;list'= {
+        }
+        &'orch;token;help;revoke'= {
+        }
+        &'orch;token;help;help'= {
+        }
         &'orch;completions'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
             cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
@@ -959,6 +1056,8 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand scheduler 'The scheduler: run due tasks and retry waiting processes'
             cand worker 'Workers: run queued processes, many at once; list the workers'
             cand engine 'The engine switch: pause every new step, resume, status'
+            cand serve 'Serve the JSON API and the dashboard, with a worker'
+            cand token 'Tokens of the API and the dashboard: create, list, revoke'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -1081,6 +1180,19 @@ set edit:completion:arg-completer[orch] = {|@words|
         &'orch;help;engine;resume'= {
         }
         &'orch;help;engine;status'= {
+        }
+        &'orch;help;serve'= {
+        }
+        &'orch;help;token'= {
+            cand create 'Make a token and print it (once: only its hash is stored)'
+            cand list 'List the tokens (names, roles, when made and revoked; never the tokens)'
+            cand revoke 'Revoke a token: requests carrying it are refused from now on'
+        }
+        &'orch;help;token;create'= {
+        }
+        &'orch;help;token;list'= {
+        }
+        &'orch;help;token;revoke'= {
         }
         &'orch;help;completions'= {
         }

@@ -3,7 +3,7 @@
 //!
 //! [`drive`]: super::drive
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::Ctx;
 use super::answers;
@@ -59,23 +59,16 @@ pub fn start(ctx: &mut Ctx, def: &WorkflowDef, source: &str, req: Request) -> Re
     let (answers, secrets) = if pages.is_empty() {
         (answers::loose(req.given), Map::new())
     } else {
-        let state = match &subscription {
-            Some(s) => json!({ "subscription": s.to_json() }),
-            None => json!({}),
-        };
+        let state = crate::engine::start::form_state(subscription.as_ref());
         let all = answers::collect(ctx, &pages, &req.given, &state, req.form)?;
         answers::split_secrets(&pages, all)
     };
-    let mut state = Value::Object(answers);
-    if let Some(obj) = state.as_object_mut() {
-        obj.retain(|_, v| !v.is_null());
-    }
-    let customer = (def.target == Target::Create).then(|| {
-        req.customer
-            .clone()
-            .or_else(|| ctx.project.config.default_customer.clone())
-            .unwrap_or_else(|| "default".to_string())
-    });
+    let state = crate::engine::start::initial_state(answers);
+    let customer = crate::engine::start::customer(
+        def,
+        req.customer.as_deref(),
+        ctx.project.config.default_customer.as_deref(),
+    );
     let user = ctx.user().to_string();
     let owner = (!req.detach && !req.queue).then(crate::engine::owner::me);
     let run = NewRun {

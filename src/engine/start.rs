@@ -95,3 +95,29 @@ pub async fn product_page(store: &Store, def: &WorkflowDef) -> Result<Option<For
         }
     }
 }
+
+/// What form expressions see as `state` when the initial form is asked: the
+/// subscription a workflow runs on, if any.
+pub fn form_state(subscription: Option<&crate::store::subscriptions::Subscription>) -> Value {
+    match subscription {
+        Some(s) => serde_json::json!({ "subscription": s.to_json() }),
+        None => serde_json::json!({}),
+    }
+}
+
+/// The initial state of a new process: the form's answers (secrets already taken out),
+/// without those left empty.
+pub fn initial_state(answers: serde_json::Map<String, Value>) -> Value {
+    let mut state = Value::Object(answers);
+    if let Some(obj) = state.as_object_mut() {
+        obj.retain(|_, v| !v.is_null());
+    }
+    state
+}
+
+/// The customer of a new subscription: the one asked for, else orch.toml's
+/// `default_customer`, else `default`; None for workflows that create nothing.
+pub fn customer(def: &WorkflowDef, asked: Option<&str>, default: Option<&str>) -> Option<String> {
+    (def.target == crate::domain::workflow::Target::Create)
+        .then(|| asked.or(default).unwrap_or("default").to_string())
+}

@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::App;
 use crate::domain::process::{ProcessStatus, StepStatus};
@@ -26,8 +26,7 @@ use crate::store::processes::{self, ProcessRow, StepRow};
 use crate::store::subscriptions::{self, Subscription};
 use crate::tasks::builtin;
 
-/// The statuses a retry (or a skip) takes a process from.
-const RETRYABLE: &[ProcessStatus] = &[ProcessStatus::Failed, ProcessStatus::Waiting];
+const RETRYABLE: &[ProcessStatus] = ProcessStatus::RETRYABLE;
 
 impl App {
     /// Runs `f` on a blocking thread, waiting for the store there.
@@ -291,22 +290,15 @@ pub async fn start(app: &Arc<App>, req: Start) -> Result<String> {
         let (answers, secrets) = if pages.is_empty() {
             (crate::forms::value::loose(req.given), Map::new())
         } else {
-            let state = match &subscription {
-                Some(s) => json!({ "subscription": s.to_json() }),
-                None => json!({}),
-            };
+            let state = crate::engine::start::form_state(subscription.as_ref());
             app.collect(&pages, &req.given, &state)?
         };
-        let mut state = Value::Object(answers);
-        if let Some(obj) = state.as_object_mut() {
-            obj.retain(|_, v| !v.is_null());
-        }
-        let customer = (def.target == Target::Create).then(|| {
-            req.customer
-                .clone()
-                .or_else(|| app.project.config.default_customer.clone())
-                .unwrap_or_else(|| "default".to_string())
-        });
+        let state = crate::engine::start::initial_state(answers);
+        let customer = crate::engine::start::customer(
+            &def,
+            req.customer.as_deref(),
+            app.project.config.default_customer.as_deref(),
+        );
         let run = NewRun {
             def: &def,
             source: Some(&source),
@@ -470,17 +462,7 @@ pub async fn skip(app: &Arc<App>, id: String, set: Map<String, Value>, who: Stri
         let store = app.store();
         let p = find_process(store, &id).await?;
         let steps = store.steps(&p.process_id).await?;
-        let Some(failed) = steps
-            .iter()
-            .rev()
-            .find(|s| s.status.is_retryable())
-            .cloned()
-        else {
-            return Err(Error::conflict(format!(
-                "process {} has no failed step to skip",
-                p.process_id
-            )));
-        };
+        let failed = crate::engine::plan::step_to_skip(&p.process_id, &steps)?;
         let claimed = owner::claim(store, &p.process_id, RETRYABLE, app.lease).await?;
         let mut process = owner::claimed(claimed, &p.process_id, RETRYABLE)?;
         let mut quiet = Quiet;

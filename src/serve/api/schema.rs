@@ -193,23 +193,8 @@ pub struct ProcessSummary {
 /// One process: its state, its step log and what it waits for.
 #[derive(Serialize, ToSchema)]
 pub struct Process {
-    pub id: String,
-    pub workflow: String,
-    pub target: String,
-    pub status: String,
-    pub subscription_id: Option<String>,
-    pub customer_id: Option<String>,
-    pub is_task: bool,
-    pub created_by: String,
-    pub started_at: String,
-    pub last_modified_at: String,
-    pub failed_reason: Option<String>,
-    pub last_step: Option<String>,
-    pub definition_hash: String,
-    pub owner: Option<String>,
-    pub lease_until: Option<String>,
-    pub run_after: Option<String>,
-    pub stale: bool,
+    #[serde(flatten)]
+    pub process: ProcessSummary,
     pub state: Value,
     pub steps: Vec<Step>,
     pub pending: Option<PendingInput>,

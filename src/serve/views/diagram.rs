@@ -3,6 +3,7 @@
 //! into the step and its `no` around it. Plain SVG made here, so the page needs no
 //! script to show it and nothing is downloaded.
 
+use super::esc;
 use crate::engine::plan::{Planned, PlannedStep};
 
 const W: i32 = 420;
@@ -10,14 +11,6 @@ const BOX_W: i32 = 300;
 const BOX_H: i32 = 34;
 const GAP: i32 = 22;
 const DIAMOND_H: i32 = 46;
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
 
 /// Long labels are cut so they fit their box.
 fn fit(s: &str, max: usize) -> String {

@@ -250,8 +250,13 @@ fn render_form(
     nav: &str,
     shown: Shown,
     fields: Vec<FieldView>,
-    status: StatusCode,
 ) -> Response {
+    // A page shown again with its problems says so in its status too.
+    let status = if shown.summary.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     let mut r = page::render(
         app,
         Some(who),
@@ -319,10 +324,7 @@ async fn start_page(
             let subscription =
                 actions::target_subscription(store, &def, run.subscription.as_deref()).await?;
             let pages = actions::start_pages(store, &def).await?;
-            let state = match &subscription {
-                Some(s) => json!({ "subscription": s.to_json() }),
-                None => json!({}),
-            };
+            let state = crate::engine::start::form_state(subscription.as_ref());
             let (errors, summary) = failed.as_ref().map(problems).unwrap_or_default();
             let Some(page) = pages.get(at) else {
                 return Err(Error::not_found("the form has no such page"));
@@ -362,14 +364,7 @@ async fn start_page(
         })
         .await;
     match shown {
-        Ok((shown, fields, _)) => {
-            let status = if shown.summary.is_empty() {
-                StatusCode::OK
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
-            render_form(app, &who2, "workflows", shown, fields, status)
-        }
+        Ok((shown, fields, _)) => render_form(app, &who2, "workflows", shown, fields),
         Err(e) => super::failed(app, Some(&who2), e),
     }
 }
@@ -431,10 +426,7 @@ pub async fn start_submit(
                 };
                 let mut given = before.clone();
                 given.extend(form.answers(&page.fields));
-                let state = match &subscription {
-                    Some(s) => json!({ "subscription": s.to_json() }),
-                    None => json!({}),
-                };
+                let state = crate::engine::start::form_state(subscription.as_ref());
                 let upto = &pages[..=at];
                 let raw = form.answers(&page.fields);
                 match app.collect(upto, &given, &state) {
@@ -511,14 +503,7 @@ async fn resume_page(
         })
         .await;
     match shown {
-        Ok((shown, fields)) => {
-            let status = if shown.summary.is_empty() {
-                StatusCode::OK
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
-            render_form(app, &who2, "processes", shown, fields, status)
-        }
+        Ok((shown, fields)) => render_form(app, &who2, "processes", shown, fields),
         Err(e) => super::failed(app, Some(&who2), e),
     }
 }

@@ -32,6 +32,15 @@ use crate::error::Error;
 
 pub use page::Templates;
 
+/// Text for HTML built outside the templates (the diagram, the block tree).
+pub fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
 pub fn router(app: Arc<App>) -> axum::Router {
     axum::Router::new()
         .route("/", get(|| async { Redirect::to("/subscriptions") }))

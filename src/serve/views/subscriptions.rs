@@ -105,17 +105,10 @@ pub async fn show(
     ))
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
-
 /// The block tree as nested lists, every key and value escaped; a value that is the id
 /// of a subscription it depends on links there, with that one's description.
 fn tree_html(v: &serde_json::Value, deps: &[crate::store::subscriptions::Related]) -> String {
+    use super::esc;
     use serde_json::Value as J;
     fn scalar(v: &J, deps: &[crate::store::subscriptions::Related]) -> String {
         let text = crate::forms::schema::plain(v);

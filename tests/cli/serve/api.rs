@@ -56,10 +56,23 @@ pub fn fill(path: &str, ids: &[(&str, &str)]) -> String {
 /// Checks the keys of a body against its schema in the document: every required
 /// property is there, and no key is undocumented (the document cannot drift).
 fn conforms(doc: &Value, schema: &Value, body: &Value, at: &str) {
-    let schema = match schema.get("$ref").and_then(Value::as_str) {
-        Some(r) => &doc["components"]["schemas"][r.trim_start_matches("#/components/schemas/")],
-        None => schema,
+    let resolve = |s: &Value| match s.get("$ref").and_then(Value::as_str) {
+        Some(r) => {
+            doc["components"]["schemas"][r.trim_start_matches("#/components/schemas/")].clone()
+        }
+        None => s.clone(),
     };
+    let mut schema = resolve(schema);
+    // `allOf` (a flattened part): one object with the properties and requirements of all.
+    if let Some(parts) = schema.get("allOf").and_then(Value::as_array).cloned() {
+        let (mut props, mut required) = (serde_json::Map::new(), Vec::new());
+        for part in parts.iter().map(resolve) {
+            props.extend(part["properties"].as_object().cloned().unwrap_or_default());
+            required.extend(part["required"].as_array().cloned().unwrap_or_default());
+        }
+        schema = json!({"type": "object", "properties": props, "required": required});
+    }
+    let schema = &schema;
     if let (Some(items), Some(list)) = (schema.get("items"), body.as_array()) {
         for (i, b) in list.iter().enumerate() {
             conforms(doc, items, b, &format!("{at}[{i}]"));

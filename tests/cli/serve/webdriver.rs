@@ -3,7 +3,7 @@
 
 use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -12,7 +12,10 @@ use serde_json::{Value, json};
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 pub struct Browser {
-    driver: Child,
+    /// chromedriver's pid: started through a shell that leaves it behind, so it is no
+    /// child of the tests (their children's peak memory is measured elsewhere, and a
+    /// browser's would count).
+    driver: libc::pid_t,
     base: String,
     session: String,
     _profile: tempfile::TempDir,
@@ -43,12 +46,20 @@ fn free_port() -> u16 {
 impl Browser {
     pub fn start(chromium: &str, driver: &str) -> Browser {
         let port = free_port();
-        let child = Command::new(driver)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
+        let out = Command::new("sh")
+            .args([
+                "-c",
+                "\"$0\" --port=\"$1\" >/dev/null 2>&1 </dev/null & echo $!",
+            ])
+            .arg(driver)
+            .arg(port.to_string())
             .stderr(Stdio::null())
-            .spawn()
+            .output()
             .expect("chromedriver starts");
+        let child: libc::pid_t = String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .expect("chromedriver's pid");
         let base = format!("http://127.0.0.1:{port}");
         let until = Instant::now() + Duration::from_secs(20);
         while ureq::get(&format!("{base}/status")).call().is_err() {
@@ -215,7 +226,9 @@ impl Browser {
 impl Drop for Browser {
     fn drop(&mut self) {
         let _ = ureq::delete(&format!("{}/session/{}", self.base, self.session)).call();
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
+        // SAFETY: kill with the pid of the chromedriver this browser started.
+        unsafe {
+            libc::kill(self.driver, libc::SIGTERM);
+        }
     }
 }
