@@ -19,7 +19,7 @@ set edit:completion:arg-completer[orch] = {|@words|
     var completions = [
         &'orch'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -52,7 +52,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         &'orch;init'= {
             cand --default-customer 'The customer of new subscriptions when --customer is not given'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -66,7 +66,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;db'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -85,7 +85,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;db;migrate'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -99,7 +99,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;db;status'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -113,7 +113,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;db;check'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -127,7 +127,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;db;backup'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -159,7 +159,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;product'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -178,7 +178,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;product;load'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -204,7 +204,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --root-block 'Name of the root block (default: <Name>Block)'
             cand --field 'A field of the root block: NAME:TYPE[:REQUIRED], TYPE one of string, int, float, bool, ipv4, ipv6, ipv4_network, ipv6_network, uuid, json, enum(a|b), subscription(TAG); append [] for a list (repeatable)'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -221,7 +221,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;product;list'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -235,7 +235,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;product;show'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -266,7 +266,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;workflow'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -286,7 +286,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;workflow;list'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -300,7 +300,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;workflow;show'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -315,7 +315,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;workflow;form'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -329,7 +329,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;workflow;check'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -347,7 +347,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --input-file 'Answers as a JSON or TOML object in a file, or - for stdin'
             cand --customer 'The customer of a new subscription (default: orch.toml''s default_customer, else "default")'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -384,7 +384,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;process'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -411,7 +411,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --since 'Only processes started at or after this time (RFC 3339)'
             cand --limit 'At most this many processes'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -426,7 +426,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         &'orch;process;show'= {
             cand --step 'Print the state after this step and what the step changed'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -441,7 +441,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;process;retry'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -461,7 +461,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --input 'An answer, key=value (repeatable; typed by the form''s field: 42, true, a,b for lists)'
             cand --input-file 'Answers as a JSON or TOML object in a file, or - for stdin'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -478,7 +478,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;process;abort'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -493,7 +493,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         &'orch;process;skip'= {
             cand --set 'Add key=value to the state (repeatable)'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -507,7 +507,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;process;drive'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -547,7 +547,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;subscription'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -573,7 +573,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --limit 'At most this many subscriptions'
             cand --offset 'Skip this many (for paging)'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -587,7 +587,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;subscription;show'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -602,7 +602,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;subscription;workflows'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -637,7 +637,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --consumer 'Remember where this named consumer stopped and resume there next time'
             cand --exec 'Run this command (sh -c, in the project folder) for each event, the event JSON on stdin'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -656,7 +656,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         &'orch;events;consumers'= {
             cand --remove 'Forget this consumer (a reader using the name again starts from the beginning)'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -678,7 +678,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;task'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -695,7 +695,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;task;list'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -713,7 +713,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --input-file 'Answers as a JSON or TOML object in a file, or - for stdin'
             cand --customer 'The customer of a new subscription (default: orch.toml''s default_customer, else "default")'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -741,7 +741,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;schedule'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -757,7 +757,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;schedule;list'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -779,7 +779,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;scheduler'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -795,7 +795,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;scheduler;run'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -823,7 +823,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --lease 'How long its lease on a process lasts; another worker takes a process over once it ran out (renewed every third of it)'
             cand --grace 'How long running steps get to finish when it stops, before they are stopped'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -840,7 +840,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;worker;list'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -862,7 +862,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;engine'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -880,7 +880,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;engine;pause'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -894,7 +894,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;engine;resume'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -908,7 +908,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;engine;status'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -1031,7 +1031,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;completions'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'

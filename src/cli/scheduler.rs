@@ -353,6 +353,10 @@ impl Scheduler<'_> {
             self.cancel.clone(),
             Default::default(),
         );
-        tasks::drive(&mut engine, &env, id, def, None).await
+        let lease = ctx.settings.lease;
+        tokio::select! {
+            r = tasks::drive(&mut engine, &env, id, def, None) => r,
+            e = crate::engine::lease::keep(self.store, lease) => Err(e),
+        }
     }
 }

@@ -72,7 +72,7 @@ pub fn run(ctx: &mut Ctx, args: ServeArgs) -> Result<()> {
     }
     let setup = Setup {
         project: ctx.project.clone(),
-        location: ctx.location(),
+        location: ctx.location().clone(),
         user: ctx.user().to_string(),
         step_timeout: ctx.settings.step_timeout,
         kill_grace: ctx.settings.grace,

@@ -94,6 +94,8 @@ impl App {
             cancel,
             drain,
             lease: self.lease,
+            // Its commits are single and claimed by hand; nothing to renew between steps.
+            lease_clock: None,
             secrets: Map::new(),
         }
     }

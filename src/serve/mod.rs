@@ -125,7 +125,8 @@ pub fn run(setup: Setup, opts: Options) -> Result<()> {
         false => None,
     };
     let served = runtime.block_on(async {
-        let app = Arc::new(App::new(&setup, &opts, stop.clone(), vault)?);
+        let app = Arc::new(App::new(&setup, &opts, stop.clone(), vault).await?);
+        tokio::spawn(state::follow_events(app.clone()));
         let listener = tokio::net::TcpListener::bind(opts.listen)
             .await
             .map_err(|e| {
@@ -184,7 +185,7 @@ fn spawn_worker(
     stop: watch::Receiver<bool>,
     vault: Arc<crate::worker::Vault>,
 ) -> Result<std::thread::JoinHandle<Result<()>>> {
-    let store = Store::open(&setup.location, Create::Allowed, &())?;
+    let location = setup.location.clone();
     let project = setup.project.clone();
     let user = setup.user.clone();
     let (step_timeout, kill_grace, lease, verbose) = (
@@ -207,6 +208,9 @@ fn spawn_worker(
                 .enable_all()
                 .build()
                 .map_err(|e| Error::internal(format!("cannot start the worker's runtime: {e}")))?;
+            // A store of its own, on the runtime it runs on (a PostgreSQL pool's
+            // connections live on the runtime that opened them).
+            let store = rt.block_on(Store::open(&location, Create::Allowed, &()))?;
             let log = |m: &str| {
                 let now = crate::clock::now().strftime("%Y-%m-%dT%H:%M:%SZ");
                 eprintln!("{now} {m}");

@@ -2,11 +2,12 @@
 //! event once, in order, as `id: <seq>` and `data: <the event's JSON>`, so a client
 //! that reconnects with `Last-Event-ID` resumes after the last event it saw.
 //!
-//! The stream reads pages of the log and, between them, waits on the store as `orch
-//! events --follow` does (`Store::wait_for_events`), so it keeps the same promise on
-//! both stores: never an event that did not commit, never one skipped. A comment line
-//! every 15 s keeps proxies from closing a quiet stream; the stream ends when the
-//! server stops.
+//! The stream reads pages of the log and, between them, waits for the server's one
+//! follower of the log (`state::follow_events`, which waits on the store as `orch
+//! events --follow` does: LISTEN/NOTIFY on PostgreSQL) to see a newer seq, so it
+//! keeps the same promise on both stores: never an event that did not commit, never
+//! one skipped, whatever the wake-up says. A comment line every 15 s keeps proxies
+//! from closing a quiet stream; the stream ends when the server stops.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -81,18 +82,15 @@ pub fn stream(app: Arc<App>, filter: Filter) -> Response {
                 }
             }
             let mut stopping = f.app.stopping.clone();
+            let mut newest = f.app.newest.clone();
             let since = f.filter.since;
             tokio::select! {
-                r = store.wait_for_events(since, KEEP_ALIVE) => {
-                    if r.is_err() {
-                        tokio::time::sleep(Duration::from_millis(500)).await;
-                    }
-                    // A wait that ran its course with nothing new: a keep-alive.
-                    if matches!(store.last_seq().await, Ok(last) if last <= since) {
+                r = tokio::time::timeout(KEEP_ALIVE, newest.wait_for(|n| *n > since)) => {
+                    if !matches!(r, Ok(Ok(_))) {
                         return Some((Ok(Bytes::from_static(b": keep-alive\n\n")), f));
                     }
                 }
-                _ = async { let _ = stopping.wait_for(|s| *s).await; } => return None,
+                _ = stopping.wait_for(|s| *s) => return None,
             }
         }
     });

@@ -1,6 +1,7 @@
 //! What every request handler shares: the store (a few SQLite connections, so reads
 //! do not queue behind one another), the project, the token cache, the secrets vault
-//! of the in-process worker and the dashboard's templates.
+//! of the in-process worker, the dashboard's templates, and the newest event's seq,
+//! which one task follows for every live stream (see [`follow_events`]).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -38,16 +39,19 @@ pub struct App {
     pub templates: super::views::Templates,
     /// Turns true when the server stops: event streams end, so connections close.
     pub stopping: watch::Receiver<bool>,
+    /// The newest event's seq, as [`follow_events`] last saw it.
+    pub newest: watch::Receiver<i64>,
+    newest_tx: watch::Sender<i64>,
 }
 
 impl App {
-    pub fn new(
+    pub async fn new(
         setup: &Setup,
         opts: &Options,
         stopping: watch::Receiver<bool>,
         vault: Arc<Vault>,
     ) -> Result<App> {
-        let first = Store::open(&setup.location, Create::Allowed, &())?;
+        let first = Store::open(&setup.location, Create::Allowed, &()).await?;
         let count = if first.kind() == "sqlite" {
             SQLITE_CONNECTIONS
         } else {
@@ -55,8 +59,9 @@ impl App {
         };
         let mut stores = vec![first];
         for _ in 1..count {
-            stores.push(Store::open(&setup.location, Create::Allowed, &())?);
+            stores.push(Store::open(&setup.location, Create::Allowed, &()).await?);
         }
+        let (newest_tx, newest) = watch::channel(stores[0].last_seq().await?);
         let csrf_key = super::secret::random_bytes::<32>()
             .map_err(|e| crate::error::Error::failure(format!("cannot read random bytes: {e}")))?;
         Ok(App {
@@ -74,6 +79,8 @@ impl App {
             csrf_key,
             templates: super::views::Templates::new()?,
             stopping,
+            newest,
+            newest_tx,
         })
     }
 
@@ -81,5 +88,34 @@ impl App {
     pub fn store(&self) -> &Store {
         let i = self.next.fetch_add(1, Ordering::Relaxed) % self.stores.len();
         &self.stores[i]
+    }
+}
+
+/// Follows the event log for every live stream of the server, until it stops: one
+/// waiter on the store (`Store::wait_for_events`: LISTEN/NOTIFY on PostgreSQL, the
+/// newest seq polled on SQLite), however many streams are open, each woken through
+/// [`App::newest`]. A wake-up is only a hint: each stream reads the log itself.
+pub async fn follow_events(app: Arc<App>) {
+    const WAIT: Duration = Duration::from_secs(5);
+    let store = &app.stores[0];
+    let mut stopping = app.stopping.clone();
+    loop {
+        let seen = *app.newest.borrow();
+        let waited = tokio::select! {
+            r = store.wait_for_events(seen, WAIT) => r,
+            _ = stopping.wait_for(|s| *s) => return,
+        };
+        match (waited, store.last_seq().await) {
+            (Ok(()), Ok(last)) => {
+                app.newest_tx.send_if_modified(|n| {
+                    let newer = last > *n;
+                    *n = (*n).max(last);
+                    newer
+                });
+            }
+            // The store is away (a PostgreSQL restart): streams keep their place and
+            // read again once it is back.
+            _ => tokio::time::sleep(Duration::from_millis(500)).await,
+        }
     }
 }

@@ -43,7 +43,10 @@ pub async fn drive(
     };
     if let Err(e) = &outcome {
         // Best effort: the store may be what failed.
-        let _ = engine.store.fail_process(id, &e.message).await;
+        let _ = engine
+            .store
+            .fail_process(id, crate::engine::owner::me(), &e.message)
+            .await;
     }
     outcome
 }

@@ -7,6 +7,7 @@ use tokio::sync::watch;
 
 use super::Config;
 use crate::domain::process::StepStatus;
+use crate::engine::lease::LeaseClock;
 use crate::engine::runner::{Engine, Final, Observer, Quiet, Recorded};
 use crate::engine::{owner, secrets};
 use crate::error::{Error, Result};
@@ -31,11 +32,12 @@ pub async fn one(
     claimed: ClaimedProcess,
     cancel: watch::Receiver<bool>,
     drain: watch::Receiver<bool>,
+    lease_clock: Option<LeaseClock>,
 ) -> Outcome {
     let id = claimed.process.process_id.clone();
     let workflow = claimed.process.workflow.clone();
     let started = Instant::now();
-    let result = drive(store, config, claimed, cancel, drain).await;
+    let result = drive(store, config, claimed, cancel, drain, lease_clock).await;
     if let (Some(vault), Ok(Final::Completed)) = (config.vault, &result) {
         vault.forget(&id);
     }
@@ -67,6 +69,7 @@ async fn drive(
     claimed: ClaimedProcess,
     cancel: watch::Receiver<bool>,
     drain: watch::Receiver<bool>,
+    lease_clock: Option<LeaseClock>,
 ) -> Result<Final> {
     let mut process = claimed.process;
     let id = process.process_id.clone();
@@ -107,6 +110,7 @@ async fn drive(
         cancel,
         drain,
         lease: config.lease,
+        lease_clock,
         secrets: found,
     };
     let missing: Vec<String> = needed

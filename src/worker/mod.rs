@@ -14,6 +14,7 @@
 //! does. Nothing is left running.
 
 mod drive;
+mod heartbeat;
 
 use std::time::Duration;
 
@@ -22,6 +23,7 @@ use futures_util::stream::FuturesUnordered;
 use serde_json::{Map, Value};
 use tokio::sync::watch;
 
+use crate::engine::lease::LeaseClock;
 use crate::engine::owner;
 use crate::engine::runner::Final;
 use crate::error::Result;
@@ -139,6 +141,9 @@ pub async fn run(
     store
         .register_worker(me, opts.concurrency, opts.lease)
         .await?;
+    let clock = LeaseClock::holding(opts.lease);
+    let heartbeat =
+        heartbeat::start(store.location().clone(), me, opts.lease, clock.clone()).await?;
     (config.log)(&format!(
         "worker {} started: {} at once, lease {}, on {}",
         owner::describe(me),
@@ -150,8 +155,6 @@ pub async fn run(
     let (cancel_tx, cancel) = watch::channel(false);
     let mut running = FuturesUnordered::new();
     let mut report = Report::default();
-    let mut beat = tokio::time::interval(opts.lease / 3);
-    beat.tick().await;
     let mut stopping = false;
     let mut grace_over = tokio::time::Instant::now();
     loop {
@@ -167,7 +170,14 @@ pub async fn run(
                 .await?;
             idle = claimed.is_empty();
             for c in claimed {
-                running.push(drive::one(store, config, c, cancel.clone(), drain.clone()));
+                running.push(drive::one(
+                    store,
+                    config,
+                    c,
+                    cancel.clone(),
+                    drain.clone(),
+                    Some(clock.clone()),
+                ));
             }
             if opts.once && idle && running.is_empty() {
                 break;
@@ -179,9 +189,6 @@ pub async fn run(
         tokio::select! {
             Some(outcome) = running.next(), if !running.is_empty() => {
                 report.ran.push(outcome);
-            }
-            _ = beat.tick() => {
-                store.worker_beat(me, opts.lease).await?;
             }
             _ = tokio::time::sleep(opts.poll), if idle || running.len() >= opts.concurrency => {}
             _ = stop.wait_for(|s| *s), if !stopping => {
@@ -200,6 +207,7 @@ pub async fn run(
             }
         }
     }
+    heartbeat.stop();
     store.worker_stopped(me).await?;
     (config.log)(&format!(
         "worker {} stopped after {} runs",
@@ -226,7 +234,10 @@ pub async fn claim_and_drive(
         return Ok(None);
     };
     let (_, drain) = watch::channel(false);
-    Ok(Some(
-        drive::one(store, config, claimed, cancel, drain).await,
-    ))
+    let drive = drive::one(store, config, claimed, cancel, drain, None);
+    // No heartbeat of its own here: the leases are renewed beside the drive.
+    tokio::select! {
+        outcome = drive => Ok(Some(outcome)),
+        e = crate::engine::lease::keep(store, config.lease) => Err(e),
+    }
 }

@@ -30,7 +30,7 @@ mod embedded {
 pub const MIGRATION_LOCK: i64 = 8030590385718388594;
 
 /// What [`migrate`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Migrated {
     /// The version found (0: a fresh schema).
     pub from: i64,
@@ -58,6 +58,12 @@ pub fn latest_version() -> i64 {
         .map(|m| i64::from(m.version()))
         .max()
         .unwrap_or(0)
+}
+
+/// How many migrations this binary embeds: fewer than [`latest_version`] when
+/// numbers were skipped (each feature branch had its own, so they merge in any order).
+pub fn migration_count() -> usize {
+    embedded::migrations::runner().get_migrations().len()
 }
 
 /// The schema version of orch's schema in the database `client` is connected to, 0

@@ -245,14 +245,18 @@ impl Sqlite {
     pub async fn rest_process(
         &self,
         id: &str,
+        owner: &str,
         reason: &str,
         retry_in: Option<Duration>,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<bool> {
         let mut conn = self.conn();
         let tx = write_tx(&mut conn)?;
+        if !processes::held_by(&tx, id, owner)? {
+            return Ok(false);
+        }
         processes::rest(&tx, id, reason, retry_in.map(from_now).as_deref())?;
         tx.commit()?;
-        Ok(())
+        Ok(true)
     }
 
     pub async fn queue_process(&self, id: &str, seen_status: ProcessStatus) -> StoreResult<bool> {
@@ -316,9 +320,12 @@ impl Sqlite {
         workers::set_paused(&self.conn(), by, &crate::clock::now_text())
     }
 
-    pub async fn fail_process(&self, id: &str, reason: &str) -> StoreResult<()> {
+    pub async fn fail_process(&self, id: &str, owner: &str, reason: &str) -> StoreResult<()> {
         let mut conn = self.conn();
         let tx = write_tx(&mut conn)?;
+        if !processes::held_by(&tx, id, owner)? {
+            return Ok(());
+        }
         processes::release(&tx, id)?;
         processes::set_status(&tx, id, ProcessStatus::Failed, Some(reason))?;
         tx.commit()?;

@@ -11,8 +11,8 @@ use serde_json::json;
 use super::api::{documented, fill};
 use super::{Server, call, get, post, token, wait_for_status};
 use crate::Project;
+use crate::both;
 
-#[test]
 fn every_route_refuses_missing_wrong_revoked_and_underprivileged_tokens() {
     let p = Project::example();
     let op = token(&p, "ops", "operate");
@@ -253,3 +253,5 @@ fn a_thousand_slow_or_silent_connections_do_not_stop_others() {
     drop(idle);
     assert_eq!(get(&s, "/api/v1/health", &op).status, 200);
 }
+
+both!(every_route_refuses_missing_wrong_revoked_and_underprivileged_tokens,);
