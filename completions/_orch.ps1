@@ -1042,7 +1042,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             [CompletionResult]::new('--grace', '--grace', [CompletionResultType]::ParameterName, 'How long running steps get to finish when it stops, before they are stopped')
             [CompletionResult]::new('--header-timeout', '--header-timeout', [CompletionResultType]::ParameterName, 'How long a client gets to send a request''s headers')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
@@ -1059,7 +1059,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         }
         'orch;token' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
@@ -1079,7 +1079,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         'orch;token;create' {
             [CompletionResult]::new('--role', '--role', [CompletionResultType]::ParameterName, 'What it may do: `read` only reads; `operate` also starts and acts on processes')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
@@ -1094,7 +1094,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         }
         'orch;token;list' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
@@ -1109,7 +1109,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         }
         'orch;token;revoke' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database file (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')

@@ -940,7 +940,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --grace 'How long running steps get to finish when it stops, before they are stopped'
             cand --header-timeout 'How long a client gets to send a request''s headers'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -956,7 +956,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;token'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -975,7 +975,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         &'orch;token;create'= {
             cand --role 'What it may do: `read` only reads; `operate` also starts and acts on processes'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -989,7 +989,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;token;list'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -1003,7 +1003,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;token;revoke'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'

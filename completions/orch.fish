@@ -752,7 +752,7 @@ complete -c orch -n "__fish_orch_using_subcommand serve" -l concurrency -d 'How 
 complete -c orch -n "__fish_orch_using_subcommand serve" -l grace -d 'How long running steps get to finish when it stops, before they are stopped' -r
 complete -c orch -n "__fish_orch_using_subcommand serve" -l header-timeout -d 'How long a client gets to send a request\'s headers' -r
 complete -c orch -n "__fish_orch_using_subcommand serve" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand serve" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand serve" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand serve" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
@@ -766,7 +766,7 @@ complete -c orch -n "__fish_orch_using_subcommand serve" -s q -l quiet -d 'Print
 complete -c orch -n "__fish_orch_using_subcommand serve" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand serve" -s h -l help -d 'Print help'
 complete -c orch -n "__fish_orch_using_subcommand token; and not __fish_seen_subcommand_from create list revoke help" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand token; and not __fish_seen_subcommand_from create list revoke help" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand token; and not __fish_seen_subcommand_from create list revoke help" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand token; and not __fish_seen_subcommand_from create list revoke help" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
@@ -784,7 +784,7 @@ complete -c orch -n "__fish_orch_using_subcommand token; and not __fish_seen_sub
 complete -c orch -n "__fish_orch_using_subcommand token; and __fish_seen_subcommand_from create" -l role -d 'What it may do: `read` only reads; `operate` also starts and acts on processes' -r -f -a "read\t''
 operate\t''"
 complete -c orch -n "__fish_orch_using_subcommand token; and __fish_seen_subcommand_from create" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand token; and __fish_seen_subcommand_from create" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand token; and __fish_seen_subcommand_from create" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand token; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
@@ -796,7 +796,7 @@ complete -c orch -n "__fish_orch_using_subcommand token; and __fish_seen_subcomm
 complete -c orch -n "__fish_orch_using_subcommand token; and __fish_seen_subcommand_from create" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand token; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
 complete -c orch -n "__fish_orch_using_subcommand token; and __fish_seen_subcommand_from list" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand token; and __fish_seen_subcommand_from list" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand token; and __fish_seen_subcommand_from list" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand token; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
@@ -808,7 +808,7 @@ complete -c orch -n "__fish_orch_using_subcommand token; and __fish_seen_subcomm
 complete -c orch -n "__fish_orch_using_subcommand token; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand token; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c orch -n "__fish_orch_using_subcommand token; and __fish_seen_subcommand_from revoke" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand token; and __fish_seen_subcommand_from revoke" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand token; and __fish_seen_subcommand_from revoke" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand token; and __fish_seen_subcommand_from revoke" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"

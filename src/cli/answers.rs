@@ -91,7 +91,7 @@ pub fn collect(
     let source = Choices {
         root: &root,
         store,
-        runtime: runtime.handle(),
+        runtime: crate::engine::choices::Runtime::Command(runtime),
     };
     let mut terminal = forms::DialoguerPrompter::new(colors);
     let prompter: Option<&mut dyn forms::Prompter> = if form {

@@ -19,7 +19,16 @@ pub struct Choices<'a> {
     pub store: &'a Store,
     /// Forms are asked outside any async code (a command's prompts, a blocking task of
     /// the server), so the store is waited for here.
-    pub runtime: &'a tokio::runtime::Handle,
+    pub runtime: Runtime<'a>,
+}
+
+/// The runtime the store's calls run on, as the caller has it.
+pub enum Runtime<'a> {
+    /// A command's single-threaded runtime: only `Runtime::block_on` drives its tasks
+    /// (a PostgreSQL connection is one), so a `Handle` would wait forever.
+    Command(&'a tokio::runtime::Runtime),
+    /// The server's multi-threaded runtime, whose own threads drive its tasks.
+    Server(tokio::runtime::Handle),
 }
 
 impl ChoiceSource for Choices<'_> {
@@ -83,14 +92,16 @@ impl ChoiceSource for Choices<'_> {
             ..Default::default()
         };
         let query = self.store.subscriptions(&filter);
-        let found = if tokio::runtime::Handle::try_current().is_ok() {
-            // Already inside the runtime (the server validates forms on a blocking
-            // task that waits on the store): wait on a thread of its own, as a
-            // runtime cannot be waited on from within itself.
-            std::thread::scope(|s| s.spawn(|| self.runtime.block_on(query)).join())
-                .map_err(|_| "listing the subscriptions failed".to_string())?
-        } else {
-            self.runtime.block_on(query)
+        let found = match &self.runtime {
+            Runtime::Command(rt) => rt.block_on(query),
+            // Inside the runtime (the server validates forms on a blocking task that
+            // waits on the store): wait on a thread of its own, as a runtime cannot be
+            // waited on from within itself.
+            Runtime::Server(handle) if tokio::runtime::Handle::try_current().is_ok() => {
+                std::thread::scope(|s| s.spawn(|| handle.block_on(query)).join())
+                    .map_err(|_| "listing the subscriptions failed".to_string())?
+            }
+            Runtime::Server(handle) => handle.block_on(query),
         }
         .map_err(|e| e.to_string())?;
         Ok(found

@@ -67,11 +67,10 @@ impl App {
         given: &Map<String, Value>,
         state: &Value,
     ) -> Result<(Map<String, Value>, Map<String, Value>)> {
-        let handle = tokio::runtime::Handle::current();
         let source = Choices {
             root: &self.project.root,
             store: self.store(),
-            runtime: &handle,
+            runtime: crate::engine::choices::Runtime::Server(tokio::runtime::Handle::current()),
         };
         let all =
             forms::collect(pages, given, state, &NoEnv(&source), None).map_err(collect_error)?;

@@ -81,9 +81,9 @@
 
   function text(s) { return document.createTextNode(s == null ? "" : String(s)); }
   function cell(row, child) { var td = document.createElement("td"); td.appendChild(child); row.appendChild(td); return td; }
-  function link(href, label) {
+  function link(href, id) {
     var a = document.createElement("a"), c = document.createElement("code");
-    a.href = href; c.appendChild(text(label)); a.appendChild(c); return a;
+    a.href = href; c.title = id; c.appendChild(text(id.slice(0, 13))); a.appendChild(c); return a;
   }
 
   // The events page: each new event on top, built from text nodes (never as HTML).
@@ -101,11 +101,13 @@
     t.appendChild(text(rel(ev.at) || ev.at));
     cell(tr, t);
     var k = document.createElement("code"); k.appendChild(text(ev.kind)); cell(tr, k);
-    cell(tr, ev.process_id ? link("/processes/" + encodeURIComponent(ev.process_id), ev.process_id.slice(0, 8)) : text(""));
-    cell(tr, ev.subscription_id ? link("/subscriptions/" + encodeURIComponent(ev.subscription_id), ev.subscription_id.slice(0, 8)) : text(""));
+    cell(tr, ev.process_id ? link("/processes/" + encodeURIComponent(ev.process_id), ev.process_id) : text(""));
+    cell(tr, ev.subscription_id ? link("/subscriptions/" + encodeURIComponent(ev.subscription_id), ev.subscription_id) : text(""));
     var d = document.createElement("code"); d.appendChild(text(JSON.stringify(ev.data)));
     cell(tr, d).className = "data";
     tbody.insertBefore(tr, tbody.firstChild);
+    var last = document.getElementById("last-seq");
+    if (last && Number(ev.seq) > Number(last.textContent)) last.textContent = ev.seq;
     while (tbody.rows.length > 200) tbody.deleteRow(tbody.rows.length - 1);
   }
 

@@ -34,6 +34,16 @@ pub async fn list(
     let mut rows = store.events(&f).await.or_page(&app, &who)?;
     rows.reverse();
     rows.truncate(SHOWN as usize);
+    // The data as the stream sends it, keys in their stored order (a template's
+    // `tojson` would sort them, and live rows would not look like the others).
+    let rows: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|e| {
+            let mut v = serde_json::to_value(e).unwrap_or_default();
+            v["data_text"] = serde_json::Value::String(e.data.to_string());
+            v
+        })
+        .collect();
     Ok(page::render(
         &app,
         Some(&who),

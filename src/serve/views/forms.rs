@@ -155,11 +155,10 @@ fn fields(
     state: &Value,
     errors: &HashMap<String, String>,
 ) -> Vec<FieldView> {
-    let handle = tokio::runtime::Handle::current();
     let source = crate::engine::choices::Choices {
         root: &app.project.root,
         store: app.store(),
-        runtime: &handle,
+        runtime: crate::engine::choices::Runtime::Server(tokio::runtime::Handle::current()),
     };
     page.fields
         .iter()

@@ -98,9 +98,10 @@ fn abstime(at: Option<String>) -> String {
     }
 }
 
-/// The start of an id: enough to tell rows apart.
+/// The start of an id: a UUIDv7's whole millisecond timestamp, as `events --follow`
+/// shows it (its first 8 characters alone are shared by every id of the same minute).
 fn short(id: Option<String>) -> String {
-    id.map(|i| i.chars().take(8).collect()).unwrap_or_default()
+    id.map(|i| i.chars().take(13).collect()).unwrap_or_default()
 }
 
 /// The time between two RFC 3339 times, as the command line says it.
@@ -222,7 +223,7 @@ mod tests {
             abstime(Some("2024-05-01T10:00:00.123Z".into())),
             "2024-05-01 10:00:00 UTC"
         );
-        assert_eq!(short(Some("01a2285b-aaaa".into())), "01a2285b");
+        assert_eq!(short(Some("01a2285b-aaaa-7000".into())), "01a2285b-aaaa");
         let now = crate::clock::now_text();
         assert_eq!(reltime(Some(now)), "just now");
         assert_eq!(

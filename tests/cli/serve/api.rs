@@ -709,7 +709,10 @@ fn the_event_stream_resumes_from_last_event_id() {
     // Woken by the commit (LISTEN/NOTIFY on PostgreSQL), not by the server's 5 s
     // fallback wait.
     let waited = posted.elapsed();
-    assert!(waited < Duration::from_secs(3), "the live event took {waited:?}");
+    assert!(
+        waited < Duration::from_secs(3),
+        "the live event took {waited:?}"
+    );
     assert!(next[0].0 > *seqs.last().unwrap());
     assert_eq!(next[0].1["process_id"], id2.as_str());
     assert!(next[0].1["kind"].as_str().unwrap().starts_with("process."));

@@ -159,9 +159,18 @@ fn an_operator_works_through_the_dashboard() {
     b.wait("#live:not([hidden])");
     mark(&b);
     let h = post(&s, "/api/v1/workflows/flaky/processes", &op, &json!({}));
-    let short = &h.body["id"].as_str().unwrap()[..8];
-    b.wait_text(short);
+    // A new row, prepended live, its id as long as the page's (the millisecond the
+    // process started), and the header's newest seq with it.
+    let short = &h.body["id"].as_str().unwrap()[..13];
+    b.wait(&format!(
+        "tr.fresh code[title='{}']",
+        h.body["id"].as_str().unwrap()
+    ));
+    assert!(b.text("tr.fresh").contains(short), "{}", b.text("tr.fresh"));
     assert!(still_marked(&b));
+    let fresh_seq: i64 = b.text("tr.fresh td").trim().parse().unwrap();
+    let newest: i64 = b.text("#last-seq").trim().parse().unwrap();
+    assert!(newest >= fresh_seq, "the header says #{newest}");
     shot(&b, "12-events");
     b.go(&s.url("/processes/nosuchprocess"));
     b.wait_text("404");
