@@ -34,9 +34,6 @@ _orch() {
             orch,init)
                 cmd="orch__subcmd__init"
                 ;;
-            orch,locks)
-                cmd="orch__subcmd__locks"
-                ;;
             orch,process)
                 cmd="orch__subcmd__process"
                 ;;
@@ -49,11 +46,17 @@ _orch() {
             orch,scheduler)
                 cmd="orch__subcmd__scheduler"
                 ;;
+            orch,serve)
+                cmd="orch__subcmd__serve"
+                ;;
             orch,subscription)
                 cmd="orch__subcmd__subscription"
                 ;;
             orch,task)
                 cmd="orch__subcmd__task"
+                ;;
+            orch,token)
+                cmd="orch__subcmd__token"
                 ;;
             orch,worker)
                 cmd="orch__subcmd__worker"
@@ -145,9 +148,6 @@ _orch() {
             orch__subcmd__help,init)
                 cmd="orch__subcmd__help__subcmd__init"
                 ;;
-            orch__subcmd__help,locks)
-                cmd="orch__subcmd__help__subcmd__locks"
-                ;;
             orch__subcmd__help,process)
                 cmd="orch__subcmd__help__subcmd__process"
                 ;;
@@ -160,11 +160,17 @@ _orch() {
             orch__subcmd__help,scheduler)
                 cmd="orch__subcmd__help__subcmd__scheduler"
                 ;;
+            orch__subcmd__help,serve)
+                cmd="orch__subcmd__help__subcmd__serve"
+                ;;
             orch__subcmd__help,subscription)
                 cmd="orch__subcmd__help__subcmd__subscription"
                 ;;
             orch__subcmd__help,task)
                 cmd="orch__subcmd__help__subcmd__task"
+                ;;
+            orch__subcmd__help,token)
+                cmd="orch__subcmd__help__subcmd__token"
                 ;;
             orch__subcmd__help,worker)
                 cmd="orch__subcmd__help__subcmd__worker"
@@ -198,9 +204,6 @@ _orch() {
                 ;;
             orch__subcmd__help__subcmd__process,abort)
                 cmd="orch__subcmd__help__subcmd__process__subcmd__abort"
-                ;;
-            orch__subcmd__help__subcmd__process,callback)
-                cmd="orch__subcmd__help__subcmd__process__subcmd__callback"
                 ;;
             orch__subcmd__help__subcmd__process,drive)
                 cmd="orch__subcmd__help__subcmd__process__subcmd__drive"
@@ -253,6 +256,15 @@ _orch() {
             orch__subcmd__help__subcmd__task,run)
                 cmd="orch__subcmd__help__subcmd__task__subcmd__run"
                 ;;
+            orch__subcmd__help__subcmd__token,create)
+                cmd="orch__subcmd__help__subcmd__token__subcmd__create"
+                ;;
+            orch__subcmd__help__subcmd__token,list)
+                cmd="orch__subcmd__help__subcmd__token__subcmd__list"
+                ;;
+            orch__subcmd__help__subcmd__token,revoke)
+                cmd="orch__subcmd__help__subcmd__token__subcmd__revoke"
+                ;;
             orch__subcmd__help__subcmd__worker,list)
                 cmd="orch__subcmd__help__subcmd__worker__subcmd__list"
                 ;;
@@ -273,9 +285,6 @@ _orch() {
                 ;;
             orch__subcmd__process,abort)
                 cmd="orch__subcmd__process__subcmd__abort"
-                ;;
-            orch__subcmd__process,callback)
-                cmd="orch__subcmd__process__subcmd__callback"
                 ;;
             orch__subcmd__process,drive)
                 cmd="orch__subcmd__process__subcmd__drive"
@@ -300,9 +309,6 @@ _orch() {
                 ;;
             orch__subcmd__process__subcmd__help,abort)
                 cmd="orch__subcmd__process__subcmd__help__subcmd__abort"
-                ;;
-            orch__subcmd__process__subcmd__help,callback)
-                cmd="orch__subcmd__process__subcmd__help__subcmd__callback"
                 ;;
             orch__subcmd__process__subcmd__help,drive)
                 cmd="orch__subcmd__process__subcmd__help__subcmd__drive"
@@ -421,6 +427,30 @@ _orch() {
             orch__subcmd__task__subcmd__help,run)
                 cmd="orch__subcmd__task__subcmd__help__subcmd__run"
                 ;;
+            orch__subcmd__token,create)
+                cmd="orch__subcmd__token__subcmd__create"
+                ;;
+            orch__subcmd__token,help)
+                cmd="orch__subcmd__token__subcmd__help"
+                ;;
+            orch__subcmd__token,list)
+                cmd="orch__subcmd__token__subcmd__list"
+                ;;
+            orch__subcmd__token,revoke)
+                cmd="orch__subcmd__token__subcmd__revoke"
+                ;;
+            orch__subcmd__token__subcmd__help,create)
+                cmd="orch__subcmd__token__subcmd__help__subcmd__create"
+                ;;
+            orch__subcmd__token__subcmd__help,help)
+                cmd="orch__subcmd__token__subcmd__help__subcmd__help"
+                ;;
+            orch__subcmd__token__subcmd__help,list)
+                cmd="orch__subcmd__token__subcmd__help__subcmd__list"
+                ;;
+            orch__subcmd__token__subcmd__help,revoke)
+                cmd="orch__subcmd__token__subcmd__help__subcmd__revoke"
+                ;;
             orch__subcmd__worker,help)
                 cmd="orch__subcmd__worker__subcmd__help"
                 ;;
@@ -476,7 +506,7 @@ _orch() {
 
     case "${cmd}" in
         orch)
-            opts="-o -q -v -h -V --dir --db --output --quiet --verbose --color --user --help --version init db product workflow process subscription events task schedule scheduler worker engine locks completions help"
+            opts="-o -q -v -h -V --dir --db --output --quiet --verbose --color --user --help --version init db product workflow process subscription events task schedule scheduler worker engine serve token completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1198,7 +1228,7 @@ _orch() {
             return 0
             ;;
         orch__subcmd__help)
-            opts="init db product workflow process subscription events task schedule scheduler worker engine locks completions help"
+            opts="init db product workflow process subscription events task schedule scheduler worker engine serve token completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1407,22 +1437,8 @@ _orch() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        orch__subcmd__help__subcmd__locks)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
         orch__subcmd__help__subcmd__process)
-            opts="list show retry resume abort skip callback drive"
+            opts="list show retry resume abort skip drive"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1436,20 +1452,6 @@ _orch() {
             return 0
             ;;
         orch__subcmd__help__subcmd__process__subcmd__abort)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        orch__subcmd__help__subcmd__process__subcmd__callback)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1673,6 +1675,20 @@ _orch() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        orch__subcmd__help__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         orch__subcmd__help__subcmd__subscription)
             opts="list show workflows"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1758,6 +1774,62 @@ _orch() {
             return 0
             ;;
         orch__subcmd__help__subcmd__task__subcmd__run)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__help__subcmd__token)
+            opts="create list revoke"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__help__subcmd__token__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__help__subcmd__token__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__help__subcmd__token__subcmd__revoke)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1925,46 +1997,8 @@ _orch() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        orch__subcmd__locks)
-            opts="-o -q -v -h --dir --db --output --quiet --verbose --color --user --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --dir)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --db)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --output)
-                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
-                    return 0
-                    ;;
-                --color)
-                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
-                --user)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
         orch__subcmd__process)
-            opts="-o -q -v -h --dir --db --output --quiet --verbose --color --user --help list show retry resume abort skip callback drive help"
+            opts="-o -q -v -h --dir --db --output --quiet --verbose --color --user --help list show retry resume abort skip drive help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2039,60 +2073,6 @@ _orch() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        orch__subcmd__process__subcmd__callback)
-            opts="-o -q -v -h --token --input --input-file --progress --queue --dir --db --output --quiet --verbose --color --user --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --token)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --input)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --input-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --progress)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --dir)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --db)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --output)
-                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
-                    return 0
-                    ;;
-                --color)
-                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
-                --user)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
         orch__subcmd__process__subcmd__drive)
             opts="-o -q -v -h --dir --db --output --quiet --verbose --color --user --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -2132,7 +2112,7 @@ _orch() {
             return 0
             ;;
         orch__subcmd__process__subcmd__help)
-            opts="list show retry resume abort skip callback drive help"
+            opts="list show retry resume abort skip drive help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2146,20 +2126,6 @@ _orch() {
             return 0
             ;;
         orch__subcmd__process__subcmd__help__subcmd__abort)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        orch__subcmd__process__subcmd__help__subcmd__callback)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2279,7 +2245,7 @@ _orch() {
             fi
             case "${prev}" in
                 --status)
-                    COMPREPLY=($(compgen -W "created running suspended awaiting_callback waiting failed aborted completed" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "created running suspended waiting failed aborted completed" -- "${cur}"))
                     return 0
                     ;;
                 --workflow)
@@ -3043,6 +3009,60 @@ _orch() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        orch__subcmd__serve)
+            opts="-o -q -v -h --listen --no-worker --no-auth --concurrency --grace --header-timeout --dir --db --output --quiet --verbose --color --user --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --grace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         orch__subcmd__subscription)
             opts="-o -q -v -h --dir --db --output --quiet --verbose --color --user --help list show workflows help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -3452,6 +3472,232 @@ _orch() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__token)
+            opts="-o -q -v -h --dir --db --output --quiet --verbose --color --user --help create list revoke help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__token__subcmd__create)
+            opts="-o -q -v -h --role --dir --db --output --quiet --verbose --color --user --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --role)
+                    COMPREPLY=($(compgen -W "read operate" -- "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__token__subcmd__help)
+            opts="create list revoke help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__token__subcmd__help__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__token__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__token__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__token__subcmd__help__subcmd__revoke)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__token__subcmd__list)
+            opts="-o -q -v -h --dir --db --output --quiet --verbose --color --user --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__token__subcmd__revoke)
+            opts="-o -q -v -h --dir --db --output --quiet --verbose --color --user --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

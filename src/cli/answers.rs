@@ -6,19 +6,14 @@
 //! --form`) goes through [`collect`], so a value is typed and validated the same way
 //! whichever way it arrives, and nothing is stored before the whole form is valid.
 
-use std::path::Path;
-use std::time::Duration;
-
 use clap::Args;
 use serde_json::{Map, Value};
 
 use super::Ctx;
 use crate::definition::workflow as workflow_def;
-use crate::domain::lifecycle::Lifecycle;
-use crate::engine::command::{self, CommandSpec, Outcome};
+use crate::engine::choices::Choices;
 use crate::error::{Error, Kind, Result};
-use crate::forms::{self, Choice, ChoiceSource, CollectError, FieldSpec, FormPage, Listed};
-use crate::store::{Store, subscriptions};
+use crate::forms::{self, CollectError, FieldSpec, FormPage, Problem};
 
 /// The answer flags, shared by every command that fills in a form.
 #[derive(Debug, Clone, Default, Args)]
@@ -76,107 +71,7 @@ pub fn read_file(f: &str) -> Result<Map<String, Value>> {
     }
 }
 
-/// Answers for a workflow without a form: there is no field to type them, so text
-/// that reads as JSON (numbers, booleans, objects, lists) is taken as such.
-pub fn loose(given: Map<String, Value>) -> Map<String, Value> {
-    given
-        .into_iter()
-        .map(|(k, v)| {
-            let v = match v {
-                Value::String(s) => serde_json::from_str::<Value>(&s)
-                    .ok()
-                    .filter(|j| !j.is_string())
-                    .unwrap_or(Value::String(s)),
-                other => other,
-            };
-            (k, v)
-        })
-        .collect()
-}
-
-/// Where forms get their choices in the CLI: `choices_from` commands run in the project
-/// directory, and subscriptions come from the store.
-pub struct Choices<'a> {
-    pub root: &'a Path,
-    pub store: &'a Store,
-    /// Forms are asked outside any async code, so the store is waited for here.
-    pub runtime: &'a tokio::runtime::Runtime,
-}
-
-impl ChoiceSource for Choices<'_> {
-    fn choices_from(
-        &self,
-        _field: &FieldSpec,
-        cmd: &str,
-        answers: &Map<String, Value>,
-    ) -> std::result::Result<Listed, String> {
-        let spec = CommandSpec {
-            command: cmd.to_string(),
-            cwd: self.root.to_path_buf(),
-            env: vec![
-                ("ORCH_DIR".into(), self.root.display().to_string()),
-                ("ORCH_DB".into(), self.store.location().for_steps()),
-            ],
-            stdin: serde_json::to_vec(answers).unwrap_or_default(),
-            timeout: Some(Duration::from_secs(30)),
-            grace: Duration::from_secs(2),
-            max_stdout: 4 * 1024 * 1024,
-            stderr_tail: 2048,
-            linger: Duration::from_millis(100),
-        };
-        let r = command::run_blocking(spec).map_err(|e| format!("cannot run `{cmd}`: {e}"))?;
-        let stderr = String::from_utf8_lossy(&r.stderr_tail).trim().to_string();
-        let why = |what: String| {
-            if stderr.is_empty() {
-                what
-            } else {
-                format!("{what}: {stderr}")
-            }
-        };
-        match r.outcome {
-            Outcome::Exited(0) => {
-                let choices =
-                    forms::parse_choices(&r.stdout).map_err(|e| format!("`{cmd}` {e}"))?;
-                let said = Some(stderr).filter(|s| !s.is_empty());
-                Ok(Listed { choices, said })
-            }
-            Outcome::Exited(code) => Err(why(format!("`{cmd}` exited with status {code}"))),
-            Outcome::Signaled(sig) => Err(why(format!("`{cmd}` was killed by signal {sig}"))),
-            Outcome::TimedOut => Err(format!("`{cmd}` did not finish within 30s")),
-            Outcome::Cancelled => Err(format!("`{cmd}` was interrupted")),
-        }
-    }
-
-    fn subscriptions(&self, field: &FieldSpec) -> std::result::Result<Vec<Choice>, String> {
-        let status = if field.status.is_empty() {
-            Lifecycle::ALL
-                .iter()
-                .copied()
-                .filter(|l| l.is_live())
-                .collect()
-        } else {
-            field.status.clone()
-        };
-        let filter = subscriptions::Filter {
-            status,
-            product: field.product_tag.clone(),
-            limit: 10_000,
-            ..Default::default()
-        };
-        let found = self
-            .runtime
-            .block_on(self.store.subscriptions(&filter))
-            .map_err(|e| e.to_string())?;
-        Ok(found
-            .into_iter()
-            .rev()
-            .map(|s| {
-                let label = format!("{} ({}, {})", s.description, s.product_name, s.status);
-                Choice::new(s.subscription_id, Some(label))
-            })
-            .collect())
-    }
-}
+pub use crate::forms::value::loose;
 
 /// Collects and validates a form's answers: prompts with `--form` on a terminal,
 /// otherwise reports every missing or invalid answer at once (exit 2).
@@ -197,7 +92,7 @@ pub fn collect(
     let source = Choices {
         root: &root,
         store,
-        runtime,
+        runtime: crate::engine::choices::Runtime::Command(runtime),
     };
     let mut terminal = forms::DialoguerPrompter::new(colors);
     let prompter: Option<&mut dyn forms::Prompter> = if form {
@@ -223,9 +118,11 @@ pub fn need_terminal(instead: &str) -> Result<()> {
 
 fn collect_error(e: CollectError) -> Error {
     match e {
-        CollectError::Invalid(_) => Error::usage(e.to_string()).with_hint(
-            "give the answers with --input NAME=VALUE or --input-file FILE, or answer them with --form on a terminal",
-        ),
+        CollectError::Invalid(ref problems) => Error::usage(e.to_string())
+            .with_fields(problems.iter().map(Problem::to_field_error).collect())
+            .with_hint(
+                "give the answers with --input NAME=VALUE or --input-file FILE, or answer them with --form on a terminal",
+            ),
         CollectError::Interrupted => {
             Error::new(Kind::Interrupted, "interrupted at a prompt; nothing was stored")
         }

@@ -97,19 +97,22 @@ pub fn drive(
         if outcome == Final::Suspended && opts.form && crate::forms::can_prompt() {
             let (p, steps) = process_and_steps(ctx, id)?;
             if let Some(pending) = Pending::of(&p, def, &steps) {
-                let (answers, more) = pending
-                    .answer(ctx, &Map::new(), &p.state, true)
-                    .map_err(|e| match e.kind {
-                        Kind::Interrupted => Error::new(
-                            Kind::Interrupted,
-                            format!(
-                                "interrupted at a prompt; process {id} stays suspended at step `{}`",
-                                pending.step
-                            ),
-                        )
-                        .with_hint(pending.hint(id)),
-                        _ => e,
-                    })?;
+                let (answers, more) =
+                    super::pending::answer(&pending, ctx, &Map::new(), &p.state, true).map_err(
+                        |e| {
+                            match e.kind {
+                    Kind::Interrupted => Error::new(
+                        Kind::Interrupted,
+                        format!(
+                            "interrupted at a prompt; process {id} stays suspended at step `{}`",
+                            pending.step
+                        ),
+                    )
+                    .with_hint(pending.hint(id)),
+                    _ => e,
+                }
+                        },
+                    )?;
                 claim(ctx, id, &[ProcessStatus::Suspended])?;
                 secrets.extend(more);
                 input = Some(answers);
@@ -310,52 +313,11 @@ fn step_failure(s: &StepRow) -> String {
 /// Claims a process for this orch: refuses a live owner, takes over a stale one.
 pub fn claim(ctx: &mut Ctx, id: &str, allowed: &[ProcessStatus]) -> Result<ProcessRow> {
     let lease = ctx.settings.lease;
-    match ctx.db(async |s| owner::claim(s, id, allowed, lease).await)? {
-        owner::Claim::Claimed(p) => Ok(*p),
-        owner::Claim::Missing => Err(Error::not_found(format!("no process {id}"))),
-        owner::Claim::Paused => Err(crate::engine::start::paused()),
-        owner::Claim::Owned(o) => Err(Error::conflict(format!(
-            "process {id} is being run by {}",
-            owner::describe(&o)
-        ))
-        .with_hint(format!(
-            "wait for it to finish (watch it with `orch process show {id}`), or stop that orch first"
-        ))),
-        owner::Claim::Refused(p) => Err(Error::conflict(format!(
-            "process {id} is {}, so it cannot be {}",
-            p.status,
-            if allowed.contains(&ProcessStatus::Suspended) {
-                "resumed"
-            } else {
-                "retried"
-            }
-        ))
-        .with_hint(next_hint(&p).unwrap_or_else(|| format!("`orch process show {id}`")))),
-    }
+    let outcome = ctx.db(async |s| owner::claim(s, id, allowed, lease).await)?;
+    owner::claimed(outcome, id, allowed)
 }
 
-/// What to do next with a process, by its status.
-pub fn next_hint(p: &ProcessRow) -> Option<String> {
-    let id = &p.process_id;
-    match p.status {
-        ProcessStatus::Failed => Some(format!(
-            "fix the cause, then `orch process retry {id}` (or `orch process skip {id}`, `orch process abort {id}`)"
-        )),
-        ProcessStatus::Waiting => Some(format!(
-            "`orch process retry {id}` when the transient cause is gone"
-        )),
-        ProcessStatus::Suspended => Some(format!(
-            "`orch process resume {id} --form` (or --input key=value)"
-        )),
-        ProcessStatus::AwaitingCallback => Some(format!(
-            "the external system answers with `orch process callback {id} --token TOKEN`; `orch process show {id}` says until when it waits"
-        )),
-        ProcessStatus::Running if owner::is_stale(p) => {
-            Some(format!("`orch process retry {id}` takes it over"))
-        }
-        _ => None,
-    }
-}
+pub use crate::shapes::next_hint;
 
 /// Re-launches orch in the background to drive a created process.
 ///
@@ -397,27 +359,11 @@ pub fn detach(ctx: &mut Ctx, id: &str, secrets: &Map<String, Value>) -> Result<(
     Ok(())
 }
 
-/// The process JSON of DESIGN §9.
-pub fn process_json(p: &ProcessRow, steps: Option<&[StepRow]>) -> Value {
-    let mut v = serde_json::to_value(p).unwrap_or_default();
-    if let Some(obj) = v.as_object_mut() {
-        obj.insert("stale".into(), Value::Bool(owner::is_stale(p)));
-        if let Some(steps) = steps {
-            obj.insert("state".into(), p.state.clone());
-            obj.insert(
-                "steps".into(),
-                serde_json::to_value(steps).unwrap_or_default(),
-            );
-        }
-    }
-    v
-}
-
 /// With `-o json`, the last thing a command that drove a process prints: the process.
 pub fn print_process_json(ctx: &mut Ctx, id: &str) -> Result<()> {
     if !ctx.printer.is_json() {
         return Ok(());
     }
     let (p, steps) = process_and_steps(ctx, id)?;
-    ctx.printer.json(&process_json(&p, Some(&steps)))
+    ctx.printer.json(&crate::shapes::process(&p, Some(&steps)))
 }

@@ -22,9 +22,11 @@ mod product;
 mod product_create;
 mod schedule;
 mod scheduler;
+mod serve;
 mod start;
 mod subscription;
 mod task;
+mod token;
 mod waits;
 mod worker;
 mod workflow;
@@ -134,6 +136,11 @@ pub enum Command {
     Engine(engine::EngineCommand),
     /// Locks on shared resources: who holds each, since when, who waits for it
     Locks(locks::LocksArgs),
+    /// Serve the JSON API and the dashboard, with a worker
+    Serve(serve::ServeArgs),
+    /// Tokens of the API and the dashboard: create, list, revoke
+    #[command(subcommand)]
+    Token(token::TokenCommand),
     /// Print a shell completion script
     Completions(CompletionsArgs),
 }
@@ -151,7 +158,8 @@ impl Command {
     /// is there already; `db check` and `db backup` take the database as it is.
     fn access(&self) -> Access {
         let writes = match self {
-            Command::Init(_) | Command::Scheduler(_) => true,
+            Command::Init(_) | Command::Scheduler(_) | Command::Serve(_) => true,
+            Command::Token(c) => matches!(c, token::TokenCommand::Create(_)),
             Command::Worker(w) => w.command.is_none(),
             Command::Engine(c) => !matches!(c, engine::EngineCommand::Status),
             Command::Db(db::DbCommand::Check | db::DbCommand::Backup(_)) => {
@@ -194,6 +202,8 @@ pub fn execute(cli: Cli) -> Result<()> {
         Command::Worker(args) => worker::run(&mut ctx, args),
         Command::Engine(cmd) => engine::run(&mut ctx, cmd),
         Command::Locks(args) => locks::run(&mut ctx, args),
+        Command::Serve(args) => serve::run(&mut ctx, args),
+        Command::Token(cmd) => token::run(&mut ctx, cmd),
         Command::Completions(_) => Ok(()),
     }
 }

@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 
 use super::Ctx;
 use super::answers::AnswerArgs;
-use super::drive::{self, next_hint, process_json};
+use super::drive::{self, next_hint};
 use super::lookup::workflow_names;
 use super::pending::Pending;
 use super::waits::{CallbackWait, LockWait};
@@ -178,6 +178,7 @@ fn list(ctx: &mut Ctx, a: ListArgs) -> Result<()> {
         workflow: a.workflow,
         subscription_id: a.subscription,
         since: a.since,
+        before: None,
         tasks: None,
         limit: a.limit.max(0),
     };
@@ -186,7 +187,10 @@ fn list(ctx: &mut Ctx, a: ListArgs) -> Result<()> {
         unknown_workflow_hint(ctx, name);
     }
     if ctx.printer.is_json() {
-        let items: Vec<Value> = rows.iter().map(|p| process_json(p, None)).collect();
+        let items: Vec<Value> = rows
+            .iter()
+            .map(|p| crate::shapes::process(p, None))
+            .collect();
         return ctx.printer.json(&items);
     }
     let mut t = table::new(
@@ -241,10 +245,7 @@ fn show(ctx: &mut Ctx, a: ShowArgs) -> Result<()> {
     let callback = CallbackWait::of(ctx, &p, &steps)?;
     let lock = LockWait::of(ctx, &p)?;
     if ctx.printer.is_json() {
-        let mut v = process_json(&p, Some(&steps));
-        if let Some(w) = &pending {
-            v["pending"] = w.to_json();
-        }
+        let mut v = crate::shapes::process_detail(&p, &steps, pending.as_ref());
         if let Some(w) = &callback {
             v["callback"] = w.to_json();
         }

@@ -312,6 +312,7 @@ impl Scheduler<'_> {
             verbose: false,
             lease: ctx.settings.lease,
             callback_url: ctx.settings.callback_url.clone(),
+            vault: None,
         };
         let outcome = crate::worker::claim_and_drive(
             self.store,

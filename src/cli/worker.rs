@@ -83,6 +83,7 @@ fn serve(ctx: &mut Ctx, args: RunArgs) -> Result<()> {
         verbose: ctx.printer.verbose > 0,
         lease: args.lease,
         callback_url: ctx.settings.callback_url.clone(),
+        vault: None,
     };
     let opts = Options {
         concurrency: args.concurrency as usize,

@@ -102,7 +102,7 @@ fn list(ctx: &mut Ctx) -> Result<()> {
     if ctx.printer.is_json() {
         let items: Vec<Value> = defs
             .iter()
-            .map(|(d, src)| json!({"name": d.name, "target": d.target, "description": d.description, "products": d.products, "steps": d.steps.len(), "source": src}))
+            .map(|(d, src)| crate::shapes::workflow_summary(d, src))
             .collect();
         return ctx.printer.json(&items);
     }
@@ -129,15 +129,9 @@ fn show(ctx: &mut Ctx, name: &str, mermaid: bool) -> Result<()> {
         return ctx.printer.out(&mermaid_chart(&steps));
     }
     if ctx.printer.is_json() {
-        let items: Vec<Value> = steps
-            .iter()
-            .map(|s| json!({"name": s.name, "added_by_target": !s.is_user(), "does": s.describe()}))
-            .collect();
-        return ctx.printer.json(&json!({
-            "name": def.name, "target": def.target, "description": def.description,
-            "products": def.products, "source": source, "hash": def.hash(), "steps": items,
-            "definition": def,
-        }));
+        return ctx
+            .printer
+            .json(&crate::shapes::workflow_detail(&def, &source, &steps));
     }
     let mut out = format!("{} ({}), {}\n", def.name, def.target, source);
     if !def.description.is_empty() {

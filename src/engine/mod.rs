@@ -7,6 +7,7 @@
 
 pub mod ahead;
 pub mod builtins;
+pub mod choices;
 pub mod command;
 pub mod lease;
 pub mod lifeline;

@@ -121,3 +121,15 @@ pub fn plan(def: &WorkflowDef) -> Vec<PlannedStep<'_>> {
     out.push(step("Done", Planned::Done));
     out
 }
+/// The failed or waiting step a `skip` marks as done by hand: the last one in the log.
+pub fn step_to_skip(process_id: &str, log: &[StepRow]) -> Result<StepRow, crate::error::Error> {
+    log.iter()
+        .rev()
+        .find(|s| s.status.is_retryable())
+        .cloned()
+        .ok_or_else(|| {
+            crate::error::Error::conflict(format!(
+                "process {process_id} has no failed step to skip"
+            ))
+        })
+}

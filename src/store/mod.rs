@@ -29,6 +29,7 @@ pub mod sqlite;
 pub mod subscriptions;
 #[cfg(test)]
 mod tests;
+pub mod tokens;
 pub mod workers;
 
 use std::collections::HashMap;
@@ -586,6 +587,24 @@ impl Store {
     /// Every lock held or queued for, with its queue in order.
     pub async fn locks(&self) -> StoreResult<Vec<locks::LockRow>> {
         dispatch!(self.locks())
+    }
+
+    // --- API tokens ----------------------------------------------------------------
+
+    /// Stores a token's hash under a name; false when a live token has the name (a
+    /// revoked one is replaced).
+    pub async fn create_token(&self, t: &tokens::NewToken<'_>) -> StoreResult<bool> {
+        dispatch!(self.create_token(t))
+    }
+
+    /// Every token, live and revoked, by name.
+    pub async fn tokens(&self) -> StoreResult<Vec<tokens::TokenRow>> {
+        dispatch!(self.tokens())
+    }
+
+    /// Revokes a live token; false when there is none of that name.
+    pub async fn revoke_token(&self, name: &str) -> StoreResult<bool> {
+        dispatch!(self.revoke_token(name))
     }
 
     // --- subscriptions -------------------------------------------------------------

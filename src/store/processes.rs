@@ -134,6 +134,8 @@ pub struct Filter {
     pub workflow: Option<String>,
     pub subscription_id: Option<String>,
     pub since: Option<String>,
+    /// Only processes older than this id (ids sort by time): the next page.
+    pub before: Option<String>,
     pub tasks: Option<bool>,
     pub limit: i64,
 }

@@ -16,6 +16,7 @@ mod output;
 mod postgres;
 mod reliability;
 mod safety;
+mod serve;
 mod snapshots;
 mod stores;
 mod tasks;

@@ -15,8 +15,7 @@ use crate::engine::runner::Recorded;
 use crate::error::{Error, Kind, Result};
 use crate::store::processes::ProcessRow;
 
-/// The statuses a retry (or a skip) takes a process from.
-const RETRYABLE: &[ProcessStatus] = &[ProcessStatus::Failed, ProcessStatus::Waiting];
+const RETRYABLE: &[ProcessStatus] = ProcessStatus::RETRYABLE;
 
 /// The definition a retry or resume runs: the one the process started with, or with
 /// `--use-current` the workflow file as it is now.
@@ -225,7 +224,7 @@ pub fn resume(ctx: &mut Ctx, a: ResumeArgs) -> Result<()> {
                     None => {}
                 }
             }
-            pending.answer(ctx, &given, &p.state, form)?
+            crate::cli::pending::answer(&pending, ctx, &given, &p.state, form)?
         }
         None => (answers::loose(given), Map::new()),
     };
@@ -429,17 +428,7 @@ pub fn abort(ctx: &mut Ctx, id: &str) -> Result<()> {
 pub fn skip(ctx: &mut Ctx, a: SkipArgs) -> Result<()> {
     let p = ctx.process(&a.id)?;
     let steps = ctx.steps(&p.process_id)?;
-    let Some(failed) = steps
-        .iter()
-        .rev()
-        .find(|s| s.status.is_retryable())
-        .cloned()
-    else {
-        return Err(Error::conflict(format!(
-            "process {} has no failed step to skip",
-            p.process_id
-        )));
-    };
+    let failed = crate::engine::plan::step_to_skip(&p.process_id, &steps)?;
     let def = ctx.stored_definition(&p)?;
     claim(ctx, &p.process_id, RETRYABLE)?;
     let user = ctx.user().to_string();

@@ -51,6 +51,7 @@ mod subscriptions;
 pub mod testing;
 #[cfg(test)]
 mod tests;
+mod tokens;
 mod tx;
 mod waits;
 mod workers;

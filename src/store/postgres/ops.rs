@@ -20,7 +20,8 @@ use serde_json::Value;
 use super::error::connection_error;
 use super::tx::in_tx;
 use super::{
-    Postgres, callbacks, events, locks, processes, products, schedules, subscriptions, workers,
+    Postgres, callbacks, events, locks, processes, products, schedules, subscriptions, tokens,
+    workers,
 };
 use crate::domain::lifecycle::Lifecycle;
 use crate::domain::process::ProcessStatus;
@@ -237,6 +238,20 @@ impl Postgres {
 
     pub async fn workers(&self, recent: Duration) -> StoreResult<Vec<WorkerRow>> {
         in_tx!(self, read, |tx| workers::list(&tx, recent).await?)
+    }
+
+    pub async fn create_token(&self, t: &crate::store::tokens::NewToken<'_>) -> StoreResult<bool> {
+        let now = crate::clock::now_text();
+        in_tx!(self, write, |tx| tokens::create(&tx, t, &now).await?)
+    }
+
+    pub async fn tokens(&self) -> StoreResult<Vec<crate::store::tokens::TokenRow>> {
+        in_tx!(self, read, |tx| tokens::list(&tx).await?)
+    }
+
+    pub async fn revoke_token(&self, name: &str) -> StoreResult<bool> {
+        let now = crate::clock::now_text();
+        in_tx!(self, write, |tx| tokens::revoke(&tx, name, &now).await?)
     }
 
     pub async fn engine_state(&self) -> StoreResult<EngineState> {

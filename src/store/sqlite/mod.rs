@@ -17,6 +17,7 @@ pub mod products;
 pub mod query;
 pub mod schedules;
 pub mod subscriptions;
+pub mod tokens;
 mod waits;
 pub mod workers;
 

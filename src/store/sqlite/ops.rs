@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::{
-    Sqlite, callbacks, events, locks, processes, products, schedules, subscriptions, workers,
-    write_tx,
+    Sqlite, callbacks, events, locks, processes, products, schedules, subscriptions, tokens,
+    workers, write_tx,
 };
 use crate::domain::lifecycle::Lifecycle;
 use crate::domain::process::ProcessStatus;
@@ -299,6 +299,18 @@ impl Sqlite {
 
     pub async fn workers(&self, recent: Duration) -> StoreResult<Vec<WorkerRow>> {
         workers::list(&self.conn(), &ago(recent))
+    }
+
+    pub async fn create_token(&self, t: &crate::store::tokens::NewToken<'_>) -> StoreResult<bool> {
+        tokens::create(&self.conn(), t, &crate::clock::now_text())
+    }
+
+    pub async fn tokens(&self) -> StoreResult<Vec<crate::store::tokens::TokenRow>> {
+        tokens::list(&self.conn())
+    }
+
+    pub async fn revoke_token(&self, name: &str) -> StoreResult<bool> {
+        tokens::revoke(&self.conn(), name, &crate::clock::now_text())
     }
 
     pub async fn engine_state(&self) -> StoreResult<EngineState> {

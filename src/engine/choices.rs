@@ -1,0 +1,116 @@
+//! Where forms get their choices when orch runs them (the command line's prompts and
+//! flags, the API and the dashboard alike): `choices_from` commands, run in the project
+//! with a timeout, and subscriptions from the store.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use crate::domain::lifecycle::Lifecycle;
+use crate::engine::command::{self, CommandSpec, Outcome};
+use crate::forms::{self, Choice, ChoiceSource, FieldSpec, Listed};
+use crate::store::{Store, subscriptions};
+
+/// Where forms get their choices: `choices_from` commands run in the project directory,
+/// and subscriptions come from the store.
+pub struct Choices<'a> {
+    pub root: &'a Path,
+    pub store: &'a Store,
+    /// Forms are asked outside any async code (a command's prompts, a blocking task of
+    /// the server), so the store is waited for here.
+    pub runtime: Runtime<'a>,
+}
+
+/// The runtime the store's calls run on, as the caller has it.
+pub enum Runtime<'a> {
+    /// A command's single-threaded runtime: only `Runtime::block_on` drives its tasks
+    /// (a PostgreSQL connection is one), so a `Handle` would wait forever.
+    Command(&'a tokio::runtime::Runtime),
+    /// The server's multi-threaded runtime, whose own threads drive its tasks.
+    Server(tokio::runtime::Handle),
+}
+
+impl ChoiceSource for Choices<'_> {
+    fn choices_from(
+        &self,
+        _field: &FieldSpec,
+        cmd: &str,
+        answers: &Map<String, Value>,
+    ) -> std::result::Result<Listed, String> {
+        let spec = CommandSpec {
+            command: cmd.to_string(),
+            cwd: self.root.to_path_buf(),
+            env: vec![
+                ("ORCH_DIR".into(), self.root.display().to_string()),
+                ("ORCH_DB".into(), self.store.location().for_steps()),
+            ],
+            stdin: serde_json::to_vec(answers).unwrap_or_default(),
+            timeout: Some(Duration::from_secs(30)),
+            grace: Duration::from_secs(2),
+            max_stdout: 4 * 1024 * 1024,
+            stderr_tail: 2048,
+            linger: Duration::from_millis(100),
+        };
+        let r = command::run_blocking(spec).map_err(|e| format!("cannot run `{cmd}`: {e}"))?;
+        let stderr = String::from_utf8_lossy(&r.stderr_tail).trim().to_string();
+        let why = |what: String| {
+            if stderr.is_empty() {
+                what
+            } else {
+                format!("{what}: {stderr}")
+            }
+        };
+        match r.outcome {
+            Outcome::Exited(0) => {
+                let choices =
+                    forms::parse_choices(&r.stdout).map_err(|e| format!("`{cmd}` {e}"))?;
+                let said = Some(stderr).filter(|s| !s.is_empty());
+                Ok(Listed { choices, said })
+            }
+            Outcome::Exited(code) => Err(why(format!("`{cmd}` exited with status {code}"))),
+            Outcome::Signaled(sig) => Err(why(format!("`{cmd}` was killed by signal {sig}"))),
+            Outcome::TimedOut => Err(format!("`{cmd}` did not finish within 30s")),
+            Outcome::Cancelled => Err(format!("`{cmd}` was interrupted")),
+        }
+    }
+
+    fn subscriptions(&self, field: &FieldSpec) -> std::result::Result<Vec<Choice>, String> {
+        let status = if field.status.is_empty() {
+            Lifecycle::ALL
+                .iter()
+                .copied()
+                .filter(|l| l.is_live())
+                .collect()
+        } else {
+            field.status.clone()
+        };
+        let filter = subscriptions::Filter {
+            status,
+            product: field.product_tag.clone(),
+            limit: 10_000,
+            ..Default::default()
+        };
+        let query = self.store.subscriptions(&filter);
+        let found = match &self.runtime {
+            Runtime::Command(rt) => rt.block_on(query),
+            // Inside the runtime (the server validates forms on a blocking task that
+            // waits on the store): wait on a thread of its own, as a runtime cannot be
+            // waited on from within itself.
+            Runtime::Server(handle) if tokio::runtime::Handle::try_current().is_ok() => {
+                std::thread::scope(|s| s.spawn(|| handle.block_on(query)).join())
+                    .map_err(|_| "listing the subscriptions failed".to_string())?
+            }
+            Runtime::Server(handle) => handle.block_on(query),
+        }
+        .map_err(|e| e.to_string())?;
+        Ok(found
+            .into_iter()
+            .rev()
+            .map(|s| {
+                let label = format!("{} ({}, {})", s.description, s.product_name, s.status);
+                Choice::new(s.subscription_id, Some(label))
+            })
+            .collect())
+    }
+}
