@@ -47,6 +47,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             [CompletionResult]::new('scheduler', 'scheduler', [CompletionResultType]::ParameterValue, 'The scheduler: run due tasks and retry waiting processes')
             [CompletionResult]::new('worker', 'worker', [CompletionResultType]::ParameterValue, 'Workers: run queued processes, many at once; list the workers')
             [CompletionResult]::new('engine', 'engine', [CompletionResultType]::ParameterValue, 'The engine switch: pause every new step, resume, status')
+            [CompletionResult]::new('locks', 'locks', [CompletionResultType]::ParameterValue, 'Locks on shared resources: who holds each, since when, who waits for it')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve the JSON API and the dashboard, with a worker')
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Tokens of the API and the dashboard: create, list, revoke')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -441,6 +442,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Answer a suspended process''s input and continue')
             [CompletionResult]::new('abort', 'abort', [CompletionResultType]::ParameterValue, 'Stop a process for good')
             [CompletionResult]::new('skip', 'skip', [CompletionResultType]::ParameterValue, 'Mark the failed step as done by hand and continue')
+            [CompletionResult]::new('callback', 'callback', [CompletionResultType]::ParameterValue, 'Answer a callback step with its token (or report its progress)')
             [CompletionResult]::new('drive', 'drive', [CompletionResultType]::ParameterValue, 'Run a process in this orch (used by --detach)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -552,6 +554,26 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'orch;process;callback' {
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'The token the callback step handed out')
+            [CompletionResult]::new('--input', '--input', [CompletionResultType]::ParameterName, 'A field of the answer, key=value (repeatable; numbers, booleans and JSON are taken as such)')
+            [CompletionResult]::new('--input-file', '--input-file', [CompletionResultType]::ParameterName, 'The answer as a JSON or TOML object in a file, or - for stdin')
+            [CompletionResult]::new('--progress', '--progress', [CompletionResultType]::ParameterName, 'Record progress (a `step.progress` event with this message) without answering')
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who runs the command, recorded in the log (default: the OS user)')
+            [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'Record the answer and hand the process to the workers instead of running it here')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'orch;process;drive' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
@@ -574,6 +596,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Answer a suspended process''s input and continue')
             [CompletionResult]::new('abort', 'abort', [CompletionResultType]::ParameterValue, 'Stop a process for good')
             [CompletionResult]::new('skip', 'skip', [CompletionResultType]::ParameterValue, 'Mark the failed step as done by hand and continue')
+            [CompletionResult]::new('callback', 'callback', [CompletionResultType]::ParameterValue, 'Answer a callback step with its token (or report its progress)')
             [CompletionResult]::new('drive', 'drive', [CompletionResultType]::ParameterValue, 'Run a process in this orch (used by --detach)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -594,6 +617,9 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             break
         }
         'orch;process;help;skip' {
+            break
+        }
+        'orch;process;help;callback' {
             break
         }
         'orch;process;help;drive' {
@@ -1036,6 +1062,21 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         'orch;engine;help;help' {
             break
         }
+        'orch;locks' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who runs the command, recorded in the log (default: the OS user)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'orch;serve' {
             [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'The address to listen on (port 0: any free port)')
             [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'How many processes the worker runs at once')
@@ -1169,6 +1210,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             [CompletionResult]::new('scheduler', 'scheduler', [CompletionResultType]::ParameterValue, 'The scheduler: run due tasks and retry waiting processes')
             [CompletionResult]::new('worker', 'worker', [CompletionResultType]::ParameterValue, 'Workers: run queued processes, many at once; list the workers')
             [CompletionResult]::new('engine', 'engine', [CompletionResultType]::ParameterValue, 'The engine switch: pause every new step, resume, status')
+            [CompletionResult]::new('locks', 'locks', [CompletionResultType]::ParameterValue, 'Locks on shared resources: who holds each, since when, who waits for it')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve the JSON API and the dashboard, with a worker')
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Tokens of the API and the dashboard: create, list, revoke')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -1246,6 +1288,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Answer a suspended process''s input and continue')
             [CompletionResult]::new('abort', 'abort', [CompletionResultType]::ParameterValue, 'Stop a process for good')
             [CompletionResult]::new('skip', 'skip', [CompletionResultType]::ParameterValue, 'Mark the failed step as done by hand and continue')
+            [CompletionResult]::new('callback', 'callback', [CompletionResultType]::ParameterValue, 'Answer a callback step with its token (or report its progress)')
             [CompletionResult]::new('drive', 'drive', [CompletionResultType]::ParameterValue, 'Run a process in this orch (used by --detach)')
             break
         }
@@ -1265,6 +1308,9 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             break
         }
         'orch;help;process;skip' {
+            break
+        }
+        'orch;help;process;callback' {
             break
         }
         'orch;help;process;drive' {
@@ -1337,6 +1383,9 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             break
         }
         'orch;help;engine;status' {
+            break
+        }
+        'orch;help;locks' {
             break
         }
         'orch;help;serve' {

@@ -34,6 +34,9 @@ _orch() {
             orch,init)
                 cmd="orch__subcmd__init"
                 ;;
+            orch,locks)
+                cmd="orch__subcmd__locks"
+                ;;
             orch,process)
                 cmd="orch__subcmd__process"
                 ;;
@@ -148,6 +151,9 @@ _orch() {
             orch__subcmd__help,init)
                 cmd="orch__subcmd__help__subcmd__init"
                 ;;
+            orch__subcmd__help,locks)
+                cmd="orch__subcmd__help__subcmd__locks"
+                ;;
             orch__subcmd__help,process)
                 cmd="orch__subcmd__help__subcmd__process"
                 ;;
@@ -204,6 +210,9 @@ _orch() {
                 ;;
             orch__subcmd__help__subcmd__process,abort)
                 cmd="orch__subcmd__help__subcmd__process__subcmd__abort"
+                ;;
+            orch__subcmd__help__subcmd__process,callback)
+                cmd="orch__subcmd__help__subcmd__process__subcmd__callback"
                 ;;
             orch__subcmd__help__subcmd__process,drive)
                 cmd="orch__subcmd__help__subcmd__process__subcmd__drive"
@@ -286,6 +295,9 @@ _orch() {
             orch__subcmd__process,abort)
                 cmd="orch__subcmd__process__subcmd__abort"
                 ;;
+            orch__subcmd__process,callback)
+                cmd="orch__subcmd__process__subcmd__callback"
+                ;;
             orch__subcmd__process,drive)
                 cmd="orch__subcmd__process__subcmd__drive"
                 ;;
@@ -309,6 +321,9 @@ _orch() {
                 ;;
             orch__subcmd__process__subcmd__help,abort)
                 cmd="orch__subcmd__process__subcmd__help__subcmd__abort"
+                ;;
+            orch__subcmd__process__subcmd__help,callback)
+                cmd="orch__subcmd__process__subcmd__help__subcmd__callback"
                 ;;
             orch__subcmd__process__subcmd__help,drive)
                 cmd="orch__subcmd__process__subcmd__help__subcmd__drive"
@@ -506,7 +521,7 @@ _orch() {
 
     case "${cmd}" in
         orch)
-            opts="-o -q -v -h -V --dir --db --output --quiet --verbose --color --user --help --version init db product workflow process subscription events task schedule scheduler worker engine serve token completions help"
+            opts="-o -q -v -h -V --dir --db --output --quiet --verbose --color --user --help --version init db product workflow process subscription events task schedule scheduler worker engine locks serve token completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1228,7 +1243,7 @@ _orch() {
             return 0
             ;;
         orch__subcmd__help)
-            opts="init db product workflow process subscription events task schedule scheduler worker engine serve token completions help"
+            opts="init db product workflow process subscription events task schedule scheduler worker engine locks serve token completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1437,8 +1452,22 @@ _orch() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        orch__subcmd__help__subcmd__locks)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         orch__subcmd__help__subcmd__process)
-            opts="list show retry resume abort skip drive"
+            opts="list show retry resume abort skip callback drive"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1452,6 +1481,20 @@ _orch() {
             return 0
             ;;
         orch__subcmd__help__subcmd__process__subcmd__abort)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__help__subcmd__process__subcmd__callback)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1997,8 +2040,46 @@ _orch() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        orch__subcmd__locks)
+            opts="-o -q -v -h --dir --db --output --quiet --verbose --color --user --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         orch__subcmd__process)
-            opts="-o -q -v -h --dir --db --output --quiet --verbose --color --user --help list show retry resume abort skip drive help"
+            opts="-o -q -v -h --dir --db --output --quiet --verbose --color --user --help list show retry resume abort skip callback drive help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2073,6 +2154,60 @@ _orch() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        orch__subcmd__process__subcmd__callback)
+            opts="-o -q -v -h --token --input --input-file --progress --queue --dir --db --output --quiet --verbose --color --user --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --input)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --input-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --progress)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         orch__subcmd__process__subcmd__drive)
             opts="-o -q -v -h --dir --db --output --quiet --verbose --color --user --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -2112,7 +2247,7 @@ _orch() {
             return 0
             ;;
         orch__subcmd__process__subcmd__help)
-            opts="list show retry resume abort skip drive help"
+            opts="list show retry resume abort skip callback drive help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2126,6 +2261,20 @@ _orch() {
             return 0
             ;;
         orch__subcmd__process__subcmd__help__subcmd__abort)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__process__subcmd__help__subcmd__callback)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2245,7 +2394,7 @@ _orch() {
             fi
             case "${prev}" in
                 --status)
-                    COMPREPLY=($(compgen -W "created running suspended waiting failed aborted completed" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "created running suspended awaiting_callback waiting failed aborted completed" -- "${cur}"))
                     return 0
                     ;;
                 --workflow)

@@ -44,6 +44,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand scheduler 'The scheduler: run due tasks and retry waiting processes'
             cand worker 'Workers: run queued processes, many at once; list the workers'
             cand engine 'The engine switch: pause every new step, resume, status'
+            cand locks 'Locks on shared resources: who holds each, since when, who waits for it'
             cand serve 'Serve the JSON API and the dashboard, with a worker'
             cand token 'Tokens of the API and the dashboard: create, list, revoke'
             cand completions 'Print a shell completion script'
@@ -401,6 +402,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand resume 'Answer a suspended process''s input and continue'
             cand abort 'Stop a process for good'
             cand skip 'Mark the failed step as done by hand and continue'
+            cand callback 'Answer a callback step with its token (or report its progress)'
             cand drive 'Run a process in this orch (used by --detach)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -505,6 +507,25 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'orch;process;callback'= {
+            cand --token 'The token the callback step handed out'
+            cand --input 'A field of the answer, key=value (repeatable; numbers, booleans and JSON are taken as such)'
+            cand --input-file 'The answer as a JSON or TOML object in a file, or - for stdin'
+            cand --progress 'Record progress (a `step.progress` event with this message) without answering'
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand --queue 'Record the answer and hand the process to the workers instead of running it here'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'orch;process;drive'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
             cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
@@ -526,6 +547,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand resume 'Answer a suspended process''s input and continue'
             cand abort 'Stop a process for good'
             cand skip 'Mark the failed step as done by hand and continue'
+            cand callback 'Answer a callback step with its token (or report its progress)'
             cand drive 'Run a process in this orch (used by --detach)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -540,6 +562,8 @@ set edit:completion:arg-completer[orch] = {|@words|
         &'orch;process;help;abort'= {
         }
         &'orch;process;help;skip'= {
+        }
+        &'orch;process;help;callback'= {
         }
         &'orch;process;help;drive'= {
         }
@@ -934,6 +958,20 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;engine;help;help'= {
         }
+        &'orch;locks'= {
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'orch;serve'= {
             cand --listen 'The address to listen on (port 0: any free port)'
             cand --concurrency 'How many processes the worker runs at once'
@@ -1056,6 +1094,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand scheduler 'The scheduler: run due tasks and retry waiting processes'
             cand worker 'Workers: run queued processes, many at once; list the workers'
             cand engine 'The engine switch: pause every new step, resume, status'
+            cand locks 'Locks on shared resources: who holds each, since when, who waits for it'
             cand serve 'Serve the JSON API and the dashboard, with a worker'
             cand token 'Tokens of the API and the dashboard: create, list, revoke'
             cand completions 'Print a shell completion script'
@@ -1115,6 +1154,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand resume 'Answer a suspended process''s input and continue'
             cand abort 'Stop a process for good'
             cand skip 'Mark the failed step as done by hand and continue'
+            cand callback 'Answer a callback step with its token (or report its progress)'
             cand drive 'Run a process in this orch (used by --detach)'
         }
         &'orch;help;process;list'= {
@@ -1128,6 +1168,8 @@ set edit:completion:arg-completer[orch] = {|@words|
         &'orch;help;process;abort'= {
         }
         &'orch;help;process;skip'= {
+        }
+        &'orch;help;process;callback'= {
         }
         &'orch;help;process;drive'= {
         }
@@ -1180,6 +1222,8 @@ set edit:completion:arg-completer[orch] = {|@words|
         &'orch;help;engine;resume'= {
         }
         &'orch;help;engine;status'= {
+        }
+        &'orch;help;locks'= {
         }
         &'orch;help;serve'= {
         }

@@ -6,6 +6,7 @@
 //! `owner` tells who runs a process.
 
 pub mod ahead;
+pub mod answer;
 pub mod builtins;
 pub mod choices;
 pub mod command;

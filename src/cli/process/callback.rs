@@ -14,12 +14,10 @@ use crate::cli::Ctx;
 use crate::cli::answers;
 use crate::cli::drive::{self, Options, print_process_json};
 use crate::domain::process::ProcessStatus;
-use crate::domain::workflow::{CallbackSpec, StepKind};
 use crate::engine::owner::{self, Claim};
-use crate::engine::token;
-use crate::error::{Error, Result};
-use crate::store::callbacks::{Answer, CallbackRow};
-use crate::store::processes::ProcessRow;
+use crate::engine::{answer, token};
+use crate::error::Result;
+use crate::store::callbacks::Answer;
 
 pub const EXAMPLES: &str = "Examples:
   orch process callback 01a2285b --token $TOKEN --input-file result.json
@@ -59,11 +57,11 @@ pub fn callback(ctx: &mut Ctx, a: CallbackArgs) -> Result<()> {
     let p = ctx.process(&a.id)?;
     let id = p.process_id.clone();
     let hash = token::hash(&a.token);
-    let row = open_token(ctx, &p, &a.token, &hash)?;
+    let (row, _) = ctx.db(async |s| answer::open_token(s, Some(&id), &a.token).await)?;
     if let Some(message) = &a.progress {
         let data = json!({ "message": message });
         if !ctx.db(async |s| s.callback_progress(&hash, &data).await)? {
-            return Err(unknown(&id));
+            return Err(answer::unknown(Some(&id)));
         }
         ctx.printer
             .status(&format!("progress of step `{}` recorded", row.step));
@@ -79,14 +77,14 @@ pub fn callback(ctx: &mut Ctx, a: CallbackArgs) -> Result<()> {
             .map(|(k, v)| (k.clone(), Value::String(v.clone())))
             .collect(),
     ));
-    let answer = Value::Object(given);
-    let spec = spec_of(ctx, &p, &row)?;
-    check(&spec, &answer, &p, &row)?;
+    let result = Value::Object(given);
+    let spec = ctx.db(async |s| answer::spec_of(s, &p, &row).await)?;
+    answer::check(&spec, &result, &p, &row)?;
     let user = ctx.user().to_string();
-    match ctx.db(async |s| s.answer_callback(&hash, &answer, &user).await)? {
+    match ctx.db(async |s| s.answer_callback(&hash, &result, &user).await)? {
         Answer::Accepted { .. } => {}
-        Answer::Unknown => return Err(unknown(&id)),
-        Answer::Expired => return Err(expired(&id, &row)),
+        Answer::Unknown => return Err(answer::unknown(Some(&id))),
+        Answer::Expired => return Err(answer::expired(&row)),
     }
     ctx.printer.status(&format!(
         "answer to step `{}` of process {id} accepted",
@@ -141,82 +139,4 @@ pub fn callback(ctx: &mut Ctx, a: CallbackArgs) -> Result<()> {
     let outcome = drive::drive(ctx, &id, &def, None, secrets, Options::default());
     print_process_json(ctx, &id)?;
     outcome
-}
-
-/// The open token of `p` with this hash; any other is refused as not found, with the
-/// same words whatever the reason, so a guess learns nothing.
-fn open_token(ctx: &mut Ctx, p: &ProcessRow, token: &str, hash: &str) -> Result<CallbackRow> {
-    let id = &p.process_id;
-    if !token::looks_like_one(token) {
-        return Err(unknown(id));
-    }
-    let row = ctx
-        .db(async |s| s.callback(hash).await)?
-        .filter(|r| &r.process_id == id && r.closed_at.is_none() && r.answered_at.is_none())
-        .ok_or_else(|| unknown(id))?;
-    let now = crate::clock::now_text();
-    if row.expires_at.as_deref().is_some_and(|e| e <= now.as_str()) {
-        return Err(expired(id, &row));
-    }
-    Ok(row)
-}
-
-fn unknown(id: &str) -> Error {
-    Error::not_found(format!(
-        "process {id} has no callback waiting for this token"
-    ))
-    .with_hint(format!(
-        "the token is wrong, was answered already, or its step ended; `orch process show {id}` says what the process waits for"
-    ))
-}
-
-fn expired(id: &str, row: &CallbackRow) -> Error {
-    Error::not_found(format!(
-        "the callback of step `{}` of process {id} timed out at {}",
-        row.step,
-        row.expires_at.as_deref().unwrap_or("its deadline")
-    ))
-    .with_hint(format!(
-        "`orch process retry {id}` runs the step again with a new token"
-    ))
-}
-
-/// The callback table of the step a token belongs to, in the definition the process
-/// runs.
-fn spec_of(ctx: &mut Ctx, p: &ProcessRow, row: &CallbackRow) -> Result<CallbackSpec> {
-    let def = ctx.stored_definition(p)?;
-    match def.step(&row.step).map(|s| &s.kind) {
-        Some(StepKind::Callback { callback, .. }) => Ok(callback.clone()),
-        _ => Err(Error::internal(format!(
-            "process {} has a callback token for step `{}`, which is not a callback step of its definition",
-            p.process_id, row.step
-        ))),
-    }
-}
-
-/// Refuses an answer that fails the step's `validate` (exit 2): the token stays good.
-fn check(spec: &CallbackSpec, answer: &Value, p: &ProcessRow, row: &CallbackRow) -> Result<()> {
-    let Some(expr) = &spec.validate else {
-        return Ok(());
-    };
-    let keeps_waiting = format!(
-        "process {} keeps waiting and the token stays good; answer again with a result that passes `{expr}`",
-        p.process_id
-    );
-    match crate::expr::eval_bool(expr, &json!({"value": answer, "state": p.state})) {
-        Ok(true) => Ok(()),
-        Ok(false) => Err(Error::usage(match &spec.message {
-            Some(m) => format!("the answer to step `{}` was refused: {m}", row.step),
-            None => format!(
-                "the answer to step `{}` was refused: it does not pass `{expr}`",
-                row.step
-            ),
-        })
-        .with_hint(keeps_waiting)),
-        Err(e) => Err(Error::usage(format!(
-            "the answer to step `{}` was refused: `{expr}` failed on it: {e}",
-            row.step
-        ))
-        .with_hint(keeps_waiting)),
-    }
 }

@@ -2,6 +2,7 @@
 //! OpenAPI 3.1 document made from the same handlers (`utoipa-axum` registers a route
 //! and its description together, so neither can exist without the other).
 
+mod callbacks;
 mod catalog;
 mod events;
 mod meta;
@@ -32,7 +33,7 @@ pub const PREFIX: &str = "/api/v1";
 #[openapi(
     info(
         title = "orch",
-        description = "The API of `orch serve`: products, workflows and their forms, subscriptions, processes and events, with the shapes of the command line's `-o json`. Every route but /health and /openapi.json needs `Authorization: Bearer TOKEN` (`orch token create NAME --role read|operate`); a `read` token may only GET."
+        description = "The API of `orch serve`: products, workflows and their forms, subscriptions, processes and events, with the shapes of the command line's `-o json`. Every route but /health, /openapi.json and /callbacks (whose token in the path is its credential) needs `Authorization: Bearer TOKEN` (`orch token create NAME --role read|operate`); a `read` token may only GET."
     ),
     modifiers(&Security),
     components(schemas(schema::ErrorBody, schema::ProcessStatusParam, schema::LifecycleParam))
@@ -62,7 +63,10 @@ pub fn router(app: Arc<App>) -> axum::Router {
 pub fn api(app: Arc<App>) -> OpenApiRouter<Arc<App>> {
     let open = OpenApiRouter::new()
         .routes(routes!(meta::health))
-        .routes(routes!(meta::openapi));
+        .routes(routes!(meta::openapi))
+        // The callback token in the path is the credential (see `callbacks`).
+        .routes(routes!(callbacks::answer))
+        .routes(routes!(callbacks::progress));
     let guarded = OpenApiRouter::new()
         .routes(routes!(catalog::products))
         .routes(routes!(catalog::product))

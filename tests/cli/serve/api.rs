@@ -31,6 +31,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/processes/{id}/abort"),
     ("post", "/api/v1/processes/{id}/skip"),
     ("get", "/api/v1/events"),
+    ("post", "/api/v1/callbacks/{token}"),
+    ("post", "/api/v1/callbacks/{token}/progress"),
 ];
 
 /// Every (method, path) of the OpenAPI document.
@@ -134,7 +136,12 @@ fn every_route_answers_with_the_shapes_of_the_command_line() {
         &json!({"node_name": "rtr1", "role": "core"}),
     );
     assert_eq!(started.status, 201, "{}", started.text);
-    assert_eq!(started.body["status"], "created");
+    // Queued; the server's worker may have taken it already.
+    assert!(
+        ["created", "running", "completed"].contains(&started.body["status"].as_str().unwrap()),
+        "{}",
+        started.body
+    );
     let id = started.body["id"].as_str().unwrap().to_string();
     let done = wait_for_status(&s, &op, &id, "completed");
     let sid = done["subscription_id"].as_str().unwrap().to_string();
@@ -739,7 +746,92 @@ fn serve_stops_on_sigterm_and_refuses_no_auth_off_loopback() {
     assert!(log.contains("worker") && log.contains("stopped"), "{log}");
 }
 
+/// A callback step answered through the API (DESIGN §14, §15): the token in the path is
+/// the credential; progress is recorded without ending the wait; an answer that fails
+/// `validate` is 422 and leaves the token good; a good one is 202 and the server's
+/// worker runs the process on; a spent or wrong token is 404.
+fn a_callback_step_is_answered_through_the_api() {
+    let p = Project::new();
+    p.script(
+        "workflows/scripts/submit.sh",
+        "cat >/dev/null\nprintf '%s' \"$ORCH_CALLBACK_TOKEN\" > token.tmp && mv token.tmp token.txt\necho '{}'",
+    );
+    p.task(
+        r#"
+[[step]]
+name = "Wait"
+run = "workflows/scripts/submit.sh"
+callback = { timeout = "1h", result = "job", validate = "value.status == 'done'", message = "status must be done" }
+
+[[step]]
+name = "After"
+builtin = "noop"
+"#,
+    );
+    let op = token(&p, "ops", "operate");
+    let s = Server::start(&p, &[]);
+    let started = post(&s, "/api/v1/workflows/t/processes", &op, &json!({}));
+    assert_eq!(started.status, 201, "{}", started.text);
+    let id = started.body["id"].as_str().unwrap().to_string();
+    wait_for_status(&s, &op, &id, "awaiting_callback");
+    let secret = std::fs::read_to_string(p.path().join("token.txt")).unwrap();
+
+    let progress = format!("/api/v1/callbacks/{secret}/progress");
+    let r = call(
+        &s,
+        "POST",
+        &progress,
+        None,
+        Some(&json!({"message": "40%"})),
+    );
+    assert_eq!(r.status, 204, "{}", r.text);
+    let events = p.json(&[
+        "events",
+        "--process",
+        &id,
+        "--kind",
+        "step.progress",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(events.as_array().map(Vec::len), Some(1), "{events}");
+
+    let answer = format!("/api/v1/callbacks/{secret}");
+    let refused = call(&s, "POST", &answer, None, Some(&json!({"status": "busy"})));
+    assert_eq!(refused.status, 422, "{}", refused.text);
+    assert!(
+        refused.text.contains("status must be done"),
+        "{}",
+        refused.text
+    );
+    assert_eq!(
+        get(&s, &format!("/api/v1/processes/{id}"), &op).body["status"],
+        "awaiting_callback"
+    );
+
+    let taken = call(&s, "POST", &answer, None, Some(&json!({"status": "done"})));
+    assert_eq!(taken.status, 202, "{}", taken.text);
+    let done = wait_for_status(&s, &op, &id, "completed");
+    assert_eq!(done["state"]["job"]["status"], "done", "{done}");
+
+    let spent = call(&s, "POST", &answer, None, Some(&json!({"status": "done"})));
+    assert_eq!(spent.status, 404, "{}", spent.text);
+    let wrong = call(
+        &s,
+        "POST",
+        "/api/v1/callbacks/not-a-token",
+        None,
+        Some(&json!({})),
+    );
+    assert_eq!(wrong.status, 404, "{}", wrong.text);
+    assert!(
+        !s.log.lock().unwrap().contains(secret.trim()),
+        "the token is logged"
+    );
+}
+
 both!(
+    a_callback_step_is_answered_through_the_api,
     every_route_answers_with_the_shapes_of_the_command_line,
     errors_have_the_status_and_body_of_the_design,
     processes_are_resumed_retried_skipped_and_aborted_through_the_api,
