@@ -56,6 +56,17 @@ fn new_process<'a>(
     }
 }
 
+/// The orch the tests that commit steps drive their processes as.
+const OWNER: &str = "test-host/1/0";
+
+/// `p` driven by [`OWNER`] from the start, so its steps may be committed.
+fn owned(p: NewProcess<'_>) -> NewProcess<'_> {
+    NewProcess {
+        owner: Some(OWNER),
+        ..p
+    }
+}
+
 /// An active Node subscription, made by a completed create process; returns its id.
 fn active_node(t: &TestStore) -> String {
     let s = &t.store;
@@ -73,7 +84,7 @@ fn active_node(t: &TestStore) -> String {
     let pid = crate::clock::new_id();
     let sid = crate::clock::new_id();
     assert!(matches!(
-        t.run(s.create_process(&new_process(&pid, &create, None), None))
+        t.run(s.create_process(&owned(new_process(&pid, &create, None)), None))
             .unwrap(),
         Lock::Taken
     ));
@@ -97,6 +108,7 @@ fn active_node(t: &TestStore) -> String {
         updated_at: now.clone(),
     };
     let done = t.run(s.commit_step(StepCommit {
+        owner: OWNER.into(),
         process_id: pid,
         subscription_id: Some(sid.clone()),
         step: StepRow {
@@ -261,11 +273,15 @@ fn a_step_error_with_nul_commits() {
     let task =
         workflow("name = \"t\"\ntarget = \"system\"\n[[step]]\nname = \"a\"\nbuiltin = \"noop\"\n");
     let id = crate::clock::new_id();
-    t.run(t.store.create_process(&new_process(&id, &task, None), None))
-        .unwrap();
+    t.run(
+        t.store
+            .create_process(&owned(new_process(&id, &task, None)), None),
+    )
+    .unwrap();
     let said = "bad\0bytes \u{fffd} here";
     let now = crate::clock::now_text();
     t.run(t.store.commit_step(StepCommit {
+        owner: OWNER.into(),
         process_id: id.clone(),
         subscription_id: None,
         step: StepRow {

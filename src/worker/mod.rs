@@ -105,7 +105,8 @@ pub async fn run(
         .register_worker(me, opts.concurrency, opts.lease)
         .await?;
     let clock = LeaseClock::holding(opts.lease);
-    let heartbeat = heartbeat::start(store.location().clone(), me, opts.lease, clock.clone()).await?;
+    let heartbeat =
+        heartbeat::start(store.location().clone(), me, opts.lease, clock.clone()).await?;
     (config.log)(&format!(
         "worker {} started: {} at once, lease {}, on {}",
         owner::describe(me),

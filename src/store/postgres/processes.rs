@@ -18,13 +18,13 @@ use tokio_postgres::Row;
 use super::tx::{NewEvent, R, StepColumns, Tx, clean_opt, word};
 use crate::domain::process::ProcessStatus;
 use crate::domain::workflow::{Target, WorkflowDef};
+use crate::store::StoreError;
 use crate::store::events::Concerns;
 use crate::store::processes::{
     Filter, Find, NewProcess, ProcessRow, StepCommit, StepRow, claim_event, owner_parts,
     snapshot_budget, status_event,
 };
 use crate::store::workers::Runnable;
-use crate::store::StoreError;
 
 const PROCESS_COLUMNS: &str = "p.process_id, p.workflow, p.target, p.status, p.subscription_id, p.customer_id, p.is_task, p.created_by, p.started_at, p.last_modified_at, p.failed_reason, p.last_step, p.definition_hash, p.owner, p.lease_until, p.run_after, COALESCE(s.state, p.state), s.step_id";
 const PROCESS_FROM: &str = "processes p LEFT JOIN process_states s ON s.process_id = p.process_id";
