@@ -13,6 +13,9 @@
 mod ceiling;
 mod concurrency;
 mod generate;
+mod pg_generate;
+mod pg_lines;
+mod postgres;
 mod report;
 mod scale;
 mod serve;
@@ -25,7 +28,7 @@ use std::collections::HashMap;
 
 use generate::{Generated, Size};
 use report::Line;
-use support::{NOT_AVAILABLE, Res, mib};
+use support::{Res, mib, not_available};
 
 /// Sizes of the runs, chosen so the whole benchmark takes a few minutes on 2 cores.
 const CEILING_COMMITS: usize = 2_000;
@@ -87,6 +90,8 @@ struct Shared {
     ceilings: HashMap<&'static str, Res<f64>>,
     databases: Option<Res<(Generated, Generated)>>,
     servers: Option<Res<(serve::Served, serve::Served)>>,
+    /// The same two sizes on PostgreSQL.
+    pg_databases: Option<Res<(Generated, Generated)>>,
 }
 
 impl Shared {
@@ -97,6 +102,7 @@ impl Shared {
             "ceiling-sqlite-normal" => {
                 ceiling::sqlite_commits_per_sec("NORMAL", CEILING_COMMITS * 5, 1)
             }
+            "pg-ceiling" | "pg-batched-ceiling" => pg_lines::ceiling_round(id),
             _ => ceiling::spawns_per_sec(SPAWNS, 1),
         };
         let best = match (self.ceilings.get(id), &r) {
@@ -115,7 +121,7 @@ impl Shared {
             .filter_map(|&(id, title, unit)| {
                 self.ceilings.get(id).map(|r| match r {
                     Ok(v) => Line::new(id, title).measured(format!("{v:.0} {unit}")),
-                    Err(e) => Line::failed(id, title, e.clone()),
+                    Err(e) => failed(id, title, e.clone()),
                 })
             })
             .collect()
@@ -140,6 +146,33 @@ impl Shared {
             None => Err("no databases".into()),
         }
     }
+
+    fn pg_databases(&mut self) -> Res<&(Generated, Generated)> {
+        if self.pg_databases.is_none() {
+            eprintln!(
+                "generating the small and the large database on PostgreSQL ({} processes)…",
+                LARGE.processes
+            );
+            let t = std::time::Instant::now();
+            let dbs =
+                pg_generate::generate(SMALL).and_then(|s| Ok((s, pg_generate::generate(LARGE)?)));
+            eprintln!("  generated in {:.1}s", t.elapsed().as_secs_f64());
+            self.pg_databases = Some(dbs);
+        }
+        match &self.pg_databases {
+            Some(Ok(d)) => Ok(d),
+            Some(Err(e)) => Err(e.clone()),
+            None => Err("no databases".into()),
+        }
+    }
+}
+
+/// A line that could not be measured: "not available" when a piece is missing.
+fn failed(id: &'static str, title: &str, e: String) -> Line {
+    match not_available(&e) {
+        Some(text) => Line::failed(id, title, e).measured(text),
+        None => Line::failed(id, title, e),
+    }
 }
 
 impl Shared {
@@ -161,7 +194,7 @@ impl Shared {
 
 type Bench = fn(&mut Shared) -> Res<Line>;
 
-const CEILINGS: [(&str, &str, &str); 3] = [
+const CEILINGS: [(&str, &str, &str); 5] = [
     (
         "ceiling-sqlite-full",
         "bare SQLite commits/s, synchronous=FULL",
@@ -173,6 +206,16 @@ const CEILINGS: [(&str, &str, &str); 3] = [
         "commits/s",
     ),
     ("ceiling-spawn", "bare `sh -c true` spawns/s", "spawns/s"),
+    (
+        "pg-ceiling",
+        "bare PostgreSQL commits/s, tokio-postgres, synchronous_commit=on",
+        "commits/s",
+    ),
+    (
+        "pg-batched-ceiling",
+        "bare PostgreSQL, 64 step-sized rows per commit",
+        "rows/s",
+    ),
 ];
 
 fn lines() -> Vec<(&'static str, &'static str, Bench)> {
@@ -275,6 +318,7 @@ fn lines() -> Vec<(&'static str, &'static str, Bench)> {
         };
         v.push((id, title, f));
     }
+    v.extend(pg_lines::lines());
     v
 }
 
@@ -525,10 +569,7 @@ fn main() {
                 title: title.to_string(),
                 ..l
             },
-            Err(e) if e.starts_with(NOT_AVAILABLE) => {
-                Line::failed(id, title, e).measured(NOT_AVAILABLE)
-            }
-            Err(e) => Line::failed(id, title, e),
+            Err(e) => failed(id, title, e),
         };
         eprintln!("  {} {} {}", line.measured, line.reference, line.note);
         measured.push(line);

@@ -16,7 +16,11 @@ pub struct StepsRun {
 
 impl StepsRun {
     pub fn new(step: &str, n: usize) -> Res<StepsRun> {
-        let project = Project::new()?;
+        StepsRun::in_project(Project::new()?, step, n)
+    }
+
+    /// The workflow in `project`, whose store is then migrated.
+    pub fn in_project(project: Project, step: &str, n: usize) -> Res<StepsRun> {
         project.write("workflows/w.toml", &workflow_toml("w", n, step))?;
         project.run(&["db", "migrate"])?;
         Ok(StepsRun { project, n })

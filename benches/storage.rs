@@ -33,7 +33,11 @@ const SET_STEP: &str = "builtin = \"set\"\nwith = { values = { counter = \"{n}\"
 
 /// A project holding the workflow `big` of `n` set steps and the state file `state.json`.
 fn project(n: usize, state: &Value) -> Res<Project> {
-    let p = Project::new()?;
+    prepare(Project::new()?, n, state)
+}
+
+/// `p` with the workflow `big` of `n` set steps and the state file, its store migrated.
+fn prepare(p: Project, n: usize, state: &Value) -> Res<Project> {
     p.write("workflows/big.toml", &workflow_toml("big", n, SET_STEP))?;
     p.write("state.json", &state.to_string())?;
     p.run(&["db", "migrate"])?;
@@ -46,13 +50,24 @@ pub struct Growth {
     pub checked: Vec<usize>,
 }
 
-/// Database growth of one run of `n` steps over `state`, with the state after a few
-/// steps checked through `process show --step`.
+/// Database growth of one run of `n` steps over `state` in a fresh SQLite project, with
+/// the state after a few steps checked through `process show --step`.
 pub fn growth(n: usize, state: &Value) -> Res<Growth> {
-    let p = project(n, state)?;
-    let before = p.db_bytes()?;
+    growth_in(Project::new()?, n, state, Project::db_bytes)
+}
+
+/// [`growth`] in the project `p` (whose store is empty), the database's size as `size`
+/// measures it.
+pub fn growth_in(
+    p: Project,
+    n: usize,
+    state: &Value,
+    size: impl Fn(&Project) -> Res<u64>,
+) -> Res<Growth> {
+    let p = prepare(p, n, state)?;
+    let before = size(&p)?;
     p.run(&["workflow", "run", "big", "--input-file", "state.json"])?;
-    let after = p.db_bytes()?;
+    let after = size(&p)?;
     let id = p.newest_process()?;
     let checked = [1, n / 2, n];
     for &k in &checked {

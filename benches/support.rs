@@ -18,9 +18,11 @@ pub fn ctx<T, E: std::fmt::Display>(r: Result<T, E>, what: &str) -> Res<T> {
     r.map_err(|e| format!("{what}: {e}"))
 }
 
-/// A temporary orch project with its own database.
+/// A temporary orch project with its own database: a SQLite file in the project, or
+/// a PostgreSQL database its orch commands are pointed at (`ORCH_DB`).
 pub struct Project {
     dir: tempfile::TempDir,
+    db_url: Option<String>,
 }
 
 impl Project {
@@ -29,12 +31,19 @@ impl Project {
             tempfile::Builder::new().prefix("orch-bench-").tempdir(),
             "cannot create a temporary project",
         )?;
-        let p = Project { dir };
+        let p = Project { dir, db_url: None };
         p.write("orch.toml", "")?;
         ctx(
             std::fs::create_dir_all(p.path().join("workflows")),
             "cannot create workflows/",
         )?;
+        Ok(p)
+    }
+
+    /// A project whose orch commands use the PostgreSQL database at `url`.
+    pub fn on_postgres(url: &str) -> Res<Project> {
+        let mut p = Project::new()?;
+        p.db_url = Some(url.to_string());
         Ok(p)
     }
 
@@ -64,6 +73,9 @@ impl Project {
             .env("NO_COLOR", "1")
             .env("ORCH_USER", "bench")
             .stdin(Stdio::null());
+        if let Some(url) = &self.db_url {
+            c.env("ORCH_DB", url);
+        }
         c
     }
 
@@ -145,6 +157,20 @@ pub fn unavailable_or_failed(out: &std::process::Output, what: &str) -> String {
 
 /// Marks a line whose command this build of orch does not have.
 pub const NOT_AVAILABLE: &str = "command not available";
+/// Marks a line that needs a PostgreSQL server this machine does not have.
+pub const SERVER_NOT_AVAILABLE: &str = "not available: no PostgreSQL server";
+
+/// What the table's "measured" column says for an error that is a missing piece
+/// rather than a failure.
+pub fn not_available(error: &str) -> Option<&'static str> {
+    if error.starts_with(NOT_AVAILABLE) {
+        Some(NOT_AVAILABLE)
+    } else if error.starts_with(SERVER_NOT_AVAILABLE) {
+        Some("not available")
+    } else {
+        None
+    }
+}
 
 /// Runs a command to its end and returns its exit status, wall time and peak resident
 /// memory in bytes, taken from the kernel's accounting of that one child (`wait4`).

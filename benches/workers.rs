@@ -21,15 +21,43 @@ fn queue(p: &Project, n: usize) -> Res<()> {
 /// Steps per second of one worker draining `processes` queued runs of a workflow of
 /// `steps` steps with body `step` (Start and Done counted), `--concurrency` as many.
 pub fn worker_steps_per_sec(step: &str, processes: usize, steps: usize, sync: &str) -> Res<f64> {
-    let p = Project::new()?;
+    workers_steps_per_sec(Project::new()?, 1, step, processes, steps, sync)
+}
+
+/// Steps per second of `workers` orch workers started at once in `p` (whose store is
+/// empty), draining `processes` queued runs together, each with an equal share of
+/// the processes as its `--concurrency`.
+pub fn workers_steps_per_sec(
+    p: Project,
+    workers: usize,
+    step: &str,
+    processes: usize,
+    steps: usize,
+    sync: &str,
+) -> Res<f64> {
     p.write("workflows/w.toml", &workflow_toml("w", steps, step))?;
     p.run(&["db", "migrate"])?;
     queue(&p, processes)?;
-    let concurrency = processes.to_string();
-    let mut cmd = p.orch(&["worker", "--once", "--concurrency", &concurrency]);
-    cmd.env("ORCH_SYNC", sync);
+    let concurrency = processes.div_ceil(workers.max(1)).to_string();
     let t = Instant::now();
-    crate::support::run_ok(&mut cmd, "worker --once")?;
+    let mut running = Vec::new();
+    for _ in 0..workers.max(1) {
+        let mut cmd = p.orch(&["worker", "--once", "--concurrency", &concurrency]);
+        cmd.env("ORCH_SYNC", sync)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        running.push(ctx(cmd.spawn(), "start a worker")?);
+    }
+    for w in running {
+        let out = ctx(w.wait_with_output(), "wait for a worker")?;
+        if !out.status.success() {
+            return Err(format!(
+                "`orch worker --once` exited with {}: {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+        }
+    }
     let took = t.elapsed().as_secs_f64();
     let done = p.run(&[
         "-o",

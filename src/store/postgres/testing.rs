@@ -32,9 +32,10 @@
 //! binary opens that store; without a server the PostgreSQL variant says so and
 //! passes, unless `ORCH_REQUIRE_POSTGRES=1`.
 //!
-//! This file is shared, by `#[path]`, by the library's unit tests and the CLI tests
-//! (tests/cli), so it uses only std and the crate's dependencies, never `crate::`
-//! (but for `both!`, which names it as `crate::pg_testing`, an alias both declare).
+//! This file is shared, by `#[path]`, by the library's unit tests, the CLI tests
+//! (tests/cli) and the benchmark (benches/postgres.rs, on a durable cluster), so it
+//! uses only std and the crate's dependencies, never `crate::` (but for `both!`, which
+//! names it as `crate::pg_testing`, an alias the tests declare).
 
 #![allow(dead_code)]
 
@@ -302,9 +303,29 @@ done
 halt QUIT
 rm -rf "$dir""#;
 
+/// The test cluster's settings: nothing a test checks needs its commits on disk.
+const FAST: [&str; 3] = ["fsync=off", "full_page_writes=off", "shared_buffers=32MB"];
+/// A cluster whose commits are durable, as a production server's, for the benchmark.
+const DURABLE: [&str; 4] = [
+    "fsync=on",
+    "full_page_writes=on",
+    "synchronous_commit=on",
+    "shared_buffers=128MB",
+];
+
 impl Cluster {
     /// initdb and start a new cluster; the server runs until the value is dropped.
     pub fn start() -> Result<Cluster, String> {
+        Cluster::start_with(&FAST)
+    }
+
+    /// [`Cluster::start`] with fsync and full-page writes on and `synchronous_commit=on`:
+    /// a commit returns once it is on disk.
+    pub fn start_durable() -> Result<Cluster, String> {
+        Cluster::start_with(&DURABLE)
+    }
+
+    fn start_with(settings: &[&str]) -> Result<Cluster, String> {
         let bin =
             server_binaries().ok_or("no PostgreSQL server binaries (initdb, postgres) found")?;
         let owner = server_owner()?;
@@ -365,18 +386,13 @@ impl Cluster {
                 "-c",
                 "listen_addresses=",
                 "-c",
-                "fsync=off",
-                "-c",
-                "full_page_writes=off",
-                "-c",
                 "max_connections=300",
-                "-c",
-                "shared_buffers=32MB",
                 "-c",
                 "password_encryption=scram-sha-256",
                 "-c",
                 "log_min_messages=warning",
             ])
+            .args(settings.iter().flat_map(|s| ["-c", s]))
             .current_dir(&dir)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -470,7 +486,7 @@ impl Cluster {
 
 /// The newest `/usr/lib/postgresql/VERSION/bin` with a server, else the folder of an
 /// `initdb` on the PATH.
-fn server_binaries() -> Option<PathBuf> {
+pub fn server_binaries() -> Option<PathBuf> {
     let has_server = |d: &Path| d.join("initdb").is_file() && d.join("postgres").is_file();
     let mut versions: Vec<(Vec<u32>, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
         .into_iter()
