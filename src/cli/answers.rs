@@ -7,18 +7,15 @@
 //! whichever way it arrives, and nothing is stored before the whole form is valid.
 
 use std::path::Path;
-use std::time::Duration;
 
 use clap::Args;
 use serde_json::{Map, Value};
 
 use super::Ctx;
 use crate::definition::workflow as workflow_def;
-use crate::domain::lifecycle::Lifecycle;
-use crate::engine::command::{self, CommandSpec, Outcome};
 use crate::error::{Error, Kind, Result};
 use crate::forms::{self, Choice, ChoiceSource, CollectError, FieldSpec, FormPage, Listed};
-use crate::store::{Store, subscriptions};
+use crate::store::Store;
 
 /// The answer flags, shared by every command that fills in a form.
 #[derive(Debug, Clone, Default, Args)]
@@ -109,71 +106,17 @@ impl ChoiceSource for Choices<'_> {
         cmd: &str,
         answers: &Map<String, Value>,
     ) -> std::result::Result<Listed, String> {
-        let spec = CommandSpec {
-            command: cmd.to_string(),
-            cwd: self.root.to_path_buf(),
-            env: vec![
-                ("ORCH_DIR".into(), self.root.display().to_string()),
-                ("ORCH_DB".into(), self.store.location().for_steps()),
-            ],
-            stdin: serde_json::to_vec(answers).unwrap_or_default(),
-            timeout: Some(Duration::from_secs(30)),
-            grace: Duration::from_secs(2),
-            max_stdout: 4 * 1024 * 1024,
-            stderr_tail: 2048,
-            linger: Duration::from_millis(100),
-        };
-        let r = command::run_blocking(spec).map_err(|e| format!("cannot run `{cmd}`: {e}"))?;
-        let stderr = String::from_utf8_lossy(&r.stderr_tail).trim().to_string();
-        let why = |what: String| {
-            if stderr.is_empty() {
-                what
-            } else {
-                format!("{what}: {stderr}")
-            }
-        };
-        match r.outcome {
-            Outcome::Exited(0) => {
-                let choices =
-                    forms::parse_choices(&r.stdout).map_err(|e| format!("`{cmd}` {e}"))?;
-                let said = Some(stderr).filter(|s| !s.is_empty());
-                Ok(Listed { choices, said })
-            }
-            Outcome::Exited(code) => Err(why(format!("`{cmd}` exited with status {code}"))),
-            Outcome::Signaled(sig) => Err(why(format!("`{cmd}` was killed by signal {sig}"))),
-            Outcome::TimedOut => Err(format!("`{cmd}` did not finish within 30s")),
-            Outcome::Cancelled => Err(format!("`{cmd}` was interrupted")),
-        }
+        let db = self.store.location().for_steps();
+        crate::engine::choices::listed(self.root, &db, cmd, answers)
     }
 
     fn subscriptions(&self, field: &FieldSpec) -> std::result::Result<Vec<Choice>, String> {
-        let status = if field.status.is_empty() {
-            Lifecycle::ALL
-                .iter()
-                .copied()
-                .filter(|l| l.is_live())
-                .collect()
-        } else {
-            field.status.clone()
-        };
-        let filter = subscriptions::Filter {
-            status,
-            product: field.product_tag.clone(),
-            limit: 10_000,
-            ..Default::default()
-        };
+        let filter = crate::engine::choices::subscription_filter(field);
         let found = self
             .runtime
             .block_on(self.store.subscriptions(&filter))
             .map_err(|e| e.to_string())?;
-        Ok(found
-            .into_iter()
-            .rev()
-            .map(|s| {
-                let label = format!("{} ({}, {})", s.description, s.product_name, s.status);
-                Choice::new(s.subscription_id, Some(label))
-            })
-            .collect())
+        Ok(crate::engine::choices::subscription_choices(found))
     }
 }
 

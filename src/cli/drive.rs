@@ -13,7 +13,7 @@ use super::{Ctx, Settings};
 use crate::domain::process::{ProcessStatus, StepStatus};
 use crate::domain::workflow::{Target, WorkflowDef};
 use crate::engine::owner;
-use crate::engine::runner::{Engine, Final, Observer, Quiet, Recorded};
+use crate::engine::runner::{Answers, Children, Engine, Final, Observer, Quiet, Recorded, Watch};
 use crate::error::{Error, Kind, Result};
 use crate::store::Store;
 use crate::store::processes::{ProcessRow, StepRow};
@@ -40,9 +40,12 @@ impl Settings {
             user: self.user.clone(),
             default_timeout: self.step_timeout,
             grace: self.grace,
-            observer,
+            observer: Watch::new(observer),
             cancel,
             secrets,
+            // Run by hand, the command may be the only orch there is: it drives the
+            // children of the process too.
+            children: Children::Drive,
         }
     }
 }
@@ -83,31 +86,36 @@ pub fn drive(
     ctx: &mut Ctx,
     id: &str,
     def: &WorkflowDef,
-    mut input: Option<Map<String, Value>>,
+    mut input: Answers,
     mut secrets: Map<String, Value>,
     opts: Options,
 ) -> Result<()> {
     loop {
-        let outcome = drive_once(ctx, id, def, input.take(), secrets.clone())?;
+        let outcome = drive_once(ctx, id, def, std::mem::take(&mut input), secrets.clone())?;
         if outcome == Final::Suspended && opts.form && crate::forms::can_prompt() {
             let (p, steps) = process_and_steps(ctx, id)?;
-            if let Some(pending) = Pending::of(&p, def, &steps) {
-                let (answers, more) = pending
-                    .answer(ctx, &Map::new(), &p.state, true)
-                    .map_err(|e| match e.kind {
-                        Kind::Interrupted => Error::new(
-                            Kind::Interrupted,
-                            format!(
-                                "interrupted at a prompt; process {id} stays suspended at step `{}`",
-                                pending.step
-                            ),
-                        )
-                        .with_hint(pending.hint(id)),
-                        _ => e,
-                    })?;
+            let pending = Pending::all(&p, def, &steps);
+            if !pending.is_empty() {
+                // Each step that waits is asked in turn (the branches of a group).
+                for w in &pending {
+                    let (answers, more) =
+                        w.answer(ctx, &Map::new(), true).map_err(|e| match e.kind {
+                            Kind::Interrupted => Error::new(
+                                Kind::Interrupted,
+                                format!(
+                                    "interrupted at a prompt; process {id} stays suspended at step `{}`",
+                                    w.step
+                                ),
+                            )
+                            .with_hint(w.hint(id)),
+                            _ => e,
+                        })?;
+                    secrets.extend(more);
+                    if !w.secrets_only {
+                        input.insert(w.step.clone(), answers);
+                    }
+                }
                 claim(ctx, id, &[ProcessStatus::Suspended])?;
-                secrets.extend(more);
-                input = Some(answers);
                 continue;
             }
         }
@@ -119,7 +127,7 @@ fn drive_once(
     ctx: &mut Ctx,
     id: &str,
     def: &WorkflowDef,
-    input: Option<Map<String, Value>>,
+    input: Answers,
     secrets: Map<String, Value>,
 ) -> Result<Final> {
     let plan = crate::engine::plan::plan(def);
@@ -156,7 +164,7 @@ pub fn record(ctx: &mut Ctx, process: &mut ProcessRow, r: Recorded<'_>) -> Resul
     ctx.db(async |store| {
         let (_keep, cancel) = tokio::sync::watch::channel(false);
         let mut quiet = Quiet;
-        let mut engine = settings.engine(root, store, &mut quiet, cancel, Map::new());
+        let engine = settings.engine(root, store, &mut quiet, cancel, Map::new());
         engine.record(process, r).await
     })
 }
@@ -197,15 +205,30 @@ fn report(ctx: &mut Ctx, id: &str, def: &WorkflowDef, outcome: Final, opts: Opti
     let (headline, detail) = match outcome {
         Final::Completed => (format!("process {id} completed"), None),
         Final::Suspended => {
-            let pending = Pending::of(&p, def, &steps);
-            hints.push(pending.as_ref().map_or_else(
-                || format!("`orch process resume {id} --form` (or --input key=value)"),
-                |w| w.hint(id),
-            ));
-            (
-                format!("process {id} is suspended, awaiting input"),
-                pending.map(|w| format!("at step `{}`", w.step)),
-            )
+            let pending = Pending::all(&p, def, &steps);
+            let detail = match pending.as_slice() {
+                [] => None,
+                [one] => Some(format!("at step `{}`", one.step)),
+                many => Some(format!(
+                    "at {} steps: {}",
+                    many.len(),
+                    many.iter()
+                        .map(|w| format!("`{}`", w.step))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            };
+            match pending.first() {
+                None => hints.push(format!(
+                    "`orch process resume {id} --form` (or --input key=value)"
+                )),
+                Some(w) if pending.len() == 1 => hints.push(w.hint(id)),
+                Some(w) => hints.push(format!(
+                    "`{}` answers one of them; `orch process resume {id} --form` asks each in turn",
+                    w.resume_command(id)
+                )),
+            }
+            (format!("process {id} is suspended, awaiting input"), detail)
         }
         Final::Waiting => {
             hints.push(format!("`orch process retry {id}` when the cause is gone"));
@@ -246,7 +269,12 @@ fn report(ctx: &mut Ctx, id: &str, def: &WorkflowDef, outcome: Final, opts: Opti
                 None => headline,
             },
         );
-        if let Some(tail) = failed_step.and_then(|s| s.output.as_deref()) {
+        // A group's row has no stderr of its own; its failed branch step has.
+        let with_output = steps
+            .iter()
+            .rev()
+            .find(|s| s.status.is_retryable() && s.output.is_some());
+        if let Some(tail) = with_output.and_then(|s| s.output.as_deref()) {
             e = e.with_cause(format!(
                 "its stderr ends with:\n{}",
                 crate::ui::last_lines(tail, crate::ui::progress::STDERR_LINES).join("\n")
@@ -273,8 +301,8 @@ fn report(ctx: &mut Ctx, id: &str, def: &WorkflowDef, outcome: Final, opts: Opti
 /// `at step `Ping`: `./ping.sh` exited with status 1`.
 fn step_failure(s: &StepRow) -> String {
     match &s.error {
-        Some(e) => format!("at step `{}`: {e}", s.name),
-        None => format!("at step `{}`", s.name),
+        Some(e) => format!("at step `{}`: {e}", s.path()),
+        None => format!("at step `{}`", s.path()),
     }
 }
 
@@ -372,13 +400,26 @@ pub fn process_json(p: &ProcessRow, steps: Option<&[StepRow]>) -> Value {
         obj.insert("stale".into(), Value::Bool(owner::is_stale(p)));
         if let Some(steps) = steps {
             obj.insert("state".into(), p.state.clone());
-            obj.insert(
-                "steps".into(),
-                serde_json::to_value(steps).unwrap_or_default(),
-            );
+            obj.insert("steps".into(), steps_json(steps));
         }
     }
     v
+}
+
+/// The step log as JSON: each step with its `path` (DESIGN §13), in log order.
+pub fn steps_json(steps: &[StepRow]) -> Value {
+    Value::Array(
+        steps
+            .iter()
+            .map(|s| {
+                let mut v = serde_json::to_value(s).unwrap_or_default();
+                if let Some(obj) = v.as_object_mut() {
+                    obj.insert("path".into(), Value::String(s.path()));
+                }
+                v
+            })
+            .collect(),
+    )
 }
 
 /// With `-o json`, the last thing a command that drove a process prints: the process.

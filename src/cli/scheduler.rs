@@ -326,7 +326,7 @@ impl Scheduler<'_> {
             Default::default(),
         );
         match def {
-            Some(def) => tasks::drive(&mut engine, &env, id, def, None)
+            Some(def) => tasks::drive(&mut engine, &env, id, def, Default::default())
                 .await
                 .map(Some),
             None => waiting::retry(&mut engine, &env, id).await,

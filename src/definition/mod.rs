@@ -7,6 +7,7 @@
 //! places every diagnostic, whichever pass found it.
 
 pub mod product;
+mod steps;
 pub mod workflow;
 
 use std::fmt;
@@ -272,7 +273,7 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 }
 
 /// serde_path_to_error renders unknown positions as `?`; drop them.
-fn clean_serde_path(p: &str) -> String {
+pub(crate) fn clean_serde_path(p: &str) -> String {
     if p == "." || p == "?" {
         return String::new();
     }
@@ -282,7 +283,7 @@ fn clean_serde_path(p: &str) -> String {
         .to_string()
 }
 
-fn parse_rendered_path(p: &str) -> Vec<Seg> {
+pub(crate) fn parse_rendered_path(p: &str) -> Vec<Seg> {
     let mut out = Vec::new();
     for part in p.split('.') {
         if part.is_empty() {

@@ -55,24 +55,33 @@ impl PlannedStep<'_> {
     }
 }
 
-/// The attempt number a step gets when it runs next: one more than its attempts in `log`.
-/// An input step that suspended was not tried and failed: it is answered within the
-/// attempt that asked.
+/// The attempt number a top-level step gets when it runs next: one more than its
+/// attempts in `log`. An input step that suspended was not tried and failed: it is
+/// answered within the attempt that asked.
 pub fn next_attempt(log: &[StepRow], name: &str) -> i64 {
+    next_attempt_in(log, None, name)
+}
+
+/// [`next_attempt`] for a step of the branch at `branch` (None: the top level).
+pub fn next_attempt_in(log: &[StepRow], branch: Option<&str>, name: &str) -> i64 {
     log.iter()
-        .filter(|s| s.name == name && s.status != StepStatus::Suspend)
+        .filter(|s| s.name == name && s.in_branch(branch) && s.status != StepStatus::Suspend)
         .count() as i64
         + 1
 }
 
-/// The planned steps the log has not finished yet, in plan order (matched by name).
+/// The planned steps the log has not finished yet, in plan order (matched by name
+/// among the top-level steps; steps inside branches are the groups' business).
 pub fn remaining<'p, 'a>(
     planned: &'p [PlannedStep<'a>],
     log: &[StepRow],
 ) -> Vec<&'p PlannedStep<'a>> {
     planned
         .iter()
-        .filter(|p| !log.iter().any(|r| r.name == p.name && r.is_done()))
+        .filter(|p| {
+            !log.iter()
+                .any(|r| r.branch.is_none() && r.name == p.name && r.is_done())
+        })
         .collect()
 }
 

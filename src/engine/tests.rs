@@ -53,6 +53,7 @@ impl Bench {
             state: &state,
             owner: None,
             lease: std::time::Duration::from_secs(15),
+            parent: None,
         };
         let lock = subscription.map(|_| def);
         let taken = block_on(self.store.create_process(&new, lock)).unwrap();
@@ -75,20 +76,21 @@ impl Bench {
     fn drive(&mut self, id: &str, def: &WorkflowDef) -> Final {
         let (_tx, rx) = watch::channel(false);
         let mut quiet = Quiet;
-        let mut engine = Engine {
+        let engine = Engine {
             store: &self.store,
             root: self.dir.path().to_path_buf(),
             db: self.store.location().for_steps(),
             user: "test".into(),
             default_timeout: None,
             grace: std::time::Duration::from_secs(1),
-            observer: &mut quiet,
+            observer: super::runner::Watch::new(&mut quiet),
             cancel: rx.clone(),
             drain: rx,
             lease: std::time::Duration::from_secs(15),
             secrets: Default::default(),
+            children: super::runner::Children::Drive,
         };
-        block_on(engine.drive(id, def, None)).unwrap()
+        block_on(engine.drive(id, def, Default::default())).unwrap()
     }
 }
 

@@ -52,5 +52,7 @@ pub async fn retry(engine: &mut Engine<'_>, env: &TaskEnv<'_>, id: &str) -> Resu
     // Nobody can be asked here: secrets come from the environment, if at all.
     let log = engine.store.steps(id).await?;
     engine.secrets = crate::engine::secrets::from_env(&crate::engine::secrets::needed(&def, &log));
-    super::drive(engine, env, id, &def, None).await.map(Some)
+    super::drive(engine, env, id, &def, Default::default())
+        .await
+        .map(Some)
 }

@@ -24,7 +24,7 @@ use crate::store::events::Concerns;
 use crate::store::processes::{Filter, Find, NewProcess, ProcessRow, StepCommit, StepRow};
 
 /// The process columns, then the state snapshot and the step it was taken after.
-const PROCESS_COLUMNS: &str = "p.process_id, p.workflow, p.target, p.status, p.subscription_id, p.customer_id, p.is_task, p.created_by, p.started_at, p.last_modified_at, p.failed_reason, p.last_step, p.definition_hash, p.owner, p.lease_until, p.run_after, COALESCE(s.state, p.state), s.step_id";
+const PROCESS_COLUMNS: &str = "p.process_id, p.workflow, p.target, p.status, p.subscription_id, p.customer_id, p.is_task, p.created_by, p.started_at, p.last_modified_at, p.failed_reason, p.last_step, p.definition_hash, p.owner, p.lease_until, p.run_after, p.parent_id, p.parent_step, COALESCE(s.state, p.state), s.step_id";
 const PROCESS_FROM: &str = "processes p LEFT JOIN process_states s ON s.process_id = p.process_id";
 
 /// A snapshot is rewritten once the patches logged since exceed its size, and never
@@ -56,10 +56,12 @@ fn process_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawProcess> {
             owner: r.get(13)?,
             lease_until: r.get(14)?,
             run_after: r.get(15)?,
+            parent_id: r.get(16)?,
+            parent_step: r.get(17)?,
             state: Value::Null,
         },
-        r.get::<_, Option<String>>(16)?.unwrap_or_default(),
-        r.get(17)?,
+        r.get::<_, Option<String>>(18)?.unwrap_or_default(),
+        r.get(19)?,
     ))
 }
 
@@ -105,7 +107,7 @@ pub fn insert(conn: &Connection, p: &NewProcess<'_>) -> Result<(), StoreError> {
         ProcessStatus::Created
     };
     conn.prepare_cached(
-        "INSERT INTO processes (process_id, workflow, target, definition_hash, status, subscription_id, customer_id, is_task, created_by, started_at, last_modified_at, state, owner, owner_since, lease_until, owner_host, owner_pid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?10, ?13, ?14, ?15)",
+        "INSERT INTO processes (process_id, workflow, target, definition_hash, status, subscription_id, customer_id, is_task, created_by, started_at, last_modified_at, state, owner, owner_since, lease_until, owner_host, owner_pid, parent_id, parent_step) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?10, ?13, ?14, ?15, ?16, ?17)",
     )?
     .execute(params![
         p.process_id,
@@ -123,8 +125,15 @@ pub fn insert(conn: &Connection, p: &NewProcess<'_>) -> Result<(), StoreError> {
         lease_until,
         host,
         pid,
+        p.parent.map(|(id, _)| id),
+        p.parent.map(|(_, step)| step),
     ])?;
     write_snapshot(conn, p.process_id, None, p.state)?;
+    let mut data = json!({"workflow": p.def.name, "target": p.def.target.as_str(), "created_by": p.created_by});
+    if let Some((parent, step)) = p.parent {
+        data["parent_id"] = json!(parent);
+        data["parent_step"] = json!(step);
+    }
     events::append(
         conn,
         "process.started",
@@ -133,7 +142,7 @@ pub fn insert(conn: &Connection, p: &NewProcess<'_>) -> Result<(), StoreError> {
             subscription_id: p.subscription_id,
             ..Default::default()
         },
-        &json!({"workflow": p.def.name, "target": p.def.target.as_str(), "created_by": p.created_by}),
+        &data,
     )?;
     Ok(())
 }
@@ -182,7 +191,7 @@ fn finish(conn: &Connection, (mut p, state, after): RawProcess) -> Result<Proces
     };
     if let Some(after) = after {
         let mut stmt = conn.prepare_cached(
-            "SELECT state_patch FROM process_steps WHERE process_id = ?1 AND step_id > ?2 ORDER BY step_id",
+            "SELECT state_patch FROM process_steps WHERE process_id = ?1 AND step_id > ?2 AND branch IS NULL ORDER BY step_id",
         )?;
         let mut rows = stmt.query(params![p.process_id, after])?;
         while let Some(row) = rows.next()? {
@@ -235,7 +244,7 @@ fn write_snapshot(
 
 pub fn steps(conn: &Connection, process_id: &str) -> Result<Vec<StepRow>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT step_id, name, status, attempt, started_at, finished_at, error, output, created_by, state_patch FROM process_steps WHERE process_id = ?1 ORDER BY step_id",
+        "SELECT step_id, name, status, attempt, started_at, finished_at, error, output, created_by, state_patch, branch FROM process_steps WHERE process_id = ?1 ORDER BY step_id",
     )?;
     let rows = stmt.query_map([process_id], |r| {
         Ok((
@@ -249,6 +258,7 @@ pub fn steps(conn: &Connection, process_id: &str) -> Result<Vec<StepRow>, StoreE
                 error: r.get(6)?,
                 output: r.get(7)?,
                 created_by: r.get(8)?,
+                branch: r.get(10)?,
                 state_patch: Value::Null,
             },
             r.get::<_, String>(9)?,
@@ -278,9 +288,10 @@ pub fn commit_step(conn: &Connection, c: &StepCommit) -> Result<(), StoreError> 
             "SELECT status, subscription_id, state_budget FROM processes WHERE process_id = ?1",
         )?
         .query_row([&c.process_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-    let data = json!({"name": s.name, "status": s.status, "attempt": s.attempt, "duration_ms": c.duration_ms as u64, "error": s.error, "by": s.created_by});
+    let path = s.path();
+    let data = json!({"name": s.name, "path": path, "status": s.status, "attempt": s.attempt, "duration_ms": c.duration_ms as u64, "error": s.error, "by": s.created_by});
     conn.prepare_cached(
-        "INSERT INTO events (at, kind, process_id, subscription_id, data, step_name, step_status, attempt, started_at, created_by, error, output, state_patch, finished_at) VALUES (?1, 'step.finished', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        "INSERT INTO events (at, kind, process_id, subscription_id, data, step_name, step_status, attempt, started_at, created_by, error, output, state_patch, finished_at, step_branch) VALUES (?1, 'step.finished', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?
     .execute(params![
         // Written inside the transaction, so `at` follows `seq`; the step's own finish
@@ -298,12 +309,20 @@ pub fn commit_step(conn: &Connection, c: &StepCommit) -> Result<(), StoreError> 
         s.output,
         patch,
         s.finished_at,
+        s.branch,
     ])?;
     let step_id = conn.last_insert_rowid();
     let cost = patch.len() as i64 + STEP_COST;
     let budget = match budget {
-        Some(budget) if c.status == ProcessStatus::Running && cost <= budget => budget - cost,
-        _ => write_snapshot(conn, &c.process_id, Some(step_id), c.state())?,
+        // A branch step's patch is not part of the process state's fold.
+        _ if c.in_branch() => budget,
+        Some(budget) if c.status == ProcessStatus::Running && cost <= budget => Some(budget - cost),
+        _ => Some(write_snapshot(
+            conn,
+            &c.process_id,
+            Some(step_id),
+            c.state(),
+        )?),
     };
     let same_subscription = c
         .subscription_id
@@ -313,7 +332,7 @@ pub fn commit_step(conn: &Connection, c: &StepCommit) -> Result<(), StoreError> 
         conn.prepare_cached(
             "UPDATE processes SET last_step = ?2, last_modified_at = ?3, failed_reason = ?4, state_budget = ?5 WHERE process_id = ?1",
         )?
-        .execute(params![c.process_id, s.name, s.finished_at, c.failed_reason, budget])?;
+        .execute(params![c.process_id, path, s.finished_at, c.failed_reason, budget])?;
     } else {
         conn.prepare_cached(
             "UPDATE processes SET status = ?2, last_step = ?3, last_modified_at = ?4, failed_reason = ?5, subscription_id = COALESCE(?6, subscription_id), state_budget = ?7 WHERE process_id = ?1",
@@ -321,7 +340,7 @@ pub fn commit_step(conn: &Connection, c: &StepCommit) -> Result<(), StoreError> 
         .execute(params![
             c.process_id,
             c.status,
-            s.name,
+            path,
             s.finished_at,
             c.failed_reason,
             c.subscription_id,
@@ -337,7 +356,7 @@ pub fn commit_step(conn: &Connection, c: &StepCommit) -> Result<(), StoreError> 
                 subscription_id: c.subscription_id.as_deref(),
                 ..Default::default()
             },
-            &json!({"from": previous, "to": c.status, "step": s.name, "reason": c.failed_reason}),
+            &json!({"from": previous, "to": c.status, "step": path, "reason": c.failed_reason}),
         )?;
     }
     Ok(())
@@ -392,6 +411,55 @@ pub fn set_run_after(
     conn.prepare_cached("UPDATE processes SET run_after = ?2 WHERE process_id = ?1")?
         .execute(params![process_id, run_after])?;
     Ok(())
+}
+
+/// The latest child a step of `parent` started (its path is `step`).
+pub fn child(
+    conn: &Connection,
+    parent: &str,
+    step: &str,
+) -> Result<Option<ProcessRow>, StoreError> {
+    let sql = format!(
+        "SELECT {PROCESS_COLUMNS} FROM {PROCESS_FROM} WHERE p.parent_id = ?1 AND p.parent_step = ?2 ORDER BY p.process_id DESC LIMIT 1"
+    );
+    match conn
+        .prepare_cached(&sql)?
+        .query_row([parent, step], process_from_row)
+        .optional()?
+    {
+        Some(row) => Ok(Some(finish(conn, row)?)),
+        None => Ok(None),
+    }
+}
+
+/// A process that comes to rest wakes its parent: a parent waiting for its children
+/// (`waiting` with no time of its own to run again) is due at once; a parent that runs
+/// meanwhile is told, so that it does not go to sleep waiting for what already came.
+pub fn wake_parent(conn: &Connection, child_id: &str) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "UPDATE processes SET
+           run_after = CASE WHEN status = 'waiting' AND owner IS NULL AND run_after IS NULL
+                            THEN ?2 ELSE run_after END,
+           children_woke = CASE WHEN status IN ('running', 'created') THEN 1 ELSE children_woke END
+         WHERE process_id = (SELECT parent_id FROM processes WHERE process_id = ?1)",
+    )?
+    .execute([child_id, &crate::clock::now_text()])?;
+    Ok(())
+}
+
+/// When a process that rests to wait for its children may run again: when one of them
+/// comes to rest (None, see [`wake_parent`]), or at once if one did while it ran.
+pub fn children_due(conn: &Connection, parent: &str) -> Result<Option<String>, StoreError> {
+    let woke: bool = conn
+        .prepare_cached("SELECT children_woke <> 0 FROM processes WHERE process_id = ?1")?
+        .query_row([parent], |r| r.get(0))
+        .optional()?
+        .unwrap_or(false);
+    if woke {
+        conn.prepare_cached("UPDATE processes SET children_woke = 0 WHERE process_id = ?1")?
+            .execute([parent])?;
+    }
+    Ok(woke.then(crate::clock::now_text))
 }
 
 /// The host and pid parts of an owner name (`host/pid/start`).
@@ -556,6 +624,9 @@ pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<ProcessRow>, StoreError
     if let Some(t) = f.tasks {
         q.and("is_task = ?", t);
     }
+    if let Some(p) = &f.parent_id {
+        q.and("parent_id = ?", p.clone());
+    }
     q.push("ORDER BY process_id DESC").then("LIMIT ?", f.limit);
     q.rows(conn, process_from_row)?
         .into_iter()
@@ -602,6 +673,7 @@ mod tests {
             error: None,
             output: None,
             created_by: "t".into(),
+            branch: None,
             state_patch: patch,
         }
     }
@@ -620,6 +692,7 @@ mod tests {
                 subscription: None,
                 retry_in: None,
                 rest: None,
+                awaits_children: false,
             },
         )
         .unwrap();
@@ -731,6 +804,7 @@ mod tests {
                 state: &big,
                 owner: None,
                 lease: std::time::Duration::from_secs(15),
+                parent: None,
             },
         )
         .unwrap();
