@@ -15,6 +15,7 @@ mod engine;
 mod events;
 mod init;
 mod lookup;
+mod mermaid;
 mod pending;
 mod process;
 mod product;

@@ -75,6 +75,9 @@ pub struct ListArgs {
     /// Only processes started at or after this time (RFC 3339)
     #[arg(long)]
     pub since: Option<String>,
+    /// Only the child processes of this process (its id, or a unique prefix of it)
+    #[arg(long, value_name = "ID")]
+    pub parent: Option<String>,
     /// At most this many processes
     #[arg(long, value_name = "N", default_value_t = 50)]
     pub limit: i64,
@@ -157,6 +160,10 @@ fn is_stale(p: &ProcessRow) -> bool {
 
 fn list(ctx: &mut Ctx, a: ListArgs) -> Result<()> {
     let wanted_workflow = a.workflow.clone();
+    let parent_id = match &a.parent {
+        Some(id) => Some(ctx.process(id)?.process_id),
+        None => None,
+    };
     let filter = processes::Filter {
         status: a
             .status
@@ -168,7 +175,7 @@ fn list(ctx: &mut Ctx, a: ListArgs) -> Result<()> {
         subscription_id: a.subscription,
         since: a.since,
         tasks: None,
-        parent_id: None,
+        parent_id,
         limit: a.limit.max(0),
     };
     let rows = ctx.db(async |s| s.processes(&filter).await)?;

@@ -6,9 +6,12 @@
 //! produce key paths, which [`Source::locate`] turns back into positions. One mechanism
 //! places every diagnostic, whichever pass found it.
 
+pub mod children;
 pub mod product;
 mod steps;
 pub mod workflow;
+
+pub use steps::{MAX_GROUP_DEPTH, walk};
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -189,6 +192,18 @@ impl Source {
             }
         }
         best.map_or((1, 1), |r| self.line_col(r.start))
+    }
+
+    /// Whether the file holds the key at `path`.
+    pub fn has(&self, path: &[Seg]) -> bool {
+        let Some(doc) = self.doc() else {
+            return false;
+        };
+        let mut item = Some(Item::Table(doc.as_table()));
+        for seg in path {
+            item = item.and_then(|i| i.child(seg).0);
+        }
+        item.is_some()
     }
 
     pub fn diagnostic(&self, path: &[Seg], message: impl Into<String>) -> Diagnostic {

@@ -134,15 +134,11 @@ impl<'s> Steps<'s> {
             if rs.name.trim().is_empty() {
                 self.err(at(&here, &["name"]), "a step needs a name".into());
             } else if let Some(first) = seen.insert(rs.name.as_str(), i) {
-                let place = if depth == 0 {
-                    "step"
-                } else {
-                    "step in this branch"
-                };
+                let place = if depth == 0 { "" } else { " of this branch" };
                 self.err(
                     at(&here, &["name"]),
                     format!(
-                        "duplicate step name `{}` ({place} {} has it too); steps are matched by name",
+                        "duplicate step name `{}` (step {}{place} has it too); steps are matched by name",
                         rs.name,
                         first + 1
                     ),
@@ -591,8 +587,7 @@ impl<'s> Steps<'s> {
             None
         };
         if let Some(p) = problem {
-            self.err(place, p);
-            return;
+            self.err(place.clone(), p);
         }
         if let Some(first) = self.collects.get(c).cloned() {
             let (line, _) = self.src.locate(&first);
@@ -665,4 +660,34 @@ fn is_key(s: &str) -> bool {
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Every step of `steps` (at key path `list`) at any depth, with its key path in the
+/// file `src`; a `foreach` that starts a child per item gives its child step the
+/// foreach's own path, where its `workflow`, `subscription` and `input` keys are.
+pub fn walk<'d>(steps: &'d [StepDef], list: &[Seg], src: &Source) -> Vec<(&'d StepDef, Vec<Seg>)> {
+    let mut out = Vec::new();
+    for (i, s) in steps.iter().enumerate() {
+        let mut here = list.to_vec();
+        here.push(Seg::from(i));
+        out.push((s, here.clone()));
+        match &s.kind {
+            StepKind::Parallel { parallel, .. } => {
+                for (j, b) in parallel.iter().enumerate() {
+                    let mut bat = at(&here, &["parallel"]);
+                    bat.push(Seg::from(j));
+                    out.extend(walk(&b.steps, &at(&bat, &["steps"]), src));
+                }
+            }
+            StepKind::Foreach { steps: inner, .. } => {
+                if src.has(&at(&here, &["workflow"])) {
+                    out.extend(inner.iter().map(|c| (c, here.clone())));
+                } else {
+                    out.extend(walk(inner, &at(&here, &["steps"]), src));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
 }

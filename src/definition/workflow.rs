@@ -89,7 +89,20 @@ pub const RESERVED_STEPS: &[&str] = &[
 ];
 
 pub fn parse(src: &Source) -> Result<WorkflowDef, Vec<Diagnostic>> {
-    let raw: RawWorkflow = src.deserialize().map_err(|d| vec![d])?;
+    match parse_partial(src) {
+        (Some(def), diags) if diags.is_empty() => Ok(def),
+        (_, diags) => Err(diags),
+    }
+}
+
+/// Parses as much as it can: the definition, without the steps that are wrong (None
+/// when the file is not even TOML of the right shape), and every problem found. `workflow
+/// check` looks at the rest of a broken file too, so one run reports every mistake.
+pub fn parse_partial(src: &Source) -> (Option<WorkflowDef>, Vec<Diagnostic>) {
+    let raw: RawWorkflow = match src.deserialize() {
+        Ok(raw) => raw,
+        Err(d) => return (None, vec![d]),
+    };
     let mut diags: Vec<Diagnostic> = Vec::new();
     let mut err = |path: Vec<Seg>, msg: String| diags.push(src.diagnostic(&path, msg));
 
@@ -157,10 +170,7 @@ pub fn parse(src: &Source) -> Result<WorkflowDef, Vec<Diagnostic>> {
 
     diags.append(&mut parser.diags);
     diags.sort_by_key(|d| (d.line, d.col));
-    if !diags.is_empty() {
-        return Err(diags);
-    }
-    Ok(WorkflowDef {
+    let def = WorkflowDef {
         name: raw.name,
         target,
         description: raw.description,
@@ -172,7 +182,8 @@ pub fn parse(src: &Source) -> Result<WorkflowDef, Vec<Diagnostic>> {
         form: raw.form,
         steps,
         schedule,
-    })
+    };
+    (Some(def), diags)
 }
 
 /// Checks a schedule table (`at` is its key path): `cron` or `every`, a cron expression

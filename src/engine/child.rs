@@ -153,18 +153,22 @@ impl Engine<'_> {
         if retrying {
             allowed.push(ProcessStatus::Failed);
         }
-        let runnable = allowed.contains(&child.status)
-            || (child.status == ProcessStatus::Running && owner::is_stale(&child))
-            || child.owner.as_deref() == Some(owner::me());
-        if !runnable {
-            return Ok(Some(child));
-        }
         let id = child.process_id.clone();
-        match owner::claim(self.store, &id, &allowed, self.lease).await? {
-            owner::Claim::Claimed(_) => {}
-            owner::Claim::Paused => return Ok(None),
-            owner::Claim::Owned(_) | owner::Claim::Refused(_) | owner::Claim::Missing => {
-                return Ok(self.store.process(&id).await?);
+        // Started just now for this orch, it is already ours.
+        let ours =
+            child.status == ProcessStatus::Running && child.owner.as_deref() == Some(owner::me());
+        let runnable = allowed.contains(&child.status)
+            || (child.status == ProcessStatus::Running && owner::is_stale(&child));
+        if !ours {
+            if !runnable {
+                return Ok(Some(child));
+            }
+            match owner::claim(self.store, &id, &allowed, self.lease).await? {
+                owner::Claim::Claimed(_) => {}
+                owner::Claim::Paused => return Ok(None),
+                owner::Claim::Owned(_) | owner::Claim::Refused(_) | owner::Claim::Missing => {
+                    return Ok(self.store.process(&id).await?);
+                }
             }
         }
         let def = self

@@ -69,12 +69,14 @@ pub struct Report {
 }
 
 impl Report {
-    /// The worst outcome, for the exit status of `--once`.
+    /// The worst outcome, for the exit status of `--once`: of each process, how its
+    /// last drive ended (a parent rests while its children run, then completes).
     pub fn worst(&self) -> Option<Final> {
-        self.ran
-            .iter()
-            .filter_map(|o| o.end)
-            .max_by_key(|f| severity(*f))
+        let mut last: std::collections::HashMap<&str, Option<Final>> = Default::default();
+        for o in &self.ran {
+            last.insert(&o.process_id, o.end);
+        }
+        last.into_values().flatten().max_by_key(|f| severity(*f))
     }
 }
 

@@ -122,21 +122,52 @@ pub fn retry(ctx: &mut Ctx, a: RetryArgs) -> Result<()> {
 fn plan(ctx: &mut Ctx, p: &ProcessRow, chosen: &Chosen) -> Result<()> {
     let steps = ctx.steps(&p.process_id)?;
     let planned = crate::engine::plan::plan(&chosen.def);
-    let would: Vec<String> = crate::engine::plan::remaining(&planned, &steps)
+    let remaining = crate::engine::plan::remaining(&planned, &steps);
+    let would: Vec<String> = remaining.iter().map(|s| s.name.clone()).collect();
+    // The group the process stopped in forks again from the state it forked from (no
+    // step changed it since): its branches are known, and which of them would run.
+    let branches = remaining
+        .first()
+        .and_then(|s| match s.step {
+            crate::engine::plan::Planned::User(u) if u.kind.is_group() => Some(u),
+            _ => None,
+        })
+        .and_then(|g| crate::engine::scope::views(g, &g.name, &p.state, &steps).ok())
+        .unwrap_or_default();
+    let (done, to_run): (Vec<_>, Vec<_>) = branches
         .into_iter()
-        .map(|s| s.name.clone())
-        .collect();
+        .partition(|b| b.status == crate::engine::scope::BranchStatus::Done);
     let changes = chosen.changes();
     if ctx.printer.is_json() {
         return ctx.printer.json(&json!({
             "id": p.process_id, "status": p.status, "would_run": would,
+            "branches": to_run, "branches_done": done.len(),
             "definition_changed": chosen.changed, "changes": changes,
             "uses": if chosen.use_current { "current" } else { "stored" },
         }));
     }
     let mut out = format!("process {} ({}) would run:\n", p.process_id, p.status);
-    for s in &would {
+    for (i, s) in would.iter().enumerate() {
         out.push_str(&format!("  {s}\n"));
+        if i > 0 || (to_run.is_empty() && done.is_empty()) {
+            continue;
+        }
+        for b in &to_run {
+            let from = b.next.as_deref().unwrap_or("?");
+            let why = match &b.error {
+                Some(e) => format!("{}: {e}", b.status.as_str()),
+                None => b.status.as_str().to_string(),
+            };
+            out.push_str(&format!("    {} from `{from}` ({why})\n", b.label));
+        }
+        if !done.is_empty() {
+            out.push_str(&format!(
+                "    {} finished branch{} stay{} done\n",
+                done.len(),
+                if done.len() == 1 { "" } else { "es" },
+                if done.len() == 1 { "s" } else { "" }
+            ));
+        }
     }
     if chosen.changed {
         out.push_str(&format!(
