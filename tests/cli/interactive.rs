@@ -20,14 +20,14 @@ const DEADLINE: Duration = Duration::from_secs(20);
 const POLL: Duration = Duration::from_millis(20);
 
 /// A tmux server with one session running orch; killed when dropped.
-struct Term {
+pub struct Term {
     /// The server's socket, in the test's project folder (removed with it).
     socket: PathBuf,
 }
 
 impl Term {
     /// Starts `orch ARGS` in `dir`, or returns `None` (saying so) when tmux is missing.
-    fn start(dir: &Path, args: &[&str]) -> Option<Term> {
+    pub fn start(dir: &Path, args: &[&str]) -> Option<Term> {
         if Command::new("tmux").arg("-V").output().is_err() {
             eprintln!("skipped: tmux not installed");
             return None;
@@ -71,7 +71,7 @@ impl Term {
         c
     }
 
-    fn screen(&self) -> String {
+    pub fn screen(&self) -> String {
         let out = self
             .tmux(&["capture-pane", "-p", "-J", "-S", "-", "-t", "t"])
             .output()
@@ -81,13 +81,13 @@ impl Term {
 
     /// Waits until `text` is on the screen, then until a prompt reads keys; returns
     /// the screen.
-    fn expect(&self, text: &str) -> String {
+    pub fn expect(&self, text: &str) -> String {
         let screen = self.wait(text);
         self.wait_raw();
         screen
     }
 
-    fn wait(&self, text: &str) -> String {
+    pub fn wait(&self, text: &str) -> String {
         let start = Instant::now();
         loop {
             let screen = self.screen();
@@ -128,7 +128,7 @@ impl Term {
     }
 
     /// Sends tmux key names (`Enter`, `Down`, `C-c`).
-    fn keys(&self, keys: &[&str]) {
+    pub fn keys(&self, keys: &[&str]) {
         let ok = self
             .tmux(&["send-keys", "-t", "t"])
             .args(keys)
@@ -139,7 +139,7 @@ impl Term {
     }
 
     /// Types text literally, then Enter.
-    fn line(&self, text: &str) {
+    pub fn line(&self, text: &str) {
         if !text.is_empty() {
             self.keys(&["-l", text]);
         }
@@ -147,7 +147,7 @@ impl Term {
     }
 
     /// Waits for orch to end and returns its exit code and the whole screen.
-    fn exit(&self) -> (i32, String) {
+    pub fn exit(&self) -> (i32, String) {
         let screen = self.wait("EXIT=");
         let code = screen
             .split("EXIT=")

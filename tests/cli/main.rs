@@ -1,5 +1,6 @@
 //! CLI tests: the real `orch` binary against temporary projects and real SQLite files.
 
+mod branches;
 mod crash;
 mod engine;
 mod events;
