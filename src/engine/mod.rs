@@ -9,6 +9,8 @@
 //! `owner` tells who runs a process.
 
 pub mod ahead;
+#[cfg(test)]
+mod branch_tests;
 pub mod builtins;
 mod child;
 pub mod choices;

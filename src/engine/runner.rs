@@ -769,6 +769,8 @@ impl Engine<'_> {
         let mut env = vec![
             ("ORCH_PROCESS_ID".to_string(), cur.process_id.clone()),
             ("ORCH_STEP".to_string(), step.name.clone()),
+            // Inside a branch, where: `Push every device [3] / Push`.
+            ("ORCH_STEP_PATH".to_string(), cur.path_of(&step.name)),
             ("ORCH_WORKFLOW".to_string(), cur.workflow.clone()),
             ("ORCH_ATTEMPT".to_string(), attempt.to_string()),
             ("ORCH_DB".to_string(), self.db.clone()),

@@ -13,19 +13,19 @@ use crate::store::subscriptions::Subscription;
 use crate::store::{Lock, Store};
 use crate::testing::block_on;
 
-struct Bench {
-    dir: tempfile::TempDir,
-    store: Store,
+pub(super) struct Bench {
+    pub(super) dir: tempfile::TempDir,
+    pub(super) store: Store,
 }
 
 impl Bench {
-    fn new() -> Bench {
+    pub(super) fn new() -> Bench {
         let dir = tempfile::tempdir().unwrap();
         let store = crate::testing::sqlite(dir.path());
         Bench { dir, store }
     }
 
-    fn workflow(text: &str) -> WorkflowDef {
+    pub(super) fn workflow(text: &str) -> WorkflowDef {
         crate::definition::workflow::parse(&Source::new("w.toml", text.to_string()))
             .unwrap_or_else(|d| panic!("{d:?}"))
     }
@@ -41,7 +41,12 @@ impl Bench {
     }
 
     /// Creates a process; on a subscription it takes the lock as `workflow run` does.
-    fn start(&mut self, def: &WorkflowDef, subscription: Option<&str>, state: Value) -> String {
+    pub(super) fn start(
+        &mut self,
+        def: &WorkflowDef,
+        subscription: Option<&str>,
+        state: Value,
+    ) -> String {
         let id = crate::clock::new_id();
         let new = NewProcess {
             process_id: &id,
@@ -61,11 +66,11 @@ impl Bench {
         id
     }
 
-    fn process(&self, id: &str) -> ProcessRow {
+    pub(super) fn process(&self, id: &str) -> ProcessRow {
         block_on(self.store.process(id)).unwrap().unwrap()
     }
 
-    fn steps(&self, id: &str) -> Vec<StepRow> {
+    pub(super) fn steps(&self, id: &str) -> Vec<StepRow> {
         block_on(self.store.steps(id)).unwrap()
     }
 
@@ -73,24 +78,34 @@ impl Bench {
         block_on(self.store.subscription(id)).unwrap().unwrap()
     }
 
-    fn drive(&mut self, id: &str, def: &WorkflowDef) -> Final {
-        let (_tx, rx) = watch::channel(false);
+    pub(super) fn drive(&mut self, id: &str, def: &WorkflowDef) -> Final {
         let mut quiet = Quiet;
-        let engine = Engine {
+        let (_tx, rx) = watch::channel(false);
+        let engine = self.engine(&mut quiet, rx);
+        block_on(engine.drive(id, def, Default::default())).unwrap()
+    }
+
+    /// An engine on this bench's store, cancelled when `cancel` turns true.
+    pub(super) fn engine<'a>(
+        &'a self,
+        observer: &'a mut dyn super::runner::Observer,
+        cancel: watch::Receiver<bool>,
+    ) -> Engine<'a> {
+        let (_, drain) = watch::channel(false);
+        Engine {
             store: &self.store,
             root: self.dir.path().to_path_buf(),
             db: self.store.location().for_steps(),
             user: "test".into(),
             default_timeout: None,
             grace: std::time::Duration::from_secs(1),
-            observer: super::runner::Watch::new(&mut quiet),
-            cancel: rx.clone(),
-            drain: rx,
+            observer: super::runner::Watch::new(observer),
+            cancel,
+            drain,
             lease: std::time::Duration::from_secs(15),
             secrets: Default::default(),
             children: super::runner::Children::Drive,
-        };
-        block_on(engine.drive(id, def, Default::default())).unwrap()
+        }
     }
 }
 

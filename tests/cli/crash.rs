@@ -35,7 +35,7 @@ impl Rng {
     }
 }
 
-fn env_number(name: &str, default: u64) -> u64 {
+pub fn env_number(name: &str, default: u64) -> u64 {
     std::env::var(name)
         .ok()
         .and_then(|v| v.parse().ok())
@@ -197,7 +197,7 @@ pub fn effects(p: &Project) -> Vec<(String, String, i32)> {
 
 /// Reads the database directly: cheaper than an orch command per question, which
 /// matters when a harness asks thousands of them.
-fn query(p: &Project, sql: &str, arg: &str) -> Vec<String> {
+pub fn query(p: &Project, sql: &str, arg: &str) -> Vec<String> {
     let conn = rusqlite::Connection::open(p.db()).expect("open the database");
     let mut stmt = conn.prepare(sql).expect("prepare");
     let rows = stmt
@@ -206,13 +206,13 @@ fn query(p: &Project, sql: &str, arg: &str) -> Vec<String> {
     rows.collect::<Result<_, _>>().expect("rows")
 }
 
-fn process_ids(p: &Project) -> HashSet<String> {
+pub fn process_ids(p: &Project) -> HashSet<String> {
     query(p, "SELECT process_id FROM processes WHERE ?1 = ?1", "")
         .into_iter()
         .collect()
 }
 
-fn status(p: &Project, id: &str) -> String {
+pub fn status(p: &Project, id: &str) -> String {
     query(p, "SELECT status FROM processes WHERE process_id = ?1", id)
         .pop()
         .unwrap_or_default()

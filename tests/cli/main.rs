@@ -2,6 +2,7 @@
 
 mod branches;
 mod crash;
+mod crash_branches;
 mod engine;
 mod events;
 mod forms;
