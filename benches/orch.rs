@@ -10,6 +10,7 @@
 //! The table goes to stdout as Markdown (it is what BENCHMARKS.md shows), progress to
 //! stderr.
 
+mod branches;
 mod ceiling;
 mod concurrency;
 mod generate;
@@ -36,6 +37,8 @@ const MEMORY_STEPS: usize = 10_000;
 const QUERY_RUNS: usize = 9;
 const STARTUP_RUNS: usize = 21;
 const CONCURRENT_RUNS: usize = 200;
+const SLEEP_BRANCHES: usize = 100;
+const NOOP_BRANCHES: usize = 1_000;
 const SMALL: Size = Size {
     processes: 1_000,
     steps_per_process: 20,
@@ -218,7 +221,48 @@ fn lines() -> Vec<(&'static str, &'static str, Bench)> {
         "7. two orch × 200 workflows vs one × 400",
         concurrency_line,
     ));
+    v.push((
+        "branches-sleep",
+        "8. 100 branches of `run = \"sleep 1\"`, max_parallel = 100: the group vs one step",
+        branches_sleep_line,
+    ));
+    v.push((
+        "branches-noop",
+        "9. `foreach` over 1,000 items of one `noop` step vs line 1's `noop` rate",
+        branches_noop_line,
+    ));
     v
+}
+
+fn branches_sleep_line(_: &mut Shared) -> Res<Line> {
+    let run = branches::FanRun::new(SLEEP_BRANCHES, SLEEP_BRANCHES, "run = \"sleep 1\"")?;
+    // The best of a few runs: a loaded machine is slow to spawn 100 shells at once.
+    let mut best: Option<(f64, f64, f64)> = None;
+    for _ in 0..3 {
+        let r = run.group_time()?;
+        if best.is_none_or(|b| r.0 / r.1 < b.0 / b.1) {
+            best = Some(r);
+        }
+    }
+    let (group, step, wall) = best.ok_or("no run")?;
+    Ok(Line::new("branches-sleep", "")
+        .measured(format!("group {group:.2}s (whole run {wall:.2}s)"))
+        .reference(format!("one step: {step:.2}s (median)"))
+        .at_most(group / step, 1.5, "×"))
+}
+
+fn branches_noop_line(_: &mut Shared) -> Res<Line> {
+    let fan = branches::FanRun::new(NOOP_BRANCHES, 16, "builtin = \"noop\"")?;
+    let noop = steps::StepsRun::new("builtin = \"noop\"", NOOP_STEPS)?;
+    let (mut line1, mut rate) = (0.0_f64, 0.0_f64);
+    for _ in 0..ROUNDS {
+        line1 = line1.max(noop.round("full")?);
+        rate = rate.max(fan.rate()?);
+    }
+    Ok(Line::new("branches-noop", "")
+        .measured(format!("{rate:.0} steps/s"))
+        .reference(format!("line 1 (`noop`, FULL): {line1:.0} steps/s"))
+        .at_least(rate / line1, 0.5))
 }
 
 /// Rounds of the ceiling and of orch take turns, so that a disk or a machine that

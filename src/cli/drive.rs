@@ -230,6 +230,15 @@ fn report(ctx: &mut Ctx, id: &str, def: &WorkflowDef, outcome: Final, opts: Opti
             }
             (format!("process {id} is suspended, awaiting input"), detail)
         }
+        Final::Waiting if waits_for_children(&p) => {
+            hints.push(format!(
+                "a worker goes on with it when its children come to rest; `orch process retry {id}` looks at them again (`orch process list --parent {id}`)"
+            ));
+            (
+                format!("process {id} is waiting for its child processes"),
+                failed_step.map(step_failure),
+            )
+        }
         Final::Waiting => {
             hints.push(format!("`orch process retry {id}` when the cause is gone"));
             (
@@ -296,6 +305,13 @@ fn report(ctx: &mut Ctx, id: &str, def: &WorkflowDef, outcome: Final, opts: Opti
         None => Ok(()),
         Some(kind) => Err(Error::silent(kind)),
     }
+}
+
+/// Whether a waiting process waits for its children (a `workflow` step, DESIGN §13).
+fn waits_for_children(p: &ProcessRow) -> bool {
+    p.failed_reason
+        .as_deref()
+        .is_some_and(|r| r.contains("child process"))
 }
 
 /// `at step `Ping`: `./ping.sh` exited with status 1`.

@@ -431,7 +431,14 @@ pub fn abort(ctx: &mut Ctx, id: &str) -> Result<()> {
         ],
     )?;
     let user = ctx.user().to_string();
-    let name = p.last_step.clone().unwrap_or_else(|| "Start".into());
+    // The abort is the process's own step: named after its last top-level step, not a
+    // step of a branch.
+    let name = ctx
+        .steps(&p.process_id)?
+        .into_iter()
+        .rev()
+        .find(|s| s.branch.is_none())
+        .map_or_else(|| "Start".to_string(), |s| s.name);
     let mut process = p.clone();
     record(
         ctx,
@@ -457,10 +464,11 @@ pub fn abort(ctx: &mut Ctx, id: &str) -> Result<()> {
 pub fn skip(ctx: &mut Ctx, a: SkipArgs) -> Result<()> {
     let p = ctx.process(&a.id)?;
     let steps = ctx.steps(&p.process_id)?;
+    // A group's own row, not one of its branch steps: skipping a group skips its join.
     let Some(failed) = steps
         .iter()
         .rev()
-        .find(|s| s.status.is_retryable())
+        .find(|s| s.branch.is_none() && s.status.is_retryable())
         .cloned()
     else {
         return Err(Error::conflict(format!(
