@@ -19,6 +19,7 @@ mod scale;
 mod steps;
 mod storage;
 mod support;
+mod workers;
 
 use std::collections::HashMap;
 
@@ -222,16 +223,85 @@ fn lines() -> Vec<(&'static str, &'static str, Bench)> {
         concurrency_line,
     ));
     v.push((
+        "worker-group-commit",
+        "8. one worker, 64 × 200 `noop` steps, FULL, vs bare 64-row batches",
+        |_| worker_group_commit_line(),
+    ));
+    v.push((
+        "worker-run-true",
+        "9. one worker, 16 × `run = \"true\"` at once, vs 16 bare `sh -c true` at once",
+        |_| worker_run_true_line(),
+    ));
+    v.push((
+        "queue-latency",
+        "10. queued one-step process to completed, idle worker (median of 20)",
+        |_| queue_latency_line(),
+    ));
+    v.push((
+        "worker-memory",
+        "11. peak RSS, one worker: 1,000 processes resting at input + 64 running",
+        |_| worker_memory_line(),
+    ));
+    v.push((
         "branches-sleep",
-        "8. 100 branches of `run = \"sleep 1\"`, max_parallel = 100: the group vs one step",
+        "12. 100 branches of `run = \"sleep 1\"`, max_parallel = 100: the group vs one step",
         branches_sleep_line,
     ));
     v.push((
         "branches-noop",
-        "9. `foreach` over 1,000 items of one `noop` step vs line 1's `noop` rate",
+        "13. `foreach` over 1,000 items of one `noop` step vs line 1's `noop` rate",
         branches_noop_line,
     ));
     v
+}
+
+fn worker_group_commit_line() -> Res<Line> {
+    let (mut ceiling, mut rate) = (0.0_f64, 0.0_f64);
+    for _ in 0..3 {
+        ceiling = ceiling.max(workers::batched_ceiling("FULL", 64, 64 * 200, 1)?);
+        rate = rate.max(workers::worker_steps_per_sec(
+            "builtin = \"noop\"",
+            64,
+            200,
+            "full",
+        )?);
+    }
+    Ok(Line::new("worker-group-commit", "")
+        .measured(format!("{rate:.0} steps/s"))
+        .reference(format!("bare 64-row batches, FULL: {ceiling:.0} rows/s"))
+        .at_least(rate / ceiling, 0.5))
+}
+
+fn worker_run_true_line() -> Res<Line> {
+    let (mut ceiling, mut rate) = (0.0_f64, 0.0_f64);
+    for _ in 0..3 {
+        ceiling = ceiling.max(workers::concurrent_spawns_per_sec(16, 16 * 50)?);
+        rate = rate.max(workers::worker_steps_per_sec(
+            "run = \"true\"",
+            16,
+            50,
+            "full",
+        )?);
+    }
+    Ok(Line::new("worker-run-true", "")
+        .measured(format!("{rate:.0} steps/s"))
+        .reference(format!("16 bare shells at once: {ceiling:.0} spawns/s"))
+        .at_least(rate / ceiling, 0.8))
+}
+
+fn queue_latency_line() -> Res<Line> {
+    let ms = workers::queue_latency_ms(20)?;
+    Ok(Line::new("queue-latency", "")
+        .measured(format!("{ms:.0} ms"))
+        .reference("from the process row's start to its completion, as stored")
+        .at_most(ms, 100.0, " ms"))
+}
+
+fn worker_memory_line() -> Res<Line> {
+    let rss = workers::worker_peak_rss(1_000, 64)?;
+    Ok(Line::new("worker-memory", "")
+        .measured(format!("{:.1} MiB", mib(rss)))
+        .at_most(mib(rss), 200.0, " MiB"))
 }
 
 fn branches_sleep_line(_: &mut Shared) -> Res<Line> {

@@ -19,7 +19,7 @@ set edit:completion:arg-completer[orch] = {|@words|
     var completions = [
         &'orch'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -50,7 +50,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         &'orch;init'= {
             cand --default-customer 'The customer of new subscriptions when --customer is not given'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -64,7 +64,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;db'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -83,7 +83,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;db;migrate'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -97,7 +97,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;db;status'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -111,7 +111,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;db;check'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -125,7 +125,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;db;backup'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -157,7 +157,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;product'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -176,7 +176,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;product;load'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -202,7 +202,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --root-block 'Name of the root block (default: <Name>Block)'
             cand --field 'A field of the root block: NAME:TYPE[:REQUIRED], TYPE one of string, int, float, bool, ipv4, ipv6, ipv4_network, ipv6_network, uuid, json, enum(a|b), subscription(TAG); append [] for a list (repeatable)'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -219,7 +219,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;product;list'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -233,7 +233,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;product;show'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -264,7 +264,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;workflow'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -284,7 +284,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;workflow;list'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -298,7 +298,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;workflow;show'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -313,7 +313,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;workflow;form'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -327,7 +327,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;workflow;check'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -345,7 +345,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --input-file 'Answers as a JSON or TOML object in a file, or - for stdin'
             cand --customer 'The customer of a new subscription (default: orch.toml''s default_customer, else "default")'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -382,7 +382,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;process'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -410,7 +410,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --parent 'Only the child processes of this process (its id, or a unique prefix of it)'
             cand --limit 'At most this many processes'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -425,7 +425,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         &'orch;process;show'= {
             cand --step 'Print the state after this step and what the step changed'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -440,7 +440,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;process;retry'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -460,7 +460,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --input 'An answer, key=value (repeatable; typed by the form''s field: 42, true, a,b for lists)'
             cand --input-file 'Answers as a JSON or TOML object in a file, or - for stdin'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -477,7 +477,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;process;abort'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -492,7 +492,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         &'orch;process;skip'= {
             cand --set 'Add key=value to the state (repeatable)'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -506,7 +506,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;process;drive'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -546,7 +546,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;subscription'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -572,7 +572,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --limit 'At most this many subscriptions'
             cand --offset 'Skip this many (for paging)'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -586,7 +586,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;subscription;show'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -601,7 +601,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;subscription;workflows'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -636,7 +636,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --consumer 'Remember where this named consumer stopped and resume there next time'
             cand --exec 'Run this command (sh -c, in the project folder) for each event, the event JSON on stdin'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -655,7 +655,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         &'orch;events;consumers'= {
             cand --remove 'Forget this consumer (a reader using the name again starts from the beginning)'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -677,7 +677,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;task'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -694,7 +694,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;task;list'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -712,7 +712,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --input-file 'Answers as a JSON or TOML object in a file, or - for stdin'
             cand --customer 'The customer of a new subscription (default: orch.toml''s default_customer, else "default")'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -740,7 +740,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;schedule'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -756,7 +756,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;schedule;list'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -778,7 +778,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;scheduler'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -794,7 +794,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;scheduler;run'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -822,7 +822,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --lease 'How long its lease on a process lasts; another worker takes a process over once it ran out (renewed every third of it)'
             cand --grace 'How long running steps get to finish when it stops, before they are stopped'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -839,7 +839,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;worker;list'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -861,7 +861,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;engine'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -879,7 +879,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;engine;pause'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -893,7 +893,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;engine;resume'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -907,7 +907,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;engine;status'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
@@ -935,7 +935,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;completions'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database file (default: orch.toml''s `db`, else orch.db in the project)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
             cand --output 'Output format of data on stdout'
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'

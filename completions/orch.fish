@@ -25,7 +25,7 @@ function __fish_orch_using_subcommand
 end
 
 complete -c orch -n "__fish_orch_needs_command" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_needs_command" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_needs_command" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_needs_command" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
@@ -53,7 +53,7 @@ complete -c orch -n "__fish_orch_needs_command" -f -a "completions" -d 'Print a 
 complete -c orch -n "__fish_orch_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orch -n "__fish_orch_using_subcommand init" -l default-customer -d 'The customer of new subscriptions when --customer is not given' -r
 complete -c orch -n "__fish_orch_using_subcommand init" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand init" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand init" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand init" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
@@ -65,7 +65,7 @@ complete -c orch -n "__fish_orch_using_subcommand init" -s q -l quiet -d 'Print 
 complete -c orch -n "__fish_orch_using_subcommand init" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand init" -s h -l help -d 'Print help'
 complete -c orch -n "__fish_orch_using_subcommand db; and not __fish_seen_subcommand_from migrate status check backup help" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand db; and not __fish_seen_subcommand_from migrate status check backup help" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand db; and not __fish_seen_subcommand_from migrate status check backup help" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand db; and not __fish_seen_subcommand_from migrate status check backup help" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
@@ -82,7 +82,7 @@ complete -c orch -n "__fish_orch_using_subcommand db; and not __fish_seen_subcom
 complete -c orch -n "__fish_orch_using_subcommand db; and not __fish_seen_subcommand_from migrate status check backup help" -f -a "backup" -d 'Write a consistent copy of the database to FILE, also while orch runs'
 complete -c orch -n "__fish_orch_using_subcommand db; and not __fish_seen_subcommand_from migrate status check backup help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from migrate" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from migrate" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from migrate" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from migrate" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
@@ -94,7 +94,7 @@ complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand
 complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from migrate" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from migrate" -s h -l help -d 'Print help'
 complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from status" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from status" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from status" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from status" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
@@ -106,7 +106,7 @@ complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand
 complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from status" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
 complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from check" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from check" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from check" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from check" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
@@ -118,7 +118,7 @@ complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand
 complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from check" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help'
 complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from backup" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from backup" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from backup" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from backup" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
@@ -136,7 +136,7 @@ complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand
 complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "backup" -d 'Write a consistent copy of the database to FILE, also while orch runs'
 complete -c orch -n "__fish_orch_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orch -n "__fish_orch_using_subcommand product; and not __fish_seen_subcommand_from load create list show help" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand product; and not __fish_seen_subcommand_from load create list show help" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand product; and not __fish_seen_subcommand_from load create list show help" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand product; and not __fish_seen_subcommand_from load create list show help" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
@@ -153,7 +153,7 @@ complete -c orch -n "__fish_orch_using_subcommand product; and not __fish_seen_s
 complete -c orch -n "__fish_orch_using_subcommand product; and not __fish_seen_subcommand_from load create list show help" -f -a "show" -d 'Show one product with its blocks and fields'
 complete -c orch -n "__fish_orch_using_subcommand product; and not __fish_seen_subcommand_from load create list show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from load" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from load" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from load" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from load" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
@@ -177,7 +177,7 @@ complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subco
 complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -l root-block -d 'Name of the root block (default: <Name>Block)' -r
 complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -l field -d 'A field of the root block: NAME:TYPE[:REQUIRED], TYPE one of string, int, float, bool, ipv4, ipv6, ipv4_network, ipv6_network, uuid, json, enum(a|b), subscription(TAG); append [] for a list (repeatable)' -r
 complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
@@ -192,7 +192,7 @@ complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subco
 complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
 complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from list" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from list" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from list" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
@@ -204,7 +204,7 @@ complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subco
 complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from show" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from show" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from show" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
@@ -221,7 +221,7 @@ complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subco
 complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one product with its blocks and fields'
 complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orch -n "__fish_orch_using_subcommand workflow; and not __fish_seen_subcommand_from list show form check run help" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand workflow; and not __fish_seen_subcommand_from list show form check run help" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand workflow; and not __fish_seen_subcommand_from list show form check run help" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand workflow; and not __fish_seen_subcommand_from list show form check run help" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
@@ -239,7 +239,7 @@ complete -c orch -n "__fish_orch_using_subcommand workflow; and not __fish_seen_
 complete -c orch -n "__fish_orch_using_subcommand workflow; and not __fish_seen_subcommand_from list show form check run help" -f -a "run" -d 'Start a workflow and run it until it completes, suspends, waits or fails'
 complete -c orch -n "__fish_orch_using_subcommand workflow; and not __fish_seen_subcommand_from list show form check run help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from list" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from list" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from list" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
@@ -251,7 +251,7 @@ complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subc
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from show" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from show" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from show" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
@@ -264,7 +264,7 @@ complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subc
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from form" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from form" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from form" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from form" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
@@ -276,7 +276,7 @@ complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subc
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from form" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from form" -s h -l help -d 'Print help'
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from check" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from check" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from check" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from check" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
@@ -292,7 +292,7 @@ complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subc
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -l input-file -d 'Answers as a JSON or TOML object in a file, or - for stdin' -r
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -l customer -d 'The customer of a new subscription (default: orch.toml\'s default_customer, else "default")' -r
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from run" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
@@ -313,7 +313,7 @@ complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subc
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from help" -f -a "run" -d 'Start a workflow and run it until it completes, suspends, waits or fails'
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip drive help" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip drive help" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip drive help" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip drive help" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
@@ -345,7 +345,7 @@ complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subco
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -l parent -d 'Only the child processes of this process (its id, or a unique prefix of it)' -r
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -l limit -d 'At most this many processes' -r
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
@@ -358,7 +358,7 @@ complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subco
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from show" -l step -d 'Print the state after this step and what the step changed' -r
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from show" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from show" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from show" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
@@ -371,7 +371,7 @@ complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subco
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from retry" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from retry" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from retry" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from retry" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
@@ -389,7 +389,7 @@ complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subco
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from resume" -l input -d 'An answer, key=value (repeatable; typed by the form\'s field: 42, true, a,b for lists)' -r
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from resume" -l input-file -d 'Answers as a JSON or TOML object in a file, or - for stdin' -r
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from resume" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from resume" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from resume" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from resume" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
@@ -404,7 +404,7 @@ complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subco
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from resume" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from resume" -s h -l help -d 'Print help'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from abort" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from abort" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from abort" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from abort" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
@@ -417,7 +417,7 @@ complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subco
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from abort" -s h -l help -d 'Print help'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from skip" -l set -d 'Add key=value to the state (repeatable)' -r
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from skip" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from skip" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from skip" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from skip" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
@@ -429,7 +429,7 @@ complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subco
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from skip" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from skip" -s h -l help -d 'Print help'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from drive" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from drive" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from drive" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from drive" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
@@ -449,7 +449,7 @@ complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subco
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from help" -f -a "drive" -d 'Run a process in this orch (used by --detach)'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orch -n "__fish_orch_using_subcommand subscription; and not __fish_seen_subcommand_from list show workflows help" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand subscription; and not __fish_seen_subcommand_from list show workflows help" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand subscription; and not __fish_seen_subcommand_from list show workflows help" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand subscription; and not __fish_seen_subcommand_from list show workflows help" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
@@ -474,7 +474,7 @@ false\t''"
 complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from list" -l limit -d 'At most this many subscriptions' -r
 complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from list" -l offset -d 'Skip this many (for paging)' -r
 complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from list" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from list" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from list" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
@@ -486,7 +486,7 @@ complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_
 complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from show" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from show" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from show" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
@@ -499,7 +499,7 @@ complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_
 complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from workflows" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from workflows" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from workflows" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand subscription; and __fish_seen_subcommand_from workflows" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
@@ -522,7 +522,7 @@ complete -c orch -n "__fish_orch_using_subcommand events; and not __fish_seen_su
 complete -c orch -n "__fish_orch_using_subcommand events; and not __fish_seen_subcommand_from consumers help" -l consumer -d 'Remember where this named consumer stopped and resume there next time' -r
 complete -c orch -n "__fish_orch_using_subcommand events; and not __fish_seen_subcommand_from consumers help" -l exec -d 'Run this command (sh -c, in the project folder) for each event, the event JSON on stdin' -r
 complete -c orch -n "__fish_orch_using_subcommand events; and not __fish_seen_subcommand_from consumers help" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand events; and not __fish_seen_subcommand_from consumers help" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand events; and not __fish_seen_subcommand_from consumers help" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand events; and not __fish_seen_subcommand_from consumers help" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
@@ -538,7 +538,7 @@ complete -c orch -n "__fish_orch_using_subcommand events; and not __fish_seen_su
 complete -c orch -n "__fish_orch_using_subcommand events; and not __fish_seen_subcommand_from consumers help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orch -n "__fish_orch_using_subcommand events; and __fish_seen_subcommand_from consumers" -l remove -d 'Forget this consumer (a reader using the name again starts from the beginning)' -r
 complete -c orch -n "__fish_orch_using_subcommand events; and __fish_seen_subcommand_from consumers" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand events; and __fish_seen_subcommand_from consumers" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand events; and __fish_seen_subcommand_from consumers" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand events; and __fish_seen_subcommand_from consumers" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
@@ -552,7 +552,7 @@ complete -c orch -n "__fish_orch_using_subcommand events; and __fish_seen_subcom
 complete -c orch -n "__fish_orch_using_subcommand events; and __fish_seen_subcommand_from help" -f -a "consumers" -d 'List named consumers, where they stand and how far behind they are'
 complete -c orch -n "__fish_orch_using_subcommand events; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orch -n "__fish_orch_using_subcommand task; and not __fish_seen_subcommand_from list run help" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand task; and not __fish_seen_subcommand_from list run help" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand task; and not __fish_seen_subcommand_from list run help" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand task; and not __fish_seen_subcommand_from list run help" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
@@ -567,7 +567,7 @@ complete -c orch -n "__fish_orch_using_subcommand task; and not __fish_seen_subc
 complete -c orch -n "__fish_orch_using_subcommand task; and not __fish_seen_subcommand_from list run help" -f -a "run" -d 'Run a task now (the options and exit codes of `workflow run`)'
 complete -c orch -n "__fish_orch_using_subcommand task; and not __fish_seen_subcommand_from list run help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from list" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from list" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from list" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
@@ -583,7 +583,7 @@ complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcomma
 complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -l input-file -d 'Answers as a JSON or TOML object in a file, or - for stdin' -r
 complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -l customer -d 'The customer of a new subscription (default: orch.toml\'s default_customer, else "default")' -r
 complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
@@ -601,7 +601,7 @@ complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcomma
 complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "run" -d 'Run a task now (the options and exit codes of `workflow run`)'
 complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orch -n "__fish_orch_using_subcommand schedule; and not __fish_seen_subcommand_from list help" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand schedule; and not __fish_seen_subcommand_from list help" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand schedule; and not __fish_seen_subcommand_from list help" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand schedule; and not __fish_seen_subcommand_from list help" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
@@ -615,7 +615,7 @@ complete -c orch -n "__fish_orch_using_subcommand schedule; and not __fish_seen_
 complete -c orch -n "__fish_orch_using_subcommand schedule; and not __fish_seen_subcommand_from list help" -f -a "list" -d 'List the scheduled tasks with their last and next run (times in UTC)'
 complete -c orch -n "__fish_orch_using_subcommand schedule; and not __fish_seen_subcommand_from list help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orch -n "__fish_orch_using_subcommand schedule; and __fish_seen_subcommand_from list" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand schedule; and __fish_seen_subcommand_from list" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand schedule; and __fish_seen_subcommand_from list" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand schedule; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
@@ -629,7 +629,7 @@ complete -c orch -n "__fish_orch_using_subcommand schedule; and __fish_seen_subc
 complete -c orch -n "__fish_orch_using_subcommand schedule; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the scheduled tasks with their last and next run (times in UTC)'
 complete -c orch -n "__fish_orch_using_subcommand schedule; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orch -n "__fish_orch_using_subcommand scheduler; and not __fish_seen_subcommand_from run help" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand scheduler; and not __fish_seen_subcommand_from run help" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand scheduler; and not __fish_seen_subcommand_from run help" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand scheduler; and not __fish_seen_subcommand_from run help" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
@@ -643,7 +643,7 @@ complete -c orch -n "__fish_orch_using_subcommand scheduler; and not __fish_seen
 complete -c orch -n "__fish_orch_using_subcommand scheduler; and not __fish_seen_subcommand_from run help" -f -a "run" -d 'Run due tasks and retry waiting processes until Ctrl-C or SIGTERM'
 complete -c orch -n "__fish_orch_using_subcommand scheduler; and not __fish_seen_subcommand_from run help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orch -n "__fish_orch_using_subcommand scheduler; and __fish_seen_subcommand_from run" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand scheduler; and __fish_seen_subcommand_from run" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand scheduler; and __fish_seen_subcommand_from run" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand scheduler; and __fish_seen_subcommand_from run" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
@@ -662,7 +662,7 @@ complete -c orch -n "__fish_orch_using_subcommand worker; and not __fish_seen_su
 complete -c orch -n "__fish_orch_using_subcommand worker; and not __fish_seen_subcommand_from list help" -l lease -d 'How long its lease on a process lasts; another worker takes a process over once it ran out (renewed every third of it)' -r
 complete -c orch -n "__fish_orch_using_subcommand worker; and not __fish_seen_subcommand_from list help" -l grace -d 'How long running steps get to finish when it stops, before they are stopped' -r
 complete -c orch -n "__fish_orch_using_subcommand worker; and not __fish_seen_subcommand_from list help" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand worker; and not __fish_seen_subcommand_from list help" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand worker; and not __fish_seen_subcommand_from list help" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand worker; and not __fish_seen_subcommand_from list help" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
@@ -677,7 +677,7 @@ complete -c orch -n "__fish_orch_using_subcommand worker; and not __fish_seen_su
 complete -c orch -n "__fish_orch_using_subcommand worker; and not __fish_seen_subcommand_from list help" -f -a "list" -d 'The workers that run, and those that stopped or died in the last hour'
 complete -c orch -n "__fish_orch_using_subcommand worker; and not __fish_seen_subcommand_from list help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orch -n "__fish_orch_using_subcommand worker; and __fish_seen_subcommand_from list" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand worker; and __fish_seen_subcommand_from list" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand worker; and __fish_seen_subcommand_from list" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand worker; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
@@ -691,7 +691,7 @@ complete -c orch -n "__fish_orch_using_subcommand worker; and __fish_seen_subcom
 complete -c orch -n "__fish_orch_using_subcommand worker; and __fish_seen_subcommand_from help" -f -a "list" -d 'The workers that run, and those that stopped or died in the last hour'
 complete -c orch -n "__fish_orch_using_subcommand worker; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orch -n "__fish_orch_using_subcommand engine; and not __fish_seen_subcommand_from pause resume status help" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand engine; and not __fish_seen_subcommand_from pause resume status help" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand engine; and not __fish_seen_subcommand_from pause resume status help" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand engine; and not __fish_seen_subcommand_from pause resume status help" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
@@ -707,7 +707,7 @@ complete -c orch -n "__fish_orch_using_subcommand engine; and not __fish_seen_su
 complete -c orch -n "__fish_orch_using_subcommand engine; and not __fish_seen_subcommand_from pause resume status help" -f -a "status" -d 'Say whether the engine runs, is pausing (steps still running) or is paused'
 complete -c orch -n "__fish_orch_using_subcommand engine; and not __fish_seen_subcommand_from pause resume status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcommand_from pause" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcommand_from pause" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcommand_from pause" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcommand_from pause" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
@@ -719,7 +719,7 @@ complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcom
 complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcommand_from pause" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcommand_from pause" -s h -l help -d 'Print help'
 complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcommand_from resume" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcommand_from resume" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcommand_from resume" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcommand_from resume" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
@@ -731,7 +731,7 @@ complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcom
 complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcommand_from resume" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcommand_from resume" -s h -l help -d 'Print help'
 complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcommand_from status" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcommand_from status" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcommand_from status" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcommand_from status" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
@@ -747,7 +747,7 @@ complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcom
 complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcommand_from help" -f -a "status" -d 'Say whether the engine runs, is pausing (steps still running) or is paused'
 complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orch -n "__fish_orch_using_subcommand completions" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand completions" -l db -d 'Database file (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand completions" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand completions" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"

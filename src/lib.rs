@@ -22,6 +22,9 @@ pub mod suggest;
 pub mod tasks;
 #[cfg(test)]
 mod testing;
+/// The test server and `both!` name themselves so (see `store::postgres::testing`).
+#[cfg(test)]
+use store::postgres::testing as pg_testing;
 pub mod ui;
 pub mod worker;
 

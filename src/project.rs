@@ -7,6 +7,7 @@ use crate::definition::workflow::check_schedule;
 use crate::definition::{Diagnostic, Seg, Source, toml_files, workflow as workflow_def};
 use crate::domain::workflow::{ScheduleDef, WorkflowDef, parse_duration};
 use crate::error::Error;
+use crate::store::Location;
 use crate::tasks::builtin;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -19,8 +20,12 @@ pub const CONFIG_FILE: &str = "orch.toml";
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    /// Database path, relative to the project.
+    /// The database: a SQLite file (relative to the project), or a PostgreSQL address
+    /// (`postgresql://…`, `host=… dbname=…`).
     pub db: Option<PathBuf>,
+    /// The PostgreSQL schema orch keeps its tables in (default `orch`), unless the
+    /// address's options name one.
+    pub pg_schema: Option<String>,
     /// Customer of new subscriptions when `--customer` is not given.
     pub default_customer: Option<String>,
     /// Where product definitions live (default `products`).
@@ -99,15 +104,20 @@ impl Project {
         )
     }
 
-    /// The database path: `--db`/`ORCH_DB`, else orch.toml's `db`, else `orch.db`.
-    pub fn db_path(&self, explicit: Option<&Path>) -> PathBuf {
+    /// The database: `--db`/`ORCH_DB` (a file relative to the current folder), else
+    /// orch.toml's `db` (relative to the project), else `orch.db` in the project; a
+    /// PostgreSQL address wherever one of them is one.
+    pub fn location(&self, explicit: Option<&std::ffi::OsStr>) -> Location {
+        let schema = self.config.pg_schema.as_deref();
         match explicit {
-            Some(p) => std::env::current_dir()
-                .map(|c| c.join(p))
-                .unwrap_or_else(|_| p.to_path_buf()),
-            None => self
-                .root
-                .join(self.config.db.as_deref().unwrap_or(Path::new("orch.db"))),
+            Some(text) => {
+                let cwd = std::env::current_dir().unwrap_or_default();
+                Location::parse(text, &cwd, schema)
+            }
+            None => {
+                let db = self.config.db.as_deref().unwrap_or(Path::new("orch.db"));
+                Location::parse(db.as_os_str(), &self.root, schema)
+            }
         }
     }
 

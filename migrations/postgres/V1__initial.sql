@@ -1,4 +1,4 @@
--- orch's PostgreSQL schema: the shape of the SQLite schema after its V5, so the two
+-- orch's PostgreSQL schema: the shape of the SQLite schema after its V6, so the two
 -- stores read alike (same tables, same columns, same names). Migrations are
 -- append-only: never edit this file once released; add V2__… instead.
 --
@@ -180,7 +180,13 @@ CREATE TABLE processes (
     owner_since      TEXT COLLATE "C",
     -- The bytes of patches the process may still log before its next snapshot; NULL:
     -- write a snapshot at the next step.
-    state_budget     BIGINT
+    state_budget     BIGINT,
+    -- Until when its owner's lease holds (the database's clock); past it another orch
+    -- may take the process over, re-running only the step that was in flight.
+    lease_until      TEXT COLLATE "C",
+    -- When a waiting process may be picked up again by a worker; NULL: only by hand,
+    -- or when what it waits for says so.
+    run_after        TEXT COLLATE "C"
 );
 CREATE INDEX processes_status ON processes (status, process_id);
 CREATE INDEX processes_workflow ON processes (workflow, process_id);
@@ -291,3 +297,28 @@ CREATE TABLE schedules (
     claimed_by    TEXT COLLATE "C",
     claimed_until TEXT COLLATE "C"
 );
+
+-- Workers and the engine switch (DESIGN §12) ---------------------------------------
+
+-- The orchs that run processes from the queue, and when each last said it was alive
+-- (the database's clock, so hosts whose clocks disagree judge leases alike).
+CREATE TABLE workers (
+    worker_id    TEXT COLLATE "C" PRIMARY KEY,   -- its owner name: host/pid/start
+    host         TEXT COLLATE "C" NOT NULL,
+    pid          BIGINT NOT NULL,
+    concurrency  BIGINT NOT NULL,
+    started_at   TEXT COLLATE "C" NOT NULL,
+    heartbeat_at TEXT COLLATE "C" NOT NULL,
+    lease_until  TEXT COLLATE "C" NOT NULL,
+    stopped_at   TEXT COLLATE "C"                -- set when it stopped cleanly
+);
+
+-- The engine switch: while `paused_at` is set, no step starts anywhere. One row; a
+-- claim reads it FOR SHARE, so a pause waits for the claims in flight and every claim
+-- after it sees it.
+CREATE TABLE engine (
+    id        BIGINT PRIMARY KEY CHECK (id = 1),
+    paused_at TEXT COLLATE "C",
+    paused_by TEXT COLLATE "C"
+);
+INSERT INTO engine (id) VALUES (1);

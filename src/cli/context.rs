@@ -5,6 +5,7 @@
 //! Commands never read clap's [`Global`] or the environment themselves, so a setting
 //! means the same in every command and a bad one is reported once, up front.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -17,10 +18,10 @@ use crate::ui::Printer;
 /// The resolved settings of one orch invocation.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// `--db`/`ORCH_DB` as given, made absolute against the current folder.
-    db_flag: Option<PathBuf>,
-    /// The database file: `--db`, else orch.toml's `db`, else `orch.db` in the project.
-    pub db_path: PathBuf,
+    /// `--db`/`ORCH_DB` as given.
+    db_flag: Option<OsString>,
+    /// The database: `--db`, else orch.toml's `db`, else `orch.db` in the project.
+    pub location: Location,
     /// Who runs the command: `--user`/`ORCH_USER`, else the OS user.
     pub user: String,
     /// `ORCH_SYNC`.
@@ -50,7 +51,7 @@ pub enum Access {
 }
 
 impl Settings {
-    fn resolve(db_flag: Option<PathBuf>, user: Option<String>, project: &Project) -> Result<Self> {
+    fn resolve(db_flag: Option<OsString>, user: Option<String>, project: &Project) -> Result<Self> {
         let step_timeout = project
             .config
             .step_timeout
@@ -59,7 +60,7 @@ impl Settings {
             .transpose()
             .map_err(|e| Error::usage(format!("orch.toml: step_timeout: {e}")))?;
         Ok(Settings {
-            db_path: project.db_path(db_flag.as_deref()),
+            location: project.location(db_flag.as_deref()),
             db_flag,
             user: user
                 .filter(|u| !u.trim().is_empty())
@@ -89,10 +90,7 @@ impl Ctx {
         let explicit = global.dir.is_some() || global.db.is_some();
         let printer = Printer::new(global.output, global.quiet, global.verbose, global.color);
         let project = Project::discover(global.dir.as_deref())?;
-        let db_flag = match global.db {
-            Some(p) => Some(std::env::current_dir()?.join(p)),
-            None => None,
-        };
+        let db_flag = global.db.map(PathBuf::into_os_string);
         let settings = Settings::resolve(db_flag, global.user, &project)?;
         Ok(Ctx {
             printer,
@@ -138,8 +136,9 @@ impl Ctx {
         Ok(())
     }
 
-    pub fn db_path(&self) -> &Path {
-        &self.settings.db_path
+    /// The SQLite file, when the database is one.
+    pub fn db_path(&self) -> Option<&Path> {
+        self.settings.location.sqlite_path()
     }
 
     pub fn user(&self) -> &str {
@@ -147,8 +146,8 @@ impl Ctx {
     }
 
     /// Where the database is.
-    pub fn location(&self) -> Location {
-        Location::parse(&self.settings.db_path)
+    pub fn location(&self) -> &Location {
+        &self.settings.location
     }
 
     /// The single-threaded runtime this command's store calls and drives run on, made
@@ -171,16 +170,22 @@ impl Ctx {
     pub fn store(&mut self) -> Result<&Store> {
         self.runtime()?;
         if self.store.is_none() {
-            let location = self.location();
+            let location = self.location().clone();
             let announce = Announce {
                 printer: &self.printer,
                 location: location.describe(),
             };
-            self.store = Some(match self.access {
-                Access::Write => Store::open(&location, Create::Allowed, &announce)?,
-                Access::Read => Store::open(&location, Create::Refused, &announce)?,
-                Access::AsIs => Store::open_as_is(&location)?,
-            });
+            let rt = self
+                .runtime
+                .as_ref()
+                .ok_or_else(|| Error::internal("the runtime was not started"))?;
+            self.store = Some(rt.block_on(async {
+                match self.access {
+                    Access::Write => Store::open(&location, Create::Allowed, &announce).await,
+                    Access::Read => Store::open(&location, Create::Refused, &announce).await,
+                    Access::AsIs => Store::open_as_is(&location).await,
+                }
+            })?);
         }
         self.store
             .as_ref()

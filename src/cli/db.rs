@@ -14,6 +14,10 @@ check (pages, indexes, constraints), its foreign key check, and orch's schema ve
 and tables. Prints what is wrong; exits 0 when the database is sound, 1 when it is \
 damaged, 6 when there is no database file.
 
+On PostgreSQL (which checks its own pages and constraints): orch's schema version and \
+tables, the trigger that keeps the event log in commit order, the event sequence, and \
+whether the server is a read-only standby.
+
 Check a backup with `orch --db COPY db check`.";
 
 const BACKUP_HELP: &str = "\
@@ -27,7 +31,9 @@ To restore, stop the orch commands that use the database and copy the backup ove
 (remove its -wal and -shm files first), or point --db at the copy.
 
 Exit codes: 0 written, 6 there is no database, 7 FILE exists (without --force), 1 the \
-database cannot be read or the file cannot be written.";
+database cannot be read or the file cannot be written.
+
+A PostgreSQL database is backed up with pg_dump; orch says the command (exit 2).";
 
 #[derive(Debug, Subcommand)]
 pub enum DbCommand {
@@ -161,7 +167,7 @@ fn status(ctx: &mut Ctx) -> Result<()> {
             s.kind(),
             s.location().describe(),
             s.latest_version(),
-            s.durability(),
+            s.durability().await?,
             s.version().await?,
             s.size().await?,
             s.counts().await?,

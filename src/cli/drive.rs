@@ -37,6 +37,9 @@ impl Settings {
             db: store.location().for_steps(),
             drain,
             lease: self.lease,
+            // A command renews its leases on its own thread between steps (see
+            // `lease::keep`); only workers stop at a lapsed lease.
+            lease_clock: None,
             user: self.user.clone(),
             default_timeout: self.step_timeout,
             grace: self.grace,
@@ -146,7 +149,7 @@ fn drive_once(
         let (cancel, signals) = cancel_on_signals();
         let mut engine =
             settings.engine(project.root.clone(), store, &mut observer, cancel, secrets);
-        let renew = keep_leases(store, settings.lease);
+        let renew = crate::engine::lease::keep(store, settings.lease);
         let r = tokio::select! {
             r = crate::tasks::drive(&mut engine, &env, id, def, input) => r,
             e = renew => Err(e),
@@ -154,6 +157,18 @@ fn drive_once(
         signals.abort();
         r
     })
+    .map_err(|e| retry_when_back(e, id))
+}
+
+/// A database that went away mid-drive left the process running without an orch:
+/// the hint names the command that finishes it.
+fn retry_when_back(e: Error, id: &str) -> Error {
+    if !crate::store::is_unavailable(&e) || e.hints.iter().any(|h| h.contains(id)) {
+        return e;
+    }
+    e.with_hint(format!(
+        "once the database is back, `orch process retry {id}` finishes the process (the step in flight runs again)"
+    ))
 }
 
 /// Commits a step a command decided (`process abort`, `process skip`) through the
@@ -167,17 +182,6 @@ pub fn record(ctx: &mut Ctx, process: &mut ProcessRow, r: Recorded<'_>) -> Resul
         let engine = settings.engine(root, store, &mut quiet, cancel, Map::new());
         engine.record(process, r).await
     })
-}
-
-/// Renews this orch's leases while it drives, at a third of their length, so no other
-/// orch takes its processes over; returns only when the store cannot be reached.
-pub async fn keep_leases(store: &Store, lease: std::time::Duration) -> Error {
-    loop {
-        tokio::time::sleep(lease / 3).await;
-        if let Err(e) = store.renew_leases(owner::me(), lease).await {
-            return e.into();
-        }
-    }
 }
 
 /// A process and its step log, read again after a drive.
@@ -372,14 +376,14 @@ pub fn next_hint(p: &ProcessRow) -> Option<String> {
 /// Re-launches orch in the background to drive a created process.
 ///
 /// Secrets go to the child in its environment (`ORCH_SECRET_<NAME>`), never on its
-/// command line, where any user could read them.
+/// command line, where any user could read them; so does the database, whose address
+/// may hold a password.
 pub fn detach(ctx: &mut Ctx, id: &str, secrets: &Map<String, Value>) -> Result<()> {
     let exe = std::env::current_exe()?;
     let mut cmd = std::process::Command::new(exe);
     cmd.arg("--dir")
         .arg(&ctx.project.root)
-        .arg("--db")
-        .arg(ctx.db_path())
+        .env("ORCH_DB", ctx.location().for_steps())
         .arg("--user")
         .arg(ctx.user())
         .arg("-q")

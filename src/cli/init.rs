@@ -1,6 +1,6 @@
 //! `orch init`: scaffold an empty project.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 use serde_json::json;
@@ -59,11 +59,15 @@ pub fn run(ctx: &mut Ctx, args: InitArgs) -> Result<()> {
         created.push(CONFIG_FILE.to_string());
     }
     ctx.set_project(crate::project::Project::discover(Some(&root))?)?;
-    let db = ctx.db_path().to_path_buf();
-    let existed = db.exists();
-    ctx.store()?;
-    if !existed {
-        created.push(ctx.project.display_path(&db).display().to_string());
+    let db = ctx.db_path().map(Path::to_path_buf);
+    let existed = db.as_ref().is_some_and(|p| p.exists());
+    let store = ctx.store()?;
+    let new_schema = (store.opened_at_version() == 0)
+        .then(|| format!("orch's schema in {}", store.location().describe()));
+    match db {
+        Some(db) if !existed => created.push(ctx.project.display_path(&db).display().to_string()),
+        None => created.extend(new_schema),
+        _ => {}
     }
     if ctx.printer.is_json() {
         return ctx.printer.json(&json!({"root": root, "created": created}));

@@ -62,8 +62,9 @@ pub struct Global {
     /// Project folder (default: the nearest ancestor with orch.toml, else the current folder)
     #[arg(long, global = true, env = "ORCH_DIR", value_name = "DIR")]
     pub dir: Option<PathBuf>,
-    /// Database file (default: orch.toml's `db`, else orch.db in the project)
-    #[arg(long, global = true, env = "ORCH_DB", value_name = "FILE")]
+    /// Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…)
+    /// (default: orch.toml's `db`, else orch.db in the project)
+    #[arg(long, global = true, env = "ORCH_DB", value_name = "FILE|URL")]
     pub db: Option<PathBuf>,
     /// Output format of data on stdout
     #[arg(

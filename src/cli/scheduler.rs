@@ -20,6 +20,7 @@ use crate::error::{Error, Kind, Result};
 use crate::schedule::claim::{Scheduled, claim_due};
 use crate::schedule::{NextRun, Spec};
 use crate::store::Store;
+use crate::store::workers::Runnable;
 use crate::tasks::{self, TaskEnv, outcome_word, waiting};
 use crate::ui::Printer;
 use crate::ui::progress::StepProgress;
@@ -227,19 +228,19 @@ impl Scheduler<'_> {
             }
         }
         if self.retry_waiting {
-            match waiting::retry_times(self.store).await {
-                Ok(list) => {
-                    for (p, at) in list {
-                        if self.cancelled() {
-                            return None;
-                        }
-                        if at <= now {
-                            self.retry(&p.process_id, &p.workflow, now).await;
-                        } else {
-                            earliest(at);
-                        }
-                    }
+            while !self.cancelled() {
+                if !self.retry_next(now).await {
+                    break;
                 }
+            }
+            if self.cancelled() {
+                return None;
+            }
+            match waiting::retry_times(self.store).await {
+                Ok(list) => list
+                    .into_iter()
+                    .filter(|(_, at)| *at > now)
+                    .for_each(|(_, at)| earliest(at)),
                 Err(e) => self.log(&format!("cannot list waiting processes: {}", e.message)),
             }
         }
@@ -267,11 +268,10 @@ impl Scheduler<'_> {
         self.ran += 1;
         self.log(&format!("task {name} started: process {id}"));
         let started = Instant::now();
-        let outcome = self.drive(&id, Some(&task.def), now).await;
+        let outcome = self.drive(&id, &task.def, now).await;
         let took = crate::domain::workflow::format_duration(started.elapsed());
         match outcome {
-            Ok(None) => {}
-            Ok(Some(f)) => {
+            Ok(f) => {
                 self.log(&format!(
                     "task {name} finished: process {id} {} ({took})",
                     outcome_word(f)
@@ -288,29 +288,57 @@ impl Scheduler<'_> {
         }
     }
 
-    async fn retry(&mut self, id: &str, workflow: &str, now: Timestamp) {
-        let outcome = self.drive(id, None, now).await;
-        let line = match &outcome {
-            Ok(None) => return,
-            Ok(Some(f)) => format!("process {id} ({workflow}) retried: {}", outcome_word(*f)),
-            Err(e) => format!("process {id} ({workflow}) retried: error: {}", e.message),
+    /// Claims and retries one waiting process whose time has come, as a worker
+    /// would; false when there is none.
+    async fn retry_next(&mut self, now: Timestamp) -> bool {
+        let ctx = self.ctx;
+        let quiet = |_: &str| {};
+        let config = crate::worker::Config {
+            project: &ctx.project,
+            db: self.store.location().for_steps(),
+            user: ctx.user().to_string(),
+            step_timeout: ctx.settings.step_timeout,
+            kill_grace: ctx.settings.grace,
+            log: &quiet,
+            verbose: false,
+            lease: ctx.settings.lease,
+            children: crate::engine::runner::Children::Drive,
+        };
+        let outcome = crate::worker::claim_and_drive(
+            self.store,
+            &config,
+            Runnable::WaitingDueAt(&crate::clock::format(now)),
+            self.cancel.clone(),
+        )
+        .await;
+        let o = match outcome {
+            Ok(Some(o)) => o,
+            Ok(None) => return false,
+            Err(e) => {
+                self.log(&format!("cannot retry waiting processes: {}", e.message));
+                self.note(Some(Kind::Failure));
+                return false;
+            }
+        };
+        let (id, workflow) = (&o.process_id, &o.workflow);
+        let line = match (o.end, &o.error) {
+            (Some(f), _) => format!("process {id} ({workflow}) retried: {}", outcome_word(f)),
+            (None, e) => format!(
+                "process {id} ({workflow}) retried: error: {}",
+                e.as_deref().unwrap_or_default()
+            ),
         };
         self.ran += 1;
         self.log(&line);
-        self.note(match outcome {
-            Ok(Some(f)) => f.error_kind(),
-            _ => Some(Kind::Failure),
+        self.note(match o.end {
+            Some(f) => f.error_kind(),
+            None => Some(Kind::Failure),
         });
+        true
     }
 
-    /// Drives a claimed task run (`def`), or claims and retries a waiting process
-    /// (`None`; `Ok(None)` when another orch took it first).
-    async fn drive(
-        &mut self,
-        id: &str,
-        def: Option<&WorkflowDef>,
-        now: Timestamp,
-    ) -> Result<Option<Final>> {
+    /// Drives a claimed task run.
+    async fn drive(&mut self, id: &str, def: &WorkflowDef, now: Timestamp) -> Result<Final> {
         let ctx = self.ctx;
         let env_log = |m: &str| log(&ctx.printer, m);
         let env = TaskEnv {
@@ -325,11 +353,10 @@ impl Scheduler<'_> {
             self.cancel.clone(),
             Default::default(),
         );
-        match def {
-            Some(def) => tasks::drive(&mut engine, &env, id, def, Default::default())
-                .await
-                .map(Some),
-            None => waiting::retry(&mut engine, &env, id).await,
+        let lease = ctx.settings.lease;
+        tokio::select! {
+            r = tasks::drive(&mut engine, &env, id, def, Default::default()) => r,
+            e = crate::engine::lease::keep(self.store, lease) => Err(e),
         }
     }
 }

@@ -10,7 +10,7 @@ use tokio::sync::watch;
 use super::runner::{Final, Quiet};
 use super::tests::Bench;
 use crate::domain::process::{ProcessStatus, StepStatus};
-use crate::testing::block_on;
+use crate::testing::both;
 
 /// (path, status, attempt) of every row of the log.
 fn log(b: &Bench, id: &str) -> Vec<(String, StepStatus, i64)> {
@@ -47,7 +47,6 @@ steps = [ {steps_body} ]
     )
 }
 
-#[test]
 fn a_failed_branch_runs_again_alone_from_its_failed_step() {
     let mut b = Bench::new();
     // Each step records `<step>-<item>` and fails while `broken-<item>` exists.
@@ -89,7 +88,6 @@ fn a_failed_branch_runs_again_alone_from_its_failed_step() {
     }
 }
 
-#[test]
 fn a_foreach_inside_a_parallel_branch_joins_into_its_branch_then_the_process() {
     let mut b = Bench::new();
     let def = Bench::workflow(
@@ -133,7 +131,6 @@ steps = [ { name = "Every device", foreach = "state.devices", as = "device", col
 
 /// A crash drops the drive without a commit: on the next drive only the branch steps
 /// that were in flight run again.
-#[test]
 fn after_a_dropped_drive_only_the_branch_steps_in_flight_run_again() {
     let mut b = Bench::new();
     let step = |name: &str, wait: &str| {
@@ -152,7 +149,7 @@ fn after_a_dropped_drive_only_the_branch_steps_in_flight_run_again() {
         let (_keep, cancel) = watch::channel(false);
         let engine = b.engine(&mut quiet, cancel);
         let dir = b.dir.path().to_path_buf();
-        let crashed = block_on(async {
+        let crashed = b.t.run(async {
             let drive = engine.drive(&id, &def, Default::default());
             let slow_started = async {
                 loop {
@@ -191,7 +188,6 @@ fn after_a_dropped_drive_only_the_branch_steps_in_flight_run_again() {
 
 /// Pausing the engine mid-group lets the steps in flight finish and starts no other:
 /// the process rests `waiting`, and goes on from there once the engine runs again.
-#[test]
 fn a_pause_mid_group_rests_the_process_between_branch_steps() {
     let mut b = Bench::new();
     let def = Bench::workflow(
@@ -215,8 +211,8 @@ steps = [ { name = "Work", run = "cat >/dev/null; echo $ORCH_STEP >> ran.txt; wh
         let mut quiet = Quiet;
         let (_keep, cancel) = watch::channel(false);
         let engine = b.engine(&mut quiet, cancel);
-        let store = &b.store;
-        block_on(async {
+        let store = &b.t.store;
+        b.t.run(async {
             let drive = engine.drive(&id, &def, Default::default());
             let pause = async {
                 while !dir.join("ran.txt").exists() {
@@ -234,7 +230,7 @@ steps = [ { name = "Work", run = "cat >/dev/null; echo $ORCH_STEP >> ran.txt; wh
     assert_eq!(p.status, ProcessStatus::Waiting);
     assert_eq!(p.failed_reason.as_deref(), Some(crate::store::PAUSED));
     assert_eq!(ran(&b)["Work"], 1, "no other branch started");
-    block_on(b.store.set_paused(None)).unwrap();
+    b.t.run(b.t.store.set_paused(None)).unwrap();
     assert_eq!(b.drive(&id, &def), Final::Completed);
     assert_eq!(ran(&b)["Work"], 3);
     let works: Vec<_> = log(&b, &id)
@@ -244,7 +240,6 @@ steps = [ { name = "Work", run = "cat >/dev/null; echo $ORCH_STEP >> ran.txt; wh
     assert_eq!(works.len(), 3, "{works:?}");
 }
 
-#[test]
 fn an_empty_foreach_joins_at_once_and_a_list_that_is_not_one_fails_the_group() {
     let mut b = Bench::new();
     let def = Bench::workflow(
@@ -266,3 +261,11 @@ steps = [ { name = "Work", builtin = "noop" } ]
     let reason = b.process(&id).failed_reason.unwrap_or_default();
     assert!(reason.contains("gives a string, not a list"), "{reason}");
 }
+
+both!(
+    a_failed_branch_runs_again_alone_from_its_failed_step,
+    a_foreach_inside_a_parallel_branch_joins_into_its_branch_then_the_process,
+    after_a_dropped_drive_only_the_branch_steps_in_flight_run_again,
+    a_pause_mid_group_rests_the_process_between_branch_steps,
+    an_empty_foreach_joins_at_once_and_a_list_that_is_not_one_fails_the_group,
+);

@@ -196,12 +196,16 @@ impl Engine<'_> {
             cancel: self.cancel.clone(),
             drain: self.drain.clone(),
             lease: self.lease,
+            lease_clock: self.lease_clock.clone(),
             secrets,
             children: self.children,
         };
         if let Err(e) = Box::pin(engine.drive(&id, &def, Answers::new())).await {
             // Best effort, as for any drive: the store may be what failed.
-            let _ = self.store.fail_process(&id, &e.message).await;
+            let _ = self
+                .store
+                .fail_process(&id, super::owner::me(), &e.message)
+                .await;
             return Err(e);
         }
         Ok(self.store.process(&id).await?)

@@ -46,7 +46,8 @@ enum Ended {
         children: bool,
     },
     Suspended,
-    /// Stopped between steps: the engine is paused, or this orch stops taking work.
+    /// Stopped between steps: the engine is paused, this orch stops taking work, or its
+    /// lease may have run out.
     Stopped,
     Interrupted,
     /// Not run on: a sibling failed and the group fails fast.
@@ -139,7 +140,7 @@ impl Engine<'_> {
             if halt.failed.load(Ordering::Relaxed) {
                 return Ok(Ended::Halted);
             }
-            if halt.rest.load(Ordering::Relaxed) || self.draining() {
+            if halt.rest.load(Ordering::Relaxed) || self.draining() || self.lease_lapsed() {
                 return Ok(Ended::Stopped);
             }
             if self.cancelled() {
@@ -309,7 +310,9 @@ impl Engine<'_> {
                     .error
                     .as_deref()
                     .unwrap_or("waiting for child processes");
-                self.store.await_children(&cur.process_id, why).await?;
+                self.store
+                    .await_children(&cur.process_id, super::owner::me(), why)
+                    .await?;
             }
             return Ok(Some(match status {
                 StepStatus::Suspend => Final::Suspended,

@@ -17,6 +17,7 @@ pub mod choices;
 pub mod command;
 mod group;
 pub mod join;
+pub mod lease;
 pub mod lifeline;
 pub mod merge;
 pub mod owner;

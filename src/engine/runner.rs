@@ -111,6 +111,9 @@ pub struct Engine<'a> {
     pub drain: watch::Receiver<bool>,
     /// How long this orch's lease on a process lasts before it must be renewed.
     pub lease: Duration,
+    /// Set in a worker: when its leases may have run out (see `lease`). No step starts
+    /// after that, and a step still running then is stopped.
+    pub lease_clock: Option<super::lease::LeaseClock>,
     /// Secret answers: handed to `run` steps on stdin with the state, never stored.
     pub secrets: Map<String, Value>,
     pub children: Children,
@@ -119,6 +122,10 @@ pub struct Engine<'a> {
 /// Why a process rests when its orch stops taking work between its steps.
 const DRAINED: &str = "its orch stopped taking work; the next step runs when it is picked up again";
 const DRAINED_AGAIN: &str = "it runs again when the process is picked up";
+/// The error of a step stopped because its orch's lease ran out while it ran.
+const LAPSE_STOPPED: &str = "stopped: this orch's lease ran out while the step ran; it runs again";
+/// Why a process rests when its orch's lease may have run out between its steps.
+const LEASE_LAPSED: &str = "its orch could not renew its lease in time (the database answered too slowly); the next step runs when it is picked up again";
 
 /// Size limits for what a step prints.
 const MAX_STDOUT: usize = 16 * 1024 * 1024;
@@ -380,19 +387,30 @@ impl Engine<'_> {
         *self.drain.borrow()
     }
 
+    pub(super) fn lease_lapsed(&self) -> bool {
+        self.lease_clock.as_ref().is_some_and(|c| c.lapsed())
+    }
+
     /// Puts the process at rest between steps because this orch stops taking work (or,
-    /// after a group, because the engine is paused); it is due at once, so another orch
-    /// picks it up.
+    /// after a group, because the engine is paused or this orch's lease may have run
+    /// out); it is due at once, so another orch picks it up.
     pub(super) async fn rest(&self, cur: &Current) -> Result<(), Error> {
         let reason = if self.draining() {
             DRAINED
+        } else if self.lease_lapsed() {
+            LEASE_LAPSED
         } else {
             crate::store::PAUSED
         };
-        Ok(self
-            .store
-            .rest_process(&cur.process_id, reason, Some(Duration::ZERO))
-            .await?)
+        self.store
+            .rest_process(
+                &cur.process_id,
+                super::owner::me(),
+                reason,
+                Some(Duration::ZERO),
+            )
+            .await?;
+        Ok(())
     }
 
     /// Runs the process from its first unfinished step.
@@ -430,6 +448,19 @@ impl Engine<'_> {
             }
             if self.draining() {
                 self.rest(&cur).await?;
+                return Ok(Final::Waiting);
+            }
+            if self.lease_lapsed() {
+                // Another orch may take it over at any moment: start nothing, and if it
+                // is still this orch's, let it go, due at once.
+                self.store
+                    .rest_process(
+                        &cur.process_id,
+                        super::owner::me(),
+                        LEASE_LAPSED,
+                        Some(Duration::ZERO),
+                    )
+                    .await?;
                 return Ok(Final::Waiting);
             }
             if self.cancelled() {
@@ -843,8 +874,21 @@ impl Engine<'_> {
         let watch = &self.observer;
         let mut on_stderr = |chunk: &[u8]| watch.with(|o| o.stderr(&path, chunk));
         let mut cancel = self.cancel.clone();
+        let clock = self.lease_clock.clone();
+        // Which stopped the step: Ctrl-C/SIGTERM, or this orch's lease running out.
+        let lapsed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let noted = std::sync::Arc::clone(&lapsed);
         let cancelled = async move {
-            let _ = cancel.wait_for(|c| *c).await;
+            let lapse = async {
+                match &clock {
+                    Some(c) => c.until_lapsed().await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = cancel.wait_for(|c| *c) => {}
+                _ = lapse => noted.store(true, std::sync::atomic::Ordering::SeqCst),
+            }
         };
         let result = async {
             let shell = match shell {
@@ -877,6 +921,15 @@ impl Engine<'_> {
                 "`{run}` timed out after {}",
                 crate::domain::workflow::format_duration(timeout.unwrap_or_default())
             )),
+            Outcome::Cancelled if lapsed.load(std::sync::atomic::Ordering::SeqCst) => Attempt {
+                // Another orch may be taking the process over: the step runs again
+                // wherever the process goes on (this is written only if this orch
+                // still holds it).
+                status: StepStatus::Waiting,
+                patch: json!({}),
+                error: Some(LAPSE_STOPPED.into()),
+                output: None,
+            },
             Outcome::Cancelled => {
                 Attempt::failed("interrupted (Ctrl-C or SIGTERM); the step was stopped")
             }
@@ -981,10 +1034,12 @@ impl Engine<'_> {
             cur.waits += 1;
         }
         let draining = *self.drain.borrow();
+        let stopped_at_lapse = row.error.as_deref() == Some(LAPSE_STOPPED);
         let committed = self
             .store
             .commit_step(StepCommit {
                 process_id: cur.process_id.clone(),
+                owner: super::owner::me().to_string(),
                 subscription_id: cur.subscription_id.clone(),
                 step: row,
                 state: (!end.whole_state).then(|| cur.state.clone()),
@@ -992,7 +1047,7 @@ impl Engine<'_> {
                 failed_reason,
                 duration_ms: took.as_millis(),
                 subscription: pending,
-                retry_in: Some(if draining {
+                retry_in: Some(if draining || stopped_at_lapse {
                     Duration::ZERO
                 } else {
                     crate::domain::process::retry_delay(cur.waits)

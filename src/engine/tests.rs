@@ -1,5 +1,5 @@
-//! Engine tests without the CLI: a real SQLite file, real `sh` steps, the runner
-//! driven directly.
+//! Engine tests without the CLI: a real store (a SQLite file, and the same tests on
+//! PostgreSQL), real `sh` steps, the runner driven directly.
 
 use serde_json::{Value, json};
 use tokio::sync::watch;
@@ -7,22 +7,22 @@ use tokio::sync::watch;
 use super::runner::{Engine, Final, Quiet};
 use crate::definition::Source;
 use crate::domain::workflow::WorkflowDef;
+use crate::store::Lock;
 use crate::store::processes::{NewProcess, ProcessRow, StepRow};
 use crate::store::products::ProductChange;
 use crate::store::subscriptions::Subscription;
-use crate::store::{Lock, Store};
-use crate::testing::block_on;
+use crate::testing::{TestStore, both};
 
 pub(super) struct Bench {
     pub(super) dir: tempfile::TempDir,
-    pub(super) store: Store,
+    pub(super) t: TestStore,
 }
 
 impl Bench {
     pub(super) fn new() -> Bench {
         let dir = tempfile::tempdir().unwrap();
-        let store = crate::testing::sqlite(dir.path());
-        Bench { dir, store }
+        let t = TestStore::new(dir.path());
+        Bench { dir, t }
     }
 
     pub(super) fn workflow(text: &str) -> WorkflowDef {
@@ -33,11 +33,12 @@ impl Bench {
     fn product(&mut self, text: &str) {
         let def = crate::definition::product::parse(&Source::new("p.toml", text.to_string()))
             .unwrap_or_else(|d| panic!("{d:?}"));
-        block_on(self.store.apply_products(&[ProductChange::Put {
-            def: &def,
-            source: None,
-        }]))
-        .unwrap();
+        self.t
+            .run(self.t.store.apply_products(&[ProductChange::Put {
+                def: &def,
+                source: None,
+            }]))
+            .unwrap();
     }
 
     /// Creates a process; on a subscription it takes the lock as `workflow run` does.
@@ -56,33 +57,48 @@ impl Bench {
             customer_id: Some("acme"),
             created_by: "test",
             state: &state,
-            owner: None,
+            owner: Some(super::owner::me()),
             lease: std::time::Duration::from_secs(15),
             parent: None,
         };
         let lock = subscription.map(|_| def);
-        let taken = block_on(self.store.create_process(&new, lock)).unwrap();
+        let taken = self.t.run(self.t.store.create_process(&new, lock)).unwrap();
         assert!(matches!(taken, Lock::Taken), "{taken:?}");
         id
     }
 
     pub(super) fn process(&self, id: &str) -> ProcessRow {
-        block_on(self.store.process(id)).unwrap().unwrap()
+        self.t.run(self.t.store.process(id)).unwrap().unwrap()
     }
 
     pub(super) fn steps(&self, id: &str) -> Vec<StepRow> {
-        block_on(self.store.steps(id)).unwrap()
+        self.t.run(self.t.store.steps(id)).unwrap()
     }
 
     fn subscription(&self, id: &str) -> Subscription {
-        block_on(self.store.subscription(id)).unwrap().unwrap()
+        self.t.run(self.t.store.subscription(id)).unwrap().unwrap()
     }
 
+    /// Drives the process, claiming it first when it rests (as `process retry` does).
     pub(super) fn drive(&mut self, id: &str, def: &WorkflowDef) -> Final {
+        use crate::domain::process::ProcessStatus as S;
+        if self.process(id).owner.is_none() {
+            let resting = [S::Failed, S::Waiting, S::Suspended, S::Created];
+            let lease = std::time::Duration::from_secs(15);
+            let claim = self
+                .t
+                .run(super::owner::claim(&self.t.store, id, &resting, lease));
+            assert!(
+                matches!(claim, Ok(super::owner::Claim::Claimed(_))),
+                "not claimed"
+            );
+        }
         let mut quiet = Quiet;
         let (_tx, rx) = watch::channel(false);
         let engine = self.engine(&mut quiet, rx);
-        block_on(engine.drive(id, def, Default::default())).unwrap()
+        self.t
+            .run(engine.drive(id, def, Default::default()))
+            .unwrap()
     }
 
     /// An engine on this bench's store, cancelled when `cancel` turns true.
@@ -93,9 +109,9 @@ impl Bench {
     ) -> Engine<'a> {
         let (_, drain) = watch::channel(false);
         Engine {
-            store: &self.store,
+            store: &self.t.store,
             root: self.dir.path().to_path_buf(),
-            db: self.store.location().for_steps(),
+            db: self.t.store.location().for_steps(),
             user: "test".into(),
             default_timeout: None,
             grace: std::time::Duration::from_secs(1),
@@ -103,6 +119,7 @@ impl Bench {
             cancel,
             drain,
             lease: std::time::Duration::from_secs(15),
+            lease_clock: None,
             secrets: Default::default(),
             children: super::runner::Children::Drive,
         }
@@ -120,7 +137,6 @@ fields.name = { type = "string", required = "provisioning" }
 fields.loopback = { type = "ipv4", required = "active" }
 "#;
 
-#[test]
 fn a_task_runs_its_steps_and_folds_their_patches() {
     let mut b = Bench::new();
     let def = Bench::workflow(
@@ -157,7 +173,6 @@ fn create_node(node: &str) -> WorkflowDef {
     ))
 }
 
-#[test]
 fn a_create_workflow_builds_a_valid_subscription_or_fails_with_the_path() {
     let mut b = Bench::new();
     b.product(NODE);
@@ -184,7 +199,6 @@ fn a_create_workflow_builds_a_valid_subscription_or_fails_with_the_path() {
     assert!(sub.start_date.is_some());
 }
 
-#[test]
 fn a_step_cannot_change_what_orch_manages() {
     let mut b = Bench::new();
     b.product(NODE);
@@ -219,7 +233,6 @@ run = "echo '{\"subscription\": {\"customer_id\": \"other\", \"insync\": true}}'
 /// command still starts only after that step is committed, sees its own environment
 /// (here the subscription the step before created) and the state after it, and a
 /// step that is skipped or never reached never runs.
-#[test]
 fn steps_started_ahead_run_only_in_their_turn() {
     let mut b = Bench::new();
     b.product(NODE);
@@ -279,3 +292,10 @@ run = "touch never.ran"
         .count();
     assert_eq!(leftovers, 0, "a shell started ahead outlived its process");
 }
+
+both!(
+    a_task_runs_its_steps_and_folds_their_patches,
+    a_create_workflow_builds_a_valid_subscription_or_fails_with_the_path,
+    a_step_cannot_change_what_orch_manages,
+    steps_started_ahead_run_only_in_their_turn,
+);

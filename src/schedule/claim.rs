@@ -77,6 +77,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+    use crate::testing::{TestStore, both};
 
     /// Any task will do; a built-in's definition is at hand.
     fn task_def() -> WorkflowDef {
@@ -89,7 +90,14 @@ mod tests {
 
     /// Runs a fake clock from `from` in `tick` steps for `span`, claiming at each tick;
     /// returns the times at which a run was claimed.
-    fn simulate(store: &Store, spec: &Spec, from: &str, span: u64, tick: u64) -> Vec<Timestamp> {
+    fn simulate(
+        t: &TestStore,
+        store: &Store,
+        spec: &Spec,
+        from: &str,
+        span: u64,
+        tick: u64,
+    ) -> Vec<Timestamp> {
         let def = task_def();
         let task = Scheduled {
             def: &def,
@@ -100,7 +108,7 @@ mod tests {
         let mut runs = Vec::new();
         for s in (0..span).step_by(tick as usize) {
             let now = start.checked_add(Duration::from_secs(s)).unwrap();
-            if crate::testing::block_on(claim_due(
+            if t.run(claim_due(
                 store,
                 &task,
                 now,
@@ -116,18 +124,18 @@ mod tests {
         runs
     }
 
-    fn db() -> (tempfile::TempDir, Store) {
+    fn db() -> (tempfile::TempDir, TestStore) {
         let dir = tempfile::tempdir().unwrap();
-        let s = crate::testing::sqlite(dir.path());
-        (dir, s)
+        let t = TestStore::new(dir.path());
+        (dir, t)
     }
 
-    #[test]
     fn every_minute_runs_once_per_minute_across_an_hour() {
-        let (_dir, s) = db();
+        let (_dir, t) = db();
+        let s = &t.store;
         let spec = Spec::Every(Duration::from_secs(60));
         // Ticks of 7s do not divide a minute: runs land on the first tick of each minute.
-        let runs = simulate(&s, &spec, "2024-01-01T00:00:00Z", 3600, 7);
+        let runs = simulate(&t, s, &spec, "2024-01-01T00:00:00Z", 3600, 7);
         assert_eq!(runs.len(), 60, "{runs:?}");
         for (i, r) in runs.iter().enumerate() {
             let minute = r.duration_since(at("2024-01-01T00:00:00Z")).as_secs() / 60;
@@ -138,13 +146,13 @@ mod tests {
             limit: 1000,
             ..Default::default()
         };
-        let processes = crate::testing::block_on(s.processes(&filter)).unwrap();
+        let processes = t.run(s.processes(&filter)).unwrap();
         assert_eq!(processes.len(), 60);
     }
 
-    #[test]
     fn cron_every_five_minutes_across_an_hour() {
-        let (_dir, s) = db();
+        let (_dir, t) = db();
+        let s = &t.store;
         let spec = Spec::from_def(&crate::domain::workflow::ScheduleDef {
             cron: Some("*/5 * * * *".into()),
             every: None,
@@ -152,37 +160,57 @@ mod tests {
         })
         .unwrap();
         // Never ran: due at once (00:02), then 00:05, 00:10, … 00:55.
-        let runs = simulate(&s, &spec, "2024-01-01T00:02:00Z", 3600 - 120, 10);
+        let runs = simulate(&t, s, &spec, "2024-01-01T00:02:00Z", 3600 - 120, 10);
         assert_eq!(runs.len(), 1 + 11, "{runs:?}");
         assert_eq!(runs[1], at("2024-01-01T00:05:00Z"));
     }
 
-    #[test]
     fn a_missed_schedule_runs_once_when_the_scheduler_returns() {
-        let (_dir, s) = db();
+        let (_dir, t) = db();
+        let s = &t.store;
         let spec = Spec::Every(Duration::from_secs(60));
-        assert_eq!(simulate(&s, &spec, "2024-01-01T00:00:00Z", 1, 1).len(), 1);
+        assert_eq!(
+            simulate(&t, s, &spec, "2024-01-01T00:00:00Z", 1, 1).len(),
+            1
+        );
         // Five hours later, ticking for 30s: one run, not three hundred.
-        assert_eq!(simulate(&s, &spec, "2024-01-01T05:00:00Z", 30, 1).len(), 1);
+        assert_eq!(
+            simulate(&t, s, &spec, "2024-01-01T05:00:00Z", 30, 1).len(),
+            1
+        );
     }
 
-    #[test]
     fn a_last_run_in_the_future_does_not_stall_the_schedule() {
-        let (_dir, s) = db();
+        let (_dir, t) = db();
+        let s = &t.store;
         let spec = Spec::Every(Duration::from_secs(3600));
-        assert_eq!(simulate(&s, &spec, "2030-01-01T00:00:00Z", 1, 1).len(), 1);
+        assert_eq!(
+            simulate(&t, s, &spec, "2030-01-01T00:00:00Z", 1, 1).len(),
+            1
+        );
         // The clock was wrong then; now it is years earlier.
-        assert_eq!(simulate(&s, &spec, "2024-01-01T00:00:00Z", 60, 1).len(), 1);
+        assert_eq!(
+            simulate(&t, s, &spec, "2024-01-01T00:00:00Z", 60, 1).len(),
+            1
+        );
     }
 
-    #[test]
     fn a_run_is_claimed_once_by_two_connections() {
-        let (dir, s) = db();
-        let other = crate::testing::sqlite(dir.path());
+        let (_dir, t) = db();
+        let s = &t.store;
+        let other = t.another();
         let spec = Spec::Every(Duration::from_secs(60));
         let now = "2024-01-01T00:00:00Z";
-        let a = simulate(&s, &spec, now, 1, 1);
-        let b = simulate(&other, &spec, now, 1, 1);
+        let a = simulate(&t, s, &spec, now, 1, 1);
+        let b = simulate(&t, &other, &spec, now, 1, 1);
         assert_eq!(a.len() + b.len(), 1);
     }
+
+    both!(
+        every_minute_runs_once_per_minute_across_an_hour,
+        cron_every_five_minutes_across_an_hour,
+        a_missed_schedule_runs_once_when_the_scheduler_returns,
+        a_last_run_in_the_future_does_not_stall_the_schedule,
+        a_run_is_claimed_once_by_two_connections,
+    );
 }

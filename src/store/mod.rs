@@ -16,12 +16,17 @@
 //! the modules named after their table group and are shared by both backends.
 
 pub mod events;
+mod filters;
+mod group_commit;
+mod location;
 pub mod postgres;
 pub mod processes;
 pub mod products;
 pub mod schedules;
 pub mod sqlite;
 pub mod subscriptions;
+#[cfg(test)]
+mod tests;
 pub mod workers;
 
 use std::collections::HashMap;
@@ -36,6 +41,7 @@ use crate::domain::usability::{Facts, Refusal};
 use crate::domain::workflow::WorkflowDef;
 use crate::error::Error;
 
+pub use location::Location;
 pub use sqlite::Sync;
 
 /// Errors of the store, in terms a user can act on; the backends map their drivers'
@@ -59,6 +65,13 @@ pub enum StoreError {
     /// The connection broke in the middle of a command.
     #[error("lost the connection to the database: {0}")]
     ConnectionLost(String),
+    /// A step was written by an orch that no longer holds its process (its lease ran
+    /// out and another took the process over); nothing was written.
+    #[error("process {process_id} is held by {}, not by this orch: its lease ran out and the process was taken over; this step's result was not recorded", owner.as_deref().map(crate::engine::owner::describe).unwrap_or_else(|| "no orch".into()))]
+    NotOwner {
+        process_id: String,
+        owner: Option<String>,
+    },
     /// A stored value orch cannot read (written by a newer orch, or damaged by hand).
     #[error("stored data is invalid: {0}")]
     Data(String),
@@ -78,13 +91,16 @@ impl From<StoreError> for Error {
             StoreError::DiskFull(_) => Error::failure(text).with_hint(
                 "free some space; the last step was rolled back and can be retried",
             ),
-            StoreError::ReadOnly(_) => Error::failure(text)
-                .with_hint("check the permissions of the database file and its folder"),
+            StoreError::ReadOnly(_) => Error::failure(text).with_hint(
+                "check the permissions of the database file and its folder (PostgreSQL: that --db names the primary server, not a standby)",
+            ),
             StoreError::Unreachable(_) => Error::failure(text)
                 .with_hint("check that the database server runs and that --db / ORCH_DB names it"),
             StoreError::ConnectionLost(_) => Error::failure(text).with_hint(
                 "the step in flight was rolled back; once the database is back, `orch process retry ID` finishes the process",
             ),
+            StoreError::NotOwner { process_id, .. } => Error::conflict(text)
+                .with_hint(format!("`orch process show {process_id}` shows who runs it now")),
             StoreError::Data(_) => Error::internal(text),
             StoreError::Other(_) => Error::failure(text),
         }
@@ -93,32 +109,12 @@ impl From<StoreError> for Error {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// Where the database is, as the user named it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Location {
-    /// A SQLite file.
-    Sqlite(PathBuf),
-}
-
-impl Location {
-    /// What `--db`, `ORCH_DB` or orch.toml's `db` names: a file path.
-    pub fn parse(text: &Path) -> Location {
-        Location::Sqlite(text.to_path_buf())
-    }
-
-    /// How messages name it (never with a password).
-    pub fn describe(&self) -> String {
-        match self {
-            Location::Sqlite(p) => p.display().to_string(),
-        }
-    }
-
-    /// What steps get in `ORCH_DB`, so the orch they call talks to the same store.
-    pub fn for_steps(&self) -> String {
-        match self {
-            Location::Sqlite(p) => p.display().to_string(),
-        }
-    }
+/// Whether an error says the database could not be reached or went away (as
+/// [`StoreError::Unreachable`] and [`StoreError::ConnectionLost`], or the PostgreSQL
+/// store's failures to connect, say it), rather than that an operation failed.
+pub fn is_unavailable(e: &Error) -> bool {
+    e.message.starts_with("cannot reach the database")
+        || e.message.starts_with("lost the connection to the database")
 }
 
 /// Whether opening may create a database that does not exist yet.
@@ -209,6 +205,8 @@ pub struct Store {
 
 enum Backend {
     Sqlite(sqlite::Sqlite),
+    // Boxed: its address and pool are large beside SQLite's connection.
+    Postgres(Box<postgres::Postgres>),
 }
 
 /// Forwards a method call to the backend that serves this store.
@@ -216,13 +214,18 @@ macro_rules! dispatch {
     ($self:ident . $method:ident ( $($arg:expr),* $(,)? )) => {
         match &$self.backend {
             Backend::Sqlite(b) => b.$method($($arg),*).await,
+            Backend::Postgres(b) => b.$method($($arg),*).await,
         }
     };
 }
 
+/// Connections a command's PostgreSQL store keeps at most: a command drives one
+/// process, a follower or a scheduler a few things at once.
+const POOL_SIZE: usize = postgres::DEFAULT_POOL_SIZE;
+
 impl Store {
     /// Opens the store at `location`, creating (when allowed) and migrating it.
-    pub fn open(
+    pub async fn open(
         location: &Location,
         create: Create,
         observer: &dyn OpenObserver,
@@ -234,6 +237,15 @@ impl Store {
                 create,
                 observer,
             )?),
+            Location::Postgres { .. } => {
+                let info = location.conn_info()?;
+                Backend::Postgres(Box::new(
+                    postgres::Postgres::open_with(info, POOL_SIZE, create, |from, to| {
+                        observer.upgrading(from, to)
+                    })
+                    .await?,
+                ))
+            }
         };
         Ok(Store {
             backend,
@@ -245,9 +257,13 @@ impl Store {
     /// backup`): nothing is created, migrated or repaired, and a damaged database still
     /// opens, so [`Store::check`] can say what is wrong with it. Only `check` and
     /// `backup` belong on a store opened this way.
-    pub fn open_as_is(location: &Location) -> Result<Store, Error> {
+    pub async fn open_as_is(location: &Location) -> Result<Store, Error> {
         let backend = match location {
             Location::Sqlite(path) => Backend::Sqlite(sqlite::Sqlite::open_as_is(path)?),
+            Location::Postgres { .. } => {
+                let info = location.conn_info()?;
+                Backend::Postgres(Box::new(postgres::Postgres::open_as_is(info).await?))
+            }
         };
         Ok(Store {
             backend,
@@ -263,6 +279,7 @@ impl Store {
     pub fn kind(&self) -> &'static str {
         match &self.backend {
             Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgresql",
         }
     }
 
@@ -271,6 +288,7 @@ impl Store {
     pub fn opened_at_version(&self) -> i64 {
         match &self.backend {
             Backend::Sqlite(b) => b.opened_at(),
+            Backend::Postgres(b) => b.migrated().from,
         }
     }
 
@@ -280,6 +298,7 @@ impl Store {
     pub fn start_group_commit(&self) -> Result<(), Error> {
         match &self.backend {
             Backend::Sqlite(b) => b.start_group_commit(),
+            Backend::Postgres(b) => b.start_group_commit(),
         }
     }
 
@@ -287,15 +306,17 @@ impl Store {
     pub fn sqlite_path(&self) -> Option<&Path> {
         match &self.backend {
             Backend::Sqlite(b) => Some(b.path()),
+            Backend::Postgres(_) => None,
         }
     }
 
     /// How hard commits are synced, as `db status` says it.
-    pub fn durability(&self) -> String {
+    pub async fn durability(&self) -> StoreResult<String> {
         match &self.backend {
             Backend::Sqlite(_) => {
-                Sync::from_env().map_or_else(|_| "full".into(), |s| s.as_str().into())
+                Ok(Sync::from_env().map_or_else(|_| "full".into(), |s| s.as_str().into()))
             }
+            Backend::Postgres(b) => b.durability().await,
         }
     }
 
@@ -303,6 +324,7 @@ impl Store {
     pub fn latest_version(&self) -> i64 {
         match &self.backend {
             Backend::Sqlite(_) => sqlite::latest_version(),
+            Backend::Postgres(_) => postgres::latest_version(),
         }
     }
 
@@ -408,16 +430,18 @@ impl Store {
         dispatch!(self.claim_process(id, seen_owner, seen_status, owner, lease, lease_over))
     }
 
-    /// Claims up to `limit` processes a worker may run now: queued ones, waiting ones
-    /// whose time has come, and running ones whose owner's lease ran out (taken over).
-    /// Nothing while the engine is paused.
+    /// Claims up to `limit` processes of `which` kind, oldest first: for a worker,
+    /// queued ones, waiting ones whose time has come, and running ones whose owner's
+    /// lease ran out (taken over). Nothing while the engine is paused. The scheduler
+    /// and `resume_waiting` claim waiting processes through this same claim.
     pub async fn claim_runnable(
         &self,
         owner: &str,
         lease: Duration,
         limit: usize,
+        which: workers::Runnable<'_>,
     ) -> StoreResult<Vec<workers::ClaimedProcess>> {
-        dispatch!(self.claim_runnable(owner, lease, limit))
+        dispatch!(self.claim_runnable(owner, lease, limit, which))
     }
 
     /// Renews the lease on every process `owner` runs; returns how many it holds.
@@ -425,15 +449,17 @@ impl Store {
         dispatch!(self.renew_leases(owner, lease))
     }
 
-    /// Puts a running process at rest as `waiting`, due again after `retry_in` (None:
-    /// only by hand), without a step: its orch stops between steps.
+    /// Puts a running process that `owner` holds at rest as `waiting`, due again after
+    /// `retry_in` (None: only by hand), without a step: its orch stops between steps.
+    /// Returns false (and changes nothing) when `owner` no longer holds it.
     pub async fn rest_process(
         &self,
         id: &str,
+        owner: &str,
         reason: &str,
         retry_in: Option<Duration>,
-    ) -> StoreResult<()> {
-        dispatch!(self.rest_process(id, reason, retry_in))
+    ) -> StoreResult<bool> {
+        dispatch!(self.rest_process(id, owner, reason, retry_in))
     }
 
     /// The latest child process the step at `step` (a path) of `parent` started.
@@ -448,8 +474,8 @@ impl Store {
     /// Puts a running process at rest as `waiting` for its children, without a step:
     /// it is due again when one of them comes to rest, or at once if none is queued
     /// or running any more.
-    pub async fn await_children(&self, id: &str, reason: &str) -> StoreResult<()> {
-        dispatch!(self.await_children(id, reason))
+    pub async fn await_children(&self, id: &str, owner: &str, reason: &str) -> StoreResult<()> {
+        dispatch!(self.await_children(id, owner, reason))
     }
 
     /// Hands a failed, waiting or suspended process without owner to the workers
@@ -495,10 +521,11 @@ impl Store {
         dispatch!(self.set_paused(by))
     }
 
-    /// Gives up on a process without a step (an error outside any step): it loses its
-    /// owner and rests `failed` with the reason, so it stays retryable.
-    pub async fn fail_process(&self, id: &str, reason: &str) -> StoreResult<()> {
-        dispatch!(self.fail_process(id, reason))
+    /// Gives up on a process `owner` holds, without a step (an error outside any
+    /// step): it loses its owner and rests `failed` with the reason, so it stays
+    /// retryable. Changes nothing when `owner` no longer holds it.
+    pub async fn fail_process(&self, id: &str, owner: &str, reason: &str) -> StoreResult<()> {
+        dispatch!(self.fail_process(id, owner, reason))
     }
 
     /// Makes a process continue with another definition (`retry --use-current`).

@@ -96,6 +96,18 @@ pub struct NewProcess<'a> {
     pub parent: Option<(&'a str, &'a str)>,
 }
 
+impl NewProcess<'_> {
+    /// The `data` of its `process.started` event.
+    pub fn started_event(&self) -> Value {
+        let mut data = serde_json::json!({"workflow": self.def.name, "target": self.def.target.as_str(), "created_by": self.created_by});
+        if let Some((parent, step)) = self.parent {
+            data["parent_id"] = parent.into();
+            data["parent_step"] = step.into();
+        }
+        data
+    }
+}
+
 /// A process looked up by id or by a prefix of its id.
 pub enum Find {
     One(Box<ProcessRow>),
@@ -107,6 +119,9 @@ pub enum Find {
 /// hand it to a committer that writes the steps of several processes at once.
 pub struct StepCommit {
     pub process_id: String,
+    /// The orch writing it; the store refuses the step unless this orch holds the
+    /// process (it may have lost its lease and the process to another).
+    pub owner: String,
     pub subscription_id: Option<String>,
     pub step: StepRow,
     /// The state after the step (unchanged for a failed step); None: the step's patch
@@ -165,4 +180,93 @@ pub struct Filter {
     /// Only the children of this process.
     pub parent_id: Option<String>,
     pub limit: i64,
+}
+
+/// The host and pid parts of an owner name (`host/pid/start`).
+pub fn owner_parts(owner: &str) -> (Option<&str>, Option<i64>) {
+    let mut parts = owner.split('/');
+    (
+        parts.next(),
+        parts.next().and_then(|p| p.parse::<i64>().ok()),
+    )
+}
+
+/// A state snapshot is rewritten once the patches logged since exceed its size, and
+/// never more often than every this many bytes of patches.
+pub const MIN_SNAPSHOT_BUDGET: i64 = 64 * 1024;
+/// What one step row costs besides its patch, counted against the budget so that a
+/// long run of tiny patches still gets a fresh snapshot now and then.
+const STEP_COST: i64 = 64;
+
+/// The budget of patch bytes a snapshot of `state_len` bytes allows until the next.
+pub fn snapshot_budget(state_len: usize) -> i64 {
+    (state_len as i64).max(MIN_SNAPSHOT_BUDGET)
+}
+
+impl StepCommit {
+    /// The `data` of its `step.finished` event.
+    pub fn event_data(&self) -> Value {
+        let s = &self.step;
+        serde_json::json!({"name": s.name, "path": s.path(), "status": s.status, "attempt": s.attempt, "duration_ms": self.duration_ms as u64, "error": s.error, "by": s.created_by})
+    }
+
+    /// What is left of the snapshot budget after this step's patch of `patch_len`
+    /// bytes; None: write a snapshot with it (the first step, a process coming to
+    /// rest, or a budget spent).
+    /// A branch step's patch is not part of the process state's fold: it leaves the
+    /// budget as it was.
+    pub fn budget_left(&self, budget: Option<i64>, patch_len: usize) -> Option<i64> {
+        if self.in_branch() {
+            return Some(budget.unwrap_or(0));
+        }
+        let cost = patch_len as i64 + STEP_COST;
+        budget
+            .filter(|b| self.status == ProcessStatus::Running && cost <= *b)
+            .map(|b| b - cost)
+    }
+
+    /// The `process.<status>` event of a step that moved its process from `previous`
+    /// to a status it rests in.
+    pub fn status_event(&self, previous: ProcessStatus) -> Option<(String, Value)> {
+        (previous != self.status && self.status != ProcessStatus::Running).then(|| {
+            (
+                format!("process.{}", self.status),
+                serde_json::json!({"from": previous, "to": self.status, "step": self.step.path(), "reason": self.failed_reason}),
+            )
+        })
+    }
+}
+
+/// The event of a status set without a step, when the status changes.
+pub fn status_event(
+    previous: ProcessStatus,
+    status: ProcessStatus,
+    reason: Option<&str>,
+) -> Option<(String, Value)> {
+    (previous != status).then(|| {
+        (
+            format!("process.{status}"),
+            serde_json::json!({"from": previous, "to": status, "reason": reason}),
+        )
+    })
+}
+
+/// The event of a claim that was taken: a takeover of a running process, or a
+/// process that starts running again.
+pub fn claim_event(
+    seen_status: ProcessStatus,
+    seen_owner: Option<&str>,
+    owner: &str,
+) -> (&'static str, Value) {
+    if seen_status == ProcessStatus::Running {
+        (
+            "process.taken_over",
+            serde_json::json!({"from": seen_owner, "by": owner}),
+        )
+    } else {
+        (
+            "process.running",
+            serde_json::json!({"from": seen_status, "to": "running", "by": owner}),
+        )
+    }
 }

@@ -6,6 +6,8 @@ use serde_json::{Map, Value, json};
 use crate::domain::lifecycle::Lifecycle;
 use crate::domain::process::ProcessStatus;
 use crate::domain::subscription::Flat;
+use crate::domain::usability::{Facts, Holder, Neighbour};
+use crate::engine::owner;
 
 /// A subscription as stored, with what its product says about it.
 #[derive(Debug, Clone, PartialEq)]
@@ -120,4 +122,112 @@ pub struct Change {
     pub new: Subscription,
     pub old: Option<Subscription>,
     pub flat: Flat,
+}
+
+impl Subscription {
+    /// The block tree under `root_key` in a stored document (`{}` when the document
+    /// is not one: a list must not fail on one damaged row).
+    pub fn tree_of(document: &str, root_key: &str) -> Value {
+        serde_json::from_str::<Value>(document)
+            .ok()
+            .and_then(|mut d| d.get_mut(root_key).map(Value::take))
+            .unwrap_or_else(|| json!({}))
+    }
+}
+
+/// The events a saved subscription appends, kind and data, in order: `created` for a
+/// new one, else what changed (`updated`, `status_changed`, `insync_changed`).
+pub fn change_events(new: &Subscription, old: Option<&Subscription>) -> Vec<(&'static str, Value)> {
+    let Some(old) = old else {
+        return vec![(
+            "subscription.created",
+            json!({"product": new.product_name, "customer_id": new.customer_id, "status": new.status, "description": new.description}),
+        )];
+    };
+    let mut events = Vec::new();
+    let mut changed = Vec::new();
+    if old.tree != new.tree {
+        changed.push(new.root_key.clone());
+    }
+    for (name, differs) in [
+        ("description", old.description != new.description),
+        ("note", old.note != new.note),
+        ("start_date", old.start_date != new.start_date),
+        ("end_date", old.end_date != new.end_date),
+    ] {
+        if differs {
+            changed.push(name.to_string());
+        }
+    }
+    if !changed.is_empty() {
+        events.push((
+            "subscription.updated",
+            json!({"changed": changed, "description": new.description}),
+        ));
+    }
+    if old.status != new.status {
+        events.push((
+            "subscription.status_changed",
+            json!({"from": old.status, "to": new.status}),
+        ));
+    }
+    if old.insync != new.insync {
+        events.push((
+            "subscription.insync_changed",
+            json!({"from": old.insync, "to": new.insync}),
+        ));
+    }
+    events
+}
+
+/// Which index rows a save rewrites: the block, value and relation rows change with
+/// the tree only; the search row also with the description.
+pub fn reindex_needed(new: &Subscription, old: Option<&Subscription>) -> Option<bool> {
+    let tree_changed = old.is_none_or(|o| o.tree != new.tree);
+    (tree_changed || old.is_some_and(|o| o.description != new.description)).then_some(tree_changed)
+}
+
+/// A process not yet finished on a subscription, as the store reads it.
+pub struct Unfinished {
+    pub process_id: String,
+    pub workflow: String,
+    pub status: ProcessStatus,
+    /// The orch that runs it (`host/pid/start`), if one does, and until when.
+    pub owner: Option<String>,
+    pub lease_until: Option<String>,
+}
+
+/// The facts usability depends on, from what the store read; `except` is the process
+/// asking (it does not hold the subscription against itself). A holder whose row says
+/// running while its orch is gone is stale, so a refusal can say to take it over.
+pub fn facts(
+    s: &Subscription,
+    except: Option<&str>,
+    unfinished: Vec<Unfinished>,
+    depends_on: Vec<Related>,
+    in_use_by: Vec<Related>,
+) -> Facts {
+    let neighbour = |r: Related| Neighbour {
+        subscription_id: r.subscription_id,
+        description: r.description,
+        status: r.status,
+        insync: r.insync,
+    };
+    Facts {
+        tag: s.product_tag.clone(),
+        status: s.status,
+        insync: s.insync,
+        holders: unfinished
+            .into_iter()
+            .filter(|u| Some(u.process_id.as_str()) != except)
+            .map(|u| Holder {
+                stale: owner::is_stale_row(u.status, u.owner.as_deref(), u.lease_until.as_deref()),
+                process_id: u.process_id,
+                workflow: u.workflow,
+                status: u.status,
+            })
+            .collect(),
+        depends_on: depends_on.into_iter().map(neighbour).collect(),
+        in_use_by: in_use_by.into_iter().map(neighbour).collect(),
+    }
 }

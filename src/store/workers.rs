@@ -48,3 +48,17 @@ pub enum ClaimOutcome {
     /// The engine is paused: nothing starts.
     Paused,
 }
+
+/// Which processes a claim may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Runnable<'a> {
+    /// What a worker runs: queued processes, waiting ones whose time has come, and
+    /// running ones whose owner's lease ran out.
+    Any,
+    /// Waiting processes due at this time (the scheduler retries them, by the clock
+    /// its schedules use).
+    WaitingDueAt(&'a str),
+    /// Every waiting process that came to rest before this time, due or not
+    /// (`resume_waiting`: each is retried once per run).
+    WaitingBefore(&'a str),
+}

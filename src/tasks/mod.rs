@@ -23,7 +23,7 @@ use crate::project::Project;
 pub struct TaskEnv<'a> {
     pub project: &'a Project,
     pub now: Timestamp,
-    pub log: &'a dyn Fn(&str),
+    pub log: &'a (dyn Fn(&str) + Sync),
 }
 
 /// Drives a claimed process until it completes, suspends, waits, fails or is
@@ -42,7 +42,10 @@ pub async fn drive(
     };
     if let Err(e) = &outcome {
         // Best effort: the store may be what failed.
-        let _ = engine.store.fail_process(id, &e.message).await;
+        let _ = engine
+            .store
+            .fail_process(id, crate::engine::owner::me(), &e.message)
+            .await;
     }
     outcome
 }

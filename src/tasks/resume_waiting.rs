@@ -1,11 +1,13 @@
-//! `resume_waiting`: retries every waiting process now, each claimed like `process
-//! retry` claims it, so it never races another orch. Its report lists what it retried.
+//! `resume_waiting`: retries every waiting process now, each claimed as a worker claims
+//! it (so it never races another orch) and driven as a worker drives it. Its report
+//! lists what it retried.
 
 use serde_json::json;
 
 use super::builtin::{BuiltinTask, TaskFuture};
 use super::{TaskEnv, outcome_word, waiting};
 use crate::engine::runner::Engine;
+use crate::store::workers::Runnable;
 
 pub const TASK: BuiltinTask = BuiltinTask {
     name: "resume_waiting",
@@ -16,25 +18,37 @@ pub const TASK: BuiltinTask = BuiltinTask {
 
 fn run<'a>(engine: &'a mut Engine<'_>, env: &'a TaskEnv<'_>) -> TaskFuture<'a> {
     Box::pin(async move {
+        let waiting = waiting::all(engine.store).await?.len();
+        // Each process that waits now is retried once: one that waits again after its
+        // retry came to rest after this run began, and is left for the next.
+        let began = crate::clock::now_text();
+        let config = crate::worker::Config {
+            project: env.project,
+            db: engine.db.clone(),
+            user: engine.user.clone(),
+            step_timeout: engine.default_timeout,
+            kill_grace: engine.grace,
+            log: env.log,
+            verbose: false,
+            lease: engine.lease,
+            children: engine.children,
+        };
         let mut retried = Vec::new();
-        let mut skipped = 0;
-        for p in waiting::all(engine.store).await? {
-            if *engine.cancel.borrow() {
+        while !*engine.cancel.borrow() {
+            let which = Runnable::WaitingBefore(&began);
+            let Some(o) =
+                crate::worker::claim_and_drive(engine.store, &config, which, engine.cancel.clone())
+                    .await?
+            else {
                 break;
-            }
-            let id = p.process_id.as_str();
-            (env.log)(&format!("retrying waiting process {id} ({})", p.workflow));
-            let outcome = match waiting::retry(engine, env, id).await {
-                Ok(Some(f)) => outcome_word(f).to_string(),
-                Ok(None) => {
-                    skipped += 1;
-                    continue;
-                }
-                Err(e) => format!("error: {}", e.message),
             };
-            (env.log)(&format!("process {id} ({}): {outcome}", p.workflow));
-            retried.push(json!({"id": id, "workflow": p.workflow, "outcome": outcome}));
+            let outcome = match (o.end, &o.error) {
+                (Some(f), _) => outcome_word(f).to_string(),
+                (None, e) => format!("error: {}", e.as_deref().unwrap_or_default()),
+            };
+            retried.push(json!({"id": o.process_id, "workflow": o.workflow, "outcome": outcome}));
         }
+        let skipped = waiting.saturating_sub(retried.len());
         Ok(json!({"retried": retried, "skipped": skipped}))
     })
 }

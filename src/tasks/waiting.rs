@@ -1,14 +1,11 @@
-//! Waiting processes (a step exited 75, a transient failure): which are due for another
-//! try, and retrying one the way `process retry` does: claimed first, so a process is
-//! never run by two orchs at once, then driven with the definition it started with.
+//! Waiting processes (a step exited 75, a transient failure, a paused engine): which
+//! there are and when each is due. Retrying them is a worker's claim
+//! (`worker::claim_and_drive`), so every way a process is picked up claims alike.
 
 use jiff::Timestamp;
 
-use super::TaskEnv;
 use crate::domain::process::ProcessStatus;
-use crate::engine::owner::{self, Claim};
-use crate::engine::runner::{Engine, Final};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::store::Store;
 use crate::store::processes::{self, ProcessRow};
 
@@ -35,24 +32,4 @@ pub async fn retry_times(store: &Store) -> Result<Vec<(ProcessRow, Timestamp)>> 
             Some((p, at))
         })
         .collect())
-}
-
-/// Claims a waiting process and drives it with its stored definition; `None` when
-/// another orch took it first or it is no longer waiting.
-pub async fn retry(engine: &mut Engine<'_>, env: &TaskEnv<'_>, id: &str) -> Result<Option<Final>> {
-    let p = match owner::claim(engine.store, id, &[ProcessStatus::Waiting], engine.lease).await? {
-        Claim::Claimed(p) => p,
-        Claim::Owned(_) | Claim::Refused(_) | Claim::Paused | Claim::Missing => return Ok(None),
-    };
-    let def = engine
-        .store
-        .definition(&p.definition_hash)
-        .await?
-        .ok_or_else(|| Error::internal(format!("the definition of process {id} is missing")))?;
-    // Nobody can be asked here: secrets come from the environment, if at all.
-    let log = engine.store.steps(id).await?;
-    engine.secrets = crate::engine::secrets::from_env(&crate::engine::secrets::needed(&def, &log));
-    super::drive(engine, env, id, &def, Default::default())
-        .await
-        .map(Some)
 }

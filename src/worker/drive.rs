@@ -7,7 +7,8 @@ use tokio::sync::watch;
 
 use super::Config;
 use crate::domain::process::StepStatus;
-use crate::engine::runner::{Children, Engine, Final, Observer, Quiet, Recorded, Watch};
+use crate::engine::lease::LeaseClock;
+use crate::engine::runner::{Engine, Final, Observer, Quiet, Recorded, Watch};
 use crate::engine::{owner, secrets};
 use crate::error::{Error, Result};
 use crate::store::Store;
@@ -31,11 +32,12 @@ pub async fn one(
     claimed: ClaimedProcess,
     cancel: watch::Receiver<bool>,
     drain: watch::Receiver<bool>,
+    lease_clock: Option<LeaseClock>,
 ) -> Outcome {
     let id = claimed.process.process_id.clone();
     let workflow = claimed.process.workflow.clone();
     let started = Instant::now();
-    let result = drive(store, config, claimed, cancel, drain).await;
+    let result = drive(store, config, claimed, cancel, drain, lease_clock).await;
     let took = crate::domain::workflow::format_duration(started.elapsed());
     let (end, error) = match result {
         Ok(f) => {
@@ -64,6 +66,7 @@ async fn drive(
     claimed: ClaimedProcess,
     cancel: watch::Receiver<bool>,
     drain: watch::Receiver<bool>,
+    lease_clock: Option<LeaseClock>,
 ) -> Result<Final> {
     let mut process = claimed.process;
     let id = process.process_id.clone();
@@ -101,9 +104,9 @@ async fn drive(
         cancel,
         drain,
         lease: config.lease,
+        lease_clock,
         secrets: found,
-        // A parent waiting for its children must not hold a slot of this worker.
-        children: Children::Queue,
+        children: config.children,
     };
     let missing: Vec<String> = needed
         .iter()

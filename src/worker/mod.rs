@@ -14,6 +14,7 @@
 //! does. Nothing is left running.
 
 mod drive;
+mod heartbeat;
 
 use std::time::Duration;
 
@@ -21,11 +22,13 @@ use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 use tokio::sync::watch;
 
+use crate::engine::lease::LeaseClock;
 use crate::engine::owner;
 use crate::engine::runner::Final;
 use crate::error::Result;
 use crate::project::Project;
 use crate::store::Store;
+use crate::store::workers::Runnable;
 
 pub use drive::{Outcome, SECRETS_STEP};
 
@@ -59,6 +62,10 @@ pub struct Config<'a> {
     pub verbose: bool,
     /// The lease of what its engines create (the worker's own `--lease`).
     pub lease: Duration,
+    /// What a `workflow` step does with its children: a worker queues them (a parent
+    /// waiting for them must not hold a slot); the scheduler and `resume_waiting`, which
+    /// may be the only orch there is, drive them.
+    pub children: crate::engine::runner::Children,
 }
 
 /// What a worker did.
@@ -103,6 +110,9 @@ pub async fn run(
     store
         .register_worker(me, opts.concurrency, opts.lease)
         .await?;
+    let clock = LeaseClock::holding(opts.lease);
+    let heartbeat =
+        heartbeat::start(store.location().clone(), me, opts.lease, clock.clone()).await?;
     (config.log)(&format!(
         "worker {} started: {} at once, lease {}, on {}",
         owner::describe(me),
@@ -114,19 +124,29 @@ pub async fn run(
     let (cancel_tx, cancel) = watch::channel(false);
     let mut running = FuturesUnordered::new();
     let mut report = Report::default();
-    let mut beat = tokio::time::interval(opts.lease / 3);
-    beat.tick().await;
     let mut stopping = false;
     let mut grace_over = tokio::time::Instant::now();
     loop {
         let mut idle = false;
         if !stopping && running.len() < opts.concurrency {
             let claimed = store
-                .claim_runnable(me, opts.lease, opts.concurrency - running.len())
+                .claim_runnable(
+                    me,
+                    opts.lease,
+                    opts.concurrency - running.len(),
+                    Runnable::Any,
+                )
                 .await?;
             idle = claimed.is_empty();
             for c in claimed {
-                running.push(drive::one(store, config, c, cancel.clone(), drain.clone()));
+                running.push(drive::one(
+                    store,
+                    config,
+                    c,
+                    cancel.clone(),
+                    drain.clone(),
+                    Some(clock.clone()),
+                ));
             }
             if opts.once && idle && running.is_empty() {
                 break;
@@ -138,9 +158,6 @@ pub async fn run(
         tokio::select! {
             Some(outcome) = running.next(), if !running.is_empty() => {
                 report.ran.push(outcome);
-            }
-            _ = beat.tick() => {
-                store.worker_beat(me, opts.lease).await?;
             }
             _ = tokio::time::sleep(opts.poll), if idle || running.len() >= opts.concurrency => {}
             _ = stop.wait_for(|s| *s), if !stopping => {
@@ -159,6 +176,7 @@ pub async fn run(
             }
         }
     }
+    heartbeat.stop();
     store.worker_stopped(me).await?;
     (config.log)(&format!(
         "worker {} stopped after {} runs",
@@ -166,4 +184,29 @@ pub async fn run(
         report.ran.len()
     ));
     Ok(report)
+}
+
+/// Claims one process of `which` kind, as a worker claims, and drives it; `None` when
+/// there is none (or the engine is paused). The scheduler and `resume_waiting` retry
+/// waiting processes through this, so every way a process is picked up claims alike.
+pub async fn claim_and_drive(
+    store: &Store,
+    config: &Config<'_>,
+    which: Runnable<'_>,
+    cancel: watch::Receiver<bool>,
+) -> Result<Option<Outcome>> {
+    let Some(claimed) = store
+        .claim_runnable(owner::me(), config.lease, 1, which)
+        .await?
+        .pop()
+    else {
+        return Ok(None);
+    };
+    let (_, drain) = watch::channel(false);
+    let drive = drive::one(store, config, claimed, cancel, drain, None);
+    // No heartbeat of its own here: the leases are renewed beside the drive.
+    tokio::select! {
+        outcome = drive => Ok(Some(outcome)),
+        e = crate::engine::lease::keep(store, config.lease) => Err(e),
+    }
 }

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::Project;
 use super::crash::{effects, kill9};
+use super::{Project, both};
 
 /// The paths of a process's steps, in log order.
 fn paths(process: &Value) -> Vec<String> {
@@ -174,7 +174,6 @@ steps = [ { name = "Work", run = "cat >/dev/null; echo \"start $(date +%s%N)\" >
     assert!(took < Duration::from_millis(6 * 400), "took {took:?}");
 }
 
-#[test]
 fn parallel_branches_merge_and_foreach_collects_with_paths() {
     let p = Project::new();
     p.task(&format!(
@@ -234,7 +233,6 @@ steps = [ {{ name = "Push", builtin = "set", with = {{ values = {{ dev = "{{{{ s
     );
 }
 
-#[test]
 fn two_branches_setting_one_key_fail_the_join_naming_the_key_and_both() {
     let p = Project::new();
     p.task(
@@ -290,7 +288,6 @@ with = { values = { subscription = { dev = { name = "{{ state.name }}" } } } }
     assert_eq!(p.run(&["product", "load"]).0, 0);
 }
 
-#[test]
 fn subscription_changes_in_branches_are_merged_and_validated_at_the_join() {
     let p = Project::new();
     device_product(&p);
@@ -351,7 +348,6 @@ fields = [ { name = "loopback", type = "text" }, { name = "mtu", type = "int" } 
     assert_eq!(s["dev"]["loopback"], "10.0.0.1", "{s}");
 }
 
-#[test]
 fn a_failed_branch_is_fixed_and_retried_alone() {
     let p = Project::new();
     push_script(&p);
@@ -459,7 +455,6 @@ steps = [ { name = "Work", run = "cat >/dev/null; echo $ORCH_STEP >> ran.txt; te
     );
 }
 
-#[test]
 fn the_group_is_failed_before_waiting_before_suspended() {
     let p = Project::new();
     let group = |a: &str, b: &str| {
@@ -506,7 +501,6 @@ steps = [ {{ name = "Push", run = "workflows/scripts/push.sh" }},
     ));
 }
 
-#[test]
 fn an_input_step_inside_a_branch_is_answered_by_its_path_with_resume() {
     let p = Project::new();
     confirm_workflow(&p);
@@ -588,8 +582,7 @@ fn resume_form_asks_each_pending_branch_in_turn() {
     confirm_workflow(&p);
     let v = p.json_exiting(&["workflow", "run", "t"], 4);
     let id = v["id"].as_str().unwrap().to_string();
-    let Some(t) = super::interactive::Term::start(p.path(), &["process", "resume", &id, "--form"])
-    else {
+    let Some(t) = super::interactive::Term::start(&p, &["process", "resume", &id, "--form"]) else {
         return;
     };
     t.expect("input for `Push every device [1] / Confirm`");
@@ -601,7 +594,6 @@ fn resume_form_asks_each_pending_branch_in_turn() {
     assert!(screen.contains("✓ Push every device ("), "{screen}");
 }
 
-#[test]
 fn kill_9_mid_group_runs_again_only_the_branch_steps_in_flight() {
     let p = Project::new();
     push_script(&p);
@@ -699,7 +691,6 @@ input = { device = "{{ state.device }}", speed = "{{ state.speed }}" }
     );
 }
 
-#[test]
 fn child_processes_start_per_item_with_their_answers_and_are_listed() {
     let p = Project::new();
     child_workflows(&p);
@@ -738,7 +729,6 @@ fn child_processes_start_per_item_with_their_answers_and_are_listed() {
     assert!(out.contains(&format!("parent:   {id}")), "{out}");
 }
 
-#[test]
 fn retrying_the_parent_retries_its_failed_child_instead_of_starting_another() {
     let p = Project::new();
     child_workflows(&p);
@@ -826,7 +816,6 @@ subscription = "{{ state.dev }}"
     );
 }
 
-#[test]
 fn a_worker_lets_the_parent_rest_while_its_children_run() {
     let p = Project::new();
     child_workflows(&p);
@@ -917,7 +906,7 @@ steps = [ { name = "Work", run = "cat >/dev/null; sleep 0.2" },
           { name = "More", run = "cat >/dev/null; sleep 0.1" } ]
 "#,
     );
-    let Some(t) = super::interactive::Term::start(p.path(), &["workflow", "run", "t"]) else {
+    let Some(t) = super::interactive::Term::start(&p, &["workflow", "run", "t"]) else {
         return;
     };
     let (code, screen) = t.exit();
@@ -939,3 +928,16 @@ steps = [ { name = "Work", run = "cat >/dev/null; sleep 0.2" },
         assert!(ok, "a stray line `{l}` in:\n{screen}");
     }
 }
+
+both!(
+    parallel_branches_merge_and_foreach_collects_with_paths,
+    two_branches_setting_one_key_fail_the_join_naming_the_key_and_both,
+    subscription_changes_in_branches_are_merged_and_validated_at_the_join,
+    a_failed_branch_is_fixed_and_retried_alone,
+    the_group_is_failed_before_waiting_before_suspended,
+    an_input_step_inside_a_branch_is_answered_by_its_path_with_resume,
+    kill_9_mid_group_runs_again_only_the_branch_steps_in_flight,
+    child_processes_start_per_item_with_their_answers_and_are_listed,
+    retrying_the_parent_retries_its_failed_child_instead_of_starting_another,
+    a_worker_lets_the_parent_rest_while_its_children_run,
+);

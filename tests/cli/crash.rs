@@ -10,6 +10,7 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use super::Project;
+use super::both;
 
 /// A small seeded PRNG (xorshift64*), so a failing run can be replayed by its seed.
 pub struct Rng(u64);
@@ -198,12 +199,8 @@ pub fn effects(p: &Project) -> Vec<(String, String, i32)> {
 /// Reads the database directly: cheaper than an orch command per question, which
 /// matters when a harness asks thousands of them.
 pub fn query(p: &Project, sql: &str, arg: &str) -> Vec<String> {
-    let conn = rusqlite::Connection::open(p.db()).expect("open the database");
-    let mut stmt = conn.prepare(sql).expect("prepare");
-    let rows = stmt
-        .query_map([arg], |r| r.get::<_, String>(0))
-        .expect("query");
-    rows.collect::<Result<_, _>>().expect("rows")
+    let quoted = format!("'{}'", arg.replace('\'', "''"));
+    p.sql_column(&sql.replace("?1", &quoted))
 }
 
 pub fn process_ids(p: &Project) -> HashSet<String> {
@@ -307,7 +304,7 @@ impl Harness<'_> {
 
     /// After a kill: at most one step of `id` ran more often than it committed.
     fn after_kill(&mut self, id: &str) {
-        assert_eq!(integrity(&self.p.db()), "ok");
+        self.p.assert_sound();
         let groups: HashSet<i32> = effects(self.p)
             .into_iter()
             .filter(|(pid, _, _)| pid == id)
@@ -353,7 +350,7 @@ impl Harness<'_> {
                 break id;
             }
             assert!(killed, "a finished run left no process");
-            assert_eq!(integrity(&self.p.db()), "ok");
+            self.p.assert_sound();
             self.tally.kills_before_start += 1;
         };
         for _ in 0..30 {
@@ -412,7 +409,6 @@ impl Harness<'_> {
     }
 }
 
-#[test]
 fn sigkill_at_random_moments_loses_at_most_the_step_in_flight() {
     let rounds = env_number("ORCH_CRASH_ROUNDS", 12);
     let seed = env_number("ORCH_CRASH_SEED", 0x5EED_0C4A);
@@ -430,7 +426,7 @@ fn sigkill_at_random_moments_loses_at_most_the_step_in_flight() {
     for _ in 0..rounds {
         h.round();
     }
-    assert_eq!(integrity(&p.db()), "ok");
+    p.assert_sound();
     let all = p.json(&["process", "list", "--limit", "100000"]);
     for proc in all.as_array().into_iter().flatten() {
         assert_eq!(proc["status"], "completed", "{proc}");
@@ -506,7 +502,6 @@ fn soak_worker(p: &Project, seed: u64, until: Instant) -> Vec<(String, i32, Stri
     seen
 }
 
-#[test]
 fn four_orchs_on_one_database_only_meet_documented_outcomes() {
     let secs = env_number("ORCH_SOAK_SECS", 4);
     let p = Project::new();
@@ -569,7 +564,7 @@ fn four_orchs_on_one_database_only_meet_documented_outcomes() {
             "a step ran for an unknown process {id}"
         );
     }
-    assert_eq!(integrity(&p.db()), "ok");
+    p.assert_sound();
     eprintln!(
         "soak: {secs}s, {} commands, exit codes {by_code:?}, {} processes",
         all.len(),
@@ -582,3 +577,8 @@ pub fn only_process(p: &Project) -> Option<String> {
     let v = p.json(&["process", "list"]);
     v.as_array()?.first()?["id"].as_str().map(str::to_string)
 }
+
+both!(
+    sigkill_at_random_moments_loses_at_most_the_step_in_flight,
+    four_orchs_on_one_database_only_meet_documented_outcomes,
+);

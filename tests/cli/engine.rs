@@ -1,6 +1,7 @@
 //! Workflows run through the real binary: steps as real child processes.
 
 use super::Project;
+use super::both;
 
 fn task(p: &Project, steps: &str) {
     p.write(
@@ -9,7 +10,6 @@ fn task(p: &Project, steps: &str) {
     );
 }
 
-#[test]
 fn a_task_of_shell_steps_completes_with_merged_state() {
     let p = Project::new();
     p.script(
@@ -71,7 +71,6 @@ if = "state.b == 3"
     assert_eq!(after_a["output"], "log line");
 }
 
-#[test]
 fn a_failed_step_is_retried_after_the_fix() {
     let p = Project::new();
     p.script(
@@ -135,7 +134,6 @@ run = "workflows/scripts/flaky.sh"
     assert_eq!(code, 7);
 }
 
-#[test]
 fn exit_75_leaves_the_process_waiting() {
     let p = Project::new();
     task(&p, "[[step]]\nname = \"Wait\"\nrun = \"exit 75\"\n");
@@ -143,7 +141,6 @@ fn exit_75_leaves_the_process_waiting() {
     assert_eq!(v["status"], "waiting");
 }
 
-#[test]
 fn garbage_on_stdout_fails_the_step_and_keeps_the_state() {
     let p = Project::new();
     task(
@@ -161,7 +158,6 @@ fn garbage_on_stdout_fails_the_step_and_keeps_the_state() {
     assert_eq!(v["state"], serde_json::json!({"x": 1}));
 }
 
-#[test]
 fn retries_within_a_run_follow_the_policy() {
     let p = Project::new();
     p.script(
@@ -184,7 +180,6 @@ fn retries_within_a_run_follow_the_policy() {
     assert_eq!(attempts, [1, 2, 3]);
 }
 
-#[test]
 fn timeouts_fail_the_step() {
     let p = Project::new();
     task(
@@ -198,7 +193,6 @@ fn timeouts_fail_the_step() {
     );
 }
 
-#[test]
 fn input_steps_suspend_and_resume() {
     let p = Project::new();
     task(
@@ -235,7 +229,6 @@ with = { key = "done", template = "applied={{ state.applied }}" }
     assert!(err.contains("not suspended"), "{err}");
 }
 
-#[test]
 fn skip_and_abort_are_recorded_with_the_user() {
     let p = Project::new();
     task(&p, "[[step]]\nname = \"Broken\"\nrun = \"exit 2\"\n");
@@ -263,7 +256,6 @@ fn skip_and_abort_are_recorded_with_the_user() {
     assert_eq!(code, 6);
 }
 
-#[test]
 fn retry_plan_reports_a_changed_definition() {
     let p = Project::new();
     task(&p, "[[step]]\nname = \"A\"\nrun = \"exit 1\"\n");
@@ -310,3 +302,15 @@ fn workflow_check_reports_missing_scripts_and_bad_expressions() {
         "{err}"
     );
 }
+
+both!(
+    a_task_of_shell_steps_completes_with_merged_state,
+    a_failed_step_is_retried_after_the_fix,
+    exit_75_leaves_the_process_waiting,
+    garbage_on_stdout_fails_the_step_and_keeps_the_state,
+    retries_within_a_run_follow_the_policy,
+    timeouts_fail_the_step,
+    input_steps_suspend_and_resume,
+    skip_and_abort_are_recorded_with_the_user,
+    retry_plan_reports_a_changed_definition,
+);

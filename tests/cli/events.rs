@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::Project;
+use super::both;
 
 /// A project with a workflow that completes and one whose step fails after printing a
 /// state patch (which must not be applied).
@@ -38,14 +39,15 @@ run = "echo '{\"x\": 1}'; exit 1"
     p
 }
 
-/// An orch running in the background whose stdout lines are collected as they come.
-struct Background {
+/// An orch running in the background whose stdout lines are collected as they come,
+/// with when each came.
+pub struct Background {
     child: Child,
-    lines: Arc<Mutex<Vec<String>>>,
+    lines: Arc<Mutex<Vec<(Instant, String)>>>,
 }
 
 impl Background {
-    fn start(p: &Project, args: &[&str]) -> Background {
+    pub fn start(p: &Project, args: &[&str]) -> Background {
         let mut child = p
             .command()
             .args(args)
@@ -59,7 +61,7 @@ impl Background {
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {
                 match line {
-                    Ok(l) => sink.lock().unwrap().push(l),
+                    Ok(l) => sink.lock().unwrap().push((Instant::now(), l)),
                     Err(_) => break,
                 }
             }
@@ -67,19 +69,31 @@ impl Background {
         Background { child, lines }
     }
 
+    /// The lines printed so far.
+    pub fn lines(&self) -> Vec<String> {
+        let lines = self.lines.lock().unwrap();
+        lines.iter().map(|(_, l)| l.clone()).collect()
+    }
+
     /// Waits (generously) until the collected lines satisfy `done`.
-    fn wait_for(&self, what: &str, done: impl Fn(&[String]) -> bool) {
+    pub fn wait_for(&self, what: &str, done: impl Fn(&[String]) -> bool) {
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
-            if done(&self.lines.lock().unwrap()) {
+            if done(&self.lines()) {
                 return;
             }
-            std::thread::sleep(Duration::from_millis(20));
+            std::thread::sleep(Duration::from_millis(1));
         }
         panic!(
             "gave up waiting for {what}; printed so far:\n{}",
-            self.lines.lock().unwrap().join("\n")
+            self.lines().join("\n")
         );
+    }
+
+    /// Waits for the `n`th line; returns when it came.
+    pub fn line_at(&self, n: usize) -> Instant {
+        self.wait_for(&format!("line {n}"), |l| l.len() >= n);
+        self.lines.lock().unwrap()[n - 1].0
     }
 
     /// Sends SIGTERM and returns the exit code, stdout lines and stderr.
@@ -99,8 +113,14 @@ impl Background {
         while Arc::strong_count(&self.lines) > 1 && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(10));
         }
-        let lines = self.lines.lock().unwrap().clone();
-        (code, lines, stderr)
+        (code, self.lines(), stderr)
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -122,7 +142,6 @@ fn run_workflow(p: &Project, name: &str) -> (i32, Value) {
     (code, v)
 }
 
-#[test]
 fn a_follower_prints_every_committed_event_once_and_in_order() {
     let p = project();
     // Migrate first, so the follower and the writers do not race to create the schema.
@@ -208,7 +227,6 @@ fn a_follower_prints_every_committed_event_once_and_in_order() {
     assert_eq!(shown["state"].get("x"), None, "{shown}");
 }
 
-#[test]
 fn a_consumer_stopped_mid_stream_resumes_without_gap_or_repeat() {
     let p = project();
     for _ in 0..3 {
@@ -246,7 +264,6 @@ fn a_consumer_stopped_mid_stream_resumes_without_gap_or_repeat() {
     assert_eq!(consumers[0]["position"], consumers[0]["last_seq"]);
 }
 
-#[test]
 fn a_printing_consumer_hands_out_each_event_once_across_runs() {
     let p = project();
     assert_eq!(run_workflow(&p, "ok").0, 0);
@@ -279,7 +296,6 @@ fn a_printing_consumer_hands_out_each_event_once_across_runs() {
     assert_eq!(p.run(&["events", "consumers", "--remove", "log"]).0, 6);
 }
 
-#[test]
 fn a_failing_command_stops_the_consumer_at_its_event() {
     let p = project();
     assert_eq!(run_workflow(&p, "ok").0, 0);
@@ -304,7 +320,6 @@ fn a_failing_command_stops_the_consumer_at_its_event() {
     assert_eq!(out.lines().map(seq_of).collect::<Vec<_>>(), [6]);
 }
 
-#[test]
 fn events_are_filtered_by_kind_process_and_range() {
     let p = project();
     let (_, ok) = run_workflow(&p, "ok");
@@ -362,7 +377,6 @@ fn events_are_filtered_by_kind_process_and_range() {
     assert_eq!(p.run(&["events", "--process", "ffffffff-none"]).0, 6);
 }
 
-#[test]
 fn a_retry_says_the_process_runs_again() {
     let p = Project::new();
     p.write(
@@ -392,3 +406,12 @@ fn a_retry_says_the_process_runs_again() {
         ]
     );
 }
+
+both!(
+    a_follower_prints_every_committed_event_once_and_in_order,
+    a_consumer_stopped_mid_stream_resumes_without_gap_or_repeat,
+    a_printing_consumer_hands_out_each_event_once_across_runs,
+    a_failing_command_stops_the_consumer_at_its_event,
+    events_are_filtered_by_kind_process_and_range,
+    a_retry_says_the_process_runs_again,
+);

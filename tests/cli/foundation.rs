@@ -1,6 +1,7 @@
 //! Products, the database and the command-line conventions.
 
-use super::{Project, repo_root};
+use super::both;
+use super::{Project, Store, repo_root};
 
 fn with_example_products() -> Project {
     let p = Project::new();
@@ -11,7 +12,6 @@ fn with_example_products() -> Project {
     p
 }
 
-#[test]
 fn product_load_is_idempotent_and_lists_as_json() {
     let p = with_example_products();
     let (code, _, err) = p.run(&["product", "load"]);
@@ -58,13 +58,12 @@ fn broken(replace: &str, with: &str, expect_path: &str, expect_pos: &str) {
     );
     assert!(err.contains(expect_path), "{err}");
     // Nothing was stored: not even a database was created, so a reader says there is none.
-    assert!(!p.db().exists());
+    assert!(!p.has_database());
     let (code, out, err) = p.run(&["-o", "json", "product", "list"]);
     assert_eq!(code, 6, "{err}");
     assert!(out.is_empty(), "{out}");
 }
 
-#[test]
 fn a_typo_in_a_key_is_placed() {
     broken(
         "tag = \"NODE\"",
@@ -74,7 +73,6 @@ fn a_typo_in_a_key_is_placed() {
     );
 }
 
-#[test]
 fn a_wrong_field_type_is_placed() {
     broken(
         "fields.site = { type = \"string\" }",
@@ -84,7 +82,6 @@ fn a_wrong_field_type_is_placed() {
     );
 }
 
-#[test]
 fn a_block_cycle_is_refused() {
     broken(
         "fields.netbox_id = { type = \"int\" }\n",
@@ -94,7 +91,6 @@ fn a_block_cycle_is_refused() {
     );
 }
 
-#[test]
 fn an_unknown_block_is_refused() {
     broken(
         "block = \"PortBlock\"",
@@ -104,25 +100,19 @@ fn an_unknown_block_is_refused() {
     );
 }
 
-#[test]
 fn a_newer_database_is_refused_and_left_alone() {
     let p = Project::new();
     let (code, _, _) = p.run(&["db", "migrate"]);
     assert_eq!(code, 0);
-    {
-        let c = rusqlite::Connection::open(p.db()).unwrap();
-        c.execute(
-            "INSERT INTO refinery_schema_history (version, name, applied_on, checksum) VALUES (999, 'future', '', '0')",
-            [],
-        )
-        .unwrap();
-        c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
+    p.sql("INSERT INTO refinery_schema_history (version, name, applied_on, checksum) VALUES (999, 'future', '', '0')");
+    if p.store() == Store::Sqlite {
+        p.sql("PRAGMA wal_checkpoint(TRUNCATE)");
     }
-    let before = std::fs::read(p.db()).unwrap();
+    let before = p.fingerprint();
     let (code, _, err) = p.run(&["db", "status"]);
     assert_eq!(code, 1);
     assert!(err.contains("newer than this orch knows"), "{err}");
-    assert_eq!(std::fs::read(p.db()).unwrap(), before);
+    assert_eq!(p.fingerprint(), before);
 }
 
 #[test]
@@ -144,7 +134,6 @@ fn a_file_that_is_not_a_database_is_refused() {
     assert_eq!(std::fs::read(p.db()).unwrap(), before);
 }
 
-#[test]
 fn product_create_from_flags_saves_a_loadable_file() {
     let p = Project::new();
     let (code, _, err) = p.run(&[
@@ -211,3 +200,13 @@ fn usage_errors_exit_2() {
     assert_eq!(code, 2);
     assert!(err.contains("missing --type, --tag"), "{err}");
 }
+
+both!(
+    product_load_is_idempotent_and_lists_as_json,
+    a_typo_in_a_key_is_placed,
+    a_wrong_field_type_is_placed,
+    a_block_cycle_is_refused,
+    an_unknown_block_is_refused,
+    a_newer_database_is_refused_and_left_alone,
+    product_create_from_flags_saves_a_loadable_file,
+);

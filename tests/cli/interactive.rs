@@ -10,11 +10,12 @@
 //! run in parallel; a guard kills the server even when a test fails. Without tmux the
 //! tests say they are skipped and pass. `NO_COLOR` pins dialoguer's plain theme.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use super::Project;
+use super::both;
 
 const DEADLINE: Duration = Duration::from_secs(20);
 const POLL: Duration = Duration::from_millis(20);
@@ -26,15 +27,21 @@ pub struct Term {
 }
 
 impl Term {
-    /// Starts `orch ARGS` in `dir`, or returns `None` (saying so) when tmux is missing.
-    pub fn start(dir: &Path, args: &[&str]) -> Option<Term> {
+    /// Starts `orch ARGS` in the project's folder, on its database, or returns `None`
+    /// (saying so) when tmux is missing.
+    pub fn start(p: &Project, args: &[&str]) -> Option<Term> {
         if Command::new("tmux").arg("-V").output().is_err() {
             eprintln!("skipped: tmux not installed");
             return None;
         }
+        let dir = p.path();
         let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+        let db = p
+            .orch_db()
+            .map(|url| format!("ORCH_DB={} ", quote(url)))
+            .unwrap_or_default();
         let mut cmd = format!(
-            "cd {} && env -u ORCH_DIR -u ORCH_DB -u ORCH_SECRET_TOKEN NO_COLOR=1 ORCH_USER=tester {}",
+            "cd {} && env -u ORCH_DIR -u ORCH_DB -u ORCH_SECRET_TOKEN NO_COLOR=1 ORCH_USER=tester {db}{}",
             quote(&dir.display().to_string()),
             quote(env!("CARGO_BIN_EXE_orch"))
         );
@@ -202,25 +209,11 @@ run = "cat > after.json; echo '{}'"
 /// Asserts a secret is nowhere in storage: not in the database files (read as bytes),
 /// not in the events table, not in `orch events` output where that command exists.
 fn assert_not_stored(p: &Project, secret: &str) {
-    for suffix in ["", "-wal", "-shm"] {
-        let file = p.path().join(format!("orch.db{suffix}"));
-        if let Ok(bytes) = std::fs::read(&file) {
-            assert!(
-                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
-                "{} holds the secret",
-                file.display()
-            );
-        }
-    }
-    let conn = rusqlite::Connection::open(p.db()).unwrap();
-    let mut stmt = conn
-        .prepare("SELECT kind || ' ' || data FROM events")
-        .unwrap();
-    let events: Vec<String> = stmt
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    assert!(
+        !p.stored_text().contains(secret),
+        "the database holds the secret"
+    );
+    let events = p.sql_column("SELECT kind || ' ' || data FROM events");
     assert!(!events.is_empty(), "the run wrote no events");
     assert!(!events.iter().any(|e| e.contains(secret)), "{events:?}");
     let (code, out, _) = p.run(&["events", "-o", "jsonl"]);
@@ -235,11 +228,10 @@ fn read_json(p: &Project, rel: &str) -> serde_json::Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{rel}: {e}: {text}"))
 }
 
-#[test]
 fn a_form_is_answered_in_a_terminal_and_its_secret_reaches_the_step_only() {
     let p = Project::new();
     signup(&p);
-    let Some(t) = Term::start(p.path(), &["workflow", "run", "signup", "--form"]) else {
+    let Some(t) = Term::start(&p, &["workflow", "run", "signup", "--form"]) else {
         return;
     };
     t.expect("blue");
@@ -300,11 +292,10 @@ fn before_confirm(screen: &str) -> &str {
     screen.split("Check green").next().unwrap_or_default()
 }
 
-#[test]
 fn ctrl_c_at_an_input_step_leaves_the_process_suspended() {
     let p = Project::new();
     signup(&p);
-    let Some(t) = Term::start(p.path(), &signup_answered(&["--form"])) else {
+    let Some(t) = Term::start(&p, &signup_answered(&["--form"])) else {
         return;
     };
     t.expect("later");
@@ -316,11 +307,10 @@ fn ctrl_c_at_an_input_step_leaves_the_process_suspended() {
     assert_eq!(list[0]["status"], "suspended", "{list}");
 }
 
-#[test]
 fn without_form_a_run_stops_at_the_input_step() {
     let p = Project::new();
     signup(&p);
-    let Some(t) = Term::start(p.path(), &signup_answered(&[])) else {
+    let Some(t) = Term::start(&p, &signup_answered(&[])) else {
         return;
     };
     let (code, screen) = t.exit();
@@ -329,7 +319,6 @@ fn without_form_a_run_stops_at_the_input_step() {
     assert!(!p.path().join("after.json").exists());
 }
 
-#[test]
 fn resume_asks_the_input_step_and_the_secret_again() {
     let p = Project::new();
     signup(&p);
@@ -354,7 +343,7 @@ fn resume_asks_the_input_step_and_the_secret_again() {
         .unwrap()
         .to_string();
 
-    let Some(t) = Term::start(p.path(), &["process", "resume", &id, "--form"]) else {
+    let Some(t) = Term::start(&p, &["process", "resume", &id, "--form"]) else {
         return;
     };
     let screen = t.expect("later");
@@ -376,11 +365,10 @@ fn resume_asks_the_input_step_and_the_secret_again() {
     assert_not_stored(&p, "second-T0ken");
 }
 
-#[test]
 fn ctrl_c_at_a_prompt_exits_130_and_stores_nothing() {
     let p = Project::new();
     signup(&p);
-    let Some(t) = Term::start(p.path(), &["workflow", "run", "signup", "--form"]) else {
+    let Some(t) = Term::start(&p, &["workflow", "run", "signup", "--form"]) else {
         return;
     };
     t.expect("blue");
@@ -402,7 +390,7 @@ fn ctrl_c_at_a_prompt_exits_130_and_stores_nothing() {
 fn product_create_asks_what_the_flags_leave_out() {
     let p = Project::new();
     let args = ["product", "create", "--form", "--tag", "PORT", "--save"];
-    let Some(t) = Term::start(p.path(), &args) else {
+    let Some(t) = Term::start(&p, &args) else {
         return;
     };
     t.expect("Product name");
@@ -471,10 +459,9 @@ fn product_create_asks_what_the_flags_leave_out() {
     );
 }
 
-#[test]
 fn product_create_interrupted_stores_nothing() {
     let p = Project::new();
-    let Some(t) = Term::start(p.path(), &["product", "create", "--form"]) else {
+    let Some(t) = Term::start(&p, &["product", "create", "--form"]) else {
         return;
     };
     t.expect("Product name");
@@ -524,11 +511,10 @@ builtin = "noop"
     );
 }
 
-#[test]
 fn the_progress_counter_numbers_steps_as_workflow_show_and_ctrl_c_clears_it() {
     let p = Project::new();
     waiter(&p);
-    let Some(t) = Term::start(p.path(), &["workflow", "run", "waiter"]) else {
+    let Some(t) = Term::start(&p, &["workflow", "run", "waiter"]) else {
         return;
     };
     let screen = t.wait("[3/5] Wait for go");
@@ -548,7 +534,7 @@ fn the_progress_counter_numbers_steps_as_workflow_show_and_ctrl_c_clears_it() {
         .as_str()
         .unwrap()
         .to_string();
-    let Some(t) = Term::start(p.path(), &["process", "retry", &id]) else {
+    let Some(t) = Term::start(&p, &["process", "retry", &id]) else {
         return;
     };
     t.wait("[3/5] Wait for go (attempt 2)");
@@ -579,7 +565,7 @@ builtin = "noop"
 "#,
     );
     let args = ["--color", "always", "workflow", "run", "terms", "--form"];
-    let Some(t) = Term::start(p.path(), &args) else {
+    let Some(t) = Term::start(&p, &args) else {
         return;
     };
     t.expect("I accept the terms");
@@ -598,3 +584,13 @@ builtin = "noop"
     assert_eq!(code, 0, "{screen}");
     assert!(screen.contains("✔ I accept the terms · yes"), "{screen}");
 }
+
+both!(
+    a_form_is_answered_in_a_terminal_and_its_secret_reaches_the_step_only,
+    ctrl_c_at_an_input_step_leaves_the_process_suspended,
+    without_form_a_run_stops_at_the_input_step,
+    resume_asks_the_input_step_and_the_secret_again,
+    ctrl_c_at_a_prompt_exits_130_and_stores_nothing,
+    product_create_interrupted_stores_nothing,
+    the_progress_counter_numbers_steps_as_workflow_show_and_ctrl_c_clears_it,
+);

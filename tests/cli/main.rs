@@ -1,4 +1,5 @@
-//! CLI tests: the real `orch` binary against temporary projects and real SQLite files.
+//! CLI tests: the real `orch` binary against temporary projects, on real SQLite files
+//! and (the same tests, see `stores`) on a real PostgreSQL.
 
 mod branches;
 mod crash;
@@ -15,17 +16,36 @@ mod postgres;
 mod reliability;
 mod safety;
 mod snapshots;
+mod stores;
 mod tasks;
 mod waits;
+mod worker_soak;
 mod workers;
 
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
-/// A temporary project with its own database.
+/// The test server and `both!` name themselves so (see `postgres::server`).
+use postgres::server as pg_testing;
+use postgres::server::both;
+pub use stores::Store;
+
+/// A temporary project with its own database: `orch.db` in it, or a fresh PostgreSQL
+/// database when the test runs on PostgreSQL.
 pub struct Project {
     pub dir: tempfile::TempDir,
+    pg: Option<postgres::server::TestSchema>,
+    /// A PostgreSQL database of the test's own (see [`Project::at`]).
+    url: Option<String>,
+}
+
+impl Drop for Project {
+    fn drop(&mut self) {
+        if let Some(url) = self.pg_url() {
+            stores::forget(url);
+        }
+    }
 }
 
 impl Default for Project {
@@ -36,19 +56,96 @@ impl Default for Project {
 
 impl Project {
     pub fn new() -> Project {
+        let mut p = Project::empty();
+        p.pg = match stores::current() {
+            Store::Sqlite => None,
+            Store::Postgres => {
+                Some(postgres::server::schema().expect("a PostgreSQL schema for the test"))
+            }
+        };
+        p
+    }
+
+    /// A project on `store` whatever this thread's; None (said) without a server.
+    pub fn on(store: Store) -> Option<Project> {
+        let mut p = Project::empty();
+        if store == Store::Postgres {
+            p.pg = Some(postgres::server::schema()?);
+        }
+        Some(p)
+    }
+
+    /// A project whose orch commands use the PostgreSQL database at `url`, whose
+    /// options name orch's schema (`options=-csearch_path%3Dorch`).
+    pub fn at(url: &str) -> Project {
+        let mut p = Project::empty();
+        p.url = Some(url.to_string());
+        p
+    }
+
+    fn empty() -> Project {
         let dir = tempfile::tempdir().expect("temp dir");
         std::fs::create_dir_all(dir.path().join("products")).unwrap();
         std::fs::create_dir_all(dir.path().join("workflows/scripts")).unwrap();
         std::fs::write(dir.path().join("orch.toml"), "").unwrap();
-        Project { dir }
+        Project {
+            dir,
+            pg: None,
+            url: None,
+        }
     }
 
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
 
+    /// The SQLite file (a test on PostgreSQL has none).
     pub fn db(&self) -> PathBuf {
         self.path().join("orch.db")
+    }
+
+    pub fn store(&self) -> Store {
+        if self.pg_url().is_some() {
+            Store::Postgres
+        } else {
+            Store::Sqlite
+        }
+    }
+
+    /// The PostgreSQL database's URL (naming orch's schema), when the test runs on
+    /// one.
+    pub fn pg_url(&self) -> Option<&str> {
+        self.url
+            .as_deref()
+            .or(self.pg.as_ref().map(|db| db.url.as_str()))
+    }
+
+    /// orch's schema, when the test runs on PostgreSQL.
+    pub fn pg_schema(&self) -> Option<&str> {
+        match (&self.pg, &self.url) {
+            (Some(db), _) => Some(db.schema.as_str()),
+            (None, Some(_)) => Some("orch"),
+            (None, None) => None,
+        }
+    }
+
+    /// What the orch commands of this project get as `ORCH_DB`, if anything.
+    pub fn orch_db(&self) -> Option<&str> {
+        self.pg_url()
+    }
+
+    /// The rows of a query on this project's database, every value as text (NULL as an
+    /// empty string). Write SQL both stores read alike.
+    pub fn sql(&self, sql: &str) -> Vec<Vec<String>> {
+        match self.pg_url() {
+            Some(url) => stores::postgres_rows(url, sql),
+            None => stores::sqlite_rows(&self.db(), sql),
+        }
+    }
+
+    /// The first column of [`Project::sql`].
+    pub fn sql_column(&self, sql: &str) -> Vec<String> {
+        self.sql(sql).into_iter().map(|mut r| r.remove(0)).collect()
     }
 
     pub fn write(&self, rel: &str, text: &str) {
@@ -79,10 +176,12 @@ impl Project {
     /// project, with a pinned user, no colour and no stdin.
     pub fn command(&self) -> std::process::Command {
         let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("orch"));
-        c.current_dir(self.path())
-            .env_remove("ORCH_DIR")
-            .env_remove("ORCH_DB")
-            .env("NO_COLOR", "1")
+        c.current_dir(self.path()).env_remove("ORCH_DIR");
+        match self.orch_db() {
+            Some(url) => c.env("ORCH_DB", url),
+            None => c.env_remove("ORCH_DB"),
+        };
+        c.env("NO_COLOR", "1")
             .env("ORCH_USER", "tester")
             .stdin(std::process::Stdio::null());
         c
@@ -115,10 +214,15 @@ impl Project {
     /// A copy of the repository's example project (products, workflows, scripts).
     pub fn example() -> Project {
         let p = Project::new();
-        for dir in ["products", "workflows"] {
-            copy_dir(&repo_root().join(dir), &p.path().join(dir));
-        }
+        p.copy_example();
         p
+    }
+
+    /// Copies the example project's products and workflows in.
+    pub fn copy_example(&self) {
+        for dir in ["products", "workflows"] {
+            copy_dir(&repo_root().join(dir), &self.path().join(dir));
+        }
     }
 
     /// Enrols a router of the example network with create_node and returns the process

@@ -3,6 +3,7 @@
 //! that are nearly right, and the example network started over.
 
 use super::Project;
+use super::both;
 use serde_json::Value;
 
 fn ok(p: &Project, args: &[&str]) -> String {
@@ -23,7 +24,6 @@ fn node(p: &Project, name: &str) -> String {
     v["subscription_id"].as_str().expect("an id").to_string()
 }
 
-#[test]
 fn a_form_page_needs_no_title() {
     let p = Project::new();
     p.write(
@@ -57,7 +57,6 @@ builtin = "noop"
     );
 }
 
-#[test]
 fn a_missing_or_impossible_choice_says_what_could_be_picked() {
     let p = Project::example();
     let err = fails(&p, 2, &["workflow", "run", "create_node"]);
@@ -79,7 +78,6 @@ fn a_missing_or_impossible_choice_says_what_could_be_picked() {
     );
 }
 
-#[test]
 fn a_subscription_answer_takes_a_unique_prefix_and_lists_candidates() {
     let p = Project::example();
     let a = node(&p, "rtr1");
@@ -152,7 +150,6 @@ fn a_subscription_answer_takes_a_unique_prefix_and_lists_candidates() {
     );
 }
 
-#[test]
 fn a_name_that_is_nearly_right_gets_a_suggestion() {
     let p = Project::example();
     let err = fails(&p, 6, &["workflow", "run", "create_nod"]);
@@ -229,3 +226,10 @@ fn the_example_network_starts_over_with_reset() {
         "README says how"
     );
 }
+
+both!(
+    a_form_page_needs_no_title,
+    a_missing_or_impossible_choice_says_what_could_be_picked,
+    a_subscription_answer_takes_a_unique_prefix_and_lists_candidates,
+    a_name_that_is_nearly_right_gets_a_suggestion,
+);

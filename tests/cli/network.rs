@@ -1,6 +1,7 @@
 //! Subscriptions end to end, through the repository's example network.
 
 use super::Project;
+use super::both;
 use serde_json::Value;
 
 fn id_of(v: &Value) -> String {
@@ -20,7 +21,6 @@ fn node(p: &Project, name: &str, role: &str) -> Value {
     p.ok_json(&["subscription", "show", &id])
 }
 
-#[test]
 fn the_readme_command_creates_an_active_node() {
     let p = Project::example();
     let (code, _, err) = p.run(super::CREATE_RTR1);
@@ -52,7 +52,7 @@ fn the_readme_command_creates_an_active_node() {
 }
 
 /// `workflow run create_circuit` between ports 1/1/c1 of `a` and 1/1/c2 of `b`.
-fn circuit_args(a: &str, b: &str) -> Vec<String> {
+pub fn circuit_args(a: &str, b: &str) -> Vec<String> {
     let mut args: Vec<String> = ["workflow", "run", "create_circuit"]
         .map(String::from)
         .to_vec();
@@ -68,7 +68,6 @@ fn circuit_args(a: &str, b: &str) -> Vec<String> {
     args
 }
 
-#[test]
 fn two_nodes_a_circuit_and_the_lifecycle_rules() {
     let p = Project::example();
     let a = id_of(&node(&p, "rtr1", "core"));
@@ -151,14 +150,9 @@ fn two_nodes_a_circuit_and_the_lifecycle_rules() {
     assert_eq!(terminated.as_array().unwrap().len(), 2);
 
     // Events tell the story in the same transactions.
-    let conn = rusqlite::Connection::open(p.db()).unwrap();
-    let kinds: Vec<String> = conn
-        .prepare("SELECT kind FROM events WHERE subscription_id = ?1 ORDER BY seq")
-        .unwrap()
-        .query_map([&a], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let kinds = p.sql_column(&format!(
+        "SELECT kind FROM events WHERE subscription_id = '{a}' ORDER BY seq"
+    ));
     assert_eq!(
         kinds.first().map(String::as_str),
         Some("subscription.created")
@@ -167,7 +161,6 @@ fn two_nodes_a_circuit_and_the_lifecycle_rules() {
     assert!(kinds.iter().any(|k| k == "subscription.insync_changed"));
 }
 
-#[test]
 fn list_filters_and_search() {
     let p = Project::example();
     let a = id_of(&node(&p, "rtr1", "core"));
@@ -209,7 +202,6 @@ run = "workflows/scripts/patch.sh"
     );
 }
 
-#[test]
 fn a_wrong_type_fails_the_step_with_the_path_and_stores_nothing() {
     let p = Project::example();
     let a = id_of(&node(&p, "rtr1", "core"));
@@ -255,7 +247,6 @@ fn a_wrong_type_fails_the_step_with_the_path_and_stores_nothing() {
     assert_eq!(patch[0]["status"], "failed");
 }
 
-#[test]
 fn one_subscription_one_process_at_a_time() {
     let p = Project::example();
     let a = id_of(&node(&p, "rtr1", "core"));
@@ -324,7 +315,6 @@ fn one_subscription_one_process_at_a_time() {
     );
 }
 
-#[test]
 fn the_validate_all_task_validates_every_node() {
     let p = Project::example();
     node(&p, "rtr1", "core");
@@ -360,7 +350,6 @@ fn the_validate_all_task_validates_every_node() {
     );
 }
 
-#[test]
 fn the_validate_subscriptions_task_runs_every_usable_validation() {
     let p = Project::example();
     let a = id_of(&node(&p, "rtr1", "core"));
@@ -386,3 +375,13 @@ fn the_validate_subscriptions_task_runs_every_usable_validation() {
     assert_eq!(code, 0);
     assert!(out.contains("validate_subscriptions"), "{out}");
 }
+
+both!(
+    the_readme_command_creates_an_active_node,
+    two_nodes_a_circuit_and_the_lifecycle_rules,
+    list_filters_and_search,
+    a_wrong_type_fails_the_step_with_the_path_and_stores_nothing,
+    one_subscription_one_process_at_a_time,
+    the_validate_all_task_validates_every_node,
+    the_validate_subscriptions_task_runs_every_usable_validation,
+);

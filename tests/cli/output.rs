@@ -3,6 +3,7 @@
 //! terminal: they are tested in `interactive`.)
 
 use super::Project;
+use super::both;
 
 /// A project whose `review` workflow has a skipped step and a failing one.
 fn review(p: &Project) {
@@ -28,7 +29,6 @@ run = "echo 'netbox API: 503' >&2; exit 1"
     );
 }
 
-#[test]
 fn the_events_table_fits_100_columns_with_short_ids_and_summaries() {
     let p = Project::example();
     let run = p.ok_json(&[
@@ -145,7 +145,6 @@ fn help_describes_every_argument_and_shows_examples() {
     assert!(!err.contains("--input <KEY=VALUE> <NAME>"), "{err}");
 }
 
-#[test]
 fn process_show_lines_up_its_labels_and_run_lines_use_words() {
     let p = Project::new();
     review(&p);
@@ -209,3 +208,8 @@ fn the_release_build_is_stripped() {
     assert!(release.contains("strip = true"), "{release}");
     assert!(!release.contains("debug ="), "{release}");
 }
+
+both!(
+    the_events_table_fits_100_columns_with_short_ids_and_summaries,
+    process_show_lines_up_its_labels_and_run_lines_use_words,
+);

@@ -1,32 +1,23 @@
-//! The PostgreSQL test server as the CLI tests see it: one call, a fresh database.
-//! (The suite runs against PostgreSQL through this same call once the store has a
-//! PostgreSQL side.)
+//! What only PostgreSQL has to prove, through the real binary: a follower that never
+//! skips an event committed late with a smaller seq, how fast `--follow` wakes, a
+//! server stopped in the middle of a step, connection failures told apart without the
+//! password, and the example network stored alike on both stores. (Everything else
+//! runs on both stores through `both!`.)
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::events::Background;
+use super::{Project, Store, stores};
 
 #[path = "../../src/store/postgres/testing.rs"]
 pub mod server;
 
 /// The database's name, as the server sees it.
 fn current_database(url: &str) -> String {
-    let url = url.to_string();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-                .await
-                .unwrap();
-            tokio::spawn(connection);
-            client
-                .query_one("SELECT current_database()::text", &[])
-                .await
-                .unwrap()
-                .get::<_, String>(0)
-        })
-    })
-    .join()
-    .unwrap()
+    stores::postgres_rows(url, "SELECT current_database()::text")[0][0].clone()
 }
 
 #[test]
@@ -36,4 +27,417 @@ fn each_test_gets_a_database_of_its_own() {
     assert_ne!(a.url, b.url);
     assert_eq!(current_database(&a.url), a.name);
     assert_eq!(current_database(&b.url), b.name);
+}
+
+/// A PostgreSQL project, or None (the test is skipped) without a server.
+fn pg_project() -> Option<Project> {
+    Project::on(Store::Postgres)
+}
+
+/// The events a follower printed.
+fn events(f: &Background) -> Vec<Value> {
+    f.lines()
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+/// A connection of the test's own, holding a transaction open on another thread.
+struct Held {
+    go: std::sync::mpsc::Sender<()>,
+    /// Ends with when the commit returned.
+    done: std::thread::JoinHandle<Instant>,
+}
+
+/// Begins a transaction that appends an event of `kind` (drawing its seq, as any orch
+/// writer does) and commits only when told; returns once the event is in.
+fn hold_event(url: &str, kind: &str) -> Held {
+    let (url, kind) = (url.to_string(), kind.to_string());
+    let (inserted_tx, inserted) = std::sync::mpsc::channel();
+    let (go, wait) = std::sync::mpsc::channel::<()>();
+    let done = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let (mut client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                .await
+                .unwrap();
+            tokio::spawn(connection);
+            let tx = client.transaction().await.unwrap();
+            tx.execute("INSERT INTO events (kind) VALUES ($1)", &[&kind])
+                .await
+                .unwrap();
+            inserted_tx.send(()).unwrap();
+            let _ = tokio::task::spawn_blocking(move || wait.recv()).await;
+            tx.commit().await.unwrap();
+            Instant::now()
+        })
+    });
+    inserted
+        .recv()
+        .expect("the held transaction inserted its event");
+    Held { go, done }
+}
+
+impl Held {
+    /// Commits; returns when the commit returned.
+    fn commit(self) -> Instant {
+        self.go.send(()).unwrap();
+        self.done.join().unwrap()
+    }
+}
+
+fn tiny_task(p: &Project) {
+    p.task("[[step]]\nname = \"A\"\nrun = \"cat >/dev/null; echo '{\\\"a\\\": 1}'\"\n");
+}
+
+/// A transaction that drew a seq and stays open while orch commands write: nothing
+/// after it shows (their events wait for it, as they must, or a follower reading
+/// `seq > last` would pass it by), and once it commits the follower prints it and
+/// everything after, each once, in seq order.
+#[test]
+fn a_follower_never_skips_an_event_that_commits_late() {
+    let Some(p) = pg_project() else { return };
+    tiny_task(&p);
+    assert_eq!(p.run(&["workflow", "run", "t"]).0, 0);
+    let follower = Background::start(&p, &["events", "--follow", "--since", "0", "-o", "jsonl"]);
+    // A run's events: process.started, the steps Start, A and Done, process.completed.
+    let per_run = 5;
+    follower.line_at(per_run);
+
+    let late = hold_event(p.pg_url().unwrap(), "test.late");
+    let writers: Vec<_> = (0..3)
+        .map(|_| {
+            p.command()
+                .args(["workflow", "run", "t"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(800));
+    let seen = follower.lines().len();
+    assert_eq!(
+        seen, per_run,
+        "something after the open transaction's event was shown before it committed"
+    );
+    late.commit();
+    for mut w in writers {
+        assert!(w.wait().unwrap().success());
+    }
+    let all = p.json(&["events"]);
+    let total = all.as_array().unwrap().len();
+    follower.line_at(total);
+    let printed = events(&follower);
+    let seqs: Vec<i64> = printed.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+    let want: Vec<i64> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["seq"].as_i64().unwrap())
+        .collect();
+    assert_eq!(seqs, want, "every committed event once, in seq order");
+    let late_at = printed
+        .iter()
+        .position(|e| e["kind"] == "test.late")
+        .unwrap();
+    assert_eq!(late_at, per_run, "the late event keeps its place");
+    assert_eq!(printed.len(), per_run + 1 + 3 * per_run);
+}
+
+/// How long `--follow` takes to print an event after its commit returned: measured
+/// and printed (a timing on a shared machine is no test), over a few commits.
+#[test]
+fn follow_wakes_soon_after_a_commit() {
+    let Some(p) = pg_project() else { return };
+    assert_eq!(p.run(&["db", "migrate"]).0, 0);
+    let follower = Background::start(&p, &["events", "--follow", "--since", "0", "-o", "jsonl"]);
+    // A first event tells it is up and listening.
+    hold_event(p.pg_url().unwrap(), "test.ready").commit();
+    follower.line_at(1);
+    let mut waits = Vec::new();
+    for n in 2..=11 {
+        std::thread::sleep(Duration::from_millis(150));
+        let committed = hold_event(p.pg_url().unwrap(), "test.tick").commit();
+        let shown = follower.line_at(n);
+        waits.push(shown.saturating_duration_since(committed));
+    }
+    waits.sort();
+    eprintln!(
+        "events --follow on PostgreSQL: printed {:?} (median) and {:?} (slowest) after a commit, over {} commits",
+        waits[waits.len() / 2],
+        waits[waits.len() - 1],
+        waits.len()
+    );
+    assert_eq!(follower.lines().len(), 11);
+}
+
+/// The server stops while a step runs: orch exits 1 saying the database is gone, with
+/// a hint; nothing of the step is stored; once the server is back, `process retry`
+/// completes the process, running only the step that was in flight again.
+#[test]
+fn a_server_stopped_mid_step_leaves_a_retryable_process() {
+    if server::server().and_then(server::Server::cluster).is_none() {
+        return; // needs a cluster the test may stop: not on a server of the user's
+    }
+    let cluster = server::Cluster::start().expect("a private cluster");
+    cluster.admin("CREATE DATABASE orch").unwrap();
+    let url = format!("{}&options=-csearch_path%3Dorch", cluster.url("orch"));
+    let p = Project::at(&url);
+    p.script(
+        "workflows/scripts/step.sh",
+        r#"cat >/dev/null
+echo "$ORCH_STEP" >> ran.txt
+if [ "$ORCH_STEP" = B ] && [ ! -f go ]; then touch waiting; while [ ! -f go ]; do sleep 0.02; done; fi
+echo '{"'"$ORCH_STEP"'": true}'"#,
+    );
+    p.task(
+        "[[step]]\nname = \"A\"\nrun = \"workflows/scripts/step.sh\"\n\
+         [[step]]\nname = \"B\"\nrun = \"workflows/scripts/step.sh\"\n\
+         [[step]]\nname = \"C\"\nrun = \"workflows/scripts/step.sh\"\n",
+    );
+    let orch = p
+        .command()
+        .args(["workflow", "run", "t"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !p.path().join("waiting").exists() {
+        assert!(Instant::now() < deadline, "step B never started");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    cluster.stop().unwrap();
+    p.write("go", "");
+    let out = orch.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("cannot reach the database") || err.contains("lost the connection"),
+        "{err}"
+    );
+    assert!(err.contains("hint:"), "{err}");
+
+    cluster.restart().unwrap();
+    let process = p.json(&["process", "list"]);
+    let id = process[0]["id"].as_str().unwrap().to_string();
+    let shown = p.json(&["process", "show", &id]);
+    assert_eq!(shown["status"], "running", "{shown}");
+    let names: Vec<&str> = super::step_names(&shown);
+    assert_eq!(names, ["Start", "A"], "B must not be half-written: {shown}");
+    assert_eq!(shown["state"].get("B"), None, "{shown}");
+
+    let retried = p.ok_json(&["process", "retry", &id]);
+    assert_eq!(retried["status"], "completed", "{retried}");
+    assert_eq!(retried["state"]["C"], true);
+    let ran = std::fs::read_to_string(p.path().join("ran.txt")).unwrap();
+    assert_eq!(ran.lines().collect::<Vec<_>>(), ["A", "B", "B", "C"]);
+    p.assert_sound();
+}
+
+/// orch against an address, expecting exit 1; returns stderr.
+fn refused(url: &str) -> String {
+    let p = Project::at(url);
+    let (code, out, err) = p.run(&["process", "list"]);
+    assert_eq!(code, 1, "{out}{err}");
+    err
+}
+
+#[test]
+fn connection_failures_are_told_apart_without_the_password() {
+    let Some(server) = server::server() else {
+        return;
+    };
+    let secret = "Wr0ng-Pa55word";
+
+    // Refused: no server where the address points.
+    let nowhere = tempfile::tempdir().unwrap();
+    let url = format!(
+        "postgresql://someone:{secret}@/orch?host={}",
+        nowhere.path().display()
+    );
+    let err = refused(&url);
+    assert!(
+        err.contains("cannot reach the database") && err.contains("is PostgreSQL running?"),
+        "{err}"
+    );
+    assert!(err.contains("hint: start PostgreSQL"), "{err}");
+    assert!(!err.contains(secret), "the password was shown: {err}");
+    assert!(err.contains("someone:***@"), "{err}");
+
+    // A database that is not there.
+    let Some(cluster) = server.cluster() else {
+        return; // the other two need roles of the throwaway cluster
+    };
+    let url = format!(
+        "postgresql://postgres:{secret}@/no_such_db?host={}",
+        cluster.socket_dir().display()
+    );
+    let err = refused(&url);
+    assert!(
+        err.contains("the database `no_such_db` does not exist"),
+        "{err}"
+    );
+    assert!(err.contains("hint: create it: createdb"), "{err}");
+    assert!(!err.contains(secret), "the password was shown: {err}");
+
+    // A wrong password.
+    let url = format!(
+        "postgresql://{}:{secret}@/postgres?host={}",
+        server::PASSWORD_USER,
+        cluster.socket_dir().display()
+    );
+    let err = refused(&url);
+    assert!(err.contains("refused the password"), "{err}");
+    assert!(err.contains("came from the address"), "{err}");
+    assert!(!err.contains(secret), "the password was shown: {err}");
+}
+
+/// The README's network on both stores: two nodes and a circuit; `subscription list -o
+/// json` is the same document apart from ids and times.
+#[test]
+fn the_example_network_lists_alike_on_both_stores() {
+    let Some(pg) = pg_project() else { return };
+    let lite = Project::new();
+    let mut lists = Vec::new();
+    for p in [&lite, &pg] {
+        p.copy_example();
+        let a = p.enrol("rtr1", "core")["subscription_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let b = p.enrol("rtr2", "edge")["subscription_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let args = super::network::circuit_args(&a, &b);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        assert_eq!(p.ok_json(&args)["status"], "completed");
+        let (code, out, err) = p.run(&["-o", "json", "subscription", "list"]);
+        assert_eq!(code, 0, "{err}");
+        lists.push(normalised(&out));
+    }
+    assert_eq!(lists[0], lists[1]);
+    assert!(lists[0].contains("Circuit"), "{}", lists[0]);
+}
+
+/// JSON text with ids numbered in order of appearance and times replaced.
+fn normalised(text: &str) -> String {
+    let ids =
+        regex::Regex::new(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").unwrap();
+    let times =
+        regex::Regex::new(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
+            .unwrap();
+    let mut seen: Vec<String> = Vec::new();
+    let text = ids.replace_all(text, |c: &regex::Captures<'_>| {
+        let id = c[0].to_string();
+        let n = match seen.iter().position(|s| *s == id) {
+            Some(n) => n,
+            None => {
+                seen.push(id);
+                seen.len() - 1
+            }
+        };
+        format!("[ID{n}]")
+    });
+    times.replace_all(&text, "[TIME]").into_owned()
+}
+
+/// `db status`, `db check`, `db migrate` and `db backup` on PostgreSQL: the store named,
+/// the address without its password, the checks PostgreSQL leaves to orch, and
+/// pg_dump's command for a backup.
+#[test]
+fn db_commands_speak_of_postgresql() {
+    let Some(p) = pg_project() else { return };
+    tiny_task(&p);
+    assert_eq!(p.run(&["workflow", "run", "t"]).0, 0);
+    let status = p.ok_json(&["db", "status"]);
+    assert_eq!(status["store"], "postgresql", "{status}");
+    assert!(
+        status["path"]
+            .as_str()
+            .unwrap()
+            .starts_with("postgresql://"),
+        "{status}"
+    );
+    assert_eq!(status["processes"], 1);
+    assert_eq!(status["events"], 5);
+    assert!(status["size_bytes"].as_u64().unwrap() > 0);
+    let (code, out, err) = p.run(&["db", "migrate"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(err.contains("up to date"), "{err}");
+    let check = p.ok_json(&["db", "check"]);
+    assert_eq!(check["ok"], true, "{check}");
+    assert_eq!(check["store"], "postgresql");
+
+    // A backup is pg_dump's job: orch says so, writes nothing.
+    let (code, _, err) = p.run(&["db", "backup", "copy.db"]);
+    assert_eq!(code, 2, "{err}");
+    let schema = p.pg_schema().unwrap();
+    assert!(
+        err.contains("pg_dump") && err.contains(&format!("--schema=\"{schema}\"")),
+        "{err}"
+    );
+    assert!(!p.path().join("copy.db").exists());
+
+    // What PostgreSQL does not check itself: the trigger that orders commits.
+    p.sql("ALTER TABLE events DISABLE TRIGGER events_commit_order");
+    let (code, out, err) = p.run(&["db", "check"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("events_commit_order"), "{out}");
+    p.sql("ALTER TABLE events ENABLE TRIGGER events_commit_order");
+    p.sql("SELECT setval('events_seq', 2)");
+    let (code, out, _) = p.run(&["db", "check"]);
+    assert_eq!(code, 1);
+    assert!(out.contains("would hand out 3"), "{out}");
+}
+
+/// The address in orch.toml with `pg_schema`, in `--db`, and libpq's keyword form: each
+/// reaches the database, and orch's tables land in the schema named.
+#[test]
+fn the_address_comes_from_orch_toml_or_db_in_either_form() {
+    let Some(db) = server::database() else { return };
+    let Some(cluster) = db.server.cluster() else {
+        return; // the keyword form below names the throwaway cluster's socket
+    };
+    let p = Project::on(Store::Sqlite).unwrap();
+    tiny_task(&p);
+    p.write(
+        "orch.toml",
+        &format!("db = \"{}\"\npg_schema = \"team\"\n", db.url),
+    );
+    assert_eq!(p.run(&["workflow", "run", "t"]).0, 0);
+    assert!(!p.db().exists(), "no SQLite file beside it");
+    let in_team = |sql: &str| -> String {
+        let url = format!("{}&options=-csearch_path%3Dteam", db.url);
+        stores::postgres_rows(&url, sql)[0][0].clone()
+    };
+    assert_eq!(in_team("SELECT count(*) FROM processes"), "1");
+    let status = p.ok_json(&["db", "status"]);
+    assert_eq!(status["store"], "postgresql");
+
+    // --db wins over orch.toml's `db` (its `pg_schema` still names the schema when
+    // the address does not); the keyword form reaches the same server.
+    let keywords = format!(
+        "host={} dbname={} user=postgres",
+        cluster.socket_dir().display(),
+        db.name
+    );
+    let listed = p.ok_json(&["--db", &keywords, "process", "list"]);
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+    let other = format!("{keywords} options='-csearch_path=other'");
+    let (code, out, err) = p.run(&["--db", &other, "process", "list"]);
+    assert_eq!(code, 6, "a reader creates no schema: {out}{err}");
+    assert!(err.contains("no orch schema `other`"), "{err}");
+    let (code, _, err) = p.run(&["--db", &other, "workflow", "run", "t"]);
+    assert_eq!(code, 0, "{err}");
+    let url = format!("{}&options=-csearch_path%3Dother", db.url);
+    assert_eq!(
+        stores::postgres_rows(&url, "SELECT count(*) FROM processes")[0][0],
+        "1"
+    );
 }

@@ -6,6 +6,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use super::Project;
+use super::both;
 use super::crash::{ProcStat, effect_script, effects, group_gone_within, integrity, kill9};
 
 fn task(p: &Project, steps: &str) {
@@ -43,7 +44,6 @@ fn is_root() -> bool {
     unsafe { libc::getuid() == 0 }
 }
 
-#[test]
 fn kill_9_during_a_step_leaves_a_stale_process_that_retry_completes() {
     let p = Project::new();
     effect_script(&p);
@@ -94,11 +94,10 @@ if [ ! -f marker ]; then echo "$5" > marker.tmp; mv marker.tmp marker; sleep 60;
     let ran: Vec<String> = effects(&p).into_iter().map(|(_, s, _)| s).collect();
     // A had committed and did not run again; B was in flight and ran again.
     assert_eq!(ran, ["A", "B", "B", "C"]);
-    assert_eq!(integrity(&p.db()), "ok");
+    p.assert_sound();
     assert!(!super::crash::group_running(pgid));
 }
 
-#[test]
 fn two_retries_racing_for_one_process_run_it_once() {
     let p = Project::new();
     p.script(
@@ -146,7 +145,6 @@ touch failed-once; exit 1"#,
     assert_eq!(p.json(&["process", "show", &id])["status"], "completed");
 }
 
-#[test]
 fn retry_after_an_edit_says_what_changed_and_keeps_the_stored_definition() {
     let p = Project::new();
     effect_script(&p);
@@ -200,7 +198,6 @@ fn children_max_rss_kib() -> i64 {
     }
 }
 
-#[test]
 fn two_hundred_megabytes_on_stdout_fail_the_step_within_bounded_memory() {
     let p = Project::new();
     task(
@@ -215,7 +212,6 @@ fn two_hundred_megabytes_on_stdout_fail_the_step_within_bounded_memory() {
     assert!(rss < 150 * 1024, "a child of the tests peaked at {rss} KiB");
 }
 
-#[test]
 fn binary_garbage_on_stderr_and_stdout_is_recorded_as_text() {
     let p = Project::new();
     task(
@@ -233,10 +229,9 @@ fn binary_garbage_on_stderr_and_stdout_is_recorded_as_text() {
     let (code, shown, _) = p.run(&["process", "show", id]);
     assert_eq!(code, 0);
     assert!(shown.contains("stderr (tail)"), "{shown}");
-    assert_eq!(integrity(&p.db()), "ok");
+    p.assert_sound();
 }
 
-#[test]
 fn a_background_child_holding_stdout_does_not_hang_the_step() {
     let p = Project::new();
     task(
@@ -262,7 +257,6 @@ fn is_zombie(pid: i32) -> bool {
     ProcStat::read(Path::new(&format!("/proc/{pid}"))).is_none_or(|s| !s.running())
 }
 
-#[test]
 fn a_step_ignoring_sigterm_is_killed_after_the_grace_period() {
     let p = Project::new();
     task(
@@ -280,7 +274,6 @@ fn a_step_ignoring_sigterm_is_killed_after_the_grace_period() {
     assert!(!super::crash::group_running(pgid), "the group survived");
 }
 
-#[test]
 fn a_step_that_never_ends_meets_the_project_timeout() {
     let p = Project::new();
     p.write("orch.toml", "step_timeout = \"200ms\"\n");
@@ -518,7 +511,6 @@ fn the_database_and_its_journal_files_are_private() {
     assert_eq!(mode & 0o777, 0o600);
 }
 
-#[test]
 fn form_values_never_reach_a_shell_command_line() {
     let p = Project::new();
     task(
@@ -557,7 +549,6 @@ run = "cat >/dev/null; echo \"$ORCH_STEP\" > env.txt"
     );
 }
 
-#[test]
 fn templates_cannot_include_import_or_read_files() {
     let p = Project::new();
     p.write("secret.txt", "TOP-SECRET-CONTENT");
@@ -603,3 +594,16 @@ fn workflow_check_reports_a_run_step_outside_the_project() {
     assert_eq!(code, 2, "{err}");
     assert_eq!(err.matches("outside the project").count(), 2, "{err}");
 }
+
+both!(
+    kill_9_during_a_step_leaves_a_stale_process_that_retry_completes,
+    two_retries_racing_for_one_process_run_it_once,
+    retry_after_an_edit_says_what_changed_and_keeps_the_stored_definition,
+    two_hundred_megabytes_on_stdout_fail_the_step_within_bounded_memory,
+    binary_garbage_on_stderr_and_stdout_is_recorded_as_text,
+    a_background_child_holding_stdout_does_not_hang_the_step,
+    a_step_ignoring_sigterm_is_killed_after_the_grace_period,
+    a_step_that_never_ends_meets_the_project_timeout,
+    form_values_never_reach_a_shell_command_line,
+    templates_cannot_include_import_or_read_files,
+);

@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::process::Stdio;
 
+use super::both;
 use super::{CREATE_RTR1, Project, step_names};
 
 /// Runs orch in `dir` (not a project's folder) and returns (code, stdout, stderr).
@@ -257,7 +258,6 @@ fn db_backup_copies_consistently_while_a_run_writes() {
 /// A step that fails after writing more lines on stderr than are shown.
 const FAILING: &str = "[[step]]\nname = \"Ping\"\nrun = \"for i in 1 2 3 4 5 6; do echo line $i >&2; done; echo 'netbox API: 503' >&2; exit 1\"\n";
 
-#[test]
 fn quiet_prints_only_data_and_errors_and_a_failure_is_an_error() {
     let p = Project::new();
     p.task(FAILING);
@@ -299,7 +299,6 @@ fn ask_then(p: &Project, after: &str) {
     ));
 }
 
-#[test]
 fn resume_after_an_edit_warns_and_takes_use_current() {
     let p = Project::new();
     ask_then(&p, "exit 1");
@@ -345,3 +344,8 @@ fn resume_after_an_edit_warns_and_takes_use_current() {
     assert_eq!(v["status"], "completed", "{v}");
     assert!(step_names(&v).contains(&"B"), "{v}");
 }
+
+both!(
+    quiet_prints_only_data_and_errors_and_a_failure_is_an_error,
+    resume_after_an_edit_warns_and_takes_use_current,
+);

@@ -8,6 +8,7 @@
 //! `tests/cli/snapshots/` after an intended change; review the diff.
 
 use super::Project;
+use super::both;
 
 /// Runs `body` with the filters every snapshot here needs.
 fn filtered(p: &Project, body: impl FnOnce()) {
@@ -85,7 +86,6 @@ input.fields = [{ name = "ok", type = "accept", label = "Go ahead" }]
     (p, node, flaky)
 }
 
-#[test]
 fn json_shapes() {
     let (p, node, flaky) = history();
     filtered(&p, || {
@@ -131,7 +131,6 @@ fn json_shapes() {
     });
 }
 
-#[test]
 fn human_outputs() {
     let (p, _, flaky) = history();
     filtered(&p, || {
@@ -162,3 +161,5 @@ fn human_outputs() {
         insta::assert_snapshot!("run_step_lines", err);
     });
 }
+
+both!(json_shapes, human_outputs,);

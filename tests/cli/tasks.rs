@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::Project;
+use super::both;
 
 /// A task that appends a line to `runs.log` each time it runs.
 fn counting_task(p: &Project, name: &str, schedule: &str) {
@@ -73,7 +74,6 @@ fn start_waiting(p: &Project) -> String {
     v["id"].as_str().unwrap().to_string()
 }
 
-#[test]
 fn task_list_shows_project_tasks_and_the_builtins() {
     let p = Project::new();
     counting_task(&p, "tick", "[schedule]\nevery = \"1h\"\n");
@@ -113,7 +113,6 @@ fn task_list_shows_project_tasks_and_the_builtins() {
     assert!(out.contains("cron 0 3 * * mon-fri (UTC)"), "{out}");
 }
 
-#[test]
 fn task_run_is_workflow_run_for_tasks() {
     let p = Project::new();
     counting_task(&p, "tick", "");
@@ -189,7 +188,6 @@ fn bad_schedules_are_reported_at_file_line_col() {
     );
 }
 
-#[test]
 fn scheduler_once_twice_runs_a_new_every_minute_task_once() {
     let p = Project::new();
     counting_task(&p, "tick", "[schedule]\nevery = \"1m\"\n");
@@ -214,7 +212,6 @@ fn scheduler_once_twice_runs_a_new_every_minute_task_once() {
     assert_eq!(p.json(&["process", "show", id])["workflow"], "tick");
 }
 
-#[test]
 fn an_injected_clock_runs_a_minute_task_once_a_minute_and_a_missed_one_once() {
     let p = Project::new();
     counting_task(&p, "tick", "[schedule]\nevery = \"1m\"\n");
@@ -239,7 +236,6 @@ fn an_injected_clock_runs_a_minute_task_once_a_minute_and_a_missed_one_once() {
     assert!(out.contains("2030-01-01T05:01:00Z"), "{out}");
 }
 
-#[test]
 fn two_schedulers_racing_run_a_due_task_once() {
     let p = Project::new();
     counting_task(&p, "tick", "[schedule]\nevery = \"1m\"\n");
@@ -261,7 +257,6 @@ fn two_schedulers_racing_run_a_due_task_once() {
     assert_eq!(processes.as_array().unwrap().len(), 4);
 }
 
-#[test]
 fn the_scheduler_retries_a_waiting_process_after_its_backoff() {
     let p = Project::new();
     flaky_task(&p);
@@ -300,7 +295,6 @@ fn the_scheduler_retries_a_waiting_process_after_its_backoff() {
     assert_eq!(p.json(&["process", "show", &other])["status"], "waiting");
 }
 
-#[test]
 fn resume_waiting_retries_every_waiting_process_and_reports_it() {
     let p = Project::new();
     flaky_task(&p);
@@ -309,7 +303,7 @@ fn resume_waiting_retries_every_waiting_process_and_reports_it() {
     let (code, out, err) = p.run(&["-o", "json", "task", "run", "resume_waiting"]);
     assert_eq!(code, 0, "{err}");
     assert!(
-        err.contains(&format!("retrying waiting process {first} (flaky)")),
+        err.contains(&format!("process {first} (flaky): completed")),
         "{err}"
     );
     let v: Value = serde_json::from_str(&out).unwrap();
@@ -331,7 +325,6 @@ fn resume_waiting_retries_every_waiting_process_and_reports_it() {
     }
 }
 
-#[test]
 fn cleanup_tasks_deletes_old_completed_task_runs_and_their_steps() {
     let p = Project::new();
     p.write("orch.toml", "task_retention = \"1h\"\n");
@@ -363,27 +356,18 @@ fn cleanup_tasks_deletes_old_completed_task_runs_and_their_steps() {
     assert_eq!(v["state"]["deleted_runs"], 2, "{v}");
     assert_eq!(p.run(&["process", "show", &old]).0, 6);
     assert_eq!(p.json(&["process", "show", &failed])["status"], "failed");
-    let conn = rusqlite::Connection::open(p.db()).unwrap();
-    let steps: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM process_steps WHERE process_id = ?1",
-            [&old],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let count = |sql: &str| -> i64 { p.sql(sql)[0][0].parse().unwrap() };
+    let steps = count(&format!(
+        "SELECT count(*) FROM process_steps WHERE process_id = '{old}'"
+    ));
     assert_eq!(steps, 0);
     // Events are history and stay.
-    let events: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM events WHERE process_id = ?1",
-            [&old],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let events = count(&format!(
+        "SELECT count(*) FROM events WHERE process_id = '{old}'"
+    ));
     assert!(events > 0);
 }
 
-#[test]
 fn builtins_are_scheduled_in_orch_toml_and_listed() {
     let p = Project::new();
     p.write(
@@ -414,7 +398,6 @@ fn builtins_are_scheduled_in_orch_toml_and_listed() {
     assert_eq!(v[0]["last_status"], "completed");
 }
 
-#[test]
 fn once_exits_with_the_worst_outcome() {
     let p = Project::new();
     counting_task(&p, "tick", "[schedule]\nevery = \"1m\"\n");
@@ -433,7 +416,6 @@ fn once_exits_with_the_worst_outcome() {
     assert!(help.contains("5 waiting, 4 suspended"), "{help}");
 }
 
-#[test]
 fn sigterm_stops_the_scheduler_and_leaves_the_task_retryable() {
     let p = Project::new();
     p.write(
@@ -476,3 +458,17 @@ fn sigterm_stops_the_scheduler_and_leaves_the_task_retryable() {
     let (code, _, err) = p.run(&["process", "retry", id, "--plan"]);
     assert_eq!(code, 0, "{err}");
 }
+
+both!(
+    task_list_shows_project_tasks_and_the_builtins,
+    task_run_is_workflow_run_for_tasks,
+    scheduler_once_twice_runs_a_new_every_minute_task_once,
+    an_injected_clock_runs_a_minute_task_once_a_minute_and_a_missed_one_once,
+    two_schedulers_racing_run_a_due_task_once,
+    the_scheduler_retries_a_waiting_process_after_its_backoff,
+    resume_waiting_retries_every_waiting_process_and_reports_it,
+    cleanup_tasks_deletes_old_completed_task_runs_and_their_steps,
+    builtins_are_scheduled_in_orch_toml_and_listed,
+    once_exits_with_the_worst_outcome,
+    sigterm_stops_the_scheduler_and_leaves_the_task_retryable,
+);

@@ -4,9 +4,9 @@
 
 use std::time::{Duration, Instant};
 
+use super::both;
 use super::{CREATE_RTR1, Project};
 
-#[test]
 fn a_suspended_process_shows_its_message_and_fields_and_the_hint_names_them() {
     let p = Project::new();
     p.task(
@@ -96,7 +96,6 @@ fn hints(err: &str) -> String {
         .join("\n")
 }
 
-#[test]
 fn the_conflict_hint_offers_what_the_holder_accepts() {
     let p = Project::example();
     let v = p.ok_json(CREATE_RTR1);
@@ -155,7 +154,6 @@ fn the_conflict_hint_offers_what_the_holder_accepts() {
     }
 }
 
-#[test]
 fn a_failed_step_line_ends_with_the_end_of_its_stderr() {
     let p = Project::new();
     p.task(
@@ -192,7 +190,6 @@ fn a_failed_step_line_ends_with_the_end_of_its_stderr() {
     assert_eq!(err.matches("| netbox API: 503").count(), 1, "{err}");
 }
 
-#[test]
 fn a_create_run_names_the_new_subscription() {
     let p = Project::example();
     let (code, out, err) = p.run(CREATE_RTR1);
@@ -212,3 +209,10 @@ fn a_create_run_names_the_new_subscription() {
     assert!(v["subscription_id"].is_string(), "{v}");
     assert!(v.get("steps").is_some(), "{v}");
 }
+
+both!(
+    a_suspended_process_shows_its_message_and_fields_and_the_hint_names_them,
+    the_conflict_hint_offers_what_the_holder_accepts,
+    a_failed_step_line_ends_with_the_end_of_its_stderr,
+    a_create_run_names_the_new_subscription,
+);

@@ -1,7 +1,8 @@
 #!/bin/sh
 # A small stand-in for the IPAM/DCIM (NetBox) the example workflows talk to.
 #
-# It keeps its data in a JSON file next to the database ($ORCH_DB.netbox.json): a JSON
+# It keeps its data in a JSON file next to the database ($ORCH_DB.netbox.json), or in
+# the project folder (orch.netbox.json) when the database is PostgreSQL: a JSON
 # array with one flat record per line, so that this script needs nothing but a POSIX
 # shell and awk. Steps get the process state on stdin and print a JSON merge patch;
 # choice commands get the form's answers on stdin and print a JSON array of choices.
@@ -22,9 +23,16 @@
 set -eu
 
 db="${ORCH_DB:-orch.db}"
-file="$db.netbox.json"
+case $db in
+postgres://* | postgresql://* | *=*) file="${ORCH_DIR:-.}/orch.netbox.json" pg=yes ;;
+*) file="$db.netbox.json" pg= ;;
+esac
 
 if [ "${1:-}" = reset ]; then
+    if [ -n "$pg" ]; then
+        echo "the database is PostgreSQL: drop orch's schema there to start over (DROP SCHEMA orch CASCADE)" >&2
+        db=/nonexistent
+    fi
     for f in "$db" "$db-wal" "$db-shm" "$file"; do
         if [ -e "$f" ]; then
             rm -f "$f"

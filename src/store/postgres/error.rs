@@ -28,6 +28,7 @@ use tokio_postgres::error::SqlState;
 
 use super::config::{ConnInfo, PasswordSource};
 use crate::error::Error;
+use crate::store::StoreError;
 
 /// What a user does when the connection broke during a command.
 pub const LOST_HINT: &str = "the step in flight was rolled back (or, if the connection broke while it committed, it was saved); once the database is back, `orch process retry ID` finishes the process";
@@ -59,6 +60,107 @@ pub fn classify(info: &ConnInfo, err: &tokio_postgres::Error) -> Error {
         return lost(info, &with_sources(err));
     }
     Error::failure(format!("database error at {info}: {}", with_sources(err)))
+}
+
+/// The store error for a failure in the middle of a command (a connection that was
+/// open, or one the pool makes anew): the same classes as [`classify`], as the
+/// seam's variants, so the engine can tell a lost database from a broken step. The
+/// text names the address (password masked) and what the server or the network said.
+pub fn store_error(info: &ConnInfo, err: &tokio_postgres::Error) -> StoreError {
+    if let Some(db) = err.as_db_error() {
+        let code = db.code();
+        let said = db.message().to_string();
+        let class = code.code();
+        return if *code == SqlState::T_R_DEADLOCK_DETECTED
+            || *code == SqlState::T_R_SERIALIZATION_FAILURE
+            || *code == SqlState::LOCK_NOT_AVAILABLE
+        {
+            StoreError::Busy(said)
+        } else if *code == SqlState::ADMIN_SHUTDOWN
+            || *code == SqlState::CRASH_SHUTDOWN
+            || class.starts_with("08")
+        {
+            StoreError::ConnectionLost(format!("{info}: {said}"))
+        } else if *code == SqlState::CANNOT_CONNECT_NOW
+            || *code == SqlState::TOO_MANY_CONNECTIONS
+            || class.starts_with("28")
+            || *code == SqlState::INVALID_CATALOG_NAME
+        {
+            // Only a connection the pool makes anew meets these mid-command.
+            StoreError::Unreachable(unreachable_text(&classify(info, err)))
+        } else if *code == SqlState::DISK_FULL {
+            StoreError::DiskFull(format!("{info}: {said}"))
+        } else if *code == SqlState::READ_ONLY_SQL_TRANSACTION {
+            StoreError::ReadOnly(format!("{info} is read-only: {said}"))
+        } else if class.starts_with("XX") {
+            StoreError::Damaged(format!("{info}: {said} (SQLSTATE {class})"))
+        } else {
+            let detail = db.detail().map(|d| format!(": {d}")).unwrap_or_default();
+            StoreError::Other(format!("{said}{detail} (SQLSTATE {class})"))
+        };
+    }
+    let top = err.to_string();
+    if top.starts_with("error deserializing column") || top.starts_with("error serializing") {
+        return StoreError::Data(with_sources(err));
+    }
+    let rich = classify(info, err);
+    if rich.message.starts_with("lost the connection") {
+        StoreError::ConnectionLost(format!("{info}: {}", with_sources(err)))
+    } else if rich.message.starts_with("cannot reach")
+        || rich.message.starts_with("timed out")
+        || rich.message.contains("wants a password")
+    {
+        StoreError::Unreachable(unreachable_text(&rich))
+    } else {
+        StoreError::Other(with_sources(err))
+    }
+}
+
+/// A connection failure already said in orch's words (connecting, listening) as the
+/// seam's variant: a connection that broke, or one that could not be made.
+pub fn connection_error(e: Error) -> StoreError {
+    match e
+        .message
+        .strip_prefix("lost the connection to the database at ")
+    {
+        Some(at) => {
+            let mut text = at.to_string();
+            for c in &e.causes {
+                text.push_str(": ");
+                text.push_str(c);
+            }
+            StoreError::ConnectionLost(text)
+        }
+        None => StoreError::Unreachable(unreachable_text(&e)),
+    }
+}
+
+/// A connection failure said after "cannot reach the database: ", with its causes.
+fn unreachable_text(rich: &Error) -> String {
+    let head = rich
+        .message
+        .strip_prefix("cannot reach the database at ")
+        .unwrap_or(&rich.message);
+    if rich.causes.is_empty() {
+        head.to_string()
+    } else {
+        format!("{head} ({})", rich.causes.join("; "))
+    }
+}
+
+/// [`store_error`] for a failure to take a connection from the pool.
+pub fn pool_store_error(info: &ConnInfo, err: &deadpool_postgres::PoolError) -> StoreError {
+    use deadpool_postgres::{PoolError, TimeoutType};
+    match err {
+        PoolError::Backend(e) => store_error(info, e),
+        PoolError::Timeout(TimeoutType::Wait) => StoreError::Busy(format!(
+            "every connection to the database at {info} stayed busy too long"
+        )),
+        PoolError::Timeout(TimeoutType::Recycle) => {
+            StoreError::ConnectionLost(format!("{info}: checking a pooled connection timed out"))
+        }
+        other => StoreError::Unreachable(unreachable_text(&pool_error(info, other))),
+    }
 }
 
 /// The orch error for a failure to take a connection from the pool.

@@ -30,7 +30,7 @@ mod embedded {
 pub const MIGRATION_LOCK: i64 = 8030590385718388594;
 
 /// What [`migrate`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Migrated {
     /// The version found (0: a fresh schema).
     pub from: i64,

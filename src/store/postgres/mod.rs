@@ -26,20 +26,31 @@
 //! from their first event to their commit: append events last, just before commit.
 //! The full rules are in migrations/postgres/V1__initial.sql, beside the table.
 
+mod admin;
+mod committer;
 pub mod config;
 pub mod connect;
 pub mod error;
+mod events;
 #[cfg(test)]
 mod events_tests;
 pub mod listen;
 pub mod migrate;
+mod ops;
 mod pgpass;
+mod processes;
+mod products;
+mod query;
+mod schedules;
 pub mod schema;
 pub mod search;
+mod subscriptions;
 #[cfg(test)]
 pub mod testing;
 #[cfg(test)]
 mod tests;
+mod tx;
+mod workers;
 
 pub use config::{ConnInfo, PasswordSource, is_postgres};
 pub use connect::PooledClient;
@@ -51,6 +62,7 @@ pub use schema::quote_ident;
 use deadpool_postgres::Pool;
 
 use crate::error::Error;
+use crate::store::Create;
 
 /// The transaction-scoped advisory lock that orders event commits (b"orchevnt"); the
 /// same number is written in the `events` trigger of the migration.
@@ -77,6 +89,10 @@ pub struct Postgres {
     info: ConnInfo,
     pool: Pool,
     migrated: Migrated,
+    /// The LISTEN connection of `wait_for_events`, started by its first call.
+    listener: tokio::sync::Mutex<Option<Listener>>,
+    /// Set once group commit is on (a worker): step commits go through it.
+    committer: std::sync::OnceLock<crate::store::group_commit::Committer>,
 }
 
 impl Postgres {
@@ -88,15 +104,72 @@ impl Postgres {
         pool_size: usize,
         announce: impl FnOnce(i64, i64),
     ) -> Result<Postgres, Error> {
-        let mut client = connect::connect(&info).await?;
-        let migrated = migrate::migrate(&mut client, &info, announce).await?;
-        drop(client);
+        Self::open_with(info, pool_size, Create::Allowed, announce).await
+    }
+
+    /// [`Postgres::open`], refusing (exit 6, nothing created) a database without orch's
+    /// schema unless `create` allows making it.
+    pub async fn open_with(
+        info: ConnInfo,
+        pool_size: usize,
+        create: Create,
+        announce: impl FnOnce(i64, i64),
+    ) -> Result<Postgres, Error> {
         let pool = connect::pool(&info, pool_size)?;
-        Ok(Postgres {
+        // The pool's first connection looks at the schema, then serves the command: a
+        // connection costs the server a process, and a short command needs one.
+        let mut first = connect::pooled(&pool, &info).await?;
+        let client: &mut tokio_postgres::Client = &mut first;
+        if create == Create::Refused && migrate::schema_version(client, &info).await? == 0 {
+            return Err(missing_schema(&info));
+        }
+        let migrated = migrate::migrate(client, &info, announce).await?;
+        drop(first);
+        Ok(Self::with(info, pool, migrated))
+    }
+
+    /// Connects to a database as it is, for `db check` and `db backup`: nothing is
+    /// created or migrated. A database without orch's schema is refused (exit 6), as a
+    /// missing SQLite file is.
+    pub async fn open_as_is(info: ConnInfo) -> Result<Postgres, Error> {
+        let pool = connect::pool(&info, 2)?;
+        let client = connect::pooled(&pool, &info).await?;
+        let schema = "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1)";
+        let found: bool = client
+            .query_one(schema, &[&info.schema()])
+            .await
+            .map_err(|e| classify(&info, &e))?
+            .get(0);
+        if !found {
+            return Err(missing_schema(&info));
+        }
+        drop(client);
+        Ok(Self::with(info, pool, Migrated::default()))
+    }
+
+    fn with(info: ConnInfo, pool: Pool, migrated: Migrated) -> Postgres {
+        Postgres {
             info,
             pool,
             migrated,
-        })
+            listener: tokio::sync::Mutex::new(None),
+            committer: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// From now on, step commits through this store are written together by a
+    /// committer task on the current runtime (see `committer`).
+    pub fn start_group_commit(&self) -> Result<(), Error> {
+        if self.committer.get().is_none() {
+            let c = committer::start(self.pool.clone(), self.info.clone());
+            let _ = self.committer.set(c);
+        }
+        Ok(())
+    }
+
+    /// A pooled connection, for the seam's operations (see `tx`).
+    async fn pooled(&self) -> tx::R<PooledClient> {
+        self.pool.get().await.map_err(tx::Fail::Pool)
     }
 
     pub fn info(&self) -> &ConnInfo {
@@ -113,14 +186,18 @@ impl Postgres {
         connect::pooled(&self.pool, &self.info).await
     }
 
-    /// The schema version now recorded in the database.
-    pub async fn version(&self) -> Result<i64, Error> {
-        let client = self.client().await?;
-        migrate::schema_version(&client, &self.info).await
-    }
-
     /// A listener woken by every commit that appends events to this schema.
     pub async fn listen(&self) -> Result<Listener, Error> {
         Listener::start(&self.info).await
     }
+}
+
+/// The refusal of a database without orch's schema, by a command that must not create
+/// it.
+fn missing_schema(info: &ConnInfo) -> Error {
+    Error::not_found(format!(
+        "there is no orch schema `{}` in the database at {info}",
+        info.schema()
+    ))
+    .with_hint("run a command that writes (`orch init`, `orch product load`, `orch workflow run`) to create it, or check --db / ORCH_DB and orch.toml's `pg_schema`")
 }

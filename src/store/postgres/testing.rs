@@ -25,8 +25,16 @@
 //! same pipe carries `stop`, `crash` and `start` for tests that restart a private
 //! cluster ([`Cluster::start`]).
 //!
+//! One suite on two stores: a test about what orch promises (not about SQLite's file)
+//! is a plain `fn name()` followed by `both!(name);`, which makes `name::sqlite` and
+//! `name::postgres`. Each sets the store of its thread ([`current`]; libtest runs every
+//! test on a thread of its own) before it calls the test, and the harness of each test
+//! binary opens that store; without a server the PostgreSQL variant says so and
+//! passes, unless `ORCH_REQUIRE_POSTGRES=1`.
+//!
 //! This file is shared, by `#[path]`, by the library's unit tests and the CLI tests
-//! (tests/cli), so it uses only std and the crate's dependencies, never `crate::`.
+//! (tests/cli), so it uses only std and the crate's dependencies, never `crate::`
+//! (but for `both!`, which names it as `crate::pg_testing`, an alias both declare).
 
 #![allow(dead_code)]
 
@@ -37,6 +45,50 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, Once, OnceLock};
 use std::time::{Duration, Instant};
+
+/// The store a test runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Store {
+    Sqlite,
+    Postgres,
+}
+
+thread_local! {
+    static CURRENT: std::cell::Cell<Store> = const { std::cell::Cell::new(Store::Sqlite) };
+}
+
+/// The store of this thread's test.
+pub fn current() -> Store {
+    CURRENT.get()
+}
+
+/// Runs `test` against `store`.
+pub fn run_on(store: Store, test: fn()) {
+    if store == Store::Postgres && server().is_none() {
+        eprintln!("skipped: no PostgreSQL server for this test");
+        return;
+    }
+    CURRENT.set(store);
+    test();
+}
+
+/// `both!(a, b);` after `fn a()` and `fn b()`: each runs as `a::sqlite`, `a::postgres`.
+macro_rules! both {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[test]
+            fn sqlite() {
+                $crate::pg_testing::run_on($crate::pg_testing::Store::Sqlite, super::$name)
+            }
+
+            #[test]
+            fn postgres() {
+                $crate::pg_testing::run_on($crate::pg_testing::Store::Postgres, super::$name)
+            }
+        }
+    )+};
+}
+pub(crate) use both;
 
 /// A role that must log in with a password (scram-sha-256), on local clusters.
 pub const PASSWORD_USER: &str = "orch_password_user";
@@ -51,38 +103,102 @@ pub struct TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        // A throwaway cluster goes with its folder; on a server of the user's, clean up.
-        if let Server::External { .. } = self.server {
-            let _ = self.server.admin(&format!(
-                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
-                self.name
-            ));
-        }
+        // On a server of the user's, and on the throwaway cluster too: hundreds of
+        // tests' databases would otherwise fill its folder until the run ends.
+        let _ = self.server.admin(&format!(
+            "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+            self.name
+        ));
     }
 }
 
 /// A fresh database on the shared server, or None (after saying so) without one.
 pub fn database() -> Option<TestDb> {
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
     let Some(server) = server() else {
         eprintln!("skipped: no PostgreSQL server for this test");
         return None;
     };
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or_default();
-    let name = format!(
-        "orch_test_{}_{stamp}_{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    );
+    let name = unique_name("orch_test");
     if let Err(e) = server.admin(&format!("CREATE DATABASE \"{name}\"")) {
         panic!("cannot create the test database {name}: {e}");
     }
     Some(TestDb {
         url: server.url(&name),
         name,
+        server,
+    })
+}
+
+/// A name no other test of any test binary uses.
+fn unique_name(prefix: &str) -> String {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    format!(
+        "{prefix}_{}_{stamp}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// orch's schema for one test, in a database the tests of this binary share: a test
+/// that needs no database of its own starts in a few milliseconds instead of the
+/// hundreds a new database costs. The URL names the schema (`options=-csearch_path`),
+/// as a user would to keep orch beside other applications; orch creates it.
+pub struct TestSchema {
+    pub url: String,
+    pub schema: String,
+    database: String,
+    pub server: &'static Server,
+}
+
+impl Drop for TestSchema {
+    fn drop(&mut self) {
+        let _ = run_sql(
+            &self.server.url(&self.database),
+            &format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", self.schema),
+        );
+    }
+}
+
+/// A fresh schema name and its URL in the shared database, or None (after saying so)
+/// without a server.
+pub fn schema() -> Option<TestSchema> {
+    static SHARED: OnceLock<Result<String, String>> = OnceLock::new();
+    let Some(server) = server() else {
+        eprintln!("skipped: no PostgreSQL server for this test");
+        return None;
+    };
+    let database = SHARED.get_or_init(|| {
+        // On a server of the user's, one database is kept for every run (created by
+        // the first); a throwaway cluster goes with its folder.
+        let name = match server {
+            Server::External { .. } => "orch_tests_shared".to_string(),
+            Server::Local(_) => unique_name("orch_shared"),
+        };
+        match server.admin(&format!("CREATE DATABASE \"{name}\"")) {
+            Err(e) if !e.contains("42P04") => Err(e),
+            _ => Ok(name),
+        }
+    });
+    let database = match database {
+        Ok(d) => d.clone(),
+        Err(e) => panic!("cannot create the tests' shared database: {e}"),
+    };
+    let schema = unique_name("t");
+    let url = server.url(&database);
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let url = if url.starts_with("postgres") {
+        format!("{url}{sep}options=-csearch_path%3D{schema}")
+    } else {
+        format!("{url} options='-csearch_path={schema}'")
+    };
+    Some(TestSchema {
+        url,
+        schema,
+        database,
         server,
     })
 }

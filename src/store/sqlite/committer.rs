@@ -3,9 +3,10 @@
 //! all of them instead of one each.
 //!
 //! A committer thread owns a connection of its own. Engines hand it their step commits
-//! and wait; it takes the first that arrives and every other already waiting (up to
-//! [`MAX_BATCH`]), writes each in a savepoint of one transaction and commits once. No
-//! artificial delay is added: while one batch is being synced, the next one gathers.
+//! and wait; it takes the first that arrives and every other already waiting (see
+//! `store::group_commit`), writes each in a savepoint of one transaction and commits
+//! once. No artificial delay is added: while one batch is being synced, the next one
+//! gathers.
 //! A step is reported done only after the transaction that holds it is durable.
 //!
 //! One step that fails (an error of its own, say a constraint) is rolled back to its
@@ -16,26 +17,19 @@ use std::path::Path;
 use std::thread::JoinHandle;
 
 use rusqlite::Connection;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 
 use super::ops::commit_one;
 use super::{Sync, open_unmigrated, write_tx};
 use crate::domain::process::ProcessStatus;
 use crate::error::Error;
+use crate::store::StoreResult;
+use crate::store::group_commit::{self, Job};
 use crate::store::processes::{Committed, StepCommit};
-use crate::store::{StoreError, StoreResult};
-
-/// The most steps written in one transaction.
-pub const MAX_BATCH: usize = 256;
-
-struct Job {
-    commit: StepCommit,
-    reply: oneshot::Sender<StoreResult<Committed>>,
-}
 
 /// The handle engines send their commits to.
 pub struct Committer {
-    jobs: mpsc::UnboundedSender<Job>,
+    handle: group_commit::Committer,
     _thread: JoinHandle<()>,
 }
 
@@ -43,38 +37,26 @@ impl Committer {
     /// Starts a committer on its own connection to the (migrated) database at `path`.
     pub fn start(path: &Path, sync: Sync) -> Result<Committer, Error> {
         let conn = open_unmigrated(path, sync)?;
-        let (jobs, rx) = mpsc::unbounded_channel();
+        let (handle, rx) = group_commit::Committer::channel();
         let thread = std::thread::Builder::new()
             .name("orch-committer".into())
             .spawn(move || serve(conn, rx))
             .map_err(|e| Error::internal(format!("cannot start the committer: {e}")))?;
         Ok(Committer {
-            jobs,
+            handle,
             _thread: thread,
         })
     }
 
     /// Writes one step with whatever else is waiting; returns once it is durable.
     pub async fn commit(&self, commit: StepCommit) -> StoreResult<Committed> {
-        let (reply, answer) = oneshot::channel();
-        self.jobs
-            .send(Job { commit, reply })
-            .map_err(|_| StoreError::Other("the committer stopped".into()))?;
-        answer
-            .await
-            .map_err(|_| StoreError::Other("the committer stopped".into()))?
+        self.handle.commit(commit).await
     }
 }
 
 fn serve(mut conn: Connection, mut rx: mpsc::UnboundedReceiver<Job>) {
     while let Some(first) = rx.blocking_recv() {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
-        }
+        let batch = group_commit::batch(first, &mut rx);
         write(&mut conn, batch);
     }
 }
@@ -90,15 +72,9 @@ fn write(conn: &mut Connection, batch: Vec<Job>) {
             .collect(),
     };
     for (job, result) in batch.into_iter().zip(results) {
-        let answer = result.map(|status| Committed {
-            status,
-            step: job.commit.step,
-        });
-        // An engine that stopped waiting (its drive was dropped) needs no answer.
-        let _ = job.reply.send(answer);
+        job.answer(result);
     }
 }
-
 /// Every step in a savepoint of one transaction; an error of one step is its own.
 fn write_together(
     conn: &mut Connection,

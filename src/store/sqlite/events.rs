@@ -50,16 +50,7 @@ pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Event>, StoreError> {
     let mut q = Query::new(
         "SELECT seq, at, kind, process_id, subscription_id, product_id, data FROM events WHERE 1 = 1",
     );
-    q.and("seq > ?", f.since);
-    if let Some(u) = f.until {
-        q.and("seq <= ?", u);
-    }
-    if let Some(p) = &f.process_id {
-        q.and("process_id = ?", p.clone());
-    }
-    if let Some(s) = &f.subscription_id {
-        q.and("subscription_id = ?", s.clone());
-    }
+    crate::store::filters::events(&mut q, f);
     if !f.kinds.is_empty() {
         q.and(
             "EXISTS (SELECT 1 FROM json_each(?) WHERE events.kind GLOB json_each.value)",

@@ -24,7 +24,7 @@ use crate::store::schedules::{Claimed, ScheduleRow};
 use crate::store::subscriptions::{
     Filter as SubscriptionFilter, Find as SubscriptionFind, Related, Subscription, Touch,
 };
-use crate::store::workers::{ClaimOutcome, ClaimedProcess, EngineState, WorkerRow};
+use crate::store::workers::{ClaimOutcome, ClaimedProcess, EngineState, Runnable, WorkerRow};
 use crate::store::{Counts, Lock, PAUSED, StoreResult};
 
 /// The time `d` from now, as stored (SQLite's clock is this machine's).
@@ -202,6 +202,7 @@ impl Sqlite {
         owner: &str,
         lease: Duration,
         limit: usize,
+        which: Runnable<'_>,
     ) -> StoreResult<Vec<ClaimedProcess>> {
         let mut conn = self.conn();
         let tx = write_tx(&mut conn)?;
@@ -211,7 +212,7 @@ impl Sqlite {
         let now = crate::clock::now_text();
         let lease_until = from_now(lease);
         let mut claimed = Vec::new();
-        for p in processes::runnable(&tx, &now, limit as i64)? {
+        for p in processes::runnable(&tx, &now, limit as i64, which)? {
             let takeover = p.status == ProcessStatus::Running;
             let won = processes::claim(
                 &tx,
@@ -242,14 +243,18 @@ impl Sqlite {
     pub async fn rest_process(
         &self,
         id: &str,
+        owner: &str,
         reason: &str,
         retry_in: Option<Duration>,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<bool> {
         let mut conn = self.conn();
         let tx = write_tx(&mut conn)?;
+        if !processes::held_by(&tx, id, owner)? {
+            return Ok(false);
+        }
         processes::rest(&tx, id, reason, retry_in.map(from_now).as_deref())?;
         tx.commit()?;
-        Ok(())
+        Ok(true)
     }
 
     pub async fn queue_process(&self, id: &str, seen_status: ProcessStatus) -> StoreResult<bool> {
@@ -301,9 +306,12 @@ impl Sqlite {
         workers::set_paused(&self.conn(), by, &crate::clock::now_text())
     }
 
-    pub async fn fail_process(&self, id: &str, reason: &str) -> StoreResult<()> {
+    pub async fn fail_process(&self, id: &str, owner: &str, reason: &str) -> StoreResult<()> {
         let mut conn = self.conn();
         let tx = write_tx(&mut conn)?;
+        if !processes::held_by(&tx, id, owner)? {
+            return Ok(());
+        }
         processes::release(&tx, id)?;
         processes::set_status(&tx, id, ProcessStatus::Failed, Some(reason))?;
         processes::wake_parent(&tx, id)?;
@@ -315,9 +323,12 @@ impl Sqlite {
         processes::child(&self.conn(), parent, step)
     }
 
-    pub async fn await_children(&self, id: &str, reason: &str) -> StoreResult<()> {
+    pub async fn await_children(&self, id: &str, owner: &str, reason: &str) -> StoreResult<()> {
         let mut conn = self.conn();
         let tx = write_tx(&mut conn)?;
+        if !processes::held_by(&tx, id, owner)? {
+            return Ok(());
+        }
         let due = processes::children_due(&tx, id)?;
         processes::rest(&tx, id, reason, due.as_deref())?;
         tx.commit()?;

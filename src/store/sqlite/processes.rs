@@ -13,7 +13,7 @@
 //! most twice the parse of the snapshot).
 
 use rusqlite::{Connection, OptionalExtension, params};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::events;
 use super::query::Query;
@@ -21,18 +21,15 @@ use crate::domain::process::ProcessStatus;
 use crate::domain::workflow::WorkflowDef;
 use crate::store::StoreError;
 use crate::store::events::Concerns;
-use crate::store::processes::{Filter, Find, NewProcess, ProcessRow, StepCommit, StepRow};
+use crate::store::processes::{
+    Filter, Find, NewProcess, ProcessRow, StepCommit, StepRow, claim_event, owner_parts,
+    snapshot_budget, status_event,
+};
+use crate::store::workers::Runnable;
 
 /// The process columns, then the state snapshot and the step it was taken after.
 const PROCESS_COLUMNS: &str = "p.process_id, p.workflow, p.target, p.status, p.subscription_id, p.customer_id, p.is_task, p.created_by, p.started_at, p.last_modified_at, p.failed_reason, p.last_step, p.definition_hash, p.owner, p.lease_until, p.run_after, p.parent_id, p.parent_step, COALESCE(s.state, p.state), s.step_id";
 const PROCESS_FROM: &str = "processes p LEFT JOIN process_states s ON s.process_id = p.process_id";
-
-/// A snapshot is rewritten once the patches logged since exceed its size, and never
-/// more often than every this many bytes of patches.
-const MIN_SNAPSHOT_BUDGET: i64 = 64 * 1024;
-/// What one step row costs besides its patch, counted against the budget so that a
-/// long run of tiny patches still gets a fresh snapshot now and then.
-const STEP_COST: i64 = 64;
 
 /// A process row with its state snapshot text and the step the snapshot includes.
 type RawProcess = (ProcessRow, String, Option<i64>);
@@ -129,11 +126,6 @@ pub fn insert(conn: &Connection, p: &NewProcess<'_>) -> Result<(), StoreError> {
         p.parent.map(|(_, step)| step),
     ])?;
     write_snapshot(conn, p.process_id, None, p.state)?;
-    let mut data = json!({"workflow": p.def.name, "target": p.def.target.as_str(), "created_by": p.created_by});
-    if let Some((parent, step)) = p.parent {
-        data["parent_id"] = json!(parent);
-        data["parent_step"] = json!(step);
-    }
     events::append(
         conn,
         "process.started",
@@ -142,7 +134,7 @@ pub fn insert(conn: &Connection, p: &NewProcess<'_>) -> Result<(), StoreError> {
             subscription_id: p.subscription_id,
             ..Default::default()
         },
-        &data,
+        &p.started_event(),
     )?;
     Ok(())
 }
@@ -233,7 +225,7 @@ fn write_snapshot(
     state: &Value,
 ) -> Result<i64, StoreError> {
     let text = state.to_string();
-    let budget = (text.len() as i64).max(MIN_SNAPSHOT_BUDGET);
+    let budget = snapshot_budget(text.len());
     conn.prepare_cached(
         "INSERT INTO process_states (process_id, step_id, state) VALUES (?1, ?2, ?3)
          ON CONFLICT (process_id) DO UPDATE SET step_id = excluded.step_id, state = excluded.state",
@@ -283,13 +275,24 @@ pub fn steps(conn: &Connection, process_id: &str) -> Result<Vec<StepRow>, StoreE
 pub fn commit_step(conn: &Connection, c: &StepCommit) -> Result<(), StoreError> {
     let s = &c.step;
     let patch = s.state_patch.to_string();
-    let (previous, previous_subscription, budget): (ProcessStatus, Option<String>, Option<i64>) =
-        conn.prepare_cached(
-            "SELECT status, subscription_id, state_budget FROM processes WHERE process_id = ?1",
+    type Before = (ProcessStatus, Option<String>, Option<i64>, Option<String>);
+    let (previous, previous_subscription, budget, owner): Before = conn
+        .prepare_cached(
+            "SELECT status, subscription_id, state_budget, owner FROM processes WHERE process_id = ?1",
         )?
-        .query_row([&c.process_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        .query_row([&c.process_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?;
+    // Fencing: only the orch that holds the process may write its steps. One whose
+    // lease ran out while it worked finds the process taken over, and writes nothing.
+    if owner.as_deref() != Some(c.owner.as_str()) {
+        return Err(StoreError::NotOwner {
+            process_id: c.process_id.clone(),
+            owner,
+        });
+    }
+    let data = c.event_data();
     let path = s.path();
-    let data = json!({"name": s.name, "path": path, "status": s.status, "attempt": s.attempt, "duration_ms": c.duration_ms as u64, "error": s.error, "by": s.created_by});
     conn.prepare_cached(
         "INSERT INTO events (at, kind, process_id, subscription_id, data, step_name, step_status, attempt, started_at, created_by, error, output, state_patch, finished_at, step_branch) VALUES (?1, 'step.finished', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?
@@ -312,17 +315,9 @@ pub fn commit_step(conn: &Connection, c: &StepCommit) -> Result<(), StoreError> 
         s.branch,
     ])?;
     let step_id = conn.last_insert_rowid();
-    let cost = patch.len() as i64 + STEP_COST;
-    let budget = match budget {
-        // A branch step's patch is not part of the process state's fold.
-        _ if c.in_branch() => budget,
-        Some(budget) if c.status == ProcessStatus::Running && cost <= budget => Some(budget - cost),
-        _ => Some(write_snapshot(
-            conn,
-            &c.process_id,
-            Some(step_id),
-            c.state(),
-        )?),
+    let budget = match c.budget_left(budget, patch.len()) {
+        Some(left) => left,
+        None => write_snapshot(conn, &c.process_id, Some(step_id), c.state())?,
     };
     let same_subscription = c
         .subscription_id
@@ -347,16 +342,16 @@ pub fn commit_step(conn: &Connection, c: &StepCommit) -> Result<(), StoreError> 
             budget
         ])?;
     }
-    if previous != c.status && c.status != ProcessStatus::Running {
+    if let Some((kind, data)) = c.status_event(previous) {
         events::append(
             conn,
-            &format!("process.{}", c.status),
+            &kind,
             Concerns {
                 process_id: Some(&c.process_id),
                 subscription_id: c.subscription_id.as_deref(),
                 ..Default::default()
             },
-            &json!({"from": previous, "to": c.status, "step": path, "reason": c.failed_reason}),
+            &data,
         )?;
     }
     Ok(())
@@ -374,23 +369,34 @@ pub fn set_status(
         .prepare_cached("SELECT status, subscription_id FROM processes WHERE process_id = ?1")?
         .query_row([process_id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
-    if let Some((previous, subscription_id)) = before.filter(|(p, _)| *p != status) {
-        events::append(
-            conn,
-            &format!("process.{status}"),
-            Concerns {
-                process_id: Some(process_id),
-                subscription_id: subscription_id.as_deref(),
-                ..Default::default()
-            },
-            &json!({"from": previous, "to": status, "reason": reason}),
-        )?;
+    if let Some((previous, subscription_id)) = before {
+        if let Some((kind, data)) = status_event(previous, status, reason) {
+            events::append(
+                conn,
+                &kind,
+                Concerns {
+                    process_id: Some(process_id),
+                    subscription_id: subscription_id.as_deref(),
+                    ..Default::default()
+                },
+                &data,
+            )?;
+        }
     }
     conn.prepare_cached(
         "UPDATE processes SET status = ?2, failed_reason = COALESCE(?3, failed_reason), last_modified_at = ?4 WHERE process_id = ?1",
     )?
     .execute(params![process_id, status, reason, crate::clock::now_text()])?;
     Ok(())
+}
+
+/// Whether `owner` holds the process.
+pub fn held_by(conn: &Connection, process_id: &str, owner: &str) -> Result<bool, StoreError> {
+    let now: Option<Option<String>> = conn
+        .prepare_cached("SELECT owner FROM processes WHERE process_id = ?1")?
+        .query_row([process_id], |r| r.get(0))
+        .optional()?;
+    Ok(now.flatten().as_deref() == Some(owner))
 }
 
 /// Lets go of a process: no owner, no lease.
@@ -462,15 +468,6 @@ pub fn children_due(conn: &Connection, parent: &str) -> Result<Option<String>, S
     Ok(woke.then(crate::clock::now_text))
 }
 
-/// The host and pid parts of an owner name (`host/pid/start`).
-fn owner_parts(owner: &str) -> (Option<&str>, Option<i64>) {
-    let mut parts = owner.split('/');
-    (
-        parts.next(),
-        parts.next().and_then(|p| p.parse::<i64>().ok()),
-    )
-}
-
 /// What a claim compares and sets.
 pub struct Claim<'a> {
     pub process_id: &'a str,
@@ -517,38 +514,42 @@ pub fn claim(conn: &Connection, c: &Claim<'_>) -> Result<bool, StoreError> {
             subscription_id: subscription_id.as_deref(),
             ..Default::default()
         };
-        if c.seen_status == ProcessStatus::Running {
-            events::append(
-                conn,
-                "process.taken_over",
-                about,
-                &json!({"from": c.seen_owner, "by": c.owner}),
-            )?;
-        } else {
-            events::append(
-                conn,
-                "process.running",
-                about,
-                &json!({"from": c.seen_status, "to": "running", "by": c.owner}),
-            )?;
-        }
+        let (kind, data) = claim_event(c.seen_status, c.seen_owner, c.owner);
+        events::append(conn, kind, about, &data)?;
     }
     Ok(changed == 1)
 }
 
 /// The processes a worker may run now, oldest first: queued ones, waiting ones whose
 /// time has come, and running ones whose owner's lease ran out before `now`.
-pub fn runnable(conn: &Connection, now: &str, limit: i64) -> Result<Vec<ProcessRow>, StoreError> {
+pub fn runnable(
+    conn: &Connection,
+    now: &str,
+    limit: i64,
+    which: Runnable<'_>,
+) -> Result<Vec<ProcessRow>, StoreError> {
     let columns = list_columns();
-    let sql = format!(
-        "SELECT {columns} FROM processes WHERE status = 'created'
-         UNION ALL SELECT {columns} FROM processes WHERE status = 'waiting' AND run_after <= ?1
-         UNION ALL SELECT {columns} FROM processes WHERE status = 'running' AND lease_until < ?1
-         ORDER BY 1 LIMIT ?2"
-    );
+    let waiting_due =
+        format!("SELECT {columns} FROM processes WHERE status = 'waiting' AND run_after <= ?1");
+    let sql = match which {
+        Runnable::Any => format!(
+            "SELECT {columns} FROM processes WHERE status = 'created'
+             UNION ALL {waiting_due}
+             UNION ALL SELECT {columns} FROM processes WHERE status = 'running' AND lease_until < ?1
+             ORDER BY 1 LIMIT ?2"
+        ),
+        Runnable::WaitingDueAt(_) => format!("{waiting_due} ORDER BY 1 LIMIT ?2"),
+        Runnable::WaitingBefore(_) => format!(
+            "SELECT {columns} FROM processes WHERE status = 'waiting' AND last_modified_at < ?1 ORDER BY 1 LIMIT ?2"
+        ),
+    };
+    let at = match which {
+        Runnable::WaitingBefore(at) | Runnable::WaitingDueAt(at) => at,
+        Runnable::Any => now,
+    };
     let rows = conn
         .prepare_cached(&sql)?
-        .query_map(params![now, limit], process_from_row)?
+        .query_map(params![at, limit], process_from_row)?
         .collect::<Result<Vec<_>, _>>()?;
     rows.into_iter().map(|r| finish(conn, r)).collect()
 }
@@ -612,21 +613,7 @@ pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<ProcessRow>, StoreError
     if let Some(s) = &f.status {
         q.and("status = ?", *s);
     }
-    if let Some(w) = &f.workflow {
-        q.and("workflow = ?", w.clone());
-    }
-    if let Some(s) = &f.subscription_id {
-        q.and("subscription_id = ?", s.clone());
-    }
-    if let Some(s) = &f.since {
-        q.and("started_at >= ?", s.clone());
-    }
-    if let Some(t) = f.tasks {
-        q.and("is_task = ?", t);
-    }
-    if let Some(p) = &f.parent_id {
-        q.and("parent_id = ?", p.clone());
-    }
+    crate::store::filters::processes(&mut q, f);
     q.push("ORDER BY process_id DESC").then("LIMIT ?", f.limit);
     q.rows(conn, process_from_row)?
         .into_iter()
@@ -661,6 +648,7 @@ mod tests {
     use super::*;
     use crate::definition::{Source, workflow};
     use crate::domain::process::StepStatus;
+    use serde_json::json;
 
     fn step(name: &str, status: &str, patch: Value) -> StepRow {
         StepRow {
@@ -683,6 +671,7 @@ mod tests {
             conn,
             &StepCommit {
                 process_id: id.to_string(),
+                owner: "tester".into(),
                 subscription_id: None,
                 step: step(name, "success", patch),
                 state: Some(std::sync::Arc::new(state.clone())),
@@ -766,6 +755,11 @@ mod tests {
             .collect();
         assert_eq!(kept, ["without its event"]);
 
+        conn.execute(
+            "UPDATE processes SET owner = 'tester' WHERE process_id = 'p1'",
+            [],
+        )
+        .unwrap();
         commit(
             conn,
             "p1",
@@ -802,7 +796,7 @@ mod tests {
                 customer_id: None,
                 created_by: "t",
                 state: &big,
-                owner: None,
+                owner: Some("tester"),
                 lease: std::time::Duration::from_secs(15),
                 parent: None,
             },

@@ -7,6 +7,7 @@
 use rusqlite::{Connection, Row, ToSql};
 
 use crate::store::StoreError;
+use crate::store::filters::{Arg, Conditions};
 
 pub struct Query {
     sql: String,
@@ -81,6 +82,20 @@ impl Query {
             )?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
+    }
+}
+
+impl Conditions for Query {
+    fn cond(&mut self, cond: &str, arg: Arg) {
+        match arg {
+            Arg::Text(v) => self.and(cond, v),
+            Arg::Int(v) => self.and(cond, v),
+            Arg::Bool(v) => self.and(cond, v),
+        };
+    }
+
+    fn cond_pair(&mut self, cond: &str, a: String, b: String) {
+        self.and_pair(cond, a, b);
     }
 }
 

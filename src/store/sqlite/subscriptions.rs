@@ -3,18 +3,18 @@
 //! and relate them without loading every document.
 
 use rusqlite::{Connection, OptionalExtension, params};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::events;
 use super::query::Query;
 use crate::domain::lifecycle::Lifecycle;
-use crate::domain::process::ProcessStatus;
 use crate::domain::subscription::{Flat, RefInfo};
-use crate::domain::usability::{Facts, Holder, Neighbour};
-use crate::engine::owner;
+use crate::domain::usability::Facts;
 use crate::store::StoreError;
 use crate::store::events::Concerns;
-use crate::store::subscriptions::{Filter, Find, Related, Subscription, Touch};
+use crate::store::subscriptions::{
+    self as change, Filter, Find, Related, Subscription, Touch, Unfinished,
+};
 
 const COLUMNS: &str = "s.subscription_id, s.product_id, p.name, p.tag, p.product_type, p.root_key, s.customer_id, s.description, s.status, s.insync, s.start_date, s.end_date, s.note, s.document, s.created_at, s.updated_at";
 const FROM: &str = "FROM subscriptions s JOIN products p ON p.product_id = s.product_id";
@@ -22,11 +22,7 @@ const FROM: &str = "FROM subscriptions s JOIN products p ON p.product_id = s.pro
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Subscription> {
     let root_key: String = r.get(5)?;
     let status: String = r.get(8)?;
-    let document: String = r.get(13)?;
-    let tree = serde_json::from_str::<Value>(&document)
-        .ok()
-        .and_then(|mut d| d.get_mut(&root_key).map(Value::take))
-        .unwrap_or_else(|| json!({}));
+    let tree = Subscription::tree_of(&r.get::<_, String>(13)?, &root_key);
     Ok(Subscription {
         subscription_id: r.get(0)?,
         product_id: r.get(1)?,
@@ -92,22 +88,7 @@ pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Subscription>, StoreErr
             );
         }
     }
-    if let Some(p) = &f.product {
-        q.and("(p.name = ? OR p.tag = ?)", p.clone());
-    }
-    if let Some(c) = &f.customer {
-        q.and("s.customer_id = ?", c.clone());
-    }
-    if let Some(b) = f.insync {
-        q.and("s.insync = ?", b);
-    }
-    for (path, value) in &f.fields {
-        q.and_pair(
-            "s.subscription_id IN (SELECT subscription_id FROM subscription_values WHERE path = ? AND value = ?)",
-            path.clone(),
-            value.clone(),
-        );
-    }
+    crate::store::filters::subscriptions(&mut q, f);
     if let Some(text) = &f.search {
         if let Some(m) = fts_query(text) {
             q.and(
@@ -225,8 +206,7 @@ pub fn save(
         document,
         now
     ])?;
-    let tree_changed = old.is_none_or(|o| o.tree != new.tree);
-    if tree_changed || old.is_some_and(|o| o.description != new.description) {
+    if let Some(tree_changed) = change::reindex_needed(new, old) {
         reindex(conn, new, flat, tree_changed)?;
     }
     if let Some(p) = process_id {
@@ -240,52 +220,8 @@ pub fn save(
         subscription_id: Some(&new.subscription_id),
         product_id: Some(&new.product_id),
     };
-    let Some(old) = old else {
-        events::append(
-            conn,
-            "subscription.created",
-            about,
-            &json!({"product": new.product_name, "customer_id": new.customer_id, "status": new.status, "description": new.description}),
-        )?;
-        return Ok(());
-    };
-    let mut changed = Vec::new();
-    if old.tree != new.tree {
-        changed.push(new.root_key.clone());
-    }
-    for (name, differs) in [
-        ("description", old.description != new.description),
-        ("note", old.note != new.note),
-        ("start_date", old.start_date != new.start_date),
-        ("end_date", old.end_date != new.end_date),
-    ] {
-        if differs {
-            changed.push(name.to_string());
-        }
-    }
-    if !changed.is_empty() {
-        events::append(
-            conn,
-            "subscription.updated",
-            about,
-            &json!({"changed": changed, "description": new.description}),
-        )?;
-    }
-    if old.status != new.status {
-        events::append(
-            conn,
-            "subscription.status_changed",
-            about,
-            &json!({"from": old.status, "to": new.status}),
-        )?;
-    }
-    if old.insync != new.insync {
-        events::append(
-            conn,
-            "subscription.insync_changed",
-            about,
-            &json!({"from": old.insync, "to": new.insync}),
-        )?;
+    for (kind, data) in change::change_events(new, old) {
+        events::append(conn, kind, about, &data)?;
     }
     Ok(())
 }
@@ -336,16 +272,6 @@ fn reindex(
     Ok(())
 }
 
-/// A process that is not finished, from [`unfinished_processes`].
-struct Unfinished {
-    process_id: String,
-    workflow: String,
-    status: ProcessStatus,
-    /// The orch that runs it (`host/pid/start`), if one does, and until when.
-    owner: Option<String>,
-    lease_until: Option<String>,
-}
-
 /// The processes not yet finished (completed or aborted) on a subscription: they hold
 /// it, and no other process may start on it meanwhile.
 fn unfinished_processes(conn: &Connection, id: &str) -> Result<Vec<Unfinished>, StoreError> {
@@ -386,45 +312,17 @@ pub fn processes_of(conn: &Connection, id: &str) -> Result<Vec<Touch>, StoreErro
     Ok(rows)
 }
 
-fn neighbour(r: Related) -> Neighbour {
-    Neighbour {
-        subscription_id: r.subscription_id,
-        description: r.description,
-        status: r.status,
-        insync: r.insync,
-    }
-}
-
-/// Everything usability depends on; `except` is the process asking (it does not hold
-/// the subscription against itself). A holder whose row says running while its orch is
-/// gone is stale, so the refusal can say to take it over.
+/// Everything usability depends on; `except` is the process asking.
 pub fn facts(
     conn: &Connection,
     s: &Subscription,
     except: Option<&str>,
 ) -> Result<Facts, StoreError> {
-    let holders = unfinished_processes(conn, &s.subscription_id)?
-        .into_iter()
-        .filter(|u| Some(u.process_id.as_str()) != except)
-        .map(|u| Holder {
-            stale: owner::is_stale_row(u.status, u.owner.as_deref(), u.lease_until.as_deref()),
-            process_id: u.process_id,
-            workflow: u.workflow,
-            status: u.status,
-        })
-        .collect();
-    Ok(Facts {
-        tag: s.product_tag.clone(),
-        status: s.status,
-        insync: s.insync,
-        holders,
-        depends_on: depends_on(conn, &s.subscription_id)?
-            .into_iter()
-            .map(neighbour)
-            .collect(),
-        in_use_by: in_use_by(conn, &s.subscription_id)?
-            .into_iter()
-            .map(neighbour)
-            .collect(),
-    })
+    Ok(change::facts(
+        s,
+        except,
+        unfinished_processes(conn, &s.subscription_id)?,
+        depends_on(conn, &s.subscription_id)?,
+        in_use_by(conn, &s.subscription_id)?,
+    ))
 }

@@ -14,12 +14,8 @@ pub fn register(
     now: &str,
     lease_until: &str,
 ) -> Result<(), StoreError> {
-    let mut parts = worker_id.split('/');
-    let host = parts.next().unwrap_or_default();
-    let pid = parts
-        .next()
-        .and_then(|p| p.parse::<i64>().ok())
-        .unwrap_or(0);
+    let (host, pid) = crate::store::processes::owner_parts(worker_id);
+    let (host, pid) = (host.unwrap_or_default(), pid.unwrap_or(0));
     conn.prepare_cached(
         "INSERT INTO workers (worker_id, host, pid, concurrency, started_at, heartbeat_at, lease_until)
          VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)

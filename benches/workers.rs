@@ -1,0 +1,218 @@
+//! The worker's lines (DESIGN §12): group commit against a bare loop that commits the
+//! same rows in batches, concurrent `run` steps against a bare loop keeping as many
+//! shells running, the time from queue to completion, and a worker's memory.
+
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use rusqlite::{Connection, params};
+
+use crate::support::{Project, Res, ctx, median, run_measured, workflow_toml};
+
+/// Queues `n` runs of the workflow `w` (one orch command each, not timed).
+fn queue(p: &Project, n: usize) -> Res<()> {
+    for _ in 0..n {
+        p.run(&["workflow", "run", "w", "--queue"])?;
+    }
+    Ok(())
+}
+
+/// Steps per second of one worker draining `processes` queued runs of a workflow of
+/// `steps` steps with body `step` (Start and Done counted), `--concurrency` as many.
+pub fn worker_steps_per_sec(step: &str, processes: usize, steps: usize, sync: &str) -> Res<f64> {
+    let p = Project::new()?;
+    p.write("workflows/w.toml", &workflow_toml("w", steps, step))?;
+    p.run(&["db", "migrate"])?;
+    queue(&p, processes)?;
+    let concurrency = processes.to_string();
+    let mut cmd = p.orch(&["worker", "--once", "--concurrency", &concurrency]);
+    cmd.env("ORCH_SYNC", sync);
+    let t = Instant::now();
+    crate::support::run_ok(&mut cmd, "worker --once")?;
+    let took = t.elapsed().as_secs_f64();
+    let done = p.run(&[
+        "-o",
+        "json",
+        "process",
+        "list",
+        "--status",
+        "completed",
+        "--limit",
+        "100000",
+    ])?;
+    let v: serde_json::Value = ctx(serde_json::from_str(&done), "process list")?;
+    let completed = v.as_array().map_or(0, Vec::len);
+    if completed != processes {
+        return Err(format!("{completed} of {processes} processes completed"));
+    }
+    Ok((processes * (steps + 2)) as f64 / took)
+}
+
+/// The bare batched loop: transactions of `batch` step-sized rows (a ~1 KiB row
+/// inserted and a row of its own updated per step), `BEGIN IMMEDIATE`, orch's pragmas;
+/// rows per second, best of `rounds`.
+pub fn batched_ceiling(synchronous: &str, batch: usize, total: usize, rounds: usize) -> Res<f64> {
+    let dir = ctx(tempfile::tempdir(), "temp dir")?;
+    let mut conn = ctx(Connection::open(dir.path().join("b.db")), "open")?;
+    ctx(
+        conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(())),
+        "WAL",
+    )?;
+    ctx(
+        conn.execute_batch(&format!(
+            "PRAGMA foreign_keys = ON; PRAGMA synchronous = {synchronous};
+             CREATE TABLE head (id INTEGER PRIMARY KEY, n INTEGER NOT NULL, at TEXT NOT NULL);
+             CREATE TABLE log (id INTEGER PRIMARY KEY, head INTEGER NOT NULL REFERENCES head (id), body TEXT NOT NULL);"
+        )),
+        "schema",
+    )?;
+    for h in 0..batch {
+        ctx(
+            conn.execute(
+                "INSERT INTO head (id, n, at) VALUES (?1, 0, '')",
+                [h as i64],
+            ),
+            "head",
+        )?;
+    }
+    let body = "x".repeat(1024);
+    let mut best = 0.0_f64;
+    for _ in 0..rounds {
+        let t = Instant::now();
+        for i in 0..total / batch {
+            let tx = ctx(
+                conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate),
+                "begin",
+            )?;
+            for h in 0..batch {
+                ctx(
+                    tx.prepare_cached("INSERT INTO log (head, body) VALUES (?1, ?2)")
+                        .and_then(|mut s| s.execute(params![h as i64, body])),
+                    "insert",
+                )?;
+                ctx(
+                    tx.prepare_cached("UPDATE head SET n = ?2, at = ?3 WHERE id = ?1")
+                        .and_then(|mut s| s.execute(params![h as i64, i as i64, i.to_string()])),
+                    "update",
+                )?;
+            }
+            ctx(tx.commit(), "commit")?;
+        }
+        best = best.max((total / batch * batch) as f64 / t.elapsed().as_secs_f64());
+    }
+    Ok(best)
+}
+
+/// `sh -c true` per second with `width` of them running at once: each of `width`
+/// threads spawns and waits for its share of `total`.
+pub fn concurrent_spawns_per_sec(width: usize, total: usize) -> Res<f64> {
+    let left = AtomicUsize::new(total);
+    let failed = AtomicUsize::new(0);
+    let t = Instant::now();
+    std::thread::scope(|s| {
+        for _ in 0..width {
+            s.spawn(|| {
+                while left
+                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                    .is_ok()
+                {
+                    let ok = Command::new("sh")
+                        .args(["-c", "true"])
+                        .stdin(Stdio::null())
+                        .stdout(Stdio::null())
+                        .stderr(Stdio::null())
+                        .status()
+                        .is_ok_and(|s| s.success());
+                    if !ok {
+                        failed.fetch_add(1, Ordering::SeqCst);
+                    }
+                }
+            });
+        }
+    });
+    if failed.load(Ordering::SeqCst) > 0 {
+        return Err("`sh -c true` failed".into());
+    }
+    Ok(total as f64 / t.elapsed().as_secs_f64())
+}
+
+/// Milliseconds from queueing a one-step process to its completion, as the store
+/// recorded both, with an idle worker running; the median of `n`.
+pub fn queue_latency_ms(n: usize) -> Res<f64> {
+    let p = Project::new()?;
+    p.write(
+        "workflows/w.toml",
+        &workflow_toml("w", 1, "builtin = \"noop\""),
+    )?;
+    p.run(&["db", "migrate"])?;
+    let mut worker = ctx(
+        p.orch(&["worker"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn(),
+        "start a worker",
+    )?;
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let mut samples = Vec::new();
+    let result = (|| -> Res<()> {
+        for _ in 0..n {
+            let out = p.run(&["-o", "json", "workflow", "run", "w", "--queue"])?;
+            let v: serde_json::Value = ctx(serde_json::from_str(&out), "queued process")?;
+            let id = v["id"].as_str().unwrap_or_default().to_string();
+            let deadline = Instant::now() + std::time::Duration::from_secs(10);
+            loop {
+                let shown = p.run(&["-o", "json", "process", "show", &id])?;
+                let v: serde_json::Value = ctx(serde_json::from_str(&shown), "process")?;
+                if v["status"] == "completed" {
+                    let times = |k: &str| -> Res<jiff::Timestamp> {
+                        ctx(v[k].as_str().unwrap_or_default().parse(), k)
+                    };
+                    let took = times("last_modified_at")?.duration_since(times("started_at")?);
+                    samples.push(took.as_secs_f64() * 1000.0);
+                    break;
+                }
+                if Instant::now() > deadline {
+                    return Err(format!("process {id} did not complete within 10 s"));
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+        }
+        Ok(())
+    })();
+    // SAFETY: stopping the worker we started.
+    unsafe {
+        libc::kill(worker.id() as i32, libc::SIGTERM);
+    }
+    let _ = worker.wait();
+    result?;
+    Ok(median(samples))
+}
+
+/// Peak RSS (bytes) of one worker that drives `resting` processes to an input step,
+/// where they rest, and `running` processes of a few `sleep` steps, all at once.
+pub fn worker_peak_rss(resting: usize, running: usize) -> Res<u64> {
+    let p = Project::new()?;
+    p.write(
+        "workflows/w.toml",
+        "name = \"w\"\ntarget = \"system\"\n[[step]]\nname = \"ask\"\ninput.fields = [ { name = \"ok\", type = \"bool\" } ]\n",
+    )?;
+    p.write(
+        "workflows/r.toml",
+        &workflow_toml("r", 5, "run = \"sleep 0.2\""),
+    )?;
+    p.run(&["db", "migrate"])?;
+    queue(&p, resting)?;
+    for _ in 0..running {
+        p.run(&["workflow", "run", "r", "--queue"])?;
+    }
+    let total = (resting + running).to_string();
+    let mut cmd = p.orch(&["worker", "--once", "--concurrency", &total]);
+    cmd.stdout(Stdio::null()).stderr(Stdio::null());
+    let (status, _, rss) = run_measured(&mut cmd)?;
+    // Suspended processes make `--once` exit 4; anything else is a failure.
+    if !matches!(status.code(), Some(0 | 4)) {
+        return Err(format!("the worker exited with {status}"));
+    }
+    Ok(rss)
+}

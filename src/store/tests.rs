@@ -1,0 +1,330 @@
+//! The seam's promises under concurrency, on both stores: two orchs taking one
+//! subscription, two workers claiming from one queue, a follower's page of events.
+//! On SQLite one writer at a time keeps them; on PostgreSQL row locks, conditional
+//! updates and `SKIP LOCKED` must, with the connections really interleaved.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::Lock;
+use super::events::Filter as EventFilter;
+use super::processes::{NewProcess, StepCommit, StepRow};
+use super::products::ProductChange;
+use super::subscriptions::{Change, Subscription};
+use super::workers::Runnable;
+use crate::definition::Source;
+use crate::domain::lifecycle::Lifecycle;
+use crate::domain::process::{ProcessStatus, StepStatus};
+use crate::domain::subscription::Flat;
+use crate::domain::workflow::WorkflowDef;
+use crate::testing::{TestStore, both};
+
+const NODE: &str = r#"
+name = "Node"
+type = "Node"
+tag = "NODE"
+status = "active"
+root = { key = "node", block = "NodeBlock" }
+[blocks.NodeBlock]
+fields.name = { type = "string" }
+"#;
+
+fn workflow(text: &str) -> WorkflowDef {
+    crate::definition::workflow::parse(&Source::new("w.toml", text.to_string()))
+        .unwrap_or_else(|d| panic!("{d:?}"))
+}
+
+fn new_process<'a>(
+    id: &'a str,
+    def: &'a WorkflowDef,
+    subscription: Option<&'a str>,
+) -> NewProcess<'a> {
+    static EMPTY: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    NewProcess {
+        process_id: id,
+        def,
+        source: None,
+        subscription_id: subscription,
+        customer_id: Some("acme"),
+        created_by: "test",
+        state: EMPTY.get_or_init(|| json!({})),
+        owner: None,
+        lease: Duration::from_secs(15),
+        parent: None,
+    }
+}
+
+/// The orch that runs the processes whose steps a test commits (fencing: only a
+/// process's owner may commit its steps).
+const OWNER: &str = "tester/1/1";
+
+/// [`new_process`], run by [`OWNER`].
+fn owned<'a>(p: NewProcess<'a>) -> NewProcess<'a> {
+    NewProcess {
+        owner: Some(OWNER),
+        ..p
+    }
+}
+
+/// An active Node subscription, made by a completed create process; returns its id.
+fn active_node(t: &TestStore) -> String {
+    let s = &t.store;
+    let def = crate::definition::product::parse(&Source::new("p.toml", NODE.to_string()))
+        .unwrap_or_else(|d| panic!("{d:?}"));
+    t.run(s.apply_products(&[ProductChange::Put {
+        def: &def,
+        source: None,
+    }]))
+    .unwrap();
+    let product = t.run(s.product_by_name("Node")).unwrap().unwrap();
+    let create = workflow(
+        "name = \"create\"\ntarget = \"create\"\nproducts = [\"NODE\"]\n[[step]]\nname = \"a\"\nbuiltin = \"noop\"\n",
+    );
+    let pid = crate::clock::new_id();
+    let sid = crate::clock::new_id();
+    assert!(matches!(
+        t.run(s.create_process(&owned(new_process(&pid, &create, None)), None))
+            .unwrap(),
+        Lock::Taken
+    ));
+    let now = crate::clock::now_text();
+    let sub = Subscription {
+        subscription_id: sid.clone(),
+        product_id: product.product_id,
+        product_name: "Node".into(),
+        product_tag: "NODE".into(),
+        product_type: "Node".into(),
+        root_key: "node".into(),
+        customer_id: "acme".into(),
+        description: "Node r1".into(),
+        status: Lifecycle::Active,
+        insync: true,
+        start_date: None,
+        end_date: None,
+        note: None,
+        tree: json!({"name": "r1"}),
+        created_at: now.clone(),
+        updated_at: now.clone(),
+    };
+    let done = t.run(s.commit_step(StepCommit {
+        process_id: pid,
+        owner: OWNER.into(),
+        subscription_id: Some(sid.clone()),
+        step: StepRow {
+            step_id: 0,
+            name: "a".into(),
+            status: StepStatus::Success,
+            attempt: 1,
+            started_at: now.clone(),
+            finished_at: now,
+            error: None,
+            output: None,
+            created_by: "test".into(),
+            branch: None,
+            state_patch: json!({}),
+        },
+        state: Some(Arc::new(json!({}))),
+        status: ProcessStatus::Completed,
+        failed_reason: None,
+        duration_ms: 0,
+        subscription: Some(Change {
+            new: sub,
+            old: None,
+            flat: Flat::default(),
+        }),
+        retry_in: None,
+        rest: None,
+        awaits_children: false,
+    }));
+    assert_eq!(done.unwrap().status, ProcessStatus::Completed);
+    sid
+}
+
+/// Two orchs start a workflow on one subscription at the same moment: one takes it,
+/// the other is refused (it is locked by the first), and only one process exists.
+fn two_orchs_racing_for_one_subscription_one_wins() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = TestStore::new(dir.path());
+    let other = t.another();
+    let modify = workflow(
+        "name = \"modify\"\ntarget = \"modify\"\nproducts = [\"NODE\"]\n[[step]]\nname = \"a\"\nbuiltin = \"noop\"\n",
+    );
+    for _ in 0..5 {
+        let sid = active_node(&t);
+        let (a, b) = (crate::clock::new_id(), crate::clock::new_id());
+        let (pa, pb) = (
+            new_process(&a, &modify, Some(&sid)),
+            new_process(&b, &modify, Some(&sid)),
+        );
+        let (first, second) = t.run(async {
+            tokio::join!(
+                t.store.create_process(&pa, Some(&modify)),
+                other.create_process(&pb, Some(&modify)),
+            )
+        });
+        let outcomes = [first.unwrap(), second.unwrap()];
+        let taken = outcomes.iter().filter(|o| matches!(o, Lock::Taken)).count();
+        assert_eq!(taken, 1, "{outcomes:?}");
+        assert!(
+            outcomes
+                .iter()
+                .any(|o| matches!(o, Lock::Refused(r) if r.reason.contains("locked by process"))),
+            "{outcomes:?}"
+        );
+        let loser = if matches!(outcomes[0], Lock::Taken) {
+            &b
+        } else {
+            &a
+        };
+        assert!(t.run(t.store.process(loser)).unwrap().is_none());
+        let held = t.run(t.store.subscription(&sid)).unwrap().unwrap();
+        assert!(!held.insync, "the winner holds it out of sync");
+    }
+}
+
+/// Two workers claim from one queue at once: every queued process goes to exactly one
+/// of them.
+fn two_workers_never_claim_one_process_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = TestStore::new(dir.path());
+    let other = t.another();
+    let task =
+        workflow("name = \"t\"\ntarget = \"system\"\n[[step]]\nname = \"a\"\nbuiltin = \"noop\"\n");
+    let ids: Vec<String> = (0..20).map(|_| crate::clock::new_id()).collect();
+    for id in &ids {
+        t.run(t.store.create_process(&new_process(id, &task, None), None))
+            .unwrap();
+    }
+    let lease = Duration::from_secs(15);
+    let mut claimed: Vec<String> = Vec::new();
+    for _ in 0..10 {
+        let (a, b) = t.run(async {
+            tokio::join!(
+                t.store.claim_runnable("host/1/1", lease, 3, Runnable::Any),
+                other.claim_runnable("host/2/2", lease, 3, Runnable::Any),
+            )
+        });
+        let (a, b) = (a.unwrap(), b.unwrap());
+        for c in a.iter().chain(&b) {
+            assert_eq!(c.process.status, ProcessStatus::Created);
+            claimed.push(c.process.process_id.clone());
+        }
+    }
+    let unique: HashSet<&String> = claimed.iter().collect();
+    assert_eq!(unique.len(), claimed.len(), "a process was claimed twice");
+    assert_eq!(unique.len(), ids.len(), "a queued process was left behind");
+    for id in &ids {
+        let p = t.run(t.store.process(id)).unwrap().unwrap();
+        assert_eq!(p.status, ProcessStatus::Running);
+        assert!(p.owner.is_some() && p.lease_until.is_some(), "{p:?}");
+    }
+}
+
+/// A page of events names how far the log was looked at, also when the filter left
+/// every event out, and `--kind` globs match the same kinds on both stores.
+fn a_page_of_events_says_how_far_it_looked() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = TestStore::new(dir.path());
+    let s = &t.store;
+    active_node(&t);
+    let all = t.run(s.events(&EventFilter::default())).unwrap();
+    let last = all.last().unwrap().seq;
+    let kinds = |globs: &[&str]| -> Vec<String> {
+        let f = EventFilter {
+            kinds: globs.iter().map(|g| g.to_string()).collect(),
+            ..Default::default()
+        };
+        t.run(s.events(&f))
+            .unwrap()
+            .into_iter()
+            .map(|e| e.kind)
+            .collect()
+    };
+    assert_eq!(kinds(&["subscription.*"]), ["subscription.created"]);
+    assert_eq!(
+        kinds(&["process.[cs]*"]),
+        ["process.started", "process.completed"]
+    );
+    assert_eq!(
+        kinds(&["*.?reated"]),
+        ["product.created", "subscription.created"]
+    );
+    assert!(kinds(&["PROCESS.*"]).is_empty(), "globs are case sensitive");
+    let none = EventFilter {
+        kinds: vec!["nothing.*".into()],
+        ..Default::default()
+    };
+    let (page, scanned) = t.run(s.events_page(&none)).unwrap();
+    assert!(page.is_empty());
+    assert_eq!(scanned, last);
+    let two = EventFilter {
+        limit: Some(2),
+        ..Default::default()
+    };
+    let (page, scanned) = t.run(s.events_page(&two)).unwrap();
+    assert_eq!(page.len(), 2);
+    assert_eq!(scanned, page[1].seq);
+}
+
+/// A step's stderr may hold any byte; what orch made text of it commits on both
+/// stores. PostgreSQL cannot keep NUL in text: it reads back as U+FFFD.
+fn a_step_error_with_nul_commits() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = TestStore::new(dir.path());
+    let task =
+        workflow("name = \"t\"\ntarget = \"system\"\n[[step]]\nname = \"a\"\nbuiltin = \"noop\"\n");
+    let id = crate::clock::new_id();
+    t.run(
+        t.store
+            .create_process(&owned(new_process(&id, &task, None)), None),
+    )
+    .unwrap();
+    let said = "bad\0bytes \u{fffd} here";
+    let now = crate::clock::now_text();
+    t.run(t.store.commit_step(StepCommit {
+        process_id: id.clone(),
+        owner: OWNER.into(),
+        subscription_id: None,
+        step: StepRow {
+            step_id: 0,
+            name: "a".into(),
+            status: StepStatus::Failed,
+            attempt: 1,
+            started_at: now.clone(),
+            finished_at: now,
+            error: Some(said.into()),
+            output: Some(said.into()),
+            created_by: "test".into(),
+            branch: None,
+            state_patch: json!({}),
+        },
+        state: None,
+        status: ProcessStatus::Failed,
+        failed_reason: Some(said.into()),
+        duration_ms: 0,
+        subscription: None,
+        retry_in: None,
+        rest: None,
+        awaits_children: false,
+    }))
+    .unwrap();
+    let kept = match t.store.kind() {
+        "postgresql" => said.replace('\0', "\u{fffd}"),
+        _ => said.to_string(),
+    };
+    let steps = t.run(t.store.steps(&id)).unwrap();
+    assert_eq!(steps[0].error.as_deref(), Some(kept.as_str()));
+    assert_eq!(steps[0].output.as_deref(), Some(kept.as_str()));
+    let p = t.run(t.store.process(&id)).unwrap().unwrap();
+    assert_eq!(p.failed_reason.as_deref(), Some(kept.as_str()));
+}
+
+both!(
+    a_step_error_with_nul_commits,
+    two_orchs_racing_for_one_subscription_one_wins,
+    two_workers_never_claim_one_process_twice,
+    a_page_of_events_says_how_far_it_looked,
+);

@@ -1,0 +1,91 @@
+//! A worker's heartbeat, on a thread and a store connection of its own: the engines'
+//! work (and a store busy with their commits) never delays it, so a lease runs out
+//! only when the database cannot be reached in time. Each renewal that succeeds moves
+//! the worker's [`LeaseClock`].
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use crate::engine::lease::LeaseClock;
+use crate::error::{Error, Result};
+use crate::store::{Create, Location, Store};
+
+pub struct Heartbeat {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Heartbeat {
+    /// Stops beating (the worker is done and about to say so).
+    pub fn stop(mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Starts renewing `owner`'s leases every third of `lease`. The thread opens its own
+/// store on its own runtime, so a busy worker runtime never holds a renewal back.
+pub async fn start(
+    location: Location,
+    owner: &'static str,
+    lease: Duration,
+    clock: LeaseClock,
+) -> Result<Heartbeat> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let stopping = Arc::clone(&stop);
+    let (opened, is_open) = tokio::sync::oneshot::channel::<Result<()>>();
+    let thread = std::thread::Builder::new()
+        .name("orch-heartbeat".into())
+        .spawn(move || {
+            let rt = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    let _ = opened.send(Err(Error::internal(format!(
+                        "cannot start the heartbeat: {e}"
+                    ))));
+                    return;
+                }
+            };
+            rt.block_on(async {
+                let store = match Store::open(&location, Create::Refused, &()).await {
+                    Ok(store) => {
+                        let _ = opened.send(Ok(()));
+                        store
+                    }
+                    Err(e) => {
+                        let _ = opened.send(Err(e));
+                        return;
+                    }
+                };
+                let step = Duration::from_millis(50);
+                let mut since = Duration::ZERO;
+                while !stopping.load(Ordering::SeqCst) {
+                    if since >= lease / 3 {
+                        since = Duration::ZERO;
+                        let began = LeaseClock::now();
+                        if store.worker_beat(owner, lease).await.is_ok() {
+                            clock.renewed_at(began, lease);
+                        }
+                    }
+                    tokio::time::sleep(step).await;
+                    since += step;
+                }
+            });
+        })
+        .map_err(|e| Error::internal(format!("cannot start the heartbeat: {e}")))?;
+    let heartbeat = Heartbeat {
+        stop,
+        thread: Some(thread),
+    };
+    match is_open.await {
+        Ok(Ok(())) => Ok(heartbeat),
+        Ok(Err(e)) => Err(e),
+        Err(_) => Err(Error::internal("the heartbeat thread stopped at its start")),
+    }
+}
