@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use super::Project;
 use super::crash::{
-    Rng, describe_groups, effects, env_number, gated_shells_left_in, groups_left_after, integrity,
-    kill9, process_ids, query, status,
+    Rng, assert_killed_groups_gone, describe_groups, effects, env_number, gated_shells_left_in,
+    groups_in, groups_left_after, integrity, kill9, process_ids, query, status,
 };
 
 const BRANCHES: usize = 20;
@@ -162,17 +162,7 @@ impl Harness<'_> {
     /// `max_parallel` in all) ran more often than it committed, once each.
     fn after_kill(&mut self, id: &str) {
         assert_eq!(integrity(&self.p.db()), "ok");
-        let groups: HashSet<i32> = effects(self.p)
-            .into_iter()
-            .filter(|(pid, _, _)| pid == id)
-            .map(|(_, _, g)| g)
-            .collect();
-        let left = groups_left_after(&groups, Duration::from_secs(5));
-        assert!(
-            left.is_empty(),
-            "step groups {left:?} of a killed orch are still running:{}",
-            describe_groups(&left)
-        );
+        assert_killed_groups_gone(self.p, id);
         let mut in_flight = Vec::new();
         for (step, (ran, committed)) in counts(self.p, id) {
             let key = (id.to_string(), step.clone());
@@ -294,7 +284,11 @@ fn sigkill_mid_foreach_reruns_only_branch_steps_in_flight_and_no_finished_branch
         assert_eq!(proc["status"], "completed", "{proc}");
     }
     let groups: HashSet<i32> = effects(&p).into_iter().map(|(_, _, g)| g).collect();
-    let left = groups_left_after(&groups, Duration::from_secs(5));
+    // Each kill's groups were checked after it; ids recorded rounds ago may be reused.
+    let left = groups_in(
+        &groups_left_after(&groups, Duration::from_secs(5)),
+        p.path(),
+    );
     assert!(
         left.is_empty(),
         "step groups {left:?} outlived their steps:{}",
