@@ -16,6 +16,7 @@ mod concurrency;
 mod generate;
 mod report;
 mod scale;
+mod serve;
 mod steps;
 mod storage;
 mod support;
@@ -40,6 +41,9 @@ const STARTUP_RUNS: usize = 21;
 const CONCURRENT_RUNS: usize = 200;
 const SLEEP_BRANCHES: usize = 100;
 const NOOP_BRANCHES: usize = 1_000;
+const SERVE_CONNECTIONS: usize = 64;
+const SERVE_SECONDS: f64 = 4.0;
+const SERVE_RUNS: usize = 31;
 const SMALL: Size = Size {
     processes: 1_000,
     steps_per_process: 20,
@@ -85,6 +89,7 @@ struct Shared {
     /// The best round of each ceiling so far (or why it could not be measured).
     ceilings: HashMap<&'static str, Res<f64>>,
     databases: Option<Res<(Generated, Generated)>>,
+    servers: Option<Res<(serve::Served, serve::Served)>>,
 }
 
 impl Shared {
@@ -136,6 +141,23 @@ impl Shared {
             Some(Ok(d)) => Ok(d),
             Some(Err(e)) => Err(e.clone()),
             None => Err("no databases".into()),
+        }
+    }
+}
+
+impl Shared {
+    /// A server on the small and one on the large database.
+    fn servers(&mut self) -> Res<&(serve::Served, serve::Served)> {
+        if self.servers.is_none() {
+            let started = self
+                .databases()
+                .and_then(|(s, l)| Ok((serve::start(s)?, serve::start(l)?)));
+            self.servers = Some(started);
+        }
+        match &self.servers {
+            Some(Ok(s)) => Ok(s),
+            Some(Err(e)) => Err(e.clone()),
+            None => Err("no servers".into()),
         }
     }
 }
@@ -244,14 +266,28 @@ fn lines() -> Vec<(&'static str, &'static str, Bench)> {
     ));
     v.push((
         "branches-sleep",
-        "12. 100 branches of `run = \"sleep 1\"`, max_parallel = 100: the group vs one step",
+        "13. 100 branches of `run = \"sleep 1\"`, max_parallel = 100: the group vs one step",
         branches_sleep_line,
     ));
     v.push((
         "branches-noop",
-        "13. `foreach` over 1,000 items of one `noop` step vs line 1's `noop` rate",
+        "14. `foreach` over 1,000 items of one `noop` step vs line 1's `noop` rate",
         branches_noop_line,
     ));
+    v.push((
+        "serve-process-show",
+        "12. `GET /api/v1/processes/{id}` req/s, 64 connections, 100k processes",
+        serve_load_line,
+    ));
+    for (id, title, _, _) in SERVE_PAGES {
+        let f: Bench = match id {
+            "serve-process-list" => |s| serve_page_line(s, 0),
+            "serve-subscription-list" => |s| serve_page_line(s, 1),
+            "serve-dashboard-processes" => |s| serve_page_line(s, 2),
+            _ => |s| serve_page_line(s, 3),
+        };
+        v.push((id, title, f));
+    }
     v
 }
 
@@ -333,6 +369,82 @@ fn branches_noop_line(_: &mut Shared) -> Res<Line> {
         .measured(format!("{rate:.0} steps/s"))
         .reference(format!("line 1 (`noop`, FULL): {line1:.0} steps/s"))
         .at_least(rate / line1, 0.5))
+}
+
+/// The list routes and pages timed on the small and the large database.
+const SERVE_PAGES: [(&str, &str, &str, bool); 4] = [
+    (
+        "serve-process-list",
+        "12. `GET /api/v1/processes?limit=50`",
+        "/api/v1/processes?limit=50",
+        false,
+    ),
+    (
+        "serve-subscription-list",
+        "12. `GET /api/v1/subscriptions?status=active&limit=50`",
+        "/api/v1/subscriptions?status=active&limit=50",
+        false,
+    ),
+    (
+        "serve-dashboard-processes",
+        "12. dashboard `/processes` (50 rows)",
+        "/processes",
+        true,
+    ),
+    (
+        "serve-dashboard-subscriptions",
+        "12. dashboard `/subscriptions` (50 rows)",
+        "/subscriptions",
+        true,
+    ),
+];
+
+fn serve_load_line(s: &mut Shared) -> Res<Line> {
+    let id = s.databases()?.1.process_id.clone();
+    let (_, large) = s.servers()?;
+    let path = format!("/api/v1/processes/{id}");
+    // Warm up, then take turns: health, the process, health, the process.
+    serve::load(large, &path, SERVE_CONNECTIONS, 1.0)?;
+    let (mut health, mut show) = (Vec::new(), Vec::new());
+    for _ in 0..2 {
+        health.push(serve::load(
+            large,
+            "/api/v1/health",
+            SERVE_CONNECTIONS,
+            SERVE_SECONDS,
+        )?);
+        show.push(serve::load(large, &path, SERVE_CONNECTIONS, SERVE_SECONDS)?);
+    }
+    let best = |v: &[serve::Load]| {
+        v.iter()
+            .max_by(|a, b| a.per_sec.total_cmp(&b.per_sec))
+            .map(|l| (l.per_sec, l.p50_ms, l.p99_ms))
+            .unwrap_or_default()
+    };
+    let errors: usize = health.iter().chain(&show).map(|l| l.errors).sum();
+    let (h, hp50, hp99) = best(&health);
+    let (p, pp50, pp99) = best(&show);
+    let mut line = Line::new("serve-process-show", "")
+        .measured(format!("{p:.0} req/s, p50 {pp50:.1} ms, p99 {pp99:.1} ms"))
+        .reference(format!(
+            "`GET /api/v1/health`: {h:.0} req/s, p50 {hp50:.1} ms, p99 {hp99:.1} ms"
+        ))
+        .at_least(p / h, 0.5);
+    if errors > 0 {
+        line.met = Some(false);
+        line.note = format!("{errors} requests failed");
+    }
+    Ok(line)
+}
+
+fn serve_page_line(s: &mut Shared, i: usize) -> Res<Line> {
+    let (id, _, path, cookie) = SERVE_PAGES[i];
+    let (small, large) = s.servers()?;
+    let (a, b) = serve::small_vs_large(small, large, path, cookie, SERVE_RUNS)?;
+    Ok(Line::new(id, "")
+        .measured(format!("{:.2} ms", b * 1e3))
+        .reference(format!("1,000 rows: {:.2} ms", a * 1e3))
+        .at_most(b / a, 1.5, "×"))
 }
 
 /// Rounds of the ceiling and of orch take turns, so that a disk or a machine that

@@ -34,6 +34,9 @@ _orch() {
             orch,init)
                 cmd="orch__subcmd__init"
                 ;;
+            orch,locks)
+                cmd="orch__subcmd__locks"
+                ;;
             orch,process)
                 cmd="orch__subcmd__process"
                 ;;
@@ -46,11 +49,17 @@ _orch() {
             orch,scheduler)
                 cmd="orch__subcmd__scheduler"
                 ;;
+            orch,serve)
+                cmd="orch__subcmd__serve"
+                ;;
             orch,subscription)
                 cmd="orch__subcmd__subscription"
                 ;;
             orch,task)
                 cmd="orch__subcmd__task"
+                ;;
+            orch,token)
+                cmd="orch__subcmd__token"
                 ;;
             orch,worker)
                 cmd="orch__subcmd__worker"
@@ -142,6 +151,9 @@ _orch() {
             orch__subcmd__help,init)
                 cmd="orch__subcmd__help__subcmd__init"
                 ;;
+            orch__subcmd__help,locks)
+                cmd="orch__subcmd__help__subcmd__locks"
+                ;;
             orch__subcmd__help,process)
                 cmd="orch__subcmd__help__subcmd__process"
                 ;;
@@ -154,11 +166,17 @@ _orch() {
             orch__subcmd__help,scheduler)
                 cmd="orch__subcmd__help__subcmd__scheduler"
                 ;;
+            orch__subcmd__help,serve)
+                cmd="orch__subcmd__help__subcmd__serve"
+                ;;
             orch__subcmd__help,subscription)
                 cmd="orch__subcmd__help__subcmd__subscription"
                 ;;
             orch__subcmd__help,task)
                 cmd="orch__subcmd__help__subcmd__task"
+                ;;
+            orch__subcmd__help,token)
+                cmd="orch__subcmd__help__subcmd__token"
                 ;;
             orch__subcmd__help,worker)
                 cmd="orch__subcmd__help__subcmd__worker"
@@ -192,6 +210,9 @@ _orch() {
                 ;;
             orch__subcmd__help__subcmd__process,abort)
                 cmd="orch__subcmd__help__subcmd__process__subcmd__abort"
+                ;;
+            orch__subcmd__help__subcmd__process,callback)
+                cmd="orch__subcmd__help__subcmd__process__subcmd__callback"
                 ;;
             orch__subcmd__help__subcmd__process,drive)
                 cmd="orch__subcmd__help__subcmd__process__subcmd__drive"
@@ -244,6 +265,15 @@ _orch() {
             orch__subcmd__help__subcmd__task,run)
                 cmd="orch__subcmd__help__subcmd__task__subcmd__run"
                 ;;
+            orch__subcmd__help__subcmd__token,create)
+                cmd="orch__subcmd__help__subcmd__token__subcmd__create"
+                ;;
+            orch__subcmd__help__subcmd__token,list)
+                cmd="orch__subcmd__help__subcmd__token__subcmd__list"
+                ;;
+            orch__subcmd__help__subcmd__token,revoke)
+                cmd="orch__subcmd__help__subcmd__token__subcmd__revoke"
+                ;;
             orch__subcmd__help__subcmd__worker,list)
                 cmd="orch__subcmd__help__subcmd__worker__subcmd__list"
                 ;;
@@ -264,6 +294,9 @@ _orch() {
                 ;;
             orch__subcmd__process,abort)
                 cmd="orch__subcmd__process__subcmd__abort"
+                ;;
+            orch__subcmd__process,callback)
+                cmd="orch__subcmd__process__subcmd__callback"
                 ;;
             orch__subcmd__process,drive)
                 cmd="orch__subcmd__process__subcmd__drive"
@@ -288,6 +321,9 @@ _orch() {
                 ;;
             orch__subcmd__process__subcmd__help,abort)
                 cmd="orch__subcmd__process__subcmd__help__subcmd__abort"
+                ;;
+            orch__subcmd__process__subcmd__help,callback)
+                cmd="orch__subcmd__process__subcmd__help__subcmd__callback"
                 ;;
             orch__subcmd__process__subcmd__help,drive)
                 cmd="orch__subcmd__process__subcmd__help__subcmd__drive"
@@ -406,6 +442,30 @@ _orch() {
             orch__subcmd__task__subcmd__help,run)
                 cmd="orch__subcmd__task__subcmd__help__subcmd__run"
                 ;;
+            orch__subcmd__token,create)
+                cmd="orch__subcmd__token__subcmd__create"
+                ;;
+            orch__subcmd__token,help)
+                cmd="orch__subcmd__token__subcmd__help"
+                ;;
+            orch__subcmd__token,list)
+                cmd="orch__subcmd__token__subcmd__list"
+                ;;
+            orch__subcmd__token,revoke)
+                cmd="orch__subcmd__token__subcmd__revoke"
+                ;;
+            orch__subcmd__token__subcmd__help,create)
+                cmd="orch__subcmd__token__subcmd__help__subcmd__create"
+                ;;
+            orch__subcmd__token__subcmd__help,help)
+                cmd="orch__subcmd__token__subcmd__help__subcmd__help"
+                ;;
+            orch__subcmd__token__subcmd__help,list)
+                cmd="orch__subcmd__token__subcmd__help__subcmd__list"
+                ;;
+            orch__subcmd__token__subcmd__help,revoke)
+                cmd="orch__subcmd__token__subcmd__help__subcmd__revoke"
+                ;;
             orch__subcmd__worker,help)
                 cmd="orch__subcmd__worker__subcmd__help"
                 ;;
@@ -461,7 +521,7 @@ _orch() {
 
     case "${cmd}" in
         orch)
-            opts="-o -q -v -h -V --dir --db --output --quiet --verbose --color --user --help --version init db product workflow process subscription events task schedule scheduler worker engine completions help"
+            opts="-o -q -v -h -V --dir --db --output --quiet --verbose --color --user --help --version init db product workflow process subscription events task schedule scheduler worker engine locks serve token completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1183,7 +1243,7 @@ _orch() {
             return 0
             ;;
         orch__subcmd__help)
-            opts="init db product workflow process subscription events task schedule scheduler worker engine completions help"
+            opts="init db product workflow process subscription events task schedule scheduler worker engine locks serve token completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1392,8 +1452,22 @@ _orch() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        orch__subcmd__help__subcmd__locks)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         orch__subcmd__help__subcmd__process)
-            opts="list show retry resume abort skip drive"
+            opts="list show retry resume abort skip callback drive"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1407,6 +1481,20 @@ _orch() {
             return 0
             ;;
         orch__subcmd__help__subcmd__process__subcmd__abort)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__help__subcmd__process__subcmd__callback)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1630,6 +1718,20 @@ _orch() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        orch__subcmd__help__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         orch__subcmd__help__subcmd__subscription)
             opts="list show workflows"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1715,6 +1817,62 @@ _orch() {
             return 0
             ;;
         orch__subcmd__help__subcmd__task__subcmd__run)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__help__subcmd__token)
+            opts="create list revoke"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__help__subcmd__token__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__help__subcmd__token__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__help__subcmd__token__subcmd__revoke)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1882,8 +2040,46 @@ _orch() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        orch__subcmd__locks)
+            opts="-o -q -v -h --dir --db --output --quiet --verbose --color --user --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         orch__subcmd__process)
-            opts="-o -q -v -h --dir --db --output --quiet --verbose --color --user --help list show retry resume abort skip drive help"
+            opts="-o -q -v -h --dir --db --output --quiet --verbose --color --user --help list show retry resume abort skip callback drive help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1958,6 +2154,60 @@ _orch() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        orch__subcmd__process__subcmd__callback)
+            opts="-o -q -v -h --token --input --input-file --progress --queue --dir --db --output --quiet --verbose --color --user --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --input)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --input-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --progress)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         orch__subcmd__process__subcmd__drive)
             opts="-o -q -v -h --dir --db --output --quiet --verbose --color --user --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1997,7 +2247,7 @@ _orch() {
             return 0
             ;;
         orch__subcmd__process__subcmd__help)
-            opts="list show retry resume abort skip drive help"
+            opts="list show retry resume abort skip callback drive help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2011,6 +2261,20 @@ _orch() {
             return 0
             ;;
         orch__subcmd__process__subcmd__help__subcmd__abort)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__process__subcmd__help__subcmd__callback)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2130,7 +2394,7 @@ _orch() {
             fi
             case "${prev}" in
                 --status)
-                    COMPREPLY=($(compgen -W "created running suspended waiting failed aborted completed" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "created running suspended awaiting_callback waiting failed aborted completed" -- "${cur}"))
                     return 0
                     ;;
                 --workflow)
@@ -2898,6 +3162,60 @@ _orch() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        orch__subcmd__serve)
+            opts="-o -q -v -h --listen --no-worker --no-auth --concurrency --grace --header-timeout --dir --db --output --quiet --verbose --color --user --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --grace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         orch__subcmd__subscription)
             opts="-o -q -v -h --dir --db --output --quiet --verbose --color --user --help list show workflows help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -3307,6 +3625,232 @@ _orch() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__token)
+            opts="-o -q -v -h --dir --db --output --quiet --verbose --color --user --help create list revoke help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__token__subcmd__create)
+            opts="-o -q -v -h --role --dir --db --output --quiet --verbose --color --user --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --role)
+                    COMPREPLY=($(compgen -W "read operate" -- "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__token__subcmd__help)
+            opts="create list revoke help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__token__subcmd__help__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__token__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__token__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__token__subcmd__help__subcmd__revoke)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__token__subcmd__list)
+            opts="-o -q -v -h --dir --db --output --quiet --verbose --color --user --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orch__subcmd__token__subcmd__revoke)
+            opts="-o -q -v -h --dir --db --output --quiet --verbose --color --user --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

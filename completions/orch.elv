@@ -44,6 +44,9 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand scheduler 'The scheduler: run due tasks and retry waiting processes'
             cand worker 'Workers: run queued processes, many at once; list the workers'
             cand engine 'The engine switch: pause every new step, resume, status'
+            cand locks 'Locks on shared resources: who holds each, since when, who waits for it'
+            cand serve 'Serve the JSON API and the dashboard, with a worker'
+            cand token 'Tokens of the API and the dashboard: create, list, revoke'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -399,6 +402,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand resume 'Answer a suspended process''s input and continue'
             cand abort 'Stop a process for good'
             cand skip 'Mark the failed step as done by hand and continue'
+            cand callback 'Answer a callback step with its token (or report its progress)'
             cand drive 'Run a process in this orch (used by --detach)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -504,6 +508,25 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'orch;process;callback'= {
+            cand --token 'The token the callback step handed out'
+            cand --input 'A field of the answer, key=value (repeatable; numbers, booleans and JSON are taken as such)'
+            cand --input-file 'The answer as a JSON or TOML object in a file, or - for stdin'
+            cand --progress 'Record progress (a `step.progress` event with this message) without answering'
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand --queue 'Record the answer and hand the process to the workers instead of running it here'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'orch;process;drive'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
             cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
@@ -525,6 +548,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand resume 'Answer a suspended process''s input and continue'
             cand abort 'Stop a process for good'
             cand skip 'Mark the failed step as done by hand and continue'
+            cand callback 'Answer a callback step with its token (or report its progress)'
             cand drive 'Run a process in this orch (used by --detach)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -539,6 +563,8 @@ set edit:completion:arg-completer[orch] = {|@words|
         &'orch;process;help;abort'= {
         }
         &'orch;process;help;skip'= {
+        }
+        &'orch;process;help;callback'= {
         }
         &'orch;process;help;drive'= {
         }
@@ -933,6 +959,115 @@ set edit:completion:arg-completer[orch] = {|@words|
         }
         &'orch;engine;help;help'= {
         }
+        &'orch;locks'= {
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'orch;serve'= {
+            cand --listen 'The address to listen on (port 0: any free port)'
+            cand --concurrency 'How many processes the worker runs at once'
+            cand --grace 'How long running steps get to finish when it stops, before they are stopped'
+            cand --header-timeout 'How long a client gets to send a request''s headers'
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand --no-worker 'Run no worker here: processes started through the API wait for `orch worker`'
+            cand --no-auth 'Take requests without a token (only on a loopback address)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'orch;token'= {
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand create 'Make a token and print it (once: only its hash is stored)'
+            cand list 'List the tokens (names, roles, when made and revoked; never the tokens)'
+            cand revoke 'Revoke a token: requests carrying it are refused from now on'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'orch;token;create'= {
+            cand --role 'What it may do: `read` only reads; `operate` also starts and acts on processes'
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'orch;token;list'= {
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'orch;token;revoke'= {
+            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
+            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
+            cand -o 'Output format of data on stdout'
+            cand --output 'Output format of data on stdout'
+            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
+            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail (stream step output with -v)'
+            cand --verbose 'Print more detail (stream step output with -v)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'orch;token;help'= {
+            cand create 'Make a token and print it (once: only its hash is stored)'
+            cand list 'List the tokens (names, roles, when made and revoked; never the tokens)'
+            cand revoke 'Revoke a token: requests carrying it are refused from now on'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'orch;token;help;create'= {
+        }
+        &'orch;token;help;list'= {
+        }
+        &'orch;token;help;revoke'= {
+        }
+        &'orch;token;help;help'= {
+        }
         &'orch;completions'= {
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
             cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
@@ -960,6 +1095,9 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand scheduler 'The scheduler: run due tasks and retry waiting processes'
             cand worker 'Workers: run queued processes, many at once; list the workers'
             cand engine 'The engine switch: pause every new step, resume, status'
+            cand locks 'Locks on shared resources: who holds each, since when, who waits for it'
+            cand serve 'Serve the JSON API and the dashboard, with a worker'
+            cand token 'Tokens of the API and the dashboard: create, list, revoke'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -1017,6 +1155,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand resume 'Answer a suspended process''s input and continue'
             cand abort 'Stop a process for good'
             cand skip 'Mark the failed step as done by hand and continue'
+            cand callback 'Answer a callback step with its token (or report its progress)'
             cand drive 'Run a process in this orch (used by --detach)'
         }
         &'orch;help;process;list'= {
@@ -1030,6 +1169,8 @@ set edit:completion:arg-completer[orch] = {|@words|
         &'orch;help;process;abort'= {
         }
         &'orch;help;process;skip'= {
+        }
+        &'orch;help;process;callback'= {
         }
         &'orch;help;process;drive'= {
         }
@@ -1082,6 +1223,21 @@ set edit:completion:arg-completer[orch] = {|@words|
         &'orch;help;engine;resume'= {
         }
         &'orch;help;engine;status'= {
+        }
+        &'orch;help;locks'= {
+        }
+        &'orch;help;serve'= {
+        }
+        &'orch;help;token'= {
+            cand create 'Make a token and print it (once: only its hash is stored)'
+            cand list 'List the tokens (names, roles, when made and revoked; never the tokens)'
+            cand revoke 'Revoke a token: requests carrying it are refused from now on'
+        }
+        &'orch;help;token;create'= {
+        }
+        &'orch;help;token;list'= {
+        }
+        &'orch;help;token;revoke'= {
         }
         &'orch;help;completions'= {
         }

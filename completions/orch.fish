@@ -49,6 +49,9 @@ complete -c orch -n "__fish_orch_needs_command" -f -a "schedule" -d 'Schedules o
 complete -c orch -n "__fish_orch_needs_command" -f -a "scheduler" -d 'The scheduler: run due tasks and retry waiting processes'
 complete -c orch -n "__fish_orch_needs_command" -f -a "worker" -d 'Workers: run queued processes, many at once; list the workers'
 complete -c orch -n "__fish_orch_needs_command" -f -a "engine" -d 'The engine switch: pause every new step, resume, status'
+complete -c orch -n "__fish_orch_needs_command" -f -a "locks" -d 'Locks on shared resources: who holds each, since when, who waits for it'
+complete -c orch -n "__fish_orch_needs_command" -f -a "serve" -d 'Serve the JSON API and the dashboard, with a worker'
+complete -c orch -n "__fish_orch_needs_command" -f -a "token" -d 'Tokens of the API and the dashboard: create, list, revoke'
 complete -c orch -n "__fish_orch_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c orch -n "__fish_orch_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orch -n "__fish_orch_using_subcommand init" -l default-customer -d 'The customer of new subscriptions when --customer is not given' -r
@@ -312,29 +315,31 @@ complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subc
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from help" -f -a "check" -d 'Lint every product and workflow file'
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from help" -f -a "run" -d 'Start a workflow and run it until it completes, suspends, waits or fails'
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip drive help" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip drive help" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip drive help" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback drive help" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback drive help" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback drive help" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
-complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip drive help" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback drive help" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip drive help" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
-complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip drive help" -s q -l quiet -d 'Print only data and errors'
-complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip drive help" -s v -l verbose -d 'Print more detail (stream step output with -v)'
-complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip drive help" -s h -l help -d 'Print help'
-complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip drive help" -f -a "list" -d 'List processes, newest first'
-complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip drive help" -f -a "show" -d 'Show a process: its steps, the failure and what to do next'
-complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip drive help" -f -a "retry" -d 'Re-run the failed or waiting step and continue'
-complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip drive help" -f -a "resume" -d 'Answer a suspended process\'s input and continue'
-complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip drive help" -f -a "abort" -d 'Stop a process for good'
-complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip drive help" -f -a "skip" -d 'Mark the failed step as done by hand and continue'
-complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip drive help" -f -a "drive" -d 'Run a process in this orch (used by --detach)'
-complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip drive help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback drive help" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback drive help" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback drive help" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback drive help" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback drive help" -f -a "list" -d 'List processes, newest first'
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback drive help" -f -a "show" -d 'Show a process: its steps, the failure and what to do next'
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback drive help" -f -a "retry" -d 'Re-run the failed or waiting step and continue'
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback drive help" -f -a "resume" -d 'Answer a suspended process\'s input and continue'
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback drive help" -f -a "abort" -d 'Stop a process for good'
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback drive help" -f -a "skip" -d 'Mark the failed step as done by hand and continue'
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback drive help" -f -a "callback" -d 'Answer a callback step with its token (or report its progress)'
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback drive help" -f -a "drive" -d 'Run a process in this orch (used by --detach)'
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback drive help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -l status -d 'Only processes in this status' -r -f -a "created\t''
 running\t''
 suspended\t''
+awaiting_callback\t''
 waiting\t''
 failed\t''
 aborted\t''
@@ -428,6 +433,23 @@ complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subco
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from skip" -s q -l quiet -d 'Print only data and errors'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from skip" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from skip" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from callback" -l token -d 'The token the callback step handed out' -r
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from callback" -l input -d 'A field of the answer, key=value (repeatable; numbers, booleans and JSON are taken as such)' -r
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from callback" -l input-file -d 'The answer as a JSON or TOML object in a file, or - for stdin' -r
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from callback" -l progress -d 'Record progress (a `step.progress` event with this message) without answering' -r
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from callback" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from callback" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from callback" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from callback" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from callback" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from callback" -l queue -d 'Record the answer and hand the process to the workers instead of running it here'
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from callback" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from callback" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from callback" -s h -l help -d 'Print help'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from drive" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from drive" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from drive" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
@@ -446,6 +468,7 @@ complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subco
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from help" -f -a "resume" -d 'Answer a suspended process\'s input and continue'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from help" -f -a "abort" -d 'Stop a process for good'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from help" -f -a "skip" -d 'Mark the failed step as done by hand and continue'
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from help" -f -a "callback" -d 'Answer a callback step with its token (or report its progress)'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from help" -f -a "drive" -d 'Run a process in this orch (used by --detach)'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orch -n "__fish_orch_using_subcommand subscription; and not __fish_seen_subcommand_from list show workflows help" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
@@ -746,6 +769,94 @@ complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcom
 complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcommand_from help" -f -a "resume" -d 'Let work continue: workers pick the paused processes up again'
 complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcommand_from help" -f -a "status" -d 'Say whether the engine runs, is pausing (steps still running) or is paused'
 complete -c orch -n "__fish_orch_using_subcommand engine; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c orch -n "__fish_orch_using_subcommand locks" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand locks" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand locks" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand locks" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand locks" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand locks" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand locks" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand locks" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand serve" -l listen -d 'The address to listen on (port 0: any free port)' -r
+complete -c orch -n "__fish_orch_using_subcommand serve" -l concurrency -d 'How many processes the worker runs at once' -r
+complete -c orch -n "__fish_orch_using_subcommand serve" -l grace -d 'How long running steps get to finish when it stops, before they are stopped' -r
+complete -c orch -n "__fish_orch_using_subcommand serve" -l header-timeout -d 'How long a client gets to send a request\'s headers' -r
+complete -c orch -n "__fish_orch_using_subcommand serve" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand serve" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand serve" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand serve" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand serve" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand serve" -l no-worker -d 'Run no worker here: processes started through the API wait for `orch worker`'
+complete -c orch -n "__fish_orch_using_subcommand serve" -l no-auth -d 'Take requests without a token (only on a loopback address)'
+complete -c orch -n "__fish_orch_using_subcommand serve" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand serve" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand serve" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand token; and not __fish_seen_subcommand_from create list revoke help" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand token; and not __fish_seen_subcommand_from create list revoke help" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand token; and not __fish_seen_subcommand_from create list revoke help" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand token; and not __fish_seen_subcommand_from create list revoke help" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand token; and not __fish_seen_subcommand_from create list revoke help" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand token; and not __fish_seen_subcommand_from create list revoke help" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand token; and not __fish_seen_subcommand_from create list revoke help" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand token; and not __fish_seen_subcommand_from create list revoke help" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand token; and not __fish_seen_subcommand_from create list revoke help" -f -a "create" -d 'Make a token and print it (once: only its hash is stored)'
+complete -c orch -n "__fish_orch_using_subcommand token; and not __fish_seen_subcommand_from create list revoke help" -f -a "list" -d 'List the tokens (names, roles, when made and revoked; never the tokens)'
+complete -c orch -n "__fish_orch_using_subcommand token; and not __fish_seen_subcommand_from create list revoke help" -f -a "revoke" -d 'Revoke a token: requests carrying it are refused from now on'
+complete -c orch -n "__fish_orch_using_subcommand token; and not __fish_seen_subcommand_from create list revoke help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c orch -n "__fish_orch_using_subcommand token; and __fish_seen_subcommand_from create" -l role -d 'What it may do: `read` only reads; `operate` also starts and acts on processes' -r -f -a "read\t''
+operate\t''"
+complete -c orch -n "__fish_orch_using_subcommand token; and __fish_seen_subcommand_from create" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand token; and __fish_seen_subcommand_from create" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand token; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand token; and __fish_seen_subcommand_from create" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand token; and __fish_seen_subcommand_from create" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand token; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand token; and __fish_seen_subcommand_from create" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand token; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand token; and __fish_seen_subcommand_from list" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand token; and __fish_seen_subcommand_from list" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand token; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand token; and __fish_seen_subcommand_from list" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand token; and __fish_seen_subcommand_from list" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand token; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand token; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand token; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand token; and __fish_seen_subcommand_from revoke" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand token; and __fish_seen_subcommand_from revoke" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand token; and __fish_seen_subcommand_from revoke" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+json\t''
+jsonl\t''"
+complete -c orch -n "__fish_orch_using_subcommand token; and __fish_seen_subcommand_from revoke" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orch -n "__fish_orch_using_subcommand token; and __fish_seen_subcommand_from revoke" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand token; and __fish_seen_subcommand_from revoke" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand token; and __fish_seen_subcommand_from revoke" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand token; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand token; and __fish_seen_subcommand_from help" -f -a "create" -d 'Make a token and print it (once: only its hash is stored)'
+complete -c orch -n "__fish_orch_using_subcommand token; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the tokens (names, roles, when made and revoked; never the tokens)'
+complete -c orch -n "__fish_orch_using_subcommand token; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'Revoke a token: requests carrying it are refused from now on'
+complete -c orch -n "__fish_orch_using_subcommand token; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orch -n "__fish_orch_using_subcommand completions" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand completions" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand completions" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
@@ -758,20 +869,23 @@ complete -c orch -n "__fish_orch_using_subcommand completions" -l user -d 'Who r
 complete -c orch -n "__fish_orch_using_subcommand completions" -s q -l quiet -d 'Print only data and errors'
 complete -c orch -n "__fish_orch_using_subcommand completions" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler worker engine completions help" -f -a "init" -d 'Create an empty project: orch.toml, products/, workflows/ and the database'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler worker engine completions help" -f -a "db" -d 'The database: apply migrations, show status, check for damage, back up'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler worker engine completions help" -f -a "product" -d 'Product definitions: load, create, list, show'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler worker engine completions help" -f -a "workflow" -d 'Workflows: list, show, check, run'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler worker engine completions help" -f -a "process" -d 'Processes: list, show, retry, resume, abort, skip'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler worker engine completions help" -f -a "subscription" -d 'Subscriptions: list, show, the workflows that can run on one'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler worker engine completions help" -f -a "events" -d 'Events: list, follow as they commit, feed named consumers'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler worker engine completions help" -f -a "task" -d 'Tasks (system workflows and the built-in ones): list, run'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler worker engine completions help" -f -a "schedule" -d 'Schedules of tasks: list'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler worker engine completions help" -f -a "scheduler" -d 'The scheduler: run due tasks and retry waiting processes'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler worker engine completions help" -f -a "worker" -d 'Workers: run queued processes, many at once; list the workers'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler worker engine completions help" -f -a "engine" -d 'The engine switch: pause every new step, resume, status'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler worker engine completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler worker engine completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler worker engine locks serve token completions help" -f -a "init" -d 'Create an empty project: orch.toml, products/, workflows/ and the database'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler worker engine locks serve token completions help" -f -a "db" -d 'The database: apply migrations, show status, check for damage, back up'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler worker engine locks serve token completions help" -f -a "product" -d 'Product definitions: load, create, list, show'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler worker engine locks serve token completions help" -f -a "workflow" -d 'Workflows: list, show, check, run'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler worker engine locks serve token completions help" -f -a "process" -d 'Processes: list, show, retry, resume, abort, skip'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler worker engine locks serve token completions help" -f -a "subscription" -d 'Subscriptions: list, show, the workflows that can run on one'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler worker engine locks serve token completions help" -f -a "events" -d 'Events: list, follow as they commit, feed named consumers'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler worker engine locks serve token completions help" -f -a "task" -d 'Tasks (system workflows and the built-in ones): list, run'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler worker engine locks serve token completions help" -f -a "schedule" -d 'Schedules of tasks: list'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler worker engine locks serve token completions help" -f -a "scheduler" -d 'The scheduler: run due tasks and retry waiting processes'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler worker engine locks serve token completions help" -f -a "worker" -d 'Workers: run queued processes, many at once; list the workers'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler worker engine locks serve token completions help" -f -a "engine" -d 'The engine switch: pause every new step, resume, status'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler worker engine locks serve token completions help" -f -a "locks" -d 'Locks on shared resources: who holds each, since when, who waits for it'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler worker engine locks serve token completions help" -f -a "serve" -d 'Serve the JSON API and the dashboard, with a worker'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler worker engine locks serve token completions help" -f -a "token" -d 'Tokens of the API and the dashboard: create, list, revoke'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler worker engine locks serve token completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c orch -n "__fish_orch_using_subcommand help; and not __fish_seen_subcommand_from init db product workflow process subscription events task schedule scheduler worker engine locks serve token completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "migrate" -d 'Apply pending schema migrations (orch also does this on first use)'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "status" -d 'Show the database path, schema version and counts'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "check" -d 'Check the database for damage and say what is wrong (exit 1 when damaged)'
@@ -791,6 +905,7 @@ complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcomma
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from process" -f -a "resume" -d 'Answer a suspended process\'s input and continue'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from process" -f -a "abort" -d 'Stop a process for good'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from process" -f -a "skip" -d 'Mark the failed step as done by hand and continue'
+complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from process" -f -a "callback" -d 'Answer a callback step with its token (or report its progress)'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from process" -f -a "drive" -d 'Run a process in this orch (used by --detach)'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from subscription" -f -a "list" -d 'List subscriptions, newest first'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from subscription" -f -a "show" -d 'Show a subscription: its fields, relations and the processes that touched it'
@@ -804,3 +919,6 @@ complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcomma
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from engine" -f -a "pause" -d 'Stop every new step: running steps finish and commit, their processes wait'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from engine" -f -a "resume" -d 'Let work continue: workers pick the paused processes up again'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from engine" -f -a "status" -d 'Say whether the engine runs, is pausing (steps still running) or is paused'
+complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from token" -f -a "create" -d 'Make a token and print it (once: only its hash is stored)'
+complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from token" -f -a "list" -d 'List the tokens (names, roles, when made and revoked; never the tokens)'
+complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from token" -f -a "revoke" -d 'Revoke a token: requests carrying it are refused from now on'

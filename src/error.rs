@@ -42,6 +42,43 @@ impl Kind {
             Kind::Interrupted => 130,
         }
     }
+
+    /// The HTTP status `orch serve` answers with (DESIGN §15), beside the exit code so
+    /// the two faces cannot disagree. Bad input with the fields at fault is 422.
+    pub fn http_status(self, has_fields: bool) -> u16 {
+        match self {
+            Kind::Usage if has_fields => 422,
+            Kind::Usage => 400,
+            Kind::NotFound => 404,
+            Kind::Conflict | Kind::StepFailed | Kind::Suspended | Kind::Waiting => 409,
+            Kind::Interrupted => 503,
+            Kind::Failure | Kind::Internal => 500,
+        }
+    }
+
+    /// The word the API's error body names the kind with.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Failure => "failure",
+            Kind::Usage => "invalid",
+            Kind::StepFailed => "step_failed",
+            Kind::Suspended => "suspended",
+            Kind::Waiting => "waiting",
+            Kind::NotFound => "not_found",
+            Kind::Conflict => "conflict",
+            Kind::Interrupted => "interrupted",
+            Kind::Internal => "internal",
+        }
+    }
+}
+
+/// One field at fault in invalid input: which, of what type, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FieldError {
+    pub field: String,
+    #[serde(rename = "type")]
+    pub field_type: String,
+    pub reason: String,
 }
 
 /// An error ready to be shown to a user: `error:`, `caused by:` lines and `hint:` lines.
@@ -51,6 +88,8 @@ pub struct Error {
     pub message: String,
     pub causes: Vec<String>,
     pub hints: Vec<String>,
+    /// Each field at fault when the input was invalid (a form): the API lists them.
+    pub fields: Vec<FieldError>,
     /// Set when the error has already been reported (for example a process that
     /// failed, whose summary was printed); the caller only sets the exit code.
     pub silent: bool,
@@ -65,6 +104,7 @@ impl Error {
             message: message.into(),
             causes: Vec::new(),
             hints: Vec::new(),
+            fields: Vec::new(),
             silent: false,
         }
     }
@@ -98,6 +138,11 @@ impl Error {
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hints.push(hint.into());
+        self
+    }
+
+    pub fn with_fields(mut self, fields: Vec<FieldError>) -> Self {
+        self.fields = fields;
         self
     }
 

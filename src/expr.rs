@@ -12,22 +12,31 @@ use minijinja::{Environment, UndefinedBehavior, Value};
 
 fn env() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
-    ENV.get_or_init(|| {
-        let mut env = Environment::new();
-        env.set_undefined_behavior(UndefinedBehavior::Chainable);
-        env.set_keep_trailing_newline(true);
-        env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
-        env.add_filter(
-            "tojson_pretty",
-            |v: Value| -> Result<String, minijinja::Error> {
-                let json = serde_json::to_value(&v).map_err(|e| {
-                    minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e.to_string())
-                })?;
-                Ok(serde_json::to_string_pretty(&json).unwrap_or_default())
-            },
-        );
-        env
-    })
+    ENV.get_or_init(|| new_env(UndefinedBehavior::Chainable))
+}
+
+/// The same language where a missing value is an error, for names that must not
+/// silently lose a part (lock names).
+fn strict_env() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| new_env(UndefinedBehavior::Strict))
+}
+
+fn new_env(undefined: UndefinedBehavior) -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(undefined);
+    env.set_keep_trailing_newline(true);
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+    env.add_filter(
+        "tojson_pretty",
+        |v: Value| -> Result<String, minijinja::Error> {
+            let json = serde_json::to_value(&v).map_err(|e| {
+                minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e.to_string())
+            })?;
+            Ok(serde_json::to_string_pretty(&json).unwrap_or_default())
+        },
+    );
+    env
 }
 
 fn describe(e: &minijinja::Error) -> String {
@@ -84,6 +93,14 @@ pub fn render(template: &str, ctx: &serde_json::Value) -> Result<String, String>
         .map_err(|e| describe(&e))
 }
 
+/// Renders a template in which every value it reads must exist (`default(…)` still
+/// gives one that does not).
+pub fn render_strict(template: &str, ctx: &serde_json::Value) -> Result<String, String> {
+    strict_env()
+        .render_str(template, Value::from_serialize(ctx))
+        .map_err(|e| describe(&e))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,6 +115,20 @@ mod tests {
         assert_eq!(render("hi {{ state.role }}", &ctx).unwrap(), "hi core");
         assert!(check_expr("state.role ==").is_err());
         assert!(check_template("{% if %}").is_err());
+    }
+
+    #[test]
+    fn strict_rendering_refuses_what_is_missing() {
+        let ctx = json!({"state": {"pool": "a"}});
+        assert_eq!(
+            render_strict("ipam:{{ state.pool }}", &ctx).unwrap(),
+            "ipam:a"
+        );
+        assert!(render_strict("ipam:{{ state.nope }}", &ctx).is_err());
+        assert_eq!(
+            render_strict("d:{{ state.nope | default('x') }}", &ctx).unwrap(),
+            "d:x"
+        );
     }
 
     #[test]

@@ -17,6 +17,8 @@ pub mod forms;
 mod fuzz;
 pub mod project;
 pub mod schedule;
+pub mod serve;
+pub mod shapes;
 pub mod store;
 pub mod suggest;
 pub mod tasks;

@@ -39,6 +39,36 @@ pub struct Config {
     /// Schedules of built-in tasks: `[schedule.cleanup_tasks]` with `cron` or `every`.
     #[serde(default)]
     pub schedule: indexmap::IndexMap<String, crate::definition::workflow::RawSchedule>,
+    /// `orch serve`'s settings.
+    pub serve: Option<ServeConfig>,
+}
+
+/// `[serve]` in orch.toml.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServeConfig {
+    /// The address `orch serve` is reached at from outside (`https://orch.example.net`):
+    /// callback steps hand their `run` the answer URL under it (`ORCH_CALLBACK_URL`).
+    pub public_url: Option<String>,
+}
+
+impl Config {
+    /// `[serve] public_url`, checked: an http(s) URL, without a trailing slash.
+    pub fn public_url(&self) -> Result<Option<String>, Error> {
+        let Some(url) = self.serve.as_ref().and_then(|s| s.public_url.as_deref()) else {
+            return Ok(None);
+        };
+        let url = url.trim().trim_end_matches('/');
+        if !(url.starts_with("http://") || url.starts_with("https://"))
+            || url.contains(char::is_whitespace)
+        {
+            return Err(Error::usage(format!(
+                "orch.toml: serve.public_url: `{url}` is not an http:// or https:// URL"
+            ))
+            .with_hint("write the address orch serve is reached at, such as public_url = \"https://orch.example.net\""));
+        }
+        Ok(Some(url.to_string()))
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -6,16 +6,14 @@
 //! --form`) goes through [`collect`], so a value is typed and validated the same way
 //! whichever way it arrives, and nothing is stored before the whole form is valid.
 
-use std::path::Path;
-
 use clap::Args;
 use serde_json::{Map, Value};
 
 use super::Ctx;
 use crate::definition::workflow as workflow_def;
+use crate::engine::choices::Choices;
 use crate::error::{Error, Kind, Result};
-use crate::forms::{self, Choice, ChoiceSource, CollectError, FieldSpec, FormPage, Listed};
-use crate::store::Store;
+use crate::forms::{self, CollectError, FieldSpec, FormPage, Problem};
 
 /// The answer flags, shared by every command that fills in a form.
 #[derive(Debug, Clone, Default, Args)]
@@ -46,7 +44,8 @@ impl AnswerArgs {
     }
 }
 
-fn read_file(f: &str) -> Result<Map<String, Value>> {
+/// An object of answers from a JSON or TOML file, or from stdin with `-`.
+pub fn read_file(f: &str) -> Result<Map<String, Value>> {
     let text = if f == "-" {
         let mut s = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
@@ -72,53 +71,7 @@ fn read_file(f: &str) -> Result<Map<String, Value>> {
     }
 }
 
-/// Answers for a workflow without a form: there is no field to type them, so text
-/// that reads as JSON (numbers, booleans, objects, lists) is taken as such.
-pub fn loose(given: Map<String, Value>) -> Map<String, Value> {
-    given
-        .into_iter()
-        .map(|(k, v)| {
-            let v = match v {
-                Value::String(s) => serde_json::from_str::<Value>(&s)
-                    .ok()
-                    .filter(|j| !j.is_string())
-                    .unwrap_or(Value::String(s)),
-                other => other,
-            };
-            (k, v)
-        })
-        .collect()
-}
-
-/// Where forms get their choices in the CLI: `choices_from` commands run in the project
-/// directory, and subscriptions come from the store.
-pub struct Choices<'a> {
-    pub root: &'a Path,
-    pub store: &'a Store,
-    /// Forms are asked outside any async code, so the store is waited for here.
-    pub runtime: &'a tokio::runtime::Runtime,
-}
-
-impl ChoiceSource for Choices<'_> {
-    fn choices_from(
-        &self,
-        _field: &FieldSpec,
-        cmd: &str,
-        answers: &Map<String, Value>,
-    ) -> std::result::Result<Listed, String> {
-        let db = self.store.location().for_steps();
-        crate::engine::choices::listed(self.root, &db, cmd, answers)
-    }
-
-    fn subscriptions(&self, field: &FieldSpec) -> std::result::Result<Vec<Choice>, String> {
-        let filter = crate::engine::choices::subscription_filter(field);
-        let found = self
-            .runtime
-            .block_on(self.store.subscriptions(&filter))
-            .map_err(|e| e.to_string())?;
-        Ok(crate::engine::choices::subscription_choices(found))
-    }
-}
+pub use crate::forms::value::loose;
 
 /// Collects and validates a form's answers: prompts with `--form` on a terminal,
 /// otherwise reports every missing or invalid answer at once (exit 2).
@@ -139,7 +92,7 @@ pub fn collect(
     let source = Choices {
         root: &root,
         store,
-        runtime,
+        runtime: crate::engine::choices::Runtime::Command(runtime),
     };
     let mut terminal = forms::DialoguerPrompter::new(colors);
     let prompter: Option<&mut dyn forms::Prompter> = if form {
@@ -165,9 +118,11 @@ pub fn need_terminal(instead: &str) -> Result<()> {
 
 fn collect_error(e: CollectError) -> Error {
     match e {
-        CollectError::Invalid(_) => Error::usage(e.to_string()).with_hint(
-            "give the answers with --input NAME=VALUE or --input-file FILE, or answer them with --form on a terminal",
-        ),
+        CollectError::Invalid(ref problems) => Error::usage(e.to_string())
+            .with_fields(problems.iter().map(Problem::to_field_error).collect())
+            .with_hint(
+                "give the answers with --input NAME=VALUE or --input-file FILE, or answer them with --form on a terminal",
+            ),
         CollectError::Interrupted => {
             Error::new(Kind::Interrupted, "interrupted at a prompt; nothing was stored")
         }

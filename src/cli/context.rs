@@ -33,6 +33,8 @@ pub struct Settings {
     /// How long this orch's lease on a process it runs lasts; it is renewed at a third
     /// of that while the process runs.
     pub lease: Duration,
+    /// orch.toml's `[serve] public_url`: where callback answers are posted from outside.
+    pub callback_url: Option<String>,
 }
 
 /// What a command may do to the database, which decides how its store opens (see
@@ -69,6 +71,7 @@ impl Settings {
             step_timeout,
             grace: Duration::from_secs(5),
             lease: crate::engine::owner::DEFAULT_LEASE,
+            callback_url: project.config.public_url()?,
         })
     }
 }

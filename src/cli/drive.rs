@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use serde_json::{Map, Value, json};
 
 use super::pending::Pending;
+use super::waits::{CallbackWait, LockWait};
 use super::{Ctx, Settings};
 use crate::domain::process::{ProcessStatus, StepStatus};
 use crate::domain::workflow::{Target, WorkflowDef};
@@ -49,6 +50,7 @@ impl Settings {
             // Run by hand, the command may be the only orch there is: it drives the
             // children of the process too.
             children: Children::Drive,
+            callback_url: self.callback_url.clone(),
         }
     }
 }
@@ -102,7 +104,7 @@ pub fn drive(
                 // Each step that waits is asked in turn (the branches of a group).
                 for w in &pending {
                     let (answers, more) =
-                        w.answer(ctx, &Map::new(), true).map_err(|e| match e.kind {
+                        super::pending::answer(w, ctx, &Map::new(), &w.state, true).map_err(|e| match e.kind {
                             Kind::Interrupted => Error::new(
                                 Kind::Interrupted,
                                 format!(
@@ -243,13 +245,36 @@ fn report(ctx: &mut Ctx, id: &str, def: &WorkflowDef, outcome: Final, opts: Opti
                 failed_step.map(step_failure),
             )
         }
-        Final::Waiting => {
-            hints.push(format!("`orch process retry {id}` when the cause is gone"));
-            (
-                format!("process {id} is waiting after a transient failure"),
-                failed_step.map(step_failure),
-            )
-        }
+        Final::AwaitingCallback => match CallbackWait::of(ctx, &p, &steps)? {
+            Some(w) => {
+                hints.push(w.hint(id));
+                (
+                    format!("process {id} is awaiting a callback"),
+                    Some(w.describe().replacen("waiting for a callback ", "", 1)),
+                )
+            }
+            None => (format!("process {id} is awaiting a callback"), None),
+        },
+        Final::Waiting => match LockWait::of(ctx, &p)? {
+            Some(w) => {
+                hints.push(w.hint(id));
+                (
+                    format!("process {id} is waiting for a lock"),
+                    Some(format!(
+                        "at step `{}`: {}",
+                        p.last_step.clone().unwrap_or_default(),
+                        w.describe()
+                    )),
+                )
+            }
+            None => {
+                hints.push(format!("`orch process retry {id}` when the cause is gone"));
+                (
+                    format!("process {id} is waiting after a transient failure"),
+                    failed_step.map(step_failure),
+                )
+            }
+        },
         Final::Failed => {
             hints.push(format!(
                 "see `orch process show {id}`; fix the cause, then `orch process retry {id}`"
@@ -329,49 +354,11 @@ fn step_failure(s: &StepRow) -> String {
 /// Claims a process for this orch: refuses a live owner, takes over a stale one.
 pub fn claim(ctx: &mut Ctx, id: &str, allowed: &[ProcessStatus]) -> Result<ProcessRow> {
     let lease = ctx.settings.lease;
-    match ctx.db(async |s| owner::claim(s, id, allowed, lease).await)? {
-        owner::Claim::Claimed(p) => Ok(*p),
-        owner::Claim::Missing => Err(Error::not_found(format!("no process {id}"))),
-        owner::Claim::Paused => Err(crate::engine::start::paused()),
-        owner::Claim::Owned(o) => Err(Error::conflict(format!(
-            "process {id} is being run by {}",
-            owner::describe(&o)
-        ))
-        .with_hint(format!(
-            "wait for it to finish (watch it with `orch process show {id}`), or stop that orch first"
-        ))),
-        owner::Claim::Refused(p) => Err(Error::conflict(format!(
-            "process {id} is {}, so it cannot be {}",
-            p.status,
-            if allowed.contains(&ProcessStatus::Suspended) {
-                "resumed"
-            } else {
-                "retried"
-            }
-        ))
-        .with_hint(next_hint(&p).unwrap_or_else(|| format!("`orch process show {id}`")))),
-    }
+    let outcome = ctx.db(async |s| owner::claim(s, id, allowed, lease).await)?;
+    owner::claimed(outcome, id, allowed)
 }
 
-/// What to do next with a process, by its status.
-pub fn next_hint(p: &ProcessRow) -> Option<String> {
-    let id = &p.process_id;
-    match p.status {
-        ProcessStatus::Failed => Some(format!(
-            "fix the cause, then `orch process retry {id}` (or `orch process skip {id}`, `orch process abort {id}`)"
-        )),
-        ProcessStatus::Waiting => Some(format!(
-            "`orch process retry {id}` when the transient cause is gone"
-        )),
-        ProcessStatus::Suspended => Some(format!(
-            "`orch process resume {id} --form` (or --input key=value)"
-        )),
-        ProcessStatus::Running if owner::is_stale(p) => {
-            Some(format!("`orch process retry {id}` takes it over"))
-        }
-        _ => None,
-    }
-}
+pub use crate::shapes::next_hint;
 
 /// Re-launches orch in the background to drive a created process.
 ///
@@ -413,40 +400,11 @@ pub fn detach(ctx: &mut Ctx, id: &str, secrets: &Map<String, Value>) -> Result<(
     Ok(())
 }
 
-/// The process JSON of DESIGN §9.
-pub fn process_json(p: &ProcessRow, steps: Option<&[StepRow]>) -> Value {
-    let mut v = serde_json::to_value(p).unwrap_or_default();
-    if let Some(obj) = v.as_object_mut() {
-        obj.insert("stale".into(), Value::Bool(owner::is_stale(p)));
-        if let Some(steps) = steps {
-            obj.insert("state".into(), p.state.clone());
-            obj.insert("steps".into(), steps_json(steps));
-        }
-    }
-    v
-}
-
-/// The step log as JSON: each step with its `path` (DESIGN §13), in log order.
-pub fn steps_json(steps: &[StepRow]) -> Value {
-    Value::Array(
-        steps
-            .iter()
-            .map(|s| {
-                let mut v = serde_json::to_value(s).unwrap_or_default();
-                if let Some(obj) = v.as_object_mut() {
-                    obj.insert("path".into(), Value::String(s.path()));
-                }
-                v
-            })
-            .collect(),
-    )
-}
-
 /// With `-o json`, the last thing a command that drove a process prints: the process.
 pub fn print_process_json(ctx: &mut Ctx, id: &str) -> Result<()> {
     if !ctx.printer.is_json() {
         return Ok(());
     }
     let (p, steps) = process_and_steps(ctx, id)?;
-    ctx.printer.json(&process_json(&p, Some(&steps)))
+    ctx.printer.json(&crate::shapes::process(&p, Some(&steps)))
 }

@@ -14,6 +14,7 @@ mod drive;
 mod engine;
 mod events;
 mod init;
+mod locks;
 mod lookup;
 mod mermaid;
 mod pending;
@@ -22,9 +23,12 @@ mod product;
 mod product_create;
 mod schedule;
 mod scheduler;
+mod serve;
 mod start;
 mod subscription;
 mod task;
+mod token;
+mod waits;
 mod worker;
 mod workflow;
 
@@ -46,8 +50,8 @@ use crate::ui::{ColorChoice, Format, Printer};
 runs workflows step by step with each step committed durably, asks for input with forms, \
 and lets an operator retry a failed step or resume a suspended process.",
     after_help = "Exit codes: 0 ok, 1 error, 2 bad usage or input, 3 a step failed, 4 suspended \
-awaiting input, 5 waiting (transient), 6 not found (or no orch project here), 7 conflict, \
-130 interrupted."
+awaiting input or a callback, 5 waiting (transient, or for a lock), 6 not found (or no orch \
+project here), 7 conflict, 130 interrupted."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -131,6 +135,13 @@ pub enum Command {
     /// The engine switch: pause every new step, resume, status
     #[command(subcommand)]
     Engine(engine::EngineCommand),
+    /// Locks on shared resources: who holds each, since when, who waits for it
+    Locks(locks::LocksArgs),
+    /// Serve the JSON API and the dashboard, with a worker
+    Serve(serve::ServeArgs),
+    /// Tokens of the API and the dashboard: create, list, revoke
+    #[command(subcommand)]
+    Token(token::TokenCommand),
     /// Print a shell completion script
     Completions(CompletionsArgs),
 }
@@ -148,7 +159,8 @@ impl Command {
     /// is there already; `db check` and `db backup` take the database as it is.
     fn access(&self) -> Access {
         let writes = match self {
-            Command::Init(_) | Command::Scheduler(_) => true,
+            Command::Init(_) | Command::Scheduler(_) | Command::Serve(_) => true,
+            Command::Token(c) => matches!(c, token::TokenCommand::Create(_)),
             Command::Worker(w) => w.command.is_none(),
             Command::Engine(c) => !matches!(c, engine::EngineCommand::Status),
             Command::Db(db::DbCommand::Check | db::DbCommand::Backup(_)) => {
@@ -190,6 +202,9 @@ pub fn execute(cli: Cli) -> Result<()> {
         Command::Scheduler(cmd) => scheduler::run(&mut ctx, cmd),
         Command::Worker(args) => worker::run(&mut ctx, args),
         Command::Engine(cmd) => engine::run(&mut ctx, cmd),
+        Command::Locks(args) => locks::run(&mut ctx, args),
+        Command::Serve(args) => serve::run(&mut ctx, args),
+        Command::Token(cmd) => token::run(&mut ctx, cmd),
         Command::Completions(_) => Ok(()),
     }
 }

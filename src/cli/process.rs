@@ -1,6 +1,7 @@
 //! `orch process list|show|retry|resume|abort|skip`: what a process did and waits for
 //! (here), and taking it over to run it on or end it (`take_over`).
 
+mod callback;
 mod show;
 mod take_over;
 
@@ -9,7 +10,7 @@ use serde_json::Value;
 
 use super::Ctx;
 use super::answers::AnswerArgs;
-use super::drive::{self, process_json};
+use super::drive;
 use super::lookup::workflow_names;
 use crate::engine::owner;
 use crate::error::{Error, Result};
@@ -35,6 +36,9 @@ pub enum ProcessCommand {
     },
     /// Mark the failed step as done by hand and continue
     Skip(SkipArgs),
+    /// Answer a callback step with its token (or report its progress)
+    #[command(after_help = callback::EXAMPLES)]
+    Callback(callback::CallbackArgs),
     /// Run a process in this orch (used by --detach)
     #[command(hide = true)]
     Drive { id: String },
@@ -51,10 +55,11 @@ const RESUME_EXAMPLES: &str = "Examples:
   orch process resume 01a2285b --form         answer at prompts (on a terminal)";
 
 /// The process statuses `process list --status` takes.
-const STATUSES: [&str; 7] = [
+const STATUSES: [&str; 8] = [
     "created",
     "running",
     "suspended",
+    "awaiting_callback",
     "waiting",
     "failed",
     "aborted",
@@ -144,6 +149,7 @@ pub fn run(ctx: &mut Ctx, cmd: ProcessCommand) -> Result<()> {
         ProcessCommand::Resume(a) => take_over::resume(ctx, a),
         ProcessCommand::Abort { id } => take_over::abort(ctx, &id),
         ProcessCommand::Skip(a) => take_over::skip(ctx, a),
+        ProcessCommand::Callback(a) => callback::callback(ctx, a),
         ProcessCommand::Drive { id } => {
             let p = ctx.process(&id)?;
             let def = ctx.stored_definition(&p)?;
@@ -174,6 +180,7 @@ fn list(ctx: &mut Ctx, a: ListArgs) -> Result<()> {
         workflow: a.workflow,
         subscription_id: a.subscription,
         since: a.since,
+        before: None,
         tasks: None,
         parent_id,
         limit: a.limit.max(0),
@@ -183,7 +190,10 @@ fn list(ctx: &mut Ctx, a: ListArgs) -> Result<()> {
         unknown_workflow_hint(ctx, name);
     }
     if ctx.printer.is_json() {
-        let items: Vec<Value> = rows.iter().map(|p| process_json(p, None)).collect();
+        let items: Vec<Value> = rows
+            .iter()
+            .map(|p| crate::shapes::process(p, None))
+            .collect();
         return ctx.printer.json(&items);
     }
     let mut t = table::new(

@@ -11,7 +11,7 @@ use crate::definition::{DefinitionError, Diagnostic, Source, product as product_
 use crate::domain::product::{self, ProductDef};
 use crate::domain::subscription;
 use crate::error::{Error, Result};
-use crate::store::products::{ProductChange, StoredProduct};
+use crate::store::products::ProductChange;
 use crate::store::{RefMap, Store, candidate_refs};
 use crate::ui::table;
 
@@ -312,42 +312,7 @@ fn print_plan(ctx: &Ctx, plan: &[PlanItem]) {
     }
 }
 
-#[derive(Debug, Serialize)]
-struct ProductJson<'a> {
-    product_id: &'a str,
-    name: &'a str,
-    tag: &'a str,
-    #[serde(rename = "type")]
-    product_type: &'a str,
-    description: &'a str,
-    status: &'a str,
-    root: &'a product::RootRef,
-    fixed_inputs: &'a indexmap::IndexMap<String, String>,
-    subscriptions: i64,
-    source: Option<&'a str>,
-    created_at: &'a str,
-    updated_at: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    blocks: Option<&'a indexmap::IndexMap<String, product::BlockDef>>,
-}
-
-fn product_json<'a>(p: &'a StoredProduct, subs: i64, blocks: bool) -> ProductJson<'a> {
-    ProductJson {
-        product_id: &p.product_id,
-        name: &p.def.name,
-        tag: &p.def.tag,
-        product_type: &p.def.product_type,
-        description: &p.def.description,
-        status: p.def.status.as_str(),
-        root: &p.def.root,
-        fixed_inputs: &p.def.fixed_inputs,
-        subscriptions: subs,
-        source: p.source.as_deref(),
-        created_at: &p.created_at,
-        updated_at: &p.updated_at,
-        blocks: blocks.then_some(&p.def.blocks),
-    }
-}
+use crate::shapes::product as product_json;
 
 fn list(ctx: &mut Ctx) -> Result<()> {
     let (all, counts) = ctx.db(async |s| {

@@ -33,10 +33,12 @@ ran is due at once; one that was missed while no scheduler ran runs once, not on
 Schedulers sharing a database never run the same due task twice.
 
 Waiting processes are retried a minute after they start waiting, then with a doubling \
-delay of at most an hour.
+delay of at most an hour; one waiting for a lock is retried when the lock frees for it \
+(the scheduler wakes on every commit). A process awaiting a callback past its deadline is \
+picked up too: its step fails (`callback timed out after …`).
 
 Exit codes with --once: 0 when every task and retry it ran completed, or nothing was due; \
-otherwise the worst outcome, from mild to severe: 5 waiting, 4 suspended awaiting input, \
+otherwise the worst outcome, from mild to severe: 5 waiting, 4 suspended awaiting input or a callback, \
 3 a step failed, 1 an error, 130 interrupted. Without --once: 0 after a clean stop on \
 Ctrl-C or SIGTERM, 1 when it cannot start.";
 
@@ -65,6 +67,9 @@ pub fn run(ctx: &mut Ctx, cmd: SchedulerCommand) -> Result<()> {
 
 /// The longest sleep between passes, so new files and waiting processes are seen.
 const MAX_SLEEP: Duration = Duration::from_secs(30);
+
+/// The shortest time between passes, however many events wake the scheduler.
+const MIN_PASS: Duration = Duration::from_millis(200);
 
 fn serve(ctx: &mut Ctx, args: RunArgs) -> Result<()> {
     ctx.store()?;
@@ -172,12 +177,16 @@ impl Scheduler<'_> {
             let sleep = wake
                 .map(|w| Duration::try_from(w.duration_since(now)).unwrap_or_default())
                 .unwrap_or(MAX_SLEEP)
-                .clamp(Duration::from_millis(200), MAX_SLEEP);
+                .clamp(MIN_PASS, MAX_SLEEP);
+            // A commit may make a process due before then (a lock that frees for the
+            // next in line): new events wake the scheduler early.
+            let seq = self.store.last_seq().await.unwrap_or(i64::MAX);
             let mut cancel = self.cancel.clone();
             tokio::select! {
-                _ = tokio::time::sleep(sleep) => {}
+                _ = self.store.wait_for_events(seq, sleep) => {}
                 _ = cancel.wait_for(|c| *c) => {}
             }
+            tokio::time::sleep(MIN_PASS).await;
         }
     }
 
@@ -303,6 +312,8 @@ impl Scheduler<'_> {
             verbose: false,
             lease: ctx.settings.lease,
             children: crate::engine::runner::Children::Drive,
+            callback_url: ctx.settings.callback_url.clone(),
+            vault: None,
         };
         let outcome = crate::worker::claim_and_drive(
             self.store,

@@ -3,7 +3,7 @@
 //!
 //! [`drive`]: super::drive
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::Ctx;
 use super::answers;
@@ -12,7 +12,7 @@ use crate::domain::workflow::{Target, WorkflowDef};
 use crate::engine::start::NewRun;
 use crate::engine::subscription as engine_subscription;
 use crate::error::{Error, Result};
-use crate::forms::{Choice, FieldSpec, FormPage, FormType};
+use crate::forms::FormPage;
 use crate::store::subscriptions::Subscription;
 
 /// A run as the command line asked for it, flags resolved.
@@ -59,23 +59,16 @@ pub fn start(ctx: &mut Ctx, def: &WorkflowDef, source: &str, req: Request) -> Re
     let (answers, secrets) = if pages.is_empty() {
         (answers::loose(req.given), Map::new())
     } else {
-        let state = match &subscription {
-            Some(s) => json!({ "subscription": s.to_json() }),
-            None => json!({}),
-        };
+        let state = crate::engine::start::form_state(subscription.as_ref());
         let all = answers::collect(ctx, &pages, &req.given, &state, req.form)?;
         answers::split_secrets(&pages, all)
     };
-    let mut state = Value::Object(answers);
-    if let Some(obj) = state.as_object_mut() {
-        obj.retain(|_, v| !v.is_null());
-    }
-    let customer = (def.target == Target::Create).then(|| {
-        req.customer
-            .clone()
-            .or_else(|| ctx.project.config.default_customer.clone())
-            .unwrap_or_else(|| "default".to_string())
-    });
+    let state = crate::engine::start::initial_state(answers);
+    let customer = crate::engine::start::customer(
+        def,
+        req.customer.as_deref(),
+        ctx.project.config.default_customer.as_deref(),
+    );
     let user = ctx.user().to_string();
     let owner = (!req.detach && !req.queue).then(crate::engine::owner::me);
     let run = NewRun {
@@ -164,29 +157,5 @@ fn target_subscription(
 
 /// A create workflow for several products asks which one first.
 pub fn product_page(ctx: &mut Ctx, def: &WorkflowDef) -> Result<Option<FormPage>> {
-    let found = ctx.db(async |s| s.products_by_tags(&def.products).await)?;
-    match found.len() {
-        0 => Err(Error::failure(format!(
-            "`{}` creates {} subscriptions, and no such product is loaded",
-            def.name,
-            def.products.join(" or ")
-        ))
-        .with_hint("`orch product load` loads the products in products/")),
-        1 => Ok(None),
-        _ => {
-            let mut field = FieldSpec::new("product", FormType::Choice);
-            field.label = Some("Product".into());
-            field.choices = Some(
-                found
-                    .iter()
-                    .map(|p| Choice::new(p.def.name.clone(), Some(p.def.description.clone())))
-                    .collect(),
-            );
-            Ok(Some(FormPage {
-                title: "Product".into(),
-                description: None,
-                fields: vec![field],
-            }))
-        }
-    }
+    ctx.db(async |s| crate::engine::start::product_page(s, def).await)
 }

@@ -9,8 +9,6 @@ use serde_json::{Value, json};
 use super::Ctx;
 use crate::domain::lifecycle::Lifecycle;
 use crate::domain::product::{FieldKind, ProductDef};
-use crate::domain::usability;
-use crate::domain::workflow::Target;
 use crate::error::{Error, Result};
 use crate::store::subscriptions::{Filter, Related, Subscription};
 use crate::ui::table;
@@ -77,21 +75,9 @@ pub fn run(ctx: &mut Ctx, cmd: SubscriptionCommand) -> Result<()> {
     }
 }
 
-fn ids(related: &[Related]) -> Vec<String> {
-    let mut out: Vec<String> = related.iter().map(|r| r.subscription_id.clone()).collect();
-    out.dedup();
-    out
-}
-
 /// The JSON shape of DESIGN §9, with the block tree or without it.
 fn subscription_json(ctx: &mut Ctx, s: &Subscription, tree: bool) -> Result<Value> {
-    let id = s.subscription_id.as_str();
-    let (users, deps) =
-        ctx.db(async |st| Ok::<_, Error>((st.in_use_by(id).await?, st.depends_on(id).await?)))?;
-    let mut v = if tree { s.to_json() } else { s.summary_json() };
-    v["in_use_by"] = json!(ids(&users));
-    v["depends_on"] = json!(ids(&deps));
-    Ok(v)
+    ctx.db(async |st| crate::shapes::subscription(st, s, tree).await)
 }
 
 fn list(ctx: &mut Ctx, a: ListArgs) -> Result<()> {
@@ -168,10 +154,7 @@ fn show(ctx: &mut Ctx, id: &str, tree: bool) -> Result<()> {
     })?;
     if ctx.printer.is_json() {
         let mut v = subscription_json(ctx, &s, true)?;
-        v["processes"] = json!(touched
-            .iter()
-            .map(|t| json!({"id": t.process_id, "workflow": t.workflow, "status": t.status, "started_at": t.started_at}))
-            .collect::<Vec<_>>());
+        v["processes"] = crate::shapes::touches(&touched);
         return ctx.printer.json(&v);
     }
     let mut out = format!("subscription {}\n", s.subscription_id);
@@ -338,22 +321,7 @@ fn workflows(ctx: &mut Ctx, id: &str) -> Result<()> {
         ctx.printer.warn(&d.to_string());
     }
     let facts = ctx.db(async |st| st.usability_facts(&s, None).await)?;
-    let mut rows = Vec::new();
-    for (def, _) in &defs {
-        if matches!(def.target, Target::Create | Target::System)
-            || !def.products.contains(&s.product_tag)
-        {
-            continue;
-        }
-        let verdict = usability::check(def, &facts);
-        rows.push(json!({
-            "name": def.name,
-            "target": def.target,
-            "usable": verdict.is_ok(),
-            "reason": verdict.err().map(|r| r.reason),
-            "description": def.description,
-        }));
-    }
+    let rows = crate::shapes::usable_workflows(&defs, &s, &facts);
     if ctx.printer.is_json() {
         return ctx.printer.json(&rows);
     }

@@ -83,6 +83,8 @@ fn serve(ctx: &mut Ctx, args: RunArgs) -> Result<()> {
         verbose: ctx.printer.verbose > 0,
         lease: args.lease,
         children: crate::engine::runner::Children::Queue,
+        callback_url: ctx.settings.callback_url.clone(),
+        vault: None,
     };
     let opts = Options {
         concurrency: args.concurrency as usize,

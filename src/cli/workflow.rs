@@ -102,7 +102,7 @@ fn list(ctx: &mut Ctx) -> Result<()> {
     if ctx.printer.is_json() {
         let items: Vec<Value> = defs
             .iter()
-            .map(|(d, src)| json!({"name": d.name, "target": d.target, "description": d.description, "products": d.products, "steps": d.steps.len(), "source": src}))
+            .map(|(d, src)| crate::shapes::workflow_summary(d, src))
             .collect();
         return ctx.printer.json(&items);
     }
@@ -129,15 +129,9 @@ fn show(ctx: &mut Ctx, name: &str, mermaid: bool) -> Result<()> {
         return ctx.printer.out(&super::mermaid::chart(&steps));
     }
     if ctx.printer.is_json() {
-        let items: Vec<Value> = steps
-            .iter()
-            .map(|s| json!({"name": s.name, "added_by_target": !s.is_user(), "does": s.describe()}))
-            .collect();
-        return ctx.printer.json(&json!({
-            "name": def.name, "target": def.target, "description": def.description,
-            "products": def.products, "source": source, "hash": def.hash(), "steps": items,
-            "definition": def,
-        }));
+        return ctx
+            .printer
+            .json(&crate::shapes::workflow_detail(&def, &source, &steps));
     }
     let mut out = format!("{} ({}), {}\n", def.name, def.target, source);
     if !def.description.is_empty() {
@@ -145,6 +139,12 @@ fn show(ctx: &mut Ctx, name: &str, mermaid: bool) -> Result<()> {
     }
     if !def.products.is_empty() {
         out.push_str(&format!("  products: {}\n", def.products.join(", ")));
+    }
+    if !def.locks.is_empty() {
+        out.push_str(&format!(
+            "  locks (Start to Done): {}\n",
+            def.locks.join(", ")
+        ));
     }
     ctx.printer.out(&out)?;
     let mut t = table::new(&["#", "STEP", "DOES"], ctx.printer.stdout_tty);
@@ -206,8 +206,11 @@ fn check(ctx: &mut Ctx) -> Result<()> {
         let src = Source::read(&file, source.into())?;
         for (step, at) in crate::definition::walk(&def.steps, &crate::key_path!["step"], &src) {
             match &step.kind {
-                StepKind::Run { run } => {
-                    if let Some(problem) = check_program(&ctx.project.root, run) {
+                StepKind::Run { run: program }
+                | StepKind::Callback {
+                    run: Some(program), ..
+                } => {
+                    if let Some(problem) = check_program(&ctx.project.root, program) {
                         let mut place = at.clone();
                         place.push("run".into());
                         diags.push(src.diagnostic(&place, problem));

@@ -9,6 +9,7 @@
 pub mod children;
 pub mod product;
 mod steps;
+mod waits;
 pub mod workflow;
 
 pub use steps::{MAX_GROUP_DEPTH, walk};

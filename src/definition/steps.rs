@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
+use super::waits::{RawCallback, check_callback, check_locks};
 use super::workflow::{BUILTINS, RESERVED_STEPS, check_builtin_args, toml_to_json};
 use super::{Diagnostic, Seg, Source};
 use crate::domain::path;
@@ -44,6 +45,8 @@ pub(super) struct RawStep {
     steps: Option<Vec<RawStep>>,
     workflow: Option<String>,
     subscription: Option<String>,
+    callback: Option<RawCallback>,
+    locks: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -92,6 +95,7 @@ enum Shape {
     Run,
     Input,
     Builtin,
+    Callback,
     Parallel,
     Foreach,
     Workflow,
@@ -103,6 +107,7 @@ impl Shape {
             Shape::Run => "a `run` step",
             Shape::Input => "an `input` step",
             Shape::Builtin => "a `builtin` step",
+            Shape::Callback => "a `callback` step",
             Shape::Parallel => "a `parallel` step",
             Shape::Foreach => "a `foreach` step",
             Shape::Workflow => "a `workflow` step",
@@ -169,8 +174,11 @@ impl<'s> Steps<'s> {
 
     fn shape(&mut self, rs: &RawStep, here: &[Seg]) -> Option<Shape> {
         let child = rs.workflow.is_some();
+        // A callback step may run a program first: its `run` belongs to it.
+        let callback = rs.callback.is_some();
         let kinds = [
-            (rs.run.is_some(), Shape::Run),
+            (rs.run.is_some() && !callback, Shape::Run),
+            (callback, Shape::Callback),
             (rs.input.is_some() && !child, Shape::Input),
             (rs.builtin.is_some(), Shape::Builtin),
             (rs.parallel.is_some(), Shape::Parallel),
@@ -184,7 +192,7 @@ impl<'s> Steps<'s> {
                 self.err(
                     at(here, &["name"]),
                     format!(
-                        "step `{}` needs one of `run`, `input`, `builtin`, `parallel`, `foreach` or `workflow`",
+                        "step `{}` needs one of `run`, `input`, `builtin`, `callback`, `parallel`, `foreach` or `workflow`",
                         rs.name
                     ),
                 );
@@ -211,10 +219,19 @@ impl<'s> Steps<'s> {
     /// Keys that only some shapes take, said once each when given to another.
     fn misplaced_keys(&mut self, rs: &RawStep, here: &[Seg], shape: Shape) {
         use Shape::*;
-        let keys: [(&str, bool, &[Shape]); 11] = [
+        let keys: [(&str, bool, &[Shape]); 12] = [
             ("with", rs.with.is_some(), &[Builtin]),
-            ("timeout", rs.timeout.is_some(), &[Run, Input, Builtin]),
+            (
+                "timeout",
+                rs.timeout.is_some(),
+                &[Run, Input, Builtin, Callback],
+            ),
             ("retry", rs.retry.is_some(), &[Run, Builtin]),
+            (
+                "locks",
+                rs.locks.is_some(),
+                &[Run, Input, Builtin, Callback],
+            ),
             ("as", rs.item.is_some(), &[Foreach]),
             ("collect", rs.collect.is_some(), &[Foreach]),
             (
@@ -275,6 +292,7 @@ impl<'s> Steps<'s> {
             }
             Shape::Input => self.input_step(rs.input.as_ref()?, here)?,
             Shape::Builtin => self.builtin(rs, here),
+            Shape::Callback => self.callback(rs, here, depth)?,
             Shape::Parallel => self.parallel(rs, here, depth),
             Shape::Foreach => self.foreach(rs, here, depth)?,
             Shape::Workflow => self.child(rs, here),
@@ -290,13 +308,63 @@ impl<'s> Steps<'s> {
                 .ok()
         });
         let retry = rs.retry.as_ref().and_then(|r| self.retry(r, here));
+        let locks = self.locks(rs, here, depth);
         Some(StepDef {
             name: rs.name.clone(),
             kind,
             condition: rs.condition.clone(),
             timeout,
             retry,
+            locks,
         })
+    }
+
+    /// A callback step (DESIGN §14): only at the top level, where its process rests
+    /// `awaiting_callback`; a branch has no status of its own to wait in.
+    fn callback(&mut self, rs: &RawStep, here: &[Seg], depth: usize) -> Option<StepKind> {
+        if depth > 0 {
+            self.err(
+                at(here, &["callback"]),
+                format!(
+                    "step `{}` waits for a callback inside a branch; orch waits for callbacks only in top-level steps",
+                    rs.name
+                ),
+            );
+        }
+        if rs.run.as_deref().is_some_and(|r| r.trim().is_empty()) {
+            self.err(at(here, &["run"]), "`run` must name a program".into());
+        }
+        let mut found = Vec::new();
+        let callback = check_callback(rs.callback.as_ref()?, here, &mut |p, m| found.push((p, m)));
+        for (p, m) in found {
+            self.err(p, m);
+        }
+        Some(StepKind::Callback {
+            run: rs.run.clone(),
+            callback,
+        })
+    }
+
+    /// A step's `locks`: only at the top level, where a step's commit releases them.
+    fn locks(&mut self, rs: &RawStep, here: &[Seg], depth: usize) -> Vec<String> {
+        if depth > 0 && rs.locks.is_some() {
+            self.err(
+                at(here, &["locks"]),
+                format!(
+                    "step `{}` takes locks inside a branch; step locks go on top-level steps (or on the whole workflow: `locks` in its header)",
+                    rs.name
+                ),
+            );
+            return Vec::new();
+        }
+        let mut found = Vec::new();
+        let locks = check_locks(rs.locks.as_deref(), &at(here, &["locks"]), &mut |p, m| {
+            found.push((p, m))
+        });
+        for (p, m) in found {
+            self.err(p, m);
+        }
+        locks
     }
 
     fn input_step(&mut self, v: &toml::Value, here: &[Seg]) -> Option<StepKind> {
@@ -547,6 +615,7 @@ impl<'s> Steps<'s> {
                 condition: None,
                 timeout: None,
                 retry: None,
+                locks: Vec::new(),
             }],
             (None, None) => {
                 self.err(

@@ -2,6 +2,7 @@
 
 use serde::Deserialize;
 
+use super::waits::check_locks;
 use super::{Diagnostic, Seg, Source};
 use crate::domain::lifecycle::Lifecycle;
 use crate::domain::workflow::{ScheduleDef, Target, WorkflowDef, parse_duration};
@@ -27,6 +28,7 @@ struct RawWorkflow {
     #[serde(default)]
     step: Vec<super::steps::RawStep>,
     schedule: Option<RawSchedule>,
+    locks: Option<Vec<String>>,
 }
 
 /// A `[schedule]` table as written: in a workflow file, or `[schedule.NAME]` in
@@ -168,6 +170,8 @@ pub fn parse_partial(src: &Source) -> (Option<WorkflowDef>, Vec<Diagnostic>) {
         check_schedule(s, &key_path!["schedule"], &mut err)
     });
 
+    let locks = check_locks(raw.locks.as_deref(), &key_path!["locks"], &mut err);
+
     diags.append(&mut parser.diags);
     diags.sort_by_key(|d| (d.line, d.col));
     let def = WorkflowDef {
@@ -182,6 +186,7 @@ pub fn parse_partial(src: &Source) -> (Option<WorkflowDef>, Vec<Diagnostic>) {
         form: raw.form,
         steps,
         schedule,
+        locks,
     };
     (Some(def), diags)
 }

@@ -67,6 +67,10 @@ status_enum! {
 }
 
 impl ProcessStatus {
+    /// The statuses a retry (or a skip) takes a process from.
+    pub const RETRYABLE: &'static [ProcessStatus] =
+        &[ProcessStatus::Failed, ProcessStatus::Waiting];
+
     /// Completed and aborted processes are over: they hold nothing and never run again.
     pub fn is_finished(self) -> bool {
         matches!(self, ProcessStatus::Completed | ProcessStatus::Aborted)

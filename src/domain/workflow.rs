@@ -98,6 +98,9 @@ pub struct WorkflowDef {
     pub steps: Vec<StepDef>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule: Option<ScheduleDef>,
+    /// Locks held from `Start` to `Done` (templates over the state, rendered at Start).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub locks: Vec<String>,
 }
 
 impl WorkflowDef {
@@ -162,6 +165,9 @@ pub struct StepDef {
     pub timeout: Option<Duration>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry: Option<RetryPolicy>,
+    /// Locks held while this step runs (templates over the state, rendered when taken).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub locks: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -217,6 +223,13 @@ pub enum StepKind {
         /// The child's form answers; strings are templates over the branch's state.
         #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
         input: serde_json::Map<String, serde_json::Value>,
+    },
+    /// Waits for an external system's answer (DESIGN §14), after running `run` (if
+    /// any) with the token that answers it.
+    Callback {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        run: Option<String>,
+        callback: CallbackSpec,
     },
 }
 
@@ -274,6 +287,16 @@ impl StepKind {
                 d
             }
             StepKind::Workflow { workflow, .. } => format!("workflow {workflow}"),
+            StepKind::Callback { run, callback } => {
+                let mut l = match run {
+                    Some(run) => format!("run {run}, then wait for a callback"),
+                    None => "wait for a callback".to_string(),
+                };
+                if let Some(t) = callback.timeout {
+                    l.push_str(&format!(" (at most {})", format_exact(t)));
+                }
+                l
+            }
         }
     }
 
@@ -321,6 +344,54 @@ impl StepDef {
         }
         out
     }
+}
+
+/// How a `callback` step waits: for how long, where its answer goes, what it must be.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallbackSpec {
+    /// Unanswered after this long (from the start of the step), the step fails.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "opt_duration"
+    )]
+    pub timeout: Option<Duration>,
+    /// The state key the answer is stored under (default: the step's name in snake case).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<String>,
+    /// An expression over `value` (the answer) and `state`; false refuses the answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validate: Option<String>,
+    /// What a refused answer is told.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+impl CallbackSpec {
+    /// The state key the answer of step `step` goes to.
+    pub fn result_key(&self, step: &str) -> String {
+        self.result.clone().unwrap_or_else(|| snake_case(step))
+    }
+}
+
+/// `Wait for the provisioning system` → `wait_for_the_provisioning_system`: letters and
+/// digits kept (lower case), every other run of characters one underscore.
+pub fn snake_case(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        } else if !out.is_empty() && !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    while out.ends_with('_') {
+        out.pop();
+    }
+    if out.is_empty() {
+        out.push_str("callback");
+    }
+    out
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -420,6 +491,23 @@ pub fn format_duration(d: Duration) -> String {
     }
 }
 
+/// A duration as a user writes it in a file: `1d`, `1h30m`, `90s` → `1m30s`, `500ms`.
+pub fn format_exact(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms % 1000 != 0 {
+        return format!("{ms}ms");
+    }
+    let mut s = d.as_secs();
+    let mut out = String::new();
+    for (unit, size) in [("d", 86_400), ("h", 3600), ("m", 60), ("s", 1)] {
+        if s >= size {
+            out.push_str(&format!("{}{unit}", s / size));
+            s %= size;
+        }
+    }
+    if out.is_empty() { "0s".into() } else { out }
+}
+
 mod duration_secs {
     use std::time::Duration;
 
@@ -466,6 +554,26 @@ mod tests {
         assert_eq!(parse_duration("2").unwrap(), Duration::from_secs(2));
         assert!(parse_duration("2 weeks").is_err());
         assert!(parse_duration("s").is_err());
+    }
+
+    #[test]
+    fn exact_durations_read_as_written() {
+        assert_eq!(format_exact(Duration::from_secs(7200)), "2h");
+        assert_eq!(format_exact(Duration::from_secs(5400)), "1h30m");
+        assert_eq!(format_exact(Duration::from_secs(45)), "45s");
+        assert_eq!(format_exact(Duration::from_millis(500)), "500ms");
+        assert_eq!(format_exact(Duration::from_millis(1500)), "1500ms");
+        assert_eq!(format_exact(Duration::from_secs(86_400 + 60)), "1d1m");
+    }
+
+    #[test]
+    fn snake_case_names() {
+        assert_eq!(
+            snake_case("Wait for the provisioning system"),
+            "wait_for_the_provisioning_system"
+        );
+        assert_eq!(snake_case("  Job #2 (async) "), "job_2_async");
+        assert_eq!(snake_case("???"), "callback");
     }
 
     #[test]

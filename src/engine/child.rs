@@ -199,6 +199,7 @@ impl Engine<'_> {
             lease_clock: self.lease_clock.clone(),
             secrets,
             children: self.children,
+            callback_url: self.callback_url.clone(),
         };
         if let Err(e) = Box::pin(engine.drive(&id, &def, Answers::new())).await {
             // Best effort, as for any drive: the store may be what failed.

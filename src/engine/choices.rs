@@ -1,20 +1,21 @@
-//! Where forms get their choices, for the command line and for the child processes a
-//! `workflow` step starts: `choices_from` commands, run in the project directory, and
-//! the subscriptions a `subscription` field may pick.
+//! Where forms get their choices when orch runs them (the command line's prompts and
+//! flags, the API and the dashboard, and the child processes a `workflow` step starts):
+//! `choices_from` commands, run in the project with a timeout, and subscriptions from
+//! the store.
 //!
 //! A form is validated synchronously (`forms::collect`), so the command runs to its end
 //! on the spot ([`command::run_blocking`]); the subscriptions come from the store, which
-//! the caller asks beforehand or on the side.
+//! [`Choices`] waits for on the caller's runtime (a child's form asks it beforehand).
 
 use std::path::Path;
 use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use super::command::{self, CommandSpec, Outcome};
 use crate::domain::lifecycle::Lifecycle;
-use crate::forms::{self, Choice, FieldSpec, Listed};
-use crate::store::subscriptions::{Filter, Subscription};
+use crate::engine::command::{self, CommandSpec, Outcome};
+use crate::forms::{self, Choice, ChoiceSource, FieldSpec, Listed};
+use crate::store::{Store, subscriptions};
 
 /// Runs a `choices_from` command with `answers` (the answers so far) on stdin, and
 /// reads its list; `Err` says why there is none.
@@ -62,7 +63,7 @@ pub fn listed(
 
 /// The subscriptions a `subscription` field offers: of its `product_tag`, in its
 /// `status` (default: any live one).
-pub fn subscription_filter(field: &FieldSpec) -> Filter {
+pub fn subscription_filter(field: &FieldSpec) -> subscriptions::Filter {
     let status = if field.status.is_empty() {
         Lifecycle::ALL
             .iter()
@@ -72,7 +73,7 @@ pub fn subscription_filter(field: &FieldSpec) -> Filter {
     } else {
         field.status.clone()
     };
-    Filter {
+    subscriptions::Filter {
         status,
         product: field.product_tag.clone(),
         limit: 10_000,
@@ -81,7 +82,7 @@ pub fn subscription_filter(field: &FieldSpec) -> Filter {
 }
 
 /// Subscriptions as choices: the id, labelled with description, product and status.
-pub fn subscription_choices(found: Vec<Subscription>) -> Vec<Choice> {
+pub fn subscription_choices(found: Vec<subscriptions::Subscription>) -> Vec<Choice> {
     found
         .into_iter()
         .rev()
@@ -90,4 +91,52 @@ pub fn subscription_choices(found: Vec<Subscription>) -> Vec<Choice> {
             Choice::new(s.subscription_id, Some(label))
         })
         .collect()
+}
+
+/// Where forms get their choices: `choices_from` commands run in the project directory,
+/// and subscriptions come from the store.
+pub struct Choices<'a> {
+    pub root: &'a Path,
+    pub store: &'a Store,
+    /// Forms are asked outside any async code (a command's prompts, a blocking task of
+    /// the server), so the store is waited for here.
+    pub runtime: Runtime<'a>,
+}
+
+/// The runtime the store's calls run on, as the caller has it.
+pub enum Runtime<'a> {
+    /// A command's single-threaded runtime: only `Runtime::block_on` drives its tasks
+    /// (a PostgreSQL connection is one), so a `Handle` would wait forever.
+    Command(&'a tokio::runtime::Runtime),
+    /// The server's multi-threaded runtime, whose own threads drive its tasks.
+    Server(tokio::runtime::Handle),
+}
+
+impl ChoiceSource for Choices<'_> {
+    fn choices_from(
+        &self,
+        _field: &FieldSpec,
+        cmd: &str,
+        answers: &Map<String, Value>,
+    ) -> std::result::Result<Listed, String> {
+        listed(self.root, &self.store.location().for_steps(), cmd, answers)
+    }
+
+    fn subscriptions(&self, field: &FieldSpec) -> std::result::Result<Vec<Choice>, String> {
+        let filter = subscription_filter(field);
+        let query = self.store.subscriptions(&filter);
+        let found = match &self.runtime {
+            Runtime::Command(rt) => rt.block_on(query),
+            // Inside the runtime (the server validates forms on a blocking task that
+            // waits on the store): wait on a thread of its own, as a runtime cannot be
+            // waited on from within itself.
+            Runtime::Server(handle) if tokio::runtime::Handle::try_current().is_ok() => {
+                std::thread::scope(|s| s.spawn(|| handle.block_on(query)).join())
+                    .map_err(|_| "listing the subscriptions failed".to_string())?
+            }
+            Runtime::Server(handle) => handle.block_on(query),
+        }
+        .map_err(|e| e.to_string())?;
+        Ok(subscription_choices(found))
+    }
 }

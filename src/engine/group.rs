@@ -173,6 +173,11 @@ impl Engine<'_> {
                 }
                 Some(Final::Suspended) => return Ok(Ended::Suspended),
                 Some(Final::Interrupted) => return Ok(Ended::Interrupted),
+                Some(Final::AwaitingCallback) => {
+                    // `workflow check` refuses callback steps in a branch.
+                    let error = "a callback step cannot run inside a branch".to_string();
+                    return Ok(Ended::Failed(cur.path_of(&step.name), Some(error)));
+                }
             }
         }
         Ok(Ended::Done(merge::diff(&start, &cur.state)))

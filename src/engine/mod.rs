@@ -29,3 +29,4 @@ pub mod start;
 pub mod subscription;
 #[cfg(test)]
 mod tests;
+pub mod token;

@@ -12,6 +12,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use crate::domain::process::ProcessStatus;
+use crate::error::Error;
 use crate::store::processes::ProcessRow;
 use crate::store::workers::ClaimOutcome;
 use crate::store::{Store, StoreError};
@@ -183,6 +184,35 @@ pub async fn claim(
         }
     }
     Ok(Claim::Owned("another orch".to_string()))
+}
+
+/// The process a claim took, or the error that says why it could not (exit 6 or 7,
+/// with what to do instead), for every caller that claims on someone's behalf.
+pub fn claimed(outcome: Claim, id: &str, allowed: &[ProcessStatus]) -> Result<ProcessRow, Error> {
+    match outcome {
+        Claim::Claimed(p) => Ok(*p),
+        Claim::Missing => Err(Error::not_found(format!("no process {id}"))),
+        Claim::Paused => Err(crate::engine::start::paused()),
+        Claim::Owned(o) => Err(Error::conflict(format!(
+            "process {id} is being run by {}",
+            describe(&o)
+        ))
+        .with_hint(format!(
+            "wait for it to finish (watch it with `orch process show {id}`), or stop that orch first"
+        ))),
+        Claim::Refused(p) => Err(Error::conflict(format!(
+            "process {id} is {}, so it cannot be {}",
+            p.status,
+            if allowed.contains(&ProcessStatus::Suspended) {
+                "resumed"
+            } else {
+                "retried"
+            }
+        ))
+        .with_hint(
+            crate::shapes::next_hint(&p).unwrap_or_else(|| format!("`orch process show {id}`")),
+        )),
+    }
 }
 
 #[cfg(test)]

@@ -45,6 +45,9 @@ impl PlannedStep<'_> {
                 if let Some(c) = &s.condition {
                     d.push_str(&format!(" if {c}"));
                 }
+                if !s.locks.is_empty() {
+                    d.push_str(&format!(", holding {}", s.locks.join(", ")));
+                }
                 d
             }
         }
@@ -55,9 +58,9 @@ impl PlannedStep<'_> {
     }
 }
 
-/// The attempt number a top-level step gets when it runs next: one more than its
-/// attempts in `log`. An input step that suspended was not tried and failed: it is
-/// answered within the attempt that asked.
+/// The attempt number a step gets when it runs next: one more than its attempts in `log`.
+/// An input step that suspended, or a callback step that rested awaiting its answer,
+/// was not tried and failed: it is answered within the attempt that asked.
 pub fn next_attempt(log: &[StepRow], name: &str) -> i64 {
     next_attempt_in(log, None, name)
 }
@@ -65,7 +68,11 @@ pub fn next_attempt(log: &[StepRow], name: &str) -> i64 {
 /// [`next_attempt`] for a step of the branch at `branch` (None: the top level).
 pub fn next_attempt_in(log: &[StepRow], branch: Option<&str>, name: &str) -> i64 {
     log.iter()
-        .filter(|s| s.name == name && s.in_branch(branch) && s.status != StepStatus::Suspend)
+        .filter(|s| {
+            s.name == name
+                && s.in_branch(branch)
+                && !matches!(s.status, StepStatus::Suspend | StepStatus::AwaitingCallback)
+        })
         .count() as i64
         + 1
 }
@@ -123,4 +130,17 @@ pub fn plan(def: &WorkflowDef) -> Vec<PlannedStep<'_>> {
     }
     out.push(step("Done", Planned::Done));
     out
+}
+/// The failed or waiting step a `skip` marks as done by hand: the last one in the log.
+/// A group's own row, not one of its branch steps: skipping a group skips its join.
+pub fn step_to_skip(process_id: &str, log: &[StepRow]) -> Result<StepRow, crate::error::Error> {
+    log.iter()
+        .rev()
+        .find(|s| s.branch.is_none() && s.status.is_retryable())
+        .cloned()
+        .ok_or_else(|| {
+            crate::error::Error::conflict(format!(
+                "process {process_id} has no failed step to skip"
+            ))
+        })
 }

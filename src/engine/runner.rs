@@ -3,7 +3,11 @@
 //!
 //! The runner does not know about terminals: it reports through [`Observer`]. It talks
 //! to the store only through the seam, and every step it runs is written by one call,
-//! [`Store::commit_step`].
+//! [`Store::commit_step`]. `callback` runs callback steps, `locks` takes the locks of
+//! a workflow or a step before it starts.
+
+mod callback;
+mod locks;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -30,6 +34,8 @@ use crate::store::subscriptions::Change;
 pub enum Final {
     Completed,
     Suspended,
+    /// At rest until an external system answers a callback step.
+    AwaitingCallback,
     Waiting,
     Failed,
     Interrupted,
@@ -40,7 +46,7 @@ impl Final {
     pub fn error_kind(self) -> Option<Kind> {
         match self {
             Final::Completed => None,
-            Final::Suspended => Some(Kind::Suspended),
+            Final::Suspended | Final::AwaitingCallback => Some(Kind::Suspended),
             Final::Waiting => Some(Kind::Waiting),
             Final::Failed => Some(Kind::StepFailed),
             Final::Interrupted => Some(Kind::Interrupted),
@@ -117,6 +123,9 @@ pub struct Engine<'a> {
     /// Secret answers: handed to `run` steps on stdin with the state, never stored.
     pub secrets: Map<String, Value>,
     pub children: Children,
+    /// Where `orch serve` is reached from outside (orch.toml's `[serve] public_url`):
+    /// callback steps hand their `run` the answer URL under it.
+    pub callback_url: Option<String>,
 }
 
 /// Why a process rests when its orch stops taking work between its steps.
@@ -228,6 +237,8 @@ pub(super) struct Current {
     pub(super) last: Option<(String, StepStatus, Option<String>)>,
     /// The last step ended waiting for child processes.
     pub(super) awaits_children: bool,
+    /// The status the last commit left the process in.
+    pub(super) committed: ProcessStatus,
 }
 
 impl Current {
@@ -245,6 +256,7 @@ impl Current {
             branch: None,
             last: None,
             awaits_children: false,
+            committed: process.status,
         }
     }
 
@@ -267,6 +279,7 @@ impl Current {
             branch: Some(branch),
             last: None,
             awaits_children: false,
+            committed: self.committed,
         }
     }
 
@@ -478,10 +491,18 @@ impl Engine<'_> {
             ahead.fill(i, |j| self.start_shell(&cur, remaining.get(j), &log));
             let started = Instant::now();
             let end = match &step.step {
-                Planned::Start => StepEnd {
-                    whole_state: true,
-                    ..StepEnd::new(&step.name, attempt, started, Attempt::ok(json!({})))
-                },
+                Planned::Start => {
+                    if let Some(f) = self
+                        .lock(&mut cur, None, &step.name, &def.locks, attempt)
+                        .await?
+                    {
+                        return Ok(f);
+                    }
+                    StepEnd {
+                        whole_state: true,
+                        ..StepEnd::new(&step.name, attempt, started, Attempt::ok(json!({})))
+                    }
+                }
                 Planned::Done => StepEnd::new(
                     &step.name,
                     attempt,
@@ -698,6 +719,20 @@ impl Engine<'_> {
             }
             _ => {}
         }
+        // Step locks and callbacks are top-level only (`workflow check` refuses them in
+        // a branch): a branch has no status of its own to wait in.
+        let lock_scope = Some(step.name.as_str());
+        if let Some(f) = self
+            .lock(cur, lock_scope, &step.name, &step.locks, first_attempt)
+            .await?
+        {
+            return Ok(Some(f));
+        }
+        if let StepKind::Callback { run, callback } = &step.kind {
+            return self
+                .callback_step(cur, step, run.as_deref(), callback, first_attempt)
+                .await;
+        }
         let path = cur.path_of(&step.name);
         let attempts = step.retry.as_ref().map_or(1, |r| r.attempts.max(1)) as i64;
         for (n, attempt) in (1..=attempts).zip(first_attempt..) {
@@ -705,8 +740,11 @@ impl Engine<'_> {
             self.observer.with(|o| o.step_started(&path, attempt));
             let outcome = match &step.kind {
                 StepKind::Run { run } => {
-                    self.run_command(cur, step, run, attempt, shell.take())
+                    self.run_command(cur, step, run, attempt, shell.take(), None)
                         .await
+                }
+                StepKind::Callback { .. } => {
+                    Attempt::failed("a callback step reached the run loop (a bug in orch)")
                 }
                 StepKind::Builtin { builtin, with } => {
                     match builtins::run(builtin, with, &cur.state) {
@@ -847,6 +885,8 @@ impl Engine<'_> {
         Some(tokio::task::spawn_blocking(move || command::start(&spec)))
     }
 
+    /// Runs a `run` command; `handout` gives a callback step's token to it (in its
+    /// environment) and keeps the token out of what is kept of its output.
     async fn run_command(
         &self,
         cur: &Current,
@@ -854,6 +894,7 @@ impl Engine<'_> {
         run: &str,
         attempt: i64,
         shell: Option<Gated>,
+        handout: Option<&callback::Handout>,
     ) -> Attempt {
         let stdin = if self.secrets.is_empty() {
             serde_json::to_vec(&*cur.state)
@@ -864,15 +905,21 @@ impl Engine<'_> {
             }
             serde_json::to_vec(&with_secrets)
         };
-        let spec = CommandSpec {
+        let mut spec = CommandSpec {
             stdin: stdin.unwrap_or_default(),
             ..self.launch_spec(cur, step, run, attempt)
         };
+        if let Some(h) = handout {
+            spec.env.extend(h.env());
+        }
         let timeout = spec.timeout;
         let shell = shell.filter(|s| s.fits(&spec));
         let path = cur.path_of(&step.name);
         let watch = &self.observer;
-        let mut on_stderr = |chunk: &[u8]| watch.with(|o| o.stderr(&path, chunk));
+        let mut on_stderr = |chunk: &[u8]| match handout {
+            Some(h) => watch.with(|o| o.stderr(&path, &h.mask_bytes(chunk))),
+            None => watch.with(|o| o.stderr(&path, chunk)),
+        };
         let mut cancel = self.cancel.clone();
         let clock = self.lease_clock.clone();
         // Which stopped the step: Ctrl-C/SIGTERM, or this orch's lease running out.
@@ -935,6 +982,10 @@ impl Engine<'_> {
             }
         };
         a.output = output;
+        if let Some(h) = handout {
+            a.error = a.error.map(|e| h.mask(&e));
+            a.output = a.output.map(|o| h.mask(&o));
+        }
         a
     }
 
@@ -956,7 +1007,7 @@ impl Engine<'_> {
         // attempt that did not succeed changes nothing.
         let patch = if !matches!(
             end.outcome.status,
-            StepStatus::Success | StepStatus::Skipped
+            StepStatus::Success | StepStatus::Skipped | StepStatus::AwaitingCallback
         ) {
             json!({})
         } else {
@@ -1058,6 +1109,7 @@ impl Engine<'_> {
             .await?;
         cur.rested = end.process_status == ProcessStatus::Running
             && committed.status != ProcessStatus::Running;
+        cur.committed = committed.status;
         let mut row = committed.step;
         cur.last = Some((row.path(), row.status, row.error.clone()));
         cur.awaits_children = end.awaits_children;

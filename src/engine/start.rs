@@ -7,6 +7,7 @@ use serde_json::Value;
 use super::subscription::refusal;
 use crate::domain::workflow::WorkflowDef;
 use crate::error::{Error, Result};
+use crate::forms::{Choice, FieldSpec, FormPage, FormType};
 use crate::store::processes::NewProcess;
 use crate::store::{Lock, Store};
 
@@ -66,4 +67,60 @@ pub async fn create(store: &Store, run: &NewRun<'_>) -> Result<String> {
 pub fn paused() -> Error {
     Error::conflict("the engine is paused: no step starts until it runs again")
         .with_hint("`orch engine resume` lets work continue; `--queue` queues the process for the workers meanwhile")
+}
+
+/// The page a create workflow for several products asks first (which product); None
+/// when only one product has its tags.
+pub async fn product_page(store: &Store, def: &WorkflowDef) -> Result<Option<FormPage>> {
+    let found = store.products_by_tags(&def.products).await?;
+    match found.len() {
+        0 => Err(Error::failure(format!(
+            "`{}` creates {} subscriptions, and no such product is loaded",
+            def.name,
+            def.products.join(" or ")
+        ))
+        .with_hint("`orch product load` loads the products in products/")),
+        1 => Ok(None),
+        _ => {
+            let mut field = FieldSpec::new("product", FormType::Choice);
+            field.label = Some("Product".into());
+            field.choices = Some(
+                found
+                    .iter()
+                    .map(|p| Choice::new(p.def.name.clone(), Some(p.def.description.clone())))
+                    .collect(),
+            );
+            Ok(Some(FormPage {
+                title: "Product".into(),
+                description: None,
+                fields: vec![field],
+            }))
+        }
+    }
+}
+
+/// What form expressions see as `state` when the initial form is asked: the
+/// subscription a workflow runs on, if any.
+pub fn form_state(subscription: Option<&crate::store::subscriptions::Subscription>) -> Value {
+    match subscription {
+        Some(s) => serde_json::json!({ "subscription": s.to_json() }),
+        None => serde_json::json!({}),
+    }
+}
+
+/// The initial state of a new process: the form's answers (secrets already taken out),
+/// without those left empty.
+pub fn initial_state(answers: serde_json::Map<String, Value>) -> Value {
+    let mut state = Value::Object(answers);
+    if let Some(obj) = state.as_object_mut() {
+        obj.retain(|_, v| !v.is_null());
+    }
+    state
+}
+
+/// The customer of a new subscription: the one asked for, else orch.toml's
+/// `default_customer`, else `default`; None for workflows that create nothing.
+pub fn customer(def: &WorkflowDef, asked: Option<&str>, default: Option<&str>) -> Option<String> {
+    (def.target == crate::domain::workflow::Target::Create)
+        .then(|| asked.or(default).unwrap_or("default").to_string())
 }

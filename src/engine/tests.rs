@@ -122,6 +122,7 @@ impl Bench {
             lease_clock: None,
             secrets: Default::default(),
             children: super::runner::Children::Drive,
+            callback_url: None,
         }
     }
 }

@@ -73,7 +73,7 @@ impl ChoiceSet {
     }
 
     /// Why there is nothing to pick: every choice excluded, or none listed at all.
-    pub(crate) fn why_empty(&self) -> String {
+    pub fn why_empty(&self) -> String {
         match (self.excluded.len(), &self.origin) {
             (0, Some(origin)) => format!("there is nothing to choose from: {origin}"),
             (0, None) => "there is nothing to choose from".to_string(),

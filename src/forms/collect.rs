@@ -122,6 +122,27 @@ pub fn collect(
     }
 }
 
+/// The choices a field offers now (after `exclude`, given the answers so far), for a
+/// form rendered elsewhere than a terminal (the dashboard); None for a field that does
+/// not pick.
+pub fn offered(
+    field: &FieldSpec,
+    answers: &Map<String, Value>,
+    state: &Value,
+    source: &dyn ChoiceSource,
+) -> Result<Option<ChoiceSet>, CollectError> {
+    choice_set(field, &Scope { answers, state }, source)
+}
+
+/// The text a `display` field shows, rendered against the answers so far.
+pub fn display_text(
+    field: &FieldSpec,
+    answers: &Map<String, Value>,
+    state: &Value,
+) -> Result<String, CollectError> {
+    render_display(field, &Scope { answers, state })
+}
+
 /// Where a value came from, to say so when it is wrong.
 enum Origin {
     Given,

@@ -27,6 +27,17 @@ impl Problem {
     }
 }
 
+impl Problem {
+    /// The problem as the API lists it in an error's `fields`.
+    pub fn to_field_error(&self) -> crate::error::FieldError {
+        crate::error::FieldError {
+            field: self.field.clone(),
+            field_type: self.field_type.clone(),
+            reason: self.reason.clone(),
+        }
+    }
+}
+
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} ({}): {}", self.field, self.field_type, self.reason)

@@ -260,7 +260,7 @@ impl<'de> Deserialize<'de> for Choice {
 }
 
 /// A value as a person reads it: strings without quotes, everything else as JSON.
-pub(crate) fn plain(v: &Value) -> String {
+pub fn plain(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         other => other.to_string(),

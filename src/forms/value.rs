@@ -323,6 +323,24 @@ pub(crate) fn check_default(field: &FieldSpec, default: &Value) -> Result<(), St
     Ok(())
 }
 
+/// Answers for a workflow without a form: there is no field to type them, so text
+/// that reads as JSON (numbers, booleans, objects, lists) is taken as such.
+pub fn loose(given: Map<String, Value>) -> Map<String, Value> {
+    given
+        .into_iter()
+        .map(|(k, v)| {
+            let v = match v {
+                Value::String(s) => serde_json::from_str::<Value>(&s)
+                    .ok()
+                    .filter(|j| !j.is_string())
+                    .unwrap_or(Value::String(s)),
+                other => other,
+            };
+            (k, v)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -147,19 +147,7 @@ pub fn zone(name: Option<&str>) -> std::result::Result<(TimeZone, String), Strin
 
 /// An interval as written in files: `1d`, `1h30m`, `90s` → `1m30s`, `500ms`.
 pub fn format_every(d: Duration) -> String {
-    let ms = d.as_millis();
-    if ms % 1000 != 0 {
-        return format!("{ms}ms");
-    }
-    let mut s = d.as_secs();
-    let mut out = String::new();
-    for (unit, size) in [("d", 86_400), ("h", 3600), ("m", 60), ("s", 1)] {
-        if s >= size {
-            out.push_str(&format!("{}{unit}", s / size));
-            s %= size;
-        }
-    }
-    if out.is_empty() { "0s".into() } else { out }
+    crate::domain::workflow::format_exact(d)
 }
 
 /// The time scheduling decisions use. `ORCH_NOW` (RFC 3339) pins it; it exists for tests

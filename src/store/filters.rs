@@ -33,6 +33,9 @@ pub fn processes(q: &mut impl Conditions, f: &ProcessFilter) {
     if let Some(s) = &f.since {
         q.cond("started_at >= ?", Arg::Text(s.clone()));
     }
+    if let Some(b) = &f.before {
+        q.cond("process_id < ?", Arg::Text(b.clone()));
+    }
     if let Some(t) = f.tasks {
         q.cond("is_task = ?", Arg::Bool(t));
     }

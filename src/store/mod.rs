@@ -15,10 +15,12 @@
 //! The data types (`processes::ProcessRow`, `subscriptions::Subscription`, …) live in
 //! the modules named after their table group and are shared by both backends.
 
+pub mod callbacks;
 pub mod events;
 mod filters;
 mod group_commit;
 mod location;
+pub mod locks;
 pub mod postgres;
 pub mod processes;
 pub mod products;
@@ -27,6 +29,7 @@ pub mod sqlite;
 pub mod subscriptions;
 #[cfg(test)]
 mod tests;
+pub mod tokens;
 pub mod workers;
 
 use std::collections::HashMap;
@@ -542,6 +545,82 @@ impl Store {
     /// and steps went. Their events stay.
     pub async fn delete_task_runs(&self, cutoff: &str) -> StoreResult<(usize, usize)> {
         dispatch!(self.delete_task_runs(cutoff))
+    }
+
+    // --- callbacks and locks (DESIGN §14) --------------------------------------------
+
+    /// Records a callback token (only its hash) before the step's `run` hands it out,
+    /// so an answer that comes before the step ends is not lost.
+    pub async fn open_callback(&self, c: &callbacks::NewCallback<'_>) -> StoreResult<()> {
+        dispatch!(self.open_callback(c))
+    }
+
+    /// Where the callback step `step` of a process stands: an answer to take, the
+    /// tokens still open, their deadline.
+    pub async fn callback_wait(
+        &self,
+        process_id: &str,
+        step: &str,
+    ) -> StoreResult<callbacks::Wait> {
+        dispatch!(self.callback_wait(process_id, step))
+    }
+
+    /// The token with this hash, open or not.
+    pub async fn callback(&self, token_hash: &str) -> StoreResult<Option<callbacks::CallbackRow>> {
+        dispatch!(self.callback(token_hash))
+    }
+
+    /// Takes the answer to an open token, if it is still open, unanswered and in time;
+    /// of any number of answers racing for one step, exactly one is accepted.
+    pub async fn answer_callback(
+        &self,
+        token_hash: &str,
+        result: &Value,
+        by: &str,
+    ) -> StoreResult<callbacks::Answer> {
+        dispatch!(self.answer_callback(token_hash, result, by))
+    }
+
+    /// Records a `step.progress` event for an open token without ending the wait;
+    /// false when no open token has this hash.
+    pub async fn callback_progress(&self, token_hash: &str, data: &Value) -> StoreResult<bool> {
+        dispatch!(self.callback_progress(token_hash, data))
+    }
+
+    /// Takes every lock of `names` for a process (for `step`, or for the whole run
+    /// with None), or none: when one is held by another process, or another queued for
+    /// it first, the process queues for it and the answer names who is in the way.
+    /// Step commits let go of locks (see `locks`), so nothing else releases them.
+    pub async fn take_locks(
+        &self,
+        process_id: &str,
+        step: Option<&str>,
+        names: &[String],
+    ) -> StoreResult<locks::Take> {
+        dispatch!(self.take_locks(process_id, step, names))
+    }
+
+    /// Every lock held or queued for, with its queue in order.
+    pub async fn locks(&self) -> StoreResult<Vec<locks::LockRow>> {
+        dispatch!(self.locks())
+    }
+
+    // --- API tokens ----------------------------------------------------------------
+
+    /// Stores a token's hash under a name; false when a live token has the name (a
+    /// revoked one is replaced).
+    pub async fn create_token(&self, t: &tokens::NewToken<'_>) -> StoreResult<bool> {
+        dispatch!(self.create_token(t))
+    }
+
+    /// Every token, live and revoked, by name.
+    pub async fn tokens(&self) -> StoreResult<Vec<tokens::TokenRow>> {
+        dispatch!(self.tokens())
+    }
+
+    /// Revokes a live token; false when there is none of that name.
+    pub async fn revoke_token(&self, name: &str) -> StoreResult<bool> {
+        dispatch!(self.revoke_token(name))
     }
 
     // --- subscriptions -------------------------------------------------------------

@@ -176,6 +176,8 @@ pub struct Filter {
     pub workflow: Option<String>,
     pub subscription_id: Option<String>,
     pub since: Option<String>,
+    /// Only processes older than this id (ids sort by time): the next page.
+    pub before: Option<String>,
     pub tasks: Option<bool>,
     /// Only the children of this process.
     pub parent_id: Option<String>,
@@ -211,27 +213,35 @@ impl StepCommit {
     }
 
     /// What is left of the snapshot budget after this step's patch of `patch_len`
-    /// bytes; None: write a snapshot with it (the first step, a process coming to
-    /// rest, or a budget spent).
-    /// A branch step's patch is not part of the process state's fold: it leaves the
-    /// budget as it was.
-    pub fn budget_left(&self, budget: Option<i64>, patch_len: usize) -> Option<i64> {
+    /// bytes, its process left in `status`; None: write a snapshot with it (the first
+    /// step, a process coming to rest, or a budget spent). A branch step's patch is not
+    /// part of the process state's fold: it leaves the budget as it was.
+    pub fn budget_left(
+        &self,
+        status: ProcessStatus,
+        budget: Option<i64>,
+        patch_len: usize,
+    ) -> Option<i64> {
         if self.in_branch() {
             return Some(budget.unwrap_or(0));
         }
         let cost = patch_len as i64 + STEP_COST;
         budget
-            .filter(|b| self.status == ProcessStatus::Running && cost <= *b)
+            .filter(|b| status == ProcessStatus::Running && cost <= *b)
             .map(|b| b - cost)
     }
 
     /// The `process.<status>` event of a step that moved its process from `previous`
-    /// to a status it rests in.
-    pub fn status_event(&self, previous: ProcessStatus) -> Option<(String, Value)> {
-        (previous != self.status && self.status != ProcessStatus::Running).then(|| {
+    /// to `status`, one it rests in.
+    pub fn status_event(
+        &self,
+        previous: ProcessStatus,
+        status: ProcessStatus,
+    ) -> Option<(String, Value)> {
+        (previous != status && status != ProcessStatus::Running).then(|| {
             (
-                format!("process.{}", self.status),
-                serde_json::json!({"from": previous, "to": self.status, "step": self.step.path(), "reason": self.failed_reason}),
+                format!("process.{status}"),
+                serde_json::json!({"from": previous, "to": status, "step": self.step.path(), "reason": self.failed_reason}),
             )
         })
     }

@@ -57,15 +57,19 @@ fn new_process<'a>(
     }
 }
 
-/// The orch that runs the processes whose steps a test commits (fencing: only a
-/// process's owner may commit its steps).
-const OWNER: &str = "tester/1/1";
+/// The orch that writes the steps of the processes these tests commit.
+const OWNER: &str = "test-host/1/0";
 
-/// [`new_process`], run by [`OWNER`].
-fn owned<'a>(p: NewProcess<'a>) -> NewProcess<'a> {
+/// [`new_process`], held by [`OWNER`] (as the engine holds what it runs), so that its
+/// step commits pass the store's fencing.
+fn owned_process<'a>(
+    id: &'a str,
+    def: &'a WorkflowDef,
+    subscription: Option<&'a str>,
+) -> NewProcess<'a> {
     NewProcess {
         owner: Some(OWNER),
-        ..p
+        ..new_process(id, def, subscription)
     }
 }
 
@@ -86,7 +90,7 @@ fn active_node(t: &TestStore) -> String {
     let pid = crate::clock::new_id();
     let sid = crate::clock::new_id();
     assert!(matches!(
-        t.run(s.create_process(&owned(new_process(&pid, &create, None)), None))
+        t.run(s.create_process(&owned_process(&pid, &create, None), None))
             .unwrap(),
         Lock::Taken
     ));
@@ -223,6 +227,39 @@ fn two_workers_never_claim_one_process_twice() {
     }
 }
 
+/// A worker never takes over a process it runs itself, even when the process's lease
+/// ran out (its heartbeat was late): only another orch may, so one process never runs
+/// twice in one worker.
+fn a_worker_never_takes_over_its_own_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = TestStore::new(dir.path());
+    let task =
+        workflow("name = \"t\"\ntarget = \"system\"\n[[step]]\nname = \"a\"\nbuiltin = \"noop\"\n");
+    let id = crate::clock::new_id();
+    t.run(t.store.create_process(&new_process(&id, &task, None), None))
+        .unwrap();
+    let me = "host/1/1";
+    let short = Duration::from_millis(1);
+    let first = t
+        .run(t.store.claim_runnable(me, short, 5, Runnable::Any))
+        .unwrap();
+    assert_eq!(first.len(), 1);
+    std::thread::sleep(Duration::from_millis(20));
+    let again = t
+        .run(t.store.claim_runnable(me, short, 5, Runnable::Any))
+        .unwrap();
+    assert!(
+        again.is_empty(),
+        "took over its own process: {:?}",
+        again.len()
+    );
+    let other = t
+        .run(t.store.claim_runnable("host/2/2", short, 5, Runnable::Any))
+        .unwrap();
+    assert_eq!(other.len(), 1, "another worker takes over the lapsed lease");
+    assert_eq!(other[0].taken_over_from.as_deref(), Some(me));
+}
+
 /// A page of events names how far the log was looked at, also when the filter left
 /// every event out, and `--kind` globs match the same kinds on both stores.
 fn a_page_of_events_says_how_far_it_looked() {
@@ -279,7 +316,7 @@ fn a_step_error_with_nul_commits() {
     let id = crate::clock::new_id();
     t.run(
         t.store
-            .create_process(&owned(new_process(&id, &task, None)), None),
+            .create_process(&owned_process(&id, &task, None), None),
     )
     .unwrap();
     let said = "bad\0bytes \u{fffd} here";
@@ -323,6 +360,7 @@ fn a_step_error_with_nul_commits() {
 }
 
 both!(
+    a_worker_never_takes_over_its_own_process,
     a_step_error_with_nul_commits,
     two_orchs_racing_for_one_subscription_one_wins,
     two_workers_never_claim_one_process_twice,

@@ -67,8 +67,10 @@ pub fn definition(task: &BuiltinTask) -> WorkflowDef {
             condition: None,
             timeout: None,
             retry: None,
+            locks: Vec::new(),
         }],
         schedule: None,
+        locks: Vec::new(),
     }
 }
 

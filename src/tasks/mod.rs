@@ -55,6 +55,7 @@ pub fn outcome_word(f: Final) -> &'static str {
     match f {
         Final::Completed => "completed",
         Final::Suspended => "suspended",
+        Final::AwaitingCallback => "awaiting a callback",
         Final::Waiting => "waiting",
         Final::Failed => "failed",
         Final::Interrupted => "interrupted",

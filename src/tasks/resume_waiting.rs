@@ -32,6 +32,8 @@ fn run<'a>(engine: &'a mut Engine<'_>, env: &'a TaskEnv<'_>) -> TaskFuture<'a> {
             verbose: false,
             lease: engine.lease,
             children: engine.children,
+            callback_url: engine.callback_url.clone(),
+            vault: None,
         };
         let mut retried = Vec::new();
         while !*engine.cancel.borrow() {

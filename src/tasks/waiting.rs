@@ -1,6 +1,8 @@
-//! Waiting processes (a step exited 75, a transient failure, a paused engine): which
+//! Waiting processes (a step exited 75, a transient failure, a paused engine, a lock
+//! that freed for them) and processes awaiting a callback that has a deadline: which
 //! there are and when each is due. Retrying them is a worker's claim
-//! (`worker::claim_and_drive`), so every way a process is picked up claims alike.
+//! (`worker::claim_and_drive`), so every way a process is picked up claims alike; a
+//! callback step past its deadline fails when its process is driven.
 
 use jiff::Timestamp;
 
@@ -9,10 +11,10 @@ use crate::error::Result;
 use crate::store::Store;
 use crate::store::processes::{self, ProcessRow};
 
-/// Every waiting process, oldest first.
-pub async fn all(store: &Store) -> Result<Vec<ProcessRow>> {
+/// Every process in `status`, oldest first.
+async fn in_status(store: &Store, status: ProcessStatus) -> Result<Vec<ProcessRow>> {
     let filter = processes::Filter {
-        status: Some(ProcessStatus::Waiting),
+        status: Some(status),
         limit: 100_000,
         ..Default::default()
     };
@@ -21,12 +23,20 @@ pub async fn all(store: &Store) -> Result<Vec<ProcessRow>> {
     Ok(rows)
 }
 
+/// Every waiting process, oldest first.
+pub async fn all(store: &Store) -> Result<Vec<ProcessRow>> {
+    in_status(store, ProcessStatus::Waiting).await
+}
+
 /// Every waiting process that may be retried by itself, with the time it is due
-/// (set when it came to rest: its retry delay, or at once after a pause).
+/// (set when it came to rest: its retry delay, at once after a pause or when its lock
+/// freed for it), and every process awaiting a callback with a deadline, due then.
 pub async fn retry_times(store: &Store) -> Result<Vec<(ProcessRow, Timestamp)>> {
+    let awaiting = in_status(store, ProcessStatus::AwaitingCallback).await?;
     Ok(all(store)
         .await?
         .into_iter()
+        .chain(awaiting)
         .filter_map(|p| {
             let at = p.run_after.as_deref().and_then(crate::clock::parse)?;
             Some((p, at))

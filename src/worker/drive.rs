@@ -38,6 +38,9 @@ pub async fn one(
     let workflow = claimed.process.workflow.clone();
     let started = Instant::now();
     let result = drive(store, config, claimed, cancel, drain, lease_clock).await;
+    if let (Some(vault), Ok(Final::Completed)) = (config.vault, &result) {
+        vault.forget(&id);
+    }
     let took = crate::domain::workflow::format_duration(started.elapsed());
     let (end, error) = match result {
         Ok(f) => {
@@ -84,7 +87,10 @@ async fn drive(
     let log = store.steps(&id).await?;
     // Nobody can be asked here: secrets come from the worker's environment.
     let needed = secrets::needed(&def, &log);
-    let found = secrets::from_env(&needed);
+    let mut found = secrets::from_env(&needed);
+    if let Some(vault) = config.vault {
+        found.extend(vault.get(&id));
+    }
     let mut observer: Box<dyn Observer> = if config.verbose {
         Box::new(StepLines {
             id: id.clone(),
@@ -107,6 +113,7 @@ async fn drive(
         lease_clock,
         secrets: found,
         children: config.children,
+        callback_url: config.callback_url.clone(),
     };
     let missing: Vec<String> = needed
         .iter()

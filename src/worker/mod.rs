@@ -20,6 +20,7 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
+use serde_json::{Map, Value};
 use tokio::sync::watch;
 
 use crate::engine::lease::LeaseClock;
@@ -66,6 +67,44 @@ pub struct Config<'a> {
     /// waiting for them must not hold a slot); the scheduler and `resume_waiting`, which
     /// may be the only orch there is, drive them.
     pub children: crate::engine::runner::Children,
+    /// Where callback answers are posted from outside (`[serve] public_url`).
+    pub callback_url: Option<String>,
+    /// Secrets handed over in memory by the server that queued the processes (`orch
+    /// serve`); they win over the environment's `ORCH_SECRET_<NAME>`.
+    pub vault: Option<&'a Vault>,
+}
+
+/// Secrets of queued processes, kept in memory only, by process id: `orch serve` puts
+/// the secrets a request gave here and its worker takes them when it runs the process.
+/// They stay until the process completes or is aborted (a later retry or resume needs
+/// them again), and are gone when the server stops, as secrets should be.
+#[derive(Default)]
+pub struct Vault(std::sync::Mutex<std::collections::HashMap<String, Map<String, Value>>>);
+
+impl Vault {
+    fn map(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, Map<String, Value>>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Adds secrets for a process (over those it had).
+    pub fn put(&self, process_id: &str, secrets: Map<String, Value>) {
+        if !secrets.is_empty() {
+            self.map()
+                .entry(process_id.to_string())
+                .or_default()
+                .extend(secrets);
+        }
+    }
+
+    pub fn get(&self, process_id: &str) -> Map<String, Value> {
+        self.map().get(process_id).cloned().unwrap_or_default()
+    }
+
+    pub fn forget(&self, process_id: &str) {
+        self.map().remove(process_id);
+    }
 }
 
 /// What a worker did.
@@ -91,7 +130,7 @@ fn severity(f: Final) -> u8 {
     match f {
         Final::Completed => 0,
         Final::Waiting => 1,
-        Final::Suspended => 2,
+        Final::Suspended | Final::AwaitingCallback => 2,
         Final::Failed => 3,
         Final::Interrupted => 4,
     }

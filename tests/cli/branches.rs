@@ -113,6 +113,13 @@ name = "Deep"
 [[step.parallel]]
 name = "L1"
 steps = [ { name = "L2", foreach = "state.a", steps = [ { name = "L3", foreach = "state.b", steps = [ { name = "L4", parallel = [ { name = "x", steps = [ { name = "z", run = "true" } ] } ] } ] } ] } ]
+
+[[step]]
+name = "Held"
+locks = ["x"]
+[[step.parallel]]
+name = "B"
+steps = [ { name = "cb", callback = { timeout = "1h" } }, { name = "l", run = "true", locks = ["y"] } ]
 "#,
     );
     let (code, _, err) = p.run(&["workflow", "check"]);
@@ -128,10 +135,14 @@ steps = [ { name = "L2", foreach = "state.a", steps = [ { name = "L3", foreach =
         "workflows/bad.toml:30:25: step[3].input.bogus: `other` has no form field `bogus`",
         "step[3].workflow: `other` needs the answer `mtu` (int)",
         "step[4].parallel[0].steps[0].steps[0].steps[0].name: step `L4` nests groups 4 deep; orch runs groups at most 3 deep",
+        // Callbacks and step locks are top-level only: a branch has no status to wait in.
+        "step[5].locks: `locks` does not apply to a `parallel` step",
+        "step[5].parallel[0].steps[0].callback: step `cb` waits for a callback inside a branch; orch waits for callbacks only in top-level steps",
+        "step[5].parallel[0].steps[1].locks: step `l` takes locks inside a branch",
     ] {
         assert!(err.contains(expected), "missing `{expected}` in:\n{err}");
     }
-    assert!(err.contains("error: 10 problems"), "{err}");
+    assert!(err.contains("error: 13 problems"), "{err}");
 }
 
 #[test]

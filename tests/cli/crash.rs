@@ -316,6 +316,7 @@ impl Harness<'_> {
             std::thread::sleep(Duration::from_millis(10 + self.rng.below(200)));
             if child.try_wait().ok().flatten().is_none() {
                 kill9(&mut child);
+                self.p.settle_after_kill();
                 self.tally.kills += 1;
                 return None;
             }

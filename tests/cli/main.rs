@@ -2,6 +2,8 @@
 //! and (the same tests, see `stores`) on a real PostgreSQL.
 
 mod branches;
+mod callbacks;
+mod contention;
 mod crash;
 mod crash_branches;
 mod engine;
@@ -9,12 +11,14 @@ mod events;
 mod forms;
 mod foundation;
 mod interactive;
+mod locks;
 mod names;
 mod network;
 mod output;
 mod postgres;
 mod reliability;
 mod safety;
+mod serve;
 mod snapshots;
 mod stores;
 mod tasks;
@@ -178,7 +182,7 @@ impl Project {
         let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("orch"));
         c.current_dir(self.path()).env_remove("ORCH_DIR");
         match self.orch_db() {
-            Some(url) => c.env("ORCH_DB", url),
+            Some(url) => c.env("ORCH_DB", url).env("PGAPPNAME", self.app_name()),
             None => c.env_remove("ORCH_DB"),
         };
         c.env("NO_COLOR", "1")

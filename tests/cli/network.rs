@@ -376,6 +376,67 @@ fn the_validate_subscriptions_task_runs_every_usable_validation() {
     assert!(out.contains("validate_subscriptions"), "{out}");
 }
 
+fn two_circuits_created_at_once_get_different_subnets() {
+    let p = Project::example();
+    let a = id_of(&node(&p, "rtr1", "core"));
+    let b = id_of(&node(&p, "rtr2", "edge"));
+    // Two circuits between the same routers on other ports, started together; the IPAM
+    // is slow between finding the next free subnet and reserving it.
+    let spawn = |port_a: &str, port_b: &str| {
+        let mut args = circuit_args(&a, &b);
+        for arg in args.iter_mut() {
+            if arg == "port_a=1/1/c1" {
+                *arg = format!("port_a={port_a}");
+            } else if arg == "port_b=1/1/c2" {
+                *arg = format!("port_b={port_b}");
+            }
+        }
+        p.command()
+            .args(["-o", "json"])
+            .args(&args)
+            .env("NETBOX_LATENCY", "1")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let runs = [spawn("1/1/c1", "1/1/c1"), spawn("1/1/c2", "1/1/c2")];
+    let mut waited = 0;
+    for r in runs {
+        let out = r.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        match out.status.code() {
+            Some(0) => {}
+            // The other held the pool's lock: this one waits for it (exit 5) and is
+            // woken when it frees.
+            Some(5) => {
+                assert!(
+                    err.contains("waiting for lock `ipam:circuit-subnets`"),
+                    "{err}"
+                );
+                waited += 1;
+            }
+            other => panic!("exit {other:?}: {err}"),
+        }
+    }
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    let circuits = p.ok_json(&["subscription", "list", "--product", "CIRCUIT"]);
+    let subnets: Vec<String> = circuits
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let shown = p.ok_json(&["subscription", "show", &id_of(c)]);
+            assert_eq!(shown["status"], "active", "{shown}");
+            shown["circuit"]["subnet"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(subnets.len(), 2, "{circuits}");
+    assert_ne!(subnets[0], subnets[1], "two circuits got the same subnet");
+    assert_eq!(waited, 1, "the runs did not meet at the lock");
+}
+
 both!(
     the_readme_command_creates_an_active_node,
     two_nodes_a_circuit_and_the_lifecycle_rules,
@@ -384,4 +445,5 @@ both!(
     one_subscription_one_process_at_a_time,
     the_validate_all_task_validates_every_node,
     the_validate_subscriptions_task_runs_every_usable_validation,
+    two_circuits_created_at_once_get_different_subnets,
 );

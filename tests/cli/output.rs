@@ -95,7 +95,7 @@ fn help_describes_every_argument_and_shows_examples() {
         assert_eq!(code, 0, "{err}");
         out
     };
-    for sub in ["retry", "resume", "skip", "abort", "show"] {
+    for sub in ["retry", "resume", "skip", "abort", "show", "callback"] {
         let text = help(&["process", sub]);
         let line = text
             .lines()
@@ -108,7 +108,7 @@ fn help_describes_every_argument_and_shows_examples() {
         .collect::<Vec<_>>()
         .join(" ");
     assert!(
-        list.contains("--status <STATUS> Only processes in this status [possible values: created, running, suspended, waiting, failed, aborted, completed]"),
+        list.contains("--status <STATUS> Only processes in this status [possible values: created, running, suspended, awaiting_callback, waiting, failed, aborted, completed]"),
         "{list}"
     );
     let run = help(&["workflow", "run"]);

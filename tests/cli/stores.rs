@@ -166,6 +166,34 @@ impl crate::Project {
 impl crate::Project {
     /// The database is sound: SQLite's integrity check says `ok`, or, on PostgreSQL
     /// (which checks its own pages and constraints), `orch db check` finds nothing.
+    /// The application name this project's orch commands give PostgreSQL, so that a
+    /// test can find their sessions.
+    pub fn app_name(&self) -> String {
+        format!("orch-test-{}", self.pg_schema().unwrap_or("sqlite"))
+    }
+
+    /// After a kill -9: on PostgreSQL, waits until the server has ended the killed
+    /// orch's sessions. A COMMIT sent just before the kill still commits then, so what
+    /// the store holds is only final once they are gone. (SQLite has no server: what
+    /// the file holds is final at once.)
+    pub fn settle_after_kill(&self) {
+        let Some(url) = self.pg_url() else {
+            return;
+        };
+        let sql = format!(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = '{}'",
+            self.app_name()
+        );
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while postgres_rows(url, &sql) != [["0"]] {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the killed orch's sessions never ended"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+
     pub fn assert_sound(&self) {
         match self.store() {
             Store::Sqlite => {

@@ -165,7 +165,11 @@ free-ports)
     } END { print "]" }'
     ;;
 next-subnet)
+    # Two calls, as with a real IPAM: find the next free prefix, then reserve it.
+    # NETBOX_LATENCY (seconds) stands in for the network between them; two circuits
+    # created at once would get the same prefix unless they take turns (the step's lock).
     n=$(records counter | json_get next_prefix)
+    sleep "${NETBOX_LATENCY:-0}"
     update counter 0 next_prefix "$((n + 1))"
     printf '{"subnet":"2001:db8:100:%x::/64","address_a":"2001:db8:100:%x::1","address_b":"2001:db8:100:%x::2"}\n' "$n" "$n" "$n"
     ;;

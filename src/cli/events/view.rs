@@ -215,6 +215,12 @@ pub(super) fn detail(e: &Event) -> String {
             get("parent_step")
         ),
         "process.started" => format!("{} by {}", get("workflow"), get("created_by")),
+        "step.progress" => format!("{}: {}", get("step"), get("message")),
+        "callback.answered" => format!("{}: answered by {}", get("step"), get("by")),
+        "lock.taken" | "lock.released" if has("step") => {
+            format!("{} (step {})", get("lock"), get("step"))
+        }
+        "lock.taken" | "lock.released" | "lock.waiting" => get("lock"),
         "subscription.created" => format!(
             "{} for {}: {}",
             get("product"),
@@ -274,6 +280,18 @@ mod tests {
             json!({"changed": ["node", "description"], "description": "Node rtr1"}),
         );
         assert_eq!(detail(&updated), "node, description changed: Node rtr1");
+        let progress = event(
+            "step.progress",
+            json!({"step": "Wait", "attempt": 1, "message": "40%"}),
+        );
+        assert_eq!(detail(&progress), "Wait: 40%");
+        let lock = event("lock.taken", json!({"lock": "ipam:a", "step": null}));
+        assert_eq!(detail(&lock), "ipam:a");
+        let lock = event(
+            "lock.released",
+            json!({"lock": "ipam:a", "step": "Reserve"}),
+        );
+        assert_eq!(detail(&lock), "ipam:a (step Reserve)");
         let other = event("x.y", json!({"a": 1, "b": null, "c": "t"}));
         assert_eq!(detail(&other), "a=1 b=null c=t");
     }

@@ -8,14 +8,17 @@ use serde_json::{Map, Value, json};
 
 use super::{ShowArgs, is_stale};
 use crate::cli::Ctx;
-use crate::cli::drive::{next_hint, process_json};
+use crate::cli::drive::next_hint;
 use crate::cli::pending::Pending;
+use crate::cli::waits::{CallbackWait, LockWait};
 use crate::domain::path;
 use crate::domain::process::ProcessStatus;
 use crate::domain::workflow::WorkflowDef;
 use crate::engine::merge;
 use crate::engine::scope::{self, BranchStatus};
 use crate::error::{Error, Result};
+use crate::shapes::Detail;
+use crate::shapes::groups::{Group, branch_of, groups, in_group};
 use crate::store::processes::{self, ProcessRow, StepRow};
 use crate::ui::{Paint, table};
 
@@ -41,19 +44,20 @@ pub fn show(ctx: &mut Ctx, a: ShowArgs) -> Result<()> {
     let mut children = ctx.db(async |s| s.processes(&filter).await)?;
     children.reverse();
     let groups = groups(&p, &def, &steps);
+    let callback = CallbackWait::of(ctx, &p, &steps)?;
+    let lock = LockWait::of(ctx, &p)?;
     if ctx.printer.is_json() {
-        let mut v = process_json(&p, Some(&steps));
-        if let Some(w) = pending.first() {
-            v["pending"] = w.to_json();
+        let detail = Detail {
+            pending: &pending,
+            groups: &groups,
+            children: &children,
+        };
+        let mut v = crate::shapes::process_detail(&p, &steps, &detail);
+        if let Some(w) = &callback {
+            v["callback"] = w.to_json();
         }
-        if pending.len() > 1 || pending.first().is_some_and(|w| w.branch.is_some()) {
-            v["pending_steps"] = pending.iter().map(Pending::to_json).collect();
-        }
-        if !groups.is_empty() {
-            v["groups"] = groups.iter().map(Group::to_json).collect();
-        }
-        if !children.is_empty() {
-            v["children"] = children.iter().map(|c| process_json(c, None)).collect();
+        if let Some(w) = &lock {
+            v["lock"] = w.to_json();
         }
         return ctx.printer.json(&v);
     }
@@ -64,6 +68,8 @@ pub fn show(ctx: &mut Ctx, a: ShowArgs) -> Result<()> {
             "{} (stale: the orch that ran it is gone; retry takes it over)",
             p.status
         )
+    } else if callback.as_ref().is_some_and(|c| c.timed_out) {
+        format!("{} (timed out)", p.status)
     } else {
         p.status.to_string()
     };
@@ -106,7 +112,7 @@ pub fn show(ctx: &mut Ctx, a: ShowArgs) -> Result<()> {
         pr.out(&format!("\n{}", table::render(&t)))?;
     }
     if let Some(last) = failed_step(&steps) {
-        if matches!(p.status, ProcessStatus::Failed | ProcessStatus::Waiting) {
+        if lock.is_none() && matches!(p.status, ProcessStatus::Failed | ProcessStatus::Waiting) {
             let mut detail = format!(
                 "\n{} {}: {}\n",
                 pr.paint("failed step", Paint::Red),
@@ -145,6 +151,16 @@ pub fn show(ctx: &mut Ctx, a: ShowArgs) -> Result<()> {
         }
         return Ok(());
     }
+    if let Some(w) = &callback {
+        pr.out(&format!("\n{}\n", pr.paint(&w.describe(), Paint::Yellow)))?;
+        pr.hint(&w.hint(&p.process_id));
+        return Ok(());
+    }
+    if let Some(w) = &lock {
+        pr.out(&format!("\n{}\n", pr.paint(&w.describe(), Paint::Yellow)))?;
+        pr.hint(&w.hint(&p.process_id));
+        return Ok(());
+    }
     if let Some(h) = next_hint(&p) {
         pr.hint(&h);
     }
@@ -166,117 +182,6 @@ fn failed_step(steps: &[StepRow]) -> Option<&StepRow> {
             .find(|s| s.status.is_retryable() && s.output.is_some())
             .unwrap_or(last),
     )
-}
-
-/// A top-level group step and its branches, as the log says.
-struct Group {
-    name: String,
-    /// Its latest own row (the join), if it has one.
-    status: Option<String>,
-    branches: Vec<scope::BranchView>,
-}
-
-impl Group {
-    fn to_json(&self) -> Value {
-        json!({
-            "name": self.name,
-            "status": self.status.as_deref().unwrap_or("running"),
-            "branches": self.branches,
-        })
-    }
-}
-
-/// The top-level groups that ran, each with its branches: from the definition and the
-/// state at the fork while the group has not ended (so branches that have not run yet
-/// are listed), from the log once it has (the state has moved on since).
-fn groups(p: &ProcessRow, def: &WorkflowDef, steps: &[StepRow]) -> Vec<Group> {
-    let mut out = Vec::new();
-    for step in def.steps.iter().filter(|s| s.kind.is_group()) {
-        let own: Vec<&StepRow> = steps
-            .iter()
-            .filter(|r| r.branch.is_none() && r.name == step.name)
-            .collect();
-        let inside = steps
-            .iter()
-            .any(|r| r.branch.as_deref().is_some_and(|b| in_group(b, &step.name)));
-        if own.is_empty() && !inside {
-            continue;
-        }
-        let done = own.iter().any(|r| r.is_done());
-        let mut branches = if done {
-            Vec::new()
-        } else {
-            scope::views(step, &step.name, &p.state, steps).unwrap_or_default()
-        };
-        if branches.is_empty() {
-            branches = logged_branches(&step.name, steps);
-        }
-        out.push(Group {
-            name: step.name.clone(),
-            status: own.last().map(|r| r.status.to_string()),
-            branches,
-        });
-    }
-    out
-}
-
-/// Whether a branch path lies in the top-level group `group`.
-fn in_group(branch: &str, group: &str) -> bool {
-    path::top_level([group], branch).is_some() && branch != group
-}
-
-/// The branches of a group that have rows in the log, with where each stands.
-fn logged_branches(group: &str, steps: &[StepRow]) -> Vec<scope::BranchView> {
-    let mut seen: Vec<String> = Vec::new();
-    for r in steps {
-        let Some(b) = r.branch.as_deref().filter(|b| in_group(b, group)) else {
-            continue;
-        };
-        let own = branch_of(group, b);
-        if !seen.contains(&own) {
-            seen.push(own);
-        }
-    }
-    seen.sort_by_key(|b| path::natural_key(b));
-    seen.into_iter()
-        .map(|b| {
-            let last = steps
-                .iter()
-                .rev()
-                .find(|r| r.branch.as_deref().is_some_and(|p| path::within(p, &b)));
-            let status = match last.map(|r| r.status) {
-                Some(s) if s.is_done() => BranchStatus::Done,
-                Some(crate::domain::process::StepStatus::Failed) => BranchStatus::Failed,
-                Some(crate::domain::process::StepStatus::Waiting) => BranchStatus::Waiting,
-                Some(crate::domain::process::StepStatus::Suspend) => BranchStatus::Suspended,
-                _ => BranchStatus::Started,
-            };
-            scope::BranchView {
-                label: b[group.len()..]
-                    .trim_start_matches(path::SEP)
-                    .trim()
-                    .to_string(),
-                path: b,
-                status,
-                next: None,
-                error: None,
-            }
-        })
-        .collect()
-}
-
-/// The branch of top-level group `group` that the (deeper) branch path `b` is in.
-fn branch_of(group: &str, b: &str) -> String {
-    let rest = &b[group.len()..];
-    if let Some(after) = rest.strip_prefix(path::SEP) {
-        // `G / Branch …`
-        let name = after.split(path::SEP).next().unwrap_or(after);
-        path::parallel_branch(group, name)
-    } else {
-        // `G [i] …`
-        let end = rest.find(']').map_or(rest.len(), |i| i + 1);
-        format!("{group}{}", &rest[..end])
-    }
 }
 
 /// The rows of the steps table: top-level steps in log order, and at the first row of

@@ -8,14 +8,14 @@ use crate::cli::Ctx;
 use crate::cli::answers;
 use crate::cli::drive::{self, Options, claim, next_hint, print_process_json, record};
 use crate::cli::pending::Pending;
+use crate::cli::waits::CallbackWait;
 use crate::domain::process::{ProcessStatus, StepStatus};
-use crate::domain::workflow::WorkflowDef;
+use crate::domain::workflow::{StepKind, WorkflowDef, format_exact};
 use crate::engine::runner::{Answers, Recorded};
 use crate::error::{Error, Kind, Result};
 use crate::store::processes::ProcessRow;
 
-/// The statuses a retry (or a skip) takes a process from.
-const RETRYABLE: &[ProcessStatus] = &[ProcessStatus::Failed, ProcessStatus::Waiting];
+const RETRYABLE: &[ProcessStatus] = ProcessStatus::RETRYABLE;
 
 /// The definition a retry or resume runs: the one the process started with, or with
 /// `--use-current` the workflow file as it is now.
@@ -93,17 +93,26 @@ impl Chosen {
 }
 
 pub fn retry(ctx: &mut Ctx, a: RetryArgs) -> Result<()> {
-    let p = ctx.process(&a.id)?;
+    let mut p = ctx.process(&a.id)?;
     let chosen = Chosen::for_process(ctx, &p, a.use_current, "retry")?;
     if a.plan {
         return plan(ctx, &p, &chosen);
     }
     chosen.warn(ctx, &p.workflow, "retrying");
+    // An answered callback is taken as it is; a timed-out one is recorded first.
+    const TAKES_ANSWER: &[ProcessStatus] = &[ProcessStatus::AwaitingCallback];
+    let mut from = RETRYABLE;
+    if p.status == ProcessStatus::AwaitingCallback {
+        match time_out(ctx, p)? {
+            Waited::Answered(q) => (p, from) = (q, TAKES_ANSWER),
+            Waited::TimedOut(q) => p = q,
+        }
+    }
     if a.queue {
-        return queue(ctx, &p, &chosen, RETRYABLE);
+        return queue(ctx, &p, &chosen, from);
     }
     let secrets = secrets_needed(ctx, &p, &chosen.def, a.form)?;
-    claim(ctx, &p.process_id, RETRYABLE)?;
+    claim(ctx, &p.process_id, from)?;
     chosen.adopt(ctx, &p.process_id)?;
     let opts = chosen.options(a.form);
     let outcome = drive::drive(
@@ -300,7 +309,7 @@ fn answer_pending(
                 None => {}
             }
         }
-        let (answers, more) = w.answer(ctx, &given, form)?;
+        let (answers, more) = crate::cli::pending::answer(w, ctx, &given, &w.state, form)?;
         secrets.extend(more);
         if !w.secrets_only {
             input.insert(w.step.clone(), answers);
@@ -412,6 +421,59 @@ fn queued(ctx: &mut Ctx, p: &ProcessRow, _chosen: &Chosen) -> Result<()> {
     Ok(())
 }
 
+/// What a retry found of a process awaiting a callback.
+enum Waited {
+    /// An answer came in (its command did not drive it on): the retry takes it.
+    Answered(ProcessRow),
+    /// The timeout was recorded; the retry runs the step again.
+    TimedOut(ProcessRow),
+}
+
+/// A retry of a process awaiting a callback whose deadline passed, before a worker or
+/// the scheduler saw it: the timeout is recorded (the step fails, as it would have),
+/// and the retry then runs the step again with a new token. An answer that came in is
+/// taken instead. A wait still in time is not a retry's business.
+fn time_out(ctx: &mut Ctx, p: ProcessRow) -> Result<Waited> {
+    let steps = ctx.steps(&p.process_id)?;
+    let wait = CallbackWait::of(ctx, &p, &steps)?;
+    if wait.as_ref().is_some_and(|w| w.answered) {
+        return Ok(Waited::Answered(p));
+    }
+    let Some(wait) = wait.filter(|w| w.timed_out) else {
+        let mut e = Error::conflict(format!(
+            "process {} is awaiting a callback, so it cannot be retried",
+            p.process_id
+        ));
+        if let Some(w) = CallbackWait::of(ctx, &p, &steps)? {
+            e = e.with_cause(w.describe()).with_hint(w.hint(&p.process_id));
+        }
+        return Err(e);
+    };
+    let def = ctx.stored_definition(&p)?;
+    let timeout = match def.step(&wait.step).map(|s| &s.kind) {
+        Some(StepKind::Callback { callback, .. }) => callback.timeout,
+        _ => None,
+    };
+    let mut process = claim(ctx, &p.process_id, &[ProcessStatus::AwaitingCallback])?;
+    let attempt = crate::engine::plan::next_attempt(&steps, &wait.step);
+    record(
+        ctx,
+        &mut process,
+        Recorded {
+            error: Some(format!(
+                "callback timed out after {}",
+                timeout.map_or_else(|| "its deadline".into(), format_exact)
+            )),
+            ..Recorded::new(&wait.step, attempt, StepStatus::Failed)
+        },
+    )?;
+    ctx.printer.status(&format!(
+        "step `{}` timed out waiting for its callback; running it again with a new token",
+        wait.step
+    ));
+    ctx.process(&p.process_id).map(Waited::TimedOut)
+}
+
 pub fn abort(ctx: &mut Ctx, id: &str) -> Result<()> {
     let p = ctx.process(id)?;
     if p.status.is_finished() {
@@ -427,6 +489,7 @@ pub fn abort(ctx: &mut Ctx, id: &str) -> Result<()> {
             ProcessStatus::Failed,
             ProcessStatus::Waiting,
             ProcessStatus::Suspended,
+            ProcessStatus::AwaitingCallback,
             ProcessStatus::Created,
         ],
     )?;
@@ -464,18 +527,7 @@ pub fn abort(ctx: &mut Ctx, id: &str) -> Result<()> {
 pub fn skip(ctx: &mut Ctx, a: SkipArgs) -> Result<()> {
     let p = ctx.process(&a.id)?;
     let steps = ctx.steps(&p.process_id)?;
-    // A group's own row, not one of its branch steps: skipping a group skips its join.
-    let Some(failed) = steps
-        .iter()
-        .rev()
-        .find(|s| s.branch.is_none() && s.status.is_retryable())
-        .cloned()
-    else {
-        return Err(Error::conflict(format!(
-            "process {} has no failed step to skip",
-            p.process_id
-        )));
-    };
+    let failed = crate::engine::plan::step_to_skip(&p.process_id, &steps)?;
     let def = ctx.stored_definition(&p)?;
     claim(ctx, &p.process_id, RETRYABLE)?;
     let user = ctx.user().to_string();

@@ -60,6 +60,12 @@ pub fn latest_version() -> i64 {
         .unwrap_or(0)
 }
 
+/// How many migrations this binary holds (their versions need not be contiguous:
+/// versions are set aside for work merged in any order).
+pub fn migration_count() -> usize {
+    embedded::migrations::runner().get_migrations().len()
+}
+
 /// The schema version of orch's schema in the database `client` is connected to, 0
 /// when it was never migrated (or does not exist).
 pub async fn schema_version(client: &Client, info: &ConnInfo) -> Result<i64, Error> {

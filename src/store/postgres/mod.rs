@@ -27,6 +27,7 @@
 //! The full rules are in migrations/postgres/V1__initial.sql, beside the table.
 
 mod admin;
+mod callbacks;
 mod committer;
 pub mod config;
 pub mod connect;
@@ -35,6 +36,7 @@ mod events;
 #[cfg(test)]
 mod events_tests;
 pub mod listen;
+mod locks;
 pub mod migrate;
 mod ops;
 mod pgpass;
@@ -49,7 +51,9 @@ mod subscriptions;
 pub mod testing;
 #[cfg(test)]
 mod tests;
+mod tokens;
 mod tx;
+mod waits;
 mod workers;
 
 pub use config::{ConnInfo, PasswordSource, is_postgres};

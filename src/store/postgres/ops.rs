@@ -19,7 +19,10 @@ use serde_json::Value;
 
 use super::error::connection_error;
 use super::tx::in_tx;
-use super::{Postgres, events, processes, products, schedules, subscriptions, workers};
+use super::{
+    Postgres, callbacks, events, locks, processes, products, schedules, subscriptions, tokens,
+    workers,
+};
 use crate::domain::lifecycle::Lifecycle;
 use crate::domain::process::ProcessStatus;
 use crate::domain::subscription::{Flat, RefInfo};
@@ -159,7 +162,7 @@ impl Postgres {
                 return Ok(Vec::new());
             }
             let mut claimed = Vec::new();
-            for p in processes::runnable(&tx, limit as i64, which).await? {
+            for p in processes::runnable(&tx, owner, limit as i64, which).await? {
                 let takeover = p.status == ProcessStatus::Running;
                 let claim = processes::Claim {
                     process_id: &p.process_id,
@@ -235,6 +238,20 @@ impl Postgres {
 
     pub async fn workers(&self, recent: Duration) -> StoreResult<Vec<WorkerRow>> {
         in_tx!(self, read, |tx| workers::list(&tx, recent).await?)
+    }
+
+    pub async fn create_token(&self, t: &crate::store::tokens::NewToken<'_>) -> StoreResult<bool> {
+        let now = crate::clock::now_text();
+        in_tx!(self, write, |tx| tokens::create(&tx, t, &now).await?)
+    }
+
+    pub async fn tokens(&self) -> StoreResult<Vec<crate::store::tokens::TokenRow>> {
+        in_tx!(self, read, |tx| tokens::list(&tx).await?)
+    }
+
+    pub async fn revoke_token(&self, name: &str) -> StoreResult<bool> {
+        let now = crate::clock::now_text();
+        in_tx!(self, write, |tx| tokens::revoke(&tx, name, &now).await?)
     }
 
     pub async fn engine_state(&self) -> StoreResult<EngineState> {
@@ -512,10 +529,29 @@ pub(super) async fn commit_one(
         )
         .await?;
     }
-    let paused = processes::commit_step(tx, c).await?;
-    if c.releases_owner() {
+    // A process whose lock rows change takes the lock tables' turn before any row.
+    let locking = locks::involved(tx, &c.process_id).await?;
+    if locking {
+        locks::serialise(tx).await?;
+    }
+    // A process about to rest awaiting a callback whose answer came in while its step
+    // ran goes on running instead: its orch takes the answer at once. Its row is
+    // locked first, as an answer locks it, so no answer slips in between.
+    let status = if c.status == ProcessStatus::AwaitingCallback {
+        processes::lock(tx, &c.process_id).await?;
+        if callbacks::has_answer(tx, &c.process_id, &c.step.name).await? {
+            ProcessStatus::Running
+        } else {
+            c.status
+        }
+    } else {
+        c.status
+    };
+    let paused = processes::commit_step(tx, c, status).await?;
+    callbacks::settle(tx, &c.process_id, &c.step.name, c.step.status, status).await?;
+    if status != ProcessStatus::Running {
         processes::release(tx, &c.process_id).await?;
-        if c.status == ProcessStatus::Waiting {
+        if status == ProcessStatus::Waiting {
             let after = if c.awaits_children {
                 processes::children_due(tx, &c.process_id).await?
             } else {
@@ -524,7 +560,13 @@ pub(super) async fn commit_one(
             processes::set_run_after(tx, &c.process_id, after).await?;
         }
         processes::wake_parent(tx, &c.process_id).await?;
-        return Ok(c.status);
+        if locking {
+            locks::settle(tx, &c.process_id, &c.step.name, c.step.status, status).await?;
+        }
+        return Ok(status);
+    }
+    if locking {
+        locks::settle(tx, &c.process_id, &c.step.name, c.step.status, status).await?;
     }
     let rest = match &c.rest {
         Some(reason) => Some(reason.as_str()),
@@ -540,6 +582,6 @@ pub(super) async fn commit_one(
             processes::rest(tx, &c.process_id, reason, Some(Duration::ZERO)).await?;
             Ok(ProcessStatus::Waiting)
         }
-        None => Ok(c.status),
+        None => Ok(status),
     }
 }

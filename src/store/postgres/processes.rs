@@ -256,8 +256,10 @@ pub async fn steps(tx: &Tx<'_>, process_id: &str) -> R<Vec<StepRow>> {
 /// locked first, so nothing changes it between the read and the write; the engine
 /// switch is read in the same statement and held (FOR SHARE), so a pause waits for
 /// this commit and every commit after it sees the pause, as with SQLite's one writer.
-/// Returns whether the engine is paused.
-pub async fn commit_step(tx: &mut Tx<'_>, c: &StepCommit) -> R<bool> {
+/// The process is left in `status`, which may differ from the one the commit asked
+/// for (the store decided otherwise in the same transaction). Returns whether the
+/// engine is paused.
+pub async fn commit_step(tx: &mut Tx<'_>, c: &StepCommit, status: ProcessStatus) -> R<bool> {
     let s = &c.step;
     let patch = s.state_patch.to_string();
     let failed_reason = clean_opt(c.failed_reason.as_deref());
@@ -302,7 +304,7 @@ pub async fn commit_step(tx: &mut Tx<'_>, c: &StepCommit) -> R<bool> {
             branch: s.branch.clone(),
         }),
     });
-    let (snapshot, budget) = match c.budget_left(budget, patch.len()) {
+    let (snapshot, budget) = match c.budget_left(status, budget, patch.len()) {
         Some(left) => (None, left),
         None => {
             let state = c.state().to_string();
@@ -315,7 +317,7 @@ pub async fn commit_step(tx: &mut Tx<'_>, c: &StepCommit) -> R<bool> {
         .subscription_id
         .as_deref()
         .is_none_or(|id| previous_subscription.as_deref() == Some(id));
-    if previous == c.status && same_subscription {
+    if previous == status && same_subscription {
         tx.exec(
             "UPDATE processes SET last_step = $2, last_modified_at = $3, failed_reason = $4, state_budget = $5 WHERE process_id = $1",
             &[&c.process_id, &path, &s.finished_at, &failed_reason, &budget],
@@ -326,7 +328,7 @@ pub async fn commit_step(tx: &mut Tx<'_>, c: &StepCommit) -> R<bool> {
             "UPDATE processes SET status = $2, last_step = $3, last_modified_at = $4, failed_reason = $5, subscription_id = COALESCE($6, subscription_id), state_budget = $7 WHERE process_id = $1",
             &[
                 &c.process_id,
-                &c.status.as_str(),
+                &status.as_str(),
                 &path,
                 &s.finished_at,
                 &failed_reason,
@@ -336,7 +338,7 @@ pub async fn commit_step(tx: &mut Tx<'_>, c: &StepCommit) -> R<bool> {
         )
         .await?;
     }
-    if let Some((kind, data)) = c.status_event(previous) {
+    if let Some((kind, data)) = c.status_event(previous, status) {
         super::events::append(
             tx,
             &kind,
@@ -390,6 +392,16 @@ pub async fn set_status(
     tx.exec(
         "UPDATE processes SET status = $2, failed_reason = COALESCE($3, failed_reason), last_modified_at = $4 WHERE process_id = $1",
         &[&process_id, &status.as_str(), &clean_opt(reason), &crate::clock::now_text()],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Locks a process's row until the transaction ends.
+pub async fn lock(tx: &Tx<'_>, process_id: &str) -> R<()> {
+    tx.exec(
+        "SELECT 1 FROM processes WHERE process_id = $1 FOR UPDATE",
+        &[&process_id],
     )
     .await?;
     Ok(())
@@ -509,28 +521,37 @@ pub async fn claim(tx: &mut Tx<'_>, c: &Claim<'_>) -> R<bool> {
 
 /// The processes a claim may take, oldest first, locked for this transaction and
 /// skipping those another orch is claiming: for a worker, queued ones, waiting ones
-/// whose time has come and running ones whose owner's lease ran out (the database's
-/// clock); for the scheduler and `resume_waiting`, waiting ones by the time they give.
-pub async fn runnable(tx: &Tx<'_>, limit: i64, which: Runnable<'_>) -> R<Vec<ProcessRow>> {
-    let (condition, at) = match which {
+/// whose time has come, those awaiting a callback past its deadline (to fail the step)
+/// and running ones whose owner's lease ran out (the database's clock); for the
+/// scheduler and `resume_waiting`, waiting ones by the time they give.
+///
+/// A running process of `owner` itself is never among them, whatever its lease says:
+/// it is driving it, and a process must never run twice at once.
+pub async fn runnable(
+    tx: &Tx<'_>,
+    owner: &str,
+    limit: i64,
+    which: Runnable<'_>,
+) -> R<Vec<ProcessRow>> {
+    let (condition, second) = match which {
         Runnable::Any => (
             "status = 'created'
-            OR (status = 'waiting' AND run_after <= now_text())
-            OR (status = 'running' AND lease_until < now_text())",
-            None,
+            OR (status IN ('waiting', 'awaiting_callback') AND run_after <= now_text())
+            OR (status = 'running' AND lease_until < now_text() AND owner IS DISTINCT FROM $2)",
+            owner,
         ),
-        Runnable::WaitingDueAt(at) => ("status = 'waiting' AND run_after <= $2", Some(at)),
-        Runnable::WaitingBefore(at) => ("status = 'waiting' AND last_modified_at < $2", Some(at)),
+        Runnable::WaitingDueAt(at) => (
+            "status IN ('waiting', 'awaiting_callback') AND run_after <= $2",
+            at,
+        ),
+        Runnable::WaitingBefore(at) => ("status = 'waiting' AND last_modified_at < $2", at),
     };
     let sql = format!(
         "SELECT {LIST_COLUMNS} FROM processes WHERE ({condition})
          ORDER BY process_id LIMIT $1
          FOR UPDATE SKIP LOCKED"
     );
-    let rows = match at {
-        Some(at) => tx.rows(&sql, &[&limit, &at]).await?,
-        None => tx.rows(&sql, &[&limit]).await?,
-    };
+    let rows = tx.rows(&sql, &[&limit, &second]).await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
         out.push(finish(tx, process_from_row(r)?).await?);

@@ -369,7 +369,7 @@ impl Cluster {
                 "-c",
                 "full_page_writes=off",
                 "-c",
-                "max_connections=200",
+                "max_connections=300",
                 "-c",
                 "shared_buffers=32MB",
                 "-c",

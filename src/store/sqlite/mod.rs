@@ -7,14 +7,18 @@
 //! behind a mutex that is never held across an `.await`.
 
 mod admin;
+pub mod callbacks;
 mod committer;
 pub mod events;
+pub mod locks;
 mod ops;
 pub mod processes;
 pub mod products;
 pub mod query;
 pub mod schedules;
 pub mod subscriptions;
+pub mod tokens;
+mod waits;
 pub mod workers;
 
 use std::path::{Path, PathBuf};
@@ -208,14 +212,35 @@ fn missing(path: &Path) -> Error {
 }
 
 /// Applies the embedded migrations that are not applied yet; returns how many ran.
+///
+/// The pending migrations are applied in one transaction, with their history rows, so
+/// a crash never leaves a schema change without its version. Several orchs may open a
+/// new database at once (a worker and the commands that queue for it): one that finds
+/// another applied the same migrations first (its transaction failed and left nothing
+/// behind) sees the schema moved on, and applies what is left from there.
 pub fn migrate(conn: &mut Connection, path: &Path) -> Result<usize, Error> {
-    let report = embedded::migrations::runner()
-        .set_abort_divergent(true)
-        .run(conn)
-        .map_err(|e| {
-            Error::new(Kind::Failure, format!("cannot migrate {}", path.display())).with_cause(e)
-        })?;
-    Ok(report.applied_migrations().len())
+    let failed = |e: &dyn std::fmt::Display| {
+        Error::new(Kind::Failure, format!("cannot migrate {}", path.display())).with_cause(e)
+    };
+    loop {
+        let before = schema_version(conn).map_err(|e| failed(&e))?;
+        match embedded::migrations::runner()
+            .set_abort_divergent(true)
+            .set_grouped(true)
+            .run(conn)
+        {
+            Ok(report) => return Ok(report.applied_migrations().len()),
+            Err(e) => {
+                let now = schema_version(conn).map_err(|e| failed(&e))?;
+                if now >= latest_version() {
+                    return Ok(0);
+                }
+                if now <= before {
+                    return Err(failed(&e));
+                }
+            }
+        }
+    }
 }
 
 /// Opens the database, checks it is one orch can use and sets the pragmas, without
@@ -387,6 +412,29 @@ pub(crate) mod tests {
             "making a database of an empty file was not told"
         );
         assert_eq!(schema_version(&store.conn()).unwrap(), latest_version());
+    }
+
+    #[test]
+    fn many_orchs_opening_a_new_database_at_once_all_get_it_migrated() {
+        for _ in 0..5 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("orch.db");
+            let opens: Vec<_> = (0..8)
+                .map(|_| {
+                    let path = path.clone();
+                    std::thread::spawn(move || {
+                        Sqlite::open(&path, Sync::Normal, Create::Allowed, &())
+                            .map(|_| ())
+                            .map_err(|e| format!("{}: {:?}", e.message, e.causes))
+                    })
+                })
+                .collect();
+            for open in opens {
+                open.join().unwrap().unwrap();
+            }
+            let store = Sqlite::open(&path, Sync::Normal, Create::Refused, &()).unwrap();
+            assert_eq!(schema_version(&store.conn()).unwrap(), latest_version());
+        }
     }
 
     #[test]

@@ -9,7 +9,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::{Sqlite, events, processes, products, schedules, subscriptions, workers, write_tx};
+use super::{
+    Sqlite, callbacks, events, locks, processes, products, schedules, subscriptions, tokens,
+    workers, write_tx,
+};
 use crate::domain::lifecycle::Lifecycle;
 use crate::domain::process::ProcessStatus;
 use crate::domain::subscription::{Flat, RefInfo};
@@ -28,7 +31,7 @@ use crate::store::workers::{ClaimOutcome, ClaimedProcess, EngineState, Runnable,
 use crate::store::{Counts, Lock, PAUSED, StoreResult};
 
 /// The time `d` from now, as stored (SQLite's clock is this machine's).
-fn from_now(d: Duration) -> String {
+pub(super) fn from_now(d: Duration) -> String {
     let now = crate::clock::now();
     crate::clock::format(now.checked_add(d).unwrap_or(now))
 }
@@ -212,7 +215,7 @@ impl Sqlite {
         let now = crate::clock::now_text();
         let lease_until = from_now(lease);
         let mut claimed = Vec::new();
-        for p in processes::runnable(&tx, &now, limit as i64, which)? {
+        for p in processes::runnable(&tx, owner, &now, limit as i64, which)? {
             let takeover = p.status == ProcessStatus::Running;
             let won = processes::claim(
                 &tx,
@@ -296,6 +299,18 @@ impl Sqlite {
 
     pub async fn workers(&self, recent: Duration) -> StoreResult<Vec<WorkerRow>> {
         workers::list(&self.conn(), &ago(recent))
+    }
+
+    pub async fn create_token(&self, t: &crate::store::tokens::NewToken<'_>) -> StoreResult<bool> {
+        tokens::create(&self.conn(), t, &crate::clock::now_text())
+    }
+
+    pub async fn tokens(&self) -> StoreResult<Vec<crate::store::tokens::TokenRow>> {
+        tokens::list(&self.conn())
+    }
+
+    pub async fn revoke_token(&self, name: &str) -> StoreResult<bool> {
+        tokens::revoke(&self.conn(), name, &crate::clock::now_text())
     }
 
     pub async fn engine_state(&self) -> StoreResult<EngineState> {
@@ -560,10 +575,19 @@ pub(super) fn commit_one(tx: &rusqlite::Connection, c: &StepCommit) -> StoreResu
             Some(&c.process_id),
         )?;
     }
-    processes::commit_step(tx, c)?;
-    if c.releases_owner() {
+    // A process about to rest awaiting a callback whose answer came in while its step
+    // ran goes on running instead: its orch takes the answer at once.
+    let status = if c.status == ProcessStatus::AwaitingCallback
+        && callbacks::has_answer(tx, &c.process_id, &c.step.name)?
+    {
+        ProcessStatus::Running
+    } else {
+        c.status
+    };
+    processes::commit_step(tx, c, status)?;
+    if status != ProcessStatus::Running {
         processes::release(tx, &c.process_id)?;
-        if c.status == ProcessStatus::Waiting {
+        if status == ProcessStatus::Waiting {
             let after = if c.awaits_children {
                 processes::children_due(tx, &c.process_id)?
             } else {
@@ -572,8 +596,12 @@ pub(super) fn commit_one(tx: &rusqlite::Connection, c: &StepCommit) -> StoreResu
             processes::set_run_after(tx, &c.process_id, after.as_deref())?;
         }
         processes::wake_parent(tx, &c.process_id)?;
-        return Ok(c.status);
+        callbacks::settle(tx, &c.process_id, &c.step.name, c.step.status, status)?;
+        locks::settle(tx, &c.process_id, &c.step.name, c.step.status, status)?;
+        return Ok(status);
     }
+    callbacks::settle(tx, &c.process_id, &c.step.name, c.step.status, status)?;
+    locks::settle(tx, &c.process_id, &c.step.name, c.step.status, status)?;
     let rest = match &c.rest {
         Some(reason) => Some(reason.as_str()),
         None => workers::paused(tx)?.map(|_| PAUSED),
@@ -588,6 +616,6 @@ pub(super) fn commit_one(tx: &rusqlite::Connection, c: &StepCommit) -> StoreResu
             processes::rest(tx, &c.process_id, reason, Some(&crate::clock::now_text()))?;
             Ok(ProcessStatus::Waiting)
         }
-        None => Ok(c.status),
+        None => Ok(status),
     }
 }

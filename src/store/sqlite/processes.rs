@@ -267,12 +267,17 @@ pub fn steps(conn: &Connection, process_id: &str) -> Result<Vec<StepRow>, StoreE
 
 /// Writes a step (its `step.finished` event, which is also its log row), the process
 /// row and a `process.<status>` event when the status changes; the caller owns the
-/// transaction.
+/// transaction. The process is left in `status`, which may differ from the one the
+/// commit asked for (the store decided otherwise in the same transaction).
 ///
 /// Each statement here costs WAL pages, which are most of a step's cost, so the process
 /// row is rewritten without touching its indexed columns unless they change, and the
 /// snapshot budget lives in that same row.
-pub fn commit_step(conn: &Connection, c: &StepCommit) -> Result<(), StoreError> {
+pub fn commit_step(
+    conn: &Connection,
+    c: &StepCommit,
+    status: ProcessStatus,
+) -> Result<(), StoreError> {
     let s = &c.step;
     let patch = s.state_patch.to_string();
     type Before = (ProcessStatus, Option<String>, Option<i64>, Option<String>);
@@ -315,7 +320,7 @@ pub fn commit_step(conn: &Connection, c: &StepCommit) -> Result<(), StoreError> 
         s.branch,
     ])?;
     let step_id = conn.last_insert_rowid();
-    let budget = match c.budget_left(budget, patch.len()) {
+    let budget = match c.budget_left(status, budget, patch.len()) {
         Some(left) => left,
         None => write_snapshot(conn, &c.process_id, Some(step_id), c.state())?,
     };
@@ -323,7 +328,7 @@ pub fn commit_step(conn: &Connection, c: &StepCommit) -> Result<(), StoreError> 
         .subscription_id
         .as_deref()
         .is_none_or(|id| previous_subscription.as_deref() == Some(id));
-    if previous == c.status && same_subscription {
+    if previous == status && same_subscription {
         conn.prepare_cached(
             "UPDATE processes SET last_step = ?2, last_modified_at = ?3, failed_reason = ?4, state_budget = ?5 WHERE process_id = ?1",
         )?
@@ -334,7 +339,7 @@ pub fn commit_step(conn: &Connection, c: &StepCommit) -> Result<(), StoreError> 
         )?
         .execute(params![
             c.process_id,
-            c.status,
+            status,
             path,
             s.finished_at,
             c.failed_reason,
@@ -342,7 +347,7 @@ pub fn commit_step(conn: &Connection, c: &StepCommit) -> Result<(), StoreError> 
             budget
         ])?;
     }
-    if let Some((kind, data)) = c.status_event(previous) {
+    if let Some((kind, data)) = c.status_event(previous, status) {
         events::append(
             conn,
             &kind,
@@ -521,24 +526,31 @@ pub fn claim(conn: &Connection, c: &Claim<'_>) -> Result<bool, StoreError> {
 }
 
 /// The processes a worker may run now, oldest first: queued ones, waiting ones whose
-/// time has come, and running ones whose owner's lease ran out before `now`.
+/// time has come, those awaiting a callback past its deadline (to fail the step), and
+/// running ones whose owner's lease ran out before `now` — never those of `owner`
+/// itself, which it is driving: a process must never run twice at once.
 pub fn runnable(
     conn: &Connection,
+    owner: &str,
     now: &str,
     limit: i64,
     which: Runnable<'_>,
 ) -> Result<Vec<ProcessRow>, StoreError> {
     let columns = list_columns();
-    let waiting_due =
-        format!("SELECT {columns} FROM processes WHERE status = 'waiting' AND run_after <= ?1");
+    // Due: waiting ones whose time came (a retry delay, a lock that freed for them),
+    // and those awaiting a callback whose deadline passed.
+    let due = format!(
+        "SELECT {columns} FROM processes WHERE status = 'waiting' AND run_after <= ?1
+         UNION ALL SELECT {columns} FROM processes WHERE status = 'awaiting_callback' AND run_after <= ?1"
+    );
     let sql = match which {
         Runnable::Any => format!(
             "SELECT {columns} FROM processes WHERE status = 'created'
-             UNION ALL {waiting_due}
-             UNION ALL SELECT {columns} FROM processes WHERE status = 'running' AND lease_until < ?1
+             UNION ALL {due}
+             UNION ALL SELECT {columns} FROM processes WHERE status = 'running' AND lease_until < ?1 AND owner IS NOT ?3
              ORDER BY 1 LIMIT ?2"
         ),
-        Runnable::WaitingDueAt(_) => format!("{waiting_due} ORDER BY 1 LIMIT ?2"),
+        Runnable::WaitingDueAt(_) => format!("{due} ORDER BY 1 LIMIT ?2"),
         Runnable::WaitingBefore(_) => format!(
             "SELECT {columns} FROM processes WHERE status = 'waiting' AND last_modified_at < ?1 ORDER BY 1 LIMIT ?2"
         ),
@@ -547,10 +559,12 @@ pub fn runnable(
         Runnable::WaitingBefore(at) | Runnable::WaitingDueAt(at) => at,
         Runnable::Any => now,
     };
-    let rows = conn
-        .prepare_cached(&sql)?
-        .query_map(params![at, limit], process_from_row)?
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = match which {
+        Runnable::Any => stmt.query_map(params![at, limit, owner], process_from_row)?,
+        _ => stmt.query_map(params![at, limit], process_from_row)?,
+    }
+    .collect::<Result<Vec<_>, _>>()?;
     rows.into_iter().map(|r| finish(conn, r)).collect()
 }
 
@@ -667,6 +681,7 @@ mod tests {
     }
 
     fn commit(conn: &Connection, id: &str, name: &str, status: &str, patch: Value, state: &Value) {
+        let status: ProcessStatus = status.parse().unwrap();
         commit_step(
             conn,
             &StepCommit {
@@ -675,7 +690,7 @@ mod tests {
                 subscription_id: None,
                 step: step(name, "success", patch),
                 state: Some(std::sync::Arc::new(state.clone())),
-                status: status.parse().unwrap(),
+                status,
                 failed_reason: None,
                 duration_ms: 0,
                 subscription: None,
@@ -683,6 +698,7 @@ mod tests {
                 rest: None,
                 awaits_children: false,
             },
+            status,
         )
         .unwrap();
     }

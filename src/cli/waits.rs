@@ -1,0 +1,155 @@
+//! What a process at rest waits for, besides input (`pending`): the answer to a
+//! callback step, until when, or a lock and who holds it. `process show` prints it
+//! (and puts it in its JSON), and the report of a drive that ended there names it.
+
+use serde_json::{Value, json};
+
+use super::Ctx;
+use crate::domain::process::{ProcessStatus, StepStatus};
+use crate::error::Result;
+use crate::store::locks::LockRow;
+use crate::store::processes::{ProcessRow, StepRow};
+
+/// A callback step a process rests on.
+pub struct CallbackWait {
+    pub step: String,
+    pub since: Option<String>,
+    /// Its deadline; None: it waits until answered or aborted.
+    pub until: Option<String>,
+    /// The deadline passed and nobody failed the step yet.
+    pub timed_out: bool,
+    /// An answer came in that the process has not taken yet.
+    pub answered: bool,
+}
+
+/// A lock a process queues for.
+pub struct LockWait {
+    pub lock: LockRow,
+    /// Its place in the queue, from 1.
+    pub position: usize,
+    /// The lock freed for it: it runs as soon as a worker, the scheduler or a retry
+    /// picks it up.
+    pub woken: bool,
+}
+
+impl CallbackWait {
+    /// The callback step `p` rests on, if it awaits one.
+    pub fn of(ctx: &mut Ctx, p: &ProcessRow, steps: &[StepRow]) -> Result<Option<CallbackWait>> {
+        if p.status != ProcessStatus::AwaitingCallback {
+            return Ok(None);
+        }
+        let Some(row) = steps
+            .iter()
+            .rev()
+            .find(|s| s.status == StepStatus::AwaitingCallback)
+        else {
+            return Ok(None);
+        };
+        let (id, step) = (p.process_id.as_str(), row.name.as_str());
+        let w = ctx.db(async |s| s.callback_wait(id, step).await)?;
+        Ok(Some(CallbackWait {
+            step: row.name.clone(),
+            since: w.waiting_since,
+            until: w.until,
+            timed_out: w.expired && w.answer.is_none(),
+            answered: w.answer.is_some(),
+        }))
+    }
+
+    pub fn to_json(&self) -> Value {
+        json!({"step": self.step, "since": self.since, "until": self.until, "timed_out": self.timed_out, "answered": self.answered})
+    }
+
+    /// `waiting for a callback at step … since …, until …`.
+    pub fn describe(&self) -> String {
+        if self.answered {
+            return format!(
+                "the callback of step `{}` was answered; the process goes on when a worker, the scheduler or a retry picks it up",
+                self.step
+            );
+        }
+        let mut s = format!("waiting for a callback at step `{}`", self.step);
+        if let Some(since) = &self.since {
+            s.push_str(&format!(" since {since}"));
+        }
+        match (&self.until, self.timed_out) {
+            (Some(u), true) => s.push_str(&format!(
+                "; its deadline passed at {u} (the step fails when a worker, the scheduler or a retry next looks at it)"
+            )),
+            (Some(u), false) => s.push_str(&format!(", until {u}")),
+            (None, _) => s.push_str(", with no deadline"),
+        }
+        s
+    }
+
+    pub fn hint(&self, id: &str) -> String {
+        if self.answered {
+            return format!("`orch process retry {id}` takes the answer now");
+        }
+        if self.timed_out {
+            format!(
+                "`orch process retry {id}` records the timeout and runs the step again with a new token"
+            )
+        } else {
+            format!(
+                "the external system answers with `orch process callback {id} --token TOKEN --input-file answer.json` (or POST /api/v1/callbacks/TOKEN); `orch process abort {id}` gives up"
+            )
+        }
+    }
+}
+
+impl LockWait {
+    /// The lock `p` queues for, if it does.
+    pub fn of(ctx: &mut Ctx, p: &ProcessRow) -> Result<Option<LockWait>> {
+        if p.status != ProcessStatus::Waiting {
+            return Ok(None);
+        }
+        let locks = ctx.db(async |s| s.locks().await)?;
+        Ok(locks.into_iter().find_map(|lock| {
+            let i = lock
+                .waiters
+                .iter()
+                .position(|w| w.process_id == p.process_id)?;
+            let woken = lock.waiters[i].woken_at.is_some();
+            Some(LockWait {
+                lock,
+                position: i + 1,
+                woken,
+            })
+        }))
+    }
+
+    pub fn to_json(&self) -> Value {
+        json!({
+            "name": self.lock.name,
+            "held_by": self.lock.process_id,
+            "held_since": self.lock.since,
+            "position": self.position,
+            "woken": self.woken,
+        })
+    }
+
+    /// `waiting for lock … held by process … since …`.
+    pub fn describe(&self) -> String {
+        let l = &self.lock;
+        let mut s = format!("waiting for lock `{}`", l.name);
+        match (&l.process_id, &l.since) {
+            (Some(p), Some(since)) => s.push_str(&format!(
+                ", held by process {p} ({}) since {since}",
+                l.workflow.as_deref().unwrap_or("?")
+            )),
+            _ if self.woken => s.push_str(", which is free for it now"),
+            _ => s.push_str(", which is free"),
+        }
+        if self.position > 1 {
+            s.push_str(&format!("; number {} in line", self.position));
+        }
+        s
+    }
+
+    pub fn hint(&self, id: &str) -> String {
+        format!(
+            "it runs when the lock frees for it (a worker or `orch scheduler run` picks it up), or `orch process retry {id}`; `orch locks` shows every lock and its queue"
+        )
+    }
+}

@@ -1,0 +1,100 @@
+//! Taking the locks of a workflow (at `Start`) or of a step (before it runs), DESIGN
+//! §14. A process that cannot take them all rests `waiting`, queued for the lock that
+//! is in the way and naming who holds it; the store makes it due again when that lock
+//! frees for it. Letting go is the store's part of committing a step (the end of the
+//! step, or of the process), so no path can forget it.
+
+use std::time::Instant;
+
+use serde_json::{Value, json};
+
+use super::{Attempt, Current, Engine, Final, StepEnd};
+use crate::domain::process::StepStatus;
+use crate::error::Error;
+use crate::store::locks::Take;
+
+/// The names of `templates` rendered over the state.
+pub fn render(templates: &[String], state: &Value) -> Result<Vec<String>, String> {
+    let ctx = json!({ "state": state });
+    templates
+        .iter()
+        .map(|t| {
+            let name = crate::expr::render_strict(t, &ctx)
+                .map_err(|e| format!("lock `{t}` does not render: {e}"))?;
+            let name = name.trim().to_string();
+            if name.is_empty() {
+                return Err(format!("lock `{t}` renders to an empty name"));
+            }
+            Ok(name)
+        })
+        .collect()
+}
+
+impl Engine<'_> {
+    /// Takes the locks `templates` name (for the step `scope`, or for the whole run
+    /// with None) before the step `name` runs. `Some` ends the drive: the step was
+    /// logged waiting for a lock, or failed because a lock's name does not render.
+    pub(super) async fn lock(
+        &self,
+        cur: &mut Current,
+        scope: Option<&str>,
+        name: &str,
+        templates: &[String],
+        attempt: i64,
+    ) -> Result<Option<Final>, Error> {
+        if templates.is_empty() {
+            return Ok(None);
+        }
+        let started = Instant::now();
+        let outcome = match render(templates, &cur.state) {
+            Err(e) => Attempt::failed(e),
+            Ok(names) => match self
+                .store
+                .take_locks(&cur.process_id, scope, &names)
+                .await?
+            {
+                Take::Taken => return Ok(None),
+                Take::Blocked(b) => Attempt {
+                    error: Some(b.reason()),
+                    ..Attempt::with_status(StepStatus::Waiting)
+                },
+            },
+        };
+        let status = self
+            .commit(cur, StepEnd::new(name, attempt, started, outcome))
+            .await?;
+        Ok(Some(if status == StepStatus::Waiting {
+            Final::Waiting
+        } else {
+            Final::Failed
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lock_names_render_over_the_state() {
+        let t = vec!["ipam:{{ state.pool }}".to_string(), "device".to_string()];
+        assert_eq!(
+            render(&t, &json!({"pool": "p1"})).unwrap(),
+            ["ipam:p1", "device"]
+        );
+        let empty = vec!["{{ state.nothing | default('') }}".to_string()];
+        assert!(
+            render(&empty, &json!({}))
+                .unwrap_err()
+                .contains("empty name")
+        );
+        let missing = vec!["ipam:{{ state.pool }}".to_string()];
+        assert!(
+            render(&missing, &json!({}))
+                .unwrap_err()
+                .contains("does not render")
+        );
+        let broken = vec!["{{ state.x | nosuchfilter }}".to_string()];
+        assert!(render(&broken, &json!({})).is_err());
+    }
+}

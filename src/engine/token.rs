@@ -1,0 +1,86 @@
+//! Callback tokens: 256 bits from the operating system's random generator, handed to a
+//! callback step's `run` as 64 hex digits, and stored only as their SHA-256 hash.
+//!
+//! A token is a bearer secret: whoever holds it may answer the step. Nothing orch
+//! writes (the step log, events, its own stderr, process JSON) ever carries it; the
+//! runner masks it in what a step prints, as it masks secrets.
+
+use sha2::{Digest, Sha256};
+
+use crate::error::Error;
+
+/// The bytes of randomness in a token.
+const BYTES: usize = 32;
+
+/// A new token.
+pub fn new() -> Result<String, Error> {
+    let mut buf = [0u8; BYTES];
+    fill_random(&mut buf)?;
+    Ok(hex(&buf))
+}
+
+/// The hash a token is stored and looked up by.
+pub fn hash(token: &str) -> String {
+    hex(&Sha256::digest(
+        token.trim().to_ascii_lowercase().as_bytes(),
+    ))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Fills `buf` from the kernel's generator (getrandom(2)), else from /dev/urandom.
+fn fill_random(buf: &mut [u8]) -> Result<(), Error> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        let rest = &mut buf[filled..];
+        // SAFETY: the pointer and length describe the writable rest of `buf`.
+        let n = unsafe { libc::getrandom(rest.as_mut_ptr().cast(), rest.len(), 0) };
+        if n > 0 {
+            filled += n as usize;
+            continue;
+        }
+        let e = std::io::Error::last_os_error();
+        if e.kind() == std::io::ErrorKind::Interrupted {
+            continue;
+        }
+        return urandom(buf);
+    }
+    Ok(())
+}
+
+fn urandom(buf: &mut [u8]) -> Result<(), Error> {
+    use std::io::Read;
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(buf))
+        .map_err(|e| {
+            Error::failure(format!(
+                "cannot read random bytes for a callback token: {e}"
+            ))
+        })
+}
+
+/// A token is 64 hex digits; anything else cannot be one (and is refused without a
+/// look in the store).
+pub fn looks_like_one(text: &str) -> bool {
+    let t = text.trim();
+    t.len() == BYTES * 2 && t.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_fresh_hex_and_hash_to_what_is_stored() {
+        let a = new().unwrap();
+        let b = new().unwrap();
+        assert_ne!(a, b);
+        assert!(looks_like_one(&a), "{a}");
+        assert_eq!(hash(&a), hash(&format!(" {a}\n")));
+        assert_eq!(hash(&a).len(), 64);
+        assert_ne!(hash(&a), a);
+        assert!(!looks_like_one("abc"));
+    }
+}

@@ -1,0 +1,532 @@
+//! Starting and acting on processes for the API and the dashboard: the same checks,
+//! form validation and engine commits as `workflow run --queue` and `process
+//! retry|resume|abort|skip`, ending with the process queued for the worker.
+//!
+//! Forms may run `choices_from` commands and the engine's commits take a
+//! `&mut dyn Observer`; both are run on a blocking thread ([`App::blocking`]), so
+//! the request handlers' futures stay `Send` and no runtime thread waits on a child
+//! process.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use super::App;
+use crate::domain::process::{ProcessStatus, StepStatus};
+use crate::domain::workflow::{Target, WorkflowDef};
+use crate::engine::choices::Choices;
+use crate::engine::owner;
+use crate::engine::runner::{Engine, Quiet, Recorded};
+use crate::engine::start::NewRun;
+use crate::error::{Error, Kind, Result};
+use crate::forms::{self, CollectError, FormPage};
+use crate::shapes::Pending;
+use crate::store::Store;
+use crate::store::processes::{self, ProcessRow, StepRow};
+use crate::store::subscriptions::{self, Subscription};
+use crate::tasks::builtin;
+
+const RETRYABLE: &[ProcessStatus] = ProcessStatus::RETRYABLE;
+
+impl App {
+    /// Runs `f` on a blocking thread, waiting for the store there.
+    pub async fn blocking<T, F>(self: &Arc<Self>, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: for<'a> AsyncFnOnce(&'a App) -> Result<T> + Send + 'static,
+    {
+        let app = self.clone();
+        let handle = tokio::runtime::Handle::current();
+        tokio::task::spawn_blocking(move || handle.block_on(f(&app)))
+            .await
+            .map_err(|e| Error::internal(format!("a request's task failed: {e}")))?
+    }
+
+    /// A workflow by name, a built-in task included.
+    pub fn workflow(&self, name: &str) -> Result<(WorkflowDef, String)> {
+        if let Some(task) = builtin::find(name) {
+            return Ok((builtin::definition(task), builtin::SOURCE.to_string()));
+        }
+        let (defs, _) = self.project.workflows()?;
+        let names: Vec<String> = defs.iter().map(|(d, _)| d.name.clone()).collect();
+        if let Some(found) = defs.into_iter().find(|(d, _)| d.name == name) {
+            return Ok(found);
+        }
+        let mut e = Error::not_found(format!("no workflow named `{name}`"));
+        if let Some(near) = crate::suggest::did_you_mean(name, names.iter().map(String::as_str)) {
+            e = e.with_hint(near);
+        }
+        Err(e.with_hint("GET /api/v1/workflows lists the workflows"))
+    }
+
+    /// Collects a form's answers as `--input-file` would: every problem at once, no
+    /// prompt. Returns what may be stored and the secrets.
+    pub fn collect(
+        &self,
+        pages: &[FormPage],
+        given: &Map<String, Value>,
+        state: &Value,
+    ) -> Result<(Map<String, Value>, Map<String, Value>)> {
+        let source = Choices {
+            root: &self.project.root,
+            store: self.store(),
+            runtime: crate::engine::choices::Runtime::Server(tokio::runtime::Handle::current()),
+        };
+        let all =
+            forms::collect(pages, given, state, &NoEnv(&source), None).map_err(collect_error)?;
+        let names = forms::secret_names(pages);
+        Ok(all.into_iter().partition(|(k, _)| !names.contains(k)))
+    }
+
+    /// An engine for commits decided by hand (answers, skips, aborts).
+    fn engine<'a>(&'a self, store: &'a Store, who: &str, quiet: &'a mut Quiet) -> Engine<'a> {
+        let (_, cancel) = tokio::sync::watch::channel(false);
+        let (_, drain) = tokio::sync::watch::channel(false);
+        Engine {
+            store,
+            root: self.project.root.clone(),
+            db: store.location().for_steps(),
+            user: who.to_string(),
+            default_timeout: None,
+            grace: std::time::Duration::from_secs(5),
+            observer: crate::engine::runner::Watch::new(quiet),
+            cancel,
+            drain,
+            lease: self.lease,
+            // Its commits are single and claimed by hand; nothing to renew between steps.
+            lease_clock: None,
+            secrets: Map::new(),
+            // Checked when the server started (the command's settings).
+            callback_url: self.project.config.public_url().ok().flatten(),
+            // Its commits drive nothing; the server's worker queues children.
+            children: crate::engine::runner::Children::Queue,
+        }
+    }
+}
+
+/// The server's forms never read secrets from its own environment: a request gives
+/// them, or they are missing.
+struct NoEnv<'a>(&'a Choices<'a>);
+
+impl forms::ChoiceSource for NoEnv<'_> {
+    fn choices_from(
+        &self,
+        field: &forms::FieldSpec,
+        command: &str,
+        answers: &Map<String, Value>,
+    ) -> std::result::Result<forms::Listed, String> {
+        self.0.choices_from(field, command, answers)
+    }
+
+    fn subscriptions(
+        &self,
+        field: &forms::FieldSpec,
+    ) -> std::result::Result<Vec<forms::Choice>, String> {
+        self.0.subscriptions(field)
+    }
+
+    fn env_var(&self, _name: &str) -> Option<String> {
+        None
+    }
+}
+
+pub fn collect_error(e: CollectError) -> Error {
+    match e {
+        CollectError::Invalid(ref problems) => Error::usage(e.to_string()).with_fields(
+            problems
+                .iter()
+                .map(forms::Problem::to_field_error)
+                .collect(),
+        ),
+        CollectError::Choices { ref field, .. } => {
+            let hint = format!("check the `choices_from` command of field `{field}`");
+            Error::failure(e.to_string()).with_hint(hint)
+        }
+        CollectError::Definition(_) => {
+            Error::usage(e.to_string()).with_hint("`orch workflow check` lints the workflow files")
+        }
+        CollectError::Interrupted | CollectError::Io(_) => Error::failure(e.to_string()),
+    }
+}
+
+/// Invalid input in one query parameter of a start (422, with the parameter as the
+/// field at fault).
+fn field_error(name: &str, reason: String) -> Error {
+    Error::usage(reason.clone()).with_fields(vec![crate::error::FieldError {
+        field: name.to_string(),
+        field_type: "query".to_string(),
+        reason,
+    }])
+}
+
+/// A process by id or unique prefix.
+pub async fn find_process(store: &Store, id: &str) -> Result<ProcessRow> {
+    match store.find_process(id).await? {
+        processes::Find::One(p) => Ok(*p),
+        processes::Find::None => Err(Error::not_found(format!("no process {id}"))),
+        processes::Find::Ambiguous => {
+            Err(Error::usage(format!("`{id}` matches several processes"))
+                .with_hint("give more characters of the id"))
+        }
+    }
+}
+
+/// A subscription by id or unique prefix.
+pub async fn find_subscription(store: &Store, id: &str) -> Result<Subscription> {
+    match store.find_subscription(id).await? {
+        subscriptions::Find::One(s) => Ok(*s),
+        subscriptions::Find::None => Err(Error::not_found(format!("no subscription {id}"))),
+        subscriptions::Find::Ambiguous(ids) => Err(Error::usage(format!(
+            "`{id}` is the start of several subscription ids: {}",
+            ids.join(", ")
+        ))
+        .with_hint("give more of the id")),
+    }
+}
+
+/// The definition a process runs.
+pub async fn stored_definition(store: &Store, p: &ProcessRow) -> Result<WorkflowDef> {
+    store.definition(&p.definition_hash).await?.ok_or_else(|| {
+        Error::internal(format!(
+            "the definition of process {} is missing",
+            p.process_id
+        ))
+    })
+}
+
+/// A process with its step log, its groups and children and, when it waits at input
+/// steps, what they ask.
+pub struct ProcessView {
+    pub process: ProcessRow,
+    pub steps: Vec<StepRow>,
+    /// The input steps it waits at, in the order of their paths.
+    pub pending: Vec<Pending>,
+    pub groups: Vec<crate::shapes::groups::Group>,
+    pub children: Vec<ProcessRow>,
+}
+
+impl ProcessView {
+    pub async fn read(store: &Store, id: &str) -> Result<ProcessView> {
+        let process = find_process(store, id).await?;
+        let steps = store.steps(&process.process_id).await?;
+        // What it waits for needs its definition; its groups are shown when it has one.
+        let def = match process.status {
+            ProcessStatus::Suspended => Some(stored_definition(store, &process).await?),
+            _ => stored_definition(store, &process).await.ok(),
+        };
+        let pending = match (&def, process.status) {
+            (Some(def), ProcessStatus::Suspended) => Pending::all(&process, def, &steps),
+            _ => Vec::new(),
+        };
+        let groups = def
+            .as_ref()
+            .map(|def| crate::shapes::groups::groups(&process, def, &steps))
+            .unwrap_or_default();
+        let filter = crate::store::processes::Filter {
+            parent_id: Some(process.process_id.clone()),
+            limit: 100_000,
+            ..Default::default()
+        };
+        let mut children = store.processes(&filter).await?;
+        children.reverse();
+        Ok(ProcessView {
+            process,
+            steps,
+            pending,
+            groups,
+            children,
+        })
+    }
+
+    /// The first input step it waits at: the one the dashboard and the API answer.
+    pub fn pending(&self) -> Option<&Pending> {
+        self.pending.first()
+    }
+
+    pub fn to_json(&self) -> Value {
+        let detail = crate::shapes::Detail {
+            pending: &self.pending,
+            groups: &self.groups,
+            children: &self.children,
+        };
+        crate::shapes::process_detail(&self.process, &self.steps, &detail)
+    }
+}
+
+/// A run to start, as a request asked for it.
+pub struct Start {
+    pub workflow: String,
+    pub subscription: Option<String>,
+    pub customer: Option<String>,
+    pub given: Map<String, Value>,
+    pub who: String,
+}
+
+/// The pages a workflow's initial form asks: a create workflow of several products
+/// asks which one first.
+pub async fn start_pages(store: &Store, def: &WorkflowDef) -> Result<Vec<FormPage>> {
+    let mut pages = def.form.clone();
+    if def.target == Target::Create {
+        if let Some(page) = crate::engine::start::product_page(store, def).await? {
+            pages.insert(0, page);
+        }
+    }
+    Ok(pages)
+}
+
+/// The subscription a modify, validate or terminate workflow runs on, checked for
+/// usability (again when the process is created, in the transaction that locks it).
+pub async fn target_subscription(
+    store: &Store,
+    def: &WorkflowDef,
+    given: Option<&str>,
+) -> Result<Option<Subscription>> {
+    match (def.target.needs_subscription(), given) {
+        (false, None) => Ok(None),
+        (false, Some(_)) => Err(field_error(
+            "subscription",
+            format!(
+                "`{}` is a {} workflow; it takes no subscription",
+                def.name, def.target
+            ),
+        )),
+        (true, None) => Err(field_error(
+            "subscription",
+            format!(
+                "`{}` is a {} workflow: say which subscription with ?subscription=ID",
+                def.name, def.target
+            ),
+        )),
+        (true, Some(id)) => {
+            let s = find_subscription(store, id).await?;
+            crate::engine::subscription::usable(store, def, &s, None).await?;
+            Ok(Some(s))
+        }
+    }
+}
+
+/// Validates the answers, creates the process queued for the worker, and hands its
+/// secrets to the worker in memory; returns the new process id.
+pub async fn start(app: &Arc<App>, req: Start) -> Result<String> {
+    app.blocking(async move |app: &App| {
+        let store = app.store();
+        let (def, source) = app.workflow(&req.workflow)?;
+        if req.customer.is_some() && def.target != Target::Create {
+            return Err(field_error(
+                "customer",
+                format!(
+                    "a customer only applies to create workflows; `{}` is a {} workflow",
+                    def.name, def.target
+                ),
+            ));
+        }
+        let subscription = target_subscription(store, &def, req.subscription.as_deref()).await?;
+        let pages = start_pages(store, &def).await?;
+        let (answers, secrets) = if pages.is_empty() {
+            (crate::forms::value::loose(req.given), Map::new())
+        } else {
+            let state = crate::engine::start::form_state(subscription.as_ref());
+            app.collect(&pages, &req.given, &state)?
+        };
+        let state = crate::engine::start::initial_state(answers);
+        let customer = crate::engine::start::customer(
+            &def,
+            req.customer.as_deref(),
+            app.project.config.default_customer.as_deref(),
+        );
+        let run = NewRun {
+            def: &def,
+            source: Some(&source),
+            subscription_id: subscription.as_ref().map(|s| s.subscription_id.as_str()),
+            customer_id: customer.as_deref(),
+            user: &req.who,
+            state: &state,
+            owner: None,
+            lease: app.lease,
+            parent: None,
+        };
+        let id = crate::engine::start::create(store, &run).await?;
+        app.vault.put(&id, secrets);
+        Ok(id)
+    })
+    .await
+}
+
+/// Puts a failed or waiting process back in the queue; `secrets` (never stored) go to
+/// the worker in memory.
+pub async fn retry(
+    app: &Arc<App>,
+    id: String,
+    use_current: bool,
+    secrets: Map<String, Value>,
+) -> Result<()> {
+    app.blocking(async move |app: &App| {
+        let store = app.store();
+        let p = find_process(store, &id).await?;
+        if !RETRYABLE.contains(&p.status) {
+            return Err(Error::conflict(format!(
+                "process {} is {}, so it cannot be retried",
+                p.process_id, p.status
+            ))
+            .with_hint(
+                crate::shapes::next_hint(&p)
+                    .unwrap_or_else(|| "only a failed or waiting process is retried".into()),
+            ));
+        }
+        adopt_current(app, store, &p, use_current).await?;
+        if !store.queue_process(&p.process_id, p.status).await? {
+            return Err(Error::conflict(format!(
+                "process {} changed while it was being queued",
+                p.process_id
+            )));
+        }
+        app.vault.put(&p.process_id, secrets);
+        Ok(())
+    })
+    .await
+}
+
+/// With `use_current`, makes the process run the workflow file as it is now.
+async fn adopt_current(app: &App, store: &Store, p: &ProcessRow, use_current: bool) -> Result<()> {
+    if !use_current {
+        return Ok(());
+    }
+    let (def, source) = app.workflow(&p.workflow)?;
+    if def.hash() != p.definition_hash {
+        store
+            .switch_definition(&p.process_id, &def, Some(&source))
+            .await?;
+    }
+    Ok(())
+}
+
+/// Answers a suspended process's input step and queues it.
+pub async fn resume(
+    app: &Arc<App>,
+    id: String,
+    given: Map<String, Value>,
+    who: String,
+) -> Result<()> {
+    app.blocking(async move |app: &App| {
+        let store = app.store();
+        let view = ProcessView::read(store, &id).await?;
+        let p = &view.process;
+        let Some(pending) = view.pending() else {
+            return Err(Error::conflict(format!(
+                "process {} is {}, not waiting for input",
+                p.process_id, p.status
+            ))
+            .with_hint(
+                crate::shapes::next_hint(p)
+                    .unwrap_or_else(|| "only a suspended process is resumed".into()),
+            ));
+        };
+        let pages = std::slice::from_ref(&pending.page);
+        let (input, secrets) = app.collect(pages, &given, &pending.state)?;
+        let claimed =
+            owner::claim(store, &p.process_id, &[ProcessStatus::Suspended], app.lease).await?;
+        let mut process = owner::claimed(claimed, &p.process_id, &[ProcessStatus::Suspended])?;
+        // The first step that waits (inside a branch, by its path); the others wait
+        // on, asked again when the process comes back to them.
+        let step = pending.name.clone();
+        let branch = pending.branch.as_deref();
+        let attempt = crate::engine::plan::next_attempt_in(&view.steps, branch, &step);
+        let recorded = if pending.secrets_only {
+            Recorded {
+                process_status: ProcessStatus::Created,
+                error: Some("secrets given to the server's worker".into()),
+                ..Recorded::new(&step, attempt, StepStatus::Skipped)
+            }
+        } else {
+            Recorded {
+                patch: Value::Object(input),
+                process_status: ProcessStatus::Created,
+                branch: pending.branch.clone(),
+                ..Recorded::new(&step, attempt, StepStatus::Success)
+            }
+        };
+        app.vault.put(&p.process_id, secrets);
+        let mut quiet = Quiet;
+        app.engine(store, &who, &mut quiet)
+            .record(&mut process, recorded)
+            .await?;
+        Ok(())
+    })
+    .await
+}
+
+/// Stops a process for good.
+pub async fn abort(app: &Arc<App>, id: String, who: String) -> Result<()> {
+    app.blocking(async move |app: &App| {
+        let store = app.store();
+        let p = find_process(store, &id).await?;
+        if p.status.is_finished() {
+            return Err(Error::conflict(format!(
+                "process {} is {} already",
+                p.process_id, p.status
+            )));
+        }
+        let allowed = [
+            ProcessStatus::Failed,
+            ProcessStatus::Waiting,
+            ProcessStatus::Suspended,
+            ProcessStatus::Created,
+        ];
+        let claimed = owner::claim(store, &p.process_id, &allowed, app.lease).await?;
+        let mut process = owner::claimed(claimed, &p.process_id, &allowed)?;
+        let name = p.last_step.clone().unwrap_or_else(|| "Start".into());
+        let mut quiet = Quiet;
+        app.engine(store, &who, &mut quiet)
+            .record(
+                &mut process,
+                Recorded {
+                    error: Some(format!("aborted by {who}")),
+                    ..Recorded::new(&name, 0, StepStatus::Abort)
+                },
+            )
+            .await?;
+        app.vault.forget(&p.process_id);
+        Ok(())
+    })
+    .await
+}
+
+/// Marks the failed step as done by hand (with `set` added to the state) and queues
+/// the process to go on.
+pub async fn skip(app: &Arc<App>, id: String, set: Map<String, Value>, who: String) -> Result<()> {
+    app.blocking(async move |app: &App| {
+        let store = app.store();
+        let p = find_process(store, &id).await?;
+        let steps = store.steps(&p.process_id).await?;
+        let failed = crate::engine::plan::step_to_skip(&p.process_id, &steps)?;
+        let claimed = owner::claim(store, &p.process_id, RETRYABLE, app.lease).await?;
+        let mut process = owner::claimed(claimed, &p.process_id, RETRYABLE)?;
+        let mut quiet = Quiet;
+        let recorded = app
+            .engine(store, &who, &mut quiet)
+            .record(
+                &mut process,
+                Recorded {
+                    patch: Value::Object(crate::forms::value::loose(set)),
+                    error: Some(format!("skipped by hand by {who}")),
+                    process_status: ProcessStatus::Created,
+                    ..Recorded::new(&failed.name, failed.attempt + 1, StepStatus::Skipped)
+                },
+            )
+            .await?;
+        if recorded != StepStatus::Skipped {
+            let why = store
+                .steps(&p.process_id)
+                .await?
+                .pop()
+                .and_then(|s| s.error)
+                .unwrap_or_default();
+            return Err(Error::new(
+                Kind::Usage,
+                format!("`{}` was not skipped: {why}", failed.name),
+            ));
+        }
+        Ok(())
+    })
+    .await
+}

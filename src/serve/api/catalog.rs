@@ -1,0 +1,89 @@
+//! Products, workflows and their forms: what can be started.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use serde_json::Value;
+
+use super::schema::{Errors, Product, WorkflowDetail, WorkflowSummary};
+use crate::error::Error;
+use crate::serve::App;
+use crate::serve::errors::ApiResult;
+
+/// Every product, with how many subscriptions it has (`orch product list -o json`).
+#[utoipa::path(get, path = "/products", tag = "catalog", security(("bearer" = [])),
+    responses((status = 200, body = Vec<Product>), Errors))]
+pub async fn products(State(app): State<Arc<App>>) -> ApiResult<Json<Value>> {
+    let store = app.store();
+    let all = store.products().await?;
+    let mut items = Vec::with_capacity(all.len());
+    for p in &all {
+        let n = store.subscription_count(&p.product_id).await?;
+        items.push(serde_json::to_value(crate::shapes::product(p, n, false)).map_err(Error::from)?);
+    }
+    Ok(Json(Value::Array(items)))
+}
+
+/// One product by name or tag, with its blocks (`orch product show NAME -o json`).
+#[utoipa::path(get, path = "/products/{name}", tag = "catalog", security(("bearer" = [])),
+    params(("name" = String, Path, description = "The product's name, or its tag")),
+    responses((status = 200, body = Product), Errors))]
+pub async fn product(
+    State(app): State<Arc<App>>,
+    Path(name): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let store = app.store();
+    let p = match store.product_by_name(&name).await? {
+        Some(p) => p,
+        None => {
+            let mut tagged = store.products_by_tags(std::slice::from_ref(&name)).await?;
+            if tagged.len() != 1 {
+                return Err(Error::not_found(format!("no product named `{name}`")).into());
+            }
+            tagged.remove(0)
+        }
+    };
+    let n = store.subscription_count(&p.product_id).await?;
+    Ok(Json(
+        serde_json::to_value(crate::shapes::product(&p, n, true)).map_err(Error::from)?,
+    ))
+}
+
+/// Every workflow of the project (`orch workflow list -o json`).
+#[utoipa::path(get, path = "/workflows", tag = "catalog", security(("bearer" = [])),
+    responses((status = 200, body = Vec<WorkflowSummary>), Errors))]
+pub async fn workflows(State(app): State<Arc<App>>) -> ApiResult<Json<Value>> {
+    let (defs, _) = app.project.workflows()?;
+    Ok(Json(Value::Array(
+        defs.iter()
+            .map(|(d, src)| crate::shapes::workflow_summary(d, src))
+            .collect(),
+    )))
+}
+
+/// One workflow with every step a run goes through (`orch workflow show NAME -o json`).
+#[utoipa::path(get, path = "/workflows/{name}", tag = "catalog", security(("bearer" = [])),
+    params(("name" = String, Path, description = "The workflow's name")),
+    responses((status = 200, body = WorkflowDetail), Errors))]
+pub async fn workflow(
+    State(app): State<Arc<App>>,
+    Path(name): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let (def, source) = app.workflow(&name)?;
+    let steps = crate::engine::plan::plan(&def);
+    Ok(Json(crate::shapes::workflow_detail(&def, &source, &steps)))
+}
+
+/// A workflow's initial form as JSON Schema (`orch workflow form NAME`): what the body
+/// of `POST /workflows/{name}/processes` holds.
+#[utoipa::path(get, path = "/workflows/{name}/form", tag = "catalog", security(("bearer" = [])),
+    params(("name" = String, Path, description = "The workflow's name")),
+    responses((status = 200, description = "JSON Schema (draft 2020-12)", body = Object), Errors))]
+pub async fn form(State(app): State<Arc<App>>, Path(name): Path<String>) -> ApiResult<Json<Value>> {
+    let (def, _) = app.workflow(&name)?;
+    let pages = crate::serve::actions::start_pages(app.store(), &def)
+        .await
+        .unwrap_or_else(|_| def.form.clone());
+    Ok(Json(crate::forms::to_json_schema(&def.name, &pages)))
+}

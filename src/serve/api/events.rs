@@ -1,0 +1,96 @@
+//! The event log: a page of it as JSON, or followed live as Server-Sent Events.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+
+use super::Params;
+use super::schema::{Errors, Event};
+use crate::serve::App;
+use crate::serve::actions::find_process;
+use crate::serve::errors::{ApiError, ApiResult};
+use crate::store::events::Filter;
+
+/// Events in commit order (`orch events -o json`), or, with `follow=true`, a stream of
+/// Server-Sent Events (`id` is the event's `seq`, `data` its JSON) as they commit; a
+/// reconnecting client resumes after `Last-Event-ID`. Without `since`, a stream
+/// starts with the next event to commit.
+#[utoipa::path(get, path = "/events", tag = "events", security(("bearer" = [])),
+    params(
+        ("since" = Option<i64>, Query, minimum = 0, description = "Only events after this sequence number"),
+        ("kind" = Option<String>, Query, description = "Only these kinds; globs like `process.*` (comma-separated or repeated)"),
+        ("process" = Option<String>, Query, description = "Only events of this process (id or unique prefix)"),
+        ("subscription" = Option<String>, Query, description = "Only events of this subscription"),
+        ("limit" = Option<i64>, Query, minimum = 1, description = "At most this many (default 100 for a page, at most 1000; a stream ends after them)"),
+        ("follow" = Option<bool>, Query, description = "Stream events as they commit (text/event-stream)"),
+        ("Last-Event-ID" = Option<i64>, Header, minimum = 0, description = "Resume a stream after this seq"),
+    ),
+    responses(
+        (status = 200, description = "A page of events, or a stream of them",
+            content((Vec<Event> = "application/json"), (String = "text/event-stream"))),
+        Errors))]
+pub async fn events(
+    State(app): State<Arc<App>>,
+    q: Params,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let since = q.parse::<i64>("since", "a sequence number (0 or more)")?;
+    if since.is_some_and(|s| s < 0) {
+        return Err(ApiError::bad_request("`since` must be 0 or more"));
+    }
+    let limit = q.parse::<i64>("limit", "a number from 1")?;
+    if limit.is_some_and(|l| l < 1) {
+        return Err(ApiError::bad_request("`limit` must be a number from 1"));
+    }
+    let follow = q.bool("follow")?.unwrap_or(false);
+    let resume = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.trim().parse::<i64>().map_err(|_| {
+                ApiError::bad_request(format!(
+                    "Last-Event-ID must be a sequence number, not `{v}`"
+                ))
+            })
+        })
+        .transpose()?;
+    let store = app.store();
+    let process_id = match q.get("process").filter(|p| !p.is_empty()) {
+        Some(id) => Some(find_process(store, id).await?.process_id),
+        None => None,
+    };
+    let start = match (resume, since, follow) {
+        (Some(r), _, _) => r,
+        (None, Some(s), _) => s,
+        (None, None, true) => store.last_seq().await?,
+        (None, None, false) => 0,
+    };
+    let filter = Filter {
+        since: start,
+        until: None,
+        kinds: q
+            .all("kind")
+            .into_iter()
+            .filter(|k| !k.is_empty())
+            .collect(),
+        process_id,
+        subscription_id: q
+            .get("subscription")
+            .filter(|s| !s.is_empty())
+            .map(str::to_string),
+        limit: if follow {
+            limit
+        } else {
+            Some(limit.unwrap_or(100).min(1000))
+        },
+    };
+    if follow {
+        return Ok(crate::serve::sse::stream(app.clone(), filter));
+    }
+    let rows = store.events(&filter).await?;
+    Ok(Json(serde_json::to_value(rows).unwrap_or(Value::Null)).into_response())
+}

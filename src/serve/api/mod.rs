@@ -1,0 +1,218 @@
+//! The JSON API under `/api/v1` (DESIGN §15), one module per route group, with the
+//! OpenAPI 3.1 document made from the same handlers (`utoipa-axum` registers a route
+//! and its description together, so neither can exist without the other).
+
+mod catalog;
+mod events;
+mod meta;
+mod processes;
+pub mod schema;
+mod subscriptions;
+
+pub use processes::filter as processes_filter;
+pub use subscriptions::filter as subscriptions_filter;
+
+use std::sync::Arc;
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use serde_json::{Map, Value};
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::App;
+use super::auth::{self, Principal};
+use super::errors::{ApiError, ApiResult};
+
+pub const PREFIX: &str = "/api/v1";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "orch",
+        description = "The API of `orch serve`: products, workflows and their forms, subscriptions, processes and events, with the shapes of the command line's `-o json`. Every route but /health and /openapi.json needs `Authorization: Bearer TOKEN` (`orch token create NAME --role read|operate`); a `read` token may only GET."
+    ),
+    modifiers(&Security),
+    components(schemas(schema::ErrorBody, schema::ProcessStatusParam, schema::LifecycleParam))
+)]
+struct ApiDoc;
+
+struct Security;
+
+impl utoipa::Modify for Security {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The API's routes and their document.
+pub fn router(app: Arc<App>) -> axum::Router {
+    let (router, doc) = api(app.clone()).split_for_parts();
+    meta::set_document(doc);
+    router.with_state(app)
+}
+
+/// Every route with its description, before they are split.
+pub fn api(app: Arc<App>) -> OpenApiRouter<Arc<App>> {
+    let open = OpenApiRouter::new()
+        .routes(routes!(meta::health))
+        .routes(routes!(meta::openapi));
+    let guarded = OpenApiRouter::new()
+        .routes(routes!(catalog::products))
+        .routes(routes!(catalog::product))
+        .routes(routes!(catalog::workflows))
+        .routes(routes!(catalog::workflow))
+        .routes(routes!(catalog::form))
+        .routes(routes!(processes::start))
+        .routes(routes!(subscriptions::list))
+        .routes(routes!(subscriptions::show))
+        .routes(routes!(subscriptions::workflows))
+        .routes(routes!(processes::list))
+        .routes(routes!(processes::show))
+        .routes(routes!(processes::retry))
+        .routes(routes!(processes::resume))
+        .routes(routes!(processes::abort))
+        .routes(routes!(processes::skip))
+        .routes(routes!(events::events))
+        .route_layer(axum::middleware::from_fn_with_state(app, auth::api));
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).nest(PREFIX, open.merge(guarded))
+}
+
+/// The query string's pairs, in order, repeated keys kept (`?where=a=1&where=b=2`).
+pub struct Params(pub Vec<(String, String)>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Params {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> ApiResult<Self> {
+        let q = parts.uri.query().unwrap_or_default();
+        Ok(Params(
+            form_urlencoded::parse(q.as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+        ))
+    }
+}
+
+impl Params {
+    /// The last value of a parameter.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of a parameter, comma-separated lists split (as the command line
+    /// splits `--status` and `--kind`).
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .flat_map(|(_, v)| v.split(','))
+            .map(|v| v.trim().to_string())
+            .collect()
+    }
+
+    /// Every value of a parameter, as given.
+    pub fn each(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+
+    /// The parameters without those left empty (a browser's form sends every field).
+    pub fn given(mut self) -> Params {
+        self.0.retain(|(_, v)| !v.is_empty());
+        self
+    }
+
+    /// A parameter parsed, or 400 saying what it should be (an empty value too).
+    pub fn parse<T: std::str::FromStr>(&self, name: &str, what: &str) -> ApiResult<Option<T>> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(v) => v
+                .parse()
+                .map(Some)
+                .map_err(|_| ApiError::bad_request(format!("`{name}` must be {what}, not `{v}`"))),
+        }
+    }
+
+    /// `limit`: 1 to 1000, default 50.
+    pub fn limit(&self) -> ApiResult<i64> {
+        let n = self
+            .parse::<i64>("limit", "a number from 1 to 1000")?
+            .unwrap_or(50);
+        if !(1..=1000).contains(&n) {
+            return Err(ApiError::bad_request(format!(
+                "`limit` must be a number from 1 to 1000, not {n}"
+            )));
+        }
+        Ok(n)
+    }
+
+    pub fn bool(&self, name: &str) -> ApiResult<Option<bool>> {
+        self.parse(name, "true or false")
+    }
+}
+
+/// A JSON object body; an empty body is an empty object.
+pub struct JsonObject(pub Map<String, Value>);
+
+impl<S: Send + Sync> FromRequest<S> for JsonObject {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> ApiResult<Self> {
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|r| match r.status() {
+                axum::http::StatusCode::PAYLOAD_TOO_LARGE => super::errors::too_large(),
+                _ => ApiError::bad_request(format!(
+                    "cannot read the request body: {}",
+                    r.body_text()
+                )),
+            })?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(JsonObject(Map::new()));
+        }
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(Value::Object(m)) => Ok(JsonObject(m)),
+            Ok(_) => Err(ApiError::bad_request(
+                "the body must be a JSON object ({\"name\": value, …})",
+            )),
+            Err(e) => Err(ApiError::bad_request(format!("the body is not JSON: {e}"))),
+        }
+    }
+}
+
+/// Who made a request; the auth layer put it there.
+pub fn who(p: Option<axum::Extension<Principal>>) -> String {
+    p.map_or_else(|| "api".to_string(), |axum::Extension(p)| p.name)
+}
+
+/// A `Link: <…>; rel="next"` header for the next page.
+pub fn next_link(
+    path: &str,
+    params: &Params,
+    key: &str,
+    value: &str,
+) -> (axum::http::HeaderName, String) {
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in params.0.iter().filter(|(k, _)| k != key) {
+        out.append_pair(k, v);
+    }
+    out.append_pair(key, value);
+    (
+        axum::http::header::LINK,
+        format!("<{PREFIX}{path}?{}>; rel=\"next\"", out.finish()),
+    )
+}

@@ -1,0 +1,182 @@
+//! Processes: the list with the command line's filters, one process, starting one
+//! from a workflow's form, and retry, resume, abort and skip. What starts or goes on
+//! is queued: the server's worker runs it.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use serde_json::Value;
+
+use super::schema::{Errors, Process, ProcessSummary};
+use super::{JsonObject, Params, next_link, who};
+use crate::domain::process::ProcessStatus;
+use crate::serve::App;
+use crate::serve::actions::{self, ProcessView};
+use crate::serve::auth::Principal;
+use crate::serve::errors::ApiResult;
+use crate::store::processes::Filter;
+
+type Who = Option<axum::Extension<Principal>>;
+
+/// The filters of `orch process list`, from a query string.
+pub fn filter(q: &Params) -> ApiResult<Filter> {
+    let text = |k: &str| q.get(k).filter(|v| !v.is_empty()).map(str::to_string);
+    Ok(Filter {
+        status: q.parse::<ProcessStatus>("status", "a process status (created, running, suspended, awaiting_callback, waiting, failed, aborted, completed)")?,
+        workflow: text("workflow"),
+        subscription_id: text("subscription"),
+        since: text("since"),
+        before: text("before"),
+        tasks: None,
+        parent_id: text("parent"),
+        limit: q.limit()?,
+    })
+}
+
+/// Processes, newest first, without state and steps (`orch process list -o json`). A
+/// full page links to the next one (`Link: <…>; rel="next"`, with `before`).
+#[utoipa::path(get, path = "/processes", tag = "processes", security(("bearer" = [])),
+    params(
+        ("status" = Option<super::schema::ProcessStatusParam>, Query, description = "Only processes in this status"),
+        ("workflow" = Option<String>, Query, description = "Only runs of this workflow"),
+        ("subscription" = Option<String>, Query, description = "Only processes of this subscription (its id)"),
+        ("since" = Option<String>, Query, description = "Only processes started at or after this time (RFC 3339)"),
+        ("before" = Option<String>, Query, description = "Only processes older than this process id (the next page)"),
+        ("parent" = Option<String>, Query, description = "Only the child processes of this process (its id)"),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "At most this many, 1 to 1000 (default 50)"),
+    ),
+    responses((status = 200, body = Vec<ProcessSummary>), Errors))]
+pub async fn list(State(app): State<Arc<App>>, q: Params) -> ApiResult<impl IntoResponse> {
+    let f = filter(&q)?;
+    let rows = app.store().processes(&f).await?;
+    let mut headers = axum::http::HeaderMap::new();
+    if let (true, Some(last)) = (rows.len() as i64 == f.limit, rows.last()) {
+        let (k, v) = next_link("/processes", &q, "before", &last.process_id);
+        if let Ok(v) = v.parse() {
+            headers.insert(k, v);
+        }
+    }
+    let items: Vec<Value> = rows
+        .iter()
+        .map(|p| crate::shapes::process(p, None))
+        .collect();
+    Ok((headers, Json(Value::Array(items))))
+}
+
+/// One process: its state, its step log, and what it waits for when suspended
+/// (`orch process show ID -o json`).
+#[utoipa::path(get, path = "/processes/{id}", tag = "processes", security(("bearer" = [])),
+    params(("id" = String, Path, description = "A process id, or a unique prefix of one")),
+    responses((status = 200, body = Process), Errors))]
+pub async fn show(State(app): State<Arc<App>>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    Ok(Json(ProcessView::read(app.store(), &id).await?.to_json()))
+}
+
+async fn answer(app: &Arc<App>, id: &str) -> ApiResult<Json<Value>> {
+    Ok(Json(ProcessView::read(app.store(), id).await?.to_json()))
+}
+
+/// Starts a workflow: the body holds the answers to its form, as `--input-file` does
+/// (`GET /workflows/{name}/form` describes them), validated as the command line
+/// validates them; 422 lists every problem. Secret answers reach the steps and are
+/// never stored. The process is queued for the server's worker.
+#[utoipa::path(post, path = "/workflows/{name}/processes", tag = "processes", security(("bearer" = [])),
+    params(
+        ("name" = String, Path, description = "The workflow's name"),
+        ("subscription" = Option<String>, Query, description = "The subscription a modify, validate or terminate workflow runs on"),
+        ("customer" = Option<String>, Query, description = "The customer of a new subscription (create workflows)"),
+    ),
+    request_body(content = Object, description = "The answers, by field name"),
+    responses((status = 201, description = "Queued", body = Process), Errors))]
+pub async fn start(
+    State(app): State<Arc<App>>,
+    Path(name): Path<String>,
+    q: Params,
+    p: Who,
+    JsonObject(given): JsonObject,
+) -> ApiResult<impl IntoResponse> {
+    let text = |k: &str| q.get(k).filter(|v| !v.is_empty()).map(str::to_string);
+    let req = actions::Start {
+        workflow: name,
+        subscription: text("subscription"),
+        customer: text("customer"),
+        given,
+        who: who(p),
+    };
+    let id = actions::start(&app, req).await?;
+    Ok((StatusCode::CREATED, answer(&app, &id).await?))
+}
+
+/// Puts a failed or waiting process back in the queue, to run its failed step again
+/// (`orch process retry ID --queue`). The body may hold secrets the process needs
+/// again (they are never stored).
+#[utoipa::path(post, path = "/processes/{id}/retry", tag = "processes", security(("bearer" = [])),
+    params(
+        ("id" = String, Path, description = "A process id, or a unique prefix of one"),
+        ("use_current" = Option<bool>, Query, description = "Run the workflow file as it is now instead of the definition the process started with"),
+    ),
+    request_body(content = Object, description = "Secrets, by field name (optional)"),
+    responses((status = 200, body = Process), Errors))]
+pub async fn retry(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    q: Params,
+    JsonObject(secrets): JsonObject,
+) -> ApiResult<Json<Value>> {
+    let use_current = q.bool("use_current")?.unwrap_or(false);
+    let full = actions::find_process(app.store(), &id).await?.process_id;
+    actions::retry(&app, full.clone(), use_current, secrets).await?;
+    answer(&app, &full).await
+}
+
+/// Answers a suspended process's input step (the body holds the answers, as
+/// `--input-file` does) and queues it to go on (`orch process resume ID --queue`).
+#[utoipa::path(post, path = "/processes/{id}/resume", tag = "processes", security(("bearer" = [])),
+    params(("id" = String, Path, description = "A process id, or a unique prefix of one")),
+    request_body(content = Object, description = "The answers to the pending input step, by field name"),
+    responses((status = 200, body = Process), Errors))]
+pub async fn resume(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    p: Who,
+    JsonObject(given): JsonObject,
+) -> ApiResult<Json<Value>> {
+    let full = actions::find_process(app.store(), &id).await?.process_id;
+    actions::resume(&app, full.clone(), given, who(p)).await?;
+    answer(&app, &full).await
+}
+
+/// Stops a process for good (`orch process abort ID`); its subscription stays out of
+/// sync.
+#[utoipa::path(post, path = "/processes/{id}/abort", tag = "processes", security(("bearer" = [])),
+    params(("id" = String, Path, description = "A process id, or a unique prefix of one")),
+    responses((status = 200, body = Process), Errors))]
+pub async fn abort(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    p: Who,
+) -> ApiResult<Json<Value>> {
+    let full = actions::find_process(app.store(), &id).await?.process_id;
+    actions::abort(&app, full.clone(), who(p)).await?;
+    answer(&app, &full).await
+}
+
+/// Marks the failed step as done by hand, with the body's keys added to the state
+/// (`orch process skip ID --set k=v`), and queues the process to go on.
+#[utoipa::path(post, path = "/processes/{id}/skip", tag = "processes", security(("bearer" = [])),
+    params(("id" = String, Path, description = "A process id, or a unique prefix of one")),
+    request_body(content = Object, description = "Keys to add to the state (optional)"),
+    responses((status = 200, body = Process), Errors))]
+pub async fn skip(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    p: Who,
+    JsonObject(set): JsonObject,
+) -> ApiResult<Json<Value>> {
+    let full = actions::find_process(app.store(), &id).await?.process_id;
+    actions::skip(&app, full.clone(), set, who(p)).await?;
+    answer(&app, &full).await
+}

@@ -1,0 +1,280 @@
+//! The shapes of the API as OpenAPI schemas. The bodies themselves are built by
+//! `crate::shapes` (one serialisation for `-o json` and the API); these types only
+//! describe them, and the API tests check every answer against them (and schemathesis
+//! does, property by property), so the description cannot drift from the bodies.
+
+#![allow(dead_code)]
+
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+/// Every error: what kind, what went wrong, hints, and each field at fault.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// `invalid`, `unauthorized`, `forbidden`, `not_found`, `conflict`, `too_large`,
+    /// `failure`, `internal`, …
+    pub kind: String,
+    pub message: String,
+    pub hints: Vec<String>,
+    /// Every field at fault when the input was invalid (422).
+    pub fields: Vec<FieldProblem>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FieldProblem {
+    pub field: String,
+    /// The field's type (`choice`, `ipv4`, …), or `unknown` for a key that names no field.
+    #[serde(rename = "type")]
+    pub field_type: String,
+    pub reason: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// Always `ok` when the server answers.
+    pub status: String,
+    pub version: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Product {
+    pub product_id: String,
+    pub name: String,
+    pub tag: String,
+    #[serde(rename = "type")]
+    pub product_type: String,
+    pub description: String,
+    pub status: String,
+    pub root: Value,
+    pub fixed_inputs: Value,
+    /// How many subscriptions it has.
+    pub subscriptions: i64,
+    pub source: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    /// Its product blocks (one product only).
+    pub blocks: Option<Value>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WorkflowSummary {
+    pub name: String,
+    /// `create`, `modify`, `terminate`, `validate` or `system`.
+    pub target: String,
+    pub description: String,
+    pub products: Vec<String>,
+    /// How many steps the file defines.
+    pub steps: i64,
+    /// The file it comes from, or `built-in`.
+    pub source: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PlannedStep {
+    pub name: String,
+    pub added_by_target: bool,
+    pub does: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WorkflowDetail {
+    pub name: String,
+    pub target: String,
+    pub description: String,
+    pub products: Vec<String>,
+    pub source: String,
+    pub hash: String,
+    /// Every step a run goes through, those the target adds included.
+    pub steps: Vec<PlannedStep>,
+    /// The parsed definition.
+    pub definition: Value,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProductRef {
+    pub name: String,
+    pub tag: String,
+    #[serde(rename = "type")]
+    pub product_type: String,
+}
+
+/// A subscription; one read also holds its block tree under its product's root key
+/// (`node`, `circuit`, …) and the processes that touched it.
+#[derive(Serialize, ToSchema)]
+pub struct Subscription {
+    pub subscription_id: String,
+    pub product: ProductRef,
+    pub customer_id: String,
+    pub description: String,
+    /// `initial`, `provisioning`, `active`, `disabled` or `terminated`.
+    pub status: String,
+    pub insync: bool,
+    pub start_date: Option<String>,
+    pub end_date: Option<String>,
+    pub note: Option<String>,
+    pub in_use_by: Vec<String>,
+    pub depends_on: Vec<String>,
+    pub processes: Option<Vec<Touch>>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Touch {
+    pub id: String,
+    pub workflow: String,
+    pub status: String,
+    pub started_at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UsableWorkflow {
+    pub name: String,
+    pub target: String,
+    pub usable: bool,
+    /// Why it cannot run now.
+    pub reason: Option<String>,
+    pub description: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Step {
+    pub name: String,
+    /// `success`, `skipped`, `suspend`, `awaiting_callback`, `waiting`, `failed`,
+    /// `abort` or `complete`.
+    pub status: String,
+    pub attempt: i64,
+    pub started_at: String,
+    pub finished_at: String,
+    pub error: Option<String>,
+    /// The end of what it printed on stderr.
+    pub output: Option<String>,
+    pub created_by: String,
+    /// Where it runs: its name, or inside a branch its path (`Push every device [3] /
+    /// Push`, DESIGN §13).
+    pub path: String,
+    /// The branch it ran in; none for a top-level step.
+    pub branch: Option<String>,
+}
+
+/// What a suspended process waits for.
+#[derive(Serialize, ToSchema)]
+pub struct PendingInput {
+    pub step: String,
+    pub message: Option<String>,
+    /// The fields to answer, as the workflow file gives them.
+    pub fields: Vec<Value>,
+}
+
+/// A process of a list: without its state and steps.
+#[derive(Serialize, ToSchema)]
+pub struct ProcessSummary {
+    pub id: String,
+    pub workflow: String,
+    pub target: String,
+    /// `created`, `running`, `suspended`, `awaiting_callback`, `waiting`, `failed`,
+    /// `aborted` or `completed`.
+    pub status: String,
+    pub subscription_id: Option<String>,
+    pub customer_id: Option<String>,
+    pub is_task: bool,
+    pub created_by: String,
+    pub started_at: String,
+    pub last_modified_at: String,
+    pub failed_reason: Option<String>,
+    pub last_step: Option<String>,
+    pub definition_hash: String,
+    pub owner: Option<String>,
+    pub lease_until: Option<String>,
+    pub run_after: Option<String>,
+    /// The process whose `workflow` step started it, and that step's path.
+    pub parent_id: Option<String>,
+    pub parent_step: Option<String>,
+    /// Its row says running, but the orch that ran it is gone.
+    pub stale: bool,
+}
+
+/// One process: its state, its step log and what it waits for.
+#[derive(Serialize, ToSchema)]
+pub struct Process {
+    #[serde(flatten)]
+    pub process: ProcessSummary,
+    pub state: Value,
+    pub steps: Vec<Step>,
+    pub pending: Option<PendingInput>,
+    /// Every input step it waits at, when a branch's step is among them.
+    pub pending_steps: Option<Vec<PendingInput>>,
+    /// Its `parallel` and `foreach` steps, each with its branches and their status.
+    pub groups: Option<Vec<Value>>,
+    /// The child processes its `workflow` steps started, oldest first.
+    pub children: Option<Vec<ProcessSummary>>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Event {
+    pub seq: i64,
+    pub at: String,
+    pub kind: String,
+    pub process_id: Option<String>,
+    pub subscription_id: Option<String>,
+    pub product_id: Option<String>,
+    pub data: Value,
+}
+
+/// The errors any route may answer with, all with the same body.
+#[derive(utoipa::IntoResponses)]
+pub enum Errors {
+    /// Bad input (a query parameter, a body that is no JSON object).
+    #[response(status = 400)]
+    BadRequest(#[to_schema] ErrorBody),
+    /// No token, or a wrong or revoked one.
+    #[response(status = 401)]
+    Unauthorized(#[to_schema] ErrorBody),
+    /// The token's role may not do this (a `read` token on a state-changing route).
+    #[response(status = 403)]
+    Forbidden(#[to_schema] ErrorBody),
+    /// What the path names does not exist.
+    #[response(status = 404)]
+    NotFound(#[to_schema] ErrorBody),
+    /// Locked, not usable, the engine paused, or the wrong status for this.
+    #[response(status = 409)]
+    Conflict(#[to_schema] ErrorBody),
+    /// The body is larger than the server takes.
+    #[response(status = 413)]
+    TooLarge(#[to_schema] ErrorBody),
+    /// The answers are missing or invalid: `fields` lists every problem.
+    #[response(status = 422)]
+    Invalid(#[to_schema] ErrorBody),
+    /// The store failed, or a bug in orch (said as such).
+    #[response(status = 500)]
+    Failure(#[to_schema] ErrorBody),
+}
+
+/// A process status, as a filter.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ProcessStatusParam {
+    Created,
+    Running,
+    Suspended,
+    AwaitingCallback,
+    Waiting,
+    Failed,
+    Aborted,
+    Completed,
+}
+
+/// A lifecycle state, as a filter.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LifecycleParam {
+    Initial,
+    Provisioning,
+    Active,
+    Disabled,
+    Terminated,
+}

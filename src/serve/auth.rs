@@ -1,0 +1,208 @@
+//! Who a request is: a token from `Authorization: Bearer` (the API) or from the
+//! dashboard's cookie, checked against the stored hashes in constant time, and what
+//! its role lets it do (DESIGN §15: `read` only reads, `operate` also acts).
+//!
+//! The live tokens are cached for a second, so a request costs no query, and a token
+//! revoked with `orch token revoke` is refused within a second by a running server.
+//! The cookie is only taken for reading requests on the API: a state-changing API
+//! request must carry the header, which no other site can make a browser send, so
+//! the API needs no CSRF token (the dashboard's forms carry one, see `csrf`).
+
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use axum::extract::{Request, State};
+use axum::http::{Method, header};
+use axum::middleware::Next;
+use axum::response::Response;
+
+use super::App;
+use super::errors::ApiError;
+use super::secret;
+use crate::store::tokens::Role;
+use crate::store::{Store, StoreResult};
+
+/// The dashboard's cookie: the token itself, HttpOnly and SameSite=Strict.
+pub const COOKIE: &str = "orch_token";
+
+/// How long the cached token list is trusted.
+const FRESH: Duration = Duration::from_secs(1);
+
+/// Who made a request.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// The token's name (or the server's user under `--no-auth`): what the log
+    /// records as who did it.
+    pub name: String,
+    pub role: Role,
+    /// The token the request carried (None under `--no-auth`), for the CSRF key.
+    pub token: Option<String>,
+    /// For a dashboard page: the last event committed before it was read, where its
+    /// live feed starts, so no change between the read and the feed is missed.
+    pub page_seq: Option<i64>,
+}
+
+impl Principal {
+    pub fn may_operate(&self) -> bool {
+        self.role == Role::Operate
+    }
+}
+
+struct Live {
+    name: String,
+    role: Role,
+    hash: [u8; 32],
+}
+
+#[derive(Default)]
+pub struct Tokens {
+    cache: RwLock<Option<(Instant, Arc<Vec<Live>>)>>,
+}
+
+impl Tokens {
+    async fn live(&self, store: &Store) -> StoreResult<Arc<Vec<Live>>> {
+        if let Some((at, live)) = &*self.cache.read().unwrap_or_else(|e| e.into_inner()) {
+            if at.elapsed() < FRESH {
+                return Ok(live.clone());
+            }
+        }
+        let rows = store.tokens().await?;
+        let live: Arc<Vec<Live>> = Arc::new(
+            rows.into_iter()
+                .filter(|t| t.revoked_at.is_none())
+                .filter_map(|t| {
+                    Some(Live {
+                        hash: unhex(&t.hash)?,
+                        name: t.name,
+                        role: t.role,
+                    })
+                })
+                .collect(),
+        );
+        *self.cache.write().unwrap_or_else(|e| e.into_inner()) =
+            Some((Instant::now(), live.clone()));
+        Ok(live)
+    }
+
+    /// The principal a token stands for; None for a wrong or revoked one. Every live
+    /// token is compared, in constant time, whichever matches.
+    pub async fn check(&self, store: &Store, token: &str) -> StoreResult<Option<Principal>> {
+        let live = self.live(store).await?;
+        let presented = unhex(&secret::token_hash(token)).unwrap_or([0; 32]);
+        let mut found = None;
+        for t in live.iter() {
+            if secret::same(&t.hash, &presented) {
+                found = Some(Principal {
+                    name: t.name.clone(),
+                    role: t.role,
+                    token: Some(token.to_string()),
+                    page_seq: None,
+                });
+            }
+        }
+        Ok(found)
+    }
+}
+
+fn unhex(s: &str) -> Option<[u8; 32]> {
+    let mut out = [0u8; 32];
+    if s.len() != 64 {
+        return None;
+    }
+    for (i, b) in out.iter_mut().enumerate() {
+        *b = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
+pub fn is_reading(m: &Method) -> bool {
+    m == Method::GET || m == Method::HEAD
+}
+
+fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = v.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// The value of a cookie of the request.
+pub fn cookie<'a>(req: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    req.get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// Who the request is, or why it is refused; `cookie_ok` lets the dashboard's cookie
+/// stand in for the header.
+pub async fn identify(
+    app: &App,
+    headers: &axum::http::HeaderMap,
+    cookie_ok: bool,
+) -> Result<Principal, ApiError> {
+    if !app.auth {
+        return Ok(Principal {
+            name: app.user.clone(),
+            role: Role::Operate,
+            token: None,
+            page_seq: None,
+        });
+    }
+    let token = match bearer(headers) {
+        Some(t) => t,
+        None => match cookie(headers, COOKIE).filter(|_| cookie_ok) {
+            Some(t) => t,
+            None => return Err(ApiError::unauthorized("this request carries no token")),
+        },
+    };
+    match app.tokens.check(app.store(), token).await? {
+        Some(p) => Ok(p),
+        None => Err(ApiError::unauthorized("the token is wrong or was revoked")),
+    }
+}
+
+/// The API's gate: a token on every request, `operate` for anything but reading.
+pub async fn api(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Response {
+    let reading = is_reading(req.method());
+    let who = match identify(&app, req.headers(), reading).await {
+        Ok(p) => p,
+        Err(e) => return axum::response::IntoResponse::into_response(e),
+    };
+    if !reading && !who.may_operate() {
+        return axum::response::IntoResponse::into_response(
+            ApiError::forbidden(format!(
+                "token `{}` has the role `read`, which may only read",
+                who.name
+            ))
+            .with_hint("use a token made with `--role operate`"),
+        );
+    }
+    req.extensions_mut().insert(who);
+    next.run(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_are_found_by_name_among_others() {
+        let mut h = axum::http::HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            "a=1; orch_token=orch_x; b=2".parse().unwrap(),
+        );
+        assert_eq!(cookie(&h, COOKIE), Some("orch_x"));
+        assert_eq!(cookie(&h, "c"), None);
+    }
+
+    #[test]
+    fn hashes_read_back_from_hex() {
+        let h = secret::token_hash("orch_abc");
+        assert_eq!(secret::hex(&unhex(&h).unwrap()), h);
+        assert!(unhex("zz").is_none());
+    }
+}

@@ -1,0 +1,179 @@
+//! The crate's [`Error`] as an HTTP answer: one status per kind (`Kind::http_status`,
+//! beside the exit code) and one body, `{"error": {"kind", "message", "hints",
+//! "fields"}}` (DESIGN §15). Every failure a client can meet goes through here,
+//! the framework's own (a bad query, an unknown route, a body too large) included.
+
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::error::{Error, FieldError, Kind};
+use crate::store::StoreError;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub kind: &'static str,
+    pub message: String,
+    pub hints: Vec<String>,
+    pub fields: Vec<FieldError>,
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn new(status: StatusCode, kind: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            kind,
+            message: message.into(),
+            hints: Vec::new(),
+            fields: Vec::new(),
+        }
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hints.push(hint.into());
+        self
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid", message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message).with_hint(
+            "send `Authorization: Bearer TOKEN`; `orch token create NAME --role read|operate` makes a token",
+        )
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+
+    /// The body of the error, as the API and `-o json` consumers read it.
+    pub fn body(&self) -> serde_json::Value {
+        json!({"error": {
+            "kind": self.kind,
+            "message": self.message,
+            "hints": self.hints,
+            "fields": self.fields,
+        }})
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        let status = StatusCode::from_u16(e.kind.http_status(!e.fields.is_empty()))
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut message = match e.kind {
+            Kind::Internal => format!("internal error (this is a bug in orch): {}", e.message),
+            _ => e.message,
+        };
+        for cause in &e.causes {
+            message.push_str("\ncaused by: ");
+            message.push_str(cause);
+        }
+        ApiError {
+            status,
+            kind: e.kind.as_str(),
+            message,
+            hints: e.hints,
+            fields: e.fields,
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        Error::from(e).into()
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(r: JsonRejection) -> Self {
+        let status = r.status();
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            return too_large();
+        }
+        ApiError::bad_request(format!(
+            "the request body is not what this route takes: {}",
+            r.body_text()
+        ))
+        .with_hint("send a JSON object with `Content-Type: application/json`")
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(r: QueryRejection) -> Self {
+        ApiError::bad_request(format!("bad query parameters: {}", r.body_text()))
+    }
+}
+
+pub fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "too_large",
+        "the request body is larger than this server takes",
+    )
+    .with_hint("answers to a form fit in far less; send only the form's fields")
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut r = (self.status, Json(self.body())).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            r.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        r
+    }
+}
+
+/// Gives the framework's bare error answers (an unknown method, a body over the
+/// limit, a request that took too long) the API's error body, so a client reads
+/// every error the same way.
+pub async fn normalize(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let r = next.run(req).await;
+    let status = r.status();
+    let bare = r.headers().get(header::CONTENT_TYPE).is_none()
+        || r.headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/plain"));
+    if !(status.is_client_error() || status.is_server_error()) || !bare {
+        return r;
+    }
+    let e = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => too_large(),
+        StatusCode::METHOD_NOT_ALLOWED => ApiError::new(
+            status,
+            "method_not_allowed",
+            "this route does not take that method",
+        ),
+        StatusCode::NOT_FOUND => {
+            ApiError::not_found("no such route").with_hint("/api/v1/openapi.json lists the routes")
+        }
+        StatusCode::SERVICE_UNAVAILABLE | StatusCode::REQUEST_TIMEOUT => {
+            ApiError::new(status, "timeout", "the request took too long")
+        }
+        _ => ApiError::new(
+            status,
+            "invalid",
+            status.canonical_reason().unwrap_or("error"),
+        ),
+    };
+    let mut out = e.into_response();
+    for (k, v) in r.headers() {
+        if k == header::ALLOW {
+            out.headers_mut().insert(k.clone(), v.clone());
+        }
+    }
+    out
+}

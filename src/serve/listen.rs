@@ -1,0 +1,81 @@
+//! The accept loop: hyper's HTTP/1.1 connections with a header timeout, a cap on open
+//! connections and a graceful shutdown.
+//!
+//! Why not `axum::serve`: it has no way to cap connections or to bound how long a
+//! client may take to send its headers, and those two are what keep 1,000 slow or
+//! half-open connections from starving everyone else (the security tests hold it
+//! to that). A connection over the cap is closed at once; one that sends no complete
+//! header within the timeout is closed by hyper; a slow body is bounded by the
+//! request timeout layered on the router.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, watch};
+use tower::ServiceExt;
+
+use super::Limits;
+
+/// The peer of a connection, for the request log.
+#[derive(Debug, Clone, Copy)]
+pub struct Peer(pub SocketAddr);
+
+/// How long open requests get to finish once the server stops.
+const DRAIN: Duration = Duration::from_secs(10);
+
+pub async fn serve(
+    listener: TcpListener,
+    router: axum::Router,
+    limits: Limits,
+    mut stop: watch::Receiver<bool>,
+) {
+    let graceful = GracefulShutdown::new();
+    let open = Arc::new(Semaphore::new(limits.connections));
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of descriptors and the like: back off, keep serving the open ones.
+                    eprintln!("orch serve: cannot accept a connection: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = async { let _ = stop.wait_for(|s| *s).await; } => break,
+        };
+        let Ok(permit) = open.clone().try_acquire_owned() else {
+            drop(stream);
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let router = router.clone();
+        let service =
+            hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+                req.extensions_mut().insert(Peer(peer));
+                router.clone().oneshot(req.map(axum::body::Body::new))
+            });
+        let mut builder = hyper::server::conn::http1::Builder::new();
+        builder
+            .timer(TokioTimer::new())
+            .header_read_timeout(limits.header_timeout)
+            .keep_alive(true);
+        let conn = builder.serve_connection(TokioIo::new(stream), service);
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            let _ = conn.await;
+            drop(permit);
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        _ = graceful.shutdown() => {}
+        _ = tokio::time::sleep(DRAIN) => {
+            eprintln!("orch serve: requests still open after {}s; closing them", DRAIN.as_secs());
+        }
+    }
+}

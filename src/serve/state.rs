@@ -1,0 +1,121 @@
+//! What every request handler shares: the store (a few SQLite connections, so reads
+//! do not queue behind one another), the project, the token cache, the secrets vault
+//! of the in-process worker, the dashboard's templates, and the newest event's seq,
+//! which one task follows for every live stream (see [`follow_events`]).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use super::auth::Tokens;
+use super::{Options, Setup};
+use crate::error::Result;
+use crate::project::Project;
+use crate::store::{Create, Location, Store};
+use crate::worker::Vault;
+
+/// How many SQLite connections the handlers share. A SQLite store answers each call
+/// on its connection, synchronously; several connections let WAL readers run side by
+/// side on the runtime's threads. A server store (PostgreSQL) pools by itself.
+const SQLITE_CONNECTIONS: usize = 4;
+
+pub struct App {
+    stores: Vec<Store>,
+    next: AtomicUsize,
+    pub project: Project,
+    pub location: Location,
+    /// Who requests act as when there is no token (`--no-auth`).
+    pub user: String,
+    pub lease: Duration,
+    pub auth: bool,
+    pub worker: bool,
+    pub log_requests: bool,
+    pub tokens: Tokens,
+    pub vault: Arc<Vault>,
+    /// Signs the dashboard's forms (CSRF); new on every start.
+    pub csrf_key: [u8; 32],
+    pub templates: super::views::Templates,
+    /// Turns true when the server stops: event streams end, so connections close.
+    pub stopping: watch::Receiver<bool>,
+    /// The newest event's seq, as [`follow_events`] last saw it.
+    pub newest: watch::Receiver<i64>,
+    newest_tx: watch::Sender<i64>,
+}
+
+impl App {
+    pub async fn new(
+        setup: &Setup,
+        opts: &Options,
+        stopping: watch::Receiver<bool>,
+        vault: Arc<Vault>,
+    ) -> Result<App> {
+        let first = Store::open(&setup.location, Create::Allowed, &()).await?;
+        let count = if first.kind() == "sqlite" {
+            SQLITE_CONNECTIONS
+        } else {
+            1
+        };
+        let mut stores = vec![first];
+        for _ in 1..count {
+            stores.push(Store::open(&setup.location, Create::Allowed, &()).await?);
+        }
+        let (newest_tx, newest) = watch::channel(stores[0].last_seq().await?);
+        let csrf_key = super::secret::random_bytes::<32>()
+            .map_err(|e| crate::error::Error::failure(format!("cannot read random bytes: {e}")))?;
+        Ok(App {
+            stores,
+            next: AtomicUsize::new(0),
+            project: setup.project.clone(),
+            location: setup.location.clone(),
+            user: setup.user.clone(),
+            lease: setup.lease,
+            auth: opts.auth,
+            worker: opts.worker,
+            log_requests: opts.log_requests,
+            tokens: Tokens::default(),
+            vault,
+            csrf_key,
+            templates: super::views::Templates::new()?,
+            stopping,
+            newest,
+            newest_tx,
+        })
+    }
+
+    /// A store connection for one request (round robin).
+    pub fn store(&self) -> &Store {
+        let i = self.next.fetch_add(1, Ordering::Relaxed) % self.stores.len();
+        &self.stores[i]
+    }
+}
+
+/// Follows the event log for every live stream of the server, until it stops: one
+/// waiter on the store (`Store::wait_for_events`: LISTEN/NOTIFY on PostgreSQL, the
+/// newest seq polled on SQLite), however many streams are open, each woken through
+/// [`App::newest`]. A wake-up is only a hint: each stream reads the log itself.
+pub async fn follow_events(app: Arc<App>) {
+    const WAIT: Duration = Duration::from_secs(5);
+    let store = &app.stores[0];
+    let mut stopping = app.stopping.clone();
+    loop {
+        let seen = *app.newest.borrow();
+        let waited = tokio::select! {
+            r = store.wait_for_events(seen, WAIT) => r,
+            _ = stopping.wait_for(|s| *s) => return,
+        };
+        match (waited, store.last_seq().await) {
+            (Ok(()), Ok(last)) => {
+                app.newest_tx.send_if_modified(|n| {
+                    let newer = last > *n;
+                    *n = (*n).max(last);
+                    newer
+                });
+            }
+            // The store is away (a PostgreSQL restart): streams keep their place and
+            // read again once it is back.
+            _ => tokio::time::sleep(Duration::from_millis(500)).await,
+        }
+    }
+}

@@ -1,0 +1,132 @@
+// orch dashboard: live updates from the event stream, relative times, small keyboard
+// helpers. Vendored here, no build step; every page works without it.
+(function () {
+  "use strict";
+
+  // Relative times: "3 min ago", kept current.
+  function rel(iso) {
+    var t = Date.parse(iso);
+    if (isNaN(t)) return null;
+    var s = Math.round((Date.now() - t) / 1000), ago = s >= 0;
+    s = Math.abs(s);
+    var text = s < 10 ? "just now" : s < 60 ? s + " s" : s < 3600 ? Math.floor(s / 60) + " min"
+      : s < 86400 ? Math.floor(s / 3600) + " h" : Math.floor(s / 86400) + " d";
+    return text === "just now" ? text : ago ? text + " ago" : "in " + text;
+  }
+  function refreshTimes(root) {
+    (root || document).querySelectorAll("time[data-rel]").forEach(function (el) {
+      var r = rel(el.getAttribute("datetime"));
+      if (r) el.textContent = r;
+    });
+  }
+  setInterval(refreshTimes, 15000);
+
+  // "/" focuses the search box; Escape leaves it.
+  document.addEventListener("keydown", function (e) {
+    var t = e.target;
+    var typing = t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT");
+    if (e.key === "/" && !typing) {
+      var box = document.querySelector("[data-focus-key='/']");
+      if (box) { e.preventDefault(); box.focus(); box.select(); }
+    } else if (e.key === "Escape" && typing) {
+      t.blur();
+    }
+  });
+
+  // Confirm before what cannot be undone.
+  document.addEventListener("submit", function (e) {
+    var f = e.target;
+    if (f.dataset && f.dataset.confirm && !window.confirm(f.dataset.confirm)) e.preventDefault();
+  });
+
+  var live = document.body.dataset.live;
+  if (!live || !window.EventSource) return;
+
+  // Which events concern this page.
+  function concerns(ev) {
+    if (live === "*") return true;
+    if (live.indexOf("process:") === 0) return ev.process_id === live.slice(8);
+    if (live.indexOf("subscription:") === 0) return ev.subscription_id === live.slice(13);
+    if (live === "process.*") return ev.kind.indexOf("process.") === 0 || ev.kind === "step.finished";
+    if (live === "subscription.*") return ev.kind.indexOf("subscription.") === 0;
+    return false;
+  }
+
+  // Re-reads this page and swaps its content in, unless someone is typing in a form.
+  var timer = null;
+  function reload() {
+    if (timer) return;
+    timer = setTimeout(function () {
+      timer = null;
+      var a = document.activeElement;
+      if (a && a.form && a.form.method === "post") return;
+      fetch(location.href, { credentials: "same-origin" }).then(function (r) {
+        if (!r.ok) return null;
+        return r.text();
+      }).then(function (html) {
+        if (!html) return;
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var fresh = doc.getElementById("main"), main = document.getElementById("main");
+        if (!fresh || !main) return;
+        var open = {};
+        main.querySelectorAll("details").forEach(function (d, i) { if (d.open) open[i] = true; });
+        var active = document.activeElement && document.activeElement.id;
+        main.innerHTML = fresh.innerHTML;
+        main.querySelectorAll("details").forEach(function (d, i) { if (open[i]) d.open = true; });
+        if (active && document.getElementById(active)) document.getElementById(active).focus();
+        refreshTimes(main);
+      }).catch(function () {});
+    }, 250);
+  }
+
+  function text(s) { return document.createTextNode(s == null ? "" : String(s)); }
+  function cell(row, child) { var td = document.createElement("td"); td.appendChild(child); row.appendChild(td); return td; }
+  function link(href, id) {
+    var a = document.createElement("a"), c = document.createElement("code");
+    a.href = href; c.title = id; c.appendChild(text(id.slice(0, 13))); a.appendChild(c); return a;
+  }
+
+  // The events page: each new event on top, built from text nodes (never as HTML).
+  function prepend(ev) {
+    var table = document.getElementById("events");
+    if (!table) return;
+    var tbody = table.tBodies[0];
+    var none = tbody.querySelector("tr.none");
+    if (none) none.remove();
+    var tr = document.createElement("tr");
+    tr.className = "fresh";
+    cell(tr, text(ev.seq));
+    var t = document.createElement("time");
+    t.setAttribute("datetime", ev.at); t.setAttribute("data-rel", ""); t.title = ev.at;
+    t.appendChild(text(rel(ev.at) || ev.at));
+    cell(tr, t);
+    var k = document.createElement("code"); k.appendChild(text(ev.kind)); cell(tr, k);
+    cell(tr, ev.process_id ? link("/processes/" + encodeURIComponent(ev.process_id), ev.process_id) : text(""));
+    cell(tr, ev.subscription_id ? link("/subscriptions/" + encodeURIComponent(ev.subscription_id), ev.subscription_id) : text(""));
+    var d = document.createElement("code"); d.appendChild(text(JSON.stringify(ev.data)));
+    cell(tr, d).className = "data";
+    tbody.insertBefore(tr, tbody.firstChild);
+    var last = document.getElementById("last-seq");
+    if (last && Number(ev.seq) > Number(last.textContent)) last.textContent = ev.seq;
+    while (tbody.rows.length > 200) tbody.deleteRow(tbody.rows.length - 1);
+  }
+
+  var kindFilter = (function () {
+    var t = document.getElementById("events");
+    return t && t.dataset.kind ? t.dataset.kind : "";
+  })();
+  // From the last event the page saw when it was read: nothing in between is missed.
+  var seq = document.body.dataset.seq;
+  var url = "/api/v1/events?follow=true" + (kindFilter ? "&kind=" + encodeURIComponent(kindFilter) : "")
+    + (seq ? "&since=" + encodeURIComponent(seq) : "");
+  var badge = document.getElementById("live");
+  var source = new EventSource(url);
+  source.onopen = function () { if (badge) { badge.hidden = false; badge.className = "live"; badge.textContent = "● live"; } };
+  source.onerror = function () { if (badge) { badge.className = "live off"; badge.textContent = "○ reconnecting"; } };
+  source.addEventListener("event", function (msg) {
+    var ev;
+    try { ev = JSON.parse(msg.data); } catch (e) { return; }
+    if (live === "*") { prepend(ev); return; }
+    if (concerns(ev)) reload();
+  });
+})();

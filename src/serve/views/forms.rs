@@ -1,0 +1,542 @@
+//! Forms in the browser: a workflow's initial form page by page, and the answer to a
+//! suspended process's input step, rendered from the same field schema and validated
+//! by the same code as `--input-file` (`forms::collect`), with every problem shown
+//! beside its field. Choice lists (`choices`, `choices_from`, subscriptions) are
+//! listed with `exclude` applied to the answers so far; secrets are password inputs.
+//!
+//! A multi-page form carries the answers of the pages before in a hidden field and
+//! validates them again with each page, so nothing is stored before the whole form
+//! is valid and the server keeps no form state.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Extension;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::{Value as View, context};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+use super::{OrPage, PageResult, Params, page};
+use crate::error::{Error, Kind};
+use crate::forms::{self, FieldSpec, FormPage, FormType};
+use crate::serve::App;
+use crate::serve::actions::{self, ProcessView};
+use crate::serve::auth::Principal;
+use crate::serve::csrf;
+
+/// A submitted form, as pairs (a multi_choice sends its name once per pick).
+pub struct FormBody(Vec<(String, String)>);
+
+impl FormBody {
+    pub fn parse(body: &[u8]) -> FormBody {
+        FormBody(
+            form_urlencoded::parse(body)
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+        )
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn all(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+
+    /// Refuses a form without this session's CSRF token.
+    pub fn csrf(&self, app: &App, who: &Principal) -> Result<(), super::Failed> {
+        if csrf::check(
+            &app.csrf_key,
+            &page::session(app, who),
+            self.get(csrf::FIELD),
+        ) {
+            Ok(())
+        } else {
+            Err(page::error_page(
+                app,
+                Some(who),
+                StatusCode::FORBIDDEN,
+                "This form is stale or did not come from this dashboard (its CSRF token is wrong). Reload the page and send it again.",
+            )
+            .into())
+        }
+    }
+
+    /// The answers a page's fields got, typed as `--input` types them (text), with
+    /// what a browser leaves out put back: an unticked bool is false.
+    fn answers(&self, fields: &[FieldSpec]) -> Map<String, Value> {
+        let mut out = Map::new();
+        for f in fields {
+            match f.field_type {
+                FormType::Display => {}
+                FormType::MultiChoice => {
+                    let picked = self.all(&f.name);
+                    out.insert(f.name.clone(), json!(picked));
+                }
+                FormType::Bool => {
+                    let on = self.get(&f.name).is_some_and(|v| v == "true");
+                    out.insert(f.name.clone(), json!(on.to_string()));
+                }
+                FormType::Accept => {
+                    if self.get(&f.name) == Some("true") {
+                        out.insert(f.name.clone(), json!("true"));
+                    }
+                }
+                _ => {
+                    if let Some(v) = self.get(&f.name).filter(|v| !v.is_empty()) {
+                        out.insert(f.name.clone(), json!(v));
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+#[derive(Serialize)]
+struct ChoiceView {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+/// A field as the template draws it.
+#[derive(Serialize)]
+struct FieldView {
+    name: String,
+    kind: &'static str,
+    label: String,
+    help: Option<String>,
+    required: bool,
+    value: String,
+    checked: bool,
+    choices: Vec<ChoiceView>,
+    /// Why its choices could not be listed.
+    choices_error: Option<String>,
+    text: Option<String>,
+    error: Option<String>,
+    min: Option<f64>,
+    max: Option<f64>,
+}
+
+/// The HTML input a field type becomes.
+fn kind(t: FormType) -> &'static str {
+    match t {
+        FormType::Text | FormType::Ipv4 | FormType::Ipv6 | FormType::Ipv4Network => "text",
+        FormType::LongText => "textarea",
+        FormType::Int | FormType::Float => "number",
+        FormType::Bool | FormType::Accept => "checkbox",
+        FormType::Choice | FormType::Subscription => "select",
+        FormType::MultiChoice => "multi",
+        FormType::Secret => "password",
+        FormType::Display => "display",
+    }
+}
+
+/// The fields of a page, with the values given (or defaults), their choices given the
+/// answers so far, and the problems found.
+fn fields(
+    app: &App,
+    page: &FormPage,
+    given: &Map<String, Value>,
+    before: &Map<String, Value>,
+    state: &Value,
+    errors: &HashMap<String, String>,
+) -> Vec<FieldView> {
+    let source = crate::engine::choices::Choices {
+        root: &app.project.root,
+        store: app.store(),
+        runtime: crate::engine::choices::Runtime::Server(tokio::runtime::Handle::current()),
+    };
+    page.fields
+        .iter()
+        .map(|f| {
+            let current = given.get(&f.name).or(f.default.as_ref());
+            let value = match (f.field_type, current) {
+                // A secret is never sent back to the browser.
+                (FormType::Secret, _) | (_, None) => String::new(),
+                (_, Some(v)) => forms::schema::plain(v),
+            };
+            let picked: Vec<String> = match current {
+                Some(Value::Array(items)) => items.iter().map(forms::schema::plain).collect(),
+                Some(v) => vec![forms::schema::plain(v)],
+                None => Vec::new(),
+            };
+            let (choices, choices_error) = match forms::collect::offered(f, before, state, &source)
+            {
+                Ok(Some(set)) => (
+                    set.available
+                        .iter()
+                        .map(|c| {
+                            let v = forms::schema::plain(&c.value);
+                            ChoiceView {
+                                selected: picked.contains(&v),
+                                label: c.label.clone().unwrap_or_else(|| v.clone()),
+                                value: v,
+                            }
+                        })
+                        .collect(),
+                    set.available.is_empty().then(|| set.why_empty()),
+                ),
+                Ok(None) => (Vec::new(), None),
+                Err(e) => (Vec::new(), Some(e.to_string())),
+            };
+            let text = (f.field_type == FormType::Display).then(|| {
+                forms::collect::display_text(f, before, state).unwrap_or_else(|e| e.to_string())
+            });
+            FieldView {
+                name: f.name.clone(),
+                kind: kind(f.field_type),
+                label: f.title().to_string(),
+                help: f.help.clone(),
+                required: f.required && f.default.is_none() || f.field_type == FormType::Accept,
+                checked: value == "true",
+                value,
+                choices,
+                choices_error,
+                text,
+                error: errors.get(&f.name).cloned(),
+                min: f.min,
+                max: f.max,
+            }
+        })
+        .collect()
+}
+
+/// Problems by field; those of no field of the page go to the top of the form.
+fn problems(e: &Error) -> (HashMap<String, String>, Vec<String>) {
+    let mut by_field = HashMap::new();
+    for f in &e.fields {
+        by_field.insert(f.field.clone(), f.reason.clone());
+    }
+    (
+        by_field,
+        e.fields
+            .iter()
+            .map(|f| format!("{}: {}", f.field, f.reason))
+            .collect(),
+    )
+}
+
+/// What a form page shows, besides the fields.
+struct Shown {
+    title: String,
+    heading: String,
+    message: Option<String>,
+    action: String,
+    submit: String,
+    step: Option<(usize, usize)>,
+    hidden: Vec<(String, String)>,
+    summary: Vec<String>,
+    back: String,
+}
+
+fn render_form(
+    app: &App,
+    who: &Principal,
+    nav: &str,
+    shown: Shown,
+    fields: Vec<FieldView>,
+) -> Response {
+    // A page shown again with its problems says so in its status too.
+    let status = if shown.summary.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut r = page::render(
+        app,
+        Some(who),
+        "form.html",
+        nav,
+        "",
+        context! {
+            title => shown.title,
+            heading => shown.heading,
+            message => shown.message,
+            action => shown.action,
+            submit => shown.submit,
+            step => shown.step.map(|(i, n)| context!{ at => i + 1, of => n }),
+            hidden => shown.hidden,
+            summary => shown.summary,
+            back => shown.back,
+            fields => View::from_serialize(fields),
+        },
+    );
+    *r.status_mut() = status;
+    r
+}
+
+/// The start form's state between pages.
+struct Started {
+    name: String,
+    subscription: Option<String>,
+    customer: Option<String>,
+}
+
+impl Started {
+    fn hidden(&self, at: usize, answers: &Map<String, Value>) -> Vec<(String, String)> {
+        let mut h = vec![
+            ("_page".to_string(), at.to_string()),
+            (
+                "_answers".to_string(),
+                Value::Object(answers.clone()).to_string(),
+            ),
+        ];
+        if let Some(s) = &self.subscription {
+            h.push(("subscription".into(), s.clone()));
+        }
+        if let Some(c) = &self.customer {
+            h.push(("customer".into(), c.clone()));
+        }
+        h
+    }
+}
+
+/// Renders page `at` of a start form, or the error that keeps it from being shown.
+async fn start_page(
+    app: &Arc<App>,
+    who: &Principal,
+    run: Started,
+    at: usize,
+    answers: Map<String, Value>,
+    given: Map<String, Value>,
+    failed: Option<Error>,
+) -> Response {
+    let who2 = who.clone();
+    let shown = app
+        .blocking(async move |app: &App| {
+            let store = app.store();
+            let (def, _) = app.workflow(&run.name)?;
+            let subscription =
+                actions::target_subscription(store, &def, run.subscription.as_deref()).await?;
+            let pages = actions::start_pages(store, &def).await?;
+            let state = crate::engine::start::form_state(subscription.as_ref());
+            let (errors, summary) = failed.as_ref().map(problems).unwrap_or_default();
+            let Some(page) = pages.get(at) else {
+                return Err(Error::not_found("the form has no such page"));
+            };
+            let fields = fields(app, page, &given, &answers, &state, &errors);
+            let on = subscription
+                .as_ref()
+                .map(|s| format!(" on {}", s.description))
+                .unwrap_or_default();
+            let shown = Shown {
+                title: format!("Start {}", def.name),
+                heading: if page.title.is_empty() {
+                    format!("Start {}{on}", def.name)
+                } else {
+                    format!("Start {}{on}: {}", def.name, page.title)
+                },
+                message: page
+                    .description
+                    .clone()
+                    .or_else(|| Some(def.description.clone()))
+                    .filter(|d| !d.is_empty()),
+                action: format!("/workflows/{}/start", def.name),
+                submit: if at + 1 < pages.len() {
+                    "Next".into()
+                } else {
+                    format!("Start {}", def.name)
+                },
+                step: (pages.len() > 1).then_some((at, pages.len())),
+                hidden: run.hidden(at, &answers),
+                summary,
+                back: match &run.subscription {
+                    Some(s) => format!("/subscriptions/{s}"),
+                    None => format!("/workflows/{}", def.name),
+                },
+            };
+            Ok((shown, fields, !pages.is_empty()))
+        })
+        .await;
+    match shown {
+        Ok((shown, fields, _)) => render_form(app, &who2, "workflows", shown, fields),
+        Err(e) => super::failed(app, Some(&who2), e),
+    }
+}
+
+pub async fn start_form(
+    State(app): State<Arc<App>>,
+    Extension(who): Extension<Principal>,
+    Path(name): Path<String>,
+    q: Params,
+) -> Response {
+    let run = Started {
+        name,
+        subscription: q
+            .get("subscription")
+            .filter(|s| !s.is_empty())
+            .map(str::to_string),
+        customer: None,
+    };
+    start_page(&app, &who, run, 0, Map::new(), Map::new(), None).await
+}
+
+pub async fn start_submit(
+    State(app): State<Arc<App>>,
+    Extension(who): Extension<Principal>,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> PageResult {
+    let form = FormBody::parse(&body);
+    form.csrf(&app, &who)?;
+    let at: usize = form.get("_page").and_then(|p| p.parse().ok()).unwrap_or(0);
+    let before = match form.get("_answers").map(serde_json::from_str::<Value>) {
+        Some(Ok(Value::Object(m))) => m,
+        _ => Map::new(),
+    };
+    let run = Started {
+        name: name.clone(),
+        subscription: form
+            .get("subscription")
+            .filter(|s| !s.is_empty())
+            .map(str::to_string),
+        customer: form
+            .get("customer")
+            .filter(|s| !s.is_empty())
+            .map(str::to_string),
+    };
+    let sub = run.subscription.clone();
+    let checked = app
+        .blocking({
+            let name = name.clone();
+            let before = before.clone();
+            async move |app: &App| {
+                let store = app.store();
+                let (def, _) = app.workflow(&name)?;
+                let subscription =
+                    actions::target_subscription(store, &def, sub.as_deref()).await?;
+                let pages = actions::start_pages(store, &def).await?;
+                let Some(page) = pages.get(at) else {
+                    return Err(Error::usage("the form has no such page"));
+                };
+                let mut given = before.clone();
+                given.extend(form.answers(&page.fields));
+                let state = crate::engine::start::form_state(subscription.as_ref());
+                let upto = &pages[..=at];
+                let raw = form.answers(&page.fields);
+                match app.collect(upto, &given, &state) {
+                    Ok((mut answers, secrets)) => {
+                        answers.extend(secrets);
+                        Ok(Ok((answers, at + 1 >= pages.len())))
+                    }
+                    Err(e) if e.kind == Kind::Usage && !e.fields.is_empty() => Ok(Err((e, raw))),
+                    Err(e) => Err(e),
+                }
+            }
+        })
+        .await
+        .or_page(&app, &who)?;
+    match checked {
+        Err((e, raw)) => Ok(start_page(&app, &who, run, at, before, raw, Some(e)).await),
+        Ok((answers, false)) => {
+            Ok(start_page(&app, &who, run, at + 1, answers, Map::new(), None).await)
+        }
+        Ok((answers, true)) => {
+            let req = actions::Start {
+                workflow: name,
+                subscription: run.subscription.clone(),
+                customer: run.customer.clone(),
+                given: answers.clone(),
+                who: who.name.clone(),
+            };
+            match actions::start(&app, req).await {
+                Ok(id) => Ok(Redirect::to(&format!("/processes/{id}")).into_response()),
+                Err(e) if e.kind == Kind::Usage && !e.fields.is_empty() => {
+                    Ok(start_page(&app, &who, run, at, before, Map::new(), Some(e)).await)
+                }
+                Err(e) => Err(super::failed(&app, Some(&who), e).into()),
+            }
+        }
+    }
+}
+
+/// The answer form of a suspended process.
+async fn resume_page(
+    app: &Arc<App>,
+    who: &Principal,
+    id: String,
+    given: Map<String, Value>,
+    failed: Option<Error>,
+) -> Response {
+    let who2 = who.clone();
+    let shown = app
+        .blocking(async move |app: &App| {
+            let view = ProcessView::read(app.store(), &id).await?;
+            let p = &view.process;
+            let Some(pending) = view.pending() else {
+                return Err(Error::conflict(format!(
+                    "process {} is {}, not waiting for input",
+                    p.process_id, p.status
+                )));
+            };
+            let (errors, summary) = failed.as_ref().map(problems).unwrap_or_default();
+            let fields = fields(app, &pending.page, &given, &given, &pending.state, &errors);
+            Ok((
+                Shown {
+                    title: format!("Answer {}", pending.step),
+                    heading: format!("{} is waiting for input at “{}”", p.workflow, pending.step),
+                    message: pending.message_text(),
+                    action: format!("/processes/{}/resume", p.process_id),
+                    submit: "Answer and continue".into(),
+                    step: None,
+                    hidden: Vec::new(),
+                    summary,
+                    back: format!("/processes/{}", p.process_id),
+                },
+                fields,
+            ))
+        })
+        .await;
+    match shown {
+        Ok((shown, fields)) => render_form(app, &who2, "processes", shown, fields),
+        Err(e) => super::failed(app, Some(&who2), e),
+    }
+}
+
+pub async fn resume_form(
+    State(app): State<Arc<App>>,
+    Extension(who): Extension<Principal>,
+    Path(id): Path<String>,
+) -> Response {
+    resume_page(&app, &who, id, Map::new(), None).await
+}
+
+pub async fn resume_submit(
+    State(app): State<Arc<App>>,
+    Extension(who): Extension<Principal>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> PageResult {
+    let form = FormBody::parse(&body);
+    form.csrf(&app, &who)?;
+    let view = ProcessView::read(app.store(), &id)
+        .await
+        .or_page(&app, &who)?;
+    let full = view.process.process_id.clone();
+    let fields = view
+        .pending()
+        .map(|p| p.page.fields.clone())
+        .unwrap_or_default();
+    let given = form.answers(&fields);
+    match actions::resume(&app, full.clone(), given.clone(), who.name.clone()).await {
+        Ok(()) => Ok(Redirect::to(&format!("/processes/{full}")).into_response()),
+        Err(e) if e.kind == Kind::Usage && !e.fields.is_empty() => {
+            Ok(resume_page(&app, &who, full, given, Some(e)).await)
+        }
+        Err(e) => Err(super::failed(&app, Some(&who), e).into()),
+    }
+}

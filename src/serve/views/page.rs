@@ -1,0 +1,237 @@
+//! What every page shares: the templates (embedded in the binary, auto-escaped), the
+//! filters they use (relative times, durations, short ids), the layout's context (who
+//! is logged in, the CSRF token, the page's live feed) and the error page.
+
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use minijinja::{Environment, Value, context};
+
+use crate::error::{Error, Result};
+use crate::serve::App;
+use crate::serve::auth::Principal;
+
+/// Every template, by name: `{% extends %}` and `{% import %}` find each other here.
+const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../templates/base.html")),
+    ("macros.html", include_str!("../templates/macros.html")),
+    ("error.html", include_str!("../templates/error.html")),
+    ("login.html", include_str!("../templates/login.html")),
+    (
+        "subscriptions.html",
+        include_str!("../templates/subscriptions.html"),
+    ),
+    (
+        "subscription.html",
+        include_str!("../templates/subscription.html"),
+    ),
+    (
+        "processes.html",
+        include_str!("../templates/processes.html"),
+    ),
+    ("process.html", include_str!("../templates/process.html")),
+    ("form.html", include_str!("../templates/form.html")),
+    (
+        "workflows.html",
+        include_str!("../templates/workflows.html"),
+    ),
+    ("workflow.html", include_str!("../templates/workflow.html")),
+    ("events.html", include_str!("../templates/events.html")),
+];
+
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+impl Templates {
+    pub fn new() -> Result<Templates> {
+        let mut env = Environment::new();
+        for (name, source) in TEMPLATES {
+            env.add_template(name, source)
+                .map_err(|e| Error::internal(format!("template {name}: {e}")))?;
+        }
+        env.add_filter("reltime", reltime);
+        env.add_filter("abstime", abstime);
+        env.add_filter("short", short);
+        env.add_function("duration", duration);
+        Ok(Templates { env })
+    }
+
+    pub fn render(&self, name: &str, ctx: Value) -> Result<String> {
+        self.env
+            .get_template(name)
+            .and_then(|t| t.render(ctx))
+            .map_err(|e| Error::internal(format!("template {name}: {e:#}")))
+    }
+}
+
+/// `2024-05-01T10:00:00.123Z` as `3 min ago` (or `in 2 min`).
+fn reltime(at: Option<String>) -> String {
+    let Some(t) = at.as_deref().and_then(crate::clock::parse) else {
+        return String::new();
+    };
+    let secs = crate::clock::now().duration_since(t).as_secs();
+    let (n, ago) = if secs >= 0 {
+        (secs, true)
+    } else {
+        (-secs, false)
+    };
+    let text = match n {
+        0..=9 => return "just now".to_string(),
+        10..=59 => format!("{n} s"),
+        60..=3599 => format!("{} min", n / 60),
+        3600..=86_399 => format!("{} h", n / 3600),
+        _ => format!("{} d", n / 86_400),
+    };
+    if ago {
+        format!("{text} ago")
+    } else {
+        format!("in {text}")
+    }
+}
+
+/// An RFC 3339 time as `2024-05-01 10:00:00 UTC`.
+fn abstime(at: Option<String>) -> String {
+    match at {
+        Some(a) if a.len() >= 19 => format!("{} {} UTC", &a[..10], &a[11..19]),
+        Some(a) => a,
+        None => String::new(),
+    }
+}
+
+/// The start of an id: a UUIDv7's whole millisecond timestamp, as `events --follow`
+/// shows it (its first 8 characters alone are shared by every id of the same minute).
+fn short(id: Option<String>) -> String {
+    id.map(|i| i.chars().take(13).collect()).unwrap_or_default()
+}
+
+/// The time between two RFC 3339 times, as the command line says it.
+fn duration(from: Option<String>, to: Option<String>) -> String {
+    match (
+        from.as_deref().and_then(crate::clock::parse),
+        to.as_deref().and_then(crate::clock::parse),
+    ) {
+        (Some(a), Some(b)) => {
+            let d = std::time::Duration::try_from(b.duration_since(a)).unwrap_or_default();
+            crate::domain::workflow::format_duration(d)
+        }
+        _ => String::new(),
+    }
+}
+
+/// The layout's part of a page's context.
+pub fn layout(app: &App, who: Option<&Principal>, nav: &str, live: &str) -> Value {
+    let csrf = who.map(|p| crate::serve::csrf::token(&app.csrf_key, &session(app, p)));
+    context! {
+        who => who.map(|p| context!{ name => p.name, role => p.role.as_str(), operate => p.may_operate() }),
+        auth => app.auth,
+        csrf => csrf,
+        nav => nav,
+        live => live,
+        seq => who.and_then(|p| p.page_seq),
+        worker => app.worker,
+    }
+}
+
+/// What the CSRF token of a session is made from: its token, or the server's user
+/// without authentication.
+pub fn session(app: &App, p: &Principal) -> String {
+    p.token
+        .clone()
+        .unwrap_or_else(|| format!("no-auth:{}", app.user))
+}
+
+/// Renders a page with the layout's context merged into `ctx`.
+pub fn render(
+    app: &App,
+    who: Option<&Principal>,
+    template: &str,
+    nav: &str,
+    live: &str,
+    ctx: Value,
+) -> Response {
+    let page = context! { ..ctx, ..layout(app, who, nav, live) };
+    match app.templates.render(template, page) {
+        Ok(html) => with_headers(Html(html).into_response()),
+        Err(e) => {
+            eprintln!("orch serve: {}", e.message);
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error (this is a bug in orch): a page failed to render",
+            )
+                .into_response()
+        }
+    }
+}
+
+/// A page's security headers: no framing, no sniffing, scripts only from here.
+pub fn with_headers(mut r: Response) -> Response {
+    use axum::http::HeaderValue;
+    let h = r.headers_mut();
+    h.insert(
+        "content-security-policy",
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        ),
+    );
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
+    r
+}
+
+pub fn error_page(
+    app: &App,
+    who: Option<&Principal>,
+    status: StatusCode,
+    message: &str,
+) -> Response {
+    let mut r = render(
+        app,
+        who,
+        "error.html",
+        "",
+        "",
+        context! { status => status.as_u16(), reason => status.canonical_reason(), message => message },
+    );
+    *r.status_mut() = status;
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_parses_and_escapes() {
+        let t = Templates::new().unwrap();
+        let html = t
+            .render(
+                "error.html",
+                context! { status => 404, reason => "Not Found", message => "<script>alert(1)</script>", nav => "", live => "" },
+            )
+            .unwrap();
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;"), "{html}");
+        assert!(!html.contains("<script>alert(1)"));
+    }
+
+    #[test]
+    fn times_read_as_people_say_them() {
+        assert_eq!(
+            abstime(Some("2024-05-01T10:00:00.123Z".into())),
+            "2024-05-01 10:00:00 UTC"
+        );
+        assert_eq!(short(Some("01a2285b-aaaa-7000".into())), "01a2285b-aaaa");
+        let now = crate::clock::now_text();
+        assert_eq!(reltime(Some(now)), "just now");
+        assert_eq!(
+            duration(
+                Some("2024-05-01T10:00:00Z".into()),
+                Some("2024-05-01T10:00:02Z".into())
+            ),
+            "2.0s"
+        );
+    }
+}

@@ -1,0 +1,146 @@
+//! Processes: the list by status (live), and one process with its step timeline, the
+//! failure and its stderr, each step's change to the state, and retry, resume, skip
+//! and abort.
+
+use std::sync::Arc;
+
+use axum::Extension;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use minijinja::{Value, context};
+use serde_json::json;
+
+use super::forms::FormBody;
+use super::{OrPage, PageResult, Params, page};
+use crate::domain::process::ProcessStatus;
+use crate::serve::App;
+use crate::serve::actions::{self, ProcessView};
+use crate::serve::auth::Principal;
+
+const PAGE: i64 = 50;
+
+pub async fn list(
+    State(app): State<Arc<App>>,
+    Extension(who): Extension<Principal>,
+    q: Params,
+) -> PageResult {
+    let q = q.given();
+    let mut f = crate::serve::api::processes_filter(&q)
+        .map_err(|e| page::error_page(&app, Some(&who), e.status, &e.message))?;
+    f.limit = PAGE;
+    let rows = app.store().processes(&f).await.or_page(&app, &who)?;
+    let next = (rows.len() as i64 == PAGE)
+        .then(|| rows.last().map(|p| p.process_id.clone()))
+        .flatten();
+    let items: Vec<_> = rows
+        .iter()
+        .map(|p| crate::shapes::process(p, None))
+        .collect();
+    let statuses: Vec<&str> = ProcessStatus::ALL.iter().map(|s| s.as_str()).collect();
+    let mut keep = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in q.0.iter().filter(|(k, v)| k != "before" && !v.is_empty()) {
+        keep.append_pair(k, v);
+    }
+    Ok(page::render(
+        &app,
+        Some(&who),
+        "processes.html",
+        "processes",
+        "process.*",
+        context! {
+            rows => Value::from_serialize(&items),
+            status => f.status.map(|s| s.as_str()),
+            statuses => statuses,
+            workflow => f.workflow,
+            paged => f.before.is_some(),
+            next => next,
+            query => keep.finish(),
+        },
+    ))
+}
+
+pub async fn show(
+    State(app): State<Arc<App>>,
+    Extension(who): Extension<Principal>,
+    Path(id): Path<String>,
+) -> PageResult {
+    let view = ProcessView::read(app.store(), &id)
+        .await
+        .or_page(&app, &who)?;
+    let p = &view.process;
+    let steps: Vec<_> = view
+        .steps
+        .iter()
+        .map(|s| {
+            json!({
+                "name": s.name, "status": s.status, "attempt": s.attempt,
+                "started_at": s.started_at, "finished_at": s.finished_at,
+                "error": s.error, "output": s.output, "by": s.created_by,
+                "changed": (!s.state_patch.as_object().is_some_and(|m| m.is_empty()))
+                    .then(|| serde_json::to_string_pretty(&s.state_patch).unwrap_or_default()),
+            })
+        })
+        .collect();
+    let failed = matches!(p.status, ProcessStatus::Failed | ProcessStatus::Waiting)
+        .then(|| view.steps.iter().rev().find(|s| s.status.is_retryable()))
+        .flatten()
+        .map(|s| json!({"name": s.name, "error": s.error, "output": s.output.as_deref().map(|o| crate::ui::last_lines(o, 40).join("\n"))}));
+    let pending = view
+        .pending()
+        .map(|w| json!({"step": w.step, "message": w.message_text()}));
+    let actions = json!({
+        "retry": matches!(p.status, ProcessStatus::Failed | ProcessStatus::Waiting),
+        "skip": matches!(p.status, ProcessStatus::Failed | ProcessStatus::Waiting),
+        "resume": view.pending().is_some(),
+        "abort": !p.status.is_finished() && p.status != ProcessStatus::Running,
+    });
+    Ok(page::render(
+        &app,
+        Some(&who),
+        "process.html",
+        "processes",
+        &format!("process:{}", p.process_id),
+        context! {
+            p => Value::from_serialize(crate::shapes::process(p, None)),
+            state => serde_json::to_string_pretty(&p.state).unwrap_or_default(),
+            steps => Value::from_serialize(steps),
+            failed => Value::from_serialize(failed),
+            pending => Value::from_serialize(pending),
+            actions => Value::from_serialize(actions),
+            hint => crate::shapes::next_hint(p),
+        },
+    ))
+}
+
+/// The buttons of a process page: retry, skip, abort (resume has its form).
+pub async fn act(
+    State(app): State<Arc<App>>,
+    Extension(who): Extension<Principal>,
+    Path((id, action)): Path<(String, String)>,
+    body: Bytes,
+) -> PageResult {
+    let form = FormBody::parse(&body);
+    form.csrf(&app, &who)?;
+    let full = actions::find_process(app.store(), &id)
+        .await
+        .or_page(&app, &who)?
+        .process_id;
+    let done = match action.as_str() {
+        "retry" => actions::retry(&app, full.clone(), false, serde_json::Map::new()).await,
+        "skip" => actions::skip(&app, full.clone(), serde_json::Map::new(), who.name.clone()).await,
+        "abort" => actions::abort(&app, full.clone(), who.name.clone()).await,
+        _ => {
+            return Err(page::error_page(
+                &app,
+                Some(&who),
+                StatusCode::NOT_FOUND,
+                "There is no such action.",
+            )
+            .into());
+        }
+    };
+    done.or_page(&app, &who)?;
+    Ok(Redirect::to(&format!("/processes/{full}")).into_response())
+}

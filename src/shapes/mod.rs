@@ -1,0 +1,227 @@
+//! The JSON shapes of DESIGN §9, built in one place: `-o json` prints them and `orch
+//! serve`'s API answers with them, so the two faces cannot drift apart.
+//!
+//! Each builder takes what the store handed out (rows, relations, definitions) and
+//! returns the shape; the callers decide how to fetch and where to print. The few that
+//! need more rows (a subscription's relations) read them through the store seam.
+
+pub mod groups;
+pub mod pending;
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::domain::product;
+use crate::domain::usability::{self, Facts};
+use crate::domain::workflow::{Target, WorkflowDef};
+use crate::engine::owner;
+use crate::engine::plan::PlannedStep;
+use crate::store::processes::{ProcessRow, StepRow};
+use crate::store::products::StoredProduct;
+use crate::store::subscriptions::{Related, Subscription, Touch};
+use crate::store::{Store, StoreResult};
+
+pub use pending::Pending;
+
+/// The process of `process show` (with `steps`, and `state`) or of `process list`
+/// (without both).
+pub fn process(p: &ProcessRow, steps: Option<&[StepRow]>) -> Value {
+    let mut v = serde_json::to_value(p).unwrap_or_default();
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert("stale".into(), Value::Bool(owner::is_stale(p)));
+        if let Some(steps) = steps {
+            obj.insert("state".into(), p.state.clone());
+            obj.insert("steps".into(), steps_json(steps));
+        }
+    }
+    v
+}
+
+/// The step log: each step with its `path` (DESIGN §13), in log order.
+pub fn steps_json(steps: &[StepRow]) -> Value {
+    Value::Array(
+        steps
+            .iter()
+            .map(|s| {
+                let mut v = serde_json::to_value(s).unwrap_or_default();
+                if let Some(obj) = v.as_object_mut() {
+                    obj.insert("path".into(), Value::String(s.path()));
+                }
+                v
+            })
+            .collect(),
+    )
+}
+
+/// What `process show` adds to a process besides its steps.
+pub struct Detail<'a> {
+    /// The input steps it waits at (several when branches wait).
+    pub pending: &'a [Pending],
+    /// Its groups and their branches ([`groups::groups`]).
+    pub groups: &'a [groups::Group],
+    /// The child processes its `workflow` steps started, oldest first.
+    pub children: &'a [ProcessRow],
+}
+
+/// `process show`: the process with its steps; when it is suspended at input steps,
+/// the first as `"pending": {"step", "message", "fields"}` and, when branches wait,
+/// all of them as `"pending_steps"`; its `"groups"` and `"children"` when it has some.
+pub fn process_detail(p: &ProcessRow, steps: &[StepRow], d: &Detail<'_>) -> Value {
+    let mut v = process(p, Some(steps));
+    if let Some(w) = d.pending.first() {
+        v["pending"] = w.to_json();
+    }
+    if d.pending.len() > 1 || d.pending.first().is_some_and(|w| w.branch.is_some()) {
+        v["pending_steps"] = d.pending.iter().map(Pending::to_json).collect();
+    }
+    if !d.groups.is_empty() {
+        v["groups"] = d.groups.iter().map(groups::Group::to_json).collect();
+    }
+    if !d.children.is_empty() {
+        v["children"] = d.children.iter().map(|c| process(c, None)).collect();
+    }
+    v
+}
+
+/// The ids of related subscriptions, each once.
+pub fn related_ids(related: &[Related]) -> Vec<String> {
+    let mut out: Vec<String> = related.iter().map(|r| r.subscription_id.clone()).collect();
+    out.dedup();
+    out
+}
+
+/// The subscription of `subscription show` (`tree`) or `subscription list` (without
+/// the block tree), with its relations both ways.
+pub async fn subscription(store: &Store, s: &Subscription, tree: bool) -> StoreResult<Value> {
+    let id = s.subscription_id.as_str();
+    let users = store.in_use_by(id).await?;
+    let deps = store.depends_on(id).await?;
+    Ok(subscription_with(s, tree, &users, &deps))
+}
+
+/// [`subscription`] from relations already read.
+pub fn subscription_with(
+    s: &Subscription,
+    tree: bool,
+    users: &[Related],
+    deps: &[Related],
+) -> Value {
+    let mut v = if tree { s.to_json() } else { s.summary_json() };
+    v["in_use_by"] = json!(related_ids(users));
+    v["depends_on"] = json!(related_ids(deps));
+    v
+}
+
+/// The processes that touched a subscription, as `subscription show` lists them.
+pub fn touches(touched: &[Touch]) -> Value {
+    json!(touched
+        .iter()
+        .map(|t| json!({"id": t.process_id, "workflow": t.workflow, "status": t.status, "started_at": t.started_at}))
+        .collect::<Vec<_>>())
+}
+
+/// `subscription workflows`: every modify, validate and terminate workflow of the
+/// subscription's product, with whether it can run now and why not.
+pub fn usable_workflows(
+    defs: &[(WorkflowDef, String)],
+    s: &Subscription,
+    facts: &Facts,
+) -> Vec<Value> {
+    defs.iter()
+        .filter(|(def, _)| {
+            !matches!(def.target, Target::Create | Target::System)
+                && def.products.contains(&s.product_tag)
+        })
+        .map(|(def, _)| {
+            let verdict = usability::check(def, facts);
+            json!({
+                "name": def.name,
+                "target": def.target,
+                "usable": verdict.is_ok(),
+                "reason": verdict.err().map(|r| r.reason),
+                "description": def.description,
+            })
+        })
+        .collect()
+}
+
+/// A product, as `product list` (without blocks) and `product show` (with) print it.
+#[derive(Debug, Serialize)]
+pub struct ProductJson<'a> {
+    product_id: &'a str,
+    name: &'a str,
+    tag: &'a str,
+    #[serde(rename = "type")]
+    product_type: &'a str,
+    description: &'a str,
+    status: &'a str,
+    root: &'a product::RootRef,
+    fixed_inputs: &'a indexmap::IndexMap<String, String>,
+    subscriptions: i64,
+    source: Option<&'a str>,
+    created_at: &'a str,
+    updated_at: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    blocks: Option<&'a indexmap::IndexMap<String, product::BlockDef>>,
+}
+
+pub fn product(p: &StoredProduct, subs: i64, blocks: bool) -> ProductJson<'_> {
+    ProductJson {
+        product_id: &p.product_id,
+        name: &p.def.name,
+        tag: &p.def.tag,
+        product_type: &p.def.product_type,
+        description: &p.def.description,
+        status: p.def.status.as_str(),
+        root: &p.def.root,
+        fixed_inputs: &p.def.fixed_inputs,
+        subscriptions: subs,
+        source: p.source.as_deref(),
+        created_at: &p.created_at,
+        updated_at: &p.updated_at,
+        blocks: blocks.then_some(&p.def.blocks),
+    }
+}
+
+/// A workflow as `workflow list` prints it.
+pub fn workflow_summary(def: &WorkflowDef, source: &str) -> Value {
+    json!({"name": def.name, "target": def.target, "description": def.description,
+           "products": def.products, "steps": def.steps.len(), "source": source})
+}
+
+/// A workflow as `workflow show` prints it: its planned steps, the target's included.
+pub fn workflow_detail(def: &WorkflowDef, source: &str, steps: &[PlannedStep<'_>]) -> Value {
+    let items: Vec<Value> = steps
+        .iter()
+        .map(|s| json!({"name": s.name, "added_by_target": !s.is_user(), "does": s.describe()}))
+        .collect();
+    json!({
+        "name": def.name, "target": def.target, "description": def.description,
+        "products": def.products, "source": source, "hash": def.hash(), "steps": items,
+        "definition": def,
+    })
+}
+
+/// What to do next with a process, by its status.
+pub fn next_hint(p: &ProcessRow) -> Option<String> {
+    use crate::domain::process::ProcessStatus;
+    let id = &p.process_id;
+    match p.status {
+        ProcessStatus::Failed => Some(format!(
+            "fix the cause, then `orch process retry {id}` (or `orch process skip {id}`, `orch process abort {id}`)"
+        )),
+        ProcessStatus::Waiting => Some(format!(
+            "`orch process retry {id}` when the transient cause is gone"
+        )),
+        ProcessStatus::Suspended => Some(format!(
+            "`orch process resume {id} --form` (or --input key=value)"
+        )),
+        ProcessStatus::AwaitingCallback => Some(format!(
+            "the external system answers with `orch process callback {id} --token TOKEN`; `orch process show {id}` says until when it waits"
+        )),
+        ProcessStatus::Running if owner::is_stale(p) => {
+            Some(format!("`orch process retry {id}` takes it over"))
+        }
+        _ => None,
+    }
+}

@@ -1,0 +1,598 @@
+//! Callback steps (DESIGN §14) through the real binary: the token handed to `run`, the
+//! rest as `awaiting_callback`, answers (valid, refused, wrong, spent, early), progress,
+//! the timeout and the retry with a new token, and where the token must never appear.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use super::Project;
+use super::both;
+
+/// A task whose callback step's `run` writes its token (and the answer URL, if any) to
+/// `token.txt` / `url.txt`, says so on stderr and prints a job id; a step after it
+/// records that it ran.
+fn callback_task(p: &Project, callback: &str) {
+    p.script(
+        "workflows/scripts/submit.sh",
+        r#"cat >/dev/null
+echo "submitting the job with token $ORCH_CALLBACK_TOKEN" >&2
+printf '%s\n' "$ORCH_CALLBACK_TOKEN" >> tokens.txt
+printf '%s' "$ORCH_CALLBACK_TOKEN" > token.tmp && mv token.tmp token.txt
+[ -z "${ORCH_CALLBACK_URL:-}" ] || printf '%s' "$ORCH_CALLBACK_URL" > url.txt
+echo '{"job_id": 42}'"#,
+    );
+    p.script(
+        "workflows/scripts/after.sh",
+        "cat >/dev/null\necho \"$ORCH_PROCESS_ID\" >> after.txt",
+    );
+    p.task(&format!(
+        r#"
+[[step]]
+name = "Wait for the provisioning system"
+run = "workflows/scripts/submit.sh"
+callback = {callback}
+
+[[step]]
+name = "After"
+run = "workflows/scripts/after.sh"
+"#
+    ));
+}
+
+const DONE_OR_FAILED: &str = r#"{ timeout = "2h", result = "job", validate = "value.status in ['done', 'failed']", message = "status must be done or failed" }"#;
+
+fn token(p: &Project) -> String {
+    std::fs::read_to_string(p.path().join("token.txt")).expect("the step wrote its token")
+}
+
+/// Starts the task; it must rest awaiting its callback (exit 4). Returns its id.
+fn start_awaiting(p: &Project) -> String {
+    let v = p.json_exiting(&["workflow", "run", "t"], 4);
+    assert_eq!(v["status"], "awaiting_callback", "{v}");
+    v["id"].as_str().unwrap().to_string()
+}
+
+/// What the project's database holds, as text: on SQLite every byte of its file (and
+/// journal); on PostgreSQL every row of orch's schema (each table's rows as text).
+fn database_text(p: &Project) -> String {
+    let Some(schema) = p.pg_schema() else {
+        return ["orch.db", "orch.db-wal"]
+            .iter()
+            .filter_map(|f| std::fs::read(p.path().join(f)).ok())
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .collect();
+    };
+    let tables = p.sql_column(&format!(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = '{schema}'"
+    ));
+    assert!(tables.iter().any(|t| t == "callbacks"), "{tables:?}");
+    tables
+        .iter()
+        .flat_map(|t| p.sql_column(&format!("SELECT t::text FROM \"{schema}\".\"{t}\" t")))
+        .collect()
+}
+
+/// `orch process callback ID --token T …`: (exit code, stdout, stderr).
+fn answer(p: &Project, id: &str, token: &str, more: &[&str]) -> (i32, String, String) {
+    let mut args = vec!["process", "callback", id, "--token", token];
+    args.extend_from_slice(more);
+    p.run(&args)
+}
+
+fn ran_after(p: &Project) -> usize {
+    std::fs::read_to_string(p.path().join("after.txt"))
+        .unwrap_or_default()
+        .lines()
+        .count()
+}
+
+fn a_callback_step_hands_its_run_a_token_then_rests_until_the_answer_continues_it() {
+    let p = Project::new();
+    callback_task(&p, DONE_OR_FAILED);
+    let (code, out, err) = p.run(&["-o", "json", "-v", "workflow", "run", "t"]);
+    assert_eq!(code, 4, "awaiting a callback is exit 4: {err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let id = v["id"].as_str().unwrap().to_string();
+    let token = token(&p);
+    assert_eq!(token.len(), 64, "256 bits as hex: {token}");
+    assert!(err.contains("awaiting a callback"), "{err}");
+    assert!(
+        err.contains(&format!("orch process callback {id} --token TOKEN")),
+        "{err}"
+    );
+    // The step's stderr streamed with -v, and kept as its log, has it masked.
+    assert!(err.contains("with token ********"), "{err}");
+    assert_eq!(v["state"]["job_id"], 42, "the run's output is kept: {v}");
+    let step = &v["steps"][1];
+    assert_eq!(step["status"], "awaiting_callback", "{v}");
+
+    let shown = p.ok_json(&["process", "show", &id]);
+    assert_eq!(
+        shown["callback"]["step"],
+        "Wait for the provisioning system"
+    );
+    assert_eq!(shown["callback"]["timed_out"], false);
+    let until = shown["callback"]["until"].as_str().unwrap();
+    let since = shown["callback"]["since"].as_str().unwrap();
+    assert!(until > since, "{shown}");
+    let (_, text, _) = p.run(&["process", "show", &id]);
+    assert!(
+        text.contains("waiting for a callback at step `Wait for the provisioning system`")
+            && text.contains(&format!("until {until}")),
+        "{text}"
+    );
+
+    p.write("answer.json", r#"{"status": "done", "circuit": "c-17"}"#);
+    let (code, out, err) = p.run(&[
+        "-o",
+        "json",
+        "process",
+        "callback",
+        &id,
+        "--token",
+        &token,
+        "--input-file",
+        "answer.json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let done: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(
+        done["state"]["job"],
+        json!({"status": "done", "circuit": "c-17"})
+    );
+    assert_eq!(done["state"]["job_id"], 42);
+    assert_eq!(ran_after(&p), 1);
+    let names: Vec<(&str, &str, i64)> = done["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap(),
+                s["status"].as_str().unwrap(),
+                s["attempt"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("Start", "success", 1),
+            ("Wait for the provisioning system", "awaiting_callback", 1),
+            ("Wait for the provisioning system", "success", 1),
+            ("After", "success", 1),
+            ("Done", "complete", 1),
+        ],
+        "answering is not a new attempt"
+    );
+
+    // Spent: the same token again is not found, and nothing runs twice.
+    let (code, _, err) = answer(&p, &id, &token, &[]);
+    assert_eq!(code, 6, "{err}");
+    assert!(err.contains("no callback waiting for this token"), "{err}");
+    assert_eq!(ran_after(&p), 1);
+
+    // The token is nowhere orch writes: the database, the events, process JSON.
+    let (_, events, _) = p.run(&["events", "-o", "jsonl"]);
+    let kinds: Vec<String> = events
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["kind"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert!(
+        kinds.contains(&"callback.answered".to_string()),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&"process.awaiting_callback".to_string()),
+        "{kinds:?}"
+    );
+    assert!(!events.contains(&token), "the token is in the events");
+    assert!(!out.contains(&token), "the token is in the process JSON");
+    assert!(
+        !database_text(&p).contains(&token),
+        "the token is in the database"
+    );
+}
+
+fn a_refused_answer_leaves_the_process_waiting_and_the_token_good() {
+    let p = Project::new();
+    callback_task(&p, DONE_OR_FAILED);
+    let id = start_awaiting(&p);
+    let token = token(&p);
+
+    let (code, _, err) = answer(&p, &id, &token, &["--input", "status=pending"]);
+    assert_eq!(code, 2, "a result that fails validate is bad input: {err}");
+    assert!(err.contains("status must be done or failed"), "{err}");
+    assert!(err.contains("keeps waiting"), "{err}");
+    assert!(!err.contains(&token), "{err}");
+    assert_eq!(
+        p.ok_json(&["process", "show", &id])["status"],
+        "awaiting_callback"
+    );
+
+    // A wrong token, whether it looks like one or not, is not found.
+    let other = "ab".repeat(32);
+    for wrong in [other.as_str(), "not-a-token", &token[..63]] {
+        let (code, _, err) = answer(&p, &id, wrong, &["--input", "status=done"]);
+        assert_eq!(code, 6, "{wrong}: {err}");
+    }
+    // A token of another process is not this one's.
+    let (code, _, err) = answer(&p, "0190abcd-0000-7000-8000-000000000000", &token, &[]);
+    assert_eq!(code, 6, "{err}");
+
+    // The token from the environment, the answer from stdin.
+    let out = p
+        .orch()
+        .args([
+            "-o",
+            "json",
+            "process",
+            "callback",
+            &id,
+            "--input-file",
+            "-",
+        ])
+        .env("ORCH_CALLBACK_TOKEN", &token)
+        .write_stdin(r#"{"status": "failed", "why": "no capacity"}"#)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["state"]["job"]["why"], "no capacity", "{v}");
+    assert_eq!(v["status"], "completed");
+}
+
+fn progress_is_recorded_without_ending_the_wait() {
+    let p = Project::new();
+    callback_task(&p, DONE_OR_FAILED);
+    let id = start_awaiting(&p);
+    let token = token(&p);
+    for pct in ["10%", "60%"] {
+        let (code, _, err) = answer(
+            &p,
+            &id,
+            &token,
+            &["--progress", &format!("provisioning: {pct}")],
+        );
+        assert_eq!(code, 0, "{err}");
+    }
+    let events = p.ok_json(&["events", "--kind", "step.progress", "--process", &id]);
+    let messages: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["data"]["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(messages, ["provisioning: 10%", "provisioning: 60%"]);
+    assert_eq!(
+        events[0]["data"]["step"], "Wait for the provisioning system",
+        "{events}"
+    );
+    assert_eq!(
+        p.ok_json(&["process", "show", &id])["status"],
+        "awaiting_callback"
+    );
+    let (code, _, err) = answer(&p, &id, &token, &["--input", "status=done"]);
+    assert_eq!(code, 0, "{err}");
+    // Progress on a spent token is not found either.
+    let (code, _, _) = answer(&p, &id, &token, &["--progress", "x"]);
+    assert_eq!(code, 6);
+}
+
+fn an_answer_that_comes_while_the_run_still_runs_is_taken_when_it_ends() {
+    let p = Project::new();
+    // The external system answers before `run` has even exited.
+    p.script(
+        "workflows/scripts/submit.sh",
+        r#"cat >/dev/null
+"$ORCH_BIN" process callback "$ORCH_PROCESS_ID" --input status=done >answer.out 2>answer.err
+echo "$?" > answer.code"#,
+    );
+    p.task(
+        r#"
+[[step]]
+name = "Provision"
+run = "workflows/scripts/submit.sh"
+callback = { result = "job" }
+
+[[step]]
+name = "After"
+builtin = "noop"
+"#,
+    );
+    let v = p.ok_json(&["workflow", "run", "t"]);
+    assert_eq!(v["status"], "completed", "{v}");
+    assert_eq!(v["state"]["job"], json!({"status": "done"}));
+    let code = std::fs::read_to_string(p.path().join("answer.code")).unwrap();
+    assert_eq!(code.trim(), "0");
+    let said = std::fs::read_to_string(p.path().join("answer.err")).unwrap();
+    assert!(
+        said.contains("takes the answer when the step ends"),
+        "{said}"
+    );
+}
+
+fn a_timeout_fails_the_step_and_retry_runs_it_again_with_a_new_token() {
+    let p = Project::new();
+    callback_task(&p, r#"{ timeout = "1s", result = "job" }"#);
+    let id = start_awaiting(&p);
+    let first = token(&p);
+    std::thread::sleep(Duration::from_millis(1300));
+
+    // Before anything swept it, `process show` says the deadline passed.
+    let shown = p.ok_json(&["process", "show", &id]);
+    assert_eq!(shown["callback"]["timed_out"], true, "{shown}");
+    let (_, text, _) = p.run(&["process", "show", &id]);
+    assert!(text.contains("awaiting_callback (timed out)"), "{text}");
+    assert!(text.contains("its deadline passed"), "{text}");
+    // Too late to answer.
+    let (code, _, err) = answer(&p, &id, &first, &[]);
+    assert_eq!(code, 6, "{err}");
+    assert!(err.contains("timed out"), "{err}");
+
+    // A worker fails the step.
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 3, "the worst outcome of the run is a failure: {err}");
+    let v = p.ok_json(&["process", "show", &id]);
+    assert_eq!(v["status"], "failed", "{v}");
+    let failed = v["steps"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(failed["error"], "callback timed out after 1s", "{v}");
+    assert_eq!(ran_after(&p), 0);
+
+    // Retry runs the step again with a new token; the old one stays spent.
+    let again = p.json_exiting(&["process", "retry", &id], 4);
+    assert_eq!(again["status"], "awaiting_callback");
+    let second = token(&p);
+    assert_ne!(first, second);
+    let (code, _, _) = answer(&p, &id, &first, &[]);
+    assert_eq!(code, 6);
+    let done = p.ok_json(&[
+        "process", "callback", &id, "--token", &second, "--input", "ok=true",
+    ]);
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(done["state"]["job"], json!({"ok": true}));
+    let attempts: Vec<(i64, &str)> = done["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["name"] == "Wait for the provisioning system")
+        .map(|s| {
+            (
+                s["attempt"].as_i64().unwrap(),
+                s["status"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        attempts,
+        [
+            (1, "awaiting_callback"),
+            (1, "failed"),
+            (2, "awaiting_callback"),
+            (2, "success")
+        ]
+    );
+}
+
+fn the_scheduler_and_a_retry_by_hand_fail_a_timed_out_wait_too() {
+    let p = Project::new();
+    callback_task(&p, r#"{ timeout = "1s" }"#);
+    let swept = start_awaiting(&p);
+    let by_hand = start_awaiting(&p);
+    // A wait still in time is not for retry.
+    let (code, _, err) = p.run(&["process", "retry", &by_hand]);
+    assert_eq!(code, 7, "{err}");
+    assert!(err.contains("awaiting a callback"), "{err}");
+    std::thread::sleep(Duration::from_millis(1300));
+
+    // By hand: the timeout is recorded, then the step runs again (a new token).
+    let before = token(&p);
+    let v = p.json_exiting(&["process", "retry", &by_hand], 4);
+    assert_ne!(token(&p), before);
+    let errors: Vec<&str> = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["error"].as_str())
+        .collect();
+    assert_eq!(errors, ["callback timed out after 1s"], "{v}");
+
+    // The scheduler: it fails the one it finds past its deadline.
+    let (code, _, err) = p.run(&["scheduler", "run", "--once"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains(&format!("process {swept} (t) retried: failed")),
+        "{err}"
+    );
+    assert_eq!(p.ok_json(&["process", "show", &swept])["status"], "failed");
+    // The one retried by hand waits on its new token, untouched.
+    assert_eq!(
+        p.ok_json(&["process", "show", &by_hand])["status"],
+        "awaiting_callback"
+    );
+}
+
+#[test]
+fn the_answer_url_is_handed_out_when_serve_has_a_public_address() {
+    let p = Project::new();
+    p.write(
+        "orch.toml",
+        "[serve]\npublic_url = \"https://orch.example.net/\"\n",
+    );
+    callback_task(&p, "{}");
+    let id = start_awaiting(&p);
+    let url = std::fs::read_to_string(p.path().join("url.txt")).unwrap();
+    assert_eq!(
+        url,
+        format!("https://orch.example.net/api/v1/callbacks/{}", token(&p))
+    );
+    // The default result key is the step's name in snake case.
+    let v = p.ok_json(&[
+        "process",
+        "callback",
+        &id,
+        "--token",
+        &token(&p),
+        "--input",
+        "a=1",
+    ]);
+    assert_eq!(
+        v["state"]["wait_for_the_provisioning_system"],
+        json!({"a": 1})
+    );
+
+    p.write("orch.toml", "[serve]\npublic_url = \"orch.example.net\"\n");
+    let (code, _, err) = p.run(&["workflow", "list"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("serve.public_url"), "{err}");
+}
+
+fn an_answer_queued_for_the_workers_is_taken_by_one() {
+    let p = Project::new();
+    callback_task(&p, "{ result = \"job\" }");
+    let id = start_awaiting(&p);
+    let v = p.ok_json(&[
+        "process",
+        "callback",
+        &id,
+        "--token",
+        &token(&p),
+        "--input",
+        "n=1",
+        "--queue",
+    ]);
+    assert_eq!(v["status"], "created", "{v}");
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    let v = p.ok_json(&["process", "show", &id]);
+    assert_eq!(v["status"], "completed", "{v}");
+    assert_eq!(v["state"]["job"], json!({"n": 1}));
+}
+
+#[test]
+fn workflow_check_reports_bad_callbacks_and_locks_in_place() {
+    let p = Project::new();
+    p.task(
+        r#"locks = ["ipam:{{ state.pool"]
+[[step]]
+name = "Wait"
+callback = { timeout = "2 weeks", validate = "value.status ==", result = "subscription" }
+locks = ["a", "a"]
+
+[[step]]
+name = "Both"
+builtin = "noop"
+callback = {}
+"#,
+    );
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    for wanted in [
+        "workflows/t.toml:3:10: locks[0]: lock template does not render",
+        "step[0].callback.timeout: unknown unit",
+        "step[0].callback.validate: expression does not parse",
+        "step[0].callback.result: an answer cannot replace `state.subscription`",
+        "step[0].locks[1]: lock `a` is listed twice",
+        "step[1].name: step `Both` is a `callback` step and a `builtin` step at once",
+    ] {
+        assert!(err.contains(wanted), "missing `{wanted}` in:\n{err}");
+    }
+    p.task(
+        r#"locks = ["ipam:{{ state.pool }}"]
+[[step]]
+name = "Wait"
+callback = { timeout = "2h", validate = "value.status in ['done']", message = "not done" }
+locks = ["device:{{ state.device | default('none') }}"]
+"#,
+    );
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 0, "{err}");
+    let (_, out, _) = p.run(&["workflow", "show", "t"]);
+    assert!(
+        out.contains("locks (Start to Done): ipam:{{ state.pool }}"),
+        "{out}"
+    );
+    assert!(
+        out.contains("wait for a callback (at most 2h), holding device:"),
+        "{out}"
+    );
+}
+
+/// A step that never answers stays waiting; nothing polls it but its deadline.
+fn an_unanswered_callback_without_a_timeout_waits_for_ever_and_abort_ends_it() {
+    let p = Project::new();
+    callback_task(&p, "{}");
+    let id = start_awaiting(&p);
+    let shown = p.ok_json(&["process", "show", &id]);
+    assert_eq!(shown["callback"]["until"], Value::Null, "{shown}");
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 0, "nothing is due: {err}");
+    assert_eq!(
+        p.ok_json(&["process", "show", &id])["status"],
+        "awaiting_callback"
+    );
+    let (code, _, err) = p.run(&["process", "abort", &id]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, _) = answer(&p, &id, &token(&p), &[]);
+    assert_eq!(code, 6, "an aborted process's token is spent");
+}
+
+fn an_answer_the_answering_command_cannot_drive_is_due_for_a_worker_or_a_retry() {
+    let p = Project::new();
+    callback_task(&p, "{ result = \"job\" }");
+    let by_worker = start_awaiting(&p);
+    let first = token(&p);
+    let by_retry = start_awaiting(&p);
+    let second = token(&p);
+    let (code, _, err) = p.run(&["engine", "pause"]);
+    assert_eq!(code, 0, "{err}");
+    for (id, t) in [(&by_worker, &first), (&by_retry, &second)] {
+        let (code, _, err) = answer(&p, id, t, &["--input", "n=1"]);
+        assert_eq!(code, 0, "the answer is taken while paused: {err}");
+        assert!(err.contains("the engine is paused"), "{err}");
+        let shown = p.ok_json(&["process", "show", id]);
+        assert_eq!(shown["status"], "awaiting_callback", "{shown}");
+        assert_eq!(shown["callback"]["answered"], true, "{shown}");
+    }
+    let (_, text, err) = p.run(&["process", "show", &by_retry]);
+    assert!(text.contains("was answered"), "{text}");
+    assert!(
+        err.contains(&format!("orch process retry {by_retry}")),
+        "{err}"
+    );
+    let (code, _, err) = p.run(&["engine", "resume"]);
+    assert_eq!(code, 0, "{err}");
+
+    let v = p.ok_json(&["process", "retry", &by_retry]);
+    assert_eq!(v["status"], "completed", "{v}");
+    assert_eq!(v["state"]["job"], json!({"n": 1}));
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    let v = p.ok_json(&["process", "show", &by_worker]);
+    assert_eq!(v["status"], "completed", "{v}");
+    assert_eq!(ran_after(&p), 2);
+}
+
+both!(
+    a_callback_step_hands_its_run_a_token_then_rests_until_the_answer_continues_it,
+    a_refused_answer_leaves_the_process_waiting_and_the_token_good,
+    progress_is_recorded_without_ending_the_wait,
+    an_answer_that_comes_while_the_run_still_runs_is_taken_when_it_ends,
+    a_timeout_fails_the_step_and_retry_runs_it_again_with_a_new_token,
+    the_scheduler_and_a_retry_by_hand_fail_a_timed_out_wait_too,
+    an_answer_queued_for_the_workers_is_taken_by_one,
+    an_unanswered_callback_without_a_timeout_waits_for_ever_and_abort_ends_it,
+    an_answer_the_answering_command_cannot_drive_is_due_for_a_worker_or_a_retry,
+);

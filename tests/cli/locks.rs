@@ -1,0 +1,372 @@
+//! Locks on shared resources (DESIGN §14) through the real binary: a step lock and a
+//! workflow lock held against other processes, the waiting process naming the holder
+//! (exit 5), `orch locks`, the wake-up of the first in line, abort, and templates.
+
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::Project;
+use super::both;
+
+/// Task `t`: `Reserve` holds the step lock `pool:<state.pool>` and, after noting
+/// `<process> <pool>` in entered.log, waits for the file `go-<pool>`; `After` runs
+/// without the lock.
+fn gated_task(p: &Project) {
+    p.script(
+        "workflows/scripts/gate.sh",
+        r#"state=$(cat)
+pool=$(printf '%s' "$state" | sed 's/.*"pool":"\([^"]*\)".*/\1/')
+echo "$ORCH_PROCESS_ID $pool" >> entered.log
+while [ ! -f "go-$pool" ]; do sleep 0.02; done"#,
+    );
+    p.task(
+        r#"
+[[step]]
+name = "Reserve"
+run = "workflows/scripts/gate.sh"
+locks = ["pool:{{ state.pool }}"]
+
+[[step]]
+name = "After"
+builtin = "noop"
+"#,
+    );
+}
+
+fn entered(p: &Project) -> Vec<(String, String)> {
+    std::fs::read_to_string(p.path().join("entered.log"))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.split_once(' '))
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
+fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let until = Instant::now() + Duration::from_secs(30);
+    while !done() {
+        assert!(Instant::now() < until, "gave up waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn spawn_run(p: &Project, input: &str) -> Child {
+    p.command()
+        .args(["-o", "json", "workflow", "run", "t", "--input", input])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn finish(child: Child) -> (i32, Value, String) {
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        serde_json::from_slice(&out.stdout).unwrap_or(Value::Null),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn lock<'a>(locks: &'a Value, name: &str) -> &'a Value {
+    locks
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["name"] == name)
+        .unwrap_or_else(|| panic!("no lock {name} in {locks}"))
+}
+
+/// The `lock.taken` events of a lock, oldest first: who got it, in order.
+fn takers(p: &Project, name: &str) -> Vec<String> {
+    p.ok_json(&["events", "--kind", "lock.taken", "--limit", "100000"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["data"]["lock"] == name)
+        .map(|e| e["process_id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn a_step_lock_keeps_a_second_process_waiting_until_it_frees_for_it() {
+    let p = Project::new();
+    gated_task(&p);
+    let first = spawn_run(&p, "pool=a");
+    wait_until("the first run to hold the lock", || entered(&p).len() == 1);
+    let holder = entered(&p)[0].0.clone();
+
+    let (code, out, err) = p.run(&["-o", "json", "workflow", "run", "t", "--input", "pool=a"]);
+    assert_eq!(code, 5, "a lock held by another is exit 5: {err}");
+    let waiting: Value = serde_json::from_str(&out).unwrap();
+    let waiter = waiting["id"].as_str().unwrap().to_string();
+    assert_eq!(waiting["status"], "waiting");
+    assert!(err.contains("is waiting for a lock"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "waiting for lock `pool:a`, held by process {holder} (t)"
+        )),
+        "the holder is named: {err}"
+    );
+
+    // Another pool is another lock: nothing holds it up.
+    let other = spawn_run(&p, "pool=b");
+    wait_until("the run on pool b to enter", || entered(&p).len() == 2);
+    std::fs::write(p.path().join("go-b"), "").unwrap();
+    let (code, _, err) = finish(other);
+    assert_eq!(code, 0, "{err}");
+
+    let locks = p.ok_json(&["locks"]);
+    let a = lock(&locks, "pool:a");
+    assert_eq!(a["process_id"], holder.as_str());
+    assert_eq!(a["step"], "Reserve");
+    assert_eq!(a["workflow"], "t");
+    assert_eq!(a["waiters"][0]["process_id"], waiter.as_str());
+    assert_eq!(a["waiters"][0]["woken_at"], Value::Null);
+    assert_eq!(
+        locks.as_array().unwrap().len(),
+        1,
+        "pool:b was let go: {locks}"
+    );
+    let (_, table, _) = p.run(&["locks"]);
+    assert!(
+        table.contains("pool:a") && table.contains("step Reserve"),
+        "{table}"
+    );
+    assert!(table.contains(&waiter), "{table}");
+
+    let shown = p.ok_json(&["process", "show", &waiter]);
+    assert_eq!(shown["lock"]["name"], "pool:a", "{shown}");
+    assert_eq!(shown["lock"]["held_by"], holder.as_str());
+    assert_eq!(shown["lock"]["position"], 1);
+    assert_eq!(
+        shown["run_after"],
+        Value::Null,
+        "no timer: the lock wakes it"
+    );
+
+    // The holder finishes: the lock is let go with its step and the waiter is due.
+    std::fs::write(p.path().join("go-a"), "").unwrap();
+    let (code, v, err) = finish(first);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(v["status"], "completed");
+    let a = lock(&p.ok_json(&["locks"]), "pool:a").clone();
+    assert_eq!(a["process_id"], Value::Null, "{a}");
+    assert!(a["waiters"][0]["woken_at"].is_string(), "{a}");
+    assert!(p.ok_json(&["process", "show", &waiter])["run_after"].is_string());
+
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        p.ok_json(&["process", "show", &waiter])["status"],
+        "completed"
+    );
+    assert_eq!(p.ok_json(&["locks"]), serde_json::json!([]));
+    assert_eq!(takers(&p, "pool:a"), [holder, waiter]);
+}
+
+fn a_workflow_lock_is_held_from_start_to_done_and_let_go_on_abort() {
+    let p = Project::new();
+    p.task(
+        r#"locks = ["device:{{ state.device }}"]
+[[step]]
+name = "Confirm"
+input.fields = [ { name = "ok", type = "bool" } ]
+"#,
+    );
+    let (code, out, err) = p.run(&["-o", "json", "workflow", "run", "t", "--input", "device=r1"]);
+    assert_eq!(code, 4, "{err}");
+    let first = serde_json::from_str::<Value>(&out).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let v = p.json_exiting(&["workflow", "run", "t", "--input", "device=r1"], 5);
+    let second = v["id"].as_str().unwrap().to_string();
+    let errors: Vec<&str> = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["error"].as_str())
+        .collect();
+    assert!(
+        errors[0].starts_with(&format!(
+            "waiting for lock `device:r1`, held by process {first}"
+        )),
+        "{errors:?}"
+    );
+    let held = lock(&p.ok_json(&["locks"]), "device:r1").clone();
+    assert_eq!(held["process_id"], first.as_str());
+    assert_eq!(held["step"], Value::Null, "a workflow lock: {held}");
+    let (_, table, _) = p.run(&["locks"]);
+    assert!(table.contains("the whole run"), "{table}");
+
+    // Aborting the holder lets go of it; the waiter is next.
+    let (code, _, err) = p.run(&["process", "abort", &first]);
+    assert_eq!(code, 0, "{err}");
+    let v = p.json_exiting(&["process", "retry", &second], 4);
+    assert_eq!(v["status"], "suspended");
+    assert_eq!(
+        lock(&p.ok_json(&["locks"]), "device:r1")["process_id"],
+        second.as_str()
+    );
+    let v = p.ok_json(&["process", "resume", &second, "--input", "ok=true"]);
+    assert_eq!(v["status"], "completed");
+    assert_eq!(p.ok_json(&["locks"]), serde_json::json!([]), "Done lets go");
+}
+
+fn the_first_in_line_gets_a_freed_lock_and_nobody_overtakes_it() {
+    let p = Project::new();
+    gated_task(&p);
+    let first = spawn_run(&p, "pool=a");
+    wait_until("the first run to hold the lock", || entered(&p).len() == 1);
+    let holder = entered(&p)[0].0.clone();
+    let second = p.json_exiting(&["workflow", "run", "t", "--input", "pool=a"], 5)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let third = p.json_exiting(&["workflow", "run", "t", "--input", "pool=a"], 5)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let queue: Vec<String> = lock(&p.ok_json(&["locks"]), "pool:a")["waiters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["process_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(queue, [second.clone(), third.clone()]);
+    let shown = p.ok_json(&["process", "show", &third]);
+    assert_eq!(shown["lock"]["position"], 2, "{shown}");
+
+    std::fs::write(p.path().join("go-a"), "").unwrap();
+    assert_eq!(finish(first).0, 0);
+    // The lock is free, but it is the second's: a retry of the third waits on.
+    let (code, _, err) = p.run(&["process", "retry", &third]);
+    assert_eq!(code, 5, "{err}");
+    assert!(
+        err.contains(&format!("process {second} (t) queued for it first")),
+        "{err}"
+    );
+    // One worker run: the second, then (its lock let go) the third.
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    for id in [&second, &third] {
+        assert_eq!(p.ok_json(&["process", "show", id])["status"], "completed");
+    }
+    assert_eq!(takers(&p, "pool:a"), [holder, second, third]);
+}
+
+#[test]
+fn a_lock_that_does_not_render_fails_its_step() {
+    let p = Project::new();
+    p.task(
+        r#"
+[[step]]
+name = "Reserve"
+builtin = "noop"
+locks = ["pool:{{ state.pool }}"]
+"#,
+    );
+    let v = p.failed_json(&["workflow", "run", "t"]);
+    let err = v["steps"][1]["error"].as_str().unwrap();
+    assert!(
+        err.contains("lock `pool:{{ state.pool }}` does not render"),
+        "{v}"
+    );
+}
+
+fn a_process_that_goes_on_without_the_lock_leaves_its_queue() {
+    let p = Project::new();
+    gated_task(&p);
+    let first = spawn_run(&p, "pool=a");
+    wait_until("the first run to hold the lock", || entered(&p).len() == 1);
+    let ids: Vec<String> = (0..2)
+        .map(|_| {
+            p.json_exiting(&["workflow", "run", "t", "--input", "pool=a"], 5)["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    // The second in line gives up on the lock: its step is skipped by hand.
+    let v = p.ok_json(&["process", "skip", &ids[0]]);
+    assert_eq!(v["status"], "completed", "{v}");
+    let queue: Vec<Value> = lock(&p.ok_json(&["locks"]), "pool:a")["waiters"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(queue.len(), 1, "{queue:?}");
+    assert_eq!(queue[0]["process_id"], ids[1].as_str());
+    std::fs::write(p.path().join("go-a"), "").unwrap();
+    assert_eq!(finish(first).0, 0);
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        p.ok_json(&["process", "show", &ids[1]])["status"],
+        "completed"
+    );
+    assert_eq!(p.ok_json(&["locks"]), serde_json::json!([]));
+}
+
+/// The wake-up reaches a waiter through every path that claims waiting processes: the
+/// `resume_waiting` task leaves the queue as it is while the lock is held, and once it
+/// frees `scheduler run` takes the first in line, whose release wakes the next.
+fn a_freed_lock_wakes_its_waiters_through_the_scheduler_and_resume_waiting() {
+    let p = Project::new();
+    gated_task(&p);
+    let first = spawn_run(&p, "pool=a");
+    wait_until("the first run to hold the lock", || entered(&p).len() == 1);
+    let holder = entered(&p)[0].0.clone();
+    let mut waiters = Vec::new();
+    for _ in 0..2 {
+        let v = p.json_exiting(&["workflow", "run", "t", "--input", "pool=a"], 5);
+        waiters.push(v["id"].as_str().unwrap().to_string());
+    }
+    let queue = |p: &Project| -> Vec<String> {
+        lock(&p.ok_json(&["locks"]), "pool:a")["waiters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w["process_id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(queue(&p), waiters);
+
+    // Held: retrying every waiting process changes nobody's place.
+    let (code, _, err) = p.run(&["task", "run", "resume_waiting"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(queue(&p), waiters, "resume_waiting reordered the queue");
+    for w in &waiters {
+        assert_eq!(p.ok_json(&["process", "show", w])["status"], "waiting");
+    }
+
+    std::fs::write(p.path().join("go-a"), "").unwrap();
+    let (code, _, err) = finish(first);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = p.run(&["scheduler", "run", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        p.ok_json(&["process", "show", &waiters[0]])["status"],
+        "completed",
+        "the scheduler took the first in line"
+    );
+    let (code, _, err) = p.run(&["task", "run", "resume_waiting"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        p.ok_json(&["process", "show", &waiters[1]])["status"],
+        "completed"
+    );
+    let mut order = vec![holder];
+    order.extend(waiters);
+    assert_eq!(takers(&p, "pool:a"), order);
+    assert_eq!(p.ok_json(&["locks"]), serde_json::json!([]));
+}
+
+both!(
+    a_step_lock_keeps_a_second_process_waiting_until_it_frees_for_it,
+    a_workflow_lock_is_held_from_start_to_done_and_let_go_on_abort,
+    the_first_in_line_gets_a_freed_lock_and_nobody_overtakes_it,
+    a_process_that_goes_on_without_the_lock_leaves_its_queue,
+    a_freed_lock_wakes_its_waiters_through_the_scheduler_and_resume_waiting,
+);

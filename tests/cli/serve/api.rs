@@ -1,0 +1,748 @@
+//! The API through a real server: every route answers with the command line's JSON
+//! shapes, the errors have the statuses and body of DESIGN §15, processes started
+//! here are run by the server's worker, and the event stream resumes where it left.
+
+use std::io::{BufRead, BufReader};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use super::{Server, call, get, post, token, wait_for_status};
+use crate::Project;
+use crate::both;
+
+/// The routes of DESIGN §15 (callbacks aside) as the OpenAPI document must list them.
+const ROUTES: &[(&str, &str)] = &[
+    ("get", "/api/v1/health"),
+    ("get", "/api/v1/openapi.json"),
+    ("get", "/api/v1/products"),
+    ("get", "/api/v1/products/{name}"),
+    ("get", "/api/v1/workflows"),
+    ("get", "/api/v1/workflows/{name}"),
+    ("get", "/api/v1/workflows/{name}/form"),
+    ("post", "/api/v1/workflows/{name}/processes"),
+    ("get", "/api/v1/subscriptions"),
+    ("get", "/api/v1/subscriptions/{id}"),
+    ("get", "/api/v1/subscriptions/{id}/workflows"),
+    ("get", "/api/v1/processes"),
+    ("get", "/api/v1/processes/{id}"),
+    ("post", "/api/v1/processes/{id}/retry"),
+    ("post", "/api/v1/processes/{id}/resume"),
+    ("post", "/api/v1/processes/{id}/abort"),
+    ("post", "/api/v1/processes/{id}/skip"),
+    ("get", "/api/v1/events"),
+];
+
+/// Every (method, path) of the OpenAPI document.
+pub fn documented(doc: &Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for method in item.as_object().expect("a path item").keys() {
+            out.push((method.clone(), path.clone()));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// A path of the document with its parameters filled in.
+pub fn fill(path: &str, ids: &[(&str, &str)]) -> String {
+    let mut p = path.to_string();
+    for (k, v) in ids {
+        p = p.replace(&format!("{{{k}}}"), v);
+    }
+    p
+}
+
+/// Checks the keys of a body against its schema in the document: every required
+/// property is there, and no key is undocumented (the document cannot drift).
+fn conforms(doc: &Value, schema: &Value, body: &Value, at: &str) {
+    let resolve = |s: &Value| match s.get("$ref").and_then(Value::as_str) {
+        Some(r) => {
+            doc["components"]["schemas"][r.trim_start_matches("#/components/schemas/")].clone()
+        }
+        None => s.clone(),
+    };
+    let mut schema = resolve(schema);
+    // `allOf` (a flattened part): one object with the properties and requirements of all.
+    if let Some(parts) = schema.get("allOf").and_then(Value::as_array).cloned() {
+        let (mut props, mut required) = (serde_json::Map::new(), Vec::new());
+        for part in parts.iter().map(resolve) {
+            props.extend(part["properties"].as_object().cloned().unwrap_or_default());
+            required.extend(part["required"].as_array().cloned().unwrap_or_default());
+        }
+        schema = json!({"type": "object", "properties": props, "required": required});
+    }
+    let schema = &schema;
+    if let (Some(items), Some(list)) = (schema.get("items"), body.as_array()) {
+        for (i, b) in list.iter().enumerate() {
+            conforms(doc, items, b, &format!("{at}[{i}]"));
+        }
+        return;
+    }
+    let (Some(props), Some(obj)) = (
+        schema.get("properties").and_then(Value::as_object),
+        body.as_object(),
+    ) else {
+        return;
+    };
+    for r in schema["required"].as_array().into_iter().flatten() {
+        let r = r.as_str().unwrap();
+        assert!(
+            obj.contains_key(r),
+            "{at}: `{r}` is required by the document but missing: {body}"
+        );
+    }
+    for (k, v) in obj {
+        match props.get(k) {
+            Some(s) => conforms(doc, s, v, &format!("{at}.{k}")),
+            None => {
+                // Only a subscription's block tree hangs under a key of its product's.
+                assert!(
+                    k == "node" || k == "circuit",
+                    "{at}: `{k}` is not in the document"
+                );
+            }
+        }
+    }
+}
+
+/// The 200 schema of an operation.
+fn ok_schema<'a>(doc: &'a Value, method: &str, path: &str) -> &'a Value {
+    let responses = &doc["paths"][path][method]["responses"];
+    let r = responses
+        .get("200")
+        .or_else(|| responses.get("201"))
+        .expect("a 2xx answer");
+    &r["content"]["application/json"]["schema"]
+}
+
+fn every_route_answers_with_the_shapes_of_the_command_line() {
+    let p = Project::example();
+    let op = token(&p, "portal", "operate");
+    let s = Server::start(&p, &[]);
+
+    let health = call(&s, "GET", "/api/v1/health", None, None);
+    assert_eq!(health.status, 200);
+    assert_eq!(health.body["status"], "ok");
+
+    // Start create_node through the API: the worker inside serve runs it.
+    let started = post(
+        &s,
+        "/api/v1/workflows/create_node/processes",
+        &op,
+        &json!({"node_name": "rtr1", "role": "core"}),
+    );
+    assert_eq!(started.status, 201, "{}", started.text);
+    assert_eq!(started.body["status"], "created");
+    let id = started.body["id"].as_str().unwrap().to_string();
+    let done = wait_for_status(&s, &op, &id, "completed");
+    let sid = done["subscription_id"].as_str().unwrap().to_string();
+
+    let doc = call(&s, "GET", "/api/v1/openapi.json", None, None).body;
+    assert_eq!(
+        doc["openapi"].as_str().map(|v| &v[..3]),
+        Some("3.1"),
+        "{doc}"
+    );
+
+    // Each read equals the command line's `-o json`, byte for byte as JSON.
+    let same = |path: &str, args: &[&str]| {
+        let api = get(&s, path, &op);
+        assert_eq!(api.status, 200, "{path}: {}", api.text);
+        let cli = p.ok_json(args);
+        assert_eq!(api.body, cli, "GET {path} differs from orch {args:?}");
+        api.body
+    };
+    let pid = id.as_str();
+    let sub = sid.as_str();
+    let checks: Vec<(String, Vec<&str>, &str, &str)> = vec![
+        (
+            format!("/api/v1/processes/{pid}"),
+            vec!["process", "show", pid],
+            "get",
+            "/api/v1/processes/{id}",
+        ),
+        (
+            "/api/v1/processes".into(),
+            vec!["process", "list"],
+            "get",
+            "/api/v1/processes",
+        ),
+        (
+            "/api/v1/subscriptions".into(),
+            vec!["subscription", "list"],
+            "get",
+            "/api/v1/subscriptions",
+        ),
+        (
+            format!("/api/v1/subscriptions/{sub}"),
+            vec!["subscription", "show", sub],
+            "get",
+            "/api/v1/subscriptions/{id}",
+        ),
+        (
+            format!("/api/v1/subscriptions/{sub}/workflows"),
+            vec!["subscription", "workflows", sub],
+            "get",
+            "/api/v1/subscriptions/{id}/workflows",
+        ),
+        (
+            "/api/v1/products".into(),
+            vec!["product", "list"],
+            "get",
+            "/api/v1/products",
+        ),
+        (
+            "/api/v1/products/Node".into(),
+            vec!["product", "show", "Node"],
+            "get",
+            "/api/v1/products/{name}",
+        ),
+        (
+            "/api/v1/workflows".into(),
+            vec!["workflow", "list"],
+            "get",
+            "/api/v1/workflows",
+        ),
+        (
+            "/api/v1/workflows/create_node".into(),
+            vec!["workflow", "show", "create_node"],
+            "get",
+            "/api/v1/workflows/{name}",
+        ),
+        (
+            "/api/v1/events?limit=1000".into(),
+            vec!["events"],
+            "get",
+            "/api/v1/events",
+        ),
+    ];
+    for (path, args, method, doc_path) in &checks {
+        let body = same(path, args);
+        conforms(&doc, ok_schema(&doc, method, doc_path), &body, doc_path);
+    }
+    let form = get(&s, "/api/v1/workflows/create_node/form", &op);
+    let (_, cli_form, _) = p.run(&["workflow", "form", "create_node"]);
+    assert_eq!(form.body, serde_json::from_str::<Value>(&cli_form).unwrap());
+    conforms(
+        &doc,
+        ok_schema(&doc, "post", "/api/v1/workflows/{name}/processes"),
+        &started.body,
+        "start",
+    );
+
+    // Filters and paging as query parameters.
+    let one = get(
+        &s,
+        "/api/v1/subscriptions?search=rtr1&status=active&limit=1",
+        &op,
+    );
+    assert_eq!(one.body.as_array().unwrap().len(), 1);
+    assert!(
+        one.link
+            .as_deref()
+            .is_some_and(|l| l.contains("offset=1") && l.contains("rel=\"next\"")),
+        "{:?}",
+        one.link
+    );
+    let none = get(&s, "/api/v1/subscriptions?search=nosuchthing", &op);
+    assert_eq!(none.body, json!([]));
+    let page = get(&s, "/api/v1/processes?limit=1&workflow=create_node", &op);
+    assert!(
+        page.link
+            .as_deref()
+            .is_some_and(|l| l.contains(&format!("before={pid}"))),
+        "{:?}",
+        page.link
+    );
+    let next = get(&s, &format!("/api/v1/processes?before={pid}"), &op);
+    assert_eq!(next.body, json!([]));
+
+    // What the document lists is what the server routes: each route answers.
+    assert_eq!(
+        documented(&doc),
+        {
+            let mut r: Vec<(String, String)> = ROUTES
+                .iter()
+                .map(|(m, p)| (m.to_string(), p.to_string()))
+                .collect();
+            r.sort();
+            r
+        },
+        "the document and the routes of DESIGN §15 differ"
+    );
+    for (method, path) in documented(&doc) {
+        let url = fill(&path, &[("id", pid), ("name", "create_node")]);
+        let r = call(
+            &s,
+            &method.to_uppercase(),
+            &url,
+            Some(&op),
+            (method == "post").then_some(&json!({})),
+        );
+        let unrouted = (r.status == 404 && r.text.contains("no such route")) || r.status == 405;
+        assert!(
+            !unrouted,
+            "{method} {path} is documented but not routed: {}",
+            r.text
+        );
+        assert!(r.status < 500, "{method} {url}: {} {}", r.status, r.text);
+    }
+}
+
+fn errors_have_the_status_and_body_of_the_design() {
+    let p = Project::example();
+    let op = token(&p, "ops", "operate");
+    let s = Server::start(&p, &[]);
+    let kind = |r: &super::Reply| {
+        r.body["error"]["kind"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+
+    let bad = get(&s, "/api/v1/processes?limit=0", &op);
+    assert_eq!(
+        (bad.status, kind(&bad).as_str()),
+        (400, "invalid"),
+        "{}",
+        bad.text
+    );
+    assert!(
+        bad.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("limit")
+    );
+    assert_eq!(
+        get(&s, "/api/v1/subscriptions?insync=maybe", &op).status,
+        400
+    );
+    assert_eq!(get(&s, "/api/v1/processes?status=nosuch", &op).status, 400);
+
+    let missing = get(
+        &s,
+        "/api/v1/processes/01ffffff-0000-7000-8000-000000000000",
+        &op,
+    );
+    assert_eq!(
+        (missing.status, kind(&missing).as_str()),
+        (404, "not_found")
+    );
+    assert_eq!(get(&s, "/api/v1/workflows/nosuch", &op).status, 404);
+    assert_eq!(get(&s, "/api/v1/nosuch", &op).status, 404);
+
+    // Every problem of a form at once, each with its field (422).
+    let invalid = post(
+        &s,
+        "/api/v1/workflows/create_node/processes",
+        &op,
+        &json!({"node_name": "rtr9", "role": "x", "typo": 1}),
+    );
+    assert_eq!(
+        (invalid.status, kind(&invalid).as_str()),
+        (422, "invalid"),
+        "{}",
+        invalid.text
+    );
+    let fields: Vec<&str> = invalid.body["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["typo", "node_name", "role"], "{}", invalid.text);
+    assert_eq!(invalid.body["error"]["fields"][2]["type"], "choice");
+    // A form whose choices come from the store (subscription fields) is validated on
+    // the server's blocking tasks too.
+    let circuit = post(
+        &s,
+        "/api/v1/workflows/create_circuit/processes?customer=acme",
+        &op,
+        &json!({}),
+    );
+    assert_eq!(circuit.status, 422, "{}", circuit.text);
+    assert_eq!(
+        circuit.body["error"]["fields"][0]["field"], "node_a",
+        "{}",
+        circuit.text
+    );
+    let not_object = call(
+        &s,
+        "POST",
+        "/api/v1/workflows/create_node/processes",
+        Some(&op),
+        Some(&json!([1])),
+    );
+    assert_eq!(not_object.status, 400);
+
+    // 409: a modify workflow on a subscription that is not usable, retrying a completed process.
+    let done = post(
+        &s,
+        "/api/v1/workflows/create_node/processes",
+        &op,
+        &json!({"node_name": "rtr1"}),
+    );
+    let id = done.body["id"].as_str().unwrap().to_string();
+    wait_for_status(&s, &op, &id, "completed");
+    let again = post(
+        &s,
+        &format!("/api/v1/processes/{id}/retry"),
+        &op,
+        &json!({}),
+    );
+    assert_eq!(
+        (again.status, kind(&again).as_str()),
+        (409, "conflict"),
+        "{}",
+        again.text
+    );
+    assert_eq!(
+        post(
+            &s,
+            &format!("/api/v1/processes/{id}/resume"),
+            &op,
+            &json!({})
+        )
+        .status,
+        409
+    );
+    assert_eq!(
+        post(
+            &s,
+            &format!("/api/v1/processes/{id}/abort"),
+            &op,
+            &json!({})
+        )
+        .status,
+        409
+    );
+    assert_eq!(
+        post(&s, &format!("/api/v1/processes/{id}/skip"), &op, &json!({})).status,
+        409
+    );
+
+    // 413: a body over the limit, refused from its Content-Length before it is read.
+    let mut c = std::net::TcpStream::connect(s.addr).unwrap();
+    let head = format!(
+        "POST /api/v1/workflows/create_node/processes HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {op}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{{",
+        8 * 1024 * 1024
+    );
+    std::io::Write::write_all(&mut c, head.as_bytes()).unwrap();
+    let mut answer = String::new();
+    let _ = std::io::Read::read_to_string(&mut c, &mut answer);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("\"too_large\""), "{answer}");
+    // A body sent in chunks, without a length, is cut off at the limit too.
+    let chunks = std::iter::repeat_n(b'x', 2 * 1024 * 1024).collect::<Vec<u8>>();
+    let r = ureq::post(&s.url("/api/v1/workflows/create_node/processes"))
+        .set("Authorization", &format!("Bearer {op}"))
+        .send(std::io::Cursor::new(chunks));
+    match r {
+        Err(ureq::Error::Status(413, _)) => {}
+        Err(ureq::Error::Transport(_)) => {} // refused while it was still sending
+        other => panic!("a chunked body over the limit: {other:?}"),
+    }
+
+    // 500 is a failure of the store or a bug, said as such: a process whose stored
+    // definition is gone.
+    let first = p
+        .sql_column("SELECT MIN(process_id) FROM processes")
+        .remove(0);
+    let unhinged =
+        format!("UPDATE processes SET definition_hash = 'gone' WHERE process_id = '{first}'");
+    match p.store() {
+        crate::Store::Sqlite => rusqlite::Connection::open(p.db())
+            .unwrap()
+            .execute_batch(&format!("PRAGMA foreign_keys = OFF; {unhinged}"))
+            .unwrap(),
+        // The foreign key's trigger sleeps for this one transaction.
+        crate::Store::Postgres => {
+            p.sql(&format!(
+                "BEGIN; SET LOCAL session_replication_role = replica; {unhinged}; COMMIT"
+            ));
+        }
+    }
+    let broken = post(
+        &s,
+        &format!("/api/v1/processes/{first}/resume"),
+        &op,
+        &json!({}),
+    );
+    assert_eq!(broken.status, 409, "{}", broken.text);
+    p.sql(&format!(
+        "UPDATE processes SET status = 'suspended' WHERE process_id = '{first}'"
+    ));
+    let bug = get(&s, &format!("/api/v1/processes/{first}"), &op);
+    assert_eq!(
+        (bug.status, kind(&bug).as_str()),
+        (500, "internal"),
+        "{}",
+        bug.text
+    );
+    assert!(
+        bug.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("this is a bug in orch")
+    );
+}
+
+fn processes_are_resumed_retried_skipped_and_aborted_through_the_api() {
+    let p = Project::example();
+    p.script(
+        "workflows/scripts/flaky.sh",
+        "[ -f ok ] && exit 0; echo 'the device said no' >&2; exit 1",
+    );
+    p.write(
+        "workflows/flaky.toml",
+        "name = \"flaky\"\ntarget = \"system\"\ndescription = \"fails until ./ok exists\"\n[[step]]\nname = \"Push\"\nrun = \"workflows/scripts/flaky.sh\"\n[[step]]\nname = \"Check\"\nbuiltin = \"noop\"\n",
+    );
+    let op = token(&p, "ops", "operate");
+    let s = Server::start(&p, &[]);
+
+    // An input step: suspended, answered with the same validation, then completed.
+    let r = post(
+        &s,
+        "/api/v1/workflows/create_node/processes",
+        &op,
+        &json!({"node_name": "rtr2", "review_config": true}),
+    );
+    let id = r.body["id"].as_str().unwrap().to_string();
+    let suspended = wait_for_status(&s, &op, &id, "suspended");
+    assert_eq!(
+        suspended["pending"]["step"], "Provide config to user",
+        "{suspended}"
+    );
+    assert_eq!(suspended["pending"]["fields"][0]["name"], "applied");
+    let wrong = post(
+        &s,
+        &format!("/api/v1/processes/{id}/resume"),
+        &op,
+        &json!({"applied": false}),
+    );
+    assert_eq!(wrong.status, 422, "{}", wrong.text);
+    assert_eq!(wrong.body["error"]["fields"][0]["field"], "applied");
+    let answered = post(
+        &s,
+        &format!("/api/v1/processes/{id}/resume"),
+        &op,
+        &json!({"applied": true}),
+    );
+    assert_eq!(answered.status, 200, "{}", answered.text);
+    wait_for_status(&s, &op, &id, "completed");
+
+    // A failing step: retried once the cause is gone.
+    let f = post(&s, "/api/v1/workflows/flaky/processes", &op, &json!({})).body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let failed = wait_for_status(&s, &op, &f, "failed");
+    assert!(
+        failed["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["output"]
+                .as_str()
+                .is_some_and(|o| o.contains("the device said no"))),
+        "{failed}"
+    );
+    std::fs::write(p.path().join("ok"), "").unwrap();
+    let retried = post(&s, &format!("/api/v1/processes/{f}/retry"), &op, &json!({}));
+    assert_eq!(retried.status, 200, "{}", retried.text);
+    wait_for_status(&s, &op, &f, "completed");
+    std::fs::remove_file(p.path().join("ok")).unwrap();
+
+    // Skipped by hand, with keys added to the state.
+    let k = post(&s, "/api/v1/workflows/flaky/processes", &op, &json!({})).body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    wait_for_status(&s, &op, &k, "failed");
+    let skipped = post(
+        &s,
+        &format!("/api/v1/processes/{k}/skip"),
+        &op,
+        &json!({"pushed": "by hand"}),
+    );
+    assert_eq!(skipped.status, 200, "{}", skipped.text);
+    let done = wait_for_status(&s, &op, &k, "completed");
+    assert_eq!(done["state"]["pushed"], "by hand");
+    assert!(
+        done["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["status"] == "skipped" && s["created_by"] == "ops"),
+        "{done}"
+    );
+
+    // Aborted for good.
+    let a = post(&s, "/api/v1/workflows/flaky/processes", &op, &json!({})).body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    wait_for_status(&s, &op, &a, "failed");
+    let aborted = post(&s, &format!("/api/v1/processes/{a}/abort"), &op, &json!({}));
+    assert_eq!(
+        (aborted.status, aborted.body["status"].as_str()),
+        (200, Some("aborted")),
+        "{}",
+        aborted.text
+    );
+}
+
+fn secrets_given_to_the_api_reach_the_step_and_are_never_stored() {
+    let p = Project::new();
+    p.script(
+        "workflows/scripts/login.sh",
+        "grep -q '\"password\":\"hunter2\"' && echo '{\"logged_in\": true}'",
+    );
+    p.write(
+        "workflows/login.toml",
+        "name = \"login\"\ntarget = \"system\"\n[[form]]\nfields = [{ name = \"password\", type = \"secret\" }]\n[[step]]\nname = \"Log in\"\nrun = \"workflows/scripts/login.sh\"\n",
+    );
+    let op = token(&p, "ops", "operate");
+    let s = Server::start(&p, &[]);
+    let r = post(
+        &s,
+        "/api/v1/workflows/login/processes",
+        &op,
+        &json!({"password": "hunter2"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    let id = r.body["id"].as_str().unwrap().to_string();
+    let done = wait_for_status(&s, &op, &id, "completed");
+    assert_eq!(done["state"]["logged_in"], true);
+    drop(s);
+    assert!(
+        !p.stored_text().contains("hunter2"),
+        "the secret was stored"
+    );
+}
+
+/// Reads SSE messages (`id`, parsed data) from a stream until `n` arrived.
+fn read_events(r: ureq::Response, n: usize) -> Vec<(i64, Value)> {
+    let mut out = Vec::new();
+    let mut id = None;
+    for line in BufReader::new(r.into_reader()).lines() {
+        let line = line.expect("a line of the stream");
+        if let Some(v) = line.strip_prefix("id: ") {
+            id = v.parse().ok();
+        } else if let Some(d) = line.strip_prefix("data: ") {
+            out.push((
+                id.take().expect("an id before the data"),
+                serde_json::from_str(d).unwrap(),
+            ));
+            if out.len() == n {
+                break;
+            }
+        }
+    }
+    out
+}
+
+fn the_event_stream_resumes_from_last_event_id() {
+    let p = Project::example();
+    let op = token(&p, "ops", "operate");
+    let s = Server::start(&p, &[]);
+    let id = post(
+        &s,
+        "/api/v1/workflows/create_node/processes",
+        &op,
+        &json!({"node_name": "rtr1"}),
+    )
+    .body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    wait_for_status(&s, &op, &id, "completed");
+    let all = get(&s, "/api/v1/events?limit=1000", &op).body;
+    let seqs: Vec<i64> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["seq"].as_i64().unwrap())
+        .collect();
+    assert!(seqs.len() > 6, "{all}");
+
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(20))
+        .build();
+    let open = |extra: &[(&str, &str)], query: &str| {
+        let mut req = agent
+            .get(&s.url(&format!("/api/v1/events?follow=true{query}")))
+            .set("Authorization", &format!("Bearer {op}"));
+        for (k, v) in extra {
+            req = req.set(k, v);
+        }
+        req.call().unwrap()
+    };
+    let first = open(&[], "&since=0");
+    assert_eq!(first.header("content-type"), Some("text/event-stream"));
+    let got = read_events(first, 4);
+    assert_eq!(got.iter().map(|(i, _)| *i).collect::<Vec<_>>(), seqs[..4]);
+    // The data is the event's JSON, as `orch events -o jsonl` prints it.
+    assert_eq!(got[0].1, all[0]);
+
+    // Reconnecting after the fourth: the rest, each once, in order.
+    let last = got[3].0.to_string();
+    let rest = read_events(open(&[("Last-Event-ID", &last)], ""), seqs.len() - 4);
+    assert_eq!(rest.iter().map(|(i, _)| *i).collect::<Vec<_>>(), seqs[4..]);
+
+    // A live follower (no since) sees the next commit, and a kind filter applies.
+    let live = open(&[], "&kind=process.*");
+    let posted = std::time::Instant::now();
+    let id2 = post(
+        &s,
+        "/api/v1/workflows/create_node/processes",
+        &op,
+        &json!({"node_name": "rtr2"}),
+    )
+    .body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let next = read_events(live, 1);
+    // Woken by the commit (LISTEN/NOTIFY on PostgreSQL), not by the server's 5 s
+    // fallback wait.
+    let waited = posted.elapsed();
+    assert!(
+        waited < Duration::from_secs(3),
+        "the live event took {waited:?}"
+    );
+    assert!(next[0].0 > *seqs.last().unwrap());
+    assert_eq!(next[0].1["process_id"], id2.as_str());
+    assert!(next[0].1["kind"].as_str().unwrap().starts_with("process."));
+    wait_for_status(&s, &op, &id2, "completed");
+}
+
+#[test]
+fn serve_stops_on_sigterm_and_refuses_no_auth_off_loopback() {
+    let p = Project::example();
+    let (code, _, err) = p.run(&["serve", "--no-auth", "--listen", "0.0.0.0:0"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("loopback"), "{err}");
+
+    let mut s = Server::start(&p, &["--no-auth"]);
+    // Without auth on loopback, a request needs no token.
+    assert_eq!(call(&s, "GET", "/api/v1/processes", None, None).status, 200);
+    let status = s.stop();
+    assert!(status.success(), "{status:?}");
+    let log = s.log.lock().unwrap().clone();
+    assert!(
+        log.contains("GET /api/v1/processes 200"),
+        "no request log: {log}"
+    );
+    assert!(log.contains("worker") && log.contains("stopped"), "{log}");
+}
+
+both!(
+    every_route_answers_with_the_shapes_of_the_command_line,
+    errors_have_the_status_and_body_of_the_design,
+    processes_are_resumed_retried_skipped_and_aborted_through_the_api,
+    secrets_given_to_the_api_reach_the_step_and_are_never_stored,
+    the_event_stream_resumes_from_last_event_id,
+);

@@ -1,0 +1,178 @@
+//! The dashboard in a real headless Chromium (Debian's, through chromedriver): log in
+//! with a token, find a subscription by search, start create_node from its form with
+//! a wrong answer refused first, answer its input step, watch a process complete
+//! live, retry a failed one. A screenshot of every page goes to
+//! `target/screenshots/`; they are how the layout is judged.
+//!
+//! `.ci/run` installs Chromium and chromedriver and sets ORCH_REQUIRE_BROWSER, so CI
+//! never skips this; elsewhere it is skipped (with a note) when they are missing.
+
+use serde_json::json;
+
+use super::webdriver::{self, Browser};
+use super::{Server, post, token, wait_for_status};
+use crate::{Project, repo_root};
+
+fn shot(b: &Browser, name: &str) {
+    b.screenshot(
+        &repo_root()
+            .join("target/screenshots")
+            .join(format!("{name}.png")),
+    );
+}
+
+/// Marks the page, so a later check can tell it was updated in place, not reloaded.
+fn mark(b: &Browser) {
+    b.run("window.__kept = 42;");
+}
+
+fn still_marked(b: &Browser) -> bool {
+    b.run("return window.__kept === 42;") == json!(true)
+}
+
+#[test]
+fn an_operator_works_through_the_dashboard() {
+    let Some((chromium, driver)) = webdriver::available() else {
+        assert!(
+            std::env::var_os("ORCH_REQUIRE_BROWSER").is_none(),
+            "chromium and chromedriver are required (ORCH_REQUIRE_BROWSER is set)"
+        );
+        eprintln!("skipped: no chromium/chromedriver (apt-get install chromium chromium-driver)");
+        return;
+    };
+    let p = Project::example();
+    p.script(
+        "workflows/scripts/flaky.sh",
+        "[ -f ok ] && { sleep 1; exit 0; }; echo 'the device said no' >&2; exit 1",
+    );
+    p.write(
+        "workflows/flaky.toml",
+        "name = \"flaky\"\ntarget = \"system\"\ndescription = \"pushes a config; fails until ./ok exists\"\n[[step]]\nname = \"Push config\"\nrun = \"workflows/scripts/flaky.sh\"\n[[step]]\nname = \"Check\"\nbuiltin = \"noop\"\n",
+    );
+    let op = token(&p, "noc-operator", "operate");
+    let s = Server::start(&p, &[]);
+    let rtr1 = post(
+        &s,
+        "/api/v1/workflows/create_node/processes",
+        &op,
+        &json!({"node_name": "rtr1", "role": "core"}),
+    );
+    wait_for_status(&s, &op, rtr1.body["id"].as_str().unwrap(), "completed");
+
+    let b = Browser::start(&chromium, &driver);
+
+    // Logging in: any page sends to the login first, then back.
+    b.go(&s.url("/subscriptions"));
+    b.wait("#token");
+    assert!(
+        b.url().contains("/login?next=%2Fsubscriptions"),
+        "{}",
+        b.url()
+    );
+    shot(&b, "01-login");
+    b.type_into("#token", "orch_wrong");
+    b.click("button[type=submit]");
+    b.wait_text("That token is wrong");
+    b.type_into("#token", &op);
+    b.click("button[type=submit]");
+    b.wait("table.grid");
+    assert!(b.url().ends_with("/subscriptions"), "{}", b.url());
+
+    // Finding a subscription by search.
+    b.type_into("input[name=search]", "rtr1");
+    b.click("form.filters button[type=submit]");
+    b.wait_text("Node rtr1");
+    shot(&b, "02-subscriptions");
+    b.click("table.grid tbody td a");
+    b.wait_text("Relations");
+    assert!(b.text("main").contains("modify_node"), "{}", b.text("main"));
+    shot(&b, "03-subscription");
+
+    // Starting create_node from its form: a wrong (missing) answer is refused first.
+    b.go(&s.url("/workflows"));
+    b.wait_text("create_node");
+    shot(&b, "04-workflows");
+    b.go(&s.url("/workflows/create_node"));
+    b.wait("svg.diagram");
+    shot(&b, "05-workflow");
+    b.click("a.button.primary");
+    b.wait("select[name=node_name]");
+    assert!(
+        b.source().contains("value=\"rtr2\""),
+        "the planned routers are offered"
+    );
+    assert!(
+        !b.source().contains("value=\"rtr1\""),
+        "an enrolled router is not offered"
+    );
+    b.click("form.form button[type=submit]");
+    b.wait("#problems");
+    assert!(
+        b.text("#problems").contains("node_name"),
+        "{}",
+        b.text("#problems")
+    );
+    shot(&b, "06-form-refused");
+    b.click("select[name=node_name] option[value=rtr2]");
+    b.click("input[name=review_config]");
+    b.click("form.form button[type=submit]");
+    b.wait_text("create_node");
+    assert!(b.url().contains("/processes/"), "{}", b.url());
+
+    // It stops at its input step; the page shows it without a reload.
+    b.wait_text("Waiting for input");
+    shot(&b, "07-process-suspended");
+    b.click("a.button.primary");
+    b.wait("input[name=applied]");
+    shot(&b, "08-resume-form");
+    b.click("input[name=applied]");
+    b.click("form.form button[type=submit]");
+    b.wait_text("Steps");
+    b.wait_text("Set status active");
+    b.wait_text("completed");
+
+    // A failed process: its stderr shown, then retried and watched to completion live.
+    let f = post(&s, "/api/v1/workflows/flaky/processes", &op, &json!({}));
+    let fid = f.body["id"].as_str().unwrap().to_string();
+    wait_for_status(&s, &op, &fid, "failed");
+    b.go(&s.url(&format!("/processes/{fid}")));
+    b.wait_text("the device said no");
+    shot(&b, "09-process-failed");
+    std::fs::write(p.path().join("ok"), "").unwrap();
+    b.click("form[action$='/act/retry'] button");
+    b.wait("#status");
+    mark(&b);
+    b.wait_text("Check");
+    b.wait(".chips .s-completed");
+    assert!(
+        still_marked(&b),
+        "the page was reloaded instead of updated live"
+    );
+    shot(&b, "10-process-completed");
+
+    // The processes by status, and the event stream as it grows.
+    b.go(&s.url("/processes"));
+    b.wait_text("flaky");
+    shot(&b, "11-processes");
+    b.go(&s.url("/events"));
+    b.wait("#events");
+    b.wait("#live:not([hidden])");
+    mark(&b);
+    let h = post(&s, "/api/v1/workflows/flaky/processes", &op, &json!({}));
+    // A new row, prepended live, its id as long as the page's (the millisecond the
+    // process started), and the header's newest seq with it.
+    let short = &h.body["id"].as_str().unwrap()[..13];
+    b.wait(&format!(
+        "tr.fresh code[title='{}']",
+        h.body["id"].as_str().unwrap()
+    ));
+    assert!(b.text("tr.fresh").contains(short), "{}", b.text("tr.fresh"));
+    assert!(still_marked(&b));
+    let fresh_seq: i64 = b.text("tr.fresh td").trim().parse().unwrap();
+    let newest: i64 = b.text("#last-seq").trim().parse().unwrap();
+    assert!(newest >= fresh_seq, "the header says #{newest}");
+    shot(&b, "12-events");
+    b.go(&s.url("/processes/nosuchprocess"));
+    b.wait_text("404");
+    shot(&b, "13-not-found");
+}

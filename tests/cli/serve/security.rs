@@ -1,0 +1,257 @@
+//! What `orch serve` refuses: requests without a valid token or the role for them,
+//! script injection (shown as text), cross-site form posts, bodies over the limit;
+//! and what it survives: a thousand slow or silent connections.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use super::api::{documented, fill};
+use super::{Server, call, get, post, token, wait_for_status};
+use crate::Project;
+use crate::both;
+
+fn every_route_refuses_missing_wrong_revoked_and_underprivileged_tokens() {
+    let p = Project::example();
+    let op = token(&p, "ops", "operate");
+    let read = token(&p, "noc", "read");
+    let gone = token(&p, "old", "operate");
+    let (code, _, err) = p.run(&["token", "revoke", "old"]);
+    assert_eq!(code, 0, "{err}");
+    let s = Server::start(&p, &[]);
+    let doc = call(&s, "GET", "/api/v1/openapi.json", None, None).body;
+    let open = ["/api/v1/health", "/api/v1/openapi.json"];
+    let mut checked = 0;
+    for (method, path) in documented(&doc) {
+        if open.contains(&path.as_str()) {
+            continue;
+        }
+        let url = fill(&path, &[("id", "01a2"), ("name", "create_node")]);
+        let m = method.to_uppercase();
+        let body = (method == "post").then_some(json!({}));
+        for (token, why) in [
+            (None, "no token"),
+            (Some("orch_wrong"), "a wrong token"),
+            (Some(gone.as_str()), "a revoked token"),
+        ] {
+            let r = call(&s, &m, &url, token, body.as_ref());
+            assert_eq!(r.status, 401, "{m} {url} with {why}: {}", r.text);
+            assert_eq!(r.body["error"]["kind"], "unauthorized");
+        }
+        let r = call(&s, &m, &url, Some(&read), body.as_ref());
+        if method == "get" {
+            assert_ne!(r.status, 401, "{m} {url}: a read token may read");
+            assert_ne!(r.status, 403, "{m} {url}: a read token may read");
+        } else {
+            assert_eq!(r.status, 403, "{m} {url} with a read token: {}", r.text);
+            assert_eq!(r.body["error"]["kind"], "forbidden");
+        }
+        checked += 1;
+    }
+    assert!(checked >= 16, "only {checked} routes were checked");
+    // A token revoked while the server runs is refused within a second or two.
+    assert_eq!(get(&s, "/api/v1/processes", &op).status, 200);
+    p.run(&["token", "revoke", "ops"]);
+    std::thread::sleep(Duration::from_millis(1200));
+    assert_eq!(get(&s, "/api/v1/processes", &op).status, 401);
+    // The token list never shows a token or its hash.
+    let (_, list, _) = p.run(&["-o", "json", "token", "list"]);
+    assert!(!list.contains(&read) && !list.contains("hash"), "{list}");
+}
+
+#[test]
+fn script_in_a_description_is_shown_as_text_everywhere() {
+    let p = Project::new();
+    p.write(
+        "products/thing.toml",
+        "name = \"Thing\"\ntype = \"Thing\"\ntag = \"THING\"\ndescription = \"a thing\"\nstatus = \"active\"\nroot = { key = \"thing\", block = \"ThingBlock\" }\n[blocks.ThingBlock]\nfields.label = { type = \"string\" }\n",
+    );
+    p.write(
+        "workflows/create_thing.toml",
+        "name = \"create_thing\"\ntarget = \"create\"\ndescription = \"make one\"\nproducts = [\"THING\"]\n[[form]]\nfields = [{ name = \"label\", type = \"text\" }]\n[[step]]\nname = \"Describe\"\nbuiltin = \"set_description\"\nwith = { description = \"{{ state.label }}\" }\n[[step]]\nname = \"Label\"\nrun = \"printf '{\\\"subscription\\\": {\\\"thing\\\": {\\\"label\\\": \\\"<img src=x onerror=alert(2)>\\\"}}}'\"\n",
+    );
+    let op = token(&p, "ops", "operate");
+    let s = Server::start(&p, &[]);
+    let evil = "<script>alert(1)</script>";
+    let r = post(
+        &s,
+        "/api/v1/workflows/create_thing/processes",
+        &op,
+        &json!({"label": evil}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    let id = r.body["id"].as_str().unwrap().to_string();
+    let done = wait_for_status(&s, &op, &id, "completed");
+    let sid = done["subscription_id"].as_str().unwrap().to_string();
+    // The API keeps the text as it is (JSON is data).
+    assert_eq!(
+        get(&s, &format!("/api/v1/subscriptions/{sid}"), &op).body["description"],
+        evil
+    );
+    for page in [
+        "/subscriptions".to_string(),
+        format!("/subscriptions/{sid}"),
+        format!("/processes/{id}"),
+        "/processes".to_string(),
+        "/events".to_string(),
+        format!("/subscriptions?search={}", "script"),
+    ] {
+        let html = dashboard(&s, &page, &op);
+        assert!(!html.contains(evil), "{page} shows the script as HTML");
+        assert!(
+            !html.contains("<img src=x"),
+            "{page} shows the image as HTML"
+        );
+        let as_text = html.contains("&lt;script&gt;alert(1)&lt;")
+            || html.contains("\\u003cscript\\u003ealert(1)");
+        assert!(
+            as_text || page == "/processes",
+            "{page} does not show the text"
+        );
+    }
+}
+
+/// A dashboard page with the session cookie.
+fn dashboard(s: &Server, path: &str, token: &str) -> String {
+    let r = ureq::AgentBuilder::new()
+        .redirects(0)
+        .build()
+        .get(&s.url(path))
+        .set("Cookie", &format!("orch_token={token}"))
+        .call();
+    match r {
+        Ok(r) => r.into_string().unwrap(),
+        Err(e) => panic!("{path}: {e}"),
+    }
+}
+
+/// A raw POST with the cookie and these headers; the status.
+fn raw_post(s: &Server, path: &str, token: &str, headers: &[(&str, &str)], body: &str) -> u16 {
+    let mut req = ureq::AgentBuilder::new()
+        .redirects(0)
+        .build()
+        .post(&s.url(path))
+        .set("Cookie", &format!("orch_token={token}"))
+        .set("Content-Type", "application/x-www-form-urlencoded");
+    for (k, v) in headers {
+        req = req.set(k, v);
+    }
+    match req.send_string(body) {
+        Ok(r) => r.status(),
+        Err(ureq::Error::Status(code, _)) => code,
+        Err(e) => panic!("{path}: {e}"),
+    }
+}
+
+#[test]
+fn cross_site_posts_and_forms_without_their_token_are_refused() {
+    let p = Project::example();
+    p.script("workflows/scripts/fail.sh", "exit 1");
+    p.write("workflows/fail.toml", "name = \"fail\"\ntarget = \"system\"\n[[step]]\nname = \"Fail\"\nrun = \"workflows/scripts/fail.sh\"\n");
+    let op = token(&p, "ops", "operate");
+    let read = token(&p, "noc", "read");
+    let s = Server::start(&p, &[]);
+    let id = post(&s, "/api/v1/workflows/fail/processes", &op, &json!({})).body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    wait_for_status(&s, &op, &id, "failed");
+    let page = dashboard(&s, &format!("/processes/{id}"), &op);
+    let csrf = page
+        .split("name=\"_csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("a CSRF token in the page")
+        .to_string();
+    let path = format!("/processes/{id}/act/abort");
+    let good = format!("_csrf={csrf}");
+    // Another site's page posting with the victim's cookie.
+    assert_eq!(
+        raw_post(&s, &path, &op, &[("Origin", "http://evil.example")], &good),
+        403
+    );
+    assert_eq!(
+        raw_post(&s, &path, &op, &[("Sec-Fetch-Site", "cross-site")], &good),
+        403
+    );
+    // No token, or one of another session.
+    assert_eq!(raw_post(&s, &path, &op, &[], ""), 403);
+    assert_eq!(raw_post(&s, &path, &op, &[], "_csrf=AAAA"), 403);
+    // A read session may not act.
+    assert_eq!(raw_post(&s, &path, &read, &[], &good), 403);
+    // The state-changing API ignores the cookie: a header must carry the token.
+    assert_eq!(
+        raw_post(&s, &format!("/api/v1/processes/{id}/abort"), &op, &[], ""),
+        401
+    );
+    assert_eq!(
+        get(&s, &format!("/api/v1/processes/{id}"), &op).body["status"],
+        "failed"
+    );
+    // The same form from the dashboard itself goes through.
+    let origin = format!("http://{}", s.addr);
+    assert_eq!(
+        raw_post(
+            &s,
+            &path,
+            &op,
+            &[("Origin", &origin), ("Sec-Fetch-Site", "same-origin")],
+            &good
+        ),
+        303
+    );
+    assert_eq!(
+        get(&s, &format!("/api/v1/processes/{id}"), &op).body["status"],
+        "aborted"
+    );
+    // A dashboard page refuses to be framed and runs only its own script.
+    let head = ureq::get(&s.url("/login")).call().unwrap();
+    assert_eq!(head.header("x-frame-options"), Some("DENY"));
+    assert!(
+        head.header("content-security-policy")
+            .unwrap()
+            .contains("script-src 'self'")
+    );
+}
+
+#[test]
+fn a_thousand_slow_or_silent_connections_do_not_stop_others() {
+    let p = Project::example();
+    let op = token(&p, "ops", "operate");
+    let s = Server::start(&p, &["--no-worker", "--header-timeout", "2s"]);
+    let mut idle = Vec::new();
+    for i in 0..1000 {
+        let mut c = TcpStream::connect(s.addr).expect("connect");
+        // Half of them send part of a request and stop (slowloris); half send nothing.
+        if i % 2 == 0 {
+            c.write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+                .unwrap();
+        }
+        idle.push(c);
+    }
+    let started = Instant::now();
+    for _ in 0..20 {
+        assert_eq!(get(&s, "/api/v1/processes", &op).status, 200);
+    }
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_secs(5),
+        "20 requests took {took:?} beside 1,000 idle connections"
+    );
+    // The silent ones are closed once the header timeout passes.
+    let mut c = idle.pop().unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut buf = [0u8; 512];
+    let n = c.read(&mut buf).unwrap_or(0);
+    let text = String::from_utf8_lossy(&buf[..n]);
+    assert!(
+        n == 0 || text.starts_with("HTTP/1.1 408"),
+        "a silent connection got {text:?}"
+    );
+    drop(idle);
+    assert_eq!(get(&s, "/api/v1/health", &op).status, 200);
+}
+
+both!(every_route_refuses_missing_wrong_revoked_and_underprivileged_tokens,);

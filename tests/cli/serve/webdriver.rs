@@ -1,0 +1,234 @@
+//! Just enough of the W3C WebDriver protocol to drive Chromium through chromedriver:
+//! sessions, navigation, elements, clicks, keys, scripts and screenshots.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use serde_json::{Value, json};
+
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+pub struct Browser {
+    /// chromedriver's pid: started through a shell that leaves it behind, so it is no
+    /// child of the tests (their children's peak memory is measured elsewhere, and a
+    /// browser's would count).
+    driver: libc::pid_t,
+    base: String,
+    session: String,
+    _profile: tempfile::TempDir,
+}
+
+/// Where Debian puts Chromium and its driver, if they are here.
+pub fn available() -> Option<(String, String)> {
+    let find = |names: &[&str]| {
+        names
+            .iter()
+            .map(|n| format!("/usr/bin/{n}"))
+            .find(|p| Path::new(p).exists())
+    };
+    Some((
+        find(&["chromium", "chromium-browser"])?,
+        find(&["chromedriver"])?,
+    ))
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Browser {
+    pub fn start(chromium: &str, driver: &str) -> Browser {
+        let port = free_port();
+        let out = Command::new("sh")
+            .args([
+                "-c",
+                "\"$0\" --port=\"$1\" >/dev/null 2>&1 </dev/null & echo $!",
+            ])
+            .arg(driver)
+            .arg(port.to_string())
+            .stderr(Stdio::null())
+            .output()
+            .expect("chromedriver starts");
+        let child: libc::pid_t = String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .expect("chromedriver's pid");
+        let base = format!("http://127.0.0.1:{port}");
+        let until = Instant::now() + Duration::from_secs(20);
+        while ureq::get(&format!("{base}/status")).call().is_err() {
+            assert!(Instant::now() < until, "chromedriver did not answer");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let profile = tempfile::tempdir().unwrap();
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": chromium,
+                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                         "--disable-background-networking", "--disable-component-update",
+                         "--disable-sync", "--disable-dev-shm-usage", "--window-size=1400,1000",
+                         format!("--user-data-dir={}", profile.path().display())]
+            }
+        }}});
+        let r: Value = ureq::post(&format!("{base}/session"))
+            .send_json(caps)
+            .map_err(|e| match e {
+                ureq::Error::Status(_, r) => r.into_string().unwrap_or_default(),
+                e => e.to_string(),
+            })
+            .expect("a WebDriver session")
+            .into_json()
+            .unwrap();
+        let session = r["value"]["sessionId"]
+            .as_str()
+            .expect("a session id")
+            .to_string();
+        Browser {
+            driver: child,
+            base,
+            session,
+            _profile: profile,
+        }
+    }
+
+    fn cmd(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}/session/{}{path}", self.base, self.session);
+        let req = ureq::request(method, &url).timeout(Duration::from_secs(60));
+        let r = match body {
+            Some(b) => req.send_json(b),
+            None => req.call(),
+        };
+        match r {
+            Ok(r) => r.into_json::<Value>().unwrap()["value"].take(),
+            Err(ureq::Error::Status(_, r)) => {
+                let v: Value = r.into_json().unwrap_or_default();
+                Value::Object(
+                    [("webdriver_error".to_string(), v["value"].clone())]
+                        .into_iter()
+                        .collect(),
+                )
+            }
+            Err(e) => panic!("{method} {path}: {e}"),
+        }
+    }
+
+    pub fn go(&self, url: &str) {
+        self.cmd("POST", "/url", Some(json!({"url": url})));
+    }
+
+    pub fn url(&self) -> String {
+        self.cmd("GET", "/url", None)
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    pub fn source(&self) -> String {
+        self.cmd("GET", "/source", None)
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// The first element matching a CSS selector, if any.
+    pub fn find(&self, css: &str) -> Option<String> {
+        let v = self.cmd(
+            "POST",
+            "/element",
+            Some(json!({"using": "css selector", "value": css})),
+        );
+        v[ELEMENT].as_str().map(str::to_string)
+    }
+
+    /// Waits (up to 30 s) for an element to appear.
+    pub fn wait(&self, css: &str) -> String {
+        let until = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(e) = self.find(css) {
+                return e;
+            }
+            assert!(
+                Instant::now() < until,
+                "no `{css}` on {}:\n{}",
+                self.url(),
+                self.text("body")
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Waits (up to 30 s) until the page's text holds `what`, without reloading it.
+    pub fn wait_text(&self, what: &str) {
+        let until = Instant::now() + Duration::from_secs(30);
+        while !self.text("body").contains(what) {
+            assert!(
+                Instant::now() < until,
+                "`{what}` never showed on {}:\n{}",
+                self.url(),
+                self.text("body")
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    pub fn text(&self, css: &str) -> String {
+        match self.find(css) {
+            Some(e) => self
+                .cmd("GET", &format!("/element/{e}/text"), None)
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            None => String::new(),
+        }
+    }
+
+    pub fn click(&self, css: &str) {
+        let e = self.wait(css);
+        self.cmd("POST", &format!("/element/{e}/click"), Some(json!({})));
+    }
+
+    pub fn type_into(&self, css: &str, text: &str) {
+        let e = self.wait(css);
+        self.cmd("POST", &format!("/element/{e}/clear"), Some(json!({})));
+        self.cmd(
+            "POST",
+            &format!("/element/{e}/value"),
+            Some(json!({"text": text})),
+        );
+    }
+
+    pub fn run(&self, script: &str) -> Value {
+        self.cmd(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": script, "args": []})),
+        )
+    }
+
+    /// Saves a PNG of the window.
+    pub fn screenshot(&self, to: &Path) {
+        let b64 = self.cmd("GET", "/screenshot", None);
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(b64.as_str().expect("a screenshot"))
+            .unwrap();
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::write(to, png).unwrap();
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = ureq::delete(&format!("{}/session/{}", self.base, self.session)).call();
+        // SAFETY: kill with the pid of the chromedriver this browser started.
+        unsafe {
+            libc::kill(self.driver, libc::SIGTERM);
+        }
+    }
+}
