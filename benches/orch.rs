@@ -10,6 +10,7 @@
 //! The table goes to stdout as Markdown (it is what BENCHMARKS.md shows), progress to
 //! stderr.
 
+mod branches;
 mod ceiling;
 mod concurrency;
 mod generate;
@@ -41,6 +42,8 @@ const MEMORY_STEPS: usize = 10_000;
 const QUERY_RUNS: usize = 9;
 const STARTUP_RUNS: usize = 21;
 const CONCURRENT_RUNS: usize = 200;
+const SLEEP_BRANCHES: usize = 100;
+const NOOP_BRANCHES: usize = 1_000;
 const SERVE_CONNECTIONS: usize = 64;
 const SERVE_SECONDS: f64 = 4.0;
 const SERVE_RUNS: usize = 31;
@@ -305,6 +308,16 @@ fn lines() -> Vec<(&'static str, &'static str, Bench)> {
         |_| worker_memory_line(),
     ));
     v.push((
+        "branches-sleep",
+        "13. 100 branches of `run = \"sleep 1\"`, max_parallel = 100: the group vs one step",
+        branches_sleep_line,
+    ));
+    v.push((
+        "branches-noop",
+        "14. `foreach` over 1,000 items of one `noop` step vs line 1's `noop` rate",
+        branches_noop_line,
+    ));
+    v.push((
         "serve-process-show",
         "12. `GET /api/v1/processes/{id}` req/s, 64 connections, 100k processes",
         serve_load_line,
@@ -369,6 +382,37 @@ fn worker_memory_line() -> Res<Line> {
     Ok(Line::new("worker-memory", "")
         .measured(format!("{:.1} MiB", mib(rss)))
         .at_most(mib(rss), 200.0, " MiB"))
+}
+
+fn branches_sleep_line(_: &mut Shared) -> Res<Line> {
+    let run = branches::FanRun::new(SLEEP_BRANCHES, SLEEP_BRANCHES, "run = \"sleep 1\"")?;
+    // The best of a few runs: a loaded machine is slow to spawn 100 shells at once.
+    let mut best: Option<(f64, f64, f64)> = None;
+    for _ in 0..3 {
+        let r = run.group_time()?;
+        if best.is_none_or(|b| r.0 / r.1 < b.0 / b.1) {
+            best = Some(r);
+        }
+    }
+    let (group, step, wall) = best.ok_or("no run")?;
+    Ok(Line::new("branches-sleep", "")
+        .measured(format!("group {group:.2}s (whole run {wall:.2}s)"))
+        .reference(format!("one step: {step:.2}s (median)"))
+        .at_most(group / step, 1.5, "×"))
+}
+
+fn branches_noop_line(_: &mut Shared) -> Res<Line> {
+    let fan = branches::FanRun::new(NOOP_BRANCHES, 16, "builtin = \"noop\"")?;
+    let noop = steps::StepsRun::new("builtin = \"noop\"", NOOP_STEPS)?;
+    let (mut line1, mut rate) = (0.0_f64, 0.0_f64);
+    for _ in 0..ROUNDS {
+        line1 = line1.max(noop.round("full")?);
+        rate = rate.max(fan.rate()?);
+    }
+    Ok(Line::new("branches-noop", "")
+        .measured(format!("{rate:.0} steps/s"))
+        .reference(format!("line 1 (`noop`, FULL): {line1:.0} steps/s"))
+        .at_least(rate / line1, 0.5))
 }
 
 /// The list routes and pages timed on the small and the large database.

@@ -2387,7 +2387,7 @@ _orch() {
             return 0
             ;;
         orch__subcmd__process__subcmd__list)
-            opts="-o -q -v -h --status --workflow --subscription --since --limit --dir --db --output --quiet --verbose --color --user --help"
+            opts="-o -q -v -h --status --workflow --subscription --since --parent --limit --dir --db --output --quiet --verbose --color --user --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2406,6 +2406,10 @@ _orch() {
                     return 0
                     ;;
                 --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --parent)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

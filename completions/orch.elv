@@ -411,6 +411,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --workflow 'Only runs of this workflow (its name)'
             cand --subscription 'Only processes of this subscription (its id)'
             cand --since 'Only processes started at or after this time (RFC 3339)'
+            cand --parent 'Only the child processes of this process (its id, or a unique prefix of it)'
             cand --limit 'At most this many processes'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
             cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'

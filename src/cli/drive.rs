@@ -14,7 +14,7 @@ use super::{Ctx, Settings};
 use crate::domain::process::{ProcessStatus, StepStatus};
 use crate::domain::workflow::{Target, WorkflowDef};
 use crate::engine::owner;
-use crate::engine::runner::{Engine, Final, Observer, Quiet, Recorded};
+use crate::engine::runner::{Answers, Children, Engine, Final, Observer, Quiet, Recorded, Watch};
 use crate::error::{Error, Kind, Result};
 use crate::store::Store;
 use crate::store::processes::{ProcessRow, StepRow};
@@ -44,9 +44,12 @@ impl Settings {
             user: self.user.clone(),
             default_timeout: self.step_timeout,
             grace: self.grace,
-            observer,
+            observer: Watch::new(observer),
             cancel,
             secrets,
+            // Run by hand, the command may be the only orch there is: it drives the
+            // children of the process too.
+            children: Children::Drive,
             callback_url: self.callback_url.clone(),
         }
     }
@@ -88,34 +91,36 @@ pub fn drive(
     ctx: &mut Ctx,
     id: &str,
     def: &WorkflowDef,
-    mut input: Option<Map<String, Value>>,
+    mut input: Answers,
     mut secrets: Map<String, Value>,
     opts: Options,
 ) -> Result<()> {
     loop {
-        let outcome = drive_once(ctx, id, def, input.take(), secrets.clone())?;
+        let outcome = drive_once(ctx, id, def, std::mem::take(&mut input), secrets.clone())?;
         if outcome == Final::Suspended && opts.form && crate::forms::can_prompt() {
             let (p, steps) = process_and_steps(ctx, id)?;
-            if let Some(pending) = Pending::of(&p, def, &steps) {
-                let (answers, more) =
-                    super::pending::answer(&pending, ctx, &Map::new(), &p.state, true).map_err(
-                        |e| {
-                            match e.kind {
-                    Kind::Interrupted => Error::new(
-                        Kind::Interrupted,
-                        format!(
-                            "interrupted at a prompt; process {id} stays suspended at step `{}`",
-                            pending.step
-                        ),
-                    )
-                    .with_hint(pending.hint(id)),
-                    _ => e,
+            let pending = Pending::all(&p, def, &steps);
+            if !pending.is_empty() {
+                // Each step that waits is asked in turn (the branches of a group).
+                for w in &pending {
+                    let (answers, more) =
+                        super::pending::answer(w, ctx, &Map::new(), &w.state, true).map_err(|e| match e.kind {
+                            Kind::Interrupted => Error::new(
+                                Kind::Interrupted,
+                                format!(
+                                    "interrupted at a prompt; process {id} stays suspended at step `{}`",
+                                    w.step
+                                ),
+                            )
+                            .with_hint(w.hint(id)),
+                            _ => e,
+                        })?;
+                    secrets.extend(more);
+                    if !w.secrets_only {
+                        input.insert(w.step.clone(), answers);
+                    }
                 }
-                        },
-                    )?;
                 claim(ctx, id, &[ProcessStatus::Suspended])?;
-                secrets.extend(more);
-                input = Some(answers);
                 continue;
             }
         }
@@ -127,7 +132,7 @@ fn drive_once(
     ctx: &mut Ctx,
     id: &str,
     def: &WorkflowDef,
-    input: Option<Map<String, Value>>,
+    input: Answers,
     secrets: Map<String, Value>,
 ) -> Result<Final> {
     let plan = crate::engine::plan::plan(def);
@@ -176,7 +181,7 @@ pub fn record(ctx: &mut Ctx, process: &mut ProcessRow, r: Recorded<'_>) -> Resul
     ctx.db(async |store| {
         let (_keep, cancel) = tokio::sync::watch::channel(false);
         let mut quiet = Quiet;
-        let mut engine = settings.engine(root, store, &mut quiet, cancel, Map::new());
+        let engine = settings.engine(root, store, &mut quiet, cancel, Map::new());
         engine.record(process, r).await
     })
 }
@@ -206,14 +211,38 @@ fn report(ctx: &mut Ctx, id: &str, def: &WorkflowDef, outcome: Final, opts: Opti
     let (headline, detail) = match outcome {
         Final::Completed => (format!("process {id} completed"), None),
         Final::Suspended => {
-            let pending = Pending::of(&p, def, &steps);
-            hints.push(pending.as_ref().map_or_else(
-                || format!("`orch process resume {id} --form` (or --input key=value)"),
-                |w| w.hint(id),
+            let pending = Pending::all(&p, def, &steps);
+            let detail = match pending.as_slice() {
+                [] => None,
+                [one] => Some(format!("at step `{}`", one.step)),
+                many => Some(format!(
+                    "at {} steps: {}",
+                    many.len(),
+                    many.iter()
+                        .map(|w| format!("`{}`", w.step))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            };
+            match pending.first() {
+                None => hints.push(format!(
+                    "`orch process resume {id} --form` (or --input key=value)"
+                )),
+                Some(w) if pending.len() == 1 => hints.push(w.hint(id)),
+                Some(w) => hints.push(format!(
+                    "`{}` answers one of them; `orch process resume {id} --form` asks each in turn",
+                    w.resume_command(id)
+                )),
+            }
+            (format!("process {id} is suspended, awaiting input"), detail)
+        }
+        Final::Waiting if waits_for_children(&p) => {
+            hints.push(format!(
+                "a worker goes on with it when its children come to rest; `orch process retry {id}` looks at them again (`orch process list --parent {id}`)"
             ));
             (
-                format!("process {id} is suspended, awaiting input"),
-                pending.map(|w| format!("at step `{}`", w.step)),
+                format!("process {id} is waiting for its child processes"),
+                failed_step.map(step_failure),
             )
         }
         Final::AwaitingCallback => match CallbackWait::of(ctx, &p, &steps)? {
@@ -278,7 +307,12 @@ fn report(ctx: &mut Ctx, id: &str, def: &WorkflowDef, outcome: Final, opts: Opti
                 None => headline,
             },
         );
-        if let Some(tail) = failed_step.and_then(|s| s.output.as_deref()) {
+        // A group's row has no stderr of its own; its failed branch step has.
+        let with_output = steps
+            .iter()
+            .rev()
+            .find(|s| s.status.is_retryable() && s.output.is_some());
+        if let Some(tail) = with_output.and_then(|s| s.output.as_deref()) {
             e = e.with_cause(format!(
                 "its stderr ends with:\n{}",
                 crate::ui::last_lines(tail, crate::ui::progress::STDERR_LINES).join("\n")
@@ -302,11 +336,18 @@ fn report(ctx: &mut Ctx, id: &str, def: &WorkflowDef, outcome: Final, opts: Opti
     }
 }
 
+/// Whether a waiting process waits for its children (a `workflow` step, DESIGN §13).
+fn waits_for_children(p: &ProcessRow) -> bool {
+    p.failed_reason
+        .as_deref()
+        .is_some_and(|r| r.contains("child process"))
+}
+
 /// `at step `Ping`: `./ping.sh` exited with status 1`.
 fn step_failure(s: &StepRow) -> String {
     match &s.error {
-        Some(e) => format!("at step `{}`: {e}", s.name),
-        None => format!("at step `{}`", s.name),
+        Some(e) => format!("at step `{}`: {e}", s.path()),
+        None => format!("at step `{}`", s.path()),
     }
 }
 

@@ -16,6 +16,7 @@ mod events;
 mod init;
 mod locks;
 mod lookup;
+mod mermaid;
 mod pending;
 mod process;
 mod product;

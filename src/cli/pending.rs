@@ -1,5 +1,5 @@
 //! Answering what a suspended process waits for at the command line: the pending
-//! input step itself ([`Pending`]) is shared with the API, in `crate::shapes`.
+//! input steps themselves ([`Pending`]) are shared with the API, in `crate::shapes`.
 
 use serde_json::{Map, Value};
 
@@ -7,9 +7,10 @@ use super::Ctx;
 use super::answers;
 use crate::error::Result;
 pub use crate::shapes::Pending;
+pub use crate::shapes::pending::split_answers;
 
-/// Collects the answers to a pending step (prompting with `form`), split into what is
-/// stored and the secrets.
+/// Collects the answers to a pending step (prompting with `form`) against the state it
+/// sees, split into what is stored and the secrets.
 pub fn answer(
     pending: &Pending,
     ctx: &mut Ctx,
@@ -18,6 +19,10 @@ pub fn answer(
     form: bool,
 ) -> Result<(Map<String, Value>, Map<String, Value>)> {
     let pages = std::slice::from_ref(&pending.page);
+    if form && pending.branch.is_some() {
+        ctx.printer
+            .status(&format!("input for `{}`:", pending.step));
+    }
     let all = answers::collect(ctx, pages, given, state, form)?;
     Ok(answers::split_secrets(pages, all))
 }

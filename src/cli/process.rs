@@ -2,25 +2,20 @@
 //! (here), and taking it over to run it on or end it (`take_over`).
 
 mod callback;
+mod show;
 mod take_over;
 
-use std::time::Duration;
-
 use clap::{Args, Subcommand};
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 use super::Ctx;
 use super::answers::AnswerArgs;
-use super::drive::{self, next_hint};
+use super::drive;
 use super::lookup::workflow_names;
-use super::pending::Pending;
-use super::waits::{CallbackWait, LockWait};
-use crate::domain::process::ProcessStatus;
-use crate::engine::merge;
 use crate::engine::owner;
 use crate::error::{Error, Result};
-use crate::store::processes::{self, ProcessRow, StepRow};
-use crate::ui::{Paint, table};
+use crate::store::processes::{self, ProcessRow};
+use crate::ui::table;
 
 #[derive(Debug, Subcommand)]
 pub enum ProcessCommand {
@@ -85,6 +80,9 @@ pub struct ListArgs {
     /// Only processes started at or after this time (RFC 3339)
     #[arg(long)]
     pub since: Option<String>,
+    /// Only the child processes of this process (its id, or a unique prefix of it)
+    #[arg(long, value_name = "ID")]
+    pub parent: Option<String>,
     /// At most this many processes
     #[arg(long, value_name = "N", default_value_t = 50)]
     pub limit: i64,
@@ -146,7 +144,7 @@ pub struct SkipArgs {
 pub fn run(ctx: &mut Ctx, cmd: ProcessCommand) -> Result<()> {
     match cmd {
         ProcessCommand::List(a) => list(ctx, a),
-        ProcessCommand::Show(a) => show(ctx, a),
+        ProcessCommand::Show(a) => show::show(ctx, a),
         ProcessCommand::Retry(a) => take_over::retry(ctx, a),
         ProcessCommand::Resume(a) => take_over::resume(ctx, a),
         ProcessCommand::Abort { id } => take_over::abort(ctx, &id),
@@ -157,7 +155,7 @@ pub fn run(ctx: &mut Ctx, cmd: ProcessCommand) -> Result<()> {
             let def = ctx.stored_definition(&p)?;
             let secrets = take_over::secrets_needed(ctx, &p, &def, false)?;
             let opts = drive::Options::default();
-            drive::drive(ctx, &p.process_id, &def, None, secrets, opts)
+            drive::drive(ctx, &p.process_id, &def, Default::default(), secrets, opts)
         }
     }
 }
@@ -168,6 +166,10 @@ fn is_stale(p: &ProcessRow) -> bool {
 
 fn list(ctx: &mut Ctx, a: ListArgs) -> Result<()> {
     let wanted_workflow = a.workflow.clone();
+    let parent_id = match &a.parent {
+        Some(id) => Some(ctx.process(id)?.process_id),
+        None => None,
+    };
     let filter = processes::Filter {
         status: a
             .status
@@ -180,6 +182,7 @@ fn list(ctx: &mut Ctx, a: ListArgs) -> Result<()> {
         since: a.since,
         before: None,
         tasks: None,
+        parent_id,
         limit: a.limit.max(0),
     };
     let rows = ctx.db(async |s| s.processes(&filter).await)?;
@@ -227,159 +230,4 @@ fn unknown_workflow_hint(ctx: &Ctx, name: &str) {
         ctx.printer
             .hint(&format!("no workflow is named `{name}`; {near}"));
     }
-}
-
-fn show(ctx: &mut Ctx, a: ShowArgs) -> Result<()> {
-    let p = ctx.process(&a.id)?;
-    let steps = ctx.steps(&p.process_id)?;
-    if let Some(name) = &a.step {
-        return show_step(ctx, &p, &steps, name);
-    }
-    if a.state {
-        return ctx.printer.json_pretty(&p.state);
-    }
-    let pending = match p.status {
-        ProcessStatus::Suspended => Pending::of(&p, &ctx.stored_definition(&p)?, &steps),
-        _ => None,
-    };
-    let callback = CallbackWait::of(ctx, &p, &steps)?;
-    let lock = LockWait::of(ctx, &p)?;
-    if ctx.printer.is_json() {
-        let mut v = crate::shapes::process_detail(&p, &steps, pending.as_ref());
-        if let Some(w) = &callback {
-            v["callback"] = w.to_json();
-        }
-        if let Some(w) = &lock {
-            v["lock"] = w.to_json();
-        }
-        return ctx.printer.json(&v);
-    }
-    let pr = &ctx.printer;
-    let stale = is_stale(&p);
-    let status = if stale {
-        format!(
-            "{} (stale: the orch that ran it is gone; retry takes it over)",
-            p.status
-        )
-    } else if callback.as_ref().is_some_and(|c| c.timed_out) {
-        format!("{} (timed out)", p.status)
-    } else {
-        p.status.to_string()
-    };
-    let mut fields = vec![
-        ("workflow", format!("{} ({})", p.workflow, p.target)),
-        ("status", status),
-    ];
-    if let Some(s) = &p.subscription_id {
-        fields.push(("subscription", s.clone()));
-    }
-    fields.push(("started", format!("{} by {}", p.started_at, p.created_by)));
-    fields.push(("modified", p.last_modified_at.clone()));
-    if let Some(r) = &p.failed_reason {
-        fields.push(("reason", r.clone()));
-    }
-    let out = format!("process {}\n{}", p.process_id, crate::ui::labelled(&fields));
-    pr.out(&out)?;
-    let mut t = table::new(
-        &["STEP", "STATUS", "ATTEMPT", "DURATION", "BY"],
-        pr.stdout_tty,
-    );
-    for s in &steps {
-        t.add_row(vec![
-            s.name.clone(),
-            s.status.to_string(),
-            s.attempt.to_string(),
-            duration_between(&s.started_at, &s.finished_at),
-            s.created_by.clone(),
-        ]);
-    }
-    pr.out(&table::render(&t))?;
-    if let Some(last) = steps.iter().rev().find(|s| s.status.is_retryable()) {
-        if lock.is_none() && matches!(p.status, ProcessStatus::Failed | ProcessStatus::Waiting) {
-            let mut detail = format!(
-                "\n{} {}: {}\n",
-                pr.paint("failed step", Paint::Red),
-                last.name,
-                last.error.clone().unwrap_or_default()
-            );
-            if let Some(o) = &last.output {
-                detail.push_str("  stderr (tail):\n");
-                for line in crate::ui::last_lines(o, 20) {
-                    detail.push_str(&format!("    {line}\n"));
-                }
-            }
-            pr.out(&detail)?;
-        }
-    }
-    if let Some(w) = &pending {
-        let mut detail = format!(
-            "\n{} {}\n",
-            pr.paint("waiting for input at step", Paint::Yellow),
-            w.step
-        );
-        if let Some(m) = w.message_text() {
-            for line in m.lines() {
-                detail.push_str(&format!("  {line}\n"));
-            }
-        }
-        detail.push_str("  fields:\n");
-        for line in w.field_lines() {
-            detail.push_str(&format!("    {line}\n"));
-        }
-        pr.out(&detail)?;
-        pr.hint(&w.hint(&p.process_id));
-        return Ok(());
-    }
-    if let Some(w) = &callback {
-        pr.out(&format!("\n{}\n", pr.paint(&w.describe(), Paint::Yellow)))?;
-        pr.hint(&w.hint(&p.process_id));
-        return Ok(());
-    }
-    if let Some(w) = &lock {
-        pr.out(&format!("\n{}\n", pr.paint(&w.describe(), Paint::Yellow)))?;
-        pr.hint(&w.hint(&p.process_id));
-        return Ok(());
-    }
-    if let Some(h) = next_hint(&p) {
-        pr.hint(&h);
-    }
-    Ok(())
-}
-
-fn duration_between(a: &str, b: &str) -> String {
-    match (crate::clock::parse(a), crate::clock::parse(b)) {
-        (Some(a), Some(b)) => {
-            let d = b.duration_since(a);
-            crate::domain::workflow::format_duration(Duration::try_from(d).unwrap_or_default())
-        }
-        _ => String::new(),
-    }
-}
-
-fn show_step(ctx: &mut Ctx, p: &ProcessRow, steps: &[StepRow], name: &str) -> Result<()> {
-    let Some(idx) = steps.iter().rposition(|s| s.name == name) else {
-        let mut e = Error::not_found(format!(
-            "process {} has no step `{name}` in its log",
-            p.process_id
-        ));
-        if let Some(near) =
-            crate::suggest::did_you_mean(name, steps.iter().map(|s| s.name.as_str()))
-        {
-            e = e.with_hint(near);
-        }
-        return Err(e.with_hint(format!(
-            "`orch process show {}` lists its steps",
-            p.process_id
-        )));
-    };
-    let mut state = Value::Object(Map::new());
-    for s in &steps[..=idx] {
-        merge::apply(&mut state, &s.state_patch);
-    }
-    let s = &steps[idx];
-    ctx.printer.json_pretty(&json!({
-        "name": s.name, "status": s.status, "attempt": s.attempt,
-        "started_at": s.started_at, "finished_at": s.finished_at, "error": s.error,
-        "output": s.output, "changed": s.state_patch, "state": state,
-    }))
 }

@@ -311,6 +311,7 @@ impl Scheduler<'_> {
             log: &quiet,
             verbose: false,
             lease: ctx.settings.lease,
+            children: crate::engine::runner::Children::Drive,
             callback_url: ctx.settings.callback_url.clone(),
             vault: None,
         };
@@ -365,7 +366,7 @@ impl Scheduler<'_> {
         );
         let lease = ctx.settings.lease;
         tokio::select! {
-            r = tasks::drive(&mut engine, &env, id, def, None) => r,
+            r = tasks::drive(&mut engine, &env, id, def, Default::default()) => r,
             e = crate::engine::lease::keep(self.store, lease) => Err(e),
         }
     }

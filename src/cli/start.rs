@@ -80,6 +80,7 @@ pub fn start(ctx: &mut Ctx, def: &WorkflowDef, source: &str, req: Request) -> Re
         state: &state,
         owner,
         lease: ctx.settings.lease,
+        parent: None,
     };
     let id = ctx.db(async |s| crate::engine::start::create(s, &run).await)?;
     // The stored copy is what runs; a large initial state is not kept twice.
@@ -96,7 +97,7 @@ pub fn start(ctx: &mut Ctx, def: &WorkflowDef, source: &str, req: Request) -> Re
         form: req.form,
         file_differs: false,
     };
-    let outcome = drive::drive(ctx, &id, def, None, secrets, opts);
+    let outcome = drive::drive(ctx, &id, def, Default::default(), secrets, opts);
     drive::print_process_json(ctx, &id)?;
     outcome
 }

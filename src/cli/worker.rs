@@ -82,6 +82,7 @@ fn serve(ctx: &mut Ctx, args: RunArgs) -> Result<()> {
         log: &log,
         verbose: ctx.printer.verbose > 0,
         lease: args.lease,
+        children: crate::engine::runner::Children::Queue,
         callback_url: ctx.settings.callback_url.clone(),
         vault: None,
     };

@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 use super::Ctx;
 use super::answers::AnswerArgs;
 use super::start::{Request, start};
-use crate::definition::{Diagnostic, Source, toml_files};
-use crate::domain::workflow::Target;
+use crate::definition::{Diagnostic, Seg, Source, toml_files};
+use crate::domain::workflow::{StepKind, Target, WorkflowDef};
 use crate::engine::plan::plan;
 use crate::error::{Error, Result};
 use crate::ui::table;
@@ -126,7 +126,7 @@ fn show(ctx: &mut Ctx, name: &str, mermaid: bool) -> Result<()> {
     let (def, source) = ctx.workflow(name)?;
     let steps = plan(&def);
     if mermaid {
-        return ctx.printer.out(&mermaid_chart(&steps));
+        return ctx.printer.out(&super::mermaid::chart(&steps));
     }
     if ctx.printer.is_json() {
         return ctx
@@ -160,40 +160,6 @@ fn show(ctx: &mut Ctx, name: &str, mermaid: bool) -> Result<()> {
     Ok(())
 }
 
-/// A Mermaid flowchart of the steps. A step with `if` gets a decision before it, with
-/// both ways out: `yes` runs the step, `no` skips to whatever comes next.
-fn mermaid_chart(steps: &[crate::engine::plan::PlannedStep<'_>]) -> String {
-    let quote = |s: &str| s.replace('"', "'");
-    let condition = |i: usize| match steps.get(i).map(|s| &s.step) {
-        Some(crate::engine::plan::Planned::User(u)) => u.condition.as_deref(),
-        _ => None,
-    };
-    let entry = |i: usize| match condition(i) {
-        Some(_) => format!("c{i}"),
-        None => format!("s{i}"),
-    };
-    let mut out = String::from("flowchart TD\n");
-    for (i, s) in steps.iter().enumerate() {
-        let label = quote(&s.name);
-        if s.is_user() {
-            out.push_str(&format!("    s{i}[\"{label}\"]\n"));
-        } else {
-            out.push_str(&format!("    s{i}([\"{label}\"])\n"));
-        }
-        if let Some(c) = condition(i) {
-            out.push_str(&format!("    c{i}{{\"if {}\"}}\n", quote(c)));
-            out.push_str(&format!("    c{i} -->|yes| s{i}\n"));
-        }
-    }
-    for i in 1..steps.len() {
-        out.push_str(&format!("    s{} --> {}\n", i - 1, entry(i)));
-        if condition(i - 1).is_some() {
-            out.push_str(&format!("    c{} -->|no| {}\n", i - 1, entry(i)));
-        }
-    }
-    out
-}
-
 fn form(ctx: &mut Ctx, name: &str) -> Result<()> {
     let (def, _) = ctx.workflow(name)?;
     let mut pages = def.form.clone();
@@ -221,19 +187,43 @@ fn check(ctx: &mut Ctx) -> Result<()> {
     let (defs, wdiags) = ctx.workflows()?;
     diags.extend(wdiags);
     diags.extend(ctx.project.builtin_schedules()?.1);
-    for (def, source) in &defs {
+    // The files that do not parse are looked at too, as far as they go, so one run
+    // reports every mistake.
+    let mut partial = Vec::new();
+    for file in toml_files(&ctx.project.workflows_dir())? {
+        let shown = ctx.project.display_path(&file).display().to_string();
+        if defs.iter().any(|(_, s)| *s == shown) {
+            continue;
+        }
+        let src = Source::read(&file, shown.clone().into())?;
+        if let (Some(def), _) = crate::definition::workflow::parse_partial(&src) {
+            partial.push((def, shown));
+        }
+    }
+    let all: Vec<&WorkflowDef> = defs.iter().chain(&partial).map(|(d, _)| d).collect();
+    for (def, source) in defs.iter().chain(&partial) {
         let file = ctx.project.root.join(source);
         let src = Source::read(&file, source.into())?;
-        for (i, step) in def.steps.iter().enumerate() {
-            let run = match &step.kind {
-                crate::domain::workflow::StepKind::Run { run } => Some(run),
-                crate::domain::workflow::StepKind::Callback { run, .. } => run.as_ref(),
-                _ => None,
-            };
-            if let Some(run) = run {
-                if let Some(problem) = check_program(&ctx.project.root, run) {
-                    diags.push(src.diagnostic(&crate::key_path!["step", i, "run"], problem));
+        for (step, at) in crate::definition::walk(&def.steps, &crate::key_path!["step"], &src) {
+            match &step.kind {
+                StepKind::Run { run: program }
+                | StepKind::Callback {
+                    run: Some(program), ..
+                } => {
+                    if let Some(problem) = check_program(&ctx.project.root, program) {
+                        let mut place = at.clone();
+                        place.push("run".into());
+                        diags.push(src.diagnostic(&place, problem));
+                    }
                 }
+                StepKind::Workflow { .. } => {
+                    for p in crate::definition::children::check(step, def, &all) {
+                        let mut place = at.clone();
+                        place.extend(p.key.into_iter().map(Seg::from));
+                        diags.push(src.diagnostic(&place, p.message));
+                    }
+                }
+                _ => {}
             }
         }
         if def.target == crate::domain::workflow::Target::System && !def.products.is_empty() {

@@ -6,9 +6,13 @@
 //! produce key paths, which [`Source::locate`] turns back into positions. One mechanism
 //! places every diagnostic, whichever pass found it.
 
+pub mod children;
 pub mod product;
+mod steps;
 mod waits;
 pub mod workflow;
+
+pub use steps::{MAX_GROUP_DEPTH, walk};
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -191,6 +195,18 @@ impl Source {
         best.map_or((1, 1), |r| self.line_col(r.start))
     }
 
+    /// Whether the file holds the key at `path`.
+    pub fn has(&self, path: &[Seg]) -> bool {
+        let Some(doc) = self.doc() else {
+            return false;
+        };
+        let mut item = Some(Item::Table(doc.as_table()));
+        for seg in path {
+            item = item.and_then(|i| i.child(seg).0);
+        }
+        item.is_some()
+    }
+
     pub fn diagnostic(&self, path: &[Seg], message: impl Into<String>) -> Diagnostic {
         let (line, col) = self.locate(path);
         Diagnostic {
@@ -273,7 +289,7 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 }
 
 /// serde_path_to_error renders unknown positions as `?`; drop them.
-fn clean_serde_path(p: &str) -> String {
+pub(crate) fn clean_serde_path(p: &str) -> String {
     if p == "." || p == "?" {
         return String::new();
     }
@@ -283,7 +299,7 @@ fn clean_serde_path(p: &str) -> String {
         .to_string()
 }
 
-fn parse_rendered_path(p: &str) -> Vec<Seg> {
+pub(crate) fn parse_rendered_path(p: &str) -> Vec<Seg> {
     let mut out = Vec::new();
     for part in p.split('.') {
         if part.is_empty() {

@@ -7,7 +7,6 @@ use serde::Deserialize;
 
 use super::Seg;
 use crate::domain::workflow::{CallbackSpec, parse_duration};
-use crate::key_path;
 
 /// A `callback = { … }` table as written.
 #[derive(Debug, Deserialize)]
@@ -19,45 +18,48 @@ pub struct RawCallback {
     message: Option<String>,
 }
 
-/// Checks a callback table of step `i`: a timeout that parses, an expression that
-/// parses, a result key that can hold the answer.
+/// Checks the callback table of the step at key path `step`: a timeout that parses, an
+/// expression that parses, a result key that can hold the answer.
 pub fn check_callback(
     c: &RawCallback,
-    i: usize,
+    step: &[Seg],
     err: &mut dyn FnMut(Vec<Seg>, String),
 ) -> CallbackSpec {
+    let at = |leaf: &str| {
+        let mut p = step.to_vec();
+        p.push(Seg::from("callback"));
+        p.push(Seg::from(leaf));
+        p
+    };
     let timeout = c.timeout.as_ref().and_then(|t| {
         match parse_duration(t) {
             Ok(d) if d.is_zero() => Err("a callback timeout must be longer than 0s".into()),
             other => other,
         }
-        .map_err(|e| err(key_path!["step", i, "callback", "timeout"], e))
+        .map_err(|e| err(at("timeout"), e))
         .ok()
     });
     if let Some(r) = &c.result {
         if r.trim().is_empty() {
             err(
-                key_path!["step", i, "callback", "result"],
+                at("result"),
                 "`result` names the state key the answer goes to; it cannot be empty".into(),
             );
         } else if r == "subscription" {
             err(
-                key_path!["step", i, "callback", "result"],
+                at("result"),
                 "an answer cannot replace `state.subscription`; choose another key".into(),
             );
         }
     }
     if let Some(v) = &c.validate {
         if let Err(e) = crate::expr::check_expr(v) {
-            err(
-                key_path!["step", i, "callback", "validate"],
-                format!("expression does not parse: {e}"),
-            );
+            err(at("validate"), format!("expression does not parse: {e}"));
         }
     }
     if c.message.is_some() && c.validate.is_none() {
         err(
-            key_path!["step", i, "callback", "message"],
+            at("message"),
             "`message` is what a refused answer is told; it needs `validate`".into(),
         );
     }

@@ -2,13 +2,11 @@
 
 use serde::Deserialize;
 
-use super::waits::{RawCallback, check_callback, check_locks};
+use super::waits::check_locks;
 use super::{Diagnostic, Seg, Source};
 use crate::domain::lifecycle::Lifecycle;
-use crate::domain::workflow::{
-    RetryPolicy, ScheduleDef, StepDef, StepKind, Target, WorkflowDef, parse_duration,
-};
-use crate::forms::schema::{FieldSpec, FormPage};
+use crate::domain::workflow::{ScheduleDef, Target, WorkflowDef, parse_duration};
+use crate::forms::schema::FormPage;
 use crate::key_path;
 
 #[derive(Debug, Deserialize)]
@@ -28,42 +26,9 @@ struct RawWorkflow {
     #[serde(default)]
     form: Vec<FormPage>,
     #[serde(default)]
-    step: Vec<RawStep>,
+    step: Vec<super::steps::RawStep>,
     schedule: Option<RawSchedule>,
     locks: Option<Vec<String>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawStep {
-    name: String,
-    run: Option<String>,
-    input: Option<RawInput>,
-    builtin: Option<String>,
-    with: Option<toml::Table>,
-    #[serde(rename = "if")]
-    condition: Option<String>,
-    timeout: Option<String>,
-    retry: Option<RawRetry>,
-    callback: Option<RawCallback>,
-    locks: Option<Vec<String>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawInput {
-    title: Option<String>,
-    message: Option<String>,
-    #[serde(default)]
-    fields: Vec<FieldSpec>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawRetry {
-    attempts: u32,
-    delay: Option<String>,
-    backoff: Option<f64>,
 }
 
 /// A `[schedule]` table as written: in a workflow file, or `[schedule.NAME]` in
@@ -126,7 +91,20 @@ pub const RESERVED_STEPS: &[&str] = &[
 ];
 
 pub fn parse(src: &Source) -> Result<WorkflowDef, Vec<Diagnostic>> {
-    let raw: RawWorkflow = src.deserialize().map_err(|d| vec![d])?;
+    match parse_partial(src) {
+        (Some(def), diags) if diags.is_empty() => Ok(def),
+        (_, diags) => Err(diags),
+    }
+}
+
+/// Parses as much as it can: the definition, without the steps that are wrong (None
+/// when the file is not even TOML of the right shape), and every problem found. `workflow
+/// check` looks at the rest of a broken file too, so one run reports every mistake.
+pub fn parse_partial(src: &Source) -> (Option<WorkflowDef>, Vec<Diagnostic>) {
+    let raw: RawWorkflow = match src.deserialize() {
+        Ok(raw) => raw,
+        Err(d) => return (None, vec![d]),
+    };
     let mut diags: Vec<Diagnostic> = Vec::new();
     let mut err = |path: Vec<Seg>, msg: String| diags.push(src.diagnostic(&path, msg));
 
@@ -173,209 +151,8 @@ pub fn parse(src: &Source) -> Result<WorkflowDef, Vec<Diagnostic>> {
             .collect::<Vec<_>>()
     });
 
-    let mut steps = Vec::new();
-    let mut seen = std::collections::HashMap::new();
-    for (i, rs) in raw.step.iter().enumerate() {
-        let at = |leaf: &str| {
-            let mut p = key_path!["step", i];
-            if !leaf.is_empty() {
-                p.push(Seg::from(leaf));
-            }
-            p
-        };
-        if rs.name.trim().is_empty() {
-            err(at("name"), "a step needs a name".into());
-        } else if let Some(first) = seen.insert(rs.name.clone(), i) {
-            err(
-                at("name"),
-                format!(
-                    "duplicate step name `{}` (step {} has it too); steps are matched by name",
-                    rs.name,
-                    first + 1
-                ),
-            );
-        } else if RESERVED_STEPS.contains(&rs.name.as_str()) || rs.name.starts_with("Set status ") {
-            err(
-                at("name"),
-                format!(
-                    "`{}` is a step the target adds; choose another name",
-                    rs.name
-                ),
-            );
-        }
-        let kinds = [rs.run.is_some(), rs.input.is_some(), rs.builtin.is_some()];
-        let kind = match kinds {
-            _ if rs.callback.is_some() => {
-                if rs.input.is_some() || rs.builtin.is_some() {
-                    err(
-                        at("callback"),
-                        format!(
-                            "step `{}` has `callback` and `{}`; a callback step may only have `run` beside it",
-                            rs.name,
-                            if rs.input.is_some() {
-                                "input"
-                            } else {
-                                "builtin"
-                            }
-                        ),
-                    );
-                }
-                if rs.retry.is_some() {
-                    err(
-                        at("retry"),
-                        "`retry` does not apply to a callback step; `orch process retry` runs it again with a new token".into(),
-                    );
-                }
-                if rs.run.as_deref().is_some_and(|r| r.trim().is_empty()) {
-                    err(at("run"), "`run` must name a program".into());
-                }
-                rs.callback.as_ref().map(|c| StepKind::Callback {
-                    run: rs.run.clone(),
-                    callback: check_callback(c, i, &mut err),
-                })
-            }
-            [true, false, false] => {
-                let run = rs.run.clone().unwrap_or_default();
-                if run.trim().is_empty() {
-                    err(at("run"), "`run` must name a program".into());
-                }
-                Some(StepKind::Run { run })
-            }
-            [false, true, false] => {
-                let input = rs.input.as_ref();
-                let message = input.and_then(|i| i.message.clone());
-                if let Some(m) = &message {
-                    if let Err(e) = crate::expr::check_template(m) {
-                        err(
-                            key_path!["step", i, "input", "message"],
-                            format!("template does not parse: {e}"),
-                        );
-                    }
-                }
-                Some(StepKind::Input {
-                    title: input.and_then(|i| i.title.clone()),
-                    message,
-                    fields: input.map(|i| i.fields.clone()).unwrap_or_default(),
-                })
-            }
-            [false, false, true] => {
-                let name = rs.builtin.clone().unwrap_or_default();
-                let with: serde_json::Map<String, serde_json::Value> = rs
-                    .with
-                    .clone()
-                    .map(|t| toml_to_json(toml::Value::Table(t)))
-                    .and_then(|v| v.as_object().cloned())
-                    .unwrap_or_default();
-                match BUILTINS.iter().find(|(n, _, _)| *n == name) {
-                    None => {
-                        let names: Vec<_> = BUILTINS.iter().map(|(n, _, _)| *n).collect();
-                        err(
-                            at("builtin"),
-                            format!("unknown builtin `{name}` (known: {})", names.join(", ")),
-                        );
-                    }
-                    Some((_, keys, _)) => {
-                        for k in with.keys() {
-                            if !keys.contains(&k.as_str()) {
-                                err(
-                                    key_path!["step", i, "with", k.as_str()],
-                                    format!(
-                                        "builtin `{name}` takes no `{k}` (it takes: {})",
-                                        if keys.is_empty() {
-                                            "nothing".to_string()
-                                        } else {
-                                            keys.join(", ")
-                                        }
-                                    ),
-                                );
-                            }
-                        }
-                        for k in keys.iter() {
-                            if !with.contains_key(*k) && name != "noop" {
-                                err(at("with"), format!("builtin `{name}` needs `with.{k}`"));
-                            }
-                        }
-                        check_builtin_args(&name, &with, &mut |k, m| {
-                            err(key_path!["step", i, "with", k], m)
-                        });
-                    }
-                }
-                Some(StepKind::Builtin {
-                    builtin: name,
-                    with,
-                })
-            }
-            [false, false, false] => {
-                err(
-                    at("name"),
-                    format!(
-                        "step `{}` needs one of `run`, `input`, `builtin` or `callback`",
-                        rs.name
-                    ),
-                );
-                None
-            }
-            _ => {
-                err(
-                    at("name"),
-                    format!(
-                        "step `{}` has more than one of `run`, `input` and `builtin`",
-                        rs.name
-                    ),
-                );
-                None
-            }
-        };
-        if rs.with.is_some() && rs.builtin.is_none() {
-            err(at("with"), "`with` only goes with `builtin`".into());
-        }
-        if let Some(c) = &rs.condition {
-            if let Err(e) = crate::expr::check_expr(c) {
-                err(at("if"), format!("expression does not parse: {e}"));
-            }
-        }
-        let timeout = rs
-            .timeout
-            .as_ref()
-            .and_then(|t| parse_duration(t).map_err(|e| err(at("timeout"), e)).ok());
-        let retry = rs.retry.as_ref().and_then(|r| {
-            if r.attempts == 0 {
-                err(
-                    key_path!["step", i, "retry", "attempts"],
-                    "`attempts` counts every attempt, so it is at least 1".into(),
-                );
-            }
-            let delay = match &r.delay {
-                None => Some(std::time::Duration::from_secs(1)),
-                Some(d) => parse_duration(d)
-                    .map_err(|e| err(key_path!["step", i, "retry", "delay"], e))
-                    .ok(),
-            }?;
-            let backoff = r.backoff.unwrap_or(1.0);
-            if !(1.0..=100.0).contains(&backoff) {
-                err(
-                    key_path!["step", i, "retry", "backoff"],
-                    "`backoff` multiplies the delay; use a number from 1 to 100".into(),
-                );
-            }
-            Some(RetryPolicy {
-                attempts: r.attempts.max(1),
-                delay,
-                backoff,
-            })
-        });
-        let locks = check_locks(rs.locks.as_deref(), &at("locks"), &mut err);
-        if let Some(kind) = kind {
-            steps.push(StepDef {
-                name: rs.name.clone(),
-                kind,
-                condition: rs.condition.clone(),
-                timeout,
-                retry,
-                locks,
-            });
-        }
-    }
+    let mut parser = super::steps::Steps::new(src);
+    let steps = parser.list(&raw.step, &key_path!["step"], 0);
     if raw.step.is_empty() && target == Target::System {
         err(
             key_path!["name"],
@@ -395,10 +172,9 @@ pub fn parse(src: &Source) -> Result<WorkflowDef, Vec<Diagnostic>> {
 
     let locks = check_locks(raw.locks.as_deref(), &key_path!["locks"], &mut err);
 
-    if !diags.is_empty() {
-        return Err(diags);
-    }
-    Ok(WorkflowDef {
+    diags.append(&mut parser.diags);
+    diags.sort_by_key(|d| (d.line, d.col));
+    let def = WorkflowDef {
         name: raw.name,
         target,
         description: raw.description,
@@ -411,7 +187,8 @@ pub fn parse(src: &Source) -> Result<WorkflowDef, Vec<Diagnostic>> {
         steps,
         schedule,
         locks,
-    })
+    };
+    (Some(def), diags)
 }
 
 /// Checks a schedule table (`at` is its key path): `cron` or `every`, a cron expression
@@ -448,7 +225,7 @@ pub fn check_schedule(
     Some(def)
 }
 
-fn check_builtin_args(
+pub(super) fn check_builtin_args(
     name: &str,
     with: &serde_json::Map<String, serde_json::Value>,
     err: &mut dyn FnMut(&str, String),

@@ -4,6 +4,7 @@
 //! store and checked here; nothing in this module knows about files, SQL or terminals.
 
 pub mod lifecycle;
+pub mod path;
 pub mod process;
 pub mod product;
 pub mod subscription;

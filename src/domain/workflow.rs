@@ -131,6 +131,22 @@ impl WorkflowDef {
     pub fn step(&self, name: &str) -> Option<&StepDef> {
         self.steps.iter().find(|s| s.name == name)
     }
+
+    /// Every step at any depth: the top-level ones and those inside branches.
+    pub fn all_steps(&self) -> Vec<&StepDef> {
+        let mut out = Vec::new();
+        for s in &self.steps {
+            out.push(s);
+            out.extend(s.inner_steps());
+        }
+        out
+    }
+
+    /// The step at a path (`Configure both ends / B side / Check B`, `Push every device
+    /// [3] / Push`), with the branch it runs in (None: a top-level step).
+    pub fn locate(&self, path: &str) -> Option<(&StepDef, Option<String>)> {
+        super::path::locate(&self.steps, None, path)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -173,6 +189,41 @@ pub enum StepKind {
         #[serde(default)]
         with: serde_json::Map<String, serde_json::Value>,
     },
+    /// Static branches that run concurrently (DESIGN §13).
+    Parallel {
+        parallel: Vec<BranchDef>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_parallel: Option<usize>,
+        #[serde(default, skip_serializing_if = "is_false")]
+        fail_fast: bool,
+    },
+    /// One branch per item of a list.
+    Foreach {
+        /// An expression giving the list.
+        foreach: String,
+        /// The state key each branch sees its item under (and `<as>_index`).
+        #[serde(rename = "as")]
+        item: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_parallel: Option<usize>,
+        /// Where the branches' net changes go, as a list; None merges them.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        collect: Option<String>,
+        #[serde(default, skip_serializing_if = "is_false")]
+        fail_fast: bool,
+        /// Each branch's steps (a `workflow` step per item is one such step).
+        steps: Vec<StepDef>,
+    },
+    /// A child process of another workflow.
+    Workflow {
+        workflow: String,
+        /// A template giving the child's subscription id.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        subscription: Option<String>,
+        /// The child's form answers; strings are templates over the branch's state.
+        #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+        input: serde_json::Map<String, serde_json::Value>,
+    },
     /// Waits for an external system's answer (DESIGN §14), after running `run` (if
     /// any) with the token that answers it.
     Callback {
@@ -182,12 +233,60 @@ pub enum StepKind {
     },
 }
 
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// How many branches of a group run at once unless `max_parallel` says otherwise.
+pub const DEFAULT_MAX_PARALLEL: usize = 16;
+
+/// The key a `foreach` branch sees its item under when `as` is not given.
+pub const DEFAULT_ITEM: &str = "item";
+
+/// One static branch of a `parallel` step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BranchDef {
+    pub name: String,
+    pub steps: Vec<StepDef>,
+}
+
 impl StepKind {
     pub fn label(&self) -> String {
         match self {
             StepKind::Run { run } => format!("run {run}"),
             StepKind::Input { .. } => "input".to_string(),
             StepKind::Builtin { builtin, .. } => format!("builtin {builtin}"),
+            StepKind::Parallel { parallel, .. } => {
+                let names: Vec<&str> = parallel.iter().map(|b| b.name.as_str()).collect();
+                format!("parallel: {}", names.join(", "))
+            }
+            StepKind::Foreach {
+                foreach,
+                item,
+                max_parallel,
+                collect,
+                steps,
+                ..
+            } => {
+                let mut d = format!(
+                    "foreach {item} in {foreach} ({} at once)",
+                    max_parallel.unwrap_or(DEFAULT_MAX_PARALLEL)
+                );
+                match steps.as_slice() {
+                    [
+                        StepDef {
+                            kind: StepKind::Workflow { workflow, .. },
+                            ..
+                        },
+                    ] => d.push_str(&format!(": workflow {workflow}")),
+                    _ => d.push_str(&format!(": {} steps", steps.len())),
+                }
+                if let Some(c) = collect {
+                    d.push_str(&format!(", collected in {c}"));
+                }
+                d
+            }
+            StepKind::Workflow { workflow, .. } => format!("workflow {workflow}"),
             StepKind::Callback { run, callback } => {
                 let mut l = match run {
                     Some(run) => format!("run {run}, then wait for a callback"),
@@ -199,6 +298,51 @@ impl StepKind {
                 l
             }
         }
+    }
+
+    /// Whether the step runs branches (a fork and a join).
+    pub fn is_group(&self) -> bool {
+        matches!(self, StepKind::Parallel { .. } | StepKind::Foreach { .. })
+    }
+
+    /// Stop starting steps in the other branches once one fails.
+    pub fn fail_fast(&self) -> bool {
+        match self {
+            StepKind::Parallel { fail_fast, .. } | StepKind::Foreach { fail_fast, .. } => {
+                *fail_fast
+            }
+            _ => false,
+        }
+    }
+
+    pub fn max_parallel(&self) -> usize {
+        match self {
+            StepKind::Parallel { max_parallel, .. } | StepKind::Foreach { max_parallel, .. } => {
+                max_parallel.unwrap_or(DEFAULT_MAX_PARALLEL).max(1)
+            }
+            _ => 1,
+        }
+    }
+}
+
+impl StepDef {
+    /// Every step inside this one's branches, at any depth (not this step itself).
+    pub fn inner_steps(&self) -> Vec<&StepDef> {
+        let mut out = Vec::new();
+        let lists: Vec<&[StepDef]> = match &self.kind {
+            StepKind::Parallel { parallel, .. } => {
+                parallel.iter().map(|b| b.steps.as_slice()).collect()
+            }
+            StepKind::Foreach { steps, .. } => vec![steps.as_slice()],
+            _ => Vec::new(),
+        };
+        for list in lists {
+            for s in list {
+                out.push(s);
+                out.extend(s.inner_steps());
+            }
+        }
+        out
     }
 }
 

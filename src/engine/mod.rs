@@ -1,21 +1,30 @@
 //! The workflow engine: plans, runs and records steps.
 //!
 //! `plan` says which steps a workflow has, `runner` drives a process through them,
+//! `group` runs the branches of `parallel` and `foreach` steps (`scope` says which
+//! branches a group has and where each stands, `join` merges their changes), `child`
+//! runs `workflow` steps as child processes,
 //! `command` runs the `run` steps' programs (`ahead` starts their shells before their
 //! turn), `builtins` the built-in steps, `merge` applies step output to the state,
 //! `owner` tells who runs a process.
 
 pub mod ahead;
 pub mod answer;
+#[cfg(test)]
+mod branch_tests;
 pub mod builtins;
+mod child;
 pub mod choices;
 pub mod command;
+mod group;
+pub mod join;
 pub mod lease;
 pub mod lifeline;
 pub mod merge;
 pub mod owner;
 pub mod plan;
 pub mod runner;
+pub mod scope;
 pub mod secrets;
 pub mod start;
 pub mod subscription;

@@ -62,23 +62,33 @@ impl PlannedStep<'_> {
 /// An input step that suspended, or a callback step that rested awaiting its answer,
 /// was not tried and failed: it is answered within the attempt that asked.
 pub fn next_attempt(log: &[StepRow], name: &str) -> i64 {
+    next_attempt_in(log, None, name)
+}
+
+/// [`next_attempt`] for a step of the branch at `branch` (None: the top level).
+pub fn next_attempt_in(log: &[StepRow], branch: Option<&str>, name: &str) -> i64 {
     log.iter()
         .filter(|s| {
             s.name == name
+                && s.in_branch(branch)
                 && !matches!(s.status, StepStatus::Suspend | StepStatus::AwaitingCallback)
         })
         .count() as i64
         + 1
 }
 
-/// The planned steps the log has not finished yet, in plan order (matched by name).
+/// The planned steps the log has not finished yet, in plan order (matched by name
+/// among the top-level steps; steps inside branches are the groups' business).
 pub fn remaining<'p, 'a>(
     planned: &'p [PlannedStep<'a>],
     log: &[StepRow],
 ) -> Vec<&'p PlannedStep<'a>> {
     planned
         .iter()
-        .filter(|p| !log.iter().any(|r| r.name == p.name && r.is_done()))
+        .filter(|p| {
+            !log.iter()
+                .any(|r| r.branch.is_none() && r.name == p.name && r.is_done())
+        })
         .collect()
 }
 
@@ -122,10 +132,11 @@ pub fn plan(def: &WorkflowDef) -> Vec<PlannedStep<'_>> {
     out
 }
 /// The failed or waiting step a `skip` marks as done by hand: the last one in the log.
+/// A group's own row, not one of its branch steps: skipping a group skips its join.
 pub fn step_to_skip(process_id: &str, log: &[StepRow]) -> Result<StepRow, crate::error::Error> {
     log.iter()
         .rev()
-        .find(|s| s.status.is_retryable())
+        .find(|s| s.branch.is_none() && s.status.is_retryable())
         .cloned()
         .ok_or_else(|| {
             crate::error::Error::conflict(format!(

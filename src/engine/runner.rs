@@ -55,18 +55,51 @@ impl Final {
 }
 
 /// What the runner tells whoever watches it (a progress bar, log lines, nothing).
+///
+/// Steps are named by their path (DESIGN §13): the branches of a group run at once,
+/// so several steps may have started and not finished.
 pub trait Observer: Send {
     /// A drive starts with this many steps still to run.
     fn steps_left(&mut self, _count: usize) {}
-    fn step_started(&mut self, _name: &str, _attempt: i64) {}
+    fn step_started(&mut self, _path: &str, _attempt: i64) {}
     fn step_finished(&mut self, _step: &StepRow, _took: Duration) {}
-    fn stderr(&mut self, _chunk: &[u8]) {}
-    fn retrying(&mut self, _name: &str, _next_attempt: i64, _delay: Duration) {}
+    fn stderr(&mut self, _path: &str, _chunk: &[u8]) {}
+    fn retrying(&mut self, _path: &str, _next_attempt: i64, _delay: Duration) {}
 }
 
 /// An observer that ignores everything.
 pub struct Quiet;
 impl Observer for Quiet {}
+
+/// The observer of an engine, behind a lock: the branches of a group report through it
+/// while they run together. It is never held across an `.await`.
+pub struct Watch<'a>(std::sync::Mutex<&'a mut dyn Observer>);
+
+impl<'a> Watch<'a> {
+    pub fn new(observer: &'a mut dyn Observer) -> Self {
+        Watch(std::sync::Mutex::new(observer))
+    }
+
+    pub fn with(&self, f: impl FnOnce(&mut dyn Observer)) {
+        let mut o = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        f(&mut **o);
+    }
+}
+
+/// What a `workflow` step does with the child process it starts (DESIGN §13).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Children {
+    /// Drive it here, within the parent's drive (a command run by hand, which may be
+    /// the only orch there is).
+    Drive,
+    /// Queue it for the workers and let the parent rest until it comes to rest (a
+    /// worker, whose slot the waiting parent should not hold).
+    Queue,
+}
+
+/// Answers to pending input steps, by step path (DESIGN §13: `Push every device [3] /
+/// Confirm`; a top-level step's path is its name).
+pub type Answers = std::collections::BTreeMap<String, Map<String, Value>>;
 
 /// Everything a drive needs besides the process.
 pub struct Engine<'a> {
@@ -77,7 +110,7 @@ pub struct Engine<'a> {
     pub user: String,
     pub default_timeout: Option<Duration>,
     pub grace: Duration,
-    pub observer: &'a mut dyn Observer,
+    pub observer: Watch<'a>,
     pub cancel: watch::Receiver<bool>,
     /// Turns true when this orch stops taking work (a worker's SIGTERM): the step in
     /// flight finishes and commits, then its process rests, resumable.
@@ -89,6 +122,7 @@ pub struct Engine<'a> {
     pub lease_clock: Option<super::lease::LeaseClock>,
     /// Secret answers: handed to `run` steps on stdin with the state, never stored.
     pub secrets: Map<String, Value>,
+    pub children: Children,
     /// Where `orch serve` is reached from outside (orch.toml's `[serve] public_url`):
     /// callback steps hand their `run` the answer URL under it.
     pub callback_url: Option<String>,
@@ -107,15 +141,15 @@ const MAX_STDOUT: usize = 16 * 1024 * 1024;
 const STDERR_TAIL: usize = 64 * 1024;
 const STORED_TAIL: usize = 8 * 1024;
 
-struct Attempt {
-    status: StepStatus,
-    patch: Value,
-    error: Option<String>,
-    output: Option<String>,
+pub(super) struct Attempt {
+    pub(super) status: StepStatus,
+    pub(super) patch: Value,
+    pub(super) error: Option<String>,
+    pub(super) output: Option<String>,
 }
 
 impl Attempt {
-    fn ok(patch: Value) -> Attempt {
+    pub(super) fn ok(patch: Value) -> Attempt {
         Attempt {
             status: StepStatus::Success,
             patch,
@@ -123,13 +157,13 @@ impl Attempt {
             output: None,
         }
     }
-    fn with_status(status: StepStatus) -> Attempt {
+    pub(super) fn with_status(status: StepStatus) -> Attempt {
         Attempt {
             status,
             ..Attempt::ok(json!({}))
         }
     }
-    fn failed(error: impl Into<String>) -> Attempt {
+    pub(super) fn failed(error: impl Into<String>) -> Attempt {
         Attempt {
             status: StepStatus::Failed,
             patch: json!({}),
@@ -140,13 +174,13 @@ impl Attempt {
 }
 
 /// One step attempt, ready to be committed.
-struct StepEnd<'s> {
-    name: &'s str,
-    attempt: i64,
-    started: Instant,
-    outcome: Attempt,
+pub(super) struct StepEnd<'s> {
+    pub(super) name: &'s str,
+    pub(super) attempt: i64,
+    pub(super) started: Instant,
+    pub(super) outcome: Attempt,
     /// The process status if the attempt stands.
-    process_status: ProcessStatus,
+    pub(super) process_status: ProcessStatus,
     /// Who may change which keys of `state.subscription` (orch's own steps may set
     /// insync and the dates).
     author: Author,
@@ -155,10 +189,12 @@ struct StepEnd<'s> {
     /// The log row holds the whole state (Start), so folding the log from `{}` gives
     /// the state after any step.
     whole_state: bool,
+    /// A `waiting` step waits for child processes: it is due when one comes to rest.
+    pub(super) awaits_children: bool,
 }
 
 impl<'s> StepEnd<'s> {
-    fn new(name: &'s str, attempt: i64, started: Instant, outcome: Attempt) -> Self {
+    pub(super) fn new(name: &'s str, attempt: i64, started: Instant, outcome: Attempt) -> Self {
         let process_status = outcome.status.process_status();
         StepEnd {
             name,
@@ -169,6 +205,7 @@ impl<'s> StepEnd<'s> {
             author: Author::Step,
             creates: None,
             whole_state: false,
+            awaits_children: false,
         }
     }
 
@@ -178,23 +215,30 @@ impl<'s> StepEnd<'s> {
     }
 }
 
-/// The process being driven: its id and subscription, and the state between steps.
-struct Current {
-    process_id: String,
+/// The process being driven, or one branch of it: its id and subscription, and the
+/// state between steps (of the process, or of the branch).
+pub(super) struct Current {
+    pub(super) process_id: String,
     workflow: String,
-    subscription_id: Option<String>,
-    customer_id: Option<String>,
-    target: Target,
+    pub(super) subscription_id: Option<String>,
+    pub(super) customer_id: Option<String>,
+    pub(super) target: Target,
     /// Shared with the commit in flight, so handing it to the store copies nothing;
     /// changed in place once the commit let go of it.
-    state: Arc<Value>,
+    pub(super) state: Arc<Value>,
     /// Steps of this process that ended `waiting` so far (the retry delay doubles).
     waits: usize,
     /// The store put the process at rest after a step (the engine is paused, or this
-    /// orch stops): the drive ends there.
-    rested: bool,
+    /// orch stops): the drive ends there. In a branch: the branch stops there.
+    pub(super) rested: bool,
+    /// The path of the branch being driven; None: the process's own steps.
+    pub(super) branch: Option<String>,
+    /// The last step that ended, as the log says it: its path, status and error.
+    pub(super) last: Option<(String, StepStatus, Option<String>)>,
+    /// The last step ended waiting for child processes.
+    pub(super) awaits_children: bool,
     /// The status the last commit left the process in.
-    committed: ProcessStatus,
+    pub(super) committed: ProcessStatus,
 }
 
 impl Current {
@@ -209,6 +253,9 @@ impl Current {
             state: Arc::new(std::mem::take(&mut process.state)),
             waits: 0,
             rested: false,
+            branch: None,
+            last: None,
+            awaits_children: false,
             committed: process.status,
         }
     }
@@ -216,6 +263,29 @@ impl Current {
     fn give_back(self, process: &mut ProcessRow) {
         process.state = Arc::unwrap_or_clone(self.state);
         process.subscription_id = self.subscription_id;
+    }
+
+    /// A branch of this scope, at `branch`, starting from `state`.
+    pub(super) fn for_branch(&self, branch: String, state: Value) -> Current {
+        Current {
+            process_id: self.process_id.clone(),
+            workflow: self.workflow.clone(),
+            subscription_id: self.subscription_id.clone(),
+            customer_id: self.customer_id.clone(),
+            target: self.target,
+            state: Arc::new(state),
+            waits: 0,
+            rested: false,
+            branch: Some(branch),
+            last: None,
+            awaits_children: false,
+            committed: self.committed,
+        }
+    }
+
+    /// The path of a step of this scope.
+    pub(super) fn path_of(&self, name: &str) -> String {
+        crate::domain::path::join(self.branch.as_deref(), name)
     }
 }
 
@@ -235,6 +305,8 @@ pub struct Recorded<'a> {
     pub process_status: ProcessStatus,
     /// The log row holds the whole state (a `Start` step).
     pub whole_state: bool,
+    /// The branch the step ran in (an answer to an input step inside a branch).
+    pub branch: Option<String>,
 }
 
 impl<'a> Recorded<'a> {
@@ -250,6 +322,7 @@ impl<'a> Recorded<'a> {
             output: None,
             process_status: status.process_status(),
             whole_state: false,
+            branch: None,
         }
     }
 }
@@ -258,11 +331,19 @@ impl Engine<'_> {
     /// Commits a step decided outside the runner through the runner's own commit;
     /// `process` carries the state before the step and gets the state after it.
     pub async fn record(
-        &mut self,
+        &self,
         process: &mut ProcessRow,
         r: Recorded<'_>,
     ) -> Result<StepStatus, Error> {
         let mut cur = Current::of(process);
+        // An answer recorded in a branch patches the branch's state, which is not at
+        // hand here: the answers are logged as they are, and the process state is left
+        // alone.
+        let process_state = r
+            .branch
+            .is_some()
+            .then(|| std::mem::replace(&mut cur.state, Arc::new(json!({}))));
+        cur.branch = r.branch.clone();
         let mut end = StepEnd::new(
             r.name,
             r.attempt,
@@ -277,6 +358,9 @@ impl Engine<'_> {
         end.process_status = r.process_status;
         end.whole_state = r.whole_state;
         let status = self.commit(&mut cur, end).await;
+        if let Some(state) = process_state {
+            cur.state = state;
+        }
         cur.give_back(process);
         status
     }
@@ -285,7 +369,7 @@ impl Engine<'_> {
     /// lease ran out or which died: the step that was in flight (the first that is not
     /// done) gets a failed attempt, and runs again as the next one.
     pub async fn note_takeover(
-        &mut self,
+        &self,
         process: &mut ProcessRow,
         def: &WorkflowDef,
         from: &str,
@@ -308,26 +392,34 @@ impl Engine<'_> {
         Ok(())
     }
 
-    fn cancelled(&self) -> bool {
+    pub(super) fn cancelled(&self) -> bool {
         *self.cancel.borrow()
     }
 
-    fn draining(&self) -> bool {
+    pub(super) fn draining(&self) -> bool {
         *self.drain.borrow()
     }
 
-    fn lease_lapsed(&self) -> bool {
+    pub(super) fn lease_lapsed(&self) -> bool {
         self.lease_clock.as_ref().is_some_and(|c| c.lapsed())
     }
 
-    /// Puts the process at rest between steps because this orch stops taking work; it
-    /// is due at once, so another orch picks it up.
-    async fn rest(&self, cur: &Current) -> Result<(), Error> {
+    /// Puts the process at rest between steps because this orch stops taking work (or,
+    /// after a group, because the engine is paused or this orch's lease may have run
+    /// out); it is due at once, so another orch picks it up.
+    pub(super) async fn rest(&self, cur: &Current) -> Result<(), Error> {
+        let reason = if self.draining() {
+            DRAINED
+        } else if self.lease_lapsed() {
+            LEASE_LAPSED
+        } else {
+            crate::store::PAUSED
+        };
         self.store
             .rest_process(
                 &cur.process_id,
                 super::owner::me(),
-                DRAINED,
+                reason,
                 Some(Duration::ZERO),
             )
             .await?;
@@ -339,10 +431,10 @@ impl Engine<'_> {
     /// `input` answers a pending input step; `def` is the definition to use (the stored
     /// one unless the caller chose the current file).
     pub async fn drive(
-        &mut self,
+        &self,
         process_id: &str,
         def: &WorkflowDef,
-        mut input: Option<Map<String, Value>>,
+        mut input: Answers,
     ) -> Result<Final, Error> {
         let mut process = self
             .store
@@ -356,11 +448,11 @@ impl Engine<'_> {
         let log = self.store.steps(process_id).await?;
         cur.waits = log
             .iter()
-            .filter(|s| s.status == StepStatus::Waiting)
+            .filter(|s| s.branch.is_none() && s.status == StepStatus::Waiting)
             .count();
         let planned = plan(def);
         let remaining = remaining(&planned, &log);
-        self.observer.steps_left(remaining.len());
+        self.observer.with(|o| o.steps_left(remaining.len()));
 
         let mut ahead = Ahead::default();
         for (i, step) in remaining.iter().enumerate() {
@@ -459,7 +551,7 @@ impl Engine<'_> {
                 }
                 Planned::User(user_step) => {
                     match self
-                        .user_step(&mut cur, user_step, attempt, &mut input, shell)
+                        .user_step(&mut cur, user_step, attempt, &mut input, shell, &log)
                         .await?
                     {
                         Some(f) => return Ok(f),
@@ -481,7 +573,7 @@ impl Engine<'_> {
     /// the only product the workflow names), for the process's customer. A store error
     /// ends the drive; a product that is not there fails the step.
     async fn create_subscription<'s>(
-        &mut self,
+        &self,
         cur: &Current,
         def: &WorkflowDef,
         name: &'s str,
@@ -591,14 +683,16 @@ impl Engine<'_> {
         text
     }
 
-    /// Runs one user step with its retry policy; `Some` ends the drive.
-    async fn user_step(
-        &mut self,
+    /// Runs one user step of the scope `cur` (the process, or a branch) with its
+    /// retry policy; `Some` ends the drive (the branch).
+    pub(super) async fn user_step(
+        &self,
         cur: &mut Current,
         step: &StepDef,
         first_attempt: i64,
-        input: &mut Option<Map<String, Value>>,
+        input: &mut Answers,
         mut shell: Option<Gated>,
+        log: &[StepRow],
     ) -> Result<Option<Final>, Error> {
         let started = Instant::now();
         if let Some(cond) = &step.condition {
@@ -608,15 +702,25 @@ impl Engine<'_> {
                 Err(e) => Some(Attempt::failed(format!("`if` expression failed: {e}"))),
             };
             if let Some(outcome) = outcome {
-                let status = self
-                    .commit(
-                        cur,
-                        StepEnd::new(&step.name, first_attempt, started, outcome),
-                    )
-                    .await?;
+                let end = StepEnd::new(&step.name, first_attempt, started, outcome);
+                let status = self.commit(cur, cur.scoped(end)).await?;
+                if cur.rested {
+                    return Ok(Some(Final::Waiting));
+                }
                 return Ok((status == StepStatus::Failed).then_some(Final::Failed));
             }
         }
+        match &step.kind {
+            StepKind::Parallel { .. } | StepKind::Foreach { .. } => {
+                return Box::pin(self.group(cur, step, first_attempt, input, log)).await;
+            }
+            StepKind::Workflow { .. } => {
+                return Box::pin(self.child_step(cur, step, first_attempt, log)).await;
+            }
+            _ => {}
+        }
+        // Step locks and callbacks are top-level only (`workflow check` refuses them in
+        // a branch): a branch has no status of its own to wait in.
         let lock_scope = Some(step.name.as_str());
         if let Some(f) = self
             .lock(cur, lock_scope, &step.name, &step.locks, first_attempt)
@@ -629,10 +733,11 @@ impl Engine<'_> {
                 .callback_step(cur, step, run.as_deref(), callback, first_attempt)
                 .await;
         }
+        let path = cur.path_of(&step.name);
         let attempts = step.retry.as_ref().map_or(1, |r| r.attempts.max(1)) as i64;
         for (n, attempt) in (1..=attempts).zip(first_attempt..) {
             let started = Instant::now();
-            self.observer.step_started(&step.name, attempt);
+            self.observer.with(|o| o.step_started(&path, attempt));
             let outcome = match &step.kind {
                 StepKind::Run { run } => {
                     self.run_command(cur, step, run, attempt, shell.take(), None)
@@ -654,7 +759,7 @@ impl Engine<'_> {
                         }
                     }
                 }
-                StepKind::Input { fields, .. } => match input.take() {
+                StepKind::Input { fields, .. } => match input.remove(&path) {
                     Some(answers) => {
                         let mut patch = Map::new();
                         for f in fields {
@@ -664,8 +769,19 @@ impl Engine<'_> {
                         }
                         Attempt::ok(Value::Object(patch))
                     }
+                    None if cur.branch.is_some() && still_suspended(log, cur, &step.name) => {
+                        // Asked before and not answered this time: the branch waits
+                        // on without logging the question again.
+                        cur.last = Some((path.clone(), StepStatus::Suspend, None));
+                        return Ok(Some(Final::Suspended));
+                    }
                     None => Attempt::with_status(StepStatus::Suspend),
                 },
+                StepKind::Parallel { .. }
+                | StepKind::Foreach { .. }
+                | StepKind::Workflow { .. } => Attempt::failed(
+                    "a group or workflow step reached the leaf runner; this is a bug",
+                ),
             };
             let interrupted = self.cancelled();
             let last = n == attempts || interrupted;
@@ -683,7 +799,7 @@ impl Engine<'_> {
                 // Another attempt follows: the process keeps running meanwhile.
                 end.process_status = ProcessStatus::Running;
             }
-            let status = self.commit(cur, end).await?;
+            let status = self.commit(cur, cur.scoped(end)).await?;
             if cur.rested {
                 return Ok(Some(Final::Waiting));
             }
@@ -699,7 +815,8 @@ impl Engine<'_> {
                 .retry
                 .as_ref()
                 .map_or(Duration::ZERO, |r| r.delay_before(n as u32 + 1));
-            self.observer.retrying(&step.name, attempt + 1, delay);
+            self.observer
+                .with(|o| o.retrying(&path, attempt + 1, delay));
             let mut cancel = self.cancel.clone();
             let mut drain = self.drain.clone();
             tokio::select! {
@@ -721,6 +838,8 @@ impl Engine<'_> {
         let mut env = vec![
             ("ORCH_PROCESS_ID".to_string(), cur.process_id.clone()),
             ("ORCH_STEP".to_string(), step.name.clone()),
+            // Inside a branch, where: `Push every device [3] / Push`.
+            ("ORCH_STEP_PATH".to_string(), cur.path_of(&step.name)),
             ("ORCH_WORKFLOW".to_string(), cur.workflow.clone()),
             ("ORCH_ATTEMPT".to_string(), attempt.to_string()),
             ("ORCH_DB".to_string(), self.db.clone()),
@@ -769,7 +888,7 @@ impl Engine<'_> {
     /// Runs a `run` command; `handout` gives a callback step's token to it (in its
     /// environment) and keeps the token out of what is kept of its output.
     async fn run_command(
-        &mut self,
+        &self,
         cur: &Current,
         step: &StepDef,
         run: &str,
@@ -795,10 +914,11 @@ impl Engine<'_> {
         }
         let timeout = spec.timeout;
         let shell = shell.filter(|s| s.fits(&spec));
-        let observer = &mut *self.observer;
+        let path = cur.path_of(&step.name);
+        let watch = &self.observer;
         let mut on_stderr = |chunk: &[u8]| match handout {
-            Some(h) => observer.stderr(&h.mask_bytes(chunk)),
-            None => observer.stderr(chunk),
+            Some(h) => watch.with(|o| o.stderr(&path, &h.mask_bytes(chunk))),
+            None => watch.with(|o| o.stderr(&path, chunk)),
         };
         let mut cancel = self.cancel.clone();
         let clock = self.lease_clock.clone();
@@ -872,8 +992,8 @@ impl Engine<'_> {
     /// Commits one step attempt: its log row, the process row, the subscription it
     /// changed and their events, in one transaction. Returns the step's final status,
     /// which is `failed` when the subscription the step left behind is invalid.
-    async fn commit(
-        &mut self,
+    pub(super) async fn commit(
+        &self,
         cur: &mut Current,
         mut end: StepEnd<'_>,
     ) -> Result<StepStatus, Error> {
@@ -892,9 +1012,12 @@ impl Engine<'_> {
             json!({})
         } else {
             self.scrub_patch(&mut end.outcome.patch);
-            let subscription_step = end.author == Author::Orch
-                || pending.is_some()
-                || end.outcome.patch.get("subscription").is_some();
+            // A branch's changes to the subscription are validated at the join, where
+            // they are merged (DESIGN §13).
+            let subscription_step = cur.branch.is_none()
+                && (end.author == Author::Orch
+                    || pending.is_some()
+                    || end.outcome.patch.get("subscription").is_some());
             if !subscription_step {
                 // The common case: patched in place, since copying a large state for
                 // every step would cost more than the step. A failed commit ends the
@@ -946,6 +1069,7 @@ impl Engine<'_> {
             error: outcome.error.map(|e| self.scrub_text(e)),
             output: outcome.output.map(|o| self.scrub_text(o)),
             created_by: self.user.clone(),
+            branch: cur.branch.clone(),
             state_patch: patch,
         };
         if let Some(p) = &pending {
@@ -957,7 +1081,7 @@ impl Engine<'_> {
             }
             _ => None,
         };
-        if row.status == StepStatus::Waiting {
+        if row.status == StepStatus::Waiting && cur.branch.is_none() {
             cur.waits += 1;
         }
         let draining = *self.drain.borrow();
@@ -980,18 +1104,40 @@ impl Engine<'_> {
                     crate::domain::process::retry_delay(cur.waits)
                 }),
                 rest: draining.then(|| DRAINED.to_string()),
+                awaits_children: end.awaits_children,
             })
             .await?;
         cur.rested = end.process_status == ProcessStatus::Running
             && committed.status != ProcessStatus::Running;
         cur.committed = committed.status;
         let mut row = committed.step;
-        self.observer.step_finished(&row, took);
+        cur.last = Some((row.path(), row.status, row.error.clone()));
+        cur.awaits_children = end.awaits_children;
+        self.observer.with(|o| o.step_finished(&row, took));
         if end.whole_state {
             cur.state = Arc::new(std::mem::take(&mut row.state_patch));
         }
         Ok(outcome.status)
     }
+}
+
+impl Current {
+    /// A step ending in a branch leaves the process running whatever its outcome: the
+    /// group decides at the join what the process does.
+    pub(super) fn scoped<'s>(&self, mut end: StepEnd<'s>) -> StepEnd<'s> {
+        if self.branch.is_some() {
+            end.process_status = ProcessStatus::Running;
+        }
+        end
+    }
+}
+
+/// Whether the last row of step `name` in the branch of `cur` says it waits for input.
+fn still_suspended(log: &[StepRow], cur: &Current, name: &str) -> bool {
+    log.iter()
+        .rev()
+        .find(|r| r.name == name && r.in_branch(cur.branch.as_deref()))
+        .is_some_and(|r| r.status == StepStatus::Suspend)
 }
 
 /// This orch's executable, for steps that call back into it; looked up once.

@@ -17,7 +17,8 @@ pub fn needed(def: &WorkflowDef, log: &[StepRow]) -> Vec<FieldSpec> {
         .filter(is_secret)
         .cloned()
         .collect();
-    for s in &def.steps {
+    // Input steps inside branches too; a branch's step is matched by its own name.
+    for s in def.all_steps() {
         if let StepKind::Input { fields: f, .. } = &s.kind {
             if log.iter().any(|r| {
                 r.name == s.name && r.status == crate::domain::process::StepStatus::Success

@@ -25,6 +25,8 @@ pub struct NewRun<'a> {
     pub owner: Option<&'a str>,
     /// How long that orch's lease lasts before it must be renewed.
     pub lease: std::time::Duration,
+    /// The parent process and the path of its `workflow` step, for a child process.
+    pub parent: Option<(&'a str, &'a str)>,
 }
 
 /// Creates the process and returns its id; exit 7 when its subscription is not usable.
@@ -40,6 +42,7 @@ pub async fn create(store: &Store, run: &NewRun<'_>) -> Result<String> {
         state: run.state,
         owner: run.owner,
         lease: run.lease,
+        parent: run.parent,
     };
     let lock = run.subscription_id.map(|_| run.def);
     match store.create_process(&new, lock).await? {

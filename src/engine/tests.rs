@@ -13,19 +13,19 @@ use crate::store::products::ProductChange;
 use crate::store::subscriptions::Subscription;
 use crate::testing::{TestStore, both};
 
-struct Bench {
-    dir: tempfile::TempDir,
-    t: TestStore,
+pub(super) struct Bench {
+    pub(super) dir: tempfile::TempDir,
+    pub(super) t: TestStore,
 }
 
 impl Bench {
-    fn new() -> Bench {
+    pub(super) fn new() -> Bench {
         let dir = tempfile::tempdir().unwrap();
         let t = TestStore::new(dir.path());
         Bench { dir, t }
     }
 
-    fn workflow(text: &str) -> WorkflowDef {
+    pub(super) fn workflow(text: &str) -> WorkflowDef {
         crate::definition::workflow::parse(&Source::new("w.toml", text.to_string()))
             .unwrap_or_else(|d| panic!("{d:?}"))
     }
@@ -42,7 +42,12 @@ impl Bench {
     }
 
     /// Creates a process; on a subscription it takes the lock as `workflow run` does.
-    fn start(&mut self, def: &WorkflowDef, subscription: Option<&str>, state: Value) -> String {
+    pub(super) fn start(
+        &mut self,
+        def: &WorkflowDef,
+        subscription: Option<&str>,
+        state: Value,
+    ) -> String {
         let id = crate::clock::new_id();
         let new = NewProcess {
             process_id: &id,
@@ -54,6 +59,7 @@ impl Bench {
             state: &state,
             owner: Some(super::owner::me()),
             lease: std::time::Duration::from_secs(15),
+            parent: None,
         };
         let lock = subscription.map(|_| def);
         let taken = self.t.run(self.t.store.create_process(&new, lock)).unwrap();
@@ -61,11 +67,11 @@ impl Bench {
         id
     }
 
-    fn process(&self, id: &str) -> ProcessRow {
+    pub(super) fn process(&self, id: &str) -> ProcessRow {
         self.t.run(self.t.store.process(id)).unwrap().unwrap()
     }
 
-    fn steps(&self, id: &str) -> Vec<StepRow> {
+    pub(super) fn steps(&self, id: &str) -> Vec<StepRow> {
         self.t.run(self.t.store.steps(id)).unwrap()
     }
 
@@ -73,25 +79,51 @@ impl Bench {
         self.t.run(self.t.store.subscription(id)).unwrap().unwrap()
     }
 
-    fn drive(&mut self, id: &str, def: &WorkflowDef) -> Final {
-        let (_tx, rx) = watch::channel(false);
+    /// Drives the process, claiming it first when it rests (as `process retry` does).
+    pub(super) fn drive(&mut self, id: &str, def: &WorkflowDef) -> Final {
+        use crate::domain::process::ProcessStatus as S;
+        if self.process(id).owner.is_none() {
+            let resting = [S::Failed, S::Waiting, S::Suspended, S::Created];
+            let lease = std::time::Duration::from_secs(15);
+            let claim = self
+                .t
+                .run(super::owner::claim(&self.t.store, id, &resting, lease));
+            assert!(
+                matches!(claim, Ok(super::owner::Claim::Claimed(_))),
+                "not claimed"
+            );
+        }
         let mut quiet = Quiet;
-        let mut engine = Engine {
+        let (_tx, rx) = watch::channel(false);
+        let engine = self.engine(&mut quiet, rx);
+        self.t
+            .run(engine.drive(id, def, Default::default()))
+            .unwrap()
+    }
+
+    /// An engine on this bench's store, cancelled when `cancel` turns true.
+    pub(super) fn engine<'a>(
+        &'a self,
+        observer: &'a mut dyn super::runner::Observer,
+        cancel: watch::Receiver<bool>,
+    ) -> Engine<'a> {
+        let (_, drain) = watch::channel(false);
+        Engine {
             store: &self.t.store,
             root: self.dir.path().to_path_buf(),
             db: self.t.store.location().for_steps(),
             user: "test".into(),
             default_timeout: None,
             grace: std::time::Duration::from_secs(1),
-            observer: &mut quiet,
-            cancel: rx.clone(),
-            drain: rx,
+            observer: super::runner::Watch::new(observer),
+            cancel,
+            drain,
             lease: std::time::Duration::from_secs(15),
             lease_clock: None,
             secrets: Default::default(),
+            children: super::runner::Children::Drive,
             callback_url: None,
-        };
-        self.t.run(engine.drive(id, def, None)).unwrap()
+        }
     }
 }
 

@@ -65,6 +65,7 @@ pub async fn claim_due(
                 state: &json!({}),
                 owner: Some(owner::me()),
                 lease,
+                parent: None,
             },
         )
         .await?;

@@ -89,7 +89,7 @@ impl App {
             user: who.to_string(),
             default_timeout: None,
             grace: std::time::Duration::from_secs(5),
-            observer: quiet,
+            observer: crate::engine::runner::Watch::new(quiet),
             cancel,
             drain,
             lease: self.lease,
@@ -98,6 +98,8 @@ impl App {
             secrets: Map::new(),
             // Checked when the server started (the command's settings).
             callback_url: self.project.config.public_url().ok().flatten(),
+            // Its commits drive nothing; the server's worker queues children.
+            children: crate::engine::runner::Children::Queue,
         }
     }
 }
@@ -192,32 +194,62 @@ pub async fn stored_definition(store: &Store, p: &ProcessRow) -> Result<Workflow
     })
 }
 
-/// A process with its step log and, when it waits at an input step, what it asks.
+/// A process with its step log, its groups and children and, when it waits at input
+/// steps, what they ask.
 pub struct ProcessView {
     pub process: ProcessRow,
     pub steps: Vec<StepRow>,
-    pub pending: Option<Pending>,
+    /// The input steps it waits at, in the order of their paths.
+    pub pending: Vec<Pending>,
+    pub groups: Vec<crate::shapes::groups::Group>,
+    pub children: Vec<ProcessRow>,
 }
 
 impl ProcessView {
     pub async fn read(store: &Store, id: &str) -> Result<ProcessView> {
         let process = find_process(store, id).await?;
         let steps = store.steps(&process.process_id).await?;
-        let pending = match process.status {
-            ProcessStatus::Suspended => {
-                Pending::of(&process, &stored_definition(store, &process).await?, &steps)
-            }
-            _ => None,
+        // What it waits for needs its definition; its groups are shown when it has one.
+        let def = match process.status {
+            ProcessStatus::Suspended => Some(stored_definition(store, &process).await?),
+            _ => stored_definition(store, &process).await.ok(),
         };
+        let pending = match (&def, process.status) {
+            (Some(def), ProcessStatus::Suspended) => Pending::all(&process, def, &steps),
+            _ => Vec::new(),
+        };
+        let groups = def
+            .as_ref()
+            .map(|def| crate::shapes::groups::groups(&process, def, &steps))
+            .unwrap_or_default();
+        let filter = crate::store::processes::Filter {
+            parent_id: Some(process.process_id.clone()),
+            limit: 100_000,
+            ..Default::default()
+        };
+        let mut children = store.processes(&filter).await?;
+        children.reverse();
         Ok(ProcessView {
             process,
             steps,
             pending,
+            groups,
+            children,
         })
     }
 
+    /// The first input step it waits at: the one the dashboard and the API answer.
+    pub fn pending(&self) -> Option<&Pending> {
+        self.pending.first()
+    }
+
     pub fn to_json(&self) -> Value {
-        crate::shapes::process_detail(&self.process, &self.steps, self.pending.as_ref())
+        let detail = crate::shapes::Detail {
+            pending: &self.pending,
+            groups: &self.groups,
+            children: &self.children,
+        };
+        crate::shapes::process_detail(&self.process, &self.steps, &detail)
     }
 }
 
@@ -311,6 +343,7 @@ pub async fn start(app: &Arc<App>, req: Start) -> Result<String> {
             state: &state,
             owner: None,
             lease: app.lease,
+            parent: None,
         };
         let id = crate::engine::start::create(store, &run).await?;
         app.vault.put(&id, secrets);
@@ -378,7 +411,7 @@ pub async fn resume(
         let store = app.store();
         let view = ProcessView::read(store, &id).await?;
         let p = &view.process;
-        let Some(pending) = view.pending.as_ref() else {
+        let Some(pending) = view.pending() else {
             return Err(Error::conflict(format!(
                 "process {} is {}, not waiting for input",
                 p.process_id, p.status
@@ -389,16 +422,15 @@ pub async fn resume(
             ));
         };
         let pages = std::slice::from_ref(&pending.page);
-        let (input, secrets) = app.collect(pages, &given, &p.state)?;
+        let (input, secrets) = app.collect(pages, &given, &pending.state)?;
         let claimed =
             owner::claim(store, &p.process_id, &[ProcessStatus::Suspended], app.lease).await?;
         let mut process = owner::claimed(claimed, &p.process_id, &[ProcessStatus::Suspended])?;
-        let step = view
-            .steps
-            .last()
-            .map(|s| s.name.clone())
-            .unwrap_or_default();
-        let attempt = crate::engine::plan::next_attempt(&view.steps, &step);
+        // The first step that waits (inside a branch, by its path); the others wait
+        // on, asked again when the process comes back to them.
+        let step = pending.name.clone();
+        let branch = pending.branch.as_deref();
+        let attempt = crate::engine::plan::next_attempt_in(&view.steps, branch, &step);
         let recorded = if pending.secrets_only {
             Recorded {
                 process_status: ProcessStatus::Created,
@@ -409,6 +441,7 @@ pub async fn resume(
             Recorded {
                 patch: Value::Object(input),
                 process_status: ProcessStatus::Created,
+                branch: pending.branch.clone(),
                 ..Recorded::new(&step, attempt, StepStatus::Success)
             }
         };

@@ -227,6 +227,8 @@ fn spawn_worker(
                 vault: Some(vault.as_ref()),
                 // Checked when the server started (the command's settings).
                 callback_url: project.config.public_url().ok().flatten(),
+                // A worker: a parent rests while its children are queued.
+                children: crate::engine::runner::Children::Queue,
             };
             rt.block_on(crate::worker::run(&store, &config, &options, stop))
                 .map(|_| ())

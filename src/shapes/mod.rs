@@ -5,6 +5,7 @@
 //! returns the shape; the callers decide how to fetch and where to print. The few that
 //! need more rows (a subscription's relations) read them through the store seam.
 
+pub mod groups;
 pub mod pending;
 
 use serde::Serialize;
@@ -30,21 +31,54 @@ pub fn process(p: &ProcessRow, steps: Option<&[StepRow]>) -> Value {
         obj.insert("stale".into(), Value::Bool(owner::is_stale(p)));
         if let Some(steps) = steps {
             obj.insert("state".into(), p.state.clone());
-            obj.insert(
-                "steps".into(),
-                serde_json::to_value(steps).unwrap_or_default(),
-            );
+            obj.insert("steps".into(), steps_json(steps));
         }
     }
     v
 }
 
-/// `process show`: the process with its steps and, when it is suspended at an input
-/// step, what it waits for (`"pending": {"step", "message", "fields"}`).
-pub fn process_detail(p: &ProcessRow, steps: &[StepRow], pending: Option<&Pending>) -> Value {
+/// The step log: each step with its `path` (DESIGN §13), in log order.
+pub fn steps_json(steps: &[StepRow]) -> Value {
+    Value::Array(
+        steps
+            .iter()
+            .map(|s| {
+                let mut v = serde_json::to_value(s).unwrap_or_default();
+                if let Some(obj) = v.as_object_mut() {
+                    obj.insert("path".into(), Value::String(s.path()));
+                }
+                v
+            })
+            .collect(),
+    )
+}
+
+/// What `process show` adds to a process besides its steps.
+pub struct Detail<'a> {
+    /// The input steps it waits at (several when branches wait).
+    pub pending: &'a [Pending],
+    /// Its groups and their branches ([`groups::groups`]).
+    pub groups: &'a [groups::Group],
+    /// The child processes its `workflow` steps started, oldest first.
+    pub children: &'a [ProcessRow],
+}
+
+/// `process show`: the process with its steps; when it is suspended at input steps,
+/// the first as `"pending": {"step", "message", "fields"}` and, when branches wait,
+/// all of them as `"pending_steps"`; its `"groups"` and `"children"` when it has some.
+pub fn process_detail(p: &ProcessRow, steps: &[StepRow], d: &Detail<'_>) -> Value {
     let mut v = process(p, Some(steps));
-    if let Some(w) = pending {
+    if let Some(w) = d.pending.first() {
         v["pending"] = w.to_json();
+    }
+    if d.pending.len() > 1 || d.pending.first().is_some_and(|w| w.branch.is_some()) {
+        v["pending_steps"] = d.pending.iter().map(Pending::to_json).collect();
+    }
+    if !d.groups.is_empty() {
+        v["groups"] = d.groups.iter().map(groups::Group::to_json).collect();
+    }
+    if !d.children.is_empty() {
+        v["children"] = d.children.iter().map(|c| process(c, None)).collect();
     }
     v
 }

@@ -1,34 +1,52 @@
-//! What a suspended process waits for: its pending `input` step, with the message
-//! rendered against the state and the fields to answer. `process show` and the API
-//! show it, `process resume`, `workflow run --form` and the dashboard ask it, and the
-//! exit-4 hint names the fields to give.
+//! What a suspended process waits for: its pending `input` steps (its own, or those
+//! of its branches, DESIGN §13), with each message rendered against the state the step
+//! sees and the fields to answer. `process show` and the API show them, `process
+//! resume`, `workflow run --form` and the dashboard ask them, and the exit-4 hint names
+//! the fields to give.
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use crate::domain::process::StepStatus;
 use crate::domain::workflow::{StepKind, WorkflowDef};
+use crate::error::Error;
 use crate::forms::{FieldSpec, FormPage, FormType};
 use crate::store::processes::{ProcessRow, StepRow};
 
-/// The input step a suspended process waits at, or the secrets a worker could not give
-/// a queued process.
+/// An input step a suspended process waits at (its own, or one inside a branch), or
+/// the secrets a worker could not give a queued process.
 pub struct Pending {
+    /// The step's path (`Confirm`, `Push every device [3] / Confirm`).
     pub step: String,
+    /// Its own name and the branch it runs in, as the log records them.
+    pub name: String,
+    pub branch: Option<String>,
     /// It waits for secrets, not at an input step: its answers are all secrets.
     pub secrets_only: bool,
     /// The step's message, rendered; `Err` says why it does not render.
     pub message: Option<std::result::Result<String, String>>,
     pub page: FormPage,
+    /// The state the step sees (its branch's, inside a branch).
+    pub state: Value,
 }
 
 impl Pending {
-    /// The pending input step of `p`, if it is suspended at one of `def`.
+    /// The first input step `p` waits at, if it is suspended at one of `def`.
     pub fn of(p: &ProcessRow, def: &WorkflowDef, steps: &[StepRow]) -> Option<Pending> {
-        let row = steps.last().filter(|s| s.status == StepStatus::Suspend)?;
-        if row.name == crate::worker::SECRETS_STEP {
+        Pending::all(p, def, steps).into_iter().next()
+    }
+
+    /// Every input step `p` waits at: a top-level one, or those of its branches (DESIGN
+    /// §13), in the order of their paths.
+    pub fn all(p: &ProcessRow, def: &WorkflowDef, steps: &[StepRow]) -> Vec<Pending> {
+        let top = steps.iter().rev().find(|s| s.branch.is_none());
+        if let Some(row) =
+            top.filter(|s| s.status == StepStatus::Suspend && s.name == crate::worker::SECRETS_STEP)
+        {
             let fields = crate::engine::secrets::needed(def, steps);
-            return Some(Pending {
+            return vec![Pending {
                 step: row.name.clone(),
+                name: row.name.clone(),
+                branch: None,
                 secrets_only: true,
                 message: row.error.clone().map(Ok),
                 page: FormPage {
@@ -36,29 +54,62 @@ impl Pending {
                     description: None,
                     fields,
                 },
-            });
+                state: p.state.clone(),
+            }];
         }
-        let step = def.step(&row.name)?;
-        let StepKind::Input {
-            title,
-            message,
-            fields,
-        } = &step.kind
-        else {
-            return None;
+        // The last row of each step path says whether it still waits.
+        let mut last: std::collections::BTreeMap<String, &StepRow> = Default::default();
+        for r in steps {
+            last.insert(r.path(), r);
+        }
+        let group_done = |path: &str| {
+            let names = def.steps.iter().map(|s| s.name.as_str());
+            crate::domain::path::top_level(names, path).is_some_and(|group| {
+                steps
+                    .iter()
+                    .any(|r| r.branch.is_none() && r.name == group && r.is_done())
+            })
         };
-        Some(Pending {
-            step: step.name.clone(),
-            secrets_only: false,
-            message: message
-                .as_deref()
-                .map(|m| crate::expr::render(m, &json!({ "state": p.state }))),
-            page: FormPage {
-                title: title.clone().unwrap_or_else(|| step.name.clone()),
-                description: message.clone(),
-                fields: fields.clone(),
-            },
-        })
+        let mut out: Vec<Pending> = last
+            .into_iter()
+            .filter(|(_, r)| r.status == StepStatus::Suspend)
+            .filter(|(path, r)| r.branch.is_none() || !group_done(path))
+            .filter_map(|(path, r)| {
+                let (step, branch) = def.locate(&path)?;
+                let StepKind::Input {
+                    title,
+                    message,
+                    fields,
+                } = &step.kind
+                else {
+                    return None;
+                };
+                let state = match &branch {
+                    None => p.state.clone(),
+                    Some(b) => {
+                        crate::engine::scope::branch_state(&def.steps, None, &p.state, b, steps)
+                            .unwrap_or_else(|| p.state.clone())
+                    }
+                };
+                Some(Pending {
+                    message: message
+                        .as_deref()
+                        .map(|m| crate::expr::render(m, &json!({ "state": state }))),
+                    page: FormPage {
+                        title: title.clone().unwrap_or_else(|| path.clone()),
+                        description: message.clone(),
+                        fields: fields.clone(),
+                    },
+                    step: path,
+                    name: r.name.clone(),
+                    branch,
+                    secrets_only: false,
+                    state,
+                })
+            })
+            .collect();
+        out.sort_by_key(|p| crate::domain::path::natural_key(&p.step));
+        out
     }
 
     pub fn fields(&self) -> &[FieldSpec] {
@@ -116,9 +167,14 @@ impl Pending {
             .collect()
     }
 
-    /// The command that answers it: `orch process resume ID --input applied=true …`.
+    /// The command that answers it: `orch process resume ID --input applied=true …`;
+    /// a step inside a branch is named by its path (`--input 'G [3] / Confirm.ok=true'`).
     pub fn resume_command(&self, id: &str) -> String {
         let mut cmd = format!("orch process resume {id}");
+        let prefix = match &self.branch {
+            Some(_) => format!("{}.", self.step),
+            None => String::new(),
+        };
         for f in self
             .fields()
             .iter()
@@ -126,7 +182,7 @@ impl Pending {
         {
             cmd.push_str(&format!(
                 " --input {}",
-                shell_word(&format!("{}={}", f.name, example(f)))
+                shell_word(&format!("{prefix}{}={}", f.name, example(f)))
             ));
         }
         cmd
@@ -136,6 +192,66 @@ impl Pending {
     pub fn hint(&self, id: &str) -> String {
         format!("`{}` (or --form at a terminal)", self.resume_command(id))
     }
+}
+
+/// Splits the answers given with `--input` and `--input-file` among the steps that wait
+/// (`pending`): `PATH.field` (or, in a file, `{"PATH": {"field": …}}`) goes to the step
+/// at PATH, and a bare `field` to the only step there is.
+pub fn split_answers(
+    pending: &[Pending],
+    given: Map<String, Value>,
+) -> Result<Vec<Map<String, Value>>, Error> {
+    let mut out: Vec<Map<String, Value>> = pending.iter().map(|_| Map::new()).collect();
+    let paths = || {
+        pending
+            .iter()
+            .map(|p| format!("`{}`", p.step))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    for (key, value) in given {
+        if let Some(i) = pending.iter().position(|p| p.step == key) {
+            match value {
+                Value::Object(fields) => out[i].extend(fields),
+                _ => {
+                    return Err(Error::usage(format!(
+                        "the answers for `{key}` must be an object of fields"
+                    )));
+                }
+            }
+            continue;
+        }
+        let prefixed = pending.iter().enumerate().find_map(|(i, p)| {
+            key.strip_prefix(&format!("{}.", p.step))
+                .map(|field| (i, field.to_string()))
+        });
+        match prefixed {
+            Some((i, field)) => {
+                out[i].insert(field, value);
+            }
+            None if pending.len() == 1 && !key.contains('.') => {
+                out[0].insert(key, value);
+            }
+            None if !key.contains('.') => {
+                return Err(Error::usage(format!(
+                    "several steps await input ({}); say which one `{key}` answers",
+                    paths()
+                ))
+                .with_hint(format!(
+                    "prefix the answer with the step's path: --input '{}.{key}=…'",
+                    pending.first().map_or("PATH", |p| p.step.as_str())
+                )));
+            }
+            None => {
+                return Err(Error::usage(format!(
+                    "`{key}` answers no step that awaits input (waiting: {})",
+                    paths()
+                ))
+                .with_hint("give answers as --input 'STEP PATH.field=value'; `orch process show ID` lists the steps that wait"));
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn text(v: &Value) -> String {
@@ -193,6 +309,9 @@ mod tests {
         note.required = false;
         let p = Pending {
             step: "Confirm".into(),
+            name: "Confirm".into(),
+            branch: None,
+            state: json!({}),
             secrets_only: false,
             message: None,
             page: FormPage {

@@ -39,6 +39,9 @@ pub fn processes(q: &mut impl Conditions, f: &ProcessFilter) {
     if let Some(t) = f.tasks {
         q.cond("is_task = ?", Arg::Bool(t));
     }
+    if let Some(p) = &f.parent_id {
+        q.cond("parent_id = ?", Arg::Text(p.clone()));
+    }
 }
 
 /// `subscription list`'s filters but the statuses and the search.

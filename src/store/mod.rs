@@ -465,6 +465,22 @@ impl Store {
         dispatch!(self.rest_process(id, owner, reason, retry_in))
     }
 
+    /// The latest child process the step at `step` (a path) of `parent` started.
+    pub async fn child_process(
+        &self,
+        parent: &str,
+        step: &str,
+    ) -> StoreResult<Option<processes::ProcessRow>> {
+        dispatch!(self.child_process(parent, step))
+    }
+
+    /// Puts a running process at rest as `waiting` for its children, without a step:
+    /// it is due again when one of them comes to rest, or at once if none is queued
+    /// or running any more.
+    pub async fn await_children(&self, id: &str, owner: &str, reason: &str) -> StoreResult<()> {
+        dispatch!(self.await_children(id, owner, reason))
+    }
+
     /// Hands a failed, waiting or suspended process without owner to the workers
     /// (`created`), if it is still `seen_status`; returns whether it was queued.
     pub async fn queue_process(&self, id: &str, seen_status: ProcessStatus) -> StoreResult<bool> {

@@ -31,6 +31,11 @@ pub struct ProcessRow {
     pub lease_until: Option<String>,
     /// When a waiting process may be picked up again by a worker.
     pub run_after: Option<String>,
+    /// The process whose `workflow` step started this one.
+    pub parent_id: Option<String>,
+    /// The path of that step in the parent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_step: Option<String>,
     #[serde(skip)]
     pub state: Value,
 }
@@ -48,6 +53,10 @@ pub struct StepRow {
     pub error: Option<String>,
     pub output: Option<String>,
     pub created_by: String,
+    /// The path of the branch the step ran in (`Push every device [3]`); None for a
+    /// top-level step.
+    pub branch: Option<String>,
+    /// The patch applies to the state of the step's branch, or of the process.
     #[serde(skip)]
     pub state_patch: Value,
 }
@@ -56,6 +65,16 @@ impl StepRow {
     /// Whether this attempt finished its step for good (a later run skips the step).
     pub fn is_done(&self) -> bool {
         self.status.is_done()
+    }
+
+    /// The step's path: its name, after its branch's path.
+    pub fn path(&self) -> String {
+        crate::domain::path::join(self.branch.as_deref(), &self.name)
+    }
+
+    /// Whether the step ran in `branch` (None: at the top level).
+    pub fn in_branch(&self, branch: Option<&str>) -> bool {
+        self.branch.as_deref() == branch
     }
 }
 
@@ -73,6 +92,20 @@ pub struct NewProcess<'a> {
     pub owner: Option<&'a str>,
     /// How long the owner's lease lasts before it must be renewed.
     pub lease: std::time::Duration,
+    /// The parent process and the path of its step that starts this one.
+    pub parent: Option<(&'a str, &'a str)>,
+}
+
+impl NewProcess<'_> {
+    /// The `data` of its `process.started` event.
+    pub fn started_event(&self) -> Value {
+        let mut data = serde_json::json!({"workflow": self.def.name, "target": self.def.target.as_str(), "created_by": self.created_by});
+        if let Some((parent, step)) = self.parent {
+            data["parent_id"] = parent.into();
+            data["parent_step"] = step.into();
+        }
+        data
+    }
 }
 
 /// A process looked up by id or by a prefix of its id.
@@ -107,6 +140,9 @@ pub struct StepCommit {
     /// Put a process that would go on running at rest instead (`waiting`, due at once,
     /// with this reason): its orch is stopping.
     pub rest: Option<String>,
+    /// A process left `waiting` waits for its children: it is due again when one of
+    /// them comes to rest (at once if none is still queued or running).
+    pub awaits_children: bool,
 }
 
 /// What a commit gives back: the status the process is left in, and the step row.
@@ -125,6 +161,12 @@ impl StepCommit {
     pub fn releases_owner(&self) -> bool {
         self.status != ProcessStatus::Running
     }
+
+    /// A step of a branch: its patch applies to the branch's state, which the process
+    /// state's snapshot does not hold.
+    pub fn in_branch(&self) -> bool {
+        self.step.branch.is_some()
+    }
 }
 
 /// Filters of `process list`.
@@ -137,6 +179,8 @@ pub struct Filter {
     /// Only processes older than this id (ids sort by time): the next page.
     pub before: Option<String>,
     pub tasks: Option<bool>,
+    /// Only the children of this process.
+    pub parent_id: Option<String>,
     pub limit: i64,
 }
 
@@ -165,18 +209,22 @@ impl StepCommit {
     /// The `data` of its `step.finished` event.
     pub fn event_data(&self) -> Value {
         let s = &self.step;
-        serde_json::json!({"name": s.name, "status": s.status, "attempt": s.attempt, "duration_ms": self.duration_ms as u64, "error": s.error, "by": s.created_by})
+        serde_json::json!({"name": s.name, "path": s.path(), "status": s.status, "attempt": s.attempt, "duration_ms": self.duration_ms as u64, "error": s.error, "by": s.created_by})
     }
 
     /// What is left of the snapshot budget after this step's patch of `patch_len`
     /// bytes, its process left in `status`; None: write a snapshot with it (the first
-    /// step, a process coming to rest, or a budget spent).
+    /// step, a process coming to rest, or a budget spent). A branch step's patch is not
+    /// part of the process state's fold: it leaves the budget as it was.
     pub fn budget_left(
         &self,
         status: ProcessStatus,
         budget: Option<i64>,
         patch_len: usize,
     ) -> Option<i64> {
+        if self.in_branch() {
+            return Some(budget.unwrap_or(0));
+        }
         let cost = patch_len as i64 + STEP_COST;
         budget
             .filter(|b| status == ProcessStatus::Running && cost <= *b)
@@ -193,7 +241,7 @@ impl StepCommit {
         (previous != status && status != ProcessStatus::Running).then(|| {
             (
                 format!("process.{status}"),
-                serde_json::json!({"from": previous, "to": status, "step": self.step.name, "reason": self.failed_reason}),
+                serde_json::json!({"from": previous, "to": status, "step": self.step.path(), "reason": self.failed_reason}),
             )
         })
     }

@@ -53,6 +53,7 @@ fn new_process<'a>(
         state: EMPTY.get_or_init(|| json!({})),
         owner: None,
         lease: Duration::from_secs(15),
+        parent: None,
     }
 }
 
@@ -126,6 +127,7 @@ fn active_node(t: &TestStore) -> String {
             error: None,
             output: None,
             created_by: "test".into(),
+            branch: None,
             state_patch: json!({}),
         },
         state: Some(Arc::new(json!({}))),
@@ -139,6 +141,7 @@ fn active_node(t: &TestStore) -> String {
         }),
         retry_in: None,
         rest: None,
+        awaits_children: false,
     }));
     assert_eq!(done.unwrap().status, ProcessStatus::Completed);
     sid
@@ -332,6 +335,7 @@ fn a_step_error_with_nul_commits() {
             error: Some(said.into()),
             output: Some(said.into()),
             created_by: "test".into(),
+            branch: None,
             state_patch: json!({}),
         },
         state: None,
@@ -341,6 +345,7 @@ fn a_step_error_with_nul_commits() {
         subscription: None,
         retry_in: None,
         rest: None,
+        awaits_children: false,
     }))
     .unwrap();
     let kept = match t.store.kind() {

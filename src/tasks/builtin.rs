@@ -98,7 +98,7 @@ pub async fn run(
         .iter()
         .filter(|n| !done(n))
         .count();
-    engine.observer.steps_left(left);
+    engine.observer.with(|o| o.steps_left(left));
     let attempt = |name: &str| next_attempt(&log, name);
     let mut process = engine
         .store
@@ -119,7 +119,9 @@ pub async fn run(
             engine.record(&mut process, failed).await?;
             return Ok(Final::Interrupted);
         }
-        engine.observer.step_started(task.step, step.attempt);
+        engine
+            .observer
+            .with(|o| o.step_started(task.step, step.attempt));
         let result = (task.run)(engine, env).await;
         let interrupted = *engine.cancel.borrow();
         match (result, interrupted) {

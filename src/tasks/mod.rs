@@ -12,10 +12,9 @@ mod validate_subscriptions;
 pub mod waiting;
 
 use jiff::Timestamp;
-use serde_json::{Map, Value};
 
 use crate::domain::workflow::WorkflowDef;
-use crate::engine::runner::{Engine, Final};
+use crate::engine::runner::{Answers, Engine, Final};
 use crate::error::Result;
 use crate::project::Project;
 
@@ -35,7 +34,7 @@ pub async fn drive(
     env: &TaskEnv<'_>,
     id: &str,
     def: &WorkflowDef,
-    input: Option<Map<String, Value>>,
+    input: Answers,
 ) -> Result<Final> {
     let outcome = match builtin::for_definition(def) {
         Some(task) => builtin::run(engine, env, task, id).await,

@@ -31,6 +31,7 @@ fn run<'a>(engine: &'a mut Engine<'_>, env: &'a TaskEnv<'_>) -> TaskFuture<'a> {
             log: env.log,
             verbose: false,
             lease: engine.lease,
+            children: engine.children,
             callback_url: engine.callback_url.clone(),
             vault: None,
         };

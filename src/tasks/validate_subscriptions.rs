@@ -62,6 +62,7 @@ fn run<'a>(engine: &'a mut Engine<'_>, env: &'a TaskEnv<'_>) -> TaskFuture<'a> {
                             state: &json!({}),
                             owner: Some(crate::engine::owner::me()),
                             lease: engine.lease,
+                            parent: None,
                         },
                     )
                     .await;
@@ -77,7 +78,7 @@ fn run<'a>(engine: &'a mut Engine<'_>, env: &'a TaskEnv<'_>) -> TaskFuture<'a> {
                         "validating {sid} ({}) with {}",
                         s.description, def.name
                     ));
-                    let outcome = match engine.drive(&id, def, None).await {
+                    let outcome = match engine.drive(&id, def, Default::default()).await {
                         Ok(f) => f,
                         Err(e) => {
                             (env.log)(&format!("process {id}: {}", e.message));

@@ -1,6 +1,10 @@
 //! What a running process shows: on a terminal, a spinner with the current step,
 //! its position and elapsed time above which finished steps are printed; elsewhere
 //! (CI logs, pipes), exactly one line per finished step.
+//!
+//! The branches of a group run at once (DESIGN §13): steps are named by their path,
+//! the spinner says how many run and which started last, and every finished step is
+//! one whole line printed above it, so concurrent steps never share a line.
 
 use std::time::Duration;
 
@@ -21,6 +25,8 @@ pub struct StepProgress {
     /// Every step of the workflow in order (`workflow show` numbers them so): the bar
     /// says `[3/9]` while the third of them runs, whatever ran before this drive.
     plan: Vec<String>,
+    /// The steps started and not finished, oldest first, with their attempt.
+    running: Vec<(String, i64)>,
 }
 
 impl StepProgress {
@@ -41,6 +47,7 @@ impl StepProgress {
             printer,
             bar,
             plan: Vec::new(),
+            running: Vec::new(),
         }
     }
 
@@ -59,6 +66,28 @@ impl StepProgress {
             printer,
             bar: None,
             plan: Vec::new(),
+            running: Vec::new(),
+        }
+    }
+
+    /// The spinner's message: the step that runs, or how many run and the latest.
+    fn message(&self) -> String {
+        let shown = |(path, attempt): &(String, i64)| {
+            if *attempt > 1 {
+                format!("{path} (attempt {attempt})")
+            } else {
+                path.clone()
+            }
+        };
+        match self.running.as_slice() {
+            [] => String::new(),
+            [one] => shown(one),
+            many => {
+                // The group's own entry counts as none of its steps.
+                let steps = many.iter().filter(|(p, _)| !self.plan.contains(p)).count();
+                let latest = many.last().map(shown).unwrap_or_default();
+                format!("{} steps running, latest {latest}", steps.max(1))
+            }
         }
     }
 
@@ -125,24 +154,34 @@ impl Observer for StepProgress {
         }
     }
 
-    fn step_started(&mut self, name: &str, attempt: i64) {
-        let text = if attempt > 1 {
-            format!("{name} (attempt {attempt})")
-        } else {
-            name.to_string()
-        };
+    fn step_started(&mut self, path: &str, attempt: i64) {
+        self.running.push((path.to_string(), attempt));
         match &self.bar {
             Some(b) => {
-                if let Some(i) = self.plan.iter().position(|s| s == name) {
+                if let Some(i) = self.plan.iter().position(|s| s == path) {
                     b.set_position(i as u64 + 1);
                 }
-                b.set_message(text)
+                b.set_message(self.message())
             }
-            None => self.printer.detail(&format!("  … {text}")),
+            None => {
+                let text = if attempt > 1 {
+                    format!("{path} (attempt {attempt})")
+                } else {
+                    path.to_string()
+                };
+                self.printer.detail(&format!("  … {text}"))
+            }
         }
     }
 
     fn step_finished(&mut self, step: &StepRow, took: Duration) {
+        let path = step.path();
+        if let Some(i) = self.running.iter().position(|(p, _)| *p == path) {
+            self.running.remove(i);
+        }
+        if let Some(b) = &self.bar {
+            b.set_message(self.message());
+        }
         self.say(&step_line(&self.printer, step, took));
         // The end of a failed step's stderr says why, unless -v streamed it already.
         let failed = step.status.is_retryable();
@@ -158,18 +197,24 @@ impl Observer for StepProgress {
         }
     }
 
-    fn stderr(&mut self, chunk: &[u8]) {
+    fn stderr(&mut self, path: &str, chunk: &[u8]) {
         if self.printer.verbose > 0 && !self.printer.quiet {
+            // Steps of branches run at once: each line says whose it is.
+            let whose = if self.running.len() > 1 {
+                format!("{path}: ")
+            } else {
+                String::new()
+            };
             let text = String::from_utf8_lossy(chunk);
             for l in text.lines() {
-                self.say(&format!("    | {l}"));
+                self.say(&format!("    | {whose}{l}"));
             }
         }
     }
 
-    fn retrying(&mut self, name: &str, next: i64, delay: Duration) {
+    fn retrying(&mut self, path: &str, next: i64, delay: Duration) {
         self.say(&format!(
-            "    retrying {name} (attempt {next}) in {}",
+            "    retrying {path} (attempt {next}) in {}",
             crate::domain::workflow::format_duration(delay)
         ));
     }
@@ -187,7 +232,7 @@ pub fn step_line(printer: &Printer, step: &StepRow, took: Duration) -> String {
         StepStatus::Abort => ("✗", Paint::Red, Some("aborted")),
         StepStatus::Failed => ("✗", Paint::Red, Some("failed")),
     };
-    let mut line = format!("  {} {}", printer.paint(mark, paint), step.name);
+    let mut line = format!("  {} {}", printer.paint(mark, paint), step.path());
     let took = crate::domain::workflow::format_duration(took);
     let attempt = if step.attempt > 1 {
         format!(", attempt {}", step.attempt)

@@ -8,7 +8,7 @@ use tokio::sync::watch;
 use super::Config;
 use crate::domain::process::StepStatus;
 use crate::engine::lease::LeaseClock;
-use crate::engine::runner::{Engine, Final, Observer, Quiet, Recorded};
+use crate::engine::runner::{Engine, Final, Observer, Quiet, Recorded, Watch};
 use crate::engine::{owner, secrets};
 use crate::error::{Error, Result};
 use crate::store::Store;
@@ -106,12 +106,13 @@ async fn drive(
         user: config.user.clone(),
         default_timeout: config.step_timeout,
         grace: config.kill_grace,
-        observer: observer.as_mut(),
+        observer: Watch::new(observer.as_mut()),
         cancel,
         drain,
         lease: config.lease,
         lease_clock,
         secrets: found,
+        children: config.children,
         callback_url: config.callback_url.clone(),
     };
     let missing: Vec<String> = needed
@@ -131,7 +132,7 @@ async fn drive(
         now: crate::clock::now(),
         log: config.log,
     };
-    crate::tasks::drive(&mut engine, &env, &id, &def, None).await
+    crate::tasks::drive(&mut engine, &env, &id, &def, Default::default()).await
 }
 
 /// A queued process whose secrets the worker does not have rests, suspended, asking for

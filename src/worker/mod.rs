@@ -63,6 +63,10 @@ pub struct Config<'a> {
     pub verbose: bool,
     /// The lease of what its engines create (the worker's own `--lease`).
     pub lease: Duration,
+    /// What a `workflow` step does with its children: a worker queues them (a parent
+    /// waiting for them must not hold a slot); the scheduler and `resume_waiting`, which
+    /// may be the only orch there is, drive them.
+    pub children: crate::engine::runner::Children,
     /// Where callback answers are posted from outside (`[serve] public_url`).
     pub callback_url: Option<String>,
     /// Secrets handed over in memory by the server that queued the processes (`orch
@@ -111,12 +115,14 @@ pub struct Report {
 }
 
 impl Report {
-    /// The worst outcome, for the exit status of `--once`.
+    /// The worst outcome, for the exit status of `--once`: of each process, how its
+    /// last drive ended (a parent rests while its children run, then completes).
     pub fn worst(&self) -> Option<Final> {
-        self.ran
-            .iter()
-            .filter_map(|o| o.end)
-            .max_by_key(|f| severity(*f))
+        let mut last: std::collections::HashMap<&str, Option<Final>> = Default::default();
+        for o in &self.ran {
+            last.insert(&o.process_id, o.end);
+        }
+        last.into_values().flatten().max_by_key(|f| severity(*f))
     }
 }
 

@@ -505,7 +505,7 @@ callback = {}
         "step[0].callback.validate: expression does not parse",
         "step[0].callback.result: an answer cannot replace `state.subscription`",
         "step[0].locks[1]: lock `a` is listed twice",
-        "step[1].callback: step `Both` has `callback` and `builtin`",
+        "step[1].name: step `Both` is a `callback` step and a `builtin` step at once",
     ] {
         assert!(err.contains(wanted), "missing `{wanted}` in:\n{err}");
     }

@@ -36,7 +36,7 @@ impl Rng {
     }
 }
 
-fn env_number(name: &str, default: u64) -> u64 {
+pub fn env_number(name: &str, default: u64) -> u64 {
     std::env::var(name)
         .ok()
         .and_then(|v| v.parse().ok())
@@ -129,6 +129,19 @@ pub fn groups_left_after(pgids: &HashSet<i32>, limit: Duration) -> Vec<i32> {
     }
 }
 
+/// Of `pgids`, the groups with a member working in `dir`: over a long run a recorded
+/// group id can be reused by an unrelated process of the machine, which is not ours.
+pub fn groups_in(pgids: &[i32], dir: &std::path::Path) -> Vec<i32> {
+    let cwd = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let ours: HashSet<i32> = processes()
+        .filter(|(p, s)| {
+            pgids.contains(&s.pgrp) && std::fs::read_link(p.join("cwd")).is_ok_and(|c| c == cwd)
+        })
+        .map(|(_, s)| s.pgrp)
+        .collect();
+    pgids.iter().copied().filter(|g| ours.contains(g)).collect()
+}
+
 /// Waits (bounded) for the step shells started ahead in `dir` (still waiting at their
 /// gate, so they never ran a step and record no effect) to be gone; returns the pids left.
 pub fn gated_shells_left_in(dir: &std::path::Path, limit: Duration) -> Vec<String> {
@@ -196,20 +209,36 @@ pub fn effects(p: &Project) -> Vec<(String, String, i32)> {
         .collect()
 }
 
+/// No step group of process `id` is still running a few seconds after its orch was
+/// killed.
+pub fn assert_killed_groups_gone(p: &Project, id: &str) {
+    let groups: HashSet<i32> = effects(p)
+        .into_iter()
+        .filter(|(pid, _, _)| pid == id)
+        .map(|(_, _, g)| g)
+        .collect();
+    let left = groups_left_after(&groups, Duration::from_secs(5));
+    assert!(
+        left.is_empty(),
+        "step groups {left:?} of a killed orch are still running:{}",
+        describe_groups(&left)
+    );
+}
+
 /// Reads the database directly: cheaper than an orch command per question, which
 /// matters when a harness asks thousands of them.
-fn query(p: &Project, sql: &str, arg: &str) -> Vec<String> {
+pub fn query(p: &Project, sql: &str, arg: &str) -> Vec<String> {
     let quoted = format!("'{}'", arg.replace('\'', "''"));
     p.sql_column(&sql.replace("?1", &quoted))
 }
 
-fn process_ids(p: &Project) -> HashSet<String> {
+pub fn process_ids(p: &Project) -> HashSet<String> {
     query(p, "SELECT process_id FROM processes WHERE ?1 = ?1", "")
         .into_iter()
         .collect()
 }
 
-fn status(p: &Project, id: &str) -> String {
+pub fn status(p: &Project, id: &str) -> String {
     query(p, "SELECT status FROM processes WHERE process_id = ?1", id)
         .pop()
         .unwrap_or_default()
@@ -306,17 +335,7 @@ impl Harness<'_> {
     /// After a kill: at most one step of `id` ran more often than it committed.
     fn after_kill(&mut self, id: &str) {
         self.p.assert_sound();
-        let groups: HashSet<i32> = effects(self.p)
-            .into_iter()
-            .filter(|(pid, _, _)| pid == id)
-            .map(|(_, _, g)| g)
-            .collect();
-        let left = groups_left_after(&groups, Duration::from_secs(5));
-        assert!(
-            left.is_empty(),
-            "step groups {left:?} of a killed orch are still running:{}",
-            describe_groups(&left)
-        );
+        assert_killed_groups_gone(self.p, id);
         let mut in_flight = Vec::new();
         for (step, (ran, committed)) in counts(self.p, id) {
             let key = (id.to_string(), step.clone());

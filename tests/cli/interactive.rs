@@ -21,7 +21,7 @@ const DEADLINE: Duration = Duration::from_secs(20);
 const POLL: Duration = Duration::from_millis(20);
 
 /// A tmux server with one session running orch; killed when dropped.
-struct Term {
+pub struct Term {
     /// The server's socket, in the test's project folder (removed with it).
     socket: PathBuf,
 }
@@ -29,7 +29,7 @@ struct Term {
 impl Term {
     /// Starts `orch ARGS` in the project's folder, on its database, or returns `None`
     /// (saying so) when tmux is missing.
-    fn start(p: &Project, args: &[&str]) -> Option<Term> {
+    pub fn start(p: &Project, args: &[&str]) -> Option<Term> {
         if Command::new("tmux").arg("-V").output().is_err() {
             eprintln!("skipped: tmux not installed");
             return None;
@@ -78,7 +78,7 @@ impl Term {
         c
     }
 
-    fn screen(&self) -> String {
+    pub fn screen(&self) -> String {
         let out = self
             .tmux(&["capture-pane", "-p", "-J", "-S", "-", "-t", "t"])
             .output()
@@ -88,13 +88,13 @@ impl Term {
 
     /// Waits until `text` is on the screen, then until a prompt reads keys; returns
     /// the screen.
-    fn expect(&self, text: &str) -> String {
+    pub fn expect(&self, text: &str) -> String {
         let screen = self.wait(text);
         self.wait_raw();
         screen
     }
 
-    fn wait(&self, text: &str) -> String {
+    pub fn wait(&self, text: &str) -> String {
         let start = Instant::now();
         loop {
             let screen = self.screen();
@@ -135,7 +135,7 @@ impl Term {
     }
 
     /// Sends tmux key names (`Enter`, `Down`, `C-c`).
-    fn keys(&self, keys: &[&str]) {
+    pub fn keys(&self, keys: &[&str]) {
         let ok = self
             .tmux(&["send-keys", "-t", "t"])
             .args(keys)
@@ -146,7 +146,7 @@ impl Term {
     }
 
     /// Types text literally, then Enter.
-    fn line(&self, text: &str) {
+    pub fn line(&self, text: &str) {
         if !text.is_empty() {
             self.keys(&["-l", text]);
         }
@@ -154,7 +154,7 @@ impl Term {
     }
 
     /// Waits for orch to end and returns its exit code and the whole screen.
-    fn exit(&self) -> (i32, String) {
+    pub fn exit(&self) -> (i32, String) {
         let screen = self.wait("EXIT=");
         let code = screen
             .split("EXIT=")

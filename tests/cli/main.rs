@@ -1,9 +1,11 @@
 //! CLI tests: the real `orch` binary against temporary projects, on real SQLite files
 //! and (the same tests, see `stores`) on a real PostgreSQL.
 
+mod branches;
 mod callbacks;
 mod contention;
 mod crash;
+mod crash_branches;
 mod engine;
 mod events;
 mod forms;

@@ -321,9 +321,33 @@ fn the_validate_all_task_validates_every_node() {
     node(&p, "rtr2", "edge");
     let v = p.ok_json(&["workflow", "run", "validate_all"]);
     assert_eq!(v["status"], "completed", "{v}");
-    assert_eq!(v["state"]["validated"], 2);
+    assert_eq!(v["state"]["nodes"].as_array().map(Vec::len), Some(2));
+    assert_eq!(v["state"]["report"], "validated 2 nodes");
+    // One validate_node child process per node, each a branch of the foreach.
     let runs = p.ok_json(&["process", "list", "--workflow", "validate_node"]);
     assert_eq!(runs.as_array().unwrap().len(), 2);
+    let id = v["id"].as_str().unwrap();
+    let children = p.ok_json(&["process", "list", "--parent", id]);
+    let children = children.as_array().unwrap();
+    assert_eq!(children.len(), 2);
+    for c in children {
+        assert_eq!(c["parent_id"], id, "{c}");
+        assert_eq!(c["status"], "completed", "{c}");
+    }
+    let paths: Vec<&str> = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["path"].as_str())
+        .collect();
+    assert!(
+        paths.contains(&"Validate every node [0] / validate_node"),
+        "{paths:?}"
+    );
+    assert!(
+        paths.contains(&"Validate every node [1] / validate_node"),
+        "{paths:?}"
+    );
 }
 
 fn the_validate_subscriptions_task_runs_every_usable_validation() {

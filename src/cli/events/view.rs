@@ -188,12 +188,13 @@ pub(super) fn detail(e: &Event) -> String {
     };
     match e.kind.as_str() {
         "step.finished" => {
-            let mut s = format!(
-                "{}: {} ({} ms",
-                get("name"),
-                get("status"),
-                get("duration_ms")
-            );
+            // The path names a step inside a branch (DESIGN §13); older events have none.
+            let step = if has("path") {
+                get("path")
+            } else {
+                get("name")
+            };
+            let mut s = format!("{step}: {} ({} ms", get("status"), get("duration_ms"));
             if d.get("attempt")
                 .and_then(Value::as_i64)
                 .is_some_and(|a| a > 1)
@@ -206,6 +207,13 @@ pub(super) fn detail(e: &Event) -> String {
             }
             s
         }
+        "process.started" if has("parent_id") => format!(
+            "{} by {}, child of {} at `{}`",
+            get("workflow"),
+            get("created_by"),
+            get("parent_id"),
+            get("parent_step")
+        ),
         "process.started" => format!("{} by {}", get("workflow"), get("created_by")),
         "step.progress" => format!("{}: {}", get("step"), get("message")),
         "callback.answered" => format!("{}: answered by {}", get("step"), get("by")),

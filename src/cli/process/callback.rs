@@ -136,7 +136,14 @@ pub fn callback(ctx: &mut Ctx, a: CallbackArgs) -> Result<()> {
     }
     let def = ctx.stored_definition(&p)?;
     let secrets = super::take_over::secrets_needed(ctx, &p, &def, false)?;
-    let outcome = drive::drive(ctx, &id, &def, None, secrets, Options::default());
+    let outcome = drive::drive(
+        ctx,
+        &id,
+        &def,
+        Default::default(),
+        secrets,
+        Options::default(),
+    );
     print_process_json(ctx, &id)?;
     outcome
 }

@@ -11,7 +11,7 @@ use crate::cli::pending::Pending;
 use crate::cli::waits::CallbackWait;
 use crate::domain::process::{ProcessStatus, StepStatus};
 use crate::domain::workflow::{StepKind, WorkflowDef, format_exact};
-use crate::engine::runner::Recorded;
+use crate::engine::runner::{Answers, Recorded};
 use crate::error::{Error, Kind, Result};
 use crate::store::processes::ProcessRow;
 
@@ -115,7 +115,14 @@ pub fn retry(ctx: &mut Ctx, a: RetryArgs) -> Result<()> {
     claim(ctx, &p.process_id, from)?;
     chosen.adopt(ctx, &p.process_id)?;
     let opts = chosen.options(a.form);
-    let outcome = drive::drive(ctx, &p.process_id, &chosen.def, None, secrets, opts);
+    let outcome = drive::drive(
+        ctx,
+        &p.process_id,
+        &chosen.def,
+        Default::default(),
+        secrets,
+        opts,
+    );
     print_process_json(ctx, &p.process_id)?;
     outcome
 }
@@ -124,21 +131,52 @@ pub fn retry(ctx: &mut Ctx, a: RetryArgs) -> Result<()> {
 fn plan(ctx: &mut Ctx, p: &ProcessRow, chosen: &Chosen) -> Result<()> {
     let steps = ctx.steps(&p.process_id)?;
     let planned = crate::engine::plan::plan(&chosen.def);
-    let would: Vec<String> = crate::engine::plan::remaining(&planned, &steps)
+    let remaining = crate::engine::plan::remaining(&planned, &steps);
+    let would: Vec<String> = remaining.iter().map(|s| s.name.clone()).collect();
+    // The group the process stopped in forks again from the state it forked from (no
+    // step changed it since): its branches are known, and which of them would run.
+    let branches = remaining
+        .first()
+        .and_then(|s| match s.step {
+            crate::engine::plan::Planned::User(u) if u.kind.is_group() => Some(u),
+            _ => None,
+        })
+        .and_then(|g| crate::engine::scope::views(g, &g.name, &p.state, &steps).ok())
+        .unwrap_or_default();
+    let (done, to_run): (Vec<_>, Vec<_>) = branches
         .into_iter()
-        .map(|s| s.name.clone())
-        .collect();
+        .partition(|b| b.status == crate::engine::scope::BranchStatus::Done);
     let changes = chosen.changes();
     if ctx.printer.is_json() {
         return ctx.printer.json(&json!({
             "id": p.process_id, "status": p.status, "would_run": would,
+            "branches": to_run, "branches_done": done.len(),
             "definition_changed": chosen.changed, "changes": changes,
             "uses": if chosen.use_current { "current" } else { "stored" },
         }));
     }
     let mut out = format!("process {} ({}) would run:\n", p.process_id, p.status);
-    for s in &would {
+    for (i, s) in would.iter().enumerate() {
         out.push_str(&format!("  {s}\n"));
+        if i > 0 || (to_run.is_empty() && done.is_empty()) {
+            continue;
+        }
+        for b in &to_run {
+            let from = b.next.as_deref().unwrap_or("?");
+            let why = match &b.error {
+                Some(e) => format!("{}: {e}", b.status.as_str()),
+                None => b.status.as_str().to_string(),
+            };
+            out.push_str(&format!("    {} from `{from}` ({why})\n", b.label));
+        }
+        if !done.is_empty() {
+            out.push_str(&format!(
+                "    {} finished branch{} stay{} done\n",
+                done.len(),
+                if done.len() == 1 { "" } else { "es" },
+                if done.len() == 1 { "s" } else { "" }
+            ));
+        }
     }
     if chosen.changed {
         out.push_str(&format!(
@@ -211,30 +249,14 @@ pub fn resume(ctx: &mut Ctx, a: ResumeArgs) -> Result<()> {
     let given = a.answers.given()?;
     let steps = ctx.steps(&p.process_id)?;
     let form = a.answers.form;
-    let pending = Pending::of(&p, def, &steps);
-    let secrets_only = pending.as_ref().is_some_and(|p| p.secrets_only);
-    let (input, mut secrets) = match pending {
-        Some(pending) => {
-            if !form {
-                match &pending.message {
-                    Some(Ok(text)) => ctx.printer.detail(text.trim_end()),
-                    Some(Err(e)) => ctx
-                        .printer
-                        .warn(&format!("the step's message does not render: {e}")),
-                    None => {}
-                }
-            }
-            crate::cli::pending::answer(&pending, ctx, &given, &p.state, form)?
-        }
-        None => (answers::loose(given), Map::new()),
-    };
+    let pending = Pending::all(&p, def, &steps);
+    let secrets_only = pending.iter().any(|p| p.secrets_only);
+    let (input, mut secrets) = answer_pending(ctx, &p, &pending, given, form)?;
     if !secrets_only {
         secrets.extend(secrets_needed(ctx, &p, def, form)?);
     }
-    // A process waiting for its secrets has no input step to answer.
-    let input = (!secrets_only).then_some(input);
     if a.queue {
-        return resume_queued(ctx, &p, &chosen, &steps, input, &secrets);
+        return resume_queued(ctx, &p, &chosen, &steps, &pending, input, &secrets);
     }
     claim(ctx, &p.process_id, &[ProcessStatus::Suspended])?;
     chosen.adopt(ctx, &p.process_id)?;
@@ -242,6 +264,58 @@ pub fn resume(ctx: &mut Ctx, a: ResumeArgs) -> Result<()> {
     let outcome = drive::drive(ctx, &p.process_id, def, input, secrets, opts);
     print_process_json(ctx, &p.process_id)?;
     outcome
+}
+
+/// The answers to the steps `p` waits at (DESIGN §13: several, when branches wait):
+/// each step given answers (`--input 'PATH.field=…'`), or every step in turn with
+/// `--form`; a step given nothing waits on. Returns the answers by step path, and the
+/// secrets.
+fn answer_pending(
+    ctx: &mut Ctx,
+    p: &ProcessRow,
+    pending: &[Pending],
+    given: Map<String, Value>,
+    form: bool,
+) -> Result<(Answers, Map<String, Value>)> {
+    let mut input = Answers::new();
+    let mut secrets = Map::new();
+    if pending.is_empty() {
+        // Stale or taken over: nothing asks; loose answers go to no step.
+        return Ok((input, secrets));
+    }
+    let nothing_given = given.is_empty();
+    let split = super::super::pending::split_answers(pending, given)?;
+    if nothing_given && !form && pending.len() > 1 {
+        let mut e = Error::usage(format!(
+            "{} steps of process {} await input; answer them with --input 'PATH.field=value' or --form",
+            pending.len(),
+            p.process_id
+        ));
+        for w in pending {
+            e = e.with_hint(format!("`{}`", w.resume_command(&p.process_id)));
+        }
+        return Err(e);
+    }
+    for (w, given) in pending.iter().zip(split) {
+        if given.is_empty() && !form && pending.len() > 1 {
+            continue;
+        }
+        if !form {
+            match &w.message {
+                Some(Ok(text)) => ctx.printer.detail(text.trim_end()),
+                Some(Err(e)) => ctx
+                    .printer
+                    .warn(&format!("the step's message does not render: {e}")),
+                None => {}
+            }
+        }
+        let (answers, more) = crate::cli::pending::answer(w, ctx, &given, &w.state, form)?;
+        secrets.extend(more);
+        if !w.secrets_only {
+            input.insert(w.step.clone(), answers);
+        }
+    }
+    Ok((input, secrets))
 }
 
 /// `retry --queue`: the process goes back to the queue, for a worker to run.
@@ -274,25 +348,26 @@ fn resume_queued(
     p: &ProcessRow,
     chosen: &Chosen,
     steps: &[crate::store::processes::StepRow],
-    input: Option<Map<String, Value>>,
+    pending: &[Pending],
+    input: Answers,
     secrets: &Map<String, Value>,
 ) -> Result<()> {
     let claimed = claim(ctx, &p.process_id, &[ProcessStatus::Suspended])?;
     chosen.adopt(ctx, &p.process_id)?;
     let mut process = claimed;
-    let step = steps.last().map(|s| s.name.clone()).unwrap_or_default();
-    let recorded = match input {
-        Some(answers) => Recorded {
-            patch: Value::Object(answers),
-            process_status: ProcessStatus::Created,
-            ..Recorded::new(
-                &step,
-                crate::engine::plan::next_attempt(steps, &step),
-                StepStatus::Success,
-            )
-        },
+    let answered: Vec<(&Pending, Map<String, Value>)> = pending
+        .iter()
+        .filter_map(|w| input.get(&w.step).map(|a| (w, a.clone())))
+        .collect();
+    if answered.is_empty() {
         // Secrets only: nothing to record but the hand-over.
-        None => Recorded {
+        let step = steps
+            .iter()
+            .rev()
+            .find(|s| s.branch.is_none())
+            .map(|s| s.name.clone())
+            .unwrap_or_default();
+        let recorded = Recorded {
             process_status: ProcessStatus::Created,
             error: Some("secrets to be read by the worker that picks it up".into()),
             ..Recorded::new(
@@ -300,9 +375,26 @@ fn resume_queued(
                 crate::engine::plan::next_attempt(steps, &step),
                 StepStatus::Skipped,
             )
-        },
-    };
-    record(ctx, &mut process, recorded)?;
+        };
+        record(ctx, &mut process, recorded)?;
+    }
+    let count = answered.len();
+    for (i, (w, answers)) in answered.into_iter().enumerate() {
+        // The last answer hands the process over; the others keep it running.
+        let status = if i + 1 == count {
+            ProcessStatus::Created
+        } else {
+            ProcessStatus::Running
+        };
+        let attempt = crate::engine::plan::next_attempt_in(steps, w.branch.as_deref(), &w.name);
+        let recorded = Recorded {
+            patch: Value::Object(answers),
+            process_status: status,
+            branch: w.branch.clone(),
+            ..Recorded::new(&w.name, attempt, StepStatus::Success)
+        };
+        record(ctx, &mut process, recorded)?;
+    }
     if !secrets.is_empty() {
         let vars: Vec<String> = secrets
             .keys()
@@ -402,7 +494,14 @@ pub fn abort(ctx: &mut Ctx, id: &str) -> Result<()> {
         ],
     )?;
     let user = ctx.user().to_string();
-    let name = p.last_step.clone().unwrap_or_else(|| "Start".into());
+    // The abort is the process's own step: named after its last top-level step, not a
+    // step of a branch.
+    let name = ctx
+        .steps(&p.process_id)?
+        .into_iter()
+        .rev()
+        .find(|s| s.branch.is_none())
+        .map_or_else(|| "Start".to_string(), |s| s.name);
     let mut process = p.clone();
     record(
         ctx,
@@ -471,7 +570,7 @@ pub fn skip(ctx: &mut Ctx, a: SkipArgs) -> Result<()> {
         .status(&format!("step `{}` marked done by {user}", failed.name));
     let secrets = secrets_needed(ctx, &p, &def, false)?;
     let opts = Options::default();
-    let outcome = drive::drive(ctx, &p.process_id, &def, None, secrets, opts);
+    let outcome = drive::drive(ctx, &p.process_id, &def, Default::default(), secrets, opts);
     print_process_json(ctx, &p.process_id)?;
     outcome
 }

@@ -73,14 +73,15 @@ fn answer_url(base: &str, token: &str) -> String {
 impl Engine<'_> {
     /// Runs a callback step; `Some` ends the drive (awaiting, failed, waiting, …).
     pub(super) async fn callback_step(
-        &mut self,
+        &self,
         cur: &mut Current,
         step: &StepDef,
         run: Option<&str>,
         spec: &CallbackSpec,
         attempt: i64,
     ) -> Result<Option<Final>, Error> {
-        self.observer.step_started(&step.name, attempt);
+        self.observer
+            .with(|o| o.step_started(&cur.path_of(&step.name), attempt));
         // At most twice: the second time takes an answer that came in while the step
         // was being committed as awaiting.
         for _ in 0..2 {
@@ -130,7 +131,7 @@ impl Engine<'_> {
     /// Mints a token, records it, and runs the step's `run` with it: the attempt rests
     /// awaiting the answer unless `run` failed.
     async fn hand_out(
-        &mut self,
+        &self,
         cur: &Current,
         step: &StepDef,
         run: Option<&str>,

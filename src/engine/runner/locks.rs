@@ -35,7 +35,7 @@ impl Engine<'_> {
     /// with None) before the step `name` runs. `Some` ends the drive: the step was
     /// logged waiting for a lock, or failed because a lock's name does not render.
     pub(super) async fn lock(
-        &mut self,
+        &self,
         cur: &mut Current,
         scope: Option<&str>,
         name: &str,

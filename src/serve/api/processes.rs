@@ -31,6 +31,7 @@ pub fn filter(q: &Params) -> ApiResult<Filter> {
         since: text("since"),
         before: text("before"),
         tasks: None,
+        parent_id: text("parent"),
         limit: q.limit()?,
     })
 }
@@ -44,6 +45,7 @@ pub fn filter(q: &Params) -> ApiResult<Filter> {
         ("subscription" = Option<String>, Query, description = "Only processes of this subscription (its id)"),
         ("since" = Option<String>, Query, description = "Only processes started at or after this time (RFC 3339)"),
         ("before" = Option<String>, Query, description = "Only processes older than this process id (the next page)"),
+        ("parent" = Option<String>, Query, description = "Only the child processes of this process (its id)"),
         ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "At most this many, 1 to 1000 (default 50)"),
     ),
     responses((status = 200, body = Vec<ProcessSummary>), Errors))]

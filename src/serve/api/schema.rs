@@ -154,6 +154,11 @@ pub struct Step {
     /// The end of what it printed on stderr.
     pub output: Option<String>,
     pub created_by: String,
+    /// Where it runs: its name, or inside a branch its path (`Push every device [3] /
+    /// Push`, DESIGN §13).
+    pub path: String,
+    /// The branch it ran in; none for a top-level step.
+    pub branch: Option<String>,
 }
 
 /// What a suspended process waits for.
@@ -186,6 +191,9 @@ pub struct ProcessSummary {
     pub owner: Option<String>,
     pub lease_until: Option<String>,
     pub run_after: Option<String>,
+    /// The process whose `workflow` step started it, and that step's path.
+    pub parent_id: Option<String>,
+    pub parent_step: Option<String>,
     /// Its row says running, but the orch that ran it is gone.
     pub stale: bool,
 }
@@ -198,6 +206,12 @@ pub struct Process {
     pub state: Value,
     pub steps: Vec<Step>,
     pub pending: Option<PendingInput>,
+    /// Every input step it waits at, when a branch's step is among them.
+    pub pending_steps: Option<Vec<PendingInput>>,
+    /// Its `parallel` and `foreach` steps, each with its branches and their status.
+    pub groups: Option<Vec<Value>>,
+    /// The child processes its `workflow` steps started, oldest first.
+    pub children: Option<Vec<ProcessSummary>>,
 }
 
 #[derive(Serialize, ToSchema)]

@@ -477,14 +477,14 @@ async fn resume_page(
         .blocking(async move |app: &App| {
             let view = ProcessView::read(app.store(), &id).await?;
             let p = &view.process;
-            let Some(pending) = view.pending.as_ref() else {
+            let Some(pending) = view.pending() else {
                 return Err(Error::conflict(format!(
                     "process {} is {}, not waiting for input",
                     p.process_id, p.status
                 )));
             };
             let (errors, summary) = failed.as_ref().map(problems).unwrap_or_default();
-            let fields = fields(app, &pending.page, &given, &given, &p.state, &errors);
+            let fields = fields(app, &pending.page, &given, &given, &pending.state, &errors);
             Ok((
                 Shown {
                     title: format!("Answer {}", pending.step),
@@ -528,8 +528,7 @@ pub async fn resume_submit(
         .or_page(&app, &who)?;
     let full = view.process.process_id.clone();
     let fields = view
-        .pending
-        .as_ref()
+        .pending()
         .map(|p| p.page.fields.clone())
         .unwrap_or_default();
     let given = form.answers(&fields);

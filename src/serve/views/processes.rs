@@ -88,13 +88,12 @@ pub async fn show(
         .flatten()
         .map(|s| json!({"name": s.name, "error": s.error, "output": s.output.as_deref().map(|o| crate::ui::last_lines(o, 40).join("\n"))}));
     let pending = view
-        .pending
-        .as_ref()
+        .pending()
         .map(|w| json!({"step": w.step, "message": w.message_text()}));
     let actions = json!({
         "retry": matches!(p.status, ProcessStatus::Failed | ProcessStatus::Waiting),
         "skip": matches!(p.status, ProcessStatus::Failed | ProcessStatus::Waiting),
-        "resume": view.pending.is_some(),
+        "resume": view.pending().is_some(),
         "abort": !p.status.is_finished() && p.status != ProcessStatus::Running,
     });
     Ok(page::render(

@@ -267,6 +267,20 @@ impl Postgres {
             if processes::held_by(&tx, id, owner).await? {
                 processes::release(&tx, id).await?;
                 processes::set_status(&mut tx, id, ProcessStatus::Failed, Some(reason)).await?;
+                processes::wake_parent(&tx, id).await?;
+            }
+        })
+    }
+
+    pub async fn child_process(&self, parent: &str, step: &str) -> StoreResult<Option<ProcessRow>> {
+        in_tx!(self, read, |tx| processes::child(&tx, parent, step).await?)
+    }
+
+    pub async fn await_children(&self, id: &str, owner: &str, reason: &str) -> StoreResult<()> {
+        in_tx!(self, write, |tx| {
+            if processes::held_by(&tx, id, owner).await? {
+                let due = processes::children_due(&tx, id).await?;
+                processes::rest(&mut tx, id, reason, due).await?;
             }
         })
     }
@@ -538,8 +552,14 @@ pub(super) async fn commit_one(
     if status != ProcessStatus::Running {
         processes::release(tx, &c.process_id).await?;
         if status == ProcessStatus::Waiting {
-            processes::set_run_after(tx, &c.process_id, c.retry_in).await?;
+            let after = if c.awaits_children {
+                processes::children_due(tx, &c.process_id).await?
+            } else {
+                c.retry_in
+            };
+            processes::set_run_after(tx, &c.process_id, after).await?;
         }
+        processes::wake_parent(tx, &c.process_id).await?;
         if locking {
             locks::settle(tx, &c.process_id, &c.step.name, c.step.status, status).await?;
         }
@@ -552,6 +572,11 @@ pub(super) async fn commit_one(
         Some(reason) => Some(reason.as_str()),
         None => paused.then_some(PAUSED),
     };
+    if c.in_branch() {
+        // The branch stops here, and its siblings after their steps in flight; the
+        // engine rests the process once the whole group is at rest.
+        return Ok(rest.map_or(c.status, |_| ProcessStatus::Waiting));
+    }
     match rest {
         Some(reason) => {
             processes::rest(tx, &c.process_id, reason, Some(Duration::ZERO)).await?;

@@ -12,7 +12,7 @@
 
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio_postgres::Row;
 
 use super::tx::{NewEvent, R, StepColumns, Tx, clean_opt, word};
@@ -26,10 +26,10 @@ use crate::store::processes::{
 };
 use crate::store::workers::Runnable;
 
-const PROCESS_COLUMNS: &str = "p.process_id, p.workflow, p.target, p.status, p.subscription_id, p.customer_id, p.is_task, p.created_by, p.started_at, p.last_modified_at, p.failed_reason, p.last_step, p.definition_hash, p.owner, p.lease_until, p.run_after, COALESCE(s.state, p.state), s.step_id";
+const PROCESS_COLUMNS: &str = "p.process_id, p.workflow, p.target, p.status, p.subscription_id, p.customer_id, p.is_task, p.created_by, p.started_at, p.last_modified_at, p.failed_reason, p.last_step, p.definition_hash, p.owner, p.lease_until, p.run_after, p.parent_id, p.parent_step, COALESCE(s.state, p.state), s.step_id";
 const PROCESS_FROM: &str = "processes p LEFT JOIN process_states s ON s.process_id = p.process_id";
 /// The columns of lists, without the state, which can be large and lists never need.
-const LIST_COLUMNS: &str = "process_id, workflow, target, status, subscription_id, customer_id, is_task, created_by, started_at, last_modified_at, failed_reason, last_step, definition_hash, owner, lease_until, run_after, NULL::text, NULL::bigint";
+const LIST_COLUMNS: &str = "process_id, workflow, target, status, subscription_id, customer_id, is_task, created_by, started_at, last_modified_at, failed_reason, last_step, definition_hash, owner, lease_until, run_after, parent_id, parent_step, NULL::text, NULL::bigint";
 
 /// `$n` microseconds after the transaction's start, in orch's time text.
 pub(super) fn later(n: usize) -> String {
@@ -62,10 +62,12 @@ fn process_from_row(r: &Row) -> R<RawProcess> {
             owner: r.try_get(13)?,
             lease_until: r.try_get(14)?,
             run_after: r.try_get(15)?,
+            parent_id: r.try_get(16)?,
+            parent_step: r.try_get(17)?,
             state: Value::Null,
         },
-        r.try_get::<_, Option<String>>(16)?.unwrap_or_default(),
-        r.try_get(17)?,
+        r.try_get::<_, Option<String>>(18)?.unwrap_or_default(),
+        r.try_get(19)?,
     ))
 }
 
@@ -105,7 +107,7 @@ pub async fn insert(tx: &mut Tx<'_>, p: &NewProcess<'_>) -> R<()> {
         ProcessStatus::Created
     };
     let sql = format!(
-        "INSERT INTO processes (process_id, workflow, target, definition_hash, status, subscription_id, customer_id, is_task, created_by, started_at, last_modified_at, state, owner, owner_since, lease_until, owner_host, owner_pid) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, '{{}}', $11, CASE WHEN $11::text IS NULL THEN NULL ELSE $10 END, CASE WHEN $11::text IS NULL THEN NULL ELSE {} END, $13, $14)",
+        "INSERT INTO processes (process_id, workflow, target, definition_hash, status, subscription_id, customer_id, is_task, created_by, started_at, last_modified_at, state, owner, owner_since, lease_until, owner_host, owner_pid, parent_id, parent_step) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, '{{}}', $11, CASE WHEN $11::text IS NULL THEN NULL ELSE $10 END, CASE WHEN $11::text IS NULL THEN NULL ELSE {} END, $13, $14, $15, $16)",
         later(12)
     );
     tx.exec(
@@ -125,6 +127,8 @@ pub async fn insert(tx: &mut Tx<'_>, p: &NewProcess<'_>) -> R<()> {
             &micros(p.lease),
             &host,
             &pid,
+            &p.parent.map(|(id, _)| id),
+            &p.parent.map(|(_, step)| step),
         ],
     )
     .await?;
@@ -137,7 +141,7 @@ pub async fn insert(tx: &mut Tx<'_>, p: &NewProcess<'_>) -> R<()> {
             subscription_id: p.subscription_id,
             ..Default::default()
         },
-        &json!({"workflow": p.def.name, "target": p.def.target.as_str(), "created_by": p.created_by}),
+        &p.started_event(),
     );
     Ok(())
 }
@@ -183,7 +187,7 @@ async fn finish(tx: &Tx<'_>, (mut p, state, after): RawProcess) -> R<ProcessRow>
     if let Some(after) = after {
         let rows = tx
             .rows(
-                "SELECT state_patch FROM process_steps WHERE process_id = $1 AND step_id > $2 ORDER BY step_id",
+                "SELECT state_patch FROM process_steps WHERE process_id = $1 AND step_id > $2 AND branch IS NULL ORDER BY step_id",
                 &[&p.process_id, &after],
             )
             .await?;
@@ -224,7 +228,7 @@ async fn write_snapshot(
 pub async fn steps(tx: &Tx<'_>, process_id: &str) -> R<Vec<StepRow>> {
     let rows = tx
         .rows(
-            "SELECT step_id, name, status, attempt, started_at, finished_at, error, output, created_by, state_patch FROM process_steps WHERE process_id = $1 ORDER BY step_id",
+            "SELECT step_id, name, status, attempt, started_at, finished_at, error, output, created_by, state_patch, branch FROM process_steps WHERE process_id = $1 ORDER BY step_id",
             &[&process_id],
         )
         .await?;
@@ -240,6 +244,7 @@ pub async fn steps(tx: &Tx<'_>, process_id: &str) -> R<Vec<StepRow>> {
                 error: r.try_get(6)?,
                 output: r.try_get(7)?,
                 created_by: r.try_get(8)?,
+                branch: r.try_get(10)?,
                 state_patch: serde_json::from_str(&r.try_get::<_, String>(9)?)?,
             })
         })
@@ -296,6 +301,7 @@ pub async fn commit_step(tx: &mut Tx<'_>, c: &StepCommit, status: ProcessStatus)
             output: clean_opt(s.output.as_deref()).map(Into::into),
             state_patch: patch.clone(),
             finished_at: s.finished_at.clone(),
+            branch: s.branch.clone(),
         }),
     });
     let (snapshot, budget) = match c.budget_left(status, budget, patch.len()) {
@@ -306,6 +312,7 @@ pub async fn commit_step(tx: &mut Tx<'_>, c: &StepCommit, status: ProcessStatus)
             (Some(state), budget)
         }
     };
+    let path = s.path();
     let same_subscription = c
         .subscription_id
         .as_deref()
@@ -313,7 +320,7 @@ pub async fn commit_step(tx: &mut Tx<'_>, c: &StepCommit, status: ProcessStatus)
     if previous == status && same_subscription {
         tx.exec(
             "UPDATE processes SET last_step = $2, last_modified_at = $3, failed_reason = $4, state_budget = $5 WHERE process_id = $1",
-            &[&c.process_id, &s.name, &s.finished_at, &failed_reason, &budget],
+            &[&c.process_id, &path, &s.finished_at, &failed_reason, &budget],
         )
         .await?;
     } else {
@@ -322,7 +329,7 @@ pub async fn commit_step(tx: &mut Tx<'_>, c: &StepCommit, status: ProcessStatus)
             &[
                 &c.process_id,
                 &status.as_str(),
-                &s.name,
+                &path,
                 &s.finished_at,
                 &failed_reason,
                 &c.subscription_id,
@@ -419,6 +426,45 @@ pub async fn set_run_after(tx: &Tx<'_>, process_id: &str, after: Option<Duration
     );
     tx.exec(&sql, &[&process_id, &after.map(micros)]).await?;
     Ok(())
+}
+
+/// The latest child a step of `parent` started (its path is `step`).
+pub async fn child(tx: &Tx<'_>, parent: &str, step: &str) -> R<Option<ProcessRow>> {
+    let sql = format!(
+        "SELECT {PROCESS_COLUMNS} FROM {PROCESS_FROM} WHERE p.parent_id = $1 AND p.parent_step = $2 ORDER BY p.process_id DESC LIMIT 1"
+    );
+    match tx.opt(&sql, &[&parent, &step]).await? {
+        Some(row) => Ok(Some(finish(tx, process_from_row(&row)?).await?)),
+        None => Ok(None),
+    }
+}
+
+/// A process that comes to rest wakes its parent: a parent waiting for its children
+/// (`waiting` with no time of its own to run again) is due at once; a parent that runs
+/// meanwhile is told, so that it does not go to sleep waiting for what already came.
+pub async fn wake_parent(tx: &Tx<'_>, child_id: &str) -> R<()> {
+    tx.exec(
+        "UPDATE processes SET
+           run_after = CASE WHEN status = 'waiting' AND owner IS NULL AND run_after IS NULL
+                            THEN now_text() ELSE run_after END,
+           children_woke = CASE WHEN status IN ('running', 'created') THEN true ELSE children_woke END
+         WHERE process_id = (SELECT parent_id FROM processes WHERE process_id = $1)",
+        &[&child_id],
+    )
+    .await?;
+    Ok(())
+}
+
+/// When a process that rests to wait for its children may run again: when one of them
+/// comes to rest (None, see [`wake_parent`]), or at once if one did while it ran.
+pub async fn children_due(tx: &Tx<'_>, parent: &str) -> R<Option<Duration>> {
+    let woke = tx
+        .opt(
+            "UPDATE processes SET children_woke = false WHERE process_id = $1 AND children_woke RETURNING process_id",
+            &[&parent],
+        )
+        .await?;
+    Ok(woke.map(|_| Duration::ZERO))
 }
 
 /// What a claim compares and sets.

@@ -101,6 +101,8 @@ pub(super) struct StepColumns {
     pub output: Option<String>,
     pub state_patch: String,
     pub finished_at: String,
+    /// The path of the branch the step ran in; None at the top level.
+    pub branch: Option<String>,
 }
 
 /// Where a transaction stood at a savepoint.
@@ -119,10 +121,10 @@ pub(super) struct Tx<'a> {
 
 /// Inserts events in the order given; `at` and `seq` are left to their defaults, which
 /// are read after the event-log lock (migrations/postgres/V1__initial.sql).
-const INSERT_EVENTS: &str = "INSERT INTO events (kind, process_id, subscription_id, product_id, data, step_name, step_status, attempt, started_at, created_by, error, output, state_patch, finished_at)
-SELECT kind, process_id, subscription_id, product_id, data, step_name, step_status, attempt, started_at, created_by, error, output, state_patch, finished_at
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
-  WITH ORDINALITY AS e (kind, process_id, subscription_id, product_id, data, step_name, step_status, attempt, started_at, created_by, error, output, state_patch, finished_at, n)
+const INSERT_EVENTS: &str = "INSERT INTO events (kind, process_id, subscription_id, product_id, data, step_name, step_status, attempt, started_at, created_by, error, output, state_patch, finished_at, step_branch)
+SELECT kind, process_id, subscription_id, product_id, data, step_name, step_status, attempt, started_at, created_by, error, output, state_patch, finished_at, step_branch
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[])
+  WITH ORDINALITY AS e (kind, process_id, subscription_id, product_id, data, step_name, step_status, attempt, started_at, created_by, error, output, state_patch, finished_at, step_branch, n)
 ORDER BY n
 RETURNING seq";
 
@@ -215,6 +217,7 @@ impl<'a> Tx<'a> {
         let output = step(&|s| s.output.clone());
         let patch = step(&|s| Some(s.state_patch.clone()));
         let finished = step(&|s| Some(s.finished_at.clone()));
+        let branch = step(&|s| s.branch.clone());
         let rows = self
             .rows(
                 INSERT_EVENTS,
@@ -233,6 +236,7 @@ impl<'a> Tx<'a> {
                     &output,
                     &patch,
                     &finished,
+                    &branch,
                 ],
             )
             .await?;

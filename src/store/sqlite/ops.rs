@@ -329,6 +329,23 @@ impl Sqlite {
         }
         processes::release(&tx, id)?;
         processes::set_status(&tx, id, ProcessStatus::Failed, Some(reason))?;
+        processes::wake_parent(&tx, id)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub async fn child_process(&self, parent: &str, step: &str) -> StoreResult<Option<ProcessRow>> {
+        processes::child(&self.conn(), parent, step)
+    }
+
+    pub async fn await_children(&self, id: &str, owner: &str, reason: &str) -> StoreResult<()> {
+        let mut conn = self.conn();
+        let tx = write_tx(&mut conn)?;
+        if !processes::held_by(&tx, id, owner)? {
+            return Ok(());
+        }
+        let due = processes::children_due(&tx, id)?;
+        processes::rest(&tx, id, reason, due.as_deref())?;
         tx.commit()?;
         Ok(())
     }
@@ -571,9 +588,14 @@ pub(super) fn commit_one(tx: &rusqlite::Connection, c: &StepCommit) -> StoreResu
     if status != ProcessStatus::Running {
         processes::release(tx, &c.process_id)?;
         if status == ProcessStatus::Waiting {
-            let after = c.retry_in.map(from_now);
+            let after = if c.awaits_children {
+                processes::children_due(tx, &c.process_id)?
+            } else {
+                c.retry_in.map(from_now)
+            };
             processes::set_run_after(tx, &c.process_id, after.as_deref())?;
         }
+        processes::wake_parent(tx, &c.process_id)?;
         callbacks::settle(tx, &c.process_id, &c.step.name, c.step.status, status)?;
         locks::settle(tx, &c.process_id, &c.step.name, c.step.status, status)?;
         return Ok(status);
@@ -584,6 +606,11 @@ pub(super) fn commit_one(tx: &rusqlite::Connection, c: &StepCommit) -> StoreResu
         Some(reason) => Some(reason.as_str()),
         None => workers::paused(tx)?.map(|_| PAUSED),
     };
+    if c.in_branch() {
+        // The branch stops here, and its siblings after their steps in flight; the
+        // engine rests the process once the whole group is at rest.
+        return Ok(rest.map_or(c.status, |_| ProcessStatus::Waiting));
+    }
     match rest {
         Some(reason) => {
             processes::rest(tx, &c.process_id, reason, Some(&crate::clock::now_text()))?;

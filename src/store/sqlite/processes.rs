@@ -13,7 +13,7 @@
 //! most twice the parse of the snapshot).
 
 use rusqlite::{Connection, OptionalExtension, params};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::events;
 use super::query::Query;
@@ -28,7 +28,7 @@ use crate::store::processes::{
 use crate::store::workers::Runnable;
 
 /// The process columns, then the state snapshot and the step it was taken after.
-const PROCESS_COLUMNS: &str = "p.process_id, p.workflow, p.target, p.status, p.subscription_id, p.customer_id, p.is_task, p.created_by, p.started_at, p.last_modified_at, p.failed_reason, p.last_step, p.definition_hash, p.owner, p.lease_until, p.run_after, COALESCE(s.state, p.state), s.step_id";
+const PROCESS_COLUMNS: &str = "p.process_id, p.workflow, p.target, p.status, p.subscription_id, p.customer_id, p.is_task, p.created_by, p.started_at, p.last_modified_at, p.failed_reason, p.last_step, p.definition_hash, p.owner, p.lease_until, p.run_after, p.parent_id, p.parent_step, COALESCE(s.state, p.state), s.step_id";
 const PROCESS_FROM: &str = "processes p LEFT JOIN process_states s ON s.process_id = p.process_id";
 
 /// A process row with its state snapshot text and the step the snapshot includes.
@@ -53,10 +53,12 @@ fn process_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawProcess> {
             owner: r.get(13)?,
             lease_until: r.get(14)?,
             run_after: r.get(15)?,
+            parent_id: r.get(16)?,
+            parent_step: r.get(17)?,
             state: Value::Null,
         },
-        r.get::<_, Option<String>>(16)?.unwrap_or_default(),
-        r.get(17)?,
+        r.get::<_, Option<String>>(18)?.unwrap_or_default(),
+        r.get(19)?,
     ))
 }
 
@@ -102,7 +104,7 @@ pub fn insert(conn: &Connection, p: &NewProcess<'_>) -> Result<(), StoreError> {
         ProcessStatus::Created
     };
     conn.prepare_cached(
-        "INSERT INTO processes (process_id, workflow, target, definition_hash, status, subscription_id, customer_id, is_task, created_by, started_at, last_modified_at, state, owner, owner_since, lease_until, owner_host, owner_pid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?10, ?13, ?14, ?15)",
+        "INSERT INTO processes (process_id, workflow, target, definition_hash, status, subscription_id, customer_id, is_task, created_by, started_at, last_modified_at, state, owner, owner_since, lease_until, owner_host, owner_pid, parent_id, parent_step) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?10, ?13, ?14, ?15, ?16, ?17)",
     )?
     .execute(params![
         p.process_id,
@@ -120,6 +122,8 @@ pub fn insert(conn: &Connection, p: &NewProcess<'_>) -> Result<(), StoreError> {
         lease_until,
         host,
         pid,
+        p.parent.map(|(id, _)| id),
+        p.parent.map(|(_, step)| step),
     ])?;
     write_snapshot(conn, p.process_id, None, p.state)?;
     events::append(
@@ -130,7 +134,7 @@ pub fn insert(conn: &Connection, p: &NewProcess<'_>) -> Result<(), StoreError> {
             subscription_id: p.subscription_id,
             ..Default::default()
         },
-        &json!({"workflow": p.def.name, "target": p.def.target.as_str(), "created_by": p.created_by}),
+        &p.started_event(),
     )?;
     Ok(())
 }
@@ -179,7 +183,7 @@ fn finish(conn: &Connection, (mut p, state, after): RawProcess) -> Result<Proces
     };
     if let Some(after) = after {
         let mut stmt = conn.prepare_cached(
-            "SELECT state_patch FROM process_steps WHERE process_id = ?1 AND step_id > ?2 ORDER BY step_id",
+            "SELECT state_patch FROM process_steps WHERE process_id = ?1 AND step_id > ?2 AND branch IS NULL ORDER BY step_id",
         )?;
         let mut rows = stmt.query(params![p.process_id, after])?;
         while let Some(row) = rows.next()? {
@@ -232,7 +236,7 @@ fn write_snapshot(
 
 pub fn steps(conn: &Connection, process_id: &str) -> Result<Vec<StepRow>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT step_id, name, status, attempt, started_at, finished_at, error, output, created_by, state_patch FROM process_steps WHERE process_id = ?1 ORDER BY step_id",
+        "SELECT step_id, name, status, attempt, started_at, finished_at, error, output, created_by, state_patch, branch FROM process_steps WHERE process_id = ?1 ORDER BY step_id",
     )?;
     let rows = stmt.query_map([process_id], |r| {
         Ok((
@@ -246,6 +250,7 @@ pub fn steps(conn: &Connection, process_id: &str) -> Result<Vec<StepRow>, StoreE
                 error: r.get(6)?,
                 output: r.get(7)?,
                 created_by: r.get(8)?,
+                branch: r.get(10)?,
                 state_patch: Value::Null,
             },
             r.get::<_, String>(9)?,
@@ -292,8 +297,9 @@ pub fn commit_step(
         });
     }
     let data = c.event_data();
+    let path = s.path();
     conn.prepare_cached(
-        "INSERT INTO events (at, kind, process_id, subscription_id, data, step_name, step_status, attempt, started_at, created_by, error, output, state_patch, finished_at) VALUES (?1, 'step.finished', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        "INSERT INTO events (at, kind, process_id, subscription_id, data, step_name, step_status, attempt, started_at, created_by, error, output, state_patch, finished_at, step_branch) VALUES (?1, 'step.finished', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?
     .execute(params![
         // Written inside the transaction, so `at` follows `seq`; the step's own finish
@@ -311,6 +317,7 @@ pub fn commit_step(
         s.output,
         patch,
         s.finished_at,
+        s.branch,
     ])?;
     let step_id = conn.last_insert_rowid();
     let budget = match c.budget_left(status, budget, patch.len()) {
@@ -325,7 +332,7 @@ pub fn commit_step(
         conn.prepare_cached(
             "UPDATE processes SET last_step = ?2, last_modified_at = ?3, failed_reason = ?4, state_budget = ?5 WHERE process_id = ?1",
         )?
-        .execute(params![c.process_id, s.name, s.finished_at, c.failed_reason, budget])?;
+        .execute(params![c.process_id, path, s.finished_at, c.failed_reason, budget])?;
     } else {
         conn.prepare_cached(
             "UPDATE processes SET status = ?2, last_step = ?3, last_modified_at = ?4, failed_reason = ?5, subscription_id = COALESCE(?6, subscription_id), state_budget = ?7 WHERE process_id = ?1",
@@ -333,7 +340,7 @@ pub fn commit_step(
         .execute(params![
             c.process_id,
             status,
-            s.name,
+            path,
             s.finished_at,
             c.failed_reason,
             c.subscription_id,
@@ -415,6 +422,55 @@ pub fn set_run_after(
     conn.prepare_cached("UPDATE processes SET run_after = ?2 WHERE process_id = ?1")?
         .execute(params![process_id, run_after])?;
     Ok(())
+}
+
+/// The latest child a step of `parent` started (its path is `step`).
+pub fn child(
+    conn: &Connection,
+    parent: &str,
+    step: &str,
+) -> Result<Option<ProcessRow>, StoreError> {
+    let sql = format!(
+        "SELECT {PROCESS_COLUMNS} FROM {PROCESS_FROM} WHERE p.parent_id = ?1 AND p.parent_step = ?2 ORDER BY p.process_id DESC LIMIT 1"
+    );
+    match conn
+        .prepare_cached(&sql)?
+        .query_row([parent, step], process_from_row)
+        .optional()?
+    {
+        Some(row) => Ok(Some(finish(conn, row)?)),
+        None => Ok(None),
+    }
+}
+
+/// A process that comes to rest wakes its parent: a parent waiting for its children
+/// (`waiting` with no time of its own to run again) is due at once; a parent that runs
+/// meanwhile is told, so that it does not go to sleep waiting for what already came.
+pub fn wake_parent(conn: &Connection, child_id: &str) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "UPDATE processes SET
+           run_after = CASE WHEN status = 'waiting' AND owner IS NULL AND run_after IS NULL
+                            THEN ?2 ELSE run_after END,
+           children_woke = CASE WHEN status IN ('running', 'created') THEN 1 ELSE children_woke END
+         WHERE process_id = (SELECT parent_id FROM processes WHERE process_id = ?1)",
+    )?
+    .execute([child_id, &crate::clock::now_text()])?;
+    Ok(())
+}
+
+/// When a process that rests to wait for its children may run again: when one of them
+/// comes to rest (None, see [`wake_parent`]), or at once if one did while it ran.
+pub fn children_due(conn: &Connection, parent: &str) -> Result<Option<String>, StoreError> {
+    let woke: bool = conn
+        .prepare_cached("SELECT children_woke <> 0 FROM processes WHERE process_id = ?1")?
+        .query_row([parent], |r| r.get(0))
+        .optional()?
+        .unwrap_or(false);
+    if woke {
+        conn.prepare_cached("UPDATE processes SET children_woke = 0 WHERE process_id = ?1")?
+            .execute([parent])?;
+    }
+    Ok(woke.then(crate::clock::now_text))
 }
 
 /// What a claim compares and sets.
@@ -606,6 +662,7 @@ mod tests {
     use super::*;
     use crate::definition::{Source, workflow};
     use crate::domain::process::StepStatus;
+    use serde_json::json;
 
     fn step(name: &str, status: &str, patch: Value) -> StepRow {
         StepRow {
@@ -618,6 +675,7 @@ mod tests {
             error: None,
             output: None,
             created_by: "t".into(),
+            branch: None,
             state_patch: patch,
         }
     }
@@ -638,6 +696,7 @@ mod tests {
                 subscription: None,
                 retry_in: None,
                 rest: None,
+                awaits_children: false,
             },
             status,
         )
@@ -755,6 +814,7 @@ mod tests {
                 state: &big,
                 owner: Some("tester"),
                 lease: std::time::Duration::from_secs(15),
+                parent: None,
             },
         )
         .unwrap();

@@ -1,0 +1,312 @@
+//! `orch process show`: what a process did and waits for. Steps of branches are shown
+//! under their group (DESIGN §13), each branch's steps together, with the branches
+//! that have not run yet; the children a process started are listed after its steps.
+
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
+
+use super::{ShowArgs, is_stale};
+use crate::cli::Ctx;
+use crate::cli::drive::next_hint;
+use crate::cli::pending::Pending;
+use crate::cli::waits::{CallbackWait, LockWait};
+use crate::domain::path;
+use crate::domain::process::ProcessStatus;
+use crate::domain::workflow::WorkflowDef;
+use crate::engine::merge;
+use crate::engine::scope::{self, BranchStatus};
+use crate::error::{Error, Result};
+use crate::shapes::Detail;
+use crate::shapes::groups::{Group, branch_of, groups, in_group};
+use crate::store::processes::{self, ProcessRow, StepRow};
+use crate::ui::{Paint, table};
+
+pub fn show(ctx: &mut Ctx, a: ShowArgs) -> Result<()> {
+    let p = ctx.process(&a.id)?;
+    let steps = ctx.steps(&p.process_id)?;
+    let def = ctx.stored_definition(&p)?;
+    if let Some(name) = &a.step {
+        return show_step(ctx, &p, &def, &steps, name);
+    }
+    if a.state {
+        return ctx.printer.json_pretty(&p.state);
+    }
+    let pending = match p.status {
+        ProcessStatus::Suspended => Pending::all(&p, &def, &steps),
+        _ => Vec::new(),
+    };
+    let filter = processes::Filter {
+        parent_id: Some(p.process_id.clone()),
+        limit: 100_000,
+        ..Default::default()
+    };
+    let mut children = ctx.db(async |s| s.processes(&filter).await)?;
+    children.reverse();
+    let groups = groups(&p, &def, &steps);
+    let callback = CallbackWait::of(ctx, &p, &steps)?;
+    let lock = LockWait::of(ctx, &p)?;
+    if ctx.printer.is_json() {
+        let detail = Detail {
+            pending: &pending,
+            groups: &groups,
+            children: &children,
+        };
+        let mut v = crate::shapes::process_detail(&p, &steps, &detail);
+        if let Some(w) = &callback {
+            v["callback"] = w.to_json();
+        }
+        if let Some(w) = &lock {
+            v["lock"] = w.to_json();
+        }
+        return ctx.printer.json(&v);
+    }
+    let pr = &ctx.printer;
+    let stale = is_stale(&p);
+    let status = if stale {
+        format!(
+            "{} (stale: the orch that ran it is gone; retry takes it over)",
+            p.status
+        )
+    } else if callback.as_ref().is_some_and(|c| c.timed_out) {
+        format!("{} (timed out)", p.status)
+    } else {
+        p.status.to_string()
+    };
+    let mut fields = vec![
+        ("workflow", format!("{} ({})", p.workflow, p.target)),
+        ("status", status),
+    ];
+    if let Some(s) = &p.subscription_id {
+        fields.push(("subscription", s.clone()));
+    }
+    if let Some(parent) = &p.parent_id {
+        let step = p.parent_step.as_deref().unwrap_or("?");
+        fields.push(("parent", format!("{parent} (step `{step}`)")));
+    }
+    fields.push(("started", format!("{} by {}", p.started_at, p.created_by)));
+    fields.push(("modified", p.last_modified_at.clone()));
+    if let Some(r) = &p.failed_reason {
+        fields.push(("reason", r.clone()));
+    }
+    let out = format!("process {}\n{}", p.process_id, crate::ui::labelled(&fields));
+    pr.out(&out)?;
+    let mut t = table::new(
+        &["STEP", "STATUS", "ATTEMPT", "DURATION", "BY"],
+        pr.stdout_tty,
+    );
+    for line in lines(&steps, &groups) {
+        t.add_row(line);
+    }
+    pr.out(&table::render(&t))?;
+    if !children.is_empty() {
+        let mut t = table::new(&["CHILD", "WORKFLOW", "STATUS", "STEP"], pr.stdout_tty);
+        for c in &children {
+            t.add_row(vec![
+                c.process_id.clone(),
+                c.workflow.clone(),
+                c.status.to_string(),
+                c.parent_step.clone().unwrap_or_default(),
+            ]);
+        }
+        pr.out(&format!("\n{}", table::render(&t)))?;
+    }
+    if let Some(last) = failed_step(&steps) {
+        if lock.is_none() && matches!(p.status, ProcessStatus::Failed | ProcessStatus::Waiting) {
+            let mut detail = format!(
+                "\n{} {}: {}\n",
+                pr.paint("failed step", Paint::Red),
+                last.path(),
+                last.error.clone().unwrap_or_default()
+            );
+            if let Some(o) = &last.output {
+                detail.push_str("  stderr (tail):\n");
+                for line in crate::ui::last_lines(o, 20) {
+                    detail.push_str(&format!("    {line}\n"));
+                }
+            }
+            pr.out(&detail)?;
+        }
+    }
+    if !pending.is_empty() {
+        for w in &pending {
+            let mut detail = format!(
+                "\n{} {}\n",
+                pr.paint("waiting for input at step", Paint::Yellow),
+                w.step
+            );
+            if let Some(m) = w.message_text() {
+                for line in m.lines() {
+                    detail.push_str(&format!("  {line}\n"));
+                }
+            }
+            detail.push_str("  fields:\n");
+            for line in w.field_lines() {
+                detail.push_str(&format!("    {line}\n"));
+            }
+            pr.out(&detail)?;
+        }
+        for w in &pending {
+            pr.hint(&w.hint(&p.process_id));
+        }
+        return Ok(());
+    }
+    if let Some(w) = &callback {
+        pr.out(&format!("\n{}\n", pr.paint(&w.describe(), Paint::Yellow)))?;
+        pr.hint(&w.hint(&p.process_id));
+        return Ok(());
+    }
+    if let Some(w) = &lock {
+        pr.out(&format!("\n{}\n", pr.paint(&w.describe(), Paint::Yellow)))?;
+        pr.hint(&w.hint(&p.process_id));
+        return Ok(());
+    }
+    if let Some(h) = next_hint(&p) {
+        pr.hint(&h);
+    }
+    Ok(())
+}
+
+/// The failure to show: the last failed or waiting step that says why (a branch's step
+/// rather than its group's summary, when the branch step has its stderr).
+fn failed_step(steps: &[StepRow]) -> Option<&StepRow> {
+    let last = steps.iter().rev().find(|s| s.status.is_retryable())?;
+    if last.output.is_some() {
+        return Some(last);
+    }
+    Some(
+        steps
+            .iter()
+            .rev()
+            .take_while(|s| s.branch.is_some() || std::ptr::eq(*s, last))
+            .find(|s| s.status.is_retryable() && s.output.is_some())
+            .unwrap_or(last),
+    )
+}
+
+/// The rows of the steps table: top-level steps in log order, and at the first row of
+/// each group, all of that group's rows (its own, then its branches' steps, branch by
+/// branch), with the branches that have not run yet.
+fn lines(steps: &[StepRow], groups: &[Group]) -> Vec<Vec<String>> {
+    let group_of = |r: &StepRow| -> Option<&Group> {
+        match r.branch.as_deref() {
+            None => groups.iter().find(|g| g.name == r.name),
+            Some(b) => groups.iter().find(|g| in_group(b, &g.name)),
+        }
+    };
+    let row = |r: &StepRow, name: String| {
+        vec![
+            name,
+            r.status.to_string(),
+            r.attempt.to_string(),
+            duration_between(&r.started_at, &r.finished_at),
+            r.created_by.clone(),
+        ]
+    };
+    let mut out = Vec::new();
+    let mut shown: Vec<&str> = Vec::new();
+    for r in steps {
+        let Some(g) = group_of(r) else {
+            out.push(row(r, r.name.clone()));
+            continue;
+        };
+        if shown.contains(&g.name.as_str()) {
+            continue;
+        }
+        shown.push(&g.name);
+        let own: Vec<&StepRow> = steps
+            .iter()
+            .filter(|s| s.branch.is_none() && s.name == g.name)
+            .collect();
+        if own.is_empty() {
+            out.push(vec![
+                g.name.clone(),
+                "running".into(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ]);
+        }
+        for s in own {
+            out.push(row(s, s.name.clone()));
+        }
+        let mut inner: Vec<&StepRow> = steps
+            .iter()
+            .filter(|s| s.branch.as_deref().is_some_and(|b| in_group(b, &g.name)))
+            .collect();
+        // Branch by branch, each branch's steps in the order they ran.
+        inner.sort_by_key(|s| {
+            path::natural_key(&branch_of(&g.name, s.branch.as_deref().unwrap_or("")))
+        });
+        for s in inner {
+            let rel = s.path()[g.name.len()..]
+                .trim_start_matches(path::SEP)
+                .to_string();
+            out.push(row(s, format!("  {}", rel.trim_start())));
+        }
+        for b in g
+            .branches
+            .iter()
+            .filter(|b| b.status == BranchStatus::NotStarted)
+        {
+            out.push(vec![
+                format!("  {}", b.label),
+                b.status.as_str().into(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ]);
+        }
+    }
+    out
+}
+
+fn duration_between(a: &str, b: &str) -> String {
+    match (crate::clock::parse(a), crate::clock::parse(b)) {
+        (Some(a), Some(b)) => {
+            let d = b.duration_since(a);
+            crate::domain::workflow::format_duration(Duration::try_from(d).unwrap_or_default())
+        }
+        _ => String::new(),
+    }
+}
+
+/// `process show --step PATH`: the state after that step and what it changed.
+fn show_step(
+    ctx: &mut Ctx,
+    p: &ProcessRow,
+    def: &WorkflowDef,
+    steps: &[StepRow],
+    name: &str,
+) -> Result<()> {
+    let Some(idx) = steps.iter().rposition(|s| s.path() == name) else {
+        let mut e = Error::not_found(format!(
+            "process {} has no step `{name}` in its log",
+            p.process_id
+        ));
+        let paths: Vec<String> = steps.iter().map(StepRow::path).collect();
+        if let Some(near) = crate::suggest::did_you_mean(name, paths.iter().map(String::as_str)) {
+            e = e.with_hint(near);
+        }
+        return Err(e.with_hint(format!(
+            "`orch process show {}` lists its steps; a step inside a branch is named by its path (`Group [0] / Step`)",
+            p.process_id
+        )));
+    };
+    let upto = &steps[..=idx];
+    let mut state = Value::Object(Map::new());
+    for s in upto.iter().filter(|s| s.branch.is_none()) {
+        merge::apply(&mut state, &s.state_patch);
+    }
+    let s = &steps[idx];
+    if let Some(branch) = &s.branch {
+        if let Some(b) = scope::branch_state(&def.steps, None, &state, branch, upto) {
+            state = b;
+        }
+    }
+    ctx.printer.json_pretty(&json!({
+        "name": s.name, "path": s.path(), "branch": s.branch, "status": s.status,
+        "attempt": s.attempt, "started_at": s.started_at, "finished_at": s.finished_at,
+        "error": s.error, "output": s.output, "changed": s.state_patch, "state": state,
+    }))
+}

@@ -1,0 +1,445 @@
+//! `workflow` steps: a child process per step, alone or per `foreach` item (DESIGN §13).
+//!
+//! The child is a process like any other: its own id and stored definition (the
+//! workflow file as it is when the child starts), its form answers validated as `workflow
+//! run` validates them, and the usual usability checks and lock on its subscription.
+//! It points back at its parent (`parent_id`) and at the path of the step that started
+//! it, which is how a parent that runs the step again finds its child instead of
+//! starting another: retrying a parent retries its failed children.
+//!
+//! Who runs the child depends on who runs the parent ([`Children`]). A command run by
+//! hand drives it within the parent's drive, since it may be the only orch there is and
+//! its operator waits for the outcome. A worker queues it and lets the parent rest
+//! `waiting` without holding a slot; the child coming to rest wakes the parent (the
+//! store does, in the child's commit), and the worker that picks the parent up again
+//! looks at the child once more.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use serde_json::{Map, Value, json};
+
+use super::owner;
+use super::runner::{Answers, Attempt, Children, Current, Engine, Final, Observer, StepEnd, Watch};
+use crate::domain::process::{ProcessStatus, StepStatus};
+use crate::domain::workflow::{StepDef, StepKind, WorkflowDef};
+use crate::error::{Error, Kind};
+use crate::forms::{Choice, ChoiceSource, FieldSpec, FormPage, FormType, Listed};
+use crate::store::processes::{ProcessRow, StepRow};
+
+/// Why a child could not be started: the step fails with it, or the process rests.
+enum NotStarted {
+    Failed(String),
+    Paused,
+}
+
+impl Engine<'_> {
+    /// Runs the `workflow` step `step` in the scope `cur`: starts its child (once) and
+    /// follows it until it completes.
+    pub(super) async fn child_step(
+        &self,
+        cur: &mut Current,
+        step: &StepDef,
+        attempt: i64,
+        log: &[StepRow],
+    ) -> Result<Option<Final>, Error> {
+        let started = Instant::now();
+        let StepKind::Workflow {
+            workflow,
+            subscription,
+            input,
+        } = &step.kind
+        else {
+            let end = StepEnd::new(
+                &step.name,
+                attempt,
+                started,
+                Attempt::failed("not a workflow step; this is a bug"),
+            );
+            return self.end_group(cur, end, log).await;
+        };
+        let at = cur.path_of(&step.name);
+        self.observer.with(|o| o.step_started(&at, attempt));
+        let last = log
+            .iter()
+            .rev()
+            .find(|r| r.name == step.name && r.in_branch(cur.branch.as_deref()));
+        // The step runs again after it failed: the operator retries the parent.
+        let retrying = last.is_some_and(|r| r.status == StepStatus::Failed);
+        let found = self.store.child_process(&cur.process_id, &at).await?;
+        let child = match found {
+            Some(c) if !(c.status == ProcessStatus::Aborted && retrying) => c,
+            _ => match self
+                .start_child(cur, &at, workflow, subscription.as_deref(), input)
+                .await?
+            {
+                Ok(c) => c,
+                Err(NotStarted::Paused) => {
+                    cur.rested = true;
+                    if cur.branch.is_none() {
+                        self.rest(cur).await?;
+                    }
+                    return Ok(Some(Final::Waiting));
+                }
+                Err(NotStarted::Failed(why)) => {
+                    let end = StepEnd::new(&step.name, attempt, started, Attempt::failed(why));
+                    return self.end_group(cur, end, log).await;
+                }
+            },
+        };
+        let child = match self.children {
+            Children::Drive => match self.run_child(&at, child, retrying).await? {
+                Some(c) => c,
+                None => {
+                    cur.rested = true;
+                    if cur.branch.is_none() {
+                        self.rest(cur).await?;
+                    }
+                    return Ok(Some(Final::Waiting));
+                }
+            },
+            Children::Queue => self.queue_child(child, retrying).await?,
+        };
+        let id = &child.process_id;
+        let name = &child.workflow;
+        let outcome = match child.status {
+            ProcessStatus::Completed => Attempt {
+                output: Some(format!("child process {id} ({name}) completed")),
+                ..Attempt::ok(json!({}))
+            },
+            ProcessStatus::Failed => Attempt::failed(format!(
+                "child process {id} ({name}) failed{}; fix it, then retry this process (it retries the child)",
+                child
+                    .failed_reason
+                    .as_deref()
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default()
+            )),
+            ProcessStatus::Aborted => Attempt::failed(format!(
+                "child process {id} ({name}) was aborted; retrying this process starts a new one"
+            )),
+            ProcessStatus::Suspended | ProcessStatus::AwaitingCallback => Attempt {
+                status: StepStatus::Waiting,
+                error: Some(format!(
+                    "child process {id} ({name}) is {}; answer it with `orch process resume {id}`",
+                    child.status
+                )),
+                ..Attempt::ok(json!({}))
+            },
+            ProcessStatus::Waiting | ProcessStatus::Created | ProcessStatus::Running => Attempt {
+                status: StepStatus::Waiting,
+                error: Some(format!(
+                    "waiting for child process {id} ({name}, {})",
+                    child.status
+                )),
+                ..Attempt::ok(json!({}))
+            },
+        };
+        let mut end = StepEnd::new(&step.name, attempt, started, outcome);
+        end.awaits_children = end.outcome.status == StepStatus::Waiting;
+        self.end_group(cur, end, log).await
+    }
+
+    /// Drives the child here until it rests (a command's drive), when it is runnable:
+    /// queued, waiting, taken over from a dead orch, or failed and retried with its
+    /// parent. Returns the child as it is then; None when the engine is paused.
+    async fn run_child(
+        &self,
+        at: &str,
+        child: ProcessRow,
+        retrying: bool,
+    ) -> Result<Option<ProcessRow>, Error> {
+        let mut allowed = vec![ProcessStatus::Created, ProcessStatus::Waiting];
+        if retrying {
+            allowed.push(ProcessStatus::Failed);
+        }
+        let id = child.process_id.clone();
+        // Started just now for this orch, it is already ours.
+        let ours =
+            child.status == ProcessStatus::Running && child.owner.as_deref() == Some(owner::me());
+        let runnable = allowed.contains(&child.status)
+            || (child.status == ProcessStatus::Running && owner::is_stale(&child));
+        if !ours {
+            if !runnable {
+                return Ok(Some(child));
+            }
+            match owner::claim(self.store, &id, &allowed, self.lease).await? {
+                owner::Claim::Claimed(_) => {}
+                owner::Claim::Paused => return Ok(None),
+                owner::Claim::Owned(_) | owner::Claim::Refused(_) | owner::Claim::Missing => {
+                    return Ok(self.store.process(&id).await?);
+                }
+            }
+        }
+        let def = self
+            .store
+            .definition(&child.definition_hash)
+            .await?
+            .ok_or_else(|| Error::internal(format!("the definition of process {id} is missing")))?;
+        let log = self.store.steps(&id).await?;
+        let mut secrets = self.secrets.clone();
+        secrets.extend(super::secrets::from_env(&super::secrets::needed(
+            &def, &log,
+        )));
+        let mut shown = Prefixed {
+            watch: &self.observer,
+            prefix: at.to_string(),
+        };
+        let engine = Engine {
+            store: self.store,
+            root: self.root.clone(),
+            db: self.db.clone(),
+            user: self.user.clone(),
+            default_timeout: self.default_timeout,
+            grace: self.grace,
+            observer: Watch::new(&mut shown),
+            cancel: self.cancel.clone(),
+            drain: self.drain.clone(),
+            lease: self.lease,
+            lease_clock: self.lease_clock.clone(),
+            secrets,
+            children: self.children,
+            callback_url: self.callback_url.clone(),
+        };
+        if let Err(e) = Box::pin(engine.drive(&id, &def, Answers::new())).await {
+            // Best effort, as for any drive: the store may be what failed.
+            let _ = self
+                .store
+                .fail_process(&id, super::owner::me(), &e.message)
+                .await;
+            return Err(e);
+        }
+        Ok(self.store.process(&id).await?)
+    }
+
+    /// A worker's parent hands a failed child back to the workers when the parent is
+    /// retried; whatever else the child is doing, it is left to it.
+    async fn queue_child(&self, child: ProcessRow, retrying: bool) -> Result<ProcessRow, Error> {
+        if !(retrying && child.status == ProcessStatus::Failed && child.owner.is_none()) {
+            return Ok(child);
+        }
+        let id = child.process_id.clone();
+        self.store.queue_process(&id, child.status).await?;
+        Ok(self.store.process(&id).await?.unwrap_or(child))
+    }
+
+    /// Starts the child of the step at `at`: its workflow from the project's files, its
+    /// subscription and answers rendered from the branch's state and checked, its
+    /// process created (and its subscription locked) in one store operation.
+    async fn start_child(
+        &self,
+        cur: &Current,
+        at: &str,
+        workflow: &str,
+        subscription: Option<&str>,
+        input: &Map<String, Value>,
+    ) -> Result<Result<ProcessRow, NotStarted>, Error> {
+        let fail = |m: String| Ok(Err(NotStarted::Failed(m)));
+        let (def, source) = match load_workflow(&self.root, workflow) {
+            Ok(found) => found,
+            Err(why) => return fail(why),
+        };
+        let scope = json!({ "state": &*cur.state });
+        let sid = match subscription.map(|t| crate::expr::render(t, &scope)) {
+            None => None,
+            Some(Ok(id)) => Some(id.trim().to_string()),
+            Some(Err(e)) => return fail(format!("the `subscription` template failed: {e}")),
+        };
+        match (def.target.needs_subscription(), &sid) {
+            (true, None) => {
+                return fail(format!(
+                    "`{workflow}` is a {} workflow: the step needs `subscription = \"{{{{ … }}}}\"`",
+                    def.target
+                ));
+            }
+            (true, Some(id)) if id.is_empty() => {
+                return fail("the `subscription` template gave an empty id".into());
+            }
+            (false, Some(_)) => {
+                return fail(format!(
+                    "`{workflow}` is a {} workflow; it takes no subscription",
+                    def.target
+                ));
+            }
+            _ => {}
+        }
+        let subscription_row = match &sid {
+            Some(id) => match self.store.subscription(id).await? {
+                Some(s) => Some(s),
+                None => return fail(format!("subscription `{id}` does not exist")),
+            },
+            None => None,
+        };
+        let mut given = Map::new();
+        for (k, v) in input {
+            let v = match v {
+                Value::String(t) => match crate::expr::render(t, &scope) {
+                    Ok(text) => Value::String(text),
+                    Err(e) => return fail(format!("the template of `input.{k}` failed: {e}")),
+                },
+                other => other.clone(),
+            };
+            given.insert(k.clone(), v);
+        }
+        let form_state = match &subscription_row {
+            Some(s) => json!({ "subscription": s.to_json() }),
+            None => json!({}),
+        };
+        let source_of_choices = self.form_choices(&def.form).await?;
+        let answers =
+            match crate::forms::collect(&def.form, &given, &form_state, &source_of_choices, None) {
+                Ok(a) => a,
+                Err(e) => return fail(format!("the answers for `{workflow}` are not valid: {e}")),
+            };
+        let secrets = crate::forms::secret_names(&def.form);
+        let state: Map<String, Value> = answers
+            .into_iter()
+            .filter(|(k, v)| !v.is_null() && !secrets.contains(k))
+            .collect();
+        let customer = match (&cur.customer_id, &cur.subscription_id) {
+            (Some(c), _) => Some(c.clone()),
+            (None, Some(parent_sub)) => self
+                .store
+                .subscription(parent_sub)
+                .await?
+                .map(|s| s.customer_id),
+            (None, None) => None,
+        };
+        let run = super::start::NewRun {
+            def: &def,
+            source: Some(&source),
+            subscription_id: sid.as_deref(),
+            customer_id: customer
+                .as_deref()
+                .filter(|_| def.target == crate::domain::workflow::Target::Create),
+            user: &self.user,
+            state: &Value::Object(state),
+            owner: (self.children == Children::Drive).then(owner::me),
+            lease: self.lease,
+            parent: Some((&cur.process_id, at)),
+        };
+        let id = match super::start::create(self.store, &run).await {
+            Ok(id) => id,
+            Err(e)
+                if e.kind == Kind::Conflict
+                    && self.store.engine_state().await?.paused_at.is_some() =>
+            {
+                return Ok(Err(NotStarted::Paused));
+            }
+            Err(e) if matches!(e.kind, Kind::Conflict | Kind::NotFound) => {
+                let mut why = e.message.clone();
+                for h in &e.hints {
+                    why.push_str(&format!(" ({h})"));
+                }
+                return fail(format!("child `{workflow}` cannot start: {why}"));
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(self
+            .store
+            .process(&id)
+            .await?
+            .map(Ok)
+            .unwrap_or_else(|| Err(NotStarted::Failed(format!("child process {id} is gone")))))
+    }
+
+    /// The choices a child's form needs from the store, fetched before the form is
+    /// checked (which happens outside async code).
+    async fn form_choices(&self, pages: &[FormPage]) -> Result<Prefetched<'_>, Error> {
+        let mut subscriptions = HashMap::new();
+        for f in pages.iter().flat_map(|p| &p.fields) {
+            if f.field_type == FormType::Subscription {
+                let filter = super::choices::subscription_filter(f);
+                let found = self.store.subscriptions(&filter).await?;
+                subscriptions.insert(f.name.clone(), super::choices::subscription_choices(found));
+            }
+        }
+        Ok(Prefetched {
+            engine_root: &self.root,
+            db: &self.db,
+            subscriptions,
+        })
+    }
+}
+
+/// A workflow of the project's files by name, with the file it came from.
+fn load_workflow(root: &std::path::Path, name: &str) -> Result<(WorkflowDef, String), String> {
+    if crate::tasks::builtin::find(name).is_some() {
+        return Err(format!(
+            "`{name}` is a built-in task; it cannot run as a child process"
+        ));
+    }
+    let project = crate::project::Project::discover(Some(root)).map_err(|e| e.message)?;
+    let (defs, diags) = project.workflows().map_err(|e| e.message)?;
+    if let Some(found) = defs.into_iter().find(|(d, _)| d.name == name) {
+        return Ok(found);
+    }
+    let mut why = format!("no workflow named `{name}` in workflows/");
+    if let Some(d) = diags.first() {
+        why.push_str(&format!(" (a file does not parse: {d})"));
+    }
+    Err(why)
+}
+
+/// Form choices for a child: commands run on the spot, subscriptions fetched before.
+struct Prefetched<'a> {
+    engine_root: &'a std::path::Path,
+    db: &'a str,
+    subscriptions: HashMap<String, Vec<Choice>>,
+}
+
+impl ChoiceSource for Prefetched<'_> {
+    fn choices_from(
+        &self,
+        _field: &FieldSpec,
+        cmd: &str,
+        answers: &Map<String, Value>,
+    ) -> Result<Listed, String> {
+        super::choices::listed(self.engine_root, self.db, cmd, answers)
+    }
+
+    fn subscriptions(&self, field: &FieldSpec) -> Result<Vec<Choice>, String> {
+        Ok(self
+            .subscriptions
+            .get(&field.name)
+            .cloned()
+            .unwrap_or_default())
+    }
+}
+
+/// Shows a child's steps among its parent's, after the path of the step that runs it:
+/// `Move the services [2] / modify_l2vpn › Lock subscription`.
+struct Prefixed<'a, 'w> {
+    watch: &'a Watch<'w>,
+    prefix: String,
+}
+
+impl Prefixed<'_, '_> {
+    fn name(&self, path: &str) -> String {
+        format!("{} › {path}", self.prefix)
+    }
+}
+
+impl Observer for Prefixed<'_, '_> {
+    fn step_started(&mut self, path: &str, attempt: i64) {
+        let name = self.name(path);
+        self.watch.with(|o| o.step_started(&name, attempt));
+    }
+
+    fn step_finished(&mut self, step: &StepRow, took: std::time::Duration) {
+        let mut shown = step.clone();
+        shown.name = self.name(&step.path());
+        shown.branch = None;
+        self.watch.with(|o| o.step_finished(&shown, took));
+    }
+
+    fn stderr(&mut self, path: &str, chunk: &[u8]) {
+        let name = self.name(path);
+        self.watch.with(|o| o.stderr(&name, chunk));
+    }
+
+    fn retrying(&mut self, path: &str, next: i64, delay: std::time::Duration) {
+        let name = self.name(path);
+        self.watch.with(|o| o.retrying(&name, next, delay));
+    }
+}

@@ -1,0 +1,386 @@
+//! Running a group step (`parallel`, `foreach`): the fork, its branches as futures of
+//! the process's own drive, and the join (DESIGN §13).
+//!
+//! Branches of one process run inside that process's drive, at most `max_parallel` at
+//! once: they share its lease and its owner, and each of their steps is committed
+//! through the runner's one commit, as a row of the step log with the branch's path.
+//! A branch's state is the state at the fork (which no step of the group's scope
+//! changes until the join) with its item, plus the patches of its own steps; after a
+//! crash or a retry it is rebuilt from the log, so finished branch steps never run
+//! again and finished branches never run at all.
+//!
+//! The group ends when every branch is at rest, and only then is its own row (the
+//! join) committed in its scope: `success` with the merged or collected net changes,
+//! else `failed` if a branch failed, `waiting` if one waits, `suspend` if one awaits
+//! input. A failed branch stops its siblings only with `fail_fast`, and then only
+//! between steps: a step in flight finishes and is committed. When the engine pauses
+//! or this orch stops taking work, branches stop between steps the same way and the
+//! process rests without a join.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
+use serde_json::Value;
+
+use super::join;
+use super::merge;
+use super::plan::next_attempt_in;
+use super::runner::{Answers, Attempt, Current, Engine, Final, StepEnd};
+use super::scope::{self, Branch};
+use crate::domain::path;
+use crate::domain::process::StepStatus;
+use crate::domain::workflow::{StepDef, StepKind};
+use crate::error::Error;
+use crate::store::processes::StepRow;
+
+/// How a branch ended this drive.
+enum Ended {
+    /// Every step done: its net change.
+    Done(Value),
+    /// A step failed: its path and error.
+    Failed(String, Option<String>),
+    /// A step waits: a transient failure, or child processes (`children`).
+    Waiting {
+        children: bool,
+    },
+    Suspended,
+    /// Stopped between steps: the engine is paused, this orch stops taking work, or its
+    /// lease may have run out.
+    Stopped,
+    Interrupted,
+    /// Not run on: a sibling failed and the group fails fast.
+    Halted,
+}
+
+/// What the branches of one group tell each other.
+#[derive(Default)]
+struct Halt {
+    failed: AtomicBool,
+    rest: AtomicBool,
+}
+
+impl Engine<'_> {
+    /// Runs the group step `step` in the scope `cur` and commits its join there.
+    pub(super) async fn group(
+        &self,
+        cur: &mut Current,
+        step: &StepDef,
+        attempt: i64,
+        input: &mut Answers,
+        log: &[StepRow],
+    ) -> Result<Option<Final>, Error> {
+        let started = Instant::now();
+        let at = cur.path_of(&step.name);
+        let list = match scope::branches(step, &at, &cur.state) {
+            Ok(list) => list,
+            Err(why) => {
+                let end = StepEnd::new(&step.name, attempt, started, Attempt::failed(why));
+                return self.end_group(cur, end, log).await;
+            }
+        };
+        if list.len() > 1 {
+            // Branch steps that finish together share a commit.
+            self.store.start_group_commit()?;
+        }
+        self.observer.with(|o| o.step_started(&at, attempt));
+        let halt = Halt::default();
+        let fail_fast = step.kind.fail_fast();
+        let max = step.kind.max_parallel();
+        let mut ends: Vec<Option<Ended>> = (0..list.len()).map(|_| None).collect();
+        {
+            let parent = &*cur;
+            let mut running = FuturesUnordered::new();
+            let mut next = 0;
+            loop {
+                while running.len() < max && next < list.len() {
+                    let b = &list[next];
+                    let answers = answers_within(input, &b.path);
+                    let i = next;
+                    let halt = &halt;
+                    running.push(async move {
+                        (
+                            i,
+                            self.branch(parent, b, answers, log, halt, fail_fast).await,
+                        )
+                    });
+                    next += 1;
+                }
+                match running.next().await {
+                    Some((i, ended)) => ends[i] = Some(ended?),
+                    None => break,
+                }
+            }
+        }
+        let ends: Vec<Ended> = ends
+            .into_iter()
+            .map(|e| e.unwrap_or(Ended::Halted))
+            .collect();
+        self.join(cur, step, attempt, started, &list, ends, log)
+            .await
+    }
+
+    /// Runs one branch until its steps are done or it comes to rest.
+    async fn branch(
+        &self,
+        parent: &Current,
+        b: &Branch<'_>,
+        mut input: Answers,
+        log: &[StepRow],
+        halt: &Halt,
+        fail_fast: bool,
+    ) -> Result<Ended, Error> {
+        let start = b.start(&parent.state);
+        let mut cur = parent.for_branch(b.path.clone(), scope::fold(start.clone(), log, &b.path));
+        for step in b.steps {
+            if scope::rows_of(log, &b.path).any(|r| r.name == step.name && r.is_done()) {
+                continue;
+            }
+            if halt.failed.load(Ordering::Relaxed) {
+                return Ok(Ended::Halted);
+            }
+            if halt.rest.load(Ordering::Relaxed) || self.draining() || self.lease_lapsed() {
+                return Ok(Ended::Stopped);
+            }
+            if self.cancelled() {
+                return Ok(Ended::Interrupted);
+            }
+            let attempt = next_attempt_in(log, Some(&b.path), &step.name);
+            let outcome = self
+                .user_step(&mut cur, step, attempt, &mut input, None, log)
+                .await?;
+            if cur.rested {
+                halt.rest.store(true, Ordering::Relaxed);
+                return Ok(Ended::Stopped);
+            }
+            match outcome {
+                None | Some(Final::Completed) => {}
+                Some(Final::Failed) => {
+                    if fail_fast {
+                        halt.failed.store(true, Ordering::Relaxed);
+                    }
+                    let (at, _, error) = cur
+                        .last
+                        .take()
+                        .unwrap_or_else(|| (cur.path_of(&step.name), StepStatus::Failed, None));
+                    return Ok(Ended::Failed(at, error));
+                }
+                Some(Final::Waiting) => {
+                    return Ok(Ended::Waiting {
+                        children: cur.awaits_children,
+                    });
+                }
+                Some(Final::Suspended) => return Ok(Ended::Suspended),
+                Some(Final::Interrupted) => return Ok(Ended::Interrupted),
+                Some(Final::AwaitingCallback) => {
+                    // `workflow check` refuses callback steps in a branch.
+                    let error = "a callback step cannot run inside a branch".to_string();
+                    return Ok(Ended::Failed(cur.path_of(&step.name), Some(error)));
+                }
+            }
+        }
+        Ok(Ended::Done(merge::diff(&start, &cur.state)))
+    }
+
+    /// Decides how the group ended and commits its row.
+    #[allow(clippy::too_many_arguments)]
+    async fn join(
+        &self,
+        cur: &mut Current,
+        step: &StepDef,
+        attempt: i64,
+        started: Instant,
+        list: &[Branch<'_>],
+        ends: Vec<Ended>,
+        log: &[StepRow],
+    ) -> Result<Option<Final>, Error> {
+        let total = list.len();
+        let mut failed = Vec::new();
+        let (mut waiting, mut children, mut suspended, mut stopped, mut interrupted) =
+            (0, 0, 0, false, false);
+        let mut nets = Vec::new();
+        for (b, e) in list.iter().zip(ends) {
+            match e {
+                Ended::Done(net) => nets.push((b.label.clone(), net)),
+                Ended::Failed(at, error) => failed.push((b.label.clone(), at, error)),
+                Ended::Waiting { children: c } => {
+                    waiting += 1;
+                    children += usize::from(c);
+                }
+                Ended::Suspended => suspended += 1,
+                Ended::Stopped | Ended::Halted => stopped = true,
+                Ended::Interrupted => interrupted = true,
+            }
+        }
+        let name = step.name.as_str();
+        if interrupted {
+            let end = StepEnd::new(
+                name,
+                attempt,
+                started,
+                Attempt::failed("interrupted (Ctrl-C or SIGTERM); the branches stopped"),
+            );
+            self.end_group(cur, end, log).await?;
+            return Ok(Some(Final::Interrupted));
+        }
+        if !failed.is_empty() {
+            let end = StepEnd::new(
+                name,
+                attempt,
+                started,
+                Attempt::failed(failures(&failed, total)),
+            );
+            return self.end_group(cur, end, log).await;
+        }
+        if stopped {
+            // Paused or stopping: no join; the process rests, resumable.
+            if cur.branch.is_none() {
+                self.rest(cur).await?;
+            }
+            cur.rested = true;
+            return Ok(Some(Final::Waiting));
+        }
+        if waiting > 0 {
+            let why = if children == waiting {
+                format!("{waiting} of {total} branches wait for child processes")
+            } else {
+                format!(
+                    "{waiting} of {total} branches are waiting after a transient failure; retry later"
+                )
+            };
+            let mut end = StepEnd::new(
+                name,
+                attempt,
+                started,
+                Attempt {
+                    status: StepStatus::Waiting,
+                    error: Some(why),
+                    ..Attempt::ok(Value::Object(Default::default()))
+                },
+            );
+            end.awaits_children = children == waiting;
+            return self.end_group(cur, end, log).await;
+        }
+        if suspended > 0 {
+            let end = StepEnd::new(
+                name,
+                attempt,
+                started,
+                Attempt {
+                    error: Some(format!("{suspended} of {total} branches await input")),
+                    ..Attempt::with_status(StepStatus::Suspend)
+                },
+            );
+            return self.end_group(cur, end, log).await;
+        }
+        let collect = match &step.kind {
+            StepKind::Foreach { collect, .. } => collect.as_deref(),
+            _ => None,
+        };
+        let outcome = match collect {
+            Some(key) => Attempt::ok(join::collect(
+                key,
+                nets.into_iter().map(|(_, n)| n).collect(),
+            )),
+            None => match join::merge(&nets) {
+                Ok(patch) => Attempt::ok(patch),
+                Err(conflict) => Attempt::failed(format!("the join failed: {conflict}")),
+            },
+        };
+        self.end_group(cur, StepEnd::new(name, attempt, started, outcome), log)
+            .await
+    }
+
+    /// Commits the row of a group or `workflow` step in its scope, and says how the
+    /// scope goes on. A `waiting` or `suspend` row that only repeats the last one of the
+    /// step is not written again: a parent woken each time one of its children comes
+    /// to rest would otherwise log the same wait once per child.
+    pub(super) async fn end_group(
+        &self,
+        cur: &mut Current,
+        end: StepEnd<'_>,
+        log: &[StepRow],
+    ) -> Result<Option<Final>, Error> {
+        let status = end.outcome.status;
+        let quiet = matches!(status, StepStatus::Waiting | StepStatus::Suspend)
+            && (cur.branch.is_some() || end.awaits_children)
+            && repeats(log, cur, &end);
+        if quiet {
+            cur.last = Some((cur.path_of(end.name), status, end.outcome.error.clone()));
+            cur.awaits_children = end.awaits_children;
+            if cur.branch.is_none() {
+                let why = end
+                    .outcome
+                    .error
+                    .as_deref()
+                    .unwrap_or("waiting for child processes");
+                self.store
+                    .await_children(&cur.process_id, super::owner::me(), why)
+                    .await?;
+            }
+            return Ok(Some(match status {
+                StepStatus::Suspend => Final::Suspended,
+                _ => Final::Waiting,
+            }));
+        }
+        let status = self.commit(cur, cur.scoped(end)).await?;
+        if cur.rested {
+            return Ok(Some(Final::Waiting));
+        }
+        Ok(match status {
+            StepStatus::Success | StepStatus::Skipped | StepStatus::Complete => None,
+            StepStatus::Suspend | StepStatus::AwaitingCallback => Some(Final::Suspended),
+            StepStatus::Waiting => Some(Final::Waiting),
+            StepStatus::Failed | StepStatus::Abort => Some(Final::Failed),
+        })
+    }
+}
+
+/// Whether the last row of the step of `end` in the scope of `cur` already says what
+/// `end` says.
+fn repeats(log: &[StepRow], cur: &Current, end: &StepEnd<'_>) -> bool {
+    log.iter()
+        .rev()
+        .find(|r| r.name == end.name && r.in_branch(cur.branch.as_deref()))
+        .is_some_and(|r| r.status == end.outcome.status && r.error == end.outcome.error)
+}
+
+/// The answers meant for steps inside the branch at `branch`, taken out of `input`.
+fn answers_within(input: &mut Answers, branch: &str) -> Answers {
+    let keys: Vec<String> = input
+        .keys()
+        .filter(|k| path::within(k, branch))
+        .cloned()
+        .collect();
+    keys.into_iter()
+        .filter_map(|k| input.remove(&k).map(|v| (k, v)))
+        .collect()
+}
+
+/// `2 of 20 branches failed: [3] at `Push`: …; [7] at `Push`: …`.
+fn failures(failed: &[(String, String, Option<String>)], total: usize) -> String {
+    const SHOWN: usize = 5;
+    let mut parts: Vec<String> = failed
+        .iter()
+        .take(SHOWN)
+        .map(|(label, at, error)| {
+            let step = at.rsplit(path::SEP).next().unwrap_or(at);
+            match error {
+                Some(e) => format!("`{label}` failed at `{step}`: {e}"),
+                None => format!("`{label}` failed at `{step}`"),
+            }
+        })
+        .collect();
+    if failed.len() > SHOWN {
+        parts.push(format!("and {} more", failed.len() - SHOWN));
+    }
+    if let [(_, _, _)] = failed {
+        return format!("branch {}", parts.join(""));
+    }
+    format!(
+        "{} of {total} branches failed: {}",
+        failed.len(),
+        parts.join("; ")
+    )
+}

@@ -1,0 +1,954 @@
+//! Branches (DESIGN §13) through the real binary: `parallel` and `foreach` groups, their
+//! join, their rest and recovery (retry of a failed branch alone, input inside a branch,
+//! kill -9 mid-group), child workflows, and every view of them.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::crash::{effects, kill9};
+use super::{Project, both};
+
+/// The paths of a process's steps, in log order.
+fn paths(process: &Value) -> Vec<String> {
+    process["steps"]
+        .as_array()
+        .map(|s| {
+            s.iter()
+                .filter_map(|s| s["path"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The rows of the step at `path`: (status, attempt).
+fn rows(process: &Value, path: &str) -> Vec<(String, i64)> {
+    process["steps"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|s| s["path"] == path)
+        .map(|s| {
+            (
+                s["status"].as_str().unwrap_or_default().to_string(),
+                s["attempt"].as_i64().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+/// A script step that appends `<process> <step path> <attempt> <pgid>` to effects.txt
+/// (the crash harness's format, the path with `_` for spaces), fails while a file
+/// `broken-<device>` exists, and prints what it pushed.
+fn push_script(p: &Project) {
+    p.script(
+        "workflows/scripts/push.sh",
+        r#"state=$(cat)
+dev=$(printf '%s' "$state" | sed -n 's/.*"device":"\([^"]*\)".*/\1/p')
+set -- $(cat /proc/$$/stat)
+echo "$ORCH_PROCESS_ID $(printf '%s' "$ORCH_STEP" | tr ' ' _)-$dev $ORCH_ATTEMPT $5" >> effects.txt
+if [ -f "broken-$dev" ]; then echo "cannot reach $dev" >&2; exit 1; fi
+sleep "${PUSH_SLEEP:-0}"
+printf '{"pushed_%s": true}\n' "$dev""#,
+    );
+}
+
+const DEVICES: &str = r#"
+[[step]]
+name = "Seed"
+builtin = "set"
+with = { values = { devices = ["r1", "r2", "r3", "r4"] } }
+"#;
+
+#[test]
+fn workflow_check_places_every_branch_mistake() {
+    let p = Project::new();
+    p.write(
+        "workflows/other.toml",
+        r#"name = "other"
+target = "system"
+[[form]]
+fields = [ { name = "speed", type = "int" }, { name = "mtu", type = "int" } ]
+[[step]]
+name = "a"
+run = "true"
+"#,
+    );
+    p.write(
+        "workflows/bad.toml",
+        r#"name = "bad"
+target = "system"
+
+[[step]]
+name = "Fork"
+[[step.parallel]]
+name = "A"
+steps = []
+[[step.parallel]]
+name = "A"
+steps = [ { name = "x", run = "true" }, { name = "x", run = "true" } ]
+
+[[step]]
+name = "Each"
+foreach = "state.items"
+as = "pushed"
+collect = "pushed"
+steps = [ { name = "y", run = "workflows/scripts/missing.sh" } ]
+
+[[step]]
+name = "Each2"
+foreach = "state.items"
+collect = "done"
+workflow = "nope"
+
+[[step]]
+name = "Kid"
+workflow = "other"
+subscription = "{{ state.x }}"
+input = { speed = "10", bogus = "1" }
+
+[[step]]
+name = "Deep"
+[[step.parallel]]
+name = "L1"
+steps = [ { name = "L2", foreach = "state.a", steps = [ { name = "L3", foreach = "state.b", steps = [ { name = "L4", parallel = [ { name = "x", steps = [ { name = "z", run = "true" } ] } ] } ] } ] } ]
+
+[[step]]
+name = "Held"
+locks = ["x"]
+[[step.parallel]]
+name = "B"
+steps = [ { name = "cb", callback = { timeout = "1h" } }, { name = "l", run = "true", locks = ["y"] } ]
+"#,
+    );
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    for expected in [
+        "workflows/bad.toml:7:1: step[0].parallel[0].name: branch `A` has no steps",
+        "workflows/bad.toml:10:1: step[0].parallel[1].name: duplicate branch name `A`",
+        "workflows/bad.toml:11:43: step[0].parallel[1].steps[1].name: duplicate step name `x`",
+        "workflows/bad.toml:17:1: step[1].collect: `collect = \"pushed\"` clashes with the key each branch sees its item under",
+        "workflows/bad.toml:18:25: step[1].steps[0].run: `workflows/scripts/missing.sh` does not exist",
+        "workflows/bad.toml:24:1: step[2].workflow: no workflow named `nope` in workflows/",
+        "workflows/bad.toml:29:1: step[3].subscription: `other` is a system workflow and takes no subscription",
+        "workflows/bad.toml:30:25: step[3].input.bogus: `other` has no form field `bogus`",
+        "step[3].workflow: `other` needs the answer `mtu` (int)",
+        "step[4].parallel[0].steps[0].steps[0].steps[0].name: step `L4` nests groups 4 deep; orch runs groups at most 3 deep",
+        // Callbacks and step locks are top-level only: a branch has no status to wait in.
+        "step[5].locks: `locks` does not apply to a `parallel` step",
+        "step[5].parallel[0].steps[0].callback: step `cb` waits for a callback inside a branch; orch waits for callbacks only in top-level steps",
+        "step[5].parallel[0].steps[1].locks: step `l` takes locks inside a branch",
+    ] {
+        assert!(err.contains(expected), "missing `{expected}` in:\n{err}");
+    }
+    assert!(err.contains("error: 13 problems"), "{err}");
+}
+
+#[test]
+fn branches_run_at_once_at_most_max_parallel_at_a_time() {
+    let p = Project::new();
+    p.task(
+        r#"
+[[step]]
+name = "Seed"
+builtin = "set"
+with = { values = { items = [1, 2, 3, 4, 5, 6] } }
+
+[[step]]
+name = "Each"
+foreach = "state.items"
+max_parallel = 3
+steps = [ { name = "Work", run = "cat >/dev/null; echo \"start $(date +%s%N)\" >> times.txt; sleep 0.4; echo \"end $(date +%s%N)\" >> times.txt" } ]
+"#,
+    );
+    let started = Instant::now();
+    let v = p.ok_json(&["workflow", "run", "t"]);
+    let took = started.elapsed();
+    assert_eq!(v["status"], "completed", "{v}");
+    // At most three at once, and three did run at once.
+    let text = std::fs::read_to_string(p.path().join("times.txt")).unwrap();
+    let mut events: Vec<(u128, i32)> = text
+        .lines()
+        .filter_map(|l| {
+            let (kind, t) = l.split_once(' ')?;
+            Some((t.parse().ok()?, if kind == "start" { 1 } else { -1 }))
+        })
+        .collect();
+    events.sort();
+    let (mut now, mut most) = (0, 0);
+    for (_, d) in events {
+        now += d;
+        most = most.max(now);
+    }
+    assert_eq!(most, 3, "{text}");
+    assert!(took < Duration::from_millis(6 * 400), "took {took:?}");
+}
+
+fn parallel_branches_merge_and_foreach_collects_with_paths() {
+    let p = Project::new();
+    p.task(&format!(
+        r#"{DEVICES}
+[[step]]
+name = "Configure both ends"
+[[step.parallel]]
+name = "A side"
+steps = [ {{ name = "Push A", run = "cat >/dev/null; echo '{{\"a\": {{\"mtu\": 1500}}}}'" }} ]
+[[step.parallel]]
+name = "B side"
+steps = [ {{ name = "Push B", run = "cat >/dev/null; echo '{{\"b\": 2}}'" }},
+          {{ name = "Every device", foreach = "state.devices", as = "device", collect = "checked",
+            steps = [ {{ name = "Check", builtin = "set", with = {{ values = {{ ok = "{{{{ state.device }}}}" }} }} }} ] }} ]
+
+[[step]]
+name = "Push every device"
+foreach = "state.devices"
+as = "device"
+collect = "pushed"
+steps = [ {{ name = "Push", builtin = "set", with = {{ values = {{ dev = "{{{{ state.device }}}}", i = "{{{{ state.device_index }}}}" }} }} }} ]
+"#
+    ));
+    let v = p.ok_json(&["workflow", "run", "t"]);
+    assert_eq!(v["status"], "completed", "{v}");
+    let s = &v["state"];
+    assert_eq!(s["a"]["mtu"], 1500, "{s}");
+    assert_eq!(s["b"], 2, "{s}");
+    assert_eq!(s["checked"][2]["ok"], "r3", "{s}");
+    assert_eq!(s["pushed"][3]["dev"], "r4", "{s}");
+    assert_eq!(s["pushed"][3]["i"], "3", "{s}");
+    assert!(
+        s.get("device").is_none(),
+        "the item stays in its branch: {s}"
+    );
+    let all = paths(&v);
+    for path in [
+        "Configure both ends / A side / Push A",
+        "Configure both ends / B side / Push B",
+        "Configure both ends / B side / Every device [1] / Check",
+        "Configure both ends / B side / Every device",
+        "Configure both ends",
+        "Push every device [3] / Push",
+        "Push every device",
+    ] {
+        assert!(all.iter().any(|p| p == path), "{path} not in {all:?}");
+    }
+    // The join comes after its branches.
+    let pos = |x: &str| all.iter().position(|p| p == x).unwrap();
+    assert!(pos("Configure both ends") > pos("Configure both ends / B side / Every device"));
+    // Events carry the path.
+    let (code, out, err) = p.run(&["-o", "jsonl", "events", "--kind", "step.finished"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(r#""path":"Configure both ends / B side / Every device [2] / Check""#),
+        "{out}"
+    );
+}
+
+fn two_branches_setting_one_key_fail_the_join_naming_the_key_and_both() {
+    let p = Project::new();
+    p.task(
+        r#"
+[[step]]
+name = "Configure both ends"
+[[step.parallel]]
+name = "A side"
+steps = [ { name = "Set", run = "cat >/dev/null; echo '{\"cfg\": {\"mtu\": 1500}}'" } ]
+[[step.parallel]]
+name = "B side"
+steps = [ { name = "Set", run = "cat >/dev/null; echo '{\"cfg\": {\"mtu\": 9000}}'" } ]
+"#,
+    );
+    let v = p.failed_json(&["workflow", "run", "t"]);
+    assert_eq!(v["status"], "failed");
+    let reason = v["failed_reason"].as_str().unwrap();
+    assert!(
+        reason
+            .contains("branches `A side` and `B side` both set `state.cfg.mtu`, to 1500 and 9000"),
+        "{reason}"
+    );
+    assert!(v["state"].get("cfg").is_none(), "nothing merged: {v}");
+}
+
+/// A product whose subscriptions branches change.
+fn device_product(p: &Project) {
+    p.write(
+        "products/dev.toml",
+        r#"name = "Device"
+type = "Device"
+tag = "DEV"
+root = { key = "dev", block = "DevBlock" }
+[blocks.DevBlock]
+fields.name = { type = "string", required = "initial" }
+fields.loopback = { type = "ipv4" }
+fields.mtu = { type = "int" }
+"#,
+    );
+    p.write(
+        "workflows/create_dev.toml",
+        r#"name = "create_dev"
+target = "create"
+products = ["DEV"]
+[[form]]
+fields = [ { name = "name", type = "text" } ]
+[[step]]
+name = "Name it"
+builtin = "set"
+with = { values = { subscription = { dev = { name = "{{ state.name }}" } } } }
+"#,
+    );
+    assert_eq!(p.run(&["product", "load"]).0, 0);
+}
+
+fn subscription_changes_in_branches_are_merged_and_validated_at_the_join() {
+    let p = Project::new();
+    device_product(&p);
+    let created = p.ok_json(&["workflow", "run", "create_dev", "--input", "name=d1"]);
+    let sid = created["subscription_id"].as_str().unwrap().to_string();
+    p.write(
+        "workflows/tune.toml",
+        r#"name = "tune"
+target = "modify"
+products = ["DEV"]
+[[step]]
+name = "Both"
+[[step.parallel]]
+name = "Address"
+steps = [ { name = "Set", builtin = "set", with = { values = { subscription = { dev = { loopback = "{{ state.loopback }}" } } } } } ]
+[[step.parallel]]
+name = "Size"
+steps = [ { name = "Set", run = "m=$(sed -n 's/^{[^{]*\"mtu\":\\([0-9]*\\).*/\\1/p'); echo \"{\\\"subscription\\\": {\\\"dev\\\": {\\\"mtu\\\": $m}}}\"" } ]
+[[form]]
+fields = [ { name = "loopback", type = "text" }, { name = "mtu", type = "int" } ]
+"#,
+    );
+    // Valid changes of both branches land together, validated at the join.
+    let v = p.ok_json(&[
+        "workflow",
+        "run",
+        "tune",
+        "--subscription",
+        &sid,
+        "--input",
+        "loopback=10.0.0.1",
+        "--input",
+        "mtu=9000",
+    ]);
+    assert_eq!(v["status"], "completed");
+    let s = p.ok_json(&["subscription", "show", &sid]);
+    assert_eq!(s["dev"]["loopback"], "10.0.0.1", "{s}");
+    assert_eq!(s["dev"]["mtu"], 9000, "{s}");
+    assert_eq!(s["insync"], true, "{s}");
+    // A bad address fails the join, with the field path, and changes nothing of
+    // either branch.
+    let v = p.failed_json(&[
+        "workflow",
+        "run",
+        "tune",
+        "--subscription",
+        &sid,
+        "--input",
+        "loopback=not-an-ip",
+        "--input",
+        "mtu=1400",
+    ]);
+    let reason = v["failed_reason"].as_str().unwrap();
+    assert!(reason.contains("subscription.dev.loopback"), "{reason}");
+    assert_eq!(rows(&v, "Both / Size / Set"), [("success".to_string(), 1)]);
+    let s = p.ok_json(&["subscription", "show", &sid]);
+    assert_eq!(s["dev"]["mtu"], 9000, "{s}");
+    assert_eq!(s["dev"]["loopback"], "10.0.0.1", "{s}");
+}
+
+fn a_failed_branch_is_fixed_and_retried_alone() {
+    let p = Project::new();
+    push_script(&p);
+    p.task(&format!(
+        r#"{DEVICES}
+[[step]]
+name = "Push every device"
+foreach = "state.devices"
+as = "device"
+steps = [ {{ name = "Push", run = "workflows/scripts/push.sh" }},
+          {{ name = "Verify", run = "workflows/scripts/push.sh" }} ]
+"#
+    ));
+    p.write("broken-r3", "");
+    let v = p.failed_json(&["workflow", "run", "t"]);
+    let id = v["id"].as_str().unwrap().to_string();
+    let reason = v["failed_reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("branch `[2]` failed at `Push`"),
+        "{reason}"
+    );
+    // Its siblings did not stop: every other branch finished both steps.
+    for i in [0, 1, 3] {
+        assert_eq!(
+            rows(&v, &format!("Push every device [{i}] / Verify")),
+            [("success".to_string(), 1)]
+        );
+    }
+    // `process show` tells the failed branch step, with its stderr.
+    let (code, out, _) = p.run(&["process", "show", &id]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("failed step Push every device [2] / Push"),
+        "{out}"
+    );
+    assert!(out.contains("cannot reach r3"), "{out}");
+    assert!(
+        out.contains("  [2] / Push"),
+        "grouped under the group:\n{out}"
+    );
+    // retry --plan names the one branch that would run.
+    let (code, plan, err) = p.run(&["process", "retry", &id, "--plan"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(plan.contains("[2] from `Push` (failed"), "{plan}");
+    assert!(plan.contains("3 finished branches stay done"), "{plan}");
+    assert!(!plan.contains("[0] from"), "{plan}");
+    let planned = p.ok_json(&["process", "retry", &id, "--plan"]);
+    assert_eq!(planned["branches"].as_array().map(Vec::len), Some(1));
+    assert_eq!(planned["branches"][0]["path"], "Push every device [2]");
+    assert_eq!(planned["branches_done"], 3);
+
+    std::fs::remove_file(p.path().join("broken-r3")).unwrap();
+    let v = p.ok_json(&["process", "retry", &id]);
+    assert_eq!(v["status"], "completed");
+    // Every step of every branch ran exactly once, the fixed one's Push twice.
+    let mut ran: BTreeMap<String, usize> = BTreeMap::new();
+    for (_, step, _) in effects(&p) {
+        *ran.entry(step).or_default() += 1;
+    }
+    for dev in ["r1", "r2", "r3", "r4"] {
+        let push = ran.get(&format!("Push-{dev}")).copied().unwrap_or(0);
+        let verify = ran.get(&format!("Verify-{dev}")).copied().unwrap_or(0);
+        assert_eq!(push, if dev == "r3" { 2 } else { 1 }, "{ran:?}");
+        assert_eq!(verify, 1, "{ran:?}");
+    }
+    assert_eq!(
+        rows(&v, "Push every device [2] / Push"),
+        [("failed".to_string(), 1), ("success".to_string(), 2)]
+    );
+    for dev in ["r1", "r2", "r3", "r4"] {
+        assert_eq!(v["state"][format!("pushed_{dev}")], true, "{}", v["state"]);
+    }
+}
+
+#[test]
+fn fail_fast_starts_no_more_steps_once_a_branch_failed() {
+    let p = Project::new();
+    p.task(
+        r#"
+[[step]]
+name = "Seed"
+builtin = "set"
+with = { values = { items = [0, 1, 2, 3, 4, 5] } }
+
+[[step]]
+name = "Each"
+foreach = "state.items"
+max_parallel = 2
+fail_fast = true
+steps = [ { name = "Work", run = "cat >/dev/null; echo $ORCH_STEP >> ran.txt; test \"$ORCH_STEP\" != 'Work'" } ]
+"#,
+    );
+    let v = p.failed_json(&["workflow", "run", "t"]);
+    let ran = std::fs::read_to_string(p.path().join("ran.txt")).unwrap();
+    assert!(
+        ran.lines().count() <= 2,
+        "after the first failure no branch step starts: {ran}"
+    );
+    assert!(
+        v["failed_reason"]
+            .as_str()
+            .unwrap()
+            .contains("failed at `Work`"),
+        "{v}"
+    );
+}
+
+fn the_group_is_failed_before_waiting_before_suspended() {
+    let p = Project::new();
+    let group = |a: &str, b: &str| {
+        format!(
+            r#"
+[[step]]
+name = "G"
+[[step.parallel]]
+name = "one"
+steps = [ {a} ]
+[[step.parallel]]
+name = "two"
+steps = [ {b} ]
+"#
+        )
+    };
+    let ask = r#"{ name = "Ask", input.fields = [ { name = "ok", type = "accept" } ] }"#;
+    let wait = r#"{ name = "Wait", run = "cat >/dev/null; exit 75" }"#;
+    let fail = r#"{ name = "Fail", run = "cat >/dev/null; exit 1" }"#;
+    for (a, b, code, status) in [
+        (ask, wait, 5, "waiting"),
+        (wait, fail, 3, "failed"),
+        (ask, ask, 4, "suspended"),
+    ] {
+        p.task(&group(a, b));
+        let v = p.json_exiting(&["workflow", "run", "t"], code);
+        assert_eq!(v["status"], status, "{a} and {b}: {v}");
+    }
+}
+
+fn confirm_workflow(p: &Project) {
+    push_script(p);
+    p.task(&format!(
+        r#"{DEVICES}
+[[step]]
+name = "Push every device"
+foreach = "state.devices"
+as = "device"
+steps = [ {{ name = "Push", run = "workflows/scripts/push.sh" }},
+          {{ name = "Confirm", input.message = "Is {{{{ state.device }}}} fine?",
+            input.fields = [ {{ name = "ok", type = "accept" }} ],
+            if = "state.device in ['r2', 'r4']" }} ]
+"#
+    ));
+}
+
+fn an_input_step_inside_a_branch_is_answered_by_its_path_with_resume() {
+    let p = Project::new();
+    confirm_workflow(&p);
+    let v = p.json_exiting(&["workflow", "run", "t"], 4);
+    let id = v["id"].as_str().unwrap().to_string();
+    assert_eq!(v["status"], "suspended");
+    // process show lists both pending branch steps with their messages.
+    let shown = p.ok_json(&["process", "show", &id]);
+    let pending: Vec<&str> = shown["pending_steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|w| w["step"].as_str())
+        .collect();
+    assert_eq!(
+        pending,
+        [
+            "Push every device [1] / Confirm",
+            "Push every device [3] / Confirm"
+        ]
+    );
+    assert_eq!(shown["pending_steps"][1]["message"], "Is r4 fine?");
+    let (_, out, err) = p.run(&["process", "show", &id]);
+    assert!(
+        out.contains("waiting for input at step Push every device [3] / Confirm"),
+        "{out}"
+    );
+    assert!(
+        err.contains("--input 'Push every device [1] / Confirm.ok=true'"),
+        "{err}"
+    );
+    // A bare answer is ambiguous with two steps waiting.
+    let (code, _, err) = p.run(&["process", "resume", &id, "--input", "ok=true"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("several steps await input"), "{err}");
+    // Answering one branch lets it finish; the other still waits.
+    let v = p.json_exiting(
+        &[
+            "process",
+            "resume",
+            &id,
+            "--input",
+            "Push every device [3] / Confirm.ok=true",
+        ],
+        4,
+    );
+    assert_eq!(
+        rows(&v, "Push every device [3] / Confirm")
+            .last()
+            .unwrap()
+            .0,
+        "success"
+    );
+    assert_eq!(
+        rows(&v, "Push every device [1] / Confirm"),
+        [("suspend".to_string(), 1)]
+    );
+    // No step ran again.
+    assert_eq!(effects(&p).len(), 4);
+    // The last one, now the only one, takes a bare answer.
+    let v = p.ok_json(&["process", "resume", &id, "--input", "ok=true"]);
+    assert_eq!(v["status"], "completed");
+    assert_eq!(effects(&p).len(), 4);
+    let (_, state, _) = p.run(&[
+        "process",
+        "show",
+        &id,
+        "--step",
+        "Push every device [1] / Confirm",
+    ]);
+    let state: Value = serde_json::from_str(&state).unwrap();
+    assert_eq!(state["state"]["device"], "r2", "{state}");
+    assert_eq!(state["state"]["ok"], true, "{state}");
+}
+
+#[test]
+fn resume_form_asks_each_pending_branch_in_turn() {
+    let p = Project::new();
+    confirm_workflow(&p);
+    let v = p.json_exiting(&["workflow", "run", "t"], 4);
+    let id = v["id"].as_str().unwrap().to_string();
+    let Some(t) = super::interactive::Term::start(&p, &["process", "resume", &id, "--form"]) else {
+        return;
+    };
+    t.expect("input for `Push every device [1] / Confirm`");
+    t.keys(&["y"]);
+    t.expect("input for `Push every device [3] / Confirm`");
+    t.keys(&["y"]);
+    let (code, screen) = t.exit();
+    assert_eq!(code, 0, "{screen}");
+    assert!(screen.contains("✓ Push every device ("), "{screen}");
+}
+
+fn kill_9_mid_group_runs_again_only_the_branch_steps_in_flight() {
+    let p = Project::new();
+    push_script(&p);
+    p.task(&format!(
+        r#"{DEVICES}
+[[step]]
+name = "Push every device"
+foreach = "state.devices"
+as = "device"
+steps = [ {{ name = "Push", run = "workflows/scripts/push.sh" }},
+          {{ name = "Slow", run = "PUSH_SLEEP=30 workflows/scripts/push.sh" }} ]
+"#
+    ));
+    let mut child = p
+        .command()
+        .args(["workflow", "run", "t"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until every branch's second step is running.
+    let until = Instant::now() + Duration::from_secs(20);
+    while effects(&p)
+        .iter()
+        .filter(|(_, s, _)| s.starts_with("Slow"))
+        .count()
+        < 4
+    {
+        assert!(Instant::now() < until, "the slow steps never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    kill9(&mut child);
+    let id = super::crash::only_process(&p).unwrap();
+    let groups: std::collections::HashSet<i32> =
+        effects(&p).into_iter().map(|(_, _, g)| g).collect();
+    assert!(
+        super::crash::groups_left_after(&groups, Duration::from_secs(5)).is_empty(),
+        "the branch steps died with their orch"
+    );
+    let shown = p.ok_json(&["process", "show", &id]);
+    assert_eq!(shown["stale"], true, "{shown}");
+    // The slow steps now finish at once.
+    p.script(
+        "workflows/scripts/push.sh",
+        r#"state=$(cat)
+dev=$(printf '%s' "$state" | sed -n 's/.*"device":"\([^"]*\)".*/\1/p')
+echo "$ORCH_PROCESS_ID $(printf '%s' "$ORCH_STEP" | tr ' ' _)-$dev $ORCH_ATTEMPT 0" >> effects.txt
+printf '{"pushed_%s": true}\n' "$dev""#,
+    );
+    let v = p.ok_json(&["process", "retry", &id]);
+    assert_eq!(v["status"], "completed");
+    let mut ran: BTreeMap<String, usize> = BTreeMap::new();
+    for (_, step, _) in effects(&p) {
+        *ran.entry(step).or_default() += 1;
+    }
+    for dev in ["r1", "r2", "r3", "r4"] {
+        assert_eq!(
+            ran[&format!("Push-{dev}")],
+            1,
+            "a finished step ran again: {ran:?}"
+        );
+        assert_eq!(ran[&format!("Slow-{dev}")], 2, "{ran:?}");
+    }
+}
+
+/// A system workflow the parent starts as a child per item: it records its answers.
+fn child_workflows(p: &Project) {
+    p.write(
+        "workflows/child.toml",
+        r#"name = "child"
+target = "system"
+[[form]]
+fields = [ { name = "device", type = "text" }, { name = "speed", type = "int" } ]
+[[step]]
+name = "Configure"
+run = "cat > \"child-$ORCH_PROCESS_ID.json\"; test ! -f \"broken-$(sed -n 's/.*\"device\":\"\\([^\"]*\\)\".*/\\1/p' \"child-$ORCH_PROCESS_ID.json\")\""
+"#,
+    );
+    p.write(
+        "workflows/parent.toml",
+        r#"name = "parent"
+target = "system"
+[[step]]
+name = "Seed"
+builtin = "set"
+with = { values = { devices = ["r1", "r2", "r3"], speed = 10 } }
+[[step]]
+name = "Configure every device"
+foreach = "state.devices"
+as = "device"
+max_parallel = 2
+workflow = "child"
+input = { device = "{{ state.device }}", speed = "{{ state.speed }}" }
+"#,
+    );
+}
+
+fn child_processes_start_per_item_with_their_answers_and_are_listed() {
+    let p = Project::new();
+    child_workflows(&p);
+    assert_eq!(p.run(&["workflow", "check"]).0, 0);
+    let v = p.ok_json(&["workflow", "run", "parent"]);
+    let id = v["id"].as_str().unwrap();
+    assert_eq!(v["status"], "completed");
+    let children = p.ok_json(&["process", "list", "--parent", id]);
+    let children = children.as_array().unwrap();
+    assert_eq!(children.len(), 3);
+    for c in children {
+        assert_eq!(c["parent_id"], id);
+        assert_eq!(c["workflow"], "child");
+        assert_eq!(c["status"], "completed");
+        let cid = c["id"].as_str().unwrap();
+        let got: Value = serde_json::from_str(
+            &std::fs::read_to_string(p.path().join(format!("child-{cid}.json"))).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            got["speed"], 10,
+            "answers are typed by the child's form: {got}"
+        );
+    }
+    let shown = p.ok_json(&["process", "show", id]);
+    assert_eq!(shown["children"].as_array().map(Vec::len), Some(3));
+    assert_eq!(
+        shown["children"][0]["parent_step"],
+        "Configure every device [0] / child"
+    );
+    let (_, out, _) = p.run(&["process", "show", id]);
+    assert!(out.contains("CHILD"), "{out}");
+    assert!(out.contains("Configure every device [2] / child"), "{out}");
+    // The child shows its parent.
+    let (_, out, _) = p.run(&["process", "show", children[0]["id"].as_str().unwrap()]);
+    assert!(out.contains(&format!("parent:   {id}")), "{out}");
+}
+
+fn retrying_the_parent_retries_its_failed_child_instead_of_starting_another() {
+    let p = Project::new();
+    child_workflows(&p);
+    p.write("broken-r2", "");
+    let v = p.failed_json(&["workflow", "run", "parent"]);
+    let id = v["id"].as_str().unwrap().to_string();
+    let reason = v["failed_reason"].as_str().unwrap();
+    assert!(
+        reason.contains("branch `[1]` failed at `child`"),
+        "{reason}"
+    );
+    assert!(reason.contains("child process"), "{reason}");
+    let children = p.ok_json(&["process", "list", "--parent", &id]);
+    let failed: Vec<&Value> = children
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "failed")
+        .collect();
+    assert_eq!(failed.len(), 1);
+    let failed_id = failed[0]["id"].as_str().unwrap().to_string();
+    std::fs::remove_file(p.path().join("broken-r2")).unwrap();
+    let v = p.ok_json(&["process", "retry", &id]);
+    assert_eq!(v["status"], "completed");
+    let children = p.ok_json(&["process", "list", "--parent", &id]);
+    assert_eq!(
+        children.as_array().unwrap().len(),
+        3,
+        "no new child: {children}"
+    );
+    let again = p.ok_json(&["process", "show", &failed_id]);
+    assert_eq!(
+        again["status"], "completed",
+        "the same child was retried: {again}"
+    );
+}
+
+#[test]
+fn a_child_on_a_subscription_gets_its_usability_checks_and_lock() {
+    let p = Project::new();
+    device_product(&p);
+    let d1 = p.ok_json(&["workflow", "run", "create_dev", "--input", "name=d1"]);
+    let d1 = d1["subscription_id"].as_str().unwrap().to_string();
+    p.write(
+        "workflows/fix_dev.toml",
+        r#"name = "fix_dev"
+target = "modify"
+products = ["DEV"]
+[[step]]
+name = "Fix"
+run = "cat >/dev/null; test ! -f hold"
+"#,
+    );
+    p.write(
+        "workflows/fix_all.toml",
+        r#"name = "fix_all"
+target = "system"
+[[form]]
+fields = [ { name = "ids", type = "text" } ]
+[[step]]
+name = "Split"
+builtin = "set"
+with = { values = { devs = [ "{{ state.ids }}" ] } }
+[[step]]
+name = "Fix every device"
+foreach = "state.devs"
+as = "dev"
+workflow = "fix_dev"
+subscription = "{{ state.dev }}"
+"#,
+    );
+    assert_eq!(p.run(&["workflow", "check"]).0, 0);
+    // Another process holds the subscription: the child may not start.
+    p.write("hold", "");
+    p.failed_json(&["workflow", "run", "fix_dev", "--subscription", &d1]);
+    let ids = format!("ids={d1}");
+    let v = p.failed_json(&["workflow", "run", "fix_all", "--input", &ids]);
+    let reason = v["failed_reason"].as_str().unwrap();
+    assert!(reason.contains("child `fix_dev` cannot start"), "{reason}");
+    assert_eq!(
+        p.ok_json(&["process", "list", "--parent", v["id"].as_str().unwrap()])
+            .as_array()
+            .map(Vec::len),
+        Some(0)
+    );
+}
+
+fn a_worker_lets_the_parent_rest_while_its_children_run() {
+    let p = Project::new();
+    child_workflows(&p);
+    let queued = p.ok_json(&["workflow", "run", "parent", "--queue"]);
+    let id = queued["id"].as_str().unwrap().to_string();
+    // One slot: a parent that held it while waiting would never see its children run.
+    let (code, _, err) = p.run(&["worker", "--once", "--concurrency", "1"]);
+    assert_eq!(code, 0, "{err}");
+    let v = p.ok_json(&["process", "show", &id]);
+    assert_eq!(v["status"], "completed", "{v}");
+    let own = rows(&v, "Configure every device");
+    assert_eq!(
+        own.first().map(|r| r.0.as_str()),
+        Some("waiting"),
+        "{own:?}"
+    );
+    assert_eq!(own.last().map(|r| r.0.as_str()), Some("success"), "{own:?}");
+    let children = p.ok_json(&["process", "list", "--parent", &id]);
+    assert_eq!(children.as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn process_show_groups_branch_steps_and_mermaid_draws_fork_and_join() {
+    let p = Project::new();
+    p.task(
+        r#"
+[[step]]
+name = "Configure both ends"
+[[step.parallel]]
+name = "A side"
+steps = [ { name = "Push A", builtin = "noop" } ]
+[[step.parallel]]
+name = "B side"
+steps = [ { name = "Push B", builtin = "noop" }, { name = "Check B", builtin = "noop", if = "state.x" } ]
+"#,
+    );
+    let v = p.ok_json(&["workflow", "run", "t"]);
+    let id = v["id"].as_str().unwrap();
+    let (_, out, _) = p.run(&["process", "show", id]);
+    let lines: Vec<&str> = out.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.trim_start().starts_with("Configure both ends"))
+        .unwrap();
+    assert!(lines[at + 1].contains("  A side / Push A"), "{out}");
+    assert!(lines[at + 2].contains("  B side / Push B"), "{out}");
+    assert!(
+        lines[at + 3].contains("  B side / Check B") && lines[at + 3].contains("skipped"),
+        "{out}"
+    );
+    let shown = p.ok_json(&["process", "show", id]);
+    assert_eq!(shown["groups"][0]["name"], "Configure both ends");
+    assert_eq!(shown["groups"][0]["branches"][1]["label"], "B side");
+    assert_eq!(shown["groups"][0]["branches"][1]["status"], "done");
+    for s in shown["steps"].as_array().unwrap() {
+        assert!(s["path"].is_string(), "{s}");
+    }
+    let (code, chart, _) = p.run(&["workflow", "show", "t", "--mermaid"]);
+    assert_eq!(code, 0);
+    for line in [
+        "s1{{\"fork: Configure both ends\"}}",
+        "subgraph g1_1[\"B side\"]",
+        "s1 --> s1_0_0",
+        "s1_1_0 --> c1_1_1",
+        "c1_1_1 -->|yes| s1_1_1",
+        "c1_1_1 -->|no| j1",
+        "s1_1_1 --> j1",
+        "j1 --> s2",
+    ] {
+        assert!(chart.contains(line), "{line} missing:\n{chart}");
+    }
+}
+
+#[test]
+fn the_progress_display_prints_each_branch_step_on_a_line_of_its_own() {
+    let p = Project::new();
+    p.task(
+        r#"
+[[step]]
+name = "Seed"
+builtin = "set"
+with = { values = { items = [0, 1, 2, 3, 4, 5, 6, 7] } }
+[[step]]
+name = "Each"
+foreach = "state.items"
+max_parallel = 8
+steps = [ { name = "Work", run = "cat >/dev/null; sleep 0.2" },
+          { name = "More", run = "cat >/dev/null; sleep 0.1" } ]
+"#,
+    );
+    let Some(t) = super::interactive::Term::start(&p, &["workflow", "run", "t"]) else {
+        return;
+    };
+    let (code, screen) = t.exit();
+    assert_eq!(code, 0, "{screen}");
+    for i in 0..8 {
+        for step in ["Work", "More"] {
+            let line = format!("✓ Each [{i}] / {step} (");
+            assert_eq!(
+                screen.matches(&line).count(),
+                1,
+                "{line} not once on a line of its own:\n{screen}"
+            );
+        }
+    }
+    // Every line is a whole step line, a header or the end; no spinner is left over.
+    for l in screen.lines().filter(|l| !l.trim().is_empty()) {
+        let ok =
+            l.trim_start().starts_with('✓') || l.starts_with("process ") || l.starts_with("EXIT=");
+        assert!(ok, "a stray line `{l}` in:\n{screen}");
+    }
+}
+
+both!(
+    parallel_branches_merge_and_foreach_collects_with_paths,
+    two_branches_setting_one_key_fail_the_join_naming_the_key_and_both,
+    subscription_changes_in_branches_are_merged_and_validated_at_the_join,
+    a_failed_branch_is_fixed_and_retried_alone,
+    the_group_is_failed_before_waiting_before_suspended,
+    an_input_step_inside_a_branch_is_answered_by_its_path_with_resume,
+    kill_9_mid_group_runs_again_only_the_branch_steps_in_flight,
+    child_processes_start_per_item_with_their_answers_and_are_listed,
+    retrying_the_parent_retries_its_failed_child_instead_of_starting_another,
+    a_worker_lets_the_parent_rest_while_its_children_run,
+);
