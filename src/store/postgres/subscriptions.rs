@@ -97,12 +97,17 @@ pub async fn list(tx: &Tx<'_>, f: &Filter) -> R<Vec<Subscription>> {
     if let Some(text) = &f.search {
         if text.split_whitespace().next().is_some() {
             match search::query(text) {
-                Some(m) => {
-                    q.and(
-                        "s.subscription_id IN (SELECT subscription_id FROM subscription_search WHERE words @@ ?::text::tsquery)",
-                        m,
-                    );
-                }
+                Some(m) => match few_matches(tx, &m).await? {
+                    Some(ids) => {
+                        q.and("s.subscription_id = ANY (?::text[])", ids);
+                    }
+                    None => {
+                        q.and(
+                            "s.subscription_id IN (SELECT subscription_id FROM subscription_search WHERE words @@ ?::text::tsquery)",
+                            m,
+                        );
+                    }
+                },
                 // Words without a token: FTS5 finds nothing for them.
                 None => {
                     q.push("AND false");
@@ -114,6 +119,34 @@ pub async fn list(tx: &Tx<'_>, f: &Filter) -> R<Vec<Subscription>> {
         .then("LIMIT ?", f.limit)
         .then("OFFSET ?", f.offset);
     q.rows(tx).await?.iter().map(from_row).collect()
+}
+
+/// Up to this many matches of a search are listed by their ids.
+const FEW_MATCHES: i64 = 1_000;
+
+/// The ids of the subscriptions whose words match `tsquery`, when there are at most
+/// [`FEW_MATCHES`] of them (None when there are more).
+///
+/// PostgreSQL cannot tell how many rows a word matches unless the word is among its
+/// most common ones: it assumes a few hundred. Under `ORDER BY … LIMIT` it then walks
+/// the subscriptions newest first and tests every row's words, the whole table when
+/// the search names one router. Looking the ids up first, through the GIN index (or a
+/// scan that stops at the cap when the word is common), lets the list fetch a known
+/// handful of rows by key; with many matches the walk is the right plan and is kept.
+async fn few_matches(tx: &Tx<'_>, tsquery: &str) -> R<Option<Vec<String>>> {
+    let rows = tx
+        .rows(
+            "SELECT subscription_id FROM subscription_search WHERE words @@ $1::text::tsquery LIMIT $2",
+            &[&tsquery, &(FEW_MATCHES + 1)],
+        )
+        .await?;
+    if rows.len() as i64 > FEW_MATCHES {
+        return Ok(None);
+    }
+    rows.iter()
+        .map(|r| Ok(r.try_get(0)?))
+        .collect::<R<Vec<String>>>()
+        .map(Some)
 }
 
 /// Tag and lifecycle of each of these subscriptions that exists.
