@@ -152,6 +152,19 @@ pub struct Committed {
 }
 
 impl StepCommit {
+    /// Fencing: only the orch that holds the process may write its steps. One whose
+    /// lease ran out while it worked finds the process taken over (`owner` is who
+    /// holds it now, as the store read it), and writes nothing.
+    pub fn fence(&self, owner: Option<String>) -> Result<(), super::StoreError> {
+        if owner.as_deref() == Some(self.owner.as_str()) {
+            return Ok(());
+        }
+        Err(super::StoreError::NotOwner {
+            process_id: self.process_id.clone(),
+            owner,
+        })
+    }
+
     /// The state after the step.
     pub fn state(&self) -> &Value {
         self.state.as_deref().unwrap_or(&self.step.state_patch)

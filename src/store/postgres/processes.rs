@@ -18,7 +18,6 @@ use tokio_postgres::Row;
 use super::tx::{NewEvent, R, StepColumns, Tx, clean_opt, word};
 use crate::domain::process::ProcessStatus;
 use crate::domain::workflow::{Target, WorkflowDef};
-use crate::store::StoreError;
 use crate::store::events::Concerns;
 use crate::store::processes::{
     Filter, Find, NewProcess, ProcessRow, StepCommit, StepRow, claim_event, owner_parts,
@@ -275,16 +274,7 @@ pub async fn commit_step(tx: &mut Tx<'_>, c: &StepCommit, status: ProcessStatus)
     let previous_subscription: Option<String> = row.try_get(1)?;
     let budget: Option<i64> = row.try_get(2)?;
     let paused: bool = row.try_get(3)?;
-    // Fencing: only the orch that holds the process may write its steps. One whose
-    // lease ran out while it worked finds the process taken over, and writes nothing.
-    let owner: Option<String> = row.try_get(4)?;
-    if owner.as_deref() != Some(c.owner.as_str()) {
-        return Err(StoreError::NotOwner {
-            process_id: c.process_id.clone(),
-            owner,
-        }
-        .into());
-    }
+    c.fence(row.try_get(4)?)?;
     let step_event = tx.event(NewEvent {
         kind: "step.finished".into(),
         process_id: Some(c.process_id.clone()),

@@ -288,14 +288,7 @@ pub fn commit_step(
         .query_row([&c.process_id], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })?;
-    // Fencing: only the orch that holds the process may write its steps. One whose
-    // lease ran out while it worked finds the process taken over, and writes nothing.
-    if owner.as_deref() != Some(c.owner.as_str()) {
-        return Err(StoreError::NotOwner {
-            process_id: c.process_id.clone(),
-            owner,
-        });
-    }
+    c.fence(owner)?;
     let data = c.event_data();
     let path = s.path();
     conn.prepare_cached(
