@@ -87,11 +87,15 @@ pub fn generate(size: Size) -> Res<Generated> {
     })
 }
 
+/// The product every generated subscription is of, as orch stores a definition: the
+/// dashboard and `product list` read it back whole.
+pub const PRODUCT_DEF: &str = r#"{"name":"Node","type":"Node","tag":"NODE","description":"A router","status":"active","root":{"key":"node","block":"NodeBlock"},"blocks":{"NodeBlock":{"description":"A router","fields":{"name":{"type":"string"},"role":{"type":"string"},"city":{"type":"string"}}}}}"#;
+
 /// One product and one workflow definition everything refers to.
 fn catalogue(conn: &Connection) -> Res<(String, String)> {
     let product_id = id_at(EPOCH - 3600, 0);
     let now = time_at(EPOCH - 3600, 0);
-    let definition = json!({"name": "Node", "tag": "NODE"}).to_string();
+    let definition = PRODUCT_DEF.to_string();
     ctx(
         conn.execute(
             "INSERT INTO products (product_id, name, product_type, tag, description, status, root_key, root_block, definition, hash, created_at, updated_at)

@@ -37,7 +37,7 @@ pub fn generate(size: Size) -> Res<Generated> {
     project.run(&["db", "migrate"])?;
     let subs = size.subscriptions.max(1);
     let steps = size.steps_per_process.max(2);
-    let product_def = r#"{"name":"Node","tag":"NODE"}"#;
+    let product_def = crate::generate::PRODUCT_DEF;
     let wf = r#"{"name":"modify_node","target":"modify","steps":[]}"#;
     let product_id = uuid_at(EPOCH - 3600).to_string();
     let script = format!(

@@ -68,8 +68,15 @@ pub fn start(g: &Generated) -> Res<Served> {
             }
         }
     };
-    // Keep reading stderr so the server never blocks on a full pipe.
-    std::thread::spawn(move || lines.for_each(drop));
+    // Keep reading stderr so the server never blocks on a full pipe; what it says of
+    // a failed request is passed on, as it explains a line that could not be measured.
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            if line.contains("error") || line.contains(" 500 ") {
+                eprintln!("    orch serve: {line}");
+            }
+        }
+    });
     Ok(Served { child, base, token })
 }
 
@@ -90,7 +97,15 @@ impl Served {
             req.set("Authorization", &format!("Bearer {}", self.token))
         };
         let t = Instant::now();
-        let r = ctx(req.call(), path)?;
+        let r = match req.call() {
+            Err(ureq::Error::Status(code, r)) => {
+                let body = r.into_string().unwrap_or_default();
+                let said = body.split("<main").nth(1).unwrap_or(&body);
+                let said: String = said.chars().take(600).collect();
+                return Err(format!("{path}: status {code}: {said}"));
+            }
+            r => ctx(r, path)?,
+        };
         let _ = ctx(r.into_string(), path)?;
         Ok(t.elapsed().as_secs_f64())
     }

@@ -142,6 +142,14 @@ impl WorkflowDef {
         out
     }
 
+    /// Whether any of its steps runs a child workflow: only then can a process of it
+    /// have children.
+    pub fn starts_children(&self) -> bool {
+        self.all_steps()
+            .iter()
+            .any(|s| matches!(s.kind, StepKind::Workflow { .. }))
+    }
+
     /// The step at a path (`Configure both ends / B side / Check B`, `Push every device
     /// [3] / Push`), with the branch it runs in (None: a top-level step).
     pub fn locate(&self, path: &str) -> Option<(&StepDef, Option<String>)> {

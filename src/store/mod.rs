@@ -16,6 +16,7 @@
 //! the modules named after their table group and are shared by both backends.
 
 pub mod callbacks;
+mod definitions;
 pub mod events;
 mod filters;
 mod group_commit;
@@ -204,6 +205,7 @@ pub const PAUSED: &str = "the engine is paused";
 pub struct Store {
     backend: Backend,
     location: Location,
+    definitions: definitions::Definitions,
 }
 
 enum Backend {
@@ -253,6 +255,7 @@ impl Store {
         Ok(Store {
             backend,
             location: location.clone(),
+            definitions: Default::default(),
         })
     }
 
@@ -271,6 +274,7 @@ impl Store {
         Ok(Store {
             backend,
             location: location.clone(),
+            definitions: Default::default(),
         })
     }
 
@@ -371,8 +375,16 @@ impl Store {
         dispatch!(self.save_definition(def, source))
     }
 
+    /// The stored definition named by `hash` (kept parsed once read: see `definitions`).
     pub async fn definition(&self, hash: &str) -> StoreResult<Option<WorkflowDef>> {
-        dispatch!(self.definition(hash))
+        if let Some(def) = self.definitions.get(hash) {
+            return Ok(Some(WorkflowDef::clone(&def)));
+        }
+        let def = dispatch!(self.definition(hash))?;
+        if let Some(def) = &def {
+            self.definitions.put(hash, std::sync::Arc::new(def.clone()));
+        }
+        Ok(def)
     }
 
     // --- processes -----------------------------------------------------------------

@@ -3,23 +3,24 @@
 //! only when the database cannot be reached in time. Each renewal that succeeds moves
 //! the worker's [`LeaseClock`].
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
+
+use tokio::sync::watch;
 
 use crate::engine::lease::LeaseClock;
 use crate::error::{Error, Result};
 use crate::store::{Create, Location, Store};
 
 pub struct Heartbeat {
-    stop: Arc<AtomicBool>,
+    stop: watch::Sender<bool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Heartbeat {
-    /// Stops beating (the worker is done and about to say so).
+    /// Stops beating (the worker is done and about to say so); the thread wakes at
+    /// once, so a worker's stop never waits for its next beat.
     pub fn stop(mut self) {
-        self.stop.store(true, Ordering::SeqCst);
+        let _ = self.stop.send(true);
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
@@ -34,8 +35,7 @@ pub async fn start(
     lease: Duration,
     clock: LeaseClock,
 ) -> Result<Heartbeat> {
-    let stop = Arc::new(AtomicBool::new(false));
-    let stopping = Arc::clone(&stop);
+    let (stop, mut stopping) = watch::channel(false);
     let (opened, is_open) = tokio::sync::oneshot::channel::<Result<()>>();
     let thread = std::thread::Builder::new()
         .name("orch-heartbeat".into())
@@ -63,18 +63,17 @@ pub async fn start(
                         return;
                     }
                 };
-                let step = Duration::from_millis(50);
-                let mut since = Duration::ZERO;
-                while !stopping.load(Ordering::SeqCst) {
-                    if since >= lease / 3 {
-                        since = Duration::ZERO;
-                        let began = LeaseClock::now();
-                        if store.worker_beat(owner, lease).await.is_ok() {
-                            clock.renewed_at(began, lease);
+                loop {
+                    tokio::select! {
+                        _ = tokio::time::sleep(lease / 3) => {
+                            let began = LeaseClock::now();
+                            if store.worker_beat(owner, lease).await.is_ok() {
+                                clock.renewed_at(began, lease);
+                            }
                         }
+                        // Asked to stop, or the worker is gone.
+                        _ = stopping.wait_for(|s| *s) => break,
                     }
-                    tokio::time::sleep(step).await;
-                    since += step;
                 }
             });
         })
