@@ -51,7 +51,10 @@ mod tests {
         let cache = Definitions::default();
         assert!(cache.get("a").is_none());
         cache.put("a", def("one"));
-        assert_eq!(cache.get("a").map(|d| d.name.clone()).as_deref(), Some("one"));
+        assert_eq!(
+            cache.get("a").map(|d| d.name.clone()).as_deref(),
+            Some("one")
+        );
         for i in 0..CAPACITY + 10 {
             cache.put(&format!("h{i}"), def("many"));
         }
