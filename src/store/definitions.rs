@@ -42,7 +42,7 @@ mod tests {
     use super::*;
 
     fn def(name: &str) -> Arc<WorkflowDef> {
-        let text = format!("name = \"{name}\"\ntarget = \"system\"\n");
+        let text = format!("name = \"{name}\"\ntarget = \"system\"\nsteps = []\n");
         Arc::new(toml::from_str(&text).expect("a workflow"))
     }
 
