@@ -359,7 +359,77 @@ fn a_step_error_with_nul_commits() {
     assert_eq!(p.failed_reason.as_deref(), Some(kept.as_str()));
 }
 
+/// Group commit: a step that cannot commit (its process is not the committer's) fails
+/// alone; the steps that finished with it in the same batch commit.
+fn a_failing_step_in_a_group_commit_fails_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = TestStore::new(dir.path());
+    // PostgreSQL's committer is a task on the runtime that starts it.
+    t.run(async { t.store.start_group_commit() }).unwrap();
+    let task =
+        workflow("name = \"t\"\ntarget = \"system\"\n[[step]]\nname = \"a\"\nbuiltin = \"noop\"\n");
+    let ids: Vec<String> = (0..6).map(|_| crate::clock::new_id()).collect();
+    for (i, id) in ids.iter().enumerate() {
+        // The third process is nobody's: its commit must be refused.
+        let p = if i == 2 {
+            new_process(id, &task, None)
+        } else {
+            owned_process(id, &task, None)
+        };
+        t.run(t.store.create_process(&p, None)).unwrap();
+    }
+    let now = crate::clock::now_text();
+    let commit = |id: &String| StepCommit {
+        process_id: id.clone(),
+        owner: OWNER.into(),
+        subscription_id: None,
+        step: StepRow {
+            step_id: 0,
+            name: "a".into(),
+            status: StepStatus::Success,
+            attempt: 1,
+            started_at: now.clone(),
+            finished_at: now.clone(),
+            error: None,
+            output: None,
+            created_by: "test".into(),
+            branch: None,
+            state_patch: json!({"done": true}),
+        },
+        state: None,
+        status: ProcessStatus::Running,
+        failed_reason: None,
+        duration_ms: 0,
+        subscription: None,
+        retry_in: None,
+        rest: None,
+        awaits_children: false,
+    };
+    let results = t.run(futures_util::future::join_all(
+        ids.iter().map(|id| t.store.commit_step(commit(id))),
+    ));
+    for (i, (id, r)) in ids.iter().zip(&results).enumerate() {
+        let steps = t.run(t.store.steps(id)).unwrap();
+        if i == 2 {
+            assert!(
+                matches!(r, Err(super::StoreError::NotOwner { .. })),
+                "the stray commit: {:?}",
+                r.as_ref().map(|c| c.status)
+            );
+            assert!(steps.is_empty(), "a refused step was written");
+        } else {
+            assert!(
+                r.is_ok(),
+                "commit {i} failed with the stray one: {:?}",
+                r.as_ref().err()
+            );
+            assert_eq!(steps.len(), 1, "step of process {i}");
+        }
+    }
+}
+
 both!(
+    a_failing_step_in_a_group_commit_fails_alone,
     a_worker_never_takes_over_its_own_process,
     a_step_error_with_nul_commits,
     two_orchs_racing_for_one_subscription_one_wins,

@@ -4,13 +4,13 @@
 //!
 //! A committer thread owns a connection of its own. Engines hand it their step commits
 //! and wait; it takes the first that arrives and every other already waiting (see
-//! `store::group_commit`), writes each in a savepoint of one transaction and commits
+//! `store::group_commit`), writes them all in one transaction and commits
 //! once. No artificial delay is added: while one batch is being synced, the next one
 //! gathers.
 //! A step is reported done only after the transaction that holds it is durable.
 //!
-//! One step that fails (an error of its own, say a constraint) is rolled back to its
-//! savepoint and fails alone. If the shared commit itself fails (busy, disk full), the
+//! If one step fails (an error of its own, say a process another worker took over) or
+//! the shared commit itself fails (busy, disk full), the batch is rolled back and its
 //! steps are written again one transaction each, so no step fails because of another.
 
 use std::path::Path;
@@ -75,25 +75,20 @@ fn write(conn: &mut Connection, batch: Vec<Job>) {
         job.answer(result);
     }
 }
-/// Every step in a savepoint of one transaction; an error of one step is its own.
+/// Every step in one transaction. The first step that fails rolls the whole batch
+/// back (its transaction is dropped unfinished), and [`write`] writes each step again
+/// alone, so that step fails by itself and the others commit. A failing step is rare (a
+/// process taken over by another worker); a savepoint per step, which would keep the
+/// others without a second write, makes SQLite keep a sub-journal of every page each
+/// step touches, which every batch would pay for.
 fn write_together(
     conn: &mut Connection,
     batch: &[Job],
 ) -> StoreResult<Vec<StoreResult<ProcessStatus>>> {
-    let mut tx = write_tx(conn)?;
+    let tx = write_tx(conn)?;
     let mut results = Vec::with_capacity(batch.len());
     for job in batch {
-        let sp = tx.savepoint()?;
-        match commit_one(&sp, &job.commit) {
-            Ok(status) => {
-                sp.commit()?;
-                results.push(Ok(status));
-            }
-            Err(e) => {
-                drop(sp);
-                results.push(Err(e));
-            }
-        }
+        results.push(Ok(commit_one(&tx, &job.commit)?));
     }
     tx.commit()?;
     Ok(results)
