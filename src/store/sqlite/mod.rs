@@ -243,6 +243,27 @@ pub fn migrate(conn: &mut Connection, path: &Path) -> Result<usize, Error> {
     }
 }
 
+/// Runs `op` again while the database is busy, for as long as the busy timeout. Switching
+/// a new database to WAL needs it alone: SQLite answers `SQLITE_BUSY` at once, without
+/// its busy handler, to a connection that would otherwise deadlock with another doing
+/// the same, so several orchs opening a new database together must take turns here.
+fn while_busy<T>(mut op: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        match op() {
+            Err(rusqlite::Error::SqliteFailure(f, _))
+                if matches!(
+                    f.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Opens the database, checks it is one orch can use and sets the pragmas, without
 /// applying migrations.
 pub fn open_unmigrated(path: &Path, sync: Sync) -> Result<Connection, Error> {
@@ -280,8 +301,7 @@ pub fn open_unmigrated(path: &Path, sync: Sync) -> Result<Connection, Error> {
         ));
     }
 
-    let mode: String = conn
-        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+    let mode: String = while_busy(|| conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)))
         .map_err(at(path, "opening"))?;
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(Error::failure(format!(
