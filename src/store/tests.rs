@@ -73,6 +73,38 @@ fn owned_process<'a>(
     }
 }
 
+/// The commit of step `a` of process `id` by [`OWNER`], finished now with `step`
+/// status, leaving the process `status`; callers change what their test is about.
+fn step_commit(id: &str, step: StepStatus, status: ProcessStatus) -> StepCommit {
+    let now = crate::clock::now_text();
+    StepCommit {
+        process_id: id.to_string(),
+        owner: OWNER.into(),
+        subscription_id: None,
+        step: StepRow {
+            step_id: 0,
+            name: "a".into(),
+            status: step,
+            attempt: 1,
+            started_at: now.clone(),
+            finished_at: now,
+            error: None,
+            output: None,
+            created_by: "test".into(),
+            branch: None,
+            state_patch: json!({}),
+        },
+        state: None,
+        status,
+        failed_reason: None,
+        duration_ms: 0,
+        subscription: None,
+        retry_in: None,
+        rest: None,
+        awaits_children: false,
+    }
+}
+
 /// An active Node subscription, made by a completed create process; returns its id.
 fn active_node(t: &TestStore) -> String {
     let s = &t.store;
@@ -114,34 +146,14 @@ fn active_node(t: &TestStore) -> String {
         updated_at: now.clone(),
     };
     let done = t.run(s.commit_step(StepCommit {
-        process_id: pid,
-        owner: OWNER.into(),
         subscription_id: Some(sid.clone()),
-        step: StepRow {
-            step_id: 0,
-            name: "a".into(),
-            status: StepStatus::Success,
-            attempt: 1,
-            started_at: now.clone(),
-            finished_at: now,
-            error: None,
-            output: None,
-            created_by: "test".into(),
-            branch: None,
-            state_patch: json!({}),
-        },
         state: Some(Arc::new(json!({}))),
-        status: ProcessStatus::Completed,
-        failed_reason: None,
-        duration_ms: 0,
         subscription: Some(Change {
             new: sub,
             old: None,
             flat: Flat::default(),
         }),
-        retry_in: None,
-        rest: None,
-        awaits_children: false,
+        ..step_commit(&pid, StepStatus::Success, ProcessStatus::Completed)
     }));
     assert_eq!(done.unwrap().status, ProcessStatus::Completed);
     sid
@@ -320,32 +332,15 @@ fn a_step_error_with_nul_commits() {
     )
     .unwrap();
     let said = "bad\0bytes \u{fffd} here";
-    let now = crate::clock::now_text();
+    let commit = step_commit(&id, StepStatus::Failed, ProcessStatus::Failed);
     t.run(t.store.commit_step(StepCommit {
-        process_id: id.clone(),
-        owner: OWNER.into(),
-        subscription_id: None,
         step: StepRow {
-            step_id: 0,
-            name: "a".into(),
-            status: StepStatus::Failed,
-            attempt: 1,
-            started_at: now.clone(),
-            finished_at: now,
             error: Some(said.into()),
             output: Some(said.into()),
-            created_by: "test".into(),
-            branch: None,
-            state_patch: json!({}),
+            ..commit.step
         },
-        state: None,
-        status: ProcessStatus::Failed,
         failed_reason: Some(said.into()),
-        duration_ms: 0,
-        subscription: None,
-        retry_in: None,
-        rest: None,
-        awaits_children: false,
+        ..commit
     }))
     .unwrap();
     let kept = match t.store.kind() {
@@ -378,32 +373,15 @@ fn a_failing_step_in_a_group_commit_fails_alone() {
         };
         t.run(t.store.create_process(&p, None)).unwrap();
     }
-    let now = crate::clock::now_text();
-    let commit = |id: &String| StepCommit {
-        process_id: id.clone(),
-        owner: OWNER.into(),
-        subscription_id: None,
-        step: StepRow {
-            step_id: 0,
-            name: "a".into(),
-            status: StepStatus::Success,
-            attempt: 1,
-            started_at: now.clone(),
-            finished_at: now.clone(),
-            error: None,
-            output: None,
-            created_by: "test".into(),
-            branch: None,
-            state_patch: json!({"done": true}),
-        },
-        state: None,
-        status: ProcessStatus::Running,
-        failed_reason: None,
-        duration_ms: 0,
-        subscription: None,
-        retry_in: None,
-        rest: None,
-        awaits_children: false,
+    let commit = |id: &String| {
+        let c = step_commit(id, StepStatus::Success, ProcessStatus::Running);
+        StepCommit {
+            step: StepRow {
+                state_patch: json!({"done": true}),
+                ..c.step
+            },
+            ..c
+        }
     };
     let results = t.run(futures_util::future::join_all(
         ids.iter().map(|id| t.store.commit_step(commit(id))),
