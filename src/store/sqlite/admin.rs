@@ -7,7 +7,6 @@
 //! neither a check nor a backup may change the database (see [`open_untouched`]).
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
@@ -64,7 +63,7 @@ fn open_untouched(path: &Path) -> rusqlite::Result<Connection> {
         rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
         true,
     )?;
-    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.busy_timeout(super::BUSY_TIMEOUT)?;
     Ok(conn)
 }
 

@@ -74,15 +74,24 @@ pub struct Sqlite {
     committer: std::sync::OnceLock<committer::Committer>,
 }
 
+/// How long a connection waits for another's lock before it says the database is busy.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Whether SQLite refused because another connection holds the lock it needs.
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _)
+        if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked))
+}
+
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
         use rusqlite::ErrorCode;
         let text = e.to_string();
+        if is_busy(&e) {
+            return StoreError::Busy(text);
+        }
         if let rusqlite::Error::SqliteFailure(f, _) = &e {
             match f.code {
-                ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => {
-                    return StoreError::Busy(text);
-                }
                 ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt => {
                     return StoreError::Damaged(text);
                 }
@@ -248,15 +257,10 @@ pub fn migrate(conn: &mut Connection, path: &Path) -> Result<usize, Error> {
 /// its busy handler, to a connection that would otherwise deadlock with another doing
 /// the same, so several orchs opening a new database together must take turns here.
 fn while_busy<T>(mut op: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
     loop {
         match op() {
-            Err(rusqlite::Error::SqliteFailure(f, _))
-                if matches!(
-                    f.code,
-                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
-                ) && std::time::Instant::now() < deadline =>
-            {
+            Err(e) if is_busy(&e) && std::time::Instant::now() < deadline => {
                 std::thread::sleep(Duration::from_millis(5));
             }
             other => return other,
@@ -285,7 +289,7 @@ pub fn open_unmigrated(path: &Path, sync: Sync) -> Result<Connection, Error> {
         | OpenFlags::SQLITE_OPEN_URI
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags).map_err(at(path, "opening"))?;
-    conn.busy_timeout(Duration::from_secs(10))
+    conn.busy_timeout(BUSY_TIMEOUT)
         .map_err(at(path, "opening"))?;
 
     // Read before writing anything: a newer or foreign file must stay byte for byte.
