@@ -222,18 +222,7 @@ impl ProcessView {
             .as_ref()
             .map(|def| crate::shapes::groups::groups(&process, def, &steps))
             .unwrap_or_default();
-        // Only a definition with a `workflow` step starts children; without its
-        // definition, look.
-        let mut children = Vec::new();
-        if def.as_ref().is_none_or(WorkflowDef::starts_children) {
-            let filter = crate::store::processes::Filter {
-                parent_id: Some(process.process_id.clone()),
-                limit: 100_000,
-                ..Default::default()
-            };
-            children = store.processes(&filter).await?;
-            children.reverse();
-        }
+        let children = store.children(&process, def.as_ref()).await?;
         Ok(ProcessView {
             process,
             steps,

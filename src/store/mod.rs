@@ -416,6 +416,27 @@ impl Store {
         dispatch!(self.processes(f))
     }
 
+    /// The processes started by `process`'s `workflow` steps, oldest first. Only a
+    /// definition with a `workflow` step starts children, so none are looked for when
+    /// `def` (the process's definition, if it is known) has none.
+    pub async fn children(
+        &self,
+        process: &processes::ProcessRow,
+        def: Option<&WorkflowDef>,
+    ) -> StoreResult<Vec<processes::ProcessRow>> {
+        if def.is_some_and(|d| !d.starts_children()) {
+            return Ok(Vec::new());
+        }
+        let filter = processes::Filter {
+            parent_id: Some(process.process_id.clone()),
+            limit: 100_000,
+            ..Default::default()
+        };
+        let mut children = self.processes(&filter).await?;
+        children.reverse();
+        Ok(children)
+    }
+
     /// The step log of a process, oldest first.
     pub async fn steps(&self, process_id: &str) -> StoreResult<Vec<processes::StepRow>> {
         dispatch!(self.steps(process_id))

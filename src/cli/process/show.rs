@@ -19,7 +19,7 @@ use crate::engine::scope::{self, BranchStatus};
 use crate::error::{Error, Result};
 use crate::shapes::Detail;
 use crate::shapes::groups::{Group, branch_of, groups, in_group};
-use crate::store::processes::{self, ProcessRow, StepRow};
+use crate::store::processes::{ProcessRow, StepRow};
 use crate::ui::{Paint, table};
 
 pub fn show(ctx: &mut Ctx, a: ShowArgs) -> Result<()> {
@@ -36,13 +36,7 @@ pub fn show(ctx: &mut Ctx, a: ShowArgs) -> Result<()> {
         ProcessStatus::Suspended => Pending::all(&p, &def, &steps),
         _ => Vec::new(),
     };
-    let filter = processes::Filter {
-        parent_id: Some(p.process_id.clone()),
-        limit: 100_000,
-        ..Default::default()
-    };
-    let mut children = ctx.db(async |s| s.processes(&filter).await)?;
-    children.reverse();
+    let children = ctx.db(async |s| s.children(&p, Some(&def)).await)?;
     let groups = groups(&p, &def, &steps);
     let callback = CallbackWait::of(ctx, &p, &steps)?;
     let lock = LockWait::of(ctx, &p)?;
