@@ -95,12 +95,11 @@ pub const PRODUCT_DEF: &str = r#"{"name":"Node","type":"Node","tag":"NODE","desc
 fn catalogue(conn: &Connection) -> Res<(String, String)> {
     let product_id = id_at(EPOCH - 3600, 0);
     let now = time_at(EPOCH - 3600, 0);
-    let definition = PRODUCT_DEF.to_string();
     ctx(
         conn.execute(
             "INSERT INTO products (product_id, name, product_type, tag, description, status, root_key, root_block, definition, hash, created_at, updated_at)
              VALUES (?1, 'Node', 'Node', 'NODE', 'A router', 'active', 'node', 'NodeBlock', ?2, ?3, ?4, ?4)",
-            params![product_id, definition, orch::domain::product::hash_text(&definition), now],
+            params![product_id, PRODUCT_DEF, orch::domain::product::hash_text(PRODUCT_DEF), now],
         ),
         "insert product",
     )?;
