@@ -5,6 +5,7 @@
 //! files), `domain` (products, subscriptions, workflows as data), `engine` (the step
 //! runner), `forms`, `store` (SQLite) and `ui` (printing).
 
+pub mod bounded;
 pub mod cli;
 pub mod clock;
 pub mod definition;

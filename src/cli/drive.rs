@@ -9,13 +9,13 @@ use std::path::PathBuf;
 use serde_json::{Map, Value, json};
 
 use super::pending::Pending;
-use super::waits::{CallbackWait, LockWait};
 use super::{Ctx, Settings};
 use crate::domain::process::{ProcessStatus, StepStatus};
 use crate::domain::workflow::{Target, WorkflowDef};
 use crate::engine::owner;
 use crate::engine::runner::{Answers, Children, Engine, Final, Observer, Quiet, Recorded, Watch};
 use crate::error::{Error, Kind, Result};
+use crate::shapes::waits::{CallbackWait, LockWait};
 use crate::store::Store;
 use crate::store::processes::{ProcessRow, StepRow};
 use crate::ui::progress::StepProgress;
@@ -245,7 +245,7 @@ fn report(ctx: &mut Ctx, id: &str, def: &WorkflowDef, outcome: Final, opts: Opti
                 failed_step.map(step_failure),
             )
         }
-        Final::AwaitingCallback => match CallbackWait::of(ctx, &p, &steps)? {
+        Final::AwaitingCallback => match ctx.db(async |s| CallbackWait::of(s, &p, &steps).await)? {
             Some(w) => {
                 hints.push(w.hint(id));
                 (
@@ -255,7 +255,7 @@ fn report(ctx: &mut Ctx, id: &str, def: &WorkflowDef, outcome: Final, opts: Opti
             }
             None => (format!("process {id} is awaiting a callback"), None),
         },
-        Final::Waiting => match LockWait::of(ctx, &p)? {
+        Final::Waiting => match ctx.db(async |s| LockWait::of(s, &p).await)? {
             Some(w) => {
                 hints.push(w.hint(id));
                 (

@@ -2,6 +2,8 @@
 //! workflow, task or product by name. They are methods of [`Ctx`], so every command finds
 //! things the same way and says the same thing when it cannot.
 
+use std::sync::Arc;
+
 use super::Ctx;
 use crate::definition::{DefinitionError, Diagnostic};
 use crate::domain::workflow::{ScheduleDef, Target, WorkflowDef};
@@ -40,14 +42,8 @@ impl Ctx {
     }
 
     /// The exact definition a process started with (or was last retried with).
-    pub fn stored_definition(&mut self, p: &ProcessRow) -> Result<WorkflowDef> {
-        let hash = p.definition_hash.as_str();
-        self.db(async |s| s.definition(hash).await)?.ok_or_else(|| {
-            Error::internal(format!(
-                "the definition of process {} is missing",
-                p.process_id
-            ))
-        })
+    pub fn stored_definition(&mut self, p: &ProcessRow) -> Result<Arc<WorkflowDef>> {
+        self.db(async |s| s.definition_of(p).await)
     }
 
     /// A subscription by id or unique prefix.

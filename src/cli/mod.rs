@@ -28,7 +28,6 @@ mod start;
 mod subscription;
 mod task;
 mod token;
-mod waits;
 mod worker;
 mod workflow;
 

@@ -6,7 +6,6 @@ mod show;
 mod take_over;
 
 use clap::{Args, Subcommand};
-use serde_json::Value;
 
 use super::Ctx;
 use super::answers::AnswerArgs;
@@ -183,6 +182,7 @@ fn list(ctx: &mut Ctx, a: ListArgs) -> Result<()> {
         before: None,
         tasks: None,
         parent_id,
+        process_id: None,
         limit: a.limit.max(0),
     };
     let rows = ctx.db(async |s| s.processes(&filter).await)?;
@@ -190,7 +190,7 @@ fn list(ctx: &mut Ctx, a: ListArgs) -> Result<()> {
         unknown_workflow_hint(ctx, name);
     }
     if ctx.printer.is_json() {
-        let items: Vec<Value> = rows
+        let items: Vec<_> = rows
             .iter()
             .map(|p| crate::shapes::process(p, None))
             .collect();

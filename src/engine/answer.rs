@@ -73,12 +73,7 @@ pub fn expired(row: &CallbackRow) -> Error {
 /// The callback table of the step a token belongs to, in the definition the process
 /// runs.
 pub async fn spec_of(store: &Store, p: &ProcessRow, row: &CallbackRow) -> Result<CallbackSpec> {
-    let def = store.definition(&p.definition_hash).await?.ok_or_else(|| {
-        Error::internal(format!(
-            "the definition of process {} is missing",
-            p.process_id
-        ))
-    })?;
+    let def = store.definition_of(p).await?;
     match def.step(&row.step).map(|s| &s.kind) {
         Some(StepKind::Callback { callback, .. }) => Ok(callback.clone()),
         _ => Err(Error::internal(format!(

@@ -171,11 +171,7 @@ impl Engine<'_> {
                 }
             }
         }
-        let def = self
-            .store
-            .definition(&child.definition_hash)
-            .await?
-            .ok_or_else(|| Error::internal(format!("the definition of process {id} is missing")))?;
+        let def = self.store.definition_of(&child).await?;
         let log = self.store.steps(&id).await?;
         let mut secrets = self.secrets.clone();
         secrets.extend(super::secrets::from_env(&super::secrets::needed(

@@ -20,7 +20,8 @@ use crate::engine::runner::{Engine, Quiet, Recorded};
 use crate::engine::start::NewRun;
 use crate::error::{Error, Kind, Result};
 use crate::forms::{self, CollectError, FormPage};
-use crate::shapes::Pending;
+use crate::shapes::waits::{CallbackWait, LockWait};
+use crate::shapes::{Pending, ProcessDetail};
 use crate::store::Store;
 use crate::store::processes::{self, ProcessRow, StepRow};
 use crate::store::subscriptions::{self, Subscription};
@@ -185,13 +186,8 @@ pub async fn find_subscription(store: &Store, id: &str) -> Result<Subscription> 
 }
 
 /// The definition a process runs.
-pub async fn stored_definition(store: &Store, p: &ProcessRow) -> Result<WorkflowDef> {
-    store.definition(&p.definition_hash).await?.ok_or_else(|| {
-        Error::internal(format!(
-            "the definition of process {} is missing",
-            p.process_id
-        ))
-    })
+pub async fn stored_definition(store: &Store, p: &ProcessRow) -> Result<Arc<WorkflowDef>> {
+    Ok(store.definition_of(p).await?)
 }
 
 /// A process with its step log, its groups and children and, when it waits at input
@@ -203,6 +199,9 @@ pub struct ProcessView {
     pub pending: Vec<Pending>,
     pub groups: Vec<crate::shapes::groups::Group>,
     pub children: Vec<ProcessRow>,
+    /// The callback it awaits, or the lock it queues for.
+    pub callback: Option<CallbackWait>,
+    pub lock: Option<LockWait>,
 }
 
 impl ProcessView {
@@ -222,13 +221,17 @@ impl ProcessView {
             .as_ref()
             .map(|def| crate::shapes::groups::groups(&process, def, &steps))
             .unwrap_or_default();
-        let children = store.children(&process, def.as_ref()).await?;
+        let children = store.children(&process, def.as_deref()).await?;
+        let callback = CallbackWait::of(store, &process, &steps).await?;
+        let lock = LockWait::of(store, &process).await?;
         Ok(ProcessView {
             process,
             steps,
             pending,
             groups,
             children,
+            callback,
+            lock,
         })
     }
 
@@ -237,11 +240,14 @@ impl ProcessView {
         self.pending.first()
     }
 
-    pub fn to_json(&self) -> Value {
+    /// Its JSON shape, `process show -o json`'s.
+    pub fn detail(&self) -> ProcessDetail<'_> {
         let detail = crate::shapes::Detail {
             pending: &self.pending,
             groups: &self.groups,
             children: &self.children,
+            callback: self.callback.as_ref(),
+            lock: self.lock.as_ref(),
         };
         crate::shapes::process_detail(&self.process, &self.steps, &detail)
     }

@@ -23,6 +23,7 @@ mod csrf;
 mod errors;
 mod listen;
 mod log;
+mod rendered;
 pub mod secret;
 mod sse;
 mod state;

@@ -33,6 +33,8 @@ pub struct App {
     pub worker: bool,
     pub log_requests: bool,
     pub tokens: Tokens,
+    /// Views of processes at rest, kept rendered (`GET /processes/{id}`).
+    pub rendered: super::rendered::Rendered,
     pub vault: Arc<Vault>,
     /// Signs the dashboard's forms (CSRF); new on every start.
     pub csrf_key: [u8; 32],
@@ -75,6 +77,7 @@ impl App {
             worker: opts.worker,
             log_requests: opts.log_requests,
             tokens: Tokens::default(),
+            rendered: Default::default(),
             vault,
             csrf_key,
             templates: super::views::Templates::new()?,

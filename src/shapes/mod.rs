@@ -7,6 +7,7 @@
 
 pub mod groups;
 pub mod pending;
+pub mod waits;
 
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -24,33 +25,46 @@ use crate::store::{Store, StoreResult};
 pub use pending::Pending;
 
 /// The process of `process show` (with `steps`, and `state`) or of `process list`
+/// (without both), serialised straight from its rows.
+#[derive(Serialize)]
+pub struct ProcessShape<'a> {
+    #[serde(flatten)]
+    row: &'a ProcessRow,
+    stale: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    state: Option<&'a Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    steps: Option<StepLog<'a>>,
+}
+
+/// The process of `process show` (with `steps`, and `state`) or of `process list`
 /// (without both).
-pub fn process(p: &ProcessRow, steps: Option<&[StepRow]>) -> Value {
-    let mut v = serde_json::to_value(p).unwrap_or_default();
-    if let Some(obj) = v.as_object_mut() {
-        obj.insert("stale".into(), Value::Bool(owner::is_stale(p)));
-        if let Some(steps) = steps {
-            obj.insert("state".into(), p.state.clone());
-            obj.insert("steps".into(), steps_json(steps));
-        }
+pub fn process<'a>(p: &'a ProcessRow, steps: Option<&'a [StepRow]>) -> ProcessShape<'a> {
+    ProcessShape {
+        row: p,
+        stale: owner::is_stale(p),
+        state: steps.map(|_| &p.state),
+        steps: steps.map(StepLog),
     }
-    v
 }
 
 /// The step log: each step with its `path` (DESIGN §13), in log order.
-pub fn steps_json(steps: &[StepRow]) -> Value {
-    Value::Array(
-        steps
-            .iter()
-            .map(|s| {
-                let mut v = serde_json::to_value(s).unwrap_or_default();
-                if let Some(obj) = v.as_object_mut() {
-                    obj.insert("path".into(), Value::String(s.path()));
-                }
-                v
-            })
-            .collect(),
-    )
+pub struct StepLog<'a>(pub &'a [StepRow]);
+
+impl Serialize for StepLog<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        /// One step of the log, with its path after its row's fields.
+        #[derive(Serialize)]
+        struct Step<'a> {
+            #[serde(flatten)]
+            row: &'a StepRow,
+            path: String,
+        }
+        s.collect_seq(self.0.iter().map(|row| Step {
+            row,
+            path: row.path(),
+        }))
+    }
 }
 
 /// What `process show` adds to a process besides its steps.
@@ -61,26 +75,52 @@ pub struct Detail<'a> {
     pub groups: &'a [groups::Group],
     /// The child processes its `workflow` steps started, oldest first.
     pub children: &'a [ProcessRow],
+    /// The callback it awaits.
+    pub callback: Option<&'a waits::CallbackWait>,
+    /// The lock it queues for.
+    pub lock: Option<&'a waits::LockWait>,
+}
+
+/// `process show` and the API's process view, serialised straight from the rows.
+#[derive(Serialize)]
+pub struct ProcessDetail<'a> {
+    #[serde(flatten)]
+    process: ProcessShape<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pending: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pending_steps: Option<Vec<Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    groups: Option<Vec<Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    children: Option<Vec<ProcessShape<'a>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    callback: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lock: Option<Value>,
 }
 
 /// `process show`: the process with its steps; when it is suspended at input steps,
 /// the first as `"pending": {"step", "message", "fields"}` and, when branches wait,
-/// all of them as `"pending_steps"`; its `"groups"` and `"children"` when it has some.
-pub fn process_detail(p: &ProcessRow, steps: &[StepRow], d: &Detail<'_>) -> Value {
-    let mut v = process(p, Some(steps));
-    if let Some(w) = d.pending.first() {
-        v["pending"] = w.to_json();
+/// all of them as `"pending_steps"`; its `"groups"` and `"children"` when it has some;
+/// what it awaits besides input as `"callback"` or `"lock"`.
+pub fn process_detail<'a>(
+    p: &'a ProcessRow,
+    steps: &'a [StepRow],
+    d: &Detail<'a>,
+) -> ProcessDetail<'a> {
+    let several = d.pending.len() > 1 || d.pending.first().is_some_and(|w| w.branch.is_some());
+    let some = |v: Vec<Value>| (!v.is_empty()).then_some(v);
+    ProcessDetail {
+        process: process(p, Some(steps)),
+        pending: d.pending.first().map(Pending::to_json),
+        pending_steps: several.then(|| d.pending.iter().map(Pending::to_json).collect()),
+        groups: some(d.groups.iter().map(groups::Group::to_json).collect()),
+        children: (!d.children.is_empty())
+            .then(|| d.children.iter().map(|c| process(c, None)).collect()),
+        callback: d.callback.map(waits::CallbackWait::to_json),
+        lock: d.lock.map(waits::LockWait::to_json),
     }
-    if d.pending.len() > 1 || d.pending.first().is_some_and(|w| w.branch.is_some()) {
-        v["pending_steps"] = d.pending.iter().map(Pending::to_json).collect();
-    }
-    if !d.groups.is_empty() {
-        v["groups"] = d.groups.iter().map(groups::Group::to_json).collect();
-    }
-    if !d.children.is_empty() {
-        v["children"] = d.children.iter().map(|c| process(c, None)).collect();
-    }
-    v
 }
 
 /// The ids of related subscriptions, each once.

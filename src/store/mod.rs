@@ -16,7 +16,6 @@
 //! the modules named after their table group and are shared by both backends.
 
 pub mod callbacks;
-mod definitions;
 pub mod events;
 mod filters;
 mod group_commit;
@@ -35,10 +34,12 @@ pub mod workers;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::bounded::Bounded;
 use crate::domain::process::ProcessStatus;
 use crate::domain::subscription::RefInfo;
 use crate::domain::usability::{Facts, Refusal};
@@ -205,8 +206,15 @@ pub const PAUSED: &str = "the engine is paused";
 pub struct Store {
     backend: Backend,
     location: Location,
-    definitions: definitions::Definitions,
+    /// The definitions processes run, kept parsed once read. A stored definition is
+    /// named by the hash of its content and never changes, so a copy read once is good
+    /// for as long as the store is open: none is ever invalidated. A project has tens
+    /// of them, not thousands.
+    definitions: Bounded<Arc<WorkflowDef>>,
 }
+
+/// The most parsed definitions a store keeps.
+const DEFINITIONS_KEPT: usize = 512;
 
 enum Backend {
     Sqlite(sqlite::Sqlite),
@@ -255,7 +263,7 @@ impl Store {
         Ok(Store {
             backend,
             location: location.clone(),
-            definitions: Default::default(),
+            definitions: Bounded::new(DEFINITIONS_KEPT),
         })
     }
 
@@ -274,7 +282,7 @@ impl Store {
         Ok(Store {
             backend,
             location: location.clone(),
-            definitions: Default::default(),
+            definitions: Bounded::new(DEFINITIONS_KEPT),
         })
     }
 
@@ -375,16 +383,27 @@ impl Store {
         dispatch!(self.save_definition(def, source))
     }
 
-    /// The stored definition named by `hash` (kept parsed once read: see `definitions`).
-    pub async fn definition(&self, hash: &str) -> StoreResult<Option<WorkflowDef>> {
+    /// The stored definition named by `hash` (kept parsed once read: see `Store::definitions`).
+    pub async fn definition(&self, hash: &str) -> StoreResult<Option<Arc<WorkflowDef>>> {
         if let Some(def) = self.definitions.get(hash) {
-            return Ok(Some(WorkflowDef::clone(&def)));
+            return Ok(Some(def));
         }
-        let def = dispatch!(self.definition(hash))?;
+        let def = dispatch!(self.definition(hash))?.map(Arc::new);
         if let Some(def) = &def {
-            self.definitions.put(hash, std::sync::Arc::new(def.clone()));
+            self.definitions.put(hash, Arc::clone(def));
         }
         Ok(def)
+    }
+
+    /// The exact definition a process runs: the one it started with, or was last
+    /// retried with.
+    pub async fn definition_of(&self, p: &processes::ProcessRow) -> StoreResult<Arc<WorkflowDef>> {
+        self.definition(&p.definition_hash).await?.ok_or_else(|| {
+            StoreError::Data(format!(
+                "the definition of process {} is missing",
+                p.process_id
+            ))
+        })
     }
 
     // --- processes -----------------------------------------------------------------
@@ -407,6 +426,17 @@ impl Store {
     /// A process by id or a unique prefix of it.
     pub async fn find_process(&self, id: &str) -> StoreResult<processes::Find> {
         dispatch!(self.find_process(id))
+    }
+
+    /// The row of process `id` (a whole id) without its state: one indexed read that
+    /// tells whether anything about the process changed.
+    pub async fn process_row(&self, id: &str) -> StoreResult<Option<processes::ProcessRow>> {
+        let only = processes::Filter {
+            process_id: Some(id.to_string()),
+            limit: 1,
+            ..Default::default()
+        };
+        Ok(self.processes(&only).await?.into_iter().next())
     }
 
     pub async fn processes(

@@ -10,7 +10,7 @@ use crate::domain::process::{ProcessStatus, StepStatus};
 use crate::domain::workflow::{Target, WorkflowDef};
 
 /// A process as stored; `state` is filled in by single reads, empty in lists.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ProcessRow {
     #[serde(rename = "id")]
     pub process_id: String,
@@ -194,6 +194,8 @@ pub struct Filter {
     pub tasks: Option<bool>,
     /// Only the children of this process.
     pub parent_id: Option<String>,
+    /// Only this process (its row without the state: see `Store::process_row`).
+    pub process_id: Option<String>,
     pub limit: i64,
 }
 

@@ -10,7 +10,7 @@ use crate::domain::process::StepStatus;
 use crate::engine::lease::LeaseClock;
 use crate::engine::runner::{Engine, Final, Observer, Quiet, Recorded, Watch};
 use crate::engine::{owner, secrets};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::store::Store;
 use crate::store::processes::StepRow;
 use crate::store::workers::ClaimedProcess;
@@ -73,10 +73,7 @@ async fn drive(
 ) -> Result<Final> {
     let mut process = claimed.process;
     let id = process.process_id.clone();
-    let def = store
-        .definition(&process.definition_hash)
-        .await?
-        .ok_or_else(|| Error::internal(format!("the definition of process {id} is missing")))?;
+    let def = store.definition_of(&process).await?;
     if let Some(from) = &claimed.taken_over_from {
         (config.log)(&format!(
             "process {id} ({}): taken over from {}",

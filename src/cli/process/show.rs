@@ -10,7 +10,6 @@ use super::{ShowArgs, is_stale};
 use crate::cli::Ctx;
 use crate::cli::drive::next_hint;
 use crate::cli::pending::Pending;
-use crate::cli::waits::{CallbackWait, LockWait};
 use crate::domain::path;
 use crate::domain::process::ProcessStatus;
 use crate::domain::workflow::WorkflowDef;
@@ -19,6 +18,7 @@ use crate::engine::scope::{self, BranchStatus};
 use crate::error::{Error, Result};
 use crate::shapes::Detail;
 use crate::shapes::groups::{Group, branch_of, groups, in_group};
+use crate::shapes::waits::{CallbackWait, LockWait};
 use crate::store::processes::{ProcessRow, StepRow};
 use crate::ui::{Paint, table};
 
@@ -38,22 +38,19 @@ pub fn show(ctx: &mut Ctx, a: ShowArgs) -> Result<()> {
     };
     let children = ctx.db(async |s| s.children(&p, Some(&def)).await)?;
     let groups = groups(&p, &def, &steps);
-    let callback = CallbackWait::of(ctx, &p, &steps)?;
-    let lock = LockWait::of(ctx, &p)?;
+    let callback = ctx.db(async |s| CallbackWait::of(s, &p, &steps).await)?;
+    let lock = ctx.db(async |s| LockWait::of(s, &p).await)?;
     if ctx.printer.is_json() {
         let detail = Detail {
             pending: &pending,
             groups: &groups,
             children: &children,
+            callback: callback.as_ref(),
+            lock: lock.as_ref(),
         };
-        let mut v = crate::shapes::process_detail(&p, &steps, &detail);
-        if let Some(w) = &callback {
-            v["callback"] = w.to_json();
-        }
-        if let Some(w) = &lock {
-            v["lock"] = w.to_json();
-        }
-        return ctx.printer.json(&v);
+        return ctx
+            .printer
+            .json(&crate::shapes::process_detail(&p, &steps, &detail));
     }
     let pr = &ctx.printer;
     let stale = is_stale(&p);

@@ -8,11 +8,11 @@ use crate::cli::Ctx;
 use crate::cli::answers;
 use crate::cli::drive::{self, Options, claim, next_hint, print_process_json, record};
 use crate::cli::pending::Pending;
-use crate::cli::waits::CallbackWait;
 use crate::domain::process::{ProcessStatus, StepStatus};
 use crate::domain::workflow::{StepKind, WorkflowDef, format_exact};
 use crate::engine::runner::{Answers, Recorded};
 use crate::error::{Error, Kind, Result};
+use crate::shapes::waits::CallbackWait;
 use crate::store::processes::ProcessRow;
 
 const RETRYABLE: &[ProcessStatus] = ProcessStatus::RETRYABLE;
@@ -47,11 +47,11 @@ impl Chosen {
                     "{verb} without --use-current to use the stored definition"
                 )));
             }
-            _ => stored.clone(),
+            _ => WorkflowDef::clone(&stored),
         };
         Ok(Chosen {
             def,
-            stored,
+            stored: WorkflowDef::clone(&stored),
             current,
             changed,
             use_current,
@@ -435,7 +435,7 @@ enum Waited {
 /// taken instead. A wait still in time is not a retry's business.
 fn time_out(ctx: &mut Ctx, p: ProcessRow) -> Result<Waited> {
     let steps = ctx.steps(&p.process_id)?;
-    let wait = CallbackWait::of(ctx, &p, &steps)?;
+    let wait = ctx.db(async |s| CallbackWait::of(s, &p, &steps).await)?;
     if wait.as_ref().is_some_and(|w| w.answered) {
         return Ok(Waited::Answered(p));
     }
@@ -444,7 +444,7 @@ fn time_out(ctx: &mut Ctx, p: ProcessRow) -> Result<Waited> {
             "process {} is awaiting a callback, so it cannot be retried",
             p.process_id
         ));
-        if let Some(w) = CallbackWait::of(ctx, &p, &steps)? {
+        if let Some(w) = ctx.db(async |s| CallbackWait::of(s, &p, &steps).await)? {
             e = e.with_cause(w.describe()).with_hint(w.hint(&p.process_id));
         }
         return Err(e);

@@ -6,9 +6,9 @@
 
 use std::sync::Arc;
 
-use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use serde_json::Value;
 
 use super::JsonObject;
@@ -31,7 +31,7 @@ pub async fn answer(
     State(app): State<Arc<App>>,
     Path(text): Path<String>,
     JsonObject(result): JsonObject,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<Response> {
     let store = app.store();
     let (row, process) = answer::open_token(store, None, &text).await?;
     let result = Value::Object(result);
@@ -47,7 +47,9 @@ pub async fn answer(
         Answer::Expired => return Err(answer::expired(&row).into()),
     }
     let view = ProcessView::read(store, &row.process_id).await?;
-    Ok((StatusCode::ACCEPTED, Json(view.to_json())))
+    let mut response = super::processes::shown(&view);
+    *response.status_mut() = StatusCode::ACCEPTED;
+    Ok(response)
 }
 
 /// Records a `step.progress` event for the callback step waiting for this token,

@@ -7,8 +7,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
-use serde_json::Value;
+use axum::response::{IntoResponse, Response};
 
 use super::schema::{Errors, Process, ProcessSummary};
 use super::{JsonObject, Params, next_link, who};
@@ -32,6 +31,7 @@ pub fn filter(q: &Params) -> ApiResult<Filter> {
         before: text("before"),
         tasks: None,
         parent_id: text("parent"),
+        process_id: None,
         limit: q.limit()?,
     })
 }
@@ -59,11 +59,11 @@ pub async fn list(State(app): State<Arc<App>>, q: Params) -> ApiResult<impl Into
             headers.insert(k, v);
         }
     }
-    let items: Vec<Value> = rows
+    let items: Vec<_> = rows
         .iter()
         .map(|p| crate::shapes::process(p, None))
         .collect();
-    Ok((headers, Json(Value::Array(items))))
+    Ok((headers, Json(items)).into_response())
 }
 
 /// One process: its state, its step log, and what it waits for when suspended
@@ -71,12 +71,18 @@ pub async fn list(State(app): State<Arc<App>>, q: Params) -> ApiResult<impl Into
 #[utoipa::path(get, path = "/processes/{id}", tag = "processes", security(("bearer" = [])),
     params(("id" = String, Path, description = "A process id, or a unique prefix of one")),
     responses((status = 200, body = Process), Errors))]
-pub async fn show(State(app): State<Arc<App>>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    Ok(Json(ProcessView::read(app.store(), &id).await?.to_json()))
+pub async fn show(State(app): State<Arc<App>>, Path(id): Path<String>) -> ApiResult<Response> {
+    Ok(app.rendered.view(app.store(), &id).await?)
 }
 
-async fn answer(app: &Arc<App>, id: &str) -> ApiResult<Json<Value>> {
-    Ok(Json(ProcessView::read(app.store(), id).await?.to_json()))
+/// The process view as the answer of a request.
+async fn answer(app: &Arc<App>, id: &str) -> ApiResult<Response> {
+    Ok(shown(&ProcessView::read(app.store(), id).await?))
+}
+
+/// A process view's JSON, serialised straight into the response body.
+pub fn shown(view: &ProcessView) -> Response {
+    Json(view.detail()).into_response()
 }
 
 /// Starts a workflow: the body holds the answers to its form, as `--input-file` does
@@ -125,7 +131,7 @@ pub async fn retry(
     Path(id): Path<String>,
     q: Params,
     JsonObject(secrets): JsonObject,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let use_current = q.bool("use_current")?.unwrap_or(false);
     let full = actions::find_process(app.store(), &id).await?.process_id;
     actions::retry(&app, full.clone(), use_current, secrets).await?;
@@ -143,7 +149,7 @@ pub async fn resume(
     Path(id): Path<String>,
     p: Who,
     JsonObject(given): JsonObject,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let full = actions::find_process(app.store(), &id).await?.process_id;
     actions::resume(&app, full.clone(), given, who(p)).await?;
     answer(&app, &full).await
@@ -158,7 +164,7 @@ pub async fn abort(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
     p: Who,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let full = actions::find_process(app.store(), &id).await?.process_id;
     actions::abort(&app, full.clone(), who(p)).await?;
     answer(&app, &full).await
@@ -175,7 +181,7 @@ pub async fn skip(
     Path(id): Path<String>,
     p: Who,
     JsonObject(set): JsonObject,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let full = actions::find_process(app.store(), &id).await?.process_id;
     actions::skip(&app, full.clone(), set, who(p)).await?;
     answer(&app, &full).await

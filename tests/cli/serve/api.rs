@@ -601,6 +601,51 @@ fn processes_are_resumed_retried_skipped_and_aborted_through_the_api() {
     );
 }
 
+/// Views of processes at rest are kept rendered by the server; whatever another orch
+/// does to the process (a retry, the cleanup that deletes it) shows at the next read.
+fn a_process_view_follows_what_other_orchs_do_to_the_process() {
+    let p = Project::new();
+    p.write("orch.toml", "task_retention = \"1h\"\n");
+    p.script(
+        "workflows/scripts/flaky.sh",
+        "[ -f ok ] && exit 0; echo 'not yet' >&2; exit 1",
+    );
+    p.task("[[step]]\nname = \"Push\"\nrun = \"workflows/scripts/flaky.sh\"\n");
+    let read = token(&p, "reader", "read");
+    let s = Server::start(&p, &["--no-worker"]);
+    let (_, out, _) = p.run(&["-o", "json", "task", "run", "t"]);
+    let id = serde_json::from_str::<Value>(&out).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = format!("/api/v1/processes/{id}");
+    let shown = |p: &Project| p.json(&["process", "show", &id, "-o", "json"]);
+
+    let first = get(&s, &path, &read);
+    assert_eq!(first.body["status"], "failed", "{}", first.text);
+    let again = get(&s, &path, &read);
+    assert_eq!(again.body, first.body);
+    assert_eq!(again.body, shown(&p));
+
+    std::fs::write(p.path().join("ok"), "").unwrap();
+    assert_eq!(p.run(&["process", "retry", &id]).0, 0);
+    let retried = get(&s, &path, &read);
+    assert_eq!(retried.body["status"], "completed", "{}", retried.text);
+    assert_eq!(retried.body, shown(&p));
+    assert_eq!(get(&s, &path, &read).body, retried.body);
+
+    let two_hours_on = (jiff::Timestamp::now() + Duration::from_secs(7200)).to_string();
+    let cleaned = p
+        .orch()
+        .env("ORCH_NOW", &two_hours_on)
+        .args(["task", "run", "cleanup_tasks"])
+        .output()
+        .unwrap();
+    assert!(cleaned.status.success(), "{cleaned:?}");
+    let gone = get(&s, &path, &read);
+    assert_eq!(gone.status, 404, "{}", gone.text);
+}
+
 fn secrets_given_to_the_api_reach_the_step_and_are_never_stored() {
     let p = Project::new();
     p.script(
@@ -804,10 +849,12 @@ builtin = "noop"
         "{}",
         refused.text
     );
-    assert_eq!(
-        get(&s, &format!("/api/v1/processes/{id}"), &op).body["status"],
-        "awaiting_callback"
-    );
+    // The view says what the process awaits, as `process show -o json` does.
+    let waiting = get(&s, &format!("/api/v1/processes/{id}"), &op).body;
+    assert_eq!(waiting["status"], "awaiting_callback");
+    assert_eq!(waiting["callback"]["step"], "Wait", "{waiting}");
+    assert_eq!(waiting["callback"]["answered"], false, "{waiting}");
+    assert_eq!(waiting, p.json(&["process", "show", &id, "-o", "json"]));
 
     let taken = call(&s, "POST", &answer, None, Some(&json!({"status": "done"})));
     assert_eq!(taken.status, 202, "{}", taken.text);
@@ -832,6 +879,7 @@ builtin = "noop"
 
 both!(
     a_callback_step_is_answered_through_the_api,
+    a_process_view_follows_what_other_orchs_do_to_the_process,
     every_route_answers_with_the_shapes_of_the_command_line,
     errors_have_the_status_and_body_of_the_design,
     processes_are_resumed_retried_skipped_and_aborted_through_the_api,

@@ -1,14 +1,14 @@
 //! What a process at rest waits for, besides input (`pending`): the answer to a
-//! callback step, until when, or a lock and who holds it. `process show` prints it
-//! (and puts it in its JSON), and the report of a drive that ended there names it.
+//! callback step, until when, or a lock and who holds it. `process show` and the API's
+//! process view put it in their JSON (`callback`, `lock`), the dashboard and `process
+//! show` say it in words, and the report of a drive that ended there names it.
 
 use serde_json::{Value, json};
 
-use super::Ctx;
 use crate::domain::process::{ProcessStatus, StepStatus};
-use crate::error::Result;
 use crate::store::locks::LockRow;
 use crate::store::processes::{ProcessRow, StepRow};
+use crate::store::{Store, StoreResult};
 
 /// A callback step a process rests on.
 pub struct CallbackWait {
@@ -34,7 +34,11 @@ pub struct LockWait {
 
 impl CallbackWait {
     /// The callback step `p` rests on, if it awaits one.
-    pub fn of(ctx: &mut Ctx, p: &ProcessRow, steps: &[StepRow]) -> Result<Option<CallbackWait>> {
+    pub async fn of(
+        store: &Store,
+        p: &ProcessRow,
+        steps: &[StepRow],
+    ) -> StoreResult<Option<CallbackWait>> {
         if p.status != ProcessStatus::AwaitingCallback {
             return Ok(None);
         }
@@ -46,7 +50,7 @@ impl CallbackWait {
             return Ok(None);
         };
         let (id, step) = (p.process_id.as_str(), row.name.as_str());
-        let w = ctx.db(async |s| s.callback_wait(id, step).await)?;
+        let w = store.callback_wait(id, step).await?;
         Ok(Some(CallbackWait {
             step: row.name.clone(),
             since: w.waiting_since,
@@ -100,11 +104,11 @@ impl CallbackWait {
 
 impl LockWait {
     /// The lock `p` queues for, if it does.
-    pub fn of(ctx: &mut Ctx, p: &ProcessRow) -> Result<Option<LockWait>> {
+    pub async fn of(store: &Store, p: &ProcessRow) -> StoreResult<Option<LockWait>> {
         if p.status != ProcessStatus::Waiting {
             return Ok(None);
         }
-        let locks = ctx.db(async |s| s.locks().await)?;
+        let locks = store.locks().await?;
         Ok(locks.into_iter().find_map(|lock| {
             let i = lock
                 .waiters
