@@ -112,19 +112,24 @@ pub struct Load {
     pub errors: usize,
 }
 
-pub fn load(s: &Served, path: &str, conns: usize, secs: f64) -> Res<Load> {
+/// `conns` keep-alive connections asking for `paths` for `secs` seconds; with several
+/// paths, each connection asks for them in turn, from its own place in the list.
+pub fn load_each(s: &Served, paths: &[String], conns: usize, secs: f64) -> Res<Load> {
     let stop = Arc::new(AtomicBool::new(false));
-    let url = format!("{}{path}", s.base);
+    let urls: Arc<Vec<String>> = Arc::new(paths.iter().map(|p| format!("{}{p}", s.base)).collect());
     let auth = format!("Bearer {}", s.token);
     let workers: Vec<_> = (0..conns)
-        .map(|_| {
-            let (stop, url, auth) = (stop.clone(), url.clone(), auth.clone());
+        .map(|i| {
+            let (stop, urls, auth) = (stop.clone(), urls.clone(), auth.clone());
             std::thread::spawn(move || {
                 let a = agent();
                 let (mut lat, mut errors) = (Vec::new(), 0usize);
+                let mut n = i * urls.len() / conns.max(1);
                 while !stop.load(Ordering::Relaxed) {
+                    let url = &urls[n % urls.len()];
+                    n += 1;
                     let t = Instant::now();
-                    match a.get(&url).set("Authorization", &auth).call() {
+                    match a.get(url).set("Authorization", &auth).call() {
                         Ok(r) if r.status() == 200 => {
                             let _ = r.into_string();
                             lat.push(t.elapsed().as_secs_f64());

@@ -182,7 +182,6 @@ fn list(ctx: &mut Ctx, a: ListArgs) -> Result<()> {
         before: None,
         tasks: None,
         parent_id,
-        process_id: None,
         limit: a.limit.max(0),
     };
     let rows = ctx.db(async |s| s.processes(&filter).await)?;

@@ -42,9 +42,6 @@ pub fn processes(q: &mut impl Conditions, f: &ProcessFilter) {
     if let Some(p) = &f.parent_id {
         q.cond("parent_id = ?", Arg::Text(p.clone()));
     }
-    if let Some(p) = &f.process_id {
-        q.cond("process_id = ?", Arg::Text(p.clone()));
-    }
 }
 
 /// `subscription list`'s filters but the statuses and the search.

@@ -431,12 +431,7 @@ impl Store {
     /// The row of process `id` (a whole id) without its state: one indexed read that
     /// tells whether anything about the process changed.
     pub async fn process_row(&self, id: &str) -> StoreResult<Option<processes::ProcessRow>> {
-        let only = processes::Filter {
-            process_id: Some(id.to_string()),
-            limit: 1,
-            ..Default::default()
-        };
-        Ok(self.processes(&only).await?.into_iter().next())
+        dispatch!(self.process_row(id))
     }
 
     pub async fn processes(

@@ -194,8 +194,6 @@ pub struct Filter {
     pub tasks: Option<bool>,
     /// Only the children of this process.
     pub parent_id: Option<String>,
-    /// Only this process (its row without the state: see `Store::process_row`).
-    pub process_id: Option<String>,
     pub limit: i64,
 }
 

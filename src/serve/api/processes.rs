@@ -31,7 +31,6 @@ pub fn filter(q: &Params) -> ApiResult<Filter> {
         before: text("before"),
         tasks: None,
         parent_id: text("parent"),
-        process_id: None,
         limit: q.limit()?,
     })
 }

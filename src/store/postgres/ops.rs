@@ -98,6 +98,10 @@ impl Postgres {
         in_tx!(self, read, |tx| processes::get(&tx, id).await?)
     }
 
+    pub async fn process_row(&self, id: &str) -> StoreResult<Option<ProcessRow>> {
+        in_tx!(self, read, |tx| processes::row(&tx, id).await?)
+    }
+
     pub async fn find_process(&self, id: &str) -> StoreResult<Find> {
         in_tx!(self, read, |tx| processes::find(&tx, id).await?)
     }

@@ -208,6 +208,15 @@ pub async fn get(tx: &Tx<'_>, id: &str) -> R<Option<ProcessRow>> {
     }
 }
 
+/// The row of a process without its state.
+pub async fn row(tx: &Tx<'_>, id: &str) -> R<Option<ProcessRow>> {
+    let sql = format!("SELECT {LIST_COLUMNS} FROM processes WHERE process_id = $1");
+    match tx.opt(&sql, &[&id]).await? {
+        Some(row) => Ok(Some(process_from_row(&row)?.0)),
+        None => Ok(None),
+    }
+}
+
 /// Replaces the state snapshot; returns the budget of patch bytes until the next one.
 async fn write_snapshot(
     tx: &Tx<'_>,

@@ -140,6 +140,10 @@ impl Sqlite {
         processes::get(&self.conn(), id)
     }
 
+    pub async fn process_row(&self, id: &str) -> StoreResult<Option<ProcessRow>> {
+        processes::row(&self.conn(), id)
+    }
+
     pub async fn find_process(&self, id: &str) -> StoreResult<Find> {
         processes::find(&self.conn(), id)
     }

@@ -529,7 +529,7 @@ pub fn runnable(
     limit: i64,
     which: Runnable<'_>,
 ) -> Result<Vec<ProcessRow>, StoreError> {
-    let columns = list_columns();
+    let columns = LIST_COLUMNS;
     // Due: waiting ones whose time came (a retry delay, a lock that freed for them),
     // and those awaiting a callback whose deadline passed.
     let due = format!(
@@ -608,15 +608,21 @@ pub fn queue(
 
 /// The process columns without the state, which can be large and which lists never
 /// need.
-fn list_columns() -> String {
-    PROCESS_COLUMNS
-        .replace(", COALESCE(s.state, p.state), s.step_id", ", NULL, NULL")
-        .replace("p.", "")
+const LIST_COLUMNS: &str = "process_id, workflow, target, status, subscription_id, customer_id, is_task, created_by, started_at, last_modified_at, failed_reason, last_step, definition_hash, owner, lease_until, run_after, parent_id, parent_step, NULL, NULL";
+
+/// The row of a process without its state (left `null`).
+pub fn row(conn: &Connection, id: &str) -> Result<Option<ProcessRow>, StoreError> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {LIST_COLUMNS} FROM processes WHERE process_id = ?1"
+        ))?
+        .query_row([id], process_from_row)
+        .optional()?
+        .map(|(p, _, _)| p))
 }
 
 pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<ProcessRow>, StoreError> {
-    let columns = list_columns();
-    let mut q = Query::new(format!("SELECT {columns} FROM processes WHERE 1 = 1"));
+    let mut q = Query::new(format!("SELECT {LIST_COLUMNS} FROM processes WHERE 1 = 1"));
     if let Some(s) = &f.status {
         q.and("status = ?", *s);
     }
