@@ -298,6 +298,11 @@ fn lines() -> Vec<(&'static str, &'static str, Bench)> {
         |_| worker_run_true_line(),
     ));
     v.push((
+        "worker-run-floor",
+        "9. (not a target) 16 piped, gated `sh -c` at once vs 16 bare",
+        |_| worker_run_floor_line(),
+    ));
+    v.push((
         "queue-latency",
         "10. queued one-step process to completed, idle worker (median of 20)",
         |_| queue_latency_line(),
@@ -372,6 +377,23 @@ fn worker_run_true_line() -> Res<Line> {
         .measured(format!("{rate:.0} steps/s"))
         .reference(format!("16 bare shells at once: {ceiling:.0} spawns/s"))
         .at_least(rate / ceiling, 0.8))
+}
+
+/// What line 9's ceiling leaves out: the same 16 shells at once, each with its pipes,
+/// its process group and the gate, against the bare ones, taking turns.
+fn worker_run_floor_line() -> Res<Line> {
+    let (mut bare, mut piped) = (0.0_f64, 0.0_f64);
+    for _ in 0..3 {
+        bare = bare.max(workers::concurrent_spawns_per_sec(16, 16 * 50)?);
+        piped = piped.max(workers::concurrent_piped_spawns_per_sec(16, 16 * 50)?);
+    }
+    Ok(Line::new("worker-run-floor", "")
+        .measured(format!("{piped:.0} spawns/s"))
+        .reference(format!("16 bare shells at once: {bare:.0} spawns/s"))
+        .note(format!(
+            "not a target: {:.2} of the bare shells is what a step's shell costs before orch does anything",
+            piped / bare
+        )))
 }
 
 fn queue_latency_line() -> Res<Line> {

@@ -165,6 +165,56 @@ pub fn concurrent_spawns_per_sec(width: usize, total: usize) -> Res<f64> {
     Ok(total as f64 / t.elapsed().as_secs_f64())
 }
 
+/// [`concurrent_spawns_per_sec`] doing what a `run` step needs at the least: each
+/// shell in its own process group with three pipes, gated on a go line (as orch
+/// gates it), given `{}` on stdin, its stdout and stderr read to their end. Not a
+/// target's ceiling: the share of a step that is the shell's whatever runs it.
+pub fn concurrent_piped_spawns_per_sec(width: usize, total: usize) -> Res<f64> {
+    use std::io::{Read, Write};
+    use std::os::unix::process::CommandExt;
+    let left = AtomicUsize::new(total);
+    let failed = AtomicUsize::new(0);
+    let t = Instant::now();
+    std::thread::scope(|s| {
+        for _ in 0..width {
+            s.spawn(|| {
+                while left
+                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                    .is_ok()
+                {
+                    let run = || -> std::io::Result<bool> {
+                        let mut child = Command::new("sh")
+                            .args(["-c", "read -r _orch_go || exit 1; true"])
+                            .stdin(Stdio::piped())
+                            .stdout(Stdio::piped())
+                            .stderr(Stdio::piped())
+                            .process_group(0)
+                            .spawn()?;
+                        if let Some(mut stdin) = child.stdin.take() {
+                            stdin.write_all(b"\n{}")?;
+                        }
+                        let (mut out, mut err) = (Vec::new(), Vec::new());
+                        if let Some(mut o) = child.stdout.take() {
+                            o.read_to_end(&mut out)?;
+                        }
+                        if let Some(mut e) = child.stderr.take() {
+                            e.read_to_end(&mut err)?;
+                        }
+                        Ok(child.wait()?.success())
+                    };
+                    if !run().unwrap_or(false) {
+                        failed.fetch_add(1, Ordering::SeqCst);
+                    }
+                }
+            });
+        }
+    });
+    if failed.load(Ordering::SeqCst) > 0 {
+        return Err("the piped `sh -c` failed".into());
+    }
+    Ok(total as f64 / t.elapsed().as_secs_f64())
+}
+
 /// Milliseconds from queueing a one-step process to its completion, as the store
 /// recorded both, with an idle worker running; the median of `n`.
 pub fn queue_latency_ms(n: usize) -> Res<f64> {
