@@ -86,6 +86,16 @@
     a.href = href; c.title = id; c.appendChild(text(id.slice(0, 13))); a.appendChild(c); return a;
   }
 
+  // An event's data as [key, text] pairs, as the server renders them: nulls left
+  // out, strings as they are, anything else as JSON.
+  function pairs(data) {
+    var shown = function (v) { return typeof v === "string" ? v : JSON.stringify(v); };
+    if (data === null || data === undefined) return [];
+    if (typeof data !== "object" || Array.isArray(data)) return [["", shown(data)]];
+    return Object.keys(data).filter(function (k) { return data[k] !== null; })
+      .map(function (k) { return [k, shown(data[k])]; });
+  }
+
   // The events page: each new event on top, built from text nodes (never as HTML).
   function prepend(ev) {
     var table = document.getElementById("events");
@@ -103,8 +113,17 @@
     var k = document.createElement("code"); k.appendChild(text(ev.kind)); cell(tr, k);
     cell(tr, ev.process_id ? link("/processes/" + encodeURIComponent(ev.process_id), ev.process_id) : text(""));
     cell(tr, ev.subscription_id ? link("/subscriptions/" + encodeURIComponent(ev.subscription_id), ev.subscription_id) : text(""));
-    var d = document.createElement("code"); d.appendChild(text(JSON.stringify(ev.data)));
-    cell(tr, d).className = "data";
+    var d = cell(tr, text(""));
+    d.className = "data";
+    pairs(ev.data).forEach(function (p) {
+      var kv = document.createElement("span"); kv.className = "kv";
+      if (p[0]) {
+        var k = document.createElement("span"); k.className = "k"; k.appendChild(text(p[0]));
+        kv.appendChild(k); kv.appendChild(text(" "));
+      }
+      var v = document.createElement("code"); v.appendChild(text(p[1])); kv.appendChild(v);
+      d.appendChild(kv); d.appendChild(text(" "));
+    });
     tbody.insertBefore(tr, tbody.firstChild);
     var last = document.getElementById("last-seq");
     if (last && Number(ev.seq) > Number(last.textContent)) last.textContent = ev.seq;

@@ -171,6 +171,15 @@ fn an_operator_works_through_the_dashboard() {
     let fresh_seq: i64 = b.text("tr.fresh td").trim().parse().unwrap();
     let newest: i64 = b.text("#last-seq").trim().parse().unwrap();
     assert!(newest >= fresh_seq, "the header says #{newest}");
+    // Event data reads as `key value` pairs, the live rows as the server's.
+    b.wait("tr.fresh td.data .k");
+    for row in ["tr.fresh", "#events tbody tr:not(.fresh)"] {
+        let data = b.text(&format!("{row} td.data"));
+        assert!(
+            !data.trim().is_empty() && !data.contains("{\""),
+            "{row}: {data}"
+        );
+    }
     shot(&b, "12-events");
     b.go(&s.url("/processes/nosuchprocess"));
     b.wait_text("404");
