@@ -186,3 +186,17 @@ pub fn wait_for_status(s: &Server, t: &str, id: &str, status: &str) -> Value {
     });
     last
 }
+
+/// A dashboard page with the session cookie.
+pub fn dashboard(s: &Server, path: &str, token: &str) -> String {
+    let r = ureq::AgentBuilder::new()
+        .redirects(0)
+        .build()
+        .get(&s.url(path))
+        .set("Cookie", &format!("orch_token={token}"))
+        .call();
+    match r {
+        Ok(r) => r.into_string().unwrap(),
+        Err(e) => panic!("{path}: {e}"),
+    }
+}

@@ -90,6 +90,8 @@ pub async fn show(
     let pending = view
         .pending()
         .map(|w| json!({"step": w.step, "message": w.message_text()}));
+    let waits = (view.callback.as_ref().map(|w| w.describe()))
+        .or_else(|| view.lock.as_ref().map(|w| w.describe()));
     let actions = json!({
         "retry": matches!(p.status, ProcessStatus::Failed | ProcessStatus::Waiting),
         "skip": matches!(p.status, ProcessStatus::Failed | ProcessStatus::Waiting),
@@ -108,6 +110,7 @@ pub async fn show(
             steps => Value::from_serialize(steps),
             failed => Value::from_serialize(failed),
             pending => Value::from_serialize(pending),
+            waits => waits,
             actions => Value::from_serialize(actions),
             hint => crate::shapes::next_hint(p),
         },

@@ -855,6 +855,11 @@ builtin = "noop"
     assert_eq!(waiting["callback"]["step"], "Wait", "{waiting}");
     assert_eq!(waiting["callback"]["answered"], false, "{waiting}");
     assert_eq!(waiting, p.json(&["process", "show", &id, "-o", "json"]));
+    let page = super::dashboard(&s, &format!("/processes/{id}"), &op);
+    assert!(
+        page.contains("waiting for a callback at step `Wait`"),
+        "{page}"
+    );
 
     let taken = call(&s, "POST", &answer, None, Some(&json!({"status": "done"})));
     assert_eq!(taken.status, 202, "{}", taken.text);

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use super::api::{documented, fill};
-use super::{Server, call, get, post, token, wait_for_status};
+use super::{Server, call, dashboard, get, post, token, wait_for_status};
 use crate::Project;
 use crate::both;
 
@@ -116,20 +116,6 @@ fn script_in_a_description_is_shown_as_text_everywhere() {
             as_text || page == "/processes",
             "{page} does not show the text"
         );
-    }
-}
-
-/// A dashboard page with the session cookie.
-fn dashboard(s: &Server, path: &str, token: &str) -> String {
-    let r = ureq::AgentBuilder::new()
-        .redirects(0)
-        .build()
-        .get(&s.url(path))
-        .set("Cookie", &format!("orch_token={token}"))
-        .call();
-    match r {
-        Ok(r) => r.into_string().unwrap(),
-        Err(e) => panic!("{path}: {e}"),
     }
 }
 
