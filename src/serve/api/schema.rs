@@ -212,6 +212,36 @@ pub struct Process {
     pub groups: Option<Vec<Value>>,
     /// The child processes its `workflow` steps started, oldest first.
     pub children: Option<Vec<ProcessSummary>>,
+    /// The callback step it awaits, when it is `awaiting_callback`.
+    pub callback: Option<CallbackWait>,
+    /// The lock it queues for, when it is `waiting` for one.
+    pub lock: Option<LockWait>,
+}
+
+/// A callback step a process awaits.
+#[derive(Serialize, ToSchema)]
+pub struct CallbackWait {
+    pub step: String,
+    pub since: Option<String>,
+    /// Its deadline; null: it waits until answered or aborted.
+    pub until: Option<String>,
+    /// The deadline passed and the step was not failed yet.
+    pub timed_out: bool,
+    /// An answer came in that the process has not taken yet.
+    pub answered: bool,
+}
+
+/// A lock a process queues for.
+#[derive(Serialize, ToSchema)]
+pub struct LockWait {
+    pub name: String,
+    /// The process holding it, if any.
+    pub held_by: Option<String>,
+    pub held_since: Option<String>,
+    /// Its place in the queue, from 1.
+    pub position: i64,
+    /// The lock freed for it: it runs when a worker picks it up.
+    pub woken: bool,
 }
 
 #[derive(Serialize, ToSchema)]

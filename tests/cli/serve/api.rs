@@ -855,6 +855,9 @@ builtin = "noop"
     assert_eq!(waiting["callback"]["step"], "Wait", "{waiting}");
     assert_eq!(waiting["callback"]["answered"], false, "{waiting}");
     assert_eq!(waiting, p.json(&["process", "show", &id, "-o", "json"]));
+    let doc = get(&s, "/api/v1/openapi.json", &op).body;
+    let schema = ok_schema(&doc, "get", "/api/v1/processes/{id}");
+    conforms(&doc, schema, &waiting, "awaiting a callback");
     let page = super::dashboard(&s, &format!("/processes/{id}"), &op);
     assert!(
         page.contains("waiting for a callback at step `Wait`"),
