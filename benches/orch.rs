@@ -478,7 +478,7 @@ fn serve_load_line(s: &mut Shared) -> Res<Line> {
 }
 
 /// Processes the many-ids line asks for in turn: more than the server keeps rendered
-/// (1,024), so nearly every view is built for its request.
+/// (512), so nearly every view is built for its request.
 const SERVE_MANY: usize = 4096;
 
 fn serve_many_line(s: &mut Shared) -> Res<Line> {

@@ -23,10 +23,11 @@ use crate::error::{Error, Result};
 use crate::store::Store;
 use crate::store::processes::ProcessRow;
 
-/// The most views kept (each is a process's row and its view's bytes).
-const KEPT: usize = 1024;
-/// A larger view is built every time: the cache must stay small.
-const LARGEST: usize = 256 * 1024;
+/// The most views kept (each is a process's row and its view's bytes): a screen
+/// polls tens of processes, not thousands.
+const KEPT: usize = 512;
+/// A larger view is built every time, so the views kept take 32 MiB at the most.
+const LARGEST: usize = 64 * 1024;
 /// The length of a whole process id; a prefix is resolved by building the view.
 const ID_LEN: usize = 36;
 
