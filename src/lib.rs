@@ -6,6 +6,7 @@
 //! runner), `forms`, `store` (SQLite) and `ui` (printing).
 
 pub mod bounded;
+pub mod bytes;
 pub mod cli;
 pub mod clock;
 pub mod definition;

@@ -191,7 +191,7 @@ impl ProductDef {
 pub fn hash_text(text: &str) -> String {
     use sha2::Digest;
     let digest = sha2::Sha256::digest(text.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    crate::bytes::hex(&digest)
 }
 
 /// What differs between two versions of a product, in words for a plan.

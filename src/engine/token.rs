@@ -7,6 +7,7 @@
 
 use sha2::{Digest, Sha256};
 
+use crate::bytes::{fill_random, hex};
 use crate::error::Error;
 
 /// The bytes of randomness in a token.
@@ -15,7 +16,11 @@ const BYTES: usize = 32;
 /// A new token.
 pub fn new() -> Result<String, Error> {
     let mut buf = [0u8; BYTES];
-    fill_random(&mut buf)?;
+    fill_random(&mut buf).map_err(|e| {
+        Error::failure(format!(
+            "cannot read random bytes for a callback token: {e}"
+        ))
+    })?;
     Ok(hex(&buf))
 }
 
@@ -24,41 +29,6 @@ pub fn hash(token: &str) -> String {
     hex(&Sha256::digest(
         token.trim().to_ascii_lowercase().as_bytes(),
     ))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Fills `buf` from the kernel's generator (getrandom(2)), else from /dev/urandom.
-fn fill_random(buf: &mut [u8]) -> Result<(), Error> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        let rest = &mut buf[filled..];
-        // SAFETY: the pointer and length describe the writable rest of `buf`.
-        let n = unsafe { libc::getrandom(rest.as_mut_ptr().cast(), rest.len(), 0) };
-        if n > 0 {
-            filled += n as usize;
-            continue;
-        }
-        let e = std::io::Error::last_os_error();
-        if e.kind() == std::io::ErrorKind::Interrupted {
-            continue;
-        }
-        return urandom(buf);
-    }
-    Ok(())
-}
-
-fn urandom(buf: &mut [u8]) -> Result<(), Error> {
-    use std::io::Read;
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(buf))
-        .map_err(|e| {
-            Error::failure(format!(
-                "cannot read random bytes for a callback token: {e}"
-            ))
-        })
 }
 
 /// A token is 64 hex digits; anything else cannot be one (and is refused without a

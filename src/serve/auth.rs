@@ -202,7 +202,7 @@ mod tests {
     #[test]
     fn hashes_read_back_from_hex() {
         let h = secret::token_hash("orch_abc");
-        assert_eq!(secret::hex(&unhex(&h).unwrap()), h);
+        assert_eq!(crate::bytes::hex(&unhex(&h).unwrap()), h);
         assert!(unhex("zz").is_none());
     }
 }

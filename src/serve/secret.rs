@@ -8,25 +8,15 @@
 
 use sha2::{Digest, Sha256};
 
+use crate::bytes::hex;
+
 /// What every token starts with, so one found in a log or a paste is recognisable.
 pub const PREFIX: &str = "orch_";
 
 /// `n` bytes from the kernel's random source.
 pub fn random_bytes<const N: usize>() -> std::io::Result<[u8; N]> {
     let mut buf = [0u8; N];
-    let mut filled = 0;
-    while filled < N {
-        // SAFETY: the pointer and length describe the unfilled tail of `buf`.
-        let n = unsafe { libc::getrandom(buf[filled..].as_mut_ptr().cast(), N - filled, 0) };
-        if n < 0 {
-            let e = std::io::Error::last_os_error();
-            if e.kind() == std::io::ErrorKind::Interrupted {
-                continue;
-            }
-            return Err(e);
-        }
-        filled += n as usize;
-    }
+    crate::bytes::fill_random(&mut buf)?;
     Ok(buf)
 }
 
@@ -43,16 +33,6 @@ pub fn token_hash(token: &str) -> String {
 /// The SHA-256 of a token: what [`token_hash`] stores, as bytes.
 pub fn token_digest(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
-    }
-    out
 }
 
 /// URL-safe base64 without padding.
