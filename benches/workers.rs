@@ -135,34 +135,15 @@ pub fn batched_ceiling(synchronous: &str, batch: usize, total: usize, rounds: us
 /// `sh -c true` per second with `width` of them running at once: each of `width`
 /// threads spawns and waits for its share of `total`.
 pub fn concurrent_spawns_per_sec(width: usize, total: usize) -> Res<f64> {
-    let left = AtomicUsize::new(total);
-    let failed = AtomicUsize::new(0);
-    let t = Instant::now();
-    std::thread::scope(|s| {
-        for _ in 0..width {
-            s.spawn(|| {
-                while left
-                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-                    .is_ok()
-                {
-                    let ok = Command::new("sh")
-                        .args(["-c", "true"])
-                        .stdin(Stdio::null())
-                        .stdout(Stdio::null())
-                        .stderr(Stdio::null())
-                        .status()
-                        .is_ok_and(|s| s.success());
-                    if !ok {
-                        failed.fetch_add(1, Ordering::SeqCst);
-                    }
-                }
-            });
-        }
-    });
-    if failed.load(Ordering::SeqCst) > 0 {
-        return Err("`sh -c true` failed".into());
-    }
-    Ok(total as f64 / t.elapsed().as_secs_f64())
+    concurrently(width, total, "`sh -c true`", || {
+        Command::new("sh")
+            .args(["-c", "true"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    })
 }
 
 /// [`concurrent_spawns_per_sec`] doing what a `run` step needs at the least: each
@@ -172,6 +153,32 @@ pub fn concurrent_spawns_per_sec(width: usize, total: usize) -> Res<f64> {
 pub fn concurrent_piped_spawns_per_sec(width: usize, total: usize) -> Res<f64> {
     use std::io::{Read, Write};
     use std::os::unix::process::CommandExt;
+    let run = || -> std::io::Result<bool> {
+        let mut child = Command::new("sh")
+            .args(["-c", "read -r _orch_go || exit 1; true"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0)
+            .spawn()?;
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin.write_all(b"\n{}")?;
+        }
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        if let Some(mut o) = child.stdout.take() {
+            o.read_to_end(&mut out)?;
+        }
+        if let Some(mut e) = child.stderr.take() {
+            e.read_to_end(&mut err)?;
+        }
+        Ok(child.wait()?.success())
+    };
+    concurrently(width, total, "the piped `sh -c`", || run().unwrap_or(false))
+}
+
+/// Runs `one` `total` times from `width` threads at once; the runs per second, or an
+/// error naming `what` when any run failed.
+fn concurrently(width: usize, total: usize, what: &str, one: impl Fn() -> bool + Sync) -> Res<f64> {
     let left = AtomicUsize::new(total);
     let failed = AtomicUsize::new(0);
     let t = Instant::now();
@@ -182,27 +189,7 @@ pub fn concurrent_piped_spawns_per_sec(width: usize, total: usize) -> Res<f64> {
                     .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
                     .is_ok()
                 {
-                    let run = || -> std::io::Result<bool> {
-                        let mut child = Command::new("sh")
-                            .args(["-c", "read -r _orch_go || exit 1; true"])
-                            .stdin(Stdio::piped())
-                            .stdout(Stdio::piped())
-                            .stderr(Stdio::piped())
-                            .process_group(0)
-                            .spawn()?;
-                        if let Some(mut stdin) = child.stdin.take() {
-                            stdin.write_all(b"\n{}")?;
-                        }
-                        let (mut out, mut err) = (Vec::new(), Vec::new());
-                        if let Some(mut o) = child.stdout.take() {
-                            o.read_to_end(&mut out)?;
-                        }
-                        if let Some(mut e) = child.stderr.take() {
-                            e.read_to_end(&mut err)?;
-                        }
-                        Ok(child.wait()?.success())
-                    };
-                    if !run().unwrap_or(false) {
+                    if !one() {
                         failed.fetch_add(1, Ordering::SeqCst);
                     }
                 }
@@ -210,7 +197,7 @@ pub fn concurrent_piped_spawns_per_sec(width: usize, total: usize) -> Res<f64> {
         }
     });
     if failed.load(Ordering::SeqCst) > 0 {
-        return Err("the piped `sh -c` failed".into());
+        return Err(format!("{what} failed"));
     }
     Ok(total as f64 / t.elapsed().as_secs_f64())
 }
