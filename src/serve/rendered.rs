@@ -12,6 +12,8 @@
 //! row; one that runs, waits or awaits a callback shows a lease, a lock queue or a
 //! deadline. Those are built every time.
 
+use std::sync::Arc;
+
 use axum::body::Bytes;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -31,14 +33,13 @@ const LARGEST: usize = 64 * 1024;
 /// The length of a whole process id; a prefix is resolved by building the view.
 const ID_LEN: usize = 36;
 
-#[derive(Clone)]
 struct Kept {
     /// The row the view was built from, without its state.
     row: ProcessRow,
     body: Bytes,
 }
 
-pub struct Rendered(Bounded<std::sync::Arc<Kept>>);
+pub struct Rendered(Bounded<Arc<Kept>>);
 
 impl Default for Rendered {
     fn default() -> Self {
@@ -71,8 +72,7 @@ impl Rendered {
                 row,
                 body: body.clone(),
             };
-            self.0
-                .put(&view.process.process_id, std::sync::Arc::new(kept));
+            self.0.put(&view.process.process_id, Arc::new(kept));
         }
         Ok(json(body))
     }

@@ -439,15 +439,18 @@ fn time_out(ctx: &mut Ctx, p: ProcessRow) -> Result<Waited> {
     if wait.as_ref().is_some_and(|w| w.answered) {
         return Ok(Waited::Answered(p));
     }
-    let Some(wait) = wait.filter(|w| w.timed_out) else {
-        let mut e = Error::conflict(format!(
-            "process {} is awaiting a callback, so it cannot be retried",
-            p.process_id
-        ));
-        if let Some(w) = ctx.db(async |s| CallbackWait::of(s, &p, &steps).await)? {
-            e = e.with_cause(w.describe()).with_hint(w.hint(&p.process_id));
+    let wait = match wait {
+        Some(w) if w.timed_out => w,
+        other => {
+            let mut e = Error::conflict(format!(
+                "process {} is awaiting a callback, so it cannot be retried",
+                p.process_id
+            ));
+            if let Some(w) = other {
+                e = e.with_cause(w.describe()).with_hint(w.hint(&p.process_id));
+            }
+            return Err(e);
         }
-        return Err(e);
     };
     let def = ctx.stored_definition(&p)?;
     let timeout = match def.step(&wait.step).map(|s| &s.kind) {
