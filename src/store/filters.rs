@@ -64,14 +64,12 @@ pub fn subscriptions(q: &mut impl Conditions, f: &SubscriptionFilter) {
     }
 }
 
-/// `events`' filters but the kinds.
+/// `events`' filters but the kinds and the process (each store finds the events of
+/// a process its own way).
 pub fn events(q: &mut impl Conditions, f: &EventFilter) {
     q.cond("seq > ?", Arg::Int(f.since));
     if let Some(u) = f.until {
         q.cond("seq <= ?", Arg::Int(u));
-    }
-    if let Some(p) = &f.process_id {
-        q.cond("process_id = ?", Arg::Text(p.clone()));
     }
     if let Some(s) = &f.subscription_id {
         q.cond("subscription_id = ?", Arg::Text(s.clone()));

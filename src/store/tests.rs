@@ -406,7 +406,72 @@ fn a_failing_step_in_a_group_commit_fails_alone() {
     }
 }
 
+/// The events of one process, written between another's, are found in order, from a
+/// point on and up to a limit; and still after its task run was cleaned up (SQLite
+/// finds them by a chain through the process row, which the cleanup deletes).
+fn the_events_of_a_process_outlive_its_cleaned_up_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = TestStore::new(dir.path());
+    let s = &t.store;
+    let task =
+        workflow("name = \"t\"\ntarget = \"system\"\n[[step]]\nname = \"a\"\nbuiltin = \"noop\"\n");
+    let (a, b) = (crate::clock::new_id(), crate::clock::new_id());
+    for id in [&a, &b] {
+        t.run(s.create_process(&owned_process(id, &task, None), None))
+            .unwrap();
+    }
+    for status in [
+        ProcessStatus::Running,
+        ProcessStatus::Running,
+        ProcessStatus::Completed,
+    ] {
+        for id in [&a, &b] {
+            t.run(s.commit_step(step_commit(id, StepStatus::Success, status)))
+                .unwrap();
+        }
+    }
+    let of = |id: &str, since: i64, limit: Option<i64>| {
+        let f = EventFilter {
+            process_id: Some(id.to_string()),
+            since,
+            limit,
+            ..Default::default()
+        };
+        t.run(s.events(&f)).unwrap()
+    };
+    let kinds = |events: &[super::events::Event]| -> Vec<String> {
+        events.iter().map(|e| e.kind.clone()).collect()
+    };
+    let all = of(&a, 0, None);
+    assert_eq!(
+        kinds(&all),
+        [
+            "process.started",
+            "step.finished",
+            "step.finished",
+            "step.finished",
+            "process.completed"
+        ]
+    );
+    assert!(
+        all.iter()
+            .all(|e| e.process_id.as_deref() == Some(a.as_str()))
+    );
+    assert!(all.windows(2).all(|w| w[0].seq < w[1].seq), "{all:?}");
+    assert_eq!(of(&a, all[1].seq, None), all[2..]);
+    assert_eq!(of(&a, 0, Some(2)), all[..2]);
+    assert_eq!(t.run(s.steps(&a)).unwrap().len(), 3);
+    assert_eq!(kinds(&of(&b, 0, None)), kinds(&all));
+
+    let (runs, steps) = t.run(s.delete_task_runs("9999-01-01T00:00:00Z")).unwrap();
+    assert_eq!((runs, steps), (2, 6));
+    assert!(t.run(s.process(&a)).unwrap().is_none());
+    assert_eq!(of(&a, 0, None), all, "the events of a cleaned-up run");
+    assert!(of(&crate::clock::new_id(), 0, None).is_empty());
+}
+
 both!(
+    the_events_of_a_process_outlive_its_cleaned_up_run,
     a_failing_step_in_a_group_commit_fails_alone,
     a_worker_never_takes_over_its_own_process,
     a_step_error_with_nul_commits,

@@ -134,6 +134,9 @@ pub async fn list(tx: &Tx<'_>, f: &Filter) -> R<Vec<Event>> {
         "SELECT seq, at, kind, process_id, subscription_id, product_id, data FROM events WHERE true",
     );
     crate::store::filters::events(&mut q, f);
+    if let Some(p) = &f.process_id {
+        q.and("process_id = ?", p.clone());
+    }
     if !f.kinds.is_empty() {
         let patterns: Vec<String> = f.kinds.iter().filter_map(|k| glob_to_regex(k)).collect();
         q.and("kind ~ ANY (?::text[])", patterns);

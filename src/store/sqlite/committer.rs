@@ -19,7 +19,7 @@ use std::thread::JoinHandle;
 use rusqlite::Connection;
 use tokio::sync::mpsc;
 
-use super::ops::commit_one;
+use super::step_commit::{TxFacts, commit_one};
 use super::{Sync, open_unmigrated, write_tx};
 use crate::domain::process::ProcessStatus;
 use crate::error::Error;
@@ -86,9 +86,10 @@ fn write_together(
     batch: &[Job],
 ) -> StoreResult<Vec<StoreResult<ProcessStatus>>> {
     let tx = write_tx(conn)?;
+    let mut facts = TxFacts::default();
     let mut results = Vec::with_capacity(batch.len());
     for job in batch {
-        results.push(Ok(commit_one(&tx, &job.commit)?));
+        results.push(Ok(commit_one(&tx, &job.commit, &mut facts)?));
     }
     tx.commit()?;
     Ok(results)
@@ -96,7 +97,7 @@ fn write_together(
 
 fn write_alone(conn: &mut Connection, c: &StepCommit) -> StoreResult<ProcessStatus> {
     let tx = write_tx(conn)?;
-    let status = commit_one(&tx, c)?;
+    let status = commit_one(&tx, c, &mut TxFacts::default())?;
     tx.commit()?;
     Ok(status)
 }

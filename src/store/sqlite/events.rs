@@ -18,6 +18,11 @@
 //!
 //! `step.finished` rows are also the step log of their process (the `process_steps`
 //! view, written by `processes::commit_step`): one row per step instead of two.
+//!
+//! The events of one process form a chain: each names the one before it (`prev`) and
+//! the process row names the newest (`last_event`). A step commit already rewrites
+//! the process row, so the chain costs it no page, where an index entry per step cost
+//! a leaf of its own for each process in a group commit. [`of_process`] walks it.
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
@@ -33,7 +38,7 @@ pub fn append(
     data: &Value,
 ) -> Result<i64, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "INSERT INTO events (at, kind, process_id, subscription_id, product_id, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO events (at, kind, process_id, subscription_id, product_id, data, prev) VALUES (?1, ?2, ?3, ?4, ?5, ?6, (SELECT last_event FROM processes WHERE process_id = ?3))",
     )?;
     stmt.execute(params![
         crate::clock::now_text(),
@@ -43,7 +48,37 @@ pub fn append(
         about.product_id,
         data.to_string()
     ])?;
-    Ok(conn.last_insert_rowid())
+    let seq = conn.last_insert_rowid();
+    if let Some(process_id) = about.process_id {
+        chained(conn, process_id, seq)?;
+    }
+    Ok(seq)
+}
+
+/// Makes `seq` the newest event of the process (its row, if it has one).
+pub fn chained(conn: &Connection, process_id: &str, seq: i64) -> Result<(), StoreError> {
+    conn.prepare_cached("UPDATE processes SET last_event = ?2 WHERE process_id = ?1")?
+        .execute(params![process_id, seq])?;
+    Ok(())
+}
+
+/// `seq IN (…)`: the events of the process `process` newer than seq `after`, both
+/// placeholders of the caller's statement (`?1`).
+///
+/// The walk starts at the process row's `last_event`, or, for a process whose row was
+/// deleted (a cleaned-up task run), at its newest event that is not a step (its
+/// `process.completed`, found by the `events_process` index), and follows `prev` one
+/// primary-key lookup at a time until it passes `after`.
+pub fn of_process(process: &str, after: &str) -> String {
+    format!(
+        "seq IN (WITH RECURSIVE chain(seq) AS (
+             SELECT COALESCE(
+                 (SELECT last_event FROM processes WHERE process_id = {process}),
+                 (SELECT MAX(seq) FROM events WHERE process_id = {process} AND kind <> 'step.finished'))
+             UNION ALL
+             SELECT e.prev FROM chain JOIN events e ON e.seq = chain.seq WHERE e.prev > {after})
+         SELECT seq FROM chain WHERE seq > {after})"
+    )
 }
 
 pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Event>, StoreError> {
@@ -51,6 +86,11 @@ pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Event>, StoreError> {
         "SELECT seq, at, kind, process_id, subscription_id, product_id, data FROM events WHERE 1 = 1",
     );
     crate::store::filters::events(&mut q, f);
+    if let Some(p) = &f.process_id {
+        let p = q.placeholder(p.clone());
+        let after = q.placeholder(f.since);
+        q.and_text(&of_process(&p, &after));
+    }
     if !f.kinds.is_empty() {
         q.and(
             "EXISTS (SELECT 1 FROM json_each(?) WHERE events.kind GLOB json_each.value)",

@@ -16,6 +16,7 @@ pub mod processes;
 pub mod products;
 pub mod query;
 pub mod schedules;
+mod step_commit;
 pub mod subscriptions;
 pub mod tokens;
 mod waits;

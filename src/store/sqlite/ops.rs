@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use super::step_commit::{TxFacts, commit_one};
 use super::{
-    Sqlite, callbacks, events, locks, processes, products, schedules, subscriptions, tokens,
-    workers, write_tx,
+    Sqlite, events, processes, products, schedules, subscriptions, tokens, workers, write_tx,
 };
 use crate::domain::lifecycle::Lifecycle;
 use crate::domain::process::ProcessStatus;
@@ -28,7 +28,7 @@ use crate::store::subscriptions::{
     Filter as SubscriptionFilter, Find as SubscriptionFind, Related, Subscription, Touch,
 };
 use crate::store::workers::{ClaimOutcome, ClaimedProcess, EngineState, Runnable, WorkerRow};
-use crate::store::{Counts, Lock, PAUSED, StoreResult};
+use crate::store::{Counts, Lock, StoreResult};
 
 /// The time `d` from now, as stored (SQLite's clock is this machine's).
 pub(super) fn from_now(d: Duration) -> String {
@@ -162,7 +162,7 @@ impl Sqlite {
         }
         let mut conn = self.conn();
         let tx = write_tx(&mut conn)?;
-        let status = commit_one(&tx, &c)?;
+        let status = commit_one(&tx, &c, &mut TxFacts::default())?;
         tx.commit()?;
         Ok(Committed {
             status,
@@ -563,63 +563,5 @@ impl Sqlite {
         processes::insert(&tx, run)?;
         tx.commit()?;
         Ok(true)
-    }
-}
-
-/// Writes one step in the caller's transaction: the subscription change it made, its
-/// log row and the process row, then lets go of the process or puts it at rest. Returns
-/// the status the process is left in.
-pub(super) fn commit_one(tx: &rusqlite::Connection, c: &StepCommit) -> StoreResult<ProcessStatus> {
-    if let Some(change) = &c.subscription {
-        subscriptions::save(
-            tx,
-            &change.new,
-            change.old.as_ref(),
-            &change.flat,
-            Some(&c.process_id),
-        )?;
-    }
-    // A process about to rest awaiting a callback whose answer came in while its step
-    // ran goes on running instead: its orch takes the answer at once.
-    let status = if c.status == ProcessStatus::AwaitingCallback
-        && callbacks::has_answer(tx, &c.process_id, &c.step.name)?
-    {
-        ProcessStatus::Running
-    } else {
-        c.status
-    };
-    processes::commit_step(tx, c, status)?;
-    if status != ProcessStatus::Running {
-        processes::release(tx, &c.process_id)?;
-        if status == ProcessStatus::Waiting {
-            let after = if c.awaits_children {
-                processes::children_due(tx, &c.process_id)?
-            } else {
-                c.retry_in.map(from_now)
-            };
-            processes::set_run_after(tx, &c.process_id, after.as_deref())?;
-        }
-        processes::wake_parent(tx, &c.process_id)?;
-        callbacks::settle(tx, &c.process_id, &c.step.name, c.step.status, status)?;
-        locks::settle(tx, &c.process_id, &c.step.name, c.step.status, status)?;
-        return Ok(status);
-    }
-    callbacks::settle(tx, &c.process_id, &c.step.name, c.step.status, status)?;
-    locks::settle(tx, &c.process_id, &c.step.name, c.step.status, status)?;
-    let rest = match &c.rest {
-        Some(reason) => Some(reason.as_str()),
-        None => workers::paused(tx)?.map(|_| PAUSED),
-    };
-    if c.in_branch() {
-        // The branch stops here, and its siblings after their steps in flight; the
-        // engine rests the process once the whole group is at rest.
-        return Ok(rest.map_or(c.status, |_| ProcessStatus::Waiting));
-    }
-    match rest {
-        Some(reason) => {
-            processes::rest(tx, &c.process_id, reason, Some(&crate::clock::now_text()))?;
-            Ok(ProcessStatus::Waiting)
-        }
-        None => Ok(status),
     }
 }

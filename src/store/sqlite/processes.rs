@@ -182,9 +182,10 @@ fn finish(conn: &Connection, (mut p, state, after): RawProcess) -> Result<Proces
         serde_json::from_str(&state)?
     };
     if let Some(after) = after {
-        let mut stmt = conn.prepare_cached(
-            "SELECT state_patch FROM process_steps WHERE process_id = ?1 AND step_id > ?2 AND branch IS NULL ORDER BY step_id",
-        )?;
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT state_patch FROM events WHERE {} AND kind = 'step.finished' AND state_patch IS NOT NULL AND step_branch IS NULL ORDER BY seq",
+            events::of_process("?1", "?2")
+        ))?;
         let mut rows = stmt.query(params![p.process_id, after])?;
         while let Some(row) = rows.next()? {
             let patch: String = row.get(0)?;
@@ -235,9 +236,10 @@ fn write_snapshot(
 }
 
 pub fn steps(conn: &Connection, process_id: &str) -> Result<Vec<StepRow>, StoreError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT step_id, name, status, attempt, started_at, finished_at, error, output, created_by, state_patch, branch FROM process_steps WHERE process_id = ?1 ORDER BY step_id",
-    )?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT seq, step_name, step_status, attempt, started_at, COALESCE(finished_at, at), error, output, created_by, state_patch, step_branch FROM events WHERE {} AND kind = 'step.finished' AND state_patch IS NOT NULL ORDER BY seq",
+        events::of_process("?1", "0")
+    ))?;
     let rows = stmt.query_map([process_id], |r| {
         Ok((
             StepRow {
@@ -280,19 +282,25 @@ pub fn commit_step(
 ) -> Result<(), StoreError> {
     let s = &c.step;
     let patch = s.state_patch.to_string();
-    type Before = (ProcessStatus, Option<String>, Option<i64>, Option<String>);
-    let (previous, previous_subscription, budget, owner): Before = conn
+    type Before = (
+        ProcessStatus,
+        Option<String>,
+        Option<i64>,
+        Option<String>,
+        Option<i64>,
+    );
+    let (previous, previous_subscription, budget, owner, last_event): Before = conn
         .prepare_cached(
-            "SELECT status, subscription_id, state_budget, owner FROM processes WHERE process_id = ?1",
+            "SELECT status, subscription_id, state_budget, owner, last_event FROM processes WHERE process_id = ?1",
         )?
         .query_row([&c.process_id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
         })?;
     c.fence(owner)?;
     let data = c.event_data();
     let path = s.path();
     conn.prepare_cached(
-        "INSERT INTO events (at, kind, process_id, subscription_id, data, step_name, step_status, attempt, started_at, created_by, error, output, state_patch, finished_at, step_branch) VALUES (?1, 'step.finished', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        "INSERT INTO events (at, kind, process_id, subscription_id, data, step_name, step_status, attempt, started_at, created_by, error, output, state_patch, finished_at, step_branch, prev) VALUES (?1, 'step.finished', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )?
     .execute(params![
         // Written inside the transaction, so `at` follows `seq`; the step's own finish
@@ -311,6 +319,7 @@ pub fn commit_step(
         patch,
         s.finished_at,
         s.branch,
+        last_event,
     ])?;
     let step_id = conn.last_insert_rowid();
     let budget = match c.budget_left(status, budget, patch.len()) {
@@ -323,12 +332,19 @@ pub fn commit_step(
         .is_none_or(|id| previous_subscription.as_deref() == Some(id));
     if previous == status && same_subscription {
         conn.prepare_cached(
-            "UPDATE processes SET last_step = ?2, last_modified_at = ?3, failed_reason = ?4, state_budget = ?5 WHERE process_id = ?1",
+            "UPDATE processes SET last_step = ?2, last_modified_at = ?3, failed_reason = ?4, state_budget = ?5, last_event = ?6 WHERE process_id = ?1",
         )?
-        .execute(params![c.process_id, path, s.finished_at, c.failed_reason, budget])?;
+        .execute(params![
+            c.process_id,
+            path,
+            s.finished_at,
+            c.failed_reason,
+            budget,
+            step_id
+        ])?;
     } else {
         conn.prepare_cached(
-            "UPDATE processes SET status = ?2, last_step = ?3, last_modified_at = ?4, failed_reason = ?5, subscription_id = COALESCE(?6, subscription_id), state_budget = ?7 WHERE process_id = ?1",
+            "UPDATE processes SET status = ?2, last_step = ?3, last_modified_at = ?4, failed_reason = ?5, subscription_id = COALESCE(?6, subscription_id), state_budget = ?7, last_event = ?8 WHERE process_id = ?1",
         )?
         .execute(params![
             c.process_id,
@@ -337,7 +353,8 @@ pub fn commit_step(
             s.finished_at,
             c.failed_reason,
             c.subscription_id,
-            budget
+            budget,
+            step_id
         ])?;
     }
     if let Some((kind, data)) = c.status_event(previous, status) {
@@ -640,8 +657,14 @@ pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<ProcessRow>, StoreError
 pub fn delete_task_runs(conn: &mut Connection, cutoff: &str) -> Result<(usize, usize), StoreError> {
     const OLD: &str = "SELECT process_id FROM processes WHERE is_task = 1 AND status = 'completed' AND last_modified_at < ?1";
     let tx = super::write_tx(conn)?;
+    // The steps of every old run, by walking each run's chain of events.
     let steps = tx.execute(
-        &format!("UPDATE events SET output = NULL, state_patch = NULL WHERE kind = 'step.finished' AND state_patch IS NOT NULL AND process_id IN ({OLD})"),
+        &format!("WITH RECURSIVE chain(seq) AS (
+                      SELECT last_event FROM processes WHERE process_id IN ({OLD})
+                      UNION ALL
+                      SELECT e.prev FROM chain JOIN events e ON e.seq = chain.seq WHERE e.prev IS NOT NULL)
+                  UPDATE events SET output = NULL, state_patch = NULL
+                  WHERE seq IN (SELECT seq FROM chain) AND kind = 'step.finished' AND state_patch IS NOT NULL"),
         [cutoff],
     )?;
     tx.execute(
@@ -763,6 +786,26 @@ mod tests {
             .map(|e| e.kind)
             .collect();
         assert_eq!(kinds.len(), 7, "events were lost or added: {kinds:?}");
+        let of_p1 = crate::store::events::Filter {
+            process_id: Some("p1".into()),
+            ..Default::default()
+        };
+        let chained: Vec<String> = events::list(conn, &of_p1)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
+        assert_eq!(
+            chained,
+            [
+                "process.started",
+                "step.finished",
+                "step.finished",
+                "step.finished",
+                "process.failed"
+            ],
+            "the chain the migration made"
+        );
         let kept: Vec<_> = super::steps(conn, "p3")
             .unwrap()
             .into_iter()
@@ -785,6 +828,12 @@ mod tests {
         );
         let after = super::steps(conn, "p1").unwrap();
         assert_eq!(after.last().map(|s| s.name.as_str()), Some("c"));
+        let last = events::list(conn, &of_p1).unwrap().pop().map(|e| e.kind);
+        assert_eq!(
+            last.as_deref(),
+            Some("step.finished"),
+            "a new step joins the chain"
+        );
         assert!(after[3].step_id > 7);
         assert_eq!(get(conn, "p1").unwrap().unwrap().state, json!({"n": 2}));
     }

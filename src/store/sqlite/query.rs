@@ -23,12 +23,18 @@ impl Query {
         }
     }
 
+    /// Takes a value and returns its placeholder (`?3`), for a condition that uses
+    /// several values, some of them more than once.
+    pub fn placeholder(&mut self, value: impl ToSql + 'static) -> String {
+        self.args.push(Box::new(value));
+        format!("?{}", self.args.len())
+    }
+
     /// Adds ` AND <cond>` where every `?` in `cond` stands for `value`.
     pub fn and(&mut self, cond: &str, value: impl ToSql + 'static) -> &mut Query {
-        self.args.push(Box::new(value));
-        let n = self.args.len();
+        let at = self.placeholder(value);
         self.sql.push_str(" AND ");
-        self.sql.push_str(&cond.replace('?', &format!("?{n}")));
+        self.sql.push_str(&cond.replace('?', &at));
         self
     }
 
@@ -39,10 +45,8 @@ impl Query {
         a: impl ToSql + 'static,
         b: impl ToSql + 'static,
     ) -> &mut Query {
-        self.args.push(Box::new(a));
-        let first = format!("?{}", self.args.len());
-        self.args.push(Box::new(b));
-        let second = format!("?{}", self.args.len());
+        let first = self.placeholder(a);
+        let second = self.placeholder(b);
         let cond = cond.replacen('?', &first, 1);
         // The first placeholder now carries digits; the next bare `?` is the second.
         let at = cond.find(&first).map_or(0, |i| i + first.len());
@@ -55,10 +59,16 @@ impl Query {
 
     /// Appends text with one value (`LIMIT ?`, `OFFSET ?`).
     pub fn then(&mut self, text: &str, value: impl ToSql + 'static) -> &mut Query {
-        self.args.push(Box::new(value));
-        let n = self.args.len();
+        let at = self.placeholder(value);
         self.sql.push(' ');
-        self.sql.push_str(&text.replace('?', &format!("?{n}")));
+        self.sql.push_str(&text.replace('?', &at));
+        self
+    }
+
+    /// Adds ` AND <cond>`, whose values were taken with [`Query::arg`].
+    pub fn and_text(&mut self, cond: &str) -> &mut Query {
+        self.sql.push_str(" AND ");
+        self.sql.push_str(cond);
         self
     }
 
