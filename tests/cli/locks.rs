@@ -363,7 +363,95 @@ fn a_freed_lock_wakes_its_waiters_through_the_scheduler_and_resume_waiting() {
     assert_eq!(p.ok_json(&["locks"]), serde_json::json!([]));
 }
 
+/// A child workflow that names a lock its parent (or a parent of it) holds runs under
+/// the parent's hold instead of waiting for it forever; the lock stays the parent's
+/// and keeps every other process out until the parent lets go.
+fn a_child_workflow_runs_under_the_lock_its_parent_holds() {
+    let p = Project::new();
+    p.script(
+        "workflows/scripts/wait-go.sh",
+        r#"echo "$ORCH_PROCESS_ID" >> entered.log
+while [ ! -f go ]; do sleep 0.02; done"#,
+    );
+    p.write(
+        "workflows/child.toml",
+        r#"name = "child"
+target = "system"
+locks = ["device:{{ state.device }}"]
+[[form]]
+fields = [ { name = "device", type = "text" } ]
+[[step]]
+name = "Configure"
+run = "workflows/scripts/wait-go.sh"
+locks = ["device:{{ state.device }}"]
+"#,
+    );
+    p.write(
+        "workflows/parent.toml",
+        r#"name = "parent"
+target = "system"
+locks = ["device:{{ state.device }}"]
+[[form]]
+fields = [ { name = "device", type = "text" } ]
+[[step]]
+name = "Configure the device"
+workflow = "child"
+input = { device = "{{ state.device }}" }
+"#,
+    );
+    assert_eq!(p.run(&["workflow", "check"]).0, 0);
+    let parent = p
+        .command()
+        .args([
+            "-o",
+            "json",
+            "workflow",
+            "run",
+            "parent",
+            "--input",
+            "device=r1",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let log = p.path().join("entered.log");
+    wait_until("the child to run its step", || log.exists());
+
+    let held = lock(&p.ok_json(&["locks"]), "device:r1").clone();
+    let parent_id = held["process_id"].as_str().unwrap().to_string();
+    assert_eq!(held["workflow"], "parent", "{held}");
+    p.task(
+        r#"locks = ["device:{{ state.device }}"]
+[[step]]
+name = "a"
+builtin = "noop"
+"#,
+    );
+    let v = p.json_exiting(&["workflow", "run", "t", "--input", "device=r1"], 5);
+    let outsider = v["id"].as_str().unwrap().to_string();
+
+    std::fs::write(p.path().join("go"), "").unwrap();
+    let (code, v, err) = finish(parent);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(v["status"], "completed", "{v}");
+    assert_eq!(v["id"], parent_id.as_str());
+    assert_eq!(
+        takers(&p, "device:r1"),
+        std::slice::from_ref(&parent_id),
+        "only the parent took the lock; its child ran under it"
+    );
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        p.ok_json(&["process", "show", &outsider])["status"],
+        "completed"
+    );
+    assert_eq!(takers(&p, "device:r1"), [parent_id, outsider]);
+}
+
 both!(
+    a_child_workflow_runs_under_the_lock_its_parent_holds,
     a_step_lock_keeps_a_second_process_waiting_until_it_frees_for_it,
     a_workflow_lock_is_held_from_start_to_done_and_let_go_on_abort,
     the_first_in_line_gets_a_freed_lock_and_nobody_overtakes_it,

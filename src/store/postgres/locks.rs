@@ -103,8 +103,25 @@ async fn first_waiter(tx: &Tx<'_>, name: &str) -> R<Option<(String, String)>> {
     .await
 }
 
+/// Whether `ancestor` started `process_id` as a child workflow, or a parent of it did.
+async fn is_ancestor(tx: &Tx<'_>, ancestor: &str, process_id: &str) -> R<bool> {
+    Ok(tx
+        .one(
+            "WITH RECURSIVE up(id) AS (
+                 SELECT parent_id FROM processes WHERE process_id = $2
+                 UNION
+                 SELECT p.parent_id FROM processes p JOIN up ON p.process_id = up.id
+             )
+             SELECT EXISTS (SELECT 1 FROM up WHERE id = $1)",
+            &[&ancestor, &process_id],
+        )
+        .await?
+        .try_get(0)?)
+}
+
 /// Takes every lock of `names` for the process (for `step`, or for the whole run), or
-/// none of them; the twin of SQLite's `take`. The caller holds [`LOCKS_LOCK`].
+/// none of them; the twin of SQLite's `take` (a lock a parent holds is the child's
+/// already). The caller holds [`LOCKS_LOCK`].
 pub async fn take(
     tx: &mut Tx<'_>,
     process_id: &str,
@@ -118,6 +135,7 @@ pub async fn take(
         }
         let blocker = match holder(tx, name).await? {
             Some((p, _)) if p == process_id => continue,
+            Some((p, _)) if is_ancestor(tx, &p, process_id).await? => continue,
             Some((p, since)) => Some((p, since, true)),
             None => match first_waiter(tx, name).await? {
                 Some((p, since)) if p != process_id => Some((p, since, false)),

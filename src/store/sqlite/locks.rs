@@ -51,6 +51,20 @@ fn holder(conn: &Connection, name: &str) -> Result<Option<(String, String)>, Sto
         .optional()?)
 }
 
+/// Whether `ancestor` started `process_id` as a child workflow, or a parent of it did.
+fn is_ancestor(conn: &Connection, ancestor: &str, process_id: &str) -> Result<bool, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "WITH RECURSIVE up(id) AS (
+                 SELECT parent_id FROM processes WHERE process_id = ?2
+                 UNION
+                 SELECT p.parent_id FROM processes p JOIN up ON p.process_id = up.id
+             )
+             SELECT EXISTS (SELECT 1 FROM up WHERE id = ?1)",
+        )?
+        .query_row([ancestor, process_id], |r| r.get(0))?)
+}
+
 /// The first process queued for a lock, and since when.
 fn first_waiter(conn: &Connection, name: &str) -> Result<Option<(String, String)>, StoreError> {
     Ok(conn
@@ -64,7 +78,10 @@ fn first_waiter(conn: &Connection, name: &str) -> Result<Option<(String, String)
 /// Takes every lock of `names` for the process (for `step`, or for the whole run), or
 /// none of them: a lock is free for it when nobody holds it and nobody queued for it
 /// before it. When one is not, the process queues for that one (only that one: it
-/// leaves any other queue, so it never keeps a free lock from the next in line).
+/// leaves any other queue, so it never keeps a free lock from the next in line). A lock
+/// its parent process holds (or a parent of that) is the child's already: it runs
+/// under the parent's hold, which it neither takes nor lets go, instead of waiting for
+/// a parent that waits for it.
 pub fn take(
     conn: &Connection,
     process_id: &str,
@@ -79,6 +96,7 @@ pub fn take(
         }
         let blocker = match holder(conn, name)? {
             Some((p, _)) if p == process_id => continue,
+            Some((p, _)) if is_ancestor(conn, &p, process_id)? => continue,
             Some((p, since)) => Some((p, since, true)),
             None => match first_waiter(conn, name)? {
                 Some((p, since)) if p != process_id => Some((p, since, false)),
