@@ -233,21 +233,25 @@ fn process(
         )?
         .execute(params![id, s])?;
     }
-    // A step is its `step.finished` event with the step log columns filled in.
+    // A step is its `step.finished` event with the step log columns filled in. Each
+    // event names the one before it of its process, and the process row the last (the
+    // chain a process's events are found by).
     let mut step_row = tx.prepare_cached(
-        "INSERT INTO events (at, kind, process_id, subscription_id, data, step_name, step_status, attempt, started_at, created_by, state_patch)
-         VALUES (?1, 'step.finished', ?2, ?3, ?4, ?5, 'success', 1, ?6, 'noc', ?7)",
+        "INSERT INTO events (at, kind, process_id, subscription_id, data, step_name, step_status, attempt, started_at, created_by, state_patch, prev)
+         VALUES (?1, 'step.finished', ?2, ?3, ?4, ?5, 'success', 1, ?6, 'noc', ?7, ?8)",
     )?;
     let mut event = tx.prepare_cached(
-        "INSERT INTO events (at, kind, process_id, subscription_id, data) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO events (at, kind, process_id, subscription_id, data, prev) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
     event.execute(params![
         started,
         "process.started",
         id,
         subscription_id,
-        r#"{"workflow":"modify_node","target":"modify","created_by":"noc"}"#
+        r#"{"workflow":"modify_node","target":"modify","created_by":"noc"}"#,
+        None::<i64>
     ])?;
+    let mut prev = tx.last_insert_rowid();
     for k in 0..steps {
         let name = match k {
             0 => "Start".to_string(),
@@ -271,15 +275,20 @@ fn process(
             data.to_string(),
             name,
             a,
-            patch
+            patch,
+            prev
         ])?;
+        prev = tx.last_insert_rowid();
     }
     event.execute(params![
         finished,
         format!("process.{status}"),
         id,
         subscription_id,
-        r#"{"from":"running","step":"Done"}"#
+        r#"{"from":"running","step":"Done"}"#,
+        prev
     ])?;
+    tx.prepare_cached("UPDATE processes SET last_event = ?2 WHERE process_id = ?1")?
+        .execute(params![id, tx.last_insert_rowid()])?;
     Ok(())
 }
