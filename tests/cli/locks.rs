@@ -52,9 +52,10 @@ fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
-fn spawn_run(p: &Project, input: &str) -> Child {
+/// `orch workflow run WORKFLOW --input INPUT` started, its output piped.
+fn spawn_run(p: &Project, workflow: &str, input: &str) -> Child {
     p.command()
-        .args(["-o", "json", "workflow", "run", "t", "--input", input])
+        .args(["-o", "json", "workflow", "run", workflow, "--input", input])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -93,7 +94,7 @@ fn takers(p: &Project, name: &str) -> Vec<String> {
 fn a_step_lock_keeps_a_second_process_waiting_until_it_frees_for_it() {
     let p = Project::new();
     gated_task(&p);
-    let first = spawn_run(&p, "pool=a");
+    let first = spawn_run(&p, "t", "pool=a");
     wait_until("the first run to hold the lock", || entered(&p).len() == 1);
     let holder = entered(&p)[0].0.clone();
 
@@ -111,7 +112,7 @@ fn a_step_lock_keeps_a_second_process_waiting_until_it_frees_for_it() {
     );
 
     // Another pool is another lock: nothing holds it up.
-    let other = spawn_run(&p, "pool=b");
+    let other = spawn_run(&p, "t", "pool=b");
     wait_until("the run on pool b to enter", || entered(&p).len() == 2);
     std::fs::write(p.path().join("go-b"), "").unwrap();
     let (code, _, err) = finish(other);
@@ -218,7 +219,7 @@ input.fields = [ { name = "ok", type = "bool" } ]
 fn the_first_in_line_gets_a_freed_lock_and_nobody_overtakes_it() {
     let p = Project::new();
     gated_task(&p);
-    let first = spawn_run(&p, "pool=a");
+    let first = spawn_run(&p, "t", "pool=a");
     wait_until("the first run to hold the lock", || entered(&p).len() == 1);
     let holder = entered(&p)[0].0.clone();
     let second = p.json_exiting(&["workflow", "run", "t", "--input", "pool=a"], 5)["id"]
@@ -279,7 +280,7 @@ locks = ["pool:{{ state.pool }}"]
 fn a_process_that_goes_on_without_the_lock_leaves_its_queue() {
     let p = Project::new();
     gated_task(&p);
-    let first = spawn_run(&p, "pool=a");
+    let first = spawn_run(&p, "t", "pool=a");
     wait_until("the first run to hold the lock", || entered(&p).len() == 1);
     let ids: Vec<String> = (0..2)
         .map(|_| {
@@ -315,7 +316,7 @@ fn a_process_that_goes_on_without_the_lock_leaves_its_queue() {
 fn a_freed_lock_wakes_its_waiters_through_the_scheduler_and_resume_waiting() {
     let p = Project::new();
     gated_task(&p);
-    let first = spawn_run(&p, "pool=a");
+    let first = spawn_run(&p, "t", "pool=a");
     wait_until("the first run to hold the lock", || entered(&p).len() == 1);
     let holder = entered(&p)[0].0.clone();
     let mut waiters = Vec::new();
@@ -400,21 +401,7 @@ input = { device = "{{ state.device }}" }
 "#,
     );
     assert_eq!(p.run(&["workflow", "check"]).0, 0);
-    let parent = p
-        .command()
-        .args([
-            "-o",
-            "json",
-            "workflow",
-            "run",
-            "parent",
-            "--input",
-            "device=r1",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let parent = spawn_run(&p, "parent", "device=r1");
     let log = p.path().join("entered.log");
     wait_until("the child to run its step", || log.exists());
 

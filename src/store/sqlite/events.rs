@@ -22,7 +22,8 @@
 //! The events of one process form a chain: each names the one before it (`prev`) and
 //! the process row names the newest (`last_event`). A step commit already rewrites
 //! the process row, so the chain costs it no page, where an index entry per step cost
-//! a leaf of its own for each process in a group commit. [`of_process`] walks it.
+//! a leaf of its own for each process in a group commit. [`of_process`] and
+//! [`of_processes`] walk it.
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
@@ -56,25 +57,44 @@ pub fn append(
 }
 
 /// Makes `seq` the newest event of the process (its row, if it has one).
-pub fn chained(conn: &Connection, process_id: &str, seq: i64) -> Result<(), StoreError> {
+fn chained(conn: &Connection, process_id: &str, seq: i64) -> Result<(), StoreError> {
     conn.prepare_cached("UPDATE processes SET last_event = ?2 WHERE process_id = ?1")?
         .execute(params![process_id, seq])?;
     Ok(())
 }
 
-/// `seq IN (…)`: the events of the process `process` newer than seq `after`, both
-/// placeholders of the caller's statement (`?1`).
+/// `(…)`, a subquery: the seqs of the events of the process `process` newer than seq
+/// `after`, both placeholders of the caller's statement (`?1`).
 ///
 /// The walk starts at the process row's `last_event`, or, for a process whose row was
 /// deleted (a cleaned-up task run), at its newest event that is not a step (its
-/// `process.completed`, found by the `events_process` index), and follows `prev` one
-/// primary-key lookup at a time until it passes `after`.
+/// `process.completed`, found by the `events_process` index).
 pub fn of_process(process: &str, after: &str) -> String {
-    format!(
-        "seq IN (WITH RECURSIVE chain(seq) AS (
-             SELECT COALESCE(
+    walk(
+        &format!(
+            "SELECT COALESCE(
                  (SELECT last_event FROM processes WHERE process_id = {process}),
-                 (SELECT MAX(seq) FROM events WHERE process_id = {process} AND kind <> 'step.finished'))
+                 (SELECT MAX(seq) FROM events WHERE process_id = {process} AND kind <> 'step.finished'))"
+        ),
+        after,
+    )
+}
+
+/// `(…)`, a subquery: the seqs of every event of the processes `ids` selects (their
+/// rows must exist).
+pub fn of_processes(ids: &str) -> String {
+    walk(
+        &format!("SELECT last_event FROM processes WHERE process_id IN ({ids})"),
+        "0",
+    )
+}
+
+/// The chains that start at the seqs `heads` selects, followed through `prev` one
+/// primary-key lookup at a time until they pass `after`.
+fn walk(heads: &str, after: &str) -> String {
+    format!(
+        "(WITH RECURSIVE chain(seq) AS (
+             {heads}
              UNION ALL
              SELECT e.prev FROM chain JOIN events e ON e.seq = chain.seq WHERE e.prev > {after})
          SELECT seq FROM chain WHERE seq > {after})"
@@ -89,7 +109,7 @@ pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Event>, StoreError> {
     if let Some(p) = &f.process_id {
         let p = q.placeholder(p.clone());
         let after = q.placeholder(f.since);
-        q.and_text(&of_process(&p, &after));
+        q.and_text(&format!("seq IN {}", of_process(&p, &after)));
     }
     if !f.kinds.is_empty() {
         q.and(

@@ -183,7 +183,7 @@ fn finish(conn: &Connection, (mut p, state, after): RawProcess) -> Result<Proces
     };
     if let Some(after) = after {
         let mut stmt = conn.prepare_cached(&format!(
-            "SELECT state_patch FROM events WHERE {} AND kind = 'step.finished' AND state_patch IS NOT NULL AND step_branch IS NULL ORDER BY seq",
+            "SELECT state_patch FROM process_steps WHERE step_id IN {} AND branch IS NULL ORDER BY step_id",
             events::of_process("?1", "?2")
         ))?;
         let mut rows = stmt.query(params![p.process_id, after])?;
@@ -237,7 +237,7 @@ fn write_snapshot(
 
 pub fn steps(conn: &Connection, process_id: &str) -> Result<Vec<StepRow>, StoreError> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT seq, step_name, step_status, attempt, started_at, COALESCE(finished_at, at), error, output, created_by, state_patch, step_branch FROM events WHERE {} AND kind = 'step.finished' AND state_patch IS NOT NULL ORDER BY seq",
+        "SELECT step_id, name, status, attempt, started_at, finished_at, error, output, created_by, state_patch, branch FROM process_steps WHERE step_id IN {} ORDER BY step_id",
         events::of_process("?1", "0")
     ))?;
     let rows = stmt.query_map([process_id], |r| {
@@ -657,14 +657,11 @@ pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<ProcessRow>, StoreError
 pub fn delete_task_runs(conn: &mut Connection, cutoff: &str) -> Result<(usize, usize), StoreError> {
     const OLD: &str = "SELECT process_id FROM processes WHERE is_task = 1 AND status = 'completed' AND last_modified_at < ?1";
     let tx = super::write_tx(conn)?;
-    // The steps of every old run, by walking each run's chain of events.
     let steps = tx.execute(
-        &format!("WITH RECURSIVE chain(seq) AS (
-                      SELECT last_event FROM processes WHERE process_id IN ({OLD})
-                      UNION ALL
-                      SELECT e.prev FROM chain JOIN events e ON e.seq = chain.seq WHERE e.prev IS NOT NULL)
-                  UPDATE events SET output = NULL, state_patch = NULL
-                  WHERE seq IN (SELECT seq FROM chain) AND kind = 'step.finished' AND state_patch IS NOT NULL"),
+        &format!(
+            "UPDATE events SET output = NULL, state_patch = NULL WHERE seq IN {} AND kind = 'step.finished' AND state_patch IS NOT NULL",
+            events::of_processes(OLD)
+        ),
         [cutoff],
     )?;
     tx.execute(
