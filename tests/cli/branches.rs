@@ -159,12 +159,12 @@ with = { values = { items = [1, 2, 3, 4, 5, 6] } }
 name = "Each"
 foreach = "state.items"
 max_parallel = 3
-steps = [ { name = "Work", run = "cat >/dev/null; echo \"start $(date +%s%N)\" >> times.txt; sleep 0.4; echo \"end $(date +%s%N)\" >> times.txt" } ]
+steps = [ { name = "Work", run = "cat >/dev/null; echo \"start $(date +%s%N)\" >> times.txt; i=0; while [ $(grep -c start times.txt) -lt 3 ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; echo \"end $(date +%s%N)\" >> times.txt" } ]
 "#,
     );
-    let started = Instant::now();
+    // Each branch waits (ten seconds at most) until three have started: three run at
+    // once however slow the machine, and a fourth at once would show in the count.
     let v = p.ok_json(&["workflow", "run", "t"]);
-    let took = started.elapsed();
     assert_eq!(v["status"], "completed", "{v}");
     // At most three at once, and three did run at once.
     let text = std::fs::read_to_string(p.path().join("times.txt")).unwrap();
@@ -182,7 +182,6 @@ steps = [ { name = "Work", run = "cat >/dev/null; echo \"start $(date +%s%N)\" >
         most = most.max(now);
     }
     assert_eq!(most, 3, "{text}");
-    assert!(took < Duration::from_millis(6 * 400), "took {took:?}");
 }
 
 fn parallel_branches_merge_and_foreach_collects_with_paths() {

@@ -189,28 +189,38 @@ fn retry_after_an_edit_says_what_changed_and_keeps_the_stored_definition() {
 // ---- hostile steps ----
 
 /// Runs orch with `args` to its end; its exit code, and its own peak resident size in
-/// KiB (wait4 on that one child: other tests' children, a browser say, do not count).
-#[expect(
-    clippy::zombie_processes,
-    reason = "reaped by wait4, which also gives its rusage"
-)]
-fn run_measuring_rss(p: &Project, args: &[&str]) -> (i32, i64) {
-    let child = p
+/// KiB. The peak is the kernel's high-water mark of orch's own memory (`VmHWM`), read
+/// every millisecond until orch has let its memory go. `wait4`'s `ru_maxrss` would not
+/// do: a child started by `posix_spawn` inherits its parent's resident size as its
+/// maximum, and this test binary, running hundreds of tests at once, can be larger
+/// than orch.
+fn run_measuring_rss(p: &Project, args: &[&str]) -> (i32, u64) {
+    let mut child = p
         .command()
         .args(args)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let mut status = 0;
-    // SAFETY: wait4 on our own child, writing into the structs we pass.
-    let rusage = unsafe {
-        let mut u: libc::rusage = std::mem::zeroed();
-        let waited = libc::wait4(child.id() as i32, &mut status, 0, &mut u);
-        assert_eq!(waited, child.id() as i32, "wait4");
-        u
-    };
-    (libc::WEXITSTATUS(status), rusage.ru_maxrss)
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak = 0;
+    // A zombie's status has no VmHWM line: the loop ends once orch has exited.
+    while let Some(hwm) = std::fs::read_to_string(&status_file)
+        .ok()
+        .and_then(|status| high_water_kib(&status))
+    {
+        peak = peak.max(hwm);
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let code = child.wait().unwrap().code().unwrap_or(-1);
+    assert!(peak > 0, "orch's memory was never sampled");
+    (code, peak)
+}
+
+/// The `VmHWM` figure of a `/proc/PID/status` text, in KiB.
+fn high_water_kib(status: &str) -> Option<u64> {
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 fn two_hundred_megabytes_on_stdout_fail_the_step_within_bounded_memory() {
