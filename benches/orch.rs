@@ -606,7 +606,7 @@ fn memory_line() -> Res<Line> {
     Ok(Line::new("memory", "")
         .measured(format!("{:.1} MiB", mib(rss)))
         .reference(format!(
-            "wait4 ru_maxrss; run took {secs:.1}s (ORCH_SYNC=normal)"
+            "VmHWM, sampled each ms; run took {secs:.1}s (ORCH_SYNC=normal)"
         ))
         .at_most(mib(rss), 64.0, " MiB"))
 }

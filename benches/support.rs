@@ -173,26 +173,36 @@ pub fn not_available(error: &str) -> Option<&'static str> {
 }
 
 /// Runs a command to its end and returns its exit status, wall time and peak resident
-/// memory in bytes, taken from the kernel's accounting of that one child (`wait4`).
+/// memory in bytes: the kernel's high-water mark of the child's own memory (`VmHWM`),
+/// read every millisecond until the child has exited. `wait4`'s `ru_maxrss` is not
+/// used: a child started by `posix_spawn` inherits its parent's resident size as its
+/// maximum, so it would report this harness whenever the harness is the larger.
 pub fn run_measured(cmd: &mut Command) -> Res<(std::process::ExitStatus, Duration, u64)> {
-    use std::os::unix::process::ExitStatusExt;
     let t = Instant::now();
-    let child = ctx(cmd.spawn(), "spawn")?;
-    let pid = child.id() as libc::pid_t;
-    let mut status: libc::c_int = 0;
-    // SAFETY: an all-zero rusage is a valid value for the kernel to overwrite.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: `pid` is our own unreaped child; status and usage point to live locals.
-    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    let took = t.elapsed();
-    if rc != pid {
-        return Err(format!("wait4 failed: {}", std::io::Error::last_os_error()));
+    let mut child = ctx(cmd.spawn(), "spawn")?;
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak_kib = 0;
+    // An exited child's status has no VmHWM line; it stays readable (and its pid
+    // unused) until the child is reaped below.
+    while let Some(kib) = std::fs::read_to_string(&status_file)
+        .ok()
+        .and_then(|status| high_water_kib(&status))
+    {
+        peak_kib = peak_kib.max(kib);
+        std::thread::sleep(Duration::from_millis(1));
     }
-    // The child is reaped; dropping the handle neither waits nor kills.
-    drop(child);
-    // ru_maxrss is in KiB on Linux.
-    let rss = u64::try_from(usage.ru_maxrss).unwrap_or(0) * 1024;
-    Ok((std::process::ExitStatus::from_raw(status), took, rss))
+    let status = ctx(child.wait(), "wait")?;
+    let took = t.elapsed();
+    if peak_kib == 0 {
+        return Err("the child's memory was never sampled".into());
+    }
+    Ok((status, took, peak_kib * 1024))
+}
+
+/// The `VmHWM` figure of a `/proc/PID/status` text, in KiB.
+fn high_water_kib(status: &str) -> Option<u64> {
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 pub fn mib(bytes: u64) -> f64 {
