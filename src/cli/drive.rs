@@ -98,7 +98,7 @@ pub fn drive(
     loop {
         let outcome = drive_once(ctx, id, def, std::mem::take(&mut input), secrets.clone())?;
         if outcome == Final::Suspended && opts.form && crate::forms::can_prompt() {
-            let (p, steps) = process_and_steps(ctx, id)?;
+            let (p, steps) = process_and_steps(ctx, id, true)?;
             let pending = Pending::all(&p, def, &steps);
             if !pending.is_empty() {
                 // Each step that waits is asked in turn (the branches of a group).
@@ -187,13 +187,24 @@ pub fn record(ctx: &mut Ctx, process: &mut ProcessRow, r: Recorded<'_>) -> Resul
 }
 
 /// A process and its step log, read again after a drive.
-fn process_and_steps(ctx: &mut Ctx, id: &str) -> Result<(ProcessRow, Vec<StepRow>)> {
+/// The process, and its step log when `with_steps` (an empty list otherwise: the log
+/// of a long workflow is the largest thing a drive would read at its end).
+fn process_and_steps(
+    ctx: &mut Ctx,
+    id: &str,
+    with_steps: bool,
+) -> Result<(ProcessRow, Vec<StepRow>)> {
     ctx.db(async |s| {
         let p = s
             .process(id)
             .await?
             .ok_or_else(|| Error::not_found(format!("no process {id}")))?;
-        Ok::<_, Error>((p, s.steps(id).await?))
+        let steps = if with_steps {
+            s.steps(id).await?
+        } else {
+            Vec::new()
+        };
+        Ok::<_, Error>((p, steps))
     })
 }
 
@@ -201,7 +212,8 @@ fn process_and_steps(ctx: &mut Ctx, id: &str) -> Result<(ProcessRow, Vec<StepRow
 /// message (unless it completed): the failed step, its error and the end of its
 /// stderr, with the process id, since no step line was shown.
 fn report(ctx: &mut Ctx, id: &str, def: &WorkflowDef, outcome: Final, opts: Options) -> Result<()> {
-    let (p, steps) = process_and_steps(ctx, id)?;
+    // A completed drive has no failed, pending or waiting step to look for.
+    let (p, steps) = process_and_steps(ctx, id, outcome != Final::Completed)?;
     let created = match (&p.subscription_id, def.target) {
         (Some(sid), Target::Create) => ctx.db(async |s| s.subscription(sid).await)?,
         _ => None,
@@ -405,6 +417,6 @@ pub fn print_process_json(ctx: &mut Ctx, id: &str) -> Result<()> {
     if !ctx.printer.is_json() {
         return Ok(());
     }
-    let (p, steps) = process_and_steps(ctx, id)?;
+    let (p, steps) = process_and_steps(ctx, id, true)?;
     ctx.printer.json(&crate::shapes::process(&p, Some(&steps)))
 }
