@@ -150,7 +150,15 @@ pub fn run(ctx: &mut Ctx, cmd: ProcessCommand) -> Result<()> {
         ProcessCommand::Skip(a) => take_over::skip(ctx, a),
         ProcessCommand::Callback(a) => callback::callback(ctx, a),
         ProcessCommand::Drive { id } => {
-            let p = ctx.process(&id)?;
+            // `--detach` leaves the process `created` and held by no one: this orch
+            // takes it, so its steps commit under its lease (and a worker that got
+            // there first keeps it).
+            let found = ctx.process(&id)?;
+            let p = drive::claim(
+                ctx,
+                &found.process_id,
+                &[crate::domain::process::ProcessStatus::Created],
+            )?;
             let def = ctx.stored_definition(&p)?;
             let secrets = take_over::secrets_needed(ctx, &p, &def, false)?;
             let opts = drive::Options::default();

@@ -303,7 +303,50 @@ fn workflow_check_reports_missing_scripts_and_bad_expressions() {
     );
 }
 
+/// `--detach` prints the id at once and a background orch takes the process and runs
+/// it to its end, with a secret given to the run reaching its step.
+fn detach_runs_the_process_in_the_background() {
+    let p = Project::new();
+    task(
+        &p,
+        r#"
+[[form]]
+fields = [ { name = "token", type = "secret" } ]
+[[step]]
+name = "Slow"
+run = "cat >/dev/null; sleep 0.3; printf %s \"$ORCH_SECRET_TOKEN\" > seen.txt"
+[[step]]
+name = "After"
+builtin = "noop"
+"#,
+    );
+    let (code, out, err) = p.run(&[
+        "workflow",
+        "run",
+        "t",
+        "--detach",
+        "--input",
+        "token=s3cret",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let id = out.trim().to_string();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let shown = loop {
+        let v = p.json(&["process", "show", &id]);
+        if v["status"] == "completed" || std::time::Instant::now() > deadline {
+            break v;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(shown["status"], "completed", "{shown}");
+    assert_eq!(
+        std::fs::read_to_string(p.path().join("seen.txt")).unwrap(),
+        "s3cret"
+    );
+}
+
 both!(
+    detach_runs_the_process_in_the_background,
     a_task_of_shell_steps_completes_with_merged_state,
     a_failed_step_is_retried_after_the_fix,
     exit_75_leaves_the_process_waiting,

@@ -27,17 +27,29 @@ pub async fn serialise(tx: &Tx<'_>) -> R<()> {
     Ok(())
 }
 
-/// Whether a process holds or queues for any lock. Only the orch that owns the
-/// process changes its rows, so the answer holds for that orch's commit.
-pub async fn involved(tx: &Tx<'_>, process_id: &str) -> R<bool> {
-    Ok(tx
+/// What a process has that a step's commit may have to settle.
+pub struct Holds {
+    /// It holds a lock or queues for one.
+    pub locks: bool,
+    /// It has a callback not yet closed.
+    pub callbacks: bool,
+}
+
+/// What a process holds, in one probe. Only the orch that owns the process opens its
+/// callbacks and changes its lock rows, so the answer holds for that orch's commit.
+pub async fn holds(tx: &Tx<'_>, process_id: &str) -> R<Holds> {
+    let row = tx
         .one(
             "SELECT EXISTS (SELECT 1 FROM locks WHERE process_id = $1)
-                 OR EXISTS (SELECT 1 FROM lock_waiters WHERE process_id = $1)",
+                 OR EXISTS (SELECT 1 FROM lock_waiters WHERE process_id = $1),
+                    EXISTS (SELECT 1 FROM callbacks WHERE process_id = $1 AND closed_at IS NULL)",
             &[&process_id],
         )
-        .await?
-        .try_get(0)?)
+        .await?;
+    Ok(Holds {
+        locks: row.try_get(0)?,
+        callbacks: row.try_get(1)?,
+    })
 }
 
 async fn append(tx: &mut Tx<'_>, kind: &str, process_id: &str, data: serde_json::Value) -> R<()> {

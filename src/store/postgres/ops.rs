@@ -534,7 +534,8 @@ pub(super) async fn commit_one(
         .await?;
     }
     // A process whose lock rows change takes the lock tables' turn before any row.
-    let locking = locks::involved(tx, &c.process_id).await?;
+    let holds = locks::holds(tx, &c.process_id).await?;
+    let locking = holds.locks;
     if locking {
         locks::serialise(tx).await?;
     }
@@ -552,7 +553,10 @@ pub(super) async fn commit_one(
         c.status
     };
     let paused = processes::commit_step(tx, c, status).await?;
-    callbacks::settle(tx, &c.process_id, &c.step.name, c.step.status, status).await?;
+    // A step that goes on running has nothing to settle without an open callback.
+    if status != ProcessStatus::Running || holds.callbacks {
+        callbacks::settle(tx, &c.process_id, &c.step.name, c.step.status, status).await?;
+    }
     if status != ProcessStatus::Running {
         processes::release(tx, &c.process_id).await?;
         if status == ProcessStatus::Waiting {
