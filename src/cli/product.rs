@@ -154,8 +154,21 @@ async fn plan_load(
                 for (id, status, doc) in &docs {
                     let refs = RefMap(store.ref_infos(&candidate_refs(doc)).await?);
                     if let Err(problems) = subscription::validate(&def, doc, *status, &refs) {
+                        // Only what the change breaks: a subscription that was already
+                        // short of a field (a create workflow that failed before filling
+                        // it in) does not stop every later change of its product.
+                        let before: Vec<String> =
+                            subscription::validate(&old.def, doc, *status, &refs)
+                                .err()
+                                .unwrap_or_default()
+                                .iter()
+                                .map(ToString::to_string)
+                                .collect();
                         for p in problems {
-                            invalidates.push(format!("subscription {id}: {p}"));
+                            let p = p.to_string();
+                            if !before.contains(&p) {
+                                invalidates.push(format!("subscription {id}: {p}"));
+                            }
                         }
                     }
                 }

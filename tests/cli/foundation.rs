@@ -201,7 +201,40 @@ fn usage_errors_exit_2() {
     assert!(err.contains("missing --type, --tag"), "{err}");
 }
 
+/// `product load` refuses a change for what it would break, not for what was broken
+/// before it: a create workflow that failed before filling in a required field leaves
+/// a subscription short of it, and later changes of its product still load.
+fn a_change_is_refused_only_for_what_it_breaks() {
+    let p = Project::new();
+    let product = |description: &str, extra: &str| {
+        format!(
+            "name = \"V\"\ntype = \"V\"\ntag = \"V\"\ndescription = \"{description}\"\nroot = {{ key = \"v\", block = \"VB\" }}\n[blocks.VB]\nfields.name = {{ type = \"string\", required = \"initial\" }}\n{extra}"
+        )
+    };
+    p.write("products/v.toml", &product("one", ""));
+    p.write(
+        "workflows/c.toml",
+        "name = \"create_v\"\ntarget = \"create\"\nproducts = [\"V\"]\n[[step]]\nname = \"Boom\"\nbuiltin = \"fail\"\nwith = { message = \"boom\" }\n",
+    );
+    assert_eq!(p.run(&["product", "load"]).0, 0);
+    assert_eq!(p.run(&["workflow", "run", "create_v"]).0, 3);
+    p.write("products/v.toml", &product("two", ""));
+    let (code, _, err) = p.run(&["product", "load"]);
+    assert_eq!(code, 0, "{err}");
+    p.write(
+        "products/v.toml",
+        &product(
+            "two",
+            "fields.site = { type = \"string\", required = \"initial\" }\n",
+        ),
+    );
+    let (code, _, err) = p.run(&["product", "load"]);
+    assert_eq!(code, 7, "{err}");
+    assert!(err.contains("v.site") && !err.contains("v.name"), "{err}");
+}
+
 both!(
+    a_change_is_refused_only_for_what_it_breaks,
     product_load_is_idempotent_and_lists_as_json,
     a_typo_in_a_key_is_placed,
     a_wrong_field_type_is_placed,
