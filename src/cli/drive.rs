@@ -120,7 +120,7 @@ pub fn drive(
                         input.insert(w.step.clone(), answers);
                     }
                 }
-                claim(ctx, id, &[ProcessStatus::Suspended])?;
+                claim(ctx, id, &[ProcessStatus::Suspended], "resumed")?;
                 continue;
             }
         }
@@ -364,10 +364,10 @@ fn step_failure(s: &StepRow) -> String {
 }
 
 /// Claims a process for this orch: refuses a live owner, takes over a stale one.
-pub fn claim(ctx: &mut Ctx, id: &str, allowed: &[ProcessStatus]) -> Result<ProcessRow> {
+pub fn claim(ctx: &mut Ctx, id: &str, allowed: &[ProcessStatus], done: &str) -> Result<ProcessRow> {
     let lease = ctx.settings.lease;
     let outcome = ctx.db(async |s| owner::claim(s, id, allowed, lease).await)?;
-    owner::claimed(outcome, id, allowed)
+    owner::claimed(outcome, id, done)
 }
 
 pub use crate::shapes::next_hint;

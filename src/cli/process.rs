@@ -158,6 +158,7 @@ pub fn run(ctx: &mut Ctx, cmd: ProcessCommand) -> Result<()> {
                 ctx,
                 &found.process_id,
                 &[crate::domain::process::ProcessStatus::Created],
+                "driven",
             )?;
             let def = ctx.stored_definition(&p)?;
             let secrets = take_over::secrets_needed(ctx, &p, &def, false)?;

@@ -60,7 +60,19 @@ pub fn start(ctx: &mut Ctx, def: &WorkflowDef, source: &str, req: Request) -> Re
         (answers::loose(req.given), Map::new())
     } else {
         let state = crate::engine::start::form_state(subscription.as_ref());
-        let all = answers::collect(ctx, &pages, &req.given, &state, req.form)?;
+        let all = if req.queue {
+            // A queued process takes its secrets from the worker's environment, and
+            // suspends asking for one it lacks (DESIGN §12): none is required here.
+            let mut asked = pages.clone();
+            for field in asked.iter_mut().flat_map(|page| page.fields.iter_mut()) {
+                if field.field_type == crate::forms::schema::FormType::Secret {
+                    field.required = false;
+                }
+            }
+            answers::collect(ctx, &asked, &req.given, &state, req.form)?
+        } else {
+            answers::collect(ctx, &pages, &req.given, &state, req.form)?
+        };
         answers::split_secrets(&pages, all)
     };
     let state = crate::engine::start::initial_state(answers);

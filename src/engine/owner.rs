@@ -187,8 +187,9 @@ pub async fn claim(
 }
 
 /// The process a claim took, or the error that says why it could not (exit 6 or 7,
-/// with what to do instead), for every caller that claims on someone's behalf.
-pub fn claimed(outcome: Claim, id: &str, allowed: &[ProcessStatus]) -> Result<ProcessRow, Error> {
+/// with what to do instead), for every caller that claims on someone's behalf; `done`
+/// is what the caller would do to it, as in "it cannot be `retried`".
+pub fn claimed(outcome: Claim, id: &str, done: &str) -> Result<ProcessRow, Error> {
     match outcome {
         Claim::Claimed(p) => Ok(*p),
         Claim::Missing => Err(Error::not_found(format!("no process {id}"))),
@@ -201,13 +202,8 @@ pub fn claimed(outcome: Claim, id: &str, allowed: &[ProcessStatus]) -> Result<Pr
             "wait for it to finish (watch it with `orch process show {id}`), or stop that orch first"
         ))),
         Claim::Refused(p) => Err(Error::conflict(format!(
-            "process {id} is {}, so it cannot be {}",
-            p.status,
-            if allowed.contains(&ProcessStatus::Suspended) {
-                "resumed"
-            } else {
-                "retried"
-            }
+            "process {id} is {}, so it cannot be {done}",
+            p.status
         ))
         .with_hint(
             crate::shapes::next_hint(&p).unwrap_or_else(|| format!("`orch process show {id}`")),

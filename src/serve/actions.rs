@@ -425,7 +425,7 @@ pub async fn resume(
         let (input, secrets) = app.collect(pages, &given, &pending.state)?;
         let claimed =
             owner::claim(store, &p.process_id, &[ProcessStatus::Suspended], app.lease).await?;
-        let mut process = owner::claimed(claimed, &p.process_id, &[ProcessStatus::Suspended])?;
+        let mut process = owner::claimed(claimed, &p.process_id, "resumed")?;
         // The first step that waits (inside a branch, by its path); the others wait
         // on, asked again when the process comes back to them.
         let step = pending.name.clone();
@@ -473,7 +473,7 @@ pub async fn abort(app: &Arc<App>, id: String, who: String) -> Result<()> {
             ProcessStatus::Created,
         ];
         let claimed = owner::claim(store, &p.process_id, &allowed, app.lease).await?;
-        let mut process = owner::claimed(claimed, &p.process_id, &allowed)?;
+        let mut process = owner::claimed(claimed, &p.process_id, "aborted")?;
         let name = p.last_step.clone().unwrap_or_else(|| "Start".into());
         let mut quiet = Quiet;
         app.engine(store, &who, &mut quiet)
@@ -500,7 +500,7 @@ pub async fn skip(app: &Arc<App>, id: String, set: Map<String, Value>, who: Stri
         let steps = store.steps(&p.process_id).await?;
         let failed = crate::engine::plan::step_to_skip(&p.process_id, &steps)?;
         let claimed = owner::claim(store, &p.process_id, RETRYABLE, app.lease).await?;
-        let mut process = owner::claimed(claimed, &p.process_id, RETRYABLE)?;
+        let mut process = owner::claimed(claimed, &p.process_id, "skipped")?;
         let mut quiet = Quiet;
         let recorded = app
             .engine(store, &who, &mut quiet)

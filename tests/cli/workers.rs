@@ -423,6 +423,18 @@ run = "workflows/scripts/login.sh"
         .unwrap();
     assert_eq!(worker.status.code(), Some(0));
     assert_eq!(p.ok_json(&["process", "show", &id])["status"], "completed");
+    // Queued without the secret at all: the worker's environment gives it.
+    let (code, out, err) = p.run(&["workflow", "run", "t", "--queue"]);
+    assert_eq!(code, 0, "{err}");
+    let id = out.trim().to_string();
+    let worker = p
+        .command()
+        .args(["worker", "--once"])
+        .env("ORCH_SECRET_PASSWORD", "s3cret")
+        .output()
+        .unwrap();
+    assert_eq!(worker.status.code(), Some(0));
+    assert_eq!(p.ok_json(&["process", "show", &id])["status"], "completed");
 }
 
 both!(

@@ -16,7 +16,7 @@ use crate::cli::drive::{self, Options, print_process_json};
 use crate::domain::process::ProcessStatus;
 use crate::engine::owner::{self, Claim};
 use crate::engine::{answer, token};
-use crate::error::Result;
+use crate::error::{Error, Kind, Result};
 use crate::store::callbacks::Answer;
 
 pub const EXAMPLES: &str = "Examples:
@@ -124,10 +124,15 @@ pub fn callback(ctx: &mut Ctx, a: CallbackArgs) -> Result<()> {
     match ctx.db(async |s| owner::claim(s, &id, &allowed, lease).await)? {
         Claim::Claimed(_) => {}
         Claim::Paused => {
+            // Accepted but not driven: the process waits for the engine (exit 5).
             ctx.printer.warn(&format!(
                 "the engine is paused: process {id} takes the answer when it runs again"
             ));
-            return print_process_json(ctx, &id);
+            ctx.printer.hint(&format!(
+                "`orch engine resume` lets it run on: a worker picks it up, or `orch process retry {id}` drives it here"
+            ));
+            print_process_json(ctx, &id)?;
+            return Err(Error::silent(Kind::Waiting));
         }
         // A worker or another command picked it up first: it takes the answer.
         Claim::Owned(_) | Claim::Refused(_) | Claim::Missing => {

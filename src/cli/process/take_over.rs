@@ -112,7 +112,7 @@ pub fn retry(ctx: &mut Ctx, a: RetryArgs) -> Result<()> {
         return queue(ctx, &p, &chosen, from);
     }
     let secrets = secrets_needed(ctx, &p, &chosen.def, a.form)?;
-    claim(ctx, &p.process_id, from)?;
+    claim(ctx, &p.process_id, from, "retried")?;
     chosen.adopt(ctx, &p.process_id)?;
     let opts = chosen.options(a.form);
     let outcome = drive::drive(
@@ -258,7 +258,7 @@ pub fn resume(ctx: &mut Ctx, a: ResumeArgs) -> Result<()> {
     if a.queue {
         return resume_queued(ctx, &p, &chosen, &steps, &pending, input, &secrets);
     }
-    claim(ctx, &p.process_id, &[ProcessStatus::Suspended])?;
+    claim(ctx, &p.process_id, &[ProcessStatus::Suspended], "resumed")?;
     chosen.adopt(ctx, &p.process_id)?;
     let opts = chosen.options(form);
     let outcome = drive::drive(ctx, &p.process_id, def, input, secrets, opts);
@@ -352,7 +352,7 @@ fn resume_queued(
     input: Answers,
     secrets: &Map<String, Value>,
 ) -> Result<()> {
-    let claimed = claim(ctx, &p.process_id, &[ProcessStatus::Suspended])?;
+    let claimed = claim(ctx, &p.process_id, &[ProcessStatus::Suspended], "resumed")?;
     chosen.adopt(ctx, &p.process_id)?;
     let mut process = claimed;
     let answered: Vec<(&Pending, Map<String, Value>)> = pending
@@ -457,7 +457,12 @@ fn time_out(ctx: &mut Ctx, p: ProcessRow) -> Result<Waited> {
         Some(StepKind::Callback { callback, .. }) => callback.timeout,
         _ => None,
     };
-    let mut process = claim(ctx, &p.process_id, &[ProcessStatus::AwaitingCallback])?;
+    let mut process = claim(
+        ctx,
+        &p.process_id,
+        &[ProcessStatus::AwaitingCallback],
+        "timed out",
+    )?;
     let attempt = crate::engine::plan::next_attempt(&steps, &wait.step);
     record(
         ctx,
@@ -495,6 +500,7 @@ pub fn abort(ctx: &mut Ctx, id: &str) -> Result<()> {
             ProcessStatus::AwaitingCallback,
             ProcessStatus::Created,
         ],
+        "aborted",
     )?;
     let user = ctx.user().to_string();
     // The abort is the process's own step: named after its last top-level step, not a
@@ -532,7 +538,7 @@ pub fn skip(ctx: &mut Ctx, a: SkipArgs) -> Result<()> {
     let steps = ctx.steps(&p.process_id)?;
     let failed = crate::engine::plan::step_to_skip(&p.process_id, &steps)?;
     let def = ctx.stored_definition(&p)?;
-    claim(ctx, &p.process_id, RETRYABLE)?;
+    claim(ctx, &p.process_id, RETRYABLE, "skipped")?;
     let user = ctx.user().to_string();
     let patch = answers::loose(
         a.set
