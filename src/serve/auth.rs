@@ -144,6 +144,15 @@ pub async fn identify(
     cookie_ok: bool,
 ) -> Result<Principal, ApiError> {
     if !app.auth {
+        // Without tokens the loopback address is the only lock; a page of another
+        // site that makes its own name resolve to 127.0.0.1 (DNS rebinding) must
+        // not get through it.
+        if !loopback_host(headers) {
+            return Err(ApiError::forbidden(
+                "under --no-auth only requests addressed to this machine (localhost, 127.0.0.1, [::1]) are served",
+            )
+            .with_hint("open the server as http://127.0.0.1:PORT, or give it tokens (`orch token create`)"));
+        }
         return Ok(Principal {
             name: app.user.clone(),
             role: Role::Operate,
@@ -164,6 +173,24 @@ pub async fn identify(
     }
 }
 
+/// Whether the request's `Host` names this machine's loopback (or is absent).
+fn loopback_host(headers: &axum::http::HeaderMap) -> bool {
+    let Some(host) = headers.get(header::HOST) else {
+        return true;
+    };
+    let Ok(host) = host.to_str() else {
+        return false;
+    };
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or(rest),
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// The API's gate: a token on every request, `operate` for anything but reading.
 pub async fn api(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Response {
     let reading = is_reading(req.method());
@@ -171,6 +198,13 @@ pub async fn api(State(app): State<Arc<App>>, mut req: Request, next: Next) -> R
         Ok(p) => p,
         Err(e) => return axum::response::IntoResponse::into_response(e),
     };
+    // A token in a header is something no other site's page can send; without
+    // tokens, the browser's word on where a change comes from is what is left.
+    if !reading && !app.auth && super::csrf::cross_site(req.headers()) {
+        return axum::response::IntoResponse::into_response(ApiError::forbidden(
+            "a change requested by a page of another site is refused",
+        ));
+    }
     if !reading && !who.may_operate() {
         return axum::response::IntoResponse::into_response(
             ApiError::forbidden(format!(
@@ -197,6 +231,33 @@ mod tests {
         );
         assert_eq!(cookie(&h, COOKIE), Some("orch_x"));
         assert_eq!(cookie(&h, "c"), None);
+    }
+
+    #[test]
+    fn only_loopback_hosts_pass_without_tokens() {
+        let with = |host: &str| {
+            let mut h = axum::http::HeaderMap::new();
+            h.insert(header::HOST, host.parse().unwrap());
+            loopback_host(&h)
+        };
+        for ok in [
+            "127.0.0.1:8080",
+            "localhost:1",
+            "LOCALHOST",
+            "[::1]:80",
+            "127.9.9.9",
+        ] {
+            assert!(with(ok), "{ok}");
+        }
+        for bad in [
+            "evil.example",
+            "evil.example:8080",
+            "10.0.0.1:80",
+            "[::2]:80",
+        ] {
+            assert!(!with(bad), "{bad}");
+        }
+        assert!(loopback_host(&axum::http::HeaderMap::new()));
     }
 
     #[test]

@@ -781,6 +781,34 @@ fn serve_stops_on_sigterm_and_refuses_no_auth_off_loopback() {
     let mut s = Server::start(&p, &["--no-auth"]);
     // Without auth on loopback, a request needs no token.
     assert_eq!(call(&s, "GET", "/api/v1/processes", None, None).status, 200);
+    // But a change asked for by another site's page is refused before anything runs,
+    // and so is a request addressed to another name (DNS rebinding).
+    let forged = ureq::AgentBuilder::new()
+        .build()
+        .post(&s.url("/api/v1/processes/nope/abort"))
+        .set("Origin", "https://evil.example")
+        .call();
+    match forged {
+        Err(ureq::Error::Status(code, _)) => assert_eq!(code, 403),
+        other => panic!("a cross-site change got through: {other:?}"),
+    }
+    let head = {
+        use std::io::{Read, Write};
+        let addr = s
+            .url("")
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_string();
+        let mut c = std::net::TcpStream::connect(addr).unwrap();
+        c.write_all(
+            b"GET /api/v1/processes HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n",
+        )
+        .unwrap();
+        let mut text = String::new();
+        c.read_to_string(&mut text).unwrap();
+        text.lines().next().unwrap_or_default().to_string()
+    };
+    assert!(head.contains(" 403 "), "{head}");
     let status = s.stop();
     assert!(status.success(), "{status:?}");
     let log = s.log.lock().unwrap().clone();
