@@ -279,6 +279,16 @@ fn report(ctx: &mut Ctx, id: &str, def: &WorkflowDef, outcome: Final, opts: Opti
                     )),
                 )
             }
+            None if p.failed_reason.as_deref() == Some(crate::store::PAUSED) => {
+                hints.push(
+                    "`orch engine resume` lets it go on (a worker picks it up, or `orch process retry ID` drives it here)"
+                        .replace("ID", id),
+                );
+                (
+                    format!("process {id} is waiting: the engine is paused"),
+                    None,
+                )
+            }
             None => {
                 hints.push(format!("`orch process retry {id}` when the cause is gone"));
                 (

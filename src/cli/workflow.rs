@@ -248,10 +248,10 @@ fn check(ctx: &mut Ctx) -> Result<()> {
                 eprintln!("{d}");
             }
         }
-        return Err(Error::usage(format!(
-            "{} problems in definition files",
-            diags.len()
-        )));
+        return Err(Error::usage(match diags.len() {
+            1 => "1 problem in the definition files".to_string(),
+            n => format!("{n} problems in the definition files"),
+        }));
     }
     ctx.printer.status(&format!(
         "ok: {product_count} products and {} workflows",

@@ -53,7 +53,7 @@ pub struct DefinitionError(pub Vec<Diagnostic>);
 fn summary(d: &[Diagnostic]) -> String {
     match d {
         [one] => one.to_string(),
-        many => format!("{} problems in definition files", many.len()),
+        many => format!("{} problems in the definition files", many.len()),
     }
 }
 
