@@ -560,8 +560,10 @@ fn an_answer_the_answering_command_cannot_drive_is_due_for_a_worker_or_a_retry()
     assert_eq!(code, 0, "{err}");
     for (id, t) in [(&by_worker, &first), (&by_retry, &second)] {
         let (code, _, err) = answer(&p, id, t, &["--input", "n=1"]);
-        assert_eq!(code, 0, "the answer is taken while paused: {err}");
+        // Taken, but not driven: the process waits for the engine (exit 5, DESIGN §12).
+        assert_eq!(code, 5, "the answer is taken while paused: {err}");
         assert!(err.contains("the engine is paused"), "{err}");
+        assert!(err.contains("orch engine resume"), "{err}");
         let shown = p.ok_json(&["process", "show", id]);
         assert_eq!(shown["status"], "awaiting_callback", "{shown}");
         assert_eq!(shown["callback"]["answered"], true, "{shown}");

@@ -98,10 +98,20 @@ fn abstime(at: Option<String>) -> String {
     }
 }
 
-/// The start of an id: a UUIDv7's whole millisecond timestamp, as `events --follow`
-/// shows it (its first 8 characters alone are shared by every id of the same minute).
+/// An id cut short: a UUIDv7's millisecond timestamp (its first 13 characters, as
+/// `events --follow` shows it) and its last 6, which are random: ids made in the same
+/// millisecond (a batch queued at once) share the start and differ at the end.
 fn short(id: Option<String>) -> String {
-    id.map(|i| i.chars().take(13).collect()).unwrap_or_default()
+    let Some(id) = id else {
+        return String::new();
+    };
+    let chars: Vec<char> = id.chars().collect();
+    if chars.len() <= 20 {
+        return id;
+    }
+    let head: String = chars[..13].iter().collect();
+    let tail: String = chars[chars.len() - 6..].iter().collect();
+    format!("{head}…{tail}")
 }
 
 /// The time between two RFC 3339 times, as the command line says it.
@@ -223,7 +233,11 @@ mod tests {
             abstime(Some("2024-05-01T10:00:00.123Z".into())),
             "2024-05-01 10:00:00 UTC"
         );
-        assert_eq!(short(Some("01a2285b-aaaa-7000".into())), "01a2285b-aaaa");
+        assert_eq!(
+            short(Some("01a2285b-aaaa-7000-8000-00000a1b2c3d".into())),
+            "01a2285b-aaaa…1b2c3d"
+        );
+        assert_eq!(short(Some("rtr1".into())), "rtr1");
         let now = crate::clock::now_text();
         assert_eq!(reltime(Some(now)), "just now");
         assert_eq!(
