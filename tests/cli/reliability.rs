@@ -180,6 +180,11 @@ fn retry_after_an_edit_says_what_changed_and_keeps_the_stored_definition() {
     let (code, out, err) = p.run(&["-o", "json", "process", "retry", &id]);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("changed since this process started"), "{err}");
+    // A plain retry says what changed too (DESIGN §6), not only --plan.
+    assert!(
+        err.contains("step `B` removed") && err.contains("step `C` added"),
+        "{err}"
+    );
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(step_names(&v, "success"), ["Start", "A", "B"]);
     let ran: Vec<String> = effects(&p).into_iter().map(|(_, s, _)| s).collect();

@@ -58,12 +58,19 @@ impl Chosen {
         })
     }
 
-    /// Warns when the file changed and the stored definition is used.
+    /// Says what changed when the file differs from the stored definition (DESIGN §6),
+    /// and which of the two runs.
     fn warn(&self, ctx: &Ctx, workflow: &str, doing: &str) {
-        if self.changed && !self.use_current {
-            ctx.printer.warn(&format!(
-                "workflow `{workflow}` changed since this process started; {doing} with the stored definition (--use-current takes the file)"
-            ));
+        if !self.changed {
+            return;
+        }
+        ctx.printer.warn(&if self.use_current {
+            format!("workflow `{workflow}` changed since this process started; {doing} with the file as it is now (--use-current)")
+        } else {
+            format!("workflow `{workflow}` changed since this process started; {doing} with the stored definition (--use-current takes the file)")
+        });
+        for change in self.changes() {
+            ctx.printer.status(&format!("  {change}"));
         }
     }
 
