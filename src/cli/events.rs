@@ -131,6 +131,10 @@ impl Settings {
             Some(id) => Some(ctx.process(id)?.process_id),
             None => None,
         };
+        let subscription_id = match &a.subscription {
+            Some(id) => Some(ctx.subscription(id)?.subscription_id),
+            None => None,
+        };
         let limit = a
             .limit
             .map(|n| i64::try_from(n).unwrap_or(i64::MAX))
@@ -141,7 +145,7 @@ impl Settings {
                 until: None,
                 kinds: a.kind.into_iter().filter(|k| !k.is_empty()).collect(),
                 process_id,
-                subscription_id: a.subscription,
+                subscription_id,
                 limit,
             },
             since: a.since,

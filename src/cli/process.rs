@@ -178,6 +178,11 @@ fn list(ctx: &mut Ctx, a: ListArgs) -> Result<()> {
         Some(id) => Some(ctx.process(id)?.process_id),
         None => None,
     };
+    // A prefix or a typo resolves (or fails, exit 6) as every other id argument does.
+    let subscription_id = match &a.subscription {
+        Some(id) => Some(ctx.subscription(id)?.subscription_id),
+        None => None,
+    };
     let filter = processes::Filter {
         status: a
             .status
@@ -186,7 +191,7 @@ fn list(ctx: &mut Ctx, a: ListArgs) -> Result<()> {
             .transpose()
             .map_err(Error::usage)?,
         workflow: a.workflow,
-        subscription_id: a.subscription,
+        subscription_id,
         since: a.since,
         before: None,
         tasks: None,

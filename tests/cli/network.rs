@@ -148,6 +148,14 @@ fn two_nodes_a_circuit_and_the_lifecycle_rules() {
     assert!(node_a["end_date"].is_string(), "{node_a}");
     let terminated = p.ok_json(&["subscription", "list", "--status", "terminated"]);
     assert_eq!(terminated.as_array().unwrap().len(), 2);
+    // Filters by subscription take a unique prefix like every id argument, and an
+    // unknown id is not found (exit 6) rather than an empty answer.
+    let of_circuit = p.ok_json(&["process", "list", "--subscription", &c]);
+    let by_prefix = p.ok_json(&["process", "list", "--subscription", &c[..c.len() - 4]]);
+    assert_eq!(of_circuit, by_prefix);
+    assert!(!of_circuit.as_array().unwrap().is_empty());
+    assert_eq!(p.run(&["process", "list", "--subscription", "nosuch"]).0, 6);
+    assert_eq!(p.run(&["events", "--subscription", "nosuch"]).0, 6);
 
     // Events tell the story in the same transactions.
     let kinds = p.sql_column(&format!(
