@@ -15,7 +15,8 @@ use crate::serve::actions::find_process;
 use crate::serve::errors::{ApiError, ApiResult};
 use crate::store::events::Filter;
 
-/// Events in commit order (`orch events -o json`), or, with `follow=true`, a stream of
+/// Events in commit order (`orch events -o json`), a page at a time (a full page links to
+/// the next: `Link: <…>; rel="next"`, with `since`), or, with `follow=true`, a stream of
 /// Server-Sent Events (`id` is the event's `seq`, `data` its JSON) as they commit; a
 /// reconnecting client resumes after `Last-Event-ID`. Without `since`, a stream
 /// starts with the next event to commit.
@@ -92,5 +93,17 @@ pub async fn events(
         return Ok(crate::serve::sse::stream(app.clone(), filter));
     }
     let rows = store.events(&filter).await?;
-    Ok(Json(serde_json::to_value(rows).unwrap_or(Value::Null)).into_response())
+    // A full page links to the next, as the other lists do (`since`, the last seq).
+    let mut links = HeaderMap::new();
+    if let (true, Some(last)) = (Some(rows.len() as i64) == filter.limit, rows.last()) {
+        let (k, v) = super::next_link("/events", &q, "since", &last.seq.to_string());
+        if let Ok(v) = v.parse() {
+            links.insert(k, v);
+        }
+    }
+    Ok((
+        links,
+        Json(serde_json::to_value(rows).unwrap_or(Value::Null)),
+    )
+        .into_response())
 }

@@ -719,6 +719,25 @@ fn the_event_stream_resumes_from_last_event_id() {
         .map(|e| e["seq"].as_i64().unwrap())
         .collect();
     assert!(seqs.len() > 6, "{all}");
+    // Read a page at a time, following the links, the same events come back.
+    let mut paged = Vec::new();
+    let mut next = Some("/api/v1/events?limit=4".to_string());
+    while let Some(path) = next.take() {
+        let page = get(&s, &path, &op);
+        assert_eq!(page.status, 200, "{}", page.text);
+        paged.extend(
+            page.body
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["seq"].as_i64().unwrap()),
+        );
+        next = page.link.as_deref().and_then(|l| {
+            let url = l.trim_start_matches('<').split('>').next()?;
+            Some(url.to_string())
+        });
+    }
+    assert_eq!(paged, seqs);
 
     let agent = ureq::AgentBuilder::new()
         .timeout(Duration::from_secs(20))
