@@ -15,7 +15,7 @@ use crate::domain::process::ProcessStatus;
 use crate::serve::App;
 use crate::serve::actions::{self, ProcessView};
 use crate::serve::auth::Principal;
-use crate::serve::errors::ApiResult;
+use crate::serve::errors::{ApiError, ApiResult};
 use crate::store::processes::Filter;
 
 type Who = Option<axum::Extension<Principal>>;
@@ -23,6 +23,17 @@ type Who = Option<axum::Extension<Principal>>;
 /// The filters of `orch process list`, from a query string.
 pub fn filter(q: &Params) -> ApiResult<Filter> {
     let text = |k: &str| q.get(k).filter(|v| !v.is_empty()).map(str::to_string);
+    // A value that cannot mean anything is refused, not read as "no filter".
+    if let Some(since) = text("since").filter(|v| crate::clock::parse(v).is_none()) {
+        return Err(ApiError::bad_request(format!(
+            "`since` must be a time in RFC 3339 (2026-01-31T08:00:00Z), not `{since}`"
+        )));
+    }
+    if let Some(before) = text("before").filter(|v| uuid::Uuid::parse_str(v).is_err()) {
+        return Err(ApiError::bad_request(format!(
+            "`before` must be a process id (the last one of the page before), not `{before}`"
+        )));
+    }
     Ok(Filter {
         status: q.parse::<ProcessStatus>("status", "a process status (created, running, suspended, awaiting_callback, waiting, failed, aborted, completed)")?,
         workflow: text("workflow"),

@@ -327,6 +327,12 @@ fn errors_have_the_status_and_body_of_the_design() {
         400
     );
     assert_eq!(get(&s, "/api/v1/processes?status=nosuch", &op).status, 400);
+    for bad in ["since=yesterday", "before=zzz"] {
+        let r = get(&s, &format!("/api/v1/processes?{bad}"), &op);
+        assert_eq!(r.status, 400, "{bad}: {}", r.text);
+    }
+    let since = get(&s, "/api/v1/processes?since=2020-01-01T00:00:00Z", &op);
+    assert_eq!(since.status, 200, "{}", since.text);
 
     let missing = get(
         &s,
