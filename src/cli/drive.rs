@@ -380,6 +380,13 @@ pub fn claim(ctx: &mut Ctx, id: &str, allowed: &[ProcessStatus], done: &str) -> 
     owner::claimed(outcome, id, done)
 }
 
+/// [`claim`] to end the process (abort), which a paused engine does not stop.
+pub fn claim_to_end(ctx: &mut Ctx, id: &str, allowed: &[ProcessStatus]) -> Result<ProcessRow> {
+    let lease = ctx.settings.lease;
+    let outcome = ctx.db(async |s| owner::claim_to_end(s, id, allowed, lease).await)?;
+    owner::claimed(outcome, id, "aborted")
+}
+
 pub use crate::shapes::next_hint;
 
 /// Re-launches orch in the background to drive a created process.

@@ -14,7 +14,7 @@ use std::time::Duration;
 use crate::domain::process::ProcessStatus;
 use crate::error::Error;
 use crate::store::processes::ProcessRow;
-use crate::store::workers::ClaimOutcome;
+use crate::store::workers::{ClaimOutcome, ClaimTerms};
 use crate::store::{Store, StoreError};
 
 /// How long a lease on a running process lasts (DESIGN §12: 15 s unless `--lease`).
@@ -162,6 +162,28 @@ pub async fn claim(
     allowed: &[ProcessStatus],
     lease: Duration,
 ) -> Result<Claim, StoreError> {
+    claim_for(store, id, allowed, lease, false).await
+}
+
+/// [`claim`] to end the process (an abort): no step starts, so it goes ahead while
+/// the engine is paused (an operator stops a process and lets its locks go during an
+/// incident).
+pub async fn claim_to_end(
+    store: &Store,
+    id: &str,
+    allowed: &[ProcessStatus],
+    lease: Duration,
+) -> Result<Claim, StoreError> {
+    claim_for(store, id, allowed, lease, true).await
+}
+
+async fn claim_for(
+    store: &Store,
+    id: &str,
+    allowed: &[ProcessStatus],
+    lease: Duration,
+    ending: bool,
+) -> Result<Claim, StoreError> {
     for _ in 0..3 {
         let Some(p) = store.process(id).await? else {
             return Ok(Claim::Missing);
@@ -173,9 +195,13 @@ pub async fn claim(
         if !allowed.contains(&p.status) && !is_stale(&p) {
             return Ok(Claim::Refused(Box::new(p)));
         }
-        let lease_over = gone == Some(Gone::LeaseOver);
+        let terms = ClaimTerms {
+            lease,
+            lease_over: gone == Some(Gone::LeaseOver),
+            ending,
+        };
         match store
-            .claim_process(id, p.owner.as_deref(), p.status, me(), lease, lease_over)
+            .claim_process(id, p.owner.as_deref(), p.status, me(), terms)
             .await?
         {
             ClaimOutcome::Taken => return Ok(Claim::Claimed(Box::new(p))),

@@ -472,7 +472,7 @@ pub async fn abort(app: &Arc<App>, id: String, who: String) -> Result<()> {
             ProcessStatus::Suspended,
             ProcessStatus::Created,
         ];
-        let claimed = owner::claim(store, &p.process_id, &allowed, app.lease).await?;
+        let claimed = owner::claim_to_end(store, &p.process_id, &allowed, app.lease).await?;
         let mut process = owner::claimed(claimed, &p.process_id, "aborted")?;
         let name = p.last_step.clone().unwrap_or_else(|| "Start".into());
         let mut quiet = Quiet;

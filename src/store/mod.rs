@@ -485,10 +485,9 @@ impl Store {
         seen_owner: Option<&str>,
         seen_status: ProcessStatus,
         owner: &str,
-        lease: Duration,
-        lease_over: bool,
+        terms: workers::ClaimTerms,
     ) -> StoreResult<workers::ClaimOutcome> {
-        dispatch!(self.claim_process(id, seen_owner, seen_status, owner, lease, lease_over))
+        dispatch!(self.claim_process(id, seen_owner, seen_status, owner, terms))
     }
 
     /// Claims up to `limit` processes of `which` kind, oldest first: for a worker,

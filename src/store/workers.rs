@@ -39,6 +39,17 @@ pub struct ClaimedProcess {
     pub taken_over_from: Option<String>,
 }
 
+/// The terms of a claim of one process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClaimTerms {
+    pub lease: std::time::Duration,
+    /// A takeover of an owner whose lease ran out, judged by the store's clock.
+    pub lease_over: bool,
+    /// The claim is to end the process (an abort): no step starts, so a paused engine
+    /// does not refuse it.
+    pub ending: bool,
+}
+
 /// How a claim went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClaimOutcome {

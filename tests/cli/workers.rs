@@ -278,12 +278,21 @@ fn the_engine_switch_stops_new_steps_and_lets_them_go_on() {
     let (code, _, err) = p.run(&["worker", "--once"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(statuses(&p), ["created", "created"]);
+    // An abort starts no step: an operator may end a process while paused.
+    queue(&p, 1);
+    let doomed = p.ok_json(&["process", "list", "--limit", "1"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (code, _, err) = p.run(&["process", "abort", &doomed]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(statuses(&p), ["aborted", "created", "created"]);
     assert_eq!(p.run(&["engine", "resume"]).0, 0);
     let v = p.ok_json(&["engine", "status"]);
     assert_eq!(v["status"], "running");
     let (code, _, err) = p.run(&["worker", "--once"]);
     assert_eq!(code, 0, "{err}");
-    assert_eq!(statuses(&p), ["completed", "completed"]);
+    assert_eq!(statuses(&p), ["aborted", "completed", "completed"]);
 }
 
 fn pausing_under_load_lets_each_step_finish_and_starts_none_after() {

@@ -497,7 +497,7 @@ pub fn abort(ctx: &mut Ctx, id: &str) -> Result<()> {
             p.process_id, p.status
         )));
     }
-    claim(
+    drive::claim_to_end(
         ctx,
         &p.process_id,
         &[
@@ -507,7 +507,6 @@ pub fn abort(ctx: &mut Ctx, id: &str) -> Result<()> {
             ProcessStatus::AwaitingCallback,
             ProcessStatus::Created,
         ],
-        "aborted",
     )?;
     let user = ctx.user().to_string();
     // The abort is the process's own step: named after its last top-level step, not a

@@ -37,7 +37,9 @@ use crate::store::schedules::{Claimed, ScheduleRow};
 use crate::store::subscriptions::{
     Filter as SubscriptionFilter, Find as SubscriptionFind, Related, Subscription, Touch,
 };
-use crate::store::workers::{ClaimOutcome, ClaimedProcess, EngineState, Runnable, WorkerRow};
+use crate::store::workers::{
+    ClaimOutcome, ClaimTerms, ClaimedProcess, EngineState, Runnable, WorkerRow,
+};
 use crate::store::{Lock, PAUSED, StoreResult};
 
 impl Postgres {
@@ -131,11 +133,10 @@ impl Postgres {
         seen_owner: Option<&str>,
         seen_status: ProcessStatus,
         owner: &str,
-        lease: Duration,
-        lease_over: bool,
+        terms: ClaimTerms,
     ) -> StoreResult<ClaimOutcome> {
         in_tx!(self, write, |tx| {
-            if workers::paused(&tx, true).await?.is_some() {
+            if !terms.ending && workers::paused(&tx, true).await?.is_some() {
                 return Ok(ClaimOutcome::Paused);
             }
             let claim = processes::Claim {
@@ -143,8 +144,8 @@ impl Postgres {
                 seen_owner,
                 seen_status,
                 owner,
-                lease,
-                lease_over,
+                lease: terms.lease,
+                lease_over: terms.lease_over,
             };
             if processes::claim(&mut tx, &claim).await? {
                 ClaimOutcome::Taken

@@ -27,7 +27,9 @@ use crate::store::schedules::{Claimed, ScheduleRow};
 use crate::store::subscriptions::{
     Filter as SubscriptionFilter, Find as SubscriptionFind, Related, Subscription, Touch,
 };
-use crate::store::workers::{ClaimOutcome, ClaimedProcess, EngineState, Runnable, WorkerRow};
+use crate::store::workers::{
+    ClaimOutcome, ClaimTerms, ClaimedProcess, EngineState, Runnable, WorkerRow,
+};
 use crate::store::{Counts, Lock, StoreResult};
 
 /// The time `d` from now, as stored (SQLite's clock is this machine's).
@@ -176,12 +178,11 @@ impl Sqlite {
         seen_owner: Option<&str>,
         seen_status: ProcessStatus,
         owner: &str,
-        lease: Duration,
-        lease_over: bool,
+        terms: ClaimTerms,
     ) -> StoreResult<ClaimOutcome> {
         let mut conn = self.conn();
         let tx = write_tx(&mut conn)?;
-        if workers::paused(&tx)?.is_some() {
+        if !terms.ending && workers::paused(&tx)?.is_some() {
             return Ok(ClaimOutcome::Paused);
         }
         let now = crate::clock::now_text();
@@ -192,8 +193,8 @@ impl Sqlite {
                 seen_owner,
                 seen_status,
                 owner,
-                lease_until: &from_now(lease),
-                lease_over_at: lease_over.then_some(now.as_str()),
+                lease_until: &from_now(terms.lease),
+                lease_over_at: terms.lease_over.then_some(now.as_str()),
             },
         )?;
         tx.commit()?;
