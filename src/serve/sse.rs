@@ -32,6 +32,9 @@ struct Follow {
     ready: VecDeque<Event>,
     /// Stop after this many events (`limit`), if given.
     left: Option<i64>,
+    /// The token the stream was opened with (None under `--no-auth`): checked again
+    /// before each read, so a revoked token gets no event after the revocation.
+    token: Option<String>,
 }
 
 /// One event as an SSE message.
@@ -40,8 +43,9 @@ pub fn message(e: &Event) -> String {
     format!("id: {}\nevent: {}\ndata: {data}\n\n", e.seq, "event")
 }
 
-/// Streams the events matching `filter` after `filter.since`.
-pub fn stream(app: Arc<App>, filter: Filter) -> Response {
+/// Streams the events matching `filter` after `filter.since`, for as long as `token`
+/// (if any) stays valid.
+pub fn stream(app: Arc<App>, filter: Filter, token: Option<String>) -> Response {
     let left = filter.limit;
     let start = Follow {
         app,
@@ -51,6 +55,7 @@ pub fn stream(app: Arc<App>, filter: Filter) -> Response {
         },
         ready: VecDeque::new(),
         left,
+        token,
     };
     let body = futures_util::stream::unfold(start, |mut f| async move {
         loop {
@@ -67,6 +72,14 @@ pub fn stream(app: Arc<App>, filter: Filter) -> Response {
                 return None;
             }
             let store = f.app.store();
+            if let Some(token) = &f.token {
+                // A failing store is the page read's to report, below.
+                if let Ok(None) = f.app.tokens.check(store, token).await {
+                    f.left = Some(0);
+                    let line = ": the token was revoked; the stream ends\n\n";
+                    return Some((Ok(Bytes::from_static(line.as_bytes())), f));
+                }
+            }
             match store.events_page(&f.filter).await {
                 Ok((page, upto)) => {
                     f.filter.since = upto.max(f.filter.since);

@@ -38,6 +38,7 @@ pub async fn events(
     State(app): State<Arc<App>>,
     q: Params,
     headers: HeaderMap,
+    who: Option<axum::Extension<crate::serve::auth::Principal>>,
 ) -> ApiResult<Response> {
     let since = q.parse::<i64>("since", "a sequence number (0 or more)")?;
     if since.is_some_and(|s| s < 0) {
@@ -90,7 +91,8 @@ pub async fn events(
         },
     };
     if follow {
-        return Ok(crate::serve::sse::stream(app.clone(), filter));
+        let token = who.and_then(|axum::Extension(p)| p.token);
+        return Ok(crate::serve::sse::stream(app.clone(), filter, token));
     }
     let rows = store.events(&filter).await?;
     // A full page links to the next, as the other lists do (`since`, the last seq).

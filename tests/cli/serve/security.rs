@@ -57,11 +57,30 @@ fn every_route_refuses_missing_wrong_revoked_and_underprivileged_tokens() {
         checked += 1;
     }
     assert!(checked >= 16, "only {checked} routes were checked");
-    // A token revoked while the server runs is refused within a second or two.
+    // A token revoked while the server runs is refused within a second or two, and
+    // a stream it opened before ends instead of carrying on.
     assert_eq!(get(&s, "/api/v1/processes", &op).status, 200);
+    let stream = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .get(&s.url("/api/v1/events?follow=true"))
+        .set("Authorization", &format!("Bearer {op}"))
+        .call()
+        .unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stream.into_reader().read_to_string(&mut text);
+        text
+    });
     p.run(&["token", "revoke", "ops"]);
     std::thread::sleep(Duration::from_millis(1200));
     assert_eq!(get(&s, "/api/v1/processes", &op).status, 401);
+    // A new event wakes the stream: it ends rather than deliver it.
+    let (code, _, err) = p.run(&["workflow", "run", "hello"]);
+    assert_eq!(code, 0, "{err}");
+    let text = reader.join().unwrap();
+    assert!(text.contains("the token was revoked"), "{text}");
+    assert!(!text.contains("data:"), "{text}");
     // The token list never shows a token or its hash.
     let (_, list, _) = p.run(&["-o", "json", "token", "list"]);
     assert!(!list.contains(&read) && !list.contains("hash"), "{list}");
