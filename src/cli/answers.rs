@@ -118,14 +118,29 @@ pub fn need_terminal(instead: &str) -> Result<()> {
 
 fn collect_error(e: CollectError) -> Error {
     match e {
-        CollectError::Invalid(ref problems) => Error::usage(e.to_string())
-            .with_fields(problems.iter().map(Problem::to_field_error).collect())
-            .with_hint(
-                "give the answers with --input NAME=VALUE or --input-file FILE, or answer them with --form on a terminal",
-            ),
-        CollectError::Interrupted => {
-            Error::new(Kind::Interrupted, "interrupted at a prompt; nothing was stored")
+        CollectError::Invalid(ref problems) => {
+            let secrets: Vec<String> = problems
+                .iter()
+                .filter(|p| p.field_type == "secret")
+                .map(|p| forms::secret_env_var(&p.field))
+                .collect();
+            let mut err = Error::usage(e.to_string())
+                .with_fields(problems.iter().map(Problem::to_field_error).collect())
+                .with_hint(
+                    "give the answers with --input NAME=VALUE or --input-file FILE, or answer them with --form on a terminal",
+                );
+            if !secrets.is_empty() {
+                err = err.with_hint(format!(
+                    "a secret can also come from the environment, out of the shell's history: {}",
+                    secrets.join(", ")
+                ));
+            }
+            err
         }
+        CollectError::Interrupted => Error::new(
+            Kind::Interrupted,
+            "interrupted at a prompt; nothing was stored",
+        ),
         CollectError::Io(_) => Error::failure(e.to_string()),
         CollectError::Choices { ref field, .. } => {
             let hint = format!("check the `choices_from` command of field `{field}`");

@@ -23,7 +23,7 @@ orch serve --no-auth                         no token, on a loopback address onl
 )]
 pub struct ServeArgs {
     /// The address to listen on (port 0: any free port)
-    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8080")]
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8080", value_parser = listen_address)]
     pub listen: SocketAddr,
     /// Run no worker here: processes started through the API wait for `orch worker`
     #[arg(long)]
@@ -40,6 +40,19 @@ pub struct ServeArgs {
     /// How long a client gets to send a request's headers
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration, hide = true)]
     pub header_timeout: Duration,
+}
+
+/// An address and port, a host name (`localhost:8080`) taking its first address.
+fn listen_address(text: &str) -> std::result::Result<SocketAddr, String> {
+    use std::net::ToSocketAddrs;
+    if let Ok(addr) = text.parse() {
+        return Ok(addr);
+    }
+    let how = "give an address and a port: 127.0.0.1:8080, [::1]:8080 or localhost:8080";
+    text.to_socket_addrs()
+        .map_err(|e| format!("`{text}`: {e}; {how}"))?
+        .next()
+        .ok_or_else(|| format!("`{text}` names no address; {how}"))
 }
 
 pub fn run(ctx: &mut Ctx, args: ServeArgs) -> Result<()> {

@@ -143,9 +143,8 @@ impl<'s> Steps<'s> {
                 self.err(
                     at(&here, &["name"]),
                     format!(
-                        "duplicate step name `{}` (step {}{place} has it too); steps are matched by name",
-                        rs.name,
-                        first + 1
+                        "duplicate step name `{}` (`[{first}]`{place} has it too); steps are matched by name",
+                        rs.name
                     ),
                 );
             } else if depth == 0
@@ -527,9 +526,8 @@ impl<'s> Steps<'s> {
                 self.err(
                     at(&bat, &["name"]),
                     format!(
-                        "duplicate branch name `{}` (branch {} has it too); branches are matched by name",
-                        b.name,
-                        first + 1
+                        "duplicate branch name `{}` (`[{first}]` has it too); branches are matched by name",
+                        b.name
                     ),
                 );
             } else if let Some(why) = path::ambiguous_name(&b.name) {
