@@ -386,6 +386,23 @@ impl<'s> Steps<'s> {
                 );
             }
         }
+        let page = crate::forms::schema::FormPage {
+            title: String::new(),
+            description: None,
+            fields: input.fields,
+        };
+        for lint in crate::forms::check_pages(std::slice::from_ref(&page)) {
+            let mut path = at(here, &["input"]);
+            if let Some(field) = lint.field {
+                path.extend(crate::key_path!["fields", field]);
+            }
+            path.push(Seg::from(lint.key.as_str()));
+            self.err(path, lint.problem);
+        }
+        let input = RawInput {
+            fields: page.fields,
+            ..input
+        };
         Some(StepKind::Input {
             title: input.title,
             message: input.message,

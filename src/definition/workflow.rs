@@ -171,6 +171,16 @@ pub fn parse_partial(src: &Source) -> (Option<WorkflowDef>, Vec<Diagnostic>) {
     });
 
     let locks = check_locks(raw.locks.as_deref(), &key_path!["locks"], &mut err);
+    // What serde cannot see in the form: defaults of the wrong type, choice fields
+    // without choices, names used twice, expressions and templates that do not parse.
+    for lint in crate::forms::check_pages(&raw.form) {
+        let mut path = key_path!["form", lint.page];
+        if let Some(field) = lint.field {
+            path.extend(key_path!["fields", field]);
+        }
+        path.push(Seg::from(lint.key.as_str()));
+        err(path, lint.problem);
+    }
 
     diags.append(&mut parser.diags);
     diags.sort_by_key(|d| (d.line, d.col));

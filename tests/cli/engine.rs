@@ -303,6 +303,37 @@ fn workflow_check_reports_missing_scripts_and_bad_expressions() {
     );
 }
 
+/// `workflow check` lints what serde cannot see in a form, in `[[form]]` pages and in
+/// `input` steps alike, each problem placed at its key, all in one run.
+#[test]
+fn workflow_check_lints_form_fields() {
+    let p = Project::new();
+    p.write(
+        "workflows/w.toml",
+        r#"name = "w"
+target = "system"
+[[form]]
+fields = [ { name = "n", type = "int", default = "abc" }, { name = "c", type = "choice" },
+           { name = "n", type = "text" }, { name = "v", type = "text", validate = "value ==" } ]
+[[step]]
+name = "Ask"
+input.fields = [ { name = "a", type = "ipv4", default = "nope" } ]
+"#,
+    );
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    for expected in [
+        "w.toml:4:40: form[0].fields[0].default:",
+        "w.toml:4:73: form[0].fields[1].type: a choice field needs",
+        "w.toml:5:14: form[0].fields[2].name: `n` is already the name",
+        "form[0].fields[3].validate: the expression does not parse",
+        "w.toml:8:47: step[0].input.fields[0].default: expected an IPv4 address",
+        "5 problems in the definition files",
+    ] {
+        assert!(err.contains(expected), "{expected}\n{err}");
+    }
+}
+
 /// `--detach` prints the id at once and a background orch takes the process and runs
 /// it to its end, with a secret given to the run reaching its step.
 fn detach_runs_the_process_in_the_background() {
