@@ -119,6 +119,13 @@ pub fn run(setup: Setup, opts: Options) -> Result<()> {
         .thread_name("orch-serve")
         .build()
         .map_err(|e| Error::internal(format!("cannot start the runtime: {e}")))?;
+    // Bound before the worker starts: a server that cannot listen claims no process.
+    let socket = std::net::TcpListener::bind(opts.listen)
+        .and_then(|l| l.set_nonblocking(true).map(|()| l))
+        .map_err(|e| {
+            Error::failure(format!("cannot listen on {}: {e}", opts.listen))
+                .with_hint("pick another address with --listen ADDR:PORT (port 0: any free one)")
+        })?;
     let (stop_tx, stop) = watch::channel(false);
     let vault = Arc::new(crate::worker::Vault::default());
     let worker = match opts.worker {
@@ -128,13 +135,8 @@ pub fn run(setup: Setup, opts: Options) -> Result<()> {
     let served = runtime.block_on(async {
         let app = Arc::new(App::new(&setup, &opts, stop.clone(), vault).await?);
         tokio::spawn(state::follow_events(app.clone()));
-        let listener = tokio::net::TcpListener::bind(opts.listen)
-            .await
-            .map_err(|e| {
-                Error::failure(format!("cannot listen on {}: {e}", opts.listen)).with_hint(
-                    "pick another address with --listen ADDR:PORT (port 0: any free one)",
-                )
-            })?;
+        let listener = tokio::net::TcpListener::from_std(socket)
+            .map_err(|e| Error::failure(format!("cannot listen on {}: {e}", opts.listen)))?;
         let bound = listener
             .local_addr()
             .map_err(|e| Error::failure(format!("cannot read the address listened on: {e}")))?;

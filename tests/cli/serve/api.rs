@@ -796,6 +796,24 @@ fn the_event_stream_resumes_from_last_event_id() {
     wait_for_status(&s, &op, &id2, "completed");
 }
 
+/// A server that cannot listen (the port is taken) fails before its worker starts:
+/// the queued process stays for whoever can run it.
+#[test]
+fn a_server_that_cannot_listen_claims_nothing() {
+    let p = Project::example();
+    let mut s = Server::start(&p, &["--no-auth", "--no-worker"]);
+    let (code, out, err) = p.run(&["workflow", "run", "hello", "--queue"]);
+    assert_eq!(code, 0, "{err}");
+    let id = out.trim().to_string();
+    let addr = s.url("").trim_start_matches("http://").to_string();
+    let (code, _, err) = p.run(&["serve", "--no-auth", "--listen", &addr]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("cannot listen"), "{err}");
+    assert!(!err.contains("worker"), "{err}");
+    assert_eq!(p.json(&["process", "show", &id])["status"], "created");
+    assert!(s.stop().success());
+}
+
 #[test]
 fn serve_stops_on_sigterm_and_refuses_no_auth_off_loopback() {
     let p = Project::example();
