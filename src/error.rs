@@ -168,10 +168,12 @@ impl Error {
     /// Renders the error the way it is printed on stderr.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        if self.kind == Kind::Internal {
-            out.push_str("error: internal error (this is a bug in orch): ");
-        } else {
-            out.push_str("error: ");
+        match self.kind {
+            Kind::Internal => out.push_str("error: internal error (this is a bug in orch): "),
+            // A process at rest (awaiting input, a callback or its retry time) is an
+            // outcome, not a fault: `-q` says so without calling it an error.
+            Kind::Suspended | Kind::Waiting => {}
+            _ => out.push_str("error: "),
         }
         out.push_str(&self.message);
         out.push('\n');

@@ -380,11 +380,17 @@ pub fn claim(ctx: &mut Ctx, id: &str, allowed: &[ProcessStatus], done: &str) -> 
     owner::claimed(outcome, id, done)
 }
 
-/// [`claim`] to end the process (abort), which a paused engine does not stop.
-pub fn claim_to_end(ctx: &mut Ctx, id: &str, allowed: &[ProcessStatus]) -> Result<ProcessRow> {
+/// [`claim`] for a change that starts no step (an abort, an answer recorded for a
+/// worker), which a paused engine does not stop.
+pub fn claim_no_step(
+    ctx: &mut Ctx,
+    id: &str,
+    allowed: &[ProcessStatus],
+    done: &str,
+) -> Result<ProcessRow> {
     let lease = ctx.settings.lease;
     let outcome = ctx.db(async |s| owner::claim_to_end(s, id, allowed, lease).await)?;
-    owner::claimed(outcome, id, "aborted")
+    owner::claimed(outcome, id, done)
 }
 
 pub use crate::shapes::next_hint;

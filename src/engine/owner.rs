@@ -165,9 +165,9 @@ pub async fn claim(
     claim_for(store, id, allowed, lease, false).await
 }
 
-/// [`claim`] to end the process (an abort): no step starts, so it goes ahead while
-/// the engine is paused (an operator stops a process and lets its locks go during an
-/// incident).
+/// [`claim`] for a change that starts no step (an abort, an answer recorded for a
+/// worker): it goes ahead while the engine is paused (an operator stops a process and
+/// lets its locks go during an incident, or answers a form for later).
 pub async fn claim_to_end(
     store: &Store,
     id: &str,
@@ -182,7 +182,7 @@ async fn claim_for(
     id: &str,
     allowed: &[ProcessStatus],
     lease: Duration,
-    ending: bool,
+    starts_no_step: bool,
 ) -> Result<Claim, StoreError> {
     for _ in 0..3 {
         let Some(p) = store.process(id).await? else {
@@ -198,7 +198,7 @@ async fn claim_for(
         let terms = ClaimTerms {
             lease,
             lease_over: gone == Some(Gone::LeaseOver),
-            ending,
+            starts_no_step,
         };
         match store
             .claim_process(id, p.owner.as_deref(), p.status, me(), terms)

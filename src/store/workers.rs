@@ -45,9 +45,9 @@ pub struct ClaimTerms {
     pub lease: std::time::Duration,
     /// A takeover of an owner whose lease ran out, judged by the store's clock.
     pub lease_over: bool,
-    /// The claim is to end the process (an abort): no step starts, so a paused engine
-    /// does not refuse it.
-    pub ending: bool,
+    /// The claim starts no step (an abort, an answer recorded for a worker), so a
+    /// paused engine does not refuse it.
+    pub starts_no_step: bool,
 }
 
 /// How a claim went.

@@ -286,6 +286,19 @@ fn quiet_prints_only_data_and_errors_and_a_failure_is_an_error() {
     assert_eq!(v["status"], "failed");
     assert!(err.contains("netbox API: 503"), "{err}");
 
+    // A process at rest is an outcome, not an error: said once, with the way on.
+    ask_then(&p, "true");
+    let (code, out, err) = p.run(&["-q", "workflow", "run", "t"]);
+    assert_eq!(code, 4, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(err.starts_with("process "), "{err}");
+    assert!(
+        err.contains("suspended, awaiting input at step `Confirm`"),
+        "{err}"
+    );
+    assert!(!err.contains("error"), "{err}");
+    assert!(err.contains("hint: `orch process resume "), "{err}");
+
     // A quiet success says nothing.
     p.task("[[step]]\nname = \"A\"\nbuiltin = \"noop\"\n");
     let (code, out, err) = p.run(&["-q", "workflow", "run", "t"]);

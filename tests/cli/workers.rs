@@ -57,12 +57,22 @@ fn queue(p: &Project, n: usize) -> Vec<String> {
 }
 
 fn statuses(p: &Project) -> Vec<String> {
-    let list = p.ok_json(&["process", "list", "--limit", "1000"]);
+    listed(p, &["process", "list", "--limit", "1000"])
+}
+
+/// The statuses of the processes a `process list` gives, newest first.
+fn listed(p: &Project, args: &[&str]) -> Vec<String> {
+    let list = p.ok_json(args);
     list.as_array()
         .unwrap()
         .iter()
         .map(|v| v["status"].as_str().unwrap().to_string())
         .collect()
+}
+
+/// [`statuses`] of the processes of the task `t`.
+fn tasks(p: &Project) -> Vec<String> {
+    listed(p, &["process", "list", "--workflow", "t"])
 }
 
 fn spawn_worker(p: &Project, args: &[&str]) -> Child {
@@ -263,8 +273,28 @@ fn worker_list_shows_running_and_stopped_workers() {
 
 fn the_engine_switch_stops_new_steps_and_lets_them_go_on() {
     let p = Project::new();
+    p.write(
+        "workflows/ask.toml",
+        "name = \"ask\"\ntarget = \"system\"\n[[step]]\nname = \"Confirm\"\ninput.fields = [{ name = \"ok\", type = \"bool\" }]\n[[step]]\nname = \"A\"\nbuiltin = \"noop\"\n",
+    );
+    let asking = p.json_exiting(&["workflow", "run", "ask"], 4)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     timed_task(&p, 1, 10);
     assert_eq!(p.run(&["engine", "pause"]).0, 0);
+    // Answering a form starts no step: refused here, queued for the workers with --queue.
+    let (code, _, err) = p.run(&["process", "resume", &asking, "--input", "ok=true"]);
+    assert_eq!(code, 7, "{err}");
+    assert!(err.contains("the engine is paused"), "{err}");
+    let (code, _, err) = p.run(&[
+        "process", "resume", &asking, "--input", "ok=true", "--queue",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        p.ok_json(&["process", "show", &asking])["status"],
+        "created"
+    );
     let (code, out, _) = p.run(&["engine", "status"]);
     assert_eq!(code, 0);
     assert!(out.contains("paused"), "{out}");
@@ -272,12 +302,12 @@ fn the_engine_switch_stops_new_steps_and_lets_them_go_on() {
     let (code, _, err) = p.run(&["workflow", "run", "t"]);
     assert_eq!(code, 7, "{err}");
     assert!(err.contains("the engine is paused"), "{err}");
-    assert!(statuses(&p).is_empty());
+    assert!(tasks(&p).is_empty());
     // Queuing still works; a worker runs nothing meanwhile.
     queue(&p, 2);
     let (code, _, err) = p.run(&["worker", "--once"]);
     assert_eq!(code, 0, "{err}");
-    assert_eq!(statuses(&p), ["created", "created"]);
+    assert_eq!(tasks(&p), ["created", "created"]);
     // An abort starts no step: an operator may end a process while paused.
     queue(&p, 1);
     let doomed = p.ok_json(&["process", "list", "--limit", "1"])[0]["id"]
@@ -286,13 +316,17 @@ fn the_engine_switch_stops_new_steps_and_lets_them_go_on() {
         .to_string();
     let (code, _, err) = p.run(&["process", "abort", &doomed]);
     assert_eq!(code, 0, "{err}");
-    assert_eq!(statuses(&p), ["aborted", "created", "created"]);
+    assert_eq!(tasks(&p), ["aborted", "created", "created"]);
     assert_eq!(p.run(&["engine", "resume"]).0, 0);
     let v = p.ok_json(&["engine", "status"]);
     assert_eq!(v["status"], "running");
     let (code, _, err) = p.run(&["worker", "--once"]);
     assert_eq!(code, 0, "{err}");
-    assert_eq!(statuses(&p), ["aborted", "completed", "completed"]);
+    assert_eq!(tasks(&p), ["aborted", "completed", "completed"]);
+    assert_eq!(
+        p.ok_json(&["process", "show", &asking])["status"],
+        "completed"
+    );
 }
 
 fn pausing_under_load_lets_each_step_finish_and_starts_none_after() {

@@ -359,7 +359,8 @@ fn resume_queued(
     input: Answers,
     secrets: &Map<String, Value>,
 ) -> Result<()> {
-    let claimed = claim(ctx, &p.process_id, &[ProcessStatus::Suspended], "resumed")?;
+    // Recording the answer starts no step: a paused engine queues it all the same.
+    let claimed = drive::claim_no_step(ctx, &p.process_id, &[ProcessStatus::Suspended], "resumed")?;
     chosen.adopt(ctx, &p.process_id)?;
     let mut process = claimed;
     let answered: Vec<(&Pending, Map<String, Value>)> = pending
@@ -497,7 +498,7 @@ pub fn abort(ctx: &mut Ctx, id: &str) -> Result<()> {
             p.process_id, p.status
         )));
     }
-    drive::claim_to_end(
+    drive::claim_no_step(
         ctx,
         &p.process_id,
         &[
@@ -507,6 +508,7 @@ pub fn abort(ctx: &mut Ctx, id: &str) -> Result<()> {
             ProcessStatus::AwaitingCallback,
             ProcessStatus::Created,
         ],
+        "aborted",
     )?;
     let user = ctx.user().to_string();
     // The abort is the process's own step: named after its last top-level step, not a

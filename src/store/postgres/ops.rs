@@ -136,7 +136,7 @@ impl Postgres {
         terms: ClaimTerms,
     ) -> StoreResult<ClaimOutcome> {
         in_tx!(self, write, |tx| {
-            if !terms.ending && workers::paused(&tx, true).await?.is_some() {
+            if !terms.starts_no_step && workers::paused(&tx, true).await?.is_some() {
                 return Ok(ClaimOutcome::Paused);
             }
             let claim = processes::Claim {

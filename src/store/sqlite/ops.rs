@@ -182,7 +182,7 @@ impl Sqlite {
     ) -> StoreResult<ClaimOutcome> {
         let mut conn = self.conn();
         let tx = write_tx(&mut conn)?;
-        if !terms.ending && workers::paused(&tx)?.is_some() {
+        if !terms.starts_no_step && workers::paused(&tx)?.is_some() {
             return Ok(ClaimOutcome::Paused);
         }
         let now = crate::clock::now_text();
