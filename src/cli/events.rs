@@ -395,7 +395,7 @@ impl Reader<'_> {
         if let Some(name) = &self.settings.consumer {
             spec.env.push(("ORCH_CONSUMER".into(), name.clone()));
         }
-        let mut on_stderr = |line: &[u8]| eprintln!("{}", String::from_utf8_lossy(line));
+        let mut on_stderr = |line: &[u8]| crate::say!("{}", String::from_utf8_lossy(line));
         let mut stop = self.stop.clone();
         let cancelled = async move {
             let _ = stop.wait_for(|s| *s).await;
@@ -412,7 +412,7 @@ impl Reader<'_> {
                 // What a failed command printed is no event's output, but may say why.
                 let said = String::from_utf8_lossy(&result.stdout);
                 if !said.trim().is_empty() {
-                    eprintln!("{}", said.trim_end());
+                    crate::say!("{}", said.trim_end());
                 }
                 return Err(self.exec_failed(cmd, e, outcome));
             }

@@ -60,6 +60,19 @@ pub fn read_products(ctx: &Ctx, path: &std::path::Path) -> Result<Vec<(ProductDe
         return Err(Error::usage(format!("{} does not exist", path.display()))
             .with_hint("pass a product file or folder, or create products/ with `orch init`"));
     }
+    let (out, diags) = parse_products(ctx, path)?;
+    if !diags.is_empty() {
+        return Err(DefinitionError(diags).into());
+    }
+    Ok(out)
+}
+
+/// Every product file under `path` that parses (with the file it came from), and the
+/// problems of the others: syntax, types, and a name defined twice.
+pub fn parse_products(
+    ctx: &Ctx,
+    path: &std::path::Path,
+) -> Result<(Vec<(ProductDef, String)>, Vec<Diagnostic>)> {
     let mut diags: Vec<Diagnostic> = Vec::new();
     let mut out: Vec<(ProductDef, String)> = Vec::new();
     for file in toml_files(path)? {
@@ -79,10 +92,7 @@ pub fn read_products(ctx: &Ctx, path: &std::path::Path) -> Result<Vec<(ProductDe
             Err(d) => diags.extend(d),
         }
     }
-    if !diags.is_empty() {
-        return Err(DefinitionError(diags).into());
-    }
-    Ok(out)
+    Ok((out, diags))
 }
 
 #[derive(Debug, Serialize)]

@@ -175,15 +175,11 @@ fn form(ctx: &mut Ctx, name: &str) -> Result<()> {
 fn check(ctx: &mut Ctx) -> Result<()> {
     let mut diags: Vec<Diagnostic> = Vec::new();
     let mut warnings: Vec<String> = Vec::new();
-    let products_dir = ctx.project.products_dir();
-    let mut product_count = 0;
-    for file in toml_files(&products_dir)? {
-        let src = Source::read(&file, ctx.project.display_path(&file))?;
-        match crate::definition::product::parse(&src) {
-            Ok(_) => product_count += 1,
-            Err(d) => diags.extend(d),
-        }
-    }
+    let (products, pdiags) = super::product::parse_products(ctx, &ctx.project.products_dir())?;
+    let product_count = products.len();
+    diags.extend(pdiags);
+    let tags: std::collections::BTreeSet<&str> =
+        products.iter().map(|(p, _)| p.tag.as_str()).collect();
     let (defs, wdiags) = ctx.workflows()?;
     diags.extend(wdiags);
     diags.extend(ctx.project.builtin_schedules()?.1);
@@ -226,6 +222,9 @@ fn check(ctx: &mut Ctx) -> Result<()> {
                 _ => {}
             }
         }
+        if product_count > 0 {
+            warnings.extend(unknown_tags(def, &src, &tags));
+        }
         if def.target == crate::domain::workflow::Target::System && !def.products.is_empty() {
             warnings.push(format!("{source}: a task ignores `products`"));
         }
@@ -245,7 +244,7 @@ fn check(ctx: &mut Ctx) -> Result<()> {
     if !diags.is_empty() {
         if !ctx.printer.is_json() {
             for d in &diags {
-                eprintln!("{d}");
+                crate::say!("{d}");
             }
         }
         return Err(Error::usage(match diags.len() {
@@ -258,6 +257,59 @@ fn check(ctx: &mut Ctx) -> Result<()> {
         defs.len()
     ));
     Ok(())
+}
+
+/// The product tags a workflow names (in `products`, and as `product_tag` of the
+/// subscription fields of its forms) that no product file has: a warning, not an
+/// error, since a product may live only in the database (`orch product create`).
+fn unknown_tags(
+    def: &WorkflowDef,
+    src: &Source,
+    tags: &std::collections::BTreeSet<&str>,
+) -> Vec<String> {
+    let known = tags.iter().copied().collect::<Vec<_>>().join(", ");
+    let mut out = Vec::new();
+    let mut flag = |tag: &str, place: &[Seg]| {
+        if !tags.contains(tag) {
+            let d = src.diagnostic(
+                place,
+                format!("no product file has the tag `{tag}` (known: {known})"),
+            );
+            out.push(d.to_string());
+        }
+    };
+    for (i, tag) in def.products.iter().enumerate() {
+        flag(tag, &crate::key_path!["products", i]);
+    }
+    let pages = def.form.iter().enumerate().flat_map(|(i, page)| {
+        page.fields
+            .iter()
+            .enumerate()
+            .map(move |(j, f)| (f, crate::key_path!["form", i, "fields", j]))
+    });
+    for (field, mut place) in pages {
+        if let Some(tag) = &field.product_tag {
+            place.push("product_tag".into());
+            flag(tag, &place);
+        }
+    }
+    for (step, at) in crate::definition::walk(&def.steps, &crate::key_path!["step"], src) {
+        if let StepKind::Input { fields, .. } = &step.kind {
+            for (j, field) in fields.iter().enumerate() {
+                if let Some(tag) = &field.product_tag {
+                    let mut place = at.clone();
+                    place.extend([
+                        Seg::from("input"),
+                        Seg::from("fields"),
+                        Seg::from(j),
+                        Seg::from("product_tag"),
+                    ]);
+                    flag(tag, &place);
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The first word of a `run` command, when it is a path, must exist, be executable

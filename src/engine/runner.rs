@@ -916,9 +916,19 @@ impl Engine<'_> {
         let shell = shell.filter(|s| s.fits(&spec));
         let path = cur.path_of(&step.name);
         let watch = &self.observer;
-        let mut on_stderr = |chunk: &[u8]| match handout {
-            Some(h) => watch.with(|o| o.stderr(&path, &h.mask_bytes(chunk))),
-            None => watch.with(|o| o.stderr(&path, chunk)),
+        // The live stream (`-v`) hides what the stored output hides: the callback
+        // token and the secrets (stderr arrives line by line, so a value is whole).
+        let mut on_stderr = |chunk: &[u8]| {
+            let chunk = match handout {
+                Some(h) => h.mask_bytes(chunk),
+                None => std::borrow::Cow::Borrowed(chunk),
+            };
+            if self.secrets.is_empty() {
+                watch.with(|o| o.stderr(&path, &chunk));
+            } else {
+                let text = self.scrub_text(String::from_utf8_lossy(&chunk).into_owned());
+                watch.with(|o| o.stderr(&path, text.as_bytes()));
+            }
         };
         let mut cancel = self.cancel.clone();
         let clock = self.lease_clock.clone();

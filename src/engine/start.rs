@@ -74,12 +74,13 @@ pub fn paused() -> Error {
 pub async fn product_page(store: &Store, def: &WorkflowDef) -> Result<Option<FormPage>> {
     let found = store.products_by_tags(&def.products).await?;
     match found.len() {
-        0 => Err(Error::failure(format!(
-            "`{}` creates {} subscriptions, and no such product is loaded",
+        0 => Err(Error::not_found(format!(
+            "`{}` creates {} subscriptions, and no product with {} is loaded",
             def.name,
-            def.products.join(" or ")
+            def.products.join(" or "),
+            if def.products.len() == 1 { "that tag" } else { "those tags" }
         ))
-        .with_hint("`orch product load` loads the products in products/")),
+        .with_hint("`orch product load` loads the products in products/; `orch workflow check` names the tags no product file has")),
         1 => Ok(None),
         _ => {
             let mut field = FieldSpec::new("product", FormType::Choice);

@@ -41,7 +41,7 @@ pub async fn serve(
                 Ok(a) => a,
                 Err(e) => {
                     // Out of descriptors and the like: back off, keep serving the open ones.
-                    eprintln!("orch serve: cannot accept a connection: {e}");
+                    crate::say!("orch serve: cannot accept a connection: {e}");
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 }
@@ -75,7 +75,7 @@ pub async fn serve(
     tokio::select! {
         _ = graceful.shutdown() => {}
         _ = tokio::time::sleep(DRAIN) => {
-            eprintln!("orch serve: requests still open after {}s; closing them", DRAIN.as_secs());
+            crate::say!("orch serve: requests still open after {}s; closing them", DRAIN.as_secs());
         }
     }
 }

@@ -141,9 +141,9 @@ pub fn run(setup: Setup, opts: Options) -> Result<()> {
             .local_addr()
             .map_err(|e| Error::failure(format!("cannot read the address listened on: {e}")))?;
         // Parseable by scripts and tests that ask for port 0.
-        eprintln!("orch serve: listening on http://{bound}");
+        crate::say!("orch serve: listening on http://{bound}");
         if !opts.auth {
-            eprintln!("orch serve: --no-auth: every request may read and operate");
+            crate::say!("orch serve: --no-auth: every request may read and operate");
         }
         let signals = tokio::spawn(async move {
             wait_for_signal().await;
@@ -152,7 +152,7 @@ pub fn run(setup: Setup, opts: Options) -> Result<()> {
         let router = routes(app.clone(), &opts);
         listen::serve(listener, router, opts.limits, stop).await;
         signals.abort();
-        eprintln!("orch serve: stopped taking requests");
+        crate::say!("orch serve: stopped taking requests");
         Ok::<_, Error>(())
     });
     if let Some(w) = worker {
@@ -216,7 +216,7 @@ fn spawn_worker(
             let store = rt.block_on(Store::open(&location, Create::Allowed, &()))?;
             let log = |m: &str| {
                 let now = crate::clock::now().strftime("%Y-%m-%dT%H:%M:%SZ");
-                eprintln!("{now} {m}");
+                crate::say!("{now} {m}");
             };
             let config = crate::worker::Config {
                 project: &project,

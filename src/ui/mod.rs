@@ -4,6 +4,16 @@
 pub mod progress;
 pub mod table;
 
+/// `eprintln!` that cannot fail the command: when stderr is gone (a pipe whose reader
+/// quit, as in `orch … 2>&1 | head -1`) the line is lost, never the run in progress.
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
 use std::io::{IsTerminal, Write};
 
 use serde::Serialize;
@@ -98,24 +108,27 @@ impl Printer {
     /// Progress and status on stderr, unless `-q`.
     pub fn status(&self, text: &str) {
         if !self.quiet {
-            eprintln!("{text}");
+            crate::say!("{text}");
         }
     }
 
     /// Detail for `-v`.
     pub fn detail(&self, text: &str) {
         if self.verbose > 0 && !self.quiet {
-            eprintln!("{text}");
+            crate::say!("{text}");
         }
     }
 
+    /// A warning on stderr, unless `-q` (which prints only data and errors).
     pub fn warn(&self, text: &str) {
-        eprintln!("{} {text}", self.paint("warning:", Paint::Yellow));
+        if !self.quiet {
+            crate::say!("{} {text}", self.paint("warning:", Paint::Yellow));
+        }
     }
 
     pub fn hint(&self, text: &str) {
         if !self.quiet {
-            eprintln!("{} {text}", self.paint("hint:", Paint::Cyan));
+            crate::say!("{} {text}", self.paint("hint:", Paint::Cyan));
         }
     }
 
@@ -156,9 +169,9 @@ impl Printer {
                     out.push('\n');
                 }
             }
-            eprint!("{out}");
+            crate::say!("{}", out.trim_end_matches('\n'));
         } else {
-            eprint!("{text}");
+            crate::say!("{}", text.trim_end_matches('\n'));
         }
     }
 }

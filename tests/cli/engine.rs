@@ -334,6 +334,44 @@ input.fields = [ { name = "a", type = "ipv4", default = "nope" } ]
     }
 }
 
+/// `workflow check` sees what `product load` and `workflow run` would refuse: a
+/// product name defined twice (an error), and product tags no file has (a warning: a
+/// product may live only in the database), which `workflow run` then reports as not
+/// found.
+#[test]
+fn workflow_check_reports_duplicate_products_and_unknown_tags() {
+    let p = Project::new();
+    let product = |tag: &str| {
+        format!(
+            "name = \"A\"\ntype = \"A\"\ntag = \"{tag}\"\nroot = {{ key = \"a\", block = \"B\" }}\n[blocks.B]\nfields.x = {{ type = \"string\" }}\n"
+        )
+    };
+    p.write("products/a.toml", &product("A"));
+    p.write("products/b.toml", &product("B"));
+    p.write(
+        "workflows/w.toml",
+        "name = \"w\"\ntarget = \"create\"\nproducts = [\"NOPE\"]\n[[form]]\nfields = [ { name = \"s\", type = \"subscription\", product_tag = \"GONE\" } ]\n[[step]]\nname = \"A\"\nbuiltin = \"noop\"\n",
+    );
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    for expected in [
+        "products/b.toml:1:1: name: product `A` is also defined in products/a.toml",
+        "warning: workflows/w.toml:3:13: products[0]: no product file has the tag `NOPE` (known: A)",
+        "w.toml:5:49: form[0].fields[0].product_tag: no product file has the tag `GONE`",
+        "1 problem in the definition files",
+    ] {
+        assert!(err.contains(expected), "{expected}\n{err}");
+    }
+    std::fs::remove_file(p.path().join("products/b.toml")).unwrap();
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 0, "a warning does not fail the check: {err}");
+    assert!(err.contains("`NOPE`"), "{err}");
+    assert_eq!(p.run(&["product", "load"]).0, 0);
+    let (code, _, err) = p.run(&["workflow", "run", "w"]);
+    assert_eq!(code, 6, "{err}");
+    assert!(err.contains("no product with that tag is loaded"), "{err}");
+}
+
 /// `--detach` prints the id at once and a background orch takes the process and runs
 /// it to its end, with a secret given to the run reaching its step.
 fn detach_runs_the_process_in_the_background() {

@@ -80,6 +80,16 @@ fn missing_and_invalid_answers_are_all_reported_and_nothing_is_stored() {
     assert_eq!(list.as_array().unwrap().len(), 0, "nothing stored: {list}");
 }
 
+/// `-v` streams a step's stderr as it comes, with secrets masked as in what is stored.
+fn verbose_output_masks_secrets() {
+    let p = Project::new();
+    p.task("[[form]]\nfields = [{ name = \"token\", type = \"secret\" }]\n[[step]]\nname = \"Leak\"\nrun = \"cat >&2; echo >&2; exit 1\"\n");
+    let (code, _, err) = p.run(&["-v", "workflow", "run", "t", "--input", "token=HUNTER22"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("\"token\":\"********\""), "{err}");
+    assert!(!err.contains("HUNTER22"), "{err}");
+}
+
 fn input_steps_suspend_and_resume_with_secrets_kept_out_of_storage() {
     let p = Project::new();
     workflow(&p);
@@ -236,6 +246,7 @@ run = "workflows/scripts/flaky.sh"
 }
 
 both!(
+    verbose_output_masks_secrets,
     missing_and_invalid_answers_are_all_reported_and_nothing_is_stored,
     input_steps_suspend_and_resume_with_secrets_kept_out_of_storage,
     input_files_and_the_json_schema,

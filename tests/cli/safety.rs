@@ -305,6 +305,25 @@ fn quiet_prints_only_data_and_errors_and_a_failure_is_an_error() {
     assert_eq!((code, out.as_str(), err.as_str()), (0, "", ""));
 }
 
+/// stderr closed by its reader (as in `orch … 2>&1 | head -1`) loses the progress
+/// lines, never the run: the process completes and orch exits 0.
+fn a_closed_stderr_does_not_stop_a_run() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"A\"\nrun = \"sleep 0.2\"\n[[step]]\nname = \"B\"\nrun = \"sleep 0.2\"\n");
+    let mut child = p
+        .command()
+        .args(["workflow", "run", "t"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stderr.take());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{status:?}");
+    let list = p.ok_json(&["process", "list"]);
+    assert_eq!(list[0]["status"], "completed", "{list}");
+}
+
 /// A task that asks for input, then runs `after`.
 fn ask_then(p: &Project, after: &str) {
     p.task(&format!(
@@ -359,6 +378,7 @@ fn resume_after_an_edit_warns_and_takes_use_current() {
 }
 
 both!(
+    a_closed_stderr_does_not_stop_a_run,
     quiet_prints_only_data_and_errors_and_a_failure_is_an_error,
     resume_after_an_edit_warns_and_takes_use_current,
 );

@@ -163,7 +163,7 @@ pub fn render(
     match app.templates.render(template, page) {
         Ok(html) => with_headers(Html(html).into_response()),
         Err(e) => {
-            eprintln!("orch serve: {}", e.message);
+            crate::say!("orch serve: {}", e.message);
             (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal error (this is a bug in orch): a page failed to render",
