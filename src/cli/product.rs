@@ -67,14 +67,14 @@ pub fn read_products(ctx: &Ctx, path: &std::path::Path) -> Result<Vec<(ProductDe
     Ok(out)
 }
 
+/// Product definitions with the file each came from.
+pub type Sourced = Vec<(ProductDef, String)>;
+
 /// Every product file under `path` that parses (with the file it came from), and the
 /// problems of the others: syntax, types, and a name defined twice.
-pub fn parse_products(
-    ctx: &Ctx,
-    path: &std::path::Path,
-) -> Result<(Vec<(ProductDef, String)>, Vec<Diagnostic>)> {
+pub fn parse_products(ctx: &Ctx, path: &std::path::Path) -> Result<(Sourced, Vec<Diagnostic>)> {
     let mut diags: Vec<Diagnostic> = Vec::new();
-    let mut out: Vec<(ProductDef, String)> = Vec::new();
+    let mut out: Sourced = Vec::new();
     for file in toml_files(path)? {
         let shown = ctx.project.display_path(&file);
         let src = Source::read(&file, shown.clone())?;
