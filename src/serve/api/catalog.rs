@@ -51,7 +51,7 @@ pub async fn product(
 }
 
 /// Every workflow of the project (`orch workflow list -o json`).
-#[utoipa::path(get, path = "/workflows", tag = "catalog", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "list_workflows", path = "/workflows", tag = "catalog", security(("bearer" = [])),
     responses((status = 200, body = Vec<WorkflowSummary>), Errors))]
 pub async fn workflows(State(app): State<Arc<App>>) -> ApiResult<Json<Value>> {
     let (defs, _) = app.project.workflows()?;

@@ -96,11 +96,23 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> ApiResult<Self> {
         let q = parts.uri.query().unwrap_or_default();
-        Ok(Params(
-            form_urlencoded::parse(q.as_bytes())
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect(),
-        ))
+        let params: Vec<(String, String)> = form_urlencoded::parse(q.as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        // No store keeps a NUL in text, and no name or search has one: refused here
+        // rather than failing deep in a query.
+        if let Some((k, _)) = params
+            .iter()
+            .find(|(k, v)| k.contains('\0') || v.contains('\0'))
+        {
+            return Err(crate::error::Error::usage(format!(
+                "query parameter `{}` contains a NUL character",
+                k.replace('\0', "\\0")
+            ))
+            .with_hint("remove the %00 from the address")
+            .into());
+        }
+        Ok(Params(params))
     }
 }
 

@@ -48,7 +48,7 @@ pub fn filter(q: &Params) -> ApiResult<Filter> {
 
 /// Processes, newest first, without state and steps (`orch process list -o json`). A
 /// full page links to the next one (`Link: <…>; rel="next"`, with `before`).
-#[utoipa::path(get, path = "/processes", tag = "processes", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "list_processes", path = "/processes", tag = "processes", security(("bearer" = [])),
     params(
         ("status" = Option<super::schema::ProcessStatusParam>, Query, description = "Only processes in this status"),
         ("workflow" = Option<String>, Query, description = "Only runs of this workflow"),
@@ -78,7 +78,7 @@ pub async fn list(State(app): State<Arc<App>>, q: Params) -> ApiResult<impl Into
 
 /// One process: its state, its step log, and what it waits for when suspended
 /// (`orch process show ID -o json`).
-#[utoipa::path(get, path = "/processes/{id}", tag = "processes", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "show_process", path = "/processes/{id}", tag = "processes", security(("bearer" = [])),
     params(("id" = String, Path, description = "A process id, or a unique prefix of one")),
     responses((status = 200, body = Process), Errors))]
 pub async fn show(State(app): State<Arc<App>>, Path(id): Path<String>) -> ApiResult<Response> {

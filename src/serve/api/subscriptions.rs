@@ -53,7 +53,7 @@ pub fn filter(q: &Params) -> ApiResult<Filter> {
 
 /// Subscriptions, newest first, without their block trees (`orch subscription list -o
 /// json`). A full page links to the next one (`Link: <…>; rel="next"`).
-#[utoipa::path(get, path = "/subscriptions", tag = "subscriptions", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "list_subscriptions", path = "/subscriptions", tag = "subscriptions", security(("bearer" = [])),
     params(
         ("status" = Option<super::schema::LifecycleParam>, Query, description = "A lifecycle state (several: comma-separated or repeated)"),
         ("product" = Option<String>, Query, description = "A product name or tag"),
@@ -90,7 +90,7 @@ pub async fn list(State(app): State<Arc<App>>, q: Params) -> ApiResult<impl Into
 
 /// One subscription with its block tree, its relations and the processes that
 /// touched it (`orch subscription show ID -o json`).
-#[utoipa::path(get, path = "/subscriptions/{id}", tag = "subscriptions", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "show_subscription", path = "/subscriptions/{id}", tag = "subscriptions", security(("bearer" = [])),
     params(("id" = String, Path, description = "A subscription id, or a unique prefix of one")),
     responses((status = 200, body = Subscription), Errors))]
 pub async fn show(State(app): State<Arc<App>>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
@@ -103,7 +103,7 @@ pub async fn show(State(app): State<Arc<App>>, Path(id): Path<String>) -> ApiRes
 
 /// Every modify, validate and terminate workflow of its product, with whether it can
 /// run now and why not (`orch subscription workflows ID -o json`).
-#[utoipa::path(get, path = "/subscriptions/{id}/workflows", tag = "subscriptions", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "subscription_workflows", path = "/subscriptions/{id}/workflows", tag = "subscriptions", security(("bearer" = [])),
     params(("id" = String, Path, description = "A subscription id, or a unique prefix of one")),
     responses((status = 200, body = Vec<UsableWorkflow>), Errors))]
 pub async fn workflows(

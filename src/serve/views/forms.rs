@@ -305,6 +305,23 @@ impl Started {
     }
 }
 
+/// The pages the dashboard shows to start `def`: its form, or for a workflow that asks
+/// nothing one page without questions, so that starting it is still a deliberate click.
+async fn shown_pages(
+    store: &crate::store::Store,
+    def: &crate::domain::workflow::WorkflowDef,
+) -> crate::error::Result<Vec<crate::forms::schema::FormPage>> {
+    let mut pages = actions::start_pages(store, def).await?;
+    if pages.is_empty() {
+        pages.push(crate::forms::schema::FormPage {
+            title: String::new(),
+            description: None,
+            fields: Vec::new(),
+        });
+    }
+    Ok(pages)
+}
+
 /// Renders page `at` of a start form, or the error that keeps it from being shown.
 async fn start_page(
     app: &Arc<App>,
@@ -322,7 +339,7 @@ async fn start_page(
             let (def, _) = app.workflow(&run.name)?;
             let subscription =
                 actions::target_subscription(store, &def, run.subscription.as_deref()).await?;
-            let pages = actions::start_pages(store, &def).await?;
+            let pages = shown_pages(store, &def).await?;
             let state = crate::engine::start::form_state(subscription.as_ref());
             let (errors, summary) = failed.as_ref().map(problems).unwrap_or_default();
             let Some(page) = pages.get(at) else {
@@ -419,7 +436,7 @@ pub async fn start_submit(
                 let (def, _) = app.workflow(&name)?;
                 let subscription =
                     actions::target_subscription(store, &def, sub.as_deref()).await?;
-                let pages = actions::start_pages(store, &def).await?;
+                let pages = shown_pages(store, &def).await?;
                 let Some(page) = pages.get(at) else {
                     return Err(Error::usage("the form has no such page"));
                 };

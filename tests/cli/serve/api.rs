@@ -152,6 +152,18 @@ fn every_route_answers_with_the_shapes_of_the_command_line() {
         Some("3.1"),
         "{doc}"
     );
+    // Every operation has an id of its own (client generators name methods by it).
+    let mut ids: Vec<&str> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|ops| ops.as_object().unwrap().values())
+        .filter_map(|op| op["operationId"].as_str())
+        .collect();
+    let count = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), count, "operation ids repeat: {ids:?}");
 
     // Each read equals the command line's `-o json`, byte for byte as JSON.
     let same = |path: &str, args: &[&str]| {
@@ -327,6 +339,19 @@ fn errors_have_the_status_and_body_of_the_design() {
         400
     );
     assert_eq!(get(&s, "/api/v1/processes?status=nosuch", &op).status, 400);
+    // A NUL in a query is bad input, not a database error.
+    for path in [
+        "/api/v1/subscriptions?search=x%00y",
+        "/api/v1/processes?workflow=a%00",
+    ] {
+        let nul = get(&s, path, &op);
+        assert_eq!(
+            (nul.status, kind(&nul).as_str()),
+            (400, "invalid"),
+            "{path}: {}",
+            nul.text
+        );
+    }
     for bad in ["since=yesterday", "before=zzz"] {
         let r = get(&s, &format!("/api/v1/processes?{bad}"), &op);
         assert_eq!(r.status, 400, "{bad}: {}", r.text);

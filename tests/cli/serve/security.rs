@@ -217,6 +217,21 @@ fn cross_site_posts_and_forms_without_their_token_are_refused() {
         get(&s, &format!("/api/v1/processes/{id}"), &op).body["status"],
         "aborted"
     );
+    // A workflow that asks nothing starts from a page without questions.
+    let start = dashboard(&s, "/workflows/fail/start", &op);
+    assert!(start.contains("Start fail"), "{start}");
+    assert_eq!(
+        raw_post(
+            &s,
+            "/workflows/fail/start",
+            &op,
+            &[("Origin", &origin)],
+            &format!("{good}&_page=0&_answers=%7B%7D")
+        ),
+        303
+    );
+    let started = get(&s, "/api/v1/processes?workflow=fail", &op).body;
+    assert_eq!(started.as_array().map(Vec::len), Some(2), "{started}");
     // A dashboard page refuses to be framed and runs only its own script.
     let head = ureq::get(&s.url("/login")).call().unwrap();
     assert_eq!(head.header("x-frame-options"), Some("DENY"));
