@@ -164,7 +164,8 @@ fn field_error(name: &str, reason: String) -> Error {
 pub async fn find_process(store: &Store, id: &str) -> Result<ProcessRow> {
     match store.find_process(id).await? {
         processes::Find::One(p) => Ok(*p),
-        processes::Find::None => Err(Error::not_found(format!("no process {id}"))),
+        processes::Find::None => Err(Error::not_found(format!("no process {id}"))
+            .with_hint("`GET /api/v1/processes` (or `orch process list`) lists the processes")),
         processes::Find::Ambiguous => {
             Err(Error::usage(format!("`{id}` matches several processes"))
                 .with_hint("give more characters of the id"))
@@ -176,7 +177,10 @@ pub async fn find_process(store: &Store, id: &str) -> Result<ProcessRow> {
 pub async fn find_subscription(store: &Store, id: &str) -> Result<Subscription> {
     match store.find_subscription(id).await? {
         subscriptions::Find::One(s) => Ok(*s),
-        subscriptions::Find::None => Err(Error::not_found(format!("no subscription {id}"))),
+        subscriptions::Find::None => Err(Error::not_found(format!("no subscription {id}"))
+            .with_hint(
+                "`GET /api/v1/subscriptions` (or `orch subscription list`) lists the subscriptions",
+            )),
         subscriptions::Find::Ambiguous(ids) => Err(Error::usage(format!(
             "`{id}` is the start of several subscription ids: {}",
             ids.join(", ")

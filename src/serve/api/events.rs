@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::Params;
 use super::schema::{Errors, Event};
 use crate::serve::App;
-use crate::serve::actions::find_process;
+use crate::serve::actions::{find_process, find_subscription};
 use crate::serve::errors::{ApiError, ApiResult};
 use crate::store::events::Filter;
 
@@ -65,6 +65,10 @@ pub async fn events(
         Some(id) => Some(find_process(store, id).await?.process_id),
         None => None,
     };
+    let subscription_id = match q.get("subscription").filter(|s| !s.is_empty()) {
+        Some(id) => Some(find_subscription(store, id).await?.subscription_id),
+        None => None,
+    };
     let start = match (resume, since, follow) {
         (Some(r), _, _) => r,
         (None, Some(s), _) => s,
@@ -80,10 +84,7 @@ pub async fn events(
             .filter(|k| !k.is_empty())
             .collect(),
         process_id,
-        subscription_id: q
-            .get("subscription")
-            .filter(|s| !s.is_empty())
-            .map(str::to_string),
+        subscription_id,
         limit: if follow {
             limit
         } else {

@@ -13,16 +13,31 @@ use super::schema::{Errors, Process, ProcessSummary};
 use super::{JsonObject, Params, next_link, who};
 use crate::domain::process::ProcessStatus;
 use crate::serve::App;
-use crate::serve::actions::{self, ProcessView};
+use crate::serve::actions::{self, ProcessView, find_process, find_subscription};
 use crate::serve::auth::Principal;
 use crate::serve::errors::{ApiError, ApiResult};
 use crate::store::processes::Filter;
 
 type Who = Option<axum::Extension<Principal>>;
 
-/// The filters of `orch process list`, from a query string.
-pub fn filter(q: &Params) -> ApiResult<Filter> {
+/// The filters of `orch process list`, from a query string; a subscription or parent
+/// is named by its id or a unique prefix, as on the command line, and one that does
+/// not exist is a 404 rather than an empty list.
+pub async fn filter(store: &crate::store::Store, q: &Params) -> ApiResult<Filter> {
     let text = |k: &str| q.get(k).filter(|v| !v.is_empty()).map(str::to_string);
+    if q.all("status").len() > 1 {
+        return Err(ApiError::bad_request(
+            "`status` takes one status; ask once per status",
+        ));
+    }
+    let subscription_id = match text("subscription") {
+        Some(s) => Some(find_subscription(store, &s).await?.subscription_id),
+        None => None,
+    };
+    let parent_id = match text("parent") {
+        Some(s) => Some(find_process(store, &s).await?.process_id),
+        None => None,
+    };
     // A value that cannot mean anything is refused, not read as "no filter".
     if let Some(since) = text("since").filter(|v| crate::clock::parse(v).is_none()) {
         return Err(ApiError::bad_request(format!(
@@ -37,11 +52,11 @@ pub fn filter(q: &Params) -> ApiResult<Filter> {
     Ok(Filter {
         status: q.parse::<ProcessStatus>("status", "a process status (created, running, suspended, awaiting_callback, waiting, failed, aborted, completed)")?,
         workflow: text("workflow"),
-        subscription_id: text("subscription"),
+        subscription_id,
         since: text("since"),
         before: text("before"),
         tasks: None,
-        parent_id: text("parent"),
+        parent_id,
         limit: q.limit()?,
     })
 }
@@ -60,7 +75,7 @@ pub fn filter(q: &Params) -> ApiResult<Filter> {
     ),
     responses((status = 200, body = Vec<ProcessSummary>), Errors))]
 pub async fn list(State(app): State<Arc<App>>, q: Params) -> ApiResult<impl IntoResponse> {
-    let f = filter(&q)?;
+    let f = filter(app.store(), &q).await?;
     let rows = app.store().processes(&f).await?;
     let mut headers = axum::http::HeaderMap::new();
     if let (true, Some(last)) = (rows.len() as i64 == f.limit, rows.last()) {

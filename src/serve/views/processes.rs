@@ -27,7 +27,8 @@ pub async fn list(
     q: Params,
 ) -> PageResult {
     let q = q.given();
-    let mut f = crate::serve::api::processes_filter(&q)
+    let mut f = crate::serve::api::processes_filter(app.store(), &q)
+        .await
         .map_err(|e| page::error_page(&app, Some(&who), e.status, &e.message))?;
     f.limit = PAGE;
     let rows = app.store().processes(&f).await.or_page(&app, &who)?;

@@ -175,6 +175,18 @@ fn every_route_answers_with_the_shapes_of_the_command_line() {
     };
     let pid = id.as_str();
     let sub = sid.as_str();
+    // A subscription filter takes a unique prefix of the id, as `--subscription` does.
+    for list in ["processes", "events"] {
+        let whole = get(&s, &format!("/api/v1/{list}?subscription={sub}"), &op);
+        let short = get(
+            &s,
+            &format!("/api/v1/{list}?subscription={}", &sub[..13]),
+            &op,
+        );
+        assert_eq!(short.status, 200, "{}", short.text);
+        assert!(!whole.body.as_array().unwrap().is_empty(), "{}", whole.text);
+        assert_eq!(short.body, whole.body, "{list}");
+    }
     let checks: Vec<(String, Vec<&str>, &str, &str)> = vec![
         (
             format!("/api/v1/processes/{pid}"),
@@ -370,6 +382,25 @@ fn errors_have_the_status_and_body_of_the_design() {
     );
     assert_eq!(get(&s, "/api/v1/workflows/nosuch", &op).status, 404);
     assert_eq!(get(&s, "/api/v1/nosuch", &op).status, 404);
+    // A filter naming what does not exist is a 404 with a way on, as on the command
+    // line, not an empty list.
+    for path in [
+        "/api/v1/processes?subscription=zzz",
+        "/api/v1/processes?parent=00000000-0000-0000-0000-000000000000",
+        "/api/v1/events?subscription=zzz",
+        "/api/v1/subscriptions/zzz",
+    ] {
+        let r = get(&s, path, &op);
+        assert_eq!(
+            (r.status, kind(&r).as_str()),
+            (404, "not_found"),
+            "{path}: {}",
+            r.text
+        );
+        assert!(!r.body["error"]["hints"][0].is_null(), "{path}: {}", r.text);
+    }
+    let twice = get(&s, "/api/v1/processes?status=failed&status=completed", &op);
+    assert_eq!(twice.status, 400, "{}", twice.text);
 
     // Every problem of a form at once, each with its field (422).
     let invalid = post(
