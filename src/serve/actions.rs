@@ -315,22 +315,33 @@ pub async fn start(app: &Arc<App>, req: Start) -> Result<String> {
     app.blocking(async move |app: &App| {
         let store = app.store();
         let (def, source) = app.workflow(&req.workflow)?;
-        if req.customer.is_some() && def.target != Target::Create {
-            return Err(field_error(
+        // A misplaced customer is one more problem of the request, listed with the
+        // form's own.
+        let misplaced = (req.customer.is_some() && def.target != Target::Create).then(|| {
+            field_error(
                 "customer",
                 format!(
                     "a customer only applies to create workflows; `{}` is a {} workflow",
                     def.name, def.target
                 ),
-            ));
-        }
+            )
+        });
         let subscription = target_subscription(store, &def, req.subscription.as_deref()).await?;
         let pages = start_pages(store, &def).await?;
-        let (answers, secrets) = if pages.is_empty() {
-            (crate::forms::value::loose(req.given), Map::new())
+        let collected = if pages.is_empty() {
+            Ok((crate::forms::value::loose(req.given), Map::new()))
         } else {
             let state = crate::engine::start::form_state(subscription.as_ref());
-            app.collect(&pages, &req.given, &state)?
+            app.collect(&pages, &req.given, &state)
+        };
+        let (answers, secrets) = match (misplaced, collected) {
+            (None, collected) => collected?,
+            (Some(mut e), Err(form)) if !form.fields.is_empty() => {
+                e.message = format!("{}; {}", e.message, form.message);
+                e.fields.extend(form.fields);
+                return Err(e);
+            }
+            (Some(e), _) => return Err(e),
         };
         let state = crate::engine::start::initial_state(answers);
         let customer = crate::engine::start::customer(

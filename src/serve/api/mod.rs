@@ -181,6 +181,42 @@ impl Params {
     }
 }
 
+/// The checks of a query string, all made before the request is refused: a 400 lists
+/// every parameter at fault in `fields`, as a 422 lists every field of a form.
+#[derive(Default)]
+pub struct QueryChecks(Vec<crate::error::FieldError>);
+
+impl QueryChecks {
+    /// The value of one parameter's check, or its default when the check failed (the
+    /// failure is kept for [`QueryChecks::done`]).
+    pub fn take<T: Default>(&mut self, name: &str, checked: ApiResult<T>) -> T {
+        checked.unwrap_or_else(|e| {
+            self.0.push(crate::error::FieldError {
+                field: name.to_string(),
+                field_type: "query".to_string(),
+                reason: e.message,
+            });
+            T::default()
+        })
+    }
+
+    /// Refuses the request with every problem found, if any.
+    pub fn done(self) -> ApiResult<()> {
+        if self.0.is_empty() {
+            return Ok(());
+        }
+        let message = self
+            .0
+            .iter()
+            .map(|f| f.reason.as_str())
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut e = ApiError::bad_request(message);
+        e.fields = self.0;
+        Err(e)
+    }
+}
+
 /// A JSON object body; an empty body is an empty object.
 pub struct JsonObject(pub Map<String, Value>);
 

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use super::schema::{Errors, Process, ProcessSummary};
-use super::{JsonObject, Params, next_link, who};
+use super::{JsonObject, Params, QueryChecks, next_link, who};
 use crate::domain::process::ProcessStatus;
 use crate::serve::App;
 use crate::serve::actions::{self, ProcessView, find_process, find_subscription};
@@ -25,11 +25,36 @@ type Who = Option<axum::Extension<Principal>>;
 /// not exist is a 404 rather than an empty list.
 pub async fn filter(store: &crate::store::Store, q: &Params) -> ApiResult<Filter> {
     let text = |k: &str| q.get(k).filter(|v| !v.is_empty()).map(str::to_string);
-    if q.all("status").len() > 1 {
-        return Err(ApiError::bad_request(
-            "`status` takes one status; ask once per status",
-        ));
+    // Every value that cannot mean anything is refused at once, not read as "no filter".
+    let mut checks = QueryChecks::default();
+    let status = checks.take(
+        "status",
+        if q.all("status").len() > 1 {
+            Err(ApiError::bad_request(
+                "`status` takes one status; ask once per status",
+            ))
+        } else {
+            q.parse::<ProcessStatus>("status", "a process status (created, running, suspended, awaiting_callback, waiting, failed, aborted, completed)")
+        },
+    );
+    if let Some(since) = text("since").filter(|v| crate::clock::parse(v).is_none()) {
+        checks.take::<()>(
+            "since",
+            Err(ApiError::bad_request(format!(
+                "`since` must be a time in RFC 3339 (2026-01-31T08:00:00Z), not `{since}`"
+            ))),
+        );
     }
+    if let Some(before) = text("before").filter(|v| uuid::Uuid::parse_str(v).is_err()) {
+        checks.take::<()>(
+            "before",
+            Err(ApiError::bad_request(format!(
+                "`before` must be a process id (the last one of the page before), not `{before}`"
+            ))),
+        );
+    }
+    let limit = checks.take("limit", q.limit());
+    checks.done()?;
     let subscription_id = match text("subscription") {
         Some(s) => Some(find_subscription(store, &s).await?.subscription_id),
         None => None,
@@ -38,26 +63,15 @@ pub async fn filter(store: &crate::store::Store, q: &Params) -> ApiResult<Filter
         Some(s) => Some(find_process(store, &s).await?.process_id),
         None => None,
     };
-    // A value that cannot mean anything is refused, not read as "no filter".
-    if let Some(since) = text("since").filter(|v| crate::clock::parse(v).is_none()) {
-        return Err(ApiError::bad_request(format!(
-            "`since` must be a time in RFC 3339 (2026-01-31T08:00:00Z), not `{since}`"
-        )));
-    }
-    if let Some(before) = text("before").filter(|v| uuid::Uuid::parse_str(v).is_err()) {
-        return Err(ApiError::bad_request(format!(
-            "`before` must be a process id (the last one of the page before), not `{before}`"
-        )));
-    }
     Ok(Filter {
-        status: q.parse::<ProcessStatus>("status", "a process status (created, running, suspended, awaiting_callback, waiting, failed, aborted, completed)")?,
+        status,
         workflow: text("workflow"),
         subscription_id,
         since: text("since"),
         before: text("before"),
         tasks: None,
         parent_id,
-        limit: q.limit()?,
+        limit,
     })
 }
 

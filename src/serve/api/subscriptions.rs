@@ -9,7 +9,7 @@ use axum::response::IntoResponse;
 use serde_json::Value;
 
 use super::schema::{Errors, Subscription, UsableWorkflow};
-use super::{Params, next_link};
+use super::{Params, QueryChecks, next_link};
 use crate::domain::lifecycle::Lifecycle;
 use crate::serve::App;
 use crate::serve::actions::find_subscription;
@@ -18,26 +18,37 @@ use crate::store::subscriptions::Filter;
 
 /// The filters of `orch subscription list`, from a query string.
 pub fn filter(q: &Params) -> ApiResult<Filter> {
-    let status = q
-        .all("status")
-        .iter()
-        .map(|s| s.parse::<Lifecycle>())
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(ApiError::bad_request)?;
-    let fields = q
-        .each("where")
-        .into_iter()
-        .map(|w| match w.split_once('=') {
-            Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
-            _ => Err(ApiError::bad_request(format!(
-                "`where` takes path=value, not `{w}`"
-            ))),
-        })
-        .collect::<ApiResult<Vec<_>>>()?;
-    let offset = q.parse::<i64>("offset", "a number from 0")?.unwrap_or(0);
-    if offset < 0 {
-        return Err(ApiError::bad_request("`offset` must be a number from 0"));
-    }
+    let mut checks = QueryChecks::default();
+    let status = checks.take(
+        "status",
+        q.all("status")
+            .iter()
+            .map(|s| s.parse::<Lifecycle>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(ApiError::bad_request),
+    );
+    let fields = checks.take(
+        "where",
+        q.each("where")
+            .into_iter()
+            .map(|w| match w.split_once('=') {
+                Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+                _ => Err(ApiError::bad_request(format!(
+                    "`where` takes path=value, not `{w}`"
+                ))),
+            })
+            .collect::<ApiResult<Vec<_>>>(),
+    );
+    let offset = checks.take(
+        "offset",
+        match q.parse::<i64>("offset", "a number from 0") {
+            Ok(Some(n)) if n < 0 => Err(ApiError::bad_request("`offset` must be a number from 0")),
+            other => other.map(Option::unwrap_or_default),
+        },
+    );
+    let insync = checks.take("insync", q.bool("insync"));
+    let limit = checks.take("limit", q.limit());
+    checks.done()?;
     let text = |k: &str| q.get(k).filter(|v| !v.is_empty()).map(str::to_string);
     Ok(Filter {
         status,
@@ -45,8 +56,8 @@ pub fn filter(q: &Params) -> ApiResult<Filter> {
         customer: text("customer"),
         search: text("search"),
         fields,
-        insync: q.bool("insync")?,
-        limit: q.limit()?,
+        insync,
+        limit,
         offset,
     })
 }

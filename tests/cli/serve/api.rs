@@ -324,6 +324,10 @@ fn every_route_answers_with_the_shapes_of_the_command_line() {
 
 fn errors_have_the_status_and_body_of_the_design() {
     let p = Project::example();
+    p.write(
+        "workflows/count.toml",
+        "name = \"count\"\ntarget = \"system\"\n[[form]]\nfields = [{ name = \"n\", type = \"int\" }]\n[[step]]\nname = \"A\"\nbuiltin = \"noop\"\n",
+    );
     let op = token(&p, "ops", "operate");
     let s = Server::start(&p, &[]);
     let kind = |r: &super::Reply| {
@@ -399,6 +403,25 @@ fn errors_have_the_status_and_body_of_the_design() {
         );
         assert!(!r.body["error"]["hints"][0].is_null(), "{path}: {}", r.text);
     }
+    // Every parameter at fault at once, each named in `fields`.
+    let many = get(
+        &s,
+        "/api/v1/subscriptions?limit=abc&offset=x&status=bogus&insync=maybe",
+        &op,
+    );
+    assert_eq!(many.status, 400, "{}", many.text);
+    let named: Vec<&str> = many.body["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        named,
+        ["status", "offset", "insync", "limit"],
+        "{}",
+        many.text
+    );
     let twice = get(&s, "/api/v1/processes?status=failed&status=completed", &op);
     assert_eq!(twice.status, 400, "{}", twice.text);
 
@@ -423,6 +446,21 @@ fn errors_have_the_status_and_body_of_the_design() {
         .collect();
     assert_eq!(fields, ["typo", "node_name", "role"], "{}", invalid.text);
     assert_eq!(invalid.body["error"]["fields"][2]["type"], "choice");
+    // A customer given to a task is listed with the form's own problems.
+    let both = post(
+        &s,
+        "/api/v1/workflows/count/processes?customer=acme",
+        &op,
+        &json!({"n": "abc"}),
+    );
+    assert_eq!(both.status, 422, "{}", both.text);
+    let fields: Vec<&str> = both.body["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["customer", "n"], "{}", both.text);
     // A form whose choices come from the store (subscription fields) is validated on
     // the server's blocking tasks too.
     let circuit = post(
