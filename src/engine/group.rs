@@ -92,9 +92,12 @@ impl Engine<'_> {
         {
             let parent = &*cur;
             let mut running = FuturesUnordered::new();
+            // Branches resting while their child process runs elsewhere (under a
+            // worker, children are queued): they still count against `max_parallel`.
+            let mut holding = 0;
             let mut next = 0;
             loop {
-                while running.len() < max && next < list.len() {
+                while running.len() + holding < max && next < list.len() {
                     let b = &list[next];
                     let answers = answers_within(input, &b.path);
                     let i = next;
@@ -108,9 +111,20 @@ impl Engine<'_> {
                     next += 1;
                 }
                 match running.next().await {
-                    Some((i, ended)) => ends[i] = Some(ended?),
+                    Some((i, ended)) => {
+                        let ended = ended?;
+                        if matches!(ended, Ended::Waiting { children: true }) {
+                            holding += 1;
+                        }
+                        ends[i] = Some(ended);
+                    }
                     None => break,
                 }
+            }
+            // Branches not started because children hold every slot wait for them: the
+            // parent is woken when one comes to rest, and starts the next then.
+            for e in ends.iter_mut().skip(next) {
+                *e = Some(Ended::Waiting { children: true });
             }
         }
         let ends: Vec<Ended> = ends

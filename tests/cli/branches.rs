@@ -168,20 +168,7 @@ steps = [ { name = "Work", run = "cat >/dev/null; echo \"start $(date +%s%N)\" >
     assert_eq!(v["status"], "completed", "{v}");
     // At most three at once, and three did run at once.
     let text = std::fs::read_to_string(p.path().join("times.txt")).unwrap();
-    let mut events: Vec<(u128, i32)> = text
-        .lines()
-        .filter_map(|l| {
-            let (kind, t) = l.split_once(' ')?;
-            Some((t.parse().ok()?, if kind == "start" { 1 } else { -1 }))
-        })
-        .collect();
-    events.sort();
-    let (mut now, mut most) = (0, 0);
-    for (_, d) in events {
-        now += d;
-        most = most.max(now);
-    }
-    assert_eq!(most, 3, "{text}");
+    assert_eq!(most_at_once(&p), 3, "{text}");
 }
 
 fn parallel_branches_merge_and_foreach_collects_with_paths() {
@@ -670,6 +657,25 @@ printf '{"pushed_%s": true}\n' "$dev""#,
 }
 
 /// A system workflow the parent starts as a child per item: it records its answers.
+/// The most lines of `times.txt` (`start NS` / `end NS`) that overlap.
+fn most_at_once(p: &Project) -> i32 {
+    let text = std::fs::read_to_string(p.path().join("times.txt")).unwrap();
+    let mut events: Vec<(u128, i32)> = text
+        .lines()
+        .filter_map(|l| {
+            let (kind, t) = l.split_once(' ')?;
+            Some((t.parse().ok()?, if kind == "start" { 1 } else { -1 }))
+        })
+        .collect();
+    events.sort();
+    let (mut now, mut most) = (0, 0);
+    for (_, d) in events {
+        now += d;
+        most = most.max(now);
+    }
+    most
+}
+
 fn child_workflows(p: &Project) {
     p.write(
         "workflows/child.toml",
@@ -847,6 +853,40 @@ fn a_worker_lets_the_parent_rest_while_its_children_run() {
     assert_eq!(children.as_array().unwrap().len(), 3);
 }
 
+/// Under a worker a branch rests while its child runs elsewhere, and still counts
+/// against `max_parallel`: with room for eight, two children run at once, not four.
+fn a_worker_starts_at_most_max_parallel_children_at_once() {
+    let p = Project::new();
+    p.write(
+        "workflows/child.toml",
+        r#"name = "child"
+target = "system"
+[[step]]
+name = "Work"
+run = "echo \"start $(date +%s%N)\" >> times.txt; i=0; while [ $(grep -c start times.txt) -lt 2 ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; sleep 0.3; echo \"end $(date +%s%N)\" >> times.txt"
+"#,
+    );
+    p.task(
+        r#"
+[[step]]
+name = "Each"
+foreach = "[1, 2, 3, 4]"
+max_parallel = 2
+workflow = "child"
+"#,
+    );
+    let id = p.ok_json(&["workflow", "run", "t", "--queue"])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (code, _, err) = p.run(&["worker", "--once", "--concurrency", "8"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(p.ok_json(&["process", "show", &id])["status"], "completed");
+    let text = std::fs::read_to_string(p.path().join("times.txt")).unwrap();
+    assert_eq!(text.lines().count(), 8, "{text}");
+    assert_eq!(most_at_once(&p), 2, "{text}");
+}
+
 #[test]
 fn process_show_groups_branch_steps_and_mermaid_draws_fork_and_join() {
     let p = Project::new();
@@ -940,6 +980,7 @@ steps = [ { name = "Work", run = "cat >/dev/null; sleep 0.2" },
 }
 
 both!(
+    a_worker_starts_at_most_max_parallel_children_at_once,
     parallel_branches_merge_and_foreach_collects_with_paths,
     two_branches_setting_one_key_fail_the_join_naming_the_key_and_both,
     subscription_changes_in_branches_are_merged_and_validated_at_the_join,
