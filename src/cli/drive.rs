@@ -96,7 +96,8 @@ pub fn drive(
     opts: Options,
 ) -> Result<()> {
     loop {
-        let outcome = drive_once(ctx, id, def, std::mem::take(&mut input), secrets.clone())?;
+        let (outcome, token) =
+            drive_once(ctx, id, def, std::mem::take(&mut input), secrets.clone())?;
         if outcome == Final::Suspended && opts.form && crate::forms::can_prompt() {
             let (p, steps) = process_and_steps(ctx, id, true)?;
             let pending = Pending::all(&p, def, &steps);
@@ -124,7 +125,7 @@ pub fn drive(
                 continue;
             }
         }
-        return report(ctx, id, def, outcome, opts);
+        return report(ctx, id, def, outcome, token.as_deref(), opts);
     }
 }
 
@@ -134,7 +135,7 @@ fn drive_once(
     def: &WorkflowDef,
     input: Answers,
     secrets: Map<String, Value>,
-) -> Result<Final> {
+) -> Result<(Final, Option<String>)> {
     let plan = crate::engine::plan::plan(def);
     let mut observer =
         StepProgress::new(ctx.printer.clone()).numbered(plan.into_iter().map(|s| s.name).collect());
@@ -160,6 +161,7 @@ fn drive_once(
         r
     })
     .map_err(|e| retry_when_back(e, id))
+    .map(|outcome| (outcome, observer.handed_token.take()))
 }
 
 /// A database that went away mid-drive left the process running without an orch:
@@ -211,7 +213,16 @@ fn process_and_steps(
 /// Says how a drive ended and what to do next. With `-q` the outcome is an error
 /// message (unless it completed): the failed step, its error and the end of its
 /// stderr, with the process id, since no step line was shown.
-fn report(ctx: &mut Ctx, id: &str, def: &WorkflowDef, outcome: Final, opts: Options) -> Result<()> {
+/// `token` is the one a callback step without `run` handed out in this drive: only
+/// this report shows it.
+fn report(
+    ctx: &mut Ctx,
+    id: &str,
+    def: &WorkflowDef,
+    outcome: Final,
+    token: Option<&str>,
+    opts: Options,
+) -> Result<()> {
     // A completed drive has no failed, pending or waiting step to look for.
     let (p, steps) = process_and_steps(ctx, id, outcome != Final::Completed)?;
     let created = match (&p.subscription_id, def.target) {
@@ -259,7 +270,12 @@ fn report(ctx: &mut Ctx, id: &str, def: &WorkflowDef, outcome: Final, opts: Opti
         }
         Final::AwaitingCallback => match ctx.db(async |s| CallbackWait::of(s, &p, &steps).await)? {
             Some(w) => {
-                hints.push(w.hint(id));
+                hints.push(match token {
+                    Some(t) if !w.answered && !w.timed_out => format!(
+                        "the step has no `run` to hand its token on, so here it is, once: the external system answers with `orch process callback {id} --token {t} --input-file answer.json` (or POST /api/v1/callbacks/{t})"
+                    ),
+                    _ => w.hint(id),
+                });
                 (
                     format!("process {id} is awaiting a callback"),
                     Some(w.describe().replacen("waiting for a callback ", "", 1)),

@@ -65,6 +65,9 @@ pub trait Observer: Send {
     fn step_finished(&mut self, _step: &StepRow, _took: Duration) {}
     fn stderr(&mut self, _path: &str, _chunk: &[u8]) {}
     fn retrying(&mut self, _path: &str, _next_attempt: i64, _delay: Duration) {}
+    /// A callback step without `run` handed out this token: no command took it to
+    /// the external system, so whoever drives the process shows it, once.
+    fn callback_token(&mut self, _path: &str, _token: &str) {}
 }
 
 /// An observer that ignores everything.

@@ -27,6 +27,8 @@ pub struct StepProgress {
     plan: Vec<String>,
     /// The steps started and not finished, oldest first, with their attempt.
     running: Vec<(String, i64)>,
+    /// The token a callback step without `run` handed out in this drive.
+    pub handed_token: Option<String>,
 }
 
 impl StepProgress {
@@ -48,6 +50,7 @@ impl StepProgress {
             bar,
             plan: Vec::new(),
             running: Vec::new(),
+            handed_token: None,
         }
     }
 
@@ -67,6 +70,7 @@ impl StepProgress {
             bar: None,
             plan: Vec::new(),
             running: Vec::new(),
+            handed_token: None,
         }
     }
 
@@ -210,6 +214,10 @@ impl Observer for StepProgress {
                 self.say(&format!("    | {whose}{l}"));
             }
         }
+    }
+
+    fn callback_token(&mut self, _path: &str, token: &str) {
+        self.handed_token = Some(token.to_string());
     }
 
     fn retrying(&mut self, path: &str, next: i64, delay: Duration) {

@@ -8,7 +8,7 @@ use tokio::sync::watch;
 use super::Config;
 use crate::domain::process::StepStatus;
 use crate::engine::lease::LeaseClock;
-use crate::engine::runner::{Engine, Final, Observer, Quiet, Recorded, Watch};
+use crate::engine::runner::{Engine, Final, Observer, Recorded, Watch};
 use crate::engine::{owner, secrets};
 use crate::error::Result;
 use crate::store::Store;
@@ -88,13 +88,10 @@ async fn drive(
     if let Some(vault) = config.vault {
         found.extend(vault.get(&id));
     }
-    let mut observer: Box<dyn Observer> = if config.verbose {
-        Box::new(StepLines {
-            id: id.clone(),
-            log: config.log,
-        })
-    } else {
-        Box::new(Quiet)
+    let mut observer = StepLines {
+        id: id.clone(),
+        log: config.log,
+        each_step: config.verbose,
     };
     let mut engine = Engine {
         store,
@@ -103,7 +100,7 @@ async fn drive(
         user: config.user.clone(),
         default_timeout: config.step_timeout,
         grace: config.kill_grace,
-        observer: Watch::new(observer.as_mut()),
+        observer: Watch::new(&mut observer),
         cancel,
         drain,
         lease: config.lease,
@@ -161,14 +158,27 @@ async fn suspend_for_secrets(
 /// The name of the log entry of a process suspended for its secrets.
 pub const SECRETS_STEP: &str = "Secrets";
 
-/// One line per finished step, prefixed with its process.
+/// With `-v` one line per finished step, prefixed with its process; always the token
+/// of a callback step without `run`.
 struct StepLines<'a> {
     id: String,
     log: &'a (dyn Fn(&str) + Sync),
+    each_step: bool,
 }
 
 impl Observer for StepLines<'_> {
+    fn callback_token(&mut self, path: &str, token: &str) {
+        // No `run` took the token anywhere: the worker's log is the one place it shows.
+        (self.log)(&format!(
+            "process {} step {path}: awaiting a callback with no `run` to hand its token on; answer with `orch process callback {} --token {token}`",
+            self.id, self.id
+        ));
+    }
+
     fn step_finished(&mut self, step: &StepRow, took: Duration) {
+        if !self.each_step {
+            return;
+        }
         (self.log)(&format!(
             "process {} step {}: {} ({})",
             self.id,

@@ -549,6 +549,43 @@ fn an_unanswered_callback_without_a_timeout_waits_for_ever_and_abort_ends_it() {
     assert_eq!(code, 6, "an aborted process's token is spent");
 }
 
+/// A callback step without `run` has no command to hand its token to: the command
+/// (or worker) that drives it shows the token once, and it answers the step.
+fn a_callback_without_run_shows_its_token_to_whoever_drives_it() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"Wait\"\ncallback = { result = \"job\" }\n[[step]]\nname = \"After\"\nbuiltin = \"noop\"\n");
+    let (code, out, err) = p.run(&["-o", "json", "workflow", "run", "t"]);
+    assert_eq!(code, 4, "{err}");
+    let id = serde_json::from_str::<Value>(&out).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let shown = |text: &str| {
+        text.split("--token ")
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+            .map(|t| t.trim_end_matches('`').to_string())
+    };
+    let t = shown(&err).unwrap_or_else(|| panic!("no token in {err}"));
+    assert!(!t.contains("TOKEN") && t.len() >= 32, "{err}");
+    assert!(!database_text(&p).contains(&t), "the token is not stored");
+    p.write("answer.json", "{\"ok\": true}");
+    let (code, _, err) = answer(&p, &id, &t, &["--input-file", "answer.json"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(p.ok_json(&["process", "show", &id])["status"], "completed");
+
+    // Under a worker its log shows it.
+    let id = p.ok_json(&["workflow", "run", "t", "--queue"])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (code, _, log) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 4, "{log}");
+    let t = shown(&log).unwrap_or_else(|| panic!("no token in {log}"));
+    let (code, _, err) = answer(&p, &id, &t, &["--input-file", "answer.json"]);
+    assert_eq!(code, 0, "{err}");
+}
+
 fn an_answer_the_answering_command_cannot_drive_is_due_for_a_worker_or_a_retry() {
     let p = Project::new();
     callback_task(&p, "{ result = \"job\" }");
@@ -588,6 +625,7 @@ fn an_answer_the_answering_command_cannot_drive_is_due_for_a_worker_or_a_retry()
 }
 
 both!(
+    a_callback_without_run_shows_its_token_to_whoever_drives_it,
     a_callback_step_hands_its_run_a_token_then_rests_until_the_answer_continues_it,
     a_refused_answer_leaves_the_process_waiting_and_the_token_good,
     progress_is_recorded_without_ending_the_wait,

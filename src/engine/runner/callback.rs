@@ -149,6 +149,8 @@ impl Engine<'_> {
             })
             .await?;
         let Some(run) = run else {
+            let at = cur.path_of(&step.name);
+            self.observer.with(|o| o.callback_token(&at, &token));
             return Ok(Attempt::with_status(StepStatus::AwaitingCallback));
         };
         let handout = Handout {
