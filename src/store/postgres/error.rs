@@ -59,6 +59,27 @@ pub fn classify(info: &ConnInfo, err: &tokio_postgres::Error) -> Error {
     if err.is_closed() || broken {
         return lost(info, &with_sources(err));
     }
+    // Something answered, but not in PostgreSQL's protocol: another service on the port.
+    let garbled = top == "unexpected message from server"
+        || top == "error parsing response from server"
+        || (top == "error communicating with the server"
+            && io.is_some_and(|e| {
+                matches!(
+                    e.kind(),
+                    std::io::ErrorKind::InvalidData | std::io::ErrorKind::Other
+                )
+            }));
+    if garbled {
+        return Error::failure(format!(
+            "the server at {info} does not answer as PostgreSQL does"
+        ))
+        .with_cause(with_sources(err))
+        .with_hint(format!(
+            "check the port: another service listens there (PostgreSQL's is usually 5432); `pg_isready -h {} -p {}` tells",
+            info.host(),
+            info.port()
+        ));
+    }
     Error::failure(format!("database error at {info}: {}", with_sources(err)))
 }
 
@@ -344,7 +365,8 @@ fn unreachable(info: &ConnInfo, io: Option<(std::io::ErrorKind, String)>) -> Err
             "start PostgreSQL, or point the address's host= at the folder holding its socket (the server's unix_socket_directories)",
         ),
         None => e.with_hint(format!(
-            "start PostgreSQL, or check the host and port (pg_isready -h HOST -p {}) and any firewall between",
+            "start PostgreSQL, or check the host and port (pg_isready -h {} -p {}) and any firewall between",
+            info.host(),
             info.port()
         )),
     }

@@ -366,6 +366,33 @@ async fn an_unreachable_server_is_told_apart() {
     );
     assert!(started.elapsed() < Duration::from_secs(10));
     assert_no_password(&err, "pw-123");
+
+    // Another service on the port: it answers, but not as PostgreSQL.
+    let http = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = http.local_addr().unwrap().port();
+    let answering = std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        if let Ok((mut c, _)) = http.accept() {
+            let _ = c.read(&mut [0; 512]);
+            let _ = c.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+        }
+    });
+    let err = connect::connect(&info(&format!("postgresql://u:pw-123@127.0.0.1:{port}/d")))
+        .await
+        .unwrap_err();
+    answering.join().unwrap();
+    assert!(
+        err.message.contains("does not answer as PostgreSQL does"),
+        "{}",
+        err.render()
+    );
+    assert!(
+        err.render()
+            .contains(&format!("pg_isready -h 127.0.0.1 -p {port}")),
+        "{}",
+        err.render()
+    );
+    assert_no_password(&err, "pw-123");
 }
 
 #[tokio::test]
