@@ -29,7 +29,7 @@ use crate::engine::runner::Final;
 use crate::error::Result;
 use crate::project::Project;
 use crate::store::Store;
-use crate::store::workers::Runnable;
+use crate::store::workers::{EngineState, Runnable};
 
 pub use drive::{Outcome, SECRETS_STEP};
 
@@ -159,6 +159,15 @@ pub async fn run(
         crate::domain::workflow::format_duration(opts.lease),
         store.location().describe()
     ));
+    if let Ok(EngineState {
+        paused_at: Some(at),
+        ..
+    }) = store.engine_state().await
+    {
+        (config.log)(&format!(
+            "the engine is paused (since {at}): no process is claimed until `orch engine resume`"
+        ));
+    }
     let (drain_tx, drain) = watch::channel(false);
     let (cancel_tx, cancel) = watch::channel(false);
     let mut running = FuturesUnordered::new();
@@ -166,7 +175,6 @@ pub async fn run(
     let mut stopping = false;
     let mut grace_over = tokio::time::Instant::now();
     loop {
-        let mut idle = false;
         if !stopping && running.len() < opts.concurrency {
             let claimed = store
                 .claim_runnable(
@@ -176,7 +184,7 @@ pub async fn run(
                     Runnable::Any,
                 )
                 .await?;
-            idle = claimed.is_empty();
+            let idle = claimed.is_empty();
             for c in claimed {
                 running.push(drive::one(
                     store,
@@ -198,7 +206,9 @@ pub async fn run(
             Some(outcome) = running.next(), if !running.is_empty() => {
                 report.ran.push(outcome);
             }
-            _ = tokio::time::sleep(opts.poll), if idle || running.len() >= opts.concurrency => {}
+            // Looks for work again each poll, also while some runs: a slot that is
+            // free takes a newly queued process without waiting for the others to end.
+            _ = tokio::time::sleep(opts.poll) => {}
             _ = stop.wait_for(|s| *s), if !stopping => {
                 stopping = true;
                 let _ = drain_tx.send(true);

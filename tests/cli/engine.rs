@@ -285,6 +285,20 @@ fn retry_plan_reports_a_changed_definition() {
         .map(|s| s["name"].as_str().unwrap())
         .collect();
     assert!(names.contains(&"B"), "{names:?}");
+    // A completed process is refused at once, with no word about its file.
+    task(&p, "[[step]]\nname = \"A\"\nrun = \"true\"\n");
+    for args in [
+        vec!["process", "retry", &id],
+        vec!["process", "retry", &id, "--plan"],
+    ] {
+        let (code, out, err) = p.run(&args);
+        assert_eq!(code, 7, "{args:?}: {err}");
+        assert!(out.is_empty(), "{out}");
+        assert!(
+            err.starts_with("error: ") && err.contains("is completed"),
+            "{err}"
+        );
+    }
 }
 
 #[test]

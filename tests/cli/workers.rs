@@ -103,6 +103,36 @@ fn signal(child: &Child, sig: i32) {
     }
 }
 
+/// A worker with a free slot takes a newly queued process while others run: it does
+/// not wait for them to end first.
+fn a_busy_worker_takes_new_work_into_its_free_slots() {
+    let p = Project::new();
+    p.write(
+        "workflows/long.toml",
+        "name = \"long\"\ntarget = \"system\"\n[[step]]\nname = \"Hold\"\nrun = \"i=0; while [ ! -f release ] && [ $i -lt 1400 ]; do sleep 0.05; i=$((i+1)); done\"\n",
+    );
+    p.task("[[step]]\nname = \"A\"\nbuiltin = \"noop\"\n");
+    let long = p.ok_json(&["workflow", "run", "long", "--queue"])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let worker = spawn_worker(&p, &["--concurrency", "4"]);
+    wait_until("the long process to run", || {
+        p.ok_json(&["process", "show", &long])["status"] == "running"
+    });
+    let quick = queue(&p, 1).remove(0);
+    wait_until("the quick one to complete", || {
+        p.ok_json(&["process", "show", &quick])["status"] == "completed"
+    });
+    assert_eq!(p.ok_json(&["process", "show", &long])["status"], "running");
+    p.write("release", "");
+    wait_until("the long one to complete", || {
+        p.ok_json(&["process", "show", &long])["status"] == "completed"
+    });
+    signal(&worker, libc::SIGTERM);
+    let _ = worker.wait_with_output();
+}
+
 fn queued_processes_run_in_a_worker_at_once() {
     let p = Project::new();
     timed_task(&p, 1, 400);
@@ -473,6 +503,7 @@ run = "workflows/scripts/login.sh"
 }
 
 both!(
+    a_busy_worker_takes_new_work_into_its_free_slots,
     queued_processes_run_in_a_worker_at_once,
     concurrency_bounds_how_many_run_at_once,
     a_killed_worker_is_taken_over_once_its_lease_runs_out,

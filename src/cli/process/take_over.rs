@@ -101,6 +101,17 @@ impl Chosen {
 
 pub fn retry(ctx: &mut Ctx, a: RetryArgs) -> Result<()> {
     let mut p = ctx.process(&a.id)?;
+    // A process that is over is refused before anything else is said about it (a
+    // changed workflow file, a plan that would run nothing).
+    if p.status.is_finished() {
+        return Err(Error::conflict(format!(
+            "process {} is {}, so it cannot be retried",
+            p.process_id, p.status
+        ))
+        .with_hint(
+            next_hint(&p).unwrap_or_else(|| format!("`orch process show {}`", p.process_id)),
+        ));
+    }
     let chosen = Chosen::for_process(ctx, &p, a.use_current, "retry")?;
     if a.plan {
         return plan(ctx, &p, &chosen);
