@@ -80,6 +80,7 @@ pub fn start(ctx: &mut Ctx, def: &WorkflowDef, source: &str, req: Request) -> Re
         def,
         req.customer.as_deref(),
         ctx.project.config.default_customer.as_deref(),
+        subscription.as_ref(),
     );
     let user = ctx.user().to_string();
     let owner = (!req.detach && !req.queue).then(crate::engine::owner::me);

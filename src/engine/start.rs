@@ -121,7 +121,15 @@ pub fn initial_state(answers: serde_json::Map<String, Value>) -> Value {
 
 /// The customer of a new subscription: the one asked for, else orch.toml's
 /// `default_customer`, else `default`; None for workflows that create nothing.
-pub fn customer(def: &WorkflowDef, asked: Option<&str>, default: Option<&str>) -> Option<String> {
-    (def.target == crate::domain::workflow::Target::Create)
-        .then(|| asked.or(default).unwrap_or("default").to_string())
+pub fn customer(
+    def: &WorkflowDef,
+    asked: Option<&str>,
+    default: Option<&str>,
+    on: Option<&crate::store::subscriptions::Subscription>,
+) -> Option<String> {
+    if def.target == crate::domain::workflow::Target::Create {
+        return Some(asked.or(default).unwrap_or("default").to_string());
+    }
+    // A process on a subscription is for that subscription's customer; a task is for none.
+    on.map(|s| s.customer_id.clone())
 }

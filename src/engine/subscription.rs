@@ -300,7 +300,11 @@ pub fn refusal(def: &WorkflowDef, s: &Subscription, r: Refusal) -> Error {
         def.name, s.subscription_id, r.reason
     ));
     match r.hint {
-        Some(h) => e.with_hint(h),
+        // The rules speak of "ID"; here the subscription is known.
+        Some(h) => e.with_hint(h.replace(
+            "subscription workflows ID",
+            &format!("subscription workflows {}", s.subscription_id),
+        )),
         None => e,
     }
 }

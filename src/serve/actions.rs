@@ -348,6 +348,7 @@ pub async fn start(app: &Arc<App>, req: Start) -> Result<String> {
             &def,
             req.customer.as_deref(),
             app.project.config.default_customer.as_deref(),
+            subscription.as_ref(),
         );
         let run = NewRun {
             def: &def,

@@ -545,9 +545,17 @@ pub fn abort(ctx: &mut Ctx, id: &str) -> Result<()> {
         ctx.printer.warn(&format!(
             "subscription {s} stays out of sync: nothing undid what the process did"
         ));
-        ctx.printer.hint(&format!(
-            "check it with its validate workflow (`orch subscription workflows {s}`)"
-        ));
+        // A create that never finished left a subscription no validation runs on.
+        let created_here = ctx
+            .stored_definition(&p)
+            .is_ok_and(|d| d.target == crate::domain::workflow::Target::Create);
+        ctx.printer.hint(&if created_here {
+            format!(
+                "see what it holds with `orch subscription show {s}`; the workflows usable on it: `orch subscription workflows {s}`"
+            )
+        } else {
+            format!("check it with its validate workflow (`orch subscription workflows {s}`)")
+        });
     }
     print_process_json(ctx, &p.process_id)
 }
