@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::Ctx;
 use super::init::toml_string as q;
-use crate::definition::{DefinitionError, Source, product as product_def};
+use crate::definition::{Source, product as product_def};
 use crate::error::{Error, Result};
 use crate::store::products::ProductChange;
 
@@ -110,6 +110,14 @@ fn from_flags(args: &CreateArgs) -> Result<NewProduct> {
     if !missing.is_empty() {
         return Err(Error::usage(format!("missing {}", missing.join(", ")))
             .with_hint("orch product create --name Node --type Node --tag NODE --field name:string:provisioning, or answer with --form"));
+    }
+    let mut named = std::collections::BTreeSet::new();
+    for spec in &args.fields {
+        let name = spec.split(':').next().unwrap_or_default();
+        if !named.insert(name) {
+            return Err(Error::usage(format!("--field `{name}` is given twice"))
+                .with_hint("give each field once"));
+        }
     }
     let flag = |v: &Option<String>| v.clone().unwrap_or_default();
     Ok(NewProduct::new(
@@ -256,8 +264,22 @@ fn store_product(ctx: &mut Ctx, new: &NewProduct, save: bool, force: bool) -> Re
     );
     let file = ctx.project.products_dir().join(&file_name);
     let shown = ctx.project.display_path(&file);
-    let def = product_def::parse(&Source::new(shown.clone(), text.clone()))
-        .map_err(|d| Error::from(DefinitionError(d)))?;
+    // The text is orch's own rendering of the flags or answers, not a file yet: a
+    // problem is said by its key, without a file and line the user never wrote.
+    let def = product_def::parse(&Source::new(shown.clone(), text.clone())).map_err(|d| {
+        let mut e = Error::usage(match d.len() {
+            1 => "the product as given is invalid".to_string(),
+            n => format!("the product as given has {n} problems"),
+        });
+        for diag in &d {
+            e = e.with_cause(if diag.path.is_empty() {
+                diag.message.clone()
+            } else {
+                format!("{}: {}", diag.path, diag.message)
+            });
+        }
+        e.with_hint("each field is --field NAME:TYPE[:REQUIRED]; `orch product create --help` lists the types, and --form asks for each")
+    })?;
     if save && file.exists() && !force {
         return Err(
             Error::conflict(format!("{} exists already", shown.display()))

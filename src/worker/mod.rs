@@ -176,14 +176,25 @@ pub async fn run(
     let mut grace_over = tokio::time::Instant::now();
     loop {
         if !stopping && running.len() < opts.concurrency {
-            let claimed = store
-                .claim_runnable(
-                    me,
-                    opts.lease,
-                    opts.concurrency - running.len(),
-                    Runnable::Any,
-                )
-                .await?;
+            // The processes in flight go on while the claim waits for the store: a
+            // claim may wait on a row one of them holds in an open transaction, which
+            // only polling them lets them finish.
+            let claim = store.claim_runnable(
+                me,
+                opts.lease,
+                opts.concurrency - running.len(),
+                Runnable::Any,
+            );
+            tokio::pin!(claim);
+            let claimed = loop {
+                tokio::select! {
+                    biased;
+                    claimed = &mut claim => break claimed?,
+                    Some(outcome) = running.next(), if !running.is_empty() => {
+                        report.ran.push(outcome);
+                    }
+                }
+            };
             let idle = claimed.is_empty();
             for c in claimed {
                 running.push(drive::one(

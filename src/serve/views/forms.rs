@@ -160,6 +160,13 @@ fn fields(
         store: app.store(),
         runtime: crate::engine::choices::Runtime::Server(tokio::runtime::Handle::current()),
     };
+    // Choices that depend on an earlier field of this same page are listed from what
+    // was sent: without JavaScript, sending the page once shows them.
+    let mut seen = before.clone();
+    for (k, v) in given {
+        seen.entry(k.clone()).or_insert_with(|| v.clone());
+    }
+    let before = &seen;
     page.fields
         .iter()
         .map(|f| {

@@ -610,6 +610,12 @@ pub async fn queue(tx: &mut Tx<'_>, process_id: &str, seen_status: ProcessStatus
     }
     set_status(tx, process_id, ProcessStatus::Created, None).await?;
     set_run_after(tx, process_id, None).await?;
+    // Queued again, it has no failure to show until it fails again.
+    tx.exec(
+        "UPDATE processes SET failed_reason = NULL WHERE process_id = $1",
+        &[&process_id],
+    )
+    .await?;
     Ok(true)
 }
 

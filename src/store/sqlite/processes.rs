@@ -620,6 +620,9 @@ pub fn queue(
     }
     set_status(conn, process_id, ProcessStatus::Created, None)?;
     set_run_after(conn, process_id, None)?;
+    // Queued again, it has no failure to show until it fails again.
+    conn.prepare_cached("UPDATE processes SET failed_reason = NULL WHERE process_id = ?1")?
+        .execute([process_id])?;
     Ok(true)
 }
 

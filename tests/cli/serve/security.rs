@@ -232,6 +232,37 @@ fn cross_site_posts_and_forms_without_their_token_are_refused() {
     );
     let started = get(&s, "/api/v1/processes?workflow=fail", &op).body;
     assert_eq!(started.as_array().map(Vec::len), Some(2), "{started}");
+    // Without JavaScript, sending a page once lists the choices that depend on an
+    // earlier field of that page (the ports of the node picked).
+    let node = post(
+        &s,
+        "/api/v1/workflows/create_node/processes",
+        &op,
+        &json!({"node_name": "rtr1", "role": "core"}),
+    );
+    assert_eq!(node.status, 201, "{}", node.text);
+    let node = wait_for_status(&s, &op, node.body["id"].as_str().unwrap(), "completed");
+    let sid = node["subscription_id"].as_str().unwrap().to_string();
+    let resent = ureq::AgentBuilder::new()
+        .redirects(0)
+        .build()
+        .post(&s.url("/workflows/create_circuit/start"))
+        .set("Cookie", &format!("orch_token={op}"))
+        .set("Origin", &origin)
+        .send_form(&[
+            ("_csrf", csrf.as_str()),
+            ("_page", "0"),
+            ("_answers", "{}"),
+            ("node_a", &sid),
+        ]);
+    let html = match resent {
+        Ok(r) => r.into_string().unwrap(),
+        Err(ureq::Error::Status(_, r)) => r.into_string().unwrap(),
+        Err(e) => panic!("{e}"),
+    };
+    let ports = html.split("name=\"port_a\"").nth(1).unwrap_or_default();
+    let ports = ports.split("</select>").next().unwrap_or_default();
+    assert!(ports.matches("<option value=\"").count() > 1, "{ports}");
     // A dashboard page refuses to be framed and runs only its own script.
     let head = ureq::get(&s.url("/login")).call().unwrap();
     assert_eq!(head.header("x-frame-options"), Some("DENY"));
