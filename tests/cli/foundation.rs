@@ -199,6 +199,17 @@ fn usage_errors_exit_2() {
     let (code, _, err) = p.run(&["product", "create", "--name", "X"]);
     assert_eq!(code, 2);
     assert!(err.contains("missing --type, --tag"), "{err}");
+    // Flags that make a bad product are said as flags, not as a file never written.
+    let base = [
+        "product", "create", "--name", "X", "--type", "X", "--tag", "X",
+    ];
+    let (code, _, err) = p.run(&[&base[..], &["--field", "a:nosuch"]].concat());
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("the product as given is invalid"), "{err}");
+    assert!(!err.contains(".toml"), "{err}");
+    let (code, _, err) = p.run(&[&base[..], &["--field", "a:int", "--field", "a:string"]].concat());
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--field `a` is given twice"), "{err}");
 }
 
 /// `product load` refuses a change for what it would break, not for what was broken
