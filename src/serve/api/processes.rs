@@ -163,7 +163,7 @@ pub async fn start(
         ("id" = String, Path, description = "A process id, or a unique prefix of one"),
         ("use_current" = Option<bool>, Query, description = "Run the workflow file as it is now instead of the definition the process started with"),
     ),
-    request_body(content = Object, description = "Secrets, by field name (optional)"),
+    request_body(content = Option<Object>, description = "Secrets, by field name (optional)"),
     responses((status = 200, body = Process), Errors))]
 pub async fn retry(
     State(app): State<Arc<App>>,
@@ -213,7 +213,7 @@ pub async fn abort(
 /// (`orch process skip ID --set k=v`), and queues the process to go on.
 #[utoipa::path(post, path = "/processes/{id}/skip", tag = "processes", security(("bearer" = [])),
     params(("id" = String, Path, description = "A process id, or a unique prefix of one")),
-    request_body(content = Object, description = "Keys to add to the state (optional)"),
+    request_body(content = Option<Object>, description = "Keys to add to the state (optional)"),
     responses((status = 200, body = Process), Errors))]
 pub async fn skip(
     State(app): State<Arc<App>>,
