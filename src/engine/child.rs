@@ -215,7 +215,9 @@ impl Engine<'_> {
             return Ok(child);
         }
         let id = child.process_id.clone();
-        self.store.queue_process(&id, child.status).await?;
+        self.store
+            .queue_process(&id, child.status, &self.user)
+            .await?;
         Ok(self.store.process(&id).await?.unwrap_or(child))
     }
 

@@ -375,6 +375,7 @@ pub async fn retry(
     id: String,
     use_current: bool,
     secrets: Map<String, Value>,
+    who: String,
 ) -> Result<()> {
     app.blocking(async move |app: &App| {
         let store = app.store();
@@ -390,7 +391,7 @@ pub async fn retry(
             ));
         }
         adopt_current(app, store, &p, use_current).await?;
-        if !store.queue_process(&p.process_id, p.status).await? {
+        if !store.queue_process(&p.process_id, p.status, &who).await? {
             return Err(Error::conflict(format!(
                 "process {} changed while it was being queued",
                 p.process_id

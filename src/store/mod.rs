@@ -539,9 +539,15 @@ impl Store {
     }
 
     /// Hands a failed, waiting or suspended process without owner to the workers
-    /// (`created`), if it is still `seen_status`; returns whether it was queued.
-    pub async fn queue_process(&self, id: &str, seen_status: ProcessStatus) -> StoreResult<bool> {
-        dispatch!(self.queue_process(id, seen_status))
+    /// (`created`), if it is still `seen_status`, noting who asked in its event;
+    /// returns whether it was queued.
+    pub async fn queue_process(
+        &self,
+        id: &str,
+        seen_status: ProcessStatus,
+        by: &str,
+    ) -> StoreResult<bool> {
+        dispatch!(self.queue_process(id, seen_status, by))
     }
 
     // --- workers and the engine switch ----------------------------------------------

@@ -110,7 +110,11 @@ pub fn callback(ctx: &mut Ctx, a: CallbackArgs) -> Result<()> {
         return print_process_json(ctx, &id);
     }
     if a.queue && at_rest {
-        if ctx.db(async |s| s.queue_process(&id, ProcessStatus::AwaitingCallback).await)? {
+        let by = ctx.user().to_string();
+        if ctx.db(async |s| {
+            s.queue_process(&id, ProcessStatus::AwaitingCallback, &by)
+                .await
+        })? {
             ctx.printer.hint(&format!(
                 "queued: a worker runs it (`orch worker`); follow it with `orch process show {id}`"
             ));

@@ -349,7 +349,8 @@ fn queue(ctx: &mut Ctx, p: &ProcessRow, chosen: &Chosen, from: &[ProcessStatus])
     }
     chosen.adopt(ctx, &p.process_id)?;
     let (id, status) = (p.process_id.as_str(), p.status);
-    if !ctx.db(async |s| s.queue_process(id, status).await)? {
+    let by = ctx.user().to_string();
+    if !ctx.db(async |s| s.queue_process(id, status, &by).await)? {
         return Err(
             Error::conflict(format!("process {id} changed while it was being queued"))
                 .with_hint(format!("`orch process show {id}`")),

@@ -169,11 +169,12 @@ pub async fn retry(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
     q: Params,
+    p: Who,
     JsonObject(secrets): JsonObject,
 ) -> ApiResult<Response> {
     let use_current = q.bool("use_current")?.unwrap_or(false);
     let full = actions::find_process(app.store(), &id).await?.process_id;
-    actions::retry(&app, full.clone(), use_current, secrets).await?;
+    actions::retry(&app, full.clone(), use_current, secrets, who(p)).await?;
     answer(&app, &full).await
 }
 

@@ -132,7 +132,16 @@ pub async fn act(
         .or_page(&app, &who)?
         .process_id;
     let done = match action.as_str() {
-        "retry" => actions::retry(&app, full.clone(), false, serde_json::Map::new()).await,
+        "retry" => {
+            actions::retry(
+                &app,
+                full.clone(),
+                false,
+                serde_json::Map::new(),
+                who.name.clone(),
+            )
+            .await
+        }
         "skip" => actions::skip(&app, full.clone(), serde_json::Map::new(), who.name.clone()).await,
         "abort" => actions::abort(&app, full.clone(), who.name.clone()).await,
         _ => {

@@ -210,9 +210,19 @@ impl Postgres {
         })
     }
 
-    pub async fn queue_process(&self, id: &str, seen_status: ProcessStatus) -> StoreResult<bool> {
-        in_tx!(self, write, |tx| processes::queue(&mut tx, id, seen_status)
-            .await?)
+    pub async fn queue_process(
+        &self,
+        id: &str,
+        seen_status: ProcessStatus,
+        by: &str,
+    ) -> StoreResult<bool> {
+        in_tx!(self, write, |tx| processes::queue(
+            &mut tx,
+            id,
+            seen_status,
+            by
+        )
+        .await?)
     }
 
     pub async fn register_worker(

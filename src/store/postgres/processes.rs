@@ -597,7 +597,12 @@ pub async fn held_by(tx: &Tx<'_>, process_id: &str, owner: &str) -> R<bool> {
 
 /// Hands a failed, waiting or suspended process to the workers: it becomes `created`
 /// again, if it still is what the caller saw.
-pub async fn queue(tx: &mut Tx<'_>, process_id: &str, seen_status: ProcessStatus) -> R<bool> {
+pub async fn queue(
+    tx: &mut Tx<'_>,
+    process_id: &str,
+    seen_status: ProcessStatus,
+    by: &str,
+) -> R<bool> {
     let before = tx
         .opt(
             "SELECT status FROM processes WHERE process_id = $1 AND owner IS NULL FOR UPDATE",
@@ -608,7 +613,8 @@ pub async fn queue(tx: &mut Tx<'_>, process_id: &str, seen_status: ProcessStatus
     if before != Some(seen_status) {
         return Ok(false);
     }
-    set_status(tx, process_id, ProcessStatus::Created, None).await?;
+    let why = format!("queued by {by}");
+    set_status(tx, process_id, ProcessStatus::Created, Some(&why)).await?;
     set_run_after(tx, process_id, None).await?;
     // Queued again, it has no failure to show until it fails again.
     tx.exec(

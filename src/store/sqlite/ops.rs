@@ -265,10 +265,15 @@ impl Sqlite {
         Ok(true)
     }
 
-    pub async fn queue_process(&self, id: &str, seen_status: ProcessStatus) -> StoreResult<bool> {
+    pub async fn queue_process(
+        &self,
+        id: &str,
+        seen_status: ProcessStatus,
+        by: &str,
+    ) -> StoreResult<bool> {
         let mut conn = self.conn();
         let tx = write_tx(&mut conn)?;
-        let queued = processes::queue(&tx, id, seen_status)?;
+        let queued = processes::queue(&tx, id, seen_status, by)?;
         tx.commit()?;
         Ok(queued)
     }

@@ -610,6 +610,7 @@ pub fn queue(
     conn: &Connection,
     process_id: &str,
     seen_status: ProcessStatus,
+    by: &str,
 ) -> Result<bool, StoreError> {
     let before: Option<ProcessStatus> = conn
         .prepare_cached("SELECT status FROM processes WHERE process_id = ?1 AND owner IS NULL")?
@@ -618,7 +619,8 @@ pub fn queue(
     if before != Some(seen_status) {
         return Ok(false);
     }
-    set_status(conn, process_id, ProcessStatus::Created, None)?;
+    let why = format!("queued by {by}");
+    set_status(conn, process_id, ProcessStatus::Created, Some(&why))?;
     set_run_after(conn, process_id, None)?;
     // Queued again, it has no failure to show until it fails again.
     conn.prepare_cached("UPDATE processes SET failed_reason = NULL WHERE process_id = ?1")?

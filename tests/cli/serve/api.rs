@@ -661,6 +661,21 @@ fn processes_are_resumed_retried_skipped_and_aborted_through_the_api() {
     assert_eq!(retried.status, 200, "{}", retried.text);
     wait_for_status(&s, &op, &f, "completed");
     std::fs::remove_file(p.path().join("ok")).unwrap();
+    // The event of the retry names who asked for it.
+    let events = get(
+        &s,
+        &format!("/api/v1/events?process={f}&kind=process.created"),
+        &op,
+    )
+    .body;
+    assert!(
+        events
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["data"]["reason"] == "queued by ops"),
+        "{events}"
+    );
 
     // Skipped by hand, with keys added to the state.
     let k = post(&s, "/api/v1/workflows/flaky/processes", &op, &json!({})).body["id"]
