@@ -417,15 +417,23 @@ async fn adopt_current(app: &App, store: &Store, p: &ProcessRow, use_current: bo
     Ok(())
 }
 
-/// Answers a suspended process's input step and queues it.
+/// Answers a suspended process's input step and queues it; with `use_current` the
+/// process runs the workflow file as it is now, which also says what the step asks.
 pub async fn resume(
     app: &Arc<App>,
     id: String,
     given: Map<String, Value>,
     who: String,
+    use_current: bool,
 ) -> Result<()> {
     app.blocking(async move |app: &App| {
         let store = app.store();
+        if use_current {
+            let p = find_process(store, &id).await?;
+            if p.status == ProcessStatus::Suspended {
+                adopt_current(app, store, &p, true).await?;
+            }
+        }
         let view = ProcessView::read(store, &id).await?;
         let p = &view.process;
         let Some(pending) = view.pending() else {

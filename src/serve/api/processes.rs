@@ -181,17 +181,22 @@ pub async fn retry(
 /// Answers a suspended process's input step (the body holds the answers, as
 /// `--input-file` does) and queues it to go on (`orch process resume ID --queue`).
 #[utoipa::path(post, path = "/processes/{id}/resume", tag = "processes", security(("bearer" = [])),
-    params(("id" = String, Path, description = "A process id, or a unique prefix of one")),
+    params(
+        ("id" = String, Path, description = "A process id, or a unique prefix of one"),
+        ("use_current" = Option<bool>, Query, description = "Run the workflow file as it is now instead of the definition the process started with"),
+    ),
     request_body(content = Object, description = "The answers to the pending input step, by field name"),
     responses((status = 200, body = Process), Errors))]
 pub async fn resume(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
+    q: Params,
     p: Who,
     JsonObject(given): JsonObject,
 ) -> ApiResult<Response> {
+    let use_current = q.bool("use_current")?.unwrap_or(false);
     let full = actions::find_process(app.store(), &id).await?.process_id;
-    actions::resume(&app, full.clone(), given, who(p)).await?;
+    actions::resume(&app, full.clone(), given, who(p), use_current).await?;
     answer(&app, &full).await
 }
 

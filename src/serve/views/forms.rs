@@ -556,7 +556,7 @@ pub async fn resume_submit(
         .map(|p| p.page.fields.clone())
         .unwrap_or_default();
     let given = form.answers(&fields);
-    match actions::resume(&app, full.clone(), given.clone(), who.name.clone()).await {
+    match actions::resume(&app, full.clone(), given.clone(), who.name.clone(), false).await {
         Ok(()) => Ok(Redirect::to(&format!("/processes/{full}")).into_response()),
         Err(e) if e.kind == Kind::Usage && !e.fields.is_empty() => {
             Ok(resume_page(&app, &who, full, given, Some(e)).await)

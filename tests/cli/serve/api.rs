@@ -640,6 +640,30 @@ fn processes_are_resumed_retried_skipped_and_aborted_through_the_api() {
     assert_eq!(answered.status, 200, "{}", answered.text);
     wait_for_status(&s, &op, &id, "completed");
 
+    // `use_current` resumes with the workflow file as it is now (a step added to it).
+    p.write(
+        "workflows/ask.toml",
+        "name = \"ask\"\ntarget = \"system\"\n[[step]]\nname = \"Confirm\"\ninput.fields = [{ name = \"ok\", type = \"bool\" }]\n",
+    );
+    let a = post(&s, "/api/v1/workflows/ask/processes", &op, &json!({})).body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    wait_for_status(&s, &op, &a, "suspended");
+    p.write(
+        "workflows/ask.toml",
+        "name = \"ask\"\ntarget = \"system\"\n[[step]]\nname = \"Confirm\"\ninput.fields = [{ name = \"ok\", type = \"bool\" }]\n[[step]]\nname = \"Added\"\nbuiltin = \"noop\"\n",
+    );
+    let r = post(
+        &s,
+        &format!("/api/v1/processes/{a}/resume?use_current=true"),
+        &op,
+        &json!({"ok": true}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    let done = wait_for_status(&s, &op, &a, "completed");
+    assert!(done["steps"].to_string().contains("\"Added\""), "{done}");
+
     // A failing step: retried once the cause is gone.
     let f = post(&s, "/api/v1/workflows/flaky/processes", &op, &json!({})).body["id"]
         .as_str()
