@@ -113,8 +113,8 @@ pub fn holder_gone(p: &ProcessRow) -> Option<Gone> {
     owner_gone(p.owner.as_deref()?, p.lease_until.as_deref())
 }
 
-/// [`holder_gone`] for an owner and the end of its lease.
-fn owner_gone(owner: &str, lease_until: Option<&str>) -> Option<Gone> {
+/// [`holder_gone`] for an owner and the end of its lease (a worker's row has both).
+pub fn owner_gone(owner: &str, lease_until: Option<&str>) -> Option<Gone> {
     if owner_host(owner) == Some(hostname().as_str()) {
         return (!is_alive(owner)).then_some(Gone::Dead);
     }

@@ -299,6 +299,14 @@ fn worker_list_shows_running_and_stopped_workers() {
     let (code, table, _) = p.run(&["worker", "list"]);
     assert_eq!(code, 0);
     assert!(table.contains("stopped"), "{table}");
+    // Killed on this host: dead at once, without waiting for its lease (15 s) to end.
+    queue(&p, 1);
+    let mut worker = spawn_worker(&p, &[]);
+    wait_until("the step to start", || statuses(&p)[0] == "running");
+    signal(&worker, libc::SIGKILL);
+    let _ = worker.wait();
+    let list = p.ok_json(&["worker", "list"]);
+    assert_eq!(list[0]["state"], "dead", "{list}");
 }
 
 fn the_engine_switch_stops_new_steps_and_lets_them_go_on() {
