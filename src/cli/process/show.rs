@@ -161,7 +161,18 @@ pub fn show(ctx: &mut Ctx, a: ShowArgs) -> Result<()> {
 /// The failure to show: the last failed or waiting step that says why (a branch's step
 /// rather than its group's summary, when the branch step has its stderr).
 fn failed_step(steps: &[StepRow]) -> Option<&StepRow> {
-    let last = steps.iter().rev().find(|s| s.status.is_retryable())?;
+    // A failure a later attempt of the same step made good is history, not the cause.
+    let (at, last) = steps
+        .iter()
+        .enumerate()
+        .rev()
+        .find(|(_, s)| s.status.is_retryable())?;
+    if steps[at + 1..]
+        .iter()
+        .any(|later| later.path() == last.path() && later.is_done())
+    {
+        return None;
+    }
     if last.output.is_some() {
         return Some(last);
     }
