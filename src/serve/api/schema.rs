@@ -270,6 +270,9 @@ pub enum Errors {
     /// What the path names does not exist.
     #[response(status = 404)]
     NotFound(#[to_schema] ErrorBody),
+    /// The path exists, but not with this method (the `Allow` header lists its methods).
+    #[response(status = 405)]
+    MethodNotAllowed(#[to_schema] ErrorBody),
     /// Locked, not usable, the engine paused, or the wrong status for this.
     #[response(status = 409)]
     Conflict(#[to_schema] ErrorBody),
