@@ -83,6 +83,9 @@ pub struct Options {
     /// The process runs the definition it started with while its workflow file says
     /// something else: a failure then points at `--use-current`.
     pub file_differs: bool,
+    /// This command started the process (`workflow run`): the subscription a create
+    /// workflow made is announced as created; a retry or resume only names it.
+    pub started_here: bool,
 }
 
 /// Drives a claimed process until it comes to rest, reports how it ended and turns
@@ -360,8 +363,9 @@ fn report(
     }
     pr.status(&headline);
     if let (Some(s), false) = (&created, pr.is_json()) {
+        let verb = if opts.started_here { " created" } else { "" };
         pr.status(&format!(
-            "subscription {} created: {}, {}",
+            "subscription {}{verb}: {}, {}",
             s.subscription_id, s.description, s.status
         ));
     }

@@ -109,6 +109,7 @@ pub fn start(ctx: &mut Ctx, def: &WorkflowDef, source: &str, req: Request) -> Re
     let opts = drive::Options {
         form: req.form,
         file_differs: false,
+        started_here: true,
     };
     let outcome = drive::drive(ctx, &id, def, Default::default(), secrets, opts);
     drive::print_process_json(ctx, &id)?;

@@ -208,6 +208,22 @@ fn a_create_run_names_the_new_subscription() {
     assert_eq!(v["status"], "completed");
     assert!(v["subscription_id"].is_string(), "{v}");
     assert!(v.get("steps").is_some(), "{v}");
+    // A resume names the subscription without announcing it as created again.
+    let mut args = CREATE_RTR1.to_vec();
+    args[4] = "node_name=rtr3";
+    args.extend(["--input", "review_config=true", "-o", "json"]);
+    let asked = p.json_exiting(&args, 4);
+    let (pid, sid) = (
+        asked["id"].as_str().unwrap().to_string(),
+        asked["subscription_id"].as_str().unwrap().to_string(),
+    );
+    let (code, _, err) = p.run(&["process", "resume", &pid, "--input", "applied=true"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(&format!("subscription {sid}: Node rtr3")),
+        "{err}"
+    );
+    assert!(!err.contains("created"), "{err}");
 }
 
 both!(

@@ -95,6 +95,7 @@ impl Chosen {
         Options {
             form,
             file_differs: self.changed && !self.use_current,
+            started_here: false,
         }
     }
 }
