@@ -186,16 +186,21 @@ pub async fn run(
                 Runnable::Any,
             );
             tokio::pin!(claim);
+            let mut ended_meanwhile = false;
             let claimed = loop {
                 tokio::select! {
                     biased;
                     claimed = &mut claim => break claimed?,
                     Some(outcome) = running.next(), if !running.is_empty() => {
                         report.ran.push(outcome);
+                        ended_meanwhile = true;
                     }
                 }
             };
-            let idle = claimed.is_empty();
+            // A process that ended while the claim read the queue may have made another
+            // runnable (a parent its last child wakes) after the claim looked: only a
+            // claim that saw nothing and overlapped nothing means there is no work.
+            let idle = claimed.is_empty() && !ended_meanwhile;
             for c in claimed {
                 running.push(drive::one(
                     store,
