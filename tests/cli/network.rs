@@ -305,8 +305,16 @@ fn one_subscription_one_process_at_a_time() {
     ]);
     assert_eq!(code, 7, "{err}");
     assert!(err.contains("out of sync"), "{err}");
+    assert!(
+        err.contains(&format!("orch subscription workflows {a}")),
+        "the hint names the subscription: {err}"
+    );
     let v = p.ok_json(&["workflow", "run", "validate_node", "--subscription", &a]);
     assert_eq!(v["status"], "completed", "{v}");
+    // A process on a subscription is for that subscription's customer.
+    let customer = p.ok_json(&["subscription", "show", &a])["customer_id"].clone();
+    assert!(customer.is_string(), "{customer}");
+    assert_eq!(v["customer_id"], customer, "{v}");
     let v = p.ok_json(&[
         "workflow",
         "run",

@@ -133,6 +133,35 @@ fn a_busy_worker_takes_new_work_into_its_free_slots() {
     let _ = worker.wait_with_output();
 }
 
+/// A process that rests because the engine paused, after a failure a retry made good,
+/// shows no failed step.
+fn a_failure_made_good_is_not_shown_as_the_cause() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"A\"\nrun = \"test -f ok\"\n[[step]]\nname = \"B\"\nrun = \"touch b-started; i=0; while [ ! -f go ] && [ $i -lt 1400 ]; do sleep 0.05; i=$((i+1)); done\"\n[[step]]\nname = \"C\"\nbuiltin = \"noop\"\n");
+    let id = p.json_exiting(&["workflow", "run", "t"], 3)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    p.write("ok", "");
+    assert_eq!(p.run(&["process", "retry", &id, "--queue"]).0, 0);
+    let worker = spawn_worker(&p, &[]);
+    wait_until("B to run", || p.path().join("b-started").exists());
+    assert_eq!(p.run(&["engine", "pause"]).0, 0);
+    p.write("go", "");
+    wait_until("the process to rest", || {
+        p.ok_json(&["process", "show", &id])["status"] == "waiting"
+    });
+    let (code, shown, err) = p.run(&["process", "show", &id]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!shown.contains("failed step"), "{shown}");
+    assert_eq!(p.run(&["engine", "resume"]).0, 0);
+    wait_until("it to complete", || {
+        p.ok_json(&["process", "show", &id])["status"] == "completed"
+    });
+    signal(&worker, libc::SIGTERM);
+    let _ = worker.wait_with_output();
+}
+
 fn queued_processes_run_in_a_worker_at_once() {
     let p = Project::new();
     timed_task(&p, 1, 400);
@@ -341,10 +370,11 @@ fn the_engine_switch_stops_new_steps_and_lets_them_go_on() {
     assert_eq!(code, 7, "{err}");
     assert!(err.contains("the engine is paused"), "{err}");
     assert!(tasks(&p).is_empty());
-    // Queuing still works; a worker runs nothing meanwhile.
+    // Queuing still works; a worker runs nothing meanwhile, and says why.
     queue(&p, 2);
     let (code, _, err) = p.run(&["worker", "--once"]);
     assert_eq!(code, 0, "{err}");
+    assert!(err.contains("the engine is paused"), "{err}");
     assert_eq!(tasks(&p), ["created", "created"]);
     // An abort starts no step: an operator may end a process while paused.
     queue(&p, 1);
@@ -511,6 +541,7 @@ run = "workflows/scripts/login.sh"
 }
 
 both!(
+    a_failure_made_good_is_not_shown_as_the_cause,
     a_busy_worker_takes_new_work_into_its_free_slots,
     queued_processes_run_in_a_worker_at_once,
     concurrency_bounds_how_many_run_at_once,
