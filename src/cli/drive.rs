@@ -275,7 +275,8 @@ fn report(
             Some(w) => {
                 hints.push(match token {
                     Some(t) if !w.answered && !w.timed_out => format!(
-                        "the step has no `run` to hand its token on, so here it is, once: the external system answers with `orch process callback {id} --token {t} --input-file answer.json` (or POST /api/v1/callbacks/{t})"
+                        "the step has no `run` to hand its token on, so here it is, once: {}",
+                        w.hint(id).replace("TOKEN", t)
                     ),
                     _ => w.hint(id),
                 });

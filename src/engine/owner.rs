@@ -227,14 +227,19 @@ pub fn claimed(outcome: Claim, id: &str, done: &str) -> Result<ProcessRow, Error
         .with_hint(format!(
             "wait for it to finish (watch it with `orch process show {id}`), or stop that orch first"
         ))),
-        Claim::Refused(p) => Err(Error::conflict(format!(
-            "process {id} is {}, so it cannot be {done}",
-            p.status
-        ))
-        .with_hint(
-            crate::shapes::next_hint(&p).unwrap_or_else(|| format!("`orch process show {id}`")),
-        )),
+        Claim::Refused(p) => Err(refused(&p, done)),
     }
+}
+
+/// The error for a process whose status does not allow what the caller would do to
+/// it (`done`, as in "it cannot be `retried`"), with what it allows instead.
+pub fn refused(p: &ProcessRow, done: &str) -> Error {
+    let id = &p.process_id;
+    Error::conflict(format!(
+        "process {id} is {}, so it cannot be {done}",
+        p.status
+    ))
+    .with_hint(crate::shapes::next_hint(p).unwrap_or_else(|| format!("`orch process show {id}`")))
 }
 
 #[cfg(test)]

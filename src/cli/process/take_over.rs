@@ -105,13 +105,7 @@ pub fn retry(ctx: &mut Ctx, a: RetryArgs) -> Result<()> {
     // A process that is over is refused before anything else is said about it (a
     // changed workflow file, a plan that would run nothing).
     if p.status.is_finished() {
-        return Err(Error::conflict(format!(
-            "process {} is {}, so it cannot be retried",
-            p.process_id, p.status
-        ))
-        .with_hint(
-            next_hint(&p).unwrap_or_else(|| format!("`orch process show {}`", p.process_id)),
-        ));
+        return Err(crate::engine::owner::refused(&p, "retried"));
     }
     let chosen = Chosen::for_process(ctx, &p, a.use_current, "retry")?;
     if a.plan {
@@ -340,13 +334,7 @@ fn answer_pending(
 /// `retry --queue`: the process goes back to the queue, for a worker to run.
 fn queue(ctx: &mut Ctx, p: &ProcessRow, chosen: &Chosen, from: &[ProcessStatus]) -> Result<()> {
     if !from.contains(&p.status) {
-        return Err(Error::conflict(format!(
-            "process {} is {}, so it cannot be queued",
-            p.process_id, p.status
-        ))
-        .with_hint(
-            next_hint(p).unwrap_or_else(|| format!("`orch process show {}`", p.process_id)),
-        ));
+        return Err(crate::engine::owner::refused(p, "queued"));
     }
     chosen.adopt(ctx, &p.process_id)?;
     let (id, status) = (p.process_id.as_str(), p.status);
@@ -548,10 +536,7 @@ pub fn abort(ctx: &mut Ctx, id: &str) -> Result<()> {
             "subscription {s} stays out of sync: nothing undid what the process did"
         ));
         // A create that never finished left a subscription no validation runs on.
-        let created_here = ctx
-            .stored_definition(&p)
-            .is_ok_and(|d| d.target == crate::domain::workflow::Target::Create);
-        ctx.printer.hint(&if created_here {
+        ctx.printer.hint(&if p.target == crate::domain::workflow::Target::Create {
             format!(
                 "see what it holds with `orch subscription show {s}`; the workflows usable on it: `orch subscription workflows {s}`"
             )

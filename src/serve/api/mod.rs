@@ -200,6 +200,11 @@ impl QueryChecks {
         })
     }
 
+    /// Notes a parameter whose value cannot mean anything.
+    pub fn refuse(&mut self, name: &str, message: String) {
+        self.take::<()>(name, Err(ApiError::bad_request(message)));
+    }
+
     /// Refuses the request with every problem found, if any.
     pub fn done(self) -> ApiResult<()> {
         if self.0.is_empty() {

@@ -38,19 +38,17 @@ pub async fn filter(store: &crate::store::Store, q: &Params) -> ApiResult<Filter
         },
     );
     if let Some(since) = text("since").filter(|v| crate::clock::parse(v).is_none()) {
-        checks.take::<()>(
+        checks.refuse(
             "since",
-            Err(ApiError::bad_request(format!(
-                "`since` must be a time in RFC 3339 (2026-01-31T08:00:00Z), not `{since}`"
-            ))),
+            format!("`since` must be a time in RFC 3339 (2026-01-31T08:00:00Z), not `{since}`"),
         );
     }
     if let Some(before) = text("before").filter(|v| uuid::Uuid::parse_str(v).is_err()) {
-        checks.take::<()>(
+        checks.refuse(
             "before",
-            Err(ApiError::bad_request(format!(
+            format!(
                 "`before` must be a process id (the last one of the page before), not `{before}`"
-            ))),
+            ),
         );
     }
     let limit = checks.take("limit", q.limit());

@@ -615,10 +615,10 @@ pub async fn queue(
     }
     let why = format!("queued by {by}");
     set_status(tx, process_id, ProcessStatus::Created, Some(&why)).await?;
-    set_run_after(tx, process_id, None).await?;
-    // Queued again, it has no failure to show until it fails again.
+    // Due at once; and queued again, it has no failure to show until it fails again
+    // (the reason above goes to the event only).
     tx.exec(
-        "UPDATE processes SET failed_reason = NULL WHERE process_id = $1",
+        "UPDATE processes SET run_after = NULL, failed_reason = NULL WHERE process_id = $1",
         &[&process_id],
     )
     .await?;

@@ -621,10 +621,12 @@ pub fn queue(
     }
     let why = format!("queued by {by}");
     set_status(conn, process_id, ProcessStatus::Created, Some(&why))?;
-    set_run_after(conn, process_id, None)?;
-    // Queued again, it has no failure to show until it fails again.
-    conn.prepare_cached("UPDATE processes SET failed_reason = NULL WHERE process_id = ?1")?
-        .execute([process_id])?;
+    // Due at once; and queued again, it has no failure to show until it fails again
+    // (the reason above goes to the event only).
+    conn.prepare_cached(
+        "UPDATE processes SET run_after = NULL, failed_reason = NULL WHERE process_id = ?1",
+    )?
+    .execute([process_id])?;
     Ok(true)
 }
 
