@@ -291,7 +291,7 @@ impl<'s> Steps<'s> {
             }
             Shape::Input => self.input_step(rs.input.as_ref()?, here)?,
             Shape::Builtin => self.builtin(rs, here),
-            Shape::Callback => self.callback(rs, here, depth)?,
+            Shape::Callback => self.callback(rs, here)?,
             Shape::Parallel => self.parallel(rs, here, depth),
             Shape::Foreach => self.foreach(rs, here, depth)?,
             Shape::Workflow => self.child(rs, here),
@@ -318,18 +318,9 @@ impl<'s> Steps<'s> {
         })
     }
 
-    /// A callback step (DESIGN §14): only at the top level, where its process rests
-    /// `awaiting_callback`; a branch has no status of its own to wait in.
-    fn callback(&mut self, rs: &RawStep, here: &[Seg], depth: usize) -> Option<StepKind> {
-        if depth > 0 {
-            self.err(
-                at(here, &["callback"]),
-                format!(
-                    "step `{}` waits for a callback inside a branch; orch waits for callbacks only in top-level steps",
-                    rs.name
-                ),
-            );
-        }
+    /// A callback step (DESIGN §14). Inside a branch the branch rests on it, and its
+    /// group (and process) awaits the callback once every other branch is at rest.
+    fn callback(&mut self, rs: &RawStep, here: &[Seg]) -> Option<StepKind> {
         if rs.run.as_deref().is_some_and(|r| r.trim().is_empty()) {
             self.err(at(here, &["run"]), "`run` must name a program".into());
         }

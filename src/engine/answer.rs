@@ -74,7 +74,8 @@ pub fn expired(row: &CallbackRow) -> Error {
 /// runs.
 pub async fn spec_of(store: &Store, p: &ProcessRow, row: &CallbackRow) -> Result<CallbackSpec> {
     let def = store.definition_of(p).await?;
-    match def.step(&row.step).map(|s| &s.kind) {
+    let at = crate::domain::path::locate(&def.steps, None, &row.step);
+    match at.map(|(s, _)| &s.kind) {
         Some(StepKind::Callback { callback, .. }) => Ok(callback.clone()),
         _ => Err(Error::internal(format!(
             "process {} has a callback token for step `{}`, which is not a callback step of its definition",

@@ -45,7 +45,10 @@ enum Ended {
     Waiting {
         children: bool,
     },
+    /// A step waits for input.
     Suspended,
+    /// A step waits for the answer to a callback.
+    AwaitingCallback,
     /// Stopped between steps: the engine is paused, this orch stops taking work, or its
     /// lease may have run out.
     Stopped,
@@ -187,11 +190,7 @@ impl Engine<'_> {
                 }
                 Some(Final::Suspended) => return Ok(Ended::Suspended),
                 Some(Final::Interrupted) => return Ok(Ended::Interrupted),
-                Some(Final::AwaitingCallback) => {
-                    // `workflow check` refuses callback steps in a branch.
-                    let error = "a callback step cannot run inside a branch".to_string();
-                    return Ok(Ended::Failed(cur.path_of(&step.name), Some(error)));
-                }
+                Some(Final::AwaitingCallback) => return Ok(Ended::AwaitingCallback),
             }
         }
         Ok(Ended::Done(merge::diff(&start, &cur.state)))
@@ -211,8 +210,8 @@ impl Engine<'_> {
     ) -> Result<Option<Final>, Error> {
         let total = list.len();
         let mut failed = Vec::new();
-        let (mut waiting, mut children, mut suspended, mut stopped, mut interrupted) =
-            (0, 0, 0, false, false);
+        let (mut waiting, mut children, mut stopped, mut interrupted) = (0, 0, false, false);
+        let (mut suspended, mut callbacks) = (0, 0);
         let mut nets = Vec::new();
         for (b, e) in list.iter().zip(ends) {
             match e {
@@ -223,6 +222,7 @@ impl Engine<'_> {
                     children += usize::from(c);
                 }
                 Ended::Suspended => suspended += 1,
+                Ended::AwaitingCallback => callbacks += 1,
                 Ended::Stopped | Ended::Halted => stopped = true,
                 Ended::Interrupted => interrupted = true,
             }
@@ -276,14 +276,30 @@ impl Engine<'_> {
             end.awaits_children = children == waiting;
             return self.end_group(cur, end, log).await;
         }
-        if suspended > 0 {
+        if suspended + callbacks > 0 {
+            // The group awaits what its branches await: a callback only when no branch
+            // awaits input (an operator's answer is asked for first).
+            let (status, why) = match (suspended, callbacks) {
+                (0, c) => (
+                    StepStatus::AwaitingCallback,
+                    format!("{c} of {total} branches await a callback"),
+                ),
+                (s, 0) => (
+                    StepStatus::Suspend,
+                    format!("{s} of {total} branches await input"),
+                ),
+                (s, c) => (
+                    StepStatus::Suspend,
+                    format!("{s} of {total} branches await input, {c} a callback"),
+                ),
+            };
             let end = StepEnd::new(
                 name,
                 attempt,
                 started,
                 Attempt {
-                    error: Some(format!("{suspended} of {total} branches await input")),
-                    ..Attempt::with_status(StepStatus::Suspend)
+                    error: Some(why),
+                    ..Attempt::with_status(status)
                 },
             );
             return self.end_group(cur, end, log).await;
@@ -317,8 +333,10 @@ impl Engine<'_> {
         log: &[StepRow],
     ) -> Result<Option<Final>, Error> {
         let status = end.outcome.status;
-        let quiet = matches!(status, StepStatus::Waiting | StepStatus::Suspend)
-            && (cur.branch.is_some() || end.awaits_children)
+        let quiet = matches!(
+            status,
+            StepStatus::Waiting | StepStatus::Suspend | StepStatus::AwaitingCallback
+        ) && (cur.branch.is_some() || end.awaits_children)
             && repeats(log, cur, &end);
         if quiet {
             cur.last = Some((cur.path_of(end.name), status, end.outcome.error.clone()));
@@ -335,6 +353,7 @@ impl Engine<'_> {
             }
             return Ok(Some(match status {
                 StepStatus::Suspend => Final::Suspended,
+                StepStatus::AwaitingCallback => Final::AwaitingCallback,
                 _ => Final::Waiting,
             }));
         }
@@ -344,7 +363,8 @@ impl Engine<'_> {
         }
         Ok(match status {
             StepStatus::Success | StepStatus::Skipped | StepStatus::Complete => None,
-            StepStatus::Suspend | StepStatus::AwaitingCallback => Some(Final::Suspended),
+            StepStatus::Suspend => Some(Final::Suspended),
+            StepStatus::AwaitingCallback => Some(Final::AwaitingCallback),
             StepStatus::Waiting => Some(Final::Waiting),
             StepStatus::Failed | StepStatus::Abort => Some(Final::Failed),
         })

@@ -722,8 +722,8 @@ impl Engine<'_> {
             }
             _ => {}
         }
-        // Step locks and callbacks are top-level only (`workflow check` refuses them in
-        // a branch): a branch has no status of its own to wait in.
+        // Step locks are top-level only (`workflow check` refuses them in a branch): a
+        // lock's queue holds processes, not branches.
         let lock_scope = Some(step.name.as_str());
         if let Some(f) = self
             .lock(cur, lock_scope, &step.name, &step.locks, first_attempt)

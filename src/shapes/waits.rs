@@ -12,7 +12,11 @@ use crate::store::{Store, StoreResult};
 
 /// A callback step a process rests on.
 pub struct CallbackWait {
+    /// Its path (inside a branch, `Push every device [3] / Wait`).
     pub step: String,
+    /// The branch it runs in (None: a top-level step), and its own name.
+    pub branch: Option<String>,
+    pub name: String,
     pub since: Option<String>,
     /// Its deadline; None: it waits until answered or aborted.
     pub until: Option<String>,
@@ -20,6 +24,8 @@ pub struct CallbackWait {
     pub timed_out: bool,
     /// An answer came in that the process has not taken yet.
     pub answered: bool,
+    /// How many other steps (in other branches) wait on their callbacks too.
+    pub others: usize,
 }
 
 /// A lock a process queues for.
@@ -33,31 +39,62 @@ pub struct LockWait {
 }
 
 impl CallbackWait {
-    /// The callback step `p` rests on, if it awaits one.
+    /// The callback step `p` rests on, if it awaits one. Inside branches several may
+    /// wait at once: the one to act on comes first (answered, then past its deadline,
+    /// then the latest to start waiting), and `others` counts the rest.
     pub async fn of(
         store: &Store,
         p: &ProcessRow,
         steps: &[StepRow],
     ) -> StoreResult<Option<CallbackWait>> {
+        let waits = Self::all(store, p, steps).await?;
+        let others = waits.len().saturating_sub(1);
+        Ok(waits
+            .into_iter()
+            .enumerate()
+            .min_by_key(|(i, w)| (!w.answered, !w.timed_out, *i))
+            .map(|(_, w)| CallbackWait { others, ..w }))
+    }
+
+    /// Every callback step `p` rests on (one, or one per branch that waits), the
+    /// latest to start waiting first.
+    pub async fn all(
+        store: &Store,
+        p: &ProcessRow,
+        steps: &[StepRow],
+    ) -> StoreResult<Vec<CallbackWait>> {
+        let mut waits = Vec::new();
         if p.status != ProcessStatus::AwaitingCallback {
-            return Ok(None);
+            return Ok(waits);
         }
-        let Some(row) = steps
+        let mut seen = Vec::new();
+        for row in steps
             .iter()
             .rev()
-            .find(|s| s.status == StepStatus::AwaitingCallback)
-        else {
-            return Ok(None);
-        };
-        let (id, step) = (p.process_id.as_str(), row.name.as_str());
-        let w = store.callback_wait(id, step).await?;
-        Ok(Some(CallbackWait {
-            step: row.name.clone(),
-            since: w.waiting_since,
-            until: w.until,
-            timed_out: w.expired && w.answer.is_none(),
-            answered: w.answer.is_some(),
-        }))
+            .filter(|s| s.status == StepStatus::AwaitingCallback)
+        {
+            let path = row.path();
+            if seen.contains(&path) {
+                continue;
+            }
+            // A group awaiting its branches' callbacks has no tokens of its own.
+            let w = store.callback_wait(&p.process_id, &path).await?;
+            seen.push(path.clone());
+            if w.open == 0 {
+                continue;
+            }
+            waits.push(CallbackWait {
+                step: path,
+                branch: row.branch.clone(),
+                name: row.name.clone(),
+                since: w.waiting_since,
+                until: w.until,
+                timed_out: w.expired && w.answer.is_none(),
+                answered: w.answer.is_some(),
+                others: 0,
+            });
+        }
+        Ok(waits)
     }
 
     pub fn to_json(&self) -> Value {
@@ -82,6 +119,11 @@ impl CallbackWait {
             )),
             (Some(u), false) => s.push_str(&format!(", until {u}")),
             (None, _) => s.push_str(", with no deadline"),
+        }
+        match self.others {
+            0 => {}
+            1 => s.push_str("; 1 more branch waits for its callback"),
+            n => s.push_str(&format!("; {n} more branches wait for their callbacks")),
         }
         s
     }

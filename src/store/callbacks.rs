@@ -109,6 +109,15 @@ impl Wait {
     }
 }
 
+/// SQL for the first deadline among the steps of process `pid` (a placeholder) that
+/// wait on their tokens: each step's is the latest of its open tokens', and a step with
+/// an unbounded token has none. NULL when no step has one.
+pub fn first_deadline_sql(pid: &str) -> String {
+    format!(
+        "SELECT MIN(until) FROM (SELECT CASE WHEN COUNT(expires_at) = COUNT(*) THEN MAX(expires_at) END AS until FROM callbacks WHERE process_id = {pid} AND closed_at IS NULL AND waiting_since IS NOT NULL GROUP BY step) AS steps"
+    )
+}
+
 /// The data of a `step.progress` event: the step and attempt of the token, then what
 /// the answerer sent (which cannot hide those two).
 pub fn progress_data(step: &str, attempt: i64, data: &Value) -> Value {

@@ -1,6 +1,7 @@
 //! CLI tests: the real `orch` binary against temporary projects, on real SQLite files
 //! and (the same tests, see `stores`) on a real PostgreSQL.
 
+mod branch_callbacks;
 mod branches;
 mod callbacks;
 mod contention;

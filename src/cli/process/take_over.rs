@@ -444,50 +444,56 @@ enum Waited {
 /// taken instead. A wait still in time is not a retry's business.
 fn time_out(ctx: &mut Ctx, p: ProcessRow) -> Result<Waited> {
     let steps = ctx.steps(&p.process_id)?;
-    let wait = ctx.db(async |s| CallbackWait::of(s, &p, &steps).await)?;
-    if wait.as_ref().is_some_and(|w| w.answered) {
-        return Ok(Waited::Answered(p));
-    }
-    let wait = match wait {
-        Some(w) if w.timed_out => w,
-        other => {
-            let mut e = Error::conflict(format!(
-                "process {} is awaiting a callback, so it cannot be retried",
-                p.process_id
-            ));
-            if let Some(w) = other {
-                e = e.with_cause(w.describe()).with_hint(w.hint(&p.process_id));
-            }
-            return Err(e);
+    let waits = ctx.db(async |s| CallbackWait::all(s, &p, &steps).await)?;
+    let (timed_out, in_time): (Vec<_>, Vec<_>) = waits.into_iter().partition(|w| w.timed_out);
+    if timed_out.is_empty() {
+        if in_time.iter().any(|w| w.answered) {
+            return Ok(Waited::Answered(p));
         }
-    };
+        let mut e = Error::conflict(format!(
+            "process {} is awaiting a callback, so it cannot be retried",
+            p.process_id
+        ));
+        if let Some(w) = in_time.into_iter().next() {
+            e = e.with_cause(w.describe()).with_hint(w.hint(&p.process_id));
+        }
+        return Err(e);
+    }
     let def = ctx.stored_definition(&p)?;
-    let timeout = match def.step(&wait.step).map(|s| &s.kind) {
-        Some(StepKind::Callback { callback, .. }) => callback.timeout,
-        _ => None,
-    };
     let mut process = claim(
         ctx,
         &p.process_id,
         &[ProcessStatus::AwaitingCallback],
         "timed out",
     )?;
-    let attempt = crate::engine::plan::next_attempt(&steps, &wait.step);
-    record(
-        ctx,
-        &mut process,
-        Recorded {
+    // Every wait past its deadline is recorded (one per branch that waits); the last
+    // record leaves the process failed, for the retry to run those steps again.
+    let last = timed_out.len() - 1;
+    for (i, wait) in timed_out.iter().enumerate() {
+        let at = crate::domain::path::locate(&def.steps, None, &wait.step);
+        let timeout = match at.map(|(s, _)| &s.kind) {
+            Some(StepKind::Callback { callback, .. }) => callback.timeout,
+            _ => None,
+        };
+        let branch = wait.branch.as_deref();
+        let attempt = crate::engine::plan::next_attempt_in(&steps, branch, &wait.name);
+        let mut recorded = Recorded {
             error: Some(format!(
                 "callback timed out after {}",
                 timeout.map_or_else(|| "its deadline".into(), format_exact)
             )),
-            ..Recorded::new(&wait.step, attempt, StepStatus::Failed)
-        },
-    )?;
-    ctx.printer.status(&format!(
-        "step `{}` timed out waiting for its callback; running it again with a new token",
-        wait.step
-    ));
+            branch: wait.branch.clone(),
+            ..Recorded::new(&wait.name, attempt, StepStatus::Failed)
+        };
+        if i < last {
+            recorded.process_status = ProcessStatus::Running;
+        }
+        record(ctx, &mut process, recorded)?;
+        ctx.printer.status(&format!(
+            "step `{}` timed out waiting for its callback; running it again with a new token",
+            wait.step
+        ));
+    }
     ctx.process(&p.process_id).map(Waited::TimedOut)
 }
 

@@ -80,16 +80,13 @@ impl Engine<'_> {
         spec: &CallbackSpec,
         attempt: i64,
     ) -> Result<Option<Final>, Error> {
-        self.observer
-            .with(|o| o.step_started(&cur.path_of(&step.name), attempt));
+        let path = cur.path_of(&step.name);
+        self.observer.with(|o| o.step_started(&path, attempt));
         // At most twice: the second time takes an answer that came in while the step
         // was being committed as awaiting.
         for _ in 0..2 {
             let started = Instant::now();
-            let wait = self
-                .store
-                .callback_wait(&cur.process_id, &step.name)
-                .await?;
+            let wait = self.store.callback_wait(&cur.process_id, &path).await?;
             let outcome = if let Some(answer) = wait.answer {
                 Attempt::ok(json!({ spec.result_key(&step.name): answer }))
             } else if wait.waiting_since.is_some() && wait.expired {
@@ -98,6 +95,11 @@ impl Engine<'_> {
                     spec.timeout
                         .map_or_else(|| "its deadline".into(), format_exact)
                 ))
+            } else if wait.waiting_since.is_some() && cur.branch.is_some() {
+                // Still in time, and logged as awaiting when it started to wait: the
+                // branch rests on its tokens without logging the wait again.
+                cur.last = Some((path, StepStatus::AwaitingCallback, None));
+                return Ok(Some(Final::AwaitingCallback));
             } else if wait.waiting_since.is_some() {
                 // Still in time: the process rests on the tokens it handed out.
                 Attempt::with_status(StepStatus::AwaitingCallback)
@@ -106,7 +108,10 @@ impl Engine<'_> {
             };
             let interrupted = self.cancelled();
             let status = self
-                .commit(cur, StepEnd::new(&step.name, attempt, started, outcome))
+                .commit(
+                    cur,
+                    cur.scoped(StepEnd::new(&step.name, attempt, started, outcome)),
+                )
                 .await?;
             if cur.rested {
                 return Ok(Some(Final::Waiting));
@@ -143,7 +148,7 @@ impl Engine<'_> {
             .open_callback(&NewCallback {
                 token_hash: &token::hash(&token),
                 process_id: &cur.process_id,
-                step: &step.name,
+                step: &cur.path_of(&step.name),
                 attempt,
                 timeout: spec.timeout,
             })

@@ -15,7 +15,9 @@ use serde_json::{Value, json};
 use super::processes::{later, micros};
 use super::tx::{R, Tx};
 use crate::domain::process::{ProcessStatus, StepStatus};
-use crate::store::callbacks::{Answer, CallbackRow, OpenToken, Wait, progress_data, stored_answer};
+use crate::store::callbacks::{
+    Answer, CallbackRow, OpenToken, Wait, first_deadline_sql, progress_data, stored_answer,
+};
 use crate::store::events::Concerns;
 
 const COLUMNS: &str =
@@ -214,10 +216,8 @@ pub async fn has_answer(tx: &Tx<'_>, process_id: &str, step: &str) -> R<bool> {
         .try_get(0)?)
 }
 
-/// What a committed step means for the tokens of its process (the twin of SQLite's
-/// `settle`): a process that rests awaiting a callback starts waiting on the open
-/// tokens of the step, and is due at their deadline; a step that ended closes its
-/// tokens; a process that ended closes all of its tokens.
+/// What a committed step means for the tokens of its process (see the SQLite store's
+/// `settle`): `step` is the step's path.
 pub async fn settle(
     tx: &Tx<'_>,
     process_id: &str,
@@ -225,19 +225,23 @@ pub async fn settle(
     step_status: StepStatus,
     status: ProcessStatus,
 ) -> R<()> {
-    if status == ProcessStatus::AwaitingCallback {
+    if step_status == StepStatus::AwaitingCallback {
         tx.exec(
             "UPDATE callbacks SET waiting_since = now_text()
              WHERE process_id = $1 AND step = $2 AND closed_at IS NULL AND waiting_since IS NULL",
             &[&process_id, &step],
         )
         .await?;
-        let w = wait(tx, process_id, step).await?;
-        tx.exec(
-            "UPDATE processes SET run_after = $2 WHERE process_id = $1",
-            &[&process_id, &w.until],
-        )
-        .await?;
+    }
+    if status == ProcessStatus::AwaitingCallback {
+        let sql = format!(
+            "UPDATE processes SET run_after = CASE
+                 WHEN EXISTS (SELECT 1 FROM callbacks WHERE process_id = $1 AND answered_at IS NOT NULL AND closed_at IS NULL) THEN now_text()
+                 ELSE ({}) END
+             WHERE process_id = $1",
+            first_deadline_sql("$1")
+        );
+        tx.exec(&sql, &[&process_id]).await?;
         return Ok(());
     }
     if status.is_finished() {
@@ -246,7 +250,10 @@ pub async fn settle(
             &[&process_id],
         )
         .await?;
-    } else if step_status.is_done() || status == ProcessStatus::Failed {
+    } else if step_status.is_done()
+        || step_status == StepStatus::Failed
+        || status == ProcessStatus::Failed
+    {
         tx.exec(
             "UPDATE callbacks SET closed_at = now_text() WHERE process_id = $1 AND step = $2 AND closed_at IS NULL",
             &[&process_id, &step],

@@ -555,7 +555,7 @@ pub(super) async fn commit_one(
     // locked first, as an answer locks it, so no answer slips in between.
     let status = if c.status == ProcessStatus::AwaitingCallback {
         processes::lock(tx, &c.process_id).await?;
-        if callbacks::has_answer(tx, &c.process_id, &c.step.name).await? {
+        if callbacks::has_answer(tx, &c.process_id, &c.step.path()).await? {
             ProcessStatus::Running
         } else {
             c.status
@@ -566,7 +566,7 @@ pub(super) async fn commit_one(
     let paused = processes::commit_step(tx, c, status).await?;
     // A step that goes on running has nothing to settle without an open callback.
     if status != ProcessStatus::Running || holds.callbacks {
-        callbacks::settle(tx, &c.process_id, &c.step.name, c.step.status, status).await?;
+        callbacks::settle(tx, &c.process_id, &c.step.path(), c.step.status, status).await?;
     }
     if status != ProcessStatus::Running {
         processes::release(tx, &c.process_id).await?;

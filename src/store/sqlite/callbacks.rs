@@ -11,7 +11,9 @@ use serde_json::{Value, json};
 use super::events;
 use crate::domain::process::{ProcessStatus, StepStatus};
 use crate::store::StoreError;
-use crate::store::callbacks::{Answer, CallbackRow, OpenToken, Wait, progress_data, stored_answer};
+use crate::store::callbacks::{
+    Answer, CallbackRow, OpenToken, Wait, first_deadline_sql, progress_data, stored_answer,
+};
 use crate::store::events::Concerns;
 
 /// Records a new token (its hash) of a step; `expires_at` is its deadline.
@@ -180,10 +182,12 @@ pub fn has_answer(conn: &Connection, process_id: &str, step: &str) -> Result<boo
         .query_row([process_id, step], |r| r.get(0))?)
 }
 
-/// What a committed step means for the tokens of its process: a process that rests
-/// awaiting a callback starts waiting on the open tokens of the step, and is due at
-/// their deadline (so a worker or the scheduler fails it then); a step that ended
-/// closes its tokens; a process that ended closes all of its tokens.
+/// What a committed step means for the tokens of its process: a step logged awaiting
+/// its callback starts waiting on its open tokens; a process that rests awaiting a
+/// callback is due at the first deadline of the steps it waits on (so a worker or the
+/// scheduler fails that step then), or at once when an answer came in meanwhile; a
+/// step that ended or failed closes its tokens; a process that ended closes all of
+/// its tokens. `step` is the step's path (inside a branch, `Group [2] / Wait`).
 pub fn settle(
     conn: &Connection,
     process_id: &str,
@@ -192,13 +196,20 @@ pub fn settle(
     status: ProcessStatus,
 ) -> Result<(), StoreError> {
     let now = crate::clock::now_text();
-    if status == ProcessStatus::AwaitingCallback {
+    if step_status == StepStatus::AwaitingCallback {
         conn.prepare_cached(
             "UPDATE callbacks SET waiting_since = ?3 WHERE process_id = ?1 AND step = ?2 AND closed_at IS NULL AND waiting_since IS NULL",
         )?
         .execute(params![process_id, step, now])?;
-        let w = wait(conn, process_id, step, &now)?;
-        super::processes::set_run_after(conn, process_id, w.until.as_deref())?;
+    }
+    if status == ProcessStatus::AwaitingCallback {
+        let due: Option<String> = conn
+            .prepare_cached(&format!(
+                "SELECT CASE WHEN EXISTS (SELECT 1 FROM callbacks WHERE process_id = ?1 AND answered_at IS NOT NULL AND closed_at IS NULL) THEN ?2 ELSE ({}) END",
+                first_deadline_sql("?1")
+            ))?
+            .query_row(params![process_id, now], |r| r.get(0))?;
+        super::processes::set_run_after(conn, process_id, due.as_deref())?;
         return Ok(());
     }
     if status.is_finished() {
@@ -206,7 +217,10 @@ pub fn settle(
             "UPDATE callbacks SET closed_at = ?2 WHERE process_id = ?1 AND closed_at IS NULL",
         )?
         .execute(params![process_id, now])?;
-    } else if step_status.is_done() || status == ProcessStatus::Failed {
+    } else if step_status.is_done()
+        || step_status == StepStatus::Failed
+        || status == ProcessStatus::Failed
+    {
         conn.prepare_cached(
             "UPDATE callbacks SET closed_at = ?3 WHERE process_id = ?1 AND step = ?2 AND closed_at IS NULL",
         )?

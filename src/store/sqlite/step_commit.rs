@@ -53,7 +53,7 @@ pub fn commit_one(
     // A process about to rest awaiting a callback whose answer came in while its step
     // ran goes on running instead: its orch takes the answer at once.
     let status = if c.status == ProcessStatus::AwaitingCallback
-        && callbacks::has_answer(tx, &c.process_id, &c.step.name)?
+        && callbacks::has_answer(tx, &c.process_id, &c.step.path())?
     {
         ProcessStatus::Running
     } else {
@@ -96,7 +96,7 @@ pub fn commit_one(
 }
 
 fn settle_waits(tx: &Connection, c: &StepCommit, status: ProcessStatus) -> StoreResult<()> {
-    callbacks::settle(tx, &c.process_id, &c.step.name, c.step.status, status)?;
+    callbacks::settle(tx, &c.process_id, &c.step.path(), c.step.status, status)?;
     locks::settle(tx, &c.process_id, &c.step.name, c.step.status, status)
 }
 

@@ -1,0 +1,359 @@
+//! Callback steps inside branches (DESIGN §13, §14) through the real binary: each branch
+//! rests on its own token, the group and the process await the callbacks once every
+//! branch is at rest, answers come in any order, a deadline passed in one branch fails
+//! the group (by the scheduler or a retry by hand) and the retry hands out a new token
+//! to that branch only, and input and callbacks pending side by side.
+
+use serde_json::{Value, json};
+
+use super::branches::rows;
+use super::{Project, both};
+
+/// `provision.sh`: reads its branch's device from the state on stdin, appends the
+/// device to `handed.txt` and writes its token to `tokens/<device>`.
+fn provision_script(p: &Project) {
+    p.script(
+        "workflows/scripts/provision.sh",
+        r#"state=$(cat)
+dev=$(printf '%s' "$state" | sed -n 's/.*"device":"\([^"]*\)".*/\1/p')
+mkdir -p tokens
+printf '%s' "$ORCH_CALLBACK_TOKEN" > "tokens/$dev.tmp" && mv "tokens/$dev.tmp" "tokens/$dev"
+echo "$dev" >> handed.txt
+echo '{}'"#,
+    );
+    p.script(
+        "workflows/scripts/after.sh",
+        "cat >/dev/null\necho \"$ORCH_PROCESS_ID\" >> after.txt",
+    );
+}
+
+/// A task: three devices, one branch each waiting for the provisioning system's
+/// callback (with `callback`'s table as given), the results collected under `jobs`,
+/// then a step after the group.
+fn foreach_task(p: &Project, callback: &str) {
+    provision_script(p);
+    p.task(&format!(
+        r#"
+[[step]]
+name = "Seed"
+builtin = "set"
+with = {{ values = {{ devices = ["r1", "r2", "r3"] }} }}
+
+[[step]]
+name = "Provision"
+foreach = "state.devices"
+as = "device"
+collect = "jobs"
+steps = [ {{ name = "Order", run = "workflows/scripts/provision.sh", callback = {callback} }} ]
+
+[[step]]
+name = "After"
+run = "workflows/scripts/after.sh"
+"#
+    ));
+}
+
+fn token_of(p: &Project, device: &str) -> String {
+    std::fs::read_to_string(p.path().join("tokens").join(device)).expect("a token handed out")
+}
+
+/// How many times a token was handed to each device, in device order.
+fn handed(p: &Project) -> Vec<(String, usize)> {
+    let text = std::fs::read_to_string(p.path().join("handed.txt")).unwrap_or_default();
+    let mut counts = std::collections::BTreeMap::new();
+    for line in text.lines() {
+        *counts.entry(line.to_string()).or_insert(0) += 1;
+    }
+    counts.into_iter().collect()
+}
+
+fn row(status: &str, attempt: i64) -> (String, i64) {
+    (status.to_string(), attempt)
+}
+
+fn answer(p: &Project, id: &str, device: &str, n: i64) -> (i32, String, String) {
+    p.run(&[
+        "-o",
+        "json",
+        "process",
+        "callback",
+        id,
+        "--token",
+        &token_of(p, device),
+        "--input",
+        &format!("n={n}"),
+    ])
+}
+
+/// Passes the deadline of the tokens still open at the branch step `path` of process
+/// `id`, as if its hour had gone by: the process is due (its `run_after` is the first
+/// deadline of its waits), and a worker, the scheduler or a retry finds it timed out.
+fn expire(p: &Project, id: &str, path: &str) {
+    let past = "2000-01-01T00:00:00.000000Z";
+    p.sql(&format!(
+        "UPDATE callbacks SET expires_at = '{past}' \
+         WHERE process_id = '{id}' AND step = '{path}' AND closed_at IS NULL"
+    ));
+    p.sql(&format!(
+        "UPDATE processes SET run_after = '{past}' WHERE process_id = '{id}'"
+    ));
+}
+
+fn each_branch_rests_on_its_own_token_and_answers_come_in_any_order() {
+    let p = Project::new();
+    foreach_task(&p, r#"{ timeout = "1h", result = "job" }"#);
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 0, "a callback inside a branch is a valid step: {err}");
+
+    let v = p.json_exiting(&["workflow", "run", "t"], 4);
+    let id = v["id"].as_str().unwrap().to_string();
+    assert_eq!(v["status"], "awaiting_callback", "{v}");
+    assert_eq!(
+        handed(&p),
+        [("r1".into(), 1), ("r2".into(), 1), ("r3".into(), 1)]
+    );
+    assert_eq!(
+        rows(&v, "Provision"),
+        [row("awaiting_callback", 1)],
+        "the group awaits its branches' callbacks: {v}"
+    );
+    let shown = p.ok_json(&["process", "show", &id]);
+    let waiting_at = shown["callback"]["step"].as_str().unwrap_or_default();
+    assert!(
+        waiting_at.starts_with("Provision [") && waiting_at.ends_with("] / Order"),
+        "{shown}"
+    );
+    assert_eq!(shown["callback"]["timed_out"], false, "{shown}");
+    let (_, text, _) = p.run(&["process", "show", &id]);
+    assert!(
+        text.contains("2 more branches wait for their callbacks"),
+        "{text}"
+    );
+
+    // It is due at the first deadline among its branches (a worker or the scheduler
+    // fails that branch then).
+    let first = p.sql_column(&format!(
+        "SELECT MIN(expires_at) FROM callbacks WHERE process_id = '{id}' AND closed_at IS NULL"
+    ));
+    let due = p.sql_column(&format!(
+        "SELECT run_after FROM processes WHERE process_id = '{id}'"
+    ));
+    assert_eq!(due, first);
+    let (code, _, err) = p.run(&["scheduler", "run", "--once"]);
+    assert_eq!(code, 0, "nothing is due: {err}");
+
+    // The middle one answers first: its branch ends, the others wait on.
+    let (code, out, err) = answer(&p, &id, "r2", 2);
+    assert_eq!(code, 4, "two branches still wait: {err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["status"], "awaiting_callback", "{v}");
+    assert_eq!(
+        rows(&v, "Provision [1] / Order"),
+        [row("awaiting_callback", 1), row("success", 1)]
+    );
+    // A branch still waiting is not logged again each time the process runs on.
+    assert_eq!(
+        rows(&v, "Provision [0] / Order"),
+        [row("awaiting_callback", 1)]
+    );
+    // The answer taken is spent.
+    let (code, _, err) = answer(&p, &id, "r2", 2);
+    assert_eq!(code, 6, "{err}");
+
+    // An answer queued for the workers: one takes it, and the process rests again.
+    let (code, _, err) = p.run(&[
+        "process",
+        "callback",
+        &id,
+        "--token",
+        &token_of(&p, "r3"),
+        "--input",
+        "n=3",
+        "--queue",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(
+        code, 4,
+        "--once reports the process it left awaiting: {err}"
+    );
+    let v = p.ok_json(&["process", "show", &id]);
+    assert_eq!(v["status"], "awaiting_callback", "{v}");
+    assert_eq!(
+        rows(&v, "Provision [2] / Order"),
+        [row("awaiting_callback", 1), row("success", 1)]
+    );
+    let (code, out, err) = answer(&p, &id, "r1", 1);
+    assert_eq!(code, 0, "the last answer completes it: {err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["status"], "completed", "{v}");
+    assert_eq!(
+        v["state"]["jobs"],
+        json!([{"job": {"n": 1}}, {"job": {"n": 2}}, {"job": {"n": 3}}]),
+        "{v}"
+    );
+    // Every token was handed out once, and the step after the group ran once.
+    assert_eq!(
+        handed(&p),
+        [("r1".into(), 1), ("r2".into(), 1), ("r3".into(), 1)]
+    );
+    let after = std::fs::read_to_string(p.path().join("after.txt")).unwrap();
+    assert_eq!(after.lines().collect::<Vec<_>>(), [id.as_str()]);
+}
+
+fn a_branch_past_its_deadline_fails_the_group_and_only_it_gets_a_new_token() {
+    let p = Project::new();
+    foreach_task(&p, r#"{ timeout = "1h", result = "job" }"#);
+    let swept = p.json_exiting(&["workflow", "run", "t"], 4)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Two of its three branches are answered in time.
+    for (dev, n) in [("r1", 1), ("r3", 3)] {
+        let (code, _, err) = answer(&p, &swept, dev, n);
+        assert_eq!(code, 4, "{err}");
+    }
+    expire(&p, &swept, "Provision [1] / Order");
+
+    // The scheduler finds it past the deadline of its last branch: the group fails.
+    let (code, _, err) = p.run(&["scheduler", "run", "--once"]);
+    assert_eq!(code, 3, "{err}");
+    let v = p.ok_json(&["process", "show", &swept]);
+    assert_eq!(v["status"], "failed", "{v}");
+    assert_eq!(
+        rows(&v, "Provision [1] / Order"),
+        [row("awaiting_callback", 1), row("failed", 1)]
+    );
+    let failed = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["path"] == "Provision [1] / Order" && s["status"] == "failed")
+        .unwrap();
+    assert_eq!(failed["error"], "callback timed out after 1h", "{v}");
+    // Its token is spent with the step.
+    let (code, _, err) = answer(&p, &swept, "r2", 2);
+    assert_eq!(code, 6, "{err}");
+
+    // The retry runs that branch alone again, with a new token.
+    let old = token_of(&p, "r2");
+    let v = p.json_exiting(&["process", "retry", &swept], 4);
+    assert_eq!(v["status"], "awaiting_callback", "{v}");
+    assert_ne!(token_of(&p, "r2"), old);
+    assert_eq!(
+        handed(&p),
+        [("r1".into(), 1), ("r2".into(), 2), ("r3".into(), 1)]
+    );
+    let (code, out, err) = answer(&p, &swept, "r2", 2);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v["state"]["jobs"],
+        json!([{"job": {"n": 1}}, {"job": {"n": 2}}, {"job": {"n": 3}}]),
+        "{v}"
+    );
+}
+
+fn a_retry_by_hand_records_every_branch_past_its_deadline_then_hands_out_new_tokens() {
+    let p = Project::new();
+    foreach_task(&p, r#"{ timeout = "1h" }"#);
+    let id = p.json_exiting(&["workflow", "run", "t"], 4)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (code, _, err) = answer(&p, &id, "r1", 1);
+    assert_eq!(code, 4, "{err}");
+    // In time, a wait is not for retry.
+    let (code, _, err) = p.run(&["process", "retry", &id]);
+    assert_eq!(code, 7, "{err}");
+    assert!(err.contains("awaiting a callback"), "{err}");
+    for path in ["Provision [1] / Order", "Provision [2] / Order"] {
+        expire(&p, &id, path);
+    }
+
+    let (code, out, err) = p.run(&["-o", "json", "process", "retry", &id]);
+    assert_eq!(code, 4, "{err}");
+    for path in ["Provision [1] / Order", "Provision [2] / Order"] {
+        assert!(
+            err.contains(&format!("step `{path}` timed out waiting for its callback")),
+            "{err}"
+        );
+    }
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["status"], "awaiting_callback", "{v}");
+    assert_eq!(
+        rows(&v, "Provision [2] / Order"),
+        [
+            row("awaiting_callback", 1),
+            row("failed", 1),
+            row("awaiting_callback", 2)
+        ]
+    );
+    assert_eq!(
+        rows(&v, "Provision [0] / Order"),
+        [row("awaiting_callback", 1), row("success", 1)]
+    );
+    assert_eq!(
+        handed(&p),
+        [("r1".into(), 1), ("r2".into(), 2), ("r3".into(), 2)]
+    );
+    for (dev, n, code) in [("r2", 2, 4), ("r3", 3, 0)] {
+        let (got, _, err) = answer(&p, &id, dev, n);
+        assert_eq!(got, code, "{err}");
+    }
+    assert_eq!(p.ok_json(&["process", "show", &id])["status"], "completed");
+}
+
+fn input_and_a_callback_pending_side_by_side() {
+    let p = Project::new();
+    provision_script(&p);
+    p.task(
+        r#"
+[[step]]
+name = "Seed"
+builtin = "set"
+with = { values = { device = "j1" } }
+
+[[step]]
+name = "Both ends"
+[[step.parallel]]
+name = "Ask"
+steps = [ { name = "Confirm", input.fields = [ { name = "ok", type = "accept" } ] } ]
+[[step.parallel]]
+name = "Job"
+steps = [ { name = "Order", run = "workflows/scripts/provision.sh", callback = { result = "job" } } ]
+"#,
+    );
+    let v = p.json_exiting(&["workflow", "run", "t"], 4);
+    let id = v["id"].as_str().unwrap().to_string();
+    // An operator's answer is asked for first: the process is suspended.
+    assert_eq!(v["status"], "suspended", "{v}");
+    let group = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rfind(|s| s["path"] == "Both ends")
+        .unwrap();
+    assert_eq!(group["status"], "suspend", "{v}");
+    assert_eq!(
+        group["error"], "1 of 2 branches await input, 1 a callback",
+        "{v}"
+    );
+    let token = token_of(&p, "j1");
+    let (code, _, err) = p.run(&[
+        "process", "callback", &id, "--token", &token, "--input", "n=7",
+    ]);
+    assert_eq!(code, 0, "the answer is kept for when it runs on: {err}");
+    assert!(err.contains("takes the answer when it runs on"), "{err}");
+    let v = p.ok_json(&["process", "resume", &id, "--input", "ok=true"]);
+    assert_eq!(v["status"], "completed", "{v}");
+    assert_eq!(v["state"]["job"], json!({"n": 7}), "{v}");
+    assert_eq!(v["state"]["ok"], true, "{v}");
+}
+
+both!(
+    each_branch_rests_on_its_own_token_and_answers_come_in_any_order,
+    a_branch_past_its_deadline_fails_the_group_and_only_it_gets_a_new_token,
+    a_retry_by_hand_records_every_branch_past_its_deadline_then_hands_out_new_tokens,
+    input_and_a_callback_pending_side_by_side,
+);
