@@ -307,7 +307,7 @@ impl<'s> Steps<'s> {
                 .ok()
         });
         let retry = rs.retry.as_ref().and_then(|r| self.retry(r, here));
-        let locks = self.locks(rs, here, depth);
+        let locks = self.locks(rs, here);
         Some(StepDef {
             name: rs.name.clone(),
             kind,
@@ -335,18 +335,9 @@ impl<'s> Steps<'s> {
         })
     }
 
-    /// A step's `locks`: only at the top level, where a step's commit releases them.
-    fn locks(&mut self, rs: &RawStep, here: &[Seg], depth: usize) -> Vec<String> {
-        if depth > 0 && rs.locks.is_some() {
-            self.err(
-                at(here, &["locks"]),
-                format!(
-                    "step `{}` takes locks inside a branch; step locks go on top-level steps (or on the whole workflow: `locks` in its header)",
-                    rs.name
-                ),
-            );
-            return Vec::new();
-        }
+    /// A step's `locks`: held for the step, at any depth (inside a branch, for the
+    /// step's path).
+    fn locks(&mut self, rs: &RawStep, here: &[Seg]) -> Vec<String> {
         let mut found = Vec::new();
         let locks = check_locks(rs.locks.as_deref(), &at(here, &["locks"]), &mut |p, m| {
             found.push((p, m))

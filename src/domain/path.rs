@@ -34,6 +34,12 @@ pub fn foreach_branch(group: &str, i: usize) -> String {
     format!("{group} [{i}]")
 }
 
+/// Whether `path` names a step inside a branch (a top-level step's name never holds
+/// the separator).
+pub fn in_branch(path: &str) -> bool {
+    path.contains(SEP)
+}
+
 /// Whether a step name could be mistaken for a path: it holds the separator or ends
 /// like a `foreach` branch.
 pub fn ambiguous_name(name: &str) -> Option<&'static str> {

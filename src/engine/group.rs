@@ -41,9 +41,11 @@ enum Ended {
     Done(Value),
     /// A step failed: its path and error.
     Failed(String, Option<String>),
-    /// A step waits: a transient failure, or child processes (`children`).
+    /// A step waits: after a transient failure, for child processes (`children`), or
+    /// for a lock (`lock`).
     Waiting {
         children: bool,
+        lock: bool,
     },
     /// A step waits for input.
     Suspended,
@@ -116,7 +118,7 @@ impl Engine<'_> {
                 match running.next().await {
                     Some((i, ended)) => {
                         let ended = ended?;
-                        if matches!(ended, Ended::Waiting { children: true }) {
+                        if matches!(ended, Ended::Waiting { children: true, .. }) {
                             holding += 1;
                         }
                         ends[i] = Some(ended);
@@ -127,7 +129,10 @@ impl Engine<'_> {
             // Branches not started because children hold every slot wait for them: the
             // parent is woken when one comes to rest, and starts the next then.
             for e in ends.iter_mut().skip(next) {
-                *e = Some(Ended::Waiting { children: true });
+                *e = Some(Ended::Waiting {
+                    children: true,
+                    lock: false,
+                });
             }
         }
         let ends: Vec<Ended> = ends
@@ -150,6 +155,7 @@ impl Engine<'_> {
     ) -> Result<Ended, Error> {
         let start = b.start(&parent.state);
         let mut cur = parent.for_branch(b.path.clone(), scope::fold(start.clone(), log, &b.path));
+        let _running = cur.running_guard();
         for step in b.steps {
             if scope::rows_of(log, &b.path).any(|r| r.name == step.name && r.is_done()) {
                 continue;
@@ -186,6 +192,7 @@ impl Engine<'_> {
                 Some(Final::Waiting) => {
                     return Ok(Ended::Waiting {
                         children: cur.awaits_children,
+                        lock: cur.awaits_lock,
                     });
                 }
                 Some(Final::Suspended) => return Ok(Ended::Suspended),
@@ -211,15 +218,16 @@ impl Engine<'_> {
         let total = list.len();
         let mut failed = Vec::new();
         let (mut waiting, mut children, mut stopped, mut interrupted) = (0, 0, false, false);
-        let (mut suspended, mut callbacks) = (0, 0);
+        let (mut suspended, mut callbacks, mut locks) = (0, 0, 0);
         let mut nets = Vec::new();
         for (b, e) in list.iter().zip(ends) {
             match e {
                 Ended::Done(net) => nets.push((b.label.clone(), net)),
                 Ended::Failed(at, error) => failed.push((b.label.clone(), at, error)),
-                Ended::Waiting { children: c } => {
+                Ended::Waiting { children: c, lock } => {
                     waiting += 1;
                     children += usize::from(c);
+                    locks += usize::from(lock);
                 }
                 Ended::Suspended => suspended += 1,
                 Ended::AwaitingCallback => callbacks += 1,
@@ -256,12 +264,29 @@ impl Engine<'_> {
             return Ok(Some(Final::Waiting));
         }
         if waiting > 0 {
-            let why = if children == waiting {
-                format!("{waiting} of {total} branches wait for child processes")
-            } else {
-                format!(
-                    "{waiting} of {total} branches are waiting after a transient failure; retry later"
-                )
+            let transient = waiting - children - locks;
+            let why = match (children, locks, transient) {
+                (c, 0, 0) => format!("{c} of {total} branches wait for child processes"),
+                (0, l, 0) => format!("{l} of {total} branches wait for a lock"),
+                (0, 0, t) => format!(
+                    "{t} of {total} branches are waiting after a transient failure; retry later"
+                ),
+                (c, l, t) => {
+                    let parts = [
+                        (c, "for child processes"),
+                        (l, "for a lock"),
+                        (t, "after a transient failure"),
+                    ];
+                    let parts: Vec<String> = parts
+                        .iter()
+                        .filter(|(n, _)| *n > 0)
+                        .map(|(n, what)| format!("{n} {what}"))
+                        .collect();
+                    format!(
+                        "{waiting} of {total} branches are waiting: {}",
+                        parts.join(", ")
+                    )
+                }
             };
             let mut end = StepEnd::new(
                 name,

@@ -240,6 +240,12 @@ pub(super) struct Current {
     pub(super) last: Option<(String, StepStatus, Option<String>)>,
     /// The last step ended waiting for child processes.
     pub(super) awaits_children: bool,
+    /// The last step ended waiting for a lock.
+    pub(super) awaits_lock: bool,
+    /// The branches of this drive running now (their paths), shared by every scope of
+    /// it: a branch step waiting for a lock its sibling holds waits while that sibling
+    /// runs, since its step ends soon and lets go.
+    pub(super) running: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
     /// The status the last commit left the process in.
     pub(super) committed: ProcessStatus,
 }
@@ -259,6 +265,8 @@ impl Current {
             branch: None,
             last: None,
             awaits_children: false,
+            awaits_lock: false,
+            running: Default::default(),
             committed: process.status,
         }
     }
@@ -282,8 +290,30 @@ impl Current {
             branch: Some(branch),
             last: None,
             awaits_children: false,
+            awaits_lock: false,
+            running: Arc::clone(&self.running),
             committed: self.committed,
         }
+    }
+
+    /// Marks this scope's branch running until the guard drops.
+    pub(super) fn running_guard(&self) -> RunningBranch {
+        let path = self.branch.clone().unwrap_or_default();
+        if let Ok(mut set) = self.running.lock() {
+            set.insert(path.clone());
+        }
+        RunningBranch {
+            set: Arc::clone(&self.running),
+            path,
+        }
+    }
+
+    /// Whether the branch of the step at `step_path` is running in this drive.
+    pub(super) fn runs_branch_of(&self, step_path: &str) -> bool {
+        let Some((branch, _)) = step_path.rsplit_once(crate::domain::path::SEP) else {
+            return false;
+        };
+        self.running.lock().is_ok_and(|set| set.contains(branch))
     }
 
     /// The path of a step of this scope.
@@ -722,11 +752,17 @@ impl Engine<'_> {
             }
             _ => {}
         }
-        // Step locks are top-level only (`workflow check` refuses them in a branch): a
-        // lock's queue holds processes, not branches.
-        let lock_scope = Some(step.name.as_str());
+        // Inside a branch, the lock is held for the step's path: a sibling branch
+        // wanting it waits, as another process does.
+        let lock_scope = cur.path_of(&step.name);
         if let Some(f) = self
-            .lock(cur, lock_scope, &step.name, &step.locks, first_attempt)
+            .lock(
+                cur,
+                Some(&lock_scope),
+                &step.name,
+                &step.locks,
+                first_attempt,
+            )
             .await?
         {
             return Ok(Some(f));
@@ -1126,6 +1162,7 @@ impl Engine<'_> {
         let mut row = committed.step;
         cur.last = Some((row.path(), row.status, row.error.clone()));
         cur.awaits_children = end.awaits_children;
+        cur.awaits_lock = false;
         self.observer.with(|o| o.step_finished(&row, took));
         if end.whole_state {
             cur.state = Arc::new(std::mem::take(&mut row.state_patch));
@@ -1142,6 +1179,20 @@ impl Current {
             end.process_status = ProcessStatus::Running;
         }
         end
+    }
+}
+
+/// A branch marked running in its drive (see [`Current::running_guard`]).
+pub(super) struct RunningBranch {
+    set: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
+    path: String,
+}
+
+impl Drop for RunningBranch {
+    fn drop(&mut self) {
+        if let Ok(mut set) = self.set.lock() {
+            set.remove(&self.path);
+        }
     }
 }
 

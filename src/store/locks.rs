@@ -18,11 +18,21 @@ pub struct Blocker {
     /// Since when it holds it (or queues for it).
     pub since: String,
     pub holds: bool,
+    /// The step of the process itself that holds it: a sibling branch's (None when
+    /// another process holds it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sibling: Option<String>,
 }
 
 impl Blocker {
     /// The reason a waiting step gives.
     pub fn reason(&self) -> String {
+        if let Some(step) = &self.sibling {
+            return format!(
+                "waiting for lock `{}`, held by step `{step}` of this process since {}",
+                self.lock, self.since
+            );
+        }
         if self.holds {
             format!(
                 "waiting for lock `{}`, held by process {} ({}) since {}",
@@ -65,4 +75,63 @@ pub struct LockRow {
     pub step: Option<String>,
     pub since: Option<String>,
     pub waiters: Vec<Waiter>,
+}
+
+/// Which locks of a process a release lets go of.
+#[derive(Debug, Clone, Copy)]
+pub enum Held<'a> {
+    /// Those held for this step (its path).
+    Step(&'a str),
+    /// Every step lock (not the workflow's).
+    Steps,
+    /// All of them.
+    All,
+}
+
+/// Who stands in the way of a lock, as a store's `take` finds it.
+pub struct Holder {
+    pub process_id: String,
+    pub since: String,
+    /// The step it holds the lock for (None: for its whole run).
+    pub step: Option<String>,
+    pub holds: bool,
+    /// Set when the process asking holds it itself, for a sibling branch's step.
+    pub sibling: Option<String>,
+}
+
+impl Holder {
+    /// Whether the process asking for the lock for `step` holds it already: for its
+    /// whole run, or for this very step (run again after a crash).
+    pub fn is_ours(&self, process_id: &str, step: Option<&str>) -> bool {
+        self.process_id == process_id && (self.step.is_none() || self.step.as_deref() == step)
+    }
+
+    /// The process asking holds it for another step: a sibling branch's.
+    pub fn sibling(self) -> Holder {
+        Holder {
+            holds: true,
+            sibling: self.step.clone(),
+            ..self
+        }
+    }
+
+    /// Another process holds it.
+    pub fn other(self) -> Holder {
+        Holder {
+            holds: true,
+            sibling: None,
+            ..self
+        }
+    }
+
+    /// Another process queued for it first.
+    pub fn queued(process_id: String, since: String) -> Holder {
+        Holder {
+            process_id,
+            since,
+            step: None,
+            holds: false,
+            sibling: None,
+        }
+    }
 }

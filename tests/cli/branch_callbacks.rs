@@ -6,7 +6,7 @@
 
 use serde_json::{Value, json};
 
-use super::branches::rows;
+use super::branches::{last_row, rows};
 use super::{Project, both};
 
 /// `provision.sh`: reads its branch's device from the state on stdin, appends the
@@ -224,12 +224,7 @@ fn a_branch_past_its_deadline_fails_the_group_and_only_it_gets_a_new_token() {
         rows(&v, "Provision [1] / Order"),
         [row("awaiting_callback", 1), row("failed", 1)]
     );
-    let failed = v["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["path"] == "Provision [1] / Order" && s["status"] == "failed")
-        .unwrap();
+    let failed = last_row(&v, "Provision [1] / Order");
     assert_eq!(failed["error"], "callback timed out after 1h", "{v}");
     // Its token is spent with the step.
     let (code, _, err) = answer(&p, &swept, "r2", 2);
@@ -328,12 +323,7 @@ steps = [ { name = "Order", run = "workflows/scripts/provision.sh", callback = {
     let id = v["id"].as_str().unwrap().to_string();
     // An operator's answer is asked for first: the process is suspended.
     assert_eq!(v["status"], "suspended", "{v}");
-    let group = v["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .rfind(|s| s["path"] == "Both ends")
-        .unwrap();
+    let group = last_row(&v, "Both ends");
     assert_eq!(group["status"], "suspend", "{v}");
     assert_eq!(
         group["error"], "1 of 2 branches await input, 1 a callback",

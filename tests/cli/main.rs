@@ -2,6 +2,7 @@
 //! and (the same tests, see `stores`) on a real PostgreSQL.
 
 mod branch_callbacks;
+mod branch_locks;
 mod branches;
 mod callbacks;
 mod contention;

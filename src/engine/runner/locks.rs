@@ -1,6 +1,7 @@
 //! Taking the locks of a workflow (at `Start`) or of a step (before it runs), DESIGN
 //! §14. A process that cannot take them all rests `waiting`, queued for the lock that
-//! is in the way and naming who holds it; the store makes it due again when that lock
+//! is in the way and naming who holds it (a branch step waits first for a sibling
+//! branch that holds it and still runs); the store makes it due again when that lock
 //! frees for it. Letting go is the store's part of committing a step (the end of the
 //! step, or of the process), so no path can forget it.
 
@@ -12,6 +13,9 @@ use super::{Attempt, Current, Engine, Final, StepEnd};
 use crate::domain::process::StepStatus;
 use crate::error::Error;
 use crate::store::locks::Take;
+
+/// How often a branch step asks again for a lock its running sibling holds.
+const SIBLING_POLL: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// The names of `templates` rendered over the state.
 pub fn render(templates: &[String], state: &Value) -> Result<Vec<String>, String> {
@@ -48,21 +52,38 @@ impl Engine<'_> {
         let started = Instant::now();
         let outcome = match render(templates, &cur.state) {
             Err(e) => Attempt::failed(e),
-            Ok(names) => match self
-                .store
-                .take_locks(&cur.process_id, scope, &names)
-                .await?
-            {
-                Take::Taken => return Ok(None),
-                Take::Blocked(b) => Attempt {
-                    error: Some(b.reason()),
-                    ..Attempt::with_status(StepStatus::Waiting)
-                },
+            Ok(names) => loop {
+                match self
+                    .store
+                    .take_locks(&cur.process_id, scope, &names)
+                    .await?
+                {
+                    Take::Taken => return Ok(None),
+                    // A sibling branch's step holds it and still runs: it lets go when
+                    // it ends, soon; waiting for it here saves the process a rest.
+                    Take::Blocked(b)
+                        if b.sibling.as_deref().is_some_and(|s| cur.runs_branch_of(s))
+                            && !self.cancelled()
+                            && !self.draining() =>
+                    {
+                        tokio::time::sleep(SIBLING_POLL).await;
+                    }
+                    Take::Blocked(b) => {
+                        break Attempt {
+                            error: Some(b.reason()),
+                            ..Attempt::with_status(StepStatus::Waiting)
+                        };
+                    }
+                }
             },
         };
         let status = self
-            .commit(cur, StepEnd::new(name, attempt, started, outcome))
+            .commit(
+                cur,
+                cur.scoped(StepEnd::new(name, attempt, started, outcome)),
+            )
             .await?;
+        cur.awaits_lock = status == StepStatus::Waiting;
         Ok(Some(if status == StepStatus::Waiting {
             Final::Waiting
         } else {

@@ -13,9 +13,10 @@
 use serde_json::json;
 
 use super::tx::{R, Tx};
+use crate::domain::path;
 use crate::domain::process::{ProcessStatus, StepStatus};
 use crate::store::events::Concerns;
-use crate::store::locks::{Blocker, LockRow, Take, Waiter};
+use crate::store::locks::{Blocker, Held, Holder, LockRow, Take, Waiter};
 
 /// The advisory lock of the lock tables (b"orchlock").
 pub const LOCKS_LOCK: i64 = 0x6f72_6368_6c6f_636b;
@@ -95,14 +96,23 @@ async fn pair(tx: &Tx<'_>, sql: &str, name: &str) -> R<Option<(String, String)>>
         .transpose()
 }
 
-/// The holder of a lock and since when.
-async fn holder(tx: &Tx<'_>, name: &str) -> R<Option<(String, String)>> {
-    pair(
-        tx,
-        "SELECT process_id, since FROM locks WHERE name = $1",
-        name,
+/// The holder of a lock, since when, and the step it holds it for.
+async fn holder(tx: &Tx<'_>, name: &str) -> R<Option<Holder>> {
+    tx.opt(
+        "SELECT process_id, since, step FROM locks WHERE name = $1",
+        &[&name],
     )
-    .await
+    .await?
+    .map(|r| {
+        Ok(Holder {
+            process_id: r.try_get(0)?,
+            since: r.try_get(1)?,
+            step: r.try_get(2)?,
+            holds: true,
+            sibling: None,
+        })
+    })
+    .transpose()
 }
 
 /// The first process queued for a lock, and since when.
@@ -146,22 +156,24 @@ pub async fn take(
             continue;
         }
         let blocker = match holder(tx, name).await? {
-            Some((p, _)) if p == process_id => continue,
-            Some((p, _)) if is_ancestor(tx, &p, process_id).await? => continue,
-            Some((p, since)) => Some((p, since, true)),
+            Some(h) if h.is_ours(process_id, step) => continue,
+            Some(h) if h.process_id == process_id => Some(h.sibling()),
+            Some(h) if is_ancestor(tx, &h.process_id, process_id).await? => continue,
+            Some(h) => Some(h.other()),
             None => match first_waiter(tx, name).await? {
-                Some((p, since)) if p != process_id => Some((p, since, false)),
+                Some((p, since)) if p != process_id => Some(Holder::queued(p, since)),
                 _ => None,
             },
         };
-        if let Some((p, since, holds)) = blocker {
-            queue(tx, process_id, name).await?;
+        if let Some(b) = blocker {
+            queue(tx, process_id, name, step).await?;
             return Ok(Take::Blocked(Blocker {
                 lock: name.clone(),
-                workflow: workflow_of(tx, &p).await?,
-                process_id: p,
-                since,
-                holds,
+                workflow: workflow_of(tx, &b.process_id).await?,
+                process_id: b.process_id,
+                since: b.since,
+                holds: b.holds,
+                sibling: b.sibling,
             }));
         }
         wanted.push(name);
@@ -189,19 +201,22 @@ pub async fn take(
 }
 
 /// Queues the process for `name` (keeping its place if it queued already), and takes
-/// it out of any other queue.
-async fn queue(tx: &mut Tx<'_>, process_id: &str, name: &str) -> R<()> {
-    let others: Vec<String> = tx
-        .rows(
-            "DELETE FROM lock_waiters WHERE process_id = $1 AND name <> $2 RETURNING name",
-            &[&process_id, &name],
-        )
-        .await?
-        .iter()
-        .map(|r| r.try_get(0))
-        .collect::<Result<_, _>>()?;
-    for other in others {
-        wake(tx, &other).await?;
+/// it out of any other queue, unless a step inside a branch queues: its siblings may
+/// queue for other locks meanwhile.
+async fn queue(tx: &mut Tx<'_>, process_id: &str, name: &str, step: Option<&str>) -> R<()> {
+    if !step.is_some_and(path::in_branch) {
+        let others: Vec<String> = tx
+            .rows(
+                "DELETE FROM lock_waiters WHERE process_id = $1 AND name <> $2 RETURNING name",
+                &[&process_id, &name],
+            )
+            .await?
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<Result<_, _>>()?;
+        for other in others {
+            wake(tx, &other).await?;
+        }
     }
     let added = tx
         .exec(
@@ -243,16 +258,32 @@ async fn wake(tx: &Tx<'_>, name: &str) -> R<()> {
     Ok(())
 }
 
-/// Lets go of the locks of a process (those of `step` only, or all of them with None)
-/// and wakes the first in line for each.
-async fn release(tx: &mut Tx<'_>, process_id: &str, step: Option<&str>) -> R<()> {
-    let rows = tx
-        .rows(
-            "DELETE FROM locks WHERE process_id = $1 AND ($2::text IS NULL OR step = $2)
-             RETURNING name, step",
-            &[&process_id, &step],
-        )
-        .await?;
+/// Lets go of the locks of a process that `which` names, and wakes the first in line
+/// for each.
+async fn release(tx: &mut Tx<'_>, process_id: &str, which: Held<'_>) -> R<()> {
+    let rows = match which {
+        Held::Step(step) => {
+            tx.rows(
+                "DELETE FROM locks WHERE process_id = $1 AND step = $2 RETURNING name, step",
+                &[&process_id, &step],
+            )
+            .await?
+        }
+        Held::Steps => {
+            tx.rows(
+                "DELETE FROM locks WHERE process_id = $1 AND step IS NOT NULL RETURNING name, step",
+                &[&process_id],
+            )
+            .await?
+        }
+        Held::All => {
+            tx.rows(
+                "DELETE FROM locks WHERE process_id = $1 RETURNING name, step",
+                &[&process_id],
+            )
+            .await?
+        }
+    };
     let mut names: Vec<(String, Option<String>)> = rows
         .iter()
         .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
@@ -281,11 +312,17 @@ pub async fn settle(
     status: ProcessStatus,
 ) -> R<()> {
     if status.is_finished() {
-        release(tx, process_id, None).await?;
-    } else if step_status.is_done()
-        || matches!(status, ProcessStatus::Failed | ProcessStatus::Waiting)
-    {
-        release(tx, process_id, Some(step)).await?;
+        release(tx, process_id, Held::All).await?;
+    } else if path::in_branch(step) {
+        if step_status.is_done() || matches!(step_status, StepStatus::Failed | StepStatus::Waiting)
+        {
+            release(tx, process_id, Held::Step(step)).await?;
+        }
+        return Ok(());
+    } else if matches!(status, ProcessStatus::Failed | ProcessStatus::Waiting) {
+        release(tx, process_id, Held::Steps).await?;
+    } else if step_status.is_done() {
+        release(tx, process_id, Held::Step(step)).await?;
     }
     if status != ProcessStatus::Waiting {
         // It went on (a step skipped by hand, say) or ended: it waits for no lock, and

@@ -580,12 +580,12 @@ pub(super) async fn commit_one(
         }
         processes::wake_parent(tx, &c.process_id).await?;
         if locking {
-            locks::settle(tx, &c.process_id, &c.step.name, c.step.status, status).await?;
+            locks::settle(tx, &c.process_id, &c.step.path(), c.step.status, status).await?;
         }
         return Ok(status);
     }
     if locking {
-        locks::settle(tx, &c.process_id, &c.step.name, c.step.status, status).await?;
+        locks::settle(tx, &c.process_id, &c.step.path(), c.step.status, status).await?;
     }
     let rest = match &c.rest {
         Some(reason) => Some(reason.as_str()),

@@ -6,10 +6,11 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::json;
 
 use super::events;
+use crate::domain::path;
 use crate::domain::process::{ProcessStatus, StepStatus};
 use crate::store::StoreError;
 use crate::store::events::Concerns;
-use crate::store::locks::{Blocker, LockRow, Take, Waiter};
+use crate::store::locks::{Blocker, Held, Holder, LockRow, Take, Waiter};
 
 fn append(
     conn: &Connection,
@@ -43,11 +44,19 @@ fn workflow_of(conn: &Connection, process_id: &str) -> Result<String, StoreError
         .unwrap_or_default())
 }
 
-/// The holder of a lock and since when.
-fn holder(conn: &Connection, name: &str) -> Result<Option<(String, String)>, StoreError> {
+/// The holder of a lock, since when, and the step it holds it for.
+fn holder(conn: &Connection, name: &str) -> Result<Option<Holder>, StoreError> {
     Ok(conn
-        .prepare_cached("SELECT process_id, since FROM locks WHERE name = ?1")?
-        .query_row([name], |r| Ok((r.get(0)?, r.get(1)?)))
+        .prepare_cached("SELECT process_id, since, step FROM locks WHERE name = ?1")?
+        .query_row([name], |r| {
+            Ok(Holder {
+                process_id: r.get(0)?,
+                since: r.get(1)?,
+                step: r.get(2)?,
+                holds: true,
+                sibling: None,
+            })
+        })
         .optional()?)
 }
 
@@ -95,22 +104,24 @@ pub fn take(
             continue;
         }
         let blocker = match holder(conn, name)? {
-            Some((p, _)) if p == process_id => continue,
-            Some((p, _)) if is_ancestor(conn, &p, process_id)? => continue,
-            Some((p, since)) => Some((p, since, true)),
+            Some(h) if h.is_ours(process_id, step) => continue,
+            Some(h) if h.process_id == process_id => Some(h.sibling()),
+            Some(h) if is_ancestor(conn, &h.process_id, process_id)? => continue,
+            Some(h) => Some(h.other()),
             None => match first_waiter(conn, name)? {
-                Some((p, since)) if p != process_id => Some((p, since, false)),
+                Some((p, since)) if p != process_id => Some(Holder::queued(p, since)),
                 _ => None,
             },
         };
-        if let Some((p, since, holds)) = blocker {
-            queue(conn, process_id, name, &now)?;
+        if let Some(b) = blocker {
+            queue(conn, process_id, name, step, &now)?;
             return Ok(Take::Blocked(Blocker {
                 lock: name.clone(),
-                workflow: workflow_of(conn, &p)?,
-                process_id: p,
-                since,
-                holds,
+                workflow: workflow_of(conn, &b.process_id)?,
+                process_id: b.process_id,
+                since: b.since,
+                holds: b.holds,
+                sibling: b.sibling,
             }));
         }
         wanted.push(name.clone());
@@ -133,16 +144,17 @@ pub fn take(
 }
 
 /// Queues the process for `name` (keeping its place if it queued already), and takes
-/// it out of any other queue.
-fn queue(conn: &Connection, process_id: &str, name: &str, now: &str) -> Result<(), StoreError> {
-    let others: Vec<String> = conn
-        .prepare_cached("SELECT name FROM lock_waiters WHERE process_id = ?1 AND name <> ?2")?
-        .query_map([process_id, name], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    conn.prepare_cached("DELETE FROM lock_waiters WHERE process_id = ?1 AND name <> ?2")?
-        .execute([process_id, name])?;
-    for other in others {
-        wake(conn, &other, now)?;
+/// it out of any other queue, unless a step inside a branch queues: its siblings may
+/// queue for other locks meanwhile.
+fn queue(
+    conn: &Connection,
+    process_id: &str,
+    name: &str,
+    step: Option<&str>,
+    now: &str,
+) -> Result<(), StoreError> {
+    if !step.is_some_and(path::in_branch) {
+        leave_other_queues(conn, process_id, name, now)?;
     }
     let added = conn
         .prepare_cached(
@@ -151,6 +163,24 @@ fn queue(conn: &Connection, process_id: &str, name: &str, now: &str) -> Result<(
         .execute(params![name, process_id, now])?;
     if added == 1 {
         append(conn, "lock.waiting", process_id, json!({"lock": name}))?;
+    }
+    Ok(())
+}
+
+fn leave_other_queues(
+    conn: &Connection,
+    process_id: &str,
+    name: &str,
+    now: &str,
+) -> Result<(), StoreError> {
+    let others: Vec<String> = conn
+        .prepare_cached("SELECT name FROM lock_waiters WHERE process_id = ?1 AND name <> ?2")?
+        .query_map([process_id, name], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    conn.prepare_cached("DELETE FROM lock_waiters WHERE process_id = ?1 AND name <> ?2")?
+        .execute([process_id, name])?;
+    for other in others {
+        wake(conn, &other, now)?;
     }
     Ok(())
 }
@@ -178,20 +208,26 @@ fn wake(conn: &Connection, name: &str, now: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Lets go of the locks of a process (those of `step` only, or all of them with None)
-/// and wakes the first in line for each.
-fn release(conn: &Connection, process_id: &str, step: Option<&str>) -> Result<(), StoreError> {
+/// Lets go of the locks of a process that `which` names, and wakes the first in line
+/// for each.
+fn release(conn: &Connection, process_id: &str, which: Held<'_>) -> Result<(), StoreError> {
     let now = crate::clock::now_text();
-    let names: Vec<(String, Option<String>)> = match step {
-        Some(s) => conn
-            .prepare_cached("SELECT name, step FROM locks WHERE process_id = ?1 AND step = ?2")?
-            .query_map([process_id, s], |r| Ok((r.get(0)?, r.get(1)?)))?
+    let sql = match which {
+        Held::Step(_) => "SELECT name, step FROM locks WHERE process_id = ?1 AND step = ?2",
+        Held::Steps => "SELECT name, step FROM locks WHERE process_id = ?1 AND step IS NOT NULL",
+        Held::All => "SELECT name, step FROM locks WHERE process_id = ?1",
+    };
+    let mut stmt = conn.prepare_cached(sql)?;
+    let row = |r: &rusqlite::Row<'_>| Ok((r.get(0)?, r.get(1)?));
+    let names: Vec<(String, Option<String>)> = match which {
+        Held::Step(s) => stmt
+            .query_map([process_id, s], row)?
             .collect::<Result<_, _>>()?,
-        None => conn
-            .prepare_cached("SELECT name, step FROM locks WHERE process_id = ?1")?
-            .query_map([process_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        _ => stmt
+            .query_map([process_id], row)?
             .collect::<Result<_, _>>()?,
     };
+    drop(stmt);
     for (name, held_for) in &names {
         conn.prepare_cached("DELETE FROM locks WHERE name = ?1")?
             .execute([name])?;
@@ -219,11 +255,20 @@ pub fn settle(
     status: ProcessStatus,
 ) -> Result<(), StoreError> {
     if status.is_finished() {
-        release(conn, process_id, None)?;
-    } else if step_status.is_done()
-        || matches!(status, ProcessStatus::Failed | ProcessStatus::Waiting)
-    {
-        release(conn, process_id, Some(step))?;
+        release(conn, process_id, Held::All)?;
+    } else if path::in_branch(step) {
+        // A branch step lets go of its locks when it ends, fails or waits; the queue is
+        // its process's, settled when the process comes to rest.
+        if step_status.is_done() || matches!(step_status, StepStatus::Failed | StepStatus::Waiting)
+        {
+            release(conn, process_id, Held::Step(step))?;
+        }
+        return Ok(());
+    } else if matches!(status, ProcessStatus::Failed | ProcessStatus::Waiting) {
+        // At rest failed or waiting, it holds no step lock (its branches' neither).
+        release(conn, process_id, Held::Steps)?;
+    } else if step_status.is_done() {
+        release(conn, process_id, Held::Step(step))?;
     }
     if status != ProcessStatus::Waiting {
         // It went on (a step skipped by hand, say) or ended: it waits for no lock, and

@@ -97,7 +97,7 @@ pub fn commit_one(
 
 fn settle_waits(tx: &Connection, c: &StepCommit, status: ProcessStatus) -> StoreResult<()> {
     callbacks::settle(tx, &c.process_id, &c.step.path(), c.step.status, status)?;
-    locks::settle(tx, &c.process_id, &c.step.name, c.step.status, status)
+    locks::settle(tx, &c.process_id, &c.step.path(), c.step.status, status)
 }
 
 /// Whether a process has anything for a step that goes on running to settle: an open

@@ -1,0 +1,166 @@
+//! Step locks inside branches (DESIGN §13, §14) through the real binary: sibling
+//! branches wanting one lock take turns within one run, a branch whose lock another
+//! process holds rests its group `waiting` (exit 5) naming the holder while its
+//! siblings finish, and the process is due again when the lock frees.
+
+use serde_json::Value;
+
+use super::branches::{last_row, rows};
+use super::{Project, both};
+
+/// `push.sh`: notes `<device> in` and `<device> out` in `pushes.log` around a short
+/// sleep, and `overlap <device>` in `overlaps.log` when another push was inside the
+/// guarded section (a directory only one process can create).
+fn push_script(p: &Project) {
+    p.script(
+        "workflows/scripts/push.sh",
+        r#"state=$(cat)
+dev=$(printf '%s' "$state" | sed -n 's/.*"device":"\([^"]*\)".*/\1/p')
+mkdir inside 2>/dev/null || echo "overlap $dev" >> overlaps.log
+echo "$dev in" >> pushes.log
+sleep 0.2
+echo "$dev out" >> pushes.log
+rmdir inside 2>/dev/null
+echo '{}'"#,
+    );
+}
+
+/// Task `t`: three devices, one branch each, whose `Push` step holds `lock`.
+fn locked_foreach(p: &Project, lock: &str) {
+    push_script(p);
+    p.task(&format!(
+        r#"
+[[step]]
+name = "Seed"
+builtin = "set"
+with = {{ values = {{ devices = ["r1", "r2", "r3"] }} }}
+
+[[step]]
+name = "Push every device"
+foreach = "state.devices"
+as = "device"
+steps = [ {{ name = "Push", run = "workflows/scripts/push.sh", locks = ["{lock}"] }} ]
+"#
+    ));
+}
+
+fn log_lines(p: &Project, file: &str) -> Vec<String> {
+    std::fs::read_to_string(p.path().join(file))
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+fn event_kinds(p: &Project, id: &str, kind: &str) -> usize {
+    let v = p.ok_json(&["events", "--process", id, "--kind", kind]);
+    v.as_array().map_or(0, Vec::len)
+}
+
+fn sibling_branches_wanting_one_lock_take_turns_within_one_run() {
+    let p = Project::new();
+    locked_foreach(&p, "switch:core");
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 0, "a step lock inside a branch is valid: {err}");
+
+    let v = p.ok_json(&["workflow", "run", "t"]);
+    let id = v["id"].as_str().unwrap().to_string();
+    assert_eq!(v["status"], "completed", "{v}");
+    assert!(
+        log_lines(&p, "overlaps.log").is_empty(),
+        "{:?}",
+        log_lines(&p, "pushes.log")
+    );
+    // One push at a time: each `in` is followed by its own `out`.
+    let pushes = log_lines(&p, "pushes.log");
+    assert_eq!(pushes.len(), 6, "{pushes:?}");
+    for pair in pushes.chunks(2) {
+        let dev = pair[0]
+            .strip_suffix(" in")
+            .unwrap_or_else(|| panic!("{pushes:?}"));
+        assert_eq!(pair[1], format!("{dev} out"), "{pushes:?}");
+    }
+    // Each branch took the lock and let it go; none rested waiting for it.
+    assert_eq!(event_kinds(&p, &id, "lock.taken"), 3);
+    assert_eq!(event_kinds(&p, &id, "lock.released"), 3);
+    for i in 0..3 {
+        assert_eq!(
+            rows(&v, &format!("Push every device [{i}] / Push")),
+            [("success".to_string(), 1)],
+            "{v}"
+        );
+    }
+    let locks = p.ok_json(&["locks"]);
+    assert_eq!(locks, serde_json::json!([]), "{locks}");
+}
+
+fn a_branch_whose_lock_another_process_holds_rests_until_it_frees() {
+    let p = Project::new();
+    locked_foreach(&p, "device:{{ state.device }}");
+    // Another process holds r2's lock for its whole run and waits for an answer.
+    p.write(
+        "workflows/hold.toml",
+        r#"name = "hold"
+target = "system"
+locks = ["device:r2"]
+
+[[step]]
+name = "Confirm"
+input.fields = [ { name = "ok", type = "accept" } ]
+"#,
+    );
+    let holder = p.json_exiting(&["workflow", "run", "hold"], 4)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let v = p.json_exiting(&["workflow", "run", "t"], 5);
+    let id = v["id"].as_str().unwrap().to_string();
+    assert_eq!(v["status"], "waiting", "{v}");
+    let group = last_row(&v, "Push every device");
+    assert_eq!(group["error"], "1 of 3 branches wait for a lock", "{v}");
+    let waited = last_row(&v, "Push every device [1] / Push");
+    let why = waited["error"].as_str().unwrap_or_default();
+    assert!(
+        why.starts_with(&format!(
+            "waiting for lock `device:r2`, held by process {holder} (hold)"
+        )),
+        "{v}"
+    );
+    // Its siblings finished; r2 did not run.
+    let mut pushed = log_lines(&p, "pushes.log");
+    pushed.sort();
+    assert_eq!(pushed, ["r1 in", "r1 out", "r3 in", "r3 out"]);
+    let (_, text, _) = p.run(&["process", "show", &id]);
+    assert!(text.contains("waiting for lock `device:r2`"), "{text}");
+    // Not due while the lock is held.
+    let (code, _, err) = p.run(&["scheduler", "run", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(p.ok_json(&["process", "show", &id])["status"], "waiting");
+
+    // The holder ends: the lock frees for the waiting process, which is due now.
+    let (code, _, err) = p.run(&["process", "resume", &holder, "--input", "ok=true"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = p.ok_json(&["process", "show", &id]);
+    assert_eq!(v["status"], "completed", "{v}");
+    // Only the waiting branch ran again.
+    let mut pushed = log_lines(&p, "pushes.log");
+    pushed.sort();
+    assert_eq!(
+        pushed,
+        ["r1 in", "r1 out", "r2 in", "r2 out", "r3 in", "r3 out"]
+    );
+    assert_eq!(
+        rows(&v, "Push every device [1] / Push"),
+        [("waiting".to_string(), 1), ("success".to_string(), 2)],
+        "{v}"
+    );
+    assert_eq!(p.ok_json(&["locks"]), serde_json::json!([]));
+}
+
+both!(
+    sibling_branches_wanting_one_lock_take_turns_within_one_run,
+    a_branch_whose_lock_another_process_holds_rests_until_it_frees,
+);
