@@ -42,10 +42,10 @@ enum Ended {
     /// A step failed: its path and error.
     Failed(String, Option<String>),
     /// A step waits: after a transient failure, for child processes (`children`), or
-    /// for a lock (`lock`).
+    /// for a lock (`lock`: `Some`), which a sibling branch holds (`Some(true)`).
     Waiting {
         children: bool,
-        lock: bool,
+        lock: Option<bool>,
     },
     /// A step waits for input.
     Suspended,
@@ -131,7 +131,7 @@ impl Engine<'_> {
             for e in ends.iter_mut().skip(next) {
                 *e = Some(Ended::Waiting {
                     children: true,
-                    lock: false,
+                    lock: None,
                 });
             }
         }
@@ -218,7 +218,7 @@ impl Engine<'_> {
         let total = list.len();
         let mut failed = Vec::new();
         let (mut waiting, mut children, mut stopped, mut interrupted) = (0, 0, false, false);
-        let (mut suspended, mut callbacks, mut locks) = (0, 0, 0);
+        let (mut suspended, mut callbacks, mut locks, mut siblings) = (0, 0, 0, 0);
         let mut nets = Vec::new();
         for (b, e) in list.iter().zip(ends) {
             match e {
@@ -227,7 +227,8 @@ impl Engine<'_> {
                 Ended::Waiting { children: c, lock } => {
                     waiting += 1;
                     children += usize::from(c);
-                    locks += usize::from(lock);
+                    locks += usize::from(lock.is_some());
+                    siblings += usize::from(lock == Some(true));
                 }
                 Ended::Suspended => suspended += 1,
                 Ended::AwaitingCallback => callbacks += 1,
@@ -263,7 +264,10 @@ impl Engine<'_> {
             cur.rested = true;
             return Ok(Some(Final::Waiting));
         }
-        if waiting > 0 {
+        // Branches waiting only for locks their siblings at rest hold wait for what
+        // those siblings await: the group is suspended or awaits callbacks.
+        let behind_siblings = waiting > 0 && waiting == siblings && suspended + callbacks > 0;
+        if waiting > 0 && !behind_siblings {
             let transient = waiting - children - locks;
             let why = match (children, locks, transient) {
                 (c, 0, 0) => format!("{c} of {total} branches wait for child processes"),
@@ -317,6 +321,10 @@ impl Engine<'_> {
                     StepStatus::Suspend,
                     format!("{s} of {total} branches await input, {c} a callback"),
                 ),
+            };
+            let why = match siblings {
+                0 => why,
+                n => format!("{why}; {n} wait for a lock a sibling branch holds"),
             };
             let end = StepEnd::new(
                 name,

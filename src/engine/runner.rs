@@ -240,8 +240,9 @@ pub(super) struct Current {
     pub(super) last: Option<(String, StepStatus, Option<String>)>,
     /// The last step ended waiting for child processes.
     pub(super) awaits_children: bool,
-    /// The last step ended waiting for a lock.
-    pub(super) awaits_lock: bool,
+    /// The last step ended waiting for a lock (`Some`), held by a sibling branch of
+    /// this process (`Some(true)`).
+    pub(super) awaits_lock: Option<bool>,
     /// The branches of this drive running now (their paths), shared by every scope of
     /// it: a branch step waiting for a lock its sibling holds waits while that sibling
     /// runs, since its step ends soon and lets go.
@@ -265,7 +266,7 @@ impl Current {
             branch: None,
             last: None,
             awaits_children: false,
-            awaits_lock: false,
+            awaits_lock: None,
             running: Default::default(),
             committed: process.status,
         }
@@ -290,7 +291,7 @@ impl Current {
             branch: Some(branch),
             last: None,
             awaits_children: false,
-            awaits_lock: false,
+            awaits_lock: None,
             running: Arc::clone(&self.running),
             committed: self.committed,
         }
@@ -1162,7 +1163,7 @@ impl Engine<'_> {
         let mut row = committed.step;
         cur.last = Some((row.path(), row.status, row.error.clone()));
         cur.awaits_children = end.awaits_children;
-        cur.awaits_lock = false;
+        cur.awaits_lock = None;
         self.observer.with(|o| o.step_finished(&row, took));
         if end.whole_state {
             cur.state = Arc::new(std::mem::take(&mut row.state_patch));

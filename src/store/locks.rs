@@ -82,8 +82,6 @@ pub struct LockRow {
 pub enum Held<'a> {
     /// Those held for this step (its path).
     Step(&'a str),
-    /// Every step lock (not the workflow's).
-    Steps,
     /// All of them.
     All,
 }

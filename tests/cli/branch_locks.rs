@@ -160,7 +160,59 @@ input.fields = [ { name = "ok", type = "accept" } ]
     assert_eq!(p.ok_json(&["locks"]), serde_json::json!([]));
 }
 
+fn a_branch_behind_a_sibling_that_holds_its_lock_at_an_input_step_waits_for_that_input() {
+    let p = Project::new();
+    push_script(&p);
+    p.task(
+        r#"
+[[step]]
+name = "Seed"
+builtin = "set"
+with = { values = { device = "core1" } }
+
+[[step]]
+name = "Change"
+[[step.parallel]]
+name = "Ask"
+steps = [ { name = "Confirm", locks = ["switch:core"], input.fields = [ { name = "ok", type = "accept" } ] } ]
+[[step.parallel]]
+name = "Push"
+steps = [ { name = "Settle", builtin = "sleep", with = { duration = "300ms" } },
+          { name = "Push", run = "workflows/scripts/push.sh", locks = ["switch:core"] } ]
+"#,
+    );
+    let v = p.json_exiting(&["workflow", "run", "t"], 4);
+    let id = v["id"].as_str().unwrap().to_string();
+    // The lock is the confirming branch's until it is answered: the process is
+    // suspended (not waiting for a worker that could do nothing).
+    assert_eq!(v["status"], "suspended", "{v}");
+    assert_eq!(
+        last_row(&v, "Change")["error"],
+        "1 of 2 branches await input; 1 wait for a lock a sibling branch holds",
+        "{v}"
+    );
+    let why = last_row(&v, "Change / Push / Push")["error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        why.starts_with(
+            "waiting for lock `switch:core`, held by step `Change / Ask / Confirm` of this process"
+        ),
+        "{why}"
+    );
+    assert!(log_lines(&p, "pushes.log").is_empty());
+    let locks = p.ok_json(&["locks"]);
+    assert_eq!(locks[0]["step"], "Change / Ask / Confirm", "{locks}");
+
+    let v = p.ok_json(&["process", "resume", &id, "--input", "ok=true"]);
+    assert_eq!(v["status"], "completed", "{v}");
+    assert_eq!(log_lines(&p, "pushes.log"), ["core1 in", "core1 out"]);
+    assert_eq!(p.ok_json(&["locks"]), serde_json::json!([]));
+}
+
 both!(
     sibling_branches_wanting_one_lock_take_turns_within_one_run,
+    a_branch_behind_a_sibling_that_holds_its_lock_at_an_input_step_waits_for_that_input,
     a_branch_whose_lock_another_process_holds_rests_until_it_frees,
 );

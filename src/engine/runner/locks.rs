@@ -50,6 +50,7 @@ impl Engine<'_> {
             return Ok(None);
         }
         let started = Instant::now();
+        let mut sibling = false;
         let outcome = match render(templates, &cur.state) {
             Err(e) => Attempt::failed(e),
             Ok(names) => loop {
@@ -69,6 +70,7 @@ impl Engine<'_> {
                         tokio::time::sleep(SIBLING_POLL).await;
                     }
                     Take::Blocked(b) => {
+                        sibling = b.sibling.is_some();
                         break Attempt {
                             error: Some(b.reason()),
                             ..Attempt::with_status(StepStatus::Waiting)
@@ -83,7 +85,7 @@ impl Engine<'_> {
                 cur.scoped(StepEnd::new(name, attempt, started, outcome)),
             )
             .await?;
-        cur.awaits_lock = status == StepStatus::Waiting;
+        cur.awaits_lock = (status == StepStatus::Waiting).then_some(sibling);
         Ok(Some(if status == StepStatus::Waiting {
             Final::Waiting
         } else {

@@ -269,13 +269,6 @@ async fn release(tx: &mut Tx<'_>, process_id: &str, which: Held<'_>) -> R<()> {
             )
             .await?
         }
-        Held::Steps => {
-            tx.rows(
-                "DELETE FROM locks WHERE process_id = $1 AND step IS NOT NULL RETURNING name, step",
-                &[&process_id],
-            )
-            .await?
-        }
         Held::All => {
             tx.rows(
                 "DELETE FROM locks WHERE process_id = $1 RETURNING name, step",
@@ -319,9 +312,9 @@ pub async fn settle(
             release(tx, process_id, Held::Step(step)).await?;
         }
         return Ok(());
-    } else if matches!(status, ProcessStatus::Failed | ProcessStatus::Waiting) {
-        release(tx, process_id, Held::Steps).await?;
-    } else if step_status.is_done() {
+    } else if step_status.is_done()
+        || matches!(status, ProcessStatus::Failed | ProcessStatus::Waiting)
+    {
         release(tx, process_id, Held::Step(step)).await?;
     }
     if status != ProcessStatus::Waiting {

@@ -214,7 +214,6 @@ fn release(conn: &Connection, process_id: &str, which: Held<'_>) -> Result<(), S
     let now = crate::clock::now_text();
     let sql = match which {
         Held::Step(_) => "SELECT name, step FROM locks WHERE process_id = ?1 AND step = ?2",
-        Held::Steps => "SELECT name, step FROM locks WHERE process_id = ?1 AND step IS NOT NULL",
         Held::All => "SELECT name, step FROM locks WHERE process_id = ?1",
     };
     let mut stmt = conn.prepare_cached(sql)?;
@@ -264,10 +263,11 @@ pub fn settle(
             release(conn, process_id, Held::Step(step))?;
         }
         return Ok(());
-    } else if matches!(status, ProcessStatus::Failed | ProcessStatus::Waiting) {
-        // At rest failed or waiting, it holds no step lock (its branches' neither).
-        release(conn, process_id, Held::Steps)?;
-    } else if step_status.is_done() {
+    } else if step_status.is_done()
+        || matches!(status, ProcessStatus::Failed | ProcessStatus::Waiting)
+    {
+        // A branch step at rest (awaiting input or a callback) keeps its locks while
+        // its process fails or waits, as a top-level step at rest does.
         release(conn, process_id, Held::Step(step))?;
     }
     if status != ProcessStatus::Waiting {
