@@ -7,7 +7,7 @@
 use serde_json::{Value, json};
 
 use super::branches::{last_row, rows};
-use super::{Project, both};
+use super::{Project, both, serve};
 
 /// `provision.sh`: reads its branch's device from the state on stdin, appends the
 /// device to `handed.txt` and writes its token to `tokens/<device>`.
@@ -183,10 +183,30 @@ fn each_branch_rests_on_its_own_token_and_answers_come_in_any_order() {
         rows(&v, "Provision [2] / Order"),
         [row("awaiting_callback", 1), row("success", 1)]
     );
-    let (code, out, err) = answer(&p, &id, "r1", 1);
-    assert_eq!(code, 0, "the last answer completes it: {err}");
-    let v: Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(v["status"], "completed", "{v}");
+    // Through `orch serve`: the view and the page name the branch step that waits,
+    // and the last answer (no bearer token: the callback's token is the credential)
+    // lets the server's worker complete the process.
+    let op = serve::token(&p, "ops", "operate");
+    let s = serve::Server::start(&p, &[]);
+    let waiting = serve::get(&s, &format!("/api/v1/processes/{id}"), &op).body;
+    assert_eq!(
+        waiting["callback"]["step"], "Provision [0] / Order",
+        "{waiting}"
+    );
+    let page = serve::dashboard(&s, &format!("/processes/{id}"), &op);
+    assert!(
+        page.contains(r#"<span class="step-branch">Provision [2] /</span>"#),
+        "{page}"
+    );
+    let taken = serve::call(
+        &s,
+        "POST",
+        &format!("/api/v1/callbacks/{}", token_of(&p, "r1")),
+        None,
+        Some(&json!({"n": 1})),
+    );
+    assert_eq!(taken.status, 202, "{}", taken.text);
+    let v = serve::wait_for_status(&s, &op, &id, "completed");
     assert_eq!(
         v["state"]["jobs"],
         json!([{"job": {"n": 1}}, {"job": {"n": 2}}, {"job": {"n": 3}}]),

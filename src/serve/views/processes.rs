@@ -76,7 +76,7 @@ pub async fn show(
         .iter()
         .map(|s| {
             json!({
-                "name": s.name, "status": s.status, "attempt": s.attempt,
+                "name": s.name, "branch": s.branch, "status": s.status, "attempt": s.attempt,
                 "started_at": s.started_at, "finished_at": s.finished_at,
                 "error": s.error, "output": s.output, "by": s.created_by,
                 "changed": (!s.state_patch.as_object().is_some_and(|m| m.is_empty()))
@@ -87,7 +87,7 @@ pub async fn show(
     let failed = matches!(p.status, ProcessStatus::Failed | ProcessStatus::Waiting)
         .then(|| view.steps.iter().rev().find(|s| s.status.is_retryable()))
         .flatten()
-        .map(|s| json!({"name": s.name, "error": s.error, "output": s.output.as_deref().map(|o| crate::ui::last_lines(o, 40).join("\n"))}));
+        .map(|s| json!({"name": s.path(), "error": s.error, "output": s.output.as_deref().map(|o| crate::ui::last_lines(o, 40).join("\n"))}));
     let pending = view
         .pending()
         .map(|w| json!({"step": w.step, "message": w.message_text()}));
