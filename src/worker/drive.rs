@@ -82,6 +82,11 @@ async fn drive(
         ));
     }
     let log = store.steps(&id).await?;
+    // The steps run on behalf of whoever asked for this run, not of the worker.
+    let user = store
+        .requester(&id)
+        .await?
+        .unwrap_or_else(|| config.user.clone());
     // Nobody can be asked here: secrets come from the worker's environment.
     let needed = secrets::needed(&def, &log);
     let mut found = secrets::from_env(&needed);
@@ -97,7 +102,7 @@ async fn drive(
         store,
         root: config.project.root.clone(),
         db: config.db.clone(),
-        user: config.user.clone(),
+        user,
         default_timeout: config.step_timeout,
         grace: config.kill_grace,
         observer: Watch::new(&mut observer),

@@ -540,7 +540,58 @@ run = "workflows/scripts/login.sh"
     }
 }
 
+fn a_worker_runs_the_steps_for_whoever_queued_the_process() {
+    let p = Project::new();
+    p.script(
+        "workflows/scripts/who.sh",
+        r#"cat >/dev/null
+echo "$ORCH_USER" >> who.txt
+if [ -f broken ]; then echo "the device is unreachable" >&2; exit 1; fi
+echo '{}'"#,
+    );
+    p.task("[[step]]\nname = \"Push\"\nrun = \"workflows/scripts/who.sh\"\n");
+    p.write("broken", "");
+    let (code, out, err) = p.run(&["--user", "alice", "workflow", "run", "t", "--queue"]);
+    assert_eq!(code, 0, "{err}");
+    let id = out.trim().to_string();
+    let (code, _, err) = p.run(&["--user", "orch-svc", "worker", "--once"]);
+    assert_eq!(code, 3, "the step fails: {err}");
+
+    // Bob queues the retry; the worker's user asked for nothing.
+    std::fs::remove_file(p.path().join("broken")).unwrap();
+    let (code, _, err) = p.run(&["--user", "bob", "process", "retry", &id, "--queue"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = p.run(&["--user", "orch-svc", "worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    let v = p.ok_json(&["process", "show", &id]);
+    assert_eq!(v["status"], "completed", "{v}");
+    let by: Vec<(&str, &str)> = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap_or_default(),
+                s["created_by"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        by,
+        [
+            ("Start", "alice"),
+            ("Push", "alice"),
+            ("Push", "bob"),
+            ("Done", "bob")
+        ],
+        "{v}"
+    );
+    let who = std::fs::read_to_string(p.path().join("who.txt")).unwrap();
+    assert_eq!(who.lines().collect::<Vec<_>>(), ["alice", "bob"]);
+}
+
 both!(
+    a_worker_runs_the_steps_for_whoever_queued_the_process,
     a_failure_made_good_is_not_shown_as_the_cause,
     a_busy_worker_takes_new_work_into_its_free_slots,
     queued_processes_run_in_a_worker_at_once,

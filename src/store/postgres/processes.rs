@@ -618,11 +618,23 @@ pub async fn queue(
     // Due at once; and queued again, it has no failure to show until it fails again
     // (the reason above goes to the event only).
     tx.exec(
-        "UPDATE processes SET run_after = NULL, failed_reason = NULL WHERE process_id = $1",
-        &[&process_id],
+        "UPDATE processes SET run_after = NULL, failed_reason = NULL, queued_by = $2 WHERE process_id = $1",
+        &[&process_id, &by],
     )
     .await?;
     Ok(true)
+}
+
+/// Who a worker runs the process for: who queued it last, else who created it.
+pub async fn requester(tx: &Tx<'_>, process_id: &str) -> R<Option<String>> {
+    tx.opt(
+        "SELECT COALESCE(queued_by, created_by) FROM processes WHERE process_id = $1",
+        &[&process_id],
+    )
+    .await?
+    .map(|r| r.try_get(0))
+    .transpose()
+    .map_err(Into::into)
 }
 
 pub async fn list(tx: &Tx<'_>, f: &Filter) -> R<Vec<ProcessRow>> {

@@ -624,10 +624,20 @@ pub fn queue(
     // Due at once; and queued again, it has no failure to show until it fails again
     // (the reason above goes to the event only).
     conn.prepare_cached(
-        "UPDATE processes SET run_after = NULL, failed_reason = NULL WHERE process_id = ?1",
+        "UPDATE processes SET run_after = NULL, failed_reason = NULL, queued_by = ?2 WHERE process_id = ?1",
     )?
-    .execute([process_id])?;
+    .execute([process_id, by])?;
     Ok(true)
+}
+
+/// Who a worker runs the process for: who queued it last, else who created it.
+pub fn requester(conn: &Connection, process_id: &str) -> Result<Option<String>, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT COALESCE(queued_by, created_by) FROM processes WHERE process_id = ?1",
+        )?
+        .query_row([process_id], |r| r.get(0))
+        .optional()?)
 }
 
 /// The process columns without the state, which can be large and which lists never

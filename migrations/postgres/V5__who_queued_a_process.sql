@@ -1,0 +1,3 @@
+-- Who asked for a queued run, as SQLite's V11: a worker runs the steps on behalf of
+-- the user who queued the process again, or (NULL) of the one who created it.
+ALTER TABLE processes ADD COLUMN queued_by TEXT COLLATE "C";
