@@ -98,9 +98,12 @@ pub fn drive(
     mut secrets: Map<String, Value>,
     opts: Options,
 ) -> Result<()> {
+    // Tokens handed out by any round of the drive (it goes round again after `--form`).
+    let mut tokens = Vec::new();
     loop {
-        let (outcome, token) =
+        let (outcome, handed) =
             drive_once(ctx, id, def, std::mem::take(&mut input), secrets.clone())?;
+        tokens.extend(handed);
         if outcome == Final::Suspended && opts.form && crate::forms::can_prompt() {
             let (p, steps) = process_and_steps(ctx, id, true)?;
             let pending = Pending::all(&p, def, &steps);
@@ -128,7 +131,7 @@ pub fn drive(
                 continue;
             }
         }
-        return report(ctx, id, def, outcome, token.as_deref(), opts);
+        return report(ctx, id, def, outcome, &tokens, opts);
     }
 }
 
@@ -138,7 +141,7 @@ fn drive_once(
     def: &WorkflowDef,
     input: Answers,
     secrets: Map<String, Value>,
-) -> Result<(Final, Option<String>)> {
+) -> Result<(Final, Vec<(String, String)>)> {
     let plan = crate::engine::plan::plan(def);
     let mut observer =
         StepProgress::new(ctx.printer.clone()).numbered(plan.into_iter().map(|s| s.name).collect());
@@ -164,7 +167,7 @@ fn drive_once(
         r
     })
     .map_err(|e| retry_when_back(e, id))
-    .map(|outcome| (outcome, observer.handed_token.take()))
+    .map(|outcome| (outcome, std::mem::take(&mut observer.handed_tokens)))
 }
 
 /// A database that went away mid-drive left the process running without an orch:
@@ -216,14 +219,14 @@ fn process_and_steps(
 /// Says how a drive ended and what to do next. With `-q` the outcome is an error
 /// message (unless it completed): the failed step, its error and the end of its
 /// stderr, with the process id, since no step line was shown.
-/// `token` is the one a callback step without `run` handed out in this drive: only
-/// this report shows it.
+/// `tokens` are those that callback steps without `run` handed out in this drive (one
+/// per branch that has one), by step path: only this report shows them.
 fn report(
     ctx: &mut Ctx,
     id: &str,
     def: &WorkflowDef,
     outcome: Final,
-    token: Option<&str>,
+    tokens: &[(String, String)],
     opts: Options,
 ) -> Result<()> {
     // A completed drive has no failed, pending or waiting step to look for.
@@ -273,13 +276,9 @@ fn report(
         }
         Final::AwaitingCallback => match ctx.db(async |s| CallbackWait::of(s, &p, &steps).await)? {
             Some(w) => {
-                hints.push(match token {
-                    Some(t) if !w.answered && !w.timed_out => format!(
-                        "the step has no `run` to hand its token on, so here it is, once: {}",
-                        w.hint(id).replace("TOKEN", t)
-                    ),
-                    _ => w.hint(id),
-                });
+                if tokens.is_empty() || w.answered || w.timed_out {
+                    hints.push(w.hint(id));
+                }
                 (
                     format!("process {id} is awaiting a callback"),
                     Some(w.describe().replacen("waiting for a callback ", "", 1)),
@@ -339,6 +338,13 @@ fn report(
             )
         }
     };
+    if outcome != Final::Completed {
+        for (path, t) in tokens {
+            hints.push(format!(
+                "step `{path}` has no `run` to hand its token on, so here it is, once: the external system answers with `orch process callback {id} --token {t} --input-file answer.json` (or POST /api/v1/callbacks/{t})"
+            ));
+        }
+    }
     let kind = outcome.error_kind();
     let pr = &ctx.printer;
     if let (Some(kind), true) = (kind, pr.quiet) {

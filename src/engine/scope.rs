@@ -156,6 +156,7 @@ pub enum BranchStatus {
     Failed,
     Waiting,
     Suspended,
+    AwaitingCallback,
     /// Some steps are done, and the rest has not ended yet.
     Started,
     /// Not a step has run.
@@ -169,6 +170,7 @@ impl BranchStatus {
             BranchStatus::Failed => "failed",
             BranchStatus::Waiting => "waiting",
             BranchStatus::Suspended => "suspended",
+            BranchStatus::AwaitingCallback => "awaiting callback",
             BranchStatus::Started => "started",
             BranchStatus::NotStarted => "not started",
         }
@@ -214,9 +216,9 @@ pub fn views(
                 (Some(_), Some(s)) => match s {
                     crate::domain::process::StepStatus::Failed => BranchStatus::Failed,
                     crate::domain::process::StepStatus::Waiting => BranchStatus::Waiting,
-                    crate::domain::process::StepStatus::Suspend
-                    | crate::domain::process::StepStatus::AwaitingCallback => {
-                        BranchStatus::Suspended
+                    crate::domain::process::StepStatus::Suspend => BranchStatus::Suspended,
+                    crate::domain::process::StepStatus::AwaitingCallback => {
+                        BranchStatus::AwaitingCallback
                     }
                     _ => BranchStatus::Started,
                 },

@@ -417,14 +417,18 @@ async fn adopt_current(app: &App, store: &Store, p: &ProcessRow, use_current: bo
     Ok(())
 }
 
-/// Answers a suspended process's input step and queues it; with `use_current` the
-/// process runs the workflow file as it is now, which also says what the step asks.
+/// Answers the input steps a suspended process waits at, and queues it. `given` is
+/// split among them as `process resume --input-file` splits a file: `{"PATH":
+/// {"field": …}}` or `{"PATH.field": …}` names a step inside a branch, and bare fields
+/// answer the only step that waits (several waiting: refused, naming them). `step`
+/// (the dashboard's form) says which step bare fields answer.
 pub async fn resume(
     app: &Arc<App>,
     id: String,
     given: Map<String, Value>,
     who: String,
     use_current: bool,
+    step: Option<String>,
 ) -> Result<()> {
     app.blocking(async move |app: &App| {
         let store = app.store();
@@ -436,7 +440,7 @@ pub async fn resume(
         }
         let view = ProcessView::read(store, &id).await?;
         let p = &view.process;
-        let Some(pending) = view.pending() else {
+        if view.pending.is_empty() {
             return Err(Error::conflict(format!(
                 "process {} is {}, not waiting for input",
                 p.process_id, p.status
@@ -445,36 +449,90 @@ pub async fn resume(
                 crate::shapes::next_hint(p)
                     .unwrap_or_else(|| "only a suspended process is resumed".into()),
             ));
+        }
+        let answered: Vec<(usize, Map<String, Value>)> = match &step {
+            Some(path) => {
+                let i = view
+                    .pending
+                    .iter()
+                    .position(|w| &w.step == path)
+                    .ok_or_else(|| {
+                        Error::conflict(format!(
+                            "process {} does not wait for input at step `{path}` (any more)",
+                            p.process_id
+                        ))
+                    })?;
+                vec![(i, given)]
+            }
+            None => {
+                let split = crate::shapes::pending::split_answers(&view.pending, given)?;
+                let some: Vec<_> = split
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(_, a)| !a.is_empty())
+                    .collect();
+                match (some.is_empty(), view.pending.len()) {
+                    // Nothing given: the one step's form says what it needs.
+                    (true, 1) => vec![(0, Map::new())],
+                    (true, _) => {
+                        return Err(Error::usage(format!(
+                            "several steps await input ({}); answer one or more of them by path",
+                            view.pending
+                                .iter()
+                                .map(|w| format!("`{}`", w.step))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ))
+                        .with_hint(
+                            r#"send {"PATH": {"field": value}}, one object per step; GET the process to see which steps wait"#,
+                        ));
+                    }
+                    (false, _) => some,
+                }
+            }
         };
-        let pages = std::slice::from_ref(&pending.page);
-        let (input, secrets) = app.collect(pages, &given, &pending.state)?;
+        // Every answer is checked before any is recorded.
+        let mut checked = Vec::with_capacity(answered.len());
+        let mut secrets = Map::new();
+        for (i, answers) in answered {
+            let w = &view.pending[i];
+            let (input, more) = app.collect(std::slice::from_ref(&w.page), &answers, &w.state)?;
+            secrets.extend(more);
+            checked.push((w, input));
+        }
         let claimed =
             owner::claim(store, &p.process_id, &[ProcessStatus::Suspended], app.lease).await?;
         let mut process = owner::claimed(claimed, &p.process_id, "resumed")?;
-        // The first step that waits (inside a branch, by its path); the others wait
-        // on, asked again when the process comes back to them.
-        let step = pending.name.clone();
-        let branch = pending.branch.as_deref();
-        let attempt = crate::engine::plan::next_attempt_in(&view.steps, branch, &step);
-        let recorded = if pending.secrets_only {
-            Recorded {
-                process_status: ProcessStatus::Created,
-                error: Some("secrets given to the server's worker".into()),
-                ..Recorded::new(&step, attempt, StepStatus::Skipped)
-            }
-        } else {
-            Recorded {
-                patch: Value::Object(input),
-                process_status: ProcessStatus::Created,
-                branch: pending.branch.clone(),
-                ..Recorded::new(&step, attempt, StepStatus::Success)
-            }
-        };
         app.vault.put(&p.process_id, secrets);
         let mut quiet = Quiet;
-        app.engine(store, &who, &mut quiet)
-            .record(&mut process, recorded)
-            .await?;
+        let engine = app.engine(store, &who, &mut quiet);
+        // The steps not answered wait on, asked again when the process comes back to
+        // them. The last record queues the process; those before keep it claimed.
+        let last = checked.len() - 1;
+        for (n, (w, input)) in checked.into_iter().enumerate() {
+            let attempt =
+                crate::engine::plan::next_attempt_in(&view.steps, w.branch.as_deref(), &w.name);
+            let status = if n == last {
+                ProcessStatus::Created
+            } else {
+                ProcessStatus::Running
+            };
+            let recorded = if w.secrets_only {
+                Recorded {
+                    process_status: status,
+                    error: Some("secrets given to the server's worker".into()),
+                    ..Recorded::new(&w.name, attempt, StepStatus::Skipped)
+                }
+            } else {
+                Recorded {
+                    patch: Value::Object(input),
+                    process_status: status,
+                    branch: w.branch.clone(),
+                    ..Recorded::new(&w.name, attempt, StepStatus::Success)
+                }
+            };
+            engine.record(&mut process, recorded).await?;
+        }
         Ok(())
     })
     .await

@@ -90,6 +90,9 @@ fn logged_branches(group: &str, steps: &[StepRow]) -> Vec<scope::BranchView> {
                 Some(crate::domain::process::StepStatus::Failed) => BranchStatus::Failed,
                 Some(crate::domain::process::StepStatus::Waiting) => BranchStatus::Waiting,
                 Some(crate::domain::process::StepStatus::Suspend) => BranchStatus::Suspended,
+                Some(crate::domain::process::StepStatus::AwaitingCallback) => {
+                    BranchStatus::AwaitingCallback
+                }
                 _ => BranchStatus::Started,
             };
             scope::BranchView {

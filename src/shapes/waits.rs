@@ -41,7 +41,8 @@ pub struct LockWait {
 impl CallbackWait {
     /// The callback step `p` rests on, if it awaits one. Inside branches several may
     /// wait at once: the one to act on comes first (answered, then past its deadline,
-    /// then the latest to start waiting), and `others` counts the rest.
+    /// then the first deadline, the one the process is due at), and `others` counts
+    /// the rest.
     pub async fn of(
         store: &Store,
         p: &ProcessRow,
@@ -52,7 +53,15 @@ impl CallbackWait {
         Ok(waits
             .into_iter()
             .enumerate()
-            .min_by_key(|(i, w)| (!w.answered, !w.timed_out, *i))
+            .min_by_key(|(i, w)| {
+                (
+                    !w.answered,
+                    !w.timed_out,
+                    w.until.is_none(),
+                    w.until.clone(),
+                    *i,
+                )
+            })
             .map(|(_, w)| CallbackWait { others, ..w }))
     }
 
@@ -64,7 +73,11 @@ impl CallbackWait {
         steps: &[StepRow],
     ) -> StoreResult<Vec<CallbackWait>> {
         let mut waits = Vec::new();
-        if p.status != ProcessStatus::AwaitingCallback {
+        // Suspended too: a branch may wait on a callback while another awaits input.
+        if !matches!(
+            p.status,
+            ProcessStatus::AwaitingCallback | ProcessStatus::Suspended
+        ) {
             return Ok(waits);
         }
         let mut seen = Vec::new();

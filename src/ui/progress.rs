@@ -28,7 +28,7 @@ pub struct StepProgress {
     /// The steps started and not finished, oldest first, with their attempt.
     running: Vec<(String, i64)>,
     /// The token a callback step without `run` handed out in this drive.
-    pub handed_token: Option<String>,
+    pub handed_tokens: Vec<(String, String)>,
 }
 
 impl StepProgress {
@@ -50,7 +50,7 @@ impl StepProgress {
             bar,
             plan: Vec::new(),
             running: Vec::new(),
-            handed_token: None,
+            handed_tokens: Vec::new(),
         }
     }
 
@@ -70,7 +70,7 @@ impl StepProgress {
             bar: None,
             plan: Vec::new(),
             running: Vec::new(),
-            handed_token: None,
+            handed_tokens: Vec::new(),
         }
     }
 
@@ -216,8 +216,9 @@ impl Observer for StepProgress {
         }
     }
 
-    fn callback_token(&mut self, _path: &str, token: &str) {
-        self.handed_token = Some(token.to_string());
+    fn callback_token(&mut self, path: &str, token: &str) {
+        self.handed_tokens
+            .push((path.to_string(), token.to_string()));
     }
 
     fn retrying(&mut self, path: &str, next: i64, delay: Duration) {

@@ -124,6 +124,13 @@ fn each_branch_rests_on_its_own_token_and_answers_come_in_any_order() {
         "{shown}"
     );
     assert_eq!(shown["callback"]["timed_out"], false, "{shown}");
+    let branches: Vec<&Value> = shown["groups"][0]["branches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| &b["status"])
+        .collect();
+    assert_eq!(branches, [&json!("awaiting_callback"); 3], "{shown}");
     let (_, text, _) = p.run(&["process", "show", &id]);
     assert!(
         text.contains("2 more branches wait for their callbacks"),
@@ -278,10 +285,14 @@ fn a_retry_by_hand_records_every_branch_past_its_deadline_then_hands_out_new_tok
         .to_string();
     let (code, _, err) = answer(&p, &id, "r1", 1);
     assert_eq!(code, 4, "{err}");
-    // In time, a wait is not for retry.
-    let (code, _, err) = p.run(&["process", "retry", &id]);
-    assert_eq!(code, 7, "{err}");
-    assert!(err.contains("awaiting a callback"), "{err}");
+    // In time, a wait is not for retry (nor for its plan).
+    for plan in [&[][..], &["--plan"][..]] {
+        let mut args = vec!["process", "retry", &id];
+        args.extend_from_slice(plan);
+        let (code, _, err) = p.run(&args);
+        assert_eq!(code, 7, "{err}");
+        assert!(err.contains("awaiting a callback"), "{err}");
+    }
     for path in ["Provision [1] / Order", "Provision [2] / Order"] {
         expire(&p, &id, path);
     }
@@ -353,15 +364,99 @@ steps = [ { name = "Order", run = "workflows/scripts/provision.sh", callback = {
     let (code, _, err) = p.run(&[
         "process", "callback", &id, "--token", &token, "--input", "n=7",
     ]);
-    assert_eq!(code, 0, "the answer is kept for when it runs on: {err}");
-    assert!(err.contains("takes the answer when it runs on"), "{err}");
+    // The answer drives its branch on here; the process still awaits the input.
+    assert_eq!(code, 4, "{err}");
+    let v = p.ok_json(&["process", "show", &id]);
+    assert_eq!(v["status"], "suspended", "{v}");
+    assert_eq!(last_row(&v, "Both ends / Job / Order")["status"], "success");
     let v = p.ok_json(&["process", "resume", &id, "--input", "ok=true"]);
     assert_eq!(v["status"], "completed", "{v}");
     assert_eq!(v["state"]["job"], json!({"n": 7}), "{v}");
     assert_eq!(v["state"]["ok"], true, "{v}");
 }
 
+/// The tokens a drive's `hint:` lines handed out, by step path.
+fn hinted_tokens(err: &str) -> Vec<(String, String)> {
+    err.lines()
+        .filter_map(|l| {
+            let path = l.strip_prefix("hint: step `")?.split('`').next()?;
+            let token = l.split("--token ").nth(1)?.split_whitespace().next()?;
+            Some((path.to_string(), token.to_string()))
+        })
+        .collect()
+}
+
+fn every_branch_without_run_shows_its_own_token_and_a_deadline_passes_while_input_waits() {
+    let p = Project::new();
+    p.task(
+        r#"
+[[step]]
+name = "Group"
+[[step.parallel]]
+name = "A"
+steps = [ { name = "Wait", callback = { timeout = "1h", result = "a" } } ]
+[[step.parallel]]
+name = "B"
+steps = [ { name = "Wait", callback = { result = "b" } } ]
+[[step.parallel]]
+name = "C"
+steps = [ { name = "Ask", input.fields = [ { name = "ok", type = "accept" } ] } ]
+"#,
+    );
+    let (code, out, err) = p.run(&["-o", "json", "workflow", "run", "t"]);
+    assert_eq!(code, 4, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let id = v["id"].as_str().unwrap().to_string();
+    assert_eq!(v["status"], "suspended", "{v}");
+    // Each branch's token is shown once, named by its step.
+    let tokens = hinted_tokens(&err);
+    let paths: Vec<&str> = tokens.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(paths, ["Group / A / Wait", "Group / B / Wait"], "{err}");
+    // The process is due at the callback's deadline although it awaits input too.
+    let shown = p.ok_json(&["process", "show", &id]);
+    assert_eq!(shown["callback"]["step"], "Group / A / Wait", "{shown}");
+    assert_eq!(shown["run_after"], shown["callback"]["until"], "{shown}");
+
+    // B is answered through the API while C awaits input: the process is due at once,
+    // and a worker takes the answer on B's branch.
+    let mut s = serve::Server::start(&p, &["--no-worker", "--no-auth"]);
+    let taken = serve::call(
+        &s,
+        "POST",
+        &format!("/api/v1/callbacks/{}", tokens[1].1),
+        None,
+        Some(&json!({"n": 2})),
+    );
+    assert_eq!(taken.status, 202, "{}", taken.text);
+    s.stop();
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 4, "it ran, and is still suspended: {err}");
+    assert!(err.contains("1 runs"), "{err}");
+    let v = p.ok_json(&["process", "show", &id]);
+    assert_eq!(v["status"], "suspended", "{v}");
+    assert_eq!(
+        rows(&v, "Group / B / Wait"),
+        [row("awaiting_callback", 1), row("success", 1)]
+    );
+
+    // A's deadline passes: the scheduler fails its branch, and the group.
+    expire(&p, &id, "Group / A / Wait");
+    let (code, _, err) = p.run(&["scheduler", "run", "--once"]);
+    assert_eq!(code, 3, "{err}");
+    let v = p.ok_json(&["process", "show", &id]);
+    assert_eq!(v["status"], "failed", "{v}");
+    assert_eq!(
+        last_row(&v, "Group / A / Wait")["error"],
+        "callback timed out after 1h"
+    );
+    // C's question is still there after the retry; B's answer is kept.
+    let v = p.json_exiting(&["process", "retry", &id], 4);
+    assert_eq!(v["status"], "suspended", "{v}");
+    assert_eq!(rows(&v, "Group / B / Wait").len(), 2, "B ran no more: {v}");
+}
+
 both!(
+    every_branch_without_run_shows_its_own_token_and_a_deadline_passes_while_input_waits,
     each_branch_rests_on_its_own_token_and_answers_come_in_any_order,
     a_branch_past_its_deadline_fails_the_group_and_only_it_gets_a_new_token,
     a_retry_by_hand_records_every_branch_past_its_deadline_then_hands_out_new_tokens,

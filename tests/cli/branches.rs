@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::crash::{effects, kill9};
-use super::{Project, both};
+use super::{Project, both, serve};
 
 /// The paths of a process's steps, in log order.
 fn paths(process: &Value) -> Vec<String> {
@@ -987,7 +987,61 @@ steps = [ { name = "Work", run = "cat >/dev/null; sleep 0.2" },
     }
 }
 
+/// `POST /api/v1/processes/{id}/resume` splits its body among the steps that wait as
+/// `--input-file` does, and refuses bare answers when several wait.
+fn the_api_answers_input_steps_inside_branches_by_their_paths() {
+    let p = Project::new();
+    confirm_workflow(&p);
+    let id = p.json_exiting(&["workflow", "run", "t"], 4)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let op = serve::token(&p, "ops", "operate");
+    let mut s = serve::Server::start(&p, &["--no-worker"]);
+    let path = format!("/api/v1/processes/{id}/resume");
+    let bare = serve::post(&s, &path, &op, &serde_json::json!({"ok": true}));
+    assert_eq!(bare.status, 400, "{}", bare.text);
+    assert!(
+        bare.text.contains("several steps await input"),
+        "{}",
+        bare.text
+    );
+    let none = serve::post(&s, &path, &op, &serde_json::json!({}));
+    assert_eq!(none.status, 400, "{}", none.text);
+    // One branch by its path (as an object), then the other (dotted).
+    let one = serve::post(
+        &s,
+        &path,
+        &op,
+        &serde_json::json!({"Push every device [3] / Confirm": {"ok": true}}),
+    );
+    assert_eq!(one.status, 200, "{}", one.text);
+    s.stop();
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 4, "one branch still waits: {err}");
+    let v = p.ok_json(&["process", "show", &id]);
+    assert_eq!(
+        last_row(&v, "Push every device [3] / Confirm")["status"],
+        "success"
+    );
+    let mut s = serve::Server::start(&p, &["--no-worker"]);
+    let other = serve::post(
+        &s,
+        &path,
+        &op,
+        &serde_json::json!({"Push every device [1] / Confirm.ok": true}),
+    );
+    assert_eq!(other.status, 200, "{}", other.text);
+    s.stop();
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(p.ok_json(&["process", "show", &id])["status"], "completed");
+    // No push ran twice.
+    assert_eq!(effects(&p).len(), 4);
+}
+
 both!(
+    the_api_answers_input_steps_inside_branches_by_their_paths,
     a_worker_starts_at_most_max_parallel_children_at_once,
     parallel_branches_merge_and_foreach_collects_with_paths,
     two_branches_setting_one_key_fail_the_join_naming_the_key_and_both,

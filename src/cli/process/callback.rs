@@ -30,7 +30,8 @@ variable here too, which keeps it off the command line). A wrong token, one that
 answered already, and one whose step ended are all refused as not found (exit 6). An
 answer that fails the step's `validate` is refused with exit 2; the process keeps
 waiting and the token stays good. Otherwise the process continues here, with the exit
-codes of `process resume`.";
+codes of `process resume`; one at rest failed or waiting keeps the answer for the retry
+that runs it on (exit 3 or 5).";
 
 #[derive(Debug, Args)]
 pub struct CallbackArgs {
@@ -92,10 +93,16 @@ pub fn callback(ctx: &mut Ctx, a: CallbackArgs) -> Result<()> {
     ));
     // Read again: the process may have come to rest, or its orch may have died, since.
     let now = ctx.process(&id)?;
-    let at_rest = now.status == ProcessStatus::AwaitingCallback && now.owner.is_none();
-    if !at_rest && !owner::is_stale(&now) {
-        // Its `run` still runs (or it waits after a transient failure): whoever runs
-        // the step next takes the answer.
+    // At rest on its callbacks (suspended: a branch waits on one while another awaits
+    // input), the answer is driven on from here.
+    let at_rest = matches!(
+        now.status,
+        ProcessStatus::AwaitingCallback | ProcessStatus::Suspended
+    ) && now.owner.is_none();
+    let stale = owner::is_stale(&now);
+    if !at_rest && !stale {
+        // Its `run` still runs, or it rests failed or waiting: whoever runs the step
+        // next takes the answer. The exit code says where the process stands.
         ctx.printer.status(&match &now.owner {
             Some(o) => format!(
                 "process {id} is {} in {}; it takes the answer when the step ends",
@@ -107,14 +114,27 @@ pub fn callback(ctx: &mut Ctx, a: CallbackArgs) -> Result<()> {
                 now.status
             ),
         });
-        return print_process_json(ctx, &id);
+        let at_rest_as = match (&now.owner, now.status) {
+            (None, ProcessStatus::Failed) => Some(Kind::StepFailed),
+            (None, ProcessStatus::Waiting) => Some(Kind::Waiting),
+            _ => None,
+        };
+        if at_rest_as.is_some() {
+            ctx.printer.hint(&format!(
+                "`orch process retry {id}` runs it on with the answer"
+            ));
+        }
+        print_process_json(ctx, &id)?;
+        return at_rest_as.map_or(Ok(()), |k| Err(Error::silent(k)));
     }
-    if a.queue && at_rest {
+    if a.queue {
         let by = ctx.user().to_string();
-        if ctx.db(async |s| {
-            s.queue_process(&id, ProcessStatus::AwaitingCallback, &by)
-                .await
-        })? {
+        if !at_rest {
+            // Its orch died: a worker takes it over once its lease has run out.
+            ctx.printer.hint(&format!(
+                "its orch is gone: a worker takes it over (with the answer) once its lease has run out, or `orch process retry {id}` does now"
+            ));
+        } else if ctx.db(async |s| s.queue_process(&id, now.status, &by).await)? {
             ctx.printer.hint(&format!(
                 "queued: a worker runs it (`orch worker`); follow it with `orch process show {id}`"
             ));
@@ -124,7 +144,7 @@ pub fn callback(ctx: &mut Ctx, a: CallbackArgs) -> Result<()> {
     // At rest, or its orch died: the answer is driven on from here (a stale owner is
     // taken over, as `retry` does).
     let lease = ctx.settings.lease;
-    let allowed = [ProcessStatus::AwaitingCallback];
+    let allowed = [ProcessStatus::AwaitingCallback, ProcessStatus::Suspended];
     match ctx.db(async |s| owner::claim(s, &id, &allowed, lease).await)? {
         Claim::Claimed(_) => {}
         Claim::Paused => {

@@ -137,7 +137,14 @@ pub fn show(ctx: &mut Ctx, a: ShowArgs) -> Result<()> {
             }
             pr.out(&detail)?;
         }
+        // A branch may wait on a callback while another awaits input.
+        if let Some(w) = &callback {
+            pr.out(&format!("\n{}\n", pr.paint(&w.describe(), Paint::Yellow)))?;
+        }
         for w in &pending {
+            pr.hint(&w.hint(&p.process_id));
+        }
+        if let Some(w) = callback.as_ref().filter(|w| !w.timed_out && !w.answered) {
             pr.hint(&w.hint(&p.process_id));
         }
         return Ok(());

@@ -107,6 +107,11 @@ pub fn retry(ctx: &mut Ctx, a: RetryArgs) -> Result<()> {
     if p.status.is_finished() {
         return Err(crate::engine::owner::refused(&p, "retried"));
     }
+    if p.status == ProcessStatus::AwaitingCallback {
+        // Refused before anything else when every wait is still in time (`--plan` too).
+        let steps = ctx.steps(&p.process_id)?;
+        past_deadline(ctx, &p, &steps)?;
+    }
     let chosen = Chosen::for_process(ctx, &p, a.use_current, "retry")?;
     if a.plan {
         return plan(ctx, &p, &chosen);
@@ -444,21 +449,10 @@ enum Waited {
 /// taken instead. A wait still in time is not a retry's business.
 fn time_out(ctx: &mut Ctx, p: ProcessRow) -> Result<Waited> {
     let steps = ctx.steps(&p.process_id)?;
-    let waits = ctx.db(async |s| CallbackWait::all(s, &p, &steps).await)?;
-    let (timed_out, in_time): (Vec<_>, Vec<_>) = waits.into_iter().partition(|w| w.timed_out);
-    if timed_out.is_empty() {
-        if in_time.iter().any(|w| w.answered) {
-            return Ok(Waited::Answered(p));
-        }
-        let mut e = Error::conflict(format!(
-            "process {} is awaiting a callback, so it cannot be retried",
-            p.process_id
-        ));
-        if let Some(w) = in_time.into_iter().next() {
-            e = e.with_cause(w.describe()).with_hint(w.hint(&p.process_id));
-        }
-        return Err(e);
-    }
+    let timed_out = match past_deadline(ctx, &p, &steps)? {
+        None => return Ok(Waited::Answered(p)),
+        Some(waits) => waits,
+    };
     let def = ctx.stored_definition(&p)?;
     let mut process = claim(
         ctx,
@@ -495,6 +489,32 @@ fn time_out(ctx: &mut Ctx, p: ProcessRow) -> Result<Waited> {
         ));
     }
     ctx.process(&p.process_id).map(Waited::TimedOut)
+}
+
+/// The waits of a process awaiting a callback that a retry would act on: those past
+/// their deadline, or None when none is but an answer came in (the retry takes it).
+/// A process whose every wait is still in time is not for retry.
+fn past_deadline(
+    ctx: &mut Ctx,
+    p: &ProcessRow,
+    steps: &[crate::store::processes::StepRow],
+) -> Result<Option<Vec<CallbackWait>>> {
+    let waits = ctx.db(async |s| CallbackWait::all(s, p, steps).await)?;
+    let (timed_out, in_time): (Vec<_>, Vec<_>) = waits.into_iter().partition(|w| w.timed_out);
+    if !timed_out.is_empty() {
+        return Ok(Some(timed_out));
+    }
+    if in_time.iter().any(|w| w.answered) {
+        return Ok(None);
+    }
+    let mut e = Error::conflict(format!(
+        "process {} is awaiting a callback, so it cannot be retried",
+        p.process_id
+    ));
+    if let Some(w) = in_time.into_iter().next() {
+        e = e.with_cause(w.describe()).with_hint(w.hint(&p.process_id));
+    }
+    Err(e)
 }
 
 pub fn abort(ctx: &mut Ctx, id: &str) -> Result<()> {

@@ -176,14 +176,16 @@ pub async fn retry(
     answer(&app, &full).await
 }
 
-/// Answers a suspended process's input step (the body holds the answers, as
-/// `--input-file` does) and queues it to go on (`orch process resume ID --queue`).
+/// Answers a suspended process's input steps (the body holds the answers, as
+/// `--input-file` does: bare fields answer the only step that waits; inside branches
+/// `{"PATH": {"field": …}}` or `{"PATH.field": …}` names each step) and queues it to go
+/// on (`orch process resume ID --queue`).
 #[utoipa::path(post, path = "/processes/{id}/resume", tag = "processes", security(("bearer" = [])),
     params(
         ("id" = String, Path, description = "A process id, or a unique prefix of one"),
         ("use_current" = Option<bool>, Query, description = "Run the workflow file as it is now instead of the definition the process started with"),
     ),
-    request_body(content = Object, description = "The answers to the pending input step, by field name"),
+    request_body(content = Object, description = "The answers, by field name; with several steps waiting (branches), by step path: {\"PATH\": {\"field\": value}} or {\"PATH.field\": value}"),
     responses((status = 200, body = Process), Errors))]
 pub async fn resume(
     State(app): State<Arc<App>>,
@@ -194,7 +196,7 @@ pub async fn resume(
 ) -> ApiResult<Response> {
     let use_current = q.bool("use_current")?.unwrap_or(false);
     let full = actions::find_process(app.store(), &id).await?.process_id;
-    actions::resume(&app, full.clone(), given, who(p), use_current).await?;
+    actions::resume(&app, full.clone(), given, who(p), use_current, None).await?;
     answer(&app, &full).await
 }
 

@@ -551,12 +551,20 @@ pub async fn resume_submit(
         .await
         .or_page(&app, &who)?;
     let full = view.process.process_id.clone();
-    let fields = view
+    let (fields, step) = view
         .pending()
-        .map(|p| p.page.fields.clone())
+        .map(|p| (p.page.fields.clone(), Some(p.step.clone())))
         .unwrap_or_default();
     let given = form.answers(&fields);
-    match actions::resume(&app, full.clone(), given.clone(), who.name.clone(), false).await {
+    let answered = actions::resume(
+        &app,
+        full.clone(),
+        given.clone(),
+        who.name.clone(),
+        false,
+        step,
+    );
+    match answered.await {
         Ok(()) => Ok(Redirect::to(&format!("/processes/{full}")).into_response()),
         Err(e) if e.kind == Kind::Usage && !e.fields.is_empty() => {
             Ok(resume_page(&app, &who, full, given, Some(e)).await)

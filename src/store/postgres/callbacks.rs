@@ -165,7 +165,7 @@ pub async fn answer(tx: &mut Tx<'_>, token_hash: &str, result: &Value, by: &str)
     // on (it dies, the engine is paused), a worker or the scheduler does.
     tx.exec(
         "UPDATE processes SET run_after = now_text()
-         WHERE process_id = $1 AND owner IS NULL AND status IN ('awaiting_callback', 'waiting')",
+         WHERE process_id = $1 AND owner IS NULL AND status IN ('awaiting_callback', 'waiting', 'suspended')",
         &[&row.process_id],
     )
     .await?;
@@ -233,7 +233,10 @@ pub async fn settle(
         )
         .await?;
     }
-    if status == ProcessStatus::AwaitingCallback {
+    if matches!(
+        status,
+        ProcessStatus::AwaitingCallback | ProcessStatus::Suspended
+    ) {
         let sql = format!(
             "UPDATE processes SET run_after = CASE
                  WHEN EXISTS (SELECT 1 FROM callbacks WHERE process_id = $1 AND answered_at IS NOT NULL AND closed_at IS NULL) THEN now_text()

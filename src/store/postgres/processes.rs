@@ -535,12 +535,12 @@ pub async fn runnable(
     let (condition, second) = match which {
         Runnable::Any => (
             "status = 'created'
-            OR (status IN ('waiting', 'awaiting_callback') AND run_after <= now_text())
+            OR (status IN ('waiting', 'awaiting_callback', 'suspended') AND run_after <= now_text())
             OR (status = 'running' AND lease_until < now_text() AND owner IS DISTINCT FROM $2)",
             owner,
         ),
         Runnable::WaitingDueAt(at) => (
-            "status IN ('waiting', 'awaiting_callback') AND run_after <= $2",
+            "status IN ('waiting', 'awaiting_callback', 'suspended') AND run_after <= $2",
             at,
         ),
         Runnable::WaitingBefore(at) => ("status = 'waiting' AND last_modified_at < $2", at),

@@ -124,7 +124,7 @@ pub fn answer(
     // A process at rest is due at once: should the command that answered not drive it
     // on (it dies, the engine is paused), a worker or the scheduler does.
     conn.prepare_cached(
-        "UPDATE processes SET run_after = ?2 WHERE process_id = ?1 AND owner IS NULL AND status IN ('awaiting_callback', 'waiting')",
+        "UPDATE processes SET run_after = ?2 WHERE process_id = ?1 AND owner IS NULL AND status IN ('awaiting_callback', 'waiting', 'suspended')",
     )?
     .execute(params![row.process_id, now])?;
     let (status, owner, subscription_id): (ProcessStatus, Option<String>, Option<String>) = conn
@@ -184,7 +184,8 @@ pub fn has_answer(conn: &Connection, process_id: &str, step: &str) -> Result<boo
 
 /// What a committed step means for the tokens of its process: a step logged awaiting
 /// its callback starts waiting on its open tokens; a process that rests awaiting a
-/// callback is due at the first deadline of the steps it waits on (so a worker or the
+/// callback, or suspended with a branch that does, is due at the first deadline of the
+/// steps it waits on (so a worker or the
 /// scheduler fails that step then), or at once when an answer came in meanwhile; a
 /// step that ended or failed closes its tokens; a process that ended closes all of
 /// its tokens. `step` is the step's path (inside a branch, `Group [2] / Wait`).
@@ -202,7 +203,11 @@ pub fn settle(
         )?
         .execute(params![process_id, step, now])?;
     }
-    if status == ProcessStatus::AwaitingCallback {
+    if matches!(
+        status,
+        ProcessStatus::AwaitingCallback | ProcessStatus::Suspended
+    ) {
+        // Suspended too: a branch may wait on a callback while another awaits input.
         let due: Option<String> = conn
             .prepare_cached(&format!(
                 "SELECT CASE WHEN EXISTS (SELECT 1 FROM callbacks WHERE process_id = ?1 AND answered_at IS NOT NULL AND closed_at IS NULL) THEN ?2 ELSE ({}) END",

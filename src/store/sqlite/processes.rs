@@ -548,10 +548,12 @@ pub fn runnable(
 ) -> Result<Vec<ProcessRow>, StoreError> {
     let columns = LIST_COLUMNS;
     // Due: waiting ones whose time came (a retry delay, a lock that freed for them),
-    // and those awaiting a callback whose deadline passed.
+    // and those awaiting a callback (or suspended with a branch that does) whose
+    // deadline passed or whose answer came.
     let due = format!(
         "SELECT {columns} FROM processes WHERE status = 'waiting' AND run_after <= ?1
-         UNION ALL SELECT {columns} FROM processes WHERE status = 'awaiting_callback' AND run_after <= ?1"
+         UNION ALL SELECT {columns} FROM processes WHERE status = 'awaiting_callback' AND run_after <= ?1
+         UNION ALL SELECT {columns} FROM processes WHERE status = 'suspended' AND run_after <= ?1"
     );
     let sql = match which {
         Runnable::Any => format!(

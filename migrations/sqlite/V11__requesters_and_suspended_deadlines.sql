@@ -4,3 +4,10 @@
 -- and `ORCH_USER` in the step's environment) rather than the worker's own user.
 -- NULL: nobody queued it again, and the process's own `created_by` asked for it.
 ALTER TABLE processes ADD COLUMN queued_by TEXT;
+
+-- A suspended process is due for a worker or the scheduler when a callback that one
+-- of its branches waits on passes its deadline or is answered (another branch awaits
+-- input meanwhile). Most suspended processes wait for input alone and have no
+-- `run_after`: the index holds only those that have one.
+CREATE INDEX processes_suspended_due ON processes (run_after)
+    WHERE status = 'suspended' AND run_after IS NOT NULL;
