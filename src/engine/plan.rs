@@ -58,6 +58,15 @@ impl PlannedStep<'_> {
     }
 }
 
+/// The name an abort is logged under: the process's last top-level step (an abort is
+/// the process's own step, never one of a branch), or `Start` before any.
+pub fn abort_step_name(log: &[StepRow]) -> String {
+    log.iter()
+        .rev()
+        .find(|s| s.branch.is_none())
+        .map_or_else(|| "Start".to_string(), |s| s.name.clone())
+}
+
 /// The attempt number a step gets when it runs next: one more than its attempts in `log`.
 /// An input step that suspended, or a callback step that rested awaiting its answer,
 /// was not tried and failed: it is answered within the attempt that asked.

@@ -496,7 +496,16 @@ pub async fn resume(
         let mut secrets = Map::new();
         for (i, answers) in answered {
             let w = &view.pending[i];
-            let (input, more) = app.collect(std::slice::from_ref(&w.page), &answers, &w.state)?;
+            let collected = app.collect(std::slice::from_ref(&w.page), &answers, &w.state);
+            // With several steps waiting, a problem names its step's path.
+            let (input, more) = collected.map_err(|mut e| {
+                if view.pending.len() > 1 {
+                    for f in &mut e.fields {
+                        f.field = format!("{}.{}", w.step, f.field);
+                    }
+                }
+                e
+            })?;
             secrets.extend(more);
             checked.push((w, input));
         }
@@ -553,11 +562,12 @@ pub async fn abort(app: &Arc<App>, id: String, who: String) -> Result<()> {
             ProcessStatus::Failed,
             ProcessStatus::Waiting,
             ProcessStatus::Suspended,
+            ProcessStatus::AwaitingCallback,
             ProcessStatus::Created,
         ];
         let claimed = owner::claim_to_end(store, &p.process_id, &allowed, app.lease).await?;
         let mut process = owner::claimed(claimed, &p.process_id, "aborted")?;
-        let name = p.last_step.clone().unwrap_or_else(|| "Start".into());
+        let name = crate::engine::plan::abort_step_name(&store.steps(&p.process_id).await?);
         let mut quiet = Quiet;
         app.engine(store, &who, &mut quiet)
             .record(

@@ -221,6 +221,15 @@ pub fn split_answers(
             }
             continue;
         }
+        if value.is_object() {
+            // `{"PATH": {…}}` whose path no waiting step has (form fields take no
+            // objects).
+            return Err(Error::usage(format!(
+                "`{key}` is no step that awaits input (waiting: {})",
+                paths()
+            ))
+            .with_hint("`orch process show ID` lists the steps that wait, by path"));
+        }
         let prefixed = pending.iter().enumerate().find_map(|(i, p)| {
             key.strip_prefix(&format!("{}.", p.step))
                 .map(|field| (i, field.to_string()))

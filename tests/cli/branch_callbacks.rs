@@ -455,7 +455,31 @@ steps = [ { name = "Ask", input.fields = [ { name = "ok", type = "accept" } ] } 
     assert_eq!(rows(&v, "Group / B / Wait").len(), 2, "B ran no more: {v}");
 }
 
+fn the_api_aborts_a_process_awaiting_callbacks() {
+    let p = Project::new();
+    foreach_task(&p, r#"{ timeout = "1h" }"#);
+    let id = p.json_exiting(&["workflow", "run", "t"], 4)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let op = serve::token(&p, "ops", "operate");
+    let s = serve::Server::start(&p, &["--no-worker"]);
+    let aborted = serve::post(
+        &s,
+        &format!("/api/v1/processes/{id}/abort"),
+        &op,
+        &json!({}),
+    );
+    assert_eq!(aborted.status, 200, "{}", aborted.text);
+    assert_eq!(aborted.body["status"], "aborted", "{}", aborted.text);
+    // Logged under its last top-level step, not a branch's; its tokens answer nothing.
+    assert_eq!(last_row(&aborted.body, "Provision")["status"], "abort");
+    let (code, _, err) = answer(&p, &id, "r1", 1);
+    assert_eq!(code, 6, "{err}");
+}
+
 both!(
+    the_api_aborts_a_process_awaiting_callbacks,
     every_branch_without_run_shows_its_own_token_and_a_deadline_passes_while_input_waits,
     each_branch_rests_on_its_own_token_and_answers_come_in_any_order,
     a_branch_past_its_deadline_fails_the_group_and_only_it_gets_a_new_token,

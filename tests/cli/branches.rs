@@ -1008,6 +1008,25 @@ fn the_api_answers_input_steps_inside_branches_by_their_paths() {
     );
     let none = serve::post(&s, &path, &op, &serde_json::json!({}));
     assert_eq!(none.status, 400, "{}", none.text);
+    let nowhere = serde_json::json!({"Push every device [7] / Confirm": {"ok": true}});
+    let nowhere = serve::post(&s, &path, &op, &nowhere);
+    assert_eq!(nowhere.status, 400, "{}", nowhere.text);
+    assert!(
+        nowhere
+            .text
+            .contains("`Push every device [7] / Confirm` is no step that awaits input"),
+        "{}",
+        nowhere.text
+    );
+    // A wrong answer is named with its step's path.
+    let wrong = serde_json::json!({"Push every device [3] / Confirm": {"ok": "maybe"}});
+    let wrong = serve::post(&s, &path, &op, &wrong);
+    assert_eq!(wrong.status, 422, "{}", wrong.text);
+    assert_eq!(
+        wrong.body["error"]["fields"][0]["field"], "Push every device [3] / Confirm.ok",
+        "{}",
+        wrong.text
+    );
     // One branch by its path (as an object), then the other (dotted).
     let one = serve::post(
         &s,

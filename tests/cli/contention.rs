@@ -41,6 +41,13 @@ fn at_go(p: &Project, args: &[&str]) -> Child {
     let mut sh = std::process::Command::new("sh");
     for (k, v) in orch.get_envs() {
         match v {
+            // Hundreds of commands connect to PostgreSQL at once on a small machine:
+            // waiting longer than the default 10 s to connect is what they are told.
+            Some(v) if k == "ORCH_DB" => {
+                let url = v.to_string_lossy();
+                let sep = if url.contains('?') { '&' } else { '?' };
+                sh.env(k, format!("{url}{sep}connect_timeout=60"))
+            }
             Some(v) => sh.env(k, v),
             None => sh.env_remove(k),
         };

@@ -590,7 +590,63 @@ echo '{}'"#,
     assert_eq!(who.lines().collect::<Vec<_>>(), ["alice", "bob"]);
 }
 
+fn a_queued_answer_makes_its_author_the_one_the_worker_runs_for() {
+    let p = Project::new();
+    p.script(
+        "workflows/scripts/who.sh",
+        "cat >/dev/null\necho \"$ORCH_USER\" >> who.txt\necho '{}'",
+    );
+    p.task(
+        r#"
+[[step]]
+name = "Ask"
+input.fields = [ { name = "go", type = "accept" } ]
+
+[[step]]
+name = "Push"
+run = "workflows/scripts/who.sh"
+"#,
+    );
+    let (code, out, err) = p.run(&["--user", "alice", "workflow", "run", "t", "--queue"]);
+    assert_eq!(code, 0, "{err}");
+    let id = out.trim().to_string();
+    let (code, _, err) = p.run(&["--user", "orch-svc", "worker", "--once"]);
+    assert_eq!(code, 4, "it asks: {err}");
+    let (code, _, err) = p.run(&[
+        "--user", "frank", "process", "resume", &id, "--queue", "--input", "go=true",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = p.run(&["--user", "orch-svc", "worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    let v = p.ok_json(&["process", "show", &id]);
+    let by: Vec<(&str, &str)> = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap_or_default(),
+                s["created_by"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        by,
+        [
+            ("Start", "alice"),
+            ("Ask", "alice"),
+            ("Ask", "frank"),
+            ("Push", "frank"),
+            ("Done", "frank")
+        ],
+        "{v}"
+    );
+    let who = std::fs::read_to_string(p.path().join("who.txt")).unwrap();
+    assert_eq!(who.trim(), "frank");
+}
+
 both!(
+    a_queued_answer_makes_its_author_the_one_the_worker_runs_for,
     a_worker_runs_the_steps_for_whoever_queued_the_process,
     a_failure_made_good_is_not_shown_as_the_cause,
     a_busy_worker_takes_new_work_into_its_free_slots,

@@ -538,14 +538,7 @@ pub fn abort(ctx: &mut Ctx, id: &str) -> Result<()> {
         "aborted",
     )?;
     let user = ctx.user().to_string();
-    // The abort is the process's own step: named after its last top-level step, not a
-    // step of a branch.
-    let name = ctx
-        .steps(&p.process_id)?
-        .into_iter()
-        .rev()
-        .find(|s| s.branch.is_none())
-        .map_or_else(|| "Start".to_string(), |s| s.name);
+    let name = crate::engine::plan::abort_step_name(&ctx.steps(&p.process_id)?);
     let mut process = p.clone();
     record(
         ctx,

@@ -84,13 +84,23 @@ pub async fn show(
             })
         })
         .collect();
-    let failed = matches!(p.status, ProcessStatus::Failed | ProcessStatus::Waiting)
-        .then(|| view.steps.iter().rev().find(|s| s.status.is_retryable()))
+    // A process waiting for a lock has not failed: its waiting card says what it waits
+    // for.
+    let failed = (p.status == ProcessStatus::Failed
+        || (p.status == ProcessStatus::Waiting && view.lock.is_none()))
+    .then(|| view.steps.iter().rev().find(|s| s.status.is_retryable()))
         .flatten()
         .map(|s| json!({"name": s.path(), "error": s.error, "output": s.output.as_deref().map(|o| crate::ui::last_lines(o, 40).join("\n"))}));
     let pending = view
         .pending()
         .map(|w| json!({"step": w.step, "message": w.message_text()}));
+    // Inside branches several steps may wait; the form answers the first.
+    let also_pending: Vec<&str> = view
+        .pending
+        .iter()
+        .skip(1)
+        .map(|w| w.step.as_str())
+        .collect();
     let waits = (view.callback.as_ref().map(|w| w.describe()))
         .or_else(|| view.lock.as_ref().map(|w| w.describe()));
     let actions = json!({
@@ -111,6 +121,7 @@ pub async fn show(
             steps => Value::from_serialize(steps),
             failed => Value::from_serialize(failed),
             pending => Value::from_serialize(pending),
+            also_pending => Value::from_serialize(also_pending),
             waits => waits,
             actions => Value::from_serialize(actions),
             hint => crate::shapes::next_hint(p),

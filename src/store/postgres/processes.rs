@@ -324,7 +324,9 @@ pub async fn commit_step(tx: &mut Tx<'_>, c: &StepCommit, status: ProcessStatus)
         .await?;
     } else {
         tx.exec(
-            "UPDATE processes SET status = $2, last_step = $3, last_modified_at = $4, failed_reason = $5, subscription_id = COALESCE($6, subscription_id), state_budget = $7 WHERE process_id = $1",
+            "UPDATE processes SET status = $2, last_step = $3, last_modified_at = $4, failed_reason = $5, subscription_id = COALESCE($6, subscription_id), state_budget = $7, queued_by = CASE WHEN $2 = 'created' THEN $8 ELSE queued_by END WHERE process_id = $1",
+            // A step recorded by hand that queues the process (an answer or a skip for
+            // the workers) makes its author the one the workers run it for.
             &[
                 &c.process_id,
                 &status.as_str(),
@@ -333,6 +335,7 @@ pub async fn commit_step(tx: &mut Tx<'_>, c: &StepCommit, status: ProcessStatus)
                 &failed_reason,
                 &c.subscription_id,
                 &budget,
+                &s.created_by,
             ],
         )
         .await?;

@@ -344,8 +344,10 @@ pub fn commit_step(
         ])?;
     } else {
         conn.prepare_cached(
-            "UPDATE processes SET status = ?2, last_step = ?3, last_modified_at = ?4, failed_reason = ?5, subscription_id = COALESCE(?6, subscription_id), state_budget = ?7, last_event = ?8 WHERE process_id = ?1",
+            "UPDATE processes SET status = ?2, last_step = ?3, last_modified_at = ?4, failed_reason = ?5, subscription_id = COALESCE(?6, subscription_id), state_budget = ?7, last_event = ?8, queued_by = CASE WHEN ?2 = 'created' THEN ?9 ELSE queued_by END WHERE process_id = ?1",
         )?
+        // A step recorded by hand that queues the process (an answer or a skip for the
+        // workers) makes its author the one the workers run it for.
         .execute(params![
             c.process_id,
             status,
@@ -354,7 +356,8 @@ pub fn commit_step(
             c.failed_reason,
             c.subscription_id,
             budget,
-            step_id
+            step_id,
+            s.created_by
         ])?;
     }
     if let Some((kind, data)) = c.status_event(previous, status) {
