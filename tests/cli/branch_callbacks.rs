@@ -276,13 +276,16 @@ fn a_branch_past_its_deadline_fails_the_group_and_only_it_gets_a_new_token() {
     );
 }
 
+/// Runs the foreach task with hour-long callbacks; it must rest awaiting them.
+fn awaiting_hour(p: &Project) -> String {
+    foreach_task(p, r#"{ timeout = "1h" }"#);
+    let v = p.json_exiting(&["workflow", "run", "t"], 4);
+    v["id"].as_str().unwrap().to_string()
+}
+
 fn a_retry_by_hand_records_every_branch_past_its_deadline_then_hands_out_new_tokens() {
     let p = Project::new();
-    foreach_task(&p, r#"{ timeout = "1h" }"#);
-    let id = p.json_exiting(&["workflow", "run", "t"], 4)["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = awaiting_hour(&p);
     let (code, _, err) = answer(&p, &id, "r1", 1);
     assert_eq!(code, 4, "{err}");
     // In time, a wait is not for retry (nor for its plan).
@@ -457,11 +460,7 @@ steps = [ { name = "Ask", input.fields = [ { name = "ok", type = "accept" } ] } 
 
 fn the_api_aborts_a_process_awaiting_callbacks() {
     let p = Project::new();
-    foreach_task(&p, r#"{ timeout = "1h" }"#);
-    let id = p.json_exiting(&["workflow", "run", "t"], 4)["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = awaiting_hour(&p);
     let op = serve::token(&p, "ops", "operate");
     let s = serve::Server::start(&p, &["--no-worker"]);
     let aborted = serve::post(

@@ -565,17 +565,7 @@ echo '{}'"#,
     assert_eq!(code, 0, "{err}");
     let v = p.ok_json(&["process", "show", &id]);
     assert_eq!(v["status"], "completed", "{v}");
-    let by: Vec<(&str, &str)> = v["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| {
-            (
-                s["name"].as_str().unwrap_or_default(),
-                s["created_by"].as_str().unwrap_or_default(),
-            )
-        })
-        .collect();
+    let by = authors(&v);
     assert_eq!(
         by,
         [
@@ -588,6 +578,21 @@ echo '{}'"#,
     );
     let who = std::fs::read_to_string(p.path().join("who.txt")).unwrap();
     assert_eq!(who.lines().collect::<Vec<_>>(), ["alice", "bob"]);
+}
+
+/// Each step row of a process: (name, who it ran for).
+fn authors(v: &Value) -> Vec<(&str, &str)> {
+    v["steps"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap_or_default(),
+                s["created_by"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect()
 }
 
 fn a_queued_answer_makes_its_author_the_one_the_worker_runs_for() {
@@ -619,17 +624,7 @@ run = "workflows/scripts/who.sh"
     let (code, _, err) = p.run(&["--user", "orch-svc", "worker", "--once"]);
     assert_eq!(code, 0, "{err}");
     let v = p.ok_json(&["process", "show", &id]);
-    let by: Vec<(&str, &str)> = v["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| {
-            (
-                s["name"].as_str().unwrap_or_default(),
-                s["created_by"].as_str().unwrap_or_default(),
-            )
-        })
-        .collect();
+    let by = authors(&v);
     assert_eq!(
         by,
         [
