@@ -299,10 +299,7 @@ fn report(
                 )
             }
             None if p.failed_reason.as_deref() == Some(crate::store::PAUSED) => {
-                hints.push(
-                    "`orch engine resume` lets it go on (a worker picks it up, or `orch process retry ID` drives it here)"
-                        .replace("ID", id),
-                );
+                hints.extend(crate::shapes::next_hint(&p));
                 (
                     format!("process {id} is waiting: the engine is paused"),
                     None,
