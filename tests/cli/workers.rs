@@ -425,6 +425,11 @@ fn pausing_under_load_lets_each_step_finish_and_starts_none_after() {
     assert!(log.len() < 48, "everything ran before the pause");
     let waiting = statuses(&p).iter().filter(|s| *s == "waiting").count();
     assert!(waiting > 0);
+    // A process resting on the pause says what lets it go on.
+    let rested = p.ok_json(&["process", "list", "--status", "waiting", "--limit", "1"]);
+    let rested = rested[0]["id"].as_str().unwrap().to_string();
+    let (_, _, err) = p.run(&["process", "show", &rested]);
+    assert!(err.contains("`orch engine resume` lets it go on"), "{err}");
     assert_eq!(p.run(&["engine", "resume"]).0, 0);
     wait_until("all to complete", || {
         statuses(&p).iter().all(|s| s == "completed")
