@@ -755,15 +755,9 @@ impl Engine<'_> {
         }
         // Inside a branch, the lock is held for the step's path: a sibling branch
         // wanting it waits, as another process does.
-        let lock_scope = cur.path_of(&step.name);
+        let path = cur.path_of(&step.name);
         if let Some(f) = self
-            .lock(
-                cur,
-                Some(&lock_scope),
-                &step.name,
-                &step.locks,
-                first_attempt,
-            )
+            .lock(cur, Some(&path), &step.name, &step.locks, first_attempt)
             .await?
         {
             return Ok(Some(f));
@@ -773,7 +767,6 @@ impl Engine<'_> {
                 .callback_step(cur, step, run.as_deref(), callback, first_attempt)
                 .await;
         }
-        let path = cur.path_of(&step.name);
         let attempts = step.retry.as_ref().map_or(1, |r| r.attempts.max(1)) as i64;
         for (n, attempt) in (1..=attempts).zip(first_attempt..) {
             let started = Instant::now();

@@ -86,15 +86,14 @@ pub enum Held<'a> {
     All,
 }
 
-/// Who stands in the way of a lock, as a store's `take` finds it.
+/// Who stands in the way of a lock, as a store's `take` finds it: its holder, or the
+/// first process queued for it.
 pub struct Holder {
     pub process_id: String,
     pub since: String,
-    /// The step it holds the lock for (None: for its whole run).
+    /// The step it holds the lock for (None: for its whole run, or queued).
     pub step: Option<String>,
     pub holds: bool,
-    /// Set when the process asking holds it itself, for a sibling branch's step.
-    pub sibling: Option<String>,
 }
 
 impl Holder {
@@ -104,24 +103,6 @@ impl Holder {
         self.process_id == process_id && (self.step.is_none() || self.step.as_deref() == step)
     }
 
-    /// The process asking holds it for another step: a sibling branch's.
-    pub fn sibling(self) -> Holder {
-        Holder {
-            holds: true,
-            sibling: self.step.clone(),
-            ..self
-        }
-    }
-
-    /// Another process holds it.
-    pub fn other(self) -> Holder {
-        Holder {
-            holds: true,
-            sibling: None,
-            ..self
-        }
-    }
-
     /// Another process queued for it first.
     pub fn queued(process_id: String, since: String) -> Holder {
         Holder {
@@ -129,7 +110,24 @@ impl Holder {
             since,
             step: None,
             holds: false,
-            sibling: None,
+        }
+    }
+
+    /// What the process `asking` is told about lock `lock`: a holder that is `asking`
+    /// itself holds it for a sibling branch's step.
+    pub fn blocker(self, lock: &str, workflow: String, asking: &str) -> Blocker {
+        let sibling = if self.process_id == asking {
+            self.step
+        } else {
+            None
+        };
+        Blocker {
+            lock: lock.to_string(),
+            workflow,
+            process_id: self.process_id,
+            since: self.since,
+            holds: self.holds,
+            sibling,
         }
     }
 }

@@ -423,12 +423,6 @@ impl Store {
         dispatch!(self.process(id))
     }
 
-    /// Who a worker runs process `id` for: the user who queued it last, else the one
-    /// who created it.
-    pub async fn requester(&self, id: &str) -> StoreResult<Option<String>> {
-        dispatch!(self.requester(id))
-    }
-
     /// A process by id or a unique prefix of it.
     pub async fn find_process(&self, id: &str) -> StoreResult<processes::Find> {
         dispatch!(self.find_process(id))

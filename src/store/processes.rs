@@ -36,8 +36,19 @@ pub struct ProcessRow {
     /// The path of that step in the parent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parent_step: Option<String>,
+    /// Who queued it again last (a retry, an answer or a skip for the workers); None:
+    /// nobody did since it was created.
+    #[serde(skip)]
+    pub queued_by: Option<String>,
     #[serde(skip)]
     pub state: Value,
+}
+
+impl ProcessRow {
+    /// Who a worker runs it for: who queued it last, else who created it.
+    pub fn requester(&self) -> &str {
+        self.queued_by.as_deref().unwrap_or(&self.created_by)
+    }
 }
 
 /// One step attempt of the step log.

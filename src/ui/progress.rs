@@ -27,7 +27,7 @@ pub struct StepProgress {
     plan: Vec<String>,
     /// The steps started and not finished, oldest first, with their attempt.
     running: Vec<(String, i64)>,
-    /// The token a callback step without `run` handed out in this drive.
+    /// The tokens callback steps without `run` handed out in this drive, by step path.
     pub handed_tokens: Vec<(String, String)>,
 }
 

@@ -83,10 +83,7 @@ async fn drive(
     }
     let log = store.steps(&id).await?;
     // The steps run on behalf of whoever asked for this run, not of the worker.
-    let user = store
-        .requester(&id)
-        .await?
-        .unwrap_or_else(|| config.user.clone());
+    let user = process.requester().to_string();
     // Nobody can be asked here: secrets come from the worker's environment.
     let needed = secrets::needed(&def, &log);
     let mut found = secrets::from_env(&needed);

@@ -16,7 +16,7 @@ use super::tx::{R, Tx};
 use crate::domain::path;
 use crate::domain::process::{ProcessStatus, StepStatus};
 use crate::store::events::Concerns;
-use crate::store::locks::{Blocker, Held, Holder, LockRow, Take, Waiter};
+use crate::store::locks::{Held, Holder, LockRow, Take, Waiter};
 
 /// The advisory lock of the lock tables (b"orchlock").
 pub const LOCKS_LOCK: i64 = 0x6f72_6368_6c6f_636b;
@@ -109,7 +109,6 @@ async fn holder(tx: &Tx<'_>, name: &str) -> R<Option<Holder>> {
             since: r.try_get(1)?,
             step: r.try_get(2)?,
             holds: true,
-            sibling: None,
         })
     })
     .transpose()
@@ -157,9 +156,14 @@ pub async fn take(
         }
         let blocker = match holder(tx, name).await? {
             Some(h) if h.is_ours(process_id, step) => continue,
-            Some(h) if h.process_id == process_id => Some(h.sibling()),
-            Some(h) if is_ancestor(tx, &h.process_id, process_id).await? => continue,
-            Some(h) => Some(h.other()),
+            Some(h)
+                if h.process_id != process_id
+                    && is_ancestor(tx, &h.process_id, process_id).await? =>
+            {
+                continue;
+            }
+            // Another process, or a sibling branch of this one.
+            Some(h) => Some(h),
             None => match first_waiter(tx, name).await? {
                 Some((p, since)) if p != process_id => Some(Holder::queued(p, since)),
                 _ => None,
@@ -167,14 +171,8 @@ pub async fn take(
         };
         if let Some(b) = blocker {
             queue(tx, process_id, name, step).await?;
-            return Ok(Take::Blocked(Blocker {
-                lock: name.clone(),
-                workflow: workflow_of(tx, &b.process_id).await?,
-                process_id: b.process_id,
-                since: b.since,
-                holds: b.holds,
-                sibling: b.sibling,
-            }));
+            let workflow = workflow_of(tx, &b.process_id).await?;
+            return Ok(Take::Blocked(b.blocker(name, workflow, process_id)));
         }
         wanted.push(name);
     }

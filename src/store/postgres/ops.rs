@@ -104,10 +104,6 @@ impl Postgres {
         in_tx!(self, read, |tx| processes::row(&tx, id).await?)
     }
 
-    pub async fn requester(&self, id: &str) -> StoreResult<Option<String>> {
-        in_tx!(self, read, |tx| processes::requester(&tx, id).await?)
-    }
-
     pub async fn find_process(&self, id: &str) -> StoreResult<Find> {
         in_tx!(self, read, |tx| processes::find(&tx, id).await?)
     }

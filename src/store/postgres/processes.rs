@@ -25,10 +25,10 @@ use crate::store::processes::{
 };
 use crate::store::workers::Runnable;
 
-const PROCESS_COLUMNS: &str = "p.process_id, p.workflow, p.target, p.status, p.subscription_id, p.customer_id, p.is_task, p.created_by, p.started_at, p.last_modified_at, p.failed_reason, p.last_step, p.definition_hash, p.owner, p.lease_until, p.run_after, p.parent_id, p.parent_step, COALESCE(s.state, p.state), s.step_id";
+const PROCESS_COLUMNS: &str = "p.process_id, p.workflow, p.target, p.status, p.subscription_id, p.customer_id, p.is_task, p.created_by, p.started_at, p.last_modified_at, p.failed_reason, p.last_step, p.definition_hash, p.owner, p.lease_until, p.run_after, p.parent_id, p.parent_step, COALESCE(s.state, p.state), s.step_id, p.queued_by";
 const PROCESS_FROM: &str = "processes p LEFT JOIN process_states s ON s.process_id = p.process_id";
 /// The columns of lists, without the state, which can be large and lists never need.
-const LIST_COLUMNS: &str = "process_id, workflow, target, status, subscription_id, customer_id, is_task, created_by, started_at, last_modified_at, failed_reason, last_step, definition_hash, owner, lease_until, run_after, parent_id, parent_step, NULL::text, NULL::bigint";
+const LIST_COLUMNS: &str = "process_id, workflow, target, status, subscription_id, customer_id, is_task, created_by, started_at, last_modified_at, failed_reason, last_step, definition_hash, owner, lease_until, run_after, parent_id, parent_step, NULL::text, NULL::bigint, queued_by";
 
 /// `$n` microseconds after the transaction's start, in orch's time text.
 pub(super) fn later(n: usize) -> String {
@@ -63,6 +63,7 @@ fn process_from_row(r: &Row) -> R<RawProcess> {
             run_after: r.try_get(15)?,
             parent_id: r.try_get(16)?,
             parent_step: r.try_get(17)?,
+            queued_by: r.try_get(20)?,
             state: Value::Null,
         },
         r.try_get::<_, Option<String>>(18)?.unwrap_or_default(),
@@ -626,18 +627,6 @@ pub async fn queue(
     )
     .await?;
     Ok(true)
-}
-
-/// Who a worker runs the process for: who queued it last, else who created it.
-pub async fn requester(tx: &Tx<'_>, process_id: &str) -> R<Option<String>> {
-    tx.opt(
-        "SELECT COALESCE(queued_by, created_by) FROM processes WHERE process_id = $1",
-        &[&process_id],
-    )
-    .await?
-    .map(|r| r.try_get(0))
-    .transpose()
-    .map_err(Into::into)
 }
 
 pub async fn list(tx: &Tx<'_>, f: &Filter) -> R<Vec<ProcessRow>> {

@@ -10,7 +10,7 @@ use crate::domain::path;
 use crate::domain::process::{ProcessStatus, StepStatus};
 use crate::store::StoreError;
 use crate::store::events::Concerns;
-use crate::store::locks::{Blocker, Held, Holder, LockRow, Take, Waiter};
+use crate::store::locks::{Held, Holder, LockRow, Take, Waiter};
 
 fn append(
     conn: &Connection,
@@ -54,7 +54,6 @@ fn holder(conn: &Connection, name: &str) -> Result<Option<Holder>, StoreError> {
                 since: r.get(1)?,
                 step: r.get(2)?,
                 holds: true,
-                sibling: None,
             })
         })
         .optional()?)
@@ -105,9 +104,13 @@ pub fn take(
         }
         let blocker = match holder(conn, name)? {
             Some(h) if h.is_ours(process_id, step) => continue,
-            Some(h) if h.process_id == process_id => Some(h.sibling()),
-            Some(h) if is_ancestor(conn, &h.process_id, process_id)? => continue,
-            Some(h) => Some(h.other()),
+            Some(h)
+                if h.process_id != process_id && is_ancestor(conn, &h.process_id, process_id)? =>
+            {
+                continue;
+            }
+            // Another process, or a sibling branch of this one.
+            Some(h) => Some(h),
             None => match first_waiter(conn, name)? {
                 Some((p, since)) if p != process_id => Some(Holder::queued(p, since)),
                 _ => None,
@@ -115,14 +118,8 @@ pub fn take(
         };
         if let Some(b) = blocker {
             queue(conn, process_id, name, step, &now)?;
-            return Ok(Take::Blocked(Blocker {
-                lock: name.clone(),
-                workflow: workflow_of(conn, &b.process_id)?,
-                process_id: b.process_id,
-                since: b.since,
-                holds: b.holds,
-                sibling: b.sibling,
-            }));
+            let workflow = workflow_of(conn, &b.process_id)?;
+            return Ok(Take::Blocked(b.blocker(name, workflow, process_id)));
         }
         wanted.push(name.clone());
     }

@@ -146,10 +146,6 @@ impl Sqlite {
         processes::row(&self.conn(), id)
     }
 
-    pub async fn requester(&self, id: &str) -> StoreResult<Option<String>> {
-        processes::requester(&self.conn(), id)
-    }
-
     pub async fn find_process(&self, id: &str) -> StoreResult<Find> {
         processes::find(&self.conn(), id)
     }

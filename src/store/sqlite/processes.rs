@@ -28,7 +28,7 @@ use crate::store::processes::{
 use crate::store::workers::Runnable;
 
 /// The process columns, then the state snapshot and the step it was taken after.
-const PROCESS_COLUMNS: &str = "p.process_id, p.workflow, p.target, p.status, p.subscription_id, p.customer_id, p.is_task, p.created_by, p.started_at, p.last_modified_at, p.failed_reason, p.last_step, p.definition_hash, p.owner, p.lease_until, p.run_after, p.parent_id, p.parent_step, COALESCE(s.state, p.state), s.step_id";
+const PROCESS_COLUMNS: &str = "p.process_id, p.workflow, p.target, p.status, p.subscription_id, p.customer_id, p.is_task, p.created_by, p.started_at, p.last_modified_at, p.failed_reason, p.last_step, p.definition_hash, p.owner, p.lease_until, p.run_after, p.parent_id, p.parent_step, COALESCE(s.state, p.state), s.step_id, p.queued_by";
 const PROCESS_FROM: &str = "processes p LEFT JOIN process_states s ON s.process_id = p.process_id";
 
 /// A process row with its state snapshot text and the step the snapshot includes.
@@ -55,6 +55,7 @@ fn process_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawProcess> {
             run_after: r.get(15)?,
             parent_id: r.get(16)?,
             parent_step: r.get(17)?,
+            queued_by: r.get(20)?,
             state: Value::Null,
         },
         r.get::<_, Option<String>>(18)?.unwrap_or_default(),
@@ -635,19 +636,9 @@ pub fn queue(
     Ok(true)
 }
 
-/// Who a worker runs the process for: who queued it last, else who created it.
-pub fn requester(conn: &Connection, process_id: &str) -> Result<Option<String>, StoreError> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT COALESCE(queued_by, created_by) FROM processes WHERE process_id = ?1",
-        )?
-        .query_row([process_id], |r| r.get(0))
-        .optional()?)
-}
-
 /// The process columns without the state, which can be large and which lists never
 /// need.
-const LIST_COLUMNS: &str = "process_id, workflow, target, status, subscription_id, customer_id, is_task, created_by, started_at, last_modified_at, failed_reason, last_step, definition_hash, owner, lease_until, run_after, parent_id, parent_step, NULL, NULL";
+const LIST_COLUMNS: &str = "process_id, workflow, target, status, subscription_id, customer_id, is_task, created_by, started_at, last_modified_at, failed_reason, last_step, definition_hash, owner, lease_until, run_after, parent_id, parent_step, NULL, NULL, queued_by";
 
 /// The row of a process without its state (left `null`).
 pub fn row(conn: &Connection, id: &str) -> Result<Option<ProcessRow>, StoreError> {

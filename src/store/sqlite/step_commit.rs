@@ -96,8 +96,9 @@ pub fn commit_one(
 }
 
 fn settle_waits(tx: &Connection, c: &StepCommit, status: ProcessStatus) -> StoreResult<()> {
-    callbacks::settle(tx, &c.process_id, &c.step.path(), c.step.status, status)?;
-    locks::settle(tx, &c.process_id, &c.step.path(), c.step.status, status)
+    let path = c.step.path();
+    callbacks::settle(tx, &c.process_id, &path, c.step.status, status)?;
+    locks::settle(tx, &c.process_id, &path, c.step.status, status)
 }
 
 /// Whether a process has anything for a step that goes on running to settle: an open
