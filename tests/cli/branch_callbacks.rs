@@ -6,7 +6,7 @@
 
 use serde_json::{Value, json};
 
-use super::branches::{last_row, rows};
+use super::branches::{THREE_DEVICES, last_row, rows};
 use super::{Project, both, serve};
 
 /// `provision.sh`: reads its branch's device from the state on stdin, appends the
@@ -33,12 +33,7 @@ echo '{}'"#,
 fn foreach_task(p: &Project, callback: &str) {
     provision_script(p);
     p.task(&format!(
-        r#"
-[[step]]
-name = "Seed"
-builtin = "set"
-with = {{ values = {{ devices = ["r1", "r2", "r3"] }} }}
-
+        r#"{THREE_DEVICES}
 [[step]]
 name = "Provision"
 foreach = "state.devices"

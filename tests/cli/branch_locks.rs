@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use super::branches::{last_row, rows};
+use super::branches::{THREE_DEVICES, last_row, rows};
 use super::{Project, both};
 
 /// `push.sh`: notes `<device> in` and `<device> out` in `pushes.log` around a short
@@ -29,12 +29,7 @@ echo '{}'"#,
 fn locked_foreach(p: &Project, lock: &str) {
     push_script(p);
     p.task(&format!(
-        r#"
-[[step]]
-name = "Seed"
-builtin = "set"
-with = {{ values = {{ devices = ["r1", "r2", "r3"] }} }}
-
+        r#"{THREE_DEVICES}
 [[step]]
 name = "Push every device"
 foreach = "state.devices"

@@ -62,6 +62,14 @@ printf '{"pushed_%s": true}\n' "$dev""#,
     );
 }
 
+/// A first step that sets `state.devices` to three devices, for a `foreach` over them.
+pub const THREE_DEVICES: &str = r#"
+[[step]]
+name = "Seed"
+builtin = "set"
+with = { values = { devices = ["r1", "r2", "r3"] } }
+"#;
+
 const DEVICES: &str = r#"
 [[step]]
 name = "Seed"
