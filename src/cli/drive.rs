@@ -75,7 +75,7 @@ pub fn cancel_on_signals() -> (
 }
 
 /// How a command wants its process driven.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Options {
     /// `--form`: at a terminal, an input step reached on the way is asked, and the
     /// process goes on, instead of stopping with exit 4.
@@ -86,6 +86,18 @@ pub struct Options {
     /// This command started the process (`workflow run`): the subscription a create
     /// workflow made is announced as created; a retry or resume only names it.
     pub started_here: bool,
+    /// The orch whose process this command took over (it died, or its lease ran out
+    /// mid-step): the step it left unfinished is logged as failed, as a worker's
+    /// takeover logs it, before the process runs on.
+    pub taken_over_from: Option<String>,
+}
+
+/// The owner a claimed process was taken over from: it was `running` in an orch that
+/// is gone (a claim takes such a process only when its owner is gone).
+pub fn taken_over_from(seen: &ProcessRow) -> Option<String> {
+    (seen.status == ProcessStatus::Running)
+        .then(|| seen.owner.clone())
+        .flatten()
 }
 
 /// Drives a claimed process until it comes to rest, reports how it ended and turns
@@ -96,13 +108,17 @@ pub fn drive(
     def: &WorkflowDef,
     mut input: Answers,
     mut secrets: Map<String, Value>,
-    opts: Options,
+    mut opts: Options,
 ) -> Result<()> {
     // Tokens handed out by any round of the drive (it goes round again after `--form`).
     let mut tokens = Vec::new();
     loop {
-        let (outcome, handed) =
-            drive_once(ctx, id, def, std::mem::take(&mut input), secrets.clone())?;
+        let round = Round {
+            input: std::mem::take(&mut input),
+            secrets: secrets.clone(),
+            taken_over_from: opts.taken_over_from.take(),
+        };
+        let (outcome, handed) = drive_once(ctx, id, def, round)?;
         tokens.extend(handed);
         if outcome == Final::Suspended && opts.form && crate::forms::can_prompt() {
             let (p, steps) = process_and_steps(ctx, id, true)?;
@@ -135,13 +151,24 @@ pub fn drive(
     }
 }
 
+/// What one round of [`drive`] starts with.
+struct Round {
+    input: Answers,
+    secrets: Map<String, Value>,
+    taken_over_from: Option<String>,
+}
+
 fn drive_once(
     ctx: &mut Ctx,
     id: &str,
     def: &WorkflowDef,
-    input: Answers,
-    secrets: Map<String, Value>,
+    round: Round,
 ) -> Result<(Final, Vec<(String, String)>)> {
+    let Round {
+        input,
+        secrets,
+        taken_over_from,
+    } = round;
     let plan = crate::engine::plan::plan(def);
     let mut observer =
         StepProgress::new(ctx.printer.clone()).numbered(plan.into_iter().map(|s| s.name).collect());
@@ -159,8 +186,16 @@ fn drive_once(
         let mut engine =
             settings.engine(project.root.clone(), store, &mut observer, cancel, secrets);
         let renew = crate::engine::lease::keep(store, settings.lease);
+        let run = async {
+            if let Some(from) = &taken_over_from
+                && let Some(mut p) = store.process(id).await?
+            {
+                engine.note_takeover(&mut p, def, from).await?;
+            }
+            crate::tasks::drive(&mut engine, &env, id, def, input).await
+        };
         let r = tokio::select! {
-            r = crate::tasks::drive(&mut engine, &env, id, def, input) => r,
+            r = run => r,
             e = renew => Err(e),
         };
         signals.abort();

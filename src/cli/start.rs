@@ -110,6 +110,7 @@ pub fn start(ctx: &mut Ctx, def: &WorkflowDef, source: &str, req: Request) -> Re
         form: req.form,
         file_differs: false,
         started_here: true,
+        taken_over_from: None,
     };
     let outcome = drive::drive(ctx, &id, def, Default::default(), secrets, opts);
     drive::print_process_json(ctx, &id)?;

@@ -199,6 +199,8 @@ steps = [ { name = "Settle", builtin = "sleep", with = { duration = "300ms" } },
     assert!(log_lines(&p, "pushes.log").is_empty());
     let locks = p.ok_json(&["locks"]);
     assert_eq!(locks[0]["step"], "Change / Ask / Confirm", "{locks}");
+    // The process does not queue behind itself: its branch waits in the run.
+    assert_eq!(locks[0]["waiters"], serde_json::json!([]), "{locks}");
 
     let v = p.ok_json(&["process", "resume", &id, "--input", "ok=true"]);
     assert_eq!(v["status"], "completed", "{v}");

@@ -94,6 +94,31 @@ if [ ! -f marker ]; then echo "$5" > marker.tmp; mv marker.tmp marker; sleep 60;
     let ran: Vec<String> = effects(&p).into_iter().map(|(_, s, _)| s).collect();
     // A had committed and did not run again; B was in flight and ran again.
     assert_eq!(ran, ["A", "B", "B", "C"]);
+    // The retry logged the attempt the dead orch left unfinished, as a worker's
+    // takeover does, and B ran again as a new attempt.
+    let b: Vec<_> = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["name"] == "B")
+        .collect();
+    assert_eq!(b.len(), 2, "{v}");
+    assert_eq!(
+        (&b[0]["status"], &b[0]["attempt"]),
+        (&"failed".into(), &1.into())
+    );
+    let why = b[0]["error"].as_str().unwrap_or_default();
+    assert!(
+        why.contains("stopped before this step was committed"),
+        "{why}"
+    );
+    assert!(why.contains("taken over by"), "{why}");
+    assert_eq!(
+        (&b[1]["status"], &b[1]["attempt"]),
+        (&"success".into(), &2.into())
+    );
+    let events = p.json(&["events", "--process", &id, "--kind", "process.taken_over"]);
+    assert_eq!(events.as_array().map(Vec::len), Some(1), "{events}");
     p.assert_sound();
     assert!(!super::crash::group_running(pgid));
 }

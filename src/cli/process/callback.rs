@@ -145,8 +145,8 @@ pub fn callback(ctx: &mut Ctx, a: CallbackArgs) -> Result<()> {
     // taken over, as `retry` does).
     let lease = ctx.settings.lease;
     let allowed = [ProcessStatus::AwaitingCallback, ProcessStatus::Suspended];
-    match ctx.db(async |s| owner::claim(s, &id, &allowed, lease).await)? {
-        Claim::Claimed(_) => {}
+    let seen = match ctx.db(async |s| owner::claim(s, &id, &allowed, lease).await)? {
+        Claim::Claimed(seen) => seen,
         Claim::Paused => {
             // Accepted but not driven: the process waits for the engine (exit 5).
             ctx.printer.warn(&format!(
@@ -162,7 +162,7 @@ pub fn callback(ctx: &mut Ctx, a: CallbackArgs) -> Result<()> {
         Claim::Owned(_) | Claim::Refused(_) | Claim::Missing => {
             return print_process_json(ctx, &id);
         }
-    }
+    };
     let def = ctx.stored_definition(&p)?;
     let secrets = super::take_over::secrets_needed(ctx, &p, &def, false)?;
     let outcome = drive::drive(
@@ -171,7 +171,10 @@ pub fn callback(ctx: &mut Ctx, a: CallbackArgs) -> Result<()> {
         &def,
         Default::default(),
         secrets,
-        Options::default(),
+        Options {
+            taken_over_from: drive::taken_over_from(&seen),
+            ..Options::default()
+        },
     );
     print_process_json(ctx, &id)?;
     outcome

@@ -91,11 +91,12 @@ impl Chosen {
         Ok(())
     }
 
-    fn options(&self, form: bool) -> Options {
+    fn options(&self, form: bool, seen: &ProcessRow) -> Options {
         Options {
             form,
             file_differs: self.changed && !self.use_current,
             started_here: false,
+            taken_over_from: drive::taken_over_from(seen),
         }
     }
 }
@@ -130,9 +131,9 @@ pub fn retry(ctx: &mut Ctx, a: RetryArgs) -> Result<()> {
         return queue(ctx, &p, &chosen, from);
     }
     let secrets = secrets_needed(ctx, &p, &chosen.def, a.form)?;
-    claim(ctx, &p.process_id, from, "retried")?;
+    let seen = claim(ctx, &p.process_id, from, "retried")?;
     chosen.adopt(ctx, &p.process_id)?;
-    let opts = chosen.options(a.form);
+    let opts = chosen.options(a.form, &seen);
     let outcome = drive::drive(
         ctx,
         &p.process_id,
@@ -276,9 +277,9 @@ pub fn resume(ctx: &mut Ctx, a: ResumeArgs) -> Result<()> {
     if a.queue {
         return resume_queued(ctx, &p, &chosen, &steps, &pending, input, &secrets);
     }
-    claim(ctx, &p.process_id, &[ProcessStatus::Suspended], "resumed")?;
+    let seen = claim(ctx, &p.process_id, &[ProcessStatus::Suspended], "resumed")?;
     chosen.adopt(ctx, &p.process_id)?;
-    let opts = chosen.options(form);
+    let opts = chosen.options(form, &seen);
     let outcome = drive::drive(ctx, &p.process_id, def, input, secrets, opts);
     print_process_json(ctx, &p.process_id)?;
     outcome
