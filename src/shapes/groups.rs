@@ -122,3 +122,132 @@ pub fn branch_of(group: &str, b: &str) -> String {
         format!("{group}{}", &rest[..end])
     }
 }
+
+/// One entry of a process's steps as `process show` and the dashboard list them:
+/// top-level steps in log order, and each group once, where it first ran, with all of
+/// its rows.
+pub enum Entry<'a> {
+    Step(&'a StepRow),
+    Group(GroupRows<'a>),
+}
+
+/// A group's rows: its own (each attempt's join), then its branches, each with its
+/// steps in the order they ran, and the branches that have not run yet.
+pub struct GroupRows<'a> {
+    pub group: &'a Group,
+    pub own: Vec<&'a StepRow>,
+    pub branches: Vec<BranchRows<'a>>,
+}
+
+/// A branch of a group: its label, where it stands, and its rows.
+pub struct BranchRows<'a> {
+    /// Its path (`G / a`, `G [1]`).
+    pub path: String,
+    pub label: String,
+    pub status: BranchStatus,
+    pub rows: Vec<&'a StepRow>,
+}
+
+impl BranchRows<'_> {
+    /// A row's path below its group (`a / Push`, `[1] / Push`).
+    pub fn in_group(group: &str, row: &StepRow) -> String {
+        below(group, &row.path())
+    }
+
+    /// A row's path below this branch (`Push`, or `Inner [1] / Step` when groups nest).
+    pub fn in_branch(&self, row: &StepRow) -> String {
+        below(&self.path, &row.path())
+    }
+}
+
+/// `path` without its leading `prefix` and the separator after it.
+fn below(prefix: &str, path: &str) -> String {
+    path.get(prefix.len()..)
+        .unwrap_or_default()
+        .trim_start_matches(path::SEP)
+        .trim_start()
+        .to_string()
+}
+
+/// The steps of a process in the order they are shown (see [`Entry`]).
+pub fn timeline<'a>(steps: &'a [StepRow], groups: &'a [Group]) -> Vec<Entry<'a>> {
+    let group_of = |r: &StepRow| -> Option<&'a Group> {
+        match r.branch.as_deref() {
+            None => groups.iter().find(|g| g.name == r.name),
+            Some(b) => groups.iter().find(|g| in_group(b, &g.name)),
+        }
+    };
+    let mut out = Vec::new();
+    let mut shown: Vec<&str> = Vec::new();
+    for r in steps {
+        let Some(g) = group_of(r) else {
+            out.push(Entry::Step(r));
+            continue;
+        };
+        if shown.contains(&g.name.as_str()) {
+            continue;
+        }
+        shown.push(&g.name);
+        out.push(Entry::Group(group_rows(g, steps)));
+    }
+    out
+}
+
+fn group_rows<'a>(g: &'a Group, steps: &'a [StepRow]) -> GroupRows<'a> {
+    let own = steps
+        .iter()
+        .filter(|s| s.branch.is_none() && s.name == g.name)
+        .collect();
+    let mut inner: Vec<(String, &StepRow)> = steps
+        .iter()
+        .filter_map(|s| {
+            let b = s.branch.as_deref().filter(|b| in_group(b, &g.name))?;
+            Some((branch_of(&g.name, b), s))
+        })
+        .collect();
+    // Branch by branch, each branch's steps in the order they ran.
+    inner.sort_by_key(|(b, _)| path::natural_key(b));
+    let mut branches: Vec<(String, BranchRows<'a>)> = Vec::new();
+    for (b, row) in inner {
+        match branches.last_mut() {
+            Some((last, rows)) if *last == b => rows.rows.push(row),
+            _ => {
+                let view = g.branches.iter().find(|v| v.path == b);
+                let label = view.map_or_else(
+                    || {
+                        b[g.name.len()..]
+                            .trim_start_matches(path::SEP)
+                            .trim()
+                            .to_string()
+                    },
+                    |v| v.label.clone(),
+                );
+                let status = view.map_or(BranchStatus::Started, |v| v.status);
+                let rows = BranchRows {
+                    path: b.clone(),
+                    label,
+                    status,
+                    rows: vec![row],
+                };
+                branches.push((b, rows));
+            }
+        }
+    }
+    let mut branches: Vec<BranchRows<'a>> = branches.into_iter().map(|(_, b)| b).collect();
+    branches.extend(
+        g.branches
+            .iter()
+            .filter(|b| b.status == BranchStatus::NotStarted)
+            .map(|b| BranchRows {
+                path: b.path.clone(),
+                label: b.label.clone(),
+                status: b.status,
+                rows: Vec::new(),
+            }),
+    );
+    GroupRows {
+        group: g,
+        own,
+        branches,
+    }
+}

@@ -196,8 +196,15 @@ fn each_branch_rests_on_its_own_token_and_answers_come_in_any_order() {
         "{waiting}"
     );
     let page = serve::dashboard(&s, &format!("/processes/{id}"), &op);
+    // Each branch is a box of its own under the group, named by its index.
     assert!(
-        page.contains(r#"<span class="step-branch">Provision [2] /</span>"#),
+        page.contains(r#"<ul class="branches" aria-label="branches of Provision">"#),
+        "{page}"
+    );
+    assert!(
+        page.contains(
+            r#"<span class="branch-label">[0]</span> <span class="muted">awaiting callback</span>"#
+        ),
         "{page}"
     );
     let taken = serve::call(

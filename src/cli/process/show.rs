@@ -10,14 +10,13 @@ use super::{ShowArgs, is_stale};
 use crate::cli::Ctx;
 use crate::cli::drive::next_hint;
 use crate::cli::pending::Pending;
-use crate::domain::path;
 use crate::domain::process::ProcessStatus;
 use crate::domain::workflow::WorkflowDef;
 use crate::engine::merge;
-use crate::engine::scope::{self, BranchStatus};
+use crate::engine::scope;
 use crate::error::{Error, Result};
 use crate::shapes::Detail;
-use crate::shapes::groups::{Group, branch_of, groups, in_group};
+use crate::shapes::groups::{BranchRows, Entry, Group, groups, timeline};
 use crate::shapes::waits::{CallbackWait, LockWait};
 use crate::store::processes::{ProcessRow, StepRow};
 use crate::ui::{Paint, table};
@@ -197,12 +196,6 @@ fn failed_step(steps: &[StepRow]) -> Option<&StepRow> {
 /// each group, all of that group's rows (its own, then its branches' steps, branch by
 /// branch), with the branches that have not run yet.
 fn lines(steps: &[StepRow], groups: &[Group]) -> Vec<Vec<String>> {
-    let group_of = |r: &StepRow| -> Option<&Group> {
-        match r.branch.as_deref() {
-            None => groups.iter().find(|g| g.name == r.name),
-            Some(b) => groups.iter().find(|g| in_group(b, &g.name)),
-        }
-    };
     let row = |r: &StepRow, name: String| {
         vec![
             name,
@@ -212,59 +205,34 @@ fn lines(steps: &[StepRow], groups: &[Group]) -> Vec<Vec<String>> {
             r.created_by.clone(),
         ]
     };
+    let bare = |name: String, status: &str| {
+        let mut cells = vec![name, status.to_string()];
+        cells.resize(5, String::new());
+        cells
+    };
     let mut out = Vec::new();
-    let mut shown: Vec<&str> = Vec::new();
-    for r in steps {
-        let Some(g) = group_of(r) else {
-            out.push(row(r, r.name.clone()));
-            continue;
+    for entry in timeline(steps, groups) {
+        let g = match entry {
+            Entry::Step(r) => {
+                out.push(row(r, r.name.clone()));
+                continue;
+            }
+            Entry::Group(g) => g,
         };
-        if shown.contains(&g.name.as_str()) {
-            continue;
+        if g.own.is_empty() {
+            out.push(bare(g.group.name.clone(), "running"));
         }
-        shown.push(&g.name);
-        let own: Vec<&StepRow> = steps
-            .iter()
-            .filter(|s| s.branch.is_none() && s.name == g.name)
-            .collect();
-        if own.is_empty() {
-            out.push(vec![
-                g.name.clone(),
-                "running".into(),
-                String::new(),
-                String::new(),
-                String::new(),
-            ]);
-        }
-        for s in own {
+        for s in &g.own {
             out.push(row(s, s.name.clone()));
         }
-        let mut inner: Vec<&StepRow> = steps
-            .iter()
-            .filter(|s| s.branch.as_deref().is_some_and(|b| in_group(b, &g.name)))
-            .collect();
-        // Branch by branch, each branch's steps in the order they ran.
-        inner.sort_by_key(|s| {
-            path::natural_key(&branch_of(&g.name, s.branch.as_deref().unwrap_or("")))
-        });
-        for s in inner {
-            let rel = s.path()[g.name.len()..]
-                .trim_start_matches(path::SEP)
-                .to_string();
-            out.push(row(s, format!("  {}", rel.trim_start())));
-        }
-        for b in g
-            .branches
-            .iter()
-            .filter(|b| b.status == BranchStatus::NotStarted)
-        {
-            out.push(vec![
-                format!("  {}", b.label),
-                b.status.as_str().into(),
-                String::new(),
-                String::new(),
-                String::new(),
-            ]);
+        for b in &g.branches {
+            if b.rows.is_empty() {
+                out.push(bare(format!("  {}", b.label), b.status.as_str()));
+            }
+            for s in &b.rows {
+                let rel = BranchRows::in_group(&g.group.name, s);
+                out.push(row(s, format!("  {rel}")));
+            }
         }
     }
     out

@@ -52,6 +52,7 @@ impl Templates {
         env.add_filter("reltime", reltime);
         env.add_filter("abstime", abstime);
         env.add_filter("short", short);
+        env.add_filter("ticks", ticks);
         env.add_function("duration", duration);
         Ok(Templates { env })
     }
@@ -101,6 +102,29 @@ fn abstime(at: Option<String>) -> String {
 /// An id cut short: a UUIDv7's millisecond timestamp (its first 13 characters, as
 /// `events --follow` shows it) and its last 6, which are random: ids made in the same
 /// millisecond (a batch queued at once) share the start and differ at the end.
+/// A message with `code` in backticks (orch's errors and hints name commands, steps
+/// and values that way) as HTML: escaped, each closed backtick pair a `<code>`.
+fn ticks(text: Option<String>) -> Value {
+    let Some(text) = text else {
+        return Value::from("");
+    };
+    let parts: Vec<&str> = text.split('`').collect();
+    let mut html = String::new();
+    for (i, part) in parts.iter().enumerate() {
+        let escaped = minijinja::HtmlEscape(part).to_string();
+        // An odd part is inside backticks, unless its closing one is missing.
+        if i % 2 == 1 && i + 1 < parts.len() {
+            html.push_str(&format!("<code>{escaped}</code>"));
+        } else {
+            if i % 2 == 1 {
+                html.push('`');
+            }
+            html.push_str(&escaped);
+        }
+    }
+    Value::from_safe_string(html)
+}
+
 fn short(id: Option<String>) -> String {
     let Some(id) = id else {
         return String::new();
@@ -247,5 +271,18 @@ mod tests {
             ),
             "2.0s"
         );
+    }
+
+    #[test]
+    fn backticks_become_code_and_everything_else_is_escaped() {
+        let html = |s: &str| ticks(Some(s.into())).to_string();
+        assert_eq!(
+            html("step `a<b>` failed: run `orch process retry 1`"),
+            "step <code>a&lt;b&gt;</code> failed: run <code>orch process retry 1</code>"
+        );
+        // An unclosed backtick stays a backtick.
+        assert_eq!(html("it's `open & <i>"), "it&#x27;s `open &amp; &lt;i&gt;");
+        assert_eq!(html(""), "");
+        assert_eq!(ticks(None).to_string(), "");
     }
 }

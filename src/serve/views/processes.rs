@@ -18,6 +18,8 @@ use crate::domain::process::ProcessStatus;
 use crate::serve::App;
 use crate::serve::actions::{self, ProcessView};
 use crate::serve::auth::Principal;
+use crate::shapes::groups::{Entry, Group, timeline};
+use crate::store::processes::StepRow;
 
 const PAGE: i64 = 50;
 
@@ -71,19 +73,7 @@ pub async fn show(
         .await
         .or_page(&app, &who)?;
     let p = &view.process;
-    let steps: Vec<_> = view
-        .steps
-        .iter()
-        .map(|s| {
-            json!({
-                "name": s.name, "branch": s.branch, "status": s.status, "attempt": s.attempt,
-                "started_at": s.started_at, "finished_at": s.finished_at,
-                "error": s.error, "output": s.output, "by": s.created_by,
-                "changed": (!s.state_patch.as_object().is_some_and(|m| m.is_empty()))
-                    .then(|| serde_json::to_string_pretty(&s.state_patch).unwrap_or_default()),
-            })
-        })
-        .collect();
+    let steps = timeline_json(&view.steps, &view.groups);
     // A process waiting for a lock has not failed: its waiting card says what it waits
     // for.
     let failed = (p.status == ProcessStatus::Failed
@@ -167,4 +157,39 @@ pub async fn act(
     };
     done.or_page(&app, &who)?;
     Ok(Redirect::to(&format!("/processes/{full}")).into_response())
+}
+
+/// A step row as the dashboard's timeline shows it, named `name`.
+fn step_json(s: &StepRow, name: String) -> serde_json::Value {
+    json!({
+        "kind": "step", "name": name, "status": s.status, "attempt": s.attempt,
+        "started_at": s.started_at, "finished_at": s.finished_at,
+        "error": s.error, "output": s.output, "by": s.created_by,
+        "changed": (!s.state_patch.as_object().is_some_and(|m| m.is_empty()))
+            .then(|| serde_json::to_string_pretty(&s.state_patch).unwrap_or_default()),
+    })
+}
+
+/// The steps in the order `process show` lists them: each group once, with its own
+/// rows and then its branches side by side, each with its steps.
+fn timeline_json(steps: &[StepRow], groups: &[Group]) -> Vec<serde_json::Value> {
+    timeline(steps, groups)
+        .into_iter()
+        .map(|entry| match entry {
+            Entry::Step(r) => step_json(r, r.name.clone()),
+            Entry::Group(g) => json!({
+                "kind": "group",
+                "name": g.group.name,
+                "status": g.group.status.as_deref().unwrap_or("running"),
+                "rows": g.own.iter().map(|r| step_json(r, r.name.clone())).collect::<Vec<_>>(),
+                "branches": g.branches.iter().map(|b| json!({
+                    "label": b.label,
+                    "status": b.status,
+                    "rows": b.rows.iter()
+                        .map(|r| step_json(r, b.in_branch(r)))
+                        .collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+            }),
+        })
+        .collect()
 }

@@ -1057,7 +1057,7 @@ builtin = "noop"
     conforms(&doc, schema, &waiting, "awaiting a callback");
     let page = super::dashboard(&s, &format!("/processes/{id}"), &op);
     assert!(
-        page.contains("waiting for a callback at step `Wait`"),
+        page.contains("waiting for a callback at step <code>Wait</code>"),
         "{page}"
     );
 
