@@ -25,6 +25,11 @@ pub enum Kind {
     Conflict,
     /// Ctrl-C or SIGTERM; whatever was running stays resumable.
     Interrupted,
+    /// The database is busy (another writer held it too long): exit 7 as a conflict,
+    /// but HTTP 503, since the same request may well succeed in a moment.
+    Busy,
+    /// The database server cannot be reached or the connection broke: exit 1, HTTP 503.
+    Unavailable,
     /// A bug in orch itself.
     Internal,
 }
@@ -40,6 +45,8 @@ impl Kind {
             Kind::NotFound => 6,
             Kind::Conflict => 7,
             Kind::Interrupted => 130,
+            Kind::Busy => 7,
+            Kind::Unavailable => 1,
         }
     }
 
@@ -51,7 +58,7 @@ impl Kind {
             Kind::Usage => 400,
             Kind::NotFound => 404,
             Kind::Conflict | Kind::StepFailed | Kind::Suspended | Kind::Waiting => 409,
-            Kind::Interrupted => 503,
+            Kind::Interrupted | Kind::Busy | Kind::Unavailable => 503,
             Kind::Failure | Kind::Internal => 500,
         }
     }
@@ -67,6 +74,8 @@ impl Kind {
             Kind::NotFound => "not_found",
             Kind::Conflict => "conflict",
             Kind::Interrupted => "interrupted",
+            Kind::Busy => "busy",
+            Kind::Unavailable => "unavailable",
             Kind::Internal => "internal",
         }
     }

@@ -184,7 +184,7 @@ impl Scheduler<'_> {
             let mut cancel = self.cancel.clone();
             tokio::select! {
                 _ = self.store.wait_for_events(seq, sleep) => {}
-                _ = cancel.wait_for(|c| *c) => {}
+                _ = crate::engine::raised(&mut cancel) => {}
             }
             tokio::time::sleep(MIN_PASS).await;
         }

@@ -31,3 +31,13 @@ pub mod subscription;
 #[cfg(test)]
 mod tests;
 pub mod token;
+
+/// Waits until the flag `rx` watches is raised (a cancel, a drain). A flag nobody can
+/// raise any more (its sender is gone, as a command's drain flag is from the start)
+/// never is: this then waits for ever, rather than ending at once as
+/// `watch::Receiver::wait_for` does with an error.
+pub async fn raised(rx: &mut tokio::sync::watch::Receiver<bool>) {
+    if rx.wait_for(|up| *up).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}

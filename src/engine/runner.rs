@@ -420,7 +420,10 @@ impl Engine<'_> {
                 super::owner::describe(super::owner::me()),
             )),
             process_status: ProcessStatus::Running,
-            ..Recorded::new(&next, next_attempt(&log, &next), StepStatus::Failed)
+            // Waiting, as a step a draining worker stopped: it did not fail, it was cut
+            // off, and a token it handed out still answers (an external system may hold
+            // it).
+            ..Recorded::new(&next, next_attempt(&log, &next), StepStatus::Waiting)
         };
         self.record(process, note).await?;
         Ok(())
@@ -787,7 +790,7 @@ impl Engine<'_> {
                             let mut cancel = self.cancel.clone();
                             tokio::select! {
                                 _ = tokio::time::sleep(d) => Attempt::ok(json!({})),
-                                _ = cancel.wait_for(|c| *c) => Attempt::failed("interrupted"),
+                                _ = super::raised(&mut cancel) => Attempt::failed("interrupted"),
                             }
                         }
                     }
@@ -854,8 +857,8 @@ impl Engine<'_> {
             let mut drain = self.drain.clone();
             tokio::select! {
                 _ = tokio::time::sleep(delay) => {}
-                _ = cancel.wait_for(|c| *c) => {}
-                _ = drain.wait_for(|d| *d) => {}
+                _ = super::raised(&mut cancel) => {}
+                _ = super::raised(&mut drain) => {}
             }
             if self.draining() {
                 self.rest(cur).await?;
@@ -976,7 +979,7 @@ impl Engine<'_> {
                 }
             };
             tokio::select! {
-                _ = cancel.wait_for(|c| *c) => {}
+                _ = super::raised(&mut cancel) => {}
                 _ = lapse => noted.store(true, std::sync::atomic::Ordering::SeqCst),
             }
         };

@@ -70,8 +70,13 @@ impl ApiError {
 
 impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
-        let status = StatusCode::from_u16(e.kind.http_status(!e.fields.is_empty()))
-            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status = if crate::store::is_unavailable(&e) {
+            // However the store said it: a database out of reach is not a bug here.
+            StatusCode::SERVICE_UNAVAILABLE
+        } else {
+            StatusCode::from_u16(e.kind.http_status(!e.fields.is_empty()))
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+        };
         let mut message = match e.kind {
             Kind::Internal => format!("internal error (this is a bug in orch): {}", e.message),
             _ => e.message,
@@ -131,6 +136,10 @@ impl IntoResponse for ApiError {
         if self.status == StatusCode::UNAUTHORIZED {
             r.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         r
     }

@@ -128,12 +128,19 @@ pub fn run(setup: Setup, opts: Options) -> Result<()> {
         })?;
     let (stop_tx, stop) = watch::channel(false);
     let vault = Arc::new(crate::worker::Vault::default());
+    let worker_down = Arc::new(std::sync::OnceLock::new());
     let worker = match opts.worker {
-        true => Some(spawn_worker(&setup, &opts, stop.clone(), vault.clone())?),
+        true => Some(spawn_worker(
+            &setup,
+            &opts,
+            stop.clone(),
+            vault.clone(),
+            worker_down.clone(),
+        )?),
         false => None,
     };
     let served = runtime.block_on(async {
-        let app = Arc::new(App::new(&setup, &opts, stop.clone(), vault).await?);
+        let app = Arc::new(App::new(&setup, &opts, stop.clone(), vault, worker_down).await?);
         tokio::spawn(state::follow_events(app.clone()));
         let listener = tokio::net::TcpListener::from_std(socket)
             .map_err(|e| Error::failure(format!("cannot listen on {}: {e}", opts.listen)))?;
@@ -157,7 +164,8 @@ pub fn run(setup: Setup, opts: Options) -> Result<()> {
     });
     if let Some(w) = worker {
         match w.join() {
-            Ok(r) => r?,
+            // A worker that stopped early said why when it did; the server served on.
+            Ok(r) => r.or_else(|e| if served.is_ok() { Err(e) } else { Ok(()) })?,
             Err(_) => return Err(Error::internal("the worker thread panicked")),
         }
     }
@@ -187,6 +195,7 @@ fn spawn_worker(
     opts: &Options,
     stop: watch::Receiver<bool>,
     vault: Arc<crate::worker::Vault>,
+    down: Arc<std::sync::OnceLock<String>>,
 ) -> Result<std::thread::JoinHandle<Result<()>>> {
     let location = setup.location.clone();
     let project = setup.project.clone();
@@ -207,6 +216,7 @@ fn spawn_worker(
     std::thread::Builder::new()
         .name("orch-worker".into())
         .spawn(move || {
+            let work = || -> Result<()> {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
@@ -235,6 +245,15 @@ fn spawn_worker(
             };
             rt.block_on(crate::worker::run(&store, &config, &options, stop))
                 .map(|_| ())
+            };
+            let ran = work();
+            if let Err(e) = &ran {
+                let _ = down.set(e.to_string());
+                crate::say!(
+                    "orch serve: the worker stopped: {e}; the server serves on, and what is started here waits for another worker (`orch worker`)"
+                );
+            }
+            ran
         })
         .map_err(|e| Error::internal(format!("cannot start the worker thread: {e}")))
 }

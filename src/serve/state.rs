@@ -31,6 +31,9 @@ pub struct App {
     pub lease: Duration,
     pub auth: bool,
     pub worker: bool,
+    /// Why the server's worker stopped, once it has (the server serves on, but what
+    /// is started here waits for another worker): health and the dashboard say so.
+    pub worker_down: Arc<std::sync::OnceLock<String>>,
     pub log_requests: bool,
     pub tokens: Tokens,
     /// Views of processes at rest, kept rendered (`GET /processes/{id}`).
@@ -52,6 +55,7 @@ impl App {
         opts: &Options,
         stopping: watch::Receiver<bool>,
         vault: Arc<Vault>,
+        worker_down: Arc<std::sync::OnceLock<String>>,
     ) -> Result<App> {
         let first = Store::open(&setup.location, Create::Allowed, &()).await?;
         let count = if first.kind() == "sqlite" {
@@ -75,6 +79,7 @@ impl App {
             lease: setup.lease,
             auth: opts.auth,
             worker: opts.worker,
+            worker_down,
             log_requests: opts.log_requests,
             tokens: Tokens::default(),
             rendered: Default::default(),
@@ -85,6 +90,11 @@ impl App {
             newest,
             newest_tx,
         })
+    }
+
+    /// Whether a worker runs in this server now.
+    pub fn worker_running(&self) -> bool {
+        self.worker && self.worker_down.get().is_none()
     }
 
     /// A store connection for one request (round robin).

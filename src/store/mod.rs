@@ -44,7 +44,7 @@ use crate::domain::process::ProcessStatus;
 use crate::domain::subscription::RefInfo;
 use crate::domain::usability::{Facts, Refusal};
 use crate::domain::workflow::WorkflowDef;
-use crate::error::Error;
+use crate::error::{Error, Kind};
 
 pub use location::Location;
 pub use sqlite::Sync;
@@ -84,11 +84,22 @@ pub enum StoreError {
     Other(String),
 }
 
+impl StoreError {
+    /// Whether the same request may well succeed later: the database was busy, out of
+    /// reach, or the connection broke.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Busy(_) | StoreError::Unreachable(_) | StoreError::ConnectionLost(_)
+        )
+    }
+}
+
 impl From<StoreError> for Error {
     fn from(e: StoreError) -> Self {
         let text = e.to_string();
         match e {
-            StoreError::Busy(_) => Error::conflict(text)
+            StoreError::Busy(_) => Error::new(Kind::Busy, text)
                 .with_hint("another orch holds a write lock for too long; try again"),
             StoreError::Damaged(_) => Error::failure(text).with_hint(
                 "see what is wrong with `orch db check`; restore a copy made with `orch db backup`, or point --db at another database; orch did not change it",
@@ -99,9 +110,9 @@ impl From<StoreError> for Error {
             StoreError::ReadOnly(_) => Error::failure(text).with_hint(
                 "check the permissions of the database file and its folder (PostgreSQL: that --db names the primary server, not a standby)",
             ),
-            StoreError::Unreachable(_) => Error::failure(text)
+            StoreError::Unreachable(_) => Error::new(Kind::Unavailable, text)
                 .with_hint("check that the database server runs and that --db / ORCH_DB names it"),
-            StoreError::ConnectionLost(_) => Error::failure(text).with_hint(
+            StoreError::ConnectionLost(_) => Error::new(Kind::Unavailable, text).with_hint(
                 "the step in flight was rolled back; once the database is back, `orch process retry ID` finishes the process",
             ),
             StoreError::NotOwner { process_id, .. } => Error::conflict(text)
@@ -118,7 +129,8 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// [`StoreError::Unreachable`] and [`StoreError::ConnectionLost`], or the PostgreSQL
 /// store's failures to connect, say it), rather than that an operation failed.
 pub fn is_unavailable(e: &Error) -> bool {
-    e.message.starts_with("cannot reach the database")
+    e.kind == Kind::Unavailable
+        || e.message.starts_with("cannot reach the database")
         || e.message.starts_with("lost the connection to the database")
 }
 

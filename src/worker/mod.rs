@@ -33,6 +33,9 @@ use crate::store::workers::{EngineState, Runnable};
 
 pub use drive::{Outcome, SECRETS_STEP};
 
+/// The longest wait between claims while the database is busy or out of reach.
+const OUTAGE_POLL_MAX: Duration = Duration::from_secs(2);
+
 /// How a worker runs, flags resolved.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -174,6 +177,8 @@ pub async fn run(
     let mut report = Report::default();
     let mut stopping = false;
     let mut grace_over = tokio::time::Instant::now();
+    // While the database does not answer: the wait before the next claim.
+    let mut outage: Option<Duration> = None;
     loop {
         if !stopping && running.len() < opts.concurrency {
             // The processes in flight go on while the claim waits for the store: a
@@ -190,17 +195,39 @@ pub async fn run(
             let claimed = loop {
                 tokio::select! {
                     biased;
-                    claimed = &mut claim => break claimed?,
+                    claimed = &mut claim => break claimed,
                     Some(outcome) = running.next(), if !running.is_empty() => {
                         report.ran.push(outcome);
                         ended_meanwhile = true;
                     }
                 }
             };
+            let claimed = match claimed {
+                Ok(claimed) => {
+                    if outage.take().is_some() {
+                        (config.log)("the database answers again: claiming work");
+                    }
+                    claimed
+                }
+                // A database that is busy or out of reach for a while does not stop a
+                // worker that runs on (`--once` stops, as any command would): it says
+                // so once and tries again, less and less often.
+                Err(e) if e.is_transient() && !opts.once => {
+                    let wait = outage.get_or_insert_with(|| {
+                        (config.log)(&format!(
+                            "cannot claim work: {e}; trying again until the database answers"
+                        ));
+                        opts.poll
+                    });
+                    *wait = (*wait * 2).min(OUTAGE_POLL_MAX);
+                    Vec::new()
+                }
+                Err(e) => return Err(e.into()),
+            };
             // A process that ended while the claim read the queue may have made another
             // runnable (a parent its last child wakes) after the claim looked: only a
             // claim that saw nothing and overlapped nothing means there is no work.
-            let idle = claimed.is_empty() && !ended_meanwhile;
+            let idle = claimed.is_empty() && !ended_meanwhile && outage.is_none();
             for c in claimed {
                 running.push(drive::one(
                     store,
@@ -224,7 +251,7 @@ pub async fn run(
             }
             // Looks for work again each poll, also while some runs: a slot that is
             // free takes a newly queued process without waiting for the others to end.
-            _ = tokio::time::sleep(opts.poll) => {}
+            _ = tokio::time::sleep(outage.unwrap_or(opts.poll)) => {}
             _ = stop.wait_for(|s| *s), if !stopping => {
                 stopping = true;
                 let _ = drain_tx.send(true);
@@ -242,7 +269,10 @@ pub async fn run(
         }
     }
     heartbeat.stop();
-    store.worker_stopped(me).await?;
+    if let Err(e) = store.worker_stopped(me).await {
+        // Nothing is lost: its row shows it gone once its lease has run out.
+        (config.log)(&format!("could not record that the worker stopped: {e}"));
+    }
     (config.log)(&format!(
         "worker {} stopped after {} runs",
         owner::describe(me),

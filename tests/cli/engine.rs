@@ -166,18 +166,52 @@ fn retries_within_a_run_follow_the_policy() {
     );
     task(
         &p,
-        "[[step]]\nname = \"Try\"\nrun = \"workflows/scripts/third_time.sh\"\nretry = { attempts = 3, delay = \"10ms\" }\n",
+        "[[step]]\nname = \"Try\"\nrun = \"workflows/scripts/third_time.sh\"\nretry = { attempts = 3, delay = \"400ms\" }\n",
     );
     let v = p.json(&["workflow", "run", "t"]);
     assert_eq!(v["status"], "completed");
-    let attempts: Vec<i64> = v["steps"]
+    let tries: Vec<&serde_json::Value> = v["steps"]
         .as_array()
         .unwrap()
         .iter()
         .filter(|s| s["name"] == "Try")
+        .collect();
+    let attempts: Vec<i64> = tries
+        .iter()
         .map(|s| s["attempt"].as_i64().unwrap())
         .collect();
     assert_eq!(attempts, [1, 2, 3]);
+    // The command that drives the run waits the delay before each new attempt, as a
+    // worker does: each attempt starts at least 400 ms after the one before ended.
+    let at = |s: &serde_json::Value, k: &str| chrono_ms(s[k].as_str().unwrap_or_default());
+    for pair in tries.windows(2) {
+        // (Across midnight, the later time of day is the smaller.)
+        let gap = (at(pair[1], "started_at") - at(pair[0], "finished_at")).rem_euclid(86_400_000);
+        assert!(gap >= 390, "attempts {} ms apart: {v}", gap);
+    }
+}
+
+/// Milliseconds since midnight of an RFC 3339 time the store wrote (`…T10:00:00.123456Z`).
+fn chrono_ms(t: &str) -> i64 {
+    let time = t
+        .split('T')
+        .nth(1)
+        .unwrap_or_default()
+        .trim_end_matches('Z');
+    let mut parts = time.split(':');
+    let h: f64 = parts
+        .next()
+        .and_then(|x| x.parse().ok())
+        .unwrap_or_default();
+    let m: f64 = parts
+        .next()
+        .and_then(|x| x.parse().ok())
+        .unwrap_or_default();
+    let sec: f64 = parts
+        .next()
+        .and_then(|x| x.parse().ok())
+        .unwrap_or_default();
+    ((h * 3600.0 + m * 60.0 + sec) * 1000.0) as i64
 }
 
 fn timeouts_fail_the_step() {

@@ -105,7 +105,7 @@ if [ ! -f marker ]; then echo "$5" > marker.tmp; mv marker.tmp marker; sleep 60;
     assert_eq!(b.len(), 2, "{v}");
     assert_eq!(
         (&b[0]["status"], &b[0]["attempt"]),
-        (&"failed".into(), &1.into())
+        (&"waiting".into(), &1.into())
     );
     let why = b[0]["error"].as_str().unwrap_or_default();
     assert!(

@@ -37,9 +37,14 @@ pub struct FieldProblem {
 
 #[derive(Serialize, ToSchema)]
 pub struct Health {
-    /// Always `ok` when the server answers.
+    /// `ok`; `degraded` (with status 503) when the server's worker has stopped.
     pub status: String,
     pub version: String,
+    /// `running`, `none` (`--no-worker`) or `stopped`.
+    pub worker: String,
+    /// Why the worker stopped, when it has.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub worker_error: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -285,6 +290,10 @@ pub enum Errors {
     /// The store failed, or a bug in orch (said as such).
     #[response(status = 500)]
     Failure(#[to_schema] ErrorBody),
+    /// Try again in a moment (`Retry-After`): the database is busy or out of reach,
+    /// the request took too long, or the server is stopping.
+    #[response(status = 503)]
+    Unavailable(#[to_schema] ErrorBody),
 }
 
 /// A process status, as a filter.

@@ -162,7 +162,8 @@ pub fn layout(app: &App, who: Option<&Principal>, nav: &str, live: &str) -> Valu
         nav => nav,
         live => live,
         seq => who.and_then(|p| p.page_seq),
-        worker => app.worker,
+        worker => app.worker_running(),
+        worker_down => app.worker.then(|| app.worker_down.get()).flatten(),
     }
 }
 

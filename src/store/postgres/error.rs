@@ -192,9 +192,10 @@ pub fn pool_error(info: &ConnInfo, err: &deadpool_postgres::PoolError) -> Error 
         PoolError::Timeout(TimeoutType::Create) => {
             timed_out(info, info.connect_timeout().unwrap_or_default())
         }
-        PoolError::Timeout(TimeoutType::Wait) => Error::conflict(format!(
-            "every connection to the database at {info} stayed busy too long"
-        ))
+        PoolError::Timeout(TimeoutType::Wait) => Error::new(
+            crate::error::Kind::Busy,
+            format!("every connection to the database at {info} stayed busy too long"),
+        )
         .with_hint("orch's connection pool is exhausted; try again, or run fewer commands at once"),
         PoolError::Timeout(TimeoutType::Recycle) => {
             lost(info, "checking a pooled connection timed out")

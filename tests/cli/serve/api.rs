@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::{Server, call, get, post, token, wait_for_status};
+use super::{Server, call, get, post, token, wait_for_status, wait_until};
 use crate::Project;
 use crate::both;
 
@@ -1091,3 +1091,67 @@ both!(
     secrets_given_to_the_api_reach_the_step_and_are_never_stored,
     the_event_stream_resumes_from_last_event_id,
 );
+
+/// A database locked longer than the busy timeout (another program's long
+/// transaction) does not stop the server's worker: it says so, tries again, and runs
+/// what is started once the lock is gone; health says the worker runs throughout.
+#[test]
+fn the_servers_worker_outlives_a_database_locked_for_a_while() {
+    let p = Project::example();
+    let mut s = Server::start(&p, &["--no-auth"]);
+    assert_eq!(
+        call(&s, "GET", "/api/v1/health", None, None).body["worker"],
+        "running"
+    );
+    let lock = rusqlite::Connection::open(p.db()).unwrap();
+    lock.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    // A change asked for meanwhile waits for the busy timeout, then is told to come
+    // back: 503 with Retry-After, not a conflict.
+    let url = s.url("/api/v1/workflows/hello/processes");
+    let refused =
+        std::thread::spawn(
+            move || match ureq::post(&url).send_json(serde_json::json!({})) {
+                Err(ureq::Error::Status(code, r)) => (
+                    code,
+                    r.header("retry-after").map(str::to_string),
+                    r.into_string().unwrap_or_default(),
+                ),
+                other => panic!("a change went through a locked database: {other:?}"),
+            },
+        );
+    // Longer than the 10 s busy timeout: the worker's claim fails at least once.
+    wait_until("the worker to say it cannot claim", || {
+        s.log
+            .lock()
+            .unwrap()
+            .contains("cannot claim work: the database is busy")
+    });
+    let (code, retry_after, body) = refused.join().unwrap();
+    assert_eq!((code, retry_after.as_deref()), (503, Some("1")), "{body}");
+    assert!(body.contains(r#""kind":"busy""#), "{body}");
+    lock.execute_batch("ROLLBACK").unwrap();
+    drop(lock);
+    let health = call(&s, "GET", "/api/v1/health", None, None);
+    assert_eq!(
+        (health.status, &health.body["worker"]),
+        (200, &"running".into()),
+        "{}",
+        health.text
+    );
+    let started = call(
+        &s,
+        "POST",
+        "/api/v1/workflows/hello/processes",
+        None,
+        Some(&serde_json::json!({})),
+    );
+    assert_eq!(started.status, 201, "{}", started.text);
+    let id = started.body["id"].as_str().unwrap().to_string();
+    wait_until("the worker to run the process", || {
+        p.json(&["process", "show", &id])["status"] == "completed"
+    });
+    let status = s.stop();
+    assert!(status.success(), "{status:?}");
+    let log = s.log.lock().unwrap().clone();
+    assert!(log.contains("the database answers again"), "{log}");
+}
