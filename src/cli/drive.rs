@@ -120,6 +120,20 @@ pub fn drive(
         };
         let (outcome, handed) = drive_once(ctx, id, def, round)?;
         tokens.extend(handed);
+        if matches!(outcome, Final::AwaitingCallback | Final::Suspended)
+            && answered_meanwhile(ctx, id)?
+        {
+            // An answer came in while this command ran the process (another branch's
+            // token, answered at the same time), and its answerer left it to us: go on
+            // with it, unless someone else has taken the process meanwhile.
+            let rest = [ProcessStatus::AwaitingCallback, ProcessStatus::Suspended];
+            let lease = ctx.settings.lease;
+            if let Ok(owner::Claim::Claimed(_)) =
+                ctx.db(async |s| owner::claim(s, id, &rest, lease).await)
+            {
+                continue;
+            }
+        }
         if outcome == Final::Suspended && opts.form && crate::forms::can_prompt() {
             let (p, steps) = process_and_steps(ctx, id, true)?;
             let pending = Pending::all(&p, def, &steps);
@@ -149,6 +163,17 @@ pub fn drive(
         }
         return report(ctx, id, def, outcome, &tokens, opts);
     }
+}
+
+/// Whether the process at rest holds an answer to one of its callbacks that no run
+/// has taken yet.
+fn answered_meanwhile(ctx: &mut Ctx, id: &str) -> Result<bool> {
+    let (p, steps) = process_and_steps(ctx, id, true)?;
+    if p.owner.is_some() {
+        return Ok(false);
+    }
+    let wait = ctx.db(async |s| CallbackWait::of(s, &p, &steps).await)?;
+    Ok(wait.is_some_and(|w| w.answered))
 }
 
 /// What one round of [`drive`] starts with.

@@ -479,7 +479,47 @@ fn the_api_aborts_a_process_awaiting_callbacks() {
     assert_eq!(code, 6, "{err}");
 }
 
+/// Every branch answered at the same moment, by commands started together: whichever
+/// command drives the process takes the answers that came in while it ran, so the
+/// process completes and none rests holding an answer nobody runs.
+fn answers_to_every_branch_at_once_complete_the_process() {
+    let p = Project::new();
+    foreach_task(&p, "{ result = \"job\" }");
+    for round in 0..3 {
+        let _ = std::fs::remove_dir_all(p.path().join("tokens"));
+        let v = p.json_exiting(&["workflow", "run", "t"], 4);
+        let id = v["id"].as_str().unwrap().to_string();
+        let answering: Vec<_> = ["r1", "r2", "r3"]
+            .iter()
+            .map(|dev| {
+                p.command()
+                    .args(["process", "callback", &id, "--token", &token_of(&p, dev)])
+                    .args(["--input", "n=1"])
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for c in answering {
+            let out = c.wait_with_output().unwrap();
+            // 4: that command's drive came to rest before the next answer came in,
+            // whose command then drove the process on.
+            assert!(
+                matches!(out.status.code(), Some(0 | 4)),
+                "{:?}: {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let v = p.ok_json(&["process", "show", &id]);
+        assert_eq!(v["status"], "completed", "round {round}: {v}");
+        assert_eq!(v["state"]["jobs"].as_array().map(Vec::len), Some(3), "{v}");
+    }
+}
+
 both!(
+    answers_to_every_branch_at_once_complete_the_process,
     the_api_aborts_a_process_awaiting_callbacks,
     every_branch_without_run_shows_its_own_token_and_a_deadline_passes_while_input_waits,
     each_branch_rests_on_its_own_token_and_answers_come_in_any_order,
