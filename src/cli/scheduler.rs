@@ -20,7 +20,7 @@ use crate::error::{Error, Kind, Result};
 use crate::schedule::claim::{Scheduled, claim_due};
 use crate::schedule::{NextRun, Spec};
 use crate::store::Store;
-use crate::store::workers::Runnable;
+use crate::store::workers::{EngineState, Runnable};
 use crate::tasks::{self, TaskEnv, outcome_word, waiting};
 use crate::ui::Printer;
 use crate::ui::progress::StepProgress;
@@ -37,10 +37,10 @@ delay of at most an hour; one waiting for a lock is retried when the lock frees 
 (the scheduler wakes on every commit). A process awaiting a callback past its deadline is \
 picked up too: its step fails (`callback timed out after …`).
 
-Exit codes with --once: 0 when every task and retry it ran completed, or nothing was due; \
-otherwise the worst outcome, from mild to severe: 5 waiting, 4 suspended awaiting input or a callback, \
-3 a step failed, 1 an error, 130 interrupted. Without --once: 0 after a clean stop on \
-Ctrl-C or SIGTERM, 1 when it cannot start.";
+Exit codes: 0 when it ran what was due (how each process ended is in its log line and \
+in `orch process list`: a process that failed or waits is not the scheduler's failure), \
+1 when it could not start or run one (a store error, a broken task), 130 when --once \
+was interrupted; without --once, 0 after a clean stop on Ctrl-C or SIGTERM.";
 
 #[derive(Debug, Subcommand)]
 pub enum SchedulerCommand {
@@ -90,6 +90,7 @@ fn serve(ctx: &mut Ctx, args: RunArgs) -> Result<()> {
             retry_waiting: !args.no_retry_waiting,
             worst: None,
             problems: String::new(),
+            said_paused: false,
             ran: 0,
         };
         let result = s.serve(args.once).await;
@@ -134,6 +135,8 @@ struct Scheduler<'a> {
     worst: Option<Kind>,
     /// The definition problems last reported, so a broken file is reported once.
     problems: String,
+    /// The engine was paused at the last pass (said once, not every pass).
+    said_paused: bool,
     ran: usize,
 }
 
@@ -216,6 +219,18 @@ impl Scheduler<'_> {
                 wake = Some(t);
             }
         };
+        // A paused engine starts nothing: a due task stays due until it runs again.
+        let paused = matches!(
+            self.store.engine_state().await,
+            Ok(EngineState {
+                paused_at: Some(_),
+                ..
+            })
+        );
+        if paused && !self.said_paused {
+            self.log("the engine is paused: no task starts until `orch engine resume`");
+        }
+        self.said_paused = paused;
         for task in &tasks {
             if self.cancelled() {
                 return None;
@@ -223,7 +238,9 @@ impl Scheduler<'_> {
             let Some(Ok(spec)) = task.schedule.as_ref().map(Spec::from_def) else {
                 continue;
             };
-            self.run_if_due(task, &spec, now).await;
+            if !paused {
+                self.run_if_due(task, &spec, now).await;
+            }
             let stored = self
                 .store
                 .schedule(&task.def.name)
@@ -285,7 +302,6 @@ impl Scheduler<'_> {
                     "task {name} finished: process {id} {} ({took})",
                     outcome_word(f)
                 ));
-                self.note(f.error_kind());
             }
             Err(e) => {
                 self.log(&format!(
@@ -341,10 +357,9 @@ impl Scheduler<'_> {
         };
         self.ran += 1;
         self.log(&line);
-        self.note(match o.end {
-            Some(f) => f.error_kind(),
-            None => Some(Kind::Failure),
-        });
+        if o.end.is_none() {
+            self.note(Some(Kind::Failure));
+        }
         true
     }
 

@@ -10,7 +10,6 @@ use super::Ctx;
 use super::drive::cancel_on_signals;
 use crate::domain::workflow::parse_duration;
 use crate::engine::owner;
-use crate::engine::runner::Final;
 use crate::error::{Error, Result};
 use crate::ui::table;
 use crate::worker::{self, Config, Options};
@@ -22,6 +21,9 @@ use crate::worker::{self, Config, Options};
 time has come, and processes whose orch died (once its lease ran out). Several workers may \
 share one database. SIGTERM or Ctrl-C: it claims nothing more, lets each running step finish \
 and commit (up to --grace, then stops them), leaves every process resumable, and exits 0.\n\n\
+Exit codes: 0 when it ran what was runnable (a process that failed or waits is the \
+process's outcome, in the log and `orch process list`, not the worker's), 1 when it could \
+not run one (a store error), 2 bad usage.\n\n\
 Examples:\n  orch worker --concurrency 32\n  orch worker --once            # run what is runnable now, then exit\n  orch worker list -o json"
 )]
 pub struct WorkerArgs {
@@ -113,14 +115,12 @@ fn serve(ctx: &mut Ctx, args: RunArgs) -> Result<()> {
     if !args.once {
         return Ok(());
     }
-    // `--once` reports the worst outcome like `scheduler run --once`.
+    // How each process ended is its own (in the log and `process list`), not the
+    // worker's: `--once` fails only when it could not run one (a store error).
     if report.ran.iter().any(|o| o.end.is_none()) {
         return Err(Error::silent(crate::error::Kind::Failure));
     }
-    match report.worst().and_then(Final::error_kind) {
-        None => Ok(()),
-        Some(kind) => Err(Error::silent(kind)),
-    }
+    Ok(())
 }
 
 fn list(ctx: &mut Ctx) -> Result<()> {

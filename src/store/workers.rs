@@ -26,7 +26,8 @@ pub struct WorkerRow {
 pub struct EngineState {
     pub paused_at: Option<String>,
     pub paused_by: Option<String>,
-    /// Processes running now: while paused, each finishes its step and rests.
+    /// Processes running now in a live orch: while paused, each finishes its step and
+    /// rests. (One whose orch died, its lease run out, is not counted.)
     pub running: i64,
 }
 

@@ -25,7 +25,6 @@ use tokio::sync::watch;
 
 use crate::engine::lease::LeaseClock;
 use crate::engine::owner;
-use crate::engine::runner::Final;
 use crate::error::Result;
 use crate::project::Project;
 use crate::store::Store;
@@ -115,28 +114,6 @@ impl Vault {
 pub struct Report {
     /// Processes it drove, with how each drive ended.
     pub ran: Vec<Outcome>,
-}
-
-impl Report {
-    /// The worst outcome, for the exit status of `--once`: of each process, how its
-    /// last drive ended (a parent rests while its children run, then completes).
-    pub fn worst(&self) -> Option<Final> {
-        let mut last: std::collections::HashMap<&str, Option<Final>> = Default::default();
-        for o in &self.ran {
-            last.insert(&o.process_id, o.end);
-        }
-        last.into_values().flatten().max_by_key(|f| severity(*f))
-    }
-}
-
-fn severity(f: Final) -> u8 {
-    match f {
-        Final::Completed => 0,
-        Final::Waiting => 1,
-        Final::Suspended | Final::AwaitingCallback => 2,
-        Final::Failed => 3,
-        Final::Interrupted => 4,
-    }
 }
 
 /// Runs the worker until `stop` turns true (or, with `once`, until nothing is left to

@@ -1045,7 +1045,7 @@ fn the_api_answers_input_steps_inside_branches_by_their_paths() {
     assert_eq!(one.status, 200, "{}", one.text);
     s.stop();
     let (code, _, err) = p.run(&["worker", "--once"]);
-    assert_eq!(code, 4, "one branch still waits: {err}");
+    assert_eq!(code, 0, "it ran; one branch still waits: {err}");
     let v = p.ok_json(&["process", "show", &id]);
     assert_eq!(
         last_row(&v, "Push every device [3] / Confirm")["status"],

@@ -344,7 +344,7 @@ fn a_timeout_fails_the_step_and_retry_runs_it_again_with_a_new_token() {
 
     // A worker fails the step.
     let (code, _, err) = p.run(&["worker", "--once"]);
-    assert_eq!(code, 3, "the worst outcome of the run is a failure: {err}");
+    assert_eq!(code, 0, "the worker ran; the process failed: {err}");
     let v = p.ok_json(&["process", "show", &id]);
     assert_eq!(v["status"], "failed", "{v}");
     let failed = v["steps"].as_array().unwrap().last().unwrap().clone();
@@ -418,7 +418,7 @@ fn the_scheduler_and_a_retry_by_hand_fail_a_timed_out_wait_too() {
 
     // The scheduler: it fails the one it finds past its deadline.
     let (code, _, err) = p.run(&["scheduler", "run", "--once"]);
-    assert_eq!(code, 3, "{err}");
+    assert_eq!(code, 0, "{err}");
     assert!(
         err.contains(&format!("process {swept} (t) retried: failed")),
         "{err}"
@@ -587,7 +587,7 @@ fn a_callback_without_run_shows_its_token_to_whoever_drives_it() {
         .unwrap()
         .to_string();
     let (code, _, log) = p.run(&["worker", "--once"]);
-    assert_eq!(code, 4, "{log}");
+    assert_eq!(code, 0, "{log}");
     let t = shown(&log).unwrap_or_else(|| panic!("no token in {log}"));
     let (code, _, err) = answer(&p, &id, &t, &["--input-file", "answer.json"]);
     assert_eq!(code, 0, "{err}");

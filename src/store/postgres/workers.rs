@@ -100,7 +100,9 @@ pub async fn state(tx: &Tx<'_>) -> R<EngineState> {
     let paused = paused(tx, false).await?;
     let running: i64 = tx
         .one(
-            "SELECT COUNT(*) FROM processes WHERE status = 'running'",
+            // A process whose orch is gone (its lease ran out) runs no step: it
+            // does not hold a pause back.
+            "SELECT COUNT(*) FROM processes WHERE status = 'running' AND owner IS NOT NULL AND lease_until >= now_text()",
             &[],
         )
         .await?

@@ -92,9 +92,13 @@ pub fn paused(conn: &Connection) -> Result<Option<(String, Option<String>)>, Sto
 
 pub fn state(conn: &Connection) -> Result<EngineState, StoreError> {
     let paused = paused(conn)?;
+    // A process whose orch is gone (its lease ran out) runs no step: it does not
+    // hold a pause back.
     let running: i64 = conn
-        .prepare_cached("SELECT COUNT(*) FROM processes WHERE status = 'running'")?
-        .query_row([], |r| r.get(0))?;
+        .prepare_cached(
+            "SELECT COUNT(*) FROM processes WHERE status = 'running' AND owner IS NOT NULL AND lease_until >= ?1",
+        )?
+        .query_row([crate::clock::now_text()], |r| r.get(0))?;
     Ok(EngineState {
         paused_at: paused.as_ref().map(|p| p.0.clone()),
         paused_by: paused.and_then(|p| p.1),
