@@ -168,6 +168,20 @@ pub fn run(ctx: &mut Ctx, cmd: ProcessCommand) -> Result<()> {
     }
 }
 
+/// `--since`: an RFC 3339 time (any offset), or a day (`2026-11-30`, from its start in
+/// UTC), as the stored UTC text it is compared with.
+fn since(text: &str) -> Result<String> {
+    let day = format!("{text}T00:00:00Z");
+    crate::clock::parse(text)
+        .or_else(|| crate::clock::parse(&day))
+        .map(crate::clock::format)
+        .ok_or_else(|| {
+            Error::usage(format!("--since: `{text}` is not a time")).with_hint(
+                "give an RFC 3339 time such as 2026-11-30T12:00:00Z, or a day such as 2026-11-30",
+            )
+        })
+}
+
 fn is_stale(p: &ProcessRow) -> bool {
     owner::is_stale(p)
 }
@@ -192,13 +206,21 @@ fn list(ctx: &mut Ctx, a: ListArgs) -> Result<()> {
             .map_err(Error::usage)?,
         workflow: a.workflow,
         subscription_id,
-        since: a.since,
+        since: a.since.as_deref().map(since).transpose()?,
         before: None,
         tasks: None,
         parent_id,
-        limit: a.limit.max(0),
+        // One more than asked for tells whether the list was cut short.
+        limit: a.limit.max(0).saturating_add(1),
     };
-    let rows = ctx.db(async |s| s.processes(&filter).await)?;
+    let mut rows = ctx.db(async |s| s.processes(&filter).await)?;
+    if rows.len() as i64 > a.limit.max(0) {
+        rows.truncate(a.limit.max(0) as usize);
+        ctx.printer.hint(&format!(
+            "the newest {} shown, and more match: --limit N shows more",
+            rows.len()
+        ));
+    }
     if let (true, Some(name)) = (rows.is_empty(), &wanted_workflow) {
         unknown_workflow_hint(ctx, name);
     }

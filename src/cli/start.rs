@@ -43,6 +43,7 @@ pub fn start(ctx: &mut Ctx, def: &WorkflowDef, source: &str, req: Request) -> Re
         return Err(crate::engine::start::paused());
     }
     let subscription = target_subscription(ctx, def, req.subscription.as_deref())?;
+    crate::engine::start::check_customer(req.customer.as_deref())?;
     if req.customer.is_some() && def.target != Target::Create {
         return Err(Error::usage(format!(
             "--customer only applies to create workflows; `{}` is a {} workflow",

@@ -151,5 +151,8 @@ pub fn step_to_skip(process_id: &str, log: &[StepRow]) -> Result<StepRow, crate:
             crate::error::Error::conflict(format!(
                 "process {process_id} has no failed step to skip"
             ))
+            .with_hint(format!(
+                "`orch process show {process_id}` says what it waits for: a suspended process is answered with `orch process resume {process_id}`"
+            ))
         })
 }

@@ -710,10 +710,11 @@ impl Engine<'_> {
         }
     }
 
-    /// Masks secret values in text that is stored (errors, the stderr tail).
+    /// Masks secret values in text that is stored (errors, the stderr tail): every
+    /// one, however short (a short secret masks much besides, but never leaks).
     fn scrub_text(&self, mut text: String) -> String {
         for v in self.secrets.values() {
-            if let Some(s) = v.as_str().filter(|s| s.len() >= 3) {
+            if let Some(s) = v.as_str().filter(|s| !s.is_empty()) {
                 text = text.replace(s, "********");
             }
         }

@@ -119,6 +119,16 @@ pub fn initial_state(answers: serde_json::Map<String, Value>) -> Value {
     state
 }
 
+/// Refuses a customer given as nothing (`--customer ""`): a subscription always
+/// belongs to someone, and leaving the option out gives the default.
+pub fn check_customer(asked: Option<&str>) -> Result<(), Error> {
+    match asked {
+        Some(c) if c.trim().is_empty() => Err(Error::usage("the customer is empty")
+            .with_hint("give the customer's id, or leave it out for orch.toml's `default_customer` (else `default`)")),
+        _ => Ok(()),
+    }
+}
+
 /// The customer of a new subscription: the one asked for, else orch.toml's
 /// `default_customer`, else `default`; None for workflows that create nothing.
 pub fn customer(

@@ -343,6 +343,7 @@ pub async fn start(app: &Arc<App>, req: Start) -> Result<String> {
             }
             (Some(e), _) => return Err(e),
         };
+        crate::engine::start::check_customer(req.customer.as_deref())?;
         let state = crate::engine::start::initial_state(answers);
         let customer = crate::engine::start::customer(
             &def,

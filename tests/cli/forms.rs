@@ -245,7 +245,36 @@ run = "workflows/scripts/flaky.sh"
     assert_eq!(list[0]["status"], "completed", "{list}");
 }
 
+/// A secret of two characters is masked in what is stored as a long one is, and an
+/// empty customer is refused rather than stored.
+fn a_short_secret_is_masked_too() {
+    let p = Project::new();
+    p.task("[[form]]\nfields = [{ name = \"token\", type = \"secret\" }]\n[[step]]\nname = \"Leak\"\nrun = \"cat >/dev/null; echo 'tok=Zq' >&2; exit 1\"\n");
+    let v = p.failed_json(&["workflow", "run", "t", "--input", "token=Zq"]);
+    let stored = v.to_string();
+    assert!(stored.contains("tok=********"), "{stored}");
+    assert!(!stored.contains("Zq"), "{stored}");
+    let events = p.json(&["events", "--limit", "100"]).to_string();
+    assert!(!events.contains("Zq"), "{events}");
+
+    let p = Project::example();
+    let (code, _, err) = p.run(&[
+        "workflow",
+        "run",
+        "create_node",
+        "--input",
+        "node_name=r9",
+        "--input",
+        "role=core",
+        "--customer",
+        "",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("the customer is empty"), "{err}");
+}
+
 both!(
+    a_short_secret_is_masked_too,
     verbose_output_masks_secrets,
     missing_and_invalid_answers_are_all_reported_and_nothing_is_stored,
     input_steps_suspend_and_resume_with_secrets_kept_out_of_storage,

@@ -209,7 +209,39 @@ fn the_release_build_is_stripped() {
     assert!(!release.contains("debug ="), "{release}");
 }
 
+/// `process list` says when it cut the list short, and takes `--since` as a time or a
+/// day, refusing anything else (not an empty list, which a script would believe).
+fn process_list_says_when_it_is_cut_short_and_checks_since() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"A\"\nbuiltin = \"noop\"\n");
+    for _ in 0..3 {
+        let (code, _, err) = p.run(&["workflow", "run", "t"]);
+        assert_eq!(code, 0, "{err}");
+    }
+    let (code, out, err) = p.run(&["-o", "json", "process", "list", "--limit", "2"]);
+    assert_eq!(code, 0, "{err}");
+    let listed: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(listed.as_array().map(Vec::len), Some(2), "{listed}");
+    assert!(err.contains("the newest 2 shown, and more match"), "{err}");
+    let (code, _, err) = p.run(&["-o", "json", "process", "list", "--limit", "3"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("more match"), "{err}");
+
+    let (code, _, err) = p.run(&["process", "list", "--since", "yesterday"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("`yesterday` is not a time"), "{err}");
+    let count = |since: &str| {
+        p.json(&["process", "list", "--since", since])
+            .as_array()
+            .map_or(0, Vec::len)
+    };
+    assert_eq!(count("2000-01-01"), 3);
+    assert_eq!(count("2000-01-01T00:00:00+02:00"), 3);
+    assert_eq!(count("2999-01-01T00:00:00Z"), 0);
+}
+
 both!(
+    process_list_says_when_it_is_cut_short_and_checks_since,
     the_events_table_fits_100_columns_with_short_ids_and_summaries,
     process_show_lines_up_its_labels_and_run_lines_use_words,
 );
