@@ -225,7 +225,13 @@ fn check(ctx: &mut Ctx) -> Result<()> {
         if product_count > 0 {
             warnings.extend(unknown_tags(def, &src, &tags));
         }
-        if def.target == crate::domain::workflow::Target::System && !def.products.is_empty() {
+        let target_wrong = diags
+            .iter()
+            .any(|d| d.path == "target" && d.file.display().to_string() == *source);
+        if def.target == crate::domain::workflow::Target::System
+            && !def.products.is_empty()
+            && !target_wrong
+        {
             warnings.push(format!("{source}: a task ignores `products`"));
         }
     }

@@ -111,6 +111,9 @@ pub fn parse_partial(src: &Source) -> (Option<WorkflowDef>, Vec<Diagnostic>) {
     if raw.name.trim().is_empty() {
         err(key_path!["name"], "`name` must not be empty".into());
     }
+    // A target that is no target is said once; the checks that depend on the target
+    // are left out rather than made against a guess.
+    let target_known = raw.target.parse::<Target>().is_ok();
     let target = raw.target.parse::<Target>().unwrap_or_else(|e| {
         err(key_path!["target"], e);
         Target::System
@@ -153,7 +156,7 @@ pub fn parse_partial(src: &Source) -> (Option<WorkflowDef>, Vec<Diagnostic>) {
 
     let mut parser = super::steps::Steps::new(src);
     let steps = parser.list(&raw.step, &key_path!["step"], 0);
-    if raw.step.is_empty() && target == Target::System {
+    if raw.step.is_empty() && target == Target::System && target_known {
         err(
             key_path!["name"],
             "a task needs at least one [[step]]".into(),
@@ -161,7 +164,7 @@ pub fn parse_partial(src: &Source) -> (Option<WorkflowDef>, Vec<Diagnostic>) {
     }
 
     let schedule = raw.schedule.as_ref().and_then(|s| {
-        if target != Target::System {
+        if target != Target::System && target_known {
             err(
                 key_path!["schedule"],
                 "only tasks (`target = \"system\"`) can have a schedule".into(),

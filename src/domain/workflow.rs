@@ -69,8 +69,11 @@ impl FromStr for Target {
             .into_iter()
             .find(|t| t.as_str() == s)
             .ok_or_else(|| {
+                let near = crate::suggest::did_you_mean(s, Target::ALL.map(Target::as_str))
+                    .map(|d| format!("; {d}"))
+                    .unwrap_or_default();
                 format!(
-                    "`{s}` is not a target (expected create, modify, terminate, validate or system)"
+                    "`{s}` is not a target (expected create, modify, terminate, validate or system){near}"
                 )
             })
     }

@@ -35,6 +35,25 @@ impl Location {
         }
     }
 
+    /// Refuses an address of another kind of database (`mysql://…`), which would
+    /// otherwise be taken for a file name.
+    pub fn check_kind(&self) -> Result<(), crate::error::Error> {
+        let Location::Sqlite(path) = self else {
+            return Ok(());
+        };
+        let text = path.to_string_lossy();
+        let Some(at) = text.find("://") else {
+            return Ok(());
+        };
+        let scheme = text[..at].rsplit('/').next().unwrap_or_default();
+        Err(crate::error::Error::usage(format!(
+            "`{scheme}://` is not a database orch can use"
+        ))
+        .with_hint(
+            "--db (or ORCH_DB, or orch.toml's `db`) takes a SQLite file or a PostgreSQL address (postgresql://user@host:5432/db)",
+        ))
+    }
+
     /// How messages name it (never with a password).
     pub fn describe(&self) -> String {
         match self {

@@ -255,6 +255,7 @@ impl Store {
         create: Create,
         observer: &dyn OpenObserver,
     ) -> Result<Store, Error> {
+        location.check_kind()?;
         let backend = match location {
             Location::Sqlite(path) => Backend::Sqlite(sqlite::Sqlite::open(
                 path,
@@ -284,6 +285,7 @@ impl Store {
     /// opens, so [`Store::check`] can say what is wrong with it. Only `check` and
     /// `backup` belong on a store opened this way.
     pub async fn open_as_is(location: &Location) -> Result<Store, Error> {
+        location.check_kind()?;
         let backend = match location {
             Location::Sqlite(path) => Backend::Sqlite(sqlite::Sqlite::open_as_is(path)?),
             Location::Postgres { .. } => {

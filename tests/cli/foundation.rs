@@ -254,3 +254,41 @@ both!(
     a_newer_database_is_refused_and_left_alone,
     product_create_from_flags_saves_a_loadable_file,
 );
+
+/// A misspelt target is said once, with the target it was probably meant to be, and
+/// no check is made against a guessed target (a task's rules for a modify workflow).
+#[test]
+fn a_misspelt_target_is_said_once_with_a_suggestion() {
+    let p = Project::new();
+    p.write(
+        "workflows/w.toml",
+        "name = \"w\"\ntarget = \"modfy\"\nproducts = [\"X\"]\n[schedule]\nevery = \"1h\"\n",
+    );
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("workflows/w.toml:2:1: target: `modfy` is not a target")
+            && err.contains("did you mean `modify`?"),
+        "{err}"
+    );
+    assert!(!err.contains("a task"), "{err}");
+    assert!(!err.contains("only tasks"), "{err}");
+    assert!(err.contains("1 problem in the definition files"), "{err}");
+}
+
+/// An address of another database is refused as such, not taken for a file name.
+#[test]
+fn an_address_of_another_database_is_refused() {
+    let p = Project::new();
+    for args in [&["process", "list"][..], &["db", "migrate"][..]] {
+        let mut all = vec!["--db", "mysql://x@y/z"];
+        all.extend_from_slice(args);
+        let (code, _, err) = p.run(&all);
+        assert_eq!(code, 2, "{err}");
+        assert!(
+            err.contains("`mysql://` is not a database orch can use"),
+            "{err}"
+        );
+    }
+    assert!(!p.path().join("mysql:").exists());
+}
