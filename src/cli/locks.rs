@@ -20,8 +20,30 @@ pub struct LocksArgs {}
 
 pub fn run(ctx: &mut Ctx, _args: LocksArgs) -> Result<()> {
     let locks = ctx.db(async |s| s.locks().await)?;
+    // A holder whose orch died keeps its locks until its process is taken over
+    // (retried, or by a worker once its lease has run out): said, as `process list`
+    // says it.
+    let mut stale = std::collections::BTreeSet::new();
+    for id in locks.iter().filter_map(|l| l.process_id.as_deref()) {
+        if let Ok(Some(p)) = ctx.db(async |s| s.process(id).await) {
+            if crate::engine::owner::is_stale(&p) {
+                stale.insert(id.to_string());
+            }
+        }
+    }
     if ctx.printer.is_json() {
-        return ctx.printer.json(&locks);
+        let rows: Vec<serde_json::Value> = locks
+            .iter()
+            .map(|l| {
+                let mut v = serde_json::to_value(l).unwrap_or_default();
+                if let Some(o) = v.as_object_mut() {
+                    let gone = l.process_id.as_ref().is_some_and(|id| stale.contains(id));
+                    o.insert("holder_stale".into(), gone.into());
+                }
+                v
+            })
+            .collect();
+        return ctx.printer.json(&rows);
     }
     if locks.is_empty() {
         ctx.printer.status("no lock is held or waited for");
@@ -48,9 +70,14 @@ pub fn run(ctx: &mut Ctx, _args: LocksArgs) -> Result<()> {
                 s
             })
             .collect();
+        let holder = match &l.process_id {
+            Some(id) if stale.contains(id) => format!("{id} (stale: its orch is gone)"),
+            Some(id) => id.clone(),
+            None => "(free)".into(),
+        };
         t.add_row(vec![
             l.name.clone(),
-            l.process_id.clone().unwrap_or_else(|| "(free)".into()),
+            holder,
             l.workflow.clone().unwrap_or_default(),
             scope,
             l.since.clone().unwrap_or_default(),

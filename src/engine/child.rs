@@ -118,11 +118,17 @@ impl Engine<'_> {
             ProcessStatus::Aborted => Attempt::failed(format!(
                 "child process {id} ({name}) was aborted; retrying this process starts a new one"
             )),
-            ProcessStatus::Suspended | ProcessStatus::AwaitingCallback => Attempt {
+            ProcessStatus::Suspended => Attempt {
                 status: StepStatus::Waiting,
                 error: Some(format!(
-                    "child process {id} ({name}) is {}; answer it with `orch process resume {id}`",
-                    child.status
+                    "child process {id} ({name}) is suspended; answer it with `orch process resume {id}`"
+                )),
+                ..Attempt::ok(json!({}))
+            },
+            ProcessStatus::AwaitingCallback => Attempt {
+                status: StepStatus::Waiting,
+                error: Some(format!(
+                    "child process {id} ({name}) is awaiting a callback: the external system answers it with `orch process callback {id} --token TOKEN` (`orch process show {id}` names the step)"
                 )),
                 ..Attempt::ok(json!({}))
             },

@@ -631,7 +631,29 @@ fn an_answer_the_answering_command_cannot_drive_is_due_for_a_worker_or_a_retry()
     assert_eq!(ran_after(&p), 2);
 }
 
+/// A parent whose child awaits a callback says how that child is answered (with
+/// `process callback`, not `process resume`, which a child awaiting a callback refuses).
+fn a_parent_names_the_callback_its_child_awaits() {
+    let p = Project::new();
+    p.write(
+        "workflows/cb.toml",
+        "name = \"cb\"\ntarget = \"system\"\n[[step]]\nname = \"Wait\"\ncallback = { result = \"job\" }\n",
+    );
+    p.task("[[step]]\nname = \"Kid\"\nworkflow = \"cb\"\n");
+    let (code, out, err) = p.run(&["-o", "json", "workflow", "run", "t"]);
+    assert_ne!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let why = super::branches::last_row(&v, "Kid")["error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(why.contains("is awaiting a callback"), "{why}");
+    assert!(why.contains("orch process callback"), "{why}");
+    assert!(!why.contains("process resume"), "{why}");
+}
+
 both!(
+    a_parent_names_the_callback_its_child_awaits,
     a_callback_without_run_shows_its_token_to_whoever_drives_it,
     a_callback_step_hands_its_run_a_token_then_rests_until_the_answer_continues_it,
     a_refused_answer_leaves_the_process_waiting_and_the_token_good,

@@ -369,6 +369,10 @@ fn after_kill_9_a_lock_stays_with_its_process_and_takeover_finishes_with_it() {
     let locks = p.ok_json(&["locks"]);
     assert_eq!(locks[0]["name"], "device:rtr1");
     assert_eq!(locks[0]["process_id"], holder.as_str(), "{locks}");
+    // Its holder is said to be stale: whoever waits sees why the lock does not free.
+    assert_eq!(locks[0]["holder_stale"], true, "{locks}");
+    let (_, table, _) = p.run(&["locks"]);
+    assert!(table.contains("(stale: its orch is gone)"), "{table}");
     let v = p.json_exiting(&["workflow", "run", "t"], 5);
     let waiter = v["id"].as_str().unwrap().to_string();
 

@@ -139,6 +139,11 @@ fn exit_75_leaves_the_process_waiting() {
     task(&p, "[[step]]\nname = \"Wait\"\nrun = \"exit 75\"\n");
     let v = p.json_exiting(&["workflow", "run", "t"], 5);
     assert_eq!(v["status"], "waiting");
+    // It waits; it did not fail.
+    let id = v["id"].as_str().unwrap();
+    let (_, text, _) = p.run(&["process", "show", id]);
+    assert!(text.contains("waiting step Wait: "), "{text}");
+    assert!(!text.contains("failed step"), "{text}");
 }
 
 fn garbage_on_stdout_fails_the_step_and_keeps_the_state() {

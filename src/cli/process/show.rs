@@ -103,9 +103,17 @@ pub fn show(ctx: &mut Ctx, a: ShowArgs) -> Result<()> {
     }
     if let Some(last) = failed_step(&steps) {
         if lock.is_none() && matches!(p.status, ProcessStatus::Failed | ProcessStatus::Waiting) {
+            // A waiting step has not failed: it waits (a transient failure, a child,
+            // a sibling branch).
+            let label = match last.status {
+                crate::domain::process::StepStatus::Waiting => {
+                    pr.paint("waiting step", Paint::Yellow)
+                }
+                _ => pr.paint("failed step", Paint::Red),
+            };
             let mut detail = format!(
                 "\n{} {}: {}\n",
-                pr.paint("failed step", Paint::Red),
+                label,
                 last.path(),
                 last.error.clone().unwrap_or_default()
             );
