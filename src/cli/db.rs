@@ -68,6 +68,38 @@ pub fn run(ctx: &mut Ctx, cmd: DbCommand) -> Result<()> {
     }
 }
 
+/// `db status` of a database a newer orch wrote: what can be read without using it
+/// (the store, its schema version and size), and that this orch leaves it alone.
+fn newer_status(ctx: &mut Ctx, refused: Error) -> Result<()> {
+    let location = ctx.location().clone();
+    let rt = ctx.runtime()?;
+    let (kind, version, latest, size) = rt.block_on(async {
+        let s = crate::store::Store::open_as_is(&location).await?;
+        Ok::<_, Error>((
+            s.kind(),
+            s.version().await?,
+            s.latest_version(),
+            s.size().await?,
+        ))
+    })?;
+    let hint = "upgrade orch to the version that wrote this database; orch left it untouched";
+    ctx.printer
+        .warn("this orch does not use a database a newer orch wrote");
+    if ctx.printer.is_json() {
+        return ctx.printer.json(&json!({
+            "store": kind, "path": location.describe(), "schema_version": version,
+            "latest_version": latest, "size_bytes": size, "newer": true,
+            "error": refused.message, "hint": hint,
+        }));
+    }
+    ctx.printer.out(&format!(
+        "store:          {kind}\ndatabase:       {}\nschema version: {version} (NEWER than this orch knows: up to {latest})\nsize:           {size} bytes\n",
+        location.describe()
+    ))?;
+    ctx.printer.hint(hint);
+    Ok(())
+}
+
 fn check(ctx: &mut Ctx) -> Result<()> {
     let (kind, location, report) = ctx.db(async |s| {
         Ok::<_, crate::store::StoreError>((s.kind(), s.location().describe(), s.check().await?))
@@ -162,7 +194,7 @@ fn migrate(ctx: &mut Ctx) -> Result<()> {
 }
 
 fn status(ctx: &mut Ctx) -> Result<()> {
-    let (kind, location, latest, durability, version, size, counts) = ctx.db(async |s| {
+    let opened = ctx.db(async |s| {
         Ok::<_, crate::store::StoreError>((
             s.kind(),
             s.location().describe(),
@@ -172,7 +204,13 @@ fn status(ctx: &mut Ctx) -> Result<()> {
             s.size().await?,
             s.counts().await?,
         ))
-    })?;
+    });
+    let (kind, location, latest, durability, version, size, counts) = match opened {
+        Err(e) if e.message.contains("newer than this orch knows") => {
+            return newer_status(ctx, e);
+        }
+        r => r?,
+    };
     let mut by_status = serde_json::Map::new();
     for (status, n) in &counts.processes_by_status {
         by_status.insert(status.to_string(), (*n).into());

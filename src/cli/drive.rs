@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::pending::Pending;
 use super::{Ctx, Settings};
@@ -509,9 +509,13 @@ pub fn detach(ctx: &mut Ctx, id: &str, secrets: &Map<String, Value>) -> Result<(
     cmd.spawn()
         .map_err(|e| Error::failure(format!("cannot start orch in the background: {e}")))?;
     if ctx.printer.is_json() {
-        return ctx
-            .printer
-            .json(&json!({"id": id, "status": "created", "detached": true}));
+        // The process as it was handed over (a script follows it with `process show`).
+        let (p, _) = process_and_steps(ctx, id, false)?;
+        let mut v = serde_json::to_value(crate::shapes::process(&p, None))?;
+        if let Some(o) = v.as_object_mut() {
+            o.insert("detached".into(), true.into());
+        }
+        return ctx.printer.json(&v);
     }
     ctx.printer.out(&format!("{id}\n"))?;
     ctx.printer
@@ -525,5 +529,10 @@ pub fn print_process_json(ctx: &mut Ctx, id: &str) -> Result<()> {
         return Ok(());
     }
     let (p, steps) = process_and_steps(ctx, id, true)?;
-    ctx.printer.json(&crate::shapes::process(&p, Some(&steps)))
+    // As `process show -o json` says it: with what it waits for (`pending`, …).
+    let v = match ctx.stored_definition(&p) {
+        Ok(def) => super::process::show::detail_json(ctx, &p, &steps, &def)?,
+        Err(_) => serde_json::to_value(crate::shapes::process(&p, Some(&steps)))?,
+    };
+    ctx.printer.json(&v)
 }

@@ -2,7 +2,7 @@
 //! (here), and taking it over to run it on or end it (`take_over`).
 
 mod callback;
-mod show;
+pub(super) mod show;
 mod take_over;
 
 use clap::{Args, Subcommand};

@@ -465,6 +465,21 @@ builtin = "noop"
         std::fs::read_to_string(p.path().join("seen.txt")).unwrap(),
         "s3cret"
     );
+    // With -o json: the process object, as every command that starts one prints it.
+    let v = p.ok_json(&[
+        "workflow",
+        "run",
+        "t",
+        "--detach",
+        "--input",
+        "token=s3cret",
+    ]);
+    assert_eq!(v["detached"], true, "{v}");
+    assert_eq!(v["workflow"], "t", "{v}");
+    assert!(
+        v["created_by"].is_string() && v["started_at"].is_string(),
+        "{v}"
+    );
 }
 
 both!(

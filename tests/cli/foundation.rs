@@ -109,9 +109,22 @@ fn a_newer_database_is_refused_and_left_alone() {
         p.sql("PRAGMA wal_checkpoint(TRUNCATE)");
     }
     let before = p.fingerprint();
-    let (code, _, err) = p.run(&["db", "status"]);
+    let (code, _, err) = p.run(&["process", "list"]);
     assert_eq!(code, 1);
     assert!(err.contains("newer than this orch knows"), "{err}");
+    // `db status` only reads: it says what it can, and that orch leaves it alone.
+    let (code, out, err) = p.run(&["-o", "json", "db", "status"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (&v["schema_version"], &v["newer"]),
+        (&999.into(), &true.into()),
+        "{v}"
+    );
+    assert!(
+        err.contains("does not use a database a newer orch wrote"),
+        "{err}"
+    );
     assert_eq!(p.fingerprint(), before);
 }
 
@@ -291,4 +304,35 @@ fn an_address_of_another_database_is_refused() {
         );
     }
     assert!(!p.path().join("mysql:").exists());
+}
+
+/// A SQLite database of another program is left as it is by a command that only
+/// reads (exit 6, as for no database); `db migrate` adds orch's tables when asked.
+#[test]
+fn a_command_that_reads_leaves_another_programs_database_alone() {
+    let p = Project::new();
+    let other = p.path().join("other.db");
+    let conn = rusqlite::Connection::open(&other).unwrap();
+    conn.execute_batch("CREATE TABLE customers (id INTEGER)")
+        .unwrap();
+    drop(conn);
+    let tables = || {
+        let conn = rusqlite::Connection::open(&other).unwrap();
+        let mut q = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            .unwrap();
+        q.query_map([], |r| r.get::<_, String>(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect::<Vec<_>>()
+    };
+    let (code, _, err) = p.run(&["--db", "other.db", "process", "list"]);
+    assert_eq!(code, 6, "{err}");
+    assert!(err.contains("holds no orch database"), "{err}");
+    assert!(err.contains("orch db migrate"), "{err}");
+    assert_eq!(tables(), ["customers"]);
+    let (code, _, err) = p.run(&["--db", "other.db", "db", "migrate"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = p.run(&["--db", "other.db", "process", "list"]);
+    assert_eq!(code, 0, "{err}");
 }

@@ -31,6 +31,10 @@ pub fn show(ctx: &mut Ctx, a: ShowArgs) -> Result<()> {
     if a.state {
         return ctx.printer.json_pretty(&p.state);
     }
+    if ctx.printer.is_json() {
+        let v = detail_json(ctx, &p, &steps, &def)?;
+        return ctx.printer.json(&v);
+    }
     let pending = match p.status {
         ProcessStatus::Suspended => Pending::all(&p, &def, &steps),
         _ => Vec::new(),
@@ -39,18 +43,6 @@ pub fn show(ctx: &mut Ctx, a: ShowArgs) -> Result<()> {
     let groups = groups(&p, &def, &steps);
     let callback = ctx.db(async |s| CallbackWait::of(s, &p, &steps).await)?;
     let lock = ctx.db(async |s| LockWait::of(s, &p).await)?;
-    if ctx.printer.is_json() {
-        let detail = Detail {
-            pending: &pending,
-            groups: &groups,
-            children: &children,
-            callback: callback.as_ref(),
-            lock: lock.as_ref(),
-        };
-        return ctx
-            .printer
-            .json(&crate::shapes::process_detail(&p, &steps, &detail));
-    }
     let pr = &ctx.printer;
     let stale = is_stale(&p);
     let status = if stale {
@@ -170,6 +162,34 @@ pub fn show(ctx: &mut Ctx, a: ShowArgs) -> Result<()> {
         pr.hint(&h);
     }
     Ok(())
+}
+
+/// The process as `process show -o json` prints it (and the commands that drive one
+/// print last): with what it waits for, its groups and its children.
+pub fn detail_json(
+    ctx: &mut Ctx,
+    p: &ProcessRow,
+    steps: &[StepRow],
+    def: &WorkflowDef,
+) -> Result<Value> {
+    let pending = match p.status {
+        ProcessStatus::Suspended => Pending::all(p, def, steps),
+        _ => Vec::new(),
+    };
+    let children = ctx.db(async |s| s.children(p, Some(def)).await)?;
+    let groups = groups(p, def, steps);
+    let callback = ctx.db(async |s| CallbackWait::of(s, p, steps).await)?;
+    let lock = ctx.db(async |s| LockWait::of(s, p).await)?;
+    let detail = Detail {
+        pending: &pending,
+        groups: &groups,
+        children: &children,
+        callback: callback.as_ref(),
+        lock: lock.as_ref(),
+    };
+    Ok(serde_json::to_value(crate::shapes::process_detail(
+        p, steps, &detail,
+    ))?)
 }
 
 /// The failure to show: the last failed or waiting step that says why (a branch's step

@@ -203,5 +203,5 @@ fn missing_schema(info: &ConnInfo) -> Error {
         "there is no orch schema `{}` in the database at {info}",
         info.schema()
     ))
-    .with_hint("run a command that writes (`orch init`, `orch product load`, `orch workflow run`) to create it, or check --db / ORCH_DB and orch.toml's `pg_schema`")
+    .with_hint("`orch db migrate` creates it (so does any command that writes: `orch init`, `orch product load`, `orch workflow run`), or check --db / ORCH_DB and orch.toml's `pg_schema`")
 }

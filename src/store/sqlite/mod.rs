@@ -173,6 +173,15 @@ impl Sqlite {
         }
         let mut conn = open_unmigrated(path, sync)?;
         let from = schema_version(&conn).map_err(at(path, "reading"))?;
+        if from == 0 && create == Create::Refused {
+            // A database, but not orch's (yet): a command that only reads leaves it
+            // as it is.
+            return Err(Error::not_found(format!(
+                "{} holds no orch database: it is a SQLite database without orch's tables",
+                path.display()
+            ))
+            .with_hint("`orch db migrate` adds orch's tables to it (beside those it has), or point --db at orch's database"));
+        }
         if from > 0 && from < latest_version() {
             observer.upgrading(from, latest_version());
         }
@@ -218,7 +227,7 @@ impl Sqlite {
 /// The refusal of a database that does not exist, by a command that must not create it.
 fn missing(path: &Path) -> Error {
     Error::not_found(format!("there is no database at {}", path.display()))
-        .with_hint("run a command that writes (`orch init`, `orch product load`, `orch workflow run`) to create it, or pass --dir/--db")
+        .with_hint("`orch db migrate` creates it (so does any command that writes: `orch init`, `orch product load`, `orch workflow run`), or pass --dir/--db")
 }
 
 /// Applies the embedded migrations that are not applied yet; returns how many ran.
