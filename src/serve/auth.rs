@@ -164,6 +164,11 @@ pub async fn identify(
         Some(t) => t,
         None => match cookie(headers, COOKIE).filter(|_| cookie_ok) {
             Some(t) => t,
+            None if headers.contains_key(header::AUTHORIZATION) => {
+                return Err(ApiError::unauthorized(
+                    "the Authorization header is not `Bearer TOKEN`: orch takes only bearer tokens",
+                ));
+            }
             None => return Err(ApiError::unauthorized("this request carries no token")),
         },
     };

@@ -480,6 +480,15 @@ builtin = "noop"
         v["created_by"].is_string() && v["started_at"].is_string(),
         "{v}"
     );
+    let id = v["id"].as_str().unwrap().to_string();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while p.json(&["process", "show", &id])["status"] != "completed" {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the detached run did not end"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }
 
 both!(

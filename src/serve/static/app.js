@@ -21,6 +21,13 @@
   }
   setInterval(refreshTimes, 15000);
 
+  // "Back" on an error page goes back where the user came from (the page's policy
+  // allows no `javascript:` link); without JavaScript it is hidden.
+  document.addEventListener("click", function (e) {
+    var a = e.target && e.target.closest ? e.target.closest("a[data-back]") : null;
+    if (a && window.history.length > 1) { e.preventDefault(); window.history.back(); }
+  });
+
   // "/" focuses the search box; Escape leaves it.
   document.addEventListener("keydown", function (e) {
     var t = e.target;

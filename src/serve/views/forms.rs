@@ -127,8 +127,20 @@ struct FieldView {
     choices_error: Option<String>,
     text: Option<String>,
     error: Option<String>,
-    min: Option<f64>,
-    max: Option<f64>,
+    /// The bounds and the step of a number, as the browser's input takes them: an
+    /// `int` field steps by 1 (so the browser refuses 2.5 before the server does).
+    min: Option<String>,
+    max: Option<String>,
+    step: &'static str,
+}
+
+/// A bound as the input's attribute: whole for an `int` field.
+fn number(t: FormType, n: f64) -> String {
+    if t == FormType::Int && n.fract() == 0.0 {
+        format!("{}", n as i64)
+    } else {
+        n.to_string()
+    }
 }
 
 /// The HTML input a field type becomes.
@@ -215,8 +227,13 @@ fn fields(
                 choices_error,
                 text,
                 error: errors.get(&f.name).cloned(),
-                min: f.min,
-                max: f.max,
+                min: f.min.map(|n| number(f.field_type, n)),
+                max: f.max.map(|n| number(f.field_type, n)),
+                step: if f.field_type == FormType::Int {
+                    "1"
+                } else {
+                    "any"
+                },
             }
         })
         .collect()

@@ -1155,3 +1155,24 @@ fn the_servers_worker_outlives_a_database_locked_for_a_while() {
     let log = s.log.lock().unwrap().clone();
     assert!(log.contains("the database answers again"), "{log}");
 }
+
+/// A form's `int` field steps by whole numbers in the browser, so it refuses 2.5
+/// before the server has to; a `float` field takes any number.
+#[test]
+fn the_start_page_steps_an_int_field_by_one() {
+    let p = Project::new();
+    p.task(
+        "[[form]]\nfields = [ { name = \"n\", type = \"int\", min = 1, max = 5 }, { name = \"r\", type = \"float\" } ]\n[[step]]\nname = \"A\"\nbuiltin = \"noop\"\n",
+    );
+    let op = token(&p, "ops", "operate");
+    let s = Server::start(&p, &["--no-worker"]);
+    let page = super::dashboard(&s, "/workflows/t/start", &op);
+    assert!(
+        page.contains(r#"name="n" type="number" value="" step="1" min="1" max="5""#),
+        "{page}"
+    );
+    assert!(
+        page.contains(r#"name="r" type="number" value="" step="any""#),
+        "{page}"
+    );
+}

@@ -57,6 +57,17 @@ fn every_route_refuses_missing_wrong_revoked_and_underprivileged_tokens() {
         checked += 1;
     }
     assert!(checked >= 16, "only {checked} routes were checked");
+    // Another scheme is said to be one, not taken for a missing token.
+    let basic = ureq::get(&s.url("/api/v1/products"))
+        .set("Authorization", "Basic YWRtaW46YWRtaW4=")
+        .call();
+    match basic {
+        Err(ureq::Error::Status(401, r)) => {
+            let text = r.into_string().unwrap_or_default();
+            assert!(text.contains("not `Bearer TOKEN`"), "{text}");
+        }
+        other => panic!("Basic auth got through: {other:?}"),
+    }
     // A token revoked while the server runs is refused within a second or two, and
     // a stream it opened before ends instead of carrying on.
     assert_eq!(get(&s, "/api/v1/processes", &op).status, 200);
