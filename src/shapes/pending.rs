@@ -125,11 +125,33 @@ impl Pending {
     }
 
     /// `"pending": {"step", "message", "fields"}` of DESIGN §6.
+    /// A `display` field collects nothing: it is not required, and its `text` is its
+    /// template rendered against the state the step sees.
     pub fn to_json(&self) -> Value {
+        let fields: Vec<Value> = self
+            .fields()
+            .iter()
+            .map(|f| {
+                let mut v = serde_json::to_value(f).unwrap_or_default();
+                if f.field_type == FormType::Display {
+                    if let Some(o) = v.as_object_mut() {
+                        let text = crate::forms::collect::display_text(
+                            f,
+                            &serde_json::Map::new(),
+                            &self.state,
+                        )
+                        .unwrap_or_else(|e| e.to_string());
+                        o.insert("required".into(), false.into());
+                        o.insert("text".into(), text.into());
+                    }
+                }
+                v
+            })
+            .collect();
         json!({
             "step": self.step,
             "message": self.message.as_ref().and_then(|m| m.as_ref().ok()),
-            "fields": self.fields(),
+            "fields": fields,
         })
     }
 
@@ -143,8 +165,16 @@ impl Pending {
             .unwrap_or(0);
         self.fields()
             .iter()
-            .filter(|f| f.field_type != FormType::Display)
             .map(|f| {
+                if f.field_type == FormType::Display {
+                    let text = crate::forms::collect::display_text(
+                        f,
+                        &serde_json::Map::new(),
+                        &self.state,
+                    )
+                    .unwrap_or_else(|e| e.to_string());
+                    return format!("{:width$}  (shown) {}", f.name, text.trim_end());
+                }
                 let mut line = format!(
                     "{:width$}  {}{}",
                     f.name,

@@ -273,7 +273,25 @@ fn a_short_secret_is_masked_too() {
     assert!(err.contains("the customer is empty"), "{err}");
 }
 
+/// A `display` field of an input step shows its text, rendered against the state,
+/// and is not asked for (DESIGN §7: it collects nothing).
+fn a_display_field_shows_its_text_and_is_not_required() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"Seed\"\nbuiltin = \"set\"\nwith = { values = { limit = 7 } }\n[[step]]\nname = \"Ask\"\ninput.fields = [ { name = \"info\", type = \"display\", label = \"Limit is {{ state.limit }}\" }, { name = \"ok\", type = \"accept\" } ]\n");
+    let v = p.json_exiting(&["workflow", "run", "t"], 4);
+    let info = &v["pending"]["fields"][0];
+    assert_eq!(
+        (&info["text"], &info["required"]),
+        (&"Limit is 7".into(), &false.into()),
+        "{v}"
+    );
+    let id = v["id"].as_str().unwrap();
+    let (_, text, _) = p.run(&["process", "show", id]);
+    assert!(text.contains("info  (shown) Limit is 7"), "{text}");
+}
+
 both!(
+    a_display_field_shows_its_text_and_is_not_required,
     a_short_secret_is_masked_too,
     verbose_output_masks_secrets,
     missing_and_invalid_answers_are_all_reported_and_nothing_is_stored,
