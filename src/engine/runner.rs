@@ -249,6 +249,9 @@ pub(super) struct Current {
     pub(super) running: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
     /// The status the last commit left the process in.
     pub(super) committed: ProcessStatus,
+    /// The workflow says `blocked_by_in_use = false`: its subscription may be
+    /// terminated while live subscriptions use it (the operator chose so).
+    terminate_in_use: bool,
 }
 
 impl Current {
@@ -269,6 +272,7 @@ impl Current {
             awaits_lock: None,
             running: Default::default(),
             committed: process.status,
+            terminate_in_use: false,
         }
     }
 
@@ -294,6 +298,7 @@ impl Current {
             awaits_lock: None,
             running: Arc::clone(&self.running),
             committed: self.committed,
+            terminate_in_use: self.terminate_in_use,
         }
     }
 
@@ -480,6 +485,7 @@ impl Engine<'_> {
             .ok_or_else(|| Error::not_found(format!("no process {process_id}")))?;
         let mut cur = Current {
             target: def.target,
+            terminate_in_use: def.blocked_by_in_use == Some(false),
             ..Current::of(&mut process)
         };
         let log = self.store.steps(process_id).await?;
@@ -686,10 +692,11 @@ impl Engine<'_> {
         if author == Author::Step && cur.state.get("subscription") == Some(doc) {
             return Ok(Ok(None));
         }
-        let change = match subscription::prepare(self.store, id, doc, author).await? {
-            Ok(c) => c,
-            Err(e) => return Ok(Err(e)),
-        };
+        let change =
+            match subscription::prepare(self.store, id, doc, author, cur.terminate_in_use).await? {
+                Ok(c) => c,
+                Err(e) => return Ok(Err(e)),
+            };
         if let Some(c) = &change {
             let before = c.old.as_ref().map(|o| o.status);
             if cur.target == Target::Validate && before != Some(c.new.status) {

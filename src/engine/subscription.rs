@@ -61,11 +61,14 @@ fn problems_text(problems: &[Problem]) -> String {
 
 /// Checks `doc` (the new `state.subscription`) against the stored subscription and its
 /// product. `Ok(Ok(None))`: nothing to store; `Ok(Err(why))`: the step fails.
+/// `in_use_ok`: it may be terminated while live subscriptions use it (a workflow with
+/// `blocked_by_in_use = false`).
 pub async fn prepare(
     store: &Store,
     subscription_id: &str,
     doc: &Value,
     author: Author,
+    in_use_ok: bool,
 ) -> Result<Result<Option<Change>, String>, Error> {
     let Some(stored) = store.subscription(subscription_id).await? else {
         return Ok(Err(format!(
@@ -90,7 +93,7 @@ pub async fn prepare(
             reason: "a terminated subscription stays terminated".into(),
         });
     }
-    if new.status == Lifecycle::Terminated && stored.status != Lifecycle::Terminated {
+    if new.status == Lifecycle::Terminated && stored.status != Lifecycle::Terminated && !in_use_ok {
         let users: Vec<String> = store
             .in_use_by(subscription_id)
             .await?

@@ -453,7 +453,52 @@ fn two_circuits_created_at_once_get_different_subnets() {
     assert_eq!(waited, 1, "the runs did not meet at the lock");
 }
 
+/// A terminate workflow that says `blocked_by_in_use = false` is usable on a node a
+/// circuit uses, and terminates it: the operator chose so (DESIGN §4).
+fn a_terminate_workflow_not_blocked_by_use_terminates_a_node_in_use() {
+    let p = Project::example();
+    let a = id_of(&node(&p, "rtr1", "core"));
+    let b = id_of(&node(&p, "rtr2", "edge"));
+    let run = p.ok_json(
+        &circuit_args(&a, &b)
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(run["status"], "completed", "{run}");
+    let text = std::fs::read_to_string(p.path().join("workflows/terminate_node.toml")).unwrap();
+    p.write(
+        "workflows/force_terminate_node.toml",
+        &text.replacen(
+            "name = \"terminate_node\"",
+            "name = \"force_terminate_node\"\nblocked_by_in_use = false",
+            1,
+        ),
+    );
+    let usable = p.ok_json(&["subscription", "workflows", &a]);
+    let force = usable
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["name"] == "force_terminate_node")
+        .unwrap();
+    assert_eq!(force["usable"], true, "{force}");
+    let t = p.ok_json(&[
+        "workflow",
+        "run",
+        "force_terminate_node",
+        "--subscription",
+        &a,
+    ]);
+    assert_eq!(t["status"], "completed", "{t}");
+    assert_eq!(
+        p.ok_json(&["subscription", "show", &a])["status"],
+        "terminated"
+    );
+}
+
 both!(
+    a_terminate_workflow_not_blocked_by_use_terminates_a_node_in_use,
     the_readme_command_creates_an_active_node,
     two_nodes_a_circuit_and_the_lifecycle_rules,
     list_filters_and_search,
