@@ -1067,7 +1067,48 @@ fn the_api_answers_input_steps_inside_branches_by_their_paths() {
     assert_eq!(effects(&p).len(), 4);
 }
 
+/// A group waiting on a transient branch while another awaits input: the input is
+/// answered in place with `resume` (the waiting branch runs again meanwhile), and a
+/// retry once the cause is gone completes the process.
+fn a_waiting_group_with_a_branch_awaiting_input_is_resumed_in_place() {
+    let p = Project::new();
+    p.task(
+        r#"
+[[step]]
+name = "G"
+[[step.parallel]]
+name = "Ask"
+steps = [ { name = "Confirm", input.fields = [ { name = "ok", type = "accept" } ] } ]
+[[step.parallel]]
+name = "Temp"
+steps = [ { name = "Flaky", run = "cat >/dev/null; [ -f fixed ] || exit 75; echo '{}'" } ]
+"#,
+    );
+    let v = p.json_exiting(&["workflow", "run", "t"], 5);
+    let id = v["id"].as_str().unwrap().to_string();
+    assert_eq!(v["status"], "waiting", "{v}");
+    let v = p.json_exiting(
+        &[
+            "process",
+            "resume",
+            &id,
+            "--input",
+            "G / Ask / Confirm.ok=true",
+        ],
+        5,
+    );
+    assert_eq!(
+        last_row(&v, "G / Ask / Confirm")["status"],
+        "success",
+        "{v}"
+    );
+    std::fs::write(p.path().join("fixed"), "").unwrap();
+    let v = p.ok_json(&["process", "retry", &id]);
+    assert_eq!(v["status"], "completed", "{v}");
+}
+
 both!(
+    a_waiting_group_with_a_branch_awaiting_input_is_resumed_in_place,
     the_api_answers_input_steps_inside_branches_by_their_paths,
     a_worker_starts_at_most_max_parallel_children_at_once,
     parallel_branches_merge_and_foreach_collects_with_paths,

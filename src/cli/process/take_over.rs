@@ -253,7 +253,16 @@ fn definition_changes(old: &WorkflowDef, new: &WorkflowDef) -> Vec<String> {
 
 pub fn resume(ctx: &mut Ctx, a: ResumeArgs) -> Result<()> {
     let p = ctx.process(&a.id)?;
-    if p.status != ProcessStatus::Suspended && !is_stale(&p) {
+    // A group waiting on a transient branch may have another branch that awaits
+    // input: that one is answered in place (DESIGN §13), and the waiting one runs again.
+    let waiting_for_input = p.status == ProcessStatus::Waiting && {
+        let def = ctx.stored_definition(&p)?;
+        let steps = ctx.steps(&p.process_id)?;
+        Pending::all(&p, &def, &steps)
+            .iter()
+            .any(|w| w.branch.is_some())
+    };
+    if p.status != ProcessStatus::Suspended && !is_stale(&p) && !waiting_for_input {
         return Err(Error::conflict(format!(
             "process {} is {}, not suspended; only a suspended process can be resumed",
             p.process_id, p.status
@@ -277,7 +286,12 @@ pub fn resume(ctx: &mut Ctx, a: ResumeArgs) -> Result<()> {
     if a.queue {
         return resume_queued(ctx, &p, &chosen, &steps, &pending, input, &secrets);
     }
-    let seen = claim(ctx, &p.process_id, &[ProcessStatus::Suspended], "resumed")?;
+    let from: &[ProcessStatus] = if waiting_for_input {
+        &[ProcessStatus::Waiting]
+    } else {
+        &[ProcessStatus::Suspended]
+    };
+    let seen = claim(ctx, &p.process_id, from, "resumed")?;
     chosen.adopt(ctx, &p.process_id)?;
     let opts = chosen.options(form, &seen);
     let outcome = drive::drive(ctx, &p.process_id, def, input, secrets, opts);
