@@ -64,8 +64,14 @@ pub fn run(ctx: &mut Ctx, args: WorkerArgs) -> Result<()> {
 }
 
 fn serve(ctx: &mut Ctx, args: RunArgs) -> Result<()> {
-    if args.lease < Duration::from_secs(1) {
-        return Err(Error::usage("--lease must be at least 1s"));
+    // The heartbeat renews every third of the lease: below 2 s, one slow commit of a
+    // busy store can let the worker's own lease run out under it.
+    if args.lease < Duration::from_secs(2) {
+        return Err(Error::usage(format!(
+            "--lease must be at least 2s, not {}",
+            crate::domain::workflow::format_duration(args.lease)
+        ))
+        .with_hint("the default, 15s, suits most; a shorter lease only speeds up the takeover of a dead worker"));
     }
     ctx.store()?;
     let ctx: &Ctx = ctx;

@@ -223,6 +223,13 @@ fn usage_errors_exit_2() {
     let (code, _, err) = p.run(&[&base[..], &["--field", "a:int", "--field", "a:string"]].concat());
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("--field `a` is given twice"), "{err}");
+    // A lease the heartbeat cannot keep is refused before anything starts.
+    let (code, _, err) = p.run(&["worker", "--once", "--lease", "1s"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("--lease must be at least 2s, not 1.0s"),
+        "{err}"
+    );
 }
 
 /// `product load` refuses a change for what it would break, not for what was broken

@@ -107,7 +107,11 @@ async fn gate(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Resp
         }
         Err(e) => return page::error_page(&app, None, e.status, &e.message),
     };
-    if posting && !who.may_operate() {
+    // The pages that only lead to an action (a start or an answer form) are an
+    // operator's too: a `read` token is told so before it fills one in.
+    let path = req.uri().path();
+    let action_page = path.ends_with("/start") || path.ends_with("/resume");
+    if (posting || action_page) && !who.may_operate() {
         return page::error_page(
             &app,
             Some(&who),

@@ -68,6 +68,17 @@ fn every_route_refuses_missing_wrong_revoked_and_underprivileged_tokens() {
         }
         other => panic!("Basic auth got through: {other:?}"),
     }
+    // A `read` token is refused the start form as it is the start itself.
+    let form = ureq::get(&s.url("/workflows/create_node/start"))
+        .set("Cookie", &format!("orch_token={read}"))
+        .call();
+    match form {
+        Err(ureq::Error::Status(403, r)) => {
+            let text = r.into_string().unwrap_or_default();
+            assert!(text.contains("may only look"), "{text}");
+        }
+        other => panic!("a read token got the start form: {other:?}"),
+    }
     // A token revoked while the server runs is refused within a second or two, and
     // a stream it opened before ends instead of carrying on.
     assert_eq!(get(&s, "/api/v1/processes", &op).status, 200);
