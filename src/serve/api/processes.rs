@@ -117,6 +117,32 @@ async fn answer(app: &Arc<App>, id: &str) -> ApiResult<Response> {
     Ok(shown(&ProcessView::read(app.store(), id).await?))
 }
 
+/// [`answer`] for a retry or resume: when the workflow file changed since the process
+/// started and the stored definition runs on, an `Orch-Warning` header says so (as the
+/// command line warns), naming `use_current`.
+async fn answer_noting_changes(
+    app: &Arc<App>,
+    id: &str,
+    started_with: &str,
+    use_current: bool,
+) -> ApiResult<Response> {
+    let view = ProcessView::read(app.store(), id).await?;
+    let mut r = shown(&view);
+    let workflow = &view.process.workflow;
+    let changed = app
+        .workflow(workflow)
+        .is_ok_and(|(def, _)| def.hash() != started_with);
+    if changed && !use_current {
+        let note = format!(
+            "workflow `{workflow}` changed since this process started; it runs the stored definition (?use_current=true runs the file as it is now)"
+        );
+        if let Ok(v) = axum::http::HeaderValue::from_str(&note) {
+            r.headers_mut().insert("orch-warning", v);
+        }
+    }
+    Ok(r)
+}
+
 /// A process view's JSON, serialised straight into the response body.
 pub fn shown(view: &ProcessView) -> Response {
     Json(view.detail()).into_response()
@@ -162,7 +188,7 @@ pub async fn start(
         ("use_current" = Option<bool>, Query, description = "Run the workflow file as it is now instead of the definition the process started with"),
     ),
     request_body(content = Option<Object>, description = "Secrets, by field name (optional)"),
-    responses((status = 200, body = Process), Errors))]
+    responses((status = 200, body = Process, headers(("orch-warning" = String, description = "Set when the workflow file changed since the process started and the stored definition runs on"))), Errors))]
 pub async fn retry(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
@@ -171,9 +197,10 @@ pub async fn retry(
     JsonObject(secrets): JsonObject,
 ) -> ApiResult<Response> {
     let use_current = q.bool("use_current")?.unwrap_or(false);
-    let full = actions::find_process(app.store(), &id).await?.process_id;
+    let found = actions::find_process(app.store(), &id).await?;
+    let full = found.process_id;
     actions::retry(&app, full.clone(), use_current, secrets, who(p)).await?;
-    answer(&app, &full).await
+    answer_noting_changes(&app, &full, &found.definition_hash, use_current).await
 }
 
 /// Answers a suspended process's input steps (the body holds the answers, as
@@ -186,7 +213,7 @@ pub async fn retry(
         ("use_current" = Option<bool>, Query, description = "Run the workflow file as it is now instead of the definition the process started with"),
     ),
     request_body(content = Object, description = "The answers, by field name; with several steps waiting (branches), by step path: {\"PATH\": {\"field\": value}} or {\"PATH.field\": value}"),
-    responses((status = 200, body = Process), Errors))]
+    responses((status = 200, body = Process, headers(("orch-warning" = String, description = "Set when the workflow file changed since the process started and the stored definition runs on"))), Errors))]
 pub async fn resume(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
@@ -195,9 +222,10 @@ pub async fn resume(
     JsonObject(given): JsonObject,
 ) -> ApiResult<Response> {
     let use_current = q.bool("use_current")?.unwrap_or(false);
-    let full = actions::find_process(app.store(), &id).await?.process_id;
+    let found = actions::find_process(app.store(), &id).await?;
+    let full = found.process_id;
     actions::resume(&app, full.clone(), given, who(p), use_current, None).await?;
-    answer(&app, &full).await
+    answer_noting_changes(&app, &full, &found.definition_hash, use_current).await
 }
 
 /// Stops a process for good (`orch process abort ID`); its subscription stays out of

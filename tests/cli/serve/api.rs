@@ -674,8 +674,25 @@ fn processes_are_resumed_retried_skipped_and_aborted_through_the_api() {
         "{failed}"
     );
     std::fs::write(p.path().join("ok"), "").unwrap();
-    let retried = post(&s, &format!("/api/v1/processes/{f}/retry"), &op, &json!({}));
-    assert_eq!(retried.status, 200, "{}", retried.text);
+    // The file changed meanwhile: the retry runs the stored definition, and says so.
+    let flaky = std::fs::read_to_string(p.path().join("workflows/flaky.toml")).unwrap();
+    p.write(
+        "workflows/flaky.toml",
+        &flaky.replace("fails until ./ok exists", "fails until ./ok is there"),
+    );
+    let retried = ureq::post(&s.url(&format!("/api/v1/processes/{f}/retry")))
+        .set("Authorization", &format!("Bearer {op}"))
+        .send_json(json!({}))
+        .unwrap();
+    assert_eq!(retried.status(), 200);
+    let warning = retried
+        .header("orch-warning")
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        warning.contains("workflow `flaky` changed since this process started"),
+        "{warning}"
+    );
     wait_for_status(&s, &op, &f, "completed");
     std::fs::remove_file(p.path().join("ok")).unwrap();
     // The event of the retry names who asked for it.
