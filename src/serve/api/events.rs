@@ -8,8 +8,8 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use super::Params;
 use super::schema::{Errors, Event};
+use super::{Params, QueryChecks};
 use crate::serve::App;
 use crate::serve::actions::{find_process, find_subscription};
 use crate::serve::errors::{ApiError, ApiResult};
@@ -26,7 +26,7 @@ use crate::store::events::Filter;
         ("kind" = Option<String>, Query, description = "Only these kinds; globs like `process.*` (comma-separated or repeated)"),
         ("process" = Option<String>, Query, description = "Only events of this process (id or unique prefix)"),
         ("subscription" = Option<String>, Query, description = "Only events of this subscription"),
-        ("limit" = Option<i64>, Query, minimum = 1, description = "At most this many (default 100 for a page, at most 1000; a stream ends after them)"),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "At most this many, 1 to 1000 (default 100 for a page; a stream ends after them)"),
         ("follow" = Option<bool>, Query, description = "Stream events as they commit (text/event-stream)"),
         ("Last-Event-ID" = Option<i64>, Header, minimum = 0, description = "Resume a stream after this seq"),
     ),
@@ -40,26 +40,43 @@ pub async fn events(
     headers: HeaderMap,
     who: Option<axum::Extension<crate::serve::auth::Principal>>,
 ) -> ApiResult<Response> {
-    let since = q.parse::<i64>("since", "a sequence number (0 or more)")?;
-    if since.is_some_and(|s| s < 0) {
-        return Err(ApiError::bad_request("`since` must be 0 or more"));
-    }
-    let limit = q.parse::<i64>("limit", "a number from 1")?;
-    if limit.is_some_and(|l| l < 1) {
-        return Err(ApiError::bad_request("`limit` must be a number from 1"));
-    }
-    let follow = q.bool("follow")?.unwrap_or(false);
-    let resume = headers
-        .get("last-event-id")
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.trim().parse::<i64>().map_err(|_| {
-                ApiError::bad_request(format!(
-                    "Last-Event-ID must be a sequence number, not `{v}`"
-                ))
+    // Every parameter at fault is listed at once, as the other lists do.
+    let mut checks = QueryChecks::default();
+    let since = checks.take(
+        "since",
+        q.parse::<i64>("since", "a sequence number (0 or more)")
+            .and_then(|s| match s {
+                Some(s) if s < 0 => Err(ApiError::bad_request("`since` must be 0 or more")),
+                s => Ok(s),
+            }),
+    );
+    let limit = checks.take(
+        "limit",
+        q.parse::<i64>("limit", "a number from 1 to 1000")
+            .and_then(|l| match l {
+                Some(l) if !(1..=1000).contains(&l) => Err(ApiError::bad_request(format!(
+                    "`limit` must be a number from 1 to 1000, not {l}"
+                ))),
+                l => Ok(l),
+            }),
+    );
+    let follow = checks.take("follow", q.bool("follow")).unwrap_or(false);
+    let resume = checks.take(
+        "Last-Event-ID",
+        headers
+            .get("last-event-id")
+            .map(|v| {
+                let text = v.to_str().unwrap_or_default().trim();
+                match text.parse::<i64>() {
+                    Ok(n) if n >= 0 => Ok(n),
+                    _ => Err(ApiError::bad_request(format!(
+                        "Last-Event-ID must be a sequence number (0 or more), not `{text}`"
+                    ))),
+                }
             })
-        })
-        .transpose()?;
+            .transpose(),
+    );
+    checks.done()?;
     let store = app.store();
     let process_id = match q.get("process").filter(|p| !p.is_empty()) {
         Some(id) => Some(find_process(store, id).await?.process_id),
@@ -88,7 +105,7 @@ pub async fn events(
         limit: if follow {
             limit
         } else {
-            Some(limit.unwrap_or(100).min(1000))
+            Some(limit.unwrap_or(100))
         },
     };
     if follow {

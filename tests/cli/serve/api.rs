@@ -425,6 +425,17 @@ fn errors_have_the_status_and_body_of_the_design() {
         "{}",
         many.text
     );
+    // The event list checks its parameters alike.
+    let events = get(&s, "/api/v1/events?since=x&limit=0&follow=x", &op);
+    assert_eq!(events.status, 400, "{}", events.text);
+    assert_eq!(
+        field_names(&events.body),
+        ["since", "limit", "follow"],
+        "{}",
+        events.text
+    );
+    let too_many = get(&s, "/api/v1/events?limit=5000", &op);
+    assert_eq!(too_many.status, 400, "{}", too_many.text);
     let twice = get(&s, "/api/v1/processes?status=failed&status=completed", &op);
     assert_eq!(twice.status, 400, "{}", twice.text);
 
