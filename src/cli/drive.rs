@@ -87,8 +87,8 @@ pub struct Options {
     /// workflow made is announced as created; a retry or resume only names it.
     pub started_here: bool,
     /// The orch whose process this command took over (it died, or its lease ran out
-    /// mid-step): the step it left unfinished is logged as failed, as a worker's
-    /// takeover logs it, before the process runs on.
+    /// mid-step): the step it left unfinished is logged as cut off (`waiting`), as a
+    /// worker's takeover logs it, before the process runs on.
     pub taken_over_from: Option<String>,
 }
 

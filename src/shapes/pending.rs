@@ -124,6 +124,13 @@ impl Pending {
         })
     }
 
+    /// What a `display` field of this step shows: its template rendered against the
+    /// state the step sees (or why it does not render).
+    fn display_text(&self, f: &FieldSpec) -> String {
+        crate::forms::collect::display_text(f, &serde_json::Map::new(), &self.state)
+            .unwrap_or_else(|e| e.to_string())
+    }
+
     /// `"pending": {"step", "message", "fields"}` of DESIGN §6.
     /// A `display` field collects nothing: it is not required, and its `text` is its
     /// template rendered against the state the step sees.
@@ -135,14 +142,8 @@ impl Pending {
                 let mut v = serde_json::to_value(f).unwrap_or_default();
                 if f.field_type == FormType::Display {
                     if let Some(o) = v.as_object_mut() {
-                        let text = crate::forms::collect::display_text(
-                            f,
-                            &serde_json::Map::new(),
-                            &self.state,
-                        )
-                        .unwrap_or_else(|e| e.to_string());
                         o.insert("required".into(), false.into());
-                        o.insert("text".into(), text.into());
+                        o.insert("text".into(), self.display_text(f).into());
                     }
                 }
                 v
@@ -167,12 +168,7 @@ impl Pending {
             .iter()
             .map(|f| {
                 if f.field_type == FormType::Display {
-                    let text = crate::forms::collect::display_text(
-                        f,
-                        &serde_json::Map::new(),
-                        &self.state,
-                    )
-                    .unwrap_or_else(|e| e.to_string());
+                    let text = self.display_text(f);
                     return format!("{:width$}  (shown) {}", f.name, text.trim_end());
                 }
                 let mut line = format!(

@@ -452,14 +452,7 @@ builtin = "noop"
     ]);
     assert_eq!(code, 0, "{err}");
     let id = out.trim().to_string();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    let shown = loop {
-        let v = p.json(&["process", "show", &id]);
-        if v["status"] == "completed" || std::time::Instant::now() > deadline {
-            break v;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    };
+    let shown = completed_within_30s(&p, &id);
     assert_eq!(shown["status"], "completed", "{shown}");
     assert_eq!(
         std::fs::read_to_string(p.path().join("seen.txt")).unwrap(),
@@ -480,13 +473,18 @@ builtin = "noop"
         v["created_by"].is_string() && v["started_at"].is_string(),
         "{v}"
     );
-    let id = v["id"].as_str().unwrap().to_string();
+    let shown = completed_within_30s(&p, v["id"].as_str().unwrap());
+    assert_eq!(shown["status"], "completed", "{shown}");
+}
+
+/// The process once it has completed, or as it is after 30 s.
+fn completed_within_30s(p: &Project, id: &str) -> serde_json::Value {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while p.json(&["process", "show", &id])["status"] != "completed" {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the detached run did not end"
-        );
+    loop {
+        let v = p.json(&["process", "show", id]);
+        if v["status"] == "completed" || std::time::Instant::now() > deadline {
+            return v;
+        }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }

@@ -68,6 +68,16 @@ pub fn circuit_args(a: &str, b: &str) -> Vec<String> {
     args
 }
 
+/// Runs `create_circuit` between nodes `a` and `b`; the process (exit 0 expected).
+fn circuit(p: &Project, a: &str, b: &str) -> serde_json::Value {
+    p.ok_json(
+        &circuit_args(a, b)
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    )
+}
+
 fn two_nodes_a_circuit_and_the_lifecycle_rules() {
     let p = Project::example();
     let a = id_of(&node(&p, "rtr1", "core"));
@@ -91,12 +101,7 @@ fn two_nodes_a_circuit_and_the_lifecycle_rules() {
         before
     );
 
-    let run = p.ok_json(
-        &circuit_args(&a, &b)
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
-    );
+    let run = circuit(&p, &a, &b);
     assert_eq!(run["status"], "completed", "{run}");
     let c = run["subscription_id"].as_str().unwrap().to_string();
     let circuit = p.ok_json(&["subscription", "show", &c]);
@@ -459,12 +464,7 @@ fn a_terminate_workflow_not_blocked_by_use_terminates_a_node_in_use() {
     let p = Project::example();
     let a = id_of(&node(&p, "rtr1", "core"));
     let b = id_of(&node(&p, "rtr2", "edge"));
-    let run = p.ok_json(
-        &circuit_args(&a, &b)
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
-    );
+    let run = circuit(&p, &a, &b);
     assert_eq!(run["status"], "completed", "{run}");
     let text = std::fs::read_to_string(p.path().join("workflows/terminate_node.toml")).unwrap();
     p.write(

@@ -255,13 +255,11 @@ pub fn resume(ctx: &mut Ctx, a: ResumeArgs) -> Result<()> {
     let p = ctx.process(&a.id)?;
     // A group waiting on a transient branch may have another branch that awaits
     // input: that one is answered in place (DESIGN §13), and the waiting one runs again.
-    let waiting_for_input = p.status == ProcessStatus::Waiting && {
-        let def = ctx.stored_definition(&p)?;
-        let steps = ctx.steps(&p.process_id)?;
-        Pending::all(&p, &def, &steps)
+    let steps = ctx.steps(&p.process_id)?;
+    let waiting_for_input = p.status == ProcessStatus::Waiting
+        && Pending::all(&p, &*ctx.stored_definition(&p)?, &steps)
             .iter()
-            .any(|w| w.branch.is_some())
-    };
+            .any(|w| w.branch.is_some());
     if p.status != ProcessStatus::Suspended && !is_stale(&p) && !waiting_for_input {
         return Err(Error::conflict(format!(
             "process {} is {}, not suspended; only a suspended process can be resumed",
@@ -275,7 +273,6 @@ pub fn resume(ctx: &mut Ctx, a: ResumeArgs) -> Result<()> {
     chosen.warn(ctx, &p.workflow, "resuming");
     let def = &chosen.def;
     let given = a.answers.given()?;
-    let steps = ctx.steps(&p.process_id)?;
     let form = a.answers.form;
     let pending = Pending::all(&p, def, &steps);
     let secrets_only = pending.iter().any(|p| p.secrets_only);
