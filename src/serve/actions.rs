@@ -12,6 +12,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use super::App;
+use crate::definition::DefinitionError;
 use crate::domain::process::{ProcessStatus, StepStatus};
 use crate::domain::workflow::{Target, WorkflowDef};
 use crate::engine::choices::Choices;
@@ -48,14 +49,33 @@ impl App {
         if let Some(task) = builtin::find(name) {
             return Ok((builtin::definition(task), builtin::SOURCE.to_string()));
         }
-        let (defs, _) = self.project.workflows()?;
+        let (defs, diags) = self.project.workflows()?;
         let names: Vec<String> = defs.iter().map(|(d, _)| d.name.clone()).collect();
         if let Some(found) = defs.into_iter().find(|(d, _)| d.name == name) {
             return Ok(found);
         }
+        // A file named after the workflow that does not parse is the likely reason: say
+        // so rather than that the workflow does not exist.
+        let (named, others): (Vec<_>, Vec<_>) = diags
+            .into_iter()
+            .partition(|d| d.file.file_stem().is_some_and(|s| s == name));
+        if !named.is_empty() {
+            // The server's files are at fault, not the request: a 500 that says which.
+            let mut e = Error::from(DefinitionError(named)).with_hint(format!(
+                "no valid workflow named `{name}` until the file is fixed"
+            ));
+            e.kind = Kind::Failure;
+            return Err(e);
+        }
         let mut e = Error::not_found(format!("no workflow named `{name}`"));
         if let Some(near) = crate::suggest::did_you_mean(name, names.iter().map(String::as_str)) {
             e = e.with_hint(near);
+        }
+        if !others.is_empty() {
+            e = e.with_hint(format!(
+                "{} workflow file(s) do not parse; `orch workflow check` shows why",
+                others.len()
+            ));
         }
         Err(e.with_hint("GET /api/v1/workflows lists the workflows"))
     }

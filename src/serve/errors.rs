@@ -130,6 +130,16 @@ pub fn too_large() -> ApiError {
     .with_hint("answers to a form fit in far less; send only the form's fields")
 }
 
+/// A body sent as something other than JSON (`curl -d` sends a web form by default).
+pub fn not_json(declared: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "invalid",
+        format!("the body is sent as `{declared}`; this API takes JSON"),
+    )
+    .with_hint("send the header `Content-Type: application/json` (curl: -H 'Content-Type: application/json')")
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut r = (self.status, Json(self.body())).into_response();

@@ -116,7 +116,7 @@ fn agent() -> ureq::Agent {
         .build()
 }
 
-fn reply(r: ureq::Response) -> Reply {
+pub fn reply(r: ureq::Response) -> Reply {
     let status = r.status();
     let link = r.header("link").map(str::to_string);
     let text = r.into_string().unwrap_or_default();

@@ -229,6 +229,10 @@ impl<S: Send + Sync> FromRequest<S> for JsonObject {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> ApiResult<Self> {
+        let declared = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
             .map_err(|r| match r.status() {
@@ -241,6 +245,9 @@ impl<S: Send + Sync> FromRequest<S> for JsonObject {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(JsonObject(Map::new()));
         }
+        if let Some(declared) = declared.filter(|d| !is_json(d)) {
+            return Err(super::errors::not_json(&declared));
+        }
         match serde_json::from_slice::<Value>(&bytes) {
             Ok(Value::Object(m)) => Ok(JsonObject(m)),
             Ok(_) => Err(ApiError::bad_request(
@@ -249,6 +256,18 @@ impl<S: Send + Sync> FromRequest<S> for JsonObject {
             Err(e) => Err(ApiError::bad_request(format!("the body is not JSON: {e}"))),
         }
     }
+}
+
+/// Whether a `Content-Type` names JSON: `application/json` or a `+json` type, with
+/// any parameters (`; charset=utf-8`).
+fn is_json(content_type: &str) -> bool {
+    let media = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    media == "application/json" || (media.starts_with("application/") && media.ends_with("+json"))
 }
 
 /// Who made a request; the auth layer put it there.

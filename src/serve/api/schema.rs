@@ -284,10 +284,14 @@ pub enum Errors {
     /// The body is larger than the server takes.
     #[response(status = 413)]
     TooLarge(#[to_schema] ErrorBody),
+    /// A body sent with a `Content-Type` other than `application/json`.
+    #[response(status = 415)]
+    UnsupportedMediaType(#[to_schema] ErrorBody),
     /// The answers are missing or invalid: `fields` lists every problem.
     #[response(status = 422)]
     Invalid(#[to_schema] ErrorBody),
-    /// The store failed, or a bug in orch (said as such).
+    /// The store failed, a workflow file on the server does not parse, or a bug in
+    /// orch (said as such).
     #[response(status = 500)]
     Failure(#[to_schema] ErrorBody),
     /// Try again in a moment (`Retry-After`): the database is busy or out of reach,

@@ -556,6 +556,55 @@ fn errors_have_the_status_and_body_of_the_design() {
         other => panic!("a chunked body over the limit: {other:?}"),
     }
 
+    // 415: a body that says it is something other than JSON (curl's `-d` alone sends
+    // a web form); a JSON type with parameters is JSON.
+    let as_type = |content_type: &str| match ureq::post(&s.url("/api/v1/workflows/count/processes"))
+        .set("Authorization", &format!("Bearer {op}"))
+        .set("Content-Type", content_type)
+        .send_string("{\"n\": 3}")
+    {
+        Ok(r) | Err(ureq::Error::Status(_, r)) => super::reply(r),
+        Err(e) => panic!("{content_type}: {e}"),
+    };
+    let form = as_type("application/x-www-form-urlencoded");
+    assert_eq!(
+        (form.status, kind(&form).as_str()),
+        (415, "invalid"),
+        "{}",
+        form.text
+    );
+    assert!(
+        form.text.contains("Content-Type: application/json"),
+        "{}",
+        form.text
+    );
+    assert_eq!(as_type("text/plain").status, 415);
+    for json_type in [
+        "application/json; charset=utf-8",
+        "Application/JSON",
+        "application/merge-patch+json",
+    ] {
+        let r = as_type(json_type);
+        assert_eq!(r.status, 201, "{json_type}: {}", r.text);
+    }
+
+    // A workflow file on the server that does not parse is said as such, with where.
+    p.write("workflows/torn.toml", "name = \"torn\"\n[[step]\n");
+    for path in ["/api/v1/workflows/torn", "/api/v1/workflows/torn/form"] {
+        let torn = get(&s, path, &op);
+        assert_eq!(
+            (torn.status, kind(&torn).as_str()),
+            (500, "failure"),
+            "{}",
+            torn.text
+        );
+        assert!(torn.text.contains("torn.toml:2"), "{}", torn.text);
+    }
+    let other = get(&s, "/api/v1/workflows/nosuch", &op);
+    assert_eq!(other.status, 404);
+    assert!(other.text.contains("do not parse"), "{}", other.text);
+    std::fs::remove_file(p.path().join("workflows/torn.toml")).unwrap();
+
     // 500 is a failure of the store or a bug, said as such: a process whose stored
     // definition is gone.
     let first = p
