@@ -3,11 +3,12 @@
 //! `plan` says which steps a workflow has, `runner` drives a process through them,
 //! `group` runs the branches of `parallel` and `foreach` steps (`scope` says which
 //! branches a group has and where each stands, `join` merges their changes), `child`
-//! runs `workflow` steps as child processes,
+//! runs `workflow` steps as child processes, `abort` ends a process and its children,
 //! `command` runs the `run` steps' programs (`ahead` starts their shells before their
 //! turn), `builtins` the built-in steps, `merge` applies step output to the state,
 //! `owner` tells who runs a process.
 
+pub mod abort;
 pub mod ahead;
 pub mod answer;
 #[cfg(test)]

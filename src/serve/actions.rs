@@ -568,39 +568,24 @@ pub async fn resume(
     .await
 }
 
-/// Stops a process for good.
-pub async fn abort(app: &Arc<App>, id: String, who: String) -> Result<()> {
+/// Stops a process for good, and its unfinished children; returns what could not be
+/// aborted (a child another orch runs at this moment), said as a sentence.
+pub async fn abort(app: &Arc<App>, id: String, who: String) -> Result<Option<String>> {
     app.blocking(async move |app: &App| {
         let store = app.store();
         let p = find_process(store, &id).await?;
-        if p.status.is_finished() {
-            return Err(Error::conflict(format!(
-                "process {} is {} already",
-                p.process_id, p.status
-            )));
-        }
-        let allowed = [
-            ProcessStatus::Failed,
-            ProcessStatus::Waiting,
-            ProcessStatus::Suspended,
-            ProcessStatus::AwaitingCallback,
-            ProcessStatus::Created,
-        ];
-        let claimed = owner::claim_to_end(store, &p.process_id, &allowed, app.lease).await?;
-        let mut process = owner::claimed(claimed, &p.process_id, "aborted")?;
-        let name = crate::engine::plan::abort_step_name(&store.steps(&p.process_id).await?);
         let mut quiet = Quiet;
-        app.engine(store, &who, &mut quiet)
-            .record(
-                &mut process,
-                Recorded {
-                    error: Some(format!("aborted by {who}")),
-                    ..Recorded::new(&name, 0, StepStatus::Abort)
-                },
-            )
-            .await?;
+        let done = app.engine(store, &who, &mut quiet).abort(&p).await?;
         app.vault.forget(&p.process_id);
-        Ok(())
+        for (child, _) in &done.children {
+            app.vault.forget(child);
+        }
+        let left: Vec<String> = done
+            .left
+            .iter()
+            .map(|(child, why)| format!("child process {child} was not aborted: {}", why.message))
+            .collect();
+        Ok((!left.is_empty()).then(|| left.join("; ")))
     })
     .await
 }

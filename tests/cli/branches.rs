@@ -1107,7 +1107,51 @@ steps = [ { name = "Flaky", run = "cat >/dev/null; [ -f fixed ] || exit 75; echo
     assert_eq!(v["status"], "completed", "{v}");
 }
 
+/// Aborting a parent aborts its unfinished children and theirs: nothing is left
+/// holding a wait nobody needs; finished children stay as they are.
+fn aborting_a_parent_aborts_its_unfinished_children_at_any_depth() {
+    let p = Project::new();
+    p.write(
+        "workflows/cb.toml",
+        "name = \"cb\"\ntarget = \"system\"\n[[step]]\nname = \"Wait\"\ncallback = { result = \"job\" }\n",
+    );
+    p.write(
+        "workflows/mid.toml",
+        "name = \"mid\"\ntarget = \"system\"\n[[step]]\nname = \"Deeper\"\nworkflow = \"cb\"\n",
+    );
+    p.write(
+        "workflows/quick.toml",
+        "name = \"quick\"\ntarget = \"system\"\n[[step]]\nname = \"A\"\nbuiltin = \"noop\"\n",
+    );
+    p.task("[[step]]\nname = \"Fast\"\nworkflow = \"quick\"\n[[step]]\nname = \"Kid\"\nworkflow = \"mid\"\n");
+    let (code, out, err) = p.run(&["-o", "json", "workflow", "run", "t"]);
+    assert_ne!(code, 0, "{err}");
+    let parent: Value = serde_json::from_str(&out).unwrap();
+    let id = parent["id"].as_str().unwrap().to_string();
+    let status_of = |workflow: &str| {
+        p.sql_column(&format!(
+            "SELECT status FROM processes WHERE workflow = '{workflow}'"
+        ))
+    };
+    assert_eq!(status_of("cb"), ["awaiting_callback"]);
+
+    let (code, _, err) = p.run(&["process", "abort", &id]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("(mid) aborted with it"), "{err}");
+    assert!(err.contains("(cb) aborted with it"), "{err}");
+    assert_eq!(status_of("t"), ["aborted"]);
+    assert_eq!(status_of("mid"), ["aborted"]);
+    assert_eq!(status_of("cb"), ["aborted"]);
+    assert_eq!(status_of("quick"), ["completed"]);
+    // Each child's log says who ended it.
+    let child = p.ok_json(&["process", "list", "--workflow", "cb"]);
+    let cb = p.ok_json(&["process", "show", child[0]["id"].as_str().unwrap()]);
+    let last = cb["steps"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["status"], "abort", "{cb}");
+}
+
 both!(
+    aborting_a_parent_aborts_its_unfinished_children_at_any_depth,
     a_waiting_group_with_a_branch_awaiting_input_is_resumed_in_place,
     the_api_answers_input_steps_inside_branches_by_their_paths,
     a_worker_starts_at_most_max_parallel_children_at_once,

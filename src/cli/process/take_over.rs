@@ -10,7 +10,7 @@ use crate::cli::drive::{self, Options, claim, next_hint, print_process_json, rec
 use crate::cli::pending::Pending;
 use crate::domain::process::{ProcessStatus, StepStatus};
 use crate::domain::workflow::{StepKind, WorkflowDef, format_exact};
-use crate::engine::runner::{Answers, Recorded};
+use crate::engine::runner::{Answers, Quiet, Recorded};
 use crate::error::{Error, Kind, Result};
 use crate::shapes::waits::CallbackWait;
 use crate::store::processes::ProcessRow;
@@ -531,35 +531,28 @@ fn past_deadline(
 
 pub fn abort(ctx: &mut Ctx, id: &str) -> Result<()> {
     let p = ctx.process(id)?;
-    if p.status.is_finished() {
-        return Err(Error::conflict(format!(
-            "process {} is {} already",
-            p.process_id, p.status
-        )));
+    let settings = ctx.settings.clone();
+    let root = ctx.project.root.clone();
+    let done = ctx.db(async |store| {
+        let (_keep, cancel) = tokio::sync::watch::channel(false);
+        let mut quiet = Quiet;
+        let engine = settings.engine(root, store, &mut quiet, cancel, Map::new());
+        engine.abort(&p).await
+    })?;
+    for (child, workflow) in &done.children {
+        ctx.printer.status(&format!(
+            "child process {child} ({workflow}) aborted with it"
+        ));
     }
-    drive::claim_no_step(
-        ctx,
-        &p.process_id,
-        &[
-            ProcessStatus::Failed,
-            ProcessStatus::Waiting,
-            ProcessStatus::Suspended,
-            ProcessStatus::AwaitingCallback,
-            ProcessStatus::Created,
-        ],
-        "aborted",
-    )?;
-    let user = ctx.user().to_string();
-    let name = crate::engine::plan::abort_step_name(&ctx.steps(&p.process_id)?);
-    let mut process = p.clone();
-    record(
-        ctx,
-        &mut process,
-        Recorded {
-            error: Some(format!("aborted by {user}")),
-            ..Recorded::new(&name, 0, StepStatus::Abort)
-        },
-    )?;
+    for (child, why) in &done.left {
+        ctx.printer.warn(&format!(
+            "child process {child} was not aborted: {}",
+            why.message
+        ));
+        ctx.printer.hint(&format!(
+            "abort it when it comes to rest: `orch process abort {child}`"
+        ));
+    }
     ctx.printer
         .status(&format!("process {} aborted", p.process_id));
     if let Some(s) = &p.subscription_id {

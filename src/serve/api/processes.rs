@@ -228,19 +228,23 @@ pub async fn resume(
     answer_noting_changes(&app, &full, &found.definition_hash, use_current).await
 }
 
-/// Stops a process for good (`orch process abort ID`); its subscription stays out of
-/// sync.
+/// Stops a process for good (`orch process abort ID`), and its unfinished children;
+/// its subscription stays out of sync.
 #[utoipa::path(post, path = "/processes/{id}/abort", tag = "processes", security(("bearer" = [])),
     params(("id" = String, Path, description = "A process id, or a unique prefix of one")),
-    responses((status = 200, body = Process), Errors))]
+    responses((status = 200, body = Process, headers(("orch-warning" = String, description = "Set when a child process could not be aborted with it (another orch runs it at this moment)"))), Errors))]
 pub async fn abort(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
     p: Who,
 ) -> ApiResult<Response> {
     let full = actions::find_process(app.store(), &id).await?.process_id;
-    actions::abort(&app, full.clone(), who(p)).await?;
-    answer(&app, &full).await
+    let left = actions::abort(&app, full.clone(), who(p)).await?;
+    let mut r = answer(&app, &full).await?;
+    if let Some(v) = left.and_then(|l| axum::http::HeaderValue::from_str(&l).ok()) {
+        r.headers_mut().insert("orch-warning", v);
+    }
+    Ok(r)
 }
 
 /// Marks the failed step as done by hand, with the body's keys added to the state

@@ -144,7 +144,9 @@ pub async fn act(
             .await
         }
         "skip" => actions::skip(&app, full.clone(), serde_json::Map::new(), who.name.clone()).await,
-        "abort" => actions::abort(&app, full.clone(), who.name.clone()).await,
+        "abort" => actions::abort(&app, full.clone(), who.name.clone())
+            .await
+            .map(|_| ()),
         _ => {
             return Err(page::error_page(
                 &app,

@@ -1,0 +1,83 @@
+//! Aborting a process: it stops for good, and so do the children its `workflow` steps
+//! started that have not finished, at any depth.
+//!
+//! A child exists only to do its parent's step: left alone after its parent is gone it
+//! would go on holding its subscription, its locks and a worker's attention for a
+//! result nobody waits for. A child that another orch is running at this moment cannot
+//! be stopped from here; it is named, so the operator can abort it once it rests.
+
+use super::owner;
+use super::runner::{Engine, Recorded};
+use crate::domain::process::{ProcessStatus, StepStatus};
+use crate::error::Error;
+use crate::store::processes::ProcessRow;
+
+/// The statuses a process can be aborted from: every one at rest but the finished.
+const ABORTABLE: &[ProcessStatus] = &[
+    ProcessStatus::Failed,
+    ProcessStatus::Waiting,
+    ProcessStatus::Suspended,
+    ProcessStatus::AwaitingCallback,
+    ProcessStatus::Created,
+];
+
+/// What an abort did.
+pub struct Aborted {
+    /// The process, as it is now.
+    pub process: ProcessRow,
+    /// The children (and theirs) aborted with it, as `(id, workflow)`.
+    pub children: Vec<(String, String)>,
+    /// The children that could not be aborted, with why (another orch runs them).
+    pub left: Vec<(String, Error)>,
+}
+
+impl Engine<'_> {
+    /// Aborts `p` and its unfinished children.
+    pub async fn abort(&self, p: &ProcessRow) -> Result<Aborted, Error> {
+        if p.status.is_finished() {
+            return Err(Error::conflict(format!(
+                "process {} is {} already",
+                p.process_id, p.status
+            )));
+        }
+        let process = self.abort_one(&p.process_id).await?;
+        let mut done = Aborted {
+            process,
+            children: Vec::new(),
+            left: Vec::new(),
+        };
+        let mut parents = vec![done.process.clone()];
+        while let Some(parent) = parents.pop() {
+            for child in self.store.children(&parent, None).await? {
+                if child.status.is_finished() {
+                    continue;
+                }
+                match self.abort_one(&child.process_id).await {
+                    Ok(aborted) => {
+                        done.children
+                            .push((aborted.process_id.clone(), aborted.workflow.clone()));
+                        parents.push(aborted);
+                    }
+                    Err(e) => done.left.push((child.process_id.clone(), e)),
+                }
+            }
+        }
+        Ok(done)
+    }
+
+    /// Claims the process to end it and logs the abort.
+    async fn abort_one(&self, id: &str) -> Result<ProcessRow, Error> {
+        let claim = owner::claim_to_end(self.store, id, ABORTABLE, self.lease).await?;
+        let mut process = owner::claimed(claim, id, "aborted")?;
+        let name = super::plan::abort_step_name(&self.store.steps(id).await?);
+        self.record(
+            &mut process,
+            Recorded {
+                error: Some(format!("aborted by {}", self.user)),
+                ..Recorded::new(&name, 0, StepStatus::Abort)
+            },
+        )
+        .await?;
+        Ok(process)
+    }
+}
