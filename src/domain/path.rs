@@ -64,15 +64,16 @@ pub fn within(path: &str, branch: &str) -> bool {
             .is_some_and(|rest| rest.starts_with(SEP))
 }
 
+/// Whether `path` lies inside the branches of the group step at `group`.
+pub fn under(path: &str, group: &str) -> bool {
+    path.strip_prefix(group)
+        .is_some_and(|rest| rest.starts_with(SEP) || rest.starts_with(" ["))
+}
+
 /// The top-level step a path starts at (the group, for a step inside branches), given
 /// the top-level step names.
 pub fn top_level<'a>(names: impl IntoIterator<Item = &'a str>, path: &str) -> Option<&'a str> {
-    names.into_iter().find(|n| {
-        path == *n
-            || path
-                .strip_prefix(*n)
-                .is_some_and(|rest| rest.starts_with(SEP) || rest.starts_with(" ["))
-    })
+    names.into_iter().find(|n| path == *n || under(path, n))
 }
 
 /// The step at `path` among `steps` of the scope whose branch path is `branch`, with

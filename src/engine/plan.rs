@@ -4,6 +4,7 @@
 //! name against the log, so the plan and the log can never disagree about positions.
 
 use crate::domain::lifecycle::Lifecycle;
+use crate::domain::path;
 use crate::domain::process::StepStatus;
 use crate::domain::workflow::{StepDef, Target, WorkflowDef};
 use crate::store::processes::StepRow;
@@ -140,10 +141,17 @@ pub fn plan(def: &WorkflowDef) -> Vec<PlannedStep<'_>> {
     out.push(step("Done", Planned::Done));
     out
 }
-/// The failed or waiting step a `skip` marks as done by hand: the last one in the log.
-/// A group's own row, not one of its branch steps: skipping a group skips its join.
-pub fn step_to_skip(process_id: &str, log: &[StepRow]) -> Result<StepRow, crate::error::Error> {
-    log.iter()
+/// The steps a `skip` marks as done by hand: the last failed or waiting step at the
+/// top level or, when that is a group, the steps its branches rest at (the failed
+/// ones, else the waiting ones), so the group goes on from there and its finished
+/// branches keep what they did. A group's own row is skipped only when no branch step
+/// rests (it waited for a lock of its own).
+pub fn steps_to_skip(
+    process_id: &str,
+    log: &[StepRow],
+) -> Result<Vec<StepRow>, crate::error::Error> {
+    let top = log
+        .iter()
         .rev()
         .find(|s| s.branch.is_none() && s.status.is_retryable())
         .cloned()
@@ -154,5 +162,42 @@ pub fn step_to_skip(process_id: &str, log: &[StepRow]) -> Result<StepRow, crate:
             .with_hint(format!(
                 "`orch process show {process_id}` says what it waits for: a suspended process is answered with `orch process resume {process_id}`"
             ))
-        })
+        })?;
+    // The latest row of each step inside the group, in log order.
+    let mut latest: Vec<&StepRow> = Vec::new();
+    let inside_group = |r: &&StepRow| {
+        r.branch
+            .as_deref()
+            .is_some_and(|b| path::under(b, &top.name))
+    };
+    for row in log.iter().filter(inside_group) {
+        match latest
+            .iter_mut()
+            .find(|l| l.name == row.name && l.branch == row.branch)
+        {
+            Some(l) => *l = row,
+            None => latest.push(row),
+        }
+    }
+    // A nested group's own row rests because its branches do: skip those instead.
+    let is_group = |r: &StepRow| {
+        let at = r.path();
+        latest
+            .iter()
+            .any(|o| o.branch.as_deref().is_some_and(|b| path::under(b, &at)))
+    };
+    let resting = |status: StepStatus| -> Vec<StepRow> {
+        latest
+            .iter()
+            .filter(|r| r.status == status && !is_group(r))
+            .map(|r| (*r).clone())
+            .collect()
+    };
+    let failed = resting(StepStatus::Failed);
+    let inside = if failed.is_empty() {
+        resting(StepStatus::Waiting)
+    } else {
+        failed
+    };
+    Ok(if inside.is_empty() { vec![top] } else { inside })
 }

@@ -597,33 +597,43 @@ pub async fn skip(app: &Arc<App>, id: String, set: Map<String, Value>, who: Stri
         let store = app.store();
         let p = find_process(store, &id).await?;
         let steps = store.steps(&p.process_id).await?;
-        let failed = crate::engine::plan::step_to_skip(&p.process_id, &steps)?;
+        let to_skip = crate::engine::plan::steps_to_skip(&p.process_id, &steps)?;
         let claimed = owner::claim(store, &p.process_id, RETRYABLE, app.lease).await?;
         let mut process = owner::claimed(claimed, &p.process_id, "skipped")?;
-        let mut quiet = Quiet;
-        let recorded = app
-            .engine(store, &who, &mut quiet)
-            .record(
-                &mut process,
-                Recorded {
-                    patch: Value::Object(crate::forms::value::loose(set)),
-                    error: Some(format!("skipped by hand by {who}")),
-                    process_status: ProcessStatus::Created,
-                    ..Recorded::new(&failed.name, failed.attempt + 1, StepStatus::Skipped)
-                },
-            )
-            .await?;
-        if recorded != StepStatus::Skipped {
-            let why = store
-                .steps(&p.process_id)
-                .await?
-                .pop()
-                .and_then(|s| s.error)
-                .unwrap_or_default();
-            return Err(Error::new(
-                Kind::Usage,
-                format!("`{}` was not skipped: {why}", failed.name),
-            ));
+        let set = Value::Object(crate::forms::value::loose(set));
+        for (i, failed) in to_skip.iter().enumerate() {
+            // Queued for a worker only with the last one: none may take it half-skipped.
+            let last = i + 1 == to_skip.len();
+            let mut quiet = Quiet;
+            let recorded = app
+                .engine(store, &who, &mut quiet)
+                .record(
+                    &mut process,
+                    Recorded {
+                        patch: set.clone(),
+                        error: Some(format!("skipped by hand by {who}")),
+                        process_status: if last {
+                            ProcessStatus::Created
+                        } else {
+                            ProcessStatus::Running
+                        },
+                        branch: failed.branch.clone(),
+                        ..Recorded::new(&failed.name, failed.attempt + 1, StepStatus::Skipped)
+                    },
+                )
+                .await?;
+            if recorded != StepStatus::Skipped {
+                let why = store
+                    .steps(&p.process_id)
+                    .await?
+                    .pop()
+                    .and_then(|s| s.error)
+                    .unwrap_or_default();
+                return Err(Error::new(
+                    Kind::Usage,
+                    format!("`{}` was not skipped: {why}", failed.path()),
+                ));
+            }
         }
         Ok(())
     })

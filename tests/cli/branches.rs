@@ -1150,7 +1150,74 @@ fn aborting_a_parent_aborts_its_unfinished_children_at_any_depth() {
     assert_eq!(last["status"], "abort", "{cb}");
 }
 
+/// Skipping a failed group marks the steps its failed branches rest at as done by
+/// hand, not the group: those branches go on from there, the finished ones keep what
+/// they did, and the join merges both. Through the API, the same.
+fn skipping_a_failed_group_skips_its_failed_branch_steps_and_keeps_the_rest() {
+    let p = Project::new();
+    p.task(
+        r#"[[step]]
+name = "Both"
+[[step.parallel]]
+name = "A"
+steps = [ { name = "Set A", run = "echo '{\"a\": 1}'" } ]
+[[step.parallel]]
+name = "B"
+steps = [ { name = "Fail B", run = "exit 1" }, { name = "After B", run = "echo '{\"b\": 2}'" } ]
+[[step.parallel]]
+name = "C"
+steps = [ { name = "Fail C", run = "exit 1" } ]
+"#,
+    );
+    let id = p.failed_json(&["workflow", "run", "t"])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (code, out, err) = p.run(&["-o", "json", "process", "skip", &id, "--set", "by=hand"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("step `Both / B / Fail B` marked done"),
+        "{err}"
+    );
+    assert!(
+        err.contains("step `Both / C / Fail C` marked done"),
+        "{err}"
+    );
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["status"], "completed", "{v}");
+    assert_eq!(
+        v["state"],
+        serde_json::json!({"a": 1, "b": 2, "by": "hand"}),
+        "{v}"
+    );
+    assert_eq!(rows(&v, "Both / A / Set A"), [("success".to_string(), 1)]);
+    assert_eq!(last_row(&v, "Both / B / Fail B")["status"], "skipped");
+    assert_eq!(last_row(&v, "Both / B / After B")["status"], "success");
+    assert_eq!(last_row(&v, "Both")["status"], "success");
+
+    let again = p.failed_json(&["workflow", "run", "t"])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let op = serve::token(&p, "ops", "operate");
+    let mut s = serve::Server::start(&p, &["--no-worker"]);
+    let r = serve::post(
+        &s,
+        &format!("/api/v1/processes/{again}/skip"),
+        &op,
+        &serde_json::json!({}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    s.stop();
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    let v = p.ok_json(&["process", "show", &again]);
+    assert_eq!(v["status"], "completed", "{v}");
+    assert_eq!(v["state"], serde_json::json!({"a": 1, "b": 2}), "{v}");
+}
+
 both!(
+    skipping_a_failed_group_skips_its_failed_branch_steps_and_keeps_the_rest,
     aborting_a_parent_aborts_its_unfinished_children_at_any_depth,
     a_waiting_group_with_a_branch_awaiting_input_is_resumed_in_place,
     the_api_answers_input_steps_inside_branches_by_their_paths,

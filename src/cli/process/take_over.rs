@@ -574,7 +574,7 @@ pub fn abort(ctx: &mut Ctx, id: &str) -> Result<()> {
 pub fn skip(ctx: &mut Ctx, a: SkipArgs) -> Result<()> {
     let p = ctx.process(&a.id)?;
     let steps = ctx.steps(&p.process_id)?;
-    let failed = crate::engine::plan::step_to_skip(&p.process_id, &steps)?;
+    let to_skip = crate::engine::plan::steps_to_skip(&p.process_id, &steps)?;
     let def = ctx.stored_definition(&p)?;
     claim(ctx, &p.process_id, RETRYABLE, "skipped")?;
     let user = ctx.user().to_string();
@@ -585,36 +585,39 @@ pub fn skip(ctx: &mut Ctx, a: SkipArgs) -> Result<()> {
             .collect(),
     );
     let mut process = p.clone();
-    let recorded = record(
-        ctx,
-        &mut process,
-        Recorded {
-            patch: Value::Object(patch),
-            error: Some(format!("skipped by hand by {user}")),
-            process_status: ProcessStatus::Running,
-            ..Recorded::new(&failed.name, failed.attempt + 1, StepStatus::Skipped)
-        },
-    )?;
-    if recorded != StepStatus::Skipped {
-        // The change `--set` made was refused (an invalid subscription, say): the step
-        // stays failed, with the reason in its log.
-        let why = ctx
-            .steps(&p.process_id)?
-            .pop()
-            .and_then(|s| s.error)
-            .unwrap_or_default();
-        print_process_json(ctx, &p.process_id)?;
-        return Err(Error::new(
-            Kind::StepFailed,
-            format!("`{}` was not skipped: {why}", failed.name),
-        )
-        .with_hint(format!(
-            "fix the values given with --set, or `orch process retry {}`",
-            p.process_id
-        )));
+    for failed in &to_skip {
+        let recorded = record(
+            ctx,
+            &mut process,
+            Recorded {
+                patch: Value::Object(patch.clone()),
+                error: Some(format!("skipped by hand by {user}")),
+                process_status: ProcessStatus::Running,
+                branch: failed.branch.clone(),
+                ..Recorded::new(&failed.name, failed.attempt + 1, StepStatus::Skipped)
+            },
+        )?;
+        if recorded != StepStatus::Skipped {
+            // The change `--set` made was refused (an invalid subscription, say): the
+            // step stays failed, with the reason in its log.
+            let why = ctx
+                .steps(&p.process_id)?
+                .pop()
+                .and_then(|s| s.error)
+                .unwrap_or_default();
+            print_process_json(ctx, &p.process_id)?;
+            return Err(Error::new(
+                Kind::StepFailed,
+                format!("`{}` was not skipped: {why}", failed.path()),
+            )
+            .with_hint(format!(
+                "fix the values given with --set, or `orch process retry {}`",
+                p.process_id
+            )));
+        }
+        ctx.printer
+            .status(&format!("step `{}` marked done by {user}", failed.path()));
     }
-    ctx.printer
-        .status(&format!("step `{}` marked done by {user}", failed.name));
     let secrets = secrets_needed(ctx, &p, &def, false)?;
     let opts = Options::default();
     let outcome = drive::drive(ctx, &p.process_id, &def, Default::default(), secrets, opts);
