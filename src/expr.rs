@@ -49,21 +49,185 @@ fn describe(e: &minijinja::Error) -> String {
     msg
 }
 
-/// Checks that an expression parses.
+/// Checks that an expression parses and names only filters and tests there are.
 pub fn check_expr(expr: &str) -> Result<(), String> {
-    env()
-        .compile_expression(expr)
-        .map(|_| ())
-        .map_err(|e| describe(&e))
+    env().compile_expression(expr).map_err(|e| describe(&e))?;
+    check_names(expr, true)
 }
 
-/// Checks that a template parses.
+/// Checks that a template parses and names only filters and tests there are.
 pub fn check_template(template: &str) -> Result<(), String> {
     env()
         .template_from_str(template)
-        .map(|_| ())
-        .map_err(|e| describe(&e))
+        .map_err(|e| describe(&e))?;
+    check_names(template, false)
 }
+
+/// minijinja looks a filter or a test up only when a render reaches it, so a misspelt
+/// one would pass every check and fail the first run that takes its path. The names
+/// are read from the source's tokens and each is tried once on its own.
+fn check_names(source: &str, in_expr: bool) -> Result<(), String> {
+    use minijinja::machinery::{Token, WhitespaceConfig, tokenize};
+    let tokens: Vec<Token<'_>> = tokenize(
+        source,
+        in_expr,
+        minijinja::syntax::SyntaxConfig,
+        WhitespaceConfig::default(),
+    )
+    .filter_map(|t| t.ok().map(|(token, _)| token))
+    .collect();
+    for (i, token) in tokens.iter().enumerate() {
+        let ident = |at: usize| match tokens.get(at) {
+            Some(Token::Ident(name)) => Some(*name),
+            _ => None,
+        };
+        let filter = match token {
+            Token::Pipe => ident(i + 1),
+            Token::BlockStart if ident(i + 1) == Some("filter") => ident(i + 2),
+            _ => None,
+        };
+        if let Some(name) = filter {
+            probe(name, true)?;
+        }
+        if let Token::Ident("is") = token {
+            let at = if ident(i + 1) == Some("not") {
+                i + 2
+            } else {
+                i + 1
+            };
+            if let Some(name) = ident(at) {
+                probe(name, false)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether the filter (`filter`) or test (`!filter`) `name` exists, as an error
+/// naming it unknown and a near name when not.
+fn probe(name: &str, filter: bool) -> Result<(), String> {
+    let shape = |n: &str| {
+        if filter {
+            format!("{{{{ none | {n} }}}}")
+        } else {
+            format!("{{{{ none is {n} }}}}")
+        }
+    };
+    if known(&shape(name)) {
+        return Ok(());
+    }
+    let (what, names) = if filter {
+        ("filter", FILTERS)
+    } else {
+        ("test", TESTS)
+    };
+    let mut msg = format!("unknown {what} `{name}`");
+    let there = names.iter().copied().filter(|n| known(&shape(n)));
+    if let Some(near) = crate::suggest::did_you_mean(name, there) {
+        msg.push_str(&format!(" ({near})"));
+    }
+    Err(msg)
+}
+
+/// Whether rendering `probe` gets further than looking its filter or test up.
+fn known(probe: &str) -> bool {
+    use minijinja::ErrorKind;
+    !matches!(
+        env().render_str(probe, ()),
+        Err(e) if matches!(e.kind(), ErrorKind::UnknownFilter | ErrorKind::UnknownTest)
+    )
+}
+
+/// Filters a misspelling may have meant (those this build has are kept).
+const FILTERS: &[&str] = &[
+    "abs",
+    "attr",
+    "batch",
+    "bool",
+    "capitalize",
+    "count",
+    "d",
+    "default",
+    "dictsort",
+    "e",
+    "escape",
+    "first",
+    "float",
+    "format",
+    "groupby",
+    "indent",
+    "int",
+    "items",
+    "join",
+    "last",
+    "length",
+    "lines",
+    "list",
+    "lower",
+    "map",
+    "max",
+    "min",
+    "pprint",
+    "reject",
+    "rejectattr",
+    "replace",
+    "reverse",
+    "round",
+    "safe",
+    "select",
+    "selectattr",
+    "slice",
+    "sort",
+    "split",
+    "string",
+    "sum",
+    "title",
+    "tojson",
+    "tojson_pretty",
+    "trim",
+    "unique",
+    "upper",
+    "urlencode",
+    "chain",
+    "zip",
+];
+
+/// Tests a misspelling may have meant (those this build has are kept).
+const TESTS: &[&str] = &[
+    "boolean",
+    "defined",
+    "divisibleby",
+    "endingwith",
+    "eq",
+    "equalto",
+    "escaped",
+    "even",
+    "false",
+    "filter",
+    "float",
+    "ge",
+    "gt",
+    "in",
+    "integer",
+    "iterable",
+    "le",
+    "lower",
+    "lt",
+    "mapping",
+    "ne",
+    "none",
+    "number",
+    "odd",
+    "safe",
+    "sameas",
+    "sequence",
+    "startingwith",
+    "string",
+    "test",
+    "true",
+    "undefined",
+    "upper",
+];
 
 /// Evaluates an expression to a JSON value.
 pub fn eval(expr: &str, ctx: &serde_json::Value) -> Result<serde_json::Value, String> {
@@ -115,6 +279,28 @@ mod tests {
         assert_eq!(render("hi {{ state.role }}", &ctx).unwrap(), "hi core");
         assert!(check_expr("state.role ==").is_err());
         assert!(check_template("{% if %}").is_err());
+    }
+
+    #[test]
+    fn unknown_filters_and_tests_are_found_before_a_run_reaches_them() {
+        let e = check_template("{% if false %}{{ state.x | uper }}{% endif %}").unwrap_err();
+        assert!(e.contains("unknown filter `uper`"), "{e}");
+        assert!(e.contains("upper"), "{e}");
+        let e = check_expr("state.x is not definedd").unwrap_err();
+        assert!(e.contains("unknown test `definedd`"), "{e}");
+        assert!(check_template("{% filter nosuch %}x{% endfilter %}").is_err());
+        for fine in [
+            "{{ state.x | upper | default('a|b') }}",
+            "{{ state.x | tojson_pretty }}",
+            "{{ 'a | nosuch' }}",
+            "{% if state.x is defined and state.y is not none %}y{% endif %}",
+        ] {
+            assert_eq!(check_template(fine), Ok(()), "{fine}");
+        }
+        assert_eq!(
+            check_expr("state.n is divisibleby(3) or state.n | int > 2"),
+            Ok(())
+        );
     }
 
     #[test]

@@ -298,7 +298,7 @@ impl<'s> Steps<'s> {
         };
         if let Some(c) = &rs.condition {
             if let Err(e) = crate::expr::check_expr(c) {
-                self.err(at(here, &["if"]), format!("expression does not parse: {e}"));
+                self.err(at(here, &["if"]), format!("expression is not valid: {e}"));
             }
         }
         let timeout = rs.timeout.as_ref().and_then(|t| {
@@ -364,7 +364,7 @@ impl<'s> Steps<'s> {
             if let Err(e) = crate::expr::check_template(m) {
                 self.err(
                     at(here, &["input", "message"]),
-                    format!("template does not parse: {e}"),
+                    format!("template is not valid: {e}"),
                 );
             }
         }
@@ -566,7 +566,7 @@ impl<'s> Steps<'s> {
         if let Err(e) = crate::expr::check_expr(&foreach) {
             self.err(
                 at(here, &["foreach"]),
-                format!("expression does not parse: {e}"),
+                format!("expression is not valid: {e}"),
             );
         }
         let item = rs.item.clone().unwrap_or_else(|| DEFAULT_ITEM.to_string());
@@ -680,7 +680,7 @@ impl<'s> Steps<'s> {
             if let Err(e) = crate::expr::check_template(t) {
                 self.err(
                     at(here, &["subscription"]),
-                    format!("template does not parse: {e}"),
+                    format!("template is not valid: {e}"),
                 );
             }
         }
@@ -696,7 +696,7 @@ impl<'s> Steps<'s> {
                         if let Err(e) = crate::expr::check_template(text) {
                             self.err(
                                 at(here, &["input", k.as_str()]),
-                                format!("template does not parse: {e}"),
+                                format!("template is not valid: {e}"),
                             );
                         }
                     }

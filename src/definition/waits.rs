@@ -54,7 +54,7 @@ pub fn check_callback(
     }
     if let Some(v) = &c.validate {
         if let Err(e) = crate::expr::check_expr(v) {
-            err(at("validate"), format!("expression does not parse: {e}"));
+            err(at("validate"), format!("expression is not valid: {e}"));
         }
     }
     if c.message.is_some() && c.validate.is_none() {

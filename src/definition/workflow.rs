@@ -254,7 +254,7 @@ pub(super) fn check_builtin_args(
         match with.get(*k) {
             Some(serde_json::Value::String(t)) => {
                 if let Err(e) = crate::expr::check_template(t) {
-                    err(k, format!("template does not parse: {e}"));
+                    err(k, format!("template is not valid: {e}"));
                 }
             }
             Some(_) => err(k, format!("`{k}` must be a string")),

@@ -116,7 +116,7 @@ pub fn check(field: &FieldSpec) -> Vec<(String, String)> {
     for (key, e) in [("validate", &field.validate), ("exclude", &field.exclude)] {
         if let Some(e) = e {
             if let Err(err) = expr::check_expr(e) {
-                bad(key, format!("the expression does not parse: {err}"));
+                bad(key, format!("the expression is not valid: {err}"));
             }
         }
     }
@@ -128,7 +128,7 @@ pub fn check(field: &FieldSpec) -> Vec<(String, String)> {
     }
     // The message is a template too, so that it can name the rejected `value`.
     if let Some(Err(err)) = field.message.as_deref().map(expr::check_template) {
-        bad("message", format!("the template does not parse: {err}"));
+        bad("message", format!("the template is not valid: {err}"));
     }
     if field.exclude.is_some() && !t.picks() {
         bad(
@@ -163,7 +163,7 @@ pub fn check(field: &FieldSpec) -> Vec<(String, String)> {
                     } else {
                         "label"
                     };
-                    bad(key, format!("the template does not parse: {err}"));
+                    bad(key, format!("the template is not valid: {err}"));
                 }
             }
         }
@@ -217,7 +217,7 @@ pub fn check_pages(pages: &[FormPage]) -> Vec<Lint> {
                     page: p,
                     field: None,
                     key: "description".into(),
-                    problem: format!("the template does not parse: {err}"),
+                    problem: format!("the template is not valid: {err}"),
                 });
             }
         }

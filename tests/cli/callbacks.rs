@@ -509,7 +509,7 @@ callback = {}
     for wanted in [
         "workflows/t.toml:3:10: locks[0]: lock template does not render",
         "step[0].callback.timeout: unknown unit",
-        "step[0].callback.validate: expression does not parse",
+        "step[0].callback.validate: expression is not valid",
         "step[0].callback.result: an answer cannot replace `state.subscription`",
         "step[0].locks[1]: lock `a` is listed twice",
         "step[1].name: step `Both` is a `callback` step and a `builtin` step at once",

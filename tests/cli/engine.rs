@@ -354,6 +354,17 @@ fn workflow_check_reports_missing_scripts_and_bad_expressions() {
         err.contains("workflows/w.toml:5:") && err.contains("does not exist"),
         "{err}"
     );
+    // A misspelt filter or test is found where it is written, though no run has
+    // reached it yet.
+    p.write("workflows/w.toml", "name = \"w\"\ntarget = \"system\"\n[[step]]\nname = \"A\"\nbuiltin = \"noop\"\nif = \"state.x is definedd\"\n[[step]]\nname = \"B\"\ninput.message = \"{{ state.x | uper }}\"\ninput.fields = [ { name = \"ok\", type = \"bool\" } ]\n");
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    for expected in [
+        "w.toml:6:1: step[0].if: expression is not valid: unknown test `definedd` (did you mean `defined`?)",
+        "unknown filter `uper` (did you mean `upper`?)",
+    ] {
+        assert!(err.contains(expected), "{expected}\n{err}");
+    }
 }
 
 /// `workflow check` lints what serde cannot see in a form, in `[[form]]` pages and in
@@ -379,7 +390,7 @@ input.fields = [ { name = "a", type = "ipv4", default = "nope" } ]
         "w.toml:4:40: form[0].fields[0].default:",
         "w.toml:4:73: form[0].fields[1].type: a choice field needs",
         "w.toml:5:14: form[0].fields[2].name: `n` is already the name",
-        "form[0].fields[3].validate: the expression does not parse",
+        "form[0].fields[3].validate: the expression is not valid",
         "w.toml:8:47: step[0].input.fields[0].default: expected an IPv4 address",
         "5 problems in the definition files",
     ] {
