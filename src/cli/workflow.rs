@@ -212,6 +212,13 @@ fn check(ctx: &mut Ctx) -> Result<()> {
                         diags.push(src.diagnostic(&place, problem));
                     }
                 }
+                StepKind::Input { fields, .. } => {
+                    for (j, field) in fields.iter().enumerate() {
+                        let mut place = at.clone();
+                        place.extend([Seg::from("input"), Seg::from("fields"), Seg::from(j)]);
+                        diags.extend(check_choices_from(&ctx.project.root, field, place, &src));
+                    }
+                }
                 StepKind::Workflow { .. } => {
                     for p in crate::definition::children::check(step, def, &all) {
                         let mut place = at.clone();
@@ -220,6 +227,12 @@ fn check(ctx: &mut Ctx) -> Result<()> {
                     }
                 }
                 _ => {}
+            }
+        }
+        for (i, page) in def.form.iter().enumerate() {
+            for (j, field) in page.fields.iter().enumerate() {
+                let place = crate::key_path!["form", i, "fields", j];
+                diags.extend(check_choices_from(&ctx.project.root, field, place, &src));
             }
         }
         if product_count > 0 {
@@ -316,6 +329,18 @@ fn unknown_tags(
         }
     }
     out
+}
+
+/// A field's `choices_from` program must be there as a step's `run` must.
+fn check_choices_from(
+    root: &Path,
+    field: &crate::forms::FieldSpec,
+    mut place: Vec<Seg>,
+    src: &Source,
+) -> Option<crate::definition::Diagnostic> {
+    let problem = check_program(root, field.choices_from.as_deref()?)?;
+    place.push("choices_from".into());
+    Some(src.diagnostic(&place, problem))
 }
 
 /// The first word of a `run` command, when it is a path, must exist, be executable

@@ -365,6 +365,17 @@ fn workflow_check_reports_missing_scripts_and_bad_expressions() {
     ] {
         assert!(err.contains(expected), "{expected}\n{err}");
     }
+    // A `choices_from` program is looked for as a `run` program is, in forms and in
+    // input steps.
+    p.write("workflows/w.toml", "name = \"w\"\ntarget = \"system\"\n[[form]]\nfields = [ { name = \"a\", type = \"choice\", choices_from = \"workflows/scripts/nodes.sh planned\" } ]\n[[step]]\nname = \"B\"\ninput.fields = [ { name = \"b\", type = \"choice\", choices_from = \"workflows/scripts/gone.sh\" } ]\n");
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    for expected in [
+        "w.toml:4:43: form[0].fields[0].choices_from: `workflows/scripts/nodes.sh` does not exist",
+        "w.toml:7:49: step[0].input.fields[0].choices_from: `workflows/scripts/gone.sh` does not exist",
+    ] {
+        assert!(err.contains(expected), "{expected}\n{err}");
+    }
 }
 
 /// `workflow check` lints what serde cannot see in a form, in `[[form]]` pages and in
