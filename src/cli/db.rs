@@ -87,7 +87,8 @@ fn newer_status(ctx: &mut Ctx, refused: Error) -> Result<()> {
         .warn("this orch does not use a database a newer orch wrote");
     if ctx.printer.is_json() {
         return ctx.printer.json(&json!({
-            "store": kind, "path": location.describe(), "schema_version": version,
+            "store": kind, "path": location.describe(), "pg_schema": location.pg_schema(),
+            "schema_version": version,
             "latest_version": latest, "size_bytes": size, "newer": true,
             "error": refused.message, "hint": hint,
         }));
@@ -197,7 +198,7 @@ fn status(ctx: &mut Ctx) -> Result<()> {
     let opened = ctx.db(async |s| {
         Ok::<_, crate::store::StoreError>((
             s.kind(),
-            s.location().describe(),
+            (s.location().describe(), s.location().pg_schema()),
             s.latest_version(),
             s.durability().await?,
             s.version().await?,
@@ -205,7 +206,7 @@ fn status(ctx: &mut Ctx) -> Result<()> {
             s.counts().await?,
         ))
     });
-    let (kind, location, latest, durability, version, size, counts) = match opened {
+    let (kind, (location, pg_schema), latest, durability, version, size, counts) = match opened {
         Err(e) if e.message.contains("newer than this orch knows") => {
             return newer_status(ctx, e);
         }
@@ -218,6 +219,7 @@ fn status(ctx: &mut Ctx) -> Result<()> {
     let value = json!({
         "store": kind,
         "path": location,
+        "pg_schema": pg_schema,
         "schema_version": version,
         "latest_version": latest,
         "size_bytes": size,
@@ -235,6 +237,9 @@ fn status(ctx: &mut Ctx) -> Result<()> {
     let mut out = String::new();
     out.push_str(&format!("store:          {kind}\n"));
     out.push_str(&format!("database:       {location}\n"));
+    if let Some(schema) = &pg_schema {
+        out.push_str(&format!("pg schema:      {schema}\n"));
+    }
     out.push_str(&format!(
         "schema version: {version} (this orch knows up to {latest})\n"
     ));

@@ -65,6 +65,11 @@ impl Location {
         }
     }
 
+    /// The PostgreSQL schema orch's tables are in (None for a SQLite file).
+    pub fn pg_schema(&self) -> Option<String> {
+        self.conn_info().ok().map(|i| i.schema().to_string())
+    }
+
     /// What steps get in `ORCH_DB`, so the orch they call talks to the same store
     /// (a PostgreSQL address with its password: it stays in the step's environment).
     pub fn for_steps(&self) -> String {

@@ -357,6 +357,11 @@ fn db_commands_speak_of_postgresql() {
     assert_eq!(p.run(&["workflow", "run", "t"]).0, 0);
     let status = p.ok_json(&["db", "status"]);
     assert_eq!(status["store"], "postgresql", "{status}");
+    // Each test has a schema of its own on the shared server.
+    assert!(
+        status["pg_schema"].as_str().is_some_and(|s| !s.is_empty()),
+        "{status}"
+    );
     assert!(
         status["path"]
             .as_str()
@@ -419,6 +424,9 @@ fn the_address_comes_from_orch_toml_or_db_in_either_form() {
     assert_eq!(in_team("SELECT count(*) FROM processes"), "1");
     let status = p.ok_json(&["db", "status"]);
     assert_eq!(status["store"], "postgresql");
+    assert_eq!(status["pg_schema"], "team", "{status}");
+    let (_, text, _) = p.run(&["db", "status"]);
+    assert!(text.contains("pg schema:      team"), "{text}");
 
     // --db wins over orch.toml's `db` (its `pg_schema` still names the schema when
     // the address does not); the keyword form reaches the same server.
