@@ -36,19 +36,17 @@ impl Lifecycle {
         }
     }
 
-    /// Whether a field `required = from` must be set in this lifecycle state.
+    /// Whether a field `required = from` must be set in this lifecycle state: in that
+    /// state and the later ones (`initial` → `provisioning` → `active` → `disabled`).
     ///
-    /// A disabled subscription keeps the requirements of an active one; a terminated one
-    /// has none (it may have been terminated before it was ever complete), as in
+    /// A terminated subscription keeps only what is required from `terminated` itself
+    /// (it may have been terminated before it was ever complete), as in
     /// orchestrator-core, where terminated subscriptions use the inactive model.
     pub fn requires(self, from: Lifecycle) -> bool {
-        let rank = |l: Lifecycle| match l {
-            Lifecycle::Initial => 0,
-            Lifecycle::Provisioning => 1,
-            Lifecycle::Active | Lifecycle::Disabled => 2,
-            Lifecycle::Terminated => -1,
-        };
-        self != Lifecycle::Terminated && rank(self) >= rank(from)
+        if self == Lifecycle::Terminated {
+            return from == Lifecycle::Terminated;
+        }
+        self >= from
     }
 
     /// Live subscriptions count for in-use checks.
@@ -139,6 +137,12 @@ mod tests {
         assert!(!Lifecycle::Initial.requires(Lifecycle::Provisioning));
         assert!(Lifecycle::Disabled.requires(Lifecycle::Active));
         assert!(!Lifecycle::Terminated.requires(Lifecycle::Initial));
+        // What is required from a late state is not required before it.
+        assert!(!Lifecycle::Active.requires(Lifecycle::Disabled));
+        assert!(Lifecycle::Disabled.requires(Lifecycle::Disabled));
+        assert!(!Lifecycle::Active.requires(Lifecycle::Terminated));
+        assert!(!Lifecycle::Disabled.requires(Lifecycle::Terminated));
+        assert!(Lifecycle::Terminated.requires(Lifecycle::Terminated));
     }
 
     #[test]
