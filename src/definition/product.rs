@@ -111,6 +111,16 @@ pub fn parse(src: &Source) -> Result<ProductDef, Vec<Diagnostic>> {
             None,
         );
     }
+    if crate::domain::subscription::RESERVED_KEYS.contains(&raw.root.key.as_str()) {
+        err(
+            key_path!["root", "key"],
+            format!(
+                "root key `{}` is a key of the subscription itself (its JSON has `{}` beside the block tree)",
+                raw.root.key, raw.root.key
+            ),
+            Some("name the root after what the product is, as `node` or `circuit`"),
+        );
+    }
     if !raw.blocks.contains_key(&raw.root.block) {
         err(
             key_path!["root", "block"],
@@ -511,6 +521,20 @@ fields.name = { type = "string", required = "initial" }
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].line, 4, "{}", d[0]);
         assert!(d[0].message.contains("tga"), "{}", d[0]);
+    }
+
+    #[test]
+    fn a_root_key_may_not_be_a_key_of_the_subscription() {
+        for key in ["status", "product", "insync", "processes"] {
+            let text = GOOD.replace("key = \"node\"", &format!("key = \"{key}\""));
+            let d = parse_str(&text).unwrap_err();
+            assert_eq!(d[0].path, "root.key", "{key}");
+            assert!(
+                d[0].message.contains("a key of the subscription itself"),
+                "{}",
+                d[0]
+            );
+        }
     }
 
     #[test]

@@ -10,6 +10,23 @@ use serde_json::Value;
 use super::lifecycle::Lifecycle;
 use super::product::{BlockDef, FieldDef, FieldKind, ProductDef};
 
+/// The keys of a subscription's JSON beside its block tree (the document, then what
+/// `subscription show` adds): a product's root key may be none of them.
+pub const RESERVED_KEYS: &[&str] = &[
+    "subscription_id",
+    "product",
+    "customer_id",
+    "description",
+    "status",
+    "insync",
+    "start_date",
+    "end_date",
+    "note",
+    "in_use_by",
+    "depends_on",
+    "processes",
+];
+
 /// A problem with one field of a subscription.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
