@@ -708,21 +708,22 @@ impl Engine<'_> {
         Ok(Ok(change))
     }
 
-    /// A step cannot put a secret into the stored state.
+    /// A step cannot put a secret into the stored state: not under its own name, nor
+    /// copied into another key.
     fn scrub_patch(&self, patch: &mut Value) {
         if let Some(obj) = patch.as_object_mut() {
             for k in self.secrets.keys() {
                 obj.remove(k);
             }
         }
+        super::secrets::mask_value(patch, &self.secrets);
     }
 
-    /// Masks secret values in text that is stored (errors, the stderr tail): every
-    /// one, however short (a short secret masks much besides, but never leaks).
+    /// Masks secret values in text that is stored (errors, the stderr tail).
     fn scrub_text(&self, mut text: String) -> String {
         for v in self.secrets.values() {
-            if let Some(s) = v.as_str().filter(|s| !s.is_empty()) {
-                text = text.replace(s, "********");
+            if let Some(s) = v.as_str() {
+                text = super::secrets::mask(&text, s);
             }
         }
         text

@@ -1,5 +1,7 @@
 //! Which secrets a process needs again: secrets are never stored, so a process that is
 //! retried or resumed later gets them anew, from `ORCH_SECRET_<NAME>` or a prompt.
+//! And how a secret's value is masked wherever a step could carry it into what is
+//! stored: its output (the state), its errors and its stderr.
 
 use serde_json::{Map, Value};
 
@@ -41,4 +43,76 @@ pub fn from_env(fields: &[FieldSpec]) -> Map<String, Value> {
                 .map(|v| (f.name.clone(), Value::String(v)))
         })
         .collect()
+}
+
+/// What stands in for a secret's value.
+pub const MASK: &str = "********";
+
+/// Below this length a secret is masked only where it stands alone (between
+/// characters that are not letters or digits): masking every `x` of a one-letter
+/// secret would garble the text and, by the gaps, show the secret all the same.
+const SHORT: usize = 4;
+
+/// `text` with each occurrence of `secret` masked.
+pub fn mask(text: &str, secret: &str) -> String {
+    if secret.is_empty() || !text.contains(secret) {
+        return text.to_string();
+    }
+    if secret.chars().count() >= SHORT {
+        return text.replace(secret, MASK);
+    }
+    let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    let mut out = String::with_capacity(text.len());
+    let mut done = 0;
+    for (at, _) in text.match_indices(secret) {
+        let end = at + secret.len();
+        let alone = !word(text[..at].chars().next_back()) && !word(text[end..].chars().next());
+        out.push_str(&text[done..at]);
+        out.push_str(if alone { MASK } else { secret });
+        done = end;
+    }
+    out.push_str(&text[done..]);
+    out
+}
+
+/// `value` with every secret masked in its strings, at any depth (a step that copies
+/// a secret into its output does not get it stored).
+pub fn mask_value(value: &mut Value, secrets: &Map<String, Value>) {
+    match value {
+        Value::String(s) => {
+            for secret in secrets.values().filter_map(Value::as_str) {
+                if s.contains(secret) && !secret.is_empty() {
+                    *s = mask(s, secret);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| mask_value(v, secrets)),
+        Value::Object(m) => m.values_mut().for_each(|v| mask_value(v, secrets)),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_secret_is_masked_and_a_short_one_only_where_it_stands_alone() {
+        assert_eq!(mask("pw=hunter2!", "hunter2"), "pw=********!");
+        assert_eq!(
+            mask("extra x, (x) box", "x"),
+            "extra ********, (********) box"
+        );
+        assert_eq!(mask("x", "x"), "********");
+        assert_eq!(mask("ab-abc", "ab"), "********-abc");
+        let mut v =
+            serde_json::json!({"copied": "token hunter2", "list": ["hunter2", 3], "keep": "xray"});
+        let secrets: Map<String, Value> =
+            serde_json::from_value(serde_json::json!({"pw": "hunter2", "k": "x"})).unwrap();
+        mask_value(&mut v, &secrets);
+        assert_eq!(
+            v,
+            serde_json::json!({"copied": "token ********", "list": ["********", 3], "keep": "xray"})
+        );
+    }
 }

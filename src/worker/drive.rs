@@ -111,9 +111,10 @@ async fn drive(
         children: config.children,
         callback_url: config.callback_url.clone(),
     };
+    // An optional secret nobody gave is left out, as a run by hand leaves it out.
     let missing: Vec<String> = needed
         .iter()
-        .filter(|f| !engine.secrets.contains_key(&f.name))
+        .filter(|f| f.required && !engine.secrets.contains_key(&f.name))
         .map(|f| f.name.clone())
         .collect();
     if !missing.is_empty() {

@@ -273,6 +273,33 @@ fn a_short_secret_is_masked_too() {
     assert!(err.contains("the customer is empty"), "{err}");
 }
 
+/// A step that copies a secret into its output does not get it stored: the value is
+/// masked wherever it stands in the state. A one-letter secret is masked where it
+/// stands alone, not inside other words.
+fn a_secret_copied_into_the_state_is_masked_there() {
+    let p = Project::new();
+    p.script(
+        "workflows/scripts/copy.sh",
+        "cat >/dev/null; echo '{\"copied\": \"auth hunter2hunter2\", \"word\": \"extra x\"}'",
+    );
+    p.task("[[form]]\nfields = [{ name = \"token\", type = \"secret\" }, { name = \"k\", type = \"secret\", required = false }]\n[[step]]\nname = \"Copy\"\nrun = \"workflows/scripts/copy.sh\"\n");
+    let v = p.ok_json(&[
+        "workflow",
+        "run",
+        "t",
+        "--input",
+        "token=hunter2hunter2",
+        "--input",
+        "k=x",
+    ]);
+    assert_eq!(v["state"]["copied"], "auth ********", "{v}");
+    assert_eq!(v["state"]["word"], "extra ********", "{v}");
+    assert!(
+        !p.stored_text().contains("hunter2hunter2"),
+        "the secret was stored"
+    );
+}
+
 /// A `display` field of an input step shows its text, rendered against the state,
 /// and is not asked for (DESIGN §7: it collects nothing).
 fn a_display_field_shows_its_text_and_is_not_required() {
@@ -291,6 +318,7 @@ fn a_display_field_shows_its_text_and_is_not_required() {
 }
 
 both!(
+    a_secret_copied_into_the_state_is_masked_there,
     a_display_field_shows_its_text_and_is_not_required,
     a_short_secret_is_masked_too,
     verbose_output_masks_secrets,

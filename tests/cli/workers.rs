@@ -505,6 +505,19 @@ input.fields = [ { name = "ok", type = "bool" } ]
     assert_eq!(oks, 1, "{done}");
 }
 
+/// An optional secret nobody gave does not stop a queued process: the worker runs it
+/// without, as a run by hand does.
+fn a_queued_process_without_its_optional_secret_runs_on() {
+    let p = Project::new();
+    p.task("[[form]]\nfields = [ { name = \"pw\", type = \"secret\", required = false } ]\n[[step]]\nname = \"Go\"\nbuiltin = \"noop\"\n");
+    let (code, out, err) = p.run(&["workflow", "run", "t", "--queue"]);
+    assert_eq!(code, 0, "{err}");
+    let id = out.trim().to_string();
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(p.ok_json(&["process", "show", &id])["status"], "completed");
+}
+
 fn a_queued_process_gets_its_secrets_from_the_worker_or_asks_for_them() {
     let p = Project::new();
     p.script(
@@ -664,6 +677,7 @@ run = "workflows/scripts/who.sh"
 }
 
 both!(
+    a_queued_process_without_its_optional_secret_runs_on,
     a_queued_answer_makes_its_author_the_one_the_worker_runs_for,
     a_worker_runs_the_steps_for_whoever_queued_the_process,
     a_failure_made_good_is_not_shown_as_the_cause,
