@@ -54,6 +54,14 @@ pub fn read_file(f: &str) -> Result<Map<String, Value>> {
     } else {
         std::fs::read_to_string(f).map_err(|e| Error::usage(format!("cannot read {f}: {e}")))?
     };
+    // Empty would read as an empty TOML table: most likely a pipe whose writer failed.
+    if text.trim().is_empty() {
+        let from = if f == "-" { "stdin" } else { f };
+        return Err(
+            Error::usage(format!("{from} is empty; expected a JSON object"))
+                .with_hint("give `{}` for no answers"),
+        );
+    }
     let parsed = serde_json::from_str::<Value>(&text).or_else(|json_err| {
         toml::from_str::<toml::Value>(&text)
             .map(workflow_def::toml_to_json)

@@ -576,6 +576,11 @@ fn a_callback_without_run_shows_its_token_to_whoever_drives_it() {
     let t = shown(&err).unwrap_or_else(|| panic!("no token in {err}"));
     assert!(!t.contains("TOKEN") && t.len() >= 32, "{err}");
     assert!(!database_text(&p).contains(&t), "the token is not stored");
+    // An empty answer (a pipe whose writer failed) is refused, and the token stays good.
+    p.write("answer.json", " \n");
+    let (code, _, err) = answer(&p, &id, &t, &["--input-file", "answer.json"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("answer.json is empty"), "{err}");
     p.write("answer.json", "{\"ok\": true}");
     let (code, _, err) = answer(&p, &id, &t, &["--input-file", "answer.json"]);
     assert_eq!(code, 0, "{err}");

@@ -11,8 +11,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::Value;
 
-use super::JsonObject;
 use super::schema::{Errors, Process};
+use super::{GivenObject, JsonObject};
 use crate::engine::{answer, token};
 use crate::serve::App;
 use crate::serve::actions::ProcessView;
@@ -30,7 +30,7 @@ use crate::store::callbacks::Answer;
 pub async fn answer(
     State(app): State<Arc<App>>,
     Path(text): Path<String>,
-    JsonObject(result): JsonObject,
+    GivenObject(result): GivenObject,
 ) -> ApiResult<Response> {
     let store = app.store();
     let (row, process) = answer::open_token(store, None, &text).await?;

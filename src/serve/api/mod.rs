@@ -225,36 +225,59 @@ impl QueryChecks {
 /// A JSON object body; an empty body is an empty object.
 pub struct JsonObject(pub Map<String, Value>);
 
+/// A JSON object body that must be there: an answer to a callback, where an empty body
+/// is more likely a client that failed than an answer with nothing in it.
+pub struct GivenObject(pub Map<String, Value>);
+
 impl<S: Send + Sync> FromRequest<S> for JsonObject {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> ApiResult<Self> {
-        let declared = req
-            .headers()
-            .get(axum::http::header::CONTENT_TYPE)
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-        let bytes = axum::body::Bytes::from_request(req, state)
-            .await
-            .map_err(|r| match r.status() {
-                axum::http::StatusCode::PAYLOAD_TOO_LARGE => super::errors::too_large(),
-                _ => ApiError::bad_request(format!(
-                    "cannot read the request body: {}",
-                    r.body_text()
-                )),
-            })?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(JsonObject(Map::new()));
-        }
-        if let Some(declared) = declared.filter(|d| !is_json(d)) {
-            return Err(super::errors::not_json(&declared));
-        }
-        match serde_json::from_slice::<Value>(&bytes) {
-            Ok(Value::Object(m)) => Ok(JsonObject(m)),
-            Ok(_) => Err(ApiError::bad_request(
-                "the body must be a JSON object ({\"name\": value, …})",
-            )),
-            Err(e) => Err(ApiError::bad_request(format!("the body is not JSON: {e}"))),
-        }
+        Ok(JsonObject(
+            read_object(req, state).await?.unwrap_or_default(),
+        ))
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for GivenObject {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> ApiResult<Self> {
+        read_object(req, state).await?.map(GivenObject).ok_or_else(|| {
+            ApiError::bad_request(
+                "the body is empty; the answer is a JSON object (`{}` for one with nothing in it)",
+            )
+        })
+    }
+}
+
+/// The body as a JSON object; None when it is empty (or only white space).
+async fn read_object<S: Send + Sync>(
+    req: Request,
+    state: &S,
+) -> ApiResult<Option<Map<String, Value>>> {
+    let declared = req
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let bytes = axum::body::Bytes::from_request(req, state)
+        .await
+        .map_err(|r| match r.status() {
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE => super::errors::too_large(),
+            _ => ApiError::bad_request(format!("cannot read the request body: {}", r.body_text())),
+        })?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    if let Some(declared) = declared.filter(|d| !is_json(d)) {
+        return Err(super::errors::not_json(&declared));
+    }
+    match serde_json::from_slice::<Value>(&bytes) {
+        Ok(Value::Object(m)) => Ok(Some(m)),
+        Ok(_) => Err(ApiError::bad_request(
+            "the body must be a JSON object ({\"name\": value, …})",
+        )),
+        Err(e) => Err(ApiError::bad_request(format!("the body is not JSON: {e}"))),
     }
 }
 

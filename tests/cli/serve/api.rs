@@ -1123,6 +1123,9 @@ builtin = "noop"
         "{}",
         refused.text
     );
+    let empty = call(&s, "POST", &answer, None, None);
+    assert_eq!(empty.status, 400, "{}", empty.text);
+    assert!(empty.text.contains("the body is empty"), "{}", empty.text);
     // The view says what the process awaits, as `process show -o json` does.
     let waiting = get(&s, &format!("/api/v1/processes/{id}"), &op).body;
     assert_eq!(waiting["status"], "awaiting_callback");
