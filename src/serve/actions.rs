@@ -412,6 +412,7 @@ pub async fn retry(
             ));
         }
         adopt_current(app, store, &p, use_current).await?;
+        let secrets = check_secrets(app, store, &p, secrets).await?;
         if !store.queue_process(&p.process_id, p.status, &who).await? {
             return Err(Error::conflict(format!(
                 "process {} changed while it was being queued",
@@ -422,6 +423,36 @@ pub async fn retry(
         Ok(())
     })
     .await
+}
+
+/// A retry's body: the secrets the process was given before, checked as a form's
+/// answers are (a key that names no secret, or a value of the wrong type, is refused).
+/// None is required: the worker may have them in its environment.
+async fn check_secrets(
+    app: &App,
+    store: &Store,
+    p: &ProcessRow,
+    given: Map<String, Value>,
+) -> Result<Map<String, Value>> {
+    let def = store
+        .definition_of(
+            &store
+                .process(&p.process_id)
+                .await?
+                .unwrap_or_else(|| p.clone()),
+        )
+        .await?;
+    let mut fields = crate::engine::secrets::needed(&def, &store.steps(&p.process_id).await?);
+    for f in &mut fields {
+        f.required = false;
+    }
+    let page = FormPage {
+        title: "Secrets".into(),
+        description: None,
+        fields,
+    };
+    let (_, secrets) = app.collect(&[page], &given, &p.state)?;
+    Ok(secrets)
 }
 
 /// With `use_current`, makes the process run the workflow file as it is now.

@@ -740,6 +740,23 @@ fn processes_are_resumed_retried_skipped_and_aborted_through_the_api() {
         "workflows/flaky.toml",
         &flaky.replace("fails until ./ok exists", "fails until ./ok is there"),
     );
+    // A retry's body holds secrets only: anything else is refused, and nothing queued.
+    let bogus = post(
+        &s,
+        &format!("/api/v1/processes/{f}/retry"),
+        &op,
+        &json!({"plan": true}),
+    );
+    assert_eq!(bogus.status, 422, "{}", bogus.text);
+    assert_eq!(
+        bogus.body["error"]["fields"][0]["field"], "plan",
+        "{}",
+        bogus.text
+    );
+    assert_eq!(
+        get(&s, &format!("/api/v1/processes/{f}"), &op).body["status"],
+        "failed"
+    );
     let retried = ureq::post(&s.url(&format!("/api/v1/processes/{f}/retry")))
         .set("Authorization", &format!("Bearer {op}"))
         .send_json(json!({}))
