@@ -188,6 +188,7 @@ pub fn split_secrets(
 pub fn secrets_again(
     ctx: &mut Ctx,
     fields: Vec<FieldSpec>,
+    given: Option<&Map<String, Value>>,
     form: bool,
 ) -> Result<Map<String, Value>> {
     if fields.is_empty() {
@@ -198,26 +199,26 @@ pub fn secrets_again(
         description: None,
         fields,
     };
-    collect(
-        ctx,
-        std::slice::from_ref(&page),
-        &Map::new(),
-        &Value::Null,
-        form,
-    )
-    .map_err(|e| {
+    let none = Map::new();
+    let answers = given.unwrap_or(&none);
+    collect(ctx, std::slice::from_ref(&page), answers, &Value::Null, form).map_err(|mut e| {
         if e.kind == Kind::Usage {
             let vars: Vec<String> = page
                 .fields
                 .iter()
                 .map(|f| forms::secret_env_var(&f.name))
                 .collect();
-            e.with_hint(format!(
-                "secrets are never stored; set {} or pass --form",
+            // Only where the command takes answers may they be given with it.
+            let with = if given.is_some() {
+                ", give them with --input NAME=VALUE"
+            } else {
+                ""
+            };
+            e.hints = vec![format!(
+                "secrets are never stored: set {} where orch runs{with}, or pass --form on a terminal",
                 vars.join(", ")
-            ))
-        } else {
-            e
+            )];
         }
+        e
     })
 }

@@ -273,6 +273,29 @@ fn a_short_secret_is_masked_too() {
     assert!(err.contains("the customer is empty"), "{err}");
 }
 
+/// The secret a process needs again on `resume` may come with the answers, as the
+/// hint says, by `--input` or in the `--input-file`.
+fn resume_takes_the_secret_needed_again_with_the_answers() {
+    let p = Project::new();
+    p.script(
+        "workflows/scripts/use.sh",
+        "grep -q '\"api_key\":\"k3y-9\"' && echo '{\"used\": true}'",
+    );
+    p.task("[[form]]\nfields = [ { name = \"api_key\", type = \"secret\" } ]\n[[step]]\nname = \"Ask\"\ninput.fields = [ { name = \"ok\", type = \"bool\" } ]\n[[step]]\nname = \"Use\"\nrun = \"workflows/scripts/use.sh\"\n");
+    let id = p.json_exiting(&["workflow", "run", "t", "--input", "api_key=k3y-9"], 4)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    p.write("answers.json", "{\"ok\": true}");
+    let (code, _, err) = p.run(&["process", "resume", &id, "--input-file", "answers.json"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("give them with --input NAME=VALUE"), "{err}");
+    p.write("answers.json", "{\"ok\": true, \"api_key\": \"k3y-9\"}");
+    let v = p.ok_json(&["process", "resume", &id, "--input-file", "answers.json"]);
+    assert_eq!(v["state"]["used"], true, "{v}");
+    assert!(!p.stored_text().contains("k3y-9"), "the secret was stored");
+}
+
 /// A step that copies a secret into its output does not get it stored: the value is
 /// masked wherever it stands in the state. A one-letter secret is masked where it
 /// stands alone, not inside other words.
@@ -318,6 +341,7 @@ fn a_display_field_shows_its_text_and_is_not_required() {
 }
 
 both!(
+    resume_takes_the_secret_needed_again_with_the_answers,
     a_secret_copied_into_the_state_is_masked_there,
     a_display_field_shows_its_text_and_is_not_required,
     a_short_secret_is_masked_too,

@@ -221,9 +221,21 @@ pub(super) fn secrets_needed(
     def: &WorkflowDef,
     form: bool,
 ) -> Result<Map<String, Value>> {
+    secrets_for(ctx, p, def, None, form)
+}
+
+/// [`secrets_needed`], some of them perhaps `given` (by `--input` or `--input-file`,
+/// for a command that takes answers).
+fn secrets_for(
+    ctx: &mut Ctx,
+    p: &ProcessRow,
+    def: &WorkflowDef,
+    given: Option<&Map<String, Value>>,
+    form: bool,
+) -> Result<Map<String, Value>> {
     let steps = ctx.steps(&p.process_id)?;
     let fields = crate::engine::secrets::needed(def, &steps);
-    answers::secrets_again(ctx, fields, form)
+    answers::secrets_again(ctx, fields, given, form)
 }
 
 /// What differs between two versions of a workflow, step by step (matched by name).
@@ -272,13 +284,30 @@ pub fn resume(ctx: &mut Ctx, a: ResumeArgs) -> Result<()> {
     let chosen = Chosen::for_process(ctx, &p, a.use_current, "resume")?;
     chosen.warn(ctx, &p.workflow, "resuming");
     let def = &chosen.def;
-    let given = a.answers.given()?;
+    let mut given = a.answers.given()?;
     let form = a.answers.form;
     let pending = Pending::all(&p, def, &steps);
     let secrets_only = pending.iter().any(|p| p.secrets_only);
+    // The secrets given before, asked again, may come with the answers: a key that
+    // names one of them and no field of the waiting steps is taken as that secret.
+    let mut again = Map::new();
+    if !secrets_only {
+        let asked = |k: &str| {
+            pending
+                .iter()
+                .any(|w| w.page.fields.iter().any(|f| f.name == k))
+        };
+        for f in crate::engine::secrets::needed(def, &steps) {
+            if !asked(&f.name) {
+                if let Some(v) = given.remove(&f.name) {
+                    again.insert(f.name, v);
+                }
+            }
+        }
+    }
     let (input, mut secrets) = answer_pending(ctx, &p, &pending, given, form)?;
     if !secrets_only {
-        secrets.extend(secrets_needed(ctx, &p, def, form)?);
+        secrets.extend(secrets_for(ctx, &p, def, Some(&again), form)?);
     }
     if a.queue {
         return resume_queued(ctx, &p, &chosen, &steps, &pending, input, &secrets);
