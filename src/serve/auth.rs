@@ -210,7 +210,9 @@ pub async fn api(State(app): State<Arc<App>>, mut req: Request, next: Next) -> R
             "a change requested by a page of another site is refused",
         ));
     }
-    if !reading && !who.may_operate() {
+    // A method the path does not have is the router's to answer (405, or 404), as
+    // for any token.
+    if !reading && !who.may_operate() && super::api::may_have(req.method(), req.uri().path()) {
         return axum::response::IntoResponse::into_response(
             ApiError::forbidden(format!(
                 "token `{}` has the role `read`, which may only read",

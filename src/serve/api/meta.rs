@@ -19,6 +19,34 @@ pub fn set_document(doc: utoipa::openapi::OpenApi) {
     let _ = DOCUMENT.set(serde_json::to_value(doc).unwrap_or_default());
 }
 
+/// Whether the API may have a route for `method` at `path` (as the router sees it
+/// under the API's prefix, `/processes/0190…/retry`), by its document: false only for
+/// a path the document has without that method. The gate refuses a `read` token what
+/// the API may do, and lets the router answer 405 for the rest, as for any token.
+pub fn may_have(method: &axum::http::Method, path: &str) -> bool {
+    let Some(paths) = DOCUMENT.get().and_then(|d| d["paths"].as_object()) else {
+        return true;
+    };
+    let path = if path.starts_with(super::PREFIX) {
+        path.to_string()
+    } else {
+        format!("{}{path}", super::PREFIX)
+    };
+    let given: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    let fits = |template: &str| {
+        let parts: Vec<&str> = template.split('/').collect();
+        parts.len() == given.len()
+            && parts
+                .iter()
+                .zip(&given)
+                .all(|(t, g)| t == g || (t.starts_with('{') && t.ends_with('}') && !g.is_empty()))
+    };
+    let method = method.as_str().to_ascii_lowercase();
+    let mut matched = paths.iter().filter(|(t, _)| fits(t)).peekable();
+    // A path the document does not know may be anything: refuse rather than guess.
+    matched.peek().is_none() || matched.any(|(_, ops)| ops.get(&method).is_some())
+}
+
 /// The server answers; and whether its worker runs, so a load balancer or monitor
 /// notices a server whose started processes would wait for nobody.
 #[utoipa::path(get, path = "/health", tag = "meta",

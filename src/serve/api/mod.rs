@@ -6,6 +6,8 @@ mod callbacks;
 mod catalog;
 mod events;
 mod meta;
+
+pub use meta::may_have;
 mod processes;
 pub mod schema;
 mod subscriptions;

@@ -57,6 +57,15 @@ fn every_route_refuses_missing_wrong_revoked_and_underprivileged_tokens() {
         checked += 1;
     }
     assert!(checked >= 16, "only {checked} routes were checked");
+    // A method a path does not have is a 405 whatever the role, not a 403.
+    for (m, url) in [
+        ("POST", "/api/v1/products"),
+        ("DELETE", "/api/v1/processes/0190"),
+        ("PUT", "/api/v1/workflows/create_node/processes"),
+    ] {
+        let r = call(&s, m, url, Some(&read), None);
+        assert_eq!(r.status, 405, "{m} {url}: {}", r.text);
+    }
     // Another scheme is said to be one, not taken for a missing token.
     let basic = ureq::get(&s.url("/api/v1/products"))
         .set("Authorization", "Basic YWRtaW46YWRtaW4=")
