@@ -235,8 +235,13 @@ pub fn claimed(outcome: Claim, id: &str, done: &str) -> Result<ProcessRow, Error
 /// it (`done`, as in "it cannot be `retried`"), with what it allows instead.
 pub fn refused(p: &ProcessRow, done: &str) -> Error {
     let id = &p.process_id;
+    // Running here, in this orch (a server's own worker), it is still someone's.
+    let by = match p.owner.as_deref() {
+        Some(o) if p.status == ProcessStatus::Running => format!(" (by {})", describe(o)),
+        _ => String::new(),
+    };
     Error::conflict(format!(
-        "process {id} is {}, so it cannot be {done}",
+        "process {id} is {}{by}, so it cannot be {done}",
         p.status
     ))
     .with_hint(crate::shapes::next_hint(p).unwrap_or_else(|| format!("`orch process show {id}`")))

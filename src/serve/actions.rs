@@ -402,14 +402,7 @@ pub async fn retry(
         let store = app.store();
         let p = find_process(store, &id).await?;
         if !RETRYABLE.contains(&p.status) {
-            return Err(Error::conflict(format!(
-                "process {} is {}, so it cannot be retried",
-                p.process_id, p.status
-            ))
-            .with_hint(
-                crate::shapes::next_hint(&p)
-                    .unwrap_or_else(|| "only a failed or waiting process is retried".into()),
-            ));
+            return Err(owner::refused(&p, "retried"));
         }
         adopt_current(app, store, &p, use_current).await?;
         let secrets = check_secrets(app, store, &p, secrets).await?;
@@ -627,6 +620,9 @@ pub async fn skip(app: &Arc<App>, id: String, set: Map<String, Value>, who: Stri
     app.blocking(async move |app: &App| {
         let store = app.store();
         let p = find_process(store, &id).await?;
+        if !RETRYABLE.contains(&p.status) {
+            return Err(owner::refused(&p, "skipped"));
+        }
         let steps = store.steps(&p.process_id).await?;
         let to_skip = crate::engine::plan::steps_to_skip(&p.process_id, &steps)?;
         let claimed = owner::claim(store, &p.process_id, RETRYABLE, app.lease).await?;

@@ -602,6 +602,9 @@ pub fn abort(ctx: &mut Ctx, id: &str) -> Result<()> {
 
 pub fn skip(ctx: &mut Ctx, a: SkipArgs) -> Result<()> {
     let p = ctx.process(&a.id)?;
+    if !RETRYABLE.contains(&p.status) && !is_stale(&p) {
+        return Err(crate::engine::owner::refused(&p, "skipped"));
+    }
     let steps = ctx.steps(&p.process_id)?;
     let to_skip = crate::engine::plan::steps_to_skip(&p.process_id, &steps)?;
     let def = ctx.stored_definition(&p)?;

@@ -1179,7 +1179,29 @@ builtin = "noop"
     );
 }
 
+/// Acting on a process the server's own worker is running is a conflict that names
+/// who runs it, as the command line's is.
+fn a_conflict_over_a_running_process_names_who_runs_it() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"Slow\"\nrun = \"cat >/dev/null; while [ ! -f go ]; do sleep 0.05; done\"\n");
+    let op = token(&p, "ops", "operate");
+    let s = Server::start(&p, &[]);
+    let id = post(&s, "/api/v1/workflows/t/processes", &op, &json!({})).body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    wait_for_status(&s, &op, &id, "running");
+    for action in ["abort", "retry", "skip"] {
+        let r = post(&s, &format!("/api/v1/processes/{id}/{action}"), &op, &json!({}));
+        assert_eq!(r.status, 409, "{action}: {}", r.text);
+        assert!(r.text.contains("by orch pid"), "{action}: {}", r.text);
+    }
+    std::fs::write(p.path().join("go"), "").unwrap();
+    wait_for_status(&s, &op, &id, "completed");
+}
+
 both!(
+    a_conflict_over_a_running_process_names_who_runs_it,
     a_callback_step_is_answered_through_the_api,
     a_process_view_follows_what_other_orchs_do_to_the_process,
     every_route_answers_with_the_shapes_of_the_command_line,
