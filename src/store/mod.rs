@@ -16,6 +16,7 @@
 //! the modules named after their table group and are shared by both backends.
 
 pub mod callbacks;
+pub mod damage;
 pub mod events;
 mod filters;
 mod group_commit;

@@ -399,6 +399,16 @@ fn db_commands_speak_of_postgresql() {
     let (code, out, _) = p.run(&["db", "check"]);
     assert_eq!(code, 1);
     assert!(out.contains("would hand out 3"), "{out}");
+    // Nor a status edited by hand.
+    p.sql("SELECT setval('events_seq', (SELECT MAX(seq) FROM events))");
+    p.sql("UPDATE processes SET status = 'bogus'");
+    let report = p.json_exiting(&["db", "check"], 1);
+    assert!(
+        report["problems"]
+            .to_string()
+            .contains("1 process(es) with a status orch does not know"),
+        "{report}"
+    );
 }
 
 /// The address in orch.toml with `pg_schema`, in `--db`, and libpq's keyword form: each

@@ -186,6 +186,53 @@ fn db_check_says_what_is_wrong_and_changes_nothing() {
     assert_eq!(code, 6, "{err}");
 }
 
+/// Rows SQLite keeps without complaint but orch cannot read (edited by hand) are
+/// found by `db check`, each kind named with its first row; a history row refinery
+/// could not read stops a command with the same words, not a panic.
+#[test]
+fn db_check_finds_rows_orch_cannot_read() {
+    let p = Project::example();
+    let v = p.ok_json(CREATE_RTR1);
+    let id = v["id"].as_str().unwrap().to_string();
+    let sub = v["subscription_id"].as_str().unwrap().to_string();
+    let conn = rusqlite::Connection::open(p.db()).unwrap();
+    conn.execute_batch(&format!(
+        "UPDATE processes SET status = 'bogus' WHERE process_id = '{id}';
+         UPDATE process_states SET state = '[[[' WHERE process_id = '{id}';
+         UPDATE subscriptions SET document = 'not json {{' WHERE subscription_id = '{sub}';"
+    ))
+    .unwrap();
+    let report = p.json_exiting(&["db", "check"], 1);
+    let problems = report["problems"].to_string();
+    for expected in [
+        &format!("1 process(es) with a status orch does not know (the first: {id})"),
+        &format!("1 process state(s) that are not JSON (the first: {id})"),
+        &format!("1 subscription document(s) that are not JSON (the first: {sub})"),
+    ] {
+        assert!(
+            problems.contains(expected.as_str()),
+            "{expected}\n{problems}"
+        );
+    }
+    conn.execute_batch(
+        "UPDATE refinery_schema_history SET applied_on = 'yesterday' WHERE version = 3",
+    )
+    .unwrap();
+    drop(conn);
+    let (code, _, err) = p.run(&["process", "list"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("migration history") && err.contains("`yesterday`"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    let report = p.json_exiting(&["db", "check"], 1);
+    assert!(
+        report["problems"].to_string().contains("`yesterday`"),
+        "{report}"
+    );
+}
+
 /// A task of `n` builtin steps (each one its own transaction).
 fn many_steps(p: &Project, n: usize) {
     let mut steps = String::new();

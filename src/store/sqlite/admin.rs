@@ -258,6 +258,7 @@ fn schema(conn: &Connection, report: &mut CheckReport) {
             "schema version {version} is older than this orch's ({latest}); the next orch command upgrades it (`orch db migrate`)"
         ));
     }
+    let mut complete = true;
     for table in CORE_TABLES {
         let exists = conn
             .query_row(
@@ -267,9 +268,37 @@ fn schema(conn: &Connection, report: &mut CheckReport) {
             )
             .unwrap_or(false);
         if !exists {
+            complete = false;
             report
                 .problems
                 .push(format!("the table `{table}` is missing"));
+        }
+    }
+    match super::check_history(conn) {
+        Ok(Err(e)) => report.problems.push(e.message),
+        Err(e) => report
+            .problems
+            .push(format!("the migration history cannot be read: {e}")),
+        Ok(Ok(())) => {}
+    }
+    if complete && version == latest {
+        rows(conn, report);
+    }
+}
+
+/// Rows SQLite holds without complaint that orch cannot read (see
+/// [`crate::store::damage`]).
+fn rows(conn: &Connection, report: &mut CheckReport) {
+    for (sql, what) in crate::store::damage::row_checks(true) {
+        let found = conn.prepare(&sql).and_then(|mut stmt| {
+            let ids = stmt.query_map([], |r| r.get::<_, String>(0))?;
+            ids.collect::<rusqlite::Result<Vec<String>>>()
+        });
+        match found {
+            Ok(ids) => report
+                .problems
+                .extend(crate::store::damage::found(what, &ids)),
+            Err(e) => report.problems.push(format!("cannot look for {what}: {e}")),
         }
     }
 }

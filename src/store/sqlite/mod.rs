@@ -241,6 +241,7 @@ pub fn migrate(conn: &mut Connection, path: &Path) -> Result<usize, Error> {
     let failed = |e: &dyn std::fmt::Display| {
         Error::new(Kind::Failure, format!("cannot migrate {}", path.display())).with_cause(e)
     };
+    check_history(conn).map_err(|e| failed(&e))??;
     loop {
         let before = schema_version(conn).map_err(|e| failed(&e))?;
         match embedded::migrations::runner()
@@ -260,6 +261,32 @@ pub fn migrate(conn: &mut Connection, path: &Path) -> Result<usize, Error> {
             }
         }
     }
+}
+
+/// Checks every row of refinery's history is one refinery can read (see
+/// [`crate::store::history`]).
+pub(super) fn check_history(conn: &Connection) -> rusqlite::Result<Result<(), Error>> {
+    if schema_version(conn)? == 0 {
+        return Ok(Ok(()));
+    }
+    let mut stmt = conn.prepare(
+        "SELECT version, CAST(applied_on AS TEXT), CAST(checksum AS TEXT) FROM refinery_schema_history",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+            r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+        ))
+    })?;
+    for row in rows {
+        let (version, applied_on, checksum) = row?;
+        if let Some(why) = crate::store::damage::unreadable(version, &applied_on, &checksum) {
+            let at = conn.path().unwrap_or("the database").to_string();
+            return Ok(Err(crate::store::damage::damaged(&at, &why)));
+        }
+    }
+    Ok(Ok(()))
 }
 
 /// Runs `op` again while the database is busy, for as long as the busy timeout. Switching

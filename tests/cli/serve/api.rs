@@ -1192,7 +1192,12 @@ fn a_conflict_over_a_running_process_names_who_runs_it() {
         .to_string();
     wait_for_status(&s, &op, &id, "running");
     for action in ["abort", "retry", "skip"] {
-        let r = post(&s, &format!("/api/v1/processes/{id}/{action}"), &op, &json!({}));
+        let r = post(
+            &s,
+            &format!("/api/v1/processes/{id}/{action}"),
+            &op,
+            &json!({}),
+        );
         assert_eq!(r.status, 409, "{action}: {}", r.text);
         assert!(r.text.contains("by orch pid"), "{action}: {}", r.text);
     }

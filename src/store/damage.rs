@@ -1,0 +1,118 @@
+//! Damage SQLite and PostgreSQL keep without complaint, which orch looks for itself.
+//!
+//! refinery's migration history is read before refinery reads it: refinery takes each
+//! row's date and checksum as it wrote them and stops the program on one it cannot
+//! read. And rows edited by hand (a status orch does not know, JSON that does not
+//! parse) are what `orch db check` looks for beside the database's own checks.
+
+use crate::error::{Error, Kind};
+
+/// Why a history row (`version`, `applied_on`, `checksum`) is not one refinery wrote;
+/// None when it is.
+pub fn unreadable(version: i64, applied_on: &str, checksum: &str) -> Option<String> {
+    if applied_on.parse::<jiff::Timestamp>().is_err() {
+        return Some(format!(
+            "version {version} has the date `{applied_on}`, which is no RFC 3339 time"
+        ));
+    }
+    if checksum.parse::<u64>().is_err() {
+        return Some(format!(
+            "version {version} has the checksum `{checksum}`, which is no number"
+        ));
+    }
+    None
+}
+
+/// The error for a damaged history in the database `at`.
+pub fn damaged(at: &str, why: &str) -> Error {
+    Error::new(
+        Kind::Failure,
+        format!("the migration history of {at} is damaged: {why}"),
+    )
+    .with_hint("it was edited by hand or the database is damaged; restore a backup (`orch db check` says what else is wrong), or put the row back as orch wrote it")
+}
+
+/// The queries that find rows orch cannot read, each with what it finds; `json`
+/// adds those of JSON text (SQLite's `json_valid`). Each query gives the rows' ids.
+pub fn row_checks(json: bool) -> Vec<(String, &'static str)> {
+    use crate::domain::lifecycle::Lifecycle;
+    use crate::domain::process::{ProcessStatus, StepStatus};
+    fn list<'a>(names: impl Iterator<Item = &'a str>) -> String {
+        names
+            .map(|n| format!("'{n}'"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+    let mut checks = vec![
+        (
+            format!(
+                "SELECT process_id FROM processes WHERE status NOT IN ({})",
+                list(ProcessStatus::ALL.iter().map(|s| s.as_str()))
+            ),
+            "process(es) with a status orch does not know",
+        ),
+        (
+            format!(
+                "SELECT process_id || ' / ' || name FROM process_steps WHERE status NOT IN ({})",
+                list(StepStatus::ALL.iter().map(|s| s.as_str()))
+            ),
+            "step(s) with a status orch does not know",
+        ),
+        (
+            format!(
+                "SELECT subscription_id FROM subscriptions WHERE status NOT IN ({})",
+                list(Lifecycle::ALL.iter().map(|s| s.as_str()))
+            ),
+            "subscription(s) with a lifecycle state orch does not know",
+        ),
+    ];
+    if json {
+        for (sql, what) in [
+            (
+                "SELECT process_id FROM process_states WHERE NOT json_valid(state)",
+                "process state(s) that are not JSON",
+            ),
+            (
+                "SELECT subscription_id FROM subscriptions WHERE NOT json_valid(document)",
+                "subscription document(s) that are not JSON",
+            ),
+            (
+                "SELECT process_id || ' / ' || name FROM process_steps WHERE state_patch IS NOT NULL AND NOT json_valid(state_patch)",
+                "step change(s) that are not JSON",
+            ),
+            (
+                "SELECT hash FROM workflow_definitions WHERE NOT json_valid(definition)",
+                "stored workflow definition(s) that are not JSON",
+            ),
+        ] {
+            checks.push((sql.to_string(), what));
+        }
+    }
+    checks
+}
+
+/// The problem `db check` reports for the rows a check found.
+pub fn found(what: &str, ids: &[String]) -> Option<String> {
+    let first = ids.first()?;
+    Some(format!("{} {what} (the first: {first})", ids.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_refinery_wrote_are_readable_and_others_are_named() {
+        assert_eq!(
+            unreadable(3, "2026-11-30T22:11:13.123456789Z", "1234"),
+            None
+        );
+        assert_eq!(unreadable(3, "2026-11-30T22:11:13+00:00", "1234"), None);
+        let why = unreadable(3, "yesterday", "1234").unwrap();
+        assert!(
+            why.contains("version 3") && why.contains("yesterday"),
+            "{why}"
+        );
+        assert!(unreadable(3, "2026-11-30T22:11:13Z", "x").is_some());
+    }
+}
