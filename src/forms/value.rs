@@ -169,6 +169,13 @@ pub fn coerce(field: &FieldSpec, value: &Value) -> Result<Value, String> {
     };
     match (t, value) {
         (FormType::Int, Value::Number(n)) if n.is_i64() || n.is_u64() => Ok(value.clone()),
+        // JSON Schema's `integer` (the form's schema says so) is any number without a
+        // fraction: 3.0 is 3, as a client in a language without integers sends it.
+        (FormType::Int, Value::Number(n))
+            if n.as_f64().is_some_and(|f| f.fract() == 0.0 && f.abs() < 9.0e15) =>
+        {
+            Ok(Value::from(n.as_f64().unwrap_or_default() as i64))
+        }
         (FormType::Int, _) => Err(got("a whole number like 42")),
         (FormType::Float, Value::Number(_)) => Ok(value.clone()),
         (FormType::Float, _) => Err(got("a number like 1.5")),
@@ -396,6 +403,14 @@ mod tests {
         ok(Ipv4Network, "0.0.0.0/0", json!("0.0.0.0/0"));
         ok(Ipv4Network, "10.0.0.1/32", json!("10.0.0.1/32"));
         ok(Subscription, "0192-abc", json!("0192-abc"));
+    }
+
+    #[test]
+    fn a_whole_float_is_an_int_as_json_schema_says() {
+        let int = f(FormType::Int);
+        assert_eq!(coerce(&int, &serde_json::json!(3.0)), Ok(serde_json::json!(3)));
+        assert!(coerce(&int, &serde_json::json!(3.5)).is_err());
+        assert!(coerce(&int, &serde_json::json!(1e300)).is_err());
     }
 
     #[test]
