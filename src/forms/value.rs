@@ -172,7 +172,8 @@ pub fn coerce(field: &FieldSpec, value: &Value) -> Result<Value, String> {
         // JSON Schema's `integer` (the form's schema says so) is any number without a
         // fraction: 3.0 is 3, as a client in a language without integers sends it.
         (FormType::Int, Value::Number(n))
-            if n.as_f64().is_some_and(|f| f.fract() == 0.0 && f.abs() < 9.0e15) =>
+            if n.as_f64()
+                .is_some_and(|f| f.fract() == 0.0 && f.abs() < 9.0e15) =>
         {
             Ok(Value::from(n.as_f64().unwrap_or_default() as i64))
         }
@@ -408,7 +409,10 @@ mod tests {
     #[test]
     fn a_whole_float_is_an_int_as_json_schema_says() {
         let int = f(FormType::Int);
-        assert_eq!(coerce(&int, &serde_json::json!(3.0)), Ok(serde_json::json!(3)));
+        assert_eq!(
+            coerce(&int, &serde_json::json!(3.0)),
+            Ok(serde_json::json!(3))
+        );
         assert!(coerce(&int, &serde_json::json!(3.5)).is_err());
         assert!(coerce(&int, &serde_json::json!(1e300)).is_err());
     }

@@ -549,6 +549,21 @@ fn an_input_step_inside_a_branch_is_answered_by_its_path_with_resume() {
     let (code, _, err) = p.run(&["process", "resume", &id, "--input", "ok=true"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("several steps await input"), "{err}");
+    // A wrong answer among several is named with its step's path.
+    let (code, _, err) = p.run(&[
+        "process",
+        "resume",
+        &id,
+        "--input",
+        "Push every device [1] / Confirm.ok=true",
+        "--input",
+        "Push every device [3] / Confirm.ok=maybe",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("step `Push every device [3] / Confirm`: "),
+        "{err}"
+    );
     // Answering one branch lets it finish; the other still waits.
     let v = p.json_exiting(
         &[

@@ -368,7 +368,17 @@ fn answer_pending(
                 None => {}
             }
         }
-        let (answers, more) = crate::cli::pending::answer(w, ctx, &given, &w.state, form)?;
+        let (answers, more) =
+            crate::cli::pending::answer(w, ctx, &given, &w.state, form).map_err(|mut e| {
+                // Among several waiting steps, say whose answer is at fault.
+                if pending.len() > 1 && e.kind == Kind::Usage {
+                    e.message = format!("step `{}`: {}", w.step, e.message);
+                    for f in &mut e.fields {
+                        f.field = format!("{}.{}", w.step, f.field);
+                    }
+                }
+                e
+            })?;
         secrets.extend(more);
         if !w.secrets_only {
             input.insert(w.step.clone(), answers);
