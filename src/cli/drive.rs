@@ -297,6 +297,7 @@ fn report(
     };
     let failed_step = steps.iter().rev().find(|s| s.status.is_retryable());
     let mut hints = Vec::new();
+    let mut kind_at_rest = None;
     let (headline, detail) = match outcome {
         Final::Completed => (format!("process {id} completed"), None),
         Final::Suspended => {
@@ -326,13 +327,37 @@ fn report(
             (format!("process {id} is suspended, awaiting input"), detail)
         }
         Final::Waiting if waits_for_children(&p) => {
-            hints.push(format!(
-                "a worker goes on with it when its children come to rest; `orch process retry {id}` looks at them again (`orch process list --parent {id}`)"
-            ));
-            (
-                format!("process {id} is waiting for its child processes"),
-                failed_step.map(step_failure),
-            )
+            let people = ctx.db(async |s| waiting_on_people(s, &p).await)?;
+            if people.is_empty() {
+                hints.push(format!(
+                    "a worker goes on with it when its children come to rest; `orch process retry {id}` looks at them again (`orch process list --parent {id}`)"
+                ));
+                (
+                    format!("process {id} is waiting for its child processes"),
+                    failed_step.map(step_failure),
+                )
+            } else {
+                // Nothing goes on by itself: someone must answer a child (DESIGN §9,
+                // exit 4), then the parent goes on.
+                kind_at_rest = Some(Kind::Suspended);
+                for child in &people {
+                    hints.extend(crate::shapes::next_hint(child));
+                }
+                hints.push(format!(
+                    "then `orch process retry {id}` goes on (a worker does by itself)"
+                ));
+                let named: Vec<String> = people
+                    .iter()
+                    .map(|c| format!("{} ({}, {})", c.process_id, c.workflow, c.status))
+                    .collect();
+                (
+                    format!(
+                        "process {id} is waiting for its child processes, which await input or a callback: {}",
+                        named.join(", ")
+                    ),
+                    None,
+                )
+            }
         }
         Final::AwaitingCallback => match ctx.db(async |s| CallbackWait::of(s, &p, &steps).await)? {
             Some(w) => {
@@ -402,7 +427,7 @@ fn report(
             ));
         }
     }
-    let kind = outcome.error_kind();
+    let kind = kind_at_rest.or(outcome.error_kind());
     let pr = &ctx.printer;
     if let (Some(kind), true) = (kind, pr.quiet) {
         let mut e = Error::new(
@@ -447,6 +472,28 @@ fn waits_for_children(p: &ProcessRow) -> bool {
     p.failed_reason
         .as_deref()
         .is_some_and(|r| r.contains("child process"))
+}
+
+/// The descendants a process waiting for its children waits on when nothing but a
+/// person (an answer, a callback) moves them on; empty when some child can go on by
+/// itself (queued, running, waiting for a time or a lock).
+async fn waiting_on_people(
+    store: &crate::store::Store,
+    p: &ProcessRow,
+) -> std::result::Result<Vec<ProcessRow>, crate::store::StoreError> {
+    let mut people = Vec::new();
+    let mut parents = vec![p.clone()];
+    while let Some(parent) = parents.pop() {
+        for child in store.children(&parent, None).await? {
+            match child.status {
+                s if s.is_finished() => {}
+                ProcessStatus::Suspended | ProcessStatus::AwaitingCallback => people.push(child),
+                ProcessStatus::Waiting if waits_for_children(&child) => parents.push(child),
+                _ => return Ok(Vec::new()),
+            }
+        }
+    }
+    Ok(people)
 }
 
 /// `at step `Ping`: `./ping.sh` exited with status 1`.

@@ -1231,7 +1231,39 @@ steps = [ { name = "Fail C", run = "exit 1" } ]
     assert_eq!(v["state"], serde_json::json!({"a": 1, "b": 2}), "{v}");
 }
 
+/// A parent whose children wait for people (input, a callback) is at rest until
+/// someone acts: exit 4, as for a suspended process (DESIGN §9), naming each child and
+/// how it is answered; a CI script does not take it for a transient wait.
+fn a_parent_waiting_on_children_that_await_people_exits_4() {
+    let p = Project::new();
+    p.write(
+        "workflows/kid.toml",
+        "name = \"kid\"\ntarget = \"system\"\n[[step]]\nname = \"Ask\"\ninput.fields = [ { name = \"go\", type = \"bool\" } ]\n",
+    );
+    p.write(
+        "workflows/mid.toml",
+        "name = \"mid\"\ntarget = \"system\"\n[[step]]\nname = \"Deeper\"\nworkflow = \"kid\"\n",
+    );
+    p.task("[[step]]\nname = \"Init\"\nbuiltin = \"set\"\nwith = { values = { ns = [\"a\", \"b\"] } }\n[[step]]\nname = \"Each\"\nforeach = \"state.ns\"\nworkflow = \"mid\"\n");
+    let (code, out, err) = p.run(&["-o", "json", "workflow", "run", "t"]);
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("which await input or a callback"), "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let id = v["id"].as_str().unwrap().to_string();
+    let kids = p.sql_column("SELECT process_id FROM processes WHERE workflow = 'kid'");
+    assert_eq!(kids.len(), 2);
+    for kid in &kids {
+        assert!(err.contains(&format!("orch process resume {kid}")), "{err}");
+        let (code, _, err) = p.run(&["process", "resume", kid, "--input", "go=true"]);
+        assert_eq!(code, 0, "{err}");
+    }
+    let (code, _, err) = p.run(&["process", "retry", &id]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(p.ok_json(&["process", "show", &id])["status"], "completed");
+}
+
 both!(
+    a_parent_waiting_on_children_that_await_people_exits_4,
     skipping_a_failed_group_skips_its_failed_branch_steps_and_keeps_the_rest,
     aborting_a_parent_aborts_its_unfinished_children_at_any_depth,
     a_waiting_group_with_a_branch_awaiting_input_is_resumed_in_place,
