@@ -448,16 +448,27 @@ async fn check_secrets(
     Ok(secrets)
 }
 
-/// With `use_current`, makes the process run the workflow file as it is now.
+/// With `use_current`, makes the process (and the children a retry runs again) run
+/// the workflow file as it is now.
 async fn adopt_current(app: &App, store: &Store, p: &ProcessRow, use_current: bool) -> Result<()> {
     if !use_current {
         return Ok(());
     }
-    let (def, source) = app.workflow(&p.workflow)?;
-    if def.hash() != p.definition_hash {
-        store
-            .switch_definition(&p.process_id, &def, Some(&source))
-            .await?;
+    // The children a retry runs again take their files too, at any depth.
+    let mut adopt = vec![p.clone()];
+    while let Some(q) = adopt.pop() {
+        let (def, source) = app.workflow(&q.workflow)?;
+        if def.hash() != q.definition_hash {
+            store
+                .switch_definition(&q.process_id, &def, Some(&source))
+                .await?;
+        }
+        let children = store.children(&q, None).await?;
+        adopt.extend(
+            children
+                .into_iter()
+                .filter(|c| RETRYABLE.contains(&c.status)),
+        );
     }
     Ok(())
 }

@@ -1262,7 +1262,46 @@ fn a_parent_waiting_on_children_that_await_people_exits_4() {
     assert_eq!(p.ok_json(&["process", "show", &id])["status"], "completed");
 }
 
+/// A child that failed for its own definition is fixed in its file: `retry --plan` of
+/// the parent says the child runs again and what changed in its file, and `retry
+/// --use-current` runs the child's file as it is now too.
+fn retry_use_current_of_a_parent_takes_its_childs_file_too() {
+    let p = Project::new();
+    p.write(
+        "workflows/kid.toml",
+        "name = \"kid\"\ntarget = \"system\"\n[[step]]\nname = \"Work\"\nrun = \"exit 1\"\n",
+    );
+    p.task("[[step]]\nname = \"Kid\"\nworkflow = \"kid\"\n");
+    let id = p.failed_json(&["workflow", "run", "t"])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    p.write(
+        "workflows/kid.toml",
+        "name = \"kid\"\ntarget = \"system\"\n[[step]]\nname = \"Work\"\nrun = \"true\"\n",
+    );
+    let plan = p.ok_json(&["process", "retry", &id, "--plan"]);
+    assert_eq!(plan["children"][0]["workflow"], "kid", "{plan}");
+    assert_eq!(plan["children"][0]["definition_changed"], true, "{plan}");
+    assert!(
+        plan["children"][0]["changes"]
+            .to_string()
+            .contains("step `Work` changed"),
+        "{plan}"
+    );
+    // Without --use-current the stored definition runs, and says so.
+    let (code, _, err) = p.run(&["process", "retry", &id]);
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains("workflow `kid` changed since child process"),
+        "{err}"
+    );
+    let v = p.ok_json(&["process", "retry", &id, "--use-current"]);
+    assert_eq!(v["status"], "completed", "{v}");
+}
+
 both!(
+    retry_use_current_of_a_parent_takes_its_childs_file_too,
     a_parent_waiting_on_children_that_await_people_exits_4,
     skipping_a_failed_group_skips_its_failed_branch_steps_and_keeps_the_rest,
     aborting_a_parent_aborts_its_unfinished_children_at_any_depth,

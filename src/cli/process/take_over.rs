@@ -60,14 +60,19 @@ impl Chosen {
 
     /// Says what changed when the file differs from the stored definition (DESIGN §6),
     /// and which of the two runs.
-    fn warn(&self, ctx: &Ctx, workflow: &str, doing: &str) {
+    /// `whose` names the process when it is not the one the command names (a child).
+    fn warn(&self, ctx: &Ctx, workflow: &str, whose: Option<&str>, doing: &str) {
         if !self.changed {
             return;
         }
+        let process = whose.map_or_else(
+            || "this process".to_string(),
+            |id| format!("child process {id}"),
+        );
         ctx.printer.warn(&if self.use_current {
-            format!("workflow `{workflow}` changed since this process started; {doing} with the file as it is now (--use-current)")
+            format!("workflow `{workflow}` changed since {process} started; {doing} with the file as it is now (--use-current)")
         } else {
-            format!("workflow `{workflow}` changed since this process started; {doing} with the stored definition (--use-current takes the file)")
+            format!("workflow `{workflow}` changed since {process} started; {doing} with the stored definition (--use-current takes the file)")
         });
         for change in self.changes() {
             ctx.printer.status(&format!("  {change}"));
@@ -114,10 +119,14 @@ pub fn retry(ctx: &mut Ctx, a: RetryArgs) -> Result<()> {
         past_deadline(ctx, &p, &steps)?;
     }
     let chosen = Chosen::for_process(ctx, &p, a.use_current, "retry")?;
+    let children = children_again(ctx, &p, a.use_current)?;
     if a.plan {
-        return plan(ctx, &p, &chosen);
+        return plan(ctx, &p, &chosen, &children);
     }
-    chosen.warn(ctx, &p.workflow, "retrying");
+    chosen.warn(ctx, &p.workflow, None, "retrying");
+    for (child, c) in &children {
+        c.warn(ctx, &child.workflow, Some(&child.process_id), "retrying it");
+    }
     // An answered callback is taken as it is; a timed-out one is recorded first.
     const TAKES_ANSWER: &[ProcessStatus] = &[ProcessStatus::AwaitingCallback];
     let mut from = RETRYABLE;
@@ -128,11 +137,17 @@ pub fn retry(ctx: &mut Ctx, a: RetryArgs) -> Result<()> {
         }
     }
     if a.queue {
+        for (child, c) in &children {
+            c.adopt(ctx, &child.process_id)?;
+        }
         return queue(ctx, &p, &chosen, from);
     }
     let secrets = secrets_needed(ctx, &p, &chosen.def, a.form)?;
     let seen = claim(ctx, &p.process_id, from, "retried")?;
     chosen.adopt(ctx, &p.process_id)?;
+    for (child, c) in &children {
+        c.adopt(ctx, &child.process_id)?;
+    }
     let opts = chosen.options(a.form, &seen);
     let outcome = drive::drive(
         ctx,
@@ -147,7 +162,12 @@ pub fn retry(ctx: &mut Ctx, a: RetryArgs) -> Result<()> {
 }
 
 /// `retry --plan`: what would run, and what changed in the file.
-fn plan(ctx: &mut Ctx, p: &ProcessRow, chosen: &Chosen) -> Result<()> {
+fn plan(
+    ctx: &mut Ctx,
+    p: &ProcessRow,
+    chosen: &Chosen,
+    children: &[(ProcessRow, Chosen)],
+) -> Result<()> {
     let steps = ctx.steps(&p.process_id)?;
     let planned = crate::engine::plan::plan(&chosen.def);
     let remaining = crate::engine::plan::remaining(&planned, &steps);
@@ -172,6 +192,10 @@ fn plan(ctx: &mut Ctx, p: &ProcessRow, chosen: &Chosen) -> Result<()> {
             "branches": to_run, "branches_done": done.len(),
             "definition_changed": chosen.changed, "changes": changes,
             "uses": if chosen.use_current { "current" } else { "stored" },
+            "children": children.iter().map(|(c, how)| json!({
+                "id": c.process_id, "workflow": c.workflow, "status": c.status,
+                "definition_changed": how.changed, "changes": how.changes(),
+            })).collect::<Vec<_>>(),
         }));
     }
     let mut out = format!("process {} ({}) would run:\n", p.process_id, p.status);
@@ -210,7 +234,47 @@ fn plan(ctx: &mut Ctx, p: &ProcessRow, chosen: &Chosen) -> Result<()> {
             out.push_str(&format!("  {c}\n"));
         }
     }
+    for (child, how) in children {
+        out.push_str(&format!(
+            "child process {} ({}, {}) runs again",
+            child.process_id, child.workflow, child.status
+        ));
+        if how.changed {
+            out.push_str(if chosen.use_current {
+                "; its workflow file changed (using the current file):\n"
+            } else {
+                "; its workflow file changed (using the stored definition; --use-current takes the file):\n"
+            });
+            for c in how.changes() {
+                out.push_str(&format!("  {c}\n"));
+            }
+        } else {
+            out.push('\n');
+        }
+    }
     ctx.printer.out(&out)
+}
+
+/// The children (at any depth) a retry of `p` runs again, failed or waiting, each
+/// with the definition it will run: `--use-current` takes their files too.
+fn children_again(
+    ctx: &mut Ctx,
+    p: &ProcessRow,
+    use_current: bool,
+) -> Result<Vec<(ProcessRow, Chosen)>> {
+    let mut again = Vec::new();
+    let mut parents = vec![p.clone()];
+    while let Some(parent) = parents.pop() {
+        let children = ctx.db(async |s| s.children(&parent, None).await)?;
+        for child in children {
+            if RETRYABLE.contains(&child.status) {
+                let chosen = Chosen::for_process(ctx, &child, use_current, "retry")?;
+                parents.push(child.clone());
+                again.push((child, chosen));
+            }
+        }
+    }
+    Ok(again)
 }
 
 /// The secrets a process was given before (the initial form's and those of input
@@ -282,7 +346,7 @@ pub fn resume(ctx: &mut Ctx, a: ResumeArgs) -> Result<()> {
         ));
     }
     let chosen = Chosen::for_process(ctx, &p, a.use_current, "resume")?;
-    chosen.warn(ctx, &p.workflow, "resuming");
+    chosen.warn(ctx, &p.workflow, None, "resuming");
     let def = &chosen.def;
     let mut given = a.answers.given()?;
     let form = a.answers.form;
