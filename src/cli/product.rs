@@ -132,6 +132,15 @@ async fn plan_load(
     prune: bool,
 ) -> Result<Vec<PlanItem>> {
     let existing = store.products().await?;
+    let loading: Vec<ProductDef> = defs.iter().map(|(d, _)| d.clone()).collect();
+    // The tags this load changes (old → new): references are judged as they will be.
+    let retags: Vec<(String, String)> = loading
+        .iter()
+        .filter_map(|d| {
+            let old = existing.iter().find(|p| p.def.name == d.name)?;
+            (old.def.tag != d.tag).then(|| (old.def.tag.clone(), d.tag.clone()))
+        })
+        .collect();
     let mut plan: Vec<PlanItem> = Vec::new();
     for (def, source) in defs {
         let old = existing.iter().find(|p| p.def.name == def.name);
@@ -163,7 +172,8 @@ async fn plan_load(
                 let docs = store.documents_of_product(&old.product_id).await?;
                 for (id, status, doc) in &docs {
                     let refs = RefMap(store.ref_infos(&candidate_refs(doc)).await?);
-                    if let Err(problems) = subscription::validate(&def, doc, *status, &refs) {
+                    let after = retagged(&refs, &retags);
+                    if let Err(problems) = subscription::validate(&def, doc, *status, &after) {
                         // Only what the change breaks: a subscription that was already
                         // short of a field (a create workflow that failed before filling
                         // it in) does not stop every later change of its product.
@@ -181,6 +191,10 @@ async fn plan_load(
                             }
                         }
                     }
+                }
+                if old.def.tag != def.tag {
+                    let ids: Vec<&str> = docs.iter().map(|(id, _, _)| id.as_str()).collect();
+                    invalidates.extend(retagged_users(store, &ids, &loading, &retags).await?);
                 }
                 PlanItem {
                     name: def.name.clone(),
@@ -220,6 +234,69 @@ async fn plan_load(
         }
     }
     Ok(plan)
+}
+
+/// What a new tag breaks in the subscriptions that use `ids` (a field that takes only
+/// products of the old tag): each user's document validated as it would be with them
+/// under the new one (and its own product as the files being loaded say), keeping only
+/// what it did not have before.
+async fn retagged_users(
+    store: &Store,
+    ids: &[&str],
+    loading: &[ProductDef],
+    retags: &[(String, String)],
+) -> Result<Vec<String>> {
+    let mut users = Vec::new();
+    for id in ids {
+        for user in store.in_use_by(id).await? {
+            if !users.contains(&user.subscription_id) {
+                users.push(user.subscription_id);
+            }
+        }
+    }
+    let mut broken = Vec::new();
+    for user in users {
+        let Some(sub) = store.subscription(&user).await? else {
+            continue;
+        };
+        let Some(stored) = store.product_by_id(&sub.product_id).await? else {
+            continue;
+        };
+        // The user's product as it will be: the file loaded with it, if it is one.
+        let def = loading
+            .iter()
+            .find(|d| d.name == stored.def.name)
+            .unwrap_or(&stored.def);
+        let doc = sub.document();
+        let now = RefMap(store.ref_infos(&candidate_refs(&doc)).await?);
+        let then = retagged(&now, retags);
+        let problems = |refs: &RefMap| -> Vec<String> {
+            subscription::validate(def, &doc, sub.status, refs)
+                .err()
+                .unwrap_or_default()
+                .iter()
+                .map(ToString::to_string)
+                .collect()
+        };
+        let before = problems(&now);
+        for p in problems(&then) {
+            if !before.contains(&p) {
+                broken.push(format!("subscription {user} (which uses it): {p}"));
+            }
+        }
+    }
+    Ok(broken)
+}
+
+/// `refs` with the tags this load changes changed.
+fn retagged(refs: &RefMap, retags: &[(String, String)]) -> RefMap {
+    let mut out = RefMap(refs.0.clone());
+    for info in out.0.values_mut() {
+        if let Some((_, new)) = retags.iter().find(|(old, _)| *old == info.tag) {
+            info.tag = new.clone();
+        }
+    }
+    out
 }
 
 /// Prints the plan and applies it unless it would invalidate subscriptions.

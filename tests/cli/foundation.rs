@@ -264,7 +264,65 @@ fn a_change_is_refused_only_for_what_it_breaks() {
     assert!(err.contains("v.site") && !err.contains("v.name"), "{err}");
 }
 
+/// A new tag breaks the subscriptions that use the product's subscriptions through a
+/// field of the old tag: refused without --force, each user named; the same change
+/// made in both files at once is not.
+fn a_new_tag_is_refused_for_the_subscriptions_that_use_it() {
+    let p = Project::example();
+    for name in ["rtr1", "rtr2"] {
+        let (code, _, err) = p.run(&[
+            "workflow",
+            "run",
+            "create_node",
+            "--input",
+            &format!("node_name={name}"),
+            "--input",
+            "role=core",
+        ]);
+        assert_eq!(code, 0, "{err}");
+    }
+    let nodes = p.ok_json(&["subscription", "list", "--product", "Node"]);
+    let id = |i: usize| nodes[i]["subscription_id"].as_str().unwrap().to_string();
+    let circuit = p.ok_json(&[
+        "workflow",
+        "run",
+        "create_circuit",
+        "--input",
+        &format!("node_a={}", id(0)),
+        "--input",
+        &format!("node_b={}", id(1)),
+        "--input",
+        "port_a=1/1/c1",
+        "--input",
+        "port_b=1/1/c2",
+    ]);
+    let circuit = circuit["subscription_id"].as_str().unwrap().to_string();
+    let node = std::fs::read_to_string(p.path().join("products/node.toml")).unwrap();
+    p.write(
+        "products/node.toml",
+        &node.replace("tag = \"NODE\"", "tag = \"ROUTER\""),
+    );
+    let (code, out, err) = p.run(&["product", "load"]);
+    assert_eq!(code, 7, "{out}{err}");
+    let out = format!("{out}{err}");
+    assert!(
+        out.contains(&format!(
+            "invalidates subscription {circuit} (which uses it)"
+        )),
+        "{out}"
+    );
+    assert!(out.contains("is a ROUTER product, expected NODE"), "{out}");
+    let c = std::fs::read_to_string(p.path().join("products/circuit.toml")).unwrap();
+    p.write(
+        "products/circuit.toml",
+        &c.replace("product_tag = \"NODE\"", "product_tag = \"ROUTER\""),
+    );
+    let (code, out, err) = p.run(&["product", "load"]);
+    assert_eq!(code, 0, "{out}{err}");
+}
+
 both!(
+    a_new_tag_is_refused_for_the_subscriptions_that_use_it,
     a_change_is_refused_only_for_what_it_breaks,
     product_load_is_idempotent_and_lists_as_json,
     a_typo_in_a_key_is_placed,
