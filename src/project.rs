@@ -87,7 +87,7 @@ impl Project {
             Some(dir) => {
                 let dir = cwd.join(dir);
                 if !dir.is_dir() {
-                    return Err(Error::usage(format!(
+                    return Err(Error::not_found(format!(
                         "the project folder {} does not exist",
                         dir.display()
                     ))

@@ -334,6 +334,17 @@ fn scalar_kind(t: &str, rf: &RawField) -> Result<FieldKind, FieldProblem> {
                     None,
                 ));
             }
+            if values.iter().any(|v| v.trim().is_empty()) {
+                return Err(("values", "an enum value is empty".into(), None));
+            }
+            if let Some(twice) = values
+                .iter()
+                .enumerate()
+                .find(|(i, v)| values[..*i].contains(v))
+                .map(|(_, v)| v)
+            {
+                return Err(("values", format!("`{twice}` is listed twice"), None));
+            }
             FieldKind::Enum { values }
         }
         "ipv4" => FieldKind::Ipv4,
@@ -521,6 +532,18 @@ fields.name = { type = "string", required = "initial" }
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].line, 4, "{}", d[0]);
         assert!(d[0].message.contains("tga"), "{}", d[0]);
+    }
+
+    #[test]
+    fn enum_values_are_neither_empty_nor_listed_twice() {
+        for (values, says) in [
+            ("[\"\", \"\"]", "empty"),
+            ("[\"core\", \"core\"]", "listed twice"),
+        ] {
+            let text = GOOD.replace("[\"core\", \"edge\"]", values);
+            let d = parse_str(&text).unwrap_err();
+            assert!(d[0].message.contains(says), "{}", d[0]);
+        }
     }
 
     #[test]

@@ -56,6 +56,14 @@ fn a_command_outside_a_project_creates_nothing_and_says_where_to_go() {
             );
         }
     }
+    // A --dir that does not exist is not found either (exit 6).
+    let (code, _, err) = run_in(
+        &p,
+        empty.path(),
+        &["--dir", "no/such/place", "process", "list"],
+    );
+    assert_eq!(code, 6, "{err}");
+    assert!(err.contains("does not exist"), "{err}");
     // A command that would write refuses too; only `orch init` makes a project.
     let (code, _, err) = run_in(&p, empty.path(), &["task", "run", "cleanup_tasks"]);
     assert_eq!(code, 6, "{err}");
