@@ -440,6 +440,7 @@ impl Store {
 
     /// A process by id or a unique prefix of it.
     pub async fn find_process(&self, id: &str) -> StoreResult<processes::Find> {
+        let id = &id_as_stored(id);
         dispatch!(self.find_process(id))
     }
 
@@ -709,6 +710,7 @@ impl Store {
 
     /// A subscription by id or a unique prefix of it.
     pub async fn find_subscription(&self, id: &str) -> StoreResult<subscriptions::Find> {
+        let id = &id_as_stored(id);
         dispatch!(self.find_subscription(id))
     }
 
@@ -878,6 +880,17 @@ pub struct RefMap(pub HashMap<String, RefInfo>);
 impl crate::domain::subscription::References for RefMap {
     fn lookup(&self, id: &str) -> Option<RefInfo> {
         self.0.get(id).cloned()
+    }
+}
+
+/// An id (or a prefix of one) as ids are stored: UUIDs in lower case, so one copied
+/// from a tool that prints them in upper case is found too. Text that is no UUID is
+/// left as it is.
+fn id_as_stored(id: &str) -> String {
+    if id.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+        id.to_ascii_lowercase()
+    } else {
+        id.to_string()
     }
 }
 
