@@ -150,7 +150,8 @@ impl Printer {
 
     /// Renders an error on stderr.
     pub fn error(&self, e: &Error) {
-        let text = e.render();
+        // An error may quote what a step wrote.
+        let text = printable(&e.render()).into_owned();
         if self.color {
             let mut out = String::new();
             for line in text.lines() {
@@ -187,10 +188,37 @@ pub fn labelled(fields: &[(&str, String)]) -> String {
     out
 }
 
-/// The last `n` lines of a text (a step's stderr), oldest first.
-pub fn last_lines(text: &str, n: usize) -> Vec<&str> {
+/// The last `n` lines of a text (a step's stderr), oldest first, fit for a terminal
+/// (see [`printable`]).
+pub fn last_lines(text: &str, n: usize) -> Vec<String> {
     let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(n)..].to_vec()
+    lines[lines.len().saturating_sub(n)..]
+        .iter()
+        .map(|l| printable(l).into_owned())
+        .collect()
+}
+
+/// Text a step wrote (its stderr, its error), with the control characters a terminal
+/// would act on shown instead (`^[` for ESC): a step's output cannot move the cursor,
+/// retitle the window or hide what orch prints. Newlines and tabs stay.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let acts = |c: char| (c.is_control() && c != '\n' && c != '\t') || c == '\u{7f}';
+    if !text.chars().any(acts) {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            c if !acts(c) => out.push(c),
+            '\u{7f}' => out.push_str("^?"),
+            c if (c as u32) < 0x20 => {
+                out.push('^');
+                out.push(char::from(b'@' + c as u8));
+            }
+            c => out.push_str(&format!("<U+{:04X}>", c as u32)),
+        }
+    }
+    out.into()
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -201,4 +229,23 @@ pub enum Paint {
     Cyan,
     Dim,
     Bold,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_a_terminal_would_act_on_is_shown_instead() {
+        assert_eq!(printable("plain\ttext\nline"), "plain\ttext\nline");
+        assert_eq!(
+            printable("\u{1b}[2J\u{1b}]0;pwned\u{7}"),
+            "^[[2J^[]0;pwned^G"
+        );
+        assert_eq!(printable("a\u{9b}b\u{7f}"), "a<U+009B>b^?");
+        assert_eq!(
+            last_lines("one\ntwo\u{1b}[31m\nthree", 2),
+            ["two^[[31m", "three"]
+        );
+    }
 }

@@ -210,6 +210,7 @@ impl Observer for StepProgress {
                 String::new()
             };
             let text = String::from_utf8_lossy(chunk);
+            let text = super::printable(&text);
             for l in text.lines() {
                 self.say(&format!("    | {whose}{l}"));
             }
@@ -256,7 +257,7 @@ pub fn step_line(printer: &Printer, step: &StepRow, took: Duration) -> String {
         Some(w) => line.push_str(&format!(": {w} ({took}{attempt})")),
     }
     if let Some(e) = step.error.as_ref().filter(|_| word.is_some()) {
-        line.push_str(&format!(": {e}"));
+        line.push_str(&format!(": {}", super::printable(e)));
     }
     line
 }

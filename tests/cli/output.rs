@@ -240,7 +240,33 @@ fn process_list_says_when_it_is_cut_short_and_checks_since() {
     assert_eq!(count("2999-01-01T00:00:00Z"), 0);
 }
 
+/// What a step writes cannot drive the operator's terminal: control characters in
+/// its stderr and its error are shown (`^[`), not sent, wherever orch prints them.
+fn a_steps_escape_sequences_are_shown_not_sent_to_the_terminal() {
+    let p = Project::new();
+    p.script(
+        "workflows/scripts/esc.sh",
+        "cat >/dev/null; printf '\\033[2J\\033]0;pwned\\007 cleared\\n' >&2; exit 1",
+    );
+    p.task("[[step]]\nname = \"Esc\"\nrun = \"workflows/scripts/esc.sh\"\n");
+    let (code, out, err) = p.run(&["-o", "json", "workflow", "run", "t"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
+    assert!(err.contains("^[[2J^[]0;pwned^G cleared"), "{err}");
+    let id = serde_json::from_str::<serde_json::Value>(&out).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, shown, _) = p.run(&["process", "show", &id]);
+    assert!(!shown.contains('\u{1b}'), "{shown:?}");
+    assert!(shown.contains("^[[2J"), "{shown}");
+    // The JSON keeps what the step wrote, as it wrote it.
+    let v = p.ok_json(&["process", "show", &id]);
+    assert!(v.to_string().contains("\\u001b[2J"), "{v}");
+}
+
 both!(
+    a_steps_escape_sequences_are_shown_not_sent_to_the_terminal,
     process_list_says_when_it_is_cut_short_and_checks_since,
     the_events_table_fits_100_columns_with_short_ids_and_summaries,
     process_show_lines_up_its_labels_and_run_lines_use_words,

@@ -107,7 +107,7 @@ pub fn show(ctx: &mut Ctx, a: ShowArgs) -> Result<()> {
                 "\n{} {}: {}\n",
                 label,
                 last.path(),
-                last.error.clone().unwrap_or_default()
+                crate::ui::printable(last.error.as_deref().unwrap_or_default())
             );
             if let Some(o) = &last.output {
                 detail.push_str("  stderr (tail):\n");
