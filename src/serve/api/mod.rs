@@ -158,10 +158,16 @@ impl Params {
     pub fn parse<T: std::str::FromStr>(&self, name: &str, what: &str) -> ApiResult<Option<T>> {
         match self.get(name) {
             None => Ok(None),
-            Some(v) => v
-                .parse()
-                .map(Some)
-                .map_err(|_| ApiError::bad_request(format!("`{name}` must be {what}, not `{v}`"))),
+            Some(v) => v.parse().map(Some).map_err(|_| {
+                let reason = format!("`{name}` must be {what}, not `{v}`");
+                let mut e = ApiError::bad_request(reason.clone());
+                e.fields.push(crate::error::FieldError {
+                    field: name.to_string(),
+                    field_type: "query".to_string(),
+                    reason,
+                });
+                e
+            }),
         }
     }
 

@@ -380,6 +380,19 @@ fn errors_have_the_status_and_body_of_the_design() {
         let r = get(&s, &format!("/api/v1/processes?{bad}"), &op);
         assert_eq!(r.status, 400, "{bad}: {}", r.text);
     }
+    // A parameter of an action names itself in `fields` too.
+    let perhaps = post(
+        &s,
+        "/api/v1/processes/01ffffff-0000-7000-8000-000000000000/retry?use_current=perhaps",
+        &op,
+        &json!({}),
+    );
+    assert_eq!(perhaps.status, 400, "{}", perhaps.text);
+    assert_eq!(
+        perhaps.body["error"]["fields"][0]["field"], "use_current",
+        "{}",
+        perhaps.text
+    );
     let since = get(&s, "/api/v1/processes?since=2020-01-01T00:00:00Z", &op);
     assert_eq!(since.status, 200, "{}", since.text);
 
