@@ -24,6 +24,39 @@ use super::Limits;
 #[derive(Debug, Clone, Copy)]
 pub struct Peer(pub SocketAddr);
 
+/// The most headers a request may have (431 above).
+const MAX_HEADERS: usize = 100;
+/// The longest path and query a request may have (414 above).
+const MAX_URI: usize = 8 * 1024;
+
+/// The error for a request whose head is larger than the server takes: the API's error
+/// body, as for any other refusal.
+fn too_large_a_head<B>(req: &hyper::Request<B>) -> Option<axum::response::Response> {
+    use axum::http::StatusCode;
+    use axum::response::IntoResponse;
+    let uri = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    let refused = if uri > MAX_URI {
+        super::errors::ApiError::new(
+            StatusCode::URI_TOO_LONG,
+            "invalid",
+            format!("the request's path and query are {uri} bytes; this server takes {MAX_URI}"),
+        )
+        .with_hint("send long input in a POST body instead")
+    } else if req.headers().len() > MAX_HEADERS {
+        super::errors::ApiError::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "invalid",
+            format!(
+                "the request has {} headers; this server takes {MAX_HEADERS}",
+                req.headers().len()
+            ),
+        )
+    } else {
+        return None;
+    };
+    Some(refused.into_response())
+}
+
 /// How long open requests get to finish once the server stops.
 const DRAIN: Duration = Duration::from_secs(10);
 
@@ -57,12 +90,21 @@ pub async fn serve(
         let service =
             hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
                 req.extensions_mut().insert(Peer(peer));
-                router.clone().oneshot(req.map(axum::body::Body::new))
+                let router = router.clone();
+                async move {
+                    if let Some(refused) = too_large_a_head(&req) {
+                        return Ok(refused);
+                    }
+                    router.oneshot(req.map(axum::body::Body::new)).await
+                }
             });
         let mut builder = hyper::server::conn::http1::Builder::new();
         builder
             .timer(TokioTimer::new())
             .header_read_timeout(limits.header_timeout)
+            // Room above orch's own limits, so what exceeds them gets orch's error body;
+            // only what exceeds hyper's too gets hyper's bare status.
+            .max_headers(4 * MAX_HEADERS)
             .keep_alive(true);
         let conn = builder.serve_connection(TokioIo::new(stream), service);
         let conn = graceful.watch(conn);

@@ -284,6 +284,12 @@ pub enum Errors {
     /// The body is larger than the server takes.
     #[response(status = 413)]
     TooLarge(#[to_schema] ErrorBody),
+    /// The path and query are longer than the server takes (8 KiB).
+    #[response(status = 414)]
+    UriTooLong(#[to_schema] ErrorBody),
+    /// More headers than the server takes (100).
+    #[response(status = 431)]
+    HeadersTooLarge(#[to_schema] ErrorBody),
     /// A body sent with a `Content-Type` other than `application/json`.
     #[response(status = 415)]
     UnsupportedMediaType(#[to_schema] ErrorBody),

@@ -569,6 +569,30 @@ fn errors_have_the_status_and_body_of_the_design() {
         other => panic!("a chunked body over the limit: {other:?}"),
     }
 
+    // 414 and 431: a head larger than the server takes gets the error body too.
+    let long = get(&s, &format!("/api/v1/products/{}", "a".repeat(10_000)), &op);
+    assert_eq!(
+        (long.status, kind(&long).as_str()),
+        (414, "invalid"),
+        "{}",
+        long.text
+    );
+    let mut many =
+        ureq::get(&s.url("/api/v1/products")).set("Authorization", &format!("Bearer {op}"));
+    for i in 0..150 {
+        many = many.set(&format!("x-extra-{i}"), "1");
+    }
+    let many = match many.call() {
+        Ok(r) | Err(ureq::Error::Status(_, r)) => super::reply(r),
+        Err(e) => panic!("150 headers: {e}"),
+    };
+    assert_eq!(
+        (many.status, kind(&many).as_str()),
+        (431, "invalid"),
+        "{}",
+        many.text
+    );
+
     // 415: a body that says it is something other than JSON (curl's `-d` alone sends
     // a web form); a JSON type with parameters is JSON.
     let as_type = |content_type: &str| match ureq::post(&s.url("/api/v1/workflows/count/processes"))
