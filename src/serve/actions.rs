@@ -44,6 +44,25 @@ impl App {
             .map_err(|e| Error::internal(format!("a request's task failed: {e}")))?
     }
 
+    /// Refuses secrets this server cannot hand to the worker that runs the process:
+    /// they live only in its own worker's memory, and under `--no-worker` another
+    /// worker (with no way to them) would run it.
+    pub fn can_hand_on(&self, secrets: &Map<String, Value>) -> Result<()> {
+        if self.worker || secrets.is_empty() {
+            return Ok(());
+        }
+        let names: Vec<String> = secrets.keys().cloned().collect();
+        let vars: Vec<String> = names.iter().map(|n| forms::secret_env_var(n)).collect();
+        Err(Error::usage(format!(
+            "this server runs no worker (--no-worker), so the secret {} given here could not reach the worker that runs the process",
+            names.join(", ")
+        ))
+        .with_hint(format!(
+            "set {} where the worker runs and leave the secret out of the request, or serve with a worker",
+            vars.join(", ")
+        )))
+    }
+
     /// A workflow by name, a built-in task included.
     pub fn workflow(&self, name: &str) -> Result<(WorkflowDef, String)> {
         if let Some(task) = builtin::find(name) {
@@ -371,6 +390,7 @@ pub async fn start(app: &Arc<App>, req: Start) -> Result<String> {
             app.project.config.default_customer.as_deref(),
             subscription.as_ref(),
         );
+        app.can_hand_on(&secrets)?;
         let run = NewRun {
             def: &def,
             source: Some(&source),
@@ -406,6 +426,7 @@ pub async fn retry(
         }
         adopt_current(app, store, &p, use_current).await?;
         let secrets = check_secrets(app, store, &p, secrets).await?;
+        app.can_hand_on(&secrets)?;
         if !store.queue_process(&p.process_id, p.status, &who).await? {
             return Err(Error::conflict(format!(
                 "process {} changed while it was being queued",
@@ -565,6 +586,7 @@ pub async fn resume(
             secrets.extend(more);
             checked.push((w, input));
         }
+        app.can_hand_on(&secrets)?;
         let claimed =
             owner::claim(store, &p.process_id, &[ProcessStatus::Suspended], app.lease).await?;
         let mut process = owner::claimed(claimed, &p.process_id, "resumed")?;

@@ -39,7 +39,9 @@ pub async fn product(
         None => {
             let mut tagged = store.products_by_tags(std::slice::from_ref(&name)).await?;
             if tagged.len() != 1 {
-                return Err(Error::not_found(format!("no product named `{name}`")).into());
+                return Err(Error::not_found(format!("no product named `{name}`"))
+                    .with_hint("GET /api/v1/products lists the products (by name or tag)")
+                    .into());
             }
             tagged.remove(0)
         }

@@ -932,6 +932,18 @@ fn secrets_given_to_the_api_reach_the_step_and_are_never_stored() {
     let done = wait_for_status(&s, &op, &id, "completed");
     assert_eq!(done["state"]["logged_in"], true);
     drop(s);
+    // A server without a worker could not hand the secret on: refused, nothing queued.
+    let s = Server::start(&p, &["--no-worker"]);
+    let r = post(
+        &s,
+        "/api/v1/workflows/login/processes",
+        &op,
+        &json!({"password": "hunter2"}),
+    );
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert!(r.text.contains("ORCH_SECRET_PASSWORD"), "{}", r.text);
+    assert_eq!(p.sql_column("SELECT COUNT(*) FROM processes"), ["1"]);
+    drop(s);
     assert!(
         !p.stored_text().contains("hunter2"),
         "the secret was stored"
