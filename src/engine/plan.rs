@@ -9,6 +9,9 @@ use crate::domain::process::StepStatus;
 use crate::domain::workflow::{StepDef, Target, WorkflowDef};
 use crate::store::processes::StepRow;
 
+/// The first step of every process: it records the form and takes the workflow's locks.
+pub const START: &str = "Start";
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Planned<'a> {
     /// Records the initial form.
@@ -65,7 +68,7 @@ pub fn abort_step_name(log: &[StepRow]) -> String {
     log.iter()
         .rev()
         .find(|s| s.branch.is_none())
-        .map_or_else(|| "Start".to_string(), |s| s.name.clone())
+        .map_or_else(|| START.to_string(), |s| s.name.clone())
 }
 
 /// The attempt number a step gets when it runs next: one more than its attempts in `log`.
@@ -111,7 +114,7 @@ pub fn plan(def: &WorkflowDef) -> Vec<PlannedStep<'_>> {
         name: name.to_string(),
         step,
     };
-    let mut out = vec![step("Start", Planned::Start)];
+    let mut out = vec![step(START, Planned::Start)];
     match def.target {
         Target::Create => out.push(step("Create subscription", Planned::CreateSubscription)),
         Target::Modify | Target::Terminate | Target::Validate => {
@@ -163,6 +166,16 @@ pub fn steps_to_skip(
                 "`orch process show {process_id}` says what it waits for: a suspended process is answered with `orch process resume {process_id}`"
             ))
         })?;
+    if top.name == START {
+        // It takes the workflow's locks: marked done, the workflow would run on
+        // without them, beside the process that holds them.
+        return Err(crate::error::Error::conflict(format!(
+            "process {process_id} waits at `{START}`, which takes the workflow's locks; it cannot be skipped"
+        ))
+        .with_hint(format!(
+            "it goes on when the lock frees (`orch locks` names the holder), or `orch process abort {process_id}` gives up"
+        )));
+    }
     // The latest row of each step inside the group, in log order.
     let mut latest: Vec<&StepRow> = Vec::new();
     let inside_group = |r: &&StepRow| {

@@ -32,6 +32,45 @@ pub fn needed(def: &WorkflowDef, log: &[StepRow]) -> Vec<FieldSpec> {
     fields
 }
 
+/// `--set` keys (a skip's) that name a secret field of `def`: a value given there would
+/// be stored, as no secret is; refused with a usage error.
+pub fn refuse_set(
+    def: &WorkflowDef,
+    keys: impl IntoIterator<Item = String>,
+) -> Result<(), crate::error::Error> {
+    let steps = def.all_steps();
+    let inputs = steps.iter().filter_map(|s| match &s.kind {
+        StepKind::Input { fields, .. } => Some(fields),
+        _ => None,
+    });
+    let secrets: Vec<&str> = def
+        .form
+        .iter()
+        .map(|p| &p.fields)
+        .chain(inputs)
+        .flatten()
+        .filter(|f| f.field_type == FormType::Secret)
+        .map(|f| f.name.as_str())
+        .collect();
+    let secret = |k: &str| secrets.contains(&k);
+    let named: Vec<String> = keys.into_iter().filter(|k| secret(k)).collect();
+    if named.is_empty() {
+        return Ok(());
+    }
+    Err(crate::error::Error::usage(format!(
+        "{} is a secret field: a value set here would be stored, and secrets never are",
+        named.join(", ")
+    ))
+    .with_hint(format!(
+        "give it where the process runs instead ({})",
+        named
+            .iter()
+            .map(|n| secret_env_var(n))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )))
+}
+
 /// The secrets found in the environment, for runs nobody can be asked in (the
 /// scheduler); a missing one is left out, and the step that needs it says so.
 pub fn from_env(fields: &[FieldSpec]) -> Map<String, Value> {
@@ -53,8 +92,45 @@ pub const MASK: &str = "********";
 /// secret would garble the text and, by the gaps, show the secret all the same.
 const SHORT: usize = 4;
 
-/// `text` with each occurrence of `secret` masked.
+/// `text` with each occurrence of `secret` masked, also as JSON writes it (quotes and
+/// backslashes escaped, and with every non-ASCII character as `\uXXXX`, as Python's
+/// `json.dumps` does): a step that prints its input gets it escaped.
 pub fn mask(text: &str, secret: &str) -> String {
+    let mut out = mask_as_is(text, secret);
+    for written in json_forms(secret) {
+        out = mask_as_is(&out, &written);
+    }
+    out
+}
+
+/// The ways JSON writes `secret` that differ from it.
+fn json_forms(secret: &str) -> Vec<String> {
+    let quoted = serde_json::to_string(secret).unwrap_or_default();
+    let escaped = quoted
+        .get(1..quoted.len().saturating_sub(1))
+        .unwrap_or_default()
+        .to_string();
+    let mut ascii = String::new();
+    for c in escaped.chars() {
+        if c.is_ascii() {
+            ascii.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                ascii.push_str(&format!("\\u{u:04x}"));
+            }
+        }
+    }
+    let mut forms = Vec::new();
+    for f in [escaped, ascii] {
+        if f != secret && !f.is_empty() && !forms.contains(&f) {
+            forms.push(f);
+        }
+    }
+    forms
+}
+
+fn mask_as_is(text: &str, secret: &str) -> String {
     if secret.is_empty() || !text.contains(secret) {
         return text.to_string();
     }
@@ -87,7 +163,19 @@ pub fn mask_value(value: &mut Value, secrets: &Map<String, Value>) {
             }
         }
         Value::Array(items) => items.iter_mut().for_each(|v| mask_value(v, secrets)),
-        Value::Object(m) => m.values_mut().for_each(|v| mask_value(v, secrets)),
+        Value::Object(m) => {
+            // A secret may be a key too.
+            let entries = std::mem::take(m);
+            for (mut k, mut v) in entries {
+                for secret in secrets.values().filter_map(Value::as_str) {
+                    if !secret.is_empty() && k.contains(secret) {
+                        k = mask(&k, secret);
+                    }
+                }
+                mask_value(&mut v, secrets);
+                m.insert(k, v);
+            }
+        }
         _ => {}
     }
 }
@@ -105,14 +193,22 @@ mod tests {
         );
         assert_eq!(mask("x", "x"), "********");
         assert_eq!(mask("ab-abc", "ab"), "********-abc");
-        let mut v =
-            serde_json::json!({"copied": "token hunter2", "list": ["hunter2", 3], "keep": "xray"});
+        // As JSON writes it.
+        assert_eq!(
+            mask(r#"{"pw":"pa\"ss\\1word"}"#, "pa\"ss\\1word"),
+            r#"{"pw":"********"}"#
+        );
+        assert_eq!(
+            mask(r#"{"pw":"\u20ac-long"}"#, "€-long"),
+            r#"{"pw":"********"}"#
+        );
+        let mut v = serde_json::json!({"copied": "token hunter2", "list": ["hunter2", 3], "keep": "xray", "hunter2": 1});
         let secrets: Map<String, Value> =
             serde_json::from_value(serde_json::json!({"pw": "hunter2", "k": "x"})).unwrap();
         mask_value(&mut v, &secrets);
         assert_eq!(
             v,
-            serde_json::json!({"copied": "token ********", "list": ["********", 3], "keep": "xray"})
+            serde_json::json!({"copied": "token ********", "list": ["********", 3], "keep": "xray", "********": 1})
         );
     }
 }

@@ -658,6 +658,10 @@ pub async fn skip(app: &Arc<App>, id: String, set: Map<String, Value>, who: Stri
         }
         let steps = store.steps(&p.process_id).await?;
         let to_skip = crate::engine::plan::steps_to_skip(&p.process_id, &steps)?;
+        crate::engine::secrets::refuse_set(
+            &*stored_definition(store, &p).await?,
+            set.keys().cloned(),
+        )?;
         let claimed = owner::claim(store, &p.process_id, RETRYABLE, app.lease).await?;
         let mut process = owner::claimed(claimed, &p.process_id, "skipped")?;
         let set = Value::Object(crate::forms::value::loose(set));

@@ -296,6 +296,37 @@ fn resume_takes_the_secret_needed_again_with_the_answers() {
     assert!(!p.stored_text().contains("k3y-9"), "the secret was stored");
 }
 
+/// `skip` neither stores a secret given with `--set` nor changes anything when the
+/// secret the rest of the run needs is missing; and a secret a step prints as JSON
+/// (escaped) is masked too.
+fn skip_keeps_secrets_out_and_asks_for_them_first() {
+    let p = Project::new();
+    p.task("[[form]]\nfields = [ { name = \"pw\", type = \"secret\" } ]\n[[step]]\nname = \"F\"\nrun = \"cat >&2; exit 1\"\n[[step]]\nname = \"G\"\nbuiltin = \"noop\"\n");
+    let secret = "pa\"ss\\1word€";
+    let v = p.failed_json(&["workflow", "run", "t", "--input", &format!("pw={secret}")]);
+    let id = v["id"].as_str().unwrap().to_string();
+    let escaped = serde_json::to_string(secret).unwrap();
+    let ascii = escaped.replace('€', "\\u20ac");
+    let stored = p.stored_text();
+    assert!(
+        !stored.contains(escaped.trim_matches('"')),
+        "stored escaped"
+    );
+    assert!(
+        !stored.contains(ascii.trim_matches('"')),
+        "stored ascii-escaped"
+    );
+    let (code, _, err) = p.run(&["process", "skip", &id, "--set", "pw=SkipSecret99"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("pw is a secret field"), "{err}");
+    let (code, _, err) = p.run(&["process", "skip", &id]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("ORCH_SECRET_PW"), "{err}");
+    let after = p.ok_json(&["process", "show", &id]);
+    assert_eq!(after["status"], "failed", "nothing changed: {after}");
+    assert!(!p.stored_text().contains("SkipSecret99"));
+}
+
 /// A step that copies a secret into its output does not get it stored: the value is
 /// masked wherever it stands in the state. A one-letter secret is masked where it
 /// stands alone, not inside other words.
@@ -341,6 +372,7 @@ fn a_display_field_shows_its_text_and_is_not_required() {
 }
 
 both!(
+    skip_keeps_secrets_out_and_asks_for_them_first,
     resume_takes_the_secret_needed_again_with_the_answers,
     a_secret_copied_into_the_state_is_masked_there,
     a_display_field_shows_its_text_and_is_not_required,

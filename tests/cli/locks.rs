@@ -437,7 +437,37 @@ builtin = "noop"
     assert_eq!(takers(&p, "device:r1"), [parent_id, outsider]);
 }
 
+/// A process waiting at `Start` for its workflow lock cannot be skipped past it: the
+/// workflow would run without the lock, beside the process holding it.
+fn a_wait_for_the_workflow_lock_cannot_be_skipped() {
+    let p = Project::new();
+    p.write(
+        "workflows/t.toml",
+        "name = \"t\"\ntarget = \"system\"\nlocks = [\"device\"]\n[[step]]\nname = \"Work\"\nrun = \"test -f ok\"\n",
+    );
+    let first = p.failed_json(&["workflow", "run", "t"])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let second = p.json_exiting(&["workflow", "run", "t"], 5)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (code, _, err) = p.run(&["process", "skip", &second]);
+    assert_eq!(code, 7, "{err}");
+    assert!(err.contains("it cannot be skipped"), "{err}");
+    assert_eq!(
+        p.ok_json(&["process", "show", &second])["status"],
+        "waiting"
+    );
+    assert_eq!(
+        lock(&p.ok_json(&["locks"]), "device")["process_id"],
+        first.as_str()
+    );
+}
+
 both!(
+    a_wait_for_the_workflow_lock_cannot_be_skipped,
     a_child_workflow_runs_under_the_lock_its_parent_holds,
     a_step_lock_keeps_a_second_process_waiting_until_it_frees_for_it,
     a_workflow_lock_is_held_from_start_to_done_and_let_go_on_abort,

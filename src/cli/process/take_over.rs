@@ -682,6 +682,10 @@ pub fn skip(ctx: &mut Ctx, a: SkipArgs) -> Result<()> {
     let steps = ctx.steps(&p.process_id)?;
     let to_skip = crate::engine::plan::steps_to_skip(&p.process_id, &steps)?;
     let def = ctx.stored_definition(&p)?;
+    crate::engine::secrets::refuse_set(&def, a.set.iter().map(|(k, _)| k.clone()))?;
+    // Asked before anything changes: a skip that could not go on for want of them
+    // would leave the process half-done.
+    let secrets = secrets_needed(ctx, &p, &def, false)?;
     claim(ctx, &p.process_id, RETRYABLE, "skipped")?;
     let user = ctx.user().to_string();
     let patch = answers::loose(
@@ -724,7 +728,6 @@ pub fn skip(ctx: &mut Ctx, a: SkipArgs) -> Result<()> {
         ctx.printer
             .status(&format!("step `{}` marked done by {user}", failed.path()));
     }
-    let secrets = secrets_needed(ctx, &p, &def, false)?;
     let opts = Options::default();
     let outcome = drive::drive(ctx, &p.process_id, &def, Default::default(), secrets, opts);
     print_process_json(ctx, &p.process_id)?;
