@@ -260,6 +260,15 @@ fn a_steps_escape_sequences_are_shown_not_sent_to_the_terminal() {
     let (_, shown, _) = p.run(&["process", "show", &id]);
     assert!(!shown.contains('\u{1b}'), "{shown:?}");
     assert!(shown.contains("^[[2J"), "{shown}");
+    // Nor can a message rendered from what a step put in the state.
+    p.task("[[step]]\nname = \"Set\"\nrun = \"cat >/dev/null; echo '{\\\"msg\\\": \\\"\\\\u001b[2Jred\\\"}'\"\n[[step]]\nname = \"Ask\"\ninput.message = \"{{ state.msg }}\"\ninput.fields = [ { name = \"ok\", type = \"bool\" } ]\n");
+    let asked = p.json_exiting(&["workflow", "run", "t"], 4)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, shown_ask, _) = p.run(&["process", "show", &asked]);
+    assert!(!shown_ask.contains('\u{1b}'), "{shown_ask:?}");
+    assert!(shown_ask.contains("^[[2Jred"), "{shown_ask}");
     // The JSON keeps what the step wrote, as it wrote it.
     let v = p.ok_json(&["process", "show", &id]);
     assert!(v.to_string().contains("\\u001b[2J"), "{v}");

@@ -125,14 +125,15 @@ pub fn show(ctx: &mut Ctx, a: ShowArgs) -> Result<()> {
                 pr.paint("waiting for input at step", Paint::Yellow),
                 w.step
             );
+            // Rendered from the state, which a step wrote.
             if let Some(m) = w.message_text() {
-                for line in m.lines() {
+                for line in crate::ui::printable(&m).lines() {
                     detail.push_str(&format!("  {line}\n"));
                 }
             }
             detail.push_str("  fields:\n");
             for line in w.field_lines() {
-                detail.push_str(&format!("    {line}\n"));
+                detail.push_str(&format!("    {}\n", crate::ui::printable(&line)));
             }
             pr.out(&detail)?;
         }

@@ -425,7 +425,7 @@ fn answer_pending(
         }
         if !form {
             match &w.message {
-                Some(Ok(text)) => ctx.printer.detail(text.trim_end()),
+                Some(Ok(text)) => ctx.printer.detail(&crate::ui::printable(text.trim_end())),
                 Some(Err(e)) => ctx
                     .printer
                     .warn(&format!("the step's message does not render: {e}")),
