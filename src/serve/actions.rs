@@ -30,6 +30,22 @@ use crate::tasks::builtin;
 
 const RETRYABLE: &[ProcessStatus] = ProcessStatus::RETRYABLE;
 
+/// The `name = "…"` a workflow file gives, read as far as the file allows: a file
+/// that does not parse as a workflow may still say which workflow it meant to be.
+fn declared_name(path: &std::path::Path) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    if let Ok(table) = text.parse::<toml::Table>() {
+        return table.get("name")?.as_str().map(str::to_string);
+    }
+    // Not TOML at all (a syntax error further down): the top-level line, if any.
+    text.lines()
+        .take_while(|l| !l.trim_start().starts_with('['))
+        .find_map(|l| {
+            let (key, value) = l.split_once('=')?;
+            (key.trim() == "name").then(|| value.trim().trim_matches('"').to_string())
+        })
+}
+
 impl App {
     /// Runs `f` on a blocking thread, waiting for the store there.
     pub async fn blocking<T, F>(self: &Arc<Self>, f: F) -> Result<T>
@@ -75,9 +91,10 @@ impl App {
         }
         // A file named after the workflow that does not parse is the likely reason: say
         // so rather than that the workflow does not exist.
-        let (named, others): (Vec<_>, Vec<_>) = diags
-            .into_iter()
-            .partition(|d| d.file.file_stem().is_some_and(|s| s == name));
+        let (named, others): (Vec<_>, Vec<_>) = diags.into_iter().partition(|d| {
+            d.file.file_stem().is_some_and(|s| s == name)
+                || declared_name(&self.project.root.join(&d.file)).as_deref() == Some(name)
+        });
         if !named.is_empty() {
             // The server's files are at fault, not the request: a 500 that says which.
             let mut e = Error::from(DefinitionError(named)).with_hint(format!(

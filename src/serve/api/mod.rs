@@ -154,6 +154,24 @@ impl Params {
         self
     }
 
+    /// Refuses a parameter an action does not take: on a route that changes things, a
+    /// misspelt or guessed one (`?plan=true`, which the command line has) must not be
+    /// passed over while the action runs.
+    pub fn only(&self, known: &[&str]) -> ApiResult<()> {
+        let mut checks = QueryChecks::default();
+        for (k, _) in &self.0 {
+            if !known.contains(&k.as_str()) {
+                let takes = if known.is_empty() {
+                    "this route takes no query parameters".to_string()
+                } else {
+                    format!("this route takes {}", known.join(", "))
+                };
+                checks.refuse(k, format!("unknown parameter `{k}`: {takes}"));
+            }
+        }
+        checks.done()
+    }
+
     /// A parameter parsed, or 400 saying what it should be (an empty value too).
     pub fn parse<T: std::str::FromStr>(&self, name: &str, what: &str) -> ApiResult<Option<T>> {
         match self.get(name) {

@@ -167,6 +167,7 @@ pub async fn start(
     p: Who,
     JsonObject(given): JsonObject,
 ) -> ApiResult<impl IntoResponse> {
+    q.only(&["subscription", "customer"])?;
     let text = |k: &str| q.get(k).filter(|v| !v.is_empty()).map(str::to_string);
     let req = actions::Start {
         workflow: name,
@@ -196,6 +197,7 @@ pub async fn retry(
     p: Who,
     JsonObject(secrets): JsonObject,
 ) -> ApiResult<Response> {
+    q.only(&["use_current"])?;
     let use_current = q.bool("use_current")?.unwrap_or(false);
     let found = actions::find_process(app.store(), &id).await?;
     let full = found.process_id;
@@ -221,6 +223,7 @@ pub async fn resume(
     p: Who,
     JsonObject(given): JsonObject,
 ) -> ApiResult<Response> {
+    q.only(&["use_current"])?;
     let use_current = q.bool("use_current")?.unwrap_or(false);
     let found = actions::find_process(app.store(), &id).await?;
     let full = found.process_id;
@@ -236,8 +239,10 @@ pub async fn resume(
 pub async fn abort(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
+    q: Params,
     p: Who,
 ) -> ApiResult<Response> {
+    q.only(&[])?;
     let full = actions::find_process(app.store(), &id).await?.process_id;
     let left = actions::abort(&app, full.clone(), who(p)).await?;
     let mut r = answer(&app, &full).await?;
@@ -256,9 +261,11 @@ pub async fn abort(
 pub async fn skip(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
+    q: Params,
     p: Who,
     JsonObject(set): JsonObject,
 ) -> ApiResult<Response> {
+    q.only(&[])?;
     let full = actions::find_process(app.store(), &id).await?.process_id;
     actions::skip(&app, full.clone(), set, who(p)).await?;
     answer(&app, &full).await

@@ -393,6 +393,19 @@ fn errors_have_the_status_and_body_of_the_design() {
         "{}",
         perhaps.text
     );
+    // A parameter an action does not take is refused, not passed over.
+    let plan = post(
+        &s,
+        "/api/v1/processes/01ffffff-0000-7000-8000-000000000000/retry?plan=true",
+        &op,
+        &json!({}),
+    );
+    assert_eq!(plan.status, 400, "{}", plan.text);
+    assert_eq!(
+        plan.body["error"]["fields"][0]["field"], "plan",
+        "{}",
+        plan.text
+    );
     let since = get(&s, "/api/v1/processes?since=2020-01-01T00:00:00Z", &op);
     assert_eq!(since.status, 200, "{}", since.text);
 
@@ -641,6 +654,15 @@ fn errors_have_the_status_and_body_of_the_design() {
     assert_eq!(other.status, 404);
     assert!(other.text.contains("do not parse"), "{}", other.text);
     std::fs::remove_file(p.path().join("workflows/torn.toml")).unwrap();
+    // Found by the name it gives, whatever the file is called.
+    p.write(
+        "workflows/zz_file.toml",
+        "name = \"wf_other\"\ntarget = \"system\"\nbogus_key = 1\n[[step]]\nname = \"A\"\nbuiltin = \"noop\"\n",
+    );
+    let other = get(&s, "/api/v1/workflows/wf_other", &op);
+    assert_eq!(other.status, 500, "{}", other.text);
+    assert!(other.text.contains("zz_file.toml:3"), "{}", other.text);
+    std::fs::remove_file(p.path().join("workflows/zz_file.toml")).unwrap();
 
     // 500 is a failure of the store or a bug, said as such: a process whose stored
     // definition is gone.
