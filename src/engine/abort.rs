@@ -25,8 +25,8 @@ const ABORTABLE: &[ProcessStatus] = &[
 pub struct Aborted {
     /// The process, as it is now.
     pub process: ProcessRow,
-    /// The children (and theirs) aborted with it, as `(id, workflow)`.
-    pub children: Vec<(String, String)>,
+    /// The children (and theirs) aborted with it.
+    pub children: Vec<ProcessRow>,
     /// The children that could not be aborted, with why (another orch runs them).
     pub left: Vec<(String, Error)>,
 }
@@ -54,8 +54,7 @@ impl Engine<'_> {
                 }
                 match self.abort_one(&child.process_id).await {
                     Ok(aborted) => {
-                        done.children
-                            .push((aborted.process_id.clone(), aborted.workflow.clone()));
+                        done.children.push(aborted.clone());
                         parents.push(aborted);
                     }
                     Err(e) => done.left.push((child.process_id.clone(), e)),

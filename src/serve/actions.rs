@@ -651,8 +651,8 @@ pub async fn abort(app: &Arc<App>, id: String, who: String) -> Result<Option<Str
         let mut quiet = Quiet;
         let done = app.engine(store, &who, &mut quiet).abort(&p).await?;
         app.vault.forget(&p.process_id);
-        for (child, _) in &done.children {
-            app.vault.forget(child);
+        for child in &done.children {
+            app.vault.forget(&child.process_id);
         }
         let left: Vec<String> = done
             .left

@@ -642,10 +642,17 @@ pub fn abort(ctx: &mut Ctx, id: &str) -> Result<()> {
         let engine = settings.engine(root, store, &mut quiet, cancel, Map::new());
         engine.abort(&p).await
     })?;
-    for (child, workflow) in &done.children {
+    for child in &done.children {
         ctx.printer.status(&format!(
-            "child process {child} ({workflow}) aborted with it"
+            "child process {} ({}) aborted with it",
+            child.process_id, child.workflow
         ));
+        if let Some(s) = &child.subscription_id {
+            ctx.printer.warn(&format!(
+                "subscription {s} stays out of sync: nothing undid what child process {} did",
+                child.process_id
+            ));
+        }
     }
     for (child, why) in &done.left {
         ctx.printer.warn(&format!(
