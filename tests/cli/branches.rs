@@ -1290,6 +1290,20 @@ fn retry_use_current_of_a_parent_takes_its_childs_file_too() {
             .contains("step `Work` changed"),
         "{plan}"
     );
+    // The API says so too, in its warning header.
+    let op = serve::token(&p, "ops", "operate");
+    let mut s = serve::Server::start(&p, &["--no-worker"]);
+    let r = ureq::post(&s.url(&format!("/api/v1/processes/{id}/retry")))
+        .set("Authorization", &format!("Bearer {op}"))
+        .send_json(serde_json::json!({}))
+        .unwrap();
+    let warning = r.header("orch-warning").unwrap_or_default().to_string();
+    assert!(warning.contains("changed since child process"), "{warning}");
+    s.stop();
+    // The queued retry runs the stored definition and fails again.
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(p.ok_json(&["process", "show", &id])["status"], "failed");
     // Without --use-current the stored definition runs, and says so.
     let (code, _, err) = p.run(&["process", "retry", &id]);
     assert_eq!(code, 3, "{err}");

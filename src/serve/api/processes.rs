@@ -132,13 +132,41 @@ async fn answer_noting_changes(
     let changed = app
         .workflow(workflow)
         .is_ok_and(|(def, _)| def.hash() != started_with);
+    let mut notes = Vec::new();
     if changed && !use_current {
-        let note = format!(
+        notes.push(format!(
             "workflow `{workflow}` changed since this process started; it runs the stored definition (?use_current=true runs the file as it is now)"
-        );
-        if let Ok(v) = axum::http::HeaderValue::from_str(&note) {
-            r.headers_mut().insert("orch-warning", v);
+        ));
+    }
+    if !use_current {
+        // The children it runs again, as `retry --plan` lists them.
+        let mut parents = vec![view.process.clone()];
+        while let Some(parent) = parents.pop() {
+            for child in app
+                .store()
+                .children(&parent, None)
+                .await
+                .map_err(crate::error::Error::from)?
+            {
+                if !ProcessStatus::RETRYABLE.contains(&child.status) {
+                    continue;
+                }
+                let differs = app
+                    .workflow(&child.workflow)
+                    .is_ok_and(|(def, _)| def.hash() != child.definition_hash);
+                if differs {
+                    notes.push(format!(
+                        "workflow `{}` changed since child process {} started; it runs the stored definition (?use_current=true runs the file as it is now)",
+                        child.workflow, child.process_id
+                    ));
+                }
+                parents.push(child);
+            }
         }
+    }
+    let note = axum::http::HeaderValue::from_str(&notes.join("; "));
+    if let (false, Ok(v)) = (notes.is_empty(), note) {
+        r.headers_mut().insert("orch-warning", v);
     }
     Ok(r)
 }
