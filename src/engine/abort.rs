@@ -64,6 +64,30 @@ impl Engine<'_> {
         Ok(done)
     }
 
+    /// Aborts the unfinished children the steps at `paths` of `process_id` started:
+    /// those steps were skipped by hand, so no retry of the parent looks at them again,
+    /// and they would go on holding their subscriptions and locks. Returns the
+    /// processes aborted.
+    pub async fn abort_skipped_children(
+        &self,
+        process_id: &str,
+        paths: &[String],
+    ) -> Result<Vec<ProcessRow>, Error> {
+        let mut out = Vec::new();
+        for path in paths {
+            let Some(child) = self.store.child_process(process_id, path).await? else {
+                continue;
+            };
+            if child.status.is_finished() {
+                continue;
+            }
+            let done = self.abort(&child).await?;
+            out.push(done.process);
+            out.extend(done.children);
+        }
+        Ok(out)
+    }
+
     /// Claims the process to end it and logs the abort.
     async fn abort_one(&self, id: &str) -> Result<ProcessRow, Error> {
         let claim = owner::claim_to_end(self.store, id, ABORTABLE, self.lease).await?;

@@ -716,6 +716,11 @@ pub async fn skip(app: &Arc<App>, id: String, set: Map<String, Value>, who: Stri
                 ));
             }
         }
+        let paths: Vec<String> = to_skip.iter().map(StepRow::path).collect();
+        let mut quiet = Quiet;
+        app.engine(store, &who, &mut quiet)
+            .abort_skipped_children(&p.process_id, &paths)
+            .await?;
         Ok(())
     })
     .await

@@ -1315,7 +1315,34 @@ fn retry_use_current_of_a_parent_takes_its_childs_file_too() {
     assert_eq!(v["status"], "completed", "{v}");
 }
 
+/// Skipping a parent's step whose child failed aborts that child: no retry of the
+/// parent looks at it again, and it would go on holding what it holds.
+fn skipping_a_step_whose_child_failed_aborts_the_child() {
+    let p = Project::new();
+    p.write(
+        "workflows/kid.toml",
+        "name = \"kid\"\ntarget = \"system\"\nlocks = [\"kid\"]\n[[step]]\nname = \"Work\"\nrun = \"exit 1\"\n",
+    );
+    p.task("[[step]]\nname = \"Kid\"\nworkflow = \"kid\"\n[[step]]\nname = \"After\"\nbuiltin = \"noop\"\n");
+    let id = p.failed_json(&["workflow", "run", "t"])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (code, _, err) = p.run(&["process", "skip", &id]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("(kid) aborted: the step that started it was skipped"),
+        "{err}"
+    );
+    assert_eq!(
+        p.sql_column("SELECT status FROM processes WHERE workflow = 'kid'"),
+        ["aborted"]
+    );
+    assert_eq!(p.ok_json(&["locks"]), serde_json::json!([]));
+}
+
 both!(
+    skipping_a_step_whose_child_failed_aborts_the_child,
     retry_use_current_of_a_parent_takes_its_childs_file_too,
     a_parent_waiting_on_children_that_await_people_exits_4,
     skipping_a_failed_group_skips_its_failed_branch_steps_and_keeps_the_rest,

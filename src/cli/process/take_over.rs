@@ -735,6 +735,30 @@ pub fn skip(ctx: &mut Ctx, a: SkipArgs) -> Result<()> {
         ctx.printer
             .status(&format!("step `{}` marked done by {user}", failed.path()));
     }
+    let paths: Vec<String> = to_skip
+        .iter()
+        .map(crate::store::processes::StepRow::path)
+        .collect();
+    let settings = ctx.settings.clone();
+    let root = ctx.project.root.clone();
+    let left_behind = ctx.db(async |store| {
+        let (_keep, cancel) = tokio::sync::watch::channel(false);
+        let mut quiet = Quiet;
+        let engine = settings.engine(root, store, &mut quiet, cancel, Map::new());
+        engine.abort_skipped_children(&p.process_id, &paths).await
+    })?;
+    for child in &left_behind {
+        ctx.printer.status(&format!(
+            "child process {} ({}) aborted: the step that started it was skipped",
+            child.process_id, child.workflow
+        ));
+        if let Some(s) = &child.subscription_id {
+            ctx.printer.warn(&format!(
+                "subscription {s} stays out of sync: nothing undid what child process {} did",
+                child.process_id
+            ));
+        }
+    }
     let opts = Options::default();
     let outcome = drive::drive(ctx, &p.process_id, &def, Default::default(), secrets, opts);
     print_process_json(ctx, &p.process_id)?;
