@@ -9,6 +9,18 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+/// `ProcessStatus` as a user reads it: `process status`.
+fn words_of(type_name: &str) -> String {
+    let mut out = String::new();
+    for c in type_name.chars() {
+        if c.is_ascii_uppercase() && !out.is_empty() {
+            out.push(' ');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
 /// Declares a status enum with its stored words, `as_str`, `Display` and `FromStr`.
 macro_rules! status_enum {
     ($(#[$doc:meta])* $name:ident { $($variant:ident => $word:literal),+ $(,)? }) => {
@@ -43,7 +55,7 @@ macro_rules! status_enum {
                     $($word => Ok($name::$variant),)+
                     other => Err(format!(
                         "`{other}` is not a {} (one of: {})",
-                        stringify!($name),
+                        words_of(stringify!($name)),
                         [$($word),+].join(", ")
                     )),
                 }

@@ -118,7 +118,9 @@ impl From<StoreError> for Error {
             ),
             StoreError::NotOwner { process_id, .. } => Error::conflict(text)
                 .with_hint(format!("`orch process show {process_id}` shows who runs it now")),
-            StoreError::Data(_) => Error::internal(text),
+            StoreError::Data(_) => Error::failure(text).with_hint(
+                "the database holds a value this orch cannot read: written by a newer orch (`orch db status` shows the schema version), or changed by hand; `orch db check` lists what it cannot read",
+            ),
             StoreError::Other(_) => Error::failure(text),
         }
     }

@@ -409,6 +409,15 @@ fn db_commands_speak_of_postgresql() {
             .contains("1 process(es) with a status orch does not know"),
         "{report}"
     );
+    let (code, _, err) = p.run(&["process", "list"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("process ")
+            && err.contains(": `bogus` is not a process status")
+            && err.contains("orch db check")
+            && !err.contains("bug"),
+        "{err}"
+    );
 }
 
 /// The address in orch.toml with `pg_schema`, in `--db`, and libpq's keyword form: each

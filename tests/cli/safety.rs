@@ -222,6 +222,17 @@ fn db_check_finds_rows_orch_cannot_read() {
             "{expected}\n{problems}"
         );
     }
+    // The readers say the same row, as stored data orch cannot read, not as a bug.
+    for args in [vec!["process", "list"], vec!["process", "show", &id]] {
+        let (code, _, err) = p.run(&args);
+        assert_eq!(code, 1, "{err}");
+        assert!(
+            err.contains(&format!("process {id}: `bogus` is not a process status"))
+                && err.contains("orch db check")
+                && !err.contains("bug"),
+            "{err}"
+        );
+    }
     conn.execute_batch(
         "UPDATE refinery_schema_history SET applied_on = 'yesterday' WHERE version = 3",
     )

@@ -15,9 +15,10 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio_postgres::Row;
 
-use super::tx::{NewEvent, R, StepColumns, Tx, clean_opt, word};
+use super::tx::{Fail, NewEvent, R, StepColumns, Tx, clean_opt, word};
 use crate::domain::process::ProcessStatus;
 use crate::domain::workflow::{Target, WorkflowDef};
+use crate::store::StoreError;
 use crate::store::events::Concerns;
 use crate::store::processes::{
     Filter, Find, NewProcess, ProcessRow, StepCommit, StepRow, claim_event, owner_parts,
@@ -43,6 +44,16 @@ pub(super) fn micros(d: Duration) -> i64 {
 type RawProcess = (ProcessRow, String, Option<i64>);
 
 fn process_from_row(r: &Row) -> R<RawProcess> {
+    read_process(r).map_err(|e| match e {
+        Fail::Store(StoreError::Data(what)) => {
+            let id = r.try_get::<_, String>(0).unwrap_or_else(|_| "?".into());
+            Fail::Store(StoreError::Data(format!("process {id}: {what}")))
+        }
+        other => other,
+    })
+}
+
+fn read_process(r: &Row) -> R<RawProcess> {
     Ok((
         ProcessRow {
             process_id: r.try_get(0)?,

@@ -103,8 +103,15 @@ impl From<rusqlite::Error> for StoreError {
                 _ => {}
             }
         }
-        if let rusqlite::Error::FromSqlConversionFailure(..) = &e {
-            return StoreError::Data(text);
+        match e {
+            // Said without rusqlite's column index: `naming_row` put the row in the cause.
+            rusqlite::Error::FromSqlConversionFailure(_, _, cause) => {
+                return StoreError::Data(cause.to_string());
+            }
+            rusqlite::Error::InvalidColumnType(_, column, ty) => {
+                return StoreError::Data(format!("column `{column}` holds {ty}"));
+            }
+            _ => {}
         }
         StoreError::Other(text)
     }
@@ -394,6 +401,50 @@ fn create_private(path: &Path) -> Result<(), Error> {
                 path.display()
             ))
         })
+}
+
+/// Reads a row with `read`; a value in it that cannot be read (a status a newer orch
+/// wrote, a text where a number belongs) is said with the row: `what` and the id in
+/// the row's first column.
+pub fn naming_row<T>(
+    r: &rusqlite::Row<'_>,
+    what: &str,
+    read: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    read(r).map_err(|e| {
+        let id = || {
+            r.get_ref(0)
+                .map(|v| match v {
+                    rusqlite::types::ValueRef::Integer(i) => i.to_string(),
+                    v => {
+                        crate::ui::printable(&String::from_utf8_lossy(v.as_bytes().unwrap_or(b"?")))
+                            .into_owned()
+                    }
+                })
+                .unwrap_or_else(|_| "?".into())
+        };
+        match e {
+            rusqlite::Error::FromSqlConversionFailure(i, ty, cause) => {
+                rusqlite::Error::FromSqlConversionFailure(
+                    i,
+                    ty,
+                    format!("{what} {}: {cause}", id()).into(),
+                )
+            }
+            rusqlite::Error::InvalidColumnType(i, column, ty) => {
+                rusqlite::Error::FromSqlConversionFailure(
+                    i,
+                    ty,
+                    format!(
+                        "{what} {}: column `{column}` holds {ty}, which this orch cannot read",
+                        id()
+                    )
+                    .into(),
+                )
+            }
+            other => other,
+        }
+    })
 }
 
 /// Statuses, targets and lifecycles are stored as their words; a word this binary does

@@ -35,6 +35,10 @@ const PROCESS_FROM: &str = "processes p LEFT JOIN process_states s ON s.process_
 type RawProcess = (ProcessRow, String, Option<i64>);
 
 fn process_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawProcess> {
+    super::naming_row(r, "process", read_process)
+}
+
+fn read_process(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawProcess> {
     Ok((
         ProcessRow {
             process_id: r.get(0)?,
@@ -242,27 +246,35 @@ pub fn steps(conn: &Connection, process_id: &str) -> Result<Vec<StepRow>, StoreE
         events::of_process("?1", "0")
     ))?;
     let rows = stmt.query_map([process_id], |r| {
-        Ok((
-            StepRow {
-                step_id: r.get(0)?,
-                name: r.get(1)?,
-                status: r.get(2)?,
-                attempt: r.get(3)?,
-                started_at: r.get(4)?,
-                finished_at: r.get(5)?,
-                error: r.get(6)?,
-                output: r.get(7)?,
-                created_by: r.get(8)?,
-                branch: r.get(10)?,
-                state_patch: Value::Null,
-            },
-            r.get::<_, String>(9)?,
-        ))
+        let what = format!("process {process_id}, step");
+        super::naming_row(r, &what, |r| {
+            Ok((
+                StepRow {
+                    step_id: r.get(0)?,
+                    name: r.get(1)?,
+                    status: r.get(2)?,
+                    attempt: r.get(3)?,
+                    started_at: r.get(4)?,
+                    finished_at: r.get(5)?,
+                    error: r.get(6)?,
+                    output: r.get(7)?,
+                    created_by: r.get(8)?,
+                    branch: r.get(10)?,
+                    state_patch: Value::Null,
+                },
+                r.get::<_, String>(9)?,
+            ))
+        })
     })?;
     let mut out = Vec::new();
     for row in rows {
         let (mut s, patch) = row?;
-        s.state_patch = serde_json::from_str(&patch)?;
+        s.state_patch = serde_json::from_str(&patch).map_err(|e| {
+            StoreError::Data(format!(
+                "process {process_id}, step {} ({}): its state change is not valid JSON: {e}",
+                s.step_id, s.name
+            ))
+        })?;
         out.push(s);
     }
     Ok(out)
