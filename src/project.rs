@@ -33,14 +33,23 @@ pub struct Config {
     /// Where workflow definitions live (default `workflows`).
     pub workflows: Option<PathBuf>,
     /// Default timeout of `run` steps, e.g. `"10m"`.
+    #[serde(default, deserialize_with = "duration_text")]
     pub step_timeout: Option<String>,
-    /// Age after which `cleanup_tasks` deletes completed task runs, e.g. `"30d"`.
+    /// Age after which `cleanup_tasks` deletes completed task runs, e.g. `"30d"` (checked
+    /// by `workflow check` and the task, so the rest of orch runs with a wrong one).
     pub task_retention: Option<String>,
     /// Schedules of built-in tasks: `[schedule.cleanup_tasks]` with `cron` or `every`.
     #[serde(default)]
     pub schedule: indexmap::IndexMap<String, crate::definition::workflow::RawSchedule>,
     /// `orch serve`'s settings.
     pub serve: Option<ServeConfig>,
+}
+
+/// A duration's text, checked as the file is read, so a wrong one is said with its line.
+fn duration_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let text = String::deserialize(d)?;
+    crate::domain::workflow::parse_duration(&text).map_err(serde::de::Error::custom)?;
+    Ok(Some(text))
 }
 
 /// `[serve]` in orch.toml.

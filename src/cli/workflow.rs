@@ -235,9 +235,7 @@ fn check(ctx: &mut Ctx) -> Result<()> {
                 diags.extend(check_choices_from(&ctx.project.root, field, place, &src));
             }
         }
-        if product_count > 0 {
-            warnings.extend(unknown_tags(def, &src, &tags));
-        }
+        warnings.extend(unknown_tags(def, &src, &tags));
         let target_wrong = diags
             .iter()
             .any(|d| d.path == "target" && d.file.display().to_string() == *source);
@@ -286,7 +284,11 @@ fn unknown_tags(
     src: &Source,
     tags: &std::collections::BTreeSet<&str>,
 ) -> Vec<String> {
-    let known = tags.iter().copied().collect::<Vec<_>>().join(", ");
+    let known = if tags.is_empty() {
+        "none: products/ has no product files".to_string()
+    } else {
+        tags.iter().copied().collect::<Vec<_>>().join(", ")
+    };
     let mut out = Vec::new();
     let mut flag = |tag: &str, place: &[Seg]| {
         if !tags.contains(tag) {

@@ -44,6 +44,17 @@ pub fn check(step: &StepDef, parent: &WorkflowDef, defs: &[&WorkflowDef]) -> Vec
             format!("`{workflow}` would start itself as its own child, without end"),
         )];
     }
+    if let Some(path) = path_back(workflow, &parent.name, defs) {
+        return vec![problem(
+            &["workflow"],
+            format!(
+                "`{workflow}` leads back to `{}` ({} → {}), which would start processes without end",
+                parent.name,
+                parent.name,
+                path.join(" → ")
+            ),
+        )];
+    }
     let Some(child) = defs.iter().find(|d| &d.name == workflow) else {
         let names = defs.iter().map(|d| d.name.as_str());
         let mut message = format!("no workflow named `{workflow}` in workflows/");
@@ -105,4 +116,35 @@ pub fn check(step: &StepDef, parent: &WorkflowDef, defs: &[&WorkflowDef]) -> Vec
         }
     }
     out
+}
+
+/// The workflows a `workflow` step of `def` starts, at any depth of its branches.
+fn children_of(def: &WorkflowDef) -> impl Iterator<Item = &str> {
+    def.all_steps().into_iter().filter_map(|s| match &s.kind {
+        StepKind::Workflow { workflow, .. } => Some(workflow.as_str()),
+        _ => None,
+    })
+}
+
+/// A chain of child workflows from `from` that reaches `to` (`[from, …, to]`).
+fn path_back(from: &str, to: &str, defs: &[&WorkflowDef]) -> Option<Vec<String>> {
+    let mut seen = std::collections::HashSet::new();
+    let mut stack = vec![vec![from.to_string()]];
+    while let Some(path) = stack.pop() {
+        let last = path.last()?;
+        if last == to {
+            return Some(path);
+        }
+        if !seen.insert(last.clone()) {
+            continue;
+        }
+        if let Some(def) = defs.iter().find(|d| &d.name == last) {
+            for child in children_of(def) {
+                let mut longer = path.clone();
+                longer.push(child.to_string());
+                stack.push(longer);
+            }
+        }
+    }
+    None
 }

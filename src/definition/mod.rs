@@ -207,6 +207,18 @@ impl Source {
         item.is_some()
     }
 
+    /// The string at `path` in the file, if there is one.
+    pub fn str_at(&self, path: &[Seg]) -> Option<&str> {
+        let mut item = Some(Item::Table(self.doc()?.as_table()));
+        for seg in path {
+            item = item.and_then(|i| i.child(seg).0);
+        }
+        match item? {
+            Item::Value(v) => v.as_str(),
+            _ => None,
+        }
+    }
+
     pub fn diagnostic(&self, path: &[Seg], message: impl Into<String>) -> Diagnostic {
         let (line, col) = self.locate(path);
         Diagnostic {

@@ -733,9 +733,20 @@ fn is_key(s: &str) -> bool {
 /// foreach's own path, where its `workflow`, `subscription` and `input` keys are.
 pub fn walk<'d>(steps: &'d [StepDef], list: &[Seg], src: &Source) -> Vec<(&'d StepDef, Vec<Seg>)> {
     let mut out = Vec::new();
+    // A step the parser refused is not in `steps` (a file checked as far as it goes), so
+    // each step's place in the file is found by its name, from where the last one was.
+    let mut next = 0;
     for (i, s) in steps.iter().enumerate() {
+        let named = |k: usize| {
+            let mut name = list.to_vec();
+            name.extend([Seg::from(k), Seg::from("name")]);
+            src.str_at(&name) == Some(s.name.as_str())
+        };
+        let from = next.max(i);
+        let index = (from..from + 64).find(|&k| named(k)).unwrap_or(i);
+        next = index + 1;
         let mut here = list.to_vec();
-        here.push(Seg::from(i));
+        here.push(Seg::from(index));
         out.push((s, here.clone()));
         match &s.kind {
             StepKind::Parallel { parallel, .. } => {

@@ -27,6 +27,10 @@ use crate::error::{Error, Kind};
 use crate::forms::{Choice, ChoiceSource, FieldSpec, FormPage, FormType, Listed};
 use crate::store::processes::{ProcessRow, StepRow};
 
+/// How deep children may nest: far beyond a real chain of workflows, and far below
+/// what the command driving them all could hold.
+const MAX_NESTING: usize = 32;
+
 /// Why a child could not be started: the step fails with it, or the process rests.
 enum NotStarted {
     Failed(String),
@@ -227,6 +231,28 @@ impl Engine<'_> {
         Ok(self.store.process(&id).await?.unwrap_or(child))
     }
 
+    /// The chain of workflows from the outermost parent of `process_id` down to a new
+    /// child `workflow` (`a → b → a`), when `workflow` is among them already.
+    async fn leads_back(&self, process_id: &str, workflow: &str) -> Result<Option<String>, Error> {
+        let mut chain = vec![workflow.to_string()];
+        let mut next = Some(process_id.to_string());
+        // Bounded: a chain without a repeat is no longer than the project's workflows.
+        for _ in 0..MAX_NESTING {
+            let Some(id) = next.take() else { break };
+            let Some(p) = self.store.process(&id).await? else {
+                break;
+            };
+            chain.push(p.workflow.clone());
+            next = p.parent_id.clone();
+        }
+        chain.reverse();
+        let nested_too_deep = next.is_some();
+        if chain[..chain.len() - 1].iter().any(|w| w == workflow) || nested_too_deep {
+            return Ok(Some(chain.join(" → ")));
+        }
+        Ok(None)
+    }
+
     /// Starts the child of the step at `at`: its workflow from the project's files, its
     /// subscription and answers rendered from the branch's state and checked, its
     /// process created (and its subscription locked) in one store operation.
@@ -239,6 +265,11 @@ impl Engine<'_> {
         input: &Map<String, Value>,
     ) -> Result<Result<ProcessRow, NotStarted>, Error> {
         let fail = |m: String| Ok(Err(NotStarted::Failed(m)));
+        if let Some(chain) = self.leads_back(&cur.process_id, workflow).await? {
+            return fail(format!(
+                "`{workflow}` would start itself again ({chain}), without end; a child workflow cannot lead back to one of its parents"
+            ));
+        }
         let (def, source) = match load_workflow(&self.root, workflow) {
             Ok(found) => found,
             Err(why) => return fail(why),

@@ -1341,7 +1341,70 @@ fn skipping_a_step_whose_child_failed_aborts_the_child() {
     assert_eq!(p.ok_json(&["locks"]), serde_json::json!([]));
 }
 
+/// A child workflow that leads back to one of its parents, directly or through
+/// another, fails the step that would start it again, whether a command or a worker
+/// runs it; `workflow check` names both kinds of loop. Before, the command overflowed
+/// its stack and a worker started children without end.
+fn a_child_workflow_leading_back_to_a_parent_fails_instead_of_looping() {
+    let p = Project::new();
+    let calls = |name: &str, child: &str| {
+        format!(
+            "name = \"{name}\"\ntarget = \"system\"\n\n[[step]]\nname = \"Call\"\nworkflow = \"{child}\"\n"
+        )
+    };
+    p.write("workflows/rec.toml", &calls("rec", "rec"));
+    p.write("workflows/ma.toml", &calls("ma", "mb"));
+    p.write("workflows/mb.toml", &calls("mb", "ma"));
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    for expected in [
+        "workflows/ma.toml:6:1: step[0].workflow: `mb` leads back to `ma` (ma → mb → ma)",
+        "workflows/mb.toml:6:1: step[0].workflow: `ma` leads back to `mb` (mb → ma → mb)",
+        "workflows/rec.toml:6:1: step[0].workflow: `rec` would start itself",
+    ] {
+        assert!(err.contains(expected), "{expected}\n{err}");
+    }
+    // A step the parser refuses does not shift the places of the steps after it.
+    p.write(
+        "workflows/mixed.toml",
+        "name = \"mixed\"\ntarget = \"system\"\n\n[[step]]\nname = \"Mixed\"\nrun = \"true\"\nbuiltin = \"noop\"\n\n[[step]]\nname = \"Call\"\nworkflow = \"nosuch\"\n",
+    );
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("workflows/mixed.toml:11:1: step[1].workflow: no workflow named `nosuch`"),
+        "{err}"
+    );
+    std::fs::remove_file(p.path().join("workflows/mixed.toml")).unwrap();
+    let (code, _, err) = p.run(&["workflow", "run", "rec"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains("`rec` would start itself again (rec → rec)"),
+        "{err}"
+    );
+    let (code, _, err) = p.run(&["workflow", "run", "ma"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains("`ma` would start itself again (ma → mb → ma)"),
+        "{err}"
+    );
+    p.ok_json(&["workflow", "run", "ma", "--queue"]);
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    // rec and its child, ma and its child (by hand), ma and its child (by the worker).
+    let all = p.ok_json(&["process", "list"]);
+    assert_eq!(all.as_array().map(Vec::len), Some(5), "{all}");
+    assert!(
+        all.as_array()
+            .unwrap()
+            .iter()
+            .all(|x| x["status"] == "failed"),
+        "{all}"
+    );
+}
+
 both!(
+    a_child_workflow_leading_back_to_a_parent_fails_instead_of_looping,
     skipping_a_step_whose_child_failed_aborts_the_child,
     retry_use_current_of_a_parent_takes_its_childs_file_too,
     a_parent_waiting_on_children_that_await_people_exits_4,

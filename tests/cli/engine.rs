@@ -445,6 +445,16 @@ fn workflow_check_reports_duplicate_products_and_unknown_tags() {
     let (code, _, err) = p.run(&["workflow", "run", "w"]);
     assert_eq!(code, 6, "{err}");
     assert!(err.contains("no product with that tag is loaded"), "{err}");
+    // With no product file at all, the check still names the tag, as `run`'s hint says.
+    std::fs::remove_file(p.path().join("products/a.toml")).unwrap();
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(
+            "no product file has the tag `NOPE` (known: none: products/ has no product files)"
+        ),
+        "{err}"
+    );
 }
 
 /// `--detach` prints the id at once and a background orch takes the process and runs

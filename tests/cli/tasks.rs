@@ -177,6 +177,19 @@ fn bad_schedules_are_reported_at_file_line_col() {
         "{err}"
     );
     assert!(err.contains("is the name of a built-in task"), "{err}");
+    // A wrong `step_timeout`, which every run would use, stops orch with its line.
+    let config = std::fs::read_to_string(p.path().join("orch.toml")).unwrap();
+    p.write(
+        "orch.toml",
+        &format!("step_timeout = \"forever\"\n{config}"),
+    );
+    let (code, _, err) = p.run(&["process", "list"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("orch.toml:1:16: step_timeout: `forever` is not a duration"),
+        "{err}"
+    );
+    p.write("orch.toml", &config);
     // The scheduler warns about broken files and runs the rest; the cleanup fails on
     // its bad retention.
     let (code, _, err) = once_at(&p, "2030-01-01T00:00:00Z");
