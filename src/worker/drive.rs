@@ -37,6 +37,7 @@ pub async fn one(
     let id = claimed.process.process_id.clone();
     let workflow = claimed.process.workflow.clone();
     let started = Instant::now();
+    let drain_rx = drain.clone();
     let result = drive(store, config, claimed, cancel, drain, lease_clock).await;
     if let (Some(vault), Ok(Final::Completed)) = (config.vault, &result) {
         vault.forget(&id);
@@ -52,6 +53,7 @@ pub async fn one(
         }
         Err(e) => {
             (config.log)(&format!("process {id} ({workflow}): error: {}", e.message));
+            release(store, config, &id, &e, drain_rx).await;
             (None, Some(e.message))
         }
     };
@@ -60,6 +62,57 @@ pub async fn one(
         workflow,
         end,
         error,
+    }
+}
+
+/// How long a process whose drive the database cut short rests before it runs again.
+const AFTER_OUTAGE: Duration = Duration::from_secs(2);
+
+/// Lets go of a process whose drive stopped on an error rather than at a rest: held
+/// still, its lease would be renewed by the heartbeat for ever and nobody would run it
+/// again. After the database went away (the step in flight was rolled back) it rests
+/// `waiting`, due again shortly, and runs that step again; after any other error it
+/// rests `failed` with the error, to retry by hand. Tried until the database answers
+/// or the worker stops; a worker that stops first leaves it to a takeover once its
+/// lease runs out.
+async fn release(
+    store: &Store,
+    config: &Config<'_>,
+    id: &str,
+    e: &crate::error::Error,
+    mut stopping: watch::Receiver<bool>,
+) {
+    let outage = crate::store::is_unavailable(e) || e.kind == crate::error::Kind::Busy;
+    let mut wait = Duration::from_millis(50);
+    loop {
+        let done = if outage {
+            let reason = format!(
+                "the database went away mid-step ({}); the step runs again",
+                e.message
+            );
+            store
+                .rest_process(id, owner::me(), &reason, Some(AFTER_OUTAGE))
+                .await
+                .map(drop)
+        } else {
+            store.fail_process(id, owner::me(), &e.message).await
+        };
+        match done {
+            Ok(()) => return,
+            Err(again) if again.is_transient() && !*stopping.borrow() => {
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = stopping.wait_for(|s| *s) => {}
+                }
+                wait = (wait * 2).min(super::OUTAGE_POLL_MAX);
+            }
+            Err(last) => {
+                (config.log)(&format!(
+                    "process {id}: could not let go of it ({last}); another worker takes it over once its lease runs out"
+                ));
+                return;
+            }
+        }
     }
 }
 

@@ -239,6 +239,74 @@ echo '{"'"$ORCH_STEP"'": true}'"#,
     p.assert_sound();
 }
 
+/// A worker whose database goes away mid-step lets go of the process once it answers
+/// again: the process rests `waiting` and the worker runs the step in flight again and
+/// completes it. Before, the worker kept it `running` and renewed its lease for ever.
+#[test]
+fn a_worker_lets_go_of_a_process_the_database_cut_short_and_runs_it_again() {
+    if server::server().and_then(server::Server::cluster).is_none() {
+        return; // needs a cluster the test may stop: not on a server of the user's
+    }
+    let cluster = server::Cluster::start().expect("a private cluster");
+    cluster.admin("CREATE DATABASE orch").unwrap();
+    let url = format!("{}&options=-csearch_path%3Dorch", cluster.url("orch"));
+    let p = Project::at(&url);
+    p.script(
+        "workflows/scripts/step.sh",
+        r#"cat >/dev/null
+echo "$ORCH_STEP" >> ran.txt
+if [ "$ORCH_STEP" = B ] && [ ! -f go ]; then touch waiting; while [ ! -f go ]; do sleep 0.02; done; fi
+echo '{"'"$ORCH_STEP"'": true}'"#,
+    );
+    p.task(
+        "[[step]]\nname = \"A\"\nrun = \"workflows/scripts/step.sh\"\n\
+         [[step]]\nname = \"B\"\nrun = \"workflows/scripts/step.sh\"\n\
+         [[step]]\nname = \"C\"\nrun = \"workflows/scripts/step.sh\"\n",
+    );
+    let id = p.ok_json(&["workflow", "run", "t", "--queue"])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let worker = p
+        .command()
+        .args(["worker", "--lease", "30s"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !p.path().join("waiting").exists() {
+        assert!(Instant::now() < deadline, "step B never started");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    cluster.stop().unwrap();
+    p.write("go", "");
+    std::thread::sleep(Duration::from_millis(500));
+    cluster.restart().unwrap();
+    // Well within the 30 s lease: no takeover, the worker itself runs it again.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let shown = loop {
+        let shown = p.json(&["process", "show", &id]);
+        if shown["status"] == "completed" || Instant::now() > deadline {
+            break shown;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    // SAFETY: a plain signal to the child this test started.
+    unsafe { libc::kill(worker.id() as i32, libc::SIGTERM) };
+    let out = worker.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(shown["status"], "completed", "{shown}\n{log}");
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    let ran = std::fs::read_to_string(p.path().join("ran.txt")).unwrap();
+    assert_eq!(
+        ran.lines().collect::<Vec<_>>(),
+        ["A", "B", "B", "C"],
+        "{log}"
+    );
+    p.assert_sound();
+}
+
 /// orch against an address, expecting exit 1; returns stderr.
 fn refused(url: &str) -> String {
     let p = Project::at(url);

@@ -123,6 +123,47 @@ if [ ! -f marker ]; then echo "$5" > marker.tmp; mv marker.tmp marker; sleep 60;
     assert!(!super::crash::group_running(pgid));
 }
 
+/// `retry --queue` of a process whose orch was killed takes it over and hands it to
+/// the workers, which run the step that was in flight again. Before, it was refused as
+/// "running".
+fn retry_queue_hands_a_stale_process_to_the_workers() {
+    let p = Project::new();
+    effect_script(&p);
+    p.script(
+        "workflows/scripts/slow.sh",
+        r#"cat >/dev/null
+echo "$ORCH_PROCESS_ID $ORCH_STEP $ORCH_ATTEMPT 0" >> effects.txt
+if [ ! -f marker ]; then echo go > marker; sleep 60; fi"#,
+    );
+    task(
+        &p,
+        "[[step]]\nname = \"A\"\nrun = \"workflows/scripts/effect.sh\"\n\
+         [[step]]\nname = \"B\"\nrun = \"workflows/scripts/slow.sh\"\n\
+         [[step]]\nname = \"C\"\nrun = \"workflows/scripts/effect.sh\"\n",
+    );
+    let mut orch = p
+        .command()
+        .args(["workflow", "run", "t"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for_file(&p.path().join("marker"));
+    kill9(&mut orch);
+    let id = super::crash::only_process(&p).expect("the run created a process");
+    let queued = p.ok_json(&["process", "retry", &id, "--queue"]);
+    assert_eq!(queued["status"], "created", "{queued}");
+    let events = p.json(&["events", "--process", &id, "--kind", "process.taken_over"]);
+    assert_eq!(events.as_array().map(Vec::len), Some(1), "{events}");
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    let v = p.ok_json(&["process", "show", &id]);
+    assert_eq!(v["status"], "completed", "{v}");
+    let ran: Vec<String> = effects(&p).into_iter().map(|(_, s, _)| s).collect();
+    assert_eq!(ran, ["A", "B", "B", "C"]);
+    p.assert_sound();
+}
+
 fn two_retries_racing_for_one_process_run_it_once() {
     let p = Project::new();
     p.script(
@@ -665,6 +706,7 @@ fn workflow_check_reports_a_run_step_outside_the_project() {
 
 both!(
     kill_9_during_a_step_leaves_a_stale_process_that_retry_completes,
+    retry_queue_hands_a_stale_process_to_the_workers,
     two_retries_racing_for_one_process_run_it_once,
     retry_after_an_edit_says_what_changed_and_keeps_the_stored_definition,
     two_hundred_megabytes_on_stdout_fail_the_step_within_bounded_memory,

@@ -453,11 +453,25 @@ fn answer_pending(
 
 /// `retry --queue`: the process goes back to the queue, for a worker to run.
 fn queue(ctx: &mut Ctx, p: &ProcessRow, chosen: &Chosen, from: &[ProcessStatus]) -> Result<()> {
-    if !from.contains(&p.status) {
+    let stale = crate::engine::owner::is_stale(p);
+    if !from.contains(&p.status) && !stale {
         return Err(crate::engine::owner::refused(p, "queued"));
     }
-    chosen.adopt(ctx, &p.process_id)?;
-    let (id, status) = (p.process_id.as_str(), p.status);
+    let id = p.process_id.as_str();
+    let mut status = p.status;
+    if stale {
+        // Taken over from the orch that died holding it (`process.taken_over`), then
+        // let go of at once: a worker runs the step that was in flight again.
+        drive::claim_no_step(ctx, id, from, "queued")?;
+        let me = crate::engine::owner::me();
+        let reason = "taken over from an orch that is gone, for the workers";
+        ctx.db(async |s| {
+            s.rest_process(id, me, reason, Some(std::time::Duration::ZERO))
+                .await
+        })?;
+        status = ProcessStatus::Waiting;
+    }
+    chosen.adopt(ctx, id)?;
     let by = ctx.user().to_string();
     if !ctx.db(async |s| s.queue_process(id, status, &by).await)? {
         return Err(
