@@ -35,6 +35,14 @@ pub mod worker;
 /// Parses the command line, runs the command and maps the outcome to an exit code.
 pub fn main_entry() -> std::process::ExitCode {
     use clap::Parser;
+    // An empty ORCH_DIR, ORCH_DB or ORCH_USER reads as unset, as in most tools, rather
+    // than as a flag given without its value.
+    for var in ["ORCH_DIR", "ORCH_DB", "ORCH_USER"] {
+        if std::env::var_os(var).is_some_and(|v| v.is_empty()) {
+            // SAFETY: the first thing the binary does, before it starts any thread.
+            unsafe { std::env::remove_var(var) };
+        }
+    }
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -66,7 +66,7 @@ pub async fn create(store: &Store, run: &NewRun<'_>) -> Result<String> {
 /// The refusal of a command that would start a step while the engine is paused.
 pub fn paused() -> Error {
     Error::conflict("the engine is paused: no step starts until it runs again")
-        .with_hint("`orch engine resume` lets work continue; `--queue` queues the process for the workers meanwhile")
+        .with_hint("`orch engine resume` lets work continue; meanwhile `workflow run`, `process retry` and `process resume` take `--queue` to queue the process for the workers")
 }
 
 /// The page a create workflow for several products asks first (which product); None

@@ -37,10 +37,11 @@ struct Follow {
     token: Option<String>,
 }
 
-/// One event as an SSE message.
+/// One event as an SSE message, of the default type (`message`), so a browser's
+/// `EventSource.onmessage` sees it; its kind is in its data.
 pub fn message(e: &Event) -> String {
     let data = serde_json::to_string(e).unwrap_or_default();
-    format!("id: {}\nevent: {}\ndata: {data}\n\n", e.seq, "event")
+    format!("id: {}\ndata: {data}\n\n", e.seq)
 }
 
 /// Streams the events matching `filter` after `filter.since`, for as long as `token`

@@ -128,6 +128,29 @@ fn a_newer_database_is_refused_and_left_alone() {
     assert_eq!(p.fingerprint(), before);
 }
 
+/// An empty ORCH_DB, ORCH_DIR or ORCH_USER reads as unset, not as a flag without its
+/// value: the project's own database is used.
+#[test]
+fn empty_environment_settings_read_as_unset() {
+    let p = Project::new();
+    assert_eq!(p.run(&["db", "migrate"]).0, 0);
+    let out = p
+        .command()
+        .args(["-o", "json", "db", "status"])
+        .env("ORCH_DB", "")
+        .env("ORCH_DIR", "")
+        .env("ORCH_USER", "")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        v.to_string().contains("orch.db"),
+        "the project's own database: {v}"
+    );
+}
+
 #[test]
 fn a_file_that_is_not_a_database_is_refused() {
     let p = Project::new();

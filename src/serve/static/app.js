@@ -149,10 +149,10 @@
   var source = new EventSource(url);
   source.onopen = function () { if (badge) { badge.hidden = false; badge.className = "live"; badge.textContent = "● live"; } };
   source.onerror = function () { if (badge) { badge.className = "live off"; badge.textContent = "○ reconnecting"; } };
-  source.addEventListener("event", function (msg) {
+  source.onmessage = function (msg) {
     var ev;
     try { ev = JSON.parse(msg.data); } catch (e) { return; }
     if (live === "*") { prepend(ev); return; }
     if (concerns(ev)) reload();
-  });
+  };
 })();

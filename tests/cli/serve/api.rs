@@ -978,6 +978,8 @@ fn read_events(r: ureq::Response, n: usize) -> Vec<(i64, Value)> {
     let mut id = None;
     for line in BufReader::new(r.into_reader()).lines() {
         let line = line.expect("a line of the stream");
+        // Of the default type, so a browser's `EventSource.onmessage` sees them.
+        assert!(!line.starts_with("event:"), "{line}");
         if let Some(v) = line.strip_prefix("id: ") {
             id = v.parse().ok();
         } else if let Some(d) = line.strip_prefix("data: ") {
