@@ -299,7 +299,22 @@ fn report(
     let mut hints = Vec::new();
     let mut kind_at_rest = None;
     let (headline, detail) = match outcome {
-        Final::Completed => (format!("process {id} completed"), None),
+        Final::Completed => {
+            // A child answered by hand: nothing but a worker or a retry moves its
+            // parent on, so say which.
+            if let Some(parent_id) = &p.parent_id {
+                let parent = ctx.db(async |s| s.process(parent_id).await)?;
+                let waiting =
+                    |q: &ProcessRow| q.status == ProcessStatus::Waiting && waits_for_children(q);
+                if let Some(parent) = parent.filter(waiting) {
+                    hints.push(format!(
+                        "its parent process {parent_id} ({}) goes on with `orch process retry {parent_id}` (a worker does by itself)",
+                        parent.workflow
+                    ));
+                }
+            }
+            (format!("process {id} completed"), None)
+        }
         Final::Suspended => {
             let pending = Pending::all(&p, def, &steps);
             let detail = match pending.as_slice() {

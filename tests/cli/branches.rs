@@ -1257,6 +1257,12 @@ fn a_parent_waiting_on_children_that_await_people_exits_4() {
         assert!(err.contains(&format!("orch process resume {kid}")), "{err}");
         let (code, _, err) = p.run(&["process", "resume", kid, "--input", "go=true"]);
         assert_eq!(code, 0, "{err}");
+        // Whoever answered is told what moves the parent on.
+        assert!(
+            err.contains("its parent process")
+                && err.contains("(mid) goes on with `orch process retry"),
+            "{err}"
+        );
     }
     let (code, _, err) = p.run(&["process", "retry", &id]);
     assert_eq!(code, 0, "{err}");
