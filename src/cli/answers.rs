@@ -37,9 +37,15 @@ impl AnswerArgs {
         if let Some(f) = &self.input_file {
             answers.extend(read_file(f)?);
         }
+        let mut flags = Map::new();
         for (k, v) in &self.inputs {
-            answers.insert(k.clone(), Value::String(v.clone()));
+            if let Some(Value::String(first)) = flags.insert(k.clone(), Value::String(v.clone())) {
+                return Err(Error::usage(format!(
+                    "`--input {k}` is given twice (`{first}` and `{v}`); give each answer once"
+                )));
+            }
         }
+        answers.extend(flags);
         Ok(answers)
     }
 }

@@ -76,6 +76,16 @@ fn missing_and_invalid_answers_are_all_reported_and_nothing_is_stored() {
     ]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("count (int)") && err.contains("nope"), "{err}");
+    // One answer given twice is refused, not the last taken silently.
+    let (code, _, err) = p.run(&[
+        "workflow", "run", "f", "--input", "name=ok1", "--input", "name=ok2", "--input", "count=1",
+        "--input", "token=x",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("`--input name` is given twice (`ok1` and `ok2`)"),
+        "{err}"
+    );
     let list = p.ok_json(&["process", "list"]);
     assert_eq!(list.as_array().unwrap().len(), 0, "nothing stored: {list}");
 }
