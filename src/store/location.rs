@@ -31,7 +31,17 @@ impl Location {
                 address: t.to_string(),
                 schema: pg_schema.map(str::to_string),
             },
-            _ => Location::Sqlite(base.join(text)),
+            Some(t) => {
+                // SQLite's own URI forms name the same file: `sqlite:///srv/orch.db`,
+                // `file:orch.db`.
+                let file = ["sqlite://", "file://", "sqlite:", "file:"]
+                    .iter()
+                    .find_map(|scheme| t.strip_prefix(scheme))
+                    .filter(|rest| !rest.is_empty())
+                    .unwrap_or(t);
+                Location::Sqlite(base.join(file))
+            }
+            None => Location::Sqlite(base.join(text)),
         }
     }
 
@@ -98,5 +108,27 @@ impl Location {
                 p.display()
             ))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file_of(text: &str) -> PathBuf {
+        match Location::parse(text.as_ref(), Path::new("/p"), None) {
+            Location::Sqlite(path) => path,
+            other => panic!("not a file: {}", other.describe()),
+        }
+    }
+
+    /// SQLite's URI forms name the file they name; a bare path is taken from the project.
+    #[test]
+    fn sqlite_uris_name_their_file() {
+        assert_eq!(file_of("sqlite:///srv/orch.db"), Path::new("/srv/orch.db"));
+        assert_eq!(file_of("file:/srv/orch.db"), Path::new("/srv/orch.db"));
+        assert_eq!(file_of("file:data/orch.db"), Path::new("/p/data/orch.db"));
+        assert_eq!(file_of("orch.db"), Path::new("/p/orch.db"));
+        assert_eq!(file_of("file:"), Path::new("/p/file:"));
     }
 }

@@ -168,6 +168,15 @@ fn a_file_that_is_not_a_database_is_refused() {
     );
     assert!(err.contains("hint:"), "{err}");
     assert_eq!(std::fs::read(p.db()).unwrap(), before);
+    // A folder where the file belongs is said as such, with the file to name instead.
+    let folder = p.path().join("data");
+    std::fs::create_dir(&folder).unwrap();
+    let (code, _, err) = p.run(&["--db", "data", "product", "list"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("is a folder, not a database file") && err.contains("data/orch.db"),
+        "{err}"
+    );
 }
 
 fn product_create_from_flags_saves_a_loadable_file() {

@@ -315,6 +315,16 @@ fn while_busy<T>(mut op: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Resul
 /// Opens the database, checks it is one orch can use and sets the pragmas, without
 /// applying migrations.
 pub fn open_unmigrated(path: &Path, sync: Sync) -> Result<Connection, Error> {
+    if path.is_dir() {
+        return Err(Error::usage(format!(
+            "{} is a folder, not a database file",
+            path.display()
+        ))
+        .with_hint(format!(
+            "name a file in it, e.g. --db {}",
+            path.join("orch.db").display()
+        )));
+    }
     if let Some(parent) = path.parent() {
         if !parent.as_os_str().is_empty() && !parent.exists() {
             std::fs::create_dir_all(parent).map_err(|e| {
