@@ -141,9 +141,10 @@ fn check(ctx: &mut Ctx) -> Result<()> {
     if sound {
         return Ok(());
     }
-    Err(Error::failure(format!("the database {location} is damaged"))
-        .with_cause("orch did not change it")
-        .with_hint(
+    Err(Error::failure(format!(
+        "the database {location} is damaged (the check changed nothing)"
+    ))
+    .with_hint(
             "restore the latest copy made with `orch db backup FILE` (check it first with `orch --db COPY db check`)",
         ))
 }

@@ -19,12 +19,17 @@ pub struct InitArgs {
 }
 
 const CONFIG_TEMPLATE: &str = r#"# orch project settings; every key is optional.
-# db = "orch.db"                 # the SQLite database, relative to this folder
+# db = "orch.db"                 # the SQLite database, relative to this folder, or
+#                                # a PostgreSQL address: "postgresql://orch@db:5432/orch"
+# pg_schema = "orch"             # PostgreSQL: the schema of orch's tables
 # default_customer = "default"   # customer of new subscriptions without --customer
 # products = "products"          # where product definitions live
 # workflows = "workflows"        # where workflow definitions live
 # step_timeout = "10m"           # default timeout of `run` steps
 # task_retention = "30d"         # cleanup_tasks deletes completed task runs older than this
+#
+# [serve]
+# public_url = "https://orch.example.net"  # where callbacks reach `orch serve`
 #
 # Schedules of built-in tasks (`orch task list`), run by `orch scheduler run`:
 # [schedule.resume_waiting]
