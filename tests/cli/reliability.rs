@@ -188,6 +188,14 @@ touch failed-once; exit 1"#,
             .unwrap()
     };
     let (a, b) = (spawn(), spawn());
+    // Meanwhile a resume is refused naming who runs it, not as "not suspended".
+    wait_for_file(&p.path().join("ran.txt"));
+    let (code, _, err) = p.run(&["process", "resume", &id]);
+    assert_eq!(code, 7, "{err}");
+    assert!(
+        err.contains("is running (by orch pid") && err.contains("cannot be resumed now"),
+        "{err}"
+    );
     let mut outs: Vec<(i32, String)> = [a, b]
         .into_iter()
         .map(|c| {

@@ -336,6 +336,11 @@ pub fn resume(ctx: &mut Ctx, a: ResumeArgs) -> Result<()> {
         && Pending::all(&p, &*ctx.stored_definition(&p)?, &steps)
             .iter()
             .any(|w| w.branch.is_some());
+    if p.status == ProcessStatus::Running && !is_stale(&p) {
+        // Someone runs it now: say who, as for any conflict; it may well be resumable
+        // once it rests.
+        return Err(crate::engine::owner::refused(&p, "resumed now"));
+    }
     if p.status != ProcessStatus::Suspended && !is_stale(&p) && !waiting_for_input {
         return Err(Error::conflict(format!(
             "process {} is {}, not suspended; only a suspended process can be resumed",
