@@ -366,8 +366,17 @@ fn events_are_filtered_by_kind_process_and_range() {
     }
     assert!(v[0]["at"].as_str().unwrap().ends_with('Z'));
 
-    let (code, table, _) = p.run(&["events", "--kind", "step.*"]);
+    let (code, table, err) = p.run(&["events", "--kind", "step.*"]);
     assert_eq!(code, 0);
+    assert!(!err.contains("warning"), "{err}");
+    // A kind orch never writes is most likely a typo: said, though not an error.
+    let (code, _, err) = p.run(&["events", "--kind", "proces.failed"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("no event kind orch writes matches `proces.failed`")
+            && err.contains("process.failed"),
+        "{err}"
+    );
     assert!(table.trim_start().starts_with("SEQ"), "{table}");
     assert!(table.contains("Broken: failed ("), "{table}");
 

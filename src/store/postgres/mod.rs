@@ -33,6 +33,7 @@ pub mod config;
 pub mod connect;
 pub mod error;
 mod events;
+pub(crate) use events::glob_to_regex;
 #[cfg(test)]
 mod events_tests;
 pub mod listen;
