@@ -3,7 +3,8 @@
 //! The schema describes a valid `--input-file`: one object, a property per field that
 //! collects something (display fields do not). What JSON Schema cannot say is kept as
 //! `x-` annotations that validators ignore and UIs may use: `x-orch-type` (the field
-//! type), `x-pages` (the pages in order: `{title, description?, fields: [names]}`),
+//! type), `x-pages` (the pages in order: `{title, description?, fields: [names],
+//! layout}`, where `layout` also places the display fields, which collect nothing),
 //! `x-choices-from`, `x-exclude`, `x-validate`/`x-message`, `x-product-tag`/`x-status`,
 //! `x-enum-labels` (labels parallel to `enum`).
 //!
@@ -21,11 +22,19 @@ pub fn to_json_schema(workflow_name: &str, pages: &[FormPage]) -> Value {
     let mut x_pages = Vec::new();
     for page in pages {
         let mut names = Vec::new();
-        for field in page
-            .fields
-            .iter()
-            .filter(|f| f.field_type != FormType::Display)
-        {
+        let mut layout = Vec::new();
+        for field in &page.fields {
+            if field.field_type == FormType::Display {
+                let mut shown = Map::new();
+                shown.insert("display".into(), json!(field.name));
+                shown.insert("text".into(), json!(field.title()));
+                if let Some(h) = &field.help {
+                    shown.insert("help".into(), json!(h));
+                }
+                layout.push(Value::Object(shown));
+                continue;
+            }
+            layout.push(json!(field.name));
             properties.insert(field.name.clone(), property(field));
             let must = field.required || field.field_type == FormType::Accept;
             if must && field.default.is_none() {
@@ -41,6 +50,9 @@ pub fn to_json_schema(workflow_name: &str, pages: &[FormPage]) -> Value {
             p.insert("description".into(), json!(d));
         }
         p.insert("fields".into(), Value::Array(names));
+        // The page as shown: field names, and the display fields between them as
+        // `{display, text, help?}` (their text a template over the answers so far).
+        p.insert("layout".into(), Value::Array(layout));
         x_pages.push(Value::Object(p));
     }
     json!({
@@ -277,7 +289,12 @@ fields = [
         );
         assert_eq!(
             s["x-pages"][0],
-            json!({"title": "Router", "description": "Pick a router", "fields": ["node_name", "role"]})
+            json!({
+                "title": "Router",
+                "description": "Pick a router",
+                "fields": ["node_name", "role"],
+                "layout": ["node_name", "role", {"display": "intro", "text": "intro"}],
+            })
         );
         assert_eq!(s["x-pages"][1]["fields"][0], "loopback");
         let order: Vec<&String> = p.as_object().unwrap().keys().collect();

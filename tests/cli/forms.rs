@@ -379,6 +379,19 @@ fn a_display_field_shows_its_text_and_is_not_required() {
     let id = v["id"].as_str().unwrap();
     let (_, text, _) = p.run(&["process", "show", id]);
     assert!(text.contains("info  (shown) Limit is 7"), "{text}");
+    // The form's JSON Schema places a display field in its page's layout, with its
+    // text, though it collects nothing.
+    p.write(
+        "workflows/shown.toml",
+        "name = \"shown\"\ntarget = \"system\"\n[[form]]\nfields = [ { name = \"a\", type = \"text\" }, { name = \"info\", type = \"display\", label = \"You chose {{ answers.a }}\" }, { name = \"b\", type = \"text\" } ]\n[[step]]\nname = \"N\"\nbuiltin = \"noop\"\n",
+    );
+    let schema = p.ok_json(&["workflow", "form", "shown"]);
+    assert_eq!(
+        schema["x-pages"][0]["layout"],
+        serde_json::json!(["a", {"display": "info", "text": "You chose {{ answers.a }}"}, "b"]),
+        "{schema}"
+    );
+    assert!(schema["properties"].get("info").is_none(), "{schema}");
 }
 
 both!(

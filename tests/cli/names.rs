@@ -44,7 +44,7 @@ builtin = "noop"
     let schema = p.ok_json(&["workflow", "form", "untitled"]);
     assert_eq!(
         schema["x-pages"],
-        serde_json::json!([{"fields": ["color"]}])
+        serde_json::json!([{"fields": ["color"], "layout": ["color"]}])
     );
     let err = fails(&p, 2, &["workflow", "run", "untitled"]);
     assert!(
