@@ -179,9 +179,11 @@ fn fields(
         seen.entry(k.clone()).or_insert_with(|| v.clone());
     }
     let before = &seen;
+    let fresh = given.is_empty();
     page.fields
         .iter()
-        .map(|f| {
+        .enumerate()
+        .map(|(at, f)| {
             let current = given.get(&f.name).or(f.default.as_ref());
             let value = match (f.field_type, current) {
                 // A secret is never sent back to the browser.
@@ -210,6 +212,15 @@ fn fields(
                     set.available.is_empty().then(|| set.why_empty()),
                 ),
                 Ok(None) => (Vec::new(), None),
+                // On a page not sent yet, a list made from the fields above it is
+                // expected to fail: say how to get it rather than how it failed.
+                Err(_) if fresh && at > 0 && f.choices_from.is_some() => (
+                    Vec::new(),
+                    Some(
+                        "its choices are listed from the answers above: fill those in and send the page to see them"
+                            .to_string(),
+                    ),
+                ),
                 Err(e) => (Vec::new(), Some(e.to_string())),
             };
             let text = (f.field_type == FormType::Display).then(|| {

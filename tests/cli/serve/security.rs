@@ -274,6 +274,14 @@ fn cross_site_posts_and_forms_without_their_token_are_refused() {
     assert_eq!(node.status, 201, "{}", node.text);
     let node = wait_for_status(&s, &op, node.body["id"].as_str().unwrap(), "completed");
     let sid = node["subscription_id"].as_str().unwrap().to_string();
+    // Before the page is sent, the list that needs the node says how to get it, not
+    // that its program failed.
+    let fresh = dashboard(&s, "/workflows/create_circuit/start", &op);
+    assert!(
+        fresh.contains("its choices are listed from the answers above")
+            && !fresh.contains("cannot list the choices"),
+        "{fresh}"
+    );
     let resent = ureq::AgentBuilder::new()
         .redirects(0)
         .build()
