@@ -55,17 +55,29 @@ pub fn may_have(method: &axum::http::Method, path: &str) -> bool {
         (status = 503, description = "The server answers but its worker stopped", body = super::schema::Health)))]
 pub async fn health(State(app): State<Arc<App>>) -> impl IntoResponse {
     let version = env!("CARGO_PKG_VERSION");
+    // A paused engine is no fault of the server, but a monitor should see it; a
+    // database slow to say is not waited for.
+    let engine = match tokio::time::timeout(
+        std::time::Duration::from_millis(500),
+        app.store().engine_state(),
+    )
+    .await
+    {
+        Ok(Ok(state)) if state.paused_at.is_some() => "paused",
+        Ok(Ok(_)) => "running",
+        _ => "unknown",
+    };
     match (app.worker, app.worker_down.get()) {
         (true, Some(why)) => (
             StatusCode::SERVICE_UNAVAILABLE,
             Json(
-                json!({"status": "degraded", "version": version, "worker": "stopped", "worker_error": why}),
+                json!({"status": "degraded", "version": version, "worker": "stopped", "worker_error": why, "engine": engine}),
             ),
         ),
         (worker, _) => (
             StatusCode::OK,
             Json(
-                json!({"status": "ok", "version": version, "worker": if worker { "running" } else { "none" }}),
+                json!({"status": "ok", "version": version, "worker": if worker { "running" } else { "none" }, "engine": engine}),
             ),
         ),
     }

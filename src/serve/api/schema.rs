@@ -45,6 +45,9 @@ pub struct Health {
     /// Why the worker stopped, when it has.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub worker_error: Option<String>,
+    /// `running`, `paused` (`orch engine pause`: no step starts), or `unknown` when
+    /// the database did not say within half a second.
+    pub engine: String,
 }
 
 #[derive(Serialize, ToSchema)]

@@ -127,6 +127,12 @@ fn every_route_answers_with_the_shapes_of_the_command_line() {
     let health = call(&s, "GET", "/api/v1/health", None, None);
     assert_eq!(health.status, 200);
     assert_eq!(health.body["status"], "ok");
+    assert_eq!(health.body["engine"], "running", "{}", health.text);
+    // A paused engine shows in health, for a monitor to see.
+    assert_eq!(p.run(&["engine", "pause"]).0, 0);
+    let health = call(&s, "GET", "/api/v1/health", None, None);
+    assert_eq!(health.body["engine"], "paused", "{}", health.text);
+    assert_eq!(p.run(&["engine", "resume"]).0, 0);
 
     // Start create_node through the API: the worker inside serve runs it.
     let started = post(
