@@ -17,6 +17,10 @@ use crate::engine::command::{self, CommandSpec, Outcome};
 use crate::forms::{self, Choice, ChoiceSource, FieldSpec, Listed};
 use crate::store::{Store, subscriptions};
 
+/// How long a `choices_from` command may take: someone waits for the form, and a
+/// request to `serve` gives up after 30 s, so two slow lists still fail by name there.
+const CHOICES_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Runs a `choices_from` command with `answers` (the answers so far) on stdin, and
 /// reads its list; `Err` says why there is none.
 pub fn listed(
@@ -33,7 +37,7 @@ pub fn listed(
             ("ORCH_DB".into(), db.to_string()),
         ],
         stdin: serde_json::to_vec(answers).unwrap_or_default(),
-        timeout: Some(Duration::from_secs(30)),
+        timeout: Some(CHOICES_TIMEOUT),
         grace: Duration::from_secs(2),
         max_stdout: 4 * 1024 * 1024,
         stderr_tail: 2048,
@@ -56,7 +60,10 @@ pub fn listed(
         }
         Outcome::Exited(code) => Err(why(format!("`{cmd}` exited with status {code}"))),
         Outcome::Signaled(sig) => Err(why(format!("`{cmd}` was killed by signal {sig}"))),
-        Outcome::TimedOut => Err(format!("`{cmd}` did not finish within 30s")),
+        Outcome::TimedOut => Err(format!(
+            "`{cmd}` did not finish within {}s",
+            CHOICES_TIMEOUT.as_secs()
+        )),
         Outcome::Cancelled => Err(format!("`{cmd}` was interrupted")),
     }
 }

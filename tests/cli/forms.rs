@@ -394,6 +394,23 @@ fn a_display_field_shows_its_text_and_is_not_required() {
     assert!(schema["properties"].get("info").is_none(), "{schema}");
 }
 
+/// A `choices_from` program that hangs is stopped after 10 s and named with its field,
+/// well within the 30 s a request to `serve` is given.
+#[test]
+fn a_hanging_choice_list_is_stopped_and_named() {
+    let p = Project::new();
+    p.write(
+        "workflows/w.toml",
+        "name = \"w\"\ntarget = \"system\"\n[[form]]\nfields = [ { name = \"a\", type = \"choice\", choices_from = \"sleep 60\" } ]\n[[step]]\nname = \"N\"\nbuiltin = \"noop\"\n",
+    );
+    let (code, _, err) = p.run(&["workflow", "run", "w", "--input", "a=x"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("cannot list the choices of `a`: `sleep 60` did not finish within 10s"),
+        "{err}"
+    );
+}
+
 both!(
     skip_keeps_secrets_out_and_asks_for_them_first,
     resume_takes_the_secret_needed_again_with_the_answers,
