@@ -194,6 +194,9 @@ pub(super) struct StepEnd<'s> {
     whole_state: bool,
     /// A `waiting` step waits for child processes: it is due when one comes to rest.
     pub(super) awaits_children: bool,
+    /// When a process resting `waiting` after this step is due again, if not after
+    /// the usual backoff: the delay its retry policy asks for.
+    pub(super) retry_in: Option<Duration>,
 }
 
 impl<'s> StepEnd<'s> {
@@ -208,6 +211,7 @@ impl<'s> StepEnd<'s> {
             author: Author::Step,
             creates: None,
             whole_state: false,
+            retry_in: None,
             awaits_children: false,
         }
     }
@@ -780,7 +784,9 @@ impl Engine<'_> {
                 .await;
         }
         let attempts = step.retry.as_ref().map_or(1, |r| r.attempts.max(1)) as i64;
-        for (n, attempt) in (1..=attempts).zip(first_attempt..) {
+        // Attempts its policy made before the process rested between two of them.
+        let used = policy_attempts_used(log, cur.branch.as_deref(), &step.name).min(attempts - 1);
+        for (n, attempt) in (used + 1..=attempts).zip(first_attempt..) {
             let started = Instant::now();
             self.observer.with(|o| o.step_started(&path, attempt));
             let outcome = match &step.kind {
@@ -840,7 +846,28 @@ impl Engine<'_> {
                 ));
                 end.process_status = ProcessStatus::Waiting;
             }
-            if !last && end.outcome.status.is_retryable() {
+            let delay = step
+                .retry
+                .as_ref()
+                .map_or(Duration::ZERO, |r| r.delay_before(n as u32 + 1));
+            // Under a worker, a long wait for the next attempt is spent at rest: no slot
+            // is held, and the process can be aborted meanwhile.
+            let rests = !last
+                && end.outcome.status.is_retryable()
+                && delay >= POLICY_REST
+                && self.children == Children::Queue
+                && cur.branch.is_none();
+            if rests {
+                let error = end.outcome.error.take().unwrap_or_default();
+                end.outcome.error = Some(format!(
+                    "{error}{}{POLICY_MARK} in {} (attempt {n} of {attempts})",
+                    if error.is_empty() { "" } else { "; " },
+                    crate::domain::workflow::format_duration(delay)
+                ));
+                end.outcome.status = StepStatus::Waiting;
+                end.process_status = ProcessStatus::Waiting;
+                end.retry_in = Some(delay);
+            } else if !last && end.outcome.status.is_retryable() {
                 // Another attempt follows: the process keeps running meanwhile.
                 end.process_status = ProcessStatus::Running;
             }
@@ -852,14 +879,11 @@ impl Engine<'_> {
                 StepStatus::Success => return Ok(None),
                 StepStatus::Suspend => return Ok(Some(Final::Suspended)),
                 _ if interrupted => return Ok(Some(Final::Interrupted)),
+                StepStatus::Waiting if rests => return Ok(Some(Final::Waiting)),
                 StepStatus::Waiting if last => return Ok(Some(Final::Waiting)),
                 _ if last => return Ok(Some(Final::Failed)),
                 _ => {}
             }
-            let delay = step
-                .retry
-                .as_ref()
-                .map_or(Duration::ZERO, |r| r.delay_before(n as u32 + 1));
             self.observer
                 .with(|o| o.retrying(&path, attempt + 1, delay));
             let mut cancel = self.cancel.clone();
@@ -1156,7 +1180,8 @@ impl Engine<'_> {
                 retry_in: Some(if draining || stopped_at_lapse {
                     Duration::ZERO
                 } else {
-                    crate::domain::process::retry_delay(cur.waits)
+                    end.retry_in
+                        .unwrap_or_else(|| crate::domain::process::retry_delay(cur.waits))
                 }),
                 rest: draining.then(|| DRAINED.to_string()),
                 awaits_children: end.awaits_children,
@@ -1186,6 +1211,26 @@ impl Current {
         }
         end
     }
+}
+
+/// The shortest wait between two attempts of a retry policy that a worker spends with
+/// the process at rest rather than holding it.
+const POLICY_REST: Duration = Duration::from_secs(10);
+
+/// How a step's log row says its process rests until its retry policy's next attempt.
+const POLICY_MARK: &str = "the next attempt of its retry policy is due";
+
+/// How many attempts of its retry policy the step `name` (in `branch`) made before its
+/// process came to rest between two of them: its latest rows, while they say so.
+fn policy_attempts_used(log: &[StepRow], branch: Option<&str>, name: &str) -> i64 {
+    log.iter()
+        .rev()
+        .filter(|r| r.name == name && r.branch.as_deref() == branch)
+        .take_while(|r| {
+            r.status == StepStatus::Waiting
+                && r.error.as_deref().is_some_and(|e| e.contains(POLICY_MARK))
+        })
+        .count() as i64
 }
 
 /// A branch marked running in its drive (see [`Current::running_guard`]).

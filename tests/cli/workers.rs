@@ -162,6 +162,54 @@ fn a_failure_made_good_is_not_shown_as_the_cause() {
     let _ = worker.wait_with_output();
 }
 
+/// Under a worker, a long wait between two attempts of a step's retry policy is spent
+/// at rest (`waiting`, due when the next attempt is): no slot is held, the process can
+/// be aborted meanwhile, and the attempts the policy made count across the rests.
+fn a_long_retry_delay_rests_the_process_and_counts_its_attempts() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"Flaky\"\nrun = \"echo x >> ran.txt; echo 'the device said no' >&2; exit 1\"\nretry = { attempts = 2, delay = \"1h\" }\n");
+    let id = p.ok_json(&["workflow", "run", "t", "--queue"])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(p.run(&["worker", "--once"]).0, 0);
+    let v = p.ok_json(&["process", "show", &id]);
+    assert_eq!(v["status"], "waiting", "{v}");
+    let flaky: Vec<&Value> = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["name"] == "Flaky")
+        .collect();
+    assert_eq!(flaky.len(), 1, "{v}");
+    let why = flaky[0]["error"].as_str().unwrap_or_default();
+    assert!(
+        why.contains("exited with status 1")
+            && why
+                .contains("the next attempt of its retry policy is due in 1h00m (attempt 1 of 2)"),
+        "{why}"
+    );
+    // Due now: the second attempt is the policy's last, and the process fails.
+    p.sql(&format!(
+        "UPDATE processes SET run_after = '2000-01-01T00:00:00.000000Z' WHERE process_id = '{id}'"
+    ));
+    assert_eq!(p.run(&["worker", "--once"]).0, 0);
+    let v = p.ok_json(&["process", "show", &id]);
+    assert_eq!(v["status"], "failed", "{v}");
+    let ran = std::fs::read_to_string(p.path().join("ran.txt")).unwrap();
+    assert_eq!(ran.lines().count(), 2, "{ran}");
+    // Another, resting between attempts, is aborted at once.
+    let other = p.ok_json(&["workflow", "run", "t", "--queue"])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(p.run(&["worker", "--once"]).0, 0);
+    assert_eq!(p.ok_json(&["process", "show", &other])["status"], "waiting");
+    let (code, _, err) = p.run(&["process", "abort", &other]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(p.ok_json(&["process", "show", &other])["status"], "aborted");
+}
+
 fn queued_processes_run_in_a_worker_at_once() {
     let p = Project::new();
     timed_task(&p, 1, 400);
@@ -677,6 +725,7 @@ run = "workflows/scripts/who.sh"
 }
 
 both!(
+    a_long_retry_delay_rests_the_process_and_counts_its_attempts,
     a_queued_process_without_its_optional_secret_runs_on,
     a_queued_answer_makes_its_author_the_one_the_worker_runs_for,
     a_worker_runs_the_steps_for_whoever_queued_the_process,
