@@ -785,7 +785,11 @@ impl Engine<'_> {
         }
         let attempts = step.retry.as_ref().map_or(1, |r| r.attempts.max(1)) as i64;
         // Attempts its policy made before the process rested between two of them.
-        let used = policy_attempts_used(log, cur.branch.as_deref(), &step.name).min(attempts - 1);
+        let used = if attempts > 1 {
+            policy_attempts_used(log, cur.branch.as_deref(), &step.name).min(attempts - 1)
+        } else {
+            0
+        };
         for (n, attempt) in (used + 1..=attempts).zip(first_attempt..) {
             let started = Instant::now();
             self.observer.with(|o| o.step_started(&path, attempt));
