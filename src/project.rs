@@ -33,8 +33,8 @@ pub struct Config {
     /// Where workflow definitions live (default `workflows`).
     pub workflows: Option<PathBuf>,
     /// Default timeout of `run` steps, e.g. `"10m"`.
-    #[serde(default, deserialize_with = "duration_text")]
-    pub step_timeout: Option<String>,
+    #[serde(default, deserialize_with = "duration")]
+    pub step_timeout: Option<std::time::Duration>,
     /// Age after which `cleanup_tasks` deletes completed task runs, e.g. `"30d"` (checked
     /// by `workflow check` and the task, so the rest of orch runs with a wrong one).
     pub task_retention: Option<String>,
@@ -45,11 +45,14 @@ pub struct Config {
     pub serve: Option<ServeConfig>,
 }
 
-/// A duration's text, checked as the file is read, so a wrong one is said with its line.
-fn duration_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+/// A duration, read as the file is, so a wrong one is said with its line.
+fn duration<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<std::time::Duration>, D::Error> {
     let text = String::deserialize(d)?;
-    crate::domain::workflow::parse_duration(&text).map_err(serde::de::Error::custom)?;
-    Ok(Some(text))
+    crate::domain::workflow::parse_duration(&text)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
 }
 
 /// `[serve]` in orch.toml.

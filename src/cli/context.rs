@@ -54,13 +54,6 @@ pub enum Access {
 
 impl Settings {
     fn resolve(db_flag: Option<OsString>, user: Option<String>, project: &Project) -> Result<Self> {
-        let step_timeout = project
-            .config
-            .step_timeout
-            .as_deref()
-            .map(crate::domain::workflow::parse_duration)
-            .transpose()
-            .map_err(|e| Error::usage(format!("orch.toml: step_timeout: {e}")))?;
         Ok(Settings {
             location: project.location(db_flag.as_deref()),
             db_flag,
@@ -68,7 +61,7 @@ impl Settings {
                 .filter(|u| !u.trim().is_empty())
                 .unwrap_or_else(os_user),
             sync: store::Sync::from_env()?,
-            step_timeout,
+            step_timeout: project.config.step_timeout,
             grace: Duration::from_secs(5),
             lease: crate::engine::owner::DEFAULT_LEASE,
             callback_url: project.config.public_url()?,

@@ -856,8 +856,8 @@ impl Engine<'_> {
                 .map_or(Duration::ZERO, |r| r.delay_before(n as u32 + 1));
             // Under a worker, a long wait for the next attempt is spent at rest: no slot
             // is held, and the process can be aborted meanwhile.
-            let rests = !last
-                && end.outcome.status.is_retryable()
+            let again = !last && end.outcome.status.is_retryable();
+            let rests = again
                 && delay >= POLICY_REST
                 && self.children == Children::Queue
                 && cur.branch.is_none();
@@ -871,7 +871,7 @@ impl Engine<'_> {
                 end.outcome.status = StepStatus::Waiting;
                 end.process_status = ProcessStatus::Waiting;
                 end.retry_in = Some(delay);
-            } else if !last && end.outcome.status.is_retryable() {
+            } else if again {
                 // Another attempt follows: the process keeps running meanwhile.
                 end.process_status = ProcessStatus::Running;
             }

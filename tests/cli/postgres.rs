@@ -175,14 +175,11 @@ fn follow_wakes_soon_after_a_commit() {
     assert_eq!(follower.lines().len(), 11);
 }
 
-/// The server stops while a step runs: orch exits 1 saying the database is gone, with
-/// a hint; nothing of the step is stored; once the server is back, `process retry`
-/// completes the process, running only the step that was in flight again.
-#[test]
-fn a_server_stopped_mid_step_leaves_a_retryable_process() {
-    if server::server().and_then(server::Server::cluster).is_none() {
-        return; // needs a cluster the test may stop: not on a server of the user's
-    }
+/// A private cluster the test may stop, and a project on it with a task of three steps
+/// A, B and C, each noting itself in ran.txt; B waits for a `go` file the first time,
+/// having touched `waiting`. None when the server is not one the tests started.
+fn cluster_with_a_held_step() -> Option<(server::Cluster, Project)> {
+    server::server().and_then(server::Server::cluster)?;
     let cluster = server::Cluster::start().expect("a private cluster");
     cluster.admin("CREATE DATABASE orch").unwrap();
     let url = format!("{}&options=-csearch_path%3Dorch", cluster.url("orch"));
@@ -199,6 +196,17 @@ echo '{"'"$ORCH_STEP"'": true}'"#,
          [[step]]\nname = \"B\"\nrun = \"workflows/scripts/step.sh\"\n\
          [[step]]\nname = \"C\"\nrun = \"workflows/scripts/step.sh\"\n",
     );
+    Some((cluster, p))
+}
+
+/// The server stops while a step runs: orch exits 1 saying the database is gone, with
+/// a hint; nothing of the step is stored; once the server is back, `process retry`
+/// completes the process, running only the step that was in flight again.
+#[test]
+fn a_server_stopped_mid_step_leaves_a_retryable_process() {
+    let Some((cluster, p)) = cluster_with_a_held_step() else {
+        return; // needs a cluster the test may stop: not on a server of the user's
+    };
     let orch = p
         .command()
         .args(["workflow", "run", "t"])
@@ -244,25 +252,9 @@ echo '{"'"$ORCH_STEP"'": true}'"#,
 /// completes it. Before, the worker kept it `running` and renewed its lease for ever.
 #[test]
 fn a_worker_lets_go_of_a_process_the_database_cut_short_and_runs_it_again() {
-    if server::server().and_then(server::Server::cluster).is_none() {
+    let Some((cluster, p)) = cluster_with_a_held_step() else {
         return; // needs a cluster the test may stop: not on a server of the user's
-    }
-    let cluster = server::Cluster::start().expect("a private cluster");
-    cluster.admin("CREATE DATABASE orch").unwrap();
-    let url = format!("{}&options=-csearch_path%3Dorch", cluster.url("orch"));
-    let p = Project::at(&url);
-    p.script(
-        "workflows/scripts/step.sh",
-        r#"cat >/dev/null
-echo "$ORCH_STEP" >> ran.txt
-if [ "$ORCH_STEP" = B ] && [ ! -f go ]; then touch waiting; while [ ! -f go ]; do sleep 0.02; done; fi
-echo '{"'"$ORCH_STEP"'": true}'"#,
-    );
-    p.task(
-        "[[step]]\nname = \"A\"\nrun = \"workflows/scripts/step.sh\"\n\
-         [[step]]\nname = \"B\"\nrun = \"workflows/scripts/step.sh\"\n\
-         [[step]]\nname = \"C\"\nrun = \"workflows/scripts/step.sh\"\n",
-    );
+    };
     let id = p.ok_json(&["workflow", "run", "t", "--queue"])["id"]
         .as_str()
         .unwrap()

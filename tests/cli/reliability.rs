@@ -44,9 +44,10 @@ fn is_root() -> bool {
     unsafe { libc::getuid() == 0 }
 }
 
-fn kill_9_during_a_step_leaves_a_stale_process_that_retry_completes() {
-    let p = Project::new();
-    effect_script(&p);
+/// Runs a task of steps A, B and C (each noting itself in effects.txt) and kills orch
+/// with SIGKILL while B runs for the first time; the process's id and B's process group.
+fn killed_mid_step(p: &Project) -> (String, i32) {
+    effect_script(p);
     // The first run writes its process group to `marker`, then sleeps; a rerun does not.
     p.script(
         "workflows/scripts/slow.sh",
@@ -56,7 +57,7 @@ echo "$ORCH_PROCESS_ID $ORCH_STEP $ORCH_ATTEMPT $5" >> effects.txt
 if [ ! -f marker ]; then echo "$5" > marker.tmp; mv marker.tmp marker; sleep 60; fi"#,
     );
     task(
-        &p,
+        p,
         "[[step]]\nname = \"A\"\nrun = \"workflows/scripts/effect.sh\"\n\
          [[step]]\nname = \"B\"\nrun = \"workflows/scripts/slow.sh\"\n\
          [[step]]\nname = \"C\"\nrun = \"workflows/scripts/effect.sh\"\n",
@@ -73,8 +74,13 @@ if [ ! -f marker ]; then echo "$5" > marker.tmp; mv marker.tmp marker; sleep 60;
         .parse()
         .unwrap();
     kill9(&mut orch);
+    let id = super::crash::only_process(p).expect("the run created a process");
+    (id, pgid)
+}
 
-    let id = super::crash::only_process(&p).expect("the run created a process");
+fn kill_9_during_a_step_leaves_a_stale_process_that_retry_completes() {
+    let p = Project::new();
+    let (id, pgid) = killed_mid_step(&p);
     let shown = p.json(&["process", "show", &id]);
     assert_eq!(shown["status"], "running");
     assert_eq!(shown["stale"], true, "{shown}");
@@ -128,29 +134,7 @@ if [ ! -f marker ]; then echo "$5" > marker.tmp; mv marker.tmp marker; sleep 60;
 /// "running".
 fn retry_queue_hands_a_stale_process_to_the_workers() {
     let p = Project::new();
-    effect_script(&p);
-    p.script(
-        "workflows/scripts/slow.sh",
-        r#"cat >/dev/null
-echo "$ORCH_PROCESS_ID $ORCH_STEP $ORCH_ATTEMPT 0" >> effects.txt
-if [ ! -f marker ]; then echo go > marker; sleep 60; fi"#,
-    );
-    task(
-        &p,
-        "[[step]]\nname = \"A\"\nrun = \"workflows/scripts/effect.sh\"\n\
-         [[step]]\nname = \"B\"\nrun = \"workflows/scripts/slow.sh\"\n\
-         [[step]]\nname = \"C\"\nrun = \"workflows/scripts/effect.sh\"\n",
-    );
-    let mut orch = p
-        .command()
-        .args(["workflow", "run", "t"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    wait_for_file(&p.path().join("marker"));
-    kill9(&mut orch);
-    let id = super::crash::only_process(&p).expect("the run created a process");
+    let (id, _) = killed_mid_step(&p);
     let queued = p.ok_json(&["process", "retry", &id, "--queue"]);
     assert_eq!(queued["status"], "created", "{queued}");
     let events = p.json(&["events", "--process", &id, "--kind", "process.taken_over"]);

@@ -245,8 +245,8 @@ pub fn steps(conn: &Connection, process_id: &str) -> Result<Vec<StepRow>, StoreE
         "SELECT step_id, name, status, attempt, started_at, finished_at, error, output, created_by, state_patch, branch FROM process_steps WHERE step_id IN {} ORDER BY step_id",
         events::of_process("?1", "0")
     ))?;
+    let what = format!("process {process_id}, step");
     let rows = stmt.query_map([process_id], |r| {
-        let what = format!("process {process_id}, step");
         super::naming_row(r, &what, |r| {
             Ok((
                 StepRow {
