@@ -96,12 +96,12 @@ impl App {
                 || declared_name(&self.project.root.join(&d.file)).as_deref() == Some(name)
         });
         if !named.is_empty() {
-            // The server's files are at fault, not the request: a 500 that says which.
-            let mut e = Error::from(DefinitionError(named)).with_hint(format!(
+            // Invalid input as for the CLI (exit 2, here 400), though the input at fault
+            // is the server's file rather than the request: the message names the file
+            // and the line. 500 stays for bugs.
+            return Err(Error::from(DefinitionError(named)).with_hint(format!(
                 "no valid workflow named `{name}` until the file is fixed"
-            ));
-            e.kind = Kind::Failure;
-            return Err(e);
+            )));
         }
         let mut e = Error::not_found(format!("no workflow named `{name}`"));
         if let Some(near) = crate::suggest::did_you_mean(name, names.iter().map(String::as_str)) {

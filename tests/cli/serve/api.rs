@@ -644,13 +644,14 @@ fn errors_have_the_status_and_body_of_the_design() {
         assert_eq!(r.status, 201, "{json_type}: {}", r.text);
     }
 
-    // A workflow file on the server that does not parse is said as such, with where.
+    // A workflow file on the server that does not parse is said as such, with where:
+    // invalid input (the CLI's exit 2), not a bug.
     p.write("workflows/torn.toml", "name = \"torn\"\n[[step]\n");
     for path in ["/api/v1/workflows/torn", "/api/v1/workflows/torn/form"] {
         let torn = get(&s, path, &op);
         assert_eq!(
             (torn.status, kind(&torn).as_str()),
-            (500, "failure"),
+            (400, "invalid"),
             "{}",
             torn.text
         );
@@ -666,7 +667,7 @@ fn errors_have_the_status_and_body_of_the_design() {
         "name = \"wf_other\"\ntarget = \"system\"\nbogus_key = 1\n[[step]]\nname = \"A\"\nbuiltin = \"noop\"\n",
     );
     let other = get(&s, "/api/v1/workflows/wf_other", &op);
-    assert_eq!(other.status, 500, "{}", other.text);
+    assert_eq!(other.status, 400, "{}", other.text);
     assert!(other.text.contains("zz_file.toml:3"), "{}", other.text);
     std::fs::remove_file(p.path().join("workflows/zz_file.toml")).unwrap();
 
