@@ -16,6 +16,7 @@ use crate::engine::owner;
 use crate::engine::runner::{Answers, Children, Engine, Final, Observer, Quiet, Recorded, Watch};
 use crate::error::{Error, Kind, Result};
 use crate::shapes::waits::{CallbackWait, LockWait};
+use crate::shapes::waits_for_children;
 use crate::store::Store;
 use crate::store::processes::{ProcessRow, StepRow};
 use crate::ui::progress::StepProgress;
@@ -300,20 +301,38 @@ fn report(
     let mut kind_at_rest = None;
     let (headline, detail) = match outcome {
         Final::Completed => {
-            // A child answered by hand: nothing but a worker or a retry moves its
-            // parent on, so say which.
+            // A child answered by hand: nothing but a worker, a retry or a resume moves
+            // its parent on, so say which.
             if let Some(parent_id) = &p.parent_id {
                 let parent = ctx.db(async |s| s.process(parent_id).await)?;
-                let waiting =
-                    |q: &ProcessRow| q.status == ProcessStatus::Waiting && waits_for_children(q);
-                if let Some(parent) = parent.filter(waiting) {
+                let verb = parent
+                    .as_ref()
+                    .filter(|q| waits_for_children(q))
+                    .and_then(|q| match q.status {
+                        ProcessStatus::Waiting => Some("retry"),
+                        ProcessStatus::Suspended => Some("resume"),
+                        _ => None,
+                    });
+                if let (Some(parent), Some(verb)) = (parent, verb) {
                     hints.push(format!(
-                        "its parent process {parent_id} ({}) goes on with `orch process retry {parent_id}` (a worker does by itself)",
+                        "its parent process {parent_id} ({}) goes on with `orch process {verb} {parent_id}` (a worker does by itself)",
                         parent.workflow
                     ));
                 }
             }
             (format!("process {id} completed"), None)
+        }
+        Final::Suspended if waits_for_children(&p) && Pending::all(&p, def, &steps).is_empty() => {
+            // Nothing goes on by itself: someone must answer a child (DESIGN §9, exit 4,
+            // §13: the parent is suspended), then the parent goes on.
+            let people = ctx.db(async |s| waiting_on_people(s, &p).await)?;
+            let named = answer_children_first(&people, id, "resume", &mut hints);
+            (
+                format!(
+                    "process {id} is suspended: its child processes await input or a callback: {named}"
+                ),
+                None,
+            )
         }
         Final::Suspended => {
             let pending = Pending::all(&p, def, &steps);
@@ -355,20 +374,10 @@ fn report(
                 // Nothing goes on by itself: someone must answer a child (DESIGN §9,
                 // exit 4), then the parent goes on.
                 kind_at_rest = Some(Kind::Suspended);
-                for child in &people {
-                    hints.extend(crate::shapes::next_hint(child));
-                }
-                hints.push(format!(
-                    "then `orch process retry {id}` goes on (a worker does by itself)"
-                ));
-                let named: Vec<String> = people
-                    .iter()
-                    .map(|c| format!("{} ({}, {})", c.process_id, c.workflow, c.status))
-                    .collect();
+                let named = answer_children_first(&people, id, "retry", &mut hints);
                 (
                     format!(
-                        "process {id} is waiting for its child processes, which await input or a callback: {}",
-                        named.join(", ")
+                        "process {id} is waiting for its child processes, which await input or a callback: {named}"
                     ),
                     None,
                 )
@@ -482,11 +491,25 @@ fn report(
     }
 }
 
-/// Whether a waiting process waits for its children (a `workflow` step, DESIGN §13).
-fn waits_for_children(p: &ProcessRow) -> bool {
-    p.failed_reason
-        .as_deref()
-        .is_some_and(|r| r.contains("child process"))
+/// Hints that answer each of `people` (children awaiting a person), then move the
+/// parent `id` on with `orch process VERB`; returns the children named for a headline.
+fn answer_children_first(
+    people: &[ProcessRow],
+    id: &str,
+    verb: &str,
+    hints: &mut Vec<String>,
+) -> String {
+    for child in people {
+        hints.extend(crate::shapes::next_hint(child));
+    }
+    hints.push(format!(
+        "then `orch process {verb} {id}` goes on (a worker does by itself)"
+    ));
+    people
+        .iter()
+        .map(|c| format!("{} ({}, {})", c.process_id, c.workflow, c.status))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The descendants a process waiting for its children waits on when nothing but a
@@ -502,8 +525,10 @@ async fn waiting_on_people(
         for child in store.children(&parent, None).await? {
             match child.status {
                 s if s.is_finished() => {}
+                ProcessStatus::Waiting | ProcessStatus::Suspended if waits_for_children(&child) => {
+                    parents.push(child)
+                }
                 ProcessStatus::Suspended | ProcessStatus::AwaitingCallback => people.push(child),
-                ProcessStatus::Waiting if waits_for_children(&child) => parents.push(child),
                 _ => return Ok(Vec::new()),
             }
         }

@@ -12,7 +12,9 @@
 //! its operator waits for the outcome. A worker queues it and lets the parent rest
 //! `waiting` without holding a slot; the child coming to rest wakes the parent (the
 //! store does, in the child's commit), and the worker that picks the parent up again
-//! looks at the child once more.
+//! looks at the child once more. A child at rest awaiting input or a callback leaves its
+//! parent `suspended` in the same way: someone must act on the child first, and its
+//! next rest wakes the parent.
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -122,15 +124,18 @@ impl Engine<'_> {
             ProcessStatus::Aborted => Attempt::failed(format!(
                 "child process {id} ({name}) was aborted; retrying this process starts a new one"
             )),
+            // A child awaiting input or a callback leaves its parent `suspended`, as a
+            // group whose branches await either is (DESIGN §13); the child's next rest
+            // wakes the parent.
             ProcessStatus::Suspended => Attempt {
-                status: StepStatus::Waiting,
+                status: StepStatus::Suspend,
                 error: Some(format!(
                     "child process {id} ({name}) is suspended; answer it with `orch process resume {id}`"
                 )),
                 ..Attempt::ok(json!({}))
             },
             ProcessStatus::AwaitingCallback => Attempt {
-                status: StepStatus::Waiting,
+                status: StepStatus::Suspend,
                 error: Some(format!(
                     "child process {id} ({name}) is awaiting a callback: the external system answers it with `orch process callback {id} --token TOKEN` (`orch process show {id}` names the step)"
                 )),
@@ -146,13 +151,16 @@ impl Engine<'_> {
             },
         };
         let mut end = StepEnd::new(&step.name, attempt, started, outcome);
-        end.awaits_children = end.outcome.status == StepStatus::Waiting;
+        end.awaits_children = matches!(
+            end.outcome.status,
+            StepStatus::Waiting | StepStatus::Suspend
+        );
         self.end_group(cur, end, log).await
     }
 
     /// Drives the child here until it rests (a command's drive), when it is runnable:
-    /// queued, waiting, taken over from a dead orch, or failed and retried with its
-    /// parent. Returns the child as it is then; None when the engine is paused.
+    /// queued, waiting, suspended for children of its own, taken over from a dead orch,
+    /// or failed and retried with its parent. Returns the child as it is then; None when the engine is paused.
     async fn run_child(
         &self,
         at: &str,
@@ -162,6 +170,11 @@ impl Engine<'_> {
         let mut allowed = vec![ProcessStatus::Created, ProcessStatus::Waiting];
         if retrying {
             allowed.push(ProcessStatus::Failed);
+        }
+        // A child suspended only for children of its own goes on as they do: driven
+        // again, it looks at them once more (and rests again if they still wait).
+        if crate::shapes::waits_for_children(&child) {
+            allowed.push(ProcessStatus::Suspended);
         }
         let id = child.process_id.clone();
         // Started just now for this orch, it is already ours.

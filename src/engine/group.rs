@@ -47,10 +47,14 @@ enum Ended {
         children: bool,
         lock: Option<bool>,
     },
-    /// A step waits for input.
-    Suspended,
-    /// A step waits for the answer to a callback.
-    AwaitingCallback,
+    /// A step waits for input, its own or a child process's (`children`).
+    Suspended {
+        children: bool,
+    },
+    /// A step waits for the answer to a callback, its own or a child process's.
+    AwaitingCallback {
+        children: bool,
+    },
     /// Stopped between steps: the engine is paused, this orch stops taking work, or its
     /// lease may have run out.
     Stopped,
@@ -195,9 +199,17 @@ impl Engine<'_> {
                         lock: cur.awaits_lock,
                     });
                 }
-                Some(Final::Suspended) => return Ok(Ended::Suspended),
+                Some(Final::Suspended) => {
+                    return Ok(Ended::Suspended {
+                        children: cur.awaits_children,
+                    });
+                }
                 Some(Final::Interrupted) => return Ok(Ended::Interrupted),
-                Some(Final::AwaitingCallback) => return Ok(Ended::AwaitingCallback),
+                Some(Final::AwaitingCallback) => {
+                    return Ok(Ended::AwaitingCallback {
+                        children: cur.awaits_children,
+                    });
+                }
             }
         }
         Ok(Ended::Done(merge::diff(&start, &cur.state)))
@@ -219,6 +231,8 @@ impl Engine<'_> {
         let mut failed = Vec::new();
         let (mut waiting, mut children, mut stopped, mut interrupted) = (0, 0, false, false);
         let (mut suspended, mut callbacks, mut locks, mut siblings) = (0, 0, 0, 0);
+        // Branches at rest because a child process of theirs awaits input or a callback.
+        let mut through_children = 0;
         let mut nets = Vec::new();
         for (b, e) in list.iter().zip(ends) {
             match e {
@@ -230,8 +244,14 @@ impl Engine<'_> {
                     locks += usize::from(lock.is_some());
                     siblings += usize::from(lock == Some(true));
                 }
-                Ended::Suspended => suspended += 1,
-                Ended::AwaitingCallback => callbacks += 1,
+                Ended::Suspended { children: c } => {
+                    suspended += 1;
+                    through_children += usize::from(c);
+                }
+                Ended::AwaitingCallback { children: c } => {
+                    callbacks += 1;
+                    through_children += usize::from(c);
+                }
                 Ended::Stopped | Ended::Halted => stopped = true,
                 Ended::Interrupted => interrupted = true,
             }
@@ -322,11 +342,15 @@ impl Engine<'_> {
                     format!("{s} of {total} branches await input, {c} a callback"),
                 ),
             };
+            let why = match through_children {
+                0 => why,
+                n => format!("{why} ({n} through a child process)"),
+            };
             let why = match siblings {
                 0 => why,
                 n => format!("{why}; {n} wait for a lock a sibling branch holds"),
             };
-            let end = StepEnd::new(
+            let mut end = StepEnd::new(
                 name,
                 attempt,
                 started,
@@ -335,6 +359,8 @@ impl Engine<'_> {
                     ..Attempt::with_status(status)
                 },
             );
+            // Woken when one of those children comes to rest (DESIGN §13).
+            end.awaits_children = through_children > 0;
             return self.end_group(cur, end, log).await;
         }
         let collect = match &step.kind {
@@ -381,7 +407,7 @@ impl Engine<'_> {
                     .as_deref()
                     .unwrap_or("waiting for child processes");
                 self.store
-                    .await_children(&cur.process_id, super::owner::me(), why)
+                    .await_children(&cur.process_id, super::owner::me(), status, why)
                     .await?;
             }
             return Ok(Some(match status {

@@ -1162,6 +1162,8 @@ impl Engine<'_> {
             ProcessStatus::Failed | ProcessStatus::Waiting | ProcessStatus::Aborted => {
                 row.error.clone()
             }
+            // Suspended for its children: the reason names them (`shapes::waits_for_children`).
+            ProcessStatus::Suspended if end.awaits_children => row.error.clone(),
             _ => None,
         };
         if row.status == StepStatus::Waiting && cur.branch.is_none() {

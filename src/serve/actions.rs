@@ -534,6 +534,16 @@ pub async fn resume(
         }
         let view = ProcessView::read(store, &id).await?;
         let p = &view.process;
+        if view.pending.is_empty() && crate::shapes::waits_for_children(p) {
+            return Err(Error::conflict(format!(
+                "process {} is suspended for its child processes, which await input or a callback; it goes on by itself once they are answered",
+                p.process_id
+            ))
+            .with_hint(format!(
+                "GET /api/v1/processes?parent={} lists them; resume each with POST /api/v1/processes/CHILD/resume",
+                p.process_id
+            )));
+        }
         if view.pending.is_empty() {
             return Err(Error::conflict(format!(
                 "process {} is {}, not waiting for input",

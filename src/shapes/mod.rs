@@ -243,6 +243,14 @@ pub fn workflow_detail(def: &WorkflowDef, source: &str, steps: &[PlannedStep<'_>
 }
 
 /// What to do next with a process, by its status.
+/// Whether a process at rest (`waiting` or `suspended`) is so for its child processes
+/// (a `workflow` step, DESIGN §13): its reason names them.
+pub fn waits_for_children(p: &ProcessRow) -> bool {
+    p.failed_reason
+        .as_deref()
+        .is_some_and(|r| r.contains("child process"))
+}
+
 pub fn next_hint(p: &ProcessRow) -> Option<String> {
     use crate::domain::process::ProcessStatus;
     let id = &p.process_id;
@@ -257,6 +265,9 @@ pub fn next_hint(p: &ProcessRow) -> Option<String> {
         }
         ProcessStatus::Waiting => Some(format!(
             "`orch process retry {id}` when the transient cause is gone"
+        )),
+        ProcessStatus::Suspended if waits_for_children(p) => Some(format!(
+            "answer its child processes (`orch process list --parent {id}`); then `orch process resume {id}` goes on (a worker does by itself)"
         )),
         ProcessStatus::Suspended => Some(format!(
             "`orch process resume {id} --form` (or --input key=value)"

@@ -884,6 +884,60 @@ fn a_worker_lets_the_parent_rest_while_its_children_run() {
     assert_eq!(children.as_array().unwrap().len(), 3);
 }
 
+/// Under a worker, a parent whose child awaits input rests `suspended` (DESIGN §13),
+/// holding no slot and logging its wait once; the child's answer wakes it, and the
+/// worker finishes both.
+fn a_worker_suspends_the_parent_of_a_child_that_awaits_someone() {
+    let p = Project::new();
+    p.write(
+        "workflows/kid.toml",
+        "name = \"kid\"\ntarget = \"system\"\n[[step]]\nname = \"Ask\"\ninput.fields = [ { name = \"go\", type = \"bool\" } ]\n",
+    );
+    p.task("[[step]]\nname = \"Kid\"\nworkflow = \"kid\"\n[[step]]\nname = \"After\"\nbuiltin = \"noop\"\n");
+    let id = p.ok_json(&["workflow", "run", "t", "--queue"])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    let v = p.ok_json(&["process", "show", &id]);
+    assert_eq!(v["status"], "suspended", "{v}");
+    assert!(
+        v["failed_reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("is suspended; answer it with")),
+        "{v}"
+    );
+    let kid_rows = rows(&v, "Kid");
+    assert_eq!(
+        kid_rows.first().map(|r| r.0.as_str()),
+        Some("waiting"),
+        "{v}"
+    );
+    assert_eq!(
+        kid_rows.last().map(|r| r.0.as_str()),
+        Some("suspend"),
+        "{v}"
+    );
+    // A worker with nothing due leaves it so.
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(p.ok_json(&["process", "show", &id])["steps"], v["steps"]);
+    let kid = p.sql_column("SELECT process_id FROM processes WHERE workflow = 'kid'");
+    let (code, _, err) = p.run(&[
+        "process", "resume", &kid[0], "--input", "go=true", "--queue",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    let v = p.ok_json(&["process", "show", &id]);
+    assert_eq!(v["status"], "completed", "{v}");
+    assert_eq!(
+        rows(&v, "Kid").last().map(|r| r.0.as_str()),
+        Some("success")
+    );
+}
+
 /// Under a worker a branch rests while its child runs elsewhere, and still counts
 /// against `max_parallel`: with room for eight, two children run at once, not four.
 fn a_worker_starts_at_most_max_parallel_children_at_once() {
@@ -1233,8 +1287,9 @@ steps = [ { name = "Fail C", run = "exit 1" } ]
 }
 
 /// A parent whose children wait for people (input, a callback) is at rest until
-/// someone acts: exit 4, as for a suspended process (DESIGN §9), naming each child and
-/// how it is answered; a CI script does not take it for a transient wait.
+/// someone acts: it is `suspended` (DESIGN §13) and exits 4 (§9), naming each child and
+/// how it is answered; a CI script does not take it for a transient wait. Answered, the
+/// children wake it: `resume` of the parent goes on through every level.
 fn a_parent_waiting_on_children_that_await_people_exits_4() {
     let p = Project::new();
     p.write(
@@ -1248,9 +1303,21 @@ fn a_parent_waiting_on_children_that_await_people_exits_4() {
     p.task("[[step]]\nname = \"Init\"\nbuiltin = \"set\"\nwith = { values = { ns = [\"a\", \"b\"] } }\n[[step]]\nname = \"Each\"\nforeach = \"state.ns\"\nworkflow = \"mid\"\n");
     let (code, out, err) = p.run(&["-o", "json", "workflow", "run", "t"]);
     assert_eq!(code, 4, "{err}");
-    assert!(err.contains("which await input or a callback"), "{err}");
+    assert!(
+        err.contains("is suspended: its child processes await input or a callback"),
+        "{err}"
+    );
     let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["status"], "suspended", "{v}");
     let id = v["id"].as_str().unwrap().to_string();
+    let mids = p.sql_column("SELECT status FROM processes WHERE workflow = 'mid'");
+    assert_eq!(mids, ["suspended", "suspended"]);
+    // Listed with what needs a person, and said so by `process show`.
+    let listed = p.ok_json(&["process", "list", "--status", "suspended"]);
+    assert_eq!(listed.as_array().map(Vec::len), Some(5), "{listed}");
+    let (code, _, shown) = p.run(&["process", "show", &id]);
+    assert_eq!(code, 0, "{shown}");
+    assert!(shown.contains("answer its child processes"), "{shown}");
     let kids = p.sql_column("SELECT process_id FROM processes WHERE workflow = 'kid'");
     assert_eq!(kids.len(), 2);
     for kid in &kids {
@@ -1260,13 +1327,31 @@ fn a_parent_waiting_on_children_that_await_people_exits_4() {
         // Whoever answered is told what moves the parent on.
         assert!(
             err.contains("its parent process")
-                && err.contains("(mid) goes on with `orch process retry"),
+                && err.contains("(mid) goes on with `orch process resume"),
             "{err}"
         );
     }
-    let (code, _, err) = p.run(&["process", "retry", &id]);
+    // The API says the same: the children are what to answer.
+    let op = serve::token(&p, "ops", "operate");
+    let mut s = serve::Server::start(&p, &["--no-worker"]);
+    let r = serve::post(
+        &s,
+        &format!("/api/v1/processes/{id}/resume"),
+        &op,
+        &serde_json::json!({"go": true}),
+    );
+    assert_eq!(r.status, 409, "{}", r.text);
+    assert!(r.text.contains("processes?parent="), "{}", r.text);
+    s.stop();
+    // Answers meant for the children are not taken by the parent.
+    let (code, _, err) = p.run(&["process", "resume", &id, "--input", "go=true"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("list --parent"), "{err}");
+    let (code, _, err) = p.run(&["process", "resume", &id]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(p.ok_json(&["process", "show", &id])["status"], "completed");
+    let mids = p.sql_column("SELECT status FROM processes WHERE workflow = 'mid'");
+    assert_eq!(mids, ["completed", "completed"]);
 }
 
 /// A child that failed for its own definition is fixed in its file: `retry --plan` of
@@ -1429,4 +1514,5 @@ both!(
     child_processes_start_per_item_with_their_answers_and_are_listed,
     retrying_the_parent_retries_its_failed_child_instead_of_starting_another,
     a_worker_lets_the_parent_rest_while_its_children_run,
+    a_worker_suspends_the_parent_of_a_child_that_awaits_someone,
 );

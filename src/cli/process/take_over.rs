@@ -356,6 +356,17 @@ pub fn resume(ctx: &mut Ctx, a: ResumeArgs) -> Result<()> {
     let mut given = a.answers.given()?;
     let form = a.answers.form;
     let pending = Pending::all(&p, def, &steps);
+    if pending.is_empty() && crate::shapes::waits_for_children(&p) && !given.is_empty() {
+        // Its child processes are what await the answers: they are not the parent's.
+        return Err(Error::usage(format!(
+            "process {} awaits no input of its own: its child processes do",
+            p.process_id
+        ))
+        .with_hint(format!(
+            "answer each child with `orch process resume CHILD --input …` (`orch process list --parent {}` lists them); then `orch process resume {}` goes on",
+            p.process_id, p.process_id
+        )));
+    }
     let secrets_only = pending.iter().any(|p| p.secrets_only);
     // The secrets given before, asked again, may come with the answers: a key that
     // names one of them and no field of the waiting steps is taken as that secret.

@@ -24,7 +24,7 @@ use super::{
     workers,
 };
 use crate::domain::lifecycle::Lifecycle;
-use crate::domain::process::ProcessStatus;
+use crate::domain::process::{ProcessStatus, StepStatus};
 use crate::domain::subscription::{Flat, RefInfo};
 use crate::domain::usability::{self, Facts};
 use crate::domain::workflow::WorkflowDef;
@@ -291,11 +291,30 @@ impl Postgres {
         in_tx!(self, read, |tx| processes::child(&tx, parent, step).await?)
     }
 
-    pub async fn await_children(&self, id: &str, owner: &str, reason: &str) -> StoreResult<()> {
+    pub async fn await_children(
+        &self,
+        id: &str,
+        owner: &str,
+        status: StepStatus,
+        reason: &str,
+    ) -> StoreResult<()> {
         in_tx!(self, write, |tx| {
             if processes::held_by(&tx, id, owner).await? {
                 let due = processes::children_due(&tx, id).await?;
-                processes::rest(&mut tx, id, reason, due).await?;
+                match status.process_status() {
+                    ProcessStatus::Waiting | ProcessStatus::Running => {
+                        processes::rest(&mut tx, id, reason, due).await?;
+                    }
+                    at_rest => {
+                        processes::release(&tx, id).await?;
+                        processes::set_status(&mut tx, id, at_rest, Some(reason)).await?;
+                        // A callback's deadline may be due already; only a child wakes
+                        // earlier.
+                        if due.is_some() {
+                            processes::set_run_after(&tx, id, due).await?;
+                        }
+                    }
+                }
             }
         })
     }
@@ -577,6 +596,12 @@ pub(super) async fn commit_one(
                 c.retry_in
             };
             processes::set_run_after(tx, &c.process_id, after).await?;
+        } else if c.awaits_children {
+            // At rest for a child that awaits someone: due at once if a child came to
+            // rest while this step ran; a callback's deadline is kept otherwise.
+            if let Some(due) = processes::children_due(tx, &c.process_id).await? {
+                processes::set_run_after(tx, &c.process_id, Some(due)).await?;
+            }
         }
         processes::wake_parent(tx, &c.process_id).await?;
         if locking {

@@ -14,7 +14,7 @@ use super::{
     Sqlite, events, processes, products, schedules, subscriptions, tokens, workers, write_tx,
 };
 use crate::domain::lifecycle::Lifecycle;
-use crate::domain::process::ProcessStatus;
+use crate::domain::process::{ProcessStatus, StepStatus};
 use crate::domain::subscription::{Flat, RefInfo};
 use crate::domain::usability::{self, Facts};
 use crate::domain::workflow::WorkflowDef;
@@ -348,14 +348,32 @@ impl Sqlite {
         processes::child(&self.conn(), parent, step)
     }
 
-    pub async fn await_children(&self, id: &str, owner: &str, reason: &str) -> StoreResult<()> {
+    pub async fn await_children(
+        &self,
+        id: &str,
+        owner: &str,
+        status: StepStatus,
+        reason: &str,
+    ) -> StoreResult<()> {
         let mut conn = self.conn();
         let tx = write_tx(&mut conn)?;
         if !processes::held_by(&tx, id, owner)? {
             return Ok(());
         }
         let due = processes::children_due(&tx, id)?;
-        processes::rest(&tx, id, reason, due.as_deref())?;
+        match status.process_status() {
+            ProcessStatus::Waiting | ProcessStatus::Running => {
+                processes::rest(&tx, id, reason, due.as_deref())?;
+            }
+            at_rest => {
+                processes::release(&tx, id)?;
+                processes::set_status(&tx, id, at_rest, Some(reason))?;
+                // A callback's deadline may be due already; only a child wakes earlier.
+                if due.is_some() {
+                    processes::set_run_after(&tx, id, due.as_deref())?;
+                }
+            }
+        }
         tx.commit()?;
         Ok(())
     }

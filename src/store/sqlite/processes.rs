@@ -469,13 +469,15 @@ pub fn child(
     }
 }
 
-/// A process that comes to rest wakes its parent: a parent waiting for its children
-/// (`waiting` with no time of its own to run again) is due at once; a parent that runs
-/// meanwhile is told, so that it does not go to sleep waiting for what already came.
+/// A process that comes to rest wakes its parent: a parent at rest for its children
+/// (`waiting`, or `suspended` or `awaiting_callback` while they await someone, with no
+/// time of its own to run again) is due at once; a parent that runs meanwhile is told,
+/// so that it does not go to sleep waiting for what already came.
 pub fn wake_parent(conn: &Connection, child_id: &str) -> Result<(), StoreError> {
     conn.prepare_cached(
         "UPDATE processes SET
-           run_after = CASE WHEN status = 'waiting' AND owner IS NULL AND run_after IS NULL
+           run_after = CASE WHEN status IN ('waiting', 'suspended', 'awaiting_callback')
+                                 AND owner IS NULL AND run_after IS NULL
                             THEN ?2 ELSE run_after END,
            children_woke = CASE WHEN status IN ('running', 'created') THEN 1 ELSE children_woke END
          WHERE process_id = (SELECT parent_id FROM processes WHERE process_id = ?1)",

@@ -72,6 +72,13 @@ pub fn commit_one(
         }
         processes::wake_parent(tx, &c.process_id)?;
         settle_waits(tx, c, status)?;
+        if c.awaits_children && status != ProcessStatus::Waiting {
+            // At rest for a child that awaits someone: due at once if a child came to
+            // rest while this step ran; a callback's deadline is kept otherwise.
+            if let Some(due) = processes::children_due(tx, &c.process_id)? {
+                processes::set_run_after(tx, &c.process_id, Some(&due))?;
+            }
+        }
         return Ok(status);
     }
     if holds_waits(tx, &c.process_id)? {
