@@ -63,6 +63,39 @@ pub fn check_template(template: &str) -> Result<(), String> {
     check_names(template, false)
 }
 
+/// The names a language's source reads that its context does not give (`scope`) and
+/// that are not the language's own (`range`, `loop`, …), sorted. With chained undefined
+/// values such a name is a typo that never errors: `if = "stat.x == 1"` is simply false.
+/// An expression or template that does not parse has none (its error says more).
+pub fn unknown_names(source: &str, is_expr: bool, scope: &[&str]) -> Vec<String> {
+    const OWN: &[&str] = &[
+        "range",
+        "dict",
+        "debug",
+        "namespace",
+        "loop",
+        "self",
+        "super",
+    ];
+    let names = if is_expr {
+        env()
+            .compile_expression(source)
+            .map(|e| e.undeclared_variables(false))
+            .unwrap_or_default()
+    } else {
+        env()
+            .template_from_str(source)
+            .map(|t| t.undeclared_variables(false))
+            .unwrap_or_default()
+    };
+    let mut out: Vec<String> = names
+        .into_iter()
+        .filter(|n| !scope.contains(&n.as_str()) && !OWN.contains(&n.as_str()))
+        .collect();
+    out.sort();
+    out
+}
+
 /// minijinja looks a filter or a test up only when a render reaches it, so a misspelt
 /// one would pass every check and fail the first run that takes its path. The names
 /// are read from the source's tokens and each is tried once on its own.

@@ -236,6 +236,11 @@ fn check(ctx: &mut Ctx) -> Result<()> {
             }
         }
         warnings.extend(unknown_tags(def, &src, &tags));
+        warnings.extend(
+            crate::definition::names::unknown(&src)
+                .iter()
+                .map(ToString::to_string),
+        );
         let target_wrong = diags
             .iter()
             .any(|d| d.path == "target" && d.file.display().to_string() == *source);

@@ -7,6 +7,7 @@
 //! places every diagnostic, whichever pass found it.
 
 pub mod children;
+pub mod names;
 pub mod product;
 mod steps;
 mod waits;

@@ -457,6 +457,29 @@ fn workflow_check_reports_duplicate_products_and_unknown_tags() {
     );
 }
 
+/// A name no context gives (a typo of `state` or `value`) never errors when it runs,
+/// so `workflow check` warns, with where and the near name; the file still loads and
+/// the check passes.
+#[test]
+fn workflow_check_warns_of_names_an_expression_never_sees() {
+    let p = Project::new();
+    p.write(
+        "workflows/w.toml",
+        "name = \"w\"\ntarget = \"system\"\n[[form]]\nfields = [ { name = \"n\", type = \"int\", validate = \"vlue > 3\" } ]\n[[step]]\nname = \"A\"\nif = \"stat.x == 1\"\nbuiltin = \"noop\"\n",
+    );
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 0, "a warning does not fail the check: {err}");
+    for expected in [
+        "warning: workflows/w.toml:4:40: form[0].fields[0].validate: `vlue` is not defined here, so it is always undefined (this expression sees `value`, `answers` and `state`); did you mean `value`?",
+        "warning: workflows/w.toml:7:1: step[0].if: `stat` is not defined here",
+    ] {
+        assert!(err.contains(expected), "{expected}\n{err}");
+    }
+    let (code, _, err) = p.run(&["-o", "json", "workflow", "check"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("`stat`"), "{err}");
+}
+
 /// `--detach` prints the id at once and a background orch takes the process and runs
 /// it to its end, with a secret given to the run reaching its step.
 fn detach_runs_the_process_in_the_background() {
