@@ -15,6 +15,8 @@ use serde_json::{Map, Value};
 pub struct Conflict {
     /// The key, as a dotted path under `state` (`state.config.a`).
     pub key: String,
+    /// The same key, one segment per object it is in.
+    pub path: Vec<String>,
     pub first: String,
     pub second: String,
     pub first_value: Value,
@@ -29,6 +31,19 @@ impl std::fmt::Display for Conflict {
             self.first,
             self.second,
             self.key,
+            shown(&self.first_value),
+            shown(&self.second_value)
+        )
+    }
+}
+
+impl Conflict {
+    /// Who set the key to what: ``branches `A` and `B` set it to 1500 and 9000``.
+    pub fn between(&self) -> String {
+        format!(
+            "branches `{}` and `{}` set it to {} and {}",
+            self.first,
+            self.second,
             shown(&self.first_value),
             shown(&self.second_value)
         )
@@ -58,6 +73,132 @@ pub fn merge(nets: &[(String, Value)]) -> Result<Value, Box<Conflict>> {
         compose(&mut merged, net);
     }
     Ok(merged)
+}
+
+/// What a join that conflicts keeps when the operator skips it (DESIGN §6): every
+/// change of the branches but the keys they set differently, and those conflicts.
+pub fn merge_keeping(nets: &[(String, Value)]) -> (Value, Vec<Conflict>) {
+    let mut nets = nets.to_vec();
+    let mut conflicts = Vec::new();
+    loop {
+        match merge(&nets) {
+            Ok(patch) => return (patch, conflicts),
+            Err(c) => {
+                for (_, net) in &mut nets {
+                    prune(net, &c.path);
+                }
+                conflicts.push(*c);
+            }
+        }
+    }
+}
+
+/// What skipping the top-level group `name` keeps when its join failed on a conflict:
+/// [`merge_keeping`] of its branches' net changes, as `log` holds them, forked from
+/// `fork` (the process's state, which the failed join left unchanged). None when the
+/// group is not one whose branches all ended (it failed in a branch, or collects).
+pub fn kept_by_skip(
+    def: &crate::domain::workflow::WorkflowDef,
+    log: &[crate::store::processes::StepRow],
+    fork: &Value,
+    name: &str,
+) -> Option<(Value, Vec<Conflict>)> {
+    use crate::domain::workflow::StepKind;
+    let group = def.steps.iter().find(|s| s.name == name)?;
+    if matches!(
+        &group.kind,
+        StepKind::Foreach {
+            collect: Some(_),
+            ..
+        }
+    ) {
+        return None;
+    }
+    let list = super::scope::branches(group, name, fork).ok()?;
+    let nets: Vec<(String, Value)> = list
+        .iter()
+        .map(|b| {
+            let start = b.start(fork);
+            let end = super::scope::fold(start.clone(), log, &b.path);
+            (b.label.clone(), super::merge::diff(&start, &end))
+        })
+        .collect();
+    let (kept, conflicts) = merge_keeping(&nets);
+    (!conflicts.is_empty()).then_some((kept, conflicts))
+}
+
+/// The changes a step skipped by hand records (DESIGN §6): the `--set` values, over
+/// what a top-level join that failed on a conflict keeps ([`kept_by_skip`]); with the
+/// conflicting keys `set` does not give, which stay as they were.
+pub fn skip_patch(
+    def: &crate::domain::workflow::WorkflowDef,
+    log: &[crate::store::processes::StepRow],
+    fork: &Value,
+    failed: &crate::store::processes::StepRow,
+    set: &Value,
+) -> (Value, Vec<Conflict>) {
+    let kept = failed
+        .branch
+        .is_none()
+        .then(|| kept_by_skip(def, log, fork, &failed.name))
+        .flatten();
+    match kept {
+        Some((mut patch, conflicts)) => {
+            compose(&mut patch, set);
+            let left = conflicts
+                .into_iter()
+                .filter(|c| !gives(set, &c.path))
+                .collect();
+            (patch, left)
+        }
+        None => (set.clone(), Vec::new()),
+    }
+}
+
+/// Whether the patch `set` gives the key at `path` (or a value above it).
+fn gives(set: &Value, path: &[String]) -> bool {
+    let mut node = set;
+    for key in path {
+        match node.get(key) {
+            Some(v @ Value::Object(_)) => node = v,
+            Some(_) => return true,
+            None => return false,
+        }
+    }
+    true
+}
+
+/// Removes the key at `path` from `patch`, and the objects it leaves empty.
+fn prune(patch: &mut Value, path: &[String]) {
+    let (Some((last, within)), Value::Object(_)) = (path.split_last(), &*patch) else {
+        return;
+    };
+    let mut node = &mut *patch;
+    for key in within {
+        match node.get_mut(key) {
+            Some(next @ Value::Object(_)) => node = next,
+            _ => return,
+        }
+    }
+    if let Value::Object(obj) = node {
+        obj.remove(last);
+    }
+    // An object emptied by the removal would still say "changed inside".
+    if let Some((_, up)) = path.split_last() {
+        if !up.is_empty()
+            && patch
+                .pointer(&pointer(up))
+                .is_some_and(|v| v.as_object().is_some_and(Map::is_empty))
+        {
+            prune(patch, up);
+        }
+    }
+}
+
+fn pointer(path: &[String]) -> String {
+    path.iter()
+        .map(|k| format!("/{}", k.replace('~', "~0").replace('/', "~1")))
+        .collect()
 }
 
 /// The patch of a `collect` join: every net change, in branch order, as a list.
@@ -141,6 +282,7 @@ impl Owners {
 fn conflict(at: &[String], first: &str, second: &str, a: &Value, b: &Value) -> Box<Conflict> {
     Box::new(Conflict {
         key: format!("state.{}", at.join(".")),
+        path: at.to_vec(),
         first: first.to_string(),
         second: second.to_string(),
         first_value: a.clone(),
@@ -203,6 +345,33 @@ mod tests {
         ]))
         .unwrap_err();
         assert_eq!(c.key, "state.cfg");
+    }
+
+    #[test]
+    fn a_skipped_join_keeps_every_change_but_the_conflicting_keys() {
+        let (kept, conflicts) = merge_keeping(&nets(&[
+            (
+                "A",
+                json!({"a": 1, "cfg": {"mtu": 1500, "x": 1}, "id": "a"}),
+            ),
+            ("B", json!({"b": 2, "cfg": {"mtu": 9000}, "id": "b"})),
+            (
+                "C",
+                json!({"cfg": {"mtu": 1500}, "only": {"deep": {"k": 1}}}),
+            ),
+        ]));
+        assert_eq!(
+            kept,
+            json!({"a": 1, "b": 2, "cfg": {"x": 1}, "only": {"deep": {"k": 1}}})
+        );
+        let keys: Vec<&str> = conflicts.iter().map(|c| c.key.as_str()).collect();
+        assert_eq!(keys, ["state.cfg.mtu", "state.id"]);
+        // A key whose only change conflicts leaves no empty object behind.
+        let (kept, _) = merge_keeping(&nets(&[
+            ("A", json!({"cfg": {"mtu": 1}})),
+            ("B", json!({"cfg": {"mtu": 2}})),
+        ]));
+        assert_eq!(kept, json!({}));
     }
 
     #[test]

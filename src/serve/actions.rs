@@ -685,10 +685,8 @@ pub async fn skip(app: &Arc<App>, id: String, set: Map<String, Value>, who: Stri
         }
         let steps = store.steps(&p.process_id).await?;
         let to_skip = crate::engine::plan::steps_to_skip(&p.process_id, &steps)?;
-        crate::engine::secrets::refuse_set(
-            &*stored_definition(store, &p).await?,
-            set.keys().cloned(),
-        )?;
+        let def = stored_definition(store, &p).await?;
+        crate::engine::secrets::refuse_set(&def, set.keys().cloned())?;
         let claimed = owner::claim(store, &p.process_id, RETRYABLE, app.lease).await?;
         let mut process = owner::claimed(claimed, &p.process_id, "skipped")?;
         let set = Value::Object(crate::forms::value::loose(set));
@@ -696,12 +694,14 @@ pub async fn skip(app: &Arc<App>, id: String, set: Map<String, Value>, who: Stri
             // Queued for a worker only with the last one: none may take it half-skipped.
             let last = i + 1 == to_skip.len();
             let mut quiet = Quiet;
+            // As `process skip`: a join that conflicted keeps the other keys.
+            let (patch, _) = crate::engine::join::skip_patch(&def, &steps, &p.state, failed, &set);
             let recorded = app
                 .engine(store, &who, &mut quiet)
                 .record(
                     &mut process,
                     Recorded {
-                        patch: set.clone(),
+                        patch,
                         error: Some(format!("skipped by hand by {who}")),
                         process_status: if last {
                             ProcessStatus::Created

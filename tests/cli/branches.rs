@@ -254,10 +254,10 @@ fn two_branches_setting_one_key_fail_the_join_naming_the_key_and_both() {
 name = "Configure both ends"
 [[step.parallel]]
 name = "A side"
-steps = [ { name = "Set", run = "cat >/dev/null; echo '{\"cfg\": {\"mtu\": 1500}}'" } ]
+steps = [ { name = "Set", run = "cat >/dev/null; echo '{\"cfg\": {\"mtu\": 1500, \"a\": 1}}'" } ]
 [[step.parallel]]
 name = "B side"
-steps = [ { name = "Set", run = "cat >/dev/null; echo '{\"cfg\": {\"mtu\": 9000}}'" } ]
+steps = [ { name = "Set", run = "cat >/dev/null; echo '{\"cfg\": {\"mtu\": 9000}, \"b\": 2}'" } ]
 "#,
     );
     let v = p.failed_json(&["workflow", "run", "t"]);
@@ -269,6 +269,46 @@ steps = [ { name = "Set", run = "cat >/dev/null; echo '{\"cfg\": {\"mtu\": 9000}
         "{reason}"
     );
     assert!(v["state"].get("cfg").is_none(), "nothing merged: {v}");
+    // Skipped, the join keeps every change but the conflicting key, and says so.
+    let id = v["id"].as_str().unwrap().to_string();
+    let (code, out, err) = p.run(&["-o", "json", "process", "skip", &id]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("`state.cfg.mtu` is left as it was: branches `A side` and `B side` set it to 1500 and 9000; `--set cfg.mtu=VALUE` gives it"),
+        "{err}"
+    );
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v["state"],
+        serde_json::json!({"cfg": {"a": 1}, "b": 2}),
+        "{v}"
+    );
+}
+
+/// Skipping a join that conflicts with `--set` for the key gives it, quietly.
+fn skipping_a_conflicting_join_with_set_gives_the_key() {
+    let p = Project::new();
+    p.task(
+        r#"
+[[step]]
+name = "G"
+[[step.parallel]]
+name = "A"
+steps = [ { name = "Set", run = "cat >/dev/null; echo '{\"mtu\": 1500, \"a\": 1}'" } ]
+[[step.parallel]]
+name = "B"
+steps = [ { name = "Set", run = "cat >/dev/null; echo '{\"mtu\": 9000}'" } ]
+"#,
+    );
+    let id = p.failed_json(&["workflow", "run", "t"])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (code, out, err) = p.run(&["-o", "json", "process", "skip", &id, "--set", "mtu=9000"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("is left as it was"), "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["state"], serde_json::json!({"a": 1, "mtu": 9000}), "{v}");
 }
 
 /// A product whose subscriptions branches change.
@@ -1515,4 +1555,5 @@ both!(
     retrying_the_parent_retries_its_failed_child_instead_of_starting_another,
     a_worker_lets_the_parent_rest_while_its_children_run,
     a_worker_suspends_the_parent_of_a_child_that_awaits_someone,
+    skipping_a_conflicting_join_with_set_gives_the_key,
 );

@@ -733,11 +733,28 @@ pub fn skip(ctx: &mut Ctx, a: SkipArgs) -> Result<()> {
     );
     let mut process = p.clone();
     for failed in &to_skip {
+        // A group whose join failed on a conflict keeps what its branches changed but
+        // the keys they set differently; `--set` gives those (DESIGN §6, §13).
+        let (patch, left) = crate::engine::join::skip_patch(
+            &def,
+            &steps,
+            &p.state,
+            failed,
+            &Value::Object(patch.clone()),
+        );
+        for c in &left {
+            ctx.printer.warn(&format!(
+                "`{}` is left as it was: {}; `--set {}=VALUE` gives it",
+                c.key,
+                c.between(),
+                c.path.join(".")
+            ));
+        }
         let recorded = record(
             ctx,
             &mut process,
             Recorded {
-                patch: Value::Object(patch.clone()),
+                patch,
                 error: Some(format!("skipped by hand by {user}")),
                 process_status: ProcessStatus::Running,
                 branch: failed.branch.clone(),
