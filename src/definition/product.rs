@@ -9,7 +9,10 @@ use crate::domain::product::{BlockDef, FieldDef, FieldKind, ProductDef, RootRef}
 use crate::key_path;
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a product table (`name`, `type`, `tag`, `root`, `[blocks.X]`)"
+)]
 struct RawProduct {
     name: String,
     #[serde(rename = "type")]
@@ -27,14 +30,20 @@ struct RawProduct {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a table like `{ key = \"node\", block = \"NodeBlock\" }`"
+)]
 struct RawRoot {
     key: String,
     block: String,
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a block table (`description`, `fields.NAME = { … }`)"
+)]
 struct RawBlock {
     #[serde(default)]
     description: String,
@@ -43,7 +52,10 @@ struct RawBlock {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a field table like `{ type = \"string\", required = \"active\" }`"
+)]
 struct RawField {
     #[serde(rename = "type")]
     field_type: Option<String>,

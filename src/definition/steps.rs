@@ -22,7 +22,10 @@ pub const MAX_GROUP_DEPTH: usize = 3;
 pub const MAX_PARALLEL: i64 = 10_000;
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a step table (`name` and one of `run`, `input`, `builtin`, `parallel`, `foreach`, `workflow`, `callback`)"
+)]
 pub(super) struct RawStep {
     name: String,
     run: Option<String>,
@@ -50,7 +53,10 @@ pub(super) struct RawStep {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a branch table like `{ name = \"A side\", steps = [ … ] }`"
+)]
 struct RawBranch {
     name: String,
     #[serde(default)]
@@ -58,7 +64,10 @@ struct RawBranch {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "an input table (`message`, `fields`, optional `title`)"
+)]
 struct RawInput {
     title: Option<String>,
     message: Option<String>,
@@ -67,7 +76,10 @@ struct RawInput {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a table like `{ attempts = 3, delay = \"2s\" }`"
+)]
 struct RawRetry {
     attempts: u32,
     delay: Option<String>,

@@ -10,7 +10,10 @@ use crate::domain::workflow::{CallbackSpec, parse_duration};
 
 /// A `callback = { … }` table as written.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a table like `{ timeout = \"2h\", result = \"job\", validate = \"…\" }`"
+)]
 pub struct RawCallback {
     timeout: Option<String>,
     result: Option<String>,

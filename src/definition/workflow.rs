@@ -10,7 +10,10 @@ use crate::forms::schema::FormPage;
 use crate::key_path;
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a workflow table (`name`, `target`, `[[step]]`s)"
+)]
 struct RawWorkflow {
     name: String,
     target: String,
@@ -34,7 +37,7 @@ struct RawWorkflow {
 /// A `[schedule]` table as written: in a workflow file, or `[schedule.NAME]` in
 /// orch.toml for a built-in task.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a schedule table")]
 pub struct RawSchedule {
     pub cron: Option<String>,
     pub every: Option<String>,

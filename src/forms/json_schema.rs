@@ -163,7 +163,11 @@ fn property(field: &FieldSpec) -> Value {
         FormType::Display => {}
     }
     if let Some(d) = &field.default {
-        set("default", d.clone());
+        // As the field takes it (`"yes"` for a bool is `true`), so the schema holds.
+        set(
+            "default",
+            crate::forms::value::coerce(field, d).unwrap_or_else(|_| d.clone()),
+        );
     }
     if let Some(e) = &field.exclude {
         set("x-exclude", json!(e));

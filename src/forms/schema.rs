@@ -31,7 +31,10 @@ pub struct FormPage {
 
 /// One field of a form.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a field table like `{ name = \"role\", type = \"choice\", choices = [\"core\", \"edge\"] }`"
+)]
 pub struct FieldSpec {
     pub name: String,
     #[serde(rename = "type")]

@@ -255,18 +255,41 @@ pub fn validate(
         _ => value,
     };
 
-    if let (Some(p), Value::String(s)) = (&field.pattern, &value) {
+    check_rules(field, &value)?;
+
+    if let Some(rule) = &field.validate {
+        let ctx = scope.with_value(&value);
+        let ok = expr::eval_bool(rule, &ctx)
+            .map_err(|e| format!("could not check the value: `{rule}` failed: {e}"))?;
+        if !ok {
+            return Err(match &field.message {
+                Some(m) => expr::render(m, &ctx).unwrap_or_else(|_| m.clone()),
+                None => format!("{} is not accepted (it fails `{rule}`)", shown(&value)),
+            });
+        }
+    }
+    Ok(value)
+}
+
+/// The rules of a field that need nothing but the value: `pattern`, `min` and `max`.
+fn check_rules(field: &FieldSpec, value: &Value) -> Result<(), String> {
+    let t = field.field_type;
+    let shown = |v: &Value| {
+        if t == FormType::Secret {
+            "the value".to_string()
+        } else {
+            format!("`{}`", plain(v))
+        }
+    };
+    if let (Some(p), Value::String(s)) = (&field.pattern, value) {
         // Anchored: a pattern describes the whole value, as people read it.
         let re = regex::Regex::new(&format!("^(?:{p})$"))
             .map_err(|e| format!("the field's pattern is not a valid regex: {e}"))?;
         if !re.is_match(s) {
-            return Err(format!(
-                "{} does not match the pattern `{p}`",
-                shown(&value)
-            ));
+            return Err(format!("{} does not match the pattern `{p}`", shown(value)));
         }
     }
-    let (amount, unit) = match (&value, t) {
+    let (amount, unit) = match (value, t) {
         (Value::Number(n), _) => (n.as_f64(), ""),
         (Value::String(s), t) if t.is_textual() => {
             (Some(s.chars().count() as f64), " characters long")
@@ -289,18 +312,7 @@ pub fn validate(
         }
     }
 
-    if let Some(rule) = &field.validate {
-        let ctx = scope.with_value(&value);
-        let ok = expr::eval_bool(rule, &ctx)
-            .map_err(|e| format!("could not check the value: `{rule}` failed: {e}"))?;
-        if !ok {
-            return Err(match &field.message {
-                Some(m) => expr::render(m, &ctx).unwrap_or_else(|_| m.clone()),
-                None => format!("{} is not accepted (it fails `{rule}`)", shown(&value)),
-            });
-        }
-    }
-    Ok(value)
+    Ok(())
 }
 
 fn bound_message(which: &str, bound: f64, unit: &str, got: &str, t: FormType) -> String {
@@ -311,10 +323,11 @@ fn bound_message(which: &str, bound: f64, unit: &str, got: &str, t: FormType) ->
     }
 }
 
-/// The static part of [`validate`], for the lint: a default must have the field's type
-/// and, with fixed choices, be one of them.
+/// The static part of [`validate`], for the lint: a default must have the field's type,
+/// keep its `pattern`, `min` and `max`, and, with fixed choices, be one of them.
 pub(crate) fn check_default(field: &FieldSpec, default: &Value) -> Result<(), String> {
     let typed = coerce(field, default)?;
+    check_rules(field, &typed)?;
     if let Some(choices) = &field.choices {
         let set = ChoiceSet {
             available: choices.clone(),
