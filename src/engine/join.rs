@@ -259,9 +259,11 @@ impl Owners {
                     if other != label && value != v {
                         return Err(conflict(at, other, label, value, v));
                     }
-                } else if let Some((other, value)) = node.first_leaf_below() {
+                } else if let Some((other, _)) = node.first_leaf_below() {
                     if other != label {
-                        return Err(conflict(at, &other, label, &value, v));
+                        // What the other branch set inside this key, as it set it.
+                        let inside = node.set_by(&other);
+                        return Err(conflict(at, &other, label, &inside, v));
                     }
                 }
                 node.leaf = Some((label.to_string(), v.clone()));
@@ -269,6 +271,25 @@ impl Owners {
             at.pop();
         }
         Ok(())
+    }
+
+    /// The changes `label` made inside this key, as one object.
+    fn set_by(&self, label: &str) -> Value {
+        let mut out = Map::new();
+        for (k, c) in &self.children {
+            match &c.leaf {
+                Some((who, v)) if who == label => {
+                    out.insert(k.clone(), v.clone());
+                }
+                _ => {
+                    let inner = c.set_by(label);
+                    if inner.as_object().is_some_and(|o| !o.is_empty()) {
+                        out.insert(k.clone(), inner);
+                    }
+                }
+            }
+        }
+        Value::Object(out)
     }
 
     /// Some branch's change inside this key, if any.
@@ -372,6 +393,18 @@ mod tests {
             ("B", json!({"cfg": {"mtu": 2}})),
         ]));
         assert_eq!(kept, json!({}));
+    }
+
+    #[test]
+    fn a_value_replaced_names_what_the_other_branch_set_inside_it() {
+        let c = merge(&nets(&[
+            ("A side", json!({"cfg": {"a": 1, "deep": {"b": 2}}})),
+            ("B side", json!({"cfg": 7})),
+        ]))
+        .unwrap_err();
+        assert_eq!(c.key, "state.cfg");
+        assert_eq!(c.first_value, json!({"a": 1, "deep": {"b": 2}}));
+        assert!(c.to_string().contains(r#"to {"a":1,"deep":{"b":2}} and 7"#), "{c}");
     }
 
     #[test]
