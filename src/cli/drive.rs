@@ -310,7 +310,9 @@ fn report(
                     .filter(|q| waits_for_children(q))
                     .and_then(|q| match q.status {
                         ProcessStatus::Waiting => Some("retry"),
-                        ProcessStatus::Suspended => Some("resume"),
+                        ProcessStatus::Suspended | ProcessStatus::AwaitingCallback => {
+                            Some("resume")
+                        }
                         _ => None,
                     });
                 if let (Some(parent), Some(verb)) = (parent, verb) {
@@ -322,14 +324,17 @@ fn report(
             }
             (format!("process {id} completed"), None)
         }
-        Final::Suspended if waits_for_children(&p) && Pending::all(&p, def, &steps).is_empty() => {
+        Final::Suspended | Final::AwaitingCallback
+            if waits_for_children(&p) && Pending::all(&p, def, &steps).is_empty() =>
+        {
             // Nothing goes on by itself: someone must answer a child (DESIGN §9, exit 4,
-            // §13: the parent is suspended), then the parent goes on.
+            // §13: the parent rests as its children do), then the parent goes on.
             let people = ctx.db(async |s| waiting_on_people(s, &p).await)?;
             let named = answer_children_first(&people, id, "resume", &mut hints);
             (
                 format!(
-                    "process {id} is suspended: its child processes await input or a callback: {named}"
+                    "process {id} is {}: its child processes await input or a callback: {named}",
+                    p.status
                 ),
                 None,
             )
@@ -525,7 +530,11 @@ async fn waiting_on_people(
         for child in store.children(&parent, None).await? {
             match child.status {
                 s if s.is_finished() => {}
-                ProcessStatus::Waiting | ProcessStatus::Suspended if waits_for_children(&child) => {
+                ProcessStatus::Waiting
+                | ProcessStatus::Suspended
+                | ProcessStatus::AwaitingCallback
+                    if waits_for_children(&child) =>
+                {
                     parents.push(child)
                 }
                 ProcessStatus::Suspended | ProcessStatus::AwaitingCallback => people.push(child),

@@ -13,8 +13,8 @@
 //! `waiting` without holding a slot; the child coming to rest wakes the parent (the
 //! store does, in the child's commit), and the worker that picks the parent up again
 //! looks at the child once more. A child at rest awaiting input or a callback leaves its
-//! parent `suspended` in the same way: someone must act on the child first, and its
-//! next rest wakes the parent.
+//! parent `suspended` or `awaiting_callback` in the same way: someone must act on the
+//! child first, and its next rest wakes the parent.
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -124,9 +124,9 @@ impl Engine<'_> {
             ProcessStatus::Aborted => Attempt::failed(format!(
                 "child process {id} ({name}) was aborted; retrying this process starts a new one"
             )),
-            // A child awaiting input or a callback leaves its parent `suspended`, as a
-            // group whose branches await either is (DESIGN §13); the child's next rest
-            // wakes the parent.
+            // A child awaiting input leaves its parent `suspended`, one awaiting a
+            // callback `awaiting_callback`, as a group's branches do (DESIGN §13, §14);
+            // the child's next rest wakes the parent.
             ProcessStatus::Suspended => Attempt {
                 status: StepStatus::Suspend,
                 error: Some(format!(
@@ -135,7 +135,7 @@ impl Engine<'_> {
                 ..Attempt::ok(json!({}))
             },
             ProcessStatus::AwaitingCallback => Attempt {
-                status: StepStatus::Suspend,
+                status: StepStatus::AwaitingCallback,
                 error: Some(format!(
                     "child process {id} ({name}) is awaiting a callback: the external system answers it with `orch process callback {id} --token TOKEN` (`orch process show {id}` names the step)"
                 )),
@@ -153,7 +153,7 @@ impl Engine<'_> {
         let mut end = StepEnd::new(&step.name, attempt, started, outcome);
         end.awaits_children = matches!(
             end.outcome.status,
-            StepStatus::Waiting | StepStatus::Suspend
+            StepStatus::Waiting | StepStatus::Suspend | StepStatus::AwaitingCallback
         );
         self.end_group(cur, end, log).await
     }
@@ -174,7 +174,7 @@ impl Engine<'_> {
         // A child suspended only for children of its own goes on as they do: driven
         // again, it looks at them once more (and rests again if they still wait).
         if crate::shapes::waits_for_children(&child) {
-            allowed.push(ProcessStatus::Suspended);
+            allowed.extend([ProcessStatus::Suspended, ProcessStatus::AwaitingCallback]);
         }
         let id = child.process_id.clone();
         // Started just now for this orch, it is already ours.

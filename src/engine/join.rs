@@ -404,7 +404,10 @@ mod tests {
         .unwrap_err();
         assert_eq!(c.key, "state.cfg");
         assert_eq!(c.first_value, json!({"a": 1, "deep": {"b": 2}}));
-        assert!(c.to_string().contains(r#"to {"a":1,"deep":{"b":2}} and 7"#), "{c}");
+        assert!(
+            c.to_string().contains(r#"to {"a":1,"deep":{"b":2}} and 7"#),
+            "{c}"
+        );
     }
 
     #[test]

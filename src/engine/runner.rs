@@ -1163,7 +1163,9 @@ impl Engine<'_> {
                 row.error.clone()
             }
             // Suspended for its children: the reason names them (`shapes::waits_for_children`).
-            ProcessStatus::Suspended if end.awaits_children => row.error.clone(),
+            ProcessStatus::Suspended | ProcessStatus::AwaitingCallback if end.awaits_children => {
+                row.error.clone()
+            }
             _ => None,
         };
         if row.status == StepStatus::Waiting && cur.branch.is_none() {

@@ -536,8 +536,8 @@ pub async fn resume(
         let p = &view.process;
         if view.pending.is_empty() && crate::shapes::waits_for_children(p) {
             return Err(Error::conflict(format!(
-                "process {} is suspended for its child processes, which await input or a callback; it goes on by itself once they are answered",
-                p.process_id
+                "process {} is {} for its child processes, which await input or a callback; it goes on by itself once they are answered",
+                p.process_id, p.status
             ))
             .with_hint(format!(
                 "GET /api/v1/processes?parent={} lists them; resume each with POST /api/v1/processes/CHILD/resume",

@@ -266,9 +266,11 @@ pub fn next_hint(p: &ProcessRow) -> Option<String> {
         ProcessStatus::Waiting => Some(format!(
             "`orch process retry {id}` when the transient cause is gone"
         )),
-        ProcessStatus::Suspended if waits_for_children(p) => Some(format!(
-            "answer its child processes (`orch process list --parent {id}`); then `orch process resume {id}` goes on (a worker does by itself)"
-        )),
+        ProcessStatus::Suspended | ProcessStatus::AwaitingCallback if waits_for_children(p) => {
+            Some(format!(
+                "answer its child processes (`orch process list --parent {id}`); then `orch process resume {id}` goes on (a worker does by itself)"
+            ))
+        }
         ProcessStatus::Suspended => Some(format!(
             "`orch process resume {id} --form` (or --input key=value)"
         )),

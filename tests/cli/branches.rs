@@ -978,6 +978,40 @@ fn a_worker_suspends_the_parent_of_a_child_that_awaits_someone() {
     );
 }
 
+/// A child awaiting a callback leaves its parent `awaiting_callback`, as a group whose
+/// branches await callbacks is: exit 4, the child named; answered, `resume` of the
+/// parent goes on.
+fn a_parent_of_a_child_awaiting_a_callback_awaits_it_too() {
+    let p = Project::new();
+    p.write(
+        "workflows/kid.toml",
+        "name = \"kid\"\ntarget = \"system\"\n[[step]]\nname = \"Wait\"\nrun = \"printf %s \\\"$ORCH_CALLBACK_TOKEN\\\" > token.txt\"\ncallback = { result = \"job\" }\n",
+    );
+    p.task("[[step]]\nname = \"Kid\"\nworkflow = \"kid\"\n");
+    let (code, out, err) = p.run(&["-o", "json", "workflow", "run", "t"]);
+    assert_eq!(code, 4, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["status"], "awaiting_callback", "{v}");
+    assert!(
+        err.contains("is awaiting_callback: its child processes await input or a callback"),
+        "{err}"
+    );
+    let id = v["id"].as_str().unwrap().to_string();
+    let kid = p.sql_column("SELECT process_id FROM processes WHERE workflow = 'kid'");
+    let token = std::fs::read_to_string(p.path().join("token.txt")).unwrap();
+    let (code, _, err) = p.run(&[
+        "process", "callback", &kid[0], "--token", &token, "--input", "ok=true",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("(t) goes on with `orch process resume"),
+        "{err}"
+    );
+    let (code, _, err) = p.run(&["process", "resume", &id]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(p.ok_json(&["process", "show", &id])["status"], "completed");
+}
+
 /// Under a worker a branch rests while its child runs elsewhere, and still counts
 /// against `max_parallel`: with room for eight, two children run at once, not four.
 fn a_worker_starts_at_most_max_parallel_children_at_once() {
@@ -1556,4 +1590,5 @@ both!(
     a_worker_lets_the_parent_rest_while_its_children_run,
     a_worker_suspends_the_parent_of_a_child_that_awaits_someone,
     skipping_a_conflicting_join_with_set_gives_the_key,
+    a_parent_of_a_child_awaiting_a_callback_awaits_it_too,
 );

@@ -336,12 +336,16 @@ pub fn resume(ctx: &mut Ctx, a: ResumeArgs) -> Result<()> {
         && Pending::all(&p, &*ctx.stored_definition(&p)?, &steps)
             .iter()
             .any(|w| w.branch.is_some());
+    // At rest for children awaiting a callback: it goes on as they do.
+    let for_children =
+        p.status == ProcessStatus::AwaitingCallback && crate::shapes::waits_for_children(&p);
     if p.status == ProcessStatus::Running && !is_stale(&p) {
         // Someone runs it now: say who, as for any conflict; it may well be resumable
         // once it rests.
         return Err(crate::engine::owner::refused(&p, "resumed now"));
     }
-    if p.status != ProcessStatus::Suspended && !is_stale(&p) && !waiting_for_input {
+    if p.status != ProcessStatus::Suspended && !is_stale(&p) && !waiting_for_input && !for_children
+    {
         return Err(Error::conflict(format!(
             "process {} is {}, not suspended; only a suspended process can be resumed",
             p.process_id, p.status
@@ -394,6 +398,8 @@ pub fn resume(ctx: &mut Ctx, a: ResumeArgs) -> Result<()> {
     }
     let from: &[ProcessStatus] = if waiting_for_input {
         &[ProcessStatus::Waiting]
+    } else if for_children {
+        &[ProcessStatus::AwaitingCallback]
     } else {
         &[ProcessStatus::Suspended]
     };
