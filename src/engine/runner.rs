@@ -408,6 +408,27 @@ impl Engine<'_> {
         status
     }
 
+    /// Why recording `patch` for a top-level step skipped by hand would be refused (the
+    /// subscription change it makes does not validate), asked before anything is
+    /// written: a refused skip leaves the process as it was.
+    pub async fn refuses_skip(
+        &self,
+        process: &mut ProcessRow,
+        patch: &Value,
+    ) -> Result<Option<String>, Error> {
+        if patch.get("subscription").is_none() {
+            return Ok(None);
+        }
+        let cur = Current::of(process);
+        let mut new_state = (*cur.state).clone();
+        merge::apply(&mut new_state, patch);
+        let verdict = self
+            .check_subscription(&cur, &new_state, Author::Step, false)
+            .await;
+        cur.give_back(process);
+        Ok(verdict?.err())
+    }
+
     /// Records in the step log that this orch took the process over from `from`, whose
     /// lease ran out or which died: the step that was in flight (the first that is not
     /// done) gets a failed attempt, and runs again as the next one.

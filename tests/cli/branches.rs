@@ -341,6 +341,40 @@ with = { values = { subscription = { dev = { name = "{{ state.name }}" } } } }
     assert_eq!(p.run(&["product", "load"]).0, 0);
 }
 
+/// A skip whose `--set` the subscription refuses is refused before anything is
+/// written, from the CLI (exit 2) and the API (400): no row, no event, and the failure
+/// the operator needs to see stays.
+fn a_refused_skip_leaves_the_process_as_it_was() {
+    let p = Project::new();
+    device_product(&p);
+    p.write(
+        "workflows/create_fail.toml",
+        "name = \"create_fail\"\ntarget = \"create\"\nproducts = [\"DEV\"]\n[[step]]\nname = \"Name it\"\nbuiltin = \"set\"\nwith = { values = { subscription = { dev = { name = \"d\" } } } }\n[[step]]\nname = \"Boom\"\nrun = \"echo boom >&2; exit 1\"\n",
+    );
+    let v = p.failed_json(&["workflow", "run", "create_fail"]);
+    let id = v["id"].as_str().unwrap().to_string();
+    let events = || p.sql_column("SELECT COUNT(*) FROM events");
+    let before = (p.ok_json(&["process", "show", &id]), events());
+    let (code, _, err) = p.run(&["process", "skip", &id, "--set", "subscription=junk"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("`Boom` was not skipped: "), "{err}");
+    assert!(err.contains("the process is as it was"), "{err}");
+    let op = serve::token(&p, "ops", "operate");
+    let mut s = serve::Server::start(&p, &["--no-worker"]);
+    let r = serve::post(
+        &s,
+        &format!("/api/v1/processes/{id}/skip"),
+        &op,
+        &serde_json::json!({"subscription": "junk"}),
+    );
+    assert_eq!(r.status, 400, "{}", r.text);
+    s.stop();
+    let after = (p.ok_json(&["process", "show", &id]), events());
+    assert_eq!(after.0["steps"], before.0["steps"]);
+    assert_eq!(after.0["failed_reason"], before.0["failed_reason"]);
+    assert_eq!(after.1, before.1, "no event either");
+}
+
 fn subscription_changes_in_branches_are_merged_and_validated_at_the_join() {
     let p = Project::new();
     device_product(&p);
@@ -1591,4 +1625,5 @@ both!(
     a_worker_suspends_the_parent_of_a_child_that_awaits_someone,
     skipping_a_conflicting_join_with_set_gives_the_key,
     a_parent_of_a_child_awaiting_a_callback_awaits_it_too,
+    a_refused_skip_leaves_the_process_as_it_was,
 );

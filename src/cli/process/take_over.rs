@@ -729,25 +729,43 @@ pub fn skip(ctx: &mut Ctx, a: SkipArgs) -> Result<()> {
     // Asked before anything changes: a skip that could not go on for want of them
     // would leave the process half-done.
     let secrets = secrets_needed(ctx, &p, &def, false)?;
-    claim(ctx, &p.process_id, RETRYABLE, "skipped")?;
-    let user = ctx.user().to_string();
-    let patch = answers::loose(
+    let set = Value::Object(answers::loose(
         a.set
             .iter()
             .map(|(k, v)| (k.clone(), Value::String(v.clone())))
             .collect(),
-    );
+    ));
+    // A group whose join failed on a conflict keeps what its branches changed but the
+    // keys they set differently; `--set` gives those (DESIGN §6, §13).
+    let patches: Vec<(Value, Vec<crate::engine::join::Conflict>)> = to_skip
+        .iter()
+        .map(|failed| crate::engine::join::skip_patch(&def, &steps, &p.state, failed, &set))
+        .collect();
+    // A change the subscription refuses is said before anything is written.
+    for (failed, (patch, _)) in to_skip.iter().zip(&patches) {
+        if failed.branch.is_some() {
+            continue;
+        }
+        let settings = ctx.settings.clone();
+        let root = ctx.project.root.clone();
+        let mut probe = p.clone();
+        let refused = ctx.db(async |store| {
+            let (_keep, cancel) = tokio::sync::watch::channel(false);
+            let mut quiet = Quiet;
+            let engine = settings.engine(root, store, &mut quiet, cancel, Map::new());
+            engine.refuses_skip(&mut probe, patch).await
+        })?;
+        if let Some(why) = refused {
+            return Err(
+                Error::usage(format!("`{}` was not skipped: {why}", failed.path()))
+                    .with_hint("fix the values given with --set; the process is as it was"),
+            );
+        }
+    }
+    claim(ctx, &p.process_id, RETRYABLE, "skipped")?;
+    let user = ctx.user().to_string();
     let mut process = p.clone();
-    for failed in &to_skip {
-        // A group whose join failed on a conflict keeps what its branches changed but
-        // the keys they set differently; `--set` gives those (DESIGN §6, §13).
-        let (patch, left) = crate::engine::join::skip_patch(
-            &def,
-            &steps,
-            &p.state,
-            failed,
-            &Value::Object(patch.clone()),
-        );
+    for (failed, (patch, left)) in to_skip.iter().zip(patches) {
         for c in &left {
             ctx.printer.warn(&format!(
                 "`{}` is left as it was: {}; `--set {}=VALUE` gives it",
