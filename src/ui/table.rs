@@ -16,12 +16,28 @@ pub fn new(headers: &[&str], terminal: bool) -> Table {
     t
 }
 
-/// The table as text, each line without trailing blanks.
+/// The table as text, each line without trailing blanks. Stored data may hold control
+/// characters (a customer id, an answer): they are shown, never sent to the terminal.
 pub fn render(t: &Table) -> String {
     let mut out = String::new();
     for line in t.lines() {
-        out.push_str(line.trim_end());
+        out.push_str(&super::printable(line.trim_end()));
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    /// A cell holding an escape sequence is shown, not obeyed by the terminal.
+    #[test]
+    fn control_characters_in_cells_are_shown() {
+        for terminal in [true, false] {
+            let mut t = super::new(&["A"], terminal);
+            t.add_row(vec!["\u{1b}[31mred\u{7}"]);
+            let text = super::render(&t);
+            assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'), "{text:?}");
+            assert!(text.contains("^[[31mred^G"), "{text:?}");
+        }
+    }
 }

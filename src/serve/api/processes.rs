@@ -200,7 +200,8 @@ pub async fn start(
     let req = actions::Start {
         workflow: name,
         subscription: text("subscription"),
-        customer: text("customer"),
+        // Given empty, it is refused as `--customer ""` is.
+        customer: q.get("customer").map(str::to_string),
         given,
         who: who(p),
     };

@@ -369,6 +369,23 @@ fn errors_have_the_status_and_body_of_the_design() {
         400
     );
     assert_eq!(get(&s, "/api/v1/processes?status=nosuch", &op).status, 400);
+    // A customer given empty, or holding a control character, is refused as the CLI
+    // refuses it: it would be shown in tables and pages.
+    for customer in ["", "%1b%5b31mEVIL"] {
+        let r = post(
+            &s,
+            &format!("/api/v1/workflows/create_node/processes?customer={customer}"),
+            &op,
+            &serde_json::json!({"node_name": "rtr1", "role": "core"}),
+        );
+        assert_eq!(
+            (r.status, kind(&r).as_str()),
+            (400, "invalid"),
+            "{}",
+            r.text
+        );
+        assert!(r.text.contains("the customer"), "{}", r.text);
+    }
     // A NUL in a query is bad input, not a database error.
     for path in [
         "/api/v1/subscriptions?search=x%00y",
