@@ -30,6 +30,10 @@ pub enum Kind {
     Busy,
     /// The database server cannot be reached or the connection broke: exit 1, HTTP 503.
     Unavailable,
+    /// A program of the project that orch runs to answer (a `choices_from` command)
+    /// failed: exit 1 as any failure, HTTP 502, since neither the request nor orch is
+    /// at fault.
+    Upstream,
     /// A bug in orch itself.
     Internal,
 }
@@ -37,7 +41,7 @@ pub enum Kind {
 impl Kind {
     pub fn exit_code(self) -> u8 {
         match self {
-            Kind::Failure | Kind::Internal => 1,
+            Kind::Failure | Kind::Internal | Kind::Upstream => 1,
             Kind::Usage => 2,
             Kind::StepFailed => 3,
             Kind::Suspended => 4,
@@ -59,6 +63,7 @@ impl Kind {
             Kind::NotFound => 404,
             Kind::Conflict | Kind::StepFailed | Kind::Suspended | Kind::Waiting => 409,
             Kind::Interrupted | Kind::Busy | Kind::Unavailable => 503,
+            Kind::Upstream => 502,
             Kind::Failure | Kind::Internal => 500,
         }
     }
@@ -76,6 +81,7 @@ impl Kind {
             Kind::Interrupted => "interrupted",
             Kind::Busy => "busy",
             Kind::Unavailable => "unavailable",
+            Kind::Upstream => "upstream",
             Kind::Internal => "internal",
         }
     }

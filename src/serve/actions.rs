@@ -197,7 +197,7 @@ pub fn collect_error(e: CollectError) -> Error {
         ),
         CollectError::Choices { ref field, .. } => {
             let hint = format!("check the `choices_from` command of field `{field}`");
-            Error::failure(e.to_string()).with_hint(hint)
+            Error::new(Kind::Upstream, e.to_string()).with_hint(hint)
         }
         CollectError::Definition(_) => {
             Error::usage(e.to_string()).with_hint("`orch workflow check` lints the workflow files")

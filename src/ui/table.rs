@@ -36,7 +36,10 @@ mod tests {
             let mut t = super::new(&["A"], terminal);
             t.add_row(vec!["\u{1b}[31mred\u{7}"]);
             let text = super::render(&t);
-            assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'), "{text:?}");
+            assert!(
+                !text.contains('\u{1b}') && !text.contains('\u{7}'),
+                "{text:?}"
+            );
             assert!(text.contains("^[[31mred^G"), "{text:?}");
         }
     }

@@ -299,10 +299,13 @@ pub enum Errors {
     /// The answers are missing or invalid: `fields` lists every problem.
     #[response(status = 422)]
     Invalid(#[to_schema] ErrorBody),
-    /// The store failed, a workflow file on the server does not parse, or a bug in
-    /// orch (said as such).
+    /// The store failed, or a bug in orch (said as such).
     #[response(status = 500)]
     Failure(#[to_schema] ErrorBody),
+    /// A program of the project that orch ran to answer failed (a `choices_from`
+    /// command), named in the message with its stderr.
+    #[response(status = 502)]
+    Upstream(#[to_schema] ErrorBody),
     /// Try again in a moment (`Retry-After`): the database is busy or out of reach,
     /// the request took too long, or the server is stopping.
     #[response(status = 503)]

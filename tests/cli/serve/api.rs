@@ -369,6 +369,25 @@ fn errors_have_the_status_and_body_of_the_design() {
         400
     );
     assert_eq!(get(&s, "/api/v1/processes?status=nosuch", &op).status, 400);
+    // A `choices_from` command that fails is the project's program at fault: 502, named.
+    p.write(
+        "workflows/pick.toml",
+        "name = \"pick\"\ntarget = \"system\"\n[[form]]\nfields = [{ name = \"a\", type = \"choice\", choices_from = \"echo netbox is down >&2; exit 3\" }]\n[[step]]\nname = \"A\"\nbuiltin = \"noop\"\n",
+    );
+    let r = post(
+        &s,
+        "/api/v1/workflows/pick/processes",
+        &op,
+        &serde_json::json!({"a": "x"}),
+    );
+    assert_eq!(
+        (r.status, kind(&r).as_str()),
+        (502, "upstream"),
+        "{}",
+        r.text
+    );
+    assert!(r.text.contains("netbox is down"), "{}", r.text);
+    std::fs::remove_file(p.path().join("workflows/pick.toml")).unwrap();
     // A customer given empty, or holding a control character, is refused as the CLI
     // refuses it: it would be shown in tables and pages.
     for customer in ["", "%1b%5b31mEVIL"] {
