@@ -274,9 +274,11 @@ fn check(ctx: &mut Ctx) -> Result<()> {
             n => format!("{n} problems in the definition files"),
         }));
     }
+    let many = |n: usize, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
     ctx.printer.status(&format!(
-        "ok: {product_count} products and {} workflows",
-        defs.len()
+        "ok: {} and {}",
+        many(product_count, "product"),
+        many(defs.len(), "workflow")
     ));
     Ok(())
 }

@@ -57,7 +57,7 @@ pub async fn answer(
 /// the event's data). 204; a wrong, spent or timed-out token is 404.
 #[utoipa::path(post, path = "/callbacks/{token}/progress", tag = "callbacks",
     params(("token" = String, Path, description = "The token the callback step handed out (ORCH_CALLBACK_TOKEN)")),
-    request_body(content = Object, description = "What to record, e.g. {\"message\": \"provisioning: 40%\"}"),
+    request_body(content = Option<Object>, description = "What to record, e.g. {\"message\": \"provisioning: 40%\"} (optional)"),
     responses((status = 204, description = "Recorded"), Errors))]
 pub async fn progress(
     State(app): State<Arc<App>>,

@@ -300,6 +300,8 @@ async fn read_object<S: Send + Sync>(
     }
     match serde_json::from_slice::<Value>(&bytes) {
         Ok(Value::Object(m)) => Ok(Some(m)),
+        // As the OpenAPI document has it (`object` or `null`): nothing given.
+        Ok(Value::Null) => Ok(None),
         Ok(_) => Err(ApiError::bad_request(
             "the body must be a JSON object ({\"name\": value, …})",
         )),

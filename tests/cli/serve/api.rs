@@ -369,6 +369,16 @@ fn errors_have_the_status_and_body_of_the_design() {
         400
     );
     assert_eq!(get(&s, "/api/v1/processes?status=nosuch", &op).status, 400);
+    // A `null` body is no body, as the OpenAPI document says: here, no answers.
+    let r = call(
+        &s,
+        "POST",
+        "/api/v1/workflows/count/processes",
+        Some(&op),
+        Some(&Value::Null),
+    );
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert!(r.text.contains("\"field\":\"n\""), "{}", r.text);
     // A `choices_from` command that fails is the project's program at fault: 502, named.
     p.write(
         "workflows/pick.toml",
