@@ -182,12 +182,19 @@ impl Engine<'_> {
             child.status == ProcessStatus::Running && child.owner.as_deref() == Some(owner::me());
         let runnable = allowed.contains(&child.status)
             || (child.status == ProcessStatus::Running && owner::is_stale(&child));
+        // A child taken over from a dead orch says so in its log, and the step that was
+        // in flight runs again as its next attempt (as `process retry` of it would).
+        let mut taken_from = None;
         if !ours {
             if !runnable {
                 return Ok(Some(child));
             }
             match owner::claim(self.store, &id, &allowed, self.lease).await? {
-                owner::Claim::Claimed(_) => {}
+                owner::Claim::Claimed(before) => {
+                    if before.status == ProcessStatus::Running {
+                        taken_from = before.owner.clone();
+                    }
+                }
                 owner::Claim::Paused => return Ok(None),
                 owner::Claim::Owned(_) | owner::Claim::Refused(_) | owner::Claim::Missing => {
                     return Ok(self.store.process(&id).await?);
@@ -220,6 +227,11 @@ impl Engine<'_> {
             children: self.children,
             callback_url: self.callback_url.clone(),
         };
+        if let Some(from) = &taken_from
+            && let Some(mut row) = self.store.process(&id).await?
+        {
+            engine.note_takeover(&mut row, &def, from).await?;
+        }
         if let Err(e) = Box::pin(engine.drive(&id, &def, Answers::new())).await {
             // Best effort, as for any drive: the store may be what failed.
             let _ = self

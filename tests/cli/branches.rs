@@ -375,6 +375,46 @@ fn a_refused_skip_leaves_the_process_as_it_was() {
     assert_eq!(after.1, before.1, "no event either");
 }
 
+/// A child that died with its parent's orch (kill -9) is taken over when the parent
+/// is retried: its log says so, and the step in flight runs again as attempt 2, as
+/// `ORCH_ATTEMPT` tells the step.
+fn a_child_taken_over_with_its_parent_runs_its_step_as_the_next_attempt() {
+    let p = Project::new();
+    p.write(
+        "workflows/kid.toml",
+        "name = \"kid\"\ntarget = \"system\"\n[[step]]\nname = \"Slow\"\nrun = \"cat >/dev/null; echo $ORCH_ATTEMPT >> attempts.txt; [ -f go ] || sleep 30\"\n",
+    );
+    p.task("[[step]]\nname = \"Kid\"\nworkflow = \"kid\"\n");
+    let mut run = p
+        .command()
+        .args(["workflow", "run", "t"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let attempts = p.path().join("attempts.txt");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !std::fs::read_to_string(&attempts).is_ok_and(|t| !t.is_empty()) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the child's step never ran"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    super::crash::kill9(&mut run);
+    p.write("go", "");
+    let id = p.sql_column("SELECT process_id FROM processes WHERE workflow = 't'");
+    // The orch that ran them is gone (its pid is), so both are stale: retry takes over.
+    let (code, _, err) = p.run(&["process", "retry", &id[0]]);
+    assert_eq!(code, 0, "{err}");
+    let seen = std::fs::read_to_string(&attempts).unwrap();
+    assert_eq!(seen.lines().collect::<Vec<_>>(), ["1", "2"], "{seen}");
+    let kid = p.sql_column("SELECT process_id FROM processes WHERE workflow = 'kid'");
+    let v = p.ok_json(&["process", "show", &kid[0]]);
+    let slow = rows(&v, "Slow");
+    assert_eq!(slow.last(), Some(&("success".to_string(), 2)), "{v}");
+}
+
 fn subscription_changes_in_branches_are_merged_and_validated_at_the_join() {
     let p = Project::new();
     device_product(&p);
@@ -1626,4 +1666,5 @@ both!(
     skipping_a_conflicting_join_with_set_gives_the_key,
     a_parent_of_a_child_awaiting_a_callback_awaits_it_too,
     a_refused_skip_leaves_the_process_as_it_was,
+    a_child_taken_over_with_its_parent_runs_its_step_as_the_next_attempt,
 );
