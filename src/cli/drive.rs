@@ -309,7 +309,9 @@ fn report(
                     .as_ref()
                     .filter(|q| waits_for_children(q))
                     .and_then(|q| match q.status {
-                        ProcessStatus::Waiting => Some("retry"),
+                        // Failed for this child (retried on its own): a retry of the
+                        // parent finds it completed and goes on.
+                        ProcessStatus::Waiting | ProcessStatus::Failed => Some("retry"),
                         ProcessStatus::Suspended | ProcessStatus::AwaitingCallback => {
                             Some("resume")
                         }

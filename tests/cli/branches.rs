@@ -912,6 +912,13 @@ fn retrying_the_parent_retries_its_failed_child_instead_of_starting_another() {
     assert_eq!(failed.len(), 1);
     let failed_id = failed[0]["id"].as_str().unwrap().to_string();
     std::fs::remove_file(p.path().join("broken-r2")).unwrap();
+    // The child retried on its own says what moves its parent on.
+    let (code, _, err) = p.run(&["process", "retry", &failed_id]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("(parent) goes on with `orch process retry"),
+        "{err}"
+    );
     let v = p.ok_json(&["process", "retry", &id]);
     assert_eq!(v["status"], "completed");
     let children = p.ok_json(&["process", "list", "--parent", &id]);
