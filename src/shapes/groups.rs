@@ -31,6 +31,18 @@ impl Group {
 /// state at the fork while the group has not ended (so branches that have not run yet
 /// are listed), from the log once it has (the state has moved on since).
 pub fn groups(p: &ProcessRow, def: &WorkflowDef, steps: &[StepRow]) -> Vec<Group> {
+    let top_done = |name: &str| {
+        steps
+            .iter()
+            .any(|r| r.branch.is_none() && r.name == name && r.is_done())
+    };
+    // The group a running process is in now, though none of its branches has committed
+    // a step yet: its branches are under way.
+    let current = (p.status == crate::domain::process::ProcessStatus::Running
+        && steps.iter().any(|r| r.name == crate::engine::plan::START))
+    .then(|| def.steps.iter().find(|s| !top_done(&s.name)))
+    .flatten()
+    .map(|s| s.name.as_str());
     let mut out = Vec::new();
     for step in def.steps.iter().filter(|s| s.kind.is_group()) {
         let own: Vec<&StepRow> = steps
@@ -40,7 +52,7 @@ pub fn groups(p: &ProcessRow, def: &WorkflowDef, steps: &[StepRow]) -> Vec<Group
         let inside = steps
             .iter()
             .any(|r| r.branch.as_deref().is_some_and(|b| in_group(b, &step.name)));
-        if own.is_empty() && !inside {
+        if own.is_empty() && !inside && current != Some(step.name.as_str()) {
             continue;
         }
         let done = own.iter().any(|r| r.is_done());

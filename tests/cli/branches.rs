@@ -415,6 +415,53 @@ fn a_child_taken_over_with_its_parent_runs_its_step_as_the_next_attempt() {
     assert_eq!(slow.last(), Some(&("success".to_string(), 2)), "{v}");
 }
 
+/// A group in flight is shown with its branches before any of them has committed a
+/// step (an operator watching a long group sees it is under way).
+fn a_group_in_flight_is_shown_before_its_first_branch_step_commits() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"Each\"\nforeach = \"[1, 2]\"\nsteps = [ { name = \"Wait\", run = \"cat >/dev/null; touch started.$$; while [ ! -f go ]; do sleep 0.05; done\" } ]\n");
+    let mut run = p
+        .command()
+        .args(["workflow", "run", "t"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let started = || {
+        std::fs::read_dir(p.path())
+            .map(|d| {
+                d.filter(|e| {
+                    e.as_ref()
+                        .is_ok_and(|e| e.file_name().to_string_lossy().starts_with("started."))
+                })
+                .count()
+            })
+            .unwrap_or(0)
+    };
+    while started() < 2 {
+        if std::time::Instant::now() > deadline {
+            p.write("go", "");
+            panic!("the branches never started");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let id = p.sql_column("SELECT process_id FROM processes");
+    let v = p.ok_json(&["process", "show", &id[0]]);
+    p.write("go", "");
+    assert_eq!(run.wait().unwrap().code(), Some(0));
+    assert_eq!(v["status"], "running", "{v}");
+    assert_eq!(v["groups"][0]["name"], "Each", "{v}");
+    assert_eq!(v["groups"][0]["status"], "running", "{v}");
+    let paths: Vec<&str> = v["groups"][0]["branches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|b| b["path"].as_str())
+        .collect();
+    assert_eq!(paths, ["Each [0]", "Each [1]"], "{v}");
+}
+
 fn subscription_changes_in_branches_are_merged_and_validated_at_the_join() {
     let p = Project::new();
     device_product(&p);
@@ -1674,4 +1721,5 @@ both!(
     a_parent_of_a_child_awaiting_a_callback_awaits_it_too,
     a_refused_skip_leaves_the_process_as_it_was,
     a_child_taken_over_with_its_parent_runs_its_step_as_the_next_attempt,
+    a_group_in_flight_is_shown_before_its_first_branch_step_commits,
 );
