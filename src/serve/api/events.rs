@@ -40,6 +40,15 @@ pub async fn events(
     headers: HeaderMap,
     who: Option<axum::Extension<crate::serve::auth::Principal>>,
 ) -> ApiResult<Response> {
+    // A misspelt filter must not quietly give every event.
+    q.only(&[
+        "since",
+        "kind",
+        "process",
+        "subscription",
+        "limit",
+        "follow",
+    ])?;
     // Every parameter at fault is listed at once, as the other lists do.
     let mut checks = QueryChecks::default();
     let since = checks.take(

@@ -154,9 +154,10 @@ impl Params {
         self
     }
 
-    /// Refuses a parameter an action does not take: on a route that changes things, a
+    /// Refuses a parameter a route does not take: on a route that changes things, a
     /// misspelt or guessed one (`?plan=true`, which the command line has) must not be
-    /// passed over while the action runs.
+    /// passed over while the action runs; on a list, a misspelt filter must not list
+    /// everything.
     pub fn only(&self, known: &[&str]) -> ApiResult<()> {
         let mut checks = QueryChecks::default();
         for (k, _) in &self.0 {

@@ -87,6 +87,16 @@ pub async fn filter(store: &crate::store::Store, q: &Params) -> ApiResult<Filter
     ),
     responses((status = 200, body = Vec<ProcessSummary>), Errors))]
 pub async fn list(State(app): State<Arc<App>>, q: Params) -> ApiResult<impl IntoResponse> {
+    // A misspelt filter must not quietly list everything.
+    q.only(&[
+        "status",
+        "workflow",
+        "subscription",
+        "since",
+        "before",
+        "parent",
+        "limit",
+    ])?;
     let f = filter(app.store(), &q).await?;
     let rows = app.store().processes(&f).await?;
     let mut headers = axum::http::HeaderMap::new();

@@ -77,6 +77,10 @@ pub fn filter(q: &Params) -> ApiResult<Filter> {
     ),
     responses((status = 200, body = Vec<Subscription>), Errors))]
 pub async fn list(State(app): State<Arc<App>>, q: Params) -> ApiResult<impl IntoResponse> {
+    // A misspelt filter must not quietly list everything.
+    q.only(&[
+        "status", "product", "customer", "search", "where", "insync", "limit", "offset",
+    ])?;
     let f = filter(&q)?;
     let store = app.store();
     let found = store.subscriptions(&f).await?;

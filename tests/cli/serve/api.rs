@@ -369,6 +369,21 @@ fn errors_have_the_status_and_body_of_the_design() {
         400
     );
     assert_eq!(get(&s, "/api/v1/processes?status=nosuch", &op).status, 400);
+    // A misspelt filter is refused, not read as no filter.
+    for path in [
+        "/api/v1/processes?stauts=failed",
+        "/api/v1/subscriptions?custmer=acme",
+        "/api/v1/events?knd=process.created",
+    ] {
+        let r = get(&s, path, &op);
+        assert_eq!(
+            (r.status, kind(&r).as_str()),
+            (400, "invalid"),
+            "{path}: {}",
+            r.text
+        );
+        assert!(r.text.contains("unknown parameter"), "{}", r.text);
+    }
     // A `null` body is no body, as the OpenAPI document says: here, no answers.
     let r = call(
         &s,
