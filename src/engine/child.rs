@@ -33,6 +33,9 @@ use crate::store::processes::{ProcessRow, StepRow};
 /// what the command driving them all could hold.
 const MAX_NESTING: usize = 32;
 
+/// What a step whose child failed says to do, once whatever the depth.
+const RETRY_ADVICE: &str = "; fix it, then retry this process (it retries the child)";
+
 /// Why a child could not be started: the step fails with it, or the process rests.
 enum NotStarted {
     Failed(String),
@@ -114,11 +117,12 @@ impl Engine<'_> {
                 ..Attempt::ok(json!({}))
             },
             ProcessStatus::Failed => Attempt::failed(format!(
-                "child process {id} ({name}) failed{}; fix it, then retry this process (it retries the child)",
+                "child process {id} ({name}) failed{}{RETRY_ADVICE}",
                 child
                     .failed_reason
                     .as_deref()
-                    .map(|r| format!(": {r}"))
+                    // A grandchild's failure carries the advice once already.
+                    .map(|r| format!(": {}", r.trim_end_matches(RETRY_ADVICE)))
                     .unwrap_or_default()
             )),
             ProcessStatus::Aborted => Attempt::failed(format!(

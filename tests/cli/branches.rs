@@ -462,6 +462,29 @@ fn a_group_in_flight_is_shown_before_its_first_branch_step_commits() {
     assert_eq!(paths, ["Each [0]", "Each [1]"], "{v}");
 }
 
+/// A failure two levels down is told once, with its advice once.
+fn a_grandchilds_failure_is_told_with_its_advice_once() {
+    let p = Project::new();
+    p.write(
+        "workflows/kid.toml",
+        "name = \"kid\"\ntarget = \"system\"\n[[step]]\nname = \"Work\"\nrun = \"echo broken >&2; exit 1\"\n",
+    );
+    p.write(
+        "workflows/mid.toml",
+        "name = \"mid\"\ntarget = \"system\"\n[[step]]\nname = \"Kid\"\nworkflow = \"kid\"\n",
+    );
+    p.task("[[step]]\nname = \"Mid\"\nworkflow = \"mid\"\n");
+    let v = p.failed_json(&["workflow", "run", "t"]);
+    let reason = v["failed_reason"].as_str().unwrap();
+    assert_eq!(reason.matches("(mid) failed").count(), 1, "{reason}");
+    assert_eq!(reason.matches("(kid) failed").count(), 1, "{reason}");
+    assert_eq!(
+        reason.matches("fix it, then retry this process").count(),
+        1,
+        "{reason}"
+    );
+}
+
 fn subscription_changes_in_branches_are_merged_and_validated_at_the_join() {
     let p = Project::new();
     device_product(&p);
@@ -1722,4 +1745,5 @@ both!(
     a_refused_skip_leaves_the_process_as_it_was,
     a_child_taken_over_with_its_parent_runs_its_step_as_the_next_attempt,
     a_group_in_flight_is_shown_before_its_first_branch_step_commits,
+    a_grandchilds_failure_is_told_with_its_advice_once,
 );
