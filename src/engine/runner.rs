@@ -707,6 +707,19 @@ impl Engine<'_> {
         author: Author,
         creating: bool,
     ) -> Result<Result<Option<Change>, String>, Error> {
+        if let (false, Some(id), Author::Step, None, Some(_)) = (
+            creating,
+            &cur.subscription_id,
+            author,
+            new_state.get("subscription"),
+            cur.state.get("subscription"),
+        ) {
+            // The next step that saves it would find a document without its fields and
+            // blame them, not the removal.
+            return Ok(Err(format!(
+                "state.subscription: a step cannot remove the subscription ({id}) from the state; set the keys it changes instead"
+            )));
+        }
         let (false, Some(id), Some(doc)) = (
             creating,
             &cur.subscription_id,

@@ -485,6 +485,26 @@ fn a_grandchilds_failure_is_told_with_its_advice_once() {
     );
 }
 
+/// A step that deletes `state.subscription` fails saying so, rather than letting a
+/// later step blame the fields the deletion took away.
+fn a_step_cannot_remove_the_subscription_from_the_state() {
+    let p = Project::new();
+    device_product(&p);
+    p.write(
+        "workflows/create_drop.toml",
+        "name = \"create_drop\"\ntarget = \"create\"\nproducts = [\"DEV\"]\n[[step]]\nname = \"Name it\"\nbuiltin = \"set\"\nwith = { values = { subscription = { dev = { name = \"d\" } } } }\n[[step]]\nname = \"Drop\"\nrun = \"cat >/dev/null; echo '{\\\"subscription\\\": null}'\"\n",
+    );
+    let v = p.failed_json(&["workflow", "run", "create_drop"]);
+    let row = last_row(&v, "Drop");
+    assert_eq!(row["status"], "failed", "{v}");
+    assert!(
+        row["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("a step cannot remove the subscription")),
+        "{v}"
+    );
+}
+
 fn subscription_changes_in_branches_are_merged_and_validated_at_the_join() {
     let p = Project::new();
     device_product(&p);
@@ -1746,4 +1766,5 @@ both!(
     a_child_taken_over_with_its_parent_runs_its_step_as_the_next_attempt,
     a_group_in_flight_is_shown_before_its_first_branch_step_commits,
     a_grandchilds_failure_is_told_with_its_advice_once,
+    a_step_cannot_remove_the_subscription_from_the_state,
 );
