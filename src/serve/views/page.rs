@@ -49,6 +49,16 @@ impl Templates {
             env.add_template(name, source)
                 .map_err(|e| Error::internal(format!("template {name}: {e}")))?;
         }
+        // Stored data may hold control characters (a NUL, an escape sequence in an
+        // answer): shown as `^@`, `^[`, never written raw into the page.
+        env.set_formatter(
+            |out, state, value| match value.as_str().map(crate::ui::printable) {
+                Some(std::borrow::Cow::Owned(shown)) => {
+                    minijinja::escape_formatter(out, state, &Value::from(shown))
+                }
+                _ => minijinja::escape_formatter(out, state, value),
+            },
+        );
         env.add_filter("reltime", reltime);
         env.add_filter("abstime", abstime);
         env.add_filter("short", short);

@@ -130,7 +130,8 @@ fn script_in_a_description_is_shown_as_text_everywhere() {
     );
     let op = token(&p, "ops", "operate");
     let s = Server::start(&p, &[]);
-    let evil = "<script>alert(1)</script>";
+    // Markup, and control characters a terminal or a parser would act on.
+    let evil = "<script>alert(1)</script>\u{1b}[31m\u{7}";
     let r = post(
         &s,
         "/api/v1/workflows/create_thing/processes",
@@ -156,6 +157,10 @@ fn script_in_a_description_is_shown_as_text_everywhere() {
     ] {
         let html = dashboard(&s, &page, &op);
         assert!(!html.contains(evil), "{page} shows the script as HTML");
+        assert!(
+            !html.contains('\u{1b}') && !html.contains('\u{7}'),
+            "{page} writes control characters raw"
+        );
         assert!(
             !html.contains("<img src=x"),
             "{page} shows the image as HTML"
