@@ -163,8 +163,9 @@ impl Engine<'_> {
     }
 
     /// Drives the child here until it rests (a command's drive), when it is runnable:
-    /// queued, waiting, suspended for children of its own, taken over from a dead orch,
-    /// or failed and retried with its parent. Returns the child as it is then; None when the engine is paused.
+    /// queued, waiting, at rest for children of its own, taken over from a dead orch,
+    /// or failed and retried with its parent. Returns the child as it is then; None
+    /// when the engine is paused.
     async fn run_child(
         &self,
         at: &str,

@@ -407,7 +407,12 @@ impl Engine<'_> {
                     .as_deref()
                     .unwrap_or("waiting for child processes");
                 self.store
-                    .await_children(&cur.process_id, super::owner::me(), status, why)
+                    .await_children(
+                        &cur.process_id,
+                        super::owner::me(),
+                        status.process_status(),
+                        why,
+                    )
                     .await?;
             }
             return Ok(Some(match status {

@@ -168,37 +168,20 @@ fn gives(set: &Value, path: &[String]) -> bool {
     true
 }
 
-/// Removes the key at `path` from `patch`, and the objects it leaves empty.
+/// Removes the key at `path` from `patch`, and the objects it leaves empty (an empty
+/// object would still say "changed inside").
 fn prune(patch: &mut Value, path: &[String]) {
-    let (Some((last, within)), Value::Object(_)) = (path.split_last(), &*patch) else {
+    let (Some((key, rest)), Value::Object(obj)) = (path.split_first(), patch) else {
         return;
     };
-    let mut node = &mut *patch;
-    for key in within {
-        match node.get_mut(key) {
-            Some(next @ Value::Object(_)) => node = next,
-            _ => return,
+    if rest.is_empty() {
+        obj.remove(key);
+    } else if let Some(inner) = obj.get_mut(key) {
+        prune(inner, rest);
+        if inner.as_object().is_some_and(Map::is_empty) {
+            obj.remove(key);
         }
     }
-    if let Value::Object(obj) = node {
-        obj.remove(last);
-    }
-    // An object emptied by the removal would still say "changed inside".
-    if let Some((_, up)) = path.split_last() {
-        if !up.is_empty()
-            && patch
-                .pointer(&pointer(up))
-                .is_some_and(|v| v.as_object().is_some_and(Map::is_empty))
-        {
-            prune(patch, up);
-        }
-    }
-}
-
-fn pointer(path: &[String]) -> String {
-    path.iter()
-        .map(|k| format!("/{}", k.replace('~', "~0").replace('/', "~1")))
-        .collect()
 }
 
 /// The patch of a `collect` join: every net change, in branch order, as a list.

@@ -408,10 +408,42 @@ impl Engine<'_> {
         status
     }
 
-    /// Why recording `patch` for a top-level step skipped by hand would be refused (the
-    /// subscription change it makes does not validate), asked before anything is
-    /// written: a refused skip leaves the process as it was.
-    pub async fn refuses_skip(
+    /// What each of `to_skip` records when skipped by hand with `set`
+    /// ([`super::join::skip_patch`]), with the conflicting keys it leaves as they were.
+    /// A change the subscription refuses is an error before anything is written, so a
+    /// refused skip leaves the process as it was; `given` says where `set` came from.
+    pub async fn skip_patches(
+        &self,
+        process: &ProcessRow,
+        def: &WorkflowDef,
+        log: &[StepRow],
+        to_skip: &[StepRow],
+        set: &Value,
+        given: &str,
+    ) -> Result<Vec<(Value, Vec<super::join::Conflict>)>, Error> {
+        let mut out = Vec::with_capacity(to_skip.len());
+        for failed in to_skip {
+            let (patch, left) = super::join::skip_patch(def, log, &process.state, failed, set);
+            if failed.branch.is_none() {
+                let mut probe = process.clone();
+                if let Some(why) = self.refuses_skip(&mut probe, &patch).await? {
+                    return Err(Error::usage(format!(
+                        "`{}` was not skipped: {why}",
+                        failed.path()
+                    ))
+                    .with_hint(format!(
+                        "fix the values given {given}; the process is as it was"
+                    )));
+                }
+            }
+            out.push((patch, left));
+        }
+        Ok(out)
+    }
+
+    /// Why recording `patch` for a top-level step skipped by hand would be refused: the
+    /// subscription change it makes does not validate.
+    async fn refuses_skip(
         &self,
         process: &mut ProcessRow,
         patch: &Value,

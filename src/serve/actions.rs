@@ -690,29 +690,14 @@ pub async fn skip(app: &Arc<App>, id: String, set: Map<String, Value>, who: Stri
         let set = Value::Object(crate::forms::value::loose(set));
         // As `process skip`: a join that conflicted keeps the other keys, and a change
         // the subscription refuses is said before anything is written.
-        let mut patches = Vec::new();
-        for failed in &to_skip {
-            let (patch, _) = crate::engine::join::skip_patch(&def, &steps, &p.state, failed, &set);
-            if failed.branch.is_none() {
-                let mut quiet = Quiet;
-                let mut probe = p.clone();
-                let refused = app
-                    .engine(store, &who, &mut quiet)
-                    .refuses_skip(&mut probe, &patch)
-                    .await?;
-                if let Some(why) = refused {
-                    return Err(Error::usage(format!(
-                        "`{}` was not skipped: {why}",
-                        failed.path()
-                    ))
-                    .with_hint("fix the values given in the body; the process is as it was"));
-                }
-            }
-            patches.push(patch);
-        }
+        let mut quiet = Quiet;
+        let patches = app
+            .engine(store, &who, &mut quiet)
+            .skip_patches(&p, &def, &steps, &to_skip, &set, "in the body")
+            .await?;
         let claimed = owner::claim(store, &p.process_id, RETRYABLE, app.lease).await?;
         let mut process = owner::claimed(claimed, &p.process_id, "skipped")?;
-        for (i, (failed, patch)) in to_skip.iter().zip(patches).enumerate() {
+        for (i, (failed, (patch, _))) in to_skip.iter().zip(patches).enumerate() {
             // Queued for a worker only with the last one: none may take it half-skipped.
             let last = i + 1 == to_skip.len();
             let mut quiet = Quiet;

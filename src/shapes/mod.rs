@@ -242,15 +242,15 @@ pub fn workflow_detail(def: &WorkflowDef, source: &str, steps: &[PlannedStep<'_>
     })
 }
 
-/// What to do next with a process, by its status.
-/// Whether a process at rest (`waiting` or `suspended`) is so for its child processes
-/// (a `workflow` step, DESIGN §13): its reason names them.
+/// Whether a process at rest (`waiting`, `suspended` or `awaiting_callback`) is so for
+/// its child processes (a `workflow` step, DESIGN §13): its reason names them.
 pub fn waits_for_children(p: &ProcessRow) -> bool {
     p.failed_reason
         .as_deref()
         .is_some_and(|r| r.contains("child process"))
 }
 
+/// What to do next with a process, by its status.
 pub fn next_hint(p: &ProcessRow) -> Option<String> {
     use crate::domain::process::ProcessStatus;
     let id = &p.process_id;

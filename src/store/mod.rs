@@ -41,7 +41,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::bounded::Bounded;
-use crate::domain::process::{ProcessStatus, StepStatus};
+use crate::domain::process::ProcessStatus;
 use crate::domain::subscription::RefInfo;
 use crate::domain::usability::{Facts, Refusal};
 use crate::domain::workflow::WorkflowDef;
@@ -549,18 +549,18 @@ impl Store {
         dispatch!(self.child_process(parent, step))
     }
 
-    /// Puts a running process at rest for its children, without a step: `waiting`
-    /// while one of them can go on by itself, `suspended` or `awaiting_callback` while
-    /// they await a person or an external system (the step's status says which). It is
-    /// due again when one of them comes to rest, or at once if one did meanwhile.
+    /// Puts a running process at rest for its children, without a step, as `at_rest`:
+    /// `waiting` while one of them can go on by itself, `suspended` or
+    /// `awaiting_callback` while they await a person or an external system. It is due
+    /// again when one of them comes to rest, or at once if one did meanwhile.
     pub async fn await_children(
         &self,
         id: &str,
         owner: &str,
-        status: StepStatus,
+        at_rest: ProcessStatus,
         reason: &str,
     ) -> StoreResult<()> {
-        dispatch!(self.await_children(id, owner, status, reason))
+        dispatch!(self.await_children(id, owner, at_rest, reason))
     }
 
     /// Hands a failed, waiting or suspended process without owner to the workers

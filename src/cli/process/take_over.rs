@@ -736,32 +736,18 @@ pub fn skip(ctx: &mut Ctx, a: SkipArgs) -> Result<()> {
             .collect(),
     ));
     // A group whose join failed on a conflict keeps what its branches changed but the
-    // keys they set differently; `--set` gives those (DESIGN §6, §13).
-    let patches: Vec<(Value, Vec<crate::engine::join::Conflict>)> = to_skip
-        .iter()
-        .map(|failed| crate::engine::join::skip_patch(&def, &steps, &p.state, failed, &set))
-        .collect();
-    // A change the subscription refuses is said before anything is written.
-    for (failed, (patch, _)) in to_skip.iter().zip(&patches) {
-        if failed.branch.is_some() {
-            continue;
-        }
-        let settings = ctx.settings.clone();
-        let root = ctx.project.root.clone();
-        let mut probe = p.clone();
-        let refused = ctx.db(async |store| {
-            let (_keep, cancel) = tokio::sync::watch::channel(false);
-            let mut quiet = Quiet;
-            let engine = settings.engine(root, store, &mut quiet, cancel, Map::new());
-            engine.refuses_skip(&mut probe, patch).await
-        })?;
-        if let Some(why) = refused {
-            return Err(
-                Error::usage(format!("`{}` was not skipped: {why}", failed.path()))
-                    .with_hint("fix the values given with --set; the process is as it was"),
-            );
-        }
-    }
+    // keys they set differently; `--set` gives those (DESIGN §6, §13). A change the
+    // subscription refuses is said before anything is written.
+    let settings = ctx.settings.clone();
+    let root = ctx.project.root.clone();
+    let patches = ctx.db(async |store| {
+        let (_keep, cancel) = tokio::sync::watch::channel(false);
+        let mut quiet = Quiet;
+        let engine = settings.engine(root, store, &mut quiet, cancel, Map::new());
+        engine
+            .skip_patches(&p, &def, &steps, &to_skip, &set, "with --set")
+            .await
+    })?;
     claim(ctx, &p.process_id, RETRYABLE, "skipped")?;
     let user = ctx.user().to_string();
     let mut process = p.clone();

@@ -24,7 +24,7 @@ use super::{
     workers,
 };
 use crate::domain::lifecycle::Lifecycle;
-use crate::domain::process::{ProcessStatus, StepStatus};
+use crate::domain::process::ProcessStatus;
 use crate::domain::subscription::{Flat, RefInfo};
 use crate::domain::usability::{self, Facts};
 use crate::domain::workflow::WorkflowDef;
@@ -295,25 +295,18 @@ impl Postgres {
         &self,
         id: &str,
         owner: &str,
-        status: StepStatus,
+        at_rest: ProcessStatus,
         reason: &str,
     ) -> StoreResult<()> {
         in_tx!(self, write, |tx| {
             if processes::held_by(&tx, id, owner).await? {
                 let due = processes::children_due(&tx, id).await?;
-                match status.process_status() {
-                    ProcessStatus::Waiting | ProcessStatus::Running => {
-                        processes::rest(&mut tx, id, reason, due).await?;
-                    }
-                    at_rest => {
-                        processes::release(&tx, id).await?;
-                        processes::set_status(&mut tx, id, at_rest, Some(reason)).await?;
-                        // A callback's deadline may be due already; only a child wakes
-                        // earlier.
-                        if due.is_some() {
-                            processes::set_run_after(&tx, id, due).await?;
-                        }
-                    }
+                processes::release(&tx, id).await?;
+                processes::set_status(&mut tx, id, at_rest, Some(reason)).await?;
+                // Waiting, it is due when a child comes to rest; suspended or awaiting a
+                // callback, a deadline of its own is kept unless a child wakes it earlier.
+                if at_rest == ProcessStatus::Waiting || due.is_some() {
+                    processes::set_run_after(&tx, id, due).await?;
                 }
             }
         })

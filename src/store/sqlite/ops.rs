@@ -14,7 +14,7 @@ use super::{
     Sqlite, events, processes, products, schedules, subscriptions, tokens, workers, write_tx,
 };
 use crate::domain::lifecycle::Lifecycle;
-use crate::domain::process::{ProcessStatus, StepStatus};
+use crate::domain::process::ProcessStatus;
 use crate::domain::subscription::{Flat, RefInfo};
 use crate::domain::usability::{self, Facts};
 use crate::domain::workflow::WorkflowDef;
@@ -352,7 +352,7 @@ impl Sqlite {
         &self,
         id: &str,
         owner: &str,
-        status: StepStatus,
+        at_rest: ProcessStatus,
         reason: &str,
     ) -> StoreResult<()> {
         let mut conn = self.conn();
@@ -361,18 +361,12 @@ impl Sqlite {
             return Ok(());
         }
         let due = processes::children_due(&tx, id)?;
-        match status.process_status() {
-            ProcessStatus::Waiting | ProcessStatus::Running => {
-                processes::rest(&tx, id, reason, due.as_deref())?;
-            }
-            at_rest => {
-                processes::release(&tx, id)?;
-                processes::set_status(&tx, id, at_rest, Some(reason))?;
-                // A callback's deadline may be due already; only a child wakes earlier.
-                if due.is_some() {
-                    processes::set_run_after(&tx, id, due.as_deref())?;
-                }
-            }
+        processes::release(&tx, id)?;
+        processes::set_status(&tx, id, at_rest, Some(reason))?;
+        // Waiting, it is due when a child comes to rest; suspended or awaiting a
+        // callback, a deadline of its own is kept unless a child wakes it earlier.
+        if at_rest == ProcessStatus::Waiting || due.is_some() {
+            processes::set_run_after(&tx, id, due.as_deref())?;
         }
         tx.commit()?;
         Ok(())
