@@ -245,13 +245,19 @@ fn retry_when_back(e: Error, id: &str) -> Error {
 /// Commits a step a command decided (`process abort`, `process skip`) through the
 /// engine's own commit, so the rules of every step hold for it.
 pub fn record(ctx: &mut Ctx, process: &mut ProcessRow, r: Recorded<'_>) -> Result<StepStatus> {
+    with_engine(ctx, async |engine| engine.record(process, r).await)
+}
+
+/// Runs `f` with an engine that drives nothing and shows nothing, for a command that
+/// changes a process by hand (an abort, a skip) under the engine's rules.
+pub fn with_engine<T>(ctx: &mut Ctx, f: impl AsyncFnOnce(&Engine<'_>) -> Result<T>) -> Result<T> {
     let settings = ctx.settings.clone();
     let root = ctx.project.root.clone();
     ctx.db(async |store| {
         let (_keep, cancel) = tokio::sync::watch::channel(false);
         let mut quiet = Quiet;
         let engine = settings.engine(root, store, &mut quiet, cancel, Map::new());
-        engine.record(process, r).await
+        f(&engine).await
     })
 }
 

@@ -10,7 +10,7 @@ use crate::cli::drive::{self, Options, claim, next_hint, print_process_json, rec
 use crate::cli::pending::Pending;
 use crate::domain::process::{ProcessStatus, StepStatus};
 use crate::domain::workflow::{StepKind, WorkflowDef, format_exact};
-use crate::engine::runner::{Answers, Quiet, Recorded};
+use crate::engine::runner::{Answers, Recorded};
 use crate::error::{Error, Kind, Result};
 use crate::shapes::waits::CallbackWait;
 use crate::store::processes::ProcessRow;
@@ -670,14 +670,7 @@ fn past_deadline(
 
 pub fn abort(ctx: &mut Ctx, id: &str) -> Result<()> {
     let p = ctx.process(id)?;
-    let settings = ctx.settings.clone();
-    let root = ctx.project.root.clone();
-    let done = ctx.db(async |store| {
-        let (_keep, cancel) = tokio::sync::watch::channel(false);
-        let mut quiet = Quiet;
-        let engine = settings.engine(root, store, &mut quiet, cancel, Map::new());
-        engine.abort(&p).await
-    })?;
+    let done = drive::with_engine(ctx, async |engine| engine.abort(&p).await)?;
     for child in &done.children {
         ctx.printer.status(&format!(
             "child process {} ({}) aborted with it",
@@ -738,12 +731,7 @@ pub fn skip(ctx: &mut Ctx, a: SkipArgs) -> Result<()> {
     // A group whose join failed on a conflict keeps what its branches changed but the
     // keys they set differently; `--set` gives those (DESIGN §6, §13). A change the
     // subscription refuses is said before anything is written.
-    let settings = ctx.settings.clone();
-    let root = ctx.project.root.clone();
-    let patches = ctx.db(async |store| {
-        let (_keep, cancel) = tokio::sync::watch::channel(false);
-        let mut quiet = Quiet;
-        let engine = settings.engine(root, store, &mut quiet, cancel, Map::new());
+    let patches = drive::with_engine(ctx, async |engine| {
         engine
             .skip_patches(&p, &def, &steps, &to_skip, &set, "with --set")
             .await
@@ -796,12 +784,7 @@ pub fn skip(ctx: &mut Ctx, a: SkipArgs) -> Result<()> {
         .iter()
         .map(crate::store::processes::StepRow::path)
         .collect();
-    let settings = ctx.settings.clone();
-    let root = ctx.project.root.clone();
-    let left_behind = ctx.db(async |store| {
-        let (_keep, cancel) = tokio::sync::watch::channel(false);
-        let mut quiet = Quiet;
-        let engine = settings.engine(root, store, &mut quiet, cancel, Map::new());
+    let left_behind = drive::with_engine(ctx, async |engine| {
         engine.abort_skipped_children(&p.process_id, &paths).await
     })?;
     for child in &left_behind {
