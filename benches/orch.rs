@@ -303,6 +303,11 @@ fn lines() -> Vec<(&'static str, &'static str, Bench)> {
         |_| worker_run_floor_line(),
     ));
     v.push((
+        "worker-run-runner",
+        "9. (not a target) orch's step runner alone, 16 steps of `true` at once, vs 16 bare",
+        |_| worker_run_runner_line(),
+    ));
+    v.push((
         "queue-latency",
         "10. queued one-step process to completed, idle worker (median of 20)",
         |_| queue_latency_line(),
@@ -382,17 +387,44 @@ fn worker_run_true_line() -> Res<Line> {
 /// What line 9's ceiling leaves out: the same 16 shells at once, each with its pipes,
 /// its process group and the gate, against the bare ones, taking turns.
 fn worker_run_floor_line() -> Res<Line> {
-    let (mut bare, mut piped) = (0.0_f64, 0.0_f64);
+    against_bare_shells(
+        "worker-run-floor",
+        16 * 50,
+        workers::concurrent_piped_spawns_per_sec,
+        "what a step's shell costs before orch does anything",
+    )
+}
+
+/// How much of line 9's gap is the step runner's (spawn, pipes, reaping on a
+/// single-threaded runtime) and how much the engine's and the commit's around it.
+fn worker_run_runner_line() -> Res<Line> {
+    against_bare_shells(
+        "worker-run-runner",
+        16 * 200,
+        workers::concurrent_runner_steps_per_sec,
+        "what orch's step runner costs without the engine and the store",
+    )
+}
+
+/// A line 9 split (not a target): `total` runs of `true`, 16 at once, by `way`,
+/// against as many bare shells, taking turns, the best of three each.
+fn against_bare_shells(
+    id: &'static str,
+    total: usize,
+    way: fn(usize, usize) -> Res<f64>,
+    meaning: &str,
+) -> Res<Line> {
+    let (mut bare, mut rate) = (0.0_f64, 0.0_f64);
     for _ in 0..3 {
-        bare = bare.max(workers::concurrent_spawns_per_sec(16, 16 * 50)?);
-        piped = piped.max(workers::concurrent_piped_spawns_per_sec(16, 16 * 50)?);
+        bare = bare.max(workers::concurrent_spawns_per_sec(16, total)?);
+        rate = rate.max(way(16, total)?);
     }
-    Ok(Line::new("worker-run-floor", "")
-        .measured(format!("{piped:.0} spawns/s"))
+    Ok(Line::new(id, "")
+        .measured(format!("{rate:.0} per second"))
         .reference(format!("16 bare shells at once: {bare:.0} spawns/s"))
         .note(format!(
-            "not a target: {:.2} of the bare shells is what a step's shell costs before orch does anything",
-            piped / bare
+            "not a target: {:.2} of the bare shells is {meaning}",
+            rate / bare
         )))
 }
 

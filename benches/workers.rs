@@ -178,6 +178,59 @@ pub fn concurrent_piped_spawns_per_sec(width: usize, total: usize) -> Res<f64> {
 
 /// Runs `one` `total` times from `width` threads at once; the runs per second, or an
 /// error naming `what` when any run failed.
+/// [`concurrent_spawns_per_sec`] through orch's own step runner and nothing else: one
+/// single-threaded runtime (as a worker's) keeping `width` steps of `true` going, each
+/// shell started on a blocking thread and driven to its end as a step's is, without
+/// the engine, the store or the commit. Not a target: it splits line 9's gap between
+/// the runner and what the worker does around it.
+pub fn concurrent_runner_steps_per_sec(width: usize, total: usize) -> Res<f64> {
+    use orch::engine::command::{self, CommandSpec};
+    let rt = ctx(
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build(),
+        "start a runtime",
+    )?;
+    let dir = ctx(tempfile::tempdir(), "make a directory")?;
+    let left = std::sync::Arc::new(AtomicUsize::new(total));
+    let t = Instant::now();
+    let failed = rt.block_on(async {
+        let mut tasks = Vec::new();
+        for _ in 0..width {
+            let (left, cwd) = (left.clone(), dir.path().to_path_buf());
+            tasks.push(tokio::spawn(async move {
+                let mut failed = 0;
+                while left
+                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                    .is_ok()
+                {
+                    let spec = CommandSpec {
+                        stdin: b"{}".to_vec(),
+                        ..CommandSpec::new("true", &cwd)
+                    };
+                    let start = spec.clone();
+                    let ran =
+                        match tokio::task::spawn_blocking(move || command::start(&start)).await {
+                            Ok(Ok(shell)) => shell.run(spec, None, std::future::pending()).await,
+                            _ => Err(std::io::Error::other("no shell")),
+                        };
+                    failed += usize::from(!ran.is_ok_and(|r| r.success()));
+                }
+                failed
+            }));
+        }
+        let mut failed = 0;
+        for task in tasks {
+            failed += task.await.unwrap_or(1);
+        }
+        failed
+    });
+    if failed > 0 {
+        return Err(format!("{failed} steps of `true` failed in the runner"));
+    }
+    Ok(total as f64 / t.elapsed().as_secs_f64())
+}
+
 fn concurrently(width: usize, total: usize, what: &str, one: impl Fn() -> bool + Sync) -> Res<f64> {
     let left = AtomicUsize::new(total);
     let failed = AtomicUsize::new(0);
