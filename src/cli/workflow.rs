@@ -260,7 +260,7 @@ fn check(ctx: &mut Ctx) -> Result<()> {
             .map(|d| json!({"file": d.file, "line": d.line, "col": d.col, "path": d.path, "message": d.message}))
             .collect();
         ctx.printer.json(
-            &json!({"products": product_count, "workflows": defs.len(), "problems": problems}),
+            &json!({"products": product_count, "workflows": defs.len(), "problems": problems, "warnings": warnings}),
         )?;
     }
     if !diags.is_empty() {

@@ -475,9 +475,18 @@ fn workflow_check_warns_of_names_an_expression_never_sees() {
     ] {
         assert!(err.contains(expected), "{expected}\n{err}");
     }
-    let (code, _, err) = p.run(&["-o", "json", "workflow", "check"]);
+    let (code, out, err) = p.run(&["-o", "json", "workflow", "check"]);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("`stat`"), "{err}");
+    // A script reading the report sees them too, as they were printed.
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["problems"], serde_json::json!([]), "{report}");
+    let warnings = report["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 2, "{report}");
+    assert!(
+        warnings[1].as_str().unwrap().starts_with("workflows/w.toml:7:1: step[0].if: `stat`"),
+        "{report}"
+    );
 }
 
 /// `--detach` prints the id at once and a background orch takes the process and runs
