@@ -494,7 +494,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --help 'Print help'
         }
         &'orch;process;skip'= {
-            cand --set 'Add key=value to the state (repeatable)'
+            cand --set 'Add key=value to the state (repeatable); a dotted key sets inside an object'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
             cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'

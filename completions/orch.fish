@@ -420,7 +420,7 @@ complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subco
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from abort" -s q -l quiet -d 'Print only data and errors'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from abort" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from abort" -s h -l help -d 'Print help'
-complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from skip" -l set -d 'Add key=value to the state (repeatable)' -r
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from skip" -l set -d 'Add key=value to the state (repeatable); a dotted key sets inside an object' -r
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from skip" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from skip" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from skip" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''

@@ -135,7 +135,7 @@ pub struct ResumeArgs {
 pub struct SkipArgs {
     /// The failed or waiting process (its id, or a unique prefix of it)
     pub id: String,
-    /// Add key=value to the state (repeatable)
+    /// Add key=value to the state (repeatable); a dotted key sets inside an object
     #[arg(long = "set", value_name = "KEY=VALUE", value_parser = super::parse_key_value)]
     pub set: Vec<(String, String)>,
 }

@@ -283,6 +283,34 @@ steps = [ { name = "Set", run = "cat >/dev/null; echo '{\"cfg\": {\"mtu\": 9000}
         serde_json::json!({"cfg": {"a": 1}, "b": 2}),
         "{v}"
     );
+    // The key the warning names is what `--set` takes: inside `cfg`, keeping `cfg.a`.
+    let id = p.failed_json(&["workflow", "run", "t"])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (code, _, err) = p.run(&["process", "skip", &id, "--set", "cfg..mtu=1"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("`--set cfg..mtu=…` has an empty part"),
+        "{err}"
+    );
+    let (code, out, err) = p.run(&[
+        "-o",
+        "json",
+        "process",
+        "skip",
+        &id,
+        "--set",
+        "cfg.mtu=9000",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("is left as it was"), "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v["state"],
+        serde_json::json!({"cfg": {"a": 1, "mtu": 9000}, "b": 2}),
+        "{v}"
+    );
 }
 
 /// Skipping a join that conflicts with `--set` for the key gives it, quietly.

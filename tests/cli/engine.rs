@@ -484,7 +484,10 @@ fn workflow_check_warns_of_names_an_expression_never_sees() {
     let warnings = report["warnings"].as_array().unwrap();
     assert_eq!(warnings.len(), 2, "{report}");
     assert!(
-        warnings[1].as_str().unwrap().starts_with("workflows/w.toml:7:1: step[0].if: `stat`"),
+        warnings[1]
+            .as_str()
+            .unwrap()
+            .starts_with("workflows/w.toml:7:1: step[0].if: `stat`"),
         "{report}"
     );
 }
