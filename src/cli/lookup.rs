@@ -53,10 +53,11 @@ impl Ctx {
             subscriptions::Find::None => Err(Error::not_found(format!("no subscription {id}"))
                 .with_hint("`orch subscription list` shows the subscriptions")),
             subscriptions::Find::Ambiguous(ids) => Err(Error::usage(format!(
-                "`{id}` is the start of several subscription ids: {}",
-                ids.join(", ")
+                "`{id}` is the start of several subscription ids: {}{}",
+                ids.iter().take(5).cloned().collect::<Vec<_>>().join(", "),
+                if ids.len() > 5 { " and more" } else { "" }
             ))
-            .with_hint("give more of the id")),
+            .with_hint("give more of the id; `orch subscription list` shows them all")),
         }
     }
 

@@ -180,6 +180,9 @@ fn check(ctx: &mut Ctx) -> Result<()> {
     diags.extend(pdiags);
     let tags: std::collections::BTreeSet<&str> =
         products.iter().map(|(p, _)| p.tag.as_str()).collect();
+    for (product, source) in &products {
+        warnings.extend(unknown_field_tags(ctx, product, source, &tags)?);
+    }
     let (defs, wdiags) = ctx.workflows()?;
     diags.extend(wdiags);
     diags.extend(ctx.project.builtin_schedules()?.1);
@@ -283,6 +286,59 @@ fn check(ctx: &mut Ctx) -> Result<()> {
     Ok(())
 }
 
+/// The tags of the product files, for a warning about one that is not among them.
+fn known_tags(tags: &std::collections::BTreeSet<&str>) -> String {
+    if tags.is_empty() {
+        "none: products/ has no product files".to_string()
+    } else {
+        tags.iter().copied().collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// The `product_tag`s of a product's subscription fields that no product file has: a
+/// warning, as for workflows (the product may be in the database only).
+fn unknown_field_tags(
+    ctx: &Ctx,
+    product: &crate::domain::product::ProductDef,
+    source: &str,
+    tags: &std::collections::BTreeSet<&str>,
+) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for (block_name, block) in &product.blocks {
+        for (field_name, field) in &block.fields {
+            let crate::domain::product::FieldKind::Subscription {
+                product_tag: Some(tag),
+                ..
+            } = &field.kind
+            else {
+                continue;
+            };
+            if tags.contains(tag.as_str()) {
+                continue;
+            }
+            let src = Source::read(&ctx.project.root.join(source), source.into())?;
+            let place = crate::key_path![
+                "blocks",
+                block_name.as_str(),
+                "fields",
+                field_name.as_str(),
+                "product_tag"
+            ];
+            out.push(
+                src.diagnostic(
+                    &place,
+                    format!(
+                        "no product file has the tag `{tag}` (known: {})",
+                        known_tags(tags)
+                    ),
+                )
+                .to_string(),
+            );
+        }
+    }
+    Ok(out)
+}
+
 /// The product tags a workflow names (in `products`, and as `product_tag` of the
 /// subscription fields of its forms) that no product file has: a warning, not an
 /// error, since a product may live only in the database (`orch product create`).
@@ -291,11 +347,7 @@ fn unknown_tags(
     src: &Source,
     tags: &std::collections::BTreeSet<&str>,
 ) -> Vec<String> {
-    let known = if tags.is_empty() {
-        "none: products/ has no product files".to_string()
-    } else {
-        tags.iter().copied().collect::<Vec<_>>().join(", ")
-    };
+    let known = known_tags(tags);
     let mut out = Vec::new();
     let mut flag = |tag: &str, place: &[Seg]| {
         if !tags.contains(tag) {

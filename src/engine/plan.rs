@@ -105,6 +105,15 @@ pub fn remaining<'p, 'a>(
         .collect()
 }
 
+/// The lifecycle orch's own step `name` sets (`Set status active` of a create), if it
+/// is one of `def`'s.
+pub fn status_set_by(def: &WorkflowDef, name: &str) -> Option<Lifecycle> {
+    plan(def).into_iter().find_map(|p| match p.step {
+        Planned::SetStatus(l) if p.name == name => Some(l),
+        _ => None,
+    })
+}
+
 pub fn set_status_name(l: Lifecycle) -> String {
     format!("Set status {l}")
 }

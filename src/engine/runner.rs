@@ -197,6 +197,9 @@ pub(super) struct StepEnd<'s> {
     /// When a process resting `waiting` after this step is due again, if not after
     /// the usual backoff: the delay its retry policy asks for.
     pub(super) retry_in: Option<Duration>,
+    /// Its retry policy has another attempt if this one fails, including when the
+    /// subscription it leaves is found invalid at the commit: the process runs on.
+    pub(super) tries_again: bool,
 }
 
 impl<'s> StepEnd<'s> {
@@ -213,6 +216,7 @@ impl<'s> StepEnd<'s> {
             whole_state: false,
             retry_in: None,
             awaits_children: false,
+            tries_again: false,
         }
     }
 
@@ -350,6 +354,9 @@ pub struct Recorded<'a> {
     pub whole_state: bool,
     /// The branch the step ran in (an answer to an input step inside a branch).
     pub branch: Option<String>,
+    /// Orch's own step, skipped by hand doing its part (see [`Skip`]): it may set what
+    /// only orch sets (`insync`).
+    pub by_orch: bool,
 }
 
 impl<'a> Recorded<'a> {
@@ -366,8 +373,19 @@ impl<'a> Recorded<'a> {
             process_status: status.process_status(),
             whole_state: false,
             branch: None,
+            by_orch: false,
         }
     }
+}
+
+/// What a step skipped by hand records: the keys `--set` gives (with what the branches
+/// of a conflicting join keep), and for orch's own `Set status …` its part too, so a
+/// skipped lifecycle step still moves the subscription on.
+pub struct Skip {
+    pub patch: Value,
+    /// The keys of a conflicting join left as they were.
+    pub left: Vec<super::join::Conflict>,
+    pub by_orch: bool,
 }
 
 impl Engine<'_> {
@@ -400,6 +418,9 @@ impl Engine<'_> {
         );
         end.process_status = r.process_status;
         end.whole_state = r.whole_state;
+        if r.by_orch {
+            end = end.by_orch();
+        }
         let status = self.commit(&mut cur, end).await;
         if let Some(state) = process_state {
             cur.state = state;
@@ -420,23 +441,48 @@ impl Engine<'_> {
         to_skip: &[StepRow],
         set: &Value,
         given: &str,
-    ) -> Result<Vec<(Value, Vec<super::join::Conflict>)>, Error> {
+    ) -> Result<Vec<Skip>, Error> {
         let mut out = Vec::with_capacity(to_skip.len());
         for failed in to_skip {
-            let (patch, left) = super::join::skip_patch(def, log, &process.state, failed, set);
+            let (mut patch, left) = super::join::skip_patch(def, log, &process.state, failed, set);
+            let own = failed
+                .branch
+                .is_none()
+                .then(|| super::plan::status_set_by(def, &failed.name))
+                .flatten();
+            if let Some(lifecycle) = own {
+                let mut sub = json!({ "status": lifecycle });
+                if def.target == Target::Create {
+                    sub["insync"] = json!(true);
+                }
+                merge::apply(&mut patch, &json!({ "subscription": sub }));
+            }
+            let author = if own.is_some() {
+                Author::Orch
+            } else {
+                Author::Step
+            };
             if failed.branch.is_none() {
                 let mut probe = process.clone();
-                if let Some(why) = self.refuses_skip(&mut probe, &patch).await? {
+                if let Some(why) = self.refuses_skip(&mut probe, &patch, author).await? {
                     return Err(Error::usage(format!(
                         "`{}` was not skipped: {why}",
                         failed.path()
                     ))
-                    .with_hint(format!(
-                        "fix the values given {given}; the process is as it was"
-                    )));
+                    .with_hint(match own {
+                        Some(l) => format!(
+                            "skipped, `{}` still makes the subscription {l}, which it must be valid as: give what it lacks {given} (`subscription.<root key>.<field>`); the process is as it was",
+                            failed.name
+                        ),
+                        None => format!("fix the values given {given}; the process is as it was"),
+                    }));
                 }
             }
-            out.push((patch, left));
+            out.push(Skip {
+                patch,
+                left,
+                by_orch: own.is_some(),
+            });
         }
         Ok(out)
     }
@@ -447,6 +493,7 @@ impl Engine<'_> {
         &self,
         process: &mut ProcessRow,
         patch: &Value,
+        author: Author,
     ) -> Result<Option<String>, Error> {
         if patch.get("subscription").is_none() {
             return Ok(None);
@@ -455,7 +502,7 @@ impl Engine<'_> {
         let mut new_state = (*cur.state).clone();
         merge::apply(&mut new_state, patch);
         let verdict = self
-            .check_subscription(&cur, &new_state, Author::Step, false)
+            .check_subscription(&cur, &new_state, author, false)
             .await;
         cur.give_back(process);
         Ok(verdict?.err())
@@ -941,6 +988,7 @@ impl Engine<'_> {
                 // Another attempt follows: the process keeps running meanwhile.
                 end.process_status = ProcessStatus::Running;
             }
+            end.tries_again = !last && !rests;
             let status = self.commit(cur, cur.scoped(end)).await?;
             if cur.rested {
                 return Ok(Some(Final::Waiting));
@@ -1193,7 +1241,11 @@ impl Engine<'_> {
                     }
                     Err(reason) => {
                         end.outcome = Attempt::failed(reason);
-                        end.process_status = ProcessStatus::Failed;
+                        end.process_status = if end.tries_again {
+                            ProcessStatus::Running
+                        } else {
+                            ProcessStatus::Failed
+                        };
                         pending = None;
                         json!({})
                     }

@@ -233,12 +233,13 @@ pub fn check_pages(pages: &[FormPage]) -> Vec<Lint> {
             if let Some((p0, f0)) = seen.insert(&field.name, (p, f)) {
                 // Keep the first place as the one to point back at.
                 seen.insert(&pages[p0].fields[f0].name, (p0, f0));
+                // Named as the diagnostics name places: `fields[0]`, `form[1].fields[2]`.
                 let place = if p0 == p {
-                    format!("field {}", f0 + 1)
+                    format!("fields[{f0}]")
                 } else if pages[p0].title.is_empty() {
-                    format!("field {} of page {}", f0 + 1, p0 + 1)
+                    format!("form[{p0}].fields[{f0}]")
                 } else {
-                    format!("field {} of page {} ({})", f0 + 1, p0 + 1, pages[p0].title)
+                    format!("form[{p0}].fields[{f0}] (page `{}`)", pages[p0].title)
                 };
                 out.push(Lint {
                     page: p,
@@ -380,7 +381,9 @@ fields = [{ name = "a", type = "int" }]
             (1, Some(0), "name")
         );
         assert!(
-            lints[1].problem.contains("page 1 (One)"),
+            lints[1]
+                .problem
+                .ends_with("`a` is already the name of form[0].fields[0] (page `One`)"),
             "{}",
             lints[1].problem
         );

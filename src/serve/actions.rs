@@ -697,7 +697,7 @@ pub async fn skip(app: &Arc<App>, id: String, set: Map<String, Value>, who: Stri
             .await?;
         let claimed = owner::claim(store, &p.process_id, RETRYABLE, app.lease).await?;
         let mut process = owner::claimed(claimed, &p.process_id, "skipped")?;
-        for (i, (failed, (patch, _))) in to_skip.iter().zip(patches).enumerate() {
+        for (i, (failed, skip)) in to_skip.iter().zip(patches).enumerate() {
             // Queued for a worker only with the last one: none may take it half-skipped.
             let last = i + 1 == to_skip.len();
             let mut quiet = Quiet;
@@ -706,7 +706,8 @@ pub async fn skip(app: &Arc<App>, id: String, set: Map<String, Value>, who: Stri
                 .record(
                     &mut process,
                     Recorded {
-                        patch,
+                        patch: skip.patch,
+                        by_orch: skip.by_orch,
                         error: Some(format!("skipped by hand by {who}")),
                         process_status: if last {
                             ProcessStatus::Created

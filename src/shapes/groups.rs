@@ -64,6 +64,9 @@ pub fn groups(p: &ProcessRow, def: &WorkflowDef, steps: &[StepRow]) -> Vec<Group
         if branches.is_empty() {
             branches = logged_branches(&step.name, steps);
         }
+        if !done && current == Some(step.name.as_str()) {
+            under_way(&mut branches, step.kind.max_parallel());
+        }
         out.push(Group {
             name: step.name.clone(),
             status: own.last().map(|r| r.status.to_string()),
@@ -71,6 +74,23 @@ pub fn groups(p: &ProcessRow, def: &WorkflowDef, steps: &[StepRow]) -> Vec<Group
         });
     }
     out
+}
+
+/// A running group's branches that have committed no step yet but hold one of its
+/// `width` places are under way (their first step runs now), not waiting their turn:
+/// branches start in order, as places free up.
+fn under_way(branches: &mut [scope::BranchView], width: usize) {
+    let busy = branches
+        .iter()
+        .filter(|b| b.status == BranchStatus::Started)
+        .count();
+    for b in branches
+        .iter_mut()
+        .filter(|b| b.status == BranchStatus::NotStarted)
+        .take(width.saturating_sub(busy))
+    {
+        b.status = BranchStatus::Started;
+    }
 }
 
 /// Whether a branch path lies in the top-level group `group`.
@@ -144,7 +164,7 @@ pub enum Entry<'a> {
 }
 
 /// A group's rows: its own (each attempt's join), then its branches, each with its
-/// steps in the order they ran, and the branches that have not run yet.
+/// steps in the order they ran, and the branches that have no row yet.
 pub struct GroupRows<'a> {
     pub group: &'a Group,
     pub own: Vec<&'a StepRow>,
@@ -158,6 +178,8 @@ pub struct BranchRows<'a> {
     pub label: String,
     pub status: BranchStatus,
     pub rows: Vec<&'a StepRow>,
+    /// The step it runs or will run next, when the definition says.
+    pub next: Option<String>,
 }
 
 impl BranchRows<'_> {
@@ -202,6 +224,10 @@ pub fn timeline<'a>(steps: &'a [StepRow], groups: &'a [Group]) -> Vec<Entry<'a>>
         shown.push(&g.name);
         out.push(Entry::Group(group_rows(g, steps)));
     }
+    // The group a running process is in before any of its rows: last, as it is now.
+    for g in groups.iter().filter(|g| !shown.contains(&g.name.as_str())) {
+        out.push(Entry::Group(group_rows(g, steps)));
+    }
     out
 }
 
@@ -240,21 +266,25 @@ fn group_rows<'a>(g: &'a Group, steps: &'a [StepRow]) -> GroupRows<'a> {
                     label,
                     status,
                     rows: vec![row],
+                    next: view.and_then(|v| v.next.clone()),
                 };
                 branches.push((b, rows));
             }
         }
     }
     let mut branches: Vec<BranchRows<'a>> = branches.into_iter().map(|(_, b)| b).collect();
+    // Then those with no row yet: under way on their first step, or waiting their turn.
+    let logged: Vec<String> = branches.iter().map(|b| b.path.clone()).collect();
     branches.extend(
         g.branches
             .iter()
-            .filter(|b| b.status == BranchStatus::NotStarted)
+            .filter(|b| !logged.contains(&b.path))
             .map(|b| BranchRows {
                 path: b.path.clone(),
                 label: b.label.clone(),
                 status: b.status,
                 rows: Vec::new(),
+                next: b.next.clone(),
             }),
     );
     GroupRows {

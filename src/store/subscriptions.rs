@@ -73,6 +73,7 @@ impl Subscription {
 pub enum Find {
     One(Box<Subscription>),
     None,
+    /// The first few ids that match (at most six: five to show, and whether there are more).
     Ambiguous(Vec<String>),
 }
 

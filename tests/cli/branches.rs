@@ -447,7 +447,7 @@ fn a_child_taken_over_with_its_parent_runs_its_step_as_the_next_attempt() {
 /// step (an operator watching a long group sees it is under way).
 fn a_group_in_flight_is_shown_before_its_first_branch_step_commits() {
     let p = Project::new();
-    p.task("[[step]]\nname = \"Each\"\nforeach = \"[1, 2]\"\nsteps = [ { name = \"Wait\", run = \"cat >/dev/null; touch started.$$; while [ ! -f go ]; do sleep 0.05; done\" } ]\n");
+    p.task("[[step]]\nname = \"Each\"\nforeach = \"[1, 2, 3]\"\nmax_parallel = 2\nsteps = [ { name = \"Wait\", run = \"cat >/dev/null; touch started.$$; while [ ! -f go ]; do sleep 0.05; done\" } ]\n");
     let mut run = p
         .command()
         .args(["workflow", "run", "t"])
@@ -476,18 +476,40 @@ fn a_group_in_flight_is_shown_before_its_first_branch_step_commits() {
     }
     let id = p.sql_column("SELECT process_id FROM processes");
     let v = p.ok_json(&["process", "show", &id[0]]);
+    let (_, text, _) = p.run(&["process", "show", &id[0]]);
     p.write("go", "");
     assert_eq!(run.wait().unwrap().code(), Some(0));
     assert_eq!(v["status"], "running", "{v}");
     assert_eq!(v["groups"][0]["name"], "Each", "{v}");
     assert_eq!(v["groups"][0]["status"], "running", "{v}");
-    let paths: Vec<&str> = v["groups"][0]["branches"]
+    let branches: Vec<(&str, &str, &str)> = v["groups"][0]["branches"]
         .as_array()
         .unwrap()
         .iter()
-        .filter_map(|b| b["path"].as_str())
+        .map(|b| {
+            let s = |k: &str| b[k].as_str().unwrap_or_default();
+            (s("path"), s("status"), s("next"))
+        })
         .collect();
-    assert_eq!(paths, ["Each [0]", "Each [1]"], "{v}");
+    // Two places: the first two run their first step, the third waits its turn.
+    assert_eq!(
+        branches,
+        [
+            ("Each [0]", "started", "Wait"),
+            ("Each [1]", "started", "Wait"),
+            ("Each [2]", "not_started", "Wait")
+        ],
+        "{v}"
+    );
+    let line = |start: &str| text.lines().find(|l| l.trim_start().starts_with(start));
+    assert!(
+        line("[0] / Wait").is_some_and(|l| l.contains("running")),
+        "{text}"
+    );
+    assert!(
+        line("[2]").is_some_and(|l| l.contains("not started")),
+        "{text}"
+    );
 }
 
 /// A failure two levels down is told once, with its advice once.

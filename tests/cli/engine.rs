@@ -196,6 +196,133 @@ fn retries_within_a_run_follow_the_policy() {
     }
 }
 
+/// An attempt whose subscription is found invalid at its commit is a failed attempt
+/// like any other: the policy tries again while the process runs on, and the last one
+/// fails the process (exit 3), by hand and under a worker alike.
+fn a_retry_policy_retries_a_step_that_leaves_an_invalid_subscription() {
+    let p = Project::new();
+    p.write(
+        "products/thing.toml",
+        "name = \"Thing\"\ntype = \"Thing\"\ntag = \"THING\"\nroot = { key = \"thing\", block = \"ThingBlock\" }\n[blocks.ThingBlock]\nfields.n = { type = \"int\" }\n",
+    );
+    p.write(
+        "workflows/create_thing.toml",
+        "name = \"create_thing\"\ntarget = \"create\"\nproducts = [\"THING\"]\n[[step]]\nname = \"Model\"\nrun = \"cat >/dev/null; echo '{\\\"subscription\\\": {\\\"thing\\\": {\\\"n\\\": \\\"x\\\"}}}'\"\nretry = { attempts = 2, delay = \"100ms\" }\n",
+    );
+    let attempts = |v: &serde_json::Value| -> Vec<(String, i64)> {
+        v["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["name"] == "Model")
+            .map(|s| {
+                (
+                    s["status"].as_str().unwrap().to_string(),
+                    s["attempt"].as_i64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let failed = [("failed".to_string(), 1), ("failed".to_string(), 2)];
+    let v = p.failed_json(&["workflow", "run", "create_thing"]);
+    assert_eq!(v["status"], "failed", "{v}");
+    assert_eq!(attempts(&v), failed, "{v}");
+    assert!(
+        v["failed_reason"]
+            .as_str()
+            .unwrap()
+            .contains("expected an integer"),
+        "{v}"
+    );
+    let (code, out, err) = p.run(&["workflow", "run", "create_thing", "--queue"]);
+    assert_eq!(code, 0, "{err}");
+    let id = out.trim().to_string();
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    let v = p.json(&["process", "show", &id]);
+    assert_eq!(v["status"], "failed", "{v}");
+    assert_eq!(attempts(&v), failed, "{v}");
+}
+
+/// A prefix of several subscription ids names five of them and says there are more.
+fn an_ambiguous_subscription_prefix_names_a_few_and_says_there_are_more() {
+    let p = Project::new();
+    p.write(
+        "products/thing.toml",
+        "name = \"Thing\"\ntype = \"Thing\"\ntag = \"THING\"\nroot = { key = \"thing\", block = \"ThingBlock\" }\n[blocks.ThingBlock]\nfields.n = { type = \"int\" }\n",
+    );
+    p.write(
+        "workflows/create_thing.toml",
+        "name = \"create_thing\"\ntarget = \"create\"\nproducts = [\"THING\"]\n[[step]]\nname = \"Nothing\"\nbuiltin = \"noop\"\n",
+    );
+    for _ in 0..7 {
+        p.ok_json(&["workflow", "run", "create_thing"]);
+    }
+    let all = p.json(&["subscription", "list"]);
+    let ids: Vec<&str> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["subscription_id"].as_str())
+        .collect();
+    assert_eq!(ids.len(), 7, "{all}");
+    // UUIDv7 ids made the same minute share their first characters.
+    let prefix = &ids[0][..6];
+    assert!(ids.iter().all(|id| id.starts_with(prefix)), "{ids:?}");
+    let (code, _, err) = p.run(&["subscription", "show", prefix]);
+    assert_eq!(code, 2, "{err}");
+    let listed = ids.iter().filter(|id| err.contains(**id)).count();
+    assert_eq!(listed, 5, "{err}");
+    assert!(err.contains(" and more"), "{err}");
+    assert!(
+        err.contains("`orch subscription list` shows them all"),
+        "{err}"
+    );
+}
+
+/// Orch's own `Set status active`, skipped by hand, still does its part: the
+/// subscription becomes active (and in sync) with what `--set` gives, and a skip that
+/// would leave it invalid as active is refused, naming what it lacks.
+fn a_skipped_set_status_step_still_sets_the_lifecycle() {
+    let p = Project::new();
+    p.write(
+        "products/sw.toml",
+        "name = \"Switch\"\ntype = \"Switch\"\ntag = \"SW\"\nroot = { key = \"sw\", block = \"SwBlock\" }\n[blocks.SwBlock]\nfields.hostname = { type = \"string\", required = \"initial\" }\nfields.mgmt_ip = { type = \"ipv4\", required = \"active\" }\n",
+    );
+    p.write(
+        "workflows/create_sw.toml",
+        "name = \"create_sw\"\ntarget = \"create\"\nproducts = [\"SW\"]\n[[step]]\nname = \"Model\"\nrun = \"cat >/dev/null; echo '{\\\"subscription\\\": {\\\"sw\\\": {\\\"hostname\\\": \\\"a\\\"}}}'\"\n",
+    );
+    let v = p.failed_json(&["workflow", "run", "create_sw"]);
+    assert_eq!(v["last_step"], "Set status active", "{v}");
+    let id = v["id"].as_str().unwrap().to_string();
+    let (code, _, err) = p.run(&["process", "skip", &id]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("`Set status active` was not skipped")
+            && err.contains("subscription.sw.mgmt_ip: required once the subscription is active")
+            && err.contains("still makes the subscription active"),
+        "{err}"
+    );
+    assert_eq!(p.json(&["process", "show", &id])["status"], "failed");
+    let v = p.ok_json(&[
+        "process",
+        "skip",
+        &id,
+        "--set",
+        "subscription.sw.mgmt_ip=10.0.0.1",
+    ]);
+    assert_eq!(v["status"], "completed", "{v}");
+    let sub = p.json(&[
+        "subscription",
+        "show",
+        v["subscription_id"].as_str().unwrap(),
+    ]);
+    assert_eq!(sub["status"], "active", "{sub}");
+    assert_eq!(sub["insync"], true, "{sub}");
+    assert_eq!(sub["sw"]["mgmt_ip"], "10.0.0.1", "{sub}");
+}
+
 /// Milliseconds since midnight of an RFC 3339 time the store wrote (`…T10:00:00.123456Z`).
 fn chrono_ms(t: &str) -> i64 {
     let time = t
@@ -421,7 +548,13 @@ fn workflow_check_reports_duplicate_products_and_unknown_tags() {
             "name = \"A\"\ntype = \"A\"\ntag = \"{tag}\"\nroot = {{ key = \"a\", block = \"B\" }}\n[blocks.B]\nfields.x = {{ type = \"string\" }}\n"
         )
     };
-    p.write("products/a.toml", &product("A"));
+    p.write(
+        "products/a.toml",
+        &format!(
+            "{}fields.peer = {{ type = \"subscription\", product_tag = \"ZZZ\" }}\n",
+            product("A")
+        ),
+    );
     p.write("products/b.toml", &product("B"));
     p.write(
         "workflows/w.toml",
@@ -433,6 +566,7 @@ fn workflow_check_reports_duplicate_products_and_unknown_tags() {
         "products/b.toml:1:1: name: product `A` is also defined in products/a.toml",
         "warning: workflows/w.toml:3:13: products[0]: no product file has the tag `NOPE` (known: A)",
         "w.toml:5:49: form[0].fields[0].product_tag: no product file has the tag `GONE`",
+        "warning: products/a.toml:7:40: blocks.B.fields.peer.product_tag: no product file has the tag `ZZZ` (known: A)",
         "1 problem in the definition files",
     ] {
         assert!(err.contains(expected), "{expected}\n{err}");
@@ -557,6 +691,9 @@ fn completed_within_30s(p: &Project, id: &str) -> serde_json::Value {
 }
 
 both!(
+    a_skipped_set_status_step_still_sets_the_lifecycle,
+    a_retry_policy_retries_a_step_that_leaves_an_invalid_subscription,
+    an_ambiguous_subscription_prefix_names_a_few_and_says_there_are_more,
     detach_runs_the_process_in_the_background,
     a_task_of_shell_steps_completes_with_merged_state,
     a_failed_step_is_retried_after_the_fix,

@@ -255,8 +255,14 @@ fn lines(steps: &[StepRow], groups: &[Group]) -> Vec<Vec<String>> {
             out.push(row(s, s.name.clone()));
         }
         for b in &g.branches {
-            if b.rows.is_empty() {
-                out.push(bare(format!("  {}", b.label), b.status.as_str()));
+            match (&b.next, b.status) {
+                (Some(next), scope::BranchStatus::Started) if b.rows.is_empty() => {
+                    out.push(bare(format!("  {} / {next}", b.label), "running"));
+                }
+                _ if b.rows.is_empty() => {
+                    out.push(bare(format!("  {}", b.label), b.status.as_str()));
+                }
+                _ => {}
             }
             for s in &b.rows {
                 let rel = BranchRows::in_group(&g.group.name, s);

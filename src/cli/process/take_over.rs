@@ -783,8 +783,8 @@ pub fn skip(ctx: &mut Ctx, a: SkipArgs) -> Result<()> {
     claim(ctx, &p.process_id, RETRYABLE, "skipped")?;
     let user = ctx.user().to_string();
     let mut process = p.clone();
-    for (failed, (patch, left)) in to_skip.iter().zip(patches) {
-        for c in &left {
+    for (failed, skip) in to_skip.iter().zip(patches) {
+        for c in &skip.left {
             ctx.printer.warn(&format!(
                 "`{}` is left as it was: {}; `--set {}=VALUE` gives it",
                 c.key,
@@ -796,7 +796,8 @@ pub fn skip(ctx: &mut Ctx, a: SkipArgs) -> Result<()> {
             ctx,
             &mut process,
             Recorded {
-                patch,
+                patch: skip.patch,
+                by_orch: skip.by_orch,
                 error: Some(format!("skipped by hand by {user}")),
                 process_status: ProcessStatus::Running,
                 branch: failed.branch.clone(),

@@ -187,6 +187,7 @@ fn timeline_json(steps: &[StepRow], groups: &[Group]) -> Vec<serde_json::Value> 
                 "branches": g.branches.iter().map(|b| json!({
                     "label": b.label,
                     "status": b.status,
+                    "next": b.next,
                     "rows": b.rows.iter()
                         .map(|r| step_json(r, b.in_branch(r)))
                         .collect::<Vec<_>>(),

@@ -67,7 +67,7 @@ pub async fn find(tx: &Tx<'_>, id: &str) -> R<Find> {
     let mut q = Query::new(format!("SELECT {COLUMNS} {FROM} WHERE true"));
     q.and("s.subscription_id >= ?", id.to_string())
         .and("s.subscription_id < ?", format!("{id}\u{10FFFF}"))
-        .push("ORDER BY s.subscription_id LIMIT 5");
+        .push("ORDER BY s.subscription_id LIMIT 6");
     let mut rows = q
         .rows(tx)
         .await?

@@ -62,7 +62,7 @@ pub fn find(conn: &Connection, id: &str) -> Result<Find, StoreError> {
     let mut q = Query::new(format!("SELECT {COLUMNS} {FROM} WHERE 1 = 1"));
     q.and("s.subscription_id >= ?", id.to_string())
         .and("s.subscription_id < ?", format!("{id}\u{10FFFF}"))
-        .push("ORDER BY s.subscription_id LIMIT 5");
+        .push("ORDER BY s.subscription_id LIMIT 6");
     let mut rows = q.rows(conn, from_row)?;
     Ok(match rows.len() {
         0 => Find::None,
