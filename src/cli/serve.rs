@@ -40,6 +40,9 @@ pub struct ServeArgs {
     /// How long a client gets to send a request's headers
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration, hide = true)]
     pub header_timeout: Duration,
+    /// How long a request may take, its body included
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration, hide = true)]
+    pub request_timeout: Duration,
 }
 
 /// An address and port, a host name (`localhost:8080`) taking its first address.
@@ -65,6 +68,7 @@ pub fn run(ctx: &mut Ctx, args: ServeArgs) -> Result<()> {
         log_requests: !ctx.printer.quiet,
         limits: Limits {
             header_timeout: args.header_timeout,
+            request_timeout: args.request_timeout,
             ..Limits::default()
         },
     };

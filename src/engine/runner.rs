@@ -469,6 +469,7 @@ impl Engine<'_> {
                         "`{}` was not skipped: {why}",
                         failed.path()
                     ))
+                    .with_fields(subscription::problem_fields(&why))
                     .with_hint(match own {
                         Some(l) => format!(
                             "skipped, `{}` still makes the subscription {l}, which it must be valid as: give what it lacks {given} (`subscription.<root key>.<field>`); the process is as it was",

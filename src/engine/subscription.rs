@@ -51,8 +51,27 @@ async fn references(store: &Store, doc: &Value) -> Result<RefMap, Error> {
     Ok(RefMap(store.ref_infos(&candidate_refs(doc)).await?))
 }
 
+/// The problems an invalid subscription's reason lists (`problems_text`'s lines), as
+/// an API error's `fields`: each with its path in the state.
+pub fn problem_fields(reason: &str) -> Vec<crate::error::FieldError> {
+    let Some(list) = reason.strip_prefix(INVALID) else {
+        return Vec::new();
+    };
+    list.lines()
+        .filter_map(|l| l.strip_prefix("  "))
+        .filter_map(|l| l.split_once(": "))
+        .map(|(field, why)| crate::error::FieldError {
+            field: field.to_string(),
+            field_type: "subscription".to_string(),
+            reason: why.to_string(),
+        })
+        .collect()
+}
+
+const INVALID: &str = "the subscription is invalid:";
+
 fn problems_text(problems: &[Problem]) -> String {
-    let mut out = String::from("the subscription is invalid:");
+    let mut out = String::from(INVALID);
     for p in problems {
         out.push_str(&format!("\n  subscription.{p}"));
     }

@@ -180,7 +180,9 @@ pub async fn normalize(req: axum::extract::Request, next: axum::middleware::Next
             ApiError::not_found("no such route").with_hint("/api/v1/openapi.json lists the routes")
         }
         StatusCode::SERVICE_UNAVAILABLE | StatusCode::REQUEST_TIMEOUT => {
-            ApiError::new(status, "timeout", "the request took too long")
+            ApiError::new(status, "timeout", "the request took too long").with_hint(
+                "send the whole request at once; a body announced longer than it is never ends",
+            )
         }
         _ => ApiError::new(
             status,

@@ -180,8 +180,10 @@ pub fn routes(app: Arc<App>, opts: &Options) -> axum::Router {
     api::router(app.clone())
         .merge(views::router(app.clone()))
         .layer(RequestBodyLimitLayer::new(opts.limits.body_bytes))
+        // 408: what takes this long is almost always a client sending its body slowly
+        // or not at all (the store's own waits end sooner, with their own errors).
         .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            axum::http::StatusCode::REQUEST_TIMEOUT,
             opts.limits.request_timeout,
         ))
         .layer(axum::middleware::from_fn(errors::normalize))

@@ -396,6 +396,26 @@ fn a_refused_skip_leaves_the_process_as_it_was() {
         &serde_json::json!({"subscription": "junk"}),
     );
     assert_eq!(r.status, 400, "{}", r.text);
+    // Values the subscription refuses are listed one by one, as a form's are.
+    let r = serve::post(
+        &s,
+        &format!("/api/v1/processes/{id}/skip"),
+        &op,
+        &serde_json::json!({"subscription": {"dev": {"loopback": "not-an-ip", "mtu": "big"}}}),
+    );
+    assert_eq!(r.status, 422, "{}", r.text);
+    let fields: Vec<&str> = r.body["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["field"].as_str())
+        .collect();
+    assert_eq!(
+        fields,
+        ["subscription.dev.loopback", "subscription.dev.mtu"],
+        "{}",
+        r.text
+    );
     s.stop();
     let after = (p.ok_json(&["process", "show", &id]), events());
     assert_eq!(after.0["steps"], before.0["steps"]);

@@ -41,14 +41,14 @@ pub async fn events(
     who: Option<axum::Extension<crate::serve::auth::Principal>>,
 ) -> ApiResult<Response> {
     // A misspelt filter must not quietly give every event.
-    q.only(&[
+    let unknown = q.only(&[
         "since",
         "kind",
         "process",
         "subscription",
         "limit",
         "follow",
-    ])?;
+    ]);
     // Every parameter at fault is listed at once, as the other lists do.
     let mut checks = QueryChecks::default();
     let since = checks.take(
@@ -85,7 +85,7 @@ pub async fn events(
             })
             .transpose(),
     );
-    checks.done()?;
+    super::together(unknown, checks.done())?;
     let store = app.store();
     let process_id = match q.get("process").filter(|p| !p.is_empty()) {
         Some(id) => Some(find_process(store, id).await?.process_id),

@@ -118,6 +118,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
     }
 }
 
+/// The query parameters that may be given more than once (each adds to the list).
+const LISTS: [&str; 3] = ["status", "kind", "where"];
+
 impl Params {
     /// The last value of a parameter.
     pub fn get(&self, name: &str) -> Option<&str> {
@@ -168,6 +171,14 @@ impl Params {
                     format!("this route takes {}", known.join(", "))
                 };
                 checks.refuse(k, format!("unknown parameter `{k}`: {takes}"));
+            }
+        }
+        // One value each, but for the filters that take a list: a second one would be
+        // dropped without a word.
+        for name in known.iter().filter(|n| !LISTS.contains(n)) {
+            let n = self.0.iter().filter(|(k, _)| k == name).count();
+            if n > 1 {
+                checks.refuse(name, format!("`{name}` is given {n} times; give it once"));
             }
         }
         checks.done()
@@ -246,6 +257,22 @@ impl QueryChecks {
         let mut e = ApiError::bad_request(message);
         e.fields = self.0;
         Err(e)
+    }
+}
+
+/// Two checks of one request as one answer: a bad query lists every parameter at
+/// fault, the unknown ones with those whose values are wrong.
+pub fn together<T>(first: ApiResult<()>, then: ApiResult<T>) -> ApiResult<T> {
+    match (first, then) {
+        (Ok(()), then) => then,
+        (Err(e), Ok(_)) => Err(e),
+        (Err(mut e), Err(more)) => {
+            if more.status == e.status {
+                e.message = format!("{}; {}", e.message, more.message);
+                e.fields.extend(more.fields);
+            }
+            Err(e)
+        }
     }
 }
 

@@ -88,7 +88,7 @@ pub async fn filter(store: &crate::store::Store, q: &Params) -> ApiResult<Filter
     responses((status = 200, body = Vec<ProcessSummary>), Errors))]
 pub async fn list(State(app): State<Arc<App>>, q: Params) -> ApiResult<impl IntoResponse> {
     // A misspelt filter must not quietly list everything.
-    q.only(&[
+    let unknown = q.only(&[
         "status",
         "workflow",
         "subscription",
@@ -96,8 +96,8 @@ pub async fn list(State(app): State<Arc<App>>, q: Params) -> ApiResult<impl Into
         "before",
         "parent",
         "limit",
-    ])?;
-    let f = filter(app.store(), &q).await?;
+    ]);
+    let f = super::together(unknown, filter(app.store(), &q).await)?;
     let rows = app.store().processes(&f).await?;
     let mut headers = axum::http::HeaderMap::new();
     if let (true, Some(last)) = (rows.len() as i64 == f.limit, rows.last()) {

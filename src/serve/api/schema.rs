@@ -281,6 +281,10 @@ pub enum Errors {
     /// The path exists, but not with this method (the `Allow` header lists its methods).
     #[response(status = 405)]
     MethodNotAllowed(#[to_schema] ErrorBody),
+    /// The request took longer than the server allows (30 s), most often a body sent
+    /// slowly or shorter than its `Content-Length`.
+    #[response(status = 408)]
+    Timeout(#[to_schema] ErrorBody),
     /// Locked, not usable, the engine paused, or the wrong status for this.
     #[response(status = 409)]
     Conflict(#[to_schema] ErrorBody),
@@ -306,8 +310,8 @@ pub enum Errors {
     /// command), named in the message with its stderr.
     #[response(status = 502)]
     Upstream(#[to_schema] ErrorBody),
-    /// Try again in a moment (`Retry-After`): the database is busy or out of reach,
-    /// the request took too long, or the server is stopping.
+    /// Try again in a moment (`Retry-After`): the database is busy or out of reach, or
+    /// the server is stopping.
     #[response(status = 503)]
     Unavailable(#[to_schema] ErrorBody),
 }

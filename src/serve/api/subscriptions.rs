@@ -78,10 +78,10 @@ pub fn filter(q: &Params) -> ApiResult<Filter> {
     responses((status = 200, body = Vec<Subscription>), Errors))]
 pub async fn list(State(app): State<Arc<App>>, q: Params) -> ApiResult<impl IntoResponse> {
     // A misspelt filter must not quietly list everything.
-    q.only(&[
+    let unknown = q.only(&[
         "status", "product", "customer", "search", "where", "insync", "limit", "offset",
-    ])?;
-    let f = filter(&q)?;
+    ]);
+    let f = super::together(unknown, filter(&q))?;
     let store = app.store();
     let found = store.subscriptions(&f).await?;
     let mut items = Vec::with_capacity(found.len());

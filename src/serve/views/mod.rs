@@ -111,7 +111,8 @@ async fn gate(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Resp
     // operator's too: a `read` token is told so before it fills one in.
     let path = req.uri().path();
     let action_page = path.ends_with("/start") || path.ends_with("/resume");
-    if (posting || action_page) && !who.may_operate() {
+    // Logging out only ends the session at hand, which any role may.
+    if (posting || action_page) && !who.may_operate() && path != "/logout" {
         return page::error_page(
             &app,
             Some(&who),

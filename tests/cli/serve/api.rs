@@ -384,6 +384,32 @@ fn errors_have_the_status_and_body_of_the_design() {
         );
         assert!(r.text.contains("unknown parameter"), "{}", r.text);
     }
+    // With the values at fault beside it, every one is listed.
+    for (path, expected) in [
+        (
+            "/api/v1/processes?limit=0&status=bogus&foo=1",
+            &["foo", "status", "limit"][..],
+        ),
+        (
+            "/api/v1/subscriptions?insync=maybe&foo=1",
+            &["foo", "insync"][..],
+        ),
+        ("/api/v1/events?since=-1&foo=1", &["foo", "since"][..]),
+        // A second value of a one-value parameter would be dropped: refused.
+        ("/api/v1/events?limit=2&limit=3", &["limit"][..]),
+    ] {
+        let r = get(&s, path, &op);
+        assert_eq!(r.status, 400, "{path}: {}", r.text);
+        let fields: Vec<&str> = r.body["error"]["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|f| f["field"].as_str())
+            .collect();
+        for name in expected {
+            assert!(fields.contains(name), "{path}: {name} not in {}", r.text);
+        }
+    }
     // A `null` body is no body, as the OpenAPI document says: here, no answers.
     let r = call(
         &s,

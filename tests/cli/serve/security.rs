@@ -226,8 +226,21 @@ fn cross_site_posts_and_forms_without_their_token_are_refused() {
     // No token, or one of another session.
     assert_eq!(raw_post(&s, &path, &op, &[], ""), 403);
     assert_eq!(raw_post(&s, &path, &op, &[], "_csrf=AAAA"), 403);
-    // A read session may not act.
+    // A read session may not act, but may log out, with its own page's token.
     assert_eq!(raw_post(&s, &path, &read, &[], &good), 403);
+    let read_page = dashboard(&s, "/processes", &read);
+    assert!(read_page.contains("action=\"/logout\""), "{read_page}");
+    let read_csrf = read_page
+        .split("name=\"_csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("a CSRF token in the read session's page")
+        .to_string();
+    assert_eq!(raw_post(&s, "/logout", &read, &[], "_csrf=AAAA"), 403);
+    assert_eq!(
+        raw_post(&s, "/logout", &read, &[], &format!("_csrf={read_csrf}")),
+        303
+    );
     // The state-changing API ignores the cookie: a header must carry the token.
     assert_eq!(
         raw_post(&s, &format!("/api/v1/processes/{id}/abort"), &op, &[], ""),
@@ -352,6 +365,36 @@ fn a_thousand_slow_or_silent_connections_do_not_stop_others() {
         "a silent connection got {text:?}"
     );
     drop(idle);
+    assert_eq!(get(&s, "/api/v1/health", &op).status, 200);
+}
+
+/// A body that never arrives in full (shorter than its `Content-Length`) ends in a 408
+/// with the API's error body, not a 503 that would ask the client to retry as it is.
+#[test]
+fn a_body_that_never_arrives_gets_408() {
+    let p = Project::example();
+    let op = token(&p, "ops", "operate");
+    let s = Server::start(&p, &["--no-worker", "--request-timeout", "1s"]);
+    let mut c = TcpStream::connect(s.addr).expect("connect");
+    c.write_all(
+        format!(
+            "POST /api/v1/workflows/hello/processes HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {op}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"a\""
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut text = String::new();
+    let mut buf = [0u8; 4096];
+    while let Ok(n @ 1..) = c.read(&mut buf) {
+        text.push_str(&String::from_utf8_lossy(&buf[..n]));
+        if text.contains("}}") {
+            break;
+        }
+    }
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(!text.to_ascii_lowercase().contains("retry-after"), "{text}");
+    assert!(text.contains(r#""kind":"timeout""#), "{text}");
     assert_eq!(get(&s, "/api/v1/health", &op).status, 200);
 }
 
