@@ -3163,7 +3163,7 @@ _orch() {
             return 0
             ;;
         orch__subcmd__serve)
-            opts="-o -q -v -h --listen --no-worker --no-auth --concurrency --grace --header-timeout --dir --db --output --quiet --verbose --color --user --help"
+            opts="-o -q -v -h --listen --no-worker --no-auth --concurrency --grace --header-timeout --request-timeout --dir --db --output --quiet --verbose --color --user --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3182,6 +3182,10 @@ _orch() {
                     return 0
                     ;;
                 --header-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -978,6 +978,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --concurrency 'How many processes the worker runs at once'
             cand --grace 'How long running steps get to finish when it stops, before they are stopped'
             cand --header-timeout 'How long a client gets to send a request''s headers'
+            cand --request-timeout 'How long a request may take, its body included'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
             cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'

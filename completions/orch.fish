@@ -785,6 +785,7 @@ complete -c orch -n "__fish_orch_using_subcommand serve" -l listen -d 'The addre
 complete -c orch -n "__fish_orch_using_subcommand serve" -l concurrency -d 'How many processes the worker runs at once' -r
 complete -c orch -n "__fish_orch_using_subcommand serve" -l grace -d 'How long running steps get to finish when it stops, before they are stopped' -r
 complete -c orch -n "__fish_orch_using_subcommand serve" -l header-timeout -d 'How long a client gets to send a request\'s headers' -r
+complete -c orch -n "__fish_orch_using_subcommand serve" -l request-timeout -d 'How long a request may take, its body included' -r
 complete -c orch -n "__fish_orch_using_subcommand serve" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand serve" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand serve" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''

@@ -724,7 +724,55 @@ run = "workflows/scripts/who.sh"
     assert_eq!(who.trim(), "frank");
 }
 
+/// The example's IPAM stand-in keeps every write when a worker enrols the four
+/// routers at once: each router ends active, linked to its own subscription.
+fn the_example_enrols_four_routers_at_once_without_losing_a_write() {
+    let p = Project::example();
+    for name in ["rtr1", "rtr2", "rtr3", "rtr4"] {
+        let node = format!("node_name={name}");
+        let (code, _, err) = p.run(&[
+            "workflow",
+            "run",
+            "create_node",
+            "--input",
+            &node,
+            "--input",
+            "role=edge",
+            "--queue",
+        ]);
+        assert_eq!(code, 0, "{err}");
+    }
+    let (code, _, err) = p.run(&["worker", "--once", "--concurrency", "4"]);
+    assert_eq!(code, 0, "{err}");
+    let subs = p.json(&["subscription", "list"]);
+    let ids: Vec<&str> = subs
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["status"] == "active")
+        .filter_map(|s| s["subscription_id"].as_str())
+        .collect();
+    assert_eq!(ids.len(), 4, "{subs}");
+    let netbox = std::fs::read_to_string(p.path().join("orch.netbox.json"))
+        .or_else(|_| std::fs::read_to_string(format!("{}.netbox.json", p.db().display())))
+        .unwrap();
+    let devices: Vec<&str> = netbox
+        .lines()
+        .filter(|l| l.contains("\"kind\":\"device\""))
+        .collect();
+    assert_eq!(devices.len(), 4, "{netbox}");
+    for d in &devices {
+        assert!(d.contains("\"status\":\"active\""), "{netbox}");
+        assert!(
+            ids.iter()
+                .any(|id| d.contains(&format!("\"subscription\":\"{id}\""))),
+            "{netbox}"
+        );
+    }
+}
+
 both!(
+    the_example_enrols_four_routers_at_once_without_losing_a_write,
     a_long_retry_delay_rests_the_process_and_counts_its_attempts,
     a_queued_process_without_its_optional_secret_runs_on,
     a_queued_answer_makes_its_author_the_one_the_worker_runs_for,

@@ -59,10 +59,34 @@ seed() {
         done
         echo '{"kind":"counter","id":0,"next_prefix":1}'
         echo ']'
-    } >"$file"
+    } >"$file.seed.$$"
+    mv "$file.seed.$$" "$file"
 }
 
-[ -f "$file" ] || seed
+# lock / unlock: one writer at a time. Every update reads the whole file and writes
+# it back, so two at once (a worker runs many steps together) would lose one of them.
+# mkdir is atomic in POSIX; a lock left behind by a killed step is broken after 10 s.
+lock() {
+    tries=0
+    until mkdir "$file.lock" 2>/dev/null; do
+        tries=$((tries + 1))
+        if [ "$tries" -ge 200 ]; then
+            echo "netbox: breaking the lock $file.lock, held for over 10 s" >&2
+            rmdir "$file.lock" 2>/dev/null || true
+            tries=0
+        fi
+        sleep 0.05
+    done
+}
+unlock() {
+    rmdir "$file.lock" 2>/dev/null || true
+}
+
+if [ ! -f "$file" ]; then
+    lock
+    [ -f "$file" ] || seed
+    unlock
+fi
 
 # json_get KEY: the first value of "KEY" in the JSON on stdin (a string or a number).
 json_get() {
@@ -83,6 +107,7 @@ records() {
 # update KIND ID KEY VALUE: sets a key of one record (VALUE is raw JSON).
 update() {
     tmp="$file.tmp.$$"
+    lock
     awk -v m="\"kind\":\"$1\",\"id\":$2," -v k="$3" -v v="$4" '{
         if (index($0, m)) {
             i = index($0, "\"" k "\":")
@@ -95,7 +120,8 @@ update() {
             }
         }
         print
-    }' "$file" >"$tmp" && mv "$tmp" "$file"
+    }' "$file" >"$tmp" && mv "$tmp" "$file" || { unlock; return 1; }
+    unlock
 }
 
 fail() {
