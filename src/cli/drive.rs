@@ -315,18 +315,25 @@ fn report(
                     .as_ref()
                     .filter(|q| waits_for_children(q))
                     .and_then(|q| match q.status {
+                        ProcessStatus::Waiting => Some(("retry", true)),
                         // Failed for this child (retried on its own): a retry of the
-                        // parent finds it completed and goes on.
-                        ProcessStatus::Waiting | ProcessStatus::Failed => Some("retry"),
+                        // parent finds it completed and goes on, but a failed process
+                        // waits for a person to say so.
+                        ProcessStatus::Failed => Some(("retry", false)),
                         ProcessStatus::Suspended | ProcessStatus::AwaitingCallback => {
-                            Some("resume")
+                            Some(("resume", true))
                         }
                         _ => None,
                     });
-                if let (Some(parent), Some(verb)) = (parent, verb) {
+                if let (Some(parent), Some((verb, by_worker))) = (parent, verb) {
                     hints.push(format!(
-                        "its parent process {parent_id} ({}) goes on with `orch process {verb} {parent_id}` (a worker does by itself)",
-                        parent.workflow
+                        "its parent process {parent_id} ({}) goes on with `orch process {verb} {parent_id}`{}",
+                        parent.workflow,
+                        if by_worker {
+                            " (a worker does by itself)"
+                        } else {
+                            ", as it failed with this child"
+                        }
                     ));
                 }
             }

@@ -43,6 +43,7 @@ fn status(ctx: &mut Ctx) -> Result<()> {
     let word = match (&state.paused_at, state.running) {
         (None, _) => "running".to_string(),
         (Some(_), 0) => "paused".to_string(),
+        (Some(_), 1) => "pausing (1 step still running)".to_string(),
         (Some(_), n) => format!("pausing ({n} steps still running)"),
     };
     if ctx.printer.is_json() {

@@ -75,6 +75,31 @@ pub fn run(ctx: &mut Ctx, cmd: SubscriptionCommand) -> Result<()> {
     }
 }
 
+/// A `--where` path starts with a product's root key (`node.role`): one that starts
+/// with no product's matches nothing, which is said rather than left to look like an
+/// empty result.
+fn warn_of_unknown_roots(ctx: &mut Ctx, fields: &[(String, String)]) -> Result<()> {
+    let products = ctx.db(async |s| s.products().await)?;
+    let mut roots: Vec<&str> = products.iter().map(|p| p.def.root.key.as_str()).collect();
+    roots.sort_unstable();
+    roots.dedup();
+    for (path, _) in fields {
+        let root = path.split(['.', '[']).next().unwrap_or_default();
+        if !roots.contains(&root) {
+            let known = if roots.is_empty() {
+                "no product is loaded".to_string()
+            } else {
+                format!("the products' root keys: {}", roots.join(", "))
+            };
+            ctx.printer.warn(&format!(
+                "--where {path}: no product's subscriptions have `{root}` ({known}); a path starts with a root key, e.g. `{}.FIELD`",
+                roots.first().copied().unwrap_or("node")
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The JSON shape of DESIGN §9, with the block tree or without it.
 fn subscription_json(ctx: &mut Ctx, s: &Subscription, tree: bool) -> Result<Value> {
     ctx.db(async |st| crate::shapes::subscription(st, s, tree).await)
@@ -102,6 +127,9 @@ fn list(ctx: &mut Ctx, a: ListArgs) -> Result<()> {
             ctx.printer
                 .hint(&format!("no product is named or tagged `{name}`; {near}"));
         }
+    }
+    if found.is_empty() && !filter.fields.is_empty() {
+        warn_of_unknown_roots(ctx, &filter.fields)?;
     }
     if ctx.printer.is_json() {
         let mut items = Vec::with_capacity(found.len());

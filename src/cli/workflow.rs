@@ -257,6 +257,8 @@ fn check(ctx: &mut Ctx) -> Result<()> {
     for w in &warnings {
         ctx.printer.warn(w);
     }
+    // File by file, top to bottom, as an editor shows them.
+    diags.sort_by(|a, b| (&a.file, a.line, a.col).cmp(&(&b.file, b.line, b.col)));
     if ctx.printer.is_json() {
         let problems: Vec<Value> = diags
             .iter()

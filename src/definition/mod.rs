@@ -294,6 +294,98 @@ impl Source {
     }
 }
 
+/// How many refused keys [`Source::deserialize_each`] takes out before it stops.
+const MAX_REFUSED_KEYS: usize = 20;
+
+impl Source {
+    /// [`Source::deserialize`] that goes on past a key serde refuses (one it does not
+    /// know, or a value of the wrong type): the key is noted, taken out of a copy of the
+    /// file and the copy read again, so one run names every such key, not the first
+    /// only. The value is what the copy gave once nothing more was refused: the file
+    /// without those keys, for the checks that come after (None when a key could not
+    /// be taken out, say a missing one).
+    pub fn deserialize_each<T: serde::de::DeserializeOwned>(&self) -> (Option<T>, Vec<Diagnostic>) {
+        let first = match self.deserialize::<T>() {
+            Ok(value) => return (Some(value), Vec::new()),
+            Err(d) => d,
+        };
+        let mut refused = vec![first];
+        let Ok(mut copy) = self.text.parse::<toml_edit::DocumentMut>() else {
+            return (None, refused);
+        };
+        let mut at = refused_key(&parse_rendered_path(&refused[0].path), &refused[0].message);
+        for _ in 0..MAX_REFUSED_KEYS {
+            let Some(path) = at.take().filter(|path| take_out(&mut copy, path)) else {
+                return (None, refused);
+            };
+            let text = copy.to_string();
+            let de = match toml::Deserializer::parse(&text) {
+                Ok(de) => de,
+                Err(_) => return (None, refused),
+            };
+            match serde_path_to_error::deserialize::<_, T>(de) {
+                Ok(value) => return (Some(value), refused),
+                Err(e) => {
+                    let segs = parse_rendered_path(&clean_serde_path(&e.path().to_string()));
+                    let message = e.into_inner().message().trim().to_string();
+                    if let Some(name) = message.strip_prefix("missing field `") {
+                        let name = name.split('`').next().unwrap_or_default();
+                        if path.split_last() == Some((&Seg::Key(name.to_string()), &segs[..])) {
+                            // The key just taken out is one its table needs: take out
+                            // the table too, rather than blame the key twice.
+                            at = (!segs.is_empty()).then_some(segs);
+                            continue;
+                        }
+                    }
+                    let key = refused_key(&segs, &message);
+                    // Placed by its path in the file as written, not in the copy.
+                    refused.push(self.diagnostic(key.as_deref().unwrap_or(&segs), message));
+                    at = key;
+                }
+            }
+        }
+        (None, refused)
+    }
+}
+
+/// The key a serde error refuses: the one it names as unknown (below `path`), else the
+/// value at `path` itself. None for a missing key, which taking out cannot mend.
+fn refused_key(path: &[Seg], message: &str) -> Option<Vec<Seg>> {
+    if message.starts_with("missing field") {
+        return None;
+    }
+    let mut path = path.to_vec();
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        let name = rest.split('`').next().unwrap_or_default();
+        if path.last() != Some(&Seg::Key(name.to_string())) {
+            path.push(Seg::Key(name.to_string()));
+        }
+    }
+    (!path.is_empty()).then_some(path)
+}
+
+/// Removes the key at `path` from `doc`; false when there is none, or when it is an
+/// element of a list (taking it out would renumber the ones after it).
+fn take_out(doc: &mut toml_edit::DocumentMut, path: &[Seg]) -> bool {
+    let Some((Seg::Key(last), parents)) = path.split_last() else {
+        return false;
+    };
+    let mut item = doc.as_item_mut();
+    for seg in parents {
+        let next = match seg {
+            Seg::Key(k) => item.get_mut(k.as_str()),
+            Seg::Index(i) => item.get_mut(*i),
+        };
+        match next {
+            Some(n) => item = n,
+            None => return false,
+        }
+    }
+    item.as_table_like_mut()
+        .and_then(|t| t.remove(last))
+        .is_some()
+}
+
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     while i > 0 && !s.is_char_boundary(i) {
         i -= 1;

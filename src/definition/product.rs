@@ -89,8 +89,11 @@ impl OneOrMany {
 
 /// Parses one product file; all problems of the file are returned together.
 pub fn parse(src: &Source) -> Result<ProductDef, Vec<Diagnostic>> {
-    let raw: RawProduct = src.deserialize().map_err(|d| vec![d])?;
-    let mut diags = Vec::new();
+    let (raw, refused) = src.deserialize_each::<RawProduct>();
+    let Some(raw) = raw else {
+        return Err(refused);
+    };
+    let mut diags = refused;
     let mut err = |path: Vec<Seg>, msg: String, hint: Option<&str>| {
         let mut d = src.diagnostic(&path, msg);
         d.hint = hint.map(str::to_string);
@@ -541,9 +544,26 @@ fields.name = { type = "string", required = "initial" }
     fn unknown_key_is_placed() {
         let text = GOOD.replace("tag = \"NODE\"", "tga = \"NODE\"");
         let d = parse_str(&text).unwrap_err();
-        assert_eq!(d.len(), 1);
+        assert_eq!(d.len(), 2, "{d:?}");
         assert_eq!(d[0].line, 4, "{}", d[0]);
         assert!(d[0].message.contains("tga"), "{}", d[0]);
+        // Read on without it, the file lacks the key it meant.
+        assert!(d[1].message.contains("missing field `tag`"), "{}", d[1]);
+    }
+
+    #[test]
+    fn every_refused_key_is_named_in_one_read() {
+        let text = GOOD
+            .replace("tag = \"NODE\"", "tag = \"NODE\"\ncolour = 1")
+            .replace("[blocks.NodeBlock]", "[blocks.NodeBlock]\nsize = \"big\"");
+        let d = parse_str(&text).unwrap_err();
+        let said: Vec<&str> = d.iter().map(|d| d.path.as_str()).collect();
+        assert_eq!(said, ["colour", "blocks.NodeBlock.size"], "{d:?}");
+        assert!(
+            d.iter().all(|d| d.message.contains("unknown field")),
+            "{d:?}"
+        );
+        assert_eq!(d[0].line, 5, "{}", d[0]);
     }
 
     #[test]

@@ -104,11 +104,11 @@ pub fn parse(src: &Source) -> Result<WorkflowDef, Vec<Diagnostic>> {
 /// when the file is not even TOML of the right shape), and every problem found. `workflow
 /// check` looks at the rest of a broken file too, so one run reports every mistake.
 pub fn parse_partial(src: &Source) -> (Option<WorkflowDef>, Vec<Diagnostic>) {
-    let raw: RawWorkflow = match src.deserialize() {
-        Ok(raw) => raw,
-        Err(d) => return (None, vec![d]),
+    let (raw, refused) = src.deserialize_each::<RawWorkflow>();
+    let Some(raw) = raw else {
+        return (None, refused);
     };
-    let mut diags: Vec<Diagnostic> = Vec::new();
+    let mut diags: Vec<Diagnostic> = refused;
     let mut err = |path: Vec<Seg>, msg: String| diags.push(src.diagnostic(&path, msg));
 
     if raw.name.trim().is_empty() {

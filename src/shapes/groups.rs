@@ -14,14 +14,25 @@ pub struct Group {
     pub name: String,
     /// Its latest own row (the join), if it has one.
     pub status: Option<String>,
+    /// The status of a process that rests inside the group (none of its joins ran):
+    /// `waiting` after a pause or a stop, say, rather than `running`.
+    pub resting: Option<String>,
     pub branches: Vec<scope::BranchView>,
 }
 
 impl Group {
+    /// Where the group stands: its join's row, else the process's rest, else running.
+    pub fn status_word(&self) -> &str {
+        self.status
+            .as_deref()
+            .or(self.resting.as_deref())
+            .unwrap_or("running")
+    }
+
     pub fn to_json(&self) -> Value {
         json!({
             "name": self.name,
-            "status": self.status.as_deref().unwrap_or("running"),
+            "status": self.status_word(),
             "branches": self.branches,
         })
     }
@@ -67,9 +78,13 @@ pub fn groups(p: &ProcessRow, def: &WorkflowDef, steps: &[StepRow]) -> Vec<Group
         if !done && current == Some(step.name.as_str()) {
             under_way(&mut branches, step.kind.max_parallel());
         }
+        let resting = (own.is_empty()
+            && p.status != crate::domain::process::ProcessStatus::Running)
+            .then(|| p.status.to_string());
         out.push(Group {
             name: step.name.clone(),
             status: own.last().map(|r| r.status.to_string()),
+            resting,
             branches,
         });
     }

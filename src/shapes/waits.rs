@@ -143,7 +143,9 @@ impl CallbackWait {
 
     pub fn hint(&self, id: &str) -> String {
         if self.answered {
-            return format!("`orch process retry {id}` takes the answer now");
+            return format!(
+                "a worker takes the answer by itself, or `orch process retry {id}` does here (once the engine runs, if it is paused)"
+            );
         }
         if self.timed_out {
             format!(

@@ -463,12 +463,10 @@ fn a_child_taken_over_with_its_parent_runs_its_step_as_the_next_attempt() {
     assert_eq!(slow.last(), Some(&("success".to_string(), 2)), "{v}");
 }
 
-/// A group in flight is shown with its branches before any of them has committed a
-/// step (an operator watching a long group sees it is under way).
-fn a_group_in_flight_is_shown_before_its_first_branch_step_commits() {
-    let p = Project::new();
-    p.task("[[step]]\nname = \"Each\"\nforeach = \"[1, 2, 3]\"\nmax_parallel = 2\nsteps = [ { name = \"Wait\", run = \"cat >/dev/null; touch started.$$; while [ ! -f go ]; do sleep 0.05; done\" } ]\n");
-    let mut run = p
+/// `workflow run t` in the background, once `n` of its steps have touched their
+/// `started.PID` file (the file `go`, written on the way out, lets waiting steps end).
+fn run_until_started(p: &Project, n: usize) -> std::process::Child {
+    let run = p
         .command()
         .args(["workflow", "run", "t"])
         .stdout(std::process::Stdio::null())
@@ -477,23 +475,30 @@ fn a_group_in_flight_is_shown_before_its_first_branch_step_commits() {
         .unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     let started = || {
-        std::fs::read_dir(p.path())
-            .map(|d| {
-                d.filter(|e| {
-                    e.as_ref()
-                        .is_ok_and(|e| e.file_name().to_string_lossy().starts_with("started."))
-                })
-                .count()
+        std::fs::read_dir(p.path()).map_or(0, |d| {
+            d.filter(|e| {
+                e.as_ref()
+                    .is_ok_and(|e| e.file_name().to_string_lossy().starts_with("started."))
             })
-            .unwrap_or(0)
+            .count()
+        })
     };
-    while started() < 2 {
+    while started() < n {
         if std::time::Instant::now() > deadline {
             p.write("go", "");
             panic!("the branches never started");
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
+    run
+}
+
+/// A group in flight is shown with its branches before any of them has committed a
+/// step (an operator watching a long group sees it is under way).
+fn a_group_in_flight_is_shown_before_its_first_branch_step_commits() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"Each\"\nforeach = \"[1, 2, 3]\"\nmax_parallel = 2\nsteps = [ { name = \"Wait\", run = \"cat >/dev/null; touch started.$$; while [ ! -f go ]; do sleep 0.05; done\" } ]\n");
+    let mut run = run_until_started(&p, 2);
     let id = p.sql_column("SELECT process_id FROM processes");
     let v = p.ok_json(&["process", "show", &id[0]]);
     let (_, text, _) = p.run(&["process", "show", &id[0]]);
@@ -529,6 +534,33 @@ fn a_group_in_flight_is_shown_before_its_first_branch_step_commits() {
     assert!(
         line("[2]").is_some_and(|l| l.contains("not started")),
         "{text}"
+    );
+}
+
+/// A process paused inside a group before any join shows the group resting as the
+/// process does (`waiting`), not `running`.
+fn a_group_paused_before_its_join_shows_as_waiting() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"Each\"\nforeach = \"[1, 2]\"\nsteps = [ { name = \"Wait\", run = \"cat >/dev/null; touch started.$$; sleep 0.5\" }, { name = \"After\", builtin = \"noop\" } ]\n");
+    let run = run_until_started(&p, 1);
+    let (code, _, err) = p.run(&["engine", "pause"]);
+    assert_eq!(code, 0, "{err}");
+    let out = run.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(5), "the run rests waiting");
+    let id = p.sql_column("SELECT process_id FROM processes");
+    let v = p.ok_json(&["process", "show", &id[0]]);
+    assert_eq!(v["status"], "waiting", "{v}");
+    assert_eq!(v["groups"][0]["status"], "waiting", "{v}");
+    let (_, text, _) = p.run(&["process", "show", &id[0]]);
+    assert!(
+        text.lines()
+            .any(|l| l.trim_start().starts_with("Each") && l.contains("waiting")),
+        "{text}"
+    );
+    assert_eq!(p.run(&["engine", "resume"]).0, 0);
+    assert_eq!(
+        p.ok_json(&["process", "retry", &id[0]])["status"],
+        "completed"
     );
 }
 
@@ -1076,9 +1108,15 @@ fn retrying_the_parent_retries_its_failed_child_instead_of_starting_another() {
     let (code, _, err) = p.run(&["process", "retry", &failed_id]);
     assert_eq!(code, 0, "{err}");
     assert!(
-        err.contains("(parent) goes on with `orch process retry"),
+        err.contains(&format!(
+            "(parent) goes on with `orch process retry {id}`, as it failed with this child"
+        )),
         "{err}"
     );
+    // A failed parent waits for a person: no worker takes it up by itself.
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(p.json(&["process", "show", &id])["status"], "failed");
     let v = p.ok_json(&["process", "retry", &id]);
     assert_eq!(v["status"], "completed");
     let children = p.ok_json(&["process", "list", "--parent", &id]);
@@ -1835,6 +1873,7 @@ both!(
     a_refused_skip_leaves_the_process_as_it_was,
     a_child_taken_over_with_its_parent_runs_its_step_as_the_next_attempt,
     a_group_in_flight_is_shown_before_its_first_branch_step_commits,
+    a_group_paused_before_its_join_shows_as_waiting,
     a_grandchilds_failure_is_told_with_its_advice_once,
     a_step_cannot_remove_the_subscription_from_the_state,
 );

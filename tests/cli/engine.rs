@@ -591,6 +591,56 @@ fn workflow_check_reports_duplicate_products_and_unknown_tags() {
     );
 }
 
+/// One run of `workflow check` names every problem of a file, the keys serde refuses
+/// (unknown, or of the wrong type) beside the checks that come after them, in the
+/// order of the file.
+#[test]
+fn workflow_check_names_every_problem_of_a_file_at_once() {
+    let p = Project::new();
+    p.write(
+        "workflows/lint.toml",
+        r#"name = "lint"
+target = "system"
+colour = "blue"
+[[step]]
+name = "A"
+run = "workflows/scripts/missing.sh"
+retry = { attempts = "three" }
+[[step]]
+name = "A"
+builtin = "noop"
+if = "state.x =="
+[[step]]
+name = "C"
+builtin = "noop"
+shape = "round"
+"#,
+    );
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    let places: Vec<&str> = err
+        .lines()
+        .filter_map(|l| l.strip_prefix("workflows/lint.toml:"))
+        .filter_map(|l| l.split(": ").next())
+        .collect();
+    assert_eq!(
+        places,
+        ["3:1", "6:1", "7:11", "9:1", "11:1", "15:1"],
+        "{err}"
+    );
+    for expected in [
+        "colour: unknown field `colour`",
+        "step[0].retry.attempts: invalid type",
+        "step[1].name: duplicate step name `A`",
+        "step[1].if: expression is not valid",
+        "step[2].shape: unknown field `shape`",
+        "step[0].run: `workflows/scripts/missing.sh` does not exist",
+        "6 problems in the definition files",
+    ] {
+        assert!(err.contains(expected), "{expected}\n{err}");
+    }
+}
+
 /// A name no context gives (a typo of `state` or `value`) never errors when it runs,
 /// so `workflow check` warns, with where and the near name; the file still loads and
 /// the check passes.

@@ -181,6 +181,21 @@ fn list_filters_and_search() {
     let core = p.ok_json(&["subscription", "list", "--where", "node.role=core"]);
     assert_eq!(core.as_array().unwrap().len(), 1);
     assert_eq!(id_of(&core[0]), a);
+    // A path under no product's root key matches nothing, and says why.
+    let (code, out, err) = p.run(&[
+        "-o",
+        "json",
+        "subscription",
+        "list",
+        "--where",
+        "nod.role=core",
+    ]);
+    assert_eq!((code, out.trim()), (0, "[]"), "{err}");
+    assert!(
+        err.contains("--where nod.role: no product's subscriptions have `nod`")
+            && err.contains("root keys: node)"),
+        "{err}"
+    );
     let found = p.ok_json(&["subscription", "list", "--search", "rtr3"]);
     assert_eq!(found.as_array().unwrap().len(), 1);
     let by_ip = p.ok_json(&["subscription", "list", "--search", "10.0.0.1"]);

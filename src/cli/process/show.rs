@@ -249,7 +249,7 @@ fn lines(steps: &[StepRow], groups: &[Group]) -> Vec<Vec<String>> {
             Entry::Group(g) => g,
         };
         if g.own.is_empty() {
-            out.push(bare(g.group.name.clone(), "running"));
+            out.push(bare(g.group.name.clone(), g.group.status_word()));
         }
         for s in &g.own {
             out.push(row(s, s.name.clone()));

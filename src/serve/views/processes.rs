@@ -182,7 +182,7 @@ fn timeline_json(steps: &[StepRow], groups: &[Group]) -> Vec<serde_json::Value> 
             Entry::Group(g) => json!({
                 "kind": "group",
                 "name": g.group.name,
-                "status": g.group.status.as_deref().unwrap_or("running"),
+                "status": g.group.status_word(),
                 "rows": g.own.iter().map(|r| step_json(r, r.name.clone())).collect::<Vec<_>>(),
                 "branches": g.branches.iter().map(|b| json!({
                     "label": b.label,
