@@ -177,6 +177,10 @@ pub async fn run(
                         report.ran.push(outcome);
                         ended_meanwhile = true;
                     }
+                    // A claim the database is slow to answer does not hold up a stop:
+                    // abandoned, it rolls back (or, committed unseen, its processes are
+                    // taken over when the lease runs out).
+                    _ = stop.wait_for(|s| *s) => break Ok(Vec::new()),
                 }
             };
             let claimed = match claimed {

@@ -247,6 +247,103 @@ fn a_server_stopped_mid_step_leaves_a_retryable_process() {
     p.assert_sound();
 }
 
+/// The server's processes stopped (SIGSTOP) for as long as the value lives: the
+/// connections stay open and TCP acknowledges, but nothing answers.
+struct Frozen(String);
+
+impl Frozen {
+    fn freeze(cluster: &server::Cluster) -> Frozen {
+        let pid_file = cluster.socket_dir().join("data/postmaster.pid");
+        let pid = std::fs::read_to_string(pid_file)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap()
+            .trim()
+            .to_string();
+        let frozen = Frozen(pid);
+        frozen.signal("STOP");
+        frozen
+    }
+
+    fn signal(&self, sig: &str) {
+        let pid = &self.0;
+        let status = std::process::Command::new("sh")
+            .args(["-c", &format!("pkill -{sig} -P {pid}; kill -{sig} {pid}")])
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill -{sig} of the server failed");
+    }
+}
+
+impl Drop for Frozen {
+    fn drop(&mut self) {
+        self.signal("CONT");
+    }
+}
+
+/// A server that stops answering while a worker holds connections to it (frozen,
+/// not gone: no reset, no error, TCP still acknowledges) holds the worker up for a
+/// bounded time only: SIGTERM ends it within its grace and the store's 10 s bound,
+/// rather than when the server wakes; once it does, the process completes.
+#[test]
+fn a_worker_on_a_server_that_stops_answering_still_stops_on_sigterm() {
+    let Some((cluster, p)) = cluster_with_a_held_step() else {
+        return; // needs a cluster the test may stop: not on a server of the user's
+    };
+    let id = p.ok_json(&["workflow", "run", "t", "--queue"])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut worker = p
+        .command()
+        .args(["worker", "--grace", "1s"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !p.path().join("waiting").exists() {
+        assert!(Instant::now() < deadline, "step B never started");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let frozen = Frozen::freeze(&cluster);
+    p.write("go", "");
+    std::thread::sleep(Duration::from_millis(500));
+    // SAFETY: a plain signal to the child this test started.
+    unsafe { libc::kill(worker.id() as i32, libc::SIGTERM) };
+    let stopped = Instant::now();
+    let deadline = stopped + Duration::from_secs(120);
+    let exited = loop {
+        if let Some(status) = worker.try_wait().unwrap() {
+            break Some(status);
+        }
+        if Instant::now() > deadline {
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let took = stopped.elapsed();
+    drop(frozen);
+    let out = worker.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        exited.is_some(),
+        "the worker waited on the frozen server: {log}"
+    );
+    // Bounded by the grace and the store's waits, each at most 10 s (the step's commit
+    // and its tries, letting go of the process, saying the worker stopped), not by the
+    // server waking up: about a minute, where it waited for good before.
+    assert!(
+        took < Duration::from_secs(90),
+        "stopping took {took:?}: {log}"
+    );
+    assert!(log.contains("did not answer within 10s"), "{log}");
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(p.json(&["process", "show", &id])["status"], "completed");
+}
+
 /// A worker whose database goes away mid-step lets go of the process once it answers
 /// again: the process rests `waiting` and the worker runs the step in flight again and
 /// completes it. Before, the worker kept it `running` and renewed its lease for ever.

@@ -20,8 +20,8 @@ use super::config::ConnInfo;
 use super::ops::commit_one;
 use super::tx::{Fail, R, in_tx};
 use crate::domain::process::ProcessStatus;
-use crate::store::StoreResult;
 use crate::store::group_commit::{self, Committer, Job};
+use crate::store::{StoreError, StoreResult};
 
 /// What the committer's task writes with: the store's pool and address.
 struct Writer {
@@ -56,6 +56,11 @@ async fn serve(w: Writer, mut rx: mpsc::UnboundedReceiver<Job>) {
 async fn write(w: &Writer, batch: Vec<Job>) {
     let results = match write_together(w, &batch).await {
         Ok(results) => results,
+        // The server does not answer: each step alone would wait as long again, one
+        // after the other. Every step fails with it (and is retried).
+        Err(e @ StoreError::ConnectionLost(_)) if super::tx::is_silent(&e) => {
+            batch.iter().map(|_| Err(e.clone())).collect()
+        }
         // The shared transaction failed: none of the steps is lost for it.
         Err(_) => {
             let mut alone = Vec::with_capacity(batch.len());

@@ -307,15 +307,18 @@ macro_rules! in_tx {
         let pg = $pg;
         let mut attempt = 0u32;
         loop {
-            let result: $crate::store::postgres::tx::R<_> = async {
+            let run = async {
                 let mut client = pg.pooled().await?;
                 #[allow(unused_mut)]
                 let mut $tx = $crate::store::postgres::tx::Tx::$begin(&mut client).await?;
                 let value = $body;
                 $tx.commit().await?;
                 Ok::<_, $crate::store::postgres::tx::Fail>(value)
-            }
-            .await;
+            };
+            let result: $crate::store::postgres::tx::R<_> =
+                tokio::time::timeout($crate::store::postgres::tx::ANSWER_WITHIN, run)
+                    .await
+                    .unwrap_or_else(|_| Err($crate::store::postgres::tx::silent(pg.info())));
             match result {
                 Ok(v) => break Ok(v),
                 Err(f) if f.is_busy() && attempt < $crate::store::postgres::tx::RETRIES => {
@@ -328,6 +331,29 @@ macro_rules! in_tx {
     }};
 }
 pub(super) use in_tx;
+
+/// How long one transaction may take, its connection from the pool included. A server
+/// that stops answering on a connection already open (frozen, or a network that drops
+/// packets without a reset) would otherwise leave the command, a worker or `serve`
+/// waiting for good; TCP itself notices nothing while the server's host acknowledges.
+/// Ten seconds, as SQLite's busy timeout: orch's transactions take milliseconds.
+pub(super) const ANSWER_WITHIN: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The failure of a transaction the server did not finish within [`ANSWER_WITHIN`]:
+/// rolled back (the connection carries the rollback when the server wakes).
+pub(super) fn silent(info: &ConnInfo) -> Fail {
+    Fail::Store(StoreError::ConnectionLost(format!(
+        "{info}: {SILENT} {}s",
+        ANSWER_WITHIN.as_secs()
+    )))
+}
+
+const SILENT: &str = "the server did not answer within";
+
+/// Whether a failure is [`silent`]'s.
+pub(super) fn is_silent(e: &StoreError) -> bool {
+    matches!(e, StoreError::ConnectionLost(m) if m.contains(SILENT))
+}
 
 /// How often a transaction the server aborted for a conflict runs again.
 pub(super) const RETRIES: u32 = 6;
