@@ -835,6 +835,17 @@ impl Engine<'_> {
             }
         }
         super::secrets::mask_value(patch, &self.secrets);
+        if let Some(password) = self.db_password() {
+            let one = std::iter::once(("db".to_string(), Value::String(password))).collect();
+            super::secrets::mask_value(patch, &one);
+        }
+    }
+
+    /// The password in the address steps get as `ORCH_DB`, if it holds one.
+    fn db_password(&self) -> Option<String> {
+        crate::store::postgres::is_postgres(&self.db)
+            .then(|| crate::store::postgres::ConnInfo::password_in(&self.db))
+            .flatten()
     }
 
     /// Masks secret values in text that is stored (errors, the stderr tail).
@@ -843,6 +854,11 @@ impl Engine<'_> {
             if let Some(s) = v.as_str() {
                 text = super::secrets::mask(&text, s);
             }
+        }
+        // A step that prints its environment prints `ORCH_DB`, which holds the
+        // database's password when the address does: it is never stored either.
+        if let Some(password) = self.db_password() {
+            text = super::secrets::mask(&text, &password);
         }
         text
     }

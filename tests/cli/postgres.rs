@@ -175,6 +175,43 @@ fn follow_wakes_soon_after_a_commit() {
     assert_eq!(follower.lines().len(), 11);
 }
 
+/// A step that prints its environment prints `ORCH_DB`, and with it the password the
+/// address holds: what is stored of the step (its error, its output) has it masked.
+#[test]
+fn the_database_password_a_step_prints_is_not_stored() {
+    let Some(cluster) = server::server().and_then(server::Server::cluster) else {
+        return; // the tests' own server trusts local users, so any password passes
+    };
+    let Some(db) = server::database() else { return };
+    let url = db.url.replacen(
+        "postgresql://postgres@",
+        "postgresql://postgres:Pw-s3cret-77@",
+        1,
+    );
+    assert!(url.contains("Pw-s3cret-77"), "{url} ({})", cluster.url("x"));
+    let p = Project::at(&url);
+    p.task(
+        "[[step]]\nname = \"Env\"\nrun = \"cat >/dev/null; echo \\\"db: $ORCH_DB\\\" >&2; echo '{\\\"said\\\": \\\"'\\\"$ORCH_DB\\\"'\\\"}'\"\n[[step]]\nname = \"Fail\"\nrun = \"echo \\\"db: $ORCH_DB\\\" >&2; exit 1\"\n",
+    );
+    let v = p.failed_json(&["workflow", "run", "t"]);
+    let text = v.to_string();
+    assert!(!text.contains("Pw-s3cret-77"), "{text}");
+    assert_eq!(
+        v["state"]["said"].as_str().unwrap().split('@').next(),
+        Some("postgresql://postgres:********"),
+        "{v}"
+    );
+    assert!(
+        v["steps"][2]["output"]
+            .as_str()
+            .unwrap()
+            .contains("db: postgresql://postgres:********@"),
+        "{v}"
+    );
+    let (_, events, _) = p.run(&["-o", "jsonl", "events"]);
+    assert!(!events.contains("Pw-s3cret-77"), "{events}");
+}
+
 /// A private cluster the test may stop, and a project on it with a task of three steps
 /// A, B and C, each noting itself in ran.txt; B waits for a `go` file the first time,
 /// having touched `waiting`. None when the server is not one the tests started.

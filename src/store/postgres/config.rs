@@ -137,6 +137,15 @@ impl ConnInfo {
         Self::parse_with(text, default_schema, &Env::process())
     }
 
+    /// The password written in the address itself (`postgresql://u:PASSWORD@…`,
+    /// `password=…`), without looking anywhere else: what a step sees of it in
+    /// `ORCH_DB`, to be masked in what the step prints.
+    pub fn password_in(address: &str) -> Option<String> {
+        let info = Self::parse_with(address, None, &Env::default()).ok()?;
+        let password = info.pg.get_password()?;
+        Some(String::from_utf8_lossy(password).into_owned()).filter(|p| !p.is_empty())
+    }
+
     /// [`ConnInfo::parse`] with the given environment.
     pub fn parse_with(
         text: &str,
