@@ -114,7 +114,7 @@ impl From<StoreError> for Error {
             StoreError::Unreachable(_) => Error::new(Kind::Unavailable, text)
                 .with_hint("check that the database server runs and that --db / ORCH_DB names it"),
             StoreError::ConnectionLost(_) => Error::new(Kind::Unavailable, text).with_hint(
-                "the step in flight was rolled back; once the database is back, `orch process retry ID` finishes the process",
+                "once the database is back, run the command again; a step that was in flight was rolled back, and `orch process retry ID` finishes its process",
             ),
             StoreError::NotOwner { process_id, .. } => Error::conflict(text)
                 .with_hint(format!("`orch process show {process_id}` shows who runs it now")),

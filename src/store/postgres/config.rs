@@ -116,6 +116,26 @@ impl Env {
 
 /// True when `--db` names a PostgreSQL database rather than a SQLite file: a
 /// `postgresql://` or `postgres://` URL, or libpq's keyword form (`host=… dbname=…`).
+/// A URL whose user or password holds a bare `@` is read up to the wrong one (part of
+/// the password taken for the host, and shown as one): refused, without repeating it.
+fn refuse_bare_at(text: &str) -> Result<(), Error> {
+    let t = text.trim();
+    let Some(rest) = t
+        .strip_prefix("postgresql://")
+        .or_else(|| t.strip_prefix("postgres://"))
+    else {
+        return Ok(());
+    };
+    let authority = rest.split(['/', '?']).next().unwrap_or_default();
+    if authority.matches('@').count() > 1 {
+        return Err(Error::usage(
+            "the PostgreSQL address has more than one `@` before its host: a user name or password that holds `@` must write it as `%40`",
+        )
+        .with_hint("postgresql://USER:PA%40SS@HOST:PORT/DATABASE, or give the password in PGPASSWORD or ~/.pgpass"));
+    }
+    Ok(())
+}
+
 pub fn is_postgres(text: &str) -> bool {
     let t = text.trim_start();
     if t.starts_with("postgresql://") || t.starts_with("postgres://") {
@@ -152,6 +172,7 @@ impl ConnInfo {
         default_schema: Option<&str>,
         env: &Env,
     ) -> Result<ConnInfo, Error> {
+        refuse_bare_at(text)?;
         // The driver's messages name options, never their values, so they may be shown.
         let mut pg: tokio_postgres::Config = text.trim().parse().map_err(|e| {
             Error::usage("cannot read the PostgreSQL address given to orch")

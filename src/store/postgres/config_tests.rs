@@ -304,3 +304,22 @@ fn postgres_addresses_are_told_from_files() {
         assert!(!is_postgres(no), "{no}");
     }
 }
+
+#[test]
+fn a_bare_at_in_the_password_is_refused_without_showing_it() {
+    let err = ConnInfo::parse_with("postgresql://odd:p@ss@h:5432/d", None, &env(&[])).unwrap_err();
+    assert!(err.message.contains("`%40`"), "{}", err.message);
+    assert!(
+        !err.render().contains("p@ss") && !err.render().contains("ss@h"),
+        "{}",
+        err.render()
+    );
+    // Encoded, it is the password, and the address names the right host.
+    let i = parse("postgresql://odd:p%40ss@h:5432/d");
+    assert_eq!(hosts(&i), ["h"]);
+    assert_eq!(
+        ConnInfo::password_in("postgresql://odd:p%40ss@h/d").as_deref(),
+        Some("p@ss")
+    );
+    assert_eq!(ConnInfo::password_in("postgresql://odd@h/d"), None);
+}

@@ -31,7 +31,7 @@ use crate::error::Error;
 use crate::store::StoreError;
 
 /// What a user does when the connection broke during a command.
-pub const LOST_HINT: &str = "the step in flight was rolled back (or, if the connection broke while it committed, it was saved); once the database is back, `orch process retry ID` finishes the process";
+pub const LOST_HINT: &str = "once the database is back, run the command again; a step that was in flight was rolled back (or, if the connection broke as it committed, saved), and `orch process retry ID` finishes its process";
 
 /// The orch error for a PostgreSQL failure.
 pub fn classify(info: &ConnInfo, err: &tokio_postgres::Error) -> Error {
