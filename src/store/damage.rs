@@ -7,6 +7,46 @@
 
 use crate::error::{Error, Kind};
 
+/// The tables a schema at the latest version has on both stores; `db check` names any
+/// that is missing (dropped by hand, say), which would otherwise surface as a driver
+/// error in the middle of some later command.
+pub const TABLES: [&str; 22] = [
+    "api_tokens",
+    "block_fields",
+    "callbacks",
+    "engine",
+    "event_consumers",
+    "events",
+    "fixed_inputs",
+    "lock_waiters",
+    "locks",
+    "process_states",
+    "process_subscriptions",
+    "processes",
+    "product_blocks",
+    "products",
+    "schedules",
+    "subscription_blocks",
+    "subscription_relations",
+    "subscription_search",
+    "subscription_values",
+    "subscriptions",
+    "workers",
+    "workflow_definitions",
+];
+
+/// The tables to look for in a schema at `version` (of `latest`): every one at the
+/// latest, the first four (there from the first version) otherwise.
+pub fn tables_at(version: i64, latest: i64) -> &'static [&'static str] {
+    if version == latest {
+        &TABLES
+    } else {
+        &TABLES_SINCE_FIRST
+    }
+}
+
+const TABLES_SINCE_FIRST: [&str; 4] = ["products", "subscriptions", "processes", "events"];
+
 /// Why a history row (`version`, `applied_on`, `checksum`) is not one refinery wrote;
 /// None when it is.
 pub fn unreadable(version: i64, applied_on: &str, checksum: &str) -> Option<String> {

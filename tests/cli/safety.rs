@@ -443,7 +443,26 @@ fn resume_after_an_edit_warns_and_takes_use_current() {
     assert!(step_names(&v).contains(&"B"), "{v}");
 }
 
+/// A table dropped by hand is found by `db check`, named, rather than met later as a
+/// driver error in the middle of a command.
+fn db_check_finds_a_table_dropped_by_hand() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"A\"\nbuiltin = \"noop\"\n");
+    assert_eq!(p.ok_json(&["workflow", "run", "t"])["status"], "completed");
+    assert_eq!(p.ok_json(&["db", "check"])["ok"], true);
+    p.sql("DROP TABLE schedules");
+    let report = p.json_exiting(&["db", "check"], 1);
+    assert_eq!(report["ok"], false, "{report}");
+    assert!(
+        report["problems"]
+            .to_string()
+            .contains("the table `schedules` is missing"),
+        "{report}"
+    );
+}
+
 both!(
+    db_check_finds_a_table_dropped_by_hand,
     a_closed_stderr_does_not_stop_a_run,
     quiet_prints_only_data_and_errors_and_a_failure_is_an_error,
     resume_after_an_edit_warns_and_takes_use_current,

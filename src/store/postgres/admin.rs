@@ -14,8 +14,6 @@ use crate::domain::process::ProcessStatus;
 use crate::error::{Error, Result};
 use crate::store::{Backup, CheckReport, Counts, StoreResult};
 
-const CORE_TABLES: [&str; 4] = ["products", "subscriptions", "processes", "events"];
-
 async fn count(tx: &Tx<'_>, sql: &str) -> R<i64> {
     Ok(tx.one(sql, &[]).await?.try_get(0)?)
 }
@@ -149,7 +147,7 @@ async fn check_schema(tx: &Tx<'_>, schema: &str, report: &mut CheckReport) -> R<
             "schema version {version} is older than this orch's ({latest}); the next orch command upgrades it (`orch db migrate`)"
         ));
     }
-    for table in CORE_TABLES {
+    for table in crate::store::damage::tables_at(version, latest) {
         let exists: bool = tx
             .one(
                 "SELECT EXISTS (SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1)",

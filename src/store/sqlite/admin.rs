@@ -18,8 +18,6 @@ use crate::store::{Backup, CheckReport, StoreResult};
 const HEADER: &[u8; 16] = b"SQLite format 3\0";
 
 /// Tables every migrated orch database has.
-const CORE_TABLES: [&str; 4] = ["products", "subscriptions", "processes", "events"];
-
 /// What is at a database path before anything opens it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileState {
@@ -259,7 +257,7 @@ fn schema(conn: &Connection, report: &mut CheckReport) {
         ));
     }
     let mut complete = true;
-    for table in CORE_TABLES {
+    for table in crate::store::damage::tables_at(version, latest) {
         let exists = conn
             .query_row(
                 "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?1)",
