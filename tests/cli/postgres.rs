@@ -175,6 +175,25 @@ fn follow_wakes_soon_after_a_commit() {
     assert_eq!(follower.lines().len(), 11);
 }
 
+/// A schema another program keeps a table of orch's name in is not orch's to migrate:
+/// the refusal says to give orch a schema of its own, and the other table is untouched.
+#[test]
+fn migrating_into_another_programs_schema_says_to_give_orch_its_own() {
+    let Some(db) = server::database() else { return };
+    server::run_sql(
+        &db.url,
+        "CREATE SCHEMA foreign_app; CREATE TABLE foreign_app.processes (id int); INSERT INTO foreign_app.processes VALUES (7)",
+    )
+    .unwrap();
+    let url = format!("{}&options=-csearch_path%3Dforeign_app", db.url);
+    let p = Project::at(&url);
+    let (code, _, err) = p.run(&["db", "migrate"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("give orch a schema of its own"), "{err}");
+    let kept = super::stores::postgres_rows(&db.url, "SELECT id::text FROM foreign_app.processes");
+    assert_eq!(kept, [["7"]]);
+}
+
 /// A step that prints its environment prints `ORCH_DB`, and with it the password the
 /// address holds: what is stored of the step (its error, its output) has it masked.
 #[test]

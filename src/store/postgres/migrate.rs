@@ -168,8 +168,16 @@ fn migration_error(info: &ConnInfo, e: &refinery::Error) -> Error {
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
         if let Some(pg) = s.downcast_ref::<tokio_postgres::Error>() {
-            return classify(info, pg)
+            let e = classify(info, pg)
                 .with_cause(format!("while migrating orch's schema `{}`", info.schema()));
+            // A table of orch's name already there: the schema is another program's.
+            return match pg.code() {
+                Some(c) if *c == tokio_postgres::error::SqlState::DUPLICATE_TABLE => e.with_hint(format!(
+                    "the schema `{}` holds tables of another program; give orch a schema of its own: `pg_schema = \"orch\"` in orch.toml, or `options=-csearch_path%3Dorch` in the address",
+                    info.schema()
+                )),
+                _ => e,
+            };
         }
         source = s.source();
     }
