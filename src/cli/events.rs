@@ -27,6 +27,10 @@ use view::Layout;
 
 mod view;
 
+/// The first wait of a follower whose database does not answer, and the longest.
+const OUTAGE_FIRST: Duration = Duration::from_millis(250);
+const OUTAGE_MAX: Duration = Duration::from_secs(5);
+
 /// How long one wait for new events lasts before the follower looks again anyway.
 const WAIT: Duration = Duration::from_secs(1);
 /// Events read per query while catching up.
@@ -283,27 +287,61 @@ impl Reader<'_> {
         *self.stop.borrow()
     }
 
+    /// Hands over events until the stream ends. A follower rides out a database that
+    /// goes away (a PostgreSQL restart, a network cut), as a worker does: it says so
+    /// once, tries again less and less often, and goes on from its position.
     async fn run(&mut self) -> Result<End> {
+        let mut outage: Option<Duration> = None;
         loop {
-            // Let the signal task run even while catching up on a long backlog.
-            tokio::task::yield_now().await;
-            if self.stopped() {
-                return Ok(End::Stopped);
-            }
-            if let Some(end) = self.drain().await? {
-                return Ok(end);
-            }
-            if !self.settings.follow {
-                return Ok(End::Done);
-            }
-            // The store wakes this when an event after the position may have committed;
-            // the position covers every event looked at, matched or not.
-            let mut stop = self.stop.clone();
-            tokio::select! {
-                r = self.store.wait_for_events(*self.position, WAIT) => r?,
-                _ = stop.wait_for(|s| *s) => {}
+            match self.turn().await {
+                Ok(Some(end)) => return Ok(end),
+                Ok(None) => {
+                    if outage.take().is_some() {
+                        crate::say!("orch events: the database answers again");
+                    }
+                }
+                Err(e) if self.settings.follow && crate::store::is_unavailable(&e) => {
+                    let wait = outage.get_or_insert_with(|| {
+                        crate::say!(
+                            "orch events: {}; trying again until the database answers",
+                            e.message
+                        );
+                        OUTAGE_FIRST
+                    });
+                    let mut stop = self.stop.clone();
+                    tokio::select! {
+                        _ = tokio::time::sleep(*wait) => {}
+                        _ = stop.wait_for(|s| *s) => return Ok(End::Stopped),
+                    }
+                    *wait = (*wait * 2).min(OUTAGE_MAX);
+                }
+                Err(e) => return Err(e),
             }
         }
+    }
+
+    /// One round: everything committed after the position, then (following) a wait for
+    /// more; `Some` ends the stream.
+    async fn turn(&mut self) -> Result<Option<End>> {
+        // Let the signal task run even while catching up on a long backlog.
+        tokio::task::yield_now().await;
+        if self.stopped() {
+            return Ok(Some(End::Stopped));
+        }
+        if let Some(end) = self.drain().await? {
+            return Ok(Some(end));
+        }
+        if !self.settings.follow {
+            return Ok(Some(End::Done));
+        }
+        // The store wakes this when an event after the position may have committed;
+        // the position covers every event looked at, matched or not.
+        let mut stop = self.stop.clone();
+        tokio::select! {
+            r = self.store.wait_for_events(*self.position, WAIT) => r?,
+            _ = stop.wait_for(|s| *s) => {}
+        }
+        Ok(None)
     }
 
     /// Hands over every committed event after the position; `Some` ends the stream.

@@ -97,7 +97,7 @@ impl Background {
     }
 
     /// Sends SIGTERM and returns the exit code, stdout lines and stderr.
-    fn terminate(mut self) -> (i32, Vec<String>, String) {
+    pub fn terminate(mut self) -> (i32, Vec<String>, String) {
         let status = std::process::Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()

@@ -400,6 +400,38 @@ fn a_worker_on_a_server_that_stops_answering_still_stops_on_sigterm() {
     assert_eq!(p.json(&["process", "show", &id])["status"], "completed");
 }
 
+/// `events --follow` rides out a PostgreSQL restart, as a worker does: it says the
+/// database is gone, and prints what commits once it is back, from where it stopped.
+#[test]
+fn a_follower_rides_out_a_server_restart() {
+    let Some((cluster, p)) = cluster_with_a_held_step() else {
+        return; // needs a cluster the test may stop: not on a server of the user's
+    };
+    p.write("go", "");
+    assert_eq!(p.ok_json(&["workflow", "run", "t"])["status"], "completed");
+    let follower = Background::start(&p, &["events", "--follow", "--since", "0", "-o", "jsonl"]);
+    let before = p.sql_column("SELECT COUNT(*) FROM events")[0]
+        .parse::<usize>()
+        .unwrap();
+    follower.wait_for("the first run's events", |l| l.len() >= before);
+    cluster.stop().unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    cluster.restart().unwrap();
+    assert_eq!(p.ok_json(&["workflow", "run", "t"])["status"], "completed");
+    let after = p.sql_column("SELECT COUNT(*) FROM events")[0]
+        .parse::<usize>()
+        .unwrap();
+    follower.wait_for("the second run's events", |l| l.len() >= after);
+    let (code, lines, err) = follower.terminate();
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(lines.len(), after, "each event once: {lines:?}");
+    assert!(
+        err.contains("trying again until the database answers"),
+        "{err}"
+    );
+    assert!(err.contains("the database answers again"), "{err}");
+}
+
 /// A worker whose database goes away mid-step lets go of the process once it answers
 /// again: the process rests `waiting` and the worker runs the step in flight again and
 /// completes it. Before, the worker kept it `running` and renewed its lease for ever.
