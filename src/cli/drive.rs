@@ -634,6 +634,16 @@ pub fn detach(ctx: &mut Ctx, id: &str, secrets: &Map<String, Value>) -> Result<(
     Ok(())
 }
 
+/// Ends a command that drove a process: with `-o json` the process is printed, and
+/// the drive's own failure is what the command ends with, also when the process cannot
+/// be shown after it (the database went away: its error names the retry to run).
+pub fn printed<T>(ctx: &mut Ctx, id: &str, outcome: Result<T>) -> Result<T> {
+    let shown = print_process_json(ctx, id);
+    let value = outcome?;
+    shown?;
+    Ok(value)
+}
+
 /// With `-o json`, the last thing a command that drove a process prints: the process.
 pub fn print_process_json(ctx: &mut Ctx, id: &str) -> Result<()> {
     if !ctx.printer.is_json() {

@@ -114,8 +114,7 @@ pub fn start(ctx: &mut Ctx, def: &WorkflowDef, source: &str, req: Request) -> Re
         taken_over_from: None,
     };
     let outcome = drive::drive(ctx, &id, def, Default::default(), secrets, opts);
-    drive::print_process_json(ctx, &id)?;
-    outcome
+    drive::printed(ctx, &id, outcome)
 }
 
 /// Says a process was queued: its id on stdout (`-o json`: the process). Secrets are

@@ -263,9 +263,10 @@ fn a_server_stopped_mid_step_leaves_a_retryable_process() {
     let Some((cluster, p)) = cluster_with_a_held_step() else {
         return; // needs a cluster the test may stop: not on a server of the user's
     };
+    // As a script runs it: quiet, JSON. The error still names the process to retry.
     let orch = p
         .command()
-        .args(["workflow", "run", "t"])
+        .args(["-q", "-o", "json", "workflow", "run", "t"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -289,6 +290,7 @@ fn a_server_stopped_mid_step_leaves_a_retryable_process() {
     cluster.restart().unwrap();
     let process = p.json(&["process", "list"]);
     let id = process[0]["id"].as_str().unwrap().to_string();
+    assert!(err.contains(&format!("orch process retry {id}")), "{err}");
     let shown = p.json(&["process", "show", &id]);
     assert_eq!(shown["status"], "running", "{shown}");
     let names: Vec<&str> = super::step_names(&shown);

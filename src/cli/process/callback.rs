@@ -176,6 +176,5 @@ pub fn callback(ctx: &mut Ctx, a: CallbackArgs) -> Result<()> {
             ..Options::default()
         },
     );
-    print_process_json(ctx, &id)?;
-    outcome
+    drive::printed(ctx, &id, outcome)
 }

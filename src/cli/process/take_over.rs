@@ -157,8 +157,7 @@ pub fn retry(ctx: &mut Ctx, a: RetryArgs) -> Result<()> {
         secrets,
         opts,
     );
-    print_process_json(ctx, &p.process_id)?;
-    outcome
+    drive::printed(ctx, &p.process_id, outcome)
 }
 
 /// `retry --plan`: what would run, and what changed in the file.
@@ -407,8 +406,7 @@ pub fn resume(ctx: &mut Ctx, a: ResumeArgs) -> Result<()> {
     chosen.adopt(ctx, &p.process_id)?;
     let opts = chosen.options(form, &seen);
     let outcome = drive::drive(ctx, &p.process_id, def, input, secrets, opts);
-    print_process_json(ctx, &p.process_id)?;
-    outcome
+    drive::printed(ctx, &p.process_id, outcome)
 }
 
 /// The answers to the steps `p` waits at (DESIGN §13: several, when branches wait):
@@ -846,6 +844,5 @@ pub fn skip(ctx: &mut Ctx, a: SkipArgs) -> Result<()> {
     }
     let opts = Options::default();
     let outcome = drive::drive(ctx, &p.process_id, &def, Default::default(), secrets, opts);
-    print_process_json(ctx, &p.process_id)?;
-    outcome
+    drive::printed(ctx, &p.process_id, outcome)
 }
