@@ -465,6 +465,9 @@ fn report(
         }
     };
     if outcome != Final::Completed {
+        // In the order of the workflow, not in the order branches happened to commit.
+        let mut tokens = tokens.to_vec();
+        tokens.sort_by_key(|(path, _)| crate::domain::path::natural_key(path));
         for (path, t) in tokens {
             hints.push(format!(
                 "step `{path}` has no `run` to hand its token on, so here it is, once: the external system answers with `orch process callback {id} --token {t} --input-file answer.json` (or POST /api/v1/callbacks/{t})"
