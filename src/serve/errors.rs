@@ -157,9 +157,15 @@ impl IntoResponse for ApiError {
 
 /// Gives the framework's bare error answers (an unknown method, a body over the
 /// limit, a request that took too long) the API's error body, so a client reads
-/// every error the same way.
+/// every error the same way; and every answer a `Cache-Control`.
 pub async fn normalize(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let r = next.run(req).await;
+    let mut r = next.run(req).await;
+    // Answers carry process state, which no cache should keep, unless the route said
+    // otherwise (the static files, the event stream).
+    if !r.headers().contains_key(header::CACHE_CONTROL) {
+        r.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     let status = r.status();
     let bare = r.headers().get(header::CONTENT_TYPE).is_none()
         || r.headers()
@@ -192,7 +198,7 @@ pub async fn normalize(req: axum::extract::Request, next: axum::middleware::Next
     };
     let mut out = e.into_response();
     for (k, v) in r.headers() {
-        if k == header::ALLOW {
+        if k == header::ALLOW || k == header::CACHE_CONTROL {
             out.headers_mut().insert(k.clone(), v.clone());
         }
     }

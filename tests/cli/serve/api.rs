@@ -384,6 +384,15 @@ fn errors_have_the_status_and_body_of_the_design() {
         );
         assert!(r.text.contains("unknown parameter"), "{}", r.text);
     }
+    // No cache keeps an answer (they carry process state), an error's neither.
+    for path in [
+        "/api/v1/processes",
+        "/api/v1/processes/nosuch",
+        "/api/v1/health",
+    ] {
+        let r = get(&s, path, &op);
+        assert_eq!(r.cache.as_deref(), Some("no-store"), "{path}: {r:?}");
+    }
     // With the values at fault beside it, every one is listed.
     for (path, expected) in [
         (
