@@ -164,6 +164,21 @@ impl Browser {
         }
     }
 
+    /// Waits (up to 30 s) until the browser is at a URL holding `part` (a form's
+    /// answer redirects: the page before it may hold the same words).
+    pub fn wait_url(&self, part: &str) {
+        let until = Instant::now() + Duration::from_secs(30);
+        while !self.url().contains(part) {
+            assert!(
+                Instant::now() < until,
+                "never got to `{part}`: still at {}:\n{}",
+                self.url(),
+                self.text("body")
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// Waits (up to 30 s) until the page's text holds `what`, without reloading it.
     pub fn wait_text(&self, what: &str) {
         let until = Instant::now() + Duration::from_secs(30);
