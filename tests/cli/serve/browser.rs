@@ -30,6 +30,19 @@ fn still_marked(b: &Browser) -> bool {
     b.run("return window.__kept === 42;") == json!(true)
 }
 
+/// Clicks `css`, a form's button whose answer redirects to a page like this one, and
+/// waits until that page has replaced this one (its elements are the same, so waiting
+/// for one of them would not tell).
+fn click_and_wait_for_the_next_page(b: &Browser, css: &str) {
+    b.run("window.__before = 1;");
+    b.click(css);
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while b.run("return window.__before === 1;") == json!(true) {
+        assert!(std::time::Instant::now() < until, "the page never changed");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
 #[test]
 fn an_operator_works_through_the_dashboard() {
     let Some((chromium, driver)) = webdriver::available() else {
@@ -139,7 +152,7 @@ fn an_operator_works_through_the_dashboard() {
     b.wait_text("the device said no");
     shot(&b, "09-process-failed");
     std::fs::write(p.path().join("ok"), "").unwrap();
-    b.click("form[action$='/act/retry'] button");
+    click_and_wait_for_the_next_page(&b, "form[action$='/act/retry'] button");
     b.wait("#status");
     mark(&b);
     b.wait_text("Check");
