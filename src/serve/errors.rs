@@ -159,7 +159,13 @@ impl IntoResponse for ApiError {
 /// limit, a request that took too long) the API's error body, so a client reads
 /// every error the same way; and every answer a `Cache-Control`.
 pub async fn normalize(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let asks_options = req.method() == axum::http::Method::OPTIONS;
     let mut r = next.run(req).await;
+    // OPTIONS asks what a path takes: a 204, with the `Allow` the router adds to it
+    // (after this layer) as to any answer of a method the path does not take.
+    if asks_options && r.status() == StatusCode::METHOD_NOT_ALLOWED {
+        r = StatusCode::NO_CONTENT.into_response();
+    }
     // Answers carry process state, which no cache should keep, unless the route said
     // otherwise (the static files, the event stream).
     if !r.headers().contains_key(header::CACHE_CONTROL) {

@@ -106,6 +106,7 @@ pub struct Reply {
     pub status: u16,
     pub link: Option<String>,
     pub cache: Option<String>,
+    pub allow: Option<String>,
     pub body: Value,
     pub text: String,
 }
@@ -121,12 +122,14 @@ pub fn reply(r: ureq::Response) -> Reply {
     let status = r.status();
     let link = r.header("link").map(str::to_string);
     let cache = r.header("cache-control").map(str::to_string);
+    let allow = r.header("allow").map(str::to_string);
     let text = r.into_string().unwrap_or_default();
     let body = serde_json::from_str(&text).unwrap_or(Value::String(text.clone()));
     Reply {
         status,
         link,
         cache,
+        allow,
         body,
         text,
     }
