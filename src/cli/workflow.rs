@@ -305,40 +305,41 @@ fn unknown_field_tags(
     source: &str,
     tags: &std::collections::BTreeSet<&str>,
 ) -> Result<Vec<String>> {
-    let mut out = Vec::new();
+    let mut unknown = Vec::new();
     for (block_name, block) in &product.blocks {
         for (field_name, field) in &block.fields {
-            let crate::domain::product::FieldKind::Subscription {
+            if let crate::domain::product::FieldKind::Subscription {
                 product_tag: Some(tag),
                 ..
             } = &field.kind
-            else {
-                continue;
-            };
-            if tags.contains(tag.as_str()) {
-                continue;
+                && !tags.contains(tag.as_str())
+            {
+                let place = crate::key_path![
+                    "blocks",
+                    block_name.as_str(),
+                    "fields",
+                    field_name.as_str(),
+                    "product_tag"
+                ];
+                unknown.push((place, tag));
             }
-            let src = Source::read(&ctx.project.root.join(source), source.into())?;
-            let place = crate::key_path![
-                "blocks",
-                block_name.as_str(),
-                "fields",
-                field_name.as_str(),
-                "product_tag"
-            ];
-            out.push(
-                src.diagnostic(
-                    &place,
-                    format!(
-                        "no product file has the tag `{tag}` (known: {})",
-                        known_tags(tags)
-                    ),
-                )
-                .to_string(),
-            );
         }
     }
-    Ok(out)
+    if unknown.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Read once, for the places of the warnings.
+    let src = Source::read(&ctx.project.root.join(source), source.into())?;
+    Ok(unknown
+        .into_iter()
+        .map(|(place, tag)| {
+            let message = format!(
+                "no product file has the tag `{tag}` (known: {})",
+                known_tags(tags)
+            );
+            src.diagnostic(&place, message).to_string()
+        })
+        .collect())
 }
 
 /// The product tags a workflow names (in `products`, and as `product_tag` of the

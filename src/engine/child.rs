@@ -421,7 +421,7 @@ impl Engine<'_> {
         }
         Ok(Prefetched {
             engine_root: &self.root,
-            db: &self.db,
+            db: &self.db.address,
             subscriptions,
         })
     }

@@ -104,12 +104,40 @@ pub enum Children {
 /// Confirm`; a top-level step's path is its name).
 pub type Answers = std::collections::BTreeMap<String, Map<String, Value>>;
 
+/// The database as steps get it in `ORCH_DB`, with the password its address holds
+/// (read once, when the engine is made): a step that prints its environment prints the
+/// address, and what is stored of the step has that password masked.
+#[derive(Debug, Clone)]
+pub struct StepDb {
+    pub address: String,
+    password: Option<String>,
+}
+
+impl StepDb {
+    pub fn new(address: String) -> StepDb {
+        let password = crate::store::postgres::is_postgres(&address)
+            .then(|| crate::store::postgres::ConnInfo::password_in(&address))
+            .flatten();
+        StepDb { address, password }
+    }
+}
+
+/// What orch's own `Set status …` step changes, run or skipped by hand: the lifecycle,
+/// and for a create (which has no unlock step) the new subscription put in sync.
+fn set_status_patch(def: &WorkflowDef, l: crate::domain::lifecycle::Lifecycle) -> Value {
+    let mut sub = json!({ "status": l });
+    if def.target == Target::Create {
+        sub["insync"] = json!(true);
+    }
+    json!({ "subscription": sub })
+}
+
 /// Everything a drive needs besides the process.
 pub struct Engine<'a> {
     pub store: &'a Store,
     pub root: PathBuf,
     /// What steps get in `ORCH_DB`: the store this engine writes to.
-    pub db: String,
+    pub db: StepDb,
     pub user: String,
     pub default_timeout: Option<Duration>,
     pub grace: Duration,
@@ -451,11 +479,7 @@ impl Engine<'_> {
                 .then(|| super::plan::status_set_by(def, &failed.name))
                 .flatten();
             if let Some(lifecycle) = own {
-                let mut sub = json!({ "status": lifecycle });
-                if def.target == Target::Create {
-                    sub["insync"] = json!(true);
-                }
-                merge::apply(&mut patch, &json!({ "subscription": sub }));
+                merge::apply(&mut patch, &set_status_patch(def, lifecycle));
             }
             let author = if own.is_some() {
                 Author::Orch
@@ -682,21 +706,13 @@ impl Engine<'_> {
                     Attempt::ok(json!({"subscription": {"insync": true}})),
                 )
                 .by_orch(),
-                Planned::SetStatus(l) => {
-                    // A create workflow has no unlock step: reaching its final status
-                    // puts the new subscription in sync.
-                    let mut sub = json!({ "status": l });
-                    if def.target == Target::Create {
-                        sub["insync"] = json!(true);
-                    }
-                    StepEnd::new(
-                        &step.name,
-                        attempt,
-                        started,
-                        Attempt::ok(json!({ "subscription": sub })),
-                    )
-                    .by_orch()
-                }
+                Planned::SetStatus(l) => StepEnd::new(
+                    &step.name,
+                    attempt,
+                    started,
+                    Attempt::ok(set_status_patch(def, *l)),
+                )
+                .by_orch(),
                 Planned::User(user_step) => {
                     match self
                         .user_step(&mut cur, user_step, attempt, &mut input, shell, &log)
@@ -835,17 +851,11 @@ impl Engine<'_> {
             }
         }
         super::secrets::mask_value(patch, &self.secrets);
-        if let Some(password) = self.db_password() {
-            let one = std::iter::once(("db".to_string(), Value::String(password))).collect();
+        if let Some(password) = &self.db.password {
+            let one =
+                std::iter::once(("db".to_string(), Value::String(password.clone()))).collect();
             super::secrets::mask_value(patch, &one);
         }
-    }
-
-    /// The password in the address steps get as `ORCH_DB`, if it holds one.
-    fn db_password(&self) -> Option<String> {
-        crate::store::postgres::is_postgres(&self.db)
-            .then(|| crate::store::postgres::ConnInfo::password_in(&self.db))
-            .flatten()
     }
 
     /// Masks secret values in text that is stored (errors, the stderr tail).
@@ -857,8 +867,8 @@ impl Engine<'_> {
         }
         // A step that prints its environment prints `ORCH_DB`, which holds the
         // database's password when the address does: it is never stored either.
-        if let Some(password) = self.db_password() {
-            text = super::secrets::mask(&text, &password);
+        if let Some(password) = &self.db.password {
+            text = super::secrets::mask(&text, password);
         }
         text
     }
@@ -1046,7 +1056,7 @@ impl Engine<'_> {
             ("ORCH_STEP_PATH".to_string(), cur.path_of(&step.name)),
             ("ORCH_WORKFLOW".to_string(), cur.workflow.clone()),
             ("ORCH_ATTEMPT".to_string(), attempt.to_string()),
-            ("ORCH_DB".to_string(), self.db.clone()),
+            ("ORCH_DB".to_string(), self.db.address.clone()),
             ("ORCH_USER".to_string(), self.user.clone()),
             ("ORCH_DIR".to_string(), self.root.display().to_string()),
         ];

@@ -54,7 +54,7 @@ pub struct Options {
 pub struct Config<'a> {
     pub project: &'a Project,
     /// Where steps reach the store (`ORCH_DB`).
-    pub db: String,
+    pub db: crate::engine::runner::StepDb,
     pub user: String,
     pub step_timeout: Option<Duration>,
     /// Between SIGTERM and SIGKILL of a stopped step.

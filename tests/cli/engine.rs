@@ -196,10 +196,9 @@ fn retries_within_a_run_follow_the_policy() {
     }
 }
 
-/// An attempt whose subscription is found invalid at its commit is a failed attempt
-/// like any other: the policy tries again while the process runs on, and the last one
-/// fails the process (exit 3), by hand and under a worker alike.
-fn a_retry_policy_retries_a_step_that_leaves_an_invalid_subscription() {
+/// A project with a product `Thing` (tag THING, one int field `n`) and a create
+/// workflow `create_thing` of the given steps (TOML).
+fn thing_project(steps: &str) -> Project {
     let p = Project::new();
     p.write(
         "products/thing.toml",
@@ -207,7 +206,17 @@ fn a_retry_policy_retries_a_step_that_leaves_an_invalid_subscription() {
     );
     p.write(
         "workflows/create_thing.toml",
-        "name = \"create_thing\"\ntarget = \"create\"\nproducts = [\"THING\"]\n[[step]]\nname = \"Model\"\nrun = \"cat >/dev/null; echo '{\\\"subscription\\\": {\\\"thing\\\": {\\\"n\\\": \\\"x\\\"}}}'\"\nretry = { attempts = 2, delay = \"100ms\" }\n",
+        &format!("name = \"create_thing\"\ntarget = \"create\"\nproducts = [\"THING\"]\n{steps}"),
+    );
+    p
+}
+
+/// An attempt whose subscription is found invalid at its commit is a failed attempt
+/// like any other: the policy tries again while the process runs on, and the last one
+/// fails the process (exit 3), by hand and under a worker alike.
+fn a_retry_policy_retries_a_step_that_leaves_an_invalid_subscription() {
+    let p = thing_project(
+        "[[step]]\nname = \"Model\"\nrun = \"cat >/dev/null; echo '{\\\"subscription\\\": {\\\"thing\\\": {\\\"n\\\": \\\"x\\\"}}}'\"\nretry = { attempts = 2, delay = \"100ms\" }\n",
     );
     let attempts = |v: &serde_json::Value| -> Vec<(String, i64)> {
         v["steps"]
@@ -246,15 +255,7 @@ fn a_retry_policy_retries_a_step_that_leaves_an_invalid_subscription() {
 
 /// A prefix of several subscription ids names five of them and says there are more.
 fn an_ambiguous_subscription_prefix_names_a_few_and_says_there_are_more() {
-    let p = Project::new();
-    p.write(
-        "products/thing.toml",
-        "name = \"Thing\"\ntype = \"Thing\"\ntag = \"THING\"\nroot = { key = \"thing\", block = \"ThingBlock\" }\n[blocks.ThingBlock]\nfields.n = { type = \"int\" }\n",
-    );
-    p.write(
-        "workflows/create_thing.toml",
-        "name = \"create_thing\"\ntarget = \"create\"\nproducts = [\"THING\"]\n[[step]]\nname = \"Nothing\"\nbuiltin = \"noop\"\n",
-    );
+    let p = thing_project("[[step]]\nname = \"Nothing\"\nbuiltin = \"noop\"\n");
     for _ in 0..7 {
         p.ok_json(&["workflow", "run", "create_thing"]);
     }

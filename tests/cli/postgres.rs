@@ -255,18 +255,12 @@ echo '{"'"$ORCH_STEP"'": true}'"#,
     Some((cluster, p))
 }
 
-/// The server stops while a step runs: orch exits 1 saying the database is gone, with
-/// a hint; nothing of the step is stored; once the server is back, `process retry`
-/// completes the process, running only the step that was in flight again.
-#[test]
-fn a_server_stopped_mid_step_leaves_a_retryable_process() {
-    let Some((cluster, p)) = cluster_with_a_held_step() else {
-        return; // needs a cluster the test may stop: not on a server of the user's
-    };
-    // As a script runs it: quiet, JSON. The error still names the process to retry.
+/// `orch ARGS` on the project of [`cluster_with_a_held_step`] (stderr kept), once its
+/// step B is held.
+fn held_at_b(p: &Project, args: &[&str]) -> std::process::Child {
     let orch = p
         .command()
-        .args(["-q", "-o", "json", "workflow", "run", "t"])
+        .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -276,6 +270,19 @@ fn a_server_stopped_mid_step_leaves_a_retryable_process() {
         assert!(Instant::now() < deadline, "step B never started");
         std::thread::sleep(Duration::from_millis(10));
     }
+    orch
+}
+
+/// The server stops while a step runs: orch exits 1 saying the database is gone, with
+/// a hint; nothing of the step is stored; once the server is back, `process retry`
+/// completes the process, running only the step that was in flight again.
+#[test]
+fn a_server_stopped_mid_step_leaves_a_retryable_process() {
+    let Some((cluster, p)) = cluster_with_a_held_step() else {
+        return; // needs a cluster the test may stop: not on a server of the user's
+    };
+    // As a script runs it: quiet, JSON. The error still names the process to retry.
+    let orch = held_at_b(&p, &["-q", "-o", "json", "workflow", "run", "t"]);
     cluster.stop().unwrap();
     p.write("go", "");
     let out = orch.wait_with_output().unwrap();
@@ -353,18 +360,7 @@ fn a_worker_on_a_server_that_stops_answering_still_stops_on_sigterm() {
         .as_str()
         .unwrap()
         .to_string();
-    let mut worker = p
-        .command()
-        .args(["worker", "--grace", "1s"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !p.path().join("waiting").exists() {
-        assert!(Instant::now() < deadline, "step B never started");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    let mut worker = held_at_b(&p, &["worker", "--grace", "1s"]);
     let frozen = Frozen::freeze(&cluster);
     p.write("go", "");
     std::thread::sleep(Duration::from_millis(500));
@@ -446,18 +442,7 @@ fn a_worker_lets_go_of_a_process_the_database_cut_short_and_runs_it_again() {
         .as_str()
         .unwrap()
         .to_string();
-    let worker = p
-        .command()
-        .args(["worker", "--lease", "30s"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !p.path().join("waiting").exists() {
-        assert!(Instant::now() < deadline, "step B never started");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    let worker = held_at_b(&p, &["worker", "--lease", "30s"]);
     cluster.stop().unwrap();
     p.write("go", "");
     std::thread::sleep(Duration::from_millis(500));

@@ -167,6 +167,14 @@ pub fn post(s: &Server, path: &str, token: &str, body: &Value) -> Reply {
     call(s, "POST", path, Some(token), Some(body))
 }
 
+/// The `field` of each entry of an error body's `fields`, in order.
+pub fn field_names(body: &Value) -> Vec<&str> {
+    body["error"]["fields"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|f| f["field"].as_str()).collect())
+        .unwrap_or_default()
+}
+
 /// Makes a token with `orch token create` and returns it.
 pub fn token(p: &Project, name: &str, role: &str) -> String {
     let (code, out, err) = p.run(&["token", "create", name, "--role", role]);

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::{Server, call, get, post, token, wait_for_status, wait_until};
+use super::{Server, call, field_names, get, post, token, wait_for_status, wait_until};
 use crate::Project;
 use crate::both;
 
@@ -328,14 +328,6 @@ fn every_route_answers_with_the_shapes_of_the_command_line() {
     }
 }
 
-/// The `field` of each entry of an error body's `fields`, in order.
-fn field_names(body: &Value) -> Vec<&str> {
-    body["error"]["fields"]
-        .as_array()
-        .map(|a| a.iter().filter_map(|f| f["field"].as_str()).collect())
-        .unwrap_or_default()
-}
-
 fn errors_have_the_status_and_body_of_the_design() {
     let p = Project::example();
     p.write(
@@ -414,12 +406,7 @@ fn errors_have_the_status_and_body_of_the_design() {
     ] {
         let r = get(&s, path, &op);
         assert_eq!(r.status, 400, "{path}: {}", r.text);
-        let fields: Vec<&str> = r.body["error"]["fields"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(|f| f["field"].as_str())
-            .collect();
+        let fields = field_names(&r.body);
         for name in expected {
             assert!(fields.contains(name), "{path}: {name} not in {}", r.text);
         }
