@@ -15,6 +15,9 @@ use crate::project::Project;
 use crate::store::{self, Create, Location, OpenObserver, Store};
 use crate::ui::Printer;
 
+/// How many blocking threads a command's runtime keeps at most (see [`Ctx::runtime`]).
+const BLOCKING_THREADS: usize = 4;
+
 /// The resolved settings of one orch invocation.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -148,11 +151,19 @@ impl Ctx {
 
     /// The single-threaded runtime this command's store calls and drives run on, made
     /// on first use.
+    ///
+    /// Its blocking threads start the shells of the coming steps (see
+    /// `engine::ahead`). A few that stay busy serve a worker's hundreds of steps a
+    /// second better than tokio's default of a new thread whenever all are busy: each
+    /// extra thread is one more to wake, with its own allocator arena
+    /// (`cargo bench --bench orch -- worker-run-true`).
     pub fn runtime(&mut self) -> Result<&tokio::runtime::Runtime> {
         if self.runtime.is_none() {
             self.runtime = Some(
                 tokio::runtime::Builder::new_current_thread()
                     .enable_all()
+                    .max_blocking_threads(BLOCKING_THREADS)
+                    .on_thread_start(crate::engine::command::leave_child_signals_to_main_thread)
                     .build()
                     .map_err(|e| Error::internal(format!("cannot start the runtime: {e}")))?,
             );

@@ -401,6 +401,28 @@ pub fn run_blocking(spec: CommandSpec) -> io::Result<CommandResult> {
     })
 }
 
+/// Leaves the `SIGCHLD` of step shells to the main thread: called at the start of every
+/// other thread that lives long in a process running steps (the blocking threads that
+/// start shells, the committer, the heartbeat).
+///
+/// orch reaps a shell through its pidfd, and `SIGCHLD` is ignored, but the kernel only
+/// drops it if the thread that started the shell does not block it at that moment,
+/// and the thread that started it is often inside the next `posix_spawn`, which blocks
+/// every signal. The signal then wakes any thread that does not block it, only for it
+/// to be discarded: a third of a worker's steps woke its sleeping heartbeat this way.
+/// Blocked here, it goes to the main thread, which the same exit wakes anyway. Shells
+/// start with an empty signal mask whichever thread starts them.
+pub fn leave_child_signals_to_main_thread() {
+    // SAFETY: the set is initialised by `sigemptyset` before use, and changing the
+    // calling thread's own mask has no other effect on memory.
+    unsafe {
+        let mut set = std::mem::MaybeUninit::<libc::sigset_t>::uninit();
+        libc::sigemptyset(set.as_mut_ptr());
+        libc::sigaddset(set.as_mut_ptr(), libc::SIGCHLD);
+        libc::pthread_sigmask(libc::SIG_BLOCK, set.as_ptr(), std::ptr::null_mut());
+    }
+}
+
 /// Put before the step's command: wait for orch's go line (sent once the group is
 /// registered with the watcher), or end quietly if orch is gone. On the same line as
 /// the command, so the shell's line numbers in error messages stay the user's.

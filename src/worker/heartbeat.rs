@@ -40,6 +40,7 @@ pub async fn start(
     let thread = std::thread::Builder::new()
         .name("orch-heartbeat".into())
         .spawn(move || {
+            crate::engine::command::leave_child_signals_to_main_thread();
             let rt = match tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()

@@ -55,6 +55,7 @@ impl Committer {
 }
 
 fn serve(mut conn: Connection, mut rx: mpsc::UnboundedReceiver<Job>) {
+    crate::engine::command::leave_child_signals_to_main_thread();
     while let Some(first) = rx.blocking_recv() {
         let batch = group_commit::batch(first, &mut rx);
         write(&mut conn, batch);
