@@ -196,7 +196,7 @@ proptest! {
         let p = product::parse(&Source::new("products/p.toml", PRODUCT.to_string()))
             .map_err(|d| TestCaseError::fail(format!("{d:?}")))?;
         let refs = |id: &str| -> Option<RefInfo> {
-            (id.len() % 2 == 0).then(|| RefInfo { tag: "NODE".into(), status: Lifecycle::Active })
+            id.len().is_multiple_of(2).then(|| RefInfo { tag: "NODE".into(), status: Lifecycle::Active })
         };
         let mut whole = Map::new();
         whole.insert("node".into(), node);

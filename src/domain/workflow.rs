@@ -505,7 +505,7 @@ pub fn format_duration(d: Duration) -> String {
 /// A duration as a user writes it in a file: `1d`, `1h30m`, `90s` → `1m30s`, `500ms`.
 pub fn format_exact(d: Duration) -> String {
     let ms = d.as_millis();
-    if ms % 1000 != 0 {
+    if !ms.is_multiple_of(1000) {
         return format!("{ms}ms");
     }
     let mut s = d.as_secs();

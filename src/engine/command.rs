@@ -37,6 +37,7 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::io;
+use std::os::fd::OwnedFd;
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
 use std::pin::pin;
@@ -44,7 +45,7 @@ use std::process::{ExitStatus, Stdio};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::process::{Child, ChildStderr, ChildStdin, ChildStdout, Command};
+use tokio::process::{Child, ChildStderr, ChildStdout, Command};
 use tokio::time::{Instant, sleep_until};
 
 /// Time between SIGTERM and SIGKILL when the caller has no opinion.
@@ -210,6 +211,9 @@ pub async fn run(
 /// itself still starts only after the previous one is committed.
 pub struct Gated {
     child: Child,
+    /// The write end of the shell's stdin, registered with the runtime only when the
+    /// step's turn comes (see [`spawn`]).
+    gate: OwnedFd,
     group: ProcessGroup,
     // Dropped after `group`, so a group is released only once it was killed.
     _lifeline: super::lifeline::Guard,
@@ -220,11 +224,12 @@ pub struct Gated {
 
 /// Starts the shell for `spec` (its stdin and limits are used later, by [`Gated::run`]).
 pub fn start(spec: &CommandSpec) -> io::Result<Gated> {
-    let child = spawn(spec)?;
+    let (child, gate) = spawn(spec)?;
     let group = ProcessGroup::of(&child)?;
     let lifeline = super::lifeline::register(group.pgid);
     Ok(Gated {
         child,
+        gate,
         group,
         _lifeline: lifeline,
         command: spec.command.clone(),
@@ -250,19 +255,28 @@ impl Gated {
     ) -> io::Result<CommandResult> {
         // `self` is dropped after the step, or with this future: shell, then group,
         // then the watcher's registration, in that order.
-        drive(&mut self.child, &mut self.group, spec, on_stderr, cancel).await
+        let stdin = tokio::net::unix::pipe::Sender::from_owned_fd(self.gate)?;
+        drive(
+            &mut self.child,
+            stdin,
+            &mut self.group,
+            spec,
+            on_stderr,
+            cancel,
+        )
+        .await
     }
 }
 
 async fn drive(
     child: &mut Child,
+    stdin: tokio::net::unix::pipe::Sender,
     group: &mut ProcessGroup,
     spec: CommandSpec,
     on_stderr: Option<StderrSink<'_>>,
     cancel: impl Future<Output = ()>,
 ) -> io::Result<CommandResult> {
     let started = Instant::now();
-    let stdin = child.stdin.take();
     let stdout = child.stdout.take();
     let stderr = child.stderr.take();
     let mut out = StdoutCapture::new(spec.max_stdout);
@@ -449,8 +463,15 @@ fn shell() -> &'static std::ffi::OsStr {
         .as_os_str()
 }
 
-/// Spawns the step in a new process group led by its shell.
-fn spawn(spec: &CommandSpec) -> io::Result<Child> {
+/// Spawns the step in a new process group led by its shell, and returns the write
+/// end of its stdin.
+///
+/// The stdin pipe is made here rather than by tokio, which would register it with the
+/// runtime at once: a pipe's write end is ready from the start, so registering it from
+/// the blocking thread that starts the shell would wake the engines' thread from its
+/// wait for nothing, once a step. It is registered by [`Gated::run`], on the engines'
+/// thread, when the step's turn comes.
+fn spawn(spec: &CommandSpec) -> io::Result<(Child, OwnedFd)> {
     // Spawning in a missing directory fails with a bare ENOENT, which reads as
     // if `sh` were missing; say which one it is.
     if !spec.cwd.is_dir() {
@@ -462,24 +483,26 @@ fn spawn(spec: &CommandSpec) -> io::Result<Child> {
             ),
         ));
     }
+    let (gate_out, gate_in) = std::io::pipe()?;
     let mut cmd = Command::new(shell());
     cmd.arg("-c")
         .arg(format!("{GATE}{}", spec.command))
         .current_dir(&spec.cwd)
         .envs(spec.env.iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::piped())
+        .stdin(gate_out)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0)
         // Last resort if `run` is abandoned in a way that skips our own
         // group kill; it reaches the shell only.
         .kill_on_drop(true);
-    cmd.spawn().map_err(|e| {
+    let child = cmd.spawn().map_err(|e| {
         io::Error::new(
             e.kind(),
             format!("cannot start `sh -c` in {}: {e}", spec.cwd.display()),
         )
-    })
+    })?;
+    Ok((child, gate_in.into()))
 }
 
 fn outcome_of(status: ExitStatus) -> Outcome {
@@ -501,8 +524,7 @@ async fn sleep_opt(deadline: Option<Instant>) {
 }
 
 /// Writes the go line the [`GATE`] waits for, then the step's input.
-async fn feed_stdin(pipe: Option<ChildStdin>, data: &[u8]) {
-    let Some(mut pipe) = pipe else { return };
+async fn feed_stdin(mut pipe: tokio::net::unix::pipe::Sender, data: &[u8]) {
     if pipe.write_all(b"\n").await.is_err() {
         return;
     }

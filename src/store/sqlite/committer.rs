@@ -56,8 +56,9 @@ impl Committer {
 
 fn serve(mut conn: Connection, mut rx: mpsc::UnboundedReceiver<Job>) {
     crate::engine::command::leave_child_signals_to_main_thread();
+    let mut gatherer = group_commit::Gatherer::default();
     while let Some(first) = rx.blocking_recv() {
-        let batch = group_commit::batch(first, &mut rx);
+        let batch = gatherer.batch(first, &mut rx);
         write(&mut conn, batch);
     }
 }
