@@ -472,17 +472,6 @@ fn shell() -> &'static std::ffi::OsStr {
 /// wait for nothing, once a step. It is registered by [`Gated::run`], on the engines'
 /// thread, when the step's turn comes.
 fn spawn(spec: &CommandSpec) -> io::Result<(Child, OwnedFd)> {
-    // Spawning in a missing directory fails with a bare ENOENT, which reads as
-    // if `sh` were missing; say which one it is.
-    if !spec.cwd.is_dir() {
-        return Err(io::Error::new(
-            io::ErrorKind::NotFound,
-            format!(
-                "working directory {} does not exist or is not a directory",
-                spec.cwd.display()
-            ),
-        ));
-    }
     let (gate_out, gate_in) = std::io::pipe()?;
     let mut cmd = Command::new(shell());
     cmd.arg("-c")
@@ -497,6 +486,18 @@ fn spawn(spec: &CommandSpec) -> io::Result<(Child, OwnedFd)> {
         // group kill; it reaches the shell only.
         .kill_on_drop(true);
     let child = cmd.spawn().map_err(|e| {
+        // Spawning in a missing directory fails with a bare ENOENT (or ENOTDIR), which
+        // reads as if `sh` were missing; say which one it is. Looked at only on
+        // failure: a worker starts thousands of shells a second.
+        if !spec.cwd.is_dir() {
+            return io::Error::new(
+                io::ErrorKind::NotFound,
+                format!(
+                    "working directory {} does not exist or is not a directory",
+                    spec.cwd.display()
+                ),
+            );
+        }
         io::Error::new(
             e.kind(),
             format!("cannot start `sh -c` in {}: {e}", spec.cwd.display()),
@@ -1051,7 +1052,10 @@ mod tests {
             .await
             .expect_err("must fail");
         assert_eq!(e.kind(), io::ErrorKind::NotFound);
-        assert!(e.to_string().contains("/definitely/not/here"), "{e}");
+        assert_eq!(
+            e.to_string(),
+            "working directory /definitely/not/here does not exist or is not a directory"
+        );
     }
 
     #[test]
