@@ -3,11 +3,11 @@
 //! all of them instead of one each.
 //!
 //! A committer thread owns a connection of its own. Engines hand it their step commits
-//! and wait; it takes the first that arrives and every other already waiting (see
-//! `store::group_commit`), writes them all in one transaction and commits
-//! once. No artificial delay is added: while one batch is being synced, the next one
-//! gathers.
-//! A step is reported done only after the transaction that holds it is durable.
+//! and wait; it takes the first that arrives and every other already waiting, writes
+//! them all in one transaction and commits once. While one batch is being synced, the
+//! next one gathers. A batch that would be small while many processes run commands
+//! waits a moment for more (`store::group_commit::Gatherer`); a lone process's never
+//! does. A step is reported done only after the transaction that holds it is durable.
 //!
 //! If one step fails (an error of its own, say a process another worker took over) or
 //! the shared commit itself fails (busy, disk full), the batch is rolled back and its
