@@ -85,7 +85,7 @@ pub fn read_file(f: &str) -> Result<Map<String, Value>> {
     }
 }
 
-pub use crate::forms::value::loose;
+pub use crate::forms::value::{loose, loose_value};
 
 /// Collects and validates a form's answers: prompts with `--form` on a terminal,
 /// otherwise reports every missing or invalid answer at once (exit 2).

@@ -36,7 +36,7 @@ impl Settings {
         Engine {
             store,
             root,
-            db: crate::engine::runner::StepDb::new(store.location().for_steps()),
+            db: crate::engine::runner::StepDb::of(store),
             drain,
             lease: self.lease,
             // A command renews its leases on its own thread between steps (see

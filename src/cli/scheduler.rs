@@ -320,7 +320,7 @@ impl Scheduler<'_> {
         let quiet = |_: &str| {};
         let config = crate::worker::Config {
             project: &ctx.project,
-            db: crate::engine::runner::StepDb::new(self.store.location().for_steps()),
+            db: crate::engine::runner::StepDb::of(self.store),
             user: ctx.user().to_string(),
             step_timeout: ctx.settings.step_timeout,
             kill_grace: ctx.settings.grace,

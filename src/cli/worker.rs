@@ -83,7 +83,7 @@ fn serve(ctx: &mut Ctx, args: RunArgs) -> Result<()> {
     };
     let config = Config {
         project: &ctx.project,
-        db: crate::engine::runner::StepDb::new(store.location().for_steps()),
+        db: crate::engine::runner::StepDb::of(store),
         user: ctx.user().to_string(),
         step_timeout: ctx.settings.step_timeout,
         kill_grace: ctx.settings.grace,

@@ -110,15 +110,24 @@ pub type Answers = std::collections::BTreeMap<String, Map<String, Value>>;
 #[derive(Debug, Clone)]
 pub struct StepDb {
     pub address: String,
-    password: Option<String>,
+    /// The password, as a secret to mask (`db`), when the address holds one.
+    password: Option<Map<String, Value>>,
 }
 
 impl StepDb {
-    pub fn new(address: String) -> StepDb {
+    /// The database of `store`, as its steps get it.
+    pub fn of(store: &Store) -> StepDb {
+        let address = store.location().for_steps();
         let password = crate::store::postgres::is_postgres(&address)
             .then(|| crate::store::postgres::ConnInfo::password_in(&address))
-            .flatten();
+            .flatten()
+            .map(|p| std::iter::once(("db".to_string(), Value::String(p))).collect());
         StepDb { address, password }
+    }
+
+    /// The password the address holds, if any.
+    fn password(&self) -> Option<&str> {
+        self.password.as_ref()?.get("db")?.as_str()
     }
 }
 
@@ -852,9 +861,7 @@ impl Engine<'_> {
         }
         super::secrets::mask_value(patch, &self.secrets);
         if let Some(password) = &self.db.password {
-            let one =
-                std::iter::once(("db".to_string(), Value::String(password.clone()))).collect();
-            super::secrets::mask_value(patch, &one);
+            super::secrets::mask_value(patch, password);
         }
     }
 
@@ -867,7 +874,7 @@ impl Engine<'_> {
         }
         // A step that prints its environment prints `ORCH_DB`, which holds the
         // database's password when the address does: it is never stored either.
-        if let Some(password) = &self.db.password {
+        if let Some(password) = self.db.password() {
             text = super::secrets::mask(&text, password);
         }
         text

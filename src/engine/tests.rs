@@ -111,7 +111,7 @@ impl Bench {
         Engine {
             store: &self.t.store,
             root: self.dir.path().to_path_buf(),
-            db: crate::engine::runner::StepDb::new(self.t.store.location().for_steps()),
+            db: crate::engine::runner::StepDb::of(&self.t.store),
             user: "test".into(),
             default_timeout: None,
             grace: std::time::Duration::from_secs(1),

@@ -351,15 +351,21 @@ pub fn loose(given: Map<String, Value>) -> Map<String, Value> {
         .into_iter()
         .map(|(k, v)| {
             let v = match v {
-                Value::String(s) => serde_json::from_str::<Value>(&s)
-                    .ok()
-                    .filter(|j| !j.is_string())
-                    .unwrap_or(Value::String(s)),
+                Value::String(s) => loose_value(s),
                 other => other,
             };
             (k, v)
         })
         .collect()
+}
+
+/// One text answer of [`loose`]: JSON if it reads as JSON other than a string, else the
+/// text itself.
+pub fn loose_value(text: String) -> Value {
+    serde_json::from_str::<Value>(&text)
+        .ok()
+        .filter(|j| !j.is_string())
+        .unwrap_or(Value::String(text))
 }
 
 #[cfg(test)]

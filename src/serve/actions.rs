@@ -142,7 +142,7 @@ impl App {
         Engine {
             store,
             root: self.project.root.clone(),
-            db: crate::engine::runner::StepDb::new(store.location().for_steps()),
+            db: crate::engine::runner::StepDb::of(store),
             user: who.to_string(),
             default_timeout: None,
             grace: std::time::Duration::from_secs(5),

@@ -232,7 +232,7 @@ fn spawn_worker(
             };
             let config = crate::worker::Config {
                 project: &project,
-                db: crate::engine::runner::StepDb::new(store.location().for_steps()),
+                db: crate::engine::runner::StepDb::of(&store),
                 user,
                 step_timeout,
                 kill_grace,

@@ -1207,10 +1207,7 @@ fn a_worker_suspends_the_parent_of_a_child_that_awaits_someone() {
         "name = \"kid\"\ntarget = \"system\"\n[[step]]\nname = \"Ask\"\ninput.fields = [ { name = \"go\", type = \"bool\" } ]\n",
     );
     p.task("[[step]]\nname = \"Kid\"\nworkflow = \"kid\"\n[[step]]\nname = \"After\"\nbuiltin = \"noop\"\n");
-    let id = p.ok_json(&["workflow", "run", "t", "--queue"])["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = p.queue("t");
     let (code, _, err) = p.run(&["worker", "--once"]);
     assert_eq!(code, 0, "{err}");
     let v = p.ok_json(&["process", "show", &id]);
@@ -1307,10 +1304,7 @@ max_parallel = 2
 workflow = "child"
 "#,
     );
-    let id = p.ok_json(&["workflow", "run", "t", "--queue"])["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = p.queue("t");
     let (code, _, err) = p.run(&["worker", "--once", "--concurrency", "8"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(p.ok_json(&["process", "show", &id])["status"], "completed");

@@ -587,10 +587,7 @@ fn a_callback_without_run_shows_its_token_to_whoever_drives_it() {
     assert_eq!(p.ok_json(&["process", "show", &id])["status"], "completed");
 
     // Under a worker its log shows it.
-    let id = p.ok_json(&["workflow", "run", "t", "--queue"])["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = p.queue("t");
     let (code, _, log) = p.run(&["worker", "--once"]);
     assert_eq!(code, 0, "{log}");
     let t = shown(&log).unwrap_or_else(|| panic!("no token in {log}"));

@@ -249,6 +249,14 @@ impl Project {
         v
     }
 
+    /// Queues a run of `workflow` (`workflow run --queue`) and returns its process id.
+    pub fn queue(&self, workflow: &str) -> String {
+        self.ok_json(&["workflow", "run", workflow, "--queue"])["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
     /// Runs orch, expecting exit 0, and returns stdout parsed as JSON.
     pub fn ok_json(&self, args: &[&str]) -> serde_json::Value {
         self.json_exiting(args, 0)

@@ -356,10 +356,7 @@ fn a_worker_on_a_server_that_stops_answering_still_stops_on_sigterm() {
     let Some((cluster, p)) = cluster_with_a_held_step() else {
         return; // needs a cluster the test may stop: not on a server of the user's
     };
-    let id = p.ok_json(&["workflow", "run", "t", "--queue"])["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = p.queue("t");
     let mut worker = held_at_b(&p, &["worker", "--grace", "1s"]);
     let frozen = Frozen::freeze(&cluster);
     p.write("go", "");
@@ -438,10 +435,7 @@ fn a_worker_lets_go_of_a_process_the_database_cut_short_and_runs_it_again() {
     let Some((cluster, p)) = cluster_with_a_held_step() else {
         return; // needs a cluster the test may stop: not on a server of the user's
     };
-    let id = p.ok_json(&["workflow", "run", "t", "--queue"])["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = p.queue("t");
     let worker = held_at_b(&p, &["worker", "--lease", "30s"]);
     cluster.stop().unwrap();
     p.write("go", "");

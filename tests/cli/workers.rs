@@ -112,10 +112,7 @@ fn a_busy_worker_takes_new_work_into_its_free_slots() {
         "name = \"long\"\ntarget = \"system\"\n[[step]]\nname = \"Hold\"\nrun = \"i=0; while [ ! -f release ] && [ $i -lt 1400 ]; do sleep 0.05; i=$((i+1)); done\"\n",
     );
     p.task("[[step]]\nname = \"A\"\nbuiltin = \"noop\"\n");
-    let long = p.ok_json(&["workflow", "run", "long", "--queue"])["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let long = p.queue("long");
     let worker = spawn_worker(&p, &["--concurrency", "4"]);
     wait_until("the long process to run", || {
         p.ok_json(&["process", "show", &long])["status"] == "running"
@@ -168,10 +165,7 @@ fn a_failure_made_good_is_not_shown_as_the_cause() {
 fn a_long_retry_delay_rests_the_process_and_counts_its_attempts() {
     let p = Project::new();
     p.task("[[step]]\nname = \"Flaky\"\nrun = \"echo x >> ran.txt; echo 'the device said no' >&2; exit 1\"\nretry = { attempts = 2, delay = \"1h\" }\n");
-    let id = p.ok_json(&["workflow", "run", "t", "--queue"])["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = p.queue("t");
     assert_eq!(p.run(&["worker", "--once"]).0, 0);
     let v = p.ok_json(&["process", "show", &id]);
     assert_eq!(v["status"], "waiting", "{v}");
@@ -199,10 +193,7 @@ fn a_long_retry_delay_rests_the_process_and_counts_its_attempts() {
     let ran = std::fs::read_to_string(p.path().join("ran.txt")).unwrap();
     assert_eq!(ran.lines().count(), 2, "{ran}");
     // Another, resting between attempts, is aborted at once.
-    let other = p.ok_json(&["workflow", "run", "t", "--queue"])["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let other = p.queue("t");
     assert_eq!(p.run(&["worker", "--once"]).0, 0);
     assert_eq!(p.ok_json(&["process", "show", &other])["status"], "waiting");
     let (code, _, err) = p.run(&["process", "abort", &other]);

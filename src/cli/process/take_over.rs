@@ -722,14 +722,7 @@ fn nested(pairs: &[(String, String)]) -> Result<Value> {
                 ),
             );
         }
-        let typed = answers::loose(
-            std::iter::once((String::new(), Value::String(value.clone()))).collect(),
-        );
-        put(
-            &mut patch,
-            &parts,
-            typed.into_iter().next().map_or(Value::Null, |(_, v)| v),
-        );
+        put(&mut patch, &parts, answers::loose_value(value.clone()));
     }
     Ok(Value::Object(patch))
 }

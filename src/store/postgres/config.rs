@@ -114,8 +114,6 @@ impl Env {
     }
 }
 
-/// True when `--db` names a PostgreSQL database rather than a SQLite file: a
-/// `postgresql://` or `postgres://` URL, or libpq's keyword form (`host=… dbname=…`).
 /// A URL whose user or password holds a bare `@` is read up to the wrong one (part of
 /// the password taken for the host, and shown as one): refused, without repeating it.
 fn refuse_bare_at(text: &str) -> Result<(), Error> {
@@ -136,6 +134,8 @@ fn refuse_bare_at(text: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// True when `--db` names a PostgreSQL database rather than a SQLite file: a
+/// `postgresql://` or `postgres://` URL, or libpq's keyword form (`host=… dbname=…`).
 pub fn is_postgres(text: &str) -> bool {
     let t = text.trim_start();
     if t.starts_with("postgresql://") || t.starts_with("postgres://") {

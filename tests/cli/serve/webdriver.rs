@@ -149,43 +149,38 @@ impl Browser {
 
     /// Waits (up to 30 s) for an element to appear.
     pub fn wait(&self, css: &str) -> String {
-        let until = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(e) = self.find(css) {
-                return e;
-            }
-            assert!(
-                Instant::now() < until,
-                "no `{css}` on {}:\n{}",
-                self.url(),
-                self.text("body")
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        self.wait_for(|| self.find(css), || format!("no `{css}`"))
     }
 
     /// Waits (up to 30 s) until the browser is at a URL holding `part` (a form's
     /// answer redirects: the page before it may hold the same words).
     pub fn wait_url(&self, part: &str) {
-        let until = Instant::now() + Duration::from_secs(30);
-        while !self.url().contains(part) {
-            assert!(
-                Instant::now() < until,
-                "never got to `{part}`: still at {}:\n{}",
-                self.url(),
-                self.text("body")
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        self.wait_for(
+            || self.url().contains(part).then_some(()),
+            || format!("never got to `{part}`: still"),
+        )
     }
 
     /// Waits (up to 30 s) until the page's text holds `what`, without reloading it.
     pub fn wait_text(&self, what: &str) {
+        self.wait_for(
+            || self.text("body").contains(what).then_some(()),
+            || format!("`{what}` never showed"),
+        )
+    }
+
+    /// Polls `ready` every 100 ms until it gives a value; after 30 s fails with
+    /// `failure`, the URL and the page's text.
+    fn wait_for<T>(&self, ready: impl Fn() -> Option<T>, failure: impl Fn() -> String) -> T {
         let until = Instant::now() + Duration::from_secs(30);
-        while !self.text("body").contains(what) {
+        loop {
+            if let Some(v) = ready() {
+                return v;
+            }
             assert!(
                 Instant::now() < until,
-                "`{what}` never showed on {}:\n{}",
+                "{} on {}:\n{}",
+                failure(),
                 self.url(),
                 self.text("body")
             );
