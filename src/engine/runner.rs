@@ -1335,7 +1335,7 @@ impl Engine<'_> {
                 state: (!end.whole_state).then(|| cur.state.clone()),
                 status: end.process_status,
                 failed_reason,
-                duration_ms: took.as_millis(),
+                took,
                 subscription: pending,
                 retry_in: Some(if draining || stopped_at_lapse {
                     Duration::ZERO

@@ -79,7 +79,10 @@ const BUSY: Duration = Duration::from_millis(20);
 /// A batch waits for more steps only while at least this many processes are busy.
 const SIBLINGS: usize = 4;
 /// The longest a batch waits for more steps.
-const GATHER: Duration = Duration::from_micros(300);
+const GATHER: Duration = Duration::from_millis(2);
+/// How often a waiting batch takes the steps that arrived. Steps that took less than
+/// this (built-ins) never make their batch wait.
+const GATHER_SLICE: Duration = Duration::from_micros(100);
 
 /// Batches that wait a moment for the steps of other busy processes when the batch
 /// would otherwise be small, as PostgreSQL's `commit_delay` with `commit_siblings`
@@ -87,11 +90,13 @@ const GATHER: Duration = Duration::from_micros(300);
 /// committer and each fsync's completion costs the cores about as much as a short
 /// step's own work (`cargo bench --bench orch -- worker-run-true`).
 ///
-/// The wait is for steps that took a while, such as commands: at most a quarter of
-/// the shortest step in the batch, and never more than [`GATHER`]. A step that took
-/// no time (a built-in) is waiting for the commit alone, so its batch never waits,
-/// nor does a batch while fewer than [`SIBLINGS`] processes are busy (a `workflow
-/// run`, a worker with little to do), nor one that holds half the busy processes.
+/// The wait is for steps that took a while, such as commands: at most as long as the
+/// shortest step in the batch took, never more than [`GATHER`], and it ends as soon
+/// as half the busy processes are in the batch. It sleeps rather than waiting on the
+/// queue, so the steps that arrive meanwhile wake nobody. A built-in step takes
+/// microseconds and is waiting for the commit alone, so its batch never waits, nor
+/// does a batch while fewer than [`SIBLINGS`] processes are busy (a `workflow run`,
+/// a worker with little to do).
 #[derive(Default)]
 pub struct Gatherer {
     /// The processes that committed a step lately, and when.
@@ -99,16 +104,20 @@ pub struct Gatherer {
 }
 
 impl Gatherer {
-    /// [`batch`], waiting once for more steps when busy processes are likely to add
-    /// some.
+    /// [`batch`], waiting for more steps when busy processes are likely to add some.
     pub fn batch(&mut self, first: Job, rx: &mut mpsc::UnboundedReceiver<Job>) -> Vec<Job> {
         let mut batch = batch(first, rx);
         let now = Instant::now();
         self.seen.retain(|_, at| now.duration_since(*at) < BUSY);
-        let shortest = batch.iter().map(|job| job.commit.duration_ms).min();
-        let wait = gather_for(self.seen.len(), batch.len(), shortest.unwrap_or(0));
-        if !wait.is_zero() {
-            std::thread::sleep(wait);
+        let busy = self.seen.len();
+        let shortest = batch.iter().map(|job| job.commit.took).min();
+        let until = now + gather_for(busy, shortest.unwrap_or_default());
+        loop {
+            let now = Instant::now();
+            if now >= until || batch.len() >= busy / 2 || batch.len() >= MAX_BATCH {
+                break;
+            }
+            std::thread::sleep(GATHER_SLICE.min(until - now));
             take_waiting(&mut batch, rx);
         }
         let now = Instant::now();
@@ -124,31 +133,38 @@ impl Gatherer {
     }
 }
 
-/// How long a batch of `len` steps, the shortest of which took `shortest_ms`, waits
-/// for more while `busy` processes are committing steps.
-fn gather_for(busy: usize, len: usize, shortest_ms: u128) -> Duration {
-    if busy < SIBLINGS || len >= busy / 2 {
+/// The longest a batch whose shortest step took `shortest` waits for more while
+/// `busy` processes are committing steps.
+fn gather_for(busy: usize, shortest: Duration) -> Duration {
+    if busy < SIBLINGS || shortest < GATHER_SLICE {
         return Duration::ZERO;
     }
-    GATHER.min(Duration::from_millis(shortest_ms.min(1_000) as u64) / 4)
+    GATHER.min(shortest)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
     #[test]
-    fn only_a_small_batch_of_command_steps_among_busy_processes_waits() {
-        // Sixteen processes running commands of a few milliseconds: one step waits.
-        assert_eq!(gather_for(16, 1, 4), GATHER);
-        // Steps of a millisecond wait a quarter of one.
-        assert_eq!(gather_for(16, 1, 1), Duration::from_micros(250));
+    fn only_command_steps_among_busy_processes_wait() {
+        // Sixteen processes running commands of a few milliseconds: at most GATHER.
+        assert_eq!(gather_for(16, ms(4)), GATHER);
+        // Never longer than the shortest step of the batch took.
+        assert_eq!(gather_for(16, ms(1)), ms(1));
+        assert_eq!(
+            gather_for(16, Duration::from_micros(300)),
+            Duration::from_micros(300)
+        );
         // A lone process, or three, never waits: nobody else would join its batch.
-        assert_eq!(gather_for(1, 1, 4), Duration::ZERO);
-        assert_eq!(gather_for(3, 1, 4), Duration::ZERO);
-        // Built-in steps take no time; their processes wait for the commit alone.
-        assert_eq!(gather_for(64, 1, 0), Duration::ZERO);
-        // A batch that already holds half the busy processes goes at once.
-        assert_eq!(gather_for(16, 8, 4), Duration::ZERO);
+        assert_eq!(gather_for(1, ms(4)), Duration::ZERO);
+        assert_eq!(gather_for(3, ms(4)), Duration::ZERO);
+        // Built-in steps take microseconds; their processes wait for the commit alone.
+        assert_eq!(gather_for(64, Duration::from_micros(40)), Duration::ZERO);
+        assert_eq!(gather_for(64, Duration::ZERO), Duration::ZERO);
     }
 }

@@ -1,6 +1,7 @@
 //! Processes and their step log, as the store hands them out and takes them in.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -102,7 +103,7 @@ pub struct NewProcess<'a> {
     /// The orch that drives it from the start; None leaves it `created` for another.
     pub owner: Option<&'a str>,
     /// How long the owner's lease lasts before it must be renewed.
-    pub lease: std::time::Duration,
+    pub lease: Duration,
     /// The parent process and the path of its step that starts this one.
     pub parent: Option<(&'a str, &'a str)>,
 }
@@ -142,12 +143,13 @@ pub struct StepCommit {
     /// The process status after the step.
     pub status: ProcessStatus,
     pub failed_reason: Option<String>,
-    pub duration_ms: u128,
+    /// How long the step ran.
+    pub took: Duration,
     /// The validated subscription change the step made, written in the same transaction.
     pub subscription: Option<Change>,
     /// For a process left `waiting`: how long until a worker may pick it up again
     /// (None: only by hand, or when what it waits for frees).
-    pub retry_in: Option<std::time::Duration>,
+    pub retry_in: Option<Duration>,
     /// Put a process that would go on running at rest instead (`waiting`, due at once,
     /// with this reason): its orch is stopping.
     pub rest: Option<String>,
@@ -233,7 +235,7 @@ impl StepCommit {
     /// The `data` of its `step.finished` event.
     pub fn event_data(&self) -> Value {
         let s = &self.step;
-        serde_json::json!({"name": s.name, "path": s.path(), "status": s.status, "attempt": s.attempt, "duration_ms": self.duration_ms as u64, "error": s.error, "by": s.created_by})
+        serde_json::json!({"name": s.name, "path": s.path(), "status": s.status, "attempt": s.attempt, "duration_ms": self.took.as_millis() as u64, "error": s.error, "by": s.created_by})
     }
 
     /// What is left of the snapshot budget after this step's patch of `patch_len`

@@ -97,7 +97,7 @@ fn step_commit(id: &str, step: StepStatus, status: ProcessStatus) -> StepCommit 
         state: None,
         status,
         failed_reason: None,
-        duration_ms: 0,
+        took: Duration::ZERO,
         subscription: None,
         retry_in: None,
         rest: None,

@@ -738,7 +738,7 @@ mod tests {
                 state: Some(std::sync::Arc::new(state.clone())),
                 status,
                 failed_reason: None,
-                duration_ms: 0,
+                took: std::time::Duration::ZERO,
                 subscription: None,
                 retry_in: None,
                 rest: None,
