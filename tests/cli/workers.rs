@@ -227,6 +227,24 @@ fn queued_processes_run_in_a_worker_at_once() {
     }
 }
 
+/// A worker closes the SQLite file before it exits, as SQLite expects: the
+/// write-ahead log checkpointed into the file and removed, so the file alone holds
+/// every step (a copy of it is whole) and the next command has no log to recover.
+#[test]
+fn a_stopped_worker_leaves_the_sqlite_file_whole() {
+    let p = Project::new();
+    let steps: String = (1..=40)
+        .map(|i| format!("[[step]]\nname = \"s{i}\"\nbuiltin = \"noop\"\n"))
+        .collect();
+    p.task(&steps);
+    queue(&p, 16);
+    let (code, _, err) = p.run(&["worker", "--once", "--concurrency", "16"]);
+    assert_eq!(code, 0, "{err}");
+    let wal = p.path().join("orch.db-wal");
+    assert!(!wal.exists(), "the worker left {} behind", wal.display());
+    assert!(statuses(&p).iter().all(|s| s == "completed"));
+}
+
 fn concurrency_bounds_how_many_run_at_once() {
     let p = Project::new();
     timed_task(&p, 1, 300);

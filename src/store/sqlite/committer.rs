@@ -30,7 +30,7 @@ use crate::store::processes::{Committed, StepCommit};
 /// The handle engines send their commits to.
 pub struct Committer {
     handle: group_commit::Committer,
-    _thread: JoinHandle<()>,
+    thread: Option<JoinHandle<()>>,
 }
 
 impl Committer {
@@ -44,13 +44,28 @@ impl Committer {
             .map_err(|e| Error::internal(format!("cannot start the committer: {e}")))?;
         Ok(Committer {
             handle,
-            _thread: thread,
+            thread: Some(thread),
         })
     }
 
     /// Writes one step with whatever else is waiting; returns once it is durable.
     pub async fn commit(&self, commit: StepCommit) -> StoreResult<Committed> {
         self.handle.commit(commit).await
+    }
+}
+
+impl Drop for Committer {
+    /// Closes the queue and waits for the thread to close its connection, so that a
+    /// store dropped before orch exits is closed as SQLite expects: the write-ahead log
+    /// checkpointed into the database file and removed. Left running, the thread was
+    /// cut off by the exit in the middle of that checkpoint, and the log stayed behind
+    /// for the next command to recover.
+    fn drop(&mut self) {
+        let (closed, _) = group_commit::Committer::channel();
+        drop(std::mem::replace(&mut self.handle, closed));
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 
