@@ -41,11 +41,13 @@ use std::os::fd::OwnedFd;
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
 use std::pin::pin;
-use std::process::{ExitStatus, Stdio};
+use std::process::ExitStatus;
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::process::{Child, ChildStderr, ChildStdout, Command};
+use tokio::net::unix::pipe;
+
+use super::shell::{self, Shell};
 use tokio::time::{Instant, sleep_until};
 
 /// Time between SIGTERM and SIGKILL when the caller has no opinion.
@@ -210,7 +212,7 @@ pub async fn run(
 /// the cost of `exec` and dynamic loading behind work orch waits for anyway; the step
 /// itself still starts only after the previous one is committed.
 pub struct Gated {
-    child: Child,
+    child: Shell,
     /// The write end of the shell's stdin, registered with the runtime only when the
     /// step's turn comes (see [`spawn`]).
     gate: OwnedFd,
@@ -269,7 +271,7 @@ impl Gated {
 }
 
 async fn drive(
-    child: &mut Child,
+    child: &mut Shell,
     stdin: tokio::net::unix::pipe::Sender,
     group: &mut ProcessGroup,
     spec: CommandSpec,
@@ -444,7 +446,7 @@ const GATE: &str = "read -r _orch_go || exit 1; ";
 
 /// The `sh` on orch's PATH, looked up once: letting each spawn search the PATH costs
 /// an `exec` attempt per directory before it.
-fn shell() -> &'static std::ffi::OsStr {
+fn sh_path() -> &'static std::ffi::OsStr {
     static SHELL: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     SHELL
         .get_or_init(|| {
@@ -471,38 +473,28 @@ fn shell() -> &'static std::ffi::OsStr {
 /// the blocking thread that starts the shell would wake the engines' thread from its
 /// wait for nothing, once a step. It is registered by [`Gated::run`], on the engines'
 /// thread, when the step's turn comes.
-fn spawn(spec: &CommandSpec) -> io::Result<(Child, OwnedFd)> {
+fn spawn(spec: &CommandSpec) -> io::Result<(Shell, OwnedFd)> {
     let (gate_out, gate_in) = std::io::pipe()?;
-    let mut cmd = Command::new(shell());
-    cmd.arg("-c")
-        .arg(format!("{GATE}{}", spec.command))
-        .current_dir(&spec.cwd)
-        .envs(spec.env.iter().map(|(k, v)| (k, v)))
-        .stdin(gate_out)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        // Last resort if `run` is abandoned in a way that skips our own
-        // group kill; it reaches the shell only.
-        .kill_on_drop(true);
-    let child = cmd.spawn().map_err(|e| {
-        // Spawning in a missing directory fails with a bare ENOENT (or ENOTDIR), which
-        // reads as if `sh` were missing; say which one it is. Looked at only on
-        // failure: a worker starts thousands of shells a second.
-        if !spec.cwd.is_dir() {
-            return io::Error::new(
-                io::ErrorKind::NotFound,
-                format!(
-                    "working directory {} does not exist or is not a directory",
-                    spec.cwd.display()
-                ),
-            );
-        }
-        io::Error::new(
-            e.kind(),
-            format!("cannot start `sh -c` in {}: {e}", spec.cwd.display()),
-        )
-    })?;
+    let script = format!("{GATE}{}", spec.command);
+    let child =
+        shell::spawn(sh_path(), &script, &spec.cwd, &spec.env, gate_out.into()).map_err(|e| {
+            // Spawning in a missing directory fails with a bare ENOENT (or ENOTDIR), which
+            // reads as if `sh` were missing; say which one it is. Looked at only on
+            // failure: a worker starts thousands of shells a second.
+            if !spec.cwd.is_dir() {
+                return io::Error::new(
+                    io::ErrorKind::NotFound,
+                    format!(
+                        "working directory {} does not exist or is not a directory",
+                        spec.cwd.display()
+                    ),
+                );
+            }
+            io::Error::new(
+                e.kind(),
+                format!("cannot start `sh -c` in {}: {e}", spec.cwd.display()),
+            )
+        })?;
     Ok((child, gate_in.into()))
 }
 
@@ -551,7 +543,7 @@ impl StdoutCapture {
         }
     }
 
-    async fn read_from(&mut self, pipe: Option<ChildStdout>) {
+    async fn read_from(&mut self, pipe: Option<pipe::Receiver>) {
         let Some(mut pipe) = pipe else { return };
         // Filled by `read_buf` without zeroing it first: most steps print little.
         let mut chunk = Vec::with_capacity(READ_CHUNK);
@@ -585,7 +577,7 @@ impl<'a> StderrTail<'a> {
         }
     }
 
-    async fn read_from(&mut self, pipe: Option<ChildStderr>) {
+    async fn read_from(&mut self, pipe: Option<pipe::Receiver>) {
         let Some(mut pipe) = pipe else { return };
         let mut chunk = Vec::with_capacity(READ_CHUNK);
         while let Ok(1..) = pipe.read_buf(&mut chunk).await {
@@ -644,13 +636,12 @@ struct ProcessGroup {
 }
 
 impl ProcessGroup {
-    fn of(child: &Child) -> io::Result<Self> {
-        // `process_group(0)` makes the shell's pid the group id. A pgid of 0
+    fn of(child: &Shell) -> io::Result<Self> {
+        // The shell leads a new group, so its pid is the group id. A pgid of 0
         // or 1 would make killpg hit our own group or every process we may
         // signal, so refuse rather than risk it.
-        let pgid = child
-            .id()
-            .and_then(|pid| libc::pid_t::try_from(pid).ok())
+        let pgid = libc::pid_t::try_from(child.id())
+            .ok()
             .filter(|&pid| pid > 1)
             .ok_or_else(|| io::Error::other("spawned step has no usable process id"))?;
         Ok(ProcessGroup::new(pgid))
@@ -824,7 +815,7 @@ mod tests {
             .arg("-c")
             .arg(format!("{GATE}touch ran"))
             .current_dir(dir.path())
-            .stdin(Stdio::null())
+            .stdin(std::process::Stdio::null())
             .status()
             .unwrap();
         assert_eq!(status.code(), Some(1));
@@ -869,6 +860,34 @@ mod tests {
         s.env.push(("ORCH_TEST_VAR".into(), "-x".into()));
         let r = run_plain(s).await;
         assert_eq!(r.stdout, br#"{"state": 1}-x"#);
+    }
+
+    #[tokio::test]
+    async fn the_step_environment_is_inherited_with_its_own_variables_on_top() {
+        // PATH is inherited (and found once); HOME is overridden, and appears once.
+        let mut s = spec(
+            r#"printf '%s|%s|' "$HOME" "$ORCH_TEST_OTHER"; env | grep -c '^HOME='; command -v sh >/dev/null && echo path"#,
+        );
+        s.env.push(("HOME".into(), "/nowhere/home".into()));
+        s.env.push(("ORCH_TEST_OTHER".into(), "a b'c\"d".into()));
+        let r = run_plain(s).await;
+        assert_eq!(
+            String::from_utf8_lossy(&r.stdout),
+            "/nowhere/home|a b'c\"d|1\npath\n"
+        );
+        assert!(r.success(), "{}", r.stderr_text());
+    }
+
+    #[tokio::test]
+    async fn a_nul_byte_is_an_error_not_a_crash() {
+        let mut s = spec("true");
+        s.env.push(("ORCH_TEST_NUL".into(), "a\0b".into()));
+        let e = run(s, None, std::future::pending()).await.unwrap_err();
+        assert!(e.to_string().to_lowercase().contains("nul"), "{e}");
+        let e = run(spec("echo a\0b"), None, std::future::pending())
+            .await
+            .unwrap_err();
+        assert!(e.to_string().to_lowercase().contains("nul"), "{e}");
     }
 
     #[tokio::test]

@@ -27,6 +27,7 @@ pub mod plan;
 pub mod runner;
 pub mod scope;
 pub mod secrets;
+mod shell;
 pub mod start;
 pub mod subscription;
 #[cfg(test)]
