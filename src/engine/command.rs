@@ -257,7 +257,7 @@ impl Gated {
     ) -> io::Result<CommandResult> {
         // `self` is dropped after the step, or with this future: shell, then group,
         // then the watcher's registration, in that order.
-        let stdin = tokio::net::unix::pipe::Sender::from_owned_fd(self.gate)?;
+        let stdin = open_gate(self.gate, &spec.stdin)?;
         drive(
             &mut self.child,
             stdin,
@@ -272,7 +272,7 @@ impl Gated {
 
 async fn drive(
     child: &mut Shell,
-    stdin: tokio::net::unix::pipe::Sender,
+    stdin: Option<pipe::Sender>,
     group: &mut ProcessGroup,
     spec: CommandSpec,
     on_stderr: Option<StderrSink<'_>>,
@@ -516,8 +516,27 @@ async fn sleep_opt(deadline: Option<Instant>) {
     }
 }
 
-/// Writes the go line the [`GATE`] waits for, then the step's input.
-async fn feed_stdin(mut pipe: tokio::net::unix::pipe::Sender, data: &[u8]) {
+/// Lets the shell through its [`GATE`]. The go line and an input that fit in one
+/// atomic pipe write (`PIPE_BUF`, 4 KiB on Linux) are written at once and the pipe is
+/// closed: the pipe is empty (the shell waits at its gate, and nothing else writes to
+/// it), so the write cannot block, and the pipe needs no registration with the runtime
+/// (two `epoll_ctl` calls and a wake-up a step). A larger input is left to
+/// [`feed_stdin`], which writes it as the shell reads.
+fn open_gate(gate: OwnedFd, data: &[u8]) -> io::Result<Option<pipe::Sender>> {
+    if data.len() < libc::PIPE_BUF {
+        let mut line = Vec::with_capacity(1 + data.len());
+        line.push(b'\n');
+        line.extend_from_slice(data);
+        // EPIPE (a shell already gone) is the step's to report, by its exit status.
+        let _ = std::io::Write::write_all(&mut std::fs::File::from(gate), &line);
+        return Ok(None);
+    }
+    Ok(Some(pipe::Sender::from_owned_fd(gate)?))
+}
+
+/// Writes the go line, then the step's input, when [`open_gate`] could not.
+async fn feed_stdin(pipe: Option<pipe::Sender>, data: &[u8]) {
+    let Some(mut pipe) = pipe else { return };
     if pipe.write_all(b"\n").await.is_err() {
         return;
     }
@@ -888,6 +907,17 @@ mod tests {
             .await
             .unwrap_err();
         assert!(e.to_string().to_lowercase().contains("nul"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn stdin_of_any_size_reaches_the_step_whole() {
+        // Below PIPE_BUF it is written with the go line at once, from it on as read.
+        for len in [0, libc::PIPE_BUF - 1, libc::PIPE_BUF, 200_000] {
+            let mut s = spec("wc -c");
+            s.stdin = vec![b'x'; len];
+            let r = run_plain(s).await;
+            assert_eq!(String::from_utf8_lossy(&r.stdout).trim(), len.to_string());
+        }
     }
 
     #[tokio::test]
