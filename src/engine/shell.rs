@@ -35,8 +35,16 @@ pub fn spawn(
     imp::spawn(shell, script, cwd, env, stdin)
 }
 
+/// The read end of a pipe orch just made, made non-blocking and registered with the
+/// runtime (what `from_owned_fd` does, without its checks of what the descriptor is:
+/// two system calls a pipe).
 fn receiver(fd: OwnedFd) -> io::Result<pipe::Receiver> {
-    pipe::Receiver::from_owned_fd(fd)
+    use std::os::fd::AsRawFd;
+    // SAFETY: F_SETFL on an open descriptor changes only its status flags.
+    if unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, libc::O_NONBLOCK) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    pipe::Receiver::from_owned_fd_unchecked(fd)
 }
 
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
@@ -73,19 +81,27 @@ mod imp {
 
         /// Waits for the shell to exit and reaps it.
         pub async fn wait(&mut self) -> io::Result<ExitStatus> {
-            loop {
-                if let Some(status) = self.status {
-                    return Ok(status);
-                }
-                if let Some(status) = reap(self.pid)? {
-                    self.status = Some(status);
-                    continue;
-                }
+            while self.status.is_none() {
                 match &self.pidfd {
-                    Some(fd) => fd.readable().await?.clear_ready(),
-                    None => tokio::time::sleep(POLL).await,
+                    // Readable once it has exited (a shell that exited before its
+                    // pidfd was registered is reported at once).
+                    Some(fd) => {
+                        let mut ready = fd.readable().await?;
+                        self.status = reap(self.pid)?;
+                        if self.status.is_none() {
+                            ready.clear_ready();
+                        }
+                    }
+                    None => {
+                        self.status = reap(self.pid)?;
+                        if self.status.is_none() {
+                            tokio::time::sleep(POLL).await;
+                        }
+                    }
                 }
             }
+            self.status
+                .ok_or_else(|| io::Error::other("the shell's status was lost"))
         }
     }
 
@@ -343,6 +359,44 @@ mod imp {
         let registered =
             unsafe { AsyncFd::register_with_interest(fd, tokio::io::Interest::READABLE) };
         Ok(Some(registered.map_err(io::Error::from)?))
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        fn started(script: &str) -> Shell {
+            let (stdin, _) = std::io::pipe().unwrap();
+            let sh = std::ffi::OsStr::new("/bin/sh");
+            spawn(sh, script, &std::env::temp_dir(), &[], stdin.into()).unwrap()
+        }
+
+        /// On a kernel without pidfds the shell is looked at until it has exited.
+        #[tokio::test]
+        async fn a_shell_without_a_pidfd_is_still_waited_for() {
+            let mut shell = started("sleep 0.02; exit 3");
+            shell.pidfd = None;
+            assert_eq!(shell.wait().await.unwrap().code(), Some(3));
+            // Asked again, it says the same without waiting.
+            assert_eq!(shell.wait().await.unwrap().code(), Some(3));
+        }
+
+        /// A shell dropped while it runs is killed and reaped, now or at the next
+        /// spawn: it leaves no zombie behind.
+        #[tokio::test]
+        async fn a_dropped_shell_is_killed_and_reaped() {
+            let shell = started("exec sleep 30");
+            let pid = shell.pid;
+            drop(shell);
+            drop(started("true"));
+            let deadline = std::time::Instant::now() + Duration::from_secs(5);
+            // SAFETY: signal 0 only asks whether the pid exists.
+            while unsafe { libc::kill(pid, 0) } == 0 {
+                reap_orphans();
+                assert!(std::time::Instant::now() < deadline, "{pid} is still there");
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
     }
 }
 
