@@ -35,6 +35,11 @@ pub mod worker;
 /// Parses the command line, runs the command and maps the outcome to an exit code.
 pub fn main_entry() -> std::process::ExitCode {
     use clap::Parser;
+    // A parent may leave SIGCHLD ignored, and `exec` keeps it so: the kernel would then
+    // reap each step's shell itself, and orch could not learn how the step ended.
+    // SAFETY: the first thing the binary does, before it starts any thread; setting a
+    // signal's default disposition touches no memory of ours.
+    unsafe { libc::signal(libc::SIGCHLD, libc::SIG_DFL) };
     // An empty ORCH_DIR, ORCH_DB or ORCH_USER reads as unset, as in most tools, rather
     // than as a flag given without its value.
     for var in ["ORCH_DIR", "ORCH_DB", "ORCH_USER"] {

@@ -1,6 +1,7 @@
 //! Data safety and honesty: no database where there is no project, no silent new
 //! database in an empty file, `db check` and `db backup`, `-q` that still reports a
-//! failure, and resume after the workflow file changed.
+//! failure, resume after the workflow file changed, and steps that still run when orch
+//! starts with SIGCHLD ignored.
 
 use std::path::Path;
 use std::process::Stdio;
@@ -390,6 +391,28 @@ fn a_closed_stderr_does_not_stop_a_run() {
     assert_eq!(list[0]["status"], "completed", "{list}");
 }
 
+/// orch started with SIGCHLD ignored (a parent may leave it so, and `exec` keeps it)
+/// still learns how each step's shell ended, rather than finding it reaped away.
+fn steps_run_when_orch_starts_with_sigchld_ignored() {
+    use std::os::unix::process::CommandExt;
+    let p = Project::new();
+    p.task("[[step]]\nname = \"A\"\nrun = \"true\"\n[[step]]\nname = \"B\"\nrun = \"exit 3\"\n");
+    let mut cmd = p.command();
+    cmd.args(["workflow", "run", "t"]).stdout(Stdio::null());
+    // SAFETY: between fork and exec only `signal`, which is async-signal-safe.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::signal(libc::SIGCHLD, libc::SIG_IGN);
+            Ok(())
+        });
+    }
+    let out = cmd.output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    // A succeeds, B fails with its own exit status, not a lost child.
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("exited with status 3"), "{err}");
+}
+
 /// A task that asks for input, then runs `after`.
 fn ask_then(p: &Project, after: &str) {
     p.task(&format!(
@@ -463,6 +486,7 @@ fn db_check_finds_a_table_dropped_by_hand() {
 
 both!(
     db_check_finds_a_table_dropped_by_hand,
+    steps_run_when_orch_starts_with_sigchld_ignored,
     a_closed_stderr_does_not_stop_a_run,
     quiet_prints_only_data_and_errors_and_a_failure_is_an_error,
     resume_after_an_edit_warns_and_takes_use_current,
