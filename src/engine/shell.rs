@@ -196,18 +196,18 @@ mod imp {
                     Err(io::Error::from_raw_os_error(r))
                 }
             };
-            // SAFETY: both are initialised by their `_init` call before any other use,
-            // and boxed so they never move after it; `Drop` destroys them.
+            // SAFETY: each is initialised by its `_init` call, in place, before any
+            // other use; the box becomes a `Recipe` (whose `Drop` destroys both) only
+            // once both are, and keeps them where they were initialised.
             unsafe {
-                let mut r = Box::new(Recipe {
-                    attr: std::mem::zeroed(),
-                    actions: std::mem::zeroed(),
-                });
-                check(libc::posix_spawnattr_init(&mut r.attr))?;
-                if let Err(e) = check(libc::posix_spawn_file_actions_init(&mut r.actions)) {
-                    libc::posix_spawnattr_destroy(&mut r.attr);
+                let mut place: Box<std::mem::MaybeUninit<Recipe>> = Box::new_uninit();
+                let p = place.as_mut_ptr();
+                check(libc::posix_spawnattr_init(&raw mut (*p).attr))?;
+                if let Err(e) = check(libc::posix_spawn_file_actions_init(&raw mut (*p).actions)) {
+                    libc::posix_spawnattr_destroy(&raw mut (*p).attr);
                     return Err(e);
                 }
+                let mut r = place.assume_init();
                 let mut none = std::mem::zeroed::<libc::sigset_t>();
                 libc::sigemptyset(&mut none);
                 // orch ignores SIGPIPE (as every Rust program does) and an ignored
@@ -243,8 +243,7 @@ mod imp {
 
     impl Drop for Recipe {
         fn drop(&mut self) {
-            // SAFETY: both were initialised in `new` (a failed init returned before
-            // a `Recipe` existed).
+            // SAFETY: a `Recipe` exists only once both were initialised (`new`).
             unsafe {
                 libc::posix_spawn_file_actions_destroy(&mut self.actions);
                 libc::posix_spawnattr_destroy(&mut self.attr);
