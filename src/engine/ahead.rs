@@ -10,9 +10,11 @@ use std::collections::VecDeque;
 
 use super::command::Gated;
 
-/// How many `run` steps ahead a shell is started: two keep the second core loading
-/// shells while the first runs steps and commits.
-pub const SHELLS_AHEAD: usize = 2;
+/// How many `run` steps ahead a shell is started. One loads while the step before it
+/// runs and commits. A second one per process was as fast for a lone `workflow run`
+/// and slower for a worker running many processes at once (more gated shells and
+/// descriptors for every spawn to copy; `cargo bench --bench orch -- worker-run-true`).
+pub const SHELLS_AHEAD: usize = 1;
 
 /// A shell being started on a blocking thread: the parent of a `posix_spawn` waits
 /// until the child has called `exec`, which the drive has better things to do than
@@ -69,18 +71,22 @@ mod tests {
                     .then(|| tokio::task::spawn_blocking(|| Err(std::io::Error::other("no shell"))))
             };
             ahead.fill(0, |j| start(j, &mut asked));
-            assert_eq!(asked, [1, 2]);
+            assert_eq!(asked, [1]);
             assert!(ahead.take(0).await.is_none());
             ahead.fill(0, |j| start(j, &mut asked));
-            assert_eq!(asked, [1, 2], "a step was started twice");
+            assert_eq!(asked, [1], "a step was started twice");
             assert!(ahead.take(1).await.is_none());
+            assert!(ahead.queue.is_empty());
             ahead.fill(1, |j| start(j, &mut asked));
-            assert_eq!(asked, [1, 2, 3]);
+            assert_eq!(asked, [1, 2]);
             assert_eq!(ahead.queue.front().map(|(at, _)| *at), Some(2));
             assert!(ahead.take(2).await.is_none());
-            assert!(ahead.queue.is_empty());
+            // Step 3 is not a `run` step: nothing is queued for it.
             ahead.fill(2, |j| start(j, &mut asked));
-            assert_eq!(asked, [1, 2, 3, 3, 4]);
+            assert_eq!(asked, [1, 2, 3]);
+            assert!(ahead.queue.is_empty());
+            ahead.fill(3, |j| start(j, &mut asked));
+            assert_eq!(asked, [1, 2, 3, 4]);
         });
     }
 }
