@@ -46,9 +46,9 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::unix::pipe;
+use tokio::time::{Instant, sleep_until};
 
 use super::shell::{self, Shell};
-use tokio::time::{Instant, sleep_until};
 
 /// Time between SIGTERM and SIGKILL when the caller has no opinion.
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(5);
