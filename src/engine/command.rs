@@ -213,8 +213,8 @@ pub async fn run(
 /// itself still starts only after the previous one is committed.
 pub struct Gated {
     child: Shell,
-    /// The write end of the shell's stdin, registered with the runtime only when the
-    /// step's turn comes (see [`spawn`]).
+    /// The write end of the shell's stdin, untouched until the step's turn comes
+    /// (see [`open_gate`]).
     gate: OwnedFd,
     group: ProcessGroup,
     // Dropped after `group`, so a group is released only once it was killed.
@@ -468,11 +468,11 @@ fn sh_path() -> &'static std::ffi::OsStr {
 /// Spawns the step in a new process group led by its shell, and returns the write
 /// end of its stdin.
 ///
-/// The stdin pipe is made here rather than by tokio, which would register it with the
-/// runtime at once: a pipe's write end is ready from the start, so registering it from
-/// the blocking thread that starts the shell would wake the engines' thread from its
-/// wait for nothing, once a step. It is registered by [`Gated::run`], on the engines'
-/// thread, when the step's turn comes.
+/// The stdin pipe is left unregistered with the runtime: a pipe's write end is ready
+/// from the start, so registering it from the blocking thread that starts the shell
+/// would wake the engines' thread from its wait for nothing, once a step. At the
+/// step's turn, on the engines' thread, [`open_gate`] writes to it directly, and
+/// registers it only for an input too large to write at once.
 fn spawn(spec: &CommandSpec) -> io::Result<(Shell, OwnedFd)> {
     let (gate_out, gate_in) = std::io::pipe()?;
     let script = format!("{GATE}{}", spec.command);

@@ -12,28 +12,12 @@
 //!
 //! Elsewhere it is tokio's `Command`, which does the same with the cost above.
 
-use std::ffi::OsStr;
 use std::io;
 use std::os::fd::OwnedFd;
-use std::path::Path;
 
 use tokio::net::unix::pipe;
 
-pub use imp::Shell;
-
-/// Starts `sh -c script` (`shell` is the path of `sh`) in `cwd`, in a new process
-/// group it leads, with orch's environment plus `env`, `stdin` as its stdin and pipes
-/// for its stdout and stderr. Called from a runtime's thread (blocking or not): the
-/// pipes and the exit notice are registered with that runtime.
-pub fn spawn(
-    shell: &OsStr,
-    script: &str,
-    cwd: &Path,
-    env: &[(String, String)],
-    stdin: OwnedFd,
-) -> io::Result<Shell> {
-    imp::spawn(shell, script, cwd, env, stdin)
-}
+pub use imp::{Shell, spawn};
 
 /// The read end of a pipe orch just made, made non-blocking and registered with the
 /// runtime (what `from_owned_fd` does, without its checks of what the descriptor is:
@@ -251,6 +235,10 @@ mod imp {
         }
     }
 
+    /// Starts `sh -c script` (`shell` is the path of `sh`) in `cwd`, in a new process
+    /// group it leads, with orch's environment plus `env`, `stdin` as its stdin and
+    /// pipes for its stdout and stderr. Called from a runtime's thread (blocking or
+    /// not): the pipes and the exit notice are registered with that runtime.
     pub fn spawn(
         shell: &OsStr,
         script: &str,
@@ -426,6 +414,7 @@ mod imp {
         }
     }
 
+    /// What the glibc `spawn` does, with tokio's `Command`.
     pub fn spawn(
         shell: &OsStr,
         script: &str,

@@ -30,7 +30,8 @@ use crate::store::processes::{Committed, StepCommit};
 /// The handle engines send their commits to.
 pub struct Committer {
     handle: group_commit::Committer,
-    thread: Option<JoinHandle<()>>,
+    // Dropped after `handle`, whose drop closes the queue and so ends the thread.
+    _thread: Joined,
 }
 
 impl Committer {
@@ -44,7 +45,7 @@ impl Committer {
             .map_err(|e| Error::internal(format!("cannot start the committer: {e}")))?;
         Ok(Committer {
             handle,
-            thread: Some(thread),
+            _thread: Joined(Some(thread)),
         })
     }
 
@@ -54,16 +55,16 @@ impl Committer {
     }
 }
 
-impl Drop for Committer {
-    /// Closes the queue and waits for the thread to close its connection, so that a
-    /// store dropped before orch exits is closed as SQLite expects: the write-ahead log
-    /// checkpointed into the database file and removed. Left running, the thread was
-    /// cut off by the exit in the middle of that checkpoint, and the log stayed behind
-    /// for the next command to recover.
+/// The committer's thread, waited for when dropped, so that a store dropped before
+/// orch exits is closed as SQLite expects: the write-ahead log checkpointed into the
+/// database file and removed. Left running, the thread was cut off by the exit in the
+/// middle of that checkpoint, and the log stayed behind for the next command to
+/// recover.
+struct Joined(Option<JoinHandle<()>>);
+
+impl Drop for Joined {
     fn drop(&mut self) {
-        let (closed, _) = group_commit::Committer::channel();
-        drop(std::mem::replace(&mut self.handle, closed));
-        if let Some(thread) = self.thread.take() {
+        if let Some(thread) = self.0.take() {
             let _ = thread.join();
         }
     }
