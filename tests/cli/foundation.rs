@@ -403,6 +403,41 @@ fn an_address_of_another_database_is_refused() {
     assert!(!p.path().join("mysql:").exists());
 }
 
+/// A SQLite database of another program with a table of one of orch's names cannot
+/// take orch's tables: `db migrate` says which table is in the way and what to do (not
+/// the whole migration it failed in), and leaves the file as it was, without even
+/// refinery's history table.
+#[test]
+fn migrating_into_another_programs_database_names_the_table_in_the_way() {
+    let p = Project::new();
+    let other = p.path().join("other.db");
+    let conn = rusqlite::Connection::open(&other).unwrap();
+    conn.execute_batch("CREATE TABLE processes (id INTEGER); INSERT INTO processes VALUES (7)")
+        .unwrap();
+    drop(conn);
+    let (code, _, err) = p.run(&["--db", "other.db", "db", "migrate"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("table processes already exists"), "{err}");
+    assert!(
+        err.contains("hint: the file holds tables of another program"),
+        "{err}"
+    );
+    assert!(!err.contains("CREATE TABLE"), "{err}");
+    let conn = rusqlite::Connection::open(&other).unwrap();
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(tables, ["processes"]);
+    let kept: i64 = conn
+        .query_row("SELECT id FROM processes", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(kept, 7);
+}
+
 /// A SQLite database of another program is left as it is by a command that only
 /// reads (exit 6, as for no database); `db migrate` adds orch's tables when asked.
 #[test]

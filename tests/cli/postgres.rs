@@ -176,7 +176,8 @@ fn follow_wakes_soon_after_a_commit() {
 }
 
 /// A schema another program keeps a table of orch's name in is not orch's to migrate:
-/// the refusal says to give orch a schema of its own, and the other table is untouched.
+/// the refusal says to give orch a schema of its own, the other table is untouched, and
+/// the schema holds nothing of orch's afterwards.
 #[test]
 fn migrating_into_another_programs_schema_says_to_give_orch_its_own() {
     let Some(db) = server::database() else { return };
@@ -192,6 +193,12 @@ fn migrating_into_another_programs_schema_says_to_give_orch_its_own() {
     assert!(err.contains("give orch a schema of its own"), "{err}");
     let kept = super::stores::postgres_rows(&db.url, "SELECT id::text FROM foreign_app.processes");
     assert_eq!(kept, [["7"]]);
+    // Nothing of orch's is left behind, not even refinery's (empty) history table.
+    let tables = super::stores::postgres_rows(
+        &db.url,
+        "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'foreign_app' ORDER BY 1",
+    );
+    assert_eq!(tables, [["processes"]]);
 }
 
 /// A step that prints its environment prints `ORCH_DB`, and with it the password the

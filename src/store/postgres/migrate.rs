@@ -69,8 +69,7 @@ pub fn migration_count() -> usize {
 /// The schema version of orch's schema in the database `client` is connected to, 0
 /// when it was never migrated (or does not exist).
 pub async fn schema_version(client: &Client, info: &ConnInfo) -> Result<i64, Error> {
-    let history = "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = $1 AND tablename = 'refinery_schema_history')";
-    if !exists(client, info, history).await? {
+    if !has_history(client, info).await? {
         return Ok(0);
     }
     let sql = format!(
@@ -79,6 +78,12 @@ pub async fn schema_version(client: &Client, info: &ConnInfo) -> Result<i64, Err
     );
     let row = client.query_one(&sql, &[]).await;
     Ok(row.map_err(|e| classify(info, &e))?.get(0))
+}
+
+/// Whether orch's schema holds refinery's history table.
+async fn has_history(client: &Client, info: &ConnInfo) -> Result<bool, Error> {
+    let history = "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = $1 AND tablename = 'refinery_schema_history')";
+    exists(client, info, history).await
 }
 
 /// Runs a `SELECT EXISTS (…)` about orch's schema (`$1`).
@@ -139,16 +144,40 @@ async fn migrate_locked(
         let created = client.batch_execute(&sql).await;
         created.map_err(|e| classify(info, &e))?;
     }
-    let report = embedded::migrations::runner()
+    let had_history = has_history(client, info).await?;
+    let report = match embedded::migrations::runner()
         .set_abort_divergent(true)
         .run_async(client)
         .await
-        .map_err(|e| migration_error(info, &e))?;
+    {
+        Ok(report) => report,
+        Err(e) => {
+            if !had_history {
+                drop_empty_history(client, info).await;
+            }
+            return Err(migration_error(info, &e));
+        }
+    };
     Ok(Migrated {
         from,
         to: schema_version(client, info).await?,
         applied: report.applied_migrations().len(),
     })
+}
+
+/// After a first migration failed: refinery's history table, which refinery created
+/// before it, is dropped if it is still empty, so a schema orch could not move into
+/// (another program's, one it may not write) is left as orch found it. Best effort:
+/// the migration's own error is what the user is told.
+async fn drop_empty_history(client: &Client, info: &ConnInfo) {
+    let table = format!("{}.refinery_schema_history", quote_ident(info.schema()));
+    let empty = client
+        .query_one(&format!("SELECT NOT EXISTS (SELECT 1 FROM {table})"), &[])
+        .await
+        .is_ok_and(|row| row.get::<_, bool>(0));
+    if empty {
+        let _ = client.batch_execute(&format!("DROP TABLE {table}")).await;
+    }
 }
 
 fn refuse_newer(info: &ConnInfo, version: i64, latest: i64) -> Result<(), Error> {

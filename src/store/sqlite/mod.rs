@@ -292,6 +292,7 @@ pub fn migrate(conn: &mut Connection, path: &Path) -> Result<usize, Error> {
     if up_to_date(conn).map_err(|e| failed(&e))? {
         return Ok(0);
     }
+    let had_history = has_history(conn).map_err(|e| failed(&e))?;
     loop {
         let before = schema_version(conn).map_err(|e| failed(&e))?;
         match embedded::migrations::runner()
@@ -306,11 +307,73 @@ pub fn migrate(conn: &mut Connection, path: &Path) -> Result<usize, Error> {
                     return Ok(0);
                 }
                 if now <= before {
-                    return Err(failed(&e));
+                    if !had_history {
+                        drop_empty_history(conn);
+                    }
+                    return Err(migration_failed(path, &e));
                 }
             }
         }
     }
+}
+
+/// Whether the database holds refinery's history table.
+fn has_history(conn: &Connection) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'refinery_schema_history')",
+        [],
+        |r| r.get(0),
+    )
+}
+
+/// After the first migrations failed (they are applied in one transaction, so none
+/// is): refinery's history table, which refinery created before them, is dropped if
+/// it is still empty, so a file orch could not move into is left as orch found it.
+/// Looked at and dropped under the write lock: another orch migrating the same new
+/// file at this moment may be about to fill the table. Best effort: the migration's
+/// own error is what the user is told.
+fn drop_empty_history(conn: &mut Connection) {
+    let Ok(tx) = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate) else {
+        return;
+    };
+    let empty = tx
+        .query_row(
+            "SELECT NOT EXISTS (SELECT 1 FROM refinery_schema_history)",
+            [],
+            |r| r.get::<_, bool>(0),
+        )
+        .unwrap_or(false);
+    if empty
+        && tx
+            .execute_batch("DROP TABLE refinery_schema_history")
+            .is_ok()
+    {
+        let _ = tx.commit();
+    }
+}
+
+/// A failed migration, said with SQLite's own message (not the whole migration it
+/// failed in, which refinery's error quotes), and a hint when the file holds a table
+/// of one of orch's names: it is another program's database.
+fn migration_failed(path: &Path, e: &refinery::Error) -> Error {
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if let Some(sqlite) = s.downcast_ref::<rusqlite::Error>() {
+            let message = match sqlite {
+                rusqlite::Error::SqlInputError { msg, .. } => msg.clone(),
+                rusqlite::Error::SqliteFailure(_, Some(msg)) => msg.clone(),
+                other => other.to_string(),
+            };
+            let err = Error::failure(format!("cannot migrate {}: {message}", path.display()));
+            return if message.starts_with("table ") && message.ends_with(" already exists") {
+                err.with_hint("the file holds tables of another program; point --db at a database of orch's own (a new file is created on first use)")
+            } else {
+                err
+            };
+        }
+        source = s.source();
+    }
+    Error::failure(format!("cannot migrate {}", path.display())).with_cause(e)
 }
 
 /// Checks every row of refinery's history is one refinery can read (see
