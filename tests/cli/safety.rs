@@ -484,6 +484,25 @@ fn db_check_finds_a_table_dropped_by_hand() {
     );
 }
 
+/// A column dropped by hand is found as well, on SQLite (whose check compares each
+/// table with the one this orch's migrations make), before the row checks would meet
+/// it as an SQL error.
+#[test]
+fn db_check_finds_a_column_dropped_by_hand() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"A\"\nbuiltin = \"noop\"\n");
+    assert_eq!(p.ok_json(&["workflow", "run", "t"])["status"], "completed");
+    assert_eq!(p.ok_json(&["db", "check"])["ok"], true);
+    p.sql("ALTER TABLE processes DROP COLUMN owner_host");
+    let report = p.json_exiting(&["db", "check"], 1);
+    assert_eq!(report["ok"], false, "{report}");
+    assert_eq!(
+        report["problems"],
+        serde_json::json!(["the table `processes` has no column `owner_host`"]),
+        "{report}"
+    );
+}
+
 both!(
     db_check_finds_a_table_dropped_by_hand,
     steps_run_when_orch_starts_with_sigchld_ignored,

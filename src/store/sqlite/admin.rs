@@ -280,8 +280,79 @@ fn schema(conn: &Connection, report: &mut CheckReport) {
         Ok(Ok(())) => {}
     }
     if complete && version == latest {
+        complete = columns(conn, report);
+    }
+    if complete && version == latest {
         rows(conn, report);
     }
+}
+
+/// Every table and column of orch's schema at the latest version is there (a table
+/// altered by hand, or a file another program changed, reads as damaged rows would
+/// otherwise); true when nothing is missing. Extra tables and columns are someone
+/// else's business.
+fn columns(conn: &Connection, report: &mut CheckReport) -> bool {
+    let mut whole = true;
+    let have = match columns_of(conn) {
+        Ok(have) => have,
+        Err(e) => {
+            report
+                .problems
+                .push(format!("the tables' columns cannot be read: {e}"));
+            return false;
+        }
+    };
+    for (table, expected) in expected_columns() {
+        let Some((_, present)) = have.iter().find(|(t, _)| t == table) else {
+            whole = false;
+            report
+                .problems
+                .push(format!("the table `{table}` is missing"));
+            continue;
+        };
+        for column in expected.iter().filter(|c| !present.contains(c)) {
+            whole = false;
+            report
+                .problems
+                .push(format!("the table `{table}` has no column `{column}`"));
+        }
+    }
+    whole
+}
+
+/// orch's tables at the latest version and their columns, as this binary's
+/// migrations make them (applied once, to a database in memory).
+fn expected_columns() -> &'static [(String, Vec<String>)] {
+    static COLUMNS: std::sync::OnceLock<Vec<(String, Vec<String>)>> = std::sync::OnceLock::new();
+    COLUMNS.get_or_init(|| {
+        let Ok(mut conn) = Connection::open_in_memory() else {
+            return Vec::new();
+        };
+        if super::migrate(&mut conn, Path::new(":memory:")).is_err() {
+            return Vec::new();
+        }
+        columns_of(&conn).unwrap_or_default()
+    })
+}
+
+/// Each table of the database (but SQLite's and refinery's own) with its columns.
+fn columns_of(conn: &Connection) -> rusqlite::Result<Vec<(String, Vec<String>)>> {
+    let tables = conn
+        .prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'refinery_schema_history' ORDER BY name",
+        )?
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut each = conn.prepare("SELECT name FROM pragma_table_info(?1) ORDER BY cid")?;
+    tables
+        .into_iter()
+        .map(|table| {
+            let columns = each
+                .query_map([&table], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok((table, columns))
+        })
+        .collect()
 }
 
 /// Rows SQLite holds without complaint that orch cannot read (see
