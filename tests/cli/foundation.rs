@@ -403,6 +403,26 @@ fn an_address_of_another_database_is_refused() {
     assert!(!p.path().join("mysql:").exists());
 }
 
+/// `other.db` in the project, a SQLite database made by `sql`.
+fn another_programs_database(p: &Project, sql: &str) -> std::path::PathBuf {
+    let other = p.path().join("other.db");
+    let conn = rusqlite::Connection::open(&other).unwrap();
+    conn.execute_batch(sql).unwrap();
+    other
+}
+
+/// The tables of the SQLite database at `path`, by name.
+fn tables_of(path: &std::path::Path) -> Vec<String> {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let mut q = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .unwrap();
+    q.query_map([], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
 /// A SQLite database of another program with a table of one of orch's names cannot
 /// take orch's tables: `db migrate` says which table is in the way and what to do (not
 /// the whole migration it failed in), and leaves the file as it was, without even
@@ -410,11 +430,10 @@ fn an_address_of_another_database_is_refused() {
 #[test]
 fn migrating_into_another_programs_database_names_the_table_in_the_way() {
     let p = Project::new();
-    let other = p.path().join("other.db");
-    let conn = rusqlite::Connection::open(&other).unwrap();
-    conn.execute_batch("CREATE TABLE processes (id INTEGER); INSERT INTO processes VALUES (7)")
-        .unwrap();
-    drop(conn);
+    let other = another_programs_database(
+        &p,
+        "CREATE TABLE processes (id INTEGER); INSERT INTO processes VALUES (7)",
+    );
     let (code, _, err) = p.run(&["--db", "other.db", "db", "migrate"]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("table processes already exists"), "{err}");
@@ -423,15 +442,8 @@ fn migrating_into_another_programs_database_names_the_table_in_the_way() {
         "{err}"
     );
     assert!(!err.contains("CREATE TABLE"), "{err}");
+    assert_eq!(tables_of(&other), ["processes"]);
     let conn = rusqlite::Connection::open(&other).unwrap();
-    let tables: Vec<String> = conn
-        .prepare("SELECT name FROM sqlite_master ORDER BY name")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
-    assert_eq!(tables, ["processes"]);
     let kept: i64 = conn
         .query_row("SELECT id FROM processes", [], |r| r.get(0))
         .unwrap();
@@ -443,21 +455,8 @@ fn migrating_into_another_programs_database_names_the_table_in_the_way() {
 #[test]
 fn a_command_that_reads_leaves_another_programs_database_alone() {
     let p = Project::new();
-    let other = p.path().join("other.db");
-    let conn = rusqlite::Connection::open(&other).unwrap();
-    conn.execute_batch("CREATE TABLE customers (id INTEGER)")
-        .unwrap();
-    drop(conn);
-    let tables = || {
-        let conn = rusqlite::Connection::open(&other).unwrap();
-        let mut q = conn
-            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-            .unwrap();
-        q.query_map([], |r| r.get::<_, String>(0))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect::<Vec<_>>()
-    };
+    let other = another_programs_database(&p, "CREATE TABLE customers (id INTEGER)");
+    let tables = || tables_of(&other);
     let (code, _, err) = p.run(&["--db", "other.db", "process", "list"]);
     assert_eq!(code, 6, "{err}");
     assert!(err.contains("holds no orch database"), "{err}");

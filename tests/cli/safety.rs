@@ -466,13 +466,19 @@ fn resume_after_an_edit_warns_and_takes_use_current() {
     assert!(step_names(&v).contains(&"B"), "{v}");
 }
 
-/// A table dropped by hand is found by `db check`, named, rather than met later as a
-/// driver error in the middle of a command.
-fn db_check_finds_a_table_dropped_by_hand() {
+/// A project with one completed run, whose database `db check` finds whole.
+fn a_project_that_checks_ok() -> Project {
     let p = Project::new();
     p.task("[[step]]\nname = \"A\"\nbuiltin = \"noop\"\n");
     assert_eq!(p.ok_json(&["workflow", "run", "t"])["status"], "completed");
     assert_eq!(p.ok_json(&["db", "check"])["ok"], true);
+    p
+}
+
+/// A table dropped by hand is found by `db check`, named, rather than met later as a
+/// driver error in the middle of a command.
+fn db_check_finds_a_table_dropped_by_hand() {
+    let p = a_project_that_checks_ok();
     p.sql("DROP TABLE schedules");
     let report = p.json_exiting(&["db", "check"], 1);
     assert_eq!(report["ok"], false, "{report}");
@@ -489,10 +495,7 @@ fn db_check_finds_a_table_dropped_by_hand() {
 /// it as an SQL error.
 #[test]
 fn db_check_finds_a_column_dropped_by_hand() {
-    let p = Project::new();
-    p.task("[[step]]\nname = \"A\"\nbuiltin = \"noop\"\n");
-    assert_eq!(p.ok_json(&["workflow", "run", "t"])["status"], "completed");
-    assert_eq!(p.ok_json(&["db", "check"])["ok"], true);
+    let p = a_project_that_checks_ok();
     p.sql("ALTER TABLE processes DROP COLUMN owner_host");
     let report = p.json_exiting(&["db", "check"], 1);
     assert_eq!(report["ok"], false, "{report}");
