@@ -137,6 +137,26 @@ pub fn found(what: &str, ids: &[String]) -> Option<String> {
     Some(format!("{} {what} (the first: {first})", ids.len()))
 }
 
+/// What a schema whose (table, column) pairs are `present` lacks of the `expected`
+/// ones: each missing table once, and each missing column of a table that is there.
+/// Extra tables and columns are someone else's business.
+pub fn missing_columns(expected: &[(String, String)], present: &[(String, String)]) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut missing_tables: Vec<&str> = Vec::new();
+    for (table, column) in expected {
+        if missing_tables.contains(&table.as_str()) {
+            continue;
+        }
+        if !present.iter().any(|(t, _)| t == table) {
+            missing_tables.push(table);
+            problems.push(format!("the table `{table}` is missing"));
+        } else if !present.iter().any(|(t, c)| t == table && c == column) {
+            problems.push(format!("the table `{table}` has no column `{column}`"));
+        }
+    }
+    problems
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,5 +174,24 @@ mod tests {
             "{why}"
         );
         assert!(unreadable(3, "2026-11-30T22:11:13Z", "x").is_some());
+    }
+
+    #[test]
+    fn a_missing_table_is_said_once_and_a_missing_column_by_name() {
+        let pairs = |v: &[(&str, &str)]| {
+            v.iter()
+                .map(|(t, c)| (t.to_string(), c.to_string()))
+                .collect::<Vec<_>>()
+        };
+        let expected = pairs(&[("a", "x"), ("a", "y"), ("b", "x"), ("b", "y")]);
+        let present = pairs(&[("a", "x"), ("a", "z"), ("c", "x")]);
+        assert_eq!(
+            super::missing_columns(&expected, &present),
+            [
+                "the table `a` has no column `y`",
+                "the table `b` is missing"
+            ]
+        );
+        assert!(super::missing_columns(&expected, &expected).is_empty());
     }
 }

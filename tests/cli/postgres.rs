@@ -611,6 +611,12 @@ fn db_commands_speak_of_postgresql() {
     let check = p.ok_json(&["db", "check"]);
     assert_eq!(check["ok"], true, "{check}");
     assert_eq!(check["store"], "postgresql");
+    // The columns were compared, in a scratch schema that is gone again.
+    assert_eq!(check["notes"], serde_json::json!([]), "{check}");
+    assert_eq!(
+        p.sql_column("SELECT count(*)::text FROM pg_namespace WHERE nspname LIKE 'orch_check_%'"),
+        ["0"]
+    );
 
     // A backup is pg_dump's job: orch says so, writes nothing.
     let (code, _, err) = p.run(&["db", "backup", "copy.db"]);

@@ -490,10 +490,8 @@ fn db_check_finds_a_table_dropped_by_hand() {
     );
 }
 
-/// A column dropped by hand is found as well, on SQLite (whose check compares each
-/// table with the one this orch's migrations make), before the row checks would meet
-/// it as an SQL error.
-#[test]
+/// A column dropped by hand is found as well (each table is compared with the one
+/// this orch's migrations make), before the row checks would meet it as an SQL error.
 fn db_check_finds_a_column_dropped_by_hand() {
     let p = a_project_that_checks_ok();
     p.sql("ALTER TABLE processes DROP COLUMN owner_host");
@@ -508,6 +506,7 @@ fn db_check_finds_a_column_dropped_by_hand() {
 
 both!(
     db_check_finds_a_table_dropped_by_hand,
+    db_check_finds_a_column_dropped_by_hand,
     steps_run_when_orch_starts_with_sigchld_ignored,
     a_closed_stderr_does_not_stop_a_run,
     quiet_prints_only_data_and_errors_and_a_failure_is_an_error,

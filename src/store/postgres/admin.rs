@@ -3,7 +3,9 @@
 //!
 //! PostgreSQL checks its own pages and constraints (checksums, foreign keys enforced
 //! on every write), so a check here is of what orch relies on beyond them: the schema
-//! version, orch's tables, the trigger that makes `seq` order commit order (without it
+//! version, orch's tables and their columns (against a scratch schema this orch's
+//! migrations make in a transaction that is rolled back), the trigger that makes `seq`
+//! order commit order (without it
 //! `events --follow` could skip events), the event sequence ahead of every stored seq
 //! (a restore that left it behind would make new events collide), and a server that
 //! can be written to (not a standby).
@@ -70,7 +72,7 @@ impl Postgres {
     }
 
     pub async fn check(&self) -> StoreResult<CheckReport> {
-        in_tx!(self, read, |tx| {
+        let mut report = in_tx!(self, read, |tx| {
             let mut report = CheckReport {
                 size_bytes: u64::try_from(count(&tx, SCHEMA_SIZE).await?).unwrap_or(0),
                 schema_version: None,
@@ -85,7 +87,77 @@ impl Postgres {
                 );
             }
             report
-        })
+        })?;
+        if report.problems.is_empty() && report.schema_version == Some(report.latest_version) {
+            self.columns(&mut report).await;
+        }
+        Ok(report)
+    }
+
+    /// Compares orch's tables with the ones this orch's migrations make, column by
+    /// column: the migrations are applied to a scratch schema in a transaction that is
+    /// rolled back, so nothing is left of it. A user who may not create a schema, or a
+    /// standby, gets a note that the columns were not compared.
+    async fn columns(&self, report: &mut CheckReport) {
+        let compared = tokio::time::timeout(super::tx::ANSWER_WITHIN, self.scratch_columns()).await;
+        let (expected, present) = match compared {
+            Ok(Ok(both)) => both,
+            Ok(Err(why)) => {
+                report
+                    .notes
+                    .push(format!("the tables' columns were not compared: {why}"));
+                return;
+            }
+            Err(_) => {
+                report.notes.push(
+                    "the tables' columns were not compared: the server did not answer in time"
+                        .into(),
+                );
+                return;
+            }
+        };
+        report
+            .problems
+            .extend(crate::store::damage::missing_columns(&expected, &present));
+    }
+
+    /// The (table, column) pairs of a scratch schema made by this orch's migrations,
+    /// and of orch's schema.
+    async fn scratch_columns(
+        &self,
+    ) -> std::result::Result<(Vec<(String, String)>, Vec<(String, String)>), String> {
+        let text = |e: tokio_postgres::Error| {
+            e.as_db_error()
+                .map_or_else(|| e.to_string(), |d| d.message().to_string())
+        };
+        let mut client = self
+            .pooled()
+            .await
+            .map_err(|_| "no connection to the server".to_string())?;
+        let tx = client.transaction().await.map_err(text)?;
+        let scratch = super::quote_ident(&format!("orch_check_{}", std::process::id()));
+        tx.batch_execute(&format!(
+            "CREATE SCHEMA {scratch}; SET LOCAL search_path TO {scratch}"
+        ))
+        .await
+        .map_err(text)?;
+        for sql in super::migrate::migration_sql() {
+            tx.batch_execute(&sql).await.map_err(text)?;
+        }
+        let columns = "SELECT table_name::text, column_name::text FROM information_schema.columns WHERE table_schema = $1 ORDER BY 1, 2";
+        let of = |rows: Vec<tokio_postgres::Row>| {
+            rows.iter()
+                .map(|r| (r.get::<_, String>(0), r.get::<_, String>(1)))
+                .collect::<Vec<_>>()
+        };
+        let scratch_name = format!("orch_check_{}", std::process::id());
+        let expected = of(tx.query(columns, &[&scratch_name]).await.map_err(text)?);
+        let present = of(tx
+            .query(columns, &[&self.info.schema()])
+            .await
+            .map_err(text)?);
+        tx.rollback().await.map_err(text)?;
+        Ok((expected, present))
     }
 
     /// orch does not copy a PostgreSQL database: pg_dump does, consistently and while

@@ -60,6 +60,15 @@ pub fn latest_version() -> i64 {
         .unwrap_or(0)
 }
 
+/// The SQL of each embedded migration, in the order of their versions.
+pub fn migration_sql() -> Vec<String> {
+    let mut all = embedded::migrations::runner().get_migrations().to_vec();
+    all.sort_by_key(|m| m.version());
+    all.iter()
+        .filter_map(|m| m.sql().map(str::to_string))
+        .collect()
+}
+
 /// How many migrations this binary holds (their versions need not be contiguous:
 /// versions are set aside for work merged in any order).
 pub fn migration_count() -> usize {

@@ -292,7 +292,6 @@ fn schema(conn: &Connection, report: &mut CheckReport) {
 /// otherwise); true when nothing is missing. Extra tables and columns are someone
 /// else's business.
 fn columns(conn: &Connection, report: &mut CheckReport) -> bool {
-    let mut whole = true;
     let have = match columns_of(conn) {
         Ok(have) => have,
         Err(e) => {
@@ -302,28 +301,16 @@ fn columns(conn: &Connection, report: &mut CheckReport) -> bool {
             return false;
         }
     };
-    for (table, expected) in expected_columns() {
-        let Some((_, present)) = have.iter().find(|(t, _)| t == table) else {
-            whole = false;
-            report
-                .problems
-                .push(format!("the table `{table}` is missing"));
-            continue;
-        };
-        for column in expected.iter().filter(|c| !present.contains(c)) {
-            whole = false;
-            report
-                .problems
-                .push(format!("the table `{table}` has no column `{column}`"));
-        }
-    }
+    let missing = crate::store::damage::missing_columns(expected_columns(), &have);
+    let whole = missing.is_empty();
+    report.problems.extend(missing);
     whole
 }
 
-/// orch's tables at the latest version and their columns, as this binary's
+/// The (table, column) pairs of orch's schema at the latest version, as this binary's
 /// migrations make them (applied once, to a database in memory).
-fn expected_columns() -> &'static [(String, Vec<String>)] {
-    static COLUMNS: std::sync::OnceLock<Vec<(String, Vec<String>)>> = std::sync::OnceLock::new();
+fn expected_columns() -> &'static [(String, String)] {
+    static COLUMNS: std::sync::OnceLock<Vec<(String, String)>> = std::sync::OnceLock::new();
     COLUMNS.get_or_init(|| {
         let Ok(mut conn) = Connection::open_in_memory() else {
             return Vec::new();
@@ -335,24 +322,13 @@ fn expected_columns() -> &'static [(String, Vec<String>)] {
     })
 }
 
-/// Each table of the database (but SQLite's and refinery's own) with its columns.
-fn columns_of(conn: &Connection) -> rusqlite::Result<Vec<(String, Vec<String>)>> {
-    let tables = conn
-        .prepare(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'refinery_schema_history' ORDER BY name",
-        )?
-        .query_map([], |r| r.get::<_, String>(0))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let mut each = conn.prepare("SELECT name FROM pragma_table_info(?1) ORDER BY cid")?;
-    tables
-        .into_iter()
-        .map(|table| {
-            let columns = each
-                .query_map([&table], |r| r.get::<_, String>(0))?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok((table, columns))
-        })
-        .collect()
+/// Each (table, column) of the database (but SQLite's and refinery's own tables).
+fn columns_of(conn: &Connection) -> rusqlite::Result<Vec<(String, String)>> {
+    conn.prepare(
+        "SELECT m.name, c.name FROM sqlite_master m, pragma_table_info(m.name) c WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> 'refinery_schema_history' ORDER BY m.name, c.cid",
+    )?
+    .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+    .collect()
 }
 
 /// Rows SQLite holds without complaint that orch cannot read (see
