@@ -659,6 +659,42 @@ fn db_commands_speak_of_postgresql() {
     );
 }
 
+/// A user who may read orch's schema but not create a schema gets the whole check but
+/// the column comparison (which needs a scratch schema), and a note that says so.
+#[test]
+fn db_check_by_a_user_who_may_not_create_a_schema_notes_what_it_left_out() {
+    let Some(db) = server::database() else { return };
+    let p = Project::at(&db.url);
+    tiny_task(&p);
+    assert_eq!(p.run(&["workflow", "run", "t"]).0, 0);
+    let role = format!("{}_reader", db.name);
+    server::run_sql(
+        &db.url,
+        &format!(
+            "CREATE ROLE {role} LOGIN; GRANT USAGE ON SCHEMA orch TO {role};
+             GRANT SELECT ON ALL TABLES IN SCHEMA orch TO {role};
+             GRANT SELECT ON ALL SEQUENCES IN SCHEMA orch TO {role};"
+        ),
+    )
+    .unwrap();
+    let url = db.url.replacen(
+        "postgresql://postgres@",
+        &format!("postgresql://{role}@"),
+        1,
+    );
+    assert!(url.contains(&role), "{url}");
+    let report = Project::at(&url).ok_json(&["db", "check"]);
+    let cleanup = server::run_sql(&db.url, &format!("DROP OWNED BY {role}; DROP ROLE {role}"));
+    assert_eq!(report["ok"], true, "{report}");
+    let notes = report["notes"].to_string();
+    assert!(
+        notes.contains("the tables' columns were not compared"),
+        "{report}"
+    );
+    assert!(notes.contains("permission denied"), "{report}");
+    cleanup.unwrap();
+}
+
 /// The address in orch.toml with `pg_schema`, in `--db`, and libpq's keyword form: each
 /// reaches the database, and orch's tables land in the schema named.
 #[test]
