@@ -135,7 +135,8 @@ impl Postgres {
             .await
             .map_err(|_| "no connection to the server".to_string())?;
         let tx = client.transaction().await.map_err(text)?;
-        let scratch = super::quote_ident(&format!("orch_check_{}", std::process::id()));
+        let scratch_name = format!("orch_check_{}", std::process::id());
+        let scratch = super::quote_ident(&scratch_name);
         tx.batch_execute(&format!(
             "CREATE SCHEMA {scratch}; SET LOCAL search_path TO {scratch}"
         ))
@@ -150,7 +151,6 @@ impl Postgres {
                 .map(|r| (r.get::<_, String>(0), r.get::<_, String>(1)))
                 .collect::<Vec<_>>()
         };
-        let scratch_name = format!("orch_check_{}", std::process::id());
         let expected = of(tx.query(columns, &[&scratch_name]).await.map_err(text)?);
         let present = of(tx
             .query(columns, &[&self.info.schema()])

@@ -279,10 +279,7 @@ fn schema(conn: &Connection, report: &mut CheckReport) {
             .push(format!("the migration history cannot be read: {e}")),
         Ok(Ok(())) => {}
     }
-    if complete && version == latest {
-        complete = columns(conn, report);
-    }
-    if complete && version == latest {
+    if complete && version == latest && columns(conn, report) {
         rows(conn, report);
     }
 }
@@ -301,25 +298,22 @@ fn columns(conn: &Connection, report: &mut CheckReport) -> bool {
             return false;
         }
     };
-    let missing = crate::store::damage::missing_columns(expected_columns(), &have);
+    let missing = crate::store::damage::missing_columns(&expected_columns(), &have);
     let whole = missing.is_empty();
     report.problems.extend(missing);
     whole
 }
 
 /// The (table, column) pairs of orch's schema at the latest version, as this binary's
-/// migrations make them (applied once, to a database in memory).
-fn expected_columns() -> &'static [(String, String)] {
-    static COLUMNS: std::sync::OnceLock<Vec<(String, String)>> = std::sync::OnceLock::new();
-    COLUMNS.get_or_init(|| {
-        let Ok(mut conn) = Connection::open_in_memory() else {
-            return Vec::new();
-        };
-        if super::migrate(&mut conn, Path::new(":memory:")).is_err() {
-            return Vec::new();
-        }
-        columns_of(&conn).unwrap_or_default()
-    })
+/// migrations make them (applied to a database in memory).
+fn expected_columns() -> Vec<(String, String)> {
+    let Ok(mut conn) = Connection::open_in_memory() else {
+        return Vec::new();
+    };
+    if super::migrate(&mut conn, Path::new(":memory:")).is_err() {
+        return Vec::new();
+    }
+    columns_of(&conn).unwrap_or_default()
 }
 
 /// Each (table, column) of the database (but SQLite's and refinery's own tables).

@@ -161,7 +161,7 @@ fn embedded_history() -> &'static [(i64, String, String)] {
 /// command opens the store, and this answers for the common case without refinery's
 /// runner (half a millisecond a command).
 fn up_to_date(conn: &Connection) -> rusqlite::Result<bool> {
-    if schema_version(conn)? != latest_version() {
+    if !has_history(conn)? {
         return Ok(false);
     }
     let mut stmt = conn.prepare(
@@ -181,12 +181,7 @@ fn up_to_date(conn: &Connection) -> rusqlite::Result<bool> {
 
 /// The schema version recorded in the database, 0 when it was never migrated.
 pub fn schema_version(conn: &Connection) -> rusqlite::Result<i64> {
-    let has_history: bool = conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'refinery_schema_history')",
-        [],
-        |r| r.get(0),
-    )?;
-    if !has_history {
+    if !has_history(conn)? {
         return Ok(0);
     }
     let v: Option<i64> = conn
