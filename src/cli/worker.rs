@@ -23,7 +23,8 @@ share one database. SIGTERM or Ctrl-C: it claims nothing more, lets each running
 and commit (up to --grace, then stops them), leaves every process resumable, and exits 0.\n\n\
 Exit codes: 0 when it ran what was runnable (a process that failed or waits is the \
 process's outcome, in the log and `orch process list`, not the worker's), 1 when it could \
-not run one (a store error), 2 bad usage.\n\n\
+not run one (a store error) or its stop left processes running because the database did not \
+answer (they are taken over once their leases run out), 2 bad usage.\n\n\
 Examples:\n  orch worker --concurrency 32\n  orch worker --once            # run what is runnable now, then exit\n  orch worker list -o json"
 )]
 pub struct WorkerArgs {
@@ -117,6 +118,11 @@ fn serve(ctx: &mut Ctx, args: RunArgs) -> Result<()> {
             })
             .collect();
         ctx.printer.json(&json!({"ran": ran}))?;
+    }
+    // A stop that could not leave every process at rest is not a clean one, whatever
+    // the processes then do under the worker that takes them over.
+    if report.left_running > 0 {
+        return Err(Error::silent(crate::error::Kind::Failure));
     }
     if !args.once {
         return Ok(());

@@ -66,13 +66,19 @@ pub async fn start(
                 };
                 loop {
                     tokio::select! {
-                        _ = tokio::time::sleep(lease / 3) => {
-                            let began = LeaseClock::now();
-                            if store.worker_beat(owner, lease).await.is_ok() {
+                        _ = tokio::time::sleep(lease / 3) => {}
+                        // Asked to stop, or the worker is gone.
+                        _ = stopping.wait_for(|s| *s) => break,
+                    }
+                    let began = LeaseClock::now();
+                    tokio::select! {
+                        beat = store.worker_beat(owner, lease) => {
+                            if beat.is_ok() {
                                 clock.renewed_at(began, lease);
                             }
                         }
-                        // Asked to stop, or the worker is gone.
+                        // A beat the database is slow to answer does not hold up a
+                        // stop: abandoned, it rolls back.
                         _ = stopping.wait_for(|s| *s) => break,
                     }
                 }

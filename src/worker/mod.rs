@@ -16,6 +16,7 @@
 mod drive;
 mod heartbeat;
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -34,6 +35,13 @@ pub use drive::{Outcome, SECRETS_STEP};
 
 /// The longest wait between claims while the database is busy or out of reach.
 const OUTAGE_POLL_MAX: Duration = Duration::from_secs(2);
+
+/// How long a stopping worker waits for the database once its steps were stopped: the
+/// processes it cut short write that they rest, and it writes that it stopped. A
+/// database that answers takes milliseconds; one that does not (frozen, or cut off by
+/// the network) would otherwise hold the stop for a timeout per write, one after the
+/// other. What is left unwritten is taken over once its lease runs out.
+const LAST_WORD: Duration = Duration::from_secs(5);
 
 /// How a worker runs, flags resolved.
 #[derive(Debug, Clone)]
@@ -114,6 +122,35 @@ impl Vault {
 pub struct Report {
     /// Processes it drove, with how each drive ended.
     pub ran: Vec<Outcome>,
+    /// How many processes its stop left `running`, for a takeover, because the
+    /// database did not answer.
+    pub left_running: usize,
+}
+
+impl Report {
+    fn ended(&mut self, in_flight: &mut BTreeMap<String, String>, outcome: Outcome) {
+        in_flight.remove(&outcome.process_id);
+        self.ran.push(outcome);
+    }
+
+    /// Counts the processes a stop left where they were, each as a drive that ended in
+    /// an error, and says so.
+    fn left(&mut self, in_flight: &BTreeMap<String, String>, log: &(dyn Fn(&str) + Sync)) {
+        self.left_running = in_flight.len();
+        for (id, workflow) in in_flight {
+            let error = format!(
+                "left running: the database did not answer within {} of its step being stopped; another worker takes it over once its lease runs out",
+                crate::domain::workflow::format_duration(LAST_WORD)
+            );
+            log(&format!("process {id} ({workflow}): {error}"));
+            self.ran.push(Outcome {
+                process_id: id.clone(),
+                workflow: workflow.clone(),
+                end: None,
+                error: Some(error),
+            });
+        }
+    }
 }
 
 /// Runs the worker until `stop` turns true (or, with `once`, until nothing is left to
@@ -151,9 +188,13 @@ pub async fn run(
     let (drain_tx, drain) = watch::channel(false);
     let (cancel_tx, cancel) = watch::channel(false);
     let mut running = FuturesUnordered::new();
+    // The processes being driven, to name those a stop leaves behind.
+    let mut in_flight = BTreeMap::new();
     let mut report = Report::default();
     let mut stopping = false;
     let mut grace_over = tokio::time::Instant::now();
+    let mut give_up = grace_over;
+    let mut gave_up = false;
     // While the database does not answer: the wait before the next claim.
     let mut outage: Option<Duration> = None;
     loop {
@@ -174,7 +215,7 @@ pub async fn run(
                     biased;
                     claimed = &mut claim => break claimed,
                     Some(outcome) = running.next(), if !running.is_empty() => {
-                        report.ran.push(outcome);
+                        report.ended(&mut in_flight, outcome);
                         ended_meanwhile = true;
                     }
                     // A claim the database is slow to answer does not hold up a stop:
@@ -210,6 +251,7 @@ pub async fn run(
             // claim that saw nothing and overlapped nothing means there is no work.
             let idle = claimed.is_empty() && !ended_meanwhile && outage.is_none();
             for c in claimed {
+                in_flight.insert(c.process.process_id.clone(), c.process.workflow.clone());
                 running.push(drive::one(
                     store,
                     config,
@@ -228,7 +270,7 @@ pub async fn run(
         }
         tokio::select! {
             Some(outcome) = running.next(), if !running.is_empty() => {
-                report.ran.push(outcome);
+                report.ended(&mut in_flight, outcome);
             }
             // Looks for work again each poll, also while some runs: a slot that is
             // free takes a newly queued process without waiting for the others to end.
@@ -246,11 +288,31 @@ pub async fn run(
             _ = tokio::time::sleep_until(grace_over), if stopping && !*cancel.borrow() => {
                 (config.log)("grace period over: stopping the steps still running");
                 let _ = cancel_tx.send(true);
+                give_up = tokio::time::Instant::now() + config.kill_grace + LAST_WORD;
+            }
+            _ = tokio::time::sleep_until(give_up), if *cancel.borrow() => {
+                // Dropped, each drive stops its step's group; the processes stay
+                // `running` under this worker's lease until it runs out.
+                drop(running);
+                report.left(&in_flight, config.log);
+                gave_up = true;
+                break;
             }
         }
     }
     heartbeat.stop();
-    if let Err(e) = store.worker_stopped(me).await {
+    let stopped = if gave_up {
+        Err("the database did not answer the processes' last writes".to_string())
+    } else {
+        match tokio::time::timeout(LAST_WORD, store.worker_stopped(me)).await {
+            Ok(r) => r.map_err(|e| e.to_string()),
+            Err(_) => Err(format!(
+                "the database did not answer within {}",
+                crate::domain::workflow::format_duration(LAST_WORD)
+            )),
+        }
+    };
+    if let Err(e) = stopped {
         // Nothing is lost: its row shows it gone once its lease has run out.
         (config.log)(&format!("could not record that the worker stopped: {e}"));
     }
