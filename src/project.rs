@@ -196,9 +196,16 @@ impl Project {
         let dir = self.workflows_dir();
         let mut defs: Workflows = Vec::new();
         let mut diags = Vec::new();
+        let mut twice = std::collections::HashSet::new();
         for file in toml_files(&dir)? {
             let shown = self.display_path(&file);
-            let src = Source::read(&file, shown.clone())?;
+            let src = match Source::load(&file, shown.clone())? {
+                Ok(src) => src,
+                Err(d) => {
+                    diags.push(d);
+                    continue;
+                }
+            };
             match workflow_def::parse(&src) {
                 Ok(def) => {
                     if builtin::find(&def.name).is_some() {
@@ -213,7 +220,8 @@ impl Project {
                         diags.push(src.diagnostic(
                             &crate::key_path!["name"],
                             format!("workflow `{}` is also defined in {other}", def.name),
-                        ));
+                        ).with_hint("rename one of them: a workflow's name must be unique, and neither runs until it is"));
+                        twice.insert(def.name);
                     } else {
                         defs.push((def, shown.display().to_string()));
                     }
@@ -221,6 +229,8 @@ impl Project {
                 Err(d) => diags.extend(d),
             }
         }
+        // Which of two files is meant cannot be known: neither runs.
+        defs.retain(|(d, _)| !twice.contains(&d.name));
         Ok((defs, diags))
     }
 }

@@ -77,7 +77,13 @@ pub fn parse_products(ctx: &Ctx, path: &std::path::Path) -> Result<(Sourced, Vec
     let mut out: Sourced = Vec::new();
     for file in toml_files(path)? {
         let shown = ctx.project.display_path(&file);
-        let src = Source::read(&file, shown.clone())?;
+        let src = match Source::load(&file, shown.clone())? {
+            Ok(src) => src,
+            Err(d) => {
+                diags.push(d);
+                continue;
+            }
+        };
         match product_def::parse(&src) {
             Ok(def) => {
                 if let Some((_, other)) = out.iter().find(|(p, _)| p.name == def.name) {

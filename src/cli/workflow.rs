@@ -194,7 +194,10 @@ fn check(ctx: &mut Ctx) -> Result<()> {
         if defs.iter().any(|(_, s)| *s == shown) {
             continue;
         }
-        let src = Source::read(&file, shown.clone().into())?;
+        // A file that is not UTF-8 has its problem said already.
+        let Ok(src) = Source::load(&file, shown.clone().into())? else {
+            continue;
+        };
         if let (Some(def), _) = crate::definition::workflow::parse_partial(&src) {
             partial.push((def, shown));
         }

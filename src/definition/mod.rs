@@ -32,6 +32,13 @@ pub struct Diagnostic {
     pub hint: Option<String>,
 }
 
+impl Diagnostic {
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}:{}: ", self.file.display(), self.line, self.col)?;
@@ -153,10 +160,39 @@ impl Source {
             .as_ref()
     }
 
-    pub fn read(file: &Path, shown_as: PathBuf) -> Result<Self, Error> {
-        let text = std::fs::read_to_string(file)
+    /// Reads a definition file; one that is not UTF-8 text is a problem of that file
+    /// (placed at its first bad byte), not an error that stops every command.
+    pub fn load(file: &Path, shown_as: PathBuf) -> Result<Result<Self, Diagnostic>, Error> {
+        let bytes = std::fs::read(file)
             .map_err(|e| Error::usage(format!("cannot read {}: {e}", file.display())))?;
-        Ok(Source::new(shown_as, text))
+        match String::from_utf8(bytes) {
+            Ok(text) => Ok(Ok(Source::new(shown_as, text))),
+            Err(e) => {
+                let bytes = e.as_bytes();
+                let at = e.utf8_error().valid_up_to();
+                // The text up to the bad byte is valid, and places it.
+                let before = String::from_utf8_lossy(&bytes[..at]).into_owned();
+                let place = Source::new(shown_as, before);
+                let d = place.diagnostic_at(
+                    at,
+                    String::new(),
+                    format!(
+                        "not UTF-8 text: byte 0x{:02x} cannot start a character here (TOML files are UTF-8)",
+                        bytes[at]
+                    ),
+                );
+                Ok(Err(d.with_hint(format!(
+                    "save the file as UTF-8, e.g. `iconv -f latin1 -t utf-8 {0} > {0}.new && mv {0}.new {0}`",
+                    place.file.display()
+                ))))
+            }
+        }
+    }
+
+    /// Reads a file that must be readable for the command to go on: a file that is not
+    /// UTF-8 is an error placed in it.
+    pub fn read(file: &Path, shown_as: PathBuf) -> Result<Self, Error> {
+        Source::load(file, shown_as)?.map_err(|d| Error::from(DefinitionError(vec![d])))
     }
 
     /// line and column (1-based, in characters) of a byte offset.

@@ -592,6 +592,66 @@ fn workflow_check_reports_duplicate_products_and_unknown_tags() {
     );
 }
 
+/// A definition file that is not UTF-8 is a problem of that file, placed at its first
+/// bad byte, like a syntax error: the check reports it beside the others and the other
+/// workflows still run. A workflow name defined in two files runs from neither.
+#[test]
+fn a_file_that_is_not_utf8_or_a_name_defined_twice_is_a_problem_of_its_own() {
+    let p = Project::new();
+    let noop = |name: &str| {
+        format!(
+            "name = \"{name}\"\ntarget = \"system\"\n[[step]]\nname = \"A\"\nbuiltin = \"noop\"\n"
+        )
+    };
+    p.write("workflows/ok.toml", &noop("ok"));
+    p.write("workflows/same1.toml", &noop("same"));
+    p.write("workflows/same2.toml", &noop("same"));
+    let mut latin1 = b"name = \"nu\"\ntarget = \"system\"\ndescription = \"caf".to_vec();
+    latin1.extend_from_slice(b"\xe9\"\n");
+    std::fs::write(p.path().join("workflows/nu.toml"), latin1).unwrap();
+    std::fs::write(p.path().join("products/bad.toml"), b"name = \"\xff\"\n").unwrap();
+
+    let (code, out, err) = p.run(&["workflow", "check", "-o", "json"]);
+    assert_eq!(code, 2, "{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).expect(&out);
+    let problems: Vec<String> = report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            format!(
+                "{}:{}:{}: {}",
+                d["file"].as_str().unwrap(),
+                d["line"],
+                d["col"],
+                d["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        problems,
+        [
+            "products/bad.toml:1:9: not UTF-8 text: byte 0xff cannot start a character here (TOML files are UTF-8)",
+            "workflows/nu.toml:3:19: not UTF-8 text: byte 0xe9 cannot start a character here (TOML files are UTF-8)",
+            "workflows/same2.toml:1:1: workflow `same` is also defined in workflows/same1.toml",
+        ],
+        "{out}"
+    );
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("hint: save the file as UTF-8"), "{err}");
+
+    let (code, _, err) = p.run(&["workflow", "run", "same"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no valid workflow named `same`"), "{err}");
+    let (code, _, err) = p.run(&["workflow", "run", "ok"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("warning: workflows/nu.toml:3:19: not UTF-8"),
+        "{err}"
+    );
+}
+
 /// One run of `workflow check` names every problem of a file, the keys serde refuses
 /// (unknown, or of the wrong type) beside the checks that come after them, in the
 /// order of the file.
