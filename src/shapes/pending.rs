@@ -27,6 +27,9 @@ pub struct Pending {
     pub page: FormPage,
     /// The state the step sees (its branch's, inside a branch).
     pub state: Value,
+    /// The required secrets the process was given before and needs again to go on
+    /// (never stored), by name.
+    pub secrets_again: Vec<String>,
 }
 
 impl Pending {
@@ -55,8 +58,14 @@ impl Pending {
                     fields,
                 },
                 state: p.state.clone(),
+                secrets_again: Vec::new(),
             }];
         }
+        let secrets_again: Vec<String> = crate::engine::secrets::needed(def, steps)
+            .into_iter()
+            .filter(|f| f.required && f.default.is_none())
+            .map(|f| f.name)
+            .collect();
         // The last row of each step path says whether it still waits.
         let mut last: std::collections::BTreeMap<String, &StepRow> = Default::default();
         for r in steps {
@@ -105,6 +114,7 @@ impl Pending {
                     branch,
                     secrets_only: false,
                     state,
+                    secrets_again: secrets_again.clone(),
                 })
             })
             .collect();
@@ -195,8 +205,14 @@ impl Pending {
 
     /// The command that answers it: `orch process resume ID --input applied=true …`;
     /// a step inside a branch is named by its path (`--input 'G [3] / Confirm.ok=true'`).
+    /// Secrets it needs again come from the environment, where a command line (and so
+    /// `ps` and the shell's history) does not show them: `ORCH_SECRET_PW=SECRET orch …`.
     pub fn resume_command(&self, id: &str) -> String {
-        let mut cmd = format!("orch process resume {id}");
+        let mut cmd = String::new();
+        for name in &self.secrets_again {
+            cmd.push_str(&format!("{}=SECRET ", crate::forms::secret_env_var(name)));
+        }
+        cmd.push_str(&format!("orch process resume {id}"));
         let prefix = match &self.branch {
             Some(_) => format!("{}.", self.step),
             None => String::new(),
@@ -299,9 +315,12 @@ fn text(v: &Value) -> String {
 /// A value to put in a hint for a field: a real one where there is an obvious one,
 /// else a placeholder naming what is expected.
 fn example(f: &FieldSpec) -> String {
+    // A choice its `validate` may refuse is not offered as the answer: the field's
+    // line lists the choices.
     let first = f
         .choices
         .as_ref()
+        .filter(|_| f.validate.is_none())
         .and_then(|c| c.first())
         .map(|c| text(&c.value));
     match f.field_type {
@@ -354,6 +373,7 @@ mod tests {
                 description: None,
                 fields: vec![applied, mode, note],
             },
+            secrets_again: Vec::new(),
         };
         assert_eq!(
             p.resume_command("01ab"),
@@ -362,5 +382,32 @@ mod tests {
         let lines = p.field_lines();
         assert_eq!(lines[0], "applied  bool, required: Applied?");
         assert_eq!(lines[2], "note     text");
+    }
+
+    /// A choice a `validate` expression may refuse is a placeholder, not a guess that
+    /// fails; secrets needed again come from the environment, not the command line.
+    #[test]
+    fn the_resume_command_guesses_no_refusable_choice_and_takes_secrets_from_the_environment() {
+        let mut color = FieldSpec::new("color", FormType::Choice);
+        color.choices = Some(vec![crate::forms::Choice::new("red", None)]);
+        color.validate = Some("value != 'red'".into());
+        let p = Pending {
+            step: "Ask".into(),
+            name: "Ask".into(),
+            branch: None,
+            state: json!({}),
+            secrets_only: false,
+            message: None,
+            page: FormPage {
+                title: "Ask".into(),
+                description: None,
+                fields: vec![color],
+            },
+            secrets_again: vec!["api-token".into()],
+        };
+        assert_eq!(
+            p.resume_command("01ab"),
+            "ORCH_SECRET_API_TOKEN=SECRET orch process resume 01ab --input color=VALUE"
+        );
     }
 }

@@ -300,10 +300,27 @@ fn resume_takes_the_secret_needed_again_with_the_answers() {
         "grep -q '\"api_key\":\"k3y-9\"' && echo '{\"used\": true}'",
     );
     p.task("[[form]]\nfields = [ { name = \"api_key\", type = \"secret\" } ]\n[[step]]\nname = \"Ask\"\ninput.fields = [ { name = \"ok\", type = \"bool\" } ]\n[[step]]\nname = \"Use\"\nrun = \"workflows/scripts/use.sh\"\n");
-    let id = p.json_exiting(&["workflow", "run", "t", "--input", "api_key=k3y-9"], 4)["id"]
+    let (code, out, err) = p.run(&[
+        "workflow",
+        "run",
+        "t",
+        "--input",
+        "api_key=k3y-9",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(code, 4, "{err}");
+    let id = serde_json::from_str::<serde_json::Value>(&out).unwrap()["id"]
         .as_str()
         .unwrap()
         .to_string();
+    // The hint's command works once its placeholders are filled in: the secret from
+    // the environment, not the command line.
+    let hint = format!("ORCH_SECRET_API_KEY=SECRET orch process resume {id} --input ok=true");
+    assert!(err.contains(&hint), "{err}");
+    let (code, _, err) = p.run(&["process", "resume", &id, "--input", "ok=true"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("ORCH_SECRET_API_KEY"), "{err}");
     p.write("answers.json", "{\"ok\": true}");
     let (code, _, err) = p.run(&["process", "resume", &id, "--input-file", "answers.json"]);
     assert_eq!(code, 2, "{err}");
@@ -311,6 +328,23 @@ fn resume_takes_the_secret_needed_again_with_the_answers() {
     p.write("answers.json", "{\"ok\": true, \"api_key\": \"k3y-9\"}");
     let v = p.ok_json(&["process", "resume", &id, "--input-file", "answers.json"]);
     assert_eq!(v["state"]["used"], true, "{v}");
+    // As the hint says: the secret in the environment.
+    let id = p.json_exiting(&["workflow", "run", "t", "--input", "api_key=k3y-9"], 4)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let out = p
+        .command()
+        .args(["process", "resume", &id, "--input", "ok=true"])
+        .env("ORCH_SECRET_API_KEY", "k3y-9")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(!p.stored_text().contains("k3y-9"), "the secret was stored");
 }
 
