@@ -1243,12 +1243,12 @@ impl Engine<'_> {
             json!({})
         } else {
             self.scrub_patch(&mut end.outcome.patch);
-            // A branch's changes to the subscription are validated at the join, where
-            // they are merged (DESIGN §13).
-            let subscription_step = cur.branch.is_none()
-                && (end.author == Author::Orch
-                    || pending.is_some()
-                    || end.outcome.patch.get("subscription").is_some());
+            // A step that changes the subscription is validated, in a branch too: a
+            // change found invalid only at the join would fail a step that retry never
+            // runs again. A branch's changes are saved at the join, where they are merged
+            // (DESIGN §13).
+            let subscription_step = end.outcome.patch.get("subscription").is_some()
+                || (cur.branch.is_none() && (end.author == Author::Orch || pending.is_some()));
             if !subscription_step {
                 // The common case: patched in place, since copying a large state for
                 // every step would cost more than the step. A failed commit ends the
@@ -1263,7 +1263,7 @@ impl Engine<'_> {
                     .await?
                 {
                     Ok(p) => {
-                        if p.is_some() {
+                        if p.is_some() && cur.branch.is_none() {
                             pending = p;
                         }
                         if let (Some(p), Some(obj)) = (&pending, new_state.as_object_mut()) {
@@ -1275,7 +1275,8 @@ impl Engine<'_> {
                     }
                     Err(reason) => {
                         end.outcome = Attempt::failed(reason);
-                        end.process_status = if end.tries_again {
+                        // A branch's failure is the join's to weigh.
+                        end.process_status = if end.tries_again || cur.branch.is_some() {
                             ProcessStatus::Running
                         } else {
                             ProcessStatus::Failed
