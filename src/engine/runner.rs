@@ -825,6 +825,21 @@ impl Engine<'_> {
                 "state.subscription: a step cannot remove the subscription ({id}) from the state; set the keys it changes instead"
             )));
         }
+        if let (false, None, Author::Step, Some(doc)) = (
+            creating,
+            &cur.subscription_id,
+            author,
+            new_state.get("subscription"),
+        ) {
+            if cur.state.get("subscription") != Some(doc) {
+                // Neither saved nor validated, it would look like a change that
+                // happened.
+                return Ok(Err(format!(
+                    "state.subscription: this process has no subscription (its workflow's target is `{}`), so a step cannot set one; a `create` workflow makes subscriptions and a `modify` workflow changes them",
+                    cur.target.as_str()
+                )));
+            }
+        }
         let (false, Some(id), Some(doc)) = (
             creating,
             &cur.subscription_id,

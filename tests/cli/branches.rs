@@ -601,6 +601,33 @@ fn a_step_cannot_remove_the_subscription_from_the_state() {
     );
 }
 
+/// A task has no subscription: a step that puts one in its state fails saying so,
+/// instead of completing as if it had changed one (nothing is saved or validated).
+fn a_task_step_cannot_set_a_subscription() {
+    let p = Project::new();
+    device_product(&p);
+    let sid =
+        p.ok_json(&["workflow", "run", "create_dev", "--input", "name=d1"])["subscription_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+    p.task(&format!(
+        "[[step]]\nname = \"Hijack\"\nrun = \"cat >/dev/null; echo '{{\\\"subscription\\\": {{\\\"subscription_id\\\": \\\"{sid}\\\", \\\"description\\\": \\\"hijacked\\\"}}}}'\"\n"
+    ));
+    let v = p.failed_json(&["workflow", "run", "t"]);
+    let error = last_row(&v, "Hijack")["error"].clone();
+    assert!(
+        error
+            .as_str()
+            .is_some_and(|e| e
+                .contains("this process has no subscription (its workflow's target is `system`)")),
+        "{v}"
+    );
+    assert_eq!(v["state"].get("subscription"), None, "{v}");
+    let s = p.ok_json(&["subscription", "show", &sid]);
+    assert_ne!(s["description"], "hijacked", "{s}");
+}
+
 /// Branches' changes to the subscription are merged and saved at the join; a branch
 /// step that makes an invalid change fails itself, so a retry runs it again once the
 /// cause is fixed (found only at the join, it failed a step no retry runs again).
@@ -1883,4 +1910,5 @@ both!(
     a_group_paused_before_its_join_shows_as_waiting,
     a_grandchilds_failure_is_told_with_its_advice_once,
     a_step_cannot_remove_the_subscription_from_the_state,
+    a_task_step_cannot_set_a_subscription,
 );
