@@ -4,9 +4,19 @@
 //! lock, from `Start` to `Done`) or for one step. It belongs to the process, not to
 //! the orch that runs it, so a takeover keeps it. A process that cannot take a lock
 //! queues for it; when it frees, the first in the queue is made due (its `run_after`
-//! is set), and nobody else may take the lock before that one did.
+//! is set), and nobody else may take the lock before that one did. Child workflows
+//! that name a lock their parent holds take turns for it within the parent's hold
+//! ([`within`]).
 
 use serde::Serialize;
+
+/// The lock a child workflow takes when the lock it names is held by its parent (or a
+/// parent of that), the `holder`: the parent's hold is not the child's to take, nor to
+/// wait for (the parent waits for the child), but the children under it still take
+/// turns, as any processes do, for the lock within that hold.
+pub fn within(name: &str, holder: &str) -> String {
+    format!("{name} (within the hold of {holder})")
+}
 
 /// What stands in the way of a lock.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

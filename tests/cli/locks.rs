@@ -365,8 +365,9 @@ fn a_freed_lock_wakes_its_waiters_through_the_scheduler_and_resume_waiting() {
 }
 
 /// A child workflow that names a lock its parent (or a parent of it) holds runs under
-/// the parent's hold instead of waiting for it forever; the lock stays the parent's
-/// and keeps every other process out until the parent lets go.
+/// the parent's hold instead of waiting for it forever (it takes the lock within that
+/// hold); the lock stays the parent's and keeps every other process out until the
+/// parent lets go.
 fn a_child_workflow_runs_under_the_lock_its_parent_holds() {
     let p = Project::new();
     p.script(
@@ -437,6 +438,58 @@ builtin = "noop"
     assert_eq!(takers(&p, "device:r1"), [parent_id, outsider]);
 }
 
+/// Children under one parent's hold still take turns for the lock they name: each
+/// takes it within that hold, one at a time, as unrelated processes take a lock.
+fn sibling_children_take_turns_for_a_lock_within_their_parents_hold() {
+    let p = Project::new();
+    p.write(
+        "workflows/kid.toml",
+        r#"name = "kid"
+target = "system"
+locks = ["x:kids"]
+[[step]]
+name = "S"
+run = "cat >/dev/null; echo \"start $ORCH_PROCESS_ID\" >> kids.log; sleep 0.3; echo \"end $ORCH_PROCESS_ID\" >> kids.log"
+"#,
+    );
+    p.task(
+        r#"locks = ["x:kids"]
+[[step]]
+name = "Init"
+builtin = "set"
+with = { values = { items = [1, 2, 3] } }
+[[step]]
+name = "Kids"
+foreach = "state.items"
+workflow = "kid"
+"#,
+    );
+    // Run here, the two children that find the lock taken wait, and so does the
+    // parent; a worker finishes them one after the other.
+    let v = p.json_exiting(&["workflow", "run", "t"], 5);
+    let parent = v["id"].as_str().unwrap().to_string();
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        p.ok_json(&["process", "show", &parent])["status"],
+        "completed"
+    );
+    let log = std::fs::read_to_string(p.path().join("kids.log")).unwrap();
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(lines.len(), 6, "{log}");
+    for pair in lines.chunks(2) {
+        let (start, end) = (pair[0].strip_prefix("start "), pair[1].strip_prefix("end "));
+        assert!(
+            start.is_some() && start == end,
+            "two children overlapped:\n{log}"
+        );
+    }
+    let within = format!("x:kids (within the hold of {parent})");
+    assert_eq!(takers(&p, "x:kids"), [parent]);
+    assert_eq!(takers(&p, &within).len(), 3, "{log}");
+    assert_eq!(p.ok_json(&["locks"]), serde_json::json!([]));
+}
+
 /// A process waiting at `Start` for its workflow lock cannot be skipped past it: the
 /// workflow would run without the lock, beside the process holding it.
 fn a_wait_for_the_workflow_lock_cannot_be_skipped() {
@@ -469,6 +522,7 @@ fn a_wait_for_the_workflow_lock_cannot_be_skipped() {
 both!(
     a_wait_for_the_workflow_lock_cannot_be_skipped,
     a_child_workflow_runs_under_the_lock_its_parent_holds,
+    sibling_children_take_turns_for_a_lock_within_their_parents_hold,
     a_step_lock_keeps_a_second_process_waiting_until_it_frees_for_it,
     a_workflow_lock_is_held_from_start_to_done_and_let_go_on_abort,
     the_first_in_line_gets_a_freed_lock_and_nobody_overtakes_it,

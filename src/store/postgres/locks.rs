@@ -141,27 +141,34 @@ async fn is_ancestor(tx: &Tx<'_>, ancestor: &str, process_id: &str) -> R<bool> {
 }
 
 /// Takes every lock of `names` for the process (for `step`, or for the whole run), or
-/// none of them; the twin of SQLite's `take` (a lock a parent holds is the child's
-/// already). The caller holds [`LOCKS_LOCK`].
+/// none of them; the twin of SQLite's `take` (a lock a parent holds is taken within
+/// its hold). The caller holds [`LOCKS_LOCK`].
 pub async fn take(
     tx: &mut Tx<'_>,
     process_id: &str,
     step: Option<&str>,
     names: &[String],
 ) -> R<Take> {
-    let mut wanted: Vec<&String> = Vec::new();
+    let mut wanted: Vec<String> = Vec::new();
     for name in names {
+        let mut name = name.clone();
+        let held = loop {
+            match holder(tx, &name).await? {
+                Some(h)
+                    if h.process_id != process_id
+                        && is_ancestor(tx, &h.process_id, process_id).await? =>
+                {
+                    name = crate::store::locks::within(&name, &h.process_id);
+                }
+                held => break held,
+            }
+        };
         if wanted.contains(&name) {
             continue;
         }
-        let blocker = match holder(tx, name).await? {
+        let name = &name;
+        let blocker = match held {
             Some(h) if h.is_ours(process_id, step) => continue,
-            Some(h)
-                if h.process_id != process_id
-                    && is_ancestor(tx, &h.process_id, process_id).await? =>
-            {
-                continue;
-            }
             // Another process, or a sibling branch of this one.
             Some(h) => Some(h),
             None => match first_waiter(tx, name).await? {
@@ -174,9 +181,9 @@ pub async fn take(
             let workflow = workflow_of(tx, &b.process_id).await?;
             return Ok(Take::Blocked(b.blocker(name, workflow, process_id)));
         }
-        wanted.push(name);
+        wanted.push(name.clone());
     }
-    for name in wanted {
+    for name in &wanted {
         tx.exec(
             "INSERT INTO locks (name, process_id, step, since) VALUES ($1, $2, $3, now_text())",
             &[name, &process_id, &step],

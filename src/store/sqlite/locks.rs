@@ -87,9 +87,9 @@ fn first_waiter(conn: &Connection, name: &str) -> Result<Option<(String, String)
 /// none of them: a lock is free for it when nobody holds it and nobody queued for it
 /// before it. When one is not, the process queues for that one (only that one: it
 /// leaves any other queue, so it never keeps a free lock from the next in line). A lock
-/// its parent process holds (or a parent of that) is the child's already: it runs
-/// under the parent's hold, which it neither takes nor lets go, instead of waiting for
-/// a parent that waits for it.
+/// its parent process holds (or a parent of that) is not the child's to wait for (the
+/// parent waits for the child): the child takes the lock within that hold instead
+/// ([`crate::store::locks::within`]), for which its siblings take turns.
 pub fn take(
     conn: &Connection,
     process_id: &str,
@@ -99,16 +99,24 @@ pub fn take(
     let now = crate::clock::now_text();
     let mut wanted = Vec::new();
     for name in names {
-        if wanted.contains(name) {
+        let mut name = name.clone();
+        let held = loop {
+            match holder(conn, &name)? {
+                Some(h)
+                    if h.process_id != process_id
+                        && is_ancestor(conn, &h.process_id, process_id)? =>
+                {
+                    name = crate::store::locks::within(&name, &h.process_id);
+                }
+                held => break held,
+            }
+        };
+        if wanted.contains(&name) {
             continue;
         }
-        let blocker = match holder(conn, name)? {
+        let name = &name;
+        let blocker = match held {
             Some(h) if h.is_ours(process_id, step) => continue,
-            Some(h)
-                if h.process_id != process_id && is_ancestor(conn, &h.process_id, process_id)? =>
-            {
-                continue;
-            }
             // Another process, or a sibling branch of this one.
             Some(h) => Some(h),
             None => match first_waiter(conn, name)? {
