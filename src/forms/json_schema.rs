@@ -55,7 +55,7 @@ pub fn to_json_schema(workflow_name: &str, pages: &[FormPage]) -> Value {
         p.insert("layout".into(), Value::Array(layout));
         x_pages.push(Value::Object(p));
     }
-    json!({
+    let mut schema = json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": workflow_name,
         "type": "object",
@@ -63,7 +63,16 @@ pub fn to_json_schema(workflow_name: &str, pages: &[FormPage]) -> Value {
         "required": required,
         "additionalProperties": false,
         "x-pages": x_pages,
-    })
+    });
+    if pages.is_empty() {
+        // Nothing is asked, so nothing is checked: what is given goes into the initial
+        // state as it is (see `value::loose`), as the command line and the API take it.
+        schema["additionalProperties"] = json!(true);
+        schema["description"] = json!(
+            "This workflow has no form: any keys given go into its initial state as they are (text that reads as JSON, such as 3 or true, as that JSON)."
+        );
+    }
+    schema
 }
 
 fn property(field: &FieldSpec) -> Value {
@@ -216,6 +225,16 @@ mod tests {
     fn pages(src: &str) -> Vec<FormPage> {
         let t: toml::Table = toml::from_str(src).unwrap();
         t["form"].clone().try_into().unwrap()
+    }
+
+    /// A workflow without a form takes any keys, and its schema says so rather than
+    /// refusing what the command line and the API accept.
+    #[test]
+    fn a_workflow_without_a_form_takes_any_keys() {
+        let s = to_json_schema("hello", &[]);
+        assert_eq!(s["additionalProperties"], true);
+        assert_eq!(s["properties"], json!({}));
+        assert!(s["description"].as_str().is_some_and(|d| d.contains("no form")));
     }
 
     #[test]

@@ -196,7 +196,7 @@ pub fn shown(view: &ProcessView) -> Response {
         ("subscription" = Option<String>, Query, description = "The subscription a modify, validate or terminate workflow runs on"),
         ("customer" = Option<String>, Query, description = "The customer of a new subscription (create workflows)"),
     ),
-    request_body(content = Option<Object>, description = "The answers, by field name (no body: none, for a workflow without a form)"),
+    request_body(content = Option<Object>, description = "The answers, by field name (no body: none). A workflow without a form checks nothing: its keys go into the initial state as they are"),
     responses((status = 201, description = "Queued", body = Process), Errors))]
 pub async fn start(
     State(app): State<Arc<App>>,
