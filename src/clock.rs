@@ -19,6 +19,15 @@ pub fn parse(text: &str) -> Option<Timestamp> {
     text.parse().ok()
 }
 
+/// A lower bound given by a user (`--since`, `?since=`): an RFC 3339 time (any offset),
+/// or a day (`2026-11-30`, from its start in UTC), as the stored UTC text it is
+/// compared with.
+pub fn since(text: &str) -> Option<String> {
+    parse(text)
+        .or_else(|| parse(&format!("{text}T00:00:00Z")))
+        .map(format)
+}
+
 /// A new time-ordered id.
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()

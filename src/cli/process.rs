@@ -168,18 +168,13 @@ pub fn run(ctx: &mut Ctx, cmd: ProcessCommand) -> Result<()> {
     }
 }
 
-/// `--since`: an RFC 3339 time (any offset), or a day (`2026-11-30`, from its start in
-/// UTC), as the stored UTC text it is compared with.
+/// `--since`, as [`crate::clock::since`] reads it.
 fn since(text: &str) -> Result<String> {
-    let day = format!("{text}T00:00:00Z");
-    crate::clock::parse(text)
-        .or_else(|| crate::clock::parse(&day))
-        .map(crate::clock::format)
-        .ok_or_else(|| {
-            Error::usage(format!("--since: `{text}` is not a time")).with_hint(
-                "give an RFC 3339 time such as 2026-11-30T12:00:00Z, or a day such as 2026-11-30",
-            )
-        })
+    crate::clock::since(text).ok_or_else(|| {
+        Error::usage(format!("--since: `{text}` is not a time")).with_hint(
+            "give an RFC 3339 time such as 2026-11-30T12:00:00Z, or a day such as 2026-11-30",
+        )
+    })
 }
 
 fn is_stale(p: &ProcessRow) -> bool {

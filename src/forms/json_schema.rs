@@ -234,7 +234,11 @@ mod tests {
         let s = to_json_schema("hello", &[]);
         assert_eq!(s["additionalProperties"], true);
         assert_eq!(s["properties"], json!({}));
-        assert!(s["description"].as_str().is_some_and(|d| d.contains("no form")));
+        assert!(
+            s["description"]
+                .as_str()
+                .is_some_and(|d| d.contains("no form"))
+        );
     }
 
     #[test]

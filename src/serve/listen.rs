@@ -29,13 +29,22 @@ const MAX_HEADERS: usize = 100;
 /// The longest path and query a request may have (414 above).
 const MAX_URI: usize = 8 * 1024;
 
-/// The error for a request whose head is larger than the server takes: the API's error
-/// body, as for any other refusal.
-fn too_large_a_head<B>(req: &hyper::Request<B>) -> Option<axum::response::Response> {
+/// The error for a request whose head the server does not take (larger than it takes,
+/// or HTTP/1.1 without the `Host` header RFC 9112 requires): the API's error body, as
+/// for any other refusal.
+fn refused_head<B>(req: &hyper::Request<B>) -> Option<axum::response::Response> {
     use axum::http::StatusCode;
     use axum::response::IntoResponse;
     let uri = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
-    let refused = if uri > MAX_URI {
+    let refused = if req.version() == hyper::Version::HTTP_11
+        && !req.headers().contains_key(hyper::header::HOST)
+    {
+        super::errors::ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid",
+            "an HTTP/1.1 request must carry a Host header (RFC 9112, section 3.2)".to_string(),
+        )
+    } else if uri > MAX_URI {
         super::errors::ApiError::new(
             StatusCode::URI_TOO_LONG,
             "invalid",
@@ -92,7 +101,7 @@ pub async fn serve(
                 req.extensions_mut().insert(Peer(peer));
                 let router = router.clone();
                 async move {
-                    if let Some(refused) = too_large_a_head(&req) {
+                    if let Some(refused) = refused_head(&req) {
                         return Ok(refused);
                     }
                     router.oneshot(req.map(axum::body::Body::new)).await

@@ -6,6 +6,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use serde_json::Value;
 
+use super::Params;
 use super::schema::{Errors, Product, WorkflowDetail, WorkflowSummary};
 use crate::error::Error;
 use crate::serve::App;
@@ -14,7 +15,8 @@ use crate::serve::errors::ApiResult;
 /// Every product, with how many subscriptions it has (`orch product list -o json`).
 #[utoipa::path(get, path = "/products", tag = "catalog", security(("bearer" = [])),
     responses((status = 200, body = Vec<Product>), Errors))]
-pub async fn products(State(app): State<Arc<App>>) -> ApiResult<Json<Value>> {
+pub async fn products(State(app): State<Arc<App>>, q: Params) -> ApiResult<Json<Value>> {
+    q.only(&[])?;
     let store = app.store();
     let all = store.products().await?;
     let mut items = Vec::with_capacity(all.len());
@@ -32,7 +34,9 @@ pub async fn products(State(app): State<Arc<App>>) -> ApiResult<Json<Value>> {
 pub async fn product(
     State(app): State<Arc<App>>,
     Path(name): Path<String>,
+    q: Params,
 ) -> ApiResult<Json<Value>> {
+    q.only(&[])?;
     let store = app.store();
     let p = match store.product_by_name(&name).await? {
         Some(p) => p,
@@ -55,7 +59,8 @@ pub async fn product(
 /// Every workflow of the project (`orch workflow list -o json`).
 #[utoipa::path(get, operation_id = "list_workflows", path = "/workflows", tag = "catalog", security(("bearer" = [])),
     responses((status = 200, body = Vec<WorkflowSummary>), Errors))]
-pub async fn workflows(State(app): State<Arc<App>>) -> ApiResult<Json<Value>> {
+pub async fn workflows(State(app): State<Arc<App>>, q: Params) -> ApiResult<Json<Value>> {
+    q.only(&[])?;
     let (defs, _) = app.project.workflows()?;
     Ok(Json(Value::Array(
         defs.iter()
@@ -71,7 +76,9 @@ pub async fn workflows(State(app): State<Arc<App>>) -> ApiResult<Json<Value>> {
 pub async fn workflow(
     State(app): State<Arc<App>>,
     Path(name): Path<String>,
+    q: Params,
 ) -> ApiResult<Json<Value>> {
+    q.only(&[])?;
     let (def, source) = app.workflow(&name)?;
     let steps = crate::engine::plan::plan(&def);
     Ok(Json(crate::shapes::workflow_detail(&def, &source, &steps)))
@@ -82,7 +89,12 @@ pub async fn workflow(
 #[utoipa::path(get, path = "/workflows/{name}/form", tag = "catalog", security(("bearer" = [])),
     params(("name" = String, Path, description = "The workflow's name")),
     responses((status = 200, description = "JSON Schema (draft 2020-12)", body = Object), Errors))]
-pub async fn form(State(app): State<Arc<App>>, Path(name): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn form(
+    State(app): State<Arc<App>>,
+    Path(name): Path<String>,
+    q: Params,
+) -> ApiResult<Json<Value>> {
+    q.only(&[])?;
     let (def, _) = app.workflow(&name)?;
     let pages = crate::serve::actions::start_pages(app.store(), &def)
         .await

@@ -305,6 +305,28 @@ impl<S: Send + Sync> FromRequest<S> for GivenObject {
     }
 }
 
+/// The body of a route that takes none (`abort`): empty, or an empty JSON object, as
+/// clients that always send one send it. Anything else is refused before the action
+/// runs, as a query parameter the route does not take is: an abort cannot be undone.
+pub struct NoBody;
+
+impl<S: Send + Sync> FromRequest<S> for NoBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> ApiResult<Self> {
+        match read_object(req, state).await? {
+            Some(given) if !given.is_empty() => {
+                let keys: Vec<&str> = given.keys().map(String::as_str).collect();
+                Err(ApiError::bad_request(format!(
+                    "this route takes no body, and it was given {}",
+                    keys.join(", ")
+                )))
+            }
+            _ => Ok(NoBody),
+        }
+    }
+}
+
 /// The body as a JSON object; None when it is empty (or only white space).
 async fn read_object<S: Send + Sync>(
     req: Request,

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use super::schema::{Errors, Process, ProcessSummary};
-use super::{JsonObject, Params, QueryChecks, next_link, who};
+use super::{JsonObject, NoBody, Params, QueryChecks, next_link, who};
 use crate::domain::process::ProcessStatus;
 use crate::serve::App;
 use crate::serve::actions::{self, ProcessView, find_process, find_subscription};
@@ -37,12 +37,17 @@ pub async fn filter(store: &crate::store::Store, q: &Params) -> ApiResult<Filter
             q.parse::<ProcessStatus>("status", "a process status (created, running, suspended, awaiting_callback, waiting, failed, aborted, completed)")
         },
     );
-    if let Some(since) = text("since").filter(|v| crate::clock::parse(v).is_none()) {
-        checks.refuse(
-            "since",
-            format!("`since` must be a time in RFC 3339 (2026-01-31T08:00:00Z), not `{since}`"),
-        );
-    }
+    // As `process list --since` reads it: a time, or a day.
+    let since = text("since").and_then(|v| {
+        let read = crate::clock::since(&v);
+        if read.is_none() {
+            checks.refuse(
+                "since",
+                format!("`since` must be a time in RFC 3339 (2026-01-31T08:00:00Z) or a day (2026-01-31), not `{v}`"),
+            );
+        }
+        read
+    });
     if let Some(before) = text("before").filter(|v| uuid::Uuid::parse_str(v).is_err()) {
         checks.refuse(
             "before",
@@ -65,7 +70,7 @@ pub async fn filter(store: &crate::store::Store, q: &Params) -> ApiResult<Filter
         status,
         workflow: text("workflow"),
         subscription_id,
-        since: text("since"),
+        since,
         before: text("before"),
         tasks: None,
         parent_id,
@@ -80,7 +85,7 @@ pub async fn filter(store: &crate::store::Store, q: &Params) -> ApiResult<Filter
         ("status" = Option<super::schema::ProcessStatusParam>, Query, description = "Only processes in this status"),
         ("workflow" = Option<String>, Query, description = "Only runs of this workflow"),
         ("subscription" = Option<String>, Query, description = "Only processes of this subscription (its id)"),
-        ("since" = Option<String>, Query, description = "Only processes started at or after this time (RFC 3339)"),
+        ("since" = Option<String>, Query, description = "Only processes started at or after this time (RFC 3339), or day (2026-01-31, from its start in UTC)"),
         ("before" = Option<String>, Query, description = "Only processes older than this process id (the next page)"),
         ("parent" = Option<String>, Query, description = "Only the child processes of this process (its id)"),
         ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "At most this many, 1 to 1000 (default 50)"),
@@ -118,7 +123,14 @@ pub async fn list(State(app): State<Arc<App>>, q: Params) -> ApiResult<impl Into
 #[utoipa::path(get, operation_id = "show_process", path = "/processes/{id}", tag = "processes", security(("bearer" = [])),
     params(("id" = String, Path, description = "A process id, or a unique prefix of one")),
     responses((status = 200, body = Process), Errors))]
-pub async fn show(State(app): State<Arc<App>>, Path(id): Path<String>) -> ApiResult<Response> {
+pub async fn show(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    q: Params,
+) -> ApiResult<Response> {
+    // `process show --step S` and `--state` cut the process down; here it comes whole,
+    // with its steps and state: a parameter that would seem to cut it is refused.
+    q.only(&[])?;
     Ok(app.rendered.view(app.store(), &id).await?)
 }
 
@@ -280,6 +292,7 @@ pub async fn abort(
     Path(id): Path<String>,
     q: Params,
     p: Who,
+    _: NoBody,
 ) -> ApiResult<Response> {
     q.only(&[])?;
     let full = actions::find_process(app.store(), &id).await?.process_id;

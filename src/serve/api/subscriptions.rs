@@ -108,7 +108,12 @@ pub async fn list(State(app): State<Arc<App>>, q: Params) -> ApiResult<impl Into
 #[utoipa::path(get, operation_id = "show_subscription", path = "/subscriptions/{id}", tag = "subscriptions", security(("bearer" = [])),
     params(("id" = String, Path, description = "A subscription id, or a unique prefix of one")),
     responses((status = 200, body = Subscription), Errors))]
-pub async fn show(State(app): State<Arc<App>>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn show(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    q: Params,
+) -> ApiResult<Json<Value>> {
+    q.only(&[])?;
     let store = app.store();
     let s = find_subscription(store, &id).await?;
     let mut v = crate::shapes::subscription(store, &s, true).await?;
@@ -124,7 +129,9 @@ pub async fn show(State(app): State<Arc<App>>, Path(id): Path<String>) -> ApiRes
 pub async fn workflows(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
+    q: Params,
 ) -> ApiResult<Json<Value>> {
+    q.only(&[])?;
     let store = app.store();
     let s = find_subscription(store, &id).await?;
     let (defs, _) = app.project.workflows()?;

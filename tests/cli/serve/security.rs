@@ -370,6 +370,90 @@ fn a_thousand_slow_or_silent_connections_do_not_stop_others() {
 
 /// A body that never arrives in full (shorter than its `Content-Length`) ends in a 408
 /// with the API's error body, not a 503 that would ask the client to retry as it is.
+/// The raw answer to a request written by hand on a fresh connection.
+fn raw(s: &Server, request: &str) -> String {
+    let mut c = TcpStream::connect(s.addr).expect("connect");
+    c.write_all(request.as_bytes()).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut text = String::new();
+    let mut buf = [0u8; 4096];
+    while let Ok(n @ 1..) = c.read(&mut buf) {
+        text.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    text
+}
+
+/// What a route does not take is refused before it acts: an HTTP/1.1 request without
+/// `Host`, a query parameter on a single item (`?step=`, which the command line has),
+/// a body on `abort`, which cannot be undone. `since` takes a day, as the command
+/// line's `--since` does.
+#[test]
+fn a_request_a_route_does_not_take_is_refused_before_it_acts() {
+    let p = Project::example();
+    let op = token(&p, "ops", "operate");
+    let (code, _, err) = p.run(super::super::CREATE_RTR1);
+    assert_eq!(code, 0, "{err}");
+    let id = p.json(&["process", "list"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let s = Server::start(&p, &["--no-worker"]);
+
+    let text = raw(
+        &s,
+        &format!(
+            "GET /api/v1/products HTTP/1.1\r\nAuthorization: Bearer {op}\r\nConnection: close\r\n\r\n"
+        ),
+    );
+    assert!(text.starts_with("HTTP/1.1 400"), "{text}");
+    assert!(text.contains("must carry a Host header"), "{text}");
+    let text = raw(
+        &s,
+        &format!("GET /api/v1/products HTTP/1.0\r\nAuthorization: Bearer {op}\r\n\r\n"),
+    );
+    assert!(
+        text.starts_with("HTTP/1.0 200"),
+        "HTTP/1.0 needs no Host: {text}"
+    );
+
+    for path in [
+        format!("/api/v1/processes/{id}?step=Start"),
+        "/api/v1/products?bogus=1".to_string(),
+        "/api/v1/workflows/hello/form?x=1".to_string(),
+    ] {
+        let r = get(&s, &path, &op);
+        assert_eq!(r.status, 400, "{path}: {}", r.text);
+        assert!(r.text.contains("unknown parameter"), "{path}: {}", r.text);
+    }
+
+    let abort = format!("/api/v1/processes/{id}/abort");
+    let r = post(&s, &abort, &op, &json!({"reason": "x"}));
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert!(r.text.contains("this route takes no body"), "{}", r.text);
+    let plain = ureq::post(&s.url(&abort))
+        .set("Authorization", &format!("Bearer {op}"))
+        .set("Content-Type", "text/plain")
+        .send_string("not json at all");
+    let status = match plain {
+        Ok(r) => r.status(),
+        Err(ureq::Error::Status(code, _)) => code,
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(status, 415);
+    assert_eq!(
+        get(&s, &format!("/api/v1/processes/{id}"), &op).body["status"],
+        "completed"
+    );
+
+    let listed = p.json(&["process", "list"]);
+    let today = &listed[0]["started_at"].as_str().unwrap()[..10];
+    let r = get(&s, &format!("/api/v1/processes?since={today}"), &op);
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body.as_array().map(Vec::len), Some(1), "{}", r.text);
+    let r = get(&s, "/api/v1/processes?since=2999-01-01", &op);
+    assert_eq!(r.body, json!([]), "{}", r.text);
+}
+
 #[test]
 fn a_body_that_never_arrives_gets_408() {
     let p = Project::example();
