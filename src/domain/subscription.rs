@@ -51,6 +51,14 @@ pub struct RefInfo {
 /// Looks up the subscriptions a document points at.
 pub trait References {
     fn lookup(&self, subscription_id: &str) -> Option<RefInfo>;
+
+    /// Whether the stored subscription held this reference already, at `path`
+    /// (`circuit.members[1].node`): its `status` constraint was checked when it was made, and the
+    /// subscription it points at may have moved on since (disabled, say) without
+    /// making every later save of this one fail (its termination included).
+    fn was_held(&self, _path: &str, _subscription_id: &str) -> bool {
+        false
+    }
 }
 
 impl<F: Fn(&str) -> Option<RefInfo>> References for F {
@@ -231,7 +239,11 @@ impl Walker<'_> {
                     return;
                 }
             };
-            let applies = def.required.is_none() || required;
+            // A list the product requires from some lifecycle on is bounded from then;
+            // one it does not is bounded always, but for the empty shell a create makes
+            // before any step filled it in (nothing is required of that yet).
+            let applies = (def.required.is_none() && (self.status.is_some() || !items.is_empty()))
+                || required;
             if let Some(min) = min {
                 if applies && items.len() < *min as usize {
                     self.problem(
@@ -309,7 +321,10 @@ impl Walker<'_> {
                                     );
                                 }
                             }
-                            if !status.is_empty() && !status.contains(&info.status) {
+                            if !status.is_empty()
+                                && !status.contains(&info.status)
+                                && !self.refs.was_held(path, &text)
+                            {
                                 let names: Vec<_> = status.iter().map(|s| s.as_str()).collect();
                                 self.problem(
                                     path,

@@ -131,6 +131,17 @@ pub async fn prepare(
         }
     }
     let refs = references(store, &new.tree).await?;
+    let held = if refs.0.is_empty() {
+        std::collections::HashSet::new()
+    } else {
+        store
+            .depends_on(subscription_id)
+            .await?
+            .into_iter()
+            .map(|r| (r.path, r.subscription_id))
+            .collect()
+    };
+    let refs = Held { refs, held };
     let flat = validate(&refs, &product, &new, &mut problems);
     if !problems.is_empty() {
         return Ok(Err(problems_text(&problems)));
@@ -142,8 +153,25 @@ pub async fn prepare(
     })))
 }
 
+/// The references a document makes, and those its stored subscription held already
+/// (path, id).
+struct Held {
+    refs: RefMap,
+    held: std::collections::HashSet<(String, String)>,
+}
+
+impl subscription::References for Held {
+    fn lookup(&self, id: &str) -> Option<subscription::RefInfo> {
+        self.refs.lookup(id)
+    }
+
+    fn was_held(&self, path: &str, id: &str) -> bool {
+        self.held.contains(&(path.to_string(), id.to_string()))
+    }
+}
+
 fn validate(
-    refs: &RefMap,
+    refs: &dyn subscription::References,
     product: &ProductDef,
     s: &Subscription,
     problems: &mut Vec<Problem>,

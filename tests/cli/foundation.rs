@@ -353,7 +353,82 @@ fn a_new_tag_is_refused_for_the_subscriptions_that_use_it() {
     assert_eq!(code, 0, "{out}{err}");
 }
 
+/// A reference's `status` constraint is checked when the reference is made: the
+/// subscription it points at may move on later (disabled) without making every later
+/// save of the user fail, its termination included. A new reference to it is still
+/// refused. And an owned list with a `min` and no `required` does not stop the empty
+/// subscription a create makes before its steps fill it in.
+fn a_held_reference_and_an_empty_new_list_do_not_block_their_subscription() {
+    let p = Project::new();
+    p.write(
+        "products/node.toml",
+        "name = \"Node\"\ntype = \"Node\"\ntag = \"NODE\"\nroot = { key = \"node\", block = \"N\" }\n[blocks.N]\nfields.name = { type = \"string\" }\n",
+    );
+    p.write(
+        "products/svc.toml",
+        "name = \"Svc\"\ntype = \"Svc\"\ntag = \"SVC\"\nroot = { key = \"svc\", block = \"S\" }\n[blocks.S]\nfields.node = { type = \"subscription\", product_tag = \"NODE\", status = [\"active\"] }\nfields.items = { block = \"I\", min = 1, max = 4 }\n[blocks.I]\nfields.name = { type = \"string\" }\n",
+    );
+    let noop = "[[step]]\nname = \"Nothing\"\nbuiltin = \"noop\"\n";
+    p.write(
+        "workflows/create_node.toml",
+        &format!("name = \"create_node\"\ntarget = \"create\"\nproducts = [\"NODE\"]\n{noop}"),
+    );
+    p.write(
+        "workflows/create_svc.toml",
+        "name = \"create_svc\"\ntarget = \"create\"\nproducts = [\"SVC\"]\n[[form]]\nfields = [ { name = \"node\", type = \"subscription\", product_tag = \"NODE\" } ]\n[[step]]\nname = \"Fill in\"\nbuiltin = \"set\"\nwith = { values = { subscription = { svc = { node = \"{{ state.node }}\", items = [ { name = \"a\" } ] } } } }\n",
+    );
+    p.write(
+        "workflows/disable_node.toml",
+        "name = \"disable_node\"\ntarget = \"modify\"\nproducts = [\"NODE\"]\n[[step]]\nname = \"Disable\"\nbuiltin = \"set_status\"\nwith = { status = \"disabled\" }\n",
+    );
+    p.write(
+        "workflows/terminate_svc.toml",
+        &format!("name = \"terminate_svc\"\ntarget = \"terminate\"\nproducts = [\"SVC\"]\n{noop}"),
+    );
+    assert_eq!(p.run(&["product", "load"]).0, 0);
+    let node = p.ok_json(&["workflow", "run", "create_node"])["subscription_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let svc = p.ok_json(&[
+        "workflow",
+        "run",
+        "create_svc",
+        "--input",
+        &format!("node={node}"),
+    ]);
+    assert_eq!(svc["status"], "completed", "{svc}");
+    let svc = svc["subscription_id"].as_str().unwrap().to_string();
+    assert_eq!(
+        p.ok_json(&["workflow", "run", "disable_node", "--subscription", &node])["status"],
+        "completed"
+    );
+    // A new reference to the disabled node is refused...
+    let v = p.failed_json(&[
+        "workflow",
+        "run",
+        "create_svc",
+        "--input",
+        &format!("node={node}"),
+    ]);
+    assert!(
+        v["failed_reason"]
+            .as_str()
+            .unwrap()
+            .contains("is disabled, expected active"),
+        "{v}"
+    );
+    // ...the one held already does not stop the user's termination.
+    let v = p.ok_json(&["workflow", "run", "terminate_svc", "--subscription", &svc]);
+    assert_eq!(v["status"], "completed", "{v}");
+    assert_eq!(
+        p.ok_json(&["subscription", "show", &svc])["status"],
+        "terminated"
+    );
+}
+
 both!(
+    a_held_reference_and_an_empty_new_list_do_not_block_their_subscription,
     a_new_tag_is_refused_for_the_subscriptions_that_use_it,
     a_change_is_refused_only_for_what_it_breaks,
     product_load_is_idempotent_and_lists_as_json,
