@@ -96,9 +96,11 @@ pub fn collect(
     state: &Value,
     form: bool,
 ) -> Result<Map<String, Value>> {
-    if form {
-        need_terminal("in scripts give the answers with --input or --input-file")?;
-    }
+    // `--form` without a terminal asks nothing, as orch never waits for input it cannot
+    // ask for; what the answers lack is then listed, as without `--form`, after the
+    // reason nothing was asked. Answers that are all there go on.
+    let no_terminal = form && !forms::can_prompt();
+    let form = form && !no_terminal;
     let colors = ctx.printer.color;
     let root = ctx.project.root.clone();
     ctx.store()?;
@@ -115,7 +117,17 @@ pub fn collect(
     } else {
         None
     };
-    forms::collect(pages, given, state, &source, prompter).map_err(collect_error)
+    forms::collect(pages, given, state, &source, prompter)
+        .map_err(collect_error)
+        .map_err(|mut e| {
+            if no_terminal && e.kind == Kind::Usage {
+                e.message = format!(
+                    "--form needs a terminal on stdin and stderr, so nothing was asked; {}",
+                    e.message
+                );
+            }
+            e
+        })
 }
 
 /// `--form` without a terminal is a usage error: orch never waits for input it
@@ -124,9 +136,7 @@ pub fn need_terminal(instead: &str) -> Result<()> {
     if forms::can_prompt() {
         Ok(())
     } else {
-        Err(Error::usage(format!(
-            "--form needs a terminal on stdin and stderr; {instead}"
-        )))
+        Err(Error::usage("--form needs a terminal on stdin and stderr").with_hint(instead))
     }
 }
 

@@ -321,6 +321,14 @@ fn resume_takes_the_secret_needed_again_with_the_answers() {
     let (code, _, err) = p.run(&["process", "resume", &id, "--input", "ok=true"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("ORCH_SECRET_API_KEY"), "{err}");
+    // Given nothing, one failure lists the answer and the secret, once.
+    let (code, _, err) = p.run(&["process", "resume", &id]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("- ok (bool): missing") && err.contains("- api_key (secret): missing"),
+        "{err}"
+    );
+    assert_eq!(err.matches("is missing or invalid").count(), 1, "{err}");
     p.write("answers.json", "{\"ok\": true}");
     let (code, _, err) = p.run(&["process", "resume", &id, "--input-file", "answers.json"]);
     assert_eq!(code, 2, "{err}");

@@ -488,6 +488,26 @@ fn product_create_form_needs_a_terminal() {
     assert!(err.contains("--field"), "says what to do instead: {err}");
 }
 
+/// `--form` in a script asks nothing (there is no terminal) and lists what the answers
+/// lack, as without it; answers that are all there go on.
+#[test]
+fn workflow_run_form_without_a_terminal_lists_what_is_missing() {
+    let p = Project::example();
+    let (code, _, err) = p.run(&["workflow", "run", "create_node", "--form"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("--form needs a terminal on stdin and stderr, so nothing was asked"),
+        "{err}"
+    );
+    assert!(
+        err.contains("- node_name (choice): missing, required"),
+        "{err}"
+    );
+    assert!(err.contains("hint: give the answers with --input"), "{err}");
+    let (code, _, err) = p.run(&["workflow", "run", "hello", "--form"]);
+    assert_eq!(code, 0, "{err}");
+}
+
 /// A task whose third step (of five, with Start and Done) waits for a file `go`.
 fn waiter(p: &Project) {
     p.write(

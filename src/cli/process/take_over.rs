@@ -388,7 +388,29 @@ pub fn resume(ctx: &mut Ctx, a: ResumeArgs) -> Result<()> {
             }
         }
     }
-    let (input, mut secrets) = answer_pending(ctx, &p, &pending, given, form)?;
+    let (input, mut secrets) = match answer_pending(ctx, &p, &pending, given, form) {
+        Ok(answered) => answered,
+        // Without a terminal, what the secrets lack is said with what the answers lack:
+        // a script learns everything it must give from one failure.
+        Err(mut e) if e.kind == Kind::Usage && !e.fields.is_empty() && !secrets_only && !form => {
+            if let Err(more) = secrets_for(ctx, &p, def, Some(&again), false) {
+                if more.kind == Kind::Usage {
+                    // One list: the second's heading, the same, is said once.
+                    let heading = e.message.lines().next().unwrap_or_default().to_string();
+                    let rest = more.message.strip_prefix(&heading).unwrap_or(&more.message);
+                    e.message = format!("{}\n{}", e.message, rest.trim_start_matches('\n'));
+                    e.fields.extend(more.fields);
+                    for h in more.hints {
+                        if !e.hints.contains(&h) {
+                            e.hints.push(h);
+                        }
+                    }
+                }
+            }
+            return Err(e);
+        }
+        Err(e) => return Err(e),
+    };
     if !secrets_only {
         secrets.extend(secrets_for(ctx, &p, def, Some(&again), form)?);
     }

@@ -17,7 +17,7 @@ use crate::forms::{Choice, FieldSpec, FormPage, FormType};
 
 pub(super) fn ask(ctx: &mut Ctx, args: &CreateArgs) -> Result<NewProduct> {
     answers::need_terminal(
-        "in scripts give the product with flags (--name, --type, --tag, --field NAME:TYPE)",
+        "in scripts, give the product with flags: `orch product create --name N --type T --tag TAG --field NAME:TYPE …`",
     )?;
     // Offered to `validate`, so a taken name is refused before the fields are asked.
     let taken: Vec<String> = if args.force {
