@@ -102,14 +102,14 @@ pub fn parse_products(ctx: &Ctx, path: &std::path::Path) -> Result<(Sourced, Vec
 }
 
 #[derive(Debug, Serialize)]
-struct PlanItem {
+pub(crate) struct PlanItem {
     name: String,
     tag: String,
     action: &'static str,
     changes: Vec<String>,
     subscriptions: i64,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    invalidates: Vec<String>,
+    pub(crate) invalidates: Vec<String>,
     #[serde(skip)]
     def: Option<ProductDef>,
     #[serde(skip)]
@@ -131,7 +131,7 @@ fn load(ctx: &mut Ctx, args: LoadArgs) -> Result<()> {
 
 /// What `product load` would do: each definition compared with the stored product of
 /// its name, and (for a whole folder) the stored products no file names any more.
-async fn plan_load(
+pub(crate) async fn plan_load(
     store: &Store,
     defs: Vec<(ProductDef, String)>,
     whole_folder: bool,
@@ -379,7 +379,7 @@ fn apply_plan(ctx: &mut Ctx, plan: Vec<PlanItem>, args: &LoadArgs) -> Result<()>
     Ok(())
 }
 
-fn print_plan(ctx: &Ctx, plan: &[PlanItem]) {
+pub(crate) fn print_plan(ctx: &Ctx, plan: &[PlanItem]) {
     let p = &ctx.printer;
     for item in plan {
         let (sign, paint) = match item.action {

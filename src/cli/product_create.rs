@@ -287,7 +287,8 @@ fn store_product(ctx: &mut Ctx, new: &NewProduct, save: bool, force: bool) -> Re
         );
     }
     let name = def.name.as_str();
-    if ctx.db(async |s| s.product_by_name(name).await)?.is_some() && !force {
+    let exists = ctx.db(async |s| s.product_by_name(name).await)?.is_some();
+    if exists && !force {
         return Err(
             Error::conflict(format!("a product named `{}` exists already", def.name)).with_hint(
                 "edit its file and run `orch product load`, or pass --force to replace it",
@@ -295,6 +296,27 @@ fn store_product(ctx: &mut Ctx, new: &NewProduct, save: bool, force: bool) -> Re
         );
     }
     let source = save.then(|| shown.display().to_string());
+    // A replacement is a load of one product: its plan is shown, and what it breaks in
+    // the subscriptions is said (as `product load --force` says it), not passed over.
+    let invalidates = if exists {
+        let one = vec![(def.clone(), source.clone().unwrap_or_default())];
+        let plan = ctx.db(async |s| super::product::plan_load(s, one, false, false).await)?;
+        if !ctx.printer.is_json() {
+            super::product::print_plan(ctx, &plan);
+        }
+        plan.into_iter().flat_map(|p| p.invalidates).collect()
+    } else {
+        Vec::new()
+    };
+    if !invalidates.is_empty() && !ctx.printer.is_json() {
+        ctx.printer.warn(&format!(
+            "replacing it invalidates {} (--force): each fails its next change until it is migrated",
+            match invalidates.len() {
+                1 => "what the plan lists".to_string(),
+                n => format!("the {n} things the plan lists"),
+            }
+        ));
+    }
     let change = [ProductChange::Put {
         def: &def,
         source: source.as_deref(),
@@ -314,10 +336,11 @@ fn store_product(ctx: &mut Ctx, new: &NewProduct, save: bool, force: bool) -> Re
     if ctx.printer.is_json() {
         return ctx
             .printer
-            .json(&json!({"product_id": id, "name": def.name, "saved_to": save.then_some(shown)}));
+            .json(&json!({"product_id": id, "name": def.name, "saved_to": save.then_some(shown), "invalidates": invalidates}));
     }
+    let done = if exists { "replaced" } else { "created" };
     ctx.printer
-        .status(&format!("created product {} ({})", def.name, def.tag));
+        .status(&format!("{done} product {} ({})", def.name, def.tag));
     if save {
         ctx.printer.status(&format!("wrote {}", shown.display()));
     } else {

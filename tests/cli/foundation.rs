@@ -427,7 +427,63 @@ fn a_held_reference_and_an_empty_new_list_do_not_block_their_subscription() {
     );
 }
 
+/// `product create --force` over a product with subscriptions is a load of one
+/// product: its plan is shown and what it breaks is said, not passed over.
+fn product_create_over_a_product_in_use_says_what_it_breaks() {
+    let p = Project::example();
+    let (code, _, err) = p.run(super::CREATE_RTR1);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = p.run(&[
+        "product",
+        "create",
+        "--name",
+        "Node",
+        "--type",
+        "Node",
+        "--tag",
+        "NODE",
+        "--root-key",
+        "node",
+        "--field",
+        "name:int",
+        "--force",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("~ Node (NODE): changed, touches 1 subscriptions"),
+        "{err}"
+    );
+    assert!(err.contains("warning: replacing it invalidates"), "{err}");
+    assert!(err.contains("replaced product Node (NODE)"), "{err}");
+    let (code, out, err) = p.run(&[
+        "product",
+        "create",
+        "--name",
+        "Node",
+        "--type",
+        "Node",
+        "--tag",
+        "NODE",
+        "--root-key",
+        "node",
+        "--field",
+        "name:int",
+        "--field",
+        "site:string:initial",
+        "--force",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(
+        v["invalidates"].as_array().is_some_and(|a| !a.is_empty()),
+        "{v}"
+    );
+}
+
 both!(
+    product_create_over_a_product_in_use_says_what_it_breaks,
     a_held_reference_and_an_empty_new_list_do_not_block_their_subscription,
     a_new_tag_is_refused_for_the_subscriptions_that_use_it,
     a_change_is_refused_only_for_what_it_breaks,
