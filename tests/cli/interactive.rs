@@ -30,6 +30,11 @@ impl Term {
     /// Starts `orch ARGS` in the project's folder, on its database, or returns `None`
     /// (saying so) when tmux is missing.
     pub fn start(p: &Project, args: &[&str]) -> Option<Term> {
+        Term::start_wide(p, args, 120)
+    }
+
+    /// [`Term::start`] in a terminal `columns` wide.
+    pub fn start_wide(p: &Project, args: &[&str], columns: u16) -> Option<Term> {
         if Command::new("tmux").arg("-V").output().is_err() {
             eprintln!("skipped: tmux not installed");
             return None;
@@ -60,7 +65,7 @@ impl Term {
                 "new-session",
                 "-d",
                 "-x",
-                "120",
+                &columns.to_string(),
                 "-y",
                 "50",
             ])
@@ -486,6 +491,24 @@ fn product_create_form_needs_a_terminal() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("--form needs a terminal"), "{err}");
     assert!(err.contains("--field"), "says what to do instead: {err}");
+}
+
+/// `orch events` fits its lines to the terminal, as the tables do.
+#[test]
+fn events_fit_a_narrow_terminal() {
+    let p = Project::example();
+    let (code, _, err) = p.run(super::CREATE_RTR1);
+    assert_eq!(code, 0, "{err}");
+    let Some(t) = Term::start_wide(&p, &["events", "--limit", "8"], 80) else {
+        return;
+    };
+    let (code, screen) = t.exit();
+    assert_eq!(code, 0, "{screen}");
+    assert!(screen.contains("subscription.created"), "{screen}");
+    for line in screen.lines() {
+        let n = line.chars().count();
+        assert!(n <= 80, "{n} characters, wider than the terminal: {line:?}\n{screen}");
+    }
 }
 
 /// `--form` in a script asks nothing (there is no terminal) and lists what the answers

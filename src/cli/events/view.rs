@@ -1,5 +1,6 @@
-//! How `orch events` shows events to people: aligned columns that fit 100 characters,
-//! short ids, and a one-line summary of each payload.
+//! How `orch events` shows events to people: aligned columns that fit the terminal (100
+//! characters when stdout is no terminal), short ids, and a one-line summary of each
+//! payload.
 //!
 //! A listing knows all its rows, so its columns are as wide as they need to be and an
 //! id is cut to the shortest prefix that tells it apart from the others shown (at least
@@ -11,19 +12,28 @@ use serde_json::Value;
 
 use crate::store::events::Event;
 
-/// The width a line of the table fits in.
+/// The width a line of the table fits in when stdout is no terminal.
 const WIDTH: usize = 100;
+
+/// The width a line fits in: the terminal's, or [`WIDTH`].
+fn line_width() -> usize {
+    console::Term::stdout()
+        .size_checked()
+        .map_or(WIDTH, |(_, cols)| usize::from(cols))
+}
 /// The fewest characters of an id shown.
 const SHORT: usize = 8;
 /// The characters of an id a follower shows: a UUIDv7's whole millisecond timestamp.
 const FOLLOW_ID: usize = 13;
 /// The narrowest the detail column gets, even if the line grows past [`WIDTH`].
-const MIN_DETAIL: usize = 20;
+const MIN_DETAIL: usize = 10;
 
 const HEADERS: [&str; 6] = ["SEQ", "AT", "KIND", "PROCESS", "SUBSCRIPTION", "DETAIL"];
 
 /// Column widths and how ids are shortened.
 pub(super) struct Layout {
+    /// The width a line fits in (the detail column is cut to it).
+    width: usize,
     widths: [usize; 5],
     /// Every row is of one day: the time alone says when.
     time_only: bool,
@@ -77,6 +87,7 @@ impl Layout {
     /// alone, like a log being watched; `-o jsonl` has the whole time.
     pub(super) fn follow() -> Layout {
         Layout {
+            width: line_width(),
             widths: [5, 8, 27, FOLLOW_ID, FOLLOW_ID],
             time_only: true,
             process_ids: IdLength::Fixed(FOLLOW_ID),
@@ -88,6 +99,7 @@ impl Layout {
     pub(super) fn fit(rows: &[Event]) -> Layout {
         let day = |e: &Event| e.at.get(..10).map(str::to_string);
         let mut layout = Layout {
+            width: line_width(),
             widths: [0; 5],
             time_only: rows
                 .iter()
@@ -128,7 +140,10 @@ impl Layout {
         for (cell, w) in cells.iter().zip(self.widths) {
             line.push_str(&format!("{cell:<w$}  "));
         }
-        let room = WIDTH.saturating_sub(line.chars().count()).max(MIN_DETAIL);
+        let room = self
+            .width
+            .saturating_sub(line.chars().count())
+            .max(MIN_DETAIL);
         line.push_str(&cut(detail, room));
         format!("{}\n", line.trim_end())
     }
