@@ -50,6 +50,9 @@ impl AnswerArgs {
     }
 }
 
+/// What an answers file holds, said where one does not.
+const ANSWERS_FILE: &str = "an answers file is one JSON object (`{\"node_name\": \"rtr2\", \"role\": \"core\"}`) or TOML (`node_name = \"rtr2\"`); `orch workflow form NAME` describes the fields";
+
 /// An object of answers from a JSON or TOML file, or from stdin with `-`.
 pub fn read_file(f: &str) -> Result<Map<String, Value>> {
     let text = if f == "-" {
@@ -58,7 +61,11 @@ pub fn read_file(f: &str) -> Result<Map<String, Value>> {
             .map_err(|e| Error::usage(format!("cannot read answers from stdin: {e}")))?;
         s
     } else {
-        std::fs::read_to_string(f).map_err(|e| Error::usage(format!("cannot read {f}: {e}")))?
+        std::fs::read_to_string(f).map_err(|e| {
+            Error::usage(format!("cannot read {f}: {e}")).with_hint(
+                "--input-file takes a JSON or TOML file of answers, or `-` for stdin: `echo '{\"name\": \"value\"}' | orch … --input-file -`",
+            )
+        })?
     };
     // Empty would read as an empty TOML table: most likely a pipe whose writer failed.
     if text.trim().is_empty() {
@@ -77,11 +84,13 @@ pub fn read_file(f: &str) -> Result<Map<String, Value>> {
         Ok(Value::Object(m)) => Ok(m),
         Ok(_) => Err(Error::usage(format!(
             "{f} must hold an object of answers ({{\"name\": value, …}})"
-        ))),
+        ))
+        .with_hint(ANSWERS_FILE)),
         Err((j, t)) => Err(Error::usage(format!(
             "{f} is neither JSON nor TOML\n  as JSON: {j}\n  as TOML: {}",
             t.to_string().trim()
-        ))),
+        ))
+        .with_hint(ANSWERS_FILE)),
     }
 }
 

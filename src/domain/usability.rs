@@ -80,7 +80,10 @@ pub fn check(def: &WorkflowDef, f: &Facts) -> Result<(), Refusal> {
         Target::Create => {
             return Err(Refusal::new(
                 "creates new subscriptions; it does not run on an existing one".into(),
-                None,
+                Some(format!(
+                    "run it without --subscription: `orch workflow run {}`",
+                    def.name
+                )),
             ));
         }
         Target::System => {
@@ -98,7 +101,7 @@ pub fn check(def: &WorkflowDef, f: &Facts) -> Result<(), Refusal> {
                 def.products.join(", "),
                 f.tag
             ),
-            None,
+            Some("`orch subscription workflows ID` lists the workflows that apply to it".into()),
         ));
     }
     if let Some(h) = f.holders.first() {
@@ -120,7 +123,10 @@ pub fn check(def: &WorkflowDef, f: &Facts) -> Result<(), Refusal> {
                 def.name,
                 names.join(" or ")
             ),
-            None,
+            Some(
+                "`orch subscription workflows ID` lists what can run on it now (a workflow's `usable_when` says which lifecycles it takes)"
+                    .into(),
+            ),
         ));
     }
     let needs_insync = def.target != Target::Validate && !def.usable_while_out_of_sync;

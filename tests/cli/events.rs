@@ -44,6 +44,8 @@ run = "echo '{\"x\": 1}'; exit 1"
 pub struct Background {
     child: Child,
     lines: Arc<Mutex<Vec<(Instant, String)>>>,
+    /// What it said on stderr so far.
+    said: Arc<Mutex<String>>,
 }
 
 impl Background {
@@ -66,7 +68,37 @@ impl Background {
                 }
             }
         });
-        Background { child, lines }
+        let said = Arc::new(Mutex::new(String::new()));
+        let stderr = child.stderr.take().unwrap();
+        let sink = Arc::clone(&said);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                match line {
+                    Ok(l) => {
+                        let mut s = sink.lock().unwrap();
+                        s.push_str(&l);
+                        s.push('\n');
+                    }
+                    Err(_) => break,
+                }
+            }
+        });
+        Background { child, lines, said }
+    }
+
+    /// Waits until it said `text` on stderr.
+    pub fn wait_to_say(&self, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if self.said.lock().unwrap().contains(text) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        panic!(
+            "gave up waiting for `{text}` on stderr:\n{}",
+            self.said.lock().unwrap()
+        );
     }
 
     /// The lines printed so far.
@@ -103,16 +135,15 @@ impl Background {
             .status()
             .unwrap();
         assert!(status.success());
-        let mut stderr = String::new();
-        if let Some(mut e) = self.child.stderr.take() {
-            std::io::Read::read_to_string(&mut e, &mut stderr).unwrap();
-        }
         let code = self.child.wait().unwrap().code().unwrap_or(-1);
-        // The reader thread ends at EOF, right after the child.
+        // The reader threads end at EOF, right after the child.
         let deadline = Instant::now() + Duration::from_secs(30);
-        while Arc::strong_count(&self.lines) > 1 && Instant::now() < deadline {
+        while (Arc::strong_count(&self.lines) > 1 || Arc::strong_count(&self.said) > 1)
+            && Instant::now() < deadline
+        {
             std::thread::sleep(Duration::from_millis(10));
         }
+        let stderr = self.said.lock().unwrap().clone();
         (code, self.lines(), stderr)
     }
 }

@@ -507,7 +507,10 @@ fn events_fit_a_narrow_terminal() {
     assert!(screen.contains("subscription.created"), "{screen}");
     for line in screen.lines() {
         let n = line.chars().count();
-        assert!(n <= 80, "{n} characters, wider than the terminal: {line:?}\n{screen}");
+        assert!(
+            n <= 80,
+            "{n} characters, wider than the terminal: {line:?}\n{screen}"
+        );
     }
 }
 

@@ -439,7 +439,8 @@ fn a_follower_rides_out_a_server_restart() {
         .unwrap();
     follower.wait_for("the first run's events", |l| l.len() >= before);
     cluster.stop().unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
+    // It notices (however loaded the machine) before the server is back.
+    follower.wait_to_say("trying again until the database answers");
     cluster.restart().unwrap();
     assert_eq!(p.ok_json(&["workflow", "run", "t"])["status"], "completed");
     let after = p.sql_column("SELECT COUNT(*) FROM events")[0]
