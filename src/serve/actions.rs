@@ -614,8 +614,11 @@ pub async fn resume(
             checked.push((w, input));
         }
         app.can_hand_on(&secrets)?;
+        // The answers are recorded and the process queued: no step starts here, so a
+        // paused engine takes them too (as `process resume --queue` does).
         let claimed =
-            owner::claim(store, &p.process_id, &[ProcessStatus::Suspended], app.lease).await?;
+            owner::claim_to_end(store, &p.process_id, &[ProcessStatus::Suspended], app.lease)
+                .await?;
         let mut process = owner::claimed(claimed, &p.process_id, "resumed")?;
         app.vault.put(&p.process_id, secrets);
         let mut quiet = Quiet;
@@ -695,7 +698,7 @@ pub async fn skip(app: &Arc<App>, id: String, set: Map<String, Value>, who: Stri
             .engine(store, &who, &mut quiet)
             .skip_patches(&p, &def, &steps, &to_skip, &set, "in the body")
             .await?;
-        let claimed = owner::claim(store, &p.process_id, RETRYABLE, app.lease).await?;
+        let claimed = owner::claim_to_end(store, &p.process_id, RETRYABLE, app.lease).await?;
         let mut process = owner::claimed(claimed, &p.process_id, "skipped")?;
         for (i, (failed, skip)) in to_skip.iter().zip(patches).enumerate() {
             // Queued for a worker only with the last one: none may take it half-skipped.

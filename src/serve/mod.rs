@@ -142,6 +142,7 @@ pub fn run(setup: Setup, opts: Options) -> Result<()> {
     let served = runtime.block_on(async {
         let app = Arc::new(App::new(&setup, &opts, stop.clone(), vault, worker_down).await?);
         tokio::spawn(state::follow_events(app.clone()));
+        tokio::spawn(state::follow_engine(app.clone()));
         let listener = tokio::net::TcpListener::from_std(socket)
             .map_err(|e| Error::failure(format!("cannot listen on {}: {e}", opts.listen)))?;
         let bound = listener

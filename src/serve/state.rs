@@ -44,6 +44,9 @@ pub struct App {
     pub templates: super::views::Templates,
     /// Turns true when the server stops: event streams end, so connections close.
     pub stopping: watch::Receiver<bool>,
+    /// Since when and by whom the engine is paused (`orch engine pause`), as
+    /// [`follow_engine`] last read it: every page says so.
+    pub paused: std::sync::Mutex<Option<String>>,
     /// The newest event's seq, as [`follow_events`] last saw it.
     pub newest: watch::Receiver<i64>,
     newest_tx: watch::Sender<i64>,
@@ -87,9 +90,18 @@ impl App {
             csrf_key,
             templates: super::views::Templates::new()?,
             stopping,
+            paused: std::sync::Mutex::new(None),
             newest,
             newest_tx,
         })
+    }
+
+    /// Since when and by whom the engine is paused, when it is.
+    pub fn paused(&self) -> Option<String> {
+        self.paused
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Whether a worker runs in this server now.
@@ -129,6 +141,30 @@ pub async fn follow_events(app: Arc<App>) {
             // The store is away (a PostgreSQL restart): streams keep their place and
             // read again once it is back.
             _ => tokio::time::sleep(Duration::from_millis(500)).await,
+        }
+    }
+}
+
+/// Reads whether the engine is paused every few seconds, for the pages to say so (the
+/// switch is one row; nothing announces its change).
+pub async fn follow_engine(app: Arc<App>) {
+    const EVERY: Duration = Duration::from_secs(2);
+    let mut stopping = app.stopping.clone();
+    loop {
+        if let Ok(state) = app.stores[0].engine_state().await {
+            let paused = state.paused_at.map(|at| {
+                // To the minute, as a person reads it: `2026-01-31 08:00`.
+                at.get(..16).map_or(at.clone(), |m| m.replacen('T', " ", 1))
+            });
+            let paused = paused.map(|at| match state.paused_by {
+                Some(by) => format!("since {at} by {by}"),
+                None => format!("since {at}"),
+            });
+            *app.paused.lock().unwrap_or_else(|e| e.into_inner()) = paused;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(EVERY) => {}
+            _ = stopping.wait_for(|s| *s) => return,
         }
     }
 }

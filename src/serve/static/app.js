@@ -21,6 +21,13 @@
   }
   setInterval(refreshTimes, 15000);
 
+  // A step's stderr ends with what went wrong: its box opens at the end.
+  function toEnd(root) {
+    (root || document).querySelectorAll("pre.log").forEach(function (el) { el.scrollTop = el.scrollHeight; });
+  }
+  toEnd();
+  document.addEventListener("toggle", function (e) { toEnd(e.target); }, true);
+
   // "Back" on an error page goes back where the user came from (the page's policy
   // allows no `javascript:` link); without JavaScript it is hidden.
   document.addEventListener("click", function (e) {
@@ -82,15 +89,18 @@
         main.querySelectorAll("details").forEach(function (d, i) { if (open[i]) d.open = true; });
         if (active && document.getElementById(active)) document.getElementById(active).focus();
         refreshTimes(main);
+        toEnd(main);
       }).catch(function () {});
     }, 250);
   }
 
   function text(s) { return document.createTextNode(s == null ? "" : String(s)); }
   function cell(row, child) { var td = document.createElement("td"); td.appendChild(child); row.appendChild(td); return td; }
+  // An id as the server shows one: its head and tail (`01a2285b-aaaa…1b2c3d`).
+  function short(id) { return id.length <= 20 ? id : id.slice(0, 13) + "\u2026" + id.slice(-6); }
   function link(href, id) {
     var a = document.createElement("a"), c = document.createElement("code");
-    a.href = href; c.title = id; c.appendChild(text(id.slice(0, 13))); a.appendChild(c); return a;
+    a.href = href; c.title = id; c.appendChild(text(short(id))); a.appendChild(c); return a;
   }
 
   // An event's data as [key, text] pairs, as the server renders them: nulls left
@@ -141,18 +151,29 @@
     var t = document.getElementById("events");
     return t && t.dataset.kind ? t.dataset.kind : "";
   })();
-  // From the last event the page saw when it was read: nothing in between is missed.
+  // From the last event the page saw (when it was read, or since): nothing in between
+  // is missed.
   var seq = document.body.dataset.seq;
-  var url = "/api/v1/events?follow=true" + (kindFilter ? "&kind=" + encodeURIComponent(kindFilter) : "")
-    + (seq ? "&since=" + encodeURIComponent(seq) : "");
   var badge = document.getElementById("live");
-  var source = new EventSource(url);
-  source.onopen = function () { if (badge) { badge.hidden = false; badge.className = "live"; badge.textContent = "● live"; } };
-  source.onerror = function () { if (badge) { badge.className = "live off"; badge.textContent = "○ reconnecting"; } };
-  source.onmessage = function (msg) {
-    var ev;
-    try { ev = JSON.parse(msg.data); } catch (e) { return; }
-    if (live === "*") { prepend(ev); return; }
-    if (concerns(ev)) reload();
-  };
+  var source = null;
+  function connect() {
+    var url = "/api/v1/events?follow=true" + (kindFilter ? "&kind=" + encodeURIComponent(kindFilter) : "")
+      + (seq ? "&since=" + encodeURIComponent(seq) : "");
+    source = new EventSource(url);
+    source.onopen = function () { if (badge) { badge.hidden = false; badge.className = "live"; badge.textContent = "● live"; } };
+    source.onerror = function () { if (badge) { badge.className = "live off"; badge.textContent = "○ reconnecting"; } };
+    source.onmessage = function (msg) {
+      var ev;
+      try { ev = JSON.parse(msg.data); } catch (e) { return; }
+      if (ev.seq) seq = ev.seq;
+      if (live === "*") { prepend(ev); return; }
+      if (concerns(ev)) reload();
+    };
+  }
+  connect();
+  // A page left behind (kept in the back-forward cache or not) lets go of its stream:
+  // a browser opens six connections to a server, and the streams of six pages left
+  // open would hold them all, stalling every click after. Shown again, it follows on.
+  window.addEventListener("pagehide", function () { if (source) { source.close(); source = null; } });
+  window.addEventListener("pageshow", function (e) { if (e.persisted && !source) { connect(); if (live !== "*") reload(); } });
 })();

@@ -174,6 +174,7 @@ pub fn layout(app: &App, who: Option<&Principal>, nav: &str, live: &str) -> Valu
         seq => who.and_then(|p| p.page_seq),
         worker => app.worker_running(),
         worker_down => app.worker.then(|| app.worker_down.get()).flatten(),
+        paused => app.paused(),
     }
 }
 

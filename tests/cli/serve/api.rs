@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::{Server, call, field_names, get, post, token, wait_for_status, wait_until};
+use super::{Server, call, dashboard, field_names, get, post, token, wait_for_status, wait_until};
 use crate::Project;
 use crate::both;
 
@@ -1377,7 +1377,41 @@ fn a_conflict_over_a_running_process_names_who_runs_it() {
     wait_for_status(&s, &op, &id, "completed");
 }
 
+/// While the engine is paused, an answer or a skip given to the API is recorded and
+/// queued (they start no step here), as a start is; and every page says the engine
+/// is paused.
+fn answers_are_queued_while_the_engine_is_paused_and_every_page_says_so() {
+    let p = Project::example();
+    p.task("[[step]]\nname = \"Ask\"\ninput.fields = [ { name = \"ok\", type = \"bool\" } ]\n");
+    let op = token(&p, "ops", "operate");
+    let id = p.json_exiting(&["workflow", "run", "t"], 4)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let s = Server::start(&p, &["--no-worker"]);
+    assert_eq!(p.run(&["engine", "pause"]).0, 0);
+    let r = post(
+        &s,
+        &format!("/api/v1/processes/{id}/resume"),
+        &op,
+        &json!({"ok": true}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["status"], "created", "{}", r.text);
+    wait_until("the pages to say the engine is paused", || {
+        dashboard(&s, "/processes", &op).contains("engine paused since")
+    });
+    assert_eq!(p.run(&["engine", "resume"]).0, 0);
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(p.json(&["process", "show", &id])["status"], "completed");
+    wait_until("the pages to say the engine runs again", || {
+        !dashboard(&s, "/processes", &op).contains("engine paused")
+    });
+}
+
 both!(
+    answers_are_queued_while_the_engine_is_paused_and_every_page_says_so,
     a_conflict_over_a_running_process_names_who_runs_it,
     a_callback_step_is_answered_through_the_api,
     a_process_view_follows_what_other_orchs_do_to_the_process,
