@@ -197,4 +197,32 @@ fn an_operator_works_through_the_dashboard() {
     b.go(&s.url("/processes/nosuchprocess"));
     b.wait_text("404");
     shot(&b, "13-not-found");
+
+    // A page left for another lets go of its event stream: clicking through more live
+    // pages than a browser opens connections to one server (six) goes on loading each
+    // at once. Pages kept in the back-forward cache held their streams, and the next
+    // load waited for a connection for most of a minute; the bound below only tells a
+    // stall from a load.
+    b.page_load_timeout(std::time::Duration::from_secs(20));
+    let process = format!("/processes/{}", rtr1.body["id"].as_str().unwrap());
+    let shown = super::get(&s, &format!("/api/v1{process}"), &op);
+    let subscription = format!(
+        "/subscriptions/{}",
+        shown.body["subscription_id"].as_str().unwrap()
+    );
+    for path in [
+        &process,
+        "/subscriptions",
+        "/processes",
+        "/events",
+        &subscription,
+        "/processes",
+    ]
+    .iter()
+    .cycle()
+    .take(14)
+    {
+        b.go(&s.url(path));
+        b.wait("main");
+    }
 }

@@ -119,8 +119,16 @@ impl Browser {
         }
     }
 
+    /// Loads `url`; a load that fails (or outlasts the page load timeout) fails the test.
     pub fn go(&self, url: &str) {
-        self.cmd("POST", "/url", Some(json!({"url": url})));
+        let r = self.cmd("POST", "/url", Some(json!({"url": url})));
+        assert!(r.get("webdriver_error").is_none(), "loading {url}: {r}");
+    }
+
+    /// How long a page may take to load before [`Browser::go`] fails.
+    pub fn page_load_timeout(&self, limit: Duration) {
+        let ms = u64::try_from(limit.as_millis()).unwrap_or(u64::MAX);
+        self.cmd("POST", "/timeouts", Some(json!({"pageLoad": ms})));
     }
 
     pub fn url(&self) -> String {
