@@ -254,15 +254,30 @@ fn fields(
 fn problems(e: &Error) -> (HashMap<String, String>, Vec<String>) {
     let mut by_field = HashMap::new();
     for f in &e.fields {
-        by_field.insert(f.field.clone(), f.reason.clone());
+        by_field.insert(f.field.clone(), for_a_form(&f.reason));
     }
     (
         by_field,
         e.fields
             .iter()
-            .map(|f| format!("{}: {}", f.field, f.reason))
+            .map(|f| format!("{}: {}", f.field, for_a_form(&f.reason)))
             .collect(),
     )
+}
+
+/// A field's problem as a form says it: the choices a terminal lists with it are in
+/// the field's own list here.
+fn for_a_form(reason: &str) -> String {
+    if let Some((head, _)) = reason.split_once("; pick one of") {
+        return match head {
+            "missing, required" => "required: pick one from the list".to_string(),
+            other => format!("{other}: pick one from the list"),
+        };
+    }
+    if let Some((head, _)) = reason.split_once(" is not one of") {
+        return format!("{head} is not one of the choices");
+    }
+    reason.to_string()
 }
 
 /// What a form page shows, besides the fields.
