@@ -13,6 +13,8 @@ use crate::serve::auth::Principal;
 use crate::store::events::Filter;
 
 const SHOWN: i64 = 100;
+/// How many events are read at a time, going back for a page.
+const WINDOW: i64 = 1000;
 
 pub async fn list(
     State(app): State<Arc<App>>,
@@ -26,14 +28,33 @@ pub async fn list(
         .into_iter()
         .filter(|k| !k.is_empty())
         .collect();
-    let f = Filter {
-        since: (last - SHOWN * 4).max(0),
-        kinds: kinds.clone(),
-        ..Default::default()
-    };
-    let mut rows = store.events(&f).await.or_page(&app, &who)?;
-    rows.reverse();
+    // `?before=SEQ`: an older page, the newest events below SEQ (it follows nothing).
+    let before = q
+        .get("before")
+        .and_then(|b| b.parse::<i64>().ok())
+        .filter(|b| *b > 0);
+    let end = before.map_or(last, |b| (b - 1).min(last));
+    // Read back in windows until a page is full: a rare kind may be far apart.
+    let mut rows = Vec::new();
+    let mut until = end;
+    while rows.len() < SHOWN as usize && until > 0 {
+        let since = (until - WINDOW).max(0);
+        let f = Filter {
+            since,
+            until: Some(until),
+            kinds: kinds.clone(),
+            ..Default::default()
+        };
+        let mut window = store.events(&f).await.or_page(&app, &who)?;
+        window.reverse();
+        rows.extend(window);
+        until = since;
+    }
     rows.truncate(SHOWN as usize);
+    let older = rows
+        .last()
+        .map(|e| e.seq)
+        .filter(|oldest| rows.len() == SHOWN as usize && *oldest > 1);
     // The data as `key value` pairs in their stored order, as the live rows show it.
     let rows: Vec<serde_json::Value> = rows
         .iter()
@@ -48,11 +69,19 @@ pub async fn list(
         Some(&who),
         "events.html",
         "events",
-        "*",
+        if before.is_some() { "" } else { "*" },
         context! {
             rows => Value::from_serialize(&rows),
             kind => kinds.join(","),
             last => last,
+            older => older,
+            before => before,
+            // The filter as it goes on a link: `kind=…`, escaped.
+            query => (!kinds.is_empty()).then(|| {
+                form_urlencoded::Serializer::new(String::new())
+                    .append_pair("kind", &kinds.join(","))
+                    .finish()
+            }),
         },
     ))
 }

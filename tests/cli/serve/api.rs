@@ -1410,7 +1410,39 @@ fn answers_are_queued_while_the_engine_is_paused_and_every_page_says_so() {
     });
 }
 
+/// The events page shows the newest hundred and pages back through the rest, a kind
+/// filter kept.
+fn the_events_page_pages_back_through_history() {
+    let p = Project::example();
+    for _ in 0..20 {
+        assert_eq!(p.run(&["workflow", "run", "hello"]).0, 0);
+    }
+    let op = token(&p, "ops", "operate");
+    let s = Server::start(&p, &["--no-worker"]);
+    let page = dashboard(&s, "/events", &op);
+    let older = page
+        .split("/events?before=")
+        .nth(1)
+        .and_then(|r| r.split(['"', '&']).next())
+        .unwrap_or_else(|| panic!("no Older link:\n{page}"));
+    let before: i64 = older.parse().unwrap();
+    let page = dashboard(&s, &format!("/events?before={before}"), &op);
+    assert!(page.contains(&format!("<td>{}</td>", before - 1)), "{page}");
+    assert!(!page.contains(&format!("<td>{before}</td>")), "{page}");
+    assert!(page.contains("← Newest"), "{page}");
+    let page = dashboard(
+        &s,
+        &format!("/events?before={before}&kind=process.completed"),
+        &op,
+    );
+    assert!(
+        page.contains("process.completed") && !page.contains("step.finished"),
+        "{page}"
+    );
+}
+
 both!(
+    the_events_page_pages_back_through_history,
     answers_are_queued_while_the_engine_is_paused_and_every_page_says_so,
     a_conflict_over_a_running_process_names_who_runs_it,
     a_callback_step_is_answered_through_the_api,
