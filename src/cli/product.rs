@@ -202,11 +202,31 @@ pub(crate) async fn plan_load(
                     let ids: Vec<&str> = docs.iter().map(|(id, _, _)| id.as_str()).collect();
                     invalidates.extend(retagged_users(store, &ids, &loading, &retags).await?);
                 }
+                // A field changed or removed says how many subscriptions set it.
+                let changes = product::diff(&old.def, &def)
+                    .into_iter()
+                    .map(|line| {
+                        let field = line
+                            .strip_suffix(" changed")
+                            .or_else(|| line.strip_suffix(" removed"))
+                            .and_then(|f| f.split_once('.'));
+                        match field {
+                            Some((block, field)) => {
+                                let n = docs
+                                    .iter()
+                                    .filter(|(_, _, doc)| old.def.sets(doc, block, field))
+                                    .count();
+                                format!("{line} (set in {n} of them)")
+                            }
+                            None => line,
+                        }
+                    })
+                    .collect();
                 PlanItem {
                     name: def.name.clone(),
                     tag: def.tag.clone(),
                     action: "change",
-                    changes: product::diff(&old.def, &def),
+                    changes,
                     subscriptions: docs.len() as i64,
                     invalidates,
                     def: Some(def),

@@ -195,6 +195,53 @@ pub fn hash_text(text: &str) -> String {
 }
 
 /// What differs between two versions of a product, in words for a plan.
+impl ProductDef {
+    /// Whether the subscription document `doc` (the object with the root key) sets
+    /// `field` in any instance of `block`, walking the tree as this definition has it.
+    pub fn sets(&self, doc: &serde_json::Value, block: &str, field: &str) -> bool {
+        fn walk(
+            def: &ProductDef,
+            v: &serde_json::Value,
+            at: &str,
+            block: &str,
+            field: &str,
+            depth: usize,
+        ) -> bool {
+            use serde_json::Value as J;
+            let (Some(obj), Some(bdef)) = (v.as_object(), def.blocks.get(at)) else {
+                return false;
+            };
+            if at == block {
+                let set = match obj.get(field) {
+                    None | Some(J::Null) => false,
+                    Some(J::Array(a)) => !a.is_empty(),
+                    Some(_) => true,
+                };
+                if set {
+                    return true;
+                }
+            }
+            // Block definitions may not cycle, but a document is data: bound the walk.
+            if depth > 32 {
+                return false;
+            }
+            bdef.fields
+                .iter()
+                .any(|(name, fdef)| match (&fdef.kind, obj.get(name)) {
+                    (FieldKind::Block { block: child, .. }, Some(J::Array(items))) => items
+                        .iter()
+                        .any(|i| walk(def, i, child, block, field, depth + 1)),
+                    (FieldKind::Block { block: child, .. }, Some(one)) => {
+                        walk(def, one, child, block, field, depth + 1)
+                    }
+                    _ => false,
+                })
+        }
+        doc.get(&self.root.key)
+            .is_some_and(|root| walk(self, root, &self.root.block, block, field, 0))
+    }
+}
+
 pub fn diff(old: &ProductDef, new: &ProductDef) -> Vec<String> {
     let mut out = Vec::new();
     let header = [

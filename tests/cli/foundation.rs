@@ -453,6 +453,11 @@ fn product_create_over_a_product_in_use_says_what_it_breaks() {
         err.contains("~ Node (NODE): changed, touches 1 subscriptions"),
         "{err}"
     );
+    // Each field changed or removed says how many of them set it.
+    assert!(
+        err.contains("NodeBlock.role removed (set in 1 of them)"),
+        "{err}"
+    );
     assert!(err.contains("warning: replacing it invalidates"), "{err}");
     assert!(err.contains("replaced product Node (NODE)"), "{err}");
     let (code, out, err) = p.run(&[
