@@ -39,7 +39,8 @@ picked up too: its step fails (`callback timed out after …`).
 
 Exit codes: 0 when it ran what was due (how each process ended is in its log line and \
 in `orch process list`: a process that failed or waits is not the scheduler's failure), \
-1 when it could not start or run one (a store error, a broken task), 130 when --once \
+1 when it could not start or run one (a store error, a broken task: a workflow file \
+that does not load may be one), 130 when --once \
 was interrupted; without --once, 0 after a clean stop on Ctrl-C or SIGTERM.";
 
 #[derive(Debug, Subcommand)]
@@ -197,6 +198,11 @@ impl Scheduler<'_> {
     async fn pass(&mut self, now: Timestamp) -> Option<Timestamp> {
         let tasks = match self.ctx.tasks() {
             Ok((tasks, diags)) => {
+                // A file that does not load may be a scheduled task that never runs:
+                // `--once` (run from cron) says so in its exit code.
+                if !diags.is_empty() {
+                    self.note(Some(Kind::Failure));
+                }
                 let problems: Vec<String> = diags.iter().map(ToString::to_string).collect();
                 let problems = problems.join("\n");
                 if problems != self.problems {
@@ -254,8 +260,10 @@ impl Scheduler<'_> {
             }
         }
         if self.retry_waiting {
+            // Each waiting process at most once a pass, whichever clock `now` is.
+            let began = crate::clock::now_text();
             while !self.cancelled() {
-                if !self.retry_next(now).await {
+                if !self.retry_next(now, &began).await {
                     break;
                 }
             }
@@ -315,7 +323,7 @@ impl Scheduler<'_> {
 
     /// Claims and retries one waiting process whose time has come, as a worker
     /// would; false when there is none.
-    async fn retry_next(&mut self, now: Timestamp) -> bool {
+    async fn retry_next(&mut self, now: Timestamp, began: &str) -> bool {
         let ctx = self.ctx;
         let quiet = |_: &str| {};
         let config = crate::worker::Config {
@@ -334,7 +342,10 @@ impl Scheduler<'_> {
         let outcome = crate::worker::claim_and_drive(
             self.store,
             &config,
-            Runnable::WaitingDueAt(&crate::clock::format(now)),
+            Runnable::WaitingDueAt {
+                at: &crate::clock::format(now),
+                rested_before: began,
+            },
             self.cancel.clone(),
         )
         .await;

@@ -49,6 +49,38 @@ const TABLES_SINCE_FIRST: [&str; 4] = ["products", "subscriptions", "processes",
 
 /// Why a history row (`version`, `applied_on`, `checksum`) is not one refinery wrote;
 /// None when it is.
+/// How a migration history (version, name, checksum) differs from the migrations this
+/// orch embeds, up to the newest version applied: a migration missing, or recorded
+/// under another name or checksum (edited by hand, or written by another build). A
+/// history newer than this orch's is not compared past what it knows.
+pub fn diverging(
+    applied: &[(i64, String, String)],
+    embedded: &[(i64, String, String)],
+) -> Vec<String> {
+    let newest = applied.iter().map(|a| a.0).max().unwrap_or(0);
+    let mut out = Vec::new();
+    for (v, name, sum) in embedded.iter().filter(|e| e.0 <= newest) {
+        match applied.iter().find(|a| a.0 == *v) {
+            None => out.push(format!(
+                "the migration history lacks V{v} ({name}), though later migrations are recorded"
+            )),
+            Some((_, n, c)) if n != name || c != sum => out.push(format!(
+                "the migration history records V{v} as `{n}` (checksum {c}), not as this orch has it (`{name}`, checksum {sum}): it was edited, or written by another build"
+            )),
+            Some(_) => {}
+        }
+    }
+    let known = embedded.iter().map(|e| e.0).max().unwrap_or(0);
+    for (v, n, _) in applied.iter().filter(|a| a.0 <= known) {
+        if !embedded.iter().any(|e| e.0 == *v) {
+            out.push(format!(
+                "the migration history records V{v} (`{n}`), which this orch does not have"
+            ));
+        }
+    }
+    out
+}
+
 pub fn unreadable(version: i64, applied_on: &str, checksum: &str) -> Option<String> {
     if applied_on.parse::<jiff::Timestamp>().is_err() {
         return Some(format!(

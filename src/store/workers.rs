@@ -67,9 +67,11 @@ pub enum Runnable<'a> {
     /// What a worker runs: queued processes, waiting ones whose time has come, and
     /// running ones whose owner's lease ran out.
     Any,
-    /// Waiting processes due at this time (the scheduler retries them, by the clock
-    /// its schedules use).
-    WaitingDueAt(&'a str),
+    /// Waiting processes due at `at` (the scheduler retries them, by the clock its
+    /// schedules use) that came to rest before `rested_before` (the start of the
+    /// scheduler's pass, by the database's clock): one retried in this pass is not
+    /// retried again in it, whatever the two clocks say.
+    WaitingDueAt { at: &'a str, rested_before: &'a str },
     /// Every waiting process that came to rest before this time, due or not
     /// (`resume_waiting`: each is retried once per run).
     WaitingBefore(&'a str),

@@ -504,6 +504,44 @@ fn db_check_finds_a_column_dropped_by_hand() {
     );
 }
 
+/// A migration history edited by hand (a migration renamed, one deleted) is found by
+/// `db check`, which read it as fine before.
+#[test]
+fn db_check_finds_a_migration_history_edited_by_hand() {
+    let p = a_project_that_checks_ok();
+    p.sql("UPDATE refinery_schema_history SET name = 'renamed', checksum = '42' WHERE version = 9");
+    p.sql("DELETE FROM refinery_schema_history WHERE version = 2");
+    let report = p.json_exiting(&["db", "check"], 1);
+    let problems = report["problems"].to_string();
+    assert!(
+        problems.contains("records V9 as `renamed` (checksum 42)"),
+        "{report}"
+    );
+    assert!(
+        problems.contains("lacks V2 (process_state_snapshots)"),
+        "{report}"
+    );
+}
+
+/// A file another connection holds locked is not called damaged: what SQLite could
+/// not check (its full-text index, which it checks by writing) is noted, and the
+/// check passes.
+#[test]
+fn db_check_of_a_locked_file_notes_what_it_could_not_check() {
+    let p = a_project_that_checks_ok();
+    let holder = rusqlite::Connection::open(p.db()).unwrap();
+    holder
+        .execute_batch("BEGIN EXCLUSIVE; UPDATE processes SET status = status WHERE 0;")
+        .unwrap();
+    let report = p.json_exiting(&["db", "check"], 0);
+    assert_eq!(report["ok"], true, "{report}");
+    assert!(
+        report["notes"].to_string().contains("not checked"),
+        "{report}"
+    );
+    holder.execute_batch("COMMIT").unwrap();
+}
+
 both!(
     db_check_finds_a_table_dropped_by_hand,
     db_check_finds_a_column_dropped_by_hand,

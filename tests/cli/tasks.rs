@@ -191,9 +191,10 @@ fn bad_schedules_are_reported_at_file_line_col() {
     );
     p.write("orch.toml", &config);
     // The scheduler warns about broken files and runs the rest; the cleanup fails on
-    // its bad retention.
+    // its bad retention. `--once` exits 1: a file that does not load may be a
+    // scheduled task that never runs, which cron should hear of.
     let (code, _, err) = once_at(&p, "2030-01-01T00:00:00Z");
-    assert_eq!(code, 0, "{err}");
+    assert_eq!(code, 1, "{err}");
     assert!(err.contains("warning: workflows/bad.toml:7:"), "{err}");
     assert!(
         err.contains("task cleanup_tasks finished: process") && err.contains(" failed"),
@@ -484,7 +485,21 @@ fn sigterm_stops_the_scheduler_and_leaves_the_task_retryable() {
     assert_eq!(code, 0, "{err}");
 }
 
+/// One `scheduler run --once` retries a waiting process once, however far ahead its
+/// clock is pinned: the retry's next time comes from the real clock, which the pinned
+/// one had always passed, and it went round without end.
+fn scheduler_once_retries_a_waiting_process_once_a_pass() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"Try\"\nrun = \"cat >/dev/null; echo x >> tries.txt; exit 75\"\n");
+    assert_eq!(p.run(&["workflow", "run", "t"]).0, 5);
+    let (code, _, err) = once_at(&p, "2030-01-01T00:00:00Z");
+    assert_eq!(code, 0, "{err}");
+    let tries = std::fs::read_to_string(p.path().join("tries.txt")).unwrap();
+    assert_eq!(tries.lines().count(), 2, "{err}");
+}
+
 both!(
+    scheduler_once_retries_a_waiting_process_once_a_pass,
     task_list_shows_project_tasks_and_the_builtins,
     task_run_is_workflow_run_for_tasks,
     scheduler_once_twice_runs_a_new_every_minute_task_once,

@@ -549,25 +549,30 @@ pub async fn runnable(
     limit: i64,
     which: Runnable<'_>,
 ) -> R<Vec<ProcessRow>> {
-    let (condition, second) = match which {
+    let (condition, second, third) = match which {
         Runnable::Any => (
             "status = 'created'
             OR (status IN ('waiting', 'awaiting_callback', 'suspended') AND run_after <= now_text())
             OR (status = 'running' AND lease_until < now_text() AND owner IS DISTINCT FROM $2)",
             owner,
+            None,
         ),
-        Runnable::WaitingDueAt(at) => (
-            "status IN ('waiting', 'awaiting_callback', 'suspended') AND run_after <= $2",
+        Runnable::WaitingDueAt { at, rested_before } => (
+            "status IN ('waiting', 'awaiting_callback', 'suspended') AND run_after <= $2 AND last_modified_at < $3",
             at,
+            Some(rested_before),
         ),
-        Runnable::WaitingBefore(at) => ("status = 'waiting' AND last_modified_at < $2", at),
+        Runnable::WaitingBefore(at) => ("status = 'waiting' AND last_modified_at < $2", at, None),
     };
     let sql = format!(
         "SELECT {LIST_COLUMNS} FROM processes WHERE ({condition})
          ORDER BY process_id LIMIT $1
          FOR UPDATE SKIP LOCKED"
     );
-    let rows = tx.rows(&sql, &[&limit, &second]).await?;
+    let rows = match third {
+        Some(third) => tx.rows(&sql, &[&limit, &second, &third]).await?,
+        None => tx.rows(&sql, &[&limit, &second]).await?,
+    };
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
         out.push(finish(tx, process_from_row(r)?).await?);

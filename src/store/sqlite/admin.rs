@@ -198,9 +198,21 @@ fn integrity(conn: &Connection, report: &mut CheckReport) {
         });
     match rows {
         Ok(rows) if rows == ["ok"] => {}
-        Ok(rows) => report
-            .problems
-            .extend(rows.into_iter().map(|r| format!("integrity: {r}"))),
+        Ok(rows) => {
+            for row in rows {
+                // SQLite checks a full-text index by writing to it: on a file that is
+                // locked or read-only, that part is not checked, which is no damage.
+                if row.ends_with("database is locked")
+                    || row.ends_with("attempt to write a readonly database")
+                {
+                    report.notes.push(format!(
+                        "not checked: {row} (check again when the file is free, or on a copy made with `orch db backup`)"
+                    ));
+                } else {
+                    report.problems.push(format!("integrity: {row}"));
+                }
+            }
+        }
         Err(e) => report
             .problems
             .push(format!("the integrity check cannot read it: {e}")),
@@ -272,12 +284,12 @@ fn schema(conn: &Connection, report: &mut CheckReport) {
                 .push(format!("the table `{table}` is missing"));
         }
     }
-    match super::check_history(conn) {
-        Ok(Err(e)) => report.problems.push(e.message),
+    match super::check_history(conn).and_then(|r| Ok((r, super::diverging_history(conn)?))) {
+        Ok((Err(e), _)) => report.problems.push(e.message),
         Err(e) => report
             .problems
             .push(format!("the migration history cannot be read: {e}")),
-        Ok(Ok(())) => {}
+        Ok((Ok(()), diverging)) => report.problems.extend(diverging),
     }
     if complete && version == latest && columns(conn, report) {
         rows(conn, report);

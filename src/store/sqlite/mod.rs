@@ -164,19 +164,30 @@ fn up_to_date(conn: &Connection) -> rusqlite::Result<bool> {
     if !has_history(conn)? {
         return Ok(false);
     }
+    Ok(applied_history(conn)? == embedded_history())
+}
+
+/// The migration history as recorded: (version, name, checksum), by version.
+fn applied_history(conn: &Connection) -> rusqlite::Result<Vec<(i64, String, String)>> {
     let mut stmt = conn.prepare(
         "SELECT version, name, CAST(checksum AS TEXT) FROM refinery_schema_history ORDER BY version",
     )?;
-    let applied = stmt
-        .query_map([], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, Option<String>>(1)?.unwrap_or_default(),
-                r.get::<_, Option<String>>(2)?.unwrap_or_default(),
-            ))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(applied == embedded_history())
+    stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+            r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+        ))
+    })?
+    .collect()
+}
+
+/// How the recorded migration history differs from this orch's migrations (`db check`).
+pub(super) fn diverging_history(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+    Ok(crate::store::damage::diverging(
+        &applied_history(conn)?,
+        embedded_history(),
+    ))
 }
 
 /// The schema version recorded in the database, 0 when it was never migrated.
@@ -363,12 +374,23 @@ fn migration_failed(path: &Path, e: &refinery::Error) -> Error {
             return if message.starts_with("table ") && message.ends_with(" already exists") {
                 err.with_hint("the file holds tables of another program; point --db at a database of orch's own (a new file is created on first use)")
             } else {
-                err
+                err.with_hint(check_hint(path))
             };
         }
         source = s.source();
     }
-    Error::failure(format!("cannot migrate {}", path.display())).with_cause(e)
+    Error::failure(format!("cannot migrate {}", path.display()))
+        .with_cause(e)
+        .with_hint(check_hint(path))
+}
+
+/// Where a database that cannot be opened or migrated is looked at: `db check`, which
+/// changes nothing.
+fn check_hint(path: &Path) -> String {
+    format!(
+        "`orch --db '{}' db check` says what is wrong with the file, and changes nothing",
+        path.display().to_string().replace('\'', r"'\''")
+    )
 }
 
 /// Checks every row of refinery's history is one refinery can read (see

@@ -580,19 +580,24 @@ pub fn runnable(
              UNION ALL SELECT {columns} FROM processes WHERE status = 'running' AND lease_until < ?1 AND owner IS NOT ?3
              ORDER BY 1 LIMIT ?2"
         ),
-        Runnable::WaitingDueAt(_) => format!("{due} ORDER BY 1 LIMIT ?2"),
+        Runnable::WaitingDueAt { .. } => format!(
+            "SELECT {columns} FROM processes WHERE status IN ('waiting', 'awaiting_callback', 'suspended') AND run_after <= ?1 AND last_modified_at < ?3 ORDER BY 1 LIMIT ?2"
+        ),
         Runnable::WaitingBefore(_) => format!(
             "SELECT {columns} FROM processes WHERE status = 'waiting' AND last_modified_at < ?1 ORDER BY 1 LIMIT ?2"
         ),
     };
     let at = match which {
-        Runnable::WaitingBefore(at) | Runnable::WaitingDueAt(at) => at,
+        Runnable::WaitingBefore(at) | Runnable::WaitingDueAt { at, .. } => at,
         Runnable::Any => now,
     };
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = match which {
         Runnable::Any => stmt.query_map(params![at, limit, owner], process_from_row)?,
-        _ => stmt.query_map(params![at, limit], process_from_row)?,
+        Runnable::WaitingDueAt { rested_before, .. } => {
+            stmt.query_map(params![at, limit, rested_before], process_from_row)?
+        }
+        Runnable::WaitingBefore(_) => stmt.query_map(params![at, limit], process_from_row)?,
     }
     .collect::<Result<Vec<_>, _>>()?;
     rows.into_iter().map(|r| finish(conn, r)).collect()
