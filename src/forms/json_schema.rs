@@ -75,6 +75,9 @@ pub fn to_json_schema(workflow_name: &str, pages: &[FormPage]) -> Value {
     schema
 }
 
+/// An IPv4 network as orch reads one: four octets of 0-255 and a prefix length 0-32.
+const IPV4_NETWORK: &str = r"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$";
+
 fn property(field: &FieldSpec) -> Value {
     let mut p = Map::new();
     let mut set = |k: &str, v: Value| {
@@ -154,10 +157,16 @@ fn property(field: &FieldSpec) -> Value {
         }
         FormType::Ipv4Network => {
             set("type", json!("string"));
-            set(
-                "pattern",
-                json!(r"^[0-9]{1,3}(\.[0-9]{1,3}){3}/[0-9]{1,2}$"),
-            );
+            // Octets 0-255 and a prefix 0-32, as orch reads them; that the host bits
+            // are zero (`10.0.0.0/8`, not `10.0.0.1/8`) is beyond a pattern, and said
+            // in the description.
+            set("pattern", json!(IPV4_NETWORK));
+            if field.help.is_none() {
+                set(
+                    "description",
+                    json!("an IPv4 network with its host bits zero, like 192.0.2.0/24"),
+                );
+            }
         }
         FormType::Subscription => {
             set("type", json!("string"));
@@ -287,6 +296,25 @@ fields = [
         assert_eq!(p["loopback"]["description"], "from the IPAM");
         assert_eq!(p["v6"]["format"], "ipv6");
         assert_eq!(p["net"]["x-orch-type"], "ipv4_network");
+        // The pattern takes what orch takes, but for the host bits, which it cannot see.
+        let net = regex::Regex::new(p["net"]["pattern"].as_str().unwrap()).unwrap();
+        for ok in [
+            "10.0.0.0/8",
+            "192.0.2.0/24",
+            "0.0.0.0/0",
+            "255.255.255.255/32",
+        ] {
+            assert!(net.is_match(ok), "{ok}");
+        }
+        for bad in [
+            "10.0.0.0/33",
+            "999.0.0.0/8",
+            "1.2.3/8",
+            "1.2.3.4/8x",
+            "256.0.0.0/8",
+        ] {
+            assert!(!net.is_match(bad), "{bad}");
+        }
         assert_eq!(
             p["vlan"],
             json!({"title": "vlan", "x-orch-type": "int", "type": "integer", "minimum": 1, "maximum": 4094})
