@@ -506,21 +506,17 @@ fn db_check_finds_a_column_dropped_by_hand() {
 
 /// A migration history edited by hand (a migration renamed, one deleted) is found by
 /// `db check`, which read it as fine before.
-#[test]
 fn db_check_finds_a_migration_history_edited_by_hand() {
     let p = a_project_that_checks_ok();
-    p.sql("UPDATE refinery_schema_history SET name = 'renamed', checksum = '42' WHERE version = 9");
+    p.sql("UPDATE refinery_schema_history SET name = 'renamed', checksum = '42' WHERE version = 3");
     p.sql("DELETE FROM refinery_schema_history WHERE version = 2");
     let report = p.json_exiting(&["db", "check"], 1);
     let problems = report["problems"].to_string();
     assert!(
-        problems.contains("records V9 as `renamed` (checksum 42)"),
+        problems.contains("records V3 as `renamed` (checksum 42)"),
         "{report}"
     );
-    assert!(
-        problems.contains("lacks V2 (process_state_snapshots)"),
-        "{report}"
-    );
+    assert!(problems.contains("lacks V2 ("), "{report}");
 }
 
 /// A file another connection holds locked is not called damaged: what SQLite could
@@ -543,6 +539,7 @@ fn db_check_of_a_locked_file_notes_what_it_could_not_check() {
 }
 
 both!(
+    db_check_finds_a_migration_history_edited_by_hand,
     db_check_finds_a_table_dropped_by_hand,
     db_check_finds_a_column_dropped_by_hand,
     steps_run_when_orch_starts_with_sigchld_ignored,

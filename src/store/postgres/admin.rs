@@ -233,6 +233,19 @@ async fn check_schema(tx: &Tx<'_>, schema: &str, report: &mut CheckReport) -> R<
                 .push(format!("the table `{table}` is missing"));
         }
     }
+    let applied: Vec<(i64, String, String)> = tx
+        .rows(
+            "SELECT version::bigint, COALESCE(name, ''), COALESCE(checksum::text, '') FROM refinery_schema_history ORDER BY version",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+        .collect::<Result<_, tokio_postgres::Error>>()?;
+    report.problems.extend(crate::store::damage::diverging(
+        &applied,
+        &super::migrate::embedded_history(),
+    ));
     if report.problems.is_empty() {
         check_event_order(tx, report).await?;
         if version == latest {
