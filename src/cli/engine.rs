@@ -39,7 +39,10 @@ pub fn run(ctx: &mut Ctx, cmd: EngineCommand) -> Result<()> {
 }
 
 fn status(ctx: &mut Ctx) -> Result<()> {
-    let state = ctx.db(async |s| s.engine_state().await)?;
+    let mut state = ctx.db(async |s| s.engine_state().await)?;
+    if state.paused_at.is_some() && state.running > 0 {
+        state.running = steps_running(ctx)?;
+    }
     let word = match (&state.paused_at, state.running) {
         (None, _) => "running".to_string(),
         (Some(_), 0) => "paused".to_string(),
@@ -69,4 +72,29 @@ fn status(ctx: &mut Ctx) -> Result<()> {
         ));
     }
     ctx.printer.out(&format!("{line}\n"))
+}
+
+/// The steps still running while the engine pauses: one a running process, or, in a
+/// group, one a branch in flight (from each process's log; asked rarely, so read then).
+fn steps_running(ctx: &mut Ctx) -> Result<i64> {
+    let filter = crate::store::processes::Filter {
+        status: Some(crate::domain::process::ProcessStatus::Running),
+        limit: 10_000,
+        ..Default::default()
+    };
+    let running = ctx.db(async |s| s.processes(&filter).await)?;
+    let mut steps = 0;
+    for p in running
+        .iter()
+        .filter(|p| !crate::engine::owner::is_stale(p))
+    {
+        // The listed row has no state, which a `foreach` needs to know its branches.
+        let Some(p) = ctx.db(async |s| s.process(&p.process_id).await)? else {
+            continue; // gone meanwhile
+        };
+        let def = ctx.stored_definition(&p)?;
+        let log = ctx.steps(&p.process_id)?;
+        steps += crate::engine::scope::steps_in_flight(&def, &p.state, &log);
+    }
+    Ok(steps as i64)
 }

@@ -107,6 +107,72 @@ pub fn rows_of<'l>(log: &'l [StepRow], branch: &str) -> impl Iterator<Item = &'l
         .filter(move |r| r.branch.as_deref() == Some(branch))
 }
 
+/// How many steps a running process has in flight, as its log tells (`engine status`
+/// counts them): one, or, while a group runs, one for each branch that has neither
+/// finished nor come to rest, as many as `max_parallel` lets run, counted down nested
+/// groups. A branch step that waits between the tries of its retry policy counts as at
+/// rest.
+pub fn steps_in_flight(
+    def: &crate::domain::workflow::WorkflowDef,
+    state: &Value,
+    log: &[StepRow],
+) -> usize {
+    let planned = super::plan::plan(def);
+    let Some(next) = super::plan::remaining(&planned, log)
+        .first()
+        .map(|p| p.name.clone())
+    else {
+        return 1;
+    };
+    match def.steps.iter().find(|s| s.name == next) {
+        Some(step) if step.kind.is_group() => group_in_flight(step, &next, state, log, 0).max(1),
+        _ => 1,
+    }
+}
+
+fn group_in_flight(
+    group: &StepDef,
+    at: &str,
+    fork: &Value,
+    log: &[StepRow],
+    depth: usize,
+) -> usize {
+    let Ok(list) = branches(group, at, fork) else {
+        return 1;
+    };
+    let (mut started, mut count) = (0, 0);
+    for b in &list {
+        let mut rows = rows_of(log, &b.path);
+        let Some(step) = b
+            .steps
+            .iter()
+            .find(|s| !rows_of(log, &b.path).any(|r| r.name == s.name && r.is_done()))
+        else {
+            continue; // finished
+        };
+        if started == group.kind.max_parallel() {
+            break;
+        }
+        started += 1;
+        if rows.any(|r| r.name == step.name) {
+            continue; // its step came to rest (and ended no later than its last row)
+        }
+        count += if step.kind.is_group() && depth < 8 {
+            let state = fold(b.start(fork), log, &b.path);
+            group_in_flight(
+                step,
+                &path::join(Some(&b.path), &step.name),
+                &state,
+                log,
+                depth + 1,
+            )
+        } else {
+            1
+        };
+    }
+    count
+}
+
 /// `state` with the patches of the branch's own rows applied.
 pub fn fold(mut state: Value, log: &[StepRow], branch: &str) -> Value {
     for r in rows_of(log, branch) {

@@ -601,6 +601,47 @@ fn a_step_cannot_remove_the_subscription_from_the_state() {
     );
 }
 
+/// `engine status` counts the steps still running while it pauses: each branch in
+/// flight of a group, not one a process.
+fn engine_status_counts_the_branch_steps_still_running() {
+    let p = Project::new();
+    let step = |b: &str| {
+        format!(
+            "{{ name = \"S\", run = \"cat >/dev/null; touch started-{b}; while [ ! -f go ]; do sleep 0.02; done\" }}"
+        )
+    };
+    p.task(&format!(
+        "[[step]]\nname = \"All\"\n[[step.parallel]]\nname = \"A\"\nsteps = [ {} ]\n[[step.parallel]]\nname = \"B\"\nsteps = [ {} ]\n[[step.parallel]]\nname = \"C\"\nsteps = [ {} ]\n",
+        step("a"),
+        step("b"),
+        step("c")
+    ));
+    let mut run = p
+        .command()
+        .args(["workflow", "run", "t"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let until = Instant::now() + Duration::from_secs(30);
+    while !["a", "b", "c"]
+        .iter()
+        .all(|b| p.path().join(format!("started-{b}")).exists())
+    {
+        assert!(Instant::now() < until, "the branches never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(p.run(&["engine", "pause"]).0, 0);
+    let status = p.ok_json(&["engine", "status"]);
+    assert_eq!(status["status"], "pausing", "{status}");
+    assert_eq!(status["running"], 3, "{status}");
+    p.write("go", "");
+    let _ = run.wait();
+    let status = p.ok_json(&["engine", "status"]);
+    assert_eq!(status["status"], "paused", "{status}");
+    assert_eq!(p.run(&["engine", "resume"]).0, 0);
+}
+
 /// A task has no subscription: a step that puts one in its state fails saying so,
 /// instead of completing as if it had changed one (nothing is saved or validated).
 fn a_task_step_cannot_set_a_subscription() {
@@ -1911,4 +1952,5 @@ both!(
     a_grandchilds_failure_is_told_with_its_advice_once,
     a_step_cannot_remove_the_subscription_from_the_state,
     a_task_step_cannot_set_a_subscription,
+    engine_status_counts_the_branch_steps_still_running,
 );
