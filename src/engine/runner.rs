@@ -556,12 +556,25 @@ impl Engine<'_> {
         let Some(next) = remaining(&planned, &log).first().map(|s| s.name.clone()) else {
             return Ok(());
         };
+        let said = format!(
+            "{} stopped before this step was committed (its lease ran out or it died); taken over by {}, the step runs again",
+            super::owner::describe(from),
+            super::owner::describe(super::owner::me()),
+        );
+        // In a group, each branch step that was in flight is noted where it runs, so
+        // it runs again as its next attempt (`ORCH_ATTEMPT`), as a top-level step does.
+        for (branch, name) in super::scope::branch_steps_in_flight(def, &process.state, &log) {
+            let attempt = super::plan::next_attempt_in(&log, Some(&branch), &name);
+            let note = Recorded {
+                error: Some(said.clone()),
+                process_status: ProcessStatus::Running,
+                branch: Some(branch),
+                ..Recorded::new(&name, attempt, StepStatus::Waiting)
+            };
+            self.record(process, note).await?;
+        }
         let note = Recorded {
-            error: Some(format!(
-                "{} stopped before this step was committed (its lease ran out or it died); taken over by {}, the step runs again",
-                super::owner::describe(from),
-                super::owner::describe(super::owner::me()),
-            )),
+            error: Some(said),
             process_status: ProcessStatus::Running,
             // Waiting, as a step a draining worker stopped: it did not fail, it was cut
             // off, and a token it handed out still answers (an external system may hold

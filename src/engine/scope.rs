@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 use super::merge;
 use crate::domain::path;
+use crate::domain::process::StepStatus;
 use crate::domain::workflow::{StepDef, StepKind};
 use crate::store::processes::StepRow;
 
@@ -108,26 +109,38 @@ pub fn rows_of<'l>(log: &'l [StepRow], branch: &str) -> impl Iterator<Item = &'l
 }
 
 /// How many steps a running process has in flight, as its log tells (`engine status`
-/// counts them): one, or, while a group runs, one for each branch that has neither
-/// finished nor come to rest, as many as `max_parallel` lets run, counted down nested
-/// groups. A branch step that waits between the tries of its retry policy counts as at
-/// rest.
+/// counts them): one, or, while a group runs, one for each of [`branch_steps_in_flight`].
 pub fn steps_in_flight(
     def: &crate::domain::workflow::WorkflowDef,
     state: &Value,
     log: &[StepRow],
 ) -> usize {
+    branch_steps_in_flight(def, state, log).len().max(1)
+}
+
+/// The branch steps (branch path, step name) a running process has in flight while
+/// its next top-level step is a group: in each branch that has not finished, the step
+/// it is at, unless that step came to rest (suspended, awaiting a callback, failed), as
+/// many branches as `max_parallel` lets run, down nested groups. Empty when the next
+/// step is not a group. A step that waits (between the tries of its retry policy, or
+/// for a lock) counts as in flight.
+pub fn branch_steps_in_flight(
+    def: &crate::domain::workflow::WorkflowDef,
+    state: &Value,
+    log: &[StepRow],
+) -> Vec<(String, String)> {
     let planned = super::plan::plan(def);
-    let Some(next) = super::plan::remaining(&planned, log)
-        .first()
-        .map(|p| p.name.clone())
-    else {
-        return 1;
-    };
-    match def.steps.iter().find(|s| s.name == next) {
-        Some(step) if step.kind.is_group() => group_in_flight(step, &next, state, log, 0).max(1),
-        _ => 1,
+    let mut out = Vec::new();
+    if let Some(next) = super::plan::remaining(&planned, log).first() {
+        if let Some(step) = def
+            .steps
+            .iter()
+            .find(|s| s.name == next.name && s.kind.is_group())
+        {
+            group_in_flight(step, &step.name, state, log, 0, &mut out);
+        }
     }
+    out
 }
 
 fn group_in_flight(
@@ -136,13 +149,13 @@ fn group_in_flight(
     fork: &Value,
     log: &[StepRow],
     depth: usize,
-) -> usize {
+    out: &mut Vec<(String, String)>,
+) {
     let Ok(list) = branches(group, at, fork) else {
-        return 1;
+        return;
     };
-    let (mut started, mut count) = (0, 0);
+    let mut started = 0;
     for b in &list {
-        let mut rows = rows_of(log, &b.path);
         let Some(step) = b
             .steps
             .iter()
@@ -154,23 +167,23 @@ fn group_in_flight(
             break;
         }
         started += 1;
-        if rows.any(|r| r.name == step.name) {
-            continue; // its step came to rest (and ended no later than its last row)
-        }
-        count += if step.kind.is_group() && depth < 8 {
-            let state = fold(b.start(fork), log, &b.path);
-            group_in_flight(
-                step,
-                &path::join(Some(&b.path), &step.name),
-                &state,
-                log,
-                depth + 1,
+        let last = rows_of(log, &b.path).filter(|r| r.name == step.name).last();
+        if last.is_some_and(|r| {
+            matches!(
+                r.status,
+                StepStatus::Suspend | StepStatus::AwaitingCallback | StepStatus::Failed
             )
+        }) {
+            continue; // at rest until someone acts
+        }
+        if step.kind.is_group() && depth < 8 {
+            let state = fold(b.start(fork), log, &b.path);
+            let inner = path::join(Some(&b.path), &step.name);
+            group_in_flight(step, &inner, &state, log, depth + 1, out);
         } else {
-            1
-        };
+            out.push((b.path.clone(), step.name.clone()));
+        }
     }
-    count
 }
 
 /// `state` with the patches of the branch's own rows applied.

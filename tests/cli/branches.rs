@@ -457,6 +457,80 @@ fn a_child_taken_over_with_its_parent_runs_its_step_as_the_next_attempt() {
     assert_eq!(slow.last(), Some(&("success".to_string(), 2)), "{v}");
 }
 
+/// Branch steps in flight when their orch died (kill -9) are noted as taken over in
+/// their branch and run again as attempt 2, as `ORCH_ATTEMPT` tells them; a branch that
+/// had finished its step does not run it again.
+fn branch_steps_taken_over_run_as_their_next_attempt() {
+    let p = Project::new();
+    let slow = |b: &str| {
+        format!(
+            "{{ name = \"S\", run = \"cat >/dev/null; echo {b}-$ORCH_ATTEMPT >> attempts.txt; [ -f go ] || sleep 30\" }}"
+        )
+    };
+    p.task(&format!(
+        "[[step]]\nname = \"All\"\n[[step.parallel]]\nname = \"A\"\nsteps = [ {} ]\n[[step.parallel]]\nname = \"B\"\nsteps = [ {} ]\n[[step.parallel]]\nname = \"Quick\"\nsteps = [ {{ name = \"Q\", run = \"cat >/dev/null; echo q >> attempts.txt\" }} ]\n",
+        slow("a"),
+        slow("b")
+    ));
+    let mut run = p
+        .command()
+        .args(["workflow", "run", "t"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let attempts = p.path().join("attempts.txt");
+    let until = Instant::now() + Duration::from_secs(30);
+    while !std::fs::read_to_string(&attempts).is_ok_and(|t| t.lines().count() == 3) {
+        assert!(Instant::now() < until, "the branch steps never ran");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // The quick branch's step is committed before the kill.
+    let id = p.sql_column("SELECT process_id FROM processes WHERE workflow = 't'");
+    let until = Instant::now() + Duration::from_secs(30);
+    while p.ok_json(&["process", "show", &id[0]])["steps"]
+        .to_string()
+        .matches("\"Q\"")
+        .count()
+        == 0
+    {
+        assert!(Instant::now() < until, "the quick branch never committed");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    super::crash::kill9(&mut run);
+    p.write("go", "");
+    let (code, _, err) = p.run(&["process", "retry", &id[0]]);
+    assert_eq!(code, 0, "{err}");
+    let mut seen: Vec<String> = std::fs::read_to_string(&attempts)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    seen.sort();
+    assert_eq!(seen, ["a-1", "a-2", "b-1", "b-2", "q"]);
+    let v = p.ok_json(&["process", "show", &id[0]]);
+    for branch in ["All / A / S", "All / B / S"] {
+        assert_eq!(
+            rows(&v, branch),
+            [("waiting".to_string(), 1), ("success".to_string(), 2)],
+            "{v}"
+        );
+        let note = last_row_of(&v, branch, "waiting");
+        assert!(note.contains("taken over by"), "{note}");
+    }
+}
+
+fn last_row_of(v: &Value, path: &str, status: &str) -> String {
+    v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["path"] == path && s["status"] == status)
+        .map(|s| s["error"].as_str().unwrap_or_default().to_string())
+        .next_back()
+        .unwrap_or_default()
+}
+
 /// `workflow run t` in the background, once `n` of its steps have touched their
 /// `started.PID` file (the file `go`, written on the way out, lets waiting steps end).
 fn run_until_started(p: &Project, n: usize) -> std::process::Child {
@@ -1953,4 +2027,5 @@ both!(
     a_step_cannot_remove_the_subscription_from_the_state,
     a_task_step_cannot_set_a_subscription,
     engine_status_counts_the_branch_steps_still_running,
+    branch_steps_taken_over_run_as_their_next_attempt,
 );
