@@ -84,10 +84,13 @@ fn steps_running(ctx: &mut Ctx) -> Result<i64> {
     };
     let running = ctx.db(async |s| s.processes(&filter).await)?;
     let mut steps = 0;
-    for p in running
-        .iter()
-        .filter(|p| !crate::engine::owner::is_stale(p))
-    {
+    // Those the store counts: held, their lease not run out (as far as anyone can
+    // tell, a process whose orch died runs on until then).
+    let now = crate::clock::now_text();
+    let held = |p: &&crate::store::processes::ProcessRow| {
+        p.owner.is_some() && p.lease_until.as_deref().is_some_and(|l| l >= now.as_str())
+    };
+    for p in running.iter().filter(held) {
         // The listed row has no state, which a `foreach` needs to know its branches.
         let Some(p) = ctx.db(async |s| s.process(&p.process_id).await)? else {
             continue; // gone meanwhile
