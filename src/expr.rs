@@ -49,9 +49,46 @@ fn describe(e: &minijinja::Error) -> String {
     msg
 }
 
+/// Compiles an expression. minijinja's lexer panics on a closing delimiter of a
+/// template (`}}`, `%}`, `#}`) outside a string in an expression (its stack of states
+/// runs empty), so one is refused first, with what the expression is instead.
+fn compile_expr(expr: &str) -> Result<minijinja::Expression<'_, '_>, String> {
+    if let Some(closing) = closing_delimiter(expr) {
+        return Err(format!(
+            "`{closing}` closes a template tag, and an expression has none: write the expression alone (`state.x == 1`, not `{{{{ state.x == 1 }}}}`)"
+        ));
+    }
+    env().compile_expression(expr).map_err(|e| describe(&e))
+}
+
+/// The first `}}`, `%}` or `#}` outside a string literal, if there is one.
+fn closing_delimiter(expr: &str) -> Option<&'static str> {
+    let mut quote: Option<char> = None;
+    let mut chars = expr.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(_), '\\') => {
+                chars.next();
+            }
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '}' | '%' | '#') if chars.peek() == Some(&'}') => {
+                return Some(match c {
+                    '}' => "}}",
+                    '%' => "%}",
+                    _ => "#}",
+                });
+            }
+            (None, _) => {}
+        }
+    }
+    None
+}
+
 /// Checks that an expression parses and names only filters and tests there are.
 pub fn check_expr(expr: &str) -> Result<(), String> {
-    env().compile_expression(expr).map_err(|e| describe(&e))?;
+    compile_expr(expr)?;
     check_names(expr, true)
 }
 
@@ -78,8 +115,7 @@ pub fn unknown_names(source: &str, is_expr: bool, scope: &[&str]) -> Vec<String>
         "super",
     ];
     let names = if is_expr {
-        env()
-            .compile_expression(source)
+        compile_expr(source)
             .map(|e| e.undeclared_variables(false))
             .unwrap_or_default()
     } else {
@@ -264,7 +300,7 @@ const TESTS: &[&str] = &[
 
 /// Evaluates an expression to a JSON value.
 pub fn eval(expr: &str, ctx: &serde_json::Value) -> Result<serde_json::Value, String> {
-    let compiled = env().compile_expression(expr).map_err(|e| describe(&e))?;
+    let compiled = compile_expr(expr)?;
     let value = compiled
         .eval(Value::from_serialize(ctx))
         .map_err(|e| describe(&e))?;
@@ -276,7 +312,7 @@ pub fn eval(expr: &str, ctx: &serde_json::Value) -> Result<serde_json::Value, St
 
 /// Evaluates an expression for its truth (Jinja truthiness: empty and undefined are false).
 pub fn eval_bool(expr: &str, ctx: &serde_json::Value) -> Result<bool, String> {
-    let compiled = env().compile_expression(expr).map_err(|e| describe(&e))?;
+    let compiled = compile_expr(expr)?;
     let value = compiled
         .eval(Value::from_serialize(ctx))
         .map_err(|e| describe(&e))?;
@@ -301,6 +337,20 @@ pub fn render_strict(template: &str, ctx: &serde_json::Value) -> Result<String, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A template's closing delimiter in an expression (which made minijinja's lexer
+    /// panic) is refused with a reason; inside a string it is only text.
+    #[test]
+    fn a_closing_delimiter_outside_a_string_is_refused_not_a_panic() {
+        for bad in ["s}}[", "a %} b", "a #} b", "{{ state.x }}"] {
+            let e = check_expr(bad).unwrap_err();
+            assert!(e.contains("closes a template tag"), "{bad}: {e}");
+            assert!(eval_bool(bad, &serde_json::json!({})).is_err(), "{bad}");
+        }
+        let state = serde_json::json!({"x": "}}", "y": "%}"});
+        assert!(eval_bool("x == '}}' and y == \"%}\"", &state).unwrap());
+        assert!(eval_bool("x == '\\'}}'", &state).is_ok());
+    }
     use serde_json::json;
 
     #[test]
