@@ -110,6 +110,21 @@ impl ChoiceSet {
     }
 }
 
+/// A field's problem without the list of choices [`ChoiceSet::one_of`] added to it
+/// (`missing, required; pick one of …`, `` `x` is not one of … ``), for a form that shows
+/// the choices in the field itself; `None` when it lists none.
+pub fn without_the_choices(reason: &str) -> Option<String> {
+    if let Some((head, _)) = reason.split_once("; pick one of") {
+        return Some(match head {
+            "missing, required" => "required: pick one from the list".to_string(),
+            other => format!("{other}: pick one from the list"),
+        });
+    }
+    reason
+        .split_once(" is not one of")
+        .map(|(head, _)| format!("{head} is not one of the choices"))
+}
+
 /// How many choices a message lists.
 const SHOWN: usize = 10;
 
@@ -273,6 +288,16 @@ mod tests {
         assert!(set.find(&json!("r1")).is_none());
         assert!(set.refusal(&json!("r1")).contains("excluded"));
         assert_eq!(set.refusal(&json!("r9")), "`r9` is not one of r2");
+        // A form shows the choices in the field: its problem leaves them out.
+        assert_eq!(
+            without_the_choices(&set.refusal(&json!("r9"))).as_deref(),
+            Some("`r9` is not one of the choices")
+        );
+        assert_eq!(
+            without_the_choices(&format!("missing, required; pick {}", set.one_of())).as_deref(),
+            Some("required: pick one from the list")
+        );
+        assert_eq!(without_the_choices("missing, required"), None);
     }
 
     #[test]

@@ -49,6 +49,23 @@ const TABLES_SINCE_FIRST: [&str; 4] = ["products", "subscriptions", "processes",
 
 /// Why a history row (`version`, `applied_on`, `checksum`) is not one refinery wrote;
 /// None when it is.
+/// Migrations as refinery records them in its history: (version, name, checksum), by
+/// version.
+pub fn as_recorded(migrations: &[refinery::Migration]) -> Vec<(i64, String, String)> {
+    let mut all: Vec<(i64, String, String)> = migrations
+        .iter()
+        .map(|m| {
+            (
+                i64::from(m.version()),
+                m.name().to_string(),
+                m.checksum().to_string(),
+            )
+        })
+        .collect();
+    all.sort();
+    all
+}
+
 /// How a migration history (version, name, checksum) differs from the migrations this
 /// orch embeds, up to the newest version applied: a migration missing, or recorded
 /// under another name or checksum (edited by hand, or written by another build). A

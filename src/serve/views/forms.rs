@@ -268,16 +268,7 @@ fn problems(e: &Error) -> (HashMap<String, String>, Vec<String>) {
 /// A field's problem as a form says it: the choices a terminal lists with it are in
 /// the field's own list here.
 fn for_a_form(reason: &str) -> String {
-    if let Some((head, _)) = reason.split_once("; pick one of") {
-        return match head {
-            "missing, required" => "required: pick one from the list".to_string(),
-            other => format!("{other}: pick one from the list"),
-        };
-    }
-    if let Some((head, _)) = reason.split_once(" is not one of") {
-        return format!("{head} is not one of the choices");
-    }
-    reason.to_string()
+    crate::forms::choices::without_the_choices(reason).unwrap_or_else(|| reason.to_string())
 }
 
 /// What a form page shows, besides the fields.

@@ -62,19 +62,7 @@ pub fn latest_version() -> i64 {
 
 /// Each embedded migration as refinery records it: (version, name, checksum).
 pub fn embedded_history() -> Vec<(i64, String, String)> {
-    let mut all: Vec<(i64, String, String)> = embedded::migrations::runner()
-        .get_migrations()
-        .iter()
-        .map(|m| {
-            (
-                i64::from(m.version()),
-                m.name().to_string(),
-                m.checksum().to_string(),
-            )
-        })
-        .collect();
-    all.sort();
-    all
+    crate::store::damage::as_recorded(embedded::migrations::runner().get_migrations())
 }
 
 /// The SQL of each embedded migration, in the order of their versions.

@@ -140,19 +140,7 @@ pub fn latest_version() -> i64 {
 fn embedded_history() -> &'static [(i64, String, String)] {
     static HISTORY: std::sync::OnceLock<Vec<(i64, String, String)>> = std::sync::OnceLock::new();
     HISTORY.get_or_init(|| {
-        let mut history = embedded::migrations::runner()
-            .get_migrations()
-            .iter()
-            .map(|m| {
-                (
-                    i64::from(m.version()),
-                    m.name().to_string(),
-                    m.checksum().to_string(),
-                )
-            })
-            .collect::<Vec<_>>();
-        history.sort();
-        history
+        crate::store::damage::as_recorded(embedded::migrations::runner().get_migrations())
     })
 }
 
@@ -394,7 +382,7 @@ fn check_hint(path: &Path) -> String {
 }
 
 /// Checks every row of refinery's history is one refinery can read (see
-/// [`crate::store::history`]).
+/// [`crate::store::damage`]).
 pub(super) fn check_history(conn: &Connection) -> rusqlite::Result<Result<(), Error>> {
     if schema_version(conn)? == 0 {
         return Ok(Ok(()));
