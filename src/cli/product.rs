@@ -203,25 +203,12 @@ pub(crate) async fn plan_load(
                     invalidates.extend(retagged_users(store, &ids, &loading, &retags).await?);
                 }
                 // A field changed or removed says how many subscriptions set it.
-                let changes = product::diff(&old.def, &def)
-                    .into_iter()
-                    .map(|line| {
-                        let field = line
-                            .strip_suffix(" changed")
-                            .or_else(|| line.strip_suffix(" removed"))
-                            .and_then(|f| f.split_once('.'));
-                        match field {
-                            Some((block, field)) => {
-                                let n = docs
-                                    .iter()
-                                    .filter(|(_, _, doc)| old.def.sets(doc, block, field))
-                                    .count();
-                                format!("{line} (set in {n} of them)")
-                            }
-                            None => line,
-                        }
-                    })
-                    .collect();
+                let set_in = |block: &str, field: &str| {
+                    docs.iter()
+                        .filter(|(_, _, doc)| old.def.sets(doc, block, field))
+                        .count()
+                };
+                let changes = product::diff(&old.def, &def, &set_in);
                 PlanItem {
                     name: def.name.clone(),
                     tag: def.tag.clone(),

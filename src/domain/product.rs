@@ -242,7 +242,13 @@ impl ProductDef {
     }
 }
 
-pub fn diff(old: &ProductDef, new: &ProductDef) -> Vec<String> {
+/// What changed from `old` to `new`, a line each; a field changed or removed says how
+/// many subscriptions set it (`set_in(block, field)`).
+pub fn diff(
+    old: &ProductDef,
+    new: &ProductDef,
+    set_in: &dyn Fn(&str, &str) -> usize,
+) -> Vec<String> {
     let mut out = Vec::new();
     let header = [
         ("type", &old.product_type, &new.product_type),
@@ -273,13 +279,19 @@ pub fn diff(old: &ProductDef, new: &ProductDef) -> Vec<String> {
                 for (f, fd) in &block.fields {
                     match ob.fields.get(f) {
                         None => out.push(format!("{name}.{f} added ({})", fd.kind.describe())),
-                        Some(of) if of != fd => out.push(format!("{name}.{f} changed")),
+                        Some(of) if of != fd => out.push(format!(
+                            "{name}.{f} changed (set in {} of them)",
+                            set_in(name, f)
+                        )),
                         Some(_) => {}
                     }
                 }
                 for f in ob.fields.keys() {
                     if !block.fields.contains_key(f) {
-                        out.push(format!("{name}.{f} removed"));
+                        out.push(format!(
+                            "{name}.{f} removed (set in {} of them)",
+                            set_in(name, f)
+                        ));
                     }
                 }
             }

@@ -563,7 +563,8 @@ impl Engine<'_> {
         );
         // In a group, each branch step that was in flight is noted where it runs, so
         // it runs again as its next attempt (`ORCH_ATTEMPT`), as a top-level step does.
-        for (branch, name) in super::scope::branch_steps_in_flight(def, &process.state, &log) {
+        for (branch, name) in super::scope::branch_steps_in_flight(def, &next, &process.state, &log)
+        {
             let attempt = super::plan::next_attempt_in(&log, Some(&branch), &name);
             let note = Recorded {
                 error: Some(said.clone()),

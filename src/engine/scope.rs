@@ -115,30 +115,35 @@ pub fn steps_in_flight(
     state: &Value,
     log: &[StepRow],
 ) -> usize {
-    branch_steps_in_flight(def, state, log).len().max(1)
+    let planned = super::plan::plan(def);
+    super::plan::remaining(&planned, log)
+        .first()
+        .map_or(1, |next| {
+            branch_steps_in_flight(def, &next.name, state, log)
+                .len()
+                .max(1)
+        })
 }
 
-/// The branch steps (branch path, step name) a running process has in flight while
-/// its next top-level step is a group: in each branch that has not finished, the step
-/// it is at, unless that step came to rest (suspended, awaiting a callback, failed), as
-/// many branches as `max_parallel` lets run, down nested groups. Empty when the next
-/// step is not a group. A step that waits (between the tries of its retry policy, or
+/// The branch steps (branch path, step name) a running process has in flight when its
+/// next top-level step, `next`, is a group: in each branch that has not finished, the
+/// step it is at, unless that step came to rest (suspended, awaiting a callback,
+/// failed), as many branches as `max_parallel` lets run, down nested groups. Empty when
+/// `next` is not a group. A step that waits (between the tries of its retry policy, or
 /// for a lock) counts as in flight.
 pub fn branch_steps_in_flight(
     def: &crate::domain::workflow::WorkflowDef,
+    next: &str,
     state: &Value,
     log: &[StepRow],
 ) -> Vec<(String, String)> {
-    let planned = super::plan::plan(def);
     let mut out = Vec::new();
-    if let Some(next) = super::plan::remaining(&planned, log).first() {
-        if let Some(step) = def
-            .steps
-            .iter()
-            .find(|s| s.name == next.name && s.kind.is_group())
-        {
-            group_in_flight(step, &step.name, state, log, 0, &mut out);
-        }
+    if let Some(step) = def
+        .steps
+        .iter()
+        .find(|s| s.name == next && s.kind.is_group())
+    {
+        group_in_flight(step, &step.name, state, log, 0, &mut out);
     }
     out
 }
