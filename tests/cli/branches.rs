@@ -464,7 +464,7 @@ fn branch_steps_taken_over_run_as_their_next_attempt() {
     let p = Project::new();
     let slow = |b: &str| {
         format!(
-            "{{ name = \"S\", run = \"cat >/dev/null; echo {b}-$ORCH_ATTEMPT >> attempts.txt; [ -f go ] || sleep 30\" }}"
+            "{{ name = \"S\", run = \"cat >/dev/null; echo {b}-$ORCH_ATTEMPT >> attempts.txt; touch started.$$; [ -f go ] || sleep 30\" }}"
         )
     };
     p.task(&format!(
@@ -472,19 +472,8 @@ fn branch_steps_taken_over_run_as_their_next_attempt() {
         slow("a"),
         slow("b")
     ));
-    let mut run = p
-        .command()
-        .args(["workflow", "run", "t"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut run = run_until_started(&p, 2);
     let attempts = p.path().join("attempts.txt");
-    let until = Instant::now() + Duration::from_secs(30);
-    while !std::fs::read_to_string(&attempts).is_ok_and(|t| t.lines().count() == 3) {
-        assert!(Instant::now() < until, "the branch steps never ran");
-        std::thread::sleep(Duration::from_millis(20));
-    }
     // The quick branch's step is committed before the kill.
     let id = p.sql_column("SELECT process_id FROM processes WHERE workflow = 't'");
     let until = Instant::now() + Duration::from_secs(30);
@@ -679,32 +668,11 @@ fn a_step_cannot_remove_the_subscription_from_the_state() {
 /// flight of a group, not one a process.
 fn engine_status_counts_the_branch_steps_still_running() {
     let p = Project::new();
-    let step = |b: &str| {
-        format!(
-            "{{ name = \"S\", run = \"cat >/dev/null; touch started-{b}; while [ ! -f go ]; do sleep 0.02; done\" }}"
-        )
-    };
+    let step = "{ name = \"S\", run = \"cat >/dev/null; touch started.$$; while [ ! -f go ]; do sleep 0.02; done\" }";
     p.task(&format!(
-        "[[step]]\nname = \"All\"\n[[step.parallel]]\nname = \"A\"\nsteps = [ {} ]\n[[step.parallel]]\nname = \"B\"\nsteps = [ {} ]\n[[step.parallel]]\nname = \"C\"\nsteps = [ {} ]\n",
-        step("a"),
-        step("b"),
-        step("c")
+        "[[step]]\nname = \"All\"\n[[step.parallel]]\nname = \"A\"\nsteps = [ {step} ]\n[[step.parallel]]\nname = \"B\"\nsteps = [ {step} ]\n[[step.parallel]]\nname = \"C\"\nsteps = [ {step} ]\n"
     ));
-    let mut run = p
-        .command()
-        .args(["workflow", "run", "t"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let until = Instant::now() + Duration::from_secs(30);
-    while !["a", "b", "c"]
-        .iter()
-        .all(|b| p.path().join(format!("started-{b}")).exists())
-    {
-        assert!(Instant::now() < until, "the branches never started");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let mut run = run_until_started(&p, 3);
     assert_eq!(p.run(&["engine", "pause"]).0, 0);
     let status = p.ok_json(&["engine", "status"]);
     assert_eq!(status["status"], "pausing", "{status}");

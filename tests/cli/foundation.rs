@@ -433,21 +433,28 @@ fn product_create_over_a_product_in_use_says_what_it_breaks() {
     let p = Project::example();
     let (code, _, err) = p.run(super::CREATE_RTR1);
     assert_eq!(code, 0, "{err}");
-    let (code, _, err) = p.run(&[
-        "product",
-        "create",
-        "--name",
-        "Node",
-        "--type",
-        "Node",
-        "--tag",
-        "NODE",
-        "--root-key",
-        "node",
-        "--field",
-        "name:int",
-        "--force",
-    ]);
+    // Node replaced by one of these fields, with --force (and these flags after).
+    let replace = |fields: &[&str], more: &[&str]| {
+        let mut args = vec![
+            "product",
+            "create",
+            "--name",
+            "Node",
+            "--type",
+            "Node",
+            "--tag",
+            "NODE",
+            "--root-key",
+            "node",
+            "--force",
+        ];
+        for f in fields {
+            args.extend(["--field", f]);
+        }
+        args.extend(more);
+        p.run(&args)
+    };
+    let (code, _, err) = replace(&["name:int"], &[]);
     assert_eq!(code, 0, "{err}");
     assert!(
         err.contains("~ Node (NODE): changed, touches 1 subscriptions"),
@@ -460,25 +467,7 @@ fn product_create_over_a_product_in_use_says_what_it_breaks() {
     );
     assert!(err.contains("warning: replacing it invalidates"), "{err}");
     assert!(err.contains("replaced product Node (NODE)"), "{err}");
-    let (code, out, err) = p.run(&[
-        "product",
-        "create",
-        "--name",
-        "Node",
-        "--type",
-        "Node",
-        "--tag",
-        "NODE",
-        "--root-key",
-        "node",
-        "--field",
-        "name:int",
-        "--field",
-        "site:string:initial",
-        "--force",
-        "-o",
-        "json",
-    ]);
+    let (code, out, err) = replace(&["name:int", "site:string:initial"], &["-o", "json"]);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert!(
