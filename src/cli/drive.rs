@@ -457,9 +457,11 @@ fn report(
             )
         }
         Final::Interrupted => {
-            hints.push(format!("`orch process retry {id}`"));
+            hints.push(format!(
+                "`orch process resume {id}` runs the stopped step again (as `orch process retry {id}` does)"
+            ));
             (
-                format!("process {id} interrupted; it stays retryable"),
+                format!("process {id} interrupted; it stays resumable"),
                 None,
             )
         }

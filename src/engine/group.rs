@@ -262,7 +262,7 @@ impl Engine<'_> {
                 name,
                 attempt,
                 started,
-                Attempt::failed("interrupted (Ctrl-C or SIGTERM); the branches stopped"),
+                Attempt::failed(format!("{}; the branches stopped", super::INTERRUPTED)),
             );
             self.end_group(cur, end, log).await?;
             return Ok(Some(Final::Interrupted));

@@ -34,6 +34,16 @@ pub mod subscription;
 mod tests;
 pub mod token;
 
+/// How every step stopped by Ctrl-C or SIGTERM in the command that drove it begins its
+/// error, and so its process's `failed_reason`: such a process is resumed (DESIGN §9:
+/// "the process stays resumable") by running the stopped step again, as a retry does.
+pub const INTERRUPTED: &str = "interrupted (Ctrl-C or SIGTERM)";
+
+/// Whether a failed process's reason says it was interrupted rather than failed.
+pub fn was_interrupted(failed_reason: Option<&str>) -> bool {
+    failed_reason.is_some_and(|r| r.starts_with(INTERRUPTED))
+}
+
 /// Waits until the flag `rx` watches is raised (a cancel, a drain). A flag nobody can
 /// raise any more (its sender is gone, as a command's drain flag is from the start)
 /// never is: this then waits for ever, rather than ending at once as

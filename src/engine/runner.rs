@@ -676,7 +676,7 @@ impl Engine<'_> {
                     &step.name,
                     0,
                     Instant::now(),
-                    Attempt::failed("interrupted before the step started"),
+                    Attempt::failed(format!("{} before the step started", super::INTERRUPTED)),
                 );
                 self.commit(&mut cur, end).await?;
                 return Ok(Final::Interrupted);
@@ -985,7 +985,7 @@ impl Engine<'_> {
                             let mut cancel = self.cancel.clone();
                             tokio::select! {
                                 _ = tokio::time::sleep(d) => Attempt::ok(json!({})),
-                                _ = super::raised(&mut cancel) => Attempt::failed("interrupted"),
+                                _ = super::raised(&mut cancel) => Attempt::failed(format!("{}; the step was stopped", super::INTERRUPTED)),
                             }
                         }
                     }
@@ -1238,7 +1238,7 @@ impl Engine<'_> {
                 output: None,
             },
             Outcome::Cancelled => {
-                Attempt::failed("interrupted (Ctrl-C or SIGTERM); the step was stopped")
+                Attempt::failed(format!("{}; the step was stopped", super::INTERRUPTED))
             }
         };
         a.output = output;

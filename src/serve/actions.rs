@@ -524,6 +524,18 @@ pub async fn resume(
     use_current: bool,
     step: Option<String>,
 ) -> Result<()> {
+    // Interrupted by Ctrl-C in the command that drove it: it goes on as a retry does.
+    let asked = id.clone();
+    let interrupted = app
+        .blocking(async move |app: &App| {
+            let p = find_process(app.store(), &asked).await?;
+            Ok(p.status == ProcessStatus::Failed
+                && crate::engine::was_interrupted(p.failed_reason.as_deref()))
+        })
+        .await?;
+    if interrupted && step.is_none() {
+        return retry(app, id, use_current, given, who).await;
+    }
     app.blocking(async move |app: &App| {
         let store = app.store();
         if use_current {

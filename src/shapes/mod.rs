@@ -255,6 +255,11 @@ pub fn next_hint(p: &ProcessRow) -> Option<String> {
     use crate::domain::process::ProcessStatus;
     let id = &p.process_id;
     match p.status {
+        ProcessStatus::Failed if crate::engine::was_interrupted(p.failed_reason.as_deref()) => {
+            Some(format!(
+                "`orch process resume {id}` runs the stopped step again (as `orch process retry {id}` does)"
+            ))
+        }
         ProcessStatus::Failed => Some(format!(
             "fix the cause, then `orch process retry {id}` (or `orch process skip {id}`, `orch process abort {id}`)"
         )),

@@ -17,6 +17,7 @@ use serde_json::Value;
 use super::TaskEnv;
 use crate::domain::process::{ProcessStatus, StepStatus};
 use crate::domain::workflow::{StepDef, StepKind, Target, WorkflowDef};
+use crate::engine::INTERRUPTED;
 use crate::engine::plan::next_attempt;
 use crate::engine::runner::{Engine, Final, Recorded};
 use crate::error::{Error, Result};
@@ -115,7 +116,7 @@ pub async fn run(
     if !done(task.step) {
         let step = Recorded::new(task.step, attempt(task.step), StepStatus::Success);
         if *engine.cancel.borrow() {
-            let failed = failed(step, "interrupted before the step started".into(), None);
+            let failed = failed(step, format!("{INTERRUPTED} before the step started"), None);
             engine.record(&mut process, failed).await?;
             return Ok(Final::Interrupted);
         }
@@ -133,8 +134,8 @@ pub async fn run(
                 engine.record(&mut process, ok).await?;
             }
             (Ok(report), true) => {
-                let message = "interrupted (Ctrl-C or SIGTERM); run the task again to finish";
-                let failed = failed(step, message.into(), Some(report.to_string()));
+                let message = format!("{INTERRUPTED}; run the task again to finish");
+                let failed = failed(step, message, Some(report.to_string()));
                 engine.record(&mut process, failed).await?;
                 return Ok(Final::Interrupted);
             }

@@ -801,7 +801,68 @@ fn completed_within_30s(p: &Project, id: &str) -> serde_json::Value {
     }
 }
 
+/// Ctrl-C while a step runs: exit 130, and the process stays resumable (DESIGN §9):
+/// `process resume` runs the stopped step again, the step before it not.
+fn ctrl_c_in_a_step_leaves_the_process_resumable() {
+    let p = Project::new();
+    p.script(
+        "workflows/scripts/count.sh",
+        "cat >/dev/null; echo \"$ORCH_STEP $ORCH_ATTEMPT\" >> side-effects.txt",
+    );
+    p.script(
+        "workflows/scripts/slow.sh",
+        "cat >/dev/null; echo \"$ORCH_STEP $ORCH_ATTEMPT\" >> side-effects.txt; touch started; [ -e go ] || sleep 30",
+    );
+    task(
+        &p,
+        r#"
+[[step]]
+name = "Before"
+run = "workflows/scripts/count.sh"
+[[step]]
+name = "Slow"
+run = "workflows/scripts/slow.sh"
+"#,
+    );
+    let (code, err) = crate::interrupted_once_started(&p, &["workflow", "run", "t"], "started");
+    let effects = p.path().join("side-effects.txt");
+    assert_eq!(code, 130, "{err}");
+    assert!(err.contains("stays resumable"), "{err}");
+    let id = p.json(&["process", "list"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(err.contains(&format!("orch process resume {id}")), "{err}");
+
+    // It awaits no input: an answer is refused, not dropped.
+    let (code, _, err) = p.run(&["process", "resume", &id, "--input", "x=1"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("was interrupted, not suspended"), "{err}");
+
+    p.write("go", "");
+    let v = p.ok_json(&["process", "resume", &id]);
+    assert_eq!(v["status"], "completed", "{v}");
+    let slow: Vec<(&str, i64)> = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["name"] == "Slow")
+        .map(|s| {
+            (
+                s["status"].as_str().unwrap(),
+                s["attempt"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(slow, [("failed", 1), ("success", 2)], "{v}");
+    assert_eq!(
+        std::fs::read_to_string(&effects).unwrap(),
+        "Before 1\nSlow 1\nSlow 2\n"
+    );
+}
+
 both!(
+    ctrl_c_in_a_step_leaves_the_process_resumable,
     a_skipped_set_status_step_still_sets_the_lifecycle,
     a_retry_policy_retries_a_step_that_leaves_an_invalid_subscription,
     an_ambiguous_subscription_prefix_names_a_few_and_says_there_are_more,

@@ -290,6 +290,30 @@ pub const CREATE_RTR1: &[&str] = &[
 ];
 
 /// The names of a process's steps, in order.
+/// Runs `orch ARGS` until the file `started` appears in the project (a step wrote
+/// it), then stops it with SIGINT as Ctrl-C would; returns its exit code and stderr.
+pub fn interrupted_once_started(p: &Project, args: &[&str], started: &str) -> (i32, String) {
+    let run = p
+        .command()
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !p.path().join(started).exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "`{started}` never appeared"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    unsafe { libc::kill(run.id() as libc::pid_t, libc::SIGINT) };
+    let out = run.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    (out.status.code().unwrap_or(-1), err)
+}
+
 pub fn step_names(process: &serde_json::Value) -> Vec<&str> {
     process["steps"]
         .as_array()

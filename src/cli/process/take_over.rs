@@ -343,6 +343,11 @@ pub fn resume(ctx: &mut Ctx, a: ResumeArgs) -> Result<()> {
         // once it rests.
         return Err(crate::engine::owner::refused(&p, "resumed now"));
     }
+    if p.status == ProcessStatus::Failed
+        && crate::engine::was_interrupted(p.failed_reason.as_deref())
+    {
+        return resume_interrupted(ctx, &p, a);
+    }
     if p.status != ProcessStatus::Suspended && !is_stale(&p) && !waiting_for_input && !for_children
     {
         return Err(Error::conflict(format!(
@@ -429,6 +434,32 @@ pub fn resume(ctx: &mut Ctx, a: ResumeArgs) -> Result<()> {
     let opts = chosen.options(form, &seen);
     let outcome = drive::drive(ctx, &p.process_id, def, input, secrets, opts);
     drive::printed(ctx, &p.process_id, outcome)
+}
+
+/// A process stopped by Ctrl-C or SIGTERM in the command that drove it goes on from
+/// the step that was stopped, which runs again: what `retry` does. It awaits no input,
+/// so answers are refused rather than dropped.
+fn resume_interrupted(ctx: &mut Ctx, p: &ProcessRow, a: ResumeArgs) -> Result<()> {
+    if !a.answers.given()?.is_empty() {
+        return Err(Error::usage(format!(
+            "process {} was interrupted, not suspended: it awaits no input",
+            p.process_id
+        ))
+        .with_hint(format!(
+            "`orch process resume {}` runs the stopped step again (secrets it needs come from ORCH_SECRET_<NAME> or --form)",
+            p.process_id
+        )));
+    }
+    retry(
+        ctx,
+        RetryArgs {
+            id: p.process_id.clone(),
+            plan: false,
+            use_current: a.use_current,
+            form: a.answers.form,
+            queue: a.queue,
+        },
+    )
 }
 
 /// The answers to the steps `p` waits at (DESIGN §13: several, when branches wait):

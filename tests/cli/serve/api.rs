@@ -817,8 +817,29 @@ fn processes_are_resumed_retried_skipped_and_aborted_through_the_api() {
         "workflows/flaky.toml",
         "name = \"flaky\"\ntarget = \"system\"\ndescription = \"fails until ./ok exists\"\n[[step]]\nname = \"Push\"\nrun = \"workflows/scripts/flaky.sh\"\n[[step]]\nname = \"Check\"\nbuiltin = \"noop\"\n",
     );
+    // Stopped by Ctrl-C in the command that ran it: resumable through the API too.
+    p.write(
+        "workflows/slowpoke.toml",
+        "name = \"slowpoke\"\ntarget = \"system\"\n[[step]]\nname = \"Wait\"\nrun = \"touch started; [ -e go ] || sleep 30\"\n",
+    );
+    let (code, err) =
+        crate::interrupted_once_started(&p, &["workflow", "run", "slowpoke"], "started");
+    assert_eq!(code, 130, "{err}");
+    let stopped = p.json(&["process", "list", "--workflow", "slowpoke"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let op = token(&p, "ops", "operate");
     let s = Server::start(&p, &[]);
+    p.write("go", "");
+    let r = post(
+        &s,
+        &format!("/api/v1/processes/{stopped}/resume"),
+        &op,
+        &json!({}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    wait_for_status(&s, &op, &stopped, "completed");
 
     // An input step: suspended, answered with the same validation, then completed.
     let r = post(
