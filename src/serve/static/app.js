@@ -53,6 +53,40 @@
     if (f.dataset && f.dataset.confirm && !window.confirm(f.dataset.confirm)) e.preventDefault();
   });
 
+  // Choices listed from the answers above them on the same page are listed again as
+  // those change: the page is sent as "Refresh choices" sends it, and its dependent
+  // fields are swapped for the fresh ones (the one being changed is left alone).
+  document.querySelectorAll("form.form").forEach(function (form) {
+    var button = form.querySelector("button[data-refresh]");
+    if (!button || !window.fetch || !window.DOMParser || !window.FormData) return;
+    button.hidden = true;
+    var asked = 0;
+    form.addEventListener("change", function (e) {
+      var from = e.target.closest ? e.target.closest("[data-field]") : null;
+      if (!from) return;
+      var body = new URLSearchParams(new FormData(form));
+      body.set("_refresh", "1");
+      var mine = ++asked;
+      fetch(form.action, {
+        method: "POST", credentials: "same-origin", body: body,
+        headers: { "Content-Type": "application/x-www-form-urlencoded" }
+      }).then(function (r) {
+        return r.ok ? r.text() : null;
+      }).then(function (html) {
+        if (!html || mine !== asked) return;
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        form.querySelectorAll("[data-dependent]").forEach(function (old) {
+          if (old === from) return;
+          var name = old.getAttribute("data-field");
+          var fresh = Array.prototype.find.call(doc.querySelectorAll("[data-field]"), function (f) {
+            return f.getAttribute("data-field") === name;
+          });
+          if (fresh) old.replaceWith(document.importNode(fresh, true));
+        });
+      }).catch(function () { button.hidden = false; });
+    });
+  });
+
   var live = document.body.dataset.live;
   if (!live || !window.EventSource) return;
 

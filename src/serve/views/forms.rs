@@ -6,7 +6,10 @@
 //!
 //! A multi-page form carries the answers of the pages before in a hidden field and
 //! validates them again with each page, so nothing is stored before the whole form
-//! is valid and the server keeps no form state.
+//! is valid and the server keeps no form state. "Back" goes to the page before with
+//! its answers filled in. A field whose choices or text are made from the answers
+//! above it on the same page is *dependent*: "Refresh choices" sends the page to list
+//! them again without checking it, and with JavaScript that happens on every change.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -127,6 +130,8 @@ struct FieldView {
     choices_error: Option<String>,
     text: Option<String>,
     error: Option<String>,
+    /// Its choices or text are made from the answers above it on its page.
+    dependent: bool,
     /// The bounds and the step of a number, as the browser's input takes them: an
     /// `int` field steps by 1 (so the browser refuses 2.5 before the server does).
     min: Option<String>,
@@ -179,7 +184,6 @@ fn fields(
         seen.entry(k.clone()).or_insert_with(|| v.clone());
     }
     let before = &seen;
-    let fresh = given.is_empty();
     page.fields
         .iter()
         .enumerate()
@@ -212,12 +216,12 @@ fn fields(
                     set.available.is_empty().then(|| set.why_empty()),
                 ),
                 Ok(None) => (Vec::new(), None),
-                // On a page not sent yet, a list made from the fields above it is
-                // expected to fail: say how to get it rather than how it failed.
-                Err(_) if fresh && at > 0 && f.choices_from.is_some() => (
+                // While a field above it is unanswered, a list made from the
+                // answers is expected to fail: say how to get it, not how it failed.
+                Err(_) if dependent(page, at) && unanswered_above(page, at, before) => (
                     Vec::new(),
                     Some(
-                        "its choices are listed from the answers above: fill those in and send the page to see them"
+                        "its choices come from the answers above it: answer those first"
                             .to_string(),
                     ),
                 ),
@@ -238,6 +242,7 @@ fn fields(
                 choices_error,
                 text,
                 error: errors.get(&f.name).cloned(),
+                dependent: dependent(page, at),
                 min: f.min.map(|n| number(f.field_type, n)),
                 max: f.max.map(|n| number(f.field_type, n)),
                 step: if f.field_type == FormType::Int {
@@ -248,6 +253,26 @@ fn fields(
             }
         })
         .collect()
+}
+
+/// Whether the field at `at` is listed or written from the answers above it on its
+/// page: a list from a command or with an `exclude`, or a display's template.
+fn dependent(page: &FormPage, at: usize) -> bool {
+    let f = &page.fields[at];
+    at > 0
+        && (f.choices_from.is_some()
+            || f.exclude.is_some()
+            || f.field_type == FormType::Display)
+}
+
+/// Whether a field above `at` on its page has no answer yet.
+fn unanswered_above(page: &FormPage, at: usize, answers: &Map<String, Value>) -> bool {
+    page.fields[..at].iter().any(|g| {
+        g.field_type != FormType::Display
+            && answers
+                .get(&g.name)
+                .is_none_or(|v| v.is_null() || v == "" || v == &json!([]))
+    })
 }
 
 /// Problems by field; those of no field of the page go to the top of the form.
@@ -282,6 +307,8 @@ struct Shown {
     hidden: Vec<(String, String)>,
     summary: Vec<String>,
     back: String,
+    /// A page after the first: it has a "Back" button.
+    previous: bool,
 }
 
 fn render_form(
@@ -297,6 +324,7 @@ fn render_form(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
+    let refresh = fields.iter().any(|f| f.dependent);
     let mut r = page::render(
         app,
         Some(who),
@@ -313,11 +341,34 @@ fn render_form(
             hidden => shown.hidden,
             summary => shown.summary,
             back => shown.back,
+            previous => shown.previous,
+            refresh => refresh,
             fields => View::from_serialize(fields),
         },
     );
     *r.status_mut() = status;
     r
+}
+
+/// What a form's submit asks for besides "go on": the page before, or the same page
+/// with its dependent choices listed from what was sent.
+#[derive(Clone, Copy, PartialEq)]
+enum Submit {
+    Next,
+    Back,
+    Refresh,
+}
+
+impl Submit {
+    fn of(form: &FormBody) -> Submit {
+        if form.get("_back").is_some() {
+            Submit::Back
+        } else if form.get("_refresh").is_some() {
+            Submit::Refresh
+        } else {
+            Submit::Next
+        }
+    }
 }
 
 /// The start form's state between pages.
@@ -412,6 +463,7 @@ async fn start_page(
                 step: (pages.len() > 1).then_some((at, pages.len())),
                 hidden: run.hidden(at, &answers),
                 summary,
+                previous: at > 0,
                 back: match &run.subscription {
                     Some(s) => format!("/subscriptions/{s}"),
                     None => format!("/workflows/{}", def.name),
@@ -467,6 +519,7 @@ pub async fn start_submit(
             .filter(|s| !s.is_empty())
             .map(str::to_string),
     };
+    let submit = Submit::of(&form);
     let sub = run.subscription.clone();
     let checked = app
         .blocking({
@@ -481,17 +534,32 @@ pub async fn start_submit(
                 let Some(page) = pages.get(at) else {
                     return Err(Error::usage("the form has no such page"));
                 };
+                let raw = form.answers(&page.fields);
+                match submit {
+                    Submit::Refresh => return Ok(Sent::Again(raw)),
+                    Submit::Back if at > 0 => {
+                        // The page before, filled in with its answers, which it
+                        // sends again (so they are not also carried).
+                        let mut carried = before.clone();
+                        for f in &pages[at - 1].fields {
+                            carried.remove(&f.name);
+                        }
+                        return Ok(Sent::Back(carried, before));
+                    }
+                    Submit::Back | Submit::Next => {}
+                }
                 let mut given = before.clone();
-                given.extend(form.answers(&page.fields));
+                given.extend(raw.clone());
                 let state = crate::engine::start::form_state(subscription.as_ref());
                 let upto = &pages[..=at];
-                let raw = form.answers(&page.fields);
                 match app.collect(upto, &given, &state) {
                     Ok((mut answers, secrets)) => {
                         answers.extend(secrets);
-                        Ok(Ok((answers, at + 1 >= pages.len())))
+                        Ok(Sent::Valid(answers, at + 1 >= pages.len()))
                     }
-                    Err(e) if e.kind == Kind::Usage && !e.fields.is_empty() => Ok(Err((e, raw))),
+                    Err(e) if e.kind == Kind::Usage && !e.fields.is_empty() => {
+                        Ok(Sent::Refused(e, raw))
+                    }
                     Err(e) => Err(e),
                 }
             }
@@ -499,11 +567,15 @@ pub async fn start_submit(
         .await
         .or_page(&app, &who)?;
     match checked {
-        Err((e, raw)) => Ok(start_page(&app, &who, run, at, before, raw, Some(e)).await),
-        Ok((answers, false)) => {
+        Sent::Again(raw) => Ok(start_page(&app, &who, run, at, before, raw, None).await),
+        Sent::Back(carried, filled) => {
+            Ok(start_page(&app, &who, run, at - 1, carried, filled, None).await)
+        }
+        Sent::Refused(e, raw) => Ok(start_page(&app, &who, run, at, before, raw, Some(e)).await),
+        Sent::Valid(answers, false) => {
             Ok(start_page(&app, &who, run, at + 1, answers, Map::new(), None).await)
         }
-        Ok((answers, true)) => {
+        Sent::Valid(answers, true) => {
             let req = actions::Start {
                 workflow: name,
                 subscription: run.subscription.clone(),
@@ -520,6 +592,18 @@ pub async fn start_submit(
             }
         }
     }
+}
+
+/// What a page of a start form sent comes to.
+enum Sent {
+    /// Every page so far is valid: the answers, and whether this was the last page.
+    Valid(Map<String, Value>, bool),
+    /// Shown again with its problems, and what was sent on it.
+    Refused(Error, Map<String, Value>),
+    /// Shown again as sent, its dependent choices listed anew.
+    Again(Map<String, Value>),
+    /// The page before: the answers carried past it, and those it is filled in with.
+    Back(Map<String, Value>, Map<String, Value>),
 }
 
 /// The answer form of a suspended process.
@@ -554,6 +638,7 @@ async fn resume_page(
                     hidden: Vec::new(),
                     summary,
                     back: format!("/processes/{}", p.process_id),
+                    previous: false,
                 },
                 fields,
             ))
@@ -590,6 +675,9 @@ pub async fn resume_submit(
         .map(|p| (p.page.fields.clone(), Some(p.step.clone())))
         .unwrap_or_default();
     let given = form.answers(&fields);
+    if Submit::of(&form) == Submit::Refresh {
+        return Ok(resume_page(&app, &who, full, given, None).await);
+    }
     let answered = actions::resume(
         &app,
         full.clone(),

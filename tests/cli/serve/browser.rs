@@ -198,6 +198,32 @@ fn an_operator_works_through_the_dashboard() {
     b.wait_text("404");
     shot(&b, "13-not-found");
 
+    // A form whose second field is listed from the first: picking the node lists its
+    // ports at once, with no page sent; "Back" from page two shows page one as sent.
+    b.go(&s.url("/workflows/create_circuit/start"));
+    b.wait("select[name=node_a]");
+    assert_eq!(
+        b.run("return getComputedStyle(document.querySelector('button[data-refresh]')).display;"),
+        json!("none"),
+        "with JavaScript the choices refresh by themselves"
+    );
+    assert!(b.find("select[name=port_a] option[value='1/1/c1']").is_none());
+    b.click("select[name=node_a] option:nth-child(2)");
+    b.wait("select[name=port_a] option[value='1/1/c1']");
+    shot(&b, "14-form-dependent-choices");
+    b.click("select[name=port_a] option[value='1/1/c2']");
+    b.click("form.form button.primary");
+    b.wait("select[name=node_b]");
+    assert!(b.text("main").contains("Page 2 of 2"), "{}", b.text("main"));
+    shot(&b, "15-form-page-two");
+    b.click("button[name=_back]");
+    b.wait("select[name=port_a]");
+    assert_eq!(
+        b.run("return document.querySelector('select[name=port_a]').value;"),
+        json!("1/1/c2"),
+        "page one keeps its answers"
+    );
+
     // A page left for another lets go of its event stream: clicking through more live
     // pages than a browser opens connections to one server (six) goes on loading each
     // at once. Pages kept in the back-forward cache held their streams, and the next
