@@ -27,6 +27,12 @@ fn new_env(undefined: UndefinedBehavior) -> Environment<'static> {
     env.set_undefined_behavior(undefined);
     env.set_keep_trailing_newline(true);
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+    // Jinja's Python methods (`.items()`, `.split()`, `.lower()`, `.startswith()`, …)
+    // and its filters beyond minijinja's core (`truncate`, `wordcount`, …): what
+    // Ansible users write.
+    env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+    minijinja_contrib::add_to_environment(&mut env);
+    env.add_filter("truncate", truncate);
     env.add_filter(
         "tojson_pretty",
         |v: Value| -> Result<String, minijinja::Error> {
@@ -37,6 +43,47 @@ fn new_env(undefined: UndefinedBehavior) -> Environment<'static> {
         },
     );
     env
+}
+
+/// Jinja's `truncate(length=255, killwords=false, end='...', leeway=5)`, its first
+/// three arguments given by position or by name (minijinja-contrib's takes names only).
+fn truncate(
+    value: Value,
+    length: Option<usize>,
+    killwords: Option<bool>,
+    end: Option<String>,
+    kwargs: minijinja::value::Kwargs,
+) -> Result<String, minijinja::Error> {
+    let length = kwargs
+        .get::<Option<usize>>("length")?
+        .or(length)
+        .unwrap_or(255);
+    let killwords = kwargs
+        .get::<Option<bool>>("killwords")?
+        .or(killwords)
+        .unwrap_or(false);
+    let end = kwargs
+        .get::<Option<String>>("end")?
+        .or(end)
+        .unwrap_or_else(|| "...".into());
+    let leeway = kwargs.get::<Option<usize>>("leeway")?.unwrap_or(5);
+    kwargs.assert_all_used()?;
+    if value.is_undefined() || value.is_none() {
+        return Ok(String::new());
+    }
+    let text = value.to_string();
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() <= length + leeway {
+        return Ok(text);
+    }
+    let keep = length.saturating_sub(end.chars().count());
+    let mut head: String = chars[..keep.min(chars.len())].iter().collect();
+    if !killwords {
+        if let Some(at) = head.rfind(' ') {
+            head.truncate(at);
+        }
+    }
+    Ok(head + &end)
 }
 
 fn describe(e: &minijinja::Error) -> String {
@@ -110,6 +157,8 @@ pub fn unknown_names(source: &str, is_expr: bool, scope: &[&str]) -> Vec<String>
         "dict",
         "debug",
         "namespace",
+        "cycler",
+        "joiner",
         "loop",
         "self",
         "super",
@@ -211,6 +260,11 @@ fn known(probe: &str) -> bool {
 const FILTERS: &[&str] = &[
     "abs",
     "attr",
+    "filesizeformat",
+    "pluralize",
+    "striptags",
+    "truncate",
+    "wordcount",
     "batch",
     "bool",
     "capitalize",
@@ -397,6 +451,48 @@ mod tests {
         assert_eq!(
             render_strict("d:{{ state.nope | default('x') }}", &ctx).unwrap(),
             "d:x"
+        );
+    }
+
+    /// What Ansible users write: Python's methods on strings and mappings, and the
+    /// filters beyond minijinja's core.
+    #[test]
+    fn jinja_idioms_of_ansible_work() {
+        let ctx = json!({"state": {"vlans": {"10": "mgmt", "20": "voice"}, "name": " Rtr1.AMS ", "text": "a b c"}});
+        let t = "{% for id, name in state.vlans.items() %}{{ id }}={{ name }};{% endfor %}";
+        assert_eq!(check_template(t), Ok(()));
+        assert_eq!(render(t, &ctx).unwrap(), "10=mgmt;20=voice;");
+        assert_eq!(
+            render("{{ state.name.strip().lower().split('.')[0] }}", &ctx).unwrap(),
+            "rtr1"
+        );
+        assert_eq!(
+            render(
+                "{{ state.vlans.get('30', 'none') }} {{ state.vlans.keys() | list | length }}",
+                &ctx
+            )
+            .unwrap(),
+            "none 2"
+        );
+        assert!(eval_bool("state.name.strip().startswith('Rtr')", &ctx).unwrap());
+        assert_eq!(render("{{ state.text | wordcount }}", &ctx).unwrap(), "3");
+        let long = render("{{ ('word ' * 20) | truncate(20) }}", &ctx).unwrap();
+        assert!(long.len() < 30 && long.ends_with("..."), "{long}");
+        assert_eq!(
+            render(
+                "{{ 'abcdefghijklmnop' | truncate(8, true, '>', leeway=0) }}",
+                &ctx
+            )
+            .unwrap(),
+            "abcdefg>"
+        );
+        assert_eq!(
+            render(
+                "{{ 'one two three four' | truncate(length=12, leeway=0) }}",
+                &ctx
+            )
+            .unwrap(),
+            "one two..."
         );
     }
 

@@ -63,13 +63,11 @@ impl Ctx {
 
     /// A product by name, else by tag when the tag is unique.
     pub fn product(&mut self, name: &str) -> Result<StoredProduct> {
-        if let Some(p) = self.db(async |s| s.product_by_name(name).await)? {
-            return Ok(p);
-        }
-        let tags = [name.to_string()];
-        let mut by_tag = self.db(async |s| s.products_by_tags(&tags).await)?;
-        if by_tag.len() == 1 {
-            return Ok(by_tag.remove(0));
+        let mut named = self.db(async |s| s.products_named(name).await)?;
+        match named.len() {
+            0 => {}
+            1 => return Ok(named.remove(0)),
+            _ => return Err(crate::store::products::shared_tag(name, &named)),
         }
         let mut e = Error::not_found(format!("no product named `{name}`"));
         if let Some(near) = self.nearest_products(name)? {

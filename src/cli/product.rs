@@ -235,7 +235,7 @@ pub(crate) async fn plan_load(
                     changes: Vec::new(),
                     subscriptions: subs,
                     invalidates: if prune && subs > 0 {
-                        vec![format!("{subs} subscriptions use it; a product with subscriptions cannot be removed")]
+                        vec![format!("its {subs} subscriptions (terminated ones too): a product stays while any subscription has it")]
                     } else {
                         Vec::new()
                     },
@@ -339,7 +339,7 @@ fn apply_plan(ctx: &mut Ctx, plan: Vec<PlanItem>, args: &LoadArgs) -> Result<()>
             }
         }
         let hint = if blocked.iter().any(|p| p.action == "remove") {
-            "terminate and remove its subscriptions first, or keep the product file"
+            "keep the product file: a product with subscriptions stays in the database (its `status` can say it is no longer offered)"
         } else {
             "fix the definition, migrate the subscriptions first, or pass --force to apply anyway"
         };

@@ -118,7 +118,7 @@ fn revoke(ctx: &mut Ctx, name: &str) -> Result<()> {
         return ctx.printer.json(&json!({"name": name, "revoked": true}));
     }
     ctx.printer.status(&format!(
-        "token `{name}` revoked: a running `orch serve` refuses it within a second"
+        "token `{name}` revoked: a running `orch serve` refuses it from now on"
     ));
     Ok(())
 }

@@ -156,12 +156,15 @@ pub fn check(def: &WorkflowDef, f: &Facts) -> Result<(), Refusal> {
         }
     }
     if def.blocked_by_in_use() {
-        let users: Vec<&Neighbour> = f.in_use_by.iter().filter(|n| n.status.is_live()).collect();
-        if !users.is_empty() {
-            let list: Vec<String> = users
-                .iter()
-                .map(|n| format!("{} ({})", n.subscription_id, n.description))
-                .collect();
+        // One relation per path: a subscription that uses this one twice is named once.
+        let mut list: Vec<String> = Vec::new();
+        for n in f.in_use_by.iter().filter(|n| n.status.is_live()) {
+            let named = format!("{} ({})", n.subscription_id, n.description);
+            if !list.contains(&named) {
+                list.push(named);
+            }
+        }
+        if !list.is_empty() {
             return Err(Refusal::new(
                 format!("the subscription is in use by {}", list.join(", ")),
                 Some("terminate the subscriptions that use it first".into()),

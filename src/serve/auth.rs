@@ -2,14 +2,13 @@
 //! dashboard's cookie, checked against the stored hashes in constant time, and what
 //! its role lets it do (DESIGN §15: `read` only reads, `operate` also acts).
 //!
-//! The live tokens are cached for a second, so a request costs no query, and a token
-//! revoked with `orch token revoke` is refused within a second by a running server.
+//! The live tokens are read for every request (no cache), so a new token works at
+//! once and a revoked one is refused from the moment `orch token revoke` returns.
 //! The cookie is only taken for reading requests on the API: a state-changing API
 //! request must carry the header, which no other site can make a browser send, so
 //! the API needs no CSRF token (the dashboard's forms carry one, see `csrf`).
 
-use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
 use axum::extract::{Request, State};
 use axum::http::{Method, header};
@@ -24,9 +23,6 @@ use crate::store::{Store, StoreResult};
 
 /// The dashboard's cookie: the token itself, HttpOnly and SameSite=Strict.
 pub const COOKIE: &str = "orch_token";
-
-/// How long the cached token list is trusted.
-const FRESH: Duration = Duration::from_secs(1);
 
 /// Who made a request.
 #[derive(Debug, Clone)]
@@ -54,34 +50,26 @@ struct Live {
     hash: [u8; 32],
 }
 
+/// The tokens a request is checked against: read from the store for each request (a
+/// handful of rows), so a token works as soon as `orch token create` has printed it
+/// and is refused as soon as `orch token revoke` returns.
 #[derive(Default)]
-pub struct Tokens {
-    cache: RwLock<Option<(Instant, Arc<Vec<Live>>)>>,
-}
+pub struct Tokens;
 
 impl Tokens {
-    async fn live(&self, store: &Store) -> StoreResult<Arc<Vec<Live>>> {
-        if let Some((at, live)) = &*self.cache.read().unwrap_or_else(|e| e.into_inner()) {
-            if at.elapsed() < FRESH {
-                return Ok(live.clone());
-            }
-        }
+    async fn live(&self, store: &Store) -> StoreResult<Vec<Live>> {
         let rows = store.tokens().await?;
-        let live: Arc<Vec<Live>> = Arc::new(
-            rows.into_iter()
-                .filter(|t| t.revoked_at.is_none())
-                .filter_map(|t| {
-                    Some(Live {
-                        hash: unhex(&t.hash)?,
-                        name: t.name,
-                        role: t.role,
-                    })
+        Ok(rows
+            .into_iter()
+            .filter(|t| t.revoked_at.is_none())
+            .filter_map(|t| {
+                Some(Live {
+                    hash: unhex(&t.hash)?,
+                    name: t.name,
+                    role: t.role,
                 })
-                .collect(),
-        );
-        *self.cache.write().unwrap_or_else(|e| e.into_inner()) =
-            Some((Instant::now(), live.clone()));
-        Ok(live)
+            })
+            .collect())
     }
 
     /// The principal a token stands for; None for a wrong or revoked one. Every live

@@ -787,6 +787,15 @@ impl Store {
     }
 
     /// The products of any of these tags, in tag order.
+    /// The products `name` names: the one of that name, else those with that tag
+    /// (one, none, or several when products share a tag).
+    pub async fn products_named(&self, name: &str) -> StoreResult<Vec<products::StoredProduct>> {
+        if let Some(p) = self.product_by_name(name).await? {
+            return Ok(vec![p]);
+        }
+        self.products_by_tags(&[name.to_string()]).await
+    }
+
     pub async fn products_by_tags(
         &self,
         tags: &[String],

@@ -12,6 +12,20 @@ pub struct StoredProduct {
     pub updated_at: String,
 }
 
+/// Refusal of a tag that several products share, where one product is wanted.
+pub fn shared_tag(name: &str, products: &[StoredProduct]) -> crate::error::Error {
+    let names: Vec<String> = products
+        .iter()
+        .map(|p| format!("`{}`", p.def.name))
+        .collect();
+    crate::error::Error::usage(format!(
+        "`{name}` is the tag of {} products: {}",
+        products.len(),
+        names.join(", ")
+    ))
+    .with_hint("name the product instead of its tag")
+}
+
 /// One change of `product load` (or of a first use that loads missing products).
 pub enum ProductChange<'a> {
     /// Insert the product, or update the one of the same name.

@@ -378,6 +378,15 @@ with = { key = "done", template = "applied={{ state.applied }}" }
     let v = p.json_exiting(&["workflow", "run", "t"], 4);
     assert_eq!(v["status"], "suspended");
     let id = v["id"].as_str().unwrap().to_string();
+    // A suspended process is resumed, not retried: nor is a retry planned.
+    for retry in [
+        &["process", "retry", &id][..],
+        &["process", "retry", &id, "--plan"],
+    ] {
+        let (code, out, err) = p.run(retry);
+        assert_eq!(code, 7, "{retry:?}: {out}{err}");
+        assert!(err.contains("orch process resume"), "{err}");
+    }
     let (code, out, err) = p.run(&[
         "-o",
         "json",

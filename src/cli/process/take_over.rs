@@ -110,7 +110,9 @@ pub fn retry(ctx: &mut Ctx, a: RetryArgs) -> Result<()> {
     let mut p = ctx.process(&a.id)?;
     // A process that is over is refused before anything else is said about it (a
     // changed workflow file, a plan that would run nothing).
-    if p.status.is_finished() {
+    // So is one at rest for its input (`resume` answers it), before a plan or the
+    // secrets are asked about.
+    if p.status.is_finished() || p.status == ProcessStatus::Suspended {
         return Err(crate::engine::owner::refused(&p, "retried"));
     }
     if p.status == ProcessStatus::AwaitingCallback {

@@ -38,17 +38,15 @@ pub async fn product(
 ) -> ApiResult<Json<Value>> {
     q.only(&[])?;
     let store = app.store();
-    let p = match store.product_by_name(&name).await? {
-        Some(p) => p,
-        None => {
-            let mut tagged = store.products_by_tags(std::slice::from_ref(&name)).await?;
-            if tagged.len() != 1 {
-                return Err(Error::not_found(format!("no product named `{name}`"))
-                    .with_hint("GET /api/v1/products lists the products (by name or tag)")
-                    .into());
-            }
-            tagged.remove(0)
+    let mut named = store.products_named(&name).await?;
+    let p = match named.len() {
+        0 => {
+            return Err(Error::not_found(format!("no product named `{name}`"))
+                .with_hint("GET /api/v1/products lists the products (by name or tag)")
+                .into());
         }
+        1 => named.remove(0),
+        _ => return Err(crate::store::products::shared_tag(&name, &named).into()),
     };
     let n = store.subscription_count(&p.product_id).await?;
     Ok(Json(

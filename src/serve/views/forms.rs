@@ -259,10 +259,7 @@ fn fields(
 /// page: a list from a command or with an `exclude`, or a display's template.
 fn dependent(page: &FormPage, at: usize) -> bool {
     let f = &page.fields[at];
-    at > 0
-        && (f.choices_from.is_some()
-            || f.exclude.is_some()
-            || f.field_type == FormType::Display)
+    at > 0 && (f.choices_from.is_some() || f.exclude.is_some() || f.field_type == FormType::Display)
 }
 
 /// Whether a field above `at` on its page has no answer yet.

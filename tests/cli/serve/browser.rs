@@ -207,7 +207,10 @@ fn an_operator_works_through_the_dashboard() {
         json!("none"),
         "with JavaScript the choices refresh by themselves"
     );
-    assert!(b.find("select[name=port_a] option[value='1/1/c1']").is_none());
+    assert!(
+        b.find("select[name=port_a] option[value='1/1/c1']")
+            .is_none()
+    );
     b.click("select[name=node_a] option:nth-child(2)");
     b.wait("select[name=port_a] option[value='1/1/c1']");
     shot(&b, "14-form-dependent-choices");
