@@ -84,7 +84,7 @@ impl App {
             worker: opts.worker,
             worker_down,
             log_requests: opts.log_requests,
-            tokens: Tokens::default(),
+            tokens: Tokens,
             rendered: Default::default(),
             vault,
             csrf_key,
