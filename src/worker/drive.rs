@@ -126,6 +126,12 @@ async fn drive(
 ) -> Result<Final> {
     let mut process = claimed.process;
     let id = process.process_id.clone();
+    // A claim lists processes without their state (a state may be megabytes): the one
+    // to drive is read whole, so a step recorded here before the workflow's own (its
+    // secrets asked for, a takeover noted) keeps the answers it was queued with.
+    if let Some(whole) = store.process(&id).await? {
+        process = whole;
+    }
     let def = store.definition_of(&process).await?;
     if let Some(from) = &claimed.taken_over_from {
         (config.log)(&format!(

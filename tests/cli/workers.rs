@@ -587,7 +587,7 @@ fn a_queued_process_gets_its_secrets_from_the_worker_or_asks_for_them() {
 target = "system"
 [[form]]
 title = "Login"
-fields = [ { name = "password", type = "secret" } ]
+fields = [ { name = "password", type = "secret" }, { name = "site", type = "text", default = "ams" } ]
 [[step]]
 name = "login"
 run = "workflows/scripts/login.sh"
@@ -599,6 +599,8 @@ run = "workflows/scripts/login.sh"
         "t",
         "--input",
         "password=s3cret",
+        "--input",
+        "site=lon",
         "--queue",
     ];
     let (code, out, err) = p.run(&run);
@@ -611,9 +613,11 @@ run = "workflows/scripts/login.sh"
     let shown = p.ok_json(&["process", "show", &id]);
     assert_eq!(shown["status"], "suspended");
     assert_eq!(shown["pending"]["fields"][0]["name"], "password", "{shown}");
+    // The other answers it was queued with wait with it.
+    assert_eq!(shown["state"]["site"], "lon", "{shown}");
     // Answered by hand, it runs on; the secret is never stored.
-    let (code, _, err) = p.run(&["process", "resume", &id, "--input", "password=s3cret"]);
-    assert_eq!(code, 0, "{err}");
+    let v = p.ok_json(&["process", "resume", &id, "--input", "password=s3cret"]);
+    assert_eq!(v["state"]["site"], "lon", "{v}");
     assert!(!p.stored_text().contains("s3cret"));
     // A worker that has it in its environment runs the next one straight through,
     // whether the queuing command was given the secret or not.
