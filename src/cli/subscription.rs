@@ -85,6 +85,15 @@ fn warn_of_unknown_roots(ctx: &mut Ctx, fields: &[(String, String)]) -> Result<(
     roots.dedup();
     for (path, _) in fields {
         let root = path.split(['.', '[']).next().unwrap_or_default();
+        let bare = crate::store::field_paths::without_indexes(path);
+        if roots.contains(&root) && !products.iter().any(|p| p.def.has_field_path(&bare)) {
+            ctx.printer.warn(&format!(
+                "--where {path}: no product has a field at `{bare}`"
+            ));
+            ctx.printer
+                .hint("`orch subscription show ID` prints the paths a subscription has (`node.ports[0].name`); `orch product show NAME` its fields");
+            continue;
+        }
         if !roots.contains(&root) {
             let known = if roots.is_empty() {
                 "no product is loaded".to_string()

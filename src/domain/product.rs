@@ -196,6 +196,28 @@ pub fn hash_text(text: &str) -> String {
 
 /// What differs between two versions of a product, in words for a plan.
 impl ProductDef {
+    /// Whether `path` (without list indexes: `node.ports.name`) names a field of this
+    /// product's block tree, from its root key on.
+    pub fn has_field_path(&self, path: &str) -> bool {
+        let mut segments = path.split('.');
+        if segments.next() != Some(self.root.key.as_str()) {
+            return false;
+        }
+        let mut block = self.blocks.get(&self.root.block);
+        let mut named_a_field = false;
+        for segment in segments {
+            let Some(field) = block.and_then(|b| b.fields.get(segment)) else {
+                return false;
+            };
+            named_a_field = true;
+            block = match &field.kind {
+                FieldKind::Block { block: child, .. } => self.blocks.get(child),
+                _ => None,
+            };
+        }
+        named_a_field
+    }
+
     /// Whether the subscription document `doc` (the object with the root key) sets
     /// `field` in any instance of `block`, walking the tree as this definition has it.
     pub fn sets(&self, doc: &serde_json::Value, block: &str, field: &str) -> bool {

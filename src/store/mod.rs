@@ -18,6 +18,7 @@
 pub mod callbacks;
 pub mod damage;
 pub mod events;
+pub mod field_paths;
 mod filters;
 mod group_commit;
 mod location;
@@ -727,7 +728,34 @@ impl Store {
         &self,
         f: &subscriptions::Filter,
     ) -> StoreResult<Vec<subscriptions::Subscription>> {
-        dispatch!(self.subscriptions(f))
+        if !f.fields.iter().any(|(p, _)| field_paths::has_indexes(p)) {
+            return dispatch!(self.subscriptions(f));
+        }
+        // Paths with list indexes: found by the paths without them, then checked at
+        // the exact item, and only then paged.
+        let loose = subscriptions::Filter {
+            fields: f
+                .fields
+                .iter()
+                .map(|(p, v)| (field_paths::without_indexes(p), v.clone()))
+                .collect(),
+            limit: i64::MAX,
+            offset: 0,
+            ..f.clone()
+        };
+        let found: Vec<subscriptions::Subscription> = dispatch!(self.subscriptions(&loose))?;
+        Ok(found
+            .into_iter()
+            .filter(|s| {
+                let doc = s.document();
+                f.fields
+                    .iter()
+                    .filter(|(p, _)| field_paths::has_indexes(p))
+                    .all(|(p, v)| field_paths::holds(&doc, p, v))
+            })
+            .skip(usize::try_from(f.offset).unwrap_or(0))
+            .take(usize::try_from(f.limit).unwrap_or(usize::MAX))
+            .collect())
     }
 
     /// Tag and lifecycle of each of these subscriptions that exists, for reference

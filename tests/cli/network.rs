@@ -196,6 +196,52 @@ fn list_filters_and_search() {
             && err.contains("root keys: node)"),
         "{err}"
     );
+    // A path as `subscription show` prints it, list indexes and all, names that item;
+    // without them, any item.
+    let shown = p.run(&["subscription", "show", &a]).1;
+    assert!(shown.contains("node.ports[0].name = 1/1/c1"), "{shown}");
+    let first = p.ok_json(&[
+        "subscription",
+        "list",
+        "--where",
+        "node.ports[0].name=1/1/c1",
+    ]);
+    assert_eq!(first.as_array().unwrap().len(), 2, "{first}");
+    let last = p.ok_json(&[
+        "subscription",
+        "list",
+        "--where",
+        "node.ports[3].name=1/1/c1",
+    ]);
+    assert_eq!(last.as_array().unwrap().len(), 0, "{last}");
+    let any = p.ok_json(&["subscription", "list", "--where", "node.ports.name=1/1/c4"]);
+    assert_eq!(any.as_array().unwrap().len(), 2, "{any}");
+    let paged = p.ok_json(&[
+        "subscription",
+        "list",
+        "--where",
+        "node.ports[0].name=1/1/c1",
+        "--where",
+        "node.role=core",
+        "--limit",
+        "1",
+    ]);
+    assert_eq!(paged.as_array().map(|a| a.len()), Some(1), "{paged}");
+    assert_eq!(id_of(&paged[0]), a);
+    // A field no product has is said, not left to look like an empty result.
+    let (code, out, err) = p.run(&[
+        "-o",
+        "json",
+        "subscription",
+        "list",
+        "--where",
+        "node.nosuch=1",
+    ]);
+    assert_eq!((code, out.trim()), (0, "[]"), "{err}");
+    assert!(
+        err.contains("no product has a field at `node.nosuch`"),
+        "{err}"
+    );
     let found = p.ok_json(&["subscription", "list", "--search", "rtr3"]);
     assert_eq!(found.as_array().unwrap().len(), 1);
     let by_ip = p.ok_json(&["subscription", "list", "--search", "10.0.0.1"]);

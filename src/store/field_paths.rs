@@ -1,0 +1,91 @@
+//! `--where` paths with list indexes (`node.ports[0].name`, as `subscription show`
+//! prints them). The stores index every scalar by its path without indexes
+//! (`node.ports.name`, so `--where node.ports.name=x` matches any port): a path with
+//! indexes is looked up by that path, and each subscription found is then checked at
+//! the exact place.
+
+use serde_json::Value;
+
+/// Whether a path names list items by index.
+pub fn has_indexes(path: &str) -> bool {
+    path.contains('[')
+}
+
+/// The path as the stores index it: `node.ports[0].name` → `node.ports.name`.
+pub fn without_indexes(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut depth = 0usize;
+    for c in path.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth = depth.saturating_sub(1),
+            c if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The value at `path` in a subscription document (the object with its root key);
+/// None when the path does not lead to one or is not well formed.
+pub fn value_at<'a>(doc: &'a Value, path: &str) -> Option<&'a Value> {
+    let mut at = doc;
+    for segment in path.split('.') {
+        let (name, mut rest) = match segment.find('[') {
+            Some(i) => segment.split_at(i),
+            None => (segment, ""),
+        };
+        if name.is_empty() {
+            return None;
+        }
+        at = at.get(name)?;
+        while let Some(inner) = rest.strip_prefix('[') {
+            let close = inner.find(']')?;
+            let index: usize = inner[..close].trim().parse().ok()?;
+            at = at.get(index)?;
+            rest = &inner[close + 1..];
+        }
+        if !rest.is_empty() {
+            return None;
+        }
+    }
+    Some(at)
+}
+
+/// Whether the document holds `want` at `path`, compared as text, as the stores
+/// compare an indexed value (`true`, `5`, `10.0.0.1`).
+pub fn holds(doc: &Value, path: &str, want: &str) -> bool {
+    value_at(doc, path).is_some_and(|v| match v {
+        Value::String(s) => s == want,
+        Value::Null | Value::Array(_) | Value::Object(_) => false,
+        other => other.to_string() == want,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn indexed_paths_find_their_item() {
+        let doc = json!({"node": {"name": "r1", "ports": [{"name": "p1", "speed": 10}, {"name": "p2", "up": true}], "tags": ["a", "b"]}});
+        assert!(holds(&doc, "node.ports[0].name", "p1"));
+        assert!(!holds(&doc, "node.ports[0].name", "p2"));
+        assert!(holds(&doc, "node.ports[1].name", "p2"));
+        assert!(holds(&doc, "node.ports[0].speed", "10"));
+        assert!(holds(&doc, "node.ports[1].up", "true"));
+        assert!(holds(&doc, "node.tags[1]", "b"));
+        assert!(!holds(&doc, "node.ports[2].name", "p1"));
+        for broken in [
+            "node.ports[x].name",
+            "node.ports[0",
+            "node..name",
+            "node.ports[0]x",
+        ] {
+            assert!(value_at(&doc, broken).is_none(), "{broken}");
+        }
+        assert_eq!(without_indexes("node.ports[0].name"), "node.ports.name");
+        assert_eq!(without_indexes("node.tags[1]"), "node.tags");
+    }
+}
