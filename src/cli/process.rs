@@ -91,7 +91,7 @@ pub struct ListArgs {
 pub struct ShowArgs {
     /// The process id (or a unique prefix of it)
     pub id: String,
-    /// Print the current state as JSON
+    /// Print the current state as JSON (with --step, the state after that step)
     #[arg(long)]
     pub state: bool,
     /// Print the state after this step and what the step changed

@@ -27,7 +27,13 @@ pub fn to_json_schema(workflow_name: &str, pages: &[FormPage]) -> Value {
             if field.field_type == FormType::Display {
                 let mut shown = Map::new();
                 shown.insert("display".into(), json!(field.name));
-                shown.insert("text".into(), json!(field.title()));
+                // The template when it has one (rendered over the answers so far), as
+                // `pending` gives it; else its label.
+                let text = field.template.as_deref().unwrap_or(field.title());
+                shown.insert("text".into(), json!(text));
+                if let Some(label) = &field.label {
+                    shown.insert("label".into(), json!(label));
+                }
                 if let Some(h) = &field.help {
                     shown.insert("help".into(), json!(h));
                 }
@@ -51,7 +57,7 @@ pub fn to_json_schema(workflow_name: &str, pages: &[FormPage]) -> Value {
         }
         p.insert("fields".into(), Value::Array(names));
         // The page as shown: field names, and the display fields between them as
-        // `{display, text, help?}` (their text a template over the answers so far).
+        // `{display, text, label?, help?}` (their text a template over the answers so far).
         p.insert("layout".into(), Value::Array(layout));
         x_pages.push(Value::Object(p));
     }
@@ -348,7 +354,7 @@ fields = [
                 "title": "Router",
                 "description": "Pick a router",
                 "fields": ["node_name", "role"],
-                "layout": ["node_name", "role", {"display": "intro", "text": "intro"}],
+                "layout": ["node_name", "role", {"display": "intro", "text": "hello"}],
             })
         );
         assert_eq!(s["x-pages"][1]["fields"][0], "loopback");

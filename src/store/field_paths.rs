@@ -58,7 +58,7 @@ pub fn holds(doc: &Value, path: &str, want: &str) -> bool {
     value_at(doc, path).is_some_and(|v| match v {
         Value::String(s) => s == want,
         Value::Null | Value::Array(_) | Value::Object(_) => false,
-        other => other.to_string() == want,
+        other => *other.to_string() == *want,
     })
 }
 

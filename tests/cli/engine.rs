@@ -69,6 +69,9 @@ if = "state.b == 3"
         serde_json::json!({"who": "me", "a": 1, "nested": {"x": 1}})
     );
     assert_eq!(after_a["output"], "log line");
+    // With --state, only that state.
+    let only = p.json(&["process", "show", id, "--step", "A", "--state"]);
+    assert_eq!(only, after_a["state"]);
 }
 
 fn a_failed_step_is_retried_after_the_fix() {

@@ -26,7 +26,7 @@ pub fn show(ctx: &mut Ctx, a: ShowArgs) -> Result<()> {
     let steps = ctx.steps(&p.process_id)?;
     let def = ctx.stored_definition(&p)?;
     if let Some(name) = &a.step {
-        return show_step(ctx, &p, &def, &steps, name);
+        return show_step(ctx, &p, &def, &steps, name, a.state);
     }
     if a.state {
         return ctx.printer.json_pretty(&p.state);
@@ -283,13 +283,15 @@ fn duration_between(a: &str, b: &str) -> String {
     }
 }
 
-/// `process show --step PATH`: the state after that step and what it changed.
+/// `process show --step PATH`: the state after that step and what it changed; with
+/// `--state`, only the state after it.
 fn show_step(
     ctx: &mut Ctx,
     p: &ProcessRow,
     def: &WorkflowDef,
     steps: &[StepRow],
     name: &str,
+    state_only: bool,
 ) -> Result<()> {
     let Some(idx) = steps.iter().rposition(|s| s.path() == name) else {
         let mut e = Error::not_found(format!(
@@ -315,6 +317,9 @@ fn show_step(
         if let Some(b) = scope::branch_state(&def.steps, None, &state, branch, upto) {
             state = b;
         }
+    }
+    if state_only {
+        return ctx.printer.json_pretty(&state);
     }
     ctx.printer.json_pretty(&json!({
         "name": s.name, "path": s.path(), "branch": s.branch, "status": s.status,
