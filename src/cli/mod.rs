@@ -21,6 +21,7 @@ mod pending;
 mod process;
 mod product;
 mod product_create;
+mod product_force;
 mod schedule;
 mod scheduler;
 mod serve;

@@ -110,6 +110,9 @@ pub(crate) struct PlanItem {
     subscriptions: i64,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(crate) invalidates: Vec<String>,
+    /// The subscriptions what `invalidates` says breaks (their ids).
+    #[serde(skip)]
+    pub(crate) broken: Vec<String>,
     #[serde(skip)]
     def: Option<ProductDef>,
     #[serde(skip)]
@@ -158,6 +161,7 @@ pub(crate) async fn plan_load(
                 changes: Vec::new(),
                 subscriptions: 0,
                 invalidates: Vec::new(),
+                broken: Vec::new(),
                 def: Some(def),
                 source: Some(source),
                 product_id: None,
@@ -169,12 +173,14 @@ pub(crate) async fn plan_load(
                 changes: Vec::new(),
                 subscriptions: store.subscription_count(&old.product_id).await?,
                 invalidates: Vec::new(),
+                broken: Vec::new(),
                 def: None,
                 source: None,
                 product_id: Some(old.product_id.clone()),
             },
             Some(old) => {
                 let mut invalidates = Vec::new();
+                let mut broken = Vec::new();
                 let docs = store.documents_of_product(&old.product_id).await?;
                 for (id, status, doc) in &docs {
                     let refs = RefMap(store.ref_infos(&candidate_refs(doc)).await?);
@@ -194,13 +200,21 @@ pub(crate) async fn plan_load(
                             let p = p.to_string();
                             if !before.contains(&p) {
                                 invalidates.push(format!("subscription {id}: {p}"));
+                                if !broken.contains(id) {
+                                    broken.push(id.clone());
+                                }
                             }
                         }
                     }
                 }
                 if old.def.tag != def.tag {
                     let ids: Vec<&str> = docs.iter().map(|(id, _, _)| id.as_str()).collect();
-                    invalidates.extend(retagged_users(store, &ids, &loading, &retags).await?);
+                    for (user, line) in retagged_users(store, &ids, &loading, &retags).await? {
+                        invalidates.push(line);
+                        if !broken.contains(&user) {
+                            broken.push(user);
+                        }
+                    }
                 }
                 // A field changed or removed says how many subscriptions set it.
                 let set_in = |block: &str, field: &str| {
@@ -216,6 +230,7 @@ pub(crate) async fn plan_load(
                     changes,
                     subscriptions: docs.len() as i64,
                     invalidates,
+                    broken,
                     def: Some(def),
                     source: Some(source),
                     product_id: Some(old.product_id.clone()),
@@ -239,6 +254,7 @@ pub(crate) async fn plan_load(
                     } else {
                         Vec::new()
                     },
+                    broken: Vec::new(),
                     def: None,
                     source: None,
                     product_id: Some(old.product_id.clone()),
@@ -258,7 +274,7 @@ async fn retagged_users(
     ids: &[&str],
     loading: &[ProductDef],
     retags: &[(String, String)],
-) -> Result<Vec<String>> {
+) -> Result<Vec<(String, String)>> {
     let mut users = Vec::new();
     for id in ids {
         for user in store.in_use_by(id).await? {
@@ -294,7 +310,10 @@ async fn retagged_users(
         let before = problems(&now);
         for p in problems(&then) {
             if !before.contains(&p) {
-                broken.push(format!("subscription {user} (which uses it): {p}"));
+                broken.push((
+                    user.clone(),
+                    format!("subscription {user} (which uses it): {p}"),
+                ));
             }
         }
     }
@@ -310,6 +329,30 @@ fn retagged(refs: &RefMap, retags: &[(String, String)]) -> RefMap {
         }
     }
     out
+}
+
+/// Forced: the subscriptions the plan breaks, as they are to be saved with the
+/// products (their removed fields dropped and, still not matching, out of sync).
+pub(crate) fn forced_resync(
+    ctx: &mut Ctx,
+    plan: &[PlanItem],
+) -> Result<Vec<super::product_force::Resynced>> {
+    let broken: Vec<String> = plan.iter().flat_map(|p| p.broken.clone()).collect();
+    if broken.is_empty() {
+        return Ok(Vec::new());
+    }
+    let loading: Vec<&ProductDef> = plan.iter().filter_map(|p| p.def.as_ref()).collect();
+    ctx.db(async |s| {
+        let existing = s.products().await?;
+        let retags: Vec<(String, String)> = loading
+            .iter()
+            .filter_map(|d| {
+                let old = existing.iter().find(|p| p.def.name == d.name)?;
+                (old.def.tag != d.tag).then(|| (old.def.tag.clone(), d.tag.clone()))
+            })
+            .collect();
+        super::product_force::resync(s, &broken, &loading, &retags).await
+    })
 }
 
 /// Prints the plan and applies it unless it would invalidate subscriptions.
@@ -348,8 +391,13 @@ fn apply_plan(ctx: &mut Ctx, plan: Vec<PlanItem>, args: &LoadArgs) -> Result<()>
         }
         return Err(err.with_hint(hint));
     }
+    let resynced = if will_apply && args.force {
+        forced_resync(ctx, &plan)?
+    } else {
+        Vec::new()
+    };
     if will_apply {
-        let changes: Vec<ProductChange<'_>> = plan
+        let mut changes: Vec<ProductChange<'_>> = plan
             .iter()
             .filter_map(|item| match (item.action, &item.def, &item.product_id) {
                 ("add" | "change", Some(def), _) => Some(ProductChange::Put {
@@ -360,15 +408,23 @@ fn apply_plan(ctx: &mut Ctx, plan: Vec<PlanItem>, args: &LoadArgs) -> Result<()>
                 _ => None,
             })
             .collect();
+        changes.extend(resynced.iter().map(|r| ProductChange::Resync {
+            new: &r.new,
+            old: &r.old,
+            flat: &r.flat,
+        }));
         ctx.db(async |s| s.apply_products(&changes).await)?;
     }
     if ctx.printer.is_json() {
-        return ctx.printer.json(&json!({
+        let mut v = json!({
             "applied": will_apply,
             "added": added, "changed": changed, "removed": removed,
             "plan": plan,
-        }));
+        });
+        super::product_force::add_json(&mut v, &resynced);
+        return ctx.printer.json(&v);
     }
+    super::product_force::report(ctx, &resynced);
     if added + changed + removed == 0 {
         ctx.printer.status(&format!(
             "no changes: {} products up to date",

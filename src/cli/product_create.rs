@@ -298,29 +298,36 @@ fn store_product(ctx: &mut Ctx, new: &NewProduct, save: bool, force: bool) -> Re
     let source = save.then(|| shown.display().to_string());
     // A replacement is a load of one product: its plan is shown, and what it breaks in
     // the subscriptions is said (as `product load --force` says it), not passed over.
-    let invalidates = if exists {
+    let (invalidates, resynced) = if exists {
         let one = vec![(def.clone(), source.clone().unwrap_or_default())];
         let plan = ctx.db(async |s| super::product::plan_load(s, one, false, false).await)?;
         if !ctx.printer.is_json() {
             super::product::print_plan(ctx, &plan);
         }
-        plan.into_iter().flat_map(|p| p.invalidates).collect()
+        let resynced = super::product::forced_resync(ctx, &plan)?;
+        let invalidates: Vec<String> = plan.into_iter().flat_map(|p| p.invalidates).collect();
+        (invalidates, resynced)
     } else {
-        Vec::new()
+        (Vec::new(), Vec::new())
     };
     if !invalidates.is_empty() && !ctx.printer.is_json() {
         ctx.printer.warn(&format!(
-            "replacing it invalidates {} (--force): each fails its next change until it is migrated",
+            "replacing it invalidates {} (--force)",
             match invalidates.len() {
                 1 => "what the plan lists".to_string(),
                 n => format!("the {n} things the plan lists"),
             }
         ));
     }
-    let change = [ProductChange::Put {
+    let mut change = vec![ProductChange::Put {
         def: &def,
         source: source.as_deref(),
     }];
+    change.extend(resynced.iter().map(|r| ProductChange::Resync {
+        new: &r.new,
+        old: &r.old,
+        flat: &r.flat,
+    }));
     let id = ctx.db(async |s| {
         s.apply_products(&change).await?;
         let stored = s.product_by_name(name).await?;
@@ -334,10 +341,11 @@ fn store_product(ctx: &mut Ctx, new: &NewProduct, save: bool, force: bool) -> Re
             .map_err(|e| Error::failure(format!("cannot write {}: {e}", file.display())))?;
     }
     if ctx.printer.is_json() {
-        return ctx
-            .printer
-            .json(&json!({"product_id": id, "name": def.name, "saved_to": save.then_some(shown), "invalidates": invalidates}));
+        let mut v = json!({"product_id": id, "name": def.name, "saved_to": save.then_some(shown), "invalidates": invalidates});
+        super::product_force::add_json(&mut v, &resynced);
+        return ctx.printer.json(&v);
     }
+    super::product_force::report(ctx, &resynced);
     let done = if exists { "replaced" } else { "created" };
     ctx.printer
         .status(&format!("{done} product {} ({})", def.name, def.tag));

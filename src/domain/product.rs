@@ -218,6 +218,64 @@ impl ProductDef {
         named_a_field
     }
 
+    /// Removes from the subscription document `doc` (the object with the root key)
+    /// every value whose field this definition does not have, walking the tree as it
+    /// has it; returns the paths removed. What a forced `product load` that removes a
+    /// field does to the subscriptions that set it.
+    pub fn drop_unknown_fields(&self, doc: &mut serde_json::Value) -> Vec<String> {
+        fn walk(
+            def: &ProductDef,
+            v: &mut serde_json::Value,
+            at: &str,
+            path: &str,
+            out: &mut Vec<String>,
+            depth: usize,
+        ) {
+            let (Some(obj), Some(bdef)) = (v.as_object_mut(), def.blocks.get(at)) else {
+                return;
+            };
+            let unknown: Vec<String> = obj
+                .keys()
+                .filter(|k| !bdef.fields.contains_key(*k))
+                .cloned()
+                .collect();
+            for k in unknown {
+                obj.remove(&k);
+                out.push(format!("{path}.{k}"));
+            }
+            if depth > 32 {
+                return;
+            }
+            for (name, fdef) in &bdef.fields {
+                let FieldKind::Block { block: child, .. } = &fdef.kind else {
+                    continue;
+                };
+                match obj.get_mut(name) {
+                    Some(serde_json::Value::Array(items)) => {
+                        for (i, item) in items.iter_mut().enumerate() {
+                            walk(
+                                def,
+                                item,
+                                child,
+                                &format!("{path}.{name}[{i}]"),
+                                out,
+                                depth + 1,
+                            );
+                        }
+                    }
+                    Some(one) => walk(def, one, child, &format!("{path}.{name}"), out, depth + 1),
+                    None => {}
+                }
+            }
+        }
+        let mut out = Vec::new();
+        let key = self.root.key.clone();
+        if let Some(root) = doc.get_mut(&key) {
+            walk(self, root, &self.root.block, &key, &mut out, 0);
+        }
+        out
+    }
+
     /// Whether the subscription document `doc` (the object with the root key) sets
     /// `field` in any instance of `block`, walking the tree as this definition has it.
     pub fn sets(&self, doc: &serde_json::Value, block: &str, field: &str) -> bool {

@@ -113,12 +113,34 @@ pub fn validate_shape(
     walk(product, doc, None, refs)
 }
 
+/// The flattened form of a tree that may not be valid (what a forced product change
+/// left behind): every value that is one, the problems aside, so its index rows stay
+/// as true as they can be.
+pub fn flatten_anyway(product: &ProductDef, doc: &Value, refs: &dyn References) -> Flat {
+    walker(product, doc, None, refs).flat
+}
+
 fn walk(
     product: &ProductDef,
     doc: &Value,
     status: Option<Lifecycle>,
     refs: &dyn References,
 ) -> Result<Flat, Vec<Problem>> {
+    let w = walker(product, doc, status, refs);
+    if w.problems.is_empty() {
+        Ok(w.flat)
+    } else {
+        Err(w.problems)
+    }
+}
+
+/// The walk of a whole document: what it found and the problems.
+fn walker<'a>(
+    product: &'a ProductDef,
+    doc: &Value,
+    status: Option<Lifecycle>,
+    refs: &'a dyn References,
+) -> Walker<'a> {
     let mut w = Walker {
         product,
         status,
@@ -141,11 +163,7 @@ fn walk(
         ),
         (Some(v), Some(block)) => w.block(key, key, &product.root.block, block, v),
     }
-    if w.problems.is_empty() {
-        Ok(w.flat)
-    } else {
-        Err(w.problems)
-    }
+    w
 }
 
 struct Walker<'a> {

@@ -132,7 +132,7 @@ pub fn check(def: &WorkflowDef, f: &Facts) -> Result<(), Refusal> {
     let needs_insync = def.target != Target::Validate && !def.usable_while_out_of_sync;
     if needs_insync && !f.insync {
         return Err(Refusal::new(
-            "the subscription is out of sync (a process on it failed or was aborted)".into(),
+            "the subscription is out of sync (a process on it failed or was aborted, or its product changed under it)".into(),
             Some(
                 "check it with its validate workflow (`orch subscription workflows ID` lists them)"
                     .into(),

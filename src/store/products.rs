@@ -40,4 +40,12 @@ pub enum ProductChange<'a> {
     },
     /// Remove a product that no subscription uses.
     Remove { product_id: &'a str },
+    /// Save a subscription a forced change broke, as `new` (the values of removed
+    /// fields dropped, out of sync when it still does not match its product), with
+    /// its events.
+    Resync {
+        new: &'a crate::store::subscriptions::Subscription,
+        old: &'a crate::store::subscriptions::Subscription,
+        flat: &'a crate::domain::subscription::Flat,
+    },
 }

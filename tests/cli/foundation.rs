@@ -476,7 +476,88 @@ fn product_create_over_a_product_in_use_says_what_it_breaks() {
     );
 }
 
+/// `product load --force` over a change that breaks subscriptions: the values of a
+/// removed field are dropped from every subscription that set it, and the one that
+/// still does not match (an enum value no longer allowed) is marked out of sync, in
+/// the load's transaction, with its events; modify workflows then refuse it.
+fn a_forced_load_drops_removed_fields_and_marks_what_still_breaks() {
+    let p = Project::example();
+    let core = p.enrol("rtr1", "core")["subscription_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let edge = p.enrol("rtr2", "edge")["subscription_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        p.ok_json(&["subscription", "show", &core])["node"]["site"],
+        "ams"
+    );
+    let node = std::fs::read_to_string(p.path().join("products/node.toml")).unwrap();
+    p.write(
+        "products/node.toml",
+        &node
+            .replace("values = [\"core\", \"edge\"]", "values = [\"core\"]")
+            .replace("fields.site = { type = \"string\" }\n", ""),
+    );
+    // Refused without --force, nothing changed.
+    assert_eq!(p.run(&["product", "load"]).0, 7);
+    assert_eq!(p.ok_json(&["subscription", "show", &edge])["insync"], true);
+
+    let (code, out, err) = p.run(&["-o", "json", "product", "load", "--force"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["out_of_sync"], serde_json::json!([edge]), "{v}");
+    let dropped: Vec<&str> = v["dropped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["subscription_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(dropped.len(), 2, "{v}");
+    assert!(
+        v["dropped"][0]["paths"] == serde_json::json!(["node.site"]),
+        "{v}"
+    );
+
+    let c = p.ok_json(&["subscription", "show", &core]);
+    assert_eq!(
+        (c["insync"].clone(), c["node"].get("site")),
+        (serde_json::json!(true), None),
+        "{c}"
+    );
+    let e = p.ok_json(&["subscription", "show", &edge]);
+    assert_eq!(e["insync"], false, "{e}");
+    assert_eq!(
+        e["node"]["role"], "edge",
+        "the value stays, for a person to fix"
+    );
+    let kinds = p.sql_column(&format!(
+        "SELECT kind FROM events WHERE subscription_id = '{edge}' ORDER BY seq DESC LIMIT 2"
+    ));
+    assert!(
+        kinds.contains(&"subscription.insync_changed".to_string()),
+        "{kinds:?}"
+    );
+    let listed = p.ok_json(&["subscription", "list", "--insync", "false"]);
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
+    let usable = p.ok_json(&["subscription", "workflows", &edge]);
+    let modify = usable
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["name"] == "modify_node")
+        .unwrap();
+    assert_eq!(modify["usable"], false, "{modify}");
+    assert!(
+        modify["reason"].as_str().unwrap().contains("out of sync"),
+        "{modify}"
+    );
+}
+
 both!(
+    a_forced_load_drops_removed_fields_and_marks_what_still_breaks,
     product_create_over_a_product_in_use_says_what_it_breaks,
     a_held_reference_and_an_empty_new_list_do_not_block_their_subscription,
     a_new_tag_is_refused_for_the_subscriptions_that_use_it,

@@ -425,6 +425,10 @@ impl Postgres {
                         products::delete(&mut tx, product_id).await?;
                         true
                     }
+                    ProductChange::Resync { new, old, flat } => {
+                        subscriptions::save(&mut tx, new, Some(old), flat, None).await?;
+                        true
+                    }
                 });
             }
             applied

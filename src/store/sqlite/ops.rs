@@ -481,6 +481,10 @@ impl Sqlite {
                     products::delete(&tx, product_id)?;
                     true
                 }
+                ProductChange::Resync { new, old, flat } => {
+                    subscriptions::save(&tx, new, Some(old), flat, None)?;
+                    true
+                }
             });
         }
         tx.commit()?;
