@@ -349,11 +349,22 @@ impl Source {
         let Ok(mut copy) = self.text.parse::<toml_edit::DocumentMut>() else {
             return (None, refused);
         };
-        let mut at = refused_key(&parse_rendered_path(&refused[0].path), &refused[0].message);
+        let first_message = refused[0].message.clone();
+        let mut at = refused_key(&parse_rendered_path(&refused[0].path), &first_message)
+            .map(|path| (path, first_message));
         for _ in 0..MAX_REFUSED_KEYS {
-            let Some(path) = at.take().filter(|path| take_out(&mut copy, path)) else {
+            let Some((path, message)) = at.take() else {
                 return (None, refused);
             };
+            // A word that is no variant (a form field's `type`, inside a list) is
+            // replaced by the nearest variant: taking the key out would lose the whole
+            // list element, and the checks of the rest of the file with it.
+            let mended = nearest_variant(&message)
+                .is_some_and(|v| replace_value(&mut copy, &path, &v))
+                || take_out(&mut copy, &path);
+            if !mended {
+                return (None, refused);
+            }
             let text = copy.to_string();
             let de = match toml::Deserializer::parse(&text) {
                 Ok(de) => de,
@@ -369,14 +380,14 @@ impl Source {
                         if path.split_last() == Some((&Seg::Key(name.to_string()), &segs[..])) {
                             // The key just taken out is one its table needs: take out
                             // the table too, rather than blame the key twice.
-                            at = (!segs.is_empty()).then_some(segs);
+                            at = (!segs.is_empty()).then(|| (segs, message));
                             continue;
                         }
                     }
                     let key = refused_key(&segs, &message);
                     // Placed by its path in the file as written, not in the copy.
-                    refused.push(self.diagnostic(key.as_deref().unwrap_or(&segs), message));
-                    at = key;
+                    refused.push(self.diagnostic(key.as_deref().unwrap_or(&segs), message.clone()));
+                    at = key.map(|k| (k, message));
                 }
             }
         }
@@ -398,6 +409,38 @@ fn refused_key(path: &[Seg], message: &str) -> Option<Vec<Seg>> {
         }
     }
     (!path.is_empty()).then_some(path)
+}
+
+/// For serde's "unknown variant `x`, expected one of `a`, `b`" (or "expected `a` or
+/// `b`"), the variant nearest to `x`, else the first.
+fn nearest_variant(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown variant `")?;
+    let (given, expected) = rest.split_once('`')?;
+    let variants: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    let near = crate::suggest::nearest(given, variants.iter().copied());
+    near.first().or(variants.first()).map(|v| v.to_string())
+}
+
+/// Sets the string at `path` in `doc` to `value`; false when there is no such key.
+fn replace_value(doc: &mut toml_edit::DocumentMut, path: &[Seg], value: &str) -> bool {
+    let mut item = doc.as_item_mut();
+    for seg in path {
+        let next = match seg {
+            Seg::Key(k) => item.get_mut(k.as_str()),
+            Seg::Index(i) => item.get_mut(*i),
+        };
+        match next {
+            Some(n) => item = n,
+            None => return false,
+        }
+    }
+    match item {
+        toml_edit::Item::Value(v) => {
+            *v = toml_edit::Value::from(value);
+            true
+        }
+        _ => false,
+    }
 }
 
 /// Removes the key at `path` from `doc`; false when there is none, or when it is an

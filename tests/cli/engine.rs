@@ -687,6 +687,8 @@ if = "state.x =="
 name = "C"
 builtin = "noop"
 shape = "round"
+[[form]]
+fields = [ { name = "site", type = "txt" }, { name = "pick", type = "chioce", choices = ["a"], defualt = "a" } ]
 "#,
     );
     let (code, _, err) = p.run(&["workflow", "check"]);
@@ -698,7 +700,9 @@ shape = "round"
         .collect();
     assert_eq!(
         places,
-        ["3:1", "6:1", "7:11", "9:1", "11:1", "15:1"],
+        [
+            "3:1", "6:1", "7:11", "9:1", "11:1", "15:1", "17:29", "17:62", "17:96"
+        ],
         "{err}"
     );
     for expected in [
@@ -708,7 +712,11 @@ shape = "round"
         "step[1].if: expression is not valid",
         "step[2].shape: unknown field `shape`",
         "step[0].run: `workflows/scripts/missing.sh` does not exist",
-        "6 problems in the definition files",
+        // A form field's type that is no type hides nothing after it.
+        "form[0].fields[0].type: unknown variant `txt`",
+        "form[0].fields[1].type: unknown variant `chioce`",
+        "form[0].fields[1].defualt: unknown field `defualt`",
+        "9 problems in the definition files",
     ] {
         assert!(err.contains(expected), "{expected}\n{err}");
     }
