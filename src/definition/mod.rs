@@ -380,7 +380,7 @@ impl Source {
                         if path.split_last() == Some((&Seg::Key(name.to_string()), &segs[..])) {
                             // The key just taken out is one its table needs: take out
                             // the table too, rather than blame the key twice.
-                            at = (!segs.is_empty()).then(|| (segs, message));
+                            at = (!segs.is_empty()).then_some((segs, message));
                             continue;
                         }
                     }
