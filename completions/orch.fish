@@ -178,7 +178,7 @@ complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subco
 complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -l fixed-input -d 'A fixed input, key=value (repeatable)' -r
 complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -l root-key -d 'Key of the block tree in subscriptions (default: the tag in lower case)' -r
 complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -l root-block -d 'Name of the root block (default: <Name>Block)' -r
-complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -l field -d 'A field of the root block: NAME:TYPE[:REQUIRED], TYPE one of string, int, float, bool, ipv4, ipv6, ipv4_network, ipv6_network, uuid, json, enum(a|b), subscription(TAG); append [] for a list (repeatable)' -r
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -l field -d 'A field of the root block: NAME:TYPE[:REQUIRED], TYPE one of string, int, float, bool, ipv4, ipv6, ipv4_network, ipv6_network, uuid, json, enum(a|b), subscription(TAG) (`subscription()`: of any product); append [] for a list (repeatable)' -r
 complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
@@ -371,7 +371,7 @@ complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subco
 always\t''
 never\t''"
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from show" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
-complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from show" -l state -d 'Print the current state as JSON'
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from show" -l state -d 'Print the current state as JSON (with --step, the state after that step)'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only data and errors'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'

@@ -84,7 +84,7 @@ pub struct ReadArgs {
     #[arg(long, value_name = "ID")]
     pub subscription: Option<String>,
     /// At most this many events (with --follow: stop after them)
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub limit: Option<u64>,
     /// Keep printing events as they commit, until Ctrl-C or SIGTERM
     #[arg(short, long)]

@@ -43,7 +43,8 @@ pub struct CreateArgs {
     pub root_block: Option<String>,
     /// A field of the root block: NAME:TYPE[:REQUIRED], TYPE one of string, int, float,
     /// bool, ipv4, ipv6, ipv4_network, ipv6_network, uuid, json, enum(a|b),
-    /// subscription(TAG); append [] for a list (repeatable)
+    /// subscription(TAG) (`subscription()`: of any product); append [] for a list
+    /// (repeatable)
     #[arg(long = "field", value_name = "SPEC")]
     pub fields: Vec<String>,
     /// Ask for what the flags leave out interactively (only on a terminal)
@@ -210,7 +211,9 @@ impl NewField {
         let kind = if let Some(values) = inner("enum(") {
             NewKind::Enum(values.split('|').map(str::to_string).collect())
         } else if let Some(tag) = inner("subscription(") {
-            NewKind::Subscription(Some(tag.to_string()))
+            // `subscription()`: a reference to a subscription of any product.
+            let tag = tag.trim();
+            NewKind::Subscription((!tag.is_empty()).then(|| tag.to_string()))
         } else {
             NewKind::Plain(ty.to_string())
         };

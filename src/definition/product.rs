@@ -268,6 +268,13 @@ fn field_def(rf: &RawField, blocks: &IndexMap<String, RawBlock>) -> Result<Field
                     return Err(("min", format!("min {lo} is larger than max {hi}"), None));
                 }
             }
+            if max == Some(0) {
+                return Err((
+                    "max",
+                    "max 0 allows no block at all".into(),
+                    Some("leave the field out, or allow at least one".into()),
+                ));
+            }
             FieldKind::Block {
                 block: block.clone(),
                 many: min.is_some() || max.is_some() || rf.list == Some(true),
@@ -377,6 +384,17 @@ fn scalar_kind(t: &str, rf: &RawField) -> Result<FieldKind, FieldProblem> {
                 .unwrap_or_default()
             {
                 status.push(s.parse::<Lifecycle>().map_err(|e| ("status", e, None))?);
+            }
+            if rf
+                .product_tag
+                .as_deref()
+                .is_some_and(|t| t.trim().is_empty())
+            {
+                return Err((
+                    "product_tag",
+                    "`product_tag` must not be empty".into(),
+                    Some("name the tag the referenced product has, or leave the key out to allow any product".into()),
+                ));
             }
             FieldKind::Subscription {
                 product_tag: rf.product_tag.clone(),

@@ -132,6 +132,13 @@ pub fn parse_partial(src: &Source) -> (Option<WorkflowDef>, Vec<Diagnostic>) {
     let status = match &raw.status {
         None => None,
         Some(s) => match s.parse::<Lifecycle>() {
+            Ok(Lifecycle::Terminated | Lifecycle::Initial) if target == Target::Create => {
+                err(
+                    key_path!["status"],
+                    "a create workflow leaves its subscription provisioning, active or disabled (`terminated` and `initial` are not where a creation ends)".into(),
+                );
+                None
+            }
             Ok(l) if target == Target::Create => Some(l),
             Ok(_) => {
                 err(
@@ -146,6 +153,21 @@ pub fn parse_partial(src: &Source) -> (Option<WorkflowDef>, Vec<Diagnostic>) {
             }
         },
     };
+    if let Some(list) = &raw.usable_when {
+        if target == Target::Create || (target == Target::System && target_known) {
+            err(
+                key_path!["usable_when"],
+                format!(
+                    "`usable_when` only applies to modify, validate and terminate workflows (a {target} workflow runs on no existing subscription)"
+                ),
+            );
+        } else if list.is_empty() {
+            err(
+                key_path!["usable_when"],
+                "`usable_when = []` lets the workflow run on no subscription at all; list the lifecycle states it takes, or leave it out for the target's default".into(),
+            );
+        }
+    }
     let usable_when = raw.usable_when.as_ref().map(|list| {
         list.iter()
             .enumerate()

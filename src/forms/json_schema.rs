@@ -31,7 +31,7 @@ pub fn to_json_schema(workflow_name: &str, pages: &[FormPage]) -> Value {
                 // `pending` gives it; else its label.
                 let text = field.template.as_deref().unwrap_or(field.title());
                 shown.insert("text".into(), json!(text));
-                if let Some(label) = &field.label {
+                if let (Some(label), Some(_)) = (&field.label, &field.template) {
                     shown.insert("label".into(), json!(label));
                 }
                 if let Some(h) = &field.help {
