@@ -585,6 +585,21 @@ fields.name = { type = "string", required = "initial" }
     }
 
     #[test]
+    fn a_reference_names_a_tag_and_a_list_allows_a_block() {
+        for (from, to, says) in [
+            ("max = 48", "max = 0", "max 0 allows no block"),
+            (
+                "fields.role = { type = \"enum\", values = [\"core\", \"edge\"] }",
+                "fields.peer = { type = \"subscription\", product_tag = \"\" }",
+                "`product_tag` must not be empty",
+            ),
+        ] {
+            let d = parse_str(&GOOD.replace(from, to)).unwrap_err();
+            assert!(d[0].message.contains(says), "{}", d[0]);
+        }
+    }
+
+    #[test]
     fn enum_values_are_neither_empty_nor_listed_twice() {
         for (values, says) in [
             ("[\"\", \"\"]", "empty"),

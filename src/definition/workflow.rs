@@ -367,6 +367,28 @@ if = "state.a == 1"
     }
 
     #[test]
+    fn lifecycle_keys_fit_the_target() {
+        let steps = "[[step]]\nname = \"a\"\nbuiltin = \"noop\"\n";
+        for (head, says) in [
+            (
+                "target = \"create\"\nproducts = [\"N\"]\nusable_when = [\"active\"]",
+                "only applies to modify, validate and terminate",
+            ),
+            (
+                "target = \"modify\"\nproducts = [\"N\"]\nusable_when = []",
+                "run on no subscription at all",
+            ),
+            (
+                "target = \"create\"\nproducts = [\"N\"]\nstatus = \"terminated\"",
+                "not where a creation ends",
+            ),
+        ] {
+            let d = parse_str(&format!("name = \"t\"\n{head}\n{steps}")).unwrap_err();
+            assert!(d.iter().any(|d| d.message.contains(says)), "{head}: {d:?}");
+        }
+    }
+
+    #[test]
     fn duplicate_names_and_bad_expressions_are_placed() {
         let d = parse_str(
             "name = \"t\"\ntarget = \"system\"\n[[step]]\nname = \"a\"\nrun = \"true\"\n[[step]]\nname = \"a\"\nbuiltin = \"noop\"\nif = \"state.x ==\"\n",
