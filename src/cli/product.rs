@@ -57,8 +57,10 @@ pub fn run(ctx: &mut Ctx, cmd: ProductCommand) -> Result<()> {
 /// Reads and parses product files, all problems together.
 pub fn read_products(ctx: &Ctx, path: &std::path::Path) -> Result<Vec<(ProductDef, String)>> {
     if !path.exists() {
-        return Err(Error::usage(format!("{} does not exist", path.display()))
-            .with_hint("pass a product file or folder, or create products/ with `orch init`"));
+        return Err(
+            Error::not_found(format!("{} does not exist", path.display()))
+                .with_hint("pass a product file or folder, or create products/ with `orch init`"),
+        );
     }
     let (out, diags) = parse_products(ctx, path)?;
     if !diags.is_empty() {

@@ -171,9 +171,24 @@ impl FieldKind {
                     format!("block {block}")
                 }
             }
+            FieldKind::String {
+                pattern: Some(pattern),
+            } => format!("string ~ {pattern}"),
+            FieldKind::Int { min, max } if min.is_some() || max.is_some() => {
+                format!("int {}", range(min, max))
+            }
+            FieldKind::Float { min, max } if min.is_some() || max.is_some() => {
+                format!("float {}", range(min, max))
+            }
             other => other.type_name().to_string(),
         }
     }
+}
+
+/// A bound pair as `1..4094`, `..10` or `1..`.
+fn range<T: std::fmt::Display>(min: &Option<T>, max: &Option<T>) -> String {
+    let side = |b: &Option<T>| b.as_ref().map(ToString::to_string).unwrap_or_default();
+    format!("{}..{}", side(min), side(max))
 }
 
 impl ProductDef {
