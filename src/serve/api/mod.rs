@@ -114,6 +114,18 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
             .with_hint("remove the %00 from the address")
             .into());
         }
+        // Decoding put U+FFFD where the bytes were not UTF-8: said, not searched for.
+        if let Some((k, _)) = params
+            .iter()
+            .find(|(k, v)| k.contains('\u{FFFD}') || v.contains('\u{FFFD}'))
+        {
+            return Err(crate::error::Error::usage(format!(
+                "query parameter `{}` is not valid UTF-8 once its %-escapes are decoded",
+                k.replace('\u{FFFD}', "?")
+            ))
+            .with_hint("percent-encode the UTF-8 bytes of the text")
+            .into());
+        }
         Ok(Params(params))
     }
 }

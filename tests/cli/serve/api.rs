@@ -457,10 +457,13 @@ fn errors_have_the_status_and_body_of_the_design() {
         );
         assert!(r.text.contains("the customer"), "{}", r.text);
     }
-    // A NUL in a query is bad input, not a database error.
+    // A NUL in a query is bad input, not a database error; so are bytes that are
+    // not UTF-8.
     for path in [
         "/api/v1/subscriptions?search=x%00y",
         "/api/v1/processes?workflow=a%00",
+        "/api/v1/subscriptions?search=%ff%fe",
+        "/api/v1/processes?workflow=%c3",
     ] {
         let nul = get(&s, path, &op);
         assert_eq!(
