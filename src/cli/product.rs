@@ -144,14 +144,8 @@ pub(crate) async fn plan_load(
 ) -> Result<Vec<PlanItem>> {
     let existing = store.products().await?;
     let loading: Vec<ProductDef> = defs.iter().map(|(d, _)| d.clone()).collect();
-    // The tags this load changes (old → new): references are judged as they will be.
-    let retags: Vec<(String, String)> = loading
-        .iter()
-        .filter_map(|d| {
-            let old = existing.iter().find(|p| p.def.name == d.name)?;
-            (old.def.tag != d.tag).then(|| (old.def.tag.clone(), d.tag.clone()))
-        })
-        .collect();
+    // References are judged with the tags as they will be.
+    let retags = retags(&existing, loading.iter());
     let mut plan: Vec<PlanItem> = Vec::new();
     for (def, source) in defs {
         let old = existing.iter().find(|p| p.def.name == def.name);
@@ -345,16 +339,22 @@ pub(crate) fn forced_resync(
     }
     let loading: Vec<&ProductDef> = plan.iter().filter_map(|p| p.def.as_ref()).collect();
     ctx.db(async |s| {
-        let existing = s.products().await?;
-        let retags: Vec<(String, String)> = loading
-            .iter()
-            .filter_map(|d| {
-                let old = existing.iter().find(|p| p.def.name == d.name)?;
-                (old.def.tag != d.tag).then(|| (old.def.tag.clone(), d.tag.clone()))
-            })
-            .collect();
+        let retags = retags(&s.products().await?, loading.iter().copied());
         super::product_force::resync(s, &broken, &loading, &retags).await
     })
+}
+
+/// The tags a load changes, (old, new), of the stored products `existing`.
+fn retags<'a>(
+    existing: &[crate::store::products::StoredProduct],
+    loading: impl Iterator<Item = &'a ProductDef>,
+) -> Vec<(String, String)> {
+    loading
+        .filter_map(|d| {
+            let old = existing.iter().find(|p| p.def.name == d.name)?;
+            (old.def.tag != d.tag).then(|| (old.def.tag.clone(), d.tag.clone()))
+        })
+        .collect()
 }
 
 /// Prints the plan and applies it unless it would invalidate subscriptions.

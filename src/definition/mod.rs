@@ -421,21 +421,25 @@ fn nearest_variant(message: &str) -> Option<String> {
     near.first().or(variants.first()).map(|v| v.to_string())
 }
 
-/// Sets the string at `path` in `doc` to `value`; false when there is no such key.
-fn replace_value(doc: &mut toml_edit::DocumentMut, path: &[Seg], value: &str) -> bool {
+/// The item at `path` in `doc`, if there is one.
+fn item_at<'d>(
+    doc: &'d mut toml_edit::DocumentMut,
+    path: &[Seg],
+) -> Option<&'d mut toml_edit::Item> {
     let mut item = doc.as_item_mut();
     for seg in path {
-        let next = match seg {
-            Seg::Key(k) => item.get_mut(k.as_str()),
-            Seg::Index(i) => item.get_mut(*i),
+        item = match seg {
+            Seg::Key(k) => item.get_mut(k.as_str())?,
+            Seg::Index(i) => item.get_mut(*i)?,
         };
-        match next {
-            Some(n) => item = n,
-            None => return false,
-        }
     }
-    match item {
-        toml_edit::Item::Value(v) => {
+    Some(item)
+}
+
+/// Sets the string at `path` in `doc` to `value`; false when there is no such key.
+fn replace_value(doc: &mut toml_edit::DocumentMut, path: &[Seg], value: &str) -> bool {
+    match item_at(doc, path) {
+        Some(toml_edit::Item::Value(v)) => {
             *v = toml_edit::Value::from(value);
             true
         }
@@ -449,17 +453,9 @@ fn take_out(doc: &mut toml_edit::DocumentMut, path: &[Seg]) -> bool {
     let Some((Seg::Key(last), parents)) = path.split_last() else {
         return false;
     };
-    let mut item = doc.as_item_mut();
-    for seg in parents {
-        let next = match seg {
-            Seg::Key(k) => item.get_mut(k.as_str()),
-            Seg::Index(i) => item.get_mut(*i),
-        };
-        match next {
-            Some(n) => item = n,
-            None => return false,
-        }
-    }
+    let Some(item) = item_at(doc, parents) else {
+        return false;
+    };
     item.as_table_like_mut()
         .and_then(|t| t.remove(last))
         .is_some()

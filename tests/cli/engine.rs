@@ -116,18 +116,7 @@ run = "workflows/scripts/flaky.sh"
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["status"], "completed");
     assert_eq!(v["state"]["fixed"], true);
-    let flaky: Vec<(&str, i64)> = v["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|s| s["name"] == "Flaky")
-        .map(|s| {
-            (
-                s["status"].as_str().unwrap(),
-                s["attempt"].as_i64().unwrap(),
-            )
-        })
-        .collect();
+    let flaky = crate::attempts_of(&v, "Flaky");
     assert_eq!(flaky, [("failed", 1), ("success", 2)]);
     // The step before the failure did not run again.
     let effects = std::fs::read_to_string(p.path().join("side-effects.txt")).unwrap();
@@ -862,18 +851,7 @@ run = "workflows/scripts/slow.sh"
     p.write("go", "");
     let v = p.ok_json(&["process", "resume", &id]);
     assert_eq!(v["status"], "completed", "{v}");
-    let slow: Vec<(&str, i64)> = v["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|s| s["name"] == "Slow")
-        .map(|s| {
-            (
-                s["status"].as_str().unwrap(),
-                s["attempt"].as_i64().unwrap(),
-            )
-        })
-        .collect();
+    let slow = crate::attempts_of(&v, "Slow");
     assert_eq!(slow, [("failed", 1), ("success", 2)], "{v}");
     assert_eq!(
         std::fs::read_to_string(&effects).unwrap(),

@@ -314,6 +314,22 @@ pub fn interrupted_once_started(p: &Project, args: &[&str], started: &str) -> (i
     (out.status.code().unwrap_or(-1), err)
 }
 
+/// Each attempt of step `name` in a process object: (status, attempt), in log order.
+pub fn attempts_of<'v>(process: &'v serde_json::Value, name: &str) -> Vec<(&'v str, i64)> {
+    process["steps"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|s| s["name"] == name)
+        .map(|s| {
+            (
+                s["status"].as_str().unwrap_or_default(),
+                s["attempt"].as_i64().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
 pub fn step_names(process: &serde_json::Value) -> Vec<&str> {
     process["steps"]
         .as_array()

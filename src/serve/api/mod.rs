@@ -102,29 +102,31 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
         // No store keeps a NUL in text, and no name or search has one: refused here
-        // rather than failing deep in a query.
-        if let Some((k, _)) = params
-            .iter()
-            .find(|(k, v)| k.contains('\0') || v.contains('\0'))
-        {
-            return Err(crate::error::Error::usage(format!(
-                "query parameter `{}` contains a NUL character",
-                k.replace('\0', "\\0")
-            ))
-            .with_hint("remove the %00 from the address")
-            .into());
-        }
-        // Decoding put U+FFFD where the bytes were not UTF-8: said, not searched for.
-        if let Some((k, _)) = params
-            .iter()
-            .find(|(k, v)| k.contains('\u{FFFD}') || v.contains('\u{FFFD}'))
-        {
-            return Err(crate::error::Error::usage(format!(
-                "query parameter `{}` is not valid UTF-8 once its %-escapes are decoded",
-                k.replace('\u{FFFD}', "?")
-            ))
-            .with_hint("percent-encode the UTF-8 bytes of the text")
-            .into());
+        // rather than failing deep in a query. Decoding put U+FFFD where the bytes were
+        // not UTF-8: said, not searched for.
+        for (bad, says, hint) in [
+            (
+                '\0',
+                "contains a NUL character",
+                "remove the %00 from the address",
+            ),
+            (
+                '\u{FFFD}',
+                "is not valid UTF-8 once its %-escapes are decoded",
+                "percent-encode the UTF-8 bytes of the text",
+            ),
+        ] {
+            if let Some((k, _)) = params
+                .iter()
+                .find(|(k, v)| k.contains(bad) || v.contains(bad))
+            {
+                return Err(crate::error::Error::usage(format!(
+                    "query parameter `{}` {says}",
+                    k.replace('\0', "\\0").replace('\u{FFFD}', "?")
+                ))
+                .with_hint(hint)
+                .into());
+            }
         }
         Ok(Params(params))
     }

@@ -302,51 +302,46 @@ fn cross_site_posts_and_forms_without_their_token_are_refused() {
             && !fresh.contains("cannot list the choices"),
         "{fresh}"
     );
-    let resent = ureq::AgentBuilder::new()
-        .redirects(0)
-        .build()
-        .post(&s.url("/workflows/create_circuit/start"))
-        .set("Cookie", &format!("orch_token={op}"))
-        .set("Origin", &origin)
-        .send_form(&[
+    // Page one of create_circuit sent with the node picked (and `more`): the status
+    // and the page.
+    let send_node = |more: &[(&str, &str)]| {
+        let mut form = vec![
             ("_csrf", csrf.as_str()),
             ("_page", "0"),
             ("_answers", "{}"),
-            ("node_a", &sid),
-        ]);
-    let html = match resent {
-        Ok(r) => r.into_string().unwrap(),
-        Err(ureq::Error::Status(_, r)) => r.into_string().unwrap(),
-        Err(e) => panic!("{e}"),
+            ("node_a", sid.as_str()),
+        ];
+        form.extend_from_slice(more);
+        let sent = ureq::AgentBuilder::new()
+            .redirects(0)
+            .build()
+            .post(&s.url("/workflows/create_circuit/start"))
+            .set("Cookie", &format!("orch_token={op}"))
+            .set("Origin", &origin)
+            .send_form(&form);
+        match sent {
+            Ok(r) => (r.status(), r.into_string().unwrap()),
+            Err(ureq::Error::Status(code, r)) => (code, r.into_string().unwrap()),
+            Err(e) => panic!("{e}"),
+        }
     };
-    let ports = html.split("name=\"port_a\"").nth(1).unwrap_or_default();
-    let ports = ports.split("</select>").next().unwrap_or_default();
-    assert!(ports.matches("<option value=\"").count() > 1, "{ports}");
+    let ports_in = |html: &str| {
+        let ports = html.split("name=\"port_a\"").nth(1).unwrap_or_default();
+        let ports = ports.split("</select>").next().unwrap_or_default();
+        ports.matches("<option value=\"").count()
+    };
+    let (_, html) = send_node(&[]);
+    assert!(ports_in(&html) > 1, "{html}");
     // "Refresh choices" lists them the same without checking the page: no problem
     // is shown, and the node stays picked.
-    let refreshed = ureq::AgentBuilder::new()
-        .redirects(0)
-        .build()
-        .post(&s.url("/workflows/create_circuit/start"))
-        .set("Cookie", &format!("orch_token={op}"))
-        .set("Origin", &origin)
-        .send_form(&[
-            ("_csrf", csrf.as_str()),
-            ("_page", "0"),
-            ("_answers", "{}"),
-            ("node_a", &sid),
-            ("_refresh", "1"),
-        ])
-        .unwrap();
-    assert_eq!(refreshed.status(), 200);
-    let html = refreshed.into_string().unwrap();
+    let (status, html) = send_node(&[("_refresh", "1")]);
+    assert_eq!(status, 200);
     assert!(!html.contains("id=\"problems\""), "{html}");
     assert!(
         html.contains(&format!("value=\"{sid}\" selected")),
         "{html}"
     );
-    let ports = html.split("name=\"port_a\"").nth(1).unwrap_or_default();
-    assert!(ports.matches("<option value=\"").count() > 1, "{ports}");
+    assert!(ports_in(&html) > 1, "{html}");
     // A dashboard page refuses to be framed and runs only its own script.
     let head = ureq::get(&s.url("/login")).call().unwrap();
     assert_eq!(head.header("x-frame-options"), Some("DENY"));
