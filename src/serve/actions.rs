@@ -262,6 +262,49 @@ pub struct ProcessView {
     /// The callback it awaits, or the lock it queues for.
     pub callback: Option<CallbackWait>,
     pub lock: Option<LockWait>,
+    /// The top-level steps not run yet, in plan order; the first is marked running
+    /// while the process runs (a group in progress shows in `groups` instead).
+    pub upcoming: Vec<Upcoming>,
+}
+
+/// A step of the plan the log has no row of yet.
+#[derive(Debug, serde::Serialize)]
+pub struct Upcoming {
+    pub name: String,
+    pub running: bool,
+}
+
+/// The steps of `def` still to come for `process`, as [`ProcessView::upcoming`] has them.
+fn upcoming(
+    process: &ProcessRow,
+    def: &WorkflowDef,
+    steps: &[StepRow],
+    groups: &[crate::shapes::groups::Group],
+) -> Vec<Upcoming> {
+    if process.status.is_finished() {
+        return Vec::new();
+    }
+    let planned = crate::engine::plan::plan(def);
+    let mut out = Vec::new();
+    for (i, p) in crate::engine::plan::remaining(&planned, steps)
+        .into_iter()
+        .enumerate()
+    {
+        let logged = steps.iter().any(|r| r.branch.is_none() && r.name == p.name);
+        let in_groups = groups.iter().any(|g| g.name == p.name);
+        if i == 0 && process.status == ProcessStatus::Running && !in_groups {
+            out.push(Upcoming {
+                name: p.name.clone(),
+                running: true,
+            });
+        } else if !logged && !in_groups {
+            out.push(Upcoming {
+                name: p.name.clone(),
+                running: false,
+            });
+        }
+    }
+    out
 }
 
 impl ProcessView {
@@ -284,6 +327,10 @@ impl ProcessView {
         let children = store.children(&process, def.as_deref()).await?;
         let callback = CallbackWait::of(store, &process, &steps).await?;
         let lock = LockWait::of(store, &process).await?;
+        let upcoming = def
+            .as_ref()
+            .map(|def| upcoming(&process, def, &steps, &groups))
+            .unwrap_or_default();
         Ok(ProcessView {
             process,
             steps,
@@ -292,6 +339,7 @@ impl ProcessView {
             children,
             callback,
             lock,
+            upcoming,
         })
     }
 

@@ -93,9 +93,25 @@ pub async fn show(
         .collect();
     let waits = (view.callback.as_ref().map(|w| w.describe()))
         .or_else(|| view.lock.as_ref().map(|w| w.describe()));
+    // What it waits for, its deadline, and how the wait ends.
+    let wait = match (&view.callback, &view.lock) {
+        (Some(c), _) => json!({
+            "title": "Awaiting a callback",
+            "until": if c.timed_out || c.answered { None } else { c.until.clone() },
+            "how": (!c.answered).then(|| format!(
+                "The external system answers with `POST /api/v1/callbacks/TOKEN` (or `orch process callback {} --token TOKEN`), with the token the step handed out.",
+                p.process_id
+            )),
+        }),
+        (None, Some(_)) => json!({"title": "Waiting for a lock"}),
+        (None, None) => json!({"title": "Waiting"}),
+    };
+    // A process waiting for a lock has no failed step to skip.
+    let skippable = p.status == ProcessStatus::Failed
+        || (p.status == ProcessStatus::Waiting && view.lock.is_none());
     let actions = json!({
         "retry": matches!(p.status, ProcessStatus::Failed | ProcessStatus::Waiting),
-        "skip": matches!(p.status, ProcessStatus::Failed | ProcessStatus::Waiting),
+        "skip": skippable,
         "resume": view.pending().is_some(),
         "abort": !p.status.is_finished() && p.status != ProcessStatus::Running,
     });
@@ -113,6 +129,8 @@ pub async fn show(
             pending => Value::from_serialize(pending),
             also_pending => Value::from_serialize(also_pending),
             waits => waits,
+            wait => Value::from_serialize(&wait),
+            upcoming => Value::from_serialize(&view.upcoming),
             actions => Value::from_serialize(actions),
             hint => crate::shapes::next_hint(p),
         },

@@ -1353,6 +1353,13 @@ builtin = "noop"
         page.contains("waiting for a callback at step <code>Wait</code>"),
         "{page}"
     );
+    // Titled as what it awaits, with how it is answered; the steps after it to come.
+    assert!(page.contains("Awaiting a callback</h2>"), "{page}");
+    assert!(page.contains("callbacks&#x2f;TOKEN"), "{page}");
+    assert!(
+        page.contains("<span class=\"step-name\">Done</span> <span class=\"muted\">to come</span>"),
+        "{page}"
+    );
 
     let taken = call(&s, "POST", &answer, None, Some(&json!({"status": "done"})));
     assert_eq!(taken.status, 202, "{}", taken.text);
