@@ -131,6 +131,7 @@ pub async fn show(
             waits => waits,
             wait => Value::from_serialize(&wait),
             upcoming => Value::from_serialize(&view.upcoming),
+            children => Value::from_serialize(view.children.iter().map(|c| crate::shapes::process(c, None)).collect::<Vec<_>>()),
             actions => Value::from_serialize(actions),
             hint => crate::shapes::next_hint(p),
         },

@@ -1569,3 +1569,35 @@ fn the_start_page_steps_an_int_field_by_one() {
         "{page}"
     );
 }
+
+/// A process's page lists the child processes its `workflow` steps started, each a
+/// link; a child's page links back to its parent and the step that started it.
+#[test]
+fn parent_and_child_processes_link_to_each_other() {
+    let p = Project::example();
+    p.enrol("rtr1", "core");
+    let parent = p.ok_json(&["workflow", "run", "validate_all"]);
+    let parent = parent["id"].as_str().unwrap().to_string();
+    let child = p.json(&["process", "list", "--parent", &parent])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let op = token(&p, "ops", "operate");
+    let s = Server::start(&p, &["--no-worker"]);
+    let page = dashboard(&s, &format!("/processes/{parent}"), &op);
+    assert!(page.contains("Child processes</h2>"), "{page}");
+    assert!(
+        page.contains(&format!("href=\"/processes/{child}\"")),
+        "{page}"
+    );
+    let page = dashboard(&s, &format!("/processes/{child}"), &op);
+    assert!(page.contains("<dt>Parent</dt>"), "{page}");
+    assert!(
+        page.contains(&format!("href=\"/processes/{parent}\"")),
+        "{page}"
+    );
+    assert!(
+        page.contains("at step “Validate every node [0] &#x2f; validate_node”"),
+        "{page}"
+    );
+}
