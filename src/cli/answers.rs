@@ -120,12 +120,9 @@ pub fn collect(
         runtime: crate::engine::choices::Runtime::Command(runtime),
     };
     let mut terminal = forms::DialoguerPrompter::new(colors);
-    let prompter: Option<&mut dyn forms::Prompter> = if form {
-        absorb_sigint();
-        Some(&mut terminal)
-    } else {
-        None
-    };
+    // Held while the prompts run: the SIGINT handler before them comes back after.
+    let _absorbing = form.then(SigintAbsorbed::install);
+    let prompter: Option<&mut dyn forms::Prompter> = if form { Some(&mut terminal) } else { None };
     forms::collect(pages, given, state, &source, prompter)
         .map_err(collect_error)
         .map_err(|mut e| {
@@ -189,13 +186,36 @@ fn collect_error(e: CollectError) -> Error {
 /// sees the key and raises SIGINT); without a handler the default action would kill
 /// orch with the cursor still hidden. The handler only records the signal, so a
 /// Ctrl-C outside a key read ends the form at the next prompt.
-fn absorb_sigint() {
-    extern "C" fn note(_: libc::c_int) {
-        forms::terminal::note_interrupt();
+///
+/// The handler it replaces (the runtime's, once a step ran, which stops a running
+/// step on Ctrl-C) is put back when this is dropped: left in place, a Ctrl-C during
+/// the steps after an input step was only noted, and the step ran on.
+struct SigintAbsorbed(libc::sigaction);
+
+impl SigintAbsorbed {
+    fn install() -> SigintAbsorbed {
+        extern "C" fn note(_: libc::c_int) {
+            forms::terminal::note_interrupt();
+        }
+        // SAFETY: installs a handler that does one atomic store, which is
+        // async-signal-safe; both structs are fully initialised before use.
+        unsafe {
+            let mut absorb: libc::sigaction = std::mem::zeroed();
+            absorb.sa_sigaction = note as *const () as libc::sighandler_t;
+            libc::sigemptyset(&mut absorb.sa_mask);
+            let mut before: libc::sigaction = std::mem::zeroed();
+            libc::sigaction(libc::SIGINT, &absorb, &mut before);
+            SigintAbsorbed(before)
+        }
     }
-    // SAFETY: installs a handler that does one atomic store, which is async-signal-safe.
-    unsafe {
-        libc::signal(libc::SIGINT, note as *const () as libc::sighandler_t);
+}
+
+impl Drop for SigintAbsorbed {
+    fn drop(&mut self) {
+        // SAFETY: puts back the action `sigaction` returned, flags and all.
+        unsafe {
+            libc::sigaction(libc::SIGINT, &self.0, std::ptr::null_mut());
+        }
     }
 }
 

@@ -631,7 +631,45 @@ builtin = "noop"
     assert!(screen.contains("✔ I accept the terms · yes"), "{screen}");
 }
 
+/// Ctrl-C during a step that runs after an input step answered at a prompt stops the
+/// step (exit 130, the process resumable): the prompt's SIGINT handler does not stay.
+fn ctrl_c_stops_a_step_after_an_answered_prompt() {
+    let p = Project::new();
+    p.write(
+        "workflows/asked.toml",
+        r#"
+name = "asked"
+target = "system"
+
+[[step]]
+name = "Before"
+run = "cat >/dev/null"
+
+[[step]]
+name = "Ask"
+input.fields = [ { name = "who", type = "text" } ]
+
+[[step]]
+name = "Slow"
+run = "while [ ! -f go ]; do sleep 0.05; done"
+"#,
+    );
+    let Some(t) = Term::start(&p, &["workflow", "run", "asked", "--form"]) else {
+        return;
+    };
+    t.expect("who");
+    t.keys(&["alice", "Enter"]);
+    t.wait("Slow");
+    t.keys(&["C-c"]);
+    let (code, screen) = t.exit();
+    assert_eq!(code, 130, "{screen}");
+    assert!(screen.contains("stays resumable"), "{screen}");
+    let list = p.json(&["process", "list"]);
+    assert_eq!(list[0]["status"], "failed", "{list}");
+}
+
 both!(
+    ctrl_c_stops_a_step_after_an_answered_prompt,
     a_form_is_answered_in_a_terminal_and_its_secret_reaches_the_step_only,
     ctrl_c_at_an_input_step_leaves_the_process_suspended,
     without_form_a_run_stops_at_the_input_step,

@@ -1,12 +1,21 @@
 //! A workflow as a diagram: the planned steps top to bottom, the target's own steps as
 //! rounded boxes, the workflow's steps as boxes, an `if` as a diamond with its `yes`
-//! into the step and its `no` around it. Plain SVG made here, so the page needs no
-//! script to show it and nothing is downloaded.
+//! into the step and its `no` around it, and a `parallel` or `foreach` step as a fork
+//! into lanes (one per branch; one for the items of a `foreach`, drawn stacked) that
+//! meet again at a join. Plain SVG made here, so the page needs no script to show it
+//! and nothing is downloaded.
 
 use super::esc;
+use crate::domain::workflow::{StepDef, StepKind};
 use crate::engine::plan::{Planned, PlannedStep};
 
-const W: i32 = 420;
+/// The narrowest the diagram is; it widens for the lanes of a group.
+const MIN_W: i32 = 420;
+const LANE_W: i32 = 150;
+const LANE_GAP: i32 = 12;
+const LANE_HEAD: i32 = 24;
+const LANE_BOX: i32 = 28;
+const LANE_STEP_GAP: i32 = 14;
 const BOX_W: i32 = 300;
 const BOX_H: i32 = 34;
 const GAP: i32 = 22;
@@ -22,8 +31,110 @@ fn fit(s: &str, max: usize) -> String {
     }
 }
 
+/// The lanes of a group step, each a label and its steps' names; None for another.
+fn lanes(step: &StepDef) -> Option<(Vec<(String, Vec<String>)>, bool)> {
+    let names = |steps: &[StepDef]| steps.iter().map(|s| s.name.clone()).collect();
+    match &step.kind {
+        StepKind::Parallel { parallel, .. } => Some((
+            parallel
+                .iter()
+                .map(|b| (b.name.clone(), names(&b.steps)))
+                .collect(),
+            false,
+        )),
+        StepKind::Foreach {
+            foreach,
+            item,
+            steps,
+            ..
+        } => Some((
+            vec![(format!("each {item} of {foreach}"), names(steps))],
+            true,
+        )),
+        _ => None,
+    }
+}
+
+/// Draws the lanes of a group from the fork at `y` (the middle at `cx`); returns
+/// where the join is.
+fn draw_lanes(
+    body: &mut String,
+    lanes: &[(String, Vec<String>)],
+    many: bool,
+    cx: i32,
+    y: i32,
+) -> i32 {
+    let n = lanes.len().max(1) as i32;
+    let width = n * LANE_W + (n - 1) * LANE_GAP;
+    let left = cx - width / 2;
+    let tallest = lanes
+        .iter()
+        .map(|(_, steps)| LANE_HEAD + steps.len() as i32 * (LANE_BOX + LANE_STEP_GAP))
+        .max()
+        .unwrap_or(LANE_HEAD);
+    let join = y + GAP + tallest + GAP / 2;
+    for bar in [y, join] {
+        body.push_str(&format!(
+            "<line class=\"bar\" x1=\"{left}\" y1=\"{bar}\" x2=\"{}\" y2=\"{bar}\"/>",
+            left + width
+        ));
+    }
+    for (i, (label, steps)) in lanes.iter().enumerate() {
+        let lx = left + i as i32 * (LANE_W + LANE_GAP);
+        let lcx = lx + LANE_W / 2;
+        let mut ly = y + GAP;
+        body.push_str(&format!(
+            "<line class=\"edge\" x1=\"{lcx}\" y1=\"{y}\" x2=\"{lcx}\" y2=\"{ly}\"/><text class=\"label lane\" x=\"{lcx}\" y=\"{}\">{}</text>",
+            ly + 14,
+            esc(&fit(label, 24))
+        ));
+        ly += LANE_HEAD;
+        for (k, name) in steps.iter().enumerate() {
+            if k > 0 {
+                body.push_str(&format!(
+                    "<line class=\"edge\" x1=\"{lcx}\" y1=\"{}\" x2=\"{lcx}\" y2=\"{ly}\" marker-end=\"url(#arrow)\"/>",
+                    ly - LANE_STEP_GAP
+                ));
+            }
+            if many {
+                // The items' branches, one behind the other.
+                body.push_str(&format!(
+                    "<rect class=\"step behind\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{LANE_BOX}\" rx=\"3\"/>",
+                    lx + 4,
+                    ly - 4,
+                    LANE_W - 8
+                ));
+            }
+            body.push_str(&format!(
+                "<g><title>{}</title><rect class=\"step\" x=\"{}\" y=\"{ly}\" width=\"{}\" height=\"{LANE_BOX}\" rx=\"3\"/><text class=\"t small\" x=\"{lcx}\" y=\"{}\">{}</text></g>",
+                esc(name),
+                lx,
+                LANE_W - 8,
+                ly + LANE_BOX / 2 + 4,
+                esc(&fit(name, 20))
+            ));
+            ly += LANE_BOX + LANE_STEP_GAP;
+        }
+        body.push_str(&format!(
+            "<line class=\"edge\" x1=\"{lcx}\" y1=\"{}\" x2=\"{lcx}\" y2=\"{join}\"/>",
+            ly - LANE_STEP_GAP
+        ));
+    }
+    join
+}
+
 /// The SVG of a plan; every label escaped.
 pub fn svg(steps: &[PlannedStep<'_>]) -> String {
+    let widest = steps
+        .iter()
+        .filter_map(|s| match &s.step {
+            Planned::User(u) => lanes(u).map(|(l, _)| l.len() as i32),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(0);
+    #[allow(non_snake_case)]
+    let W = MIN_W.max(widest * LANE_W + (widest - 1).max(0) * LANE_GAP + 40);
     let x = (W - BOX_W) / 2;
     let cx = W / 2;
     let mut body = String::new();
@@ -73,6 +184,16 @@ pub fn svg(steps: &[PlannedStep<'_>]) -> String {
             esc(&fit(&s.name, 38))
         ));
         y += BOX_H + GAP;
+        if let Planned::User(u) = &s.step {
+            if let Some((group, many)) = lanes(u) {
+                body.push_str(&format!(
+                    "<line class=\"edge\" x1=\"{cx}\" y1=\"{}\" x2=\"{cx}\" y2=\"{y}\"/>",
+                    y - GAP
+                ));
+                let join = draw_lanes(&mut body, &group, many, cx, y);
+                y = join + GAP;
+            }
+        }
     }
     let h = y;
     format!(
