@@ -31,8 +31,12 @@ fn fit(s: &str, max: usize) -> String {
     }
 }
 
-/// The lanes of a group step, each a label and its steps' names; None for another.
-fn lanes(step: &StepDef) -> Option<(Vec<(String, Vec<String>)>, bool)> {
+/// A lane of a group: its label and its steps' names.
+type Lane = (String, Vec<String>);
+
+/// The lanes of a group step, and whether they stand for many (a `foreach`); None
+/// for another step.
+fn lanes(step: &StepDef) -> Option<(Vec<Lane>, bool)> {
     let names = |steps: &[StepDef]| steps.iter().map(|s| s.name.clone()).collect();
     match &step.kind {
         StepKind::Parallel { parallel, .. } => Some((
@@ -57,15 +61,11 @@ fn lanes(step: &StepDef) -> Option<(Vec<(String, Vec<String>)>, bool)> {
 
 /// Draws the lanes of a group from the fork at `y` (the middle at `cx`); returns
 /// where the join is.
-fn draw_lanes(
-    body: &mut String,
-    lanes: &[(String, Vec<String>)],
-    many: bool,
-    cx: i32,
-    y: i32,
-) -> i32 {
+fn draw_lanes(body: &mut String, lanes: &[Lane], many: bool, cx: i32, y: i32) -> i32 {
     let n = lanes.len().max(1) as i32;
-    let width = n * LANE_W + (n - 1) * LANE_GAP;
+    // A lone lane (a `foreach`) is as wide as a step's box.
+    let lane_w = if n == 1 { BOX_W - 40 } else { LANE_W };
+    let width = n * lane_w + (n - 1) * LANE_GAP;
     let left = cx - width / 2;
     let tallest = lanes
         .iter()
@@ -79,14 +79,16 @@ fn draw_lanes(
             left + width
         ));
     }
+    let label_chars = (lane_w / 7) as usize;
     for (i, (label, steps)) in lanes.iter().enumerate() {
-        let lx = left + i as i32 * (LANE_W + LANE_GAP);
-        let lcx = lx + LANE_W / 2;
+        let lx = left + i as i32 * (lane_w + LANE_GAP);
+        let lcx = lx + lane_w / 2;
+        let (box_x, box_w) = (lx + 4, lane_w - 8);
         let mut ly = y + GAP;
         body.push_str(&format!(
             "<line class=\"edge\" x1=\"{lcx}\" y1=\"{y}\" x2=\"{lcx}\" y2=\"{ly}\"/><text class=\"label lane\" x=\"{lcx}\" y=\"{}\">{}</text>",
-            ly + 14,
-            esc(&fit(label, 24))
+            ly + 13,
+            esc(&fit(label, label_chars))
         ));
         ly += LANE_HEAD;
         for (k, name) in steps.iter().enumerate() {
@@ -99,19 +101,16 @@ fn draw_lanes(
             if many {
                 // The items' branches, one behind the other.
                 body.push_str(&format!(
-                    "<rect class=\"step behind\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{LANE_BOX}\" rx=\"3\"/>",
-                    lx + 4,
-                    ly - 4,
-                    LANE_W - 8
+                    "<rect class=\"step behind\" x=\"{}\" y=\"{}\" width=\"{box_w}\" height=\"{LANE_BOX}\" rx=\"3\"/>",
+                    box_x + 5,
+                    ly - 5,
                 ));
             }
             body.push_str(&format!(
-                "<g><title>{}</title><rect class=\"step\" x=\"{}\" y=\"{ly}\" width=\"{}\" height=\"{LANE_BOX}\" rx=\"3\"/><text class=\"t small\" x=\"{lcx}\" y=\"{}\">{}</text></g>",
+                "<g><title>{}</title><rect class=\"step\" x=\"{box_x}\" y=\"{ly}\" width=\"{box_w}\" height=\"{LANE_BOX}\" rx=\"3\"/><text class=\"t small\" x=\"{lcx}\" y=\"{}\">{}</text></g>",
                 esc(name),
-                lx,
-                LANE_W - 8,
                 ly + LANE_BOX / 2 + 4,
-                esc(&fit(name, 20))
+                esc(&fit(name, label_chars))
             ));
             ly += LANE_BOX + LANE_STEP_GAP;
         }
@@ -219,5 +218,24 @@ mod tests {
         assert!(!out.contains("<b>"));
         assert_eq!(out.matches("<rect").count(), plan.len());
         assert!(out.contains("<polygon"));
+    }
+
+    #[test]
+    fn a_group_forks_into_its_lanes_and_joins() {
+        let def = crate::definition::workflow::parse(&crate::definition::Source::new(
+            "w.toml",
+            "name = \"w\"\ntarget = \"system\"\n[[step]]\nname = \"G\"\n[[step.parallel]]\nname = \"<a>\"\nsteps = [ { name = \"A1\", builtin = \"noop\" } ]\n[[step.parallel]]\nname = \"b\"\nsteps = [ { name = \"B1\", builtin = \"noop\" }, { name = \"B2\", builtin = \"noop\" } ]\n[[step]]\nname = \"F\"\nforeach = \"state.xs\"\nsteps = [ { name = \"Each\", builtin = \"noop\" } ]\n"
+                .into(),
+        ))
+        .unwrap();
+        let out = svg(&crate::engine::plan::plan(&def));
+        // A fork and a join for each group; a lane label escaped; every branch step
+        // drawn, a foreach's with the box behind it.
+        assert_eq!(out.matches("class=\"bar\"").count(), 4, "{out}");
+        assert!(out.contains("&lt;a&gt;") && !out.contains("<a>"), "{out}");
+        for name in ["A1", "B1", "B2", "Each", "each item of state.xs"] {
+            assert!(out.contains(&format!(">{name}</text>")), "{name}: {out}");
+        }
+        assert_eq!(out.matches("step behind").count(), 1, "{out}");
     }
 }
