@@ -147,6 +147,10 @@ pub fn need_terminal(instead: &str) -> Result<()> {
 }
 
 fn collect_error(e: CollectError) -> Error {
+    // A Ctrl-C while a choice list loaded stopped the list: the form was interrupted.
+    if forms::terminal::was_interrupted() && matches!(e, CollectError::Choices { .. }) {
+        return collect_error(CollectError::Interrupted);
+    }
     match e {
         CollectError::Invalid(ref problems) => {
             let secrets: Vec<String> = problems

@@ -43,7 +43,9 @@ pub fn listed(
         stderr_tail: 2048,
         linger: Duration::from_millis(100),
     };
-    let r = command::run_blocking(spec).map_err(|e| format!("cannot run `{cmd}`: {e}"))?;
+    // Ctrl-C at a form (noted by the prompt's handler) stops a slow list at once.
+    let r = command::run_blocking(spec, &forms::terminal::was_interrupted)
+        .map_err(|e| format!("cannot run `{cmd}`: {e}"))?;
     let stderr = String::from_utf8_lossy(&r.stderr_tail).trim().to_string();
     let why = |what: String| {
         if stderr.is_empty() {

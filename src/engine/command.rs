@@ -399,13 +399,23 @@ async fn drive(
 /// Builds a current-thread runtime for the call. From a thread that is
 /// already inside a runtime, the work moves to a scoped thread, because tokio
 /// refuses to nest runtimes; the calling thread is blocked either way.
-pub fn run_blocking(spec: CommandSpec) -> io::Result<CommandResult> {
-    fn block(spec: CommandSpec) -> io::Result<CommandResult> {
+/// `stop` is asked every 50 ms: when it says so, the command is stopped as a step is
+/// on Ctrl-C (`Outcome::Cancelled`).
+pub fn run_blocking(
+    spec: CommandSpec,
+    stop: &(dyn Fn() -> bool + Sync),
+) -> io::Result<CommandResult> {
+    let block = |spec: CommandSpec| -> io::Result<CommandResult> {
+        let stopped = async {
+            while !stop() {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        };
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?
-            .block_on(run(spec, None, std::future::pending()))
-    }
+            .block_on(run(spec, None, stopped))
+    };
     if tokio::runtime::Handle::try_current().is_err() {
         return block(spec);
     }
@@ -1109,13 +1119,13 @@ mod tests {
 
     #[test]
     fn run_blocking_outside_a_runtime() {
-        let r = run_blocking(spec("echo hi")).expect("runs");
+        let r = run_blocking(spec("echo hi"), &|| false).expect("runs");
         assert_eq!(r.stdout, b"hi\n");
     }
 
     #[tokio::test]
     async fn run_blocking_inside_a_runtime() {
-        let r = run_blocking(spec("echo hi")).expect("runs");
+        let r = run_blocking(spec("echo hi"), &|| false).expect("runs");
         assert_eq!(r.stdout, b"hi\n");
     }
 }

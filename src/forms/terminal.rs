@@ -30,6 +30,11 @@ pub fn note_interrupt() {
     INTERRUPTED.store(true, Ordering::SeqCst);
 }
 
+/// Whether a SIGINT was noted (a long `choices_from` command is stopped by it).
+pub fn was_interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
 fn interrupted() -> io::Result<()> {
     if INTERRUPTED.load(Ordering::SeqCst) {
         Err(io::Error::new(io::ErrorKind::Interrupted, "interrupted"))

@@ -668,7 +668,56 @@ run = "while [ ! -f go ]; do sleep 0.05; done"
     assert_eq!(list[0]["status"], "failed", "{list}");
 }
 
+/// Ctrl-C while a `choices_from` command lists a field's choices stops the command
+/// and ends the form (exit 130, nothing stored) rather than waiting out its timeout.
+fn ctrl_c_while_choices_load_ends_the_form() {
+    let p = Project::new();
+    p.write(
+        "workflows/slowlist.toml",
+        r#"
+name = "slowlist"
+target = "system"
+
+[[form]]
+fields = [
+  { name = "a", type = "text" },
+  { name = "pick", type = "choice", choices_from = "touch listing; sleep 20; echo '[1]'" },
+]
+
+[[step]]
+name = "N"
+builtin = "noop"
+"#,
+    );
+    let Some(t) = Term::start(
+        &p,
+        &["workflow", "run", "slowlist", "--form", "--input", "a=x"],
+    ) else {
+        return;
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !p.path().join("listing").exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the list never started: {}",
+            t.screen()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let pressed = std::time::Instant::now();
+    t.keys(&["C-c"]);
+    let (code, screen) = t.exit();
+    assert_eq!(code, 130, "{screen}");
+    assert!(
+        pressed.elapsed() < std::time::Duration::from_secs(8),
+        "waited for the list: {screen}"
+    );
+    assert!(screen.contains("nothing was stored"), "{screen}");
+    assert_eq!(p.json(&["process", "list"]), serde_json::json!([]));
+}
+
 both!(
+    ctrl_c_while_choices_load_ends_the_form,
     ctrl_c_stops_a_step_after_an_answered_prompt,
     a_form_is_answered_in_a_terminal_and_its_secret_reaches_the_step_only,
     ctrl_c_at_an_input_step_leaves_the_process_suspended,
