@@ -4,8 +4,8 @@
 //! parseable). Text prompts use dialoguer's `validate_with`, which re-asks in place
 //! with the reason; menus and confirms have no validator in dialoguer, so they loop
 //! here and print the reason (starting again from the rejected pick). `long_text` reads
-//! lines until an empty one: it works in any terminal and never hands the tty (and
-//! stdout) to an external `$EDITOR`. Secrets are read key by key (see `read_hidden`).
+//! lines, blank ones included, until a lone `.`: it works in any terminal and
+//! never hands the tty (and stdout) to an external `$EDITOR`. Secrets are read key by key (see `read_hidden`).
 //!
 //! Ctrl-C at a prompt comes back from console as an `io::Error` of kind `Interrupted`
 //! (after it raised SIGINT, which the CLI's handler absorbs); it is passed up as is and
@@ -219,9 +219,11 @@ impl Prompter for DialoguerPrompter {
     ) -> io::Result<String> {
         self.need_terminal()?;
         self.help(q)?;
+        // Blank lines belong to the text (a pasted config has them): a line of a lone
+        // `.` ends it, as in mail (a Ctrl-D typed into a line ends it there too).
         let hint = match default {
-            Some(_) => "(end with an empty line; an empty first line keeps the default)",
-            None => "(end with an empty line)",
+            Some(_) => "(end with a line of a lone `.`; an empty first line keeps the default)",
+            None => "(end with a line of a lone `.`)",
         };
         loop {
             let label = style(q.label).bold().for_stderr();
@@ -231,13 +233,28 @@ impl Prompter for DialoguerPrompter {
                 self.term
                     .write_line(&style(d).dim().for_stderr().to_string())?;
             }
-            let mut lines = Vec::new();
+            let mut lines: Vec<String> = Vec::new();
             loop {
                 let line = self.done(self.term.read_line().map_err(dialoguer::Error::IO))?;
-                if line.is_empty() {
+                if line.is_empty() && lines.is_empty() && default.is_some() {
+                    break;
+                }
+                // Ctrl-D comes as its character: what was typed before it is the
+                // text's last line.
+                if let Some((last, _)) = line.split_once('\u{4}') {
+                    if !last.is_empty() {
+                        lines.push(last.to_string());
+                    }
+                    break;
+                }
+                if line.trim_end() == "." {
                     break;
                 }
                 lines.push(line);
+            }
+            // Trailing blank lines are not part of it.
+            while lines.last().is_some_and(|l| l.trim().is_empty()) {
+                lines.pop();
             }
             let text = match (lines.is_empty(), default) {
                 (true, Some(d)) => d.to_string(),

@@ -716,7 +716,44 @@ builtin = "noop"
     assert_eq!(p.json(&["process", "list"]), serde_json::json!([]));
 }
 
+/// A `long_text` answer keeps its blank lines (a pasted config has them) and ends at
+/// a line of a lone `.`; the next prompt is asked after it.
+fn a_long_text_keeps_blank_lines_and_ends_at_a_dot() {
+    let p = Project::new();
+    p.task(
+        "[[form]]\nfields = [ { name = \"cfg\", type = \"long_text\" }, { name = \"after\", type = \"text\" } ]\n[[step]]\nname = \"N\"\nbuiltin = \"noop\"\n",
+    );
+    let Some(t) = Term::start(&p, &["workflow", "run", "t", "--form"]) else {
+        return;
+    };
+    t.expect("lone `.`");
+    t.keys(&[
+        "hostname rtr9",
+        "Enter",
+        "Enter",
+        "ntp server 192.0.2.1",
+        "Enter",
+        ".",
+        "Enter",
+    ]);
+    t.expect("after");
+    t.keys(&["done", "Enter"]);
+    let (code, screen) = t.exit();
+    assert_eq!(code, 0, "{screen}");
+    let id = p.json(&["process", "list"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let state = p.json(&["process", "show", &id, "--state"]);
+    assert_eq!(
+        state["cfg"], "hostname rtr9\n\nntp server 192.0.2.1",
+        "{state}"
+    );
+    assert_eq!(state["after"], "done", "{state}");
+}
+
 both!(
+    a_long_text_keeps_blank_lines_and_ends_at_a_dot,
     ctrl_c_while_choices_load_ends_the_form,
     ctrl_c_stops_a_step_after_an_answered_prompt,
     a_form_is_answered_in_a_terminal_and_its_secret_reaches_the_step_only,
