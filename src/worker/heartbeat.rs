@@ -27,6 +27,9 @@ impl Heartbeat {
     }
 }
 
+/// How soon a lapsed lease is renewed again.
+const LAPSED_RETRY: Duration = Duration::from_millis(100);
+
 /// Starts renewing `owner`'s leases every third of `lease`. The thread opens its own
 /// store on its own runtime, so a busy worker runtime never holds a renewal back.
 pub async fn start(
@@ -65,8 +68,15 @@ pub async fn start(
                     }
                 };
                 loop {
+                    // A lease that lapsed is renewed again at once (the last renewal
+                    // counts from when it began, which a slow database left behind).
+                    let next = if clock.lapsed() {
+                        LAPSED_RETRY
+                    } else {
+                        lease / 3
+                    };
                     tokio::select! {
-                        _ = tokio::time::sleep(lease / 3) => {}
+                        _ = tokio::time::sleep(next) => {}
                         // Asked to stop, or the worker is gone.
                         _ = stopping.wait_for(|s| *s) => break,
                     }

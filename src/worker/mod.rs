@@ -197,8 +197,20 @@ pub async fn run(
     let mut gave_up = false;
     // While the database does not answer: the wait before the next claim.
     let mut outage: Option<Duration> = None;
+    // Whether the lease lapsed, said once per lapse.
+    let mut lapsed_said = false;
     loop {
-        if !stopping && running.len() < opts.concurrency {
+        // A lease that lapsed (the database answered a renewal too slowly) is renewed
+        // before anything is claimed: a process claimed meanwhile would find it lapsed,
+        // rest at once and be claimed again, over and over.
+        let lapsed = clock.lapsed();
+        if lapsed && !lapsed_said && !stopping {
+            (config.log)(
+                "the lease lapsed (a renewal took too long): claiming again once it is renewed",
+            );
+        }
+        lapsed_said = lapsed;
+        if !stopping && !lapsed && running.len() < opts.concurrency {
             // The processes in flight go on while the claim waits for the store: a
             // claim may wait on a row one of them holds in an open transaction, which
             // only polling them lets them finish.

@@ -784,6 +784,41 @@ fn the_example_enrols_four_routers_at_once_without_losing_a_write() {
     }
 }
 
+/// A write lock held longer than the lease (SQLite only: a second connection of the
+/// test holds it) lapses the worker's lease: its steps stop and their processes wait,
+/// once each, and it claims them again only after its lease is renewed, not in a loop
+/// of `running` and `waiting` while the renewal is late.
+#[test]
+fn a_lapsed_lease_is_renewed_before_anything_is_claimed_again() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"a\"\nrun = \"sleep 0.3\"\n[[step]]\nname = \"b\"\nrun = \"sleep 0.3\"\n[[step]]\nname = \"c\"\nrun = \"sleep 0.3\"\n");
+    for _ in 0..6 {
+        p.queue("t");
+    }
+    let worker = spawn_worker(&p, &["--once", "--concurrency", "6", "--lease", "2s"]);
+    wait_until("the steps to start", || {
+        p.sql_column("SELECT count(*) FROM events WHERE kind = 'process.running'")
+            .first()
+            .is_some_and(|n| n != "0")
+    });
+    let holder = rusqlite::Connection::open(p.db()).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    std::thread::sleep(Duration::from_millis(2500));
+    holder.execute_batch("ROLLBACK").unwrap();
+    let out = worker.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{log}");
+    assert!(log.contains("the lease lapsed"), "{log}");
+    let done = p.json(&["process", "list", "--status", "completed"]);
+    assert_eq!(done.as_array().map(Vec::len), Some(6), "{done}");
+    let waited: usize = p
+        .sql_column("SELECT count(*) FROM events WHERE kind = 'process.waiting'")
+        .first()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(usize::MAX);
+    assert!(waited <= 12, "{waited} waits for 6 processes:\n{log}");
+}
+
 both!(
     the_example_enrols_four_routers_at_once_without_losing_a_write,
     a_long_retry_delay_rests_the_process_and_counts_its_attempts,
