@@ -538,6 +538,52 @@ fn db_check_of_a_locked_file_notes_what_it_could_not_check() {
     holder.execute_batch("COMMIT").unwrap();
 }
 
+/// A database in a folder orch may not write (SQLite cannot make its shared-memory
+/// file there) is checked as it is on disk, not called damaged. As root, the check runs
+/// as `nobody` (through `setpriv`), for whom the folder is read-only.
+#[test]
+fn db_check_of_a_database_in_a_read_only_folder_is_not_damage() {
+    use std::os::unix::fs::PermissionsExt;
+    let p = a_project_that_checks_ok();
+    let place = tempfile::tempdir().unwrap();
+    let dir = place.path().join("ro");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::copy(p.db(), dir.join("orch.db")).unwrap();
+    let orch = place.path().join("orch");
+    std::fs::copy(env!("CARGO_BIN_EXE_orch"), &orch).unwrap();
+    for (path, mode) in [
+        (&dir, 0o555),
+        (&dir.join("orch.db"), 0o444),
+        (&place.path().to_path_buf(), 0o755),
+    ] {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+    let db = dir.join("orch.db").display().to_string();
+    let mut cmd = if unsafe { libc::geteuid() } == 0 {
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(&orch);
+        c
+    } else {
+        std::process::Command::new(&orch)
+    };
+    let out = cmd
+        .args(["--db", &db, "-o", "json", "db", "check"])
+        .current_dir(place.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{text}{err}");
+    let report: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(report["ok"], true, "{report}");
+    assert!(
+        report["notes"].to_string().contains("read-only here"),
+        "{report}"
+    );
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
 both!(
     db_check_finds_a_migration_history_edited_by_hand,
     db_check_finds_a_table_dropped_by_hand,

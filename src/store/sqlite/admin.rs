@@ -65,6 +65,39 @@ fn open_untouched(path: &Path) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
+/// Whether reading through `conn` fails only because the file or its folder may not be
+/// written (SQLite cannot make its shared-memory file beside a WAL database).
+fn read_only_here(conn: &Connection) -> bool {
+    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    }) {
+        Err(rusqlite::Error::SqliteFailure(e, _)) => matches!(
+            e.code,
+            rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::ReadOnly
+        ),
+        _ => false,
+    }
+}
+
+/// The file opened read-only as an immutable snapshot: no lock, no shared memory, no
+/// write-ahead log (what a read-only place allows).
+fn open_immutable(path: &Path) -> rusqlite::Result<Connection> {
+    let uri = format!(
+        "file:{}?immutable=1",
+        path.display()
+            .to_string()
+            .replace('%', "%25")
+            .replace('?', "%3f")
+            .replace('#', "%23")
+    );
+    Connection::open_with_flags(
+        uri,
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+}
+
 impl Sqlite {
     /// Opens an existing database as it is, for [`Sqlite::check`] and
     /// [`Sqlite::backup`]: nothing is created, migrated or repaired, and a damaged or
@@ -115,8 +148,22 @@ impl Sqlite {
             }
             Ok(_) => {
                 let conn = self.conn();
-                integrity(&conn, &mut report);
-                schema(&conn, &mut report);
+                match read_only_here(&conn).then(|| open_immutable(path)) {
+                    // A file orch may not write (or whose folder it may not write, where
+                    // SQLite keeps its shared-memory file) is no damage: it is checked as
+                    // it is on disk.
+                    Some(Ok(frozen)) => {
+                        report.notes.push(
+                            "the file or its folder is read-only here: checked as it is on disk, without its write-ahead log".into(),
+                        );
+                        integrity(&frozen, &mut report);
+                        schema(&frozen, &mut report);
+                    }
+                    _ => {
+                        integrity(&conn, &mut report);
+                        schema(&conn, &mut report);
+                    }
+                }
             }
         }
         Ok(report)
