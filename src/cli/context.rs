@@ -53,6 +53,9 @@ pub enum Access {
     /// Looks after the database itself (`db check`, `db backup`): opens it as it is,
     /// without migrating or repairing it.
     AsIs,
+    /// `db migrate`: as `Write`, and it may add orch's tables to a SQLite database
+    /// that holds another application's.
+    Migrate,
 }
 
 impl Settings {
@@ -191,6 +194,7 @@ impl Ctx {
                     Access::Write => Store::open(&location, Create::Allowed, &announce).await,
                     Access::Read => Store::open(&location, Create::Refused, &announce).await,
                     Access::AsIs => Store::open_as_is(&location).await,
+                    Access::Migrate => Store::open(&location, Create::Adopt, &announce).await,
                 }
             })?);
         }

@@ -166,7 +166,8 @@ impl Command {
             Command::Db(db::DbCommand::Check | db::DbCommand::Backup(_)) => {
                 return Access::AsIs;
             }
-            Command::Db(c) => matches!(c, db::DbCommand::Migrate),
+            Command::Db(db::DbCommand::Migrate) => return Access::Migrate,
+            Command::Db(_) => false,
             Command::Product(c) => matches!(
                 c,
                 product::ProductCommand::Load(_) | product::ProductCommand::Create(_)

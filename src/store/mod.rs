@@ -148,6 +148,10 @@ pub enum Create {
     /// (which may be a truncated database): a command that only reads, or changes what
     /// is there, never leaves a new database behind.
     Refused,
+    /// As `Allowed`, and orch's tables may also go into a SQLite database that holds
+    /// another application's (`orch db migrate`, asked for by name): any other command
+    /// refuses such a file rather than change it unasked.
+    Adopt,
 }
 
 /// How opening went, for the caller to tell the user.

@@ -538,6 +538,63 @@ fn db_check_of_a_locked_file_notes_what_it_could_not_check() {
     holder.execute_batch("COMMIT").unwrap();
 }
 
+/// A mistyped --db naming another application's SQLite file, or a file too short to
+/// be a database, is refused by every command that would write, and left as it was
+/// (its journal mode too); `db migrate` adds orch's tables to the first on purpose.
+#[test]
+fn another_applications_database_or_a_short_file_is_not_taken_over() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"A\"\nbuiltin = \"noop\"\n");
+    let theirs = p.path().join("billing.db");
+    {
+        let c = rusqlite::Connection::open(&theirs).unwrap();
+        c.execute_batch("CREATE TABLE invoices (id INTEGER PRIMARY KEY, amount INTEGER); INSERT INTO invoices (amount) VALUES (42);")
+            .unwrap();
+    }
+    let db = theirs.display().to_string();
+    let before = std::fs::read(&theirs).unwrap();
+    for args in [
+        &["workflow", "run", "t"][..],
+        &["worker", "--once"],
+        &["product", "load"],
+    ] {
+        let mut all = vec!["--db", db.as_str()];
+        all.extend_from_slice(args);
+        let (code, _, err) = p.run(&all);
+        assert_eq!(code, 6, "{args:?}: {err}");
+        assert!(
+            err.contains("another application's SQLite database (tables invoices)"),
+            "{err}"
+        );
+        assert!(err.contains("orch db migrate"), "{err}");
+    }
+    assert_eq!(
+        std::fs::read(&theirs).unwrap(),
+        before,
+        "the file was changed"
+    );
+    let (code, _, err) = p.run(&["--db", &db, "db", "migrate"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(p.run(&["--db", &db, "workflow", "run", "t"]).0, 0);
+    let kept: i64 = rusqlite::Connection::open(&theirs)
+        .unwrap()
+        .query_row("SELECT amount FROM invoices", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(kept, 42);
+
+    let short = p.path().join("short.db");
+    std::fs::write(&short, "x").unwrap();
+    let short_db = short.display().to_string();
+    for args in [&["process", "list"][..], &["workflow", "run", "t"]] {
+        let mut all = vec!["--db", short_db.as_str()];
+        all.extend_from_slice(args);
+        let (code, _, err) = p.run(&all);
+        assert_eq!(code, 1, "{args:?}: {err}");
+        assert!(err.contains("not a database: 1 byte,"), "{err}");
+    }
+    assert_eq!(std::fs::read(&short).unwrap(), b"x");
+}
+
 /// A database in a folder orch may not write (SQLite cannot make its shared-memory
 /// file there) is checked as it is on disk, not called damaged. As root, the check runs
 /// as `nobody` (through `setpriv`), for whom the folder is read-only.

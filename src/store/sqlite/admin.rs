@@ -36,6 +36,23 @@ pub fn file_state(path: &Path) -> FileState {
     }
 }
 
+/// Refuses a file shorter than SQLite's 100-byte header (with no write-ahead log
+/// beside it): SQLite would take it for a new database and write one over it, but it is
+/// no database, perhaps a truncated one.
+pub fn refuse_too_short(path: &Path) -> Result<()> {
+    let n = len(path);
+    if n > 0 && n < 100 && len(&wal_path(path)) == 0 {
+        return Err(Error::failure(format!(
+            "{} is not a database: {n} byte{}, shorter than a SQLite file's header",
+            path.display(),
+            if n == 1 { "" } else { "s" }
+        ))
+        .with_cause("orch did not change it")
+        .with_hint("if it held orch's data, it was truncated: restore the latest copy made with `orch db backup FILE`; else point --db at orch's database"));
+    }
+    Ok(())
+}
+
 fn len(path: &Path) -> u64 {
     std::fs::metadata(path).map_or(0, |m| m.len())
 }

@@ -178,6 +178,38 @@ pub(super) fn diverging_history(conn: &Connection) -> rusqlite::Result<Vec<Strin
     ))
 }
 
+/// Refuses a SQLite file that holds another application's tables and none of orch's
+/// (a mistyped --db), read through a read-only connection before anything (the
+/// journal mode included) is changed in it. A file that cannot be read that way is
+/// left to the usual open, which says what is wrong with it.
+fn refuse_foreign(path: &Path) -> Result<(), Error> {
+    let Ok(conn) = Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    ) else {
+        return Ok(());
+    };
+    let theirs = |conn: &Connection| -> rusqlite::Result<Vec<String>> {
+        if has_history(conn)? {
+            return Ok(Vec::new());
+        }
+        let mut stmt = conn.prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name LIMIT 4",
+        )?;
+        stmt.query_map([], |r| r.get::<_, String>(0))?.collect()
+    };
+    match theirs(&conn) {
+        Ok(tables) if !tables.is_empty() => Err(Error::not_found(format!(
+            "{} holds no orch database: it is another application's SQLite database (tables {})",
+            path.display(),
+            tables.join(", ")
+        ))
+        .with_cause("orch changed nothing in it")
+        .with_hint("point --db at orch's database, or run `orch db migrate` to add orch's tables beside these on purpose")),
+        _ => Ok(()),
+    }
+}
+
 /// The schema version recorded in the database, 0 when it was never migrated.
 pub fn schema_version(conn: &Connection) -> rusqlite::Result<i64> {
     if !has_history(conn)? {
@@ -209,8 +241,14 @@ impl Sqlite {
         match (admin::file_state(path), create) {
             (admin::FileState::Missing, Create::Refused) => return Err(missing(path)),
             (admin::FileState::Empty, Create::Refused) => return Err(admin::empty_file(path)),
-            (admin::FileState::Empty, Create::Allowed) => observer.empty_file(),
+            (admin::FileState::Empty, Create::Allowed | Create::Adopt) => observer.empty_file(),
             _ => {}
+        }
+        if admin::file_state(path) == admin::FileState::Present {
+            admin::refuse_too_short(path)?;
+            if create == Create::Allowed {
+                refuse_foreign(path)?;
+            }
         }
         let mut conn = open_unmigrated(path, sync)?;
         let from = schema_version(&conn).map_err(at(path, "reading"))?;
