@@ -208,8 +208,22 @@ impl Pending {
     /// Secrets it needs again come from the environment, where a command line (and so
     /// `ps` and the shell's history) does not show them: `ORCH_SECRET_PW=SECRET orch …`.
     pub fn resume_command(&self, id: &str) -> String {
+        let asked = self.fields();
+        let required = asked
+            .iter()
+            .filter(|f| f.required && f.default.is_none() && f.field_type != FormType::Display);
+        // The step's own secret fields come from the environment too.
+        let mut secrets: Vec<&str> = self.secrets_again.iter().map(String::as_str).collect();
+        for f in required
+            .clone()
+            .filter(|f| f.field_type == FormType::Secret)
+        {
+            if !secrets.contains(&f.name.as_str()) {
+                secrets.push(&f.name);
+            }
+        }
         let mut cmd = String::new();
-        for name in &self.secrets_again {
+        for name in secrets {
             cmd.push_str(&format!("{}=SECRET ", crate::forms::secret_env_var(name)));
         }
         cmd.push_str(&format!("orch process resume {id}"));
@@ -217,11 +231,7 @@ impl Pending {
             Some(_) => format!("{}.", self.step),
             None => String::new(),
         };
-        for f in self
-            .fields()
-            .iter()
-            .filter(|f| f.required && f.default.is_none() && f.field_type != FormType::Display)
-        {
+        for f in required.filter(|f| f.field_type != FormType::Secret) {
             cmd.push_str(&format!(
                 " --input {}",
                 shell_word(&format!("{prefix}{}={}", f.name, example(f)))

@@ -165,6 +165,11 @@ impl Observer for StepProgress {
                 if let Some(i) = self.plan.iter().position(|s| s == path) {
                     b.set_position(i as u64 + 1);
                 }
+                // The time shown is the running step's own (branches: since the first
+                // of those running began), not the time spent at prompts before it.
+                if self.running.len() == 1 {
+                    b.reset_elapsed();
+                }
                 b.set_message(self.message())
             }
             None => {
