@@ -173,7 +173,7 @@ fn collect_error(e: CollectError) -> Error {
         }
         CollectError::Interrupted => Error::new(
             Kind::Interrupted,
-            "interrupted at a prompt; nothing was stored",
+            "interrupted at a prompt; nothing of the form was stored",
         ),
         CollectError::Io(_) => Error::failure(e.to_string()),
         CollectError::Choices { ref field, .. } => {
