@@ -272,17 +272,26 @@ fn unanswered_above(page: &FormPage, at: usize, answers: &Map<String, Value>) ->
     })
 }
 
-/// Problems by field; those of no field of the page go to the top of the form.
-fn problems(e: &Error) -> (HashMap<String, String>, Vec<String>) {
+/// Problems by field, and the list at the top of the form, each named by the label
+/// the page shows (`page`'s fields), else by its name.
+fn problems(e: &Error, page: &FormPage) -> (HashMap<String, String>, Vec<String>) {
     let mut by_field = HashMap::new();
     for f in &e.fields {
         by_field.insert(f.field.clone(), for_a_form(&f.reason));
     }
+    let named = |field: &str| {
+        page.fields
+            .iter()
+            .find(|f| f.name == field)
+            .filter(|f| f.title() != f.name)
+            .map(|f| format!("{} ({field})", f.title()))
+            .unwrap_or_else(|| field.to_string())
+    };
     (
         by_field,
         e.fields
             .iter()
-            .map(|f| format!("{}: {}", f.field, for_a_form(&f.reason)))
+            .map(|f| format!("{}: {}", named(&f.field), for_a_form(&f.reason)))
             .collect(),
     )
 }
@@ -306,6 +315,9 @@ struct Shown {
     back: String,
     /// A page after the first: it has a "Back" button.
     previous: bool,
+    /// The message is prose (a workflow's description), not an input step's text,
+    /// which may be laid out as it is (a config).
+    prose: bool,
 }
 
 fn render_form(
@@ -339,6 +351,7 @@ fn render_form(
             summary => shown.summary,
             back => shown.back,
             previous => shown.previous,
+            prose => shown.prose,
             refresh => refresh,
             fields => View::from_serialize(fields),
         },
@@ -430,10 +443,13 @@ async fn start_page(
                 actions::target_subscription(store, &def, run.subscription.as_deref()).await?;
             let pages = shown_pages(store, &def).await?;
             let state = crate::engine::start::form_state(subscription.as_ref());
-            let (errors, summary) = failed.as_ref().map(problems).unwrap_or_default();
             let Some(page) = pages.get(at) else {
                 return Err(Error::not_found("the form has no such page"));
             };
+            let (errors, summary) = failed
+                .as_ref()
+                .map(|e| problems(e, page))
+                .unwrap_or_default();
             let fields = fields(app, page, &given, &answers, &state, &errors);
             let on = subscription
                 .as_ref()
@@ -461,6 +477,7 @@ async fn start_page(
                 hidden: run.hidden(at, &answers),
                 summary,
                 previous: at > 0,
+                prose: true,
                 back: match &run.subscription {
                     Some(s) => format!("/subscriptions/{s}"),
                     None => format!("/workflows/{}", def.name),
@@ -622,7 +639,10 @@ async fn resume_page(
                     p.process_id, p.status
                 )));
             };
-            let (errors, summary) = failed.as_ref().map(problems).unwrap_or_default();
+            let (errors, summary) = failed
+                .as_ref()
+                .map(|e| problems(e, &pending.page))
+                .unwrap_or_default();
             let fields = fields(app, &pending.page, &given, &given, &pending.state, &errors);
             Ok((
                 Shown {
@@ -636,6 +656,7 @@ async fn resume_page(
                     summary,
                     back: format!("/processes/{}", p.process_id),
                     previous: false,
+                    prose: false,
                 },
                 fields,
             ))
