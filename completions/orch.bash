@@ -3607,21 +3607,21 @@ _orch() {
             return 0
             ;;
         orch__subcmd__task__subcmd__run)
-            opts="-o -q -v -h --subscription --input --input-file --form --customer --detach --queue --dir --db --output --quiet --verbose --color --user --help"
+            opts="-o -q -v -h --input --input-file --form --detach --queue --subscription --customer --dir --db --output --quiet --verbose --color --user --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --subscription)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --input)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --input-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --subscription)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

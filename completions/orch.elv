@@ -733,9 +733,9 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --help 'Print help'
         }
         &'orch;task;run'= {
-            cand --subscription 'The subscription to modify, validate or terminate (its id, or a unique prefix)'
             cand --input 'An answer, key=value (repeatable; typed by the form''s field: 42, true, a,b for lists)'
             cand --input-file 'Answers as a JSON or TOML object in a file, or - for stdin'
+            cand --subscription 'The subscription to modify, validate or terminate (its id, or a unique prefix)'
             cand --customer 'The customer of a new subscription (default: orch.toml''s default_customer, else "default")'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
             cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'

@@ -601,9 +601,9 @@ complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcomma
 complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only data and errors'
 complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
-complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -l subscription -d 'The subscription to modify, validate or terminate (its id, or a unique prefix)' -r
 complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -l input -d 'An answer, key=value (repeatable; typed by the form\'s field: 42, true, a,b for lists)' -r
 complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -l input-file -d 'Answers as a JSON or TOML object in a file, or - for stdin' -r
+complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -l subscription -d 'The subscription to modify, validate or terminate (its id, or a unique prefix)' -r
 complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -l customer -d 'The customer of a new subscription (default: orch.toml\'s default_customer, else "default")' -r
 complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F

@@ -16,6 +16,10 @@ pub enum TaskCommand {
     /// List the project's tasks and the built-in ones, with their schedules
     List,
     /// Run a task now (the options and exit codes of `workflow run`)
+    #[command(
+        mut_arg("subscription", |a| a.hide(true)),
+        mut_arg("customer", |a| a.hide(true))
+    )]
     Run(RunArgs),
 }
 
