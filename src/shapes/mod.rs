@@ -251,6 +251,34 @@ pub fn waits_for_children(p: &ProcessRow) -> bool {
 }
 
 /// What to do next with a process, by its status.
+/// The failure to show: the last failed or waiting step that says why (a branch's step
+/// rather than its group's summary, when the branch step has its stderr); None when a
+/// later attempt of that step made it good.
+pub fn failed_step(steps: &[StepRow]) -> Option<&StepRow> {
+    let (at, last) = steps
+        .iter()
+        .enumerate()
+        .rev()
+        .find(|(_, s)| s.status.is_retryable())?;
+    if steps[at + 1..]
+        .iter()
+        .any(|later| later.path() == last.path() && later.is_done())
+    {
+        return None;
+    }
+    if last.output.is_some() {
+        return Some(last);
+    }
+    Some(
+        steps
+            .iter()
+            .rev()
+            .take_while(|s| s.branch.is_some() || std::ptr::eq(*s, last))
+            .find(|s| s.status.is_retryable() && s.output.is_some())
+            .unwrap_or(last),
+    )
+}
+
 pub fn next_hint(p: &ProcessRow) -> Option<String> {
     use crate::domain::process::ProcessStatus;
     let id = &p.process_id;

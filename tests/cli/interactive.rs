@@ -386,7 +386,10 @@ fn ctrl_c_at_a_prompt_exits_130_and_stores_nothing() {
     t.keys(&["C-c"]);
     let (code, screen) = t.exit();
     assert_eq!(code, 130, "{screen}");
-    assert!(screen.contains("nothing of the form was stored"), "{screen}");
+    assert!(
+        screen.contains("nothing of the form was stored"),
+        "{screen}"
+    );
     assert_eq!(p.json(&["process", "list"]), serde_json::json!([]));
     assert!(!p.path().join("before.json").exists());
 }
@@ -712,7 +715,10 @@ builtin = "noop"
         pressed.elapsed() < std::time::Duration::from_secs(8),
         "waited for the list: {screen}"
     );
-    assert!(screen.contains("nothing of the form was stored"), "{screen}");
+    assert!(
+        screen.contains("nothing of the form was stored"),
+        "{screen}"
+    );
     assert_eq!(p.json(&["process", "list"]), serde_json::json!([]));
 }
 

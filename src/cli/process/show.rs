@@ -93,7 +93,7 @@ pub fn show(ctx: &mut Ctx, a: ShowArgs) -> Result<()> {
         }
         pr.out(&format!("\n{}", table::render(&t)))?;
     }
-    if let Some(last) = failed_step(&steps) {
+    if let Some(last) = crate::shapes::failed_step(&steps) {
         if lock.is_none() && matches!(p.status, ProcessStatus::Failed | ProcessStatus::Waiting) {
             // A waiting step has not failed: it waits (a transient failure, a child,
             // a sibling branch).
@@ -191,34 +191,6 @@ pub fn detail_json(
     Ok(serde_json::to_value(crate::shapes::process_detail(
         p, steps, &detail,
     ))?)
-}
-
-/// The failure to show: the last failed or waiting step that says why (a branch's step
-/// rather than its group's summary, when the branch step has its stderr).
-fn failed_step(steps: &[StepRow]) -> Option<&StepRow> {
-    // A failure a later attempt of the same step made good is history, not the cause.
-    let (at, last) = steps
-        .iter()
-        .enumerate()
-        .rev()
-        .find(|(_, s)| s.status.is_retryable())?;
-    if steps[at + 1..]
-        .iter()
-        .any(|later| later.path() == last.path() && later.is_done())
-    {
-        return None;
-    }
-    if last.output.is_some() {
-        return Some(last);
-    }
-    Some(
-        steps
-            .iter()
-            .rev()
-            .take_while(|s| s.branch.is_some() || std::ptr::eq(*s, last))
-            .find(|s| s.status.is_retryable() && s.output.is_some())
-            .unwrap_or(last),
-    )
 }
 
 /// The rows of the steps table: top-level steps in log order, and at the first row of

@@ -78,7 +78,7 @@ pub async fn show(
     // for.
     let failed = (p.status == ProcessStatus::Failed
         || (p.status == ProcessStatus::Waiting && view.lock.is_none()))
-    .then(|| view.steps.iter().rev().find(|s| s.status.is_retryable()))
+    .then(|| crate::shapes::failed_step(&view.steps))
         .flatten()
         .map(|s| json!({"name": s.path(), "error": s.error, "output": s.output.as_deref().map(|o| crate::ui::last_lines(o, 40).join("\n"))}));
     let pending = view

@@ -1601,3 +1601,28 @@ fn parent_and_child_processes_link_to_each_other() {
         "{page}"
     );
 }
+
+/// A process failed in a branch shows, in its failure box, the branch step that
+/// failed and the end of its stderr, not only the group's summary.
+#[test]
+fn a_failure_in_a_branch_shows_the_branch_steps_stderr() {
+    let p = Project::new();
+    p.task(
+        "[[step]]\nname = \"G\"\n[[step.parallel]]\nname = \"a\"\nsteps = [ { name = \"Push\", run = \"true\" } ]\n[[step.parallel]]\nname = \"b\"\nsteps = [ { name = \"Push\", run = \"echo 'push to rtr2 failed: timeout' >&2; exit 1\" } ]\n",
+    );
+    let failed = p.failed_json(&["workflow", "run", "t"]);
+    let id = failed["id"].as_str().unwrap().to_string();
+    let op = token(&p, "ops", "operate");
+    let s = Server::start(&p, &["--no-worker"]);
+    let page = dashboard(&s, &format!("/processes/{id}"), &op);
+    let failure = page
+        .split("card failure")
+        .nth(1)
+        .and_then(|rest| rest.split("</section>").next())
+        .unwrap_or_default();
+    assert!(failure.contains("G &#x2f; b &#x2f; Push"), "{failure}");
+    assert!(
+        failure.contains("push to rtr2 failed: timeout"),
+        "{failure}"
+    );
+}
