@@ -573,6 +573,14 @@ fn another_applications_database_or_a_short_file_is_not_taken_over() {
         before,
         "the file was changed"
     );
+    // A command that only reads says it is not orch's, and changes nothing either.
+    let (code, _, err) = p.run(&["--db", &db, "process", "list"]);
+    assert_eq!(code, 6, "{err}");
+    assert_eq!(
+        std::fs::read(&theirs).unwrap(),
+        before,
+        "process list changed it"
+    );
     let (code, _, err) = p.run(&["--db", &db, "db", "migrate"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(p.run(&["--db", &db, "workflow", "run", "t"]).0, 0);

@@ -37,7 +37,8 @@ pub struct Committer {
 impl Committer {
     /// Starts a committer on its own connection to the (migrated) database at `path`.
     pub fn start(path: &Path, sync: Sync) -> Result<Committer, Error> {
-        let conn = open_unmigrated(path, sync)?;
+        // The store's own connection opened the database before this one.
+        let conn = open_unmigrated(path, sync, crate::store::Create::Refused)?;
         let (handle, rx) = group_commit::Committer::channel();
         let thread = std::thread::Builder::new()
             .name("orch-committer".into())

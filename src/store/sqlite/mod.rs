@@ -178,36 +178,17 @@ pub(super) fn diverging_history(conn: &Connection) -> rusqlite::Result<Vec<Strin
     ))
 }
 
-/// Refuses a SQLite file that holds another application's tables and none of orch's
-/// (a mistyped --db), read through a read-only connection before anything (the
-/// journal mode included) is changed in it. A file that cannot be read that way is
-/// left to the usual open, which says what is wrong with it.
-fn refuse_foreign(path: &Path) -> Result<(), Error> {
-    let Ok(conn) = Connection::open_with_flags(
-        path,
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    ) else {
-        return Ok(());
-    };
-    let theirs = |conn: &Connection| -> rusqlite::Result<Vec<String>> {
-        if has_history(conn)? {
-            return Ok(Vec::new());
-        }
-        let mut stmt = conn.prepare(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name LIMIT 4",
-        )?;
-        stmt.query_map([], |r| r.get::<_, String>(0))?.collect()
-    };
-    match theirs(&conn) {
-        Ok(tables) if !tables.is_empty() => Err(Error::not_found(format!(
-            "{} holds no orch database: it is another application's SQLite database (tables {})",
-            path.display(),
-            tables.join(", ")
-        ))
-        .with_cause("orch changed nothing in it")
-        .with_hint("point --db at orch's database, or run `orch db migrate` to add orch's tables beside these on purpose")),
-        _ => Ok(()),
-    }
+/// The first few tables of a database that has no orch schema: another
+/// application's, when there are any. A migration history, even an empty one (another
+/// orch creating the database at this moment), is orch's; one statement reads both, so
+/// an orch migrating meanwhile is never taken for another application.
+fn foreign_tables(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = conn.prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
+           AND NOT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'refinery_schema_history')
+         ORDER BY name LIMIT 4",
+    )?;
+    stmt.query_map([], |r| r.get::<_, String>(0))?.collect()
 }
 
 /// The schema version recorded in the database, 0 when it was never migrated.
@@ -244,23 +225,8 @@ impl Sqlite {
             (admin::FileState::Empty, Create::Allowed | Create::Adopt) => observer.empty_file(),
             _ => {}
         }
-        if admin::file_state(path) == admin::FileState::Present {
-            admin::refuse_too_short(path)?;
-            if create == Create::Allowed {
-                refuse_foreign(path)?;
-            }
-        }
-        let mut conn = open_unmigrated(path, sync)?;
+        let mut conn = open_unmigrated(path, sync, create)?;
         let from = schema_version(&conn).map_err(at(path, "reading"))?;
-        if from == 0 && create == Create::Refused {
-            // A database, but not orch's (yet): a command that only reads leaves it
-            // as it is.
-            return Err(Error::not_found(format!(
-                "{} holds no orch database: it is a SQLite database without orch's tables",
-                path.display()
-            ))
-            .with_hint("`orch db migrate` adds orch's tables to it (beside those it has), or point --db at orch's database"));
-        }
         if from > 0 && from < latest_version() {
             observer.upgrading(from, latest_version());
         }
@@ -463,7 +429,7 @@ fn while_busy<T>(mut op: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Resul
 
 /// Opens the database, checks it is one orch can use and sets the pragmas, without
 /// applying migrations.
-pub fn open_unmigrated(path: &Path, sync: Sync) -> Result<Connection, Error> {
+pub fn open_unmigrated(path: &Path, sync: Sync, create: Create) -> Result<Connection, Error> {
     if path.is_dir() {
         return Err(Error::usage(format!(
             "{} is a folder, not a database file",
@@ -485,7 +451,9 @@ pub fn open_unmigrated(path: &Path, sync: Sync) -> Result<Connection, Error> {
             })?;
         }
     }
-    if !path.exists() {
+    if path.exists() {
+        admin::refuse_too_short(path)?;
+    } else {
         create_private(path)?;
     }
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -506,6 +474,33 @@ pub fn open_unmigrated(path: &Path, sync: Sync) -> Result<Connection, Error> {
         .with_hint(
             "upgrade orch to the version that wrote this database; orch left the file untouched",
         ));
+    }
+    if version == 0 {
+        // A database, but not orch's (yet): a command that only reads leaves it as it
+        // is, and so does one that writes when the file holds another application's
+        // tables (a mistyped --db); `db migrate` adds orch's beside them on purpose.
+        match create {
+            Create::Refused => {
+                return Err(Error::not_found(format!(
+                    "{} holds no orch database: it is a SQLite database without orch's tables",
+                    path.display()
+                ))
+                .with_hint("`orch db migrate` adds orch's tables to it (beside those it has), or point --db at orch's database"));
+            }
+            Create::Allowed => {
+                let theirs = foreign_tables(&conn).map_err(at(path, "reading"))?;
+                if !theirs.is_empty() {
+                    return Err(Error::not_found(format!(
+                        "{} holds no orch database: it is another application's SQLite database (tables {})",
+                        path.display(),
+                        theirs.join(", ")
+                    ))
+                    .with_cause("orch changed nothing in it")
+                    .with_hint("point --db at orch's database, or run `orch db migrate` to add orch's tables beside these on purpose"));
+                }
+            }
+            Create::Adopt => {}
+        }
     }
 
     let mode: String = while_busy(|| conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)))
@@ -647,7 +642,7 @@ pub(crate) mod tests {
     /// modules' own tests.
     pub(crate) fn open_conn(dir: &Path) -> Connection {
         let path = dir.join("orch.db");
-        let mut conn = open_unmigrated(&path, Sync::Normal).unwrap();
+        let mut conn = open_unmigrated(&path, Sync::Normal, Create::Allowed).unwrap();
         migrate(&mut conn, &path).unwrap();
         conn
     }
@@ -735,7 +730,7 @@ pub(crate) mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("orch.db");
         drop(Sqlite::open(&path, Sync::Normal, Create::Allowed, &()).unwrap());
-        let conn = open_unmigrated(&path, Sync::Normal).unwrap();
+        let conn = open_unmigrated(&path, Sync::Normal, Create::Allowed).unwrap();
         assert!(up_to_date(&conn).unwrap());
         assert_eq!(embedded_history().len(), latest_version() as usize);
         conn.execute(
@@ -776,7 +771,7 @@ pub(crate) mod tests {
         );
 
         let old = dir.path().join("old.db");
-        let mut conn = open_unmigrated(&old, Sync::Normal).unwrap();
+        let mut conn = open_unmigrated(&old, Sync::Normal, Create::Allowed).unwrap();
         embedded::migrations::runner()
             .set_target(refinery::Target::Version(3))
             .run(&mut conn)

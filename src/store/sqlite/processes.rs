@@ -769,7 +769,12 @@ mod tests {
     fn step_rows_move_into_their_events() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("o.db");
-        let mut conn = super::super::open_unmigrated(&path, super::super::Sync::Normal).unwrap();
+        let mut conn = super::super::open_unmigrated(
+            &path,
+            super::super::Sync::Normal,
+            crate::store::Create::Allowed,
+        )
+        .unwrap();
         super::super::embedded::migrations::runner()
             .set_target(refinery::Target::Version(3))
             .run(&mut conn)
