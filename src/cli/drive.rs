@@ -457,9 +457,7 @@ fn report(
             )
         }
         Final::Interrupted => {
-            hints.push(format!(
-                "`orch process resume {id}` runs the stopped step again (as `orch process retry {id}` does)"
-            ));
+            hints.push(crate::shapes::resume_interrupted_hint(id));
             (
                 format!("process {id} interrupted; it stays resumable"),
                 None,

@@ -317,7 +317,7 @@ async fn retagged_users(
 }
 
 /// `refs` with the tags this load changes changed.
-fn retagged(refs: &RefMap, retags: &[(String, String)]) -> RefMap {
+pub(super) fn retagged(refs: &RefMap, retags: &[(String, String)]) -> RefMap {
     let mut out = RefMap(refs.0.clone());
     for info in out.0.values_mut() {
         if let Some((_, new)) = retags.iter().find(|(old, _)| *old == info.tag) {

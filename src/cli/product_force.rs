@@ -24,12 +24,6 @@ pub struct Resynced {
     pub dropped: Vec<String>,
 }
 
-impl Resynced {
-    pub fn marked_out_of_sync(&self) -> bool {
-        self.old.insync && !self.new.insync
-    }
-}
-
 /// The subscriptions `broken` as they are to be saved with the products `loading`
 /// (the definitions as they will be; a product not among them stays as stored), with
 /// the tags the load changes (old, new).
@@ -61,12 +55,10 @@ pub async fn resync(
         } else {
             Vec::new()
         };
-        let mut refs = RefMap(store.ref_infos(&candidate_refs(&doc)).await?);
-        for info in refs.0.values_mut() {
-            if let Some((_, new)) = retags.iter().find(|(from, _)| *from == info.tag) {
-                info.tag = new.clone();
-            }
-        }
+        let refs = super::product::retagged(
+            &RefMap(store.ref_infos(&candidate_refs(&doc)).await?),
+            retags,
+        );
         let mut new = old.clone();
         if let (true, Some(tree)) = (same_root, doc.get_mut(&def.root.key)) {
             new.tree = tree.take();
@@ -90,14 +82,19 @@ pub async fn resync(
     Ok(out)
 }
 
+/// The ids of the subscriptions a forced change marked out of sync.
+fn marked(resynced: &[Resynced]) -> Vec<&str> {
+    resynced
+        .iter()
+        .filter(|r| r.old.insync && !r.new.insync)
+        .map(|r| r.new.subscription_id.as_str())
+        .collect()
+}
+
 /// The JSON of a forced load or replacement gets `out_of_sync` (the ids marked) and
 /// `dropped` (`{subscription_id, paths}` of the values removed).
 pub fn add_json(v: &mut Value, resynced: &[Resynced]) {
-    let out_of_sync: Vec<&str> = resynced
-        .iter()
-        .filter(|r| r.marked_out_of_sync())
-        .map(|r| r.new.subscription_id.as_str())
-        .collect();
+    let out_of_sync = marked(resynced);
     let dropped: Vec<Value> = resynced
         .iter()
         .filter(|r| !r.dropped.is_empty())
@@ -117,11 +114,7 @@ pub fn report(ctx: &Ctx, resynced: &[Resynced]) {
             r.new.product_name
         ));
     }
-    let marked: Vec<&str> = resynced
-        .iter()
-        .filter(|r| r.marked_out_of_sync())
-        .map(|r| r.new.subscription_id.as_str())
-        .collect();
+    let marked = marked(resynced);
     if !marked.is_empty() {
         ctx.printer.warn(&format!(
             "{} subscriptions no longer match their product and are now out of sync: {}",

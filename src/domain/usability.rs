@@ -75,6 +75,19 @@ impl Refusal {
     }
 }
 
+/// Subscriptions as a reason names them, `ID (description)`, each once: relations are
+/// one per path, so a subscription that uses another twice comes twice.
+pub fn named_once<'a>(users: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vec<String> {
+    let mut list: Vec<String> = Vec::new();
+    for (id, description) in users {
+        let named = format!("{id} ({description})");
+        if !list.contains(&named) {
+            list.push(named);
+        }
+    }
+    list
+}
+
 pub fn check(def: &WorkflowDef, f: &Facts) -> Result<(), Refusal> {
     match def.target {
         Target::Create => {
@@ -156,14 +169,12 @@ pub fn check(def: &WorkflowDef, f: &Facts) -> Result<(), Refusal> {
         }
     }
     if def.blocked_by_in_use() {
-        // One relation per path: a subscription that uses this one twice is named once.
-        let mut list: Vec<String> = Vec::new();
-        for n in f.in_use_by.iter().filter(|n| n.status.is_live()) {
-            let named = format!("{} ({})", n.subscription_id, n.description);
-            if !list.contains(&named) {
-                list.push(named);
-            }
-        }
+        let list = named_once(
+            f.in_use_by
+                .iter()
+                .filter(|n| n.status.is_live())
+                .map(|n| (n.subscription_id.as_str(), n.description.as_str())),
+        );
         if !list.is_empty() {
             return Err(Refusal::new(
                 format!("the subscription is in use by {}", list.join(", ")),

@@ -113,13 +113,13 @@ pub async fn prepare(
         });
     }
     if new.status == Lifecycle::Terminated && stored.status != Lifecycle::Terminated && !in_use_ok {
-        let mut users: Vec<String> = Vec::new();
-        for r in store.in_use_by(subscription_id).await? {
-            let named = format!("{} ({})", r.subscription_id, r.description);
-            if r.status.is_live() && !users.contains(&named) {
-                users.push(named);
-            }
-        }
+        let related = store.in_use_by(subscription_id).await?;
+        let users = crate::domain::usability::named_once(
+            related
+                .iter()
+                .filter(|r| r.status.is_live())
+                .map(|r| (r.subscription_id.as_str(), r.description.as_str())),
+        );
         if !users.is_empty() {
             problems.push(Problem {
                 path: "status".into(),

@@ -4,8 +4,9 @@
 //! parseable). Text prompts use dialoguer's `validate_with`, which re-asks in place
 //! with the reason; menus and confirms have no validator in dialoguer, so they loop
 //! here and print the reason (starting again from the rejected pick). `long_text` reads
-//! lines, blank ones included, until a lone `.`: it works in any terminal and
-//! never hands the tty (and stdout) to an external `$EDITOR`. Secrets are read key by key (see `read_hidden`).
+//! lines, blank ones included, until a lone `.`: it works in any terminal and never
+//! hands the tty (and stdout) to an external `$EDITOR`. Secrets are read key by key
+//! (see `read_hidden`).
 //!
 //! Ctrl-C at a prompt comes back from console as an `io::Error` of kind `Interrupted`
 //! (after it raised SIGINT, which the CLI's handler absorbs); it is passed up as is and

@@ -279,14 +279,19 @@ pub fn failed_step(steps: &[StepRow]) -> Option<&StepRow> {
     )
 }
 
+/// How a process stopped by Ctrl-C goes on.
+pub fn resume_interrupted_hint(id: &str) -> String {
+    format!(
+        "`orch process resume {id}` runs the stopped step again (as `orch process retry {id}` does)"
+    )
+}
+
 pub fn next_hint(p: &ProcessRow) -> Option<String> {
     use crate::domain::process::ProcessStatus;
     let id = &p.process_id;
     match p.status {
         ProcessStatus::Failed if crate::engine::was_interrupted(p.failed_reason.as_deref()) => {
-            Some(format!(
-                "`orch process resume {id}` runs the stopped step again (as `orch process retry {id}` does)"
-            ))
+            Some(resume_interrupted_hint(id))
         }
         ProcessStatus::Failed => Some(format!(
             "fix the cause, then `orch process retry {id}` (or `orch process skip {id}`, `orch process abort {id}`)"

@@ -818,7 +818,6 @@ impl Store {
         dispatch!(self.product_by_id(id))
     }
 
-    /// The products of any of these tags, in tag order.
     /// The products `name` names: the one of that name, else those with that tag
     /// (one, none, or several when products share a tag).
     pub async fn products_named(&self, name: &str) -> StoreResult<Vec<products::StoredProduct>> {
@@ -828,6 +827,7 @@ impl Store {
         self.products_by_tags(&[name.to_string()]).await
     }
 
+    /// The products of any of these tags, in tag order.
     pub async fn products_by_tags(
         &self,
         tags: &[String],

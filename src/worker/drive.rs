@@ -124,14 +124,8 @@ async fn drive(
     drain: watch::Receiver<bool>,
     lease_clock: Option<LeaseClock>,
 ) -> Result<Final> {
-    let mut process = claimed.process;
+    let process = claimed.process;
     let id = process.process_id.clone();
-    // A claim lists processes without their state (a state may be megabytes): the one
-    // to drive is read whole, so a step recorded here before the workflow's own (its
-    // secrets asked for, a takeover noted) keeps the answers it was queued with.
-    if let Some(whole) = store.process(&id).await? {
-        process = whole;
-    }
     let def = store.definition_of(&process).await?;
     if let Some(from) = &claimed.taken_over_from {
         (config.log)(&format!(
@@ -178,10 +172,12 @@ async fn drive(
         .collect();
     if !missing.is_empty() {
         let attempt = crate::engine::plan::next_attempt(&log, SECRETS_STEP);
-        return suspend_for_secrets(&mut engine, &mut process, &missing, attempt).await;
+        let mut whole = read_whole(store, process).await?;
+        return suspend_for_secrets(&mut engine, &mut whole, &missing, attempt).await;
     }
     if let Some(from) = &claimed.taken_over_from {
-        engine.note_takeover(&mut process, &def, from).await?;
+        let mut whole = read_whole(store, process).await?;
+        engine.note_takeover(&mut whole, &def, from).await?;
     }
     let env = crate::tasks::TaskEnv {
         project: config.project,
@@ -189,6 +185,17 @@ async fn drive(
         log: config.log,
     };
     crate::tasks::drive(&mut engine, &env, &id, &def, Default::default()).await
+}
+
+/// The claimed process with its state: a claim lists processes without it (a state
+/// may be megabytes), and a row recorded here, before the workflow's own steps (its
+/// secrets asked for, a takeover noted), must keep the state it was queued with. The
+/// workflow's drive reads the process itself.
+async fn read_whole(
+    store: &Store,
+    listed: crate::store::processes::ProcessRow,
+) -> Result<crate::store::processes::ProcessRow> {
+    Ok(store.process(&listed.process_id).await?.unwrap_or(listed))
 }
 
 /// A queued process whose secrets the worker does not have rests, suspended, asking for

@@ -698,15 +698,7 @@ builtin = "noop"
     ) else {
         return;
     };
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while !p.path().join("listing").exists() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the list never started: {}",
-            t.screen()
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    crate::wait_for_file(&p, "listing", || t.screen());
     let pressed = std::time::Instant::now();
     t.keys(&["C-c"]);
     let (code, screen) = t.exit();

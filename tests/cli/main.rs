@@ -290,6 +290,20 @@ pub const CREATE_RTR1: &[&str] = &[
 ];
 
 /// The names of a process's steps, in order.
+/// Waits (up to 30 s) until a step made the file `name` in the project; on giving up,
+/// fails with `said()` (what the command shows by then).
+pub fn wait_for_file(p: &Project, name: &str, said: impl Fn() -> String) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !p.path().join(name).exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "`{name}` never appeared: {}",
+            said()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 /// Runs `orch ARGS` until the file `started` appears in the project (a step wrote
 /// it), then stops it with SIGINT as Ctrl-C would; returns its exit code and stderr.
 pub fn interrupted_once_started(p: &Project, args: &[&str], started: &str) -> (i32, String) {
@@ -300,14 +314,7 @@ pub fn interrupted_once_started(p: &Project, args: &[&str], started: &str) -> (i
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while !p.path().join(started).exists() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "`{started}` never appeared"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    wait_for_file(p, started, String::new);
     unsafe { libc::kill(run.id() as libc::pid_t, libc::SIGINT) };
     let out = run.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr).into_owned();

@@ -268,7 +268,7 @@ fn unanswered_above(page: &FormPage, at: usize, answers: &Map<String, Value>) ->
         g.field_type != FormType::Display
             && answers
                 .get(&g.name)
-                .is_none_or(|v| v.is_null() || v == "" || v == &json!([]))
+                .is_none_or(|v| forms::value::is_blank(g, v))
     })
 }
 

@@ -76,9 +76,10 @@ pub async fn show(
     let steps = timeline_json(&view.steps, &view.groups);
     // A process waiting for a lock has not failed: its waiting card says what it waits
     // for.
-    let failed = (p.status == ProcessStatus::Failed
-        || (p.status == ProcessStatus::Waiting && view.lock.is_none()))
-    .then(|| crate::shapes::failed_step(&view.steps))
+    let has_failure = p.status == ProcessStatus::Failed
+        || (p.status == ProcessStatus::Waiting && view.lock.is_none());
+    let failed = has_failure
+        .then(|| crate::shapes::failed_step(&view.steps))
         .flatten()
         .map(|s| json!({"name": s.path(), "error": s.error, "output": s.output.as_deref().map(|o| crate::ui::last_lines(o, 40).join("\n"))}));
     let pending = view
@@ -106,12 +107,10 @@ pub async fn show(
         (None, Some(_)) => json!({"title": "Waiting for a lock"}),
         (None, None) => json!({"title": "Waiting"}),
     };
-    // A process waiting for a lock has no failed step to skip.
-    let skippable = p.status == ProcessStatus::Failed
-        || (p.status == ProcessStatus::Waiting && view.lock.is_none());
     let actions = json!({
         "retry": matches!(p.status, ProcessStatus::Failed | ProcessStatus::Waiting),
-        "skip": skippable,
+        // A process waiting for a lock has no failed step to skip.
+        "skip": has_failure,
         "resume": view.pending().is_some(),
         "abort": !p.status.is_finished() && p.status != ProcessStatus::Running,
     });
