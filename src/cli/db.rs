@@ -136,7 +136,7 @@ fn check(ctx: &mut Ctx) -> Result<()> {
                 out.push_str(&format!("  {p}\n"));
             }
         }
-        ctx.printer.out(&out)?;
+        ctx.printer.out(&crate::ui::printable(&out))?;
     }
     if sound {
         return Ok(());

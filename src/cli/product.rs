@@ -100,6 +100,8 @@ pub fn parse_products(ctx: &Ctx, path: &std::path::Path) -> Result<(Sourced, Vec
             Err(d) => diags.extend(d),
         }
     }
+    // File by file, top to bottom, as `workflow check` says them.
+    diags.sort_by(|a, b| (&a.file, a.line, a.col).cmp(&(&b.file, b.line, b.col)));
     Ok((out, diags))
 }
 
@@ -559,7 +561,7 @@ fn show(ctx: &mut Ctx, name: &str) -> Result<()> {
             out.push_str(&format!("    {k} = {v}\n"));
         }
     }
-    ctx.printer.out(&out)?;
+    ctx.printer.out(&crate::ui::printable(&out))?;
     let mut t = table::new(
         &["BLOCK", "FIELD", "TYPE", "LIST", "REQUIRED FROM"],
         ctx.printer.stdout_tty,

@@ -260,7 +260,8 @@ fn show(ctx: &mut Ctx, id: &str, tree: bool) -> Result<()> {
             ));
         }
     }
-    ctx.printer.out(&out)
+    // Descriptions, notes and values are what steps and answers wrote.
+    ctx.printer.out(&crate::ui::printable(&out))
 }
 
 fn scalar_text(v: &Value) -> String {

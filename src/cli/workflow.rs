@@ -146,7 +146,7 @@ fn show(ctx: &mut Ctx, name: &str, mermaid: bool) -> Result<()> {
             def.locks.join(", ")
         ));
     }
-    ctx.printer.out(&out)?;
+    ctx.printer.out(&crate::ui::printable(&out))?;
     let mut t = table::new(&["#", "STEP", "DOES"], ctx.printer.stdout_tty);
     for (i, s) in steps.iter().enumerate() {
         let mut name = s.name.clone();
@@ -174,7 +174,7 @@ fn form(ctx: &mut Ctx, name: &str) -> Result<()> {
 
 fn check(ctx: &mut Ctx) -> Result<()> {
     let mut diags: Vec<Diagnostic> = Vec::new();
-    let mut warnings: Vec<String> = Vec::new();
+    let mut warnings: Vec<Diagnostic> = Vec::new();
     let (products, pdiags) = super::product::parse_products(ctx, &ctx.project.products_dir())?;
     let product_count = products.len();
     diags.extend(pdiags);
@@ -212,17 +212,25 @@ fn check(ctx: &mut Ctx) -> Result<()> {
                 | StepKind::Callback {
                     run: Some(program), ..
                 } => {
-                    if let Some(problem) = check_program(&ctx.project.root, program) {
+                    if let Some((problem, gravity)) = check_program(&ctx.project.root, program) {
                         let mut place = at.clone();
                         place.push("run".into());
-                        diags.push(src.diagnostic(&place, problem));
+                        let d = src.diagnostic(&place, problem);
+                        match gravity {
+                            Gravity::Problem => diags.push(d),
+                            Gravity::Warning => warnings.push(d),
+                        }
                     }
                 }
                 StepKind::Input { fields, .. } => {
                     for (j, field) in fields.iter().enumerate() {
                         let mut place = at.clone();
                         place.extend([Seg::from("input"), Seg::from("fields"), Seg::from(j)]);
-                        diags.extend(check_choices_from(&ctx.project.root, field, place, &src));
+                        file_finding(
+                            check_choices_from(&ctx.project.root, field, place, &src),
+                            &mut diags,
+                            &mut warnings,
+                        );
                     }
                 }
                 StepKind::Workflow { .. } => {
@@ -238,15 +246,15 @@ fn check(ctx: &mut Ctx) -> Result<()> {
         for (i, page) in def.form.iter().enumerate() {
             for (j, field) in page.fields.iter().enumerate() {
                 let place = crate::key_path!["form", i, "fields", j];
-                diags.extend(check_choices_from(&ctx.project.root, field, place, &src));
+                file_finding(
+                    check_choices_from(&ctx.project.root, field, place, &src),
+                    &mut diags,
+                    &mut warnings,
+                );
             }
         }
         warnings.extend(unknown_tags(def, &src, &tags));
-        warnings.extend(
-            crate::definition::names::unknown(&src)
-                .iter()
-                .map(ToString::to_string),
-        );
+        warnings.extend(crate::definition::names::unknown(&src));
         let target_wrong = diags
             .iter()
             .any(|d| d.path == "target" && d.file.display().to_string() == *source);
@@ -254,22 +262,32 @@ fn check(ctx: &mut Ctx) -> Result<()> {
             && !def.products.is_empty()
             && !target_wrong
         {
-            warnings.push(format!("{source}: a task ignores `products`"));
+            warnings.push(src.diagnostic(
+                &crate::key_path!["products"],
+                "a task ignores `products` (it runs on no subscription)".to_string(),
+            ));
         }
     }
-    for w in &warnings {
-        ctx.printer.warn(w);
-    }
     // File by file, top to bottom, as an editor shows them.
-    diags.sort_by(|a, b| (&a.file, a.line, a.col).cmp(&(&b.file, b.line, b.col)));
+    let in_file_order =
+        |a: &Diagnostic, b: &Diagnostic| (&a.file, a.line, a.col).cmp(&(&b.file, b.line, b.col));
+    diags.sort_by(in_file_order);
+    warnings.sort_by(in_file_order);
+    for w in &warnings {
+        ctx.printer.warn(&w.to_string());
+    }
     if ctx.printer.is_json() {
-        let problems: Vec<Value> = diags
-            .iter()
-            .map(|d| json!({"file": d.file, "line": d.line, "col": d.col, "path": d.path, "message": d.message}))
-            .collect();
-        ctx.printer.json(
-            &json!({"products": product_count, "workflows": defs.len(), "problems": problems, "warnings": warnings}),
-        )?;
+        let listed = |ds: &[Diagnostic]| -> Vec<Value> {
+            ds.iter()
+                .map(|d| json!({"file": d.file, "line": d.line, "col": d.col, "path": d.path, "message": d.message, "hint": d.hint}))
+                .collect()
+        };
+        ctx.printer.json(&json!({
+            "products": product_count,
+            "workflows": defs.len(),
+            "problems": listed(&diags),
+            "warnings": listed(&warnings),
+        }))?;
     }
     if !diags.is_empty() {
         if !ctx.printer.is_json() {
@@ -307,7 +325,7 @@ fn unknown_field_tags(
     product: &crate::domain::product::ProductDef,
     source: &str,
     tags: &std::collections::BTreeSet<&str>,
-) -> Result<Vec<String>> {
+) -> Result<Vec<Diagnostic>> {
     let mut unknown = Vec::new();
     for (block_name, block) in &product.blocks {
         for (field_name, field) in &block.fields {
@@ -340,7 +358,7 @@ fn unknown_field_tags(
                 "no product file has the tag `{tag}` (known: {})",
                 known_tags(tags)
             );
-            src.diagnostic(&place, message).to_string()
+            src.diagnostic(&place, message)
         })
         .collect())
 }
@@ -352,7 +370,7 @@ fn unknown_tags(
     def: &WorkflowDef,
     src: &Source,
     tags: &std::collections::BTreeSet<&str>,
-) -> Vec<String> {
+) -> Vec<Diagnostic> {
     let known = known_tags(tags);
     let mut out = Vec::new();
     let mut flag = |tag: &str, place: &[Seg]| {
@@ -361,7 +379,7 @@ fn unknown_tags(
                 place,
                 format!("no product file has the tag `{tag}` (known: {known})"),
             );
-            out.push(d.to_string());
+            out.push(d);
         }
     };
     for (i, tag) in def.products.iter().enumerate() {
@@ -404,38 +422,117 @@ fn check_choices_from(
     field: &crate::forms::FieldSpec,
     mut place: Vec<Seg>,
     src: &Source,
-) -> Option<crate::definition::Diagnostic> {
-    let problem = check_program(root, field.choices_from.as_deref()?)?;
+) -> Option<(Diagnostic, Gravity)> {
+    let (problem, gravity) = check_program(root, field.choices_from.as_deref()?)?;
     place.push("choices_from".into());
-    Some(src.diagnostic(&place, problem))
+    Some((src.diagnostic(&place, problem), gravity))
 }
 
-/// The first word of a `run` command, when it is a path, must exist, be executable
-/// and stay inside the project.
-fn check_program(root: &Path, run: &str) -> Option<String> {
-    let first = run.split_whitespace().next()?;
+/// Puts a finding with the problems or the warnings.
+fn file_finding(
+    finding: Option<(Diagnostic, Gravity)>,
+    problems: &mut Vec<Diagnostic>,
+    warnings: &mut Vec<Diagnostic>,
+) {
+    match finding {
+        Some((d, Gravity::Problem)) => problems.push(d),
+        Some((d, Gravity::Warning)) => warnings.push(d),
+        None => {}
+    }
+}
+
+/// Whether a finding fails the check or is only said.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Gravity {
+    Problem,
+    Warning,
+}
+
+/// The program of a `run` command (its first shell word), when it is a path: it must
+/// exist and be executable. One reached by a relative path that leaves the project is
+/// a warning, since the project no longer carries it.
+fn check_program(root: &Path, run: &str) -> Option<(String, Gravity)> {
+    let first = first_word(run)?;
     if !first.contains('/') {
         return None;
     }
-    let path = root.join(first);
-    let Ok(canon) = path.canonicalize() else {
-        return Some(format!("`{first}` does not exist"));
-    };
-    if let Ok(root) = root.canonicalize() {
-        if !canon.starts_with(&root) {
-            return Some(format!(
-                "`{first}` is outside the project; keep step programs in workflows/scripts/"
-            ));
+    let path = root.join(&first);
+    let shown = || {
+        if first.contains(char::is_whitespace) {
+            format!("'{first}'")
+        } else {
+            first.clone()
         }
-    }
+    };
+    let Ok(canon) = path.canonicalize() else {
+        return Some((format!("`{first}` does not exist"), Gravity::Problem));
+    };
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let executable =
-            std::fs::metadata(&canon).map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0);
-        if !executable.unwrap_or(false) {
-            return Some(format!("`{first}` is not executable (chmod +x {first})"));
+        let meta = std::fs::metadata(&canon).ok();
+        if meta.as_ref().is_some_and(|m| !m.is_file()) {
+            return Some((
+                format!("`{first}` is a folder, not a program"),
+                Gravity::Problem,
+            ));
+        }
+        if meta.is_none_or(|m| m.permissions().mode() & 0o111 == 0) {
+            return Some((
+                format!("`{first}` is not executable (chmod +x {})", shown()),
+                Gravity::Problem,
+            ));
+        }
+    }
+    if Path::new(&first).is_relative() {
+        if let Ok(root) = root.canonicalize() {
+            if !canon.starts_with(&root) {
+                return Some((
+                    format!(
+                        "`{first}` is outside the project; keep step programs in workflows/scripts/ so the project carries them"
+                    ),
+                    Gravity::Warning,
+                ));
+            }
         }
     }
     None
+}
+
+/// The first word of a shell command as `sh` reads it (quotes and backslashes
+/// undone), or `None` when only running it would tell: an expansion, a glob, a
+/// variable assignment or an unfinished quote.
+fn first_word(command: &str) -> Option<String> {
+    let mut word = String::new();
+    let mut chars = command.trim_start().chars();
+    while let Some(c) = chars.next() {
+        match c {
+            c if c.is_whitespace() => break,
+            ';' | '&' | '|' | '<' | '>' | '(' | ')' => break,
+            '$' | '`' | '*' | '?' | '[' | '~' | '=' => return None,
+            '\\' => word.push(chars.next()?),
+            '\'' => loop {
+                match chars.next()? {
+                    '\'' => break,
+                    c => word.push(c),
+                }
+            },
+            '"' => loop {
+                match chars.next()? {
+                    '"' => break,
+                    '$' | '`' => return None,
+                    '\\' => match chars.next()? {
+                        c @ ('"' | '\\') => word.push(c),
+                        c => {
+                            word.push('\\');
+                            word.push(c);
+                        }
+                    },
+                    c => word.push(c),
+                }
+            },
+            c => word.push(c),
+        }
+    }
+    (!word.is_empty()).then_some(word)
 }

@@ -395,6 +395,24 @@ impl Source {
     }
 }
 
+impl Source {
+    /// Serde stops at the first key a table lacks; for the top table of a file, whose
+    /// `required` keys are known, every one it lacks is named instead (but for one
+    /// already blamed, say for its type), so one run of the check says all of them.
+    pub fn every_missing_key(&self, diags: &mut Vec<Diagnostic>, required: &[&str]) {
+        let Ok(top) = toml::from_str::<toml::Table>(&self.text) else {
+            return;
+        };
+        diags.retain(|d| !(d.path.is_empty() && d.message.starts_with("missing field `")));
+        let missing: Vec<Diagnostic> = required
+            .iter()
+            .filter(|k| !top.contains_key(**k) && !diags.iter().any(|d| d.path == **k))
+            .map(|k| self.diagnostic(&[], format!("missing field `{k}`")))
+            .collect();
+        diags.extend(missing);
+    }
+}
+
 /// The key a serde error refuses: the one it names as unknown (below `path`), else the
 /// value at `path` itself. None for a missing key, which taking out cannot mend.
 fn refused_key(path: &[Seg], message: &str) -> Option<Vec<Seg>> {

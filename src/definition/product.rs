@@ -89,8 +89,9 @@ impl OneOrMany {
 
 /// Parses one product file; all problems of the file are returned together.
 pub fn parse(src: &Source) -> Result<ProductDef, Vec<Diagnostic>> {
-    let (raw, refused) = src.deserialize_each::<RawProduct>();
+    let (raw, mut refused) = src.deserialize_each::<RawProduct>();
     let Some(raw) = raw else {
+        src.every_missing_key(&mut refused, &["name", "type", "tag", "root"]);
         return Err(refused);
     };
     let mut diags = refused;
@@ -263,11 +264,7 @@ fn field_def(rf: &RawField, blocks: &IndexMap<String, RawBlock>) -> Result<Field
             }
             let min = count_bound(&rf.min, "min")?;
             let max = count_bound(&rf.max, "max")?;
-            if let (Some(lo), Some(hi)) = (min, max) {
-                if lo > hi {
-                    return Err(("min", format!("min {lo} is larger than max {hi}"), None));
-                }
-            }
+            ordered_bounds(min, max)?;
             if max == Some(0) {
                 return Err((
                     "max",
@@ -327,6 +324,21 @@ fn field_def(rf: &RawField, blocks: &IndexMap<String, RawBlock>) -> Result<Field
     })
 }
 
+/// Refuses bounds no value can meet: a `min` above the `max`.
+fn ordered_bounds<T: PartialOrd + std::fmt::Display>(
+    min: Option<T>,
+    max: Option<T>,
+) -> Result<(), FieldProblem> {
+    match (min, max) {
+        (Some(lo), Some(hi)) if lo > hi => Err((
+            "min",
+            format!("min {lo} is larger than max {hi}, so no value fits"),
+            Some("swap them, or fix the one that is wrong".into()),
+        )),
+        _ => Ok(()),
+    }
+}
+
 fn scalar_kind(t: &str, rf: &RawField) -> Result<FieldKind, FieldProblem> {
     Ok(match t {
         "string" => {
@@ -338,14 +350,16 @@ fn scalar_kind(t: &str, rf: &RawField) -> Result<FieldKind, FieldProblem> {
                 pattern: rf.pattern.clone(),
             }
         }
-        "int" => FieldKind::Int {
-            min: int_bound(&rf.min, "min")?,
-            max: int_bound(&rf.max, "max")?,
-        },
-        "float" => FieldKind::Float {
-            min: float_bound(&rf.min, "min")?,
-            max: float_bound(&rf.max, "max")?,
-        },
+        "int" => {
+            let (min, max) = (int_bound(&rf.min, "min")?, int_bound(&rf.max, "max")?);
+            ordered_bounds(min, max)?;
+            FieldKind::Int { min, max }
+        }
+        "float" => {
+            let (min, max) = (float_bound(&rf.min, "min")?, float_bound(&rf.max, "max")?);
+            ordered_bounds(min, max)?;
+            FieldKind::Float { min, max }
+        }
         "bool" => FieldKind::Bool,
         "enum" => {
             let values = rf.values.clone().unwrap_or_default();
@@ -567,6 +581,31 @@ fields.name = { type = "string", required = "initial" }
         assert!(d[0].message.contains("tga"), "{}", d[0]);
         // Read on without it, the file lacks the key it meant.
         assert!(d[1].message.contains("missing field `tag`"), "{}", d[1]);
+    }
+
+    /// Every key the top table lacks is named at once, not one per run.
+    #[test]
+    fn every_missing_top_key_is_named_in_one_read() {
+        let d = parse_str("name = \"X\"\n").unwrap_err();
+        let said: Vec<&str> = d.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            said,
+            [
+                "missing field `type`",
+                "missing field `tag`",
+                "missing field `root`"
+            ],
+            "{d:?}"
+        );
+        // With a key refused on the way, both are said.
+        let d = parse_str("name = 42\ntype = \"X\"\n").unwrap_err();
+        let said: Vec<&str> = d.iter().map(|d| d.message.as_str()).collect();
+        assert!(said[0].contains("invalid type"), "{d:?}");
+        assert_eq!(
+            &said[1..],
+            ["missing field `tag`", "missing field `root`"],
+            "{d:?}"
+        );
     }
 
     #[test]

@@ -104,8 +104,9 @@ pub fn parse(src: &Source) -> Result<WorkflowDef, Vec<Diagnostic>> {
 /// when the file is not even TOML of the right shape), and every problem found. `workflow
 /// check` looks at the rest of a broken file too, so one run reports every mistake.
 pub fn parse_partial(src: &Source) -> (Option<WorkflowDef>, Vec<Diagnostic>) {
-    let (raw, refused) = src.deserialize_each::<RawWorkflow>();
+    let (raw, mut refused) = src.deserialize_each::<RawWorkflow>();
     let Some(raw) = raw else {
+        src.every_missing_key(&mut refused, &["name", "target"]);
         return (None, refused);
     };
     let mut diags: Vec<Diagnostic> = refused;

@@ -236,14 +236,15 @@ fn apply(stored: &Subscription, doc: &Value, author: Author) -> Result<Subscript
             _ => bad(key, "set by orch; a step cannot change it".into()),
         }
     }
+    // `doc` is the whole document merged with the step's patches, so a key it lacks
+    // was deleted by a patch's `null` (RFC 7396): the step cleared it.
     match obj.get("description") {
-        None => {}
+        None => new.description = String::new(),
         Some(Value::String(d)) => new.description = d.clone(),
         Some(other) => bad("description", format!("expected a string, got {other}")),
     }
     match obj.get("note") {
-        None => {}
-        Some(Value::Null) => new.note = None,
+        None | Some(Value::Null) => new.note = None,
         Some(Value::String(n)) => new.note = Some(n.clone()),
         Some(other) => bad("note", format!("expected a string or null, got {other}")),
     }

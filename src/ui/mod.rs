@@ -177,13 +177,14 @@ impl Printer {
     }
 }
 
-/// `label: value` lines, indented two spaces, with the values lined up.
+/// `label: value` lines, indented two spaces, with the values lined up and fit for a
+/// terminal (see [`printable`]).
 pub fn labelled(fields: &[(&str, String)]) -> String {
     let width = fields.iter().map(|(l, _)| l.len() + 1).max().unwrap_or(0);
     let mut out = String::new();
     for (label, value) in fields {
         let label = format!("{label}:");
-        out.push_str(&format!("  {label:<width$} {value}\n"));
+        out.push_str(&format!("  {label:<width$} {}\n", printable(value)));
     }
     out
 }

@@ -737,11 +737,25 @@ fn workflow_check_warns_of_names_an_expression_never_sees() {
     assert_eq!(report["problems"], serde_json::json!([]), "{report}");
     let warnings = report["warnings"].as_array().unwrap();
     assert_eq!(warnings.len(), 2, "{report}");
+    assert_eq!(warnings[1]["file"], "workflows/w.toml", "{report}");
+    assert_eq!(
+        (
+            &warnings[1]["line"],
+            &warnings[1]["col"],
+            &warnings[1]["path"]
+        ),
+        (
+            &serde_json::json!(7),
+            &serde_json::json!(1),
+            &serde_json::json!("step[0].if")
+        ),
+        "{report}"
+    );
     assert!(
-        warnings[1]
+        warnings[1]["message"]
             .as_str()
             .unwrap()
-            .starts_with("workflows/w.toml:7:1: step[0].if: `stat`"),
+            .starts_with("`stat` is not defined here"),
         "{report}"
     );
 }

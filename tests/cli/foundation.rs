@@ -82,6 +82,21 @@ fn a_wrong_field_type_is_placed() {
     );
 }
 
+fn bounds_no_value_fits_are_refused() {
+    broken(
+        "fields.netbox_id = { type = \"int\", required = \"initial\" }",
+        "fields.netbox_id = { type = \"int\", required = \"initial\", min = 4094, max = 2 }",
+        "min 4094 is larger than max 2, so no value fits",
+        "16:",
+    );
+    broken(
+        "fields.site = { type = \"string\" }",
+        "fields.site = { type = \"float\", min = 10.5, max = 1.5 }",
+        "min 10.5 is larger than max 1.5",
+        "17:",
+    );
+}
+
 fn a_block_cycle_is_refused() {
     broken(
         "fields.netbox_id = { type = \"int\" }\n",
@@ -556,7 +571,66 @@ fn a_forced_load_drops_removed_fields_and_marks_what_still_breaks() {
     );
 }
 
+/// A product of one string field, a create workflow that sets a note and a
+/// description holding escape sequences, and a modify workflow whose step clears them.
+fn project_with_a_note() -> Project {
+    let p = Project::new();
+    p.write(
+        "products/svc.toml",
+        "name = \"Svc\"\ntype = \"Svc\"\ntag = \"SVC\"\nroot = { key = \"svc\", block = \"SvcBlock\" }\n[blocks.SvcBlock]\nfields.label = { type = \"string\" }\n",
+    );
+    p.write(
+        "workflows/create_svc.toml",
+        r#"name = "create_svc"
+target = "create"
+products = ["SVC"]
+[[step]]
+name = "Describe"
+run = "printf '{\"subscription\": {\"note\": \"temporary\", \"description\": \"x\\\\u001b]0;pwned\\\\u0007y\", \"svc\": {\"label\": \"x\"}}}'"
+"#,
+    );
+    p.write(
+        "workflows/clear_svc.toml",
+        r#"name = "clear_svc"
+target = "modify"
+products = ["SVC"]
+[[step]]
+name = "Clear"
+run = "echo '{\"subscription\": {\"note\": null, \"description\": null, \"svc\": {\"label\": null}}}'"
+"#,
+    );
+    assert_eq!(p.run(&["product", "load"]).0, 0);
+    p
+}
+
+/// A step's `null` deletes, for the subscription's own keys too: its note and its
+/// description are cleared, as a field of its blocks is. What a step wrote is shown
+/// by `show`, never obeyed by the terminal.
+fn a_step_clears_a_note_and_a_description_and_show_prints_them_harmlessly() {
+    let p = project_with_a_note();
+    let made = p.ok_json(&["workflow", "run", "create_svc", "--customer", "c1"]);
+    let id = made["subscription_id"].as_str().unwrap().to_string();
+    let before = p.ok_json(&["subscription", "show", &id]);
+    assert_eq!(before["note"], "temporary", "{before}");
+    assert_eq!(before["description"], "x\u{1b}]0;pwned\u{7}y", "{before}");
+    let (code, shown, err) = p.run(&["subscription", "show", &id]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        !shown.contains('\u{1b}') && !shown.contains('\u{7}'),
+        "{shown:?}"
+    );
+    assert!(shown.contains("x^[]0;pwned^Gy"), "{shown}");
+
+    let cleared = p.ok_json(&["workflow", "run", "clear_svc", "--subscription", &id]);
+    assert_eq!(cleared["status"], "completed", "{cleared}");
+    let after = p.ok_json(&["subscription", "show", &id]);
+    assert_eq!(after["note"], serde_json::Value::Null, "{after}");
+    assert_eq!(after["description"], "", "{after}");
+    assert_eq!(after["svc"], serde_json::json!({}), "{after}");
+}
+
 both!(
+    a_step_clears_a_note_and_a_description_and_show_prints_them_harmlessly,
     a_forced_load_drops_removed_fields_and_marks_what_still_breaks,
     product_create_over_a_product_in_use_says_what_it_breaks,
     a_held_reference_and_an_empty_new_list_do_not_block_their_subscription,
@@ -565,6 +639,7 @@ both!(
     product_load_is_idempotent_and_lists_as_json,
     a_typo_in_a_key_is_placed,
     a_wrong_field_type_is_placed,
+    bounds_no_value_fits_are_refused,
     a_block_cycle_is_refused,
     an_unknown_block_is_refused,
     a_newer_database_is_refused_and_left_alone,

@@ -676,6 +676,8 @@ fn templates_cannot_include_import_or_read_files() {
     }
 }
 
+/// A program the project does not carry (reached by `../`) is warned of; a program
+/// named by its absolute path (`/usr/bin/env`) is the system's, and only has to exist.
 #[test]
 fn workflow_check_reports_a_run_step_outside_the_project() {
     let p = Project::new();
@@ -692,8 +694,31 @@ fn workflow_check_reports_a_run_step_outside_the_project() {
         ),
     );
     let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(err.matches("outside the project").count(), 1, "{err}");
+    assert!(
+        err.contains("warning: workflows/t.toml:8:1: step[1].run: `../"),
+        "{err}"
+    );
+
+    // Quoted as `sh` reads it: a path with a space is one word.
+    std::fs::create_dir_all(p.path().join("workflows/scripts")).unwrap();
+    let spaced = p.path().join("workflows/scripts/with space.sh");
+    std::fs::write(&spaced, "#!/bin/sh\ntrue\n").unwrap();
+    chmod(&spaced, 0o755);
+    task(
+        &p,
+        "[[step]]\nname = \"Q\"\nrun = \"'workflows/scripts/with space.sh' a\"\n[[step]]\nname = \"E\"\nrun = \"workflows/scripts/with\\\\ space.sh\"\n[[step]]\nname = \"D\"\nrun = \"workflows/scripts\"\n",
+    );
+    let (code, _, err) = p.run(&["workflow", "check"]);
     assert_eq!(code, 2, "{err}");
-    assert_eq!(err.matches("outside the project").count(), 2, "{err}");
+    assert!(err.contains("`workflows/scripts` is a folder"), "{err}");
+    assert_eq!(err.matches("step[").count(), 1, "only the folder: {err}");
+    assert_eq!(
+        p.run(&["task", "run", "t"]).0,
+        3,
+        "the folder fails to run too"
+    );
 }
 
 both!(
