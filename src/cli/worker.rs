@@ -122,6 +122,15 @@ fn serve(ctx: &mut Ctx, args: RunArgs) -> Result<()> {
     // A stop that could not leave every process at rest is not a clean one, whatever
     // the processes then do under the worker that takes them over.
     if report.left_running > 0 {
+        ctx.printer.hint(&format!(
+            "{} left `running` under this worker's lease (named above); once it runs out ({}), another worker takes {} over: `orch worker list` shows it",
+            match report.left_running {
+                1 => "1 process is".to_string(),
+                n => format!("{n} processes are"),
+            },
+            crate::domain::workflow::format_duration(args.lease),
+            if report.left_running == 1 { "it" } else { "them" }
+        ));
         return Err(Error::silent(crate::error::Kind::Failure));
     }
     if !args.once {

@@ -7,9 +7,10 @@
 //! bounded memory, and must not leave any of the step's processes running.
 //!
 //! The shape follows from that:
-//! - The program runs as `sh -c <command>` in a process group of its own, so
-//!   that timeouts and Ctrl-C can signal everything the step started, not just
-//!   the shell.
+//! - The program runs as `sh -c <command>` in a session (so a process group) of
+//!   its own, so that timeouts and Ctrl-C can signal everything the step
+//!   started, not just the shell, and without a controlling terminal, so a step
+//!   that would prompt on the terminal fails instead of waiting for ever.
 //! - stdin, stdout, stderr and the wait for the shell are driven concurrently
 //!   from one future. Doing them in sequence deadlocks as soon as a step
 //!   writes more than a pipe buffer before reading its input.

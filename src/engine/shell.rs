@@ -1,5 +1,6 @@
-//! A step's shell as a child process: started in a process group of its own, with
-//! its stdin, stdout and stderr on pipes, and waited for without blocking a thread.
+//! A step's shell as a child process: started in a session (so a process group) of
+//! its own with no controlling terminal, its stdin, stdout and stderr on pipes, and
+//! waited for without blocking a thread.
 //!
 //! On Linux with glibc it is started with `posix_spawn` directly, from an environment
 //! read once. `std`'s `Command` rebuilds the whole environment of every child that
@@ -199,14 +200,17 @@ mod imp {
                 let mut pipe = std::mem::zeroed::<libc::sigset_t>();
                 libc::sigemptyset(&mut pipe);
                 libc::sigaddset(&mut pipe, libc::SIGPIPE);
-                let flags = libc::POSIX_SPAWN_SETPGROUP
+                // A session of its own (so a group of its own, numbered by the
+                // shell's pid) and no controlling terminal: a step that reads the
+                // terminal (`ssh` or `sudo` asking for a password) fails at once
+                // instead of being stopped for ever in the background.
+                let flags = libc::POSIX_SPAWN_SETSID as libc::c_int
                     | libc::POSIX_SPAWN_SETSIGMASK
                     | libc::POSIX_SPAWN_SETSIGDEF;
                 check(libc::posix_spawnattr_setflags(
                     &mut r.attr,
                     flags as libc::c_short,
                 ))?;
-                check(libc::posix_spawnattr_setpgroup(&mut r.attr, 0))?;
                 check(libc::posix_spawnattr_setsigmask(&mut r.attr, &none))?;
                 check(libc::posix_spawnattr_setsigdefault(&mut r.attr, &pipe))?;
                 for (fd, to) in [(stdin, 0), (stdout, 1), (stderr, 2)] {
@@ -422,7 +426,8 @@ mod imp {
         env: &[(String, String)],
         stdin: OwnedFd,
     ) -> io::Result<Shell> {
-        let mut child = Command::new(shell)
+        let mut child = Command::new(shell);
+        child
             .arg("-c")
             .arg(script)
             .current_dir(cwd)
@@ -430,9 +435,19 @@ mod imp {
             .stdin(stdin)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
-            .process_group(0)
-            .kill_on_drop(true)
-            .spawn()?;
+            .kill_on_drop(true);
+        // SAFETY: `setsid` is async-signal-safe, and the only call between `fork`
+        // and `exec`. As with `posix_spawn` above: a session, so a group, of its own
+        // and no controlling terminal.
+        unsafe {
+            child.pre_exec(|| {
+                if libc::setsid() == -1 {
+                    return Err(io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let mut child = child.spawn()?;
         let stdout = match child.stdout.take() {
             Some(p) => Some(super::receiver(p.into_owned_fd()?)?),
             None => None,

@@ -79,6 +79,10 @@ pub enum StoreError {
         process_id: String,
         owner: Option<String>,
     },
+    /// The database server refused the user a table or a statement orch needs (a
+    /// PostgreSQL role granted reading only, say).
+    #[error("the database refused: {message}")]
+    Denied { message: String, hint: String },
     /// A stored value orch cannot read (written by a newer orch, or damaged by hand).
     #[error("stored data is invalid: {0}")]
     Data(String),
@@ -122,6 +126,7 @@ impl From<StoreError> for Error {
             StoreError::Data(_) => Error::failure(text).with_hint(
                 "the database holds a value this orch cannot read: written by a newer orch (`orch db status` shows the schema version), or changed by hand; `orch db check` lists what it cannot read",
             ),
+            StoreError::Denied { hint, .. } => Error::failure(text).with_hint(hint),
             StoreError::Other(_) => Error::failure(text),
         }
     }

@@ -23,6 +23,9 @@ pub struct Outcome {
     /// None: the drive stopped on an error (said in `error`); the process was released.
     pub end: Option<Final>,
     pub error: Option<String>,
+    /// The drive stopped on an error and the process could not be let go of either
+    /// (the database did not answer): it stays `running` under this worker's lease.
+    pub left_running: bool,
 }
 
 /// Drives a claimed process until it comes to rest, and says how it ended.
@@ -43,18 +46,18 @@ pub async fn one(
         vault.forget(&id);
     }
     let took = crate::domain::workflow::format_duration(started.elapsed());
-    let (end, error) = match result {
+    let (end, error, left_running) = match result {
         Ok(f) => {
             (config.log)(&format!(
                 "process {id} ({workflow}): {} ({took})",
                 crate::tasks::outcome_word(f)
             ));
-            (Some(f), None)
+            (Some(f), None, false)
         }
         Err(e) => {
             (config.log)(&format!("process {id} ({workflow}): error: {}", e.message));
-            release(store, config, &id, &e, drain_rx).await;
-            (None, Some(e.message))
+            let released = release(store, config, &id, &e, drain_rx).await;
+            (None, Some(e.message), !released)
         }
     };
     Outcome {
@@ -62,6 +65,7 @@ pub async fn one(
         workflow,
         end,
         error,
+        left_running,
     }
 }
 
@@ -74,14 +78,14 @@ const AFTER_OUTAGE: Duration = Duration::from_secs(2);
 /// `waiting`, due again shortly, and runs that step again; after any other error it
 /// rests `failed` with the error, to retry by hand. Tried until the database answers
 /// or the worker stops; a worker that stops first leaves it to a takeover once its
-/// lease runs out.
+/// lease runs out (false).
 async fn release(
     store: &Store,
     config: &Config<'_>,
     id: &str,
     e: &crate::error::Error,
     mut stopping: watch::Receiver<bool>,
-) {
+) -> bool {
     let outage = crate::store::is_unavailable(e) || e.kind == crate::error::Kind::Busy;
     let mut wait = Duration::from_millis(50);
     loop {
@@ -98,7 +102,7 @@ async fn release(
             store.fail_process(id, owner::me(), &e.message).await
         };
         match done {
-            Ok(()) => return,
+            Ok(()) => return true,
             Err(again) if again.is_transient() && !*stopping.borrow() => {
                 tokio::select! {
                     _ = tokio::time::sleep(wait) => {}
@@ -110,7 +114,7 @@ async fn release(
                 (config.log)(&format!(
                     "process {id}: could not let go of it ({last}); another worker takes it over once its lease runs out"
                 ));
-                return;
+                return false;
             }
         }
     }

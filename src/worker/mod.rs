@@ -130,13 +130,14 @@ pub struct Report {
 impl Report {
     fn ended(&mut self, in_flight: &mut BTreeMap<String, String>, outcome: Outcome) {
         in_flight.remove(&outcome.process_id);
+        self.left_running += usize::from(outcome.left_running);
         self.ran.push(outcome);
     }
 
     /// Counts the processes a stop left where they were, each as a drive that ended in
     /// an error, and says so.
     fn left(&mut self, in_flight: &BTreeMap<String, String>, log: &(dyn Fn(&str) + Sync)) {
-        self.left_running = in_flight.len();
+        self.left_running += in_flight.len();
         for (id, workflow) in in_flight {
             let error = format!(
                 "left running: the database did not answer within {} of its step being stopped; another worker takes it over once its lease runs out",
@@ -148,6 +149,7 @@ impl Report {
                 workflow: workflow.clone(),
                 end: None,
                 error: Some(error),
+                left_running: true,
             });
         }
     }

@@ -750,7 +750,34 @@ fn a_long_text_keeps_blank_lines_and_ends_at_a_dot() {
     assert_eq!(state["after"], "done", "{state}");
 }
 
+/// A step that asks on the terminal (as `ssh` or `sudo` asking for a password do) has
+/// none to ask on: it fails at once, rather than being stopped in the background for
+/// ever while orch's spinner turns.
+fn a_step_that_reads_the_terminal_fails_instead_of_hanging() {
+    let p = Project::new();
+    p.write(
+        "workflows/ttyread.toml",
+        r#"
+name = "ttyread"
+target = "system"
+
+[[step]]
+name = "Prompt"
+run = "set -e; printf 'password: ' >/dev/tty; read -r x </dev/tty; echo '{}'"
+"#,
+    );
+    let Some(t) = Term::start(&p, &["task", "run", "ttyread"]) else {
+        return;
+    };
+    let (code, screen) = t.exit();
+    assert_eq!(code, 3, "{screen}");
+    assert!(screen.contains("/dev/tty"), "the shell says why: {screen}");
+    let list = p.json(&["process", "list"]);
+    assert_eq!(list[0]["status"], "failed", "{list}");
+}
+
 both!(
+    a_step_that_reads_the_terminal_fails_instead_of_hanging,
     a_long_text_keeps_blank_lines_and_ends_at_a_dot,
     ctrl_c_while_choices_load_ends_the_form,
     ctrl_c_stops_a_step_after_an_answered_prompt,

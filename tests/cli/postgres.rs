@@ -424,6 +424,32 @@ fn a_worker_on_a_server_that_stops_answering_still_stops_on_sigterm() {
     }
 }
 
+/// A worker told to stop while its database is down cannot let go of the process the
+/// outage cut short: it names it, says it stays for a takeover, and exits 1, not 0,
+/// so a supervisor sees a stop that was not clean.
+#[test]
+fn a_worker_stopped_while_the_database_is_down_exits_1() {
+    let Some((cluster, p)) = cluster_with_a_held_step() else {
+        return; // needs a cluster the test may stop: not on a server of the user's
+    };
+    let id = p.queue("t");
+    let worker = held_at_b(&p, &["worker", "--grace", "2s"]);
+    cluster.stop().unwrap();
+    p.write("go", "");
+    std::thread::sleep(Duration::from_millis(1500));
+    // SAFETY: a plain signal to the child this test started.
+    unsafe { libc::kill(worker.id() as i32, libc::SIGTERM) };
+    let out = worker.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    cluster.restart().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{log}");
+    assert!(
+        log.contains(&format!("process {id}: could not let go of it")),
+        "{log}"
+    );
+    assert!(log.contains("hint:"), "{log}");
+}
+
 /// `events --follow` rides out a PostgreSQL restart, as a worker does: it says the
 /// database is gone, and prints what commits once it is back, from where it stopped.
 #[test]

@@ -333,6 +333,45 @@ fn binary_garbage_on_stderr_and_stdout_is_recorded_as_text() {
     p.assert_sound();
 }
 
+/// A whole number no 64-bit integer holds would be kept as the nearest float, its
+/// last digits lost: the step fails and says so. A NUL in a step's log reads the same
+/// on both stores.
+fn a_number_orch_cannot_keep_exactly_fails_the_step() {
+    let p = Project::new();
+    task(
+        &p,
+        "[[step]]\nname = \"Big\"\nrun = \"printf 'bad\\\\000byte' >&2; echo '{\\\"v6\\\": 42540766411282592856903984951653826561, \\\"s\\\": \\\"-1e999 9999999999999999999999\\\"}'\"\n",
+    );
+    let v = p.failed_json(&["workflow", "run", "t"]);
+    let reason = v["failed_reason"].as_str().unwrap();
+    assert!(
+        reason.contains("the whole number 42540766411282592856903984951653826561"),
+        "{reason}"
+    );
+    assert!(reason.contains("print it as a string"), "{reason}");
+    let step = v["steps"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(step["output"], "bad\u{fffd}byte", "{step}");
+
+    // The largest and the smallest 64-bit integers, and numbers inside strings, are kept.
+    task(
+        &p,
+        "[[step]]\nname = \"Edges\"\nrun = \"echo '{\\\"max\\\": 18446744073709551615, \\\"min\\\": -9223372036854775808, \\\"f\\\": 1e300, \\\"s\\\": \\\"42540766411282592856903984951653826561\\\"}'\"\n",
+    );
+    let v = p.ok_json(&["workflow", "run", "t"]);
+    let id = v["id"].as_str().unwrap();
+    let state = p.ok_json(&["process", "show", id, "--state"]);
+    assert_eq!(
+        state["max"],
+        serde_json::json!(18446744073709551615_u64),
+        "{state}"
+    );
+    assert_eq!(state["min"], serde_json::json!(i64::MIN), "{state}");
+    assert_eq!(
+        state["s"], "42540766411282592856903984951653826561",
+        "{state}"
+    );
+}
+
 fn a_background_child_holding_stdout_does_not_hang_the_step() {
     let p = Project::new();
     task(
@@ -728,6 +767,7 @@ both!(
     retry_after_an_edit_says_what_changed_and_keeps_the_stored_definition,
     two_hundred_megabytes_on_stdout_fail_the_step_within_bounded_memory,
     binary_garbage_on_stderr_and_stdout_is_recorded_as_text,
+    a_number_orch_cannot_keep_exactly_fails_the_step,
     a_background_child_holding_stdout_does_not_hang_the_step,
     a_step_ignoring_sigterm_is_killed_after_the_grace_period,
     a_step_that_never_ends_meets_the_project_timeout,

@@ -113,6 +113,16 @@ pub fn store_error(info: &ConnInfo, err: &tokio_postgres::Error) -> StoreError {
             StoreError::DiskFull(format!("{info}: {said}"))
         } else if *code == SqlState::READ_ONLY_SQL_TRANSACTION {
             StoreError::ReadOnly(format!("{info} is read-only: {said}"))
+        } else if *code == SqlState::INSUFFICIENT_PRIVILEGE {
+            let (user, schema) = (info.user(), info.schema());
+            StoreError::Denied {
+                message: format!(
+                    "user `{user}` may not do what this command needs in orch's schema `{schema}` at {info}: {said}"
+                ),
+                hint: format!(
+                    "orch needs to read and write every table of its schema: GRANT ALL ON ALL TABLES IN SCHEMA {schema} TO {user}; GRANT ALL ON ALL SEQUENCES IN SCHEMA {schema} TO {user} (or run orch as the schema's owner)"
+                ),
+            }
         } else if class.starts_with("XX") {
             StoreError::Damaged(format!("{info}: {said} (SQLSTATE {class})"))
         } else {

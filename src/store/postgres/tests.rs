@@ -464,6 +464,43 @@ async fn a_user_without_rights_on_the_schema_is_told_what_to_grant() {
     assert_eq!(store.migrated().to, latest_version());
 }
 
+/// A role that may read orch's tables but not write them gets, on its first write,
+/// what was refused and what to grant, not a bare driver message.
+#[tokio::test]
+async fn a_user_who_may_only_read_is_told_what_to_grant() {
+    let Some(db) = testing::database() else {
+        return;
+    };
+    let Some(cluster) = db.server.cluster() else {
+        return;
+    };
+    Postgres::open(info(&db.url), 1, |_, _| {}).await.unwrap();
+    let role = format!("reader_{}", db.name);
+    cluster.admin(&format!("CREATE ROLE {role} LOGIN")).unwrap();
+    run(
+        &db,
+        &format!(
+            "GRANT USAGE ON SCHEMA orch TO {role}; GRANT SELECT ON ALL TABLES IN SCHEMA orch TO {role}"
+        ),
+    );
+    let url = format!(
+        "postgresql://{role}@/{}?host={}",
+        db.name,
+        cluster.socket_dir().display()
+    );
+    let store = Postgres::open(info(&url), 1, |_, _| {}).await.unwrap();
+    assert!(store.engine_state().await.unwrap().paused_at.is_none());
+    let err: crate::error::Error = store.set_paused(Some("ann")).await.unwrap_err().into();
+    let said = err.render();
+    assert!(said.contains(&format!("user `{role}` may not")), "{said}");
+    assert!(said.contains("permission denied"), "{said}");
+    assert!(
+        said.contains(&format!("GRANT ALL ON ALL TABLES IN SCHEMA orch TO {role}")),
+        "{said}"
+    );
+    assert_eq!(err.exit_code(), 1);
+}
+
 fn run(db: &TestDb, sql: &str) {
     testing::run_sql(&db.url, sql).unwrap();
 }
