@@ -92,15 +92,50 @@ impl Engine<'_> {
     async fn abort_one(&self, id: &str) -> Result<ProcessRow, Error> {
         let claim = owner::claim_to_end(self.store, id, ABORTABLE, self.lease).await?;
         let mut process = owner::claimed(claim, id, "aborted")?;
-        let name = super::plan::abort_step_name(&self.store.steps(id).await?);
+        let log = self.store.steps(id).await?;
+        let mut said = format!("aborted by {}", self.user);
+        let name = match self.in_flight(&process, &log).await? {
+            // Taken from an orch that died mid-step: the abort names that step, which
+            // may have done part of its work, not the last one that finished.
+            Some(step) => {
+                said.push_str(&format!(
+                    "; `{step}` was in flight when {} stopped, and may have done part of its work",
+                    process
+                        .owner
+                        .as_deref()
+                        .map_or_else(|| "its orch".to_string(), owner::describe)
+                ));
+                step
+            }
+            None => super::plan::abort_step_name(&log),
+        };
         self.record(
             &mut process,
             Recorded {
-                error: Some(format!("aborted by {}", self.user)),
+                error: Some(said),
                 ..Recorded::new(&name, 0, StepStatus::Abort)
             },
         )
         .await?;
         Ok(process)
+    }
+
+    /// The step that was running when the orch that ran `p` died (None unless it was
+    /// `running`: at rest, the last step of its log is where it stopped).
+    async fn in_flight(
+        &self,
+        p: &ProcessRow,
+        log: &[crate::store::processes::StepRow],
+    ) -> Result<Option<String>, Error> {
+        if p.status != ProcessStatus::Running {
+            return Ok(None);
+        }
+        let Some(def) = self.store.definition(&p.definition_hash).await? else {
+            return Ok(None);
+        };
+        let planned = super::plan::plan(&def);
+        Ok(super::plan::remaining(&planned, log)
+            .first()
+            .map(|s| s.name.clone()))
     }
 }

@@ -92,9 +92,9 @@ pub fn groups(p: &ProcessRow, def: &WorkflowDef, steps: &[StepRow]) -> Vec<Group
 }
 
 /// A running group's branches that have committed no step yet but hold one of its
-/// `width` places are under way (their first step runs now), not waiting their turn:
-/// branches start in order, as places free up.
-fn under_way(branches: &mut [scope::BranchView], width: usize) {
+/// `width` places are under way (their first step runs now, or ran when the orch that
+/// ran them died), not waiting their turn: branches start in order, as places free up.
+pub fn under_way(branches: &mut [scope::BranchView], width: usize) {
     let busy = branches
         .iter()
         .filter(|b| b.status == BranchStatus::Started)

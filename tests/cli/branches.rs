@@ -594,6 +594,65 @@ fn a_group_in_flight_is_shown_before_its_first_branch_step_commits() {
     );
 }
 
+/// A branch that finished a step shows the one it runs now, after its rows; killed
+/// there, `retry --plan` calls the branches whose steps were in flight started (they
+/// may have done part of their work), not "not started".
+fn a_branch_past_its_first_step_shows_its_running_one_and_the_plan_after_a_kill() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"Each\"\nforeach = \"[1, 2, 3]\"\nmax_parallel = 2\nsteps = [ { name = \"First\", run = \"cat >/dev/null\" }, { name = \"Wait\", run = \"cat >/dev/null; touch started.$$; while [ ! -f go ]; do sleep 0.05; done\" } ]\n");
+    let mut run = run_until_started(&p, 2);
+    let id = p.sql_column("SELECT process_id FROM processes")[0].clone();
+    let (_, text, _) = p.run(&["process", "show", &id]);
+    let line = |start: &str| text.lines().find(|l| l.trim_start().starts_with(start));
+    assert!(
+        line("[0] / First").is_some_and(|l| l.contains("success")),
+        "{text}"
+    );
+    assert!(
+        line("[0] / Wait").is_some_and(|l| l.contains("running")),
+        "{text}"
+    );
+    assert!(
+        line("[1] / Wait").is_some_and(|l| l.contains("running")),
+        "{text}"
+    );
+    p.write("go", "");
+    assert_eq!(run.wait().unwrap().code(), Some(0));
+
+    // Killed before any branch committed a step.
+    std::fs::remove_file(p.path().join("go")).unwrap();
+    for e in std::fs::read_dir(p.path()).unwrap().flatten() {
+        if e.file_name().to_string_lossy().starts_with("started.") {
+            std::fs::remove_file(e.path()).unwrap();
+        }
+    }
+    p.task("[[step]]\nname = \"Each\"\nforeach = \"[1, 2, 3]\"\nmax_parallel = 2\nsteps = [ { name = \"Wait\", run = \"cat >/dev/null; touch started.$$; while [ ! -f go ]; do sleep 0.05; done\" } ]\n");
+    let mut run = run_until_started(&p, 2);
+    let id = p.ok_json(&["process", "list", "--status", "running"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    kill9(&mut run);
+    let plan = p.ok_json(&["process", "retry", &id, "--plan"]);
+    let branches: Vec<(&str, &str)> = plan["branches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| (b["path"].as_str().unwrap(), b["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        branches,
+        [
+            ("Each [0]", "started"),
+            ("Each [1]", "started"),
+            ("Each [2]", "not_started")
+        ],
+        "{plan}"
+    );
+    p.write("go", "");
+    assert_eq!(p.ok_json(&["process", "retry", &id])["status"], "completed");
+}
+
 /// A process paused inside a group before any join shows the group resting as the
 /// process does (`waiting`), not `running`.
 fn a_group_paused_before_its_join_shows_as_waiting() {
@@ -1990,6 +2049,7 @@ both!(
     a_refused_skip_leaves_the_process_as_it_was,
     a_child_taken_over_with_its_parent_runs_its_step_as_the_next_attempt,
     a_group_in_flight_is_shown_before_its_first_branch_step_commits,
+    a_branch_past_its_first_step_shows_its_running_one_and_the_plan_after_a_kill,
     a_group_paused_before_its_join_shows_as_waiting,
     a_grandchilds_failure_is_told_with_its_advice_once,
     a_step_cannot_remove_the_subscription_from_the_state,

@@ -424,6 +424,46 @@ fn skip_and_abort_are_recorded_with_the_user() {
     assert_eq!(code, 6);
 }
 
+/// A workflow file removed since the process started is a change too: the plan says
+/// so, and the retry runs the stored definition, saying it does.
+fn retry_plan_reports_a_removed_workflow_file_and_refuses_a_queued_process() {
+    let p = Project::new();
+    task(&p, "[[step]]\nname = \"A\"\nrun = \"exit 1\"\n");
+    let id = p.json(&["workflow", "run", "t"])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    std::fs::remove_file(p.path().join("workflows/t.toml")).unwrap();
+    let plan = p.ok_json(&["process", "retry", &id, "--plan"]);
+    assert_eq!(plan["definition_changed"], true, "{plan}");
+    assert_eq!(
+        plan["changes"],
+        serde_json::json!(["the workflow file is no longer in workflows/"]),
+        "{plan}"
+    );
+    let (code, _, err) = p.run(&["process", "retry", &id]);
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains("workflow `t` is no longer in workflows/ since this process started; retrying with the stored definition"),
+        "{err}"
+    );
+
+    // A queued process is a worker's to run: a plan of a retry is refused as the
+    // retry is, not described.
+    task(&p, "[[step]]\nname = \"A\"\nrun = \"true\"\n");
+    let queued = p.ok_json(&["workflow", "run", "t", "--queue"]);
+    let queued = queued["id"].as_str().unwrap();
+    for args in [
+        vec!["process", "retry", queued],
+        vec!["process", "retry", queued, "--plan"],
+    ] {
+        let (code, out, err) = p.run(&args);
+        assert_eq!(code, 7, "{args:?}: {err}");
+        assert!(out.is_empty(), "{out}");
+        assert!(err.contains("is created, so it cannot be retried"), "{err}");
+    }
+}
+
 fn retry_plan_reports_a_changed_definition() {
     let p = Project::new();
     task(&p, "[[step]]\nname = \"A\"\nrun = \"exit 1\"\n");
@@ -888,4 +928,5 @@ both!(
     input_steps_suspend_and_resume,
     skip_and_abort_are_recorded_with_the_user,
     retry_plan_reports_a_changed_definition,
+    retry_plan_reports_a_removed_workflow_file_and_refuses_a_queued_process,
 );

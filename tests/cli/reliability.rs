@@ -78,6 +78,26 @@ if [ ! -f marker ]; then echo "$5" > marker.tmp; mv marker.tmp marker; sleep 60;
     (id, pgid)
 }
 
+/// Aborting a process whose orch was killed mid-step names the step that was in
+/// flight (it may have done part of its work), not the last one that finished, in its
+/// log and in its `process.aborted` event.
+fn abort_after_kill_9_names_the_step_in_flight() {
+    let p = Project::new();
+    let (id, _) = killed_mid_step(&p);
+    let v = p.ok_json(&["process", "abort", &id]);
+    assert_eq!(v["status"], "aborted", "{v}");
+    let last = v["steps"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (&last["name"], &last["status"]),
+        (&"B".into(), &"abort".into()),
+        "{v}"
+    );
+    let why = last["error"].as_str().unwrap();
+    assert!(why.contains("`B` was in flight when"), "{why}");
+    let events = p.json(&["events", "--process", &id, "--kind", "process.aborted"]);
+    assert_eq!(events[0]["data"]["step"], "B", "{events}");
+}
+
 fn kill_9_during_a_step_leaves_a_stale_process_that_retry_completes() {
     let p = Project::new();
     let (id, pgid) = killed_mid_step(&p);
@@ -762,6 +782,7 @@ fn workflow_check_reports_a_run_step_outside_the_project() {
 
 both!(
     kill_9_during_a_step_leaves_a_stale_process_that_retry_completes,
+    abort_after_kill_9_names_the_step_in_flight,
     retry_queue_hands_a_stale_process_to_the_workers,
     two_retries_racing_for_one_process_run_it_once,
     retry_after_an_edit_says_what_changed_and_keeps_the_stored_definition,

@@ -240,6 +240,12 @@ fn lines(steps: &[StepRow], groups: &[Group]) -> Vec<Vec<String>> {
                 let rel = BranchRows::in_group(&g.group.name, s);
                 out.push(row(s, format!("  {rel}")));
             }
+            // A branch of a running group that has finished steps runs its next one.
+            if let (Some(next), scope::BranchStatus::Started, false, "running") =
+                (&b.next, b.status, b.rows.is_empty(), g.group.status_word())
+            {
+                out.push(bare(format!("  {} / {next}", b.label), "running"));
+            }
         }
     }
     out

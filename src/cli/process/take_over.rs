@@ -26,13 +26,24 @@ struct Chosen {
     current: Option<(WorkflowDef, String)>,
     /// The file differs from the stored definition.
     changed: bool,
+    /// Why the file cannot be read any more (removed, or broken), when so: a change
+    /// too, which only the stored definition survives.
+    unreadable: Option<String>,
     use_current: bool,
 }
 
 impl Chosen {
     fn for_process(ctx: &mut Ctx, p: &ProcessRow, use_current: bool, verb: &str) -> Result<Self> {
         let stored = ctx.stored_definition(p)?;
-        let current = ctx.workflow(&p.workflow).ok();
+        let found = ctx.workflow(&p.workflow);
+        let unreadable = found.as_ref().err().map(|e| match e.kind {
+            Kind::NotFound => "is no longer in workflows/".to_string(),
+            _ => format!(
+                "no longer reads from workflows/ ({})",
+                e.message.lines().next().unwrap_or_default()
+            ),
+        });
+        let current = found.ok();
         let changed = current
             .as_ref()
             .is_some_and(|(c, _)| c.hash() != p.definition_hash);
@@ -54,22 +65,30 @@ impl Chosen {
             stored: WorkflowDef::clone(&stored),
             current,
             changed,
+            unreadable,
             use_current,
         })
+    }
+
+    /// The workflow file is not what the process started with: changed, or gone.
+    fn differs(&self) -> bool {
+        self.changed || self.unreadable.is_some()
     }
 
     /// Says what changed when the file differs from the stored definition (DESIGN §6),
     /// and which of the two runs.
     /// `whose` names the process when it is not the one the command names (a child).
     fn warn(&self, ctx: &Ctx, workflow: &str, whose: Option<&str>, doing: &str) {
-        if !self.changed {
+        if !self.differs() {
             return;
         }
         let process = whose.map_or_else(
             || "this process".to_string(),
             |id| format!("child process {id}"),
         );
-        ctx.printer.warn(&if self.use_current {
+        ctx.printer.warn(&if let Some(why) = &self.unreadable {
+            format!("workflow `{workflow}` {why} since {process} started; {doing} with the stored definition")
+        } else if self.use_current {
             format!("workflow `{workflow}` changed since {process} started; {doing} with the file as it is now (--use-current)")
         } else {
             format!("workflow `{workflow}` changed since {process} started; {doing} with the stored definition (--use-current takes the file)")
@@ -81,8 +100,9 @@ impl Chosen {
 
     /// What differs between the stored definition and the file.
     fn changes(&self) -> Vec<String> {
-        match &self.current {
-            Some((c, _)) if self.changed => definition_changes(&self.stored, c),
+        match (&self.current, &self.unreadable) {
+            (Some((c, _)), _) if self.changed => definition_changes(&self.stored, c),
+            (_, Some(why)) => vec![format!("the workflow file {why}")],
             _ => Vec::new(),
         }
     }
@@ -113,6 +133,14 @@ pub fn retry(ctx: &mut Ctx, a: RetryArgs) -> Result<()> {
     // So is one at rest for its input (`resume` answers it), before a plan or the
     // secrets are asked about.
     if p.status.is_finished() || p.status == ProcessStatus::Suspended {
+        return Err(crate::engine::owner::refused(&p, "retried"));
+    }
+    // Nor is one a retry could not claim (queued for a worker, run by a live orch),
+    // so `--plan` never describes a run that would be refused. The claim checks again.
+    let claimable = RETRYABLE.contains(&p.status)
+        || p.status == ProcessStatus::AwaitingCallback
+        || is_stale(&p);
+    if !claimable {
         return Err(crate::engine::owner::refused(&p, "retried"));
     }
     if p.status == ProcessStatus::AwaitingCallback {
@@ -175,14 +203,18 @@ fn plan(
     let would: Vec<String> = remaining.iter().map(|s| s.name.clone()).collect();
     // The group the process stopped in forks again from the state it forked from (no
     // step changed it since): its branches are known, and which of them would run.
-    let branches = remaining
-        .first()
-        .and_then(|s| match s.step {
-            crate::engine::plan::Planned::User(u) if u.kind.is_group() => Some(u),
-            _ => None,
-        })
+    let group = remaining.first().and_then(|s| match s.step {
+        crate::engine::plan::Planned::User(u) if u.kind.is_group() => Some(u),
+        _ => None,
+    });
+    let mut branches = group
         .and_then(|g| crate::engine::scope::views(g, &g.name, &p.state, &steps).ok())
         .unwrap_or_default();
+    // An orch that died in the group had its first branches' steps in flight, with
+    // nothing committed yet: started (they may have done part of their work).
+    if let Some(g) = group.filter(|_| is_stale(p)) {
+        crate::shapes::groups::under_way(&mut branches, g.kind.max_parallel());
+    }
     let (done, to_run): (Vec<_>, Vec<_>) = branches
         .into_iter()
         .partition(|b| b.status == crate::engine::scope::BranchStatus::Done);
@@ -191,11 +223,11 @@ fn plan(
         return ctx.printer.json(&json!({
             "id": p.process_id, "status": p.status, "would_run": would,
             "branches": to_run, "branches_done": done.len(),
-            "definition_changed": chosen.changed, "changes": changes,
+            "definition_changed": chosen.differs(), "changes": changes,
             "uses": if chosen.use_current { "current" } else { "stored" },
             "children": children.iter().map(|(c, how)| json!({
                 "id": c.process_id, "workflow": c.workflow, "status": c.status,
-                "definition_changed": how.changed, "changes": how.changes(),
+                "definition_changed": how.differs(), "changes": how.changes(),
             })).collect::<Vec<_>>(),
         }));
     }
@@ -222,11 +254,13 @@ fn plan(
             ));
         }
     }
-    if chosen.changed {
+    if chosen.differs() {
         out.push_str(&format!(
             "the workflow file changed since the process started ({}):\n",
             if chosen.use_current {
                 "using the current file"
+            } else if chosen.unreadable.is_some() {
+                "using the stored definition"
             } else {
                 "using the stored definition; --use-current takes the file"
             }
@@ -240,7 +274,7 @@ fn plan(
             "child process {} ({}, {}) runs again",
             child.process_id, child.workflow, child.status
         ));
-        if how.changed {
+        if how.differs() {
             out.push_str(if chosen.use_current {
                 "; its workflow file changed (using the current file):\n"
             } else {
