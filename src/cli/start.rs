@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use super::Ctx;
 use super::answers;
 use super::drive;
-use crate::domain::workflow::{Target, WorkflowDef};
+use crate::domain::workflow::{StepKind, Target, WorkflowDef};
 use crate::engine::start::NewRun;
 use crate::engine::subscription as engine_subscription;
 use crate::error::{Error, Result};
@@ -70,10 +70,11 @@ pub fn start(ctx: &mut Ctx, def: &WorkflowDef, source: &str, req: Request) -> Re
                     field.required = false;
                 }
             }
-            answers::collect(ctx, &asked, &req.given, &state, req.form)?
+            answers::collect(ctx, &asked, &req.given, &state, req.form)
         } else {
-            answers::collect(ctx, &pages, &req.given, &state, req.form)?
-        };
+            answers::collect(ctx, &pages, &req.given, &state, req.form)
+        }
+        .map_err(|e| for_an_input_step(def, &req.given, e))?;
         answers::split_secrets(&pages, all)
     };
     let state = crate::engine::start::initial_state(answers);
@@ -173,4 +174,27 @@ fn target_subscription(
 /// A create workflow for several products asks which one first.
 pub fn product_page(ctx: &mut Ctx, def: &WorkflowDef) -> Result<Option<FormPage>> {
     ctx.db(async |s| crate::engine::start::product_page(s, def).await)
+}
+
+/// A refused answer that names a field of an input step, not of the form: says where
+/// that answer goes.
+fn for_an_input_step(def: &WorkflowDef, given: &Map<String, Value>, e: Error) -> Error {
+    let later: Vec<String> = given
+        .keys()
+        .filter_map(|k| {
+            def.all_steps().into_iter().find_map(|s| match &s.kind {
+                StepKind::Input { fields, .. } if fields.iter().any(|f| f.name == *k) => {
+                    Some(format!("`{k}` (of the input step `{}`)", s.name))
+                }
+                _ => None,
+            })
+        })
+        .collect();
+    if later.is_empty() {
+        return e;
+    }
+    e.with_hint(format!(
+        "{} is answered when the run stops there: `orch process resume ID --input NAME=VALUE`, or with --form, which asks it then",
+        later.join(" and ")
+    ))
 }

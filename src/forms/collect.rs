@@ -70,6 +70,11 @@ pub fn collect(
     mut prompter: Option<&mut dyn Prompter>,
 ) -> Result<Map<String, Value>, CollectError> {
     let mut problems = unknown_keys(pages, given);
+    // An answer for no field cannot be used whatever else is answered: said before
+    // anyone is asked anything.
+    if prompter.is_some() && !problems.is_empty() {
+        return Err(CollectError::Invalid(problems));
+    }
     let mut answers = Map::new();
     for page in pages {
         let mut header_shown = false;

@@ -57,11 +57,17 @@ pub fn parse_str(field: &FieldSpec, raw: &str) -> Result<Value, String> {
             Ok(Value::String(raw.to_string()))
         }
         FormType::Choice | FormType::Subscription => Ok(Value::String(raw.trim().to_string())),
+        // As in a JSON answer, a number without a fraction is whole: `5.0`, `1e2`.
         FormType::Int => raw
             .trim()
             .parse::<i64>()
+            .ok()
+            .or_else(|| {
+                let f = raw.trim().parse::<f64>().ok()?;
+                (f.fract() == 0.0 && f.abs() < 9.0e15).then_some(f as i64)
+            })
             .map(Value::from)
-            .map_err(|_| got("a whole number like 42")),
+            .ok_or_else(|| got("a whole number like 42")),
         FormType::Float => raw
             .trim()
             .parse::<f64>()
@@ -263,7 +269,16 @@ pub fn validate(
             .map_err(|e| format!("could not check the value: `{rule}` failed: {e}"))?;
         if !ok {
             return Err(match &field.message {
-                Some(m) => expr::render(m, &ctx).unwrap_or_else(|_| m.clone()),
+                // The value refused is named, as the built-in checks name it (a secret
+                // is not), unless the message names it already.
+                Some(m) => {
+                    let said = expr::render(m, &ctx).unwrap_or_else(|_| m.clone());
+                    if t == FormType::Secret || said.contains(&plain(&value)) {
+                        said
+                    } else {
+                        format!("{said} (got {})", shown(&value))
+                    }
+                }
                 None => format!("{} is not accepted (it fails `{rule}`)", shown(&value)),
             });
         }
@@ -436,6 +451,17 @@ mod tests {
         assert!(coerce(&int, &serde_json::json!(1e300)).is_err());
     }
 
+    /// Typed as in a JSON answer: a number without a fraction is whole.
+    #[test]
+    fn a_whole_number_may_be_written_as_a_float() {
+        let int = f(FormType::Int);
+        assert_eq!(parse_str(&int, "5.0").unwrap(), json!(5));
+        assert_eq!(parse_str(&int, "1e2").unwrap(), json!(100));
+        assert_eq!(parse_str(&int, " -7 ").unwrap(), json!(-7));
+        assert!(parse_str(&int, "1e300").is_err());
+        assert!(parse_str(&int, "nan").is_err());
+    }
+
     #[test]
     fn bad_text_names_what_was_expected() {
         use FormType::*;
@@ -573,6 +599,9 @@ mod tests {
             check(&asn, json!(3)).unwrap_err(),
             "3 is odd; use an even number"
         );
+        // A message that does not name the value is told it.
+        asn.message = Some("must be even".into());
+        assert_eq!(check(&asn, json!(3)).unwrap_err(), "must be even (got `3`)");
     }
 
     #[test]

@@ -100,6 +100,33 @@ fn verbose_output_masks_secrets() {
     assert!(!err.contains("HUNTER22"), "{err}");
 }
 
+/// An answer for an input step's field given at the start is refused (the form has
+/// no such field), saying where it goes instead.
+fn an_answer_for_an_input_step_given_at_the_start_says_where_it_goes() {
+    let p = Project::new();
+    workflow(&p);
+    let (code, _, err) = p.run(&[
+        "workflow",
+        "run",
+        "f",
+        "--input",
+        "name=edge7",
+        "--input",
+        "count=3",
+        "--input",
+        "token=t",
+        "--input",
+        "ok=true",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("ok (unknown)"), "{err}");
+    assert!(
+        err.contains("`ok` (of the input step `Approve`) is answered when the run stops there: `orch process resume ID --input NAME=VALUE`"),
+        "{err}"
+    );
+    assert!(p.json(&["process", "list"]).as_array().unwrap().is_empty());
+}
+
 fn input_steps_suspend_and_resume_with_secrets_kept_out_of_storage() {
     let p = Project::new();
     workflow(&p);
@@ -462,6 +489,7 @@ fn a_hanging_choice_list_is_stopped_and_named() {
 }
 
 both!(
+    an_answer_for_an_input_step_given_at_the_start_says_where_it_goes,
     skip_keeps_secrets_out_and_asks_for_them_first,
     resume_takes_the_secret_needed_again_with_the_answers,
     a_secret_copied_into_the_state_is_masked_there,

@@ -776,7 +776,25 @@ run = "set -e; printf 'password: ' >/dev/tty; read -r x </dev/tty; echo '{}'"
     assert_eq!(list[0]["status"], "failed", "{list}");
 }
 
+/// An answer for no field of the form is refused before anything is asked: nothing
+/// could run with it, whatever the rest of the answers.
+fn an_answer_for_no_field_is_refused_before_the_prompts() {
+    let p = Project::new();
+    signup(&p);
+    let Some(t) = Term::start(
+        &p,
+        &["workflow", "run", "signup", "--form", "--input", "nmae=x"],
+    ) else {
+        return;
+    };
+    let (code, screen) = t.exit();
+    assert_eq!(code, 2, "{screen}");
+    assert!(screen.contains("nmae (unknown)"), "{screen}");
+    assert!(!screen.contains("Account"), "nothing was asked: {screen}");
+}
+
 both!(
+    an_answer_for_no_field_is_refused_before_the_prompts,
     a_step_that_reads_the_terminal_fails_instead_of_hanging,
     a_long_text_keeps_blank_lines_and_ends_at_a_dot,
     ctrl_c_while_choices_load_ends_the_form,
