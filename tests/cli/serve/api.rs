@@ -95,6 +95,18 @@ fn conforms(doc: &Value, schema: &Value, body: &Value, at: &str) {
             "{at}: `{r}` is required by the document but missing: {body}"
         );
     }
+    for k in obj.iter().filter(|(_, v)| v.is_null()).map(|(k, _)| k) {
+        // Answered as null, not left out: always there, so the document must say so.
+        let required = schema["required"].as_array().into_iter().flatten();
+        assert!(
+            required.clone().any(|r| r == k),
+            "{at}: `{k}` is answered as null, so the document must mark it required"
+        );
+        assert!(
+            props.get(k).is_some_and(allows_null),
+            "{at}: `{k}` is answered as null, so the document must mark it nullable"
+        );
+    }
     for (k, v) in obj {
         match props.get(k) {
             Some(s) => conforms(doc, s, v, &format!("{at}.{k}")),
@@ -107,6 +119,19 @@ fn conforms(doc: &Value, schema: &Value, body: &Value, at: &str) {
             }
         }
     }
+}
+
+/// Whether a schema takes `null` (`"type": ["string", "null"]`, or a `oneOf` with a
+/// null type).
+fn allows_null(schema: &Value) -> bool {
+    let null =
+        |t: &Value| t == "null" || t.as_array().is_some_and(|ts| ts.contains(&json!("null")));
+    null(&schema["type"])
+        || ["oneOf", "anyOf"].iter().any(|k| {
+            schema[k]
+                .as_array()
+                .is_some_and(|alts| alts.iter().any(allows_null))
+        })
 }
 
 /// The 200 schema of an operation.
