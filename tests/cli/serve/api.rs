@@ -498,6 +498,23 @@ fn errors_have_the_status_and_body_of_the_design() {
             nul.text
         );
     }
+    // A path segment that is no text once decoded is said to be so.
+    let r = get(&s, "/api/v1/processes/%ff", &op);
+    assert_eq!(
+        (r.status, kind(&r).as_str()),
+        (400, "invalid"),
+        "{}",
+        r.text
+    );
+    assert!(
+        r.body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("path segment `%ff` is not valid UTF-8"),
+        "{}",
+        r.text
+    );
+    assert_eq!(r.cache.as_deref(), Some("no-store"), "{r:?}");
     for bad in ["since=yesterday", "before=zzz"] {
         let r = get(&s, &format!("/api/v1/processes?{bad}"), &op);
         assert_eq!(r.status, 400, "{bad}: {}", r.text);
@@ -712,6 +729,7 @@ fn errors_have_the_status_and_body_of_the_design() {
         "{}",
         long.text
     );
+    assert_eq!(long.cache.as_deref(), Some("no-store"), "{long:?}");
     let mut many =
         ureq::get(&s.url("/api/v1/products")).set("Authorization", &format!("Bearer {op}"));
     for i in 0..150 {
@@ -727,6 +745,7 @@ fn errors_have_the_status_and_body_of_the_design() {
         "{}",
         many.text
     );
+    assert_eq!(many.cache.as_deref(), Some("no-store"), "{many:?}");
 
     // 415: a body that says it is something other than JSON (curl's `-d` alone sends
     // a web form); a JSON type with parameters is JSON.

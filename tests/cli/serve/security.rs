@@ -429,6 +429,7 @@ fn a_request_a_route_does_not_take_is_refused_before_it_acts() {
     );
     assert!(text.starts_with("HTTP/1.1 400"), "{text}");
     assert!(text.contains("must carry a Host header"), "{text}");
+    assert!(text.contains("cache-control: no-store"), "{text}");
     let text = raw(
         &s,
         &format!("GET /api/v1/products HTTP/1.0\r\nAuthorization: Bearer {op}\r\n\r\n"),
