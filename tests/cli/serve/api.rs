@@ -401,11 +401,15 @@ fn errors_have_the_status_and_body_of_the_design() {
         );
         assert!(r.text.contains("unknown parameter"), "{}", r.text);
     }
-    // OPTIONS says what a path takes.
-    let r = call(&s, "OPTIONS", "/api/v1/processes", Some(&op), None);
-    assert_eq!(r.status, 204, "{r:?}");
-    let allow = r.allow.unwrap_or_default();
-    assert!(allow.contains("GET"), "{allow}");
+    // OPTIONS says what a path takes, with a token or without (a CORS preflight
+    // carries none).
+    for token in [Some(op.as_str()), None] {
+        let r = call(&s, "OPTIONS", "/api/v1/processes", token, None);
+        assert_eq!(r.status, 204, "{r:?}");
+        assert_eq!(r.cache.as_deref(), Some("no-store"), "{r:?}");
+        let allow = r.allow.unwrap_or_default();
+        assert!(allow.contains("GET"), "{allow}");
+    }
     // No cache keeps an answer (they carry process state), an error's neither.
     for path in [
         "/api/v1/processes",
