@@ -186,10 +186,7 @@ async fn answer_noting_changes(
             }
         }
     }
-    let note = axum::http::HeaderValue::from_str(&notes.join("; "));
-    if let (false, Ok(v)) = (notes.is_empty(), note) {
-        r.headers_mut().insert("orch-warning", v);
-    }
+    super::warn(r.headers_mut(), &notes);
     Ok(r)
 }
 
@@ -298,9 +295,7 @@ pub async fn abort(
     let full = actions::find_process(app.store(), &id).await?.process_id;
     let left = actions::abort(&app, full.clone(), who(p)).await?;
     let mut r = answer(&app, &full).await?;
-    if let Some(v) = left.and_then(|l| axum::http::HeaderValue::from_str(&l).ok()) {
-        r.headers_mut().insert("orch-warning", v);
-    }
+    super::warn(r.headers_mut(), &Vec::from_iter(left));
     Ok(r)
 }
 

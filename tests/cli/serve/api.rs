@@ -310,6 +310,49 @@ fn every_route_answers_with_the_shapes_of_the_command_line() {
     );
     let none = get(&s, "/api/v1/subscriptions?search=nosuchthing", &op);
     assert_eq!(none.body, json!([]));
+    assert_eq!(
+        none.warning, None,
+        "an empty answer is not a mistake in itself"
+    );
+    // A filter that can match nothing answers as the command line does, with the
+    // command line's warning in `Orch-Warning`.
+    for (path, args, says) in [
+        (
+            "/api/v1/subscriptions?product=Nope",
+            &["subscription", "list", "--product", "Nope"][..],
+            "no product is named or tagged `Nope`",
+        ),
+        (
+            "/api/v1/subscriptions?where=node..role%3Dx",
+            &["subscription", "list", "--where", "node..role=x"][..],
+            "no product has a field at `node..role`",
+        ),
+        (
+            "/api/v1/subscriptions?where=nod.role%3Dcore",
+            &["subscription", "list", "--where", "nod.role=core"][..],
+            "no product's subscriptions have `nod`",
+        ),
+        (
+            "/api/v1/events?kind=nope.kind",
+            &["events", "--kind", "nope.kind"][..],
+            "no event kind orch writes matches `nope.kind`",
+        ),
+    ] {
+        let r = get(&s, path, &op);
+        assert_eq!((r.status, &r.body), (200, &json!([])), "{path}: {}", r.text);
+        let warning = r.warning.unwrap_or_default();
+        assert!(warning.contains(says), "{path}: {warning:?}");
+        let (code, _, err) = p.run(args);
+        assert_eq!(code, 0, "{err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+    for path in [
+        "/api/v1/subscriptions?product=Node&where=node.role%3Dcore",
+        "/api/v1/events?kind=process.*",
+    ] {
+        let r = get(&s, path, &op);
+        assert_eq!(r.warning, None, "{path}");
+    }
     let page = get(&s, "/api/v1/processes?limit=1&workflow=create_node", &op);
     assert!(
         page.link
