@@ -300,10 +300,12 @@ pub async fn abort(
 }
 
 /// Marks the failed step as done by hand, with the body's keys added to the state
-/// (`orch process skip ID --set k=v`), and queues the process to go on.
+/// (`orch process skip ID --set k=v`: a dotted key sets one inside an object, and a
+/// change to the subscription is validated, 422 listing what it refuses), and queues
+/// the process to go on.
 #[utoipa::path(post, path = "/processes/{id}/skip", tag = "processes", security(("bearer" = [])),
     params(("id" = String, Path, description = "A process id, or a unique prefix of one")),
-    request_body(content = Option<Object>, description = "Keys to add to the state (optional)"),
+    request_body(content = Option<Object>, description = "Keys to add to the state (optional); a dotted key sets one inside an object, as `--set` does: {\"subscription.node.mtu\": 9000} is {\"subscription\": {\"node\": {\"mtu\": 9000}}}"),
     responses((status = 200, body = Process), Errors))]
 pub async fn skip(
     State(app): State<Arc<App>>,

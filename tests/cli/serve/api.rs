@@ -1100,6 +1100,63 @@ fn processes_are_resumed_retried_skipped_and_aborted_through_the_api() {
     );
 }
 
+/// A skip's body keys mean what `process skip --set` keys mean: a dotted key sets one
+/// inside an object, so a subscription's field is reached and validated (422 naming
+/// it) rather than stored as a key with dots in its name.
+fn a_skips_dotted_keys_set_inside_objects_as_set_does() {
+    let p = Project::example();
+    let sid = p.enrol("rtr1", "core")["subscription_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    p.write(
+        "workflows/breaky.toml",
+        "name = \"breaky\"\ntarget = \"modify\"\nproducts = [\"NODE\"]\n[[step]]\nname = \"Break\"\nrun = \"exit 1\"\n",
+    );
+    let op = token(&p, "ops", "operate");
+    let s = Server::start(&p, &[]);
+    let started = post(
+        &s,
+        &format!("/api/v1/workflows/breaky/processes?subscription={sid}"),
+        &op,
+        &json!({}),
+    );
+    assert_eq!(started.status, 201, "{}", started.text);
+    let id = started.body["id"].as_str().unwrap().to_string();
+    let before = wait_for_status(&s, &op, &id, "failed");
+    let skip = |body: Value| post(&s, &format!("/api/v1/processes/{id}/skip"), &op, &body);
+
+    let refused = skip(json!({"subscription.node.loopback_ipv4": "not-an-ip"}));
+    assert_eq!(refused.status, 422, "{}", refused.text);
+    assert_eq!(
+        field_names(&refused.body),
+        ["subscription.node.loopback_ipv4"],
+        "{}",
+        refused.text
+    );
+    let empty = skip(json!({"subscription..note": "x"}));
+    assert_eq!(empty.status, 400, "{}", empty.text);
+    assert!(empty.text.contains("empty part"), "{}", empty.text);
+    let after = get(&s, &format!("/api/v1/processes/{id}"), &op).body;
+    assert_eq!(
+        after["steps"], before["steps"],
+        "a refused skip changes nothing"
+    );
+
+    let skipped = skip(json!({"subscription.node.loopback_ipv4": "10.9.9.9", "seen.by": "ops"}));
+    assert_eq!(skipped.status, 200, "{}", skipped.text);
+    let done = wait_for_status(&s, &op, &id, "completed");
+    let keys: Vec<&String> = done["state"].as_object().unwrap().keys().collect();
+    assert!(keys.iter().all(|k| !k.contains('.')), "{keys:?}");
+    assert_eq!(done["state"]["seen"], json!({"by": "ops"}), "{done}");
+    let sub = get(&s, &format!("/api/v1/subscriptions/{sid}"), &op).body;
+    assert_eq!(sub["node"]["loopback_ipv4"], "10.9.9.9", "{sub}");
+    assert_eq!(
+        sub["node"]["name"], "rtr1",
+        "the rest of the block stays: {sub}"
+    );
+}
+
 /// Views of processes at rest are kept rendered by the server; whatever another orch
 /// does to the process (a retry, the cleanup that deletes it) shows at the next read.
 fn a_process_view_follows_what_other_orchs_do_to_the_process() {
@@ -1572,6 +1629,7 @@ both!(
     every_route_answers_with_the_shapes_of_the_command_line,
     errors_have_the_status_and_body_of_the_design,
     processes_are_resumed_retried_skipped_and_aborted_through_the_api,
+    a_skips_dotted_keys_set_inside_objects_as_set_does,
     secrets_given_to_the_api_reach_the_step_and_are_never_stored,
     the_event_stream_resumes_from_last_event_id,
 );
