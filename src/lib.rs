@@ -30,6 +30,7 @@ mod testing;
 #[cfg(test)]
 use store::postgres::testing as pg_testing;
 pub mod ui;
+pub mod unmatched;
 pub mod worker;
 
 /// Parses the command line, runs the command and maps the outcome to an exit code.

@@ -94,7 +94,7 @@ pub fn read_file(f: &str) -> Result<Map<String, Value>> {
     }
 }
 
-pub use crate::forms::value::{loose, loose_value};
+pub use crate::forms::value::loose;
 
 /// Collects and validates a form's answers: prompts with `--form` on a terminal,
 /// otherwise reports every missing or invalid answer at once (exit 2).

@@ -144,11 +144,8 @@ impl Settings {
             .map(|n| i64::try_from(n).unwrap_or(i64::MAX))
             .filter(|n| *n > 0);
         for kind in a.kind.iter().filter(|k| !k.is_empty()) {
-            if !matches_a_kind(kind) {
-                ctx.printer.warn(&format!(
-                    "no event kind orch writes matches `{kind}`; the kinds are {}",
-                    known_kinds().join(", ")
-                ));
+            if let Some(why) = crate::unmatched::event_kind(kind) {
+                ctx.printer.warn(&why);
             }
         }
         let settings = Settings {
@@ -545,46 +542,4 @@ fn remove_consumer(ctx: &mut Ctx, name: &str) -> Result<()> {
     }
     ctx.printer.status(&format!("consumer {name} removed"));
     Ok(())
-}
-
-/// The kinds of event orch writes (DESIGN §8), for a `--kind` that could match none.
-fn known_kinds() -> Vec<String> {
-    let statuses = crate::domain::process::ProcessStatus::ALL
-        .iter()
-        .map(|s| format!("process.{s}"));
-    let others = [
-        "process.started",
-        "process.taken_over",
-        "step.finished",
-        "step.progress",
-        "subscription.created",
-        "subscription.updated",
-        "subscription.status_changed",
-        "subscription.insync_changed",
-        "product.created",
-        "product.updated",
-        "product.deleted",
-        "lock.taken",
-        "lock.waiting",
-        "lock.released",
-        "callback.answered",
-    ];
-    let mut all: Vec<String> = statuses
-        .chain(others.iter().map(|k| k.to_string()))
-        .collect();
-    all.sort();
-    all.dedup();
-    all
-}
-
-/// Whether the glob `kind` matches some kind orch writes (a glob orch cannot read is
-/// given the benefit of the doubt).
-fn matches_a_kind(kind: &str) -> bool {
-    let Some(pattern) = crate::store::postgres::glob_to_regex(kind) else {
-        return true;
-    };
-    match regex::Regex::new(&pattern) {
-        Ok(re) => known_kinds().iter().any(|k| re.is_match(k)),
-        Err(_) => true,
-    }
 }

@@ -76,34 +76,16 @@ pub fn run(ctx: &mut Ctx, cmd: SubscriptionCommand) -> Result<()> {
 }
 
 /// A `--where` path starts with a product's root key (`node.role`): one that starts
-/// with no product's matches nothing, which is said rather than left to look like an
-/// empty result.
+/// with no product's, or names no field from there, matches nothing, which is said
+/// rather than left to look like an empty result.
 fn warn_of_unknown_roots(ctx: &mut Ctx, fields: &[(String, String)]) -> Result<()> {
     let products = ctx.db(async |s| s.products().await)?;
-    let mut roots: Vec<&str> = products.iter().map(|p| p.def.root.key.as_str()).collect();
-    roots.sort_unstable();
-    roots.dedup();
-    for (path, _) in fields {
-        let root = path.split(['.', '[']).next().unwrap_or_default();
-        let bare = crate::store::field_paths::without_indexes(path);
-        if roots.contains(&root) && !products.iter().any(|p| p.def.has_field_path(&bare)) {
-            ctx.printer.warn(&format!(
-                "--where {path}: no product has a field at `{bare}`"
-            ));
+    for bad in crate::unmatched::field_paths(&products, fields) {
+        ctx.printer
+            .warn(&format!("--where {}: {}", bad.path, bad.why));
+        if bad.known_root {
             ctx.printer
                 .hint("`orch subscription show ID` prints the paths a subscription has (`node.ports[0].name`); `orch product show NAME` its fields");
-            continue;
-        }
-        if !roots.contains(&root) {
-            let known = if roots.is_empty() {
-                "no product is loaded".to_string()
-            } else {
-                format!("the products' root keys: {}", roots.join(", "))
-            };
-            ctx.printer.warn(&format!(
-                "--where {path}: no product's subscriptions have `{root}` ({known}); a path starts with a root key, e.g. `{}.FIELD`",
-                roots.first().copied().unwrap_or("node")
-            ));
         }
     }
     Ok(())
@@ -132,9 +114,9 @@ fn list(ctx: &mut Ctx, a: ListArgs) -> Result<()> {
     };
     let found = ctx.db(async |s| s.subscriptions(&filter).await)?;
     if let (true, Some(name)) = (found.is_empty(), &filter.product) {
-        if let Some(near) = ctx.nearest_products(name)? {
-            ctx.printer
-                .hint(&format!("no product is named or tagged `{name}`; {near}"));
+        let products = ctx.db(async |s| s.products().await)?;
+        if let Some(why) = crate::unmatched::product(&products, name) {
+            ctx.printer.warn(&why);
         }
     }
     if found.is_empty() && !filter.fields.is_empty() {

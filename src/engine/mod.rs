@@ -6,7 +6,7 @@
 //! runs `workflow` steps as child processes, `abort` ends a process and its children,
 //! `command` runs the `run` steps' programs (`ahead` starts their shells before their
 //! turn), `builtins` the built-in steps, `merge` applies step output to the state,
-//! `owner` tells who runs a process.
+//! `owner` tells who runs a process, `skip` reads the keys a skip by hand sets.
 
 pub mod abort;
 pub mod ahead;
@@ -28,6 +28,7 @@ pub mod runner;
 pub mod scope;
 pub mod secrets;
 mod shell;
+pub mod skip;
 pub mod start;
 pub mod subscription;
 #[cfg(test)]

@@ -749,8 +749,8 @@ pub async fn skip(app: &Arc<App>, id: String, set: Map<String, Value>, who: Stri
         let steps = store.steps(&p.process_id).await?;
         let to_skip = crate::engine::plan::steps_to_skip(&p.process_id, &steps)?;
         let def = stored_definition(store, &p).await?;
-        crate::engine::secrets::refuse_set(&def, set.keys().cloned())?;
-        let set = Value::Object(crate::forms::value::loose(set));
+        // Read as `process skip --set` reads its keys: `a.b` sets `b` inside `a`.
+        let set = crate::engine::skip::set_patch(&def, set, crate::engine::skip::Given::Body)?;
         // As `process skip`: a join that conflicted keeps the other keys, and a change
         // the subscription refuses is said before anything is written.
         let mut quiet = Quiet;

@@ -185,7 +185,14 @@ fn loopback_host(headers: &axum::http::HeaderMap) -> bool {
 }
 
 /// The API's gate: a token on every request, `operate` for anything but reading.
+/// `OPTIONS` (a browser's CORS preflight never carries credentials) and a method the
+/// path does not have are the router's to answer (204 with `Allow`, 405), without a
+/// token: what they tell, the OpenAPI document tells anyone.
 pub async fn api(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Response {
+    let method = req.method();
+    if method == Method::OPTIONS || !super::api::may_have(method, req.uri().path()) {
+        return next.run(req).await;
+    }
     let reading = is_reading(req.method());
     let who = match identify(&app, req.headers(), reading).await {
         Ok(p) => p,
@@ -198,9 +205,7 @@ pub async fn api(State(app): State<Arc<App>>, mut req: Request, next: Next) -> R
             "a change requested by a page of another site is refused",
         ));
     }
-    // A method the path does not have is the router's to answer (405, or 404), as
-    // for any token.
-    if !reading && !who.may_operate() && super::api::may_have(req.method(), req.uri().path()) {
+    if !reading && !who.may_operate() {
         return axum::response::IntoResponse::into_response(
             ApiError::forbidden(format!(
                 "token `{}` has the role `read`, which may only read",

@@ -30,10 +30,11 @@ const MAX_HEADERS: usize = 100;
 const MAX_URI: usize = 8 * 1024;
 
 /// The error for a request whose head the server does not take (larger than it takes,
-/// or HTTP/1.1 without the `Host` header RFC 9112 requires): the API's error body, as
-/// for any other refusal.
+/// HTTP/1.1 without the `Host` header RFC 9112 requires, or a path segment that is
+/// not UTF-8 once decoded): the API's error body and `Cache-Control`, as for any
+/// other refusal.
 fn refused_head<B>(req: &hyper::Request<B>) -> Option<axum::response::Response> {
-    use axum::http::StatusCode;
+    use axum::http::{HeaderValue, StatusCode, header};
     use axum::response::IntoResponse;
     let uri = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
     let refused = if req.version() == hyper::Version::HTTP_11
@@ -60,10 +61,51 @@ fn refused_head<B>(req: &hyper::Request<B>) -> Option<axum::response::Response> 
                 req.headers().len()
             ),
         )
+    } else if let Some(segment) = undecodable_segment(req.uri().path()) {
+        crate::error::Error::usage(format!(
+            "path segment `{segment}` is not valid UTF-8 once its %-escapes are decoded"
+        ))
+        .with_hint("percent-encode the UTF-8 bytes of the text (ids and names are plain text)")
+        .into()
     } else {
         return None;
     };
-    Some(refused.into_response())
+    let mut r = refused.into_response();
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Some(r)
+}
+
+/// The first segment of `path` whose %-escapes decode to bytes that are not UTF-8
+/// (`%ff`): the router could not hand it to a handler as text.
+fn undecodable_segment(path: &str) -> Option<&str> {
+    path.split('/')
+        .find(|segment| std::str::from_utf8(&percent_decoded(segment)).is_err())
+}
+
+/// `segment` with each `%XX` replaced by its byte; a `%` not followed by two hex
+/// digits stays as it is.
+fn percent_decoded(segment: &str) -> Vec<u8> {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = bytes
+            .get(i + 1..i + 3)
+            .filter(|h| bytes[i] == b'%' && h.iter().all(u8::is_ascii_hexdigit))
+            .and_then(|h| u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok());
+        match escaped {
+            Some(b) => {
+                out.push(b);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    out
 }
 
 /// How long open requests get to finish once the server stops.
@@ -128,5 +170,18 @@ pub async fn serve(
         _ = tokio::time::sleep(DRAIN) => {
             crate::say!("orch serve: requests still open after {}s; closing them", DRAIN.as_secs());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_that_decode_to_other_than_utf8_are_found() {
+        assert_eq!(undecodable_segment("/api/v1/processes/%ff"), Some("%ff"));
+        assert_eq!(undecodable_segment("/api/v1/products/N%C5%93ud"), None);
+        assert_eq!(undecodable_segment("/a/100%/b%2"), None);
+        assert_eq!(percent_decoded("a%41%2x%"), b"aA%2x%".to_vec());
     }
 }

@@ -107,6 +107,8 @@ pub struct Reply {
     pub link: Option<String>,
     pub cache: Option<String>,
     pub allow: Option<String>,
+    /// `Orch-Warning`: what the command line would warn of.
+    pub warning: Option<String>,
     pub body: Value,
     pub text: String,
 }
@@ -123,6 +125,7 @@ pub fn reply(r: ureq::Response) -> Reply {
     let link = r.header("link").map(str::to_string);
     let cache = r.header("cache-control").map(str::to_string);
     let allow = r.header("allow").map(str::to_string);
+    let warning = r.header("orch-warning").map(str::to_string);
     let text = r.into_string().unwrap_or_default();
     let body = serde_json::from_str(&text).unwrap_or(Value::String(text.clone()));
     Reply {
@@ -130,6 +133,7 @@ pub fn reply(r: ureq::Response) -> Reply {
         link,
         cache,
         allow,
+        warning,
         body,
         text,
     }

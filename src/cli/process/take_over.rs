@@ -797,47 +797,6 @@ pub fn abort(ctx: &mut Ctx, id: &str) -> Result<()> {
     print_process_json(ctx, &p.process_id)
 }
 
-/// The state patch of `--set` pairs: text that reads as JSON is taken as such, and a
-/// key with dots names a key inside objects (`port.mtu=9000` sets `mtu` in `port`,
-/// keeping the rest of `port`), as a join conflict's warning names it.
-fn nested(pairs: &[(String, String)]) -> Result<Value> {
-    let mut patch = serde_json::Map::new();
-    for (key, value) in pairs {
-        let parts: Vec<&str> = key.split('.').collect();
-        if parts.iter().any(|p| p.is_empty()) {
-            return Err(
-                Error::usage(format!("`--set {key}=…` has an empty part in its key")).with_hint(
-                    "name a key (`mtu=9000`) or a key inside an object (`port.mtu=9000`)",
-                ),
-            );
-        }
-        put(&mut patch, &parts, answers::loose_value(value.clone()));
-    }
-    Ok(Value::Object(patch))
-}
-
-/// Puts `value` at `path` in `into`, making (or replacing with) objects on the way; a
-/// `null` stays, as the merge patch's "remove this key".
-fn put(into: &mut serde_json::Map<String, Value>, path: &[&str], value: Value) {
-    match path {
-        [] => {}
-        [last] => {
-            into.insert((*last).to_string(), value);
-        }
-        [first, rest @ ..] => {
-            let slot = into
-                .entry((*first).to_string())
-                .or_insert_with(|| Value::Object(serde_json::Map::new()));
-            if !slot.is_object() {
-                *slot = Value::Object(serde_json::Map::new());
-            }
-            if let Value::Object(inner) = slot {
-                put(inner, rest, value);
-            }
-        }
-    }
-}
-
 pub fn skip(ctx: &mut Ctx, a: SkipArgs) -> Result<()> {
     let p = ctx.process(&a.id)?;
     if !RETRYABLE.contains(&p.status) && !is_stale(&p) {
@@ -846,9 +805,11 @@ pub fn skip(ctx: &mut Ctx, a: SkipArgs) -> Result<()> {
     let steps = ctx.steps(&p.process_id)?;
     let to_skip = crate::engine::plan::steps_to_skip(&p.process_id, &steps)?;
     let def = ctx.stored_definition(&p)?;
-    let set = nested(&a.set)?;
-    let top = set.as_object().into_iter().flat_map(|m| m.keys().cloned());
-    crate::engine::secrets::refuse_set(&def, top)?;
+    let pairs = a
+        .set
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())));
+    let set = crate::engine::skip::set_patch(&def, pairs, crate::engine::skip::Given::Flags)?;
     // Asked before anything changes: a skip that could not go on for want of them
     // would leave the process half-done.
     let secrets = secrets_needed(ctx, &p, &def, false)?;

@@ -32,7 +32,8 @@ use crate::store::events::Filter;
     ),
     responses(
         (status = 200, description = "A page of events, or a stream of them",
-            content((Vec<Event> = "application/json"), (String = "text/event-stream"))),
+            content((Vec<Event> = "application/json"), (String = "text/event-stream")),
+            headers(("orch-warning" = String, description = "Set when a `kind` matches no kind of event orch writes"))),
         Errors))]
 pub async fn events(
     State(app): State<Arc<App>>,
@@ -117,21 +118,30 @@ pub async fn events(
             Some(limit.unwrap_or(100))
         },
     };
+    // A kind orch never writes streams nothing, ever: said, as `orch events` warns.
+    let notes: Vec<String> = filter
+        .kinds
+        .iter()
+        .filter_map(|k| crate::unmatched::event_kind(k))
+        .collect();
     if follow {
         let token = who.and_then(|axum::Extension(p)| p.token);
-        return Ok(crate::serve::sse::stream(app.clone(), filter, token));
+        let mut r = crate::serve::sse::stream(app.clone(), filter, token);
+        super::warn(r.headers_mut(), &notes);
+        return Ok(r);
     }
     let rows = store.events(&filter).await?;
     // A full page links to the next, as the other lists do (`since`, the last seq).
-    let mut links = HeaderMap::new();
+    let mut answer = HeaderMap::new();
+    super::warn(&mut answer, &notes);
     if let (true, Some(last)) = (Some(rows.len() as i64) == filter.limit, rows.last()) {
         let (k, v) = super::next_link("/events", &q, "since", &last.seq.to_string());
         if let Ok(v) = v.parse() {
-            links.insert(k, v);
+            answer.insert(k, v);
         }
     }
     Ok((
-        links,
+        answer,
         Json(serde_json::to_value(rows).unwrap_or(Value::Null)),
     )
         .into_response())

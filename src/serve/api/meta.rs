@@ -21,8 +21,9 @@ pub fn set_document(doc: utoipa::openapi::OpenApi) {
 
 /// Whether the API may have a route for `method` at `path` (as the router sees it
 /// under the API's prefix, `/processes/0190…/retry`), by its document: false only for
-/// a path the document has without that method. The gate refuses a `read` token what
-/// the API may do, and lets the router answer 405 for the rest, as for any token.
+/// a path the document has without that method (HEAD counts as GET). The gate asks
+/// a token for what the API may do, and lets the router answer 405 for the rest, with
+/// a token or without.
 pub fn may_have(method: &axum::http::Method, path: &str) -> bool {
     let Some(paths) = DOCUMENT.get().and_then(|d| d["paths"].as_object()) else {
         return true;
@@ -41,7 +42,12 @@ pub fn may_have(method: &axum::http::Method, path: &str) -> bool {
                 .zip(&given)
                 .all(|(t, g)| t == g || (t.starts_with('{') && t.ends_with('}') && !g.is_empty()))
     };
-    let method = method.as_str().to_ascii_lowercase();
+    // HEAD is answered wherever GET is.
+    let method = if method == axum::http::Method::HEAD {
+        "get".to_string()
+    } else {
+        method.as_str().to_ascii_lowercase()
+    };
     let mut matched = paths.iter().filter(|(t, _)| fits(t)).peekable();
     // A path the document does not know may be anything: refuse rather than guess.
     matched.peek().is_none() || matched.any(|(_, ops)| ops.get(&method).is_some())

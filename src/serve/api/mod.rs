@@ -390,6 +390,23 @@ pub fn who(p: Option<axum::Extension<Principal>>) -> String {
     p.map_or_else(|| "api".to_string(), |axum::Extension(p)| p.name)
 }
 
+/// Says in an `Orch-Warning` header what the command line would warn of on stderr
+/// (the request was served, but not as the client may think), the notes separated by
+/// "; ". Control characters, which a header cannot hold, are given as spaces.
+pub fn warn(headers: &mut axum::http::HeaderMap, notes: &[String]) {
+    if notes.is_empty() {
+        return;
+    }
+    let text: String = notes
+        .join("; ")
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if let Ok(v) = axum::http::HeaderValue::from_bytes(text.as_bytes()) {
+        headers.insert("orch-warning", v);
+    }
+}
+
 /// A `Link: <…>; rel="next"` header for the next page.
 pub fn next_link(
     path: &str,

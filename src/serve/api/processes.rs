@@ -186,10 +186,7 @@ async fn answer_noting_changes(
             }
         }
     }
-    let note = axum::http::HeaderValue::from_str(&notes.join("; "));
-    if let (false, Ok(v)) = (notes.is_empty(), note) {
-        r.headers_mut().insert("orch-warning", v);
-    }
+    super::warn(r.headers_mut(), &notes);
     Ok(r)
 }
 
@@ -298,17 +295,17 @@ pub async fn abort(
     let full = actions::find_process(app.store(), &id).await?.process_id;
     let left = actions::abort(&app, full.clone(), who(p)).await?;
     let mut r = answer(&app, &full).await?;
-    if let Some(v) = left.and_then(|l| axum::http::HeaderValue::from_str(&l).ok()) {
-        r.headers_mut().insert("orch-warning", v);
-    }
+    super::warn(r.headers_mut(), &Vec::from_iter(left));
     Ok(r)
 }
 
 /// Marks the failed step as done by hand, with the body's keys added to the state
-/// (`orch process skip ID --set k=v`), and queues the process to go on.
+/// (`orch process skip ID --set k=v`: a dotted key sets one inside an object, and a
+/// change to the subscription is validated, 422 listing what it refuses), and queues
+/// the process to go on.
 #[utoipa::path(post, path = "/processes/{id}/skip", tag = "processes", security(("bearer" = [])),
     params(("id" = String, Path, description = "A process id, or a unique prefix of one")),
-    request_body(content = Option<Object>, description = "Keys to add to the state (optional)"),
+    request_body(content = Option<Object>, description = "Keys to add to the state (optional); a dotted key sets one inside an object, as `--set` does: {\"subscription.node.mtu\": 9000} is {\"subscription\": {\"node\": {\"mtu\": 9000}}}"),
     responses((status = 200, body = Process), Errors))]
 pub async fn skip(
     State(app): State<Arc<App>>,

@@ -2,6 +2,10 @@
 //! `crate::shapes` (one serialisation for `-o json` and the API); these types only
 //! describe them, and the API tests check every answer against them (and schemathesis
 //! does, property by property), so the description cannot drift from the bodies.
+//!
+//! An `Option` is nullable; one the body always holds (as `null` when empty) is also
+//! `required`, so a client generator makes it a field rather than an optional one.
+//! Those the body leaves out when empty stay optional.
 
 #![allow(dead_code)]
 
@@ -63,6 +67,7 @@ pub struct Product {
     pub fixed_inputs: Value,
     /// How many subscriptions it has.
     pub subscriptions: i64,
+    #[schema(required = true)]
     pub source: Option<String>,
     pub created_at: String,
     pub updated_at: String,
@@ -123,8 +128,11 @@ pub struct Subscription {
     /// `initial`, `provisioning`, `active`, `disabled` or `terminated`.
     pub status: String,
     pub insync: bool,
+    #[schema(required = true)]
     pub start_date: Option<String>,
+    #[schema(required = true)]
     pub end_date: Option<String>,
+    #[schema(required = true)]
     pub note: Option<String>,
     pub in_use_by: Vec<String>,
     pub depends_on: Vec<String>,
@@ -145,6 +153,7 @@ pub struct UsableWorkflow {
     pub target: String,
     pub usable: bool,
     /// Why it cannot run now.
+    #[schema(required = true)]
     pub reason: Option<String>,
     pub description: String,
 }
@@ -158,14 +167,17 @@ pub struct Step {
     pub attempt: i64,
     pub started_at: String,
     pub finished_at: String,
+    #[schema(required = true)]
     pub error: Option<String>,
     /// The end of what it printed on stderr.
+    #[schema(required = true)]
     pub output: Option<String>,
     pub created_by: String,
     /// Where it runs: its name, or inside a branch its path (`Push every device [3] /
     /// Push`, DESIGN §13).
     pub path: String,
     /// The branch it ran in; none for a top-level step.
+    #[schema(required = true)]
     pub branch: Option<String>,
 }
 
@@ -173,6 +185,7 @@ pub struct Step {
 #[derive(Serialize, ToSchema)]
 pub struct PendingInput {
     pub step: String,
+    #[schema(required = true)]
     pub message: Option<String>,
     /// The fields to answer, as the workflow file gives them.
     pub fields: Vec<Value>,
@@ -187,19 +200,27 @@ pub struct ProcessSummary {
     /// `created`, `running`, `suspended`, `awaiting_callback`, `waiting`, `failed`,
     /// `aborted` or `completed`.
     pub status: String,
+    #[schema(required = true)]
     pub subscription_id: Option<String>,
+    #[schema(required = true)]
     pub customer_id: Option<String>,
     pub is_task: bool,
     pub created_by: String,
     pub started_at: String,
     pub last_modified_at: String,
+    #[schema(required = true)]
     pub failed_reason: Option<String>,
+    #[schema(required = true)]
     pub last_step: Option<String>,
     pub definition_hash: String,
+    #[schema(required = true)]
     pub owner: Option<String>,
+    #[schema(required = true)]
     pub lease_until: Option<String>,
+    #[schema(required = true)]
     pub run_after: Option<String>,
     /// The process whose `workflow` step started it, and that step's path.
+    #[schema(required = true)]
     pub parent_id: Option<String>,
     pub parent_step: Option<String>,
     /// Its row says running, but the orch that ran it is gone.
@@ -230,8 +251,10 @@ pub struct Process {
 #[derive(Serialize, ToSchema)]
 pub struct CallbackWait {
     pub step: String,
+    #[schema(required = true)]
     pub since: Option<String>,
     /// Its deadline; null: it waits until answered or aborted.
+    #[schema(required = true)]
     pub until: Option<String>,
     /// The deadline passed and the step was not failed yet.
     pub timed_out: bool,
@@ -244,7 +267,9 @@ pub struct CallbackWait {
 pub struct LockWait {
     pub name: String,
     /// The process holding it, if any.
+    #[schema(required = true)]
     pub held_by: Option<String>,
+    #[schema(required = true)]
     pub held_since: Option<String>,
     /// Its place in the queue, from 1.
     pub position: i64,
@@ -257,7 +282,9 @@ pub struct Event {
     pub seq: i64,
     pub at: String,
     pub kind: String,
+    #[schema(required = true)]
     pub process_id: Option<String>,
+    #[schema(required = true)]
     pub subscription_id: Option<String>,
     pub product_id: Option<String>,
     pub data: Value,

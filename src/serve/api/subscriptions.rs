@@ -75,7 +75,7 @@ pub fn filter(q: &Params) -> ApiResult<Filter> {
         ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "At most this many, 1 to 1000 (default 50)"),
         ("offset" = Option<i64>, Query, minimum = 0, description = "Skip this many"),
     ),
-    responses((status = 200, body = Vec<Subscription>), Errors))]
+    responses((status = 200, body = Vec<Subscription>, headers(("orch-warning" = String, description = "Set on an empty answer when a filter can match nothing: no product is named or tagged so, or no product has the `where` path"))), Errors))]
 pub async fn list(State(app): State<Arc<App>>, q: Params) -> ApiResult<impl IntoResponse> {
     // A misspelt filter must not quietly list everything.
     let unknown = q.only(&[
@@ -89,6 +89,9 @@ pub async fn list(State(app): State<Arc<App>>, q: Params) -> ApiResult<impl Into
         items.push(crate::shapes::subscription(store, s, false).await?);
     }
     let mut headers = axum::http::HeaderMap::new();
+    if found.is_empty() {
+        super::warn(&mut headers, &never_matching(&app, &f).await?);
+    }
     if found.len() as i64 == f.limit {
         let (k, v) = next_link(
             "/subscriptions",
@@ -101,6 +104,23 @@ pub async fn list(State(app): State<Arc<App>>, q: Params) -> ApiResult<impl Into
         }
     }
     Ok((headers, Json(Value::Array(items))))
+}
+
+/// What in `f` can match no subscription, as `subscription list` warns of it: a product
+/// no product is named or tagged, a `where` path no product has.
+async fn never_matching(app: &App, f: &Filter) -> ApiResult<Vec<String>> {
+    if f.product.is_none() && f.fields.is_empty() {
+        return Ok(Vec::new());
+    }
+    let products = app.store().products().await?;
+    let product = f
+        .product
+        .as_deref()
+        .and_then(|name| crate::unmatched::product(&products, name));
+    let paths = crate::unmatched::field_paths(&products, &f.fields)
+        .into_iter()
+        .map(|bad| format!("where {}: {}", bad.path, bad.why));
+    Ok(product.into_iter().chain(paths).collect())
 }
 
 /// One subscription with its block tree, its relations and the processes that

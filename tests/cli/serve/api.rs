@@ -95,6 +95,18 @@ fn conforms(doc: &Value, schema: &Value, body: &Value, at: &str) {
             "{at}: `{r}` is required by the document but missing: {body}"
         );
     }
+    for k in obj.iter().filter(|(_, v)| v.is_null()).map(|(k, _)| k) {
+        // Answered as null, not left out: always there, so the document must say so.
+        let required = schema["required"].as_array().into_iter().flatten();
+        assert!(
+            required.clone().any(|r| r == k),
+            "{at}: `{k}` is answered as null, so the document must mark it required"
+        );
+        assert!(
+            props.get(k).is_some_and(allows_null),
+            "{at}: `{k}` is answered as null, so the document must mark it nullable"
+        );
+    }
     for (k, v) in obj {
         match props.get(k) {
             Some(s) => conforms(doc, s, v, &format!("{at}.{k}")),
@@ -107,6 +119,19 @@ fn conforms(doc: &Value, schema: &Value, body: &Value, at: &str) {
             }
         }
     }
+}
+
+/// Whether a schema takes `null` (`"type": ["string", "null"]`, or a `oneOf` with a
+/// null type).
+fn allows_null(schema: &Value) -> bool {
+    let null =
+        |t: &Value| t == "null" || t.as_array().is_some_and(|ts| ts.contains(&json!("null")));
+    null(&schema["type"])
+        || ["oneOf", "anyOf"].iter().any(|k| {
+            schema[k]
+                .as_array()
+                .is_some_and(|alts| alts.iter().any(allows_null))
+        })
 }
 
 /// The 200 schema of an operation.
@@ -285,6 +310,49 @@ fn every_route_answers_with_the_shapes_of_the_command_line() {
     );
     let none = get(&s, "/api/v1/subscriptions?search=nosuchthing", &op);
     assert_eq!(none.body, json!([]));
+    assert_eq!(
+        none.warning, None,
+        "an empty answer is not a mistake in itself"
+    );
+    // A filter that can match nothing answers as the command line does, with the
+    // command line's warning in `Orch-Warning`.
+    for (path, args, says) in [
+        (
+            "/api/v1/subscriptions?product=Nope",
+            &["subscription", "list", "--product", "Nope"][..],
+            "no product is named or tagged `Nope`",
+        ),
+        (
+            "/api/v1/subscriptions?where=node..role%3Dx",
+            &["subscription", "list", "--where", "node..role=x"][..],
+            "no product has a field at `node..role`",
+        ),
+        (
+            "/api/v1/subscriptions?where=nod.role%3Dcore",
+            &["subscription", "list", "--where", "nod.role=core"][..],
+            "no product's subscriptions have `nod`",
+        ),
+        (
+            "/api/v1/events?kind=nope.kind",
+            &["events", "--kind", "nope.kind"][..],
+            "no event kind orch writes matches `nope.kind`",
+        ),
+    ] {
+        let r = get(&s, path, &op);
+        assert_eq!((r.status, &r.body), (200, &json!([])), "{path}: {}", r.text);
+        let warning = r.warning.unwrap_or_default();
+        assert!(warning.contains(says), "{path}: {warning:?}");
+        let (code, _, err) = p.run(args);
+        assert_eq!(code, 0, "{err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+    for path in [
+        "/api/v1/subscriptions?product=Node&where=node.role%3Dcore",
+        "/api/v1/events?kind=process.*",
+    ] {
+        let r = get(&s, path, &op);
+        assert_eq!(r.warning, None, "{path}");
+    }
     let page = get(&s, "/api/v1/processes?limit=1&workflow=create_node", &op);
     assert!(
         page.link
@@ -376,11 +444,15 @@ fn errors_have_the_status_and_body_of_the_design() {
         );
         assert!(r.text.contains("unknown parameter"), "{}", r.text);
     }
-    // OPTIONS says what a path takes.
-    let r = call(&s, "OPTIONS", "/api/v1/processes", Some(&op), None);
-    assert_eq!(r.status, 204, "{r:?}");
-    let allow = r.allow.unwrap_or_default();
-    assert!(allow.contains("GET"), "{allow}");
+    // OPTIONS says what a path takes, with a token or without (a CORS preflight
+    // carries none).
+    for token in [Some(op.as_str()), None] {
+        let r = call(&s, "OPTIONS", "/api/v1/processes", token, None);
+        assert_eq!(r.status, 204, "{r:?}");
+        assert_eq!(r.cache.as_deref(), Some("no-store"), "{r:?}");
+        let allow = r.allow.unwrap_or_default();
+        assert!(allow.contains("GET"), "{allow}");
+    }
     // No cache keeps an answer (they carry process state), an error's neither.
     for path in [
         "/api/v1/processes",
@@ -473,6 +545,23 @@ fn errors_have_the_status_and_body_of_the_design() {
             nul.text
         );
     }
+    // A path segment that is no text once decoded is said to be so.
+    let r = get(&s, "/api/v1/processes/%ff", &op);
+    assert_eq!(
+        (r.status, kind(&r).as_str()),
+        (400, "invalid"),
+        "{}",
+        r.text
+    );
+    assert!(
+        r.body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("path segment `%ff` is not valid UTF-8"),
+        "{}",
+        r.text
+    );
+    assert_eq!(r.cache.as_deref(), Some("no-store"), "{r:?}");
     for bad in ["since=yesterday", "before=zzz"] {
         let r = get(&s, &format!("/api/v1/processes?{bad}"), &op);
         assert_eq!(r.status, 400, "{bad}: {}", r.text);
@@ -687,6 +776,7 @@ fn errors_have_the_status_and_body_of_the_design() {
         "{}",
         long.text
     );
+    assert_eq!(long.cache.as_deref(), Some("no-store"), "{long:?}");
     let mut many =
         ureq::get(&s.url("/api/v1/products")).set("Authorization", &format!("Bearer {op}"));
     for i in 0..150 {
@@ -702,6 +792,7 @@ fn errors_have_the_status_and_body_of_the_design() {
         "{}",
         many.text
     );
+    assert_eq!(many.cache.as_deref(), Some("no-store"), "{many:?}");
 
     // 415: a body that says it is something other than JSON (curl's `-d` alone sends
     // a web form); a JSON type with parameters is JSON.
@@ -1006,6 +1097,63 @@ fn processes_are_resumed_retried_skipped_and_aborted_through_the_api() {
         (200, Some("aborted")),
         "{}",
         aborted.text
+    );
+}
+
+/// A skip's body keys mean what `process skip --set` keys mean: a dotted key sets one
+/// inside an object, so a subscription's field is reached and validated (422 naming
+/// it) rather than stored as a key with dots in its name.
+fn a_skips_dotted_keys_set_inside_objects_as_set_does() {
+    let p = Project::example();
+    let sid = p.enrol("rtr1", "core")["subscription_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    p.write(
+        "workflows/breaky.toml",
+        "name = \"breaky\"\ntarget = \"modify\"\nproducts = [\"NODE\"]\n[[step]]\nname = \"Break\"\nrun = \"exit 1\"\n",
+    );
+    let op = token(&p, "ops", "operate");
+    let s = Server::start(&p, &[]);
+    let started = post(
+        &s,
+        &format!("/api/v1/workflows/breaky/processes?subscription={sid}"),
+        &op,
+        &json!({}),
+    );
+    assert_eq!(started.status, 201, "{}", started.text);
+    let id = started.body["id"].as_str().unwrap().to_string();
+    let before = wait_for_status(&s, &op, &id, "failed");
+    let skip = |body: Value| post(&s, &format!("/api/v1/processes/{id}/skip"), &op, &body);
+
+    let refused = skip(json!({"subscription.node.loopback_ipv4": "not-an-ip"}));
+    assert_eq!(refused.status, 422, "{}", refused.text);
+    assert_eq!(
+        field_names(&refused.body),
+        ["subscription.node.loopback_ipv4"],
+        "{}",
+        refused.text
+    );
+    let empty = skip(json!({"subscription..note": "x"}));
+    assert_eq!(empty.status, 400, "{}", empty.text);
+    assert!(empty.text.contains("empty part"), "{}", empty.text);
+    let after = get(&s, &format!("/api/v1/processes/{id}"), &op).body;
+    assert_eq!(
+        after["steps"], before["steps"],
+        "a refused skip changes nothing"
+    );
+
+    let skipped = skip(json!({"subscription.node.loopback_ipv4": "10.9.9.9", "seen.by": "ops"}));
+    assert_eq!(skipped.status, 200, "{}", skipped.text);
+    let done = wait_for_status(&s, &op, &id, "completed");
+    let keys: Vec<&String> = done["state"].as_object().unwrap().keys().collect();
+    assert!(keys.iter().all(|k| !k.contains('.')), "{keys:?}");
+    assert_eq!(done["state"]["seen"], json!({"by": "ops"}), "{done}");
+    let sub = get(&s, &format!("/api/v1/subscriptions/{sid}"), &op).body;
+    assert_eq!(sub["node"]["loopback_ipv4"], "10.9.9.9", "{sub}");
+    assert_eq!(
+        sub["node"]["name"], "rtr1",
+        "the rest of the block stays: {sub}"
     );
 }
 
@@ -1481,6 +1629,7 @@ both!(
     every_route_answers_with_the_shapes_of_the_command_line,
     errors_have_the_status_and_body_of_the_design,
     processes_are_resumed_retried_skipped_and_aborted_through_the_api,
+    a_skips_dotted_keys_set_inside_objects_as_set_does,
     secrets_given_to_the_api_reach_the_step_and_are_never_stored,
     the_event_stream_resumes_from_last_event_id,
 );

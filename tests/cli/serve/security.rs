@@ -46,6 +46,10 @@ fn every_route_refuses_missing_wrong_revoked_and_underprivileged_tokens() {
             assert_eq!(r.status, 401, "{m} {url} with {why}: {}", r.text);
             assert_eq!(r.body["error"]["kind"], "unauthorized");
         }
+        // What a path takes is no secret (a CORS preflight carries no credentials).
+        let r = call(&s, "OPTIONS", &url, None, None);
+        assert_eq!(r.status, 204, "OPTIONS {url}: {}", r.text);
+        assert!(r.allow.as_deref().is_some_and(|a| a.contains(&m)), "{r:?}");
         let r = call(&s, &m, &url, Some(&read), body.as_ref());
         if method == "get" {
             assert_ne!(r.status, 401, "{m} {url}: a read token may read");
@@ -57,15 +61,22 @@ fn every_route_refuses_missing_wrong_revoked_and_underprivileged_tokens() {
         checked += 1;
     }
     assert!(checked >= 16, "only {checked} routes were checked");
-    // A method a path does not have is a 405 whatever the role, not a 403.
+    // A method a path does not have is a 405 whatever the role, not a 403, and
+    // without a token too: the document says as much to anyone.
     for (m, url) in [
         ("POST", "/api/v1/products"),
         ("DELETE", "/api/v1/processes/0190"),
         ("PUT", "/api/v1/workflows/create_node/processes"),
     ] {
-        let r = call(&s, m, url, Some(&read), None);
-        assert_eq!(r.status, 405, "{m} {url}: {}", r.text);
+        for token in [Some(read.as_str()), None] {
+            let r = call(&s, m, url, token, None);
+            assert_eq!(r.status, 405, "{m} {url}: {}", r.text);
+            assert!(r.allow.is_some(), "{m} {url}: {r:?}");
+        }
     }
+    // HEAD is GET without a body: it needs the token GET needs.
+    let head = call(&s, "HEAD", "/api/v1/processes", None, None);
+    assert_eq!(head.status, 401, "{head:?}");
     // Another scheme is said to be one, not taken for a missing token.
     let basic = ureq::get(&s.url("/api/v1/products"))
         .set("Authorization", "Basic YWRtaW46YWRtaW4=")
@@ -429,6 +440,7 @@ fn a_request_a_route_does_not_take_is_refused_before_it_acts() {
     );
     assert!(text.starts_with("HTTP/1.1 400"), "{text}");
     assert!(text.contains("must carry a Host header"), "{text}");
+    assert!(text.contains("cache-control: no-store"), "{text}");
     let text = raw(
         &s,
         &format!("GET /api/v1/products HTTP/1.0\r\nAuthorization: Bearer {op}\r\n\r\n"),
