@@ -93,8 +93,12 @@ fn newer_status(ctx: &mut Ctx, refused: Error) -> Result<()> {
             "error": refused.message, "hint": hint,
         }));
     }
+    let schema = location
+        .pg_schema()
+        .map(|s| format!("pg schema:      {s}\n"))
+        .unwrap_or_default();
     ctx.printer.out(&format!(
-        "store:          {kind}\ndatabase:       {}\nschema version: {version} (NEWER than this orch knows: up to {latest})\nsize:           {size} bytes\n",
+        "store:          {kind}\ndatabase:       {}\n{schema}schema version: {version} (NEWER than this orch knows: up to {latest})\nsize:           {size} bytes\n",
         location.describe()
     ))?;
     ctx.printer.hint(hint);

@@ -82,7 +82,9 @@ pub fn check(step: &StepDef, parent: &WorkflowDef, defs: &[&WorkflowDef]) -> Vec
         _ => {}
     }
     let fields: Vec<_> = child.form.iter().flat_map(|p| &p.fields).collect();
-    for key in input.keys() {
+    // A workflow without a form takes any input as its first state, unchecked.
+    let checked = !child.form.is_empty();
+    for key in input.keys().filter(|_| checked) {
         let known = fields.iter().any(|f| &f.name == key)
             || (key == "product" && child.target == crate::domain::workflow::Target::Create);
         if !known {

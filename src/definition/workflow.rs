@@ -5,7 +5,7 @@ use serde::Deserialize;
 use super::waits::check_locks;
 use super::{Diagnostic, Seg, Source};
 use crate::domain::lifecycle::Lifecycle;
-use crate::domain::workflow::{ScheduleDef, Target, WorkflowDef, parse_duration};
+use crate::domain::workflow::{ScheduleDef, StepKind, Target, WorkflowDef, parse_duration};
 use crate::forms::schema::FormPage;
 use crate::key_path;
 
@@ -169,6 +169,23 @@ pub fn parse_partial(src: &Source) -> (Option<WorkflowDef>, Vec<Diagnostic>) {
             );
         }
     }
+    // What decides whether a workflow may run on an existing subscription means
+    // nothing to one that runs on none.
+    if target == Target::Create || (target == Target::System && target_known) {
+        for (key, given) in [
+            ("blocked_by_in_use", raw.blocked_by_in_use.is_some()),
+            ("usable_while_out_of_sync", raw.usable_while_out_of_sync),
+        ] {
+            if given {
+                err(
+                    key_path![key],
+                    format!(
+                        "`{key}` only applies to modify, validate and terminate workflows (a {target} workflow runs on no existing subscription)"
+                    ),
+                );
+            }
+        }
+    }
     let usable_when = raw.usable_when.as_ref().map(|list| {
         list.iter()
             .enumerate()
@@ -187,6 +204,27 @@ pub fn parse_partial(src: &Source) -> (Option<WorkflowDef>, Vec<Diagnostic>) {
             key_path!["name"],
             "a task needs at least one [[step]]".into(),
         );
+    }
+
+    // The built-ins that change the subscription, where the target has none to change
+    // or must not change its lifecycle: refused here, not when the step runs.
+    if target_known {
+        for (step, mut at) in super::steps::walk(&steps, &key_path!["step"], src) {
+            let StepKind::Builtin { builtin, .. } = &step.kind else {
+                continue;
+            };
+            let why = match (builtin.as_str(), target) {
+                ("set_description" | "set_note" | "set_status", Target::System) => {
+                    "a task runs on no subscription, so it has none to change"
+                }
+                ("set_status", Target::Validate) => {
+                    "a validate workflow checks a subscription and never changes its lifecycle"
+                }
+                _ => continue,
+            };
+            at.push(Seg::from("builtin"));
+            err(at, format!("`{builtin}`: {why}"));
+        }
     }
 
     let schedule = raw.schedule.as_ref().and_then(|s| {
@@ -387,6 +425,53 @@ if = "state.a == 1"
             let d = parse_str(&format!("name = \"t\"\n{head}\n{steps}")).unwrap_err();
             assert!(d.iter().any(|d| d.message.contains(says)), "{head}: {d:?}");
         }
+        for head in [
+            "target = \"create\"\nproducts = [\"N\"]\nblocked_by_in_use = false",
+            "target = \"system\"\nusable_while_out_of_sync = true",
+        ] {
+            let d = parse_str(&format!("name = \"t\"\n{head}\n{steps}")).unwrap_err();
+            assert!(
+                d.iter().any(|d| d
+                    .message
+                    .contains("only applies to modify, validate and terminate")),
+                "{head}: {d:?}"
+            );
+        }
+    }
+
+    /// The built-ins that change a subscription are refused where there is none to
+    /// change (a task) or where its lifecycle must not change (a validation).
+    #[test]
+    fn builtins_that_change_the_subscription_fit_the_target() {
+        for (head, builtin, says) in [
+            (
+                "target = \"system\"",
+                "set_note",
+                "a task runs on no subscription",
+            ),
+            (
+                "target = \"system\"",
+                "set_status",
+                "a task runs on no subscription",
+            ),
+            (
+                "target = \"validate\"\nproducts = [\"N\"]",
+                "set_status",
+                "never changes its lifecycle",
+            ),
+        ] {
+            let text = format!(
+                "name = \"t\"\n{head}\n[[step]]\nname = \"a\"\nparallel = [ {{ name = \"x\", steps = [ {{ name = \"b\", builtin = \"{builtin}\" }} ] }} ]\n"
+            );
+            let d = parse_str(&text).unwrap_err();
+            assert!(
+                d.iter()
+                    .any(|d| d.message.contains(says) && d.path.ends_with(".builtin")),
+                "{head}: {d:?}"
+            );
+        }
+        let ok = "name = \"t\"\ntarget = \"modify\"\nproducts = [\"N\"]\n[[step]]\nname = \"a\"\nbuiltin = \"set_status\"\nwith = { status = \"disabled\" }\n";
+        assert!(parse_str(ok).is_ok());
     }
 
     #[test]

@@ -176,9 +176,20 @@ pub fn check(def: &WorkflowDef, f: &Facts) -> Result<(), Refusal> {
                 .map(|n| (n.subscription_id.as_str(), n.description.as_str())),
         );
         if !list.is_empty() {
+            // Subscriptions that use each other cannot be terminated one first.
+            let mutual = f.in_use_by.iter().filter(|n| n.status.is_live()).all(|n| {
+                f.depends_on
+                    .iter()
+                    .any(|d| d.subscription_id == n.subscription_id)
+            });
+            let hint = if mutual {
+                "they use each other, so neither ends first: drop one reference with a modify workflow, or end them with a terminate workflow that sets `blocked_by_in_use = false`"
+            } else {
+                "terminate the subscriptions that use it first"
+            };
             return Err(Refusal::new(
                 format!("the subscription is in use by {}", list.join(", ")),
-                Some("terminate the subscriptions that use it first".into()),
+                Some(hint.into()),
             ));
         }
     }
@@ -249,7 +260,22 @@ mod tests {
         };
         let r = check(&wf(Target::Terminate), &f).unwrap_err();
         assert!(r.reason.contains("in use by c1"), "{r:?}");
+        assert!(
+            r.hint.as_deref().unwrap().contains("that use it first"),
+            "{r:?}"
+        );
         assert!(check(&wf(Target::Modify), &f).is_ok());
+        // Two that use each other: the hint does not send one to the other.
+        let f = Facts {
+            in_use_by: vec![user(Lifecycle::Active)],
+            depends_on: vec![user(Lifecycle::Active)],
+            ..facts()
+        };
+        let r = check(&wf(Target::Terminate), &f).unwrap_err();
+        assert!(
+            r.hint.as_deref().unwrap().contains("they use each other"),
+            "{r:?}"
+        );
         let f = Facts {
             in_use_by: vec![user(Lifecycle::Terminated)],
             ..facts()

@@ -351,11 +351,16 @@ impl Engine<'_> {
             None => json!({}),
         };
         let source_of_choices = self.form_choices(&def.form).await?;
-        let answers =
+        // A workflow without a form checks nothing: its input is its first state, as
+        // `orch workflow run` gives it.
+        let answers = if def.form.is_empty() {
+            crate::forms::value::loose(given)
+        } else {
             match crate::forms::collect(&def.form, &given, &form_state, &source_of_choices, None) {
                 Ok(a) => a,
                 Err(e) => return fail(format!("the answers for `{workflow}` are not valid: {e}")),
-            };
+            }
+        };
         let secrets = crate::forms::secret_names(&def.form);
         let state: Map<String, Value> = answers
             .into_iter()

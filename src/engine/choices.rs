@@ -29,13 +29,18 @@ pub fn listed(
     cmd: &str,
     answers: &Map<String, Value>,
 ) -> Result<Listed, String> {
+    let mut env = vec![
+        ("ORCH_DIR".into(), root.display().to_string()),
+        ("ORCH_DB".into(), db.to_string()),
+    ];
+    // As a step's: a choices command may ask orch (`$ORCH_BIN subscription list …`).
+    if let Some(exe) = super::runner::orch_bin() {
+        env.push(("ORCH_BIN".into(), exe.to_string()));
+    }
     let spec = CommandSpec {
         command: cmd.to_string(),
         cwd: root.to_path_buf(),
-        env: vec![
-            ("ORCH_DIR".into(), root.display().to_string()),
-            ("ORCH_DB".into(), db.to_string()),
-        ],
+        env,
         stdin: serde_json::to_vec(answers).unwrap_or_default(),
         timeout: Some(CHOICES_TIMEOUT),
         grace: Duration::from_secs(2),

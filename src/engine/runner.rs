@@ -1451,7 +1451,7 @@ fn still_suspended(log: &[StepRow], cur: &Current, name: &str) -> bool {
 }
 
 /// This orch's executable, for steps that call back into it; looked up once.
-fn orch_bin() -> Option<&'static str> {
+pub(super) fn orch_bin() -> Option<&'static str> {
     static BIN: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
     BIN.get_or_init(|| {
         std::env::current_exe()

@@ -1226,6 +1226,35 @@ input = { device = "{{ state.device }}", speed = "{{ state.speed }}" }
     );
 }
 
+/// A child workflow without a form takes its `input` as its first state, unchecked,
+/// as `orch workflow run` takes `--input` for such a workflow; `workflow check` agrees.
+fn a_child_without_a_form_takes_its_input_as_its_state() {
+    let p = Project::new();
+    p.write(
+        "workflows/bare.toml",
+        "name = \"bare\"\ntarget = \"system\"\n[[step]]\nname = \"Keep\"\nrun = \"cat > \\\"bare-$ORCH_PROCESS_ID.json\\\"\"\n",
+    );
+    p.write(
+        "workflows/parent.toml",
+        "name = \"parent\"\ntarget = \"system\"\n[[step]]\nname = \"Call\"\nworkflow = \"bare\"\ninput = { dev = \"r1\", speed = \"{{ 5 * 2 }}\" }\n",
+    );
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 0, "{err}");
+    let v = p.ok_json(&["workflow", "run", "parent"]);
+    assert_eq!(v["status"], "completed", "{v}");
+    let child = p.ok_json(&["process", "list", "--parent", v["id"].as_str().unwrap()]);
+    let cid = child[0]["id"].as_str().unwrap();
+    let got: Value = serde_json::from_str(
+        &std::fs::read_to_string(p.path().join(format!("bare-{cid}.json"))).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        (&got["dev"], &got["speed"]),
+        (&"r1".into(), &10.into()),
+        "{got}"
+    );
+}
+
 fn child_processes_start_per_item_with_their_answers_and_are_listed() {
     let p = Project::new();
     child_workflows(&p);
@@ -2041,6 +2070,7 @@ both!(
     an_input_step_inside_a_branch_is_answered_by_its_path_with_resume,
     kill_9_mid_group_runs_again_only_the_branch_steps_in_flight,
     child_processes_start_per_item_with_their_answers_and_are_listed,
+    a_child_without_a_form_takes_its_input_as_its_state,
     retrying_the_parent_retries_its_failed_child_instead_of_starting_another,
     a_worker_lets_the_parent_rest_while_its_children_run,
     a_worker_suspends_the_parent_of_a_child_that_awaits_someone,
