@@ -212,15 +212,14 @@ fn check(ctx: &mut Ctx) -> Result<()> {
                 | StepKind::Callback {
                     run: Some(program), ..
                 } => {
-                    if let Some((problem, gravity)) = check_program(&ctx.project.root, program) {
-                        let mut place = at.clone();
-                        place.push("run".into());
-                        let d = src.diagnostic(&place, problem);
-                        match gravity {
-                            Gravity::Problem => diags.push(d),
-                            Gravity::Warning => warnings.push(d),
-                        }
-                    }
+                    let mut place = at.clone();
+                    place.push("run".into());
+                    file_finding(
+                        check_program(&ctx.project.root, program)
+                            .map(|(problem, gravity)| (src.diagnostic(&place, problem), gravity)),
+                        &mut diags,
+                        &mut warnings,
+                    );
                 }
                 StepKind::Input { fields, .. } => {
                     for (j, field) in fields.iter().enumerate() {
