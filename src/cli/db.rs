@@ -15,8 +15,8 @@ and tables. Prints what is wrong; exits 0 when the database is sound, 1 when it 
 damaged, 6 when there is no database file.
 
 On PostgreSQL (which checks its own pages and constraints): orch's schema version and \
-tables, the trigger that keeps the event log in commit order, the event sequence, and \
-whether the server is a read-only standby.
+tables, the trigger that keeps the event log in commit order, the event sequence, every \
+stored JSON value (read once each), and whether the server is a read-only standby.
 
 Check a backup with `orch --db COPY db check`.";
 

@@ -14,17 +14,18 @@
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
-use serde::Serialize;
 use tokio::sync::watch;
 
 use super::Ctx;
 use crate::engine::command::{self, CommandSpec, Outcome};
 use crate::error::{Error, Result};
 use crate::store::Store;
-use crate::store::events::{Event, Filter};
-use crate::ui::{Format, table};
+use crate::store::events::{ConsumerHold, Event, Filter, Kept, Page};
+use crate::ui::Format;
+use consumers::{ahead, hold};
 use view::Layout;
 
+mod consumers;
 mod view;
 
 /// The first wait of a follower whose database does not answer, and the longest.
@@ -47,7 +48,7 @@ const BATCH: i64 = 500;
 
 Without --since, --follow starts after the newest event and a new consumer at the first. \
 Ctrl-C and SIGTERM end a stream with exit 0; a failing --exec command exits 1 and leaves its \
-event unhandled; a consumer moved by another reader of the same name exits 7."
+event unhandled. One reader reads a consumer at a time: a second one of the same name exits 7."
 )]
 pub struct EventsArgs {
     #[command(subcommand)]
@@ -100,8 +101,8 @@ pub struct ReadArgs {
 pub fn run(ctx: &mut Ctx, args: EventsArgs) -> Result<()> {
     match args.command {
         Some(EventsCommand::Consumers(a)) => match a.remove {
-            Some(name) => remove_consumer(ctx, &name),
-            None => consumers(ctx),
+            Some(name) => consumers::remove(ctx, &name),
+            None => consumers::list(ctx),
         },
         None => {
             let settings = Settings::resolve(ctx, args.read)?;
@@ -189,14 +190,15 @@ fn list(ctx: &mut Ctx, filter: &Filter) -> Result<()> {
     ctx.printer.out(&out)
 }
 
-/// Where a stream starts, creating or moving its consumer.
-fn start_position(ctx: &mut Ctx, s: &Settings) -> Result<i64> {
+/// Where a stream starts (`last`: the newest seq a moment ago), creating or moving its
+/// consumer.
+fn start_position(ctx: &mut Ctx, s: &Settings, last: i64) -> Result<i64> {
     let Some(name) = &s.consumer else {
         return Ok(match s.since {
             Some(n) => n,
             // A plain follower shows what happens from now on, like `tail -f` of a log
             // that is never truncated; `--since 0` replays everything first.
-            None if s.follow => ctx.db(async |st| st.last_seq().await)?,
+            None if s.follow => last,
             None => 0,
         });
     };
@@ -207,7 +209,30 @@ fn start_position(ctx: &mut Ctx, s: &Settings) -> Result<i64> {
             c.position
         ));
     }
+    if position > last {
+        ctx.printer.warn(&ahead(name, position, last));
+    }
     Ok(position)
+}
+
+/// The refusal of a `--since` after the newest event: a stream started there would
+/// pass over every event up to it without a word as they come.
+fn past_the_end(s: &Settings, since: i64, last: i64) -> Error {
+    let err = Error::usage(format!(
+        "--since {since} is past the newest event (seq {last})"
+    ))
+    .with_cause(format!(
+        "a stream starting there would never see the events {} to {since} once they come",
+        last + 1
+    ));
+    match &s.consumer {
+        Some(name) => err.with_hint(format!(
+            "`--since {last}` starts consumer {name} at the end, with the next event that comes"
+        )),
+        None => err.with_hint(
+            "`orch events --follow` without --since starts at the end, with the next event that comes",
+        ),
+    }
 }
 
 /// Why a stream ended without an error.
@@ -219,7 +244,17 @@ enum End {
 }
 
 fn stream(ctx: &mut Ctx, s: Settings) -> Result<()> {
-    let mut position = start_position(ctx, &s)?;
+    // Events are never removed: a --since the newest seq allows stays allowed.
+    let last = ctx.db(async |st| st.last_seq().await)?;
+    if let Some(since) = s.since.filter(|n| *n > last) {
+        return Err(past_the_end(&s, since, last));
+    }
+    // Held before the consumer is created or moved, and for as long as it is read.
+    let hold = match &s.consumer {
+        Some(name) => Some(hold(ctx, name, "read it")?),
+        None => None,
+    };
+    let mut position = start_position(ctx, &s, last)?;
     ctx.store()?;
     let ctx: &Ctx = ctx;
     let (store, rt) = ctx.opened()?;
@@ -237,6 +272,8 @@ fn stream(ctx: &mut Ctx, s: Settings) -> Result<()> {
             position: &mut position,
             delivered: 0,
             stop,
+            hold,
+            recovering: false,
         };
         reader.run().await
     })?;
@@ -277,6 +314,10 @@ struct Reader<'a> {
     position: &'a mut i64,
     delivered: i64,
     stop: watch::Receiver<bool>,
+    /// A consumer's: this reader's hold on its name.
+    hold: Option<ConsumerHold>,
+    /// The database went away since the hold was last looked at.
+    recovering: bool,
 }
 
 impl Reader<'_> {
@@ -298,6 +339,7 @@ impl Reader<'_> {
                     }
                 }
                 Err(e) if self.settings.follow && crate::store::is_unavailable(&e) => {
+                    self.recovering = true;
                     let wait = outage.get_or_insert_with(|| {
                         crate::say!(
                             "orch events: {}; trying again until the database answers",
@@ -325,6 +367,7 @@ impl Reader<'_> {
         if self.stopped() {
             return Ok(Some(End::Stopped));
         }
+        self.keep_hold().await?;
         if let Some(end) = self.drain().await? {
             return Ok(Some(end));
         }
@@ -341,12 +384,29 @@ impl Reader<'_> {
         Ok(None)
     }
 
+    /// Makes sure this reader still holds its consumer, taking it again after an
+    /// outage (PostgreSQL lets go of it with the session); another reader that took
+    /// it meanwhile ends this one.
+    async fn keep_hold(&mut self) -> Result<()> {
+        let (Some(hold), Some(name)) = (&mut self.hold, &self.settings.consumer) else {
+            return Ok(());
+        };
+        if let Kept::Lost(who) = hold.keep(self.recovering).await? {
+            return Err(Error::conflict(format!(
+                "consumer {name} was taken by another reader ({who}) while the database was away; this one stopped at seq {}",
+                self.position
+            ))
+            .with_hint("run one reader per consumer name"));
+        }
+        self.recovering = false;
+        Ok(())
+    }
+
     /// Hands over every committed event after the position; `Some` ends the stream.
     async fn drain(&mut self) -> Result<Option<End>> {
         loop {
-            let (batch, scanned_to) = self.fetch().await?;
-            let full = batch.len() as i64 == BATCH;
-            for e in &batch {
+            let page = self.fetch().await?;
+            for e in &page.events {
                 tokio::task::yield_now().await;
                 if self.stopped() {
                     return Ok(Some(End::Stopped));
@@ -367,10 +427,10 @@ impl Reader<'_> {
             }
             // Events the filter left out are handled too: a consumer's lag counts only
             // what it still has to see.
-            if scanned_to > *self.position {
-                self.advance(scanned_to).await?;
+            if page.scanned_to > *self.position {
+                self.advance(page.scanned_to).await?;
             }
-            if !full {
+            if !page.more {
                 return Ok(None);
             }
         }
@@ -378,7 +438,7 @@ impl Reader<'_> {
 
     /// The next matching events after the position, and the seq up to which the
     /// events table was looked at, both from one snapshot.
-    async fn fetch(&mut self) -> Result<(Vec<Event>, i64)> {
+    async fn fetch(&mut self) -> Result<Page> {
         let filter = Filter {
             since: *self.position,
             limit: Some(BATCH),
@@ -487,59 +547,4 @@ impl Reader<'_> {
             )),
         }
     }
-}
-
-/// One row of `orch events consumers -o json`.
-#[derive(Debug, Serialize)]
-struct ConsumerView {
-    name: String,
-    position: i64,
-    last_seq: i64,
-    lag: i64,
-    updated_at: String,
-}
-
-fn consumers(ctx: &mut Ctx) -> Result<()> {
-    let (last, consumers) =
-        ctx.db(async |s| Ok::<_, Error>((s.last_seq().await?, s.consumers().await?)))?;
-    let rows: Vec<ConsumerView> = consumers
-        .into_iter()
-        .map(|c| ConsumerView {
-            lag: (last - c.position).max(0),
-            name: c.name,
-            position: c.position,
-            last_seq: last,
-            updated_at: c.updated_at,
-        })
-        .collect();
-    if ctx.printer.is_json() {
-        return ctx.printer.json(&rows);
-    }
-    if rows.is_empty() {
-        ctx.printer
-            .hint("no consumers yet; `orch events --consumer NAME --follow` starts one");
-        return Ok(());
-    }
-    let mut t = table::new(
-        &["NAME", "POSITION", "LAG", "UPDATED"],
-        ctx.printer.stdout_tty,
-    );
-    for c in &rows {
-        t.add_row(vec![
-            c.name.clone(),
-            c.position.to_string(),
-            c.lag.to_string(),
-            c.updated_at.chars().take(19).collect(),
-        ]);
-    }
-    ctx.printer.out(&table::render(&t))
-}
-
-fn remove_consumer(ctx: &mut Ctx, name: &str) -> Result<()> {
-    if !ctx.db(async |s| s.delete_consumer(name).await)? {
-        return Err(Error::not_found(format!("no consumer {name}"))
-            .with_hint("`orch events consumers` lists them"));
-    }
-    ctx.printer.status(&format!("consumer {name} removed"));
-    Ok(())
 }

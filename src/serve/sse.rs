@@ -82,10 +82,10 @@ pub fn stream(app: Arc<App>, filter: Filter, token: Option<String>) -> Response 
                 }
             }
             match store.events_page(&f.filter).await {
-                Ok((page, upto)) => {
-                    f.filter.since = upto.max(f.filter.since);
-                    if !page.is_empty() {
-                        f.ready.extend(page);
+                Ok(page) => {
+                    f.filter.since = page.scanned_to.max(f.filter.since);
+                    if !page.events.is_empty() {
+                        f.ready.extend(page.events);
                         continue;
                     }
                 }

@@ -122,7 +122,8 @@ pub fn damaged(at: &str, why: &str) -> Error {
 }
 
 /// The queries that find rows orch cannot read, each with what it finds; `json`
-/// adds those of JSON text (SQLite's `json_valid`). Each query gives the rows' ids.
+/// adds those of JSON text (SQLite's `json_valid`; see [`JSON_COLUMNS`] for a store
+/// without it). Each query gives the rows' ids.
 pub fn row_checks(json: bool) -> Vec<(String, &'static str)> {
     use crate::domain::lifecycle::Lifecycle;
     use crate::domain::process::{ProcessStatus, StepStatus};
@@ -156,29 +157,68 @@ pub fn row_checks(json: bool) -> Vec<(String, &'static str)> {
         ),
     ];
     if json {
-        for (sql, what) in [
-            (
-                "SELECT process_id FROM process_states WHERE NOT json_valid(state)",
-                "process state(s) that are not JSON",
-            ),
-            (
-                "SELECT subscription_id FROM subscriptions WHERE NOT json_valid(document)",
-                "subscription document(s) that are not JSON",
-            ),
-            (
-                "SELECT process_id || ' / ' || name FROM process_steps WHERE state_patch IS NOT NULL AND NOT json_valid(state_patch)",
-                "step change(s) that are not JSON",
-            ),
-            (
-                "SELECT hash FROM workflow_definitions WHERE NOT json_valid(definition)",
-                "stored workflow definition(s) that are not JSON",
-            ),
-        ] {
-            checks.push((sql.to_string(), what));
+        for c in &JSON_COLUMNS {
+            checks.push((
+                format!(
+                    "SELECT {} FROM {} WHERE {} IS NOT NULL AND NOT json_valid({}) ORDER BY {}",
+                    c.id, c.table, c.column, c.column, c.order
+                ),
+                c.what,
+            ));
         }
     }
     checks
 }
+
+/// A column of JSON text orch parses when it reads the row.
+pub struct JsonColumn {
+    pub table: &'static str,
+    pub column: &'static str,
+    /// The SQL that names a row in a problem.
+    pub id: &'static str,
+    /// The order "the first" row is found in (a key, so no sort is needed).
+    pub order: &'static str,
+    pub what: &'static str,
+}
+
+/// Every column of JSON text orch reads back.
+pub const JSON_COLUMNS: [JsonColumn; 5] = [
+    JsonColumn {
+        table: "process_states",
+        column: "state",
+        id: "process_id",
+        order: "process_id",
+        what: "process state(s) that are not JSON",
+    },
+    JsonColumn {
+        table: "subscriptions",
+        column: "document",
+        id: "subscription_id",
+        order: "subscription_id",
+        what: "subscription document(s) that are not JSON",
+    },
+    JsonColumn {
+        table: "process_steps",
+        column: "state_patch",
+        id: "process_id || ' / ' || name",
+        order: "step_id",
+        what: "step change(s) that are not JSON",
+    },
+    JsonColumn {
+        table: "workflow_definitions",
+        column: "definition",
+        id: "hash",
+        order: "hash",
+        what: "stored workflow definition(s) that are not JSON",
+    },
+    JsonColumn {
+        table: "events",
+        column: "data",
+        id: "'event ' || seq",
+        order: "seq",
+        what: "event(s) whose data is not JSON",
+    },
+];
 
 /// The problem `db check` reports for the rows a check found.
 pub fn found(what: &str, ids: &[String]) -> Option<String> {

@@ -861,8 +861,9 @@ impl Store {
 
     /// The matching events after `f.since` (at most `f.limit`) and the seq up to which
     /// the log was looked at, both from one snapshot: a follower moves to that seq even
-    /// when the filter left every event out.
-    pub async fn events_page(&self, f: &events::Filter) -> StoreResult<(Vec<events::Event>, i64)> {
+    /// when the filter left every event out. An event whose data cannot be read ends
+    /// the page before it; it is the error of the page that would start with it.
+    pub async fn events_page(&self, f: &events::Filter) -> StoreResult<events::Page> {
         dispatch!(self.events_page(f))
     }
 
@@ -905,6 +906,34 @@ impl Store {
 
     pub async fn delete_consumer(&self, name: &str) -> StoreResult<bool> {
         dispatch!(self.delete_consumer(name))
+    }
+
+    /// Takes the consumer `name` for this reader alone, until the hold is dropped or
+    /// the process ends, however it ends (see `sqlite::holds`, `postgres::holds`);
+    /// Err(who) when another reader holds it. A reader killed a moment ago may still
+    /// hold it for a few milliseconds: this tries for [`events::HOLD_GRACE`].
+    pub async fn hold_consumer(
+        &self,
+        name: &str,
+    ) -> Result<Result<events::ConsumerHold, String>, Error> {
+        Ok(match &self.backend {
+            Backend::Sqlite(b) => match sqlite::holds::take(b.path(), name).await? {
+                Some(h) => Ok(events::ConsumerHold::Sqlite(h)),
+                None => Err("another orch on this host".to_string()),
+            },
+            Backend::Postgres(b) => b
+                .hold_consumer(name)
+                .await?
+                .map(|h| events::ConsumerHold::Postgres(Box::new(h))),
+        })
+    }
+
+    /// Of `names`, whether a reader holds each now.
+    pub async fn consumers_held(&self, names: &[String]) -> Result<Vec<bool>, Error> {
+        match &self.backend {
+            Backend::Sqlite(b) => Ok(sqlite::holds::held(b.path(), names)),
+            Backend::Postgres(b) => b.consumers_held(names).await,
+        }
     }
 
     // --- schedules -----------------------------------------------------------------

@@ -306,16 +306,17 @@ fn a_page_of_events_says_how_far_it_looked() {
         kinds: vec!["nothing.*".into()],
         ..Default::default()
     };
-    let (page, scanned) = t.run(s.events_page(&none)).unwrap();
-    assert!(page.is_empty());
-    assert_eq!(scanned, last);
+    let page = t.run(s.events_page(&none)).unwrap();
+    assert!(page.events.is_empty() && !page.more);
+    assert_eq!(page.scanned_to, last);
     let two = EventFilter {
         limit: Some(2),
         ..Default::default()
     };
-    let (page, scanned) = t.run(s.events_page(&two)).unwrap();
-    assert_eq!(page.len(), 2);
-    assert_eq!(scanned, page[1].seq);
+    let page = t.run(s.events_page(&two)).unwrap();
+    assert_eq!(page.events.len(), 2);
+    assert!(page.more);
+    assert_eq!(page.scanned_to, page.events[1].seq);
 }
 
 /// A step's stderr may hold any byte; what orch made text of it commits on both

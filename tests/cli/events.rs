@@ -86,6 +86,10 @@ impl Background {
         Background { child, lines, said }
     }
 
+    pub fn pid(&self) -> i32 {
+        i32::try_from(self.child.id()).unwrap()
+    }
+
     /// Waits until it said `text` on stderr.
     pub fn wait_to_say(&self, text: &str) {
         let deadline = Instant::now() + Duration::from_secs(30);
@@ -447,7 +451,198 @@ fn a_retry_says_the_process_runs_again() {
     );
 }
 
+/// A `--since` after the newest event is refused (a stream there would pass over
+/// the events up to it as they come); a consumer already past it is said so, with a
+/// negative lag.
+fn a_since_past_the_newest_event_is_refused() {
+    let p = project();
+    assert_eq!(run_workflow(&p, "ok").0, 0);
+    for args in [
+        &["events", "--consumer", "typo", "--since", "5000"][..],
+        &["events", "--follow", "--since", "7", "-o", "jsonl"],
+        &[
+            "events",
+            "--consumer",
+            "typo",
+            "--since",
+            "7",
+            "--exec",
+            "cat",
+        ],
+    ] {
+        let (code, out, err) = p.run(args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(out.is_empty(), "{out}");
+        assert!(err.contains("past the newest event (seq 6)"), "{err}");
+        assert!(
+            err.contains("starts") && err.contains("at the end"),
+            "{err}"
+        );
+    }
+    let (_, _, err) = p.run(&["events", "--consumer", "typo", "--since", "5000"]);
+    assert!(err.contains("`--since 6` starts consumer typo"), "{err}");
+    assert_eq!(p.json(&["events", "consumers"]), serde_json::json!([]));
+
+    // At the end is where a consumer may start: it gets the next event.
+    let (code, out, err) = p.run(&[
+        "events",
+        "--consumer",
+        "late",
+        "--since",
+        "6",
+        "-o",
+        "jsonl",
+    ]);
+    assert_eq!((code, out.as_str()), (0, ""), "{err}");
+    assert_eq!(run_workflow(&p, "ok").0, 0);
+    let (code, out, _) = p.run(&["events", "--consumer", "late", "-o", "jsonl"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        out.lines().map(seq_of).collect::<Vec<_>>(),
+        (7..=12).collect::<Vec<_>>()
+    );
+
+    // A consumer left past the end (by an older orch, or by hand) is not hidden.
+    p.sql("UPDATE event_consumers SET position = 5000 WHERE name = 'late'");
+    let (code, out, err) = p.run(&["-o", "json", "events", "consumers"]);
+    assert_eq!(code, 0, "{err}");
+    let listed: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(listed[0]["lag"], 12 - 5000, "{listed}");
+    assert!(
+        err.contains("consumer late is at seq 5000, past the newest event (seq 12)")
+            && err.contains("--since 12"),
+        "{err}"
+    );
+    let (code, _, err) = p.run(&["events", "--consumer", "late", "-o", "jsonl"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("past the newest event"), "{err}");
+}
+
+/// An event whose stored data is not JSON (changed by hand) is named by its seq,
+/// with `db check` as the hint; a stream hands out every event before it first, and
+/// `db check` finds it.
+fn an_event_that_is_not_json_is_named_and_those_before_it_are_handed_out() {
+    let p = project();
+    assert_eq!(run_workflow(&p, "ok").0, 0);
+    p.sql("UPDATE events SET data = '[oops' WHERE seq = 5");
+    let (code, _, err) = p.run(&["events"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("the data of event 5 (step.finished) is not JSON")
+            && err.contains("orch db check"),
+        "{err}"
+    );
+    for args in [
+        &["events", "--follow", "--since", "0", "-o", "jsonl"][..],
+        &["events", "--consumer", "c", "-o", "jsonl"],
+    ] {
+        let (code, out, err) = p.run(args);
+        assert_eq!(code, 1, "{args:?}: {err}");
+        assert_eq!(out.lines().map(seq_of).collect::<Vec<_>>(), [1, 2, 3, 4]);
+        assert!(err.contains("event 5"), "{err}");
+    }
+    assert_eq!(p.json(&["events", "consumers"])[0]["position"], 4);
+    let report = p.json_exiting(&["db", "check"], 1);
+    assert_eq!(
+        report["problems"],
+        serde_json::json!(["1 event(s) whose data is not JSON (the first: event 5)"]),
+        "{report}"
+    );
+}
+
+/// Sends SIGKILL, without waiting for the process to end.
+fn kill_9(b: &Background) {
+    // SAFETY: kill has no memory effects; the pid is our own child's.
+    assert_eq!(unsafe { libc::kill(b.pid(), libc::SIGKILL) }, 0);
+}
+
+/// Whether `events consumers` says a reader holds `name`.
+fn reading(p: &Project, name: &str) -> bool {
+    let all = p.json(&["events", "consumers"]);
+    let found = all.as_array().unwrap().iter().find(|c| c["name"] == name);
+    found.is_some_and(|c| c["reading"] == true)
+}
+
+/// One reader reads a consumer at a time: a second is refused at its start, and so is
+/// removing it; the hold ends the moment its reader does, also when killed, so a
+/// consumer restarted at once goes on.
+fn a_consumer_is_read_by_one_reader_at_a_time() {
+    let p = project();
+    assert_eq!(run_workflow(&p, "ok").0, 0);
+    let first = Background::start(
+        &p,
+        &["events", "--consumer", "solo", "--follow", "-o", "jsonl"],
+    );
+    first.wait_for("six events", |lines| lines.len() >= 6);
+    assert!(reading(&p, "solo"));
+    for args in [
+        &["events", "--consumer", "solo", "-o", "jsonl"][..],
+        &[
+            "events",
+            "--consumer",
+            "solo",
+            "--since",
+            "0",
+            "-o",
+            "jsonl",
+        ],
+        &["events", "consumers", "--remove", "solo"],
+    ] {
+        let (code, out, err) = p.run(args);
+        assert_eq!(code, 7, "{args:?}: {err}");
+        assert!(out.is_empty(), "{out}");
+        assert!(
+            err.contains("consumer solo is being read by another reader"),
+            "{err}"
+        );
+    }
+    assert_eq!(
+        p.json(&["events", "consumers"])[0]["position"],
+        6,
+        "not moved"
+    );
+
+    kill_9(&first);
+    assert_eq!(run_workflow(&p, "ok").0, 0);
+    let (code, out, err) = p.run(&["events", "--consumer", "solo", "-o", "jsonl"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out.lines().map(seq_of).collect::<Vec<_>>(),
+        (7..=12).collect::<Vec<_>>()
+    );
+    drop(first);
+
+    // A follower killed and restarted at once: the new one takes the name.
+    let second = Background::start(
+        &p,
+        &["events", "--consumer", "solo", "--follow", "-o", "jsonl"],
+    );
+    while !reading(&p, "solo") {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    kill_9(&second);
+    let third = Background::start(
+        &p,
+        &["events", "--consumer", "solo", "--follow", "-o", "jsonl"],
+    );
+    assert_eq!(run_workflow(&p, "ok").0, 0);
+    third.wait_for("the new events", |lines| lines.len() >= 6);
+    let (code, printed, err) = third.terminate();
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        printed.iter().map(|l| seq_of(l)).collect::<Vec<_>>(),
+        (13..=18).collect::<Vec<_>>()
+    );
+    drop(second);
+    assert!(!reading(&p, "solo"));
+    let (code, _, err) = p.run(&["events", "consumers", "--remove", "solo"]);
+    assert_eq!(code, 0, "{err}");
+}
+
 both!(
+    a_since_past_the_newest_event_is_refused,
+    an_event_that_is_not_json_is_named_and_those_before_it_are_handed_out,
+    a_consumer_is_read_by_one_reader_at_a_time,
     a_follower_prints_every_committed_event_once_and_in_order,
     a_consumer_stopped_mid_stream_resumes_without_gap_or_repeat,
     a_printing_consumer_hands_out_each_event_once_across_runs,

@@ -483,6 +483,44 @@ fn a_follower_rides_out_a_server_restart() {
     assert!(err.contains("the database answers again"), "{err}");
 }
 
+/// A consumer that rides out a restart holds its name again once the server is back
+/// (the server let go of it with the session); one whose name another reader took
+/// while its session was gone stops with exit 7.
+#[test]
+fn a_consumer_holds_its_name_again_after_a_server_restart() {
+    let Some((cluster, p)) = cluster_with_a_held_step() else {
+        return; // needs a cluster the test may stop: not on a server of the user's
+    };
+    p.write("go", "");
+    assert_eq!(p.ok_json(&["workflow", "run", "t"])["status"], "completed");
+    let follow = ["events", "--consumer", "c", "--follow", "-o", "jsonl"];
+    let first = Background::start(&p, &follow);
+    first.wait_for("the events", |l| l.len() >= 7);
+    cluster.stop().unwrap();
+    first.wait_to_say("trying again until the database answers");
+    cluster.restart().unwrap();
+    first.wait_to_say("the database answers again");
+    let (code, _, err) = p.run(&["events", "--consumer", "c", "-o", "jsonl"]);
+    assert_eq!(code, 7, "held again after the restart: {err}");
+    assert!(err.contains("PostgreSQL backend pid"), "{err}");
+
+    // Its session ends while it is stopped, and another reader takes the name.
+    // SAFETY: plain signals to the child this test started.
+    unsafe { libc::kill(first.pid(), libc::SIGSTOP) };
+    p.sql("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2");
+    let second = Background::start(&p, &follow);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while p.json(&["events", "consumers"])[0]["reading"] != true && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    unsafe { libc::kill(first.pid(), libc::SIGCONT) };
+    first.wait_to_say("was taken by another reader");
+    let (code, _, err) = first.terminate();
+    assert_eq!(code, 7, "{err}");
+    let (code, _, err) = second.terminate();
+    assert_eq!(code, 0, "{err}");
+}
+
 /// A worker whose database goes away mid-step lets go of the process once it answers
 /// again: the process rests `waiting` and the worker runs the step in flight again and
 /// completes it. Before, the worker kept it `running` and renewed its lease for ever.

@@ -649,6 +649,94 @@ fn db_check_of_a_database_in_a_read_only_folder_is_not_damage() {
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
 
+/// `db check`, `db backup` and `db status` of a database a newer orch wrote close the
+/// database as every command does: nothing is left beside the file, and a copy is one
+/// file too.
+#[test]
+fn db_check_backup_and_status_leave_nothing_beside_the_database() {
+    let p = a_project_that_checks_ok();
+    let files = || {
+        entries(p.path())
+            .into_iter()
+            .filter(|n| n.contains(".db"))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(files(), ["orch.db"]);
+    assert_eq!(p.run(&["db", "check"]).0, 0);
+    assert_eq!(files(), ["orch.db"], "after db check");
+    assert_eq!(p.run(&["db", "backup", "copy.db"]).0, 0);
+    assert_eq!(files(), ["copy.db", "orch.db"], "after db backup");
+    assert_eq!(p.run(&["--db", "copy.db", "db", "check"]).0, 0);
+    assert_eq!(
+        files(),
+        ["copy.db", "orch.db"],
+        "after db check of the copy"
+    );
+    rusqlite::Connection::open(p.db())
+        .unwrap()
+        .execute_batch("INSERT INTO refinery_schema_history (version, name, applied_on, checksum) VALUES (999, 'future', '', '0')")
+        .unwrap();
+    assert_eq!(files(), ["copy.db", "orch.db"]);
+    let (code, _, err) = p.run(&["db", "status"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("newer orch"), "{err}");
+    assert_eq!(files(), ["copy.db", "orch.db"], "after db status");
+}
+
+/// A database file orch may not write, in a folder it may: `db check` and `db
+/// backup` read it whole and make nothing beside it (SQLite would leave a
+/// shared-memory file there with the database's read-only mode). As root, they run
+/// as `nobody` (through `setpriv`).
+#[test]
+fn a_read_only_database_is_checked_and_copied_without_files_beside_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let p = a_project_that_checks_ok();
+    let place = tempfile::tempdir().unwrap();
+    let dir = place.path().join("rw");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::copy(p.db(), dir.join("orch.db")).unwrap();
+    let orch = place.path().join("orch");
+    std::fs::copy(env!("CARGO_BIN_EXE_orch"), &orch).unwrap();
+    let as_root = unsafe { libc::geteuid() } == 0;
+    for (path, mode) in [
+        (&dir, 0o777),
+        (&dir.join("orch.db"), 0o444),
+        (&place.path().to_path_buf(), 0o755),
+    ] {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+    let db = dir.join("orch.db").display().to_string();
+    let orch_as_user = || {
+        if as_root {
+            let mut c = std::process::Command::new("setpriv");
+            c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+                .arg(&orch);
+            c
+        } else {
+            std::process::Command::new(&orch)
+        }
+    };
+    let out = orch_as_user()
+        .args(["--db", &db, "-o", "json", "db", "check"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{text}{err}");
+    let report: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(report["ok"], true, "{report}");
+    assert_eq!(entries(&dir), ["orch.db"], "after db check");
+    let out = orch_as_user()
+        .args(["--db", &db, "db", "backup", "copy.db"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_eq!(entries(&dir), ["copy.db", "orch.db"], "after db backup");
+}
+
 both!(
     db_check_finds_a_migration_history_edited_by_hand,
     db_check_finds_a_table_dropped_by_hand,

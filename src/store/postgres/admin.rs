@@ -7,8 +7,9 @@
 //! migrations make in a transaction that is rolled back), the trigger that makes `seq`
 //! order commit order (without it
 //! `events --follow` could skip events), the event sequence ahead of every stored seq
-//! (a restore that left it behind would make new events collide), and a server that
-//! can be written to (not a standby).
+//! (a restore that left it behind would make new events collide), rows orch could not
+//! read (a status it does not know, JSON that does not parse), and a server that can be
+//! written to (not a standby).
 
 use super::Postgres;
 use super::tx::{R, Tx, in_tx, word};
@@ -90,8 +91,75 @@ impl Postgres {
         })?;
         if report.problems.is_empty() && report.schema_version == Some(report.latest_version) {
             self.columns(&mut report).await;
+            if report.problems.is_empty() {
+                let found = in_tx!(self, read, |tx| rows(&tx).await?)?;
+                report.problems.extend(found);
+                self.json(&mut report).await;
+            }
         }
         Ok(report)
+    }
+
+    /// Rows whose JSON orch could not read. PostgreSQL keeps orch's JSON as text (see
+    /// the first migration) and version 15 has no test for it, so each value is read
+    /// and parsed here as orch parses it: the check reads every one once.
+    async fn json(&self, report: &mut CheckReport) {
+        for c in &crate::store::damage::JSON_COLUMNS {
+            match self.not_json(c).await {
+                Ok(ids) => report
+                    .problems
+                    .extend(crate::store::damage::found(c.what, &ids)),
+                Err(why) => report
+                    .problems
+                    .push(format!("cannot look for {}: {why}", c.what)),
+            }
+        }
+    }
+
+    /// The ids of the rows whose `c.column` does not parse, in `c.order`.
+    async fn not_json(
+        &self,
+        c: &crate::store::damage::JsonColumn,
+    ) -> std::result::Result<Vec<String>, String> {
+        use futures_util::StreamExt;
+        let text = |e: tokio_postgres::Error| {
+            e.as_db_error()
+                .map_or_else(|| e.to_string(), |d| d.message().to_string())
+        };
+        let silent = || "the server did not answer in time".to_string();
+        let mut client = self
+            .pooled()
+            .await
+            .map_err(|_| "no connection to the server".to_string())?;
+        let tx = client
+            .build_transaction()
+            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await
+            .map_err(text)?;
+        let sql = format!(
+            "SELECT {}, {} FROM {} WHERE {} IS NOT NULL ORDER BY {}",
+            c.id, c.column, c.table, c.column, c.order
+        );
+        let wait = super::tx::ANSWER_WITHIN;
+        let rows = tokio::time::timeout(wait, tx.query_raw(&sql, std::iter::empty::<i64>()))
+            .await
+            .map_err(|_| silent())?
+            .map_err(text)?;
+        let mut rows = std::pin::pin!(rows);
+        let mut bad = Vec::new();
+        while let Some(row) = tokio::time::timeout(wait, rows.next())
+            .await
+            .map_err(|_| silent())?
+        {
+            let row = row.map_err(text)?;
+            let value: &str = row.try_get(1).map_err(text)?;
+            if serde_json::from_str::<serde::de::IgnoredAny>(value).is_err() {
+                bad.push(row.try_get(0).map_err(text)?);
+            }
+        }
+        Ok(bad)
     }
 
     /// Compares orch's tables with the ones this orch's migrations make, column by
@@ -248,22 +316,24 @@ async fn check_schema(tx: &Tx<'_>, schema: &str, report: &mut CheckReport) -> R<
     ));
     if report.problems.is_empty() {
         check_event_order(tx, report).await?;
-        if version == latest {
-            // Its JSON is text as well, but PostgreSQL 15 has no test for it.
-            for (sql, what) in crate::store::damage::row_checks(false) {
-                let ids: Vec<String> = tx
-                    .rows(&sql, &[])
-                    .await?
-                    .iter()
-                    .map(|r| r.try_get(0))
-                    .collect::<Result<_, _>>()?;
-                report
-                    .problems
-                    .extend(crate::store::damage::found(what, &ids));
-            }
-        }
     }
     Ok(())
+}
+
+/// Rows with a status or state orch does not know (see [`crate::store::damage`]; the
+/// JSON is looked at by `Postgres::json`).
+async fn rows(tx: &Tx<'_>) -> R<Vec<String>> {
+    let mut problems = Vec::new();
+    for (sql, what) in crate::store::damage::row_checks(false) {
+        let ids: Vec<String> = tx
+            .rows(&sql, &[])
+            .await?
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<Result<_, _>>()?;
+        problems.extend(crate::store::damage::found(what, &ids));
+    }
+    Ok(problems)
 }
 
 /// The promises of the event log: the trigger that orders commits, and a sequence

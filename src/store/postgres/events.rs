@@ -12,7 +12,8 @@ use tokio_postgres::Row;
 
 use super::query::Query;
 use super::tx::{NewEvent, R, Tx};
-use crate::store::events::{Concerns, Consumer, Event, Filter};
+use crate::store::StoreError;
+use crate::store::events::{self, Concerns, Consumer, Event, Filter};
 
 /// Appends an event to the transaction (inserted when it commits).
 pub fn append(tx: &mut Tx<'_>, kind: &str, about: Concerns<'_>, data: &Value) {
@@ -117,19 +118,27 @@ fn push_literal(out: &mut String, c: char) {
     out.push(c);
 }
 
-fn event_from_row(r: &Row) -> R<Event> {
-    Ok(Event {
-        seq: r.try_get(0)?,
-        at: r.try_get(1)?,
-        kind: r.try_get(2)?,
-        process_id: r.try_get(3)?,
-        subscription_id: r.try_get(4)?,
-        product_id: r.try_get(5)?,
-        data: serde_json::from_str(&r.try_get::<_, String>(6)?)?,
-    })
+fn event_from_row(r: &Row) -> R<(Event, String)> {
+    Ok((
+        Event {
+            seq: r.try_get(0)?,
+            at: r.try_get(1)?,
+            kind: r.try_get(2)?,
+            process_id: r.try_get(3)?,
+            subscription_id: r.try_get(4)?,
+            product_id: r.try_get(5)?,
+            data: Value::Null,
+        },
+        r.try_get(6)?,
+    ))
 }
 
 pub async fn list(tx: &Tx<'_>, f: &Filter) -> R<Vec<Event>> {
+    Ok(events::all(read(tx, f).await?)?)
+}
+
+/// The events matching `f` up to the first whose data cannot be read, and its error.
+pub async fn read(tx: &Tx<'_>, f: &Filter) -> R<(Vec<Event>, Option<StoreError>)> {
     let mut q = Query::new(
         "SELECT seq, at, kind, process_id, subscription_id, product_id, data FROM events WHERE true",
     );
@@ -145,7 +154,13 @@ pub async fn list(tx: &Tx<'_>, f: &Filter) -> R<Vec<Event>> {
     if let Some(l) = f.limit {
         q.then("LIMIT ?", l);
     }
-    q.rows(tx).await?.iter().map(event_from_row).collect()
+    let rows = q
+        .rows(tx)
+        .await?
+        .iter()
+        .map(event_from_row)
+        .collect::<R<Vec<_>>>()?;
+    Ok(events::with_data(rows))
 }
 
 pub async fn last_seq(tx: &Tx<'_>) -> R<i64> {

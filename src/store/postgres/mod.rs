@@ -33,6 +33,7 @@ pub mod config;
 pub mod connect;
 pub mod error;
 mod events;
+pub mod holds;
 pub(crate) use events::glob_to_regex;
 #[cfg(test)]
 mod events_tests;
@@ -189,6 +190,18 @@ impl Postgres {
     /// A connection from the pool.
     pub async fn client(&self) -> Result<PooledClient, Error> {
         connect::pooled(&self.pool, &self.info).await
+    }
+
+    /// Takes the consumer `name` for this reader (see `holds`); Err(who) when another
+    /// reader holds it.
+    pub async fn hold_consumer(&self, name: &str) -> Result<Result<holds::Hold, String>, Error> {
+        holds::take(&self.info, name).await
+    }
+
+    /// Of `names`, whether a reader holds each now.
+    pub async fn consumers_held(&self, names: &[String]) -> Result<Vec<bool>, Error> {
+        let client = self.client().await?;
+        holds::held(&client, &self.info, names).await
     }
 
     /// A listener woken by every commit that appends events to this schema.

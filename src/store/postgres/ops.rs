@@ -28,7 +28,7 @@ use crate::domain::process::ProcessStatus;
 use crate::domain::subscription::{Flat, RefInfo};
 use crate::domain::usability::{self, Facts};
 use crate::domain::workflow::WorkflowDef;
-use crate::store::events::{Consumer, Event, Filter as EventFilter};
+use crate::store::events::{Consumer, Event, Filter as EventFilter, Page};
 use crate::store::processes::{
     Committed, Filter, Find, NewProcess, ProcessRow, StepCommit, StepRow,
 };
@@ -439,21 +439,17 @@ impl Postgres {
         in_tx!(self, read, |tx| events::list(&tx, f).await?)
     }
 
-    pub async fn events_page(&self, f: &EventFilter) -> StoreResult<(Vec<Event>, i64)> {
+    pub async fn events_page(&self, f: &EventFilter) -> StoreResult<Page> {
         // One snapshot: the last seq and the page agree.
-        let (page, last) = in_tx!(self, read, |tx| {
+        let (read, last) = in_tx!(self, read, |tx| {
             let last = events::last_seq(&tx).await?;
             let filter = EventFilter {
                 until: Some(last),
                 ..f.clone()
             };
-            (events::list(&tx, &filter).await?, last)
+            (events::read(&tx, &filter).await?, last)
         })?;
-        let scanned_to = match (page.last(), f.limit) {
-            (Some(e), Some(limit)) if page.len() as i64 >= limit => e.seq,
-            _ => last.max(f.since),
-        };
-        Ok((page, scanned_to))
+        Page::of(f, last, read)
     }
 
     pub async fn last_seq(&self) -> StoreResult<i64> {

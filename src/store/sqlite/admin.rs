@@ -67,19 +67,41 @@ fn wal_path(path: &Path) -> PathBuf {
 ///
 /// Not with SQLite's read-only flag: the integrity check of a full-text index
 /// (`subscription_search`) needs a connection that could write, though it writes
-/// nothing. No pragma is set, no migration runs, and closing does not checkpoint the
-/// write-ahead log into the file.
+/// nothing. No pragma is set and no migration runs. A write-ahead log found with
+/// commits in it (an orch that died before it closed) is left as it was: closing does
+/// not checkpoint it into the file. Otherwise the log holds nothing of the file's
+/// before this connection, so closing checkpoints as every orch command does (at most
+/// the commits of other orchs meanwhile) and, as the last connection, removes the
+/// `-wal` and `-shm` files reading made.
 fn open_untouched(path: &Path) -> rusqlite::Result<Connection> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_URI
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let found_log = has_log(path);
     let conn = Connection::open_with_flags(path, flags)?;
     conn.set_db_config(
         rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
-        true,
+        found_log,
     )?;
     conn.busy_timeout(super::BUSY_TIMEOUT)?;
     Ok(conn)
+}
+
+/// Whether a write-ahead log with something in it lies beside the database.
+fn has_log(path: &Path) -> bool {
+    len(&wal_path(path)) > 0
+}
+
+/// Whether `conn` reads the file as it is on disk through an immutable snapshot
+/// instead: when SQLite may not write beside it. A file orch may not write, with no
+/// log beside it, is read whole that way, and nothing is created next to it (SQLite
+/// would make its shared-memory file there, with the file's read-only mode); in a
+/// folder orch may not write, SQLite cannot read it at all.
+fn frozen_instead(conn: &Connection, path: &Path) -> bool {
+    let read_only = conn
+        .is_readonly(rusqlite::DatabaseName::Main)
+        .unwrap_or(false);
+    (read_only && !has_log(path)) || read_only_here(conn)
 }
 
 /// Whether reading through `conn` fails only because the file or its folder may not be
@@ -165,7 +187,7 @@ impl Sqlite {
             }
             Ok(_) => {
                 let conn = self.conn();
-                match read_only_here(&conn).then(|| open_immutable(path)) {
+                match frozen_instead(&conn, path).then(|| open_immutable(path)) {
                     // A file orch may not write (or whose folder it may not write, where
                     // SQLite keeps its shared-memory file) is no damage: it is checked as
                     // it is on disk.
@@ -224,7 +246,12 @@ impl Sqlite {
             name.to_string_lossy(),
             std::process::id()
         ));
-        let result = write_copy(&self.conn(), from, &partial).and_then(|b| {
+        let conn = self.conn();
+        let frozen = match frozen_instead(&conn, from) {
+            true => Some(open_immutable(from).map_err(super::at(from, "opening"))?),
+            false => None,
+        };
+        let result = write_copy(frozen.as_ref().unwrap_or(&conn), from, &partial).and_then(|b| {
             place(&partial, to, replace)?;
             Ok(Backup {
                 path: to.to_path_buf(),

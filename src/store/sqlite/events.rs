@@ -30,7 +30,7 @@ use serde_json::Value;
 
 use super::query::Query;
 use crate::store::StoreError;
-use crate::store::events::{Concerns, Consumer, Event, Filter};
+use crate::store::events::{self, Concerns, Consumer, Event, Filter};
 
 pub fn append(
     conn: &Connection,
@@ -102,6 +102,11 @@ fn walk(heads: &str, after: &str) -> String {
 }
 
 pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Event>, StoreError> {
+    events::all(read(conn, f)?)
+}
+
+/// The events matching `f` up to the first whose data cannot be read, and its error.
+pub fn read(conn: &Connection, f: &Filter) -> Result<(Vec<Event>, Option<StoreError>), StoreError> {
     let mut q = Query::new(
         "SELECT seq, at, kind, process_id, subscription_id, product_id, data FROM events WHERE 1 = 1",
     );
@@ -135,12 +140,7 @@ pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Event>, StoreError> {
             r.get::<_, String>(6)?,
         ))
     })?;
-    rows.into_iter()
-        .map(|(mut e, data)| {
-            e.data = serde_json::from_str(&data)?;
-            Ok(e)
-        })
-        .collect()
+    Ok(events::with_data(rows))
 }
 
 pub fn last_seq(conn: &Connection) -> Result<i64, StoreError> {

@@ -10,6 +10,7 @@ mod admin;
 pub mod callbacks;
 mod committer;
 pub mod events;
+pub mod holds;
 pub mod locks;
 mod ops;
 pub mod processes;

@@ -18,7 +18,7 @@ use crate::domain::process::ProcessStatus;
 use crate::domain::subscription::{Flat, RefInfo};
 use crate::domain::usability::{self, Facts};
 use crate::domain::workflow::WorkflowDef;
-use crate::store::events::{Consumer, Event, Filter as EventFilter};
+use crate::store::events::{Consumer, Event, Filter as EventFilter, Page};
 use crate::store::processes::{
     Committed, Filter, Find, NewProcess, ProcessRow, StepCommit, StepRow,
 };
@@ -495,7 +495,7 @@ impl Sqlite {
         events::list(&self.conn(), f)
     }
 
-    pub async fn events_page(&self, f: &EventFilter) -> StoreResult<(Vec<Event>, i64)> {
+    pub async fn events_page(&self, f: &EventFilter) -> StoreResult<Page> {
         let mut conn = self.conn();
         // A read transaction is one snapshot: the last seq and the page agree.
         let snapshot = conn.transaction()?;
@@ -504,13 +504,9 @@ impl Sqlite {
             until: Some(last),
             ..f.clone()
         };
-        let page = events::list(&snapshot, &filter)?;
+        let read = events::read(&snapshot, &filter)?;
         snapshot.commit()?;
-        let scanned_to = match (page.last(), f.limit) {
-            (Some(e), Some(limit)) if page.len() as i64 >= limit => e.seq,
-            _ => last.max(f.since),
-        };
-        Ok((page, scanned_to))
+        Page::of(f, last, read)
     }
 
     pub async fn last_seq(&self) -> StoreResult<i64> {
