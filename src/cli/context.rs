@@ -113,15 +113,17 @@ impl Ctx {
             return Ok(());
         }
         let root = self.project.root.display();
-        let mut e = Error::not_found(format!(
+        let e = Error::not_found(format!(
             "no orch project here: {root} has no orch.toml, products/ or workflows/, and no folder above it has an orch.toml"
         ))
         .with_cause("orch read nothing and created no database");
+        // Inside a project (its scripts' folder, say), making another one here is not
+        // what the operator wants: the project above is named instead.
         if let Some(above) = self.project.project_above() {
-            e = e.with_hint(format!(
-                "{0} looks like one: `cd {0}`, or pass --dir {0}",
+            return Err(e.with_hint(format!(
+                "{0} looks like one: `cd {0}`, or pass --dir {0} (an orch.toml there lets orch find it from its subfolders)",
                 above.display()
-            ));
+            )));
         }
         Err(e
             .with_hint("cd into your project's folder, or name it with --dir DIR (or the database with --db FILE)")

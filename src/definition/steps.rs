@@ -93,6 +93,9 @@ pub(super) struct Steps<'s> {
     pub diags: Vec<Diagnostic>,
     /// Each `collect` key and where it was given.
     collects: HashMap<String, Vec<Seg>>,
+    /// The paths of keys already refused (a wrong type, say), taken out before the
+    /// steps were read: a step is not blamed again for lacking them.
+    refused: Vec<String>,
 }
 
 fn at(base: &[Seg], leaf: &[&str]) -> Vec<Seg> {
@@ -133,7 +136,14 @@ impl<'s> Steps<'s> {
             src,
             diags: Vec::new(),
             collects: HashMap::new(),
+            refused: Vec::new(),
         }
+    }
+
+    /// Steps that know which keys were already refused (see [`Steps::refused`]).
+    pub fn knowing_refused(mut self, refused: &[Diagnostic]) -> Self {
+        self.refused = refused.iter().map(|d| d.path.clone()).collect();
+        self
     }
 
     fn err(&mut self, path: Vec<Seg>, message: String) {
@@ -197,8 +207,17 @@ impl<'s> Steps<'s> {
             (child && rs.foreach.is_none(), Shape::Workflow),
         ];
         let found: Vec<Shape> = kinds.iter().filter(|k| k.0).map(|k| k.1).collect();
+        let kind_refused = || {
+            let step = super::render_path(here);
+            [
+                "run", "input", "builtin", "callback", "parallel", "foreach", "workflow",
+            ]
+            .iter()
+            .any(|k| self.refused.iter().any(|p| *p == format!("{step}.{k}")))
+        };
         match found.as_slice() {
             [one] => Some(*one),
+            [] if kind_refused() => None,
             [] => {
                 self.err(
                     at(here, &["name"]),

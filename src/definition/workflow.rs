@@ -110,6 +110,7 @@ pub fn parse_partial(src: &Source) -> (Option<WorkflowDef>, Vec<Diagnostic>) {
         return (None, refused);
     };
     let mut diags: Vec<Diagnostic> = refused;
+    let mut parser = super::steps::Steps::new(src).knowing_refused(&diags);
     let mut err = |path: Vec<Seg>, msg: String| diags.push(src.diagnostic(&path, msg));
 
     if raw.name.trim().is_empty() {
@@ -197,7 +198,6 @@ pub fn parse_partial(src: &Source) -> (Option<WorkflowDef>, Vec<Diagnostic>) {
             .collect::<Vec<_>>()
     });
 
-    let mut parser = super::steps::Steps::new(src);
     let steps = parser.list(&raw.step, &key_path!["step"], 0);
     if raw.step.is_empty() && target == Target::System && target_known {
         err(
@@ -437,6 +437,20 @@ if = "state.a == 1"
                 "{head}: {d:?}"
             );
         }
+    }
+
+    /// A step's kind key of the wrong type is named once, not also as missing.
+    #[test]
+    fn a_kind_key_of_the_wrong_type_is_not_also_missing() {
+        let d = parse_str("name = \"t\"\ntarget = \"system\"\n[[step]]\nname = \"C\"\nrun = 5\n")
+            .unwrap_err();
+        let said: Vec<&str> = d.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(said.len(), 1, "{said:?}");
+        assert!(said[0].contains("invalid type: integer `5`"), "{said:?}");
+        // With no kind at all, the step is told what it lacks.
+        let d =
+            parse_str("name = \"t\"\ntarget = \"system\"\n[[step]]\nname = \"C\"\n").unwrap_err();
+        assert!(d[0].message.contains("needs one of `run`"), "{d:?}");
     }
 
     /// The built-ins that change a subscription are refused where there is none to

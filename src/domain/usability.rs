@@ -182,14 +182,21 @@ pub fn check(def: &WorkflowDef, f: &Facts) -> Result<(), Refusal> {
                     .iter()
                     .any(|d| d.subscription_id == n.subscription_id)
             });
+            let first = f
+                .in_use_by
+                .iter()
+                .find(|n| n.status.is_live())
+                .map_or("ID", |n| n.subscription_id.as_str());
             let hint = if mutual {
-                "they use each other, so neither ends first: drop one reference with a modify workflow, or end them with a terminate workflow that sets `blocked_by_in_use = false`"
+                "they use each other, so neither ends first: drop one reference with a modify workflow, or end them with a terminate workflow that sets `blocked_by_in_use = false`".to_string()
             } else {
-                "terminate the subscriptions that use it first"
+                format!(
+                    "terminate the subscriptions that use it first (`orch subscription workflows {first}` lists what can run on one)"
+                )
             };
             return Err(Refusal::new(
                 format!("the subscription is in use by {}", list.join(", ")),
-                Some(hint.into()),
+                Some(hint),
             ));
         }
     }

@@ -175,8 +175,16 @@ fn property(field: &FieldSpec) -> Value {
             }
         }
         FormType::Subscription => {
+            // An id or a unique prefix of one, as the command line and the API take
+            // it: `format: uuid` would have a client refuse what orch accepts.
             set("type", json!("string"));
-            set("format", json!("uuid"));
+            set("minLength", json!(1));
+            if field.help.is_none() {
+                set(
+                    "description",
+                    json!("a subscription id, or a unique prefix of one"),
+                );
+            }
             if let Some(tag) = &field.product_tag {
                 set("x-product-tag", json!(tag));
             }

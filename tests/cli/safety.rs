@@ -83,6 +83,10 @@ fn a_command_outside_a_project_creates_nothing_and_says_where_to_go() {
         err.contains(&format!("cd {}", p.path().display())),
         "names the nearest folder with workflows/: {err}"
     );
+    assert!(
+        !err.contains("orch init"),
+        "not a project inside a project: {err}"
+    );
     assert!(!inside.join("orch.db").exists());
 
     // Naming the database is enough; a reader still creates none, a writer does.

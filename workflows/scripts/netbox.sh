@@ -22,7 +22,12 @@
 #                                    orch database next to it (run in the project folder)
 set -eu
 
-db="${ORCH_DB:-orch.db}"
+# The database orch uses: ORCH_DB (orch sets it for steps), else orch.toml's `db`.
+db="${ORCH_DB:-}"
+if [ -z "$db" ] && [ -f "${ORCH_DIR:-.}/orch.toml" ]; then
+    db=$(sed -n 's/^[[:space:]]*db[[:space:]]*=[[:space:]]*"\([^"]*\)".*/\1/p' "${ORCH_DIR:-.}/orch.toml" | head -n 1)
+fi
+db="${db:-orch.db}"
 case $db in
 postgres://* | postgresql://* | *=*) file="${ORCH_DIR:-.}/orch.netbox.json" pg=yes ;;
 *) file="$db.netbox.json" pg= ;;
@@ -30,10 +35,12 @@ esac
 
 if [ "${1:-}" = reset ]; then
     if [ -n "$pg" ]; then
-        echo "the database is PostgreSQL: drop orch's schema there to start over (DROP SCHEMA orch CASCADE)" >&2
-        db=/nonexistent
+        rm -f "$file"
+        echo "removed $file: the stand-in has four planned routers again" >&2
+        echo "the subscriptions are in PostgreSQL: drop orch's schema there to remove them too (DROP SCHEMA orch CASCADE)" >&2
+        exit 0
     fi
-    for f in "$db" "$db-wal" "$db-shm" "$file"; do
+    for f in "$db" "$db-wal" "$db-shm" "$db-consumers" "$file"; do
         if [ -e "$f" ]; then
             rm -f "$f"
             echo "removed $f" >&2

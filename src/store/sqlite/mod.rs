@@ -223,7 +223,16 @@ impl Sqlite {
         match (admin::file_state(path), create) {
             (admin::FileState::Missing, Create::Refused) => return Err(missing(path)),
             (admin::FileState::Empty, Create::Refused) => return Err(admin::empty_file(path)),
-            (admin::FileState::Empty, Create::Allowed | Create::Adopt) => observer.empty_file(),
+            (admin::FileState::Empty, Create::Allowed | Create::Adopt) => {
+                observer.empty_file();
+                // Made a database, it is private as one orch creates is (0600), whatever
+                // mode the empty file had; left as it was when orch may not change it.
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+                }
+            }
             _ => {}
         }
         let mut conn = open_unmigrated(path, sync, create)?;
@@ -665,6 +674,11 @@ pub(crate) mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("orch.db");
         std::fs::write(&path, b"").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        }
         let heard = Heard::default();
         let err = Sqlite::open(&path, Sync::Full, Create::Refused, &heard)
             .err()
@@ -679,6 +693,12 @@ pub(crate) mod tests {
             "making a database of an empty file was not told"
         );
         assert_eq!(schema_version(&store.conn()).unwrap(), latest_version());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "private, as a database orch creates");
+        }
     }
 
     #[test]
