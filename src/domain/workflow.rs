@@ -442,14 +442,27 @@ pub struct ScheduleDef {
 }
 
 /// Parses `500ms`, `30s`, `2m`, `1h`, `1d`, `1h30m`, or a bare number of seconds.
+/// The longest duration orch takes (a timeout, a retention, an interval): a hundred
+/// years. Longer ones would overflow the clock arithmetic they are used in.
+pub const MAX_DURATION: Duration = Duration::from_secs(100 * 365 * 86400);
+
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
     if t.is_empty() {
         return Err("empty duration".into());
     }
+    let too_long = || {
+        format!(
+            "`{text}` is longer than orch takes (at most {}d, a hundred years)",
+            MAX_DURATION.as_secs() / 86400
+        )
+    };
     if let Ok(secs) = t.parse::<f64>() {
         return if secs >= 0.0 && secs.is_finite() {
-            Ok(Duration::from_secs_f64(secs))
+            Duration::try_from_secs_f64(secs)
+                .ok()
+                .filter(|d| *d <= MAX_DURATION)
+                .ok_or_else(too_long)
         } else {
             Err(format!("`{text}` is not a duration"))
         };
@@ -480,7 +493,11 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
                 ));
             }
         };
-        total += Duration::from_secs_f64(secs);
+        total = Duration::try_from_secs_f64(secs)
+            .ok()
+            .and_then(|d| total.checked_add(d))
+            .filter(|d| *d <= MAX_DURATION)
+            .ok_or_else(too_long)?;
         rest = next;
     }
     Ok(total)
@@ -565,6 +582,21 @@ mod tests {
         assert_eq!(parse_duration("2").unwrap(), Duration::from_secs(2));
         assert!(parse_duration("2 weeks").is_err());
         assert!(parse_duration("s").is_err());
+        // Too long for the clock arithmetic it feeds: refused, never a panic.
+        for huge in [
+            "99999999999999999999d",
+            "1e300",
+            "36501d",
+            "100000000d",
+            "3153600001",
+        ] {
+            let e = parse_duration(huge).unwrap_err();
+            assert!(e.contains("longer than orch takes"), "{huge}: {e}");
+        }
+        assert_eq!(
+            parse_duration("36500d").unwrap(),
+            Duration::from_secs(36500 * 86400)
+        );
     }
 
     #[test]

@@ -119,13 +119,23 @@ impl Spec {
     }
 }
 
-/// The last run as stored, for deciding what is due at `now`. A last run later than
-/// `now` means the clock moved back (or was wrong when it ran): such a schedule counts
-/// as never run, so it runs once and takes its rhythm from the present.
+/// How far in the future a stored last run may be and still count as a run just now:
+/// schedulers read the clock a moment before they claim (another may claim between),
+/// and the clocks of two hosts differ by a little.
+pub const CLOCK_SLACK: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// The last run as stored, for deciding what is due at `now`. A last run a little
+/// later than `now` (within [`CLOCK_SLACK`]: another scheduler's clock, or its claim
+/// since this one read the time) is a run just now, not due again. One much later
+/// means the clock moved back (or was wrong when it ran): such a schedule counts as
+/// never run, so it runs once and takes its rhythm from the present.
 pub fn last_run(stored: Option<&str>, now: Timestamp) -> Option<Timestamp> {
-    stored
-        .and_then(crate::clock::parse)
-        .filter(|last| *last <= now)
+    let last = stored.and_then(crate::clock::parse)?;
+    if last <= now {
+        return Some(last);
+    }
+    let ahead = last.duration_since(now).as_secs_f64();
+    (ahead <= CLOCK_SLACK.as_secs_f64()).then_some(now)
 }
 
 /// A time zone by IANA name; none means UTC, and `local` the system's zone.
@@ -168,6 +178,22 @@ mod tests {
 
     fn t(text: &str) -> Timestamp {
         text.parse().unwrap()
+    }
+
+    /// A run another scheduler claimed a moment after this one read the clock is a run
+    /// just now, not a reason to run again; one far in the future is a clock that
+    /// moved back, and counts as never run.
+    #[test]
+    fn a_last_run_a_little_ahead_is_now_and_far_ahead_is_none() {
+        let now = t("2024-01-01T00:00:00Z");
+        let at = |text: &str| last_run(Some(text), now);
+        assert_eq!(at("2023-12-31T23:00:00Z"), Some(t("2023-12-31T23:00:00Z")));
+        assert_eq!(at("2024-01-01T00:00:00.011Z"), Some(now));
+        assert_eq!(at("2024-01-01T00:04:59Z"), Some(now));
+        assert_eq!(at("2024-01-01T01:00:00Z"), None);
+        assert_eq!(last_run(None, now), None);
+        let hourly = Spec::Every(Duration::from_secs(3600));
+        assert!(!hourly.next_due(at("2024-01-01T00:00:00.011Z")).is_due(now));
     }
 
     #[test]
