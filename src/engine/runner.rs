@@ -685,6 +685,11 @@ impl Engine<'_> {
             let shell = ahead.take(i).await;
             ahead.fill(i, |j| self.start_shell(&cur, remaining.get(j), &log));
             let started = Instant::now();
+            // orch's own steps are shown running as the user's are (a user step says so
+            // itself, once per attempt).
+            if !matches!(step.step, Planned::User(_)) {
+                self.observer.with(|o| o.step_started(&step.name, attempt));
+            }
             let end = match &step.step {
                 Planned::Start => {
                     if let Some(f) = self
