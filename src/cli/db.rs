@@ -145,12 +145,15 @@ fn check(ctx: &mut Ctx) -> Result<()> {
     if sound {
         return Ok(());
     }
+    let restore = if kind == "postgresql" {
+        "restore the latest dump (`pg_dump`/`pg_restore` of orch's schema), or fix the rows named above by hand; check it again with `orch db check`"
+    } else {
+        "restore the latest copy made with `orch db backup FILE` (check it first with `orch --db COPY db check`)"
+    };
     Err(Error::failure(format!(
         "the database {location} is damaged (the check changed nothing)"
     ))
-    .with_hint(
-            "restore the latest copy made with `orch db backup FILE` (check it first with `orch --db COPY db check`)",
-        ))
+    .with_hint(restore))
 }
 
 fn backup(ctx: &mut Ctx, args: BackupArgs) -> Result<()> {

@@ -359,9 +359,13 @@ impl Source {
             // A word that is no variant (a form field's `type`, inside a list) is
             // replaced by the nearest variant: taking the key out would lose the whole
             // list element, and the checks of the rest of the file with it.
+            // A list element of the wrong type where a string belongs (`locks = ["a",
+            // 5]`) cannot be taken out: a placeholder string keeps the rest of the
+            // list, and of the file, checked.
             let mended = nearest_variant(&message)
                 .is_some_and(|v| replace_value(&mut copy, &path, &v))
-                || take_out(&mut copy, &path);
+                || take_out(&mut copy, &path)
+                || (message.ends_with("expected a string") && replace_value(&mut copy, &path, "?"));
             if !mended {
                 return (None, refused);
             }

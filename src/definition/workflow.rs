@@ -439,6 +439,17 @@ if = "state.a == 1"
         }
     }
 
+    /// A list element of the wrong type does not hide the file's other problems.
+    #[test]
+    fn a_wrong_element_in_a_list_does_not_hide_the_rest() {
+        let d = parse_str(
+            "name = \"t\"\ntarget = \"system\"\nlocks = [\"dev:a\", 5]\n[[step]]\nname = \"S\"\nbuiltin = \"noop\"\nlocks = \"notalist\"\n",
+        )
+        .unwrap_err();
+        let paths: Vec<&str> = d.iter().map(|d| d.path.as_str()).collect();
+        assert_eq!(paths, ["locks[1]", "step[0].locks"], "{d:?}");
+    }
+
     /// A step's kind key of the wrong type is named once, not also as missing.
     #[test]
     fn a_kind_key_of_the_wrong_type_is_not_also_missing() {

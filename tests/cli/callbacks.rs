@@ -324,6 +324,61 @@ builtin = "noop"
     );
 }
 
+/// The orch running a callback step's `run` is killed with -9, and the external
+/// system answers with the token it already had: the answering command takes the
+/// process over and runs `run` again (it had not finished), so what `run` prints still
+/// reaches the state, and the answer is taken after it.
+fn an_answer_after_a_kill_mid_run_runs_the_run_again_before_taking_it() {
+    let p = Project::new();
+    p.script(
+        "workflows/scripts/submit.sh",
+        r#"cat >/dev/null
+printf '%s\n' "$ORCH_CALLBACK_TOKEN" >> tokens.txt
+while [ ! -f go ]; do sleep 0.02; done
+echo '{"job_id": 42}'"#,
+    );
+    p.task(
+        r#"
+[[step]]
+name = "Submit"
+run = "workflows/scripts/submit.sh"
+callback = { timeout = "10m", result = "job" }
+"#,
+    );
+    let mut run = p
+        .command()
+        .args(["workflow", "run", "t"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let tokens = p.path().join("tokens.txt");
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !std::fs::read_to_string(&tokens).is_ok_and(|t| t.ends_with('\n')) {
+        assert!(std::time::Instant::now() < until, "run never started");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    super::crash::kill9(&mut run);
+    let first = std::fs::read_to_string(&tokens).unwrap().trim().to_string();
+    let id = p.json(&["process", "list"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    p.write("go", "");
+    let (code, out, err) = answer(&p, &id, &first, &["--input", "status=done", "-o", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["status"], "completed", "{v}");
+    assert_eq!(v["state"]["job_id"], 42, "run ran again: {v}");
+    assert_eq!(v["state"]["job"], json!({"status": "done"}), "{v}");
+    let handed = std::fs::read_to_string(&tokens).unwrap();
+    assert_eq!(
+        handed.lines().count(),
+        2,
+        "a new token for the new run: {handed}"
+    );
+}
+
 fn a_timeout_fails_the_step_and_retry_runs_it_again_with_a_new_token() {
     let p = Project::new();
     callback_task(&p, r#"{ timeout = "1s", result = "job" }"#);
@@ -655,6 +710,7 @@ fn a_parent_names_the_callback_its_child_awaits() {
 }
 
 both!(
+    an_answer_after_a_kill_mid_run_runs_the_run_again_before_taking_it,
     a_parent_names_the_callback_its_child_awaits,
     a_callback_without_run_shows_its_token_to_whoever_drives_it,
     a_callback_step_hands_its_run_a_token_then_rests_until_the_answer_continues_it,

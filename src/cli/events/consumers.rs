@@ -93,6 +93,10 @@ pub(super) fn list(ctx: &mut Ctx) -> Result<()> {
 }
 
 pub(super) fn remove(ctx: &mut Ctx, name: &str) -> Result<()> {
+    if name.trim().is_empty() {
+        return Err(Error::usage("--remove needs a consumer's name")
+            .with_hint("`orch events consumers` lists them"));
+    }
     let hold = hold(ctx, name, "remove it")?;
     let removed = ctx.db(async |s| s.delete_consumer(name).await)?;
     drop(hold);

@@ -87,7 +87,11 @@ impl Engine<'_> {
         for _ in 0..2 {
             let started = Instant::now();
             let wait = self.store.callback_wait(&cur.process_id, &path).await?;
-            let outcome = if let Some(answer) = wait.answer {
+            // An answer is taken once the step's `run` has finished (the wait began);
+            // one that came while a `run` cut short by a crash ran waits for `run` to
+            // run again, so what `run` prints still reaches the state.
+            let run_done = run.is_none() || wait.waiting_since.is_some();
+            let outcome = if let Some(answer) = wait.answer.filter(|_| run_done) {
                 Attempt::ok(json!({ spec.result_key(&step.name): answer }))
             } else if wait.waiting_since.is_some() && wait.expired {
                 Attempt::failed(format!(

@@ -32,9 +32,12 @@ pub struct Hold {
     _file: File,
 }
 
-/// The file the holds of the database at `db` are taken on.
+/// The file the holds of the database at `db` are taken on: beside the database file
+/// itself, so every path to it (a symbolic link, `..`) meets the same locks, as
+/// SQLite's own `-wal` and `-shm` are beside the file a link leads to.
 fn holds_path(db: &Path) -> PathBuf {
-    let mut name = db.as_os_str().to_owned();
+    let real = std::fs::canonicalize(db).unwrap_or_else(|_| db.to_path_buf());
+    let mut name = real.into_os_string();
     name.push("-consumers");
     PathBuf::from(name)
 }
@@ -172,5 +175,22 @@ mod tests {
             assert_eq!(mode & 0o777, 0o600);
             assert_eq!(std::fs::metadata(holds_path(&db)).unwrap().len(), 0);
         }
+    }
+
+    /// Through a symbolic link to the database, the same name is the same hold.
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_link_to_the_database_meets_the_same_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("orch.db");
+        std::fs::write(&db, b"").unwrap();
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::create_dir(&elsewhere).unwrap();
+        let link = elsewhere.join("current.db");
+        std::os::unix::fs::symlink(&db, &link).unwrap();
+        let _first = take(&db, "billing").await.unwrap().expect("free");
+        assert!(take(&link, "billing").await.unwrap().is_none());
+        assert_eq!(held(&link, &["billing".to_string()]), [true]);
+        assert!(!elsewhere.join("current.db-consumers").exists());
     }
 }
