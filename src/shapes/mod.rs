@@ -5,6 +5,7 @@
 //! returns the shape; the callers decide how to fetch and where to print. The few that
 //! need more rows (a subscription's relations) read them through the store seam.
 
+pub mod drift;
 pub mod groups;
 pub mod pending;
 pub mod waits;

@@ -36,13 +36,7 @@ impl Chosen {
     fn for_process(ctx: &mut Ctx, p: &ProcessRow, use_current: bool, verb: &str) -> Result<Self> {
         let stored = ctx.stored_definition(p)?;
         let found = ctx.workflow(&p.workflow);
-        let unreadable = found.as_ref().err().map(|e| match e.kind {
-            Kind::NotFound => "is no longer in workflows/".to_string(),
-            _ => format!(
-                "no longer reads from workflows/ ({})",
-                e.message.lines().next().unwrap_or_default()
-            ),
-        });
+        let unreadable = found.as_ref().err().map(crate::shapes::drift::unreadable);
         let current = found.ok();
         let changed = current
             .as_ref()
@@ -101,7 +95,9 @@ impl Chosen {
     /// What differs between the stored definition and the file.
     fn changes(&self) -> Vec<String> {
         match (&self.current, &self.unreadable) {
-            (Some((c, _)), _) if self.changed => definition_changes(&self.stored, c),
+            (Some((c, _)), _) if self.changed => {
+                crate::shapes::drift::definition_changes(&self.stored, c)
+            }
             (_, Some(why)) => vec![format!("the workflow file {why}")],
             _ => Vec::new(),
         }
@@ -335,31 +331,6 @@ fn secrets_for(
     let steps = ctx.steps(&p.process_id)?;
     let fields = crate::engine::secrets::needed(def, &steps);
     answers::secrets_again(ctx, fields, given, form)
-}
-
-/// What differs between two versions of a workflow, step by step (matched by name).
-fn definition_changes(old: &WorkflowDef, new: &WorkflowDef) -> Vec<String> {
-    let mut out = Vec::new();
-    for s in &new.steps {
-        match old.step(&s.name) {
-            None => out.push(format!("+ step `{}` added", s.name)),
-            Some(o) if o != s => out.push(format!("~ step `{}` changed", s.name)),
-            Some(_) => {}
-        }
-    }
-    for s in &old.steps {
-        if new.step(&s.name).is_none() {
-            out.push(format!("- step `{}` removed", s.name));
-        }
-    }
-    let order = |d: &WorkflowDef| d.steps.iter().map(|s| s.name.clone()).collect::<Vec<_>>();
-    if out.is_empty() && order(old) != order(new) {
-        out.push("steps reordered".to_string());
-    }
-    if out.is_empty() {
-        out.push("header or form changed".to_string());
-    }
-    out
 }
 
 pub fn resume(ctx: &mut Ctx, a: ResumeArgs) -> Result<()> {

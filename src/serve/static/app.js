@@ -100,33 +100,108 @@
     return false;
   }
 
-  // Re-reads this page and swaps its content in, unless someone is typing in a form.
-  var timer = null;
+  // What the operator has typed or chosen on this page and not yet sent: a live update
+  // waits while they are in a field, and carries their values over when it comes.
+  function isField(el) {
+    if (!el || !el.form) return false;
+    if (el.tagName === "SELECT" || el.tagName === "TEXTAREA") return true;
+    return el.tagName === "INPUT" && !/^(hidden|submit|button|reset|image)$/.test(el.type);
+  }
+  var edited = [];
+  document.addEventListener("input", function (e) { if (isField(e.target) && edited.indexOf(e.target) < 0) edited.push(e.target); });
+  document.addEventListener("change", function (e) { if (isField(e.target) && edited.indexOf(e.target) < 0) edited.push(e.target); });
+  // A field's place: its form's among the page's forms, and its name.
+  function place(el) {
+    return [Array.prototype.indexOf.call(document.querySelectorAll("form"), el.form), el.name, el.type === "radio" || el.type === "checkbox" ? el.value : ""];
+  }
+  function carryOver(saved) {
+    var forms = document.querySelectorAll("form");
+    edited = [];
+    saved.forEach(function (s) {
+      var form = forms[s.at[0]];
+      if (!form || !s.at[1]) return;
+      Array.prototype.forEach.call(form.elements, function (el) {
+        if (el.name !== s.at[1] || !isField(el)) return;
+        if (el.type === "radio" || el.type === "checkbox") {
+          if (el.value !== s.at[2]) return;
+          el.checked = s.checked;
+        } else if (el.tagName === "SELECT" && el.multiple) {
+          Array.prototype.forEach.call(el.options, function (o) { o.selected = s.values.indexOf(o.value) >= 0; });
+        } else {
+          el.value = s.value;
+        }
+        edited.push(el);
+      });
+    });
+  }
+  function busy() { return isField(document.activeElement); }
+
+  // Re-reads this page and swaps its content in; while the operator is in a field, once
+  // they leave it.
+  var timer = null, held = false;
   function reload() {
     if (timer) return;
     timer = setTimeout(function () {
       timer = null;
-      var a = document.activeElement;
-      if (a && a.form && a.form.method === "post") return;
+      if (busy()) { held = true; return; }
       fetch(location.href, { credentials: "same-origin" }).then(function (r) {
         if (!r.ok) return null;
         return r.text();
       }).then(function (html) {
         if (!html) return;
+        // They went back to a field meanwhile: this waits for them too.
+        if (busy()) { held = true; return; }
         var doc = new DOMParser().parseFromString(html, "text/html");
+        swapEngine(doc);
         var fresh = doc.getElementById("main"), main = document.getElementById("main");
         if (!fresh || !main) return;
         var open = {};
         main.querySelectorAll("details").forEach(function (d, i) { if (d.open) open[i] = true; });
+        var saved = edited.filter(function (el) { return el.isConnected; }).map(function (el) {
+          return {
+            at: place(el), value: el.value, checked: el.checked,
+            values: el.multiple ? Array.prototype.filter.call(el.options, function (o) { return o.selected; }).map(function (o) { return o.value; }) : []
+          };
+        });
         var active = document.activeElement && document.activeElement.id;
         main.innerHTML = fresh.innerHTML;
         main.querySelectorAll("details").forEach(function (d, i) { if (open[i]) d.open = true; });
+        carryOver(saved);
         if (active && document.getElementById(active)) document.getElementById(active).focus();
         refreshTimes(main);
         toEnd(main);
       }).catch(function () {});
     }, 250);
   }
+  // The header's engine badge comes with every update, and is checked every few seconds
+  // besides: pausing or resuming the engine commits no event.
+  function swapEngine(doc) {
+    var fresh = doc.getElementById("engine"), mine = document.getElementById("engine");
+    if (fresh && mine && fresh.innerHTML !== mine.innerHTML) mine.innerHTML = fresh.innerHTML;
+  }
+  function engineShown() {
+    var e = document.getElementById("engine");
+    return !!(e && e.children.length);
+  }
+  setInterval(function () {
+    if (document.hidden || !document.getElementById("engine")) return;
+    fetch("/api/v1/health", { credentials: "same-origin" }).then(function (r) {
+      return r.json();
+    }).then(function (h) {
+      if (!h || (h.engine !== "paused" && h.engine !== "running")) return;
+      if ((h.engine === "paused") === engineShown()) return;
+      return fetch(location.href, { credentials: "same-origin" }).then(function (r) {
+        return r.ok ? r.text() : null;
+      }).then(function (html) {
+        if (html) swapEngine(new DOMParser().parseFromString(html, "text/html"));
+      });
+    }).catch(function () {});
+  }, 5000);
+
+  // Leaving a field (for anything but another field) lets a held update in.
+  document.addEventListener("focusout", function () {
+    setTimeout(function () { if (held && !busy()) { held = false; reload(); } }, 0);
+  });
 
   function text(s) { return document.createTextNode(s == null ? "" : String(s)); }
   function cell(row, child) { var td = document.createElement("td"); td.appendChild(child); row.appendChild(td); return td; }

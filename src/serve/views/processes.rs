@@ -19,7 +19,7 @@ use crate::serve::App;
 use crate::serve::actions::{self, ProcessView};
 use crate::serve::auth::Principal;
 use crate::shapes::groups::{Entry, Group, timeline};
-use crate::store::processes::StepRow;
+use crate::store::processes::{ProcessRow, StepRow};
 
 const PAGE: i64 = 50;
 
@@ -75,13 +75,21 @@ pub async fn show(
     let p = &view.process;
     let steps = timeline_json(&view.steps, &view.groups);
     // A process waiting for a lock has not failed: its waiting card says what it waits
-    // for.
+    // for. One whose step asked to be tried again later (exit 75) has not failed
+    // either: a worker retries it by itself.
     let has_failure = p.status == ProcessStatus::Failed
         || (p.status == ProcessStatus::Waiting && view.lock.is_none());
-    let failed = has_failure
+    let retries_later = p.status == ProcessStatus::Waiting
+        && view.lock.is_none()
+        && p.failed_reason.as_deref() != Some(crate::store::PAUSED);
+    let stopped_at = has_failure
         .then(|| crate::shapes::failed_step(&view.steps))
         .flatten()
         .map(|s| json!({"name": s.path(), "error": s.error, "output": s.output.as_deref().map(|o| crate::ui::last_lines(o, 40).join("\n"))}));
+    let (failed, later) = match retries_later {
+        true => (None, stopped_at),
+        false => (stopped_at, None),
+    };
     let pending = view
         .pending()
         .map(|w| json!({"step": w.step, "message": w.message_text()}));
@@ -107,8 +115,13 @@ pub async fn show(
         (None, Some(_)) => json!({"title": "Waiting for a lock"}),
         (None, None) => json!({"title": "Waiting"}),
     };
+    let retryable = matches!(p.status, ProcessStatus::Failed | ProcessStatus::Waiting);
+    let drift = match retryable {
+        true => file_drift(&app, p).await,
+        false => None,
+    };
     let actions = json!({
-        "retry": matches!(p.status, ProcessStatus::Failed | ProcessStatus::Waiting),
+        "retry": retryable,
         // A process waiting for a lock has no failed step to skip.
         "skip": has_failure,
         "resume": view.pending().is_some(),
@@ -125,6 +138,8 @@ pub async fn show(
             state => serde_json::to_string_pretty(&p.state).unwrap_or_default(),
             steps => Value::from_serialize(steps),
             failed => Value::from_serialize(failed),
+            later => Value::from_serialize(later),
+            retries_later => retries_later,
             pending => Value::from_serialize(pending),
             also_pending => Value::from_serialize(also_pending),
             waits => waits,
@@ -133,8 +148,23 @@ pub async fn show(
             children => Value::from_serialize(view.children.iter().map(|c| crate::shapes::process(c, None)).collect::<Vec<_>>()),
             actions => Value::from_serialize(actions),
             hint => crate::shapes::next_hint(p),
+            drift => Value::from_serialize(drift),
         },
     ))
+}
+
+/// How the workflow file differs from the definition a process started with, as
+/// `process retry --plan` lists it, and whether the file can run instead (it is there
+/// and reads): None when they are the same.
+async fn file_drift(app: &App, p: &ProcessRow) -> Option<serde_json::Value> {
+    let stored = app.store().definition_of(p).await.ok()?;
+    let current = app.workflow(&p.workflow);
+    let changes = crate::shapes::drift::changes(
+        &stored,
+        &p.definition_hash,
+        current.as_ref().map(|(def, _)| def),
+    );
+    (!changes.is_empty()).then(|| json!({"changes": changes, "current": current.is_ok()}))
 }
 
 /// The buttons of a process page: retry, skip, abort (resume has its form).
@@ -152,10 +182,12 @@ pub async fn act(
         .process_id;
     let done = match action.as_str() {
         "retry" => {
+            // "Retry with the current file" runs the workflow file as it is now.
+            let use_current = form.get("use_current") == Some("true");
             actions::retry(
                 &app,
                 full.clone(),
-                false,
+                use_current,
                 serde_json::Map::new(),
                 who.name.clone(),
             )

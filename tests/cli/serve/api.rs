@@ -1775,3 +1775,141 @@ fn a_failure_in_a_branch_shows_the_branch_steps_stderr() {
         "{failure}"
     );
 }
+
+/// The dashboard's form post of a process page: its CSRF token read from the page,
+/// then `fields`; the answer's status.
+fn act(s: &Server, token: &str, id: &str, action: &str, fields: &str) -> u16 {
+    let page = dashboard(s, &format!("/processes/{id}"), token);
+    let csrf = page
+        .split("name=\"_csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("a CSRF token in the page")
+        .to_string();
+    let r = ureq::AgentBuilder::new()
+        .redirects(0)
+        .build()
+        .post(&s.url(&format!("/processes/{id}/act/{action}")))
+        .set("Cookie", &format!("orch_token={token}"))
+        .set("Content-Type", "application/x-www-form-urlencoded")
+        .send_string(&format!("_csrf={csrf}{fields}"));
+    match r {
+        Ok(r) => r.status(),
+        Err(ureq::Error::Status(code, _)) => code,
+        Err(e) => panic!("{action}: {e}"),
+    }
+}
+
+/// A failed process whose workflow file changed since it started says what changed,
+/// and offers both retries: the stored definition, or the file as it is now.
+#[test]
+fn a_process_page_says_the_file_changed_and_retries_with_either() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"Push\"\nrun = \"exit 1\"\n");
+    let id = p.failed_json(&["workflow", "run", "t"])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let op = token(&p, "ops", "operate");
+    let s = Server::start(&p, &["--no-worker"]);
+    let page = dashboard(&s, &format!("/processes/{id}"), &op);
+    assert!(!page.contains("id=\"drift\""), "{page}");
+    assert!(page.contains("↻ Retry</button>"), "{page}");
+    assert!(!page.contains("current file"), "{page}");
+
+    p.task("[[step]]\nname = \"Push\"\nrun = \"true\"\n[[step]]\nname = \"Check\"\nbuiltin = \"noop\"\n");
+    let page = dashboard(&s, &format!("/processes/{id}"), &op);
+    let drift = page
+        .split("id=\"drift\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</section>").next())
+        .unwrap_or_default();
+    assert!(
+        drift.contains("changed since this process started"),
+        "{page}"
+    );
+    assert!(
+        drift.contains("~ step <code>Push</code> changed"),
+        "{drift}"
+    );
+    assert!(drift.contains("+ step <code>Check</code> added"), "{drift}");
+    assert!(
+        page.contains("↻ Retry (stored definition)</button>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("↻ Retry with the current file</button>"),
+        "{page}"
+    );
+
+    assert_eq!(act(&s, &op, &id, "retry", "&use_current=true"), 303);
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    let shown = p.json(&["process", "show", &id]);
+    assert_eq!(shown["status"], "completed", "{shown}");
+
+    // A file that is gone leaves the stored definition only.
+    p.task("[[step]]\nname = \"Push\"\nrun = \"exit 1\"\n");
+    let id = p.failed_json(&["workflow", "run", "t"])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    std::fs::remove_file(p.path().join("workflows/t.toml")).unwrap();
+    let page = dashboard(&s, &format!("/processes/{id}"), &op);
+    assert!(
+        page.contains("the workflow file is no longer in workflows&#x2f;"),
+        "{page}"
+    );
+    assert!(
+        page.contains("↻ Retry (stored definition)</button>"),
+        "{page}"
+    );
+    assert!(!page.contains("Retry with the current file"), "{page}");
+}
+
+/// A process whose step asked to be tried again later (exit 75) is shown waiting, not
+/// failed: why, when a worker tries again by itself, and retry now, skip and abort
+/// besides.
+#[test]
+fn a_waiting_process_is_shown_waiting_not_failed() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"Push\"\nrun = \"echo 'the device is busy' >&2; exit 75\"\n");
+    let id = p.json_exiting(&["workflow", "run", "t"], 5)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let op = token(&p, "ops", "operate");
+    let s = Server::start(&p, &["--no-worker"]);
+    let page = dashboard(&s, &format!("/processes/{id}"), &op);
+    assert!(!page.contains("card failure"), "{page}");
+    assert!(!page.contains("Fix the cause"), "{page}");
+    assert!(!page.contains("Skip failed step"), "{page}");
+    let later = page
+        .split("id=\"later\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</section>").next())
+        .unwrap_or_default();
+    assert!(later.contains("Waiting to try “Push” again"), "{page}");
+    assert!(later.contains("the device is busy"), "{later}");
+    assert!(later.contains("Tried again"), "{later}");
+    assert!(later.contains("a worker retries it by itself"), "{later}");
+    // Retry now, skip and abort are there, none of them the page's main action.
+    assert!(page.contains(">↻ Retry now</button>"), "{page}");
+    assert!(page.contains(">↷ Skip the step</button>"), "{page}");
+    assert!(page.contains("■ Abort</button>"), "{page}");
+    assert!(!page.contains("class=\"primary\""), "{page}");
+}
+
+/// The header's engine badge is one element a live update swaps, there when the
+/// engine is paused and empty when it runs.
+#[test]
+fn the_engine_badge_is_an_element_of_its_own() {
+    let p = Project::new();
+    let op = token(&p, "ops", "operate");
+    let s = Server::start(&p, &["--no-worker"]);
+    assert!(dashboard(&s, "/processes", &op).contains("<span id=\"engine\"></span>"));
+    assert_eq!(p.run(&["engine", "pause"]).0, 0);
+    wait_until("the header to say the engine is paused", || {
+        dashboard(&s, "/processes", &op).contains("<span id=\"engine\"><span class=\"warn-chip\"")
+    });
+}

@@ -91,6 +91,26 @@ fn an_operator_works_through_the_dashboard() {
     b.wait("table.grid");
     assert!(b.url().ends_with("/subscriptions"), "{}", b.url());
 
+    // What an operator types is theirs: a live update waits while they are in a field,
+    // and comes in once they leave it, their words kept.
+    mark(&b);
+    b.type_into("input[name=search]", "rtr");
+    let rtr3 = post(
+        &s,
+        "/api/v1/workflows/create_node/processes",
+        &op,
+        &json!({"node_name": "rtr3", "role": "edge"}),
+    );
+    wait_for_status(&s, &op, rtr3.body["id"].as_str().unwrap(), "completed");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let typed = "return document.querySelector('input[name=search]').value;";
+    assert_eq!(b.run(typed), json!("rtr"), "the update undid the typing");
+    assert!(!b.text("main").contains("Node rtr3"), "{}", b.text("main"));
+    b.run("document.activeElement.blur();");
+    b.wait_text("Node rtr3");
+    assert_eq!(b.run(typed), json!("rtr"), "the update lost the typing");
+    assert!(still_marked(&b));
+
     // Finding a subscription by search.
     b.type_into("input[name=search]", "rtr1");
     b.click("form.filters button[type=submit]");
@@ -167,6 +187,17 @@ fn an_operator_works_through_the_dashboard() {
     b.go(&s.url("/processes"));
     b.wait_text("flaky");
     shot(&b, "11-processes");
+    // Pausing the engine shows in the header without a reload, and resuming clears it.
+    mark(&b);
+    assert_eq!(p.run(&["engine", "pause"]).0, 0);
+    b.wait("#engine .warn-chip");
+    assert_eq!(p.run(&["engine", "resume"]).0, 0);
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while b.find("#engine .warn-chip").is_some() {
+        assert!(std::time::Instant::now() < until, "the badge stayed");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(still_marked(&b), "the page was reloaded to show it");
     b.go(&s.url("/events"));
     b.wait("#events");
     b.wait("#live:not([hidden])");
