@@ -653,7 +653,7 @@ fn cleanup_tasks_keeps_task_runs_a_kept_process_refers_to() {
     let (code, out, err) = p.run(&["db", "check"]);
     assert_ne!(code, 0, "{out}{err}");
     assert!(
-        format!("{out}{err}").contains("whose parent_id names no process (the first: "),
+        format!("{out}{err}").contains("1 process(es) whose parent_id names no process"),
         "{out}{err}"
     );
 }
