@@ -22,6 +22,7 @@ pub const CONFIG_FILE: &str = "orch.toml";
 pub struct Config {
     /// The database: a SQLite file (relative to the project), or a PostgreSQL address
     /// (`postgresql://…`, `host=… dbname=…`).
+    #[serde(default, deserialize_with = "db_path")]
     pub db: Option<PathBuf>,
     /// The PostgreSQL schema orch keeps its tables in (default `orch`), unless the
     /// address's options name one.
@@ -53,6 +54,18 @@ fn duration<'de, D: serde::Deserializer<'de>>(
     crate::domain::workflow::parse_duration(&text)
         .map(Some)
         .map_err(serde::de::Error::custom)
+}
+
+/// `db`, read as the file is, so an empty one is said with its line rather than as a
+/// database that is the project folder.
+fn db_path<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<PathBuf>, D::Error> {
+    let text = String::deserialize(d)?;
+    if text.trim().is_empty() {
+        return Err(serde::de::Error::custom(
+            "`db` is empty: name a SQLite file (`db = \"orch.db\"`, relative to the project) or a PostgreSQL address, or leave `db` out for orch.db in the project",
+        ));
+    }
+    Ok(Some(PathBuf::from(text)))
 }
 
 /// `[serve]` in orch.toml.

@@ -56,6 +56,9 @@ fn list(ctx: &mut Ctx) -> Result<()> {
         }
         items.push(item);
         let shown_next = match next {
+            NextRun::Now if row.last_run_at.is_some() => {
+                "now (its last run is in the future: the clock moved back)".to_string()
+            }
             NextRun::Now => "now (never ran)".to_string(),
             NextRun::Never => "never".to_string(),
             NextRun::At(t) if t <= now => format!("{} (due)", seconds(t)),

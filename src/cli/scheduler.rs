@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Args, Subcommand};
 use jiff::Timestamp;
+use serde_json::{Map, Value, json};
 
 use super::Ctx;
 use super::drive::cancel_on_signals;
@@ -17,7 +18,8 @@ use super::lookup::Task;
 use crate::domain::workflow::WorkflowDef;
 use crate::engine::runner::{Final, Observer, Quiet};
 use crate::error::{Error, Kind, Result};
-use crate::schedule::claim::{Scheduled, claim_due};
+use crate::forms::FormType;
+use crate::schedule::claim::{self, Scheduled, claim_due};
 use crate::schedule::{NextRun, Spec};
 use crate::store::Store;
 use crate::store::workers::{EngineState, Runnable};
@@ -40,8 +42,9 @@ picked up too: its step fails (`callback timed out after …`).
 Exit codes: 0 when it ran what was due (how each process ended is in its log line and \
 in `orch process list`: a process that failed or waits is not the scheduler's failure), \
 1 when it could not start or run one (a store error, a broken task: a workflow file \
-that does not load may be one), 130 when --once \
-was interrupted; without --once, 0 after a clean stop on Ctrl-C or SIGTERM.";
+that does not load may be one, and so is a form its defaults do not answer), 130 when --once \
+was interrupted; without --once, 0 after a clean stop on Ctrl-C or SIGTERM. With -o json, \
+--once prints {\"ran\": [{\"id\", \"workflow\", \"outcome\", \"error\"}]} as `orch worker --once` does.";
 
 #[derive(Debug, Subcommand)]
 pub enum SchedulerCommand {
@@ -92,7 +95,7 @@ fn serve(ctx: &mut Ctx, args: RunArgs) -> Result<()> {
             worst: None,
             problems: String::new(),
             said_paused: false,
-            ran: 0,
+            ran: Vec::new(),
         };
         let result = s.serve(args.once).await;
         signals.abort();
@@ -102,7 +105,16 @@ fn serve(ctx: &mut Ctx, args: RunArgs) -> Result<()> {
     if !args.once {
         return Ok(());
     }
-    log(&ctx.printer, &format!("scheduler: done, {ran} runs"));
+    log(
+        &ctx.printer,
+        &format!(
+            "scheduler: done, {} runs",
+            ran.iter().filter(|r| !r.id.is_null()).count()
+        ),
+    );
+    if ctx.printer.is_json() {
+        ctx.printer.json(&json!({ "ran": ran }))?;
+    }
     match worst {
         None => Ok(()),
         Some(kind) => Err(Error::silent(kind)),
@@ -138,7 +150,19 @@ struct Scheduler<'a> {
     problems: String,
     /// The engine was paused at the last pass (said once, not every pass).
     said_paused: bool,
-    ran: usize,
+    /// What this scheduler ran (or could not start), for `--once -o json`.
+    ran: Vec<Ran>,
+}
+
+/// A run as `--once -o json` prints it, in the shape of `orch worker --once`'s: the
+/// process (null when the run could not start), its workflow, how it ended (null on an
+/// error) and the error.
+#[derive(serde::Serialize)]
+struct Ran {
+    id: Value,
+    workflow: String,
+    outcome: Option<&'static str>,
+    error: Option<String>,
 }
 
 impl Scheduler<'_> {
@@ -283,10 +307,26 @@ impl Scheduler<'_> {
 
     async fn run_if_due(&mut self, task: &Task, spec: &Spec, now: Timestamp) {
         let name = &task.def.name;
+        let state = match self.first_state(task, spec, now).await {
+            Ok(Some(state)) => state,
+            Ok(None) => return,
+            Err(why) => {
+                self.log(&format!("task {name} not started: {why}"));
+                self.note(Some(Kind::Failure));
+                self.ran.push(Ran {
+                    id: Value::Null,
+                    workflow: name.clone(),
+                    outcome: None,
+                    error: Some(why),
+                });
+                return;
+            }
+        };
         let scheduled = Scheduled {
             def: &task.def,
             source: &task.source,
             spec,
+            state: &state,
         };
         let user = self.ctx.user().to_string();
         let id = match claim_due(self.store, &scheduled, now, &user, self.ctx.settings.lease).await
@@ -299,7 +339,6 @@ impl Scheduler<'_> {
                 return;
             }
         };
-        self.ran += 1;
         self.log(&format!("task {name} started: process {id}"));
         let started = Instant::now();
         let outcome = self.drive(&id, &task.def, now).await;
@@ -311,7 +350,7 @@ impl Scheduler<'_> {
                     outcome_word(f)
                 ));
             }
-            Err(e) => {
+            Err(ref e) => {
                 self.log(&format!(
                     "task {name} finished: process {id} error: {}",
                     e.message
@@ -319,6 +358,52 @@ impl Scheduler<'_> {
                 self.note(Some(Kind::Failure));
             }
         }
+        self.ran.push(Ran {
+            id: Value::String(id),
+            workflow: name.clone(),
+            outcome: outcome.as_ref().ok().map(|f| outcome_word(*f)),
+            error: outcome.err().map(|e| e.message),
+        });
+    }
+
+    /// The first state of a due run: the task's form answered with its defaults and
+    /// checked as `task run` checks answers (secrets come from the environment when a
+    /// step needs them, as for a queued run). None when the run is not due; Err says
+    /// why it cannot start (no process is created, and the run stays due).
+    async fn first_state(
+        &self,
+        task: &Task,
+        spec: &Spec,
+        now: Timestamp,
+    ) -> std::result::Result<Option<Value>, String> {
+        let def = &task.def;
+        if def.form.is_empty() {
+            return Ok(Some(json!({})));
+        }
+        let due = claim::is_due(self.store, &def.name, spec, now).await;
+        if !due.map_err(|e| e.message)? {
+            return Ok(None);
+        }
+        let mut pages = def.form.clone();
+        for field in pages.iter_mut().flat_map(|page| page.fields.iter_mut()) {
+            if field.field_type == FormType::Secret {
+                field.required = false;
+            }
+        }
+        let root = &self.ctx.project.root;
+        let db = self.store.location().for_steps();
+        let choices = crate::engine::choices::prefetch(self.store, root, db, &pages)
+            .await
+            .map_err(|e| e.message)?;
+        let answers = crate::forms::collect(&pages, &Map::new(), &json!({}), &choices, None)
+            .map_err(|e| {
+                format!(
+                    "its form cannot be answered with its defaults ({e}); give each required field of {} a valid `default`, or make it optional",
+                    task.source
+                )
+            })?;
+        let (answers, _secrets) = super::answers::split_secrets(&pages, answers);
+        Ok(Some(crate::engine::start::initial_state(answers)))
     }
 
     /// Claims and retries one waiting process whose time has come, as a worker
@@ -366,7 +451,12 @@ impl Scheduler<'_> {
                 e.as_deref().unwrap_or_default()
             ),
         };
-        self.ran += 1;
+        self.ran.push(Ran {
+            id: Value::String(o.process_id.clone()),
+            workflow: o.workflow.clone(),
+            outcome: o.end.map(outcome_word),
+            error: o.error.clone(),
+        });
         self.log(&line);
         if o.end.is_none() {
             self.note(Some(Kind::Failure));

@@ -236,6 +236,9 @@ pub fn parse_partial(src: &Source) -> (Option<WorkflowDef>, Vec<Diagnostic>) {
         }
         check_schedule(s, &key_path!["schedule"], &mut err)
     });
+    if schedule.is_some() {
+        unanswerable_when_scheduled(&raw.form, &mut err);
+    }
 
     let locks = check_locks(raw.locks.as_deref(), &key_path!["locks"], &mut err);
     // What serde cannot see in the form: defaults of the wrong type, choice fields
@@ -268,6 +271,27 @@ pub fn parse_partial(src: &Source) -> (Option<WorkflowDef>, Vec<Diagnostic>) {
     (Some(def), diags)
 }
 
+/// A scheduled run has no one to answer its form: it takes each field's default, so a
+/// required field without one would leave every scheduled run refused. Secrets are
+/// left out: they come from `ORCH_SECRET_<NAME>` in the scheduler's environment.
+fn unanswerable_when_scheduled(pages: &[FormPage], err: &mut dyn FnMut(Vec<Seg>, String)) {
+    use crate::forms::FormType;
+    for (p, page) in pages.iter().enumerate() {
+        for (f, field) in page.fields.iter().enumerate() {
+            let asked = !matches!(field.field_type, FormType::Display | FormType::Secret);
+            if asked && field.required && field.default.is_none() {
+                err(
+                    key_path!["form", p, "fields", f],
+                    format!(
+                        "`{}` is required and has no default, but the task has a [schedule]: a scheduled run answers its form with the defaults (give it a `default`, or make it optional with `required = false`)",
+                        field.name
+                    ),
+                );
+            }
+        }
+    }
+}
+
 /// Checks a schedule table (`at` is its key path): `cron` or `every`, a cron expression
 /// that parses, a known time zone.
 pub fn check_schedule(
@@ -291,7 +315,13 @@ pub fn check_schedule(
     };
     if let Err(m) = crate::schedule::Spec::from_def(&def) {
         let place = match (&s.cron, &s.timezone) {
-            (Some(c), _) if c.parse::<crate::schedule::Cron>().is_err() => key("cron"),
+            (Some(c), _)
+                if !c
+                    .parse::<crate::schedule::Cron>()
+                    .is_ok_and(|c| c.matches_some_day()) =>
+            {
+                key("cron")
+            }
             (_, Some(_)) => key("timezone"),
             (None, None) if s.every.is_some() => key("every"),
             _ => at.to_vec(),

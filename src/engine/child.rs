@@ -16,7 +16,6 @@
 //! parent `suspended` or `awaiting_callback` in the same way: someone must act on the
 //! child first, and its next rest wakes the parent.
 
-use std::collections::HashMap;
 use std::time::Instant;
 
 use serde_json::{Map, Value, json};
@@ -26,7 +25,6 @@ use super::runner::{Answers, Attempt, Children, Current, Engine, Final, Observer
 use crate::domain::process::{ProcessStatus, StepStatus};
 use crate::domain::workflow::{StepDef, StepKind, WorkflowDef};
 use crate::error::{Error, Kind};
-use crate::forms::{Choice, ChoiceSource, FieldSpec, FormPage, FormType, Listed};
 use crate::store::processes::{ProcessRow, StepRow};
 
 /// How deep children may nest: far beyond a real chain of workflows, and far below
@@ -350,7 +348,9 @@ impl Engine<'_> {
             Some(s) => json!({ "subscription": s.to_json() }),
             None => json!({}),
         };
-        let source_of_choices = self.form_choices(&def.form).await?;
+        let source_of_choices =
+            super::choices::prefetch(self.store, &self.root, self.db.address.clone(), &def.form)
+                .await?;
         // A workflow without a form checks nothing: its input is its first state, as
         // `orch workflow run` gives it.
         let answers = if def.form.is_empty() {
@@ -412,24 +412,6 @@ impl Engine<'_> {
             .map(Ok)
             .unwrap_or_else(|| Err(NotStarted::Failed(format!("child process {id} is gone")))))
     }
-
-    /// The choices a child's form needs from the store, fetched before the form is
-    /// checked (which happens outside async code).
-    async fn form_choices(&self, pages: &[FormPage]) -> Result<Prefetched<'_>, Error> {
-        let mut subscriptions = HashMap::new();
-        for f in pages.iter().flat_map(|p| &p.fields) {
-            if f.field_type == FormType::Subscription {
-                let filter = super::choices::subscription_filter(f);
-                let found = self.store.subscriptions(&filter).await?;
-                subscriptions.insert(f.name.clone(), super::choices::subscription_choices(found));
-            }
-        }
-        Ok(Prefetched {
-            engine_root: &self.root,
-            db: &self.db.address,
-            subscriptions,
-        })
-    }
 }
 
 /// A workflow of the project's files by name, with the file it came from.
@@ -449,32 +431,6 @@ fn load_workflow(root: &std::path::Path, name: &str) -> Result<(WorkflowDef, Str
         why.push_str(&format!(" (a file does not parse: {d})"));
     }
     Err(why)
-}
-
-/// Form choices for a child: commands run on the spot, subscriptions fetched before.
-struct Prefetched<'a> {
-    engine_root: &'a std::path::Path,
-    db: &'a str,
-    subscriptions: HashMap<String, Vec<Choice>>,
-}
-
-impl ChoiceSource for Prefetched<'_> {
-    fn choices_from(
-        &self,
-        _field: &FieldSpec,
-        cmd: &str,
-        answers: &Map<String, Value>,
-    ) -> Result<Listed, String> {
-        super::choices::listed(self.engine_root, self.db, cmd, answers)
-    }
-
-    fn subscriptions(&self, field: &FieldSpec) -> Result<Vec<Choice>, String> {
-        Ok(self
-            .subscriptions
-            .get(&field.name)
-            .cloned()
-            .unwrap_or_default())
-    }
 }
 
 /// Shows a child's steps among its parent's, after the path of the step that runs it:

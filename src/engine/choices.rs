@@ -7,6 +7,7 @@
 //! on the spot ([`command::run_blocking`]); the subscriptions come from the store, which
 //! [`Choices`] waits for on the caller's runtime (a child's form asks it beforehand).
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
@@ -14,7 +15,8 @@ use serde_json::{Map, Value};
 
 use crate::domain::lifecycle::Lifecycle;
 use crate::engine::command::{self, CommandSpec, Outcome};
-use crate::forms::{self, Choice, ChoiceSource, FieldSpec, Listed};
+use crate::error::Result as StoreResult;
+use crate::forms::{self, Choice, ChoiceSource, FieldSpec, FormPage, FormType, Listed};
 use crate::store::{Store, subscriptions};
 
 /// How long a `choices_from` command may take: someone waits for the form, and a
@@ -152,5 +154,54 @@ impl ChoiceSource for Choices<'_> {
         }
         .map_err(|e| e.to_string())?;
         Ok(subscription_choices(found))
+    }
+}
+
+/// Form choices for a form checked inside async code (a child's, a scheduled run's):
+/// commands run on the spot, subscriptions fetched beforehand with [`prefetch`].
+pub struct Prefetched<'a> {
+    root: &'a Path,
+    db: String,
+    subscriptions: HashMap<String, Vec<Choice>>,
+}
+
+/// Fetches what the subscription fields of `pages` may pick, so the form can then be
+/// checked synchronously; `db` is the database as steps see it (`ORCH_DB`).
+pub async fn prefetch<'a>(
+    store: &Store,
+    root: &'a Path,
+    db: String,
+    pages: &[FormPage],
+) -> StoreResult<Prefetched<'a>> {
+    let mut subscriptions = HashMap::new();
+    for f in pages.iter().flat_map(|p| &p.fields) {
+        if f.field_type == FormType::Subscription {
+            let found = store.subscriptions(&subscription_filter(f)).await?;
+            subscriptions.insert(f.name.clone(), subscription_choices(found));
+        }
+    }
+    Ok(Prefetched {
+        root,
+        db,
+        subscriptions,
+    })
+}
+
+impl ChoiceSource for Prefetched<'_> {
+    fn choices_from(
+        &self,
+        _field: &FieldSpec,
+        cmd: &str,
+        answers: &Map<String, Value>,
+    ) -> std::result::Result<Listed, String> {
+        listed(self.root, &self.db, cmd, answers)
+    }
+
+    fn subscriptions(&self, field: &FieldSpec) -> std::result::Result<Vec<Choice>, String> {
+        Ok(self
+            .subscriptions
+            .get(&field.name)
+            .cloned()
+            .unwrap_or_default())
     }
 }

@@ -3,7 +3,6 @@
 //! scheduler that dies after the claim leaves a process that `process retry` takes over.
 
 use jiff::Timestamp;
-use serde_json::json;
 
 use super::Spec;
 use crate::domain::workflow::WorkflowDef;
@@ -18,6 +17,16 @@ pub struct Scheduled<'a> {
     /// Where the definition came from (a file, or `built-in`).
     pub source: &'a str,
     pub spec: &'a Spec,
+    /// The first state of the run: its form answered with the defaults.
+    pub state: &'a serde_json::Value,
+}
+
+/// Whether the run of the task `name` is due at `now` (the claim checks it again).
+pub async fn is_due(store: &Store, name: &str, spec: &Spec, now: Timestamp) -> Result<bool> {
+    let seen = store.schedule(name).await?.and_then(|r| r.last_run_at);
+    Ok(spec
+        .next_due(super::last_run(seen.as_deref(), now))
+        .is_due(now))
 }
 
 /// Claims the run of `task` if it is due at `now`; returns the id of the process that
@@ -62,7 +71,7 @@ pub async fn claim_due(
                 subscription_id: None,
                 customer_id: None,
                 created_by: user,
-                state: &json!({}),
+                state: task.state,
                 owner: Some(owner::me()),
                 lease,
                 parent: None,
@@ -103,6 +112,7 @@ mod tests {
             def: &def,
             source: "built-in",
             spec,
+            state: &serde_json::json!({}),
         };
         let start = at(from);
         let mut runs = Vec::new();

@@ -281,6 +281,13 @@ impl Cron {
         }
     }
 
+    /// Whether any date has a day the expression matches (`0 0 30 2 *`, 30 February,
+    /// has none). Leap days count: `29 2` matches.
+    pub fn matches_some_day(&self) -> bool {
+        self.next_after(Timestamp::UNIX_EPOCH, &TimeZone::UTC)
+            .is_some()
+    }
+
     /// The first instant strictly after `after` at which the expression matches the wall
     /// clock of `tz`, or `None` when no day ever matches.
     pub fn next_after(&self, after: Timestamp, tz: &TimeZone) -> Option<Timestamp> {

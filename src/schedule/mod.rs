@@ -65,6 +65,11 @@ impl Spec {
                 let cron = text
                     .parse::<Cron>()
                     .map_err(|e| format!("cron `{text}`: {e}"))?;
+                if !cron.matches_some_day() {
+                    return Err(format!(
+                        "cron `{text}` never matches: no date has that day in those months (such as 30 February); a task scheduled so would never run"
+                    ));
+                }
                 let (tz, zone) = zone(def.timezone.as_deref())?;
                 Ok(Spec::Cron { cron, tz, zone })
             }
@@ -226,6 +231,9 @@ mod tests {
         };
         assert!(Spec::from_def(&def(Some("0 3 * * *"), None, None)).is_ok());
         assert!(Spec::from_def(&def(Some("0 3 * *"), None, None)).is_err());
+        let never = Spec::from_def(&def(Some("0 0 30 2 *"), None, None));
+        assert!(never.is_err_and(|m| m.contains("never matches")));
+        assert!(Spec::from_def(&def(Some("0 0 29 2 *"), None, None)).is_ok());
         assert!(Spec::from_def(&def(None, Some(0), None)).is_err());
         assert!(Spec::from_def(&def(None, Some(60), Some("UTC"))).is_err());
         assert!(Spec::from_def(&def(Some("0 3 * * *"), None, Some("Mars/Olympus"))).is_err());

@@ -155,6 +155,10 @@ pub fn row_checks(json: bool) -> Vec<(String, &'static str)> {
             ),
             "subscription(s) with a lifecycle state orch does not know",
         ),
+        (
+            "SELECT c.process_id FROM processes c WHERE c.parent_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM processes p WHERE p.process_id = c.parent_id) ORDER BY c.process_id".into(),
+            "process(es) whose parent_id names no process (an older orch's cleanup_tasks deleted the parent; the child itself is readable)",
+        ),
     ];
     if json {
         for c in &JSON_COLUMNS {

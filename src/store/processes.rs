@@ -306,3 +306,32 @@ pub fn claim_event(
         )
     }
 }
+
+/// The completed task runs last changed before the cutoff (`cutoff`: the placeholder)
+/// that a cleanup may delete: a run goes only with the whole tree of processes it
+/// belongs to (its parent, its parent's parent, … and all their children), so no kept
+/// process is left with a parent or child that is gone. `is_task` is the store's
+/// spelling of that test. A process whose parent is already gone roots its own tree.
+pub fn deletable_task_runs(is_task: &str, cutoff: &str) -> String {
+    format!(
+        "WITH RECURSIVE
+  old(process_id) AS (
+    SELECT process_id FROM processes
+    WHERE {is_task} AND status = 'completed' AND last_modified_at < {cutoff}),
+  up(process_id, parent_id) AS (
+    SELECT process_id, parent_id FROM processes WHERE process_id IN (SELECT process_id FROM old)
+    UNION
+    SELECT p.process_id, p.parent_id FROM processes p JOIN up ON p.process_id = up.parent_id),
+  roots(root) AS (
+    SELECT process_id FROM up
+    WHERE parent_id IS NULL
+       OR NOT EXISTS (SELECT 1 FROM processes q WHERE q.process_id = up.parent_id)),
+  tree(process_id, root) AS (
+    SELECT root, root FROM roots
+    UNION
+    SELECT c.process_id, tree.root FROM processes c JOIN tree ON c.parent_id = tree.process_id),
+  kept(root) AS (
+    SELECT root FROM tree WHERE process_id NOT IN (SELECT process_id FROM old))
+SELECT process_id FROM tree WHERE root NOT IN (SELECT root FROM kept)"
+    )
+}

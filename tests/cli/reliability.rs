@@ -562,10 +562,13 @@ fn a_read_only_folder_gives_a_clear_error() {
         "{err}"
     );
     assert_eq!(std::fs::read(p.db()).unwrap(), before);
-    // A missing database in a folder orch cannot write is not created half-way.
+    // A database in a folder that is not there is refused, and no folder is made.
     let (code, err) = run_unprivileged(&p, &["--db", "sub/new.db", "db", "migrate"]);
-    assert_eq!(code, 1, "{err}");
-    assert!(err.contains("hint:"), "{err}");
+    assert_eq!(code, 6, "{err}");
+    assert!(
+        err.contains("does not exist") && err.contains("mkdir -p"),
+        "{err}"
+    );
     assert!(!p.path().join("sub").exists());
 }
 

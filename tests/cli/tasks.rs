@@ -498,6 +498,220 @@ fn scheduler_once_retries_a_waiting_process_once_a_pass() {
     assert_eq!(tries.lines().count(), 2, "{err}");
 }
 
+/// A task with a form, scheduled: `region` as given in `field`.
+fn report_task(p: &Project, field: &str) {
+    p.write(
+        "workflows/report.toml",
+        &format!(
+            "name = \"report\"\ntarget = \"system\"\n[[form]]\nfields = [ {field} ]\n[[step]]\nname = \"Write\"\nrun = \"cat >/dev/null; echo '{{}}'\"\n[schedule]\nevery = \"1h\"\n"
+        ),
+    );
+}
+
+fn a_scheduled_run_answers_its_form_with_the_defaults_or_does_not_start() {
+    let p = Project::new();
+    // A required field without a default is refused where it is written.
+    report_task(&p, "{ name = \"region\", type = \"text\" }");
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("workflows/report.toml:4:")
+            && err.contains("`region` is required and has no default"),
+        "{err}"
+    );
+    assert!(err.contains("give it a `default`"), "{err}");
+    // With a default, the run starts with it (as `task run` would answer the form).
+    report_task(
+        &p,
+        "{ name = \"region\", type = \"text\", default = \"eu\" }, { name = \"note\", type = \"text\", required = false }",
+    );
+    assert_eq!(p.run(&["workflow", "check"]).0, 0);
+    let (code, out, err) = run_at(
+        &p,
+        "2030-01-01T00:00:00Z",
+        &["-o", "json", "scheduler", "run", "--once"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let id = v["ran"][0]["id"].as_str().unwrap().to_string();
+    let shown = p.json(&["process", "show", &id]);
+    assert_eq!(shown["status"], "completed");
+    assert_eq!(shown["state"]["region"], "eu", "{shown}");
+    // A default that is no longer a choice: nothing starts, the log and the exit code
+    // say why, and the run stays due.
+    report_task(
+        &p,
+        "{ name = \"region\", type = \"choice\", choices_from = \"echo '[\\\"us\\\"]'\", default = \"eu\" }",
+    );
+    let (code, out, err) = run_at(
+        &p,
+        "2030-01-01T02:00:00Z",
+        &["-o", "json", "scheduler", "run", "--once"],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("task report not started: its form cannot be answered with its defaults")
+            && err.contains("region"),
+        "{err}"
+    );
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["ran"][0]["id"], Value::Null, "{v}");
+    assert!(
+        v["ran"][0]["error"].as_str().unwrap().contains("region"),
+        "{v}"
+    );
+    assert_eq!(p.json(&["process", "list"]).as_array().unwrap().len(), 1);
+    assert_eq!(p.json(&["schedule", "list"])[0]["due"], true);
+}
+
+fn scheduler_once_json_lists_the_runs_with_their_outcome() {
+    let p = Project::new();
+    counting_task(&p, "tick", "[schedule]\nevery = \"1m\"\n");
+    let (code, out, err) = run_at(
+        &p,
+        "2030-01-01T00:00:00Z",
+        &["-o", "json", "scheduler", "run", "--once"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["ran"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(v["ran"][0]["workflow"], "tick");
+    assert_eq!(v["ran"][0]["outcome"], "completed");
+    assert_eq!(v["ran"][0]["error"], Value::Null);
+    assert!(v["ran"][0]["id"].is_string(), "{v}");
+    // Nothing due: an empty list, still on stdout.
+    let (code, out, err) = run_at(
+        &p,
+        "2030-01-01T00:00:10Z",
+        &["-o", "json", "scheduler", "run", "--once"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&out).unwrap(),
+        serde_json::json!({"ran": []})
+    );
+}
+
+fn cleanup_tasks_keeps_task_runs_a_kept_process_refers_to() {
+    let p = Project::new();
+    p.write("orch.toml", "task_retention = \"1h\"\n");
+    counting_task(&p, "kid", "");
+    counting_task(&p, "tick", "");
+    let task = |name: &str, steps: &str| {
+        p.write(
+            &format!("workflows/{name}.toml"),
+            &format!("name = \"{name}\"\ntarget = \"system\"\n{steps}"),
+        );
+    };
+    let kid = "[[step]]\nname = \"Kid\"\nworkflow = \"kid\"\n";
+    task("pair", kid);
+    task("held", kid);
+    task(
+        "asking",
+        &format!(
+            "{kid}[[step]]\nname = \"Ask\"\ninput.fields = [ {{ name = \"x\", type = \"text\" }} ]\n"
+        ),
+    );
+    let id = |v: Value| v["id"].as_str().unwrap().to_string();
+    let child_of = |parent: &str| {
+        p.sql_column(&format!(
+            "SELECT process_id FROM processes WHERE parent_id = '{parent}'"
+        ))[0]
+            .clone()
+    };
+    let tick = id(p.json(&["task", "run", "tick"]));
+    let pair = id(p.json(&["task", "run", "pair"]));
+    let held = id(p.json(&["task", "run", "held"]));
+    let (_, out, _) = p.run(&["-o", "json", "task", "run", "asking"]);
+    let asking = id(serde_json::from_str(&out).unwrap());
+    assert_eq!(p.json(&["process", "show", &asking])["status"], "suspended");
+    let (pair_kid, held_kid, asking_kid) = (child_of(&pair), child_of(&held), child_of(&asking));
+    // The child of `held` is kept (it changed recently): its parent must stay too.
+    p.sql(&format!(
+        "UPDATE processes SET last_modified_at = '2999-01-01T00:00:00.000000Z' WHERE process_id = '{held_kid}'"
+    ));
+    let (code, out, err) = run_at(
+        &p,
+        &later(Duration::from_secs(7200)),
+        &["-o", "json", "task", "run", "cleanup_tasks"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["state"]["deleted_runs"], 3, "{v}");
+    for gone in [&tick, &pair, &pair_kid] {
+        assert_eq!(p.run(&["process", "show", gone]).0, 6, "{gone}");
+    }
+    for kept in [&held, &held_kid, &asking, &asking_kid] {
+        assert_eq!(p.run(&["process", "show", kept]).0, 0, "{kept}");
+    }
+    let (code, out, err) = p.run(&["-o", "json", "db", "check"]);
+    assert_eq!(code, 0, "{out}{err}");
+    // A child whose parent an older cleanup deleted is reported.
+    p.sql(&format!(
+        "UPDATE processes SET parent_id = 'gone' WHERE process_id = '{asking_kid}'"
+    ));
+    let (code, out, err) = p.run(&["db", "check"]);
+    assert_ne!(code, 0, "{out}{err}");
+    assert!(
+        format!("{out}{err}").contains("1 process(es) whose parent_id names no process"),
+        "{out}{err}"
+    );
+}
+
+fn schedule_list_says_a_last_run_in_the_future_and_a_never_cron_is_refused() {
+    let p = Project::new();
+    counting_task(&p, "tick", "[schedule]\nevery = \"1h\"\n");
+    let (code, _, err) = once_at(&p, "2030-01-01T00:00:00Z");
+    assert_eq!(code, 0, "{err}");
+    let (_, out, _) = run_at(&p, "2024-01-01T00:00:00Z", &["schedule", "list"]);
+    assert!(
+        out.contains("now (its last run is in the future: the clock moved back)"),
+        "{out}"
+    );
+    counting_task(&p, "never", "[schedule]\ncron = \"0 0 30 2 *\"\n");
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("workflows/never.toml:7:") && err.contains("never matches"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_empty_db_in_orch_toml_is_said_there_and_a_missing_db_folder_is_refused() {
+    let p = Project::new();
+    p.write("orch.toml", "db = \"\"\n");
+    let (code, _, err) = p.run(&["process", "list"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("orch.toml:1:") && err.contains("`db` is empty"),
+        "{err}"
+    );
+    std::fs::remove_file(p.path().join("orch.toml")).unwrap();
+    let (code, _, err) = p.run(&["--db", "no/such/orch.db", "db", "migrate"]);
+    assert_eq!(code, 6, "{err}");
+    assert!(
+        err.contains("does not exist") && err.contains("mkdir -p"),
+        "{err}"
+    );
+    assert!(!p.path().join("no").exists());
+    let (code, _, err) = p
+        .orch()
+        .env("ORCH_DB", p.path().join("no/orch.db"))
+        .args(["workflow", "run", "x"])
+        .output()
+        .map(|o| {
+            (
+                o.status.code().unwrap_or(-1),
+                (),
+                String::from_utf8_lossy(&o.stderr).into_owned(),
+            )
+        })
+        .unwrap();
+    assert_eq!(code, 6, "{err}");
+    assert!(!p.path().join("no").exists());
+}
+
 both!(
     scheduler_once_retries_a_waiting_process_once_a_pass,
     task_list_shows_project_tasks_and_the_builtins,
@@ -511,4 +725,8 @@ both!(
     builtins_are_scheduled_in_orch_toml_and_listed,
     once_exits_0_when_it_ran_what_was_due_whatever_the_processes_did,
     sigterm_stops_the_scheduler_and_leaves_the_task_retryable,
+    a_scheduled_run_answers_its_form_with_the_defaults_or_does_not_start,
+    scheduler_once_json_lists_the_runs_with_their_outcome,
+    cleanup_tasks_keeps_task_runs_a_kept_process_refers_to,
+    schedule_list_says_a_last_run_in_the_future_and_a_never_cron_is_refused,
 );

@@ -663,25 +663,33 @@ pub async fn list(tx: &Tx<'_>, f: &Filter) -> R<Vec<ProcessRow>> {
     Ok(out)
 }
 
-/// Deletes completed task runs last changed before `cutoff`, with their steps; their
-/// events stay (a step's event loses its payload). Returns how many runs and steps.
+/// Deletes completed task runs last changed before `cutoff`, with their steps, when
+/// nothing kept refers to them (see [`crate::store::processes::deletable_task_runs`]);
+/// their events stay (a step's event loses its payload). Returns how many runs and steps.
 pub async fn delete_task_runs(tx: &Tx<'_>, cutoff: &str) -> R<(usize, usize)> {
-    const OLD: &str = "SELECT process_id FROM processes WHERE is_task AND status = 'completed' AND last_modified_at < $1";
+    const IDS: &str = "SELECT unnest($1::text[])";
+    let sql = crate::store::processes::deletable_task_runs("is_task", "$1");
+    let doomed: Vec<String> = tx
+        .rows(&sql, &[&cutoff])
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
     let steps = tx
         .exec(
-            &format!("UPDATE events SET output = NULL, state_patch = NULL WHERE kind = 'step.finished' AND state_patch IS NOT NULL AND process_id IN ({OLD})"),
-            &[&cutoff],
+            &format!("UPDATE events SET output = NULL, state_patch = NULL WHERE kind = 'step.finished' AND state_patch IS NOT NULL AND process_id IN ({IDS})"),
+            &[&doomed],
         )
         .await?;
     tx.exec(
-        &format!("DELETE FROM process_states WHERE process_id IN ({OLD})"),
-        &[&cutoff],
+        &format!("DELETE FROM process_states WHERE process_id IN ({IDS})"),
+        &[&doomed],
     )
     .await?;
     let runs = tx
         .exec(
-            "DELETE FROM processes WHERE is_task AND status = 'completed' AND last_modified_at < $1",
-            &[&cutoff],
+            &format!("DELETE FROM processes WHERE process_id IN ({IDS})"),
+            &[&doomed],
         )
         .await?;
     Ok((runs as usize, steps as usize))

@@ -450,15 +450,18 @@ pub fn open_unmigrated(path: &Path, sync: Sync, create: Create) -> Result<Connec
             path.join("orch.db").display()
         )));
     }
+    // A mistyped --db or ORCH_DB would otherwise make folders where none were meant:
+    // the folder must be there, as a --dir must (orch's default, in the project, is).
     if let Some(parent) = path.parent() {
-        if !parent.as_os_str().is_empty() && !parent.exists() {
-            std::fs::create_dir_all(parent).map_err(|e| {
-                Error::failure(format!(
-                    "cannot create the folder {} for the database: {e}",
-                    parent.display()
-                ))
-                .with_hint("check the permissions of the folder above it, or pass --db")
-            })?;
+        if !parent.as_os_str().is_empty() && !parent.is_dir() {
+            return Err(Error::not_found(format!(
+                "the folder of the database {} does not exist",
+                path.display()
+            ))
+            .with_hint(format!(
+                "create it (`mkdir -p {}`) if that is where the database belongs, or check --db, ORCH_DB and orch.toml's `db`",
+                parent.display()
+            )));
         }
     }
     if path.exists() {

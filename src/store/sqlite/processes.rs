@@ -684,25 +684,34 @@ pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<ProcessRow>, StoreError
 }
 
 /// Deletes completed task runs (processes of `system` workflows) last changed before
-/// `cutoff`, with their steps; returns how many runs and steps went. Their events are
-/// kept (seq numbers are never reused); a step's event loses the step's payload.
+/// `cutoff`, with their steps, when nothing kept refers to them (see
+/// [`crate::store::processes::deletable_task_runs`]); returns how many runs and steps
+/// went. Their events are kept (seq numbers are never reused); a step's event loses the
+/// step's payload.
 pub fn delete_task_runs(conn: &mut Connection, cutoff: &str) -> Result<(usize, usize), StoreError> {
-    const OLD: &str = "SELECT process_id FROM processes WHERE is_task = 1 AND status = 'completed' AND last_modified_at < ?1";
+    const IDS: &str = "SELECT value FROM json_each(?1)";
     let tx = super::write_tx(conn)?;
+    let doomed: Vec<String> = {
+        let sql = crate::store::processes::deletable_task_runs("is_task = 1", "?1");
+        let mut st = tx.prepare(&sql)?;
+        let rows = st.query_map([cutoff], |r| r.get(0))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    let ids = Value::from(doomed).to_string();
     let steps = tx.execute(
         &format!(
             "UPDATE events SET output = NULL, state_patch = NULL WHERE seq IN {} AND kind = 'step.finished' AND state_patch IS NOT NULL",
-            events::of_processes(OLD)
+            events::of_processes(IDS)
         ),
-        [cutoff],
+        [&ids],
     )?;
     tx.execute(
-        &format!("DELETE FROM process_states WHERE process_id IN ({OLD})"),
-        [cutoff],
+        &format!("DELETE FROM process_states WHERE process_id IN ({IDS})"),
+        [&ids],
     )?;
     let runs = tx.execute(
-        "DELETE FROM processes WHERE is_task = 1 AND status = 'completed' AND last_modified_at < ?1",
-        [cutoff],
+        &format!("DELETE FROM processes WHERE process_id IN ({IDS})"),
+        [&ids],
     )?;
     tx.commit()?;
     Ok((runs, steps))
