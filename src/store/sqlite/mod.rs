@@ -730,7 +730,14 @@ pub(crate) mod tests {
     #[test]
     fn creates_private_migrated_database() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("sub/orch.db");
+        // A folder that is not there is not made (a mistyped --db would leave one).
+        let missing = dir.path().join("sub/orch.db");
+        let err = Sqlite::open(&missing, Sync::Full, Create::Allowed, &())
+            .err()
+            .unwrap();
+        assert!(err.message.contains("does not exist"), "{}", err.message);
+        assert!(!dir.path().join("sub").exists());
+        let path = dir.path().join("orch.db");
         let store = Sqlite::open(&path, Sync::Full, Create::Allowed, &()).unwrap();
         assert_eq!(schema_version(&store.conn()).unwrap(), latest_version());
         #[cfg(unix)]
