@@ -298,11 +298,13 @@ fn db_backup_copies_consistently_while_a_run_writes() {
         if let Some(id) = list[0]["id"].as_str() {
             let shown = p.ok_json(&["--db", &file, "process", "show", id]);
             let steps = shown["steps"].as_array().unwrap().len();
-            assert_eq!(
-                shown["last_step"],
-                shown["steps"][steps - 1]["name"],
-                "{file}"
-            );
+            // A copy taken between the process's creation and its first step holds
+            // the process without steps, and says no last step.
+            let last = match steps {
+                0 => serde_json::Value::Null,
+                n => shown["steps"][n - 1]["name"].clone(),
+            };
+            assert_eq!(shown["last_step"], last, "{file}");
             seen.push(steps);
         }
     }
