@@ -6,7 +6,7 @@ use crate::domain::workflow::WorkflowDef;
 use crate::error::{Error, Kind};
 
 /// What differs between two versions of a workflow, step by step (matched by name).
-pub fn definition_changes(old: &WorkflowDef, new: &WorkflowDef) -> Vec<String> {
+fn definition_changes(old: &WorkflowDef, new: &WorkflowDef) -> Vec<String> {
     let mut out = Vec::new();
     for s in &new.steps {
         match old.step(&s.name) {

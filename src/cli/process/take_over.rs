@@ -22,13 +22,13 @@ const RETRYABLE: &[ProcessStatus] = ProcessStatus::RETRYABLE;
 struct Chosen {
     def: WorkflowDef,
     stored: WorkflowDef,
-    /// The workflow file now, with its path, when it still parses.
-    current: Option<(WorkflowDef, String)>,
-    /// The file differs from the stored definition.
+    /// The hash of the definition the process started with.
+    started_with: String,
+    /// The workflow file now, with its path, or why it cannot be read any more
+    /// (removed, or broken): a change too, which only the stored definition survives.
+    found: Result<(WorkflowDef, String)>,
+    /// The file reads, and differs from the stored definition.
     changed: bool,
-    /// Why the file cannot be read any more (removed, or broken), when so: a change
-    /// too, which only the stored definition survives.
-    unreadable: Option<String>,
     use_current: bool,
 }
 
@@ -36,14 +36,12 @@ impl Chosen {
     fn for_process(ctx: &mut Ctx, p: &ProcessRow, use_current: bool, verb: &str) -> Result<Self> {
         let stored = ctx.stored_definition(p)?;
         let found = ctx.workflow(&p.workflow);
-        let unreadable = found.as_ref().err().map(crate::shapes::drift::unreadable);
-        let current = found.ok();
-        let changed = current
+        let changed = found
             .as_ref()
-            .is_some_and(|(c, _)| c.hash() != p.definition_hash);
-        let def = match (&current, use_current) {
-            (Some((c, _)), true) => c.clone(),
-            (None, true) => {
+            .is_ok_and(|(c, _)| c.hash() != p.definition_hash);
+        let def = match (&found, use_current) {
+            (Ok((c, _)), true) => c.clone(),
+            (Err(_), true) => {
                 return Err(Error::not_found(format!(
                     "workflow `{}` is no longer in workflows/",
                     p.workflow
@@ -57,16 +55,16 @@ impl Chosen {
         Ok(Chosen {
             def,
             stored: WorkflowDef::clone(&stored),
-            current,
+            started_with: p.definition_hash.clone(),
+            found,
             changed,
-            unreadable,
             use_current,
         })
     }
 
     /// The workflow file is not what the process started with: changed, or gone.
     fn differs(&self) -> bool {
-        self.changed || self.unreadable.is_some()
+        self.changed || self.found.is_err()
     }
 
     /// Says what changed when the file differs from the stored definition (DESIGN §6),
@@ -80,7 +78,8 @@ impl Chosen {
             || "this process".to_string(),
             |id| format!("child process {id}"),
         );
-        ctx.printer.warn(&if let Some(why) = &self.unreadable {
+        ctx.printer.warn(&if let Err(e) = &self.found {
+            let why = crate::shapes::drift::unreadable(e);
             format!("workflow `{workflow}` {why} since {process} started; {doing} with the stored definition")
         } else if self.use_current {
             format!("workflow `{workflow}` changed since {process} started; {doing} with the file as it is now (--use-current)")
@@ -94,19 +93,17 @@ impl Chosen {
 
     /// What differs between the stored definition and the file.
     fn changes(&self) -> Vec<String> {
-        match (&self.current, &self.unreadable) {
-            (Some((c, _)), _) if self.changed => {
-                crate::shapes::drift::definition_changes(&self.stored, c)
-            }
-            (_, Some(why)) => vec![format!("the workflow file {why}")],
-            _ => Vec::new(),
-        }
+        crate::shapes::drift::changes(
+            &self.stored,
+            &self.started_with,
+            self.found.as_ref().map(|(c, _)| c),
+        )
     }
 
     /// Makes a claimed process run the chosen definition from now on.
     fn adopt(&self, ctx: &mut Ctx, id: &str) -> Result<()> {
         if self.use_current && self.changed {
-            let source = self.current.as_ref().map(|c| c.1.as_str());
+            let source = self.found.as_ref().ok().map(|c| c.1.as_str());
             ctx.db(async |s| s.switch_definition(id, &self.def, source).await)?;
         }
         Ok(())
@@ -255,7 +252,7 @@ fn plan(
             "the workflow file changed since the process started ({}):\n",
             if chosen.use_current {
                 "using the current file"
-            } else if chosen.unreadable.is_some() {
+            } else if chosen.found.is_err() {
                 "using the stored definition"
             } else {
                 "using the stored definition; --use-current takes the file"
