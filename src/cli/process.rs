@@ -203,6 +203,7 @@ fn list(ctx: &mut Ctx, a: ListArgs) -> Result<()> {
         subscription_id,
         since: a.since.as_deref().map(since).transpose()?,
         before: None,
+        after: None,
         tasks: None,
         parent_id,
         // One more than asked for tells whether the list was cut short.

@@ -36,6 +36,9 @@ pub fn processes(q: &mut impl Conditions, f: &ProcessFilter) {
     if let Some(b) = &f.before {
         q.cond("process_id < ?", Arg::Text(b.clone()));
     }
+    if let Some(a) = &f.after {
+        q.cond("process_id > ?", Arg::Text(a.clone()));
+    }
     if let Some(t) = f.tasks {
         q.cond("is_task = ?", Arg::Bool(t));
     }

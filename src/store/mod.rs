@@ -462,11 +462,61 @@ impl Store {
         dispatch!(self.process_row(id))
     }
 
+    /// The processes `f` picks, newest first.
     pub async fn processes(
         &self,
         f: &processes::Filter,
     ) -> StoreResult<Vec<processes::ProcessRow>> {
-        dispatch!(self.processes(f))
+        let mut rows = dispatch!(self.processes(f))?;
+        if f.after.is_some() {
+            rows.reverse();
+        }
+        Ok(rows)
+    }
+
+    /// One page of the processes `f` picks (`f.limit` of them, newest first), and
+    /// whether there are older and newer ones beyond it, so that a link to the next
+    /// or the page before is given only when that page has rows.
+    pub async fn process_page(&self, f: &processes::Filter) -> StoreResult<processes::Page> {
+        let mut wide = f.clone();
+        wide.limit = f.limit.saturating_add(1);
+        let mut rows = self.processes(&wide).await?;
+        let beyond = rows.len() as i64 > f.limit;
+        if beyond {
+            // The row past the page: the oldest read down, the newest read up.
+            match f.after {
+                Some(_) => drop(rows.remove(0)),
+                None => drop(rows.pop()),
+            }
+        }
+        // The other side is there if one row lies past this page's end there; past
+        // an empty page, every row there is lies on the other side.
+        let across = |after: Option<&processes::ProcessRow>,
+                      before: Option<&processes::ProcessRow>| {
+            processes::Filter {
+                after: after.map(|r| r.process_id.clone()),
+                before: before.map(|r| r.process_id.clone()),
+                limit: 1,
+                ..f.clone()
+            }
+        };
+        let other = match (&f.after, &f.before) {
+            (Some(_), _) => across(None, rows.last()),
+            (None, Some(_)) => across(rows.first(), None),
+            (None, None) => {
+                return Ok(processes::Page {
+                    rows,
+                    older: beyond,
+                    newer: false,
+                });
+            }
+        };
+        let there = !self.processes(&other).await?.is_empty();
+        let (older, newer) = match f.after {
+            Some(_) => (there, beyond),
+            None => (beyond, there),
+        };
+        Ok(processes::Page { rows, older, newer })
     }
 
     /// The processes started by `process`'s `workflow` steps, oldest first. Only a

@@ -204,10 +204,34 @@ pub struct Filter {
     pub since: Option<String>,
     /// Only processes older than this id (ids sort by time): the next page.
     pub before: Option<String>,
+    /// Only processes newer than this id: the page before. The nearest `limit` of
+    /// them are read, oldest first, and listed newest first as every page is.
+    pub after: Option<String>,
     pub tasks: Option<bool>,
     /// Only the children of this process.
     pub parent_id: Option<String>,
     pub limit: i64,
+}
+
+/// A page of processes, newest first, and whether more lie on either side of it.
+#[derive(Debug)]
+pub struct Page {
+    pub rows: Vec<ProcessRow>,
+    /// There are older processes (the next page, `before` the last row).
+    pub older: bool,
+    /// There are newer processes (the page before, `after` the first row).
+    pub newer: bool,
+}
+
+impl Filter {
+    /// The order a list query reads its rows in: newest first, but from `after` up
+    /// (the page nearest to it), which [`crate::store::Store::processes`] turns round.
+    pub fn order(&self) -> &'static str {
+        match self.after {
+            Some(_) => "ORDER BY process_id ASC",
+            None => "ORDER BY process_id DESC",
+        }
+    }
 }
 
 /// The host and pid parts of an owner name (`host/pid/start`).

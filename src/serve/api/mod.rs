@@ -414,13 +414,23 @@ pub fn next_link(
     key: &str,
     value: &str,
 ) -> (axum::http::HeaderName, String) {
+    (
+        axum::http::header::LINK,
+        page_link(path, params, "next", key, value),
+    )
+}
+
+/// One link of a `Link` header, `<…>; rel="REL"`: the query as it came, with `key`
+/// set to `value` and the keys that page by id (`before`, `after`) taken out.
+pub fn page_link(path: &str, params: &Params, rel: &str, key: &str, value: &str) -> String {
     let mut out = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in params.0.iter().filter(|(k, _)| k != key) {
+    for (k, v) in params
+        .0
+        .iter()
+        .filter(|(k, _)| k != key && k != "before" && k != "after")
+    {
         out.append_pair(k, v);
     }
     out.append_pair(key, value);
-    (
-        axum::http::header::LINK,
-        format!("<{PREFIX}{path}?{}>; rel=\"next\"", out.finish()),
-    )
+    format!("<{PREFIX}{path}?{}>; rel=\"{rel}\"", out.finish())
 }

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use super::schema::{Errors, Process, ProcessSummary};
-use super::{JsonObject, NoBody, Params, QueryChecks, next_link, who};
+use super::{JsonObject, NoBody, Params, QueryChecks, page_link, who};
 use crate::domain::process::ProcessStatus;
 use crate::serve::App;
 use crate::serve::actions::{self, ProcessView, find_process, find_subscription};
@@ -48,13 +48,13 @@ pub async fn filter(store: &crate::store::Store, q: &Params) -> ApiResult<Filter
         }
         read
     });
-    if let Some(before) = text("before").filter(|v| uuid::Uuid::parse_str(v).is_err()) {
-        checks.refuse(
-            "before",
-            format!(
-                "`before` must be a process id (the last one of the page before), not `{before}`"
-            ),
-        );
+    for (key, which) in [("before", "last"), ("after", "first")] {
+        if let Some(v) = text(key).filter(|v| uuid::Uuid::parse_str(v).is_err()) {
+            checks.refuse(
+                key,
+                format!("`{key}` must be a process id (the {which} one of a page), not `{v}`"),
+            );
+        }
     }
     let limit = checks.take("limit", q.limit());
     checks.done()?;
@@ -72,6 +72,7 @@ pub async fn filter(store: &crate::store::Store, q: &Params) -> ApiResult<Filter
         subscription_id,
         since,
         before: text("before"),
+        after: text("after"),
         tasks: None,
         parent_id,
         limit,
@@ -79,7 +80,8 @@ pub async fn filter(store: &crate::store::Store, q: &Params) -> ApiResult<Filter
 }
 
 /// Processes, newest first, without state and steps (`orch process list -o json`). A
-/// full page links to the next one (`Link: <…>; rel="next"`, with `before`).
+/// page links to the older one (`Link: <…>; rel="next"`, with `before`) and the newer
+/// one (`rel="prev"`, with `after`) when there are processes there.
 #[utoipa::path(get, operation_id = "list_processes", path = "/processes", tag = "processes", security(("bearer" = [])),
     params(
         ("status" = Option<super::schema::ProcessStatusParam>, Query, description = "Only processes in this status"),
@@ -87,6 +89,7 @@ pub async fn filter(store: &crate::store::Store, q: &Params) -> ApiResult<Filter
         ("subscription" = Option<String>, Query, description = "Only processes of this subscription (its id)"),
         ("since" = Option<String>, Query, description = "Only processes started at or after this time (RFC 3339), or day (2026-01-31, from its start in UTC)"),
         ("before" = Option<String>, Query, description = "Only processes older than this process id (the next page)"),
+        ("after" = Option<String>, Query, description = "Only the processes nearest to and newer than this process id (the page before), still listed newest first"),
         ("parent" = Option<String>, Query, description = "Only the child processes of this process (its id)"),
         ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "At most this many, 1 to 1000 (default 50)"),
     ),
@@ -99,17 +102,35 @@ pub async fn list(State(app): State<Arc<App>>, q: Params) -> ApiResult<impl Into
         "subscription",
         "since",
         "before",
+        "after",
         "parent",
         "limit",
     ]);
     let f = super::together(unknown, filter(app.store(), &q).await)?;
-    let rows = app.store().processes(&f).await?;
+    let page = app.store().process_page(&f).await?;
+    let rows = page.rows;
+    let mut links = Vec::new();
+    if let (true, Some(last)) = (page.older, rows.last()) {
+        links.push(page_link(
+            "/processes",
+            &q,
+            "next",
+            "before",
+            &last.process_id,
+        ));
+    }
+    if let (true, Some(first)) = (page.newer, rows.first()) {
+        links.push(page_link(
+            "/processes",
+            &q,
+            "prev",
+            "after",
+            &first.process_id,
+        ));
+    }
     let mut headers = axum::http::HeaderMap::new();
-    if let (true, Some(last)) = (rows.len() as i64 == f.limit, rows.last()) {
-        let (k, v) = next_link("/processes", &q, "before", &last.process_id);
-        if let Ok(v) = v.parse() {
-            headers.insert(k, v);
-        }
+    if let (false, Ok(v)) = (links.is_empty(), links.join(", ").parse()) {
+        headers.insert(axum::http::header::LINK, v);
     }
     let items: Vec<_> = rows
         .iter()

@@ -21,8 +21,6 @@ use crate::serve::auth::Principal;
 use crate::shapes::groups::{Entry, Group, timeline};
 use crate::store::processes::{ProcessRow, StepRow};
 
-const PAGE: i64 = 50;
-
 pub async fn list(
     State(app): State<Arc<App>>,
     Extension(who): Extension<Principal>,
@@ -32,10 +30,22 @@ pub async fn list(
     let mut f = crate::serve::api::processes_filter(app.store(), &q)
         .await
         .map_err(|e| page::error_page(&app, Some(&who), e.status, &e.message))?;
-    f.limit = PAGE;
-    let rows = app.store().processes(&f).await.or_page(&app, &who)?;
-    let next = (rows.len() as i64 == PAGE)
+    // `?limit=` as the API takes it; fifty by default.
+    let mut page = app.store().process_page(&f).await.or_page(&app, &who)?;
+    if f.after.is_some() && !page.newer && (page.rows.len() as i64) < f.limit {
+        // Walked back up to the newest processes: the newest page, full.
+        f.after = None;
+        f.before = None;
+        page = app.store().process_page(&f).await.or_page(&app, &who)?;
+    }
+    let rows = &page.rows;
+    let older = page
+        .older
         .then(|| rows.last().map(|p| p.process_id.clone()))
+        .flatten();
+    let newer = page
+        .newer
+        .then(|| rows.first().map(|p| p.process_id.clone()))
         .flatten();
     let items: Vec<_> = rows
         .iter()
@@ -43,7 +53,7 @@ pub async fn list(
         .collect();
     let statuses: Vec<&str> = ProcessStatus::ALL.iter().map(|s| s.as_str()).collect();
     let mut keep = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in q.0.iter().filter(|(k, v)| k != "before" && !v.is_empty()) {
+    for (k, v) in (q.0.iter()).filter(|(k, v)| k != "before" && k != "after" && !v.is_empty()) {
         keep.append_pair(k, v);
     }
     Ok(page::render(
@@ -57,8 +67,9 @@ pub async fn list(
             status => f.status.map(|s| s.as_str()),
             statuses => statuses,
             workflow => f.workflow,
-            paged => f.before.is_some(),
-            next => next,
+            paged => page.newer,
+            next => older,
+            newer => newer,
             query => keep.finish(),
         },
     ))

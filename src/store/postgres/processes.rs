@@ -654,7 +654,7 @@ pub async fn list(tx: &Tx<'_>, f: &Filter) -> R<Vec<ProcessRow>> {
         q.and("status = ?", s.as_str().to_string());
     }
     crate::store::filters::processes(&mut q, f);
-    q.push("ORDER BY process_id DESC").then("LIMIT ?", f.limit);
+    q.push(f.order()).then("LIMIT ?", f.limit);
     let rows = q.rows(tx).await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {

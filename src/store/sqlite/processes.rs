@@ -676,7 +676,7 @@ pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<ProcessRow>, StoreError
         q.and("status = ?", *s);
     }
     crate::store::filters::processes(&mut q, f);
-    q.push("ORDER BY process_id DESC").then("LIMIT ?", f.limit);
+    q.push(f.order()).then("LIMIT ?", f.limit);
     q.rows(conn, process_from_row)?
         .into_iter()
         .map(|row| finish(conn, row))
