@@ -7,7 +7,9 @@
 //! A multi-page form carries the answers of the pages before in a hidden field and
 //! validates them again with each page, so nothing is stored before the whole form
 //! is valid and the server keeps no form state. "Back" goes to the page before with
-//! its answers filled in. A field whose choices or text are made from the answers
+//! its answers filled in, and carries those of the pages after it (in a second
+//! hidden field, unchecked until their page is sent again) so that "Next" shows them
+//! again; a secret is never carried back: its page asks for it again. A field whose choices or text are made from the answers
 //! above it on the same page is *dependent*: "Refresh choices" sends the page to list
 //! them again without checking it, and with JavaScript that happens on every change.
 
@@ -381,6 +383,18 @@ impl Submit {
     }
 }
 
+/// The hidden field with the answers of the pages after the one shown, as they were
+/// sent before "Back" (secrets left out).
+const LATER: &str = "_later";
+
+/// A JSON object a hidden field holds; anything else is no answers.
+fn carried(form: &FormBody, name: &str) -> Map<String, Value> {
+    match form.get(name).map(serde_json::from_str::<Value>) {
+        Some(Ok(Value::Object(m))) => m,
+        _ => Map::new(),
+    }
+}
+
 /// The start form's state between pages.
 struct Started {
     name: String,
@@ -389,7 +403,12 @@ struct Started {
 }
 
 impl Started {
-    fn hidden(&self, at: usize, answers: &Map<String, Value>) -> Vec<(String, String)> {
+    fn hidden(
+        &self,
+        at: usize,
+        answers: &Map<String, Value>,
+        later: &Map<String, Value>,
+    ) -> Vec<(String, String)> {
         let mut h = vec![
             ("_page".to_string(), at.to_string()),
             (
@@ -397,6 +416,9 @@ impl Started {
                 Value::Object(answers.clone()).to_string(),
             ),
         ];
+        if !later.is_empty() {
+            h.push((LATER.to_string(), Value::Object(later.clone()).to_string()));
+        }
         if let Some(s) = &self.subscription {
             h.push(("subscription".into(), s.clone()));
         }
@@ -424,7 +446,10 @@ async fn shown_pages(
     Ok(pages)
 }
 
-/// Renders page `at` of a start form, or the error that keeps it from being shown.
+/// Renders page `at` of a start form, or the error that keeps it from being shown:
+/// filled in with `given`, or when nothing is given with what `later` holds for it
+/// (the answers of the pages after one "Back" left), the rest of `later` carried on.
+#[allow(clippy::too_many_arguments)]
 async fn start_page(
     app: &Arc<App>,
     who: &Principal,
@@ -432,6 +457,7 @@ async fn start_page(
     at: usize,
     answers: Map<String, Value>,
     given: Map<String, Value>,
+    later: Map<String, Value>,
     failed: Option<Error>,
 ) -> Response {
     let who2 = who.clone();
@@ -446,6 +472,12 @@ async fn start_page(
             let Some(page) = pages.get(at) else {
                 return Err(Error::not_found("the form has no such page"));
             };
+            let secrets = forms::secret_names(&pages);
+            let (here, later): (Map<String, Value>, Map<String, Value>) = later
+                .into_iter()
+                .filter(|(k, _)| !secrets.contains(k))
+                .partition(|(k, _)| page.fields.iter().any(|f| &f.name == k));
+            let given = if given.is_empty() { here } else { given };
             let (errors, summary) = failed
                 .as_ref()
                 .map(|e| problems(e, page))
@@ -474,7 +506,7 @@ async fn start_page(
                     format!("Start {}", def.name)
                 },
                 step: (pages.len() > 1).then_some((at, pages.len())),
-                hidden: run.hidden(at, &answers),
+                hidden: run.hidden(at, &answers, &later),
                 summary,
                 previous: at > 0,
                 prose: true,
@@ -506,7 +538,7 @@ pub async fn start_form(
             .map(str::to_string),
         customer: None,
     };
-    start_page(&app, &who, run, 0, Map::new(), Map::new(), None).await
+    start_page(&app, &who, run, 0, Map::new(), Map::new(), Map::new(), None).await
 }
 
 pub async fn start_submit(
@@ -518,10 +550,8 @@ pub async fn start_submit(
     let form = FormBody::parse(&body);
     form.csrf(&app, &who)?;
     let at: usize = form.get("_page").and_then(|p| p.parse().ok()).unwrap_or(0);
-    let before = match form.get("_answers").map(serde_json::from_str::<Value>) {
-        Some(Ok(Value::Object(m))) => m,
-        _ => Map::new(),
-    };
+    let before = carried(&form, "_answers");
+    let later = carried(&form, LATER);
     let run = Started {
         name: name.clone(),
         subscription: form
@@ -539,6 +569,7 @@ pub async fn start_submit(
         .blocking({
             let name = name.clone();
             let before = before.clone();
+            let later = later.clone();
             async move |app: &App| {
                 let store = app.store();
                 let (def, _) = app.workflow(&name)?;
@@ -553,12 +584,15 @@ pub async fn start_submit(
                     Submit::Refresh => return Ok(Sent::Again(raw)),
                     Submit::Back if at > 0 => {
                         // The page before, filled in with its answers, which it
-                        // sends again (so they are not also carried).
+                        // sends again (so they are not also carried); this page's
+                        // answers are carried on with those of the pages after it.
                         let mut carried = before.clone();
                         for f in &pages[at - 1].fields {
                             carried.remove(&f.name);
                         }
-                        return Ok(Sent::Back(carried, before));
+                        let mut after = later;
+                        after.extend(raw);
+                        return Ok(Sent::Back(carried, before, after));
                     }
                     Submit::Back | Submit::Next => {}
                 }
@@ -581,13 +615,15 @@ pub async fn start_submit(
         .await
         .or_page(&app, &who)?;
     match checked {
-        Sent::Again(raw) => Ok(start_page(&app, &who, run, at, before, raw, None).await),
-        Sent::Back(carried, filled) => {
-            Ok(start_page(&app, &who, run, at - 1, carried, filled, None).await)
+        Sent::Again(raw) => Ok(start_page(&app, &who, run, at, before, raw, later, None).await),
+        Sent::Back(carried, filled, after) => {
+            Ok(start_page(&app, &who, run, at - 1, carried, filled, after, None).await)
         }
-        Sent::Refused(e, raw) => Ok(start_page(&app, &who, run, at, before, raw, Some(e)).await),
+        Sent::Refused(e, raw) => {
+            Ok(start_page(&app, &who, run, at, before, raw, later, Some(e)).await)
+        }
         Sent::Valid(answers, false) => {
-            Ok(start_page(&app, &who, run, at + 1, answers, Map::new(), None).await)
+            Ok(start_page(&app, &who, run, at + 1, answers, Map::new(), later, None).await)
         }
         Sent::Valid(answers, true) => {
             let req = actions::Start {
@@ -600,7 +636,7 @@ pub async fn start_submit(
             match actions::start(&app, req).await {
                 Ok(id) => Ok(Redirect::to(&format!("/processes/{id}")).into_response()),
                 Err(e) if e.kind == Kind::Usage && !e.fields.is_empty() => {
-                    Ok(start_page(&app, &who, run, at, before, Map::new(), Some(e)).await)
+                    Ok(start_page(&app, &who, run, at, before, Map::new(), later, Some(e)).await)
                 }
                 Err(e) => Err(super::failed(&app, Some(&who), e).into()),
             }
@@ -616,8 +652,9 @@ enum Sent {
     Refused(Error, Map<String, Value>),
     /// Shown again as sent, its dependent choices listed anew.
     Again(Map<String, Value>),
-    /// The page before: the answers carried past it, and those it is filled in with.
-    Back(Map<String, Value>, Map<String, Value>),
+    /// The page before: the answers carried past it, those it is filled in with, and
+    /// those of the pages after it.
+    Back(Map<String, Value>, Map<String, Value>, Map<String, Value>),
 }
 
 /// The answer form of a suspended process.

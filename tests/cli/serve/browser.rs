@@ -62,6 +62,10 @@ fn an_operator_works_through_the_dashboard() {
         "workflows/flaky.toml",
         "name = \"flaky\"\ntarget = \"system\"\ndescription = \"pushes a config; fails until ./ok exists\"\n[[step]]\nname = \"Push config\"\nrun = \"workflows/scripts/flaky.sh\"\n[[step]]\nname = \"Check\"\nbuiltin = \"noop\"\n",
     );
+    p.write(
+        "workflows/vault.toml",
+        "name = \"vault\"\ntarget = \"system\"\ndescription = \"logs in to a site\"\n[[form]]\ntitle = \"Site\"\nfields = [{ name = \"site\", type = \"text\" }]\n[[form]]\ntitle = \"Login\"\nfields = [{ name = \"user\", type = \"text\" }, { name = \"password\", type = \"secret\" }]\n[[step]]\nname = \"Log in\"\nbuiltin = \"noop\"\n",
+    );
     let op = token(&p, "noc-operator", "operate");
     let s = Server::start(&p, &[]);
     let rtr1 = post(
@@ -250,13 +254,71 @@ fn an_operator_works_through_the_dashboard() {
     b.wait("select[name=node_b]");
     assert!(b.text("main").contains("Page 2 of 2"), "{}", b.text("main"));
     shot(&b, "15-form-page-two");
+    // Page two answered, then Back and Next: page two still holds its answers.
+    let value = |css: &str| b.run(&format!("return document.querySelector('{css}').value;"));
+    b.click("select[name=node_b] option:nth-child(2)");
+    b.wait("select[name=port_b] option:nth-child(2)");
+    b.click("select[name=port_b] option:nth-child(2)");
+    let (node_b, port_b) = (value("select[name=node_b]"), value("select[name=port_b]"));
+    assert_ne!(port_b, json!(""));
     b.click("button[name=_back]");
     b.wait("select[name=port_a]");
     assert_eq!(
-        b.run("return document.querySelector('select[name=port_a]').value;"),
+        value("select[name=port_a]"),
         json!("1/1/c2"),
         "page one keeps its answers"
     );
+    b.click("form.form button.primary");
+    b.wait("select[name=node_b]");
+    assert_eq!(
+        value("select[name=node_b]"),
+        node_b,
+        "page two lost its node"
+    );
+    assert_eq!(
+        value("select[name=port_b]"),
+        port_b,
+        "page two lost its port"
+    );
+    b.click("form.form button.primary");
+    b.wait_url("/processes/");
+    b.wait_text("create_circuit");
+
+    // A secret answered on a later page is not carried back: Next asks for it again,
+    // and its value is never in a page.
+    b.go(&s.url("/workflows/vault/start"));
+    b.wait("input[name=site]");
+    b.type_into("input[name=site]", "ams");
+    b.click("form.form button.primary");
+    b.wait("input[name=password]");
+    b.type_into("input[name=user]", "noc");
+    b.type_into("input[name=password]", "hunter2-never-shown");
+    b.click("button[name=_back]");
+    b.wait("input[name=site]");
+    assert_eq!(value("input[name=site]"), json!("ams"));
+    assert!(!b.source().contains("hunter2"), "{}", b.source());
+    b.click("form.form button.primary");
+    b.wait("input[name=password]");
+    assert_eq!(
+        value("input[name=user]"),
+        json!("noc"),
+        "page two lost its user"
+    );
+    assert_eq!(value("input[name=password]"), json!(""));
+    assert!(!b.source().contains("hunter2"), "{}", b.source());
+    b.click("form.form button.primary");
+    b.wait("#problems");
+    assert!(
+        b.text("#problems").contains("password"),
+        "{}",
+        b.text("#problems")
+    );
+    assert_eq!(value("input[name=user]"), json!("noc"));
+    b.type_into("input[name=password]", "hunter2-never-shown");
+    b.click("form.form button.primary");
+    b.wait_url("/processes/");
+    b.wait_text("vault");
+    assert!(!b.source().contains("hunter2"));
 
     // A page left for another lets go of its event stream: clicking through more live
     // pages than a browser opens connections to one server (six) goes on loading each
