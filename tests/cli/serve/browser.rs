@@ -124,6 +124,27 @@ fn an_operator_works_through_the_dashboard() {
     b.wait_text("Relations");
     assert!(b.text("main").contains("modify_node"), "{}", b.text("main"));
     shot(&b, "03-subscription");
+    // On a phone the workflows are rows that wrap, each Start button in sight, not
+    // in a part of a table that scrolls sideways.
+    b.window_size(390, 844);
+    let button = "#workflows a.button";
+    let at = b.rect(button);
+    let width = b.run("return window.innerWidth;").as_f64().unwrap();
+    let (x, w) = (at["x"].as_f64().unwrap(), at["width"].as_f64().unwrap());
+    assert!(
+        x >= 0.0 && x + w <= width,
+        "the Start button is at {at} of {width} px"
+    );
+    b.run(&format!(
+        "document.querySelector('{button}').scrollIntoView({{block: 'center'}});"
+    ));
+    assert_eq!(
+        b.run(&format!("var e = document.querySelector('{button}'), r = e.getBoundingClientRect(); return e.contains(document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2));")),
+        json!(true),
+        "the Start button is hidden"
+    );
+    shot(&b, "03-subscription-phone");
+    b.window_size(1400, 1000);
 
     // Starting create_node from its form: a wrong (missing) answer is refused first.
     b.go(&s.url("/workflows"));
@@ -229,6 +250,26 @@ fn an_operator_works_through_the_dashboard() {
         );
     }
     shot(&b, "12-events");
+    // On a phone an event is a short block, its data wrapped within the page.
+    b.window_size(390, 844);
+    shot(&b, "12-events-phone");
+    // Most rows are four short lines; one with much data a few more.
+    let heights = b.run("return Array.from(document.querySelectorAll('#events tbody tr')).map(function (r) { return r.getBoundingClientRect().height; }).sort(function (a, b) { return a - b; });");
+    let heights: Vec<f64> = (heights.as_array().unwrap().iter())
+        .map(|h| h.as_f64().unwrap())
+        .collect();
+    let (median, tallest) = (heights[heights.len() / 2], heights[heights.len() - 1]);
+    assert!(
+        median < 120.0 && tallest < 240.0,
+        "event rows of {median} px (half of them), {tallest} px at most"
+    );
+    let width = b.run("return window.innerWidth;").as_f64().unwrap();
+    let right = b.run("return Math.max.apply(null, Array.from(document.querySelectorAll('#events td.data')).map(function (d) { return d.getBoundingClientRect().right; }));");
+    assert!(
+        right.as_f64().unwrap() <= width,
+        "the data reaches {right} px of {width}"
+    );
+    b.window_size(1400, 1000);
     b.go(&s.url("/processes/nosuchprocess"));
     b.wait_text("404");
     shot(&b, "13-not-found");

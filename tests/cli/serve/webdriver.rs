@@ -230,6 +230,23 @@ impl Browser {
         )
     }
 
+    /// Sizes the window (outer size), as a phone's or a desk's screen.
+    pub fn window_size(&self, width: u32, height: u32) {
+        let r = self.cmd(
+            "POST",
+            "/window/rect",
+            Some(json!({"width": width, "height": height})),
+        );
+        assert!(r.get("webdriver_error").is_none(), "resizing: {r}");
+    }
+
+    /// Where the first element matching `css` is laid out, in CSS pixels from the
+    /// document's top left: `x`, `y`, `width` and `height`.
+    pub fn rect(&self, css: &str) -> Value {
+        let e = self.wait(css);
+        self.cmd("GET", &format!("/element/{e}/rect"), None)
+    }
+
     /// Saves a PNG of the window.
     pub fn screenshot(&self, to: &Path) {
         let b64 = self.cmd("GET", "/screenshot", None);
