@@ -24,6 +24,7 @@ mod errors;
 mod listen;
 mod log;
 mod rendered;
+mod sealed;
 pub mod secret;
 mod sse;
 mod state;

@@ -4,8 +4,8 @@
 //! beside its field. Choice lists (`choices`, `choices_from`, subscriptions) are
 //! listed with `exclude` applied to the answers so far; secrets are password inputs.
 //!
-//! A multi-page form carries the answers of the pages before in a hidden field and
-//! validates them again with each page, so nothing is stored before the whole form
+//! A multi-page form carries the answers of the pages before in a hidden field (its
+//! secrets sealed, [`crate::serve::sealed`]) and validates them again with each page, so nothing is stored before the whole form
 //! is valid and the server keeps no form state. "Back" goes to the page before with
 //! its answers filled in, and carries those of the pages after it (in a second
 //! hidden field, unchecked until their page is sent again) so that "Next" shows them
@@ -386,6 +386,23 @@ impl Submit {
 /// The hidden field with the answers of the pages after the one shown, as they were
 /// sent before "Back" (secrets left out).
 const LATER: &str = "_later";
+/// The hidden field with the secrets answered on the pages before, sealed.
+const SEALED: &str = "_secrets";
+
+/// The answers carried from the pages before: the plain ones and the sealed secrets
+/// (none if they do not open: a page of a server since restarted, or changed).
+fn carried_answers(app: &App, who: &Principal, form: &FormBody) -> Map<String, Value> {
+    let mut answers = carried(form, "_answers");
+    let opened = form
+        .get(SEALED)
+        .and_then(|s| crate::serve::sealed::open(&app.csrf_key, &page::session(app, who), s));
+    if let Some(Ok(Value::Object(secrets))) =
+        opened.map(|bytes| serde_json::from_slice::<Value>(&bytes))
+    {
+        answers.extend(secrets);
+    }
+    answers
+}
 
 /// A JSON object a hidden field holds; anything else is no answers.
 fn carried(form: &FormBody, name: &str) -> Map<String, Value> {
@@ -403,10 +420,13 @@ struct Started {
 }
 
 impl Started {
+    /// The hidden fields of page `at`: the answers so far (their secrets sealed, see
+    /// [`crate::serve::sealed`]), those of the pages after it, and what is started.
     fn hidden(
         &self,
         at: usize,
         answers: &Map<String, Value>,
+        secrets: Option<String>,
         later: &Map<String, Value>,
     ) -> Vec<(String, String)> {
         let mut h = vec![
@@ -416,6 +436,9 @@ impl Started {
                 Value::Object(answers.clone()).to_string(),
             ),
         ];
+        if let Some(sealed) = secrets {
+            h.push((SEALED.to_string(), sealed));
+        }
         if !later.is_empty() {
             h.push((LATER.to_string(), Value::Object(later.clone()).to_string()));
         }
@@ -461,6 +484,7 @@ async fn start_page(
     failed: Option<Error>,
 ) -> Response {
     let who2 = who.clone();
+    let session = page::session(app, who);
     let shown = app
         .blocking(async move |app: &App| {
             let store = app.store();
@@ -473,6 +497,21 @@ async fn start_page(
                 return Err(Error::not_found("the form has no such page"));
             };
             let secrets = forms::secret_names(&pages);
+            // A secret answered before rides sealed, never as it is.
+            let (kept, plain): (Map<String, Value>, Map<String, Value>) = (answers.iter())
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .partition(|(k, _)| secrets.contains(k));
+            let sealed = match kept.is_empty() {
+                true => None,
+                false => Some(
+                    crate::serve::sealed::seal(
+                        &app.csrf_key,
+                        &session,
+                        Value::Object(kept).to_string().as_bytes(),
+                    )
+                    .map_err(|e| Error::failure(format!("cannot seal the form's secrets: {e}")))?,
+                ),
+            };
             let (here, later): (Map<String, Value>, Map<String, Value>) = later
                 .into_iter()
                 .filter(|(k, _)| !secrets.contains(k))
@@ -506,7 +545,7 @@ async fn start_page(
                     format!("Start {}", def.name)
                 },
                 step: (pages.len() > 1).then_some((at, pages.len())),
-                hidden: run.hidden(at, &answers, &later),
+                hidden: run.hidden(at, &plain, sealed, &later),
                 summary,
                 previous: at > 0,
                 prose: true,
@@ -550,7 +589,7 @@ pub async fn start_submit(
     let form = FormBody::parse(&body);
     form.csrf(&app, &who)?;
     let at: usize = form.get("_page").and_then(|p| p.parse().ok()).unwrap_or(0);
-    let before = carried(&form, "_answers");
+    let before = carried_answers(&app, &who, &form);
     let later = carried(&form, LATER);
     let run = Started {
         name: name.clone(),
