@@ -2,7 +2,8 @@
 //! state, so the answers of the pages before ride along in the page; a secret's value
 //! must never be in a page, so it rides sealed with a key only this server holds (the
 //! one that signs its forms), for this session alone. A server started again has a new
-//! key: what a page of the old one carried no longer opens, and the form asks again.
+//! key: what a page of the old one carried no longer opens, and the form says the
+//! secret is missing.
 //!
 //! Built from HMAC-SHA256 alone, as the rest of the server's signing is: the text is
 //! XORed with a keystream of `HMAC(k_enc, nonce ‖ block number)` blocks, then
