@@ -1663,7 +1663,7 @@ fn the_processes_page_pages_down_and_back_up() {
         }
     }
     ids.reverse();
-    let pages: Vec<&[String]> = ids.chunks(2).collect();
+    let pages: Vec<Vec<String>> = ids.chunks(2).map(<[String]>::to_vec).collect();
 
     let mut path = "/processes?workflow=hello&limit=2".to_string();
     let mut page = String::new();
@@ -1738,6 +1738,13 @@ fn the_processes_page_pages_down_and_back_up() {
         assert_eq!(&ids_of(&r), want, "page {i}");
     }
     assert_eq!(link(&r, "prev"), None, "the newest page links to no newer");
+    // Newer processes fewer than a page: Newer leads to the newest page, full.
+    let newest = post(&s, "/api/v1/workflows/hello/processes", &op, &json!({}));
+    let newest = newest.body["id"].as_str().unwrap().to_string();
+    let path = format!("/processes?workflow=hello&limit=2&after={}", ids[0]);
+    let page = dashboard(&s, &path, &op);
+    assert_eq!(listed(&page), [newest.clone(), ids[0].clone()], "{page}");
+    assert_eq!(pager_link(&page, "prev"), None);
     let r = get(&s, "/api/v1/processes?after=zzz", &op);
     assert_eq!(r.status, 400, "{}", r.text);
 }
