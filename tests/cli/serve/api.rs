@@ -1695,7 +1695,7 @@ fn the_processes_page_pages_down_and_back_up() {
         );
         page = dashboard(&s, &path, &op);
         assert_eq!(&listed(&page), want, "page {i} ({path})");
-        assert_eq!(pager_link(&page, "next").is_some(), true, "page {i}");
+        assert!(pager_link(&page, "next").is_some(), "page {i}");
     }
     assert_eq!(
         pager_link(&page, "prev"),
