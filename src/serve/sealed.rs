@@ -5,73 +5,58 @@
 //! key: what a page of the old one carried no longer opens, and the form says the
 //! secret is missing.
 //!
-//! Built from HMAC-SHA256 alone, as the rest of the server's signing is: the text is
-//! XORed with a keystream of `HMAC(k_enc, nonce ‖ block number)` blocks, then
-//! `HMAC(k_mac, session ‖ nonce ‖ ciphertext)` is appended (encrypt-then-MAC), so a
-//! sealed value can be neither read, nor changed, nor taken to another session. Its
-//! length shows the text's length, as a password input's dots do.
+//! Sealed with XChaCha20-Poly1305, an authenticated cipher (RFC 8439, with the
+//! 24-byte nonce that makes a random one safe): the key is derived from the server's
+//! form key, each seal has a fresh random nonce, and the session is the associated
+//! data, so a sealed value can be neither read, nor changed, nor taken to another
+//! session. Its length shows the text's length, as a password input's dots do.
 
-use super::secret::{hmac, random_bytes, same};
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+
+use super::secret::{hmac, random_bytes};
 use crate::bytes::hex;
 
-const NONCE: usize = 16;
-const TAG: usize = 32;
+const NONCE: usize = 24;
 
-/// The keys to encrypt and to authenticate with, each derived from the server's key.
-fn keys(key: &[u8; 32]) -> ([u8; 32], [u8; 32]) {
-    (
-        hmac(key, b"orch form secrets: encrypt"),
-        hmac(key, b"orch form secrets: authenticate"),
-    )
-}
-
-/// XORs `data` with the keystream of `nonce`: sealing and opening alike.
-fn keystream(enc: &[u8; 32], nonce: &[u8], data: &mut [u8]) {
-    for (i, chunk) in data.chunks_mut(32).enumerate() {
-        let mut block = nonce.to_vec();
-        block.extend_from_slice(&(i as u64).to_be_bytes());
-        for (b, k) in chunk.iter_mut().zip(hmac(enc, &block)) {
-            *b ^= k;
-        }
-    }
-}
-
-/// The tag over the nonce and ciphertext, bound to `session`.
-fn tag(mac: &[u8; 32], session: &str, body: &[u8]) -> [u8; 32] {
-    let mut message = (session.len() as u64).to_be_bytes().to_vec();
-    message.extend_from_slice(session.as_bytes());
-    message.extend_from_slice(body);
-    hmac(mac, &message)
+/// The cipher, under a key of its own derived from the server's.
+fn cipher(key: &[u8; 32]) -> XChaCha20Poly1305 {
+    XChaCha20Poly1305::new(&hmac(key, b"orch form secrets").into())
 }
 
 /// `plain`, sealed for `session` under `key`, as hex.
 pub fn seal(key: &[u8; 32], session: &str, plain: &[u8]) -> std::io::Result<String> {
-    let (enc, mac) = keys(key);
     let nonce = random_bytes::<NONCE>()?;
+    let text = cipher(key)
+        .encrypt(
+            XNonce::from_slice(&nonce),
+            Payload {
+                msg: plain,
+                aad: session.as_bytes(),
+            },
+        )
+        .map_err(|_| std::io::Error::other("a form secret could not be sealed"))?;
     let mut sealed = nonce.to_vec();
-    let mut text = plain.to_vec();
-    keystream(&enc, &nonce, &mut text);
     sealed.extend(text);
-    let t = tag(&mac, session, &sealed);
-    sealed.extend(t);
     Ok(hex(&sealed))
 }
 
 /// What [`seal`] sealed, if `sealed` was sealed for `session` under `key` and is whole.
 pub fn open(key: &[u8; 32], session: &str, sealed: &str) -> Option<Vec<u8>> {
     let bytes = unhex(sealed)?;
-    if bytes.len() < NONCE + TAG {
+    if bytes.len() < NONCE {
         return None;
     }
-    let (body, t) = bytes.split_at(bytes.len() - TAG);
-    let (enc, mac) = keys(key);
-    if !same(&tag(&mac, session, body), t) {
-        return None;
-    }
-    let (nonce, text) = body.split_at(NONCE);
-    let mut plain = text.to_vec();
-    keystream(&enc, nonce, &mut plain);
-    Some(plain)
+    let (nonce, text) = bytes.split_at(NONCE);
+    cipher(key)
+        .decrypt(
+            XNonce::from_slice(nonce),
+            Payload {
+                msg: text,
+                aad: session.as_bytes(),
+            },
+        )
+        .ok()
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
