@@ -176,7 +176,40 @@ impl Command {
             Command::Task(c) => matches!(c, task::TaskCommand::Run(_)),
             _ => false,
         };
-        if writes { Access::Write } else { Access::Read }
+        match (writes, self.only_reads()) {
+            (true, _) => Access::Write,
+            (false, true) => Access::Look,
+            (false, false) => Access::Read,
+        }
+    }
+
+    /// Whether the command reads the database and changes nothing in it: it may read a
+    /// SQLite database in a place orch may not write as a snapshot (`Access::Look`). A
+    /// stream (`events --follow`, `--consumer`) waits for commits, which a snapshot
+    /// never shows, and a consumer records where it stands.
+    fn only_reads(&self) -> bool {
+        use process::ProcessCommand as P;
+        use subscription::SubscriptionCommand as S;
+        match self {
+            Command::Db(c) => matches!(c, db::DbCommand::Status),
+            Command::Process(c) => matches!(c, P::List(_) | P::Show(_)),
+            Command::Subscription(c) => {
+                matches!(c, S::List(_) | S::Show { .. } | S::Workflows { .. })
+            }
+            Command::Product(c) => matches!(
+                c,
+                product::ProductCommand::List | product::ProductCommand::Show { .. }
+            ),
+            Command::Events(e) => match &e.command {
+                Some(events::EventsCommand::Consumers(c)) => c.remove.is_none(),
+                None => !e.read.follow && e.read.consumer.is_none() && e.read.exec.is_none(),
+            },
+            Command::Token(c) => matches!(c, token::TokenCommand::List),
+            Command::Task(c) => matches!(c, task::TaskCommand::List),
+            Command::Schedule(c) => matches!(c, schedule::ScheduleCommand::List),
+            Command::Workflow(c) => !matches!(c, workflow::WorkflowCommand::Run(_)),
+            _ => false,
+        }
     }
 }
 

@@ -118,6 +118,47 @@ fn read_only_here(conn: &Connection) -> bool {
     }
 }
 
+/// The immutable snapshot `conn`'s reads go through instead, when SQLite may not
+/// write beside the file (see [`frozen_instead`]); `None` when `conn` reads it itself.
+/// How `db check`, `db backup` and the commands that only read
+/// ([`Sqlite::open_to_read`]) read a database in a read-only place.
+fn snapshot_instead(conn: &Connection, path: &Path) -> Option<rusqlite::Result<Connection>> {
+    frozen_instead(conn, path).then(|| open_immutable(path))
+}
+
+/// For a command that only reads, when opening the database failed: the file as it is
+/// on disk, when that failure was only SQLite's need to write beside it (a folder or
+/// file orch may not write) and no write-ahead log holds commits the file lacks.
+/// `Ok(None)`: it was something else, and the failure stands. A log with commits in it
+/// is refused: reading the file without it would show an old state as the current one.
+pub(super) fn read_only_snapshot(path: &Path) -> Result<Option<Connection>> {
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let Ok(conn) = open_untouched(path) else {
+        return Ok(None);
+    };
+    if !frozen_instead(&conn, path) {
+        return Ok(None);
+    }
+    if has_log(path) {
+        return Err(Error::failure(format!(
+            "cannot read {}: orch may not write beside it, and the write-ahead log beside it holds commits the file does not have yet",
+            path.display()
+        ))
+        .with_cause("SQLite reads those commits only through a shared-memory file it makes beside the database")
+        .with_hint(format!(
+            "copy the database with its `-wal` file to a folder you may write and read the copy (`orch --db COPY ...`); or have whoever may write there run `orch --db '{}' db status`, which folds the log into the file",
+            path.display().to_string().replace('\'', r"'\''")
+        )));
+    }
+    match snapshot_instead(&conn, path) {
+        Some(Ok(snapshot)) => Ok(Some(snapshot)),
+        Some(Err(e)) => Err(super::at(path, "opening")(e)),
+        None => Ok(None),
+    }
+}
+
 /// The file opened read-only as an immutable snapshot: no lock, no shared memory, no
 /// write-ahead log (what a read-only place allows).
 fn open_immutable(path: &Path) -> rusqlite::Result<Connection> {
@@ -187,7 +228,7 @@ impl Sqlite {
             }
             Ok(_) => {
                 let conn = self.conn();
-                match frozen_instead(&conn, path).then(|| open_immutable(path)) {
+                match snapshot_instead(&conn, path) {
                     // A file orch may not write (or whose folder it may not write, where
                     // SQLite keeps its shared-memory file) is no damage: it is checked as
                     // it is on disk.
@@ -247,10 +288,9 @@ impl Sqlite {
             std::process::id()
         ));
         let conn = self.conn();
-        let frozen = match frozen_instead(&conn, from) {
-            true => Some(open_immutable(from).map_err(super::at(from, "opening"))?),
-            false => None,
-        };
+        let frozen = snapshot_instead(&conn, from)
+            .transpose()
+            .map_err(super::at(from, "opening"))?;
         let result = write_copy(frozen.as_ref().unwrap_or(&conn), from, &partial).and_then(|b| {
             place(&partial, to, replace)?;
             Ok(Backup {
