@@ -8,6 +8,7 @@
 //! to rest and reporting how it ended).
 
 mod answers;
+mod completions;
 mod context;
 mod db;
 mod drive;
@@ -245,16 +246,8 @@ pub fn execute(cli: Cli) -> Result<()> {
 
 fn completions(args: &CompletionsArgs) -> Result<()> {
     let mut out = Vec::new();
-    write_completions(args.shell, &mut out);
+    completions::write(args.shell, &mut out);
     Printer::new(Format::Table, false, 0, ColorChoice::Never).out(&String::from_utf8_lossy(&out))
-}
-
-/// Writes the completion script of a shell; `completions/` holds these, and a test
-/// checks they match.
-pub fn write_completions(shell: clap_complete::Shell, out: &mut Vec<u8>) {
-    use clap::CommandFactory;
-    let mut cmd = Cli::command();
-    clap_complete::generate(shell, &mut cmd, "orch", out);
 }
 
 /// For a misspelt option clap writes the usage as if the option it suggests had been
