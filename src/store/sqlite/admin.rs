@@ -132,15 +132,9 @@ fn snapshot_instead(conn: &Connection, path: &Path) -> Option<rusqlite::Result<C
 /// `Ok(None)`: it was something else, and the failure stands. A log with commits in it
 /// is refused: reading the file without it would show an old state as the current one.
 pub(super) fn read_only_snapshot(path: &Path) -> Result<Option<Connection>> {
-    if !path.is_file() {
-        return Ok(None);
-    }
-    let Ok(conn) = open_untouched(path) else {
+    let Some(conn) = in_read_only_place(path) else {
         return Ok(None);
     };
-    if !frozen_instead(&conn, path) {
-        return Ok(None);
-    }
     if has_log(path) {
         return Err(Error::failure(format!(
             "cannot read {}: orch may not write beside it, and the write-ahead log beside it holds commits the file does not have yet",
@@ -157,6 +151,25 @@ pub(super) fn read_only_snapshot(path: &Path) -> Result<Option<Connection>> {
         Some(Err(e)) => Err(super::at(path, "opening")(e)),
         None => Ok(None),
     }
+}
+
+/// A connection to the database that changes nothing, when SQLite may not write
+/// beside it (see [`frozen_instead`]): its folder or the file is read-only here.
+fn in_read_only_place(path: &Path) -> Option<Connection> {
+    if !path.is_file() {
+        return None;
+    }
+    let conn = open_untouched(path).ok()?;
+    frozen_instead(&conn, path).then_some(conn)
+}
+
+/// A refusal to write the database, with what may still be done when it lies where
+/// orch may not write: the commands that only read read it as a snapshot.
+pub(super) fn refused_write(e: Error, path: &Path) -> Error {
+    if !e.message.starts_with("cannot write the database") || in_read_only_place(path).is_none() {
+        return e;
+    }
+    e.with_hint("orch may not write in the database's folder (or the file): commands that only read it (`process list`, `process show`, `subscription list`, `db status`, …) still do, from a snapshot of the file, unless a `-wal` file with commits lies beside it")
 }
 
 /// The file opened read-only as an immutable snapshot: no lock, no shared memory, no

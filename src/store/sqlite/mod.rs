@@ -235,13 +235,16 @@ impl Sqlite {
             }
             _ => {}
         }
-        let mut conn = open_unmigrated(path, sync, create)?;
-        let from = schema_version(&conn).map_err(at(path, "reading"))?;
-        if from > 0 && from < latest_version() {
-            observer.upgrading(from, latest_version());
-        }
-        migrate(&mut conn, path)?;
-        Ok(Sqlite::with(conn, path, from, sync))
+        let opened = (|| {
+            let mut conn = open_unmigrated(path, sync, create)?;
+            let from = schema_version(&conn).map_err(at(path, "reading"))?;
+            if from > 0 && from < latest_version() {
+                observer.upgrading(from, latest_version());
+            }
+            migrate(&mut conn, path)?;
+            Ok(Sqlite::with(conn, path, from, sync))
+        })();
+        opened.map_err(|e| admin::refused_write(e, path))
     }
 
     /// Opens an existing database for a command that only reads, as [`Sqlite::open`]
