@@ -17,7 +17,6 @@ pub mod builtins;
 mod child;
 pub mod choices;
 pub mod command;
-pub mod depth;
 mod group;
 pub mod join;
 pub mod lease;

@@ -1479,10 +1479,10 @@ fn interpret_stdout(r: &command::CommandResult) -> Attempt {
     if text.iter().all(u8::is_ascii_whitespace) {
         return Attempt::ok(json!({}));
     }
-    if let Some(levels) = super::depth::too_deep(text) {
+    if let Some(levels) = crate::depth::too_deep(text) {
         return Attempt::failed(format!(
             "stdout nests JSON {levels} levels deep, past the {} levels a state may nest; flatten the output, or print a deep document as a JSON string",
-            super::depth::MAX_DEPTH
+            crate::depth::MAX_DEPTH
         ));
     }
     match serde_json::from_slice::<Value>(text) {
