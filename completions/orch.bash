@@ -214,9 +214,6 @@ _orch() {
             orch__subcmd__help__subcmd__process,callback)
                 cmd="orch__subcmd__help__subcmd__process__subcmd__callback"
                 ;;
-            orch__subcmd__help__subcmd__process,drive)
-                cmd="orch__subcmd__help__subcmd__process__subcmd__drive"
-                ;;
             orch__subcmd__help__subcmd__process,list)
                 cmd="orch__subcmd__help__subcmd__process__subcmd__list"
                 ;;
@@ -298,9 +295,6 @@ _orch() {
             orch__subcmd__process,callback)
                 cmd="orch__subcmd__process__subcmd__callback"
                 ;;
-            orch__subcmd__process,drive)
-                cmd="orch__subcmd__process__subcmd__drive"
-                ;;
             orch__subcmd__process,help)
                 cmd="orch__subcmd__process__subcmd__help"
                 ;;
@@ -324,9 +318,6 @@ _orch() {
                 ;;
             orch__subcmd__process__subcmd__help,callback)
                 cmd="orch__subcmd__process__subcmd__help__subcmd__callback"
-                ;;
-            orch__subcmd__process__subcmd__help,drive)
-                cmd="orch__subcmd__process__subcmd__help__subcmd__drive"
                 ;;
             orch__subcmd__process__subcmd__help,help)
                 cmd="orch__subcmd__process__subcmd__help__subcmd__help"
@@ -1467,7 +1458,7 @@ _orch() {
             return 0
             ;;
         orch__subcmd__help__subcmd__process)
-            opts="list show retry resume abort skip callback drive"
+            opts="list show retry resume abort skip callback"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1495,20 +1486,6 @@ _orch() {
             return 0
             ;;
         orch__subcmd__help__subcmd__process__subcmd__callback)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        orch__subcmd__help__subcmd__process__subcmd__drive)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2079,7 +2056,7 @@ _orch() {
             return 0
             ;;
         orch__subcmd__process)
-            opts="-o -q -v -h --dir --db --output --quiet --verbose --color --user --help list show retry resume abort skip callback drive help"
+            opts="-o -q -v -h --dir --db --output --quiet --verbose --color --user --help list show retry resume abort skip callback help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2208,46 +2185,8 @@ _orch() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        orch__subcmd__process__subcmd__drive)
-            opts="-o -q -v -h --dir --db --output --quiet --verbose --color --user --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --dir)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --db)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --output)
-                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json jsonl" -- "${cur}"))
-                    return 0
-                    ;;
-                --color)
-                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
-                --user)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
         orch__subcmd__process__subcmd__help)
-            opts="list show retry resume abort skip callback drive help"
+            opts="list show retry resume abort skip callback help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2275,20 +2214,6 @@ _orch() {
             return 0
             ;;
         orch__subcmd__process__subcmd__help__subcmd__callback)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        orch__subcmd__process__subcmd__help__subcmd__drive)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -3163,7 +3088,7 @@ _orch() {
             return 0
             ;;
         orch__subcmd__serve)
-            opts="-o -q -v -h --listen --no-worker --no-auth --concurrency --grace --header-timeout --request-timeout --dir --db --output --quiet --verbose --color --user --help"
+            opts="-o -q -v -h --listen --no-worker --no-auth --concurrency --grace --dir --db --output --quiet --verbose --color --user --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3178,14 +3103,6 @@ _orch() {
                     return 0
                     ;;
                 --grace)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --header-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --request-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3607,7 +3524,7 @@ _orch() {
             return 0
             ;;
         orch__subcmd__task__subcmd__run)
-            opts="-o -q -v -h --input --input-file --form --detach --queue --subscription --customer --dir --db --output --quiet --verbose --color --user --help"
+            opts="-o -q -v -h --input --input-file --form --detach --queue --dir --db --output --quiet --verbose --color --user --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3618,14 +3535,6 @@ _orch() {
                     return 0
                     ;;
                 --input-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --subscription)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --customer)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -403,7 +403,6 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand abort 'Stop a process for good'
             cand skip 'Mark the failed step as done by hand and continue'
             cand callback 'Answer a callback step with its token (or report its progress)'
-            cand drive 'Run a process in this orch (used by --detach)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'orch;process;list'= {
@@ -527,20 +526,6 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
-        &'orch;process;drive'= {
-            cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
-            cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
-            cand -o 'Output format of data on stdout'
-            cand --output 'Output format of data on stdout'
-            cand --color 'When to use colours (NO_COLOR is honoured with auto)'
-            cand --user 'Who runs the command, recorded in the log (default: the OS user)'
-            cand -q 'Print only data and errors'
-            cand --quiet 'Print only data and errors'
-            cand -v 'Print more detail (stream step output with -v)'
-            cand --verbose 'Print more detail (stream step output with -v)'
-            cand -h 'Print help'
-            cand --help 'Print help'
-        }
         &'orch;process;help'= {
             cand list 'List processes, newest first'
             cand show 'Show a process: its steps, the failure and what to do next'
@@ -549,7 +534,6 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand abort 'Stop a process for good'
             cand skip 'Mark the failed step as done by hand and continue'
             cand callback 'Answer a callback step with its token (or report its progress)'
-            cand drive 'Run a process in this orch (used by --detach)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'orch;process;help;list'= {
@@ -565,8 +549,6 @@ set edit:completion:arg-completer[orch] = {|@words|
         &'orch;process;help;skip'= {
         }
         &'orch;process;help;callback'= {
-        }
-        &'orch;process;help;drive'= {
         }
         &'orch;process;help;help'= {
         }
@@ -735,8 +717,6 @@ set edit:completion:arg-completer[orch] = {|@words|
         &'orch;task;run'= {
             cand --input 'An answer, key=value (repeatable; typed by the form''s field: 42, true, a,b for lists)'
             cand --input-file 'Answers as a JSON or TOML object in a file, or - for stdin'
-            cand --subscription 'The subscription to modify, validate or terminate (its id, or a unique prefix)'
-            cand --customer 'The customer of a new subscription (default: orch.toml''s default_customer, else "default")'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
             cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
@@ -977,8 +957,6 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --listen 'The address to listen on (port 0: any free port)'
             cand --concurrency 'How many processes the worker runs at once'
             cand --grace 'How long running steps get to finish when it stops, before they are stopped'
-            cand --header-timeout 'How long a client gets to send a request''s headers'
-            cand --request-timeout 'How long a request may take, its body included'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
             cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'
             cand -o 'Output format of data on stdout'
@@ -1157,7 +1135,6 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand abort 'Stop a process for good'
             cand skip 'Mark the failed step as done by hand and continue'
             cand callback 'Answer a callback step with its token (or report its progress)'
-            cand drive 'Run a process in this orch (used by --detach)'
         }
         &'orch;help;process;list'= {
         }
@@ -1172,8 +1149,6 @@ set edit:completion:arg-completer[orch] = {|@words|
         &'orch;help;process;skip'= {
         }
         &'orch;help;process;callback'= {
-        }
-        &'orch;help;process;drive'= {
         }
         &'orch;help;subscription'= {
             cand list 'List subscriptions, newest first'

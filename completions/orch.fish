@@ -315,27 +315,26 @@ complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subc
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from help" -f -a "check" -d 'Lint every product and workflow file'
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from help" -f -a "run" -d 'Start a workflow and run it until it completes, suspends, waits or fails'
 complete -c orch -n "__fish_orch_using_subcommand workflow; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback drive help" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback drive help" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback drive help" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback help" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback help" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback help" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
 json\t''
 jsonl\t''"
-complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback drive help" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback help" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback drive help" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
-complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback drive help" -s q -l quiet -d 'Print only data and errors'
-complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback drive help" -s v -l verbose -d 'Print more detail (stream step output with -v)'
-complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback drive help" -s h -l help -d 'Print help'
-complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback drive help" -f -a "list" -d 'List processes, newest first'
-complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback drive help" -f -a "show" -d 'Show a process: its steps, the failure and what to do next'
-complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback drive help" -f -a "retry" -d 'Re-run the failed or waiting step and continue'
-complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback drive help" -f -a "resume" -d 'Answer a suspended process\'s input and continue'
-complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback drive help" -f -a "abort" -d 'Stop a process for good'
-complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback drive help" -f -a "skip" -d 'Mark the failed step as done by hand and continue'
-complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback drive help" -f -a "callback" -d 'Answer a callback step with its token (or report its progress)'
-complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback drive help" -f -a "drive" -d 'Run a process in this orch (used by --detach)'
-complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback drive help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback help" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback help" -s q -l quiet -d 'Print only data and errors'
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback help" -s v -l verbose -d 'Print more detail (stream step output with -v)'
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback help" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback help" -f -a "list" -d 'List processes, newest first'
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback help" -f -a "show" -d 'Show a process: its steps, the failure and what to do next'
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback help" -f -a "retry" -d 'Re-run the failed or waiting step and continue'
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback help" -f -a "resume" -d 'Answer a suspended process\'s input and continue'
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback help" -f -a "abort" -d 'Stop a process for good'
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback help" -f -a "skip" -d 'Mark the failed step as done by hand and continue'
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback help" -f -a "callback" -d 'Answer a callback step with its token (or report its progress)'
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -l status -d 'Only processes in this status' -r -f -a "created\t''
 running\t''
 suspended\t''
@@ -450,18 +449,6 @@ complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subco
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from callback" -s q -l quiet -d 'Print only data and errors'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from callback" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from callback" -s h -l help -d 'Print help'
-complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from drive" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from drive" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
-complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from drive" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
-json\t''
-jsonl\t''"
-complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from drive" -l color -d 'When to use colours (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
-always\t''
-never\t''"
-complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from drive" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
-complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from drive" -s q -l quiet -d 'Print only data and errors'
-complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from drive" -s v -l verbose -d 'Print more detail (stream step output with -v)'
-complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from drive" -s h -l help -d 'Print help'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from help" -f -a "list" -d 'List processes, newest first'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show a process: its steps, the failure and what to do next'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from help" -f -a "retry" -d 'Re-run the failed or waiting step and continue'
@@ -469,7 +456,6 @@ complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subco
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from help" -f -a "abort" -d 'Stop a process for good'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from help" -f -a "skip" -d 'Mark the failed step as done by hand and continue'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from help" -f -a "callback" -d 'Answer a callback step with its token (or report its progress)'
-complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from help" -f -a "drive" -d 'Run a process in this orch (used by --detach)'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orch -n "__fish_orch_using_subcommand subscription; and not __fish_seen_subcommand_from list show workflows help" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand subscription; and not __fish_seen_subcommand_from list show workflows help" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
@@ -603,8 +589,6 @@ complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcomma
 complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -l input -d 'An answer, key=value (repeatable; typed by the form\'s field: 42, true, a,b for lists)' -r
 complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -l input-file -d 'Answers as a JSON or TOML object in a file, or - for stdin' -r
-complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -l subscription -d 'The subscription to modify, validate or terminate (its id, or a unique prefix)' -r
-complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -l customer -d 'The customer of a new subscription (default: orch.toml\'s default_customer, else "default")' -r
 complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand task; and __fish_seen_subcommand_from run" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
@@ -784,8 +768,6 @@ complete -c orch -n "__fish_orch_using_subcommand locks" -s h -l help -d 'Print 
 complete -c orch -n "__fish_orch_using_subcommand serve" -l listen -d 'The address to listen on (port 0: any free port)' -r
 complete -c orch -n "__fish_orch_using_subcommand serve" -l concurrency -d 'How many processes the worker runs at once' -r
 complete -c orch -n "__fish_orch_using_subcommand serve" -l grace -d 'How long running steps get to finish when it stops, before they are stopped' -r
-complete -c orch -n "__fish_orch_using_subcommand serve" -l header-timeout -d 'How long a client gets to send a request\'s headers' -r
-complete -c orch -n "__fish_orch_using_subcommand serve" -l request-timeout -d 'How long a request may take, its body included' -r
 complete -c orch -n "__fish_orch_using_subcommand serve" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand serve" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand serve" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
@@ -907,7 +889,6 @@ complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcomma
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from process" -f -a "abort" -d 'Stop a process for good'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from process" -f -a "skip" -d 'Mark the failed step as done by hand and continue'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from process" -f -a "callback" -d 'Answer a callback step with its token (or report its progress)'
-complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from process" -f -a "drive" -d 'Run a process in this orch (used by --detach)'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from subscription" -f -a "list" -d 'List subscriptions, newest first'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from subscription" -f -a "show" -d 'Show a subscription: its fields, relations and the processes that touched it'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from subscription" -f -a "workflows" -d 'Every workflow for the subscription\'s product, with whether it can run now'

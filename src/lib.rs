@@ -10,6 +10,7 @@ pub mod bytes;
 pub mod cli;
 pub mod clock;
 pub mod definition;
+pub mod depth;
 pub mod domain;
 pub mod engine;
 pub mod error;

@@ -75,6 +75,15 @@ pub fn read_file(f: &str) -> Result<Map<String, Value>> {
                 .with_hint("give `{}` for no answers"),
         );
     }
+    if text.trim_start().starts_with('{')
+        && let Some(levels) = crate::depth::too_deep(text.as_bytes())
+    {
+        return Err(Error::usage(format!(
+            "{f} nests {levels} levels of objects and arrays, past the {} a state may nest",
+            crate::depth::MAX_DEPTH
+        ))
+        .with_hint("flatten the answers, or give a deep document as a JSON string"));
+    }
     let parsed = serde_json::from_str::<Value>(&text).or_else(|json_err| {
         toml::from_str::<toml::Value>(&text)
             .map(workflow_def::toml_to_json)

@@ -47,6 +47,9 @@ pub enum Access {
     /// Reads, or changes what is there: never creates a database, nor makes one of an
     /// empty file.
     Read,
+    /// Only reads: as `Read`, and a SQLite database in a place orch may not write is
+    /// read as an immutable snapshot of its file (with a note on stderr).
+    Look,
     /// Makes data from nothing: may create the database, or make one of an empty file
     /// (saying so).
     Write,
@@ -195,6 +198,7 @@ impl Ctx {
                 match self.access {
                     Access::Write => Store::open(&location, Create::Allowed, &announce).await,
                     Access::Read => Store::open(&location, Create::Refused, &announce).await,
+                    Access::Look => Store::open_to_read(&location, &announce).await,
                     Access::AsIs => Store::open_as_is(&location).await,
                     Access::Migrate => Store::open(&location, Create::Adopt, &announce).await,
                 }
@@ -246,6 +250,13 @@ impl OpenObserver for Announce<'_> {
     fn empty_file(&self) {
         self.printer.warn(&format!(
             "{} is an empty file (0 bytes), not a database; orch makes it a new, empty database",
+            self.location
+        ));
+    }
+
+    fn read_as_snapshot(&self) {
+        self.printer.status(&format!(
+            "note: {} is read as a snapshot of its file: orch may not write in its folder (or the file), so nothing here can be changed",
             self.location
         ));
     }

@@ -8,6 +8,7 @@
 //! to rest and reporting how it ended).
 
 mod answers;
+mod completions;
 mod context;
 mod db;
 mod drive;
@@ -176,7 +177,40 @@ impl Command {
             Command::Task(c) => matches!(c, task::TaskCommand::Run(_)),
             _ => false,
         };
-        if writes { Access::Write } else { Access::Read }
+        match (writes, self.only_reads()) {
+            (true, _) => Access::Write,
+            (false, true) => Access::Look,
+            (false, false) => Access::Read,
+        }
+    }
+
+    /// Whether the command reads the database and changes nothing in it: it may read a
+    /// SQLite database in a place orch may not write as a snapshot (`Access::Look`). A
+    /// stream (`events --follow`, `--consumer`) waits for commits, which a snapshot
+    /// never shows, and a consumer records where it stands.
+    fn only_reads(&self) -> bool {
+        use process::ProcessCommand as P;
+        use subscription::SubscriptionCommand as S;
+        match self {
+            Command::Db(c) => matches!(c, db::DbCommand::Status),
+            Command::Process(c) => matches!(c, P::List(_) | P::Show(_)),
+            Command::Subscription(c) => {
+                matches!(c, S::List(_) | S::Show { .. } | S::Workflows { .. })
+            }
+            Command::Product(c) => matches!(
+                c,
+                product::ProductCommand::List | product::ProductCommand::Show { .. }
+            ),
+            Command::Events(e) => match &e.command {
+                Some(events::EventsCommand::Consumers(c)) => c.remove.is_none(),
+                None => !e.read.follow && e.read.consumer.is_none() && e.read.exec.is_none(),
+            },
+            Command::Token(c) => matches!(c, token::TokenCommand::List),
+            Command::Task(c) => matches!(c, task::TaskCommand::List),
+            Command::Schedule(c) => matches!(c, schedule::ScheduleCommand::List),
+            Command::Workflow(c) => !matches!(c, workflow::WorkflowCommand::Run(_)),
+            _ => false,
+        }
     }
 }
 
@@ -212,16 +246,8 @@ pub fn execute(cli: Cli) -> Result<()> {
 
 fn completions(args: &CompletionsArgs) -> Result<()> {
     let mut out = Vec::new();
-    write_completions(args.shell, &mut out);
+    completions::write(args.shell, &mut out);
     Printer::new(Format::Table, false, 0, ColorChoice::Never).out(&String::from_utf8_lossy(&out))
-}
-
-/// Writes the completion script of a shell; `completions/` holds these, and a test
-/// checks they match.
-pub fn write_completions(shell: clap_complete::Shell, out: &mut Vec<u8>) {
-    use clap::CommandFactory;
-    let mut cmd = Cli::command();
-    clap_complete::generate(shell, &mut cmd, "orch", out);
 }
 
 /// For a misspelt option clap writes the usage as if the option it suggests had been

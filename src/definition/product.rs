@@ -198,7 +198,8 @@ pub fn parse(src: &Source) -> Result<ProductDef, Vec<Diagnostic>> {
         );
     }
 
-    if let Some((cycle, field)) = find_cycle(&raw.root.block, &blocks) {
+    let cycle = find_cycle(&raw.root.block, &blocks);
+    if let Some((cycle, field)) = &cycle {
         err(
             key_path![
                 "blocks",
@@ -212,6 +213,23 @@ pub fn parse(src: &Source) -> Result<ProductDef, Vec<Diagnostic>> {
                 "an owned block cannot contain itself; use a `subscription` field to point at another subscription",
             ),
         );
+    }
+
+    if cycle.is_none() {
+        let levels = 2 + nesting(&raw.root.block, &blocks);
+        if levels > crate::depth::MAX_DEPTH {
+            err(
+                key_path!["root", "block"],
+                format!(
+                    "owned blocks nest {levels} levels of objects and arrays deep in the state (`subscription`, then `{}`…), past the {} a state may nest",
+                    raw.root.key,
+                    crate::depth::MAX_DEPTH
+                ),
+                Some(
+                    "keep the tree of owned blocks shallower: a list of blocks takes two levels, a block one; a deep part may be a `subscription` field pointing at another subscription",
+                ),
+            );
+        }
     }
 
     if !diags.is_empty() {
@@ -485,6 +503,24 @@ pub fn is_identifier(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
+/// How many levels of objects and arrays a block's document nests: one for the block,
+/// one more for a list (of blocks or of values) in it, and its owned blocks'. Called
+/// once no block owns itself.
+fn nesting(name: &str, blocks: &IndexMap<String, BlockDef>) -> usize {
+    let Some(b) = blocks.get(name) else {
+        return 1;
+    };
+    1 + b
+        .fields
+        .values()
+        .map(|f| match &f.kind {
+            FieldKind::Block { block, many, .. } => usize::from(*many) + nesting(block, blocks),
+            _ => usize::from(f.list),
+        })
+        .max()
+        .unwrap_or(0)
+}
+
 /// Finds a cycle of owned blocks: the chain of block names and the field closing it.
 fn find_cycle(root: &str, blocks: &IndexMap<String, BlockDef>) -> Option<(Vec<String>, String)> {
     fn visit(
@@ -670,6 +706,33 @@ fields.name = { type = "string", required = "initial" }
         let d = parse_str(&text).unwrap_err();
         assert_eq!(d[0].path, "blocks.NodeBlock.fields.role.type");
         assert_eq!(d[0].line, 14);
+    }
+
+    #[test]
+    fn blocks_nested_past_the_state_depth_are_refused() {
+        // A chain of lists of blocks, each in the one before: two levels each.
+        let chain = |n: usize| {
+            let mut text = "name = \"Deep\"\ntype = \"Deep\"\ntag = \"DEEP\"\nstatus = \"active\"\nroot = { key = \"deep\", block = \"B0\" }\n".to_string();
+            for i in 0..n {
+                text.push_str(&format!(
+                    "[blocks.B{i}]\nfields.next = {{ block = \"B{}\", list = true }}\n",
+                    i + 1
+                ));
+            }
+            text.push_str(&format!(
+                "[blocks.B{n}]\nfields.name = {{ type = \"string\" }}\n"
+            ));
+            text
+        };
+        // 2 (the state, `subscription`) + 2 a link + 1 the last block.
+        assert!(parse_str(&chain(30)).is_ok());
+        let d = parse_str(&chain(31)).unwrap_err();
+        let msgs: Vec<_> = d.iter().map(|d| d.to_string()).collect();
+        assert!(
+            msgs.iter()
+                .any(|m| m.contains("65 levels") && m.contains("past the 64")),
+            "{msgs:?}"
+        );
     }
 
     #[test]

@@ -1479,6 +1479,12 @@ fn interpret_stdout(r: &command::CommandResult) -> Attempt {
     if text.iter().all(u8::is_ascii_whitespace) {
         return Attempt::ok(json!({}));
     }
+    if let Some(levels) = crate::depth::too_deep(text) {
+        return Attempt::failed(format!(
+            "stdout nests JSON {levels} levels deep, past the {} levels a state may nest; flatten the output, or print a deep document as a JSON string",
+            crate::depth::MAX_DEPTH
+        ));
+    }
     match serde_json::from_slice::<Value>(text) {
         Ok(Value::Object(_)) if let Some(n) = inexact_integer(text) => Attempt::failed(format!(
             "stdout holds the whole number {n}, which orch cannot keep exactly (JSON numbers are kept as 64-bit integers or floats); print it as a string"

@@ -167,6 +167,10 @@ pub trait OpenObserver {
     /// The SQLite file exists but is empty (zero bytes); it is about to be made a new,
     /// empty database.
     fn empty_file(&self) {}
+
+    /// A database orch may not write beside is read as an immutable snapshot of its
+    /// file, for a command that only reads ([`Store::open_to_read`]).
+    fn read_as_snapshot(&self) {}
 }
 
 impl OpenObserver for () {}
@@ -288,6 +292,28 @@ impl Store {
         };
         Ok(Store {
             backend,
+            location: location.clone(),
+            definitions: Bounded::new(DEFINITIONS_KEPT),
+        })
+    }
+
+    /// Opens an existing store for a command that only reads: as [`Store::open`] with
+    /// creation refused, and a SQLite database in a place orch may not write (with no
+    /// write-ahead log of commits beside it) is read as an immutable snapshot.
+    pub async fn open_to_read(
+        location: &Location,
+        observer: &dyn OpenObserver,
+    ) -> Result<Store, Error> {
+        let Location::Sqlite(path) = location else {
+            return Store::open(location, Create::Refused, observer).await;
+        };
+        location.check_kind()?;
+        Ok(Store {
+            backend: Backend::Sqlite(sqlite::Sqlite::open_to_read(
+                path,
+                Sync::from_env()?,
+                observer,
+            )?),
             location: location.clone(),
             definitions: Bounded::new(DEFINITIONS_KEPT),
         })

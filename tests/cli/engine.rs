@@ -155,6 +155,56 @@ fn garbage_on_stdout_fails_the_step_and_keeps_the_state() {
     assert_eq!(v["state"], serde_json::json!({"x": 1}));
 }
 
+/// JSON nested `levels` deep: `{"a":{"a":…1…}}`.
+fn nested(levels: usize) -> String {
+    format!("{}1{}", "{\"a\":".repeat(levels), "}".repeat(levels))
+}
+
+/// A step printing JSON nested past the limit fails, saying how deep, the limit and
+/// what to do, never with a parser's bare words nor a stack overflow; at the limit the
+/// state keeps it, and every command reads it back.
+fn deeply_nested_step_output_is_refused_with_the_limit() {
+    let p = Project::new();
+    for (levels, refused) in [(10_000, true), (65, true), (64, false)] {
+        let file = p.path().join(format!("deep-{levels}.json"));
+        std::fs::write(&file, nested(levels)).unwrap();
+        task(
+            &p,
+            &format!(
+                "[[step]]\nname = \"Deep\"\nrun = \"cat '{}'\"\n",
+                file.display()
+            ),
+        );
+        if refused {
+            let v = p.failed_json(&["workflow", "run", "t", "--input", "x=1"]);
+            let why = v["failed_reason"].as_str().unwrap();
+            assert!(
+                why.contains(&format!("{levels} levels deep, past the 64 levels")),
+                "{why}"
+            );
+            assert!(why.contains("flatten"), "{why}");
+            assert!(!why.contains("recursion limit"), "{why}");
+            assert_eq!(v["state"], serde_json::json!({"x": 1}));
+            let id = v["id"].as_str().unwrap();
+            let (_, text, _) = p.run(&["process", "show", id]);
+            assert!(text.contains("Deep"), "{text}");
+            assert!(text.contains("past the 64 levels"), "{text}");
+        } else {
+            let v = p.ok_json(&["workflow", "run", "t"]);
+            assert_eq!(v["status"], "completed", "{v}");
+            let id = v["id"].as_str().unwrap();
+            let shown = p.ok_json(&["process", "show", id]);
+            let mut at = &shown["state"];
+            for _ in 0..levels - 1 {
+                at = &at["a"];
+            }
+            assert_eq!(at["a"], 1, "{shown}");
+            let (code, _, err) = p.run(&["-o", "json", "events", "--process", id]);
+            assert_eq!(code, 0, "{err}");
+        }
+    }
+}
+
 fn retries_within_a_run_follow_the_policy() {
     let p = Project::new();
     p.script(
@@ -923,6 +973,7 @@ both!(
     a_failed_step_is_retried_after_the_fix,
     exit_75_leaves_the_process_waiting,
     garbage_on_stdout_fails_the_step_and_keeps_the_state,
+    deeply_nested_step_output_is_refused_with_the_limit,
     retries_within_a_run_follow_the_policy,
     timeouts_fail_the_step,
     input_steps_suspend_and_resume,

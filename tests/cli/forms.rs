@@ -242,6 +242,24 @@ fn input_files_and_the_json_schema() {
     let (code, _, err) = p.run(&["workflow", "run", "f", "--form"]);
     assert_eq!(code, 2, "no terminal: {err}");
     assert!(err.contains("terminal"), "{err}");
+    // Answers nested past the state's figure are refused, saying how deep, at any depth.
+    for levels in [65, 10_000] {
+        p.write(
+            "deep.json",
+            &format!(
+                "{{\"name\": {}1{}}}",
+                "[".repeat(levels - 1),
+                "]".repeat(levels - 1)
+            ),
+        );
+        let (code, _, err) = p.run(&["workflow", "run", "f", "--input-file", "deep.json"]);
+        assert_eq!(code, 2, "{err}");
+        assert!(
+            err.contains(&format!("{levels} levels")) && err.contains("past the 64"),
+            "{err}"
+        );
+        assert!(err.contains("hint:"), "{err}");
+    }
 }
 
 fn a_waiting_process_retried_by_a_task_gets_its_secret_from_the_environment() {

@@ -18,6 +18,7 @@ mod names;
 mod network;
 mod output;
 mod postgres;
+mod read_only;
 mod reliability;
 mod safety;
 mod serve;

@@ -362,6 +362,12 @@ async fn read_object<S: Send + Sync>(
     if let Some(declared) = declared.filter(|d| !is_json(d)) {
         return Err(super::errors::not_json(&declared));
     }
+    if let Some(levels) = crate::depth::too_deep(&bytes) {
+        return Err(ApiError::bad_request(format!(
+            "the body nests {levels} levels of objects and arrays, past the {} a state may nest",
+            crate::depth::MAX_DEPTH
+        )));
+    }
     match serde_json::from_slice::<Value>(&bytes) {
         Ok(Value::Object(m)) => Ok(Some(m)),
         // As the OpenAPI document has it (`object` or `null`): nothing given.

@@ -4,16 +4,20 @@
 use tokio_postgres::Row;
 
 use super::tx::{R, Tx, clean, word};
-use crate::store::tokens::{NewToken, TokenRow};
+use crate::store::tokens::{NewToken, RETIRED, TokenRow, name_of};
 
 /// Stores a token; false when a live token already has the name. A revoked token of
-/// the same name is replaced.
+/// the same name keeps its row, under a key of its own (see [`crate::store::tokens`]).
 pub async fn create(tx: &Tx<'_>, t: &NewToken<'_>, now: &str) -> R<bool> {
+    tx.exec(
+        "UPDATE api_tokens SET name = name || $2 || hash WHERE name = $1 AND revoked_at IS NOT NULL",
+        &[&clean(t.name), &RETIRED.to_string()],
+    )
+    .await?;
     let n = tx
         .exec(
             "INSERT INTO api_tokens (name, role, hash, created_at, created_by) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (name) DO UPDATE SET role = $2, hash = $3, created_at = $4, created_by = $5, revoked_at = NULL
-             WHERE api_tokens.revoked_at IS NOT NULL",
+             ON CONFLICT (name) DO NOTHING",
             &[
                 &clean(t.name),
                 &t.role.as_str(),
@@ -28,7 +32,7 @@ pub async fn create(tx: &Tx<'_>, t: &NewToken<'_>, now: &str) -> R<bool> {
 
 fn from_row(r: &Row) -> R<TokenRow> {
     Ok(TokenRow {
-        name: r.try_get(0)?,
+        name: name_of(r.try_get(0)?),
         role: word(r, 1)?,
         hash: r.try_get(2)?,
         created_at: r.try_get(3)?,
@@ -37,7 +41,7 @@ fn from_row(r: &Row) -> R<TokenRow> {
     })
 }
 
-/// Every token, by name.
+/// Every token, by name, the tokens that had a name oldest first.
 pub async fn list(tx: &Tx<'_>) -> R<Vec<TokenRow>> {
     tx.rows(
         "SELECT name, role, hash, created_at, created_by, revoked_at FROM api_tokens ORDER BY name",
@@ -46,7 +50,11 @@ pub async fn list(tx: &Tx<'_>) -> R<Vec<TokenRow>> {
     .await?
     .iter()
     .map(from_row)
-    .collect()
+    .collect::<R<Vec<_>>>()
+    .map(|mut rows| {
+        crate::store::tokens::in_order(&mut rows);
+        rows
+    })
 }
 
 /// Revokes a live token; false when there is none of that name.

@@ -118,6 +118,60 @@ fn read_only_here(conn: &Connection) -> bool {
     }
 }
 
+/// The immutable snapshot `conn`'s reads go through instead, when SQLite may not
+/// write beside the file (see [`frozen_instead`]); `None` when `conn` reads it itself.
+/// How `db check`, `db backup` and the commands that only read
+/// ([`Sqlite::open_to_read`]) read a database in a read-only place.
+fn snapshot_instead(conn: &Connection, path: &Path) -> Option<rusqlite::Result<Connection>> {
+    frozen_instead(conn, path).then(|| open_immutable(path))
+}
+
+/// For a command that only reads, when opening the database failed: the file as it is
+/// on disk, when that failure was only SQLite's need to write beside it (a folder or
+/// file orch may not write) and no write-ahead log holds commits the file lacks.
+/// `Ok(None)`: it was something else, and the failure stands. A log with commits in it
+/// is refused: reading the file without it would show an old state as the current one.
+pub(super) fn read_only_snapshot(path: &Path) -> Result<Option<Connection>> {
+    let Some(conn) = in_read_only_place(path) else {
+        return Ok(None);
+    };
+    if has_log(path) {
+        return Err(Error::failure(format!(
+            "cannot read {}: orch may not write beside it, and the write-ahead log beside it holds commits the file does not have yet",
+            path.display()
+        ))
+        .with_cause("SQLite reads those commits only through a shared-memory file it makes beside the database")
+        .with_hint(format!(
+            "copy the database with its `-wal` file to a folder you may write and read the copy (`orch --db COPY ...`); or have whoever may write there run `orch --db '{}' db status`, which folds the log into the file",
+            path.display().to_string().replace('\'', r"'\''")
+        )));
+    }
+    match snapshot_instead(&conn, path) {
+        Some(Ok(snapshot)) => Ok(Some(snapshot)),
+        Some(Err(e)) => Err(super::at(path, "opening")(e)),
+        None => Ok(None),
+    }
+}
+
+/// A connection to the database that changes nothing, when SQLite may not write
+/// beside it (see [`frozen_instead`]): its folder or the file is read-only here.
+fn in_read_only_place(path: &Path) -> Option<Connection> {
+    if !path.is_file() {
+        return None;
+    }
+    let conn = open_untouched(path).ok()?;
+    frozen_instead(&conn, path).then_some(conn)
+}
+
+/// A refusal to write the database, with what may still be done when it lies where
+/// orch may not write: the commands that only read read it as a snapshot.
+pub(super) fn refused_write(e: Error, path: &Path) -> Error {
+    if !e.message.starts_with("cannot write the database") || in_read_only_place(path).is_none() {
+        return e;
+    }
+    e.with_hint("orch may not write in the database's folder (or the file): commands that only read it (`process list`, `process show`, `subscription list`, `db status`, …) still do, from a snapshot of the file, unless a `-wal` file with commits lies beside it")
+}
+
 /// The file opened read-only as an immutable snapshot: no lock, no shared memory, no
 /// write-ahead log (what a read-only place allows).
 fn open_immutable(path: &Path) -> rusqlite::Result<Connection> {
@@ -187,7 +241,7 @@ impl Sqlite {
             }
             Ok(_) => {
                 let conn = self.conn();
-                match frozen_instead(&conn, path).then(|| open_immutable(path)) {
+                match snapshot_instead(&conn, path) {
                     // A file orch may not write (or whose folder it may not write, where
                     // SQLite keeps its shared-memory file) is no damage: it is checked as
                     // it is on disk.
@@ -247,10 +301,9 @@ impl Sqlite {
             std::process::id()
         ));
         let conn = self.conn();
-        let frozen = match frozen_instead(&conn, from) {
-            true => Some(open_immutable(from).map_err(super::at(from, "opening"))?),
-            false => None,
-        };
+        let frozen = snapshot_instead(&conn, from)
+            .transpose()
+            .map_err(super::at(from, "opening"))?;
         let result = write_copy(frozen.as_ref().unwrap_or(&conn), from, &partial).and_then(|b| {
             place(&partial, to, replace)?;
             Ok(Backup {

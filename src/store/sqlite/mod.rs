@@ -235,13 +235,53 @@ impl Sqlite {
             }
             _ => {}
         }
-        let mut conn = open_unmigrated(path, sync, create)?;
-        let from = schema_version(&conn).map_err(at(path, "reading"))?;
-        if from > 0 && from < latest_version() {
-            observer.upgrading(from, latest_version());
+        let opened = (|| {
+            let mut conn = open_unmigrated(path, sync, create)?;
+            let from = schema_version(&conn).map_err(at(path, "reading"))?;
+            if from > 0 && from < latest_version() {
+                observer.upgrading(from, latest_version());
+            }
+            migrate(&mut conn, path)?;
+            Ok(Sqlite::with(conn, path, from, sync))
+        })();
+        opened.map_err(|e| admin::refused_write(e, path))
+    }
+
+    /// Opens an existing database for a command that only reads, as [`Sqlite::open`]
+    /// with creation refused; when SQLite cannot read it only because it may not write
+    /// beside it (a backup mounted read-only, another user's project), it is read as
+    /// an immutable snapshot of the file, as `db check` and `db backup` read it, and the
+    /// observer is told. Nothing can be written through such a store.
+    pub fn open_to_read(
+        path: &Path,
+        sync: Sync,
+        observer: &dyn OpenObserver,
+    ) -> Result<Sqlite, Error> {
+        let refused = match Sqlite::open(path, sync, Create::Refused, observer) {
+            Ok(store) => return Ok(store),
+            Err(e) => e,
+        };
+        let Some(snapshot) = admin::read_only_snapshot(path)? else {
+            return Err(refused);
+        };
+        let version = schema_version(&snapshot).map_err(at(path, "reading"))?;
+        let latest = latest_version();
+        if version == 0 {
+            return Err(refused);
         }
-        migrate(&mut conn, path)?;
-        Ok(Sqlite::with(conn, path, from, sync))
+        if version > latest {
+            return Err(newer(path, version));
+        }
+        if version < latest || !up_to_date(&snapshot).map_err(at(path, "reading"))? {
+            return Err(Error::failure(format!(
+                "the database {} has schema version {version}, and this orch reads version {latest}: it must be upgraded first, and orch may not write there",
+                path.display()
+            ))
+            .with_cause("orch did not change it")
+            .with_hint("run any orch command where the database can be written (`orch db migrate`), or copy it to a folder you may write and read the copy"));
+        }
+        observer.read_as_snapshot();
+        Ok(Sqlite::with(snapshot, path, version, sync))
     }
 
     fn with(conn: Connection, path: &Path, opened_at: i64, sync: Sync) -> Sqlite {
@@ -277,6 +317,16 @@ impl Sqlite {
         }
         Ok(())
     }
+}
+
+/// The refusal of a database a newer orch wrote, at schema `version`.
+fn newer(path: &Path, version: i64) -> Error {
+    Error::failure(format!(
+        "the database {} has schema version {version}, newer than this orch knows ({})",
+        path.display(),
+        latest_version()
+    ))
+    .with_hint("upgrade orch to the version that wrote this database; orch left the file untouched")
 }
 
 /// The refusal of a database that does not exist, by a command that must not create it.
@@ -480,13 +530,7 @@ pub fn open_unmigrated(path: &Path, sync: Sync, create: Create) -> Result<Connec
     let version = schema_version(&conn).map_err(at(path, "reading"))?;
     let latest = latest_version();
     if version > latest {
-        return Err(Error::failure(format!(
-            "the database {} has schema version {version}, newer than this orch knows ({latest})",
-            path.display()
-        ))
-        .with_hint(
-            "upgrade orch to the version that wrote this database; orch left the file untouched",
-        ));
+        return Err(newer(path, version));
     }
     if version == 0 {
         // A database, but not orch's (yet): a command that only reads leaves it as it

@@ -423,6 +423,31 @@ fn errors_have_the_status_and_body_of_the_design() {
         get(&s, "/api/v1/subscriptions?insync=maybe", &op).status,
         400
     );
+    // A body nested past the state's figure is refused with its depth.
+    let mut deep = serde_json::json!(1);
+    for _ in 0..199 {
+        deep = serde_json::json!([deep]);
+    }
+    let r = post(
+        &s,
+        "/api/v1/workflows/count/processes",
+        &op,
+        &serde_json::json!({ "n": deep }),
+    );
+    assert_eq!(
+        (r.status, kind(&r).as_str()),
+        (400, "invalid"),
+        "{}",
+        r.text
+    );
+    assert!(
+        r.body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("nests 200 levels of objects and arrays, past the 64"),
+        "{}",
+        r.text
+    );
     assert_eq!(get(&s, "/api/v1/processes?status=nosuch", &op).status, 400);
     // A misspelt filter is refused, not read as no filter.
     for path in [

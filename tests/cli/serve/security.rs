@@ -130,6 +130,56 @@ fn every_route_refuses_missing_wrong_revoked_and_underprivileged_tokens() {
     assert!(!list.contains(&read) && !list.contains("hash"), "{list}");
 }
 
+/// A revoked token's name given to a new token: the revoked one stays listed (who had
+/// access, and until when), in the table and in JSON, and only the new one is live.
+fn a_revoked_token_stays_listed_when_its_name_is_reused() {
+    let p = Project::new();
+    super::token(&p, "ci", "read");
+    assert_eq!(p.run(&["token", "revoke", "ci"]).0, 0);
+    super::token(&p, "ci", "operate");
+    let (code, _, err) = p.run(&["token", "create", "ci", "--role", "read"]);
+    assert_eq!(code, 7, "a live name is taken: {err}");
+    assert_eq!(p.run(&["token", "revoke", "ci"]).0, 0);
+    super::token(&p, "ci", "read");
+    super::token(&p, "cj", "read");
+    let list = p.ok_json(&["token", "list"]);
+    let rows: Vec<(String, String, bool)> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["name"].as_str().unwrap().to_string(),
+                t["role"].as_str().unwrap().to_string(),
+                t["revoked_at"].is_string(),
+            )
+        })
+        .collect();
+    let row = |name: &str, role: &str, revoked| (name.to_string(), role.to_string(), revoked);
+    assert_eq!(
+        rows,
+        [
+            row("ci", "read", true),
+            row("ci", "operate", true),
+            row("ci", "read", false),
+            row("cj", "read", false),
+        ],
+        "{list}"
+    );
+    let (code, table, err) = p.run(&["token", "list"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        table.lines().filter(|l| l.contains(" ci ")).count(),
+        3,
+        "{table}"
+    );
+    assert!(!table.contains('\u{1f}'), "{table}");
+    // The live one is the one revoked by name.
+    assert_eq!(p.run(&["token", "revoke", "ci"]).0, 0);
+    let (code, _, _) = p.run(&["token", "revoke", "ci"]);
+    assert_eq!(code, 6);
+}
+
 #[test]
 fn script_in_a_description_is_shown_as_text_everywhere() {
     let p = Project::new();
@@ -516,4 +566,7 @@ fn a_body_that_never_arrives_gets_408() {
     assert_eq!(get(&s, "/api/v1/health", &op).status, 200);
 }
 
-both!(every_route_refuses_missing_wrong_revoked_and_underprivileged_tokens,);
+both!(
+    every_route_refuses_missing_wrong_revoked_and_underprivileged_tokens,
+    a_revoked_token_stays_listed_when_its_name_is_reused,
+);
