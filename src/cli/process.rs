@@ -242,7 +242,7 @@ fn list(ctx: &mut Ctx, a: ListArgs) -> Result<()> {
             p.workflow.clone(),
             status,
             p.last_step.clone().unwrap_or_default(),
-            p.started_at.chars().take(19).collect(),
+            table::time(&p.started_at, ctx.printer.stdout_tty),
             p.created_by.clone(),
         ]);
     }

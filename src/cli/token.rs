@@ -99,11 +99,12 @@ fn list(ctx: &mut Ctx) -> Result<()> {
         t.add_row(vec![
             tok.name.clone(),
             tok.role.to_string(),
-            tok.created_at.chars().take(19).collect(),
+            table::time(&tok.created_at, ctx.printer.stdout_tty),
             tok.created_by.clone(),
-            tok.revoked_at
-                .as_deref()
-                .map_or_else(|| "-".to_string(), |r| r.chars().take(19).collect()),
+            tok.revoked_at.as_deref().map_or_else(
+                || "-".to_string(),
+                |r| table::time(r, ctx.printer.stdout_tty),
+            ),
         ]);
     }
     ctx.printer.out(&table::render(&t))

@@ -188,8 +188,8 @@ fn list(ctx: &mut Ctx) -> Result<()> {
         t.add_row(vec![
             owner::describe(&w.worker_id),
             state(w).to_string(),
-            w.started_at.chars().take(19).collect(),
-            w.heartbeat_at.chars().take(19).collect(),
+            table::time(&w.started_at, ctx.printer.stdout_tty),
+            table::time(&w.heartbeat_at, ctx.printer.stdout_tty),
             w.concurrency.to_string(),
             if w.processes.is_empty() {
                 "-".to_string()

@@ -3,7 +3,9 @@
 //!
 //! On a narrow terminal comfy-table fits a table by wrapping its cells. A column of
 //! ids (processes', subscriptions') is kept whole instead, so an id is never broken
-//! across lines and can be copied; the other columns wrap or shrink.
+//! across lines and can be copied; the other columns wrap or shrink. A table too wide
+//! for its terminal also drops its borders first (as `kubectl get` or `gh` lists
+//! look), which gives the columns back three characters each before anything wraps.
 
 use comfy_table::{ColumnConstraint, ContentArrangement, Table, presets};
 
@@ -23,17 +25,44 @@ pub fn new(headers: &[&str], terminal: bool) -> Table {
     t
 }
 
+/// A stored time (RFC 3339) as a table shows it: to the second, and on a terminal with
+/// a space between date and time, where a narrow column breaks it; plain output keeps
+/// the `T`, so the time stays one field for `awk`.
+pub fn time(at: &str, terminal: bool) -> String {
+    let second: String = at.chars().take(19).collect();
+    if terminal {
+        second.replacen('T', " ", 1)
+    } else {
+        second
+    }
+}
+
 /// The table as text, each line without trailing blanks. Stored data may hold control
 /// characters (a customer id, an answer): they are shown, never sent to the terminal.
 pub fn render(t: &Table) -> String {
     let mut t = t.clone();
     keep_ids_whole(&mut t);
+    if matches!(t.content_arrangement(), ContentArrangement::Dynamic) && !fits(&t) {
+        t.load_preset(presets::NOTHING);
+    }
     let mut out = String::new();
     for line in t.lines() {
         out.push_str(&super::printable(line.trim_end()));
         out.push('\n');
     }
     out
+}
+
+/// Whether the table, laid out without wrapping, is no wider than its terminal.
+fn fits(t: &Table) -> bool {
+    let Some(width) = t.width() else {
+        return true;
+    };
+    let mut natural = t.clone();
+    natural.set_content_arrangement(ContentArrangement::Disabled);
+    natural
+        .lines()
+        .all(|l| l.chars().count() <= usize::from(width))
 }
 
 /// Gives each column of ids the width of its content, so only the other columns wrap.
@@ -117,8 +146,27 @@ mod tests {
                 }
                 let widest = text.lines().map(|l| l.chars().count()).max().unwrap();
                 assert!(widest <= width as usize, "{width} columns:\n{text}");
+                // Too wide for the terminal: the borders go before the cells wrap.
+                assert!(!text.contains('│'), "{width} columns:\n{text}");
             }
         }
+    }
+
+    /// A table that fits keeps its borders.
+    #[test]
+    fn a_table_that_fits_keeps_its_borders() {
+        let mut t = super::new(&["ID", "STATUS"], true);
+        t.add_row(vec!["01a234eb-106e-7043-9e85-fafaba9e860f", "completed"]);
+        t.set_width(120);
+        assert!(super::render(&t).contains('│'));
+    }
+
+    /// Times: a space on a terminal (a narrow column breaks there), one field otherwise.
+    #[test]
+    fn times_are_cut_to_the_second() {
+        let at = "2026-12-02T04:30:39.123456Z";
+        assert_eq!(super::time(at, true), "2026-12-02 04:30:39");
+        assert_eq!(super::time(at, false), "2026-12-02T04:30:39");
     }
 
     /// A cell holding an escape sequence is shown, not obeyed by the terminal.

@@ -86,7 +86,7 @@ pub(super) fn list(ctx: &mut Ctx) -> Result<()> {
             c.position.to_string(),
             c.lag.to_string(),
             if c.reading { "yes" } else { "no" }.to_string(),
-            c.updated_at.chars().take(19).collect(),
+            table::time(&c.updated_at, ctx.printer.stdout_tty),
         ]);
     }
     ctx.printer.out(&table::render(&t))
