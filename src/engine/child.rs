@@ -226,6 +226,7 @@ impl Engine<'_> {
             drain: self.drain.clone(),
             lease: self.lease,
             lease_clock: self.lease_clock.clone(),
+            aborts: self.aborts.clone(),
             secrets,
             children: self.children,
             callback_url: self.callback_url.clone(),

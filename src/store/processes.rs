@@ -41,8 +41,20 @@ pub struct ProcessRow {
     /// nobody did since it was created.
     #[serde(skip)]
     pub queued_by: Option<String>,
+    /// An abort asked for while a live orch ran it, not carried out yet (its owner
+    /// carries it out); shown by `crate::shapes`.
+    #[serde(skip)]
+    pub abort_requested: Option<AbortRequest>,
     #[serde(skip)]
     pub state: Value,
+}
+
+/// Who asked to abort a running process, and when (`process abort` of a process a
+/// live orch runs).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AbortRequest {
+    pub by: String,
+    pub at: String,
 }
 
 impl ProcessRow {

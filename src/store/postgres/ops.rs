@@ -188,9 +188,21 @@ impl Postgres {
         })
     }
 
-    pub async fn renew_leases(&self, owner: &str, lease: Duration) -> StoreResult<usize> {
+    pub async fn renew_leases(
+        &self,
+        owner: &str,
+        lease: Duration,
+    ) -> StoreResult<Vec<(String, String)>> {
         in_tx!(self, write, |tx| processes::renew_leases(&tx, owner, lease)
             .await?)
+    }
+
+    pub async fn request_abort(&self, id: &str, by: &str) -> StoreResult<bool> {
+        let now = crate::clock::now_text();
+        in_tx!(self, write, |tx| processes::request_abort(
+            &tx, id, by, &now
+        )
+        .await?)
     }
 
     pub async fn rest_process(
@@ -240,10 +252,14 @@ impl Postgres {
         .await?)
     }
 
-    pub async fn worker_beat(&self, id: &str, lease: Duration) -> StoreResult<()> {
+    pub async fn worker_beat(
+        &self,
+        id: &str,
+        lease: Duration,
+    ) -> StoreResult<Vec<(String, String)>> {
         in_tx!(self, write, |tx| {
             workers::beat(&tx, id, lease).await?;
-            processes::renew_leases(&tx, id, lease).await?;
+            processes::renew_leases(&tx, id, lease).await?
         })
     }
 
