@@ -1560,7 +1560,9 @@ fn a_conflict_over_a_running_process_names_who_runs_it() {
 /// the request, and the worker stops the step and aborts the process.
 fn an_abort_of_a_running_process_is_accepted_and_carried_out() {
     let p = Project::new();
-    p.task("[[step]]\nname = \"Slow\"\nrun = \"cat >/dev/null; sleep 30\"\n");
+    // It ignores SIGTERM: it is stopped only once its grace is over, which leaves the
+    // request to be seen meanwhile.
+    p.task("[[step]]\nname = \"Slow\"\nrun = \"trap '' TERM; cat >/dev/null; sleep 30\"\n");
     let op = token(&p, "ops", "operate");
     let s = Server::start(&p, &[]);
     let id = post(&s, "/api/v1/workflows/t/processes", &op, &json!({})).body["id"]
@@ -1568,13 +1570,29 @@ fn an_abort_of_a_running_process_is_accepted_and_carried_out() {
         .unwrap()
         .to_string();
     wait_for_status(&s, &op, &id, "running");
+    // The dashboard offers Abort on a running process, confirmed as its other Abort.
+    let page = dashboard(&s, &format!("/processes/{id}"), &op);
+    assert!(page.contains(&format!("/processes/{id}/act/abort")), "{page}");
+    assert!(page.contains("Abort this process for good?"), "{page}");
     let r = post(&s, &format!("/api/v1/processes/{id}/abort"), &op, &json!({}));
     assert_eq!(r.status, 202, "{}", r.text);
     assert_eq!(r.body["status"], "running", "{}", r.text);
     assert_eq!(r.body["abort_requested"]["by"], "ops", "{}", r.text);
+    let doc = get(&s, "/api/v1/openapi.json", &op).body;
+    let abort = &doc["paths"]["/api/v1/processes/{id}/abort"]["post"]["responses"];
+    assert!(abort["202"].is_object(), "{abort}");
+    conforms(
+        &doc,
+        ok_schema(&doc, "get", "/api/v1/processes/{id}"),
+        &r.body,
+        "an abort requested",
+    );
     // Asked again: harmless, the first request stands.
     let again = post(&s, &format!("/api/v1/processes/{id}/abort"), &op, &json!({}));
     assert!(matches!(again.status, 202 | 200), "{}", again.text);
+    let page = dashboard(&s, &format!("/processes/{id}"), &op);
+    assert!(page.contains("abort requested by ops at"), "{page}");
+    assert!(!page.contains("/act/abort"), "{page}");
     wait_for_status(&s, &op, &id, "aborted");
     let shown = get(&s, &format!("/api/v1/processes/{id}"), &op);
     assert_eq!(shown.body["abort_requested"], Value::Null, "{}", shown.text);
