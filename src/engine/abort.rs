@@ -76,10 +76,13 @@ impl Engine<'_> {
             .process(process_id)
             .await?
             .ok_or_else(|| Error::not_found(format!("no process {process_id}")))?;
+        // A child driven within its parent's run is aborted for the parent's request.
         let by = process
             .abort_requested
             .as_ref()
-            .map_or_else(|| "someone".to_string(), |r| r.by.clone());
+            .map(|r| r.by.clone())
+            .or_else(|| self.aborts.asked(process_id))
+            .unwrap_or_else(|| "someone".to_string());
         let log = self.store.steps(process_id).await?;
         let name = match self.in_flight(&process, &log).await? {
             Some(step) => step,

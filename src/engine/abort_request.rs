@@ -44,34 +44,58 @@ impl AbortRequests {
 
     /// What the engines watch.
     pub fn watch(&self) -> AbortWatch {
-        AbortWatch(Some(self.0.subscribe()))
+        AbortWatch {
+            rx: Some(self.0.subscribe()),
+            within: Vec::new(),
+        }
     }
 }
 
 /// An engine's view of the requests; [`AbortWatch::none`] where nothing renews
 /// leases beside the engine (a command that drives no step).
 #[derive(Debug, Clone, Default)]
-pub struct AbortWatch(Option<watch::Receiver<Asked>>);
+pub struct AbortWatch {
+    rx: Option<watch::Receiver<Asked>>,
+    /// The processes whose run drives this engine's (a child driven within its
+    /// parent's step): a request on one of them stops this engine's steps too.
+    within: Vec<String>,
+}
 
 impl AbortWatch {
     pub fn none() -> AbortWatch {
-        AbortWatch(None)
+        AbortWatch::default()
     }
 
-    /// Who asked to abort `process_id`, if anyone did.
+    /// The watch of an engine that drives a child process within the run of
+    /// `parent`.
+    pub fn within(&self, parent: &str) -> AbortWatch {
+        let mut w = self.clone();
+        w.within.push(parent.to_string());
+        w
+    }
+
+    /// Who asked to abort `process_id` (or a process whose run drives it), if anyone
+    /// did.
     pub fn asked(&self, process_id: &str) -> Option<String> {
-        self.0.as_ref()?.borrow().get(process_id).cloned()
+        let asked = self.rx.as_ref()?.borrow();
+        self.find(&asked, process_id)
     }
 
-    /// Resolves with who asked once an abort of `process_id` is asked for; never
-    /// when nothing tells this watch.
+    fn find(&self, asked: &BTreeMap<String, String>, process_id: &str) -> Option<String> {
+        std::iter::once(process_id)
+            .chain(self.within.iter().map(String::as_str))
+            .find_map(|id| asked.get(id).cloned())
+    }
+
+    /// Resolves with who asked once an abort of `process_id` (or of a process whose
+    /// run drives it) is asked for; never when nothing tells this watch.
     pub async fn until_asked(&self, process_id: &str) -> String {
-        if let Some(rx) = &self.0 {
+        if let Some(rx) = &self.rx {
             let mut rx = rx.clone();
-            if let Ok(asked) = rx.wait_for(|m| m.contains_key(process_id)).await
-                && let Some(by) = asked.get(process_id)
+            if let Ok(asked) = rx.wait_for(|m| self.find(m, process_id).is_some()).await
+                && let Some(by) = self.find(&asked, process_id)
             {
-                return by.clone();
+                return by;
             }
         }
         std::future::pending().await
@@ -96,5 +120,8 @@ mod tests {
         assert_eq!(waiting.await.unwrap(), "alice");
         assert_eq!(watch.asked("p1").as_deref(), Some("alice"));
         assert_eq!(AbortWatch::none().asked("p1"), None);
+        // A child driven within p1's run stops with it.
+        assert_eq!(watch.within("p1").asked("child").as_deref(), Some("alice"));
+        assert_eq!(watch.asked("child"), None);
     }
 }

@@ -252,10 +252,57 @@ steps = [ { name = "b", run = "workflows/scripts/branch.sh b" } ]
     assert_eq!(worker.wait_with_output().unwrap().status.code(), Some(0));
 }
 
+/// A `workflow run` drives its child within the parent's step: an abort of the parent
+/// stops the child's step too, and aborts both.
+fn an_abort_of_a_parent_stops_the_child_its_run_drives() {
+    let p = Project::new();
+    p.script(
+        "workflows/scripts/kid.sh",
+        "cat >/dev/null\necho $$ > kid.pid\nsleep 30\ntouch late",
+    );
+    p.write(
+        "workflows/kid.toml",
+        "name = \"kid\"\ntarget = \"system\"\n[[step]]\nname = \"Slow\"\nrun = \"workflows/scripts/kid.sh\"\n",
+    );
+    p.task("[[step]]\nname = \"Kid\"\nworkflow = \"kid\"\n");
+    assert_eq!(p.run(&["db", "migrate"]).0, 0);
+    let run = p
+        .command()
+        .args(["workflow", "run", "t"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until("the child's step to start", || written(&p, "kid.pid"));
+    let parent = p.ok_json(&["process", "list", "--workflow", "t"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let child = p.ok_json(&["process", "list", "--parent", &parent])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (code, _, err) = p.run(&["process", "abort", &parent]);
+    assert_eq!(code, 0, "{err}");
+    let out = run.wait_with_output().unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(7), "{said}");
+    assert!(gone(&p, "kid.pid"));
+    aborted_while(&p, &parent, "Kid");
+    let kid = process(&p, &child);
+    assert_eq!(kid["status"], "aborted", "{kid}");
+    let last = kid["steps"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        last["error"], "aborted by tester while `Slow` ran; it may have done part of its work",
+        "{last}"
+    );
+}
+
 both!(
     a_worker_aborts_the_process_it_runs_when_asked,
     a_foreground_run_aborted_under_it_exits_7,
     no_wait_records_the_request_and_returns_at_once,
     a_wait_that_passes_exits_5_and_the_abort_still_happens,
     an_abort_stops_every_running_branch_of_a_group,
+    an_abort_of_a_parent_stops_the_child_its_run_drives,
 );

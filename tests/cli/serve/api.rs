@@ -1572,9 +1572,17 @@ fn an_abort_of_a_running_process_is_accepted_and_carried_out() {
     wait_for_status(&s, &op, &id, "running");
     // The dashboard offers Abort on a running process, confirmed as its other Abort.
     let page = dashboard(&s, &format!("/processes/{id}"), &op);
-    assert!(page.contains(&format!("/processes/{id}/act/abort")), "{page}");
+    assert!(
+        page.contains(&format!("/processes/{id}/act/abort")),
+        "{page}"
+    );
     assert!(page.contains("Abort this process for good?"), "{page}");
-    let r = post(&s, &format!("/api/v1/processes/{id}/abort"), &op, &json!({}));
+    let r = post(
+        &s,
+        &format!("/api/v1/processes/{id}/abort"),
+        &op,
+        &json!({}),
+    );
     assert_eq!(r.status, 202, "{}", r.text);
     assert_eq!(r.body["status"], "running", "{}", r.text);
     assert_eq!(r.body["abort_requested"]["by"], "ops", "{}", r.text);
@@ -1588,7 +1596,12 @@ fn an_abort_of_a_running_process_is_accepted_and_carried_out() {
         "an abort requested",
     );
     // Asked again: harmless, the first request stands.
-    let again = post(&s, &format!("/api/v1/processes/{id}/abort"), &op, &json!({}));
+    let again = post(
+        &s,
+        &format!("/api/v1/processes/{id}/abort"),
+        &op,
+        &json!({}),
+    );
     assert!(matches!(again.status, 202 | 200), "{}", again.text);
     let page = dashboard(&s, &format!("/processes/{id}"), &op);
     assert!(page.contains("abort requested by ops at"), "{page}");
@@ -1596,7 +1609,12 @@ fn an_abort_of_a_running_process_is_accepted_and_carried_out() {
     wait_for_status(&s, &op, &id, "aborted");
     let shown = get(&s, &format!("/api/v1/processes/{id}"), &op);
     assert_eq!(shown.body["abort_requested"], Value::Null, "{}", shown.text);
-    let last = shown.body["steps"].as_array().unwrap().last().unwrap().clone();
+    let last = shown.body["steps"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
     assert_eq!(last["status"], "abort", "{last}");
     assert_eq!(
         last["error"],
