@@ -252,6 +252,43 @@ steps = [ { name = "b", run = "workflows/scripts/branch.sh b" } ]
     assert_eq!(worker.wait_with_output().unwrap().status.code(), Some(0));
 }
 
+/// An orch that dies while the abort waits for it: the waiting command takes the
+/// process over and aborts it, as it aborts one left by a dead orch.
+fn an_owner_that_dies_meanwhile_leaves_the_abort_to_the_command() {
+    let p = Project::new();
+    long_task(&p, 30, false);
+    let id = p.queue("t");
+    // A long lease: its renewal, which would carry the abort out, is far off.
+    let mut worker = spawn_worker(&p, &["--lease", "60s"]);
+    wait_until("the step to start", || started(&p, &id));
+    let abort = p
+        .command()
+        .args(["process", "abort", &id])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until("the request", || {
+        !process(&p, &id)["abort_requested"].is_null()
+    });
+    signal(&worker, libc::SIGKILL);
+    let _ = worker.wait();
+    let out = abort.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let shown = process(&p, &id);
+    assert_eq!(shown["status"], "aborted", "{shown}");
+    let last = shown["steps"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["status"], "abort", "{last}");
+    assert!(
+        last["error"]
+            .as_str()
+            .unwrap()
+            .contains("`Long` was in flight"),
+        "{last}"
+    );
+}
+
 /// A `workflow run` drives its child within the parent's step: an abort of the parent
 /// stops the child's step too, and aborts both.
 fn an_abort_of_a_parent_stops_the_child_its_run_drives() {
@@ -305,4 +342,5 @@ both!(
     a_wait_that_passes_exits_5_and_the_abort_still_happens,
     an_abort_stops_every_running_branch_of_a_group,
     an_abort_of_a_parent_stops_the_child_its_run_drives,
+    an_owner_that_dies_meanwhile_leaves_the_abort_to_the_command,
 );
