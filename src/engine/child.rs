@@ -107,7 +107,7 @@ impl Engine<'_> {
             },
             Children::Queue => self.queue_child(child, retrying).await?,
         };
-        if self.aborts.asked(&cur.process_id).is_some() {
+        if self.abort_due(cur) {
             // Stopped for an abort of this process: its abort is logged, not the step.
             return Ok(Some(Final::Aborted));
         }

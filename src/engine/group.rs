@@ -175,7 +175,7 @@ impl Engine<'_> {
             if self.cancelled() {
                 return Ok(Ended::Interrupted);
             }
-            if self.aborts.asked(&cur.process_id).is_some() {
+            if self.abort_due(&cur) {
                 return Ok(Ended::Aborted);
             }
             let attempt = next_attempt_in(log, Some(&b.path), &step.name);

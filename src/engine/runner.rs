@@ -309,6 +309,9 @@ pub(super) struct Current {
     /// The workflow says `blocked_by_in_use = false`: its subscription may be
     /// terminated while live subscriptions use it (the operator chose so).
     terminate_in_use: bool,
+    /// An abort of the process was asked for, as the process row said when it was
+    /// read or a commit wrote it: no next step starts.
+    pub(super) abort_asked: bool,
 }
 
 impl Current {
@@ -330,6 +333,7 @@ impl Current {
             running: Default::default(),
             committed: process.status,
             terminate_in_use: false,
+            abort_asked: process.abort_requested.is_some(),
         }
     }
 
@@ -356,6 +360,7 @@ impl Current {
             running: Arc::clone(&self.running),
             committed: self.committed,
             terminate_in_use: self.terminate_in_use,
+            abort_asked: self.abort_asked,
         }
     }
 
@@ -610,6 +615,12 @@ impl Engine<'_> {
         *self.drain.borrow()
     }
 
+    /// Whether an abort of the process `cur` drives was asked for: seen by a lease
+    /// renewal, or by the last commit.
+    pub(super) fn abort_due(&self, cur: &Current) -> bool {
+        cur.abort_asked || self.aborts.asked(&cur.process_id).is_some()
+    }
+
     pub(super) fn lease_lapsed(&self) -> bool {
         self.lease_clock.as_ref().is_some_and(|c| c.lapsed())
     }
@@ -674,7 +685,7 @@ impl Engine<'_> {
             if cur.rested {
                 return Ok(Final::Waiting);
             }
-            if self.aborts.asked(&cur.process_id).is_some() {
+            if self.abort_due(&cur) {
                 return self.abort_as_asked(&cur.process_id, false).await;
             }
             if self.draining() {
@@ -1107,6 +1118,9 @@ impl Engine<'_> {
                 _ if last => return Ok(Some(Final::Failed)),
                 _ => {}
             }
+            if self.abort_due(cur) {
+                return Ok(Some(Final::Aborted));
+            }
             self.observer
                 .with(|o| o.retrying(&path, attempt + 1, delay));
             let mut cancel = self.cancel.clone();
@@ -1435,6 +1449,7 @@ impl Engine<'_> {
         cur.rested = end.process_status == ProcessStatus::Running
             && committed.status != ProcessStatus::Running;
         cur.committed = committed.status;
+        cur.abort_asked |= committed.abort_asked;
         let mut row = committed.step;
         cur.last = Some((row.path(), row.status, row.error.clone()));
         cur.awaits_children = end.awaits_children;

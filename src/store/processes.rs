@@ -174,6 +174,16 @@ pub struct StepCommit {
 pub struct Committed {
     pub status: ProcessStatus,
     pub step: StepRow,
+    /// An abort of the process was asked for (read with the row the commit writes):
+    /// its orch starts no next step.
+    pub abort_asked: bool,
+}
+
+/// What a step's commit left, before the step row is handed back.
+#[derive(Debug, Clone, Copy)]
+pub struct Left {
+    pub status: ProcessStatus,
+    pub abort_asked: bool,
 }
 
 impl StepCommit {

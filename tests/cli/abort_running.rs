@@ -289,6 +289,54 @@ fn an_owner_that_dies_meanwhile_leaves_the_abort_to_the_command() {
     );
 }
 
+/// A step that finishes after the request is committed as usual, and the commit,
+/// which reads the request with the process row, starts no next step: long before
+/// the next lease renewal would.
+fn a_step_finished_after_the_request_is_kept_and_no_next_step_starts() {
+    let p = Project::new();
+    p.script(
+        "workflows/scripts/first.sh",
+        "cat >/dev/null\necho $$ > \"started.$ORCH_PROCESS_ID\"\nwhile [ ! -f go ]; do sleep 0.05; done",
+    );
+    p.task("[[step]]\nname = \"First\"\nrun = \"workflows/scripts/first.sh\"\n\n[[step]]\nname = \"After\"\nrun = \"touch after\"\n");
+    let id = p.queue("t");
+    let worker = spawn_worker(&p, &["--lease", "60s"]);
+    wait_until("the step to start", || started(&p, &id));
+    let v = p.ok_json(&["process", "abort", &id, "--no-wait"]);
+    assert_eq!(v["abort_requested"]["by"], "tester", "{v}");
+    p.write("go", "");
+    wait_until("the worker to abort it", || {
+        process(&p, &id)["status"] == "aborted"
+    });
+    let shown = process(&p, &id);
+    let steps: Vec<(String, String)> = shown["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap().into(),
+                s["status"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps[steps.len() - 2..],
+        [
+            ("First".into(), "success".into()),
+            ("After".into(), "abort".into())
+        ],
+        "{shown}"
+    );
+    assert_eq!(
+        shown["steps"].as_array().unwrap().last().unwrap()["error"],
+        "aborted by tester before `After` started"
+    );
+    assert!(!exists(&p, "after"));
+    signal(&worker, libc::SIGTERM);
+    assert_eq!(worker.wait_with_output().unwrap().status.code(), Some(0));
+}
+
 /// A `workflow run` drives its child within the parent's step: an abort of the parent
 /// stops the child's step too, and aborts both.
 fn an_abort_of_a_parent_stops_the_child_its_run_drives() {
@@ -343,4 +391,5 @@ both!(
     an_abort_stops_every_running_branch_of_a_group,
     an_abort_of_a_parent_stops_the_child_its_run_drives,
     an_owner_that_dies_meanwhile_leaves_the_abort_to_the_command,
+    a_step_finished_after_the_request_is_kept_and_no_next_step_starts,
 );

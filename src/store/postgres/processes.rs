@@ -285,14 +285,19 @@ pub async fn steps(tx: &Tx<'_>, process_id: &str) -> R<Vec<StepRow>> {
 /// this commit and every commit after it sees the pause, as with SQLite's one writer.
 /// The process is left in `status`, which may differ from the one the commit asked
 /// for (the store decided otherwise in the same transaction). Returns whether the
-/// engine is paused.
-pub async fn commit_step(tx: &mut Tx<'_>, c: &StepCommit, status: ProcessStatus) -> R<bool> {
+/// engine is paused, and whether an abort of the process was asked for.
+pub async fn commit_step(
+    tx: &mut Tx<'_>,
+    c: &StepCommit,
+    status: ProcessStatus,
+) -> R<(bool, bool)> {
     let s = &c.step;
     let patch = s.state_patch.to_string();
     let failed_reason = clean_opt(c.failed_reason.as_deref());
     let row = tx
         .one(
-            "SELECT p.status, p.subscription_id, p.state_budget, e.paused_at IS NOT NULL, p.owner
+            "SELECT p.status, p.subscription_id, p.state_budget, e.paused_at IS NOT NULL, p.owner,
+                    p.abort_requested_by IS NOT NULL
              FROM processes p, engine e WHERE p.process_id = $1 AND e.id = 1
              FOR UPDATE OF p FOR SHARE OF e",
             &[&c.process_id],
@@ -302,6 +307,7 @@ pub async fn commit_step(tx: &mut Tx<'_>, c: &StepCommit, status: ProcessStatus)
     let previous_subscription: Option<String> = row.try_get(1)?;
     let budget: Option<i64> = row.try_get(2)?;
     let paused: bool = row.try_get(3)?;
+    let abort_asked: bool = row.try_get(5)?;
     c.fence(row.try_get(4)?)?;
     let step_event = tx.event(NewEvent {
         kind: "step.finished".into(),
@@ -377,7 +383,7 @@ pub async fn commit_step(tx: &mut Tx<'_>, c: &StepCommit, status: ProcessStatus)
         let step_id = tx.seq(step_event);
         write_snapshot(tx, &c.process_id, step_id, &state).await?;
     }
-    Ok(paused)
+    Ok((paused, abort_asked))
 }
 
 /// Sets the status of a process without a step, with a `process.<status>` event when

@@ -164,11 +164,12 @@ impl Sqlite {
         }
         let mut conn = self.conn();
         let tx = write_tx(&mut conn)?;
-        let status = commit_one(&tx, &c, &mut TxFacts::default())?;
+        let left = commit_one(&tx, &c, &mut TxFacts::default())?;
         tx.commit()?;
         Ok(Committed {
-            status,
+            status: left.status,
             step: c.step,
+            abort_asked: left.abort_asked,
         })
     }
 

@@ -299,7 +299,7 @@ pub fn commit_step(
     conn: &Connection,
     c: &StepCommit,
     status: ProcessStatus,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     let s = &c.step;
     let patch = s.state_patch.to_string();
     type Before = (
@@ -308,13 +308,14 @@ pub fn commit_step(
         Option<i64>,
         Option<String>,
         Option<i64>,
+        bool,
     );
-    let (previous, previous_subscription, budget, owner, last_event): Before = conn
+    let (previous, previous_subscription, budget, owner, last_event, abort_asked): Before = conn
         .prepare_cached(
-            "SELECT status, subscription_id, state_budget, owner, last_event FROM processes WHERE process_id = ?1",
+            "SELECT status, subscription_id, state_budget, owner, last_event, abort_requested_by IS NOT NULL FROM processes WHERE process_id = ?1",
         )?
         .query_row([&c.process_id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
         })?;
     c.fence(owner)?;
     let data = c.event_data();
@@ -392,7 +393,7 @@ pub fn commit_step(
             &data,
         )?;
     }
-    Ok(())
+    Ok(abort_asked)
 }
 
 /// Sets the status of a process without a step (claiming it again, giving up on it after
