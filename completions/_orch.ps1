@@ -440,7 +440,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show a process: its steps, the failure and what to do next')
             [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Re-run the failed or waiting step and continue')
             [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Answer a suspended process''s input and continue')
-            [CompletionResult]::new('abort', 'abort', [CompletionResultType]::ParameterValue, 'Stop a process for good')
+            [CompletionResult]::new('abort', 'abort', [CompletionResultType]::ParameterValue, 'Stop a process for good (one a live orch runs: ask that orch, and wait)')
             [CompletionResult]::new('skip', 'skip', [CompletionResultType]::ParameterValue, 'Mark the failed step as done by hand and continue')
             [CompletionResult]::new('callback', 'callback', [CompletionResultType]::ParameterValue, 'Answer a callback step with its token (or report its progress)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -524,12 +524,14 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             break
         }
         'orch;process;abort' {
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'How long to wait for the orch that runs the process to abort it: the default covers a lease renewal of the default 15s lease and a step''s grace (5s)')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of data on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who runs the command, recorded in the log (default: the OS user)')
+            [CompletionResult]::new('--no-wait', '--no-wait', [CompletionResultType]::ParameterName, 'Only record the request on a running process, and return at once')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
@@ -579,7 +581,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show a process: its steps, the failure and what to do next')
             [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Re-run the failed or waiting step and continue')
             [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Answer a suspended process''s input and continue')
-            [CompletionResult]::new('abort', 'abort', [CompletionResultType]::ParameterValue, 'Stop a process for good')
+            [CompletionResult]::new('abort', 'abort', [CompletionResultType]::ParameterValue, 'Stop a process for good (one a live orch runs: ask that orch, and wait)')
             [CompletionResult]::new('skip', 'skip', [CompletionResultType]::ParameterValue, 'Mark the failed step as done by hand and continue')
             [CompletionResult]::new('callback', 'callback', [CompletionResultType]::ParameterValue, 'Answer a callback step with its token (or report its progress)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -1264,7 +1266,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show a process: its steps, the failure and what to do next')
             [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Re-run the failed or waiting step and continue')
             [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Answer a suspended process''s input and continue')
-            [CompletionResult]::new('abort', 'abort', [CompletionResultType]::ParameterValue, 'Stop a process for good')
+            [CompletionResult]::new('abort', 'abort', [CompletionResultType]::ParameterValue, 'Stop a process for good (one a live orch runs: ask that orch, and wait)')
             [CompletionResult]::new('skip', 'skip', [CompletionResultType]::ParameterValue, 'Mark the failed step as done by hand and continue')
             [CompletionResult]::new('callback', 'callback', [CompletionResultType]::ParameterValue, 'Answer a callback step with its token (or report its progress)')
             break

@@ -2094,12 +2094,16 @@ _orch() {
             return 0
             ;;
         orch__subcmd__process__subcmd__abort)
-            opts="-o -q -v -h --dir --db --output --quiet --verbose --color --user --help"
+            opts="-o -q -v -h --wait --no-wait --dir --db --output --quiet --verbose --color --user --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -331,7 +331,7 @@ complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_s
 complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback help" -f -a "show" -d 'Show a process: its steps, the failure and what to do next'
 complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback help" -f -a "retry" -d 'Re-run the failed or waiting step and continue'
 complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback help" -f -a "resume" -d 'Answer a suspended process\'s input and continue'
-complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback help" -f -a "abort" -d 'Stop a process for good'
+complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback help" -f -a "abort" -d 'Stop a process for good (one a live orch runs: ask that orch, and wait)'
 complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback help" -f -a "skip" -d 'Mark the failed step as done by hand and continue'
 complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback help" -f -a "callback" -d 'Answer a callback step with its token (or report its progress)'
 complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -407,6 +407,7 @@ complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subco
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from resume" -s q -l quiet -d 'Print only data and errors'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from resume" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from resume" -s h -l help -d 'Print help'
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from abort" -l wait -d 'How long to wait for the orch that runs the process to abort it: the default covers a lease renewal of the default 15s lease and a step\'s grace (5s)' -r
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from abort" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from abort" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from abort" -s o -l output -d 'Output format of data on stdout' -r -f -a "table\t''
@@ -416,6 +417,7 @@ complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subco
 always\t''
 never\t''"
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from abort" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from abort" -l no-wait -d 'Only record the request on a running process, and return at once'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from abort" -s q -l quiet -d 'Print only data and errors'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from abort" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from abort" -s h -l help -d 'Print help'
@@ -453,7 +455,7 @@ complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subco
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show a process: its steps, the failure and what to do next'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from help" -f -a "retry" -d 'Re-run the failed or waiting step and continue'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from help" -f -a "resume" -d 'Answer a suspended process\'s input and continue'
-complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from help" -f -a "abort" -d 'Stop a process for good'
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from help" -f -a "abort" -d 'Stop a process for good (one a live orch runs: ask that orch, and wait)'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from help" -f -a "skip" -d 'Mark the failed step as done by hand and continue'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from help" -f -a "callback" -d 'Answer a callback step with its token (or report its progress)'
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -886,7 +888,7 @@ complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcomma
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from process" -f -a "show" -d 'Show a process: its steps, the failure and what to do next'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from process" -f -a "retry" -d 'Re-run the failed or waiting step and continue'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from process" -f -a "resume" -d 'Answer a suspended process\'s input and continue'
-complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from process" -f -a "abort" -d 'Stop a process for good'
+complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from process" -f -a "abort" -d 'Stop a process for good (one a live orch runs: ask that orch, and wait)'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from process" -f -a "skip" -d 'Mark the failed step as done by hand and continue'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from process" -f -a "callback" -d 'Answer a callback step with its token (or report its progress)'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from subscription" -f -a "list" -d 'List subscriptions, newest first'

@@ -42,6 +42,7 @@ impl Settings {
             // A command renews its leases on its own thread between steps (see
             // `lease::keep`); only workers stop at a lapsed lease.
             lease_clock: None,
+            aborts: crate::engine::abort_request::AbortWatch::none(),
             user: self.user.clone(),
             default_timeout: self.step_timeout,
             grace: self.grace,
@@ -211,7 +212,9 @@ fn drive_once(
         let (cancel, signals) = cancel_on_signals();
         let mut engine =
             settings.engine(project.root.clone(), store, &mut observer, cancel, secrets);
-        let renew = crate::engine::lease::keep(store, settings.lease);
+        let asked = crate::engine::abort_request::AbortRequests::default();
+        engine.aborts = asked.watch();
+        let renew = crate::engine::lease::keep(store, settings.lease, &asked);
         let run = async {
             if let Some(from) = &taken_over_from
                 && let Some(mut p) = store.process(id).await?
@@ -460,6 +463,16 @@ fn report(
             hints.push(crate::shapes::resume_interrupted_hint(id));
             (
                 format!("process {id} interrupted; it stays resumable"),
+                None,
+            )
+        }
+        Final::Aborted => {
+            hints.push(format!("see what it did with `orch process show {id}`"));
+            (
+                format!(
+                    "process {id} was {}",
+                    crate::engine::abort::aborted_how(&steps)
+                ),
                 None,
             )
         }

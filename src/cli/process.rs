@@ -1,6 +1,7 @@
 //! `orch process list|show|retry|resume|abort|skip`: what a process did and waits for
 //! (here), and taking it over to run it on or end it (`take_over`).
 
+mod abort;
 mod callback;
 pub(super) mod show;
 mod take_over;
@@ -28,11 +29,9 @@ pub enum ProcessCommand {
     /// Answer a suspended process's input and continue
     #[command(after_help = RESUME_EXAMPLES)]
     Resume(ResumeArgs),
-    /// Stop a process for good
-    Abort {
-        /// The process id (or a unique prefix of it)
-        id: String,
-    },
+    /// Stop a process for good (one a live orch runs: ask that orch, and wait)
+    #[command(after_help = abort::HELP)]
+    Abort(abort::AbortArgs),
     /// Mark the failed step as done by hand and continue
     Skip(SkipArgs),
     /// Answer a callback step with its token (or report its progress)
@@ -146,7 +145,7 @@ pub fn run(ctx: &mut Ctx, cmd: ProcessCommand) -> Result<()> {
         ProcessCommand::Show(a) => show::show(ctx, a),
         ProcessCommand::Retry(a) => take_over::retry(ctx, a),
         ProcessCommand::Resume(a) => take_over::resume(ctx, a),
-        ProcessCommand::Abort { id } => take_over::abort(ctx, &id),
+        ProcessCommand::Abort(a) => abort::abort(ctx, a),
         ProcessCommand::Skip(a) => take_over::skip(ctx, a),
         ProcessCommand::Callback(a) => callback::callback(ctx, a),
         ProcessCommand::Drive { id } => {

@@ -481,9 +481,11 @@ impl Scheduler<'_> {
             Default::default(),
         );
         let lease = ctx.settings.lease;
+        let asked = crate::engine::abort_request::AbortRequests::default();
+        engine.aborts = asked.watch();
         tokio::select! {
             r = tasks::drive(&mut engine, &env, id, def, Default::default()) => r,
-            e = crate::engine::lease::keep(self.store, lease) => Err(e),
+            e = crate::engine::lease::keep(self.store, lease, &asked) => Err(e),
         }
     }
 }

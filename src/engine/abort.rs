@@ -5,6 +5,11 @@
 //! would go on holding its subscription, its locks and a worker's attention for a
 //! result nobody waits for. A child that another orch is running at this moment cannot
 //! be stopped from here; it is named, so the operator can abort it once it rests.
+//!
+//! A process that a live orch runs is aborted by that orch, since only the owner
+//! writes its steps: `process abort` records a request ([`super::abort_request`]),
+//! and the owner stops the step running and logs the abort as an abort at rest does
+//! ([`Engine::abort_as_asked`]).
 
 use super::owner;
 use super::runner::{Engine, Recorded};
@@ -20,6 +25,19 @@ const ABORTABLE: &[ProcessStatus] = &[
     ProcessStatus::AwaitingCallback,
     ProcessStatus::Created,
 ];
+
+/// How a process aborted under its orch was, as its log says (`aborted by alice while
+/// `Wait` ran`), for the orch that ran it to say.
+pub fn aborted_how(steps: &[crate::store::processes::StepRow]) -> String {
+    steps
+        .iter()
+        .rev()
+        .find(|s| s.status == StepStatus::Abort)
+        .and_then(|s| s.error.as_deref())
+        .and_then(|e| e.split(';').next())
+        .unwrap_or("aborted")
+        .to_string()
+}
 
 /// What an abort did.
 pub struct Aborted {
@@ -41,6 +59,55 @@ impl Engine<'_> {
             )));
         }
         let process = self.abort_one(&p.process_id).await?;
+        self.abort_children(process).await
+    }
+
+    /// Carries out the abort someone asked for while this orch runs `process_id`:
+    /// `stopped` says a step was stopped for it (else it came before the next step).
+    /// The log names who asked and the step; the process's unfinished children are
+    /// aborted with it.
+    pub(super) async fn abort_as_asked(
+        &self,
+        process_id: &str,
+        stopped: bool,
+    ) -> Result<super::runner::Final, Error> {
+        let mut process = self
+            .store
+            .process(process_id)
+            .await?
+            .ok_or_else(|| Error::not_found(format!("no process {process_id}")))?;
+        // A child driven within its parent's run is aborted for the parent's request.
+        let by = process
+            .abort_requested
+            .as_ref()
+            .map(|r| r.by.clone())
+            .or_else(|| self.aborts.asked(process_id))
+            .unwrap_or_else(|| "someone".to_string());
+        let log = self.store.steps(process_id).await?;
+        let name = match self.in_flight(&process, &log).await? {
+            Some(step) => step,
+            None => super::plan::abort_step_name(&log),
+        };
+        let said = if stopped {
+            format!("aborted by {by} while `{name}` ran; it may have done part of its work")
+        } else {
+            format!("aborted by {by} before `{name}` started")
+        };
+        self.record(
+            &mut process,
+            Recorded {
+                error: Some(said),
+                by: Some(&by),
+                ..Recorded::new(&name, 0, StepStatus::Abort)
+            },
+        )
+        .await?;
+        self.abort_children(process).await?;
+        Ok(super::runner::Final::Aborted)
+    }
+
+    /// Aborts the unfinished children of `process` (just aborted), at any depth.
+    async fn abort_children(&self, process: ProcessRow) -> Result<Aborted, Error> {
         let mut done = Aborted {
             process,
             children: Vec::new(),
@@ -122,7 +189,7 @@ impl Engine<'_> {
 
     /// The step that was running when the orch that ran `p` died (None unless it was
     /// `running`: at rest, the last step of its log is where it stopped).
-    async fn in_flight(
+    pub async fn in_flight(
         &self,
         p: &ProcessRow,
         log: &[crate::store::processes::StepRow],

@@ -107,6 +107,10 @@ impl Engine<'_> {
             },
             Children::Queue => self.queue_child(child, retrying).await?,
         };
+        if self.abort_due(cur) {
+            // Stopped for an abort of this process: its abort is logged, not the step.
+            return Ok(Some(Final::Aborted));
+        }
         let id = &child.process_id;
         let name = &child.workflow;
         let outcome = match child.status {
@@ -226,6 +230,11 @@ impl Engine<'_> {
             drain: self.drain.clone(),
             lease: self.lease,
             lease_clock: self.lease_clock.clone(),
+            // An abort of the parent stops the child's steps too.
+            aborts: match &child.parent_id {
+                Some(parent) => self.aborts.within(parent),
+                None => self.aborts.clone(),
+            },
             secrets,
             children: self.children,
             callback_url: self.callback_url.clone(),

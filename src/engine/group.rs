@@ -59,6 +59,8 @@ enum Ended {
     /// lease may have run out.
     Stopped,
     Interrupted,
+    /// Stopped for an abort asked for while it ran.
+    Aborted,
     /// Not run on: a sibling failed and the group fails fast.
     Halted,
 }
@@ -173,6 +175,9 @@ impl Engine<'_> {
             if self.cancelled() {
                 return Ok(Ended::Interrupted);
             }
+            if self.abort_due(&cur) {
+                return Ok(Ended::Aborted);
+            }
             let attempt = next_attempt_in(log, Some(&b.path), &step.name);
             let outcome = self
                 .user_step(&mut cur, step, attempt, &mut input, None, log)
@@ -205,6 +210,7 @@ impl Engine<'_> {
                     });
                 }
                 Some(Final::Interrupted) => return Ok(Ended::Interrupted),
+                Some(Final::Aborted) => return Ok(Ended::Aborted),
                 Some(Final::AwaitingCallback) => {
                     return Ok(Ended::AwaitingCallback {
                         children: cur.awaits_children,
@@ -230,6 +236,7 @@ impl Engine<'_> {
         let total = list.len();
         let mut failed = Vec::new();
         let (mut waiting, mut children, mut stopped, mut interrupted) = (0, 0, false, false);
+        let mut aborted = false;
         let (mut suspended, mut callbacks, mut locks, mut siblings) = (0, 0, 0, 0);
         // Branches at rest because a child process of theirs awaits input or a callback.
         let mut through_children = 0;
@@ -254,7 +261,13 @@ impl Engine<'_> {
                 }
                 Ended::Stopped | Ended::Halted => stopped = true,
                 Ended::Interrupted => interrupted = true,
+                Ended::Aborted => aborted = true,
             }
+        }
+        if aborted {
+            // The process's abort is logged in place of the group's row; branch steps
+            // that finished before it were committed as usual.
+            return Ok(Some(Final::Aborted));
         }
         let name = step.name.as_str();
         if interrupted {

@@ -68,13 +68,18 @@ impl LeaseClock {
 }
 
 /// Renews this orch's leases at a third of their length while a drive runs beside it
-/// (on the same thread: a command, the scheduler); returns only when the store cannot
-/// be reached.
-pub async fn keep(store: &crate::store::Store, lease: Duration) -> crate::error::Error {
+/// (on the same thread: a command, the scheduler), and tells `asked` which of its
+/// processes someone asked to abort; returns only when the store cannot be reached.
+pub async fn keep(
+    store: &crate::store::Store,
+    lease: Duration,
+    asked: &super::abort_request::AbortRequests,
+) -> crate::error::Error {
     loop {
         tokio::time::sleep(lease / 3).await;
-        if let Err(e) = store.renew_leases(super::owner::me(), lease).await {
-            return e.into();
+        match store.renew_leases(super::owner::me(), lease).await {
+            Ok(requests) => asked.seen(requests),
+            Err(e) => return e.into(),
         }
     }
 }

@@ -9,6 +9,7 @@
 //! `owner` tells who runs a process, `skip` reads the keys a skip by hand sets.
 
 pub mod abort;
+pub mod abort_request;
 pub mod ahead;
 pub mod answer;
 #[cfg(test)]

@@ -128,6 +128,16 @@ fn owner_host(owner: &str) -> Option<&str> {
     owner.split('/').next()
 }
 
+/// The live orch that runs `p` at this moment (this one included: a server's own
+/// worker), or None when it rests or its orch is gone. Such a process is aborted by
+/// asking its orch to (`Store::request_abort`).
+pub fn running_live(p: &ProcessRow) -> Option<&str> {
+    if p.status != ProcessStatus::Running || holder_gone(p).is_some() {
+        return None;
+    }
+    p.owner.as_deref()
+}
+
 /// A process whose row says running while the orch that ran it is gone.
 pub fn is_stale(p: &ProcessRow) -> bool {
     is_stale_row(p.status, p.owner.as_deref(), p.lease_until.as_deref())

@@ -39,6 +39,9 @@ pub enum Final {
     Waiting,
     Failed,
     Interrupted,
+    /// Aborted while this orch ran it: someone asked for it (`process abort`), and
+    /// the step running then was stopped.
+    Aborted,
 }
 
 impl Final {
@@ -50,6 +53,8 @@ impl Final {
             Final::Waiting => Some(Kind::Waiting),
             Final::Failed => Some(Kind::StepFailed),
             Final::Interrupted => Some(Kind::Interrupted),
+            // Someone else acted on the process (DESIGN §9: exit 7).
+            Final::Aborted => Some(Kind::Conflict),
         }
     }
 }
@@ -160,6 +165,9 @@ pub struct Engine<'a> {
     /// Set in a worker: when its leases may have run out (see `lease`). No step starts
     /// after that, and a step still running then is stopped.
     pub lease_clock: Option<super::lease::LeaseClock>,
+    /// Aborts asked for of the processes this orch runs, as its lease renewals see
+    /// them: the step running is stopped and the process aborted.
+    pub aborts: super::abort_request::AbortWatch,
     /// Secret answers: handed to `run` steps on stdin with the state, never stored.
     pub secrets: Map<String, Value>,
     pub children: Children,
@@ -237,6 +245,9 @@ pub(super) struct StepEnd<'s> {
     /// Its retry policy has another attempt if this one fails, including when the
     /// subscription it leaves is found invalid at the commit: the process runs on.
     pub(super) tries_again: bool,
+    /// Who the log row names (an abort asked for by another user); None: the user
+    /// this engine runs steps for.
+    pub(super) by: Option<String>,
 }
 
 impl<'s> StepEnd<'s> {
@@ -254,6 +265,7 @@ impl<'s> StepEnd<'s> {
             retry_in: None,
             awaits_children: false,
             tries_again: false,
+            by: None,
         }
     }
 
@@ -297,6 +309,9 @@ pub(super) struct Current {
     /// The workflow says `blocked_by_in_use = false`: its subscription may be
     /// terminated while live subscriptions use it (the operator chose so).
     terminate_in_use: bool,
+    /// An abort of the process was asked for, as the process row said when it was
+    /// read or a commit wrote it: no next step starts.
+    pub(super) abort_asked: bool,
 }
 
 impl Current {
@@ -318,6 +333,7 @@ impl Current {
             running: Default::default(),
             committed: process.status,
             terminate_in_use: false,
+            abort_asked: process.abort_requested.is_some(),
         }
     }
 
@@ -344,6 +360,7 @@ impl Current {
             running: Arc::clone(&self.running),
             committed: self.committed,
             terminate_in_use: self.terminate_in_use,
+            abort_asked: self.abort_asked,
         }
     }
 
@@ -394,6 +411,8 @@ pub struct Recorded<'a> {
     /// Orch's own step, skipped by hand doing its part (see [`Skip`]): it may set what
     /// only orch sets (`insync`).
     pub by_orch: bool,
+    /// Who the log row names; None: the engine's user.
+    pub by: Option<&'a str>,
 }
 
 impl<'a> Recorded<'a> {
@@ -411,6 +430,7 @@ impl<'a> Recorded<'a> {
             whole_state: false,
             branch: None,
             by_orch: false,
+            by: None,
         }
     }
 }
@@ -455,6 +475,7 @@ impl Engine<'_> {
         );
         end.process_status = r.process_status;
         end.whole_state = r.whole_state;
+        end.by = r.by.map(str::to_string);
         if r.by_orch {
             end = end.by_orch();
         }
@@ -594,6 +615,12 @@ impl Engine<'_> {
         *self.drain.borrow()
     }
 
+    /// Whether an abort of the process `cur` drives was asked for: seen by a lease
+    /// renewal, or by the last commit.
+    pub(super) fn abort_due(&self, cur: &Current) -> bool {
+        cur.abort_asked || self.aborts.asked(&cur.process_id).is_some()
+    }
+
     pub(super) fn lease_lapsed(&self) -> bool {
         self.lease_clock.as_ref().is_some_and(|c| c.lapsed())
     }
@@ -635,6 +662,10 @@ impl Engine<'_> {
             .process(process_id)
             .await?
             .ok_or_else(|| Error::not_found(format!("no process {process_id}")))?;
+        if process.abort_requested.is_some() && process.status == ProcessStatus::Running {
+            // Asked for while it rested, or before this orch took it: no step runs.
+            return self.abort_as_asked(process_id, false).await;
+        }
         let mut cur = Current {
             target: def.target,
             terminate_in_use: def.blocked_by_in_use == Some(false),
@@ -653,6 +684,9 @@ impl Engine<'_> {
         for (i, step) in remaining.iter().enumerate() {
             if cur.rested {
                 return Ok(Final::Waiting);
+            }
+            if self.abort_due(&cur) {
+                return self.abort_as_asked(&cur.process_id, false).await;
             }
             if self.draining() {
                 self.rest(&cur).await?;
@@ -746,6 +780,9 @@ impl Engine<'_> {
                         .user_step(&mut cur, user_step, attempt, &mut input, shell, &log)
                         .await?
                     {
+                        Some(Final::Aborted) => {
+                            return self.abort_as_asked(&cur.process_id, true).await;
+                        }
                         Some(f) => return Ok(f),
                         None => continue,
                     }
@@ -996,6 +1033,7 @@ impl Engine<'_> {
                             tokio::select! {
                                 _ = tokio::time::sleep(d) => Attempt::ok(json!({})),
                                 _ = super::raised(&mut cancel) => Attempt::failed(format!("{}; the step was stopped", super::INTERRUPTED)),
+                                _ = self.aborts.until_asked(&cur.process_id) => Attempt::with_status(StepStatus::Abort),
                             }
                         }
                     }
@@ -1024,6 +1062,11 @@ impl Engine<'_> {
                     "a group or workflow step reached the leaf runner; this is a bug",
                 ),
             };
+            if outcome.status == StepStatus::Abort {
+                // Stopped for an abort asked for meanwhile: nothing of the attempt is
+                // logged; the process's abort is.
+                return Ok(Some(Final::Aborted));
+            }
             let interrupted = self.cancelled();
             let last = n == attempts || interrupted;
             let mut end = StepEnd::new(&step.name, attempt, started, outcome);
@@ -1075,6 +1118,9 @@ impl Engine<'_> {
                 _ if last => return Ok(Some(Final::Failed)),
                 _ => {}
             }
+            if self.abort_due(cur) {
+                return Ok(Some(Final::Aborted));
+            }
             self.observer
                 .with(|o| o.retrying(&path, attempt + 1, delay));
             let mut cancel = self.cancel.clone();
@@ -1083,6 +1129,9 @@ impl Engine<'_> {
                 _ = tokio::time::sleep(delay) => {}
                 _ = super::raised(&mut cancel) => {}
                 _ = super::raised(&mut drain) => {}
+                _ = self.aborts.until_asked(&cur.process_id) => {
+                    return Ok(Some(Final::Aborted));
+                }
             }
             if self.draining() {
                 self.rest(cur).await?;
@@ -1192,9 +1241,14 @@ impl Engine<'_> {
         };
         let mut cancel = self.cancel.clone();
         let clock = self.lease_clock.clone();
-        // Which stopped the step: Ctrl-C/SIGTERM, or this orch's lease running out.
+        // Which stopped the step: Ctrl-C/SIGTERM, this orch's lease running out, or an
+        // abort asked for.
         let lapsed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let noted = std::sync::Arc::clone(&lapsed);
+        let aborted = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let asked = std::sync::Arc::clone(&aborted);
+        let aborts = self.aborts.clone();
+        let process_id = cur.process_id.clone();
         let cancelled = async move {
             let lapse = async {
                 match &clock {
@@ -1205,6 +1259,7 @@ impl Engine<'_> {
             tokio::select! {
                 _ = super::raised(&mut cancel) => {}
                 _ = lapse => noted.store(true, std::sync::atomic::Ordering::SeqCst),
+                _ = aborts.until_asked(&process_id) => asked.store(true, std::sync::atomic::Ordering::SeqCst),
             }
         };
         let result = async {
@@ -1238,6 +1293,10 @@ impl Engine<'_> {
                 "`{run}` timed out after {}",
                 crate::domain::workflow::format_duration(timeout.unwrap_or_default())
             )),
+            // Stopped (SIGTERM, the grace, SIGKILL) for an abort: the caller logs it.
+            Outcome::Cancelled if aborted.load(std::sync::atomic::Ordering::SeqCst) => {
+                Attempt::with_status(StepStatus::Abort)
+            }
             Outcome::Cancelled if lapsed.load(std::sync::atomic::Ordering::SeqCst) => Attempt {
                 // Another orch may be taking the process over: the step runs again
                 // wherever the process goes on (this is written only if this orch
@@ -1343,7 +1402,7 @@ impl Engine<'_> {
             finished_at: crate::clock::format(finished),
             error: outcome.error.map(|e| self.scrub_text(e)),
             output: outcome.output.map(|o| self.scrub_text(o)),
-            created_by: self.user.clone(),
+            created_by: end.by.clone().unwrap_or_else(|| self.user.clone()),
             branch: cur.branch.clone(),
             state_patch: patch,
         };
@@ -1390,6 +1449,7 @@ impl Engine<'_> {
         cur.rested = end.process_status == ProcessStatus::Running
             && committed.status != ProcessStatus::Running;
         cur.committed = committed.status;
+        cur.abort_asked |= committed.abort_asked;
         let mut row = committed.step;
         cur.last = Some((row.path(), row.status, row.error.clone()));
         cur.awaits_children = end.awaits_children;

@@ -120,6 +120,7 @@ impl Bench {
             drain,
             lease: std::time::Duration::from_secs(15),
             lease_clock: None,
+            aborts: Default::default(),
             secrets: Default::default(),
             children: super::runner::Children::Drive,
             callback_url: None,

@@ -152,6 +152,7 @@ impl App {
             lease: self.lease,
             // Its commits are single and claimed by hand; nothing to renew between steps.
             lease_clock: None,
+            aborts: crate::engine::abort_request::AbortWatch::none(),
             secrets: Map::new(),
             // Checked when the server started (the command's settings).
             callback_url: self.project.config.public_url().ok().flatten(),
@@ -715,12 +716,26 @@ pub async fn resume(
     .await
 }
 
-/// Stops a process for good, and its unfinished children; returns what could not be
-/// aborted (a child another orch runs at this moment), said as a sentence.
-pub async fn abort(app: &Arc<App>, id: String, who: String) -> Result<Option<String>> {
+/// What an abort asked of the API did.
+pub enum AbortDone {
+    /// Aborted; what could not be aborted with it (a child another orch runs at this
+    /// moment), said as a sentence.
+    Aborted(Option<String>),
+    /// A live orch runs it: the request is recorded, and that orch aborts it.
+    Requested,
+}
+
+/// Stops a process for good, and its unfinished children; one a live orch runs is
+/// aborted by that orch, asked through a request on the process.
+pub async fn abort(app: &Arc<App>, id: String, who: String) -> Result<AbortDone> {
     app.blocking(async move |app: &App| {
         let store = app.store();
         let p = find_process(store, &id).await?;
+        if crate::engine::owner::running_live(&p).is_some()
+            && store.request_abort(&p.process_id, &who).await?
+        {
+            return Ok(AbortDone::Requested);
+        }
         let mut quiet = Quiet;
         let done = app.engine(store, &who, &mut quiet).abort(&p).await?;
         app.vault.forget(&p.process_id);
@@ -732,7 +747,9 @@ pub async fn abort(app: &Arc<App>, id: String, who: String) -> Result<Option<Str
             .iter()
             .map(|(child, why)| format!("child process {child} was not aborted: {}", why.message))
             .collect();
-        Ok((!left.is_empty()).then(|| left.join("; ")))
+        Ok(AbortDone::Aborted(
+            (!left.is_empty()).then(|| left.join("; ")),
+        ))
     })
     .await
 }

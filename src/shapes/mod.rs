@@ -32,6 +32,9 @@ pub struct ProcessShape<'a> {
     #[serde(flatten)]
     row: &'a ProcessRow,
     stale: bool,
+    /// An abort asked for while a live orch runs it, which that orch has not carried
+    /// out yet (`process abort`); null otherwise.
+    abort_requested: Option<&'a crate::store::processes::AbortRequest>,
     #[serde(skip_serializing_if = "Option::is_none")]
     state: Option<&'a Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -44,6 +47,10 @@ pub fn process<'a>(p: &'a ProcessRow, steps: Option<&'a [StepRow]>) -> ProcessSh
     ProcessShape {
         row: p,
         stale: owner::is_stale(p),
+        abort_requested: p
+            .abort_requested
+            .as_ref()
+            .filter(|_| !p.status.is_finished()),
         state: steps.map(|_| &p.state),
         steps: steps.map(StepLog),
     }

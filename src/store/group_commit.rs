@@ -7,9 +7,8 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::processes::{Committed, StepCommit};
+use super::processes::{Committed, Left, StepCommit};
 use super::{StoreError, StoreResult};
-use crate::domain::process::ProcessStatus;
 
 /// The most steps written in one transaction.
 pub const MAX_BATCH: usize = 256;
@@ -23,10 +22,11 @@ pub struct Job {
 impl Job {
     /// Tells the engine how its step went (an engine that stopped waiting, its drive
     /// dropped, needs no answer).
-    pub fn answer(self, result: StoreResult<ProcessStatus>) {
-        let answer = result.map(|status| Committed {
-            status,
+    pub fn answer(self, result: StoreResult<Left>) {
+        let answer = result.map(|left| Committed {
+            status: left.status,
             step: self.commit.step,
+            abort_asked: left.abort_asked,
         });
         let _ = self.reply.send(answer);
     }

@@ -608,9 +608,21 @@ impl Store {
         dispatch!(self.claim_runnable(owner, lease, limit, which))
     }
 
-    /// Renews the lease on every process `owner` runs; returns how many it holds.
-    pub async fn renew_leases(&self, owner: &str, lease: Duration) -> StoreResult<usize> {
+    /// Renews the lease on every process `owner` runs; returns those of them whose
+    /// abort was asked for (`process abort` of a running process), with who asked.
+    pub async fn renew_leases(
+        &self,
+        owner: &str,
+        lease: Duration,
+    ) -> StoreResult<Vec<(String, String)>> {
         dispatch!(self.renew_leases(owner, lease))
+    }
+
+    /// Records that `by` asks to abort a process a live orch runs: that orch aborts
+    /// it when it sees the request. The first request stands; false when the process
+    /// is finished or not there.
+    pub async fn request_abort(&self, id: &str, by: &str) -> StoreResult<bool> {
+        dispatch!(self.request_abort(id, by))
     }
 
     /// Puts a running process that `owner` holds at rest as `waiting`, due again after
@@ -673,8 +685,13 @@ impl Store {
         dispatch!(self.register_worker(id, concurrency, lease))
     }
 
-    /// A worker's heartbeat: its own lease and those of the processes it runs.
-    pub async fn worker_beat(&self, id: &str, lease: Duration) -> StoreResult<()> {
+    /// A worker's heartbeat: its own lease and those of the processes it runs; returns
+    /// those of them whose abort was asked for, with who asked.
+    pub async fn worker_beat(
+        &self,
+        id: &str,
+        lease: Duration,
+    ) -> StoreResult<Vec<(String, String)>> {
         dispatch!(self.worker_beat(id, lease))
     }
 

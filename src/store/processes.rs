@@ -41,8 +41,20 @@ pub struct ProcessRow {
     /// nobody did since it was created.
     #[serde(skip)]
     pub queued_by: Option<String>,
+    /// An abort asked for while a live orch ran it, not carried out yet (its owner
+    /// carries it out); shown by `crate::shapes`.
+    #[serde(skip)]
+    pub abort_requested: Option<AbortRequest>,
     #[serde(skip)]
     pub state: Value,
+}
+
+/// Who asked to abort a running process, and when (`process abort` of a process a
+/// live orch runs).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AbortRequest {
+    pub by: String,
+    pub at: String,
 }
 
 impl ProcessRow {
@@ -162,6 +174,16 @@ pub struct StepCommit {
 pub struct Committed {
     pub status: ProcessStatus,
     pub step: StepRow,
+    /// An abort of the process was asked for (read with the row the commit writes):
+    /// its orch starts no next step.
+    pub abort_asked: bool,
+}
+
+/// What a step's commit left, before the step row is handed back.
+#[derive(Debug, Clone, Copy)]
+pub struct Left {
+    pub status: ProcessStatus,
+    pub abort_asked: bool,
 }
 
 impl StepCommit {

@@ -59,5 +59,6 @@ pub fn outcome_word(f: Final) -> &'static str {
         Final::Waiting => "waiting",
         Final::Failed => "failed",
         Final::Interrupted => "interrupted",
+        Final::Aborted => "aborted",
     }
 }

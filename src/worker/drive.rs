@@ -7,6 +7,7 @@ use tokio::sync::watch;
 
 use super::Config;
 use crate::domain::process::StepStatus;
+use crate::engine::abort_request::AbortWatch;
 use crate::engine::lease::LeaseClock;
 use crate::engine::runner::{Engine, Final, Observer, Recorded, Watch};
 use crate::engine::{owner, secrets};
@@ -36,17 +37,27 @@ pub async fn one(
     cancel: watch::Receiver<bool>,
     drain: watch::Receiver<bool>,
     lease_clock: Option<LeaseClock>,
+    aborts: AbortWatch,
 ) -> Outcome {
     let id = claimed.process.process_id.clone();
     let workflow = claimed.process.workflow.clone();
     let started = Instant::now();
     let drain_rx = drain.clone();
-    let result = drive(store, config, claimed, cancel, drain, lease_clock).await;
+    let result = drive(store, config, claimed, cancel, drain, lease_clock, aborts).await;
     if let (Some(vault), Ok(Final::Completed)) = (config.vault, &result) {
         vault.forget(&id);
     }
     let took = crate::domain::workflow::format_duration(started.elapsed());
     let (end, error, left_running) = match result {
+        Ok(Final::Aborted) => {
+            // Someone asked for it while it ran: said as the command that ran it says it.
+            let how = match store.steps(&id).await {
+                Ok(steps) => crate::engine::abort::aborted_how(&steps),
+                Err(_) => "aborted".to_string(),
+            };
+            (config.log)(&format!("process {id} ({workflow}) was {how} ({took})"));
+            (Some(Final::Aborted), None, false)
+        }
         Ok(f) => {
             (config.log)(&format!(
                 "process {id} ({workflow}): {} ({took})",
@@ -127,6 +138,7 @@ async fn drive(
     cancel: watch::Receiver<bool>,
     drain: watch::Receiver<bool>,
     lease_clock: Option<LeaseClock>,
+    aborts: AbortWatch,
 ) -> Result<Final> {
     let process = claimed.process;
     let id = process.process_id.clone();
@@ -164,6 +176,7 @@ async fn drive(
         drain,
         lease: config.lease,
         lease_clock,
+        aborts,
         secrets: found,
         children: config.children,
         callback_url: config.callback_url.clone(),

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
+use crate::engine::abort_request::AbortRequests;
 use crate::engine::lease::LeaseClock;
 use crate::error::{Error, Result};
 use crate::store::{Create, Location, Store};
@@ -30,13 +31,15 @@ impl Heartbeat {
 /// How soon a lapsed lease is renewed again.
 const LAPSED_RETRY: Duration = Duration::from_millis(100);
 
-/// Starts renewing `owner`'s leases every third of `lease`. The thread opens its own
+/// Starts renewing `owner`'s leases every third of `lease`, telling `asked` which of
+/// its processes someone asked to abort. The thread opens its own
 /// store on its own runtime, so a busy worker runtime never holds a renewal back.
 pub async fn start(
     location: Location,
     owner: &'static str,
     lease: Duration,
     clock: LeaseClock,
+    asked: AbortRequests,
 ) -> Result<Heartbeat> {
     let (stop, mut stopping) = watch::channel(false);
     let (opened, is_open) = tokio::sync::oneshot::channel::<Result<()>>();
@@ -83,8 +86,9 @@ pub async fn start(
                     let began = LeaseClock::now();
                     tokio::select! {
                         beat = store.worker_beat(owner, lease) => {
-                            if beat.is_ok() {
+                            if let Ok(requests) = beat {
                                 clock.renewed_at(began, lease);
+                                asked.seen(requests);
                             }
                         }
                         // A beat the database is slow to answer does not hold up a

@@ -169,8 +169,15 @@ pub async fn run(
         .register_worker(me, opts.concurrency, opts.lease)
         .await?;
     let clock = LeaseClock::holding(opts.lease);
-    let heartbeat =
-        heartbeat::start(store.location().clone(), me, opts.lease, clock.clone()).await?;
+    let asked = crate::engine::abort_request::AbortRequests::default();
+    let heartbeat = heartbeat::start(
+        store.location().clone(),
+        me,
+        opts.lease,
+        clock.clone(),
+        asked.clone(),
+    )
+    .await?;
     (config.log)(&format!(
         "worker {} started: {} at once, lease {}, on {}",
         owner::describe(me),
@@ -273,6 +280,7 @@ pub async fn run(
                     cancel.clone(),
                     drain.clone(),
                     Some(clock.clone()),
+                    asked.watch(),
                 ));
             }
             if opts.once && idle && running.is_empty() {
@@ -355,10 +363,11 @@ pub async fn claim_and_drive(
         return Ok(None);
     };
     let (_, drain) = watch::channel(false);
-    let drive = drive::one(store, config, claimed, cancel, drain, None);
+    let asked = crate::engine::abort_request::AbortRequests::default();
+    let drive = drive::one(store, config, claimed, cancel, drain, None, asked.watch());
     // No heartbeat of its own here: the leases are renewed beside the drive.
     tokio::select! {
         outcome = drive => Ok(Some(outcome)),
-        e = crate::engine::lease::keep(store, config.lease) => Err(e),
+        e = crate::engine::lease::keep(store, config.lease, &asked) => Err(e),
     }
 }

@@ -1,6 +1,7 @@
 //! CLI tests: the real `orch` binary against temporary projects, on real SQLite files
 //! and (the same tests, see `stores`) on a real PostgreSQL.
 
+mod abort_running;
 mod branch_callbacks;
 mod branch_locks;
 mod branches;

@@ -75,7 +75,7 @@ fn tasks(p: &Project) -> Vec<String> {
     listed(p, &["process", "list", "--workflow", "t"])
 }
 
-fn spawn_worker(p: &Project, args: &[&str]) -> Child {
+pub(super) fn spawn_worker(p: &Project, args: &[&str]) -> Child {
     p.command()
         .arg("worker")
         .args(args)
@@ -85,7 +85,7 @@ fn spawn_worker(p: &Project, args: &[&str]) -> Child {
         .unwrap()
 }
 
-fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+pub(super) fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
         if done() {
@@ -96,7 +96,7 @@ fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
     panic!("gave up waiting for {what}");
 }
 
-fn signal(child: &Child, sig: i32) {
+pub(super) fn signal(child: &Child, sig: i32) {
     // SAFETY: sending a signal to a child we started.
     unsafe {
         libc::kill(child.id() as i32, sig);

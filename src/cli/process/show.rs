@@ -71,6 +71,23 @@ pub fn show(ctx: &mut Ctx, a: ShowArgs) -> Result<()> {
     if let Some(r) = &p.failed_reason {
         fields.push(("reason", r.clone()));
     }
+    if let Some(asked) = p
+        .abort_requested
+        .as_ref()
+        .filter(|_| !p.status.is_finished())
+    {
+        let by = p
+            .owner
+            .as_deref()
+            .map_or_else(|| "its orch".to_string(), crate::engine::owner::describe);
+        fields.push((
+            "abort",
+            format!(
+                "requested by {} at {}; {by} aborts it at its next lease renewal",
+                asked.by, asked.at
+            ),
+        ));
+    }
     let out = format!("process {}\n{}", p.process_id, crate::ui::labelled(&fields));
     pr.out(&out)?;
     let mut t = table::new(

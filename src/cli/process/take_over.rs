@@ -723,10 +723,21 @@ fn past_deadline(
     Err(e)
 }
 
-pub fn abort(ctx: &mut Ctx, id: &str) -> Result<()> {
-    let p = ctx.process(id)?;
-    let done = drive::with_engine(ctx, async |engine| engine.abort(&p).await)?;
-    for child in &done.children {
+/// Aborts a process at rest (or one whose orch is gone) here, and says so.
+pub fn abort(ctx: &mut Ctx, p: &ProcessRow) -> Result<()> {
+    let done = drive::with_engine(ctx, async |engine| engine.abort(p).await)?;
+    said_aborted(ctx, p, &done.children, &done.left)
+}
+
+/// Says what an abort did: the children aborted with `p` (and those `left`, which
+/// another orch runs), the process, what stays out of sync; `-o json`: the process.
+pub fn said_aborted(
+    ctx: &mut Ctx,
+    p: &ProcessRow,
+    children: &[ProcessRow],
+    left: &[(String, Error)],
+) -> Result<()> {
+    for child in children {
         ctx.printer.status(&format!(
             "child process {} ({}) aborted with it",
             child.process_id, child.workflow
@@ -738,7 +749,7 @@ pub fn abort(ctx: &mut Ctx, id: &str) -> Result<()> {
             ));
         }
     }
-    for (child, why) in &done.left {
+    for (child, why) in left {
         ctx.printer.warn(&format!(
             "child process {child} was not aborted: {}",
             why.message

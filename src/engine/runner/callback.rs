@@ -110,6 +110,10 @@ impl Engine<'_> {
             } else {
                 self.hand_out(cur, step, run, spec, attempt).await?
             };
+            if outcome.status == StepStatus::Abort {
+                // Its `run` was stopped for an abort: the process's abort is logged.
+                return Ok(Some(Final::Aborted));
+            }
             let interrupted = self.cancelled();
             let status = self
                 .commit(

@@ -301,10 +301,14 @@ pub async fn resume(
 }
 
 /// Stops a process for good (`orch process abort ID`), and its unfinished children;
-/// its subscription stays out of sync.
+/// its subscription stays out of sync. A process a live orch runs at this moment is
+/// aborted by that orch: the request is recorded (202, the process with its
+/// `abort_requested`), and the orch stops its step and aborts it at its next lease
+/// renewal.
 #[utoipa::path(post, path = "/processes/{id}/abort", tag = "processes", security(("bearer" = [])),
     params(("id" = String, Path, description = "A process id, or a unique prefix of one")),
-    responses((status = 200, body = Process, headers(("orch-warning" = String, description = "Set when a child process could not be aborted with it (another orch runs it at this moment)"))), Errors))]
+    responses((status = 200, body = Process, headers(("orch-warning" = String, description = "Set when a child process could not be aborted with it (another orch runs it at this moment)"))),
+        (status = 202, body = Process, description = "A live orch runs the process: the abort is asked of it (see `abort_requested`)"), Errors))]
 pub async fn abort(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
@@ -314,9 +318,12 @@ pub async fn abort(
 ) -> ApiResult<Response> {
     q.only(&[])?;
     let full = actions::find_process(app.store(), &id).await?.process_id;
-    let left = actions::abort(&app, full.clone(), who(p)).await?;
+    let done = actions::abort(&app, full.clone(), who(p)).await?;
     let mut r = answer(&app, &full).await?;
-    super::warn(r.headers_mut(), &Vec::from_iter(left));
+    match done {
+        actions::AbortDone::Aborted(left) => super::warn(r.headers_mut(), &Vec::from_iter(left)),
+        actions::AbortDone::Requested => *r.status_mut() = axum::http::StatusCode::ACCEPTED,
+    }
     Ok(r)
 }
 

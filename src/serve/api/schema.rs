@@ -225,6 +225,17 @@ pub struct ProcessSummary {
     pub parent_step: Option<String>,
     /// Its row says running, but the orch that ran it is gone.
     pub stale: bool,
+    /// An abort asked for while a live orch runs it, not carried out yet (that orch
+    /// aborts it at its next lease renewal, or before its next step); null: none.
+    #[schema(required = true)]
+    pub abort_requested: Option<AbortRequested>,
+}
+
+/// Who asked to abort a running process, and when.
+#[derive(Serialize, ToSchema)]
+pub struct AbortRequested {
+    pub by: String,
+    pub at: String,
 }
 
 /// One process: its state, its step log and what it waits for.

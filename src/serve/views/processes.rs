@@ -131,12 +131,15 @@ pub async fn show(
         true => file_drift(&app, p).await,
         false => None,
     };
+    let asked_already = p.status == ProcessStatus::Running && p.abort_requested.is_some();
     let actions = json!({
         "retry": retryable,
         // A process waiting for a lock has no failed step to skip.
         "skip": has_failure,
         "resume": view.pending().is_some(),
-        "abort": !p.status.is_finished() && p.status != ProcessStatus::Running,
+        // A running process is aborted by the orch that runs it, once asked: asked
+        // already, it needs no second button.
+        "abort": !p.status.is_finished() && !asked_already,
     });
     Ok(page::render(
         &app,

@@ -19,8 +19,8 @@ use tokio::sync::mpsc;
 use super::config::ConnInfo;
 use super::ops::commit_one;
 use super::tx::{Fail, R, in_tx};
-use crate::domain::process::ProcessStatus;
 use crate::store::group_commit::{self, Committer, Job};
+use crate::store::processes::Left;
 use crate::store::{StoreError, StoreResult};
 
 /// What the committer's task writes with: the store's pool and address.
@@ -76,7 +76,7 @@ async fn write(w: &Writer, batch: Vec<Job>) {
 }
 
 /// Every step in a savepoint of one transaction; an error of one step is its own.
-async fn write_together(w: &Writer, batch: &[Job]) -> StoreResult<Vec<StoreResult<ProcessStatus>>> {
+async fn write_together(w: &Writer, batch: &[Job]) -> StoreResult<Vec<StoreResult<Left>>> {
     in_tx!(w, write, |tx| {
         let mut results = Vec::with_capacity(batch.len());
         for job in batch {

@@ -30,7 +30,7 @@ use crate::domain::usability::{self, Facts};
 use crate::domain::workflow::WorkflowDef;
 use crate::store::events::{Consumer, Event, Filter as EventFilter, Page};
 use crate::store::processes::{
-    Committed, Filter, Find, NewProcess, ProcessRow, StepCommit, StepRow,
+    Committed, Filter, Find, Left, NewProcess, ProcessRow, StepCommit, StepRow,
 };
 use crate::store::products::{ProductChange, StoredProduct};
 use crate::store::schedules::{Claimed, ScheduleRow};
@@ -120,10 +120,11 @@ impl Postgres {
         if let Some(committer) = self.committer.get() {
             return committer.commit(c).await;
         }
-        let status = in_tx!(self, write, |tx| commit_one(&mut tx, &c).await?)?;
+        let left = in_tx!(self, write, |tx| commit_one(&mut tx, &c).await?)?;
         Ok(Committed {
-            status,
+            status: left.status,
             step: c.step,
+            abort_asked: left.abort_asked,
         })
     }
 
@@ -188,9 +189,21 @@ impl Postgres {
         })
     }
 
-    pub async fn renew_leases(&self, owner: &str, lease: Duration) -> StoreResult<usize> {
+    pub async fn renew_leases(
+        &self,
+        owner: &str,
+        lease: Duration,
+    ) -> StoreResult<Vec<(String, String)>> {
         in_tx!(self, write, |tx| processes::renew_leases(&tx, owner, lease)
             .await?)
+    }
+
+    pub async fn request_abort(&self, id: &str, by: &str) -> StoreResult<bool> {
+        let now = crate::clock::now_text();
+        in_tx!(self, write, |tx| processes::request_abort(
+            &tx, id, by, &now
+        )
+        .await?)
     }
 
     pub async fn rest_process(
@@ -240,10 +253,14 @@ impl Postgres {
         .await?)
     }
 
-    pub async fn worker_beat(&self, id: &str, lease: Duration) -> StoreResult<()> {
+    pub async fn worker_beat(
+        &self,
+        id: &str,
+        lease: Duration,
+    ) -> StoreResult<Vec<(String, String)>> {
         in_tx!(self, write, |tx| {
             workers::beat(&tx, id, lease).await?;
-            processes::renew_leases(&tx, id, lease).await?;
+            processes::renew_leases(&tx, id, lease).await?
         })
     }
 
@@ -542,9 +559,20 @@ impl Postgres {
 /// Writes one step in the caller's transaction: the subscription change it made, its
 /// log row and the process row, then lets go of the process or puts it at rest.
 /// Returns the status the process is left in.
-pub(super) async fn commit_one(
+pub(super) async fn commit_one(tx: &mut super::tx::Tx<'_>, c: &StepCommit) -> super::tx::R<Left> {
+    let mut abort_asked = false;
+    let status = commit_leaving(tx, c, &mut abort_asked).await?;
+    Ok(Left {
+        status,
+        abort_asked,
+    })
+}
+
+/// [`commit_one`]; `abort_asked` is set when an abort of the process was asked for.
+async fn commit_leaving(
     tx: &mut super::tx::Tx<'_>,
     c: &StepCommit,
+    abort_asked: &mut bool,
 ) -> super::tx::R<ProcessStatus> {
     if let Some(change) = &c.subscription {
         subscriptions::save(
@@ -575,7 +603,8 @@ pub(super) async fn commit_one(
     } else {
         c.status
     };
-    let paused = processes::commit_step(tx, c, status).await?;
+    let (paused, asked) = processes::commit_step(tx, c, status).await?;
+    *abort_asked = asked;
     // A step that goes on running has nothing to settle without an open callback.
     if status != ProcessStatus::Running || holds.callbacks {
         callbacks::settle(tx, &c.process_id, &c.step.path(), c.step.status, status).await?;

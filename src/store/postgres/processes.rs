@@ -21,15 +21,15 @@ use crate::domain::workflow::{Target, WorkflowDef};
 use crate::store::StoreError;
 use crate::store::events::Concerns;
 use crate::store::processes::{
-    Filter, Find, NewProcess, ProcessRow, StepCommit, StepRow, claim_event, owner_parts,
-    snapshot_budget, status_event,
+    AbortRequest, Filter, Find, NewProcess, ProcessRow, StepCommit, StepRow, claim_event,
+    owner_parts, snapshot_budget, status_event,
 };
 use crate::store::workers::Runnable;
 
-const PROCESS_COLUMNS: &str = "p.process_id, p.workflow, p.target, p.status, p.subscription_id, p.customer_id, p.is_task, p.created_by, p.started_at, p.last_modified_at, p.failed_reason, p.last_step, p.definition_hash, p.owner, p.lease_until, p.run_after, p.parent_id, p.parent_step, COALESCE(s.state, p.state), s.step_id, p.queued_by";
+const PROCESS_COLUMNS: &str = "p.process_id, p.workflow, p.target, p.status, p.subscription_id, p.customer_id, p.is_task, p.created_by, p.started_at, p.last_modified_at, p.failed_reason, p.last_step, p.definition_hash, p.owner, p.lease_until, p.run_after, p.parent_id, p.parent_step, COALESCE(s.state, p.state), s.step_id, p.queued_by, p.abort_requested_by, p.abort_requested_at";
 const PROCESS_FROM: &str = "processes p LEFT JOIN process_states s ON s.process_id = p.process_id";
 /// The columns of lists, without the state, which can be large and lists never need.
-const LIST_COLUMNS: &str = "process_id, workflow, target, status, subscription_id, customer_id, is_task, created_by, started_at, last_modified_at, failed_reason, last_step, definition_hash, owner, lease_until, run_after, parent_id, parent_step, NULL::text, NULL::bigint, queued_by";
+const LIST_COLUMNS: &str = "process_id, workflow, target, status, subscription_id, customer_id, is_task, created_by, started_at, last_modified_at, failed_reason, last_step, definition_hash, owner, lease_until, run_after, parent_id, parent_step, NULL::text, NULL::bigint, queued_by, abort_requested_by, abort_requested_at";
 
 /// `$n` microseconds after the transaction's start, in orch's time text.
 pub(super) fn later(n: usize) -> String {
@@ -75,6 +75,13 @@ fn read_process(r: &Row) -> R<RawProcess> {
             parent_id: r.try_get(16)?,
             parent_step: r.try_get(17)?,
             queued_by: r.try_get(20)?,
+            abort_requested: match (
+                r.try_get::<_, Option<String>>(21)?,
+                r.try_get::<_, Option<String>>(22)?,
+            ) {
+                (Some(by), Some(at)) => Some(AbortRequest { by, at }),
+                _ => None,
+            },
             state: Value::Null,
         },
         r.try_get::<_, Option<String>>(18)?.unwrap_or_default(),
@@ -278,14 +285,19 @@ pub async fn steps(tx: &Tx<'_>, process_id: &str) -> R<Vec<StepRow>> {
 /// this commit and every commit after it sees the pause, as with SQLite's one writer.
 /// The process is left in `status`, which may differ from the one the commit asked
 /// for (the store decided otherwise in the same transaction). Returns whether the
-/// engine is paused.
-pub async fn commit_step(tx: &mut Tx<'_>, c: &StepCommit, status: ProcessStatus) -> R<bool> {
+/// engine is paused, and whether an abort of the process was asked for.
+pub async fn commit_step(
+    tx: &mut Tx<'_>,
+    c: &StepCommit,
+    status: ProcessStatus,
+) -> R<(bool, bool)> {
     let s = &c.step;
     let patch = s.state_patch.to_string();
     let failed_reason = clean_opt(c.failed_reason.as_deref());
     let row = tx
         .one(
-            "SELECT p.status, p.subscription_id, p.state_budget, e.paused_at IS NOT NULL, p.owner
+            "SELECT p.status, p.subscription_id, p.state_budget, e.paused_at IS NOT NULL, p.owner,
+                    p.abort_requested_by IS NOT NULL
              FROM processes p, engine e WHERE p.process_id = $1 AND e.id = 1
              FOR UPDATE OF p FOR SHARE OF e",
             &[&c.process_id],
@@ -295,6 +307,7 @@ pub async fn commit_step(tx: &mut Tx<'_>, c: &StepCommit, status: ProcessStatus)
     let previous_subscription: Option<String> = row.try_get(1)?;
     let budget: Option<i64> = row.try_get(2)?;
     let paused: bool = row.try_get(3)?;
+    let abort_asked: bool = row.try_get(5)?;
     c.fence(row.try_get(4)?)?;
     let step_event = tx.event(NewEvent {
         kind: "step.finished".into(),
@@ -370,7 +383,7 @@ pub async fn commit_step(tx: &mut Tx<'_>, c: &StepCommit, status: ProcessStatus)
         let step_id = tx.seq(step_event);
         write_snapshot(tx, &c.process_id, step_id, &state).await?;
     }
-    Ok(paused)
+    Ok((paused, abort_asked))
 }
 
 /// Sets the status of a process without a step, with a `process.<status>` event when
@@ -580,13 +593,35 @@ pub async fn runnable(
     Ok(out)
 }
 
-/// Renews the lease of every process `owner` runs; returns how many it holds.
-pub async fn renew_leases(tx: &Tx<'_>, owner: &str, lease: Duration) -> R<usize> {
+/// Renews the lease of every process `owner` runs; returns those of them whose abort
+/// was asked for, with who asked.
+pub async fn renew_leases(tx: &Tx<'_>, owner: &str, lease: Duration) -> R<Vec<(String, String)>> {
     let sql = format!(
-        "UPDATE processes SET lease_until = {} WHERE owner = $1 AND status = 'running'",
+        "UPDATE processes SET lease_until = {} WHERE owner = $1 AND status = 'running'
+         RETURNING process_id, abort_requested_by",
         later(2)
     );
-    Ok(tx.exec(&sql, &[&owner, &micros(lease)]).await? as usize)
+    let mut asked = Vec::new();
+    for r in tx.rows(&sql, &[&owner, &micros(lease)]).await? {
+        if let Some(by) = r.try_get::<_, Option<String>>(1)? {
+            asked.push((r.try_get(0)?, by));
+        }
+    }
+    Ok(asked)
+}
+
+/// Records that `by` asks to abort a process that is not finished (a live orch runs
+/// it); the first request stands. Returns false when the process is finished or gone.
+pub async fn request_abort(tx: &Tx<'_>, process_id: &str, by: &str, at: &str) -> R<bool> {
+    Ok(tx
+        .exec(
+            "UPDATE processes SET abort_requested_by = COALESCE(abort_requested_by, $2),
+             abort_requested_at = COALESCE(abort_requested_at, $3)
+             WHERE process_id = $1 AND status NOT IN ('completed', 'aborted')",
+            &[&process_id, &by, &at],
+        )
+        .await?
+        > 0)
 }
 
 /// Puts a process at rest as `waiting` without a step: no owner, picked up again

@@ -21,11 +21,10 @@ use tokio::sync::mpsc;
 
 use super::step_commit::{TxFacts, commit_one};
 use super::{Sync, open_unmigrated, write_tx};
-use crate::domain::process::ProcessStatus;
 use crate::error::Error;
 use crate::store::StoreResult;
 use crate::store::group_commit::{self, Job};
-use crate::store::processes::{Committed, StepCommit};
+use crate::store::processes::{Committed, Left, StepCommit};
 
 /// The handle engines send their commits to.
 pub struct Committer {
@@ -82,7 +81,7 @@ fn serve(mut conn: Connection, mut rx: mpsc::UnboundedReceiver<Job>) {
 
 fn write(conn: &mut Connection, batch: Vec<Job>) {
     let written = write_together(conn, &batch);
-    let results: Vec<StoreResult<ProcessStatus>> = match written {
+    let results: Vec<StoreResult<Left>> = match written {
         Ok(results) => results,
         // The shared commit failed: none of the steps is lost for it.
         Err(_) => batch
@@ -100,10 +99,7 @@ fn write(conn: &mut Connection, batch: Vec<Job>) {
 /// process taken over by another worker); a savepoint per step, which would keep the
 /// others without a second write, makes SQLite keep a sub-journal of every page each
 /// step touches, which every batch would pay for.
-fn write_together(
-    conn: &mut Connection,
-    batch: &[Job],
-) -> StoreResult<Vec<StoreResult<ProcessStatus>>> {
+fn write_together(conn: &mut Connection, batch: &[Job]) -> StoreResult<Vec<StoreResult<Left>>> {
     let tx = write_tx(conn)?;
     let mut facts = TxFacts::default();
     let mut results = Vec::with_capacity(batch.len());
@@ -114,7 +110,7 @@ fn write_together(
     Ok(results)
 }
 
-fn write_alone(conn: &mut Connection, c: &StepCommit) -> StoreResult<ProcessStatus> {
+fn write_alone(conn: &mut Connection, c: &StepCommit) -> StoreResult<Left> {
     let tx = write_tx(conn)?;
     let status = commit_one(&tx, c, &mut TxFacts::default())?;
     tx.commit()?;

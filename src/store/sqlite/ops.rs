@@ -164,11 +164,12 @@ impl Sqlite {
         }
         let mut conn = self.conn();
         let tx = write_tx(&mut conn)?;
-        let status = commit_one(&tx, &c, &mut TxFacts::default())?;
+        let left = commit_one(&tx, &c, &mut TxFacts::default())?;
         tx.commit()?;
         Ok(Committed {
-            status,
+            status: left.status,
             step: c.step,
+            abort_asked: left.abort_asked,
         })
     }
 
@@ -244,8 +245,16 @@ impl Sqlite {
         Ok(claimed)
     }
 
-    pub async fn renew_leases(&self, owner: &str, lease: Duration) -> StoreResult<usize> {
+    pub async fn renew_leases(
+        &self,
+        owner: &str,
+        lease: Duration,
+    ) -> StoreResult<Vec<(String, String)>> {
         processes::renew_leases(&self.conn(), owner, &from_now(lease))
+    }
+
+    pub async fn request_abort(&self, id: &str, by: &str) -> StoreResult<bool> {
+        processes::request_abort(&self.conn(), id, by, &crate::clock::now_text())
     }
 
     pub async fn rest_process(
@@ -293,14 +302,18 @@ impl Sqlite {
         )
     }
 
-    pub async fn worker_beat(&self, id: &str, lease: Duration) -> StoreResult<()> {
+    pub async fn worker_beat(
+        &self,
+        id: &str,
+        lease: Duration,
+    ) -> StoreResult<Vec<(String, String)>> {
         let mut conn = self.conn();
         let tx = write_tx(&mut conn)?;
         let until = from_now(lease);
         workers::beat(&tx, id, &crate::clock::now_text(), &until)?;
-        processes::renew_leases(&tx, id, &until)?;
+        let asked = processes::renew_leases(&tx, id, &until)?;
         tx.commit()?;
-        Ok(())
+        Ok(asked)
     }
 
     pub async fn worker_stopped(&self, id: &str) -> StoreResult<()> {

@@ -22,13 +22,13 @@ use crate::domain::workflow::WorkflowDef;
 use crate::store::StoreError;
 use crate::store::events::Concerns;
 use crate::store::processes::{
-    Filter, Find, NewProcess, ProcessRow, StepCommit, StepRow, claim_event, owner_parts,
-    snapshot_budget, status_event,
+    AbortRequest, Filter, Find, NewProcess, ProcessRow, StepCommit, StepRow, claim_event,
+    owner_parts, snapshot_budget, status_event,
 };
 use crate::store::workers::Runnable;
 
 /// The process columns, then the state snapshot and the step it was taken after.
-const PROCESS_COLUMNS: &str = "p.process_id, p.workflow, p.target, p.status, p.subscription_id, p.customer_id, p.is_task, p.created_by, p.started_at, p.last_modified_at, p.failed_reason, p.last_step, p.definition_hash, p.owner, p.lease_until, p.run_after, p.parent_id, p.parent_step, COALESCE(s.state, p.state), s.step_id, p.queued_by";
+const PROCESS_COLUMNS: &str = "p.process_id, p.workflow, p.target, p.status, p.subscription_id, p.customer_id, p.is_task, p.created_by, p.started_at, p.last_modified_at, p.failed_reason, p.last_step, p.definition_hash, p.owner, p.lease_until, p.run_after, p.parent_id, p.parent_step, COALESCE(s.state, p.state), s.step_id, p.queued_by, p.abort_requested_by, p.abort_requested_at";
 const PROCESS_FROM: &str = "processes p LEFT JOIN process_states s ON s.process_id = p.process_id";
 
 /// A process row with its state snapshot text and the step the snapshot includes.
@@ -60,6 +60,13 @@ fn read_process(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawProcess> {
             parent_id: r.get(16)?,
             parent_step: r.get(17)?,
             queued_by: r.get(20)?,
+            abort_requested: match (
+                r.get::<_, Option<String>>(21)?,
+                r.get::<_, Option<String>>(22)?,
+            ) {
+                (Some(by), Some(at)) => Some(AbortRequest { by, at }),
+                _ => None,
+            },
             state: Value::Null,
         },
         r.get::<_, Option<String>>(18)?.unwrap_or_default(),
@@ -292,7 +299,7 @@ pub fn commit_step(
     conn: &Connection,
     c: &StepCommit,
     status: ProcessStatus,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     let s = &c.step;
     let patch = s.state_patch.to_string();
     type Before = (
@@ -301,13 +308,14 @@ pub fn commit_step(
         Option<i64>,
         Option<String>,
         Option<i64>,
+        bool,
     );
-    let (previous, previous_subscription, budget, owner, last_event): Before = conn
+    let (previous, previous_subscription, budget, owner, last_event, abort_asked): Before = conn
         .prepare_cached(
-            "SELECT status, subscription_id, state_budget, owner, last_event FROM processes WHERE process_id = ?1",
+            "SELECT status, subscription_id, state_budget, owner, last_event, abort_requested_by IS NOT NULL FROM processes WHERE process_id = ?1",
         )?
         .query_row([&c.process_id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
         })?;
     c.fence(owner)?;
     let data = c.event_data();
@@ -385,7 +393,7 @@ pub fn commit_step(
             &data,
         )?;
     }
-    Ok(())
+    Ok(abort_asked)
 }
 
 /// Sets the status of a process without a step (claiming it again, giving up on it after
@@ -608,12 +616,39 @@ pub fn renew_leases(
     conn: &Connection,
     owner: &str,
     lease_until: &str,
-) -> Result<usize, StoreError> {
+) -> Result<Vec<(String, String)>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "UPDATE processes SET lease_until = ?2 WHERE owner = ?1 AND status = 'running'
+         RETURNING process_id, abort_requested_by",
+    )?;
+    let rows = stmt.query_map([owner, lease_until], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+    })?;
+    let mut asked = Vec::new();
+    for row in rows {
+        if let (id, Some(by)) = row? {
+            asked.push((id, by));
+        }
+    }
+    Ok(asked)
+}
+
+/// Records that `by` asks to abort a process that is not finished (a live orch runs
+/// it); the first request stands. Returns false when the process is finished or gone.
+pub fn request_abort(
+    conn: &Connection,
+    process_id: &str,
+    by: &str,
+    at: &str,
+) -> Result<bool, StoreError> {
     Ok(conn
         .prepare_cached(
-            "UPDATE processes SET lease_until = ?2 WHERE owner = ?1 AND status = 'running'",
+            "UPDATE processes SET abort_requested_by = COALESCE(abort_requested_by, ?2),
+             abort_requested_at = COALESCE(abort_requested_at, ?3)
+             WHERE process_id = ?1 AND status NOT IN ('completed', 'aborted')",
         )?
-        .execute([owner, lease_until])?)
+        .execute([process_id, by, at])?
+        > 0)
 }
 
 /// Puts a process at rest as `waiting` without a step (a worker stopping, the engine
@@ -657,7 +692,7 @@ pub fn queue(
 
 /// The process columns without the state, which can be large and which lists never
 /// need.
-const LIST_COLUMNS: &str = "process_id, workflow, target, status, subscription_id, customer_id, is_task, created_by, started_at, last_modified_at, failed_reason, last_step, definition_hash, owner, lease_until, run_after, parent_id, parent_step, NULL, NULL, queued_by";
+const LIST_COLUMNS: &str = "process_id, workflow, target, status, subscription_id, customer_id, is_task, created_by, started_at, last_modified_at, failed_reason, last_step, definition_hash, owner, lease_until, run_after, parent_id, parent_step, NULL, NULL, queued_by, abort_requested_by, abort_requested_at";
 
 /// The row of a process without its state (left `null`).
 pub fn row(conn: &Connection, id: &str) -> Result<Option<ProcessRow>, StoreError> {

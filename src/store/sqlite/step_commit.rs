@@ -11,7 +11,7 @@ use rusqlite::Connection;
 use super::ops::from_now;
 use super::{callbacks, locks, processes, subscriptions, workers};
 use crate::domain::process::ProcessStatus;
-use crate::store::processes::StepCommit;
+use crate::store::processes::{Left, StepCommit};
 use crate::store::{PAUSED, StoreResult};
 
 /// What every step of one transaction would read alike, read by the first that asks.
@@ -36,10 +36,21 @@ impl TxFacts {
 /// Writes one step in the caller's transaction: the subscription change it made, its
 /// log row and the process row, then lets go of the process or puts it at rest. Returns
 /// the status the process is left in.
-pub fn commit_one(
+pub fn commit_one(tx: &Connection, c: &StepCommit, facts: &mut TxFacts) -> StoreResult<Left> {
+    let mut abort_asked = false;
+    let status = commit_leaving(tx, c, facts, &mut abort_asked)?;
+    Ok(Left {
+        status,
+        abort_asked,
+    })
+}
+
+/// [`commit_one`]; `abort_asked` is set when an abort of the process was asked for.
+fn commit_leaving(
     tx: &Connection,
     c: &StepCommit,
     facts: &mut TxFacts,
+    abort_asked: &mut bool,
 ) -> StoreResult<ProcessStatus> {
     if let Some(change) = &c.subscription {
         subscriptions::save(
@@ -59,7 +70,7 @@ pub fn commit_one(
     } else {
         c.status
     };
-    processes::commit_step(tx, c, status)?;
+    *abort_asked = processes::commit_step(tx, c, status)?;
     if status != ProcessStatus::Running {
         processes::release(tx, &c.process_id)?;
         if status == ProcessStatus::Waiting {

@@ -1562,7 +1562,7 @@ fn a_conflict_over_a_running_process_names_who_runs_it() {
         .unwrap()
         .to_string();
     wait_for_status(&s, &op, &id, "running");
-    for action in ["abort", "retry", "skip"] {
+    for action in ["retry", "skip"] {
         let r = post(
             &s,
             &format!("/api/v1/processes/{id}/{action}"),
@@ -1574,6 +1574,72 @@ fn a_conflict_over_a_running_process_names_who_runs_it() {
     }
     std::fs::write(p.path().join("go"), "").unwrap();
     wait_for_status(&s, &op, &id, "completed");
+}
+
+/// An abort of a process the server's worker runs is asked of that worker: 202 with
+/// the request, and the worker stops the step and aborts the process.
+fn an_abort_of_a_running_process_is_accepted_and_carried_out() {
+    let p = Project::new();
+    // It ignores SIGTERM: it is stopped only once its grace is over, which leaves the
+    // request to be seen meanwhile.
+    p.task("[[step]]\nname = \"Slow\"\nrun = \"trap '' TERM; cat >/dev/null; sleep 30\"\n");
+    let op = token(&p, "ops", "operate");
+    let s = Server::start(&p, &[]);
+    let id = post(&s, "/api/v1/workflows/t/processes", &op, &json!({})).body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    wait_for_status(&s, &op, &id, "running");
+    // The dashboard offers Abort on a running process, confirmed as its other Abort.
+    let page = dashboard(&s, &format!("/processes/{id}"), &op);
+    assert!(
+        page.contains(&format!("/processes/{id}/act/abort")),
+        "{page}"
+    );
+    assert!(page.contains("Abort this process for good?"), "{page}");
+    let r = post(
+        &s,
+        &format!("/api/v1/processes/{id}/abort"),
+        &op,
+        &json!({}),
+    );
+    assert_eq!(r.status, 202, "{}", r.text);
+    assert_eq!(r.body["status"], "running", "{}", r.text);
+    assert_eq!(r.body["abort_requested"]["by"], "ops", "{}", r.text);
+    let doc = get(&s, "/api/v1/openapi.json", &op).body;
+    let abort = &doc["paths"]["/api/v1/processes/{id}/abort"]["post"]["responses"];
+    assert!(abort["202"].is_object(), "{abort}");
+    conforms(
+        &doc,
+        ok_schema(&doc, "get", "/api/v1/processes/{id}"),
+        &r.body,
+        "an abort requested",
+    );
+    // Asked again: harmless, the first request stands.
+    let again = post(
+        &s,
+        &format!("/api/v1/processes/{id}/abort"),
+        &op,
+        &json!({}),
+    );
+    assert!(matches!(again.status, 202 | 200), "{}", again.text);
+    let page = dashboard(&s, &format!("/processes/{id}"), &op);
+    assert!(page.contains("abort requested by ops at"), "{page}");
+    assert!(!page.contains("/act/abort"), "{page}");
+    wait_for_status(&s, &op, &id, "aborted");
+    let shown = get(&s, &format!("/api/v1/processes/{id}"), &op);
+    assert_eq!(shown.body["abort_requested"], Value::Null, "{}", shown.text);
+    let last = shown.body["steps"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["status"], "abort", "{last}");
+    assert_eq!(
+        last["error"],
+        "aborted by ops while `Slow` ran; it may have done part of its work"
+    );
 }
 
 /// While the engine is paused, an answer or a skip given to the API is recorded and
@@ -1847,6 +1913,7 @@ both!(
     the_events_page_pages_back_through_history,
     answers_are_queued_while_the_engine_is_paused_and_every_page_says_so,
     a_conflict_over_a_running_process_names_who_runs_it,
+    an_abort_of_a_running_process_is_accepted_and_carried_out,
     a_callback_step_is_answered_through_the_api,
     a_process_view_follows_what_other_orchs_do_to_the_process,
     every_route_answers_with_the_shapes_of_the_command_line,
