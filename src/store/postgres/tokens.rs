@@ -4,20 +4,15 @@
 use tokio_postgres::Row;
 
 use super::tx::{R, Tx, clean, word};
-use crate::store::tokens::{NewToken, RETIRED, TokenRow, name_of};
+use crate::store::tokens::{NewToken, TokenRow};
 
 /// Stores a token; false when a live token already has the name. A revoked token of
-/// the same name keeps its row, under a key of its own (see [`crate::store::tokens`]).
+/// the same name keeps its row.
 pub async fn create(tx: &Tx<'_>, t: &NewToken<'_>, now: &str) -> R<bool> {
-    tx.exec(
-        "UPDATE api_tokens SET name = name || $2 || hash WHERE name = $1 AND revoked_at IS NOT NULL",
-        &[&clean(t.name), &RETIRED.to_string()],
-    )
-    .await?;
     let n = tx
         .exec(
             "INSERT INTO api_tokens (name, role, hash, created_at, created_by) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (name) DO NOTHING",
+             ON CONFLICT (name) WHERE revoked_at IS NULL DO NOTHING",
             &[
                 &clean(t.name),
                 &t.role.as_str(),
@@ -32,7 +27,7 @@ pub async fn create(tx: &Tx<'_>, t: &NewToken<'_>, now: &str) -> R<bool> {
 
 fn from_row(r: &Row) -> R<TokenRow> {
     Ok(TokenRow {
-        name: name_of(r.try_get(0)?),
+        name: r.try_get(0)?,
         role: word(r, 1)?,
         hash: r.try_get(2)?,
         created_at: r.try_get(3)?,
@@ -44,17 +39,13 @@ fn from_row(r: &Row) -> R<TokenRow> {
 /// Every token, by name, the tokens that had a name oldest first.
 pub async fn list(tx: &Tx<'_>) -> R<Vec<TokenRow>> {
     tx.rows(
-        "SELECT name, role, hash, created_at, created_by, revoked_at FROM api_tokens ORDER BY name",
+        "SELECT name, role, hash, created_at, created_by, revoked_at FROM api_tokens ORDER BY name, created_at",
         &[],
     )
     .await?
     .iter()
     .map(from_row)
-    .collect::<R<Vec<_>>>()
-    .map(|mut rows| {
-        crate::store::tokens::in_order(&mut rows);
-        rows
-    })
+    .collect()
 }
 
 /// Revokes a live token; false when there is none of that name.

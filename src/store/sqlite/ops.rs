@@ -325,7 +325,7 @@ impl Sqlite {
     }
 
     pub async fn create_token(&self, t: &crate::store::tokens::NewToken<'_>) -> StoreResult<bool> {
-        tokens::create(&mut self.conn(), t, &crate::clock::now_text())
+        tokens::create(&self.conn(), t, &crate::clock::now_text())
     }
 
     pub async fn tokens(&self) -> StoreResult<Vec<crate::store::tokens::TokenRow>> {

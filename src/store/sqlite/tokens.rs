@@ -3,36 +3,30 @@
 use rusqlite::{Connection, params};
 
 use crate::store::StoreError;
-use crate::store::tokens::{NewToken, RETIRED, TokenRow, name_of};
+use crate::store::tokens::{NewToken, TokenRow};
 
 /// Stores a token; false when a live token already has the name. A revoked token of
-/// the same name keeps its row, under a key of its own (see [`crate::store::tokens`]).
-pub fn create(conn: &mut Connection, t: &NewToken<'_>, now: &str) -> Result<bool, StoreError> {
-    let tx = super::write_tx(conn)?;
-    tx.prepare_cached(
-        "UPDATE api_tokens SET name = name || ?2 || hash WHERE name = ?1 AND revoked_at IS NOT NULL",
-    )?
-    .execute(params![t.name, RETIRED.to_string()])?;
-    let n = tx
+/// the same name keeps its row.
+pub fn create(conn: &Connection, t: &NewToken<'_>, now: &str) -> Result<bool, StoreError> {
+    let n = conn
         .prepare_cached(
             "INSERT INTO api_tokens (name, role, hash, created_at, created_by) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (name) DO NOTHING",
+             ON CONFLICT (name) WHERE revoked_at IS NULL DO NOTHING",
         )?
         .execute(params![t.name, t.role.as_str(), t.hash, now, t.created_by])?;
-    tx.commit()?;
     Ok(n == 1)
 }
 
 /// Every token, by name, the tokens that had a name oldest first.
 pub fn list(conn: &Connection) -> Result<Vec<TokenRow>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT name, role, hash, created_at, created_by, revoked_at FROM api_tokens ORDER BY name",
+        "SELECT name, role, hash, created_at, created_by, revoked_at FROM api_tokens ORDER BY name, created_at",
     )?;
     let rows = stmt.query_map([], |r| {
         let role: String = r.get(1)?;
         Ok((
             TokenRow {
-                name: name_of(r.get(0)?),
+                name: r.get(0)?,
                 role: crate::store::tokens::Role::Read,
                 hash: r.get(2)?,
                 created_at: r.get(3)?,
@@ -48,7 +42,6 @@ pub fn list(conn: &Connection) -> Result<Vec<TokenRow>, StoreError> {
         t.role = role.parse().map_err(StoreError::Data)?;
         out.push(t);
     }
-    crate::store::tokens::in_order(&mut out);
     Ok(out)
 }
 
