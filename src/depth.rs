@@ -18,6 +18,19 @@ pub const MAX_DEPTH: usize = 64;
 /// text any deep is measured; brackets in strings are not counted. Invalid JSON is
 /// measured as it reads and left to the parser to refuse.
 pub fn too_deep(json: &[u8]) -> Option<usize> {
+    too_deep_within(json, 0)
+}
+
+/// [`too_deep`] for a text that lands `above` levels down in the document it joins
+/// (an answer under its key, a value under a dotted key): how deep that document then
+/// nests, when it is deeper than [`MAX_DEPTH`].
+pub fn too_deep_within(json: &[u8], above: usize) -> Option<usize> {
+    let deepest = above + levels(json);
+    (deepest > MAX_DEPTH).then_some(deepest)
+}
+
+/// How many levels of objects and arrays `json` nests, counted as [`too_deep`] says.
+fn levels(json: &[u8]) -> usize {
     let (mut depth, mut deepest) = (0usize, 0usize);
     let (mut in_string, mut escaped) = (false, false);
     for &b in json {
@@ -40,7 +53,7 @@ pub fn too_deep(json: &[u8]) -> Option<usize> {
             _ => {}
         }
     }
-    (deepest > MAX_DEPTH).then_some(deepest)
+    deepest
 }
 
 #[cfg(test)]
@@ -66,6 +79,12 @@ mod tests {
         // Siblings do not add up.
         let wide = format!("[{}]", vec![nested(MAX_DEPTH - 1); 3].join(","));
         assert_eq!(too_deep(wide.as_bytes()), None);
+        // Below a key, a level less is left to the text.
+        assert_eq!(too_deep_within(nested(MAX_DEPTH - 1).as_bytes(), 1), None);
+        assert_eq!(
+            too_deep_within(nested(MAX_DEPTH).as_bytes(), 1),
+            Some(MAX_DEPTH + 1)
+        );
     }
 
     #[test]

@@ -34,7 +34,12 @@ pub fn set_patch(
             return Err(empty_part(&key, given));
         }
         let value = match value {
-            Value::String(text) => crate::forms::value::loose_value(text),
+            Value::String(text) => {
+                crate::forms::value::loose_value(text, parts.len()).map_err(|levels| {
+                    Error::usage(crate::forms::value::too_deep_message(&key, levels))
+                        .with_hint(crate::forms::value::TOO_DEEP_HINT)
+                })?
+            }
             other => other,
         };
         put(&mut patch, &parts, value);
