@@ -208,16 +208,19 @@ fn deeply_nested_step_output_is_refused_with_the_limit() {
 /// Text given for a key (`--input` of a workflow without a form, `skip --set`) that
 /// reads as JSON nested past the limit where it lands is refused, saying how deep and
 /// the limit: never parsed into a state no command reads back, nor, past the parser's
-/// own limit, kept as text.
+/// own limit, kept as text. A dotted key of `skip --set` counts its parts.
 fn deeply_nested_answers_given_as_text_are_refused_with_the_limit() {
     let p = Project::new();
     task(&p, "[[step]]\nname = \"Broken\"\nrun = \"exit 2\"\n");
     // Under its key, a value of 63 levels makes a state of 64.
     for (levels, key, value) in [
-        (65, "x", nested(64)),
-        (129, "x", nested(128)),
-        (10_001, "x", nested(10_000)),
-        (65, "y.z", nested(63)),
+        (65, "x".to_string(), nested(64)),
+        (129, "x".to_string(), nested(128)),
+        (10_001, "x".to_string(), nested(10_000)),
+        (65, "y.z".to_string(), nested(63)),
+        // A dotted key nests as deep as its parts.
+        (65, vec!["k"; 65].join("."), "1".to_string()),
+        (200, vec!["k"; 199].join("."), "{}".to_string()),
     ] {
         let set = format!("{key}={value}");
         if key == "x" {
