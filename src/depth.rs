@@ -18,6 +18,29 @@ pub const MAX_DEPTH: usize = 64;
 /// text any deep is measured; brackets in strings are not counted. Invalid JSON is
 /// measured as it reads and left to the parser to refuse.
 pub fn too_deep(json: &[u8]) -> Option<usize> {
+    too_deep_within(json, 0)
+}
+
+/// [`too_deep`] for a text that lands `above` levels down in the document it joins
+/// (an answer under its key, a value under a dotted key): how deep that document then
+/// nests, when it is deeper than [`MAX_DEPTH`].
+pub fn too_deep_within(json: &[u8], above: usize) -> Option<usize> {
+    let deepest = above + levels(json);
+    (deepest > MAX_DEPTH).then_some(deepest)
+}
+
+/// How many levels of objects and arrays a parsed value nests (a scalar none). A
+/// parsed value is at most as deep as its parser allows, so this may recurse.
+pub fn of(value: &serde_json::Value) -> usize {
+    match value {
+        serde_json::Value::Object(m) => 1 + m.values().map(of).max().unwrap_or(0),
+        serde_json::Value::Array(a) => 1 + a.iter().map(of).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// How many levels of objects and arrays `json` nests, counted as [`too_deep`] says.
+fn levels(json: &[u8]) -> usize {
     let (mut depth, mut deepest) = (0usize, 0usize);
     let (mut in_string, mut escaped) = (false, false);
     for &b in json {
@@ -40,7 +63,7 @@ pub fn too_deep(json: &[u8]) -> Option<usize> {
             _ => {}
         }
     }
-    (deepest > MAX_DEPTH).then_some(deepest)
+    deepest
 }
 
 #[cfg(test)]
@@ -66,6 +89,17 @@ mod tests {
         // Siblings do not add up.
         let wide = format!("[{}]", vec![nested(MAX_DEPTH - 1); 3].join(","));
         assert_eq!(too_deep(wide.as_bytes()), None);
+        // A parsed value counts alike.
+        let parsed: serde_json::Value = serde_json::from_str(&nested(MAX_DEPTH)).unwrap();
+        assert_eq!(of(&parsed), MAX_DEPTH);
+        assert_eq!(of(&serde_json::json!([1, [2], {"a": []}])), 3);
+        assert_eq!(of(&serde_json::json!("{[")), 0);
+        // Below a key, a level less is left to the text.
+        assert_eq!(too_deep_within(nested(MAX_DEPTH - 1).as_bytes(), 1), None);
+        assert_eq!(
+            too_deep_within(nested(MAX_DEPTH).as_bytes(), 1),
+            Some(MAX_DEPTH + 1)
+        );
     }
 
     #[test]

@@ -58,7 +58,7 @@ pub fn start(ctx: &mut Ctx, def: &WorkflowDef, source: &str, req: Request) -> Re
         }
     }
     let (answers, secrets) = if pages.is_empty() {
-        (answers::loose(req.given), Map::new())
+        (answers::loose(req.given)?, Map::new())
     } else {
         let state = crate::engine::start::form_state(subscription.as_ref());
         let all = if req.queue {

@@ -363,7 +363,10 @@ impl Engine<'_> {
         // A workflow without a form checks nothing: its input is its first state, as
         // `orch workflow run` gives it.
         let answers = if def.form.is_empty() {
-            crate::forms::value::loose(given)
+            match crate::forms::value::loose(given) {
+                Ok(a) => a,
+                Err(e) => return fail(format!("the input of `{workflow}`: {}", e.message())),
+            }
         } else {
             match crate::forms::collect(&def.form, &given, &form_state, &source_of_choices, None) {
                 Ok(a) => a,

@@ -33,10 +33,22 @@ pub fn set_patch(
         if parts.iter().any(|p| p.is_empty()) {
             return Err(empty_part(&key, given));
         }
+        let too_deep = |levels| {
+            Error::usage(crate::forms::value::too_deep_message(&key, levels))
+                .with_hint(crate::forms::value::TOO_DEEP_HINT)
+        };
         let value = match value {
-            Value::String(text) => crate::forms::value::loose_value(text),
+            Value::String(text) => {
+                crate::forms::value::loose_value(text, parts.len()).map_err(too_deep)?
+            }
             other => other,
         };
+        // A dotted key makes an object of each part: a long one nests the state as
+        // deep as a deep value does.
+        let levels = parts.len() + crate::depth::of(&value);
+        if levels > crate::depth::MAX_DEPTH {
+            return Err(too_deep(levels));
+        }
         put(&mut patch, &parts, value);
     }
     crate::engine::secrets::refuse_set(def, patch.keys().cloned())?;

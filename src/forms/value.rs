@@ -360,27 +360,72 @@ pub(crate) fn check_default(field: &FieldSpec, default: &Value) -> Result<(), St
 }
 
 /// Answers for a workflow without a form: there is no field to type them, so text
-/// that reads as JSON (numbers, booleans, objects, lists) is taken as such.
-pub fn loose(given: Map<String, Value>) -> Map<String, Value> {
+/// that reads as JSON (numbers, booleans, objects, lists) is taken as such. Text that
+/// would nest past the state's figure under its key is refused (see [`TooDeep`]).
+pub fn loose(given: Map<String, Value>) -> Result<Map<String, Value>, TooDeep> {
     given
         .into_iter()
         .map(|(k, v)| {
             let v = match v {
-                Value::String(s) => loose_value(s),
+                Value::String(s) => loose_value(s, 1).map_err(|levels| TooDeep {
+                    key: k.clone(),
+                    levels,
+                })?,
                 other => other,
             };
-            (k, v)
+            Ok((k, v))
         })
         .collect()
 }
 
-/// One text answer of [`loose`]: JSON if it reads as JSON other than a string, else the
-/// text itself.
-pub fn loose_value(text: String) -> Value {
-    serde_json::from_str::<Value>(&text)
+/// One text answer of [`loose`], landing `above` levels down in the document it joins:
+/// JSON if it reads as JSON other than a string, else the text itself. Text of objects
+/// or arrays that would nest that document past [`crate::depth::MAX_DEPTH`] is refused
+/// with that depth, measured before parsing: parsed, it would make a state no reader
+/// takes back, and past the parser's own limit it would silently stay text.
+pub fn loose_value(text: String, above: usize) -> Result<Value, usize> {
+    if text.trim_start().starts_with(['{', '['])
+        && let Some(levels) = crate::depth::too_deep_within(text.as_bytes(), above)
+    {
+        return Err(levels);
+    }
+    Ok(serde_json::from_str::<Value>(&text)
         .ok()
         .filter(|j| !j.is_string())
-        .unwrap_or(Value::String(text))
+        .unwrap_or(Value::String(text)))
+}
+
+/// A text answer of [`loose`] whose JSON, under its key, nests past the state's figure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TooDeep {
+    /// The key it was given for.
+    pub key: String,
+    /// How deep the answers nest with it, counting their object.
+    pub levels: usize,
+}
+
+impl TooDeep {
+    /// The words of the refusal, the same wherever the answer came from.
+    pub fn message(&self) -> String {
+        too_deep_message(&self.key, self.levels)
+    }
+}
+
+/// Says that the value of `key` nests the document it joins `levels` deep.
+pub fn too_deep_message(key: &str, levels: usize) -> String {
+    format!(
+        "the value of `{key}` nests {levels} levels of objects and arrays (with the keys around it), past the {} a state may nest",
+        crate::depth::MAX_DEPTH
+    )
+}
+
+/// What to do about a value nested too deep.
+pub const TOO_DEEP_HINT: &str = "flatten the value: a state nests at most that deep, so that whatever reads it (show, events, the API) takes it back";
+
+impl From<TooDeep> for crate::error::Error {
+    fn from(e: TooDeep) -> Self {
+        crate::error::Error::usage(e.message()).with_hint(TOO_DEEP_HINT)
+    }
 }
 
 #[cfg(test)]

@@ -434,7 +434,9 @@ pub async fn start(app: &Arc<App>, req: Start) -> Result<String> {
         let subscription = target_subscription(store, &def, req.subscription.as_deref()).await?;
         let pages = start_pages(store, &def).await?;
         let collected = if pages.is_empty() {
-            Ok((crate::forms::value::loose(req.given), Map::new()))
+            crate::forms::value::loose(req.given)
+                .map(|answers| (answers, Map::new()))
+                .map_err(crate::error::Error::from)
         } else {
             let state = crate::engine::start::form_state(subscription.as_ref());
             app.collect(&pages, &req.given, &state)

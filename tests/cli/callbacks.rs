@@ -254,6 +254,50 @@ fn a_refused_answer_leaves_the_process_waiting_and_the_token_good() {
     assert_eq!(v["status"], "completed");
 }
 
+/// An answer nested past the state's limit is refused saying how deep and the limit,
+/// whether it comes as a file or as `--input` text (never parsed into a state no
+/// command reads back, nor, past the parser's limit, kept as text), and the process
+/// keeps waiting; at the limit it is taken.
+fn an_answer_nested_past_the_limit_is_refused_and_the_wait_goes_on() {
+    let p = Project::new();
+    callback_task(&p, r#"{ timeout = "2h", result = "job" }"#);
+    let id = start_awaiting(&p);
+    let token = token(&p);
+    let nested = |levels: usize| format!("{}1{}", "{\"a\":".repeat(levels), "}".repeat(levels));
+    // Under its key, a value of 64 levels makes an answer of 65.
+    for levels in [65, 128, 129, 10_001] {
+        let given = format!("x={}", nested(levels - 1));
+        let (code, _, err) = answer(&p, &id, &token, &["--input", &given]);
+        assert_eq!(code, 2, "{err}");
+        assert!(
+            err.contains(&format!("`x` nests {levels} levels")) && err.contains("past the 64"),
+            "{err}"
+        );
+        assert!(err.contains("hint: flatten"), "{err}");
+        p.write("deep.json", &format!("{{\"x\": {}}}", nested(levels - 1)));
+        let (code, _, err) = answer(&p, &id, &token, &["--input-file", "deep.json"]);
+        assert_eq!(code, 2, "{err}");
+        assert!(
+            err.contains(&format!("{levels} levels")) && err.contains("past the 64"),
+            "{err}"
+        );
+        assert_eq!(
+            p.ok_json(&["process", "show", &id])["status"],
+            "awaiting_callback"
+        );
+    }
+    let given = format!("x={}", nested(63));
+    let (code, out, err) = answer(&p, &id, &token, &["-o", "json", "--input", &given]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["status"], "completed", "{v}");
+    let shown = p.ok_json(&["process", "show", &id]);
+    assert_eq!(
+        shown["state"]["job"]["x"],
+        serde_json::from_str::<Value>(&nested(63)).unwrap()
+    );
+}
+
 fn progress_is_recorded_without_ending_the_wait() {
     let p = Project::new();
     callback_task(&p, DONE_OR_FAILED);
@@ -715,6 +759,7 @@ both!(
     a_callback_without_run_shows_its_token_to_whoever_drives_it,
     a_callback_step_hands_its_run_a_token_then_rests_until_the_answer_continues_it,
     a_refused_answer_leaves_the_process_waiting_and_the_token_good,
+    an_answer_nested_past_the_limit_is_refused_and_the_wait_goes_on,
     progress_is_recorded_without_ending_the_wait,
     an_answer_that_comes_while_the_run_still_runs_is_taken_when_it_ends,
     a_timeout_fails_the_step_and_retry_runs_it_again_with_a_new_token,

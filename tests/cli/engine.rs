@@ -205,6 +205,64 @@ fn deeply_nested_step_output_is_refused_with_the_limit() {
     }
 }
 
+/// Text given for a key (`--input` of a workflow without a form, `skip --set`) that
+/// reads as JSON nested past the limit where it lands is refused, saying how deep and
+/// the limit: never parsed into a state no command reads back, nor, past the parser's
+/// own limit, kept as text. A dotted key of `skip --set` counts its parts.
+fn deeply_nested_answers_given_as_text_are_refused_with_the_limit() {
+    let p = Project::new();
+    task(&p, "[[step]]\nname = \"Broken\"\nrun = \"exit 2\"\n");
+    // Under its key, a value of 63 levels makes a state of 64.
+    for (levels, key, value) in [
+        (65, "x".to_string(), nested(64)),
+        (129, "x".to_string(), nested(128)),
+        (10_001, "x".to_string(), nested(10_000)),
+        (65, "y.z".to_string(), nested(63)),
+        // A dotted key nests as deep as its parts.
+        (65, vec!["k"; 65].join("."), "1".to_string()),
+        (200, vec!["k"; 199].join("."), "{}".to_string()),
+    ] {
+        let set = format!("{key}={value}");
+        if key == "x" {
+            let (code, _, err) = p.run(&["workflow", "run", "t", "--input", &set]);
+            assert_eq!(code, 2, "{err}");
+            assert!(
+                err.contains(&format!("`{key}` nests {levels} levels"))
+                    && err.contains("past the 64"),
+                "{err}"
+            );
+            assert!(err.contains("hint: flatten"), "{err}");
+        }
+        let v = p.failed_json(&["workflow", "run", "t"]);
+        let id = v["id"].as_str().unwrap();
+        let (code, _, err) = p.run(&["process", "skip", id, "--set", &set]);
+        assert_eq!(code, 2, "{err}");
+        assert!(
+            err.contains(&format!("`{key}` nests {levels} levels")) && err.contains("past the 64"),
+            "{err}"
+        );
+        assert_eq!(p.ok_json(&["process", "show", id])["status"], "failed");
+    }
+    // At the limit, both are taken as JSON and read back.
+    let v = p.failed_json(&[
+        "workflow",
+        "run",
+        "t",
+        "--input",
+        &format!("x={}", nested(63)),
+    ]);
+    let want: serde_json::Value = serde_json::from_str(&nested(63)).unwrap();
+    assert_eq!(v["state"]["x"], want);
+    let id = v["id"].as_str().unwrap();
+    let set = format!("y.z={}", nested(62));
+    let v = p.ok_json(&["process", "skip", id, "--set", &set]);
+    assert_eq!(v["status"], "completed", "{v}");
+    assert_eq!(
+        p.ok_json(&["process", "show", id])["state"]["y"]["z"],
+        serde_json::from_str::<serde_json::Value>(&nested(62)).unwrap()
+    );
+}
+
 fn retries_within_a_run_follow_the_policy() {
     let p = Project::new();
     p.script(
@@ -974,6 +1032,7 @@ both!(
     exit_75_leaves_the_process_waiting,
     garbage_on_stdout_fails_the_step_and_keeps_the_state,
     deeply_nested_step_output_is_refused_with_the_limit,
+    deeply_nested_answers_given_as_text_are_refused_with_the_limit,
     retries_within_a_run_follow_the_policy,
     timeouts_fail_the_step,
     input_steps_suspend_and_resume,

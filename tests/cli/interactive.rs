@@ -793,6 +793,50 @@ fn an_answer_for_no_field_is_refused_before_the_prompts() {
     assert!(!screen.contains("Account"), "nothing was asked: {screen}");
 }
 
+/// A process list too wide for an 80- or 100-column terminal keeps its ids whole and
+/// breaks a time only between its date and its time, never inside the date.
+fn a_narrow_process_list_breaks_a_time_between_date_and_time() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"Wait for the job\"\ncallback = { result = \"job\" }\n");
+    for _ in 0..2 {
+        let (code, _, err) = p.run(&["workflow", "run", "t"]);
+        assert_eq!(code, 4, "{err}");
+    }
+    let listed = p.ok_json(&["process", "list"]);
+    let listed = listed.as_array().unwrap();
+    for columns in [80u16, 100] {
+        let Some(t) = Term::start_wide(&p, &["process", "list"], columns) else {
+            return;
+        };
+        let (code, screen) = t.exit();
+        assert_eq!(code, 0, "{screen}");
+        for line in screen.lines() {
+            assert!(
+                line.chars().count() <= usize::from(columns),
+                "{columns} columns: {line:?}\n{screen}"
+            );
+        }
+        for process in listed {
+            let id = process["id"].as_str().unwrap();
+            let started = process["started_at"].as_str().unwrap();
+            let row = screen
+                .lines()
+                .position(|l| l.contains(id))
+                .unwrap_or_else(|| panic!("{columns} columns: {id} is broken\n{screen}"));
+            // The date on the row's first line, the time of day whole on it or the next.
+            let lines: Vec<&str> = screen.lines().skip(row).take(2).collect();
+            assert!(
+                lines[0].contains(&started[..10]),
+                "{columns} columns: the date of {started} is broken\n{screen}"
+            );
+            assert!(
+                lines.iter().any(|l| l.contains(&started[11..19])),
+                "{columns} columns: the time of {started} is broken\n{screen}"
+            );
+        }
+    }
+}
+
 both!(
     an_answer_for_no_field_is_refused_before_the_prompts,
     a_step_that_reads_the_terminal_fails_instead_of_hanging,
@@ -806,4 +850,5 @@ both!(
     ctrl_c_at_a_prompt_exits_130_and_stores_nothing,
     product_create_interrupted_stores_nothing,
     the_progress_counter_numbers_steps_as_workflow_show_and_ctrl_c_clears_it,
+    a_narrow_process_list_breaks_a_time_between_date_and_time,
 );

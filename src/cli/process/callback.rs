@@ -77,7 +77,7 @@ pub fn callback(ctx: &mut Ctx, a: CallbackArgs) -> Result<()> {
             .iter()
             .map(|(k, v)| (k.clone(), Value::String(v.clone())))
             .collect(),
-    ));
+    )?);
     let result = Value::Object(given);
     let spec = ctx.db(async |s| answer::spec_of(s, &p, &row).await)?;
     answer::check(&spec, &result, &p, &row)?;
