@@ -383,6 +383,51 @@ fn an_abort_of_a_parent_stops_the_child_its_run_drives() {
     );
 }
 
+/// A step that fails as the request comes (before the owner stops it) leaves the
+/// process at rest: the owner carries the request out all the same, so the process
+/// ends aborted, never left failed for a later retry to abort instead.
+fn a_process_that_comes_to_rest_with_a_request_is_aborted_by_its_orch() {
+    let p = Project::new();
+    p.script(
+        "workflows/scripts/first.sh",
+        "cat >/dev/null\necho $$ > \"started.$ORCH_PROCESS_ID\"\nwhile [ ! -f go ]; do sleep 0.05; done\nexit 1",
+    );
+    p.task("[[step]]\nname = \"First\"\nrun = \"workflows/scripts/first.sh\"\n\n[[step]]\nname = \"After\"\nrun = \"touch after\"\n");
+    let id = p.queue("t");
+    // A long lease: no renewal comes before the step fails.
+    let worker = spawn_worker(&p, &["--lease", "60s"]);
+    wait_until("the step to start", || started(&p, &id));
+    let v = p.ok_json(&["process", "abort", &id, "--no-wait"]);
+    assert_eq!(v["abort_requested"]["by"], "tester", "{v}");
+    p.write("go", "");
+    wait_until("the worker to abort it", || {
+        process(&p, &id)["status"] != "running"
+    });
+    let shown = process(&p, &id);
+    assert_eq!(shown["status"], "aborted", "{shown}");
+    assert_eq!(shown["abort_requested"], Value::Null, "{shown}");
+    let last = shown["steps"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["status"], "abort", "{last}");
+    assert_eq!(
+        last["error"], "aborted by tester as asked while it ran (it came to rest failed first)",
+        "{last}"
+    );
+    assert_eq!(last["created_by"], "tester", "{last}");
+    let events = p.sql_column(&format!(
+        "SELECT kind FROM events WHERE process_id = '{id}' AND kind = 'process.aborted'"
+    ));
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert!(!exists(&p, "after"));
+    signal(&worker, libc::SIGTERM);
+    let out = worker.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    assert!(
+        log.contains(&format!("process {id} (t) was aborted by tester as asked")),
+        "{log}"
+    );
+}
+
 both!(
     a_worker_aborts_the_process_it_runs_when_asked,
     a_foreground_run_aborted_under_it_exits_7,
@@ -392,4 +437,5 @@ both!(
     an_abort_of_a_parent_stops_the_child_its_run_drives,
     an_owner_that_dies_meanwhile_leaves_the_abort_to_the_command,
     a_step_finished_after_the_request_is_kept_and_no_next_step_starts,
+    a_process_that_comes_to_rest_with_a_request_is_aborted_by_its_orch,
 );
