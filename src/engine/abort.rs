@@ -88,8 +88,17 @@ impl Engine<'_> {
             Some(step) => step,
             None => super::plan::abort_step_name(&log),
         };
+        // An attempt of the step was cut off before (its orch died, or stopped taking
+        // work): it did run, and may have done part of its work.
+        let cut_off = log
+            .last()
+            .is_some_and(|s| s.name == name && s.status == StepStatus::Waiting);
         let said = if stopped {
             format!("aborted by {by} while `{name}` ran; it may have done part of its work")
+        } else if cut_off {
+            format!(
+                "aborted by {by} before `{name}` ran again; the attempt that was cut off may have done part of its work"
+            )
         } else {
             format!("aborted by {by} before `{name}` started")
         };

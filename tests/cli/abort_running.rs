@@ -428,6 +428,54 @@ fn a_process_that_comes_to_rest_with_a_request_is_aborted_by_its_orch() {
     );
 }
 
+/// A request whose orch is killed before it sees it: `process show` says that orch is
+/// gone and what carries the request out, and the next worker aborts the process
+/// before the step runs again, saying the attempt cut off may have done part of its
+/// work (it did start).
+fn a_request_left_by_a_killed_orch_is_carried_out_by_the_next_one() {
+    let p = Project::new();
+    long_task(&p, 30, false);
+    let id = p.queue("t");
+    let mut worker = spawn_worker(&p, &["--lease", "2s"]);
+    wait_until("the step to start", || started(&p, &id));
+    let v = p.ok_json(&["process", "abort", &id, "--no-wait"]);
+    assert_eq!(v["abort_requested"]["by"], "tester", "{v}");
+    signal(&worker, libc::SIGKILL);
+    let _ = worker.wait();
+    wait_until("the lease to run out", || process(&p, &id)["stale"] == true);
+    let (code, table, err) = p.run(&["process", "show", &id]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        table.contains("is gone; the next orch that picks it up aborts it before any step")
+            && table.contains(&format!("`orch process abort {id}` does now")),
+        "{table}"
+    );
+    let worker = spawn_worker(&p, &["--lease", "3s"]);
+    wait_until("the next worker to abort it", || {
+        process(&p, &id)["status"] == "aborted"
+    });
+    let shown = process(&p, &id);
+    let last = shown["steps"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["status"], "abort", "{last}");
+    assert_eq!(
+        last["error"],
+        "aborted by tester before `Long` ran again; the attempt that was cut off may have done part of its work",
+        "{last}"
+    );
+    assert_eq!(last["created_by"], "tester", "{last}");
+    signal(&worker, libc::SIGTERM);
+    assert_eq!(worker.wait_with_output().unwrap().status.code(), Some(0));
+    // The killed worker's step is not this test's to leave behind.
+    let pid: i32 = std::fs::read_to_string(p.path().join(format!("started.{id}")))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    unsafe {
+        libc::killpg(pid, libc::SIGKILL);
+    }
+}
+
 both!(
     a_worker_aborts_the_process_it_runs_when_asked,
     a_foreground_run_aborted_under_it_exits_7,
@@ -438,4 +486,5 @@ both!(
     an_owner_that_dies_meanwhile_leaves_the_abort_to_the_command,
     a_step_finished_after_the_request_is_kept_and_no_next_step_starts,
     a_process_that_comes_to_rest_with_a_request_is_aborted_by_its_orch,
+    a_request_left_by_a_killed_orch_is_carried_out_by_the_next_one,
 );
