@@ -56,6 +56,10 @@ impl Engine<'_> {
             return Err(Error::conflict(format!(
                 "process {} is {} already",
                 p.process_id, p.status
+            ))
+            .with_hint(format!(
+                "see how it ended with `orch process show {}`",
+                p.process_id
             )));
         }
         let process = self.abort_one(&p.process_id).await?;

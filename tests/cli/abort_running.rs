@@ -107,6 +107,14 @@ fn a_worker_aborts_the_process_it_runs_when_asked() {
     assert_eq!(v["status"], "aborted", "{v}");
     aborted_while(&p, &id, "Long");
     assert!(gone(&p, &format!("started.{id}")));
+    // Asked again, it says it is over already and where to see how it ended.
+    let (code, _, err) = p.run(&["process", "abort", &id]);
+    assert_eq!(code, 7, "{err}");
+    assert!(
+        err.contains(&format!("process {id} is aborted already"))
+            && err.contains(&format!("see how it ended with `orch process show {id}`")),
+        "{err}"
+    );
     // The step's group is gone: it never reaches its end, nor does the next step run.
     std::thread::sleep(Duration::from_secs(5));
     assert!(!exists(&p, "late") && !exists(&p, "after"));
