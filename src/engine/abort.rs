@@ -56,6 +56,10 @@ impl Engine<'_> {
             return Err(Error::conflict(format!(
                 "process {} is {} already",
                 p.process_id, p.status
+            ))
+            .with_hint(format!(
+                "see how it ended with `orch process show {}`",
+                p.process_id
             )));
         }
         let process = self.abort_one(&p.process_id).await?;
@@ -88,8 +92,17 @@ impl Engine<'_> {
             Some(step) => step,
             None => super::plan::abort_step_name(&log),
         };
+        // An attempt of the step was cut off before (its orch died, or stopped taking
+        // work): it did run, and may have done part of its work.
+        let cut_off = log
+            .last()
+            .is_some_and(|s| s.name == name && s.status == StepStatus::Waiting);
         let said = if stopped {
             format!("aborted by {by} while `{name}` ran; it may have done part of its work")
+        } else if cut_off {
+            format!(
+                "aborted by {by} before `{name}` ran again; the attempt that was cut off may have done part of its work"
+            )
         } else {
             format!("aborted by {by} before `{name}` started")
         };
@@ -155,12 +168,64 @@ impl Engine<'_> {
         Ok(out)
     }
 
+    /// Carries out an abort asked for while this orch ran `process_id`, which came to
+    /// rest (`rested`: its step failed, it awaits input, a lock or a retry) before the
+    /// request stopped it: the request stands, so the process is aborted now rather
+    /// than by whoever retries or resumes it later. Returns `rested` as it was when
+    /// there is no request, or when another command ended the process first.
+    pub(super) async fn abort_rested_as_asked(
+        &self,
+        process_id: &str,
+        rested: super::runner::Final,
+    ) -> Result<super::runner::Final, Error> {
+        let Some(p) = self.store.process(process_id).await? else {
+            return Ok(rested);
+        };
+        let Some(asked) = p.abort_requested.clone() else {
+            return Ok(rested);
+        };
+        if p.status == ProcessStatus::Aborted {
+            // The command that asked aborted it itself, once it saw it at rest.
+            return Ok(super::runner::Final::Aborted);
+        }
+        if !ABORTABLE.contains(&p.status) {
+            return Ok(rested);
+        }
+        let said = format!(
+            "aborted by {} as asked while it ran (it came to rest {} first)",
+            asked.by, p.status
+        );
+        match self.abort_one_as(process_id, &asked.by, said).await {
+            Ok(process) => {
+                self.abort_children(process).await?;
+                Ok(super::runner::Final::Aborted)
+            }
+            // Another command claimed it meanwhile (the one that asked, to abort it).
+            Err(e) if e.kind == crate::error::Kind::Conflict => {
+                match self.store.process(process_id).await? {
+                    Some(now) if now.status == ProcessStatus::Aborted => {
+                        Ok(super::runner::Final::Aborted)
+                    }
+                    _ => Ok(rested),
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// Claims the process to end it and logs the abort.
     async fn abort_one(&self, id: &str) -> Result<ProcessRow, Error> {
+        self.abort_one_as(id, &self.user, format!("aborted by {}", self.user))
+            .await
+    }
+
+    /// [`Engine::abort_one`] on behalf of `by`, the log saying `said` (and the step
+    /// that was in flight, for a process taken from an orch that died).
+    async fn abort_one_as(&self, id: &str, by: &str, said: String) -> Result<ProcessRow, Error> {
         let claim = owner::claim_to_end(self.store, id, ABORTABLE, self.lease).await?;
         let mut process = owner::claimed(claim, id, "aborted")?;
         let log = self.store.steps(id).await?;
-        let mut said = format!("aborted by {}", self.user);
+        let mut said = said;
         let name = match self.in_flight(&process, &log).await? {
             // Taken from an orch that died mid-step: the abort names that step, which
             // may have done part of its work, not the last one that finished.
@@ -180,6 +245,7 @@ impl Engine<'_> {
             &mut process,
             Recorded {
                 error: Some(said),
+                by: Some(by),
                 ..Recorded::new(&name, 0, StepStatus::Abort)
             },
         )

@@ -655,6 +655,26 @@ impl Engine<'_> {
         &self,
         process_id: &str,
         def: &WorkflowDef,
+        input: Answers,
+    ) -> Result<Final, Error> {
+        match self.drive_steps(process_id, def, input).await? {
+            // Come to rest with an abort asked for meanwhile (its step failed as the
+            // request came, say): the request is carried out now, not left for
+            // whoever retries or resumes the process.
+            rested @ (Final::Failed
+            | Final::Interrupted
+            | Final::Suspended
+            | Final::AwaitingCallback
+            | Final::Waiting) => self.abort_rested_as_asked(process_id, rested).await,
+            done => Ok(done),
+        }
+    }
+
+    /// [`Engine::drive`] up to where the process ends or rests.
+    async fn drive_steps(
+        &self,
+        process_id: &str,
+        def: &WorkflowDef,
         mut input: Answers,
     ) -> Result<Final, Error> {
         let mut process = self

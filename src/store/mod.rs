@@ -620,7 +620,7 @@ impl Store {
 
     /// Records that `by` asks to abort a process a live orch runs: that orch aborts
     /// it when it sees the request. The first request stands; false when the process
-    /// is finished or not there.
+    /// is not running any more (at rest, or finished) or not there.
     pub async fn request_abort(&self, id: &str, by: &str) -> StoreResult<bool> {
         dispatch!(self.request_abort(id, by))
     }

@@ -107,6 +107,14 @@ fn a_worker_aborts_the_process_it_runs_when_asked() {
     assert_eq!(v["status"], "aborted", "{v}");
     aborted_while(&p, &id, "Long");
     assert!(gone(&p, &format!("started.{id}")));
+    // Asked again, it says it is over already and where to see how it ended.
+    let (code, _, err) = p.run(&["process", "abort", &id]);
+    assert_eq!(code, 7, "{err}");
+    assert!(
+        err.contains(&format!("process {id} is aborted already"))
+            && err.contains(&format!("see how it ended with `orch process show {id}`")),
+        "{err}"
+    );
     // The step's group is gone: it never reaches its end, nor does the next step run.
     std::thread::sleep(Duration::from_secs(5));
     assert!(!exists(&p, "late") && !exists(&p, "after"));
@@ -383,6 +391,99 @@ fn an_abort_of_a_parent_stops_the_child_its_run_drives() {
     );
 }
 
+/// A step that fails as the request comes (before the owner stops it) leaves the
+/// process at rest: the owner carries the request out all the same, so the process
+/// ends aborted, never left failed for a later retry to abort instead.
+fn a_process_that_comes_to_rest_with_a_request_is_aborted_by_its_orch() {
+    let p = Project::new();
+    p.script(
+        "workflows/scripts/first.sh",
+        "cat >/dev/null\necho $$ > \"started.$ORCH_PROCESS_ID\"\nwhile [ ! -f go ]; do sleep 0.05; done\nexit 1",
+    );
+    p.task("[[step]]\nname = \"First\"\nrun = \"workflows/scripts/first.sh\"\n\n[[step]]\nname = \"After\"\nrun = \"touch after\"\n");
+    let id = p.queue("t");
+    // A long lease: no renewal comes before the step fails.
+    let worker = spawn_worker(&p, &["--lease", "60s"]);
+    wait_until("the step to start", || started(&p, &id));
+    let v = p.ok_json(&["process", "abort", &id, "--no-wait"]);
+    assert_eq!(v["abort_requested"]["by"], "tester", "{v}");
+    p.write("go", "");
+    wait_until("the worker to abort it", || {
+        process(&p, &id)["status"] != "running"
+    });
+    let shown = process(&p, &id);
+    assert_eq!(shown["status"], "aborted", "{shown}");
+    assert_eq!(shown["abort_requested"], Value::Null, "{shown}");
+    let last = shown["steps"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["status"], "abort", "{last}");
+    assert_eq!(
+        last["error"], "aborted by tester as asked while it ran (it came to rest failed first)",
+        "{last}"
+    );
+    assert_eq!(last["created_by"], "tester", "{last}");
+    let events = p.sql_column(&format!(
+        "SELECT kind FROM events WHERE process_id = '{id}' AND kind = 'process.aborted'"
+    ));
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert!(!exists(&p, "after"));
+    signal(&worker, libc::SIGTERM);
+    let out = worker.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    assert!(
+        log.contains(&format!("process {id} (t) was aborted by tester as asked")),
+        "{log}"
+    );
+}
+
+/// A request whose orch is killed before it sees it: `process show` says that orch is
+/// gone and what carries the request out, and the next worker aborts the process
+/// before the step runs again, saying the attempt cut off may have done part of its
+/// work (it did start).
+fn a_request_left_by_a_killed_orch_is_carried_out_by_the_next_one() {
+    let p = Project::new();
+    long_task(&p, 30, false);
+    let id = p.queue("t");
+    let mut worker = spawn_worker(&p, &["--lease", "2s"]);
+    wait_until("the step to start", || started(&p, &id));
+    let v = p.ok_json(&["process", "abort", &id, "--no-wait"]);
+    assert_eq!(v["abort_requested"]["by"], "tester", "{v}");
+    signal(&worker, libc::SIGKILL);
+    let _ = worker.wait();
+    wait_until("the lease to run out", || process(&p, &id)["stale"] == true);
+    let (code, table, err) = p.run(&["process", "show", &id]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        table.contains("is gone; the next orch that picks it up aborts it before any step")
+            && table.contains(&format!("`orch process abort {id}` does now")),
+        "{table}"
+    );
+    let worker = spawn_worker(&p, &["--lease", "3s"]);
+    wait_until("the next worker to abort it", || {
+        process(&p, &id)["status"] == "aborted"
+    });
+    let shown = process(&p, &id);
+    let last = shown["steps"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["status"], "abort", "{last}");
+    assert_eq!(
+        last["error"],
+        "aborted by tester before `Long` ran again; the attempt that was cut off may have done part of its work",
+        "{last}"
+    );
+    assert_eq!(last["created_by"], "tester", "{last}");
+    signal(&worker, libc::SIGTERM);
+    assert_eq!(worker.wait_with_output().unwrap().status.code(), Some(0));
+    // The killed worker's step is not this test's to leave behind.
+    let pid: i32 = std::fs::read_to_string(p.path().join(format!("started.{id}")))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    unsafe {
+        libc::killpg(pid, libc::SIGKILL);
+    }
+}
+
 both!(
     a_worker_aborts_the_process_it_runs_when_asked,
     a_foreground_run_aborted_under_it_exits_7,
@@ -392,4 +493,6 @@ both!(
     an_abort_of_a_parent_stops_the_child_its_run_drives,
     an_owner_that_dies_meanwhile_leaves_the_abort_to_the_command,
     a_step_finished_after_the_request_is_kept_and_no_next_step_starts,
+    a_process_that_comes_to_rest_with_a_request_is_aborted_by_its_orch,
+    a_request_left_by_a_killed_orch_is_carried_out_by_the_next_one,
 );

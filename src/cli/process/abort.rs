@@ -47,7 +47,8 @@ pub fn abort(ctx: &mut Ctx, a: AbortArgs) -> Result<()> {
     let id = p.process_id.clone();
     let user = ctx.user().to_string();
     if !ctx.db(async |s| s.request_abort(&id, &user).await)? {
-        // It finished meanwhile: said as an abort of a finished process says it.
+        // It came to rest (or finished) since it was read: aborted here as any
+        // process at rest is (or refused, as an abort of a finished one is).
         let now = ctx.process(&id)?;
         return take_over::abort(ctx, &now);
     }
@@ -81,7 +82,17 @@ pub fn abort(ctx: &mut Ctx, a: AbortArgs) -> Result<()> {
             // At rest before its orch saw the request, or its orch died: ended here,
             // as any process at rest or left by a dead orch is.
             match take_over::abort(ctx, &now) {
-                Err(e) if e.kind == Kind::Conflict && still_running(ctx, &id)? => {}
+                Err(e) if e.kind == Kind::Conflict => {
+                    // Its orch carried the request out first (it saw it as the
+                    // process came to rest), or a live orch took the process again.
+                    let again = ctx.process(&id)?;
+                    if again.status == ProcessStatus::Aborted {
+                        return said_by_owner(ctx, &again);
+                    }
+                    if owner::running_live(&again).is_none() {
+                        return Err(e);
+                    }
+                }
                 done => return done,
             }
         }
@@ -103,12 +114,6 @@ pub fn abort(ctx: &mut Ctx, a: AbortArgs) -> Result<()> {
         }
         std::thread::sleep(POLL);
     }
-}
-
-/// Whether a live orch runs the process again (one took it between two reads).
-fn still_running(ctx: &mut Ctx, id: &str) -> Result<bool> {
-    let p = ctx.process(id)?;
-    Ok(owner::running_live(&p).is_some())
 }
 
 /// The step the orch that runs `p` runs now (the first it has not finished).

@@ -76,16 +76,25 @@ pub fn show(ctx: &mut Ctx, a: ShowArgs) -> Result<()> {
         .as_ref()
         .filter(|_| !p.status.is_finished())
     {
-        let by = p
-            .owner
-            .as_deref()
-            .map_or_else(|| "its orch".to_string(), crate::engine::owner::describe);
+        let id = &p.process_id;
+        let then = match crate::engine::owner::running_live(&p) {
+            Some(o) => format!(
+                "{} aborts it at its next lease renewal",
+                crate::engine::owner::describe(o)
+            ),
+            // The orch that held it died before it saw the request: nobody carries
+            // it out until an orch picks the process up.
+            None if is_stale(&p) => format!(
+                "{} is gone; the next orch that picks it up aborts it before any step, or `orch process abort {id}` does now",
+                p.owner
+                    .as_deref()
+                    .map_or_else(|| "its orch".to_string(), crate::engine::owner::describe)
+            ),
+            None => format!("nobody runs it now; `orch process abort {id}` aborts it"),
+        };
         fields.push((
             "abort",
-            format!(
-                "requested by {} at {}; {by} aborts it at its next lease renewal",
-                asked.by, asked.at
-            ),
+            format!("requested by {} at {}; {then}", asked.by, asked.at),
         ));
     }
     let out = format!("process {}\n{}", p.process_id, crate::ui::labelled(&fields));

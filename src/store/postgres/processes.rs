@@ -610,14 +610,15 @@ pub async fn renew_leases(tx: &Tx<'_>, owner: &str, lease: Duration) -> R<Vec<(S
     Ok(asked)
 }
 
-/// Records that `by` asks to abort a process that is not finished (a live orch runs
-/// it); the first request stands. Returns false when the process is finished or gone.
+/// Records that `by` asks to abort a running process (a live orch runs it); the first
+/// request stands. Returns false when the process is no longer running (it came to
+/// rest, or finished, since it was read) or is gone: the caller aborts it at rest.
 pub async fn request_abort(tx: &Tx<'_>, process_id: &str, by: &str, at: &str) -> R<bool> {
     Ok(tx
         .exec(
             "UPDATE processes SET abort_requested_by = COALESCE(abort_requested_by, $2),
              abort_requested_at = COALESCE(abort_requested_at, $3)
-             WHERE process_id = $1 AND status NOT IN ('completed', 'aborted')",
+             WHERE process_id = $1 AND status = 'running'",
             &[&process_id, &by, &at],
         )
         .await?

@@ -633,8 +633,9 @@ pub fn renew_leases(
     Ok(asked)
 }
 
-/// Records that `by` asks to abort a process that is not finished (a live orch runs
-/// it); the first request stands. Returns false when the process is finished or gone.
+/// Records that `by` asks to abort a running process (a live orch runs it); the first
+/// request stands. Returns false when the process is no longer running (it came to
+/// rest, or finished, since it was read) or is gone: the caller aborts it at rest.
 pub fn request_abort(
     conn: &Connection,
     process_id: &str,
@@ -645,7 +646,7 @@ pub fn request_abort(
         .prepare_cached(
             "UPDATE processes SET abort_requested_by = COALESCE(abort_requested_by, ?2),
              abort_requested_at = COALESCE(abort_requested_at, ?3)
-             WHERE process_id = ?1 AND status NOT IN ('completed', 'aborted')",
+             WHERE process_id = ?1 AND status = 'running'",
         )?
         .execute([process_id, by, at])?
         > 0)
