@@ -301,18 +301,7 @@ fn an_owner_that_dies_meanwhile_leaves_the_abort_to_the_command() {
 /// which reads the request with the process row, starts no next step: long before
 /// the next lease renewal would.
 fn a_step_finished_after_the_request_is_kept_and_no_next_step_starts() {
-    let p = Project::new();
-    p.script(
-        "workflows/scripts/first.sh",
-        "cat >/dev/null\necho $$ > \"started.$ORCH_PROCESS_ID\"\nwhile [ ! -f go ]; do sleep 0.05; done",
-    );
-    p.task("[[step]]\nname = \"First\"\nrun = \"workflows/scripts/first.sh\"\n\n[[step]]\nname = \"After\"\nrun = \"touch after\"\n");
-    let id = p.queue("t");
-    let worker = spawn_worker(&p, &["--lease", "60s"]);
-    wait_until("the step to start", || started(&p, &id));
-    let v = p.ok_json(&["process", "abort", &id, "--no-wait"]);
-    assert_eq!(v["abort_requested"]["by"], "tester", "{v}");
-    p.write("go", "");
+    let (p, id, worker) = asked_while_first_runs("");
     wait_until("the worker to abort it", || {
         process(&p, &id)["status"] == "aborted"
     });
@@ -395,19 +384,7 @@ fn an_abort_of_a_parent_stops_the_child_its_run_drives() {
 /// process at rest: the owner carries the request out all the same, so the process
 /// ends aborted, never left failed for a later retry to abort instead.
 fn a_process_that_comes_to_rest_with_a_request_is_aborted_by_its_orch() {
-    let p = Project::new();
-    p.script(
-        "workflows/scripts/first.sh",
-        "cat >/dev/null\necho $$ > \"started.$ORCH_PROCESS_ID\"\nwhile [ ! -f go ]; do sleep 0.05; done\nexit 1",
-    );
-    p.task("[[step]]\nname = \"First\"\nrun = \"workflows/scripts/first.sh\"\n\n[[step]]\nname = \"After\"\nrun = \"touch after\"\n");
-    let id = p.queue("t");
-    // A long lease: no renewal comes before the step fails.
-    let worker = spawn_worker(&p, &["--lease", "60s"]);
-    wait_until("the step to start", || started(&p, &id));
-    let v = p.ok_json(&["process", "abort", &id, "--no-wait"]);
-    assert_eq!(v["abort_requested"]["by"], "tester", "{v}");
-    p.write("go", "");
+    let (p, id, worker) = asked_while_first_runs("\nexit 1");
     wait_until("the worker to abort it", || {
         process(&p, &id)["status"] != "running"
     });
@@ -496,3 +473,25 @@ both!(
     a_process_that_comes_to_rest_with_a_request_is_aborted_by_its_orch,
     a_request_left_by_a_killed_orch_is_carried_out_by_the_next_one,
 );
+
+/// A worker runs `First` (which waits for a file `go`, then ends with `ending`) and
+/// then `After`; an abort is asked with `--no-wait` while `First` runs, and `go` is
+/// written. The worker's lease is long, so no renewal comes before `First` ends: what
+/// happens next is the step commit's doing.
+fn asked_while_first_runs(ending: &str) -> (Project, String, std::process::Child) {
+    let p = Project::new();
+    p.script(
+        "workflows/scripts/first.sh",
+        &format!(
+            "cat >/dev/null\necho $$ > \"started.$ORCH_PROCESS_ID\"\nwhile [ ! -f go ]; do sleep 0.05; done{ending}"
+        ),
+    );
+    p.task("[[step]]\nname = \"First\"\nrun = \"workflows/scripts/first.sh\"\n\n[[step]]\nname = \"After\"\nrun = \"touch after\"\n");
+    let id = p.queue("t");
+    let worker = spawn_worker(&p, &["--lease", "60s"]);
+    wait_until("the step to start", || started(&p, &id));
+    let v = p.ok_json(&["process", "abort", &id, "--no-wait"]);
+    assert_eq!(v["abort_requested"]["by"], "tester", "{v}");
+    p.write("go", "");
+    (p, id, worker)
+}
