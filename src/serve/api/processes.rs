@@ -56,6 +56,12 @@ pub async fn filter(store: &crate::store::Store, q: &Params) -> ApiResult<Filter
             );
         }
     }
+    if text("before").is_some() && text("after").is_some() {
+        checks.refuse(
+            "after",
+            "give `before` (the page of older processes) or `after` (the page of newer ones), not both".to_string(),
+        );
+    }
     let limit = checks.take("limit", q.limit());
     checks.done()?;
     let subscription_id = match text("subscription") {

@@ -1838,6 +1838,18 @@ fn the_processes_page_pages_down_and_back_up() {
     assert_eq!(pager_link(&page, "prev"), None);
     let r = get(&s, "/api/v1/processes?after=zzz", &op);
     assert_eq!(r.status, 400, "{}", r.text);
+    // One side at a time: both at once would be a page nobody can link to.
+    let both = format!("?after={}&before={}", ids[0], newest);
+    let r = get(&s, &format!("/api/v1/processes{both}"), &op);
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert!(r.text.contains("not both"), "{}", r.text);
+    let page = ureq::get(&s.url(&format!("/processes{both}")))
+        .set("Cookie", &format!("orch_token={op}"))
+        .call();
+    assert!(
+        matches!(page, Err(ureq::Error::Status(400, _))),
+        "the dashboard took both sides"
+    );
 }
 
 /// Sends a page of a dashboard form with the hidden fields of `page` (the HTML it
