@@ -49,6 +49,14 @@ pub struct Aborted {
     pub left: Vec<(String, Error)>,
 }
 
+/// The step an abort names ([`Engine::abort_step`]).
+pub struct AbortStep {
+    pub name: String,
+    /// It was running (or its orch died running it), so it may have done part of its
+    /// work; else the process was at rest there.
+    pub in_flight: bool,
+}
+
 impl Engine<'_> {
     /// Aborts `p` and its unfinished children.
     pub async fn abort(&self, p: &ProcessRow) -> Result<Aborted, Error> {
@@ -88,10 +96,7 @@ impl Engine<'_> {
             .or_else(|| self.aborts.asked(process_id))
             .unwrap_or_else(|| "someone".to_string());
         let log = self.store.steps(process_id).await?;
-        let name = match self.in_flight(&process, &log).await? {
-            Some(step) => step,
-            None => super::plan::abort_step_name(&log),
-        };
+        let name = self.abort_step(&process, &log).await?.name;
         // An attempt of the step was cut off before (its orch died, or stopped taking
         // work): it did run, and may have done part of its work.
         let cut_off = log
@@ -226,21 +231,20 @@ impl Engine<'_> {
         let mut process = owner::claimed(claim, id, "aborted")?;
         let log = self.store.steps(id).await?;
         let mut said = said;
-        let name = match self.in_flight(&process, &log).await? {
+        let step = self.abort_step(&process, &log).await?;
+        if step.in_flight {
             // Taken from an orch that died mid-step: the abort names that step, which
             // may have done part of its work, not the last one that finished.
-            Some(step) => {
-                said.push_str(&format!(
-                    "; `{step}` was in flight when {} stopped, and may have done part of its work",
-                    process
-                        .owner
-                        .as_deref()
-                        .map_or_else(|| "its orch".to_string(), owner::describe)
-                ));
-                step
-            }
-            None => super::plan::abort_step_name(&log),
-        };
+            said.push_str(&format!(
+                "; `{}` was in flight when {} stopped, and may have done part of its work",
+                step.name,
+                process
+                    .owner
+                    .as_deref()
+                    .map_or_else(|| "its orch".to_string(), owner::describe)
+            ));
+        }
+        let name = step.name;
         self.record(
             &mut process,
             Recorded {
@@ -253,22 +257,26 @@ impl Engine<'_> {
         Ok(process)
     }
 
-    /// The step that was running when the orch that ran `p` died (None unless it was
-    /// `running`: at rest, the last step of its log is where it stopped).
-    pub async fn in_flight(
+    /// The step an abort of `p` names, given its step log: while `p` is `running`, the
+    /// first step its orch has not finished (in flight now, or when that orch died); at
+    /// rest, the step where it stopped.
+    pub async fn abort_step(
         &self,
         p: &ProcessRow,
         log: &[crate::store::processes::StepRow],
-    ) -> Result<Option<String>, Error> {
-        if p.status != ProcessStatus::Running {
-            return Ok(None);
+    ) -> Result<AbortStep, Error> {
+        if p.status == ProcessStatus::Running
+            && let Some(def) = self.store.definition(&p.definition_hash).await?
+            && let Some(step) = super::plan::remaining(&super::plan::plan(&def), log).first()
+        {
+            return Ok(AbortStep {
+                name: step.name.clone(),
+                in_flight: true,
+            });
         }
-        let Some(def) = self.store.definition(&p.definition_hash).await? else {
-            return Ok(None);
-        };
-        let planned = super::plan::plan(&def);
-        Ok(super::plan::remaining(&planned, log)
-            .first()
-            .map(|s| s.name.clone()))
+        Ok(AbortStep {
+            name: super::plan::abort_step_name(log),
+            in_flight: false,
+        })
     }
 }

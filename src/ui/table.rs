@@ -77,11 +77,7 @@ fn keep_ids_whole(t: &mut Table) -> Vec<bool> {
     let columns = t.column_iter().count();
     let ids: Vec<bool> = (0..columns)
         .map(|i| {
-            let cells: Vec<String> = t
-                .row_iter()
-                .filter_map(|r| r.cell_iter().nth(i))
-                .map(|c| c.content())
-                .collect();
+            let cells = cells(t, i, false);
             cells.iter().any(|c| is_id(c))
                 && cells.iter().all(|c| is_id(c) || c.is_empty() || c == "-")
         })
@@ -92,6 +88,17 @@ fn keep_ids_whole(t: &mut Table) -> Vec<bool> {
         }
     }
     ids
+}
+
+/// The text of column `i`'s cells, the header's first when `with_header`.
+fn cells(t: &Table, i: usize, with_header: bool) -> Vec<String> {
+    t.header()
+        .filter(|_| with_header)
+        .into_iter()
+        .chain(t.row_iter())
+        .filter_map(|r| r.cell_iter().nth(i))
+        .map(|c| c.content())
+        .collect()
 }
 
 /// On a borderless table still too wide, lays the other columns out beside the ids so
@@ -113,13 +120,7 @@ fn keep_words_whole(t: &mut Table, ids: &[bool]) {
     // (not a time, longest word, longest line, column) of each column not of ids.
     let mut others: Vec<(bool, usize, usize, usize)> = Vec::new();
     for i in 0..columns {
-        let cells: Vec<String> = t
-            .header()
-            .into_iter()
-            .chain(t.row_iter())
-            .filter_map(|r| r.cell_iter().nth(i))
-            .map(|c| c.content())
-            .collect();
+        let cells = cells(t, i, true);
         let longest = |f: &dyn Fn(&str) -> usize| cells.iter().map(|c| f(c)).max().unwrap_or(0);
         let line = longest(&|c| c.lines().map(|l| l.chars().count()).max().unwrap_or(0));
         if ids.get(i) == Some(&true) {
@@ -132,7 +133,10 @@ fn keep_words_whole(t: &mut Table, ids: &[bool]) {
                 .max()
                 .unwrap_or(0)
         });
-        let time = cells.iter().skip(1).any(|c| is_time(c));
+        let time = cells
+            .iter()
+            .skip(usize::from(t.header().is_some()))
+            .any(|c| is_time(c));
         others.push((!time, word, line, i));
     }
     others.sort();

@@ -42,6 +42,14 @@ fn once_at(p: &Project, now: &str) -> (i32, String, String) {
     run_at(p, now, &["scheduler", "run", "--once"])
 }
 
+/// `orch -o json scheduler run --once` with the clock at `now`: (exit code, its JSON,
+/// stderr).
+fn once_json_at(p: &Project, now: &str) -> (i32, Value, String) {
+    let (code, out, err) = run_at(p, now, &["-o", "json", "scheduler", "run", "--once"]);
+    let v = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}\n{err}"));
+    (code, v, err)
+}
+
 /// Starts orch in the background, its stderr captured.
 fn spawn(p: &Project, now: Option<&str>, args: &[&str]) -> Child {
     let mut c = p.command();
@@ -526,13 +534,8 @@ fn a_scheduled_run_answers_its_form_with_the_defaults_or_does_not_start() {
         "{ name = \"region\", type = \"text\", default = \"eu\" }, { name = \"note\", type = \"text\", required = false }",
     );
     assert_eq!(p.run(&["workflow", "check"]).0, 0);
-    let (code, out, err) = run_at(
-        &p,
-        "2030-01-01T00:00:00Z",
-        &["-o", "json", "scheduler", "run", "--once"],
-    );
+    let (code, v, err) = once_json_at(&p, "2030-01-01T00:00:00Z");
     assert_eq!(code, 0, "{err}");
-    let v: Value = serde_json::from_str(&out).unwrap();
     let id = v["ran"][0]["id"].as_str().unwrap().to_string();
     let shown = p.json(&["process", "show", &id]);
     assert_eq!(shown["status"], "completed");
@@ -543,18 +546,13 @@ fn a_scheduled_run_answers_its_form_with_the_defaults_or_does_not_start() {
         &p,
         "{ name = \"region\", type = \"choice\", choices_from = \"echo '[\\\"us\\\"]'\", default = \"eu\" }",
     );
-    let (code, out, err) = run_at(
-        &p,
-        "2030-01-01T02:00:00Z",
-        &["-o", "json", "scheduler", "run", "--once"],
-    );
+    let (code, v, err) = once_json_at(&p, "2030-01-01T02:00:00Z");
     assert_eq!(code, 1, "{err}");
     assert!(
         err.contains("task report not started: its form cannot be answered with its defaults")
             && err.contains("region"),
         "{err}"
     );
-    let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["ran"][0]["id"], Value::Null, "{v}");
     assert!(
         v["ran"][0]["error"].as_str().unwrap().contains("region"),
@@ -567,29 +565,17 @@ fn a_scheduled_run_answers_its_form_with_the_defaults_or_does_not_start() {
 fn scheduler_once_json_lists_the_runs_with_their_outcome() {
     let p = Project::new();
     counting_task(&p, "tick", "[schedule]\nevery = \"1m\"\n");
-    let (code, out, err) = run_at(
-        &p,
-        "2030-01-01T00:00:00Z",
-        &["-o", "json", "scheduler", "run", "--once"],
-    );
+    let (code, v, err) = once_json_at(&p, "2030-01-01T00:00:00Z");
     assert_eq!(code, 0, "{err}");
-    let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["ran"].as_array().unwrap().len(), 1, "{v}");
     assert_eq!(v["ran"][0]["workflow"], "tick");
     assert_eq!(v["ran"][0]["outcome"], "completed");
     assert_eq!(v["ran"][0]["error"], Value::Null);
     assert!(v["ran"][0]["id"].is_string(), "{v}");
     // Nothing due: an empty list, still on stdout.
-    let (code, out, err) = run_at(
-        &p,
-        "2030-01-01T00:00:10Z",
-        &["-o", "json", "scheduler", "run", "--once"],
-    );
+    let (code, v, err) = once_json_at(&p, "2030-01-01T00:00:10Z");
     assert_eq!(code, 0, "{err}");
-    assert_eq!(
-        serde_json::from_str::<Value>(&out).unwrap(),
-        serde_json::json!({"ran": []})
-    );
+    assert_eq!(v, serde_json::json!({"ran": []}));
 }
 
 fn cleanup_tasks_keeps_task_runs_a_kept_process_refers_to() {

@@ -119,8 +119,8 @@ pub fn abort(ctx: &mut Ctx, a: AbortArgs) -> Result<()> {
 /// The step the orch that runs `p` runs now (the first it has not finished).
 fn running_step(ctx: &mut Ctx, p: &ProcessRow) -> Result<String> {
     let steps = ctx.steps(&p.process_id)?;
-    let step = drive::with_engine(ctx, async |engine| engine.in_flight(p, &steps).await)?;
-    Ok(step.unwrap_or_else(|| crate::engine::plan::abort_step_name(&steps)))
+    let step = drive::with_engine(ctx, async |engine| engine.abort_step(p, &steps).await)?;
+    Ok(step.name)
 }
 
 /// Says an abort its orch carried out as an abort at rest is said, with the children
