@@ -446,6 +446,14 @@ fn apply_plan(ctx: &mut Ctx, plan: Vec<PlanItem>, args: &LoadArgs) -> Result<()>
     Ok(())
 }
 
+/// `1 subscription`, `3 subscriptions`.
+fn subscriptions(n: impl Into<i64>) -> String {
+    match n.into() {
+        1 => "1 subscription".to_string(),
+        n => format!("{n} subscriptions"),
+    }
+}
+
 pub(crate) fn print_plan(ctx: &Ctx, plan: &[PlanItem]) {
     let p = &ctx.printer;
     for item in plan {
@@ -463,10 +471,13 @@ pub(crate) fn print_plan(ctx: &Ctx, plan: &[PlanItem]) {
             "keep" => {
                 line.push_str(": in the database, not in the files; kept (--prune removes it)")
             }
-            "remove" => line.push_str(&format!(": removed ({} subscriptions)", item.subscriptions)),
+            "remove" => line.push_str(&format!(
+                ": removed ({})",
+                subscriptions(item.subscriptions)
+            )),
             _ => line.push_str(&format!(
-                ": changed, touches {} subscriptions",
-                item.subscriptions
+                ": changed, touches {}",
+                subscriptions(item.subscriptions)
             )),
         }
         p.status(&line);

@@ -19,6 +19,7 @@ mod names;
 mod network;
 mod output;
 mod postgres;
+mod products;
 mod read_only;
 mod reliability;
 mod safety;
