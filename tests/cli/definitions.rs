@@ -1,5 +1,6 @@
-//! The rules a product's fields set on a subscription, as a step meets them through
-//! the real binary: what is refused, and how the refusal reads.
+//! What product and workflow files (and orch.toml) promise, through the real binary:
+//! the rules a product's fields set on a subscription as a step meets them, and the
+//! settings that are refused before anything runs, with how each refusal reads.
 
 use super::Project;
 use super::both;
@@ -70,4 +71,35 @@ fn a_product_field_pattern_is_anchored_and_a_bound_names_itself() {
     assert_eq!(v["status"], "completed", "{v}");
 }
 
-both!(a_product_field_pattern_is_anchored_and_a_bound_names_itself,);
+/// A zero step timeout would stop every step that takes any time at once: it is
+/// refused where it is written, a step's `timeout` with its file and line, orch.toml's
+/// `step_timeout` before any command runs a step; a callback's zero timeout already is.
+fn a_zero_step_timeout_is_refused_where_it_is_written() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"S\"\nrun = \"sleep 0.2\"\ntimeout = \"0ms\"\n");
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(
+            "workflows/t.toml:6:1: step[0].timeout: a step timeout must be longer than 0s"
+        ),
+        "{err}"
+    );
+    let (code, _, err) = p.run(&["task", "run", "t"]);
+    assert_eq!(code, 2, "{err}");
+
+    let p = Project::new();
+    p.task("[[step]]\nname = \"S\"\nrun = \"sleep 0.2\"\n");
+    p.write("orch.toml", "step_timeout = \"0s\"\n");
+    let (code, _, err) = p.run(&["task", "run", "t"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("orch.toml:1:16: step_timeout: a step timeout must be longer than 0s"),
+        "{err}"
+    );
+}
+
+both!(
+    a_product_field_pattern_is_anchored_and_a_bound_names_itself,
+    a_zero_step_timeout_is_refused_where_it_is_written,
+);
