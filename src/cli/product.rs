@@ -446,12 +446,8 @@ fn apply_plan(ctx: &mut Ctx, plan: Vec<PlanItem>, args: &LoadArgs) -> Result<()>
     Ok(())
 }
 
-/// `1 subscription`, `3 subscriptions`.
-fn subscriptions(n: impl Into<i64>) -> String {
-    match n.into() {
-        1 => "1 subscription".to_string(),
-        n => format!("{n} subscriptions"),
-    }
+fn subscriptions(n: i64) -> String {
+    crate::ui::count(n, "subscription", "subscriptions")
 }
 
 pub(crate) fn print_plan(ctx: &Ctx, plan: &[PlanItem]) {

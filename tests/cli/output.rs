@@ -274,7 +274,27 @@ fn a_steps_escape_sequences_are_shown_not_sent_to_the_terminal() {
     assert!(v.to_string().contains("\\u001b[2J"), "{v}");
 }
 
+/// A count on stderr agrees with its noun: one run of `scheduler run --once` or of
+/// `worker --once` is `1 run`.
+fn a_count_of_one_reads_as_one() {
+    let p = Project::new();
+    p.task("[schedule]\nevery = \"1h\"\n[[step]]\nname = \"S\"\nbuiltin = \"noop\"\n");
+    let (code, _, err) = p.run(&["scheduler", "run", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("scheduler: done, 1 run\n"), "{err}");
+    p.queue("t");
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains(" stopped after 1 run\n"), "{err}");
+    p.queue("t");
+    p.queue("t");
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains(" stopped after 2 runs\n"), "{err}");
+}
+
 both!(
+    a_count_of_one_reads_as_one,
     a_steps_escape_sequences_are_shown_not_sent_to_the_terminal,
     process_list_says_when_it_is_cut_short_and_checks_since,
     the_events_table_fits_100_columns_with_short_ids_and_summaries,
