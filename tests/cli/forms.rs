@@ -506,6 +506,23 @@ fn a_hanging_choice_list_is_stopped_and_named() {
     );
 }
 
+/// A `choices_from` program whose output is no list of choices is named, then what
+/// is wrong with its output, as one sentence.
+#[test]
+fn a_choice_list_that_is_not_one_reads_as_a_sentence() {
+    let p = Project::new();
+    p.write(
+        "workflows/w.toml",
+        "name = \"w\"\ntarget = \"system\"\n[[form]]\nfields = [ { name = \"a\", type = \"choice\", choices_from = \"echo nope\" } ]\n[[step]]\nname = \"N\"\nbuiltin = \"noop\"\n",
+    );
+    let (code, _, err) = p.run(&["workflow", "run", "w", "--input", "a=x"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("cannot list the choices of `a`: `echo nope`: the output is not JSON"),
+        "{err}"
+    );
+}
+
 both!(
     an_answer_for_an_input_step_given_at_the_start_says_where_it_goes,
     skip_keeps_secrets_out_and_asks_for_them_first,
