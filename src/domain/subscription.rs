@@ -266,7 +266,11 @@ impl Walker<'_> {
                 if applies && items.len() < *min as usize {
                     self.problem(
                         path,
-                        format!("needs at least {min} {block} blocks, has {}", items.len()),
+                        format!(
+                            "needs at least {}, has {}",
+                            blocks(*min, block),
+                            items.len()
+                        ),
                     );
                 }
             }
@@ -274,7 +278,11 @@ impl Walker<'_> {
                 if items.len() > *max as usize {
                     self.problem(
                         path,
-                        format!("allows at most {max} {block} blocks, has {}", items.len()),
+                        format!(
+                            "allows at most {}, has {}",
+                            blocks(*max, block),
+                            items.len()
+                        ),
                     );
                 }
             }
@@ -483,6 +491,14 @@ pub fn check_scalar(kind: &FieldKind, value: &Value) -> Result<String, String> {
         }
         FieldKind::Json => Ok(value.to_string()),
         FieldKind::Block { block, .. } => Err(format!("expected a {block} block")),
+    }
+}
+
+/// `1 PortBlock block`, `2 PortBlock blocks`.
+fn blocks(n: impl Into<u64>, block: &str) -> String {
+    match n.into() {
+        1 => format!("1 {block} block"),
+        n => format!("{n} {block} blocks"),
     }
 }
 

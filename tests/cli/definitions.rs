@@ -71,6 +71,36 @@ fn a_product_field_pattern_is_anchored_and_a_bound_names_itself() {
     assert_eq!(v["status"], "completed", "{v}");
 }
 
+/// An owned list's bounds count its blocks in words that agree with the count.
+fn an_owned_list_of_one_block_says_one_block() {
+    let p = Project::new();
+    p.write(
+        "products/pair.toml",
+        r#"name = "Pair"
+type = "Pair"
+tag = "PAIR"
+description = "a pair"
+status = "active"
+root = { key = "pair", block = "PairBlock" }
+[blocks.PairBlock]
+fields.ends = { block = "End", min = 1, max = 1 }
+[blocks.End]
+fields.name = { type = "string" }
+"#,
+    );
+    p.write(
+        "workflows/create_pair.toml",
+        "name = \"create_pair\"\ntarget = \"create\"\nproducts = [\"PAIR\"]\n\
+         [[step]]\nname = \"Set\"\nrun = \"cat >/dev/null; echo '{\\\"subscription\\\": {\\\"pair\\\": {\\\"ends\\\": [{}, {}]}}}'\"\n",
+    );
+    let v = p.failed_json(&["workflow", "run", "create_pair"]);
+    let why = v["failed_reason"].as_str().unwrap_or_default();
+    assert!(
+        why.contains("subscription.pair.ends: allows at most 1 End block, has 2"),
+        "{why}"
+    );
+}
+
 /// A zero step timeout would stop every step that takes any time at once: it is
 /// refused where it is written, a step's `timeout` with its file and line, orch.toml's
 /// `step_timeout` before any command runs a step; a callback's zero timeout already is.
@@ -101,5 +131,6 @@ fn a_zero_step_timeout_is_refused_where_it_is_written() {
 
 both!(
     a_product_field_pattern_is_anchored_and_a_bound_names_itself,
+    an_owned_list_of_one_block_says_one_block,
     a_zero_step_timeout_is_refused_where_it_is_written,
 );

@@ -506,6 +506,23 @@ fn a_hanging_choice_list_is_stopped_and_named() {
     );
 }
 
+/// Labelled choices listed in an error line their labels up in one column, whatever
+/// the length of the values before them.
+#[test]
+fn labelled_choices_line_their_labels_up() {
+    let p = Project::new();
+    p.write(
+        "workflows/w.toml",
+        "name = \"w\"\ntarget = \"system\"\n[[form]]\nfields = [ { name = \"a\", type = \"choice\", choices_from = \"echo '[{\\\"value\\\": \\\"x\\\", \\\"label\\\": \\\"Ex\\\"}, {\\\"value\\\": \\\"long\\\", \\\"label\\\": \\\"Long\\\"}]'\" } ]\n[[step]]\nname = \"N\"\nbuiltin = \"noop\"\n",
+    );
+    let (code, _, err) = p.run(&["workflow", "run", "w"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("pick one of:\n      x     Ex\n      long  Long\n"),
+        "{err}"
+    );
+}
+
 /// A `choices_from` program whose output is no list of choices is named, then what
 /// is wrong with its output, as one sentence.
 #[test]
