@@ -293,8 +293,33 @@ fn a_count_of_one_reads_as_one() {
     assert!(err.contains(" stopped after 2 runs\n"), "{err}");
 }
 
+/// An id is found by a prefix of four characters or more: a shorter one names
+/// nothing, and says why, and one several ids start with lists them.
+fn a_prefix_too_short_to_look_up_says_so() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"S\"\nbuiltin = \"noop\"\n");
+    p.queue("t");
+    let id = p.queue("t");
+    let (code, _, err) = p.run(&["process", "show", &id[..3]]);
+    assert_eq!(code, 6, "{err}");
+    assert!(
+        err.contains("hint: a prefix of an id takes at least 4 characters"),
+        "{err}"
+    );
+    let (code, _, err) = p.run(&["process", "show", &id[..4]]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("matches several processes"), "{err}");
+    let (code, _, err) = p.run(&["subscription", "show", "01"]);
+    assert_eq!(code, 6, "{err}");
+    assert!(
+        err.contains("hint: a prefix of an id takes at least 4 characters"),
+        "{err}"
+    );
+}
+
 both!(
     a_count_of_one_reads_as_one,
+    a_prefix_too_short_to_look_up_says_so,
     a_steps_escape_sequences_are_shown_not_sent_to_the_terminal,
     process_list_says_when_it_is_cut_short_and_checks_since,
     the_events_table_fits_100_columns_with_short_ids_and_summaries,
