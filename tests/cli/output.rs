@@ -317,8 +317,25 @@ fn a_prefix_too_short_to_look_up_says_so() {
     );
 }
 
+/// A `fail` step whose message renders empty still says why the process failed.
+fn a_fail_step_with_an_empty_message_says_where_the_failure_came_from() {
+    let p = Project::new();
+    p.task(
+        "[[step]]\nname = \"Stop\"\nbuiltin = \"fail\"\nwith = { message = \"{{ state.why }}\" }\n",
+    );
+    let v = p.failed_json(&["workflow", "run", "t"]);
+    assert_eq!(
+        v["failed_reason"],
+        "builtin `fail` failed the step; its message `{{ state.why }}` rendered empty",
+        "{v}"
+    );
+    let v = p.failed_json(&["workflow", "run", "t", "--input", "why=closed"]);
+    assert_eq!(v["failed_reason"], "closed", "{v}");
+}
+
 both!(
     a_count_of_one_reads_as_one,
+    a_fail_step_with_an_empty_message_says_where_the_failure_came_from,
     a_prefix_too_short_to_look_up_says_so,
     a_steps_escape_sequences_are_shown_not_sent_to_the_terminal,
     process_list_says_when_it_is_cut_short_and_checks_since,
