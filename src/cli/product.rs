@@ -431,8 +431,8 @@ fn apply_plan(ctx: &mut Ctx, plan: Vec<PlanItem>, args: &LoadArgs) -> Result<()>
     super::product_force::report(ctx, &resynced);
     if added + changed + removed == 0 {
         ctx.printer.status(&format!(
-            "no changes: {} products up to date",
-            count("unchanged")
+            "no changes: {} up to date",
+            crate::ui::count(count("unchanged") as i64, "product", "products")
         ));
     } else if args.dry_run {
         ctx.printer.status(&format!(

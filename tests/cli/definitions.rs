@@ -7,7 +7,7 @@ use super::both;
 
 /// A product whose root block has a `pattern`ed string and bounded numbers, and a
 /// create workflow whose one step sets the block from `workflows/scripts/set.sh`.
-fn bounded(p: &Project, block: &str) {
+pub fn bounded(p: &Project, block: &str) {
     p.write(
         "products/box.toml",
         r#"name = "Box"

@@ -275,7 +275,7 @@ fn a_steps_escape_sequences_are_shown_not_sent_to_the_terminal() {
 }
 
 /// A count on stderr agrees with its noun: one run of `scheduler run --once` or of
-/// `worker --once` is `1 run`.
+/// `worker --once` is `1 run`, and `product load` of one product says `1 product`.
 fn a_count_of_one_reads_as_one() {
     let p = Project::new();
     p.task("[schedule]\nevery = \"1h\"\n[[step]]\nname = \"S\"\nbuiltin = \"noop\"\n");
@@ -286,6 +286,11 @@ fn a_count_of_one_reads_as_one() {
     let (code, _, err) = p.run(&["worker", "--once"]);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains(" stopped after 1 run\n"), "{err}");
+    super::definitions::bounded(&p, "{}");
+    assert_eq!(p.run(&["product", "load"]).0, 0);
+    let (code, _, err) = p.run(&["product", "load"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("no changes: 1 product up to date"), "{err}");
     p.queue("t");
     p.queue("t");
     let (code, _, err) = p.run(&["worker", "--once"]);
