@@ -275,7 +275,8 @@ fn a_steps_escape_sequences_are_shown_not_sent_to_the_terminal() {
 }
 
 /// A count on stderr agrees with its noun: one run of `scheduler run --once` or of
-/// `worker --once` is `1 run`, and `product load` of one product says `1 product`.
+/// `worker --once` is `1 run`, `product load` of one product says `1 product`, and
+/// `cleanup_tasks` deleting one run `1 completed task run`.
 fn a_count_of_one_reads_as_one() {
     let p = Project::new();
     p.task("[schedule]\nevery = \"1h\"\n[[step]]\nname = \"S\"\nbuiltin = \"noop\"\n");
@@ -291,6 +292,18 @@ fn a_count_of_one_reads_as_one() {
     let (code, _, err) = p.run(&["product", "load"]);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("no changes: 1 product up to date"), "{err}");
+
+    let p = Project::new();
+    p.task("[[step]]\nname = \"S\"\nbuiltin = \"noop\"\n");
+    p.write("orch.toml", "task_retention = \"1s\"\n");
+    assert_eq!(p.run(&["task", "run", "t"]).0, 0);
+    std::thread::sleep(std::time::Duration::from_millis(1200));
+    let (code, _, err) = p.run(&["task", "run", "cleanup_tasks"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("deleted 1 completed task run (3 steps)"),
+        "{err}"
+    );
     p.queue("t");
     p.queue("t");
     let (code, _, err) = p.run(&["worker", "--once"]);
