@@ -71,6 +71,28 @@ fn a_product_field_pattern_is_anchored_and_a_bound_names_itself() {
     assert_eq!(v["status"], "completed", "{v}");
 }
 
+/// A description or note holding a NUL is refused on both stores alike (PostgreSQL's
+/// text cannot keep one), rather than stored as given on one and changed on the other.
+fn a_nul_in_a_description_or_note_is_refused_on_every_store() {
+    let p = Project::new();
+    bounded(&p, "{}");
+    p.script(
+        "workflows/scripts/set.sh",
+        r#"cat >/dev/null; printf '{"subscription": {"description": "a\u0000b", "note": "n\u0000"}}'"#,
+    );
+    let v = p.failed_json(&["workflow", "run", "create_box"]);
+    let why = v["failed_reason"].as_str().unwrap_or_default();
+    for key in ["description", "note"] {
+        assert!(
+            why.contains(&format!("subscription.{key}: holds a NUL character")),
+            "{why}"
+        );
+    }
+    let subs = p.ok_json(&["subscription", "list"]);
+    assert!(!subs.to_string().contains(r"a\u0000b"), "{subs}");
+    assert!(!subs.to_string().contains('\u{fffd}'), "{subs}");
+}
+
 /// An owned list's bounds count its blocks in words that agree with the count.
 fn an_owned_list_of_one_block_says_one_block() {
     let p = Project::new();
@@ -132,5 +154,6 @@ fn a_zero_step_timeout_is_refused_where_it_is_written() {
 both!(
     a_product_field_pattern_is_anchored_and_a_bound_names_itself,
     an_owned_list_of_one_block_says_one_block,
+    a_nul_in_a_description_or_note_is_refused_on_every_store,
     a_zero_step_timeout_is_refused_where_it_is_written,
 );
