@@ -290,6 +290,7 @@ impl StepKind {
                             ..
                         },
                     ] => d.push_str(&format!(": workflow {workflow}")),
+                    [_] => d.push_str(": 1 step"),
                     _ => d.push_str(&format!(": {} steps", steps.len())),
                 }
                 if let Some(c) = collect {

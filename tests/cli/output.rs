@@ -276,7 +276,8 @@ fn a_steps_escape_sequences_are_shown_not_sent_to_the_terminal() {
 
 /// A count on stderr agrees with its noun: one run of `scheduler run --once` or of
 /// `worker --once` is `1 run`, `product load` of one product says `1 product`, and
-/// `cleanup_tasks` deleting one run `1 completed task run`.
+/// `cleanup_tasks` deleting one run `1 completed task run`, and `workflow show` of a
+/// `foreach` of one step `1 step`.
 fn a_count_of_one_reads_as_one() {
     let p = Project::new();
     p.task("[schedule]\nevery = \"1h\"\n[[step]]\nname = \"S\"\nbuiltin = \"noop\"\n");
@@ -304,6 +305,14 @@ fn a_count_of_one_reads_as_one() {
         err.contains("deleted 1 completed task run (3 steps)"),
         "{err}"
     );
+
+    p.write(
+        "workflows/each.toml",
+        "name = \"each\"\ntarget = \"system\"\n[[step]]\nname = \"Each\"\nforeach = \"state.xs\"\nsteps = [ { name = \"P\", builtin = \"noop\" } ]\n",
+    );
+    let (code, out, err) = p.run(&["workflow", "show", "each"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("(16 at once): 1 step\n"), "{out}");
     p.queue("t");
     p.queue("t");
     let (code, _, err) = p.run(&["worker", "--once"]);
