@@ -250,9 +250,12 @@ pub fn refused(p: &ProcessRow, done: &str) -> Error {
         Some(o) if p.status == ProcessStatus::Running => format!(" (by {})", describe(o)),
         _ => String::new(),
     };
+    let status = match p.status {
+        ProcessStatus::AwaitingCallback => "awaiting a callback".to_string(),
+        other => other.to_string(),
+    };
     Error::conflict(format!(
-        "process {id} is {}{by}, so it cannot be {done}",
-        p.status
+        "process {id} is {status}{by}, so it cannot be {done}"
     ))
     .with_hint(crate::shapes::next_hint(p).unwrap_or_else(|| format!("`orch process show {id}`")))
 }

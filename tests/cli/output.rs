@@ -360,8 +360,25 @@ fn a_fail_step_with_an_empty_message_says_where_the_failure_came_from() {
     assert_eq!(v["failed_reason"], "closed", "{v}");
 }
 
+/// A process awaiting a callback is said so in words when a command refuses it.
+fn a_refusal_says_awaiting_a_callback_in_words() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"Wait\"\ncallback = { result = \"job\" }\n");
+    let v = p.json_exiting(&["workflow", "run", "t"], 4);
+    let id = v["id"].as_str().unwrap();
+    let (code, _, err) = p.run(&["process", "skip", id]);
+    assert_eq!(code, 7, "{err}");
+    assert!(
+        err.contains(&format!(
+            "process {id} is awaiting a callback, so it cannot be skipped"
+        )),
+        "{err}"
+    );
+}
+
 both!(
     a_count_of_one_reads_as_one,
+    a_refusal_says_awaiting_a_callback_in_words,
     a_fail_step_with_an_empty_message_says_where_the_failure_came_from,
     a_prefix_too_short_to_look_up_says_so,
     a_steps_escape_sequences_are_shown_not_sent_to_the_terminal,
