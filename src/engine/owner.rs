@@ -250,12 +250,9 @@ pub fn refused(p: &ProcessRow, done: &str) -> Error {
         Some(o) if p.status == ProcessStatus::Running => format!(" (by {})", describe(o)),
         _ => String::new(),
     };
-    let status = match p.status {
-        ProcessStatus::AwaitingCallback => "awaiting a callback".to_string(),
-        other => other.to_string(),
-    };
     Error::conflict(format!(
-        "process {id} is {status}{by}, so it cannot be {done}"
+        "process {id} is {}{by}, so it cannot be {done}",
+        p.status.in_words()
     ))
     .with_hint(crate::shapes::next_hint(p).unwrap_or_else(|| format!("`orch process show {id}`")))
 }
