@@ -260,6 +260,19 @@ fn input_files_and_the_json_schema() {
         );
         assert!(err.contains("hint:"), "{err}");
     }
+    // `-` is named as what it is, stdin.
+    let out = p
+        .orch()
+        .args(["workflow", "run", "f", "--input-file", "-"])
+        .write_stdin("[1]")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("error: stdin must hold an object of answers"),
+        "{err}"
+    );
 }
 
 fn a_waiting_process_retried_by_a_task_gets_its_secret_from_the_environment() {
