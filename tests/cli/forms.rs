@@ -332,6 +332,7 @@ fn a_short_secret_is_masked_too() {
             "\u{1b}[31mEVIL",
             "the customer `^[[31mEVIL` holds a control character",
         ),
+        (" acme ", "the customer ` acme ` has spaces around it"),
     ] {
         let (code, _, err) = p.run(&[
             "workflow",
