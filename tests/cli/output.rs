@@ -376,8 +376,30 @@ fn a_refusal_says_awaiting_a_callback_in_words() {
     );
 }
 
+/// The user every step row and event carries is plain text: one with a control
+/// character, or with spaces around it, is refused before anything is recorded.
+fn a_user_that_would_garble_the_log_is_refused() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"S\"\nbuiltin = \"noop\"\n");
+    for (user, said) in [
+        (
+            "\u{1b}[31mx",
+            "the user `^[[31mx` holds a control character",
+        ),
+        (" bob ", "the user ` bob ` has spaces around it"),
+    ] {
+        let (code, _, err) = p.run(&["--user", user, "workflow", "run", "t"]);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains(said), "{err}");
+    }
+    let v = p.ok_json(&["--user", "alice smith", "workflow", "run", "t"]);
+    assert_eq!(v["created_by"], "alice smith", "{v}");
+    assert_eq!(p.ok_json(&["process", "list"]).as_array().unwrap().len(), 1);
+}
+
 both!(
     a_count_of_one_reads_as_one,
+    a_user_that_would_garble_the_log_is_refused,
     a_refusal_says_awaiting_a_callback_in_words,
     a_fail_step_with_an_empty_message_says_where_the_failure_came_from,
     a_prefix_too_short_to_look_up_says_so,
