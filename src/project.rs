@@ -46,12 +46,12 @@ pub struct Config {
     pub serve: Option<ServeConfig>,
 }
 
-/// A duration, read as the file is, so a wrong one is said with its line.
+/// A step timeout, read as the file is, so a wrong one is said with its line.
 fn duration<'de, D: serde::Deserializer<'de>>(
     d: D,
 ) -> Result<Option<std::time::Duration>, D::Error> {
     let text = String::deserialize(d)?;
-    crate::domain::workflow::parse_duration(&text)
+    crate::domain::workflow::parse_step_timeout(&text)
         .map(Some)
         .map_err(serde::de::Error::custom)
 }

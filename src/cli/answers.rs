@@ -67,9 +67,10 @@ pub fn read_file(f: &str) -> Result<Map<String, Value>> {
             )
         })?
     };
+    // Named as people say it: `-` is stdin.
+    let from = if f == "-" { "stdin" } else { f };
     // Empty would read as an empty TOML table: most likely a pipe whose writer failed.
     if text.trim().is_empty() {
-        let from = if f == "-" { "stdin" } else { f };
         return Err(
             Error::usage(format!("{from} is empty; expected a JSON object"))
                 .with_hint("give `{}` for no answers"),
@@ -79,7 +80,7 @@ pub fn read_file(f: &str) -> Result<Map<String, Value>> {
         && let Some(levels) = crate::depth::too_deep(text.as_bytes())
     {
         return Err(Error::usage(format!(
-            "{f} nests {levels} levels of objects and arrays, past the {} a state may nest",
+            "{from} nests {levels} levels of objects and arrays, past the {} a state may nest",
             crate::depth::MAX_DEPTH
         ))
         .with_hint("flatten the answers, or give a deep document as a JSON string"));
@@ -92,11 +93,11 @@ pub fn read_file(f: &str) -> Result<Map<String, Value>> {
     match parsed {
         Ok(Value::Object(m)) => Ok(m),
         Ok(_) => Err(Error::usage(format!(
-            "{f} must hold an object of answers ({{\"name\": value, …}})"
+            "{from} must hold an object of answers ({{\"name\": value, …}})"
         ))
         .with_hint(ANSWERS_FILE)),
         Err((j, t)) => Err(Error::usage(format!(
-            "{f} is neither JSON nor TOML\n  as JSON: {j}\n  as TOML: {}",
+            "{from} is neither JSON nor TOML\n  as JSON: {j}\n  as TOML: {}",
             t.to_string().trim()
         ))
         .with_hint(ANSWERS_FILE)),

@@ -63,12 +63,14 @@ pub enum Access {
 
 impl Settings {
     fn resolve(db_flag: Option<OsString>, user: Option<String>, project: &Project) -> Result<Self> {
+        let user = user.filter(|u| !u.trim().is_empty());
+        if let Some(u) = &user {
+            check_user(u)?;
+        }
         Ok(Settings {
             location: project.location(db_flag.as_deref()),
             db_flag,
-            user: user
-                .filter(|u| !u.trim().is_empty())
-                .unwrap_or_else(os_user),
+            user: user.unwrap_or_else(os_user),
             sync: store::Sync::from_env()?,
             step_timeout: project.config.step_timeout,
             grace: Duration::from_secs(5),
@@ -260,6 +262,28 @@ impl OpenObserver for Announce<'_> {
             self.location
         ));
     }
+}
+
+/// Refuses a `--user` (`ORCH_USER`) every log and event would carry in a form people
+/// cannot read or find again: with a control character (a terminal showing the log
+/// would take it for a command), or with spaces around it, as a customer is refused.
+fn check_user(user: &str) -> Result<()> {
+    if user.chars().any(char::is_control) {
+        return Err(Error::usage(format!(
+            "the user `{}` holds a control character",
+            crate::ui::printable(user)
+        ))
+        .with_hint("give the user's name as plain text (--user or ORCH_USER)"));
+    }
+    if user.trim() != user {
+        return Err(
+            Error::usage(format!("the user `{user}` has spaces around it")).with_hint(format!(
+                "give the user's name without them: `{}` (--user or ORCH_USER)",
+                user.trim()
+            )),
+        );
+    }
+    Ok(())
 }
 
 pub fn os_user() -> String {

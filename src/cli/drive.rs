@@ -352,7 +352,7 @@ fn report(
             (
                 format!(
                     "process {id} is {}: its child processes await input or a callback: {named}",
-                    p.status
+                    p.status.in_words()
                 ),
                 None,
             )

@@ -131,6 +131,15 @@ impl Settings {
             if name.trim().is_empty() {
                 return Err(Error::usage("--consumer needs a name"));
             }
+            // `events consumers` lists it in a table: a newline would break its row, an
+            // escape sequence reach the terminal.
+            if name.chars().any(char::is_control) {
+                return Err(Error::usage(format!(
+                    "the consumer name `{}` holds a control character",
+                    name.escape_debug()
+                ))
+                .with_hint("name a consumer with plain text, e.g. --consumer billing"));
+            }
         }
         let process_id = match &a.process {
             Some(id) => Some(ctx.process(id)?.process_id),

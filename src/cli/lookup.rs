@@ -22,13 +22,26 @@ pub struct Task {
     pub schedule: Option<ScheduleDef>,
 }
 
+/// The characters of an id a prefix needs before it is looked up as one (the stores
+/// take shorter text as a whole id, which none is).
+const SHORTEST_PREFIX: usize = 4;
+
+/// `hint`, led by why a prefix shorter than [`SHORTEST_PREFIX`] named nothing.
+fn too_short(id: &str, hint: &str) -> String {
+    if id.len() < SHORTEST_PREFIX {
+        format!("a prefix of an id takes at least {SHORTEST_PREFIX} characters; {hint}")
+    } else {
+        hint.to_string()
+    }
+}
+
 impl Ctx {
     /// A process by id or unique prefix.
     pub fn process(&mut self, id: &str) -> Result<ProcessRow> {
         match self.db(async |s| s.find_process(id).await)? {
             processes::Find::One(p) => Ok(*p),
             processes::Find::None => Err(Error::not_found(format!("no process {id}"))
-                .with_hint("`orch process list` shows the processes")),
+                .with_hint(too_short(id, "`orch process list` shows the processes"))),
             processes::Find::Ambiguous => {
                 Err(Error::usage(format!("`{id}` matches several processes"))
                     .with_hint("give more characters of the id"))
@@ -51,7 +64,10 @@ impl Ctx {
         match self.db(async |s| s.find_subscription(id).await)? {
             subscriptions::Find::One(s) => Ok(*s),
             subscriptions::Find::None => Err(Error::not_found(format!("no subscription {id}"))
-                .with_hint("`orch subscription list` shows the subscriptions")),
+                .with_hint(too_short(
+                    id,
+                    "`orch subscription list` shows the subscriptions",
+                ))),
             subscriptions::Find::Ambiguous(ids) => Err(Error::usage(format!(
                 "`{id}` is the start of several subscription ids: {}{}",
                 ids.iter().take(5).cloned().collect::<Vec<_>>().join(", "),

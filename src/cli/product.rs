@@ -431,8 +431,8 @@ fn apply_plan(ctx: &mut Ctx, plan: Vec<PlanItem>, args: &LoadArgs) -> Result<()>
     super::product_force::report(ctx, &resynced);
     if added + changed + removed == 0 {
         ctx.printer.status(&format!(
-            "no changes: {} products up to date",
-            count("unchanged")
+            "no changes: {} up to date",
+            crate::ui::count(count("unchanged") as i64, "product", "products")
         ));
     } else if args.dry_run {
         ctx.printer.status(&format!(
@@ -444,6 +444,10 @@ fn apply_plan(ctx: &mut Ctx, plan: Vec<PlanItem>, args: &LoadArgs) -> Result<()>
         ));
     }
     Ok(())
+}
+
+fn subscriptions(n: i64) -> String {
+    crate::ui::count(n, "subscription", "subscriptions")
 }
 
 pub(crate) fn print_plan(ctx: &Ctx, plan: &[PlanItem]) {
@@ -463,10 +467,13 @@ pub(crate) fn print_plan(ctx: &Ctx, plan: &[PlanItem]) {
             "keep" => {
                 line.push_str(": in the database, not in the files; kept (--prune removes it)")
             }
-            "remove" => line.push_str(&format!(": removed ({} subscriptions)", item.subscriptions)),
+            "remove" => line.push_str(&format!(
+                ": removed ({})",
+                subscriptions(item.subscriptions)
+            )),
             _ => line.push_str(&format!(
-                ": changed, touches {} subscriptions",
-                item.subscriptions
+                ": changed, touches {}",
+                subscriptions(item.subscriptions)
             )),
         }
         p.status(&line);

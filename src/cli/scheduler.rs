@@ -108,8 +108,12 @@ fn serve(ctx: &mut Ctx, args: RunArgs) -> Result<()> {
     log(
         &ctx.printer,
         &format!(
-            "scheduler: done, {} runs",
-            ran.iter().filter(|r| !r.id.is_null()).count()
+            "scheduler: done, {}",
+            crate::ui::count(
+                ran.iter().filter(|r| !r.id.is_null()).count() as i64,
+                "run",
+                "runs"
+            )
         ),
     );
     if ctx.printer.is_json() {

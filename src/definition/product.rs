@@ -361,7 +361,8 @@ fn scalar_kind(t: &str, rf: &RawField) -> Result<FieldKind, FieldProblem> {
     Ok(match t {
         "string" => {
             if let Some(p) = &rf.pattern {
-                regex::Regex::new(p)
+                // Compiled as values are checked, anchored (`^(?:…)$`).
+                regex::Regex::new(&format!("^(?:{p})$"))
                     .map_err(|e| ("pattern", format!("invalid pattern: {e}"), None))?;
             }
             FieldKind::String {

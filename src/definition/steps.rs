@@ -11,7 +11,7 @@ use super::workflow::{BUILTINS, RESERVED_STEPS, check_builtin_args, toml_to_json
 use super::{Diagnostic, Seg, Source};
 use crate::domain::path;
 use crate::domain::workflow::{
-    BranchDef, DEFAULT_ITEM, RetryPolicy, StepDef, StepKind, parse_duration,
+    BranchDef, DEFAULT_ITEM, RetryPolicy, StepDef, StepKind, parse_duration, parse_step_timeout,
 };
 use crate::forms::schema::FieldSpec;
 
@@ -333,7 +333,7 @@ impl<'s> Steps<'s> {
             }
         }
         let timeout = rs.timeout.as_ref().and_then(|t| {
-            parse_duration(t)
+            parse_step_timeout(t)
                 .map_err(|e| self.err(at(here, &["timeout"]), e))
                 .ok()
         });

@@ -88,6 +88,15 @@ impl ProcessStatus {
         matches!(self, ProcessStatus::Completed | ProcessStatus::Aborted)
     }
 
+    /// The status in a sentence (`process X is awaiting a callback`): the word, but
+    /// for the one that is two.
+    pub fn in_words(self) -> &'static str {
+        match self {
+            ProcessStatus::AwaitingCallback => "awaiting a callback",
+            other => other.as_str(),
+        }
+    }
+
     /// Statuses a process rests in until someone (a retry, an answer, a worker) acts.
     pub fn is_at_rest(self) -> bool {
         !matches!(self, ProcessStatus::Running | ProcessStatus::Created)

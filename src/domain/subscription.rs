@@ -266,7 +266,11 @@ impl Walker<'_> {
                 if applies && items.len() < *min as usize {
                     self.problem(
                         path,
-                        format!("needs at least {min} {block} blocks, has {}", items.len()),
+                        format!(
+                            "needs at least {}, has {}",
+                            blocks(*min, block),
+                            items.len()
+                        ),
                     );
                 }
             }
@@ -274,7 +278,11 @@ impl Walker<'_> {
                 if items.len() > *max as usize {
                     self.problem(
                         path,
-                        format!("allows at most {max} {block} blocks, has {}", items.len()),
+                        format!(
+                            "allows at most {}, has {}",
+                            blocks(*max, block),
+                            items.len()
+                        ),
                     );
                 }
             }
@@ -391,9 +399,11 @@ pub fn check_scalar(kind: &FieldKind, value: &Value) -> Result<String, String> {
         FieldKind::String { pattern } => {
             let s = as_str("a string")?;
             if let Some(p) = pattern {
-                let re = regex::Regex::new(p).map_err(|e| format!("invalid pattern: {e}"))?;
+                // Anchored, as a form's pattern is: it describes the whole value.
+                let re = regex::Regex::new(&format!("^(?:{p})$"))
+                    .map_err(|e| format!("invalid pattern: {e}"))?;
                 if !re.is_match(s) {
-                    return Err(format!("`{s}` does not match the pattern {p}"));
+                    return Err(format!("`{s}` does not match the pattern `{p}`"));
                 }
             }
             Ok(s.to_string())
@@ -406,13 +416,7 @@ pub fn check_scalar(kind: &FieldKind, value: &Value) -> Result<String, String> {
                     short(value)
                 )
             })?;
-            if min.is_some_and(|m| i < m) || max.is_some_and(|m| i > m) {
-                return Err(format!(
-                    "{i} is outside {}..={}",
-                    fmt_opt(min),
-                    fmt_opt(max)
-                ));
-            }
+            out_of_bounds(i, *min, *max)?;
             Ok(i.to_string())
         }
         FieldKind::Float { min, max } => {
@@ -423,13 +427,7 @@ pub fn check_scalar(kind: &FieldKind, value: &Value) -> Result<String, String> {
                     short(value)
                 )
             })?;
-            if min.is_some_and(|m| f < m) || max.is_some_and(|m| f > m) {
-                return Err(format!(
-                    "{f} is outside {}..={}",
-                    fmt_opt(min),
-                    fmt_opt(max)
-                ));
-            }
+            out_of_bounds(f, *min, *max)?;
             Ok(f.to_string())
         }
         FieldKind::Bool => value.as_bool().map(|b| b.to_string()).ok_or_else(|| {
@@ -496,8 +494,26 @@ pub fn check_scalar(kind: &FieldKind, value: &Value) -> Result<String, String> {
     }
 }
 
-fn fmt_opt<T: std::fmt::Display>(v: &Option<T>) -> String {
-    v.as_ref().map_or(String::new(), |v| v.to_string())
+/// `1 PortBlock block`, `2 PortBlock blocks`.
+fn blocks(n: impl Into<u64>, block: &str) -> String {
+    match n.into() {
+        1 => format!("1 {block} block"),
+        n => format!("{n} {block} blocks"),
+    }
+}
+
+/// A number past a field's `min` or `max`, said as a form says it (`must be at least
+/// 5, got 1`), naming the one bound it broke.
+fn out_of_bounds<T: PartialOrd + std::fmt::Display>(
+    value: T,
+    min: Option<T>,
+    max: Option<T>,
+) -> Result<(), String> {
+    match (min, max) {
+        (Some(m), _) if value < m => Err(format!("must be at least {m}, got {value}")),
+        (_, Some(m)) if value > m => Err(format!("must be at most {m}, got {value}")),
+        _ => Ok(()),
+    }
 }
 
 fn short(v: &Value) -> String {

@@ -290,6 +290,7 @@ impl StepKind {
                             ..
                         },
                     ] => d.push_str(&format!(": workflow {workflow}")),
+                    [_] => d.push_str(": 1 step"),
                     _ => d.push_str(&format!(": {} steps", steps.len())),
                 }
                 if let Some(c) = collect {
@@ -501,6 +502,18 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         rest = next;
     }
     Ok(total)
+}
+
+/// A `run` step's timeout (a step's `timeout`, orch.toml's `step_timeout`): a
+/// duration longer than zero, since a zero one would stop every step that takes any
+/// time at all, at once.
+pub fn parse_step_timeout(text: &str) -> Result<Duration, String> {
+    match parse_duration(text)? {
+        d if d.is_zero() => Err(format!(
+            "a step timeout must be longer than 0s, not `{text}` (leave it out for none)"
+        )),
+        d => Ok(d),
+    }
 }
 
 pub fn format_duration(d: Duration) -> String {

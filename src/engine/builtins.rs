@@ -58,9 +58,17 @@ pub fn run(name: &str, with: &Map<String, Value>, state: &Value) -> BuiltinOutco
             let status = with.get("status").cloned().unwrap_or(Value::Null);
             BuiltinOutcome::Patch(json!({"subscription": {"status": status}}))
         }),
-        "fail" => Ok(BuiltinOutcome::Fail(
-            render("message").unwrap_or_else(|e| e),
-        )),
+        "fail" => Ok(BuiltinOutcome::Fail(match render("message") {
+            // An empty reason would read as no reason at all: say where it came from.
+            Ok(text) if text.trim().is_empty() => format!(
+                "builtin `fail` failed the step; its message `{}` rendered empty",
+                with.get("message")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+            ),
+            Ok(text) => text,
+            Err(e) => e,
+        })),
         "sleep" => with
             .get("duration")
             .and_then(Value::as_str)

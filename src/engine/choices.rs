@@ -63,7 +63,7 @@ pub fn listed(
     };
     match r.outcome {
         Outcome::Exited(0) => {
-            let choices = forms::parse_choices(&r.stdout).map_err(|e| format!("`{cmd}` {e}"))?;
+            let choices = forms::parse_choices(&r.stdout).map_err(|e| format!("`{cmd}`: {e}"))?;
             let said = Some(stderr).filter(|s| !s.is_empty());
             Ok(Listed { choices, said })
         }

@@ -252,7 +252,7 @@ pub fn refused(p: &ProcessRow, done: &str) -> Error {
     };
     Error::conflict(format!(
         "process {id} is {}{by}, so it cannot be {done}",
-        p.status
+        p.status.in_words()
     ))
     .with_hint(crate::shapes::next_hint(p).unwrap_or_else(|| format!("`orch process show {id}`")))
 }

@@ -131,6 +131,11 @@ pub fn check_customer(asked: Option<&str>) -> Result<(), Error> {
             crate::ui::printable(c)
         ))
         .with_hint("give the customer's id as plain text")),
+        // `subscription list --customer acme` would never find `acme ` again.
+        Some(c) if c.trim() != c => Err(Error::usage(format!(
+            "the customer `{c}` has spaces around it"
+        ))
+        .with_hint(format!("give the customer's id without them: `{}`", c.trim()))),
         _ => Ok(()),
     }
 }

@@ -238,13 +238,19 @@ fn apply(stored: &Subscription, doc: &Value, author: Author) -> Result<Subscript
     }
     // `doc` is the whole document merged with the step's patches, so a key it lacks
     // was deleted by a patch's `null` (RFC 7396): the step cleared it.
+    // Text columns, on PostgreSQL too, which cannot keep a NUL: refused on both
+    // stores alike rather than kept on one and changed on the other.
+    let nul =
+        "holds a NUL character (\\u0000), which a subscription's text cannot keep; leave it out";
     match obj.get("description") {
         None => new.description = String::new(),
+        Some(Value::String(d)) if d.contains('\0') => bad("description", nul.into()),
         Some(Value::String(d)) => new.description = d.clone(),
         Some(other) => bad("description", format!("expected a string, got {other}")),
     }
     match obj.get("note") {
         None | Some(Value::Null) => new.note = None,
+        Some(Value::String(n)) if n.contains('\0') => bad("note", nul.into()),
         Some(Value::String(n)) => new.note = Some(n.clone()),
         Some(other) => bad("note", format!("expected a string or null, got {other}")),
     }

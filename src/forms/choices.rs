@@ -130,11 +130,21 @@ const SHOWN: usize = 10;
 
 /// Choices one per line, `value  label`, indented under a problem line.
 fn block<'a>(choices: impl Iterator<Item = &'a Choice>, total: usize) -> String {
+    let shown: Vec<(String, Option<&String>)> = choices
+        .take(SHOWN)
+        .map(|c| (plain(&c.value), c.label.as_ref()))
+        .collect();
+    // The labels in one column, however long the values before them.
+    let width = shown
+        .iter()
+        .map(|(v, _)| v.chars().count())
+        .max()
+        .unwrap_or(0);
     let mut out = String::new();
-    for c in choices.take(SHOWN) {
-        out.push_str(&format!("\n      {}", plain(&c.value)));
-        if let Some(l) = &c.label {
-            out.push_str(&format!("  {l}"));
+    for (value, label) in &shown {
+        match label {
+            Some(l) => out.push_str(&format!("\n      {value:<width$}  {l}")),
+            None => out.push_str(&format!("\n      {value}")),
         }
     }
     if total > SHOWN {

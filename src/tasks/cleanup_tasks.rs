@@ -40,7 +40,9 @@ fn run<'a>(engine: &'a mut Engine<'_>, env: &'a TaskEnv<'_>) -> TaskFuture<'a> {
         let cutoff = crate::clock::format(cutoff);
         let (runs, steps) = engine.store.delete_task_runs(&cutoff).await?;
         (env.log)(&format!(
-            "deleted {runs} completed task runs ({steps} steps) last changed before {cutoff}"
+            "deleted {} ({}) last changed before {cutoff}",
+            crate::ui::count(runs as i64, "completed task run", "completed task runs"),
+            crate::ui::count(steps as i64, "step", "steps")
         ));
         Ok(json!({"deleted_runs": runs, "deleted_steps": steps, "older_than": cutoff}))
     })

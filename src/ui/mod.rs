@@ -189,6 +189,14 @@ pub fn labelled(fields: &[(&str, String)]) -> String {
     out
 }
 
+/// A count and its noun, agreeing: `1 run`, `3 runs`.
+pub fn count(n: impl Into<i64>, one: &str, many: &str) -> String {
+    match n.into() {
+        1 => format!("1 {one}"),
+        n => format!("{n} {many}"),
+    }
+}
+
 /// The last `n` lines of a text (a step's stderr), oldest first, fit for a terminal
 /// (see [`printable`]).
 pub fn last_lines(text: &str, n: usize) -> Vec<String> {

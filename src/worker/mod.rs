@@ -339,9 +339,9 @@ pub async fn run(
         (config.log)(&format!("could not record that the worker stopped: {e}"));
     }
     (config.log)(&format!(
-        "worker {} stopped after {} runs",
+        "worker {} stopped after {}",
         owner::describe(me),
-        report.ran.len()
+        crate::ui::count(report.ran.len() as i64, "run", "runs")
     ));
     Ok(report)
 }

@@ -436,7 +436,7 @@ steps = [ { name = "Ask", input.fields = [ { name = "ok", type = "accept" } ] } 
     s.stop();
     let (code, _, err) = p.run(&["worker", "--once"]);
     assert_eq!(code, 0, "it ran; the process is still suspended: {err}");
-    assert!(err.contains("1 runs"), "{err}");
+    assert!(err.contains("after 1 run\n"), "{err}");
     let v = p.ok_json(&["process", "show", &id]);
     assert_eq!(v["status"], "suspended", "{v}");
     assert_eq!(

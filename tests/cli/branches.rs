@@ -1480,7 +1480,7 @@ fn a_parent_of_a_child_awaiting_a_callback_awaits_it_too() {
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["status"], "awaiting_callback", "{v}");
     assert!(
-        err.contains("is awaiting_callback: its child processes await input or a callback"),
+        err.contains("is awaiting a callback: its child processes await input or a callback"),
         "{err}"
     );
     let id = v["id"].as_str().unwrap().to_string();

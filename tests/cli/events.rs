@@ -639,7 +639,30 @@ fn a_consumer_is_read_by_one_reader_at_a_time() {
     assert_eq!(code, 0, "{err}");
 }
 
+/// A consumer's name is plain text: one with a newline or an escape sequence, which
+/// `events consumers` would list across two rows or send to the terminal, is refused
+/// before it is recorded, and shown escaped.
+fn a_consumer_name_with_a_control_character_is_refused() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"S\"\nbuiltin = \"noop\"\n");
+    assert_eq!(p.run(&["workflow", "run", "t"]).0, 0);
+    for (name, shown) in [("a\nb", r"a\nb"), ("\u{1b}[2Jx", r"\u{1b}[2Jx")] {
+        let (code, _, err) = p.run(&["events", "--consumer", name]);
+        assert_eq!(code, 2, "{err}");
+        assert!(
+            err.contains(&format!(
+                "the consumer name `{shown}` holds a control character"
+            )),
+            "{err}"
+        );
+        assert!(!err.contains('\u{1b}'), "{err}");
+    }
+    let listed = p.ok_json(&["events", "consumers"]);
+    assert_eq!(listed, serde_json::json!([]), "{listed}");
+}
+
 both!(
+    a_consumer_name_with_a_control_character_is_refused,
     a_since_past_the_newest_event_is_refused,
     an_event_that_is_not_json_is_named_and_those_before_it_are_handed_out,
     a_consumer_is_read_by_one_reader_at_a_time,

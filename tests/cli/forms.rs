@@ -260,6 +260,19 @@ fn input_files_and_the_json_schema() {
         );
         assert!(err.contains("hint:"), "{err}");
     }
+    // `-` is named as what it is, stdin.
+    let out = p
+        .orch()
+        .args(["workflow", "run", "f", "--input-file", "-"])
+        .write_stdin("[1]")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("error: stdin must hold an object of answers"),
+        "{err}"
+    );
 }
 
 fn a_waiting_process_retried_by_a_task_gets_its_secret_from_the_environment() {
@@ -319,6 +332,7 @@ fn a_short_secret_is_masked_too() {
             "\u{1b}[31mEVIL",
             "the customer `^[[31mEVIL` holds a control character",
         ),
+        (" acme ", "the customer ` acme ` has spaces around it"),
     ] {
         let (code, _, err) = p.run(&[
             "workflow",
@@ -502,6 +516,40 @@ fn a_hanging_choice_list_is_stopped_and_named() {
     assert_eq!(code, 1, "{err}");
     assert!(
         err.contains("cannot list the choices of `a`: `sleep 60` did not finish within 10s"),
+        "{err}"
+    );
+}
+
+/// Labelled choices listed in an error line their labels up in one column, whatever
+/// the length of the values before them.
+#[test]
+fn labelled_choices_line_their_labels_up() {
+    let p = Project::new();
+    p.write(
+        "workflows/w.toml",
+        "name = \"w\"\ntarget = \"system\"\n[[form]]\nfields = [ { name = \"a\", type = \"choice\", choices_from = \"echo '[{\\\"value\\\": \\\"x\\\", \\\"label\\\": \\\"Ex\\\"}, {\\\"value\\\": \\\"long\\\", \\\"label\\\": \\\"Long\\\"}]'\" } ]\n[[step]]\nname = \"N\"\nbuiltin = \"noop\"\n",
+    );
+    let (code, _, err) = p.run(&["workflow", "run", "w"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("pick one of:\n      x     Ex\n      long  Long\n"),
+        "{err}"
+    );
+}
+
+/// A `choices_from` program whose output is no list of choices is named, then what
+/// is wrong with its output, as one sentence.
+#[test]
+fn a_choice_list_that_is_not_one_reads_as_a_sentence() {
+    let p = Project::new();
+    p.write(
+        "workflows/w.toml",
+        "name = \"w\"\ntarget = \"system\"\n[[form]]\nfields = [ { name = \"a\", type = \"choice\", choices_from = \"echo nope\" } ]\n[[step]]\nname = \"N\"\nbuiltin = \"noop\"\n",
+    );
+    let (code, _, err) = p.run(&["workflow", "run", "w", "--input", "a=x"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("cannot list the choices of `a`: `echo nope`: the output is not JSON"),
         "{err}"
     );
 }

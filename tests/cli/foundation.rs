@@ -472,7 +472,7 @@ fn product_create_over_a_product_in_use_says_what_it_breaks() {
     let (code, _, err) = replace(&["name:int"], &[]);
     assert_eq!(code, 0, "{err}");
     assert!(
-        err.contains("~ Node (NODE): changed, touches 1 subscriptions"),
+        err.contains("~ Node (NODE): changed, touches 1 subscription\n"),
         "{err}"
     );
     // Each field changed or removed says how many of them set it.

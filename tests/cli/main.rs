@@ -9,6 +9,7 @@ mod callbacks;
 mod contention;
 mod crash;
 mod crash_branches;
+mod definitions;
 mod engine;
 mod events;
 mod forms;

@@ -274,7 +274,135 @@ fn a_steps_escape_sequences_are_shown_not_sent_to_the_terminal() {
     assert!(v.to_string().contains("\\u001b[2J"), "{v}");
 }
 
+/// A count on stderr agrees with its noun: one run of `scheduler run --once` or of
+/// `worker --once` is `1 run`, `product load` of one product says `1 product`, and
+/// `cleanup_tasks` deleting one run `1 completed task run`, and `workflow show` of a
+/// `foreach` of one step `1 step`.
+fn a_count_of_one_reads_as_one() {
+    let p = Project::new();
+    p.task("[schedule]\nevery = \"1h\"\n[[step]]\nname = \"S\"\nbuiltin = \"noop\"\n");
+    let (code, _, err) = p.run(&["scheduler", "run", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("scheduler: done, 1 run\n"), "{err}");
+    p.queue("t");
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains(" stopped after 1 run\n"), "{err}");
+    super::definitions::bounded(&p, "{}");
+    assert_eq!(p.run(&["product", "load"]).0, 0);
+    let (code, _, err) = p.run(&["product", "load"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("no changes: 1 product up to date"), "{err}");
+
+    let p = Project::new();
+    p.task("[[step]]\nname = \"S\"\nbuiltin = \"noop\"\n");
+    p.write("orch.toml", "task_retention = \"1s\"\n");
+    assert_eq!(p.run(&["task", "run", "t"]).0, 0);
+    std::thread::sleep(std::time::Duration::from_millis(1200));
+    let (code, _, err) = p.run(&["task", "run", "cleanup_tasks"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("deleted 1 completed task run (3 steps)"),
+        "{err}"
+    );
+
+    p.write(
+        "workflows/each.toml",
+        "name = \"each\"\ntarget = \"system\"\n[[step]]\nname = \"Each\"\nforeach = \"state.xs\"\nsteps = [ { name = \"P\", builtin = \"noop\" } ]\n",
+    );
+    let (code, out, err) = p.run(&["workflow", "show", "each"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("(16 at once): 1 step\n"), "{out}");
+    p.queue("t");
+    p.queue("t");
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains(" stopped after 2 runs\n"), "{err}");
+}
+
+/// An id is found by a prefix of four characters or more: a shorter one names
+/// nothing, and says why, and one several ids start with lists them.
+fn a_prefix_too_short_to_look_up_says_so() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"S\"\nbuiltin = \"noop\"\n");
+    p.queue("t");
+    let id = p.queue("t");
+    let (code, _, err) = p.run(&["process", "show", &id[..3]]);
+    assert_eq!(code, 6, "{err}");
+    assert!(
+        err.contains("hint: a prefix of an id takes at least 4 characters"),
+        "{err}"
+    );
+    let (code, _, err) = p.run(&["process", "show", &id[..4]]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("matches several processes"), "{err}");
+    let (code, _, err) = p.run(&["subscription", "show", "01"]);
+    assert_eq!(code, 6, "{err}");
+    assert!(
+        err.contains("hint: a prefix of an id takes at least 4 characters"),
+        "{err}"
+    );
+}
+
+/// A `fail` step whose message renders empty still says why the process failed.
+fn a_fail_step_with_an_empty_message_says_where_the_failure_came_from() {
+    let p = Project::new();
+    p.task(
+        "[[step]]\nname = \"Stop\"\nbuiltin = \"fail\"\nwith = { message = \"{{ state.why }}\" }\n",
+    );
+    let v = p.failed_json(&["workflow", "run", "t"]);
+    assert_eq!(
+        v["failed_reason"],
+        "builtin `fail` failed the step; its message `{{ state.why }}` rendered empty",
+        "{v}"
+    );
+    let v = p.failed_json(&["workflow", "run", "t", "--input", "why=closed"]);
+    assert_eq!(v["failed_reason"], "closed", "{v}");
+}
+
+/// A process awaiting a callback is said so in words when a command refuses it.
+fn a_refusal_says_awaiting_a_callback_in_words() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"Wait\"\ncallback = { result = \"job\" }\n");
+    let v = p.json_exiting(&["workflow", "run", "t"], 4);
+    let id = v["id"].as_str().unwrap();
+    let (code, _, err) = p.run(&["process", "skip", id]);
+    assert_eq!(code, 7, "{err}");
+    assert!(
+        err.contains(&format!(
+            "process {id} is awaiting a callback, so it cannot be skipped"
+        )),
+        "{err}"
+    );
+}
+
+/// The user every step row and event carries is plain text: one with a control
+/// character, or with spaces around it, is refused before anything is recorded.
+fn a_user_that_would_garble_the_log_is_refused() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"S\"\nbuiltin = \"noop\"\n");
+    for (user, said) in [
+        (
+            "\u{1b}[31mx",
+            "the user `^[[31mx` holds a control character",
+        ),
+        (" bob ", "the user ` bob ` has spaces around it"),
+    ] {
+        let (code, _, err) = p.run(&["--user", user, "workflow", "run", "t"]);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains(said), "{err}");
+    }
+    let v = p.ok_json(&["--user", "alice smith", "workflow", "run", "t"]);
+    assert_eq!(v["created_by"], "alice smith", "{v}");
+    assert_eq!(p.ok_json(&["process", "list"]).as_array().unwrap().len(), 1);
+}
+
 both!(
+    a_count_of_one_reads_as_one,
+    a_user_that_would_garble_the_log_is_refused,
+    a_refusal_says_awaiting_a_callback_in_words,
+    a_fail_step_with_an_empty_message_says_where_the_failure_came_from,
+    a_prefix_too_short_to_look_up_says_so,
     a_steps_escape_sequences_are_shown_not_sent_to_the_terminal,
     process_list_says_when_it_is_cut_short_and_checks_since,
     the_events_table_fits_100_columns_with_short_ids_and_summaries,

@@ -617,6 +617,43 @@ fn connection_failures_are_told_apart_without_the_password() {
     assert!(!err.contains(secret), "the password was shown: {err}");
 }
 
+/// A URL with a host in its authority and another in its query reaches the query's
+/// only, as `psql` does (libpq lets the later value replace the earlier): never
+/// whatever listens on the authority's host and port, which may be another server.
+#[test]
+fn a_host_in_the_query_of_the_address_replaces_the_one_before_it() {
+    let Some(db) = server::database() else { return };
+    let Some(cluster) = db.server.cluster() else {
+        return; // the address below names the throwaway cluster's socket
+    };
+    let other = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    other.set_nonblocking(true).unwrap();
+    let port = other.local_addr().unwrap().port();
+    let url = format!(
+        "postgresql://postgres@127.0.0.1:{port}/{}?host={}&port=5432",
+        db.name,
+        cluster.socket_dir().display()
+    );
+    let p = Project::on(Store::Sqlite).unwrap();
+    tiny_task(&p);
+    let (code, _, err) = p.run(&["--db", &url, "workflow", "run", "t"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        other.accept().is_err(),
+        "orch connected to the authority's 127.0.0.1:{port} first"
+    );
+
+    // Nothing reachable: the error and its hint name the query's socket.
+    let nowhere = tempfile::tempdir().unwrap();
+    let url = format!(
+        "postgresql://someone@127.0.0.1:1/orch?host={}",
+        nowhere.path().display()
+    );
+    let err = refused(&url);
+    assert!(err.contains("no server socket at"), "{err}");
+    assert!(!err.contains("127.0.0.1"), "{err}");
+}
+
 /// The README's network on both stores: two nodes and a circuit; `subscription list -o
 /// json` is the same document apart from ids and times.
 #[test]

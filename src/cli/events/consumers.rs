@@ -100,10 +100,12 @@ pub(super) fn remove(ctx: &mut Ctx, name: &str) -> Result<()> {
     let hold = hold(ctx, name, "remove it")?;
     let removed = ctx.db(async |s| s.delete_consumer(name).await)?;
     drop(hold);
+    // A name an older orch took may hold control characters: shown, never sent.
+    let shown = name.escape_debug();
     if !removed {
-        return Err(Error::not_found(format!("no consumer {name}"))
+        return Err(Error::not_found(format!("no consumer {shown}"))
             .with_hint("`orch events consumers` lists them"));
     }
-    ctx.printer.status(&format!("consumer {name} removed"));
+    ctx.printer.status(&format!("consumer {shown} removed"));
     Ok(())
 }

@@ -7,7 +7,8 @@
 //! libpq's order (what the text says, else the `PG…` variable, else the built-in
 //! default), so an address that works for `psql` works for orch. One difference:
 //! tokio-postgres reads a URL's host without a port as port 5432, so `PGPORT` applies
-//! to the keyword form and to URLs without a host only.
+//! to the keyword form and to URLs without a host only. And where tokio-postgres would
+//! try a URL's `?host=` after the authority's host, the query's replaces it, as in libpq.
 //!
 //! The password never leaves this value in text: `Display` prints the address as a URL
 //! with the password masked, and `Debug` does the same, so a [`ConnInfo`] can go into
@@ -134,6 +135,48 @@ fn refuse_bare_at(text: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// A URL whose query names `host` as well as its authority does: libpq takes the
+/// query's (a later value of a setting replaces an earlier one), where tokio-postgres
+/// adds it after the authority's and tries those first, so
+/// `postgresql://u@localhost/db?host=/run/pg` would reach whatever listens on
+/// localhost:5432 rather than the socket `psql` uses. Rewritten without the
+/// authority's hosts; their ports go on as the query's `port`, unless it has one.
+fn query_host_replaces_authority(text: &str) -> Option<String> {
+    let t = text.trim();
+    let scheme = ["postgresql://", "postgres://"]
+        .into_iter()
+        .find(|s| t.starts_with(s))?;
+    let rest = &t[scheme.len()..];
+    let (authority, tail) = rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len()));
+    let (_, query) = tail.split_once('?')?;
+    let keys: Vec<&str> = query
+        .split('&')
+        .map(|kv| kv.split('=').next().unwrap_or_default())
+        .collect();
+    if !keys.contains(&"host") {
+        return None;
+    }
+    let (userinfo, hosts) = match authority.rfind('@') {
+        Some(at) => authority.split_at(at + 1),
+        None => ("", authority),
+    };
+    if hosts.is_empty() {
+        return None;
+    }
+    let ports: Vec<&str> = hosts
+        .split(',')
+        .filter_map(|chunk| match chunk.rfind(']') {
+            Some(close) => chunk[close + 1..].strip_prefix(':'),
+            None => chunk.rsplit_once(':').map(|(_, port)| port),
+        })
+        .collect();
+    let mut out = format!("{scheme}{userinfo}{tail}");
+    if !ports.is_empty() && !keys.contains(&"port") {
+        out.push_str(&format!("&port={}", ports.join(",")));
+    }
+    Some(out)
+}
+
 /// True when `--db` names a PostgreSQL database rather than a SQLite file: a
 /// `postgresql://` or `postgres://` URL, or libpq's keyword form (`host=… dbname=…`).
 pub fn is_postgres(text: &str) -> bool {
@@ -173,6 +216,8 @@ impl ConnInfo {
         env: &Env,
     ) -> Result<ConnInfo, Error> {
         refuse_bare_at(text)?;
+        let rewritten = query_host_replaces_authority(text);
+        let text = rewritten.as_deref().unwrap_or(text);
         // The driver's messages name options, never their values, so they may be shown.
         let mut pg: tokio_postgres::Config = text.trim().parse().map_err(|e| {
             Error::usage("cannot read the PostgreSQL address given to orch")

@@ -61,6 +61,21 @@ fn url_forms() {
     assert_eq!(i.to_string(), "postgresql://dave@[::1]:5432/orch");
 }
 
+/// As libpq reads it, a `host` in the query replaces the authority's hosts (keeping
+/// their port unless the query gives one), rather than coming after them.
+#[test]
+fn a_host_in_the_query_replaces_the_authoritys() {
+    let i = parse("postgresql://frank@localhost/orch?host=/run/pg");
+    assert_eq!((hosts(&i), i.port()), (vec!["/run/pg".to_string()], 5432));
+    assert_eq!(i.to_string(), "postgresql://frank@/orch?host=/run/pg");
+    let i = parse("postgresql://frank:pw@db1:6000,db2:6000/orch?host=/run/pg&sslmode=disable");
+    assert_eq!((hosts(&i), i.port()), (vec!["/run/pg".to_string()], 6000));
+    let i = parse("postgres://frank@[::1]:6001/orch?host=/run/pg&port=6002");
+    assert_eq!((hosts(&i), i.port()), (vec!["/run/pg".to_string()], 6002));
+    let i = parse("postgresql://frank@localhost:6003/orch?application_name=x");
+    assert_eq!((hosts(&i), i.port()), (vec!["localhost".to_string()], 6003));
+}
+
 #[test]
 fn keyword_form() {
     let i = parse("host=/run/postgresql dbname=orch user=erin");

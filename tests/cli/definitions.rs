@@ -1,0 +1,159 @@
+//! What product and workflow files (and orch.toml) promise, through the real binary:
+//! the rules a product's fields set on a subscription as a step meets them, and the
+//! settings that are refused before anything runs, with how each refusal reads.
+
+use super::Project;
+use super::both;
+
+/// A product whose root block has a `pattern`ed string and bounded numbers, and a
+/// create workflow whose one step sets the block from `workflows/scripts/set.sh`.
+pub fn bounded(p: &Project, block: &str) {
+    p.write(
+        "products/box.toml",
+        r#"name = "Box"
+type = "Box"
+tag = "BOX"
+description = "a box"
+status = "active"
+root = { key = "box", block = "BoxBlock" }
+[blocks.BoxBlock]
+fields.code  = { type = "string", pattern = "[a-z]{3}" }
+fields.count = { type = "int", min = 5, max = 9 }
+fields.ratio = { type = "float", min = 0.5 }
+"#,
+    );
+    p.write(
+        "workflows/create_box.toml",
+        "name = \"create_box\"\ntarget = \"create\"\nproducts = [\"BOX\"]\n\
+         [[step]]\nname = \"Set\"\nrun = \"workflows/scripts/set.sh\"\n",
+    );
+    p.script(
+        "workflows/scripts/set.sh",
+        &format!("cat >/dev/null\necho '{{\"subscription\": {{\"box\": {block}}}}}'"),
+    );
+}
+
+/// A product field's `pattern` describes the whole value, as a form field's does: a
+/// value that only holds a match somewhere is refused; and a number past `min` or
+/// `max` is said as a form says it, naming the bound it broke.
+fn a_product_field_pattern_is_anchored_and_a_bound_names_itself() {
+    let p = Project::new();
+    bounded(&p, r#"{"code": "abcd1", "count": 1, "ratio": 0.25}"#);
+    let v = p.failed_json(&["workflow", "run", "create_box"]);
+    let why = v["failed_reason"].as_str().unwrap_or_default();
+    assert!(
+        why.contains("subscription.box.code: `abcd1` does not match the pattern `[a-z]{3}`"),
+        "{why}"
+    );
+    assert!(
+        why.contains("subscription.box.count: must be at least 5, got 1"),
+        "{why}"
+    );
+    assert!(
+        why.contains("subscription.box.ratio: must be at least 0.5, got 0.25"),
+        "{why}"
+    );
+    assert!(!why.contains("..="), "{why}");
+
+    let p = Project::new();
+    bounded(&p, r#"{"code": "abc", "count": 10}"#);
+    let v = p.failed_json(&["workflow", "run", "create_box"]);
+    let why = v["failed_reason"].as_str().unwrap_or_default();
+    assert!(
+        why.contains("subscription.box.count: must be at most 9, got 10"),
+        "{why}"
+    );
+    assert!(!why.contains("code"), "a whole match passes: {why}");
+
+    let p = Project::new();
+    bounded(&p, r#"{"code": "xyz", "count": 5, "ratio": 0.5}"#);
+    let v = p.ok_json(&["workflow", "run", "create_box"]);
+    assert_eq!(v["status"], "completed", "{v}");
+}
+
+/// A description or note holding a NUL is refused on both stores alike (PostgreSQL's
+/// text cannot keep one), rather than stored as given on one and changed on the other.
+fn a_nul_in_a_description_or_note_is_refused_on_every_store() {
+    let p = Project::new();
+    bounded(&p, "{}");
+    p.script(
+        "workflows/scripts/set.sh",
+        r#"cat >/dev/null; printf '{"subscription": {"description": "a\u0000b", "note": "n\u0000"}}'"#,
+    );
+    let v = p.failed_json(&["workflow", "run", "create_box"]);
+    let why = v["failed_reason"].as_str().unwrap_or_default();
+    for key in ["description", "note"] {
+        assert!(
+            why.contains(&format!("subscription.{key}: holds a NUL character")),
+            "{why}"
+        );
+    }
+    let subs = p.ok_json(&["subscription", "list"]);
+    assert!(!subs.to_string().contains(r"a\u0000b"), "{subs}");
+    assert!(!subs.to_string().contains('\u{fffd}'), "{subs}");
+}
+
+/// An owned list's bounds count its blocks in words that agree with the count.
+fn an_owned_list_of_one_block_says_one_block() {
+    let p = Project::new();
+    p.write(
+        "products/pair.toml",
+        r#"name = "Pair"
+type = "Pair"
+tag = "PAIR"
+description = "a pair"
+status = "active"
+root = { key = "pair", block = "PairBlock" }
+[blocks.PairBlock]
+fields.ends = { block = "End", min = 1, max = 1 }
+[blocks.End]
+fields.name = { type = "string" }
+"#,
+    );
+    p.write(
+        "workflows/create_pair.toml",
+        "name = \"create_pair\"\ntarget = \"create\"\nproducts = [\"PAIR\"]\n\
+         [[step]]\nname = \"Set\"\nrun = \"cat >/dev/null; echo '{\\\"subscription\\\": {\\\"pair\\\": {\\\"ends\\\": [{}, {}]}}}'\"\n",
+    );
+    let v = p.failed_json(&["workflow", "run", "create_pair"]);
+    let why = v["failed_reason"].as_str().unwrap_or_default();
+    assert!(
+        why.contains("subscription.pair.ends: allows at most 1 End block, has 2"),
+        "{why}"
+    );
+}
+
+/// A zero step timeout would stop every step that takes any time at once: it is
+/// refused where it is written, a step's `timeout` with its file and line, orch.toml's
+/// `step_timeout` before any command runs a step; a callback's zero timeout already is.
+fn a_zero_step_timeout_is_refused_where_it_is_written() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"S\"\nrun = \"sleep 0.2\"\ntimeout = \"0ms\"\n");
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(
+            "workflows/t.toml:6:1: step[0].timeout: a step timeout must be longer than 0s"
+        ),
+        "{err}"
+    );
+    let (code, _, err) = p.run(&["task", "run", "t"]);
+    assert_eq!(code, 2, "{err}");
+
+    let p = Project::new();
+    p.task("[[step]]\nname = \"S\"\nrun = \"sleep 0.2\"\n");
+    p.write("orch.toml", "step_timeout = \"0s\"\n");
+    let (code, _, err) = p.run(&["task", "run", "t"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("orch.toml:1:16: step_timeout: a step timeout must be longer than 0s"),
+        "{err}"
+    );
+}
+
+both!(
+    a_product_field_pattern_is_anchored_and_a_bound_names_itself,
+    an_owned_list_of_one_block_says_one_block,
+    a_nul_in_a_description_or_note_is_refused_on_every_store,
+    a_zero_step_timeout_is_refused_where_it_is_written,
+);
