@@ -6,6 +6,7 @@ mod api;
 mod browser;
 mod security;
 mod webdriver;
+mod workers;
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;

@@ -173,6 +173,7 @@ pub fn layout(app: &App, who: Option<&Principal>, nav: &str, live: &str) -> Valu
         live => live,
         seq => who.and_then(|p| p.page_seq),
         worker => app.worker_running(),
+        workers => app.workers(),
         worker_down => app.worker.then(|| app.worker_down.get()).flatten(),
         paused => app.paused(),
     }
