@@ -411,7 +411,7 @@ fn an_operator_works_through_the_dashboard() {
 /// the server runs none): Cancel in the confirmation asks nothing; OK asks the worker,
 /// and the page says the request is pending (the Abort button gone) until the worker
 /// has stopped the step and aborted the process, which the page then shows without a
-/// reload, as the store does.
+/// reload, as the store does. The header counts the worker, and says when none runs.
 fn an_operator_aborts_a_process_whose_step_runs_long() {
     let Some((chromium, driver)) = browser() else {
         return;
@@ -491,6 +491,8 @@ fn an_operator_aborts_a_process_whose_step_runs_long() {
     assert_eq!(stored, ["aborted"]);
     let shown = get(&s, &format!("/api/v1/processes/{id}"), &op).body;
     assert_eq!(shown["status"], "aborted", "{shown}");
+    // The worker stops: the header says none runs, without a reload.
+    mark(&b);
     signal(&worker, libc::SIGTERM);
     let out = worker.wait_with_output().unwrap();
     assert!(
@@ -498,6 +500,11 @@ fn an_operator_aborts_a_process_whose_step_runs_long() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    b.wait("#workers .warn-chip");
+    assert_eq!(b.text("#workers"), "no worker running");
+    assert!(still_marked(&b), "the page was reloaded to show it");
+    b.window_size(390, 844);
+    shot(&b, "19-no-worker-phone");
 }
 
 both!(an_operator_aborts_a_process_whose_step_runs_long);
