@@ -1704,6 +1704,23 @@ fn the_events_page_pages_back_through_history() {
         page.contains("process.completed") && !page.contains("step.finished"),
         "{page}"
     );
+    // One that is no sequence number is refused with a page saying so, not answered
+    // with the newest events, which would read as the live stream.
+    for bad in ["abc", "0", "-5", "99999999999999999999"] {
+        let r = ureq::get(&s.url(&format!("/events?before={bad}")))
+            .set("Cookie", &format!("orch_token={op}"))
+            .call();
+        match r {
+            Err(ureq::Error::Status(400, r)) => {
+                let text = r.into_string().unwrap_or_default();
+                assert!(
+                    text.contains("must be an event&#x27;s sequence number") && text.contains(bad),
+                    "{bad}: {text}"
+                );
+            }
+            other => panic!("before={bad}: {other:?}"),
+        }
+    }
 }
 
 /// The process ids a processes page lists, in its order.
