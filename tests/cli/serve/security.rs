@@ -639,7 +639,59 @@ fn the_dashboards_refusals_before_a_page_are_pages_too() {
     assert_eq!(r.body["error"]["kind"], "method_not_allowed", "{}", r.text);
 }
 
+/// A form's field of one value sent twice (no page of the dashboard does, a hand-made
+/// post may) is refused by name, 422, rather than one of the values being taken
+/// without a word; and a NUL answered is named as `^@` in code, as text.
+fn a_field_of_one_value_sent_twice_is_refused_by_name() {
+    let p = Project::example();
+    let op = token(&p, "ops", "operate");
+    let s = Server::start(&p, &["--no-worker"]);
+    let form = "/workflows/create_node/start";
+    let page = dashboard(&s, form, &op);
+    let csrf = page
+        .split("name=\"_csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("a CSRF token in the page")
+        .to_string();
+    let send = |body: &str| {
+        let r = ureq::AgentBuilder::new()
+            .redirects(0)
+            .build()
+            .post(&s.url(form))
+            .set("Cookie", &format!("orch_token={op}"))
+            .set("Content-Type", "application/x-www-form-urlencoded")
+            .send_string(&format!("_csrf={csrf}&{body}"));
+        match r {
+            Ok(r) => (r.status(), r.into_string().unwrap_or_default()),
+            Err(ureq::Error::Status(code, r)) => (code, r.into_string().unwrap_or_default()),
+            Err(e) => panic!("{e}"),
+        }
+    };
+    let (code, text) = send("node_name=rtr2&node_name=rtr3&role=core");
+    assert_eq!(code, 422, "{text}");
+    assert!(
+        text.contains("Router to enrol (node_name): expected one of the choices"),
+        "{text}"
+    );
+    let (code, text) = send("node_name=%00&role=core");
+    assert_eq!(code, 422, "{text}");
+    assert!(
+        text.contains("<code>^@</code> is not one of the choices"),
+        "{text}"
+    );
+    assert_eq!(
+        get(&s, "/api/v1/processes?workflow=create_node", &op).body,
+        json!([]),
+        "nothing was started"
+    );
+    // An empty second value is what a browser may send: the one answer stands.
+    let (code, text) = send("node_name=rtr2&role=core&node_name=");
+    assert_eq!(code, 303, "{text}");
+}
+
 both!(
+    a_field_of_one_value_sent_twice_is_refused_by_name,
     every_route_refuses_missing_wrong_revoked_and_underprivileged_tokens,
     a_revoked_token_stays_listed_when_its_name_is_reused,
     the_dashboards_refusals_before_a_page_are_pages_too,
