@@ -5,7 +5,9 @@
 
 use std::process::Child;
 
-use super::{Server, dashboard, get, token};
+use serde_json::json;
+
+use super::{Server, dashboard, get, post, token, wait_for_status};
 use crate::Project;
 use crate::both;
 use crate::workers::{signal, spawn_worker};
@@ -59,10 +61,19 @@ fn the_header_and_health_count_every_worker_on_the_database() {
     let s = Server::start(&p, &["--no-worker"]);
     let none = wait_for_workers(&s, &op, 0);
     assert!(!none.contains("class=\"chip\""), "{none}");
+    // A queued process's page says nothing will run it yet.
+    let queued = post(&s, "/api/v1/workflows/hello/processes", &op, &json!({}));
+    let queued = format!("/processes/{}", queued.body["id"].as_str().unwrap());
+    let page = dashboard(&s, &queued, &op);
+    assert!(
+        page.contains("queued for a worker, and none runs on this database now (<code>orch worker</code> starts one)"),
+        "{page}"
+    );
     // A separate worker on the same database: the server runs none, but one runs.
     let worker = spawn_worker(&p, &["--lease", "2s"]);
     let one = wait_for_workers(&s, &op, 1);
     assert!(!one.contains("no worker"), "{one}");
+    wait_for_status(&s, &op, &queued["/processes/".len()..], "completed");
     let health = get(&s, "/api/v1/health", &op).body;
     assert_eq!(health["worker"], "none", "the server's own: {health}");
     // It stops: none at once (it said so).
