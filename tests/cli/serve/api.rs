@@ -564,7 +564,19 @@ fn errors_have_the_status_and_body_of_the_design() {
             "{path}: {}",
             nul.text
         );
+        let named = path.split(['?', '=']).nth(1).unwrap();
+        assert_eq!(field_names(&nul.body), [named], "{path}: {}", nul.text);
     }
+    // Each parameter at fault is named, both kinds at once.
+    let r = get(&s, "/api/v1/subscriptions?search=%00&product=%ff", &op);
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert_eq!(field_names(&r.body), ["search", "product"], "{}", r.text);
+    assert_eq!(
+        r.body["error"]["hints"].as_array().map(Vec::len),
+        Some(2),
+        "{}",
+        r.text
+    );
     // A path segment that is no text once decoded is said to be so.
     let r = get(&s, "/api/v1/processes/%ff", &op);
     assert_eq!(
