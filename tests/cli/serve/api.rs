@@ -1687,6 +1687,34 @@ fn answers_are_queued_while_the_engine_is_paused_and_every_page_says_so() {
     });
 }
 
+/// A stream with nothing to send yet answers at once (its head and an opening
+/// comment), rather than after its first keep-alive, 15 s on: a client knows it is
+/// connected. One that goes away then leaves the server answering.
+fn a_quiet_event_stream_answers_at_once() {
+    let p = Project::example();
+    let op = token(&p, "ops", "operate");
+    let s = Server::start(&p, &["--no-worker"]);
+    for _ in 0..2 {
+        let mut c = std::net::TcpStream::connect(s.addr).unwrap();
+        c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let ask = format!(
+            "GET /api/v1/events?follow=true&since=999999 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {op}\r\n\r\n"
+        );
+        std::io::Write::write_all(&mut c, ask.as_bytes()).unwrap();
+        let mut got = String::new();
+        let mut buf = [0u8; 1024];
+        while !got.contains(": following") {
+            match std::io::Read::read(&mut c, &mut buf) {
+                Ok(n @ 1..) => got.push_str(&String::from_utf8_lossy(&buf[..n])),
+                other => panic!("no answer within 5 s ({other:?}): {got}"),
+            }
+        }
+        assert!(got.starts_with("HTTP/1.1 200"), "{got}");
+        assert!(got.contains("content-type: text/event-stream"), "{got}");
+    }
+    assert_eq!(get(&s, "/api/v1/health", &op).status, 200);
+}
+
 /// The events page shows the newest hundred and pages back through the rest, a kind
 /// filter kept.
 fn the_events_page_pages_back_through_history() {
@@ -1949,6 +1977,7 @@ fn a_form_carries_an_earlier_pages_secret_sealed() {
 }
 
 both!(
+    a_quiet_event_stream_answers_at_once,
     a_form_carries_an_earlier_pages_secret_sealed,
     the_processes_page_pages_down_and_back_up,
     the_events_page_pages_back_through_history,
