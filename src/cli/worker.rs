@@ -146,17 +146,7 @@ fn serve(ctx: &mut Ctx, args: RunArgs) -> Result<()> {
 
 fn list(ctx: &mut Ctx) -> Result<()> {
     let workers = ctx.db(async |s| s.workers(Duration::from_secs(3600)).await)?;
-    // A worker on this host is known dead as soon as its pid is gone; one elsewhere
-    // once its lease has run out.
-    let state = |w: &crate::store::workers::WorkerRow| {
-        if w.stopped_at.is_some() {
-            "stopped"
-        } else if crate::engine::owner::owner_gone(&w.worker_id, Some(&w.lease_until)).is_some() {
-            "dead"
-        } else {
-            "running"
-        }
-    };
+    let state = |w: &crate::store::workers::WorkerRow| owner::WorkerState::of(w).as_str();
     if ctx.printer.is_json() {
         let rows: Vec<_> = workers
             .iter()

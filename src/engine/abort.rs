@@ -75,13 +75,14 @@ impl Engine<'_> {
     }
 
     /// Carries out the abort someone asked for while this orch runs `process_id`:
-    /// `stopped` says a step was stopped for it (else it came before the next step).
-    /// The log names who asked and the step; the process's unfinished children are
-    /// aborted with it.
+    /// `stopped` is when the step that was stopped for it started (None: it came
+    /// before the next step), so its log row spans the time the step ran. The log
+    /// names who asked and the step; the process's unfinished children are aborted
+    /// with it.
     pub(super) async fn abort_as_asked(
         &self,
         process_id: &str,
-        stopped: bool,
+        stopped: Option<std::time::Instant>,
     ) -> Result<super::runner::Final, Error> {
         let mut process = self
             .store
@@ -102,7 +103,7 @@ impl Engine<'_> {
         let cut_off = log
             .last()
             .is_some_and(|s| s.name == name && s.status == StepStatus::Waiting);
-        let said = if stopped {
+        let said = if stopped.is_some() {
             format!("aborted by {by} while `{name}` ran; it may have done part of its work")
         } else if cut_off {
             format!(
@@ -116,6 +117,7 @@ impl Engine<'_> {
             Recorded {
                 error: Some(said),
                 by: Some(&by),
+                started: stopped.unwrap_or_else(std::time::Instant::now),
                 ..Recorded::new(&name, 0, StepStatus::Abort)
             },
         )

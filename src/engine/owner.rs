@@ -14,7 +14,7 @@ use std::time::Duration;
 use crate::domain::process::ProcessStatus;
 use crate::error::Error;
 use crate::store::processes::ProcessRow;
-use crate::store::workers::{ClaimOutcome, ClaimTerms};
+use crate::store::workers::{ClaimOutcome, ClaimTerms, WorkerRow};
 use crate::store::{Store, StoreError};
 
 /// How long a lease on a running process lasts (DESIGN §12: 15 s unless `--lease`).
@@ -122,6 +122,43 @@ pub fn owner_gone(owner: &str, lease_until: Option<&str>) -> Option<Gone> {
     lease_until
         .is_some_and(|until| until < now.as_str())
         .then_some(Gone::LeaseOver)
+}
+
+/// How a worker of the `workers` table stands, as `worker list` says and the server
+/// counts live workers: one that said it stopped; one known gone (on this host its
+/// pid is, at once; elsewhere its lease ran out by the database's clock); or one that
+/// runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkerState {
+    Running,
+    Dead,
+    Stopped,
+}
+
+impl WorkerState {
+    pub fn of(w: &WorkerRow) -> WorkerState {
+        if w.stopped_at.is_some() {
+            WorkerState::Stopped
+        } else if owner_host(&w.worker_id) == Some(hostname().as_str()) {
+            if is_alive(&w.worker_id) {
+                WorkerState::Running
+            } else {
+                WorkerState::Dead
+            }
+        } else if w.lease_over {
+            WorkerState::Dead
+        } else {
+            WorkerState::Running
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkerState::Running => "running",
+            WorkerState::Dead => "dead",
+            WorkerState::Stopped => "stopped",
+        }
+    }
 }
 
 fn owner_host(owner: &str) -> Option<&str> {

@@ -686,7 +686,7 @@ impl Engine<'_> {
             .ok_or_else(|| Error::not_found(format!("no process {process_id}")))?;
         if process.abort_requested.is_some() && process.status == ProcessStatus::Running {
             // Asked for while it rested, or before this orch took it: no step runs.
-            return self.abort_as_asked(process_id, false).await;
+            return self.abort_as_asked(process_id, None).await;
         }
         let mut cur = Current {
             target: def.target,
@@ -708,7 +708,7 @@ impl Engine<'_> {
                 return Ok(Final::Waiting);
             }
             if self.abort_due(&cur) {
-                return self.abort_as_asked(&cur.process_id, false).await;
+                return self.abort_as_asked(&cur.process_id, None).await;
             }
             if self.draining() {
                 self.rest(&cur).await?;
@@ -803,7 +803,7 @@ impl Engine<'_> {
                         .await?
                     {
                         Some(Final::Aborted) => {
-                            return self.abort_as_asked(&cur.process_id, true).await;
+                            return self.abort_as_asked(&cur.process_id, Some(started)).await;
                         }
                         Some(f) => return Ok(f),
                         None => continue,

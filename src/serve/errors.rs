@@ -3,13 +3,17 @@
 //! "fields"}}` (DESIGN §15). Every failure a client can meet goes through here,
 //! the framework's own (a bad query, an unknown route, a body too large) included.
 
+use std::sync::Arc;
+
 use axum::Json;
+use axum::extract::State;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::error::{Error, FieldError, Kind};
+use crate::serve::App;
 use crate::store::StoreError;
 
 #[derive(Debug)]
@@ -157,9 +161,15 @@ impl IntoResponse for ApiError {
 
 /// Gives the framework's bare error answers (an unknown method, a body over the
 /// limit, a request that took too long) the API's error body, so a client reads
-/// every error the same way; and every answer a `Cache-Control`.
-pub async fn normalize(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+/// every error the same way, or on the dashboard its error page, so a browser shows
+/// one; and every answer a `Cache-Control`.
+pub async fn normalize(
+    State(app): State<Arc<App>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
     let asks_options = req.method() == axum::http::Method::OPTIONS;
+    let dashboard = !req.uri().path().starts_with("/api/");
     let mut r = next.run(req).await;
     // OPTIONS asks what a path takes: a 204, with the `Allow` the router adds to it
     // (after this layer) as to any answer of a method the path does not take.
@@ -181,7 +191,22 @@ pub async fn normalize(req: axum::extract::Request, next: axum::middleware::Next
     if !(status.is_client_error() || status.is_server_error()) || !bare {
         return r;
     }
-    let e = match status {
+    let mut out = if dashboard {
+        crate::serve::views::bare_error_page(&app, status)
+    } else {
+        api_error_of(status).into_response()
+    };
+    for (k, v) in r.headers() {
+        if k == header::ALLOW || k == header::CACHE_CONTROL {
+            out.headers_mut().insert(k.clone(), v.clone());
+        }
+    }
+    out
+}
+
+/// The API's error for a bare answer of the framework's.
+fn api_error_of(status: StatusCode) -> ApiError {
+    match status {
         StatusCode::PAYLOAD_TOO_LARGE => too_large(),
         StatusCode::METHOD_NOT_ALLOWED => ApiError::new(
             status,
@@ -201,12 +226,5 @@ pub async fn normalize(req: axum::extract::Request, next: axum::middleware::Next
             "invalid",
             status.canonical_reason().unwrap_or("error"),
         ),
-    };
-    let mut out = e.into_response();
-    for (k, v) in r.headers() {
-        if k == header::ALLOW || k == header::CACHE_CONTROL {
-            out.headers_mut().insert(k.clone(), v.clone());
-        }
     }
-    out
 }

@@ -188,7 +188,10 @@ pub fn routes(app: Arc<App>, opts: &Options) -> axum::Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             opts.limits.request_timeout,
         ))
-        .layer(axum::middleware::from_fn(errors::normalize))
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            errors::normalize,
+        ))
         .layer(axum::middleware::from_fn_with_state(app, log::request))
 }
 

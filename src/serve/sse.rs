@@ -6,8 +6,9 @@
 //! follower of the log (`state::follow_events`, which waits on the store as `orch
 //! events --follow` does: LISTEN/NOTIFY on PostgreSQL) to see a newer seq, so it
 //! keeps the same promise on both stores: never an event that did not commit, never
-//! one skipped, whatever the wake-up says. A comment line every 15 s keeps proxies
-//! from closing a quiet stream; the stream ends when the server stops.
+//! one skipped, whatever the wake-up says. A comment line opens the stream, so its
+//! head goes out at once, and another every 15 s keeps proxies from closing a quiet
+//! stream; the stream ends when the server stops.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -108,7 +109,16 @@ pub fn stream(app: Arc<App>, filter: Filter, token: Option<String>) -> Response 
             }
         }
     });
-    let mut r = Response::new(Body::from_stream(body));
+    // Said at once, so the answer's head goes out with it: a quiet stream otherwise
+    // sends nothing, its head included, until its first keep-alive, and a client
+    // (a browser's EventSource, a script with a timeout) waits that long to know it
+    // is connected.
+    let opened = futures_util::stream::once(async {
+        Ok::<_, Infallible>(Bytes::from_static(b": following\n\n"))
+    });
+    let mut r = Response::new(Body::from_stream(futures_util::StreamExt::chain(
+        opened, body,
+    )));
     let h = r.headers_mut();
     h.insert(
         header::CONTENT_TYPE,

@@ -11,6 +11,7 @@ use tokio::sync::watch;
 
 use super::auth::Tokens;
 use super::{Options, Setup};
+use crate::engine::owner::WorkerState;
 use crate::error::Result;
 use crate::project::Project;
 use crate::store::{Create, Location, Store};
@@ -47,6 +48,9 @@ pub struct App {
     /// Since when and by whom the engine is paused (`orch engine pause`), as
     /// [`follow_engine`] last read it: every page says so.
     pub paused: std::sync::Mutex<Option<String>>,
+    /// How many workers run on the database (this server's own included), as
+    /// [`follow_engine`] last counted them; None before it could.
+    pub workers: std::sync::Mutex<Option<usize>>,
     /// The newest event's seq, as [`follow_events`] last saw it.
     pub newest: watch::Receiver<i64>,
     newest_tx: watch::Sender<i64>,
@@ -91,6 +95,7 @@ impl App {
             templates: super::views::Templates::new()?,
             stopping,
             paused: std::sync::Mutex::new(None),
+            workers: std::sync::Mutex::new(None),
             newest,
             newest_tx,
         })
@@ -107,6 +112,26 @@ impl App {
     /// Whether a worker runs in this server now.
     pub fn worker_running(&self) -> bool {
         self.worker && self.worker_down.get().is_none()
+    }
+
+    /// How many workers the last count found (see [`App::count_workers`]).
+    pub fn workers(&self) -> Option<usize> {
+        *self.workers.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// How many workers run on the database now, as `orch worker list` tells them:
+    /// those of other orchs, and this server's own while it runs (counted from here,
+    /// not from its row, which it may not have written yet, or not marked stopped).
+    pub async fn count_workers(&self, store: &Store) -> Result<usize> {
+        let me = crate::engine::owner::me();
+        let others = store
+            .workers(Duration::ZERO)
+            .await?
+            .iter()
+            .filter(|w| w.worker_id != me)
+            .filter(|w| WorkerState::of(w) == WorkerState::Running)
+            .count();
+        Ok(others + usize::from(self.worker_running()))
     }
 
     /// A store connection for one request (round robin).
@@ -145,12 +170,16 @@ pub async fn follow_events(app: Arc<App>) {
     }
 }
 
-/// Reads whether the engine is paused every few seconds, for the pages to say so (the
-/// switch is one row; nothing announces its change).
+/// Reads whether the engine is paused, and how many workers run, every few seconds,
+/// for the pages to say so (the switch is one row, a worker's heartbeat another;
+/// nothing announces their change).
 pub async fn follow_engine(app: Arc<App>) {
     const EVERY: Duration = Duration::from_secs(2);
     let mut stopping = app.stopping.clone();
     loop {
+        // A database that does not answer leaves the count unknown, not stale.
+        let counted = app.count_workers(&app.stores[0]).await.ok();
+        *app.workers.lock().unwrap_or_else(|e| e.into_inner()) = counted;
         if let Ok(state) = app.stores[0].engine_state().await {
             let paused = state.paused_at.map(|at| {
                 // To the minute, as a person reads it: `2026-01-31 08:00`.

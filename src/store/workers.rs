@@ -19,6 +19,9 @@ pub struct WorkerRow {
     pub stopped_at: Option<String>,
     /// The processes it runs now.
     pub processes: Vec<String>,
+    /// Its lease ran out, by the database's clock (a worker that beats no more).
+    #[serde(skip)]
+    pub lease_over: bool,
 }
 
 /// Whether steps may start, and how many are still running.

@@ -91,6 +91,8 @@ fn a_worker_aborts_the_process_it_runs_when_asked() {
     let id = p.queue("t");
     let worker = spawn_worker(&p, &["--lease", "3s"]);
     wait_until("the step to start", || started(&p, &id));
+    let ran = Instant::now();
+    std::thread::sleep(Duration::from_millis(1200));
     let asked = Instant::now();
     let (code, out, err) = p.run(&["-o", "json", "process", "abort", &id]);
     assert_eq!(code, 0, "{err}");
@@ -106,6 +108,29 @@ fn a_worker_aborts_the_process_it_runs_when_asked() {
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["status"], "aborted", "{v}");
     aborted_while(&p, &id, "Long");
+    // The abort's row spans the time the step ran, not the instant it was stopped.
+    let last = process(&p, &id)["steps"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    let at = |k: &str| {
+        last[k]
+            .as_str()
+            .unwrap()
+            .parse::<jiff::Timestamp>()
+            .unwrap()
+    };
+    let spanned = at("finished_at")
+        .duration_since(at("started_at"))
+        .as_millis();
+    let least = i128::try_from(Duration::from_millis(1200).as_millis()).unwrap();
+    let most = i128::try_from(ran.elapsed().as_millis()).unwrap() + 1000;
+    assert!(
+        (least..most).contains(&spanned),
+        "the row spans {spanned} ms: {last}"
+    );
     assert!(gone(&p, &format!("started.{id}")));
     // Asked again, it says it is over already and where to see how it ended.
     let (code, _, err) = p.run(&["process", "abort", &id]);

@@ -4,8 +4,10 @@
 
 mod api;
 mod browser;
+mod races;
 mod security;
 mod webdriver;
+mod workers;
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;

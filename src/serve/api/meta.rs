@@ -53,37 +53,41 @@ pub fn may_have(method: &axum::http::Method, path: &str) -> bool {
     matched.peek().is_none() || matched.any(|(_, ops)| ops.get(&method).is_some())
 }
 
-/// The server answers; and whether its worker runs, so a load balancer or monitor
-/// notices a server whose started processes would wait for nobody.
+/// The server answers; whether its worker runs, and how many workers run on the
+/// database, so a load balancer or monitor notices a server whose started processes
+/// would wait for nobody.
 #[utoipa::path(get, path = "/health", tag = "meta",
     responses(
         (status = 200, description = "The server answers (and its worker runs, if it has one)", body = super::schema::Health),
         (status = 503, description = "The server answers but its worker stopped", body = super::schema::Health)))]
 pub async fn health(State(app): State<Arc<App>>) -> impl IntoResponse {
     let version = env!("CARGO_PKG_VERSION");
-    // A paused engine is no fault of the server, but a monitor should see it; a
+    // A paused engine is no fault of the server, but a monitor should see it, and how
+    // many workers run on the database (none: what is started here waits); a
     // database slow to say is not waited for.
-    let engine = match tokio::time::timeout(
-        std::time::Duration::from_millis(500),
-        app.store().engine_state(),
-    )
-    .await
-    {
-        Ok(Ok(state)) if state.paused_at.is_some() => "paused",
-        Ok(Ok(_)) => "running",
-        _ => "unknown",
+    let store = app.store();
+    let read = async { (store.engine_state().await, app.count_workers(store).await) };
+    let (engine, workers) =
+        match tokio::time::timeout(std::time::Duration::from_millis(500), read).await {
+            Ok((engine, workers)) => (engine.ok(), workers.ok()),
+            Err(_) => (None, None),
+        };
+    let engine = match engine {
+        Some(state) if state.paused_at.is_some() => "paused",
+        Some(_) => "running",
+        None => "unknown",
     };
     match (app.worker, app.worker_down.get()) {
         (true, Some(why)) => (
             StatusCode::SERVICE_UNAVAILABLE,
             Json(
-                json!({"status": "degraded", "version": version, "worker": "stopped", "worker_error": why, "engine": engine}),
+                json!({"status": "degraded", "version": version, "worker": "stopped", "worker_error": why, "workers": workers, "engine": engine}),
             ),
         ),
         (worker, _) => (
             StatusCode::OK,
             Json(
-                json!({"status": "ok", "version": version, "worker": if worker { "running" } else { "none" }, "engine": engine}),
+                json!({"status": "ok", "version": version, "worker": if worker { "running" } else { "none" }, "workers": workers, "engine": engine}),
             ),
         ),
     }

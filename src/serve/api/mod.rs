@@ -103,7 +103,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
             .collect();
         // No store keeps a NUL in text, and no name or search has one: refused here
         // rather than failing deep in a query. Decoding put U+FFFD where the bytes were
-        // not UTF-8: said, not searched for.
+        // not UTF-8: said, not searched for. Each parameter at fault is named in
+        // `fields`, as every other bad query is.
+        let mut checks = QueryChecks::default();
+        let mut hints = Vec::new();
         for (bad, says, hint) in [
             (
                 '\0',
@@ -116,18 +119,25 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
                 "percent-encode the UTF-8 bytes of the text",
             ),
         ] {
-            if let Some((k, _)) = params
+            let mut named = Vec::new();
+            for (k, _) in params
                 .iter()
-                .find(|(k, v)| k.contains(bad) || v.contains(bad))
+                .filter(|(k, v)| k.contains(bad) || v.contains(bad))
             {
-                return Err(crate::error::Error::usage(format!(
-                    "query parameter `{}` {says}",
-                    k.replace('\0', "\\0").replace('\u{FFFD}', "?")
-                ))
-                .with_hint(hint)
-                .into());
+                let k = k.replace('\0', "\\0").replace('\u{FFFD}', "?");
+                if !named.contains(&k) {
+                    checks.refuse(&k, format!("query parameter `{k}` {says}"));
+                    named.push(k);
+                }
+            }
+            if !named.is_empty() {
+                hints.push(hint);
             }
         }
+        checks.done().map_err(|mut e| {
+            e.hints.extend(hints.into_iter().map(str::to_string));
+            e
+        })?;
         Ok(Params(params))
     }
 }

@@ -44,11 +44,16 @@ pub struct Health {
     /// `ok`; `degraded` (with status 503) when the server's worker has stopped.
     pub status: String,
     pub version: String,
-    /// `running`, `none` (`--no-worker`) or `stopped`.
+    /// This server's own worker: `running`, `none` (`--no-worker`) or `stopped`.
     pub worker: String,
     /// Why the worker stopped, when it has.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub worker_error: Option<String>,
+    /// How many workers run on the database, this server's own included, as `orch
+    /// worker list` tells them (0: what is started here waits for one); null when the
+    /// database did not say within half a second.
+    #[schema(required = true)]
+    pub workers: Option<u64>,
     /// `running`, `paused` (`orch engine pause`: no step starts), or `unknown` when
     /// the database did not say within half a second.
     pub engine: String,

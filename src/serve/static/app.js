@@ -173,23 +173,33 @@
       }).catch(function () {});
     }, 250);
   }
-  // The header's engine badge comes with every update, and is checked every few seconds
-  // besides: pausing or resuming the engine commits no event.
+  // The header's badges (the engine's, the workers') come with every update, and are
+  // checked every few seconds besides: pausing the engine, or a worker starting or
+  // stopping, commits no event.
   function swapEngine(doc) {
-    var fresh = doc.getElementById("engine"), mine = document.getElementById("engine");
-    if (fresh && mine && fresh.innerHTML !== mine.innerHTML) mine.innerHTML = fresh.innerHTML;
+    ["engine", "workers"].forEach(function (id) {
+      var fresh = doc.getElementById(id), mine = document.getElementById(id);
+      if (fresh && mine && fresh.outerHTML !== mine.outerHTML) mine.outerHTML = fresh.outerHTML;
+    });
   }
   function engineShown() {
     var e = document.getElementById("engine");
     return !!(e && e.children.length);
+  }
+  function workersShown() {
+    var w = document.getElementById("workers");
+    return w ? w.getAttribute("data-count") : null;
   }
   setInterval(function () {
     if (document.hidden || !document.getElementById("engine")) return;
     fetch("/api/v1/health", { credentials: "same-origin" }).then(function (r) {
       return r.json();
     }).then(function (h) {
-      if (!h || (h.engine !== "paused" && h.engine !== "running")) return;
-      if ((h.engine === "paused") === engineShown()) return;
+      if (!h) return;
+      var engine = (h.engine === "paused" || h.engine === "running") &&
+        (h.engine === "paused") !== engineShown();
+      var workers = typeof h.workers === "number" && String(h.workers) !== workersShown();
+      if (!engine && !workers) return;
       return fetch(location.href, { credentials: "same-origin" }).then(function (r) {
         return r.ok ? r.text() : null;
       }).then(function (html) {

@@ -29,10 +29,26 @@ pub async fn list(
         .filter(|k| !k.is_empty())
         .collect();
     // `?before=SEQ`: an older page, the newest events below SEQ (it follows nothing).
-    let before = q
-        .get("before")
-        .and_then(|b| b.parse::<i64>().ok())
-        .filter(|b| *b > 0);
+    // One that is no sequence number is refused: shown the newest events instead, a
+    // page of old ones would read as the live stream.
+    let before = match q.get("before").filter(|b| !b.is_empty()) {
+        None => None,
+        Some(b) => match b.parse::<i64>() {
+            Ok(seq) if seq > 0 => Some(seq),
+            _ => {
+                let said = format!(
+                    "`before` must be an event's sequence number (1 or more), not `{b}`: the Older link at the foot of the page gives one."
+                );
+                return Err(page::error_page(
+                    &app,
+                    Some(&who),
+                    axum::http::StatusCode::BAD_REQUEST,
+                    &said,
+                )
+                .into());
+            }
+        },
+    };
     let end = before.map_or(last, |b| (b - 1).min(last));
     // Read back in windows until a page is full: a rare kind may be far apart.
     let mut rows = Vec::new();

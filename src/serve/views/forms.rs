@@ -100,8 +100,20 @@ impl FormBody {
                     }
                 }
                 _ => {
-                    if let Some(v) = self.get(&f.name).filter(|v| !v.is_empty()) {
-                        out.insert(f.name.clone(), json!(v));
+                    let given: Vec<String> = (self.all(&f.name).into_iter())
+                        .filter(|v| !v.is_empty())
+                        .collect();
+                    match given.as_slice() {
+                        [] => {}
+                        [v] => {
+                            out.insert(f.name.clone(), json!(v));
+                        }
+                        // A field of one value sent twice (no page of ours does): all
+                        // of them go to the validation, which refuses them by name,
+                        // rather than one being picked without a word.
+                        _ => {
+                            out.insert(f.name.clone(), json!(given));
+                        }
                     }
                 }
             }

@@ -41,6 +41,28 @@ pub fn esc(s: &str) -> String {
         .replace('\'', "&#39;")
 }
 
+/// The page for an error the framework answers before any page is reached (a method
+/// the address does not take, a body over the limit, a request too slow to arrive):
+/// the dashboard's error page, as a browser shows it, rather than the API's JSON.
+pub fn bare_error_page(app: &App, status: StatusCode) -> Response {
+    let message = match status {
+        StatusCode::METHOD_NOT_ALLOWED => {
+            "This address does not take that kind of request: follow the dashboard's links and buttons."
+        }
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            "What was sent is larger than this server takes; a form's answers fit in far less."
+        }
+        StatusCode::REQUEST_TIMEOUT | StatusCode::SERVICE_UNAVAILABLE => {
+            "The request took too long to arrive. Send it again."
+        }
+        StatusCode::NOT_FOUND => "There is no such page.",
+        _ => status
+            .canonical_reason()
+            .unwrap_or("The request was refused."),
+    };
+    page::error_page(app, None, status, message)
+}
+
 pub fn router(app: Arc<App>) -> axum::Router {
     axum::Router::new()
         .route("/", get(|| async { Redirect::to("/subscriptions") }))

@@ -50,11 +50,17 @@ impl Templates {
                 .map_err(|e| Error::internal(format!("template {name}: {e}")))?;
         }
         // Stored data may hold control characters (a NUL, an escape sequence in an
-        // answer): shown as `^@`, `^[`, never written raw into the page.
+        // answer): shown as `^@`, `^[`, never written raw into the page. HTML a filter
+        // made (`ticks`) stays HTML: the caret forms need no escaping.
         env.set_formatter(
             |out, state, value| match value.as_str().map(crate::ui::printable) {
                 Some(std::borrow::Cow::Owned(shown)) => {
-                    minijinja::escape_formatter(out, state, &Value::from(shown))
+                    let shown = if value.is_safe() {
+                        Value::from_safe_string(shown)
+                    } else {
+                        Value::from(shown)
+                    };
+                    minijinja::escape_formatter(out, state, &shown)
                 }
                 _ => minijinja::escape_formatter(out, state, value),
             },
@@ -173,6 +179,7 @@ pub fn layout(app: &App, who: Option<&Principal>, nav: &str, live: &str) -> Valu
         live => live,
         seq => who.and_then(|p| p.page_seq),
         worker => app.worker_running(),
+        workers => app.workers(),
         worker_down => app.worker.then(|| app.worker_down.get()).flatten(),
         paused => app.paused(),
     }
@@ -261,6 +268,24 @@ mod tests {
             .unwrap();
         assert!(html.contains("&lt;script&gt;alert(1)&lt;"), "{html}");
         assert!(!html.contains("<script>alert(1)"));
+    }
+
+    #[test]
+    fn a_message_with_a_control_character_keeps_its_code_and_its_escaping() {
+        let mut t = Templates::new().unwrap();
+        t.env
+            .add_template("probe.html", "{{ message|ticks }}|{{ message }}")
+            .unwrap();
+        let html = t
+            .render(
+                "probe.html",
+                context! { message => "`\u{0}<b>` is not one of the choices" },
+            )
+            .unwrap();
+        assert_eq!(
+            html,
+            "<code>^@&lt;b&gt;</code> is not one of the choices|`^@&lt;b&gt;` is not one of the choices"
+        );
     }
 
     #[test]

@@ -50,7 +50,8 @@ pub async fn list(tx: &Tx<'_>, recent: Duration) -> R<Vec<WorkerRow>> {
     let rows = tx
         .rows(
             "SELECT worker_id, host, pid, concurrency, started_at, heartbeat_at, lease_until, stopped_at,
-                    ARRAY(SELECT process_id FROM processes WHERE owner = w.worker_id AND status = 'running' ORDER BY process_id)
+                    ARRAY(SELECT process_id FROM processes WHERE owner = w.worker_id AND status = 'running' ORDER BY process_id),
+                    lease_until < now_text()
              FROM workers w, LATERAL (SELECT utc_text(now() - $1::bigint * interval '1 microsecond') AS since) s
              WHERE stopped_at IS NULL OR stopped_at >= s.since OR heartbeat_at >= s.since
              ORDER BY started_at DESC",
@@ -69,6 +70,7 @@ pub async fn list(tx: &Tx<'_>, recent: Duration) -> R<Vec<WorkerRow>> {
                 lease_until: r.try_get(6)?,
                 stopped_at: r.try_get(7)?,
                 processes: r.try_get(8)?,
+                lease_over: r.try_get(9)?,
             })
         })
         .collect()

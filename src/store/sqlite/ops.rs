@@ -321,7 +321,7 @@ impl Sqlite {
     }
 
     pub async fn workers(&self, recent: Duration) -> StoreResult<Vec<WorkerRow>> {
-        workers::list(&self.conn(), &ago(recent))
+        workers::list(&self.conn(), &ago(recent), &crate::clock::now_text())
     }
 
     pub async fn create_token(&self, t: &crate::store::tokens::NewToken<'_>) -> StoreResult<bool> {

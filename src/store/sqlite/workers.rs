@@ -45,15 +45,17 @@ pub fn stopped(conn: &Connection, worker_id: &str, now: &str) -> Result<(), Stor
     Ok(())
 }
 
-/// Workers that run, and those that stopped or died since `since`, newest first.
-pub fn list(conn: &Connection, since: &str) -> Result<Vec<WorkerRow>, StoreError> {
+/// Workers that run, and those that stopped or died since `since`, newest first;
+/// each lease judged at `now`.
+pub fn list(conn: &Connection, since: &str, now: &str) -> Result<Vec<WorkerRow>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT worker_id, host, pid, concurrency, started_at, heartbeat_at, lease_until, stopped_at
+        "SELECT worker_id, host, pid, concurrency, started_at, heartbeat_at, lease_until, stopped_at,
+                lease_until < ?2
          FROM workers WHERE stopped_at IS NULL OR stopped_at >= ?1 OR heartbeat_at >= ?1
          ORDER BY started_at DESC",
     )?;
     let rows = stmt
-        .query_map([since], |r| {
+        .query_map([since, now], |r| {
             Ok(WorkerRow {
                 worker_id: r.get(0)?,
                 host: r.get(1)?,
@@ -64,6 +66,7 @@ pub fn list(conn: &Connection, since: &str) -> Result<Vec<WorkerRow>, StoreError
                 lease_until: r.get(6)?,
                 stopped_at: r.get(7)?,
                 processes: Vec::new(),
+                lease_over: r.get(8)?,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;

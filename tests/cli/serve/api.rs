@@ -564,7 +564,19 @@ fn errors_have_the_status_and_body_of_the_design() {
             "{path}: {}",
             nul.text
         );
+        let named = path.split(['?', '=']).nth(1).unwrap();
+        assert_eq!(field_names(&nul.body), [named], "{path}: {}", nul.text);
     }
+    // Each parameter at fault is named, both kinds at once.
+    let r = get(&s, "/api/v1/subscriptions?search=%00&product=%ff", &op);
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert_eq!(field_names(&r.body), ["search", "product"], "{}", r.text);
+    assert_eq!(
+        r.body["error"]["hints"].as_array().map(Vec::len),
+        Some(2),
+        "{}",
+        r.text
+    );
     // A path segment that is no text once decoded is said to be so.
     let r = get(&s, "/api/v1/processes/%ff", &op);
     assert_eq!(
@@ -1675,6 +1687,34 @@ fn answers_are_queued_while_the_engine_is_paused_and_every_page_says_so() {
     });
 }
 
+/// A stream with nothing to send yet answers at once (its head and an opening
+/// comment), rather than after its first keep-alive, 15 s on: a client knows it is
+/// connected. One that goes away then leaves the server answering.
+fn a_quiet_event_stream_answers_at_once() {
+    let p = Project::example();
+    let op = token(&p, "ops", "operate");
+    let s = Server::start(&p, &["--no-worker"]);
+    for _ in 0..2 {
+        let mut c = std::net::TcpStream::connect(s.addr).unwrap();
+        c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let ask = format!(
+            "GET /api/v1/events?follow=true&since=999999 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {op}\r\n\r\n"
+        );
+        std::io::Write::write_all(&mut c, ask.as_bytes()).unwrap();
+        let mut got = String::new();
+        let mut buf = [0u8; 1024];
+        while !got.contains(": following") {
+            match std::io::Read::read(&mut c, &mut buf) {
+                Ok(n @ 1..) => got.push_str(&String::from_utf8_lossy(&buf[..n])),
+                other => panic!("no answer within 5 s ({other:?}): {got}"),
+            }
+        }
+        assert!(got.starts_with("HTTP/1.1 200"), "{got}");
+        assert!(got.contains("content-type: text/event-stream"), "{got}");
+    }
+    assert_eq!(get(&s, "/api/v1/health", &op).status, 200);
+}
+
 /// The events page shows the newest hundred and pages back through the rest, a kind
 /// filter kept.
 fn the_events_page_pages_back_through_history() {
@@ -1704,6 +1744,23 @@ fn the_events_page_pages_back_through_history() {
         page.contains("process.completed") && !page.contains("step.finished"),
         "{page}"
     );
+    // One that is no sequence number is refused with a page saying so, not answered
+    // with the newest events, which would read as the live stream.
+    for bad in ["abc", "0", "-5", "99999999999999999999"] {
+        let r = ureq::get(&s.url(&format!("/events?before={bad}")))
+            .set("Cookie", &format!("orch_token={op}"))
+            .call();
+        match r {
+            Err(ureq::Error::Status(400, r)) => {
+                let text = r.into_string().unwrap_or_default();
+                assert!(
+                    text.contains("must be an event&#x27;s sequence number") && text.contains(bad),
+                    "{bad}: {text}"
+                );
+            }
+            other => panic!("before={bad}: {other:?}"),
+        }
+    }
 }
 
 /// The process ids a processes page lists, in its order.
@@ -1920,6 +1977,7 @@ fn a_form_carries_an_earlier_pages_secret_sealed() {
 }
 
 both!(
+    a_quiet_event_stream_answers_at_once,
     a_form_carries_an_earlier_pages_secret_sealed,
     the_processes_page_pages_down_and_back_up,
     the_events_page_pages_back_through_history,

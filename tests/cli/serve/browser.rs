@@ -1,7 +1,7 @@
 //! The dashboard in a real headless Chromium (Debian's, through chromedriver): log in
 //! with a token, find a subscription by search, start create_node from its form with
 //! a wrong answer refused first, answer its input step, watch a process complete
-//! live, retry a failed one. A screenshot of every page goes to
+//! live, retry a failed one, abort one whose step runs long. A screenshot of every page goes to
 //! `target/screenshots/`; they are how the layout is judged.
 //!
 //! `.ci/run` installs Chromium and chromedriver and sets ORCH_REQUIRE_BROWSER, so CI
@@ -10,8 +10,30 @@
 use serde_json::json;
 
 use super::webdriver::{self, Browser};
-use super::{Server, post, token, wait_for_status};
-use crate::{Project, repo_root};
+use super::{Server, get, post, token, wait_for_status, wait_until};
+use crate::workers::{signal, spawn_worker};
+use crate::{Project, both, repo_root};
+
+/// Chromium and chromedriver, or None (the test is skipped, but where CI requires them).
+fn browser() -> Option<(String, String)> {
+    let found = webdriver::available();
+    if found.is_none() {
+        assert!(
+            std::env::var_os("ORCH_REQUIRE_BROWSER").is_none(),
+            "chromium and chromedriver are required (ORCH_REQUIRE_BROWSER is set)"
+        );
+        eprintln!("skipped: no chromium/chromedriver (apt-get install chromium chromium-driver)");
+    }
+    found
+}
+
+/// Logs in with `token` through the login page.
+fn log_in(b: &Browser, s: &Server, token: &str) {
+    b.go(&s.url("/login"));
+    b.type_into("#token", token);
+    b.click("button[type=submit]");
+    b.wait("header nav");
+}
 
 fn shot(b: &Browser, name: &str) {
     b.screenshot(
@@ -45,12 +67,7 @@ fn click_and_wait_for_the_next_page(b: &Browser, css: &str) {
 
 #[test]
 fn an_operator_works_through_the_dashboard() {
-    let Some((chromium, driver)) = webdriver::available() else {
-        assert!(
-            std::env::var_os("ORCH_REQUIRE_BROWSER").is_none(),
-            "chromium and chromedriver are required (ORCH_REQUIRE_BROWSER is set)"
-        );
-        eprintln!("skipped: no chromium/chromedriver (apt-get install chromium chromium-driver)");
+    let Some((chromium, driver)) = browser() else {
         return;
     };
     let p = Project::example();
@@ -389,3 +406,105 @@ fn an_operator_works_through_the_dashboard() {
         b.wait("main");
     }
 }
+
+/// Abort on a process whose step runs long under a worker (a separate `orch worker`;
+/// the server runs none): Cancel in the confirmation asks nothing; OK asks the worker,
+/// and the page says the request is pending (the Abort button gone) until the worker
+/// has stopped the step and aborted the process, which the page then shows without a
+/// reload, as the store does. The header counts the worker, and says when none runs.
+fn an_operator_aborts_a_process_whose_step_runs_long() {
+    let Some((chromium, driver)) = browser() else {
+        return;
+    };
+    let p = Project::example();
+    p.write(
+        "workflows/slow.toml",
+        "name = \"slow\"\ntarget = \"system\"\ndescription = \"pushes a config slowly\"\n[[step]]\nname = \"Push config\"\nrun = \"sleep 30\"\n[[step]]\nname = \"Check\"\nbuiltin = \"noop\"\n",
+    );
+    let op = token(&p, "noc-operator", "operate");
+    let s = Server::start(&p, &["--no-worker"]);
+    // Its heartbeat, which carries an abort request to it, beats every 10 s.
+    let worker = spawn_worker(&p, &["--lease", "30s"]);
+    let started = post(&s, "/api/v1/workflows/slow/processes", &op, &json!({}));
+    let id = started.body["id"].as_str().expect("an id").to_string();
+    wait_until("the step runs", || {
+        get(&s, &format!("/api/v1/processes/{id}"), &op).body["status"] == "running"
+    });
+
+    let b = Browser::start(&chromium, &driver);
+    b.window_size(1280, 900);
+    log_in(&b, &s, &op);
+    b.go(&s.url(&format!("/processes/{id}")));
+    let abort = "form[action$='/act/abort'] button";
+    b.wait(abort);
+    b.wait_text("Push config");
+    // The header counts the separate worker.
+    b.wait("#workers .chip");
+    assert_eq!(b.text("#workers"), "1 worker");
+    shot(&b, "16-process-running");
+    b.window_size(390, 844);
+    shot(&b, "16-process-running-phone");
+    b.window_size(1280, 900);
+
+    // Cancel: nothing is asked.
+    b.click(abort);
+    assert_eq!(b.dialog_text(), "Abort this process for good?");
+    b.dismiss_dialog();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(b.find("#abort-requested").is_none(), "{}", b.text("main"));
+    let shown = get(&s, &format!("/api/v1/processes/{id}"), &op).body;
+    assert_eq!(shown["status"], "running", "{shown}");
+    assert!(shown["abort_requested"].is_null(), "{shown}");
+
+    // OK, while the worker is held still, so the page is seen before it acts.
+    signal(&worker, libc::SIGSTOP);
+    b.run("window.__before = 1;");
+    b.click(abort);
+    assert_eq!(b.dialog_text(), "Abort this process for good?");
+    b.accept_dialog();
+    wait_until("the answer's page", || {
+        b.run("return window.__before === 1;") != json!(true)
+    });
+    b.wait("#abort-requested");
+    let pending = b.text("#abort-requested");
+    assert!(
+        pending.contains("abort requested by noc-operator"),
+        "{pending}"
+    );
+    assert!(b.find(abort).is_none(), "Abort is offered twice");
+    assert!(b.find(".chips .s-running").is_some(), "{}", b.text("main"));
+    shot(&b, "17-abort-requested");
+    b.window_size(390, 844);
+    shot(&b, "17-abort-requested-phone");
+    b.window_size(1280, 900);
+
+    // The worker goes on: it stops the step and aborts the process; the page follows.
+    mark(&b);
+    signal(&worker, libc::SIGCONT);
+    b.wait(".chips .s-aborted");
+    assert!(still_marked(&b), "the page was reloaded to show it");
+    assert!(b.find(abort).is_none());
+    shot(&b, "18-process-aborted");
+    let stored = p.sql_column(&format!(
+        "SELECT status FROM processes WHERE process_id = '{id}'"
+    ));
+    assert_eq!(stored, ["aborted"]);
+    let shown = get(&s, &format!("/api/v1/processes/{id}"), &op).body;
+    assert_eq!(shown["status"], "aborted", "{shown}");
+    // The worker stops: the header says none runs, without a reload.
+    mark(&b);
+    signal(&worker, libc::SIGTERM);
+    let out = worker.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    b.wait("#workers .warn-chip");
+    assert_eq!(b.text("#workers"), "no worker running");
+    assert!(still_marked(&b), "the page was reloaded to show it");
+    b.window_size(390, 844);
+    shot(&b, "19-no-worker-phone");
+}
+
+both!(an_operator_aborts_a_process_whose_step_runs_long);

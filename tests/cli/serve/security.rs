@@ -566,7 +566,133 @@ fn a_body_that_never_arrives_gets_408() {
     assert_eq!(get(&s, "/api/v1/health", &op).status, 200);
 }
 
+/// What the framework refuses before a page is reached is shown on the dashboard as
+/// its error page, not as the API's JSON: a method the address does not take (a
+/// button's address opened as a link), a form over the body limit, a form too slow to
+/// arrive; nothing of it acts. The API keeps its JSON for the same refusals.
+fn the_dashboards_refusals_before_a_page_are_pages_too() {
+    let p = Project::example();
+    let op = token(&p, "ops", "operate");
+    let (code, _, err) = p.run(super::super::CREATE_RTR1);
+    assert_eq!(code, 0, "{err}");
+    let id = p.json(&["process", "list"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let s = Server::start(&p, &["--no-worker", "--request-timeout", "1s"]);
+    let page = |answer: &str, status: &str, says: &str| {
+        assert!(
+            answer.starts_with(&format!("HTTP/1.1 {status}")),
+            "{answer}"
+        );
+        let lower = answer.to_ascii_lowercase();
+        assert!(
+            lower.contains("content-type: text/html"),
+            "not a page: {answer}"
+        );
+        assert!(answer.contains(says), "{answer}");
+        assert!(!answer.contains("\"error\":"), "{answer}");
+    };
+    let cookie = format!("Cookie: orch_token={op}");
+    let act = format!("/processes/{id}/act/abort");
+    let answer = raw(
+        &s,
+        &format!("GET {act} HTTP/1.1\r\nHost: x\r\n{cookie}\r\nConnection: close\r\n\r\n"),
+    );
+    page(&answer, "405", "does not take that kind of request");
+    assert!(
+        answer.to_ascii_lowercase().contains("allow: post"),
+        "{answer}"
+    );
+    let answer = raw(
+        &s,
+        &format!(
+            "POST {act} HTTP/1.1\r\nHost: x\r\n{cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n_csrf=",
+            8 * 1024 * 1024
+        ),
+    );
+    page(&answer, "413", "larger than this server takes");
+    // Sent more slowly than the server waits for (a second here).
+    let mut c = TcpStream::connect(s.addr).expect("connect");
+    c.write_all(
+        format!("POST {act} HTTP/1.1\r\nHost: x\r\n{cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\n_csrf=")
+            .as_bytes(),
+    )
+    .unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut answer = String::new();
+    let mut buf = [0u8; 4096];
+    while let Ok(n @ 1..) = c.read(&mut buf) {
+        answer.push_str(&String::from_utf8_lossy(&buf[..n]));
+        if answer.contains("</html>") {
+            break;
+        }
+    }
+    page(&answer, "408", "took too long to arrive");
+    assert_eq!(
+        get(&s, &format!("/api/v1/processes/{id}"), &op).body["status"],
+        "completed"
+    );
+    // The API answers the same refusals with its JSON.
+    let r = call(&s, "PUT", "/api/v1/processes", Some(&op), None);
+    assert_eq!(r.status, 405, "{}", r.text);
+    assert_eq!(r.body["error"]["kind"], "method_not_allowed", "{}", r.text);
+}
+
+/// A form's field of one value sent twice (no page of the dashboard does, a hand-made
+/// post may) is refused by name, 422, rather than one of the values being taken
+/// without a word; and a NUL answered is named as `^@` in code, as text.
+fn a_field_of_one_value_sent_twice_is_refused_by_name() {
+    let p = Project::example();
+    let op = token(&p, "ops", "operate");
+    let s = Server::start(&p, &["--no-worker"]);
+    let form = "/workflows/create_node/start";
+    let page = dashboard(&s, form, &op);
+    let csrf = page
+        .split("name=\"_csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("a CSRF token in the page")
+        .to_string();
+    let send = |body: &str| {
+        let r = ureq::AgentBuilder::new()
+            .redirects(0)
+            .build()
+            .post(&s.url(form))
+            .set("Cookie", &format!("orch_token={op}"))
+            .set("Content-Type", "application/x-www-form-urlencoded")
+            .send_string(&format!("_csrf={csrf}&{body}"));
+        match r {
+            Ok(r) => (r.status(), r.into_string().unwrap_or_default()),
+            Err(ureq::Error::Status(code, r)) => (code, r.into_string().unwrap_or_default()),
+            Err(e) => panic!("{e}"),
+        }
+    };
+    let (code, text) = send("node_name=rtr2&node_name=rtr3&role=core");
+    assert_eq!(code, 422, "{text}");
+    assert!(
+        text.contains("Router to enrol (node_name): expected one of the choices"),
+        "{text}"
+    );
+    let (code, text) = send("node_name=%00&role=core");
+    assert_eq!(code, 422, "{text}");
+    assert!(
+        text.contains("<code>^@</code> is not one of the choices"),
+        "{text}"
+    );
+    assert_eq!(
+        get(&s, "/api/v1/processes?workflow=create_node", &op).body,
+        json!([]),
+        "nothing was started"
+    );
+    // An empty second value is what a browser may send: the one answer stands.
+    let (code, text) = send("node_name=rtr2&role=core&node_name=");
+    assert_eq!(code, 303, "{text}");
+}
+
 both!(
+    a_field_of_one_value_sent_twice_is_refused_by_name,
     every_route_refuses_missing_wrong_revoked_and_underprivileged_tokens,
     a_revoked_token_stays_listed_when_its_name_is_reused,
+    the_dashboards_refusals_before_a_page_are_pages_too,
 );

@@ -212,6 +212,36 @@ impl Browser {
         self.cmd("POST", &format!("/element/{e}/click"), Some(json!({})));
     }
 
+    /// Waits (up to 30 s) for a dialog (`window.confirm`, `alert`) and returns its text.
+    pub fn dialog_text(&self) -> String {
+        self.wait_for(
+            || {
+                self.cmd("GET", "/alert/text", None)
+                    .as_str()
+                    .map(str::to_string)
+            },
+            || "no dialog opened".to_string(),
+        )
+    }
+
+    /// Answers the open dialog with OK.
+    pub fn accept_dialog(&self) {
+        let r = self.cmd("POST", "/alert/accept", Some(json!({})));
+        assert!(
+            r.get("webdriver_error").is_none(),
+            "accepting the dialog: {r}"
+        );
+    }
+
+    /// Answers the open dialog with Cancel.
+    pub fn dismiss_dialog(&self) {
+        let r = self.cmd("POST", "/alert/dismiss", Some(json!({})));
+        assert!(
+            r.get("webdriver_error").is_none(),
+            "dismissing the dialog: {r}"
+        );
+    }
+
     pub fn type_into(&self, css: &str, text: &str) {
         let e = self.wait(css);
         self.cmd("POST", &format!("/element/{e}/clear"), Some(json!({})));

@@ -1,0 +1,105 @@
+//! Requests on one process at the same moment, as a double click or two operators
+//! send them: each gets a documented answer (one retry queues it, the others are
+//! refused 409), and the log keeps every row whichever went first.
+
+use serde_json::{Value, json};
+
+use super::{Server, get, post, token, wait_for_status};
+use crate::Project;
+use crate::both;
+
+/// Sends `actions` on the process all at once; their statuses and bodies, in order.
+fn at_once(s: &Server, t: &str, id: &str, actions: &[&str]) -> Vec<(u16, Value)> {
+    let barrier = std::sync::Barrier::new(actions.len());
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = actions
+            .iter()
+            .map(|a| {
+                let barrier = &barrier;
+                scope.spawn(move || {
+                    barrier.wait();
+                    let r = post(s, &format!("/api/v1/processes/{id}/{a}"), t, &json!({}));
+                    (r.status, r.body)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    })
+}
+
+/// The names and statuses of a process's log rows.
+fn rows(s: &Server, t: &str, id: &str) -> Vec<(String, String)> {
+    let shown = get(s, &format!("/api/v1/processes/{id}"), t).body;
+    shown["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["name"].as_str().unwrap().to_string(),
+                r["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn requests_on_one_process_at_once_each_get_a_documented_answer() {
+    let p = Project::example();
+    p.write(
+        "workflows/failer.toml",
+        "name = \"failer\"\ntarget = \"system\"\ndescription = \"fails until ./ok exists\"\n[[step]]\nname = \"Try\"\nrun = \"sh -c '[ -f ok ] || { echo no >&2; exit 1; }'\"\n",
+    );
+    let op = token(&p, "ops", "operate");
+    let s = Server::start(&p, &["--no-worker"]);
+    let start = || {
+        let r = post(&s, "/api/v1/workflows/failer/processes", &op, &json!({}));
+        let id = r.body["id"].as_str().expect("an id").to_string();
+        assert_eq!(p.run(&["worker", "--once"]).0, 0);
+        wait_for_status(&s, &op, &id, "failed");
+        id
+    };
+    // Three retries at once: one queues it, the others are told it is queued already.
+    let id = start();
+    let answers = at_once(&s, &op, &id, &["retry", "retry", "retry"]);
+    let codes: Vec<u16> = answers.iter().map(|(c, _)| *c).collect();
+    assert_eq!(
+        codes.iter().filter(|c| **c == 200).count(),
+        1,
+        "{answers:?}"
+    );
+    for (code, body) in answers.iter().filter(|(c, _)| *c != 200) {
+        assert_eq!(*code, 409, "{body}");
+        assert_eq!(body["error"]["kind"], "conflict", "{body}");
+    }
+    assert_eq!(
+        rows(&s, &op, &id),
+        [("Start", "success"), ("Try", "failed")].map(|(a, b)| (a.to_string(), b.to_string()))
+    );
+    // An abort and a retry at once: whichever goes first, the process ends aborted
+    // (a queued retry is aborted too) and its failed row is kept.
+    let id = start();
+    let answers = at_once(&s, &op, &id, &["abort", "retry"]);
+    let (abort, retry) = (&answers[0], &answers[1]);
+    assert_eq!(abort.0, 200, "{answers:?}");
+    assert!(
+        retry.0 == 200 || (retry.0 == 409 && retry.1["error"]["kind"] == "conflict"),
+        "{answers:?}"
+    );
+    assert_eq!(
+        get(&s, &format!("/api/v1/processes/{id}"), &op).body["status"],
+        "aborted"
+    );
+    let kept = rows(&s, &op, &id);
+    assert_eq!(
+        kept[..2],
+        [("Start", "success"), ("Try", "failed")].map(|(a, b)| (a.to_string(), b.to_string())),
+        "{kept:?}"
+    );
+    assert_eq!(kept.last().unwrap().1, "abort", "{kept:?}");
+    let stored = p.sql_column(&format!(
+        "SELECT status FROM processes WHERE process_id = '{id}'"
+    ));
+    assert_eq!(stored, ["aborted"]);
+}
+
+both!(requests_on_one_process_at_once_each_get_a_documented_answer);

@@ -1,0 +1,127 @@
+//! The workers a server tells of: its dashboard's header and `/health` count every
+//! worker that runs on the database, as `orch worker list` tells them (another orch's
+//! as well as the server's own), so a server under `--no-worker` beside a separate
+//! `orch worker` does not say that what is started here waits for nobody.
+
+use std::process::Child;
+
+use serde_json::json;
+
+use super::{Server, dashboard, get, post, token, wait_for_status};
+use crate::Project;
+use crate::both;
+use crate::workers::{signal, spawn_worker};
+
+/// The number of workers health counts.
+fn counted(s: &Server, t: &str) -> serde_json::Value {
+    get(s, "/api/v1/health", t).body["workers"].clone()
+}
+
+/// What the header's worker badge says, as text.
+fn badge(s: &Server, t: &str) -> String {
+    let page = dashboard(s, "/processes", t);
+    let start = page
+        .find("<span id=\"workers\"")
+        .expect("the workers badge");
+    let end = start + page[start..].find("<span class=\"who\"").expect("the user");
+    page[start..end].to_string()
+}
+
+/// Waits until health and the header both count `n` workers, and returns the badge.
+fn wait_for_workers(s: &Server, t: &str, n: u64) -> String {
+    let shown = if n == 0 {
+        "no worker running".to_string()
+    } else {
+        format!(">{n} worker{}<", if n == 1 { "" } else { "s" })
+    };
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let last = (counted(s, t), badge(s, t));
+        if last.0 == n && last.1.contains(&shown) {
+            return last.1;
+        }
+        assert!(
+            std::time::Instant::now() < until,
+            "waiting for {n} workers, health says {} and the header {}",
+            last.0,
+            last.1
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+fn stop(worker: Child, sig: i32) {
+    signal(&worker, sig);
+    let _ = worker.wait_with_output();
+}
+
+fn the_header_and_health_count_every_worker_on_the_database() {
+    let p = Project::example();
+    let op = token(&p, "noc", "operate");
+    let s = Server::start(&p, &["--no-worker"]);
+    let none = wait_for_workers(&s, &op, 0);
+    assert!(!none.contains("class=\"chip\""), "{none}");
+    // A queued process's page says nothing will run it yet.
+    let queued = post(&s, "/api/v1/workflows/hello/processes", &op, &json!({}));
+    let queued = format!("/processes/{}", queued.body["id"].as_str().unwrap());
+    let page = dashboard(&s, &queued, &op);
+    assert!(
+        page.contains("queued for a worker, and none runs on this database now (<code>orch worker</code> starts one)"),
+        "{page}"
+    );
+    // A separate worker on the same database: the server runs none, but one runs.
+    let worker = spawn_worker(&p, &["--lease", "2s"]);
+    let one = wait_for_workers(&s, &op, 1);
+    assert!(!one.contains("no worker"), "{one}");
+    wait_for_status(&s, &op, &queued["/processes/".len()..], "completed");
+    let health = get(&s, "/api/v1/health", &op).body;
+    assert_eq!(health["worker"], "none", "the server's own: {health}");
+    // It stops: none at once (it said so).
+    stop(worker, libc::SIGTERM);
+    wait_for_workers(&s, &op, 0);
+    // Killed on this host: none at once too (its pid is gone).
+    let worker = spawn_worker(&p, &["--lease", "2s"]);
+    wait_for_workers(&s, &op, 1);
+    stop(worker, libc::SIGKILL);
+    wait_for_workers(&s, &op, 0);
+    // One on another host, which no pid tells of: counted until its lease runs out,
+    // by the database's clock, as `orch worker list` judges it.
+    let soon = match p.pg_url() {
+        Some(_) => "utc_text(now() + interval '3 seconds')".to_string(),
+        None => "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+3 seconds')".to_string(),
+    };
+    p.sql(&format!(
+        "INSERT INTO workers (worker_id, host, pid, concurrency, started_at, heartbeat_at, lease_until)
+         VALUES ('elsewhere.example/7/7', 'elsewhere.example', 7, 4, {soon}, {soon}, {soon})"
+    ));
+    let elsewhere = |p: &Project| {
+        let list = p.ok_json(&["worker", "list"]);
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["worker_id"] == "elsewhere.example/7/7")
+            .map(|w| w["state"].clone())
+    };
+    wait_for_workers(&s, &op, 1);
+    assert_eq!(elsewhere(&p), Some("running".into()));
+    wait_for_workers(&s, &op, 0);
+    assert_eq!(elsewhere(&p), Some("dead".into()));
+}
+
+/// A server with its own worker counts it, and a separate worker besides.
+fn a_servers_own_worker_is_counted_with_the_others() {
+    let p = Project::example();
+    let op = token(&p, "noc", "operate");
+    let s = Server::start(&p, &[]);
+    wait_for_workers(&s, &op, 1);
+    let worker = spawn_worker(&p, &[]);
+    let two = wait_for_workers(&s, &op, 2);
+    assert!(two.contains("own included"), "{two}");
+    stop(worker, libc::SIGTERM);
+    wait_for_workers(&s, &op, 1);
+}
+
+both!(
+    the_header_and_health_count_every_worker_on_the_database,
+    a_servers_own_worker_is_counted_with_the_others,
+);
