@@ -207,6 +207,15 @@ pub fn wait_for_status(s: &Server, t: &str, id: &str, status: &str) -> Value {
     last
 }
 
+/// The CSRF token a dashboard page's forms carry.
+pub fn csrf(page: &str) -> String {
+    page.split("name=\"_csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or_else(|| panic!("no CSRF token in the page: {page}"))
+        .to_string()
+}
+
 /// A dashboard page with the session cookie.
 pub fn dashboard(s: &Server, path: &str, token: &str) -> String {
     let r = ureq::AgentBuilder::new()

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::{Server, call, dashboard, field_names, get, post, token, wait_for_status, wait_until};
+use super::{
+    Server, call, csrf, dashboard, field_names, get, post, token, wait_for_status, wait_until,
+};
 use crate::Project;
 use crate::both;
 
@@ -2140,12 +2142,7 @@ fn a_failure_in_a_branch_shows_the_branch_steps_stderr() {
 /// then `fields`; the answer's status.
 fn act(s: &Server, token: &str, id: &str, action: &str, fields: &str) -> u16 {
     let page = dashboard(s, &format!("/processes/{id}"), token);
-    let csrf = page
-        .split("name=\"_csrf\" value=\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .expect("a CSRF token in the page")
-        .to_string();
+    let csrf = csrf(&page);
     let r = ureq::AgentBuilder::new()
         .redirects(0)
         .build()

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use super::api::{documented, fill};
-use super::{Server, call, dashboard, get, post, token, wait_for_status};
+use super::{Server, call, csrf, dashboard, get, post, token, wait_for_status};
 use crate::Project;
 use crate::both;
 
@@ -269,14 +269,9 @@ fn cross_site_posts_and_forms_without_their_token_are_refused() {
         .to_string();
     wait_for_status(&s, &op, &id, "failed");
     let page = dashboard(&s, &format!("/processes/{id}"), &op);
-    let csrf = page
-        .split("name=\"_csrf\" value=\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .expect("a CSRF token in the page")
-        .to_string();
+    let page_csrf = csrf(&page);
     let path = format!("/processes/{id}/act/abort");
-    let good = format!("_csrf={csrf}");
+    let good = format!("_csrf={page_csrf}");
     // Another site's page posting with the victim's cookie.
     assert_eq!(
         raw_post(&s, &path, &op, &[("Origin", "http://evil.example")], &good),
@@ -293,12 +288,7 @@ fn cross_site_posts_and_forms_without_their_token_are_refused() {
     assert_eq!(raw_post(&s, &path, &read, &[], &good), 403);
     let read_page = dashboard(&s, "/processes", &read);
     assert!(read_page.contains("action=\"/logout\""), "{read_page}");
-    let read_csrf = read_page
-        .split("name=\"_csrf\" value=\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .expect("a CSRF token in the read session's page")
-        .to_string();
+    let read_csrf = csrf(&read_page);
     assert_eq!(raw_post(&s, "/logout", &read, &[], "_csrf=AAAA"), 403);
     assert_eq!(
         raw_post(&s, "/logout", &read, &[], &format!("_csrf={read_csrf}")),
@@ -367,7 +357,7 @@ fn cross_site_posts_and_forms_without_their_token_are_refused() {
     // and the page.
     let send_node = |more: &[(&str, &str)]| {
         let mut form = vec![
-            ("_csrf", csrf.as_str()),
+            ("_csrf", page_csrf.as_str()),
             ("_page", "0"),
             ("_answers", "{}"),
             ("node_a", sid.as_str()),
@@ -538,28 +528,35 @@ fn a_request_a_route_does_not_take_is_refused_before_it_acts() {
     assert_eq!(r.body, json!([]), "{}", r.text);
 }
 
+/// Sends `request`, whose head promises more body than it holds, and reads the answer
+/// until `end` is in it or the server closes: what a request too slow to arrive gets.
+fn stalled(s: &Server, request: &str, end: &str) -> String {
+    let mut c = TcpStream::connect(s.addr).expect("connect");
+    c.write_all(request.as_bytes()).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut answer = String::new();
+    let mut buf = [0u8; 4096];
+    while let Ok(n @ 1..) = c.read(&mut buf) {
+        answer.push_str(&String::from_utf8_lossy(&buf[..n]));
+        if answer.contains(end) {
+            break;
+        }
+    }
+    answer
+}
+
 #[test]
 fn a_body_that_never_arrives_gets_408() {
     let p = Project::example();
     let op = token(&p, "ops", "operate");
     let s = Server::start(&p, &["--no-worker", "--request-timeout", "1s"]);
-    let mut c = TcpStream::connect(s.addr).expect("connect");
-    c.write_all(
-        format!(
+    let text = stalled(
+        &s,
+        &format!(
             "POST /api/v1/workflows/hello/processes HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {op}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"a\""
-        )
-        .as_bytes(),
-    )
-    .unwrap();
-    c.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    let mut text = String::new();
-    let mut buf = [0u8; 4096];
-    while let Ok(n @ 1..) = c.read(&mut buf) {
-        text.push_str(&String::from_utf8_lossy(&buf[..n]));
-        if text.contains("}}") {
-            break;
-        }
-    }
+        ),
+        "}}",
+    );
     assert!(text.starts_with("HTTP/1.1 408"), "{text}");
     assert!(!text.to_ascii_lowercase().contains("retry-after"), "{text}");
     assert!(text.contains(r#""kind":"timeout""#), "{text}");
@@ -613,21 +610,13 @@ fn the_dashboards_refusals_before_a_page_are_pages_too() {
     );
     page(&answer, "413", "larger than this server takes");
     // Sent more slowly than the server waits for (a second here).
-    let mut c = TcpStream::connect(s.addr).expect("connect");
-    c.write_all(
-        format!("POST {act} HTTP/1.1\r\nHost: x\r\n{cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\n_csrf=")
-            .as_bytes(),
-    )
-    .unwrap();
-    c.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    let mut answer = String::new();
-    let mut buf = [0u8; 4096];
-    while let Ok(n @ 1..) = c.read(&mut buf) {
-        answer.push_str(&String::from_utf8_lossy(&buf[..n]));
-        if answer.contains("</html>") {
-            break;
-        }
-    }
+    let answer = stalled(
+        &s,
+        &format!(
+            "POST {act} HTTP/1.1\r\nHost: x\r\n{cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\n_csrf="
+        ),
+        "</html>",
+    );
     page(&answer, "408", "took too long to arrive");
     assert_eq!(
         get(&s, &format!("/api/v1/processes/{id}"), &op).body["status"],
@@ -648,12 +637,7 @@ fn a_field_of_one_value_sent_twice_is_refused_by_name() {
     let s = Server::start(&p, &["--no-worker"]);
     let form = "/workflows/create_node/start";
     let page = dashboard(&s, form, &op);
-    let csrf = page
-        .split("name=\"_csrf\" value=\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .expect("a CSRF token in the page")
-        .to_string();
+    let csrf = csrf(&page);
     let send = |body: &str| {
         let r = ureq::AgentBuilder::new()
             .redirects(0)
