@@ -85,8 +85,8 @@ pub struct ReadArgs {
     #[arg(long, value_name = "ID")]
     pub subscription: Option<String>,
     /// At most this many events (with --follow: stop after them)
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
-    pub limit: Option<u64>,
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = super::parse_count::<1>)]
+    pub limit: Option<i64>,
     /// Keep printing events as they commit, until Ctrl-C or SIGTERM
     #[arg(short, long)]
     pub follow: bool,
@@ -149,10 +149,7 @@ impl Settings {
             Some(id) => Some(ctx.subscription(id)?.subscription_id),
             None => None,
         };
-        let limit = a
-            .limit
-            .map(|n| i64::try_from(n).unwrap_or(i64::MAX))
-            .filter(|n| *n > 0);
+        let limit = a.limit;
         for kind in a.kind.iter().filter(|k| !k.is_empty()) {
             if let Some(why) = crate::unmatched::event_kind(kind) {
                 ctx.printer.warn(&why);

@@ -277,6 +277,19 @@ pub fn plain_usage(
     err
 }
 
+/// Parses a count that is at least `MIN` (`--limit`, `--offset`): clap's own range check
+/// would say "0 is not in 1..9223372036854775807".
+pub fn parse_count<const MIN: i64>(s: &str) -> std::result::Result<i64, String> {
+    let n: i64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("expected a whole number, got `{s}`"))?;
+    if n < MIN {
+        return Err(format!("must be at least {MIN}, got {n}"));
+    }
+    Ok(n)
+}
+
 /// Parses `key=value`.
 pub fn parse_key_value(s: &str) -> std::result::Result<(String, String), String> {
     match s.split_once('=') {

@@ -60,10 +60,10 @@ pub struct ListArgs {
     #[arg(long)]
     pub insync: Option<bool>,
     /// At most this many subscriptions
-    #[arg(long, value_name = "N", default_value_t = 50)]
+    #[arg(long, value_name = "N", default_value_t = 50, allow_hyphen_values = true, value_parser = super::parse_count::<1>)]
     pub limit: i64,
     /// Skip this many (for paging)
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, value_name = "N", default_value_t = 0, allow_hyphen_values = true, value_parser = super::parse_count::<0>)]
     pub offset: i64,
 }
 
@@ -97,11 +97,6 @@ fn subscription_json(ctx: &mut Ctx, s: &Subscription, tree: bool) -> Result<Valu
 }
 
 fn list(ctx: &mut Ctx, a: ListArgs) -> Result<()> {
-    if a.limit < 1 || a.offset < 0 {
-        return Err(Error::usage(
-            "--limit must be at least 1 and --offset at least 0",
-        ));
-    }
     let filter = Filter {
         status: a.status,
         product: a.product,

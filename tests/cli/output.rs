@@ -397,6 +397,48 @@ fn a_user_that_would_garble_the_log_is_refused() {
     assert_eq!(p.ok_json(&["process", "list"]).as_array().unwrap().len(), 1);
 }
 
+/// A `--limit` or `--offset` out of range says the least it takes and what it got, a
+/// negative one included, rather than the range of the integer type behind it.
+#[test]
+fn a_limit_out_of_range_says_the_least_it_takes() {
+    let p = Project::new();
+    for (args, says) in [
+        (
+            &["process", "list", "--limit", "0"][..],
+            "'--limit <N>': must be at least 1, got 0",
+        ),
+        (
+            &["process", "list", "--limit", "-5"],
+            "'--limit <N>': must be at least 1, got -5",
+        ),
+        (
+            &["events", "--limit", "0"],
+            "'--limit <N>': must be at least 1, got 0",
+        ),
+        (
+            &["subscription", "list", "--limit", "-1"],
+            "must be at least 1, got -1",
+        ),
+        (
+            &["subscription", "list", "--offset", "-3"],
+            "'--offset <N>': must be at least 0, got -3",
+        ),
+        (
+            &["subscription", "list", "--limit", "ten"],
+            "expected a whole number, got `ten`",
+        ),
+    ] {
+        let (code, out, err) = p.run(args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(out.is_empty(), "{args:?}: {out}");
+        assert!(err.contains(says), "{args:?}: {err}");
+        assert!(!err.contains("not in 1.."), "{args:?}: {err}");
+    }
+    assert_eq!(p.run(&["db", "migrate"]).0, 0);
+    let (code, _, err) = p.run(&["subscription", "list", "--limit", "1", "--offset", "0"]);
+    assert_eq!(code, 0, "{err}");
+}
+
 both!(
     a_count_of_one_reads_as_one,
     a_user_that_would_garble_the_log_is_refused,
