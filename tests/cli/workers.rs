@@ -117,7 +117,8 @@ fn a_busy_worker_takes_new_work_into_its_free_slots() {
     wait_until("the long process to run", || {
         p.ok_json(&["process", "show", &long])["status"] == "running"
     });
-    let quick = queue(&p, 1).remove(0);
+    // Queued beside a live worker, which may claim it before `--queue` prints it.
+    let quick = p.queue("t");
     wait_until("the quick one to complete", || {
         p.ok_json(&["process", "show", &quick])["status"] == "completed"
     });

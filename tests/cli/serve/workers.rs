@@ -87,8 +87,8 @@ fn the_header_and_health_count_every_worker_on_the_database() {
     // One on another host, which no pid tells of: counted until its lease runs out,
     // by the database's clock, as `orch worker list` judges it.
     let soon = match p.pg_url() {
-        Some(_) => "utc_text(now() + interval '3 seconds')".to_string(),
-        None => "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+3 seconds')".to_string(),
+        Some(_) => "utc_text(now() + interval '6 seconds')".to_string(),
+        None => "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+6 seconds')".to_string(),
     };
     p.sql(&format!(
         "INSERT INTO workers (worker_id, host, pid, concurrency, started_at, heartbeat_at, lease_until)
@@ -102,8 +102,8 @@ fn the_header_and_health_count_every_worker_on_the_database() {
             .find(|w| w["worker_id"] == "elsewhere.example/7/7")
             .map(|w| w["state"].clone())
     };
-    wait_for_workers(&s, &op, 1);
     assert_eq!(elsewhere(&p), Some("running".into()));
+    wait_for_workers(&s, &op, 1);
     wait_for_workers(&s, &op, 0);
     assert_eq!(elsewhere(&p), Some("dead".into()));
 }
