@@ -464,12 +464,7 @@ fn raw(s: &Server, request: &str) -> String {
 fn a_request_a_route_does_not_take_is_refused_before_it_acts() {
     let p = Project::example();
     let op = token(&p, "ops", "operate");
-    let (code, _, err) = p.run(super::super::CREATE_RTR1);
-    assert_eq!(code, 0, "{err}");
-    let id = p.json(&["process", "list"])[0]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = created_rtr1(&p);
     let s = Server::start(&p, &["--no-worker"]);
 
     let text = raw(
@@ -528,6 +523,16 @@ fn a_request_a_route_does_not_take_is_refused_before_it_acts() {
     assert_eq!(r.body, json!([]), "{}", r.text);
 }
 
+/// Runs the example's create workflow for rtr1 to its end: the id of its process.
+fn created_rtr1(p: &Project) -> String {
+    let (code, _, err) = p.run(super::super::CREATE_RTR1);
+    assert_eq!(code, 0, "{err}");
+    p.json(&["process", "list"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 /// Sends `request`, whose head promises more body than it holds, and reads the answer
 /// until `end` is in it or the server closes: what a request too slow to arrive gets.
 fn stalled(s: &Server, request: &str, end: &str) -> String {
@@ -570,12 +575,7 @@ fn a_body_that_never_arrives_gets_408() {
 fn the_dashboards_refusals_before_a_page_are_pages_too() {
     let p = Project::example();
     let op = token(&p, "ops", "operate");
-    let (code, _, err) = p.run(super::super::CREATE_RTR1);
-    assert_eq!(code, 0, "{err}");
-    let id = p.json(&["process", "list"])[0]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = created_rtr1(&p);
     let s = Server::start(&p, &["--no-worker", "--request-timeout", "1s"]);
     let page = |answer: &str, status: &str, says: &str| {
         assert!(
