@@ -268,22 +268,12 @@ impl OpenObserver for Announce<'_> {
 /// cannot read or find again: with a control character (a terminal showing the log
 /// would take it for a command), or with spaces around it, as a customer is refused.
 fn check_user(user: &str) -> Result<()> {
-    if user.chars().any(char::is_control) {
-        return Err(Error::usage(format!(
-            "the user `{}` holds a control character",
-            crate::ui::printable(user)
-        ))
-        .with_hint("give the user's name as plain text (--user or ORCH_USER)"));
-    }
-    if user.trim() != user {
-        return Err(
-            Error::usage(format!("the user `{user}` has spaces around it")).with_hint(format!(
-                "give the user's name without them: `{}` (--user or ORCH_USER)",
-                user.trim()
-            )),
-        );
-    }
-    Ok(())
+    crate::ui::check_plain(
+        "the user",
+        user,
+        "the user's name",
+        " (--user or ORCH_USER)",
+    )
 }
 
 pub fn os_user() -> String {

@@ -207,6 +207,30 @@ pub fn last_lines(text: &str, n: usize) -> Vec<String> {
         .collect()
 }
 
+/// Refuses a name that tables, logs and pages show as given (a customer, a user): with
+/// a control character, which a terminal would take for a command, or with spaces
+/// around it, which no later search for it would match. `what` is what it is ("the
+/// customer"), `as_text` how to give it ("the customer's id"), `where_` where it was
+/// given, if the hint should say so (" (--user or ORCH_USER)").
+pub fn check_plain(what: &str, value: &str, as_text: &str, where_: &str) -> Result<(), Error> {
+    if value.chars().any(char::is_control) {
+        return Err(Error::usage(format!(
+            "{what} `{}` holds a control character",
+            printable(value)
+        ))
+        .with_hint(format!("give {as_text} as plain text{where_}")));
+    }
+    if value.trim() != value {
+        return Err(
+            Error::usage(format!("{what} `{value}` has spaces around it")).with_hint(format!(
+                "give {as_text} without them: `{}`{where_}",
+                value.trim()
+            )),
+        );
+    }
+    Ok(())
+}
+
 /// Text a step wrote (its stderr, its error), with the control characters a terminal
 /// would act on shown instead (`^[` for ESC): a step's output cannot move the cursor,
 /// retitle the window or hide what orch prints. Newlines and tabs stay.
