@@ -4,7 +4,7 @@
 //! saying so.
 
 use std::path::Path;
-use std::process::Stdio;
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -81,6 +81,17 @@ fn aborted_while(p: &Project, id: &str, step: &str) {
         "SELECT kind FROM events WHERE process_id = '{id}' AND kind = 'process.aborted'"
     ));
     assert_eq!(events.len(), 1, "{events:?}");
+}
+
+/// Waits for `worker` to carry out the abort asked of `id` while its step `Long` ran,
+/// checks the log says so, then stops the worker, which exits 0.
+fn the_worker_aborts_it(p: &Project, id: &str, worker: Child) {
+    wait_until("the worker to abort it", || {
+        process(p, id)["status"] == "aborted"
+    });
+    aborted_while(p, id, "Long");
+    signal(&worker, libc::SIGTERM);
+    assert_eq!(worker.wait_with_output().unwrap().status.code(), Some(0));
 }
 
 /// A worker runs a long step; `process abort` from another command stops its process
@@ -221,12 +232,7 @@ fn no_wait_records_the_request_and_returns_at_once() {
     // A second request is harmless.
     let (code, _, err) = p.run(&["process", "abort", &id, "--no-wait"]);
     assert_eq!(code, 0, "{err}");
-    wait_until("the worker to abort it", || {
-        process(&p, &id)["status"] == "aborted"
-    });
-    aborted_while(&p, &id, "Long");
-    signal(&worker, libc::SIGTERM);
-    assert_eq!(worker.wait_with_output().unwrap().status.code(), Some(0));
+    the_worker_aborts_it(&p, &id, worker);
 }
 
 /// A step that ignores SIGTERM is stopped only after its grace: a `--wait` shorter
@@ -244,12 +250,7 @@ fn a_wait_that_passes_exits_5_and_the_abort_still_happens() {
             && err.contains("the request stays"),
         "{err}"
     );
-    wait_until("the worker to abort it", || {
-        process(&p, &id)["status"] == "aborted"
-    });
-    aborted_while(&p, &id, "Long");
-    signal(&worker, libc::SIGTERM);
-    assert_eq!(worker.wait_with_output().unwrap().status.code(), Some(0));
+    the_worker_aborts_it(&p, &id, worker);
 }
 
 /// Every running branch of a `parallel` group is stopped; the group's row is the

@@ -8,7 +8,8 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::{
-    Server, call, csrf, dashboard, field_names, get, post, token, wait_for_status, wait_until,
+    Server, call, csrf, dashboard, field_names, get, post, started, token, wait_for_status,
+    wait_until,
 };
 use crate::Project;
 use crate::both;
@@ -1005,10 +1006,7 @@ fn processes_are_resumed_retried_skipped_and_aborted_through_the_api() {
         "workflows/ask.toml",
         "name = \"ask\"\ntarget = \"system\"\n[[step]]\nname = \"Confirm\"\ninput.fields = [{ name = \"ok\", type = \"bool\" }]\n",
     );
-    let a = post(&s, "/api/v1/workflows/ask/processes", &op, &json!({})).body["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let a = started(&s, &op, "ask");
     wait_for_status(&s, &op, &a, "suspended");
     p.write(
         "workflows/ask.toml",
@@ -1025,10 +1023,7 @@ fn processes_are_resumed_retried_skipped_and_aborted_through_the_api() {
     assert!(done["steps"].to_string().contains("\"Added\""), "{done}");
 
     // A failing step: retried once the cause is gone.
-    let f = post(&s, "/api/v1/workflows/flaky/processes", &op, &json!({})).body["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let f = started(&s, &op, "flaky");
     let failed = wait_for_status(&s, &op, &f, "failed");
     assert!(
         failed["steps"]
@@ -1096,10 +1091,7 @@ fn processes_are_resumed_retried_skipped_and_aborted_through_the_api() {
     );
 
     // Skipped by hand, with keys added to the state.
-    let k = post(&s, "/api/v1/workflows/flaky/processes", &op, &json!({})).body["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let k = started(&s, &op, "flaky");
     wait_for_status(&s, &op, &k, "failed");
     let skipped = post(
         &s,
@@ -1120,10 +1112,7 @@ fn processes_are_resumed_retried_skipped_and_aborted_through_the_api() {
     );
 
     // Aborted for good.
-    let a = post(&s, "/api/v1/workflows/flaky/processes", &op, &json!({})).body["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let a = started(&s, &op, "flaky");
     wait_for_status(&s, &op, &a, "failed");
     let aborted = post(&s, &format!("/api/v1/processes/{a}/abort"), &op, &json!({}));
     assert_eq!(
@@ -1571,10 +1560,7 @@ fn a_conflict_over_a_running_process_names_who_runs_it() {
     p.task("[[step]]\nname = \"Slow\"\nrun = \"cat >/dev/null; while [ ! -f go ]; do sleep 0.05; done\"\n");
     let op = token(&p, "ops", "operate");
     let s = Server::start(&p, &[]);
-    let id = post(&s, "/api/v1/workflows/t/processes", &op, &json!({})).body["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = started(&s, &op, "t");
     wait_for_status(&s, &op, &id, "running");
     for action in ["retry", "skip"] {
         let r = post(
@@ -1599,10 +1585,7 @@ fn an_abort_of_a_running_process_is_accepted_and_carried_out() {
     p.task("[[step]]\nname = \"Slow\"\nrun = \"trap '' TERM; cat >/dev/null; sleep 30\"\n");
     let op = token(&p, "ops", "operate");
     let s = Server::start(&p, &[]);
-    let id = post(&s, "/api/v1/workflows/t/processes", &op, &json!({})).body["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = started(&s, &op, "t");
     wait_for_status(&s, &op, &id, "running");
     // The dashboard offers Abort on a running process, confirmed as its other Abort.
     let page = dashboard(&s, &format!("/processes/{id}"), &op);

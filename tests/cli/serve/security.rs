@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use super::api::{documented, fill};
-use super::{Server, call, csrf, dashboard, get, post, token, wait_for_status};
+use super::{Server, call, csrf, dashboard, get, post, started, token, wait_for_status};
 use crate::Project;
 use crate::both;
 
@@ -263,10 +263,7 @@ fn cross_site_posts_and_forms_without_their_token_are_refused() {
     let op = token(&p, "ops", "operate");
     let read = token(&p, "noc", "read");
     let s = Server::start(&p, &[]);
-    let id = post(&s, "/api/v1/workflows/fail/processes", &op, &json!({})).body["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = started(&s, &op, "fail");
     wait_for_status(&s, &op, &id, "failed");
     let page = dashboard(&s, &format!("/processes/{id}"), &op);
     let page_csrf = csrf(&page);
