@@ -104,6 +104,13 @@ impl ProductStatus {
             ProductStatus::EndOfLife => "end of life",
         }
     }
+
+    /// Whether a create workflow may make a new subscription of it: a product being
+    /// phased out, or at its end of life, keeps the subscriptions it has and gets no
+    /// new ones.
+    pub fn takes_new_subscriptions(self) -> bool {
+        matches!(self, ProductStatus::Active | ProductStatus::PreProduction)
+    }
 }
 
 impl fmt::Display for ProductStatus {

@@ -860,23 +860,20 @@ impl Engine<'_> {
 
     /// The one product a create workflow can instantiate, or why there is none.
     async fn only_product(&self, def: &WorkflowDef) -> Result<Result<String, String>, Error> {
-        let mut names: Vec<String> = self
-            .store
-            .products_by_tags(&def.products)
-            .await?
-            .into_iter()
-            .map(|p| p.def.name)
-            .collect();
-        Ok(match names.len() {
-            1 => Ok(names.remove(0)),
-            0 => Err(format!(
-                "no product with tag {} is loaded; load the products with `orch product load`",
-                def.products.join(" or ")
-            )),
-            _ => Err(format!(
-                "several products match ({}); the form's `product` answer picks one",
-                names.join(", ")
-            )),
+        let mut found = match super::start::products_on_offer(self.store, def).await? {
+            Ok(found) => found,
+            // The step's error is one line: the hint goes after the reason.
+            Err(e) => return Ok(Err([e.message, e.hints.join("; ")].join("; "))),
+        };
+        Ok(match found.len() {
+            1 => Ok(found.remove(0).def.name),
+            _ => {
+                let names: Vec<String> = found.into_iter().map(|p| p.def.name).collect();
+                Err(format!(
+                    "several products match ({}); the form's `product` answer picks one",
+                    names.join(", ")
+                ))
+            }
         })
     }
 

@@ -9,6 +9,7 @@ use crate::domain::workflow::WorkflowDef;
 use crate::error::{Error, Result};
 use crate::forms::{Choice, FieldSpec, FormPage, FormType};
 use crate::store::processes::NewProcess;
+use crate::store::products::StoredProduct;
 use crate::store::{Lock, Store};
 
 /// What a new process starts with.
@@ -69,35 +70,63 @@ pub fn paused() -> Error {
         .with_hint("`orch engine resume` lets work continue; meanwhile `workflow run`, `process retry` and `process resume` take `--queue` to queue the process for the workers")
 }
 
-/// The page a create workflow for several products asks first (which product); None
-/// when only one product has its tags.
-pub async fn product_page(store: &Store, def: &WorkflowDef) -> Result<Option<FormPage>> {
+/// The products a create workflow can make a subscription of now: those with its tags
+/// whose status takes new subscriptions. The inner error says why there is none: no
+/// product has the tags (not found), or each one that has them is being phased out or
+/// at its end of life (a conflict).
+pub async fn products_on_offer(
+    store: &Store,
+    def: &WorkflowDef,
+) -> Result<Result<Vec<StoredProduct>, Error>> {
     let found = store.products_by_tags(&def.products).await?;
-    match found.len() {
-        0 => Err(Error::not_found(format!(
-            "`{}` creates {} subscriptions, and no product with {} is loaded",
+    let tags = def.products.join(" or ");
+    if found.is_empty() {
+        return Ok(Err(Error::not_found(format!(
+            "`{}` creates {tags} subscriptions, and no product with {} is loaded",
             def.name,
-            def.products.join(" or "),
             if def.products.len() == 1 { "that tag" } else { "those tags" }
         ))
-        .with_hint("`orch product load` loads the products in products/; `orch workflow check` names the tags no product file has")),
-        1 => Ok(None),
-        _ => {
-            let mut field = FieldSpec::new("product", FormType::Choice);
-            field.label = Some("Product".into());
-            field.choices = Some(
-                found
-                    .iter()
-                    .map(|p| Choice::new(p.def.name.clone(), Some(p.def.description.clone())))
-                    .collect(),
-            );
-            Ok(Some(FormPage {
-                title: "Product".into(),
-                description: None,
-                fields: vec![field],
-            }))
-        }
+        .with_hint("`orch product load` loads the products in products/; `orch workflow check` names the tags no product file has")));
     }
+    let (open, closed): (Vec<_>, Vec<_>) = found
+        .into_iter()
+        .partition(|p| p.def.status.takes_new_subscriptions());
+    if !open.is_empty() {
+        return Ok(Ok(open));
+    }
+    let names: Vec<String> = closed
+        .iter()
+        .map(|p| format!("`{}` ({})", p.def.name, p.def.status))
+        .collect();
+    Ok(Err(Error::conflict(format!(
+        "`{}` creates {tags} subscriptions, and {} no new ones: {}",
+        def.name,
+        if closed.len() == 1 { "the product with that tag takes" } else { "no product with those tags takes" },
+        names.join(", ")
+    ))
+    .with_hint("a product takes new subscriptions while its status is `active` or `pre production`: change `status` in its file under products/, then `orch product load`")))
+}
+
+/// The page a create workflow for several products asks first (which product); None
+/// when only one of them takes new subscriptions.
+pub async fn product_page(store: &Store, def: &WorkflowDef) -> Result<Option<FormPage>> {
+    let found = products_on_offer(store, def).await??;
+    if found.len() < 2 {
+        return Ok(None);
+    }
+    let mut field = FieldSpec::new("product", FormType::Choice);
+    field.label = Some("Product".into());
+    field.choices = Some(
+        found
+            .iter()
+            .map(|p| Choice::new(p.def.name.clone(), Some(p.def.description.clone())))
+            .collect(),
+    );
+    Ok(Some(FormPage {
+        title: "Product".into(),
+        description: None,
+        fields: vec![field],
+    }))
 }
 
 /// What form expressions see as `state` when the initial form is asked: the

@@ -304,6 +304,13 @@ pub async fn create(
         )));
     };
     let def = &stored.def;
+    if !def.status.takes_new_subscriptions() {
+        // The form offered it before its status changed (a queued process, a retry).
+        return Ok(Err(format!(
+            "product `{product_name}` is `{}` and takes no new subscriptions; set its status to `active` or `pre production` in its file under products/ and run `orch product load`, then retry",
+            def.status
+        )));
+    }
     let now = crate::clock::now_text();
     let new = Subscription {
         subscription_id: subscription_id.to_string(),

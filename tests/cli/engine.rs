@@ -1021,7 +1021,69 @@ run = "workflows/scripts/slow.sh"
     );
 }
 
+/// A product being phased out or at its end of life keeps its subscriptions and gets
+/// no new ones: its create workflow is refused before a process exists (exit 7, with
+/// the product's status and what changes it), a process queued before the change
+/// fails at `Create subscription` saying why, and another product with the tag that
+/// still takes subscriptions is the one created, without a question.
+fn a_product_at_its_end_of_life_takes_no_new_subscriptions() {
+    let p = Project::example();
+    let create = [
+        "workflow",
+        "run",
+        "create_node",
+        "--input",
+        "node_name=rtr1",
+        "--input",
+        "role=core",
+    ];
+    let mut queued = create.to_vec();
+    queued.push("--queue");
+    let id = p.ok_json(&queued)["id"].as_str().unwrap().to_string();
+    let node = std::fs::read_to_string(p.path().join("products/node.toml")).unwrap();
+    for status in ["end of life", "phase out"] {
+        let closed = node.replace("status = \"active\"", &format!("status = \"{status}\""));
+        assert_ne!(closed, node);
+        p.write("products/node.toml", &closed);
+        let (code, _, err) = p.run(&["product", "load"]);
+        assert_eq!(code, 0, "{err}");
+        let (code, out, err) = p.run(&create);
+        assert_eq!(code, 7, "{out}{err}");
+        assert!(
+            err.contains(&format!(
+                "`create_node` creates NODE subscriptions, and the product with that tag takes no new ones: `Node` ({status})"
+            )),
+            "{err}"
+        );
+        assert!(err.contains("change `status` in its file under products/"), "{err}");
+    }
+    let listed = p.json(&["process", "list", "--workflow", "create_node"]);
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "only the queued one: {listed}");
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    let v = p.json(&["process", "show", &id]);
+    assert_eq!(v["status"], "failed", "{v}");
+    let reason = v["failed_reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("the product with that tag takes no new ones: `Node` (phase out)"),
+        "{v}"
+    );
+    // Another product with the tag, still on offer, is the one a new run creates.
+    let pro = node
+        .replace("name = \"Node\"", "name = \"Node Pro\"")
+        .replace("A router enrolled", "A larger router enrolled");
+    p.write("products/node_pro.toml", &pro);
+    let (code, _, err) = p.run(&["product", "load"]);
+    assert_eq!(code, 0, "{err}");
+    let v = p.ok_json(&create);
+    assert_eq!(v["status"], "completed", "{v}");
+    let sid = v["subscription_id"].as_str().unwrap();
+    let s = p.json(&["subscription", "show", sid]);
+    assert_eq!(s["product"]["name"], "Node Pro", "{s}");
+}
+
 both!(
+    a_product_at_its_end_of_life_takes_no_new_subscriptions,
     ctrl_c_in_a_step_leaves_the_process_resumable,
     a_skipped_set_status_step_still_sets_the_lifecycle,
     a_retry_policy_retries_a_step_that_leaves_an_invalid_subscription,
