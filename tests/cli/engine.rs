@@ -568,7 +568,10 @@ fn retry_plan_reports_a_removed_workflow_file_and_refuses_a_queued_process() {
         let (code, out, err) = p.run(&args);
         assert_eq!(code, 7, "{args:?}: {err}");
         assert!(out.is_empty(), "{out}");
-        assert!(err.contains("is created, so it cannot be retried"), "{err}");
+        assert!(
+            err.contains("is queued (created), so it cannot be retried"),
+            "{err}"
+        );
     }
 }
 
@@ -1055,10 +1058,17 @@ fn a_product_at_its_end_of_life_takes_no_new_subscriptions() {
             )),
             "{err}"
         );
-        assert!(err.contains("change `status` in its file under products/"), "{err}");
+        assert!(
+            err.contains("change `status` in its file under products/"),
+            "{err}"
+        );
     }
     let listed = p.json(&["process", "list", "--workflow", "create_node"]);
-    assert_eq!(listed.as_array().map(Vec::len), Some(1), "only the queued one: {listed}");
+    assert_eq!(
+        listed.as_array().map(Vec::len),
+        Some(1),
+        "only the queued one: {listed}"
+    );
     let (code, _, err) = p.run(&["worker", "--once"]);
     assert_eq!(code, 0, "{err}");
     let v = p.json(&["process", "show", &id]);
