@@ -1031,17 +1031,8 @@ run = "workflows/scripts/slow.sh"
 /// still takes subscriptions is the one created, without a question.
 fn a_product_at_its_end_of_life_takes_no_new_subscriptions() {
     let p = Project::example();
-    let create = [
-        "workflow",
-        "run",
-        "create_node",
-        "--input",
-        "node_name=rtr1",
-        "--input",
-        "role=core",
-    ];
-    let mut queued = create.to_vec();
-    queued.push("--queue");
+    let create = crate::CREATE_RTR1;
+    let queued = [create, &["--queue"]].concat();
     let id = p.ok_json(&queued)["id"].as_str().unwrap().to_string();
     let node = std::fs::read_to_string(p.path().join("products/node.toml")).unwrap();
     for status in ["end of life", "phase out"] {
@@ -1050,7 +1041,7 @@ fn a_product_at_its_end_of_life_takes_no_new_subscriptions() {
         p.write("products/node.toml", &closed);
         let (code, _, err) = p.run(&["product", "load"]);
         assert_eq!(code, 0, "{err}");
-        let (code, out, err) = p.run(&create);
+        let (code, out, err) = p.run(create);
         assert_eq!(code, 7, "{out}{err}");
         assert!(
             err.contains(&format!(
@@ -1085,7 +1076,7 @@ fn a_product_at_its_end_of_life_takes_no_new_subscriptions() {
     p.write("products/node_pro.toml", &pro);
     let (code, _, err) = p.run(&["product", "load"]);
     assert_eq!(code, 0, "{err}");
-    let v = p.ok_json(&create);
+    let v = p.ok_json(create);
     assert_eq!(v["status"], "completed", "{v}");
     let sid = v["subscription_id"].as_str().unwrap();
     let s = p.json(&["subscription", "show", sid]);
