@@ -253,6 +253,7 @@ fn check(ctx: &mut Ctx) -> Result<()> {
             }
         }
         warnings.extend(unknown_tags(def, &src, &tags));
+        warnings.extend(nothing_on_offer(def, &src, &products));
         warnings.extend(crate::definition::names::unknown(&src));
         let target_wrong = diags
             .iter()
@@ -360,6 +361,38 @@ fn unknown_field_tags(
             src.diagnostic(&place, message)
         })
         .collect())
+}
+
+/// A create workflow whose product files all say the product takes no new
+/// subscriptions (`phase out`, `end of life`): a warning, since `workflow run` would
+/// refuse it (the database may hold another product with the tag).
+fn nothing_on_offer(
+    def: &WorkflowDef,
+    src: &Source,
+    products: &[(crate::domain::product::ProductDef, String)],
+) -> Option<Diagnostic> {
+    if def.target != crate::domain::workflow::Target::Create {
+        return None;
+    }
+    let found: Vec<_> = products
+        .iter()
+        .map(|(p, _)| p)
+        .filter(|p| def.products.contains(&p.tag))
+        .collect();
+    if found.is_empty() || found.iter().any(|p| p.status.takes_new_subscriptions()) {
+        return None;
+    }
+    let named: Vec<String> = found
+        .iter()
+        .map(|p| format!("`{}` ({})", p.name, p.status))
+        .collect();
+    Some(src.diagnostic(
+        &crate::key_path!["products"],
+        format!(
+            "no product it creates takes new subscriptions: {}; `workflow run` refuses it until one is `active` or `pre production`",
+            named.join(", ")
+        ),
+    ))
 }
 
 /// The product tags a workflow names (in `products`, and as `product_tag` of the

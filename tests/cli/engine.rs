@@ -1041,6 +1041,14 @@ fn a_product_at_its_end_of_life_takes_no_new_subscriptions() {
         p.write("products/node.toml", &closed);
         let (code, _, err) = p.run(&["product", "load"]);
         assert_eq!(code, 0, "{err}");
+        let (code, _, err) = p.run(&["workflow", "check"]);
+        assert_eq!(code, 0, "a warning: {err}");
+        assert!(
+            err.contains(&format!(
+                "warning: workflows/create_node.toml:6:1: products: no product it creates takes new subscriptions: `Node` ({status})"
+            )),
+            "{err}"
+        );
         let (code, out, err) = p.run(create);
         assert_eq!(code, 7, "{out}{err}");
         assert!(
