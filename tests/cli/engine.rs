@@ -714,9 +714,9 @@ fn workflow_check_reports_duplicate_products_and_unknown_tags() {
     assert_eq!(code, 2, "{err}");
     for expected in [
         "products/b.toml:1:1: name: product `A` is also defined in products/a.toml",
-        "warning: workflows/w.toml:3:13: products[0]: no product file has the tag `NOPE` (known: A)",
+        "warning: workflows/w.toml:3:13: products[0]: no product file has the tag `NOPE` (known: A, B)",
         "w.toml:5:49: form[0].fields[0].product_tag: no product file has the tag `GONE`",
-        "warning: products/a.toml:7:40: blocks.B.fields.peer.product_tag: no product file has the tag `ZZZ` (known: A)",
+        "warning: products/a.toml:7:40: blocks.B.fields.peer.product_tag: no product file has the tag `ZZZ` (known: A, B)",
         "1 problem in the definition files",
     ] {
         assert!(err.contains(expected), "{expected}\n{err}");
@@ -737,6 +737,47 @@ fn workflow_check_reports_duplicate_products_and_unknown_tags() {
         err.contains(
             "no product file has the tag `NOPE` (known: none: products/ has no product files)"
         ),
+        "{err}"
+    );
+}
+
+/// A product file with a mistake is reported once, at the mistake: the workflows and
+/// products that use its tag are not also warned that no product file has that tag.
+#[test]
+fn a_broken_product_file_is_not_also_a_missing_tag() {
+    let p = Project::new();
+    let site = "name = \"Site\"\ntype = \"Site\"\ntag = \"SITE\"  # the tag\nroot = { key = \"site\", block = \"B\" }\n[blocks.B]\nfields.x = { type = \"string\" }\n";
+    p.write(
+        "products/link.toml",
+        "name = \"Link\"\ntype = \"Link\"\ntag = \"LINK\"\nroot = { key = \"link\", block = \"L\" }\n[blocks.L]\nfields.a = { type = \"subscription\", product_tag = \"SITE\" }\n",
+    );
+    p.write(
+        "workflows/w.toml",
+        "name = \"w\"\ntarget = \"create\"\nproducts = [\"SITE\"]\n[[step]]\nname = \"A\"\nbuiltin = \"noop\"\n",
+    );
+    for (broken, problem) in [
+        (
+            site.replace(
+                "fields.x = { type = \"string\" }",
+                "fields.x = { type = \"integer\" }",
+            ),
+            "blocks.B.fields.x.type: unknown field type `integer`",
+        ),
+        (format!("{site}fields.y = \n"), "products/site.toml:7:"),
+    ] {
+        p.write("products/site.toml", &broken);
+        let (code, out, err) = p.run(&["workflow", "check"]);
+        assert_eq!(code, 2, "{err}");
+        assert!(out.is_empty(), "{out}");
+        assert!(err.contains(problem), "{problem}\n{err}");
+        assert!(!err.contains("no product file has the tag"), "{err}");
+    }
+    // A tag that no file has is still a warning.
+    p.write("products/site.toml", &site.replace("\"SITE\"", "\"SITES\""));
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("no product file has the tag `SITE` (known: LINK, SITES)"),
         "{err}"
     );
 }
@@ -1055,10 +1096,17 @@ fn a_product_at_its_end_of_life_takes_no_new_subscriptions() {
             )),
             "{err}"
         );
-        assert!(err.contains("change `status` in its file under products/"), "{err}");
+        assert!(
+            err.contains("change `status` in its file under products/"),
+            "{err}"
+        );
     }
     let listed = p.json(&["process", "list", "--workflow", "create_node"]);
-    assert_eq!(listed.as_array().map(Vec::len), Some(1), "only the queued one: {listed}");
+    assert_eq!(
+        listed.as_array().map(Vec::len),
+        Some(1),
+        "only the queued one: {listed}"
+    );
     let (code, _, err) = p.run(&["worker", "--once"]);
     assert_eq!(code, 0, "{err}");
     let v = p.json(&["process", "show", &id]);
