@@ -900,6 +900,30 @@ fields = [ { name = "site", type = "txt" }, { name = "pick", type = "chioce", ch
     }
 }
 
+/// A form field whose `type` is no type is reported once, at the type: its other
+/// options (a `default`, `min`) are not also blamed for not fitting a stand-in type,
+/// in the initial form and in an input step alike.
+#[test]
+fn a_field_type_that_is_no_type_is_not_blamed_again_on_its_default() {
+    let p = Project::new();
+    p.write(
+        "workflows/w.toml",
+        "name = \"w\"\ntarget = \"system\"\n[[form]]\nfields = [ { name = \"racks\", type = \"integer\", min = 1, default = 2 } ]\n[[step]]\nname = \"Ask\"\ninput.fields = [ { name = \"n\", type = \"number\", default = 3 } ]\n",
+    );
+    let (code, out, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty(), "{out}");
+    for expected in [
+        "workflows/w.toml:4:37: form[0].fields[0].type: unknown variant `integer`",
+        "step[0].input.fields[0].type: unknown variant `number`",
+        "2 problems in the definition files",
+    ] {
+        assert!(err.contains(expected), "{expected}\n{err}");
+    }
+    assert!(!err.contains(".default:"), "{err}");
+    assert!(!err.contains(".min:"), "{err}");
+}
+
 /// A name no context gives (a typo of `state` or `value`) never errors when it runs,
 /// so `workflow check` warns, with where and the near name; the file still loads and
 /// the check passes.
