@@ -151,9 +151,12 @@ fn target_subscription(
 ) -> Result<Option<Subscription>> {
     match (def.target.needs_subscription(), given) {
         (false, None) => Ok(None),
-        (false, Some(_)) => Err(Error::usage(format!(
+        (false, Some(id)) => Err(Error::usage(format!(
             "`{}` is a {} workflow; it takes no --subscription",
             def.name, def.target
+        ))
+        .with_hint(format!(
+            "leave out --subscription; `orch subscription workflows {id}` lists the workflows that run on that subscription"
         ))),
         (true, None) => Err(Error::usage(format!(
             "`{}` is a {} workflow: say which subscription with --subscription ID",

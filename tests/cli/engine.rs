@@ -924,6 +924,25 @@ fn a_field_type_that_is_no_type_is_not_blamed_again_on_its_default() {
     assert!(!err.contains(".min:"), "{err}");
 }
 
+/// `--subscription` given to a task or a create workflow is bad usage (exit 2) with a
+/// hint, like every error, of what to do instead.
+#[test]
+fn a_subscription_given_to_a_task_or_a_create_workflow_says_what_to_do() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"A\"\nbuiltin = \"noop\"\n");
+    let (code, out, err) = p.run(&["workflow", "run", "t", "--subscription", "01a2"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.contains("`t` is a system workflow; it takes no --subscription"),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: leave out --subscription; `orch subscription workflows 01a2`"),
+        "{err}"
+    );
+}
+
 /// A name no context gives (a typo of `state` or `value`) never errors when it runs,
 /// so `workflow check` warns, with where and the near name; the file still loads and
 /// the check passes.
