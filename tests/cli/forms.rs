@@ -76,16 +76,28 @@ fn missing_and_invalid_answers_are_all_reported_and_nothing_is_stored() {
     ]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("count (int)") && err.contains("nope"), "{err}");
-    // One answer given twice is refused, not the last taken silently.
+    // One answer given twice is refused, not the last taken silently, and says how
+    // a list is given; its values are not echoed (a secret's would be).
     let (code, _, err) = p.run(&[
-        "workflow", "run", "f", "--input", "name=ok1", "--input", "name=ok2", "--input", "count=1",
-        "--input", "token=x",
+        "workflow",
+        "run",
+        "f",
+        "--input",
+        "name=ok1",
+        "--input",
+        "count=1",
+        "--input",
+        "token=HUNTER1",
+        "--input",
+        "token=HUNTER2",
     ]);
     assert_eq!(code, 2, "{err}");
+    assert!(err.contains("`--input token` is given twice"), "{err}");
     assert!(
-        err.contains("`--input name` is given twice (`ok1` and `ok2`)"),
+        err.contains("hint: give each answer once; a list is one answer"),
         "{err}"
     );
+    assert!(!err.contains("HUNTER"), "{err}");
     let list = p.ok_json(&["process", "list"]);
     assert_eq!(list.as_array().unwrap().len(), 0, "nothing stored: {list}");
 }
