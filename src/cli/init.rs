@@ -40,6 +40,8 @@ const CONFIG_TEMPLATE: &str = r#"# orch project settings; every key is optional.
 "#;
 
 pub fn run(ctx: &mut Ctx, args: InitArgs) -> Result<()> {
+    // Refused before anything is made, as orch.toml would refuse it after.
+    crate::engine::start::check_customer(args.default_customer.as_deref())?;
     let root = match &args.path {
         Some(p) => std::env::current_dir()?.join(p),
         None => ctx.project.root.clone(),
