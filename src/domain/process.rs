@@ -93,6 +93,7 @@ impl ProcessStatus {
     pub fn in_words(self) -> &'static str {
         match self {
             ProcessStatus::AwaitingCallback => "awaiting a callback",
+            ProcessStatus::Created => "queued for a worker (created)",
             other => other.as_str(),
         }
     }

@@ -557,18 +557,34 @@ fn retry_plan_reports_a_removed_workflow_file_and_refuses_a_queued_process() {
     );
 
     // A queued process is a worker's to run: a plan of a retry is refused as the
-    // retry is, not described.
+    // retry is, not described; a retry, a resume or a skip of it says it is queued
+    // and what runs it.
     task(&p, "[[step]]\nname = \"A\"\nrun = \"true\"\n");
     let queued = p.ok_json(&["workflow", "run", "t", "--queue"]);
     let queued = queued["id"].as_str().unwrap();
-    for args in [
-        vec!["process", "retry", queued],
-        vec!["process", "retry", queued, "--plan"],
+    for (args, said) in [
+        (vec!["process", "retry", queued], "so it cannot be retried"),
+        (
+            vec!["process", "retry", queued, "--plan"],
+            "so it cannot be retried",
+        ),
+        (
+            vec!["process", "resume", queued],
+            "not suspended; only a suspended process can be resumed",
+        ),
+        (vec!["process", "skip", queued], "so it cannot be skipped"),
     ] {
         let (code, out, err) = p.run(&args);
         assert_eq!(code, 7, "{args:?}: {err}");
         assert!(out.is_empty(), "{out}");
-        assert!(err.contains("is created, so it cannot be retried"), "{err}");
+        assert!(
+            err.contains(&format!("is queued for a worker (created), {said}")),
+            "{err}"
+        );
+        assert!(
+            err.contains("hint: a worker runs it (`orch worker`, or `orch worker --once`)"),
+            "{err}"
+        );
     }
 }
 

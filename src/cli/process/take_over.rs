@@ -368,7 +368,8 @@ pub fn resume(ctx: &mut Ctx, a: ResumeArgs) -> Result<()> {
     {
         return Err(Error::conflict(format!(
             "process {} is {}, not suspended; only a suspended process can be resumed",
-            p.process_id, p.status
+            p.process_id,
+            p.status.in_words()
         ))
         .with_hint(
             next_hint(&p).unwrap_or_else(|| format!("`orch process show {}`", p.process_id)),
