@@ -940,10 +940,11 @@ fn a_field_type_that_is_no_type_is_not_blamed_again_on_its_default() {
     assert!(!err.contains(".min:"), "{err}");
 }
 
-/// `--subscription` given to a task or a create workflow is bad usage (exit 2) with a
-/// hint, like every error, of what to do instead.
+/// `--subscription` given to a task or a create workflow, or `--customer` to a workflow
+/// that creates nothing, is bad usage (exit 2) with a hint, like every error, of what
+/// to do instead.
 #[test]
-fn a_subscription_given_to_a_task_or_a_create_workflow_says_what_to_do() {
+fn a_subscription_or_a_customer_given_where_it_does_not_apply_says_what_to_do() {
     let p = Project::new();
     p.task("[[step]]\nname = \"A\"\nbuiltin = \"noop\"\n");
     let (code, out, err) = p.run(&["workflow", "run", "t", "--subscription", "01a2"]);
@@ -955,6 +956,18 @@ fn a_subscription_given_to_a_task_or_a_create_workflow_says_what_to_do() {
     );
     assert!(
         err.contains("hint: leave out --subscription; `orch subscription workflows 01a2`"),
+        "{err}"
+    );
+    // --customer, likewise, names what the customer is instead.
+    let (code, out, err) = p.run(&["workflow", "run", "t", "--customer", "acme"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.contains("--customer only applies to create workflows; `t` is a system workflow"),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: leave out --customer: a task is for no customer"),
         "{err}"
     );
 }
