@@ -51,7 +51,11 @@ pub fn run(ctx: &mut Ctx, args: InitArgs) -> Result<()> {
         let d = root.join(dir);
         if !d.exists() {
             std::fs::create_dir_all(&d)
-                .map_err(|e| Error::failure(format!("cannot create {}: {e}", d.display())))?;
+                .map_err(|e| {
+                    Error::failure(format!("cannot create {}: {e}", d.display())).with_hint(
+                        "check that the folder above it exists and is writable, or give another folder: `orch init DIR`",
+                    )
+                })?;
             created.push(format!("{dir}/"));
         }
     }
@@ -61,8 +65,11 @@ pub fn run(ctx: &mut Ctx, args: InitArgs) -> Result<()> {
         if let Some(c) = &args.default_customer {
             text.push_str(&format!("default_customer = {}\n", toml_string(c)));
         }
-        std::fs::write(&config, text)
-            .map_err(|e| Error::failure(format!("cannot write {}: {e}", config.display())))?;
+        std::fs::write(&config, text).map_err(|e| {
+            Error::failure(format!("cannot write {}: {e}", config.display())).with_hint(
+                "check that the folder is writable, or give another folder: `orch init DIR`",
+            )
+        })?;
         created.push(CONFIG_FILE.to_string());
     }
     ctx.set_project(crate::project::Project::discover(Some(&root))?)?;
