@@ -1085,6 +1085,53 @@ fn completed_within_30s(p: &Project, id: &str) -> serde_json::Value {
     }
 }
 
+/// Ctrl-C while a step waits to be tried again (its retry delay): exit 130, the log
+/// says the next attempt did not run (not that a running step was stopped), and the
+/// process stays resumable.
+fn ctrl_c_while_waiting_to_retry_says_the_attempt_did_not_run() {
+    let p = Project::new();
+    p.script(
+        "workflows/scripts/flaky.sh",
+        "cat >/dev/null; echo \"$ORCH_ATTEMPT\" >> tries.txt; touch tried; [ -e go ]",
+    );
+    task(
+        &p,
+        "[[step]]\nname = \"F\"\nrun = \"workflows/scripts/flaky.sh\"\nretry = { attempts = 3, delay = \"1m\" }\n",
+    );
+    let run = p
+        .command()
+        .args(["workflow", "run", "t"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    crate::wait_for_file(&p, "tried", String::new);
+    // The first attempt has failed; orch now waits a minute before the second.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    unsafe { libc::kill(run.id() as libc::pid_t, libc::SIGINT) };
+    let out = run.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(
+        err.contains("while waiting to try again; attempt 2 did not run"),
+        "{err}"
+    );
+    assert!(!err.contains("the step was stopped"), "{err}");
+    assert!(err.contains("stays resumable"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(p.path().join("tries.txt")).unwrap(),
+        "1\n"
+    );
+
+    let id = p.json(&["process", "list"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    p.write("go", "");
+    let v = p.ok_json(&["process", "resume", &id]);
+    assert_eq!(v["status"], "completed", "{v}");
+}
+
 /// Ctrl-C while a step runs: exit 130, and the process stays resumable (DESIGN §9):
 /// `process resume` runs the stopped step again, the step before it not.
 fn ctrl_c_in_a_step_leaves_the_process_resumable() {
@@ -1205,6 +1252,7 @@ fn a_product_at_its_end_of_life_takes_no_new_subscriptions() {
 both!(
     a_product_at_its_end_of_life_takes_no_new_subscriptions,
     ctrl_c_in_a_step_leaves_the_process_resumable,
+    ctrl_c_while_waiting_to_retry_says_the_attempt_did_not_run,
     a_skipped_set_status_step_still_sets_the_lifecycle,
     a_retry_policy_retries_a_step_that_leaves_an_invalid_subscription,
     an_ambiguous_subscription_prefix_names_a_few_and_says_there_are_more,
