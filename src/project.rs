@@ -28,6 +28,7 @@ pub struct Config {
     /// address's options name one.
     pub pg_schema: Option<String>,
     /// Customer of new subscriptions when `--customer` is not given.
+    #[serde(default, deserialize_with = "customer")]
     pub default_customer: Option<String>,
     /// Where product definitions live (default `products`).
     pub products: Option<PathBuf>,
@@ -66,6 +67,27 @@ fn db_path<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<PathBuf>, D:
         ));
     }
     Ok(Some(PathBuf::from(text)))
+}
+
+/// `default_customer`, read as the file is: one that `--customer` would refuse (empty,
+/// spaces around it, a control character) is said with its line, rather than given to
+/// every new subscription.
+fn customer<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let text = String::deserialize(d)?;
+    if text.trim().is_empty() {
+        return Err(serde::de::Error::custom(
+            "`default_customer` is empty: give the customer's id (`default_customer = \"acme\"`), or leave it out for `default`",
+        ));
+    }
+    crate::ui::check_plain("the customer", &text, "the customer's id", "").map_err(|e| {
+        serde::de::Error::custom(
+            std::iter::once(e.message)
+                .chain(e.hints)
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
+    })?;
+    Ok(Some(text))
 }
 
 /// `[serve]` in orch.toml.

@@ -39,10 +39,12 @@ impl AnswerArgs {
         }
         let mut flags = Map::new();
         for (k, v) in &self.inputs {
-            if let Some(Value::String(first)) = flags.insert(k.clone(), Value::String(v.clone())) {
-                return Err(Error::usage(format!(
-                    "`--input {k}` is given twice (`{first}` and `{v}`); give each answer once"
-                )));
+            // The values are not echoed: the field may be a secret.
+            if flags.insert(k.clone(), Value::String(v.clone())).is_some() {
+                return Err(Error::usage(format!("`--input {k}` is given twice"))
+                    .with_hint(format!(
+                        "give each answer once; a list is one answer with its items separated by commas (`--input {k}=a,b`)"
+                    )));
             }
         }
         answers.extend(flags);

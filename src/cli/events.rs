@@ -129,7 +129,9 @@ impl Settings {
     fn resolve(ctx: &mut Ctx, a: ReadArgs) -> Result<Settings> {
         if let Some(name) = &a.consumer {
             if name.trim().is_empty() {
-                return Err(Error::usage("--consumer needs a name"));
+                return Err(Error::usage("--consumer needs a name").with_hint(
+                    "name the reader, e.g. --consumer billing; `orch events consumers` lists the names in use",
+                ));
             }
             // `events consumers` lists it in a table: a newline would break its row, an
             // escape sequence reach the terminal.

@@ -40,6 +40,8 @@ const CONFIG_TEMPLATE: &str = r#"# orch project settings; every key is optional.
 "#;
 
 pub fn run(ctx: &mut Ctx, args: InitArgs) -> Result<()> {
+    // Refused before anything is made, as orch.toml would refuse it after.
+    crate::engine::start::check_customer(args.default_customer.as_deref())?;
     let root = match &args.path {
         Some(p) => std::env::current_dir()?.join(p),
         None => ctx.project.root.clone(),
@@ -49,7 +51,11 @@ pub fn run(ctx: &mut Ctx, args: InitArgs) -> Result<()> {
         let d = root.join(dir);
         if !d.exists() {
             std::fs::create_dir_all(&d)
-                .map_err(|e| Error::failure(format!("cannot create {}: {e}", d.display())))?;
+                .map_err(|e| {
+                    Error::failure(format!("cannot create {}: {e}", d.display())).with_hint(
+                        "check that the folder above it exists and is writable, or give another folder: `orch init DIR`",
+                    )
+                })?;
             created.push(format!("{dir}/"));
         }
     }
@@ -59,8 +65,11 @@ pub fn run(ctx: &mut Ctx, args: InitArgs) -> Result<()> {
         if let Some(c) = &args.default_customer {
             text.push_str(&format!("default_customer = {}\n", toml_string(c)));
         }
-        std::fs::write(&config, text)
-            .map_err(|e| Error::failure(format!("cannot write {}: {e}", config.display())))?;
+        std::fs::write(&config, text).map_err(|e| {
+            Error::failure(format!("cannot write {}: {e}", config.display())).with_hint(
+                "check that the folder is writable, or give another folder: `orch init DIR`",
+            )
+        })?;
         created.push(CONFIG_FILE.to_string());
     }
     ctx.set_project(crate::project::Project::discover(Some(&root))?)?;

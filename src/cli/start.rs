@@ -45,10 +45,16 @@ pub fn start(ctx: &mut Ctx, def: &WorkflowDef, source: &str, req: Request) -> Re
     let subscription = target_subscription(ctx, def, req.subscription.as_deref())?;
     crate::engine::start::check_customer(req.customer.as_deref())?;
     if req.customer.is_some() && def.target != Target::Create {
+        let whose = if def.target == Target::System {
+            "a task is for no customer"
+        } else {
+            "it runs for the customer of the subscription it works on"
+        };
         return Err(Error::usage(format!(
             "--customer only applies to create workflows; `{}` is a {} workflow",
             def.name, def.target
-        )));
+        ))
+        .with_hint(format!("leave out --customer: {whose}")));
     }
     let mut pages = def.form.clone();
     if def.target == Target::Create {
@@ -151,9 +157,12 @@ fn target_subscription(
 ) -> Result<Option<Subscription>> {
     match (def.target.needs_subscription(), given) {
         (false, None) => Ok(None),
-        (false, Some(_)) => Err(Error::usage(format!(
+        (false, Some(id)) => Err(Error::usage(format!(
             "`{}` is a {} workflow; it takes no --subscription",
             def.name, def.target
+        ))
+        .with_hint(format!(
+            "leave out --subscription; `orch subscription workflows {id}` lists the workflows that run on that subscription"
         ))),
         (true, None) => Err(Error::usage(format!(
             "`{}` is a {} workflow: say which subscription with --subscription ID",

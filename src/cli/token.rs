@@ -46,9 +46,10 @@ pub fn run(ctx: &mut Ctx, cmd: TokenCommand) -> Result<()> {
 fn create(ctx: &mut Ctx, a: CreateArgs) -> Result<()> {
     let name = a.name.trim();
     if name.is_empty() || name.chars().any(char::is_control) {
-        return Err(Error::usage(
-            "a token needs a name without control characters",
-        ));
+        return Err(
+            Error::usage("a token needs a name without control characters")
+                .with_hint("name who or what uses it, e.g. `orch token create ci --role operate`"),
+        );
     }
     let role: Role = a.role.parse().map_err(Error::usage)?;
     let token = secret::new_token()

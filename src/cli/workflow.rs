@@ -177,9 +177,21 @@ fn check(ctx: &mut Ctx) -> Result<()> {
     let mut warnings: Vec<Diagnostic> = Vec::new();
     let (products, pdiags) = super::product::parse_products(ctx, &ctx.project.products_dir())?;
     let product_count = products.len();
+    // A product file that does not load still names its tag as far as it reads, so its
+    // mistake is said once, not again as a missing tag in every file that uses the tag.
+    let broken_tags: Vec<String> = pdiags
+        .iter()
+        .map(|d| ctx.project.root.join(&d.file))
+        .collect::<std::collections::BTreeSet<_>>()
+        .iter()
+        .filter_map(|file| top_level_tag(&std::fs::read_to_string(file).ok()?))
+        .collect();
     diags.extend(pdiags);
-    let tags: std::collections::BTreeSet<&str> =
-        products.iter().map(|(p, _)| p.tag.as_str()).collect();
+    let tags: std::collections::BTreeSet<&str> = products
+        .iter()
+        .map(|(p, _)| p.tag.as_str())
+        .chain(broken_tags.iter().map(String::as_str))
+        .collect();
     for (product, source) in &products {
         warnings.extend(unknown_field_tags(ctx, product, source, &tags)?);
     }
@@ -307,6 +319,26 @@ fn check(ctx: &mut Ctx) -> Result<()> {
         many(defs.len(), "workflow")
     ));
     Ok(())
+}
+
+/// The `tag = "…"` of a product file read line by line, before its first table: what a
+/// file that does not parse as a product still says of its tag.
+fn top_level_tag(text: &str) -> Option<String> {
+    text.lines()
+        .map(str::trim)
+        .take_while(|l| !l.starts_with('['))
+        .find_map(|l| {
+            let (key, value) = l.split_once('=')?;
+            if key.trim() != "tag" {
+                return None;
+            }
+            let value = value.split('#').next()?.trim();
+            let tag = value
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))?;
+            (!tag.is_empty()).then(|| tag.to_string())
+        })
 }
 
 /// The tags of the product files, for a warning about one that is not among them.

@@ -408,6 +408,12 @@ impl<'s> Steps<'s> {
             let mut path = at(here, &["input"]);
             if let Some(field) = lint.field {
                 path.extend(crate::key_path!["fields", field]);
+                // Read with a stand-in for a refused `type`: its lint would be about
+                // the stand-in.
+                let typed = format!("{}.type", super::render_path(&path));
+                if self.refused.contains(&typed) {
+                    continue;
+                }
             }
             path.push(Seg::from(lint.key.as_str()));
             self.err(path, lint.problem);

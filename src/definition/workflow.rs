@@ -111,6 +111,9 @@ pub fn parse_partial(src: &Source) -> (Option<WorkflowDef>, Vec<Diagnostic>) {
     };
     let mut diags: Vec<Diagnostic> = refused;
     let mut parser = super::steps::Steps::new(src).knowing_refused(&diags);
+    // A form field whose `type` was refused was read with a stand-in type: what the
+    // lint would say of its other options is about the stand-in, not the file.
+    let refused_paths: Vec<String> = diags.iter().map(|d| d.path.clone()).collect();
     let mut err = |path: Vec<Seg>, msg: String| diags.push(src.diagnostic(&path, msg));
 
     if raw.name.trim().is_empty() {
@@ -247,6 +250,10 @@ pub fn parse_partial(src: &Source) -> (Option<WorkflowDef>, Vec<Diagnostic>) {
         let mut path = key_path!["form", lint.page];
         if let Some(field) = lint.field {
             path.extend(key_path!["fields", field]);
+            let typed = format!("{}.type", super::render_path(&path));
+            if refused_paths.contains(&typed) {
+                continue;
+            }
         }
         path.push(Seg::from(lint.key.as_str()));
         err(path, lint.problem);

@@ -88,13 +88,12 @@ impl ProcessStatus {
         matches!(self, ProcessStatus::Completed | ProcessStatus::Aborted)
     }
 
-    /// The status in a sentence (`process X is awaiting a callback`, `… is queued
-    /// (created)`): the word, but for those a sentence needs more of.
+    /// The status in a sentence (`process X is awaiting a callback`, `… is queued for
+    /// a worker (created)`): the word, but for those a sentence needs more of.
     pub fn in_words(self) -> &'static str {
         match self {
             ProcessStatus::AwaitingCallback => "awaiting a callback",
-            // As `process list` and the dashboard show it: its status names it too.
-            ProcessStatus::Created => "queued (created)",
+            ProcessStatus::Created => "queued for a worker (created)",
             other => other.as_str(),
         }
     }

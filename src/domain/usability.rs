@@ -164,7 +164,10 @@ pub fn check(def: &WorkflowDef, f: &Facts) -> Result<(), Refusal> {
                     "the related subscription {} ({}) is out of sync",
                     n.subscription_id, n.description
                 ),
-                Some(format!("orch subscription show {}", n.subscription_id)),
+                Some(format!(
+                    "see why with `orch subscription show {id}`; `orch subscription workflows {id}` lists what can run on it (its validate workflow brings it back in sync)",
+                    id = n.subscription_id
+                )),
             ));
         }
     }

@@ -1034,8 +1034,15 @@ impl Engine<'_> {
         };
         for (n, attempt) in (used + 1..=attempts).zip(first_attempt..) {
             let started = Instant::now();
+            // Ctrl-C while it waited to try again: this attempt never ran, and the
+            // log says so rather than that a running step was stopped.
+            let stopped_before = n > used + 1 && self.cancelled() && !self.draining();
             self.observer.with(|o| o.step_started(&path, attempt));
             let outcome = match &step.kind {
+                _ if stopped_before => Attempt::failed(format!(
+                    "{} while waiting to try again; attempt {attempt} did not run",
+                    super::INTERRUPTED
+                )),
                 StepKind::Run { run } => {
                     self.run_command(cur, step, run, attempt, shell.take(), None)
                         .await

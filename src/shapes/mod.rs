@@ -323,6 +323,9 @@ pub fn next_hint(p: &ProcessRow) -> Option<String> {
         ProcessStatus::AwaitingCallback => Some(format!(
             "the external system answers with `orch process callback {id} --token TOKEN`; `orch process show {id}` says until when it waits"
         )),
+        ProcessStatus::Created => Some(format!(
+            "a worker runs it (`orch worker`, or `orch worker --once`); `orch process abort {id}` takes it off the queue"
+        )),
         ProcessStatus::Running if owner::is_stale(p) => {
             Some(format!("`orch process retry {id}` takes it over"))
         }

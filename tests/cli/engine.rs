@@ -557,19 +557,32 @@ fn retry_plan_reports_a_removed_workflow_file_and_refuses_a_queued_process() {
     );
 
     // A queued process is a worker's to run: a plan of a retry is refused as the
-    // retry is, not described.
+    // retry is, not described; a retry, a resume or a skip of it says it is queued
+    // and what runs it.
     task(&p, "[[step]]\nname = \"A\"\nrun = \"true\"\n");
     let queued = p.ok_json(&["workflow", "run", "t", "--queue"]);
     let queued = queued["id"].as_str().unwrap();
-    for args in [
-        vec!["process", "retry", queued],
-        vec!["process", "retry", queued, "--plan"],
+    for (args, said) in [
+        (vec!["process", "retry", queued], "so it cannot be retried"),
+        (
+            vec!["process", "retry", queued, "--plan"],
+            "so it cannot be retried",
+        ),
+        (
+            vec!["process", "resume", queued],
+            "not suspended; only a suspended process can be resumed",
+        ),
+        (vec!["process", "skip", queued], "so it cannot be skipped"),
     ] {
         let (code, out, err) = p.run(&args);
         assert_eq!(code, 7, "{args:?}: {err}");
         assert!(out.is_empty(), "{out}");
         assert!(
-            err.contains("is queued (created), so it cannot be retried"),
+            err.contains(&format!("is queued for a worker (created), {said}")),
+            "{err}"
+        );
+        assert!(
+            err.contains("hint: a worker runs it (`orch worker`, or `orch worker --once`)"),
             "{err}"
         );
     }
@@ -717,9 +730,9 @@ fn workflow_check_reports_duplicate_products_and_unknown_tags() {
     assert_eq!(code, 2, "{err}");
     for expected in [
         "products/b.toml:1:1: name: product `A` is also defined in products/a.toml",
-        "warning: workflows/w.toml:3:13: products[0]: no product file has the tag `NOPE` (known: A)",
+        "warning: workflows/w.toml:3:13: products[0]: no product file has the tag `NOPE` (known: A, B)",
         "w.toml:5:49: form[0].fields[0].product_tag: no product file has the tag `GONE`",
-        "warning: products/a.toml:7:40: blocks.B.fields.peer.product_tag: no product file has the tag `ZZZ` (known: A)",
+        "warning: products/a.toml:7:40: blocks.B.fields.peer.product_tag: no product file has the tag `ZZZ` (known: A, B)",
         "1 problem in the definition files",
     ] {
         assert!(err.contains(expected), "{expected}\n{err}");
@@ -740,6 +753,47 @@ fn workflow_check_reports_duplicate_products_and_unknown_tags() {
         err.contains(
             "no product file has the tag `NOPE` (known: none: products/ has no product files)"
         ),
+        "{err}"
+    );
+}
+
+/// A product file with a mistake is reported once, at the mistake: the workflows and
+/// products that use its tag are not also warned that no product file has that tag.
+#[test]
+fn a_broken_product_file_is_not_also_a_missing_tag() {
+    let p = Project::new();
+    let site = "name = \"Site\"\ntype = \"Site\"\ntag = \"SITE\"  # the tag\nroot = { key = \"site\", block = \"B\" }\n[blocks.B]\nfields.x = { type = \"string\" }\n";
+    p.write(
+        "products/link.toml",
+        "name = \"Link\"\ntype = \"Link\"\ntag = \"LINK\"\nroot = { key = \"link\", block = \"L\" }\n[blocks.L]\nfields.a = { type = \"subscription\", product_tag = \"SITE\" }\n",
+    );
+    p.write(
+        "workflows/w.toml",
+        "name = \"w\"\ntarget = \"create\"\nproducts = [\"SITE\"]\n[[step]]\nname = \"A\"\nbuiltin = \"noop\"\n",
+    );
+    for (broken, problem) in [
+        (
+            site.replace(
+                "fields.x = { type = \"string\" }",
+                "fields.x = { type = \"integer\" }",
+            ),
+            "blocks.B.fields.x.type: unknown field type `integer`",
+        ),
+        (format!("{site}fields.y = \n"), "products/site.toml:7:"),
+    ] {
+        p.write("products/site.toml", &broken);
+        let (code, out, err) = p.run(&["workflow", "check"]);
+        assert_eq!(code, 2, "{err}");
+        assert!(out.is_empty(), "{out}");
+        assert!(err.contains(problem), "{problem}\n{err}");
+        assert!(!err.contains("no product file has the tag"), "{err}");
+    }
+    // A tag that no file has is still a warning.
+    p.write("products/site.toml", &site.replace("\"SITE\"", "\"SITES\""));
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("no product file has the tag `SITE` (known: LINK, SITES)"),
         "{err}"
     );
 }
@@ -862,6 +916,62 @@ fields = [ { name = "site", type = "txt" }, { name = "pick", type = "chioce", ch
     }
 }
 
+/// A form field whose `type` is no type is reported once, at the type: its other
+/// options (a `default`, `min`) are not also blamed for not fitting a stand-in type,
+/// in the initial form and in an input step alike.
+#[test]
+fn a_field_type_that_is_no_type_is_not_blamed_again_on_its_default() {
+    let p = Project::new();
+    p.write(
+        "workflows/w.toml",
+        "name = \"w\"\ntarget = \"system\"\n[[form]]\nfields = [ { name = \"racks\", type = \"integer\", min = 1, default = 2 } ]\n[[step]]\nname = \"Ask\"\ninput.fields = [ { name = \"n\", type = \"number\", default = 3 } ]\n",
+    );
+    let (code, out, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty(), "{out}");
+    for expected in [
+        "workflows/w.toml:4:37: form[0].fields[0].type: unknown variant `integer`",
+        "step[0].input.fields[0].type: unknown variant `number`",
+        "2 problems in the definition files",
+    ] {
+        assert!(err.contains(expected), "{expected}\n{err}");
+    }
+    assert!(!err.contains(".default:"), "{err}");
+    assert!(!err.contains(".min:"), "{err}");
+}
+
+/// `--subscription` given to a task or a create workflow, or `--customer` to a workflow
+/// that creates nothing, is bad usage (exit 2) with a hint, like every error, of what
+/// to do instead.
+#[test]
+fn a_subscription_or_a_customer_given_where_it_does_not_apply_says_what_to_do() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"A\"\nbuiltin = \"noop\"\n");
+    let (code, out, err) = p.run(&["workflow", "run", "t", "--subscription", "01a2"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.contains("`t` is a system workflow; it takes no --subscription"),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: leave out --subscription; `orch subscription workflows 01a2`"),
+        "{err}"
+    );
+    // --customer, likewise, names what the customer is instead.
+    let (code, out, err) = p.run(&["workflow", "run", "t", "--customer", "acme"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.contains("--customer only applies to create workflows; `t` is a system workflow"),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: leave out --customer: a task is for no customer"),
+        "{err}"
+    );
+}
+
 /// A name no context gives (a typo of `state` or `value`) never errors when it runs,
 /// so `workflow check` warns, with where and the near name; the file still loads and
 /// the check passes.
@@ -973,6 +1083,53 @@ fn completed_within_30s(p: &Project, id: &str) -> serde_json::Value {
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+}
+
+/// Ctrl-C while a step waits to be tried again (its retry delay): exit 130, the log
+/// says the next attempt did not run (not that a running step was stopped), and the
+/// process stays resumable.
+fn ctrl_c_while_waiting_to_retry_says_the_attempt_did_not_run() {
+    let p = Project::new();
+    p.script(
+        "workflows/scripts/flaky.sh",
+        "cat >/dev/null; echo \"$ORCH_ATTEMPT\" >> tries.txt; touch tried; [ -e go ]",
+    );
+    task(
+        &p,
+        "[[step]]\nname = \"F\"\nrun = \"workflows/scripts/flaky.sh\"\nretry = { attempts = 3, delay = \"1m\" }\n",
+    );
+    let run = p
+        .command()
+        .args(["workflow", "run", "t"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    crate::wait_for_file(&p, "tried", String::new);
+    // The first attempt has failed; orch now waits a minute before the second.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    unsafe { libc::kill(run.id() as libc::pid_t, libc::SIGINT) };
+    let out = run.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(
+        err.contains("while waiting to try again; attempt 2 did not run"),
+        "{err}"
+    );
+    assert!(!err.contains("the step was stopped"), "{err}");
+    assert!(err.contains("stays resumable"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(p.path().join("tries.txt")).unwrap(),
+        "1\n"
+    );
+
+    let id = p.json(&["process", "list"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    p.write("go", "");
+    let v = p.ok_json(&["process", "resume", &id]);
+    assert_eq!(v["status"], "completed", "{v}");
 }
 
 /// Ctrl-C while a step runs: exit 130, and the process stays resumable (DESIGN §9):
@@ -1094,6 +1251,7 @@ fn a_product_at_its_end_of_life_takes_no_new_subscriptions() {
 both!(
     a_product_at_its_end_of_life_takes_no_new_subscriptions,
     ctrl_c_in_a_step_leaves_the_process_resumable,
+    ctrl_c_while_waiting_to_retry_says_the_attempt_did_not_run,
     a_skipped_set_status_step_still_sets_the_lifecycle,
     a_retry_policy_retries_a_step_that_leaves_an_invalid_subscription,
     an_ambiguous_subscription_prefix_names_a_few_and_says_there_are_more,

@@ -76,16 +76,28 @@ fn missing_and_invalid_answers_are_all_reported_and_nothing_is_stored() {
     ]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("count (int)") && err.contains("nope"), "{err}");
-    // One answer given twice is refused, not the last taken silently.
+    // One answer given twice is refused, not the last taken silently, and says how
+    // a list is given; its values are not echoed (a secret's would be).
     let (code, _, err) = p.run(&[
-        "workflow", "run", "f", "--input", "name=ok1", "--input", "name=ok2", "--input", "count=1",
-        "--input", "token=x",
+        "workflow",
+        "run",
+        "f",
+        "--input",
+        "name=ok1",
+        "--input",
+        "count=1",
+        "--input",
+        "token=HUNTER1",
+        "--input",
+        "token=HUNTER2",
     ]);
     assert_eq!(code, 2, "{err}");
+    assert!(err.contains("`--input token` is given twice"), "{err}");
     assert!(
-        err.contains("`--input name` is given twice (`ok1` and `ok2`)"),
+        err.contains("hint: give each answer once; a list is one answer"),
         "{err}"
     );
+    assert!(!err.contains("HUNTER"), "{err}");
     let list = p.ok_json(&["process", "list"]);
     assert_eq!(list.as_array().unwrap().len(), 0, "nothing stored: {list}");
 }
@@ -348,6 +360,50 @@ fn a_short_secret_is_masked_too() {
         assert_eq!(code, 2, "{err}");
         assert!(err.contains(said), "{err}");
     }
+}
+
+/// orch.toml's `default_customer` is held to what `--customer` is: empty, spaces around
+/// it or a control character is said with its place in the file (exit 2) rather than
+/// given to every new subscription; `orch init --default-customer` refuses it before
+/// it writes anything.
+#[test]
+fn a_default_customer_that_customer_would_refuse_is_refused_in_orch_toml() {
+    let p = Project::example();
+    for (customer, said) in [
+        ("", "`default_customer` is empty"),
+        (" acme", "the customer ` acme` has spaces around it"),
+        ("a\\u0007b", "holds a control character"),
+    ] {
+        p.write("orch.toml", &format!("default_customer = \"{customer}\"\n"));
+        let (code, out, err) = p.run(&[
+            "workflow",
+            "run",
+            "create_node",
+            "--input",
+            "node_name=r9",
+            "--input",
+            "role=core",
+        ]);
+        assert_eq!(code, 2, "{customer:?}: {err}");
+        assert!(out.is_empty(), "{out}");
+        assert!(err.contains("orch.toml:1:20: default_customer: "), "{err}");
+        assert!(err.contains(said), "{err}");
+    }
+    p.write("orch.toml", "");
+
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = p.run(&[
+        "init",
+        dir.path().to_str().unwrap(),
+        "--default-customer",
+        " acme",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("has spaces around it"), "{err}");
+    assert!(
+        !dir.path().join("orch.toml").exists(),
+        "nothing was written"
+    );
 }
 
 /// The secret a process needs again on `resume` may come with the answers, as the

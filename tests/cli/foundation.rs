@@ -748,3 +748,42 @@ fn a_command_that_reads_leaves_another_programs_database_alone() {
     let (code, _, err) = p.run(&["--db", "other.db", "process", "list"]);
     assert_eq!(code, 0, "{err}");
 }
+
+/// Errors of usage that had no hint say how to do it instead, as every error does: an
+/// empty consumer or token name, a backup onto the database itself, an `init` where no
+/// folder can be made.
+#[test]
+fn small_usage_errors_hint_at_what_to_do() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"A\"\nbuiltin = \"noop\"\n");
+    assert_eq!(p.ok_json(&["workflow", "run", "t"])["status"], "completed");
+    p.write("a-file", "");
+    for (args, said, hint) in [
+        (
+            vec!["events", "--consumer", " "],
+            "--consumer needs a name",
+            "hint: name the reader, e.g. --consumer billing",
+        ),
+        (
+            vec!["token", "create", " ", "--role", "read"],
+            "a token needs a name",
+            "hint: name who or what uses it",
+        ),
+        (
+            vec!["db", "backup", "orch.db"],
+            "is the database itself",
+            "hint: name a new file",
+        ),
+        (
+            vec!["init", "a-file/sub"],
+            "cannot create",
+            "hint: check that the folder above it exists and is writable",
+        ),
+    ] {
+        let (code, out, err) = p.run(&args);
+        assert_ne!(code, 0, "{args:?}: {err}");
+        assert!(out.is_empty(), "{out}");
+        assert!(err.contains(said), "{args:?}: {err}");
+        assert!(err.contains(hint), "{args:?}: {err}");
+    }
+}

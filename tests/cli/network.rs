@@ -78,6 +78,34 @@ fn circuit(p: &Project, a: &str, b: &str) -> serde_json::Value {
     )
 }
 
+/// A workflow refused because a related subscription is out of sync says, in a hint
+/// with commands to copy, how to see why and what brings it back in sync.
+fn a_related_subscription_out_of_sync_is_named_with_commands_to_copy() {
+    let p = Project::example();
+    let a = id_of(&node(&p, "rtr1", "core"));
+    let b = id_of(&node(&p, "rtr2", "edge"));
+    let c = circuit(&p, &a, &b)["subscription_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    p.sql(&format!(
+        "UPDATE subscriptions SET insync = false WHERE subscription_id = '{c}'"
+    ));
+    let (code, out, err) = p.run(&["workflow", "run", "modify_node", "--subscription", &a]);
+    assert_eq!(code, 7, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.contains(&format!("the related subscription {c} (")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "hint: see why with `orch subscription show {c}`; `orch subscription workflows {c}` lists what can run on it"
+        )),
+        "{err}"
+    );
+}
+
 fn two_nodes_a_circuit_and_the_lifecycle_rules() {
     let p = Project::example();
     let a = id_of(&node(&p, "rtr1", "core"));
@@ -548,6 +576,7 @@ fn a_terminate_workflow_not_blocked_by_use_terminates_a_node_in_use() {
 }
 
 both!(
+    a_related_subscription_out_of_sync_is_named_with_commands_to_copy,
     a_terminate_workflow_not_blocked_by_use_terminates_a_node_in_use,
     the_readme_command_creates_an_active_node,
     two_nodes_a_circuit_and_the_lifecycle_rules,

@@ -472,6 +472,39 @@ fn resume_after_an_edit_warns_and_takes_use_current() {
     assert!(step_names(&v).contains(&"B"), "{v}");
 }
 
+/// `--use-current` with a workflow file that is there but broken names the file and its
+/// problem (exit 2), rather than saying the workflow is gone (exit 6).
+fn use_current_with_a_broken_file_names_the_problem() {
+    let p = Project::new();
+    ask_then(&p, "exit 1");
+    let id = p.json_exiting(&["workflow", "run", "t"], 4)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    p.task("[[step]]\nname = \"A\"\nbuiltin = \"noop\"\nwith = { message = \"x\" }\n");
+    let refused = |args: &[&str]| {
+        let (code, out, err) = p.run(args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(out.is_empty(), "{out}");
+        assert!(err.contains("no longer reads from workflows/"), "{err}");
+        assert!(err.contains("t.toml:"), "{err}");
+        assert!(!err.contains("is no longer in workflows/"), "{err}");
+        assert!(err.contains("hint: fix the file"), "{err}");
+    };
+    refused(&[
+        "process",
+        "resume",
+        &id,
+        "--use-current",
+        "--input",
+        "ok=true",
+    ]);
+    // Without --use-current the stored definition runs (and its step A fails).
+    let (code, _, err) = p.run(&["process", "resume", &id, "--input", "ok=true"]);
+    assert_eq!(code, 3, "{err}");
+    refused(&["process", "retry", &id, "--use-current"]);
+}
+
 /// A project with one completed run, whose database `db check` finds whole.
 fn a_project_that_checks_ok() -> Project {
     let p = Project::new();
@@ -751,4 +784,5 @@ both!(
     a_closed_stderr_does_not_stop_a_run,
     quiet_prints_only_data_and_errors_and_a_failure_is_an_error,
     resume_after_an_edit_warns_and_takes_use_current,
+    use_current_with_a_broken_file_names_the_problem,
 );

@@ -41,13 +41,25 @@ impl Chosen {
             .is_ok_and(|(c, _)| c.hash() != p.definition_hash);
         let def = match (&found, use_current) {
             (Ok((c, _)), true) => c.clone(),
-            (Err(_), true) => {
+            (Err(e), true) if e.kind == Kind::NotFound => {
                 return Err(Error::not_found(format!(
                     "workflow `{}` is no longer in workflows/",
                     p.workflow
                 ))
                 .with_hint(format!(
                     "{verb} without --use-current to use the stored definition"
+                )));
+            }
+            // The file is there but broken: that is the file's fault, not a missing
+            // workflow, and the user fixes it (or leaves --use-current out).
+            (Err(e), true) => {
+                return Err(Error::usage(format!(
+                    "workflow `{}` {}",
+                    p.workflow,
+                    crate::shapes::drift::unreadable(e)
+                ))
+                .with_hint(format!(
+                    "fix the file (`orch workflow check` shows every problem), or {verb} without --use-current to use the stored definition"
                 )));
             }
             _ => WorkflowDef::clone(&stored),
@@ -356,7 +368,8 @@ pub fn resume(ctx: &mut Ctx, a: ResumeArgs) -> Result<()> {
     {
         return Err(Error::conflict(format!(
             "process {} is {}, not suspended; only a suspended process can be resumed",
-            p.process_id, p.status
+            p.process_id,
+            p.status.in_words()
         ))
         .with_hint(
             next_hint(&p).unwrap_or_else(|| format!("`orch process show {}`", p.process_id)),

@@ -276,7 +276,8 @@ impl Sqlite {
             return Err(Error::usage(format!(
                 "{} is the database itself; a backup goes to another file",
                 to.display()
-            )));
+            ))
+            .with_hint("name a new file, e.g. `orch db backup orch-backup.db`"));
         }
         if to.exists() && !replace {
             return Err(Error::conflict(format!("{} exists already", to.display()))
