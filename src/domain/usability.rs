@@ -15,6 +15,23 @@ pub struct Neighbour {
     pub description: String,
     pub status: Lifecycle,
     pub insync: bool,
+    /// A process not yet finished is on it.
+    pub held: bool,
+}
+
+impl Neighbour {
+    pub fn counts(&self) -> bool {
+        counts(self.status, self.held)
+    }
+}
+
+/// Whether a related subscription counts (for usability, and for ending one it uses):
+/// it is not terminated, and it is not one whose creation was given up (still
+/// `initial`, with no process on it: its create workflow was aborted), which nothing
+/// can run on and which would otherwise keep every subscription it names from being
+/// changed or ended. `held`: a process not yet finished is on it.
+pub fn counts(status: Lifecycle, held: bool) -> bool {
+    status.is_live() && (status != Lifecycle::Initial || held)
 }
 
 /// A process that still holds the subscription (neither completed nor aborted).
@@ -157,7 +174,7 @@ pub fn check(def: &WorkflowDef, f: &Facts) -> Result<(), Refusal> {
             .depends_on
             .iter()
             .chain(&f.in_use_by)
-            .find(|n| n.status.is_live() && !n.insync);
+            .find(|n| n.counts() && !n.insync);
         if let Some(n) = stuck {
             return Err(Refusal::new(
                 format!(
@@ -175,12 +192,12 @@ pub fn check(def: &WorkflowDef, f: &Facts) -> Result<(), Refusal> {
         let list = named_once(
             f.in_use_by
                 .iter()
-                .filter(|n| n.status.is_live())
+                .filter(|n| n.counts())
                 .map(|n| (n.subscription_id.as_str(), n.description.as_str())),
         );
         if !list.is_empty() {
             // Subscriptions that use each other cannot be terminated one first.
-            let mutual = f.in_use_by.iter().filter(|n| n.status.is_live()).all(|n| {
+            let mutual = f.in_use_by.iter().filter(|n| n.counts()).all(|n| {
                 f.depends_on
                     .iter()
                     .any(|d| d.subscription_id == n.subscription_id)
@@ -188,7 +205,7 @@ pub fn check(def: &WorkflowDef, f: &Facts) -> Result<(), Refusal> {
             let first = f
                 .in_use_by
                 .iter()
-                .find(|n| n.status.is_live())
+                .find(|n| n.counts())
                 .map_or("ID", |n| n.subscription_id.as_str());
             let hint = if mutual {
                 "they use each other, so neither ends first: drop one reference with a modify workflow, or end them with a terminate workflow that sets `blocked_by_in_use = false`".to_string()
@@ -235,7 +252,31 @@ mod tests {
             description: "circuit".into(),
             status,
             insync: true,
+            held: false,
         }
+    }
+
+    #[test]
+    fn a_creation_given_up_holds_nothing() {
+        let stuck = |status, held| Neighbour {
+            insync: false,
+            held,
+            ..user(status)
+        };
+        let f = |n: Neighbour| Facts {
+            in_use_by: vec![n],
+            ..facts()
+        };
+        // Being created: its process may still go on.
+        let r = check(&wf(Target::Modify), &f(stuck(Lifecycle::Initial, true))).unwrap_err();
+        assert!(r.reason.contains("related subscription c1"), "{r:?}");
+        assert!(check(&wf(Target::Terminate), &f(stuck(Lifecycle::Initial, true))).is_err());
+        // Its create workflow aborted: nothing runs on it, nor holds it.
+        assert!(check(&wf(Target::Modify), &f(stuck(Lifecycle::Initial, false))).is_ok());
+        let t = check(&wf(Target::Terminate), &f(stuck(Lifecycle::Initial, false)));
+        assert!(t.is_ok(), "{t:?}");
+        // Provisioned once, it counts whoever is on it.
+        assert!(check(&wf(Target::Modify), &f(stuck(Lifecycle::Active, false))).is_err());
     }
 
     #[test]

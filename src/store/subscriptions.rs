@@ -104,6 +104,8 @@ pub struct Related {
     pub product_name: String,
     /// The field that makes the relation (`circuit.members.node`).
     pub path: String,
+    /// A process not yet finished (completed or aborted) is on it.
+    pub held: bool,
 }
 
 /// A process that touched a subscription.
@@ -213,6 +215,7 @@ pub fn facts(
         description: r.description,
         status: r.status,
         insync: r.insync,
+        held: r.held,
     };
     Facts {
         tag: s.product_tag.clone(),

@@ -106,6 +106,64 @@ fn a_related_subscription_out_of_sync_is_named_with_commands_to_copy() {
     );
 }
 
+/// A create workflow given up (aborted) leaves its subscription `initial` and out of
+/// sync, as abort says; it names the nodes it was made of, but no longer keeps them
+/// from being changed or ended, as it did while its process could still go on.
+fn an_aborted_creation_does_not_hold_the_subscriptions_it_names() {
+    let p = Project::example();
+    let a = id_of(&node(&p, "rtr1", "core"));
+    let b = id_of(&node(&p, "rtr2", "edge"));
+    let file = p.path().join("workflows/create_circuit.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let failing = text.replace(
+        "run = \"workflows/scripts/netbox.sh reserve-ports\"",
+        "run = \"exit 1\"",
+    );
+    assert_ne!(failing, text);
+    p.write("workflows/create_circuit.toml", &failing);
+    let args = circuit_args(&a, &b);
+    let v = p.failed_json(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let c = v["subscription_id"].as_str().unwrap().to_string();
+    let id = v["id"].as_str().unwrap().to_string();
+    let usable = |sid: &str, name: &str| {
+        let all = p.json(&["subscription", "workflows", sid]);
+        let w = all
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {name}: {all}"));
+        (w["usable"].as_bool().unwrap(), w["reason"].to_string())
+    };
+    // While the failed process can be retried, the circuit it makes holds its nodes.
+    let (ok, reason) = usable(&a, "modify_node");
+    assert!(!ok, "{reason}");
+    assert!(
+        reason.contains(&format!("the related subscription {c}")),
+        "{reason}"
+    );
+    let (ok, reason) = usable(&a, "terminate_node");
+    assert!(!ok, "{reason}");
+    let (code, _, err) = p.run(&["process", "abort", &id]);
+    assert_eq!(code, 0, "{err}");
+    for (sid, name) in [
+        (&a, "modify_node"),
+        (&a, "terminate_node"),
+        (&b, "terminate_node"),
+    ] {
+        let (ok, reason) = usable(sid, name);
+        assert!(ok, "{name} on {sid}: {reason}");
+    }
+    let v = p.ok_json(&["workflow", "run", "terminate_node", "--subscription", &a]);
+    assert_eq!(v["status"], "completed", "{v}");
+    // The given-up circuit stays as abort left it, and still names the node.
+    let shown = p.json(&["subscription", "show", &c]);
+    assert_eq!(shown["status"], "initial", "{shown}");
+    assert_eq!(shown["insync"], false, "{shown}");
+    assert!(shown["depends_on"].to_string().contains(&a), "{shown}");
+}
+
 fn two_nodes_a_circuit_and_the_lifecycle_rules() {
     let p = Project::example();
     let a = id_of(&node(&p, "rtr1", "core"));
@@ -577,6 +635,7 @@ fn a_terminate_workflow_not_blocked_by_use_terminates_a_node_in_use() {
 
 both!(
     a_related_subscription_out_of_sync_is_named_with_commands_to_copy,
+    an_aborted_creation_does_not_hold_the_subscriptions_it_names,
     a_terminate_workflow_not_blocked_by_use_terminates_a_node_in_use,
     the_readme_command_creates_an_active_node,
     two_nodes_a_circuit_and_the_lifecycle_rules,

@@ -199,6 +199,7 @@ async fn related(tx: &Tx<'_>, sql: &str, id: &str) -> R<Vec<Related>> {
                 insync: r.try_get(3)?,
                 product_name: r.try_get(4)?,
                 path: r.try_get(5)?,
+                held: r.try_get(6)?,
             })
         })
         .collect()
@@ -208,7 +209,7 @@ async fn related(tx: &Tx<'_>, sql: &str, id: &str) -> R<Vec<Related>> {
 pub async fn in_use_by(tx: &Tx<'_>, id: &str) -> R<Vec<Related>> {
     related(
         tx,
-        "SELECT s.subscription_id, s.description, s.status, s.insync, p.name, r.path FROM subscription_relations r JOIN subscriptions s ON s.subscription_id = r.subscription_id JOIN products p ON p.product_id = s.product_id WHERE r.depends_on_id = $1 ORDER BY s.subscription_id",
+        "SELECT s.subscription_id, s.description, s.status, s.insync, p.name, r.path, EXISTS (SELECT 1 FROM processes q WHERE q.subscription_id = s.subscription_id AND q.status NOT IN ('completed', 'aborted')) FROM subscription_relations r JOIN subscriptions s ON s.subscription_id = r.subscription_id JOIN products p ON p.product_id = s.product_id WHERE r.depends_on_id = $1 ORDER BY s.subscription_id",
         id,
     )
     .await
@@ -218,7 +219,7 @@ pub async fn in_use_by(tx: &Tx<'_>, id: &str) -> R<Vec<Related>> {
 pub async fn depends_on(tx: &Tx<'_>, id: &str) -> R<Vec<Related>> {
     related(
         tx,
-        "SELECT s.subscription_id, s.description, s.status, s.insync, p.name, r.path FROM subscription_relations r JOIN subscriptions s ON s.subscription_id = r.depends_on_id JOIN products p ON p.product_id = s.product_id WHERE r.subscription_id = $1 ORDER BY s.subscription_id",
+        "SELECT s.subscription_id, s.description, s.status, s.insync, p.name, r.path, EXISTS (SELECT 1 FROM processes q WHERE q.subscription_id = s.subscription_id AND q.status NOT IN ('completed', 'aborted')) FROM subscription_relations r JOIN subscriptions s ON s.subscription_id = r.depends_on_id JOIN products p ON p.product_id = s.product_id WHERE r.subscription_id = $1 ORDER BY s.subscription_id",
         id,
     )
     .await

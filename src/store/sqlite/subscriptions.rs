@@ -153,6 +153,7 @@ fn related(conn: &Connection, sql: &str, id: &str) -> Result<Vec<Related>, Store
                 insync: r.get(3)?,
                 product_name: r.get(4)?,
                 path: r.get(5)?,
+                held: r.get(6)?,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
@@ -163,7 +164,7 @@ fn related(conn: &Connection, sql: &str, id: &str) -> Result<Vec<Related>, Store
 pub fn in_use_by(conn: &Connection, id: &str) -> Result<Vec<Related>, StoreError> {
     related(
         conn,
-        "SELECT s.subscription_id, s.description, s.status, s.insync, p.name, r.path FROM subscription_relations r JOIN subscriptions s ON s.subscription_id = r.subscription_id JOIN products p ON p.product_id = s.product_id WHERE r.depends_on_id = ?1 ORDER BY s.subscription_id",
+        "SELECT s.subscription_id, s.description, s.status, s.insync, p.name, r.path, EXISTS (SELECT 1 FROM processes q WHERE q.subscription_id = s.subscription_id AND q.status NOT IN ('completed', 'aborted')) FROM subscription_relations r JOIN subscriptions s ON s.subscription_id = r.subscription_id JOIN products p ON p.product_id = s.product_id WHERE r.depends_on_id = ?1 ORDER BY s.subscription_id",
         id,
     )
 }
@@ -172,7 +173,7 @@ pub fn in_use_by(conn: &Connection, id: &str) -> Result<Vec<Related>, StoreError
 pub fn depends_on(conn: &Connection, id: &str) -> Result<Vec<Related>, StoreError> {
     related(
         conn,
-        "SELECT s.subscription_id, s.description, s.status, s.insync, p.name, r.path FROM subscription_relations r JOIN subscriptions s ON s.subscription_id = r.depends_on_id JOIN products p ON p.product_id = s.product_id WHERE r.subscription_id = ?1 ORDER BY s.subscription_id",
+        "SELECT s.subscription_id, s.description, s.status, s.insync, p.name, r.path, EXISTS (SELECT 1 FROM processes q WHERE q.subscription_id = s.subscription_id AND q.status NOT IN ('completed', 'aborted')) FROM subscription_relations r JOIN subscriptions s ON s.subscription_id = r.depends_on_id JOIN products p ON p.product_id = s.product_id WHERE r.subscription_id = ?1 ORDER BY s.subscription_id",
         id,
     )
 }
