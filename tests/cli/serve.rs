@@ -4,6 +4,7 @@
 
 mod api;
 mod browser;
+mod queries;
 mod races;
 mod security;
 mod webdriver;
