@@ -1,11 +1,20 @@
 //! The query strings of the API (DESIGN §15): every route takes only the parameters it
-//! documents, the callbacks too.
+//! documents, the callbacks too, and a bad one is named in the error's `fields`.
 
 use serde_json::json;
 
 use super::{Server, call, field_names, get, token, wait_for_status};
 use crate::Project;
 use crate::both;
+
+/// The longest start two ids share (UUIDv7s made moments apart share their time).
+fn shared_start(a: &str, b: &str) -> String {
+    a.chars()
+        .zip(b.chars())
+        .take_while(|(x, y)| x == y)
+        .map(|(x, _)| x)
+        .collect()
+}
 
 /// A callback answer with a query parameter the route does not take is refused, and
 /// the token stays good: a guessed `?dry_run=true` must not answer the step for real.
@@ -46,4 +55,42 @@ fn a_callback_refuses_a_query_parameter_it_does_not_take() {
     wait_for_status(&s, &op, &id, "completed");
 }
 
-both!(a_callback_refuses_a_query_parameter_it_does_not_take,);
+/// An id prefix in a filter that is the start of several ids is a bad query, and like
+/// every bad query it names the parameter at fault in `fields`.
+fn an_ambiguous_id_in_a_filter_names_the_parameter() {
+    let p = Project::example();
+    let a = p.enrol("rtr1", "core");
+    let b = p.enrol("rtr2", "edge");
+    let op = token(&p, "ops", "operate");
+    let s = Server::start(&p, &["--no-worker"]);
+    let id = |v: &serde_json::Value, k: &str| v[k].as_str().unwrap().to_string();
+    let process = shared_start(&id(&a, "id"), &id(&b, "id"));
+    let subscription = shared_start(&id(&a, "subscription_id"), &id(&b, "subscription_id"));
+    assert!(!process.is_empty() && !subscription.is_empty());
+
+    for (path, field) in [
+        (format!("/api/v1/events?process={process}"), "process"),
+        (
+            format!("/api/v1/events?subscription={subscription}"),
+            "subscription",
+        ),
+        (
+            format!("/api/v1/processes?subscription={subscription}"),
+            "subscription",
+        ),
+        (format!("/api/v1/processes?parent={process}"), "parent"),
+    ] {
+        let r = get(&s, &path, &op);
+        assert_eq!(r.status, 400, "{path}: {}", r.text);
+        assert_eq!(r.body["error"]["kind"], "invalid", "{}", r.text);
+        assert_eq!(field_names(&r.body), [field], "{path}: {}", r.text);
+    }
+    // One that names nothing is still not found.
+    let r = get(&s, "/api/v1/events?process=ffffffff", &op);
+    assert_eq!(r.status, 404, "{}", r.text);
+}
+
+both!(
+    a_callback_refuses_a_query_parameter_it_does_not_take,
+    an_ambiguous_id_in_a_filter_names_the_parameter,
+);
