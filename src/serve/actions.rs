@@ -420,17 +420,25 @@ pub async fn start(app: &Arc<App>, req: Start) -> Result<String> {
     app.blocking(async move |app: &App| {
         let store = app.store();
         let (def, source) = app.workflow(&req.workflow)?;
-        // A misplaced customer is one more problem of the request, listed with the
-        // form's own.
-        let misplaced = (req.customer.is_some() && def.target != Target::Create).then(|| {
-            field_error(
+        // A misplaced customer, or one that is empty or not plain text, is one more
+        // problem of the request, listed with the form's own.
+        let misplaced = if req.customer.is_some() && def.target != Target::Create {
+            Some(field_error(
                 "customer",
                 format!(
                     "a customer only applies to create workflows; `{}` is a {} workflow",
                     def.name, def.target
                 ),
-            )
-        });
+            ))
+        } else {
+            crate::engine::start::check_customer(req.customer.as_deref())
+                .err()
+                .map(|e| {
+                    let mut named = field_error("customer", e.message);
+                    named.hints = e.hints;
+                    named
+                })
+        };
         let subscription = target_subscription(store, &def, req.subscription.as_deref()).await?;
         let pages = start_pages(store, &def).await?;
         let collected = if pages.is_empty() {
@@ -450,7 +458,6 @@ pub async fn start(app: &Arc<App>, req: Start) -> Result<String> {
             }
             (Some(e), _) => return Err(e),
         };
-        crate::engine::start::check_customer(req.customer.as_deref())?;
         let state = crate::engine::start::initial_state(answers);
         let customer = crate::engine::start::customer(
             &def,
