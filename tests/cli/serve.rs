@@ -6,6 +6,7 @@ mod api;
 mod browser;
 mod queries;
 mod races;
+mod resume;
 mod security;
 mod webdriver;
 mod workers;
