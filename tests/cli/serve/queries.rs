@@ -1,5 +1,6 @@
 //! The query strings of the API (DESIGN §15): every route takes only the parameters it
-//! documents, the callbacks too, and a bad one is named in the error's `fields`.
+//! documents, the callbacks too, and a bad one is named in the error's `fields`; a
+//! path that is no text is bad input.
 
 use serde_json::json;
 
@@ -126,8 +127,42 @@ fn a_bad_customer_is_listed_with_the_forms_problems() {
     assert_eq!(listed, json!([]), "nothing was started: {listed}");
 }
 
+/// A NUL in a path segment is bad input on either store, never a database error
+/// (PostgreSQL refuses a NUL in text): 400 naming the segment, on the API and the
+/// dashboard's addresses alike.
+fn a_nul_in_a_path_is_bad_input() {
+    let p = Project::example();
+    let op = token(&p, "ops", "operate");
+    let s = Server::start(&p, &["--no-worker"]);
+    for path in [
+        "/api/v1/processes/%00",
+        "/api/v1/processes/01a2%00/retry",
+        "/api/v1/subscriptions/%00",
+        "/api/v1/subscriptions/x%00y/workflows",
+        "/api/v1/products/Node%00",
+        "/processes/%00",
+    ] {
+        let method = if path.ends_with("retry") {
+            "POST"
+        } else {
+            "GET"
+        };
+        let r = call(&s, method, path, Some(&op), None);
+        assert_eq!(r.status, 400, "{path}: {}", r.text);
+        assert_eq!(r.body["error"]["kind"], "invalid", "{path}: {}", r.text);
+        let message = r.body["error"]["message"].as_str().unwrap_or_default();
+        assert!(
+            message.starts_with("path segment `")
+                && message.ends_with("` holds a NUL character (%00)"),
+            "{path}: {}",
+            r.text
+        );
+    }
+}
+
 both!(
     a_callback_refuses_a_query_parameter_it_does_not_take,
     an_ambiguous_id_in_a_filter_names_the_parameter,
     a_bad_customer_is_listed_with_the_forms_problems,
+    a_nul_in_a_path_is_bad_input,
 );
