@@ -665,23 +665,41 @@ pub async fn resume(
                 }
             }
         };
-        // Every answer is checked before any is recorded.
+        // Every answer is checked before any is recorded, and the problems of every
+        // step answered are listed together.
         let mut checked = Vec::with_capacity(answered.len());
         let mut secrets = Map::new();
+        let mut refused: Option<Error> = None;
         for (i, answers) in answered {
             let w = &view.pending[i];
             let collected = app.collect(std::slice::from_ref(&w.page), &answers, &w.state);
-            // With several steps waiting, a problem names its step's path.
-            let (input, more) = collected.map_err(|mut e| {
-                if view.pending.len() > 1 {
+            match collected {
+                Ok((input, more)) => {
+                    secrets.extend(more);
+                    checked.push((w, input));
+                }
+                // With several steps waiting, a problem names its step's path, in its
+                // line of the message as in `fields` (as `process resume` says it).
+                Err(mut e) if view.pending.len() > 1 && e.kind == Kind::Usage => {
+                    e.message = format!("step `{}`: {}", w.step, e.message);
                     for f in &mut e.fields {
                         f.field = format!("{}.{}", w.step, f.field);
                     }
+                    refused = Some(match refused.take() {
+                        None => e,
+                        Some(mut first) => {
+                            first.message = format!("{}\n{}", first.message, e.message);
+                            first.hints.extend(e.hints);
+                            first.fields.extend(e.fields);
+                            first
+                        }
+                    });
                 }
-                e
-            })?;
-            secrets.extend(more);
-            checked.push((w, input));
+                Err(e) => return Err(e),
+            }
+        }
+        if let Some(e) = refused {
+            return Err(e);
         }
         app.can_hand_on(&secrets)?;
         // The answers are recorded and the process queued: no step starts here, so a
