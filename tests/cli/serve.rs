@@ -4,8 +4,8 @@
 
 mod api;
 mod browser;
-mod queries;
 mod races;
+mod refusals;
 mod resume;
 mod security;
 mod webdriver;

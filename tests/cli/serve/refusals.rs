@@ -1,6 +1,6 @@
-//! The query strings of the API (DESIGN §15): every route takes only the parameters it
-//! documents, the callbacks too, and a bad one is named in the error's `fields`; a
-//! path that is no text is bad input.
+//! What the API refuses in a request, and how it says so (DESIGN §15): a query
+//! parameter a route does not take (the callbacks' too), a bad one named in `fields`,
+//! a path that is no text, a change sent with the dashboard's login cookie alone.
 
 use serde_json::json;
 
@@ -160,9 +160,45 @@ fn a_nul_in_a_path_is_bad_input() {
     }
 }
 
+/// A change through the API sent with the dashboard's login cookie alone is refused
+/// (401), saying the cookie is taken only for reading, not that there is no token;
+/// a read with the cookie is answered.
+fn a_change_with_the_login_cookie_alone_is_told_why_it_is_refused() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"A\"\nbuiltin = \"noop\"\n");
+    let op = token(&p, "ops", "operate");
+    let s = Server::start(&p, &["--no-worker"]);
+    let agent = ureq::AgentBuilder::new().redirects(0).build();
+    let cookie = format!("orch_token={op}");
+    let read = agent
+        .get(&s.url("/api/v1/processes"))
+        .set("Cookie", &cookie)
+        .call();
+    assert_eq!(read.map(|r| r.status()).ok(), Some(200));
+    let change = agent
+        .post(&s.url("/api/v1/workflows/t/processes"))
+        .set("Cookie", &cookie)
+        .set("Content-Type", "application/json")
+        .send_string("{}");
+    let r = match change {
+        Ok(r) | Err(ureq::Error::Status(_, r)) => super::reply(r),
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(r.status, 401, "{}", r.text);
+    let message = r.body["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with("the dashboard's login cookie is taken only for reading"),
+        "{}",
+        r.text
+    );
+    let listed = get(&s, "/api/v1/processes", &op).body;
+    assert_eq!(listed, json!([]), "nothing was started: {listed}");
+}
+
 both!(
     a_callback_refuses_a_query_parameter_it_does_not_take,
     an_ambiguous_id_in_a_filter_names_the_parameter,
     a_bad_customer_is_listed_with_the_forms_problems,
     a_nul_in_a_path_is_bad_input,
+    a_change_with_the_login_cookie_alone_is_told_why_it_is_refused,
 );
