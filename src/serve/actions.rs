@@ -407,7 +407,17 @@ pub async fn target_subscription(
             ),
         )),
         (true, Some(id)) => {
-            let s = find_subscription(store, id).await?;
+            // An id that is the start of several is one more problem of the query,
+            // named as the others are (a 404 stays a 404).
+            let s = find_subscription(store, id).await.map_err(|e| {
+                if e.kind == Kind::Usage && e.fields.is_empty() {
+                    let mut named = field_error("subscription", e.message);
+                    named.hints = e.hints;
+                    named
+                } else {
+                    e
+                }
+            })?;
             crate::engine::subscription::usable(store, def, &s, None).await?;
             Ok(Some(s))
         }

@@ -86,6 +86,16 @@ fn an_ambiguous_id_in_a_filter_names_the_parameter() {
         assert_eq!(r.body["error"]["kind"], "invalid", "{}", r.text);
         assert_eq!(field_names(&r.body), [field], "{path}: {}", r.text);
     }
+    // On a start, as the start's other query problems are: 422, named.
+    let path = format!("/api/v1/workflows/modify_node/processes?subscription={subscription}");
+    let r = post(&s, &path, &op, &json!({"role": "edge"}));
+    assert_eq!(r.status, 422, "{path}: {}", r.text);
+    assert_eq!(field_names(&r.body), ["subscription"], "{path}: {}", r.text);
+    assert_eq!(
+        r.body["error"]["hints"][0], "give more of the id",
+        "{}",
+        r.text
+    );
     // One that names nothing is still not found.
     let r = get(&s, "/api/v1/events?process=ffffffff", &op);
     assert_eq!(r.status, 404, "{}", r.text);
