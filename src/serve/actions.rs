@@ -407,7 +407,17 @@ pub async fn target_subscription(
             ),
         )),
         (true, Some(id)) => {
-            let s = find_subscription(store, id).await?;
+            // An id that is the start of several is one more problem of the query,
+            // named as the others are (a 404 stays a 404).
+            let s = find_subscription(store, id).await.map_err(|e| {
+                if e.kind == Kind::Usage && e.fields.is_empty() {
+                    let mut named = field_error("subscription", e.message);
+                    named.hints = e.hints;
+                    named
+                } else {
+                    e
+                }
+            })?;
             crate::engine::subscription::usable(store, def, &s, None).await?;
             Ok(Some(s))
         }
@@ -420,17 +430,25 @@ pub async fn start(app: &Arc<App>, req: Start) -> Result<String> {
     app.blocking(async move |app: &App| {
         let store = app.store();
         let (def, source) = app.workflow(&req.workflow)?;
-        // A misplaced customer is one more problem of the request, listed with the
-        // form's own.
-        let misplaced = (req.customer.is_some() && def.target != Target::Create).then(|| {
-            field_error(
+        // A misplaced customer, or one that is empty or not plain text, is one more
+        // problem of the request, listed with the form's own.
+        let misplaced = if req.customer.is_some() && def.target != Target::Create {
+            Some(field_error(
                 "customer",
                 format!(
                     "a customer only applies to create workflows; `{}` is a {} workflow",
                     def.name, def.target
                 ),
-            )
-        });
+            ))
+        } else {
+            crate::engine::start::check_customer(req.customer.as_deref())
+                .err()
+                .map(|e| {
+                    let mut named = field_error("customer", e.message);
+                    named.hints = e.hints;
+                    named
+                })
+        };
         let subscription = target_subscription(store, &def, req.subscription.as_deref()).await?;
         let pages = start_pages(store, &def).await?;
         let collected = if pages.is_empty() {
@@ -450,7 +468,6 @@ pub async fn start(app: &Arc<App>, req: Start) -> Result<String> {
             }
             (Some(e), _) => return Err(e),
         };
-        crate::engine::start::check_customer(req.customer.as_deref())?;
         let state = crate::engine::start::initial_state(answers);
         let customer = crate::engine::start::customer(
             &def,
@@ -658,23 +675,41 @@ pub async fn resume(
                 }
             }
         };
-        // Every answer is checked before any is recorded.
+        // Every answer is checked before any is recorded, and the problems of every
+        // step answered are listed together.
         let mut checked = Vec::with_capacity(answered.len());
         let mut secrets = Map::new();
+        let mut refused: Option<Error> = None;
         for (i, answers) in answered {
             let w = &view.pending[i];
             let collected = app.collect(std::slice::from_ref(&w.page), &answers, &w.state);
-            // With several steps waiting, a problem names its step's path.
-            let (input, more) = collected.map_err(|mut e| {
-                if view.pending.len() > 1 {
+            match collected {
+                Ok((input, more)) => {
+                    secrets.extend(more);
+                    checked.push((w, input));
+                }
+                // With several steps waiting, a problem names its step's path, in its
+                // line of the message as in `fields` (as `process resume` says it).
+                Err(mut e) if view.pending.len() > 1 && e.kind == Kind::Usage => {
+                    e.message = format!("step `{}`: {}", w.step, e.message);
                     for f in &mut e.fields {
                         f.field = format!("{}.{}", w.step, f.field);
                     }
+                    refused = Some(match refused.take() {
+                        None => e,
+                        Some(mut first) => {
+                            first.message = format!("{}\n{}", first.message, e.message);
+                            first.hints.extend(e.hints);
+                            first.fields.extend(e.fields);
+                            first
+                        }
+                    });
                 }
-                e
-            })?;
-            secrets.extend(more);
-            checked.push((w, input));
+                Err(e) => return Err(e),
+            }
+        }
+        if let Some(e) = refused {
+            return Err(e);
         }
         app.can_hand_on(&secrets)?;
         // The answers are recorded and the process queued: no step starts here, so a

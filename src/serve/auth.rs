@@ -157,6 +157,13 @@ pub async fn identify(
                     "the Authorization header is not `Bearer TOKEN`: orch takes only bearer tokens",
                 ));
             }
+            // The dashboard's login stands in for a token only to read: a change sent
+            // with it alone is told so, not that it carries no token.
+            None if cookie(headers, COOKIE).is_some() => {
+                return Err(ApiError::unauthorized(
+                    "the dashboard's login cookie is taken only for reading; a change through the API carries its token in the Authorization header",
+                ));
+            }
             None => return Err(ApiError::unauthorized("this request carries no token")),
         },
     };

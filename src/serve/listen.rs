@@ -61,12 +61,16 @@ fn refused_head<B>(req: &hyper::Request<B>) -> Option<axum::response::Response> 
                 req.headers().len()
             ),
         )
-    } else if let Some(segment) = undecodable_segment(req.uri().path()) {
-        crate::error::Error::usage(format!(
-            "path segment `{segment}` is not valid UTF-8 once its %-escapes are decoded"
-        ))
-        .with_hint("percent-encode the UTF-8 bytes of the text (ids and names are plain text)")
-        .into()
+    } else if let Some((segment, fault)) = unreadable_segment(req.uri().path()) {
+        let hint = match fault {
+            Fault::NotUtf8 => {
+                "percent-encode the UTF-8 bytes of the text (ids and names are plain text)"
+            }
+            Fault::Nul => "remove the %00 from the address (ids and names hold no NUL)",
+        };
+        crate::error::Error::usage(format!("path segment `{segment}` {}", fault.says()))
+            .with_hint(hint)
+            .into()
     } else {
         return None;
     };
@@ -76,11 +80,38 @@ fn refused_head<B>(req: &hyper::Request<B>) -> Option<axum::response::Response> 
     Some(r)
 }
 
-/// The first segment of `path` whose %-escapes decode to bytes that are not UTF-8
-/// (`%ff`): the router could not hand it to a handler as text.
-fn undecodable_segment(path: &str) -> Option<&str> {
-    path.split('/')
-        .find(|segment| std::str::from_utf8(&percent_decoded(segment)).is_err())
+/// What makes a path segment unreadable as an id or a name.
+enum Fault {
+    /// Its %-escapes decode to bytes that are not UTF-8 (`%ff`): the router could not
+    /// hand it to a handler as text.
+    NotUtf8,
+    /// It holds a NUL (`%00`), which no id or name has and which PostgreSQL refuses
+    /// in text: a lookup would fail as a database error rather than find nothing.
+    Nul,
+}
+
+impl Fault {
+    fn says(&self) -> &'static str {
+        match self {
+            Fault::NotUtf8 => "is not valid UTF-8 once its %-escapes are decoded",
+            Fault::Nul => "holds a NUL character (%00)",
+        }
+    }
+}
+
+/// The first segment of `path` that is no readable text once its %-escapes are
+/// decoded, and why.
+fn unreadable_segment(path: &str) -> Option<(&str, Fault)> {
+    path.split('/').find_map(|segment| {
+        let bytes = percent_decoded(segment);
+        if std::str::from_utf8(&bytes).is_err() {
+            Some((segment, Fault::NotUtf8))
+        } else if bytes.contains(&0) {
+            Some((segment, Fault::Nul))
+        } else {
+            None
+        }
+    })
 }
 
 /// `segment` with each `%XX` replaced by its byte; a `%` not followed by two hex
@@ -177,11 +208,22 @@ pub async fn serve(
 mod tests {
     use super::*;
 
+    fn found(path: &str) -> Option<(&str, &'static str)> {
+        unreadable_segment(path).map(|(segment, fault)| (segment, fault.says()))
+    }
+
     #[test]
-    fn segments_that_decode_to_other_than_utf8_are_found() {
-        assert_eq!(undecodable_segment("/api/v1/processes/%ff"), Some("%ff"));
-        assert_eq!(undecodable_segment("/api/v1/products/N%C5%93ud"), None);
-        assert_eq!(undecodable_segment("/a/100%/b%2"), None);
+    fn segments_that_decode_to_other_than_text_are_found() {
+        assert_eq!(
+            found("/api/v1/processes/%ff"),
+            Some(("%ff", Fault::NotUtf8.says()))
+        );
+        assert_eq!(
+            found("/api/v1/processes/01a2%00"),
+            Some(("01a2%00", Fault::Nul.says()))
+        );
+        assert_eq!(found("/api/v1/products/N%C5%93ud"), None);
+        assert_eq!(found("/a/100%/b%2"), None);
         assert_eq!(percent_decoded("a%41%2x%"), b"aA%2x%".to_vec());
     }
 }

@@ -273,7 +273,9 @@ pub fn split_answers(
             }
             continue;
         }
-        if value.is_object() {
+        // A branch step's path (`G [3] / Confirm`) is never a field's name: whatever
+        // its value, it names a step, and no waiting one.
+        if value.is_object() || (!key.contains('.') && key.contains(" / ")) {
             // `{"PATH": {…}}` whose path no waiting step has (form fields take no
             // objects).
             return Err(Error::usage(format!(

@@ -5,6 +5,8 @@
 mod api;
 mod browser;
 mod races;
+mod refusals;
+mod resume;
 mod security;
 mod webdriver;
 mod workers;

@@ -12,7 +12,7 @@ use axum::response::Response;
 use serde_json::Value;
 
 use super::schema::{Errors, Process};
-use super::{GivenObject, JsonObject};
+use super::{GivenObject, JsonObject, Params};
 use crate::engine::{answer, token};
 use crate::serve::App;
 use crate::serve::actions::ProcessView;
@@ -30,8 +30,12 @@ use crate::store::callbacks::Answer;
 pub async fn answer(
     State(app): State<Arc<App>>,
     Path(text): Path<String>,
+    q: Params,
     GivenObject(result): GivenObject,
 ) -> ApiResult<Response> {
+    // A guessed parameter (`?dry_run=true`) must not be passed over while the answer
+    // is taken for real.
+    q.only(&[])?;
     let store = app.store();
     let (row, process) = answer::open_token(store, None, &text).await?;
     let result = Value::Object(result);
@@ -62,8 +66,10 @@ pub async fn answer(
 pub async fn progress(
     State(app): State<Arc<App>>,
     Path(text): Path<String>,
+    q: Params,
     JsonObject(data): JsonObject,
 ) -> ApiResult<StatusCode> {
+    q.only(&[])?;
     let store = app.store();
     answer::open_token(store, None, &text).await?;
     if !store

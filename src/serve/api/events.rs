@@ -89,11 +89,13 @@ pub async fn events(
     super::together(unknown, checks.done())?;
     let store = app.store();
     let process_id = match q.get("process").filter(|p| !p.is_empty()) {
-        Some(id) => Some(find_process(store, id).await?.process_id),
+        Some(id) => Some(super::by_query("process", find_process(store, id).await)?.process_id),
         None => None,
     };
     let subscription_id = match q.get("subscription").filter(|s| !s.is_empty()) {
-        Some(id) => Some(find_subscription(store, id).await?.subscription_id),
+        Some(id) => Some(
+            super::by_query("subscription", find_subscription(store, id).await)?.subscription_id,
+        ),
         None => None,
     };
     let start = match (resume, since, follow) {

@@ -284,6 +284,23 @@ impl QueryChecks {
     }
 }
 
+/// What the id a query parameter gives names (`?process=`, `?subscription=`): an id
+/// that is the start of several is a bad query, and names the parameter in `fields` as
+/// every other bad query does (a 404 stays a 404).
+pub fn by_query<T>(name: &str, found: crate::error::Result<T>) -> ApiResult<T> {
+    found.map_err(|e| {
+        let mut e = ApiError::from(e);
+        if e.status == axum::http::StatusCode::BAD_REQUEST && e.fields.is_empty() {
+            e.fields.push(crate::error::FieldError {
+                field: name.to_string(),
+                field_type: "query".to_string(),
+                reason: e.message.clone(),
+            });
+        }
+        e
+    })
+}
+
 /// Two checks of one request as one answer: a bad query lists every parameter at
 /// fault, the unknown ones with those whose values are wrong.
 pub fn together<T>(first: ApiResult<()>, then: ApiResult<T>) -> ApiResult<T> {

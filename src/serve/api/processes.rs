@@ -65,11 +65,13 @@ pub async fn filter(store: &crate::store::Store, q: &Params) -> ApiResult<Filter
     let limit = checks.take("limit", q.limit());
     checks.done()?;
     let subscription_id = match text("subscription") {
-        Some(s) => Some(find_subscription(store, &s).await?.subscription_id),
+        Some(s) => Some(
+            super::by_query("subscription", find_subscription(store, &s).await)?.subscription_id,
+        ),
         None => None,
     };
     let parent_id = match text("parent") {
-        Some(s) => Some(find_process(store, &s).await?.process_id),
+        Some(s) => Some(super::by_query("parent", find_process(store, &s).await)?.process_id),
         None => None,
     };
     Ok(Filter {

@@ -546,11 +546,12 @@ fn errors_have_the_status_and_body_of_the_design() {
         );
         assert_eq!(
             (r.status, kind(&r).as_str()),
-            (400, "invalid"),
+            (422, "invalid"),
             "{}",
             r.text
         );
         assert!(r.text.contains("the customer"), "{}", r.text);
+        assert_eq!(field_names(&r.body), ["customer"], "{}", r.text);
     }
     // A NUL in a query is bad input, not a database error; so are bytes that are
     // not UTF-8.
