@@ -346,17 +346,7 @@ fn a_short_secret_is_masked_too() {
         ),
         (" acme ", "the customer ` acme ` has spaces around it"),
     ] {
-        let (code, _, err) = p.run(&[
-            "workflow",
-            "run",
-            "create_node",
-            "--input",
-            "node_name=r9",
-            "--input",
-            "role=core",
-            "--customer",
-            customer,
-        ]);
+        let (code, _, err) = p.run(&[CREATE_R9, &["--customer", customer]].concat());
         assert_eq!(code, 2, "{err}");
         assert!(err.contains(said), "{err}");
     }
@@ -375,15 +365,7 @@ fn a_default_customer_that_customer_would_refuse_is_refused_in_orch_toml() {
         ("a\\u0007b", "holds a control character"),
     ] {
         p.write("orch.toml", &format!("default_customer = \"{customer}\"\n"));
-        let (code, out, err) = p.run(&[
-            "workflow",
-            "run",
-            "create_node",
-            "--input",
-            "node_name=r9",
-            "--input",
-            "role=core",
-        ]);
+        let (code, out, err) = p.run(CREATE_R9);
         assert_eq!(code, 2, "{customer:?}: {err}");
         assert!(out.is_empty(), "{out}");
         assert!(err.contains("orch.toml:1:20: default_customer: "), "{err}");
@@ -623,3 +605,14 @@ both!(
     input_files_and_the_json_schema,
     a_waiting_process_retried_by_a_task_gets_its_secret_from_the_environment,
 );
+
+/// Enrols `r9` as a core router in the example network.
+const CREATE_R9: &[&str] = &[
+    "workflow",
+    "run",
+    "create_node",
+    "--input",
+    "node_name=r9",
+    "--input",
+    "role=core",
+];
