@@ -20,18 +20,23 @@ pub struct Neighbour {
 }
 
 impl Neighbour {
-    pub fn counts(&self) -> bool {
-        counts(self.status, self.held)
+    /// A subscription whose creation was given up: still `initial`, with no process on
+    /// it (its create workflow was aborted). It stays out of sync and keeps counting
+    /// as a relation (DESIGN §4), and no default workflow runs on it, so a refusal it
+    /// causes says how to end it.
+    pub fn given_up(&self) -> bool {
+        self.status == Lifecycle::Initial && !self.held
     }
-}
 
-/// Whether a related subscription counts (for usability, and for ending one it uses):
-/// it is not terminated, and it is not one whose creation was given up (still
-/// `initial`, with no process on it: its create workflow was aborted), which nothing
-/// can run on and which would otherwise keep every subscription it names from being
-/// changed or ended. `held`: a process not yet finished is on it.
-pub fn counts(status: Lifecycle, held: bool) -> bool {
-    status.is_live() && (status != Lifecycle::Initial || held)
+    /// The hint of a refusal this subscription causes, when its creation was given up.
+    fn given_up_hint(&self) -> Option<String> {
+        self.given_up().then(|| {
+            format!(
+                "{id} was never finished: its create workflow was aborted, so it stays initial and out of sync; a terminate workflow for its product with `usable_when = [\"initial\"]` and `usable_while_out_of_sync = true` ends it (`orch subscription workflows {id}` lists what can run on it)",
+                id = self.subscription_id
+            )
+        })
+    }
 }
 
 /// A process that still holds the subscription (neither completed nor aborted).
@@ -174,17 +179,17 @@ pub fn check(def: &WorkflowDef, f: &Facts) -> Result<(), Refusal> {
             .depends_on
             .iter()
             .chain(&f.in_use_by)
-            .find(|n| n.counts() && !n.insync);
+            .find(|n| n.status.is_live() && !n.insync);
         if let Some(n) = stuck {
             return Err(Refusal::new(
                 format!(
                     "the related subscription {} ({}) is out of sync",
                     n.subscription_id, n.description
                 ),
-                Some(format!(
+                Some(n.given_up_hint().unwrap_or_else(|| format!(
                     "see why with `orch subscription show {id}`; `orch subscription workflows {id}` lists what can run on it (its validate workflow brings it back in sync)",
                     id = n.subscription_id
-                )),
+                ))),
             ));
         }
     }
@@ -192,12 +197,12 @@ pub fn check(def: &WorkflowDef, f: &Facts) -> Result<(), Refusal> {
         let list = named_once(
             f.in_use_by
                 .iter()
-                .filter(|n| n.counts())
+                .filter(|n| n.status.is_live())
                 .map(|n| (n.subscription_id.as_str(), n.description.as_str())),
         );
         if !list.is_empty() {
             // Subscriptions that use each other cannot be terminated one first.
-            let mutual = f.in_use_by.iter().filter(|n| n.counts()).all(|n| {
+            let mutual = f.in_use_by.iter().filter(|n| n.status.is_live()).all(|n| {
                 f.depends_on
                     .iter()
                     .any(|d| d.subscription_id == n.subscription_id)
@@ -205,9 +210,12 @@ pub fn check(def: &WorkflowDef, f: &Facts) -> Result<(), Refusal> {
             let first = f
                 .in_use_by
                 .iter()
-                .find(|n| n.counts())
+                .find(|n| n.status.is_live())
                 .map_or("ID", |n| n.subscription_id.as_str());
-            let hint = if mutual {
+            let given_up = f.in_use_by.iter().find_map(Neighbour::given_up_hint);
+            let hint = if let Some(h) = given_up {
+                h
+            } else if mutual {
                 "they use each other, so neither ends first: drop one reference with a modify workflow, or end them with a terminate workflow that sets `blocked_by_in_use = false`".to_string()
             } else {
                 format!(
@@ -257,26 +265,39 @@ mod tests {
     }
 
     #[test]
-    fn a_creation_given_up_holds_nothing() {
-        let stuck = |status, held| Neighbour {
+    fn a_creation_given_up_still_counts_and_says_how_to_end_it() {
+        let stuck = |held| Neighbour {
             insync: false,
             held,
-            ..user(status)
+            ..user(Lifecycle::Initial)
         };
         let f = |n: Neighbour| Facts {
             in_use_by: vec![n],
             ..facts()
         };
-        // Being created: its process may still go on.
-        let r = check(&wf(Target::Modify), &f(stuck(Lifecycle::Initial, true))).unwrap_err();
+        // Being created: its process may still go on, and is the way on.
+        let r = check(&wf(Target::Modify), &f(stuck(true))).unwrap_err();
         assert!(r.reason.contains("related subscription c1"), "{r:?}");
-        assert!(check(&wf(Target::Terminate), &f(stuck(Lifecycle::Initial, true))).is_err());
-        // Its create workflow aborted: nothing runs on it, nor holds it.
-        assert!(check(&wf(Target::Modify), &f(stuck(Lifecycle::Initial, false))).is_ok());
-        let t = check(&wf(Target::Terminate), &f(stuck(Lifecycle::Initial, false)));
-        assert!(t.is_ok(), "{t:?}");
-        // Provisioned once, it counts whoever is on it.
-        assert!(check(&wf(Target::Modify), &f(stuck(Lifecycle::Active, false))).is_err());
+        assert!(!r.hint.unwrap_or_default().contains("never finished"));
+        // Its create workflow aborted: still a relation out of sync (DESIGN §4), and the
+        // refusal says what ends it.
+        for target in [Target::Modify, Target::Terminate] {
+            let r = check(&wf(target), &f(stuck(false))).unwrap_err();
+            let hint = r.hint.unwrap_or_default();
+            assert!(hint.contains("c1 was never finished"), "{hint}");
+            assert!(hint.contains("usable_while_out_of_sync = true"), "{hint}");
+        }
+        // In use, and in sync: the refusal of a terminate says the same.
+        let r = check(
+            &wf(Target::Terminate),
+            &f(Neighbour {
+                insync: true,
+                ..stuck(false)
+            }),
+        )
+        .unwrap_err();
+        assert!(r.reason.contains("in use by c1"), "{r:?}");
+        assert!(r.hint.unwrap_or_default().contains("never finished"));
     }
 
     #[test]

@@ -117,7 +117,7 @@ pub async fn prepare(
         let users = crate::domain::usability::named_once(
             related
                 .iter()
-                .filter(|r| crate::domain::usability::counts(r.status, r.held))
+                .filter(|r| r.status.is_live())
                 .map(|r| (r.subscription_id.as_str(), r.description.as_str())),
         );
         if !users.is_empty() {

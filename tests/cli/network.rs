@@ -107,9 +107,10 @@ fn a_related_subscription_out_of_sync_is_named_with_commands_to_copy() {
 }
 
 /// A create workflow given up (aborted) leaves its subscription `initial` and out of
-/// sync, as abort says; it names the nodes it was made of, but no longer keeps them
-/// from being changed or ended, as it did while its process could still go on.
-fn an_aborted_creation_does_not_hold_the_subscriptions_it_names() {
+/// sync, and it still counts as a relation of the nodes it names (DESIGN §4): the
+/// refusals say so and what ends it, a terminate workflow that takes initial
+/// subscriptions out of sync, after which the nodes are free again.
+fn an_aborted_creation_says_how_to_end_it_and_its_end_frees_the_nodes() {
     let p = Project::example();
     let a = id_of(&node(&p, "rtr1", "core"));
     let b = id_of(&node(&p, "rtr2", "edge"));
@@ -136,17 +137,36 @@ fn an_aborted_creation_does_not_hold_the_subscriptions_it_names() {
             .unwrap_or_else(|| panic!("no {name}: {all}"));
         (w["usable"].as_bool().unwrap(), w["reason"].to_string())
     };
-    // While the failed process can be retried, the circuit it makes holds its nodes.
-    let (ok, reason) = usable(&a, "modify_node");
-    assert!(!ok, "{reason}");
+    let (code, _, err) = p.run(&["workflow", "run", "modify_node", "--subscription", &a]);
+    assert_eq!(code, 7, "{err}");
     assert!(
-        reason.contains(&format!("the related subscription {c}")),
-        "{reason}"
+        !err.contains("never finished"),
+        "the create can go on: {err}"
     );
-    let (ok, reason) = usable(&a, "terminate_node");
-    assert!(!ok, "{reason}");
     let (code, _, err) = p.run(&["process", "abort", &id]);
     assert_eq!(code, 0, "{err}");
+    for args in [
+        ["workflow", "run", "modify_node", "--subscription", &a],
+        ["workflow", "run", "terminate_node", "--subscription", &b],
+    ] {
+        let (code, _, err) = p.run(&args);
+        assert_eq!(code, 7, "{err}");
+        assert!(
+            err.contains(&format!(
+                "hint: {c} was never finished: its create workflow was aborted"
+            )),
+            "{err}"
+        );
+        assert!(err.contains("usable_while_out_of_sync = true"), "{err}");
+    }
+    p.write(
+        "workflows/forget_circuit.toml",
+        "name = \"forget_circuit\"\ntarget = \"terminate\"\nproducts = [\"CIRCUIT\"]\nusable_when = [\"initial\"]\nusable_while_out_of_sync = true\n\n[[step]]\nname = \"Note\"\nbuiltin = \"noop\"\n",
+    );
+    let v = p.ok_json(&["workflow", "run", "forget_circuit", "--subscription", &c]);
+    assert_eq!(v["status"], "completed", "{v}");
+    let shown = p.json(&["subscription", "show", &c]);
+    assert_eq!(shown["status"], "terminated", "{shown}");
     for (sid, name) in [
         (&a, "modify_node"),
         (&a, "terminate_node"),
@@ -155,13 +175,6 @@ fn an_aborted_creation_does_not_hold_the_subscriptions_it_names() {
         let (ok, reason) = usable(sid, name);
         assert!(ok, "{name} on {sid}: {reason}");
     }
-    let v = p.ok_json(&["workflow", "run", "terminate_node", "--subscription", &a]);
-    assert_eq!(v["status"], "completed", "{v}");
-    // The given-up circuit stays as abort left it, and still names the node.
-    let shown = p.json(&["subscription", "show", &c]);
-    assert_eq!(shown["status"], "initial", "{shown}");
-    assert_eq!(shown["insync"], false, "{shown}");
-    assert!(shown["depends_on"].to_string().contains(&a), "{shown}");
 }
 
 fn two_nodes_a_circuit_and_the_lifecycle_rules() {
@@ -635,7 +648,7 @@ fn a_terminate_workflow_not_blocked_by_use_terminates_a_node_in_use() {
 
 both!(
     a_related_subscription_out_of_sync_is_named_with_commands_to_copy,
-    an_aborted_creation_does_not_hold_the_subscriptions_it_names,
+    an_aborted_creation_says_how_to_end_it_and_its_end_frees_the_nodes,
     a_terminate_workflow_not_blocked_by_use_terminates_a_node_in_use,
     the_readme_command_creates_an_active_node,
     two_nodes_a_circuit_and_the_lifecycle_rules,
