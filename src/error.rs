@@ -180,6 +180,15 @@ impl Error {
         self.kind.exit_code()
     }
 
+    /// The message and its hints on one line, "; " between them: for a place that
+    /// holds one line of text (a step's error, a parser's message).
+    pub fn in_one_line(self) -> String {
+        std::iter::once(self.message)
+            .chain(self.hints)
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
     /// Renders the error the way it is printed on stderr.
     pub fn render(&self) -> String {
         let mut out = String::new();

@@ -79,14 +79,8 @@ fn customer<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D:
             "`default_customer` is empty: give the customer's id (`default_customer = \"acme\"`), or leave it out for `default`",
         ));
     }
-    crate::ui::check_plain("the customer", &text, "the customer's id", "").map_err(|e| {
-        serde::de::Error::custom(
-            std::iter::once(e.message)
-                .chain(e.hints)
-                .collect::<Vec<_>>()
-                .join("; "),
-        )
-    })?;
+    crate::ui::check_plain("the customer", &text, "the customer's id", "")
+        .map_err(|e| serde::de::Error::custom(e.in_one_line()))?;
     Ok(Some(text))
 }
 

@@ -184,7 +184,7 @@ fn check(ctx: &mut Ctx) -> Result<()> {
         .map(|d| ctx.project.root.join(&d.file))
         .collect::<std::collections::BTreeSet<_>>()
         .iter()
-        .filter_map(|file| top_level_tag(&std::fs::read_to_string(file).ok()?))
+        .filter_map(|file| crate::definition::declared(&std::fs::read_to_string(file).ok()?, "tag"))
         .collect();
     diags.extend(pdiags);
     let tags: std::collections::BTreeSet<&str> = products
@@ -319,26 +319,6 @@ fn check(ctx: &mut Ctx) -> Result<()> {
         many(defs.len(), "workflow")
     ));
     Ok(())
-}
-
-/// The `tag = "…"` of a product file read line by line, before its first table: what a
-/// file that does not parse as a product still says of its tag.
-fn top_level_tag(text: &str) -> Option<String> {
-    text.lines()
-        .map(str::trim)
-        .take_while(|l| !l.starts_with('['))
-        .find_map(|l| {
-            let (key, value) = l.split_once('=')?;
-            if key.trim() != "tag" {
-                return None;
-            }
-            let value = value.split('#').next()?.trim();
-            let tag = value
-                .strip_prefix('"')
-                .and_then(|v| v.strip_suffix('"'))
-                .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))?;
-            (!tag.is_empty()).then(|| tag.to_string())
-        })
 }
 
 /// The tags of the product files, for a warning about one that is not among them.

@@ -579,6 +579,34 @@ impl<'a> Item<'a> {
     }
 }
 
+/// The top-level string `key = "…"` of a definition file, read as far as the file
+/// allows: a file that is not valid TOML, or not a valid product or workflow, may
+/// still say which name or tag it meant to have. None when the file does not say, or
+/// says nothing.
+pub fn declared(text: &str, key: &str) -> Option<String> {
+    let found = match text.parse::<toml::Table>() {
+        Ok(table) => table.get(key)?.as_str().map(str::to_string),
+        // Not TOML (a syntax error further down): its line before the first table.
+        Err(_) => text
+            .lines()
+            .map(str::trim)
+            .take_while(|l| !l.starts_with('['))
+            .find_map(|l| {
+                let (k, value) = l.split_once('=')?;
+                if k.trim() != key {
+                    return None;
+                }
+                let value = value.split('#').next()?.trim();
+                value
+                    .strip_prefix('"')
+                    .and_then(|v| v.strip_suffix('"'))
+                    .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
+                    .map(str::to_string)
+            }),
+    };
+    found.filter(|v| !v.is_empty())
+}
+
 /// Lists the `*.toml` files of a folder, sorted, or the file itself.
 pub fn toml_files(path: &Path) -> Result<Vec<PathBuf>, Error> {
     if path.is_file() {
@@ -604,6 +632,21 @@ pub fn toml_files(path: &Path) -> Result<Vec<PathBuf>, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_says_its_name_as_far_as_it_reads() {
+        assert_eq!(
+            declared("name = \"w\"\n[[step]]\n", "name").as_deref(),
+            Some("w")
+        );
+        // Broken further down: the line before the first table, without its comment.
+        let broken = "tag = 'NODE' # the tag\nname = \"n\"\n[blocks\nx = 1\n";
+        assert_eq!(declared(broken, "tag").as_deref(), Some("NODE"));
+        assert_eq!(declared(broken, "name").as_deref(), Some("n"));
+        assert_eq!(declared("[a]\nname = \"inner\"\n[", "name"), None);
+        assert_eq!(declared("name = \"\"\n", "name"), None);
+        assert_eq!(declared("name = 3\n", "name"), None);
+    }
 
     #[test]
     fn locates_nested_keys() {

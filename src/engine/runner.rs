@@ -863,7 +863,7 @@ impl Engine<'_> {
         let mut found = match super::start::products_on_offer(self.store, def).await? {
             Ok(found) => found,
             // The step's error is one line: the hint goes after the reason.
-            Err(e) => return Ok(Err([e.message, e.hints.join("; ")].join("; "))),
+            Err(e) => return Ok(Err(e.in_one_line())),
         };
         Ok(match found.len() {
             1 => Ok(found.remove(0).def.name),

@@ -101,10 +101,14 @@ pub async fn products_on_offer(
     Ok(Err(Error::conflict(format!(
         "`{}` creates {tags} subscriptions, and {} no new ones: {}",
         def.name,
-        if closed.len() == 1 { "the product with that tag takes" } else { "no product with those tags takes" },
+        if closed.len() == 1 {
+            "the product with that tag takes"
+        } else {
+            "no product with those tags takes"
+        },
         names.join(", ")
     ))
-    .with_hint("a product takes new subscriptions while its status is `active` or `pre production`: change `status` in its file under products/, then `orch product load`")))
+    .with_hint(crate::domain::lifecycle::REOPEN_HINT)))
 }
 
 /// The page a create workflow for several products asks first (which product); None

@@ -307,8 +307,9 @@ pub async fn create(
     if !def.status.takes_new_subscriptions() {
         // The form offered it before its status changed (a queued process, a retry).
         return Ok(Err(format!(
-            "product `{product_name}` is `{}` and takes no new subscriptions; set its status to `active` or `pre production` in its file under products/ and run `orch product load`, then retry",
-            def.status
+            "product `{product_name}` is `{}` and takes no new subscriptions; {}, then retry",
+            def.status,
+            crate::domain::lifecycle::REOPEN_HINT
         )));
     }
     let now = crate::clock::now_text();

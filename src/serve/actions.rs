@@ -30,22 +30,6 @@ use crate::tasks::builtin;
 
 const RETRYABLE: &[ProcessStatus] = ProcessStatus::RETRYABLE;
 
-/// The `name = "…"` a workflow file gives, read as far as the file allows: a file
-/// that does not parse as a workflow may still say which workflow it meant to be.
-fn declared_name(path: &std::path::Path) -> Option<String> {
-    let text = std::fs::read_to_string(path).ok()?;
-    if let Ok(table) = text.parse::<toml::Table>() {
-        return table.get("name")?.as_str().map(str::to_string);
-    }
-    // Not TOML at all (a syntax error further down): the top-level line, if any.
-    text.lines()
-        .take_while(|l| !l.trim_start().starts_with('['))
-        .find_map(|l| {
-            let (key, value) = l.split_once('=')?;
-            (key.trim() == "name").then(|| value.trim().trim_matches('"').to_string())
-        })
-}
-
 impl App {
     /// Runs `f` on a blocking thread, waiting for the store there.
     pub async fn blocking<T, F>(self: &Arc<Self>, f: F) -> Result<T>
@@ -93,7 +77,11 @@ impl App {
         // so rather than that the workflow does not exist.
         let (named, others): (Vec<_>, Vec<_>) = diags.into_iter().partition(|d| {
             d.file.file_stem().is_some_and(|s| s == name)
-                || declared_name(&self.project.root.join(&d.file)).as_deref() == Some(name)
+                || std::fs::read_to_string(self.project.root.join(&d.file))
+                    .ok()
+                    .and_then(|text| crate::definition::declared(&text, "name"))
+                    .as_deref()
+                    == Some(name)
         });
         if !named.is_empty() {
             // Invalid input as for the CLI (exit 2, here 400), though the input at fault
@@ -215,6 +203,13 @@ fn field_error(name: &str, reason: String) -> Error {
         field_type: "query".to_string(),
         reason,
     }])
+}
+
+/// `e` as a problem of the query parameter `name`, its hints kept.
+fn at_field(name: &str, e: Error) -> Error {
+    let mut named = field_error(name, e.message);
+    named.hints = e.hints;
+    named
 }
 
 /// A process by id or unique prefix.
@@ -411,9 +406,7 @@ pub async fn target_subscription(
             // named as the others are (a 404 stays a 404).
             let s = find_subscription(store, id).await.map_err(|e| {
                 if e.kind == Kind::Usage && e.fields.is_empty() {
-                    let mut named = field_error("subscription", e.message);
-                    named.hints = e.hints;
-                    named
+                    at_field("subscription", e)
                 } else {
                     e
                 }
@@ -443,11 +436,7 @@ pub async fn start(app: &Arc<App>, req: Start) -> Result<String> {
         } else {
             crate::engine::start::check_customer(req.customer.as_deref())
                 .err()
-                .map(|e| {
-                    let mut named = field_error("customer", e.message);
-                    named.hints = e.hints;
-                    named
-                })
+                .map(|e| at_field("customer", e))
         };
         let subscription = target_subscription(store, &def, req.subscription.as_deref()).await?;
         let pages = start_pages(store, &def).await?;

@@ -94,6 +94,10 @@ pub struct Filter {
     pub offset: i64,
 }
 
+/// The columns both stores read a [`Related`] from (`s` the related subscription, `p`
+/// its product, `r` the relation), in its fields' order.
+pub const RELATED_COLUMNS: &str = "s.subscription_id, s.description, s.status, s.insync, p.name, r.path, EXISTS (SELECT 1 FROM processes q WHERE q.subscription_id = s.subscription_id AND q.status NOT IN ('completed', 'aborted'))";
+
 /// A subscription on the other end of a relation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Related {

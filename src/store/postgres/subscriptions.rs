@@ -13,7 +13,7 @@ use crate::domain::subscription::{Flat, RefInfo};
 use crate::domain::usability::Facts;
 use crate::store::events::Concerns;
 use crate::store::subscriptions::{
-    self as change, Filter, Find, Related, Subscription, Touch, Unfinished,
+    self as change, Filter, Find, RELATED_COLUMNS, Related, Subscription, Touch, Unfinished,
 };
 
 const COLUMNS: &str = "s.subscription_id, s.product_id, p.name, p.tag, p.product_type, p.root_key, s.customer_id, s.description, s.status, s.insync, s.start_date, s.end_date, s.note, s.document, s.created_at, s.updated_at";
@@ -209,7 +209,7 @@ async fn related(tx: &Tx<'_>, sql: &str, id: &str) -> R<Vec<Related>> {
 pub async fn in_use_by(tx: &Tx<'_>, id: &str) -> R<Vec<Related>> {
     related(
         tx,
-        "SELECT s.subscription_id, s.description, s.status, s.insync, p.name, r.path, EXISTS (SELECT 1 FROM processes q WHERE q.subscription_id = s.subscription_id AND q.status NOT IN ('completed', 'aborted')) FROM subscription_relations r JOIN subscriptions s ON s.subscription_id = r.subscription_id JOIN products p ON p.product_id = s.product_id WHERE r.depends_on_id = $1 ORDER BY s.subscription_id",
+        &format!("SELECT {RELATED_COLUMNS} FROM subscription_relations r JOIN subscriptions s ON s.subscription_id = r.subscription_id JOIN products p ON p.product_id = s.product_id WHERE r.depends_on_id = $1 ORDER BY s.subscription_id"),
         id,
     )
     .await
@@ -219,7 +219,7 @@ pub async fn in_use_by(tx: &Tx<'_>, id: &str) -> R<Vec<Related>> {
 pub async fn depends_on(tx: &Tx<'_>, id: &str) -> R<Vec<Related>> {
     related(
         tx,
-        "SELECT s.subscription_id, s.description, s.status, s.insync, p.name, r.path, EXISTS (SELECT 1 FROM processes q WHERE q.subscription_id = s.subscription_id AND q.status NOT IN ('completed', 'aborted')) FROM subscription_relations r JOIN subscriptions s ON s.subscription_id = r.depends_on_id JOIN products p ON p.product_id = s.product_id WHERE r.subscription_id = $1 ORDER BY s.subscription_id",
+        &format!("SELECT {RELATED_COLUMNS} FROM subscription_relations r JOIN subscriptions s ON s.subscription_id = r.depends_on_id JOIN products p ON p.product_id = s.product_id WHERE r.subscription_id = $1 ORDER BY s.subscription_id"),
         id,
     )
     .await
