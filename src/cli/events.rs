@@ -282,6 +282,7 @@ fn stream(ctx: &mut Ctx, s: Settings) -> Result<()> {
             stop,
             hold,
             recovering: false,
+            outage: None,
         };
         reader.run().await
     })?;
@@ -326,6 +327,8 @@ struct Reader<'a> {
     hold: Option<ConsumerHold>,
     /// The database went away since the hold was last looked at.
     recovering: bool,
+    /// While the database is away: how long to wait before the next try.
+    outage: Option<Duration>,
 }
 
 impl Reader<'_> {
@@ -337,33 +340,37 @@ impl Reader<'_> {
     /// goes away (a PostgreSQL restart, a network cut), as a worker does: it says so
     /// once, tries again less and less often, and goes on from its position.
     async fn run(&mut self) -> Result<End> {
-        let mut outage: Option<Duration> = None;
         loop {
             match self.turn().await {
                 Ok(Some(end)) => return Ok(end),
-                Ok(None) => {
-                    if outage.take().is_some() {
-                        crate::say!("orch events: the database answers again");
-                    }
-                }
+                Ok(None) => {}
                 Err(e) if self.settings.follow && crate::store::is_unavailable(&e) => {
                     self.recovering = true;
-                    let wait = outage.get_or_insert_with(|| {
+                    let wait = self.outage.get_or_insert_with(|| {
                         crate::say!(
                             "orch events: {}; trying again until the database answers",
                             e.message
                         );
                         OUTAGE_FIRST
                     });
+                    let pause = *wait;
+                    *wait = (*wait * 2).min(OUTAGE_MAX);
                     let mut stop = self.stop.clone();
                     tokio::select! {
-                        _ = tokio::time::sleep(*wait) => {}
+                        _ = tokio::time::sleep(pause) => {}
                         _ = stop.wait_for(|s| *s) => return Ok(End::Stopped),
                     }
-                    *wait = (*wait * 2).min(OUTAGE_MAX);
                 }
                 Err(e) => return Err(e),
             }
+        }
+    }
+
+    /// Says, once, that the database answers again after an outage: as soon as it
+    /// does, before the events it hands over.
+    fn answered(&mut self) {
+        if self.outage.take().is_some() {
+            crate::say!("orch events: the database answers again");
         }
     }
 
@@ -452,7 +459,9 @@ impl Reader<'_> {
             limit: Some(BATCH),
             ..self.settings.filter.clone()
         };
-        Ok(self.store.events_page(&filter).await?)
+        let page = self.store.events_page(&filter).await?;
+        self.answered();
+        Ok(page)
     }
 
     /// Records that everything up to `seq` is handled.
