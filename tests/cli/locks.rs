@@ -519,7 +519,50 @@ fn a_wait_for_the_workflow_lock_cannot_be_skipped() {
     );
 }
 
+/// A workflow whose `locks` changed since the process started says so, beside its
+/// changed steps: `retry --plan` lists both, and so does the retry that takes the file.
+fn a_retry_says_the_workflows_locks_changed_beside_its_steps() {
+    let p = Project::new();
+    p.task("locks = [\"pool:{{ state.pool }}\"]\n[[step]]\nname = \"A\"\nrun = \"exit 1\"\n");
+    let (code, out, err) = p.run(&["-o", "json", "workflow", "run", "t", "--input", "pool=a"]);
+    assert_eq!(code, 3, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let id = v["id"].as_str().unwrap();
+
+    // Only the header changes: the plan names the key and both values.
+    p.task("locks = [\"ipam:{{ state.pool }}\"]\n[[step]]\nname = \"A\"\nrun = \"exit 1\"\n");
+    let plan = p.ok_json(&["process", "retry", id, "--plan"]);
+    assert_eq!(
+        plan["changes"],
+        serde_json::json!([
+            "~ `locks` changed (`pool:{{ state.pool }}` → `ipam:{{ state.pool }}`)"
+        ]),
+        "{plan}"
+    );
+
+    // A step changed too: both are said, by the plan and by the retry.
+    p.task("locks = [\"ipam:{{ state.pool }}\"]\n[[step]]\nname = \"A\"\nrun = \"true\"\n");
+    let plan = p.ok_json(&["process", "retry", id, "--plan"]);
+    assert_eq!(
+        plan["changes"],
+        serde_json::json!([
+            "~ step `A` changed",
+            "~ `locks` changed (`pool:{{ state.pool }}` → `ipam:{{ state.pool }}`)"
+        ]),
+        "{plan}"
+    );
+    let (code, _, err) = p.run(&["process", "retry", id, "--use-current"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("~ step `A` changed")
+            && err
+                .contains("~ `locks` changed (`pool:{{ state.pool }}` → `ipam:{{ state.pool }}`)"),
+        "{err}"
+    );
+}
+
 both!(
+    a_retry_says_the_workflows_locks_changed_beside_its_steps,
     a_wait_for_the_workflow_lock_cannot_be_skipped,
     a_child_workflow_runs_under_the_lock_its_parent_holds,
     sibling_children_take_turns_for_a_lock_within_their_parents_hold,
