@@ -36,6 +36,9 @@ pub struct LockWait {
     /// The lock freed for it: it runs as soon as a worker, the scheduler or a retry
     /// picks it up.
     pub woken: bool,
+    /// The holder failed: it keeps the lock until someone retries it to the end or
+    /// aborts it, so the lock does not free by itself.
+    pub holder_failed: bool,
 }
 
 impl CallbackWait {
@@ -166,7 +169,7 @@ impl LockWait {
             return Ok(None);
         }
         let locks = store.locks().await?;
-        Ok(locks.into_iter().find_map(|lock| {
+        let Some(mut wait) = locks.into_iter().find_map(|lock| {
             let i = lock
                 .waiters
                 .iter()
@@ -176,8 +179,18 @@ impl LockWait {
                 lock,
                 position: i + 1,
                 woken,
+                holder_failed: false,
             })
-        }))
+        }) else {
+            return Ok(None);
+        };
+        if let Some(holder) = wait.lock.process_id.as_deref() {
+            wait.holder_failed = store
+                .process(holder)
+                .await?
+                .is_some_and(|h| h.status == ProcessStatus::Failed);
+        }
+        Ok(Some(wait))
     }
 
     pub fn to_json(&self) -> Value {
@@ -209,8 +222,13 @@ impl LockWait {
     }
 
     pub fn hint(&self, id: &str) -> String {
-        format!(
-            "it runs when the lock frees for it (a worker or `orch scheduler run` picks it up), or `orch process retry {id}`; `orch locks` shows every lock and its queue"
-        )
+        match self.lock.process_id.as_deref() {
+            Some(holder) if self.holder_failed => format!(
+                "its holder, process {holder}, failed and keeps the lock until `orch process retry {holder}` takes it to the end or `orch process abort {holder}` lets it go; then this one runs (a worker or `orch scheduler run` picks it up, or `orch process retry {id}`)"
+            ),
+            _ => format!(
+                "it runs when the lock frees for it (a worker or `orch scheduler run` picks it up), or `orch process retry {id}`; `orch locks` shows every lock and its queue"
+            ),
+        }
     }
 }

@@ -561,7 +561,37 @@ fn a_retry_says_the_workflows_locks_changed_beside_its_steps() {
     );
 }
 
+/// A failed holder keeps its workflow lock: the process waiting for it is told so,
+/// with the commands that let it go, rather than that it runs when the lock frees.
+fn a_process_waiting_behind_a_failed_holder_is_told_how_to_free_the_lock() {
+    let p = Project::new();
+    p.task("locks = [\"pool:{{ state.pool }}\"]\n[[step]]\nname = \"A\"\nrun = \"test -f ok\"\n");
+    let (code, out, err) = p.run(&["-o", "json", "workflow", "run", "t", "--input", "pool=a"]);
+    assert_eq!(code, 3, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let holder = v["id"].as_str().unwrap().to_string();
+
+    let (code, out, err) = p.run(&["-o", "json", "workflow", "run", "t", "--input", "pool=a"]);
+    assert_eq!(code, 5, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let waiter = v["id"].as_str().unwrap().to_string();
+    let told = format!(
+        "hint: its holder, process {holder}, failed and keeps the lock until `orch process retry {holder}` takes it to the end or `orch process abort {holder}` lets it go"
+    );
+    assert!(err.contains(&told), "{err}");
+    let (code, _, err) = p.run(&["process", "show", &waiter]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains(&told), "{err}");
+
+    // Aborted, the holder lets the lock go, and the waiter runs.
+    p.ok_json(&["process", "abort", &holder]);
+    std::fs::write(p.path().join("ok"), "").unwrap();
+    let v = p.ok_json(&["process", "retry", &waiter]);
+    assert_eq!(v["status"], "completed", "{v}");
+}
+
 both!(
+    a_process_waiting_behind_a_failed_holder_is_told_how_to_free_the_lock,
     a_retry_says_the_workflows_locks_changed_beside_its_steps,
     a_wait_for_the_workflow_lock_cannot_be_skipped,
     a_child_workflow_runs_under_the_lock_its_parent_holds,
