@@ -1485,6 +1485,15 @@ fn a_parent_of_a_child_awaiting_a_callback_awaits_it_too() {
     );
     let id = v["id"].as_str().unwrap().to_string();
     let kid = p.sql_column("SELECT process_id FROM processes WHERE workflow = 'kid'");
+    // Nothing to retry while the child waits: the refusal says what goes on instead.
+    let (code, _, err) = p.run(&["process", "retry", &id]);
+    assert_eq!(code, 7, "{err}");
+    assert!(
+        err.contains(&format!(
+            "hint: answer its child processes (`orch process list --parent {id}`); then `orch process resume {id}` goes on"
+        )),
+        "{err}"
+    );
     let token = std::fs::read_to_string(p.path().join("token.txt")).unwrap();
     let (code, _, err) = p.run(&[
         "process", "callback", &kid[0], "--token", &token, "--input", "ok=true",

@@ -730,8 +730,15 @@ fn past_deadline(
         "process {} is awaiting a callback, so it cannot be retried",
         p.process_id
     ));
-    if let Some(w) = in_time.into_iter().next() {
-        e = e.with_cause(w.describe()).with_hint(w.hint(&p.process_id));
+    match in_time.into_iter().next() {
+        Some(w) => e = e.with_cause(w.describe()).with_hint(w.hint(&p.process_id)),
+        // No wait of its own: it awaits a callback through its children, which are
+        // answered first.
+        None => {
+            if let Some(hint) = crate::shapes::next_hint(p) {
+                e = e.with_hint(hint);
+            }
+        }
     }
     Err(e)
 }
