@@ -1720,9 +1720,38 @@ name = "Temp"
 steps = [ { name = "Flaky", run = "cat >/dev/null; [ -f fixed ] || exit 75; echo '{}'" } ]
 "#,
     );
-    let v = p.json_exiting(&["workflow", "run", "t"], 5);
+    let (code, out, err) = p.run(&["-o", "json", "workflow", "run", "t"]);
+    assert_eq!(code, 5, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
     let id = v["id"].as_str().unwrap().to_string();
     assert_eq!(v["status"], "waiting", "{v}");
+    // The input it awaits beside the wait is said, as for a suspended process: by
+    // the run, and by `process show` (its JSON's `pending`, and in words).
+    let resume = format!(
+        "hint: `orch process resume {id} --input 'G / Ask / Confirm.ok=true'` (or --form at a terminal)"
+    );
+    assert!(err.contains(&resume), "{err}");
+    assert!(
+        err.contains(&format!(
+            "hint: `orch process retry {id}` when the cause is gone"
+        )),
+        "{err}"
+    );
+    assert_eq!(v["pending"]["step"], "G / Ask / Confirm", "{v}");
+    assert_eq!(v["pending_steps"].as_array().map(Vec::len), Some(1), "{v}");
+    let (code, out, err) = p.run(&["process", "show", &id]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("waiting for input at step G / Ask / Confirm"),
+        "{out}"
+    );
+    assert!(err.contains(&resume), "{err}");
+    assert!(
+        err.contains(&format!(
+            "`orch process retry {id}` when the transient cause is gone"
+        )),
+        "{err}"
+    );
     let v = p.json_exiting(
         &[
             "process",

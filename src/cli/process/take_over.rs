@@ -348,9 +348,7 @@ pub fn resume(ctx: &mut Ctx, a: ResumeArgs) -> Result<()> {
     // input: that one is answered in place (DESIGN §13), and the waiting one runs again.
     let steps = ctx.steps(&p.process_id)?;
     let waiting_for_input = p.status == ProcessStatus::Waiting
-        && Pending::all(&p, &*ctx.stored_definition(&p)?, &steps)
-            .iter()
-            .any(|w| w.branch.is_some());
+        && !Pending::answerable(&p, &*ctx.stored_definition(&p)?, &steps).is_empty();
     // At rest for children awaiting a callback: it goes on as they do.
     let for_children =
         p.status == ProcessStatus::AwaitingCallback && crate::shapes::waits_for_children(&p);
