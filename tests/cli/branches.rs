@@ -147,6 +147,7 @@ steps = [ { name = "cb", callback = { timeout = "1h" } }, { name = "l", run = "t
         "workflows/bad.toml:17:1: step[1].collect: `collect = \"pushed\"` clashes with the key each branch sees its item under",
         "workflows/bad.toml:18:25: step[1].steps[0].run: `workflows/scripts/missing.sh` does not exist",
         "workflows/bad.toml:24:1: step[2].workflow: no workflow named `nope` in workflows/",
+        "warning: workflows/bad.toml:23:1: step[2].collect: `collect = \"done\"` gathers nothing: each branch only starts a child process, whose state stays its own, so every entry would be `{}`",
         "workflows/bad.toml:29:1: step[3].subscription: `other` is a system workflow and takes no subscription",
         "workflows/bad.toml:30:25: step[3].input.bogus: `other` has no form field `bogus`",
         "step[3].workflow: `other` needs the answer `mtu` (int)",
