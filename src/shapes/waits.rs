@@ -36,9 +36,9 @@ pub struct LockWait {
     /// The lock freed for it: it runs as soon as a worker, the scheduler or a retry
     /// picks it up.
     pub woken: bool,
-    /// The holder failed: it keeps the lock until someone retries it to the end or
-    /// aborts it, so the lock does not free by itself.
-    pub holder_failed: bool,
+    /// The holder's status when it rests until someone acts (failed, or suspended
+    /// awaiting input): the lock does not free by itself, and the hint says so.
+    pub holder_at_rest: Option<ProcessStatus>,
 }
 
 impl CallbackWait {
@@ -179,16 +179,23 @@ impl LockWait {
                 lock,
                 position: i + 1,
                 woken,
-                holder_failed: false,
+                holder_at_rest: None,
             })
         }) else {
             return Ok(None);
         };
-        if let Some(holder) = wait.lock.process_id.as_deref() {
-            wait.holder_failed = store
+        // A sibling branch of its own may hold it: that is this process's business.
+        if let Some(holder) = wait
+            .lock
+            .process_id
+            .as_deref()
+            .filter(|h| *h != p.process_id)
+        {
+            wait.holder_at_rest = store
                 .process(holder)
                 .await?
-                .is_some_and(|h| h.status == ProcessStatus::Failed);
+                .map(|h| h.status)
+                .filter(|s| matches!(s, ProcessStatus::Failed | ProcessStatus::Suspended));
         }
         Ok(Some(wait))
     }
@@ -222,9 +229,15 @@ impl LockWait {
     }
 
     pub fn hint(&self, id: &str) -> String {
-        match self.lock.process_id.as_deref() {
-            Some(holder) if self.holder_failed => format!(
-                "its holder, process {holder}, failed and keeps the lock until `orch process retry {holder}` takes it to the end or `orch process abort {holder}` lets it go; then this one runs (a worker or `orch scheduler run` picks it up, or `orch process retry {id}`)"
+        let then = format!(
+            "then this one runs (a worker or `orch scheduler run` picks it up, or `orch process retry {id}`)"
+        );
+        match (self.lock.process_id.as_deref(), self.holder_at_rest) {
+            (Some(holder), Some(ProcessStatus::Failed)) => format!(
+                "its holder, process {holder}, failed and keeps the lock until `orch process retry {holder}` takes it to the end or `orch process abort {holder}` lets it go; {then}"
+            ),
+            (Some(holder), Some(_)) => format!(
+                "its holder, process {holder}, awaits input and keeps the lock until it goes on: `orch process resume {holder}` answers it; {then}"
             ),
             _ => format!(
                 "it runs when the lock frees for it (a worker or `orch scheduler run` picks it up), or `orch process retry {id}`; `orch locks` shows every lock and its queue"

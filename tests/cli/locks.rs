@@ -561,9 +561,10 @@ fn a_retry_says_the_workflows_locks_changed_beside_its_steps() {
     );
 }
 
-/// A failed holder keeps its workflow lock: the process waiting for it is told so,
-/// with the commands that let it go, rather than that it runs when the lock frees.
-fn a_process_waiting_behind_a_failed_holder_is_told_how_to_free_the_lock() {
+/// A failed holder keeps its workflow lock, and a suspended one its step lock: the
+/// process waiting for it is told so, with the commands that let it go, rather than
+/// that it runs when the lock frees.
+fn a_process_waiting_behind_a_holder_at_rest_is_told_how_to_free_the_lock() {
     let p = Project::new();
     p.task("locks = [\"pool:{{ state.pool }}\"]\n[[step]]\nname = \"A\"\nrun = \"test -f ok\"\n");
     let (code, out, err) = p.run(&["-o", "json", "workflow", "run", "t", "--input", "pool=a"]);
@@ -588,10 +589,27 @@ fn a_process_waiting_behind_a_failed_holder_is_told_how_to_free_the_lock() {
     std::fs::write(p.path().join("ok"), "").unwrap();
     let v = p.ok_json(&["process", "retry", &waiter]);
     assert_eq!(v["status"], "completed", "{v}");
+
+    // A holder that awaits input keeps its lock until it is answered: said so too.
+    p.task(
+        "[[step]]\nname = \"Ask\"\nlocks = [\"pool:{{ state.pool }}\"]\ninput.fields = [ { name = \"ok\", type = \"accept\" } ]\n",
+    );
+    let (code, out, err) = p.run(&["-o", "json", "workflow", "run", "t", "--input", "pool=b"]);
+    assert_eq!(code, 4, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let holder = v["id"].as_str().unwrap().to_string();
+    let (code, _, err) = p.run(&["workflow", "run", "t", "--input", "pool=b"]);
+    assert_eq!(code, 5, "{err}");
+    assert!(
+        err.contains(&format!(
+            "hint: its holder, process {holder}, awaits input and keeps the lock until it goes on: `orch process resume {holder}` answers it"
+        )),
+        "{err}"
+    );
 }
 
 both!(
-    a_process_waiting_behind_a_failed_holder_is_told_how_to_free_the_lock,
+    a_process_waiting_behind_a_holder_at_rest_is_told_how_to_free_the_lock,
     a_retry_says_the_workflows_locks_changed_beside_its_steps,
     a_wait_for_the_workflow_lock_cannot_be_skipped,
     a_child_workflow_runs_under_the_lock_its_parent_holds,
