@@ -156,6 +156,7 @@ pub async fn take(
             match holder(tx, &name).await? {
                 Some(h)
                     if h.process_id != process_id
+                        && h.covers_children()
                         && is_ancestor(tx, &h.process_id, process_id).await? =>
                 {
                     name = crate::store::locks::within(&name, &h.process_id);
