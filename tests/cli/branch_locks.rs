@@ -276,7 +276,42 @@ steps = [ { name = "Settle", builtin = "sleep", with = { duration = "300ms" } },
     assert_eq!(p.ok_json(&["locks"]), serde_json::json!([]));
 }
 
+/// Branches whose step lock is also the workflow's own lock take turns for it within
+/// the process's hold, as they do without it (the workflow lock keeps other processes
+/// out; it does not let the branches in at once).
+fn sibling_branches_take_turns_for_the_workflows_own_lock() {
+    let p = Project::new();
+    push_script(&p);
+    p.task(&format!(
+        r#"locks = ["switch:core"]
+{THREE_DEVICES}
+[[step]]
+name = "Push every device"
+foreach = "state.devices"
+as = "device"
+steps = [ {{ name = "Push", run = "workflows/scripts/push.sh", locks = ["switch:core"] }} ]
+"#
+    ));
+    let v = p.ok_json(&["workflow", "run", "t"]);
+    assert_eq!(v["status"], "completed", "{v}");
+    assert!(
+        log_lines(&p, "overlaps.log").is_empty(),
+        "{:?}",
+        log_lines(&p, "pushes.log")
+    );
+    let pushes = log_lines(&p, "pushes.log");
+    assert_eq!(pushes.len(), 6, "{pushes:?}");
+    for pair in pushes.chunks(2) {
+        let dev = pair[0]
+            .strip_suffix(" in")
+            .unwrap_or_else(|| panic!("{pushes:?}"));
+        assert_eq!(pair[1], format!("{dev} out"), "{pushes:?}");
+    }
+    assert_eq!(p.ok_json(&["locks"]), serde_json::json!([]));
+}
+
 both!(
+    sibling_branches_take_turns_for_the_workflows_own_lock,
     a_child_waits_for_a_lock_a_sibling_branch_step_of_its_parent_holds,
     sibling_branches_wanting_one_lock_take_turns_within_one_run,
     a_branch_behind_a_sibling_that_holds_its_lock_at_an_input_step_waits_for_that_input,
