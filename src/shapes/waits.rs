@@ -36,9 +36,19 @@ pub struct LockWait {
     /// The lock freed for it: it runs as soon as a worker, the scheduler or a retry
     /// picks it up.
     pub woken: bool,
-    /// The holder's status when it rests until someone acts (failed, or suspended
-    /// awaiting input): the lock does not free by itself, and the hint says so.
-    pub holder_at_rest: Option<ProcessStatus>,
+    /// The holder, when it rests until someone acts: the lock does not free by
+    /// itself, and the hint says so.
+    pub holder_at_rest: Option<AtRest>,
+}
+
+/// Why the holder of a lock does not go on by itself.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum AtRest {
+    Failed,
+    /// Awaiting input.
+    Suspended,
+    /// Its orch is gone; nothing runs it until it is taken over.
+    Stale,
 }
 
 impl CallbackWait {
@@ -191,11 +201,12 @@ impl LockWait {
             .as_deref()
             .filter(|h| *h != p.process_id)
         {
-            wait.holder_at_rest = store
-                .process(holder)
-                .await?
-                .map(|h| h.status)
-                .filter(|s| matches!(s, ProcessStatus::Failed | ProcessStatus::Suspended));
+            wait.holder_at_rest = store.process(holder).await?.and_then(|h| match h.status {
+                ProcessStatus::Failed => Some(AtRest::Failed),
+                ProcessStatus::Suspended => Some(AtRest::Suspended),
+                _ if crate::engine::owner::is_stale(&h) => Some(AtRest::Stale),
+                _ => None,
+            });
         }
         Ok(Some(wait))
     }
@@ -233,11 +244,14 @@ impl LockWait {
             "then this one runs (a worker or `orch scheduler run` picks it up, or `orch process retry {id}`)"
         );
         match (self.lock.process_id.as_deref(), self.holder_at_rest) {
-            (Some(holder), Some(ProcessStatus::Failed)) => format!(
+            (Some(holder), Some(AtRest::Failed)) => format!(
                 "its holder, process {holder}, failed and keeps the lock until `orch process retry {holder}` takes it to the end or `orch process abort {holder}` lets it go; {then}"
             ),
-            (Some(holder), Some(_)) => format!(
+            (Some(holder), Some(AtRest::Suspended)) => format!(
                 "its holder, process {holder}, awaits input and keeps the lock until it goes on: `orch process resume {holder}` answers it; {then}"
+            ),
+            (Some(holder), Some(AtRest::Stale)) => format!(
+                "its holder, process {holder}, is stale (the orch that ran it is gone) and keeps the lock until it is taken over: `orch process retry {holder}` does now (a worker does once its lease has run out); {then}"
             ),
             _ => format!(
                 "it runs when the lock frees for it (a worker or `orch scheduler run` picks it up), or `orch process retry {id}`; `orch locks` shows every lock and its queue"
