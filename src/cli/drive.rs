@@ -477,6 +477,14 @@ fn report(
             )
         }
     };
+    if outcome == Final::Waiting {
+        // A branch beside the one that waits awaits input: it is answered in place.
+        hints.extend(
+            Pending::answerable(&p, def, &steps)
+                .iter()
+                .map(|w| w.hint(id)),
+        );
+    }
     if outcome != Final::Completed {
         // In the order of the workflow, not in the order branches happened to commit.
         let mut tokens = tokens.to_vec();

@@ -244,6 +244,27 @@ fn check(ctx: &mut Ctx) -> Result<()> {
                         );
                     }
                 }
+                // A branch that only starts child processes changes nothing of its
+                // own state (each child keeps its state to itself): there is nothing
+                // for `collect` to gather.
+                StepKind::Foreach {
+                    collect: Some(key),
+                    steps: inner,
+                    ..
+                } if !inner.is_empty()
+                    && inner
+                        .iter()
+                        .all(|s| matches!(s.kind, StepKind::Workflow { .. })) =>
+                {
+                    let mut place = at.clone();
+                    place.push("collect".into());
+                    warnings.push(src.diagnostic(
+                        &place,
+                        format!(
+                            "`collect = \"{key}\"` gathers nothing: each branch only starts a child process, whose state stays its own, so every entry would be `{{}}`"
+                        ),
+                    ));
+                }
                 StepKind::Workflow { .. } => {
                     for p in crate::definition::children::check(step, def, &all) {
                         let mut place = at.clone();

@@ -757,7 +757,7 @@ impl<'s> Steps<'s> {
 }
 
 /// A plain state key: letters, digits and `_`, not starting with a digit.
-fn is_key(s: &str) -> bool {
+pub(super) fn is_key(s: &str) -> bool {
     let mut chars = s.chars();
     chars
         .next()

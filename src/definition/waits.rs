@@ -48,6 +48,13 @@ pub fn check_callback(
                 at("result"),
                 "`result` names the state key the answer goes to; it cannot be empty".into(),
             );
+        } else if !super::steps::is_key(r) {
+            // A dotted or spaced key would be stored as one key that `state.a.b`
+            // never reaches, as with `collect` and `as`.
+            err(
+                at("result"),
+                format!("`result = \"{r}\"` must be a plain state key (letters, digits and `_`)"),
+            );
         } else if r == "subscription" {
             err(
                 at("result"),

@@ -312,9 +312,9 @@ impl ProcessView {
             ProcessStatus::Suspended => Some(stored_definition(store, &process).await?),
             _ => stored_definition(store, &process).await.ok(),
         };
-        let pending = match (&def, process.status) {
-            (Some(def), ProcessStatus::Suspended) => Pending::all(&process, def, &steps),
-            _ => Vec::new(),
+        let pending = match &def {
+            Some(def) => Pending::answerable(&process, def, &steps),
+            None => Vec::new(),
         };
         let groups = def
             .as_ref()

@@ -24,9 +24,54 @@ fn definition_changes(old: &WorkflowDef, new: &WorkflowDef) -> Vec<String> {
     if out.is_empty() && order(old) != order(new) {
         out.push("steps reordered".to_string());
     }
+    out.extend(header_changes(old, new));
     if out.is_empty() {
         out.push("header or form changed".to_string());
     }
+    out
+}
+
+/// What differs in the keys above the steps, one line per key: a retry with
+/// `--use-current` takes them too (a workflow's `locks`, its form, its usability).
+fn header_changes(old: &WorkflowDef, new: &WorkflowDef) -> Vec<String> {
+    let mut out = Vec::new();
+    if old.locks != new.locks {
+        let list = |l: &[String]| match l {
+            [] => "none".to_string(),
+            l => l
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        out.push(format!(
+            "~ `locks` changed ({} → {})",
+            list(&old.locks),
+            list(&new.locks)
+        ));
+    }
+    let keys = [
+        ("target", old.target != new.target),
+        ("description", old.description != new.description),
+        ("products", old.products != new.products),
+        ("status", old.status != new.status),
+        ("usable_when", old.usable_when != new.usable_when),
+        (
+            "blocked_by_in_use",
+            old.blocked_by_in_use != new.blocked_by_in_use,
+        ),
+        (
+            "usable_while_out_of_sync",
+            old.usable_while_out_of_sync != new.usable_while_out_of_sync,
+        ),
+        ("form", old.form != new.form),
+        ("schedule", old.schedule != new.schedule),
+    ];
+    out.extend(
+        keys.iter()
+            .filter(|(_, differs)| *differs)
+            .map(|(key, _)| format!("~ `{key}` changed")),
+    );
     out
 }
 

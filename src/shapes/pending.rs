@@ -6,7 +6,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::domain::process::StepStatus;
+use crate::domain::process::{ProcessStatus, StepStatus};
 use crate::domain::workflow::{StepKind, WorkflowDef};
 use crate::error::Error;
 use crate::forms::{FieldSpec, FormPage, FormType};
@@ -36,6 +36,20 @@ impl Pending {
     /// The first input step `p` waits at, if it is suspended at one of `def`.
     pub fn of(p: &ProcessRow, def: &WorkflowDef, steps: &[StepRow]) -> Option<Pending> {
         Pending::all(p, def, steps).into_iter().next()
+    }
+
+    /// The input steps `p` can be resumed at now: every one of a suspended process,
+    /// and those of the branches of a group that waits beside them (on a transient
+    /// failure or a lock), which are answered in place (DESIGN §13).
+    pub fn answerable(p: &ProcessRow, def: &WorkflowDef, steps: &[StepRow]) -> Vec<Pending> {
+        match p.status {
+            ProcessStatus::Suspended => Pending::all(p, def, steps),
+            ProcessStatus::Waiting => Pending::all(p, def, steps)
+                .into_iter()
+                .filter(|w| w.branch.is_some())
+                .collect(),
+            _ => Vec::new(),
+        }
     }
 
     /// Every input step `p` waits at: a top-level one, or those of its branches (DESIGN

@@ -36,6 +36,19 @@ pub struct LockWait {
     /// The lock freed for it: it runs as soon as a worker, the scheduler or a retry
     /// picks it up.
     pub woken: bool,
+    /// The holder, when it rests until someone acts: the lock does not free by
+    /// itself, and the hint says so.
+    pub holder_at_rest: Option<AtRest>,
+}
+
+/// Why the holder of a lock does not go on by itself.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum AtRest {
+    Failed,
+    /// Awaiting input.
+    Suspended,
+    /// Its orch is gone; nothing runs it until it is taken over.
+    Stale,
 }
 
 impl CallbackWait {
@@ -166,7 +179,7 @@ impl LockWait {
             return Ok(None);
         }
         let locks = store.locks().await?;
-        Ok(locks.into_iter().find_map(|lock| {
+        let Some(mut wait) = locks.into_iter().find_map(|lock| {
             let i = lock
                 .waiters
                 .iter()
@@ -176,8 +189,26 @@ impl LockWait {
                 lock,
                 position: i + 1,
                 woken,
+                holder_at_rest: None,
             })
-        }))
+        }) else {
+            return Ok(None);
+        };
+        // A sibling branch of its own may hold it: that is this process's business.
+        if let Some(holder) = wait
+            .lock
+            .process_id
+            .as_deref()
+            .filter(|h| *h != p.process_id)
+        {
+            wait.holder_at_rest = store.process(holder).await?.and_then(|h| match h.status {
+                ProcessStatus::Failed => Some(AtRest::Failed),
+                ProcessStatus::Suspended => Some(AtRest::Suspended),
+                _ if crate::engine::owner::is_stale(&h) => Some(AtRest::Stale),
+                _ => None,
+            });
+        }
+        Ok(Some(wait))
     }
 
     pub fn to_json(&self) -> Value {
@@ -209,8 +240,22 @@ impl LockWait {
     }
 
     pub fn hint(&self, id: &str) -> String {
-        format!(
-            "it runs when the lock frees for it (a worker or `orch scheduler run` picks it up), or `orch process retry {id}`; `orch locks` shows every lock and its queue"
-        )
+        let then = format!(
+            "then this one runs (a worker or `orch scheduler run` picks it up, or `orch process retry {id}`)"
+        );
+        match (self.lock.process_id.as_deref(), self.holder_at_rest) {
+            (Some(holder), Some(AtRest::Failed)) => format!(
+                "its holder, process {holder}, failed and keeps the lock until `orch process retry {holder}` takes it to the end or `orch process abort {holder}` lets it go; {then}"
+            ),
+            (Some(holder), Some(AtRest::Suspended)) => format!(
+                "its holder, process {holder}, awaits input and keeps the lock until it goes on: `orch process resume {holder}` answers it; {then}"
+            ),
+            (Some(holder), Some(AtRest::Stale)) => format!(
+                "its holder, process {holder}, is stale (the orch that ran it is gone) and keeps the lock until it is taken over: `orch process retry {holder}` does now (a worker does once its lease has run out); {then}"
+            ),
+            _ => format!(
+                "it runs when the lock frees for it (a worker or `orch scheduler run` picks it up), or `orch process retry {id}`; `orch locks` shows every lock and its queue"
+            ),
+        }
     }
 }

@@ -113,6 +113,14 @@ impl Holder {
         self.process_id == process_id && (self.step.is_none() || self.step.as_deref() == step)
     }
 
+    /// A hold a child workflow of its process runs within: a workflow lock, held from
+    /// `Start` to `Done`, around the step that waits for the child. A step lock is
+    /// held by a `run`, `input`, `builtin` or `callback` step (of a sibling branch),
+    /// never by the step that waits for the child: a child waits for it as anyone does.
+    pub fn covers_children(&self) -> bool {
+        self.holds && self.step.is_none()
+    }
+
     /// Another process queued for it first.
     pub fn queued(process_id: String, since: String) -> Holder {
         Holder {

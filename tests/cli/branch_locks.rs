@@ -208,7 +208,111 @@ steps = [ { name = "Settle", builtin = "sleep", with = { duration = "300ms" } },
     assert_eq!(p.ok_json(&["locks"]), serde_json::json!([]));
 }
 
+/// A step lock held by a sibling branch is not a hold a child workflow runs within
+/// (only a parent's workflow lock is): the child waits for it as any process does, and
+/// runs once the step that holds it has ended.
+fn a_child_waits_for_a_lock_a_sibling_branch_step_of_its_parent_holds() {
+    let p = Project::new();
+    p.write(
+        "workflows/kid.toml",
+        r#"name = "kid"
+target = "system"
+locks = ["switch:core"]
+[[step]]
+name = "Push"
+run = "echo in >> kid.log"
+"#,
+    );
+    p.task(
+        r#"
+[[step]]
+name = "Change"
+[[step.parallel]]
+name = "Ask"
+steps = [ { name = "Confirm", locks = ["switch:core"], input.fields = [ { name = "ok", type = "accept" } ] } ]
+[[step.parallel]]
+name = "Kid"
+steps = [ { name = "Settle", builtin = "sleep", with = { duration = "300ms" } },
+          { name = "Start kid", workflow = "kid" } ]
+"#,
+    );
+    let (code, out, err) = p.run(&["-o", "json", "workflow", "run", "t"]);
+    assert_eq!(code, 5, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let id = v["id"].as_str().unwrap().to_string();
+    assert!(
+        log_lines(&p, "kid.log").is_empty(),
+        "the child ran inside the lock its parent's `Confirm` holds"
+    );
+    let kid = v["children"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(v["children"][0]["status"], "waiting", "{v}");
+    let locks = p.ok_json(&["locks"]);
+    assert_eq!(locks[0]["name"], "switch:core", "{locks}");
+    assert_eq!(locks[0]["process_id"], id.as_str(), "{locks}");
+    assert_eq!(locks[0]["step"], "Change / Ask / Confirm", "{locks}");
+    assert_eq!(
+        locks[0]["waiters"][0]["process_id"],
+        kid.as_str(),
+        "{locks}"
+    );
+
+    // Answered, `Confirm` lets the lock go, and the child takes it: in this run, or,
+    // when the child asked again before `Confirm` committed, once a worker picks it up
+    // (the lock freed for it).
+    let (code, _, err) = p.run(&[
+        "process",
+        "resume",
+        &id,
+        "--input",
+        "Change / Ask / Confirm.ok=true",
+    ]);
+    assert!(code == 0 || code == 5, "{code}: {err}");
+    if code == 5 {
+        let (code, _, err) = p.run(&["worker", "--once"]);
+        assert_eq!(code, 0, "{err}");
+    }
+    assert_eq!(p.ok_json(&["process", "show", &id])["status"], "completed");
+    assert_eq!(log_lines(&p, "kid.log"), ["in"]);
+    assert_eq!(p.ok_json(&["locks"]), serde_json::json!([]));
+}
+
+/// Branches whose step lock is also the workflow's own lock take turns for it within
+/// the process's hold, as they do without it (the workflow lock keeps other processes
+/// out; it does not let the branches in at once).
+fn sibling_branches_take_turns_for_the_workflows_own_lock() {
+    let p = Project::new();
+    push_script(&p);
+    p.task(&format!(
+        r#"locks = ["switch:core"]
+{THREE_DEVICES}
+[[step]]
+name = "Push every device"
+foreach = "state.devices"
+as = "device"
+steps = [ {{ name = "Push", run = "workflows/scripts/push.sh", locks = ["switch:core"] }} ]
+"#
+    ));
+    let v = p.ok_json(&["workflow", "run", "t"]);
+    assert_eq!(v["status"], "completed", "{v}");
+    assert!(
+        log_lines(&p, "overlaps.log").is_empty(),
+        "{:?}",
+        log_lines(&p, "pushes.log")
+    );
+    let pushes = log_lines(&p, "pushes.log");
+    assert_eq!(pushes.len(), 6, "{pushes:?}");
+    for pair in pushes.chunks(2) {
+        let dev = pair[0]
+            .strip_suffix(" in")
+            .unwrap_or_else(|| panic!("{pushes:?}"));
+        assert_eq!(pair[1], format!("{dev} out"), "{pushes:?}");
+    }
+    assert_eq!(p.ok_json(&["locks"]), serde_json::json!([]));
+}
+
 both!(
+    sibling_branches_take_turns_for_the_workflows_own_lock,
+    a_child_waits_for_a_lock_a_sibling_branch_step_of_its_parent_holds,
     sibling_branches_wanting_one_lock_take_turns_within_one_run,
     a_branch_behind_a_sibling_that_holds_its_lock_at_an_input_step_waits_for_that_input,
     a_branch_whose_lock_another_process_holds_rests_until_it_frees,

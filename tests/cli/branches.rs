@@ -147,6 +147,7 @@ steps = [ { name = "cb", callback = { timeout = "1h" } }, { name = "l", run = "t
         "workflows/bad.toml:17:1: step[1].collect: `collect = \"pushed\"` clashes with the key each branch sees its item under",
         "workflows/bad.toml:18:25: step[1].steps[0].run: `workflows/scripts/missing.sh` does not exist",
         "workflows/bad.toml:24:1: step[2].workflow: no workflow named `nope` in workflows/",
+        "warning: workflows/bad.toml:23:1: step[2].collect: `collect = \"done\"` gathers nothing: each branch only starts a child process, whose state stays its own, so every entry would be `{}`",
         "workflows/bad.toml:29:1: step[3].subscription: `other` is a system workflow and takes no subscription",
         "workflows/bad.toml:30:25: step[3].input.bogus: `other` has no form field `bogus`",
         "step[3].workflow: `other` needs the answer `mtu` (int)",
@@ -1485,6 +1486,15 @@ fn a_parent_of_a_child_awaiting_a_callback_awaits_it_too() {
     );
     let id = v["id"].as_str().unwrap().to_string();
     let kid = p.sql_column("SELECT process_id FROM processes WHERE workflow = 'kid'");
+    // Nothing to retry while the child waits: the refusal says what goes on instead.
+    let (code, _, err) = p.run(&["process", "retry", &id]);
+    assert_eq!(code, 7, "{err}");
+    assert!(
+        err.contains(&format!(
+            "hint: answer its child processes (`orch process list --parent {id}`); then `orch process resume {id}` goes on"
+        )),
+        "{err}"
+    );
     let token = std::fs::read_to_string(p.path().join("token.txt")).unwrap();
     let (code, _, err) = p.run(&[
         "process", "callback", &kid[0], "--token", &token, "--input", "ok=true",
@@ -1711,9 +1721,38 @@ name = "Temp"
 steps = [ { name = "Flaky", run = "cat >/dev/null; [ -f fixed ] || exit 75; echo '{}'" } ]
 "#,
     );
-    let v = p.json_exiting(&["workflow", "run", "t"], 5);
+    let (code, out, err) = p.run(&["-o", "json", "workflow", "run", "t"]);
+    assert_eq!(code, 5, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
     let id = v["id"].as_str().unwrap().to_string();
     assert_eq!(v["status"], "waiting", "{v}");
+    // The input it awaits beside the wait is said, as for a suspended process: by
+    // the run, and by `process show` (its JSON's `pending`, and in words).
+    let resume = format!(
+        "hint: `orch process resume {id} --input 'G / Ask / Confirm.ok=true'` (or --form at a terminal)"
+    );
+    assert!(err.contains(&resume), "{err}");
+    assert!(
+        err.contains(&format!(
+            "hint: `orch process retry {id}` when the cause is gone"
+        )),
+        "{err}"
+    );
+    assert_eq!(v["pending"]["step"], "G / Ask / Confirm", "{v}");
+    assert_eq!(v["pending_steps"].as_array().map(Vec::len), Some(1), "{v}");
+    let (code, out, err) = p.run(&["process", "show", &id]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("waiting for input at step G / Ask / Confirm"),
+        "{out}"
+    );
+    assert!(err.contains(&resume), "{err}");
+    assert!(
+        err.contains(&format!(
+            "`orch process retry {id}` when the transient cause is gone"
+        )),
+        "{err}"
+    );
     let v = p.json_exiting(
         &[
             "process",

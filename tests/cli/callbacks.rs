@@ -601,6 +601,10 @@ locks = ["a", "a"]
 name = "Both"
 builtin = "noop"
 callback = {}
+
+[[step]]
+name = "Nested"
+callback = { result = "job.answer" }
 "#,
     );
     let (code, _, err) = p.run(&["workflow", "check"]);
@@ -612,6 +616,7 @@ callback = {}
         "step[0].callback.result: an answer cannot replace `state.subscription`",
         "step[0].locks[1]: lock `a` is listed twice",
         "step[1].name: step `Both` is a `callback` step and a `builtin` step at once",
+        "step[2].callback.result: `result = \"job.answer\"` must be a plain state key (letters, digits and `_`)",
     ] {
         assert!(err.contains(wanted), "missing `{wanted}` in:\n{err}");
     }

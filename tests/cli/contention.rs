@@ -373,8 +373,17 @@ fn after_kill_9_a_lock_stays_with_its_process_and_takeover_finishes_with_it() {
     assert_eq!(locks[0]["holder_stale"], true, "{locks}");
     let (_, table, _) = p.run(&["locks"]);
     assert!(table.contains("(stale: its orch is gone)"), "{table}");
-    let v = p.json_exiting(&["workflow", "run", "t"], 5);
+    let (code, out, err) = p.run(&["-o", "json", "workflow", "run", "t"]);
+    assert_eq!(code, 5, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
     let waiter = v["id"].as_str().unwrap().to_string();
+    // The waiter is told that nothing frees the lock until the holder is taken over.
+    assert!(
+        err.contains(&format!(
+            "hint: its holder, process {holder}, is stale (the orch that ran it is gone) and keeps the lock until it is taken over: `orch process retry {holder}` does now"
+        )),
+        "{err}"
+    );
 
     // A retry takes the dead orch's process over and finishes it with the lock it
     // holds; then the waiter gets it (a worker picks it up).

@@ -519,7 +519,98 @@ fn a_wait_for_the_workflow_lock_cannot_be_skipped() {
     );
 }
 
+/// A workflow whose `locks` changed since the process started says so, beside its
+/// changed steps: `retry --plan` lists both, and so does the retry that takes the file.
+fn a_retry_says_the_workflows_locks_changed_beside_its_steps() {
+    let p = Project::new();
+    p.task("locks = [\"pool:{{ state.pool }}\"]\n[[step]]\nname = \"A\"\nrun = \"exit 1\"\n");
+    let (code, out, err) = p.run(&["-o", "json", "workflow", "run", "t", "--input", "pool=a"]);
+    assert_eq!(code, 3, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let id = v["id"].as_str().unwrap();
+
+    // Only the header changes: the plan names the key and both values.
+    p.task("locks = [\"ipam:{{ state.pool }}\"]\n[[step]]\nname = \"A\"\nrun = \"exit 1\"\n");
+    let plan = p.ok_json(&["process", "retry", id, "--plan"]);
+    assert_eq!(
+        plan["changes"],
+        serde_json::json!([
+            "~ `locks` changed (`pool:{{ state.pool }}` → `ipam:{{ state.pool }}`)"
+        ]),
+        "{plan}"
+    );
+
+    // A step changed too: both are said, by the plan and by the retry.
+    p.task("locks = [\"ipam:{{ state.pool }}\"]\n[[step]]\nname = \"A\"\nrun = \"true\"\n");
+    let plan = p.ok_json(&["process", "retry", id, "--plan"]);
+    assert_eq!(
+        plan["changes"],
+        serde_json::json!([
+            "~ step `A` changed",
+            "~ `locks` changed (`pool:{{ state.pool }}` → `ipam:{{ state.pool }}`)"
+        ]),
+        "{plan}"
+    );
+    let (code, _, err) = p.run(&["process", "retry", id, "--use-current"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("~ step `A` changed")
+            && err
+                .contains("~ `locks` changed (`pool:{{ state.pool }}` → `ipam:{{ state.pool }}`)"),
+        "{err}"
+    );
+}
+
+/// A failed holder keeps its workflow lock, and a suspended one its step lock: the
+/// process waiting for it is told so, with the commands that let it go, rather than
+/// that it runs when the lock frees.
+fn a_process_waiting_behind_a_holder_at_rest_is_told_how_to_free_the_lock() {
+    let p = Project::new();
+    p.task("locks = [\"pool:{{ state.pool }}\"]\n[[step]]\nname = \"A\"\nrun = \"test -f ok\"\n");
+    let (code, out, err) = p.run(&["-o", "json", "workflow", "run", "t", "--input", "pool=a"]);
+    assert_eq!(code, 3, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let holder = v["id"].as_str().unwrap().to_string();
+
+    let (code, out, err) = p.run(&["-o", "json", "workflow", "run", "t", "--input", "pool=a"]);
+    assert_eq!(code, 5, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let waiter = v["id"].as_str().unwrap().to_string();
+    let told = format!(
+        "hint: its holder, process {holder}, failed and keeps the lock until `orch process retry {holder}` takes it to the end or `orch process abort {holder}` lets it go"
+    );
+    assert!(err.contains(&told), "{err}");
+    let (code, _, err) = p.run(&["process", "show", &waiter]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains(&told), "{err}");
+
+    // Aborted, the holder lets the lock go, and the waiter runs.
+    p.ok_json(&["process", "abort", &holder]);
+    std::fs::write(p.path().join("ok"), "").unwrap();
+    let v = p.ok_json(&["process", "retry", &waiter]);
+    assert_eq!(v["status"], "completed", "{v}");
+
+    // A holder that awaits input keeps its lock until it is answered: said so too.
+    p.task(
+        "[[step]]\nname = \"Ask\"\nlocks = [\"pool:{{ state.pool }}\"]\ninput.fields = [ { name = \"ok\", type = \"accept\" } ]\n",
+    );
+    let (code, out, err) = p.run(&["-o", "json", "workflow", "run", "t", "--input", "pool=b"]);
+    assert_eq!(code, 4, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let holder = v["id"].as_str().unwrap().to_string();
+    let (code, _, err) = p.run(&["workflow", "run", "t", "--input", "pool=b"]);
+    assert_eq!(code, 5, "{err}");
+    assert!(
+        err.contains(&format!(
+            "hint: its holder, process {holder}, awaits input and keeps the lock until it goes on: `orch process resume {holder}` answers it"
+        )),
+        "{err}"
+    );
+}
+
 both!(
+    a_process_waiting_behind_a_holder_at_rest_is_told_how_to_free_the_lock,
+    a_retry_says_the_workflows_locks_changed_beside_its_steps,
     a_wait_for_the_workflow_lock_cannot_be_skipped,
     a_child_workflow_runs_under_the_lock_its_parent_holds,
     sibling_children_take_turns_for_a_lock_within_their_parents_hold,

@@ -35,10 +35,7 @@ pub fn show(ctx: &mut Ctx, a: ShowArgs) -> Result<()> {
         let v = detail_json(ctx, &p, &steps, &def)?;
         return ctx.printer.json(&v);
     }
-    let pending = match p.status {
-        ProcessStatus::Suspended => Pending::all(&p, &def, &steps),
-        _ => Vec::new(),
-    };
+    let pending = Pending::answerable(&p, &def, &steps);
     let children = ctx.db(async |s| s.children(&p, Some(&def)).await)?;
     let groups = groups(&p, &def, &steps);
     let callback = ctx.db(async |s| CallbackWait::of(s, &p, &steps).await)?;
@@ -173,6 +170,20 @@ pub fn show(ctx: &mut Ctx, a: ShowArgs) -> Result<()> {
         if let Some(w) = callback.as_ref().filter(|w| !w.timed_out && !w.answered) {
             pr.hint(&w.hint(&p.process_id));
         }
+        // The branch beside them that waits goes on as a waiting process does.
+        if p.status == ProcessStatus::Waiting {
+            match &lock {
+                Some(w) => {
+                    pr.out(&format!("\n{}\n", pr.paint(&w.describe(), Paint::Yellow)))?;
+                    pr.hint(&w.hint(&p.process_id));
+                }
+                None => {
+                    if let Some(h) = next_hint(&p) {
+                        pr.hint(&h);
+                    }
+                }
+            }
+        }
         return Ok(());
     }
     if let Some(w) = &callback {
@@ -199,10 +210,7 @@ pub fn detail_json(
     steps: &[StepRow],
     def: &WorkflowDef,
 ) -> Result<Value> {
-    let pending = match p.status {
-        ProcessStatus::Suspended => Pending::all(p, def, steps),
-        _ => Vec::new(),
-    };
+    let pending = Pending::answerable(p, def, steps);
     let children = ctx.db(async |s| s.children(p, Some(def)).await)?;
     let groups = groups(p, def, steps);
     let callback = ctx.db(async |s| CallbackWait::of(s, p, steps).await)?;

@@ -348,9 +348,7 @@ pub fn resume(ctx: &mut Ctx, a: ResumeArgs) -> Result<()> {
     // input: that one is answered in place (DESIGN §13), and the waiting one runs again.
     let steps = ctx.steps(&p.process_id)?;
     let waiting_for_input = p.status == ProcessStatus::Waiting
-        && Pending::all(&p, &*ctx.stored_definition(&p)?, &steps)
-            .iter()
-            .any(|w| w.branch.is_some());
+        && !Pending::answerable(&p, &*ctx.stored_definition(&p)?, &steps).is_empty();
     // At rest for children awaiting a callback: it goes on as they do.
     let for_children =
         p.status == ProcessStatus::AwaitingCallback && crate::shapes::waits_for_children(&p);
@@ -730,8 +728,15 @@ fn past_deadline(
         "process {} is awaiting a callback, so it cannot be retried",
         p.process_id
     ));
-    if let Some(w) = in_time.into_iter().next() {
-        e = e.with_cause(w.describe()).with_hint(w.hint(&p.process_id));
+    match in_time.into_iter().next() {
+        Some(w) => e = e.with_cause(w.describe()).with_hint(w.hint(&p.process_id)),
+        // No wait of its own: it awaits a callback through its children, which are
+        // answered first.
+        None => {
+            if let Some(hint) = crate::shapes::next_hint(p) {
+                e = e.with_hint(hint);
+            }
+        }
     }
     Err(e)
 }

@@ -156,9 +156,19 @@ pub async fn take(
             match holder(tx, &name).await? {
                 Some(h)
                     if h.process_id != process_id
+                        && h.covers_children()
                         && is_ancestor(tx, &h.process_id, process_id).await? =>
                 {
                     name = crate::store::locks::within(&name, &h.process_id);
+                }
+                // Its own workflow lock, asked for by a step inside a branch: sibling
+                // branches still take turns for it, within the process's hold.
+                Some(h)
+                    if h.process_id == process_id
+                        && h.covers_children()
+                        && step.is_some_and(path::in_branch) =>
+                {
+                    name = crate::store::locks::within(&name, process_id);
                 }
                 held => break held,
             }

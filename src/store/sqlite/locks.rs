@@ -86,10 +86,11 @@ fn first_waiter(conn: &Connection, name: &str) -> Result<Option<(String, String)
 /// Takes every lock of `names` for the process (for `step`, or for the whole run), or
 /// none of them: a lock is free for it when nobody holds it and nobody queued for it
 /// before it. When one is not, the process queues for that one (only that one: it
-/// leaves any other queue, so it never keeps a free lock from the next in line). A lock
-/// its parent process holds (or a parent of that) is not the child's to wait for (the
-/// parent waits for the child): the child takes the lock within that hold instead
-/// ([`crate::store::locks::within`]), for which its siblings take turns.
+/// leaves any other queue, so it never keeps a free lock from the next in line). A
+/// workflow lock its parent process holds (or a parent of that) is not the child's to
+/// wait for (the parent waits for the child): the child takes the lock within that hold
+/// instead ([`crate::store::locks::within`]), for which its siblings take turns. A step
+/// lock of a parent's sibling branch is waited for as any other.
 pub fn take(
     conn: &Connection,
     process_id: &str,
@@ -104,9 +105,19 @@ pub fn take(
             match holder(conn, &name)? {
                 Some(h)
                     if h.process_id != process_id
+                        && h.covers_children()
                         && is_ancestor(conn, &h.process_id, process_id)? =>
                 {
                     name = crate::store::locks::within(&name, &h.process_id);
+                }
+                // Its own workflow lock, asked for by a step inside a branch: sibling
+                // branches still take turns for it, within the process's hold.
+                Some(h)
+                    if h.process_id == process_id
+                        && h.covers_children()
+                        && step.is_some_and(path::in_branch) =>
+                {
+                    name = crate::store::locks::within(&name, process_id);
                 }
                 held => break held,
             }
