@@ -592,6 +592,36 @@ fn a_choice_list_that_is_not_one_reads_as_a_sentence() {
     );
 }
 
+/// `-o jsonl` puts a form's JSON Schema, and a process's state, on one line, as it
+/// does every other document; `-o json` and the table format print them pretty.
+#[test]
+fn jsonl_puts_a_schema_and_a_state_on_one_line() {
+    let p = Project::new();
+    workflow(&p);
+    for (format, one_line) in [("jsonl", true), ("json", false), ("table", false)] {
+        let args = ["workflow", "form", "f", "-o", format];
+        let (code, out, err) = p.run(&args);
+        assert_eq!(code, 0, "{err}");
+        let parsed: serde_json::Value = serde_json::from_str(&out).expect("one JSON document");
+        assert_eq!(parsed["title"], "f", "{out}");
+        assert_eq!(out.lines().count() == 1, one_line, "-o {format}: {out}");
+    }
+    let (code, out, err) = p.run(&[
+        "workflow", "run", "f", "--input", "name=a", "--input", "count=2", "--input", "token=x",
+        "-o", "json",
+    ]);
+    assert_eq!(code, 4, "{err}");
+    let id = serde_json::from_str::<serde_json::Value>(&out).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (code, out, err) = p.run(&["process", "show", &id, "--state", "-o", "jsonl"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 1, "{out}");
+    let state: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(state["name"], "a", "{out}");
+}
+
 both!(
     an_answer_for_an_input_step_given_at_the_start_says_where_it_goes,
     skip_keeps_secrets_out_and_asks_for_them_first,
