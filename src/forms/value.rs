@@ -77,11 +77,11 @@ pub fn parse_str(field: &FieldSpec, raw: &str) -> Result<Value, String> {
             .ok_or_else(|| got("a number like 1.5")),
         FormType::Bool => parse_bool(raw)
             .map(Value::Bool)
-            .ok_or_else(|| got("yes or no (true/false, yes/no, 1/0)")),
+            .ok_or_else(|| got("yes or no (yes/no, y/n, true/false, 1/0)")),
         FormType::Accept => match parse_bool(raw) {
             Some(true) => Ok(Value::Bool(true)),
             Some(false) => Err(must_accept()),
-            None => Err(got("yes to accept (true, yes or 1)")),
+            None => Err(got("yes to accept (yes, y, true or 1)")),
         },
         FormType::MultiChoice => {
             let raw = raw.trim();
@@ -112,10 +112,12 @@ pub fn parse_str(field: &FieldSpec, raw: &str) -> Result<Value, String> {
     }
 }
 
+/// The words a yes/no answer takes, the prompt's `y` and `n` among them, so that
+/// what is typed at a prompt is taken from `--input` as well.
 fn parse_bool(raw: &str) -> Option<bool> {
     match raw.trim().to_ascii_lowercase().as_str() {
-        "true" | "yes" | "1" => Some(true),
-        "false" | "no" | "0" => Some(false),
+        "true" | "yes" | "y" | "1" => Some(true),
+        "false" | "no" | "n" | "0" => Some(false),
         _ => None,
     }
 }
@@ -467,7 +469,9 @@ mod tests {
             ("true", true),
             ("YES", true),
             ("1", true),
+            ("Y", true),
             ("false", false),
+            ("n", false),
             ("no", false),
             ("0", false),
         ] {

@@ -622,6 +622,31 @@ fn jsonl_puts_a_schema_and_a_state_on_one_line() {
     assert_eq!(state["name"], "a", "{out}");
 }
 
+/// A yes/no answer takes the `y` and `n` a prompt takes, so a script answers as a
+/// person does at the terminal.
+#[test]
+fn a_yes_or_no_answer_takes_y_and_n() {
+    let p = Project::new();
+    p.write(
+        "workflows/w.toml",
+        "name = \"w\"\ntarget = \"system\"\n[[form]]\nfields = [ { name = \"ok\", type = \"accept\" }, { name = \"b\", type = \"bool\" } ]\n[[step]]\nname = \"N\"\nbuiltin = \"noop\"\n",
+    );
+    let run = p.ok_json(&[
+        "workflow", "run", "w", "--input", "ok=Y", "--input", "b=n", "-o", "json",
+    ]);
+    assert_eq!(run["state"]["ok"], true, "{run}");
+    assert_eq!(run["state"]["b"], false, "{run}");
+    let (code, _, err) = p.run(&[
+        "workflow", "run", "w", "--input", "ok=n", "--input", "b=maybe",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("ok (accept): must be accepted"), "{err}");
+    assert!(
+        err.contains("b (bool): expected yes or no (yes/no, y/n, true/false, 1/0), got `maybe`"),
+        "{err}"
+    );
+}
+
 both!(
     an_answer_for_an_input_step_given_at_the_start_says_where_it_goes,
     skip_keeps_secrets_out_and_asks_for_them_first,
