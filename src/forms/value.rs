@@ -275,7 +275,7 @@ pub fn validate(
                 // is not), unless the message names it already.
                 Some(m) => {
                     let said = expr::render(m, &ctx).unwrap_or_else(|_| m.clone());
-                    if t == FormType::Secret || said.contains(&plain(&value)) {
+                    if t == FormType::Secret || names(&said, &plain(&value)) {
                         said
                     } else {
                         format!("{said} (got {})", shown(&value))
@@ -286,6 +286,16 @@ pub fn validate(
         }
     }
     Ok(value)
+}
+
+/// Whether `text` names `word` as a word of its own, not as letters inside another
+/// word: "too short" does not name the answer `s`, nor "10.0.0.10 is taken" `10.0.0.1`.
+fn names(text: &str, word: &str) -> bool {
+    let inner = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    !word.is_empty()
+        && text.match_indices(word).any(|(i, _)| {
+            !inner(text[..i].chars().next_back()) && !inner(text[i + word.len()..].chars().next())
+        })
 }
 
 /// The rules of a field that need nothing but the value: `pattern`, `min` and `max`.
@@ -487,6 +497,16 @@ mod tests {
         ok(Ipv4Network, "0.0.0.0/0", json!("0.0.0.0/0"));
         ok(Ipv4Network, "10.0.0.1/32", json!("10.0.0.1/32"));
         ok(Subscription, "0192-abc", json!("0192-abc"));
+    }
+
+    #[test]
+    fn a_message_names_a_value_only_as_a_word_of_its_own() {
+        assert!(names("`r` is reserved", "r"));
+        assert!(names("r is reserved", "r"));
+        assert!(!names("only for Rec routers", "r"));
+        assert!(!names("10.0.0.10 is taken", "10.0.0.1"));
+        assert!(names("10.0.0.1 is taken", "10.0.0.1"));
+        assert!(!names("anything", ""));
     }
 
     #[test]

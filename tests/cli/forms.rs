@@ -647,6 +647,31 @@ fn a_yes_or_no_answer_takes_y_and_n() {
     );
 }
 
+/// A `validate` message is followed by the value it refused, unless it names that
+/// value itself; letters of it inside the message's words do not name it.
+#[test]
+fn a_refusal_names_the_value_even_when_its_letters_are_in_the_message() {
+    let p = Project::new();
+    p.write(
+        "workflows/w.toml",
+        r#"name = "w"
+target = "system"
+[[form]]
+fields = [
+  { name = "a", type = "text", validate = "value | length > 1", message = "too short" },
+  { name = "b", type = "text", validate = "value != 'x'", message = "`{{ value }}` is reserved" },
+]
+[[step]]
+name = "N"
+builtin = "noop"
+"#,
+    );
+    let (code, _, err) = p.run(&["workflow", "run", "w", "--input", "a=s", "--input", "b=x"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("a (text): too short (got `s`)\n"), "{err}");
+    assert!(err.contains("b (text): `x` is reserved\n"), "{err}");
+}
+
 both!(
     an_answer_for_an_input_step_given_at_the_start_says_where_it_goes,
     skip_keeps_secrets_out_and_asks_for_them_first,
