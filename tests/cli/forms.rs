@@ -672,6 +672,39 @@ builtin = "noop"
     assert!(err.contains("b (text): `x` is reserved\n"), "{err}");
 }
 
+/// An answers file that gives one key twice is refused, as `--input` given twice is,
+/// rather than the last value taken silently; the values are not echoed.
+#[test]
+fn an_answers_file_that_gives_a_key_twice_is_refused() {
+    let p = Project::new();
+    workflow(&p);
+    p.write(
+        "answers.json",
+        r#"{"name": "core1", "count": 2, "token": "HUNTER1", "token": "HUNTER2"}"#,
+    );
+    let (code, _, err) = p.run(&["workflow", "run", "f", "--input-file", "answers.json"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("error: answers.json gives `token` twice"),
+        "{err}"
+    );
+    assert!(err.contains("hint: give each answer once"), "{err}");
+    assert!(!err.contains("HUNTER"), "{err}");
+    // A key repeated inside an answer's own JSON is that answer's business.
+    p.write(
+        "answers.json",
+        r#"{"name": "core1", "count": 2, "token": "t", "extra": {"a": 1, "a": 2}}"#,
+    );
+    let (code, _, err) = p.run(&["workflow", "run", "f", "--input-file", "answers.json"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("extra"),
+        "an unknown field, not a repeat: {err}"
+    );
+    let list = p.ok_json(&["process", "list"]);
+    assert_eq!(list.as_array().unwrap().len(), 0, "nothing stored: {list}");
+}
+
 both!(
     an_answer_for_an_input_step_given_at_the_start_says_where_it_goes,
     skip_keeps_secrets_out_and_asks_for_them_first,
