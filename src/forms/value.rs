@@ -217,15 +217,17 @@ pub fn coerce(field: &FieldSpec, value: &Value) -> Result<Value, String> {
 }
 
 /// Whether an answer counts as not given: null, an empty string, or an empty list for a
-/// multi_choice (unless `min = 0` says that picking nothing is an answer).
+/// multi_choice (unless `min = 0` says that picking nothing is an answer; then an empty
+/// string, `--input tags=`, is that answer: the list of no items).
 pub(crate) fn is_blank(field: &FieldSpec, v: &Value) -> bool {
+    let none_picked_answers = field.field_type == FormType::MultiChoice && field.min == Some(0.0);
     match v {
         Value::Null => true,
         // In a text field spaces are an answer; elsewhere they are nothing typed.
         Value::String(s) if field.field_type.is_textual() => s.is_empty(),
-        Value::String(s) => s.trim().is_empty(),
+        Value::String(s) => s.trim().is_empty() && !none_picked_answers,
         Value::Array(a) => {
-            a.is_empty() && field.field_type == FormType::MultiChoice && field.min != Some(0.0)
+            a.is_empty() && field.field_type == FormType::MultiChoice && !none_picked_answers
         }
         _ => false,
     }
@@ -685,6 +687,10 @@ mod tests {
         let mut none_ok = f(FormType::MultiChoice);
         none_ok.min = Some(0.0);
         assert!(!is_blank(&none_ok, &json!([])));
+        assert!(
+            !is_blank(&none_ok, &json!("")),
+            "`--input tags=` picks none"
+        );
     }
 
     #[test]

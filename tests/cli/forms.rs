@@ -705,6 +705,40 @@ fn an_answers_file_that_gives_a_key_twice_is_refused() {
     assert_eq!(list.as_array().unwrap().len(), 0, "nothing stored: {list}");
 }
 
+/// A multi_choice with `min = 0` takes an empty `--input`, as in `--input tags=`, as
+/// the answer it allows, no pick; without `min = 0` that is a missing answer.
+#[test]
+fn an_empty_input_picks_nothing_where_min_0_allows_it() {
+    let p = Project::new();
+    p.write(
+        "workflows/w.toml",
+        r#"name = "w"
+target = "system"
+[[form]]
+fields = [
+  { name = "tags", type = "multi_choice", choices = ["a", "b"], min = 0 },
+  { name = "some", type = "multi_choice", choices = ["a", "b"] },
+]
+[[step]]
+name = "N"
+builtin = "noop"
+"#,
+    );
+    let run = p.ok_json(&[
+        "workflow", "run", "w", "--input", "tags=", "--input", "some=a", "-o", "json",
+    ]);
+    assert_eq!(run["state"]["tags"], serde_json::json!([]), "{run}");
+    let (code, _, err) = p.run(&[
+        "workflow", "run", "w", "--input", "tags=", "--input", "some=",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("some (multi_choice): missing, required"),
+        "{err}"
+    );
+    assert!(!err.contains("tags"), "{err}");
+}
+
 both!(
     an_answer_for_an_input_step_given_at_the_start_says_where_it_goes,
     skip_keeps_secrets_out_and_asks_for_them_first,
