@@ -43,6 +43,7 @@ use serde_json::Value;
 
 use crate::bounded::Bounded;
 use crate::domain::process::ProcessStatus;
+use crate::domain::product::ProductDef;
 use crate::domain::subscription::RefInfo;
 use crate::domain::usability::{Facts, Refusal};
 use crate::domain::workflow::WorkflowDef;
@@ -830,6 +831,20 @@ impl Store {
         &self,
         f: &subscriptions::Filter,
     ) -> StoreResult<Vec<subscriptions::Subscription>> {
+        let products: Vec<ProductDef> = if f.fields.is_empty() {
+            Vec::new()
+        } else {
+            self.products().await?.into_iter().map(|p| p.def).collect()
+        };
+        let spell = |path: &str, text: &str| field_paths::as_indexed(&products, path, text);
+        let f = &subscriptions::Filter {
+            fields: f
+                .fields
+                .iter()
+                .map(|(p, v)| (p.clone(), spell(p, v)))
+                .collect(),
+            ..f.clone()
+        };
         if !f.fields.iter().any(|(p, _)| field_paths::has_indexes(p)) {
             return dispatch!(self.subscriptions(f));
         }
@@ -853,7 +868,7 @@ impl Store {
                 f.fields
                     .iter()
                     .filter(|(p, _)| field_paths::has_indexes(p))
-                    .all(|(p, v)| field_paths::holds(&doc, p, v))
+                    .all(|(p, v)| field_paths::holds(&doc, p, v, |text| spell(p, text)))
             })
             .skip(usize::try_from(f.offset).unwrap_or(0))
             .take(usize::try_from(f.limit).unwrap_or(usize::MAX))

@@ -151,7 +151,71 @@ fn a_zero_step_timeout_is_refused_where_it_is_written() {
     );
 }
 
+/// `--where` finds a value however a step spelt it: an address, a network, a UUID and
+/// a number are compared as their type reads them (`2001:DB8:0::1` is `2001:db8::1`,
+/// `2.0` is `2`), also at a path with list indexes.
+fn where_finds_a_value_in_any_spelling_of_its_type() {
+    let p = Project::new();
+    p.write(
+        "products/dev.toml",
+        r#"name = "Dev"
+type = "Dev"
+tag = "DEV"
+description = "a device"
+status = "active"
+root = { key = "dev", block = "DevBlock" }
+[blocks.DevBlock]
+fields.addr = { type = "ipv6" }
+fields.id = { type = "uuid" }
+fields.ratio = { type = "float" }
+fields.nets = { type = "ipv6_network", list = true }
+"#,
+    );
+    p.write(
+        "workflows/create_dev.toml",
+        "name = \"create_dev\"\ntarget = \"create\"\nproducts = [\"DEV\"]\n\
+         [[step]]\nname = \"Set\"\nrun = \"workflows/scripts/set.sh\"\n",
+    );
+    p.script(
+        "workflows/scripts/set.sh",
+        r#"cat >/dev/null
+echo '{"subscription": {"dev": {"addr": "2001:DB8:0::1", "id": "0190C1C2-0000-7000-8000-00000000000A", "ratio": 2.0, "nets": ["2001:DB8::/32"]}}}'"#,
+    );
+    let v = p.ok_json(&["workflow", "run", "create_dev", "-o", "json"]);
+    let id = v["subscription_id"].as_str().unwrap().to_string();
+    for filter in [
+        "dev.addr=2001:DB8:0::1",
+        "dev.addr=2001:db8::1",
+        "dev.id=0190C1C2-0000-7000-8000-00000000000A",
+        "dev.id=0190c1c2-0000-7000-8000-00000000000a",
+        "dev.ratio=2.0",
+        "dev.ratio=2",
+        "dev.nets=2001:DB8::/32",
+        "dev.nets[0]=2001:db8::/32",
+        "dev.nets[0]=2001:DB8::/32",
+    ] {
+        let found = p.ok_json(&["subscription", "list", "--where", filter, "-o", "json"]);
+        let ids: Vec<&str> = found
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|s| s["subscription_id"].as_str())
+            .collect();
+        assert_eq!(ids, [id.as_str()], "--where {filter}");
+    }
+    let found = p.ok_json(&[
+        "subscription",
+        "list",
+        "--where",
+        "dev.addr=2001:db8::2",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(found.as_array().unwrap().len(), 0, "{found}");
+}
+
 both!(
+    where_finds_a_value_in_any_spelling_of_its_type,
     a_product_field_pattern_is_anchored_and_a_bound_names_itself,
     an_owned_list_of_one_block_says_one_block,
     a_nul_in_a_description_or_note_is_refused_on_every_store,
