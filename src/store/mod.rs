@@ -1086,11 +1086,17 @@ fn id_as_stored(id: &str) -> String {
     }
 }
 
-/// Every string in a document that could be a subscription id, for [`Store::ref_infos`].
+/// Every string in a document that could be a subscription id, for [`Store::ref_infos`],
+/// spelt as ids are stored (and as validation looks a reference up): `0190C1C2…` and
+/// `{0190c1c2…}` name the subscription `0190c1c2-…`.
 pub fn candidate_refs(doc: &Value) -> Vec<String> {
     fn walk(v: &Value, out: &mut Vec<String>) {
         match v {
-            Value::String(s) if uuid::Uuid::parse_str(s).is_ok() => out.push(s.clone()),
+            Value::String(s) => {
+                if let Ok(id) = uuid::Uuid::parse_str(s) {
+                    out.push(id.to_string());
+                }
+            }
             Value::Array(a) => a.iter().for_each(|v| walk(v, out)),
             Value::Object(o) => o.values().for_each(|v| walk(v, out)),
             _ => {}

@@ -214,7 +214,52 @@ echo '{"subscription": {"dev": {"addr": "2001:DB8:0::1", "id": "0190C1C2-0000-70
     assert_eq!(found.as_array().unwrap().len(), 0, "{found}");
 }
 
+/// A `subscription` field that names an existing subscription by its id in capitals
+/// finds it (a UUID is the same in either case) and makes the relation.
+fn a_reference_in_capitals_finds_its_subscription() {
+    let p = Project::new();
+    p.write(
+        "products/link.toml",
+        r#"name = "Link"
+type = "Link"
+tag = "LINK"
+description = "a link"
+status = "active"
+root = { key = "link", block = "LinkBlock" }
+[blocks.LinkBlock]
+fields.peer = { type = "subscription", product_tag = "LINK" }
+"#,
+    );
+    p.write(
+        "workflows/create_link.toml",
+        "name = \"create_link\"\ntarget = \"create\"\nproducts = [\"LINK\"]\n\
+         [[form]]\nfields = [ { name = \"peer\", type = \"text\", required = false } ]\n\
+         [[step]]\nname = \"Set\"\nif = \"state.peer\"\nbuiltin = \"set\"\n\
+         with = { values = { subscription = { link = { peer = \"{{ state.peer }}\" } } } }\n",
+    );
+    let first = p.ok_json(&["workflow", "run", "create_link", "-o", "json"]);
+    let first_id = first["subscription_id"].as_str().unwrap().to_string();
+    let upper = first_id.to_uppercase();
+    let v = p.ok_json(&[
+        "workflow",
+        "run",
+        "create_link",
+        "--input",
+        &format!("peer={upper}"),
+        "-o",
+        "json",
+    ]);
+    assert_eq!(v["status"], "completed", "{v}");
+    let shown = p.ok_json(&["subscription", "show", &first_id, "-o", "json"]);
+    assert_eq!(
+        shown["in_use_by"],
+        serde_json::json!([v["subscription_id"]]),
+        "{shown}"
+    );
+}
+
 both!(
+    a_reference_in_capitals_finds_its_subscription,
     where_finds_a_value_in_any_spelling_of_its_type,
     a_product_field_pattern_is_anchored_and_a_bound_names_itself,
     an_owned_list_of_one_block_says_one_block,
