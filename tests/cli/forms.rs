@@ -739,7 +739,33 @@ builtin = "noop"
     assert!(!err.contains("tags"), "{err}");
 }
 
+/// A `subscription` field takes an id, or a unique prefix of one, in capitals too, as
+/// `orch process show` does, and stores the id as it is stored.
+fn a_subscription_answer_in_capitals_picks_the_subscription() {
+    let p = Project::new();
+    super::definitions::bounded(&p, r#"{"code": "abc", "count": 5}"#);
+    let created = p.ok_json(&["workflow", "run", "create_box", "-o", "json"]);
+    let id = created["subscription_id"].as_str().unwrap().to_string();
+    p.write(
+        "workflows/pick.toml",
+        "name = \"pick\"\ntarget = \"system\"\n[[form]]\nfields = [ { name = \"box\", type = \"subscription\", product_tag = \"BOX\" } ]\n[[step]]\nname = \"N\"\nbuiltin = \"noop\"\n",
+    );
+    for given in [id.to_uppercase(), id[..8].to_uppercase()] {
+        let run = p.ok_json(&[
+            "workflow",
+            "run",
+            "pick",
+            "--input",
+            &format!("box={given}"),
+            "-o",
+            "json",
+        ]);
+        assert_eq!(run["state"]["box"], id.as_str(), "{given}: {run}");
+    }
+}
+
 both!(
+    a_subscription_answer_in_capitals_picks_the_subscription,
     an_answer_for_an_input_step_given_at_the_start_says_where_it_goes,
     skip_keeps_secrets_out_and_asks_for_them_first,
     resume_takes_the_secret_needed_again_with_the_answers,
