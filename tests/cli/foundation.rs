@@ -143,6 +143,26 @@ fn a_newer_database_is_refused_and_left_alone() {
     assert_eq!(p.fingerprint(), before);
 }
 
+/// An ORCH_SYNC orch does not know is refused before the database is opened, saying
+/// the values it takes and what each costs.
+#[test]
+fn an_unknown_orch_sync_says_what_it_takes() {
+    let p = Project::new();
+    let out = p
+        .command()
+        .args(["db", "status"])
+        .env("ORCH_SYNC", "off")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("error: ORCH_SYNC is `off`, expected `full` or `normal`"),
+        "{err}"
+    );
+    assert!(err.contains("hint: unset ORCH_SYNC for `full`"), "{err}");
+}
+
 /// An empty ORCH_DB, ORCH_DIR or ORCH_USER reads as unset, not as a flag without its
 /// value: the project's own database is used.
 #[test]
