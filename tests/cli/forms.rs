@@ -764,6 +764,51 @@ fn a_subscription_answer_in_capitals_picks_the_subscription() {
     }
 }
 
+/// A field named `subscription` would replace the subscription document in the state,
+/// and one named `product` in a create workflow's form the product orch asks for: both
+/// are refused where they are written, before anything runs.
+#[test]
+fn field_names_orch_keeps_for_itself_are_refused() {
+    let p = Project::new();
+    p.write(
+        "workflows/w.toml",
+        r#"name = "w"
+target = "create"
+products = ["NODE"]
+[[form]]
+fields = [ { name = "product", type = "text" }, { name = "subscription", type = "text" } ]
+[[step]]
+name = "Ask"
+input.fields = [ { name = "subscription", type = "text" } ]
+"#,
+    );
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(
+            "workflows/w.toml:5:14: form[0].fields[0].name: `product` is the field orch adds"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "workflows/w.toml:5:51: form[0].fields[1].name: `subscription` is the state key"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("workflows/w.toml:8:20: step[0].input.fields[0].name: `subscription`"),
+        "{err}"
+    );
+    // In a task, `product` is an answer like any other.
+    p.write(
+        "workflows/w.toml",
+        "name = \"w\"\ntarget = \"system\"\n[[form]]\nfields = [ { name = \"product\", type = \"text\" } ]\n[[step]]\nname = \"N\"\nbuiltin = \"noop\"\n",
+    );
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 0, "{err}");
+}
+
 both!(
     a_subscription_answer_in_capitals_picks_the_subscription,
     an_answer_for_an_input_step_given_at_the_start_says_where_it_goes,
