@@ -93,7 +93,14 @@ pub fn read_file(f: &str) -> Result<Map<String, Value>> {
             .map_err(|toml_err| (json_err, toml_err))
     });
     match parsed {
-        Ok(Value::Object(m)) => Ok(m),
+        Ok(Value::Object(m)) => {
+            if let Some(k) = repeated_key(&text) {
+                // As `--input` given twice: the values are not echoed (a secret's would be).
+                return Err(Error::usage(format!("{from} gives `{k}` twice"))
+                    .with_hint("give each answer once; a list is one answer, a JSON array"));
+            }
+            Ok(m)
+        }
         Ok(_) => Err(Error::usage(format!(
             "{from} must hold an object of answers ({{\"name\": value, …}})"
         ))
@@ -104,6 +111,39 @@ pub fn read_file(f: &str) -> Result<Map<String, Value>> {
         ))
         .with_hint(ANSWERS_FILE)),
     }
+}
+
+/// The first key a JSON object of answers gives more than once: a parsed object keeps
+/// only the last, which would drop an answer silently. TOML refuses a repeat itself.
+fn repeated_key(json: &str) -> Option<String> {
+    struct Keys(Option<String>);
+    impl<'de> serde::Deserialize<'de> for Keys {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct Visit;
+            impl<'de> serde::de::Visitor<'de> for Visit {
+                type Value = Keys;
+                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                    f.write_str("an object")
+                }
+                fn visit_map<A: serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> std::result::Result<Keys, A::Error> {
+                    let mut seen = std::collections::HashSet::new();
+                    let mut repeated = None;
+                    while let Some(k) = map.next_key::<String>()? {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                        if repeated.is_none() && !seen.insert(k.clone()) {
+                            repeated = Some(k);
+                        }
+                    }
+                    Ok(Keys(repeated))
+                }
+            }
+            d.deserialize_map(Visit)
+        }
+    }
+    serde_json::from_str::<Keys>(json).ok()?.0
 }
 
 pub use crate::forms::value::loose;

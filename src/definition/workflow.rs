@@ -258,6 +258,20 @@ pub fn parse_partial(src: &Source) -> (Option<WorkflowDef>, Vec<Diagnostic>) {
         path.push(Seg::from(lint.key.as_str()));
         err(path, lint.problem);
     }
+    // The `product` answer is orch's in a create workflow: it asks which product when
+    // several take new subscriptions (which loading a product can change at any time).
+    if target == Target::Create {
+        for (p, page) in raw.form.iter().enumerate() {
+            for (f, field) in page.fields.iter().enumerate() {
+                if field.name == "product" {
+                    err(
+                        key_path!["form", p, "fields", f, "name"],
+                        "`product` is the field orch adds to a create workflow's form when several products match its tags; name the field otherwise".into(),
+                    );
+                }
+            }
+        }
+    }
 
     diags.append(&mut parser.diags);
     diags.sort_by_key(|d| (d.line, d.col));

@@ -214,23 +214,26 @@ impl ProductDef {
     /// Whether `path` (without list indexes: `node.ports.name`) names a field of this
     /// product's block tree, from its root key on.
     pub fn has_field_path(&self, path: &str) -> bool {
+        self.field_at(path).is_some()
+    }
+
+    /// The field at a path without list indexes (`node.ports.name`), from the root key.
+    pub fn field_at(&self, path: &str) -> Option<&FieldDef> {
         let mut segments = path.split('.');
         if segments.next() != Some(self.root.key.as_str()) {
-            return false;
+            return None;
         }
         let mut block = self.blocks.get(&self.root.block);
-        let mut named_a_field = false;
+        let mut named = None;
         for segment in segments {
-            let Some(field) = block.and_then(|b| b.fields.get(segment)) else {
-                return false;
-            };
-            named_a_field = true;
+            let field = block.and_then(|b| b.fields.get(segment))?;
+            named = Some(field);
             block = match &field.kind {
                 FieldKind::Block { block: child, .. } => self.blocks.get(child),
                 _ => None,
             };
         }
-        named_a_field
+        named
     }
 
     /// Removes from the subscription document `doc` (the object with the root key)

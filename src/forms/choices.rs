@@ -32,6 +32,16 @@ impl ChoiceSet {
 
     /// The available choice a value names (or, for subscriptions, starts), or why none.
     pub(crate) fn pick(&self, v: &Value) -> Result<&Choice, String> {
+        // Ids are stored in lower case; one typed in capitals names the same, as
+        // `orch process show` takes it.
+        let lowered;
+        let v = match v.as_str() {
+            Some(s) if self.by_prefix => {
+                lowered = Value::String(s.to_ascii_lowercase());
+                &lowered
+            }
+            _ => v,
+        };
         if let Some(c) = self.find(v) {
             return Ok(c);
         }

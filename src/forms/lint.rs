@@ -35,6 +35,12 @@ pub fn check(field: &FieldSpec) -> Vec<(String, String)> {
             ),
         );
     }
+    if field.name == "subscription" {
+        bad(
+            "name",
+            "`subscription` is the state key that holds the subscription document, which this answer would replace; name the field otherwise (`subscription_id`, `peer`, …)".into(),
+        );
+    }
     match (&field.choices, &field.choices_from) {
         (Some(_), Some(_)) => bad(
             "choices_from",

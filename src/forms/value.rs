@@ -77,11 +77,11 @@ pub fn parse_str(field: &FieldSpec, raw: &str) -> Result<Value, String> {
             .ok_or_else(|| got("a number like 1.5")),
         FormType::Bool => parse_bool(raw)
             .map(Value::Bool)
-            .ok_or_else(|| got("yes or no (true/false, yes/no, 1/0)")),
+            .ok_or_else(|| got("yes or no (yes/no, y/n, true/false, 1/0)")),
         FormType::Accept => match parse_bool(raw) {
             Some(true) => Ok(Value::Bool(true)),
             Some(false) => Err(must_accept()),
-            None => Err(got("yes to accept (true, yes or 1)")),
+            None => Err(got("yes to accept (yes, y, true or 1)")),
         },
         FormType::MultiChoice => {
             let raw = raw.trim();
@@ -112,10 +112,12 @@ pub fn parse_str(field: &FieldSpec, raw: &str) -> Result<Value, String> {
     }
 }
 
+/// The words a yes/no answer takes, the prompt's `y` and `n` among them, so that
+/// what is typed at a prompt is taken from `--input` as well.
 fn parse_bool(raw: &str) -> Option<bool> {
     match raw.trim().to_ascii_lowercase().as_str() {
-        "true" | "yes" | "1" => Some(true),
-        "false" | "no" | "0" => Some(false),
+        "true" | "yes" | "y" | "1" => Some(true),
+        "false" | "no" | "n" | "0" => Some(false),
         _ => None,
     }
 }
@@ -215,15 +217,17 @@ pub fn coerce(field: &FieldSpec, value: &Value) -> Result<Value, String> {
 }
 
 /// Whether an answer counts as not given: null, an empty string, or an empty list for a
-/// multi_choice (unless `min = 0` says that picking nothing is an answer).
+/// multi_choice (unless `min = 0` says that picking nothing is an answer; then an empty
+/// string, `--input tags=`, is that answer: the list of no items).
 pub(crate) fn is_blank(field: &FieldSpec, v: &Value) -> bool {
+    let none_picked_answers = field.field_type == FormType::MultiChoice && field.min == Some(0.0);
     match v {
         Value::Null => true,
         // In a text field spaces are an answer; elsewhere they are nothing typed.
         Value::String(s) if field.field_type.is_textual() => s.is_empty(),
-        Value::String(s) => s.trim().is_empty(),
+        Value::String(s) => s.trim().is_empty() && !none_picked_answers,
         Value::Array(a) => {
-            a.is_empty() && field.field_type == FormType::MultiChoice && field.min != Some(0.0)
+            a.is_empty() && field.field_type == FormType::MultiChoice && !none_picked_answers
         }
         _ => false,
     }
@@ -273,7 +277,7 @@ pub fn validate(
                 // is not), unless the message names it already.
                 Some(m) => {
                     let said = expr::render(m, &ctx).unwrap_or_else(|_| m.clone());
-                    if t == FormType::Secret || said.contains(&plain(&value)) {
+                    if t == FormType::Secret || names(&said, &plain(&value)) {
                         said
                     } else {
                         format!("{said} (got {})", shown(&value))
@@ -284,6 +288,16 @@ pub fn validate(
         }
     }
     Ok(value)
+}
+
+/// Whether `text` names `word` as a word of its own, not as letters inside another
+/// word: "too short" does not name the answer `s`, nor "10.0.0.10 is taken" `10.0.0.1`.
+fn names(text: &str, word: &str) -> bool {
+    let inner = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    !word.is_empty()
+        && text.match_indices(word).any(|(i, _)| {
+            !inner(text[..i].chars().next_back()) && !inner(text[i + word.len()..].chars().next())
+        })
 }
 
 /// The rules of a field that need nothing but the value: `pattern`, `min` and `max`.
@@ -467,7 +481,9 @@ mod tests {
             ("true", true),
             ("YES", true),
             ("1", true),
+            ("Y", true),
             ("false", false),
+            ("n", false),
             ("no", false),
             ("0", false),
         ] {
@@ -483,6 +499,16 @@ mod tests {
         ok(Ipv4Network, "0.0.0.0/0", json!("0.0.0.0/0"));
         ok(Ipv4Network, "10.0.0.1/32", json!("10.0.0.1/32"));
         ok(Subscription, "0192-abc", json!("0192-abc"));
+    }
+
+    #[test]
+    fn a_message_names_a_value_only_as_a_word_of_its_own() {
+        assert!(names("`r` is reserved", "r"));
+        assert!(names("r is reserved", "r"));
+        assert!(!names("only for Rec routers", "r"));
+        assert!(!names("10.0.0.10 is taken", "10.0.0.1"));
+        assert!(names("10.0.0.1 is taken", "10.0.0.1"));
+        assert!(!names("anything", ""));
     }
 
     #[test]
@@ -661,6 +687,10 @@ mod tests {
         let mut none_ok = f(FormType::MultiChoice);
         none_ok.min = Some(0.0);
         assert!(!is_blank(&none_ok, &json!([])));
+        assert!(
+            !is_blank(&none_ok, &json!("")),
+            "`--input tags=` picks none"
+        );
     }
 
     #[test]

@@ -6,6 +6,9 @@
 
 use serde_json::Value;
 
+use crate::domain::product::{FieldKind, ProductDef};
+use crate::domain::subscription::check_scalar;
+
 /// Whether a path names list items by index.
 pub fn has_indexes(path: &str) -> bool {
     path.contains('[')
@@ -53,13 +56,39 @@ pub fn value_at<'a>(doc: &'a Value, path: &str) -> Option<&'a Value> {
 }
 
 /// Whether the document holds `want` at `path`, compared as text, as the stores
-/// compare an indexed value (`true`, `5`, `10.0.0.1`).
-pub fn holds(doc: &Value, path: &str, want: &str) -> bool {
+/// compare an indexed value (`true`, `5`, `10.0.0.1`), the document's text spelt as
+/// `spell` spells it (see [`as_indexed`]).
+pub fn holds(doc: &Value, path: &str, want: &str, spell: impl Fn(&str) -> String) -> bool {
     value_at(doc, path).is_some_and(|v| match v {
-        Value::String(s) => s == want,
+        Value::String(s) => spell(s) == want,
         Value::Null | Value::Array(_) | Value::Object(_) => false,
-        other => *other.to_string() == *want,
+        other => spell(&other.to_string()) == want,
     })
+}
+
+/// A `--where` value spelt as the stores index the field at `path`: validation indexes
+/// an address, a network, an id or a number in one spelling (`2001:db8::1`, a UUID in
+/// lower case, `2` for `2.0`), whatever spelling the step stored, so the value asked
+/// for is spelt so by the field's type in the first product that has the path and
+/// takes it. A value no such field takes is left as given (it matches nothing).
+pub fn as_indexed(products: &[ProductDef], path: &str, value: &str) -> String {
+    let bare = without_indexes(path);
+    for field in products.iter().filter_map(|p| p.field_at(&bare)) {
+        let typed = match &field.kind {
+            FieldKind::Json | FieldKind::Block { .. } => continue,
+            FieldKind::Int { .. } | FieldKind::Float { .. } | FieldKind::Bool => {
+                match serde_json::from_str::<Value>(value) {
+                    Ok(v) => v,
+                    Err(_) => continue,
+                }
+            }
+            _ => Value::String(value.to_string()),
+        };
+        if let Ok(text) = check_scalar(&field.kind, &typed) {
+            return text;
+        }
+    }
+    value.to_string()
 }
 
 #[cfg(test)]
@@ -67,16 +96,20 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn holds_as_is(doc: &Value, path: &str, want: &str) -> bool {
+        holds(doc, path, want, str::to_string)
+    }
+
     #[test]
     fn indexed_paths_find_their_item() {
         let doc = json!({"node": {"name": "r1", "ports": [{"name": "p1", "speed": 10}, {"name": "p2", "up": true}], "tags": ["a", "b"]}});
-        assert!(holds(&doc, "node.ports[0].name", "p1"));
-        assert!(!holds(&doc, "node.ports[0].name", "p2"));
-        assert!(holds(&doc, "node.ports[1].name", "p2"));
-        assert!(holds(&doc, "node.ports[0].speed", "10"));
-        assert!(holds(&doc, "node.ports[1].up", "true"));
-        assert!(holds(&doc, "node.tags[1]", "b"));
-        assert!(!holds(&doc, "node.ports[2].name", "p1"));
+        assert!(holds_as_is(&doc, "node.ports[0].name", "p1"));
+        assert!(!holds_as_is(&doc, "node.ports[0].name", "p2"));
+        assert!(holds_as_is(&doc, "node.ports[1].name", "p2"));
+        assert!(holds_as_is(&doc, "node.ports[0].speed", "10"));
+        assert!(holds_as_is(&doc, "node.ports[1].up", "true"));
+        assert!(holds_as_is(&doc, "node.tags[1]", "b"));
+        assert!(!holds_as_is(&doc, "node.ports[2].name", "p1"));
         for broken in [
             "node.ports[x].name",
             "node.ports[0",

@@ -43,6 +43,7 @@ use serde_json::Value;
 
 use crate::bounded::Bounded;
 use crate::domain::process::ProcessStatus;
+use crate::domain::product::ProductDef;
 use crate::domain::subscription::RefInfo;
 use crate::domain::usability::{Facts, Refusal};
 use crate::domain::workflow::WorkflowDef;
@@ -830,6 +831,20 @@ impl Store {
         &self,
         f: &subscriptions::Filter,
     ) -> StoreResult<Vec<subscriptions::Subscription>> {
+        let products: Vec<ProductDef> = if f.fields.is_empty() {
+            Vec::new()
+        } else {
+            self.products().await?.into_iter().map(|p| p.def).collect()
+        };
+        let spell = |path: &str, text: &str| field_paths::as_indexed(&products, path, text);
+        let f = &subscriptions::Filter {
+            fields: f
+                .fields
+                .iter()
+                .map(|(p, v)| (p.clone(), spell(p, v)))
+                .collect(),
+            ..f.clone()
+        };
         if !f.fields.iter().any(|(p, _)| field_paths::has_indexes(p)) {
             return dispatch!(self.subscriptions(f));
         }
@@ -853,7 +868,7 @@ impl Store {
                 f.fields
                     .iter()
                     .filter(|(p, _)| field_paths::has_indexes(p))
-                    .all(|(p, v)| field_paths::holds(&doc, p, v))
+                    .all(|(p, v)| field_paths::holds(&doc, p, v, |text| spell(p, text)))
             })
             .skip(usize::try_from(f.offset).unwrap_or(0))
             .take(usize::try_from(f.limit).unwrap_or(usize::MAX))
@@ -1071,11 +1086,17 @@ fn id_as_stored(id: &str) -> String {
     }
 }
 
-/// Every string in a document that could be a subscription id, for [`Store::ref_infos`].
+/// Every string in a document that could be a subscription id, for [`Store::ref_infos`],
+/// spelt as ids are stored (and as validation looks a reference up): `0190C1C2…` and
+/// `{0190c1c2…}` name the subscription `0190c1c2-…`.
 pub fn candidate_refs(doc: &Value) -> Vec<String> {
     fn walk(v: &Value, out: &mut Vec<String>) {
         match v {
-            Value::String(s) if uuid::Uuid::parse_str(s).is_ok() => out.push(s.clone()),
+            Value::String(s) => {
+                if let Ok(id) = uuid::Uuid::parse_str(s) {
+                    out.push(id.to_string());
+                }
+            }
             Value::Array(a) => a.iter().for_each(|v| walk(v, out)),
             Value::Object(o) => o.values().for_each(|v| walk(v, out)),
             _ => {}

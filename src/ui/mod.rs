@@ -100,9 +100,15 @@ impl Printer {
         }
     }
 
-    /// Pretty JSON whatever the output format (`--state`, `--step`).
+    /// JSON whatever the output format, for what has no table (`--state`, `--step`, a
+    /// form's JSON Schema): pretty, except on one line with `jsonl`, as asked.
     pub fn json_pretty<T: Serialize>(&self, value: &T) -> Result<(), Error> {
-        self.out(&format!("{}\n", serde_json::to_string_pretty(value)?))
+        let text = if self.format == Format::Jsonl {
+            serde_json::to_string(value)?
+        } else {
+            serde_json::to_string_pretty(value)?
+        };
+        self.out(&format!("{text}\n"))
     }
 
     /// Progress and status on stderr, unless `-q`.

@@ -151,7 +151,116 @@ fn a_zero_step_timeout_is_refused_where_it_is_written() {
     );
 }
 
+/// `--where` finds a value however a step spelt it: an address, a network, a UUID and
+/// a number are compared as their type reads them (`2001:DB8:0::1` is `2001:db8::1`,
+/// `2.0` is `2`), also at a path with list indexes.
+fn where_finds_a_value_in_any_spelling_of_its_type() {
+    let p = Project::new();
+    p.write(
+        "products/dev.toml",
+        r#"name = "Dev"
+type = "Dev"
+tag = "DEV"
+description = "a device"
+status = "active"
+root = { key = "dev", block = "DevBlock" }
+[blocks.DevBlock]
+fields.addr = { type = "ipv6" }
+fields.id = { type = "uuid" }
+fields.ratio = { type = "float" }
+fields.nets = { type = "ipv6_network", list = true }
+"#,
+    );
+    p.write(
+        "workflows/create_dev.toml",
+        "name = \"create_dev\"\ntarget = \"create\"\nproducts = [\"DEV\"]\n\
+         [[step]]\nname = \"Set\"\nrun = \"workflows/scripts/set.sh\"\n",
+    );
+    p.script(
+        "workflows/scripts/set.sh",
+        r#"cat >/dev/null
+echo '{"subscription": {"dev": {"addr": "2001:DB8:0::1", "id": "0190C1C2-0000-7000-8000-00000000000A", "ratio": 2.0, "nets": ["2001:DB8::/32"]}}}'"#,
+    );
+    let v = p.ok_json(&["workflow", "run", "create_dev", "-o", "json"]);
+    let id = v["subscription_id"].as_str().unwrap().to_string();
+    for filter in [
+        "dev.addr=2001:DB8:0::1",
+        "dev.addr=2001:db8::1",
+        "dev.id=0190C1C2-0000-7000-8000-00000000000A",
+        "dev.id=0190c1c2-0000-7000-8000-00000000000a",
+        "dev.ratio=2.0",
+        "dev.ratio=2",
+        "dev.nets=2001:DB8::/32",
+        "dev.nets[0]=2001:db8::/32",
+        "dev.nets[0]=2001:DB8::/32",
+    ] {
+        let found = p.ok_json(&["subscription", "list", "--where", filter, "-o", "json"]);
+        let ids: Vec<&str> = found
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|s| s["subscription_id"].as_str())
+            .collect();
+        assert_eq!(ids, [id.as_str()], "--where {filter}");
+    }
+    let found = p.ok_json(&[
+        "subscription",
+        "list",
+        "--where",
+        "dev.addr=2001:db8::2",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(found.as_array().unwrap().len(), 0, "{found}");
+}
+
+/// A `subscription` field that names an existing subscription by its id in capitals
+/// finds it (a UUID is the same in either case) and makes the relation.
+fn a_reference_in_capitals_finds_its_subscription() {
+    let p = Project::new();
+    p.write(
+        "products/link.toml",
+        r#"name = "Link"
+type = "Link"
+tag = "LINK"
+description = "a link"
+status = "active"
+root = { key = "link", block = "LinkBlock" }
+[blocks.LinkBlock]
+fields.peer = { type = "subscription", product_tag = "LINK" }
+"#,
+    );
+    p.write(
+        "workflows/create_link.toml",
+        "name = \"create_link\"\ntarget = \"create\"\nproducts = [\"LINK\"]\n\
+         [[form]]\nfields = [ { name = \"peer\", type = \"text\", required = false } ]\n\
+         [[step]]\nname = \"Set\"\nif = \"state.peer\"\nbuiltin = \"set\"\n\
+         with = { values = { subscription = { link = { peer = \"{{ state.peer }}\" } } } }\n",
+    );
+    let first = p.ok_json(&["workflow", "run", "create_link", "-o", "json"]);
+    let first_id = first["subscription_id"].as_str().unwrap().to_string();
+    let upper = first_id.to_uppercase();
+    let v = p.ok_json(&[
+        "workflow",
+        "run",
+        "create_link",
+        "--input",
+        &format!("peer={upper}"),
+        "-o",
+        "json",
+    ]);
+    assert_eq!(v["status"], "completed", "{v}");
+    let shown = p.ok_json(&["subscription", "show", &first_id, "-o", "json"]);
+    assert_eq!(
+        shown["in_use_by"],
+        serde_json::json!([v["subscription_id"]]),
+        "{shown}"
+    );
+}
+
 both!(
+    a_reference_in_capitals_finds_its_subscription,
+    where_finds_a_value_in_any_spelling_of_its_type,
     a_product_field_pattern_is_anchored_and_a_bound_names_itself,
     an_owned_list_of_one_block_says_one_block,
     a_nul_in_a_description_or_note_is_refused_on_every_store,

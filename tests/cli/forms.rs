@@ -592,7 +592,225 @@ fn a_choice_list_that_is_not_one_reads_as_a_sentence() {
     );
 }
 
+/// `-o jsonl` puts a form's JSON Schema, and a process's state, on one line, as it
+/// does every other document; `-o json` and the table format print them pretty.
+#[test]
+fn jsonl_puts_a_schema_and_a_state_on_one_line() {
+    let p = Project::new();
+    workflow(&p);
+    for (format, one_line) in [("jsonl", true), ("json", false), ("table", false)] {
+        let args = ["workflow", "form", "f", "-o", format];
+        let (code, out, err) = p.run(&args);
+        assert_eq!(code, 0, "{err}");
+        let parsed: serde_json::Value = serde_json::from_str(&out).expect("one JSON document");
+        assert_eq!(parsed["title"], "f", "{out}");
+        assert_eq!(out.lines().count() == 1, one_line, "-o {format}: {out}");
+    }
+    let (code, out, err) = p.run(&[
+        "workflow", "run", "f", "--input", "name=a", "--input", "count=2", "--input", "token=x",
+        "-o", "json",
+    ]);
+    assert_eq!(code, 4, "{err}");
+    let id = serde_json::from_str::<serde_json::Value>(&out).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (code, out, err) = p.run(&["process", "show", &id, "--state", "-o", "jsonl"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 1, "{out}");
+    let state: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(state["name"], "a", "{out}");
+}
+
+/// A yes/no answer takes the `y` and `n` a prompt takes, so a script answers as a
+/// person does at the terminal.
+#[test]
+fn a_yes_or_no_answer_takes_y_and_n() {
+    let p = Project::new();
+    p.write(
+        "workflows/w.toml",
+        "name = \"w\"\ntarget = \"system\"\n[[form]]\nfields = [ { name = \"ok\", type = \"accept\" }, { name = \"b\", type = \"bool\" } ]\n[[step]]\nname = \"N\"\nbuiltin = \"noop\"\n",
+    );
+    let run = p.ok_json(&[
+        "workflow", "run", "w", "--input", "ok=Y", "--input", "b=n", "-o", "json",
+    ]);
+    assert_eq!(run["state"]["ok"], true, "{run}");
+    assert_eq!(run["state"]["b"], false, "{run}");
+    let (code, _, err) = p.run(&[
+        "workflow", "run", "w", "--input", "ok=n", "--input", "b=maybe",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("ok (accept): must be accepted"), "{err}");
+    assert!(
+        err.contains("b (bool): expected yes or no (yes/no, y/n, true/false, 1/0), got `maybe`"),
+        "{err}"
+    );
+}
+
+/// A `validate` message is followed by the value it refused, unless it names that
+/// value itself; letters of it inside the message's words do not name it.
+#[test]
+fn a_refusal_names_the_value_even_when_its_letters_are_in_the_message() {
+    let p = Project::new();
+    p.write(
+        "workflows/w.toml",
+        r#"name = "w"
+target = "system"
+[[form]]
+fields = [
+  { name = "a", type = "text", validate = "value | length > 1", message = "too short" },
+  { name = "b", type = "text", validate = "value != 'x'", message = "`{{ value }}` is reserved" },
+]
+[[step]]
+name = "N"
+builtin = "noop"
+"#,
+    );
+    let (code, _, err) = p.run(&["workflow", "run", "w", "--input", "a=s", "--input", "b=x"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("a (text): too short (got `s`)\n"), "{err}");
+    assert!(err.contains("b (text): `x` is reserved\n"), "{err}");
+}
+
+/// An answers file that gives one key twice is refused, as `--input` given twice is,
+/// rather than the last value taken silently; the values are not echoed.
+#[test]
+fn an_answers_file_that_gives_a_key_twice_is_refused() {
+    let p = Project::new();
+    workflow(&p);
+    p.write(
+        "answers.json",
+        r#"{"name": "core1", "count": 2, "token": "HUNTER1", "token": "HUNTER2"}"#,
+    );
+    let (code, _, err) = p.run(&["workflow", "run", "f", "--input-file", "answers.json"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("error: answers.json gives `token` twice"),
+        "{err}"
+    );
+    assert!(err.contains("hint: give each answer once"), "{err}");
+    assert!(!err.contains("HUNTER"), "{err}");
+    // A key repeated inside an answer's own JSON is that answer's business.
+    p.write(
+        "answers.json",
+        r#"{"name": "core1", "count": 2, "token": "t", "extra": {"a": 1, "a": 2}}"#,
+    );
+    let (code, _, err) = p.run(&["workflow", "run", "f", "--input-file", "answers.json"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("extra"),
+        "an unknown field, not a repeat: {err}"
+    );
+    let list = p.ok_json(&["process", "list"]);
+    assert_eq!(list.as_array().unwrap().len(), 0, "nothing stored: {list}");
+}
+
+/// A multi_choice with `min = 0` takes an empty `--input`, as in `--input tags=`, as
+/// the answer it allows, no pick; without `min = 0` that is a missing answer.
+#[test]
+fn an_empty_input_picks_nothing_where_min_0_allows_it() {
+    let p = Project::new();
+    p.write(
+        "workflows/w.toml",
+        r#"name = "w"
+target = "system"
+[[form]]
+fields = [
+  { name = "tags", type = "multi_choice", choices = ["a", "b"], min = 0 },
+  { name = "some", type = "multi_choice", choices = ["a", "b"] },
+]
+[[step]]
+name = "N"
+builtin = "noop"
+"#,
+    );
+    let run = p.ok_json(&[
+        "workflow", "run", "w", "--input", "tags=", "--input", "some=a", "-o", "json",
+    ]);
+    assert_eq!(run["state"]["tags"], serde_json::json!([]), "{run}");
+    let (code, _, err) = p.run(&[
+        "workflow", "run", "w", "--input", "tags=", "--input", "some=",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("some (multi_choice): missing, required"),
+        "{err}"
+    );
+    assert!(!err.contains("tags"), "{err}");
+}
+
+/// A `subscription` field takes an id, or a unique prefix of one, in capitals too, as
+/// `orch process show` does, and stores the id as it is stored.
+fn a_subscription_answer_in_capitals_picks_the_subscription() {
+    let p = Project::new();
+    super::definitions::bounded(&p, r#"{"code": "abc", "count": 5}"#);
+    let created = p.ok_json(&["workflow", "run", "create_box", "-o", "json"]);
+    let id = created["subscription_id"].as_str().unwrap().to_string();
+    p.write(
+        "workflows/pick.toml",
+        "name = \"pick\"\ntarget = \"system\"\n[[form]]\nfields = [ { name = \"box\", type = \"subscription\", product_tag = \"BOX\" } ]\n[[step]]\nname = \"N\"\nbuiltin = \"noop\"\n",
+    );
+    for given in [id.to_uppercase(), id[..8].to_uppercase()] {
+        let run = p.ok_json(&[
+            "workflow",
+            "run",
+            "pick",
+            "--input",
+            &format!("box={given}"),
+            "-o",
+            "json",
+        ]);
+        assert_eq!(run["state"]["box"], id.as_str(), "{given}: {run}");
+    }
+}
+
+/// A field named `subscription` would replace the subscription document in the state,
+/// and one named `product` in a create workflow's form the product orch asks for: both
+/// are refused where they are written, before anything runs.
+#[test]
+fn field_names_orch_keeps_for_itself_are_refused() {
+    let p = Project::new();
+    p.write(
+        "workflows/w.toml",
+        r#"name = "w"
+target = "create"
+products = ["NODE"]
+[[form]]
+fields = [ { name = "product", type = "text" }, { name = "subscription", type = "text" } ]
+[[step]]
+name = "Ask"
+input.fields = [ { name = "subscription", type = "text" } ]
+"#,
+    );
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(
+            "workflows/w.toml:5:14: form[0].fields[0].name: `product` is the field orch adds"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "workflows/w.toml:5:51: form[0].fields[1].name: `subscription` is the state key"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("workflows/w.toml:8:20: step[0].input.fields[0].name: `subscription`"),
+        "{err}"
+    );
+    // In a task, `product` is an answer like any other.
+    p.write(
+        "workflows/w.toml",
+        "name = \"w\"\ntarget = \"system\"\n[[form]]\nfields = [ { name = \"product\", type = \"text\" } ]\n[[step]]\nname = \"N\"\nbuiltin = \"noop\"\n",
+    );
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 0, "{err}");
+}
+
 both!(
+    a_subscription_answer_in_capitals_picks_the_subscription,
     an_answer_for_an_input_step_given_at_the_start_says_where_it_goes,
     skip_keeps_secrets_out_and_asks_for_them_first,
     resume_takes_the_secret_needed_again_with_the_answers,

@@ -143,6 +143,26 @@ fn a_newer_database_is_refused_and_left_alone() {
     assert_eq!(p.fingerprint(), before);
 }
 
+/// An ORCH_SYNC orch does not know is refused before the database is opened, saying
+/// the values it takes and what each costs.
+#[test]
+fn an_unknown_orch_sync_says_what_it_takes() {
+    let p = Project::new();
+    let out = p
+        .command()
+        .args(["db", "status"])
+        .env("ORCH_SYNC", "off")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("error: ORCH_SYNC is `off`, expected `full` or `normal`"),
+        "{err}"
+    );
+    assert!(err.contains("hint: unset ORCH_SYNC for `full`"), "{err}");
+}
+
 /// An empty ORCH_DB, ORCH_DIR or ORCH_USER reads as unset, not as a flag without its
 /// value: the project's own database is used.
 #[test]
@@ -171,17 +191,19 @@ fn a_file_that_is_not_a_database_is_refused() {
     let p = Project::new();
     std::fs::write(
         p.db(),
-        b"this is not sqlite, just text that happens to be long enough to look like a header",
+        "this is not sqlite, just text that happens to be long enough to hold a header\n".repeat(3),
     )
     .unwrap();
     let before = std::fs::read(p.db()).unwrap();
     let (code, _, err) = p.run(&["product", "list"]);
     assert_eq!(code, 1);
+    // Said as what it most likely is, another file named by mistake, not a damaged
+    // database.
     assert!(
-        err.contains("damaged") || err.contains("not a database"),
+        err.contains("is not a SQLite database: it does not start with SQLite's header"),
         "{err}"
     );
-    assert!(err.contains("hint:"), "{err}");
+    assert!(err.contains("hint: point --db"), "{err}");
     assert_eq!(std::fs::read(p.db()).unwrap(), before);
     // A folder where the file belongs is said as such, with the file to name instead.
     let folder = p.path().join("data");

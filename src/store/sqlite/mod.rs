@@ -52,7 +52,10 @@ impl Sync {
                 "normal" => Ok(Sync::Normal),
                 other => Err(Error::usage(format!(
                     "ORCH_SYNC is `{other}`, expected `full` or `normal`"
-                ))),
+                ))
+                .with_hint(
+                    "unset ORCH_SYNC for `full` (every commit on disk before orch goes on), or set ORCH_SYNC=normal to trade the last commits on power loss for speed",
+                )),
             },
         }
     }
