@@ -84,9 +84,32 @@ pub async fn spec_of(store: &Store, p: &ProcessRow, row: &CallbackRow) -> Result
     }
 }
 
+/// The state the callback step of `row` sees, which its `validate` reads as `state`:
+/// inside a branch, the branch's (with its item, DESIGN §13), as its `run` saw it.
+pub async fn state_of(store: &Store, p: &ProcessRow, row: &CallbackRow) -> Result<Value> {
+    let def = store.definition_of(p).await?;
+    let Some(branch) =
+        crate::domain::path::locate(&def.steps, None, &row.step).and_then(|(_, b)| b)
+    else {
+        return Ok(p.state.clone());
+    };
+    let log = store.steps(&p.process_id).await?;
+    Ok(
+        crate::engine::scope::branch_state(&def.steps, None, &p.state, &branch, &log)
+            .unwrap_or_else(|| p.state.clone()),
+    )
+}
+
 /// Refuses an answer that fails the step's `validate` (exit 2, HTTP 422): the process
-/// keeps waiting and the token stays good.
-pub fn check(spec: &CallbackSpec, answer: &Value, p: &ProcessRow, row: &CallbackRow) -> Result<()> {
+/// keeps waiting and the token stays good. `state` is the state the step sees
+/// ([`state_of`]).
+pub fn check(
+    spec: &CallbackSpec,
+    answer: &Value,
+    state: &Value,
+    p: &ProcessRow,
+    row: &CallbackRow,
+) -> Result<()> {
     let Some(expr) = &spec.validate else {
         return Ok(());
     };
@@ -94,7 +117,7 @@ pub fn check(spec: &CallbackSpec, answer: &Value, p: &ProcessRow, row: &Callback
         "process {} keeps waiting and the token stays good; answer again with a result that passes `{expr}`",
         p.process_id
     );
-    let reason = match crate::expr::eval_bool(expr, &json!({"value": answer, "state": p.state})) {
+    let reason = match crate::expr::eval_bool(expr, &json!({"value": answer, "state": state})) {
         Ok(true) => return Ok(()),
         Ok(false) => match &spec.message {
             Some(m) => m.clone(),

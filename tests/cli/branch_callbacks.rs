@@ -518,7 +518,53 @@ fn answers_to_every_branch_at_once_complete_the_process() {
     }
 }
 
+/// A callback's `validate` inside a branch reads the branch's state (its item), as its
+/// `run` did: an answer meant for another device is refused, the right one taken.
+fn a_callbacks_validate_inside_a_branch_sees_the_branchs_state() {
+    let p = Project::new();
+    foreach_task(
+        &p,
+        r#"{ result = "job", validate = "value.device == state.device", message = "an answer for another device" }"#,
+    );
+    let v = p.json_exiting(&["workflow", "run", "t"], 4);
+    let id = v["id"].as_str().unwrap().to_string();
+    let token = token_of(&p, "r2");
+    let (code, _, err) = p.run(&[
+        "process",
+        "callback",
+        &id,
+        "--token",
+        &token,
+        "--input",
+        "device=r1",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(
+            "the answer to step `Provision [1] / Order` was refused: an answer for another device"
+        ),
+        "{err}"
+    );
+    let (code, _, err) = p.run(&[
+        "process",
+        "callback",
+        &id,
+        "--token",
+        &token,
+        "--input",
+        "device=r2",
+    ]);
+    assert_eq!(code, 4, "the other branches still wait: {err}");
+    let v = p.ok_json(&["process", "show", &id]);
+    assert_eq!(
+        last_row(&v, "Provision [1] / Order")["status"],
+        "success",
+        "{v}"
+    );
+}
+
 both!(
+    a_callbacks_validate_inside_a_branch_sees_the_branchs_state,
     answers_to_every_branch_at_once_complete_the_process,
     the_api_aborts_a_process_awaiting_callbacks,
     every_branch_without_run_shows_its_own_token_and_a_deadline_passes_while_input_waits,

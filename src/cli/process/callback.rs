@@ -80,7 +80,8 @@ pub fn callback(ctx: &mut Ctx, a: CallbackArgs) -> Result<()> {
     )?);
     let result = Value::Object(given);
     let spec = ctx.db(async |s| answer::spec_of(s, &p, &row).await)?;
-    answer::check(&spec, &result, &p, &row)?;
+    let state = ctx.db(async |s| answer::state_of(s, &p, &row).await)?;
+    answer::check(&spec, &result, &state, &p, &row)?;
     let user = ctx.user().to_string();
     match ctx.db(async |s| s.answer_callback(&hash, &result, &user).await)? {
         Answer::Accepted { .. } => {}

@@ -40,7 +40,8 @@ pub async fn answer(
     let (row, process) = answer::open_token(store, None, &text).await?;
     let result = Value::Object(result);
     let spec = answer::spec_of(store, &process, &row).await?;
-    answer::check(&spec, &result, &process, &row)?;
+    let state = answer::state_of(store, &process, &row).await?;
+    answer::check(&spec, &result, &state, &process, &row)?;
     let by = format!("callback of step `{}`", row.step);
     match store
         .answer_callback(&token::hash(&text), &result, &by)
