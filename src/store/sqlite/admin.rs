@@ -38,9 +38,7 @@ pub fn file_state(path: &Path) -> FileState {
 
 /// Refuses a file shorter than SQLite's 100-byte header (with no write-ahead log
 /// beside it): SQLite would take it for a new database and write one over it, but it is
-/// no database, perhaps a truncated one. Refuses, too, a longer file that does not
-/// start with the header: most likely another file named by mistake, which SQLite
-/// would only call "not a database" on the first read.
+/// no database, perhaps a truncated one.
 pub fn refuse_too_short(path: &Path) -> Result<()> {
     let n = len(path);
     if n > 0 && n < 100 && len(&wal_path(path)) == 0 {
@@ -52,26 +50,7 @@ pub fn refuse_too_short(path: &Path) -> Result<()> {
         .with_cause("orch did not change it")
         .with_hint("if it held orch's data, it was truncated: restore the latest copy made with `orch db backup FILE`; else point --db at orch's database"));
     }
-    if n >= 100 && !starts_with_header(path) {
-        return Err(Error::failure(format!(
-            "{} is not a SQLite database: it does not start with SQLite's header",
-            path.display()
-        ))
-        .with_cause("orch did not change it")
-        .with_hint("point --db (or ORCH_DB, or orch.toml's `db`) at orch's database; if this file held orch's data, its first page is damaged: restore the latest copy made with `orch db backup FILE`"));
-    }
     Ok(())
-}
-
-/// Whether the file's first bytes are SQLite's header (a file that cannot be read is
-/// given the benefit of the doubt: opening it says why).
-fn starts_with_header(path: &Path) -> bool {
-    use std::io::Read;
-    let mut first = [0u8; 16];
-    match std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut first)) {
-        Ok(()) => &first == HEADER,
-        Err(_) => true,
-    }
 }
 
 fn len(path: &Path) -> u64 {
