@@ -794,6 +794,25 @@ fn a_number_choice_is_picked_by_its_value() {
     );
 }
 
+/// An answers file that starts with a byte order mark (PowerShell's `Out-File` writes
+/// one) reads as without it, in JSON as in TOML.
+#[test]
+fn an_answers_file_with_a_byte_order_mark_reads() {
+    let p = Project::new();
+    p.write(
+        "workflows/w.toml",
+        "name = \"w\"\ntarget = \"system\"\n[[form]]\nfields = [ { name = \"vlan\", type = \"int\" } ]\n[[step]]\nname = \"N\"\nbuiltin = \"noop\"\n",
+    );
+    for (file, text) in [
+        ("a.json", "\u{feff}{\"vlan\": 7}"),
+        ("a.toml", "\u{feff}vlan = 7\n"),
+    ] {
+        p.write(file, text);
+        let run = p.ok_json(&["workflow", "run", "w", "--input-file", file, "-o", "json"]);
+        assert_eq!(run["state"]["vlan"], 7, "{file}: {run}");
+    }
+}
+
 /// A field named `subscription` would replace the subscription document in the state,
 /// and one named `product` in a create workflow's form the product orch asks for: both
 /// are refused where they are written, before anything runs.
