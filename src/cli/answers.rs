@@ -69,6 +69,12 @@ pub fn read_file(f: &str) -> Result<Map<String, Value>> {
             )
         })?
     };
+    // A byte order mark (what some Windows editors and PowerShell's `Out-File` put
+    // first) is no part of the answers: TOML skips it, and so does JSON here.
+    let text = match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    };
     // Named as people say it: `-` is stdin.
     let from = if f == "-" { "stdin" } else { f };
     // Empty would read as an empty TOML table: most likely a pipe whose writer failed.

@@ -114,7 +114,9 @@ pub(crate) struct PlanItem {
     subscriptions: i64,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(crate) invalidates: Vec<String>,
-    /// The subscriptions what `invalidates` says breaks (their ids).
+    /// The subscriptions what `invalidates` says breaks (their ids), and, when the root
+    /// key changes, every subscription of the product (its tree moves to the new key).
+    /// Saved again as the load applies; what breaks only with `--force`.
     #[serde(skip)]
     pub(crate) broken: Vec<String>,
     #[serde(skip)]
@@ -180,10 +182,17 @@ pub(crate) async fn plan_load(
                 let mut invalidates = Vec::new();
                 let mut broken = Vec::new();
                 let docs = store.documents_of_product(&old.product_id).await?;
+                let new_root = old.def.root.key != def.root.key;
                 for (id, status, doc) in &docs {
                     let refs = RefMap(store.ref_infos(&candidate_refs(doc)).await?);
                     let after = retagged(&refs, &retags);
-                    if let Err(problems) = subscription::validate(&def, doc, *status, &after) {
+                    // A new root key moves the tree: it is judged where it will be.
+                    let moved = if new_root {
+                        json!({ def.root.key.clone(): doc.get(&old.def.root.key).cloned().unwrap_or_else(|| json!({})) })
+                    } else {
+                        doc.clone()
+                    };
+                    if let Err(problems) = subscription::validate(&def, &moved, *status, &after) {
                         // Only what the change breaks: a subscription that was already
                         // short of a field (a create workflow that failed before filling
                         // it in) does not stop every later change of its product.
@@ -202,6 +211,14 @@ pub(crate) async fn plan_load(
                                     broken.push(id.clone());
                                 }
                             }
+                        }
+                    }
+                }
+                if new_root {
+                    // Every document is saved again, its tree under the new key.
+                    for (id, _, _) in &docs {
+                        if !broken.contains(id) {
+                            broken.push(id.clone());
                         }
                     }
                 }
@@ -395,7 +412,9 @@ fn apply_plan(ctx: &mut Ctx, plan: Vec<PlanItem>, args: &LoadArgs) -> Result<()>
         }
         return Err(err.with_hint(hint));
     }
-    let resynced = if will_apply && args.force {
+    // Without --force nothing the plan breaks is applied (it was refused above), so
+    // what is left to save again is only trees moving to a new root key.
+    let resynced = if will_apply {
         forced_resync(ctx, &plan)?
     } else {
         Vec::new()

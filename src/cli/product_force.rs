@@ -47,24 +47,19 @@ pub async fn resync(
         else {
             continue;
         };
-        let mut doc = old.document();
-        // A new root key moves the whole tree: nothing is dropped from it here.
-        let same_root = def.root.key == old.root_key;
-        let dropped = if same_root {
-            def.drop_unknown_fields(&mut doc)
-        } else {
-            Vec::new()
-        };
+        let mut new = old.clone();
+        // A new root key moves the whole tree there; it is then judged as any other.
+        new.root_key = def.root.key.clone();
+        let mut doc = new.document();
+        let dropped = def.drop_unknown_fields(&mut doc);
         let refs = super::product::retagged(
             &RefMap(store.ref_infos(&candidate_refs(&doc)).await?),
             retags,
         );
-        let mut new = old.clone();
-        if let (true, Some(tree)) = (same_root, doc.get_mut(&def.root.key)) {
+        if let Some(tree) = doc.get_mut(&def.root.key) {
             new.tree = tree.take();
         }
-        let valid =
-            same_root && subscription::validate(def, &new.document(), new.status, &refs).is_ok();
+        let valid = subscription::validate(def, &new.document(), new.status, &refs).is_ok();
         if !valid && new.status.is_live() {
             new.insync = false;
         }

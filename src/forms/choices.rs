@@ -164,9 +164,15 @@ fn block<'a>(choices: impl Iterator<Item = &'a Choice>, total: usize) -> String 
 }
 
 /// Whether a given value names a choice. A string names a non-string choice by its
-/// text, because `--input port=3` and prompts only ever produce strings.
+/// text, because `--input port=3` and prompts only ever produce strings; a number
+/// names a number choice of the same value however it is written.
 pub(crate) fn same(choice: &Value, v: &Value) -> bool {
-    choice == v || matches!(v, Value::String(s) if !choice.is_string() && plain(choice) == *s)
+    choice == v
+        || matches!(v, Value::String(s) if !choice.is_string() && plain(choice) == *s)
+        // Numbers by their value, as JSON Schema's `enum` compares them: 10.0 is 10
+        // (two whole numbers are equal above, exactly).
+        || matches!((choice, v), (Value::Number(a), Value::Number(b))
+            if (a.is_f64() || b.is_f64()) && a.as_f64() == b.as_f64())
 }
 
 /// Splits `all` by the field's `exclude` expression, which sees each choice as `value`.

@@ -153,7 +153,7 @@ pub fn change_events(new: &Subscription, old: Option<&Subscription>) -> Vec<(&'s
     };
     let mut events = Vec::new();
     let mut changed = Vec::new();
-    if old.tree != new.tree {
+    if old.tree != new.tree || old.root_key != new.root_key {
         changed.push(new.root_key.clone());
     }
     for (name, differs) in [
@@ -190,7 +190,9 @@ pub fn change_events(new: &Subscription, old: Option<&Subscription>) -> Vec<(&'s
 /// Which index rows a save rewrites: the block, value and relation rows change with
 /// the tree only; the search row also with the description.
 pub fn reindex_needed(new: &Subscription, old: Option<&Subscription>) -> Option<bool> {
-    let tree_changed = old.is_none_or(|o| o.tree != new.tree);
+    // A tree moved to a new root key (a product's `root` changed) is indexed anew too:
+    // its paths start with the key.
+    let tree_changed = old.is_none_or(|o| o.tree != new.tree || o.root_key != new.root_key);
     (tree_changed || old.is_some_and(|o| o.description != new.description)).then_some(tree_changed)
 }
 

@@ -258,7 +258,37 @@ fields.peer = { type = "subscription", product_tag = "LINK" }
     );
 }
 
+/// A product whose `root` key changes keeps its subscriptions' trees: `product load`
+/// moves each under the new key (no `--force` needed, nothing is invalidated), where
+/// `subscription show` and `--where` find it.
+fn a_new_root_key_moves_the_trees_of_the_subscriptions() {
+    let p = Project::new();
+    bounded(&p, r#"{"code": "abc", "count": 5}"#);
+    let v = p.ok_json(&["workflow", "run", "create_box", "-o", "json"]);
+    let id = v["subscription_id"].as_str().unwrap().to_string();
+    let file = p.dir.path().join("products/box.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, text.replace("key = \"box\"", "key = \"crate\"")).unwrap();
+    let (code, _, err) = p.run(&["product", "load"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("invalidates"), "{err}");
+    let shown = p.ok_json(&["subscription", "show", &id, "-o", "json"]);
+    assert_eq!(shown["crate"]["code"], "abc", "{shown}");
+    assert!(shown.get("box").is_none(), "{shown}");
+    assert_eq!(shown["insync"], true, "{shown}");
+    let found = p.ok_json(&[
+        "subscription",
+        "list",
+        "--where",
+        "crate.count=5",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(found.as_array().unwrap().len(), 1, "{found}");
+}
+
 both!(
+    a_new_root_key_moves_the_trees_of_the_subscriptions,
     a_reference_in_capitals_finds_its_subscription,
     where_finds_a_value_in_any_spelling_of_its_type,
     a_product_field_pattern_is_anchored_and_a_bound_names_itself,

@@ -764,6 +764,55 @@ fn a_subscription_answer_in_capitals_picks_the_subscription() {
     }
 }
 
+/// A number choice is picked by a JSON number of its value however it is written, as
+/// the form's JSON Schema (`enum`) compares numbers: `10.0` picks 10, and 10 is stored.
+#[test]
+fn a_number_choice_is_picked_by_its_value() {
+    let p = Project::new();
+    p.write(
+        "workflows/w.toml",
+        "name = \"w\"\ntarget = \"system\"\n[[form]]\nfields = [ { name = \"mtu\", type = \"choice\", choices = [1500, 9000] }, { name = \"more\", type = \"multi_choice\", choices = [1, 2.5], required = false } ]\n[[step]]\nname = \"N\"\nbuiltin = \"noop\"\n",
+    );
+    p.write("answers.json", r#"{"mtu": 9000.0, "more": [1.0, 2.5]}"#);
+    let run = p.ok_json(&[
+        "workflow",
+        "run",
+        "w",
+        "--input-file",
+        "answers.json",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(run["state"]["mtu"], serde_json::json!(9000), "{run}");
+    assert_eq!(run["state"]["more"], serde_json::json!([1, 2.5]), "{run}");
+    p.write("answers.json", r#"{"mtu": 9000.5}"#);
+    let (code, _, err) = p.run(&["workflow", "run", "w", "--input-file", "answers.json"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("mtu (choice): `9000.5` is not one of 1500, 9000"),
+        "{err}"
+    );
+}
+
+/// An answers file that starts with a byte order mark (PowerShell's `Out-File` writes
+/// one) reads as without it, in JSON as in TOML.
+#[test]
+fn an_answers_file_with_a_byte_order_mark_reads() {
+    let p = Project::new();
+    p.write(
+        "workflows/w.toml",
+        "name = \"w\"\ntarget = \"system\"\n[[form]]\nfields = [ { name = \"vlan\", type = \"int\" } ]\n[[step]]\nname = \"N\"\nbuiltin = \"noop\"\n",
+    );
+    for (file, text) in [
+        ("a.json", "\u{feff}{\"vlan\": 7}"),
+        ("a.toml", "\u{feff}vlan = 7\n"),
+    ] {
+        p.write(file, text);
+        let run = p.ok_json(&["workflow", "run", "w", "--input-file", file, "-o", "json"]);
+        assert_eq!(run["state"]["vlan"], 7, "{file}: {run}");
+    }
+}
+
 /// A field named `subscription` would replace the subscription document in the state,
 /// and one named `product` in a create workflow's form the product orch asks for: both
 /// are refused where they are written, before anything runs.

@@ -191,17 +191,19 @@ fn a_file_that_is_not_a_database_is_refused() {
     let p = Project::new();
     std::fs::write(
         p.db(),
-        b"this is not sqlite, just text that happens to be long enough to look like a header",
+        "this is not sqlite, just text that happens to be long enough to hold a header\n".repeat(3),
     )
     .unwrap();
     let before = std::fs::read(p.db()).unwrap();
     let (code, _, err) = p.run(&["product", "list"]);
     assert_eq!(code, 1);
+    // Said as what it most likely is, another file named by mistake, not a damaged
+    // database.
     assert!(
-        err.contains("damaged") || err.contains("not a database"),
+        err.contains("is not a SQLite database: it does not start with SQLite's header"),
         "{err}"
     );
-    assert!(err.contains("hint:"), "{err}");
+    assert!(err.contains("hint: point --db"), "{err}");
     assert_eq!(std::fs::read(p.db()).unwrap(), before);
     // A folder where the file belongs is said as such, with the file to name instead.
     let folder = p.path().join("data");

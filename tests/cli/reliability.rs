@@ -506,7 +506,7 @@ fn a_file_that_is_not_a_database_is_refused_without_changes() {
     let p = Project::new();
     task(&p, "[[step]]\nname = \"A\"\nrun = \"true\"\n");
     p.write("orch.db", &"this is not a database\n".repeat(400));
-    assert_refused_untouched(&p, &["damaged", "not a database"]);
+    assert_refused_untouched(&p, &["is not a SQLite database"]);
 }
 
 /// Runs orch as an unprivileged user when the tests run as root, so that file modes

@@ -53,6 +53,38 @@ pub fn refuse_too_short(path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// What SQLite's "file is not a database" means for a file that does not even start
+/// with SQLite's header: most likely another file named by mistake, not a damaged
+/// database. None when it does start so (then it is damaged, as SQLite says).
+///
+/// Read only once SQLite refused the file: closing a file descriptor of a database
+/// drops every POSIX lock this process holds on it, those of its SQLite connections
+/// too, so a database in use is never opened beside them.
+pub fn not_sqlite(path: &Path) -> Option<Error> {
+    if starts_with_header(path) {
+        return None;
+    }
+    Some(
+        Error::failure(format!(
+            "{} is not a SQLite database: it does not start with SQLite's header",
+            path.display()
+        ))
+        .with_cause("orch did not change it")
+        .with_hint("point --db (or ORCH_DB, or orch.toml's `db`) at orch's database; if this file held orch's data, its first page is damaged: restore the latest copy made with `orch db backup FILE`"),
+    )
+}
+
+/// Whether the file's first bytes are SQLite's header (a file that cannot be read is
+/// given the benefit of the doubt: opening it says why).
+fn starts_with_header(path: &Path) -> bool {
+    use std::io::Read;
+    let mut first = [0u8; 16];
+    match std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut first)) {
+        Ok(()) => &first == HEADER,
+        Err(_) => true,
+    }
+}
+
 fn len(path: &Path) -> u64 {
     std::fs::metadata(path).map_or(0, |m| m.len())
 }

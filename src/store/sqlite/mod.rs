@@ -127,10 +127,19 @@ impl From<serde_json::Error> for StoreError {
     }
 }
 
-/// A store error met while opening `path`, said with the file's name.
+/// A store error met while opening `path`, said with the file's name; a file that is
+/// no SQLite file at all is said to be one (see [`admin::not_sqlite`]).
 fn at(path: &Path, what: &str) -> impl Fn(rusqlite::Error) -> Error {
     let context = format!("while {what} {}", path.display());
-    move |e| Error::from(StoreError::from(e)).with_cause(context.clone())
+    let path = path.to_path_buf();
+    move |e| {
+        let not_a_database = matches!(&e, rusqlite::Error::SqliteFailure(f, _)
+            if f.code == rusqlite::ErrorCode::NotADatabase);
+        if let Some(said) = not_a_database.then(|| admin::not_sqlite(&path)).flatten() {
+            return said;
+        }
+        Error::from(StoreError::from(e)).with_cause(context.clone())
+    }
 }
 
 /// The newest schema version this binary knows.
