@@ -224,7 +224,8 @@ pub fn execute(cli: Cli) -> Result<()> {
     if !matches!(cli.command, Command::Init(_)) {
         ctx.require_project()?;
     }
-    match cli.command {
+    let location = ctx.location().describe();
+    let done = match cli.command {
         Command::Init(args) => init::run(&mut ctx, args),
         Command::Db(cmd) => db::run(&mut ctx, cmd),
         Command::Product(cmd) => product::run(&mut ctx, cmd),
@@ -241,7 +242,8 @@ pub fn execute(cli: Cli) -> Result<()> {
         Command::Serve(args) => serve::run(&mut ctx, args),
         Command::Token(cmd) => token::run(&mut ctx, cmd),
         Command::Completions(_) => Ok(()),
-    }
+    };
+    done.map_err(|e| crate::store::naming_the_database(e, &location))
 }
 
 fn completions(args: &CompletionsArgs) -> Result<()> {

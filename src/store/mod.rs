@@ -102,6 +102,20 @@ impl StoreError {
     }
 }
 
+/// How a [`StoreError::ReadOnly`] begins, as said.
+const READ_ONLY: &str = "cannot write the database:";
+
+/// A refusal to write says which database: the driver's words ("attempt to write a
+/// readonly database") name none, and the permissions to check are that file's.
+pub fn naming_the_database(e: Error, location: &str) -> Error {
+    let named = e.message.contains(location) || e.causes.iter().any(|c| c.contains(location));
+    if e.message.starts_with(READ_ONLY) && !named {
+        e.with_cause(format!("the database is {location}"))
+    } else {
+        e
+    }
+}
+
 impl From<StoreError> for Error {
     fn from(e: StoreError) -> Self {
         let text = e.to_string();

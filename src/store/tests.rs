@@ -480,3 +480,14 @@ both!(
     two_workers_never_claim_one_process_twice,
     a_page_of_events_says_how_far_it_looked,
 );
+
+/// The words [`super::naming_the_database`] looks for are how a refused write is said.
+#[test]
+fn a_refused_write_begins_as_naming_the_database_expects() {
+    let e = crate::error::Error::from(super::StoreError::ReadOnly("attempt to write".into()));
+    let named = super::naming_the_database(e, "/srv/orch.db");
+    assert_eq!(named.causes, ["the database is /srv/orch.db"]);
+    // Said once: an error that names the file already is left as it is.
+    let again = super::naming_the_database(named, "/srv/orch.db");
+    assert_eq!(again.causes.len(), 1);
+}

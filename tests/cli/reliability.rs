@@ -549,6 +549,26 @@ fn a_read_only_database_file_gives_a_clear_error() {
     assert_eq!(std::fs::read(p.db()).unwrap(), before);
 }
 
+/// A database in WAL mode opens for reading and is refused only at its first write,
+/// where SQLite's words name no file: the error names it.
+#[test]
+fn a_refused_write_names_the_database() {
+    let p = Project::new();
+    task(&p, "[[step]]\nname = \"A\"\nrun = \"cat >/dev/null\"\n");
+    assert_eq!(p.run(&["workflow", "run", "t"]).0, 0);
+    chmod(p.path(), 0o777);
+    chmod(&p.db(), 0o444);
+    let before = std::fs::read(p.db()).unwrap();
+    let (code, err) = run_unprivileged(&p, &["workflow", "run", "t"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("cannot write the database"), "{err}");
+    assert!(
+        err.contains(&format!("caused by: the database is {}", p.db().display())),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(p.db()).unwrap(), before);
+}
+
 #[test]
 fn a_read_only_folder_gives_a_clear_error() {
     let p = project_with_history();
