@@ -532,6 +532,42 @@ fn skip_and_abort_are_recorded_with_the_user() {
     assert_eq!(code, 6);
 }
 
+/// A skip goes on with the definition the process started with: a workflow file
+/// changed since is said before the steps after it run, and when one of them fails,
+/// the hint names the retry that takes the file as it is now.
+fn skip_says_the_workflow_file_changed_since_the_process_started() {
+    let p = Project::new();
+    task(
+        &p,
+        "[[step]]\nname = \"Broken\"\nrun = \"exit 2\"\n[[step]]\nname = \"Check\"\nbuiltin = \"fail\"\nwith = { message = \"the old check\" }\n",
+    );
+    let id = p.json(&["workflow", "run", "t"])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    task(
+        &p,
+        "[[step]]\nname = \"Broken\"\nrun = \"exit 2\"\n[[step]]\nname = \"Check\"\nbuiltin = \"noop\"\n",
+    );
+    let (code, _, err) = p.run(&["process", "skip", &id]);
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains(
+            "warning: workflow `t` changed since this process started; going on with the stored definition\n  ~ step `Check` changed"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("the old check"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "`orch process retry {id} --use-current` runs the file as it is now"
+        )),
+        "{err}"
+    );
+    let v = p.ok_json(&["process", "retry", &id, "--use-current"]);
+    assert_eq!(v["status"], "completed", "{v}");
+}
+
 /// A workflow file removed since the process started is a change too: the plan says
 /// so, and the retry runs the stored definition, saying it does.
 fn retry_plan_reports_a_removed_workflow_file_and_refuses_a_queued_process() {
@@ -1266,6 +1302,7 @@ both!(
     timeouts_fail_the_step,
     input_steps_suspend_and_resume,
     skip_and_abort_are_recorded_with_the_user,
+    skip_says_the_workflow_file_changed_since_the_process_started,
     retry_plan_reports_a_changed_definition,
     retry_plan_reports_a_removed_workflow_file_and_refuses_a_queued_process,
 );
