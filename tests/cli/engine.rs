@@ -155,6 +155,24 @@ fn garbage_on_stdout_fails_the_step_and_keeps_the_state() {
     assert_eq!(v["state"], serde_json::json!({"x": 1}));
 }
 
+/// A UTF-8 byte order mark before the JSON object (some editors and runtimes write
+/// one) is not part of the text: RFC 8259 lets a parser ignore it, and an error about
+/// it would point at a character nobody sees.
+fn a_byte_order_mark_before_the_json_on_stdout_is_ignored() {
+    let p = Project::new();
+    p.script(
+        "workflows/scripts/bom.sh",
+        "cat >/dev/null; printf '\\357\\273\\277{\"a\": 1}\\n'",
+    );
+    task(
+        &p,
+        "[[step]]\nname = \"Bom\"\nrun = \"workflows/scripts/bom.sh\"\n",
+    );
+    let v = p.ok_json(&["workflow", "run", "t"]);
+    assert_eq!(v["status"], "completed", "{v}");
+    assert_eq!(v["state"], serde_json::json!({"a": 1}));
+}
+
 /// JSON nested `levels` deep: `{"a":{"a":…1…}}`.
 fn nested(levels: usize) -> String {
     format!("{}1{}", "{\"a\":".repeat(levels), "}".repeat(levels))
@@ -1296,6 +1314,7 @@ both!(
     a_failed_step_is_retried_after_the_fix,
     exit_75_leaves_the_process_waiting,
     garbage_on_stdout_fails_the_step_and_keeps_the_state,
+    a_byte_order_mark_before_the_json_on_stdout_is_ignored,
     deeply_nested_step_output_is_refused_with_the_limit,
     deeply_nested_answers_given_as_text_are_refused_with_the_limit,
     retries_within_a_run_follow_the_policy,
