@@ -1075,6 +1075,29 @@ fn workflow_check_warns_of_names_an_expression_never_sees() {
     );
 }
 
+/// Calling a name that is no function of the language fails every run that gets
+/// there, unlike reading one: `workflow check` refuses it, with the near name, where
+/// it only warned that the name was undefined and the step then failed.
+#[test]
+fn workflow_check_refuses_a_call_of_an_unknown_function() {
+    let p = Project::new();
+    p.write(
+        "workflows/w.toml",
+        "name = \"w\"\ntarget = \"system\"\n[[step]]\nname = \"A\"\nif = \"rnge(3) | length > 1 and state.x.startswith('a')\"\nbuiltin = \"noop\"\n[[step]]\nname = \"B\"\nbuiltin = \"render\"\nwith = { key = \"k\", template = \"{% macro m(x) %}{{ x }}{% endmacro %}{{ m(1) }}{{ dict(a=1) }}{{ range(2) | list }}\" }\n",
+    );
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("workflows/w.toml:5:1: step[0].if: expression is not valid: unknown function `rnge`; did you mean `range`?"),
+        "{err}"
+    );
+    assert!(!err.contains("always undefined"), "{err}");
+    assert!(
+        err.contains("1 problem"),
+        "the macro, dict and range are fine: {err}"
+    );
+}
+
 /// `--detach` prints the id at once and a background orch takes the process and runs
 /// it to its end, with a secret given to the run reaching its step.
 fn detach_runs_the_process_in_the_background() {
