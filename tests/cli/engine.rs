@@ -523,6 +523,40 @@ with = { key = "done", template = "applied={{ state.applied }}" }
     assert!(err.contains("not suspended"), "{err}");
 }
 
+/// Answers for an input step that the workflow file taken with `--use-current` no
+/// longer has are refused, not dropped: the resume named them, and the process would
+/// have come to rest again asking for the very answers just given.
+fn resume_with_the_current_file_refuses_answers_for_a_step_it_no_longer_has() {
+    let p = Project::new();
+    let ask = |name: &str| {
+        format!(
+            "[[step]]\nname = \"{name}\"\ninput.fields = [ {{ name = \"ok\", type = \"accept\" }} ]\n[[step]]\nname = \"After\"\nbuiltin = \"noop\"\n"
+        )
+    };
+    task(&p, &ask("Ask"));
+    let v = p.json_exiting(&["workflow", "run", "t"], 4);
+    let id = v["id"].as_str().unwrap().to_string();
+    task(&p, &ask("Confirm"));
+    let (code, out, err) = p.run(&[
+        "process",
+        "resume",
+        &id,
+        "--input",
+        "ok=true",
+        "--use-current",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.contains(&format!("error: process {id} awaits input at step `Ask`, which the workflow file no longer has, so the answers given (ok) are for no step")),
+        "{err}"
+    );
+    assert_eq!(p.ok_json(&["process", "show", &id])["status"], "suspended");
+    // The stored definition still takes them.
+    let v = p.ok_json(&["process", "resume", &id, "--input", "ok=true"]);
+    assert_eq!(v["status"], "completed", "{v}");
+}
+
 fn skip_and_abort_are_recorded_with_the_user() {
     let p = Project::new();
     task(&p, "[[step]]\nname = \"Broken\"\nrun = \"exit 2\"\n");
@@ -1344,6 +1378,7 @@ both!(
     timeouts_fail_the_step,
     input_steps_suspend_and_resume,
     skip_and_abort_are_recorded_with_the_user,
+    resume_with_the_current_file_refuses_answers_for_a_step_it_no_longer_has,
     skip_says_the_workflow_file_changed_since_the_process_started,
     retry_plan_reports_a_changed_definition,
     retry_plan_reports_a_removed_workflow_file_and_refuses_a_queued_process,

@@ -413,6 +413,21 @@ pub fn resume(ctx: &mut Ctx, a: ResumeArgs) -> Result<()> {
             }
         }
     }
+    if pending.is_empty() && !given.is_empty() && p.status == ProcessStatus::Suspended {
+        // The step it waits at is not in the definition that runs (`--use-current`
+        // took a file without it): answers given for it would go to no step.
+        let keys: Vec<&str> = given.keys().map(String::as_str).collect();
+        return Err(Error::usage(format!(
+            "process {} awaits input at step `{}`, which the workflow file no longer has, so the answers given ({}) are for no step",
+            p.process_id,
+            p.last_step.as_deref().unwrap_or("?"),
+            keys.join(", ")
+        ))
+        .with_hint(format!(
+            "resume without --use-current to answer it as the process started, or run `orch process resume {} --use-current` without answers to see what the file asks now",
+            p.process_id
+        )));
+    }
     let (input, mut secrets) = match answer_pending(ctx, &p, &pending, given, form) {
         Ok(answered) => answered,
         // Without a terminal, what the secrets lack is said with what the answers lack:
