@@ -135,16 +135,63 @@ fn closing_delimiter(expr: &str) -> Option<&'static str> {
 
 /// Checks that an expression parses and names only filters and tests there are.
 pub fn check_expr(expr: &str) -> Result<(), String> {
-    compile_expr(expr)?;
-    check_names(expr, true)
+    let undeclared = compile_expr(expr)?.undeclared_variables(false);
+    check_names(expr, true)?;
+    check_calls(expr, true, &undeclared)
 }
 
 /// Checks that a template parses and names only filters and tests there are.
 pub fn check_template(template: &str) -> Result<(), String> {
-    env()
+    let undeclared = env()
         .template_from_str(template)
-        .map_err(|e| describe(&e))?;
-    check_names(template, false)
+        .map_err(|e| describe(&e))?
+        .undeclared_variables(false);
+    check_names(template, false)?;
+    check_calls(template, false, &undeclared)
+}
+
+/// A call of a name that is neither the language's own function nor set in the source
+/// itself (`lenght(state.x)`) fails every run that reaches it: an error here, where an
+/// unknown name that is only read is merely undefined (see [`unknown_names`]).
+fn check_calls(
+    source: &str,
+    in_expr: bool,
+    undeclared: &std::collections::HashSet<String>,
+) -> Result<(), String> {
+    for name in called(source, in_expr) {
+        let own = name == "caller" || env().globals().any(|(g, _)| g == name);
+        if !own && undeclared.contains(&name) {
+            let mut message = format!("unknown function `{name}`");
+            let globals: Vec<&str> = env().globals().map(|(g, _)| g).collect();
+            if let Some(near) = crate::suggest::did_you_mean(&name, globals) {
+                message.push_str(&format!("; {near}"));
+            }
+            return Err(message);
+        }
+    }
+    Ok(())
+}
+
+/// The names a source calls as functions (`name(…)`, not a method `x.name(…)`).
+fn called(source: &str, in_expr: bool) -> Vec<String> {
+    use minijinja::machinery::{Token, WhitespaceConfig, tokenize};
+    let tokens: Vec<Token<'_>> = tokenize(
+        source,
+        in_expr,
+        minijinja::syntax::SyntaxConfig,
+        WhitespaceConfig::default(),
+    )
+    .filter_map(|t| t.ok().map(|(token, _)| token))
+    .collect();
+    let mut out = Vec::new();
+    for (i, pair) in tokens.windows(2).enumerate() {
+        if let [Token::Ident(name), Token::ParenOpen] = pair {
+            if i == 0 || !matches!(tokens[i - 1], Token::Dot) {
+                out.push((*name).to_string());
+            }
+        }
+    }
+    out
 }
 
 /// The names a language's source reads that its context does not give (`scope`) and
@@ -173,9 +220,12 @@ pub fn unknown_names(source: &str, is_expr: bool, scope: &[&str]) -> Vec<String>
             .map(|t| t.undeclared_variables(false))
             .unwrap_or_default()
     };
+    // A name called as a function is an error of its own (see `check_calls`).
+    let calls = called(source, is_expr);
     let mut out: Vec<String> = names
         .into_iter()
         .filter(|n| !scope.contains(&n.as_str()) && !OWN.contains(&n.as_str()))
+        .filter(|n| !calls.contains(n))
         .collect();
     out.sort();
     out

@@ -251,11 +251,9 @@ impl<'s> Steps<'s> {
         use Shape::*;
         let keys: [(&str, bool, &[Shape]); 12] = [
             ("with", rs.with.is_some(), &[Builtin]),
-            (
-                "timeout",
-                rs.timeout.is_some(),
-                &[Run, Input, Builtin, Callback],
-            ),
+            // Only a program is stopped when its time is up: an input step waits for a
+            // person, a builtin takes no time (a `sleep` has its `duration`).
+            ("timeout", rs.timeout.is_some(), &[Run, Callback]),
             ("retry", rs.retry.is_some(), &[Run, Builtin]),
             (
                 "locks",

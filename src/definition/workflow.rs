@@ -213,19 +213,34 @@ pub fn parse_partial(src: &Source) -> (Option<WorkflowDef>, Vec<Diagnostic>) {
     // or must not change its lifecycle: refused here, not when the step runs.
     if target_known {
         for (step, mut at) in super::steps::walk(&steps, &key_path!["step"], src) {
-            let StepKind::Builtin { builtin, .. } = &step.kind else {
+            let StepKind::Builtin { builtin, with } = &step.kind else {
                 continue;
             };
+            // `set` changes the subscription through `values.subscription`.
+            let sets = with
+                .get("values")
+                .and_then(|v| v.get("subscription"))
+                .filter(|_| builtin == "set");
             let why = match (builtin.as_str(), target) {
                 ("set_description" | "set_note" | "set_status", Target::System) => {
+                    "a task runs on no subscription, so it has none to change"
+                }
+                ("set", Target::System) if sets.is_some() => {
                     "a task runs on no subscription, so it has none to change"
                 }
                 ("set_status", Target::Validate) => {
                     "a validate workflow checks a subscription and never changes its lifecycle"
                 }
+                ("set", Target::Validate) if sets.is_some_and(|s| s.get("status").is_some()) => {
+                    "a validate workflow checks a subscription and never changes its lifecycle"
+                }
                 _ => continue,
             };
-            at.push(Seg::from("builtin"));
+            if builtin == "set" {
+                at.extend(key_path!["with", "values", "subscription"]);
+            } else {
+                at.push(Seg::from("builtin"));
+            }
             err(at, format!("`{builtin}`: {why}"));
         }
     }

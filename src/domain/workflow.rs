@@ -422,9 +422,12 @@ fn one() -> f64 {
 }
 
 impl RetryPolicy {
+    /// The wait before `attempt`, at most [`MAX_DURATION`]: a backoff that grows past
+    /// what a time can hold would otherwise make the attempt due at once instead of
+    /// never.
     pub fn delay_before(&self, attempt: u32) -> Duration {
         let factor = self.backoff.max(1.0).powi(attempt.saturating_sub(2) as i32);
-        self.delay.mul_f64(factor.min(1e6))
+        self.delay.mul_f64(factor.min(1e6)).min(MAX_DURATION)
     }
 }
 
@@ -641,5 +644,11 @@ mod tests {
         };
         assert_eq!(p.delay_before(2), Duration::from_secs(1));
         assert_eq!(p.delay_before(4), Duration::from_secs(4));
+        let long = RetryPolicy {
+            delay: MAX_DURATION,
+            backoff: 100.0,
+            ..p
+        };
+        assert_eq!(long.delay_before(5), MAX_DURATION);
     }
 }

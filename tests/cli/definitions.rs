@@ -151,6 +151,45 @@ fn a_zero_step_timeout_is_refused_where_it_is_written() {
     );
 }
 
+/// A `timeout` stops a program: on an input step (which waits for a person) or a
+/// builtin it would stop nothing, so it is refused there, saying where it goes,
+/// rather than accepted and ignored.
+#[test]
+fn a_timeout_on_a_step_that_runs_no_program_is_refused() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"Ask\"\ninput.fields = [ { name = \"ok\", type = \"accept\" } ]\ntimeout = \"1h\"\n[[step]]\nname = \"Nap\"\nbuiltin = \"sleep\"\nwith = { duration = \"2s\" }\ntimeout = \"1s\"\n");
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    for expected in [
+        "workflows/t.toml:6:1: step[0].timeout: `timeout` does not apply to an `input` step; it goes with a `run` step or a `callback` step",
+        "workflows/t.toml:11:1: step[1].timeout: `timeout` does not apply to a `builtin` step; it goes with a `run` step or a `callback` step",
+    ] {
+        assert!(err.contains(expected), "{expected}\n{err}");
+    }
+}
+
+/// The `set` builtin changes the subscription through `values.subscription`: in a
+/// task (which has none) and, for its lifecycle, in a validate workflow, it is refused
+/// where it is written, as `set_description` and `set_status` are, not when it runs.
+#[test]
+fn a_set_of_the_subscription_where_the_target_has_none_to_change_is_refused() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"A\"\nbuiltin = \"set\"\nwith = { values = { subscription = { description = \"x\" } } }\n[[step]]\nname = \"B\"\nbuiltin = \"set\"\nwith = { values = { other = 1 } }\n");
+    p.write(
+        "workflows/v.toml",
+        "name = \"v\"\ntarget = \"validate\"\nproducts = [\"X\"]\n[[step]]\nname = \"A\"\nbuiltin = \"set\"\nwith = { values = { subscription = { status = \"active\" } } }\n[[step]]\nname = \"B\"\nbuiltin = \"set\"\nwith = { values = { subscription = { note = \"ok\" } } }\n",
+    );
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    for expected in [
+        "workflows/t.toml:6:21: step[0].with.values.subscription: `set`: a task runs on no subscription, so it has none to change",
+        "workflows/v.toml:7:21: step[0].with.values.subscription: `set`: a validate workflow checks a subscription and never changes its lifecycle",
+        "error: 2 problems",
+    ] {
+        assert!(err.contains(expected), "{expected}\n{err}");
+    }
+}
+
 /// `--where` finds a value however a step spelt it: an address, a network, a UUID and
 /// a number are compared as their type reads them (`2001:DB8:0::1` is `2001:db8::1`,
 /// `2.0` is `2`), also at a path with list indexes.

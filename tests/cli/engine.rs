@@ -155,6 +155,24 @@ fn garbage_on_stdout_fails_the_step_and_keeps_the_state() {
     assert_eq!(v["state"], serde_json::json!({"x": 1}));
 }
 
+/// A UTF-8 byte order mark before the JSON object (some editors and runtimes write
+/// one) is not part of the text: RFC 8259 lets a parser ignore it, and an error about
+/// it would point at a character nobody sees.
+fn a_byte_order_mark_before_the_json_on_stdout_is_ignored() {
+    let p = Project::new();
+    p.script(
+        "workflows/scripts/bom.sh",
+        "cat >/dev/null; printf '\\357\\273\\277{\"a\": 1}\\n'",
+    );
+    task(
+        &p,
+        "[[step]]\nname = \"Bom\"\nrun = \"workflows/scripts/bom.sh\"\n",
+    );
+    let v = p.ok_json(&["workflow", "run", "t"]);
+    assert_eq!(v["status"], "completed", "{v}");
+    assert_eq!(v["state"], serde_json::json!({"a": 1}));
+}
+
 /// JSON nested `levels` deep: `{"a":{"a":…1…}}`.
 fn nested(levels: usize) -> String {
     format!("{}1{}", "{\"a\":".repeat(levels), "}".repeat(levels))
@@ -505,6 +523,40 @@ with = { key = "done", template = "applied={{ state.applied }}" }
     assert!(err.contains("not suspended"), "{err}");
 }
 
+/// Answers for an input step that the workflow file taken with `--use-current` no
+/// longer has are refused, not dropped: the resume named them, and the process would
+/// have come to rest again asking for the very answers just given.
+fn resume_with_the_current_file_refuses_answers_for_a_step_it_no_longer_has() {
+    let p = Project::new();
+    let ask = |name: &str| {
+        format!(
+            "[[step]]\nname = \"{name}\"\ninput.fields = [ {{ name = \"ok\", type = \"accept\" }} ]\n[[step]]\nname = \"After\"\nbuiltin = \"noop\"\n"
+        )
+    };
+    task(&p, &ask("Ask"));
+    let v = p.json_exiting(&["workflow", "run", "t"], 4);
+    let id = v["id"].as_str().unwrap().to_string();
+    task(&p, &ask("Confirm"));
+    let (code, out, err) = p.run(&[
+        "process",
+        "resume",
+        &id,
+        "--input",
+        "ok=true",
+        "--use-current",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.contains(&format!("error: process {id} awaits input at step `Ask`, which the workflow file no longer has, so the answers given (ok) are for no step")),
+        "{err}"
+    );
+    assert_eq!(p.ok_json(&["process", "show", &id])["status"], "suspended");
+    // The stored definition still takes them.
+    let v = p.ok_json(&["process", "resume", &id, "--input", "ok=true"]);
+    assert_eq!(v["status"], "completed", "{v}");
+}
+
 fn skip_and_abort_are_recorded_with_the_user() {
     let p = Project::new();
     task(&p, "[[step]]\nname = \"Broken\"\nrun = \"exit 2\"\n");
@@ -530,6 +582,42 @@ fn skip_and_abort_are_recorded_with_the_user() {
     assert_eq!(code, 7);
     let (code, _, _) = p.run(&["process", "show", "01234567-89ab-7def-8000-000000000000"]);
     assert_eq!(code, 6);
+}
+
+/// A skip goes on with the definition the process started with: a workflow file
+/// changed since is said before the steps after it run, and when one of them fails,
+/// the hint names the retry that takes the file as it is now.
+fn skip_says_the_workflow_file_changed_since_the_process_started() {
+    let p = Project::new();
+    task(
+        &p,
+        "[[step]]\nname = \"Broken\"\nrun = \"exit 2\"\n[[step]]\nname = \"Check\"\nbuiltin = \"fail\"\nwith = { message = \"the old check\" }\n",
+    );
+    let id = p.json(&["workflow", "run", "t"])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    task(
+        &p,
+        "[[step]]\nname = \"Broken\"\nrun = \"exit 2\"\n[[step]]\nname = \"Check\"\nbuiltin = \"noop\"\n",
+    );
+    let (code, _, err) = p.run(&["process", "skip", &id]);
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains(
+            "warning: workflow `t` changed since this process started; going on with the stored definition\n  ~ step `Check` changed"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("the old check"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "`orch process retry {id} --use-current` runs the file as it is now"
+        )),
+        "{err}"
+    );
+    let v = p.ok_json(&["process", "retry", &id, "--use-current"]);
+    assert_eq!(v["status"], "completed", "{v}");
 }
 
 /// A workflow file removed since the process started is a change too: the plan says
@@ -1021,6 +1109,29 @@ fn workflow_check_warns_of_names_an_expression_never_sees() {
     );
 }
 
+/// Calling a name that is no function of the language fails every run that gets
+/// there, unlike reading one: `workflow check` refuses it, with the near name, where
+/// it only warned that the name was undefined and the step then failed.
+#[test]
+fn workflow_check_refuses_a_call_of_an_unknown_function() {
+    let p = Project::new();
+    p.write(
+        "workflows/w.toml",
+        "name = \"w\"\ntarget = \"system\"\n[[step]]\nname = \"A\"\nif = \"rnge(3) | length > 1 and state.x.startswith('a')\"\nbuiltin = \"noop\"\n[[step]]\nname = \"B\"\nbuiltin = \"render\"\nwith = { key = \"k\", template = \"{% macro m(x) %}{{ x }}{% endmacro %}{{ m(1) }}{{ dict(a=1) }}{{ range(2) | list }}\" }\n",
+    );
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("workflows/w.toml:5:1: step[0].if: expression is not valid: unknown function `rnge`; did you mean `range`?"),
+        "{err}"
+    );
+    assert!(!err.contains("always undefined"), "{err}");
+    assert!(
+        err.contains("1 problem"),
+        "the macro, dict and range are fine: {err}"
+    );
+}
+
 /// `--detach` prints the id at once and a background orch takes the process and runs
 /// it to its end, with a secret given to the run reaching its step.
 fn detach_runs_the_process_in_the_background() {
@@ -1260,12 +1371,15 @@ both!(
     a_failed_step_is_retried_after_the_fix,
     exit_75_leaves_the_process_waiting,
     garbage_on_stdout_fails_the_step_and_keeps_the_state,
+    a_byte_order_mark_before_the_json_on_stdout_is_ignored,
     deeply_nested_step_output_is_refused_with_the_limit,
     deeply_nested_answers_given_as_text_are_refused_with_the_limit,
     retries_within_a_run_follow_the_policy,
     timeouts_fail_the_step,
     input_steps_suspend_and_resume,
     skip_and_abort_are_recorded_with_the_user,
+    resume_with_the_current_file_refuses_answers_for_a_step_it_no_longer_has,
+    skip_says_the_workflow_file_changed_since_the_process_started,
     retry_plan_reports_a_changed_definition,
     retry_plan_reports_a_removed_workflow_file_and_refuses_a_queued_process,
 );

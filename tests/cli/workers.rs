@@ -202,6 +202,51 @@ fn a_long_retry_delay_rests_the_process_and_counts_its_attempts() {
     assert_eq!(p.ok_json(&["process", "show", &other])["status"], "aborted");
 }
 
+/// A backoff that grows past what a time can hold rests the process as long as orch
+/// waits at all (a hundred years), rather than making the next attempt due at once.
+fn a_retry_delay_grown_past_a_hundred_years_rests_a_hundred_years() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"Flaky\"\nrun = \"echo x >> ran.txt; exit 1\"\nretry = { attempts = 3, delay = \"36500d\", backoff = 100 }\n");
+    let id = p.queue("t");
+    assert_eq!(p.run(&["worker", "--once"]).0, 0);
+    assert_eq!(p.ok_json(&["process", "show", &id])["status"], "waiting");
+    // The first wait is due: the second attempt fails, and the third is ten thousand
+    // years off by the policy.
+    p.sql(&format!(
+        "UPDATE processes SET run_after = '2000-01-01T00:00:00.000000Z' WHERE process_id = '{id}'"
+    ));
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    let v = p.ok_json(&["process", "show", &id]);
+    assert_eq!(v["status"], "waiting", "{v}");
+    let ran = std::fs::read_to_string(p.path().join("ran.txt")).unwrap();
+    assert_eq!(ran.lines().count(), 2, "the third attempt ran at once: {v}");
+    let due = v["run_after"].as_str().unwrap_or_default();
+    let year: i32 = due.get(..4).and_then(|y| y.parse().ok()).unwrap_or(0);
+    let now: i32 = chrono_year();
+    assert!(
+        due.len() == "2000-01-01T00:00:00.000000Z".len() && year >= now + 99,
+        "{due}"
+    );
+    let last = v["steps"].as_array().unwrap().last().unwrap().clone();
+    assert!(
+        last["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("the next attempt of its retry policy is due in 876000h00m (attempt 2 of 3)"),
+        "{last}"
+    );
+}
+
+/// This year, from the clock orch reads.
+fn chrono_year() -> i32 {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    1970 + i32::try_from(secs / 31_556_952).unwrap()
+}
+
 fn queued_processes_run_in_a_worker_at_once() {
     let p = Project::new();
     timed_task(&p, 1, 400);
@@ -823,6 +868,7 @@ fn a_lapsed_lease_is_renewed_before_anything_is_claimed_again() {
 both!(
     the_example_enrols_four_routers_at_once_without_losing_a_write,
     a_long_retry_delay_rests_the_process_and_counts_its_attempts,
+    a_retry_delay_grown_past_a_hundred_years_rests_a_hundred_years,
     a_queued_process_without_its_optional_secret_runs_on,
     a_queued_answer_makes_its_author_the_one_the_worker_runs_for,
     a_worker_runs_the_steps_for_whoever_queued_the_process,

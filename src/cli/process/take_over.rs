@@ -30,6 +30,8 @@ struct Chosen {
     /// The file reads, and differs from the stored definition.
     changed: bool,
     use_current: bool,
+    /// The command takes `--use-current` (a skip does not: it goes on as started).
+    offers_current: bool,
 }
 
 impl Chosen {
@@ -71,6 +73,7 @@ impl Chosen {
             found,
             changed,
             use_current,
+            offers_current: true,
         })
     }
 
@@ -95,8 +98,10 @@ impl Chosen {
             format!("workflow `{workflow}` {why} since {process} started; {doing} with the stored definition")
         } else if self.use_current {
             format!("workflow `{workflow}` changed since {process} started; {doing} with the file as it is now (--use-current)")
-        } else {
+        } else if self.offers_current {
             format!("workflow `{workflow}` changed since {process} started; {doing} with the stored definition (--use-current takes the file)")
+        } else {
+            format!("workflow `{workflow}` changed since {process} started; {doing} with the stored definition")
         });
         for change in self.changes() {
             ctx.printer.status(&format!("  {change}"));
@@ -407,6 +412,21 @@ pub fn resume(ctx: &mut Ctx, a: ResumeArgs) -> Result<()> {
                 }
             }
         }
+    }
+    if pending.is_empty() && !given.is_empty() && p.status == ProcessStatus::Suspended {
+        // The step it waits at is not in the definition that runs (`--use-current`
+        // took a file without it): answers given for it would go to no step.
+        let keys: Vec<&str> = given.keys().map(String::as_str).collect();
+        return Err(Error::usage(format!(
+            "process {} awaits input at step `{}`, which the workflow file no longer has, so the answers given ({}) are for no step",
+            p.process_id,
+            p.last_step.as_deref().unwrap_or("?"),
+            keys.join(", ")
+        ))
+        .with_hint(format!(
+            "resume without --use-current to answer it as the process started, or run `orch process resume {} --use-current` without answers to see what the file asks now",
+            p.process_id
+        )));
     }
     let (input, mut secrets) = match answer_pending(ctx, &p, &pending, given, form) {
         Ok(answered) => answered,
@@ -801,23 +821,30 @@ pub fn skip(ctx: &mut Ctx, a: SkipArgs) -> Result<()> {
     }
     let steps = ctx.steps(&p.process_id)?;
     let to_skip = crate::engine::plan::steps_to_skip(&p.process_id, &steps)?;
-    let def = ctx.stored_definition(&p)?;
+    // A skip goes on with the definition the process started with, as a retry does;
+    // a workflow file changed since is said, so the steps that follow surprise no one.
+    let chosen = Chosen {
+        offers_current: false,
+        ..Chosen::for_process(ctx, &p, false, "skip")?
+    };
+    let def = &chosen.def;
     let pairs = a
         .set
         .iter()
         .map(|(k, v)| (k.clone(), Value::String(v.clone())));
-    let set = crate::engine::skip::set_patch(&def, pairs, crate::engine::skip::Given::Flags)?;
+    let set = crate::engine::skip::set_patch(def, pairs, crate::engine::skip::Given::Flags)?;
     // Asked before anything changes: a skip that could not go on for want of them
     // would leave the process half-done.
-    let secrets = secrets_needed(ctx, &p, &def, false)?;
+    let secrets = secrets_needed(ctx, &p, def, false)?;
     // A group whose join failed on a conflict keeps what its branches changed but the
     // keys they set differently; `--set` gives those (DESIGN §6, §13). A change the
     // subscription refuses is said before anything is written.
     let patches = drive::with_engine(ctx, async |engine| {
         engine
-            .skip_patches(&p, &def, &steps, &to_skip, &set, "with --set")
+            .skip_patches(&p, def, &steps, &to_skip, &set, "with --set")
             .await
     })?;
+    chosen.warn(ctx, &p.workflow, None, "going on");
     claim(ctx, &p.process_id, RETRYABLE, "skipped")?;
     let user = ctx.user().to_string();
     let mut process = p.clone();
@@ -882,7 +909,10 @@ pub fn skip(ctx: &mut Ctx, a: SkipArgs) -> Result<()> {
             ));
         }
     }
-    let opts = Options::default();
-    let outcome = drive::drive(ctx, &p.process_id, &def, Default::default(), secrets, opts);
+    let opts = Options {
+        file_differs: chosen.changed,
+        ..Options::default()
+    };
+    let outcome = drive::drive(ctx, &p.process_id, def, Default::default(), secrets, opts);
     drive::printed(ctx, &p.process_id, outcome)
 }

@@ -212,7 +212,11 @@ fn interpret_stdout(r: &command::CommandResult) -> Attempt {
             MAX_STDOUT / 1024 / 1024
         ));
     }
-    let text = &r.stdout;
+    // A UTF-8 byte order mark is no part of the JSON text (RFC 8259 §8.1).
+    let text = r
+        .stdout
+        .strip_prefix(b"\xEF\xBB\xBF".as_slice())
+        .unwrap_or(&r.stdout);
     if text.iter().all(u8::is_ascii_whitespace) {
         return Attempt::ok(json!({}));
     }
