@@ -172,17 +172,23 @@ fn check_calls(
     Ok(())
 }
 
-/// The names a source calls as functions (`name(…)`, not a method `x.name(…)`).
-fn called(source: &str, in_expr: bool) -> Vec<String> {
-    use minijinja::machinery::{Token, WhitespaceConfig, tokenize};
-    let tokens: Vec<Token<'_>> = tokenize(
+/// A source's tokens, those the lexer cannot read left out (parsing says why).
+fn tokens_of(source: &str, in_expr: bool) -> Vec<minijinja::machinery::Token<'_>> {
+    use minijinja::machinery::{WhitespaceConfig, tokenize};
+    tokenize(
         source,
         in_expr,
         minijinja::syntax::SyntaxConfig,
         WhitespaceConfig::default(),
     )
     .filter_map(|t| t.ok().map(|(token, _)| token))
-    .collect();
+    .collect()
+}
+
+/// The names a source calls as functions (`name(…)`, not a method `x.name(…)`).
+fn called(source: &str, in_expr: bool) -> Vec<String> {
+    use minijinja::machinery::Token;
+    let tokens = tokens_of(source, in_expr);
     let mut out = Vec::new();
     for (i, pair) in tokens.windows(2).enumerate() {
         if let [Token::Ident(name), Token::ParenOpen] = pair {
@@ -235,15 +241,8 @@ pub fn unknown_names(source: &str, is_expr: bool, scope: &[&str]) -> Vec<String>
 /// one would pass every check and fail the first run that takes its path. The names
 /// are read from the source's tokens and each is tried once on its own.
 fn check_names(source: &str, in_expr: bool) -> Result<(), String> {
-    use minijinja::machinery::{Token, WhitespaceConfig, tokenize};
-    let tokens: Vec<Token<'_>> = tokenize(
-        source,
-        in_expr,
-        minijinja::syntax::SyntaxConfig,
-        WhitespaceConfig::default(),
-    )
-    .filter_map(|t| t.ok().map(|(token, _)| token))
-    .collect();
+    use minijinja::machinery::Token;
+    let tokens = tokens_of(source, in_expr);
     for (i, token) in tokens.iter().enumerate() {
         let ident = |at: usize| match tokens.get(at) {
             Some(Token::Ident(name)) => Some(*name),
