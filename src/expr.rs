@@ -6,8 +6,10 @@
 //! values chain (`state.a.b` is undefined, not an error, when `a` is missing), which is
 //! what Ansible users expect from `when:`-style conditions.
 
+use std::collections::HashSet;
 use std::sync::OnceLock;
 
+use minijinja::machinery::Token;
 use minijinja::{Environment, UndefinedBehavior, Value};
 
 fn env() -> &'static Environment<'static> {
@@ -136,8 +138,9 @@ fn closing_delimiter(expr: &str) -> Option<&'static str> {
 /// Checks that an expression parses and names only filters and tests there are.
 pub fn check_expr(expr: &str) -> Result<(), String> {
     let undeclared = compile_expr(expr)?.undeclared_variables(false);
-    check_names(expr, true)?;
-    check_calls(expr, true, &undeclared)
+    let tokens = tokens_of(expr, true);
+    check_names(&tokens)?;
+    check_calls(&tokens, &undeclared)
 }
 
 /// Checks that a template parses and names only filters and tests there are.
@@ -146,19 +149,16 @@ pub fn check_template(template: &str) -> Result<(), String> {
         .template_from_str(template)
         .map_err(|e| describe(&e))?
         .undeclared_variables(false);
-    check_names(template, false)?;
-    check_calls(template, false, &undeclared)
+    let tokens = tokens_of(template, false);
+    check_names(&tokens)?;
+    check_calls(&tokens, &undeclared)
 }
 
 /// A call of a name that is neither the language's own function nor set in the source
 /// itself (`lenght(state.x)`) fails every run that reaches it: an error here, where an
 /// unknown name that is only read is merely undefined (see [`unknown_names`]).
-fn check_calls(
-    source: &str,
-    in_expr: bool,
-    undeclared: &std::collections::HashSet<String>,
-) -> Result<(), String> {
-    for name in called(source, in_expr) {
+fn check_calls(tokens: &[Token<'_>], undeclared: &HashSet<String>) -> Result<(), String> {
+    for name in called(tokens) {
         let own = name == "caller" || env().globals().any(|(g, _)| g == name);
         if !own && undeclared.contains(&name) {
             let mut message = format!("unknown function `{name}`");
@@ -173,7 +173,7 @@ fn check_calls(
 }
 
 /// A source's tokens, those the lexer cannot read left out (parsing says why).
-fn tokens_of(source: &str, in_expr: bool) -> Vec<minijinja::machinery::Token<'_>> {
+fn tokens_of(source: &str, in_expr: bool) -> Vec<Token<'_>> {
     use minijinja::machinery::{WhitespaceConfig, tokenize};
     tokenize(
         source,
@@ -186,9 +186,7 @@ fn tokens_of(source: &str, in_expr: bool) -> Vec<minijinja::machinery::Token<'_>
 }
 
 /// The names a source calls as functions (`name(…)`, not a method `x.name(…)`).
-fn called(source: &str, in_expr: bool) -> Vec<String> {
-    use minijinja::machinery::Token;
-    let tokens = tokens_of(source, in_expr);
+fn called(tokens: &[Token<'_>]) -> Vec<String> {
     let mut out = Vec::new();
     for (i, pair) in tokens.windows(2).enumerate() {
         if let [Token::Ident(name), Token::ParenOpen] = pair {
@@ -227,7 +225,7 @@ pub fn unknown_names(source: &str, is_expr: bool, scope: &[&str]) -> Vec<String>
             .unwrap_or_default()
     };
     // A name called as a function is an error of its own (see `check_calls`).
-    let calls = called(source, is_expr);
+    let calls = called(&tokens_of(source, is_expr));
     let mut out: Vec<String> = names
         .into_iter()
         .filter(|n| !scope.contains(&n.as_str()) && !OWN.contains(&n.as_str()))
@@ -240,9 +238,7 @@ pub fn unknown_names(source: &str, is_expr: bool, scope: &[&str]) -> Vec<String>
 /// minijinja looks a filter or a test up only when a render reaches it, so a misspelt
 /// one would pass every check and fail the first run that takes its path. The names
 /// are read from the source's tokens and each is tried once on its own.
-fn check_names(source: &str, in_expr: bool) -> Result<(), String> {
-    use minijinja::machinery::Token;
-    let tokens = tokens_of(source, in_expr);
+fn check_names(tokens: &[Token<'_>]) -> Result<(), String> {
     for (i, token) in tokens.iter().enumerate() {
         let ident = |at: usize| match tokens.get(at) {
             Some(Token::Ident(name)) => Some(*name),

@@ -221,17 +221,21 @@ pub fn parse_partial(src: &Source) -> (Option<WorkflowDef>, Vec<Diagnostic>) {
                 .get("values")
                 .and_then(|v| v.get("subscription"))
                 .filter(|_| builtin == "set");
-            let why = match (builtin.as_str(), target) {
-                ("set_description" | "set_note" | "set_status", Target::System) => {
+            // What the builtin changes of the subscription: its fields, its lifecycle.
+            let (fields, lifecycle) = match builtin.as_str() {
+                "set_description" | "set_note" => (true, false),
+                "set_status" => (true, true),
+                "set" => (
+                    sets.is_some(),
+                    sets.is_some_and(|s| s.get("status").is_some()),
+                ),
+                _ => continue,
+            };
+            let why = match target {
+                Target::System if fields => {
                     "a task runs on no subscription, so it has none to change"
                 }
-                ("set", Target::System) if sets.is_some() => {
-                    "a task runs on no subscription, so it has none to change"
-                }
-                ("set_status", Target::Validate) => {
-                    "a validate workflow checks a subscription and never changes its lifecycle"
-                }
-                ("set", Target::Validate) if sets.is_some_and(|s| s.get("status").is_some()) => {
+                Target::Validate if lifecycle => {
                     "a validate workflow checks a subscription and never changes its lifecycle"
                 }
                 _ => continue,

@@ -8,7 +8,7 @@
 use serde_json::{Value, json};
 
 use super::token;
-use crate::domain::workflow::{CallbackSpec, StepKind};
+use crate::domain::workflow::StepKind;
 use crate::error::{Error, FieldError, Result};
 use crate::store::Store;
 use crate::store::callbacks::CallbackRow;
@@ -70,49 +70,30 @@ pub fn expired(row: &CallbackRow) -> Error {
     ))
 }
 
-/// The callback table of the step a token belongs to, in the definition the process
-/// runs.
-pub async fn spec_of(store: &Store, p: &ProcessRow, row: &CallbackRow) -> Result<CallbackSpec> {
+/// Refuses an answer that fails the step's `validate` (exit 2, HTTP 422): the process
+/// keeps waiting and the token stays good. `validate` reads the answer as `value` and
+/// the state the step sees as `state`: inside a branch, the branch's (with its item,
+/// DESIGN §13), as its `run` saw it.
+pub async fn check(store: &Store, answer: &Value, p: &ProcessRow, row: &CallbackRow) -> Result<()> {
     let def = store.definition_of(p).await?;
-    let at = crate::domain::path::locate(&def.steps, None, &row.step);
-    match at.map(|(s, _)| &s.kind) {
-        Some(StepKind::Callback { callback, .. }) => Ok(callback.clone()),
-        _ => Err(Error::internal(format!(
+    let at = crate::domain::path::locate(&def.steps, None, &row.step).map(|(s, b)| (&s.kind, b));
+    let Some((StepKind::Callback { callback: spec, .. }, branch)) = at else {
+        return Err(Error::internal(format!(
             "process {} has a callback token for step `{}`, which is not a callback step of its definition",
             p.process_id, row.step
-        ))),
-    }
-}
-
-/// The state the callback step of `row` sees, which its `validate` reads as `state`:
-/// inside a branch, the branch's (with its item, DESIGN §13), as its `run` saw it.
-pub async fn state_of(store: &Store, p: &ProcessRow, row: &CallbackRow) -> Result<Value> {
-    let def = store.definition_of(p).await?;
-    let Some(branch) =
-        crate::domain::path::locate(&def.steps, None, &row.step).and_then(|(_, b)| b)
-    else {
-        return Ok(p.state.clone());
+        )));
     };
-    let log = store.steps(&p.process_id).await?;
-    Ok(
-        crate::engine::scope::branch_state(&def.steps, None, &p.state, &branch, &log)
-            .unwrap_or_else(|| p.state.clone()),
-    )
-}
-
-/// Refuses an answer that fails the step's `validate` (exit 2, HTTP 422): the process
-/// keeps waiting and the token stays good. `state` is the state the step sees
-/// ([`state_of`]).
-pub fn check(
-    spec: &CallbackSpec,
-    answer: &Value,
-    state: &Value,
-    p: &ProcessRow,
-    row: &CallbackRow,
-) -> Result<()> {
     let Some(expr) = &spec.validate else {
         return Ok(());
     };
+    let state = match branch {
+        Some(branch) => {
+            let log = store.steps(&p.process_id).await?;
+            crate::engine::scope::branch_state(&def.steps, None, &p.state, &branch, &log)
+        }
+        None => None,
+    }
+    .unwrap_or_else(|| p.state.clone());
     let keeps_waiting = format!(
         "process {} keeps waiting and the token stays good; answer again with a result that passes `{expr}`",
         p.process_id

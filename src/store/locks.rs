@@ -121,6 +121,14 @@ impl Holder {
         self.holds && self.step.is_none()
     }
 
+    /// Its own workflow lock, asked for again by a step of `process_id` inside a
+    /// branch: sibling branches take turns for it within the process's hold.
+    pub fn shared_by_branches(&self, process_id: &str, step: Option<&str>) -> bool {
+        self.process_id == process_id
+            && self.covers_children()
+            && step.is_some_and(crate::domain::path::in_branch)
+    }
+
     /// Another process queued for it first.
     pub fn queued(process_id: String, since: String) -> Holder {
         Holder {

@@ -79,9 +79,7 @@ pub fn callback(ctx: &mut Ctx, a: CallbackArgs) -> Result<()> {
             .collect(),
     )?);
     let result = Value::Object(given);
-    let spec = ctx.db(async |s| answer::spec_of(s, &p, &row).await)?;
-    let state = ctx.db(async |s| answer::state_of(s, &p, &row).await)?;
-    answer::check(&spec, &result, &state, &p, &row)?;
+    ctx.db(async |s| answer::check(s, &result, &p, &row).await)?;
     let user = ctx.user().to_string();
     match ctx.db(async |s| s.answer_callback(&hash, &result, &user).await)? {
         Answer::Accepted { .. } => {}

@@ -98,10 +98,9 @@ impl Chosen {
             format!("workflow `{workflow}` {why} since {process} started; {doing} with the stored definition")
         } else if self.use_current {
             format!("workflow `{workflow}` changed since {process} started; {doing} with the file as it is now (--use-current)")
-        } else if self.offers_current {
-            format!("workflow `{workflow}` changed since {process} started; {doing} with the stored definition (--use-current takes the file)")
         } else {
-            format!("workflow `{workflow}` changed since {process} started; {doing} with the stored definition")
+            let offer = if self.offers_current { " (--use-current takes the file)" } else { "" };
+            format!("workflow `{workflow}` changed since {process} started; {doing} with the stored definition{offer}")
         });
         for change in self.changes() {
             ctx.printer.status(&format!("  {change}"));

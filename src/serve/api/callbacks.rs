@@ -39,9 +39,7 @@ pub async fn answer(
     let store = app.store();
     let (row, process) = answer::open_token(store, None, &text).await?;
     let result = Value::Object(result);
-    let spec = answer::spec_of(store, &process, &row).await?;
-    let state = answer::state_of(store, &process, &row).await?;
-    answer::check(&spec, &result, &state, &process, &row)?;
+    answer::check(store, &result, &process, &row).await?;
     let by = format!("callback of step `{}`", row.step);
     match store
         .answer_callback(&token::hash(&text), &result, &by)

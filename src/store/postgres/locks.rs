@@ -161,13 +161,8 @@ pub async fn take(
                 {
                     name = crate::store::locks::within(&name, &h.process_id);
                 }
-                // Its own workflow lock, asked for by a step inside a branch: sibling
-                // branches still take turns for it, within the process's hold.
-                Some(h)
-                    if h.process_id == process_id
-                        && h.covers_children()
-                        && step.is_some_and(path::in_branch) =>
-                {
+                // Sibling branches still take turns for their process's own lock.
+                Some(h) if h.shared_by_branches(process_id, step) => {
                     name = crate::store::locks::within(&name, process_id);
                 }
                 held => break held,
