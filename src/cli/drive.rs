@@ -15,7 +15,7 @@ use crate::domain::workflow::{Target, WorkflowDef};
 use crate::engine::owner;
 use crate::engine::runner::{Answers, Children, Engine, Final, Observer, Quiet, Recorded, Watch};
 use crate::error::{Error, Kind, Result};
-use crate::shapes::waits::{CallbackWait, LockWait};
+use crate::shapes::waits::{CallbackWait, ChildrenWait, LockWait};
 use crate::shapes::waits_for_children;
 use crate::store::Store;
 use crate::store::processes::{ProcessRow, StepRow};
@@ -347,11 +347,17 @@ fn report(
         {
             // Nothing goes on by itself: someone must answer a child (DESIGN §9, exit 4,
             // §13: the parent rests as its children do), then the parent goes on.
-            let people = ctx.db(async |s| waiting_on_people(s, &p).await)?;
-            let named = answer_children_first(&people, id, "resume", &mut hints);
+            let rest = ctx.db(async |s| ChildrenWait::of(s, &p).await)?;
+            let named = match rest {
+                Some(rest) => {
+                    hints.extend(rest.hints(id, "resume"));
+                    format!(": {}", rest.describe())
+                }
+                None => String::new(),
+            };
             (
                 format!(
-                    "process {id} is {}: its child processes await input or a callback: {named}",
+                    "process {id} is {}: its child processes await input or a callback{named}",
                     p.status.in_words()
                 ),
                 None,
@@ -384,26 +390,37 @@ fn report(
             (format!("process {id} is suspended, awaiting input"), detail)
         }
         Final::Waiting if waits_for_children(&p) => {
-            let people = ctx.db(async |s| waiting_on_people(s, &p).await)?;
-            if people.is_empty() {
-                hints.push(format!(
-                    "a worker goes on with it when its children come to rest; `orch process retry {id}` looks at them again (`orch process list --parent {id}`)"
-                ));
-                (
-                    format!("process {id} is waiting for its child processes"),
-                    failed_step.map(step_failure),
-                )
-            } else {
-                // Nothing goes on by itself: someone must answer a child (DESIGN §9,
-                // exit 4), then the parent goes on.
-                kind_at_rest = Some(Kind::Suspended);
-                let named = answer_children_first(&people, id, "retry", &mut hints);
-                (
-                    format!(
-                        "process {id} is waiting for its child processes, which await input or a callback: {named}"
-                    ),
-                    None,
-                )
+            match ctx.db(async |s| ChildrenWait::of(s, &p).await)? {
+                None => {
+                    hints.extend(crate::shapes::next_hint(&p));
+                    (
+                        format!("process {id} is waiting for its child processes"),
+                        failed_step.map(step_failure),
+                    )
+                }
+                Some(rest) => {
+                    // Nothing goes on by itself: someone must answer a child (DESIGN §9,
+                    // exit 4), or free the lock a child queues for; then the parent
+                    // goes on.
+                    if !rest.people.is_empty() {
+                        kind_at_rest = Some(Kind::Suspended);
+                    }
+                    let what = match (rest.people.is_empty(), rest.locked.is_empty()) {
+                        (true, _) => "which wait for locks their holders keep",
+                        (false, true) => "which await input or a callback",
+                        (false, false) => {
+                            "which await input or a callback, or wait for locks their holders keep"
+                        }
+                    };
+                    hints.extend(rest.hints(id, "retry"));
+                    (
+                        format!(
+                            "process {id} is waiting for its child processes, {what}: {}",
+                            rest.describe()
+                        ),
+                        None,
+                    )
+                }
             }
         }
         Final::AwaitingCallback => match ctx.db(async |s| CallbackWait::of(s, &p, &steps).await)? {
@@ -533,55 +550,6 @@ fn report(
         None => Ok(()),
         Some(kind) => Err(Error::silent(kind)),
     }
-}
-
-/// Hints that answer each of `people` (children awaiting a person), then move the
-/// parent `id` on with `orch process VERB`; returns the children named for a headline.
-fn answer_children_first(
-    people: &[ProcessRow],
-    id: &str,
-    verb: &str,
-    hints: &mut Vec<String>,
-) -> String {
-    for child in people {
-        hints.extend(crate::shapes::next_hint(child));
-    }
-    hints.push(format!(
-        "then `orch process {verb} {id}` goes on (a worker does by itself)"
-    ));
-    people
-        .iter()
-        .map(|c| format!("{} ({}, {})", c.process_id, c.workflow, c.status))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// The descendants a process waiting for its children waits on when nothing but a
-/// person (an answer, a callback) moves them on; empty when some child can go on by
-/// itself (queued, running, waiting for a time or a lock).
-async fn waiting_on_people(
-    store: &crate::store::Store,
-    p: &ProcessRow,
-) -> std::result::Result<Vec<ProcessRow>, crate::store::StoreError> {
-    let mut people = Vec::new();
-    let mut parents = vec![p.clone()];
-    while let Some(parent) = parents.pop() {
-        for child in store.children(&parent, None).await? {
-            match child.status {
-                s if s.is_finished() => {}
-                ProcessStatus::Waiting
-                | ProcessStatus::Suspended
-                | ProcessStatus::AwaitingCallback
-                    if waits_for_children(&child) =>
-                {
-                    parents.push(child)
-                }
-                ProcessStatus::Suspended | ProcessStatus::AwaitingCallback => people.push(child),
-                _ => return Ok(Vec::new()),
-            }
-        }
-    }
-    Ok(people)
 }
 
 /// `at step `Ping`: `./ping.sh` exited with status 1`.

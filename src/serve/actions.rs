@@ -21,7 +21,7 @@ use crate::engine::runner::{Engine, Quiet, Recorded};
 use crate::engine::start::NewRun;
 use crate::error::{Error, Kind, Result};
 use crate::forms::{self, CollectError, FormPage};
-use crate::shapes::waits::{CallbackWait, LockWait};
+use crate::shapes::waits::{CallbackWait, ChildrenWait, LockWait};
 use crate::shapes::{Pending, ProcessDetail};
 use crate::store::Store;
 use crate::store::processes::{self, ProcessRow, StepRow};
@@ -258,6 +258,9 @@ pub struct ProcessView {
     /// The callback it awaits, or the lock it queues for.
     pub callback: Option<CallbackWait>,
     pub lock: Option<LockWait>,
+    /// Waiting for its children: the descendants that rest until someone acts, when
+    /// none of them goes on by itself.
+    pub children_wait: Option<ChildrenWait>,
     /// The top-level steps not run yet, in plan order; the first is marked running
     /// while the process runs (a group in progress shows in `groups` instead).
     pub upcoming: Vec<Upcoming>,
@@ -323,6 +326,7 @@ impl ProcessView {
         let children = store.children(&process, def.as_deref()).await?;
         let callback = CallbackWait::of(store, &process, &steps).await?;
         let lock = LockWait::of(store, &process).await?;
+        let children_wait = ChildrenWait::of(store, &process).await?;
         let upcoming = def
             .as_ref()
             .map(|def| upcoming(&process, def, &steps, &groups))
@@ -335,6 +339,7 @@ impl ProcessView {
             children,
             callback,
             lock,
+            children_wait,
             upcoming,
         })
     }

@@ -309,6 +309,9 @@ pub fn next_hint(p: &ProcessRow) -> Option<String> {
                 "`orch engine resume` lets it go on (a worker picks it up, or `orch process retry {id}` drives it here)"
             ))
         }
+        ProcessStatus::Waiting if waits_for_children(p) => Some(format!(
+            "a worker goes on with it when its children come to rest; `orch process retry {id}` looks at them again (`orch process list --parent {id}`)"
+        )),
         ProcessStatus::Waiting => Some(format!(
             "`orch process retry {id}` when the transient cause is gone"
         )),

@@ -240,22 +240,128 @@ impl LockWait {
     }
 
     pub fn hint(&self, id: &str) -> String {
-        let then = format!(
-            "then this one runs (a worker or `orch scheduler run` picks it up, or `orch process retry {id}`)"
-        );
-        match (self.lock.process_id.as_deref(), self.holder_at_rest) {
-            (Some(holder), Some(AtRest::Failed)) => format!(
-                "its holder, process {holder}, failed and keeps the lock until `orch process retry {holder}` takes it to the end or `orch process abort {holder}` lets it go; {then}"
+        match self.holder_hint() {
+            Some(holder) => format!(
+                "{holder}; then this one runs (a worker or `orch scheduler run` picks it up, or `orch process retry {id}`)"
             ),
-            (Some(holder), Some(AtRest::Suspended)) => format!(
-                "its holder, process {holder}, awaits input and keeps the lock until it goes on: `orch process resume {holder}` answers it; {then}"
-            ),
-            (Some(holder), Some(AtRest::Stale)) => format!(
-                "its holder, process {holder}, is stale (the orch that ran it is gone) and keeps the lock until it is taken over: `orch process retry {holder}` does now (a worker does once its lease has run out); {then}"
-            ),
-            _ => format!(
+            None => format!(
                 "it runs when the lock frees for it (a worker or `orch scheduler run` picks it up), or `orch process retry {id}`; `orch locks` shows every lock and its queue"
             ),
         }
+    }
+
+    /// How the lock frees when its holder rests until someone acts: None when it frees
+    /// by itself.
+    pub fn holder_hint(&self) -> Option<String> {
+        let holder = self.lock.process_id.as_deref()?;
+        Some(match self.holder_at_rest? {
+            AtRest::Failed => format!(
+                "its holder, process {holder}, failed and keeps the lock until `orch process retry {holder}` takes it to the end or `orch process abort {holder}` lets it go"
+            ),
+            AtRest::Suspended => format!(
+                "its holder, process {holder}, awaits input and keeps the lock until it goes on: `orch process resume {holder}` answers it"
+            ),
+            AtRest::Stale => format!(
+                "its holder, process {holder}, is stale (the orch that ran it is gone) and keeps the lock until it is taken over: `orch process retry {holder}` does now (a worker does once its lease has run out)"
+            ),
+        })
+    }
+}
+
+/// What the descendants of a process waiting for its children rest on, when none of
+/// them goes on by itself: people (an answer, a callback), or locks whose holders keep
+/// them until someone acts.
+pub struct ChildrenWait {
+    /// Descendants that await input or a callback.
+    pub people: Vec<ProcessRow>,
+    /// Descendants that queue for a lock whose holder rests (and is none of `people`).
+    pub locked: Vec<(ProcessRow, LockWait)>,
+}
+
+impl ChildrenWait {
+    /// None when `p` does not wait for its children, or when one of its descendants
+    /// goes on by itself (queued, running, waiting for a time or for a lock that frees).
+    pub async fn of(store: &Store, p: &ProcessRow) -> StoreResult<Option<ChildrenWait>> {
+        use crate::shapes::waits_for_children;
+        if !waits_for_children(p) {
+            return Ok(None);
+        }
+        let (mut people, mut locked) = (Vec::new(), Vec::new());
+        let mut parents = vec![p.clone()];
+        while let Some(parent) = parents.pop() {
+            for child in store.children(&parent, None).await? {
+                match child.status {
+                    s if s.is_finished() => {}
+                    ProcessStatus::Waiting
+                    | ProcessStatus::Suspended
+                    | ProcessStatus::AwaitingCallback
+                        if waits_for_children(&child) =>
+                    {
+                        parents.push(child)
+                    }
+                    ProcessStatus::Suspended | ProcessStatus::AwaitingCallback => {
+                        people.push(child)
+                    }
+                    ProcessStatus::Waiting => match LockWait::of(store, &child).await? {
+                        Some(w) if w.holder_at_rest.is_some() => locked.push((child, w)),
+                        _ => return Ok(None),
+                    },
+                    _ => return Ok(None),
+                }
+            }
+        }
+        // A holder that is one of the descendants awaiting an answer is named once.
+        locked.retain(|(_, w): &(ProcessRow, LockWait)| {
+            !people
+                .iter()
+                .any(|c| Some(&c.process_id) == w.lock.process_id.as_ref())
+        });
+        Ok((!people.is_empty() || !locked.is_empty()).then_some(ChildrenWait { people, locked }))
+    }
+
+    /// `… (create_node, suspended), … (grab, waiting for lock `device:x`, whose holder failed)`.
+    pub fn describe(&self) -> String {
+        let people = self
+            .people
+            .iter()
+            .map(|c| format!("{} ({}, {})", c.process_id, c.workflow, c.status));
+        let locked = self.locked.iter().map(|(c, w)| {
+            let why = match w.holder_at_rest {
+                Some(AtRest::Failed) => "failed",
+                Some(AtRest::Suspended) => "awaits input",
+                Some(AtRest::Stale) => "is stale",
+                None => "runs",
+            };
+            format!(
+                "{} ({}, waiting for lock `{}`, whose holder {} {why})",
+                c.process_id,
+                c.workflow,
+                w.lock.name,
+                w.lock.process_id.as_deref().unwrap_or("?")
+            )
+        });
+        people.chain(locked).collect::<Vec<_>>().join(", ")
+    }
+
+    /// What to do, one hint per descendant, then how the parent goes on (`verb`:
+    /// `resume` or `retry`).
+    pub fn hints(&self, id: &str, verb: &str) -> Vec<String> {
+        let mut hints: Vec<String> = self
+            .people
+            .iter()
+            .filter_map(crate::shapes::next_hint)
+            .collect();
+        for (child, w) in &self.locked {
+            if let Some(h) = w.holder_hint() {
+                hints.push(format!(
+                    "child process {} waits for lock `{}`: {h}",
+                    child.process_id, w.lock.name
+                ));
+            }
+        }
+        hints.push(format!(
+            "then `orch process {verb} {id}` goes on (a worker does by itself)"
+        ));
+        hints
     }
 }

@@ -1773,6 +1773,29 @@ steps = [ { name = "Flaky", run = "cat >/dev/null; [ -f fixed ] || exit 75; echo
     assert_eq!(v["status"], "completed", "{v}");
 }
 
+/// A parent whose child waits to try a step again is told a worker goes on with it
+/// when its children come to rest, not that it waits on a transient cause of its own.
+fn a_parent_of_a_child_waiting_to_try_again_says_it_waits_for_its_children() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"Flaky\"\nrun = \"cat >/dev/null; exit 75\"\n");
+    p.write(
+        "workflows/parent.toml",
+        "name = \"parent\"\ntarget = \"system\"\n[[step]]\nname = \"Child\"\nworkflow = \"t\"\n",
+    );
+    let (code, out, err) = p.run(&["-o", "json", "workflow", "run", "parent"]);
+    assert_eq!(code, 5, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let id = v["id"].as_str().unwrap().to_string();
+    let worker = format!(
+        "hint: a worker goes on with it when its children come to rest; `orch process retry {id}` looks at them again"
+    );
+    assert!(err.contains(&worker), "{err}");
+    let (code, _, err) = p.run(&["process", "show", &id]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains(&worker), "{err}");
+    assert!(!err.contains("transient cause"), "{err}");
+}
+
 /// Aborting a parent aborts its unfinished children and theirs: nothing is left
 /// holding a wait nobody needs; finished children stay as they are.
 fn aborting_a_parent_aborts_its_unfinished_children_at_any_depth() {
@@ -1912,13 +1935,21 @@ fn a_parent_waiting_on_children_that_await_people_exits_4() {
     // Listed with what needs a person, and said so by `process show`.
     let listed = p.ok_json(&["process", "list", "--status", "suspended"]);
     assert_eq!(listed.as_array().map(Vec::len), Some(5), "{listed}");
-    let (code, _, shown) = p.run(&["process", "show", &id]);
+    let (code, out, shown) = p.run(&["process", "show", &id]);
     assert_eq!(code, 0, "{shown}");
-    assert!(shown.contains("answer its child processes"), "{shown}");
+    assert!(out.contains("its child processes rest: "), "{out}");
+    assert!(
+        shown.contains(&format!("then `orch process resume {id}` goes on")),
+        "{shown}"
+    );
     let kids = p.sql_column("SELECT process_id FROM processes WHERE workflow = 'kid'");
     assert_eq!(kids.len(), 2);
     for kid in &kids {
         assert!(err.contains(&format!("orch process resume {kid}")), "{err}");
+        assert!(
+            shown.contains(&format!("orch process resume {kid} --form")),
+            "{shown}"
+        );
         let (code, _, err) = p.run(&["process", "resume", kid, "--input", "go=true"]);
         assert_eq!(code, 0, "{err}");
         // Whoever answered is told what moves the parent on.
@@ -2099,6 +2130,7 @@ both!(
     skipping_a_failed_group_skips_its_failed_branch_steps_and_keeps_the_rest,
     aborting_a_parent_aborts_its_unfinished_children_at_any_depth,
     a_waiting_group_with_a_branch_awaiting_input_is_resumed_in_place,
+    a_parent_of_a_child_waiting_to_try_again_says_it_waits_for_its_children,
     the_api_answers_input_steps_inside_branches_by_their_paths,
     a_worker_starts_at_most_max_parallel_children_at_once,
     parallel_branches_merge_and_foreach_collects_with_paths,

@@ -608,8 +608,61 @@ fn a_process_waiting_behind_a_holder_at_rest_is_told_how_to_free_the_lock() {
     );
 }
 
+/// A parent whose child queues behind a failed holder waits on nothing that moves by
+/// itself: the run, `process show` and the dashboard's data say which child, which lock
+/// and how to free it, rather than that a worker goes on with it.
+fn a_parent_is_told_which_held_lock_its_child_waits_for() {
+    let p = Project::new();
+    p.task("locks = [\"pool:a\"]\n[[step]]\nname = \"A\"\nrun = \"test -f ok\"\n");
+    p.write(
+        "workflows/parent.toml",
+        "name = \"parent\"\ntarget = \"system\"\n[[step]]\nname = \"Child\"\nforeach = \"[1]\"\nworkflow = \"t\"\n",
+    );
+    let (code, out, err) = p.run(&["-o", "json", "workflow", "run", "t"]);
+    assert_eq!(code, 3, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let holder = v["id"].as_str().unwrap().to_string();
+
+    let (code, out, err) = p.run(&["-o", "json", "workflow", "run", "parent"]);
+    assert_eq!(code, 5, "the child waits for a lock: {err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let parent = v["id"].as_str().unwrap().to_string();
+    let child = p.ok_json(&["process", "list", "--parent", &parent]);
+    let child = child[0]["id"].as_str().unwrap().to_string();
+    assert!(
+        err.contains(&format!(
+            "is waiting for its child processes, which wait for locks their holders keep: {child} (t, waiting for lock `pool:a`, whose holder {holder} failed)"
+        )),
+        "{err}"
+    );
+    let told = format!(
+        "hint: child process {child} waits for lock `pool:a`: its holder, process {holder}, failed and keeps the lock until `orch process retry {holder}` takes it to the end or `orch process abort {holder}` lets it go"
+    );
+    assert!(err.contains(&told), "{err}");
+    assert!(
+        err.contains(&format!(
+            "hint: then `orch process retry {parent}` goes on (a worker does by itself)"
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("come to rest"), "{err}");
+    let (code, out, err) = p.run(&["process", "show", &parent]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("its child processes rest:"), "{out}");
+    assert!(err.contains(&told), "{err}");
+
+    // Once the holder lets the lock go, a retry of the parent takes its child on.
+    p.ok_json(&["process", "abort", &holder]);
+    std::fs::write(p.path().join("ok"), "").unwrap();
+    let v = p.ok_json(&["process", "retry", &parent]);
+    assert_eq!(v["status"], "completed", "{v}");
+    let v = p.ok_json(&["process", "show", &child]);
+    assert_eq!(v["status"], "completed", "{v}");
+}
+
 both!(
     a_process_waiting_behind_a_holder_at_rest_is_told_how_to_free_the_lock,
+    a_parent_is_told_which_held_lock_its_child_waits_for,
     a_retry_says_the_workflows_locks_changed_beside_its_steps,
     a_wait_for_the_workflow_lock_cannot_be_skipped,
     a_child_workflow_runs_under_the_lock_its_parent_holds,

@@ -17,7 +17,7 @@ use crate::engine::scope;
 use crate::error::{Error, Result};
 use crate::shapes::Detail;
 use crate::shapes::groups::{BranchRows, Entry, Group, groups, timeline};
-use crate::shapes::waits::{CallbackWait, LockWait};
+use crate::shapes::waits::{CallbackWait, ChildrenWait, LockWait};
 use crate::store::processes::{ProcessRow, StepRow};
 use crate::ui::{Paint, table};
 
@@ -40,6 +40,7 @@ pub fn show(ctx: &mut Ctx, a: ShowArgs) -> Result<()> {
     let groups = groups(&p, &def, &steps);
     let callback = ctx.db(async |s| CallbackWait::of(s, &p, &steps).await)?;
     let lock = ctx.db(async |s| LockWait::of(s, &p).await)?;
+    let rest = ctx.db(async |s| ChildrenWait::of(s, &p).await)?;
     let pr = &ctx.printer;
     let stale = is_stale(&p);
     let status = if stale {
@@ -194,6 +195,18 @@ pub fn show(ctx: &mut Ctx, a: ShowArgs) -> Result<()> {
     if let Some(w) = &lock {
         pr.out(&format!("\n{}\n", pr.paint(&w.describe(), Paint::Yellow)))?;
         pr.hint(&w.hint(&p.process_id));
+        return Ok(());
+    }
+    if let Some(rest) = &rest {
+        let line = format!("its child processes rest: {}", rest.describe());
+        pr.out(&format!("\n{}\n", pr.paint(&line, Paint::Yellow)))?;
+        let verb = match p.status {
+            ProcessStatus::Waiting => "retry",
+            _ => "resume",
+        };
+        for h in rest.hints(&p.process_id, verb) {
+            pr.hint(&h);
+        }
         return Ok(());
     }
     if let Some(h) = next_hint(&p) {

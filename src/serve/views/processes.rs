@@ -19,6 +19,7 @@ use crate::serve::App;
 use crate::serve::actions::{self, ProcessView};
 use crate::serve::auth::Principal;
 use crate::shapes::groups::{Entry, Group, timeline};
+use crate::shapes::waits::{AtRest, LockWait};
 use crate::store::processes::{ProcessRow, StepRow};
 
 pub async fn list(
@@ -85,13 +86,15 @@ pub async fn show(
         .or_page(&app, &who)?;
     let p = &view.process;
     let steps = timeline_json(&view.steps, &view.groups);
-    // A process waiting for a lock has not failed: its waiting card says what it waits
-    // for. One whose step asked to be tried again later (exit 75) has not failed
-    // either: a worker retries it by itself.
+    // A process waiting for a lock or for its children has not failed: its waiting
+    // card says what it waits for. One whose step asked to be tried again later (exit
+    // 75) has not failed either: a worker retries it by itself.
+    let for_children = crate::shapes::waits_for_children(p);
+    let waits_for_something = view.lock.is_some() || for_children;
     let has_failure = p.status == ProcessStatus::Failed
-        || (p.status == ProcessStatus::Waiting && view.lock.is_none());
+        || (p.status == ProcessStatus::Waiting && !waits_for_something);
     let retries_later = p.status == ProcessStatus::Waiting
-        && view.lock.is_none()
+        && !waits_for_something
         && p.failed_reason.as_deref() != Some(crate::store::PAUSED);
     let stopped_at = has_failure
         .then(|| crate::shapes::failed_step(&view.steps))
@@ -111,21 +114,7 @@ pub async fn show(
         .skip(1)
         .map(|w| w.step.as_str())
         .collect();
-    let waits = (view.callback.as_ref().map(|w| w.describe()))
-        .or_else(|| view.lock.as_ref().map(|w| w.describe()));
-    // What it waits for, its deadline, and how the wait ends.
-    let wait = match (&view.callback, &view.lock) {
-        (Some(c), _) => json!({
-            "title": "Awaiting a callback",
-            "until": if c.timed_out || c.answered { None } else { c.until.clone() },
-            "how": (!c.answered).then(|| format!(
-                "The external system answers with `POST /api/v1/callbacks/TOKEN` (or `orch process callback {} --token TOKEN`), with the token the step handed out.",
-                p.process_id
-            )),
-        }),
-        (None, Some(_)) => json!({"title": "Waiting for a lock"}),
-        (None, None) => json!({"title": "Waiting"}),
-    };
+    let wait = wait_card(&view, for_children && pending.is_none());
     let retryable = matches!(p.status, ProcessStatus::Failed | ProcessStatus::Waiting);
     let drift = match retryable {
         true => file_drift(&app, p).await,
@@ -156,7 +145,6 @@ pub async fn show(
             retries_later => retries_later,
             pending => Value::from_serialize(pending),
             also_pending => Value::from_serialize(also_pending),
-            waits => waits,
             wait => Value::from_serialize(&wait),
             upcoming => Value::from_serialize(&view.upcoming),
             children => Value::from_serialize(view.children.iter().map(|c| crate::shapes::process(c, None)).collect::<Vec<_>>()),
@@ -165,6 +153,96 @@ pub async fn show(
             drift => Value::from_serialize(drift),
         },
     ))
+}
+
+/// The card of what a process at rest waits for, besides input: a callback, a lock
+/// and its holder, or its child processes (`for_children`) and what they rest on.
+fn wait_card(view: &ProcessView, for_children: bool) -> Option<serde_json::Value> {
+    let p = &view.process;
+    if let Some(c) = &view.callback {
+        return Some(json!({
+            "title": "Awaiting a callback",
+            "message": c.describe(),
+            "until": if c.timed_out || c.answered { None } else { c.until.clone() },
+            "how": (!c.answered).then(|| format!(
+                "The external system answers with `POST /api/v1/callbacks/TOKEN` (or `orch process callback {} --token TOKEN`), with the token the step handed out.",
+                p.process_id
+            )),
+        }));
+    }
+    if let Some(w) = &view.lock {
+        let then =
+            "then this process runs: a worker or `orch scheduler run` picks it up, or Retry here.";
+        let how = match w.holder_at_rest {
+            Some(AtRest::Failed) => format!(
+                "The holder failed and keeps the lock until it is retried to the end or aborted; {then}"
+            ),
+            Some(AtRest::Suspended) => format!(
+                "The holder awaits input and keeps the lock until it is answered; {then}"
+            ),
+            Some(AtRest::Stale) => format!(
+                "The orch that ran the holder is gone: it keeps the lock until it is taken over (Retry on its page does; a worker does once its lease has run out); {then}"
+            ),
+            None => "This process runs when the lock frees for it: a worker or `orch scheduler run` picks it up, or Retry here.".to_string(),
+        };
+        return Some(json!({
+            "title": "Waiting for a lock",
+            "lock": {
+                "name": w.lock.name,
+                "holder": holder_json(w),
+                "position": w.position,
+                "woken": w.woken,
+            },
+            "how": how,
+        }));
+    }
+    if !for_children {
+        return None;
+    }
+    let Some(rest) = &view.children_wait else {
+        return Some(json!({
+            "title": "Waiting for its child processes",
+            "message": "Its child processes run, queue or wait for a time or a lock that frees by itself.",
+            "how": "It goes on when they come to rest: a worker does by itself, or Retry here looks at them again.",
+        }));
+    };
+    let people = rest
+        .people
+        .iter()
+        .map(|c| json!({"id": c.process_id, "workflow": c.workflow, "status": c.status}));
+    let locked = rest.locked.iter().map(|(c, w)| {
+        json!({"id": c.process_id, "workflow": c.workflow, "status": c.status, "lock": w.lock.name, "holder": holder_json(w)})
+    });
+    let first = match (rest.people.is_empty(), rest.locked.is_empty()) {
+        (false, true) => "Answer them (each one's page says how)",
+        (true, _) => {
+            "Free each lock: retry its holder to the end or abort it (the holder's page says how)"
+        }
+        (false, false) => {
+            "Answer the ones that wait for an answer, and free each lock: retry its holder to the end or abort it"
+        }
+    };
+    let here = match p.status {
+        ProcessStatus::Waiting => ", or Retry here",
+        _ => "",
+    };
+    let how = format!("{first}; then this process goes on: a worker does by itself{here}.");
+    Some(json!({
+        "title": "Waiting for its child processes",
+        "children": people.chain(locked).collect::<Vec<_>>(),
+        "how": how,
+    }))
+}
+
+/// The holder of a lock as the waiting card links it, with why it rests, if it does.
+fn holder_json(w: &LockWait) -> Option<serde_json::Value> {
+    let id = w.lock.process_id.as_deref()?;
+    let rests = w.holder_at_rest.map(|r| match r {
+        AtRest::Failed => "failed",
+        AtRest::Suspended => "awaits input",
+        AtRest::Stale => "stale: its orch is gone",
+    });
+    Some(json!({"id": id, "workflow": w.lock.workflow, "since": w.lock.since, "rests": rests}))
 }
 
 /// How the workflow file differs from the definition a process started with, as

@@ -2247,6 +2247,75 @@ fn a_waiting_process_is_shown_waiting_not_failed() {
     assert!(!page.contains("class=\"primary\""), "{page}");
 }
 
+/// A process waiting for a lock links its holder and says how the lock frees; a parent
+/// whose child waits behind that holder says so, with both linked, instead of that a
+/// worker tries it again by itself.
+#[test]
+fn a_lock_waits_card_links_the_holder_and_a_parent_names_its_child() {
+    let p = Project::new();
+    p.task("locks = [\"pool:a\"]\n[[step]]\nname = \"A\"\nrun = \"exit 1\"\n");
+    p.write(
+        "workflows/parent.toml",
+        "name = \"parent\"\ntarget = \"system\"\n[[step]]\nname = \"Child\"\nforeach = \"[1]\"\nworkflow = \"t\"\n",
+    );
+    let holder = p.failed_json(&["workflow", "run", "t"])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let waiter = p.json_exiting(&["workflow", "run", "t"], 5)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let parent = p.json_exiting(&["workflow", "run", "parent"], 5)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let child = p.json(&["process", "list", "--parent", &parent])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let op = token(&p, "ops", "operate");
+    let s = Server::start(&p, &["--no-worker"]);
+    let card = |page: &str| {
+        page.split("id=\"wait\"")
+            .nth(1)
+            .and_then(|rest| rest.split("</section>").next())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let link = |id: &str| format!("<a href=\"/processes/{id}\">t <code title=\"{id}\">");
+
+    let page = dashboard(&s, &format!("/processes/{waiter}"), &op);
+    let wait = card(&page);
+    assert!(wait.contains("Waiting for a lock"), "{page}");
+    assert!(
+        wait.contains("Lock <code>pool:a</code> is held by"),
+        "{wait}"
+    );
+    assert!(wait.contains(&link(&holder)), "{wait}");
+    assert!(wait.contains(">failed</span>"), "{wait}");
+    assert!(
+        wait.contains(
+            "The holder failed and keeps the lock until it is retried to the end or aborted"
+        ),
+        "{wait}"
+    );
+
+    let page = dashboard(&s, &format!("/processes/{parent}"), &op);
+    assert!(!page.contains("id=\"later\""), "{page}");
+    assert!(!page.contains("a worker retries it by itself"), "{page}");
+    assert!(!page.contains("Skip the step"), "{page}");
+    let wait = card(&page);
+    assert!(wait.contains("Waiting for its child processes"), "{page}");
+    assert!(wait.contains(&link(&child)), "{wait}");
+    assert!(
+        wait.contains("waits for lock <code>pool:a</code>"),
+        "{wait}"
+    );
+    assert!(wait.contains(&link(&holder)), "{wait}");
+    assert!(wait.contains("Free each lock"), "{wait}");
+}
+
 /// The header's engine badge is one element a live update swaps, there when the
 /// engine is paused and empty when it runs.
 #[test]
