@@ -400,9 +400,11 @@ const TESTS: &[&str] = &[
 /// Evaluates an expression to a JSON value.
 pub fn eval(expr: &str, ctx: &serde_json::Value) -> Result<serde_json::Value, String> {
     let compiled = compile_expr(expr)?;
-    let value = compiled
-        .eval(Value::from_serialize(ctx))
-        .map_err(|e| describe(&e))?;
+    let value = finite(
+        compiled
+            .eval(Value::from_serialize(ctx))
+            .map_err(|e| describe(&e))?,
+    )?;
     if value.is_undefined() {
         return Ok(serde_json::Value::Null);
     }
@@ -412,10 +414,24 @@ pub fn eval(expr: &str, ctx: &serde_json::Value) -> Result<serde_json::Value, St
 /// Evaluates an expression for its truth (Jinja truthiness: empty and undefined are false).
 pub fn eval_bool(expr: &str, ctx: &serde_json::Value) -> Result<bool, String> {
     let compiled = compile_expr(expr)?;
-    let value = compiled
-        .eval(Value::from_serialize(ctx))
-        .map_err(|e| describe(&e))?;
+    let value = finite(
+        compiled
+            .eval(Value::from_serialize(ctx))
+            .map_err(|e| describe(&e))?,
+    )?;
     Ok(value.is_true())
+}
+
+/// Refuses a number that is no number: the expression language divides floats, so
+/// `1 / 0` gives infinity (which is true) and `0 / 0` not-a-number, where a reader
+/// expects an error.
+fn finite(value: Value) -> Result<Value, String> {
+    match f64::try_from(value.clone()) {
+        Ok(n) if !n.is_finite() && value.kind() == minijinja::value::ValueKind::Number => Err(
+            format!("the expression gives `{value}`, which is no number: a division by zero?"),
+        ),
+        _ => Ok(value),
+    }
 }
 
 /// Renders a template.
@@ -436,6 +452,20 @@ pub fn render_strict(template: &str, ctx: &serde_json::Value) -> Result<String, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A division by zero is an error, not infinity (true) or not-a-number; a finite
+    /// quotient is a number as before.
+    #[test]
+    fn a_division_by_zero_is_an_error_not_infinity() {
+        let state = serde_json::json!({"n": 0});
+        for bad in ["1 / 0", "1 / n", "0 / 0", "-1 / n"] {
+            let e = eval_bool(bad, &state).unwrap_err();
+            assert!(e.contains("division by zero"), "{bad}: {e}");
+            assert!(eval(bad, &state).is_err(), "{bad}");
+        }
+        assert_eq!(eval("3 / 2", &state).unwrap(), serde_json::json!(1.5));
+        assert!(eval_bool("1 / 2 > 0", &state).unwrap());
+    }
 
     /// A template's closing delimiter in an expression (which made minijinja's lexer
     /// panic) is refused with a reason; inside a string it is only text.
