@@ -260,6 +260,8 @@ impl Project {
         }
         // Which of two files is meant cannot be known: neither runs.
         defs.retain(|(d, _)| !twice.contains(&d.name));
+        // Listed by name, as they are asked for, whatever their files are called.
+        defs.sort_by(|(a, _), (b, _)| a.name.cmp(&b.name));
         Ok((defs, diags))
     }
 }

@@ -168,6 +168,28 @@ fn a_timeout_on_a_step_that_runs_no_program_is_refused() {
     }
 }
 
+/// Workflows are listed by name, as they are asked for, not by the names of their
+/// files.
+#[test]
+fn workflows_are_listed_by_name_not_by_file() {
+    let p = Project::new();
+    for (file, name) in [("a.toml", "zulu"), ("b.toml", "alpha"), ("c.toml", "mike")] {
+        p.write(
+            &format!("workflows/{file}"),
+            &format!("name = \"{name}\"\ntarget = \"system\"\n[[step]]\nname = \"A\"\nbuiltin = \"noop\"\n"),
+        );
+    }
+    let listed = p.ok_json(&["workflow", "list"]);
+    let names: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|w| w["name"].as_str())
+        .filter(|n| ["zulu", "alpha", "mike"].contains(n))
+        .collect();
+    assert_eq!(names, ["alpha", "mike", "zulu"], "{listed}");
+}
+
 /// The `set` builtin changes the subscription through `values.subscription`: in a
 /// task (which has none) and, for its lifecycle, in a validate workflow, it is refused
 /// where it is written, as `set_description` and `set_status` are, not when it runs.
