@@ -449,7 +449,13 @@ impl Scheduler<'_> {
         };
         let (id, workflow) = (&o.process_id, &o.workflow);
         let line = match (o.end, &o.error) {
-            (Some(f), _) => format!("process {id} ({workflow}) retried: {}", outcome_word(f)),
+            (Some(f), _) => {
+                let mut line = format!("process {id} ({workflow}) retried: {}", outcome_word(f));
+                if let Some(why) = crate::worker::failed_why(self.store, id, f).await {
+                    line.push_str(&format!(": {why}"));
+                }
+                line
+            }
             (None, e) => format!(
                 "process {id} ({workflow}) retried: error: {}",
                 e.as_deref().unwrap_or_default()

@@ -59,10 +59,14 @@ pub async fn one(
             (Some(Final::Aborted), None, false)
         }
         Ok(f) => {
-            (config.log)(&format!(
+            let mut line = format!(
                 "process {id} ({workflow}): {} ({took})",
                 crate::tasks::outcome_word(f)
-            ));
+            );
+            if let Some(why) = failed_why(store, &id, f).await {
+                line.push_str(&format!(": {why}"));
+            }
+            (config.log)(&line);
             (Some(f), None, false)
         }
         Err(e) => {
@@ -78,6 +82,17 @@ pub async fn one(
         error,
         left_running,
     }
+}
+
+/// Why a drive that ended `failed` failed (a step's error, a callback's timeout), to
+/// say beside it; None for any other end, or when the database does not say.
+pub async fn failed_why(store: &Store, id: &str, end: Final) -> Option<String> {
+    if end != Final::Failed {
+        return None;
+    }
+    let p = store.process(id).await.ok()??;
+    p.failed_reason
+        .map(|r| crate::ui::printable(&r).into_owned())
 }
 
 /// How long a process whose drive the database cut short rests before it runs again.

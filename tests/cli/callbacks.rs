@@ -519,7 +519,9 @@ fn the_scheduler_and_a_retry_by_hand_fail_a_timed_out_wait_too() {
     let (code, _, err) = p.run(&["scheduler", "run", "--once"]);
     assert_eq!(code, 0, "{err}");
     assert!(
-        err.contains(&format!("process {swept} (t) retried: failed")),
+        err.contains(&format!(
+            "process {swept} (t) retried: failed: callback timed out after 1s"
+        )),
         "{err}"
     );
     assert_eq!(p.ok_json(&["process", "show", &swept])["status"], "failed");

@@ -188,9 +188,16 @@ fn a_long_retry_delay_rests_the_process_and_counts_its_attempts() {
     p.sql(&format!(
         "UPDATE processes SET run_after = '2000-01-01T00:00:00.000000Z' WHERE process_id = '{id}'"
     ));
-    assert_eq!(p.run(&["worker", "--once"]).0, 0);
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
     let v = p.ok_json(&["process", "show", &id]);
     assert_eq!(v["status"], "failed", "{v}");
+    // The worker's line says why, as `process show` does.
+    let line = err
+        .lines()
+        .find(|l| l.contains(&format!("process {id} (t): failed (")))
+        .unwrap_or_default();
+    assert!(line.contains("exited with status 1"), "{err}");
     let ran = std::fs::read_to_string(p.path().join("ran.txt")).unwrap();
     assert_eq!(ran.lines().count(), 2, "{ran}");
     // Another, resting between attempts, is aborted at once.
