@@ -660,8 +660,47 @@ fn a_parent_is_told_which_held_lock_its_child_waits_for() {
     assert_eq!(v["status"], "completed", "{v}");
 }
 
+/// Two children take turns for a lock held across an input: the parent waits (one
+/// child awaits input, the other the lock). A `resume` of the parent is refused, and
+/// says which child to answer, not that the parent goes on by itself.
+fn a_parent_refusing_resume_names_the_child_to_answer() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"Ask\"\nlocks = [\"dev:x\"]\ninput.fields = [ { name = \"ok\", type = \"accept\" } ]\n");
+    p.write(
+        "workflows/parent.toml",
+        "name = \"parent\"\ntarget = \"system\"\n[[step]]\nname = \"Each\"\nforeach = \"[1, 2]\"\nworkflow = \"t\"\n",
+    );
+    let (code, out, err) = p.run(&["-o", "json", "workflow", "run", "parent"]);
+    assert_eq!(code, 4, "a child awaits input: {err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let parent = v["id"].as_str().unwrap().to_string();
+    let children = p.ok_json(&["process", "list", "--parent", &parent]);
+    let asking = children
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["status"] == "suspended")
+        .and_then(|c| c["id"].as_str())
+        .unwrap_or_else(|| panic!("no child awaits input: {children}"))
+        .to_string();
+    let (code, _, err) = p.run(&["process", "resume", &parent, "--input", "ok=true"]);
+    assert_eq!(code, 7, "{err}");
+    assert!(
+        err.contains(&format!("hint: `orch process resume {asking} --form`")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "hint: then `orch process retry {parent}` goes on (a worker does by itself)"
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("come to rest"), "{err}");
+}
+
 both!(
     a_process_waiting_behind_a_holder_at_rest_is_told_how_to_free_the_lock,
+    a_parent_refusing_resume_names_the_child_to_answer,
     a_parent_is_told_which_held_lock_its_child_waits_for,
     a_retry_says_the_workflows_locks_changed_beside_its_steps,
     a_wait_for_the_workflow_lock_cannot_be_skipped,

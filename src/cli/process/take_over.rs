@@ -12,7 +12,7 @@ use crate::domain::process::{ProcessStatus, StepStatus};
 use crate::domain::workflow::{StepKind, WorkflowDef, format_exact};
 use crate::engine::runner::{Answers, Recorded};
 use crate::error::{Error, Kind, Result};
-use crate::shapes::waits::CallbackWait;
+use crate::shapes::waits::{CallbackWait, ChildrenWait};
 use crate::store::processes::ProcessRow;
 
 const RETRYABLE: &[ProcessStatus] = ProcessStatus::RETRYABLE;
@@ -368,14 +368,20 @@ pub fn resume(ctx: &mut Ctx, a: ResumeArgs) -> Result<()> {
     }
     if p.status != ProcessStatus::Suspended && !is_stale(&p) && !waiting_for_input && !for_children
     {
-        return Err(Error::conflict(format!(
+        let refused = Error::conflict(format!(
             "process {} is {}, not suspended; only a suspended process can be resumed",
             p.process_id,
             p.status.in_words()
-        ))
-        .with_hint(
-            next_hint(&p).unwrap_or_else(|| format!("`orch process show {}`", p.process_id)),
         ));
+        // Waiting for children someone must answer (or whose lock someone must free):
+        // say which, not that it goes on by itself.
+        let hints = match ctx.db(async |s| ChildrenWait::of(s, &p).await)? {
+            Some(rest) => rest.hints(&p.process_id, "retry"),
+            None => vec![
+                next_hint(&p).unwrap_or_else(|| format!("`orch process show {}`", p.process_id)),
+            ],
+        };
+        return Err(hints.into_iter().fold(refused, Error::with_hint));
     }
     let chosen = Chosen::for_process(ctx, &p, a.use_current, "resume")?;
     chosen.warn(ctx, &p.workflow, None, "resuming");
