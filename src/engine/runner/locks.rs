@@ -51,6 +51,9 @@ impl Engine<'_> {
         }
         let started = Instant::now();
         let mut sibling = false;
+        // The sibling that held it may have let go and ended between the refusal and
+        // the look at what runs: its lock is asked for once more before a rest.
+        let mut asked_again = false;
         let outcome = match render(templates, &cur.state) {
             Err(e) => Attempt::failed(e),
             Ok(names) => loop {
@@ -67,7 +70,11 @@ impl Engine<'_> {
                             && !self.cancelled()
                             && !self.draining() =>
                     {
+                        asked_again = false;
                         tokio::time::sleep(SIBLING_POLL).await;
+                    }
+                    Take::Blocked(b) if b.sibling.is_some() && !asked_again => {
+                        asked_again = true;
                     }
                     Take::Blocked(b) => {
                         sibling = b.sibling.is_some();
