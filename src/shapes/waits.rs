@@ -51,6 +51,17 @@ pub enum AtRest {
     Stale,
 }
 
+impl AtRest {
+    /// As the JSON of a lock wait says it: the holder's status, or `stale`.
+    pub fn word(self) -> &'static str {
+        match self {
+            AtRest::Failed => "failed",
+            AtRest::Suspended => "suspended",
+            AtRest::Stale => "stale",
+        }
+    }
+}
+
 impl CallbackWait {
     /// The callback step `p` rests on, if it awaits one. Inside branches several may
     /// wait at once: the one to act on comes first (answered, then past its deadline,
@@ -218,6 +229,7 @@ impl LockWait {
             "held_since": self.lock.since,
             "position": self.position,
             "woken": self.woken,
+            "holder_at_rest": self.holder_at_rest.map(AtRest::word),
         })
     }
 

@@ -141,6 +141,7 @@ fn a_step_lock_keeps_a_second_process_waiting_until_it_frees_for_it() {
     assert_eq!(shown["lock"]["name"], "pool:a", "{shown}");
     assert_eq!(shown["lock"]["held_by"], holder.as_str());
     assert_eq!(shown["lock"]["position"], 1);
+    assert_eq!(shown["lock"]["holder_at_rest"], Value::Null, "{shown}");
     assert_eq!(
         shown["run_after"],
         Value::Null,
@@ -583,6 +584,8 @@ fn a_process_waiting_behind_a_holder_at_rest_is_told_how_to_free_the_lock() {
     let (code, _, err) = p.run(&["process", "show", &waiter]);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains(&told), "{err}");
+    let v = p.ok_json(&["process", "show", &waiter]);
+    assert_eq!(v["lock"]["holder_at_rest"], "failed", "{v}");
 
     // Aborted, the holder lets the lock go, and the waiter runs.
     p.ok_json(&["process", "abort", &holder]);

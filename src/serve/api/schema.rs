@@ -291,6 +291,11 @@ pub struct LockWait {
     pub position: i64,
     /// The lock freed for it: it runs when a worker picks it up.
     pub woken: bool,
+    /// Why the holder keeps the lock until someone acts on it: `failed`, `suspended`
+    /// (awaiting input) or `stale` (its orch is gone); null when the lock frees by
+    /// itself.
+    #[schema(required = true)]
+    pub holder_at_rest: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]

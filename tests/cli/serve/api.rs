@@ -2301,6 +2301,27 @@ fn a_lock_waits_card_links_the_holder_and_a_parent_names_its_child() {
         "{wait}"
     );
 
+    // The API says who holds it and that the holder keeps it, as its schema says.
+    let shown = get(&s, &format!("/api/v1/processes/{waiter}"), &op);
+    assert_eq!(
+        shown.body["lock"]["held_by"],
+        holder.as_str(),
+        "{}",
+        shown.text
+    );
+    assert_eq!(
+        shown.body["lock"]["holder_at_rest"], "failed",
+        "{}",
+        shown.text
+    );
+    let doc = get(&s, "/api/v1/openapi.json", &op).body;
+    conforms(
+        &doc,
+        ok_schema(&doc, "get", "/api/v1/processes/{id}"),
+        &shown.body,
+        "a process waiting for a lock",
+    );
+
     let page = dashboard(&s, &format!("/processes/{parent}"), &op);
     assert!(!page.contains("id=\"later\""), "{page}");
     assert!(!page.contains("a worker retries it by itself"), "{page}");
