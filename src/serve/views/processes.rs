@@ -213,13 +213,25 @@ fn wait_card(view: &ProcessView, for_children: bool) -> Option<serde_json::Value
     let locked = rest.locked.iter().map(|(c, w)| {
         json!({"id": c.process_id, "workflow": c.workflow, "status": c.status, "lock": w.lock.name, "holder": holder_json(w)})
     });
-    let first = match (rest.people.is_empty(), rest.locked.is_empty()) {
-        (false, true) => "Answer them (each one's page says how)",
-        (true, _) => {
-            "Free each lock: retry its holder to the end or abort it (the holder's page says how)"
+    // How each lock frees, by why its holder keeps it.
+    let mut frees: Vec<&str> = Vec::new();
+    for (_, w) in &rest.locked {
+        let how = match w.holder_at_rest {
+            Some(AtRest::Failed) => "retry a holder that failed to the end, or abort it",
+            Some(AtRest::Suspended) => "answer a holder that awaits input",
+            Some(AtRest::Stale) => "take a stale holder over (Retry on its page)",
+            None => continue,
+        };
+        if !frees.contains(&how) {
+            frees.push(how);
         }
+    }
+    let frees = frees.join("; ");
+    let first = match (rest.people.is_empty(), rest.locked.is_empty()) {
+        (false, true) => "Answer them (each one's page says how)".to_string(),
+        (true, _) => format!("Free each lock: {frees}"),
         (false, false) => {
-            "Answer the ones that wait for an answer, and free each lock: retry its holder to the end or abort it"
+            format!("Answer the ones that await an answer, and free each lock: {frees}")
         }
     };
     let here = match p.status {

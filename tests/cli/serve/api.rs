@@ -2334,7 +2334,10 @@ fn a_lock_waits_card_links_the_holder_and_a_parent_names_its_child() {
         "{wait}"
     );
     assert!(wait.contains(&link(&holder)), "{wait}");
-    assert!(wait.contains("Free each lock"), "{wait}");
+    assert!(
+        wait.contains("Free each lock: retry a holder that failed to the end, or abort it;"),
+        "{wait}"
+    );
 }
 
 /// The header's engine badge is one element a live update swaps, there when the
