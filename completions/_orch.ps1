@@ -447,7 +447,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             break
         }
         'orch;process;list' {
-            [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'Only processes in this status')
+            [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'Only processes in these statuses (repeatable, or comma-separated)')
             [CompletionResult]::new('--workflow', '--workflow', [CompletionResultType]::ParameterName, 'Only runs of this workflow (its name)')
             [CompletionResult]::new('--subscription', '--subscription', [CompletionResultType]::ParameterName, 'Only processes of this subscription (its id)')
             [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only processes started at or after this time (RFC 3339)')

@@ -406,7 +406,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'orch;process;list'= {
-            cand --status 'Only processes in this status'
+            cand --status 'Only processes in these statuses (repeatable, or comma-separated)'
             cand --workflow 'Only runs of this workflow (its name)'
             cand --subscription 'Only processes of this subscription (its id)'
             cand --since 'Only processes started at or after this time (RFC 3339)'

@@ -335,7 +335,7 @@ complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_s
 complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback help" -f -a "skip" -d 'Mark the failed step as done by hand and continue'
 complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback help" -f -a "callback" -d 'Answer a callback step with its token (or report its progress)'
 complete -c orch -n "__fish_orch_using_subcommand process; and not __fish_seen_subcommand_from list show retry resume abort skip callback help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -l status -d 'Only processes in this status' -r -f -a "created\t''
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -l status -d 'Only processes in these statuses (repeatable, or comma-separated)' -r -f -a "created\t''
 running\t''
 suspended\t''
 awaiting_callback\t''

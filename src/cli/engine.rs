@@ -78,7 +78,7 @@ fn status(ctx: &mut Ctx) -> Result<()> {
 /// group, one a branch in flight (from each process's log; asked rarely, so read then).
 fn steps_running(ctx: &mut Ctx) -> Result<i64> {
     let filter = crate::store::processes::Filter {
-        status: Some(crate::domain::process::ProcessStatus::Running),
+        status: vec![crate::domain::process::ProcessStatus::Running],
         limit: 10_000,
         ..Default::default()
     };

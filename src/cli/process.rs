@@ -66,9 +66,9 @@ const STATUSES: [&str; 8] = [
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    /// Only processes in this status
-    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(STATUSES))]
-    pub status: Option<String>,
+    /// Only processes in these statuses (repeatable, or comma-separated)
+    #[arg(long, value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(STATUSES))]
+    pub status: Vec<String>,
     /// Only runs of this workflow (its name)
     #[arg(long, value_name = "NAME")]
     pub workflow: Option<String>,
@@ -194,9 +194,9 @@ fn list(ctx: &mut Ctx, a: ListArgs) -> Result<()> {
     let filter = processes::Filter {
         status: a
             .status
-            .as_deref()
-            .map(str::parse)
-            .transpose()
+            .iter()
+            .map(|s| s.parse())
+            .collect::<std::result::Result<_, _>>()
             .map_err(Error::usage)?,
         workflow: a.workflow,
         subscription_id,

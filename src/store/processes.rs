@@ -220,7 +220,8 @@ impl StepCommit {
 /// Filters of `process list`.
 #[derive(Debug, Default, Clone)]
 pub struct Filter {
-    pub status: Option<ProcessStatus>,
+    /// Any of these statuses; empty: every status.
+    pub status: Vec<ProcessStatus>,
     pub workflow: Option<String>,
     pub subscription_id: Option<String>,
     pub since: Option<String>,

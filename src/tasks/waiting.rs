@@ -14,7 +14,7 @@ use crate::store::processes::{self, ProcessRow};
 /// Every process in `status`, oldest first.
 async fn in_status(store: &Store, status: ProcessStatus) -> Result<Vec<ProcessRow>> {
     let filter = processes::Filter {
-        status: Some(status),
+        status: vec![status],
         limit: 100_000,
         ..Default::default()
     };

@@ -348,6 +348,44 @@ fn list_filters_and_search() {
     assert_eq!(code, 6, "{err}");
 }
 
+/// `process list --status` takes several statuses (repeated or comma-separated), as
+/// `subscription list --status` does; each process listed once, newest first.
+fn process_list_takes_several_statuses() {
+    let p = Project::new();
+    let run = |body: &str, code: i32| {
+        p.task(&format!("[[step]]\nname = \"A\"\nrun = \"{body}\"\n"));
+        p.json_exiting(&["workflow", "run", "t"], code)["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let done = run("true", 0);
+    let failed = run("exit 1", 3);
+    let waiting = run("exit 75", 5);
+    let ids = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["process", "list"];
+        all.extend_from_slice(args);
+        p.ok_json(&all)
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|v| v["id"].as_str().map(str::to_string))
+            .collect()
+    };
+    assert_eq!(
+        ids(&["--status", "failed,waiting"]),
+        [waiting.clone(), failed.clone()]
+    );
+    assert_eq!(
+        ids(&["--status", "completed", "--status", "failed"]),
+        [failed.clone(), done]
+    );
+    assert_eq!(ids(&["--status", "waiting"]), [waiting]);
+    let (code, _, err) = p.run(&["process", "list", "--status", "failed,nosuch"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("nosuch"), "{err}");
+}
+
 /// A modify workflow whose step writes the given patch into the node.
 fn patcher(p: &Project, script_body: &str) {
     p.script("workflows/scripts/patch.sh", script_body);
@@ -647,6 +685,7 @@ fn a_terminate_workflow_not_blocked_by_use_terminates_a_node_in_use() {
 }
 
 both!(
+    process_list_takes_several_statuses,
     a_related_subscription_out_of_sync_is_named_with_commands_to_copy,
     an_aborted_creation_says_how_to_end_it_and_its_end_frees_the_nodes,
     a_terminate_workflow_not_blocked_by_use_terminates_a_node_in_use,

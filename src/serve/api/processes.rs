@@ -29,13 +29,16 @@ pub async fn filter(store: &crate::store::Store, q: &Params) -> ApiResult<Filter
     let mut checks = QueryChecks::default();
     let status = checks.take(
         "status",
-        if q.all("status").len() > 1 {
-            Err(ApiError::bad_request(
-                "`status` takes one status; ask once per status",
-            ))
-        } else {
-            q.parse::<ProcessStatus>("status", "a process status (created, running, suspended, awaiting_callback, waiting, failed, aborted, completed)")
-        },
+        q.all("status")
+            .iter()
+            .map(|s| {
+                s.parse::<ProcessStatus>().map_err(|_| {
+                    ApiError::bad_request(format!(
+                        "`status` must be a process status (created, running, suspended, awaiting_callback, waiting, failed, aborted, completed), not `{s}`"
+                    ))
+                })
+            })
+            .collect::<ApiResult<Vec<_>>>(),
     );
     // As `process list --since` reads it: a time, or a day.
     let since = text("since").and_then(|v| {
@@ -92,7 +95,7 @@ pub async fn filter(store: &crate::store::Store, q: &Params) -> ApiResult<Filter
 /// one (`rel="prev"`, with `after`) when there are processes there.
 #[utoipa::path(get, operation_id = "list_processes", path = "/processes", tag = "processes", security(("bearer" = [])),
     params(
-        ("status" = Option<super::schema::ProcessStatusParam>, Query, description = "Only processes in this status"),
+        ("status" = Option<super::schema::ProcessStatusParam>, Query, description = "Only processes in these statuses (several: comma-separated or repeated)"),
         ("workflow" = Option<String>, Query, description = "Only runs of this workflow"),
         ("subscription" = Option<String>, Query, description = "Only processes of this subscription (its id)"),
         ("since" = Option<String>, Query, description = "Only processes started at or after this time (RFC 3339), or day (2026-01-31, from its start in UTC)"),

@@ -65,7 +65,11 @@ pub async fn list(
         "process.*",
         context! {
             rows => Value::from_serialize(&items),
-            status => f.status.map(|s| s.as_str()),
+            // The tab of one status; several (from a link or the API's spelling) have none.
+            status => match f.status.as_slice() {
+                [one] => Some(one.as_str()),
+                _ => None,
+            },
             statuses => statuses,
             workflow => f.workflow,
             paged => page.newer,

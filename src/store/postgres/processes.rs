@@ -686,8 +686,15 @@ pub async fn queue(
 pub async fn list(tx: &Tx<'_>, f: &Filter) -> R<Vec<ProcessRow>> {
     let mut q =
         super::query::Query::new(format!("SELECT {LIST_COLUMNS} FROM processes WHERE true"));
-    if let Some(s) = &f.status {
-        q.and("status = ?", s.as_str().to_string());
+    match f.status.as_slice() {
+        [] => {}
+        [one] => {
+            q.and("status = ?", one.as_str().to_string());
+        }
+        many => {
+            let list: Vec<String> = many.iter().map(|s| s.as_str().to_string()).collect();
+            q.and("status = ANY (?::text[])", list);
+        }
     }
     crate::store::filters::processes(&mut q, f);
     q.push(f.order()).then("LIMIT ?", f.limit);

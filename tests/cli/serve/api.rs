@@ -684,8 +684,31 @@ fn errors_have_the_status_and_body_of_the_design() {
     );
     let too_many = get(&s, "/api/v1/events?limit=5000", &op);
     assert_eq!(too_many.status, 400, "{}", too_many.text);
+    // Several statuses, repeated or comma-separated, as for subscriptions.
     let twice = get(&s, "/api/v1/processes?status=failed&status=completed", &op);
-    assert_eq!(twice.status, 400, "{}", twice.text);
+    assert_eq!(twice.status, 200, "{}", twice.text);
+    let listed = |r: &super::Reply| -> Vec<String> {
+        r.body
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|p| p["status"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert!(
+        listed(&twice)
+            .iter()
+            .all(|s| s == "failed" || s == "completed"),
+        "{}",
+        twice.text
+    );
+    let comma = get(&s, "/api/v1/processes?status=failed,completed", &op);
+    assert_eq!(listed(&comma), listed(&twice), "{}", comma.text);
+    let bad = get(&s, "/api/v1/processes?status=failed,nosuch", &op);
+    assert_eq!(bad.status, 400, "{}", bad.text);
+    assert!(bad.text.contains("not `nosuch`"), "{}", bad.text);
 
     // Every problem of a form at once, each with its field (422).
     let invalid = post(
