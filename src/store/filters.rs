@@ -1,6 +1,6 @@
 //! The conditions of the list queries (`process list`, `subscription list`, `events`)
 //! that both stores write alike, so a filter added here filters on both. What SQL
-//! dialects spell differently (a list of statuses, full-text search, kind globs) stays
+//! dialects spell differently (a list of values, full-text search, kind globs) stays
 //! with each store.
 
 use super::events::Filter as EventFilter;
@@ -20,10 +20,15 @@ pub trait Conditions {
     fn cond(&mut self, cond: &str, arg: Arg);
     /// Adds ` AND <cond>`, the first `?` standing for `a`, the second for `b`.
     fn cond_pair(&mut self, cond: &str, a: String, b: String);
+    /// Adds ` AND <column>` equal to one of `values` (nothing when there is none), in
+    /// the store's own spelling of a list.
+    fn cond_any(&mut self, column: &str, values: &[&str]);
 }
 
-/// `process list`'s filters but the status (a word each store binds its own way).
+/// `process list`'s filters.
 pub fn processes(q: &mut impl Conditions, f: &ProcessFilter) {
+    let status: Vec<&str> = f.status.iter().map(|s| s.as_str()).collect();
+    q.cond_any("status", &status);
     if let Some(w) = &f.workflow {
         q.cond("workflow = ?", Arg::Text(w.clone()));
     }
@@ -47,8 +52,10 @@ pub fn processes(q: &mut impl Conditions, f: &ProcessFilter) {
     }
 }
 
-/// `subscription list`'s filters but the statuses and the search.
+/// `subscription list`'s filters but the search.
 pub fn subscriptions(q: &mut impl Conditions, f: &SubscriptionFilter) {
+    let status: Vec<&str> = f.status.iter().map(|s| s.as_str()).collect();
+    q.cond_any("s.status", &status);
     if let Some(p) = &f.product {
         q.cond("(p.name = ? OR p.tag = ?)", Arg::Text(p.clone()));
     }

@@ -686,16 +686,6 @@ pub async fn queue(
 pub async fn list(tx: &Tx<'_>, f: &Filter) -> R<Vec<ProcessRow>> {
     let mut q =
         super::query::Query::new(format!("SELECT {LIST_COLUMNS} FROM processes WHERE true"));
-    match f.status.as_slice() {
-        [] => {}
-        [one] => {
-            q.and("status = ?", one.as_str().to_string());
-        }
-        many => {
-            let list: Vec<String> = many.iter().map(|s| s.as_str().to_string()).collect();
-            q.and("status = ANY (?::text[])", list);
-        }
-    }
     crate::store::filters::processes(&mut q, f);
     q.push(f.order()).then("LIMIT ?", f.limit);
     let rows = q.rows(tx).await?;

@@ -83,16 +83,6 @@ pub async fn find(tx: &Tx<'_>, id: &str) -> R<Find> {
 
 pub async fn list(tx: &Tx<'_>, f: &Filter) -> R<Vec<Subscription>> {
     let mut q = Query::new(format!("SELECT {COLUMNS} {FROM} WHERE true"));
-    match f.status.as_slice() {
-        [] => {}
-        [one] => {
-            q.and("s.status = ?", one.as_str().to_string());
-        }
-        many => {
-            let list: Vec<String> = many.iter().map(|s| s.as_str().to_string()).collect();
-            q.and("s.status = ANY (?::text[])", list);
-        }
-    }
     crate::store::filters::subscriptions(&mut q, f);
     if let Some(text) = &f.search {
         if text.split_whitespace().next().is_some() {

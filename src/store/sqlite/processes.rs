@@ -708,19 +708,6 @@ pub fn row(conn: &Connection, id: &str) -> Result<Option<ProcessRow>, StoreError
 
 pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<ProcessRow>, StoreError> {
     let mut q = Query::new(format!("SELECT {LIST_COLUMNS} FROM processes WHERE 1 = 1"));
-    match f.status.as_slice() {
-        [] => {}
-        [one] => {
-            q.and("status = ?", *one);
-        }
-        many => {
-            let list: Vec<&str> = many.iter().map(|s| s.as_str()).collect();
-            q.and(
-                "status IN (SELECT value FROM json_each(?))",
-                serde_json::to_string(&list).unwrap_or_default(),
-            );
-        }
-    }
     crate::store::filters::processes(&mut q, f);
     q.push(f.order()).then("LIMIT ?", f.limit);
     q.rows(conn, process_from_row)?

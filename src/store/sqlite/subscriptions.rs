@@ -73,21 +73,6 @@ pub fn find(conn: &Connection, id: &str) -> Result<Find, StoreError> {
 
 pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Subscription>, StoreError> {
     let mut q = Query::new(format!("SELECT {COLUMNS} {FROM} WHERE 1 = 1"));
-    match f.status.as_slice() {
-        [] => {}
-        // One status walks the (status, subscription_id) index in order, so LIMIT stops
-        // the scan early instead of sorting every match.
-        [one] => {
-            q.and("s.status = ?", one.as_str());
-        }
-        many => {
-            let list: Vec<&str> = many.iter().map(|s| s.as_str()).collect();
-            q.and(
-                "s.status IN (SELECT value FROM json_each(?))",
-                serde_json::to_string(&list).unwrap_or_default(),
-            );
-        }
-    }
     crate::store::filters::subscriptions(&mut q, f);
     if let Some(text) = &f.search {
         if let Some(m) = fts_query(text) {
