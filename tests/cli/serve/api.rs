@@ -138,6 +138,14 @@ fn allows_null(schema: &Value) -> bool {
 }
 
 /// The 200 schema of an operation.
+/// The dashboard section of a page with this id, up to its end (empty when absent).
+fn section<'a>(page: &'a str, id: &str) -> &'a str {
+    page.split(&format!("id=\"{id}\""))
+        .nth(1)
+        .and_then(|rest| rest.split("</section>").next())
+        .unwrap_or_default()
+}
+
 fn ok_schema<'a>(doc: &'a Value, method: &str, path: &str) -> &'a Value {
     let responses = &doc["paths"][path][method]["responses"];
     let r = responses
@@ -2189,11 +2197,7 @@ fn a_process_page_says_the_file_changed_and_retries_with_either() {
 
     p.task("[[step]]\nname = \"Push\"\nrun = \"true\"\n[[step]]\nname = \"Check\"\nbuiltin = \"noop\"\n");
     let page = dashboard(&s, &format!("/processes/{id}"), &op);
-    let drift = page
-        .split("id=\"drift\"")
-        .nth(1)
-        .and_then(|rest| rest.split("</section>").next())
-        .unwrap_or_default();
+    let drift = section(&page, "drift");
     assert!(
         drift.contains("changed since this process started"),
         "{page}"
@@ -2254,11 +2258,7 @@ fn a_waiting_process_is_shown_waiting_not_failed() {
     assert!(!page.contains("card failure"), "{page}");
     assert!(!page.contains("Fix the cause"), "{page}");
     assert!(!page.contains("Skip failed step"), "{page}");
-    let later = page
-        .split("id=\"later\"")
-        .nth(1)
-        .and_then(|rest| rest.split("</section>").next())
-        .unwrap_or_default();
+    let later = section(&page, "later");
     assert!(later.contains("Waiting to try “Push” again"), "{page}");
     assert!(later.contains("the device is busy"), "{later}");
     assert!(later.contains("Tried again"), "{later}");
@@ -2299,17 +2299,10 @@ fn a_lock_waits_card_links_the_holder_and_a_parent_names_its_child() {
         .to_string();
     let op = token(&p, "ops", "operate");
     let s = Server::start(&p, &["--no-worker"]);
-    let card = |page: &str| {
-        page.split("id=\"wait\"")
-            .nth(1)
-            .and_then(|rest| rest.split("</section>").next())
-            .unwrap_or_default()
-            .to_string()
-    };
     let link = |id: &str| format!("<a href=\"/processes/{id}\">t <code title=\"{id}\">");
 
     let page = dashboard(&s, &format!("/processes/{waiter}"), &op);
-    let wait = card(&page);
+    let wait = section(&page, "wait");
     assert!(wait.contains("Waiting for a lock"), "{page}");
     assert!(
         wait.contains("Lock <code>pool:a</code> is held by"),
@@ -2349,7 +2342,7 @@ fn a_lock_waits_card_links_the_holder_and_a_parent_names_its_child() {
     assert!(!page.contains("id=\"later\""), "{page}");
     assert!(!page.contains("a worker retries it by itself"), "{page}");
     assert!(!page.contains("Skip the step"), "{page}");
-    let wait = card(&page);
+    let wait = section(&page, "wait");
     assert!(wait.contains("Waiting for its child processes"), "{page}");
     assert!(wait.contains(&link(&child)), "{wait}");
     assert!(
