@@ -2304,6 +2304,8 @@ fn a_lock_waits_card_links_the_holder_and_a_parent_names_its_child() {
     let page = dashboard(&s, &format!("/processes/{waiter}"), &op);
     let wait = section(&page, "wait");
     assert!(wait.contains("Waiting for a lock"), "{page}");
+    // Said once, in the card: not again, unlinked, as the process's reason.
+    assert!(!page.contains("<dt>Reason</dt>"), "{page}");
     assert!(
         wait.contains("Lock <code>pool:a</code> is held by"),
         "{wait}"
