@@ -190,16 +190,25 @@ impl LockWait {
             return Ok(None);
         }
         let locks = store.locks().await?;
-        let Some(mut wait) = locks.into_iter().find_map(|lock| {
+        Self::among(store, &locks, p).await
+    }
+
+    /// [`LockWait::of`] with every lock read already (a parent's children are looked
+    /// at against one reading).
+    async fn among(
+        store: &Store,
+        locks: &[LockRow],
+        p: &ProcessRow,
+    ) -> StoreResult<Option<LockWait>> {
+        let Some(mut wait) = locks.iter().find_map(|lock| {
             let i = lock
                 .waiters
                 .iter()
                 .position(|w| w.process_id == p.process_id)?;
-            let woken = lock.waiters[i].woken_at.is_some();
             Some(LockWait {
-                lock,
+                lock: lock.clone(),
                 position: i + 1,
-                woken,
+                woken: lock.waiters[i].woken_at.is_some(),
                 holder_at_rest: None,
             })
         }) else {
@@ -299,6 +308,8 @@ impl ChildrenWait {
             return Ok(None);
         }
         let (mut people, mut locked) = (Vec::new(), Vec::new());
+        // Read once, at the first child that waits.
+        let mut locks: Option<Vec<LockRow>> = None;
         let mut parents = vec![p.clone()];
         while let Some(parent) = parents.pop() {
             for child in store.children(&parent, None).await? {
@@ -314,10 +325,16 @@ impl ChildrenWait {
                     ProcessStatus::Suspended | ProcessStatus::AwaitingCallback => {
                         people.push(child)
                     }
-                    ProcessStatus::Waiting => match LockWait::of(store, &child).await? {
-                        Some(w) if w.holder_at_rest.is_some() => locked.push((child, w)),
-                        _ => return Ok(None),
-                    },
+                    ProcessStatus::Waiting => {
+                        let all = match &locks {
+                            Some(all) => all,
+                            None => locks.insert(store.locks().await?),
+                        };
+                        match LockWait::among(store, all, &child).await? {
+                            Some(w) if w.holder_at_rest.is_some() => locked.push((child, w)),
+                            _ => return Ok(None),
+                        }
+                    }
                     _ => return Ok(None),
                 }
             }
