@@ -4,7 +4,9 @@
 use clap::Args;
 
 use super::Ctx;
+use crate::domain::process::ProcessStatus;
 use crate::error::Result;
+use crate::shapes::waits::AtRest;
 use crate::ui::table;
 
 #[derive(Debug, Args)]
@@ -23,11 +25,19 @@ pub fn run(ctx: &mut Ctx, _args: LocksArgs) -> Result<()> {
     // A holder whose orch died keeps its locks until its process is taken over
     // (retried, or by a worker once its lease has run out): said, as `process list`
     // says it.
+    // A holder at rest (failed, awaiting input) keeps its locks until someone acts on
+    // it: its status is said too.
     let mut stale = std::collections::BTreeSet::new();
+    let mut status = std::collections::BTreeMap::new();
+    let mut at_rest = std::collections::BTreeMap::new();
     for id in locks.iter().filter_map(|l| l.process_id.as_deref()) {
         if let Ok(Some(p)) = ctx.db(async |s| s.process(id).await) {
             if crate::engine::owner::is_stale(&p) {
                 stale.insert(id.to_string());
+            }
+            status.insert(id.to_string(), p.status);
+            if let Some(why) = AtRest::of(&p) {
+                at_rest.insert(id.to_string(), why);
             }
         }
     }
@@ -39,6 +49,8 @@ pub fn run(ctx: &mut Ctx, _args: LocksArgs) -> Result<()> {
                 if let Some(o) = v.as_object_mut() {
                     let gone = l.process_id.as_ref().is_some_and(|id| stale.contains(id));
                     o.insert("holder_stale".into(), gone.into());
+                    let at = l.process_id.as_ref().and_then(|id| status.get(id));
+                    o.insert("holder_status".into(), serde_json::json!(at));
                 }
                 v
             })
@@ -72,7 +84,10 @@ pub fn run(ctx: &mut Ctx, _args: LocksArgs) -> Result<()> {
             .collect();
         let holder = match &l.process_id {
             Some(id) if stale.contains(id) => format!("{id} (stale: its orch is gone)"),
-            Some(id) => id.clone(),
+            Some(id) => match status.get(id) {
+                Some(s) if *s != ProcessStatus::Running => format!("{id} ({})", s.in_words()),
+                _ => id.clone(),
+            },
             None => "(free)".into(),
         };
         t.add_row(vec![
@@ -84,5 +99,14 @@ pub fn run(ctx: &mut Ctx, _args: LocksArgs) -> Result<()> {
             waiting.join("\n"),
         ]);
     }
-    ctx.printer.out(&table::render(&t))
+    ctx.printer.out(&table::render(&t))?;
+    // Those others queue for, and that free only when someone acts: said how.
+    for l in locks.iter().filter(|l| !l.waiters.is_empty()) {
+        if let Some((id, why)) = (l.process_id.as_ref()).and_then(|id| Some((id, at_rest.get(id)?)))
+        {
+            ctx.printer
+                .hint(&format!("lock `{}`: {}", l.name, why.hint(id)));
+        }
+    }
+    Ok(())
 }

@@ -52,6 +52,32 @@ pub enum AtRest {
 }
 
 impl AtRest {
+    /// Why the holder keeps a lock, and the command that frees it.
+    pub fn hint(self, holder: &str) -> String {
+        match self {
+            AtRest::Failed => format!(
+                "its holder, process {holder}, failed and keeps the lock until `orch process retry {holder}` takes it to the end or `orch process abort {holder}` lets it go"
+            ),
+            AtRest::Suspended => format!(
+                "its holder, process {holder}, awaits input and keeps the lock until it goes on: `orch process resume {holder}` answers it"
+            ),
+            AtRest::Stale => format!(
+                "its holder, process {holder}, is stale (the orch that ran it is gone) and keeps the lock until it is taken over: `orch process retry {holder}` does now (a worker does once its lease has run out)"
+            ),
+        }
+    }
+
+    /// Why a holder in this state keeps its locks until someone acts on it; None
+    /// when it goes on by itself.
+    pub fn of(p: &ProcessRow) -> Option<AtRest> {
+        match p.status {
+            ProcessStatus::Failed => Some(AtRest::Failed),
+            ProcessStatus::Suspended => Some(AtRest::Suspended),
+            _ if crate::engine::owner::is_stale(p) => Some(AtRest::Stale),
+            _ => None,
+        }
+    }
+
     /// As the JSON of a lock wait says it: the holder's status, or `stale`.
     pub fn word(self) -> &'static str {
         match self {
@@ -221,12 +247,7 @@ impl LockWait {
             .as_deref()
             .filter(|h| *h != p.process_id)
         {
-            wait.holder_at_rest = store.process(holder).await?.and_then(|h| match h.status {
-                ProcessStatus::Failed => Some(AtRest::Failed),
-                ProcessStatus::Suspended => Some(AtRest::Suspended),
-                _ if crate::engine::owner::is_stale(&h) => Some(AtRest::Stale),
-                _ => None,
-            });
+            wait.holder_at_rest = store.process(holder).await?.as_ref().and_then(AtRest::of);
         }
         Ok(Some(wait))
     }
@@ -275,17 +296,7 @@ impl LockWait {
     /// by itself.
     pub fn holder_hint(&self) -> Option<String> {
         let holder = self.lock.process_id.as_deref()?;
-        Some(match self.holder_at_rest? {
-            AtRest::Failed => format!(
-                "its holder, process {holder}, failed and keeps the lock until `orch process retry {holder}` takes it to the end or `orch process abort {holder}` lets it go"
-            ),
-            AtRest::Suspended => format!(
-                "its holder, process {holder}, awaits input and keeps the lock until it goes on: `orch process resume {holder}` answers it"
-            ),
-            AtRest::Stale => format!(
-                "its holder, process {holder}, is stale (the orch that ran it is gone) and keeps the lock until it is taken over: `orch process retry {holder}` does now (a worker does once its lease has run out)"
-            ),
-        })
+        Some(self.holder_at_rest?.hint(holder))
     }
 }
 

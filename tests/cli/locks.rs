@@ -586,6 +586,15 @@ fn a_process_waiting_behind_a_holder_at_rest_is_told_how_to_free_the_lock() {
     assert!(err.contains(&told), "{err}");
     let v = p.ok_json(&["process", "show", &waiter]);
     assert_eq!(v["lock"]["holder_at_rest"], "failed", "{v}");
+    // `orch locks` says the holder failed, and how its lock frees.
+    let (code, table, err) = p.run(&["locks"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(table.contains(&format!("{holder} (failed)")), "{table}");
+    assert!(
+        err.contains(&format!("hint: lock `pool:a`: its holder, process {holder}, failed")),
+        "{err}"
+    );
+    assert_eq!(lock(&p.ok_json(&["locks"]), "pool:a")["holder_status"], "failed");
 
     // Aborted, the holder lets the lock go, and the waiter runs.
     p.ok_json(&["process", "abort", &holder]);
