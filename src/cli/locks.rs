@@ -6,7 +6,6 @@ use clap::Args;
 use super::Ctx;
 use crate::domain::process::ProcessStatus;
 use crate::error::Result;
-use crate::shapes::waits::AtRest;
 use crate::ui::table;
 
 #[derive(Debug, Args)]
@@ -21,40 +20,9 @@ when its step ends, or when the process completes or is aborted."
 pub struct LocksArgs {}
 
 pub fn run(ctx: &mut Ctx, _args: LocksArgs) -> Result<()> {
-    let locks = ctx.db(async |s| s.locks().await)?;
-    // A holder whose orch died keeps its locks until its process is taken over
-    // (retried, or by a worker once its lease has run out): said, as `process list`
-    // says it.
-    // A holder at rest (failed, awaiting input) keeps its locks until someone acts on
-    // it: its status is said too.
-    let mut stale = std::collections::BTreeSet::new();
-    let mut status = std::collections::BTreeMap::new();
-    let mut at_rest = std::collections::BTreeMap::new();
-    for id in locks.iter().filter_map(|l| l.process_id.as_deref()) {
-        if let Ok(Some(p)) = ctx.db(async |s| s.process(id).await) {
-            if crate::engine::owner::is_stale(&p) {
-                stale.insert(id.to_string());
-            }
-            status.insert(id.to_string(), p.status);
-            if let Some(why) = AtRest::of(&p) {
-                at_rest.insert(id.to_string(), why);
-            }
-        }
-    }
+    let locks = ctx.db(async |s| crate::shapes::locks::listing(s).await)?;
     if ctx.printer.is_json() {
-        let rows: Vec<serde_json::Value> = locks
-            .iter()
-            .map(|l| {
-                let mut v = serde_json::to_value(l).unwrap_or_default();
-                if let Some(o) = v.as_object_mut() {
-                    let gone = l.process_id.as_ref().is_some_and(|id| stale.contains(id));
-                    o.insert("holder_stale".into(), gone.into());
-                    let at = l.process_id.as_ref().and_then(|id| status.get(id));
-                    o.insert("holder_status".into(), serde_json::json!(at));
-                }
-                v
-            })
-            .collect();
+        let rows: Vec<serde_json::Value> = locks.iter().map(|l| l.to_json()).collect();
         return ctx.printer.json(&rows);
     }
     if locks.is_empty() {
@@ -65,7 +33,8 @@ pub fn run(ctx: &mut Ctx, _args: LocksArgs) -> Result<()> {
         &["LOCK", "HELD BY", "WORKFLOW", "FOR", "SINCE", "WAITING"],
         ctx.printer.stdout_tty,
     );
-    for l in &locks {
+    for listed in &locks {
+        let l = &listed.lock;
         let scope = match (&l.process_id, &l.step) {
             (None, _) => String::new(),
             (Some(_), Some(step)) => format!("step {step}"),
@@ -82,13 +51,16 @@ pub fn run(ctx: &mut Ctx, _args: LocksArgs) -> Result<()> {
                 s
             })
             .collect();
-        let holder = match &l.process_id {
-            Some(id) if stale.contains(id) => format!("{id} (stale: its orch is gone)"),
-            Some(id) => match status.get(id) {
-                Some(s) if *s != ProcessStatus::Running => format!("{id} ({})", s.in_words()),
-                _ => id.clone(),
-            },
-            None => "(free)".into(),
+        // A holder whose orch died keeps its locks until its process is taken over
+        // (retried, or by a worker once its lease has run out); one at rest until
+        // someone acts on it: both said, as `process list` says them.
+        let holder = match (&l.process_id, listed.holder_status) {
+            (Some(id), _) if listed.holder_stale => format!("{id} (stale: its orch is gone)"),
+            (Some(id), Some(s)) if s != ProcessStatus::Running => {
+                format!("{id} ({})", s.in_words())
+            }
+            (Some(id), _) => id.clone(),
+            (None, _) => "(free)".into(),
         };
         t.add_row(vec![
             l.name.clone(),
@@ -101,11 +73,10 @@ pub fn run(ctx: &mut Ctx, _args: LocksArgs) -> Result<()> {
     }
     ctx.printer.out(&table::render(&t))?;
     // Those others queue for, and that free only when someone acts: said how.
-    for l in locks.iter().filter(|l| !l.waiters.is_empty()) {
-        if let Some((id, why)) = (l.process_id.as_ref()).and_then(|id| Some((id, at_rest.get(id)?)))
-        {
+    for listed in locks.iter().filter(|l| !l.lock.waiters.is_empty()) {
+        if let (Some(id), Some(why)) = (&listed.lock.process_id, listed.holder_at_rest) {
             ctx.printer
-                .hint(&format!("lock `{}`: {}", l.name, why.hint(id)));
+                .hint(&format!("lock `{}`: {}", listed.lock.name, why.hint(id)));
         }
     }
     Ok(())

@@ -7,6 +7,7 @@
 
 pub mod drift;
 pub mod groups;
+pub mod locks;
 pub mod pending;
 pub mod waits;
 

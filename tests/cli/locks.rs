@@ -591,10 +591,15 @@ fn a_process_waiting_behind_a_holder_at_rest_is_told_how_to_free_the_lock() {
     assert_eq!(code, 0, "{err}");
     assert!(table.contains(&format!("{holder} (failed)")), "{table}");
     assert!(
-        err.contains(&format!("hint: lock `pool:a`: its holder, process {holder}, failed")),
+        err.contains(&format!(
+            "hint: lock `pool:a`: its holder, process {holder}, failed"
+        )),
         "{err}"
     );
-    assert_eq!(lock(&p.ok_json(&["locks"]), "pool:a")["holder_status"], "failed");
+    assert_eq!(
+        lock(&p.ok_json(&["locks"]), "pool:a")["holder_status"],
+        "failed"
+    );
 
     // Aborted, the holder lets the lock go, and the waiter runs.
     p.ok_json(&["process", "abort", &holder]);

@@ -5,6 +5,7 @@
 mod callbacks;
 mod catalog;
 mod events;
+mod locks;
 mod meta;
 
 pub use meta::may_have;
@@ -86,6 +87,7 @@ pub fn api(app: Arc<App>) -> OpenApiRouter<Arc<App>> {
         .routes(routes!(processes::abort))
         .routes(routes!(processes::skip))
         .routes(routes!(events::events))
+        .routes(routes!(locks::locks))
         .route_layer(axum::middleware::from_fn_with_state(app, auth::api));
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest(PREFIX, open.merge(guarded))
 }

@@ -298,6 +298,40 @@ pub struct LockWait {
     pub holder_at_rest: Option<String>,
 }
 
+/// A lock held or queued for (`orch locks -o json`).
+#[derive(Serialize, ToSchema)]
+pub struct Lock {
+    pub name: String,
+    /// The process holding it; null when it is free for the first in line.
+    #[schema(required = true)]
+    pub process_id: Option<String>,
+    #[schema(required = true)]
+    pub workflow: Option<String>,
+    /// The step it is held for; null for a workflow's lock (held for the whole run).
+    #[schema(required = true)]
+    pub step: Option<String>,
+    #[schema(required = true)]
+    pub since: Option<String>,
+    /// The processes queued for it, in the order they get it.
+    pub waiters: Vec<LockWaiter>,
+    /// The holder's orch is gone: it keeps the lock until it is taken over.
+    pub holder_stale: bool,
+    /// The holder's status (a process status); null when the lock is free.
+    #[schema(required = true)]
+    pub holder_status: Option<String>,
+}
+
+/// A process queued for a lock.
+#[derive(Serialize, ToSchema)]
+pub struct LockWaiter {
+    pub process_id: String,
+    pub workflow: String,
+    pub since: String,
+    /// When the lock freed for it (it is due); null while it still waits.
+    #[schema(required = true)]
+    pub woken_at: Option<String>,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct Event {
     pub seq: i64,

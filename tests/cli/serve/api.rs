@@ -34,6 +34,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/processes/{id}/abort"),
     ("post", "/api/v1/processes/{id}/skip"),
     ("get", "/api/v1/events"),
+    ("get", "/api/v1/locks"),
     ("post", "/api/v1/callbacks/{token}"),
     ("post", "/api/v1/callbacks/{token}/progress"),
 ];
@@ -2338,6 +2339,18 @@ fn a_lock_waits_card_links_the_holder_and_a_parent_names_its_child() {
         ok_schema(&doc, "get", "/api/v1/processes/{id}"),
         &shown.body,
         "a process waiting for a lock",
+    );
+
+    // `GET /locks` lists it as `orch locks -o json` does, with the holder's status.
+    let listed = get(&s, "/api/v1/locks", &op);
+    assert_eq!(listed.status, 200, "{}", listed.text);
+    assert_eq!(listed.body, p.json(&["locks"]), "{}", listed.text);
+    assert_eq!(listed.body[0]["holder_status"], "failed", "{}", listed.text);
+    conforms(
+        &doc,
+        ok_schema(&doc, "get", "/api/v1/locks"),
+        &listed.body,
+        "the locks",
     );
 
     let page = dashboard(&s, &format!("/processes/{parent}"), &op);
