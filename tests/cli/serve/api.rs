@@ -1707,6 +1707,52 @@ fn a_quiet_event_stream_answers_at_once() {
     assert_eq!(get(&s, "/api/v1/health", &op).status, 200);
 }
 
+/// A stream opened without `since` says where it starts (an `id` before any event),
+/// so a client that loses it before its first event (an `EventSource` reconnects with
+/// the last id it was given) gets, on coming back, what committed while it was away.
+fn a_stream_lost_before_its_first_event_resumes_without_a_gap() {
+    let p = Project::example();
+    assert_eq!(p.run(&["workflow", "run", "hello"]).0, 0);
+    let op = token(&p, "ops", "operate");
+    let s = Server::start(&p, &["--no-worker"]);
+    let head = |extra: &str, until: &str| {
+        let mut c = std::net::TcpStream::connect(s.addr).unwrap();
+        c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let ask = format!(
+            "GET /api/v1/events?follow=true HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {op}\r\n{extra}\r\n"
+        );
+        std::io::Write::write_all(&mut c, ask.as_bytes()).unwrap();
+        let mut got = String::new();
+        let mut buf = [0u8; 4096];
+        while !got.contains(until) {
+            match std::io::Read::read(&mut c, &mut buf) {
+                Ok(n @ 1..) => got.push_str(&String::from_utf8_lossy(&buf[..n])),
+                other => panic!("no more within 10 s ({other:?}): {got}"),
+            }
+        }
+        got
+    };
+    let last = get(&s, "/api/v1/events?limit=1000", &op)
+        .body
+        .as_array()
+        .and_then(|a| a.last().cloned())
+        .expect("events")["seq"]
+        .as_i64()
+        .unwrap();
+    let opened = head("", &format!(": following\nid: {last}\n\n"));
+    assert!(!opened.contains("data: "), "{opened}");
+    // Away: a process runs and commits its events.
+    assert_eq!(p.run(&["workflow", "run", "hello"]).0, 0);
+    let back = head(
+        &format!("Last-Event-ID: {last}\r\n"),
+        "\"process.completed\"",
+    );
+    assert!(
+        back.contains(&format!("\nid: {}\ndata: ", last + 1)),
+        "{back}"
+    );
+}
+
 /// The events page shows the newest hundred and pages back through the rest, a kind
 /// filter kept.
 fn the_events_page_pages_back_through_history() {
@@ -1970,6 +2016,7 @@ fn a_form_carries_an_earlier_pages_secret_sealed() {
 
 both!(
     a_quiet_event_stream_answers_at_once,
+    a_stream_lost_before_its_first_event_resumes_without_a_gap,
     a_form_carries_an_earlier_pages_secret_sealed,
     the_processes_page_pages_down_and_back_up,
     the_events_page_pages_back_through_history,
