@@ -291,7 +291,7 @@ pub async fn retry(
         ("id" = String, Path, description = "A process id, or a unique prefix of one"),
         ("use_current" = Option<bool>, Query, description = "Run the workflow file as it is now instead of the definition the process started with"),
     ),
-    request_body(content = Object, description = "The answers, by field name; with several steps waiting (branches), by step path: {\"PATH\": {\"field\": value}} or {\"PATH.field\": value}"),
+    request_body(content = Option<Object>, description = "The answers, by field name (no body: none, so each field takes its default); with several steps waiting (branches), by step path: {\"PATH\": {\"field\": value}} or {\"PATH.field\": value}"),
     responses((status = 200, body = Process, headers(("orch-warning" = String, description = "Set when the workflow file changed since the process started and the stored definition runs on"))), Errors))]
 pub async fn resume(
     State(app): State<Arc<App>>,
