@@ -227,7 +227,8 @@ pub fn shown(view: &ProcessView) -> Response {
 /// Starts a workflow: the body holds the answers to its form, as `--input-file` does
 /// (`GET /workflows/{name}/form` describes them), validated as the command line
 /// validates them; 422 lists every problem. Secret answers reach the steps and are
-/// never stored. The process is queued for the server's worker.
+/// never stored. The process is queued for the server's worker; 201 gives it, with
+/// its address in `Location`.
 #[utoipa::path(post, path = "/workflows/{name}/processes", tag = "processes", security(("bearer" = [])),
     params(
         ("name" = String, Path, description = "The workflow's name"),
@@ -235,7 +236,8 @@ pub fn shown(view: &ProcessView) -> Response {
         ("customer" = Option<String>, Query, description = "The customer of a new subscription (create workflows)"),
     ),
     request_body(content = Option<Object>, description = "The answers, by field name (no body: none). A workflow without a form checks nothing: its keys go into the initial state as they are"),
-    responses((status = 201, description = "Queued", body = Process), Errors))]
+    responses((status = 201, description = "Queued", body = Process,
+        headers(("location" = String, description = "The new process's address, /api/v1/processes/{id}"))), Errors))]
 pub async fn start(
     State(app): State<Arc<App>>,
     Path(name): Path<String>,
@@ -254,7 +256,12 @@ pub async fn start(
         who: who(p),
     };
     let id = actions::start(&app, req).await?;
-    Ok((StatusCode::CREATED, answer(&app, &id).await?))
+    let at = format!("{}/processes/{id}", super::PREFIX);
+    Ok((
+        StatusCode::CREATED,
+        [(axum::http::header::LOCATION, at)],
+        answer(&app, &id).await?,
+    ))
 }
 
 /// Puts a failed or waiting process back in the queue, to run its failed step again

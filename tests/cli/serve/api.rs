@@ -2376,3 +2376,22 @@ fn the_engine_badge_is_an_element_of_its_own() {
         dashboard(&s, "/processes", &op).contains("<span id=\"engine\"><span class=\"warn-chip\"")
     });
 }
+
+/// A start answers 201 with the process and its address in `Location`, as the
+/// OpenAPI document says, and the address gives the process.
+#[test]
+fn a_started_process_is_at_the_address_its_201_gives() {
+    let p = Project::example();
+    let op = token(&p, "ops", "operate");
+    let s = Server::start(&p, &["--no-worker"]);
+    let r = post(&s, "/api/v1/workflows/hello/processes", &op, &json!({}));
+    assert_eq!(r.status, 201, "{}", r.text);
+    let id = r.body["id"].as_str().unwrap();
+    let at = r.location.expect("a Location header");
+    assert_eq!(at, format!("/api/v1/processes/{id}"));
+    let there = get(&s, &at, &op);
+    assert_eq!((there.status, &there.body["id"]), (200, &json!(id)));
+    let doc = get(&s, "/api/v1/openapi.json", &op).body;
+    let created = &doc["paths"]["/api/v1/workflows/{name}/processes"]["post"]["responses"]["201"];
+    assert!(created["headers"]["location"].is_object(), "{created}");
+}
