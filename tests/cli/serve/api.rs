@@ -2395,3 +2395,17 @@ fn a_started_process_is_at_the_address_its_201_gives() {
     let created = &doc["paths"]["/api/v1/workflows/{name}/processes"]["post"]["responses"]["201"];
     assert!(created["headers"]["location"].is_object(), "{created}");
 }
+
+/// A subscriptions page with none on it says so, and counts no range: not `0–0` on
+/// an empty database, nor `0–99` past the last page.
+#[test]
+fn an_empty_subscriptions_page_counts_no_range() {
+    let p = Project::example();
+    let op = token(&p, "ops", "operate");
+    let s = Server::start(&p, &["--no-worker"]);
+    for path in ["/subscriptions", "/subscriptions?offset=99"] {
+        let page = dashboard(&s, path, &op);
+        assert!(page.contains("No subscription matches"), "{path}: {page}");
+        assert!(!page.contains("0–"), "{path}: {page}");
+    }
+}
