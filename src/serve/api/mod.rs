@@ -262,6 +262,16 @@ impl QueryChecks {
         })
     }
 
+    /// [`QueryChecks::take`] for a request header: its problem is named as a
+    /// `header` in `fields`, not as a query parameter.
+    pub fn take_header<T: Default>(&mut self, name: &str, checked: ApiResult<T>) -> T {
+        let value = self.take(name, checked);
+        if let Some(f) = self.0.last_mut().filter(|f| f.field == name) {
+            f.field_type = "header".to_string();
+        }
+        value
+    }
+
     /// Notes a parameter whose value cannot mean anything.
     pub fn refuse(&mut self, name: &str, message: String) {
         self.take::<()>(name, Err(ApiError::bad_request(message)));

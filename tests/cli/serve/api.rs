@@ -2409,3 +2409,31 @@ fn an_empty_subscriptions_page_counts_no_range() {
         assert!(!page.contains("0–"), "{path}: {page}");
     }
 }
+
+/// A bad `Last-Event-ID` is named in `fields` as the header it is, beside a bad query
+/// parameter named as one.
+#[test]
+fn a_bad_last_event_id_is_named_as_a_header() {
+    let p = Project::example();
+    let op = token(&p, "ops", "operate");
+    let s = Server::start(&p, &["--no-worker"]);
+    let r = ureq::get(&s.url("/api/v1/events?follow=true&since=x"))
+        .set("Authorization", &format!("Bearer {op}"))
+        .set("Last-Event-ID", "abc")
+        .call();
+    let Err(ureq::Error::Status(400, r)) = r else {
+        panic!("not refused: {r:?}");
+    };
+    let body: Value = r.into_json().unwrap();
+    let fields: Vec<(&str, &str)> = body["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["field"].as_str().unwrap(), f["type"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        fields,
+        [("since", "query"), ("Last-Event-ID", "header")],
+        "{body}"
+    );
+}
