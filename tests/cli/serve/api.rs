@@ -2437,3 +2437,38 @@ fn a_bad_last_event_id_is_named_as_a_header() {
         "{body}"
     );
 }
+
+/// A workflow file that does not parse is left out of the list, and the list says so
+/// in `Orch-Warning` (file, line, problem), as `workflow list` warns of it on stderr.
+#[test]
+fn the_workflow_list_warns_of_a_file_that_does_not_parse() {
+    let p = Project::example();
+    p.write(
+        "workflows/broken.toml",
+        "name = \"broken\"\ntarget = \"system\"\n[[step]]\nname = 1\n",
+    );
+    let (code, _, err) = p.run(&["workflow", "list", "-o", "json"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("workflows/broken.toml:4"), "{err}");
+    let op = token(&p, "ops", "read");
+    let s = Server::start(&p, &["--no-worker"]);
+    let r = get(&s, "/api/v1/workflows", &op);
+    assert_eq!(r.status, 200, "{}", r.text);
+    let names: Vec<&str> = r
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"hello") && !names.contains(&"broken"),
+        "{names:?}"
+    );
+    let warning = r.warning.expect("an Orch-Warning header");
+    assert!(
+        warning.starts_with("workflows/broken.toml:4:") && warning.contains("expected a string"),
+        "{warning}"
+    );
+    assert_eq!(get(&s, "/api/v1/products", &op).warning, None);
+}
