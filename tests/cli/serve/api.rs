@@ -2472,3 +2472,33 @@ fn the_workflow_list_warns_of_a_file_that_does_not_parse() {
     );
     assert_eq!(get(&s, "/api/v1/products", &op).warning, None);
 }
+
+/// A body that starts with a UTF-8 byte order mark (as PowerShell sends one) is read
+/// as the JSON after it, as `--input-file` reads such a file.
+#[test]
+fn a_body_with_a_byte_order_mark_is_read_as_json() {
+    let p = Project::example();
+    let op = token(&p, "ops", "operate");
+    let s = Server::start(&p, &["--no-worker"]);
+    let file = p.path().join("answers.json");
+    std::fs::write(&file, b"\xEF\xBB\xBF{\"node_name\": \"rtr1\"}").unwrap();
+    let (code, _, err) = p.run(&[
+        "workflow",
+        "run",
+        "create_node",
+        "--queue",
+        "--input-file",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let r = ureq::post(&s.url("/api/v1/workflows/create_node/processes"))
+        .set("Authorization", &format!("Bearer {op}"))
+        .set("Content-Type", "application/json")
+        .send_bytes(b"\xEF\xBB\xBF{\"node_name\": \"rtr2\"}");
+    let r = match r {
+        Ok(r) | Err(ureq::Error::Status(_, r)) => super::reply(r),
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.body["state"]["node_name"], "rtr2", "{}", r.text);
+}
