@@ -2502,3 +2502,22 @@ fn a_body_with_a_byte_order_mark_is_read_as_json() {
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(r.body["state"]["node_name"], "rtr2", "{}", r.text);
 }
+
+/// The events page filtered by a kind orch never writes (a typo) says so, with the
+/// kinds there are, as `orch events` warns and the API's `Orch-Warning` says; a kind
+/// that exists is shown without a word.
+#[test]
+fn the_events_page_says_when_a_kind_can_match_nothing() {
+    let p = Project::example();
+    assert_eq!(p.run(&["workflow", "run", "hello"]).0, 0);
+    let op = token(&p, "ops", "read");
+    let s = Server::start(&p, &["--no-worker"]);
+    let page = dashboard(&s, "/events?kind=process.fail", &op);
+    assert!(
+        page.contains("no event kind orch writes matches `process.fail`; the kinds are"),
+        "{page}"
+    );
+    let page = dashboard(&s, "/events?kind=process.*", &op);
+    assert!(!page.contains("no event kind orch writes"), "{page}");
+    assert!(page.contains("process.completed"), "{page}");
+}
