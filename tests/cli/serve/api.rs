@@ -2436,6 +2436,14 @@ fn a_bad_last_event_id_is_named_as_a_header() {
         [("since", "query"), ("Last-Event-ID", "header")],
         "{body}"
     );
+    // The document says where a `type` may name.
+    let doc = get(&s, "/api/v1/openapi.json", &op).body;
+    let said = &doc["components"]["schemas"]["FieldProblem"]["properties"]["type"]["description"];
+    assert!(
+        said.as_str()
+            .is_some_and(|d| d.contains("`query` or `header`")),
+        "{said}"
+    );
 }
 
 /// A workflow file that does not parse is left out of the list, and the list says so
