@@ -163,6 +163,69 @@ pub async fn show(
     Ok(app.rendered.view(app.store(), &id).await?)
 }
 
+/// A refusal of an action on a process, its hints said in the API's words: the
+/// command line's (`orch process resume ID --form`) give way to the route that does
+/// it here, for the process as it is now. Other hints stay.
+async fn in_api_words(app: &App, id: &str, e: crate::error::Error) -> ApiError {
+    let mut e = ApiError::from(e);
+    if e.status != StatusCode::CONFLICT || !e.hints.iter().any(|h| h.contains("`orch process")) {
+        return e;
+    }
+    let Ok(p) = actions::find_process(app.store(), id).await else {
+        return e;
+    };
+    if let Some(route) = next_route(&p) {
+        e.hints.retain(|h| !h.contains("`orch process"));
+        e.hints.insert(0, route);
+    }
+    e
+}
+
+/// What may be done next with a process, through this API (the command line's
+/// [`crate::shapes::next_hint`] names commands); None while it runs.
+fn next_route(p: &crate::store::processes::ProcessRow) -> Option<String> {
+    let id = &p.process_id;
+    let at = format!("{}/processes/{id}", super::PREFIX);
+    Some(match p.status {
+        ProcessStatus::Failed => {
+            format!("fix the cause, then POST {at}/retry (or …/skip, …/abort)")
+        }
+        ProcessStatus::Waiting if p.failed_reason.as_deref() == Some(crate::store::PAUSED) => {
+            "`orch engine resume` lets it go on: the worker picks it up".to_string()
+        }
+        ProcessStatus::Waiting if crate::shapes::waits_for_children(p) => format!(
+            "the worker goes on with it when its children come to rest (GET {}/processes?parent={id})",
+            super::PREFIX
+        ),
+        ProcessStatus::Waiting => format!("POST {at}/retry when the transient cause is gone"),
+        ProcessStatus::Suspended | ProcessStatus::AwaitingCallback
+            if crate::shapes::waits_for_children(p) =>
+        {
+            format!(
+                "answer its child processes (GET {}/processes?parent={id}); it goes on by itself",
+                super::PREFIX
+            )
+        }
+        ProcessStatus::Suspended => {
+            format!("POST {at}/resume with the answers (GET {at}: `pending` says what it asks)")
+        }
+        ProcessStatus::AwaitingCallback => format!(
+            "the external system answers with POST {}/callbacks/TOKEN; GET {at} says until when it waits",
+            super::PREFIX
+        ),
+        ProcessStatus::Created => {
+            format!("the worker runs it; POST {at}/abort takes it off the queue")
+        }
+        ProcessStatus::Running if crate::engine::owner::is_stale(p) => {
+            format!("POST {at}/retry takes it over")
+        }
+        ProcessStatus::Running => return None,
+        ProcessStatus::Completed | ProcessStatus::Aborted => {
+            format!("GET {at} shows how it ended")
+        }
+    })
+}
+
 /// The process view as the answer of a request.
 async fn answer(app: &Arc<App>, id: &str) -> ApiResult<Response> {
     Ok(shown(&ProcessView::read(app.store(), id).await?))
@@ -285,7 +348,9 @@ pub async fn retry(
     let use_current = q.bool("use_current")?.unwrap_or(false);
     let found = actions::find_process(app.store(), &id).await?;
     let full = found.process_id;
-    actions::retry(&app, full.clone(), use_current, secrets, who(p)).await?;
+    if let Err(e) = actions::retry(&app, full.clone(), use_current, secrets, who(p)).await {
+        return Err(in_api_words(&app, &full, e).await);
+    }
     answer_noting_changes(&app, &full, &found.definition_hash, use_current).await
 }
 
@@ -311,7 +376,9 @@ pub async fn resume(
     let use_current = q.bool("use_current")?.unwrap_or(false);
     let found = actions::find_process(app.store(), &id).await?;
     let full = found.process_id;
-    actions::resume(&app, full.clone(), given, who(p), use_current, None).await?;
+    if let Err(e) = actions::resume(&app, full.clone(), given, who(p), use_current, None).await {
+        return Err(in_api_words(&app, &full, e).await);
+    }
     answer_noting_changes(&app, &full, &found.definition_hash, use_current).await
 }
 
@@ -333,7 +400,10 @@ pub async fn abort(
 ) -> ApiResult<Response> {
     q.only(&[])?;
     let full = actions::find_process(app.store(), &id).await?.process_id;
-    let done = actions::abort(&app, full.clone(), who(p)).await?;
+    let done = match actions::abort(&app, full.clone(), who(p)).await {
+        Ok(done) => done,
+        Err(e) => return Err(in_api_words(&app, &full, e).await),
+    };
     let mut r = answer(&app, &full).await?;
     match done {
         actions::AbortDone::Aborted(left) => super::warn(r.headers_mut(), &Vec::from_iter(left)),
@@ -359,6 +429,8 @@ pub async fn skip(
 ) -> ApiResult<Response> {
     q.only(&[])?;
     let full = actions::find_process(app.store(), &id).await?.process_id;
-    actions::skip(&app, full.clone(), set, who(p)).await?;
+    if let Err(e) = actions::skip(&app, full.clone(), set, who(p)).await {
+        return Err(in_api_words(&app, &full, e).await);
+    }
     answer(&app, &full).await
 }
