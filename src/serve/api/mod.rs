@@ -14,6 +14,7 @@ mod subscriptions;
 
 pub use processes::filter as processes_filter;
 pub use subscriptions::filter as subscriptions_filter;
+pub use subscriptions::never_matching as subscriptions_never_matching;
 
 use std::sync::Arc;
 

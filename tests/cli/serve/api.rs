@@ -2529,3 +2529,21 @@ fn the_events_page_says_when_a_kind_can_match_nothing() {
     assert!(!page.contains("no event kind orch writes"), "{page}");
     assert!(page.contains("process.completed"), "{page}");
 }
+
+/// The subscriptions page filtered by a product no product is named or tagged (a
+/// bookmark with the wrong case) or a `where` path no product has says so, as the
+/// API's `Orch-Warning` says it, rather than only that nothing matches.
+#[test]
+fn the_subscriptions_page_says_when_a_filter_can_match_nothing() {
+    let p = Project::example();
+    let op = token(&p, "ops", "read");
+    let s = Server::start(&p, &["--no-worker"]);
+    let page = dashboard(&s, "/subscriptions?product=node&where=zz.y=1", &op);
+    assert!(
+        page.contains("no product is named or tagged `node`; did you mean `Node`?"),
+        "{page}"
+    );
+    assert!(page.contains("where zz.y: no product"), "{page}");
+    let page = dashboard(&s, "/subscriptions?product=Node", &op);
+    assert!(!page.contains("class=\"alert\""), "{page}");
+}
