@@ -2547,3 +2547,21 @@ fn the_subscriptions_page_says_when_a_filter_can_match_nothing() {
     let page = dashboard(&s, "/subscriptions?product=Node", &op);
     assert!(!page.contains("class=\"alert\""), "{page}");
 }
+
+/// The request log names who made each request: the token's name (a space in it
+/// written as `_`, so the line keeps its fields), or `-` when no one was identified.
+#[test]
+fn the_request_log_names_who_asked() {
+    let p = Project::example();
+    let op = token(&p, "ci bot", "operate");
+    let mut s = Server::start(&p, &["--no-worker"]);
+    assert_eq!(get(&s, "/api/v1/processes", &op).status, 200);
+    assert_eq!(get(&s, "/api/v1/products", "orch_wrong").status, 401);
+    assert!(!dashboard(&s, "/processes", &op).is_empty());
+    assert!(s.stop().success());
+    let log = s.log.lock().unwrap().clone();
+    assert!(log.contains(" ci_bot GET /api/v1/processes 200 "), "{log}");
+    assert!(log.contains(" - GET /api/v1/products 401 "), "{log}");
+    assert!(log.contains(" ci_bot GET /processes 200 "), "{log}");
+    assert!(!log.contains(&op), "{log}");
+}
