@@ -176,7 +176,9 @@ pub fn coerce(field: &FieldSpec, value: &Value) -> Result<Value, String> {
         }
     };
     match (t, value) {
-        (FormType::Int, Value::Number(n)) if n.is_i64() || n.is_u64() => Ok(value.clone()),
+        // A whole number past what a 64-bit integer holds is refused as `--input` refuses
+        // it, not kept (and shown rounded, 9223372036854776000, by a min/max check).
+        (FormType::Int, Value::Number(n)) if n.is_i64() => Ok(value.clone()),
         // JSON Schema's `integer` (the form's schema says so) is any number without a
         // fraction: 3.0 is 3, as a client in a language without integers sends it.
         (FormType::Int, Value::Number(n))
@@ -520,6 +522,20 @@ mod tests {
         );
         assert!(coerce(&int, &serde_json::json!(3.5)).is_err());
         assert!(coerce(&int, &serde_json::json!(1e300)).is_err());
+    }
+
+    /// A JSON answer is refused past the 64-bit range as the same number typed is.
+    #[test]
+    fn a_whole_number_past_the_64_bit_range_is_refused_as_typed() {
+        let int = f(FormType::Int);
+        let big: Value = serde_json::from_str("9223372036854775808").unwrap();
+        assert_eq!(
+            coerce(&int, &big),
+            Err("expected a whole number like 42, got `9223372036854775808`".to_string())
+        );
+        assert_eq!(coerce(&int, &big), parse_str(&int, "9223372036854775808"));
+        let max: Value = serde_json::from_str("9223372036854775807").unwrap();
+        assert_eq!(coerce(&int, &max), Ok(max.clone()));
     }
 
     /// Typed as in a JSON answer: a number without a fraction is whole.

@@ -221,8 +221,11 @@ pub async fn api(State(app): State<Arc<App>>, mut req: Request, next: Next) -> R
             .with_hint("use a token made with `--role operate`"),
         );
     }
+    let name = super::log::Who(who.name.clone());
     req.extensions_mut().insert(who);
-    next.run(req).await
+    let mut r = next.run(req).await;
+    r.extensions_mut().insert(name);
+    r
 }
 
 #[cfg(test)]

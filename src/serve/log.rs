@@ -1,5 +1,6 @@
-//! A line per request on stderr: time, peer, who, method, path, status and duration.
-//! Never a header, a cookie or a body, so no token or secret reaches the log.
+//! A line per request on stderr: time, peer, who (the token's name, the server's user
+//! under `--no-auth`, `-` when no one was identified), method, path, status and
+//! duration. Never a header, a cookie or a body, so no token or secret reaches the log.
 
 use std::io::Write;
 use std::sync::Arc;
@@ -11,6 +12,10 @@ use axum::response::Response;
 
 use super::App;
 use super::listen::Peer;
+
+/// Who a request was identified as, put on its answer by the gate that identified it.
+#[derive(Clone)]
+pub struct Who(pub String);
 
 pub async fn request(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
     if !app.log_requests {
@@ -29,8 +34,18 @@ pub async fn request(State(app): State<Arc<App>>, req: Request, next: Next) -> R
         .map_or_else(|| "-".to_string(), |p| p.0.to_string());
     let r = next.run(req).await;
     let took = started.elapsed();
+    // A token's name may hold spaces (and `--user` anything): written as `_`, so the
+    // line keeps one field per thing.
+    let who = r.extensions().get::<Who>().map_or_else(
+        || "-".to_string(),
+        |w| {
+            w.0.chars()
+                .map(|c| if c.is_control() || c == ' ' { '_' } else { c })
+                .collect()
+        },
+    );
     let line = format!(
-        "{} {peer} {method} {path} {} {:.1}ms\n",
+        "{} {peer} {who} {method} {path} {} {:.1}ms\n",
         crate::clock::now().strftime("%Y-%m-%dT%H:%M:%S%.3fZ"),
         r.status().as_u16(),
         took.as_secs_f64() * 1000.0

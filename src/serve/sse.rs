@@ -6,9 +6,11 @@
 //! follower of the log (`state::follow_events`, which waits on the store as `orch
 //! events --follow` does: LISTEN/NOTIFY on PostgreSQL) to see a newer seq, so it
 //! keeps the same promise on both stores: never an event that did not commit, never
-//! one skipped, whatever the wake-up says. A comment line opens the stream, so its
-//! head goes out at once, and another every 15 s keeps proxies from closing a quiet
-//! stream; the stream ends when the server stops.
+//! one skipped, whatever the wake-up says. A comment line and the seq the stream
+//! starts after (an `id` without data) open the stream, so its head goes out at once
+//! and a client that reconnects before its first event misses nothing; a comment
+//! every 15 s keeps proxies from closing a quiet stream; the stream ends when the
+//! server stops.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -49,6 +51,7 @@ pub fn message(e: &Event) -> String {
 /// (if any) stays valid.
 pub fn stream(app: Arc<App>, filter: Filter, token: Option<String>) -> Response {
     let left = filter.limit;
+    let after = filter.since;
     let start = Follow {
         app,
         filter: Filter {
@@ -112,10 +115,14 @@ pub fn stream(app: Arc<App>, filter: Filter, token: Option<String>) -> Response 
     // Said at once, so the answer's head goes out with it: a quiet stream otherwise
     // sends nothing, its head included, until its first keep-alive, and a client
     // (a browser's EventSource, a script with a timeout) waits that long to know it
-    // is connected.
-    let opened = futures_util::stream::once(async {
-        Ok::<_, Infallible>(Bytes::from_static(b": following\n\n"))
-    });
+    // is connected. It carries the seq the stream starts after as an `id` (a message
+    // without data, which sets the client's last event id and dispatches nothing):
+    // a client that loses the stream before its first event reconnects with it as
+    // `Last-Event-ID`, and gets what committed meanwhile rather than only what
+    // commits after it is back.
+    let opening = format!(": following\nid: {after}\n\n");
+    let opened =
+        futures_util::stream::once(async move { Ok::<_, Infallible>(Bytes::from(opening)) });
     let mut r = Response::new(Body::from_stream(futures_util::StreamExt::chain(
         opened, body,
     )));

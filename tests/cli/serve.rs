@@ -113,6 +113,8 @@ pub struct Reply {
     pub allow: Option<String>,
     /// `Orch-Warning`: what the command line would warn of.
     pub warning: Option<String>,
+    /// `Location`: where a created thing is.
+    pub location: Option<String>,
     pub body: Value,
     pub text: String,
 }
@@ -130,6 +132,7 @@ pub fn reply(r: ureq::Response) -> Reply {
     let cache = r.header("cache-control").map(str::to_string);
     let allow = r.header("allow").map(str::to_string);
     let warning = r.header("orch-warning").map(str::to_string);
+    let location = r.header("location").map(str::to_string);
     let text = r.into_string().unwrap_or_default();
     let body = serde_json::from_str(&text).unwrap_or(Value::String(text.clone()));
     Reply {
@@ -138,6 +141,7 @@ pub fn reply(r: ureq::Response) -> Reply {
         cache,
         allow,
         warning,
+        location,
         body,
         text,
     }

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use super::Params;
@@ -54,17 +55,24 @@ pub async fn product(
     ))
 }
 
-/// Every workflow of the project (`orch workflow list -o json`).
+/// Every workflow of the project (`orch workflow list -o json`). A workflow file that
+/// does not parse is left out, and said in an `Orch-Warning` header (file, line and
+/// problem), as `workflow list` warns of it: a client does not take the list for all.
 #[utoipa::path(get, operation_id = "list_workflows", path = "/workflows", tag = "catalog", security(("bearer" = [])),
-    responses((status = 200, body = Vec<WorkflowSummary>), Errors))]
-pub async fn workflows(State(app): State<Arc<App>>, q: Params) -> ApiResult<Json<Value>> {
+    responses((status = 200, body = Vec<WorkflowSummary>,
+        headers(("orch-warning" = String, description = "Set when workflow files do not parse (they are left out of the list): each file, line and problem"))), Errors))]
+pub async fn workflows(State(app): State<Arc<App>>, q: Params) -> ApiResult<Response> {
     q.only(&[])?;
-    let (defs, _) = app.project.workflows()?;
-    Ok(Json(Value::Array(
+    let (defs, diags) = app.project.workflows()?;
+    let list = Json(Value::Array(
         defs.iter()
             .map(|(d, src)| crate::shapes::workflow_summary(d, src))
             .collect(),
-    )))
+    ));
+    let mut r = list.into_response();
+    let notes: Vec<String> = diags.iter().map(ToString::to_string).collect();
+    super::warn(r.headers_mut(), &notes);
+    Ok(r)
 }
 
 /// One workflow with every step a run goes through (`orch workflow show NAME -o json`).

@@ -71,7 +71,7 @@ pub async fn events(
             }),
     );
     let follow = checks.take("follow", q.bool("follow")).unwrap_or(false);
-    let resume = checks.take(
+    let resume = checks.take_header(
         "Last-Event-ID",
         headers
             .get("last-event-id")

@@ -15,6 +15,7 @@ mod subscriptions;
 
 pub use processes::filter as processes_filter;
 pub use subscriptions::filter as subscriptions_filter;
+pub use subscriptions::never_matching as subscriptions_never_matching;
 
 use std::sync::Arc;
 
@@ -264,6 +265,16 @@ impl QueryChecks {
         })
     }
 
+    /// [`QueryChecks::take`] for a request header: its problem is named as a
+    /// `header` in `fields`, not as a query parameter.
+    pub fn take_header<T: Default>(&mut self, name: &str, checked: ApiResult<T>) -> T {
+        let value = self.take(name, checked);
+        if let Some(f) = self.0.last_mut().filter(|f| f.field == name) {
+            f.field_type = "header".to_string();
+        }
+        value
+    }
+
     /// Notes a parameter whose value cannot mean anything.
     pub fn refuse(&mut self, name: &str, message: String) {
         self.take::<()>(name, Err(ApiError::bad_request(message)));
@@ -379,25 +390,30 @@ async fn read_object<S: Send + Sync>(
         .headers()
         .get(axum::http::header::CONTENT_TYPE)
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-    let bytes = axum::body::Bytes::from_request(req, state)
+    let body = axum::body::Bytes::from_request(req, state)
         .await
         .map_err(|r| match r.status() {
             axum::http::StatusCode::PAYLOAD_TOO_LARGE => super::errors::too_large(),
             _ => ApiError::bad_request(format!("cannot read the request body: {}", r.body_text())),
         })?;
+    // A UTF-8 byte order mark (what PowerShell and some Windows editors put first) is
+    // no part of the JSON text (RFC 8259 §8.1), as `--input-file` skips it too.
+    let bytes = body
+        .strip_prefix(b"\xEF\xBB\xBF".as_slice())
+        .unwrap_or(&body);
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
     if let Some(declared) = declared.filter(|d| !is_json(d)) {
         return Err(super::errors::not_json(&declared));
     }
-    if let Some(levels) = crate::depth::too_deep(&bytes) {
+    if let Some(levels) = crate::depth::too_deep(bytes) {
         return Err(ApiError::bad_request(format!(
             "the body nests {levels} levels of objects and arrays, past the {} a state may nest",
             crate::depth::MAX_DEPTH
         )));
     }
-    match serde_json::from_slice::<Value>(&bytes) {
+    match serde_json::from_slice::<Value>(bytes) {
         Ok(Value::Object(m)) => Ok(Some(m)),
         // As the OpenAPI document has it (`object` or `null`): nothing given.
         Ok(Value::Null) => Ok(None),

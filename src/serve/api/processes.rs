@@ -166,6 +166,69 @@ pub async fn show(
     Ok(app.rendered.view(app.store(), &id).await?)
 }
 
+/// A refusal of an action on a process, its hints said in the API's words: the
+/// command line's (`orch process resume ID --form`) give way to the route that does
+/// it here, for the process as it is now. Other hints stay.
+async fn in_api_words(app: &App, id: &str, e: crate::error::Error) -> ApiError {
+    let mut e = ApiError::from(e);
+    if e.status != StatusCode::CONFLICT || !e.hints.iter().any(|h| h.contains("`orch process")) {
+        return e;
+    }
+    let Ok(p) = actions::find_process(app.store(), id).await else {
+        return e;
+    };
+    if let Some(route) = next_route(&p) {
+        e.hints.retain(|h| !h.contains("`orch process"));
+        e.hints.insert(0, route);
+    }
+    e
+}
+
+/// What may be done next with a process, through this API (the command line's
+/// [`crate::shapes::next_hint`] names commands); None while it runs.
+fn next_route(p: &crate::store::processes::ProcessRow) -> Option<String> {
+    let id = &p.process_id;
+    let at = format!("{}/processes/{id}", super::PREFIX);
+    Some(match p.status {
+        ProcessStatus::Failed => {
+            format!("fix the cause, then POST {at}/retry (or …/skip, …/abort)")
+        }
+        ProcessStatus::Waiting if p.failed_reason.as_deref() == Some(crate::store::PAUSED) => {
+            "`orch engine resume` lets it go on: the worker picks it up".to_string()
+        }
+        ProcessStatus::Waiting if crate::shapes::waits_for_children(p) => format!(
+            "the worker goes on with it when its children come to rest (GET {}/processes?parent={id})",
+            super::PREFIX
+        ),
+        ProcessStatus::Waiting => format!("POST {at}/retry when the transient cause is gone"),
+        ProcessStatus::Suspended | ProcessStatus::AwaitingCallback
+            if crate::shapes::waits_for_children(p) =>
+        {
+            format!(
+                "answer its child processes (GET {}/processes?parent={id}); it goes on by itself",
+                super::PREFIX
+            )
+        }
+        ProcessStatus::Suspended => {
+            format!("POST {at}/resume with the answers (GET {at}: `pending` says what it asks)")
+        }
+        ProcessStatus::AwaitingCallback => format!(
+            "the external system answers with POST {}/callbacks/TOKEN; GET {at} says until when it waits",
+            super::PREFIX
+        ),
+        ProcessStatus::Created => {
+            format!("the worker runs it; POST {at}/abort takes it off the queue")
+        }
+        ProcessStatus::Running if crate::engine::owner::is_stale(p) => {
+            format!("POST {at}/retry takes it over")
+        }
+        ProcessStatus::Running => return None,
+        ProcessStatus::Completed | ProcessStatus::Aborted => {
+            format!("GET {at} shows how it ended")
+        }
+    })
+}
+
 /// The process view as the answer of a request.
 async fn answer(app: &Arc<App>, id: &str) -> ApiResult<Response> {
     Ok(shown(&ProcessView::read(app.store(), id).await?))
@@ -230,7 +293,8 @@ pub fn shown(view: &ProcessView) -> Response {
 /// Starts a workflow: the body holds the answers to its form, as `--input-file` does
 /// (`GET /workflows/{name}/form` describes them), validated as the command line
 /// validates them; 422 lists every problem. Secret answers reach the steps and are
-/// never stored. The process is queued for the server's worker.
+/// never stored. The process is queued for the server's worker; 201 gives it, with
+/// its address in `Location`.
 #[utoipa::path(post, path = "/workflows/{name}/processes", tag = "processes", security(("bearer" = [])),
     params(
         ("name" = String, Path, description = "The workflow's name"),
@@ -238,7 +302,8 @@ pub fn shown(view: &ProcessView) -> Response {
         ("customer" = Option<String>, Query, description = "The customer of a new subscription (create workflows)"),
     ),
     request_body(content = Option<Object>, description = "The answers, by field name (no body: none). A workflow without a form checks nothing: its keys go into the initial state as they are"),
-    responses((status = 201, description = "Queued", body = Process), Errors))]
+    responses((status = 201, description = "Queued", body = Process,
+        headers(("location" = String, description = "The new process's address, /api/v1/processes/{id}"))), Errors))]
 pub async fn start(
     State(app): State<Arc<App>>,
     Path(name): Path<String>,
@@ -257,7 +322,12 @@ pub async fn start(
         who: who(p),
     };
     let id = actions::start(&app, req).await?;
-    Ok((StatusCode::CREATED, answer(&app, &id).await?))
+    let at = format!("{}/processes/{id}", super::PREFIX);
+    Ok((
+        StatusCode::CREATED,
+        [(axum::http::header::LOCATION, at)],
+        answer(&app, &id).await?,
+    ))
 }
 
 /// Puts a failed or waiting process back in the queue, to run its failed step again
@@ -281,7 +351,9 @@ pub async fn retry(
     let use_current = q.bool("use_current")?.unwrap_or(false);
     let found = actions::find_process(app.store(), &id).await?;
     let full = found.process_id;
-    actions::retry(&app, full.clone(), use_current, secrets, who(p)).await?;
+    if let Err(e) = actions::retry(&app, full.clone(), use_current, secrets, who(p)).await {
+        return Err(in_api_words(&app, &full, e).await);
+    }
     answer_noting_changes(&app, &full, &found.definition_hash, use_current).await
 }
 
@@ -294,7 +366,7 @@ pub async fn retry(
         ("id" = String, Path, description = "A process id, or a unique prefix of one"),
         ("use_current" = Option<bool>, Query, description = "Run the workflow file as it is now instead of the definition the process started with"),
     ),
-    request_body(content = Object, description = "The answers, by field name; with several steps waiting (branches), by step path: {\"PATH\": {\"field\": value}} or {\"PATH.field\": value}"),
+    request_body(content = Option<Object>, description = "The answers, by field name (no body: none, so each field takes its default); with several steps waiting (branches), by step path: {\"PATH\": {\"field\": value}} or {\"PATH.field\": value}"),
     responses((status = 200, body = Process, headers(("orch-warning" = String, description = "Set when the workflow file changed since the process started and the stored definition runs on"))), Errors))]
 pub async fn resume(
     State(app): State<Arc<App>>,
@@ -307,7 +379,9 @@ pub async fn resume(
     let use_current = q.bool("use_current")?.unwrap_or(false);
     let found = actions::find_process(app.store(), &id).await?;
     let full = found.process_id;
-    actions::resume(&app, full.clone(), given, who(p), use_current, None).await?;
+    if let Err(e) = actions::resume(&app, full.clone(), given, who(p), use_current, None).await {
+        return Err(in_api_words(&app, &full, e).await);
+    }
     answer_noting_changes(&app, &full, &found.definition_hash, use_current).await
 }
 
@@ -329,7 +403,10 @@ pub async fn abort(
 ) -> ApiResult<Response> {
     q.only(&[])?;
     let full = actions::find_process(app.store(), &id).await?.process_id;
-    let done = actions::abort(&app, full.clone(), who(p)).await?;
+    let done = match actions::abort(&app, full.clone(), who(p)).await {
+        Ok(done) => done,
+        Err(e) => return Err(in_api_words(&app, &full, e).await),
+    };
     let mut r = answer(&app, &full).await?;
     match done {
         actions::AbortDone::Aborted(left) => super::warn(r.headers_mut(), &Vec::from_iter(left)),
@@ -355,6 +432,8 @@ pub async fn skip(
 ) -> ApiResult<Response> {
     q.only(&[])?;
     let full = actions::find_process(app.store(), &id).await?.process_id;
-    actions::skip(&app, full.clone(), set, who(p)).await?;
+    if let Err(e) = actions::skip(&app, full.clone(), set, who(p)).await {
+        return Err(in_api_words(&app, &full, e).await);
+    }
     answer(&app, &full).await
 }

@@ -26,14 +26,16 @@ pub struct ErrorDetail {
     pub kind: String,
     pub message: String,
     pub hints: Vec<String>,
-    /// Every field at fault when the input was invalid (422).
+    /// Every field or request parameter at fault when the input was invalid (422 for
+    /// a form or a body, 400 for the query or a header).
     pub fields: Vec<FieldProblem>,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct FieldProblem {
     pub field: String,
-    /// The field's type (`choice`, `ipv4`, …), or `unknown` for a key that names no field.
+    /// The field's type (`choice`, `ipv4`, …), `unknown` for a key that names no field,
+    /// or where a parameter of the request at fault is: `query` or `header`.
     #[serde(rename = "type")]
     pub field_type: String,
     pub reason: String,

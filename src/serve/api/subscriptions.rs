@@ -108,7 +108,7 @@ pub async fn list(State(app): State<Arc<App>>, q: Params) -> ApiResult<impl Into
 
 /// What in `f` can match no subscription, as `subscription list` warns of it: a product
 /// no product is named or tagged, a `where` path no product has.
-async fn never_matching(app: &App, f: &Filter) -> ApiResult<Vec<String>> {
+pub async fn never_matching(app: &App, f: &Filter) -> ApiResult<Vec<String>> {
     if f.product.is_none() && f.fields.is_empty() {
         return Ok(Vec::new());
     }

@@ -80,6 +80,12 @@ pub async fn list(
             v
         })
         .collect();
+    // A kind orch never writes (a typo: `process.fail`) shows nothing, ever: said, as
+    // `orch events` warns and the API's `Orch-Warning` says.
+    let notes: Vec<String> = kinds
+        .iter()
+        .filter_map(|k| crate::unmatched::event_kind(k))
+        .collect();
     Ok(page::render(
         &app,
         Some(&who),
@@ -89,6 +95,7 @@ pub async fn list(
         context! {
             rows => Value::from_serialize(&rows),
             kind => kinds.join(","),
+            notes => notes,
             last => last,
             older => older,
             before => before,

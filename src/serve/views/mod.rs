@@ -145,8 +145,11 @@ async fn gate(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Resp
             ),
         );
     }
+    let name = super::log::Who(who.name.clone());
     req.extensions_mut().insert(who);
-    next.run(req).await
+    let mut r = next.run(req).await;
+    r.extensions_mut().insert(name);
+    r
 }
 
 async fn not_found(State(app): State<Arc<App>>, req: Request) -> Response {

@@ -30,6 +30,16 @@ pub async fn list(
     let products = store.products().await.or_page(&app, &who)?;
     let rows: Vec<_> = found.iter().map(|s| s.summary_json()).collect();
     let more = found.len() as i64 == f.limit;
+    // A filter that can match nothing (a product no product is named or tagged, a
+    // `where` path no product has, from a link or a bookmark) is said, as the API's
+    // `Orch-Warning` and `subscription list` say it.
+    let notes = if found.is_empty() {
+        crate::serve::api::subscriptions_never_matching(&app, &f)
+            .await
+            .map_err(|e| page::error_page(&app, Some(&who), e.status, &e.message))?
+    } else {
+        Vec::new()
+    };
     let statuses: Vec<&str> = Lifecycle::ALL.iter().map(|l| l.as_str()).collect();
     let picked: Vec<String> = f.status.iter().map(|l| l.to_string()).collect();
     Ok(page::render(
@@ -40,6 +50,7 @@ pub async fn list(
         "subscription.*",
         context! {
             rows => Value::from_serialize(&rows),
+            notes => notes,
             search => f.search,
             status => picked,
             statuses => statuses,

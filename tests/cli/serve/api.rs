@@ -1739,6 +1739,52 @@ fn a_quiet_event_stream_answers_at_once() {
     assert_eq!(get(&s, "/api/v1/health", &op).status, 200);
 }
 
+/// A stream opened without `since` says where it starts (an `id` before any event),
+/// so a client that loses it before its first event (an `EventSource` reconnects with
+/// the last id it was given) gets, on coming back, what committed while it was away.
+fn a_stream_lost_before_its_first_event_resumes_without_a_gap() {
+    let p = Project::example();
+    assert_eq!(p.run(&["workflow", "run", "hello"]).0, 0);
+    let op = token(&p, "ops", "operate");
+    let s = Server::start(&p, &["--no-worker"]);
+    let head = |extra: &str, until: &str| {
+        let mut c = std::net::TcpStream::connect(s.addr).unwrap();
+        c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let ask = format!(
+            "GET /api/v1/events?follow=true HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {op}\r\n{extra}\r\n"
+        );
+        std::io::Write::write_all(&mut c, ask.as_bytes()).unwrap();
+        let mut got = String::new();
+        let mut buf = [0u8; 4096];
+        while !got.contains(until) {
+            match std::io::Read::read(&mut c, &mut buf) {
+                Ok(n @ 1..) => got.push_str(&String::from_utf8_lossy(&buf[..n])),
+                other => panic!("no more within 10 s ({other:?}): {got}"),
+            }
+        }
+        got
+    };
+    let last = get(&s, "/api/v1/events?limit=1000", &op)
+        .body
+        .as_array()
+        .and_then(|a| a.last().cloned())
+        .expect("events")["seq"]
+        .as_i64()
+        .unwrap();
+    let opened = head("", &format!(": following\nid: {last}\n\n"));
+    assert!(!opened.contains("data: "), "{opened}");
+    // Away: a process runs and commits its events.
+    assert_eq!(p.run(&["workflow", "run", "hello"]).0, 0);
+    let back = head(
+        &format!("Last-Event-ID: {last}\r\n"),
+        "\"process.completed\"",
+    );
+    assert!(
+        back.contains(&format!("\nid: {}\ndata: ", last + 1)),
+        "{back}"
+    );
+}
+
 /// The events page shows the newest hundred and pages back through the rest, a kind
 /// filter kept.
 fn the_events_page_pages_back_through_history() {
@@ -2002,6 +2048,7 @@ fn a_form_carries_an_earlier_pages_secret_sealed() {
 
 both!(
     a_quiet_event_stream_answers_at_once,
+    a_stream_lost_before_its_first_event_resumes_without_a_gap,
     a_form_carries_an_earlier_pages_secret_sealed,
     the_processes_page_pages_down_and_back_up,
     the_events_page_pages_back_through_history,
@@ -2383,4 +2430,193 @@ fn the_engine_badge_is_an_element_of_its_own() {
     wait_until("the header to say the engine is paused", || {
         dashboard(&s, "/processes", &op).contains("<span id=\"engine\"><span class=\"warn-chip\"")
     });
+}
+
+/// A start answers 201 with the process and its address in `Location`, as the
+/// OpenAPI document says, and the address gives the process.
+#[test]
+fn a_started_process_is_at_the_address_its_201_gives() {
+    let p = Project::example();
+    let op = token(&p, "ops", "operate");
+    let s = Server::start(&p, &["--no-worker"]);
+    let r = post(&s, "/api/v1/workflows/hello/processes", &op, &json!({}));
+    assert_eq!(r.status, 201, "{}", r.text);
+    let id = r.body["id"].as_str().unwrap();
+    let at = r.location.expect("a Location header");
+    assert_eq!(at, format!("/api/v1/processes/{id}"));
+    let there = get(&s, &at, &op);
+    assert_eq!((there.status, &there.body["id"]), (200, &json!(id)));
+    let doc = get(&s, "/api/v1/openapi.json", &op).body;
+    let created = &doc["paths"]["/api/v1/workflows/{name}/processes"]["post"]["responses"]["201"];
+    assert!(created["headers"]["location"].is_object(), "{created}");
+}
+
+/// A subscriptions page with none on it says so, and counts no range: not `0–0` on
+/// an empty database, nor `0–99` past the last page.
+#[test]
+fn an_empty_subscriptions_page_counts_no_range() {
+    let p = Project::example();
+    let op = token(&p, "ops", "operate");
+    let s = Server::start(&p, &["--no-worker"]);
+    for path in ["/subscriptions", "/subscriptions?offset=99"] {
+        let page = dashboard(&s, path, &op);
+        assert!(page.contains("No subscription matches"), "{path}: {page}");
+        assert!(!page.contains("0–"), "{path}: {page}");
+    }
+}
+
+/// A bad `Last-Event-ID` is named in `fields` as the header it is, beside a bad query
+/// parameter named as one.
+#[test]
+fn a_bad_last_event_id_is_named_as_a_header() {
+    let p = Project::example();
+    let op = token(&p, "ops", "operate");
+    let s = Server::start(&p, &["--no-worker"]);
+    let r = ureq::get(&s.url("/api/v1/events?follow=true&since=x"))
+        .set("Authorization", &format!("Bearer {op}"))
+        .set("Last-Event-ID", "abc")
+        .call();
+    let Err(ureq::Error::Status(400, r)) = r else {
+        panic!("not refused: {r:?}");
+    };
+    let body: Value = r.into_json().unwrap();
+    let fields: Vec<(&str, &str)> = body["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["field"].as_str().unwrap(), f["type"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        fields,
+        [("since", "query"), ("Last-Event-ID", "header")],
+        "{body}"
+    );
+    // The document says where a `type` may name.
+    let doc = get(&s, "/api/v1/openapi.json", &op).body;
+    let said = &doc["components"]["schemas"]["FieldProblem"]["properties"]["type"]["description"];
+    assert!(
+        said.as_str()
+            .is_some_and(|d| d.contains("`query` or `header`")),
+        "{said}"
+    );
+}
+
+/// A workflow file that does not parse is left out of the list, and the list says so
+/// in `Orch-Warning` (file, line, problem), as `workflow list` warns of it on stderr.
+#[test]
+fn the_workflow_list_warns_of_a_file_that_does_not_parse() {
+    let p = Project::example();
+    p.write(
+        "workflows/broken.toml",
+        "name = \"broken\"\ntarget = \"system\"\n[[step]]\nname = 1\n",
+    );
+    let (code, _, err) = p.run(&["workflow", "list", "-o", "json"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("workflows/broken.toml:4"), "{err}");
+    let op = token(&p, "ops", "read");
+    let s = Server::start(&p, &["--no-worker"]);
+    let r = get(&s, "/api/v1/workflows", &op);
+    assert_eq!(r.status, 200, "{}", r.text);
+    let names: Vec<&str> = r
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"hello") && !names.contains(&"broken"),
+        "{names:?}"
+    );
+    let warning = r.warning.expect("an Orch-Warning header");
+    assert!(
+        warning.starts_with("workflows/broken.toml:4:") && warning.contains("expected a string"),
+        "{warning}"
+    );
+    assert_eq!(get(&s, "/api/v1/products", &op).warning, None);
+}
+
+/// A body that starts with a UTF-8 byte order mark (as PowerShell sends one) is read
+/// as the JSON after it, as `--input-file` reads such a file.
+#[test]
+fn a_body_with_a_byte_order_mark_is_read_as_json() {
+    let p = Project::example();
+    let op = token(&p, "ops", "operate");
+    let s = Server::start(&p, &["--no-worker"]);
+    let file = p.path().join("answers.json");
+    std::fs::write(&file, b"\xEF\xBB\xBF{\"node_name\": \"rtr1\"}").unwrap();
+    let (code, _, err) = p.run(&[
+        "workflow",
+        "run",
+        "create_node",
+        "--queue",
+        "--input-file",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let r = ureq::post(&s.url("/api/v1/workflows/create_node/processes"))
+        .set("Authorization", &format!("Bearer {op}"))
+        .set("Content-Type", "application/json")
+        .send_bytes(b"\xEF\xBB\xBF{\"node_name\": \"rtr2\"}");
+    let r = match r {
+        Ok(r) | Err(ureq::Error::Status(_, r)) => super::reply(r),
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.body["state"]["node_name"], "rtr2", "{}", r.text);
+}
+
+/// The events page filtered by a kind orch never writes (a typo) says so, with the
+/// kinds there are, as `orch events` warns and the API's `Orch-Warning` says; a kind
+/// that exists is shown without a word.
+#[test]
+fn the_events_page_says_when_a_kind_can_match_nothing() {
+    let p = Project::example();
+    assert_eq!(p.run(&["workflow", "run", "hello"]).0, 0);
+    let op = token(&p, "ops", "read");
+    let s = Server::start(&p, &["--no-worker"]);
+    let page = dashboard(&s, "/events?kind=process.fail", &op);
+    assert!(
+        page.contains("no event kind orch writes matches `process.fail`; the kinds are"),
+        "{page}"
+    );
+    let page = dashboard(&s, "/events?kind=process.*", &op);
+    assert!(!page.contains("no event kind orch writes"), "{page}");
+    assert!(page.contains("process.completed"), "{page}");
+}
+
+/// The subscriptions page filtered by a product no product is named or tagged (a
+/// bookmark with the wrong case) or a `where` path no product has says so, as the
+/// API's `Orch-Warning` says it, rather than only that nothing matches.
+#[test]
+fn the_subscriptions_page_says_when_a_filter_can_match_nothing() {
+    let p = Project::example();
+    let op = token(&p, "ops", "read");
+    let s = Server::start(&p, &["--no-worker"]);
+    let page = dashboard(&s, "/subscriptions?product=node&where=zz.y=1", &op);
+    assert!(
+        page.contains("no product is named or tagged `node`; did you mean `Node`?"),
+        "{page}"
+    );
+    assert!(page.contains("where zz.y: no product"), "{page}");
+    let page = dashboard(&s, "/subscriptions?product=Node", &op);
+    assert!(!page.contains("class=\"alert\""), "{page}");
+}
+
+/// The request log names who made each request: the token's name (a space in it
+/// written as `_`, so the line keeps its fields), or `-` when no one was identified.
+#[test]
+fn the_request_log_names_who_asked() {
+    let p = Project::example();
+    let op = token(&p, "ci bot", "operate");
+    let mut s = Server::start(&p, &["--no-worker"]);
+    assert_eq!(get(&s, "/api/v1/processes", &op).status, 200);
+    assert_eq!(get(&s, "/api/v1/products", "orch_wrong").status, 401);
+    assert!(!dashboard(&s, "/processes", &op).is_empty());
+    assert!(s.stop().success());
+    let log = s.log.lock().unwrap().clone();
+    assert!(log.contains(" ci_bot GET /api/v1/processes 200 "), "{log}");
+    assert!(log.contains(" - GET /api/v1/products 401 "), "{log}");
+    assert!(log.contains(" ci_bot GET /processes 200 "), "{log}");
+    assert!(!log.contains(&op), "{log}");
 }

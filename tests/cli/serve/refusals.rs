@@ -212,3 +212,42 @@ both!(
     a_nul_in_a_path_is_bad_input,
     a_change_with_the_login_cookie_alone_is_told_why_it_is_refused,
 );
+
+/// An action the process's status refuses answers 409 with a hint in the API's words,
+/// the route that does what can be done now, not the command line's command.
+#[test]
+fn a_refused_action_hints_at_the_route_that_can_act() {
+    let p = Project::example();
+    p.task("[[step]]\nname = \"Ask\"\ninput.fields = [ { name = \"ok\", type = \"bool\" } ]\n");
+    let op = token(&p, "ops", "operate");
+    let s = Server::start(&p, &[]);
+    let id = super::started(&s, &op, "t");
+    super::wait_for_status(&s, &op, &id, "suspended");
+    let at = format!("/api/v1/processes/{id}");
+    for action in ["retry", "skip"] {
+        let r = post(&s, &format!("{at}/{action}"), &op, &json!({}));
+        assert_eq!(r.status, 409, "{action}: {}", r.text);
+        assert_eq!(
+            r.body["error"]["hints"],
+            json!([format!(
+                "POST {at}/resume with the answers (GET {at}: `pending` says what it asks)"
+            )]),
+            "{action}"
+        );
+    }
+    let r = post(&s, &format!("{at}/resume"), &op, &json!({"ok": true}));
+    assert_eq!(r.status, 200, "{}", r.text);
+    super::wait_for_status(&s, &op, &id, "completed");
+    for action in ["retry", "resume", "skip", "abort"] {
+        let r = post(&s, &format!("{at}/{action}"), &op, &json!({}));
+        assert_eq!(r.status, 409, "{action}: {}", r.text);
+        let hints = r.body["error"]["hints"].to_string();
+        assert!(!hints.contains("orch process"), "{action}: {hints}");
+        if action != "resume" {
+            assert!(
+                hints.contains(&format!("GET {at} shows how it ended")),
+                "{action}: {hints}"
+            );
+        }
+    }
+}

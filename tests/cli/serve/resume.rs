@@ -107,3 +107,35 @@ both!(
     a_path_no_waiting_step_has_is_named_as_such,
     every_waiting_steps_problems_are_listed_with_its_path,
 );
+
+/// A step whose fields all have defaults is answered with no body at all, and the
+/// OpenAPI document says the body may be left out, as it is for a start.
+#[test]
+fn a_resume_without_a_body_takes_the_defaults_as_the_document_says() {
+    let p = Project::example();
+    p.task(
+        "[[step]]\nname = \"Confirm\"\ninput.fields = [ { name = \"go\", type = \"bool\", default = true } ]\n",
+    );
+    let op = token(&p, "ops", "operate");
+    let s = Server::start(&p, &[]);
+    let id = super::started(&s, &op, "t");
+    wait_for_status(&s, &op, &id, "suspended");
+    let r = super::call(
+        &s,
+        "POST",
+        &format!("/api/v1/processes/{id}/resume"),
+        Some(&op),
+        None,
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    let done = wait_for_status(&s, &op, &id, "completed");
+    assert_eq!(done["state"]["go"], true, "{done}");
+    let doc = super::call(&s, "GET", "/api/v1/openapi.json", None, None).body;
+    for path in [
+        "/api/v1/processes/{id}/resume",
+        "/api/v1/workflows/{name}/processes",
+    ] {
+        let body = &doc["paths"][path]["post"]["requestBody"];
+        assert_ne!(body["required"], true, "{path}: {body}");
+    }
+}
