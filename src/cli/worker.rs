@@ -24,7 +24,9 @@ and commit (up to --grace, then stops them), leaves every process resumable, and
 Exit codes: 0 when it ran what was runnable (a process that failed or waits is the \
 process's outcome, in the log and `orch process list`, not the worker's), 1 when it could \
 not run one (a store error) or its stop left processes running because the database did not \
-answer (they are taken over once their leases run out), 2 bad usage.\n\n\
+answer (they are taken over once their leases run out), 2 bad usage. With -o json, --once \
+prints what it ran: {\"ran\": [{\"id\", \"workflow\", \"outcome\", \"error\"}]} (a worker that \
+runs on keeps only a count of its runs, for the line it stops with).\n\n\
 Examples:\n  orch worker --concurrency 32\n  orch worker --once            # run what is runnable now, then exit\n  orch worker list -o json"
 )]
 pub struct WorkerArgs {
@@ -108,7 +110,8 @@ fn serve(ctx: &mut Ctx, args: RunArgs) -> Result<()> {
         signals.abort();
         r
     })?;
-    if ctx.printer.is_json() {
+    // What it ran, with `--once` (a worker that runs on keeps only a count of it).
+    if args.once && ctx.printer.is_json() {
         let ran: Vec<_> = report
             .ran
             .iter()
@@ -138,7 +141,7 @@ fn serve(ctx: &mut Ctx, args: RunArgs) -> Result<()> {
     }
     // How each process ended is its own (in the log and `process list`), not the
     // worker's: `--once` fails only when it could not run one (a store error).
-    if report.ran.iter().any(|o| o.end.is_none()) {
+    if report.errors > 0 {
         return Err(Error::silent(crate::error::Kind::Failure));
     }
     Ok(())

@@ -416,6 +416,43 @@ fn sigterm_lets_running_steps_finish_and_leaves_every_process_resumable() {
     assert_eq!(ran(&p).len(), 10);
 }
 
+/// A worker that runs on keeps a count of what it ran, not a list that grows with every
+/// process for as long as it runs: `-o json` prints the list only with `--once`, and
+/// the line it stops with counts the runs.
+fn a_worker_that_runs_on_counts_its_runs_and_keeps_no_list_of_them() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"A\"\nbuiltin = \"noop\"\n");
+    let ids = queue(&p, 3);
+    let worker = p
+        .command()
+        .args(["-o", "json", "worker"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until("the three to complete", || {
+        ids.iter()
+            .all(|id| p.ok_json(&["process", "show", id])["status"] == "completed")
+    });
+    signal(&worker, libc::SIGTERM);
+    let out = worker.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "", "{err}");
+    assert!(err.contains("stopped after 3 runs"), "{err}");
+    // `--once` still lists what it ran.
+    let ids = queue(&p, 2);
+    let v = p.ok_json(&["worker", "--once"]);
+    let ran: Vec<&str> = v["ran"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ran.len(), 2, "{v}");
+    assert!(ids.iter().all(|id| ran.contains(&id.as_str())), "{v}");
+}
+
 fn a_step_still_running_after_the_grace_is_stopped_and_waits() {
     let p = Project::new();
     timed_task(&p, 1, 30_000);
@@ -886,6 +923,7 @@ both!(
     a_killed_worker_is_taken_over_once_its_lease_runs_out,
     sigterm_lets_running_steps_finish_and_leaves_every_process_resumable,
     a_step_still_running_after_the_grace_is_stopped_and_waits,
+    a_worker_that_runs_on_counts_its_runs_and_keeps_no_list_of_them,
     worker_list_shows_running_and_stopped_workers,
     the_engine_switch_stops_new_steps_and_lets_them_go_on,
     pausing_under_load_lets_each_step_finish_and_starts_none_after,
