@@ -453,6 +453,22 @@ fn a_worker_that_runs_on_counts_its_runs_and_keeps_no_list_of_them() {
     assert!(ids.iter().all(|id| ran.contains(&id.as_str())), "{v}");
 }
 
+/// `worker --once` stops on SIGTERM as any worker does: its step finishes, the process
+/// rests due for the next worker, and it exits 0 (not 130, which is a scheduler's).
+fn an_interrupted_worker_once_exits_0_and_leaves_its_process_due() {
+    let p = Project::new();
+    timed_task(&p, 2, 1000);
+    queue(&p, 1);
+    let worker = spawn_worker(&p, &["--once"]);
+    wait_until("the step to start", || statuses(&p) == ["running"]);
+    signal(&worker, libc::SIGTERM);
+    let out = worker.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_eq!(statuses(&p), ["waiting"], "{err}");
+    assert_eq!(ran(&p).len(), 1, "the step in flight finished: {err}");
+}
+
 fn a_step_still_running_after_the_grace_is_stopped_and_waits() {
     let p = Project::new();
     timed_task(&p, 1, 30_000);
@@ -924,6 +940,7 @@ both!(
     sigterm_lets_running_steps_finish_and_leaves_every_process_resumable,
     a_step_still_running_after_the_grace_is_stopped_and_waits,
     a_worker_that_runs_on_counts_its_runs_and_keeps_no_list_of_them,
+    an_interrupted_worker_once_exits_0_and_leaves_its_process_due,
     worker_list_shows_running_and_stopped_workers,
     the_engine_switch_stops_new_steps_and_lets_them_go_on,
     pausing_under_load_lets_each_step_finish_and_starts_none_after,
