@@ -1097,11 +1097,12 @@ impl Engine<'_> {
             let last = n == attempts || interrupted;
             let mut end = StepEnd::new(&step.name, attempt, started, outcome);
             if interrupted && self.draining() {
-                // A worker stopping after its grace period stops the step; the process
-                // waits, due at once, and the step runs again wherever it is picked up.
+                // A worker stopping after its grace period (or asked a second time)
+                // stops the step; the process waits, due at once, and the step runs
+                // again wherever it is picked up.
                 end.outcome.status = StepStatus::Waiting;
                 end.outcome.error = Some(format!(
-                    "stopped when its orch stopped taking work and the grace period ran out; {DRAINED_AGAIN}"
+                    "stopped when its orch stopped taking work and the grace period ran out (or it was asked again to stop); {DRAINED_AGAIN}"
                 ));
                 end.process_status = ProcessStatus::Waiting;
             }

@@ -54,6 +54,9 @@ pub struct Options {
     pub lease: Duration,
     /// How long running steps get to finish when it stops.
     pub grace: Duration,
+    /// Turns true to end the grace at once (a second Ctrl-C or SIGTERM): the steps
+    /// still running are stopped as when the grace runs out.
+    pub hurry: Option<watch::Receiver<bool>>,
     /// How often it looks for new work when idle.
     pub poll: Duration,
 }
@@ -219,6 +222,7 @@ pub async fn run(
     }
     let (drain_tx, drain) = watch::channel(false);
     let (cancel_tx, cancel) = watch::channel(false);
+    let mut hurry = opts.hurry.clone();
     let mut running = FuturesUnordered::new();
     // The processes being driven, to name those a stop leaves behind.
     let mut in_flight = BTreeMap::new();
@@ -332,6 +336,16 @@ pub async fn run(
             }
             _ = tokio::time::sleep_until(grace_over), if stopping && !*cancel.borrow() => {
                 (config.log)("grace period over: stopping the steps still running");
+                let _ = cancel_tx.send(true);
+                give_up = tokio::time::Instant::now() + config.kill_grace + LAST_WORD;
+            }
+            Some(Ok(_)) = async {
+                match hurry.as_mut() {
+                    Some(h) => Some(h.wait_for(|h| *h).await.map(|_| ())),
+                    None => None,
+                }
+            }, if stopping && !*cancel.borrow() => {
+                (config.log)("asked again to stop: stopping the steps still running now");
                 let _ = cancel_tx.send(true);
                 give_up = tokio::time::Instant::now() + config.kill_grace + LAST_WORD;
             }

@@ -469,6 +469,45 @@ fn an_interrupted_worker_once_exits_0_and_leaves_its_process_due() {
     assert_eq!(ran(&p).len(), 1, "the step in flight finished: {err}");
 }
 
+/// A second Ctrl-C or SIGTERM ends a worker's grace: the step still running is stopped
+/// at once (it never reaches its end), and the process rests due for the next worker.
+fn a_second_signal_stops_the_steps_without_waiting_for_the_grace() {
+    let p = Project::new();
+    p.task(
+        "[[step]]\nname = \"Hold\"\nrun = \"touch started; i=0; while [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done; touch finished\"\n",
+    );
+    let id = p.queue("t");
+    let log = p.path().join("worker.log");
+    let mut worker = p
+        .command()
+        .args(["worker", "--grace", "10m"])
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let said = || std::fs::read_to_string(&log).unwrap_or_default();
+    wait_until("the step to start", || p.path().join("started").exists());
+    signal(&worker, libc::SIGINT);
+    // Two signals sent at once may arrive as one: the second goes once the first is seen.
+    wait_until("the worker to stop claiming", || {
+        said().contains("worker stopping")
+    });
+    signal(&worker, libc::SIGINT);
+    let status = worker.wait().unwrap();
+    let err = said();
+    assert_eq!(status.code(), Some(0), "{err}");
+    assert!(err.contains("asked again to stop"), "{err}");
+    assert!(
+        !p.path().join("finished").exists(),
+        "the step ran to its end: {err}"
+    );
+    let shown = p.ok_json(&["process", "show", &id]);
+    assert_eq!(shown["status"], "waiting", "{shown}");
+    let last = shown["steps"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["name"], "Hold", "{shown}");
+    assert_eq!(last["status"], "waiting", "{shown}");
+}
+
 fn a_step_still_running_after_the_grace_is_stopped_and_waits() {
     let p = Project::new();
     timed_task(&p, 1, 30_000);
@@ -941,6 +980,7 @@ both!(
     a_step_still_running_after_the_grace_is_stopped_and_waits,
     a_worker_that_runs_on_counts_its_runs_and_keeps_no_list_of_them,
     an_interrupted_worker_once_exits_0_and_leaves_its_process_due,
+    a_second_signal_stops_the_steps_without_waiting_for_the_grace,
     worker_list_shows_running_and_stopped_workers,
     the_engine_switch_stops_new_steps_and_lets_them_go_on,
     pausing_under_load_lets_each_step_finish_and_starts_none_after,
