@@ -617,6 +617,36 @@ fn the_engine_switch_stops_new_steps_and_lets_them_go_on() {
     );
 }
 
+/// Each command a paused engine refuses says what to do with that very command: `task
+/// run` and `process retry` take `--queue`, and `process skip`, which has none, is told
+/// to wait for the engine.
+fn a_paused_engine_hints_what_each_refused_command_can_do() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"A\"\nrun = \"test -f ok\"\n");
+    let failed = p.failed_json(&["workflow", "run", "t"])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(p.run(&["engine", "pause"]).0, 0);
+    let refused = |args: &[&str]| {
+        let (code, _, err) = p.run(args);
+        assert_eq!(code, 7, "{args:?}: {err}");
+        assert!(err.contains("the engine is paused"), "{err}");
+        err
+    };
+    let err = refused(&["task", "run", "t"]);
+    assert!(err.contains("the same command with `--queue`"), "{err}");
+    let err = refused(&["process", "retry", &failed]);
+    assert!(
+        err.contains(&format!("`orch process retry {failed} --queue`")),
+        "{err}"
+    );
+    let err = refused(&["process", "skip", &failed]);
+    assert!(!err.contains("--queue"), "skip has no --queue: {err}");
+    assert!(err.contains("`orch engine resume`"), "{err}");
+    assert_eq!(p.ok_json(&["process", "show", &failed])["status"], "failed");
+}
+
 fn pausing_under_load_lets_each_step_finish_and_starts_none_after() {
     let p = Project::new();
     timed_task(&p, 6, 200);
@@ -983,6 +1013,7 @@ both!(
     a_second_signal_stops_the_steps_without_waiting_for_the_grace,
     worker_list_shows_running_and_stopped_workers,
     the_engine_switch_stops_new_steps_and_lets_them_go_on,
+    a_paused_engine_hints_what_each_refused_command_can_do,
     pausing_under_load_lets_each_step_finish_and_starts_none_after,
     retry_and_resume_can_hand_a_process_to_the_workers,
     a_queued_process_gets_its_secrets_from_the_worker_or_asks_for_them,
