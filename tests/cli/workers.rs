@@ -409,6 +409,12 @@ fn sigterm_lets_running_steps_finish_and_leaves_every_process_resumable() {
     for v in shown.as_array().unwrap() {
         assert!(v["owner"].is_null(), "still owned: {v}");
     }
+    let first = shown[0]["id"].as_str().unwrap();
+    let (_, _, hint) = p.run(&["process", "show", first]);
+    assert!(
+        hint.contains("it is due now: a worker picks it up"),
+        "{hint}"
+    );
     // The next worker finishes them, running only the steps left.
     let (code, _, err) = p.run(&["worker", "--once", "--concurrency", "5"]);
     assert_eq!(code, 0, "{err}");
@@ -527,6 +533,11 @@ fn a_step_still_running_after_the_grace_is_stopped_and_waits() {
     let last = shown["steps"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(last["name"], "s1");
     assert_eq!(last["status"], "waiting", "{last}");
+    // Due at once for the next worker, with no transient cause to wait out.
+    let (code, _, err) = p.run(&["process", "show", id]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("it is due now: a worker picks it up"), "{err}");
+    assert!(!err.contains("transient"), "{err}");
 }
 
 fn worker_list_shows_running_and_stopped_workers() {
