@@ -235,6 +235,8 @@ pub async fn run(
     let mut outage: Option<Duration> = None;
     // Whether the lease lapsed, said once per lapse.
     let mut lapsed_said = false;
+    // The claim that failed and stopped the worker: its error is the worker's.
+    let mut failed = None;
     loop {
         // A lease that lapsed (the database answered a renewal too slowly) is renewed
         // before anything is claimed: a process claimed meanwhile would find it lapsed,
@@ -292,7 +294,14 @@ pub async fn run(
                     *wait = (*wait * 2).min(OUTAGE_POLL_MAX);
                     Vec::new()
                 }
-                Err(e) => return Err(e.into()),
+                // Any other failure to claim (any at all with `--once`) ends the worker
+                // as a stop does: what it runs goes on to the end of its step and rests
+                // for the next worker, instead of being cut off mid-step.
+                Err(e) => {
+                    (config.log)(&format!("cannot claim work: {e}; stopping"));
+                    failed.get_or_insert(e);
+                    Vec::new()
+                }
             };
             // A process that ended while the claim read the queue may have made another
             // runnable (a parent its last child wakes) after the claim looked: only a
@@ -312,6 +321,18 @@ pub async fn run(
             }
             if opts.once && idle && running.is_empty() {
                 break;
+            }
+            if failed.is_some() {
+                stopping = true;
+                let _ = drain_tx.send(true);
+                grace_over = tokio::time::Instant::now() + opts.grace;
+                if !running.is_empty() {
+                    (config.log)(&format!(
+                        "worker stopping: {} running, {} of grace",
+                        running.len(),
+                        crate::domain::workflow::format_duration(opts.grace)
+                    ));
+                }
             }
         }
         if stopping && running.is_empty() {
@@ -380,6 +401,9 @@ pub async fn run(
         owner::describe(me),
         crate::ui::count(report.runs as i64, "run", "runs")
     ));
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
     Ok(report)
 }
 
