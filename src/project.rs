@@ -127,6 +127,18 @@ impl Project {
         let root = match explicit {
             Some(dir) => {
                 let dir = cwd.join(dir);
+                if dir.exists() && !dir.is_dir() {
+                    // `--dir path/orch.toml`: the folder is the one holding it.
+                    let parent = dir.parent().unwrap_or(&cwd);
+                    return Err(Error::usage(format!(
+                        "{} is a file, not a project folder",
+                        dir.display()
+                    ))
+                    .with_hint(format!(
+                        "--dir/ORCH_DIR names the folder: --dir {}",
+                        parent.display()
+                    )));
+                }
                 if !dir.is_dir() {
                     return Err(Error::not_found(format!(
                         "the project folder {} does not exist",

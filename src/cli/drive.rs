@@ -612,9 +612,10 @@ pub fn detach(ctx: &mut Ctx, id: &str, secrets: &Map<String, Value>) -> Result<(
     cmd.spawn()
         .map_err(|e| Error::failure(format!("cannot start orch in the background: {e}")))?;
     if ctx.printer.is_json() {
-        // The process as it was handed over (a script follows it with `process show`).
-        let (p, _) = process_and_steps(ctx, id, false)?;
-        let mut v = serde_json::to_value(crate::shapes::process(&p, None))?;
+        // The process as it was handed over (a script follows it with `process show`),
+        // in the shape every command that starts one prints: with its state and steps.
+        let (p, steps) = process_and_steps(ctx, id, true)?;
+        let mut v = serde_json::to_value(crate::shapes::process(&p, Some(&steps)))?;
         if let Some(o) = v.as_object_mut() {
             o.insert("detached".into(), true.into());
         }

@@ -95,11 +95,13 @@ fn serve(ctx: &mut Ctx, args: RunArgs) -> Result<()> {
             worst: None,
             problems: String::new(),
             said_paused: false,
-            ran: Vec::new(),
+            // Only `--once` prints what it ran; a scheduler that runs on keeps no list
+            // that would grow with every run for as long as it runs.
+            ran: args.once.then(Vec::new),
         };
         let result = s.serve(args.once).await;
         signals.abort();
-        result.map(|()| (s.worst, s.ran))
+        result.map(|()| (s.worst, s.ran.unwrap_or_default()))
     });
     let (worst, ran) = worst?;
     if !args.once {
@@ -154,8 +156,9 @@ struct Scheduler<'a> {
     problems: String,
     /// The engine was paused at the last pass (said once, not every pass).
     said_paused: bool,
-    /// What this scheduler ran (or could not start), for `--once -o json`.
-    ran: Vec<Ran>,
+    /// What this scheduler ran (or could not start), for `--once -o json`; None
+    /// without `--once`.
+    ran: Option<Vec<Ran>>,
 }
 
 /// A run as `--once -o json` prints it, in the shape of `orch worker --once`'s: the
@@ -170,6 +173,13 @@ struct Ran {
 }
 
 impl Scheduler<'_> {
+    /// Notes a run for `--once -o json`.
+    fn record(&mut self, ran: Ran) {
+        if let Some(list) = &mut self.ran {
+            list.push(ran);
+        }
+    }
+
     fn log(&self, message: &str) {
         log(&self.ctx.printer, message);
     }
@@ -317,7 +327,7 @@ impl Scheduler<'_> {
             Err(why) => {
                 self.log(&format!("task {name} not started: {why}"));
                 self.note(Some(Kind::Failure));
-                self.ran.push(Ran {
+                self.record(Ran {
                     id: Value::Null,
                     workflow: name.clone(),
                     outcome: None,
@@ -362,7 +372,7 @@ impl Scheduler<'_> {
                 self.note(Some(Kind::Failure));
             }
         }
-        self.ran.push(Ran {
+        self.record(Ran {
             id: Value::String(id),
             workflow: name.clone(),
             outcome: outcome.as_ref().ok().map(|f| outcome_word(*f)),
@@ -461,7 +471,7 @@ impl Scheduler<'_> {
                 e.as_deref().unwrap_or_default()
             ),
         };
-        self.ran.push(Ran {
+        self.record(Ran {
             id: Value::String(o.process_id.clone()),
             workflow: o.workflow.clone(),
             outcome: o.end.map(outcome_word),

@@ -7,7 +7,6 @@ use clap::{Args, Subcommand};
 use serde_json::json;
 
 use super::Ctx;
-use super::drive::cancel_on_signals;
 use crate::domain::workflow::parse_duration;
 use crate::engine::owner;
 use crate::error::{Error, Result};
@@ -20,11 +19,14 @@ use crate::worker::{self, Config, Options};
     after_help = "A worker runs processes queued with `--queue`, waiting processes whose retry \
 time has come, and processes whose orch died (once its lease ran out). Several workers may \
 share one database. SIGTERM or Ctrl-C: it claims nothing more, lets each running step finish \
-and commit (up to --grace, then stops them), leaves every process resumable, and exits 0.\n\n\
+and commit (up to --grace, then stops them; a second one stops them at once), leaves every \
+process resumable, and exits 0.\n\n\
 Exit codes: 0 when it ran what was runnable (a process that failed or waits is the \
 process's outcome, in the log and `orch process list`, not the worker's), 1 when it could \
 not run one (a store error) or its stop left processes running because the database did not \
-answer (they are taken over once their leases run out), 2 bad usage.\n\n\
+answer (they are taken over once their leases run out), 2 bad usage. With -o json, --once \
+prints what it ran: {\"ran\": [{\"id\", \"workflow\", \"outcome\", \"error\"}]} (a worker that \
+runs on keeps only a count of its runs, for the line it stops with).\n\n\
 Examples:\n  orch worker --concurrency 32\n  orch worker --once            # run what is runnable now, then exit\n  orch worker list -o json"
 )]
 pub struct WorkerArgs {
@@ -101,14 +103,20 @@ fn serve(ctx: &mut Ctx, args: RunArgs) -> Result<()> {
         lease: args.lease,
         grace: args.grace,
         poll: Duration::from_millis(25),
+        hurry: None,
     };
     let report = rt.block_on(async {
-        let (stop, signals) = cancel_on_signals();
+        let (stop, hurry, signals) = stop_on_signals();
+        let opts = Options {
+            hurry: Some(hurry),
+            ..opts
+        };
         let r = worker::run(store, &config, &opts, stop).await;
         signals.abort();
         r
     })?;
-    if ctx.printer.is_json() {
+    // What it ran, with `--once` (a worker that runs on keeps only a count of it).
+    if args.once && ctx.printer.is_json() {
         let ran: Vec<_> = report
             .ran
             .iter()
@@ -138,10 +146,39 @@ fn serve(ctx: &mut Ctx, args: RunArgs) -> Result<()> {
     }
     // How each process ended is its own (in the log and `process list`), not the
     // worker's: `--once` fails only when it could not run one (a store error).
-    if report.ran.iter().any(|o| o.end.is_none()) {
+    if report.errors > 0 {
         return Err(Error::silent(crate::error::Kind::Failure));
     }
     Ok(())
+}
+
+/// The first Ctrl-C or SIGTERM stops a worker (`stop`: it claims nothing more and
+/// gives its steps the grace), the second hurries it (`hurry`: the steps still running
+/// are stopped now), as a user who presses Ctrl-C again means.
+fn stop_on_signals() -> (
+    tokio::sync::watch::Receiver<bool>,
+    tokio::sync::watch::Receiver<bool>,
+    tokio::task::JoinHandle<()>,
+) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    let (hurry_tx, hurry) = tokio::sync::watch::channel(false);
+    let signals = tokio::spawn(async move {
+        let mut int = signal(SignalKind::interrupt()).ok();
+        let mut term = signal(SignalKind::terminate()).ok();
+        for tx in [&stop_tx, &hurry_tx] {
+            tokio::select! {
+                Some(()) = async { int.as_mut()?.recv().await } => {}
+                Some(()) = async { term.as_mut()?.recv().await } => {}
+                // Neither can be listened to: the senders stay, so nothing stops.
+                else => std::future::pending::<()>().await,
+            }
+            let _ = tx.send(true);
+        }
+        // Both said: the receivers read true from here on, whatever else comes.
+        std::future::pending::<()>().await
+    });
+    (stop, hurry, signals)
 }
 
 fn list(ctx: &mut Ctx) -> Result<()> {

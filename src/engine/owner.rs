@@ -266,7 +266,7 @@ pub fn claimed(outcome: Claim, id: &str, done: &str) -> Result<ProcessRow, Error
     match outcome {
         Claim::Claimed(p) => Ok(*p),
         Claim::Missing => Err(Error::not_found(format!("no process {id}"))),
-        Claim::Paused => Err(crate::engine::start::paused()),
+        Claim::Paused => Err(crate::engine::start::paused_for(done, id)),
         Claim::Owned(o) => Err(Error::conflict(format!(
             "process {id} is being run by {}",
             describe(&o)

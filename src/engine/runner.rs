@@ -186,6 +186,15 @@ const LAPSE_STOPPED: &str = "stopped: this orch's lease ran out while the step r
 /// Why a process rests when its orch's lease may have run out between its steps.
 const LEASE_LAPSED: &str = "its orch could not renew its lease in time (the database answered too slowly); the next step runs when it is picked up again";
 
+/// Whether a waiting process's reason says its orch let go of it for the next one to
+/// pick up (it stopped taking work, or its lease ran out): it is due at once, and no
+/// transient cause needs to go first.
+pub fn rests_for_the_next_orch(reason: &str) -> bool {
+    [DRAINED, LEASE_LAPSED].contains(&reason)
+        || reason.ends_with(DRAINED_AGAIN)
+        || reason.starts_with(LAPSE_STOPPED)
+}
+
 /// Size limits for what a step prints.
 const MAX_STDOUT: usize = 16 * 1024 * 1024;
 const STDERR_TAIL: usize = 64 * 1024;
@@ -1097,11 +1106,12 @@ impl Engine<'_> {
             let last = n == attempts || interrupted;
             let mut end = StepEnd::new(&step.name, attempt, started, outcome);
             if interrupted && self.draining() {
-                // A worker stopping after its grace period stops the step; the process
-                // waits, due at once, and the step runs again wherever it is picked up.
+                // A worker stopping after its grace period (or asked a second time)
+                // stops the step; the process waits, due at once, and the step runs
+                // again wherever it is picked up.
                 end.outcome.status = StepStatus::Waiting;
                 end.outcome.error = Some(format!(
-                    "stopped when its orch stopped taking work and the grace period ran out; {DRAINED_AGAIN}"
+                    "stopped when its orch stopped taking work and the grace period ran out (or it was asked again to stop); {DRAINED_AGAIN}"
                 ));
                 end.process_status = ProcessStatus::Waiting;
             }

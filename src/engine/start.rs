@@ -64,10 +64,32 @@ pub async fn create(store: &Store, run: &NewRun<'_>) -> Result<String> {
     }
 }
 
-/// The refusal of a command that would start a step while the engine is paused.
+/// The refusal of a command that would start a process while the engine is paused
+/// (`workflow run`, `task run`, which both take `--queue`).
 pub fn paused() -> Error {
-    Error::conflict("the engine is paused: no step starts until it runs again")
-        .with_hint("`orch engine resume` lets work continue; meanwhile `workflow run`, `process retry` and `process resume` take `--queue` to queue the process for the workers")
+    paused_with(
+        "`orch engine resume` lets work continue; meanwhile the same command with `--queue` queues the process for the workers",
+    )
+}
+
+/// The refusal of a command that would take process `id` on and start a step while
+/// the engine is paused; `done` is what it would do (as in "it cannot be `retried`"),
+/// which says whether the command has a `--queue` to offer instead.
+pub fn paused_for(done: &str, id: &str) -> Error {
+    let resume = "`orch engine resume` lets work continue";
+    paused_with(match done {
+        "retried" => format!(
+            "{resume}; meanwhile `orch process retry {id} --queue` hands the process to the workers"
+        ),
+        "resumed" => format!(
+            "{resume}; meanwhile `orch process resume {id} --queue` (with its answers) hands the process to the workers"
+        ),
+        _ => format!("{resume}, then run this command again"),
+    })
+}
+
+fn paused_with(hint: impl Into<String>) -> Error {
+    Error::conflict("the engine is paused: no step starts until it runs again").with_hint(hint)
 }
 
 /// The products a create workflow can make a subscription of now: those with its tags

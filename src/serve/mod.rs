@@ -219,6 +219,7 @@ fn spawn_worker(
         lease,
         grace: opts.grace,
         poll: Duration::from_millis(25),
+        hurry: None,
     };
     std::thread::Builder::new()
         .name("orch-worker".into())

@@ -313,6 +313,15 @@ pub fn next_hint(p: &ProcessRow) -> Option<String> {
         ProcessStatus::Waiting if waits_for_children(p) => Some(format!(
             "a worker goes on with it when its children come to rest; `orch process retry {id}` looks at them again (`orch process list --parent {id}`)"
         )),
+        ProcessStatus::Waiting
+            if p.failed_reason
+                .as_deref()
+                .is_some_and(crate::engine::runner::rests_for_the_next_orch) =>
+        {
+            Some(format!(
+                "it is due now: a worker picks it up (`orch worker`), or `orch process retry {id}` runs it here"
+            ))
+        }
         ProcessStatus::Waiting => Some(format!(
             "`orch process retry {id}` when the transient cause is gone"
         )),

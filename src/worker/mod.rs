@@ -54,6 +54,9 @@ pub struct Options {
     pub lease: Duration,
     /// How long running steps get to finish when it stops.
     pub grace: Duration,
+    /// Turns true to end the grace at once (a second Ctrl-C or SIGTERM): the steps
+    /// still running are stopped as when the grace runs out.
+    pub hurry: Option<watch::Receiver<bool>>,
     /// How often it looks for new work when idle.
     pub poll: Duration,
 }
@@ -120,31 +123,54 @@ impl Vault {
 /// What a worker did.
 #[derive(Debug, Default, Clone)]
 pub struct Report {
-    /// Processes it drove, with how each drive ended.
+    /// With `--once`: the processes it drove, with how each drive ended. A worker that
+    /// runs on (`orch worker`, the server's) keeps none, only [`Report::runs`]: over
+    /// weeks, a list of every drive would grow without end.
     pub ran: Vec<Outcome>,
+    /// How many drives ended (or were left by a stop).
+    pub runs: usize,
+    /// How many drives stopped on an error (`end` is None).
+    pub errors: usize,
     /// How many processes its stop left `running`, for a takeover, because the
     /// database did not answer.
     pub left_running: usize,
+    /// Whether `ran` lists the drives (`--once`).
+    keep: bool,
 }
 
 impl Report {
+    /// The report of a worker that lists its drives (`--once`) or only counts them.
+    fn new(keep: bool) -> Report {
+        Report {
+            keep,
+            ..Report::default()
+        }
+    }
+
     fn ended(&mut self, in_flight: &mut BTreeMap<String, String>, outcome: Outcome) {
         in_flight.remove(&outcome.process_id);
+        self.record(outcome);
+    }
+
+    fn record(&mut self, outcome: Outcome) {
+        self.runs += 1;
+        self.errors += usize::from(outcome.end.is_none());
         self.left_running += usize::from(outcome.left_running);
-        self.ran.push(outcome);
+        if self.keep {
+            self.ran.push(outcome);
+        }
     }
 
     /// Counts the processes a stop left where they were, each as a drive that ended in
     /// an error, and says so.
     fn left(&mut self, in_flight: &BTreeMap<String, String>, log: &(dyn Fn(&str) + Sync)) {
-        self.left_running += in_flight.len();
         for (id, workflow) in in_flight {
             let error = format!(
                 "left running: the database did not answer within {} of its step being stopped; another worker takes it over once its lease runs out",
                 crate::domain::workflow::format_duration(LAST_WORD)
             );
             log(&format!("process {id} ({workflow}): {error}"));
-            self.ran.push(Outcome {
+            self.record(Outcome {
                 process_id: id.clone(),
                 workflow: workflow.clone(),
                 end: None,
@@ -196,10 +222,11 @@ pub async fn run(
     }
     let (drain_tx, drain) = watch::channel(false);
     let (cancel_tx, cancel) = watch::channel(false);
+    let mut hurry = opts.hurry.clone();
     let mut running = FuturesUnordered::new();
     // The processes being driven, to name those a stop leaves behind.
     let mut in_flight = BTreeMap::new();
-    let mut report = Report::default();
+    let mut report = Report::new(opts.once);
     let mut stopping = false;
     let mut grace_over = tokio::time::Instant::now();
     let mut give_up = grace_over;
@@ -208,6 +235,8 @@ pub async fn run(
     let mut outage: Option<Duration> = None;
     // Whether the lease lapsed, said once per lapse.
     let mut lapsed_said = false;
+    // The claim that failed and stopped the worker: its error is the worker's.
+    let mut failed = None;
     loop {
         // A lease that lapsed (the database answered a renewal too slowly) is renewed
         // before anything is claimed: a process claimed meanwhile would find it lapsed,
@@ -265,7 +294,14 @@ pub async fn run(
                     *wait = (*wait * 2).min(OUTAGE_POLL_MAX);
                     Vec::new()
                 }
-                Err(e) => return Err(e.into()),
+                // Any other failure to claim (any at all with `--once`) ends the worker
+                // as a stop does: what it runs goes on to the end of its step and rests
+                // for the next worker, instead of being cut off mid-step.
+                Err(e) => {
+                    (config.log)(&format!("cannot claim work: {e}; stopping"));
+                    failed.get_or_insert(e);
+                    Vec::new()
+                }
             };
             // A process that ended while the claim read the queue may have made another
             // runnable (a parent its last child wakes) after the claim looked: only a
@@ -285,6 +321,18 @@ pub async fn run(
             }
             if opts.once && idle && running.is_empty() {
                 break;
+            }
+            if failed.is_some() {
+                stopping = true;
+                let _ = drain_tx.send(true);
+                grace_over = tokio::time::Instant::now() + opts.grace;
+                if !running.is_empty() {
+                    (config.log)(&format!(
+                        "worker stopping: {} running, {} of grace",
+                        running.len(),
+                        crate::domain::workflow::format_duration(opts.grace)
+                    ));
+                }
             }
         }
         if stopping && running.is_empty() {
@@ -309,6 +357,16 @@ pub async fn run(
             }
             _ = tokio::time::sleep_until(grace_over), if stopping && !*cancel.borrow() => {
                 (config.log)("grace period over: stopping the steps still running");
+                let _ = cancel_tx.send(true);
+                give_up = tokio::time::Instant::now() + config.kill_grace + LAST_WORD;
+            }
+            Some(Ok(_)) = async {
+                match hurry.as_mut() {
+                    Some(h) => Some(h.wait_for(|h| *h).await.map(|_| ())),
+                    None => None,
+                }
+            }, if stopping && !*cancel.borrow() => {
+                (config.log)("asked again to stop: stopping the steps still running now");
                 let _ = cancel_tx.send(true);
                 give_up = tokio::time::Instant::now() + config.kill_grace + LAST_WORD;
             }
@@ -341,8 +399,11 @@ pub async fn run(
     (config.log)(&format!(
         "worker {} stopped after {}",
         owner::describe(me),
-        crate::ui::count(report.ran.len() as i64, "run", "runs")
+        crate::ui::count(report.runs as i64, "run", "runs")
     ));
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
     Ok(report)
 }
 
@@ -369,5 +430,38 @@ pub async fn claim_and_drive(
     tokio::select! {
         outcome = drive => Ok(Some(outcome)),
         e = crate::engine::lease::keep(store, config.lease, &asked) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(i: usize, end: Option<crate::engine::runner::Final>) -> Outcome {
+        Outcome {
+            process_id: format!("p{i}"),
+            workflow: "t".into(),
+            end,
+            error: end.is_none().then(|| "the database went away".into()),
+            left_running: false,
+        }
+    }
+
+    /// A worker that runs on counts its drives and lists none of them; `--once` lists
+    /// each.
+    #[test]
+    fn only_a_worker_run_once_lists_its_drives() {
+        for keep in [false, true] {
+            let mut report = Report::new(keep);
+            let mut in_flight = BTreeMap::new();
+            for i in 0..1000 {
+                in_flight.insert(format!("p{i}"), "t".to_string());
+                let end = (i % 10 != 0).then_some(crate::engine::runner::Final::Completed);
+                report.ended(&mut in_flight, outcome(i, end));
+            }
+            assert!(in_flight.is_empty());
+            assert_eq!((report.runs, report.errors), (1000, 100));
+            assert_eq!(report.ran.len(), if keep { 1000 } else { 0 });
+        }
     }
 }

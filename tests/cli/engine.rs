@@ -1180,6 +1180,10 @@ builtin = "noop"
         v["created_by"].is_string() && v["started_at"].is_string(),
         "{v}"
     );
+    // DESIGN's fixed names of a process a run prints, with its state and its steps so
+    // far (the background orch may have begun), but never a secret.
+    assert!(v["state"].is_object() && v["steps"].is_array(), "{v}");
+    assert!(!v.to_string().contains("s3cret"), "{v}");
     let shown = completed_within_30s(&p, v["id"].as_str().unwrap());
     assert_eq!(shown["status"], "completed", "{shown}");
 }

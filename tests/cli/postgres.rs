@@ -450,6 +450,48 @@ fn a_worker_stopped_while_the_database_is_down_exits_1() {
     assert!(log.contains("hint:"), "{log}");
 }
 
+/// A claim that fails stops `worker --once` as a stop does, not mid-step: the step
+/// in flight goes on, and once the server is back it commits and the process rests,
+/// due for the next worker; the worker still exits 1 with the error. Before, the
+/// worker returned at once, cutting the step off and leaving the process `running`.
+#[test]
+fn a_failed_claim_stops_worker_once_after_the_step_in_flight() {
+    let Some((cluster, p)) = cluster_with_a_held_step() else {
+        return; // needs a cluster the test may stop: not on a server of the user's
+    };
+    let id = p.queue("t");
+    let worker = held_at_b(&p, &["worker", "--once"]);
+    cluster.stop().unwrap();
+    // The worker looks for work every few milliseconds: it meets the outage now.
+    std::thread::sleep(Duration::from_millis(1000));
+    cluster.restart().unwrap();
+    p.write("go", "");
+    let out = worker.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{log}");
+    assert!(log.contains("cannot claim work"), "{log}");
+    assert!(log.contains("error: cannot reach the database"), "{log}");
+    let shown = p.json(&["process", "show", &id]);
+    assert_eq!(shown["status"], "waiting", "{shown}\n{log}");
+    let steps: Vec<(&str, &str)> = shown["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["name"].as_str().unwrap(), s["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        steps,
+        [("Start", "success"), ("A", "success"), ("B", "success")],
+        "{log}"
+    );
+    // The next worker goes on from there: only C runs.
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(p.json(&["process", "show", &id])["status"], "completed");
+    let ran = std::fs::read_to_string(p.path().join("ran.txt")).unwrap();
+    assert_eq!(ran.lines().collect::<Vec<_>>(), ["A", "B", "C"], "{log}");
+}
+
 /// `events --follow` rides out a PostgreSQL restart, as a worker does: it says the
 /// database is gone, and prints what commits once it is back, from where it stopped.
 #[test]

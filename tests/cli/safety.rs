@@ -65,6 +65,19 @@ fn a_command_outside_a_project_creates_nothing_and_says_where_to_go() {
     );
     assert_eq!(code, 6, "{err}");
     assert!(err.contains("does not exist"), "{err}");
+    // A --dir that names the project's file, not its folder, says which folder it means.
+    let file = p.path().join("orch.toml");
+    let (code, _, err) = run_in(
+        &p,
+        empty.path(),
+        &["--dir", file.to_str().unwrap(), "process", "list"],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is a file, not a project folder"), "{err}");
+    assert!(
+        err.contains(&format!("--dir {}", p.path().display())),
+        "{err}"
+    );
     // A command that would write refuses too; only `orch init` makes a project.
     let (code, _, err) = run_in(&p, empty.path(), &["task", "run", "cleanup_tasks"]);
     assert_eq!(code, 6, "{err}");

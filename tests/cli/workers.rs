@@ -409,11 +409,109 @@ fn sigterm_lets_running_steps_finish_and_leaves_every_process_resumable() {
     for v in shown.as_array().unwrap() {
         assert!(v["owner"].is_null(), "still owned: {v}");
     }
+    let first = shown[0]["id"].as_str().unwrap();
+    let (_, _, hint) = p.run(&["process", "show", first]);
+    assert!(
+        hint.contains("it is due now: a worker picks it up"),
+        "{hint}"
+    );
     // The next worker finishes them, running only the steps left.
     let (code, _, err) = p.run(&["worker", "--once", "--concurrency", "5"]);
     assert_eq!(code, 0, "{err}");
     assert!(statuses(&p).iter().all(|s| s == "completed"));
     assert_eq!(ran(&p).len(), 10);
+}
+
+/// A worker that runs on keeps a count of what it ran, not a list that grows with every
+/// process for as long as it runs: `-o json` prints the list only with `--once`, and
+/// the line it stops with counts the runs.
+fn a_worker_that_runs_on_counts_its_runs_and_keeps_no_list_of_them() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"A\"\nbuiltin = \"noop\"\n");
+    let ids = queue(&p, 3);
+    let worker = p
+        .command()
+        .args(["-o", "json", "worker"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until("the three to complete", || {
+        ids.iter()
+            .all(|id| p.ok_json(&["process", "show", id])["status"] == "completed")
+    });
+    signal(&worker, libc::SIGTERM);
+    let out = worker.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "", "{err}");
+    assert!(err.contains("stopped after 3 runs"), "{err}");
+    // `--once` still lists what it ran.
+    let ids = queue(&p, 2);
+    let v = p.ok_json(&["worker", "--once"]);
+    let ran: Vec<&str> = v["ran"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ran.len(), 2, "{v}");
+    assert!(ids.iter().all(|id| ran.contains(&id.as_str())), "{v}");
+}
+
+/// `worker --once` stops on SIGTERM as any worker does: its step finishes, the process
+/// rests due for the next worker, and it exits 0 (not 130, which is a scheduler's).
+fn an_interrupted_worker_once_exits_0_and_leaves_its_process_due() {
+    let p = Project::new();
+    timed_task(&p, 2, 1000);
+    queue(&p, 1);
+    let worker = spawn_worker(&p, &["--once"]);
+    wait_until("the step to start", || statuses(&p) == ["running"]);
+    signal(&worker, libc::SIGTERM);
+    let out = worker.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_eq!(statuses(&p), ["waiting"], "{err}");
+    assert_eq!(ran(&p).len(), 1, "the step in flight finished: {err}");
+}
+
+/// A second Ctrl-C or SIGTERM ends a worker's grace: the step still running is stopped
+/// at once (it never reaches its end), and the process rests due for the next worker.
+fn a_second_signal_stops_the_steps_without_waiting_for_the_grace() {
+    let p = Project::new();
+    p.task(
+        "[[step]]\nname = \"Hold\"\nrun = \"touch started; i=0; while [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done; touch finished\"\n",
+    );
+    let id = p.queue("t");
+    let log = p.path().join("worker.log");
+    let mut worker = p
+        .command()
+        .args(["worker", "--grace", "10m"])
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let said = || std::fs::read_to_string(&log).unwrap_or_default();
+    wait_until("the step to start", || p.path().join("started").exists());
+    signal(&worker, libc::SIGINT);
+    // Two signals sent at once may arrive as one: the second goes once the first is seen.
+    wait_until("the worker to stop claiming", || {
+        said().contains("worker stopping")
+    });
+    signal(&worker, libc::SIGINT);
+    let status = worker.wait().unwrap();
+    let err = said();
+    assert_eq!(status.code(), Some(0), "{err}");
+    assert!(err.contains("asked again to stop"), "{err}");
+    assert!(
+        !p.path().join("finished").exists(),
+        "the step ran to its end: {err}"
+    );
+    let shown = p.ok_json(&["process", "show", &id]);
+    assert_eq!(shown["status"], "waiting", "{shown}");
+    let last = shown["steps"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["name"], "Hold", "{shown}");
+    assert_eq!(last["status"], "waiting", "{shown}");
 }
 
 fn a_step_still_running_after_the_grace_is_stopped_and_waits() {
@@ -435,6 +533,11 @@ fn a_step_still_running_after_the_grace_is_stopped_and_waits() {
     let last = shown["steps"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(last["name"], "s1");
     assert_eq!(last["status"], "waiting", "{last}");
+    // Due at once for the next worker, with no transient cause to wait out.
+    let (code, _, err) = p.run(&["process", "show", id]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("it is due now: a worker picks it up"), "{err}");
+    assert!(!err.contains("transient"), "{err}");
 }
 
 fn worker_list_shows_running_and_stopped_workers() {
@@ -523,6 +626,36 @@ fn the_engine_switch_stops_new_steps_and_lets_them_go_on() {
         p.ok_json(&["process", "show", &asking])["status"],
         "completed"
     );
+}
+
+/// Each command a paused engine refuses says what to do with that very command: `task
+/// run` and `process retry` take `--queue`, and `process skip`, which has none, is told
+/// to wait for the engine.
+fn a_paused_engine_hints_what_each_refused_command_can_do() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"A\"\nrun = \"test -f ok\"\n");
+    let failed = p.failed_json(&["workflow", "run", "t"])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(p.run(&["engine", "pause"]).0, 0);
+    let refused = |args: &[&str]| {
+        let (code, _, err) = p.run(args);
+        assert_eq!(code, 7, "{args:?}: {err}");
+        assert!(err.contains("the engine is paused"), "{err}");
+        err
+    };
+    let err = refused(&["task", "run", "t"]);
+    assert!(err.contains("the same command with `--queue`"), "{err}");
+    let err = refused(&["process", "retry", &failed]);
+    assert!(
+        err.contains(&format!("`orch process retry {failed} --queue`")),
+        "{err}"
+    );
+    let err = refused(&["process", "skip", &failed]);
+    assert!(!err.contains("--queue"), "skip has no --queue: {err}");
+    assert!(err.contains("`orch engine resume`"), "{err}");
+    assert_eq!(p.ok_json(&["process", "show", &failed])["status"], "failed");
 }
 
 fn pausing_under_load_lets_each_step_finish_and_starts_none_after() {
@@ -886,8 +1019,12 @@ both!(
     a_killed_worker_is_taken_over_once_its_lease_runs_out,
     sigterm_lets_running_steps_finish_and_leaves_every_process_resumable,
     a_step_still_running_after_the_grace_is_stopped_and_waits,
+    a_worker_that_runs_on_counts_its_runs_and_keeps_no_list_of_them,
+    an_interrupted_worker_once_exits_0_and_leaves_its_process_due,
+    a_second_signal_stops_the_steps_without_waiting_for_the_grace,
     worker_list_shows_running_and_stopped_workers,
     the_engine_switch_stops_new_steps_and_lets_them_go_on,
+    a_paused_engine_hints_what_each_refused_command_can_do,
     pausing_under_load_lets_each_step_finish_and_starts_none_after,
     retry_and_resume_can_hand_a_process_to_the_workers,
     a_queued_process_gets_its_secrets_from_the_worker_or_asks_for_them,
