@@ -461,7 +461,7 @@ impl Scheduler<'_> {
         let line = match (o.end, &o.error) {
             (Some(f), _) => {
                 let mut line = format!("process {id} ({workflow}) retried: {}", outcome_word(f));
-                if let Some(why) = crate::worker::failed_why(self.store, id, f).await {
+                if let Some(why) = crate::worker::why_at_rest(self.store, id, f).await {
                     line.push_str(&format!(": {why}"));
                 }
                 line

@@ -63,7 +63,7 @@ pub async fn one(
                 "process {id} ({workflow}): {} ({took})",
                 crate::tasks::outcome_word(f)
             );
-            if let Some(why) = failed_why(store, &id, f).await {
+            if let Some(why) = why_at_rest(store, &id, f).await {
                 line.push_str(&format!(": {why}"));
             }
             (config.log)(&line);
@@ -84,10 +84,11 @@ pub async fn one(
     }
 }
 
-/// Why a drive that ended `failed` failed (a step's error, a callback's timeout), to
+/// Why a drive that ended `failed` failed (a step's error, a callback's timeout), or
+/// one that ended `waiting` waits (a lock, a transient failure, the paused engine), to
 /// say beside it; None for any other end, or when the database does not say.
-pub async fn failed_why(store: &Store, id: &str, end: Final) -> Option<String> {
-    if end != Final::Failed {
+pub async fn why_at_rest(store: &Store, id: &str, end: Final) -> Option<String> {
+    if !matches!(end, Final::Failed | Final::Waiting) {
         return None;
     }
     let p = store.process(id).await.ok()??;

@@ -31,7 +31,7 @@ use crate::project::Project;
 use crate::store::Store;
 use crate::store::workers::{EngineState, Runnable};
 
-pub use drive::{Outcome, SECRETS_STEP, failed_why};
+pub use drive::{Outcome, SECRETS_STEP, why_at_rest};
 
 /// The longest wait between claims while the database is busy or out of reach.
 const OUTAGE_POLL_MAX: Duration = Duration::from_secs(2);

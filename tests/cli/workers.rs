@@ -167,9 +167,16 @@ fn a_long_retry_delay_rests_the_process_and_counts_its_attempts() {
     let p = Project::new();
     p.task("[[step]]\nname = \"Flaky\"\nrun = \"echo x >> ran.txt; echo 'the device said no' >&2; exit 1\"\nretry = { attempts = 2, delay = \"1h\" }\n");
     let id = p.queue("t");
-    assert_eq!(p.run(&["worker", "--once"]).0, 0);
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
     let v = p.ok_json(&["process", "show", &id]);
     assert_eq!(v["status"], "waiting", "{v}");
+    // The worker's line says why it waits, as `process show` does.
+    let line = err
+        .lines()
+        .find(|l| l.contains(&format!("process {id} (t): waiting (")))
+        .unwrap_or_default();
+    assert!(line.contains("due in 1h00m"), "{err}");
     let flaky: Vec<&Value> = v["steps"]
         .as_array()
         .unwrap()
