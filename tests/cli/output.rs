@@ -108,7 +108,7 @@ fn help_describes_every_argument_and_shows_examples() {
         .collect::<Vec<_>>()
         .join(" ");
     assert!(
-        list.contains("--status <STATUS> Only processes in this status [possible values: created, running, suspended, awaiting_callback, waiting, failed, aborted, completed]"),
+        list.contains("--status <STATUS> Only processes in these statuses (repeatable, or comma-separated) [possible values: created, running, suspended, awaiting_callback, waiting, failed, aborted, completed]"),
         "{list}"
     );
     let run = help(&["workflow", "run"]);
