@@ -1711,6 +1711,26 @@ fn answers_are_queued_while_the_engine_is_paused_and_every_page_says_so() {
     });
 }
 
+/// What `GET /api/v1/events?follow=true&QUERY` (with `extra` header lines) sends until
+/// it has sent `until`, read off a raw connection; panics after 10 s of silence.
+fn stream_until(s: &Server, token: &str, query: &str, extra: &str, until: &str) -> String {
+    let mut c = std::net::TcpStream::connect(s.addr).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let ask = format!(
+        "GET /api/v1/events?follow=true&{query} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n{extra}\r\n"
+    );
+    std::io::Write::write_all(&mut c, ask.as_bytes()).unwrap();
+    let mut got = String::new();
+    let mut buf = [0u8; 4096];
+    while !got.contains(until) {
+        match std::io::Read::read(&mut c, &mut buf) {
+            Ok(n @ 1..) => got.push_str(&String::from_utf8_lossy(&buf[..n])),
+            other => panic!("no more within 10 s ({other:?}): {got}"),
+        }
+    }
+    got
+}
+
 /// A stream with nothing to send yet answers at once (its head and an opening
 /// comment), rather than after its first keep-alive, 15 s on: a client knows it is
 /// connected. One that goes away then leaves the server answering.
@@ -1719,20 +1739,7 @@ fn a_quiet_event_stream_answers_at_once() {
     let op = token(&p, "ops", "operate");
     let s = Server::start(&p, &["--no-worker"]);
     for _ in 0..2 {
-        let mut c = std::net::TcpStream::connect(s.addr).unwrap();
-        c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-        let ask = format!(
-            "GET /api/v1/events?follow=true&since=999999 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {op}\r\n\r\n"
-        );
-        std::io::Write::write_all(&mut c, ask.as_bytes()).unwrap();
-        let mut got = String::new();
-        let mut buf = [0u8; 1024];
-        while !got.contains(": following") {
-            match std::io::Read::read(&mut c, &mut buf) {
-                Ok(n @ 1..) => got.push_str(&String::from_utf8_lossy(&buf[..n])),
-                other => panic!("no answer within 5 s ({other:?}): {got}"),
-            }
-        }
+        let got = stream_until(&s, &op, "since=999999", "", ": following");
         assert!(got.starts_with("HTTP/1.1 200"), "{got}");
         assert!(got.contains("content-type: text/event-stream"), "{got}");
     }
@@ -1747,23 +1754,7 @@ fn a_stream_lost_before_its_first_event_resumes_without_a_gap() {
     assert_eq!(p.run(&["workflow", "run", "hello"]).0, 0);
     let op = token(&p, "ops", "operate");
     let s = Server::start(&p, &["--no-worker"]);
-    let head = |extra: &str, until: &str| {
-        let mut c = std::net::TcpStream::connect(s.addr).unwrap();
-        c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        let ask = format!(
-            "GET /api/v1/events?follow=true HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {op}\r\n{extra}\r\n"
-        );
-        std::io::Write::write_all(&mut c, ask.as_bytes()).unwrap();
-        let mut got = String::new();
-        let mut buf = [0u8; 4096];
-        while !got.contains(until) {
-            match std::io::Read::read(&mut c, &mut buf) {
-                Ok(n @ 1..) => got.push_str(&String::from_utf8_lossy(&buf[..n])),
-                other => panic!("no more within 10 s ({other:?}): {got}"),
-            }
-        }
-        got
-    };
+    let head = |extra: &str, until: &str| stream_until(&s, &op, "", extra, until);
     let last = get(&s, "/api/v1/events?limit=1000", &op)
         .body
         .as_array()
