@@ -152,6 +152,7 @@ fn ok_schema<'a>(doc: &'a Value, method: &str, path: &str) -> &'a Value {
     let r = responses
         .get("200")
         .or_else(|| responses.get("201"))
+        .or_else(|| responses.get("202"))
         .expect("a 2xx answer");
     &r["content"]["application/json"]["schema"]
 }
@@ -1567,6 +1568,31 @@ builtin = "noop"
 
     let taken = call(&s, "POST", &answer, None, Some(&json!({"status": "done"})));
     assert_eq!(taken.status, 202, "{}", taken.text);
+    conforms(
+        &doc,
+        ok_schema(&doc, "post", "/api/v1/callbacks/{token}"),
+        &taken.body,
+        "taken",
+    );
+    // The token is the credential: the document lists no 401 or 403 for these
+    // routes, and says what each success means.
+    for (path, ok) in [
+        ("/api/v1/callbacks/{token}", "202"),
+        ("/api/v1/callbacks/{token}/progress", "204"),
+    ] {
+        let responses = &doc["paths"][path]["post"]["responses"];
+        for status in ["401", "403"] {
+            assert!(
+                responses[status].is_null(),
+                "{path} lists {status}: {responses}"
+            );
+        }
+        let said = responses[ok]["description"].as_str().unwrap_or_default();
+        assert!(
+            !said.is_empty(),
+            "{path}: {ok} has no description: {responses}"
+        );
+    }
     let done = wait_for_status(&s, &op, &id, "completed");
     assert_eq!(done["state"]["job"]["status"], "done", "{done}");
 
