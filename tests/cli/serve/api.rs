@@ -2082,6 +2082,7 @@ both!(
     a_conflict_over_a_running_process_names_who_runs_it,
     an_abort_of_a_running_process_is_accepted_and_carried_out,
     a_callback_step_is_answered_through_the_api,
+    a_very_long_id_is_echoed_shortened,
     a_process_view_follows_what_other_orchs_do_to_the_process,
     every_route_answers_with_the_shapes_of_the_command_line,
     errors_have_the_status_and_body_of_the_design,
@@ -2627,6 +2628,40 @@ fn the_subscriptions_page_says_when_a_filter_can_match_nothing() {
     assert!(page.contains("where zz.y: no product"), "{page}");
     let page = dashboard(&s, "/subscriptions?product=Node", &op);
     assert!(!page.contains("class=\"alert\""), "{page}");
+}
+
+/// A path of thousands of characters is not echoed whole: the API's and the dashboard's
+/// not-found messages and the request log show its first 64 characters and `…`.
+fn a_very_long_id_is_echoed_shortened() {
+    let p = Project::example();
+    let op = token(&p, "ops", "operate");
+    let mut s = Server::start(&p, &["--no-worker"]);
+    let long = "a".repeat(5000);
+    let shown = format!("{}…", &long[..64]);
+    for route in ["processes", "subscriptions", "products", "workflows"] {
+        let r = get(&s, &format!("/api/v1/{route}/{long}"), &op);
+        assert_eq!(r.status, 404, "{route}: {}", r.text);
+        assert!(r.text.contains(&shown), "{route}: {}", r.text);
+        assert!(r.text.len() < 1000, "{route}: {}", r.text);
+    }
+    let r = ureq::get(&s.url(&format!("/processes/{long}")))
+        .set("Cookie", &format!("orch_token={op}"))
+        .call();
+    match r {
+        Err(ureq::Error::Status(404, r)) => {
+            let page = r.into_string().unwrap();
+            assert!(page.contains(&shown), "{page}");
+            assert!(!page.contains(&long[..65]), "{page}");
+        }
+        other => panic!("the dashboard answers {other:?}"),
+    }
+    assert!(s.stop().success());
+    let log = s.log.lock().unwrap().clone();
+    assert!(
+        log.contains(&format!(" ops GET /api/v1/processes/{shown} 404 ")),
+        "{log}"
+    );
+    assert!(!log.contains(&long[..65]), "{log}");
 }
 
 /// The request log names who made each request: the token's name (a space in it
