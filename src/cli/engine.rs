@@ -63,13 +63,17 @@ fn status(ctx: &mut Ctx) -> Result<()> {
         }));
     }
     let mut line = format!("engine: {word}");
+    // One pair of parentheses a line: `paused (at … by …)`, `pausing (2 steps still
+    // running), paused at … by …`.
     if let (Some(at), by) = (&state.paused_at, &state.paused_by) {
-        line.push_str(&format!(
-            " (paused at {at}{})",
-            by.as_deref()
-                .map(|b| format!(" by {b}"))
-                .unwrap_or_default()
-        ));
+        let by = by
+            .as_deref()
+            .map(|b| format!(" by {b}"))
+            .unwrap_or_default();
+        line.push_str(&match state.running {
+            0 => format!(" (at {at}{by})"),
+            _ => format!(", paused at {at}{by}"),
+        });
     }
     ctx.printer.out(&format!("{line}\n"))
 }

@@ -16,7 +16,8 @@ use crate::serve::{self, Limits, Options, Setup};
     after_help = "Every request needs a token (`orch token create NAME --role read|operate`); \
 the dashboard asks for one once and keeps it in a cookie. The bound address is printed on stderr \
 as `orch serve: listening on http://ADDR` (port 0 picks a free one). SIGTERM or Ctrl-C: it stops \
-taking requests, and its worker lets running steps finish (up to --grace) as `orch worker` does.\n\n\
+taking requests, and its worker lets running steps finish (up to --grace; a second one stops them \
+at once) as `orch worker` does.\n\n\
 Examples:\n  orch serve                                   http://127.0.0.1:8080/\n  \
 orch serve --listen 0.0.0.0:8080 --no-worker  the API only; `orch worker`s run the processes\n  \
 orch serve --no-auth                         no token, on a loopback address only"

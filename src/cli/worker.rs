@@ -106,7 +106,7 @@ fn serve(ctx: &mut Ctx, args: RunArgs) -> Result<()> {
         hurry: None,
     };
     let report = rt.block_on(async {
-        let (stop, hurry, signals) = stop_on_signals();
+        let (stop, hurry, signals) = worker::stop_on_signals();
         let opts = Options {
             hurry: Some(hurry),
             ..opts
@@ -150,35 +150,6 @@ fn serve(ctx: &mut Ctx, args: RunArgs) -> Result<()> {
         return Err(Error::silent(crate::error::Kind::Failure));
     }
     Ok(())
-}
-
-/// The first Ctrl-C or SIGTERM stops a worker (`stop`: it claims nothing more and
-/// gives its steps the grace), the second hurries it (`hurry`: the steps still running
-/// are stopped now), as a user who presses Ctrl-C again means.
-fn stop_on_signals() -> (
-    tokio::sync::watch::Receiver<bool>,
-    tokio::sync::watch::Receiver<bool>,
-    tokio::task::JoinHandle<()>,
-) {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (stop_tx, stop) = tokio::sync::watch::channel(false);
-    let (hurry_tx, hurry) = tokio::sync::watch::channel(false);
-    let signals = tokio::spawn(async move {
-        let mut int = signal(SignalKind::interrupt()).ok();
-        let mut term = signal(SignalKind::terminate()).ok();
-        for tx in [&stop_tx, &hurry_tx] {
-            tokio::select! {
-                Some(()) = async { int.as_mut()?.recv().await } => {}
-                Some(()) = async { term.as_mut()?.recv().await } => {}
-                // Neither can be listened to: the senders stay, so nothing stops.
-                else => std::future::pending::<()>().await,
-            }
-            let _ = tx.send(true);
-        }
-        // Both said: the receivers read true from here on, whatever else comes.
-        std::future::pending::<()>().await
-    });
-    (stop, hurry, signals)
 }
 
 fn list(ctx: &mut Ctx) -> Result<()> {

@@ -519,20 +519,33 @@ pub fn parse_step_timeout(text: &str) -> Result<Duration, String> {
     }
 }
 
+/// A duration in orch's messages, in the units a user writes in a file, at most two
+/// of them: `250ms`, `2s`, `15.3s` (tenths under a minute), `1m`, `1m30s`, `2h05m`
+/// → `2h5m`, `3d4h`. A configured one (a `--grace` of 30s) reads as it was written.
 pub fn format_duration(d: Duration) -> String {
     let ms = d.as_millis();
     if ms < 1000 {
-        format!("{ms}ms")
-    } else if ms < 60_000 {
-        format!("{:.1}s", d.as_secs_f64())
-    } else {
-        let s = d.as_secs();
-        if s < 3600 {
-            format!("{}m{:02}s", s / 60, s % 60)
-        } else {
-            format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
-        }
+        return format!("{ms}ms");
     }
+    if ms < 59_950 {
+        let tenths = (ms + 50) / 100;
+        return match tenths % 10 {
+            0 => format!("{}s", tenths / 10),
+            t => format!("{}.{t}s", tenths / 10),
+        };
+    }
+    // Whole seconds from here: the largest unit and the next, the rest cut off.
+    const UNITS: [(&str, u128); 4] = [("d", 86_400), ("h", 3600), ("m", 60), ("s", 1)];
+    let s = (ms + 500) / 1000;
+    let first = UNITS.iter().position(|&(_, size)| s >= size).unwrap_or(3);
+    let (unit, size) = UNITS[first];
+    let mut out = format!("{}{unit}", s / size);
+    if let Some(&(next, small)) = UNITS.get(first + 1)
+        && (s % size) / small > 0
+    {
+        out.push_str(&format!("{}{next}", (s % size) / small));
+    }
+    out
 }
 
 /// A duration as a user writes it in a file: `1d`, `1h30m`, `90s` → `1m30s`, `500ms`.
@@ -613,6 +626,21 @@ mod tests {
             parse_duration("36500d").unwrap(),
             Duration::from_secs(36500 * 86400)
         );
+    }
+
+    #[test]
+    fn durations_in_messages_read_alike() {
+        let said = |ms: u64| format_duration(Duration::from_millis(ms));
+        assert_eq!(said(250), "250ms");
+        assert_eq!(said(2_000), "2s");
+        assert_eq!(said(15_300), "15.3s");
+        assert_eq!(said(59_960), "1m");
+        assert_eq!(said(60_000), "1m");
+        assert_eq!(said(90_000), "1m30s");
+        assert_eq!(said(3_600_000), "1h");
+        assert_eq!(said(3_630_000), "1h");
+        assert_eq!(said(7_500_000), "2h5m");
+        assert_eq!(said(3 * 86_400_000 + 4 * 3_600_000 + 5_000), "3d4h");
     }
 
     #[test]

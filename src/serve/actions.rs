@@ -12,6 +12,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use super::App;
+use super::errors::echoed;
 use crate::definition::DefinitionError;
 use crate::domain::process::{ProcessStatus, StepStatus};
 use crate::domain::workflow::{Target, WorkflowDef};
@@ -91,7 +92,7 @@ impl App {
                 "no valid workflow named `{name}` until the file is fixed"
             )));
         }
-        let mut e = Error::not_found(format!("no workflow named `{name}`"));
+        let mut e = Error::not_found(format!("no workflow named `{}`", echoed(name)));
         if let Some(near) = crate::suggest::did_you_mean(name, names.iter().map(String::as_str)) {
             e = e.with_hint(near);
         }
@@ -216,12 +217,13 @@ fn at_field(name: &str, e: Error) -> Error {
 pub async fn find_process(store: &Store, id: &str) -> Result<ProcessRow> {
     match store.find_process(id).await? {
         processes::Find::One(p) => Ok(*p),
-        processes::Find::None => Err(Error::not_found(format!("no process {id}"))
+        processes::Find::None => Err(Error::not_found(format!("no process {}", echoed(id)))
             .with_hint("`GET /api/v1/processes` (or `orch process list`) lists the processes")),
-        processes::Find::Ambiguous => {
-            Err(Error::usage(format!("`{id}` matches several processes"))
-                .with_hint("give more characters of the id"))
-        }
+        processes::Find::Ambiguous => Err(Error::usage(format!(
+            "`{}` matches several processes",
+            echoed(id)
+        ))
+        .with_hint("give more characters of the id")),
     }
 }
 
@@ -229,12 +231,16 @@ pub async fn find_process(store: &Store, id: &str) -> Result<ProcessRow> {
 pub async fn find_subscription(store: &Store, id: &str) -> Result<Subscription> {
     match store.find_subscription(id).await? {
         subscriptions::Find::One(s) => Ok(*s),
-        subscriptions::Find::None => Err(Error::not_found(format!("no subscription {id}"))
-            .with_hint(
-                "`GET /api/v1/subscriptions` (or `orch subscription list`) lists the subscriptions",
-            )),
+        subscriptions::Find::None => Err(Error::not_found(format!(
+            "no subscription {}",
+            echoed(id)
+        ))
+        .with_hint(
+            "`GET /api/v1/subscriptions` (or `orch subscription list`) lists the subscriptions",
+        )),
         subscriptions::Find::Ambiguous(ids) => Err(Error::usage(format!(
-            "`{id}` is the start of several subscription ids: {}",
+            "`{}` is the start of several subscription ids: {}",
+            echoed(id),
             ids.join(", ")
         ))
         .with_hint("give more of the id")),

@@ -125,6 +125,19 @@ impl From<QueryRejection> for ApiError {
     }
 }
 
+/// What of a name or id from the request a message (or the request log) echoes: the
+/// first [`ECHOED`] characters and `…` when it is longer, so a path of thousands of
+/// characters does not come back whole.
+pub fn echoed(given: &str) -> std::borrow::Cow<'_, str> {
+    match given.char_indices().nth(ECHOED) {
+        Some((end, _)) => format!("{}…", &given[..end]).into(),
+        None => given.into(),
+    }
+}
+
+/// How many characters of a name or id a message echoes (see [`echoed`]).
+pub const ECHOED: usize = 64;
+
 pub fn too_large() -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,

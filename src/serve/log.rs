@@ -11,6 +11,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use super::App;
+use super::errors::echoed;
 use super::listen::Peer;
 
 /// Who a request was identified as, put on its answer by the gate that identified it.
@@ -54,14 +55,31 @@ pub async fn request(State(app): State<Arc<App>>, req: Request, next: Next) -> R
     r
 }
 
-/// The path as the log shows it: a callback token (a credential, in the path) masked.
+/// The path as the log shows it: a callback token (a credential, in the path) masked,
+/// and each part of the path and the query shortened as messages echo them (a path
+/// of thousands of characters makes a line of a few hundred).
 fn masked(path: &str) -> String {
     const CALLBACKS: &str = "/api/v1/callbacks/";
-    let Some(rest) = path.strip_prefix(CALLBACKS) else {
-        return path.to_string();
+    let (path, query) = path
+        .split_once('?')
+        .map_or((path, None), |(p, q)| (p, Some(q)));
+    let mut shown = match path.strip_prefix(CALLBACKS) {
+        Some(rest) => {
+            let after = rest.find('/').map_or("", |i| &rest[i..]);
+            format!("{CALLBACKS}***{}", short(after))
+        }
+        None => short(path),
     };
-    let after = rest.find(['/', '?']).map_or("", |i| &rest[i..]);
-    format!("{CALLBACKS}***{after}")
+    if let Some(q) = query {
+        shown.push('?');
+        shown.push_str(&echoed(q));
+    }
+    shown
+}
+
+/// Each `/`-separated part of a path as messages echo it.
+fn short(path: &str) -> String {
+    path.split('/').map(echoed).collect::<Vec<_>>().join("/")
 }
 
 #[cfg(test)]
@@ -79,6 +97,20 @@ mod tests {
         assert_eq!(
             super::masked("/api/v1/processes?x=1"),
             "/api/v1/processes?x=1"
+        );
+    }
+
+    #[test]
+    fn a_long_path_is_logged_shortened() {
+        let long = "a".repeat(5000);
+        let shown = format!("{}…", &long[..super::super::errors::ECHOED]);
+        assert_eq!(
+            super::masked(&format!("/processes/{long}/steps?q={long}")),
+            format!("/processes/{shown}/steps?q={}…", &shown[..62])
+        );
+        assert_eq!(
+            super::masked(&format!("/api/v1/callbacks/{long}/{long}")),
+            format!("/api/v1/callbacks/***/{shown}")
         );
     }
 }

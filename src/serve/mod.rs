@@ -127,7 +127,12 @@ pub fn run(setup: Setup, opts: Options) -> Result<()> {
             Error::failure(format!("cannot listen on {}: {e}", opts.listen))
                 .with_hint("pick another address with --listen ADDR:PORT (port 0: any free one)")
         })?;
-    let (stop_tx, stop) = watch::channel(false);
+    // The first signal stops the server and its worker; a second one stops the
+    // worker's running steps without waiting out the grace, as for `orch worker`.
+    let (stop, hurry, signals) = {
+        let _in = runtime.enter();
+        crate::worker::stop_on_signals()
+    };
     let vault = Arc::new(crate::worker::Vault::default());
     let worker_down = Arc::new(std::sync::OnceLock::new());
     let worker = match opts.worker {
@@ -135,6 +140,7 @@ pub fn run(setup: Setup, opts: Options) -> Result<()> {
             &setup,
             &opts,
             stop.clone(),
+            hurry,
             vault.clone(),
             worker_down.clone(),
         )?),
@@ -154,13 +160,8 @@ pub fn run(setup: Setup, opts: Options) -> Result<()> {
         if !opts.auth {
             crate::say!("orch serve: --no-auth: every request may read and operate");
         }
-        let signals = tokio::spawn(async move {
-            wait_for_signal().await;
-            let _ = stop_tx.send(true);
-        });
         let router = routes(app.clone(), &opts);
         listen::serve(listener, router, opts.limits, stop).await;
-        signals.abort();
         crate::say!("orch serve: stopped taking requests");
         Ok::<_, Error>(())
     });
@@ -171,6 +172,8 @@ pub fn run(setup: Setup, opts: Options) -> Result<()> {
             Err(_) => return Err(Error::internal("the worker thread panicked")),
         }
     }
+    // Listened to until the worker is done: a second signal hurries its stop.
+    signals.abort();
     runtime.shutdown_timeout(Duration::from_secs(1));
     served
 }
@@ -201,6 +204,7 @@ fn spawn_worker(
     setup: &Setup,
     opts: &Options,
     stop: watch::Receiver<bool>,
+    hurry: watch::Receiver<bool>,
     vault: Arc<crate::worker::Vault>,
     down: Arc<std::sync::OnceLock<String>>,
 ) -> Result<std::thread::JoinHandle<Result<()>>> {
@@ -219,7 +223,7 @@ fn spawn_worker(
         lease,
         grace: opts.grace,
         poll: Duration::from_millis(25),
-        hurry: None,
+        hurry: Some(hurry),
     };
     std::thread::Builder::new()
         .name("orch-worker".into())
@@ -264,19 +268,6 @@ fn spawn_worker(
             ran
         })
         .map_err(|e| Error::internal(format!("cannot start the worker thread: {e}")))
-}
-
-async fn wait_for_signal() {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = async {
-            match term.as_mut() {
-                Some(t) => { t.recv().await; }
-                None => std::future::pending::<()>().await,
-            }
-        } => {}
-    }
 }
 
 /// Many open connections need many descriptors: take the hard limit.

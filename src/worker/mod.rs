@@ -433,6 +433,37 @@ pub async fn claim_and_drive(
     }
 }
 
+/// The first Ctrl-C or SIGTERM stops a worker (`stop`: it claims nothing more and
+/// gives its steps the grace), the second hurries it (`hurry`: the steps still running
+/// are stopped now), as a user who presses Ctrl-C again means. `orch worker` and
+/// `orch serve` (whose first signal also stops it taking requests) listen alike. To
+/// be called within a runtime, which runs the listener until it is aborted.
+pub fn stop_on_signals() -> (
+    tokio::sync::watch::Receiver<bool>,
+    tokio::sync::watch::Receiver<bool>,
+    tokio::task::JoinHandle<()>,
+) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    let (hurry_tx, hurry) = tokio::sync::watch::channel(false);
+    let signals = tokio::spawn(async move {
+        let mut int = signal(SignalKind::interrupt()).ok();
+        let mut term = signal(SignalKind::terminate()).ok();
+        for tx in [&stop_tx, &hurry_tx] {
+            tokio::select! {
+                Some(()) = async { int.as_mut()?.recv().await } => {}
+                Some(()) = async { term.as_mut()?.recv().await } => {}
+                // Neither can be listened to: the senders stay, so nothing stops.
+                else => std::future::pending::<()>().await,
+            }
+            let _ = tx.send(true);
+        }
+        // Both said: the receivers read true from here on, whatever else comes.
+        std::future::pending::<()>().await
+    });
+    (stop, hurry, signals)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -737,10 +737,18 @@ fn engine_status_counts_the_branch_steps_still_running() {
     let status = p.ok_json(&["engine", "status"]);
     assert_eq!(status["status"], "pausing", "{status}");
     assert_eq!(status["running"], 3, "{status}");
+    // Said in one pair of parentheses, not two.
+    let (_, said, _) = p.run(&["engine", "status"]);
+    assert!(
+        said.starts_with("engine: pausing (3 steps still running), paused at "),
+        "{said}"
+    );
     p.write("go", "");
     let _ = run.wait();
     let status = p.ok_json(&["engine", "status"]);
     assert_eq!(status["status"], "paused", "{status}");
+    let (_, said, _) = p.run(&["engine", "status"]);
+    assert!(said.starts_with("engine: paused (at "), "{said}");
     assert_eq!(p.run(&["engine", "resume"]).0, 0);
 }
 

@@ -74,6 +74,14 @@ impl Server {
     }
 
     /// SIGTERM, and the exit status.
+    /// Sends `sig` to the server, as a user's Ctrl-C (SIGINT) or a supervisor's SIGTERM.
+    pub fn signal(&self, sig: i32) {
+        // SAFETY: kill with a pid of a child this test owns.
+        unsafe {
+            libc::kill(self.child.id() as libc::pid_t, sig);
+        }
+    }
+
     pub fn stop(&mut self) -> std::process::ExitStatus {
         // SAFETY: kill with a pid of a child this test owns.
         unsafe {

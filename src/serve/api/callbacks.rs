@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::Value;
 
-use super::schema::{Errors, Process};
+use super::schema::{CallbackErrors, Process};
 use super::{GivenObject, JsonObject, Params};
 use crate::engine::{answer, token};
 use crate::serve::App;
@@ -26,7 +26,7 @@ use crate::store::callbacks::Answer;
 #[utoipa::path(post, path = "/callbacks/{token}", tag = "callbacks",
     params(("token" = String, Path, description = "The token the callback step handed out (ORCH_CALLBACK_TOKEN)")),
     request_body(content = Object, description = "The answer, a JSON object"),
-    responses((status = 202, body = Process), Errors))]
+    responses((status = 202, body = Process, description = "The answer is taken: the process as it is now; the server's worker runs it on"), CallbackErrors))]
 pub async fn answer(
     State(app): State<Arc<App>>,
     Path(text): Path<String>,
@@ -61,7 +61,7 @@ pub async fn answer(
 #[utoipa::path(post, path = "/callbacks/{token}/progress", tag = "callbacks",
     params(("token" = String, Path, description = "The token the callback step handed out (ORCH_CALLBACK_TOKEN)")),
     request_body(content = Option<Object>, description = "What to record, e.g. {\"message\": \"provisioning: 40%\"} (optional)"),
-    responses((status = 204, description = "Recorded"), Errors))]
+    responses((status = 204, description = "Recorded"), CallbackErrors))]
 pub async fn progress(
     State(app): State<Arc<App>>,
     Path(text): Path<String>,

@@ -42,9 +42,12 @@ pub async fn product(
     let mut named = store.products_named(&name).await?;
     let p = match named.len() {
         0 => {
-            return Err(Error::not_found(format!("no product named `{name}`"))
-                .with_hint("GET /api/v1/products lists the products (by name or tag)")
-                .into());
+            return Err(Error::not_found(format!(
+                "no product named `{}`",
+                crate::serve::errors::echoed(&name)
+            ))
+            .with_hint("GET /api/v1/products lists the products (by name or tag)")
+            .into());
         }
         1 => named.remove(0),
         _ => return Err(crate::store::products::shared_tag(&name, &named).into()),

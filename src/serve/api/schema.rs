@@ -400,6 +400,47 @@ pub enum Errors {
     Unavailable(#[to_schema] ErrorBody),
 }
 
+/// The errors a callback route may answer with: those of [`Errors`] but 401 and 403,
+/// as the token in the path is the route's credential (a wrong one is 404).
+#[derive(utoipa::IntoResponses)]
+pub enum CallbackErrors {
+    /// Bad input (a query parameter, a body that is no JSON object).
+    #[response(status = 400)]
+    BadRequest(#[to_schema] ErrorBody),
+    /// No step waits for this token: it is wrong, spent or timed out.
+    #[response(status = 404)]
+    NotFound(#[to_schema] ErrorBody),
+    /// The path exists, but not with this method (the `Allow` header lists its methods).
+    #[response(status = 405)]
+    MethodNotAllowed(#[to_schema] ErrorBody),
+    /// The request took longer than the server allows (30 s), most often a body sent
+    /// slowly or shorter than its `Content-Length`.
+    #[response(status = 408)]
+    Timeout(#[to_schema] ErrorBody),
+    /// The body is larger than the server takes.
+    #[response(status = 413)]
+    TooLarge(#[to_schema] ErrorBody),
+    /// The path and query are longer than the server takes (8 KiB).
+    #[response(status = 414)]
+    UriTooLong(#[to_schema] ErrorBody),
+    /// More headers than the server takes (100).
+    #[response(status = 431)]
+    HeadersTooLarge(#[to_schema] ErrorBody),
+    /// A body sent with a `Content-Type` other than `application/json`.
+    #[response(status = 415)]
+    UnsupportedMediaType(#[to_schema] ErrorBody),
+    /// The answer does not pass the step's `validate` (the token stays good).
+    #[response(status = 422)]
+    Invalid(#[to_schema] ErrorBody),
+    /// The store failed, or a bug in orch (said as such).
+    #[response(status = 500)]
+    Failure(#[to_schema] ErrorBody),
+    /// Try again in a moment (`Retry-After`): the database is busy or out of reach, or
+    /// the server is stopping.
+    #[response(status = 503)]
+    Unavailable(#[to_schema] ErrorBody),
+}
+
 /// A process status, as a filter.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -3,15 +3,26 @@
 (function () {
   "use strict";
 
-  // Relative times: "3 min ago", kept current.
+  // Relative times: "3 min ago", "in 1 h 58 min", kept current. In two units, the
+  // smaller rounded, as the server says them (`span` in views/page.rs).
+  function span(s) {
+    if (s < 60) return s + " s";
+    var m = Math.floor((s + 30) / 60);
+    if (m < 60) return m + " min";
+    var two = function (big, small, unit, per) {
+      return big + " " + unit + (small ? " " + small + " " + per : "");
+    };
+    if (m < 1440) return two(Math.floor(m / 60), m % 60, "h", "min");
+    var h = Math.floor((s + 1800) / 3600);
+    return two(Math.floor(h / 24), h % 24, "d", "h");
+  }
   function rel(iso) {
     var t = Date.parse(iso);
     if (isNaN(t)) return null;
     var s = Math.round((Date.now() - t) / 1000), ago = s >= 0;
     s = Math.abs(s);
-    var text = s < 10 ? "just now" : s < 60 ? s + " s" : s < 3600 ? Math.floor(s / 60) + " min"
-      : s < 86400 ? Math.floor(s / 3600) + " h" : Math.floor(s / 86400) + " d";
-    return text === "just now" ? text : ago ? text + " ago" : "in " + text;
+    if (s < 10) return "just now";
+    return ago ? span(s) + " ago" : "in " + span(s);
   }
   function refreshTimes(root) {
     (root || document).querySelectorAll("time[data-rel]").forEach(function (el) {

@@ -81,29 +81,45 @@ impl Templates {
     }
 }
 
-/// `2024-05-01T10:00:00.123Z` as `3 min ago` (or `in 2 min`).
+/// `2024-05-01T10:00:00.123Z` as `3 min ago` (or `in 1 h 58 min`).
 fn reltime(at: Option<String>) -> String {
     let Some(t) = at.as_deref().and_then(crate::clock::parse) else {
         return String::new();
     };
     let secs = crate::clock::now().duration_since(t).as_secs();
-    let (n, ago) = if secs >= 0 {
-        (secs, true)
-    } else {
-        (-secs, false)
+    let Some(text) = span(secs.unsigned_abs()) else {
+        return "just now".to_string();
     };
-    let text = match n {
-        0..=9 => return "just now".to_string(),
-        10..=59 => format!("{n} s"),
-        60..=3599 => format!("{} min", n / 60),
-        3600..=86_399 => format!("{} h", n / 3600),
-        _ => format!("{} d", n / 86_400),
-    };
-    if ago {
+    if secs >= 0 {
         format!("{text} ago")
     } else {
         format!("in {text}")
     }
+}
+
+/// A span of seconds as people say it, in its two largest units, the smaller rounded
+/// to the nearest (`1 h 58 min`, `3 d 4 h`; `45 s`, `12 min`); `None` under 10 s.
+/// The dashboard's script (`rel` in app.js) says it alike.
+fn span(n: u64) -> Option<String> {
+    if n < 10 {
+        return None;
+    }
+    if n < 60 {
+        return Some(format!("{n} s"));
+    }
+    let (big, small, unit, per) = match (n + 30) / 60 {
+        m if m < 60 => return Some(format!("{m} min")),
+        m if m < 24 * 60 => (m / 60, m % 60, "h", "min"),
+        _ => {
+            let h = (n + 1800) / 3600;
+            (h / 24, h % 24, "d", "h")
+        }
+    };
+    Some(if small == 0 {
+        format!("{big} {unit}")
+    } else {
+        format!("{big} {unit} {small} {per}")
+    })
 }
 
 /// An RFC 3339 time as `2024-05-01 10:00:00 UTC`.
@@ -301,12 +317,26 @@ mod tests {
         assert_eq!(short(Some("rtr1".into())), "rtr1");
         let now = crate::clock::now_text();
         assert_eq!(reltime(Some(now)), "just now");
+        // Two units, the smaller rounded: a deadline 1 h 58 min away is not `in 1 h`.
+        for (secs, said) in [
+            (9, None),
+            (45, Some("45 s")),
+            (89, Some("1 min")),
+            (90, Some("2 min")),
+            (3_570, Some("1 h")),
+            (7_080, Some("1 h 58 min")),
+            (7_200, Some("2 h")),
+            (86_370, Some("1 d")),
+            (3 * 86_400 + 4 * 3_600 + 1_000, Some("3 d 4 h")),
+        ] {
+            assert_eq!(span(secs).as_deref(), said, "{secs} s");
+        }
         assert_eq!(
             duration(
                 Some("2024-05-01T10:00:00Z".into()),
                 Some("2024-05-01T10:00:02Z".into())
             ),
-            "2.0s"
+            "2s"
         );
     }
 

@@ -152,6 +152,7 @@ fn ok_schema<'a>(doc: &'a Value, method: &str, path: &str) -> &'a Value {
     let r = responses
         .get("200")
         .or_else(|| responses.get("201"))
+        .or_else(|| responses.get("202"))
         .expect("a 2xx answer");
     &r["content"]["application/json"]["schema"]
 }
@@ -1567,6 +1568,31 @@ builtin = "noop"
 
     let taken = call(&s, "POST", &answer, None, Some(&json!({"status": "done"})));
     assert_eq!(taken.status, 202, "{}", taken.text);
+    conforms(
+        &doc,
+        ok_schema(&doc, "post", "/api/v1/callbacks/{token}"),
+        &taken.body,
+        "taken",
+    );
+    // The token is the credential: the document lists no 401 or 403 for these
+    // routes, and says what each success means.
+    for (path, ok) in [
+        ("/api/v1/callbacks/{token}", "202"),
+        ("/api/v1/callbacks/{token}/progress", "204"),
+    ] {
+        let responses = &doc["paths"][path]["post"]["responses"];
+        for status in ["401", "403"] {
+            assert!(
+                responses[status].is_null(),
+                "{path} lists {status}: {responses}"
+            );
+        }
+        let said = responses[ok]["description"].as_str().unwrap_or_default();
+        assert!(
+            !said.is_empty(),
+            "{path}: {ok} has no description: {responses}"
+        );
+    }
     let done = wait_for_status(&s, &op, &id, "completed");
     assert_eq!(done["state"]["job"]["status"], "done", "{done}");
 
@@ -2047,6 +2073,7 @@ both!(
     a_conflict_over_a_running_process_names_who_runs_it,
     an_abort_of_a_running_process_is_accepted_and_carried_out,
     a_callback_step_is_answered_through_the_api,
+    a_very_long_id_is_echoed_shortened,
     a_process_view_follows_what_other_orchs_do_to_the_process,
     every_route_answers_with_the_shapes_of_the_command_line,
     errors_have_the_status_and_body_of_the_design,
@@ -2592,6 +2619,40 @@ fn the_subscriptions_page_says_when_a_filter_can_match_nothing() {
     assert!(page.contains("where zz.y: no product"), "{page}");
     let page = dashboard(&s, "/subscriptions?product=Node", &op);
     assert!(!page.contains("class=\"alert\""), "{page}");
+}
+
+/// A path of thousands of characters is not echoed whole: the API's and the dashboard's
+/// not-found messages and the request log show its first 64 characters and `…`.
+fn a_very_long_id_is_echoed_shortened() {
+    let p = Project::example();
+    let op = token(&p, "ops", "operate");
+    let mut s = Server::start(&p, &["--no-worker"]);
+    let long = "a".repeat(5000);
+    let shown = format!("{}…", &long[..64]);
+    for route in ["processes", "subscriptions", "products", "workflows"] {
+        let r = get(&s, &format!("/api/v1/{route}/{long}"), &op);
+        assert_eq!(r.status, 404, "{route}: {}", r.text);
+        assert!(r.text.contains(&shown), "{route}: {}", r.text);
+        assert!(r.text.len() < 1000, "{route}: {}", r.text);
+    }
+    let r = ureq::get(&s.url(&format!("/processes/{long}")))
+        .set("Cookie", &format!("orch_token={op}"))
+        .call();
+    match r {
+        Err(ureq::Error::Status(404, r)) => {
+            let page = r.into_string().unwrap();
+            assert!(page.contains(&shown), "{page}");
+            assert!(!page.contains(&long[..65]), "{page}");
+        }
+        other => panic!("the dashboard answers {other:?}"),
+    }
+    assert!(s.stop().success());
+    let log = s.log.lock().unwrap().clone();
+    assert!(
+        log.contains(&format!(" ops GET /api/v1/processes/{shown} 404 ")),
+        "{log}"
+    );
+    assert!(!log.contains(&long[..65]), "{log}");
 }
 
 /// The request log names who made each request: the token's name (a space in it

@@ -7,7 +7,7 @@ use std::process::Child;
 
 use serde_json::json;
 
-use super::{Server, dashboard, get, post, token, wait_for_status};
+use super::{Server, dashboard, get, post, token, wait_for_status, wait_until};
 use crate::Project;
 use crate::both;
 use crate::workers::{signal, spawn_worker};
@@ -121,7 +121,38 @@ fn a_servers_own_worker_is_counted_with_the_others() {
     wait_for_workers(&s, &op, 1);
 }
 
+/// A second Ctrl-C or SIGTERM ends the grace of a server's worker as it does an `orch
+/// worker`'s: the step still running is stopped at once (it never reaches its end),
+/// and the process rests due for the next worker.
+fn a_second_signal_stops_the_servers_steps_without_waiting_for_the_grace() {
+    let p = Project::new();
+    p.task(
+        "[[step]]\nname = \"Hold\"\nrun = \"touch started; i=0; while [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done; touch finished\"\n",
+    );
+    let id = p.queue("t");
+    let mut s = Server::start(&p, &["--grace", "10m"]);
+    wait_until("the step to start", || p.path().join("started").exists());
+    s.signal(libc::SIGINT);
+    // Two signals sent at once may arrive as one: the second goes once the first is seen.
+    let log = s.log.clone();
+    let said = || log.lock().unwrap().clone();
+    wait_until("the worker to stop claiming", || {
+        said().contains("worker stopping")
+    });
+    let status = s.stop();
+    let err = said();
+    assert!(status.success(), "{status:?} {err}");
+    assert!(err.contains("asked again to stop"), "{err}");
+    assert!(
+        !p.path().join("finished").exists(),
+        "the step ran to its end: {err}"
+    );
+    let shown = p.ok_json(&["process", "show", &id]);
+    assert_eq!(shown["status"], "waiting", "{shown}");
+}
+
 both!(
+    a_second_signal_stops_the_servers_steps_without_waiting_for_the_grace,
     the_header_and_health_count_every_worker_on_the_database,
     a_servers_own_worker_is_counted_with_the_others,
 );
