@@ -667,6 +667,42 @@ fn a_full_disk_fails_cleanly_and_the_process_can_be_retried() {
     assert_eq!(integrity(&db), "ok");
 }
 
+#[test]
+fn a_full_disk_when_opening_says_so_and_loses_nothing() {
+    let disk = match SmallDisk::mount(1024) {
+        Ok(d) => d,
+        Err(why) => {
+            eprintln!("skipped: cannot mount a small tmpfs ({why})");
+            return;
+        }
+    };
+    let p = Project::new();
+    let db = disk.dir.path().join("orch.db");
+    let db_arg = db.to_str().unwrap();
+    task(&p, "[[step]]\nname = \"A\"\nbuiltin = \"noop\"\n");
+    let v = p.json(&["--db", db_arg, "workflow", "run", "t"]);
+    assert_eq!(v["status"], "completed", "{v}");
+    // Everything else fills the disk: no room is left for the WAL's shared memory.
+    let filler = disk.dir.path().join("filler");
+    let mut file = std::fs::File::create(&filler).unwrap();
+    let block = vec![0u8; 4096];
+    while std::io::Write::write_all(&mut file, &block).is_ok() {}
+    drop(file);
+    for args in [&["process", "list"][..], &["workflow", "run", "t"][..]] {
+        let mut all = vec!["--db", db_arg];
+        all.extend_from_slice(args);
+        let (code, _, err) = p.run(&all);
+        assert_eq!(code, 1, "{err}");
+        assert!(err.contains("the disk is full"), "{err}");
+        assert!(err.contains("hint: free some space"), "{err}");
+        assert!(err.contains(db_arg), "{err}");
+    }
+    std::fs::remove_file(&filler).unwrap();
+    let v = p.json(&["--db", db_arg, "process", "list"]);
+    assert_eq!(v.as_array().map(Vec::len), Some(1), "{v}");
+    assert_eq!(integrity(&db), "ok");
+}
+
 // ---- security ----
 
 #[test]
