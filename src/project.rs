@@ -90,25 +90,31 @@ fn customer<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D:
 pub struct ServeConfig {
     /// The address `orch serve` is reached at from outside (`https://orch.example.net`):
     /// callback steps hand their `run` the answer URL under it (`ORCH_CALLBACK_URL`).
+    #[serde(default, deserialize_with = "public_url")]
     pub public_url: Option<String>,
 }
 
+/// `[serve] public_url`, read as the file is, so a wrong one is said with its line (and
+/// listed by `workflow check` with the other problems): an http(s) URL, kept without a
+/// trailing slash.
+fn public_url<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let text = String::deserialize(d)?;
+    let url = text.trim().trim_end_matches('/');
+    if !(url.starts_with("http://") || url.starts_with("https://"))
+        || url.contains(char::is_whitespace)
+    {
+        return Err(serde::de::Error::custom(format!(
+            "`{url}` is not an http:// or https:// URL: write the address orch serve is reached at, such as public_url = \"https://orch.example.net\""
+        )));
+    }
+    Ok(Some(url.to_string()))
+}
+
 impl Config {
-    /// `[serve] public_url`, checked: an http(s) URL, without a trailing slash.
-    pub fn public_url(&self) -> Result<Option<String>, Error> {
-        let Some(url) = self.serve.as_ref().and_then(|s| s.public_url.as_deref()) else {
-            return Ok(None);
-        };
-        let url = url.trim().trim_end_matches('/');
-        if !(url.starts_with("http://") || url.starts_with("https://"))
-            || url.contains(char::is_whitespace)
-        {
-            return Err(Error::usage(format!(
-                "orch.toml: serve.public_url: `{url}` is not an http:// or https:// URL"
-            ))
-            .with_hint("write the address orch serve is reached at, such as public_url = \"https://orch.example.net\""));
-        }
-        Ok(Some(url.to_string()))
+    /// `[serve] public_url`: an http(s) URL without a trailing slash (checked as the
+    /// file was read).
+    pub fn public_url(&self) -> Option<String> {
+        self.serve.as_ref().and_then(|s| s.public_url.clone())
     }
 }
 

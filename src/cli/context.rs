@@ -75,7 +75,7 @@ impl Settings {
             step_timeout: project.config.step_timeout,
             grace: Duration::from_secs(5),
             lease: crate::engine::owner::DEFAULT_LEASE,
-            callback_url: project.config.public_url()?,
+            callback_url: project.config.public_url(),
         })
     }
 }
