@@ -163,8 +163,14 @@ impl Project {
         let has_config = config_path.is_file();
         let config = if has_config {
             let src = Source::read(&config_path, PathBuf::from(CONFIG_FILE))?;
-            src.deserialize::<Config>()
-                .map_err(|d| Error::from(crate::definition::DefinitionError(vec![d])))?
+            // Every command reads orch.toml first, `workflow check` too: the hint
+            // does not send the user there.
+            src.deserialize::<Config>().map_err(|d| {
+                Error::usage(d.to_string()).with_hint(format!(
+                    "fix {}: every orch command reads it first (each of its keys is optional)",
+                    config_path.display()
+                ))
+            })?
         } else {
             Config::default()
         };
