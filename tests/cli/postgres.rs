@@ -603,9 +603,14 @@ fn a_worker_lets_go_of_a_process_the_database_cut_short_and_runs_it_again() {
 
 /// orch against an address, expecting exit 1; returns stderr.
 fn refused(url: &str) -> String {
+    refused_with(url, 1)
+}
+
+/// orch against an address, expecting exit `expected`; returns stderr.
+fn refused_with(url: &str, expected: i32) -> String {
     let p = Project::at(url);
     let (code, out, err) = p.run(&["process", "list"]);
-    assert_eq!(code, 1, "{out}{err}");
+    assert_eq!(code, expected, "{out}{err}");
     err
 }
 
@@ -631,7 +636,8 @@ fn connection_failures_are_told_apart_without_the_password() {
     assert!(!err.contains(secret), "the password was shown: {err}");
     assert!(err.contains("someone:***@"), "{err}");
 
-    // A database that is not there.
+    // A database that is not there: not found (exit 6), as a missing SQLite file and a
+    // missing orch schema are.
     let Some(cluster) = server.cluster() else {
         return; // the other two need roles of the throwaway cluster
     };
@@ -639,7 +645,7 @@ fn connection_failures_are_told_apart_without_the_password() {
         "postgresql://postgres:{secret}@/no_such_db?host={}",
         cluster.socket_dir().display()
     );
-    let err = refused(&url);
+    let err = refused_with(&url, 6);
     assert!(
         err.contains("the database `no_such_db` does not exist"),
         "{err}"
