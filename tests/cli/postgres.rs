@@ -881,6 +881,17 @@ fn the_address_comes_from_orch_toml_or_db_in_either_form() {
         "orch.toml",
         &format!("db = \"{}\"\npg_schema = \"team\"\n", db.url),
     );
+    // `db migrate` says which schema it made: projects sharing the database differ
+    // only in that.
+    let (code, _, err) = p.run(&["db", "migrate"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("(schema `team`) from schema version 0"),
+        "{err}"
+    );
+    let migrated = p.ok_json(&["db", "migrate"]);
+    assert_eq!(migrated["pg_schema"], "team", "{migrated}");
+    assert_eq!(migrated["from_version"], migrated["version"], "{migrated}");
     assert_eq!(p.run(&["workflow", "run", "t"]).0, 0);
     assert!(!p.db().exists(), "no SQLite file beside it");
     let in_team = |sql: &str| -> String {
