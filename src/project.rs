@@ -181,6 +181,16 @@ impl Project {
         })
     }
 
+    /// A folder taken as it is, without reading an orch.toml: where `orch init DIR`
+    /// starts, before DIR is a project.
+    pub fn bare(root: PathBuf) -> Project {
+        Project {
+            root,
+            config: Config::default(),
+            has_config: false,
+        }
+    }
+
     pub fn products_dir(&self) -> PathBuf {
         self.root.join(
             self.config
