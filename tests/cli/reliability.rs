@@ -5,9 +5,9 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use super::Project;
 use super::both;
 use super::crash::{ProcStat, effect_script, effects, group_gone_within, integrity, kill9};
+use super::{Project, Store};
 
 fn task(p: &Project, steps: &str) {
     p.write(
@@ -701,6 +701,37 @@ fn a_full_disk_when_opening_says_so_and_loses_nothing() {
     let v = p.json(&["--db", db_arg, "process", "list"]);
     assert_eq!(v.as_array().map(Vec::len), Some(1), "{v}");
     assert_eq!(integrity(&db), "ok");
+}
+
+#[test]
+fn a_backup_to_a_full_disk_says_whose_disk_and_leaves_nothing_behind() {
+    let disk = match SmallDisk::mount(64) {
+        Ok(d) => d,
+        Err(why) => {
+            eprintln!("skipped: cannot mount a small tmpfs ({why})");
+            return;
+        }
+    };
+    let p = Project::on(Store::Sqlite).unwrap();
+    task(&p, "[[step]]\nname = \"A\"\nbuiltin = \"noop\"\n");
+    assert_eq!(p.json(&["workflow", "run", "t"])["status"], "completed");
+    let copy = disk.dir.path().join("copy.db");
+    let (code, out, err) = p.run(&["db", "backup", copy.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.contains(&format!(
+            "the disk is full: the copy of {} does not fit in {}",
+            p.db().display(),
+            disk.dir.path().display()
+        )),
+        "{err}"
+    );
+    assert!(err.contains("hint: free some space there"), "{err}");
+    assert!(!err.contains("step"), "no step was in flight: {err}");
+    let left: Vec<_> = std::fs::read_dir(disk.dir.path()).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+    assert_eq!(integrity(&p.db()), "ok");
 }
 
 // ---- security ----
