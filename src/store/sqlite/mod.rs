@@ -152,7 +152,7 @@ fn at(path: &Path, what: &str) -> impl Fn(rusqlite::Error) -> Error {
     }
 }
 
-/// Whether the file system holding `path` has no block left to give: SQLite says only
+/// Whether the file system holding `path` has (next to) no room left: SQLite says only
 /// "disk I/O error" when it cannot grow the WAL's shared-memory file (`-shm`) on a full
 /// disk, so opening tells a full disk apart by asking the file system.
 fn no_space_beside(path: &Path) -> bool {
@@ -167,7 +167,9 @@ fn no_space_beside(path: &Path) -> bool {
     // SAFETY: `folder` is a NUL-terminated path and `stat` a zeroed struct statvfs fills.
     let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
     let ok = unsafe { libc::statvfs(folder.as_ptr(), &mut stat) } == 0;
-    ok && stat.f_bavail == 0
+    // Less than the 32 KiB of one region of the `-shm` file: what a failed attempt to
+    // grow it left over.
+    ok && stat.f_bavail.saturating_mul(stat.f_frsize) < 32 * 1024
 }
 
 /// The newest schema version this binary knows.
