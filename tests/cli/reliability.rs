@@ -703,6 +703,47 @@ fn a_full_disk_when_opening_says_so_and_loses_nothing() {
     assert_eq!(integrity(&db), "ok");
 }
 
+/// A command that is no step (`product load`) meeting a full disk names the database
+/// and speaks of what it was writing, not of a step.
+#[test]
+fn a_full_disk_under_a_command_that_runs_no_step_names_the_database() {
+    let disk = match SmallDisk::mount(2048) {
+        Ok(d) => d,
+        Err(why) => {
+            eprintln!("skipped: cannot mount a small tmpfs ({why})");
+            return;
+        }
+    };
+    let p = Project::example();
+    let db = disk.dir.path().join("orch.db");
+    let db_arg = db.to_str().unwrap();
+    assert_eq!(p.run(&["--db", db_arg, "db", "migrate"]).0, 0);
+    // Room to open the database (its -shm), none to grow its log.
+    let filler = disk.dir.path().join("filler");
+    let mut file = std::fs::File::create(&filler).unwrap();
+    let block = vec![0u8; 4096];
+    while std::io::Write::write_all(&mut file, &block).is_ok() {}
+    drop(file);
+    let size = std::fs::metadata(&filler).unwrap().len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&filler)
+        .unwrap()
+        .set_len(size - 40 * 1024)
+        .unwrap();
+    let (code, _, err) = p.run(&["--db", db_arg, "product", "load"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("the disk is full"), "{err}");
+    assert!(err.contains(db_arg), "{err}");
+    assert!(!err.contains("last step"), "no step ran: {err}");
+    std::fs::remove_file(&filler).unwrap();
+    assert_eq!(integrity(&db), "ok");
+    assert_eq!(
+        p.json(&["--db", db_arg, "product", "list"]),
+        serde_json::json!([])
+    );
+}
+
 #[test]
 fn a_backup_to_a_full_disk_says_whose_disk_and_leaves_nothing_behind() {
     let disk = match SmallDisk::mount(64) {
