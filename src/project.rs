@@ -90,25 +90,31 @@ fn customer<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D:
 pub struct ServeConfig {
     /// The address `orch serve` is reached at from outside (`https://orch.example.net`):
     /// callback steps hand their `run` the answer URL under it (`ORCH_CALLBACK_URL`).
+    #[serde(default, deserialize_with = "public_url")]
     pub public_url: Option<String>,
 }
 
+/// `[serve] public_url`, read as the file is, so a wrong one is said with its line (and
+/// listed by `workflow check` with the other problems): an http(s) URL, kept without a
+/// trailing slash.
+fn public_url<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let text = String::deserialize(d)?;
+    let url = text.trim().trim_end_matches('/');
+    if !(url.starts_with("http://") || url.starts_with("https://"))
+        || url.contains(char::is_whitespace)
+    {
+        return Err(serde::de::Error::custom(format!(
+            "`{url}` is not an http:// or https:// URL: write the address orch serve is reached at, such as public_url = \"https://orch.example.net\""
+        )));
+    }
+    Ok(Some(url.to_string()))
+}
+
 impl Config {
-    /// `[serve] public_url`, checked: an http(s) URL, without a trailing slash.
-    pub fn public_url(&self) -> Result<Option<String>, Error> {
-        let Some(url) = self.serve.as_ref().and_then(|s| s.public_url.as_deref()) else {
-            return Ok(None);
-        };
-        let url = url.trim().trim_end_matches('/');
-        if !(url.starts_with("http://") || url.starts_with("https://"))
-            || url.contains(char::is_whitespace)
-        {
-            return Err(Error::usage(format!(
-                "orch.toml: serve.public_url: `{url}` is not an http:// or https:// URL"
-            ))
-            .with_hint("write the address orch serve is reached at, such as public_url = \"https://orch.example.net\""));
-        }
-        Ok(Some(url.to_string()))
+    /// `[serve] public_url`: an http(s) URL without a trailing slash (checked as the
+    /// file was read).
+    pub fn public_url(&self) -> Option<String> {
+        self.serve.as_ref().and_then(|s| s.public_url.clone())
     }
 }
 
@@ -157,8 +163,14 @@ impl Project {
         let has_config = config_path.is_file();
         let config = if has_config {
             let src = Source::read(&config_path, PathBuf::from(CONFIG_FILE))?;
-            src.deserialize::<Config>()
-                .map_err(|d| Error::from(crate::definition::DefinitionError(vec![d])))?
+            // Every command reads orch.toml first, `workflow check` too: the hint
+            // does not send the user there.
+            src.deserialize::<Config>().map_err(|d| {
+                Error::usage(d.to_string()).with_hint(format!(
+                    "fix {}: every orch command reads it first (each of its keys is optional)",
+                    config_path.display()
+                ))
+            })?
         } else {
             Config::default()
         };
@@ -167,6 +179,16 @@ impl Project {
             config,
             has_config,
         })
+    }
+
+    /// A folder taken as it is, without reading an orch.toml: where `orch init DIR`
+    /// starts, before DIR is a project.
+    pub fn bare(root: PathBuf) -> Project {
+        Project {
+            root,
+            config: Config::default(),
+            has_config: false,
+        }
     }
 
     pub fn products_dir(&self) -> PathBuf {

@@ -75,7 +75,7 @@ impl Settings {
             step_timeout: project.config.step_timeout,
             grace: Duration::from_secs(5),
             lease: crate::engine::owner::DEFAULT_LEASE,
-            callback_url: project.config.public_url()?,
+            callback_url: project.config.public_url(),
         })
     }
 }
@@ -92,11 +92,15 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    /// Parse, then resolve: the flags become settings here, once.
-    pub fn new(global: Global, access: Access) -> Result<Ctx> {
+    /// Parse, then resolve: the flags become settings here, once. `project` is the
+    /// project when the caller knows it already; else it is discovered.
+    pub fn new(global: Global, access: Access, project: Option<Project>) -> Result<Ctx> {
         let explicit = global.dir.is_some() || global.db.is_some();
         let printer = Printer::new(global.output, global.quiet, global.verbose, global.color);
-        let project = Project::discover(global.dir.as_deref())?;
+        let project = match project {
+            Some(p) => p,
+            None => Project::discover(global.dir.as_deref())?,
+        };
         let db_flag = global.db.map(PathBuf::into_os_string);
         let settings = Settings::resolve(db_flag, global.user, &project)?;
         Ok(Ctx {

@@ -177,19 +177,25 @@ fn backup(ctx: &mut Ctx, args: BackupArgs) -> Result<()> {
 }
 
 fn migrate(ctx: &mut Ctx) -> Result<()> {
-    let (kind, location, before, version) = ctx.db(async |s| {
+    let (kind, (location, pg_schema), before, version) = ctx.db(async |s| {
         Ok::<_, crate::store::StoreError>((
             s.kind(),
-            s.location().describe(),
+            (s.location().describe(), s.location().pg_schema()),
             s.opened_at_version(),
             s.version().await?,
         ))
     })?;
     if ctx.printer.is_json() {
         return ctx.printer.json(&json!({
-            "store": kind, "path": location, "from_version": before, "version": version,
+            "store": kind, "path": location, "pg_schema": pg_schema,
+            "from_version": before, "version": version,
         }));
     }
+    // Projects sharing one PostgreSQL database differ only in their schema: say which.
+    let location = match &pg_schema {
+        Some(schema) => format!("{location} (schema `{schema}`)"),
+        None => location,
+    };
     if before == version {
         ctx.printer.status(&format!(
             "{location} is up to date (schema version {version})"

@@ -220,7 +220,20 @@ pub fn execute(cli: Cli) -> Result<()> {
         return completions(args);
     }
     let access = cli.command.access();
-    let mut ctx = Ctx::new(cli.global, access)?;
+    let mut cli = cli;
+    let mut project = None;
+    if let Command::Init(args) = &mut cli.command {
+        // `--dir DIR init` (or ORCH_DIR) is `init DIR`: the folder need not exist yet.
+        if args.path.is_none() {
+            args.path = cli.global.dir.take();
+        }
+        // `init DIR` makes a project there: the one around the current folder, and
+        // its orch.toml, are no business of it.
+        if args.path.is_some() {
+            project = Some(crate::project::Project::bare(std::env::current_dir()?));
+        }
+    }
+    let mut ctx = Ctx::new(cli.global, access, project)?;
     if !matches!(cli.command, Command::Init(_)) {
         ctx.require_project()?;
     }

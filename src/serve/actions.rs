@@ -144,7 +144,7 @@ impl App {
             aborts: crate::engine::abort_request::AbortWatch::none(),
             secrets: Map::new(),
             // Checked when the server started (the command's settings).
-            callback_url: self.project.config.public_url().ok().flatten(),
+            callback_url: self.project.config.public_url(),
             // Its commits drive nothing; the server's worker queues children.
             children: crate::engine::runner::Children::Queue,
         }

@@ -251,7 +251,7 @@ fn spawn_worker(
                 lease,
                 vault: Some(vault.as_ref()),
                 // Checked when the server started (the command's settings).
-                callback_url: project.config.public_url().ok().flatten(),
+                callback_url: project.config.public_url(),
                 // A worker: a parent rests while its children are queued.
                 children: crate::engine::runner::Children::Queue,
             };

@@ -105,11 +105,15 @@ impl StoreError {
 /// How a [`StoreError::ReadOnly`] begins, as said.
 const READ_ONLY: &str = "cannot write the database:";
 
-/// A refusal to write says which database: the driver's words ("attempt to write a
-/// readonly database") name none, and the permissions to check are that file's.
+/// How a [`StoreError::DiskFull`] begins, as said.
+const DISK_FULL: &str = "the disk is full:";
+
+/// A refusal to write, or a full disk, says which database: the driver's words
+/// ("attempt to write a readonly database", "database or disk is full") name none, and
+/// the permissions to check, or the disk to free, are that file's.
 pub fn naming_the_database(e: Error, location: &str) -> Error {
     let named = e.message.contains(location) || e.causes.iter().any(|c| c.contains(location));
-    if e.message.starts_with(READ_ONLY) && !named {
+    if (e.message.starts_with(READ_ONLY) || e.message.starts_with(DISK_FULL)) && !named {
         e.with_cause(format!("the database is {location}"))
     } else {
         e
@@ -126,7 +130,7 @@ impl From<StoreError> for Error {
                 "see what is wrong with `orch db check`; restore a copy made with `orch db backup`, or point --db at another database; orch did not change it",
             ),
             StoreError::DiskFull(_) => Error::failure(text).with_hint(
-                "free some space; the last step was rolled back and can be retried",
+                "free some space on the database's disk; what this command was writing was rolled back (a step in flight runs again with `orch process retry ID`)",
             ),
             StoreError::ReadOnly(_) => Error::failure(text).with_hint(
                 "check the permissions of the database file and its folder (PostgreSQL: that --db names the primary server, not a standby)",

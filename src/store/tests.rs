@@ -490,4 +490,7 @@ fn a_refused_write_begins_as_naming_the_database_expects() {
     // Said once: an error that names the file already is left as it is.
     let again = super::naming_the_database(named, "/srv/orch.db");
     assert_eq!(again.causes.len(), 1);
+    let e = crate::error::Error::from(super::StoreError::DiskFull("disk is full".into()));
+    let named = super::naming_the_database(e, "/srv/orch.db");
+    assert_eq!(named.causes, ["the database is /srv/orch.db"]);
 }

@@ -564,7 +564,11 @@ fn the_answer_url_is_handed_out_when_serve_has_a_public_address() {
     p.write("orch.toml", "[serve]\npublic_url = \"orch.example.net\"\n");
     let (code, _, err) = p.run(&["workflow", "list"]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("serve.public_url"), "{err}");
+    assert!(err.contains("orch.toml:2:14: serve.public_url"), "{err}");
+    assert!(
+        err.contains("`orch.example.net` is not an http:// or https:// URL"),
+        "{err}"
+    );
 }
 
 fn an_answer_queued_for_the_workers_is_taken_by_one() {

@@ -151,6 +151,25 @@ fn a_zero_step_timeout_is_refused_where_it_is_written() {
     );
 }
 
+/// Every command reads orch.toml first, `workflow check` too: a key it cannot take is
+/// said with its line, and the hint says to fix the file rather than to run `workflow
+/// check` (which would say the same again).
+#[test]
+fn a_wrong_orch_toml_hints_at_the_file_not_at_workflow_check() {
+    let p = Project::new();
+    p.write("orch.toml", "db = \"orch.db\"\nstep_timout = \"5m\"\n");
+    for args in [&["workflow", "check"][..], &["db", "status"][..]] {
+        let (code, _, err) = p.run(args);
+        assert_eq!(code, 2, "{err}");
+        assert!(
+            err.contains("orch.toml:2:1: step_timout: unknown field `step_timout`"),
+            "{err}"
+        );
+        assert!(err.contains("hint: fix "), "{err}");
+        assert!(!err.contains("workflow check"), "{err}");
+    }
+}
+
 /// A `timeout` stops a program: on an input step (which waits for a person) or a
 /// builtin it would stop nothing, so it is refused there, saying where it goes,
 /// rather than accepted and ignored.

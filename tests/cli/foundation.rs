@@ -806,3 +806,38 @@ fn small_usage_errors_hint_at_what_to_do() {
         assert!(err.contains(hint), "{args:?}: {err}");
     }
 }
+
+/// `orch init DIR` makes a project in DIR: the orch.toml of the project around the
+/// current folder is not read (a broken one does not stop it), and `--dir DIR init`
+/// (or ORCH_DIR) is the same command, for a folder that does not exist yet too.
+#[test]
+fn init_elsewhere_reads_no_orch_toml_here_and_dir_names_the_new_project() {
+    let p = Project::on(Store::Sqlite).unwrap();
+    p.write("orch.toml", "db = 5\n");
+    let (code, _, err) = p.run(&["db", "status"]);
+    assert_eq!(code, 2, "{err}");
+
+    let (code, _, err) = p.run(&["init", "new"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(p.path().join("new/orch.toml").is_file(), "{err}");
+    assert!(p.path().join("new/orch.db").is_file(), "{err}");
+
+    let (code, _, err) = p.run(&["--dir", "by-flag/sub", "init"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(p.path().join("by-flag/sub/orch.db").is_file(), "{err}");
+    let out = p
+        .command()
+        .env("ORCH_DIR", p.path().join("by-env"))
+        .args(["-o", "json", "init"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["root"], p.path().join("by-env").to_str().unwrap(), "{v}");
+    assert!(p.path().join("by-env/products").is_dir());
+
+    // Without a folder, init still reads the project it is in.
+    let (code, _, err) = p.run(&["init"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("orch.toml:1:6: db"), "{err}");
+}

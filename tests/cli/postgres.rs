@@ -609,9 +609,14 @@ fn a_worker_lets_go_of_a_process_the_database_cut_short_and_runs_it_again() {
 
 /// orch against an address, expecting exit 1; returns stderr.
 fn refused(url: &str) -> String {
+    refused_with(url, 1)
+}
+
+/// orch against an address, expecting exit `expected`; returns stderr.
+fn refused_with(url: &str, expected: i32) -> String {
     let p = Project::at(url);
     let (code, out, err) = p.run(&["process", "list"]);
-    assert_eq!(code, 1, "{out}{err}");
+    assert_eq!(code, expected, "{out}{err}");
     err
 }
 
@@ -637,7 +642,8 @@ fn connection_failures_are_told_apart_without_the_password() {
     assert!(!err.contains(secret), "the password was shown: {err}");
     assert!(err.contains("someone:***@"), "{err}");
 
-    // A database that is not there.
+    // A database that is not there: not found (exit 6), as a missing SQLite file and a
+    // missing orch schema are.
     let Some(cluster) = server.cluster() else {
         return; // the other two need roles of the throwaway cluster
     };
@@ -645,7 +651,7 @@ fn connection_failures_are_told_apart_without_the_password() {
         "postgresql://postgres:{secret}@/no_such_db?host={}",
         cluster.socket_dir().display()
     );
-    let err = refused(&url);
+    let err = refused_with(&url, 6);
     assert!(
         err.contains("the database `no_such_db` does not exist"),
         "{err}"
@@ -881,6 +887,17 @@ fn the_address_comes_from_orch_toml_or_db_in_either_form() {
         "orch.toml",
         &format!("db = \"{}\"\npg_schema = \"team\"\n", db.url),
     );
+    // `db migrate` says which schema it made: projects sharing the database differ
+    // only in that.
+    let (code, _, err) = p.run(&["db", "migrate"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("(schema `team`) from schema version 0"),
+        "{err}"
+    );
+    let migrated = p.ok_json(&["db", "migrate"]);
+    assert_eq!(migrated["pg_schema"], "team", "{migrated}");
+    assert_eq!(migrated["from_version"], migrated["version"], "{migrated}");
     assert_eq!(p.run(&["workflow", "run", "t"]).0, 0);
     assert!(!p.db().exists(), "no SQLite file beside it");
     let in_team = |sql: &str| -> String {

@@ -5,9 +5,9 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use super::Project;
 use super::both;
 use super::crash::{ProcStat, effect_script, effects, group_gone_within, integrity, kill9};
+use super::{Project, Store};
 
 fn task(p: &Project, steps: &str) {
     p.write(
@@ -665,6 +665,114 @@ fn a_full_disk_fails_cleanly_and_the_process_can_be_retried() {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["status"], "completed");
     assert_eq!(integrity(&db), "ok");
+}
+
+#[test]
+fn a_full_disk_when_opening_says_so_and_loses_nothing() {
+    let disk = match SmallDisk::mount(1024) {
+        Ok(d) => d,
+        Err(why) => {
+            eprintln!("skipped: cannot mount a small tmpfs ({why})");
+            return;
+        }
+    };
+    let p = Project::new();
+    let db = disk.dir.path().join("orch.db");
+    let db_arg = db.to_str().unwrap();
+    task(&p, "[[step]]\nname = \"A\"\nbuiltin = \"noop\"\n");
+    let v = p.json(&["--db", db_arg, "workflow", "run", "t"]);
+    assert_eq!(v["status"], "completed", "{v}");
+    // Everything else fills the disk: no room is left for the WAL's shared memory.
+    let filler = disk.dir.path().join("filler");
+    let mut file = std::fs::File::create(&filler).unwrap();
+    let block = vec![0u8; 4096];
+    while std::io::Write::write_all(&mut file, &block).is_ok() {}
+    drop(file);
+    for args in [&["process", "list"][..], &["workflow", "run", "t"][..]] {
+        let mut all = vec!["--db", db_arg];
+        all.extend_from_slice(args);
+        let (code, _, err) = p.run(&all);
+        assert_eq!(code, 1, "{err}");
+        assert!(err.contains("the disk is full"), "{err}");
+        assert!(err.contains("hint: free some space"), "{err}");
+        assert!(err.contains(db_arg), "{err}");
+    }
+    std::fs::remove_file(&filler).unwrap();
+    let v = p.json(&["--db", db_arg, "process", "list"]);
+    assert_eq!(v.as_array().map(Vec::len), Some(1), "{v}");
+    assert_eq!(integrity(&db), "ok");
+}
+
+/// A command that is no step (`product load`) meeting a full disk names the database
+/// and speaks of what it was writing, not of a step.
+#[test]
+fn a_full_disk_under_a_command_that_runs_no_step_names_the_database() {
+    let disk = match SmallDisk::mount(2048) {
+        Ok(d) => d,
+        Err(why) => {
+            eprintln!("skipped: cannot mount a small tmpfs ({why})");
+            return;
+        }
+    };
+    let p = Project::example();
+    let db = disk.dir.path().join("orch.db");
+    let db_arg = db.to_str().unwrap();
+    assert_eq!(p.run(&["--db", db_arg, "db", "migrate"]).0, 0);
+    // Room to open the database (its -shm), none to grow its log.
+    let filler = disk.dir.path().join("filler");
+    let mut file = std::fs::File::create(&filler).unwrap();
+    let block = vec![0u8; 4096];
+    while std::io::Write::write_all(&mut file, &block).is_ok() {}
+    drop(file);
+    let size = std::fs::metadata(&filler).unwrap().len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&filler)
+        .unwrap()
+        .set_len(size - 40 * 1024)
+        .unwrap();
+    let (code, _, err) = p.run(&["--db", db_arg, "product", "load"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("the disk is full"), "{err}");
+    assert!(err.contains(db_arg), "{err}");
+    assert!(!err.contains("last step"), "no step ran: {err}");
+    std::fs::remove_file(&filler).unwrap();
+    assert_eq!(integrity(&db), "ok");
+    assert_eq!(
+        p.json(&["--db", db_arg, "product", "list"]),
+        serde_json::json!([])
+    );
+}
+
+#[test]
+fn a_backup_to_a_full_disk_says_whose_disk_and_leaves_nothing_behind() {
+    let disk = match SmallDisk::mount(64) {
+        Ok(d) => d,
+        Err(why) => {
+            eprintln!("skipped: cannot mount a small tmpfs ({why})");
+            return;
+        }
+    };
+    let p = Project::on(Store::Sqlite).unwrap();
+    task(&p, "[[step]]\nname = \"A\"\nbuiltin = \"noop\"\n");
+    assert_eq!(p.json(&["workflow", "run", "t"])["status"], "completed");
+    let copy = disk.dir.path().join("copy.db");
+    let (code, out, err) = p.run(&["db", "backup", copy.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.contains(&format!(
+            "the disk is full: the copy of {} does not fit in {}",
+            p.db().display(),
+            disk.dir.path().display()
+        )),
+        "{err}"
+    );
+    assert!(err.contains("hint: free some space there"), "{err}");
+    assert!(!err.contains("step"), "no step was in flight: {err}");
+    let left: Vec<_> = std::fs::read_dir(disk.dir.path()).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+    assert_eq!(integrity(&p.db()), "ok");
 }
 
 // ---- security ----

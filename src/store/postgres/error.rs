@@ -243,7 +243,8 @@ fn from_server(info: &ConnInfo, db: &tokio_postgres::error::DbError) -> Error {
         }
         e
     } else if *code == SqlState::INVALID_CATALOG_NAME {
-        Error::failure(format!(
+        // Exit 6, as a missing SQLite file and a missing orch schema are.
+        Error::not_found(format!(
             "the database `{}` does not exist at {info}",
             info.dbname()
         ))

@@ -556,7 +556,27 @@ fn write_copy(conn: &Connection, from: &Path, partial: &Path) -> Result<Backup> 
             from.display()
         )));
     }
-    conn.execute("VACUUM INTO ?1", [text]).map_err(&at)?;
+    conn.execute("VACUUM INTO ?1", [text]).map_err(|e| {
+        // The disk that is full is the copy's, not the database's: no step was in
+        // flight, and the database is as it was.
+        let full = matches!(&e, rusqlite::Error::SqliteFailure(f, _)
+            if f.code == rusqlite::ErrorCode::DiskFull);
+        if !full {
+            return at(e);
+        }
+        let folder = partial
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        Error::failure(format!(
+            "the disk is full: the copy of {} does not fit in {}",
+            from.display(),
+            folder.display()
+        ))
+        .with_hint(
+            "free some space there, or write the copy to another disk; the database is unchanged and no partial copy was left",
+        )
+    })?;
     let copy = open_untouched(partial).map_err(&at)?;
     let verdict: String = copy
         .query_row("PRAGMA quick_check", [], |r| r.get(0))

@@ -138,8 +138,38 @@ fn at(path: &Path, what: &str) -> impl Fn(rusqlite::Error) -> Error {
         if let Some(said) = not_a_database.then(|| admin::not_sqlite(&path)).flatten() {
             return said;
         }
+        let io_error = matches!(&e, rusqlite::Error::SqliteFailure(f, _)
+            if f.code == rusqlite::ErrorCode::SystemIoFailure);
+        if io_error && no_space_beside(&path) {
+            return Error::failure(StoreError::DiskFull(e.to_string()).to_string())
+                .with_cause(context.clone())
+                .with_hint(format!(
+                    "free some space on the file system that holds {}; orch changed nothing",
+                    path.display()
+                ));
+        }
         Error::from(StoreError::from(e)).with_cause(context.clone())
     }
+}
+
+/// Whether the file system holding `path` has (next to) no room left: SQLite says only
+/// "disk I/O error" when it cannot grow the WAL's shared-memory file (`-shm`) on a full
+/// disk, so opening tells a full disk apart by asking the file system.
+fn no_space_beside(path: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let Ok(folder) = std::ffi::CString::new(folder.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: `folder` is a NUL-terminated path and `stat` a zeroed struct statvfs fills.
+    let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
+    let ok = unsafe { libc::statvfs(folder.as_ptr(), &mut stat) } == 0;
+    // Less than the 32 KiB of one region of the `-shm` file: what a failed attempt to
+    // grow it left over.
+    ok && stat.f_bavail.saturating_mul(stat.f_frsize) < 32 * 1024
 }
 
 /// The newest schema version this binary knows.
