@@ -295,7 +295,8 @@ async fn a_missing_database_says_how_to_create_it() {
         err.render()
     );
     assert!(err.render().contains("createdb"), "{}", err.render());
-    assert_eq!(err.exit_code(), 1);
+    // Not found, as a missing SQLite file or a missing orch schema is.
+    assert_eq!(err.exit_code(), 6);
 }
 
 #[tokio::test]
