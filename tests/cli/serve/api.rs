@@ -1641,11 +1641,14 @@ fn an_abort_of_a_running_process_is_accepted_and_carried_out() {
     let p = Project::new();
     // It ignores SIGTERM: it is stopped only once its grace is over, which leaves the
     // request to be seen meanwhile.
-    p.task("[[step]]\nname = \"Slow\"\nrun = \"trap '' TERM; cat >/dev/null; sleep 30\"\n");
+    p.task("[[step]]\nname = \"Slow\"\nrun = \"trap '' TERM; cat >/dev/null; touch started; sleep 30\"\n");
     let op = token(&p, "ops", "operate");
     let s = Server::start(&p, &[]);
     let id = started(&s, &op, "t");
     wait_for_status(&s, &op, &id, "running");
+    // Running is not yet inside the step: asked before it, the abort is carried out at
+    // once, with no request to see.
+    wait_until("the step to start", || p.path().join("started").exists());
     // The dashboard offers Abort on a running process, confirmed as its other Abort.
     let page = dashboard(&s, &format!("/processes/{id}"), &op);
     assert!(
