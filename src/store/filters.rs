@@ -20,9 +20,20 @@ pub trait Conditions {
     fn cond(&mut self, cond: &str, arg: Arg);
     /// Adds ` AND <cond>`, the first `?` standing for `a`, the second for `b`.
     fn cond_pair(&mut self, cond: &str, a: String, b: String);
-    /// Adds ` AND <column>` equal to one of `values` (nothing when there is none), in
-    /// the store's own spelling of a list.
-    fn cond_any(&mut self, column: &str, values: &[&str]);
+    /// Adds ` AND <column>` equal to one of `values` (two or more), in the store's
+    /// own spelling of a list.
+    fn cond_in(&mut self, column: &str, values: &[&str]);
+
+    /// Adds ` AND <column>` equal to one of `values`: nothing for none, a plain
+    /// equality for one (it keeps to an index on `column` in order, so a LIMIT stops
+    /// the scan early instead of sorting every match), the store's list for several.
+    fn cond_any(&mut self, column: &str, values: &[&str]) {
+        match values {
+            [] => {}
+            [one] => self.cond(&format!("{column} = ?"), Arg::Text(one.to_string())),
+            many => self.cond_in(column, many),
+        }
+    }
 }
 
 /// `process list`'s filters.

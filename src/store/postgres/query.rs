@@ -36,19 +36,6 @@ impl Query {
         self
     }
 
-    /// Adds ` AND <column> = ?` for one value, ` AND <column> = ANY (…)` for several,
-    /// and nothing for none.
-    pub fn and_any(&mut self, column: &str, values: &[&str]) -> &mut Query {
-        match values {
-            [] => self,
-            [one] => self.and(&format!("{column} = ?"), one.to_string()),
-            many => self.and(
-                &format!("{column} = ANY (?::text[])"),
-                many.iter().map(|v| v.to_string()).collect::<Vec<_>>(),
-            ),
-        }
-    }
-
     /// Adds ` AND <cond>` where the first `?` stands for `a` and the second for `b`.
     pub fn and_pair(
         &mut self,
@@ -102,8 +89,11 @@ impl Conditions for Query {
         self.and_pair(cond, a, b);
     }
 
-    fn cond_any(&mut self, column: &str, values: &[&str]) {
-        self.and_any(column, values);
+    fn cond_in(&mut self, column: &str, values: &[&str]) {
+        self.and(
+            &format!("{column} = ANY (?::text[])"),
+            values.iter().map(|v| v.to_string()).collect::<Vec<_>>(),
+        );
     }
 }
 

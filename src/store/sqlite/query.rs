@@ -38,20 +38,6 @@ impl Query {
         self
     }
 
-    /// Adds ` AND <column> = ?` for one value, ` AND <column> IN (…)` for several, and
-    /// nothing for none. One value keeps to an index on `column` in order, so a LIMIT
-    /// stops the scan early instead of sorting every match.
-    pub fn and_any(&mut self, column: &str, values: &[&str]) -> &mut Query {
-        match values {
-            [] => self,
-            [one] => self.and(&format!("{column} = ?"), one.to_string()),
-            many => self.and(
-                &format!("{column} IN (SELECT value FROM json_each(?))"),
-                serde_json::to_string(many).unwrap_or_default(),
-            ),
-        }
-    }
-
     /// Adds ` AND <cond>` where the first `?` stands for `a` and the second for `b`.
     pub fn and_pair(
         &mut self,
@@ -122,8 +108,11 @@ impl Conditions for Query {
         self.and_pair(cond, a, b);
     }
 
-    fn cond_any(&mut self, column: &str, values: &[&str]) {
-        self.and_any(column, values);
+    fn cond_in(&mut self, column: &str, values: &[&str]) {
+        self.and(
+            &format!("{column} IN (SELECT value FROM json_each(?))"),
+            serde_json::to_string(values).unwrap_or_default(),
+        );
     }
 }
 
