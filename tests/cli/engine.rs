@@ -41,12 +41,7 @@ if = "state.b == 3"
         v["state"],
         serde_json::json!({"who": "me", "nested": {"x": 1, "y": 2}, "b": 2})
     );
-    let statuses: Vec<(&str, &str)> = v["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| (s["name"].as_str().unwrap(), s["status"].as_str().unwrap()))
-        .collect();
+    let statuses = super::step_statuses(&v);
     assert_eq!(
         statuses,
         [

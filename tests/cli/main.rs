@@ -347,6 +347,24 @@ pub fn step_names(process: &serde_json::Value) -> Vec<&str> {
         .unwrap_or_default()
 }
 
+/// Each step of the process's log as (name, status), in order.
+pub fn step_statuses(process: &serde_json::Value) -> Vec<(&str, &str)> {
+    process["steps"]
+        .as_array()
+        .map(|steps| {
+            steps
+                .iter()
+                .map(|s| {
+                    (
+                        s["name"].as_str().unwrap_or_default(),
+                        s["status"].as_str().unwrap_or_default(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {

@@ -479,12 +479,7 @@ fn a_failed_claim_stops_worker_once_after_the_step_in_flight() {
     );
     let shown = p.json(&["process", "show", &id]);
     assert_eq!(shown["status"], "waiting", "{shown}\n{log}");
-    let steps: Vec<(&str, &str)> = shown["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| (s["name"].as_str().unwrap(), s["status"].as_str().unwrap()))
-        .collect();
+    let steps = super::step_statuses(&shown);
     assert_eq!(
         steps,
         [("Start", "success"), ("A", "success"), ("B", "success")],

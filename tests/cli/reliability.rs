@@ -613,6 +613,27 @@ impl SmallDisk {
         Ok(SmallDisk { dir })
     }
 
+    /// [`SmallDisk::mount`], or None with a note when this machine does not allow it
+    /// (the test is then skipped).
+    fn mount_or_skip(kib: u32) -> Option<SmallDisk> {
+        match SmallDisk::mount(kib) {
+            Ok(d) => Some(d),
+            Err(why) => {
+                eprintln!("skipped: cannot mount a small tmpfs ({why})");
+                None
+            }
+        }
+    }
+
+    /// Fills what room is left with one file, and gives its path.
+    fn fill(&self) -> std::path::PathBuf {
+        let filler = self.dir.path().join("filler");
+        let mut file = std::fs::File::create(&filler).unwrap();
+        let block = vec![0u8; 4096];
+        while std::io::Write::write_all(&mut file, &block).is_ok() {}
+        filler
+    }
+
     fn grow(&self, kib: u32) {
         let ok = std::process::Command::new("mount")
             .args(["-o", &format!("remount,size={kib}k")])
@@ -633,12 +654,8 @@ impl Drop for SmallDisk {
 
 #[test]
 fn a_full_disk_fails_cleanly_and_the_process_can_be_retried() {
-    let disk = match SmallDisk::mount(640) {
-        Ok(d) => d,
-        Err(why) => {
-            eprintln!("skipped: cannot mount a small tmpfs ({why})");
-            return;
-        }
+    let Some(disk) = SmallDisk::mount_or_skip(640) else {
+        return;
     };
     let p = Project::new();
     let db = disk.dir.path().join("orch.db");
@@ -669,12 +686,8 @@ fn a_full_disk_fails_cleanly_and_the_process_can_be_retried() {
 
 #[test]
 fn a_full_disk_when_opening_says_so_and_loses_nothing() {
-    let disk = match SmallDisk::mount(1024) {
-        Ok(d) => d,
-        Err(why) => {
-            eprintln!("skipped: cannot mount a small tmpfs ({why})");
-            return;
-        }
+    let Some(disk) = SmallDisk::mount_or_skip(1024) else {
+        return;
     };
     let p = Project::new();
     let db = disk.dir.path().join("orch.db");
@@ -683,11 +696,7 @@ fn a_full_disk_when_opening_says_so_and_loses_nothing() {
     let v = p.json(&["--db", db_arg, "workflow", "run", "t"]);
     assert_eq!(v["status"], "completed", "{v}");
     // Everything else fills the disk: no room is left for the WAL's shared memory.
-    let filler = disk.dir.path().join("filler");
-    let mut file = std::fs::File::create(&filler).unwrap();
-    let block = vec![0u8; 4096];
-    while std::io::Write::write_all(&mut file, &block).is_ok() {}
-    drop(file);
+    let filler = disk.fill();
     for args in [&["process", "list"][..], &["workflow", "run", "t"][..]] {
         let mut all = vec!["--db", db_arg];
         all.extend_from_slice(args);
@@ -707,23 +716,15 @@ fn a_full_disk_when_opening_says_so_and_loses_nothing() {
 /// and speaks of what it was writing, not of a step.
 #[test]
 fn a_full_disk_under_a_command_that_runs_no_step_names_the_database() {
-    let disk = match SmallDisk::mount(2048) {
-        Ok(d) => d,
-        Err(why) => {
-            eprintln!("skipped: cannot mount a small tmpfs ({why})");
-            return;
-        }
+    let Some(disk) = SmallDisk::mount_or_skip(2048) else {
+        return;
     };
     let p = Project::example();
     let db = disk.dir.path().join("orch.db");
     let db_arg = db.to_str().unwrap();
     assert_eq!(p.run(&["--db", db_arg, "db", "migrate"]).0, 0);
     // Room to open the database (its -shm), none to grow its log.
-    let filler = disk.dir.path().join("filler");
-    let mut file = std::fs::File::create(&filler).unwrap();
-    let block = vec![0u8; 4096];
-    while std::io::Write::write_all(&mut file, &block).is_ok() {}
-    drop(file);
+    let filler = disk.fill();
     let size = std::fs::metadata(&filler).unwrap().len();
     std::fs::OpenOptions::new()
         .write(true)
@@ -746,12 +747,8 @@ fn a_full_disk_under_a_command_that_runs_no_step_names_the_database() {
 
 #[test]
 fn a_backup_to_a_full_disk_says_whose_disk_and_leaves_nothing_behind() {
-    let disk = match SmallDisk::mount(64) {
-        Ok(d) => d,
-        Err(why) => {
-            eprintln!("skipped: cannot mount a small tmpfs ({why})");
-            return;
-        }
+    let Some(disk) = SmallDisk::mount_or_skip(64) else {
+        return;
     };
     let p = Project::on(Store::Sqlite).unwrap();
     task(&p, "[[step]]\nname = \"A\"\nbuiltin = \"noop\"\n");
