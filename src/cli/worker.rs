@@ -185,7 +185,14 @@ fn list(ctx: &mut Ctx) -> Result<()> {
     for w in &workers {
         t.add_row(vec![
             owner::describe(&w.worker_id),
-            state(w).to_string(),
+            match (owner::WorkerState::of(w), &w.grace_until) {
+                // Until when its steps in flight may run: the time of day is enough.
+                (owner::WorkerState::Stopping, Some(until)) => format!(
+                    "stopping, grace to {}",
+                    until.get(11..19).unwrap_or(until.as_str())
+                ),
+                (s, _) => s.as_str().to_string(),
+            },
             table::time(&w.started_at, ctx.printer.stdout_tty),
             table::time(&w.heartbeat_at, ctx.printer.stdout_tty),
             w.concurrency.to_string(),

@@ -126,27 +126,29 @@ pub fn owner_gone(owner: &str, lease_until: Option<&str>) -> Option<Gone> {
 
 /// How a worker of the `workers` table stands, as `worker list` says and the server
 /// counts live workers: one that said it stopped; one known gone (on this host its
-/// pid is, at once; elsewhere its lease ran out by the database's clock); or one that
-/// runs.
+/// pid is, at once; elsewhere its lease ran out by the database's clock); one asked to
+/// stop, which claims nothing more while its steps in flight finish; or one that runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WorkerState {
     Running,
+    Stopping,
     Dead,
     Stopped,
 }
 
 impl WorkerState {
     pub fn of(w: &WorkerRow) -> WorkerState {
+        let gone = if owner_host(&w.worker_id) == Some(hostname().as_str()) {
+            !is_alive(&w.worker_id)
+        } else {
+            w.lease_over
+        };
         if w.stopped_at.is_some() {
             WorkerState::Stopped
-        } else if owner_host(&w.worker_id) == Some(hostname().as_str()) {
-            if is_alive(&w.worker_id) {
-                WorkerState::Running
-            } else {
-                WorkerState::Dead
-            }
-        } else if w.lease_over {
+        } else if gone {
             WorkerState::Dead
+        } else if w.stopping_at.is_some() {
+            WorkerState::Stopping
         } else {
             WorkerState::Running
         }
@@ -155,6 +157,7 @@ impl WorkerState {
     pub fn as_str(self) -> &'static str {
         match self {
             WorkerState::Running => "running",
+            WorkerState::Stopping => "stopping",
             WorkerState::Dead => "dead",
             WorkerState::Stopped => "stopped",
         }

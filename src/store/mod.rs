@@ -714,6 +714,12 @@ impl Store {
         dispatch!(self.worker_beat(id, lease))
     }
 
+    /// A worker asked to stop: it claims nothing more, and its steps in flight have
+    /// `grace` to finish.
+    pub async fn worker_stopping(&self, id: &str, grace: Duration) -> StoreResult<()> {
+        dispatch!(self.worker_stopping(id, grace))
+    }
+
     pub async fn worker_stopped(&self, id: &str) -> StoreResult<()> {
         dispatch!(self.worker_stopped(id))
     }

@@ -17,6 +17,10 @@ pub struct WorkerRow {
     pub heartbeat_at: String,
     pub lease_until: String,
     pub stopped_at: Option<String>,
+    /// When it was asked to stop (it claims nothing more since), and when the grace of
+    /// its steps in flight runs out.
+    pub stopping_at: Option<String>,
+    pub grace_until: Option<String>,
     /// The processes it runs now.
     pub processes: Vec<String>,
     /// Its lease ran out, by the database's clock (a worker that beats no more).

@@ -1,9 +1,10 @@
 //! A worker's heartbeat, on a thread and a store connection of its own: the engines'
 //! work (and a store busy with their commits) never delays it, so a lease runs out
 //! only when the database cannot be reached in time. Each renewal that succeeds moves
-//! the worker's [`LeaseClock`].
+//! the worker's [`LeaseClock`]. It also says when the worker was asked to stop, so
+//! `worker list` shows it stopping while it drains, whatever the database's delay.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
@@ -14,10 +15,19 @@ use crate::store::{Create, Location, Store};
 
 pub struct Heartbeat {
     stop: watch::Sender<bool>,
+    /// When the grace of a worker asked to stop runs out.
+    draining: watch::Sender<Option<Instant>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Heartbeat {
+    /// The worker was asked to stop and claims nothing more; its steps in flight have
+    /// until `grace_over` to finish. Recorded from the heartbeat's thread, so a slow
+    /// database never holds the worker's stop up; it goes on beating meanwhile.
+    pub fn draining(&self, grace_over: Instant) {
+        let _ = self.draining.send(Some(grace_over));
+    }
+
     /// Stops beating (the worker is done and about to say so); the thread wakes at
     /// once, so a worker's stop never waits for its next beat.
     pub fn stop(mut self) {
@@ -42,6 +52,7 @@ pub async fn start(
     asked: AbortRequests,
 ) -> Result<Heartbeat> {
     let (stop, mut stopping) = watch::channel(false);
+    let (draining, mut drain) = watch::channel(None::<Instant>);
     let (opened, is_open) = tokio::sync::oneshot::channel::<Result<()>>();
     let thread = std::thread::Builder::new()
         .name("orch-heartbeat".into())
@@ -78,10 +89,20 @@ pub async fn start(
                     } else {
                         lease / 3
                     };
-                    tokio::select! {
-                        _ = tokio::time::sleep(next) => {}
+                    let asked_to_drain = tokio::select! {
+                        _ = tokio::time::sleep(next) => None,
                         // Asked to stop, or the worker is gone.
                         _ = stopping.wait_for(|s| *s) => break,
+                        Ok(()) = drain.changed() => *drain.borrow_and_update(),
+                    };
+                    if let Some(grace_over) = asked_to_drain {
+                        let left = grace_over.saturating_duration_since(Instant::now());
+                        tokio::select! {
+                            // Not recorded, the worker shows `running` until it
+                            // stops: nothing else depends on it.
+                            _ = store.worker_stopping(owner, left) => {}
+                            _ = stopping.wait_for(|s| *s) => break,
+                        }
                     }
                     let began = LeaseClock::now();
                     tokio::select! {
@@ -101,6 +122,7 @@ pub async fn start(
         .map_err(|e| Error::internal(format!("cannot start the heartbeat: {e}")))?;
     let heartbeat = Heartbeat {
         stop,
+        draining,
         thread: Some(thread),
     };
     match is_open.await {

@@ -326,6 +326,7 @@ pub async fn run(
                 stopping = true;
                 let _ = drain_tx.send(true);
                 grace_over = tokio::time::Instant::now() + opts.grace;
+                heartbeat.draining(grace_over.into_std());
                 if !running.is_empty() {
                     (config.log)(&format!(
                         "worker stopping: {} running, {} of grace",
@@ -349,6 +350,7 @@ pub async fn run(
                 stopping = true;
                 let _ = drain_tx.send(true);
                 grace_over = tokio::time::Instant::now() + opts.grace;
+                heartbeat.draining(grace_over.into_std());
                 (config.log)(&format!(
                     "worker stopping: {} running, {} of grace",
                     running.len(),

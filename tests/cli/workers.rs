@@ -575,6 +575,58 @@ fn worker_list_shows_running_and_stopped_workers() {
     assert_eq!(list[0]["state"], "dead", "{list}");
 }
 
+/// A worker asked to stop says so at once: while its step in flight finishes, `worker
+/// list` shows it `stopping`, with until when its grace lets the step run, and it
+/// claims nothing queued meanwhile.
+fn worker_list_shows_a_worker_stopping_until_its_step_finishes() {
+    let p = Project::new();
+    p.task(
+        "[[step]]\nname = \"Hold\"\nrun = \"touch started; while [ ! -e go ]; do sleep 0.05; done\"\n",
+    );
+    let id = p.queue("t");
+    let log = p.path().join("worker.log");
+    let mut worker = p
+        .command()
+        .args(["worker", "--grace", "10m"])
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    wait_until("the step to start", || p.path().join("started").exists());
+    assert_eq!(p.ok_json(&["worker", "list"])[0]["state"], "running");
+    signal(&worker, libc::SIGTERM);
+    wait_until("the worker to say it stops", || {
+        p.ok_json(&["worker", "list"])[0]["state"] == "stopping"
+    });
+    let list = p.ok_json(&["worker", "list"]);
+    let w = &list[0];
+    assert_eq!(w["processes"], serde_json::json!([id]), "{list}");
+    let (asked, until) = (
+        w["stopping_at"].as_str().unwrap(),
+        w["grace_until"].as_str().unwrap(),
+    );
+    assert!(asked < until, "{list}");
+    let (code, table, err) = p.run(&["worker", "list"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(table.contains("stopping, grace to "), "{table}");
+    // It claims nothing more while it drains.
+    let later = p.queue("t");
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(p.ok_json(&["process", "show", &later])["status"], "created");
+    std::fs::write(p.path().join("go"), "").unwrap();
+    let status = worker.wait().unwrap();
+    let said = std::fs::read_to_string(&log).unwrap_or_default();
+    assert_eq!(status.code(), Some(0), "{said}");
+    let list = p.ok_json(&["worker", "list"]);
+    assert_eq!(list[0]["state"], "stopped", "{list}");
+    assert!(list[0]["stopping_at"].is_string(), "{list}");
+    // One that ends by itself (`--once`, the queue drained) was never asked to stop.
+    assert_eq!(p.run(&["worker", "--once"]).0, 0);
+    let list = p.ok_json(&["worker", "list"]);
+    assert_eq!(list[0]["state"], "stopped", "{list}");
+    assert!(list[0]["stopping_at"].is_null(), "{list}");
+}
+
 fn the_engine_switch_stops_new_steps_and_lets_them_go_on() {
     let p = Project::new();
     p.write(
@@ -1029,6 +1081,7 @@ both!(
     an_interrupted_worker_once_exits_0_and_leaves_its_process_due,
     a_second_signal_stops_the_steps_without_waiting_for_the_grace,
     worker_list_shows_running_and_stopped_workers,
+    worker_list_shows_a_worker_stopping_until_its_step_finishes,
     the_engine_switch_stops_new_steps_and_lets_them_go_on,
     a_paused_engine_hints_what_each_refused_command_can_do,
     pausing_under_load_lets_each_step_finish_and_starts_none_after,

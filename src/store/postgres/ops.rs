@@ -264,6 +264,10 @@ impl Postgres {
         })
     }
 
+    pub async fn worker_stopping(&self, id: &str, grace: Duration) -> StoreResult<()> {
+        in_tx!(self, write, |tx| workers::stopping(&tx, id, grace).await?)
+    }
+
     pub async fn worker_stopped(&self, id: &str) -> StoreResult<()> {
         in_tx!(self, write, |tx| workers::stopped(&tx, id).await?)
     }

@@ -15,7 +15,7 @@ pub async fn register(tx: &Tx<'_>, worker_id: &str, concurrency: i64, lease: Dur
     let sql = format!(
         "INSERT INTO workers (worker_id, host, pid, concurrency, started_at, heartbeat_at, lease_until)
          VALUES ($1, $2, $3, $4, now_text(), now_text(), {0})
-         ON CONFLICT (worker_id) DO UPDATE SET concurrency = $4, started_at = now_text(), heartbeat_at = now_text(), lease_until = {0}, stopped_at = NULL",
+         ON CONFLICT (worker_id) DO UPDATE SET concurrency = $4, started_at = now_text(), heartbeat_at = now_text(), lease_until = {0}, stopped_at = NULL, stopping_at = NULL, grace_until = NULL",
         later(5)
     );
     tx.exec(
@@ -36,6 +36,16 @@ pub async fn beat(tx: &Tx<'_>, worker_id: &str, lease: Duration) -> R<()> {
     Ok(())
 }
 
+/// A worker asked to stop, its grace running out `grace` from now.
+pub async fn stopping(tx: &Tx<'_>, worker_id: &str, grace: Duration) -> R<()> {
+    let sql = format!(
+        "UPDATE workers SET stopping_at = now_text(), grace_until = {} WHERE worker_id = $1",
+        later(2)
+    );
+    tx.exec(&sql, &[&worker_id, &micros(grace)]).await?;
+    Ok(())
+}
+
 pub async fn stopped(tx: &Tx<'_>, worker_id: &str) -> R<()> {
     tx.exec(
         "UPDATE workers SET stopped_at = now_text() WHERE worker_id = $1",
@@ -51,7 +61,7 @@ pub async fn list(tx: &Tx<'_>, recent: Duration) -> R<Vec<WorkerRow>> {
         .rows(
             "SELECT worker_id, host, pid, concurrency, started_at, heartbeat_at, lease_until, stopped_at,
                     ARRAY(SELECT process_id FROM processes WHERE owner = w.worker_id AND status = 'running' ORDER BY process_id),
-                    lease_until < now_text()
+                    lease_until < now_text(), stopping_at, grace_until
              FROM workers w, LATERAL (SELECT utc_text(now() - $1::bigint * interval '1 microsecond') AS since) s
              WHERE stopped_at IS NULL OR stopped_at >= s.since OR heartbeat_at >= s.since
              ORDER BY started_at DESC",
@@ -71,6 +81,8 @@ pub async fn list(tx: &Tx<'_>, recent: Duration) -> R<Vec<WorkerRow>> {
                 stopped_at: r.try_get(7)?,
                 processes: r.try_get(8)?,
                 lease_over: r.try_get(9)?,
+                stopping_at: r.try_get(10)?,
+                grace_until: r.try_get(11)?,
             })
         })
         .collect()

@@ -316,6 +316,15 @@ impl Sqlite {
         Ok(asked)
     }
 
+    pub async fn worker_stopping(&self, id: &str, grace: Duration) -> StoreResult<()> {
+        workers::stopping(
+            &self.conn(),
+            id,
+            &crate::clock::now_text(),
+            &from_now(grace),
+        )
+    }
+
     pub async fn worker_stopped(&self, id: &str) -> StoreResult<()> {
         workers::stopped(&self.conn(), id, &crate::clock::now_text())
     }

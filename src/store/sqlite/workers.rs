@@ -19,7 +19,7 @@ pub fn register(
     conn.prepare_cached(
         "INSERT INTO workers (worker_id, host, pid, concurrency, started_at, heartbeat_at, lease_until)
          VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)
-         ON CONFLICT (worker_id) DO UPDATE SET concurrency = ?4, started_at = ?5, heartbeat_at = ?5, lease_until = ?6, stopped_at = NULL",
+         ON CONFLICT (worker_id) DO UPDATE SET concurrency = ?4, started_at = ?5, heartbeat_at = ?5, lease_until = ?6, stopped_at = NULL, stopping_at = NULL, grace_until = NULL",
     )?
     .execute(params![worker_id, host, pid, concurrency, now, lease_until])?;
     Ok(())
@@ -39,6 +39,20 @@ pub fn beat(
     Ok(())
 }
 
+/// A worker asked to stop, its grace running out at `grace_until`.
+pub fn stopping(
+    conn: &Connection,
+    worker_id: &str,
+    now: &str,
+    grace_until: &str,
+) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "UPDATE workers SET stopping_at = ?2, grace_until = ?3 WHERE worker_id = ?1",
+    )?
+    .execute(params![worker_id, now, grace_until])?;
+    Ok(())
+}
+
 pub fn stopped(conn: &Connection, worker_id: &str, now: &str) -> Result<(), StoreError> {
     conn.prepare_cached("UPDATE workers SET stopped_at = ?2 WHERE worker_id = ?1")?
         .execute(params![worker_id, now])?;
@@ -50,7 +64,7 @@ pub fn stopped(conn: &Connection, worker_id: &str, now: &str) -> Result<(), Stor
 pub fn list(conn: &Connection, since: &str, now: &str) -> Result<Vec<WorkerRow>, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT worker_id, host, pid, concurrency, started_at, heartbeat_at, lease_until, stopped_at,
-                lease_until < ?2
+                lease_until < ?2, stopping_at, grace_until
          FROM workers WHERE stopped_at IS NULL OR stopped_at >= ?1 OR heartbeat_at >= ?1
          ORDER BY started_at DESC",
     )?;
@@ -67,6 +81,8 @@ pub fn list(conn: &Connection, since: &str, now: &str) -> Result<Vec<WorkerRow>,
                 stopped_at: r.get(7)?,
                 processes: Vec::new(),
                 lease_over: r.get(8)?,
+                stopping_at: r.get(9)?,
+                grace_until: r.get(10)?,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;

@@ -104,8 +104,15 @@ fn the_header_and_health_count_every_worker_on_the_database() {
     };
     assert_eq!(elsewhere(&p), Some("running".into()));
     wait_for_workers(&s, &op, 1);
+    // Asked to stop, it takes no more work: not counted, though its lease runs on.
+    p.sql(&format!(
+        "UPDATE workers SET stopping_at = started_at, grace_until = {soon} WHERE worker_id = 'elsewhere.example/7/7'"
+    ));
     wait_for_workers(&s, &op, 0);
-    assert_eq!(elsewhere(&p), Some("dead".into()));
+    assert_eq!(elsewhere(&p), Some("stopping".into()));
+    wait_until("its lease to run out", || {
+        elsewhere(&p) == Some("dead".into())
+    });
 }
 
 /// A server with its own worker counts it, and a separate worker besides.
