@@ -153,16 +153,11 @@ fn serve(ctx: &mut Ctx, args: RunArgs) -> Result<()> {
 }
 
 fn list(ctx: &mut Ctx) -> Result<()> {
-    let workers = ctx.db(async |s| s.workers(Duration::from_secs(3600)).await)?;
-    let state = |w: &crate::store::workers::WorkerRow| owner::WorkerState::of(w).as_str();
+    let workers = ctx.db(async |s| s.workers(crate::shapes::workers::RECENT).await)?;
     if ctx.printer.is_json() {
         let rows: Vec<_> = workers
             .iter()
-            .map(|w| {
-                let mut v = serde_json::to_value(w).unwrap_or_default();
-                v["state"] = json!(state(w));
-                v
-            })
+            .map(crate::shapes::workers::to_json)
             .collect();
         return ctx.printer.json(&rows);
     }

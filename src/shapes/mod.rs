@@ -10,6 +10,7 @@ pub mod groups;
 pub mod locks;
 pub mod pending;
 pub mod waits;
+pub mod workers;
 
 use serde::Serialize;
 use serde_json::{Value, json};

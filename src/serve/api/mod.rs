@@ -12,6 +12,7 @@ pub use meta::may_have;
 mod processes;
 pub mod schema;
 mod subscriptions;
+mod workers;
 
 pub use processes::filter as processes_filter;
 pub use subscriptions::filter as subscriptions_filter;
@@ -89,6 +90,7 @@ pub fn api(app: Arc<App>) -> OpenApiRouter<Arc<App>> {
         .routes(routes!(processes::skip))
         .routes(routes!(events::events))
         .routes(routes!(locks::locks))
+        .routes(routes!(workers::workers))
         .route_layer(axum::middleware::from_fn_with_state(app, auth::api));
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest(PREFIX, open.merge(guarded))
 }

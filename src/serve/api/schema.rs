@@ -323,6 +323,47 @@ pub struct Lock {
     pub holder_status: Option<String>,
 }
 
+/// A worker that runs processes from the queue, or ran them within the last hour
+/// (`orch worker list -o json`).
+#[derive(Serialize, ToSchema)]
+pub struct Worker {
+    /// Its name, `host/pid/start`, which the processes it runs carry as their owner.
+    pub worker_id: String,
+    pub host: String,
+    pub pid: i64,
+    /// How many processes it runs at once (`--concurrency`).
+    pub concurrency: i64,
+    pub started_at: String,
+    pub heartbeat_at: String,
+    /// Until when its lease holds, by the database's clock: past it, another worker
+    /// takes its processes over.
+    pub lease_until: String,
+    /// When it stopped cleanly; null while it runs (or if it died).
+    #[schema(required = true)]
+    pub stopped_at: Option<String>,
+    /// When it was asked to stop (it claims nothing more since); null otherwise.
+    #[schema(required = true)]
+    pub stopping_at: Option<String>,
+    /// When the grace of its steps in flight runs out, once it was asked to stop.
+    #[schema(required = true)]
+    pub grace_until: Option<String>,
+    /// The processes it runs now.
+    pub processes: Vec<String>,
+    pub state: WorkerStateName,
+}
+
+/// How a worker stands: `stopping` once asked to stop (its steps in flight finishing,
+/// nothing more claimed); `dead` once its pid is gone (on this host) or its lease ran
+/// out (elsewhere).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WorkerStateName {
+    Running,
+    Stopping,
+    Dead,
+    Stopped,
+}
+
 /// A process queued for a lock.
 #[derive(Serialize, ToSchema)]
 pub struct LockWaiter {

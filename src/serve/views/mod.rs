@@ -1,6 +1,6 @@
 //! The dashboard (DESIGN §15): server-rendered pages for operators, kanidm's way: one
 //! module per page group (`subscriptions`, `processes`, `workflows`, `forms`,
-//! `events`, `login`), templates embedded in the binary (`templates/`, minijinja,
+//! `events`, `workers`, `login`), templates embedded in the binary (`templates/`, minijinja,
 //! every value escaped), and a small vendored script (`static/app.js`) that makes the
 //! pages live from the event stream. Every page reads fine without JavaScript; every
 //! form that changes something carries a CSRF token (`crate::serve::csrf`).
@@ -16,6 +16,7 @@ mod login;
 mod page;
 mod processes;
 mod subscriptions;
+mod workers;
 mod workflows;
 
 use std::sync::Arc;
@@ -84,6 +85,7 @@ pub fn router(app: Arc<App>) -> axum::Router {
             get(forms::start_form).post(forms::start_submit),
         )
         .route("/events", get(events::list))
+        .route("/workers", get(workers::list))
         .route("/static/app.js", get(script))
         .route("/static/style.css", get(style))
         .fallback(not_found)

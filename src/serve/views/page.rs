@@ -36,6 +36,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("workflow.html", include_str!("../templates/workflow.html")),
     ("events.html", include_str!("../templates/events.html")),
+    ("workers.html", include_str!("../templates/workers.html")),
 ];
 
 pub struct Templates {

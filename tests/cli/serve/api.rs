@@ -35,6 +35,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/processes/{id}/skip"),
     ("get", "/api/v1/events"),
     ("get", "/api/v1/locks"),
+    ("get", "/api/v1/workers"),
     ("post", "/api/v1/callbacks/{token}"),
     ("post", "/api/v1/callbacks/{token}/progress"),
 ];
@@ -62,7 +63,7 @@ pub fn fill(path: &str, ids: &[(&str, &str)]) -> String {
 
 /// Checks the keys of a body against its schema in the document: every required
 /// property is there, and no key is undocumented (the document cannot drift).
-fn conforms(doc: &Value, schema: &Value, body: &Value, at: &str) {
+pub(super) fn conforms(doc: &Value, schema: &Value, body: &Value, at: &str) {
     let resolve = |s: &Value| match s.get("$ref").and_then(Value::as_str) {
         Some(r) => {
             doc["components"]["schemas"][r.trim_start_matches("#/components/schemas/")].clone()
@@ -147,7 +148,7 @@ fn section<'a>(page: &'a str, id: &str) -> &'a str {
         .unwrap_or_default()
 }
 
-fn ok_schema<'a>(doc: &'a Value, method: &str, path: &str) -> &'a Value {
+pub(super) fn ok_schema<'a>(doc: &'a Value, method: &str, path: &str) -> &'a Value {
     let responses = &doc["paths"][path][method]["responses"];
     let r = responses
         .get("200")

@@ -445,6 +445,19 @@ fn an_operator_aborts_a_process_whose_step_runs_long() {
     b.window_size(390, 844);
     shot(&b, "16-process-running-phone");
     b.window_size(1280, 900);
+    // The badge leads to the workers page: the worker, running this process.
+    b.click("#workers .chip");
+    b.wait("#workers-list");
+    let listed = b.text("#workers-list");
+    assert!(listed.contains("running"), "{listed}");
+    assert!(
+        b.find(&format!("#workers-list a[href='/processes/{id}']"))
+            .is_some(),
+        "{listed}"
+    );
+    shot(&b, "16-workers");
+    b.go(&s.url(&format!("/processes/{id}")));
+    b.wait(abort);
 
     // Cancel: nothing is asked.
     b.click(abort);

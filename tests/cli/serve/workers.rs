@@ -7,6 +7,7 @@ use std::process::Child;
 
 use serde_json::json;
 
+use super::api::{conforms, ok_schema};
 use super::{Server, dashboard, get, post, token, wait_for_status, wait_until};
 use crate::Project;
 use crate::both;
@@ -158,8 +159,82 @@ fn a_second_signal_stops_the_servers_steps_without_waiting_for_the_grace() {
     assert_eq!(shown["status"], "waiting", "{shown}");
 }
 
+/// The Workers page and `GET /api/v1/workers` show who runs what, as `orch worker
+/// list` does: a worker draining after SIGTERM shows `stopping`, with when its grace
+/// ends; the page also says how the engine stands and lists the locks with their
+/// holders and waiters, linked.
+fn the_workers_page_and_api_show_who_runs_what_and_the_locks() {
+    let p = Project::new();
+    p.write(
+        "workflows/hold.toml",
+        "name = \"hold\"\ntarget = \"system\"\nlocks = [\"pool:core\"]\n[[step]]\nname = \"Work\"\nrun = \"touch started; while [ ! -e go ]; do sleep 0.05; done\"\n",
+    );
+    let holder = p.queue("hold");
+    let waiter = p.queue("hold");
+    let read = token(&p, "viewer", "read");
+    let s = Server::start(&p, &["--no-worker"]);
+    let page = dashboard(&s, "/workers", &read);
+    assert!(page.contains("No worker ran on this database"), "{page}");
+    assert!(page.contains("No lock is held"), "{page}");
+
+    let worker = spawn_worker(&p, &["--grace", "10m"]);
+    wait_until("the step to start", || p.path().join("started").exists());
+    wait_until("the second to queue for the lock", || {
+        p.ok_json(&["process", "show", &waiter])["status"] == "waiting"
+    });
+    let listed = get(&s, "/api/v1/workers", &read);
+    assert_eq!(listed.status, 200, "{}", listed.text);
+    assert_eq!(listed.body[0]["state"], "running", "{}", listed.text);
+    assert_eq!(
+        listed.body[0]["processes"],
+        json!([holder]),
+        "{}",
+        listed.text
+    );
+    let doc = get(&s, "/api/v1/openapi.json", &read).body;
+    conforms(
+        &doc,
+        ok_schema(&doc, "get", "/api/v1/workers"),
+        &listed.body,
+        "the workers",
+    );
+
+    signal(&worker, libc::SIGTERM);
+    wait_until("the worker to say it stops", || {
+        get(&s, "/api/v1/workers", &read).body[0]["state"] == "stopping"
+    });
+    let listed = get(&s, "/api/v1/workers", &read).body;
+    assert_eq!(listed, p.json(&["worker", "list"]));
+    let page = dashboard(&s, "/workers", &read);
+    assert!(page.contains("engine running"), "{page}");
+    assert!(page.contains("> stopping</span>"), "{page}");
+    assert!(page.contains("its grace ends"), "{page}");
+    assert!(page.contains("<code>pool:core</code>"), "{page}");
+    let (held, waiting) = page
+        .split_once("<code>pool:core</code>")
+        .map(|(_, row)| row.split_once("the whole run").unwrap_or((row, "")))
+        .unwrap_or_default();
+    assert!(
+        held.contains(&format!("href=\"/processes/{holder}\"")),
+        "{page}"
+    );
+    assert!(
+        waiting.contains(&format!("href=\"/processes/{waiter}\"")),
+        "{page}"
+    );
+
+    std::fs::write(p.path().join("go"), "").unwrap();
+    let _ = worker.wait_with_output();
+    assert_eq!(p.run(&["engine", "pause"]).0, 0);
+    let page = dashboard(&s, "/workers", &read);
+    assert!(page.contains("> stopped</span>"), "{page}");
+    assert!(page.contains("engine paused</span>"), "{page}");
+    assert!(page.contains("lets work go on"), "{page}");
+}
+
 both!(
     a_second_signal_stops_the_servers_steps_without_waiting_for_the_grace,
     the_header_and_health_count_every_worker_on_the_database,
     a_servers_own_worker_is_counted_with_the_others,
+    the_workers_page_and_api_show_who_runs_what_and_the_locks,
 );
