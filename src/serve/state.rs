@@ -109,6 +109,19 @@ impl App {
             .clone()
     }
 
+    /// Keeps what the pages say of the engine: since when and by whom it is paused.
+    pub fn note_engine(&self, state: &crate::store::workers::EngineState) {
+        let paused = state.paused_at.as_ref().map(|at| {
+            // To the minute, as a person reads it: `2026-01-31 08:00`.
+            let at = at.get(..16).map_or(at.clone(), |m| m.replacen('T', " ", 1));
+            match &state.paused_by {
+                Some(by) => format!("since {at} by {by}"),
+                None => format!("since {at}"),
+            }
+        });
+        *self.paused.lock().unwrap_or_else(|e| e.into_inner()) = paused;
+    }
+
     /// Whether a worker runs in this server now.
     pub fn worker_running(&self) -> bool {
         self.worker && self.worker_down.get().is_none()
@@ -181,15 +194,7 @@ pub async fn follow_engine(app: Arc<App>) {
         let counted = app.count_workers(&app.stores[0]).await.ok();
         *app.workers.lock().unwrap_or_else(|e| e.into_inner()) = counted;
         if let Ok(state) = app.stores[0].engine_state().await {
-            let paused = state.paused_at.map(|at| {
-                // To the minute, as a person reads it: `2026-01-31 08:00`.
-                at.get(..16).map_or(at.clone(), |m| m.replacen('T', " ", 1))
-            });
-            let paused = paused.map(|at| match state.paused_by {
-                Some(by) => format!("since {at} by {by}"),
-                None => format!("since {at}"),
-            });
-            *app.paused.lock().unwrap_or_else(|e| e.into_inner()) = paused;
+            app.note_engine(&state);
         }
         tokio::select! {
             _ = tokio::time::sleep(EVERY) => {}

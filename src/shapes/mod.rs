@@ -6,6 +6,7 @@
 //! need more rows (a subscription's relations) read them through the store seam.
 
 pub mod drift;
+pub mod engine;
 pub mod groups;
 pub mod locks;
 pub mod pending;

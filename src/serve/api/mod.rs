@@ -4,6 +4,7 @@
 
 mod callbacks;
 mod catalog;
+mod engine;
 mod events;
 mod locks;
 mod meta;
@@ -91,6 +92,9 @@ pub fn api(app: Arc<App>) -> OpenApiRouter<Arc<App>> {
         .routes(routes!(events::events))
         .routes(routes!(locks::locks))
         .routes(routes!(workers::workers))
+        .routes(routes!(engine::status))
+        .routes(routes!(engine::pause))
+        .routes(routes!(engine::resume))
         .route_layer(axum::middleware::from_fn_with_state(app, auth::api));
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest(PREFIX, open.merge(guarded))
 }

@@ -364,6 +364,30 @@ pub enum WorkerStateName {
     Stopped,
 }
 
+/// The engine switch (`orch engine status -o json`).
+#[derive(Serialize, ToSchema)]
+pub struct Engine {
+    pub status: EngineStatusName,
+    /// While it pauses, the steps still running (a branch in flight of a group each);
+    /// running, the processes running now in a live orch.
+    pub running: i64,
+    /// Since when it is paused; null while it runs.
+    #[schema(required = true)]
+    pub paused_at: Option<String>,
+    /// Who paused it; null while it runs.
+    #[schema(required = true)]
+    pub paused_by: Option<String>,
+}
+
+/// `running`; `pausing` (paused, steps still running); `paused` (no step runs).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EngineStatusName {
+    Running,
+    Pausing,
+    Paused,
+}
+
 /// A process queued for a lock.
 #[derive(Serialize, ToSchema)]
 pub struct LockWaiter {

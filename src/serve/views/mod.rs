@@ -86,6 +86,7 @@ pub fn router(app: Arc<App>) -> axum::Router {
         )
         .route("/events", get(events::list))
         .route("/workers", get(workers::list))
+        .route("/engine/{action}", post(workers::engine))
         .route("/static/app.js", get(script))
         .route("/static/style.css", get(style))
         .fallback(not_found)

@@ -5,17 +5,23 @@
 use std::sync::Arc;
 
 use axum::Extension;
-use axum::extract::State;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
 use minijinja::{Value, context};
 use serde_json::json;
 
+use super::forms::FormBody;
 use super::{OrPage, PageResult, page};
 use crate::serve::App;
 use crate::serve::auth::Principal;
 
 pub async fn list(State(app): State<Arc<App>>, Extension(who): Extension<Principal>) -> PageResult {
     let store = app.store();
-    let engine = store.engine_state().await.or_page(&app, &who)?;
+    let engine = crate::shapes::engine::read(store)
+        .await
+        .or_page(&app, &who)?;
     let workers = store
         .workers(crate::shapes::workers::RECENT)
         .await
@@ -46,10 +52,40 @@ pub async fn list(State(app): State<Arc<App>>, Extension(who): Extension<Princip
         "workers",
         "process.*",
         context! {
-            engine => Value::from_serialize(&engine),
+            engine => Value::from_serialize(crate::shapes::engine::to_json(&engine)),
             // `workers` is the layout's count of live workers.
             worker_rows => Value::from_serialize(workers),
             locks => Value::from_serialize(locks),
         },
     ))
+}
+
+/// Pause or Resume on the page (`orch engine pause | resume`), then the page again.
+pub async fn engine(
+    State(app): State<Arc<App>>,
+    Extension(who): Extension<Principal>,
+    Path(action): Path<String>,
+    body: Bytes,
+) -> PageResult {
+    FormBody::parse(&body).csrf(&app, &who)?;
+    let by = match action.as_str() {
+        "pause" => Some(who.name.as_str()),
+        "resume" => None,
+        _ => {
+            return Err(page::error_page(
+                &app,
+                Some(&who),
+                StatusCode::NOT_FOUND,
+                "There is no such action.",
+            )
+            .into());
+        }
+    };
+    let store = app.store();
+    store.set_paused(by).await.or_page(&app, &who)?;
+    // The header says it at once, not at the next look at the switch.
+    if let Ok(state) = store.engine_state().await {
+        app.note_engine(&state);
+    }
+    Ok(Redirect::to("/workers").into_response())
 }

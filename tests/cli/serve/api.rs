@@ -36,6 +36,9 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/events"),
     ("get", "/api/v1/locks"),
     ("get", "/api/v1/workers"),
+    ("get", "/api/v1/engine"),
+    ("post", "/api/v1/engine/pause"),
+    ("post", "/api/v1/engine/resume"),
     ("post", "/api/v1/callbacks/{token}"),
     ("post", "/api/v1/callbacks/{token}/progress"),
 ];

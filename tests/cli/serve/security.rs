@@ -238,7 +238,13 @@ fn script_in_a_description_is_shown_as_text_everywhere() {
 }
 
 /// A raw POST with the cookie and these headers; the status.
-fn raw_post(s: &Server, path: &str, token: &str, headers: &[(&str, &str)], body: &str) -> u16 {
+pub(super) fn raw_post(
+    s: &Server,
+    path: &str,
+    token: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> u16 {
     let mut req = ureq::AgentBuilder::new()
         .redirects(0)
         .build()

@@ -8,7 +8,8 @@ use std::process::Child;
 use serde_json::json;
 
 use super::api::{conforms, ok_schema};
-use super::{Server, dashboard, get, post, token, wait_for_status, wait_until};
+use super::security::raw_post;
+use super::{Server, csrf, dashboard, get, post, token, wait_for_status, wait_until};
 use crate::Project;
 use crate::both;
 use crate::workers::{signal, spawn_worker};
@@ -232,9 +233,73 @@ fn the_workers_page_and_api_show_who_runs_what_and_the_locks() {
     assert!(page.contains("lets work go on"), "{page}");
 }
 
+/// The engine switch from the API and the Workers page, as `orch engine` works it: an
+/// operator pauses (named as who did), a read token may only look, and Resume on the
+/// page lets work go on.
+fn the_engine_is_paused_and_resumed_from_the_api_and_the_workers_page() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"A\"\nbuiltin = \"noop\"\n");
+    let op = token(&p, "ops", "operate");
+    let read = token(&p, "noc", "read");
+    let s = Server::start(&p, &["--no-worker"]);
+    let doc = get(&s, "/api/v1/openapi.json", &read).body;
+    let shown = get(&s, "/api/v1/engine", &read);
+    assert_eq!(shown.status, 200, "{}", shown.text);
+    assert_eq!(shown.body, p.json(&["engine", "status"]));
+    assert_eq!(shown.body["status"], "running", "{}", shown.text);
+    conforms(
+        &doc,
+        ok_schema(&doc, "get", "/api/v1/engine"),
+        &shown.body,
+        "the engine",
+    );
+
+    let refused = post(&s, "/api/v1/engine/pause", &read, &json!({}));
+    assert_eq!(refused.status, 403, "{}", refused.text);
+    assert_eq!(p.json(&["engine", "status"])["status"], "running");
+    let paused = post(&s, "/api/v1/engine/pause", &op, &json!({}));
+    assert_eq!(paused.status, 200, "{}", paused.text);
+    assert_eq!(paused.body["status"], "paused", "{}", paused.text);
+    assert_eq!(paused.body["paused_by"], "ops", "{}", paused.text);
+    conforms(
+        &doc,
+        ok_schema(&doc, "post", "/api/v1/engine/pause"),
+        &paused.body,
+        "the paused engine",
+    );
+    assert_eq!(paused.body, p.json(&["engine", "status"]));
+    let (code, _, err) = p.run(&["workflow", "run", "t"]);
+    assert_eq!(code, 7, "{err}");
+    // Pausing again keeps who paused it, and since when.
+    let again = post(&s, "/api/v1/engine/pause", &op, &json!({}));
+    assert_eq!(again.body, paused.body, "{}", again.text);
+
+    // The page offers Resume to an operator, not to a reader.
+    let page = dashboard(&s, "/workers", &read);
+    assert!(page.contains("engine paused</span>"), "{page}");
+    assert!(page.contains("by ops"), "{page}");
+    assert!(!page.contains("action=\"/engine/resume\""), "{page}");
+    let page = dashboard(&s, "/workers", &op);
+    assert!(page.contains("action=\"/engine/resume\""), "{page}");
+    let token = format!("_csrf={}", csrf(&page));
+    assert_eq!(raw_post(&s, "/engine/resume", &read, &[], &token), 403);
+    assert_eq!(raw_post(&s, "/engine/resume", &op, &[], "_csrf=AAAA"), 403);
+    assert_eq!(raw_post(&s, "/engine/resume", &op, &[], &token), 303);
+    assert_eq!(p.json(&["engine", "status"])["status"], "running");
+    let page = dashboard(&s, "/workers", &op);
+    assert!(page.contains("action=\"/engine/pause\""), "{page}");
+    assert_eq!(raw_post(&s, "/engine/pause", &op, &[], &token), 303);
+    assert_eq!(p.json(&["engine", "status"])["paused_by"], "ops");
+    let resumed = post(&s, "/api/v1/engine/resume", &op, &json!({}));
+    assert_eq!(resumed.status, 200, "{}", resumed.text);
+    assert_eq!(resumed.body["status"], "running", "{}", resumed.text);
+    assert_eq!(p.run(&["workflow", "run", "t"]).0, 0);
+}
+
 both!(
     a_second_signal_stops_the_servers_steps_without_waiting_for_the_grace,
     the_header_and_health_count_every_worker_on_the_database,
     a_servers_own_worker_is_counted_with_the_others,
     the_workers_page_and_api_show_who_runs_what_and_the_locks,
+    the_engine_is_paused_and_resumed_from_the_api_and_the_workers_page,
 );
