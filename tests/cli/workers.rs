@@ -481,6 +481,16 @@ fn an_interrupted_worker_once_exits_0_and_leaves_its_process_due() {
     assert_eq!(ran(&p).len(), 1, "the step in flight finished: {err}");
 }
 
+/// `orch worker --grace 10m`, its stderr to `log`: a stop waits for the steps in flight.
+fn worker_with_a_long_grace(p: &Project, log: &std::path::Path) -> std::process::Child {
+    p.command()
+        .args(["worker", "--grace", "10m"])
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(log).unwrap())
+        .spawn()
+        .unwrap()
+}
+
 /// A second Ctrl-C or SIGTERM ends a worker's grace: the step still running is stopped
 /// at once (it never reaches its end), and the process rests due for the next worker.
 fn a_second_signal_stops_the_steps_without_waiting_for_the_grace() {
@@ -490,13 +500,7 @@ fn a_second_signal_stops_the_steps_without_waiting_for_the_grace() {
     );
     let id = p.queue("t");
     let log = p.path().join("worker.log");
-    let mut worker = p
-        .command()
-        .args(["worker", "--grace", "10m"])
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
+    let mut worker = worker_with_a_long_grace(&p, &log);
     let said = || std::fs::read_to_string(&log).unwrap_or_default();
     wait_until("the step to start", || p.path().join("started").exists());
     signal(&worker, libc::SIGINT);
@@ -585,13 +589,7 @@ fn worker_list_shows_a_worker_stopping_until_its_step_finishes() {
     );
     let id = p.queue("t");
     let log = p.path().join("worker.log");
-    let mut worker = p
-        .command()
-        .args(["worker", "--grace", "10m"])
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
+    let mut worker = worker_with_a_long_grace(&p, &log);
     wait_until("the step to start", || p.path().join("started").exists());
     assert_eq!(p.ok_json(&["worker", "list"])[0]["state"], "running");
     signal(&worker, libc::SIGTERM);

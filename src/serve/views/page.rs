@@ -252,6 +252,16 @@ pub fn with_headers(mut r: Response) -> Response {
     r
 }
 
+/// The page for a POST to an action a page does not offer (`/engine/stop`).
+pub fn no_such_action(app: &App, who: &Principal) -> Response {
+    error_page(
+        app,
+        Some(who),
+        StatusCode::NOT_FOUND,
+        "There is no such action.",
+    )
+}
+
 pub fn error_page(
     app: &App,
     who: Option<&Principal>,

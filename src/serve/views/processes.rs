@@ -7,7 +7,6 @@ use std::sync::Arc;
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use minijinja::{Value, context};
 use serde_json::json;
@@ -305,15 +304,7 @@ pub async fn act(
         "abort" => actions::abort(&app, full.clone(), who.name.clone())
             .await
             .map(|_| ()),
-        _ => {
-            return Err(page::error_page(
-                &app,
-                Some(&who),
-                StatusCode::NOT_FOUND,
-                "There is no such action.",
-            )
-            .into());
-        }
+        _ => return Err(page::no_such_action(&app, &who).into()),
     };
     done.or_page(&app, &who)?;
     Ok(Redirect::to(&format!("/processes/{full}")).into_response())

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use minijinja::{Value, context};
 use serde_json::json;
@@ -71,15 +70,7 @@ pub async fn engine(
     let by = match action.as_str() {
         "pause" => Some(who.name.as_str()),
         "resume" => None,
-        _ => {
-            return Err(page::error_page(
-                &app,
-                Some(&who),
-                StatusCode::NOT_FOUND,
-                "There is no such action.",
-            )
-            .into());
-        }
+        _ => return Err(page::no_such_action(&app, &who).into()),
     };
     let store = app.store();
     store.set_paused(by).await.or_page(&app, &who)?;
