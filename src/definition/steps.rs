@@ -468,9 +468,11 @@ impl<'s> Steps<'s> {
                     }
                 }
                 let mut found = Vec::new();
-                check_builtin_args(&name, &with, &mut |k, m| found.push((k.to_string(), m)));
-                for (k, m) in found {
-                    self.err(at(here, &["with", k.as_str()]), m);
+                check_builtin_args(&name, &with, &mut |below, m| found.push((below, m)));
+                for (below, m) in found {
+                    let mut path = at(here, &["with"]);
+                    path.extend(below);
+                    self.err(path, m);
                 }
             }
         }

@@ -372,10 +372,11 @@ pub fn check_schedule(
     Some(def)
 }
 
+/// Checks a builtin's `with` arguments; `err` gets the path of a problem below `with`.
 pub(super) fn check_builtin_args(
     name: &str,
     with: &serde_json::Map<String, serde_json::Value>,
-    err: &mut dyn FnMut(&str, String),
+    err: &mut dyn FnMut(Vec<Seg>, String),
 ) {
     let template_keys: &[&str] = match name {
         "set_description" => &["description"],
@@ -388,10 +389,10 @@ pub(super) fn check_builtin_args(
         match with.get(*k) {
             Some(serde_json::Value::String(t)) => {
                 if let Err(e) = crate::expr::check_template(t) {
-                    err(k, format!("template is not valid: {e}"));
+                    err(key_path![*k], format!("template is not valid: {e}"));
                 }
             }
-            Some(_) => err(k, format!("`{k}` must be a string")),
+            Some(_) => err(key_path![*k], format!("`{k}` must be a string")),
             None => {}
         }
     }
@@ -399,29 +400,63 @@ pub(super) fn check_builtin_args(
         "set_status" => {
             if let Some(v) = with.get("status") {
                 if let Err(e) = v.as_str().unwrap_or("").parse::<Lifecycle>() {
-                    err("status", e);
+                    err(key_path!["status"], e);
                 }
             }
         }
         "render" => {
             if let Some(v) = with.get("key") {
                 if v.as_str().is_none_or(str::is_empty) {
-                    err("key", "`key` must be the name of a state key".into());
+                    err(
+                        key_path!["key"],
+                        "`key` must be the name of a state key".into(),
+                    );
                 }
             }
         }
         "set" => {
             if let Some(v) = with.get("values") {
                 if !v.is_object() {
-                    err("values", "`values` must be a table of state keys".into());
+                    err(
+                        key_path!["values"],
+                        "`values` must be a table of state keys".into(),
+                    );
                 }
+                // Every string in `values` is a template, however deep it sits.
+                each_string(v, &mut key_path!["values"], &mut |path, t| {
+                    if let Err(e) = crate::expr::check_template(t) {
+                        err(path.to_vec(), format!("template is not valid: {e}"));
+                    }
+                });
             }
         }
         "sleep" => {
             if let Some(v) = with.get("duration") {
                 if let Err(e) = parse_duration(v.as_str().unwrap_or("?")) {
-                    err("duration", e);
+                    err(key_path!["duration"], e);
                 }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Calls `f` with every string of `v` and its path (`path` is where `v` sits).
+fn each_string(v: &serde_json::Value, path: &mut Vec<Seg>, f: &mut dyn FnMut(&[Seg], &str)) {
+    match v {
+        serde_json::Value::String(t) => f(path, t),
+        serde_json::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                path.push(Seg::Index(i));
+                each_string(item, path, f);
+                path.pop();
+            }
+        }
+        serde_json::Value::Object(m) => {
+            for (k, item) in m {
+                path.push(Seg::from(k.as_str()));
+                each_string(item, path, f);
+                path.pop();
             }
         }
         _ => {}

@@ -231,6 +231,31 @@ fn a_set_of_the_subscription_where_the_target_has_none_to_change_is_refused() {
     }
 }
 
+/// Every string in a `set` builtin's `values` is a template: `workflow check` refuses
+/// one that does not parse at its own key, however deep, and a template that fails
+/// when the step runs is named by its path, not only by what went wrong.
+fn a_template_in_the_values_of_set_is_checked_and_named_where_it_sits() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"A\"\nbuiltin = \"set\"\nwith.values = { a = { b = \"{{ state.q\" }, l = [\"ok\", \"{{ state.q | nosuch }}\"] }\n");
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    for expected in [
+        "workflows/t.toml:6:23: step[0].with.values.a.b: template is not valid: syntax error",
+        "step[0].with.values.l[1]: template is not valid: unknown filter `nosuch`",
+        "error: 2 problems",
+    ] {
+        assert!(err.contains(expected), "{expected}\n{err}");
+    }
+
+    p.task("[[step]]\nname = \"A\"\nbuiltin = \"set\"\nwith.values = { n = 1, cfg = { ports = [\"x\", \"{{ state.n + 'a' }}\"] } }\n");
+    let v = p.failed_json(&["workflow", "run", "t", "--input", "n=1"]);
+    let why = v["failed_reason"].as_str().unwrap_or_default();
+    assert!(
+        why.starts_with("template `values.cfg.ports[1]` failed: invalid operation"),
+        "{why}"
+    );
+}
+
 /// `--where` finds a value however a step spelt it: an address, a network, a UUID and
 /// a number are compared as their type reads them (`2001:DB8:0::1` is `2001:db8::1`,
 /// `2.0` is `2`), also at a path with list indexes.
@@ -375,4 +400,5 @@ both!(
     an_owned_list_of_one_block_says_one_block,
     a_nul_in_a_description_or_note_is_refused_on_every_store,
     a_zero_step_timeout_is_refused_where_it_is_written,
+    a_template_in_the_values_of_set_is_checked_and_named_where_it_sits,
 );
