@@ -411,6 +411,11 @@ pub(super) fn check_builtin_args(
                         key_path!["key"],
                         "`key` must be the name of a state key".into(),
                     );
+                } else if v.as_str() == Some("subscription") {
+                    err(
+                        key_path!["key"],
+                        "rendered text cannot replace `state.subscription` (the subscription document); choose another key, or change the subscription's fields with `builtin = \"set\"` (`values.subscription.…`)".into(),
+                    );
                 }
             }
         }
@@ -420,6 +425,12 @@ pub(super) fn check_builtin_args(
                     err(
                         key_path!["values"],
                         "`values` must be a table of state keys".into(),
+                    );
+                }
+                if v.get("subscription").is_some_and(|s| !s.is_object()) {
+                    err(
+                        key_path!["values", "subscription"],
+                        "`values.subscription` is merged into the subscription document, so it must be a table of its keys (`values.subscription.description = \"…\"`)".into(),
                     );
                 }
                 // Every string in `values` is a template, however deep it sits.

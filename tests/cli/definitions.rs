@@ -256,6 +256,27 @@ fn a_template_in_the_values_of_set_is_checked_and_named_where_it_sits() {
     );
 }
 
+/// The state's `subscription` is the subscription document: a `render` into it, or a
+/// `set` of it to anything but a table of its keys, would fail every run that reaches
+/// the step, so `workflow check` refuses both where they are written.
+#[test]
+fn a_builtin_that_puts_text_in_place_of_the_subscription_is_refused() {
+    let p = Project::new();
+    p.write(
+        "workflows/m.toml",
+        "name = \"m\"\ntarget = \"modify\"\nproducts = [\"X\"]\n[[step]]\nname = \"A\"\nbuiltin = \"render\"\nwith = { key = \"subscription\", template = \"x\" }\n[[step]]\nname = \"B\"\nbuiltin = \"set\"\nwith.values.subscription = \"x\"\n[[step]]\nname = \"C\"\nbuiltin = \"set\"\nwith.values.subscription.description = \"fine\"\n",
+    );
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    for expected in [
+        "workflows/m.toml:7:10: step[0].with.key: rendered text cannot replace `state.subscription`",
+        "workflows/m.toml:11:13: step[1].with.values.subscription: `values.subscription` is merged into the subscription document, so it must be a table",
+        "error: 2 problems",
+    ] {
+        assert!(err.contains(expected), "{expected}\n{err}");
+    }
+}
+
 /// `--where` finds a value however a step spelt it: an address, a network, a UUID and
 /// a number are compared as their type reads them (`2001:DB8:0::1` is `2001:db8::1`,
 /// `2.0` is `2`), also at a path with list indexes.
