@@ -277,6 +277,32 @@ fn a_builtin_that_puts_text_in_place_of_the_subscription_is_refused() {
     }
 }
 
+/// A definition file that is a link to nothing (its target moved or deleted) is a
+/// problem of that file, named with where it points, not a file silently left out;
+/// an editor's hidden lock link beside a file it edits is no definition.
+#[cfg(unix)]
+#[test]
+fn a_definition_that_links_to_nothing_is_a_problem_of_that_file() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"A\"\nbuiltin = \"noop\"\n");
+    let link = |name: &str, to: &str| {
+        std::os::unix::fs::symlink(to, p.path().join(name)).unwrap();
+    };
+    link("workflows/shared.toml", "../elsewhere/shared.toml");
+    link("workflows/.#t.toml", "tester@host.1234:1700000000");
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    for expected in [
+        "workflows/shared.toml:1:1: a symbolic link to ../elsewhere/shared.toml, which does not exist (hint: restore what it points at, or remove the link: `rm workflows/shared.toml`)",
+        "error: 1 problem",
+    ] {
+        assert!(err.contains(expected), "{expected}\n{err}");
+    }
+    // The other workflows still run.
+    let (code, _, err) = p.run(&["workflow", "run", "t"]);
+    assert_eq!(code, 0, "{err}");
+}
+
 /// `--where` finds a value however a step spelt it: an address, a network, a UUID and
 /// a number are compared as their type reads them (`2001:DB8:0::1` is `2001:db8::1`,
 /// `2.0` is `2`), also at a path with list indexes.
