@@ -493,7 +493,42 @@ fields = [{ name = "a_side", type = "subscription", default = "id-gone" }]
     assert_eq!(
         problems(err),
         [
-            "a_side (subscription): the default is invalid: `id-gone` is not one of:\n      id-a  Node A\n      id-b  Node B\n      id-c  Node C"
+            "a_side (subscription): the default is invalid: `id-gone` is not one of the live (not terminated) subscriptions:\n      id-a  Node A\n      id-b  Node B\n      id-c  Node C"
+        ]
+    );
+}
+
+/// A subscription refused says why: the start of an id that `exclude` took away is
+/// excluded (as the whole id is), and an id that is not listed is not one of the
+/// subscriptions the field's filters take, which the refusal names.
+#[test]
+fn a_refused_subscription_says_which_rule_refused_it() {
+    let source = Fake {
+        nodes: vec![
+            Choice::new("0193aaaa-0001", Some("Node A".into())),
+            Choice::new("0193bbbb-0002", Some("Node B".into())),
+        ],
+        ..fake()
+    };
+    let given = map(json!({"a_side": "0193aaaa-0001", "b_side": "0193aaaa"}));
+    let err = collect(&pages(CIRCUIT), &given, &json!({}), &source, None).unwrap_err();
+    assert_eq!(
+        problems(err),
+        [
+            "b_side (subscription): `0193aaaa` cannot be picked here (excluded by this field's `exclude`)"
+        ]
+    );
+
+    let src = r#"
+[[form]]
+fields = [{ name = "peer", type = "subscription", product_tag = "NODE", status = ["active", "disabled"] }]
+"#;
+    let given = map(json!({"peer": "0193cccc"}));
+    let err = collect(&pages(src), &given, &json!({}), &source, None).unwrap_err();
+    assert_eq!(
+        problems(err),
+        [
+            "peer (subscription): `0193cccc` is not one of the active or disabled subscriptions of product tag NODE:\n      0193aaaa-0001  Node A\n      0193bbbb-0002  Node B"
         ]
     );
 }
