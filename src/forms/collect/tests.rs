@@ -498,6 +498,37 @@ fields = [{ name = "a_side", type = "subscription", default = "id-gone" }]
     );
 }
 
+/// Two subscriptions with one description look alike in a menu: each such line also
+/// shows its id, so the one picked is the one meant; a line with a label of its own
+/// stays as it is.
+#[test]
+fn a_menu_tells_apart_choices_with_one_label() {
+    let source = Fake {
+        nodes: vec![
+            Choice::new("id-a", Some("Edge router (Node, active)".into())),
+            Choice::new("id-b", Some("Edge router (Node, active)".into())),
+            Choice::new("id-c", Some("Core router (Node, active)".into())),
+        ],
+        ..fake()
+    };
+    let src = r#"
+[[form]]
+fields = [{ name = "peer", type = "subscription" }]
+"#;
+    let mut p = ScriptedPrompter::new([
+        "Edge router (Node, active)",
+        "Edge router (Node, active) · id-b",
+    ]);
+    let answers = collect(&pages(src), &Map::new(), &json!({}), &source, Some(&mut p)).unwrap();
+    assert_eq!(Value::Object(answers), json!({"peer": "id-b"}));
+    assert_eq!(
+        p.rejections,
+        [
+            "peer: `Edge router (Node, active)` is not in the menu (Edge router (Node, active) · id-a, Edge router (Node, active) · id-b, Core router (Node, active))"
+        ]
+    );
+}
+
 /// A subscription refused says why: the start of an id that `exclude` took away is
 /// excluded (as the whole id is), and an id that is not listed is not one of the
 /// subscriptions the field's filters take, which the refusal names.
