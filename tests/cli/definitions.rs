@@ -303,6 +303,27 @@ fn a_definition_that_links_to_nothing_is_a_problem_of_that_file() {
     assert_eq!(code, 0, "{err}");
 }
 
+/// A folder orch.toml names for products or workflows that does not exist would leave
+/// every command without definitions, and `workflow check` passing a project it never
+/// read (a CI gate passing on a typo): it is a problem placed at the key.
+#[test]
+fn a_definition_folder_orch_toml_names_that_does_not_exist_is_a_problem() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"A\"\nbuiltin = \"noop\"\n");
+    p.write("orch.toml", "# settings\nworkflows = \"workflow\"\n");
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    for expected in [
+        "orch.toml:2:1: workflows: `workflow` does not exist, so orch finds no workflows in it (hint: create it (`mkdir -p workflow`), or fix the path)",
+        "error: 1 problem",
+    ] {
+        assert!(err.contains(expected), "{expected}\n{err}");
+    }
+    p.write("orch.toml", "# settings\nworkflows = \"workflows\"\n");
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 0, "{err}");
+}
+
 /// `--where` finds a value however a step spelt it: an address, a network, a UUID and
 /// a number are compared as their type reads them (`2001:DB8:0::1` is `2001:db8::1`,
 /// `2.0` is `2`), also at a path with list indexes.
