@@ -118,6 +118,19 @@ pub fn parse_partial(src: &Source) -> (Option<WorkflowDef>, Vec<Diagnostic>) {
 
     if raw.name.trim().is_empty() {
         err(key_path!["name"], "`name` must not be empty".into());
+    } else if let Some(why) = crate::domain::path::unseen_in_name(&raw.name) {
+        err(
+            key_path!["name"],
+            format!("workflow name {:?} cannot be used: {why}", raw.name),
+        );
+    } else if raw.name.starts_with('-') {
+        err(
+            key_path!["name"],
+            format!(
+                "workflow name `{}` cannot be used: it starts with `-`, so `orch workflow run {}` reads it as an option",
+                raw.name, raw.name
+            ),
+        );
     }
     // A target that is no target is said once; the checks that depend on the target
     // are left out rather than made against a guess.

@@ -324,6 +324,34 @@ fn a_definition_folder_orch_toml_names_that_does_not_exist_is_a_problem() {
     assert_eq!(code, 0, "{err}");
 }
 
+/// A name people type and read cannot hide a character: a space at an end (`Start `
+/// would pass for the step the target adds), a tab or a newline (which break every
+/// line the name is printed on), and a workflow name cannot start with `-` (the
+/// command line would read it as an option).
+#[test]
+fn a_name_with_a_character_no_one_sees_is_refused() {
+    let p = Project::new();
+    p.write(
+        "workflows/w.toml",
+        "name = \"w\"\ntarget = \"system\"\n[[step]]\nname = \"Start \"\nrun = \"true\"\n[[step]]\nname = \"a\\tb\"\nrun = \"true\"\n[[step]]\nname = \"G\"\n[[step.parallel]]\nname = \"A\\n\"\nsteps = [ { name = \"x\", run = \"true\" } ]\n",
+    );
+    p.write(
+        "workflows/dash.toml",
+        "name = \"-w\"\ntarget = \"system\"\n[[step]]\nname = \"x\"\nrun = \"true\"\n",
+    );
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    for expected in [
+        "workflows/dash.toml:1:1: name: workflow name `-w` cannot be used: it starts with `-`, so `orch workflow run -w` reads it as an option",
+        "workflows/w.toml:4:1: step[0].name: step name \"Start \" cannot be used: it starts or ends with a space",
+        "workflows/w.toml:7:1: step[1].name: step name \"a\\tb\" cannot be used: it holds a control character",
+        "step[2].parallel[0].name: branch name \"A\\n\" cannot be used: it holds a control character",
+        "error: 4 problems",
+    ] {
+        assert!(err.contains(expected), "{expected}\n{err}");
+    }
+}
+
 /// `--where` finds a value however a step spelt it: an address, a network, a UUID and
 /// a number are compared as their type reads them (`2001:DB8:0::1` is `2001:db8::1`,
 /// `2.0` is `2`), also at a path with list indexes.
