@@ -350,6 +350,19 @@ fn a_name_with_a_character_no_one_sees_is_refused() {
     ] {
         assert!(err.contains(expected), "{expected}\n{err}");
     }
+
+    // A product's tag `NODE ` would not be the `NODE` its workflows name.
+    let p = Project::new();
+    p.write(
+        "products/node.toml",
+        "name = \"Node\"\ntype = \"Node\"\ntag = \"NODE \"\nroot = { key = \"node\", block = \"B\" }\n[blocks.B]\nfields.x = { type = \"string\" }\n",
+    );
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("products/node.toml:3:1: tag: product tag \"NODE \" cannot be used: it starts or ends with a space"),
+        "{err}"
+    );
 }
 
 /// `--where` finds a value however a step spelt it: an address, a network, a UUID and
