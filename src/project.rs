@@ -301,6 +301,37 @@ impl Project {
 }
 
 impl Project {
+    /// The folders orch.toml names for products and workflows that do not exist, as
+    /// problems placed at their keys: without them every command sees no definitions
+    /// at all, and `workflow check` would pass a project it never read.
+    pub fn missing_folders(&self) -> Result<Vec<Diagnostic>, Error> {
+        let named = [
+            ("products", &self.config.products, self.products_dir()),
+            ("workflows", &self.config.workflows, self.workflows_dir()),
+        ];
+        let mut diags = Vec::new();
+        for (key, given, dir) in named {
+            let Some(given) = given.as_ref().filter(|_| !dir.exists()) else {
+                continue;
+            };
+            let src = Source::read(&self.root.join(CONFIG_FILE), PathBuf::from(CONFIG_FILE))?;
+            diags.push(
+                src.diagnostic(
+                    &crate::key_path![key],
+                    format!(
+                        "`{}` does not exist, so orch finds no {key} in it",
+                        given.display()
+                    ),
+                )
+                .with_hint(format!(
+                    "create it (`mkdir -p {}`), or fix the path",
+                    self.display_path(&dir).display()
+                )),
+            );
+        }
+        Ok(diags)
+    }
+
     /// orch.toml's `[schedule.NAME]` tables, which schedule built-in tasks, and its
     /// `task_retention`, checked and placed in the file.
     pub fn builtin_schedules(

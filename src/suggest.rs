@@ -17,7 +17,10 @@ pub fn nearest<'a>(typo: &str, candidates: impl IntoIterator<Item = &'a str>) ->
     for c in candidates {
         let lower = c.to_lowercase();
         let d = distance(&typo, &lower);
-        let near = d <= 2.max(lower.chars().count() / 4);
+        // Short names are near anything a few edits away (`ok` is two from `a`): an
+        // edit that changes half the longer name or more is a different name.
+        let longer = typo.chars().count().max(lower.chars().count());
+        let near = d <= 2.max(lower.chars().count() / 4) && d * 2 <= longer;
         let contains = typo.chars().count() >= 3 && lower.contains(&typo);
         // A product's name and tag often differ only in case: offer one of them.
         if (near || contains) && !scored.iter().any(|(_, s)| s.to_lowercase() == lower) {
@@ -71,6 +74,13 @@ mod tests {
         "terminate_node",
         "hello",
     ];
+
+    #[test]
+    fn a_short_name_is_not_near_a_different_short_name() {
+        assert_eq!(nearest("ok", ["a", "id"]), Vec::<&str>::new());
+        assert_eq!(nearest("nmae", ["name", "a"]), ["name"]);
+        assert_eq!(nearest("rol", ["role"]), ["role"]);
+    }
 
     #[test]
     fn a_typo_finds_its_name() {

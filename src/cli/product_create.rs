@@ -91,6 +91,16 @@ enum NewKind {
 }
 
 pub fn create(ctx: &mut Ctx, args: CreateArgs) -> Result<()> {
+    // Said in the flags' words: as a file, the second one is a duplicate TOML key.
+    let mut keys = std::collections::BTreeSet::new();
+    for (key, _) in &args.fixed_inputs {
+        if !keys.insert(key.as_str()) {
+            return Err(
+                Error::usage(format!("--fixed-input `{key}` is given twice"))
+                    .with_hint("give each fixed input once"),
+            );
+        }
+    }
     let new = if args.form {
         form::ask(ctx, &args)?
     } else {

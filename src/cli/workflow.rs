@@ -175,6 +175,7 @@ fn form(ctx: &mut Ctx, name: &str) -> Result<()> {
 fn check(ctx: &mut Ctx) -> Result<()> {
     let mut diags: Vec<Diagnostic> = Vec::new();
     let mut warnings: Vec<Diagnostic> = Vec::new();
+    diags.extend(ctx.project.missing_folders()?);
     let (products, pdiags) = super::product::parse_products(ctx, &ctx.project.products_dir())?;
     let product_count = products.len();
     // A product file that does not load still names its tag as far as it reads, so its

@@ -162,7 +162,24 @@ impl Source {
 
     /// Reads a definition file; one that is not UTF-8 text is a problem of that file
     /// (placed at its first bad byte), not an error that stops every command.
+    /// A link to nothing (a definition moved or deleted where the link points) is a
+    /// problem of that file too, rather than a file silently left out.
     pub fn load(file: &Path, shown_as: PathBuf) -> Result<Result<Self, Diagnostic>, Error> {
+        if let Some(target) = dangling_link(file) {
+            let place = Source::new(shown_as, String::new());
+            let d = place.diagnostic_at(
+                0,
+                String::new(),
+                format!(
+                    "a symbolic link to {}, which does not exist",
+                    target.display()
+                ),
+            );
+            return Ok(Err(d.with_hint(format!(
+                "restore what it points at, or remove the link: `rm {}`",
+                place.file.display()
+            ))));
+        }
         let bytes = std::fs::read(file)
             .map_err(|e| Error::usage(format!("cannot read {}: {e}", file.display())))?;
         match String::from_utf8(bytes) {
@@ -607,7 +624,17 @@ pub fn declared(text: &str, key: &str) -> Option<String> {
     found.filter(|v| !v.is_empty())
 }
 
-/// Lists the `*.toml` files of a folder, sorted, or the file itself.
+/// Where `file` links to, when it is a symbolic link to nothing.
+fn dangling_link(file: &Path) -> Option<PathBuf> {
+    let meta = std::fs::symlink_metadata(file).ok()?;
+    (meta.file_type().is_symlink() && !file.exists())
+        .then(|| std::fs::read_link(file).ok())
+        .flatten()
+}
+
+/// Lists the `*.toml` files of a folder, sorted, or the file itself. A link to nothing
+/// is listed (reading it says what is wrong), unless its name is hidden: editors leave
+/// such links beside the files they edit (Emacs's `.#name.toml` lock).
 pub fn toml_files(path: &Path) -> Result<Vec<PathBuf>, Error> {
     if path.is_file() {
         return Ok(vec![path.to_path_buf()]);
@@ -621,7 +648,9 @@ pub fn toml_files(path: &Path) -> Result<Vec<PathBuf>, Error> {
     for entry in entries {
         let entry = entry?;
         let p = entry.path();
-        if p.extension().is_some_and(|e| e == "toml") && p.is_file() {
+        let hidden = entry.file_name().to_string_lossy().starts_with('.');
+        let listed = p.is_file() || (!hidden && dangling_link(&p).is_some());
+        if p.extension().is_some_and(|e| e == "toml") && listed {
             files.push(p);
         }
     }

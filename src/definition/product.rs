@@ -108,6 +108,13 @@ pub fn parse(src: &Source) -> Result<ProductDef, Vec<Diagnostic>> {
     ] {
         if value.trim().is_empty() {
             err(key_path![key], format!("`{key}` must not be empty"), None);
+        } else if let Some(why) = crate::domain::path::unseen_in_name(value) {
+            // A tag `NODE ` is not the `NODE` a workflow names, and no one sees why.
+            err(
+                key_path![key],
+                format!("product {key} {value:?} cannot be used: {why}"),
+                None,
+            );
         }
     }
     let status = match raw.status.as_deref() {

@@ -160,6 +160,11 @@ impl<'s> Steps<'s> {
             here.push(Seg::from(i));
             if rs.name.trim().is_empty() {
                 self.err(at(&here, &["name"]), "a step needs a name".into());
+            } else if let Some(why) = path::unseen_in_name(&rs.name) {
+                self.err(
+                    at(&here, &["name"]),
+                    format!("step name {:?} cannot be used: {why}", rs.name),
+                );
             } else if let Some(first) = seen.insert(rs.name.as_str(), i) {
                 let place = if depth == 0 { "" } else { " of this branch" };
                 self.err(
@@ -468,9 +473,11 @@ impl<'s> Steps<'s> {
                     }
                 }
                 let mut found = Vec::new();
-                check_builtin_args(&name, &with, &mut |k, m| found.push((k.to_string(), m)));
-                for (k, m) in found {
-                    self.err(at(here, &["with", k.as_str()]), m);
+                check_builtin_args(&name, &with, &mut |below, m| found.push((below, m)));
+                for (below, m) in found {
+                    let mut path = at(here, &["with"]);
+                    path.extend(below);
+                    self.err(path, m);
                 }
             }
         }
@@ -556,6 +563,11 @@ impl<'s> Steps<'s> {
             };
             if b.name.trim().is_empty() {
                 self.err(at(&bat, &["name"]), "a branch needs a name".into());
+            } else if let Some(why) = path::unseen_in_name(&b.name) {
+                self.err(
+                    at(&bat, &["name"]),
+                    format!("branch name {:?} cannot be used: {why}", b.name),
+                );
             } else if let Some(first) = names.insert(b.name.as_str(), j) {
                 self.err(
                     at(&bat, &["name"]),

@@ -118,6 +118,19 @@ pub fn parse_partial(src: &Source) -> (Option<WorkflowDef>, Vec<Diagnostic>) {
 
     if raw.name.trim().is_empty() {
         err(key_path!["name"], "`name` must not be empty".into());
+    } else if let Some(why) = crate::domain::path::unseen_in_name(&raw.name) {
+        err(
+            key_path!["name"],
+            format!("workflow name {:?} cannot be used: {why}", raw.name),
+        );
+    } else if raw.name.starts_with('-') {
+        err(
+            key_path!["name"],
+            format!(
+                "workflow name `{}` cannot be used: it starts with `-`, so `orch workflow run {}` reads it as an option",
+                raw.name, raw.name
+            ),
+        );
     }
     // A target that is no target is said once; the checks that depend on the target
     // are left out rather than made against a guess.
@@ -372,10 +385,11 @@ pub fn check_schedule(
     Some(def)
 }
 
+/// Checks a builtin's `with` arguments; `err` gets the path of a problem below `with`.
 pub(super) fn check_builtin_args(
     name: &str,
     with: &serde_json::Map<String, serde_json::Value>,
-    err: &mut dyn FnMut(&str, String),
+    err: &mut dyn FnMut(Vec<Seg>, String),
 ) {
     let template_keys: &[&str] = match name {
         "set_description" => &["description"],
@@ -388,10 +402,10 @@ pub(super) fn check_builtin_args(
         match with.get(*k) {
             Some(serde_json::Value::String(t)) => {
                 if let Err(e) = crate::expr::check_template(t) {
-                    err(k, format!("template is not valid: {e}"));
+                    err(key_path![*k], format!("template is not valid: {e}"));
                 }
             }
-            Some(_) => err(k, format!("`{k}` must be a string")),
+            Some(_) => err(key_path![*k], format!("`{k}` must be a string")),
             None => {}
         }
     }
@@ -399,29 +413,74 @@ pub(super) fn check_builtin_args(
         "set_status" => {
             if let Some(v) = with.get("status") {
                 if let Err(e) = v.as_str().unwrap_or("").parse::<Lifecycle>() {
-                    err("status", e);
+                    err(key_path!["status"], e);
                 }
             }
         }
         "render" => {
             if let Some(v) = with.get("key") {
                 if v.as_str().is_none_or(str::is_empty) {
-                    err("key", "`key` must be the name of a state key".into());
+                    err(
+                        key_path!["key"],
+                        "`key` must be the name of a state key".into(),
+                    );
+                } else if v.as_str() == Some("subscription") {
+                    err(
+                        key_path!["key"],
+                        "rendered text cannot replace `state.subscription` (the subscription document); choose another key, or change the subscription's fields with `builtin = \"set\"` (`values.subscription.…`)".into(),
+                    );
                 }
             }
         }
         "set" => {
             if let Some(v) = with.get("values") {
                 if !v.is_object() {
-                    err("values", "`values` must be a table of state keys".into());
+                    err(
+                        key_path!["values"],
+                        "`values` must be a table of state keys".into(),
+                    );
                 }
+                if v.get("subscription").is_some_and(|s| !s.is_object()) {
+                    err(
+                        key_path!["values", "subscription"],
+                        "`values.subscription` is merged into the subscription document, so it must be a table of its keys (`values.subscription.description = \"…\"`)".into(),
+                    );
+                }
+                // Every string in `values` is a template, however deep it sits.
+                each_string(v, &mut key_path!["values"], &mut |path, t| {
+                    if let Err(e) = crate::expr::check_template(t) {
+                        err(path.to_vec(), format!("template is not valid: {e}"));
+                    }
+                });
             }
         }
         "sleep" => {
             if let Some(v) = with.get("duration") {
                 if let Err(e) = parse_duration(v.as_str().unwrap_or("?")) {
-                    err("duration", e);
+                    err(key_path!["duration"], e);
                 }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Calls `f` with every string of `v` and its path (`path` is where `v` sits).
+fn each_string(v: &serde_json::Value, path: &mut Vec<Seg>, f: &mut dyn FnMut(&[Seg], &str)) {
+    match v {
+        serde_json::Value::String(t) => f(path, t),
+        serde_json::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                path.push(Seg::Index(i));
+                each_string(item, path, f);
+                path.pop();
+            }
+        }
+        serde_json::Value::Object(m) => {
+            for (k, item) in m {
+                path.push(Seg::from(k.as_str()));
+                each_string(item, path, f);
+                path.pop();
             }
         }
         _ => {}

@@ -56,6 +56,21 @@ pub fn ambiguous_name(name: &str) -> Option<&'static str> {
     None
 }
 
+/// Why a name people type and read (a workflow's, a step's) cannot be used: a control
+/// character (a newline, a tab) breaks every line the name is printed on, and a space
+/// at either end is not seen, so `Start ` would pass for the `Start` the target adds.
+pub fn unseen_in_name(name: &str) -> Option<&'static str> {
+    if name.chars().any(char::is_control) {
+        return Some(
+            "it holds a control character (a newline, a tab), which breaks every line it is printed on",
+        );
+    }
+    if name.trim() != name {
+        return Some("it starts or ends with a space, which no one sees where it is printed");
+    }
+    None
+}
+
 /// Whether `path` is `branch` itself or a path inside it.
 pub fn within(path: &str, branch: &str) -> bool {
     path == branch

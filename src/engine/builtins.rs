@@ -46,7 +46,7 @@ pub fn run(name: &str, with: &Map<String, Value>, state: &Value) -> BuiltinOutco
         }
         "set" => {
             let values = with.get("values").cloned().unwrap_or(json!({}));
-            render_strings(&values, &ctx).map(BuiltinOutcome::Patch)
+            render_strings(&values, &ctx, &mut "values".to_string()).map(BuiltinOutcome::Patch)
         }
         "set_description" => needs_subscription()
             .and_then(|_| render("description"))
@@ -106,19 +106,32 @@ impl<'a> Context<'a> {
     }
 }
 
-/// Renders every string of a value as a template; other values stay as they are.
-fn render_strings(v: &Value, ctx: &Context<'_>) -> Result<Value, String> {
+/// Renders every string of a value as a template; other values stay as they are. A
+/// template that fails is named by its path (`values.subscription.node.name`), as
+/// `workflow check` names it, so a `set` of many values says which one.
+fn render_strings(v: &Value, ctx: &Context<'_>, path: &mut String) -> Result<Value, String> {
+    let len = path.len();
+    let below = |path: &mut String, seg: std::fmt::Arguments<'_>, v: &Value| {
+        path.push_str(&seg.to_string());
+        let out = render_strings(v, ctx, path);
+        path.truncate(len);
+        out
+    };
     Ok(match v {
-        Value::String(t) => Value::String(ctx.render(t)?),
+        Value::String(t) => Value::String(
+            ctx.render(t)
+                .map_err(|e| format!("template `{path}` failed: {e}"))?,
+        ),
         Value::Array(items) => Value::Array(
             items
                 .iter()
-                .map(|i| render_strings(i, ctx))
+                .enumerate()
+                .map(|(i, item)| below(path, format_args!("[{i}]"), item))
                 .collect::<Result<_, _>>()?,
         ),
         Value::Object(m) => Value::Object(
             m.iter()
-                .map(|(k, v)| Ok((k.clone(), render_strings(v, ctx)?)))
+                .map(|(k, item)| Ok((k.clone(), below(path, format_args!(".{k}"), item)?)))
                 .collect::<Result<_, String>>()?,
         ),
         other => other.clone(),

@@ -82,7 +82,7 @@ pub(crate) fn ask(
                 return Ok(nothing_to_pick(field, choices));
             };
             let n = set.available.len();
-            let mut items: Vec<String> = set.available.iter().map(|c| c.display()).collect();
+            let mut items = menu(set);
             if !field.required {
                 items.push("(none)".into());
             }
@@ -110,7 +110,7 @@ pub(crate) fn ask(
             let Some(set) = choices.filter(|s| !s.available.is_empty()) else {
                 return Ok(nothing_to_pick(field, choices));
             };
-            let items: Vec<String> = set.available.iter().map(|c| c.display()).collect();
+            let items = menu(set);
             // `default = "a, b"` means the same as `default = ["a", "b"]`.
             let wanted = match field.default.as_ref().map(|d| coerce(field, d)) {
                 Some(Ok(Value::Array(a))) => a,
@@ -153,6 +153,25 @@ fn settled(r: Result<Value, String>) -> Settled {
         Ok(v) => Settled::Value(v),
         Err(reason) => Settled::Problem(reason),
     }
+}
+
+/// The menu lines of a pick field: each choice's label, and where two share one (two
+/// subscriptions with one description) the value beside it, so the lines that look
+/// alike can still be told apart.
+fn menu(set: &ChoiceSet) -> Vec<String> {
+    let labels: Vec<String> = set.available.iter().map(|c| c.display()).collect();
+    labels
+        .iter()
+        .zip(&set.available)
+        .map(|(label, c)| {
+            let value = plain(&c.value);
+            if labels.iter().filter(|l| *l == label).count() > 1 && *label != value {
+                format!("{label} · {value}")
+            } else {
+                label.clone()
+            }
+        })
+        .collect()
 }
 
 /// A pick field with an empty menu: a problem if an answer is required.

@@ -22,6 +22,9 @@ pub struct ChoiceSet {
     pub origin: Option<String>,
     /// A subscription field: a unique prefix of an id picks it, as on the command line.
     pub by_prefix: bool,
+    /// What the field lists, said when a value is none of it (`the active subscriptions
+    /// of product tag NODE`): an id that exists but fails the filters is refused with why.
+    pub takes: Option<String>,
 }
 
 impl ChoiceSet {
@@ -66,8 +69,17 @@ impl ChoiceSet {
         Err(self.refusal(v))
     }
 
+    /// Whether `v` names a choice `exclude` took away: its value, or for a subscription
+    /// field the start of only such ids, as [`pick`](Self::pick) reads a prefix.
     fn is_excluded(&self, v: &Value) -> bool {
-        self.excluded.iter().any(|c| same(&c.value, v))
+        if self.excluded.iter().any(|c| same(&c.value, v)) {
+            return true;
+        }
+        let Some(prefix) = v.as_str().filter(|s| self.by_prefix && s.len() >= 4) else {
+            return false;
+        };
+        let starts = |c: &&Choice| c.value.as_str().is_some_and(|id| id.starts_with(prefix));
+        self.excluded.iter().any(|c| starts(&c)) && !self.available.iter().any(|c| starts(&c))
     }
 
     /// Why `v` cannot be picked, for a value that [`pick`](Self::pick) did not find.
@@ -79,7 +91,14 @@ impl ChoiceSet {
         if self.available.is_empty() {
             return format!("{shown} cannot be picked: {}", self.why_empty());
         }
-        format!("{shown} is not {}", self.one_of())
+        match &self.takes {
+            Some(takes) => format!(
+                "{shown} is not {}",
+                self.one_of()
+                    .replacen("one of", &format!("one of {takes}"), 1)
+            ),
+            None => format!("{shown} is not {}", self.one_of()),
+        }
     }
 
     /// Why there is nothing to pick: every choice excluded, or none listed at all.

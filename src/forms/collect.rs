@@ -294,11 +294,22 @@ fn choice_set(
         .map_err(|e| CollectError::Definition(format!("field `{}`: {e}", field.name)))?;
     set.origin = origin;
     set.by_prefix = field.field_type == FormType::Subscription;
+    if set.by_prefix {
+        let (product, status) = subscription_filters(field);
+        set.takes = Some(format!("the {status} subscriptions{product}"));
+    }
     Ok(Some(set))
 }
 
 /// Why a subscription field has nothing to pick: no subscription passes its filters.
 fn no_subscription(field: &FieldSpec) -> String {
+    let (product, status) = subscription_filters(field);
+    format!("no subscription{product} is {status}")
+}
+
+/// A subscription field's filters in words: ` of product tag NODE` (or nothing), and
+/// the lifecycle states it takes (`active or disabled`, `live (not terminated)`).
+fn subscription_filters(field: &FieldSpec) -> (String, String) {
     let product = match &field.product_tag {
         Some(tag) => format!(" of product tag {tag}"),
         None => String::new(),
@@ -311,7 +322,7 @@ fn no_subscription(field: &FieldSpec) -> String {
             names.join(" or ")
         }
     };
-    format!("no subscription{product} is {status}")
+    (product, status)
 }
 
 fn header(

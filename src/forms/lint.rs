@@ -77,6 +77,18 @@ pub fn check(field: &FieldSpec) -> Vec<(String, String)> {
             }
             seen.push(&c.value);
         }
+        // A multi_choice that must pick more than it lists can never be answered.
+        if let Some(lo) = field.min.filter(|lo| {
+            t == FormType::MultiChoice && !choices.is_empty() && *lo > choices.len() as f64
+        }) {
+            bad(
+                "min",
+                format!(
+                    "`min` ({lo}) asks for more picks than the {} choices listed, so no answer fits",
+                    choices.len()
+                ),
+            );
+        }
     }
     if let Some(cmd) = &field.choices_from {
         if cmd.trim().is_empty() {
@@ -320,6 +332,18 @@ mod tests {
             ["max"]
         );
         assert_eq!(keys(&field("name = 'a'\ntype = 'bool'\nmin = 1")), ["min"]);
+        assert_eq!(
+            keys(&field(
+                "name = 'a'\ntype = 'multi_choice'\nchoices = ['x', 'y']\nmin = 3"
+            )),
+            ["min"]
+        );
+        assert!(
+            check(&field(
+                "name = 'a'\ntype = 'multi_choice'\nchoices = ['x', 'y']\nmin = 2"
+            ))
+            .is_empty()
+        );
         assert_eq!(
             keys(&field(
                 "name = 'a'\ntype = 'text'\nvalidate = 'true'\nmessage = '{{ x'"

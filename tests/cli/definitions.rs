@@ -231,6 +231,140 @@ fn a_set_of_the_subscription_where_the_target_has_none_to_change_is_refused() {
     }
 }
 
+/// Every string in a `set` builtin's `values` is a template: `workflow check` refuses
+/// one that does not parse at its own key, however deep, and a template that fails
+/// when the step runs is named by its path, not only by what went wrong.
+fn a_template_in_the_values_of_set_is_checked_and_named_where_it_sits() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"A\"\nbuiltin = \"set\"\nwith.values = { a = { b = \"{{ state.q\" }, l = [\"ok\", \"{{ state.q | nosuch }}\"] }\n");
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    for expected in [
+        "workflows/t.toml:6:23: step[0].with.values.a.b: template is not valid: syntax error",
+        "step[0].with.values.l[1]: template is not valid: unknown filter `nosuch`",
+        "error: 2 problems",
+    ] {
+        assert!(err.contains(expected), "{expected}\n{err}");
+    }
+
+    p.task("[[step]]\nname = \"A\"\nbuiltin = \"set\"\nwith.values = { n = 1, cfg = { ports = [\"x\", \"{{ state.n + 'a' }}\"] } }\n");
+    let v = p.failed_json(&["workflow", "run", "t", "--input", "n=1"]);
+    let why = v["failed_reason"].as_str().unwrap_or_default();
+    assert!(
+        why.starts_with("template `values.cfg.ports[1]` failed: invalid operation"),
+        "{why}"
+    );
+}
+
+/// The state's `subscription` is the subscription document: a `render` into it, or a
+/// `set` of it to anything but a table of its keys, would fail every run that reaches
+/// the step, so `workflow check` refuses both where they are written.
+#[test]
+fn a_builtin_that_puts_text_in_place_of_the_subscription_is_refused() {
+    let p = Project::new();
+    p.write(
+        "workflows/m.toml",
+        "name = \"m\"\ntarget = \"modify\"\nproducts = [\"X\"]\n[[step]]\nname = \"A\"\nbuiltin = \"render\"\nwith = { key = \"subscription\", template = \"x\" }\n[[step]]\nname = \"B\"\nbuiltin = \"set\"\nwith.values.subscription = \"x\"\n[[step]]\nname = \"C\"\nbuiltin = \"set\"\nwith.values.subscription.description = \"fine\"\n",
+    );
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    for expected in [
+        "workflows/m.toml:7:10: step[0].with.key: rendered text cannot replace `state.subscription`",
+        "workflows/m.toml:11:13: step[1].with.values.subscription: `values.subscription` is merged into the subscription document, so it must be a table",
+        "error: 2 problems",
+    ] {
+        assert!(err.contains(expected), "{expected}\n{err}");
+    }
+}
+
+/// A definition file that is a link to nothing (its target moved or deleted) is a
+/// problem of that file, named with where it points, not a file silently left out;
+/// an editor's hidden lock link beside a file it edits is no definition.
+#[cfg(unix)]
+#[test]
+fn a_definition_that_links_to_nothing_is_a_problem_of_that_file() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"A\"\nbuiltin = \"noop\"\n");
+    let link = |name: &str, to: &str| {
+        std::os::unix::fs::symlink(to, p.path().join(name)).unwrap();
+    };
+    link("workflows/shared.toml", "../elsewhere/shared.toml");
+    link("workflows/.#t.toml", "tester@host.1234:1700000000");
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    for expected in [
+        "workflows/shared.toml:1:1: a symbolic link to ../elsewhere/shared.toml, which does not exist (hint: restore what it points at, or remove the link: `rm workflows/shared.toml`)",
+        "error: 1 problem",
+    ] {
+        assert!(err.contains(expected), "{expected}\n{err}");
+    }
+    // The other workflows still run.
+    let (code, _, err) = p.run(&["workflow", "run", "t"]);
+    assert_eq!(code, 0, "{err}");
+}
+
+/// A folder orch.toml names for products or workflows that does not exist would leave
+/// every command without definitions, and `workflow check` passing a project it never
+/// read (a CI gate passing on a typo): it is a problem placed at the key.
+#[test]
+fn a_definition_folder_orch_toml_names_that_does_not_exist_is_a_problem() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"A\"\nbuiltin = \"noop\"\n");
+    p.write("orch.toml", "# settings\nworkflows = \"workflow\"\n");
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    for expected in [
+        "orch.toml:2:1: workflows: `workflow` does not exist, so orch finds no workflows in it (hint: create it (`mkdir -p workflow`), or fix the path)",
+        "error: 1 problem",
+    ] {
+        assert!(err.contains(expected), "{expected}\n{err}");
+    }
+    p.write("orch.toml", "# settings\nworkflows = \"workflows\"\n");
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 0, "{err}");
+}
+
+/// A name people type and read cannot hide a character: a space at an end (`Start `
+/// would pass for the step the target adds), a tab or a newline (which break every
+/// line the name is printed on), and a workflow name cannot start with `-` (the
+/// command line would read it as an option).
+#[test]
+fn a_name_with_a_character_no_one_sees_is_refused() {
+    let p = Project::new();
+    p.write(
+        "workflows/w.toml",
+        "name = \"w\"\ntarget = \"system\"\n[[step]]\nname = \"Start \"\nrun = \"true\"\n[[step]]\nname = \"a\\tb\"\nrun = \"true\"\n[[step]]\nname = \"G\"\n[[step.parallel]]\nname = \"A\\n\"\nsteps = [ { name = \"x\", run = \"true\" } ]\n",
+    );
+    p.write(
+        "workflows/dash.toml",
+        "name = \"-w\"\ntarget = \"system\"\n[[step]]\nname = \"x\"\nrun = \"true\"\n",
+    );
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    for expected in [
+        "workflows/dash.toml:1:1: name: workflow name `-w` cannot be used: it starts with `-`, so `orch workflow run -w` reads it as an option",
+        "workflows/w.toml:4:1: step[0].name: step name \"Start \" cannot be used: it starts or ends with a space",
+        "workflows/w.toml:7:1: step[1].name: step name \"a\\tb\" cannot be used: it holds a control character",
+        "step[2].parallel[0].name: branch name \"A\\n\" cannot be used: it holds a control character",
+        "error: 4 problems",
+    ] {
+        assert!(err.contains(expected), "{expected}\n{err}");
+    }
+
+    // A product's tag `NODE ` would not be the `NODE` its workflows name.
+    let p = Project::new();
+    p.write(
+        "products/node.toml",
+        "name = \"Node\"\ntype = \"Node\"\ntag = \"NODE \"\nroot = { key = \"node\", block = \"B\" }\n[blocks.B]\nfields.x = { type = \"string\" }\n",
+    );
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("products/node.toml:3:1: tag: product tag \"NODE \" cannot be used: it starts or ends with a space"),
+        "{err}"
+    );
+}
+
 /// `--where` finds a value however a step spelt it: an address, a network, a UUID and
 /// a number are compared as their type reads them (`2001:DB8:0::1` is `2001:db8::1`,
 /// `2.0` is `2`), also at a path with list indexes.
@@ -375,4 +509,5 @@ both!(
     an_owned_list_of_one_block_says_one_block,
     a_nul_in_a_description_or_note_is_refused_on_every_store,
     a_zero_step_timeout_is_refused_where_it_is_written,
+    a_template_in_the_values_of_set_is_checked_and_named_where_it_sits,
 );

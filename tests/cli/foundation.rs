@@ -248,6 +248,27 @@ fn product_create_from_flags_saves_a_loadable_file() {
     assert_eq!(show["fixed_inputs"]["speed"], "10G");
     let (code, _, _) = p.run(&["product", "show", "Nope"]);
     assert_eq!(code, 6);
+
+    // A fixed input given twice is said in the flags' words, not as the file's.
+    let (code, _, err) = p.run(&[
+        "product",
+        "create",
+        "--name",
+        "Lag",
+        "--type",
+        "Lag",
+        "--tag",
+        "LAG",
+        "--fixed-input",
+        "speed=10G",
+        "--fixed-input",
+        "speed=100G",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("error: --fixed-input `speed` is given twice") && !err.contains("TOML"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -128,6 +128,26 @@ fn json_shapes() {
         }
         let events = ["-o", "jsonl", "events", "--process", &flaky];
         insta::assert_snapshot!("events_jsonl", data(&p, 0, &events));
+
+        // `product load`: a plan that would break the node is refused (7), and printed.
+        let node_file = "products/node.toml";
+        let text = std::fs::read_to_string(p.path().join(node_file)).unwrap();
+        let stricter = text.replace(
+            "fields.site = { type = \"string\" }",
+            "fields.site = { type = \"string\" }\nfields.rack = { type = \"int\", required = \"active\" }",
+        );
+        assert_ne!(stricter, text, "the example's node has a `site` field");
+        p.write(node_file, &stricter);
+        let load = ["-o", "json", "product", "load"];
+        insta::assert_snapshot!("product_load_refused", data(&p, 7, &load));
+        p.write(node_file, &text);
+        // `workflow check`: the problems and the warnings, each placed in its file.
+        p.write(
+            "workflows/broken.toml",
+            "name = \"broken\"\ntarget = \"modify\"\nproducts = [\"NOPE\"]\n[[step]]\nname = \"A\"\nbuiltin = \"noop\"\nwith = { x = 1 }\n",
+        );
+        let check = ["-o", "json", "workflow", "check"];
+        insta::assert_snapshot!("workflow_check", data(&p, 2, &check));
     });
 }
 

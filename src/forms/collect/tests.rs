@@ -493,7 +493,73 @@ fields = [{ name = "a_side", type = "subscription", default = "id-gone" }]
     assert_eq!(
         problems(err),
         [
-            "a_side (subscription): the default is invalid: `id-gone` is not one of:\n      id-a  Node A\n      id-b  Node B\n      id-c  Node C"
+            "a_side (subscription): the default is invalid: `id-gone` is not one of the live (not terminated) subscriptions:\n      id-a  Node A\n      id-b  Node B\n      id-c  Node C"
+        ]
+    );
+}
+
+/// Two subscriptions with one description look alike in a menu: each such line also
+/// shows its id, so the one picked is the one meant; a line with a label of its own
+/// stays as it is.
+#[test]
+fn a_menu_tells_apart_choices_with_one_label() {
+    let source = Fake {
+        nodes: vec![
+            Choice::new("id-a", Some("Edge router (Node, active)".into())),
+            Choice::new("id-b", Some("Edge router (Node, active)".into())),
+            Choice::new("id-c", Some("Core router (Node, active)".into())),
+        ],
+        ..fake()
+    };
+    let src = r#"
+[[form]]
+fields = [{ name = "peer", type = "subscription" }]
+"#;
+    let mut p = ScriptedPrompter::new([
+        "Edge router (Node, active)",
+        "Edge router (Node, active) · id-b",
+    ]);
+    let answers = collect(&pages(src), &Map::new(), &json!({}), &source, Some(&mut p)).unwrap();
+    assert_eq!(Value::Object(answers), json!({"peer": "id-b"}));
+    assert_eq!(
+        p.rejections,
+        [
+            "peer: `Edge router (Node, active)` is not in the menu (Edge router (Node, active) · id-a, Edge router (Node, active) · id-b, Core router (Node, active))"
+        ]
+    );
+}
+
+/// A subscription refused says why: the start of an id that `exclude` took away is
+/// excluded (as the whole id is), and an id that is not listed is not one of the
+/// subscriptions the field's filters take, which the refusal names.
+#[test]
+fn a_refused_subscription_says_which_rule_refused_it() {
+    let source = Fake {
+        nodes: vec![
+            Choice::new("0193aaaa-0001", Some("Node A".into())),
+            Choice::new("0193bbbb-0002", Some("Node B".into())),
+        ],
+        ..fake()
+    };
+    let given = map(json!({"a_side": "0193aaaa-0001", "b_side": "0193aaaa"}));
+    let err = collect(&pages(CIRCUIT), &given, &json!({}), &source, None).unwrap_err();
+    assert_eq!(
+        problems(err),
+        [
+            "b_side (subscription): `0193aaaa` cannot be picked here (excluded by this field's `exclude`)"
+        ]
+    );
+
+    let src = r#"
+[[form]]
+fields = [{ name = "peer", type = "subscription", product_tag = "NODE", status = ["active", "disabled"] }]
+"#;
+    let given = map(json!({"peer": "0193cccc"}));
+    let err = collect(&pages(src), &given, &json!({}), &source, None).unwrap_err();
+    assert_eq!(
+        problems(err),
+        [
+            "peer (subscription): `0193cccc` is not one of the active or disabled subscriptions of product tag NODE:\n      0193aaaa-0001  Node A\n      0193bbbb-0002  Node B"
         ]
     );
 }
