@@ -387,7 +387,14 @@ impl Engine<'_> {
             )),
             None => match join::merge(&nets) {
                 Ok(patch) => Attempt::ok(patch),
-                Err(conflict) => Attempt::failed(format!("the join failed: {conflict}")),
+                Err(conflict) => {
+                    // `collect` is only there to offer where the step takes it.
+                    let advice = match &step.kind {
+                        StepKind::Foreach { .. } => "give them different keys, or use `collect`",
+                        _ => "give them different keys",
+                    };
+                    Attempt::failed(format!("the join failed: {conflict}; {advice}"))
+                }
             },
         };
         self.end_group(cur, StepEnd::new(name, attempt, started, outcome), log)

@@ -27,7 +27,7 @@ impl std::fmt::Display for Conflict {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "branches `{}` and `{}` both set `{}`, to {} and {}; give them different keys, or use `collect`",
+            "branches `{}` and `{}` both set `{}`, to {} and {}",
             self.first,
             self.second,
             self.key,

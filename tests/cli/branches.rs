@@ -269,6 +269,8 @@ steps = [ { name = "Set", run = "cat >/dev/null; echo '{\"cfg\": {\"mtu\": 9000}
             .contains("branches `A side` and `B side` both set `state.cfg.mtu`, to 1500 and 9000"),
         "{reason}"
     );
+    // `collect` is refused on a `parallel` step, so it is not offered as the way out.
+    assert!(reason.ends_with("; give them different keys"), "{reason}");
     assert!(v["state"].get("cfg").is_none(), "nothing merged: {v}");
     // Skipped, the join keeps every change but the conflicting key, and says so.
     let id = v["id"].as_str().unwrap().to_string();
