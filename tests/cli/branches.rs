@@ -1992,6 +1992,63 @@ fn a_parent_waiting_on_children_that_await_people_exits_4() {
     assert_eq!(mids, ["completed", "completed"]);
 }
 
+/// A child aborted by hand while its parent rests waiting for it says what moves the
+/// parent on, since the parent still says it waits for that child: its resume fails
+/// the step, and a retry of the parent then starts a new child.
+fn aborting_a_child_its_parent_waits_for_says_how_the_parent_goes_on() {
+    let p = Project::new();
+    p.write(
+        "workflows/kid.toml",
+        "name = \"kid\"\ntarget = \"system\"\n[[step]]\nname = \"Ask\"\ninput.fields = [ { name = \"go\", type = \"bool\" } ]\n",
+    );
+    p.task("[[step]]\nname = \"Kid\"\nworkflow = \"kid\"\n");
+    let (code, out, err) = p.run(&["-o", "json", "workflow", "run", "t"]);
+    assert_eq!(code, 4, "{err}");
+    let id = serde_json::from_str::<Value>(&out).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let kids = p.sql_column("SELECT process_id FROM processes WHERE workflow = 'kid'");
+    let (code, _, err) = p.run(&["process", "abort", &kids[0]]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(&format!(
+            "hint: its parent process {id} (t) still waits for it: `orch process resume {id}` fails its step"
+        )),
+        "{err}"
+    );
+    let (code, _, err) = p.run(&["process", "resume", &id]);
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains("was aborted; retrying this process starts a new one"),
+        "{err}"
+    );
+    let (code, _, err) = p.run(&["process", "retry", &id]);
+    assert_eq!(code, 4, "{err}");
+    let kids = p.sql_column("SELECT status FROM processes WHERE workflow = 'kid'");
+    assert_eq!(kids.len(), 2, "{kids:?}");
+    // A child aborted after it failed leaves its parent failed: a retry starts anew.
+    p.write(
+        "workflows/breaks.toml",
+        "name = \"breaks\"\ntarget = \"system\"\n[[step]]\nname = \"Break\"\nrun = \"exit 1\"\n",
+    );
+    p.write(
+        "workflows/pb.toml",
+        "name = \"pb\"\ntarget = \"system\"\n[[step]]\nname = \"Kid\"\nworkflow = \"breaks\"\n",
+    );
+    let v = p.failed_json(&["workflow", "run", "pb"]);
+    let parent = v["id"].as_str().unwrap().to_string();
+    let kid = p.sql_column("SELECT process_id FROM processes WHERE workflow = 'breaks'");
+    let (code, _, err) = p.run(&["process", "abort", &kid[0]]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(&format!(
+            "hint: its parent process {parent} (pb) failed with it: `orch process retry {parent}` starts a new child"
+        )),
+        "{err}"
+    );
+}
+
 /// A child that failed for its own definition is fixed in its file: `retry --plan` of
 /// the parent says the child runs again and what changed in its file, and `retry
 /// --use-current` runs the child's file as it is now too.
@@ -2133,6 +2190,7 @@ fn a_child_workflow_leading_back_to_a_parent_fails_instead_of_looping() {
 }
 
 both!(
+    aborting_a_child_its_parent_waits_for_says_how_the_parent_goes_on,
     a_child_workflow_leading_back_to_a_parent_fails_instead_of_looping,
     skipping_a_step_whose_child_failed_aborts_the_child,
     retry_use_current_of_a_parent_takes_its_childs_file_too,
