@@ -1992,6 +1992,67 @@ fn a_parent_waiting_on_children_that_await_people_exits_4() {
     assert_eq!(mids, ["completed", "completed"]);
 }
 
+/// A group of many branches, one of which fails: `process show`, `retry --plan` and
+/// `skip` read the log once for the group, not once per branch, and say of every branch
+/// what the log says (which it is, where it stands, what runs next).
+fn a_failed_group_of_many_branches_is_shown_planned_and_skipped_branch_by_branch() {
+    let p = Project::new();
+    p.task(
+        r#"
+[[step]]
+name = "Each"
+foreach = "range(1000)"
+max_parallel = 64
+steps = [
+  { name = "N", builtin = "noop" },
+  { name = "F", builtin = "fail", with = { message = "boom" }, if = "state.item == 517" },
+]
+"#,
+    );
+    let v = p.failed_json(&["workflow", "run", "t"]);
+    let id = v["id"].as_str().unwrap().to_string();
+    let v = p.ok_json(&["process", "show", &id]);
+    let branches = v["groups"][0]["branches"].as_array().unwrap();
+    assert_eq!(branches.len(), 1000, "{v}");
+    for (i, b) in branches.iter().enumerate() {
+        assert_eq!(b["path"], format!("Each [{i}]"), "{b}");
+        let (status, next, error) = if i == 517 {
+            ("failed", serde_json::json!("F"), serde_json::json!("boom"))
+        } else {
+            ("done", Value::Null, Value::Null)
+        };
+        assert_eq!(
+            (&b["status"], &b["next"], &b["error"]),
+            (&serde_json::json!(status), &next, &error),
+            "{b}"
+        );
+    }
+    let (code, out, err) = p.run(&["process", "retry", &id, "--plan"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("[517] from `F` (failed: boom)")
+            && out.contains("999 finished branches stay done"),
+        "{out}"
+    );
+    let (code, out, err) = p.run(&["-o", "json", "process", "skip", &id]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("step `Each [517] / F` marked done"), "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["status"], "completed", "{v}");
+    let f_rows: Vec<&str> = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["name"] == "F")
+        .map(|s| s["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        f_rows.len(),
+        1000 + 1,
+        "every skipped F and the one marked done"
+    );
+}
+
 /// A child aborted by hand while its parent rests waiting for it says what moves the
 /// parent on, since the parent still says it waits for that child: its resume fails
 /// the step, and a retry of the parent then starts a new child.
@@ -2190,6 +2251,7 @@ fn a_child_workflow_leading_back_to_a_parent_fails_instead_of_looping() {
 }
 
 both!(
+    a_failed_group_of_many_branches_is_shown_planned_and_skipped_branch_by_branch,
     aborting_a_child_its_parent_waits_for_says_how_the_parent_goes_on,
     a_child_workflow_leading_back_to_a_parent_fails_instead_of_looping,
     skipping_a_step_whose_child_failed_aborts_the_child,
