@@ -286,6 +286,25 @@ fn process_and_steps(
     })
 }
 
+/// The parent of the child process `p` when it rests waiting for its children, with
+/// the command that moves it on now that `p` came to rest: nothing but a worker, a
+/// retry or a resume does (DESIGN §13).
+pub fn resting_parent(ctx: &mut Ctx, p: &ProcessRow) -> Result<Option<(ProcessRow, &'static str)>> {
+    let Some(parent_id) = &p.parent_id else {
+        return Ok(None);
+    };
+    let parent = ctx.db(async |s| s.process(parent_id).await)?;
+    Ok(parent
+        .filter(waits_for_children)
+        .and_then(|q| match q.status {
+            // Failed for this child (retried on its own): a retry of the parent finds
+            // it at rest and goes on, but a failed process waits for a person to say so.
+            ProcessStatus::Waiting | ProcessStatus::Failed => Some((q, "retry")),
+            ProcessStatus::Suspended | ProcessStatus::AwaitingCallback => Some((q, "resume")),
+            _ => None,
+        }))
+}
+
 /// Says how a drive ended and what to do next. With `-q` the outcome is an error
 /// message (unless it completed): the failed step, its error and the end of its
 /// stderr, with the process id, since no step line was shown.
@@ -312,33 +331,17 @@ fn report(
         Final::Completed => {
             // A child answered by hand: nothing but a worker, a retry or a resume moves
             // its parent on, so say which.
-            if let Some(parent_id) = &p.parent_id {
-                let parent = ctx.db(async |s| s.process(parent_id).await)?;
-                let verb = parent
-                    .as_ref()
-                    .filter(|q| waits_for_children(q))
-                    .and_then(|q| match q.status {
-                        ProcessStatus::Waiting => Some(("retry", true)),
-                        // Failed for this child (retried on its own): a retry of the
-                        // parent finds it completed and goes on, but a failed process
-                        // waits for a person to say so.
-                        ProcessStatus::Failed => Some(("retry", false)),
-                        ProcessStatus::Suspended | ProcessStatus::AwaitingCallback => {
-                            Some(("resume", true))
-                        }
-                        _ => None,
-                    });
-                if let (Some(parent), Some((verb, by_worker))) = (parent, verb) {
-                    hints.push(format!(
-                        "its parent process {parent_id} ({}) goes on with `orch process {verb} {parent_id}`{}",
-                        parent.workflow,
-                        if by_worker {
-                            " (a worker does by itself)"
-                        } else {
-                            ", as it failed with this child"
-                        }
-                    ));
-                }
+            if let Some((parent, verb)) = resting_parent(ctx, &p)? {
+                let parent_id = &parent.process_id;
+                hints.push(format!(
+                    "its parent process {parent_id} ({}) goes on with `orch process {verb} {parent_id}`{}",
+                    parent.workflow,
+                    if parent.status == ProcessStatus::Failed {
+                        ", as it failed with this child"
+                    } else {
+                        " (a worker does by itself)"
+                    }
+                ));
             }
             (format!("process {id} completed"), None)
         }

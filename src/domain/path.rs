@@ -79,6 +79,21 @@ pub fn within(path: &str, branch: &str) -> bool {
             .is_some_and(|rest| rest.starts_with(SEP))
 }
 
+/// The branch of the group at `group` that the (deeper) branch path `b` is in (`b`
+/// lies under `group`, see [`under`]).
+pub fn branch_of(group: &str, b: &str) -> String {
+    let rest = &b[group.len()..];
+    if let Some(after) = rest.strip_prefix(SEP) {
+        // `G / Branch …`
+        let name = after.split(SEP).next().unwrap_or(after);
+        parallel_branch(group, name)
+    } else {
+        // `G [i] …`
+        let end = rest.find(']').map_or(rest.len(), |i| i + 1);
+        format!("{group}{}", &rest[..end])
+    }
+}
+
 /// Whether `path` lies inside the branches of the group step at `group`.
 pub fn under(path: &str, group: &str) -> bool {
     path.strip_prefix(group)

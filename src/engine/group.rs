@@ -17,6 +17,7 @@
 //! or this orch stops taking work, branches stop between steps the same way and the
 //! process rests without a join.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
@@ -100,6 +101,17 @@ impl Engine<'_> {
         let fail_fast = step.kind.fail_fast();
         let max = step.kind.max_parallel();
         let mut ends: Vec<Option<Ended>> = (0..list.len()).map(|_| None).collect();
+        // Each branch's rows (with those of groups nested in it), split off the log in
+        // one pass: a branch reads only its own, so resuming a group of thousands of
+        // branches does not read the whole log once per branch.
+        let mut logs: HashMap<String, Vec<StepRow>> = HashMap::new();
+        for r in log {
+            if let Some(p) = r.branch.as_deref().filter(|p| path::under(p, &at)) {
+                logs.entry(path::branch_of(&at, p))
+                    .or_default()
+                    .push(r.clone());
+            }
+        }
         {
             let parent = &*cur;
             let mut running = FuturesUnordered::new();
@@ -110,6 +122,7 @@ impl Engine<'_> {
             loop {
                 while running.len() + holding < max && next < list.len() {
                     let b = &list[next];
+                    let log = logs.get(&b.path).map_or(&[][..], Vec::as_slice);
                     let answers = answers_within(input, &b.path);
                     let i = next;
                     let halt = &halt;
@@ -387,7 +400,14 @@ impl Engine<'_> {
             )),
             None => match join::merge(&nets) {
                 Ok(patch) => Attempt::ok(patch),
-                Err(conflict) => Attempt::failed(format!("the join failed: {conflict}")),
+                Err(conflict) => {
+                    // `collect` is only there to offer where the step takes it.
+                    let advice = match &step.kind {
+                        StepKind::Foreach { .. } => "give them different keys, or use `collect`",
+                        _ => "give them different keys",
+                    };
+                    Attempt::failed(format!("the join failed: {conflict}; {advice}"))
+                }
             },
         };
         self.end_group(cur, StepEnd::new(name, attempt, started, outcome), log)

@@ -10,6 +10,8 @@
 
 use serde_json::{Map, Value};
 
+use crate::store::processes::StepRow;
+
 /// A conflict between two branches over one key.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Conflict {
@@ -27,7 +29,7 @@ impl std::fmt::Display for Conflict {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "branches `{}` and `{}` both set `{}`, to {} and {}; give them different keys, or use `collect`",
+            "branches `{}` and `{}` both set `{}`, to {} and {}",
             self.first,
             self.second,
             self.key,
@@ -99,7 +101,7 @@ pub fn merge_keeping(nets: &[(String, Value)]) -> (Value, Vec<Conflict>) {
 /// group is not one whose branches all ended (it failed in a branch, or collects).
 pub fn kept_by_skip(
     def: &crate::domain::workflow::WorkflowDef,
-    log: &[crate::store::processes::StepRow],
+    log: &[StepRow],
     fork: &Value,
     name: &str,
 ) -> Option<(Value, Vec<Conflict>)> {
@@ -115,11 +117,21 @@ pub fn kept_by_skip(
         return None;
     }
     let list = super::scope::branches(group, name, fork).ok()?;
+    // Each branch's own rows, found in one pass over the log rather than one per branch.
+    let mut own: std::collections::HashMap<&str, Vec<&StepRow>> = Default::default();
+    for r in log {
+        if let Some(b) = r.branch.as_deref() {
+            own.entry(b).or_default().push(r);
+        }
+    }
     let nets: Vec<(String, Value)> = list
         .iter()
         .map(|b| {
             let start = b.start(fork);
-            let end = super::scope::fold(start.clone(), log, &b.path);
+            let mut end = start.clone();
+            for r in own.get(b.path.as_str()).into_iter().flatten() {
+                super::merge::apply(&mut end, &r.state_patch);
+            }
             (b.label.clone(), super::merge::diff(&start, &end))
         })
         .collect();

@@ -185,20 +185,23 @@ pub fn steps_to_skip(
             "it goes on when the lock frees (`orch locks` names the holder), or `orch process abort {process_id}` gives up"
         )));
     }
-    // The latest row of each step inside the group, in log order.
+    // The latest row of each step inside the group, in log order (found by step, so a
+    // group of thousands of branches is not searched once per row).
     let mut latest: Vec<&StepRow> = Vec::new();
+    let mut at: std::collections::HashMap<(&str, &str), usize> = Default::default();
     let inside_group = |r: &&StepRow| {
         r.branch
             .as_deref()
             .is_some_and(|b| path::under(b, &top.name))
     };
     for row in log.iter().filter(inside_group) {
-        match latest
-            .iter_mut()
-            .find(|l| l.name == row.name && l.branch == row.branch)
-        {
-            Some(l) => *l = row,
-            None => latest.push(row),
+        let key = (row.name.as_str(), row.branch.as_deref().unwrap_or_default());
+        match at.get(&key) {
+            Some(&i) => latest[i] = row,
+            None => {
+                at.insert(key, latest.len());
+                latest.push(row);
+            }
         }
     }
     // A nested group's own row rests because its branches do: skip those instead.

@@ -7,6 +7,8 @@
 //! group runs in, which no step changes until the join), plus the branch's item, plus
 //! the patches its own steps logged.
 
+use std::collections::HashMap;
+
 use serde_json::{Value, json};
 
 use super::merge;
@@ -143,7 +145,14 @@ pub fn branch_steps_in_flight(
         .iter()
         .find(|s| s.name == next && s.kind.is_group())
     {
-        group_in_flight(step, &step.name, state, log, 0, &mut out);
+        // Each branch's own rows, found in one pass rather than once per branch.
+        let mut own: HashMap<&str, Vec<&StepRow>> = HashMap::new();
+        for r in log {
+            if let Some(b) = r.branch.as_deref().filter(|b| path::under(b, &step.name)) {
+                own.entry(b).or_default().push(r);
+            }
+        }
+        group_in_flight(step, &step.name, state, &own, 0, &mut out);
     }
     out
 }
@@ -152,7 +161,7 @@ fn group_in_flight(
     group: &StepDef,
     at: &str,
     fork: &Value,
-    log: &[StepRow],
+    own: &HashMap<&str, Vec<&StepRow>>,
     depth: usize,
     out: &mut Vec<(String, String)>,
 ) {
@@ -161,10 +170,11 @@ fn group_in_flight(
     };
     let mut started = 0;
     for b in &list {
+        let rows = own.get(b.path.as_str()).map_or(&[][..], Vec::as_slice);
         let Some(step) = b
             .steps
             .iter()
-            .find(|s| !rows_of(log, &b.path).any(|r| r.name == s.name && r.is_done()))
+            .find(|s| !rows.iter().any(|r| r.name == s.name && r.is_done()))
         else {
             continue; // finished
         };
@@ -172,7 +182,7 @@ fn group_in_flight(
             break;
         }
         started += 1;
-        let last = rows_of(log, &b.path).filter(|r| r.name == step.name).last();
+        let last = rows.iter().rev().find(|r| r.name == step.name);
         if last.is_some_and(|r| {
             matches!(
                 r.status,
@@ -182,9 +192,12 @@ fn group_in_flight(
             continue; // at rest until someone acts
         }
         if step.kind.is_group() && depth < 8 {
-            let state = fold(b.start(fork), log, &b.path);
+            let mut state = b.start(fork);
+            for r in rows {
+                merge::apply(&mut state, &r.state_patch);
+            }
             let inner = path::join(Some(&b.path), &step.name);
-            group_in_flight(step, &inner, &state, log, depth + 1, out);
+            group_in_flight(step, &inner, &state, own, depth + 1, out);
         } else {
             out.push((b.path.clone(), step.name.clone()));
         }
@@ -273,27 +286,36 @@ pub struct BranchView {
     pub error: Option<String>,
 }
 
-/// The branches of `group` (at `at`, forked from `fork`) and where each stands.
+/// The branches of `group` (at `at`, forked from `fork`) and where each stands. The
+/// log is read once, not once per branch: a group of thousands of branches is shown
+/// (and planned) as fast as it ran.
 pub fn views(
     group: &StepDef,
     at: &str,
     fork: &Value,
     log: &[StepRow],
 ) -> Result<Vec<BranchView>, String> {
+    // Each branch's own rows, and its last row (or of a group nested in it).
+    let mut own: HashMap<&str, Vec<&StepRow>> = HashMap::new();
+    let mut last: HashMap<String, &StepRow> = HashMap::new();
+    for r in log {
+        let Some(p) = r.branch.as_deref().filter(|p| path::under(p, at)) else {
+            continue;
+        };
+        own.entry(p).or_default().push(r);
+        last.insert(path::branch_of(at, p), r);
+    }
     Ok(branches(group, at, fork)?
         .into_iter()
         .map(|b| {
-            let done = |name: &str| rows_of(log, &b.path).any(|r| r.name == name && r.is_done());
+            let rows = own.get(b.path.as_str()).map_or(&[][..], Vec::as_slice);
+            let done = |name: &str| rows.iter().any(|r| r.name == name && r.is_done());
             let next = b
                 .steps
                 .iter()
                 .find(|s| !done(&s.name))
                 .map(|s| s.name.clone());
-            let last = log.iter().rev().find(|r| {
-                r.branch
-                    .as_deref()
-                    .is_some_and(|p| path::within(p, &b.path))
-            });
+            let last = last.get(&b.path).copied();
             let status = match (&next, last.map(|r| r.status)) {
                 (None, _) => BranchStatus::Done,
                 (Some(_), None) => BranchStatus::NotStarted,

@@ -2,6 +2,8 @@
 //! that ran, with its branches and where each stands, as `process show` (text and
 //! JSON) and the API show them.
 
+use std::collections::{HashMap, HashSet};
+
 use serde_json::{Value, json};
 
 use crate::domain::path;
@@ -113,31 +115,27 @@ pub fn in_group(branch: &str, group: &str) -> bool {
     path::top_level([group], branch).is_some() && branch != group
 }
 
-/// The branches of a group that have rows in the log, with where each stands.
+/// The branches of a group that have rows in the log, with where each stands. One pass
+/// over the log: a group of thousands of branches is shown as fast as it ran.
 fn logged_branches(group: &str, steps: &[StepRow]) -> Vec<scope::BranchView> {
-    let mut seen: Vec<String> = Vec::new();
+    // Each branch with the last row in it (or in a group nested in it).
+    let mut last: HashMap<String, &StepRow> = HashMap::new();
     for r in steps {
         let Some(b) = r.branch.as_deref().filter(|b| in_group(b, group)) else {
             continue;
         };
-        let own = branch_of(group, b);
-        if !seen.contains(&own) {
-            seen.push(own);
-        }
+        last.insert(path::branch_of(group, b), r);
     }
-    seen.sort_by_key(|b| path::natural_key(b));
+    let mut seen: Vec<(String, &StepRow)> = last.into_iter().collect();
+    seen.sort_by_key(|(b, _)| path::natural_key(b));
     seen.into_iter()
-        .map(|b| {
-            let last = steps
-                .iter()
-                .rev()
-                .find(|r| r.branch.as_deref().is_some_and(|p| path::within(p, &b)));
-            let status = match last.map(|r| r.status) {
-                Some(s) if s.is_done() => BranchStatus::Done,
-                Some(crate::domain::process::StepStatus::Failed) => BranchStatus::Failed,
-                Some(crate::domain::process::StepStatus::Waiting) => BranchStatus::Waiting,
-                Some(crate::domain::process::StepStatus::Suspend) => BranchStatus::Suspended,
-                Some(crate::domain::process::StepStatus::AwaitingCallback) => {
+        .map(|(b, last)| {
+            let status = match last.status {
+                s if s.is_done() => BranchStatus::Done,
+                crate::domain::process::StepStatus::Failed => BranchStatus::Failed,
+                crate::domain::process::StepStatus::Waiting => BranchStatus::Waiting,
+                crate::domain::process::StepStatus::Suspend => BranchStatus::Suspended,
+                crate::domain::process::StepStatus::AwaitingCallback => {
                     BranchStatus::AwaitingCallback
                 }
                 _ => BranchStatus::Started,
@@ -154,20 +152,6 @@ fn logged_branches(group: &str, steps: &[StepRow]) -> Vec<scope::BranchView> {
             }
         })
         .collect()
-}
-
-/// The branch of top-level group `group` that the (deeper) branch path `b` is in.
-pub fn branch_of(group: &str, b: &str) -> String {
-    let rest = &b[group.len()..];
-    if let Some(after) = rest.strip_prefix(path::SEP) {
-        // `G / Branch …`
-        let name = after.split(path::SEP).next().unwrap_or(after);
-        path::parallel_branch(group, name)
-    } else {
-        // `G [i] …`
-        let end = rest.find(']').map_or(rest.len(), |i| i + 1);
-        format!("{group}{}", &rest[..end])
-    }
 }
 
 /// One entry of a process's steps as `process show` and the dashboard list them:
@@ -255,17 +239,19 @@ fn group_rows<'a>(g: &'a Group, steps: &'a [StepRow]) -> GroupRows<'a> {
         .iter()
         .filter_map(|s| {
             let b = s.branch.as_deref().filter(|b| in_group(b, &g.name))?;
-            Some((branch_of(&g.name, b), s))
+            Some((path::branch_of(&g.name, b), s))
         })
         .collect();
     // Branch by branch, each branch's steps in the order they ran.
     inner.sort_by_key(|(b, _)| path::natural_key(b));
+    let views: HashMap<&str, &scope::BranchView> =
+        g.branches.iter().map(|v| (v.path.as_str(), v)).collect();
     let mut branches: Vec<(String, BranchRows<'a>)> = Vec::new();
     for (b, row) in inner {
         match branches.last_mut() {
             Some((last, rows)) if *last == b => rows.rows.push(row),
             _ => {
-                let view = g.branches.iter().find(|v| v.path == b);
+                let view = views.get(b.as_str()).copied();
                 let label = view.map_or_else(
                     || {
                         b[g.name.len()..]
@@ -289,7 +275,7 @@ fn group_rows<'a>(g: &'a Group, steps: &'a [StepRow]) -> GroupRows<'a> {
     }
     let mut branches: Vec<BranchRows<'a>> = branches.into_iter().map(|(_, b)| b).collect();
     // Then those with no row yet: under way on their first step, or waiting their turn.
-    let logged: Vec<String> = branches.iter().map(|b| b.path.clone()).collect();
+    let logged: HashSet<String> = branches.iter().map(|b| b.path.clone()).collect();
     branches.extend(
         g.branches
             .iter()

@@ -269,6 +269,8 @@ steps = [ { name = "Set", run = "cat >/dev/null; echo '{\"cfg\": {\"mtu\": 9000}
             .contains("branches `A side` and `B side` both set `state.cfg.mtu`, to 1500 and 9000"),
         "{reason}"
     );
+    // `collect` is refused on a `parallel` step, so it is not offered as the way out.
+    assert!(reason.ends_with("; give them different keys"), "{reason}");
     assert!(v["state"].get("cfg").is_none(), "nothing merged: {v}");
     // Skipped, the join keeps every change but the conflicting key, and says so.
     let id = v["id"].as_str().unwrap().to_string();
@@ -1990,6 +1992,124 @@ fn a_parent_waiting_on_children_that_await_people_exits_4() {
     assert_eq!(mids, ["completed", "completed"]);
 }
 
+/// A group of many branches, one of which fails: `process show`, `retry --plan` and
+/// `skip` read the log once for the group, not once per branch, and say of every branch
+/// what the log says (which it is, where it stands, what runs next).
+fn a_failed_group_of_many_branches_is_shown_planned_and_skipped_branch_by_branch() {
+    let p = Project::new();
+    p.task(
+        r#"
+[[step]]
+name = "Each"
+foreach = "range(1000)"
+max_parallel = 64
+steps = [
+  { name = "N", builtin = "noop" },
+  { name = "F", builtin = "fail", with = { message = "boom" }, if = "state.item == 517" },
+]
+"#,
+    );
+    let v = p.failed_json(&["workflow", "run", "t"]);
+    let id = v["id"].as_str().unwrap().to_string();
+    let v = p.ok_json(&["process", "show", &id]);
+    let branches = v["groups"][0]["branches"].as_array().unwrap();
+    assert_eq!(branches.len(), 1000, "{v}");
+    for (i, b) in branches.iter().enumerate() {
+        assert_eq!(b["path"], format!("Each [{i}]"), "{b}");
+        let (status, next, error) = if i == 517 {
+            ("failed", serde_json::json!("F"), serde_json::json!("boom"))
+        } else {
+            ("done", Value::Null, Value::Null)
+        };
+        assert_eq!(
+            (&b["status"], &b["next"], &b["error"]),
+            (&serde_json::json!(status), &next, &error),
+            "{b}"
+        );
+    }
+    let (code, out, err) = p.run(&["process", "retry", &id, "--plan"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("[517] from `F` (failed: boom)")
+            && out.contains("999 finished branches stay done"),
+        "{out}"
+    );
+    let (code, out, err) = p.run(&["-o", "json", "process", "skip", &id]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("step `Each [517] / F` marked done"), "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["status"], "completed", "{v}");
+    let f_rows: Vec<&str> = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["name"] == "F")
+        .map(|s| s["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        f_rows.len(),
+        1000 + 1,
+        "every skipped F and the one marked done"
+    );
+}
+
+/// A child aborted by hand while its parent rests waiting for it says what moves the
+/// parent on, since the parent still says it waits for that child: its resume fails
+/// the step, and a retry of the parent then starts a new child.
+fn aborting_a_child_its_parent_waits_for_says_how_the_parent_goes_on() {
+    let p = Project::new();
+    p.write(
+        "workflows/kid.toml",
+        "name = \"kid\"\ntarget = \"system\"\n[[step]]\nname = \"Ask\"\ninput.fields = [ { name = \"go\", type = \"bool\" } ]\n",
+    );
+    p.task("[[step]]\nname = \"Kid\"\nworkflow = \"kid\"\n");
+    let (code, out, err) = p.run(&["-o", "json", "workflow", "run", "t"]);
+    assert_eq!(code, 4, "{err}");
+    let id = serde_json::from_str::<Value>(&out).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let kids = p.sql_column("SELECT process_id FROM processes WHERE workflow = 'kid'");
+    let (code, _, err) = p.run(&["process", "abort", &kids[0]]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(&format!(
+            "hint: its parent process {id} (t) still waits for it: `orch process resume {id}` fails its step"
+        )),
+        "{err}"
+    );
+    let (code, _, err) = p.run(&["process", "resume", &id]);
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains("was aborted; retrying this process starts a new one"),
+        "{err}"
+    );
+    let (code, _, err) = p.run(&["process", "retry", &id]);
+    assert_eq!(code, 4, "{err}");
+    let kids = p.sql_column("SELECT status FROM processes WHERE workflow = 'kid'");
+    assert_eq!(kids.len(), 2, "{kids:?}");
+    // A child aborted after it failed leaves its parent failed: a retry starts anew.
+    p.write(
+        "workflows/breaks.toml",
+        "name = \"breaks\"\ntarget = \"system\"\n[[step]]\nname = \"Break\"\nrun = \"exit 1\"\n",
+    );
+    p.write(
+        "workflows/pb.toml",
+        "name = \"pb\"\ntarget = \"system\"\n[[step]]\nname = \"Kid\"\nworkflow = \"breaks\"\n",
+    );
+    let v = p.failed_json(&["workflow", "run", "pb"]);
+    let parent = v["id"].as_str().unwrap().to_string();
+    let kid = p.sql_column("SELECT process_id FROM processes WHERE workflow = 'breaks'");
+    let (code, _, err) = p.run(&["process", "abort", &kid[0]]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(&format!(
+            "hint: its parent process {parent} (pb) failed with it: `orch process retry {parent}` starts a new child"
+        )),
+        "{err}"
+    );
+}
+
 /// A child that failed for its own definition is fixed in its file: `retry --plan` of
 /// the parent says the child runs again and what changed in its file, and `retry
 /// --use-current` runs the child's file as it is now too.
@@ -2131,6 +2251,8 @@ fn a_child_workflow_leading_back_to_a_parent_fails_instead_of_looping() {
 }
 
 both!(
+    a_failed_group_of_many_branches_is_shown_planned_and_skipped_branch_by_branch,
+    aborting_a_child_its_parent_waits_for_says_how_the_parent_goes_on,
     a_child_workflow_leading_back_to_a_parent_fails_instead_of_looping,
     skipping_a_step_whose_child_failed_aborts_the_child,
     retry_use_current_of_a_parent_takes_its_childs_file_too,

@@ -803,6 +803,21 @@ pub fn said_aborted(
     }
     ctx.printer
         .status(&format!("process {} aborted", p.process_id));
+    // A parent resting until this child comes to rest still says it waits for it.
+    if let Some((parent, verb)) = drive::resting_parent(ctx, p)? {
+        let parent_id = &parent.process_id;
+        ctx.printer.hint(&if parent.status == ProcessStatus::Failed {
+            format!(
+                "its parent process {parent_id} ({}) failed with it: `orch process retry {parent_id}` starts a new child",
+                parent.workflow
+            )
+        } else {
+            format!(
+                "its parent process {parent_id} ({}) still waits for it: `orch process {verb} {parent_id}` fails its step (a worker does by itself), and a retry of the parent then starts a new child",
+                parent.workflow
+            )
+        });
+    }
     if let Some(s) = &p.subscription_id {
         ctx.printer.warn(&format!(
             "subscription {s} stays out of sync: nothing undid what the process did"
