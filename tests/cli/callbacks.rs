@@ -611,6 +611,10 @@ callback = {}
 [[step]]
 name = "Nested"
 callback = { result = "job.answer" }
+
+[[step]]
+name = "Subscription"
+callback = { timeout = "1h" }
 "#,
     );
     let (code, _, err) = p.run(&["workflow", "check"]);
@@ -623,6 +627,8 @@ callback = { result = "job.answer" }
         "step[0].locks[1]: lock `a` is listed twice",
         "step[1].name: step `Both` is a `callback` step and a `builtin` step at once",
         "step[2].callback.result: `result = \"job.answer\"` must be a plain state key (letters, digits and `_`)",
+        // Without `result`, the key is the step's name: one that is `subscription`.
+        "workflows/t.toml:20:1: step[3].callback: the answer of step `Subscription` would go to `state.subscription`",
     ] {
         assert!(err.contains(wanted), "missing `{wanted}` in:\n{err}");
     }
