@@ -254,6 +254,54 @@ fn a_refused_answer_leaves_the_process_waiting_and_the_token_good() {
     assert_eq!(v["status"], "completed");
 }
 
+/// An answer larger than a step may add to the state (16 MiB) is refused, as a file,
+/// as a stream without end, or on stdin, without reading on to its end; the process
+/// keeps waiting and the token stays good.
+fn an_answer_past_the_size_limit_is_refused_and_the_wait_goes_on() {
+    let p = Project::new();
+    callback_task(&p, r#"{ timeout = "2h", result = "job" }"#);
+    let id = start_awaiting(&p);
+    let token = token(&p);
+    p.write(
+        "big.json",
+        &format!("{{\"blob\": \"{}\"}}", "x".repeat(16 * 1024 * 1024)),
+    );
+    for file in ["big.json", "/dev/zero"] {
+        let (code, _, err) = answer(&p, &id, &token, &["--input-file", file]);
+        assert_eq!(code, 2, "{err}");
+        assert!(
+            err.contains(&format!(
+                "error: {file} holds more than the 16 MiB answers may have"
+            )),
+            "{err}"
+        );
+        assert!(err.contains("hint: "), "{err}");
+    }
+    let out = p
+        .command()
+        .args([
+            "process",
+            "callback",
+            &id,
+            "--token",
+            &token,
+            "--input-file",
+            "-",
+        ])
+        .stdin(std::fs::File::open("/dev/zero").unwrap())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("stdin holds more than the 16 MiB"), "{err}");
+    assert_eq!(
+        p.ok_json(&["process", "show", &id])["status"],
+        "awaiting_callback"
+    );
+    let (code, _, err) = answer(&p, &id, &token, &["--input", "status=done"]);
+    assert_eq!(code, 0, "{err}");
+}
+
 /// An answer nested past the state's limit is refused saying how deep and the limit,
 /// whether it comes as a file or as `--input` text (never parsed into a state no
 /// command reads back, nor, past the parser's limit, kept as text), and the process
@@ -777,6 +825,7 @@ both!(
     a_callback_step_hands_its_run_a_token_then_rests_until_the_answer_continues_it,
     a_refused_answer_leaves_the_process_waiting_and_the_token_good,
     an_answer_nested_past_the_limit_is_refused_and_the_wait_goes_on,
+    an_answer_past_the_size_limit_is_refused_and_the_wait_goes_on,
     progress_is_recorded_without_ending_the_wait,
     an_answer_that_comes_while_the_run_still_runs_is_taken_when_it_ends,
     a_timeout_fails_the_step_and_retry_runs_it_again_with_a_new_token,
