@@ -826,6 +826,10 @@ fn errors_have_the_status_and_body_of_the_design() {
     let _ = std::io::Read::read_to_string(&mut c, &mut answer);
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
     assert!(answer.contains("\"too_large\""), "{answer}");
+    assert!(
+        answer.contains("larger than the 1 MiB this server takes"),
+        "{answer}"
+    );
     // A body sent in chunks, without a length, is cut off at the limit too.
     let chunks = std::iter::repeat_n(b'x', 2 * 1024 * 1024).collect::<Vec<u8>>();
     let r = ureq::post(&s.url("/api/v1/workflows/create_node/processes"))
@@ -1566,6 +1570,18 @@ builtin = "noop"
         "{page}"
     );
 
+    // A body past the limit is refused saying the limit, and the token stays good.
+    let big = json!({"status": "done", "log": "x".repeat(2 * 1024 * 1024)});
+    let refused = call(&s, "POST", &answer, None, Some(&big));
+    assert_eq!(refused.status, 413, "{}", refused.text);
+    assert_eq!(
+        refused.body["error"]["message"],
+        "the request body is larger than the 1 MiB this server takes",
+        "{}",
+        refused.text
+    );
+    let hints = refused.body["error"]["hints"].to_string();
+    assert!(hints.contains("a callback's answer"), "{hints}");
     let taken = call(&s, "POST", &answer, None, Some(&json!({"status": "done"})));
     assert_eq!(taken.status, 202, "{}", taken.text);
     conforms(
