@@ -302,6 +302,43 @@ fn an_answer_past_the_size_limit_is_refused_and_the_wait_goes_on() {
     assert_eq!(code, 0, "{err}");
 }
 
+/// A `run` that outlasts the callback's timeout (counted from the step's start) leaves
+/// nothing to wait for: the step fails at once (exit 3) rather than rest awaiting an
+/// answer every token refuses, and a retry hands out a new token.
+fn a_run_that_outlasts_the_timeout_fails_the_step_at_once() {
+    let p = Project::new();
+    p.script(
+        "workflows/scripts/submit.sh",
+        "cat >/dev/null\nprintf '%s' \"$ORCH_CALLBACK_TOKEN\" > token.txt\n[ ! -f slow ] || sleep 2",
+    );
+    p.task(
+        r#"
+[[step]]
+name = "Submit"
+run = "workflows/scripts/submit.sh"
+callback = { timeout = "1s", result = "job" }
+"#,
+    );
+    p.write("slow", "");
+    let v = p.json_exiting(&["workflow", "run", "t"], 3);
+    assert_eq!(v["status"], "failed", "{v}");
+    assert_eq!(v["failed_reason"], "callback timed out after 1s", "{v}");
+    assert_eq!(
+        super::step_statuses(&v),
+        [
+            ("Start", "success"),
+            ("Submit", "awaiting_callback"),
+            ("Submit", "failed")
+        ]
+    );
+    let id = v["id"].as_str().unwrap().to_string();
+    let (code, _, err) = answer(&p, &id, &token(&p), &["--input", "ok=true"]);
+    assert_eq!(code, 6, "{err}");
+    std::fs::remove_file(p.path().join("slow")).unwrap();
+    let again = p.json_exiting(&["process", "retry", &id], 4);
+    assert_eq!(again["status"], "awaiting_callback", "{again}");
+}
+
 /// An answer nested past the state's limit is refused saying how deep and the limit,
 /// whether it comes as a file or as `--input` text (never parsed into a state no
 /// command reads back, nor, past the parser's limit, kept as text), and the process
@@ -826,6 +863,7 @@ both!(
     a_refused_answer_leaves_the_process_waiting_and_the_token_good,
     an_answer_nested_past_the_limit_is_refused_and_the_wait_goes_on,
     an_answer_past_the_size_limit_is_refused_and_the_wait_goes_on,
+    a_run_that_outlasts_the_timeout_fails_the_step_at_once,
     progress_is_recorded_without_ending_the_wait,
     an_answer_that_comes_while_the_run_still_runs_is_taken_when_it_ends,
     a_timeout_fails_the_step_and_retry_runs_it_again_with_a_new_token,

@@ -205,11 +205,13 @@ pub async fn progress(tx: &mut Tx<'_>, token_hash: &str, data: &Value) -> R<bool
     Ok(true)
 }
 
-/// Whether an answer for step `step` came in that no step took yet.
-pub async fn has_answer(tx: &Tx<'_>, process_id: &str, step: &str) -> R<bool> {
+/// Whether the wait of step `step` is decided before it began (see the SQLite store's
+/// `decided`): an answer came in, or every open token is past its deadline.
+pub async fn decided(tx: &Tx<'_>, process_id: &str, step: &str) -> R<bool> {
     Ok(tx
         .one(
-            "SELECT EXISTS (SELECT 1 FROM callbacks WHERE process_id = $1 AND step = $2 AND answered_at IS NOT NULL AND closed_at IS NULL)",
+            "SELECT EXISTS (SELECT 1 FROM callbacks WHERE process_id = $1 AND step = $2 AND answered_at IS NOT NULL AND closed_at IS NULL)
+             OR (SELECT COUNT(*) > 0 AND COUNT(expires_at) = COUNT(*) AND MAX(expires_at) <= now_text() FROM callbacks WHERE process_id = $1 AND step = $2 AND closed_at IS NULL)",
             &[&process_id, &step],
         )
         .await?
