@@ -217,6 +217,27 @@ fn a_refused_answer_leaves_the_process_waiting_and_the_token_good() {
         "awaiting_callback"
     );
 
+    // Two values for one key are refused, not the last one taken.
+    let (code, _, err) = answer(
+        &p,
+        &id,
+        &token,
+        &["--input", "status=done", "--input", "status=failed"],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("error: `--input status` is given twice"),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: give each key of the answer once"),
+        "{err}"
+    );
+    assert_eq!(
+        p.ok_json(&["process", "show", &id])["status"],
+        "awaiting_callback"
+    );
+
     // A wrong token, whether it looks like one or not, is not found.
     let other = "ab".repeat(32);
     for wrong in [other.as_str(), "not-a-token", &token[..63]] {
