@@ -1570,6 +1570,20 @@ builtin = "noop"
         "{page}"
     );
 
+    // Resuming it is a conflict said in words, as retrying and skipping it are.
+    let resumed = post(
+        &s,
+        &format!("/api/v1/processes/{id}/resume"),
+        &op,
+        &json!({}),
+    );
+    assert_eq!(resumed.status, 409, "{}", resumed.text);
+    assert_eq!(
+        resumed.body["error"]["message"],
+        format!("process {id} is awaiting a callback, not waiting for input"),
+        "{}",
+        resumed.text
+    );
     // A body past the limit is refused from its length, saying the limit, and the
     // token stays good.
     let mut c = std::net::TcpStream::connect(s.addr).unwrap();
