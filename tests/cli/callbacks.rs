@@ -360,6 +360,48 @@ callback = { timeout = "1s", result = "job" }
     assert_eq!(again["status"], "awaiting_callback", "{again}");
 }
 
+/// Ctrl-C while a callback step's `run` runs leaves the process resumable, as a crash
+/// does: the token the `run` handed out still answers (once), and the retry runs
+/// `run` again, then takes that answer.
+fn a_token_handed_out_before_ctrl_c_still_answers() {
+    let p = Project::new();
+    p.script(
+        "workflows/scripts/submit.sh",
+        "cat >/dev/null\nprintf '%s' \"$ORCH_CALLBACK_TOKEN\" > token.tmp && mv token.tmp token.txt\nwhile [ ! -f go ]; do sleep 0.05; done\necho '{\"submitted\": true}'",
+    );
+    p.task(
+        r#"
+[[step]]
+name = "Submit"
+run = "workflows/scripts/submit.sh"
+callback = { timeout = "1h", result = "job" }
+"#,
+    );
+    let (code, err) = super::interrupted_once_started(&p, &["workflow", "run", "t"], "token.txt");
+    assert_eq!(code, 130, "{err}");
+    let id = p.ok_json(&["process", "list"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let first = token(&p);
+    let (code, _, err) = answer(&p, &id, &first, &["--input", "status=done"]);
+    assert_eq!(
+        code, 3,
+        "taken, for the retry that runs the process on: {err}"
+    );
+    assert!(err.contains("accepted"), "{err}");
+    let (code, _, err) = answer(&p, &id, &first, &["--input", "status=again"]);
+    assert_eq!(code, 6, "{err}");
+    p.write("go", "");
+    let done = p.ok_json(&["process", "retry", &id]);
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(
+        done["state"],
+        json!({"submitted": true, "job": {"status": "done"}}),
+        "{done}"
+    );
+}
+
 /// An answer nested past the state's limit is refused saying how deep and the limit,
 /// whether it comes as a file or as `--input` text (never parsed into a state no
 /// command reads back, nor, past the parser's limit, kept as text), and the process
@@ -885,6 +927,7 @@ both!(
     an_answer_nested_past_the_limit_is_refused_and_the_wait_goes_on,
     an_answer_past_the_size_limit_is_refused_and_the_wait_goes_on,
     a_run_that_outlasts_the_timeout_fails_the_step_at_once,
+    a_token_handed_out_before_ctrl_c_still_answers,
     progress_is_recorded_without_ending_the_wait,
     an_answer_that_comes_while_the_run_still_runs_is_taken_when_it_ends,
     a_timeout_fails_the_step_and_retry_runs_it_again_with_a_new_token,

@@ -226,6 +226,7 @@ pub async fn settle(
     step: &str,
     step_status: StepStatus,
     status: ProcessStatus,
+    keeps_tokens: bool,
 ) -> R<()> {
     if step_status == StepStatus::AwaitingCallback {
         tx.exec(
@@ -255,9 +256,10 @@ pub async fn settle(
             &[&process_id],
         )
         .await?;
-    } else if step_status.is_done()
-        || step_status == StepStatus::Failed
-        || status == ProcessStatus::Failed
+    } else if !keeps_tokens
+        && (step_status.is_done()
+            || step_status == StepStatus::Failed
+            || status == ProcessStatus::Failed)
     {
         tx.exec(
             "UPDATE callbacks SET closed_at = now_text() WHERE process_id = $1 AND step = $2 AND closed_at IS NULL",

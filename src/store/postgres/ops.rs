@@ -608,7 +608,15 @@ async fn commit_leaving(
     *abort_asked = asked;
     // A step that goes on running has nothing to settle without an open callback.
     if status != ProcessStatus::Running || holds.callbacks {
-        callbacks::settle(tx, &c.process_id, &c.step.path(), c.step.status, status).await?;
+        callbacks::settle(
+            tx,
+            &c.process_id,
+            &c.step.path(),
+            c.step.status,
+            status,
+            c.keeps_tokens(),
+        )
+        .await?;
     }
     if status != ProcessStatus::Running {
         processes::release(tx, &c.process_id).await?;

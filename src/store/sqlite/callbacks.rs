@@ -191,14 +191,16 @@ pub fn decided(conn: &Connection, process_id: &str, step: &str) -> Result<bool, 
 /// callback, or suspended with a branch that does, is due at the first deadline of the
 /// steps it waits on (so a worker or the
 /// scheduler fails that step then), or at once when an answer came in meanwhile; a
-/// step that ended or failed closes its tokens; a process that ended closes all of
-/// its tokens. `step` is the step's path (inside a branch, `Group [2] / Wait`).
+/// step that ended or failed closes its tokens (unless it `keeps_tokens`: it was
+/// interrupted); a process that ended closes all of its tokens. `step` is the step's
+/// path (inside a branch, `Group [2] / Wait`).
 pub fn settle(
     conn: &Connection,
     process_id: &str,
     step: &str,
     step_status: StepStatus,
     status: ProcessStatus,
+    keeps_tokens: bool,
 ) -> Result<(), StoreError> {
     let now = crate::clock::now_text();
     if step_status == StepStatus::AwaitingCallback {
@@ -226,9 +228,10 @@ pub fn settle(
             "UPDATE callbacks SET closed_at = ?2 WHERE process_id = ?1 AND closed_at IS NULL",
         )?
         .execute(params![process_id, now])?;
-    } else if step_status.is_done()
-        || step_status == StepStatus::Failed
-        || status == ProcessStatus::Failed
+    } else if !keeps_tokens
+        && (step_status.is_done()
+            || step_status == StepStatus::Failed
+            || status == ProcessStatus::Failed)
     {
         conn.prepare_cached(
             "UPDATE callbacks SET closed_at = ?3 WHERE process_id = ?1 AND step = ?2 AND closed_at IS NULL",

@@ -116,7 +116,14 @@ fn commit_leaving(
 
 fn settle_waits(tx: &Connection, c: &StepCommit, status: ProcessStatus) -> StoreResult<()> {
     let path = c.step.path();
-    callbacks::settle(tx, &c.process_id, &path, c.step.status, status)?;
+    callbacks::settle(
+        tx,
+        &c.process_id,
+        &path,
+        c.step.status,
+        status,
+        c.keeps_tokens(),
+    )?;
     locks::settle(tx, &c.process_id, &path, c.step.status, status)
 }
 
