@@ -55,28 +55,45 @@ impl AnswerArgs {
 /// What an answers file holds, said where one does not.
 const ANSWERS_FILE: &str = "an answers file is one JSON object (`{\"node_name\": \"rtr2\", \"role\": \"core\"}`) or TOML (`node_name = \"rtr2\"`); `orch workflow form NAME` describes the fields";
 
+/// The most an answers file (or stdin) may hold: as much as a step may add to the
+/// state on its stdout.
+pub const MAX_ANSWERS: u64 = 16 * 1024 * 1024;
+
 /// An object of answers from a JSON or TOML file, or from stdin with `-`.
 pub fn read_file(f: &str) -> Result<Map<String, Value>> {
-    let text = if f == "-" {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+    use std::io::Read;
+    let mut text = String::new();
+    if f == "-" {
+        std::io::stdin()
+            .take(MAX_ANSWERS + 1)
+            .read_to_string(&mut text)
             .map_err(|e| Error::usage(format!("cannot read answers from stdin: {e}")))?;
-        s
     } else {
-        std::fs::read_to_string(f).map_err(|e| {
-            Error::usage(format!("cannot read {f}: {e}")).with_hint(
-                "--input-file takes a JSON or TOML file of answers, or `-` for stdin: `echo '{\"name\": \"value\"}' | orch … --input-file -`",
-            )
-        })?
-    };
+        std::fs::File::open(f)
+            .and_then(|file| file.take(MAX_ANSWERS + 1).read_to_string(&mut text))
+            .map_err(|e| {
+                Error::usage(format!("cannot read {f}: {e}")).with_hint(
+                    "--input-file takes a JSON or TOML file of answers, or `-` for stdin: `echo '{\"name\": \"value\"}' | orch … --input-file -`",
+                )
+            })?;
+    }
+    // Named as people say it: `-` is stdin.
+    let from = if f == "-" { "stdin" } else { f };
+    // A stream without end (`/dev/zero`, a pipe that never closes) is refused at the
+    // limit instead of filling the memory.
+    if text.len() as u64 > MAX_ANSWERS {
+        return Err(Error::usage(format!(
+            "{from} holds more than the {} MiB answers may have",
+            MAX_ANSWERS / 1024 / 1024
+        ))
+        .with_hint("give the answers only; leave big data where a step can fetch it, and answer with its address"));
+    }
     // A byte order mark (what some Windows editors and PowerShell's `Out-File` put
     // first) is no part of the answers: TOML skips it, and so does JSON here.
     let text = match text.strip_prefix('\u{feff}') {
         Some(rest) => rest.to_string(),
         None => text,
     };
-    // Named as people say it: `-` is stdin.
-    let from = if f == "-" { "stdin" } else { f };
     // Empty would read as an empty TOML table: most likely a pipe whose writer failed.
     if text.trim().is_empty() {
         return Err(

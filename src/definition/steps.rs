@@ -359,7 +359,9 @@ impl<'s> Steps<'s> {
             self.err(at(here, &["run"]), "`run` must name a program".into());
         }
         let mut found = Vec::new();
-        let callback = check_callback(rs.callback.as_ref()?, here, &mut |p, m| found.push((p, m)));
+        let callback = check_callback(rs.callback.as_ref()?, &rs.name, here, &mut |p, m| {
+            found.push((p, m))
+        });
         for (p, m) in found {
             self.err(p, m);
         }

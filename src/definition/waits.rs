@@ -6,7 +6,7 @@
 use serde::Deserialize;
 
 use super::Seg;
-use crate::domain::workflow::{CallbackSpec, parse_duration};
+use crate::domain::workflow::{CallbackSpec, parse_duration, snake_case};
 
 /// A `callback = { … }` table as written.
 #[derive(Debug, Deserialize)]
@@ -21,10 +21,12 @@ pub struct RawCallback {
     message: Option<String>,
 }
 
-/// Checks the callback table of the step at key path `step`: a timeout that parses, an
-/// expression that parses, a result key that can hold the answer.
+/// Checks the callback table of the step `name` at key path `step`: a timeout that
+/// parses, an expression that parses, a result key that can hold the answer (also the
+/// default one, the step's name in snake case).
 pub fn check_callback(
     c: &RawCallback,
+    name: &str,
     step: &[Seg],
     err: &mut dyn FnMut(Vec<Seg>, String),
 ) -> CallbackSpec {
@@ -61,6 +63,16 @@ pub fn check_callback(
                 "an answer cannot replace `state.subscription`; choose another key".into(),
             );
         }
+    }
+    if c.result.is_none() && snake_case(name) == "subscription" {
+        let mut p = step.to_vec();
+        p.push(Seg::from("callback"));
+        err(
+            p,
+            format!(
+                "the answer of step `{name}` would go to `state.subscription` (without `result`, the key is the step's name in snake case), which an answer cannot replace; set `result = \"…\"` to another key, or rename the step"
+            ),
+        );
     }
     if let Some(v) = &c.validate {
         if let Err(e) = crate::expr::check_expr(v) {

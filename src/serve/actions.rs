@@ -617,7 +617,8 @@ pub async fn resume(
         if view.pending.is_empty() && crate::shapes::waits_for_children(p) {
             return Err(Error::conflict(format!(
                 "process {} is {} for its child processes, which await input or a callback; it goes on by itself once they are answered",
-                p.process_id, p.status
+                p.process_id,
+                p.status.in_words()
             ))
             .with_hint(format!(
                 "GET /api/v1/processes?parent={} lists them; resume each with POST /api/v1/processes/CHILD/resume",
@@ -627,7 +628,8 @@ pub async fn resume(
         if view.pending.is_empty() {
             return Err(Error::conflict(format!(
                 "process {} is {}, not waiting for input",
-                p.process_id, p.status
+                p.process_id,
+                p.status.in_words()
             ))
             .with_hint(
                 crate::shapes::next_hint(p)

@@ -142,9 +142,12 @@ pub fn too_large() -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
         "too_large",
-        "the request body is larger than this server takes",
+        format!(
+            "the request body is larger than the {} MiB this server takes",
+            super::Limits::default().body_bytes / 1024 / 1024
+        ),
     )
-    .with_hint("answers to a form fit in far less; send only the form's fields")
+    .with_hint("a form's answers, or a callback's answer, fit in far less: send only the fields, and leave big data where a step can fetch it")
 }
 
 /// A body sent as something other than JSON (`curl -d` sends a web form by default).

@@ -60,6 +60,8 @@ pub async fn request(State(app): State<Arc<App>>, req: Request, next: Next) -> R
 /// of thousands of characters makes a line of a few hundred).
 fn masked(path: &str) -> String {
     const CALLBACKS: &str = "/api/v1/callbacks/";
+    let unmasked = without_tokens(path);
+    let path = unmasked.as_str();
     let (path, query) = path
         .split_once('?')
         .map_or((path, None), |(p, q)| (p, Some(q)));
@@ -76,6 +78,37 @@ fn masked(path: &str) -> String {
     }
     shown
 }
+
+/// The text with every run of 64 hex digits or more (a callback token) as `***`: also
+/// where a client that got the address wrong put one (`//api/v1/callbacks/T`,
+/// `/callbacks/T`, `?token=T`, `%20T`), before anything is shortened, which would keep
+/// most of it.
+fn without_tokens(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    for c in text.chars() {
+        if c.is_ascii_hexdigit() {
+            run.push(c);
+            continue;
+        }
+        out.push_str(if run.len() >= TOKEN_DIGITS {
+            "***"
+        } else {
+            &run
+        });
+        run.clear();
+        out.push(c);
+    }
+    out.push_str(if run.len() >= TOKEN_DIGITS {
+        "***"
+    } else {
+        &run
+    });
+    out
+}
+
+/// The hex digits of a callback token.
+const TOKEN_DIGITS: usize = 64;
 
 /// Each `/`-separated part of a path as messages echo it.
 fn short(path: &str) -> String {
@@ -101,8 +134,38 @@ mod tests {
     }
 
     #[test]
+    fn a_token_in_a_wrong_address_never_reaches_the_log_either() {
+        let t = "0123456789abcdef".repeat(4);
+        for (path, shown) in [
+            (format!("//api/v1/callbacks/{t}"), "//api/v1/callbacks/***"),
+            (
+                format!("/api/v1/callbacks//{t}"),
+                "/api/v1/callbacks/***/***",
+            ),
+            (
+                format!("/callbacks/{t}/progress"),
+                "/callbacks/***/progress",
+            ),
+            (
+                format!("/api/v1/processes?token={t}"),
+                "/api/v1/processes?token=***",
+            ),
+            (format!("/x/%20{t}%20/y"), "/x/%***%20/y"),
+            (format!("/x/g{}", "f".repeat(100)), "/x/g***"),
+        ] {
+            assert_eq!(super::masked(&path), shown, "{path}");
+        }
+        // Shorter runs of hex digits (an id, a hash prefix) are shown.
+        assert_eq!(
+            super::masked("/api/v1/processes/01a23865-2ce6-774e"),
+            "/api/v1/processes/01a23865-2ce6-774e"
+        );
+    }
+
+    #[test]
     fn a_long_path_is_logged_shortened() {
-        let long = "a".repeat(5000);
+        // Not hex digits, which would be masked as a token.
+        let long = "z".repeat(5000);
         let shown = format!("{}…", &long[..super::super::errors::ECHOED]);
         assert_eq!(
             super::masked(&format!("/processes/{long}/steps?q={long}")),

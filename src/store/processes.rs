@@ -279,6 +279,15 @@ pub fn snapshot_budget(state_len: usize) -> i64 {
 }
 
 impl StepCommit {
+    /// Whether the step keeps its callback tokens open although it failed: it was
+    /// interrupted (Ctrl-C, SIGTERM), which leaves the process resumable as a crash
+    /// does, and its `run` may have handed a token out already. Running it again hands
+    /// out another, while the one the external system has still answers.
+    pub fn keeps_tokens(&self) -> bool {
+        self.step.status == StepStatus::Failed
+            && crate::engine::was_interrupted(self.step.error.as_deref())
+    }
+
     /// The `data` of its `step.finished` event.
     pub fn event_data(&self) -> Value {
         let s = &self.step;

@@ -217,6 +217,27 @@ fn a_refused_answer_leaves_the_process_waiting_and_the_token_good() {
         "awaiting_callback"
     );
 
+    // Two values for one key are refused, not the last one taken.
+    let (code, _, err) = answer(
+        &p,
+        &id,
+        &token,
+        &["--input", "status=done", "--input", "status=failed"],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("error: `--input status` is given twice"),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: give each key of the answer once"),
+        "{err}"
+    );
+    assert_eq!(
+        p.ok_json(&["process", "show", &id])["status"],
+        "awaiting_callback"
+    );
+
     // A wrong token, whether it looks like one or not, is not found.
     let other = "ab".repeat(32);
     for wrong in [other.as_str(), "not-a-token", &token[..63]] {
@@ -252,6 +273,133 @@ fn a_refused_answer_leaves_the_process_waiting_and_the_token_good() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["state"]["job"]["why"], "no capacity", "{v}");
     assert_eq!(v["status"], "completed");
+}
+
+/// An answer larger than a step may add to the state (16 MiB) is refused, as a file,
+/// as a stream without end, or on stdin, without reading on to its end; the process
+/// keeps waiting and the token stays good.
+fn an_answer_past_the_size_limit_is_refused_and_the_wait_goes_on() {
+    let p = Project::new();
+    callback_task(&p, r#"{ timeout = "2h", result = "job" }"#);
+    let id = start_awaiting(&p);
+    let token = token(&p);
+    p.write(
+        "big.json",
+        &format!("{{\"blob\": \"{}\"}}", "x".repeat(16 * 1024 * 1024)),
+    );
+    for file in ["big.json", "/dev/zero"] {
+        let (code, _, err) = answer(&p, &id, &token, &["--input-file", file]);
+        assert_eq!(code, 2, "{err}");
+        assert!(
+            err.contains(&format!(
+                "error: {file} holds more than the 16 MiB answers may have"
+            )),
+            "{err}"
+        );
+        assert!(err.contains("hint: "), "{err}");
+    }
+    let out = p
+        .command()
+        .args([
+            "process",
+            "callback",
+            &id,
+            "--token",
+            &token,
+            "--input-file",
+            "-",
+        ])
+        .stdin(std::fs::File::open("/dev/zero").unwrap())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("stdin holds more than the 16 MiB"), "{err}");
+    assert_eq!(
+        p.ok_json(&["process", "show", &id])["status"],
+        "awaiting_callback"
+    );
+    let (code, _, err) = answer(&p, &id, &token, &["--input", "status=done"]);
+    assert_eq!(code, 0, "{err}");
+}
+
+/// A `run` that outlasts the callback's timeout (counted from the step's start) leaves
+/// nothing to wait for: the step fails at once (exit 3) rather than rest awaiting an
+/// answer every token refuses, and a retry hands out a new token.
+fn a_run_that_outlasts_the_timeout_fails_the_step_at_once() {
+    let p = Project::new();
+    p.script(
+        "workflows/scripts/submit.sh",
+        "cat >/dev/null\nprintf '%s' \"$ORCH_CALLBACK_TOKEN\" > token.txt\n[ ! -f slow ] || sleep 2",
+    );
+    p.task(
+        r#"
+[[step]]
+name = "Submit"
+run = "workflows/scripts/submit.sh"
+callback = { timeout = "1s", result = "job" }
+"#,
+    );
+    p.write("slow", "");
+    let v = p.json_exiting(&["workflow", "run", "t"], 3);
+    assert_eq!(v["status"], "failed", "{v}");
+    assert_eq!(v["failed_reason"], "callback timed out after 1s", "{v}");
+    assert_eq!(
+        super::step_statuses(&v),
+        [
+            ("Start", "success"),
+            ("Submit", "awaiting_callback"),
+            ("Submit", "failed")
+        ]
+    );
+    let id = v["id"].as_str().unwrap().to_string();
+    let (code, _, err) = answer(&p, &id, &token(&p), &["--input", "ok=true"]);
+    assert_eq!(code, 6, "{err}");
+    std::fs::remove_file(p.path().join("slow")).unwrap();
+    let again = p.json_exiting(&["process", "retry", &id], 4);
+    assert_eq!(again["status"], "awaiting_callback", "{again}");
+}
+
+/// Ctrl-C while a callback step's `run` runs leaves the process resumable, as a crash
+/// does: the token the `run` handed out still answers (once), and the retry runs
+/// `run` again, then takes that answer.
+fn a_token_handed_out_before_ctrl_c_still_answers() {
+    let p = Project::new();
+    p.script(
+        "workflows/scripts/submit.sh",
+        "cat >/dev/null\nprintf '%s' \"$ORCH_CALLBACK_TOKEN\" > token.tmp && mv token.tmp token.txt\nwhile [ ! -f go ]; do sleep 0.05; done\necho '{\"submitted\": true}'",
+    );
+    p.task(
+        r#"
+[[step]]
+name = "Submit"
+run = "workflows/scripts/submit.sh"
+callback = { timeout = "1h", result = "job" }
+"#,
+    );
+    let (code, err) = super::interrupted_once_started(&p, &["workflow", "run", "t"], "token.txt");
+    assert_eq!(code, 130, "{err}");
+    let id = p.ok_json(&["process", "list"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let first = token(&p);
+    let (code, _, err) = answer(&p, &id, &first, &["--input", "status=done"]);
+    assert_eq!(
+        code, 3,
+        "taken, for the retry that runs the process on: {err}"
+    );
+    assert!(err.contains("accepted"), "{err}");
+    let (code, _, err) = answer(&p, &id, &first, &["--input", "status=again"]);
+    assert_eq!(code, 6, "{err}");
+    p.write("go", "");
+    let done = p.ok_json(&["process", "retry", &id]);
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(
+        done["state"],
+        json!({"submitted": true, "job": {"status": "done"}}),
+        "{done}"
+    );
 }
 
 /// An answer nested past the state's limit is refused saying how deep and the limit,
@@ -611,6 +759,10 @@ callback = {}
 [[step]]
 name = "Nested"
 callback = { result = "job.answer" }
+
+[[step]]
+name = "Subscription"
+callback = { timeout = "1h" }
 "#,
     );
     let (code, _, err) = p.run(&["workflow", "check"]);
@@ -623,6 +775,8 @@ callback = { result = "job.answer" }
         "step[0].locks[1]: lock `a` is listed twice",
         "step[1].name: step `Both` is a `callback` step and a `builtin` step at once",
         "step[2].callback.result: `result = \"job.answer\"` must be a plain state key (letters, digits and `_`)",
+        // Without `result`, the key is the step's name: one that is `subscription`.
+        "workflows/t.toml:20:1: step[3].callback: the answer of step `Subscription` would go to `state.subscription`",
     ] {
         assert!(err.contains(wanted), "missing `{wanted}` in:\n{err}");
     }
@@ -771,6 +925,9 @@ both!(
     a_callback_step_hands_its_run_a_token_then_rests_until_the_answer_continues_it,
     a_refused_answer_leaves_the_process_waiting_and_the_token_good,
     an_answer_nested_past_the_limit_is_refused_and_the_wait_goes_on,
+    an_answer_past_the_size_limit_is_refused_and_the_wait_goes_on,
+    a_run_that_outlasts_the_timeout_fails_the_step_at_once,
+    a_token_handed_out_before_ctrl_c_still_answers,
     progress_is_recorded_without_ending_the_wait,
     an_answer_that_comes_while_the_run_still_runs_is_taken_when_it_ends,
     a_timeout_fails_the_step_and_retry_runs_it_again_with_a_new_token,

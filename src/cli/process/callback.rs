@@ -72,12 +72,17 @@ pub fn callback(ctx: &mut Ctx, a: CallbackArgs) -> Result<()> {
     if let Some(f) = &a.input_file {
         given.extend(answers::read_file(f)?);
     }
-    given.extend(answers::loose(
-        a.inputs
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-            .collect(),
-    )?);
+    let mut flags = Map::new();
+    for (k, v) in &a.inputs {
+        // Two values for one key would keep the last without a word.
+        if flags.insert(k.clone(), Value::String(v.clone())).is_some() {
+            return Err(Error::usage(format!("`--input {k}` is given twice"))
+                .with_hint(format!(
+                    "give each key of the answer once; a list is one JSON value (`--input '{k}=[\"a\", \"b\"]'`)"
+                )));
+        }
+    }
+    given.extend(answers::loose(flags)?);
     let result = Value::Object(given);
     ctx.db(async |s| answer::check(s, &result, &p, &row).await)?;
     let user = ctx.user().to_string();

@@ -437,7 +437,7 @@ pub enum Errors {
     /// Locked, not usable, the engine paused, or the wrong status for this.
     #[response(status = 409)]
     Conflict(#[to_schema] ErrorBody),
-    /// The body is larger than the server takes.
+    /// The body is larger than the server takes (1 MiB).
     #[response(status = 413)]
     TooLarge(#[to_schema] ErrorBody),
     /// The path and query are longer than the server takes (8 KiB).
@@ -482,7 +482,7 @@ pub enum CallbackErrors {
     /// slowly or shorter than its `Content-Length`.
     #[response(status = 408)]
     Timeout(#[to_schema] ErrorBody),
-    /// The body is larger than the server takes.
+    /// The body is larger than the server takes (1 MiB).
     #[response(status = 413)]
     TooLarge(#[to_schema] ErrorBody),
     /// The path and query are longer than the server takes (8 KiB).

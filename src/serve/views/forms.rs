@@ -724,7 +724,8 @@ async fn resume_page(
             let Some(pending) = view.pending() else {
                 return Err(Error::conflict(format!(
                     "process {} is {}, not waiting for input",
-                    p.process_id, p.status
+                    p.process_id,
+                    p.status.in_words()
                 )));
             };
             let (errors, summary) = failed

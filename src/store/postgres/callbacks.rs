@@ -205,11 +205,13 @@ pub async fn progress(tx: &mut Tx<'_>, token_hash: &str, data: &Value) -> R<bool
     Ok(true)
 }
 
-/// Whether an answer for step `step` came in that no step took yet.
-pub async fn has_answer(tx: &Tx<'_>, process_id: &str, step: &str) -> R<bool> {
+/// Whether the wait of step `step` is decided before it began (see the SQLite store's
+/// `decided`): an answer came in, or every open token is past its deadline.
+pub async fn decided(tx: &Tx<'_>, process_id: &str, step: &str) -> R<bool> {
     Ok(tx
         .one(
-            "SELECT EXISTS (SELECT 1 FROM callbacks WHERE process_id = $1 AND step = $2 AND answered_at IS NOT NULL AND closed_at IS NULL)",
+            "SELECT EXISTS (SELECT 1 FROM callbacks WHERE process_id = $1 AND step = $2 AND answered_at IS NOT NULL AND closed_at IS NULL)
+             OR (SELECT COUNT(*) > 0 AND COUNT(expires_at) = COUNT(*) AND MAX(expires_at) <= now_text() FROM callbacks WHERE process_id = $1 AND step = $2 AND closed_at IS NULL)",
             &[&process_id, &step],
         )
         .await?
@@ -224,6 +226,7 @@ pub async fn settle(
     step: &str,
     step_status: StepStatus,
     status: ProcessStatus,
+    keeps_tokens: bool,
 ) -> R<()> {
     if step_status == StepStatus::AwaitingCallback {
         tx.exec(
@@ -253,9 +256,10 @@ pub async fn settle(
             &[&process_id],
         )
         .await?;
-    } else if step_status.is_done()
-        || step_status == StepStatus::Failed
-        || status == ProcessStatus::Failed
+    } else if !keeps_tokens
+        && (step_status.is_done()
+            || step_status == StepStatus::Failed
+            || status == ProcessStatus::Failed)
     {
         tx.exec(
             "UPDATE callbacks SET closed_at = now_text() WHERE process_id = $1 AND step = $2 AND closed_at IS NULL",

@@ -595,11 +595,12 @@ async fn commit_leaving(
         locks::serialise(tx).await?;
     }
     // A process about to rest awaiting a callback whose answer came in while its step
-    // ran goes on running instead: its orch takes the answer at once. Its row is
-    // locked first, as an answer locks it, so no answer slips in between.
+    // ran (or whose deadline passed while it ran) goes on running instead: its orch
+    // takes the answer (or fails the step) at once. Its row is locked first, as an
+    // answer locks it, so no answer slips in between.
     let status = if c.status == ProcessStatus::AwaitingCallback {
         processes::lock(tx, &c.process_id).await?;
-        if callbacks::has_answer(tx, &c.process_id, &c.step.path()).await? {
+        if callbacks::decided(tx, &c.process_id, &c.step.path()).await? {
             ProcessStatus::Running
         } else {
             c.status
@@ -611,7 +612,15 @@ async fn commit_leaving(
     *abort_asked = asked;
     // A step that goes on running has nothing to settle without an open callback.
     if status != ProcessStatus::Running || holds.callbacks {
-        callbacks::settle(tx, &c.process_id, &c.step.path(), c.step.status, status).await?;
+        callbacks::settle(
+            tx,
+            &c.process_id,
+            &c.step.path(),
+            c.step.status,
+            status,
+            c.keeps_tokens(),
+        )
+        .await?;
     }
     if status != ProcessStatus::Running {
         processes::release(tx, &c.process_id).await?;

@@ -173,13 +173,17 @@ pub fn progress(conn: &Connection, token_hash: &str, data: &Value) -> Result<boo
     Ok(true)
 }
 
-/// Whether an answer for step `step` came in that no step took yet.
-pub fn has_answer(conn: &Connection, process_id: &str, step: &str) -> Result<bool, StoreError> {
+/// Whether the wait of step `step` is decided before it began: an answer came in that
+/// no step took yet, or every open token is past its deadline (its `run` took longer
+/// than the timeout), so the step fails at once rather than rest on a wait nobody can
+/// answer.
+pub fn decided(conn: &Connection, process_id: &str, step: &str) -> Result<bool, StoreError> {
     Ok(conn
         .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM callbacks WHERE process_id = ?1 AND step = ?2 AND answered_at IS NOT NULL AND closed_at IS NULL)",
+            "SELECT EXISTS (SELECT 1 FROM callbacks WHERE process_id = ?1 AND step = ?2 AND answered_at IS NOT NULL AND closed_at IS NULL)
+             OR (SELECT COUNT(*) > 0 AND COUNT(expires_at) = COUNT(*) AND MAX(expires_at) <= ?3 FROM callbacks WHERE process_id = ?1 AND step = ?2 AND closed_at IS NULL)",
         )?
-        .query_row([process_id, step], |r| r.get(0))?)
+        .query_row(params![process_id, step, crate::clock::now_text()], |r| r.get(0))?)
 }
 
 /// What a committed step means for the tokens of its process: a step logged awaiting
@@ -187,14 +191,16 @@ pub fn has_answer(conn: &Connection, process_id: &str, step: &str) -> Result<boo
 /// callback, or suspended with a branch that does, is due at the first deadline of the
 /// steps it waits on (so a worker or the
 /// scheduler fails that step then), or at once when an answer came in meanwhile; a
-/// step that ended or failed closes its tokens; a process that ended closes all of
-/// its tokens. `step` is the step's path (inside a branch, `Group [2] / Wait`).
+/// step that ended or failed closes its tokens (unless it `keeps_tokens`: it was
+/// interrupted); a process that ended closes all of its tokens. `step` is the step's
+/// path (inside a branch, `Group [2] / Wait`).
 pub fn settle(
     conn: &Connection,
     process_id: &str,
     step: &str,
     step_status: StepStatus,
     status: ProcessStatus,
+    keeps_tokens: bool,
 ) -> Result<(), StoreError> {
     let now = crate::clock::now_text();
     if step_status == StepStatus::AwaitingCallback {
@@ -222,9 +228,10 @@ pub fn settle(
             "UPDATE callbacks SET closed_at = ?2 WHERE process_id = ?1 AND closed_at IS NULL",
         )?
         .execute(params![process_id, now])?;
-    } else if step_status.is_done()
-        || step_status == StepStatus::Failed
-        || status == ProcessStatus::Failed
+    } else if !keeps_tokens
+        && (step_status.is_done()
+            || step_status == StepStatus::Failed
+            || status == ProcessStatus::Failed)
     {
         conn.prepare_cached(
             "UPDATE callbacks SET closed_at = ?3 WHERE process_id = ?1 AND step = ?2 AND closed_at IS NULL",

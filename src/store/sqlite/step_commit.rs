@@ -62,9 +62,10 @@ fn commit_leaving(
         )?;
     }
     // A process about to rest awaiting a callback whose answer came in while its step
-    // ran goes on running instead: its orch takes the answer at once.
+    // ran (or whose deadline passed while it ran) goes on running instead: its orch
+    // takes the answer (or fails the step) at once.
     let status = if c.status == ProcessStatus::AwaitingCallback
-        && callbacks::has_answer(tx, &c.process_id, &c.step.path())?
+        && callbacks::decided(tx, &c.process_id, &c.step.path())?
     {
         ProcessStatus::Running
     } else {
@@ -115,7 +116,14 @@ fn commit_leaving(
 
 fn settle_waits(tx: &Connection, c: &StepCommit, status: ProcessStatus) -> StoreResult<()> {
     let path = c.step.path();
-    callbacks::settle(tx, &c.process_id, &path, c.step.status, status)?;
+    callbacks::settle(
+        tx,
+        &c.process_id,
+        &path,
+        c.step.status,
+        status,
+        c.keeps_tokens(),
+    )?;
     locks::settle(tx, &c.process_id, &path, c.step.status, status)
 }
 
