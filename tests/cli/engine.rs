@@ -168,6 +168,51 @@ fn a_byte_order_mark_before_the_json_on_stdout_is_ignored() {
     assert_eq!(v["state"], serde_json::json!({"a": 1}));
 }
 
+/// A step's `ORCH_*` variables describe its own process, even when orch itself was
+/// started with those of another one (by a step of that process calling orch): a task
+/// has no `ORCH_SUBSCRIPTION_ID`, and an outer callback token is not handed on.
+fn a_step_sees_only_the_variables_of_its_own_process() {
+    let p = Project::new();
+    p.script(
+        "workflows/scripts/env.sh",
+        "cat >/dev/null\nprintf '{\"sub\": \"%s\", \"token\": \"%s\", \"url\": \"%s\", \"step\": \"%s\", \"path\": \"%s\"}' \"${ORCH_SUBSCRIPTION_ID-unset}\" \"${ORCH_CALLBACK_TOKEN-unset}\" \"${ORCH_CALLBACK_URL-unset}\" \"$ORCH_STEP\" \"$ORCH_STEP_PATH\"",
+    );
+    task(
+        &p,
+        "[[step]]\nname = \"Env\"\nrun = \"workflows/scripts/env.sh\"\n",
+    );
+    let out = p
+        .orch()
+        .args(["-o", "json", "workflow", "run", "t"])
+        .env(
+            "ORCH_SUBSCRIPTION_ID",
+            "01a20000-0000-7000-8000-000000000000",
+        )
+        .env("ORCH_CALLBACK_TOKEN", "outer-token")
+        .env("ORCH_CALLBACK_URL", "https://orch.example.net/outer")
+        .env("ORCH_STEP", "Outer")
+        .env("ORCH_STEP_PATH", "Outer / Step")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["state"],
+        serde_json::json!({
+            "sub": "unset",
+            "token": "unset",
+            "url": "unset",
+            "step": "Env",
+            "path": "Env",
+        })
+    );
+}
+
 /// JSON nested `levels` deep: `{"a":{"a":…1…}}`.
 fn nested(levels: usize) -> String {
     format!("{}1{}", "{\"a\":".repeat(levels), "}".repeat(levels))
@@ -1371,6 +1416,7 @@ both!(
     exit_75_leaves_the_process_waiting,
     garbage_on_stdout_fails_the_step_and_keeps_the_state,
     a_byte_order_mark_before_the_json_on_stdout_is_ignored,
+    a_step_sees_only_the_variables_of_its_own_process,
     deeply_nested_step_output_is_refused_with_the_limit,
     deeply_nested_answers_given_as_text_are_refused_with_the_limit,
     retries_within_a_run_follow_the_policy,
