@@ -168,6 +168,28 @@ fn a_byte_order_mark_before_the_json_on_stdout_is_ignored() {
     assert_eq!(v["state"], serde_json::json!({"a": 1}));
 }
 
+/// A script written inline over several lines is named by its first line in the
+/// failure, which stays one line wherever it is shown.
+fn a_failed_multi_line_run_is_named_by_its_first_line() {
+    let p = Project::new();
+    task(
+        &p,
+        "[[step]]\nname = \"Inline\"\nrun = '''\ncat >/dev/null\necho 'half done' >&2\nexit 4\n'''\n",
+    );
+    let (code, out, err) = p.run(&["-o", "json", "workflow", "run", "t"]);
+    assert_eq!(code, 3, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v["failed_reason"], "`cat >/dev/null …` exited with status 4",
+        "{v}"
+    );
+    assert!(
+        err.contains("  ✗ Inline: failed (")
+            && err.contains("): `cat >/dev/null …` exited with status 4\n    | half done\n"),
+        "{err}"
+    );
+}
+
 /// A step's `ORCH_*` variables describe its own process, even when orch itself was
 /// started with those of another one (by a step of that process calling orch): a task
 /// has no `ORCH_SUBSCRIPTION_ID`, and an outer callback token is not handed on.
@@ -1417,6 +1439,7 @@ both!(
     garbage_on_stdout_fails_the_step_and_keeps_the_state,
     a_byte_order_mark_before_the_json_on_stdout_is_ignored,
     a_step_sees_only_the_variables_of_its_own_process,
+    a_failed_multi_line_run_is_named_by_its_first_line,
     deeply_nested_step_output_is_refused_with_the_limit,
     deeply_nested_answers_given_as_text_are_refused_with_the_limit,
     retries_within_a_run_follow_the_policy,

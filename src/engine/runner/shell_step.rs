@@ -153,9 +153,10 @@ impl Engine<'_> {
             shell.run(spec, Some(&mut on_stderr), cancelled).await
         }
         .await;
+        let shown = command::shown(run);
         let result = match result {
             Ok(r) => r,
-            Err(e) => return Attempt::failed(format!("cannot start `{run}`: {e}")),
+            Err(e) => return Attempt::failed(format!("cannot start `{shown}`: {e}")),
         };
         let output = tail_text(&result.stderr_tail);
         let mut a = match result.outcome {
@@ -168,12 +169,14 @@ impl Engine<'_> {
                 ),
                 output: None,
             },
-            Outcome::Exited(code) => Attempt::failed(format!("`{run}` exited with status {code}")),
+            Outcome::Exited(code) => {
+                Attempt::failed(format!("`{shown}` exited with status {code}"))
+            }
             Outcome::Signaled(sig) => {
-                Attempt::failed(format!("`{run}` was killed by signal {sig}"))
+                Attempt::failed(format!("`{shown}` was killed by signal {sig}"))
             }
             Outcome::TimedOut => Attempt::failed(format!(
-                "`{run}` timed out after {}",
+                "`{shown}` timed out after {}",
                 crate::domain::workflow::format_duration(timeout.unwrap_or_default())
             )),
             // Stopped (SIGTERM, the grace, SIGKILL) for an abort: the caller logs it.
