@@ -131,6 +131,15 @@ fn exit_75_leaves_the_process_waiting() {
     let (_, text, _) = p.run(&["process", "show", id]);
     assert!(text.contains("waiting step Wait: "), "{text}");
     assert!(!text.contains("failed step"), "{text}");
+    // And says when it is tried again by itself.
+    let due = p.json(&["process", "show", id])["run_after"].clone();
+    let due = due.as_str().expect("a waiting process is due at a time");
+    assert!(
+        text.contains(&format!(
+            "  due:      {due} (a worker tries it again then; `orch process retry {id}` does now)\n"
+        )),
+        "{text}"
+    );
 }
 
 fn garbage_on_stdout_fails_the_step_and_keeps_the_state() {

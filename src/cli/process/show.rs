@@ -69,6 +69,17 @@ pub fn show(ctx: &mut Ctx, a: ShowArgs) -> Result<()> {
     if let Some(r) = &p.failed_reason {
         fields.push(("reason", r.clone()));
     }
+    // When a transient failure is tried again by itself: the rest of the waiting
+    // lies in the JSON's `run_after` alone otherwise.
+    if let (ProcessStatus::Waiting, Some(due)) = (p.status, &p.run_after) {
+        fields.push((
+            "due",
+            format!(
+                "{due} (a worker tries it again then; `orch process retry {}` does now)",
+                p.process_id
+            ),
+        ));
+    }
     if let Some(asked) = p
         .abort_requested
         .as_ref()
