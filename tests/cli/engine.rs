@@ -142,6 +142,28 @@ fn exit_75_leaves_the_process_waiting() {
     );
 }
 
+/// A step whose stderr holds only blank lines has no log to show: its failure says
+/// none, rather than an empty `stderr (tail):` or "its stderr ends with:" and nothing.
+fn a_failed_step_that_wrote_only_blank_lines_has_no_stderr_tail() {
+    let p = Project::new();
+    task(
+        &p,
+        "[[step]]\nname = \"Blank\"\nrun = \"printf '\\\\n  \\\\n\\\\t\\\\n' >&2; exit 1\"\n",
+    );
+    let (code, out, err) = p.run(&["-o", "json", "workflow", "run", "t"]);
+    assert_eq!(code, 3, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let blank = &v["steps"][1];
+    assert_eq!(blank["name"], "Blank", "{v}");
+    assert_eq!(blank["output"], serde_json::Value::Null, "{v}");
+    let (_, text, _) = p.run(&["process", "show", v["id"].as_str().unwrap()]);
+    assert!(text.contains("failed step Blank: "), "{text}");
+    assert!(!text.contains("stderr (tail)"), "{text}");
+    let (_, _, err) = p.run(&["-q", "workflow", "run", "t"]);
+    assert!(err.contains("failed at step `Blank`"), "{err}");
+    assert!(!err.contains("its stderr ends with"), "{err}");
+}
+
 fn garbage_on_stdout_fails_the_step_and_keeps_the_state() {
     let p = Project::new();
     task(
@@ -1445,6 +1467,7 @@ both!(
     a_task_of_shell_steps_completes_with_merged_state,
     a_failed_step_is_retried_after_the_fix,
     exit_75_leaves_the_process_waiting,
+    a_failed_step_that_wrote_only_blank_lines_has_no_stderr_tail,
     garbage_on_stdout_fails_the_step_and_keeps_the_state,
     a_byte_order_mark_before_the_json_on_stdout_is_ignored,
     a_step_sees_only_the_variables_of_its_own_process,

@@ -306,14 +306,11 @@ fn preview(bytes: &[u8]) -> String {
     s
 }
 
+/// The end of stderr kept in the step log; none for a step that wrote nothing but
+/// blank lines, which would show as an empty `stderr (tail):` under its failure.
 fn tail_text(bytes: &[u8]) -> Option<String> {
-    if bytes.is_empty() {
-        return None;
-    }
     let start = bytes.len().saturating_sub(STORED_TAIL);
-    Some(
-        String::from_utf8_lossy(&bytes[start..])
-            .trim_end()
-            .to_string(),
-    )
+    let text = String::from_utf8_lossy(&bytes[start..]);
+    let text = text.trim_end();
+    (!text.is_empty()).then(|| text.to_string())
 }
