@@ -121,6 +121,29 @@ run = "workflows/scripts/flaky.sh"
     assert_eq!(code, 7);
 }
 
+/// `--step` of a step the process has not come to yet says so, rather than that the
+/// log has no such step, as it says of a name the workflow does not have.
+fn show_step_of_a_step_not_run_yet_says_so() {
+    let p = Project::new();
+    task(
+        &p,
+        "[[step]]\nname = \"Break\"\nrun = \"exit 1\"\n[[step]]\nname = \"After\"\nrun = \"true\"\n",
+    );
+    let v = p.failed_json(&["workflow", "run", "t"]);
+    let id = v["id"].as_str().unwrap();
+    let (code, _, err) = p.run(&["process", "show", id, "--step", "After"]);
+    assert_eq!(code, 6, "{err}");
+    assert!(
+        err.contains(&format!(
+            "error: step `After` of process {id} has not run yet (the process is failed)\n"
+        )),
+        "{err}"
+    );
+    let (code, _, err) = p.run(&["process", "show", id, "--step", "Aftr"]);
+    assert_eq!(code, 6, "{err}");
+    assert!(err.contains("has no step `Aftr` in its log"), "{err}");
+}
+
 fn exit_75_leaves_the_process_waiting() {
     let p = Project::new();
     task(&p, "[[step]]\nname = \"Wait\"\nrun = \"exit 75\"\n");
@@ -1467,6 +1490,7 @@ both!(
     a_task_of_shell_steps_completes_with_merged_state,
     a_failed_step_is_retried_after_the_fix,
     exit_75_leaves_the_process_waiting,
+    show_step_of_a_step_not_run_yet_says_so,
     a_failed_step_that_wrote_only_blank_lines_has_no_stderr_tail,
     garbage_on_stdout_fails_the_step_and_keeps_the_state,
     a_byte_order_mark_before_the_json_on_stdout_is_ignored,

@@ -330,6 +330,17 @@ fn show_step(
     state_only: bool,
 ) -> Result<()> {
     let Some(idx) = steps.iter().rposition(|s| s.path() == name) else {
+        // A step of its workflow that has not come yet is no typo: say so.
+        if def.steps.iter().any(|s| s.name == name) {
+            return Err(Error::not_found(format!(
+                "step `{name}` of process {} has not run yet (the process is {})",
+                p.process_id, p.status
+            ))
+            .with_hint(format!(
+                "`orch process show {}` shows where it is",
+                p.process_id
+            )));
+        }
         let mut e = Error::not_found(format!(
             "process {} has no step `{name}` in its log",
             p.process_id
