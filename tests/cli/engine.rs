@@ -875,6 +875,39 @@ fn workflow_check_reports_missing_scripts_and_bad_expressions() {
     }
 }
 
+/// A script whose `#!` line names an interpreter that does not exist, or ends in a
+/// carriage return (saved with Windows line ends), fails with sh's bare `not found` as
+/// if the script were missing: `workflow check` says which it is, and how to fix it.
+#[test]
+fn workflow_check_finds_a_script_its_interpreter_cannot_start() {
+    let p = Project::new();
+    p.script("workflows/scripts/crlf.sh", "echo '{}'\r");
+    p.write("workflows/scripts/crlf.sh", "#!/bin/sh\r\necho '{}'\r\n");
+    p.script("workflows/scripts/gone.sh", "echo '{}'");
+    p.write(
+        "workflows/scripts/gone.sh",
+        "#!/no/such/interpreter -e\necho '{}'\n",
+    );
+    p.script("workflows/scripts/env.sh", "echo '{}'");
+    p.write(
+        "workflows/scripts/env.sh",
+        "#!/usr/bin/env some-interpreter-on-the-path\necho '{}'\n",
+    );
+    p.write(
+        "workflows/w.toml",
+        "name = \"w\"\ntarget = \"system\"\n[[step]]\nname = \"A\"\nrun = \"workflows/scripts/crlf.sh\"\n[[step]]\nname = \"B\"\nrun = \"workflows/scripts/gone.sh\"\n[[step]]\nname = \"C\"\nrun = \"workflows/scripts/env.sh\"\n",
+    );
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    for expected in [
+        "w.toml:5:1: step[0].run: `workflows/scripts/crlf.sh` has Windows line ends: its `#!` line ends in a carriage return, which the kernel takes as part of the interpreter's name; save it with Unix line ends (`sed -i 's/\\r$//' workflows/scripts/crlf.sh`)",
+        "w.toml:8:1: step[1].run: `workflows/scripts/gone.sh` starts with `#!/no/such/interpreter`, which does not exist;",
+    ] {
+        assert!(err.contains(expected), "{expected}\n{err}");
+    }
+    assert!(!err.contains("env.sh"), "{err}");
+}
+
 /// `workflow check` lints what serde cannot see in a form, in `[[form]]` pages and in
 /// `input` steps alike, each problem placed at its key, all in one run.
 #[test]
