@@ -152,6 +152,13 @@ impl Settings {
             None => None,
         };
         let limit = a.limit;
+        // `--kind "$KINDS"` with the variable empty would lift the filter, and a consumer
+        // would take (and pass) every event for the ones it asked for.
+        if !a.kind.is_empty() && a.kind.iter().all(|k| k.trim().is_empty()) {
+            return Err(Error::usage("--kind names no kind: it is empty").with_hint(
+                "name kinds (`--kind 'process.*'`), or leave --kind out for every kind",
+            ));
+        }
         for kind in a.kind.iter().filter(|k| !k.is_empty()) {
             if let Some(why) = crate::unmatched::event_kind(kind) {
                 ctx.printer.warn(&why);

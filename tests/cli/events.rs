@@ -414,6 +414,19 @@ fn events_are_filtered_by_kind_process_and_range() {
     );
     assert!(table.trim_start().starts_with("SEQ"), "{table}");
     assert!(table.contains("Broken: failed ("), "{table}");
+    // An empty one (`--kind "$KINDS"`, the variable unset) is no filter lifted: a
+    // consumer would take every event for the ones it asked for.
+    for empty in ["", ","] {
+        let (code, out, err) = p.run(&["events", "--kind", empty, "-o", "jsonl"]);
+        assert_eq!(code, 2, "{err}");
+        assert!(out.is_empty(), "{out}");
+        assert!(
+            err.contains("error: --kind names no kind: it is empty"),
+            "{err}"
+        );
+    }
+    // A trailing comma among kinds is still taken.
+    assert_eq!(kinds(&["--kind", "process.failed,"]), ["process.failed"]);
 
     let (code, _, err) = p.run(&["events", "--follow", "-o", "json"]);
     assert_eq!(code, 2);
