@@ -127,6 +127,12 @@ struct Settings {
 
 impl Settings {
     fn resolve(ctx: &mut Ctx, a: ReadArgs) -> Result<Settings> {
+        // An empty command (`--exec "$HANDLER"`, the variable unset) exits 0 for every
+        // event: a consumer would pass them all as handled.
+        if a.exec.as_deref().is_some_and(|c| c.trim().is_empty()) {
+            return Err(Error::usage("--exec needs a command: it is empty")
+                .with_hint("give the command that handles an event, e.g. --exec ./bill.sh"));
+        }
         if let Some(name) = &a.consumer {
             if name.trim().is_empty() {
                 return Err(Error::usage("--consumer needs a name").with_hint(
