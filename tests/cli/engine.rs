@@ -144,6 +144,25 @@ fn show_step_of_a_step_not_run_yet_says_so() {
     assert!(err.contains("has no step `Aftr` in its log"), "{err}");
 }
 
+/// A reason of several lines (each problem of an invalid subscription on its own) is
+/// lined up under its label in `process show`, not started again at the margin.
+fn a_reason_of_several_lines_is_lined_up_under_its_label() {
+    let p = Project::new();
+    super::definitions::bounded(&p, "{\"count\": 99, \"code\": \"toolong\"}");
+    let v = p.failed_json(&["workflow", "run", "create_box"]);
+    let reason = v["failed_reason"].as_str().unwrap();
+    assert_eq!(reason.lines().count(), 3, "{reason}");
+    let (code, text, err) = p.run(&["process", "show", v["id"].as_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let at = text.find("  reason:").expect("a reason line");
+    let lines: Vec<&str> = text[at..].lines().take(3).collect();
+    let column = lines[0].find("the subscription").expect("the reason");
+    for l in &lines[1..] {
+        assert_eq!(l.len() - l.trim_start().len(), column + 2, "{text}");
+        assert!(l.trim_start().starts_with("subscription.box."), "{text}");
+    }
+}
+
 fn exit_75_leaves_the_process_waiting() {
     let p = Project::new();
     task(&p, "[[step]]\nname = \"Wait\"\nrun = \"exit 75\"\n");
@@ -1523,6 +1542,7 @@ both!(
     a_task_of_shell_steps_completes_with_merged_state,
     a_failed_step_is_retried_after_the_fix,
     exit_75_leaves_the_process_waiting,
+    a_reason_of_several_lines_is_lined_up_under_its_label,
     show_step_of_a_step_not_run_yet_says_so,
     a_failed_step_that_wrote_only_blank_lines_has_no_stderr_tail,
     garbage_on_stdout_fails_the_step_and_keeps_the_state,
