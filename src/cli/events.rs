@@ -127,6 +127,12 @@ struct Settings {
 
 impl Settings {
     fn resolve(ctx: &mut Ctx, a: ReadArgs) -> Result<Settings> {
+        // An empty command (`--exec "$HANDLER"`, the variable unset) exits 0 for every
+        // event: a consumer would pass them all as handled.
+        if a.exec.as_deref().is_some_and(|c| c.trim().is_empty()) {
+            return Err(Error::usage("--exec needs a command: it is empty")
+                .with_hint("give the command that handles an event, e.g. --exec ./bill.sh"));
+        }
         if let Some(name) = &a.consumer {
             if name.trim().is_empty() {
                 return Err(Error::usage("--consumer needs a name").with_hint(
@@ -152,6 +158,13 @@ impl Settings {
             None => None,
         };
         let limit = a.limit;
+        // `--kind "$KINDS"` with the variable empty would lift the filter, and a consumer
+        // would take (and pass) every event for the ones it asked for.
+        if !a.kind.is_empty() && a.kind.iter().all(|k| k.trim().is_empty()) {
+            return Err(Error::usage("--kind names no kind: it is empty").with_hint(
+                "name kinds (`--kind 'process.*'`), or leave --kind out for every kind",
+            ));
+        }
         for kind in a.kind.iter().filter(|k| !k.is_empty()) {
             if let Some(why) = crate::unmatched::event_kind(kind) {
                 ctx.printer.warn(&why);

@@ -42,10 +42,12 @@ impl Ctx {
             processes::Find::One(p) => Ok(*p),
             processes::Find::None => Err(Error::not_found(format!("no process {id}"))
                 .with_hint(too_short(id, "`orch process list` shows the processes"))),
-            processes::Find::Ambiguous => {
-                Err(Error::usage(format!("`{id}` matches several processes"))
-                    .with_hint("give more characters of the id"))
-            }
+            processes::Find::Ambiguous(ids) => Err(Error::usage(format!(
+                "`{id}` is the start of several process ids: {}{}",
+                ids.iter().take(5).cloned().collect::<Vec<_>>().join(", "),
+                if ids.len() > 5 { " and more" } else { "" }
+            ))
+            .with_hint("give more of the id; `orch process list` shows them all")),
         }
     }
 

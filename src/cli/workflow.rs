@@ -550,6 +550,9 @@ fn check_program(root: &Path, run: &str) -> Option<(String, Gravity)> {
             ));
         }
     }
+    if let Some(problem) = check_interpreter(&canon, &shown()) {
+        return Some((format!("`{first}` {problem}"), Gravity::Problem));
+    }
     if Path::new(&first).is_relative() {
         if let Ok(root) = root.canonicalize() {
             if !canon.starts_with(&root) {
@@ -561,6 +564,33 @@ fn check_program(root: &Path, run: &str) -> Option<(String, Gravity)> {
                 ));
             }
         }
+    }
+    None
+}
+
+/// What is wrong with the `#!` line of a script (`shown` as the step names it), which
+/// the kernel reads to start it:
+/// an interpreter given by a path that does not exist, or a line that ends in a
+/// carriage return (a file saved with Windows line ends), for which the step fails
+/// with sh's bare `not found`, as if the script itself were missing. An interpreter
+/// found through `env` is looked up on the PATH of the run, so it is not judged here.
+fn check_interpreter(script: &Path, shown: &str) -> Option<String> {
+    use std::io::Read;
+    let mut head = [0u8; 256];
+    let n = std::fs::File::open(script).ok()?.read(&mut head).ok()?;
+    let line = head[..n].strip_prefix(b"#!")?;
+    let line = &line[..line.iter().position(|&b| b == b'\n').unwrap_or(line.len())];
+    if line.ends_with(b"\r") {
+        return Some(format!(
+            "has Windows line ends: its `#!` line ends in a carriage return, which the kernel takes as part of the interpreter's name; save it with Unix line ends (`sed -i 's/\\r$//' {shown}`)"
+        ));
+    }
+    let line = String::from_utf8_lossy(line);
+    let interpreter = line.split_whitespace().next()?;
+    if interpreter.starts_with('/') && !Path::new(interpreter).is_file() {
+        return Some(format!(
+            "starts with `#!{interpreter}`, which does not exist; name an interpreter that does (`#!/bin/sh`, or `#!/usr/bin/env python3`)"
+        ));
     }
     None
 }

@@ -188,7 +188,10 @@ impl<'s> Steps<'s> {
             } else if let Some(why) = path::ambiguous_name(&rs.name) {
                 self.err(
                     at(&here, &["name"]),
-                    format!("step name `{}` cannot be used: {why}", rs.name),
+                    format!(
+                        "step name `{}` cannot be used: {why}",
+                        rs.name.escape_debug()
+                    ),
                 );
             }
             if let Some(s) = self.one(rs, &here, depth) {
@@ -318,9 +321,7 @@ impl<'s> Steps<'s> {
         let kind = match shape? {
             Shape::Run => {
                 let run = rs.run.clone().unwrap_or_default();
-                if run.trim().is_empty() {
-                    self.err(at(here, &["run"]), "`run` must name a program".into());
-                }
+                self.check_run(&run, here);
                 StepKind::Run { run }
             }
             Shape::Input => self.input_step(rs.input.as_ref()?, here)?,
@@ -352,11 +353,23 @@ impl<'s> Steps<'s> {
         })
     }
 
+    /// A `run` command: something to run, and nothing `sh -c` cannot be given.
+    fn check_run(&mut self, run: &str, here: &[Seg]) {
+        if run.trim().is_empty() {
+            self.err(at(here, &["run"]), "`run` must name a program".into());
+        } else if run.contains('\0') {
+            self.err(
+                at(here, &["run"]),
+                "`run` holds a NUL character (`\\u0000`), which no command line can carry".into(),
+            );
+        }
+    }
+
     /// A callback step (DESIGN §14). Inside a branch the branch rests on it, and its
     /// group (and process) awaits the callback once every other branch is at rest.
     fn callback(&mut self, rs: &RawStep, here: &[Seg]) -> Option<StepKind> {
-        if rs.run.as_deref().is_some_and(|r| r.trim().is_empty()) {
-            self.err(at(here, &["run"]), "`run` must name a program".into());
+        if let Some(run) = &rs.run {
+            self.check_run(run, here);
         }
         let mut found = Vec::new();
         let callback = check_callback(rs.callback.as_ref()?, &rs.name, here, &mut |p, m| {
@@ -581,7 +594,10 @@ impl<'s> Steps<'s> {
             } else if let Some(why) = path::ambiguous_name(&b.name) {
                 self.err(
                     at(&bat, &["name"]),
-                    format!("branch name `{}` cannot be used: {why}", b.name),
+                    format!(
+                        "branch name `{}` cannot be used: {why}",
+                        b.name.escape_debug()
+                    ),
                 );
             }
             if b.steps.is_empty() {

@@ -40,9 +40,15 @@ pub fn in_branch(path: &str) -> bool {
     path.contains(SEP)
 }
 
-/// Whether a step name could be mistaken for a path: it holds the separator or ends
-/// like a `foreach` branch.
+/// Whether a step name could be mistaken for a path (it holds the separator or ends
+/// like a `foreach` branch), or cannot be one: a path is one line of text, shown in
+/// the step log and handed to the step as `ORCH_STEP`, which cannot hold a NUL.
 pub fn ambiguous_name(name: &str) -> Option<&'static str> {
+    if name.contains(char::is_control) {
+        return Some(
+            "it holds a control character (a line break, a tab, NUL); a name is one line of text",
+        );
+    }
     if name.contains(SEP) {
         return Some("` / ` separates the parts of a step path");
     }
@@ -236,6 +242,8 @@ steps = [ { name = "Push B", run = "true" },
         assert!(ambiguous_name("Push [3]").is_some());
         assert!(ambiguous_name("Push A/B").is_none());
         assert!(ambiguous_name("Push [x]").is_none());
+        assert!(ambiguous_name("Push\nA").is_some());
+        assert!(ambiguous_name("Push\0").is_some());
     }
 
     #[test]

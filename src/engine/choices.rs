@@ -50,6 +50,7 @@ pub fn listed(
         stderr_tail: 2048,
         linger: Duration::from_millis(100),
     };
+    let cmd = command::shown(cmd);
     // Ctrl-C at a form (noted by the prompt's handler) stops a slow list at once.
     let r = command::run_blocking(spec, &forms::terminal::was_interrupted)
         .map_err(|e| format!("cannot run `{cmd}`: {e}"))?;

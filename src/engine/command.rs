@@ -450,6 +450,25 @@ pub fn leave_child_signals_to_main_thread() {
     }
 }
 
+/// How a command is named in a message: as written when it is one short line, else its
+/// first line, cut to [`SHOWN_WIDTH`] characters, and `…`. A multi-line `run` (a script
+/// written inline in the workflow file) quoted whole would break the one line of a
+/// failure in the run's progress, `process list`, the events and `failed_reason`
+/// into many; the workflow file (and `workflow show`) has it whole.
+pub fn shown(command: &str) -> std::borrow::Cow<'_, str> {
+    let text = command.trim();
+    let first = text.lines().next().unwrap_or_default().trim_end();
+    let cut = first.char_indices().nth(SHOWN_WIDTH).map(|(i, _)| i);
+    match cut {
+        None if first.len() == text.len() => std::borrow::Cow::Borrowed(text),
+        None => format!("{first} …").into(),
+        Some(i) => format!("{}…", &first[..i]).into(),
+    }
+}
+
+/// The most characters of a command's first line [`shown`] keeps.
+const SHOWN_WIDTH: usize = 80;
+
 /// Put before the step's command: wait for orch's go line (sent once the group is
 /// registered with the watcher), or end quietly if orch is gone. On the same line as
 /// the command, so the shell's line numbers in error messages stay the user's.
@@ -761,6 +780,15 @@ mod tests {
     use super::*;
     use std::path::Path;
     use std::time::Instant as StdInstant;
+
+    #[test]
+    fn a_command_is_shown_on_one_line() {
+        assert_eq!(shown("./ping.sh a b"), "./ping.sh a b");
+        assert_eq!(shown("\n  cat >/dev/null\n  exit 4\n"), "cat >/dev/null …");
+        let long = "x".repeat(100);
+        assert_eq!(shown(&long), format!("{}…", "x".repeat(80)));
+        assert_eq!(shown(&"é".repeat(81)), format!("{}…", "é".repeat(80)));
+    }
 
     fn spec(command: &str) -> CommandSpec {
         CommandSpec {

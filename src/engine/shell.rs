@@ -23,6 +23,22 @@ pub use imp::{Shell, spawn};
 /// The read end of a pipe orch just made, made non-blocking and registered with the
 /// runtime (what `from_owned_fd` does, without its checks of what the descriptor is:
 /// two system calls a pipe).
+/// The variables orch gives a step about its own process (DESIGN §5), some only when
+/// they apply (`ORCH_SUBSCRIPTION_ID`, `ORCH_CALLBACK_TOKEN`). Inherited from orch's
+/// own environment (an orch started by another process's step) they would describe
+/// that other process, hand on its callback token, or say there is a subscription
+/// where there is none, so no shell inherits them: it gets only those orch sets for it.
+const NOT_INHERITED: &[&str] = &[
+    "ORCH_PROCESS_ID",
+    "ORCH_STEP",
+    "ORCH_STEP_PATH",
+    "ORCH_WORKFLOW",
+    "ORCH_SUBSCRIPTION_ID",
+    "ORCH_ATTEMPT",
+    "ORCH_CALLBACK_TOKEN",
+    "ORCH_CALLBACK_URL",
+];
+
 fn receiver(fd: OwnedFd) -> io::Result<pipe::Receiver> {
     use std::os::fd::AsRawFd;
     // SAFETY: F_SETFL on an open descriptor changes only its status flags.
@@ -137,11 +153,13 @@ mod imp {
     }
 
     /// orch's own environment as `NAME=value` strings, read once (orch never changes
-    /// it after its first lines), with each name's length.
+    /// it after its first lines), with each name's length; without the variables a
+    /// shell must not inherit.
     fn inherited() -> &'static [(usize, CString)] {
         static ENV: OnceLock<Vec<(usize, CString)>> = OnceLock::new();
         ENV.get_or_init(|| {
             std::env::vars_os()
+                .filter(|(k, _)| !super::NOT_INHERITED.iter().any(|n| k.as_os_str() == *n))
                 .filter_map(|(k, v)| {
                     let mut entry = k.as_bytes().to_vec();
                     entry.push(b'=');
@@ -427,10 +445,11 @@ mod imp {
         stdin: OwnedFd,
     ) -> io::Result<Shell> {
         let mut child = Command::new(shell);
+        child.arg("-c").arg(script).current_dir(cwd);
+        for name in super::NOT_INHERITED {
+            child.env_remove(name);
+        }
         child
-            .arg("-c")
-            .arg(script)
-            .current_dir(cwd)
             .envs(env.iter().map(|(k, v)| (k, v)))
             .stdin(stdin)
             .stdout(Stdio::piped())

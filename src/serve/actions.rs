@@ -219,11 +219,12 @@ pub async fn find_process(store: &Store, id: &str) -> Result<ProcessRow> {
         processes::Find::One(p) => Ok(*p),
         processes::Find::None => Err(Error::not_found(format!("no process {}", echoed(id)))
             .with_hint("`GET /api/v1/processes` (or `orch process list`) lists the processes")),
-        processes::Find::Ambiguous => Err(Error::usage(format!(
-            "`{}` matches several processes",
-            echoed(id)
+        processes::Find::Ambiguous(ids) => Err(Error::usage(format!(
+            "`{}` is the start of several process ids: {}",
+            echoed(id),
+            ids.join(", ")
         ))
-        .with_hint("give more characters of the id")),
+        .with_hint("give more of the id")),
     }
 }
 

@@ -136,7 +136,8 @@ impl NewProcess<'_> {
 pub enum Find {
     One(Box<ProcessRow>),
     None,
-    Ambiguous,
+    /// The first few ids (up to six) the prefix starts.
+    Ambiguous(Vec<String>),
 }
 
 /// How a committed step changes its process. It owns what it writes, so a store may

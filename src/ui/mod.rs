@@ -184,13 +184,16 @@ impl Printer {
 }
 
 /// `label: value` lines, indented two spaces, with the values lined up and fit for a
-/// terminal (see [`printable`]).
+/// terminal (see [`printable`]); the further lines of a value of several (a reason that
+/// lists problems) are lined up under its first.
 pub fn labelled(fields: &[(&str, String)]) -> String {
     let width = fields.iter().map(|(l, _)| l.len() + 1).max().unwrap_or(0);
+    let under = format!("\n{:width$}", "", width = width + 3);
     let mut out = String::new();
     for (label, value) in fields {
         let label = format!("{label}:");
-        out.push_str(&format!("  {label:<width$} {}\n", printable(value)));
+        let value = printable(value.trim_end()).replace('\n', &under);
+        out.push_str(&format!("  {label:<width$} {value}\n"));
     }
     out
 }

@@ -151,6 +151,32 @@ fn a_zero_step_timeout_is_refused_where_it_is_written() {
     );
 }
 
+/// A `run` holding a NUL (TOML's `\u0000`) could never start, and a step or branch name
+/// with a control character could not be shown on its line nor handed to the step as
+/// `ORCH_STEP`: `workflow check` refuses them where they are written, with the name
+/// escaped, rather than a run failing at that step every time.
+#[test]
+fn a_nul_in_a_run_or_a_control_character_in_a_name_is_refused_where_it_is_written() {
+    let p = Project::new();
+    p.task(
+        "[[step]]\nname = \"S\"\nrun = \"echo \\u0000 {}\"\n\
+         [[step]]\nname = \"Two\\nLines\"\nrun = \"echo {}\"\n\
+         [[step]]\nname = \"Both\"\n[[step.parallel]]\nname = \"A\\u0000\"\nsteps = [ { name = \"Go\", run = \"true\" } ]\n",
+    );
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    for expected in [
+        "workflows/t.toml:5:1: step[0].run: `run` holds a NUL character (`\\u0000`), which no command line can carry",
+        "workflows/t.toml:7:1: step[1].name: step name `Two\\nLines` cannot be used: it holds a control character",
+        "step[2].parallel[0].name: branch name `A\\0` cannot be used: it holds a control character",
+    ] {
+        assert!(err.contains(expected), "{expected}\n{err}");
+    }
+    assert!(!err.contains('\0'), "{err:?}");
+    let (code, _, err) = p.run(&["task", "run", "t"]);
+    assert_eq!(code, 2, "{err}");
+}
+
 /// Every command reads orch.toml first, `workflow check` too: a key it cannot take is
 /// said with its line, and the hint says to fix the file rather than to run `workflow
 /// check` (which would say the same again).

@@ -121,6 +121,48 @@ run = "workflows/scripts/flaky.sh"
     assert_eq!(code, 7);
 }
 
+/// `--step` of a step the process has not come to yet says so, rather than that the
+/// log has no such step, as it says of a name the workflow does not have.
+fn show_step_of_a_step_not_run_yet_says_so() {
+    let p = Project::new();
+    task(
+        &p,
+        "[[step]]\nname = \"Break\"\nrun = \"exit 1\"\n[[step]]\nname = \"After\"\nrun = \"true\"\n",
+    );
+    let v = p.failed_json(&["workflow", "run", "t"]);
+    let id = v["id"].as_str().unwrap();
+    let (code, _, err) = p.run(&["process", "show", id, "--step", "After"]);
+    assert_eq!(code, 6, "{err}");
+    assert!(
+        err.contains(&format!(
+            "error: step `After` of process {id} has not run yet (the process is failed)\n"
+        )),
+        "{err}"
+    );
+    let (code, _, err) = p.run(&["process", "show", id, "--step", "Aftr"]);
+    assert_eq!(code, 6, "{err}");
+    assert!(err.contains("has no step `Aftr` in its log"), "{err}");
+}
+
+/// A reason of several lines (each problem of an invalid subscription on its own) is
+/// lined up under its label in `process show`, not started again at the margin.
+fn a_reason_of_several_lines_is_lined_up_under_its_label() {
+    let p = Project::new();
+    super::definitions::bounded(&p, "{\"count\": 99, \"code\": \"toolong\"}");
+    let v = p.failed_json(&["workflow", "run", "create_box"]);
+    let reason = v["failed_reason"].as_str().unwrap();
+    assert_eq!(reason.lines().count(), 3, "{reason}");
+    let (code, text, err) = p.run(&["process", "show", v["id"].as_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let at = text.find("  reason:").expect("a reason line");
+    let lines: Vec<&str> = text[at..].lines().take(3).collect();
+    let column = lines[0].find("the subscription").expect("the reason");
+    for l in &lines[1..] {
+        assert_eq!(l.len() - l.trim_start().len(), column + 2, "{text}");
+        assert!(l.trim_start().starts_with("subscription.box."), "{text}");
+    }
+}
+
 fn exit_75_leaves_the_process_waiting() {
     let p = Project::new();
     task(&p, "[[step]]\nname = \"Wait\"\nrun = \"exit 75\"\n");
@@ -131,6 +173,37 @@ fn exit_75_leaves_the_process_waiting() {
     let (_, text, _) = p.run(&["process", "show", id]);
     assert!(text.contains("waiting step Wait: "), "{text}");
     assert!(!text.contains("failed step"), "{text}");
+    // And says when it is tried again by itself.
+    let due = p.json(&["process", "show", id])["run_after"].clone();
+    let due = due.as_str().expect("a waiting process is due at a time");
+    assert!(
+        text.contains(&format!(
+            "  due:      {due} (a worker tries it again then; `orch process retry {id}` does now)\n"
+        )),
+        "{text}"
+    );
+}
+
+/// A step whose stderr holds only blank lines has no log to show: its failure says
+/// none, rather than an empty `stderr (tail):` or "its stderr ends with:" and nothing.
+fn a_failed_step_that_wrote_only_blank_lines_has_no_stderr_tail() {
+    let p = Project::new();
+    task(
+        &p,
+        "[[step]]\nname = \"Blank\"\nrun = \"printf '\\\\n  \\\\n\\\\t\\\\n' >&2; exit 1\"\n",
+    );
+    let (code, out, err) = p.run(&["-o", "json", "workflow", "run", "t"]);
+    assert_eq!(code, 3, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let blank = &v["steps"][1];
+    assert_eq!(blank["name"], "Blank", "{v}");
+    assert_eq!(blank["output"], serde_json::Value::Null, "{v}");
+    let (_, text, _) = p.run(&["process", "show", v["id"].as_str().unwrap()]);
+    assert!(text.contains("failed step Blank: "), "{text}");
+    assert!(!text.contains("stderr (tail)"), "{text}");
+    let (_, _, err) = p.run(&["-q", "workflow", "run", "t"]);
+    assert!(err.contains("failed at step `Blank`"), "{err}");
+    assert!(!err.contains("its stderr ends with"), "{err}");
 }
 
 fn garbage_on_stdout_fails_the_step_and_keeps_the_state() {
@@ -166,6 +239,73 @@ fn a_byte_order_mark_before_the_json_on_stdout_is_ignored() {
     let v = p.ok_json(&["workflow", "run", "t"]);
     assert_eq!(v["status"], "completed", "{v}");
     assert_eq!(v["state"], serde_json::json!({"a": 1}));
+}
+
+/// A script written inline over several lines is named by its first line in the
+/// failure, which stays one line wherever it is shown.
+fn a_failed_multi_line_run_is_named_by_its_first_line() {
+    let p = Project::new();
+    task(
+        &p,
+        "[[step]]\nname = \"Inline\"\nrun = '''\ncat >/dev/null\necho 'half done' >&2\nexit 4\n'''\n",
+    );
+    let (code, out, err) = p.run(&["-o", "json", "workflow", "run", "t"]);
+    assert_eq!(code, 3, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v["failed_reason"], "`cat >/dev/null …` exited with status 4",
+        "{v}"
+    );
+    assert!(
+        err.contains("  ✗ Inline: failed (")
+            && err.contains("): `cat >/dev/null …` exited with status 4\n    | half done\n"),
+        "{err}"
+    );
+}
+
+/// A step's `ORCH_*` variables describe its own process, even when orch itself was
+/// started with those of another one (by a step of that process calling orch): a task
+/// has no `ORCH_SUBSCRIPTION_ID`, and an outer callback token is not handed on.
+fn a_step_sees_only_the_variables_of_its_own_process() {
+    let p = Project::new();
+    p.script(
+        "workflows/scripts/env.sh",
+        "cat >/dev/null\nprintf '{\"sub\": \"%s\", \"token\": \"%s\", \"url\": \"%s\", \"step\": \"%s\", \"path\": \"%s\"}' \"${ORCH_SUBSCRIPTION_ID-unset}\" \"${ORCH_CALLBACK_TOKEN-unset}\" \"${ORCH_CALLBACK_URL-unset}\" \"$ORCH_STEP\" \"$ORCH_STEP_PATH\"",
+    );
+    task(
+        &p,
+        "[[step]]\nname = \"Env\"\nrun = \"workflows/scripts/env.sh\"\n",
+    );
+    let out = p
+        .orch()
+        .args(["-o", "json", "workflow", "run", "t"])
+        .env(
+            "ORCH_SUBSCRIPTION_ID",
+            "01a20000-0000-7000-8000-000000000000",
+        )
+        .env("ORCH_CALLBACK_TOKEN", "outer-token")
+        .env("ORCH_CALLBACK_URL", "https://orch.example.net/outer")
+        .env("ORCH_STEP", "Outer")
+        .env("ORCH_STEP_PATH", "Outer / Step")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["state"],
+        serde_json::json!({
+            "sub": "unset",
+            "token": "unset",
+            "url": "unset",
+            "step": "Env",
+            "path": "Env",
+        })
+    );
 }
 
 /// JSON nested `levels` deep: `{"a":{"a":…1…}}`.
@@ -752,6 +892,39 @@ fn workflow_check_reports_missing_scripts_and_bad_expressions() {
     ] {
         assert!(err.contains(expected), "{expected}\n{err}");
     }
+}
+
+/// A script whose `#!` line names an interpreter that does not exist, or ends in a
+/// carriage return (saved with Windows line ends), fails with sh's bare `not found` as
+/// if the script were missing: `workflow check` says which it is, and how to fix it.
+#[test]
+fn workflow_check_finds_a_script_its_interpreter_cannot_start() {
+    let p = Project::new();
+    p.script("workflows/scripts/crlf.sh", "echo '{}'\r");
+    p.write("workflows/scripts/crlf.sh", "#!/bin/sh\r\necho '{}'\r\n");
+    p.script("workflows/scripts/gone.sh", "echo '{}'");
+    p.write(
+        "workflows/scripts/gone.sh",
+        "#!/no/such/interpreter -e\necho '{}'\n",
+    );
+    p.script("workflows/scripts/env.sh", "echo '{}'");
+    p.write(
+        "workflows/scripts/env.sh",
+        "#!/usr/bin/env some-interpreter-on-the-path\necho '{}'\n",
+    );
+    p.write(
+        "workflows/w.toml",
+        "name = \"w\"\ntarget = \"system\"\n[[step]]\nname = \"A\"\nrun = \"workflows/scripts/crlf.sh\"\n[[step]]\nname = \"B\"\nrun = \"workflows/scripts/gone.sh\"\n[[step]]\nname = \"C\"\nrun = \"workflows/scripts/env.sh\"\n",
+    );
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    for expected in [
+        "w.toml:5:1: step[0].run: `workflows/scripts/crlf.sh` has Windows line ends: its `#!` line ends in a carriage return, which the kernel takes as part of the interpreter's name; save it with Unix line ends (`sed -i 's/\\r$//' workflows/scripts/crlf.sh`)",
+        "w.toml:8:1: step[1].run: `workflows/scripts/gone.sh` starts with `#!/no/such/interpreter`, which does not exist;",
+    ] {
+        assert!(err.contains(expected), "{expected}\n{err}");
+    }
+    assert!(!err.contains("env.sh"), "{err}");
 }
 
 /// `workflow check` lints what serde cannot see in a form, in `[[form]]` pages and in
@@ -1369,8 +1542,13 @@ both!(
     a_task_of_shell_steps_completes_with_merged_state,
     a_failed_step_is_retried_after_the_fix,
     exit_75_leaves_the_process_waiting,
+    a_reason_of_several_lines_is_lined_up_under_its_label,
+    show_step_of_a_step_not_run_yet_says_so,
+    a_failed_step_that_wrote_only_blank_lines_has_no_stderr_tail,
     garbage_on_stdout_fails_the_step_and_keeps_the_state,
     a_byte_order_mark_before_the_json_on_stdout_is_ignored,
+    a_step_sees_only_the_variables_of_its_own_process,
+    a_failed_multi_line_run_is_named_by_its_first_line,
     deeply_nested_step_output_is_refused_with_the_limit,
     deeply_nested_answers_given_as_text_are_refused_with_the_limit,
     retries_within_a_run_follow_the_policy,

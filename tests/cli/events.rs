@@ -349,6 +349,18 @@ fn a_failing_command_stops_the_consumer_at_its_event() {
     );
     assert_eq!(p.json(&["events", "consumers"])[0]["position"], 5);
 
+    // An empty command (`--exec "$HANDLER"`, the variable unset) would exit 0 for each
+    // event and pass them all as handled: refused, and the consumer stays where it was.
+    for empty in ["", "  "] {
+        let (code, _, err) = p.run(&["events", "--consumer", "hook", "--exec", empty]);
+        assert_eq!(code, 2, "{err}");
+        assert!(
+            err.contains("error: --exec needs a command: it is empty"),
+            "{err}"
+        );
+    }
+    assert_eq!(p.json(&["events", "consumers"])[0]["position"], 5);
+
     // The event was not lost: the fixed command gets it first.
     let (code, out, err) = p.run(&["events", "--consumer", "hook", "--exec", "cat"]);
     assert_eq!(code, 0, "{err}");
@@ -414,6 +426,19 @@ fn events_are_filtered_by_kind_process_and_range() {
     );
     assert!(table.trim_start().starts_with("SEQ"), "{table}");
     assert!(table.contains("Broken: failed ("), "{table}");
+    // An empty one (`--kind "$KINDS"`, the variable unset) is no filter lifted: a
+    // consumer would take every event for the ones it asked for.
+    for empty in ["", ","] {
+        let (code, out, err) = p.run(&["events", "--kind", empty, "-o", "jsonl"]);
+        assert_eq!(code, 2, "{err}");
+        assert!(out.is_empty(), "{out}");
+        assert!(
+            err.contains("error: --kind names no kind: it is empty"),
+            "{err}"
+        );
+    }
+    // A trailing comma among kinds is still taken.
+    assert_eq!(kinds(&["--kind", "process.failed,"]), ["process.failed"]);
 
     let (code, _, err) = p.run(&["events", "--follow", "-o", "json"]);
     assert_eq!(code, 2);

@@ -335,7 +335,22 @@ fn a_prefix_too_short_to_look_up_says_so() {
     );
     let (code, _, err) = p.run(&["process", "show", &id[..4]]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("matches several processes"), "{err}");
+    // Named, as a subscription prefix's are, so the one meant can be picked.
+    let ids = p.sql_column("SELECT process_id FROM processes ORDER BY process_id");
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    assert!(
+        err.contains(&format!(
+            "error: `{}` is the start of several process ids: {}, {}\n",
+            &id[..4],
+            ids[0],
+            ids[1]
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: give more of the id; `orch process list` shows them all"),
+        "{err}"
+    );
     let (code, _, err) = p.run(&["subscription", "show", "01"]);
     assert_eq!(code, 6, "{err}");
     assert!(

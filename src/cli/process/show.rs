@@ -69,6 +69,17 @@ pub fn show(ctx: &mut Ctx, a: ShowArgs) -> Result<()> {
     if let Some(r) = &p.failed_reason {
         fields.push(("reason", r.clone()));
     }
+    // When a transient failure is tried again by itself: the rest of the waiting
+    // lies in the JSON's `run_after` alone otherwise.
+    if let (ProcessStatus::Waiting, Some(due)) = (p.status, &p.run_after) {
+        fields.push((
+            "due",
+            format!(
+                "{due} (a worker tries it again then; `orch process retry {}` does now)",
+                p.process_id
+            ),
+        ));
+    }
     if let Some(asked) = p
         .abort_requested
         .as_ref()
@@ -319,6 +330,17 @@ fn show_step(
     state_only: bool,
 ) -> Result<()> {
     let Some(idx) = steps.iter().rposition(|s| s.path() == name) else {
+        // A step of its workflow that has not come yet is no typo: say so.
+        if def.steps.iter().any(|s| s.name == name) {
+            return Err(Error::not_found(format!(
+                "step `{name}` of process {} has not run yet (the process is {})",
+                p.process_id, p.status
+            ))
+            .with_hint(format!(
+                "`orch process show {}` shows where it is",
+                p.process_id
+            )));
+        }
         let mut e = Error::not_found(format!(
             "process {} has no step `{name}` in its log",
             p.process_id

@@ -153,9 +153,10 @@ impl Engine<'_> {
             shell.run(spec, Some(&mut on_stderr), cancelled).await
         }
         .await;
+        let shown = command::shown(run);
         let result = match result {
             Ok(r) => r,
-            Err(e) => return Attempt::failed(format!("cannot start `{run}`: {e}")),
+            Err(e) => return Attempt::failed(format!("cannot start `{shown}`: {e}")),
         };
         let output = tail_text(&result.stderr_tail);
         let mut a = match result.outcome {
@@ -168,12 +169,14 @@ impl Engine<'_> {
                 ),
                 output: None,
             },
-            Outcome::Exited(code) => Attempt::failed(format!("`{run}` exited with status {code}")),
+            Outcome::Exited(code) => {
+                Attempt::failed(format!("`{shown}` exited with status {code}"))
+            }
             Outcome::Signaled(sig) => {
-                Attempt::failed(format!("`{run}` was killed by signal {sig}"))
+                Attempt::failed(format!("`{shown}` was killed by signal {sig}"))
             }
             Outcome::TimedOut => Attempt::failed(format!(
-                "`{run}` timed out after {}",
+                "`{shown}` timed out after {}",
                 crate::domain::workflow::format_duration(timeout.unwrap_or_default())
             )),
             // Stopped (SIGTERM, the grace, SIGKILL) for an abort: the caller logs it.
@@ -303,14 +306,11 @@ fn preview(bytes: &[u8]) -> String {
     s
 }
 
+/// The end of stderr kept in the step log; none for a step that wrote nothing but
+/// blank lines, which would show as an empty `stderr (tail):` under its failure.
 fn tail_text(bytes: &[u8]) -> Option<String> {
-    if bytes.is_empty() {
-        return None;
-    }
     let start = bytes.len().saturating_sub(STORED_TAIL);
-    Some(
-        String::from_utf8_lossy(&bytes[start..])
-            .trim_end()
-            .to_string(),
-    )
+    let text = String::from_utf8_lossy(&bytes[start..]);
+    let text = text.trim_end();
+    (!text.is_empty()).then(|| text.to_string())
 }

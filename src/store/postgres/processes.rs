@@ -181,7 +181,7 @@ pub async fn find(tx: &Tx<'_>, id: &str) -> R<Find> {
         return Ok(Find::None);
     }
     let sql = format!(
-        "SELECT {PROCESS_COLUMNS} FROM {PROCESS_FROM} WHERE p.process_id >= $1 AND p.process_id < $2 ORDER BY p.process_id LIMIT 2"
+        "SELECT {PROCESS_COLUMNS} FROM {PROCESS_FROM} WHERE p.process_id >= $1 AND p.process_id < $2 ORDER BY p.process_id LIMIT 6"
     );
     let upper = format!("{id}\u{10FFFF}");
     let mut rows = tx.rows(&sql, &[&id, &upper]).await?;
@@ -191,7 +191,11 @@ pub async fn find(tx: &Tx<'_>, id: &str) -> R<Find> {
             let row = process_from_row(&rows.remove(0))?;
             Find::One(Box::new(finish(tx, row).await?))
         }
-        _ => Find::Ambiguous,
+        _ => Find::Ambiguous(
+            rows.iter()
+                .map(|r| Ok(process_from_row(r)?.0.process_id))
+                .collect::<R<_>>()?,
+        ),
     })
 }
 

@@ -167,7 +167,7 @@ pub fn find(conn: &Connection, id: &str) -> Result<Find, StoreError> {
         return Ok(Find::None);
     }
     let sql = format!(
-        "SELECT {PROCESS_COLUMNS} FROM {PROCESS_FROM} WHERE p.process_id >= ?1 AND p.process_id < ?2 ORDER BY p.process_id LIMIT 2"
+        "SELECT {PROCESS_COLUMNS} FROM {PROCESS_FROM} WHERE p.process_id >= ?1 AND p.process_id < ?2 ORDER BY p.process_id LIMIT 6"
     );
     let upper = format!("{id}\u{10FFFF}");
     let rows = conn
@@ -182,7 +182,7 @@ pub fn find(conn: &Connection, id: &str) -> Result<Find, StoreError> {
                 .next()
                 .ok_or(rusqlite::Error::QueryReturnedNoRows)?,
         )?)),
-        _ => Find::Ambiguous,
+        _ => Find::Ambiguous(rows.into_iter().map(|r| r.0.process_id).collect()),
     })
 }
 
