@@ -112,7 +112,10 @@ pub fn parse(src: &Source) -> Result<ProductDef, Vec<Diagnostic>> {
             // A tag `NODE ` is not the `NODE` a workflow names, and no one sees why.
             err(
                 key_path![key],
-                format!("product {key} {value:?} cannot be used: {why}"),
+                format!(
+                    "product {key} `{}` cannot be used: {why}",
+                    value.escape_debug()
+                ),
                 None,
             );
         }

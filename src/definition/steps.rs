@@ -163,7 +163,10 @@ impl<'s> Steps<'s> {
             } else if let Some(why) = path::unseen_in_name(&rs.name) {
                 self.err(
                     at(&here, &["name"]),
-                    format!("step name {:?} cannot be used: {why}", rs.name),
+                    format!(
+                        "step name `{}` cannot be used: {why}",
+                        rs.name.escape_debug()
+                    ),
                 );
             } else if let Some(first) = seen.insert(rs.name.as_str(), i) {
                 let place = if depth == 0 { "" } else { " of this branch" };
@@ -581,7 +584,10 @@ impl<'s> Steps<'s> {
             } else if let Some(why) = path::unseen_in_name(&b.name) {
                 self.err(
                     at(&bat, &["name"]),
-                    format!("branch name {:?} cannot be used: {why}", b.name),
+                    format!(
+                        "branch name `{}` cannot be used: {why}",
+                        b.name.escape_debug()
+                    ),
                 );
             } else if let Some(first) = names.insert(b.name.as_str(), j) {
                 self.err(

@@ -121,7 +121,10 @@ pub fn parse_partial(src: &Source) -> (Option<WorkflowDef>, Vec<Diagnostic>) {
     } else if let Some(why) = crate::domain::path::unseen_in_name(&raw.name) {
         err(
             key_path!["name"],
-            format!("workflow name {:?} cannot be used: {why}", raw.name),
+            format!(
+                "workflow name `{}` cannot be used: {why}",
+                raw.name.escape_debug()
+            ),
         );
     } else if raw.name.starts_with('-') {
         err(

@@ -40,15 +40,10 @@ pub fn in_branch(path: &str) -> bool {
     path.contains(SEP)
 }
 
-/// Whether a step name could be mistaken for a path (it holds the separator or ends
-/// like a `foreach` branch), or cannot be one: a path is one line of text, shown in
-/// the step log and handed to the step as `ORCH_STEP`, which cannot hold a NUL.
+/// Whether a step name could be mistaken for a path: it holds the separator or ends
+/// like a `foreach` branch. (One that cannot be a path at all, with a control
+/// character, is refused first by [`unseen_in_name`].)
 pub fn ambiguous_name(name: &str) -> Option<&'static str> {
-    if name.contains(char::is_control) {
-        return Some(
-            "it holds a control character (a line break, a tab, NUL); a name is one line of text",
-        );
-    }
     if name.contains(SEP) {
         return Some("` / ` separates the parts of a step path");
     }
@@ -63,8 +58,9 @@ pub fn ambiguous_name(name: &str) -> Option<&'static str> {
 }
 
 /// Why a name people type and read (a workflow's, a step's) cannot be used: a control
-/// character (a newline, a tab) breaks every line the name is printed on, and a space
-/// at either end is not seen, so `Start ` would pass for the `Start` the target adds.
+/// character (a newline, a tab, NUL) breaks every line the name is printed on and
+/// cannot be handed to a step as `ORCH_STEP`, and a space at either end is not seen,
+/// so `Start ` would pass for the `Start` the target adds.
 pub fn unseen_in_name(name: &str) -> Option<&'static str> {
     if name.chars().any(char::is_control) {
         return Some(
@@ -242,8 +238,10 @@ steps = [ { name = "Push B", run = "true" },
         assert!(ambiguous_name("Push [3]").is_some());
         assert!(ambiguous_name("Push A/B").is_none());
         assert!(ambiguous_name("Push [x]").is_none());
-        assert!(ambiguous_name("Push\nA").is_some());
-        assert!(ambiguous_name("Push\0").is_some());
+        assert!(unseen_in_name("Push\nA").is_some());
+        assert!(unseen_in_name("Push\0").is_some());
+        assert!(unseen_in_name("Start ").is_some());
+        assert!(unseen_in_name("Push A").is_none());
     }
 
     #[test]

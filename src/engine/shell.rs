@@ -20,9 +20,6 @@ use tokio::net::unix::pipe;
 
 pub use imp::{Shell, spawn};
 
-/// The read end of a pipe orch just made, made non-blocking and registered with the
-/// runtime (what `from_owned_fd` does, without its checks of what the descriptor is:
-/// two system calls a pipe).
 /// The variables orch gives a step about its own process (DESIGN §5), some only when
 /// they apply (`ORCH_SUBSCRIPTION_ID`, `ORCH_CALLBACK_TOKEN`). Inherited from orch's
 /// own environment (an orch started by another process's step) they would describe
@@ -39,6 +36,9 @@ const NOT_INHERITED: &[&str] = &[
     "ORCH_CALLBACK_URL",
 ];
 
+/// The read end of a pipe orch just made, made non-blocking and registered with the
+/// runtime (what `from_owned_fd` does, without its checks of what the descriptor is:
+/// two system calls a pipe).
 fn receiver(fd: OwnedFd) -> io::Result<pipe::Receiver> {
     use std::os::fd::AsRawFd;
     // SAFETY: F_SETFL on an open descriptor changes only its status flags.

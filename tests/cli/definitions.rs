@@ -369,9 +369,9 @@ fn a_name_with_a_character_no_one_sees_is_refused() {
     assert_eq!(code, 2, "{err}");
     for expected in [
         "workflows/dash.toml:1:1: name: workflow name `-w` cannot be used: it starts with `-`, so `orch workflow run -w` reads it as an option",
-        "workflows/w.toml:4:1: step[0].name: step name \"Start \" cannot be used: it starts or ends with a space",
-        "workflows/w.toml:7:1: step[1].name: step name \"a\\tb\" cannot be used: it holds a control character",
-        "step[2].parallel[0].name: branch name \"A\\n\" cannot be used: it holds a control character",
+        "workflows/w.toml:4:1: step[0].name: step name `Start ` cannot be used: it starts or ends with a space",
+        "workflows/w.toml:7:1: step[1].name: step name `a\\tb` cannot be used: it holds a control character",
+        "step[2].parallel[0].name: branch name `A\\n` cannot be used: it holds a control character",
         "error: 4 problems",
     ] {
         assert!(err.contains(expected), "{expected}\n{err}");
@@ -386,7 +386,7 @@ fn a_name_with_a_character_no_one_sees_is_refused() {
     let (code, _, err) = p.run(&["workflow", "check"]);
     assert_eq!(code, 2, "{err}");
     assert!(
-        err.contains("products/node.toml:3:1: tag: product tag \"NODE \" cannot be used: it starts or ends with a space"),
+        err.contains("products/node.toml:3:1: tag: product tag `NODE ` cannot be used: it starts or ends with a space"),
         "{err}"
     );
 }
