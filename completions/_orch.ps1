@@ -930,7 +930,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (stream step output with -v)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'The workers that run, and those that stopped or died in the last hour')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'The workers that run or are stopping, and those that stopped or died in the last hour')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -950,7 +950,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             break
         }
         'orch;worker;help' {
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'The workers that run, and those that stopped or died in the last hour')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'The workers that run or are stopping, and those that stopped or died in the last hour')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -1340,7 +1340,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             break
         }
         'orch;help;worker' {
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'The workers that run, and those that stopped or died in the last hour')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'The workers that run or are stopping, and those that stopped or died in the last hour')
             break
         }
         'orch;help;worker;list' {

@@ -842,7 +842,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --verbose 'Print more detail (stream step output with -v)'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand list 'The workers that run, and those that stopped or died in the last hour'
+            cand list 'The workers that run or are stopping, and those that stopped or died in the last hour'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'orch;worker;list'= {
@@ -860,7 +860,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --help 'Print help'
         }
         &'orch;worker;help'= {
-            cand list 'The workers that run, and those that stopped or died in the last hour'
+            cand list 'The workers that run or are stopping, and those that stopped or died in the last hour'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'orch;worker;help;list'= {
@@ -1187,7 +1187,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         &'orch;help;scheduler;run'= {
         }
         &'orch;help;worker'= {
-            cand list 'The workers that run, and those that stopped or died in the last hour'
+            cand list 'The workers that run or are stopping, and those that stopped or died in the last hour'
         }
         &'orch;help;worker;list'= {
         }

@@ -683,7 +683,7 @@ complete -c orch -n "__fish_orch_using_subcommand worker; and not __fish_seen_su
 complete -c orch -n "__fish_orch_using_subcommand worker; and not __fish_seen_subcommand_from list help" -s q -l quiet -d 'Print only data and errors'
 complete -c orch -n "__fish_orch_using_subcommand worker; and not __fish_seen_subcommand_from list help" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand worker; and not __fish_seen_subcommand_from list help" -s h -l help -d 'Print help'
-complete -c orch -n "__fish_orch_using_subcommand worker; and not __fish_seen_subcommand_from list help" -f -a "list" -d 'The workers that run, and those that stopped or died in the last hour'
+complete -c orch -n "__fish_orch_using_subcommand worker; and not __fish_seen_subcommand_from list help" -f -a "list" -d 'The workers that run or are stopping, and those that stopped or died in the last hour'
 complete -c orch -n "__fish_orch_using_subcommand worker; and not __fish_seen_subcommand_from list help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orch -n "__fish_orch_using_subcommand worker; and __fish_seen_subcommand_from list" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand worker; and __fish_seen_subcommand_from list" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
@@ -697,7 +697,7 @@ complete -c orch -n "__fish_orch_using_subcommand worker; and __fish_seen_subcom
 complete -c orch -n "__fish_orch_using_subcommand worker; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only data and errors'
 complete -c orch -n "__fish_orch_using_subcommand worker; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Print more detail (stream step output with -v)'
 complete -c orch -n "__fish_orch_using_subcommand worker; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
-complete -c orch -n "__fish_orch_using_subcommand worker; and __fish_seen_subcommand_from help" -f -a "list" -d 'The workers that run, and those that stopped or died in the last hour'
+complete -c orch -n "__fish_orch_using_subcommand worker; and __fish_seen_subcommand_from help" -f -a "list" -d 'The workers that run or are stopping, and those that stopped or died in the last hour'
 complete -c orch -n "__fish_orch_using_subcommand worker; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orch -n "__fish_orch_using_subcommand engine; and not __fish_seen_subcommand_from pause resume status help" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand engine; and not __fish_seen_subcommand_from pause resume status help" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F
@@ -899,7 +899,7 @@ complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcomma
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "run" -d 'Run a task now (the options and exit codes of `workflow run`)'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from schedule" -f -a "list" -d 'List the scheduled tasks with their last and next run (times in UTC)'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from scheduler" -f -a "run" -d 'Run due tasks and retry waiting processes until Ctrl-C or SIGTERM'
-complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from worker" -f -a "list" -d 'The workers that run, and those that stopped or died in the last hour'
+complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from worker" -f -a "list" -d 'The workers that run or are stopping, and those that stopped or died in the last hour'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from engine" -f -a "pause" -d 'Stop every new step: running steps finish and commit, their processes wait'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from engine" -f -a "resume" -d 'Let work continue: workers pick the paused processes up again'
 complete -c orch -n "__fish_orch_using_subcommand help; and __fish_seen_subcommand_from engine" -f -a "status" -d 'Say whether the engine runs, is pausing (steps still running) or is paused'

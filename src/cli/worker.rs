@@ -38,7 +38,7 @@ pub struct WorkerArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum WorkerCommand {
-    /// The workers that run, and those that stopped or died in the last hour
+    /// The workers that run or are stopping, and those that stopped or died in the last hour
     List,
 }
 
