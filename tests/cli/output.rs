@@ -198,6 +198,17 @@ fn mermaid_draws_both_ways_out_of_an_if() {
 }
 
 #[test]
+fn mermaid_with_json_output_is_one_json_document() {
+    let p = Project::new();
+    review(&p);
+    let v = p.ok_json(&["workflow", "show", "review", "--mermaid"]);
+    assert_eq!(v["workflow"], "review");
+    let chart = v["mermaid"].as_str().expect("the chart is a string");
+    assert!(chart.starts_with("flowchart TD\n"), "{chart}");
+    assert!(chart.contains("c2 -->|yes| s2"), "{chart}");
+}
+
+#[test]
 fn the_release_build_is_stripped() {
     let manifest = std::fs::read_to_string(super::repo_root().join("Cargo.toml")).unwrap();
     let release = manifest
