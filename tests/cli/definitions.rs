@@ -167,6 +167,21 @@ fn one_table_where_a_list_belongs_hints_at_double_brackets() {
     }
 }
 
+/// `input = [ … ]` (the fields without their table) is refused as what it is, not
+/// as serde reads a list into a table: "input[0]: expected a string".
+#[test]
+fn an_input_step_written_as_a_list_says_input_is_a_table() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"Ask\"\ninput = [ { name = \"ok\", type = \"bool\" } ]\n");
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("workflows/t.toml:5:1: step[0].input: `input` must be a table (`fields`, optional `message` and `title`), not array; write `input.fields = ["),
+        "{err}"
+    );
+    assert!(!err.contains("input[0]"), "{err}");
+}
+
 /// A `run` holding a NUL (TOML's `\u0000`) could never start, and a step or branch name
 /// with a control character could not be shown on its line nor handed to the step as
 /// `ORCH_STEP`: `workflow check` refuses them where they are written, with the name
