@@ -165,6 +165,12 @@ fn one_table_where_a_list_belongs_hints_at_double_brackets() {
         );
         assert!(err.contains(&said), "{said}\n{err}");
     }
+    // The refused `[step]` is the one problem; no second one for the steps it lacks.
+    assert!(!err.contains("needs at least one"), "{err}");
+    assert!(
+        err.contains("error: 2 problems in the definition files"),
+        "{err}"
+    );
 }
 
 /// `input = [ … ]` (the fields without their table) is refused as what it is, not
