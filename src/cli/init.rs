@@ -46,6 +46,16 @@ pub fn run(ctx: &mut Ctx, args: InitArgs) -> Result<()> {
         Some(p) => std::env::current_dir()?.join(p),
         None => ctx.project.root.clone(),
     };
+    if root.exists() && !root.is_dir() {
+        // Refused as `--dir FILE` is, before "cannot create FILE/products" could puzzle.
+        let parent = root.parent().unwrap_or(&root);
+        return Err(
+            Error::usage(format!("{} is a file, not a folder", root.display())).with_hint(format!(
+                "`orch init DIR` makes the project in a folder, new or existing: `orch init {}`",
+                parent.display()
+            )),
+        );
+    }
     let mut created = Vec::new();
     for dir in ["products", "workflows", "workflows/scripts"] {
         let d = root.join(dir);

@@ -40,8 +40,22 @@ impl Ctx {
     pub fn process(&mut self, id: &str) -> Result<ProcessRow> {
         match self.db(async |s| s.find_process(id).await)? {
             processes::Find::One(p) => Ok(*p),
-            processes::Find::None => Err(Error::not_found(format!("no process {id}"))
-                .with_hint(too_short(id, "`orch process list` shows the processes"))),
+            processes::Find::None => {
+                // Process and subscription ids look alike (and start alike when made
+                // together): say so when the id is the other kind.
+                let other = match id.len() >= SHORTEST_PREFIX {
+                    true => self.db(async |s| s.find_subscription(id).await)?,
+                    false => subscriptions::Find::None,
+                };
+                let hint = match other {
+                    subscriptions::Find::One(sub) => format!(
+                        "{0} is a subscription: `orch subscription show {0}`; `orch process list --subscription {0}` lists its processes",
+                        sub.subscription_id
+                    ),
+                    _ => too_short(id, "`orch process list` shows the processes"),
+                };
+                Err(Error::not_found(format!("no process {id}")).with_hint(hint))
+            }
             processes::Find::Ambiguous(ids) => Err(Error::usage(format!(
                 "`{id}` is the start of several process ids: {}{}",
                 ids.iter().take(5).cloned().collect::<Vec<_>>().join(", "),
@@ -65,11 +79,19 @@ impl Ctx {
     pub fn subscription(&mut self, id: &str) -> Result<Subscription> {
         match self.db(async |s| s.find_subscription(id).await)? {
             subscriptions::Find::One(s) => Ok(*s),
-            subscriptions::Find::None => Err(Error::not_found(format!("no subscription {id}"))
-                .with_hint(too_short(
-                    id,
-                    "`orch subscription list` shows the subscriptions",
-                ))),
+            subscriptions::Find::None => {
+                let other = match id.len() >= SHORTEST_PREFIX {
+                    true => self.db(async |s| s.find_process(id).await)?,
+                    false => processes::Find::None,
+                };
+                let hint = match other {
+                    processes::Find::One(p) => {
+                        format!("{0} is a process: `orch process show {0}`", p.process_id)
+                    }
+                    _ => too_short(id, "`orch subscription list` shows the subscriptions"),
+                };
+                Err(Error::not_found(format!("no subscription {id}")).with_hint(hint))
+            }
             subscriptions::Find::Ambiguous(ids) => Err(Error::usage(format!(
                 "`{id}` is the start of several subscription ids: {}{}",
                 ids.iter().take(5).cloned().collect::<Vec<_>>().join(", "),

@@ -126,7 +126,15 @@ fn show(ctx: &mut Ctx, name: &str, mermaid: bool) -> Result<()> {
     let (def, source) = ctx.workflow(name)?;
     let steps = plan(&def);
     if mermaid {
-        return ctx.printer.out(&super::mermaid::chart(&steps));
+        let chart = super::mermaid::chart(&steps);
+        // With `-o json` stdout stays one JSON document: the chart is a field of it.
+        if ctx.printer.is_json() {
+            return ctx.printer.json(&serde_json::json!({
+                "workflow": def.name,
+                "mermaid": chart,
+            }));
+        }
+        return ctx.printer.out(&chart);
     }
     if ctx.printer.is_json() {
         return ctx

@@ -333,7 +333,7 @@ impl Source {
             let inner = e.into_inner();
             let message = inner.message().trim().to_string();
             let segs = parse_rendered_path(&path);
-            match inner.span() {
+            let d = match inner.span() {
                 Some(span) => {
                     let mut d = self.diagnostic_at(span.start, render_path(&segs), message);
                     if d.path.is_empty() {
@@ -342,7 +342,8 @@ impl Source {
                     d
                 }
                 None => self.diagnostic(&segs, message),
-            }
+            };
+            with_list_hint(d, &segs)
         })
     }
 }
@@ -407,7 +408,8 @@ impl Source {
                     }
                     let key = refused_key(&segs, &message);
                     // Placed by its path in the file as written, not in the copy.
-                    refused.push(self.diagnostic(key.as_deref().unwrap_or(&segs), message.clone()));
+                    let d = self.diagnostic(key.as_deref().unwrap_or(&segs), message.clone());
+                    refused.push(with_list_hint(d, &segs));
                     at = key.map(|k| (k, message));
                 }
             }
@@ -432,6 +434,27 @@ impl Source {
             .collect();
         diags.extend(missing);
     }
+}
+
+/// One table where a list of them belongs (`[step]` for `[[step]]`) reads in serde's
+/// words as "invalid type: map, expected a sequence": the hint says how to write it.
+fn with_list_hint(d: Diagnostic, path: &[Seg]) -> Diagnostic {
+    let Some(Seg::Key(key)) = path.last() else {
+        return d;
+    };
+    if d.hint.is_some() || d.message != "invalid type: map, expected a sequence" {
+        return d;
+    }
+    let keys: Vec<Seg> = path
+        .iter()
+        .filter(|s| matches!(s, Seg::Key(_)))
+        .cloned()
+        .collect();
+    let hint = format!(
+        "`{key}` takes a list: write each entry as a `[[{}]]` table (double brackets), or `{key} = [{{ … }}]`",
+        render_path(&keys)
+    );
+    d.with_hint(hint)
 }
 
 /// The key a serde error refuses: the one it names as unknown (below `path`), else the

@@ -401,6 +401,18 @@ impl<'s> Steps<'s> {
     }
 
     fn input_step(&mut self, v: &toml::Value, here: &[Seg]) -> Option<StepKind> {
+        if !v.is_table() {
+            // serde would read a list as the table's keys in order and blame `input[0]`
+            // for not being a title.
+            self.err(
+                at(here, &["input"]),
+                format!(
+                    "`input` must be a table (`fields`, optional `message` and `title`), not {}; write `input.fields = [{{ name = \"ok\", type = \"bool\" }}]`",
+                    v.type_str()
+                ),
+            );
+            return None;
+        }
         let input: RawInput = match serde_path_to_error::deserialize(v.clone()) {
             Ok(i) => i,
             Err(e) => {

@@ -218,7 +218,9 @@ pub fn parse_partial(src: &Source) -> (Option<WorkflowDef>, Vec<Diagnostic>) {
     });
 
     let steps = parser.list(&raw.step, &key_path!["step"], 0);
-    if raw.step.is_empty() && target == Target::System && target_known {
+    // A `step` refused for its shape (`[step]`) is the problem already said.
+    let step_refused = refused_paths.iter().any(|p| p == "step");
+    if raw.step.is_empty() && target == Target::System && target_known && !step_refused {
         err(
             key_path!["name"],
             "a task needs at least one [[step]]".into(),

@@ -151,6 +151,43 @@ fn a_zero_step_timeout_is_refused_where_it_is_written() {
     );
 }
 
+/// `[step]` (one table) where `[[step]]` (a list of them) belongs is a common slip:
+/// serde's "expected a sequence" comes with a hint that shows the double brackets.
+#[test]
+fn one_table_where_a_list_belongs_hints_at_double_brackets() {
+    let p = Project::new();
+    p.task("[step]\nname = \"S\"\nbuiltin = \"noop\"\n\n[form]\ntitle = \"x\"\n");
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    for (key, at) in [("step", "3:1"), ("form", "7:2")] {
+        let said = format!(
+            "workflows/t.toml:{at}: {key}: invalid type: map, expected a sequence (hint: `{key}` takes a list: write each entry as a `[[{key}]]` table (double brackets), or `{key} = [{{ … }}]`)"
+        );
+        assert!(err.contains(&said), "{said}\n{err}");
+    }
+    // The refused `[step]` is the one problem; no second one for the steps it lacks.
+    assert!(!err.contains("needs at least one"), "{err}");
+    assert!(
+        err.contains("error: 2 problems in the definition files"),
+        "{err}"
+    );
+}
+
+/// `input = [ … ]` (the fields without their table) is refused as what it is, not
+/// as serde reads a list into a table: "input[0]: expected a string".
+#[test]
+fn an_input_step_written_as_a_list_says_input_is_a_table() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"Ask\"\ninput = [ { name = \"ok\", type = \"bool\" } ]\n");
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("workflows/t.toml:5:1: step[0].input: `input` must be a table (`fields`, optional `message` and `title`), not array; write `input.fields = ["),
+        "{err}"
+    );
+    assert!(!err.contains("input[0]"), "{err}");
+}
+
 /// A `run` holding a NUL (TOML's `\u0000`) could never start, and a step or branch name
 /// with a control character could not be shown on its line nor handed to the step as
 /// `ORCH_STEP`: `workflow check` refuses them where they are written, with the name

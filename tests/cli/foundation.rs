@@ -828,6 +828,20 @@ fn small_usage_errors_hint_at_what_to_do() {
     }
 }
 
+/// `orch init FILE` is bad usage, said as `--dir FILE` says it: not a failure to
+/// create `FILE/products` with a hint about the folder above it.
+#[test]
+fn init_on_a_file_says_it_takes_a_folder() {
+    let p = Project::new();
+    p.write("notes.txt", "");
+    let (code, out, err) = p.run(&["init", "notes.txt"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(err.contains("notes.txt is a file, not a folder"), "{err}");
+    assert!(err.contains("hint: `orch init DIR`"), "{err}");
+    assert!(!p.path().join("notes.txt/products").exists());
+}
+
 /// `orch init DIR` makes a project in DIR: the orch.toml of the project around the
 /// current folder is not read (a broken one does not stop it), and `--dir DIR init`
 /// (or ORCH_DIR) is the same command, for a folder that does not exist yet too.
