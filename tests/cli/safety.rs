@@ -212,6 +212,46 @@ fn db_check_says_what_is_wrong_and_changes_nothing() {
     assert_eq!(code, 6, "{err}");
 }
 
+/// A database damaged where orch looks first, on opening (its schema's pages), is
+/// called damaged by every command, with the file and where to look, as a damaged
+/// page found later is; and it is left as it was.
+#[test]
+fn a_database_damaged_where_opening_reads_points_at_db_check() {
+    let p = Project::new();
+    let (code, _, err) = p.run(&["db", "migrate"]);
+    assert_eq!(code, 0, "{err}");
+    {
+        use std::io::{Seek, SeekFrom, Write};
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(p.db())
+            .unwrap();
+        f.seek(SeekFrom::Start(4096)).unwrap();
+        f.write_all(&[0xA5; 2000]).unwrap();
+    }
+    let before = std::fs::read(p.db()).unwrap();
+    let db = p.db().display().to_string();
+    for args in [
+        &["process", "list"][..],
+        &["product", "load"],
+        &["db", "migrate"],
+    ] {
+        let (code, _, err) = p.run(args);
+        assert_eq!(code, 1, "{args:?}: {err}");
+        assert!(err.contains("the database is damaged"), "{args:?}: {err}");
+        assert!(err.contains(&db), "{args:?}: {err}");
+        assert!(
+            err.contains("orch db check") && err.contains("orch db backup"),
+            "{args:?}: {err}"
+        );
+    }
+    assert_eq!(
+        std::fs::read(p.db()).unwrap(),
+        before,
+        "the file was changed"
+    );
+}
+
 /// Rows SQLite keeps without complaint but orch cannot read (edited by hand) are
 /// found by `db check`, each kind named with its first row; a history row refinery
 /// could not read stops a command with the same words, not a panic.
