@@ -630,6 +630,30 @@ fn db_check_of_a_locked_file_notes_what_it_could_not_check() {
     holder.execute_batch("COMMIT").unwrap();
 }
 
+/// A command that cannot write because another program holds the database's write
+/// lock past the busy timeout says which database is busy (exit 7), and what it was
+/// writing is not half there.
+#[test]
+fn a_database_locked_by_another_program_is_named_when_busy() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"A\"\nbuiltin = \"noop\"\n");
+    let (code, _, err) = p.run(&["task", "run", "t"]);
+    assert_eq!(code, 0, "{err}");
+    let holder = rusqlite::Connection::open(p.db()).unwrap();
+    holder
+        .execute_batch("BEGIN IMMEDIATE; UPDATE processes SET status = status WHERE 0;")
+        .unwrap();
+    let (code, _, err) = p.run(&["task", "run", "t"]);
+    assert_eq!(code, 7, "{err}");
+    assert!(err.contains("the database is busy"), "{err}");
+    assert!(err.contains(&p.db().display().to_string()), "{err}");
+    assert!(err.contains("hint: "), "{err}");
+    holder.execute_batch("COMMIT").unwrap();
+    let (_, out, _) = p.run(&["-o", "json", "process", "list"]);
+    let list: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+}
+
 /// A mistyped --db naming another application's SQLite file, or a file too short to
 /// be a database, is refused by every command that would write, and left as it was
 /// (its journal mode too); `db migrate` adds orch's tables to the first on purpose.
