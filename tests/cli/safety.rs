@@ -611,6 +611,33 @@ fn db_check_finds_a_migration_history_edited_by_hand() {
     assert!(problems.contains("lacks V2 ("), "{report}");
 }
 
+/// A migration recorded otherwise than this orch has it stops the migration that
+/// would follow it in orch's words (which migration, as recorded and as orch has it),
+/// pointing at `db check`, on both stores; and the schema is left as it was.
+fn a_migration_recorded_otherwise_stops_migrating_with_a_hint() {
+    let p = a_project_that_checks_ok();
+    p.sql("UPDATE refinery_schema_history SET checksum = '42' WHERE version = 1");
+    p.sql("DELETE FROM refinery_schema_history WHERE version = (SELECT MAX(version) FROM refinery_schema_history)");
+    let history = p.sql("SELECT version, checksum FROM refinery_schema_history ORDER BY version");
+    for args in [&["process", "list"][..], &["db", "migrate"]] {
+        let (code, _, err) = p.run(args);
+        assert_eq!(code, 1, "{args:?}: {err}");
+        assert!(
+            err.contains("records V1__") && err.contains("(checksum 42), not as this orch has it"),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("filesystem"), "{args:?}: {err}");
+        assert!(
+            err.contains("hint: ") && err.contains("db check"),
+            "{args:?}: {err}"
+        );
+    }
+    assert_eq!(
+        p.sql("SELECT version, checksum FROM refinery_schema_history ORDER BY version"),
+        history
+    );
+}
+
 /// A file another connection holds locked is not called damaged: what SQLite could
 /// not check (its full-text index, which it checks by writing) is noted, and the
 /// check passes.
@@ -855,6 +882,7 @@ fn a_read_only_database_is_checked_and_copied_without_files_beside_it() {
 
 both!(
     db_check_finds_a_migration_history_edited_by_hand,
+    a_migration_recorded_otherwise_stops_migrating_with_a_hint,
     db_check_finds_a_table_dropped_by_hand,
     db_check_finds_a_column_dropped_by_hand,
     steps_run_when_orch_starts_with_sigchld_ignored,

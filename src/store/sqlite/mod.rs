@@ -473,7 +473,7 @@ fn migration_failed(path: &Path, e: &refinery::Error) -> Error {
         source = s.source();
     }
     Error::failure(format!("cannot migrate {}", path.display()))
-        .with_cause(e)
+        .with_cause(crate::store::damage::migration_refused(e))
         .with_hint(check_hint(path))
 }
 
