@@ -465,6 +465,42 @@ async fn a_user_without_rights_on_the_schema_is_told_what_to_grant() {
     assert_eq!(store.migrated().to, latest_version());
 }
 
+/// A role denied a schema that is there (another role's) is told what to grant on
+/// it, not to create it.
+#[tokio::test]
+async fn a_user_denied_an_existing_schema_is_told_to_be_granted_it() {
+    let Some(db) = testing::database() else {
+        return;
+    };
+    let Some(cluster) = db.server.cluster() else {
+        return;
+    };
+    let role = format!("outsider_{}", db.name);
+    cluster.admin(&format!("CREATE ROLE {role} LOGIN")).unwrap();
+    run(&db, "CREATE SCHEMA orch");
+    let url = format!(
+        "postgresql://{role}@/{}?host={}",
+        db.name,
+        cluster.socket_dir().display()
+    );
+    let err = Postgres::open(info(&url), 1, |_, _| {})
+        .await
+        .err()
+        .unwrap();
+    assert!(
+        err.message.contains("may not use orch's schema `orch`"),
+        "{}",
+        err.render()
+    );
+    assert!(
+        err.render()
+            .contains(&format!("GRANT USAGE, CREATE ON SCHEMA orch TO {role}")),
+        "{}",
+        err.render()
+    );
+    assert!(!err.render().contains("CREATE SCHEMA"), "{}", err.render());
+}
+
 /// A role that may read orch's tables but not write them gets, on its first write,
 /// what was refused and what to grant, not a bare driver message.
 #[tokio::test]
