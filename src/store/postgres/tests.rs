@@ -538,6 +538,30 @@ async fn a_user_who_may_only_read_is_told_what_to_grant() {
     assert_eq!(err.exit_code(), 1);
 }
 
+/// A transaction kept waiting past the answer limit by a lock another session holds
+/// is not said to be only a server gone quiet: the lock is named as a cause to look
+/// for, and nothing was written.
+#[tokio::test]
+async fn a_lock_held_by_another_session_is_named_when_a_transaction_times_out() {
+    let Some(db) = testing::database() else {
+        return;
+    };
+    let store = Postgres::open(info(&db.url), 1, |_, _| {}).await.unwrap();
+    let holder = admin_client(&db).await;
+    holder
+        .batch_execute("BEGIN; LOCK TABLE orch.engine IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let err: crate::error::Error = store.set_paused(Some("ann")).await.unwrap_err().into();
+    let said = err.render();
+    assert!(
+        said.contains("another session holds a lock orch waited for"),
+        "{said}"
+    );
+    holder.batch_execute("COMMIT").await.unwrap();
+    assert!(store.engine_state().await.unwrap().paused_at.is_none());
+}
+
 fn run(db: &TestDb, sql: &str) {
     testing::run_sql(&db.url, sql).unwrap();
 }
