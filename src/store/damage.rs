@@ -121,6 +121,24 @@ pub fn damaged(at: &str, why: &str) -> Error {
     .with_hint("it was edited by hand or the database is damaged; restore a backup (`orch db check` says what else is wrong), or put the row back as orch wrote it")
 }
 
+/// refinery's refusal to migrate, in orch's words: a migration recorded otherwise
+/// than this orch has it is named as [`diverging`] names it (refinery says "filesystem",
+/// though orch's migrations are built in); anything else as refinery says it.
+pub fn migration_refused(e: &refinery::Error) -> String {
+    use refinery::error::Kind as Refused;
+    match e.kind() {
+        Refused::DivergentVersion(applied, ours) => format!(
+            "the migration history records {applied} (checksum {}), not as this orch has it ({ours}, checksum {}): it was edited, or written by another build",
+            applied.checksum(),
+            ours.checksum()
+        ),
+        Refused::MissingVersion(applied) => format!(
+            "the migration history records {applied}, which this orch does not have: it was written by another build"
+        ),
+        _ => e.to_string(),
+    }
+}
+
 /// The queries that find rows orch cannot read, each with what it finds; `json`
 /// adds those of JSON text (SQLite's `json_valid`; see [`JSON_COLUMNS`] for a store
 /// without it). Each query gives the rows' ids.

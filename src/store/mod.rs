@@ -108,12 +108,17 @@ const READ_ONLY: &str = "cannot write the database:";
 /// How a [`StoreError::DiskFull`] begins, as said.
 const DISK_FULL: &str = "the disk is full:";
 
-/// A refusal to write, or a full disk, says which database: the driver's words
-/// ("attempt to write a readonly database", "database or disk is full") name none, and
-/// the permissions to check, or the disk to free, are that file's.
+/// How a [`StoreError::Busy`] begins, as said.
+const BUSY: &str = "the database is busy:";
+
+/// A refusal to write, a full disk, or a lock held too long says which database: the
+/// driver's words ("attempt to write a readonly database", "database or disk is full",
+/// "database is locked") name none, and the permissions to check, the disk to free, or
+/// the program to wait for are that file's.
 pub fn naming_the_database(e: Error, location: &str) -> Error {
     let named = e.message.contains(location) || e.causes.iter().any(|c| c.contains(location));
-    if (e.message.starts_with(READ_ONLY) || e.message.starts_with(DISK_FULL)) && !named {
+    let unnamed = [READ_ONLY, DISK_FULL, BUSY];
+    if unnamed.iter().any(|start| e.message.starts_with(start)) && !named {
         e.with_cause(format!("the database is {location}"))
     } else {
         e
@@ -125,7 +130,7 @@ impl From<StoreError> for Error {
         let text = e.to_string();
         match e {
             StoreError::Busy(_) => Error::new(Kind::Busy, text)
-                .with_hint("another orch holds a write lock for too long; try again"),
+                .with_hint("another program (an orch, or a tool with the database open) held a lock this command needs for too long; try again once it is done"),
             StoreError::Damaged(_) => Error::failure(text).with_hint(
                 "see what is wrong with `orch db check`; restore a copy made with `orch db backup`, or point --db at another database; orch did not change it",
             ),

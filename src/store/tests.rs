@@ -481,7 +481,8 @@ both!(
     a_page_of_events_says_how_far_it_looked,
 );
 
-/// The words [`super::naming_the_database`] looks for are how a refused write is said.
+/// The words [`super::naming_the_database`] looks for are how a refused write, a full
+/// disk and a busy database are said.
 #[test]
 fn a_refused_write_begins_as_naming_the_database_expects() {
     let e = crate::error::Error::from(super::StoreError::ReadOnly("attempt to write".into()));
@@ -491,6 +492,9 @@ fn a_refused_write_begins_as_naming_the_database_expects() {
     let again = super::naming_the_database(named, "/srv/orch.db");
     assert_eq!(again.causes.len(), 1);
     let e = crate::error::Error::from(super::StoreError::DiskFull("disk is full".into()));
+    let named = super::naming_the_database(e, "/srv/orch.db");
+    assert_eq!(named.causes, ["the database is /srv/orch.db"]);
+    let e = crate::error::Error::from(super::StoreError::Busy("database is locked".into()));
     let named = super::naming_the_database(e, "/srv/orch.db");
     assert_eq!(named.causes, ["the database is /srv/orch.db"]);
 }

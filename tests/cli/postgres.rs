@@ -602,6 +602,39 @@ fn a_worker_lets_go_of_a_process_the_database_cut_short_and_runs_it_again() {
     p.assert_sound();
 }
 
+/// An address orch cannot read (from ORCH_DB or orch.toml, as a CI job sets it) is bad
+/// usage (exit 2): the option it could not read is named, the hint says where an
+/// address comes from, and the password is not shown. No server is needed.
+#[test]
+fn an_address_orch_cannot_read_says_which_option_and_where_to_fix_it() {
+    let secret = "Wr0ng-Pa55word";
+    let p = Project::new();
+    let url = format!("postgresql://someone:{secret}@127.0.0.1:99999/orch");
+    let out = p
+        .command()
+        .env("ORCH_DB", &url)
+        .args(["process", "list"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("option `port`"), "{err}");
+    assert!(
+        err.contains("ORCH_DB") && err.contains("orch.toml"),
+        "{err}"
+    );
+    assert!(!err.contains(secret), "the password was shown: {err}");
+
+    p.write(
+        "orch.toml",
+        "db = \"postgresql://someone@db.example.net/orch?bogus=1\"\n",
+    );
+    let (code, _, err) = p.run(&["process", "list"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("unknown option `bogus`"), "{err}");
+    assert!(err.contains("orch.toml's `db`"), "{err}");
+}
+
 /// orch against an address, expecting exit 1; returns stderr.
 fn refused(url: &str) -> String {
     refused_with(url, 1)

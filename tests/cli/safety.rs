@@ -212,6 +212,46 @@ fn db_check_says_what_is_wrong_and_changes_nothing() {
     assert_eq!(code, 6, "{err}");
 }
 
+/// A database damaged where orch looks first, on opening (its schema's pages), is
+/// called damaged by every command, with the file and where to look, as a damaged
+/// page found later is; and it is left as it was.
+#[test]
+fn a_database_damaged_where_opening_reads_points_at_db_check() {
+    let p = Project::new();
+    let (code, _, err) = p.run(&["db", "migrate"]);
+    assert_eq!(code, 0, "{err}");
+    {
+        use std::io::{Seek, SeekFrom, Write};
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(p.db())
+            .unwrap();
+        f.seek(SeekFrom::Start(4096)).unwrap();
+        f.write_all(&[0xA5; 2000]).unwrap();
+    }
+    let before = std::fs::read(p.db()).unwrap();
+    let db = p.db().display().to_string();
+    for args in [
+        &["process", "list"][..],
+        &["product", "load"],
+        &["db", "migrate"],
+    ] {
+        let (code, _, err) = p.run(args);
+        assert_eq!(code, 1, "{args:?}: {err}");
+        assert!(err.contains("the database is damaged"), "{args:?}: {err}");
+        assert!(err.contains(&db), "{args:?}: {err}");
+        assert!(
+            err.contains("orch db check") && err.contains("orch db backup"),
+            "{args:?}: {err}"
+        );
+    }
+    assert_eq!(
+        std::fs::read(p.db()).unwrap(),
+        before,
+        "the file was changed"
+    );
+}
+
 /// Rows SQLite keeps without complaint but orch cannot read (edited by hand) are
 /// found by `db check`, each kind named with its first row; a history row refinery
 /// could not read stops a command with the same words, not a panic.
@@ -571,6 +611,33 @@ fn db_check_finds_a_migration_history_edited_by_hand() {
     assert!(problems.contains("lacks V2 ("), "{report}");
 }
 
+/// A migration recorded otherwise than this orch has it stops the migration that
+/// would follow it in orch's words (which migration, as recorded and as orch has it),
+/// pointing at `db check`, on both stores; and the schema is left as it was.
+fn a_migration_recorded_otherwise_stops_migrating_with_a_hint() {
+    let p = a_project_that_checks_ok();
+    p.sql("UPDATE refinery_schema_history SET checksum = '42' WHERE version = 1");
+    p.sql("DELETE FROM refinery_schema_history WHERE version = (SELECT MAX(version) FROM refinery_schema_history)");
+    let history = p.sql("SELECT version, checksum FROM refinery_schema_history ORDER BY version");
+    for args in [&["process", "list"][..], &["db", "migrate"]] {
+        let (code, _, err) = p.run(args);
+        assert_eq!(code, 1, "{args:?}: {err}");
+        assert!(
+            err.contains("records V1__") && err.contains("(checksum 42), not as this orch has it"),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("filesystem"), "{args:?}: {err}");
+        assert!(
+            err.contains("hint: ") && err.contains("db check"),
+            "{args:?}: {err}"
+        );
+    }
+    assert_eq!(
+        p.sql("SELECT version, checksum FROM refinery_schema_history ORDER BY version"),
+        history
+    );
+}
+
 /// A file another connection holds locked is not called damaged: what SQLite could
 /// not check (its full-text index, which it checks by writing) is noted, and the
 /// check passes.
@@ -588,6 +655,30 @@ fn db_check_of_a_locked_file_notes_what_it_could_not_check() {
         "{report}"
     );
     holder.execute_batch("COMMIT").unwrap();
+}
+
+/// A command that cannot write because another program holds the database's write
+/// lock past the busy timeout says which database is busy (exit 7), and what it was
+/// writing is not half there.
+#[test]
+fn a_database_locked_by_another_program_is_named_when_busy() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"A\"\nbuiltin = \"noop\"\n");
+    let (code, _, err) = p.run(&["task", "run", "t"]);
+    assert_eq!(code, 0, "{err}");
+    let holder = rusqlite::Connection::open(p.db()).unwrap();
+    holder
+        .execute_batch("BEGIN IMMEDIATE; UPDATE processes SET status = status WHERE 0;")
+        .unwrap();
+    let (code, _, err) = p.run(&["task", "run", "t"]);
+    assert_eq!(code, 7, "{err}");
+    assert!(err.contains("the database is busy"), "{err}");
+    assert!(err.contains(&p.db().display().to_string()), "{err}");
+    assert!(err.contains("hint: "), "{err}");
+    holder.execute_batch("COMMIT").unwrap();
+    let (_, out, _) = p.run(&["-o", "json", "process", "list"]);
+    let list: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
 }
 
 /// A mistyped --db naming another application's SQLite file, or a file too short to
@@ -791,6 +882,7 @@ fn a_read_only_database_is_checked_and_copied_without_files_beside_it() {
 
 both!(
     db_check_finds_a_migration_history_edited_by_hand,
+    a_migration_recorded_otherwise_stops_migrating_with_a_hint,
     db_check_finds_a_table_dropped_by_hand,
     db_check_finds_a_column_dropped_by_hand,
     steps_run_when_orch_starts_with_sigchld_ignored,

@@ -223,7 +223,7 @@ impl ConnInfo {
             Error::usage("cannot read the PostgreSQL address given to orch")
                 .with_source_chain(&e)
                 .with_hint(
-                    "use postgresql://USER@HOST:PORT/DATABASE, or the keyword form `host=/run/postgresql dbname=orch`",
+                    "fix the address in --db (or ORCH_DB, or orch.toml's `db`): postgresql://USER@HOST:PORT/DATABASE, or the keyword form `host=/run/postgresql dbname=orch`",
                 )
         })?;
 

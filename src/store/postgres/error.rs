@@ -251,14 +251,23 @@ fn from_server(info: &ConnInfo, db: &tokio_postgres::error::DbError) -> Error {
         .with_hint(format!("create it: {}", createdb_line(info)))
     } else if *code == SqlState::INSUFFICIENT_PRIVILEGE || *code == SqlState::INVALID_SCHEMA_NAME {
         let schema = info.schema();
-        Error::failure(format!(
+        let e = Error::failure(format!(
             "user `{user}` may not use orch's schema `{schema}` in the database at {info}"
         ))
-        .with_cause(&said)
-        .with_hint(format!(
-            "let the user create it (GRANT CREATE ON DATABASE {} TO {user}), or create it for them (CREATE SCHEMA {schema} AUTHORIZATION {user}); orch.toml's `pg_schema` picks another schema",
-            info.dbname()
-        ))
+        .with_cause(&said);
+        // The schema is there, another role's, when the server refuses it by name or
+        // leaves it out of the search path (orch creates a schema only where there is
+        // none: migrate.rs); else the database refused creating it.
+        if *code == SqlState::INVALID_SCHEMA_NAME || said.contains("for schema") {
+            e.with_hint(format!(
+                "the schema is there: let the user use it (GRANT USAGE, CREATE ON SCHEMA {schema} TO {user}; GRANT ALL ON ALL TABLES IN SCHEMA {schema} TO {user}; GRANT ALL ON ALL SEQUENCES IN SCHEMA {schema} TO {user}), or run orch as its owner; orch.toml's `pg_schema` picks another schema"
+            ))
+        } else {
+            e.with_hint(format!(
+                "let the user create it (GRANT CREATE ON DATABASE {} TO {user}), or create it for them (CREATE SCHEMA {schema} AUTHORIZATION {user}); orch.toml's `pg_schema` picks another schema",
+                info.dbname()
+            ))
+        }
     } else if *code == SqlState::TOO_MANY_CONNECTIONS {
         Error::failure(format!(
             "the database at {info} has no free connection slot"

@@ -228,5 +228,6 @@ fn migration_error(info: &ConnInfo, e: &refinery::Error) -> Error {
         "cannot migrate orch's schema `{}` in the database at {info}",
         info.schema()
     ))
-    .with_cause(e)
+    .with_cause(crate::store::damage::migration_refused(e))
+    .with_hint("`orch db check` (with the same --db) says what is wrong with orch's schema, and changes nothing")
 }

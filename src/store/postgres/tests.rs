@@ -465,6 +465,42 @@ async fn a_user_without_rights_on_the_schema_is_told_what_to_grant() {
     assert_eq!(store.migrated().to, latest_version());
 }
 
+/// A role denied a schema that is there (another role's) is told what to grant on
+/// it, not to create it.
+#[tokio::test]
+async fn a_user_denied_an_existing_schema_is_told_to_be_granted_it() {
+    let Some(db) = testing::database() else {
+        return;
+    };
+    let Some(cluster) = db.server.cluster() else {
+        return;
+    };
+    let role = format!("outsider_{}", db.name);
+    cluster.admin(&format!("CREATE ROLE {role} LOGIN")).unwrap();
+    run(&db, "CREATE SCHEMA orch");
+    let url = format!(
+        "postgresql://{role}@/{}?host={}",
+        db.name,
+        cluster.socket_dir().display()
+    );
+    let err = Postgres::open(info(&url), 1, |_, _| {})
+        .await
+        .err()
+        .unwrap();
+    assert!(
+        err.message.contains("may not use orch's schema `orch`"),
+        "{}",
+        err.render()
+    );
+    assert!(
+        err.render()
+            .contains(&format!("GRANT USAGE, CREATE ON SCHEMA orch TO {role}")),
+        "{}",
+        err.render()
+    );
+    assert!(!err.render().contains("CREATE SCHEMA"), "{}", err.render());
+}
+
 /// A role that may read orch's tables but not write them gets, on its first write,
 /// what was refused and what to grant, not a bare driver message.
 #[tokio::test]
@@ -500,6 +536,30 @@ async fn a_user_who_may_only_read_is_told_what_to_grant() {
         "{said}"
     );
     assert_eq!(err.exit_code(), 1);
+}
+
+/// A transaction kept waiting past the answer limit by a lock another session holds
+/// is not said to be only a server gone quiet: the lock is named as a cause to look
+/// for, and nothing was written.
+#[tokio::test]
+async fn a_lock_held_by_another_session_is_named_when_a_transaction_times_out() {
+    let Some(db) = testing::database() else {
+        return;
+    };
+    let store = Postgres::open(info(&db.url), 1, |_, _| {}).await.unwrap();
+    let holder = admin_client(&db).await;
+    holder
+        .batch_execute("BEGIN; LOCK TABLE orch.engine IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let err: crate::error::Error = store.set_paused(Some("ann")).await.unwrap_err().into();
+    let said = err.render();
+    assert!(
+        said.contains("another session holds a lock orch waited for"),
+        "{said}"
+    );
+    holder.batch_execute("COMMIT").await.unwrap();
+    assert!(store.engine_state().await.unwrap().paused_at.is_none());
 }
 
 fn run(db: &TestDb, sql: &str) {

@@ -340,10 +340,13 @@ pub(super) use in_tx;
 pub(super) const ANSWER_WITHIN: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The failure of a transaction the server did not finish within [`ANSWER_WITHIN`]:
-/// rolled back (the connection carries the rollback when the server wakes).
+/// rolled back (the connection carries the rollback when the server wakes). A server
+/// that answers others but keeps this transaction waiting for a lock another session
+/// holds (a `LOCK TABLE` left open in psql, say) looks the same from here, so both are
+/// said.
 pub(super) fn silent(info: &ConnInfo) -> Fail {
     Fail::Store(StoreError::ConnectionLost(format!(
-        "{info}: {SILENT} {}s",
+        "{info}: {SILENT} {}s: it stopped answering, or another session holds a lock orch waited for (pg_locks shows who)",
         ANSWER_WITHIN.as_secs()
     )))
 }

@@ -30,7 +30,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 use super::{Create, OpenObserver, StoreError};
-use crate::error::{Error, Kind};
+use crate::error::Error;
 
 mod embedded {
     refinery::embed_migrations!("migrations/sqlite");
@@ -385,16 +385,15 @@ fn missing(path: &Path) -> Error {
 /// another applied the same migrations first (its transaction failed and left nothing
 /// behind) sees the schema moved on, and applies what is left from there.
 pub fn migrate(conn: &mut Connection, path: &Path) -> Result<usize, Error> {
-    let failed = |e: &dyn std::fmt::Display| {
-        Error::new(Kind::Failure, format!("cannot migrate {}", path.display())).with_cause(e)
-    };
-    check_history(conn).map_err(|e| failed(&e))??;
-    if up_to_date(conn).map_err(|e| failed(&e))? {
+    // Said as any other command's reading is: a damaged file points at `db check`.
+    let failed = at(path, "opening");
+    check_history(conn).map_err(&failed)??;
+    if up_to_date(conn).map_err(&failed)? {
         return Ok(0);
     }
-    let had_history = has_history(conn).map_err(|e| failed(&e))?;
+    let had_history = has_history(conn).map_err(&failed)?;
     loop {
-        let before = schema_version(conn).map_err(|e| failed(&e))?;
+        let before = schema_version(conn).map_err(&failed)?;
         match embedded::migrations::runner()
             .set_abort_divergent(true)
             .set_grouped(true)
@@ -402,7 +401,7 @@ pub fn migrate(conn: &mut Connection, path: &Path) -> Result<usize, Error> {
         {
             Ok(report) => return Ok(report.applied_migrations().len()),
             Err(e) => {
-                let now = schema_version(conn).map_err(|e| failed(&e))?;
+                let now = schema_version(conn).map_err(&failed)?;
                 if now >= latest_version() {
                     return Ok(0);
                 }
@@ -474,7 +473,7 @@ fn migration_failed(path: &Path, e: &refinery::Error) -> Error {
         source = s.source();
     }
     Error::failure(format!("cannot migrate {}", path.display()))
-        .with_cause(e)
+        .with_cause(crate::store::damage::migration_refused(e))
         .with_hint(check_hint(path))
 }
 
@@ -872,7 +871,7 @@ pub(crate) mod tests {
         let err = Sqlite::open(&path, Sync::Full, Create::Refused, &())
             .err()
             .unwrap();
-        assert_eq!(err.kind, Kind::NotFound);
+        assert_eq!(err.kind, crate::error::Kind::NotFound);
         assert!(!path.exists());
     }
 
