@@ -19,6 +19,9 @@ pub struct Line {
     pub figure: Option<f64>,
     /// The target as text (`≥ 0.80`).
     pub target: String,
+    /// The target's bound as a number: a figure within rounding of it is shown with
+    /// one more decimal, so `0.795` is not printed `0.80` beside "NOT met".
+    pub bound: Option<f64>,
     /// `None`: not a target (a ceiling) or could not be measured.
     pub met: Option<bool>,
     pub note: String,
@@ -33,6 +36,7 @@ impl Line {
             reference: String::new(),
             figure: None,
             target: String::new(),
+            bound: None,
             met: None,
             note: String::new(),
         }
@@ -50,6 +54,7 @@ impl Line {
     pub fn at_least(mut self, figure: f64, min: f64) -> Line {
         self.figure = Some(figure);
         self.target = format!("≥ {min:.2}");
+        self.bound = Some(min);
         self.met = Some(figure >= min);
         self
     }
@@ -58,6 +63,7 @@ impl Line {
     pub fn at_most(mut self, figure: f64, max: f64, unit: &str) -> Line {
         self.figure = Some(figure);
         self.target = format!("≤ {max}{unit}");
+        self.bound = Some(max);
         self.met = Some(figure <= max);
         self
     }
@@ -75,6 +81,14 @@ impl Line {
     pub fn note(mut self, text: impl Into<String>) -> Line {
         self.note = text.into();
         self
+    }
+
+    /// The figure with two decimals, or three when two would round it onto its bound.
+    fn shown(&self, figure: f64) -> String {
+        match self.bound {
+            Some(b) if (figure - b).abs() < 0.005 && figure != b => format!("{figure:.3}"),
+            _ => format!("{figure:.2}"),
+        }
     }
 
     fn verdict(&self) -> &'static str {
@@ -102,7 +116,7 @@ pub fn markdown(lines: &[Line]) -> String {
          |---|---|---|---|---|---|---|---|\n",
     );
     for l in lines {
-        let figure = l.figure.map(|f| format!("{f:.2}")).unwrap_or_default();
+        let figure = l.figure.map(|f| l.shown(f)).unwrap_or_default();
         out.push_str(&format!(
             "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
             l.id,
