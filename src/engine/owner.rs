@@ -217,7 +217,10 @@ pub async fn claim(
 
 /// [`claim`] for a change that starts no step (an abort, an answer recorded for a
 /// worker): it goes ahead while the engine is paused (an operator stops a process and
-/// lets its locks go during an incident, or answers a form for later).
+/// lets its locks go during an incident, or answers a form for later). A resting
+/// process does not start running for it: the claim writes no `process.running`, and
+/// the row handed out carries the status it rested in (`claimed_from`) for the step
+/// recorded next to name as the one it went from.
 pub async fn claim_to_end(
     store: &Store,
     id: &str,
@@ -235,7 +238,7 @@ async fn claim_for(
     starts_no_step: bool,
 ) -> Result<Claim, StoreError> {
     for _ in 0..3 {
-        let Some(p) = store.process(id).await? else {
+        let Some(mut p) = store.process(id).await? else {
             return Ok(Claim::Missing);
         };
         let gone = holder_gone(&p);
@@ -254,7 +257,12 @@ async fn claim_for(
             .claim_process(id, p.owner.as_deref(), p.status, me(), terms)
             .await?
         {
-            ClaimOutcome::Taken => return Ok(Claim::Claimed(Box::new(p))),
+            ClaimOutcome::Taken => {
+                if starts_no_step {
+                    p.claimed_from = Some(p.status);
+                }
+                return Ok(Claim::Claimed(Box::new(p)));
+            }
             ClaimOutcome::Paused => return Ok(Claim::Paused),
             ClaimOutcome::Lost => {}
         }

@@ -323,6 +323,9 @@ pub(super) struct Current {
     /// An abort of the process was asked for, as the process row said when it was
     /// read or a commit wrote it: no next step starts.
     pub(super) abort_asked: bool,
+    /// The status the process rested in before a claim that starts no step
+    /// ([`ProcessRow::claimed_from`]).
+    claimed_from: Option<ProcessStatus>,
 }
 
 impl Current {
@@ -345,6 +348,7 @@ impl Current {
             committed: process.status,
             terminate_in_use: false,
             abort_asked: process.abort_requested.is_some(),
+            claimed_from: process.claimed_from,
         }
     }
 
@@ -372,6 +376,7 @@ impl Current {
             committed: self.committed,
             terminate_in_use: self.terminate_in_use,
             abort_asked: self.abort_asked,
+            claimed_from: self.claimed_from,
         }
     }
 
@@ -1303,6 +1308,7 @@ impl Engine<'_> {
                 }),
                 rest: draining.then(|| DRAINED.to_string()),
                 awaits_children: end.awaits_children,
+                claimed_from: cur.claimed_from,
             })
             .await?;
         cur.rested = end.process_status == ProcessStatus::Running

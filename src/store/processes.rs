@@ -45,6 +45,12 @@ pub struct ProcessRow {
     /// carries it out); shown by `crate::shapes`.
     #[serde(skip)]
     pub abort_requested: Option<AbortRequest>,
+    /// Set on the row [`crate::engine::owner::claim_to_end`] hands out: the status the
+    /// process rested in when this orch claimed it to act on it without running a step.
+    /// That claim says nothing of running, so the step recorded next names this status
+    /// as the one the process went from. None for a row as stored.
+    #[serde(skip)]
+    pub claimed_from: Option<ProcessStatus>,
     #[serde(skip)]
     pub state: Value,
 }
@@ -169,6 +175,10 @@ pub struct StepCommit {
     /// A process left `waiting` waits for its children: it is due again when one of
     /// them comes to rest (at once if none is still queued or running).
     pub awaits_children: bool,
+    /// The status the process rested in before a claim that starts no step (an abort,
+    /// an answer recorded for the workers): its status event goes from there, not from
+    /// `running` (see [`ProcessRow::claimed_from`]).
+    pub claimed_from: Option<ProcessStatus>,
 }
 
 /// What a commit gives back: the status the process is left in, and the step row.
@@ -315,12 +325,17 @@ impl StepCommit {
     }
 
     /// The `process.<status>` event of a step that moved its process from `previous`
-    /// to `status`, one it rests in.
+    /// to `status`, one it rests in. A process claimed without a step is `running` in
+    /// its row only while the claim holds it: it goes from the status it rested in.
     pub fn status_event(
         &self,
         previous: ProcessStatus,
         status: ProcessStatus,
     ) -> Option<(String, Value)> {
+        let previous = match (previous, self.claimed_from) {
+            (ProcessStatus::Running, Some(rested)) => rested,
+            _ => previous,
+        };
         (previous != status && status != ProcessStatus::Running).then(|| {
             (
                 format!("process.{status}"),
@@ -345,22 +360,27 @@ pub fn status_event(
 }
 
 /// The event of a claim that was taken: a takeover of a running process, or a
-/// process that starts running again.
+/// process that starts running again. A resting process claimed to act on it without
+/// a step (`starts_no_step`: an abort, an answer recorded for the workers) does not run:
+/// no event, the step recorded next says where it went from where it rested.
 pub fn claim_event(
     seen_status: ProcessStatus,
     seen_owner: Option<&str>,
     owner: &str,
-) -> (&'static str, Value) {
+    starts_no_step: bool,
+) -> Option<(&'static str, Value)> {
     if seen_status == ProcessStatus::Running {
-        (
+        Some((
             "process.taken_over",
             serde_json::json!({"from": seen_owner, "by": owner}),
-        )
+        ))
     } else {
-        (
-            "process.running",
-            serde_json::json!({"from": seen_status, "to": "running", "by": owner}),
-        )
+        (!starts_no_step).then(|| {
+            (
+                "process.running",
+                serde_json::json!({"from": seen_status, "to": "running", "by": owner}),
+            )
+        })
     }
 }
 

@@ -102,6 +102,7 @@ fn step_commit(id: &str, step: StepStatus, status: ProcessStatus) -> StepCommit 
         retry_in: None,
         rest: None,
         awaits_children: false,
+        claimed_from: None,
     }
 }
 

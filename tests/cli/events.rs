@@ -476,6 +476,88 @@ fn a_retry_says_the_process_runs_again() {
     );
 }
 
+/// The status changes of process `id`, as its `process.*` events tell them.
+fn status_changes(p: &Project, id: &str) -> Vec<String> {
+    p.json(&["events", "--kind", "process.*", "--process", id])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| format!("{} {} {}", e["kind"], e["data"]["from"], e["data"]["to"]))
+        .map(|s| s.replace('"', ""))
+        .collect()
+}
+
+/// An abort runs no step: no `process.running` comes between the status the process
+/// rested in and `process.aborted`, whose `from` is that status.
+fn an_abort_says_the_status_the_process_rested_in() {
+    let p = Project::new();
+    p.write(
+        "workflows/ask.toml",
+        "name = \"ask\"\ntarget = \"system\"\n[[step]]\nname = \"Ask\"\ninput.fields = [{ name = \"ok\", type = \"bool\" }]\n",
+    );
+    p.write(
+        "workflows/broken.toml",
+        "name = \"broken\"\ntarget = \"system\"\n[[step]]\nname = \"Try\"\nrun = \"exit 1\"\n",
+    );
+    let (code, v) = run_workflow(&p, "ask");
+    assert_eq!(code, 4, "{v}");
+    let suspended = v["id"].as_str().unwrap().to_string();
+    let (code, v) = run_workflow(&p, "broken");
+    assert_eq!(code, 3, "{v}");
+    let failed = v["id"].as_str().unwrap().to_string();
+    let queued = p.ok_json(&["workflow", "run", "broken", "--queue"])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for (id, rested) in [
+        (&suspended, "suspended"),
+        (&failed, "failed"),
+        (&queued, "created"),
+    ] {
+        let v = p.ok_json(&["process", "abort", id]);
+        assert_eq!(v["status"], "aborted", "{v}");
+        let mut changes = status_changes(&p, id);
+        assert_eq!(
+            changes.pop().as_deref(),
+            Some(format!("process.aborted {rested} aborted").as_str()),
+            "{changes:?}"
+        );
+        assert!(
+            !changes.iter().any(|c| c.starts_with("process.running")),
+            "{changes:?}"
+        );
+    }
+}
+
+/// An answer recorded for the workers (`resume --queue`) runs no step either: the
+/// process goes from suspended to created; the worker that picks it up runs it.
+fn an_answer_queued_for_the_workers_says_the_process_was_suspended() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"Ask\"\ninput.fields = [{ name = \"ok\", type = \"bool\" }]\n");
+    let (code, v) = run_workflow(&p, "t");
+    assert_eq!(code, 4, "{v}");
+    let id = v["id"].as_str().unwrap().to_string();
+    let v = p.ok_json(&["process", "resume", &id, "--input", "ok=true", "--queue"]);
+    assert_eq!(v["status"], "created", "{v}");
+    assert_eq!(
+        status_changes(&p, &id),
+        [
+            "process.started null null",
+            "process.suspended running suspended",
+            "process.created suspended created",
+        ]
+    );
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        status_changes(&p, &id)[3..],
+        [
+            "process.running created running",
+            "process.completed running completed",
+        ]
+    );
+}
+
 /// A `--since` after the newest event is refused (a stream there would pass over
 /// the events up to it as they come); a consumer already past it is said so, with a
 /// negative lag.
@@ -697,4 +779,6 @@ both!(
     a_failing_command_stops_the_consumer_at_its_event,
     events_are_filtered_by_kind_process_and_range,
     a_retry_says_the_process_runs_again,
+    an_abort_says_the_status_the_process_rested_in,
+    an_answer_queued_for_the_workers_says_the_process_was_suspended,
 );

@@ -149,6 +149,66 @@ fn an_empty_database_file_is_refused_by_readers_and_announced_by_writers() {
     assert_eq!(p.ok_json(&["process", "list"]).as_array().unwrap().len(), 1);
 }
 
+/// Commands started together on a project without a database: the writers create it
+/// and both succeed; each reader either finds no database yet (exit 6, said so) or
+/// reads a whole one. None sees a database half made: an empty file, or one without
+/// orch's tables yet.
+#[test]
+fn readers_racing_the_creation_of_the_database_see_none_or_all_of_it() {
+    for _ in 0..6 {
+        let p = Project::new();
+        p.task("[[step]]\nname = \"A\"\nbuiltin = \"noop\"\n");
+        let mut started = Vec::new();
+        for i in 0..10 {
+            let args: &[&str] = if i % 5 == 2 {
+                &["-o", "json", "workflow", "run", "t"]
+            } else {
+                &["-o", "json", "process", "list"]
+            };
+            let child = p
+                .command()
+                .args(args)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            started.push((args, child));
+        }
+        for (args, child) in started {
+            let out = child.wait_with_output().unwrap();
+            let code = out.status.code().unwrap_or(-1);
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let read: Option<serde_json::Value> = serde_json::from_str(&stdout).ok();
+            if args.contains(&"run") {
+                assert_eq!(code, 0, "{args:?}: {stderr}");
+                assert_eq!(read.unwrap()["status"], "completed", "{stdout}");
+            } else if code == 6 {
+                assert!(
+                    stderr.starts_with("error: there is no database at"),
+                    "{args:?}: {stderr}"
+                );
+            } else {
+                assert_eq!(code, 0, "{args:?}: {stderr}");
+                assert!(read.is_some_and(|v| v.is_array()), "{stdout}");
+            }
+        }
+        assert_eq!(p.ok_json(&["process", "list"]).as_array().unwrap().len(), 2);
+        let left: Vec<String> = std::fs::read_dir(p.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.starts_with('.'))
+            .collect();
+        assert!(left.is_empty(), "left beside the database: {left:?}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(p.db()).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+        }
+    }
+}
+
 /// Overwrites the middle of a database file with garbage.
 fn damage(db: &Path) {
     use std::io::{Seek, SeekFrom, Write};

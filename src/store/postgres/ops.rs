@@ -147,6 +147,7 @@ impl Postgres {
                 owner,
                 lease: terms.lease,
                 lease_over: terms.lease_over,
+                starts_no_step: terms.starts_no_step,
             };
             if processes::claim(&mut tx, &claim).await? {
                 ClaimOutcome::Taken
@@ -177,6 +178,7 @@ impl Postgres {
                     owner,
                     lease,
                     lease_over: takeover,
+                    starts_no_step: false,
                 };
                 if processes::claim(&mut tx, &claim).await? {
                     claimed.push(ClaimedProcess {

@@ -75,6 +75,7 @@ fn read_process(r: &Row) -> R<RawProcess> {
             parent_id: r.try_get(16)?,
             parent_step: r.try_get(17)?,
             queued_by: r.try_get(20)?,
+            claimed_from: None,
             abort_requested: match (
                 r.try_get::<_, Option<String>>(21)?,
                 r.try_get::<_, Option<String>>(22)?,
@@ -510,6 +511,8 @@ pub struct Claim<'a> {
     /// A takeover because the owner's lease ran out: the lease must be over by the
     /// database's clock, not only in the caller's eyes.
     pub lease_over: bool,
+    /// The claim starts no step: a resting process taken gets no `process.running`.
+    pub starts_no_step: bool,
 }
 
 /// Makes `owner` the owner of a running process, only if the row still has the owner
@@ -547,8 +550,10 @@ pub async fn claim(tx: &mut Tx<'_>, c: &Claim<'_>) -> R<bool> {
         subscription_id: subscription_id.as_deref(),
         ..Default::default()
     };
-    let (kind, data) = claim_event(c.seen_status, c.seen_owner, c.owner);
-    super::events::append(tx, kind, about, &data);
+    if let Some((kind, data)) = claim_event(c.seen_status, c.seen_owner, c.owner, c.starts_no_step)
+    {
+        super::events::append(tx, kind, about, &data);
+    }
     Ok(true)
 }
 

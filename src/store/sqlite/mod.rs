@@ -254,16 +254,21 @@ impl Sqlite {
     /// Opens (creating when missing and allowed, mode 0600) and migrates the database
     /// at `path`. A database written by a newer orch is refused before anything is
     /// written to it; an existing database is announced before it is upgraded (a large
-    /// one takes a while), a new one is created quietly. A file of zero bytes is not
-    /// taken silently for a new database, as SQLite would: it may be a truncated one.
+    /// one takes a while), a new one is created quietly and whole ([`create_whole`]). A
+    /// file of zero bytes is not taken silently for a new database, as SQLite would: it
+    /// may be a truncated one.
     pub fn open(
         path: &Path,
         sync: Sync,
         create: Create,
         observer: &dyn OpenObserver,
     ) -> Result<Sqlite, Error> {
+        let mut created = false;
         match (admin::file_state(path), create) {
             (admin::FileState::Missing, Create::Refused) => return Err(missing(path)),
+            (admin::FileState::Missing, Create::Allowed | Create::Adopt) => {
+                created = create_whole(path, sync);
+            }
             (admin::FileState::Empty, Create::Refused) => return Err(admin::empty_file(path)),
             (admin::FileState::Empty, Create::Allowed | Create::Adopt) => {
                 observer.empty_file();
@@ -279,7 +284,10 @@ impl Sqlite {
         }
         let opened = (|| {
             let mut conn = open_unmigrated(path, sync, create)?;
-            let from = schema_version(&conn).map_err(at(path, "reading"))?;
+            let from = match created {
+                true => 0,
+                false => schema_version(&conn).map_err(at(path, "reading"))?,
+            };
             if from > 0 && from < latest_version() {
                 observer.upgrading(from, latest_version());
             }
@@ -616,6 +624,77 @@ pub fn open_unmigrated(path: &Path, sync: Sync, create: Create) -> Result<Connec
     })
     .map_err(at(path, "opening"))?;
     Ok(conn)
+}
+
+/// Creates a new database at `path` whole, so that another orch opening it meanwhile
+/// (a reader, or a writer that would create it too) finds no database or all of it,
+/// never a file still empty or without orch's tables: it is made and migrated under a
+/// name of its own beside `path`, then linked in as `path`. A link never replaces a
+/// file: when another orch linked its database in first, that one is used and this
+/// one dropped. Returns whether this orch created the database.
+///
+/// Where that cannot be done (the folder is missing or may not be written, the file
+/// system has no hard links, the new database cannot be made), nothing is left behind
+/// and false is returned: [`open_unmigrated`] creates the file in place, as it does for
+/// any other caller, and says what is wrong in terms of `path`.
+fn create_whole(path: &Path, sync: Sync) -> bool {
+    let Some(new) = NewFile::beside(path) else {
+        return false;
+    };
+    let built = open_unmigrated(&new.0, sync, Create::Allowed).and_then(|mut conn| {
+        migrate(&mut conn, &new.0)?;
+        // Closed, its write-ahead log is folded into the file and removed.
+        conn.close()
+            .map_err(|(_, e)| Error::from(StoreError::from(e)))
+    });
+    if built.is_err() {
+        return false;
+    }
+    match std::fs::hard_link(&new.0, path) {
+        Ok(()) => {
+            // The new name is made durable as the database's first commit would be.
+            if let Some(folder) = new.0.parent() {
+                let _ = std::fs::File::open(folder).and_then(|f| f.sync_all());
+            }
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+/// A new database's file under a name of its own beside the database (`.orch.db.<pid>
+/// -<nanos>.new`), removed when dropped, with whatever SQLite left beside it.
+struct NewFile(PathBuf);
+
+impl NewFile {
+    /// Creates the file (mode 0600); None when it cannot be.
+    fn beside(path: &Path) -> Option<NewFile> {
+        let name = path.file_name()?.to_string_lossy();
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let file = path.with_file_name(format!(".{name}.{}-{nanos}.new", std::process::id()));
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        options.open(&file).ok()?;
+        Some(NewFile(file))
+    }
+}
+
+impl Drop for NewFile {
+    fn drop(&mut self) {
+        for suffix in ["-wal", "-shm", "-journal"] {
+            let mut beside = self.0.clone().into_os_string();
+            beside.push(suffix);
+            let _ = std::fs::remove_file(beside);
+        }
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 #[cfg(unix)]

@@ -196,6 +196,7 @@ impl Sqlite {
                 owner,
                 lease_until: &from_now(terms.lease),
                 lease_over_at: terms.lease_over.then_some(now.as_str()),
+                starts_no_step: terms.starts_no_step,
             },
         )?;
         tx.commit()?;
@@ -232,6 +233,7 @@ impl Sqlite {
                     owner,
                     lease_until: &lease_until,
                     lease_over_at: takeover.then_some(now.as_str()),
+                    starts_no_step: false,
                 },
             )?;
             if won {

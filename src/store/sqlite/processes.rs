@@ -60,6 +60,7 @@ fn read_process(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawProcess> {
             parent_id: r.get(16)?,
             parent_step: r.get(17)?,
             queued_by: r.get(20)?,
+            claimed_from: None,
             abort_requested: match (
                 r.get::<_, Option<String>>(21)?,
                 r.get::<_, Option<String>>(22)?,
@@ -519,6 +520,8 @@ pub struct Claim<'a> {
     /// For a takeover because the owner's lease ran out: the lease must still be over
     /// at this time (the store's clock), not only in the caller's eyes.
     pub lease_over_at: Option<&'a str>,
+    /// The claim starts no step: a resting process taken gets no `process.running`.
+    pub starts_no_step: bool,
 }
 
 /// Makes `owner` the owner of a running process, only if the row still has the owner
@@ -555,8 +558,11 @@ pub fn claim(conn: &Connection, c: &Claim<'_>) -> Result<bool, StoreError> {
             subscription_id: subscription_id.as_deref(),
             ..Default::default()
         };
-        let (kind, data) = claim_event(c.seen_status, c.seen_owner, c.owner);
-        events::append(conn, kind, about, &data)?;
+        if let Some((kind, data)) =
+            claim_event(c.seen_status, c.seen_owner, c.owner, c.starts_no_step)
+        {
+            events::append(conn, kind, about, &data)?;
+        }
     }
     Ok(changed == 1)
 }
@@ -790,6 +796,7 @@ mod tests {
                 retry_in: None,
                 rest: None,
                 awaits_children: false,
+                claimed_from: None,
             },
             status,
         )

@@ -1793,6 +1793,66 @@ fn answers_are_queued_while_the_engine_is_paused_and_every_page_says_so() {
     });
 }
 
+/// The status changes of process `id`, as its `process.*` events tell them.
+fn status_changes(p: &Project, id: &str) -> Vec<String> {
+    p.json(&["events", "--kind", "process.*", "--process", id])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| format!("{} {} {}", e["kind"], e["data"]["from"], e["data"]["to"]))
+        .map(|s| s.replace('"', ""))
+        .collect()
+}
+
+/// An answer, a skip and an abort through the API run no step: the process goes from
+/// the status it rested in straight to the next, with no `process.running` between.
+fn answers_skips_and_aborts_through_the_api_say_the_status_the_process_rested_in() {
+    let p = Project::example();
+    p.task("[[step]]\nname = \"Ask\"\ninput.fields = [ { name = \"ok\", type = \"bool\" } ]\n");
+    p.write(
+        "workflows/broken.toml",
+        "name = \"broken\"\ntarget = \"system\"\n[[step]]\nname = \"Try\"\nrun = \"exit 1\"\n",
+    );
+    let op = token(&p, "ops", "operate");
+    let asked = p.json_exiting(&["workflow", "run", "t"], 4)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let skipped = p.json_exiting(&["workflow", "run", "broken"], 3)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let aborted = p.json_exiting(&["workflow", "run", "broken"], 3)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let s = Server::start(&p, &["--no-worker"]);
+    for (id, action, body) in [
+        (&asked, "resume", json!({"ok": true})),
+        (&skipped, "skip", json!({})),
+        (&aborted, "abort", json!({})),
+    ] {
+        let r = post(&s, &format!("/api/v1/processes/{id}/{action}"), &op, &body);
+        assert_eq!(r.status, 200, "{action}: {}", r.text);
+    }
+    for (id, rested, now) in [
+        (&asked, "suspended", "created"),
+        (&skipped, "failed", "created"),
+        (&aborted, "failed", "aborted"),
+    ] {
+        let mut changes = status_changes(&p, id);
+        assert_eq!(
+            changes.pop().as_deref(),
+            Some(format!("process.{now} {rested} {now}").as_str()),
+            "{changes:?}"
+        );
+        assert!(
+            !changes.iter().any(|c| c.starts_with("process.running")),
+            "{changes:?}"
+        );
+    }
+}
+
 /// What `GET /api/v1/events?follow=true&QUERY` (with `extra` header lines) sends until
 /// it has sent `until`, read off a raw connection; panics after 10 s of silence.
 fn stream_until(s: &Server, token: &str, query: &str, extra: &str, until: &str) -> String {
@@ -2137,6 +2197,7 @@ both!(
     a_skips_dotted_keys_set_inside_objects_as_set_does,
     secrets_given_to_the_api_reach_the_step_and_are_never_stored,
     the_event_stream_resumes_from_last_event_id,
+    answers_skips_and_aborts_through_the_api_say_the_status_the_process_rested_in,
 );
 
 /// A database locked longer than the busy timeout (another program's long
