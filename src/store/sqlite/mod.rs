@@ -643,11 +643,19 @@ fn create_whole(path: &Path, sync: Sync) -> bool {
     };
     let built = open_unmigrated(&new.0, sync, Create::Allowed).and_then(|mut conn| {
         migrate(&mut conn, &new.0)?;
-        // Closed, its write-ahead log is folded into the file and removed.
+        // The write-ahead log is folded into the file here, where a failure (a disk
+        // that fills as the file grows) is an error: a close folds it too, but says
+        // nothing when it cannot, and the log it leaves holds part of the database.
+        let (busy, log, folded): (i64, i64, i64) = conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .map_err(|e| Error::from(StoreError::from(e)))?;
         conn.close()
-            .map_err(|(_, e)| Error::from(StoreError::from(e)))
+            .map_err(|(_, e)| Error::from(StoreError::from(e)))?;
+        Ok(busy == 0 && log == folded)
     });
-    if built.is_err() {
+    if !matches!(built, Ok(true)) || new.holds_a_log() {
         return false;
     }
     match std::fs::hard_link(&new.0, path) {
@@ -683,6 +691,16 @@ impl NewFile {
         }
         options.open(&file).ok()?;
         Some(NewFile(file))
+    }
+}
+
+impl NewFile {
+    /// Whether SQLite left a write-ahead log with frames beside the new file: the file
+    /// alone is then not the whole database.
+    fn holds_a_log(&self) -> bool {
+        let mut wal = self.0.clone().into_os_string();
+        wal.push("-wal");
+        std::fs::metadata(wal).is_ok_and(|m| m.len() > 0)
     }
 }
 
