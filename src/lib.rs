@@ -22,6 +22,7 @@ pub mod project;
 pub mod schedule;
 pub mod serve;
 pub mod shapes;
+pub mod signals;
 pub mod store;
 pub mod suggest;
 pub mod tasks;

@@ -57,19 +57,17 @@ impl Settings {
     }
 }
 
-/// A flag that turns true on Ctrl-C or SIGTERM; call inside a runtime, abort the handle
-/// when done.
+/// A flag that turns true on Ctrl-C, SIGTERM or SIGHUP ([`crate::signals`]); call
+/// inside a runtime, abort the handle when done.
 pub fn cancel_on_signals() -> (
     tokio::sync::watch::Receiver<bool>,
     tokio::task::JoinHandle<()>,
 ) {
     let (tx, rx) = tokio::sync::watch::channel(false);
     let signals = tokio::spawn(async move {
-        let mut term =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending::<()>().await } } => {}
+        match crate::signals::Stops::listen() {
+            Ok(mut stops) => stops.next().await,
+            Err(_) => std::future::pending::<()>().await,
         }
         let _ = tx.send(true);
     });

@@ -308,19 +308,15 @@ fn stream(ctx: &mut Ctx, s: Settings) -> Result<()> {
     Ok(())
 }
 
-/// A watch that turns true on Ctrl-C or SIGTERM. The handlers are installed before this
-/// returns, so a signal that arrives at any later point is seen.
+/// A watch that turns true on Ctrl-C, SIGTERM or SIGHUP ([`crate::signals`]). The
+/// handlers are installed before this returns, so a signal that arrives at any later
+/// point is seen.
 fn stop_on_signals() -> Result<watch::Receiver<bool>> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let cannot = |e: std::io::Error| Error::internal(format!("cannot handle signals: {e}"));
-    let mut int = signal(SignalKind::interrupt()).map_err(cannot)?;
-    let mut term = signal(SignalKind::terminate()).map_err(cannot)?;
+    let mut stops = crate::signals::Stops::listen()
+        .map_err(|e| Error::internal(format!("cannot handle signals: {e}")))?;
     let (tx, rx) = watch::channel(false);
     tokio::spawn(async move {
-        tokio::select! {
-            _ = int.recv() => {}
-            _ = term.recv() => {}
-        }
+        stops.next().await;
         let _ = tx.send(true);
     });
     Ok(rx)

@@ -435,7 +435,7 @@ pub async fn claim_and_drive(
     }
 }
 
-/// The first Ctrl-C or SIGTERM stops a worker (`stop`: it claims nothing more and
+/// The first Ctrl-C, SIGTERM or SIGHUP ([`crate::signals`]) stops a worker (`stop`: it claims nothing more and
 /// gives its steps the grace), the second hurries it (`hurry`: the steps still running
 /// are stopped now), as a user who presses Ctrl-C again means. `orch worker` and
 /// `orch serve` (whose first signal also stops it taking requests) listen alike. To
@@ -445,19 +445,15 @@ pub fn stop_on_signals() -> (
     tokio::sync::watch::Receiver<bool>,
     tokio::task::JoinHandle<()>,
 ) {
-    use tokio::signal::unix::{SignalKind, signal};
     let (stop_tx, stop) = tokio::sync::watch::channel(false);
     let (hurry_tx, hurry) = tokio::sync::watch::channel(false);
     let signals = tokio::spawn(async move {
-        let mut int = signal(SignalKind::interrupt()).ok();
-        let mut term = signal(SignalKind::terminate()).ok();
+        // None can be listened to: the senders stay, so nothing stops.
+        let Ok(mut stops) = crate::signals::Stops::listen() else {
+            return std::future::pending::<()>().await;
+        };
         for tx in [&stop_tx, &hurry_tx] {
-            tokio::select! {
-                Some(()) = async { int.as_mut()?.recv().await } => {}
-                Some(()) = async { term.as_mut()?.recv().await } => {}
-                // Neither can be listened to: the senders stay, so nothing stops.
-                else => std::future::pending::<()>().await,
-            }
+            stops.next().await;
             let _ = tx.send(true);
         }
         // Both said: the receivers read true from here on, whatever else comes.

@@ -1418,6 +1418,16 @@ fn ctrl_c_while_waiting_to_retry_says_the_attempt_did_not_run() {
 /// Ctrl-C while a step runs: exit 130, and the process stays resumable (DESIGN §9):
 /// `process resume` runs the stopped step again, the step before it not.
 fn ctrl_c_in_a_step_leaves_the_process_resumable() {
+    stopped_in_a_step_leaves_the_process_resumable(libc::SIGINT);
+}
+
+/// A hangup (the terminal or the ssh session closed) stops `workflow run` as Ctrl-C
+/// does; left to its default it would end orch at once, its process left running.
+fn a_hangup_in_a_step_leaves_the_process_resumable() {
+    stopped_in_a_step_leaves_the_process_resumable(libc::SIGHUP);
+}
+
+fn stopped_in_a_step_leaves_the_process_resumable(sig: libc::c_int) {
     let p = Project::new();
     p.script(
         "workflows/scripts/count.sh",
@@ -1438,7 +1448,7 @@ name = "Slow"
 run = "workflows/scripts/slow.sh"
 "#,
     );
-    let (code, err) = crate::interrupted_once_started(&p, &["workflow", "run", "t"], "started");
+    let (code, err) = crate::signalled_once_started(&p, &["workflow", "run", "t"], "started", sig);
     let effects = p.path().join("side-effects.txt");
     assert_eq!(code, 130, "{err}");
     assert!(err.contains("stays resumable"), "{err}");
@@ -1534,6 +1544,7 @@ fn a_product_at_its_end_of_life_takes_no_new_subscriptions() {
 both!(
     a_product_at_its_end_of_life_takes_no_new_subscriptions,
     ctrl_c_in_a_step_leaves_the_process_resumable,
+    a_hangup_in_a_step_leaves_the_process_resumable,
     ctrl_c_while_waiting_to_retry_says_the_attempt_did_not_run,
     a_skipped_set_status_step_still_sets_the_lifecycle,
     a_retry_policy_retries_a_step_that_leaves_an_invalid_subscription,

@@ -310,6 +310,16 @@ pub fn wait_for_file(p: &Project, name: &str, said: impl Fn() -> String) {
 /// Runs `orch ARGS` until the file `started` appears in the project (a step wrote
 /// it), then stops it with SIGINT as Ctrl-C would; returns its exit code and stderr.
 pub fn interrupted_once_started(p: &Project, args: &[&str], started: &str) -> (i32, String) {
+    signalled_once_started(p, args, started, libc::SIGINT)
+}
+
+/// [`interrupted_once_started`] with the signal `sig`.
+pub fn signalled_once_started(
+    p: &Project,
+    args: &[&str],
+    started: &str,
+    sig: libc::c_int,
+) -> (i32, String) {
     let run = p
         .command()
         .args(args)
@@ -318,7 +328,7 @@ pub fn interrupted_once_started(p: &Project, args: &[&str], started: &str) -> (i
         .spawn()
         .unwrap();
     wait_for_file(p, started, String::new);
-    unsafe { libc::kill(run.id() as libc::pid_t, libc::SIGINT) };
+    unsafe { libc::kill(run.id() as libc::pid_t, sig) };
     let out = run.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
     (out.status.code().unwrap_or(-1), err)

@@ -481,6 +481,44 @@ fn an_interrupted_worker_once_exits_0_and_leaves_its_process_due() {
     assert_eq!(ran(&p).len(), 1, "the step in flight finished: {err}");
 }
 
+/// A hangup (the terminal the worker ran in closed) stops it as SIGTERM does; a
+/// worker started with hangups ignored (`nohup orch worker`) keeps them ignored and
+/// runs on.
+fn a_hangup_stops_a_worker_unless_it_was_started_under_nohup() {
+    let p = Project::new();
+    timed_task(&p, 2, 1000);
+    queue(&p, 1);
+    let worker = spawn_worker(&p, &["--once"]);
+    wait_until("the step to start", || statuses(&p) == ["running"]);
+    signal(&worker, libc::SIGHUP);
+    let out = worker.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_eq!(statuses(&p), ["waiting"], "{err}");
+    assert_eq!(ran(&p).len(), 1, "the step in flight finished: {err}");
+
+    let mut nohup = p.command();
+    nohup
+        .args(["worker", "--once"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    // SAFETY: only `signal`, async-signal-safe, between fork and exec.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut nohup, || {
+            libc::signal(libc::SIGHUP, libc::SIG_IGN);
+            Ok(())
+        });
+    }
+    let worker = nohup.spawn().unwrap();
+    wait_until("the last step to start", || statuses(&p) == ["running"]);
+    signal(&worker, libc::SIGHUP);
+    let out = worker.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_eq!(statuses(&p), ["completed"], "{err}");
+    assert_eq!(ran(&p).len(), 2, "{err}");
+}
+
 /// `orch worker --grace 10m`, its stderr to `log`: a stop waits for the steps in flight.
 fn worker_with_a_long_grace(p: &Project, log: &std::path::Path) -> std::process::Child {
     p.command()
@@ -1077,6 +1115,7 @@ both!(
     a_step_still_running_after_the_grace_is_stopped_and_waits,
     a_worker_that_runs_on_counts_its_runs_and_keeps_no_list_of_them,
     an_interrupted_worker_once_exits_0_and_leaves_its_process_due,
+    a_hangup_stops_a_worker_unless_it_was_started_under_nohup,
     a_second_signal_stops_the_steps_without_waiting_for_the_grace,
     worker_list_shows_running_and_stopped_workers,
     worker_list_shows_a_worker_stopping_until_its_step_finishes,
