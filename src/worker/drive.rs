@@ -260,8 +260,9 @@ async fn suspend_for_secrets(
 /// The name of the log entry of a process suspended for its secrets.
 pub const SECRETS_STEP: &str = "Secrets";
 
-/// With `-v` one line per finished step, prefixed with its process; always the token
-/// of a callback step without `run`.
+/// With `-v` one line per finished step and one per line its program writes on stderr,
+/// prefixed with its process (steps of many processes run at once); always the token of
+/// a callback step without `run`.
 struct StepLines<'a> {
     id: String,
     log: &'a (dyn Fn(&str) + Sync),
@@ -275,6 +276,17 @@ impl Observer for StepLines<'_> {
             "process {} step {path}: awaiting a callback with no `run` to hand its token on; answer with `orch process callback {} --token {token}`",
             self.id, self.id
         ));
+    }
+
+    fn stderr(&mut self, path: &str, chunk: &[u8]) {
+        if !self.each_step {
+            return;
+        }
+        // The engine hands over one line at a time, secrets and tokens already masked.
+        let text = String::from_utf8_lossy(chunk);
+        for line in crate::ui::printable(&text).lines() {
+            (self.log)(&format!("process {} step {path} | {line}", self.id));
+        }
     }
 
     fn step_finished(&mut self, step: &StepRow, took: Duration) {

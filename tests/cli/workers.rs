@@ -519,6 +519,38 @@ fn a_hangup_stops_a_worker_unless_it_was_started_under_nohup() {
     assert_eq!(ran(&p).len(), 2, "{err}");
 }
 
+/// `-v` streams what each step writes on stderr, line by line, each line saying whose it
+/// is, with what a terminal would act on shown instead; without it the log has none.
+fn a_verbose_worker_streams_step_output_with_its_process() {
+    let p = Project::new();
+    p.script(
+        "workflows/scripts/talk.sh",
+        "cat >/dev/null; echo first >&2; printf 'second \\033[2J\\n' >&2",
+    );
+    p.task("[[step]]\nname = \"Talk\"\nrun = \"workflows/scripts/talk.sh\"\n");
+    let id = queue(&p, 1).remove(0);
+    let (code, _, err) = p.run(&["-v", "worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(&format!("process {id} step Talk | first\n")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("process {id} step Talk | second ^[[2J")),
+        "{err}"
+    );
+    assert!(!err.contains('\u{1b}'), "{err:?}");
+    assert!(
+        err.contains(&format!("process {id} step Talk: success")),
+        "{err}"
+    );
+
+    queue(&p, 1);
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("first"), "{err}");
+}
+
 /// `orch worker --grace 10m`, its stderr to `log`: a stop waits for the steps in flight.
 fn worker_with_a_long_grace(p: &Project, log: &std::path::Path) -> std::process::Child {
     p.command()
@@ -1116,6 +1148,7 @@ both!(
     a_worker_that_runs_on_counts_its_runs_and_keeps_no_list_of_them,
     an_interrupted_worker_once_exits_0_and_leaves_its_process_due,
     a_hangup_stops_a_worker_unless_it_was_started_under_nohup,
+    a_verbose_worker_streams_step_output_with_its_process,
     a_second_signal_stops_the_steps_without_waiting_for_the_grace,
     worker_list_shows_running_and_stopped_workers,
     worker_list_shows_a_worker_stopping_until_its_step_finishes,
