@@ -406,6 +406,27 @@ impl Current {
     }
 }
 
+/// When the step in flight at a takeover began, as near as the log tells: a drive
+/// starts a step as soon as the one before it in the same scope (`branch`, or the
+/// process's own steps) is committed. The note of the takeover then spans the time the
+/// step was cut off for, not the instant of the note. Now, when the log has no such step.
+fn in_flight_since(log: &[crate::store::processes::StepRow], branch: Option<&str>) -> Instant {
+    let committed = log
+        .iter()
+        .rev()
+        .find(|s| s.branch.as_deref() == branch)
+        // A branch's first step began when its group did.
+        .or_else(|| log.last())
+        .and_then(|s| crate::clock::parse(&s.finished_at));
+    let now = Instant::now();
+    committed
+        .and_then(|t| {
+            let ago = crate::clock::now().duration_since(t);
+            now.checked_sub(std::time::Duration::try_from(ago).ok()?)
+        })
+        .unwrap_or(now)
+}
+
 /// A step whose outcome was decided outside the runner: a built-in task's steps, a
 /// process aborted or a step skipped by hand. It is committed like every step, so the
 /// rules of DESIGN §5 and §6 (subscription validation, secrets kept out, the events)
@@ -606,6 +627,7 @@ impl Engine<'_> {
             let note = Recorded {
                 error: Some(said.clone()),
                 process_status: ProcessStatus::Running,
+                started: in_flight_since(&log, Some(&branch)),
                 branch: Some(branch),
                 ..Recorded::new(&name, attempt, StepStatus::Waiting)
             };
@@ -614,6 +636,7 @@ impl Engine<'_> {
         let note = Recorded {
             error: Some(said),
             process_status: ProcessStatus::Running,
+            started: in_flight_since(&log, None),
             // Waiting, as a step a draining worker stopped: it did not fail, it was cut
             // off, and a token it handed out still answers (an external system may hold
             // it).

@@ -112,6 +112,7 @@ fn kill_9_during_a_step_leaves_a_stale_process_that_retry_completes() {
         "the step outlived the killed orch"
     );
 
+    let retried_at = jiff::Timestamp::now();
     let (code, out, err) = p.run(&["-o", "json", "process", "retry", &id]);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
@@ -139,6 +140,10 @@ fn kill_9_during_a_step_leaves_a_stale_process_that_retry_completes() {
         "{why}"
     );
     assert!(why.contains("taken over by"), "{why}");
+    // The unfinished attempt spans from when A was committed (when B began, before
+    // the kill) to the takeover, not the instant of the note.
+    let began: jiff::Timestamp = b[0]["started_at"].as_str().unwrap().parse().unwrap();
+    assert!(began < retried_at, "{v}");
     assert_eq!(
         (&b[1]["status"], &b[1]["attempt"]),
         (&"success".into(), &2.into())
