@@ -360,7 +360,8 @@ fn workflows(ctx: &mut Ctx, id: &str) -> Result<()> {
     ctx.printer.out(&table::render(&t))?;
     if rows.is_empty() {
         ctx.printer.hint(&format!(
-            "no modify, validate or terminate workflow in workflows/ names product tag {}",
+            "no modify, validate or terminate workflow in {} names product tag {}",
+            ctx.project.workflows_shown(),
             s.product_tag
         ));
     }
