@@ -76,16 +76,15 @@ pub fn run(ctx: &mut Ctx, cmd: SubscriptionCommand) -> Result<()> {
 }
 
 /// A `--where` path starts with a product's root key (`node.role`): one that starts
-/// with no product's, or names no field from there, matches nothing, which is said
-/// rather than left to look like an empty result.
-fn warn_of_unknown_roots(ctx: &mut Ctx, fields: &[(String, String)]) -> Result<()> {
+/// with no product's, names no field from there, or gives a value the field cannot
+/// hold, matches nothing, which is said rather than left to look like an empty result.
+fn warn_of_unmatched_fields(ctx: &mut Ctx, fields: &[(String, String)]) -> Result<()> {
     let products = ctx.db(async |s| s.products().await)?;
     for bad in crate::unmatched::field_paths(&products, fields) {
         ctx.printer
             .warn(&format!("--where {}: {}", bad.path, bad.why));
-        if bad.known_root {
-            ctx.printer
-                .hint("`orch subscription show ID` prints the paths a subscription has (`node.ports[0].name`); `orch product show NAME` its fields");
+        if let Some(hint) = bad.hint {
+            ctx.printer.hint(hint);
         }
     }
     Ok(())
@@ -115,7 +114,7 @@ fn list(ctx: &mut Ctx, a: ListArgs) -> Result<()> {
         }
     }
     if found.is_empty() && !filter.fields.is_empty() {
-        warn_of_unknown_roots(ctx, &filter.fields)?;
+        warn_of_unmatched_fields(ctx, &filter.fields)?;
     }
     if ctx.printer.is_json() {
         let mut items = Vec::with_capacity(found.len());
