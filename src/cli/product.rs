@@ -533,11 +533,13 @@ fn list(ctx: &mut Ctx) -> Result<()> {
         return ctx.printer.json(&items);
     }
     if all.is_empty() {
-        ctx.printer.status("no products yet");
-        ctx.printer.hint(&format!(
-            "load the definitions in {} with `orch product load`",
-            ctx.project.products_shown()
-        ));
+        ctx.printer.nothing(
+            "no products yet",
+            Some(&format!(
+                "load the definitions in {} with `orch product load`",
+                ctx.project.products_shown()
+            )),
+        );
         return Ok(());
     }
     let mut t = table::new(

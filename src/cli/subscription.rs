@@ -123,6 +123,31 @@ fn list(ctx: &mut Ctx, a: ListArgs) -> Result<()> {
         }
         return ctx.printer.json(&items);
     }
+    if found.is_empty() {
+        let filtered = !filter.status.is_empty()
+            || filter.product.is_some()
+            || filter.customer.is_some()
+            || filter.search.is_some()
+            || !filter.fields.is_empty()
+            || filter.insync.is_some();
+        let past = match filter.offset {
+            0 => String::new(),
+            n => format!(" past the first {n}"),
+        };
+        match (filtered, past.is_empty()) {
+            (true, _) => ctx
+                .printer
+                .nothing(&format!("no subscription matches the filters{past}"), None),
+            (false, false) => ctx
+                .printer
+                .nothing(&format!("no subscriptions{past}"), None),
+            (false, true) => ctx.printer.nothing(
+                "no subscriptions yet",
+                Some("a create workflow makes one: `orch workflow list` shows them"),
+            ),
+        }
+        return Ok(());
+    }
     let mut t = table::new(
         &[
             "ID",
@@ -339,6 +364,17 @@ fn workflows(ctx: &mut Ctx, id: &str) -> Result<()> {
     if ctx.printer.is_json() {
         return ctx.printer.json(&rows);
     }
+    if rows.is_empty() {
+        ctx.printer.nothing(
+            &format!(
+                "no modify, validate or terminate workflow in {} names product tag {}",
+                ctx.project.workflows_shown(),
+                s.product_tag
+            ),
+            None,
+        );
+        return Ok(());
+    }
     let mut t = table::new(
         &["WORKFLOW", "TARGET", "USABLE", "REASON"],
         ctx.printer.stdout_tty,
@@ -356,13 +392,5 @@ fn workflows(ctx: &mut Ctx, id: &str) -> Result<()> {
             r["reason"].as_str().unwrap_or_default().to_string(),
         ]);
     }
-    ctx.printer.out(&table::render(&t))?;
-    if rows.is_empty() {
-        ctx.printer.hint(&format!(
-            "no modify, validate or terminate workflow in {} names product tag {}",
-            ctx.project.workflows_shown(),
-            s.product_tag
-        ));
-    }
-    Ok(())
+    ctx.printer.out(&table::render(&t))
 }

@@ -107,6 +107,23 @@ fn list(ctx: &mut Ctx) -> Result<()> {
             .collect();
         return ctx.printer.json(&items);
     }
+    if defs.is_empty() {
+        let folder = ctx.project.workflows_shown();
+        if diags.is_empty() {
+            ctx.printer.nothing(
+                &format!("no workflows in {folder} yet"),
+                Some(&format!(
+                    "write one as {folder}NAME.toml; `orch workflow check` checks it"
+                )),
+            );
+        } else {
+            ctx.printer.nothing(
+                &format!("no workflow in {folder} reads; fix the files above"),
+                None,
+            );
+        }
+        return Ok(());
+    }
     let mut t = table::new(
         &["NAME", "TARGET", "PRODUCTS", "STEPS", "DESCRIPTION"],
         ctx.printer.stdout_tty,
