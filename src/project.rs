@@ -248,6 +248,27 @@ impl Project {
             .map(Path::to_path_buf)
             .unwrap_or_else(|_| p.to_path_buf())
     }
+
+    /// The folder of the workflow files as messages name it: relative to the project,
+    /// with a trailing slash (`workflows/`, or what orch.toml's `workflows` says).
+    pub fn workflows_shown(&self) -> String {
+        self.shown_dir(&self.workflows_dir())
+    }
+
+    /// The folder of the product files as messages name it (`products/`, or what
+    /// orch.toml's `products` says).
+    pub fn products_shown(&self) -> String {
+        self.shown_dir(&self.products_dir())
+    }
+
+    /// A folder as messages name it: relative to the project, with a trailing slash.
+    pub fn shown_dir(&self, dir: &Path) -> String {
+        let shown = self.display_path(dir).display().to_string();
+        format!(
+            "{}/",
+            shown.trim_end_matches(['/', std::path::MAIN_SEPARATOR])
+        )
+    }
 }
 
 /// Workflow definitions with the file each came from.

@@ -1,5 +1,6 @@
 //! Filters that can match nothing: a product no product is named or tagged, a
-//! `where` path no product's subscriptions have, an event kind orch never writes.
+//! `where` path no product's subscriptions have (or a value its field cannot hold),
+//! an event kind orch never writes.
 //! Such a filter answers an empty list like any other, which reads as "none yet";
 //! the command line warns of it on stderr and the API in an `Orch-Warning` header,
 //! both from these checks, so the two faces say the same.
@@ -24,27 +25,33 @@ pub fn product(products: &[StoredProduct], name: &str) -> Option<String> {
     Some(why)
 }
 
-/// A `where` path no subscription can have, and why.
+const PATHS_HINT: &str = "`orch subscription show ID` prints the paths a subscription has (`node.ports[0].name`); `orch product show NAME` its fields";
+
+const TYPES_HINT: &str = "write the value as the field's type reads it (`orch product show NAME` shows each field's type)";
+
+/// A `where` filter no subscription can match, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldPath {
     /// The path as given (`node.role`).
     pub path: String,
     pub why: String,
-    /// Whether the path starts with a product's root key (then only the rest is wrong).
-    pub known_root: bool,
+    /// What shows the user the paths or the types to write instead.
+    pub hint: Option<&'static str>,
 }
 
-/// The paths of `fields` (`path=value` filters) that no product's subscriptions have:
-/// a path starts with a product's root key (`node.role`) and names a field from there.
+/// The filters of `fields` (`path=value`) that no product's subscriptions can match: a
+/// path starts with a product's root key (`node.role`) and names a field from there,
+/// and the value is one that field can hold (a number for an `int`, an address for an
+/// `ipv4`), as the stores compare it.
 pub fn field_paths(products: &[StoredProduct], fields: &[(String, String)]) -> Vec<FieldPath> {
     let mut roots: Vec<&str> = products.iter().map(|p| p.def.root.key.as_str()).collect();
     roots.sort_unstable();
     roots.dedup();
     let mut out = Vec::new();
-    for (path, _) in fields {
+    for (path, value) in fields {
         let root = path.split(['.', '[']).next().unwrap_or_default();
         let bare = crate::store::field_paths::without_indexes(path);
-        let (why, known_root) = if !roots.contains(&root) {
+        let (why, hint) = if !roots.contains(&root) {
             let known = if roots.is_empty() {
                 "no product is loaded".to_string()
             } else {
@@ -54,16 +61,23 @@ pub fn field_paths(products: &[StoredProduct], fields: &[(String, String)]) -> V
             let why = format!(
                 "no product's subscriptions have `{root}` ({known}); a path starts with a root key, e.g. `{example}.FIELD`"
             );
-            (why, false)
+            (why, None)
         } else if !products.iter().any(|p| p.def.has_field_path(&bare)) {
-            (format!("no product has a field at `{bare}`"), true)
+            (
+                format!("no product has a field at `{bare}`"),
+                Some(PATHS_HINT),
+            )
+        } else if let Some(why) =
+            crate::store::field_paths::refused(products.iter().map(|p| &p.def), path, value)
+        {
+            (why, Some(TYPES_HINT))
         } else {
             continue;
         };
         out.push(FieldPath {
             path: path.clone(),
             why,
-            known_root,
+            hint,
         });
     }
     out

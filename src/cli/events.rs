@@ -203,6 +203,19 @@ fn list(ctx: &mut Ctx, filter: &Filter) -> Result<()> {
     if ctx.printer.is_json() {
         return ctx.printer.json(&rows);
     }
+    if rows.is_empty() {
+        let filtered = !filter.kinds.is_empty()
+            || filter.process_id.is_some()
+            || filter.subscription_id.is_some();
+        match (filtered, filter.since) {
+            (true, _) => ctx.printer.nothing("no event matches the filters", None),
+            (false, 0) => ctx.printer.nothing("no events yet", None),
+            (false, seq) => ctx
+                .printer
+                .nothing(&format!("no events after seq {seq}"), None),
+        }
+        return Ok(());
+    }
     let layout = Layout::fit(&rows);
     let mut out = layout.header();
     for e in &rows {

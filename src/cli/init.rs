@@ -56,9 +56,16 @@ pub fn run(ctx: &mut Ctx, args: InitArgs) -> Result<()> {
             )),
         );
     }
+    // An orch.toml already there may name other folders for the files: those are made.
+    let planned = if root.join(CONFIG_FILE).is_file() {
+        crate::project::Project::discover(Some(&root))?
+    } else {
+        crate::project::Project::bare(root.clone())
+    };
     let mut created = Vec::new();
-    for dir in ["products", "workflows", "workflows/scripts"] {
-        let d = root.join(dir);
+    let workflows = planned.workflows_dir();
+    let scripts = workflows.join("scripts");
+    for d in [planned.products_dir(), workflows, scripts] {
         if !d.exists() {
             std::fs::create_dir_all(&d)
                 .map_err(|e| {
@@ -66,7 +73,7 @@ pub fn run(ctx: &mut Ctx, args: InitArgs) -> Result<()> {
                         "check that the folder above it exists and is writable, or give another folder: `orch init DIR`",
                     )
                 })?;
-            created.push(format!("{dir}/"));
+            created.push(planned.shown_dir(&d));
         }
     }
     let config = root.join(CONFIG_FILE);
@@ -107,8 +114,11 @@ pub fn run(ctx: &mut Ctx, args: InitArgs) -> Result<()> {
             root.display(),
             created.join(", ")
         ));
-        ctx.printer
-            .hint("add products/*.toml and workflows/*.toml, then run `orch product load`");
+        ctx.printer.hint(&format!(
+            "add {}*.toml and {}*.toml, then run `orch product load`",
+            ctx.project.products_shown(),
+            ctx.project.workflows_shown()
+        ));
     }
     Ok(())
 }

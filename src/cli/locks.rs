@@ -26,7 +26,7 @@ pub fn run(ctx: &mut Ctx, _args: LocksArgs) -> Result<()> {
         return ctx.printer.json(&rows);
     }
     if locks.is_empty() {
-        ctx.printer.status("no lock is held or waited for");
+        ctx.printer.nothing("no lock is held or waited for", None);
         return Ok(());
     }
     let mut t = table::new(

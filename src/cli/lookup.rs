@@ -113,9 +113,10 @@ impl Ctx {
         if let Some(near) = self.nearest_products(name)? {
             e = e.with_hint(near);
         }
-        Err(e.with_hint(
-            "`orch product list` shows the products; `orch product load` loads products/",
-        ))
+        Err(e.with_hint(format!(
+            "`orch product list` shows the products; `orch product load` loads {}",
+            self.project.products_shown()
+        )))
     }
 
     /// The products a name that is no product's name or tag may have meant (`did you
@@ -160,7 +161,10 @@ impl Ctx {
         if let Some(near) = near {
             e = e.with_hint(near);
         }
-        Err(e.with_hint("`orch workflow list` shows the workflows in workflows/"))
+        Err(e.with_hint(format!(
+            "`orch workflow list` shows the workflows in {}",
+            self.project.workflows_shown()
+        )))
     }
 
     /// Every task: the workflow files with `target = "system"`, then the built-ins with

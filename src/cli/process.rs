@@ -226,6 +226,22 @@ fn list(ctx: &mut Ctx, a: ListArgs) -> Result<()> {
             .collect();
         return ctx.printer.json(&items);
     }
+    if rows.is_empty() {
+        let filtered = !filter.status.is_empty()
+            || filter.workflow.is_some()
+            || filter.subscription_id.is_some()
+            || filter.since.is_some()
+            || filter.parent_id.is_some();
+        if filtered {
+            ctx.printer.nothing("no process matches the filters", None);
+        } else {
+            ctx.printer.nothing(
+                "no processes yet",
+                Some("`orch workflow run NAME` starts one; `orch workflow list` shows them"),
+            );
+        }
+        return Ok(());
+    }
     let mut t = table::new(
         &["ID", "WORKFLOW", "STATUS", "LAST STEP", "STARTED", "BY"],
         ctx.printer.stdout_tty,

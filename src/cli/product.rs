@@ -58,8 +58,10 @@ pub fn run(ctx: &mut Ctx, cmd: ProductCommand) -> Result<()> {
 pub fn read_products(ctx: &Ctx, path: &std::path::Path) -> Result<Vec<(ProductDef, String)>> {
     if !path.exists() {
         return Err(
-            Error::not_found(format!("{} does not exist", path.display()))
-                .with_hint("pass a product file or folder, or create products/ with `orch init`"),
+            Error::not_found(format!("{} does not exist", path.display())).with_hint(format!(
+                "pass a product file or folder, or create {} with `orch init`",
+                ctx.project.products_shown()
+            )),
         );
     }
     let (out, diags) = parse_products(ctx, path)?;
@@ -531,9 +533,13 @@ fn list(ctx: &mut Ctx) -> Result<()> {
         return ctx.printer.json(&items);
     }
     if all.is_empty() {
-        ctx.printer.status("no products yet");
-        ctx.printer
-            .hint("load the definitions in products/ with `orch product load`");
+        ctx.printer.nothing(
+            "no products yet",
+            Some(&format!(
+                "load the definitions in {} with `orch product load`",
+                ctx.project.products_shown()
+            )),
+        );
         return Ok(());
     }
     let mut t = table::new(

@@ -365,8 +365,10 @@ fn store_product(ctx: &mut Ctx, new: &NewProduct, save: bool, force: bool) -> Re
     if save {
         ctx.printer.status(&format!("wrote {}", shown.display()));
     } else {
-        ctx.printer
-            .hint("pass --save to also write its definition to products/");
+        ctx.printer.hint(&format!(
+            "pass --save to also write its definition to {}",
+            ctx.project.products_shown()
+        ));
     }
     Ok(())
 }

@@ -83,6 +83,13 @@ fn list(ctx: &mut Ctx) -> Result<()> {
     if ctx.printer.is_json() {
         return ctx.printer.json(&items);
     }
+    if items.is_empty() {
+        ctx.printer.nothing(
+            "no task is scheduled",
+            Some("schedule a task with a [schedule] table in its workflow file (cron = \"0 3 * * *\" or every = \"1h\"), or a built-in with [schedule.NAME] in orch.toml"),
+        );
+        return Ok(());
+    }
     let mut t = table::new(
         &["TASK", "SCHEDULE", "LAST RUN", "NEXT RUN", "LAST PROCESS"],
         ctx.printer.stdout_tty,
@@ -90,13 +97,7 @@ fn list(ctx: &mut Ctx) -> Result<()> {
     for r in rows {
         t.add_row(r);
     }
-    ctx.printer.out(&table::render(&t))?;
-    if items.is_empty() {
-        ctx.printer.hint(
-            "schedule a task with a [schedule] table in its workflow file (cron = \"0 3 * * *\" or every = \"1h\"), or a built-in with [schedule.NAME] in orch.toml",
-        );
-    }
-    Ok(())
+    ctx.printer.out(&table::render(&t))
 }
 
 /// A time to the second, in UTC.

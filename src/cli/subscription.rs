@@ -76,16 +76,15 @@ pub fn run(ctx: &mut Ctx, cmd: SubscriptionCommand) -> Result<()> {
 }
 
 /// A `--where` path starts with a product's root key (`node.role`): one that starts
-/// with no product's, or names no field from there, matches nothing, which is said
-/// rather than left to look like an empty result.
-fn warn_of_unknown_roots(ctx: &mut Ctx, fields: &[(String, String)]) -> Result<()> {
+/// with no product's, names no field from there, or gives a value the field cannot
+/// hold, matches nothing, which is said rather than left to look like an empty result.
+fn warn_of_unmatched_fields(ctx: &mut Ctx, fields: &[(String, String)]) -> Result<()> {
     let products = ctx.db(async |s| s.products().await)?;
     for bad in crate::unmatched::field_paths(&products, fields) {
         ctx.printer
             .warn(&format!("--where {}: {}", bad.path, bad.why));
-        if bad.known_root {
-            ctx.printer
-                .hint("`orch subscription show ID` prints the paths a subscription has (`node.ports[0].name`); `orch product show NAME` its fields");
+        if let Some(hint) = bad.hint {
+            ctx.printer.hint(hint);
         }
     }
     Ok(())
@@ -115,7 +114,7 @@ fn list(ctx: &mut Ctx, a: ListArgs) -> Result<()> {
         }
     }
     if found.is_empty() && !filter.fields.is_empty() {
-        warn_of_unknown_roots(ctx, &filter.fields)?;
+        warn_of_unmatched_fields(ctx, &filter.fields)?;
     }
     if ctx.printer.is_json() {
         let mut items = Vec::with_capacity(found.len());
@@ -123,6 +122,31 @@ fn list(ctx: &mut Ctx, a: ListArgs) -> Result<()> {
             items.push(subscription_json(ctx, s, false)?);
         }
         return ctx.printer.json(&items);
+    }
+    if found.is_empty() {
+        let filtered = !filter.status.is_empty()
+            || filter.product.is_some()
+            || filter.customer.is_some()
+            || filter.search.is_some()
+            || !filter.fields.is_empty()
+            || filter.insync.is_some();
+        let past = match filter.offset {
+            0 => String::new(),
+            n => format!(" past the first {n}"),
+        };
+        match (filtered, past.is_empty()) {
+            (true, _) => ctx
+                .printer
+                .nothing(&format!("no subscription matches the filters{past}"), None),
+            (false, false) => ctx
+                .printer
+                .nothing(&format!("no subscriptions{past}"), None),
+            (false, true) => ctx.printer.nothing(
+                "no subscriptions yet",
+                Some("a create workflow makes one: `orch workflow list` shows them"),
+            ),
+        }
+        return Ok(());
     }
     let mut t = table::new(
         &[
@@ -340,6 +364,17 @@ fn workflows(ctx: &mut Ctx, id: &str) -> Result<()> {
     if ctx.printer.is_json() {
         return ctx.printer.json(&rows);
     }
+    if rows.is_empty() {
+        ctx.printer.nothing(
+            &format!(
+                "no modify, validate or terminate workflow in {} names product tag {}",
+                ctx.project.workflows_shown(),
+                s.product_tag
+            ),
+            None,
+        );
+        return Ok(());
+    }
     let mut t = table::new(
         &["WORKFLOW", "TARGET", "USABLE", "REASON"],
         ctx.printer.stdout_tty,
@@ -357,12 +392,5 @@ fn workflows(ctx: &mut Ctx, id: &str) -> Result<()> {
             r["reason"].as_str().unwrap_or_default().to_string(),
         ]);
     }
-    ctx.printer.out(&table::render(&t))?;
-    if rows.is_empty() {
-        ctx.printer.hint(&format!(
-            "no modify, validate or terminate workflow in workflows/ names product tag {}",
-            s.product_tag
-        ));
-    }
-    Ok(())
+    ctx.printer.out(&table::render(&t))
 }

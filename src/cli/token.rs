@@ -88,8 +88,10 @@ fn list(ctx: &mut Ctx) -> Result<()> {
         return ctx.printer.json(&tokens);
     }
     if tokens.is_empty() {
-        ctx.printer
-            .hint("no tokens yet; `orch token create NAME --role read|operate` makes one");
+        ctx.printer.nothing(
+            "no tokens yet",
+            Some("`orch token create NAME --role read|operate` makes one"),
+        );
         return Ok(());
     }
     let mut t = table::new(

@@ -162,8 +162,10 @@ fn list(ctx: &mut Ctx) -> Result<()> {
         return ctx.printer.json(&rows);
     }
     if workers.is_empty() {
-        ctx.printer
-            .hint("no worker ran in the last hour; `orch worker` starts one");
+        ctx.printer.nothing(
+            "no worker ran in the last hour",
+            Some("`orch worker` starts one"),
+        );
         return Ok(());
     }
     let mut t = table::new(

@@ -12,6 +12,7 @@ use crate::definition::{Diagnostic, Seg, Source, toml_files};
 use crate::domain::workflow::{StepKind, Target, WorkflowDef};
 use crate::engine::plan::plan;
 use crate::error::{Error, Result};
+use crate::project::Project;
 use crate::ui::table;
 
 #[derive(Debug, Subcommand)]
@@ -105,6 +106,23 @@ fn list(ctx: &mut Ctx) -> Result<()> {
             .map(|(d, src)| crate::shapes::workflow_summary(d, src))
             .collect();
         return ctx.printer.json(&items);
+    }
+    if defs.is_empty() {
+        let folder = ctx.project.workflows_shown();
+        if diags.is_empty() {
+            ctx.printer.nothing(
+                &format!("no workflows in {folder} yet"),
+                Some(&format!(
+                    "write one as {folder}NAME.toml; `orch workflow check` checks it"
+                )),
+            );
+        } else {
+            ctx.printer.nothing(
+                &format!("no workflow in {folder} reads; fix the files above"),
+                None,
+            );
+        }
+        return Ok(());
     }
     let mut t = table::new(
         &["NAME", "TARGET", "PRODUCTS", "STEPS", "DESCRIPTION"],
@@ -236,7 +254,7 @@ fn check(ctx: &mut Ctx) -> Result<()> {
                     let mut place = at.clone();
                     place.push("run".into());
                     file_finding(
-                        check_program(&ctx.project.root, program)
+                        check_program(&ctx.project, program)
                             .map(|(problem, gravity)| (src.diagnostic(&place, problem), gravity)),
                         &mut diags,
                         &mut warnings,
@@ -247,7 +265,7 @@ fn check(ctx: &mut Ctx) -> Result<()> {
                         let mut place = at.clone();
                         place.extend([Seg::from("input"), Seg::from("fields"), Seg::from(j)]);
                         file_finding(
-                            check_choices_from(&ctx.project.root, field, place, &src),
+                            check_choices_from(&ctx.project, field, place, &src),
                             &mut diags,
                             &mut warnings,
                         );
@@ -275,7 +293,12 @@ fn check(ctx: &mut Ctx) -> Result<()> {
                     ));
                 }
                 StepKind::Workflow { .. } => {
-                    for p in crate::definition::children::check(step, def, &all) {
+                    for p in crate::definition::children::check(
+                        step,
+                        def,
+                        &all,
+                        &ctx.project.workflows_shown(),
+                    ) {
                         let mut place = at.clone();
                         place.extend(p.key.into_iter().map(Seg::from));
                         diags.push(src.diagnostic(&place, p.message));
@@ -288,13 +311,13 @@ fn check(ctx: &mut Ctx) -> Result<()> {
             for (j, field) in page.fields.iter().enumerate() {
                 let place = crate::key_path!["form", i, "fields", j];
                 file_finding(
-                    check_choices_from(&ctx.project.root, field, place, &src),
+                    check_choices_from(&ctx.project, field, place, &src),
                     &mut diags,
                     &mut warnings,
                 );
             }
         }
-        warnings.extend(unknown_tags(def, &src, &tags));
+        warnings.extend(unknown_tags(def, &src, &tags, &ctx.project));
         warnings.extend(nothing_on_offer(def, &src, &products));
         warnings.extend(crate::definition::names::unknown(&src));
         let target_wrong = diags
@@ -352,9 +375,9 @@ fn check(ctx: &mut Ctx) -> Result<()> {
 }
 
 /// The tags of the product files, for a warning about one that is not among them.
-fn known_tags(tags: &std::collections::BTreeSet<&str>) -> String {
+fn known_tags(tags: &std::collections::BTreeSet<&str>, project: &Project) -> String {
     if tags.is_empty() {
-        "none: products/ has no product files".to_string()
+        format!("none: {} has no product files", project.products_shown())
     } else {
         tags.iter().copied().collect::<Vec<_>>().join(", ")
     }
@@ -398,7 +421,7 @@ fn unknown_field_tags(
         .map(|(place, tag)| {
             let message = format!(
                 "no product file has the tag `{tag}` (known: {})",
-                known_tags(tags)
+                known_tags(tags, &ctx.project)
             );
             src.diagnostic(&place, message)
         })
@@ -444,8 +467,9 @@ fn unknown_tags(
     def: &WorkflowDef,
     src: &Source,
     tags: &std::collections::BTreeSet<&str>,
+    project: &Project,
 ) -> Vec<Diagnostic> {
-    let known = known_tags(tags);
+    let known = known_tags(tags, project);
     let mut out = Vec::new();
     let mut flag = |tag: &str, place: &[Seg]| {
         if !tags.contains(tag) {
@@ -492,12 +516,12 @@ fn unknown_tags(
 
 /// A field's `choices_from` program must be there as a step's `run` must.
 fn check_choices_from(
-    root: &Path,
+    project: &Project,
     field: &crate::forms::FieldSpec,
     mut place: Vec<Seg>,
     src: &Source,
 ) -> Option<(Diagnostic, Gravity)> {
-    let (problem, gravity) = check_program(root, field.choices_from.as_deref()?)?;
+    let (problem, gravity) = check_program(project, field.choices_from.as_deref()?)?;
     place.push("choices_from".into());
     Some((src.diagnostic(&place, problem), gravity))
 }
@@ -525,11 +549,12 @@ enum Gravity {
 /// The program of a `run` command (its first shell word), when it is a path: it must
 /// exist and be executable. One reached by a relative path that leaves the project is
 /// a warning, since the project no longer carries it.
-fn check_program(root: &Path, run: &str) -> Option<(String, Gravity)> {
+fn check_program(project: &Project, run: &str) -> Option<(String, Gravity)> {
     let first = first_word(run)?;
     if !first.contains('/') {
         return None;
     }
+    let root = &project.root;
     let path = root.join(&first);
     let shown = || {
         if first.contains(char::is_whitespace) {
@@ -566,7 +591,8 @@ fn check_program(root: &Path, run: &str) -> Option<(String, Gravity)> {
             if !canon.starts_with(&root) {
                 return Some((
                     format!(
-                        "`{first}` is outside the project; keep step programs in workflows/scripts/ so the project carries them"
+                        "`{first}` is outside the project; keep step programs in {}scripts/ so the project carries them",
+                        project.workflows_shown()
                     ),
                     Gravity::Warning,
                 ));

@@ -20,8 +20,13 @@ fn problem(key: &[&str], message: String) -> Problem {
 }
 
 /// The problems of `step` (a `workflow` step of `parent`) against the project's
-/// workflows `defs`.
-pub fn check(step: &StepDef, parent: &WorkflowDef, defs: &[&WorkflowDef]) -> Vec<Problem> {
+/// workflows `defs`, read from `folder` (as messages name it: `workflows/`).
+pub fn check(
+    step: &StepDef,
+    parent: &WorkflowDef,
+    defs: &[&WorkflowDef],
+    folder: &str,
+) -> Vec<Problem> {
     let StepKind::Workflow {
         workflow,
         subscription,
@@ -33,9 +38,7 @@ pub fn check(step: &StepDef, parent: &WorkflowDef, defs: &[&WorkflowDef]) -> Vec
     if crate::tasks::builtin::find(workflow).is_some() {
         return vec![problem(
             &["workflow"],
-            format!(
-                "`{workflow}` is a built-in task; a child process runs a workflow of workflows/"
-            ),
+            format!("`{workflow}` is a built-in task; a child process runs a workflow of {folder}"),
         )];
     }
     if workflow == &parent.name {
@@ -57,7 +60,7 @@ pub fn check(step: &StepDef, parent: &WorkflowDef, defs: &[&WorkflowDef]) -> Vec
     }
     let Some(child) = defs.iter().find(|d| &d.name == workflow) else {
         let names = defs.iter().map(|d| d.name.as_str());
-        let mut message = format!("no workflow named `{workflow}` in workflows/");
+        let mut message = format!("no workflow named `{workflow}` in {folder}");
         if let Some(near) = crate::suggest::did_you_mean(workflow, names) {
             message.push_str(&format!(" ({near})"));
         }

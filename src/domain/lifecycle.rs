@@ -77,7 +77,7 @@ impl FromStr for Lifecycle {
 
 /// What makes a product take new subscriptions again, for the refusals of one that
 /// takes none.
-pub const REOPEN_HINT: &str = "a product takes new subscriptions while its status is `active` or `pre production`: change `status` in its file under products/, then `orch product load`";
+pub const REOPEN_HINT: &str = "a product takes new subscriptions while its status is `active` or `pre production`: change `status` in its product file, then `orch product load`";
 
 /// Whether a product can be sold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

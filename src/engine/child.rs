@@ -438,7 +438,10 @@ fn load_workflow(root: &std::path::Path, name: &str) -> Result<(WorkflowDef, Str
     if let Some(found) = defs.into_iter().find(|(d, _)| d.name == name) {
         return Ok(found);
     }
-    let mut why = format!("no workflow named `{name}` in workflows/");
+    let mut why = format!(
+        "no workflow named `{name}` in {}",
+        project.workflows_shown()
+    );
     if let Some(d) = diags.first() {
         why.push_str(&format!(" (a file does not parse: {d})"));
     }

@@ -108,7 +108,7 @@ pub async fn products_on_offer(
             def.name,
             if def.products.len() == 1 { "that tag" } else { "those tags" }
         ))
-        .with_hint("`orch product load` loads the products in products/; `orch workflow check` names the tags no product file has")));
+        .with_hint("`orch product load` loads the product files; `orch workflow check` names the tags no product file has")));
     }
     let (open, closed): (Vec<_>, Vec<_>) = found
         .into_iter()

@@ -76,12 +76,13 @@ fn header_changes(old: &WorkflowDef, new: &WorkflowDef) -> Vec<String> {
 }
 
 /// Why a workflow file that could not be read is no use any more, as the end of
-/// "workflow `NAME` …": removed, or broken (with the first line of why).
-pub fn unreadable(e: &Error) -> String {
+/// "workflow `NAME` …": removed, or broken (with the first line of why). `folder` is
+/// the project's folder of workflow files as messages name it (`workflows/`).
+pub fn unreadable(e: &Error, folder: &str) -> String {
     match e.kind {
-        Kind::NotFound => "is no longer in workflows/".to_string(),
+        Kind::NotFound => format!("is no longer in {folder}"),
         _ => format!(
-            "no longer reads from workflows/ ({})",
+            "no longer reads from {folder} ({})",
             e.message.lines().next().unwrap_or_default()
         ),
     }
@@ -93,10 +94,11 @@ pub fn changes(
     stored: &WorkflowDef,
     started_with: &str,
     current: std::result::Result<&WorkflowDef, &Error>,
+    folder: &str,
 ) -> Vec<String> {
     match current {
         Ok(c) if c.hash() != started_with => definition_changes(stored, c),
         Ok(_) => Vec::new(),
-        Err(e) => vec![format!("the workflow file {}", unreadable(e))],
+        Err(e) => vec![format!("the workflow file {}", unreadable(e, folder))],
     }
 }

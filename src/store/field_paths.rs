@@ -70,25 +70,67 @@ pub fn holds(doc: &Value, path: &str, want: &str, spell: impl Fn(&str) -> String
 /// an address, a network, an id or a number in one spelling (`2001:db8::1`, a UUID in
 /// lower case, `2` for `2.0`), whatever spelling the step stored, so the value asked
 /// for is spelt so by the field's type in the first product that has the path and
-/// takes it. A value no such field takes is left as given (it matches nothing).
+/// takes it. A value no such field takes is left as given (it matches nothing; see
+/// [`refused`]).
 pub fn as_indexed(products: &[ProductDef], path: &str, value: &str) -> String {
     let bare = without_indexes(path);
-    for field in products.iter().filter_map(|p| p.field_at(&bare)) {
-        let typed = match &field.kind {
-            FieldKind::Json | FieldKind::Block { .. } => continue,
-            FieldKind::Int { .. } | FieldKind::Float { .. } | FieldKind::Bool => {
-                match serde_json::from_str::<Value>(value) {
-                    Ok(v) => v,
-                    Err(_) => continue,
-                }
-            }
-            _ => Value::String(value.to_string()),
+    products
+        .iter()
+        .filter_map(|p| p.field_at(&bare))
+        .find_map(|field| read(&field.kind, value)?.ok())
+        .unwrap_or_else(|| value.to_string())
+}
+
+/// Why no product's field at `path` can hold `value`: each field's type and what it
+/// makes of the value (`` `abc` is not a whole number (an int field) ``).
+/// None when one of them takes it, or none is compared by its value (a `json` field, a
+/// block).
+pub fn refused<'a>(
+    products: impl IntoIterator<Item = &'a ProductDef>,
+    path: &str,
+    value: &str,
+) -> Option<String> {
+    let bare = without_indexes(path);
+    let mut why: Vec<String> = Vec::new();
+    for field in products.into_iter().filter_map(|p| p.field_at(&bare)) {
+        let line = match read(&field.kind, value)? {
+            Ok(_) => return None,
+            Err(e) => format!("{e} ({})", kind_name(&field.kind)),
         };
-        if let Ok(text) = check_scalar(&field.kind, &typed) {
-            return text;
+        if !why.contains(&line) {
+            why.push(line);
         }
     }
-    value.to_string()
+    (!why.is_empty()).then(|| format!("{}, so nothing can match", why.join("; ")))
+}
+
+/// `an int field`, `a string field`.
+fn kind_name(kind: &FieldKind) -> String {
+    let name = kind.type_name();
+    let article = if name.starts_with(['a', 'e', 'i', 'o']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {name} field")
+}
+
+/// A `--where` value read as a field of `kind` reads it, checked as validation checks
+/// the field: its text as the stores index it, or why the field can hold no such
+/// value. None for a field not compared by its value.
+fn read(kind: &FieldKind, value: &str) -> Option<Result<String, String>> {
+    let parsed = serde_json::from_str::<Value>(value).ok();
+    let typed = match (kind, parsed) {
+        (FieldKind::Json | FieldKind::Block { .. }, _) => return None,
+        (FieldKind::Int { .. }, Some(v)) if v.is_i64() => v,
+        (FieldKind::Float { .. }, Some(v)) if v.is_number() => v,
+        (FieldKind::Bool, Some(v)) if v.is_boolean() => v,
+        (FieldKind::Int { .. }, _) => return Some(Err(format!("`{value}` is not a whole number"))),
+        (FieldKind::Float { .. }, _) => return Some(Err(format!("`{value}` is not a number"))),
+        (FieldKind::Bool, _) => return Some(Err(format!("`{value}` is not `true` or `false`"))),
+        _ => Value::String(value.to_string()),
+    };
+    Some(check_scalar(kind, &typed))
 }
 
 #[cfg(test)]
@@ -120,5 +162,48 @@ mod tests {
         }
         assert_eq!(without_indexes("node.ports[0].name"), "node.ports.name");
         assert_eq!(without_indexes("node.tags[1]"), "node.tags");
+    }
+
+    #[test]
+    fn a_value_the_field_cannot_hold_is_said_with_its_type() {
+        let text = r#"
+name = "N"
+tag = "N"
+type = "N"
+status = "active"
+root = { key = "node", block = "B" }
+[blocks.B]
+fields.id = { type = "int" }
+fields.up = { type = "bool" }
+fields.role = { type = "enum", values = ["core", "edge"] }
+fields.extra = { type = "json" }
+"#;
+        let p = crate::definition::product::parse(&crate::definition::Source::new(
+            "products/n.toml",
+            text.to_string(),
+        ))
+        .unwrap();
+        let products = [p];
+        let refused = |path: &str, value: &str| refused(&products, path, value);
+        assert_eq!(
+            refused("node.id", "abc").as_deref(),
+            Some("`abc` is not a whole number (an int field), so nothing can match")
+        );
+        assert!(refused("node.id", "2.5").is_some());
+        assert_eq!(refused("node.id", "7"), None);
+        assert_eq!(
+            refused("node.up", "yes").as_deref(),
+            Some("`yes` is not `true` or `false` (a bool field), so nothing can match")
+        );
+        assert_eq!(refused("node.up", "false"), None);
+        assert!(
+            refused("node.role", "spine")
+                .unwrap()
+                .contains("an enum field")
+        );
+        assert_eq!(refused("node.extra", "anything"), None);
+        assert_eq!(refused("node.nosuch", "x"), None);
+        assert_eq!(as_indexed(&products, "node.id", "7"), "7");
+        assert_eq!(as_indexed(&products, "node.id", "abc"), "abc");
     }
 }

@@ -138,6 +138,16 @@ impl Printer {
         }
     }
 
+    /// A list with nothing to show in a table: stdout stays empty (no header row over
+    /// no rows, so `wc -l` counts none), and stderr says what there is none of (`no
+    /// processes yet`) and, with `hint`, how to make one. `-o json` prints `[]` instead.
+    pub fn nothing(&self, what: &str, hint: Option<&str>) {
+        self.status(what);
+        if let Some(hint) = hint {
+            self.hint(hint);
+        }
+    }
+
     pub fn paint(&self, text: &str, p: Paint) -> String {
         if !self.color {
             return text.to_string();

@@ -387,6 +387,45 @@ fn a_definition_folder_orch_toml_names_that_does_not_exist_is_a_problem() {
     assert_eq!(code, 0, "{err}");
 }
 
+/// orch.toml can name other folders for the definitions: `init` makes those, and the
+/// messages that point at the files name them, not the default `workflows/`.
+#[test]
+fn messages_name_the_folders_orch_toml_gives() {
+    let p = Project::new();
+    p.write(
+        "fresh/orch.toml",
+        "workflows = \"flows\"\nproducts = \"catalog/\"\n",
+    );
+    let (code, _, err) = p.run(&["init", "fresh"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("created catalog/, flows/, flows/scripts/"),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: add catalog/*.toml and flows/*.toml, then run `orch product load`"),
+        "{err}"
+    );
+    assert!(!p.path().join("fresh/workflows").exists());
+    p.write("orch.toml", "workflows = \"flows\"\n");
+    p.write(
+        "flows/p.toml",
+        "name = \"p\"\ntarget = \"system\"\n[[step]]\nname = \"c\"\nworkflow = \"nochild\"\n",
+    );
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("flows/p.toml:5:1: step[0].workflow: no workflow named `nochild` in flows/"),
+        "{err}"
+    );
+    let (code, _, err) = p.run(&["workflow", "show", "nope"]);
+    assert_eq!(code, 6, "{err}");
+    assert!(
+        err.contains("hint: `orch workflow list` shows the workflows in flows/"),
+        "{err}"
+    );
+}
+
 /// A name people type and read cannot hide a character: a space at an end (`Start `
 /// would pass for the step the target adds), a tab or a newline (which break every
 /// line the name is printed on), and a workflow name cannot start with `-` (the

@@ -1507,10 +1507,7 @@ fn a_product_at_its_end_of_life_takes_no_new_subscriptions() {
             )),
             "{err}"
         );
-        assert!(
-            err.contains("change `status` in its file under products/"),
-            "{err}"
-        );
+        assert!(err.contains("change `status` in its product file"), "{err}");
     }
     let listed = p.json(&["process", "list", "--workflow", "create_node"]);
     assert_eq!(

@@ -330,6 +330,24 @@ fn list_filters_and_search() {
         err.contains("no product has a field at `node.nosuch`"),
         "{err}"
     );
+    // So is a value the field's type cannot hold: a word for an int, a value an enum
+    // does not list. One the type reads that no subscription holds warns of nothing.
+    let err = nothing_where("node.netbox_id=abc");
+    assert!(
+        err.contains("warning: --where node.netbox_id: `abc` is not a whole number (an int field), so nothing can match"),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: write the value as the field's type reads it"),
+        "{err}"
+    );
+    let err = nothing_where("node.role=spine");
+    assert!(
+        err.contains("--where node.role: `spine` is not one of core, edge (an enum field)"),
+        "{err}"
+    );
+    let err = nothing_where("node.netbox_id=424242");
+    assert!(!err.contains("warning"), "{err}");
     let found = p.ok_json(&["subscription", "list", "--search", "rtr3"]);
     assert_eq!(found.as_array().unwrap().len(), 1);
     let by_ip = p.ok_json(&["subscription", "list", "--search", "10.0.0.1"]);

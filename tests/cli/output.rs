@@ -469,6 +469,8 @@ fn a_user_that_would_garble_the_log_is_refused() {
 #[test]
 fn a_limit_out_of_range_says_the_least_it_takes() {
     let p = Project::new();
+    let (code, _, err) = p.run(&["db", "migrate"]);
+    assert_eq!(code, 0, "{err}");
     for (args, says) in [
         (
             &["process", "list", "--limit", "0"][..],
@@ -506,7 +508,78 @@ fn a_limit_out_of_range_says_the_least_it_takes() {
     assert_eq!(code, 0, "{err}");
 }
 
+/// A list with nothing to show prints nothing on stdout (no header row over no rows),
+/// says on stderr what there is none of and how to make one, and `-o json` prints
+/// `[]`: every list alike.
+fn an_empty_list_prints_no_table_and_says_so_on_stderr() {
+    let p = Project::new();
+    let (code, _, err) = p.run(&["db", "migrate"]);
+    assert_eq!(code, 0, "{err}");
+    for (args, says) in [
+        (
+            &["product", "list"][..],
+            "no products yet\nhint: load the definitions in products/ with `orch product load`\n",
+        ),
+        (
+            &["workflow", "list"][..],
+            "no workflows in workflows/ yet\nhint: write one as workflows/NAME.toml; `orch workflow check` checks it\n",
+        ),
+        (
+            &["process", "list"][..],
+            "no processes yet\nhint: `orch workflow run NAME` starts one; `orch workflow list` shows them\n",
+        ),
+        (
+            &["process", "list", "--status", "failed"][..],
+            "no process matches the filters\n",
+        ),
+        (
+            &["subscription", "list"][..],
+            "no subscriptions yet\nhint: a create workflow makes one: `orch workflow list` shows them\n",
+        ),
+        (
+            &["subscription", "list", "--offset", "10"][..],
+            "no subscriptions past the first 10\n",
+        ),
+        (&["events"][..], "no events yet\n"),
+        (
+            &["events", "--kind", "process.*"][..],
+            "no event matches the filters\n",
+        ),
+        (
+            &["events", "consumers"][..],
+            "no consumers yet\nhint: `orch events --consumer NAME --follow` starts one\n",
+        ),
+        (
+            &["worker", "list"][..],
+            "no worker ran in the last hour\nhint: `orch worker` starts one\n",
+        ),
+        (&["locks"][..], "no lock is held or waited for\n"),
+        (
+            &["token", "list"][..],
+            "no tokens yet\nhint: `orch token create NAME --role read|operate` makes one\n",
+        ),
+    ] {
+        let (code, out, err) = p.run(args);
+        assert_eq!(
+            (code, out.as_str(), err.as_str()),
+            (0, "", says),
+            "{args:?}"
+        );
+        let mut json = vec!["-o", "json"];
+        json.extend(args);
+        let (code, out, err) = p.run(&json);
+        assert_eq!((code, out.trim()), (0, "[]"), "{args:?}: {err}");
+    }
+    let (code, out, err) = p.run(&["schedule", "list"]);
+    assert_eq!((code, out.as_str()), (0, ""), "{err}");
+    assert!(
+        err.starts_with("no task is scheduled\nhint: schedule a task"),
+        "{err}"
+    );
+}
+
 both!(
+    an_empty_list_prints_no_table_and_says_so_on_stderr,
     a_count_of_one_reads_as_one,
     a_user_that_would_garble_the_log_is_refused,
     a_refusal_says_awaiting_a_callback_in_words,

@@ -72,8 +72,10 @@ pub(super) fn list(ctx: &mut Ctx) -> Result<()> {
         return ctx.printer.json(&rows);
     }
     if rows.is_empty() {
-        ctx.printer
-            .hint("no consumers yet; `orch events --consumer NAME --follow` starts one");
+        ctx.printer.nothing(
+            "no consumers yet",
+            Some("`orch events --consumer NAME --follow` starts one"),
+        );
         return Ok(());
     }
     let mut t = table::new(

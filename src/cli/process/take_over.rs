@@ -32,12 +32,15 @@ struct Chosen {
     use_current: bool,
     /// The command takes `--use-current` (a skip does not: it goes on as started).
     offers_current: bool,
+    /// The project's folder of workflow files, as messages name it.
+    folder: String,
 }
 
 impl Chosen {
     fn for_process(ctx: &mut Ctx, p: &ProcessRow, use_current: bool, verb: &str) -> Result<Self> {
         let stored = ctx.stored_definition(p)?;
         let found = ctx.workflow(&p.workflow);
+        let folder = ctx.project.workflows_shown();
         let changed = found
             .as_ref()
             .is_ok_and(|(c, _)| c.hash() != p.definition_hash);
@@ -45,7 +48,7 @@ impl Chosen {
             (Ok((c, _)), true) => c.clone(),
             (Err(e), true) if e.kind == Kind::NotFound => {
                 return Err(Error::not_found(format!(
-                    "workflow `{}` is no longer in workflows/",
+                    "workflow `{}` is no longer in {folder}",
                     p.workflow
                 ))
                 .with_hint(format!(
@@ -58,7 +61,7 @@ impl Chosen {
                 return Err(Error::usage(format!(
                     "workflow `{}` {}",
                     p.workflow,
-                    crate::shapes::drift::unreadable(e)
+                    crate::shapes::drift::unreadable(e, &folder)
                 ))
                 .with_hint(format!(
                     "fix the file (`orch workflow check` shows every problem), or {verb} without --use-current to use the stored definition"
@@ -74,6 +77,7 @@ impl Chosen {
             changed,
             use_current,
             offers_current: true,
+            folder,
         })
     }
 
@@ -94,7 +98,7 @@ impl Chosen {
             |id| format!("child process {id}"),
         );
         ctx.printer.warn(&if let Err(e) = &self.found {
-            let why = crate::shapes::drift::unreadable(e);
+            let why = crate::shapes::drift::unreadable(e, &self.folder);
             format!("workflow `{workflow}` {why} since {process} started; {doing} with the stored definition")
         } else if self.use_current {
             format!("workflow `{workflow}` changed since {process} started; {doing} with the file as it is now (--use-current)")
@@ -113,6 +117,7 @@ impl Chosen {
             &self.stored,
             &self.started_with,
             self.found.as_ref().map(|(c, _)| c),
+            &self.folder,
         )
     }
 

@@ -270,6 +270,7 @@ async fn file_drift(app: &App, p: &ProcessRow) -> Option<serde_json::Value> {
         &stored,
         &p.definition_hash,
         current.as_ref().map(|(def, _)| def),
+        &app.project.workflows_shown(),
     );
     (!changes.is_empty()).then(|| json!({"changes": changes, "current": current.is_ok()}))
 }

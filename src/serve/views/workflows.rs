@@ -19,13 +19,14 @@ pub async fn list(State(app): State<Arc<App>>, Extension(who): Extension<Princip
         .map(|(d, src)| crate::shapes::workflow_summary(d, src))
         .collect();
     let problems: Vec<String> = diags.iter().map(|d| d.to_string()).collect();
+    let folder = app.project.workflows_shown();
     Ok(page::render(
         &app,
         Some(&who),
         "workflows.html",
         "workflows",
         "",
-        context! { rows => Value::from_serialize(rows), problems => problems },
+        context! { rows => Value::from_serialize(rows), problems => problems, folder => folder },
     ))
 }
 

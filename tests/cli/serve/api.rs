@@ -345,6 +345,11 @@ fn every_route_answers_with_the_shapes_of_the_command_line() {
             "no product has a field at `node..role`",
         ),
         (
+            "/api/v1/subscriptions?where=node.netbox_id%3Dabc",
+            &["subscription", "list", "--where", "node.netbox_id=abc"][..],
+            "`abc` is not a whole number (an int field)",
+        ),
+        (
             "/api/v1/subscriptions?where=nod.role%3Dcore",
             &["subscription", "list", "--where", "nod.role=core"][..],
             "no product's subscriptions have `nod`",
