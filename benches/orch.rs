@@ -368,9 +368,9 @@ fn worker_group_commit_line() -> Res<Line> {
 }
 
 /// Rounds of line 9, each a run of the worker and one of the bare shells. Single
-/// rounds range from about 0.65 to 1.1 on a two-core virtual machine, so the median
-/// of nine still moved by ±0.025 from run to run; thirty-one narrow that about
-/// twofold, for a run of about a minute.
+/// rounds range from about 0.6 to 1.1 on a two-core virtual machine, so the median
+/// of nine still moved by about ±0.02 from run to run; thirty-one narrow that about
+/// twofold, for a run of about half a minute.
 const RUN_TRUE_ROUNDS: usize = 31;
 
 /// Line 9 in paired rounds, taking turns which side goes first: both sides are
