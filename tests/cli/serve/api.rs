@@ -2605,6 +2605,30 @@ fn an_empty_subscriptions_page_counts_no_range() {
     }
 }
 
+/// A processes page with none on it says how to start one; filtered, it says what it
+/// looked for in words and links back to all.
+#[test]
+fn an_empty_processes_page_says_how_to_start_one() {
+    let p = Project::example();
+    let op = token(&p, "ops", "operate");
+    let s = Server::start(&p, &["--no-worker"]);
+    let page = dashboard(&s, "/processes", &op);
+    assert!(page.contains("No process yet. Start one"), "{page}");
+    assert!(
+        page.contains(r#"<a href="/workflows">Workflows</a>"#),
+        "{page}"
+    );
+    let page = dashboard(&s, "/processes?status=suspended&workflow=hello", &op);
+    assert!(
+        page.contains("No process of hello is awaiting input."),
+        "{page}"
+    );
+    assert!(
+        page.contains(r#"<a href="/processes">All processes</a>"#),
+        "{page}"
+    );
+}
+
 /// A bad `Last-Event-ID` is named in `fields` as the header it is, beside a bad query
 /// parameter named as one.
 #[test]
