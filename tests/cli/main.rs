@@ -320,18 +320,30 @@ pub fn signalled_once_started(
     started: &str,
     sig: libc::c_int,
 ) -> (i32, String) {
-    let run = p
-        .command()
-        .args(args)
+    let mut cmd = p.command();
+    cmd.args(args)
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+        .stderr(std::process::Stdio::piped());
+    hangup_at_its_default(&mut cmd);
+    let run = cmd.spawn().unwrap();
     wait_for_file(p, started, String::new);
     unsafe { libc::kill(run.id() as libc::pid_t, sig) };
     let out = run.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
     (out.status.code().unwrap_or(-1), err)
+}
+
+/// Starts `cmd` with SIGHUP at its default action, whatever the tests were started
+/// with: orch keeps a SIGHUP it inherits ignored (as under `nohup`), and a test of how
+/// it handles one must not depend on how the suite was run.
+pub fn hangup_at_its_default(cmd: &mut std::process::Command) {
+    // SAFETY: only `signal`, async-signal-safe, between fork and exec.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(cmd, || {
+            libc::signal(libc::SIGHUP, libc::SIG_DFL);
+            Ok(())
+        });
+    }
 }
 
 /// Each attempt of step `name` in a process object: (status, attempt), in log order.

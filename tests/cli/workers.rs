@@ -488,7 +488,12 @@ fn a_hangup_stops_a_worker_unless_it_was_started_under_nohup() {
     let p = Project::new();
     timed_task(&p, 2, 1000);
     queue(&p, 1);
-    let worker = spawn_worker(&p, &["--once"]);
+    let mut cmd = p.command();
+    cmd.args(["worker", "--once"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    super::hangup_at_its_default(&mut cmd);
+    let worker = cmd.spawn().unwrap();
     wait_until("the step to start", || statuses(&p) == ["running"]);
     signal(&worker, libc::SIGHUP);
     let out = worker.wait_with_output().unwrap();
