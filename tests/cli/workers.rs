@@ -215,6 +215,53 @@ fn a_long_retry_delay_rests_the_process_and_counts_its_attempts() {
     assert_eq!(p.ok_json(&["process", "show", &other])["status"], "aborted");
 }
 
+/// A worker stopped while a step waits for the next attempt of its retry policy leaves
+/// the process resting until that attempt is due, not due at once, and the next worker
+/// counts the attempt already made: a policy of two attempts runs the step twice.
+fn a_worker_stopped_between_two_attempts_keeps_the_delay_and_the_count() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"Flaky\"\nrun = \"echo x >> ran.txt; exit 1\"\nretry = { attempts = 2, delay = \"9s\" }\n");
+    let id = p.queue("t");
+    let worker = spawn_worker(&p, &[]);
+    wait_until("the first attempt", || {
+        p.json(&["process", "show", &id])["steps"]
+            .as_array()
+            .is_some_and(|s| s.iter().any(|s| s["name"] == "Flaky"))
+    });
+    signal(&worker, libc::SIGTERM);
+    let out = worker.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let v = p.ok_json(&["process", "show", &id]);
+    assert_eq!(v["status"], "waiting", "{v}");
+    let why = v["failed_reason"].as_str().unwrap_or_default();
+    assert!(
+        why.contains("the next attempt of its retry policy is due in")
+            && why.contains("(attempt 1 of 2)"),
+        "{v}"
+    );
+    // Due when the policy said, counted from the failed attempt.
+    let failed = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "Flaky" && s["status"] == "failed")
+        .unwrap_or_else(|| panic!("{v}"));
+    let at = |k: &Value| k.as_str().unwrap().parse::<jiff::Timestamp>().unwrap();
+    let gap = at(&v["run_after"]).duration_since(at(&failed["finished_at"]));
+    assert!(gap.as_secs_f64() >= 8.0, "{v}");
+    // Due now: the second attempt is the policy's last, and the process fails.
+    p.sql(&format!(
+        "UPDATE processes SET run_after = '2000-01-01T00:00:00.000000Z' WHERE process_id = '{id}'"
+    ));
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    let v = p.ok_json(&["process", "show", &id]);
+    assert_eq!(v["status"], "failed", "{v}");
+    let ran = std::fs::read_to_string(p.path().join("ran.txt")).unwrap();
+    assert_eq!(ran.lines().count(), 2, "{ran}");
+}
+
 /// A backoff that grows past what a time can hold rests the process as long as orch
 /// waits at all (a hundred years), rather than making the next attempt due at once.
 fn a_retry_delay_grown_past_a_hundred_years_rests_a_hundred_years() {
@@ -1134,6 +1181,7 @@ fn a_lapsed_lease_is_renewed_before_anything_is_claimed_again() {
 both!(
     the_example_enrols_four_routers_at_once_without_losing_a_write,
     a_long_retry_delay_rests_the_process_and_counts_its_attempts,
+    a_worker_stopped_between_two_attempts_keeps_the_delay_and_the_count,
     a_retry_delay_grown_past_a_hundred_years_rests_a_hundred_years,
     a_queued_process_without_its_optional_secret_runs_on,
     a_queued_answer_makes_its_author_the_one_the_worker_runs_for,
