@@ -1200,24 +1200,38 @@ impl Engine<'_> {
                     return Ok(Some(Final::Aborted));
                 }
             }
-            if self.draining() {
-                if self.children != Children::Queue || cur.branch.is_some() {
+            // Paused meanwhile: the next attempt is a step that does not start.
+            let paused = !self.draining()
+                && !self.cancelled()
+                && self.store.engine_state().await?.paused_at.is_some();
+            if self.draining() || paused {
+                if cur.branch.is_some() || (!paused && self.children != Children::Queue) {
                     self.rest(cur).await?;
                     return Ok(Some(Final::Waiting));
                 }
                 // Stopped while waiting to try again: the process rests until the next
-                // attempt is due, and the attempts its policy made still count.
-                let left = delay.saturating_sub(waited.elapsed());
+                // attempt is due (at once when the engine runs again), and the attempts
+                // its policy made still count.
+                let left = if paused {
+                    Duration::ZERO
+                } else {
+                    delay.saturating_sub(waited.elapsed())
+                };
+                let why = if paused {
+                    format!("{}; {POLICY_MARK} when it runs again", crate::store::PAUSED)
+                } else {
+                    format!(
+                        "{DRAINED_WAIT}; {POLICY_MARK} in {}",
+                        crate::domain::workflow::format_duration(left)
+                    )
+                };
                 let mut end = StepEnd::new(
                     &step.name,
                     attempt + 1,
                     Instant::now(),
                     Attempt {
                         status: StepStatus::Waiting,
-                        error: Some(format!(
-                            "{DRAINED_WAIT}; {POLICY_MARK} in {} (attempt {n} of {attempts})",
-                            crate::domain::workflow::format_duration(left)
-                        )),
+                        error: Some(format!("{why} (attempt {n} of {attempts})")),
                         ..Attempt::ok(json!({}))
                     },
                 );

@@ -831,6 +831,62 @@ fn a_paused_engine_hints_what_each_refused_command_can_do() {
     assert_eq!(p.ok_json(&["process", "show", &failed])["status"], "failed");
 }
 
+/// A pause while a step waits for the next attempt of its retry policy starts no
+/// attempt: the process rests (exit 5), and once the engine runs again `retry` makes
+/// only the attempts the policy has left.
+fn a_pause_between_two_attempts_starts_no_attempt_and_keeps_the_count() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"Flaky\"\nrun = \"echo x >> ran.txt; exit 1\"\nretry = { attempts = 2, delay = \"5s\" }\n");
+    let run = p
+        .command()
+        .args(["workflow", "run", "t"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read as it goes: the database may not be there yet.
+    let read = |args: &[&str]| serde_json::from_str::<Value>(&p.run(args).1).ok();
+    let first_failed = || {
+        let list = read(&["-o", "json", "process", "list"])?;
+        let id = list[0]["id"].as_str()?.to_string();
+        let shown = read(&["-o", "json", "process", "show", &id])?;
+        let failed = shown["steps"]
+            .as_array()?
+            .iter()
+            .any(|s| s["name"] == "Flaky" && s["status"] == "failed");
+        failed.then_some(id)
+    };
+    wait_until("the first attempt to fail", || first_failed().is_some());
+    let id = first_failed().unwrap();
+    assert_eq!(p.run(&["engine", "pause"]).0, 0);
+    let out = run.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{err}");
+    let ran = std::fs::read_to_string(p.path().join("ran.txt")).unwrap();
+    assert_eq!(
+        ran.lines().count(),
+        1,
+        "an attempt ran while paused:\n{err}"
+    );
+    let v = p.ok_json(&["process", "show", &id]);
+    assert_eq!(v["status"], "waiting", "{v}");
+    let why = v["failed_reason"].as_str().unwrap_or_default();
+    assert!(
+        why.starts_with("the engine is paused") && why.contains("(attempt 1 of 2)"),
+        "{v}"
+    );
+    let (_, _, hint) = p.run(&["process", "show", &id]);
+    assert!(
+        hint.contains("`orch engine resume` lets it go on"),
+        "{hint}"
+    );
+    assert_eq!(p.run(&["engine", "resume"]).0, 0);
+    let (code, _, err) = p.run(&["process", "retry", &id]);
+    assert_eq!(code, 3, "{err}");
+    let ran = std::fs::read_to_string(p.path().join("ran.txt")).unwrap();
+    assert_eq!(ran.lines().count(), 2, "{ran}");
+}
+
 fn pausing_under_load_lets_each_step_finish_and_starts_none_after() {
     let p = Project::new();
     timed_task(&p, 6, 200);
@@ -1202,6 +1258,7 @@ both!(
     worker_list_shows_a_worker_stopping_until_its_step_finishes,
     the_engine_switch_stops_new_steps_and_lets_them_go_on,
     a_paused_engine_hints_what_each_refused_command_can_do,
+    a_pause_between_two_attempts_starts_no_attempt_and_keeps_the_count,
     pausing_under_load_lets_each_step_finish_and_starts_none_after,
     retry_and_resume_can_hand_a_process_to_the_workers,
     a_queued_process_gets_its_secrets_from_the_worker_or_asks_for_them,
