@@ -448,7 +448,7 @@ fn report(
                     )),
                 )
             }
-            None if p.failed_reason.as_deref() == Some(crate::store::PAUSED) => {
+            None if crate::store::rests_paused(p.failed_reason.as_deref()) => {
                 hints.extend(crate::shapes::next_hint(&p));
                 (
                     format!("process {id} is waiting: the engine is paused"),

@@ -1150,8 +1150,10 @@ impl Engine<'_> {
             // Under a worker, a long wait for the next attempt is spent at rest: no slot
             // is held, and the process can be aborted meanwhile.
             let again = !last && end.outcome.status.is_retryable();
+            // A worker stopping rests it too, however short the wait: the next worker
+            // keeps the delay and counts the attempts made.
             let rests = again
-                && delay >= POLICY_REST
+                && (delay >= POLICY_REST || self.draining())
                 && self.children == Children::Queue
                 && cur.branch.is_none();
             if rests {
@@ -1187,6 +1189,7 @@ impl Engine<'_> {
             }
             self.observer
                 .with(|o| o.retrying(&path, attempt + 1, delay));
+            let waited = Instant::now();
             let mut cancel = self.cancel.clone();
             let mut drain = self.drain.clone();
             tokio::select! {
@@ -1197,8 +1200,44 @@ impl Engine<'_> {
                     return Ok(Some(Final::Aborted));
                 }
             }
-            if self.draining() {
-                self.rest(cur).await?;
+            // Paused meanwhile: the next attempt is a step that does not start.
+            let paused = !self.draining()
+                && !self.cancelled()
+                && self.store.engine_state().await?.paused_at.is_some();
+            if self.draining() || paused {
+                if cur.branch.is_some() || (!paused && self.children != Children::Queue) {
+                    self.rest(cur).await?;
+                    return Ok(Some(Final::Waiting));
+                }
+                // Stopped while waiting to try again: the process rests until the next
+                // attempt is due (at once when the engine runs again), and the attempts
+                // its policy made still count.
+                let left = if paused {
+                    Duration::ZERO
+                } else {
+                    delay.saturating_sub(waited.elapsed())
+                };
+                let why = if paused {
+                    format!("{}; {POLICY_MARK} when it runs again", crate::store::PAUSED)
+                } else {
+                    format!(
+                        "{DRAINED_WAIT}; {POLICY_MARK} in {}",
+                        crate::domain::workflow::format_duration(left)
+                    )
+                };
+                let mut end = StepEnd::new(
+                    &step.name,
+                    attempt + 1,
+                    Instant::now(),
+                    Attempt {
+                        status: StepStatus::Waiting,
+                        error: Some(format!("{why} (attempt {n} of {attempts})")),
+                        ..Attempt::ok(json!({}))
+                    },
+                );
+                end.process_status = ProcessStatus::Waiting;
+                end.retry_in = Some(left);
+                self.commit(cur, cur.scoped(end)).await?;
                 return Ok(Some(Final::Waiting));
             }
         }
@@ -1323,13 +1362,17 @@ impl Engine<'_> {
                 failed_reason,
                 took,
                 subscription: pending,
-                retry_in: Some(if draining || stopped_at_lapse {
-                    Duration::ZERO
-                } else {
-                    end.retry_in
-                        .unwrap_or_else(|| crate::domain::process::retry_delay(cur.waits))
-                }),
-                rest: draining.then(|| DRAINED.to_string()),
+                // A rest its retry policy asked for keeps its delay when the orch
+                // stops taking work: the next attempt is due when the policy says.
+                retry_in: Some(
+                    if (draining && end.retry_in.is_none()) || stopped_at_lapse {
+                        Duration::ZERO
+                    } else {
+                        end.retry_in
+                            .unwrap_or_else(|| crate::domain::process::retry_delay(cur.waits))
+                    },
+                ),
+                rest: (draining && end.retry_in.is_none()).then(|| DRAINED.to_string()),
                 awaits_children: end.awaits_children,
                 claimed_from: cur.claimed_from,
             })
@@ -1368,17 +1411,29 @@ const POLICY_REST: Duration = Duration::from_secs(10);
 /// How a step's log row says its process rests until its retry policy's next attempt.
 const POLICY_MARK: &str = "the next attempt of its retry policy is due";
 
+/// Why a step's process rests when its orch stopped taking work while the step waited
+/// for its next attempt.
+const DRAINED_WAIT: &str = "its orch stopped taking work while the step waited to try again";
+
 /// How many attempts of its retry policy the step `name` (in `branch`) made before its
-/// process came to rest between two of them: its latest rows, while they say so.
+/// process came to rest between two of them: as its latest row says
+/// (`… (attempt 2 of 5)`), or none when that row is no such rest.
 fn policy_attempts_used(log: &[StepRow], branch: Option<&str>, name: &str) -> i64 {
     log.iter()
         .rev()
-        .filter(|r| r.name == name && r.branch.as_deref() == branch)
-        .take_while(|r| {
-            r.status == StepStatus::Waiting
-                && r.error.as_deref().is_some_and(|e| e.contains(POLICY_MARK))
+        .find(|r| r.name == name && r.branch.as_deref() == branch)
+        .filter(|r| r.status == StepStatus::Waiting)
+        .and_then(|r| r.error.as_deref())
+        .and_then(|e| e.rsplit_once(POLICY_MARK))
+        .and_then(|(_, rest)| {
+            rest.rsplit_once("(attempt ")?
+                .1
+                .split_once(" of ")?
+                .0
+                .parse()
+                .ok()
         })
-        .count() as i64
+        .unwrap_or(0)
 }
 
 /// A branch marked running in its drive (see [`Current::running_guard`]).

@@ -307,7 +307,7 @@ pub fn next_hint(p: &ProcessRow) -> Option<String> {
         ProcessStatus::Failed => Some(format!(
             "fix the cause, then `orch process retry {id}` (or `orch process skip {id}`, `orch process abort {id}`)"
         )),
-        ProcessStatus::Waiting if p.failed_reason.as_deref() == Some(crate::store::PAUSED) => {
+        ProcessStatus::Waiting if crate::store::rests_paused(p.failed_reason.as_deref()) => {
             Some(format!(
                 "`orch engine resume` lets it go on (a worker picks it up, or `orch process retry {id}` drives it here)"
             ))

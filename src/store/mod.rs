@@ -255,6 +255,12 @@ pub enum Lock {
 /// Why a process rests when the engine is paused.
 pub const PAUSED: &str = "the engine is paused";
 
+/// Whether a waiting process's reason says the engine's pause put it at rest (alone, or
+/// with where its step's retry policy was: `the engine is paused; the next attempt …`).
+pub fn rests_paused(reason: Option<&str>) -> bool {
+    reason.is_some_and(|r| r.starts_with(PAUSED))
+}
+
 /// The opened store. Cheap to share by reference; each method is atomic.
 pub struct Store {
     backend: Backend,

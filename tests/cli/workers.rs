@@ -215,6 +215,53 @@ fn a_long_retry_delay_rests_the_process_and_counts_its_attempts() {
     assert_eq!(p.ok_json(&["process", "show", &other])["status"], "aborted");
 }
 
+/// A worker stopped while a step waits for the next attempt of its retry policy leaves
+/// the process resting until that attempt is due, not due at once, and the next worker
+/// counts the attempt already made: a policy of two attempts runs the step twice.
+fn a_worker_stopped_between_two_attempts_keeps_the_delay_and_the_count() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"Flaky\"\nrun = \"echo x >> ran.txt; exit 1\"\nretry = { attempts = 2, delay = \"9s\" }\n");
+    let id = p.queue("t");
+    let worker = spawn_worker(&p, &[]);
+    wait_until("the first attempt", || {
+        p.json(&["process", "show", &id])["steps"]
+            .as_array()
+            .is_some_and(|s| s.iter().any(|s| s["name"] == "Flaky"))
+    });
+    signal(&worker, libc::SIGTERM);
+    let out = worker.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let v = p.ok_json(&["process", "show", &id]);
+    assert_eq!(v["status"], "waiting", "{v}");
+    let why = v["failed_reason"].as_str().unwrap_or_default();
+    assert!(
+        why.contains("the next attempt of its retry policy is due in")
+            && why.contains("(attempt 1 of 2)"),
+        "{v}"
+    );
+    // Due when the policy said, counted from the failed attempt.
+    let failed = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "Flaky" && s["status"] == "failed")
+        .unwrap_or_else(|| panic!("{v}"));
+    let at = |k: &Value| k.as_str().unwrap().parse::<jiff::Timestamp>().unwrap();
+    let gap = at(&v["run_after"]).duration_since(at(&failed["finished_at"]));
+    assert!(gap.as_secs_f64() >= 8.0, "{v}");
+    // Due now: the second attempt is the policy's last, and the process fails.
+    p.sql(&format!(
+        "UPDATE processes SET run_after = '2000-01-01T00:00:00.000000Z' WHERE process_id = '{id}'"
+    ));
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    let v = p.ok_json(&["process", "show", &id]);
+    assert_eq!(v["status"], "failed", "{v}");
+    let ran = std::fs::read_to_string(p.path().join("ran.txt")).unwrap();
+    assert_eq!(ran.lines().count(), 2, "{ran}");
+}
+
 /// A backoff that grows past what a time can hold rests the process as long as orch
 /// waits at all (a hundred years), rather than making the next attempt due at once.
 fn a_retry_delay_grown_past_a_hundred_years_rests_a_hundred_years() {
@@ -789,6 +836,62 @@ fn a_paused_engine_hints_what_each_refused_command_can_do() {
     assert_eq!(p.ok_json(&["process", "show", &failed])["status"], "failed");
 }
 
+/// A pause while a step waits for the next attempt of its retry policy starts no
+/// attempt: the process rests (exit 5), and once the engine runs again `retry` makes
+/// only the attempts the policy has left.
+fn a_pause_between_two_attempts_starts_no_attempt_and_keeps_the_count() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"Flaky\"\nrun = \"echo x >> ran.txt; exit 1\"\nretry = { attempts = 2, delay = \"5s\" }\n");
+    let run = p
+        .command()
+        .args(["workflow", "run", "t"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read as it goes: the database may not be there yet.
+    let read = |args: &[&str]| serde_json::from_str::<Value>(&p.run(args).1).ok();
+    let first_failed = || {
+        let list = read(&["-o", "json", "process", "list"])?;
+        let id = list[0]["id"].as_str()?.to_string();
+        let shown = read(&["-o", "json", "process", "show", &id])?;
+        let failed = shown["steps"]
+            .as_array()?
+            .iter()
+            .any(|s| s["name"] == "Flaky" && s["status"] == "failed");
+        failed.then_some(id)
+    };
+    wait_until("the first attempt to fail", || first_failed().is_some());
+    let id = first_failed().unwrap();
+    assert_eq!(p.run(&["engine", "pause"]).0, 0);
+    let out = run.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{err}");
+    let ran = std::fs::read_to_string(p.path().join("ran.txt")).unwrap();
+    assert_eq!(
+        ran.lines().count(),
+        1,
+        "an attempt ran while paused:\n{err}"
+    );
+    let v = p.ok_json(&["process", "show", &id]);
+    assert_eq!(v["status"], "waiting", "{v}");
+    let why = v["failed_reason"].as_str().unwrap_or_default();
+    assert!(
+        why.starts_with("the engine is paused") && why.contains("(attempt 1 of 2)"),
+        "{v}"
+    );
+    let (_, _, hint) = p.run(&["process", "show", &id]);
+    assert!(
+        hint.contains("`orch engine resume` lets it go on"),
+        "{hint}"
+    );
+    assert_eq!(p.run(&["engine", "resume"]).0, 0);
+    let (code, _, err) = p.run(&["process", "retry", &id]);
+    assert_eq!(code, 3, "{err}");
+    let ran = std::fs::read_to_string(p.path().join("ran.txt")).unwrap();
+    assert_eq!(ran.lines().count(), 2, "{ran}");
+}
+
 fn pausing_under_load_lets_each_step_finish_and_starts_none_after() {
     let p = Project::new();
     timed_task(&p, 6, 200);
@@ -1139,6 +1242,7 @@ fn a_lapsed_lease_is_renewed_before_anything_is_claimed_again() {
 both!(
     the_example_enrols_four_routers_at_once_without_losing_a_write,
     a_long_retry_delay_rests_the_process_and_counts_its_attempts,
+    a_worker_stopped_between_two_attempts_keeps_the_delay_and_the_count,
     a_retry_delay_grown_past_a_hundred_years_rests_a_hundred_years,
     a_queued_process_without_its_optional_secret_runs_on,
     a_queued_answer_makes_its_author_the_one_the_worker_runs_for,
@@ -1159,6 +1263,7 @@ both!(
     worker_list_shows_a_worker_stopping_until_its_step_finishes,
     the_engine_switch_stops_new_steps_and_lets_them_go_on,
     a_paused_engine_hints_what_each_refused_command_can_do,
+    a_pause_between_two_attempts_starts_no_attempt_and_keeps_the_count,
     pausing_under_load_lets_each_step_finish_and_starts_none_after,
     retry_and_resume_can_hand_a_process_to_the_workers,
     a_queued_process_gets_its_secrets_from_the_worker_or_asks_for_them,

@@ -193,7 +193,7 @@ fn next_route(p: &crate::store::processes::ProcessRow) -> Option<String> {
         ProcessStatus::Failed => {
             format!("fix the cause, then POST {at}/retry (or …/skip, …/abort)")
         }
-        ProcessStatus::Waiting if p.failed_reason.as_deref() == Some(crate::store::PAUSED) => {
+        ProcessStatus::Waiting if crate::store::rests_paused(p.failed_reason.as_deref()) => {
             "`orch engine resume` lets it go on: the worker picks it up".to_string()
         }
         ProcessStatus::Waiting if crate::shapes::waits_for_children(p) => format!(

@@ -98,7 +98,7 @@ pub async fn show(
         || (p.status == ProcessStatus::Waiting && !waits_for_something);
     let retries_later = p.status == ProcessStatus::Waiting
         && !waits_for_something
-        && p.failed_reason.as_deref() != Some(crate::store::PAUSED);
+        && !crate::store::rests_paused(p.failed_reason.as_deref());
     let stopped_at = has_failure
         .then(|| crate::shapes::failed_step(&view.steps))
         .flatten()
