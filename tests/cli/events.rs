@@ -476,17 +476,6 @@ fn a_retry_says_the_process_runs_again() {
     );
 }
 
-/// The status changes of process `id`, as its `process.*` events tell them.
-fn status_changes(p: &Project, id: &str) -> Vec<String> {
-    p.json(&["events", "--kind", "process.*", "--process", id])
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| format!("{} {} {}", e["kind"], e["data"]["from"], e["data"]["to"]))
-        .map(|s| s.replace('"', ""))
-        .collect()
-}
-
 /// An abort runs no step: no `process.running` comes between the status the process
 /// rested in and `process.aborted`, whose `from` is that status.
 fn an_abort_says_the_status_the_process_rested_in() {
@@ -516,7 +505,7 @@ fn an_abort_says_the_status_the_process_rested_in() {
     ] {
         let v = p.ok_json(&["process", "abort", id]);
         assert_eq!(v["status"], "aborted", "{v}");
-        let mut changes = status_changes(&p, id);
+        let mut changes = crate::status_changes(&p, id);
         assert_eq!(
             changes.pop().as_deref(),
             Some(format!("process.aborted {rested} aborted").as_str()),
@@ -540,7 +529,7 @@ fn an_answer_queued_for_the_workers_says_the_process_was_suspended() {
     let v = p.ok_json(&["process", "resume", &id, "--input", "ok=true", "--queue"]);
     assert_eq!(v["status"], "created", "{v}");
     assert_eq!(
-        status_changes(&p, &id),
+        crate::status_changes(&p, &id),
         [
             "process.started null null",
             "process.suspended running suspended",
@@ -550,7 +539,7 @@ fn an_answer_queued_for_the_workers_says_the_process_was_suspended() {
     let (code, _, err) = p.run(&["worker", "--once"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(
-        status_changes(&p, &id)[3..],
+        crate::status_changes(&p, &id)[3..],
         [
             "process.running created running",
             "process.completed running completed",

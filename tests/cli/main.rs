@@ -324,7 +324,7 @@ pub fn signalled_once_started(
     cmd.args(args)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped());
-    hangup_at_its_default(&mut cmd);
+    with_hangup(&mut cmd, libc::SIG_DFL);
     let run = cmd.spawn().unwrap();
     wait_for_file(p, started, String::new);
     unsafe { libc::kill(run.id() as libc::pid_t, sig) };
@@ -333,17 +333,29 @@ pub fn signalled_once_started(
     (out.status.code().unwrap_or(-1), err)
 }
 
-/// Starts `cmd` with SIGHUP at its default action, whatever the tests were started
-/// with: orch keeps a SIGHUP it inherits ignored (as under `nohup`), and a test of how
-/// it handles one must not depend on how the suite was run.
-pub fn hangup_at_its_default(cmd: &mut std::process::Command) {
+/// Starts `cmd` with SIGHUP's action set to `action` (`SIG_DFL`, or `SIG_IGN` as
+/// `nohup` sets it), whatever the tests were started with: orch keeps a SIGHUP it
+/// inherits ignored, and a test of how it handles one must not depend on how the suite
+/// was run.
+pub fn with_hangup(cmd: &mut std::process::Command, action: libc::sighandler_t) {
     // SAFETY: only `signal`, async-signal-safe, between fork and exec.
     unsafe {
-        std::os::unix::process::CommandExt::pre_exec(cmd, || {
-            libc::signal(libc::SIGHUP, libc::SIG_DFL);
+        std::os::unix::process::CommandExt::pre_exec(cmd, move || {
+            libc::signal(libc::SIGHUP, action);
             Ok(())
         });
     }
+}
+
+/// The status changes of process `id`, as its `process.*` events tell them.
+pub fn status_changes(p: &Project, id: &str) -> Vec<String> {
+    p.json(&["events", "--kind", "process.*", "--process", id])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| format!("{} {} {}", e["kind"], e["data"]["from"], e["data"]["to"]))
+        .map(|s| s.replace('"', ""))
+        .collect()
 }
 
 /// Each attempt of step `name` in a process object: (status, attempt), in log order.

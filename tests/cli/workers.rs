@@ -46,6 +46,17 @@ fn ran(p: &Project) -> Vec<(String, String, u64, u64)> {
         .collect()
 }
 
+/// Makes the waiting process `id` due now, lets `worker --once` run it, and returns the
+/// process as `process show` gives it then, with the worker's stderr.
+fn run_due_now(p: &Project, id: &str) -> (Value, String) {
+    p.sql(&format!(
+        "UPDATE processes SET run_after = '2000-01-01T00:00:00.000000Z' WHERE process_id = '{id}'"
+    ));
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    (p.ok_json(&["process", "show", id]), err)
+}
+
 fn queue(p: &Project, n: usize) -> Vec<String> {
     (0..n)
         .map(|_| {
@@ -191,12 +202,7 @@ fn a_long_retry_delay_rests_the_process_and_counts_its_attempts() {
         "{why}"
     );
     // Due now: the second attempt is the policy's last, and the process fails.
-    p.sql(&format!(
-        "UPDATE processes SET run_after = '2000-01-01T00:00:00.000000Z' WHERE process_id = '{id}'"
-    ));
-    let (code, _, err) = p.run(&["worker", "--once"]);
-    assert_eq!(code, 0, "{err}");
-    let v = p.ok_json(&["process", "show", &id]);
+    let (v, err) = run_due_now(&p, &id);
     assert_eq!(v["status"], "failed", "{v}");
     // The worker's line says why, as `process show` does.
     let line = err
@@ -251,12 +257,7 @@ fn a_worker_stopped_between_two_attempts_keeps_the_delay_and_the_count() {
     let gap = at(&v["run_after"]).duration_since(at(&failed["finished_at"]));
     assert!(gap.as_secs_f64() >= 8.0, "{v}");
     // Due now: the second attempt is the policy's last, and the process fails.
-    p.sql(&format!(
-        "UPDATE processes SET run_after = '2000-01-01T00:00:00.000000Z' WHERE process_id = '{id}'"
-    ));
-    let (code, _, err) = p.run(&["worker", "--once"]);
-    assert_eq!(code, 0, "{err}");
-    let v = p.ok_json(&["process", "show", &id]);
+    let (v, _) = run_due_now(&p, &id);
     assert_eq!(v["status"], "failed", "{v}");
     let ran = std::fs::read_to_string(p.path().join("ran.txt")).unwrap();
     assert_eq!(ran.lines().count(), 2, "{ran}");
@@ -272,12 +273,7 @@ fn a_retry_delay_grown_past_a_hundred_years_rests_a_hundred_years() {
     assert_eq!(p.ok_json(&["process", "show", &id])["status"], "waiting");
     // The first wait is due: the second attempt fails, and the third is ten thousand
     // years off by the policy.
-    p.sql(&format!(
-        "UPDATE processes SET run_after = '2000-01-01T00:00:00.000000Z' WHERE process_id = '{id}'"
-    ));
-    let (code, _, err) = p.run(&["worker", "--once"]);
-    assert_eq!(code, 0, "{err}");
-    let v = p.ok_json(&["process", "show", &id]);
+    let (v, _) = run_due_now(&p, &id);
     assert_eq!(v["status"], "waiting", "{v}");
     let ran = std::fs::read_to_string(p.path().join("ran.txt")).unwrap();
     assert_eq!(ran.lines().count(), 2, "the third attempt ran at once: {v}");
@@ -518,12 +514,7 @@ fn an_interrupted_worker_once_exits_0_and_leaves_its_process_due() {
     let p = Project::new();
     timed_task(&p, 2, 1000);
     queue(&p, 1);
-    let worker = spawn_worker(&p, &["--once"]);
-    wait_until("the step to start", || statuses(&p) == ["running"]);
-    signal(&worker, libc::SIGTERM);
-    let out = worker.wait_with_output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{err}");
+    let err = signalled_worker_once(&p, libc::SIGTERM, libc::SIG_DFL);
     assert_eq!(statuses(&p), ["waiting"], "{err}");
     assert_eq!(ran(&p).len(), 1, "the step in flight finished: {err}");
 }
@@ -535,40 +526,30 @@ fn a_hangup_stops_a_worker_unless_it_was_started_under_nohup() {
     let p = Project::new();
     timed_task(&p, 2, 1000);
     queue(&p, 1);
+    let err = signalled_worker_once(&p, libc::SIGHUP, libc::SIG_DFL);
+    assert_eq!(statuses(&p), ["waiting"], "{err}");
+    assert_eq!(ran(&p).len(), 1, "the step in flight finished: {err}");
+
+    let err = signalled_worker_once(&p, libc::SIGHUP, libc::SIG_IGN);
+    assert_eq!(statuses(&p), ["completed"], "{err}");
+    assert_eq!(ran(&p).len(), 2, "{err}");
+}
+
+/// Sends `sig` to a `worker --once` (started with SIGHUP's action `hangup`) once its
+/// process runs, and returns its stderr once it exited 0.
+fn signalled_worker_once(p: &Project, sig: i32, hangup: libc::sighandler_t) -> String {
     let mut cmd = p.command();
     cmd.args(["worker", "--once"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
-    super::hangup_at_its_default(&mut cmd);
+    super::with_hangup(&mut cmd, hangup);
     let worker = cmd.spawn().unwrap();
-    wait_until("the step to start", || statuses(&p) == ["running"]);
-    signal(&worker, libc::SIGHUP);
+    wait_until("a step to start", || statuses(p) == ["running"]);
+    signal(&worker, sig);
     let out = worker.wait_with_output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_eq!(out.status.code(), Some(0), "{err}");
-    assert_eq!(statuses(&p), ["waiting"], "{err}");
-    assert_eq!(ran(&p).len(), 1, "the step in flight finished: {err}");
-
-    let mut nohup = p.command();
-    nohup
-        .args(["worker", "--once"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    // SAFETY: only `signal`, async-signal-safe, between fork and exec.
-    unsafe {
-        std::os::unix::process::CommandExt::pre_exec(&mut nohup, || {
-            libc::signal(libc::SIGHUP, libc::SIG_IGN);
-            Ok(())
-        });
-    }
-    let worker = nohup.spawn().unwrap();
-    wait_until("the last step to start", || statuses(&p) == ["running"]);
-    signal(&worker, libc::SIGHUP);
-    let out = worker.wait_with_output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{err}");
-    assert_eq!(statuses(&p), ["completed"], "{err}");
-    assert_eq!(ran(&p).len(), 2, "{err}");
+    err
 }
 
 /// `-v` streams what each step writes on stderr, line by line, each line saying whose it

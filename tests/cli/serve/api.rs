@@ -1798,17 +1798,6 @@ fn answers_are_queued_while_the_engine_is_paused_and_every_page_says_so() {
     });
 }
 
-/// The status changes of process `id`, as its `process.*` events tell them.
-fn status_changes(p: &Project, id: &str) -> Vec<String> {
-    p.json(&["events", "--kind", "process.*", "--process", id])
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| format!("{} {} {}", e["kind"], e["data"]["from"], e["data"]["to"]))
-        .map(|s| s.replace('"', ""))
-        .collect()
-}
-
 /// An answer, a skip and an abort through the API run no step: the process goes from
 /// the status it rested in straight to the next, with no `process.running` between.
 fn answers_skips_and_aborts_through_the_api_say_the_status_the_process_rested_in() {
@@ -1845,7 +1834,7 @@ fn answers_skips_and_aborts_through_the_api_say_the_status_the_process_rested_in
         (&skipped, "failed", "created"),
         (&aborted, "failed", "aborted"),
     ] {
-        let mut changes = status_changes(&p, id);
+        let mut changes = crate::status_changes(&p, id);
         assert_eq!(
             changes.pop().as_deref(),
             Some(format!("process.{now} {rested} {now}").as_str()),
