@@ -255,7 +255,8 @@ pub(super) struct StepEnd<'s> {
     pub(super) retry_in: Option<Duration>,
     /// Its retry policy has another attempt if this one fails, including when the
     /// subscription it leaves is found invalid at the commit: the process runs on.
-    pub(super) tries_again: bool,
+    /// Which attempt of how many this one is.
+    pub(super) tries_again: Option<(i64, i64)>,
     /// Who the log row names (an abort asked for by another user); None: the user
     /// this engine runs steps for.
     pub(super) by: Option<String>,
@@ -275,7 +276,7 @@ impl<'s> StepEnd<'s> {
             whole_state: false,
             retry_in: None,
             awaits_children: false,
-            tries_again: false,
+            tries_again: None,
             by: None,
         }
     }
@@ -1170,7 +1171,7 @@ impl Engine<'_> {
                 // Another attempt follows: the process keeps running meanwhile.
                 end.process_status = ProcessStatus::Running;
             }
-            end.tries_again = !last && !rests;
+            end.tries_again = (!last && !rests).then_some((n, attempts));
             let status = self.commit(cur, cur.scoped(end)).await?;
             if cur.rested {
                 return Ok(Some(Final::Waiting));
@@ -1218,10 +1219,10 @@ impl Engine<'_> {
                     delay.saturating_sub(waited.elapsed())
                 };
                 let why = if paused {
-                    format!("{}; {POLICY_MARK} when it runs again", crate::store::PAUSED)
+                    paused_between_attempts(n, attempts)
                 } else {
                     format!(
-                        "{DRAINED_WAIT}; {POLICY_MARK} in {}",
+                        "{DRAINED_WAIT}; {POLICY_MARK} in {} (attempt {n} of {attempts})",
                         crate::domain::workflow::format_duration(left)
                     )
                 };
@@ -1231,7 +1232,7 @@ impl Engine<'_> {
                     Instant::now(),
                     Attempt {
                         status: StepStatus::Waiting,
-                        error: Some(format!("{why} (attempt {n} of {attempts})")),
+                        error: Some(why),
                         ..Attempt::ok(json!({}))
                     },
                 );
@@ -1300,7 +1301,7 @@ impl Engine<'_> {
                     Err(reason) => {
                         end.outcome = Attempt::failed(reason);
                         // A branch's failure is the join's to weigh.
-                        end.process_status = if end.tries_again || cur.branch.is_some() {
+                        end.process_status = if end.tries_again.is_some() || cur.branch.is_some() {
                             ProcessStatus::Running
                         } else {
                             ProcessStatus::Failed
@@ -1375,6 +1376,10 @@ impl Engine<'_> {
                 rest: (draining && end.retry_in.is_none()).then(|| DRAINED.to_string()),
                 awaits_children: end.awaits_children,
                 claimed_from: cur.claimed_from,
+                paused_rest: end
+                    .tries_again
+                    .filter(|_| cur.branch.is_none())
+                    .map(|(n, of)| paused_between_attempts(n, of)),
             })
             .await?;
         cur.rested = end.process_status == ProcessStatus::Running
@@ -1410,6 +1415,15 @@ const POLICY_REST: Duration = Duration::from_secs(10);
 
 /// How a step's log row says its process rests until its retry policy's next attempt.
 const POLICY_MARK: &str = "the next attempt of its retry policy is due";
+
+/// Why a process rests when the engine's pause came between attempt `n` and the next
+/// of its step's retry policy (of `of` attempts): the next attempt counts the ones made.
+fn paused_between_attempts(n: i64, of: i64) -> String {
+    format!(
+        "{}; {POLICY_MARK} when it runs again (attempt {n} of {of})",
+        crate::store::PAUSED
+    )
+}
 
 /// Why a step's process rests when its orch stopped taking work while the step waited
 /// for its next attempt.

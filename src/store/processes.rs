@@ -179,6 +179,10 @@ pub struct StepCommit {
     /// an answer recorded for the workers): its status event goes from there, not from
     /// `running` (see [`ProcessRow::claimed_from`]).
     pub claimed_from: Option<ProcessStatus>,
+    /// For a failed attempt its step's retry policy follows with another: the reason the
+    /// process rests with instead, if the store finds the engine paused (see
+    /// [`StepCommit::rest_for_pause`]).
+    pub paused_rest: Option<String>,
 }
 
 /// What a commit gives back: the status the process is left in, and the step row.
@@ -225,6 +229,35 @@ impl StepCommit {
     /// state's snapshot does not hold.
     pub fn in_branch(&self) -> bool {
         self.step.branch.is_some()
+    }
+
+    /// Whether a paused engine would rest the process between two attempts of its
+    /// step's retry policy: the attempt failed, the next would start at once, and no
+    /// other rest was asked for.
+    pub fn rests_if_paused(&self) -> bool {
+        self.paused_rest.is_some()
+            && self.step.status == StepStatus::Failed
+            && self.status == ProcessStatus::Running
+            && self.rest.is_none()
+            && !self.in_branch()
+    }
+
+    /// Rests the process because the engine is paused, between two attempts of its
+    /// step's retry policy. The log row is `waiting` and says which attempt it was, as
+    /// a rest the policy's delay asked for does: the next attempt, when the engine runs
+    /// again, counts the attempts made rather than starting the policy over.
+    pub fn rest_for_pause(&mut self) {
+        let Some(reason) = self.paused_rest.take() else {
+            return;
+        };
+        self.step.status = StepStatus::Waiting;
+        self.step.error = Some(match self.step.error.take() {
+            Some(error) if !error.is_empty() => format!("{error}; {reason}"),
+            _ => reason.clone(),
+        });
+        self.status = ProcessStatus::Waiting;
+        self.failed_reason = Some(reason);
+        self.retry_in = Some(Duration::ZERO);
     }
 }
 

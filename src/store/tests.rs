@@ -103,6 +103,7 @@ fn step_commit(id: &str, step: StepStatus, status: ProcessStatus) -> StepCommit 
         rest: None,
         awaits_children: false,
         claimed_from: None,
+        paused_rest: None,
     }
 }
 

@@ -873,6 +873,53 @@ fn a_pause_between_two_attempts_starts_no_attempt_and_keeps_the_count() {
     assert_eq!(ran.lines().count(), 2, "{ran}");
 }
 
+/// A pause that lands while a failing attempt still runs rests the process when that
+/// attempt is committed, and the attempt still counts: `retry` after the engine runs
+/// again makes only the attempts the policy has left.
+fn a_pause_during_a_failing_attempt_keeps_the_count() {
+    let p = Project::new();
+    p.task(
+        r#"[[step]]
+name = "Flaky"
+run = """echo x >> ran.txt
+[ -e paused ] || { touch paused; "$ORCH_BIN" engine pause >/dev/null 2>&1; }
+exit 1"""
+retry = { attempts = 3, delay = "1s" }
+"#,
+    );
+    let (code, _, err) = p.run(&["workflow", "run", "t"]);
+    assert_eq!(code, 5, "{err}");
+    assert!(p.path().join("paused").exists(), "{err}");
+    let ran = || {
+        std::fs::read_to_string(p.path().join("ran.txt"))
+            .unwrap()
+            .lines()
+            .count()
+    };
+    assert_eq!(ran(), 1, "an attempt ran while paused:\n{err}");
+    let id = p.ok_json(&["process", "list"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let v = p.ok_json(&["process", "show", &id]);
+    assert_eq!(v["status"], "waiting", "{v}");
+    let why = v["failed_reason"].as_str().unwrap_or_default();
+    assert!(
+        why.starts_with("the engine is paused") && why.contains("(attempt 1 of 3)"),
+        "{v}"
+    );
+    let last = v["steps"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["status"], "waiting", "{v}");
+    assert!(
+        last["error"].as_str().unwrap_or_default().contains("exit"),
+        "the attempt's own failure is kept in its row: {v}"
+    );
+    assert_eq!(p.run(&["engine", "resume"]).0, 0);
+    let (code, _, err) = p.run(&["process", "retry", &id]);
+    assert_eq!(code, 3, "{err}");
+    assert_eq!(ran(), 3, "the policy started over:\n{err}");
+}
+
 fn pausing_under_load_lets_each_step_finish_and_starts_none_after() {
     let p = Project::new();
     timed_task(&p, 6, 200);
@@ -1245,6 +1292,7 @@ both!(
     the_engine_switch_stops_new_steps_and_lets_them_go_on,
     a_paused_engine_hints_what_each_refused_command_can_do,
     a_pause_between_two_attempts_starts_no_attempt_and_keeps_the_count,
+    a_pause_during_a_failing_attempt_keeps_the_count,
     pausing_under_load_lets_each_step_finish_and_starts_none_after,
     retry_and_resume_can_hand_a_process_to_the_workers,
     a_queued_process_gets_its_secrets_from_the_worker_or_asks_for_them,

@@ -53,8 +53,8 @@ async fn serve(w: Writer, mut rx: mpsc::UnboundedReceiver<Job>) {
     }
 }
 
-async fn write(w: &Writer, batch: Vec<Job>) {
-    let results = match write_together(w, &batch).await {
+async fn write(w: &Writer, mut batch: Vec<Job>) {
+    let results = match write_together(w, &mut batch).await {
         Ok(results) => results,
         // The server does not answer: each step alone would wait as long again, one
         // after the other. Every step fails with it (and is retried).
@@ -64,8 +64,8 @@ async fn write(w: &Writer, batch: Vec<Job>) {
         // The shared transaction failed: none of the steps is lost for it.
         Err(_) => {
             let mut alone = Vec::with_capacity(batch.len());
-            for job in &batch {
-                alone.push(in_tx!(w, write, |tx| commit_one(&mut tx, &job.commit).await?));
+            for job in &mut batch {
+                alone.push(in_tx!(w, write, |tx| commit_one(&mut tx, &mut job.commit).await?));
             }
             alone
         }
@@ -76,12 +76,12 @@ async fn write(w: &Writer, batch: Vec<Job>) {
 }
 
 /// Every step in a savepoint of one transaction; an error of one step is its own.
-async fn write_together(w: &Writer, batch: &[Job]) -> StoreResult<Vec<StoreResult<Left>>> {
+async fn write_together(w: &Writer, batch: &mut [Job]) -> StoreResult<Vec<StoreResult<Left>>> {
     in_tx!(w, write, |tx| {
         let mut results = Vec::with_capacity(batch.len());
-        for job in batch {
+        for job in batch.iter_mut() {
             let mark = tx.savepoint().await?;
-            match commit_one(&mut tx, &job.commit).await {
+            match commit_one(&mut tx, &mut job.commit).await {
                 Ok(status) => results.push(Ok(status)),
                 Err(e) if e.is_own() => {
                     tx.roll_back_to(mark).await?;

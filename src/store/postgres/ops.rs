@@ -116,11 +116,11 @@ impl Postgres {
         in_tx!(self, read, |tx| processes::steps(&tx, process_id).await?)
     }
 
-    pub async fn commit_step(&self, c: StepCommit) -> StoreResult<Committed> {
+    pub async fn commit_step(&self, mut c: StepCommit) -> StoreResult<Committed> {
         if let Some(committer) = self.committer.get() {
             return committer.commit(c).await;
         }
-        let left = in_tx!(self, write, |tx| commit_one(&mut tx, &c).await?)?;
+        let left = in_tx!(self, write, |tx| commit_one(&mut tx, &mut c).await?)?;
         Ok(Committed {
             status: left.status,
             step: c.step,
@@ -565,7 +565,14 @@ impl Postgres {
 /// Writes one step in the caller's transaction: the subscription change it made, its
 /// log row and the process row, then lets go of the process or puts it at rest.
 /// Returns the status the process is left in.
-pub(super) async fn commit_one(tx: &mut super::tx::Tx<'_>, c: &StepCommit) -> super::tx::R<Left> {
+pub(super) async fn commit_one(
+    tx: &mut super::tx::Tx<'_>,
+    c: &mut StepCommit,
+) -> super::tx::R<Left> {
+    // Read FOR SHARE: a pause waits for this commit, as the one read below does.
+    if c.rests_if_paused() && super::workers::paused(tx, true).await?.is_some() {
+        c.rest_for_pause();
+    }
     let mut abort_asked = false;
     let status = commit_leaving(tx, c, &mut abort_asked).await?;
     Ok(Left {

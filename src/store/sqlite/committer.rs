@@ -79,14 +79,14 @@ fn serve(mut conn: Connection, mut rx: mpsc::UnboundedReceiver<Job>) {
     }
 }
 
-fn write(conn: &mut Connection, batch: Vec<Job>) {
-    let written = write_together(conn, &batch);
+fn write(conn: &mut Connection, mut batch: Vec<Job>) {
+    let written = write_together(conn, &mut batch);
     let results: Vec<StoreResult<Left>> = match written {
         Ok(results) => results,
         // The shared commit failed: none of the steps is lost for it.
         Err(_) => batch
-            .iter()
-            .map(|job| write_alone(conn, &job.commit))
+            .iter_mut()
+            .map(|job| write_alone(conn, &mut job.commit))
             .collect(),
     };
     for (job, result) in batch.into_iter().zip(results) {
@@ -99,18 +99,18 @@ fn write(conn: &mut Connection, batch: Vec<Job>) {
 /// process taken over by another worker); a savepoint per step, which would keep the
 /// others without a second write, makes SQLite keep a sub-journal of every page each
 /// step touches, which every batch would pay for.
-fn write_together(conn: &mut Connection, batch: &[Job]) -> StoreResult<Vec<StoreResult<Left>>> {
+fn write_together(conn: &mut Connection, batch: &mut [Job]) -> StoreResult<Vec<StoreResult<Left>>> {
     let tx = write_tx(conn)?;
     let mut facts = TxFacts::default();
     let mut results = Vec::with_capacity(batch.len());
     for job in batch {
-        results.push(Ok(commit_one(&tx, &job.commit, &mut facts)?));
+        results.push(Ok(commit_one(&tx, &mut job.commit, &mut facts)?));
     }
     tx.commit()?;
     Ok(results)
 }
 
-fn write_alone(conn: &mut Connection, c: &StepCommit) -> StoreResult<Left> {
+fn write_alone(conn: &mut Connection, c: &mut StepCommit) -> StoreResult<Left> {
     let tx = write_tx(conn)?;
     let status = commit_one(&tx, c, &mut TxFacts::default())?;
     tx.commit()?;

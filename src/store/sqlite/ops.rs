@@ -158,13 +158,13 @@ impl Sqlite {
         processes::steps(&self.conn(), process_id)
     }
 
-    pub async fn commit_step(&self, c: StepCommit) -> StoreResult<Committed> {
+    pub async fn commit_step(&self, mut c: StepCommit) -> StoreResult<Committed> {
         if let Some(committer) = self.committer.get() {
             return committer.commit(c).await;
         }
         let mut conn = self.conn();
         let tx = write_tx(&mut conn)?;
-        let left = commit_one(&tx, &c, &mut TxFacts::default())?;
+        let left = commit_one(&tx, &mut c, &mut TxFacts::default())?;
         tx.commit()?;
         Ok(Committed {
             status: left.status,

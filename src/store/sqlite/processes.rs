@@ -797,6 +797,7 @@ mod tests {
                 rest: None,
                 awaits_children: false,
                 claimed_from: None,
+                paused_rest: None,
             },
             status,
         )

@@ -36,7 +36,10 @@ impl TxFacts {
 /// Writes one step in the caller's transaction: the subscription change it made, its
 /// log row and the process row, then lets go of the process or puts it at rest. Returns
 /// the status the process is left in.
-pub fn commit_one(tx: &Connection, c: &StepCommit, facts: &mut TxFacts) -> StoreResult<Left> {
+pub fn commit_one(tx: &Connection, c: &mut StepCommit, facts: &mut TxFacts) -> StoreResult<Left> {
+    if c.rests_if_paused() && facts.paused(tx)? {
+        c.rest_for_pause();
+    }
     let mut abort_asked = false;
     let status = commit_leaving(tx, c, facts, &mut abort_asked)?;
     Ok(Left {
