@@ -209,6 +209,43 @@ fn readers_racing_the_creation_of_the_database_see_none_or_all_of_it() {
     }
 }
 
+/// What a creation of the database cut off by `kill -9` left beside it goes with the
+/// next creation; what a creation still running builds stays.
+#[test]
+#[cfg(unix)]
+fn a_creation_cut_off_leaves_nothing_once_the_database_is_created() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"A\"\nbuiltin = \"noop\"\n");
+    // An orch that is gone: a child that has exited and been waited for.
+    let mut dead = std::process::Command::new("true").spawn().unwrap();
+    let dead_pid = dead.id();
+    dead.wait().unwrap();
+    let name = p.db().file_name().unwrap().to_string_lossy().into_owned();
+    let cut_off = [
+        format!(".{name}.{dead_pid}-123456789.new"),
+        format!(".{name}.{dead_pid}-123456789.new-wal"),
+        format!(".{name}.{dead_pid}-123456789.new-shm"),
+    ];
+    let building = format!(".{name}.{}-42.new", std::process::id());
+    let unrelated = format!(".{name}.notes");
+    for file in cut_off.iter().chain([&building, &unrelated]) {
+        std::fs::write(p.path().join(file), b"partial").unwrap();
+    }
+    let (code, _, err) = p.run(&["workflow", "run", "t"]);
+    assert_eq!(code, 0, "{err}");
+    for file in &cut_off {
+        assert!(!p.path().join(file).exists(), "{file} was left");
+    }
+    assert!(
+        p.path().join(&building).exists(),
+        "a running creation's file was removed"
+    );
+    assert!(
+        p.path().join(&unrelated).exists(),
+        "a file not orch's was removed"
+    );
+}
+
 /// Overwrites the middle of a database file with garbage.
 fn damage(db: &Path) {
     use std::io::{Seek, SeekFrom, Write};

@@ -638,6 +638,7 @@ pub fn open_unmigrated(path: &Path, sync: Sync, create: Create) -> Result<Connec
 /// and false is returned: [`open_unmigrated`] creates the file in place, as it does for
 /// any other caller, and says what is wrong in terms of `path`.
 fn create_whole(path: &Path, sync: Sync) -> bool {
+    NewFile::sweep_leftovers(path);
     let Some(new) = NewFile::beside(path) else {
         return false;
     };
@@ -695,6 +696,41 @@ impl NewFile {
 }
 
 impl NewFile {
+    /// Removes what a creation of this database cut off before its end (`kill -9`, a
+    /// power cut) left beside it: the new files of an orch that no longer runs. One
+    /// whose orch still runs is building the database right now, and is left to it.
+    fn sweep_leftovers(path: &Path) {
+        let (Some(name), Some(folder)) = (path.file_name(), path.parent()) else {
+            return;
+        };
+        let prefix = format!(".{}.", name.to_string_lossy());
+        let folder = if folder.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            folder
+        };
+        let Ok(entries) = std::fs::read_dir(folder) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let file = entry.file_name();
+            let file = file.to_string_lossy();
+            let Some(rest) = file.strip_prefix(&prefix) else {
+                continue;
+            };
+            let Some((pid, tail)) = rest.split_once('-') else {
+                continue;
+            };
+            let ours = tail.split_once(".new").is_some_and(|(nanos, suffix)| {
+                nanos.bytes().all(|b| b.is_ascii_digit())
+                    && ["", "-wal", "-shm", "-journal"].contains(&suffix)
+            });
+            if ours && pid.parse().is_ok_and(|pid: u32| !runs(pid)) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+
     /// Whether SQLite left a write-ahead log with frames beside the new file: the file
     /// alone is then not the whole database.
     fn holds_a_log(&self) -> bool {
@@ -713,6 +749,29 @@ impl Drop for NewFile {
         }
         let _ = std::fs::remove_file(&self.0);
     }
+}
+
+/// Whether a process `pid` runs on this machine (this one does, whatever it is asked).
+#[cfg(unix)]
+fn runs(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return true;
+    }
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    if pid <= 0 {
+        return false;
+    }
+    // SAFETY: signal 0 sends nothing; it only asks whether the process exists.
+    let alive = unsafe { libc::kill(pid, 0) } == 0;
+    alive || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+}
+
+/// Without a way to ask, every creation is taken to run still: nothing is removed.
+#[cfg(not(unix))]
+fn runs(_pid: u32) -> bool {
+    true
 }
 
 #[cfg(unix)]
