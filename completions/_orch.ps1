@@ -229,7 +229,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours (NO_COLOR is honoured with auto)')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who runs the command, recorded in the log (default: the OS user)')
             [CompletionResult]::new('--form', '--form', [CompletionResultType]::ParameterName, 'Ask for what the flags leave out interactively (only on a terminal)')
-            [CompletionResult]::new('--save', '--save', [CompletionResultType]::ParameterName, 'Also write the definition to products/<name>.toml')
+            [CompletionResult]::new('--save', '--save', [CompletionResultType]::ParameterName, 'Also write the definition to the products folder orch.toml names (products/ unless it says otherwise), as <name in lower case>.toml')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Overwrite an existing file or product')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')

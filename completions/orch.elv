@@ -211,7 +211,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --color 'When to use colours (NO_COLOR is honoured with auto)'
             cand --user 'Who runs the command, recorded in the log (default: the OS user)'
             cand --form 'Ask for what the flags leave out interactively (only on a terminal)'
-            cand --save 'Also write the definition to products/<name>.toml'
+            cand --save 'Also write the definition to the products folder orch.toml names (products/ unless it says otherwise), as <name in lower case>.toml'
             cand --force 'Overwrite an existing file or product'
             cand -q 'Print only data and errors'
             cand --quiet 'Print only data and errors'

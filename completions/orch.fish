@@ -189,7 +189,7 @@ always\t''
 never\t''"
 complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -l user -d 'Who runs the command, recorded in the log (default: the OS user)' -r
 complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -l form -d 'Ask for what the flags leave out interactively (only on a terminal)'
-complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -l save -d 'Also write the definition to products/<name>.toml'
+complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -l save -d 'Also write the definition to the products folder orch.toml names (products/ unless it says otherwise), as <name in lower case>.toml'
 complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -l force -d 'Overwrite an existing file or product'
 complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print only data and errors'
 complete -c orch -n "__fish_orch_using_subcommand product; and __fish_seen_subcommand_from create" -s v -l verbose -d 'Print more detail (stream step output with -v)'

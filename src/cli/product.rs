@@ -32,7 +32,7 @@ pub enum ProductCommand {
 
 #[derive(Debug, Args)]
 pub struct LoadArgs {
-    /// A product file or a folder of them (default: the project's products/)
+    /// A product file or a folder of them (default: the products folder orch.toml names, products/ unless it says otherwise)
     pub path: Option<PathBuf>,
     /// Apply changes that would invalidate existing subscriptions
     #[arg(long)]

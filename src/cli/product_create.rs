@@ -50,7 +50,7 @@ pub struct CreateArgs {
     /// Ask for what the flags leave out interactively (only on a terminal)
     #[arg(long)]
     pub form: bool,
-    /// Also write the definition to products/<name>.toml
+    /// Also write the definition to the products folder orch.toml names (products/ unless it says otherwise), as <name in lower case>.toml
     #[arg(long)]
     pub save: bool,
     /// Overwrite an existing file or product
