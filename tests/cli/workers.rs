@@ -874,9 +874,18 @@ fn a_pause_between_two_attempts_starts_no_attempt_and_keeps_the_count() {
 }
 
 /// A pause that lands while a failing attempt still runs rests the process when that
-/// attempt is committed, and the attempt still counts: `retry` after the engine runs
-/// again makes only the attempts the policy has left.
+/// attempt is committed, and the attempt still counts: once the engine runs again, the
+/// process makes only the attempts the policy has left. Run by hand, and by a worker
+/// (whose steps go through the group committer).
 fn a_pause_during_a_failing_attempt_keeps_the_count() {
+    pause_during_a_failing_attempt(false);
+}
+
+fn a_pause_during_a_failing_attempt_under_a_worker_keeps_the_count() {
+    pause_during_a_failing_attempt(true);
+}
+
+fn pause_during_a_failing_attempt(by_worker: bool) {
     let p = Project::new();
     p.task(
         r#"[[step]]
@@ -887,8 +896,13 @@ exit 1"""
 retry = { attempts = 3, delay = "1s" }
 "#,
     );
-    let (code, _, err) = p.run(&["workflow", "run", "t"]);
-    assert_eq!(code, 5, "{err}");
+    let (code, _, err) = if by_worker {
+        p.queue("t");
+        p.run(&["worker", "--once"])
+    } else {
+        p.run(&["workflow", "run", "t"])
+    };
+    assert_eq!(code, if by_worker { 0 } else { 5 }, "{err}");
     assert!(p.path().join("paused").exists(), "{err}");
     let ran = || {
         std::fs::read_to_string(p.path().join("ran.txt"))
@@ -915,9 +929,15 @@ retry = { attempts = 3, delay = "1s" }
         "the attempt's own failure is kept in its row: {v}"
     );
     assert_eq!(p.run(&["engine", "resume"]).0, 0);
-    let (code, _, err) = p.run(&["process", "retry", &id]);
-    assert_eq!(code, 3, "{err}");
-    assert_eq!(ran(), 3, "the policy started over:\n{err}");
+    if by_worker {
+        let (code, _, err) = p.run(&["worker", "--once"]);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(p.ok_json(&["process", "show", &id])["status"], "failed");
+    } else {
+        let (code, _, err) = p.run(&["process", "retry", &id]);
+        assert_eq!(code, 3, "{err}");
+    }
+    assert_eq!(ran(), 3, "the policy started over");
 }
 
 fn pausing_under_load_lets_each_step_finish_and_starts_none_after() {
@@ -1293,6 +1313,7 @@ both!(
     a_paused_engine_hints_what_each_refused_command_can_do,
     a_pause_between_two_attempts_starts_no_attempt_and_keeps_the_count,
     a_pause_during_a_failing_attempt_keeps_the_count,
+    a_pause_during_a_failing_attempt_under_a_worker_keeps_the_count,
     pausing_under_load_lets_each_step_finish_and_starts_none_after,
     retry_and_resume_can_hand_a_process_to_the_workers,
     a_queued_process_gets_its_secrets_from_the_worker_or_asks_for_them,
