@@ -245,7 +245,10 @@ impl StepCommit {
     /// Rests the process because the engine is paused, between two attempts of its
     /// step's retry policy. The log row is `waiting` and says which attempt it was, as
     /// a rest the policy's delay asked for does: the next attempt, when the engine runs
-    /// again, counts the attempts made rather than starting the policy over.
+    /// again, counts the attempts made rather than starting the policy over. Should the
+    /// transaction that found the pause be rolled back and the step written again, it
+    /// stays at rest: the process is due at once, and its next attempt runs when the
+    /// engine does.
     pub fn rest_for_pause(&mut self) {
         let Some(reason) = self.paused_rest.take() else {
             return;
