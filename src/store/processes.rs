@@ -232,11 +232,11 @@ impl StepCommit {
     }
 
     /// Whether a paused engine would rest the process between two attempts of its
-    /// step's retry policy: the attempt failed, the next would start at once, and no
-    /// other rest was asked for.
+    /// step's retry policy: the attempt failed (or its step waits, exit 75), the next
+    /// would start at once, and no other rest was asked for.
     pub fn rests_if_paused(&self) -> bool {
         self.paused_rest.is_some()
-            && self.step.status == StepStatus::Failed
+            && self.step.status.is_retryable()
             && self.status == ProcessStatus::Running
             && self.rest.is_none()
             && !self.in_branch()

@@ -878,24 +878,29 @@ fn a_pause_between_two_attempts_starts_no_attempt_and_keeps_the_count() {
 /// process makes only the attempts the policy has left. Run by hand, and by a worker
 /// (whose steps go through the group committer).
 fn a_pause_during_a_failing_attempt_keeps_the_count() {
-    pause_during_a_failing_attempt(false);
+    pause_during_a_failing_attempt(false, 1);
 }
 
 fn a_pause_during_a_failing_attempt_under_a_worker_keeps_the_count() {
-    pause_during_a_failing_attempt(true);
+    pause_during_a_failing_attempt(true, 1);
 }
 
-fn pause_during_a_failing_attempt(by_worker: bool) {
+/// The same for an attempt whose step waits (exit 75) with attempts left.
+fn a_pause_during_an_attempt_that_waits_keeps_the_count() {
+    pause_during_a_failing_attempt(false, 75);
+}
+
+fn pause_during_a_failing_attempt(by_worker: bool, exit: i32) {
     let p = Project::new();
-    p.task(
+    p.task(&format!(
         r#"[[step]]
 name = "Flaky"
 run = """echo x >> ran.txt
-[ -e paused ] || { touch paused; "$ORCH_BIN" engine pause >/dev/null 2>&1; }
-exit 1"""
-retry = { attempts = 3, delay = "1s" }
-"#,
-    );
+[ -e paused ] || {{ touch paused; "$ORCH_BIN" engine pause >/dev/null 2>&1; }}
+exit {exit}"""
+retry = {{ attempts = 3, delay = "1s" }}
+"#
+    ));
     let (code, _, err) = if by_worker {
         p.queue("t");
         p.run(&["worker", "--once"])
@@ -925,7 +930,10 @@ retry = { attempts = 3, delay = "1s" }
     let last = v["steps"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(last["status"], "waiting", "{v}");
     assert!(
-        last["error"].as_str().unwrap_or_default().contains("exit"),
+        last["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains(&exit.to_string()),
         "the attempt's own failure is kept in its row: {v}"
     );
     assert_eq!(p.run(&["engine", "resume"]).0, 0);
@@ -935,7 +943,7 @@ retry = { attempts = 3, delay = "1s" }
         assert_eq!(p.ok_json(&["process", "show", &id])["status"], "failed");
     } else {
         let (code, _, err) = p.run(&["process", "retry", &id]);
-        assert_eq!(code, 3, "{err}");
+        assert_eq!(code, if exit == 75 { 5 } else { 3 }, "{err}");
     }
     assert_eq!(ran(), 3, "the policy started over");
 }
@@ -1314,6 +1322,7 @@ both!(
     a_pause_between_two_attempts_starts_no_attempt_and_keeps_the_count,
     a_pause_during_a_failing_attempt_keeps_the_count,
     a_pause_during_a_failing_attempt_under_a_worker_keeps_the_count,
+    a_pause_during_an_attempt_that_waits_keeps_the_count,
     pausing_under_load_lets_each_step_finish_and_starts_none_after,
     retry_and_resume_can_hand_a_process_to_the_workers,
     a_queued_process_gets_its_secrets_from_the_worker_or_asks_for_them,
