@@ -579,13 +579,14 @@ fn queue(ctx: &mut Ctx, p: &ProcessRow, chosen: &Chosen, from: &[ProcessStatus])
     let mut status = p.status;
     if stale {
         // Taken over from the orch that died holding it (`process.taken_over`), then
-        // let go of at once: a worker runs the step that was in flight again.
-        drive::claim_no_step(ctx, id, from, "queued")?;
-        let me = crate::engine::owner::me();
-        let reason = "taken over from an orch that is gone, for the workers";
-        ctx.db(async |s| {
-            s.rest_process(id, me, reason, Some(std::time::Duration::ZERO))
-                .await
+        // let go of at once: a worker runs the step that was in flight again, as its
+        // next attempt.
+        let seen = drive::claim_no_step(ctx, id, from, "queued")?;
+        let gone = seen
+            .owner
+            .unwrap_or_else(|| "an orch that is gone".to_string());
+        drive::with_engine(ctx, async |engine| {
+            engine.rest_taken_over(id, &chosen.def, &gone).await
         })?;
         status = ProcessStatus::Waiting;
     }
