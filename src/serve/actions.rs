@@ -495,8 +495,8 @@ pub async fn start(app: &Arc<App>, req: Start) -> Result<String> {
     .await
 }
 
-/// Puts a failed or waiting process back in the queue; `secrets` (never stored) go to
-/// the worker in memory.
+/// Puts a failed or waiting process, or one whose orch died holding it, back in the
+/// queue; `secrets` (never stored) go to the worker in memory.
 pub async fn retry(
     app: &Arc<App>,
     id: String,
@@ -507,13 +507,29 @@ pub async fn retry(
     app.blocking(async move |app: &App| {
         let store = app.store();
         let p = find_process(store, &id).await?;
-        if !RETRYABLE.contains(&p.status) {
+        let stale = owner::is_stale(&p);
+        if !RETRYABLE.contains(&p.status) && !stale {
             return Err(owner::refused(&p, "retried"));
         }
         adopt_current(app, store, &p, use_current).await?;
         let secrets = check_secrets(app, store, &p, secrets).await?;
         app.can_hand_on(&secrets)?;
-        if !store.queue_process(&p.process_id, p.status, &who).await? {
+        let mut status = p.status;
+        if stale {
+            // Taken over from the orch that died holding it (`process.taken_over`), then
+            // let go of at once, as `process retry --queue` does: the worker runs the
+            // step that was in flight again, as its next attempt.
+            let claimed = owner::claim_to_end(store, &p.process_id, RETRYABLE, app.lease).await?;
+            let seen = owner::claimed(claimed, &p.process_id, "retried")?;
+            let def = stored_definition(store, &p).await?;
+            let from = seen.owner.as_deref().unwrap_or("an orch that is gone");
+            let mut quiet = Quiet;
+            app.engine(store, &who, &mut quiet)
+                .rest_taken_over(&p.process_id, &def, from)
+                .await?;
+            status = ProcessStatus::Waiting;
+        }
+        if !store.queue_process(&p.process_id, status, &who).await? {
             return Err(Error::conflict(format!(
                 "process {} changed while it was being queued",
                 p.process_id

@@ -46,7 +46,7 @@ fn is_root() -> bool {
 
 /// Runs a task of steps A, B and C (each noting itself in effects.txt) and kills orch
 /// with SIGKILL while B runs for the first time; the process's id and B's process group.
-fn killed_mid_step(p: &Project) -> (String, i32) {
+pub fn killed_mid_step(p: &Project) -> (String, i32) {
     effect_script(p);
     // The first run writes its process group to `marker`, then sleeps; a rerun does not.
     p.script(

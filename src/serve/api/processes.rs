@@ -331,8 +331,9 @@ pub async fn start(
 }
 
 /// Puts a failed or waiting process back in the queue, to run its failed step again
-/// (`orch process retry ID --queue`). The body may hold secrets the process needs
-/// again (they are never stored).
+/// (`orch process retry ID --queue`); one whose orch died mid-step (`stale`) is taken
+/// over, and the step that was in flight runs again. The body may hold secrets the
+/// process needs again (they are never stored).
 #[utoipa::path(post, path = "/processes/{id}/retry", tag = "processes", security(("bearer" = [])),
     params(
         ("id" = String, Path, description = "A process id, or a unique prefix of one"),

@@ -102,4 +102,40 @@ fn requests_on_one_process_at_once_each_get_a_documented_answer() {
     assert_eq!(stored, ["aborted"]);
 }
 
-both!(requests_on_one_process_at_once_each_get_a_documented_answer);
+/// A process whose orch was killed mid-step is stale: a retry through the API takes it
+/// over for the worker (as `process retry --queue` does), where it was refused as
+/// running with a hint to do what was just done; the step in flight runs again as its
+/// next attempt.
+fn a_retry_takes_over_a_process_whose_orch_died() {
+    let p = Project::new();
+    let (id, _) = crate::reliability::killed_mid_step(&p);
+    let op = token(&p, "ops", "operate");
+    let s = Server::start(&p, &["--no-worker"]);
+    let r = post(
+        &s,
+        &format!("/api/v1/processes/{id}/retry"),
+        &op,
+        &json!({}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["status"], "created", "{}", r.body);
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    let v = get(&s, &format!("/api/v1/processes/{id}"), &op).body;
+    assert_eq!(v["status"], "completed", "{v}");
+    assert_eq!(
+        crate::attempts_of(&v, "B"),
+        [("waiting", 1), ("success", 2)],
+        "{v}"
+    );
+    let ran: Vec<String> = crate::crash::effects(&p)
+        .into_iter()
+        .map(|(_, step, _)| step)
+        .collect();
+    assert_eq!(ran, ["A", "B", "B", "C"]);
+}
+
+both!(
+    requests_on_one_process_at_once_each_get_a_documented_answer,
+    a_retry_takes_over_a_process_whose_orch_died,
+);
