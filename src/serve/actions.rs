@@ -508,13 +508,28 @@ pub async fn retry(
         let store = app.store();
         let p = find_process(store, &id).await?;
         let stale = owner::is_stale(&p);
-        if !RETRYABLE.contains(&p.status) && !stale {
+        let timed_out = timed_out_waits(store, &p).await?;
+        if !RETRYABLE.contains(&p.status) && !stale && timed_out.is_empty() {
             return Err(owner::refused(&p, "retried"));
         }
         adopt_current(app, store, &p, use_current).await?;
         let secrets = check_secrets(app, store, &p, secrets).await?;
         app.can_hand_on(&secrets)?;
         let mut status = p.status;
+        if !timed_out.is_empty() {
+            // Its callbacks' deadlines passed: their steps fail here, as a worker fails
+            // them, and run again with new tokens (as `process retry` does).
+            let from = &[ProcessStatus::AwaitingCallback];
+            let claimed = owner::claim_to_end(store, &p.process_id, from, app.lease).await?;
+            let mut process = owner::claimed(claimed, &p.process_id, "retried")?;
+            let def = stored_definition(store, &process).await?;
+            let steps = store.steps(&p.process_id).await?;
+            let mut quiet = Quiet;
+            app.engine(store, &who, &mut quiet)
+                .time_out_waits(&mut process, &def, &steps, &timed_out)
+                .await?;
+            status = ProcessStatus::Failed;
+        }
         if stale {
             // Taken over from the orch that died holding it (`process.taken_over`), then
             // let go of at once, as `process retry --queue` does: the worker runs the
@@ -539,6 +554,17 @@ pub async fn retry(
         Ok(())
     })
     .await
+}
+
+/// The callback waits of a process awaiting callbacks whose deadlines passed, which a
+/// retry fails and runs again; none for any other process.
+async fn timed_out_waits(store: &Store, p: &ProcessRow) -> Result<Vec<CallbackWait>> {
+    if p.status != ProcessStatus::AwaitingCallback {
+        return Ok(Vec::new());
+    }
+    let steps = store.steps(&p.process_id).await?;
+    let waits = CallbackWait::all(store, p, &steps).await?;
+    Ok(waits.into_iter().filter(|w| w.timed_out).collect())
 }
 
 /// A retry's body: the secrets the process was given before, checked as a form's

@@ -9,7 +9,7 @@ use crate::cli::answers;
 use crate::cli::drive::{self, Options, claim, next_hint, print_process_json, record};
 use crate::cli::pending::Pending;
 use crate::domain::process::{ProcessStatus, StepStatus};
-use crate::domain::workflow::{StepKind, WorkflowDef, format_exact};
+use crate::domain::workflow::WorkflowDef;
 use crate::engine::runner::{Answers, Recorded};
 use crate::error::{Error, Kind, Result};
 use crate::shapes::waits::{CallbackWait, ChildrenWait};
@@ -710,27 +710,12 @@ fn time_out(ctx: &mut Ctx, p: ProcessRow) -> Result<Waited> {
     )?;
     // Every wait past its deadline is recorded (one per branch that waits); the last
     // record leaves the process failed, for the retry to run those steps again.
-    let last = timed_out.len() - 1;
-    for (i, wait) in timed_out.iter().enumerate() {
-        let at = crate::domain::path::locate(&def.steps, None, &wait.step);
-        let timeout = match at.map(|(s, _)| &s.kind) {
-            Some(StepKind::Callback { callback, .. }) => callback.timeout,
-            _ => None,
-        };
-        let branch = wait.branch.as_deref();
-        let attempt = crate::engine::plan::next_attempt_in(&steps, branch, &wait.name);
-        let mut recorded = Recorded {
-            error: Some(format!(
-                "callback timed out after {}",
-                timeout.map_or_else(|| "its deadline".into(), format_exact)
-            )),
-            branch: wait.branch.clone(),
-            ..Recorded::new(&wait.name, attempt, StepStatus::Failed)
-        };
-        if i < last {
-            recorded.process_status = ProcessStatus::Running;
-        }
-        record(ctx, &mut process, recorded)?;
+    drive::with_engine(ctx, async |engine| {
+        engine
+            .time_out_waits(&mut process, &def, &steps, &timed_out)
+            .await
+    })?;
+    for wait in &timed_out {
         ctx.printer.status(&format!(
             "step `{}` timed out waiting for its callback; running it again with a new token",
             wait.step

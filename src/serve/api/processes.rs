@@ -332,7 +332,8 @@ pub async fn start(
 
 /// Puts a failed or waiting process back in the queue, to run its failed step again
 /// (`orch process retry ID --queue`); one whose orch died mid-step (`stale`) is taken
-/// over, and the step that was in flight runs again. The body may hold secrets the
+/// over, and the step that was in flight runs again; a callback past its deadline is
+/// failed, and its step runs again with a new token. The body may hold secrets the
 /// process needs again (they are never stored).
 #[utoipa::path(post, path = "/processes/{id}/retry", tag = "processes", security(("bearer" = [])),
     params(

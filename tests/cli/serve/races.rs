@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Server, get, post, token, wait_for_status};
+use super::{Server, get, post, token, wait_for_status, wait_until};
 use crate::Project;
 use crate::both;
 
@@ -135,7 +135,83 @@ fn a_retry_takes_over_a_process_whose_orch_died() {
     assert_eq!(ran, ["A", "B", "B", "C"]);
 }
 
+/// A callback whose deadline passed before any worker swept it: a retry through the
+/// API fails the step (`callback timed out after 1s`) and queues it to run again with a
+/// new token, as `process retry` does; it was refused 409 with the hint to answer the
+/// callback, whose answer was refused as timed out.
+fn a_retry_runs_a_timed_out_callback_again_with_a_new_token() {
+    let p = Project::new();
+    p.script(
+        "workflows/scripts/submit.sh",
+        "cat >/dev/null\nprintf '%s' \"$ORCH_CALLBACK_TOKEN\" > token.tmp && mv token.tmp token.txt",
+    );
+    p.task(
+        "[[step]]\nname = \"Wait\"\nrun = \"workflows/scripts/submit.sh\"\ncallback = { timeout = \"1s\", result = \"job\" }\n",
+    );
+    let v = p.json_exiting(&["workflow", "run", "t"], 4);
+    let id = v["id"].as_str().unwrap().to_string();
+    let token_now = || std::fs::read_to_string(p.path().join("token.txt")).unwrap();
+    let first = token_now();
+    let op = token(&p, "ops", "operate");
+    let s = Server::start(&p, &["--no-worker"]);
+    // Past its deadline, before any worker or scheduler failed the step.
+    wait_until("the callback's deadline to pass", || {
+        get(&s, &format!("/api/v1/processes/{id}"), &op).body["callback"]["timed_out"] == true
+    });
+    let late = post(&s, &format!("/api/v1/callbacks/{first}"), &op, &json!({}));
+    assert_eq!(late.status, 404, "{}", late.body);
+    let retry_route = format!("POST /api/v1/processes/{id}/retry");
+    assert!(late.text.contains(&retry_route), "{}", late.body);
+    let r = post(
+        &s,
+        &format!("/api/v1/processes/{id}/retry"),
+        &op,
+        &json!({}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["status"], "created", "{}", r.body);
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    let v = wait_for_status(&s, &op, &id, "awaiting_callback");
+    let second = token_now();
+    assert_ne!(first, second);
+    let rows: Vec<_> = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["name"] == "Wait")
+        .map(|r| {
+            (
+                r["status"].clone(),
+                r["attempt"].clone(),
+                r["error"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (json!("awaiting_callback"), json!(1), json!(null)),
+            (
+                json!("failed"),
+                json!(1),
+                json!("callback timed out after 1s")
+            ),
+            (json!("awaiting_callback"), json!(2), json!(null)),
+        ],
+        "{v}"
+    );
+    let answered = post(
+        &s,
+        &format!("/api/v1/callbacks/{second}"),
+        &op,
+        &json!({"ok": 1}),
+    );
+    assert_eq!(answered.status, 202, "{}", answered.body);
+}
+
 both!(
     requests_on_one_process_at_once_each_get_a_documented_answer,
     a_retry_takes_over_a_process_whose_orch_died,
+    a_retry_runs_a_timed_out_callback_again_with_a_new_token,
 );
