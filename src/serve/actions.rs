@@ -668,6 +668,10 @@ pub async fn resume(
                 p.process_id
             )));
         }
+        if view.pending.is_empty() && p.status == ProcessStatus::Running && !owner::is_stale(p) {
+            // Said as `process resume` says it, naming the orch that runs it.
+            return Err(owner::refused(p, "resumed now"));
+        }
         if view.pending.is_empty() {
             return Err(Error::conflict(format!(
                 "process {} is {}, not waiting for input",

@@ -185,7 +185,7 @@ async fn in_api_words(app: &App, id: &str, e: crate::error::Error) -> ApiError {
 }
 
 /// What may be done next with a process, through this API (the command line's
-/// [`crate::shapes::next_hint`] names commands); None while it runs.
+/// [`crate::shapes::next_hint`] names commands).
 fn next_route(p: &crate::store::processes::ProcessRow) -> Option<String> {
     let id = &p.process_id;
     let at = format!("{}/processes/{id}", super::PREFIX);
@@ -222,7 +222,9 @@ fn next_route(p: &crate::store::processes::ProcessRow) -> Option<String> {
         ProcessStatus::Running if crate::engine::owner::is_stale(p) => {
             format!("POST {at}/retry takes it over")
         }
-        ProcessStatus::Running => return None,
+        ProcessStatus::Running => {
+            format!("wait for it to come to rest; GET {at} shows where it is")
+        }
         ProcessStatus::Completed | ProcessStatus::Aborted => {
             format!("GET {at} shows how it ended")
         }
