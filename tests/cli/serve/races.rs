@@ -215,3 +215,90 @@ both!(
     a_retry_takes_over_a_process_whose_orch_died,
     a_retry_runs_a_timed_out_callback_again_with_a_new_token,
 );
+
+/// A retry through the API that loses the process to another orch between reading it
+/// and queueing it is refused naming that orch, as when the other came first; it said
+/// only "changed while it was being queued". The moment is made on PostgreSQL: a
+/// transaction of the test's own locks the row, and once the retry waits for it, gives
+/// the process to an orch on another host.
+#[test]
+fn a_retry_that_loses_the_process_to_another_orch_names_it() {
+    let Some(p) = Project::on(crate::Store::Postgres) else {
+        return;
+    };
+    p.task("[[step]]\nname = \"Try\"\nrun = \"cat >/dev/null; exit 1\"\n");
+    let v = p.json_exiting(&["workflow", "run", "t"], 3);
+    let id = v["id"].as_str().unwrap().to_string();
+    let op = token(&p, "ops", "operate");
+    let s = Server::start(&p, &["--no-worker"]);
+    let url = p.pg_url().unwrap().to_string();
+    let (locked_tx, locked) = std::sync::mpsc::channel();
+    let (go, wait) = std::sync::mpsc::channel::<()>();
+    let row = id.clone();
+    let holder = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let (mut client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                .await
+                .unwrap();
+            tokio::spawn(connection);
+            let tx = client.transaction().await.unwrap();
+            tx.execute(
+                "SELECT 1 FROM processes WHERE process_id = $1 FOR UPDATE",
+                &[&row],
+            )
+            .await
+            .unwrap();
+            locked_tx.send(()).unwrap();
+            let _ = tokio::task::spawn_blocking(move || wait.recv()).await;
+            tx.execute(
+                "UPDATE processes SET status = 'running', owner = 'db-host-2/4242/0', \
+                 lease_until = '2999-01-01T00:00:00.000000Z' WHERE process_id = $1",
+                &[&row],
+            )
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+        });
+    });
+    locked.recv().unwrap();
+    std::thread::scope(|scope| {
+        let retry = scope.spawn(|| {
+            post(
+                &s,
+                &format!("/api/v1/processes/{id}/retry"),
+                &op,
+                &json!({}),
+            )
+        });
+        let blocked = format!(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND application_name = '{}'",
+            p.app_name()
+        );
+        wait_until("the retry waits for the row", || {
+            p.sql_column(&blocked) == ["1"]
+        });
+        go.send(()).unwrap();
+        holder.join().unwrap();
+        let r = retry.join().unwrap();
+        assert_eq!(r.status, 409, "{}", r.body);
+        let message = r.body["error"]["message"].as_str().unwrap();
+        assert_eq!(
+            message,
+            format!(
+                "process {id} is running (by orch pid 4242 on db-host-2), so it cannot be retried"
+            ),
+            "{}",
+            r.body
+        );
+        let hints = r.body["error"]["hints"].to_string();
+        assert!(
+            hints.contains(&format!("GET /api/v1/processes/{id}")),
+            "{hints}"
+        );
+        assert!(!hints.contains("orch process"), "{hints}");
+    });
+}
