@@ -545,32 +545,12 @@ pub async fn retry(
             status = ProcessStatus::Waiting;
         }
         if !store.queue_process(&p.process_id, status, &who).await? {
-            return Err(lost_to_another(store, &p.process_id, status, "retried").await);
+            return Err(owner::lost(store, &p.process_id, status, "retried").await);
         }
         app.vault.put(&p.process_id, secrets);
         Ok(())
     })
     .await
-}
-
-/// The refusal of an action that lost the process between reading it as `seen` and
-/// changing it (another orch claimed it, or queued it, in between): said of the
-/// process as it is now, naming who holds it, as when that came first.
-async fn lost_to_another(store: &Store, id: &str, seen: ProcessStatus, done: &str) -> Error {
-    let changed = || {
-        Error::conflict(format!("process {id} changed while it was being queued"))
-            .with_hint(format!("`orch process show {id}` says what it does now"))
-    };
-    match store.process(id).await {
-        Ok(Some(now)) if now.status != seen => owner::refused(&now, done),
-        // Held where its status did not change (an abort or an answer being recorded).
-        Ok(Some(ProcessRow { owner: Some(o), .. })) => {
-            owner::claimed(owner::Claim::Owned(o), id, done)
-                .err()
-                .unwrap_or_else(changed)
-        }
-        _ => changed(),
-    }
 }
 
 /// The callback waits of a process awaiting callbacks whose deadlines passed, which a

@@ -593,10 +593,10 @@ fn queue(ctx: &mut Ctx, p: &ProcessRow, chosen: &Chosen, from: &[ProcessStatus])
     chosen.adopt(ctx, id)?;
     let by = ctx.user().to_string();
     if !ctx.db(async |s| s.queue_process(id, status, &by).await)? {
-        return Err(
-            Error::conflict(format!("process {id} changed while it was being queued"))
-                .with_hint(format!("`orch process show {id}`")),
-        );
+        let lost = ctx.db(async |s| {
+            Ok::<_, Error>(crate::engine::owner::lost(s, id, status, "queued").await)
+        })?;
+        return Err(lost);
     }
     queued(ctx, p, chosen)
 }

@@ -231,40 +231,7 @@ fn a_retry_that_loses_the_process_to_another_orch_names_it() {
     let id = v["id"].as_str().unwrap().to_string();
     let op = token(&p, "ops", "operate");
     let s = Server::start(&p, &["--no-worker"]);
-    let url = p.pg_url().unwrap().to_string();
-    let (locked_tx, locked) = std::sync::mpsc::channel();
-    let (go, wait) = std::sync::mpsc::channel::<()>();
-    let row = id.clone();
-    let holder = std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            let (mut client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-                .await
-                .unwrap();
-            tokio::spawn(connection);
-            let tx = client.transaction().await.unwrap();
-            tx.execute(
-                "SELECT 1 FROM processes WHERE process_id = $1 FOR UPDATE",
-                &[&row],
-            )
-            .await
-            .unwrap();
-            locked_tx.send(()).unwrap();
-            let _ = tokio::task::spawn_blocking(move || wait.recv()).await;
-            tx.execute(
-                "UPDATE processes SET status = 'running', owner = 'db-host-2/4242/0', \
-                 lease_until = '2999-01-01T00:00:00.000000Z' WHERE process_id = $1",
-                &[&row],
-            )
-            .await
-            .unwrap();
-            tx.commit().await.unwrap();
-        });
-    });
-    locked.recv().unwrap();
+    let held = crate::postgres::hold_process_for_another_orch(&p, &id);
     std::thread::scope(|scope| {
         let retry = scope.spawn(|| {
             post(
@@ -274,15 +241,8 @@ fn a_retry_that_loses_the_process_to_another_orch_names_it() {
                 &json!({}),
             )
         });
-        let blocked = format!(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND application_name = '{}'",
-            p.app_name()
-        );
-        wait_until("the retry waits for the row", || {
-            p.sql_column(&blocked) == ["1"]
-        });
-        go.send(()).unwrap();
-        holder.join().unwrap();
+        crate::postgres::wait_for_a_blocked_orch(&p);
+        held.commit();
         let r = retry.join().unwrap();
         assert_eq!(r.status, 409, "{}", r.body);
         let message = r.body["error"]["message"].as_str().unwrap();
