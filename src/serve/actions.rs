@@ -458,7 +458,13 @@ pub async fn start(app: &Arc<App>, req: Start) -> Result<String> {
                 .map_err(crate::error::Error::from)
         } else {
             let state = crate::engine::start::form_state(subscription.as_ref());
-            app.collect(&pages, &req.given, &state)
+            // Queued, as `workflow run --queue` queues it: a secret left out comes from
+            // the worker's environment, or the process suspends asking for it.
+            app.collect(
+                &forms::with_secrets_for_the_worker(&pages),
+                &req.given,
+                &state,
+            )
         };
         let (answers, secrets) = match (misplaced, collected) {
             (None, collected) => collected?,
