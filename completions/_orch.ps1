@@ -1061,6 +1061,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
         'orch;serve' {
             [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'The address to listen on (port 0: any free port)')
             [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'How many processes the worker runs at once')
+            [CompletionResult]::new('--lease', '--lease', [CompletionResultType]::ParameterName, 'How long its worker''s lease on a process lasts; another worker takes a process over once it ran out (renewed every third of it)')
             [CompletionResult]::new('--grace', '--grace', [CompletionResultType]::ParameterName, 'How long running steps get to finish when it stops, before they are stopped')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)')

@@ -3092,7 +3092,7 @@ _orch() {
             return 0
             ;;
         orch__subcmd__serve)
-            opts="-o -q -v -h --listen --no-worker --no-auth --concurrency --grace --dir --db --output --quiet --verbose --color --user --help"
+            opts="-o -q -v -h --listen --no-worker --no-auth --concurrency --lease --grace --dir --db --output --quiet --verbose --color --user --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3103,6 +3103,10 @@ _orch() {
                     return 0
                     ;;
                 --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lease)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

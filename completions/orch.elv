@@ -958,6 +958,7 @@ set edit:completion:arg-completer[orch] = {|@words|
         &'orch;serve'= {
             cand --listen 'The address to listen on (port 0: any free port)'
             cand --concurrency 'How many processes the worker runs at once'
+            cand --lease 'How long its worker''s lease on a process lasts; another worker takes a process over once it ran out (renewed every third of it)'
             cand --grace 'How long running steps get to finish when it stops, before they are stopped'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'
             cand --db 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml''s `db`, else orch.db in the project)'

@@ -769,6 +769,7 @@ complete -c orch -n "__fish_orch_using_subcommand locks" -s v -l verbose -d 'Pri
 complete -c orch -n "__fish_orch_using_subcommand locks" -s h -l help -d 'Print help'
 complete -c orch -n "__fish_orch_using_subcommand serve" -l listen -d 'The address to listen on (port 0: any free port)' -r
 complete -c orch -n "__fish_orch_using_subcommand serve" -l concurrency -d 'How many processes the worker runs at once' -r
+complete -c orch -n "__fish_orch_using_subcommand serve" -l lease -d 'How long its worker\'s lease on a process lasts; another worker takes a process over once it ran out (renewed every third of it)' -r
 complete -c orch -n "__fish_orch_using_subcommand serve" -l grace -d 'How long running steps get to finish when it stops, before they are stopped' -r
 complete -c orch -n "__fish_orch_using_subcommand serve" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F
 complete -c orch -n "__fish_orch_using_subcommand serve" -l db -d 'Database: a SQLite file or a PostgreSQL address (postgresql://…, host=… dbname=…) (default: orch.toml\'s `db`, else orch.db in the project)' -r -F

@@ -35,6 +35,10 @@ pub struct ServeArgs {
     /// How many processes the worker runs at once
     #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub concurrency: u32,
+    /// How long its worker's lease on a process lasts; another worker takes a process
+    /// over once it ran out (renewed every third of it)
+    #[arg(long, value_name = "DURATION", default_value = "15s", value_parser = parse_duration)]
+    pub lease: Duration,
     /// How long running steps get to finish when it stops, before they are stopped
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
     pub grace: Duration,
@@ -60,6 +64,7 @@ fn listen_address(text: &str) -> std::result::Result<SocketAddr, String> {
 }
 
 pub fn run(ctx: &mut Ctx, args: ServeArgs) -> Result<()> {
+    super::worker::check_lease(args.lease)?;
     let opts = Options {
         listen: args.listen,
         worker: !args.no_worker,
@@ -94,7 +99,7 @@ pub fn run(ctx: &mut Ctx, args: ServeArgs) -> Result<()> {
         user: ctx.user().to_string(),
         step_timeout: ctx.settings.step_timeout,
         kill_grace: ctx.settings.grace,
-        lease: ctx.settings.lease,
+        lease: args.lease,
         verbose: ctx.printer.verbose > 0,
     };
     serve::run(setup, opts).map_err(|e: Error| e)

@@ -70,12 +70,7 @@ pub fn start(ctx: &mut Ctx, def: &WorkflowDef, source: &str, req: Request) -> Re
         let all = if req.queue {
             // A queued process takes its secrets from the worker's environment, and
             // suspends asking for one it lacks (DESIGN §12): none is required here.
-            let mut asked = pages.clone();
-            for field in asked.iter_mut().flat_map(|page| page.fields.iter_mut()) {
-                if field.field_type == crate::forms::schema::FormType::Secret {
-                    field.required = false;
-                }
-            }
+            let asked = crate::forms::with_secrets_for_the_worker(&pages);
             answers::collect(ctx, &asked, &req.given, &state, req.form)
         } else {
             answers::collect(ctx, &pages, &req.given, &state, req.form)

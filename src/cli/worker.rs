@@ -66,16 +66,22 @@ pub fn run(ctx: &mut Ctx, args: WorkerArgs) -> Result<()> {
     }
 }
 
-fn serve(ctx: &mut Ctx, args: RunArgs) -> Result<()> {
+/// Refuses a `--lease` (of `orch worker` or `orch serve`) too short to be kept.
+pub fn check_lease(lease: Duration) -> Result<()> {
     // The heartbeat renews every third of the lease: below 2 s, one slow commit of a
     // busy store can let the worker's own lease run out under it.
-    if args.lease < Duration::from_secs(2) {
+    if lease < Duration::from_secs(2) {
         return Err(Error::usage(format!(
             "--lease must be at least 2s, not {}",
-            crate::domain::workflow::format_duration(args.lease)
+            crate::domain::workflow::format_duration(lease)
         ))
         .with_hint("the default, 15s, suits most; a shorter lease only speeds up the takeover of a dead worker"));
     }
+    Ok(())
+}
+
+fn serve(ctx: &mut Ctx, args: RunArgs) -> Result<()> {
+    check_lease(args.lease)?;
     ctx.store()?;
     let ctx: &Ctx = ctx;
     let (store, rt) = ctx.opened()?;

@@ -66,7 +66,7 @@ pub fn expired(row: &CallbackRow) -> Error {
         row.expires_at.as_deref().unwrap_or("its deadline")
     ))
     .with_hint(format!(
-        "`orch process retry {id}` runs the step again with a new token"
+        "`orch process retry {id}` (or POST /api/v1/processes/{id}/retry) runs the step again with a new token"
     ))
 }
 

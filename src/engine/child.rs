@@ -378,22 +378,25 @@ impl Engine<'_> {
             .into_iter()
             .filter(|(k, v)| !v.is_null() && !secrets.contains(k))
             .collect();
-        let customer = match (&cur.customer_id, &cur.subscription_id) {
-            (Some(c), _) => Some(c.clone()),
-            (None, Some(parent_sub)) => self
+        // A new subscription is for the parent's customer; a child on a subscription is
+        // for that subscription's, as the same workflow run by hand on it is.
+        let customer = match (&subscription_row, &cur.customer_id, &cur.subscription_id) {
+            (Some(on), _, _) => Some(on.customer_id.clone()),
+            (None, Some(c), _) => Some(c.clone()),
+            (None, None, Some(parent_sub)) => self
                 .store
                 .subscription(parent_sub)
                 .await?
                 .map(|s| s.customer_id),
-            (None, None) => None,
+            (None, None, None) => None,
         };
         let run = super::start::NewRun {
             def: &def,
             source: Some(&source),
             subscription_id: sid.as_deref(),
-            customer_id: customer
-                .as_deref()
-                .filter(|_| def.target == crate::domain::workflow::Target::Create),
+            customer_id: customer.as_deref().filter(|_| {
+                def.target == crate::domain::workflow::Target::Create || subscription_row.is_some()
+            }),
             user: &self.user,
             state: &Value::Object(state),
             owner: (self.children == Children::Drive).then(owner::me),

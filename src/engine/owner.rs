@@ -289,6 +289,24 @@ pub fn claimed(outcome: Claim, id: &str, done: &str) -> Result<ProcessRow, Error
     }
 }
 
+/// The refusal of a change that lost the process between reading it as `seen` and
+/// making it (another orch claimed it, or queued it, in between): said of the process
+/// as it is now, naming who holds it, as when the other had come first.
+pub async fn lost(store: &Store, id: &str, seen: ProcessStatus, done: &str) -> Error {
+    let changed = || {
+        Error::conflict(format!("process {id} changed while it was being queued"))
+            .with_hint(format!("`orch process show {id}` says what it does now"))
+    };
+    match store.process(id).await {
+        Ok(Some(now)) if now.status != seen => refused(&now, done),
+        // Held where its status did not change (an abort or an answer being recorded).
+        Ok(Some(ProcessRow { owner: Some(o), .. })) => claimed(Claim::Owned(o), id, done)
+            .err()
+            .unwrap_or_else(changed),
+        _ => changed(),
+    }
+}
+
 /// The error for a process whose status does not allow what the caller would do to
 /// it (`done`, as in "it cannot be `retried`"), with what it allows instead.
 pub fn refused(p: &ProcessRow, done: &str) -> Error {

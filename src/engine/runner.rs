@@ -647,6 +647,31 @@ impl Engine<'_> {
         Ok(())
     }
 
+    /// Hands a process this orch took over from `from` (dead, or its lease ran out) to
+    /// the workers, as `process retry --queue` and a retry through the API do: the step
+    /// that was in flight is noted as cut off ([`Self::note_takeover`]), and the process
+    /// rests as `waiting`, due at once, for a worker to run that step again as its next
+    /// attempt.
+    pub async fn rest_taken_over(
+        &self,
+        id: &str,
+        def: &WorkflowDef,
+        from: &str,
+    ) -> Result<(), Error> {
+        if let Some(mut p) = self.store.process(id).await? {
+            self.note_takeover(&mut p, def, from).await?;
+        }
+        self.store
+            .rest_process(
+                id,
+                super::owner::me(),
+                "taken over from an orch that is gone, for the workers",
+                Some(Duration::ZERO),
+            )
+            .await?;
+        Ok(())
+    }
+
     pub(super) fn cancelled(&self) -> bool {
         *self.cancel.borrow()
     }

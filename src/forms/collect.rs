@@ -429,6 +429,19 @@ pub fn secret_names(pages: &[FormPage]) -> Vec<String> {
         .collect()
 }
 
+/// The pages of a form whose process is queued for the workers (`workflow run --queue`,
+/// a start through the API), its secrets not required: a worker gives one from its
+/// environment (`ORCH_SECRET_<NAME>`), or the process suspends asking for it.
+pub fn with_secrets_for_the_worker(pages: &[FormPage]) -> Vec<FormPage> {
+    let mut asked = pages.to_vec();
+    for field in asked.iter_mut().flat_map(|page| page.fields.iter_mut()) {
+        if field.field_type == FormType::Secret {
+            field.required = false;
+        }
+    }
+    asked
+}
+
 /// The answers minus the secrets: what may be written to the database, events and logs.
 pub fn without_secrets(pages: &[FormPage], answers: &Map<String, Value>) -> Map<String, Value> {
     let secrets = secret_names(pages);

@@ -26,7 +26,10 @@ pub mod terminal;
 pub mod value;
 
 pub use choices::{ChoiceSet, parse_choices};
-pub use collect::{ChoiceSource, Listed, collect, secret_env_var, secret_names, without_secrets};
+pub use collect::{
+    ChoiceSource, Listed, collect, secret_env_var, secret_names, with_secrets_for_the_worker,
+    without_secrets,
+};
 pub use error::{CollectError, Problem};
 pub use json_schema::to_json_schema;
 pub use lint::{Lint, check, check_pages};

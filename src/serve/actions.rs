@@ -458,7 +458,13 @@ pub async fn start(app: &Arc<App>, req: Start) -> Result<String> {
                 .map_err(crate::error::Error::from)
         } else {
             let state = crate::engine::start::form_state(subscription.as_ref());
-            app.collect(&pages, &req.given, &state)
+            // Queued, as `workflow run --queue` queues it: a secret left out comes from
+            // the worker's environment, or the process suspends asking for it.
+            app.collect(
+                &forms::with_secrets_for_the_worker(&pages),
+                &req.given,
+                &state,
+            )
         };
         let (answers, secrets) = match (misplaced, collected) {
             (None, collected) => collected?,
@@ -495,8 +501,8 @@ pub async fn start(app: &Arc<App>, req: Start) -> Result<String> {
     .await
 }
 
-/// Puts a failed or waiting process back in the queue; `secrets` (never stored) go to
-/// the worker in memory.
+/// Puts a failed or waiting process, or one whose orch died holding it, back in the
+/// queue; `secrets` (never stored) go to the worker in memory.
 pub async fn retry(
     app: &Arc<App>,
     id: String,
@@ -507,22 +513,61 @@ pub async fn retry(
     app.blocking(async move |app: &App| {
         let store = app.store();
         let p = find_process(store, &id).await?;
-        if !RETRYABLE.contains(&p.status) {
+        let stale = owner::is_stale(&p);
+        let timed_out = timed_out_waits(store, &p).await?;
+        if !RETRYABLE.contains(&p.status) && !stale && timed_out.is_empty() {
             return Err(owner::refused(&p, "retried"));
         }
         adopt_current(app, store, &p, use_current).await?;
         let secrets = check_secrets(app, store, &p, secrets).await?;
         app.can_hand_on(&secrets)?;
-        if !store.queue_process(&p.process_id, p.status, &who).await? {
-            return Err(Error::conflict(format!(
-                "process {} changed while it was being queued",
-                p.process_id
-            )));
+        let mut status = p.status;
+        if !timed_out.is_empty() {
+            // Its callbacks' deadlines passed: their steps fail here, as a worker fails
+            // them, and run again with new tokens (as `process retry` does).
+            let from = &[ProcessStatus::AwaitingCallback];
+            let claimed = owner::claim_to_end(store, &p.process_id, from, app.lease).await?;
+            let mut process = owner::claimed(claimed, &p.process_id, "retried")?;
+            let def = stored_definition(store, &process).await?;
+            let steps = store.steps(&p.process_id).await?;
+            let mut quiet = Quiet;
+            app.engine(store, &who, &mut quiet)
+                .time_out_waits(&mut process, &def, &steps, &timed_out)
+                .await?;
+            status = ProcessStatus::Failed;
+        }
+        if stale {
+            // Taken over from the orch that died holding it (`process.taken_over`), then
+            // let go of at once, as `process retry --queue` does: the worker runs the
+            // step that was in flight again, as its next attempt.
+            let claimed = owner::claim_to_end(store, &p.process_id, RETRYABLE, app.lease).await?;
+            let seen = owner::claimed(claimed, &p.process_id, "retried")?;
+            let def = stored_definition(store, &p).await?;
+            let from = seen.owner.as_deref().unwrap_or("an orch that is gone");
+            let mut quiet = Quiet;
+            app.engine(store, &who, &mut quiet)
+                .rest_taken_over(&p.process_id, &def, from)
+                .await?;
+            status = ProcessStatus::Waiting;
+        }
+        if !store.queue_process(&p.process_id, status, &who).await? {
+            return Err(owner::lost(store, &p.process_id, status, "retried").await);
         }
         app.vault.put(&p.process_id, secrets);
         Ok(())
     })
     .await
+}
+
+/// The callback waits of a process awaiting callbacks whose deadlines passed, which a
+/// retry fails and runs again; none for any other process.
+async fn timed_out_waits(store: &Store, p: &ProcessRow) -> Result<Vec<CallbackWait>> {
+    if p.status != ProcessStatus::AwaitingCallback {
+        return Ok(Vec::new());
+    }
+    let steps = store.steps(&p.process_id).await?;
+    let waits = CallbackWait::all(store, p, &steps).await?;
+    Ok(waits.into_iter().filter(|w| w.timed_out).collect())
 }
 
 /// A retry's body: the secrets the process was given before, checked as a form's
@@ -625,6 +670,10 @@ pub async fn resume(
                 "GET /api/v1/processes?parent={} lists them; resume each with POST /api/v1/processes/CHILD/resume",
                 p.process_id
             )));
+        }
+        if view.pending.is_empty() && p.status == ProcessStatus::Running && !owner::is_stale(p) {
+            // Said as `process resume` says it, naming the orch that runs it.
+            return Err(owner::refused(p, "resumed now"));
         }
         if view.pending.is_empty() {
             return Err(Error::conflict(format!(

@@ -1414,6 +1414,52 @@ subscription = "{{ state.dev }}"
     );
 }
 
+/// A child on a subscription is for that subscription's customer, as the same
+/// workflow run by hand on it is (it was shown with none).
+fn a_child_on_a_subscription_is_for_its_customer() {
+    let p = Project::new();
+    device_product(&p);
+    let d1 = p.ok_json(&[
+        "workflow",
+        "run",
+        "create_dev",
+        "--input",
+        "name=d1",
+        "--customer",
+        "acme",
+    ]);
+    let d1 = d1["subscription_id"].as_str().unwrap().to_string();
+    p.write(
+        "workflows/fix_dev.toml",
+        "name = \"fix_dev\"\ntarget = \"modify\"\nproducts = [\"DEV\"]\n[[step]]\nname = \"Fix\"\nbuiltin = \"noop\"\n",
+    );
+    p.write(
+        "workflows/fix_one.toml",
+        r#"name = "fix_one"
+target = "system"
+[[form]]
+fields = [ { name = "id", type = "text" } ]
+[[step]]
+name = "Fix it"
+workflow = "fix_dev"
+subscription = "{{ state.id }}"
+"#,
+    );
+    let by_hand = p.ok_json(&["workflow", "run", "fix_dev", "--subscription", &d1]);
+    assert_eq!(by_hand["customer_id"], "acme", "{by_hand}");
+    let id = format!("id={d1}");
+    let parent = p.ok_json(&["workflow", "run", "fix_one", "--input", &id]);
+    let children = p.ok_json(&[
+        "process",
+        "list",
+        "--parent",
+        parent["id"].as_str().unwrap(),
+    ]);
+    assert_eq!(children[0]["customer_id"], "acme", "{children}");
+    let child = p.ok_json(&["process", "show", children[0]["id"].as_str().unwrap()]);
+    assert_eq!(child["customer_id"], "acme", "{child}");
+}
+
 fn a_worker_lets_the_parent_rest_while_its_children_run() {
     let p = Project::new();
     child_workflows(&p);
@@ -2261,6 +2307,7 @@ fn a_child_workflow_leading_back_to_a_parent_fails_instead_of_looping() {
 }
 
 both!(
+    a_child_on_a_subscription_is_for_its_customer,
     a_failed_group_of_many_branches_is_shown_planned_and_skipped_branch_by_branch,
     aborting_a_child_its_parent_waits_for_says_how_the_parent_goes_on,
     a_child_workflow_leading_back_to_a_parent_fails_instead_of_looping,

@@ -43,7 +43,7 @@ fn events(f: &Background) -> Vec<Value> {
 }
 
 /// A connection of the test's own, holding a transaction open on another thread.
-struct Held {
+pub struct Held {
     go: std::sync::mpsc::Sender<()>,
     /// Ends with when the commit returned.
     done: std::thread::JoinHandle<Instant>,
@@ -81,9 +81,98 @@ fn hold_event(url: &str, kind: &str) -> Held {
     Held { go, done }
 }
 
+/// Begins a transaction that runs `first` and, when told, `then`, and commits; returns
+/// once `first` ran (a row it locked stays locked until then).
+pub fn hold(url: &str, first: &str, then: &str) -> Held {
+    let (url, first, then) = (url.to_string(), first.to_string(), then.to_string());
+    let (ran_tx, ran) = std::sync::mpsc::channel();
+    let (go, wait) = std::sync::mpsc::channel::<()>();
+    let done = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let (mut client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                .await
+                .unwrap();
+            tokio::spawn(connection);
+            let tx = client.transaction().await.unwrap();
+            tx.batch_execute(&first).await.unwrap();
+            ran_tx.send(()).unwrap();
+            let _ = tokio::task::spawn_blocking(move || wait.recv()).await;
+            tx.batch_execute(&then).await.unwrap();
+            tx.commit().await.unwrap();
+            Instant::now()
+        })
+    });
+    ran.recv()
+        .expect("the held transaction ran its first statements");
+    Held { go, done }
+}
+
+/// Waits until an orch command of `p` waits for a lock the test holds.
+pub fn wait_for_a_blocked_orch(p: &Project) {
+    let sql = format!(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND application_name = '{}'",
+        p.app_name()
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while p.sql_column(&sql) != ["1"] {
+        assert!(
+            Instant::now() < deadline,
+            "no orch command waited for the lock"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Locks a process's row, and when told, gives it to an orch on another host
+/// (`orch pid 4242 on db-host-2`, its lease far ahead), as a claim by that orch would.
+pub fn hold_process_for_another_orch(p: &Project, id: &str) -> Held {
+    hold(
+        p.pg_url().unwrap(),
+        &format!("SELECT 1 FROM processes WHERE process_id = '{id}' FOR UPDATE"),
+        &format!(
+            "UPDATE processes SET status = 'running', owner = 'db-host-2/4242/0', \
+             lease_until = '2999-01-01T00:00:00.000000Z' WHERE process_id = '{id}'"
+        ),
+    )
+}
+
+/// `process retry --queue` that loses the process to another orch between reading it
+/// and queueing it is refused naming that orch (exit 7), as when the other had come
+/// first; it said only "changed while it was being queued".
+#[test]
+fn a_queued_retry_that_loses_the_process_to_another_orch_names_it() {
+    let Some(p) = pg_project() else { return };
+    p.task("[[step]]\nname = \"Try\"\nrun = \"cat >/dev/null; exit 1\"\n");
+    let v = p.json_exiting(&["workflow", "run", "t"], 3);
+    let id = v["id"].as_str().unwrap().to_string();
+    let held = hold_process_for_another_orch(&p, &id);
+    let retry = p
+        .command()
+        .args(["process", "retry", &id, "--queue"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_a_blocked_orch(&p);
+    held.commit();
+    let out = retry.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(7), "{err}");
+    assert!(
+        err.contains(&format!(
+            "process {id} is running (by orch pid 4242 on db-host-2), so it cannot be queued"
+        )),
+        "{err}"
+    );
+}
+
 impl Held {
     /// Commits; returns when the commit returned.
-    fn commit(self) -> Instant {
+    pub fn commit(self) -> Instant {
         self.go.send(()).unwrap();
         self.done.join().unwrap()
     }

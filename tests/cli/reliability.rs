@@ -46,7 +46,7 @@ fn is_root() -> bool {
 
 /// Runs a task of steps A, B and C (each noting itself in effects.txt) and kills orch
 /// with SIGKILL while B runs for the first time; the process's id and B's process group.
-fn killed_mid_step(p: &Project) -> (String, i32) {
+pub fn killed_mid_step(p: &Project) -> (String, i32) {
     effect_script(p);
     // The first run writes its process group to `marker`, then sleeps; a rerun does not.
     p.script(
@@ -170,6 +170,32 @@ fn retry_queue_hands_a_stale_process_to_the_workers() {
     assert_eq!(v["status"], "completed", "{v}");
     let ran: Vec<String> = effects(&p).into_iter().map(|(_, s, _)| s).collect();
     assert_eq!(ran, ["A", "B", "B", "C"]);
+    // The log keeps the attempt the dead orch left unfinished, as a takeover by
+    // `retry` or by a worker does, and B ran again as its next attempt.
+    assert_eq!(
+        super::attempts_of(&v, "B"),
+        [("waiting", 1), ("success", 2)],
+        "{v}"
+    );
+    let b = &v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "B");
+    let why = b.map(|s| s["error"].as_str().unwrap_or_default());
+    assert!(
+        why.is_some_and(|w| w.contains("stopped before this step was committed")),
+        "{v}"
+    );
+    // Each line of effects.txt: process, step, ORCH_ATTEMPT, process group.
+    let text = std::fs::read_to_string(p.path().join("effects.txt")).unwrap();
+    let b_attempts: Vec<&str> = text
+        .lines()
+        .map(|l| l.split(' ').collect::<Vec<_>>())
+        .filter(|w| w.get(1) == Some(&"B"))
+        .filter_map(|w| w.get(2).copied())
+        .collect();
+    assert_eq!(b_attempts, ["1", "2"], "ORCH_ATTEMPT of each run of B");
     p.assert_sound();
 }
 

@@ -9,7 +9,7 @@ use crate::cli::answers;
 use crate::cli::drive::{self, Options, claim, next_hint, print_process_json, record};
 use crate::cli::pending::Pending;
 use crate::domain::process::{ProcessStatus, StepStatus};
-use crate::domain::workflow::{StepKind, WorkflowDef, format_exact};
+use crate::domain::workflow::WorkflowDef;
 use crate::engine::runner::{Answers, Recorded};
 use crate::error::{Error, Kind, Result};
 use crate::shapes::waits::{CallbackWait, ChildrenWait};
@@ -579,23 +579,24 @@ fn queue(ctx: &mut Ctx, p: &ProcessRow, chosen: &Chosen, from: &[ProcessStatus])
     let mut status = p.status;
     if stale {
         // Taken over from the orch that died holding it (`process.taken_over`), then
-        // let go of at once: a worker runs the step that was in flight again.
-        drive::claim_no_step(ctx, id, from, "queued")?;
-        let me = crate::engine::owner::me();
-        let reason = "taken over from an orch that is gone, for the workers";
-        ctx.db(async |s| {
-            s.rest_process(id, me, reason, Some(std::time::Duration::ZERO))
-                .await
+        // let go of at once: a worker runs the step that was in flight again, as its
+        // next attempt.
+        let seen = drive::claim_no_step(ctx, id, from, "queued")?;
+        let gone = seen
+            .owner
+            .unwrap_or_else(|| "an orch that is gone".to_string());
+        drive::with_engine(ctx, async |engine| {
+            engine.rest_taken_over(id, &chosen.def, &gone).await
         })?;
         status = ProcessStatus::Waiting;
     }
     chosen.adopt(ctx, id)?;
     let by = ctx.user().to_string();
     if !ctx.db(async |s| s.queue_process(id, status, &by).await)? {
-        return Err(
-            Error::conflict(format!("process {id} changed while it was being queued"))
-                .with_hint(format!("`orch process show {id}`")),
-        );
+        let lost = ctx.db(async |s| {
+            Ok::<_, Error>(crate::engine::owner::lost(s, id, status, "queued").await)
+        })?;
+        return Err(lost);
     }
     queued(ctx, p, chosen)
 }
@@ -709,27 +710,12 @@ fn time_out(ctx: &mut Ctx, p: ProcessRow) -> Result<Waited> {
     )?;
     // Every wait past its deadline is recorded (one per branch that waits); the last
     // record leaves the process failed, for the retry to run those steps again.
-    let last = timed_out.len() - 1;
-    for (i, wait) in timed_out.iter().enumerate() {
-        let at = crate::domain::path::locate(&def.steps, None, &wait.step);
-        let timeout = match at.map(|(s, _)| &s.kind) {
-            Some(StepKind::Callback { callback, .. }) => callback.timeout,
-            _ => None,
-        };
-        let branch = wait.branch.as_deref();
-        let attempt = crate::engine::plan::next_attempt_in(&steps, branch, &wait.name);
-        let mut recorded = Recorded {
-            error: Some(format!(
-                "callback timed out after {}",
-                timeout.map_or_else(|| "its deadline".into(), format_exact)
-            )),
-            branch: wait.branch.clone(),
-            ..Recorded::new(&wait.name, attempt, StepStatus::Failed)
-        };
-        if i < last {
-            recorded.process_status = ProcessStatus::Running;
-        }
-        record(ctx, &mut process, recorded)?;
+    drive::with_engine(ctx, async |engine| {
+        engine
+            .time_out_waits(&mut process, &def, &steps, &timed_out)
+            .await
+    })?;
+    for wait in &timed_out {
         ctx.printer.status(&format!(
             "step `{}` timed out waiting for its callback; running it again with a new token",
             wait.step

@@ -181,6 +181,46 @@ impl Engine<'_> {
     }
 }
 
+impl Engine<'_> {
+    /// Fails each callback step in `timed_out` (waits whose deadline passed, one per
+    /// branch that waits) as a worker does when it finds it so (`callback timed out
+    /// after 2h`); the last row leaves the process failed, for a retry to run those
+    /// steps again with new tokens. The caller has claimed `process`.
+    pub async fn time_out_waits(
+        &self,
+        process: &mut crate::store::processes::ProcessRow,
+        def: &crate::domain::workflow::WorkflowDef,
+        steps: &[crate::store::processes::StepRow],
+        timed_out: &[crate::shapes::waits::CallbackWait],
+    ) -> Result<(), Error> {
+        let last = timed_out.len().saturating_sub(1);
+        for (i, wait) in timed_out.iter().enumerate() {
+            let at = crate::domain::path::locate(&def.steps, None, &wait.step);
+            let timeout = match at.map(|(s, _)| &s.kind) {
+                Some(crate::domain::workflow::StepKind::Callback { callback, .. }) => {
+                    callback.timeout
+                }
+                _ => None,
+            };
+            let branch = wait.branch.as_deref();
+            let attempt = crate::engine::plan::next_attempt_in(steps, branch, &wait.name);
+            let mut recorded = super::Recorded {
+                error: Some(format!(
+                    "callback timed out after {}",
+                    timeout.map_or_else(|| "its deadline".into(), format_exact)
+                )),
+                branch: wait.branch.clone(),
+                ..super::Recorded::new(&wait.name, attempt, StepStatus::Failed)
+            };
+            if i < last {
+                recorded.process_status = ProcessStatus::Running;
+            }
+            self.record(process, recorded).await?;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

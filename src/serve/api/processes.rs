@@ -185,7 +185,7 @@ async fn in_api_words(app: &App, id: &str, e: crate::error::Error) -> ApiError {
 }
 
 /// What may be done next with a process, through this API (the command line's
-/// [`crate::shapes::next_hint`] names commands); None while it runs.
+/// [`crate::shapes::next_hint`] names commands).
 fn next_route(p: &crate::store::processes::ProcessRow) -> Option<String> {
     let id = &p.process_id;
     let at = format!("{}/processes/{id}", super::PREFIX);
@@ -222,7 +222,9 @@ fn next_route(p: &crate::store::processes::ProcessRow) -> Option<String> {
         ProcessStatus::Running if crate::engine::owner::is_stale(p) => {
             format!("POST {at}/retry takes it over")
         }
-        ProcessStatus::Running => return None,
+        ProcessStatus::Running => {
+            format!("wait for it to come to rest; GET {at} shows where it is")
+        }
         ProcessStatus::Completed | ProcessStatus::Aborted => {
             format!("GET {at} shows how it ended")
         }
@@ -331,8 +333,10 @@ pub async fn start(
 }
 
 /// Puts a failed or waiting process back in the queue, to run its failed step again
-/// (`orch process retry ID --queue`). The body may hold secrets the process needs
-/// again (they are never stored).
+/// (`orch process retry ID --queue`); one whose orch died mid-step (`stale`) is taken
+/// over, and the step that was in flight runs again; a callback past its deadline is
+/// failed, and its step runs again with a new token. The body may hold secrets the
+/// process needs again (they are never stored).
 #[utoipa::path(post, path = "/processes/{id}/retry", tag = "processes", security(("bearer" = [])),
     params(
         ("id" = String, Path, description = "A process id, or a unique prefix of one"),

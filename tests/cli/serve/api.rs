@@ -1306,6 +1306,21 @@ fn secrets_given_to_the_api_reach_the_step_and_are_never_stored() {
     assert_eq!(r.status, 400, "{}", r.text);
     assert!(r.text.contains("ORCH_SECRET_PASSWORD"), "{}", r.text);
     assert_eq!(p.sql_column("SELECT COUNT(*) FROM processes"), ["1"]);
+    // Left out of the request, as that says, the process is queued as `workflow run
+    // --queue` queues it (it was refused as missing), and a worker gives the secret
+    // from its environment.
+    let r = post(&s, "/api/v1/workflows/login/processes", &op, &json!({}));
+    assert_eq!(r.status, 201, "{}", r.text);
+    let id = r.body["id"].as_str().unwrap().to_string();
+    let worked = p
+        .orch()
+        .env("ORCH_SECRET_PASSWORD", "hunter2")
+        .args(["worker", "--once"])
+        .output()
+        .unwrap();
+    assert!(worked.status.success(), "{worked:?}");
+    let done = wait_for_status(&s, &op, &id, "completed");
+    assert_eq!(done["state"]["logged_in"], true);
     drop(s);
     assert!(
         !p.stored_text().contains("hunter2"),

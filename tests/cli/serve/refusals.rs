@@ -206,12 +206,65 @@ fn a_change_with_the_login_cookie_alone_is_told_why_it_is_refused() {
 }
 
 both!(
+    an_action_on_a_running_process_names_its_orch_in_the_apis_words,
     a_callback_refuses_a_query_parameter_it_does_not_take,
     an_ambiguous_id_in_a_filter_names_the_parameter,
     a_bad_customer_is_listed_with_the_forms_problems,
     a_nul_in_a_path_is_bad_input,
     a_change_with_the_login_cookie_alone_is_told_why_it_is_refused,
 );
+
+/// An action on a process a live orch runs is refused 409 naming that orch, as the
+/// command line says it (a resume was told the process was "not waiting for input"),
+/// with a hint in the API's words, not `orch process show`.
+fn an_action_on_a_running_process_names_its_orch_in_the_apis_words() {
+    let p = Project::new();
+    p.task(
+        "[[step]]\nname = \"Hold\"\nrun = \"cat >/dev/null; touch started; while [ ! -f go ]; do sleep 0.05; done\"\n",
+    );
+    let op = token(&p, "ops", "operate");
+    let s = Server::start(&p, &["--no-worker"]);
+    let mut run = p
+        .command()
+        .args(["workflow", "run", "t"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    super::wait_until("the step runs", || p.path().join("started").exists());
+    let id = p.ok_json(&["process", "list"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let at = format!("/api/v1/processes/{id}");
+    let (_, _, cli) = p.run(&["process", "resume", &id]);
+    for (action, done) in [
+        ("retry", "retried"),
+        ("resume", "resumed now"),
+        ("skip", "skipped"),
+    ] {
+        let r = post(&s, &format!("{at}/{action}"), &op, &json!({}));
+        assert_eq!(r.status, 409, "{action}: {}", r.text);
+        let message = r.body["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("is running (by orch pid")
+                && message.ends_with(&format!("so it cannot be {done}")),
+            "{action}: {message}"
+        );
+        assert_eq!(
+            r.body["error"]["hints"],
+            json!([format!(
+                "wait for it to come to rest; GET {at} shows where it is"
+            )]),
+            "{action}"
+        );
+    }
+    let resume = post(&s, &format!("{at}/resume"), &op, &json!({}));
+    let message = resume.body["error"]["message"].as_str().unwrap();
+    assert!(cli.contains(message), "the command line said: {cli}");
+    p.write("go", "");
+    assert!(run.wait().unwrap().success());
+}
 
 /// An action the process's status refuses answers 409 with a hint in the API's words,
 /// the route that does what can be done now, not the command line's command.

@@ -306,7 +306,28 @@ fn the_engine_is_paused_and_resumed_from_the_api_and_the_workers_page() {
     assert_eq!(p.run(&["workflow", "run", "t"]).0, 0);
 }
 
+/// `serve --lease` is its worker's lease, as `worker --lease` is a worker's: what it
+/// holds runs out that long after its last heartbeat, for another worker to take over
+/// (it always held 15 s); too short a lease is refused as the worker refuses it.
+fn serve_takes_the_lease_of_its_worker() {
+    let p = Project::example();
+    let op = token(&p, "noc", "operate");
+    let s = Server::start(&p, &["--lease", "3s"]);
+    let mut row = serde_json::Value::Null;
+    wait_until("the server's worker is listed", || {
+        row = get(&s, "/api/v1/workers", &op).body[0].clone();
+        row["state"] == "running"
+    });
+    let at = |k: &str| -> jiff::Timestamp { row[k].as_str().unwrap().parse().unwrap() };
+    let lease = at("lease_until").since(at("heartbeat_at")).unwrap();
+    assert_eq!(lease.get_seconds(), 3, "{row}");
+    let (code, _, err) = p.run(&["serve", "--listen", "127.0.0.1:0", "--lease", "1s"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--lease must be at least 2s, not 1s"), "{err}");
+}
+
 both!(
+    serve_takes_the_lease_of_its_worker,
     a_second_signal_stops_the_servers_steps_without_waiting_for_the_grace,
     the_header_and_health_count_every_worker_on_the_database,
     a_servers_own_worker_is_counted_with_the_others,
