@@ -734,7 +734,10 @@ pub async fn resume(
         let mut refused: Option<Error> = None;
         for (i, answers) in answered {
             let w = &view.pending[i];
-            let collected = app.collect(std::slice::from_ref(&w.page), &answers, &w.state);
+            // Queued, as `process resume --queue` queues it: a secret left out comes
+            // from the worker's environment, or the process suspends asking for it.
+            let page = forms::with_secrets_for_the_worker(std::slice::from_ref(&w.page));
+            let collected = app.collect(&page, &answers, &w.state);
             match collected {
                 Ok((input, more)) => {
                     secrets.extend(more);
@@ -770,6 +773,7 @@ pub async fn resume(
             owner::claim_to_end(store, &p.process_id, &[ProcessStatus::Suspended], app.lease)
                 .await?;
         let mut process = owner::claimed(claimed, &p.process_id, "resumed")?;
+        let handed_on = !secrets.is_empty();
         app.vault.put(&p.process_id, secrets);
         let mut quiet = Quiet;
         let engine = app.engine(store, &who, &mut quiet);
@@ -787,7 +791,14 @@ pub async fn resume(
             let recorded = if w.secrets_only {
                 Recorded {
                     process_status: status,
-                    error: Some("secrets given to the server's worker".into()),
+                    error: Some(
+                        if handed_on {
+                            "secrets given to the server's worker"
+                        } else {
+                            "secrets to be read by the worker that picks it up"
+                        }
+                        .into(),
+                    ),
                     ..Recorded::new(&w.name, attempt, StepStatus::Skipped)
                 }
             } else {

@@ -38,6 +38,18 @@ impl Pending {
         Pending::all(p, def, steps).into_iter().next()
     }
 
+    /// This step as answered for a process queued for the workers: its secrets are not
+    /// required, as the worker that picks it up gives them (`ORCH_SECRET_<NAME>`), or
+    /// the process suspends asking for them again.
+    pub fn for_the_workers(mut self) -> Self {
+        if let Some(page) =
+            crate::forms::with_secrets_for_the_worker(std::slice::from_ref(&self.page)).pop()
+        {
+            self.page = page;
+        }
+        self
+    }
+
     /// The input steps `p` can be resumed at now: every one of a suspended process,
     /// and those of the branches of a group that waits beside them (on a transient
     /// failure or a lock), which are answered in place (DESIGN §13).

@@ -1113,6 +1113,50 @@ run = "workflows/scripts/login.sh"
     }
 }
 
+/// A process suspended because its worker lacked a secret is queued again without it
+/// (`resume --queue`): the next worker gives it from its environment, or the process
+/// suspends asking again. The command that queues it needs none, as at the start.
+fn a_process_suspended_for_its_secret_is_queued_again_without_it() {
+    let p = Project::new();
+    p.write(
+        "workflows/t.toml",
+        r#"name = "t"
+target = "system"
+[[form]]
+title = "Login"
+fields = [ { name = "password", type = "secret" } ]
+[[step]]
+name = "login"
+run = "test \"$(cat | grep -c s3cret)\" = 1"
+"#,
+    );
+    let id = p.queue("t");
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(p.ok_json(&["process", "show", &id])["status"], "suspended");
+    let (code, _, err) = p.run(&["process", "resume", &id, "--queue"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(p.ok_json(&["process", "show", &id])["status"], "created");
+    // Still without it: asked again.
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(p.ok_json(&["process", "show", &id])["status"], "suspended");
+    assert_eq!(p.run(&["process", "resume", &id, "--queue"]).0, 0);
+    let worker = p
+        .command()
+        .args(["worker", "--once"])
+        .env("ORCH_SECRET_PASSWORD", "s3cret")
+        .output()
+        .unwrap();
+    assert_eq!(worker.status.code(), Some(0));
+    assert_eq!(
+        p.ok_json(&["process", "show", &id])["status"],
+        "completed",
+        "{}",
+        String::from_utf8_lossy(&worker.stderr)
+    );
+}
+
 fn a_worker_runs_the_steps_for_whoever_queued_the_process() {
     let p = Project::new();
     p.script(
@@ -1326,4 +1370,5 @@ both!(
     pausing_under_load_lets_each_step_finish_and_starts_none_after,
     retry_and_resume_can_hand_a_process_to_the_workers,
     a_queued_process_gets_its_secrets_from_the_worker_or_asks_for_them,
+    a_process_suspended_for_its_secret_is_queued_again_without_it,
 );

@@ -334,20 +334,27 @@ pub(super) fn secrets_needed(
     def: &WorkflowDef,
     form: bool,
 ) -> Result<Map<String, Value>> {
-    secrets_for(ctx, p, def, None, form)
+    secrets_for(ctx, p, def, None, form, false)
 }
 
 /// [`secrets_needed`], some of them perhaps `given` (by `--input` or `--input-file`,
-/// for a command that takes answers).
+/// for a command that takes answers); for a process `queued` for the workers, none is
+/// required: the worker that picks it up has them, or it suspends asking for them.
 fn secrets_for(
     ctx: &mut Ctx,
     p: &ProcessRow,
     def: &WorkflowDef,
     given: Option<&Map<String, Value>>,
     form: bool,
+    queued: bool,
 ) -> Result<Map<String, Value>> {
     let steps = ctx.steps(&p.process_id)?;
-    let fields = crate::engine::secrets::needed(def, &steps);
+    let mut fields = crate::engine::secrets::needed(def, &steps);
+    if queued {
+        for f in &mut fields {
+            f.required = false;
+        }
+    }
     answers::secrets_again(ctx, fields, given, form)
 }
 
@@ -394,6 +401,13 @@ pub fn resume(ctx: &mut Ctx, a: ResumeArgs) -> Result<()> {
     let mut given = a.answers.given()?;
     let form = a.answers.form;
     let pending = Pending::all(&p, def, &steps);
+    // Queued, the process gets its secrets from the worker that picks it up, or suspends
+    // asking for them again (DESIGN §12): none is required here.
+    let pending: Vec<Pending> = if a.queue {
+        pending.into_iter().map(Pending::for_the_workers).collect()
+    } else {
+        pending
+    };
     if pending.is_empty() && crate::shapes::waits_for_children(&p) && !given.is_empty() {
         // Its child processes are what await the answers: they are not the parent's.
         return Err(Error::usage(format!(
@@ -443,7 +457,7 @@ pub fn resume(ctx: &mut Ctx, a: ResumeArgs) -> Result<()> {
         // Without a terminal, what the secrets lack is said with what the answers lack:
         // a script learns everything it must give from one failure.
         Err(mut e) if e.kind == Kind::Usage && !e.fields.is_empty() && !secrets_only && !form => {
-            if let Err(more) = secrets_for(ctx, &p, def, Some(&again), false) {
+            if let Err(more) = secrets_for(ctx, &p, def, Some(&again), false, a.queue) {
                 if more.kind == Kind::Usage {
                     // One list: the second's heading, the same, is said once.
                     let heading = e.message.lines().next().unwrap_or_default().to_string();
@@ -462,7 +476,7 @@ pub fn resume(ctx: &mut Ctx, a: ResumeArgs) -> Result<()> {
         Err(e) => return Err(e),
     };
     if !secrets_only {
-        secrets.extend(secrets_for(ctx, &p, def, Some(&again), form)?);
+        secrets.extend(secrets_for(ctx, &p, def, Some(&again), form, a.queue)?);
     }
     if a.queue {
         return resume_queued(ctx, &p, &chosen, &steps, &pending, input, &secrets);

@@ -1312,6 +1312,20 @@ fn secrets_given_to_the_api_reach_the_step_and_are_never_stored() {
     let r = post(&s, "/api/v1/workflows/login/processes", &op, &json!({}));
     assert_eq!(r.status, 201, "{}", r.text);
     let id = r.body["id"].as_str().unwrap().to_string();
+    // A worker without it suspends the process asking for it; resumed through the
+    // API without it (the only way this server has), it is queued again for a worker
+    // that has it.
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
+    wait_for_status(&s, &op, &id, "suspended");
+    let r = post(
+        &s,
+        &format!("/api/v1/processes/{id}/resume"),
+        &op,
+        &json!({}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["status"], "created", "{}", r.text);
     let worked = p
         .orch()
         .env("ORCH_SECRET_PASSWORD", "hunter2")
