@@ -467,6 +467,27 @@ fn a_name_with_a_character_no_one_sees_is_refused() {
     );
 }
 
+/// The names the targets give their own steps are refused in every workflow, and the
+/// refusal lists them: a task adds no `Set status …` step, so "a step the target
+/// adds" would not be true of it.
+#[test]
+fn a_step_named_as_the_targets_name_theirs_is_refused_with_those_names() {
+    let p = Project::new();
+    p.write(
+        "workflows/w.toml",
+        "name = \"w\"\ntarget = \"system\"\n[[step]]\nname = \"Set status later\"\nrun = \"true\"\n[[step]]\nname = \"Done\"\nrun = \"true\"\n",
+    );
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    let kept = "is kept for the steps targets add (`Start`, `Done`, `Create subscription`, `Lock subscription`, `Unlock subscription`, `Set status …`); choose another name";
+    for expected in [
+        format!("workflows/w.toml:4:1: step[0].name: `Set status later` {kept}"),
+        format!("workflows/w.toml:7:1: step[1].name: `Done` {kept}"),
+    ] {
+        assert!(err.contains(&expected), "{expected}\n{err}");
+    }
+}
+
 /// `--where` finds a value however a step spelt it: an address, a network, a UUID and
 /// a number are compared as their type reads them (`2001:DB8:0::1` is `2001:db8::1`,
 /// `2.0` is `2`), also at a path with list indexes.
