@@ -233,9 +233,11 @@ pub fn last_lines(text: &str, n: usize) -> Vec<String> {
 /// given, if the hint should say so (" (--user or ORCH_USER)").
 pub fn check_plain(what: &str, value: &str, as_text: &str, where_: &str) -> Result<(), Error> {
     if value.chars().any(char::is_control) {
+        // Escaped as a step's or a consumer's name is: a newline or a tab shown as
+        // itself would split the message it is refused with.
         return Err(Error::usage(format!(
             "{what} `{}` holds a control character",
-            printable(value)
+            value.escape_debug()
         ))
         .with_hint(format!("give {as_text} as plain text{where_}")));
     }

@@ -451,8 +451,9 @@ fn a_user_that_would_garble_the_log_is_refused() {
     for (user, said) in [
         (
             "\u{1b}[31mx",
-            "the user `^[[31mx` holds a control character",
+            r"the user `\u{1b}[31mx` holds a control character",
         ),
+        ("a\nb", r"the user `a\nb` holds a control character"),
         (" bob ", "the user ` bob ` has spaces around it"),
     ] {
         let (code, _, err) = p.run(&["--user", user, "workflow", "run", "t"]);
