@@ -488,6 +488,44 @@ fn a_step_named_as_the_targets_name_theirs_is_refused_with_those_names() {
     }
 }
 
+/// A script an interpreter runs (`python3 workflows/scripts/x.py`) must be there, as
+/// a program named by its path must; it need not be executable, and an option
+/// (`sh -c …`) names no script.
+#[test]
+fn a_missing_script_an_interpreter_runs_is_a_problem() {
+    let p = Project::new();
+    p.write("workflows/scripts/here.py", "print('{}')\n");
+    p.task(
+        r#"
+[[step]]
+name = "a"
+run = "python3 workflows/scripts/missing.py --pool ams"
+[[step]]
+name = "b"
+run = "bash 'workflows/scripts/my dir/gone.sh'"
+[[step]]
+name = "c"
+run = "sh workflows/scripts"
+[[step]]
+name = "d"
+run = "sh -c 'exit 0'"
+[[step]]
+name = "e"
+run = "python3 workflows/scripts/here.py"
+"#,
+    );
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    for expected in [
+        "workflows/t.toml:6:1: step[0].run: `workflows/scripts/missing.py` (the script `python3` runs) does not exist",
+        "workflows/t.toml:9:1: step[1].run: `workflows/scripts/my dir/gone.sh` (the script `bash` runs) does not exist",
+        "workflows/t.toml:12:1: step[2].run: `workflows/scripts` (the script `sh` runs) is a folder",
+        "error: 3 problems",
+    ] {
+        assert!(err.contains(expected), "{expected}\n{err}");
+    }
+}
+
 /// `--where` finds a value however a step spelt it: an address, a network, a UUID and
 /// a number are compared as their type reads them (`2001:DB8:0::1` is `2001:db8::1`,
 /// `2.0` is `2`), also at a path with list indexes.
