@@ -272,8 +272,8 @@ fn unknown_workflow_hint(ctx: &Ctx, name: &str) {
     if workflow_names(&defs).any(|n| n == name) {
         return;
     }
-    if let Some(near) = crate::suggest::did_you_mean(name, workflow_names(&defs)) {
-        ctx.printer
-            .hint(&format!("no workflow is named `{name}`; {near}"));
-    }
+    let next = crate::suggest::did_you_mean(name, workflow_names(&defs))
+        .unwrap_or_else(|| "`orch workflow list` shows the workflows".to_string());
+    ctx.printer
+        .hint(&format!("no workflow is named `{name}`; {next}"));
 }

@@ -183,6 +183,14 @@ fn a_name_that_is_nearly_right_gets_a_suggestion() {
     let (code, _, err) = p.run(&["process", "list", "--workflow", "create_ndoe"]);
     assert_eq!(code, 0);
     assert!(err.contains("did you mean `create_node`?"), "{err}");
+    // A name near none is said to name no workflow too, as `subscription list
+    // --product` says of a product.
+    let (code, out, err) = p.run(&["process", "list", "--workflow", "zzzz", "-o", "json"]);
+    assert_eq!((code, out.trim()), (0, "[]"), "{err}");
+    assert!(
+        err.contains("no workflow is named `zzzz`; `orch workflow list` shows the workflows"),
+        "{err}"
+    );
 
     let err = fails(
         &p,
