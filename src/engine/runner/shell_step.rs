@@ -229,6 +229,17 @@ fn interpret_stdout(r: &command::CommandResult) -> Attempt {
             crate::depth::MAX_DEPTH
         ));
     }
+    // JSON text is UTF-8: a step printing Latin-1 (`café` from an old tool) is told so,
+    // not that some code point is invalid.
+    if let Err(e) = std::str::from_utf8(text) {
+        let at = e.valid_up_to();
+        let line = text[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+        return Attempt::failed(format!(
+            "stdout is not a JSON object: it is not UTF-8 text (byte 0x{:02x} on line {line} is no part of a UTF-8 character): `{}`; print JSON in UTF-8 (`iconv -f latin1 -t utf-8` converts Latin-1), and logs on stderr",
+            text[at],
+            preview(text)
+        ));
+    }
     match serde_json::from_slice::<Value>(text) {
         Ok(Value::Object(_)) if let Some(n) = inexact_integer(text) => Attempt::failed(format!(
             "stdout holds the whole number {n}, which orch cannot keep exactly (JSON numbers are kept as 64-bit integers or floats); print it as a string"
