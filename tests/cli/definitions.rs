@@ -467,6 +467,34 @@ fn a_name_with_a_character_no_one_sees_is_refused() {
     );
 }
 
+/// Nor can a name hide an invisible character: a zero-width space makes `a\u{200b}b`
+/// read as the `ab` that `--step ab` does not find, and a direction override prints
+/// what follows it backwards.
+#[test]
+fn a_name_with_an_invisible_character_is_refused() {
+    let p = Project::new();
+    p.write(
+        "workflows/w.toml",
+        "name = \"w\\u200b\"\ntarget = \"system\"\n[[step]]\nname = \"Push\\u200bconfig\"\nrun = \"true\"\n[[step]]\nname = \"ab\\u202ecd\"\nrun = \"true\"\n",
+    );
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    let invisible = "it holds an invisible character (a zero-width space, a direction mark), so it does not read as it is typed";
+    for expected in [
+        format!(
+            "workflows/w.toml:1:1: name: workflow name `w\\u{{200b}}` cannot be used: {invisible}"
+        ),
+        format!(
+            "workflows/w.toml:4:1: step[0].name: step name `Push\\u{{200b}}config` cannot be used: {invisible}"
+        ),
+        format!(
+            "workflows/w.toml:7:1: step[1].name: step name `ab\\u{{202e}}cd` cannot be used: {invisible}"
+        ),
+    ] {
+        assert!(err.contains(&expected), "{expected}\n{err}");
+    }
+}
+
 /// The names the targets give their own steps are refused in every workflow, and the
 /// refusal lists them: a task adds no `Set status …` step, so "a step the target
 /// adds" would not be true of it.
