@@ -345,6 +345,10 @@ fn a_short_secret_is_masked_too() {
             r"the customer `\u{1b}[31mEVIL` holds a control character",
         ),
         (" acme ", "the customer ` acme ` has spaces around it"),
+        (
+            "acme\u{202e}",
+            r"the customer `acme\u{202e}` holds an invisible character",
+        ),
     ] {
         let (code, _, err) = p.run(&[CREATE_R9, &["--customer", customer]].concat());
         assert_eq!(code, 2, "{err}");

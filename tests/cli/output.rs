@@ -454,6 +454,10 @@ fn a_user_that_would_garble_the_log_is_refused() {
             r"the user `\u{1b}[31mx` holds a control character",
         ),
         ("a\nb", r"the user `a\nb` holds a control character"),
+        (
+            "ann\u{200b}",
+            r"the user `ann\u{200b}` holds an invisible character (a zero-width space, a direction mark)",
+        ),
         (" bob ", "the user ` bob ` has spaces around it"),
     ] {
         let (code, _, err) = p.run(&["--user", user, "workflow", "run", "t"]);
