@@ -51,6 +51,18 @@ input.fields = [
     );
     assert!(out.contains("note     text"), "{out}");
     assert!(err.contains("--input applied=true"), "{err}");
+    // A retry or a skip of it is refused with the same command, not `--form` alone,
+    // which a script cannot answer.
+    for action in ["retry", "skip"] {
+        let (code, _, err) = p.run(&["process", action, &id]);
+        assert_eq!(code, 7, "{err}");
+        assert!(
+            err.contains(&format!(
+                "hint: `orch process resume {id} --input applied=true` (or --form at a terminal)"
+            )),
+            "{action}: {err}"
+        );
+    }
 
     let v = p.ok_json(&["process", "show", &id]);
     let pending = &v["pending"];
