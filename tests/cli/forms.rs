@@ -736,8 +736,9 @@ builtin = "noop"
         "workflow", "run", "w", "--input", "tags=", "--input", "some=",
     ]);
     assert_eq!(code, 2, "{err}");
+    // Several may be picked, and the message does not say "one".
     assert!(
-        err.contains("some (multi_choice): missing, required"),
+        err.contains("some (multi_choice): missing, required; pick one or more of a, b\n"),
         "{err}"
     );
     assert!(!err.contains("tags"), "{err}");
