@@ -550,6 +550,16 @@ enum Gravity {
 /// exist and be executable. One reached by a relative path that leaves the project is
 /// a warning, since the project no longer carries it.
 fn check_program(project: &Project, run: &str) -> Option<(String, Gravity)> {
+    if run.len() > LONGEST_COMMAND {
+        return Some((
+            format!(
+                "the command is {} bytes, more than the {LONGEST_COMMAND} the kernel lets `sh -c` take as one argument, so it could never start; put it in a script in {}scripts/ and run that",
+                run.len(),
+                project.workflows_shown()
+            ),
+            Gravity::Problem,
+        ));
+    }
     let first = first_word(run)?;
     if !first.contains('/') {
         return check_script(project, &first, run);
@@ -601,6 +611,10 @@ fn check_program(project: &Project, run: &str) -> Option<(String, Gravity)> {
     }
     None
 }
+
+/// The longest command `sh -c` can be given: Linux takes no single argument past 128
+/// KiB (`MAX_ARG_STRLEN`), and orch puts a few bytes of its own before the command.
+const LONGEST_COMMAND: usize = 128 * 1024 - 256;
 
 /// Interpreters a step names by name, with its script as their first argument.
 const INTERPRETERS: &[&str] = &[

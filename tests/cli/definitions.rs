@@ -554,6 +554,31 @@ run = "python3 workflows/scripts/here.py"
     }
 }
 
+/// A command past what the kernel takes as one argument of `sh -c` (128 KiB) could
+/// never start: `workflow check` says so, where the file has it, rather than every
+/// run failing with "Argument list too long".
+#[test]
+fn a_run_command_too_long_to_start_is_a_problem() {
+    let p = Project::new();
+    let long = format!(
+        "true\n{}",
+        "# a comment line of an inline script\n".repeat(4000)
+    );
+    p.task(&format!(
+        "[[step]]\nname = \"Long\"\nrun = '''{long}'''\n[[step]]\nname = \"Short\"\nrun = \"true\"\n"
+    ));
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(&format!(
+            "workflows/t.toml:5:1: step[0].run: the command is {} bytes, more than the 130816 the kernel lets `sh -c` take as one argument, so it could never start; put it in a script in workflows/scripts/ and run that",
+            long.len()
+        )),
+        "{err}"
+    );
+    assert!(err.contains("error: 1 problem"), "{err}");
+}
+
 /// `--where` finds a value however a step spelt it: an address, a network, a UUID and
 /// a number are compared as their type reads them (`2001:DB8:0::1` is `2001:db8::1`,
 /// `2.0` is `2`), also at a path with list indexes.
