@@ -450,7 +450,7 @@ Register-ArgumentCompleter -Native -CommandName 'orch' -ScriptBlock {
             [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'Only processes in these statuses (repeatable, or comma-separated)')
             [CompletionResult]::new('--workflow', '--workflow', [CompletionResultType]::ParameterName, 'Only runs of this workflow (its name)')
             [CompletionResult]::new('--subscription', '--subscription', [CompletionResultType]::ParameterName, 'Only processes of this subscription (its id)')
-            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only processes started at or after this time (RFC 3339)')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only processes started at or after this time (RFC 3339, a day, or how long ago: 2h)')
             [CompletionResult]::new('--parent', '--parent', [CompletionResultType]::ParameterName, 'Only the child processes of this process (its id, or a unique prefix of it)')
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'At most this many processes')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)')

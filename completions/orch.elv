@@ -409,7 +409,7 @@ set edit:completion:arg-completer[orch] = {|@words|
             cand --status 'Only processes in these statuses (repeatable, or comma-separated)'
             cand --workflow 'Only runs of this workflow (its name)'
             cand --subscription 'Only processes of this subscription (its id)'
-            cand --since 'Only processes started at or after this time (RFC 3339)'
+            cand --since 'Only processes started at or after this time (RFC 3339, a day, or how long ago: 2h)'
             cand --parent 'Only the child processes of this process (its id, or a unique prefix of it)'
             cand --limit 'At most this many processes'
             cand --dir 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)'

@@ -345,7 +345,7 @@ aborted\t''
 completed\t''"
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -l workflow -d 'Only runs of this workflow (its name)' -r
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -l subscription -d 'Only processes of this subscription (its id)' -r
-complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -l since -d 'Only processes started at or after this time (RFC 3339)' -r
+complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -l since -d 'Only processes started at or after this time (RFC 3339, a day, or how long ago: 2h)' -r
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -l parent -d 'Only the child processes of this process (its id, or a unique prefix of it)' -r
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -l limit -d 'At most this many processes' -r
 complete -c orch -n "__fish_orch_using_subcommand process; and __fish_seen_subcommand_from list" -l dir -d 'Project folder (default: the nearest ancestor with orch.toml, else the current folder)' -r -F

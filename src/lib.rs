@@ -18,6 +18,7 @@ pub mod expr;
 pub mod forms;
 #[cfg(test)]
 mod fuzz;
+pub mod numbers;
 pub mod project;
 pub mod schedule;
 pub mod serve;

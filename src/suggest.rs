@@ -9,8 +9,8 @@
 const MAX: usize = 3;
 
 /// The candidates near enough to `typo` to be what was meant, nearest first: a small
-/// edit distance (case is ignored), or a candidate that contains what was typed
-/// (`create` → `create_node`, `create_circuit`).
+/// edit distance (case is ignored; two letters swapped are one edit), or a candidate
+/// that contains what was typed (`create` → `create_node`, `create_circuit`).
 pub fn nearest<'a>(typo: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
     let typo = typo.to_lowercase();
     let mut scored: Vec<(usize, &str)> = Vec::new();
@@ -20,7 +20,7 @@ pub fn nearest<'a>(typo: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         // Short names are near anything a few edits away (`ok` is two from `a`): an
         // edit that changes half the longer name or more is a different name.
         let longer = typo.chars().count().max(lower.chars().count());
-        let near = d <= 2.max(lower.chars().count() / 4) && d * 2 <= longer;
+        let near = d <= 2.max(lower.chars().count() / 4) && d * 2 < longer;
         let contains = typo.chars().count() >= 3 && lower.contains(&typo);
         // A product's name and tag often differ only in case: offer one of them.
         if (near || contains) && !scored.iter().any(|(_, s)| s.to_lowercase() == lower) {
@@ -45,22 +45,29 @@ pub fn did_you_mean<'a>(
     }
 }
 
-/// The Levenshtein distance between two strings, in characters.
+/// The edit distance between two strings, in characters: insertions, deletions,
+/// substitutions and swaps of two neighbours (`nmae` is one edit from `name`, the
+/// typo fingers make most), each one edit.
 fn distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (diagonal + usize::from(ca != *cb))
-                .min(row[j] + 1)
-                .min(above + 1);
-            diagonal = above;
+    // Rows i-2, i-1 and i of the table, as a swap looks two back.
+    let mut before: Vec<usize> = vec![0; b.len() + 1];
+    let mut last: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut row = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let mut d = (last[j - 1] + usize::from(a[i - 1] != b[j - 1]))
+                .min(row[j - 1] + 1)
+                .min(last[j] + 1);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d = d.min(before[j - 2] + 1);
+            }
+            row[j] = d;
         }
+        before = std::mem::replace(&mut last, row);
     }
-    row[b.len()]
+    last[b.len()]
 }
 
 #[cfg(test)]
@@ -80,6 +87,8 @@ mod tests {
         assert_eq!(nearest("ok", ["a", "id"]), Vec::<&str>::new());
         assert_eq!(nearest("nmae", ["name", "a"]), ["name"]);
         assert_eq!(nearest("rol", ["role"]), ["role"]);
+        // Two letters of four changed make another word, not a typo.
+        assert_eq!(nearest("Nope", ["Done", "Start"]), Vec::<&str>::new());
     }
 
     #[test]
@@ -113,5 +122,7 @@ mod tests {
         assert_eq!(distance("kitten", "sitting"), 3);
         assert_eq!(distance("", "abc"), 3);
         assert_eq!(distance("abc", "abc"), 0);
+        assert_eq!(distance("nmae", "name"), 1, "a swap is one edit");
+        assert_eq!(distance("ca", "abc"), 3);
     }
 }

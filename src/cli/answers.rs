@@ -110,6 +110,15 @@ pub fn read_file(f: &str) -> Result<Map<String, Value>> {
         ))
         .with_hint("flatten the answers, or give a deep document as a JSON string"));
     }
+    // JSON (a TOML file cannot start with `{`) whose whole number would be rounded.
+    if text.trim_start().starts_with('{')
+        && let Some(n) = crate::numbers::inexact_integer(text.as_bytes())
+    {
+        return Err(Error::usage(format!(
+            "{from} holds the whole number {n}, which orch cannot keep exactly (JSON numbers are kept as 64-bit integers or floats)"
+        ))
+        .with_hint(format!("give it as a string (`\"{n}\"`)")));
+    }
     let parsed = serde_json::from_str::<Value>(&text).or_else(|json_err| {
         toml::from_str::<toml::Value>(&text)
             .map(workflow_def::toml_to_json)

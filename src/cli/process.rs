@@ -75,7 +75,7 @@ pub struct ListArgs {
     /// Only processes of this subscription (its id)
     #[arg(long, value_name = "ID")]
     pub subscription: Option<String>,
-    /// Only processes started at or after this time (RFC 3339)
+    /// Only processes started at or after this time (RFC 3339, a day, or how long ago: 2h)
     #[arg(long)]
     pub since: Option<String>,
     /// Only the child processes of this process (its id, or a unique prefix of it)
@@ -171,7 +171,7 @@ pub fn run(ctx: &mut Ctx, cmd: ProcessCommand) -> Result<()> {
 fn since(text: &str) -> Result<String> {
     crate::clock::since(text).ok_or_else(|| {
         Error::usage(format!("--since: `{text}` is not a time")).with_hint(
-            "give an RFC 3339 time such as 2026-11-30T12:00:00Z, or a day such as 2026-11-30",
+            "give an RFC 3339 time such as 2026-11-30T12:00:00Z, a day such as 2026-11-30, or how long ago, such as 2h",
         )
     })
 }
@@ -272,8 +272,8 @@ fn unknown_workflow_hint(ctx: &Ctx, name: &str) {
     if workflow_names(&defs).any(|n| n == name) {
         return;
     }
-    if let Some(near) = crate::suggest::did_you_mean(name, workflow_names(&defs)) {
-        ctx.printer
-            .hint(&format!("no workflow is named `{name}`; {near}"));
-    }
+    let next = crate::suggest::did_you_mean(name, workflow_names(&defs))
+        .unwrap_or_else(|| "`orch workflow list` shows the workflows".to_string());
+    ctx.printer
+        .hint(&format!("no workflow is named `{name}`; {next}"));
 }

@@ -267,6 +267,32 @@ fn key(k: &str) -> String {
 }
 
 /// Parses the product's definition, stores it, and with `save` writes its file.
+/// Says which `subscription(TAG)` fields name a tag no product has (stored, or this
+/// one), as `product load` and `workflow check` say of a file: such a field can hold
+/// no reference until a product with that tag exists.
+fn warn_unknown_tags(ctx: &mut Ctx, def: &crate::domain::product::ProductDef) -> Result<()> {
+    let stored = ctx.db(async |s| s.products().await)?;
+    let mut known: std::collections::BTreeSet<&str> =
+        stored.iter().map(|p| p.def.tag.as_str()).collect();
+    known.insert(def.tag.as_str());
+    for (block_name, block) in &def.blocks {
+        for (field_name, field) in &block.fields {
+            if let crate::domain::product::FieldKind::Subscription {
+                product_tag: Some(tag),
+                ..
+            } = &field.kind
+                && !known.contains(tag.as_str())
+            {
+                ctx.printer.warn(&format!(
+                    "blocks.{block_name}.fields.{field_name}: no product has the tag `{tag}` (known: {}); the field takes a reference once one does",
+                    known.iter().copied().collect::<Vec<_>>().join(", ")
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 fn store_product(ctx: &mut Ctx, new: &NewProduct, save: bool, force: bool) -> Result<()> {
     let text = new.toml();
     let file_name = format!(
@@ -293,6 +319,7 @@ fn store_product(ctx: &mut Ctx, new: &NewProduct, save: bool, force: bool) -> Re
         }
         e.with_hint("each field is --field NAME:TYPE[:REQUIRED]; `orch product create --help` lists the types, and --form asks for each")
     })?;
+    warn_unknown_tags(ctx, &def)?;
     if save && file.exists() && !force {
         return Err(
             Error::conflict(format!("{} exists already", shown.display()))

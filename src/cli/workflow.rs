@@ -550,9 +550,19 @@ enum Gravity {
 /// exist and be executable. One reached by a relative path that leaves the project is
 /// a warning, since the project no longer carries it.
 fn check_program(project: &Project, run: &str) -> Option<(String, Gravity)> {
+    if run.len() > LONGEST_COMMAND {
+        return Some((
+            format!(
+                "the command is {} bytes, more than the {LONGEST_COMMAND} the kernel lets `sh -c` take as one argument, so it could never start; put it in a script in {}scripts/ and run that",
+                run.len(),
+                project.workflows_shown()
+            ),
+            Gravity::Problem,
+        ));
+    }
     let first = first_word(run)?;
     if !first.contains('/') {
-        return None;
+        return check_script(project, &first, run);
     }
     let root = &project.root;
     let path = root.join(&first);
@@ -602,6 +612,39 @@ fn check_program(project: &Project, run: &str) -> Option<(String, Gravity)> {
     None
 }
 
+/// The longest command `sh -c` can be given: Linux takes no single argument past 128
+/// KiB (`MAX_ARG_STRLEN`), and orch puts a few bytes of its own before the command.
+const LONGEST_COMMAND: usize = 128 * 1024 - 256;
+
+/// Interpreters a step names by name, with its script as their first argument.
+const INTERPRETERS: &[&str] = &[
+    "sh", "bash", "dash", "zsh", "ksh", "python", "python3", "perl", "ruby", "node", "php", "lua",
+];
+
+/// The script an interpreter runs (`python3 workflows/scripts/ipam.py`), when it is
+/// given by a path: it must exist, as a program named by its path must, though it need
+/// not be executable. An option first (`sh -c …`, `python3 -m …`) names no script.
+fn check_script(project: &Project, interpreter: &str, run: &str) -> Option<(String, Gravity)> {
+    if !INTERPRETERS.contains(&interpreter) {
+        return None;
+    }
+    let script = first_word(after_first_word(run)?)?;
+    if script.starts_with('-') || !script.contains('/') {
+        return None;
+    }
+    match std::fs::metadata(project.root.join(&script)) {
+        Err(_) => Some((
+            format!("`{script}` (the script `{interpreter}` runs) does not exist"),
+            Gravity::Problem,
+        )),
+        Ok(m) if m.is_dir() => Some((
+            format!("`{script}` (the script `{interpreter}` runs) is a folder"),
+            Gravity::Problem,
+        )),
+        Ok(_) => None,
+    }
+}
+
 /// What is wrong with the `#!` line of a script (`shown` as the step names it), which
 /// the kernel reads to start it:
 /// an interpreter given by a path that does not exist, or a line that ends in a
@@ -633,11 +676,27 @@ fn check_interpreter(script: &Path, shown: &str) -> Option<String> {
 /// undone), or `None` when only running it would tell: an expansion, a glob, a
 /// variable assignment or an unfinished quote.
 fn first_word(command: &str) -> Option<String> {
+    split_first_word(command).map(|(word, _)| word)
+}
+
+/// What follows the first word of a shell command, when that is its next word (not
+/// an operator such as `;` or `|`, which ends the command).
+fn after_first_word(command: &str) -> Option<&str> {
+    split_first_word(command)?.1
+}
+
+/// The first word of a shell command (as `first_word` reads it) and, when only
+/// blanks end it, the rest of the command.
+fn split_first_word(command: &str) -> Option<(String, Option<&str>)> {
     let mut word = String::new();
     let mut chars = command.trim_start().chars();
+    let mut rest = None;
     while let Some(c) = chars.next() {
         match c {
-            c if c.is_whitespace() => break,
+            c if c.is_whitespace() => {
+                rest = Some(chars.as_str());
+                break;
+            }
             ';' | '&' | '|' | '<' | '>' | '(' | ')' => break,
             '$' | '`' | '*' | '?' | '[' | '~' | '=' => return None,
             '\\' => word.push(chars.next()?),
@@ -664,5 +723,5 @@ fn first_word(command: &str) -> Option<String> {
             c => word.push(c),
         }
     }
-    (!word.is_empty()).then_some(word)
+    (!word.is_empty()).then_some((word, rest))
 }

@@ -184,8 +184,13 @@ impl<'s> Steps<'s> {
                 self.err(
                     at(&here, &["name"]),
                     format!(
-                        "`{}` is a step the target adds; choose another name",
-                        rs.name
+                        "`{}` is kept for the steps targets add ({}, `Set status …`); choose another name",
+                        rs.name,
+                        RESERVED_STEPS
+                            .iter()
+                            .map(|n| format!("`{n}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 );
             } else if let Some(why) = path::ambiguous_name(&rs.name) {

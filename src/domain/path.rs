@@ -12,6 +12,7 @@
 //! `workflow check` keeps unambiguous (no name holds ` / ` or ends like `[3]`).
 
 use super::workflow::{StepDef, StepKind};
+use unicode_properties::UnicodeGeneralCategory;
 
 /// Between the parts of a path.
 pub const SEP: &str = " / ";
@@ -70,7 +71,19 @@ pub fn unseen_in_name(name: &str) -> Option<&'static str> {
     if name.trim() != name {
         return Some("it starts or ends with a space, which no one sees where it is printed");
     }
+    if name.chars().any(is_invisible) {
+        return Some(
+            "it holds an invisible character (a zero-width space, a direction mark), so it does not read as it is typed",
+        );
+    }
     None
+}
+
+/// Whether `c` is one of Unicode's format characters (a zero-width space, a direction
+/// override, a soft hyphen), which print as nothing or reorder what follows: in a name,
+/// `a\u{200b}b` reads as the `ab` that `--step ab` does not find.
+pub fn is_invisible(c: char) -> bool {
+    c.general_category() == unicode_properties::GeneralCategory::Format
 }
 
 /// Whether `path` is `branch` itself or a path inside it.

@@ -143,11 +143,16 @@ impl ChoiceSet {
 /// (`missing, required; pick one of …`, `` `x` is not one of … ``), for a form that shows
 /// the choices in the field itself; `None` when it lists none.
 pub fn without_the_choices(reason: &str) -> Option<String> {
-    if let Some((head, _)) = reason.split_once("; pick one of") {
-        return Some(match head {
-            "missing, required" => "required: pick one from the list".to_string(),
-            other => format!("{other}: pick one from the list"),
-        });
+    for (pick, from_the_list) in [
+        ("; pick one of", "pick one from the list"),
+        ("; pick one or more of", "pick one or more from the list"),
+    ] {
+        if let Some((head, _)) = reason.split_once(pick) {
+            return Some(match head {
+                "missing, required" => format!("required: {from_the_list}"),
+                other => format!("{other}: {from_the_list}"),
+            });
+        }
     }
     reason
         .split_once(" is not one of")
@@ -341,6 +346,10 @@ mod tests {
         assert_eq!(
             without_the_choices(&format!("missing, required; pick {}", set.one_of())).as_deref(),
             Some("required: pick one from the list")
+        );
+        assert_eq!(
+            without_the_choices("missing, required; pick one or more of r2").as_deref(),
+            Some("required: pick one or more from the list")
         );
         assert_eq!(without_the_choices("missing, required"), None);
     }

@@ -234,6 +234,14 @@ fn missing(field: &FieldSpec, choices: Result<Option<ChoiceSet>, CollectError>) 
         Ok(Some(set)) if set.available.is_empty() => {
             format!("missing, required; {}", set.why_empty())
         }
+        // Several may be picked from a multi_choice: "pick one" would say otherwise.
+        Ok(Some(set)) if field.field_type == FormType::MultiChoice => {
+            let of = set.one_of();
+            format!(
+                "missing, required; pick one or more{}",
+                of.strip_prefix("one").unwrap_or(&of)
+            )
+        }
         Ok(Some(set)) => format!("missing, required; pick {}", set.one_of()),
         Ok(None) => "missing, required".to_string(),
         Err(CollectError::Choices { reason, .. }) => {

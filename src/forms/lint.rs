@@ -185,14 +185,19 @@ pub fn check(field: &FieldSpec) -> Vec<(String, String)> {
                 }
             }
         }
-        for (key, set) in [
-            ("default", field.default.is_some()),
-            ("validate", field.validate.is_some()),
+        // `default` is what someone who means the text to show writes.
+        for (key, set, fix) in [
+            (
+                "default",
+                field.default.is_some(),
+                "the text it shows is its `template`",
+            ),
+            ("validate", field.validate.is_some(), "remove it"),
         ] {
             if set {
                 bad(
                     key,
-                    format!("a display field collects nothing, so `{key}` has no effect"),
+                    format!("a display field collects nothing, so `{key}` has no effect; {fix}"),
                 );
             }
         }
@@ -287,6 +292,20 @@ mod tests {
 
     fn keys(f: &FieldSpec) -> Vec<String> {
         check(f).into_iter().map(|(k, _)| k).collect()
+    }
+
+    #[test]
+    fn a_display_field_with_a_default_is_told_of_template() {
+        let lints = check(&field(
+            "name = 'a'\ntype = 'display'\nlabel = 'Info'\ndefault = 'Hello'",
+        ));
+        assert_eq!(
+            lints,
+            [(
+                "default".to_string(),
+                "a display field collects nothing, so `default` has no effect; the text it shows is its `template`".to_string()
+            )]
+        );
     }
 
     #[test]

@@ -398,12 +398,17 @@ pub fn loose(given: Map<String, Value>) -> Result<Map<String, Value>, TooDeep> {
 /// JSON if it reads as JSON other than a string, else the text itself. Text of objects
 /// or arrays that would nest that document past [`crate::depth::MAX_DEPTH`] is refused
 /// with that depth, measured before parsing: parsed, it would make a state no reader
-/// takes back, and past the parser's own limit it would silently stay text.
+/// takes back, and past the parser's own limit it would silently stay text. Text
+/// holding a whole number no 64-bit integer holds stays text too, as typed: read as
+/// JSON, its last digits would be lost.
 pub fn loose_value(text: String, above: usize) -> Result<Value, usize> {
     if text.trim_start().starts_with(['{', '['])
         && let Some(levels) = crate::depth::too_deep_within(text.as_bytes(), above)
     {
         return Err(levels);
+    }
+    if crate::numbers::inexact_integer(text.as_bytes()).is_some() {
+        return Ok(Value::String(text));
     }
     Ok(serde_json::from_str::<Value>(&text)
         .ok()

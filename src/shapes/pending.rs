@@ -169,7 +169,9 @@ impl Pending {
 
     /// `"pending": {"step", "message", "fields"}` of DESIGN §6.
     /// A `display` field collects nothing: it is not required, and its `text` is its
-    /// template rendered against the state the step sees.
+    /// template rendered against the state the step sees. A message that does not
+    /// render says why, as `process show` and the dashboard do, rather than reading as
+    /// a step without one.
     pub fn to_json(&self) -> Value {
         let fields: Vec<Value> = self
             .fields()
@@ -187,7 +189,10 @@ impl Pending {
             .collect();
         json!({
             "step": self.step,
-            "message": self.message.as_ref().and_then(|m| m.as_ref().ok()),
+            "message": self.message.as_ref().map(|m| match m {
+                Ok(text) => text.clone(),
+                Err(_) => self.message_text().unwrap_or_default(),
+            }),
             "fields": fields,
         })
     }

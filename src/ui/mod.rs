@@ -227,15 +227,24 @@ pub fn last_lines(text: &str, n: usize) -> Vec<String> {
 }
 
 /// Refuses a name that tables, logs and pages show as given (a customer, a user): with
-/// a control character, which a terminal would take for a command, or with spaces
-/// around it, which no later search for it would match. `what` is what it is ("the
+/// a control character, which a terminal would take for a command, or with an
+/// invisible character or spaces around it, which no later search for it would match. `what` is what it is ("the
 /// customer"), `as_text` how to give it ("the customer's id"), `where_` where it was
 /// given, if the hint should say so (" (--user or ORCH_USER)").
 pub fn check_plain(what: &str, value: &str, as_text: &str, where_: &str) -> Result<(), Error> {
     if value.chars().any(char::is_control) {
+        // Escaped as a step's or a consumer's name is: a newline or a tab shown as
+        // itself would split the message it is refused with.
         return Err(Error::usage(format!(
             "{what} `{}` holds a control character",
-            printable(value)
+            value.escape_debug()
+        ))
+        .with_hint(format!("give {as_text} as plain text{where_}")));
+    }
+    if value.chars().any(crate::domain::path::is_invisible) {
+        return Err(Error::usage(format!(
+            "{what} `{}` holds an invisible character (a zero-width space, a direction mark)",
+            value.escape_debug()
         ))
         .with_hint(format!("give {as_text} as plain text{where_}")));
     }

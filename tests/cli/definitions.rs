@@ -467,6 +467,118 @@ fn a_name_with_a_character_no_one_sees_is_refused() {
     );
 }
 
+/// Nor can a name hide an invisible character: a zero-width space makes `a\u{200b}b`
+/// read as the `ab` that `--step ab` does not find, and a direction override prints
+/// what follows it backwards.
+#[test]
+fn a_name_with_an_invisible_character_is_refused() {
+    let p = Project::new();
+    p.write(
+        "workflows/w.toml",
+        "name = \"w\\u200b\"\ntarget = \"system\"\n[[step]]\nname = \"Push\\u200bconfig\"\nrun = \"true\"\n[[step]]\nname = \"ab\\u202ecd\"\nrun = \"true\"\n",
+    );
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    let invisible = "it holds an invisible character (a zero-width space, a direction mark), so it does not read as it is typed";
+    for expected in [
+        format!(
+            "workflows/w.toml:1:1: name: workflow name `w\\u{{200b}}` cannot be used: {invisible}"
+        ),
+        format!(
+            "workflows/w.toml:4:1: step[0].name: step name `Push\\u{{200b}}config` cannot be used: {invisible}"
+        ),
+        format!(
+            "workflows/w.toml:7:1: step[1].name: step name `ab\\u{{202e}}cd` cannot be used: {invisible}"
+        ),
+    ] {
+        assert!(err.contains(&expected), "{expected}\n{err}");
+    }
+}
+
+/// The names the targets give their own steps are refused in every workflow, and the
+/// refusal lists them: a task adds no `Set status …` step, so "a step the target
+/// adds" would not be true of it.
+#[test]
+fn a_step_named_as_the_targets_name_theirs_is_refused_with_those_names() {
+    let p = Project::new();
+    p.write(
+        "workflows/w.toml",
+        "name = \"w\"\ntarget = \"system\"\n[[step]]\nname = \"Set status later\"\nrun = \"true\"\n[[step]]\nname = \"Done\"\nrun = \"true\"\n",
+    );
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    let kept = "is kept for the steps targets add (`Start`, `Done`, `Create subscription`, `Lock subscription`, `Unlock subscription`, `Set status …`); choose another name";
+    for expected in [
+        format!("workflows/w.toml:4:1: step[0].name: `Set status later` {kept}"),
+        format!("workflows/w.toml:7:1: step[1].name: `Done` {kept}"),
+    ] {
+        assert!(err.contains(&expected), "{expected}\n{err}");
+    }
+}
+
+/// A script an interpreter runs (`python3 workflows/scripts/x.py`) must be there, as
+/// a program named by its path must; it need not be executable, and an option
+/// (`sh -c …`) names no script.
+#[test]
+fn a_missing_script_an_interpreter_runs_is_a_problem() {
+    let p = Project::new();
+    p.write("workflows/scripts/here.py", "print('{}')\n");
+    p.task(
+        r#"
+[[step]]
+name = "a"
+run = "python3 workflows/scripts/missing.py --pool ams"
+[[step]]
+name = "b"
+run = "bash 'workflows/scripts/my dir/gone.sh'"
+[[step]]
+name = "c"
+run = "sh workflows/scripts"
+[[step]]
+name = "d"
+run = "sh -c 'exit 0'"
+[[step]]
+name = "e"
+run = "python3 workflows/scripts/here.py"
+"#,
+    );
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    for expected in [
+        "workflows/t.toml:6:1: step[0].run: `workflows/scripts/missing.py` (the script `python3` runs) does not exist",
+        "workflows/t.toml:9:1: step[1].run: `workflows/scripts/my dir/gone.sh` (the script `bash` runs) does not exist",
+        "workflows/t.toml:12:1: step[2].run: `workflows/scripts` (the script `sh` runs) is a folder",
+        "error: 3 problems",
+    ] {
+        assert!(err.contains(expected), "{expected}\n{err}");
+    }
+}
+
+/// A command past what the kernel takes as one argument of `sh -c` (128 KiB) could
+/// never start: `workflow check` says so, where the file has it, rather than every
+/// run failing with "Argument list too long".
+#[test]
+fn a_run_command_too_long_to_start_is_a_problem() {
+    let p = Project::new();
+    let long = format!(
+        "true\n{}",
+        "# a comment line of an inline script\n".repeat(4000)
+    );
+    p.task(&format!(
+        "[[step]]\nname = \"Long\"\nrun = '''{long}'''\n[[step]]\nname = \"Short\"\nrun = \"true\"\n"
+    ));
+    let (code, _, err) = p.run(&["workflow", "check"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(&format!(
+            "workflows/t.toml:5:1: step[0].run: the command is {} bytes, more than the 130816 the kernel lets `sh -c` take as one argument, so it could never start; put it in a script in workflows/scripts/ and run that",
+            long.len()
+        )),
+        "{err}"
+    );
+    assert!(err.contains("error: 1 problem"), "{err}");
+}
+
 /// `--where` finds a value however a step spelt it: an address, a network, a UUID and
 /// a number are compared as their type reads them (`2001:DB8:0::1` is `2001:db8::1`,
 /// `2.0` is `2`), also at a path with list indexes.

@@ -223,6 +223,28 @@ fn garbage_on_stdout_fails_the_step_and_keeps_the_state() {
     assert_eq!(v["state"], serde_json::json!({"x": 1}));
 }
 
+/// JSON on stdout in another encoding than UTF-8 (Latin-1 from an old tool) fails the
+/// step saying so, with the byte and its line, rather than as an invalid code point.
+fn json_on_stdout_that_is_not_utf8_is_said_to_be_so() {
+    let p = Project::new();
+    p.script(
+        "workflows/scripts/latin1.sh",
+        "cat >/dev/null; printf '{\n  \"site\": \"caf\\351\"\n}\n'",
+    );
+    task(
+        &p,
+        "[[step]]\nname = \"Latin\"\nrun = \"workflows/scripts/latin1.sh\"\n",
+    );
+    let v = p.failed_json(&["workflow", "run", "t"]);
+    let reason = v["failed_reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.starts_with(
+            "stdout is not a JSON object: it is not UTF-8 text (byte 0xe9 on line 2 is no part of a UTF-8 character)"
+        ) && reason.ends_with("print JSON in UTF-8 (`iconv -f latin1 -t utf-8` converts Latin-1), and logs on stderr"),
+        "{v}"
+    );
+}
+
 /// A UTF-8 byte order mark before the JSON object (some editors and runtimes write
 /// one) is not part of the text: RFC 8259 lets a parser ignore it, and an error about
 /// it would point at a character nobody sees.
@@ -1555,6 +1577,7 @@ both!(
     a_failed_step_that_wrote_only_blank_lines_has_no_stderr_tail,
     garbage_on_stdout_fails_the_step_and_keeps_the_state,
     a_byte_order_mark_before_the_json_on_stdout_is_ignored,
+    json_on_stdout_that_is_not_utf8_is_said_to_be_so,
     a_step_sees_only_the_variables_of_its_own_process,
     a_failed_multi_line_run_is_named_by_its_first_line,
     deeply_nested_step_output_is_refused_with_the_limit,

@@ -342,9 +342,13 @@ fn a_short_secret_is_masked_too() {
         ("", "the customer is empty"),
         (
             "\u{1b}[31mEVIL",
-            "the customer `^[[31mEVIL` holds a control character",
+            r"the customer `\u{1b}[31mEVIL` holds a control character",
         ),
         (" acme ", "the customer ` acme ` has spaces around it"),
+        (
+            "acme\u{202e}",
+            r"the customer `acme\u{202e}` holds an invisible character",
+        ),
     ] {
         let (code, _, err) = p.run(&[CREATE_R9, &["--customer", customer]].concat());
         assert_eq!(code, 2, "{err}");
@@ -705,6 +709,40 @@ fn an_answers_file_that_gives_a_key_twice_is_refused() {
     assert_eq!(list.as_array().unwrap().len(), 0, "nothing stored: {list}");
 }
 
+/// A whole number no 64-bit integer holds (an account number) is never rounded to a
+/// float: typed with `--input` for a workflow without a form it stays the text it
+/// was, and in an answers file it is refused with a hint, as a step printing one is.
+#[test]
+fn a_whole_number_too_big_to_keep_is_never_rounded() {
+    let p = Project::new();
+    p.task("[[step]]\nname = \"N\"\nbuiltin = \"noop\"\n");
+    let v = p.ok_json(&[
+        "workflow",
+        "run",
+        "t",
+        "--input",
+        "account=12345678901234567890123",
+        "--input",
+        "ids=[1, 99999999999999999999]",
+        "--input",
+        "small=7",
+    ]);
+    assert_eq!(
+        v["state"],
+        serde_json::json!({"account": "12345678901234567890123", "ids": "[1, 99999999999999999999]", "small": 7}),
+        "{v}"
+    );
+    p.write("answers.json", r#"{"account": 12345678901234567890123}"#);
+    let (code, out, err) = p.run(&["workflow", "run", "t", "--input-file", "answers.json"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.contains("answers.json holds the whole number 12345678901234567890123, which orch cannot keep exactly")
+            && err.contains("hint: give it as a string (`\"12345678901234567890123\"`)"),
+        "{err}"
+    );
+}
+
 /// A multi_choice with `min = 0` takes an empty `--input`, as in `--input tags=`, as
 /// the answer it allows, no pick; without `min = 0` that is a missing answer.
 #[test]
@@ -732,8 +770,9 @@ builtin = "noop"
         "workflow", "run", "w", "--input", "tags=", "--input", "some=",
     ]);
     assert_eq!(code, 2, "{err}");
+    // Several may be picked, and the message does not say "one".
     assert!(
-        err.contains("some (multi_choice): missing, required"),
+        err.contains("some (multi_choice): missing, required; pick one or more of a, b\n"),
         "{err}"
     );
     assert!(!err.contains("tags"), "{err}");

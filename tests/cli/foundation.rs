@@ -269,6 +269,31 @@ fn product_create_from_flags_saves_a_loadable_file() {
         err.contains("error: --fixed-input `speed` is given twice") && !err.contains("TOML"),
         "{err}"
     );
+
+    // A reference to a tag no product has is said, as `product load` says it of a file;
+    // one to a product stored, or to the product itself, is not.
+    let (code, _, err) = p.run(&[
+        "product",
+        "create",
+        "--name",
+        "Lag",
+        "--type",
+        "Lag",
+        "--tag",
+        "LAG",
+        "--field",
+        "member:subscription(PROT)[]",
+        "--field",
+        "port:subscription(PORT)",
+        "--field",
+        "parent:subscription(LAG)",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("warning: blocks.LagBlock.fields.member: no product has the tag `PROT` (known: LAG, PORT)"),
+        "{err}"
+    );
+    assert_eq!(err.matches("no product has the tag").count(), 1, "{err}");
 }
 
 #[test]

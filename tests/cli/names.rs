@@ -175,9 +175,22 @@ fn a_name_that_is_nearly_right_gets_a_suggestion() {
     let pid = processes[0]["id"].as_str().unwrap().to_string();
     let err = fails(&p, 6, &["process", "show", &pid, "--step", "Render confg"]);
     assert!(err.contains("did you mean `Render config`?"), "{err}");
+    let err = fails(&p, 6, &["process", "show", &pid, "--step", "Nope"]);
+    assert!(
+        !err.contains("did you mean"),
+        "`Done` is another word: {err}"
+    );
     let (code, _, err) = p.run(&["process", "list", "--workflow", "create_ndoe"]);
     assert_eq!(code, 0);
     assert!(err.contains("did you mean `create_node`?"), "{err}");
+    // A name near none is said to name no workflow too, as `subscription list
+    // --product` says of a product.
+    let (code, out, err) = p.run(&["process", "list", "--workflow", "zzzz", "-o", "json"]);
+    assert_eq!((code, out.trim()), (0, "[]"), "{err}");
+    assert!(
+        err.contains("no workflow is named `zzzz`; `orch workflow list` shows the workflows"),
+        "{err}"
+    );
 
     let err = fails(
         &p,

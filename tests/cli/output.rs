@@ -249,6 +249,15 @@ fn process_list_says_when_it_is_cut_short_and_checks_since() {
     assert_eq!(count("2000-01-01"), 3);
     assert_eq!(count("2000-01-01T00:00:00+02:00"), 3);
     assert_eq!(count("2999-01-01T00:00:00Z"), 0);
+    // How long ago, as a terminal user writes it (`journalctl`, `docker logs`).
+    assert_eq!(count("1h"), 3);
+    assert_eq!(count("1d2h"), 3);
+    let (code, _, err) = p.run(&["process", "list", "--since", "2026"]);
+    assert_eq!(
+        code, 2,
+        "a bare number is neither a time nor a duration: {err}"
+    );
+    assert!(err.contains("or how long ago, such as 2h"), "{err}");
 }
 
 /// What a step writes cannot drive the operator's terminal: control characters in
@@ -451,7 +460,12 @@ fn a_user_that_would_garble_the_log_is_refused() {
     for (user, said) in [
         (
             "\u{1b}[31mx",
-            "the user `^[[31mx` holds a control character",
+            r"the user `\u{1b}[31mx` holds a control character",
+        ),
+        ("a\nb", r"the user `a\nb` holds a control character"),
+        (
+            "ann\u{200b}",
+            r"the user `ann\u{200b}` holds an invisible character (a zero-width space, a direction mark)",
         ),
         (" bob ", "the user ` bob ` has spaces around it"),
     ] {

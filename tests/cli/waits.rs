@@ -51,6 +51,18 @@ input.fields = [
     );
     assert!(out.contains("note     text"), "{out}");
     assert!(err.contains("--input applied=true"), "{err}");
+    // A retry or a skip of it is refused with the same command, not `--form` alone,
+    // which a script cannot answer.
+    for action in ["retry", "skip"] {
+        let (code, _, err) = p.run(&["process", action, &id]);
+        assert_eq!(code, 7, "{err}");
+        assert!(
+            err.contains(&format!(
+                "hint: `orch process resume {id} --input applied=true` (or --form at a terminal)"
+            )),
+            "{action}: {err}"
+        );
+    }
 
     let v = p.ok_json(&["process", "show", &id]);
     let pending = &v["pending"];
@@ -190,6 +202,33 @@ fn a_failed_step_line_ends_with_the_end_of_its_stderr() {
     assert_eq!(err.matches("| netbox API: 503").count(), 1, "{err}");
 }
 
+/// A message that fails to render (here: text plus a number) is said as such in
+/// `-o json` too, not given as `null`, which reads as a step without a message.
+fn a_pending_message_that_does_not_render_says_why_in_json() {
+    let p = Project::new();
+    p.task(
+        r#"
+[[step]]
+name = "Plan"
+run = "echo '{\"router\": \"rtr1\"}'"
+
+[[step]]
+name = "Confirm"
+input.message = "Apply on {{ state.router + 1 }}"
+input.fields = [ { name = "ok", type = "accept" } ]
+"#,
+    );
+    let v = p.json_exiting(&["workflow", "run", "t"], 4);
+    let message = v["pending"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("does not render") && message.contains("+ operator"),
+        "{v}"
+    );
+    let (code, out, err) = p.run(&["process", "show", v["id"].as_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(message), "the table says the same: {out}");
+}
+
 fn a_create_run_names_the_new_subscription() {
     let p = Project::example();
     let (code, out, err) = p.run(CREATE_RTR1);
@@ -231,4 +270,5 @@ both!(
     the_conflict_hint_offers_what_the_holder_accepts,
     a_failed_step_line_ends_with_the_end_of_its_stderr,
     a_create_run_names_the_new_subscription,
+    a_pending_message_that_does_not_render_says_why_in_json,
 );

@@ -140,6 +140,21 @@ impl Chosen {
     }
 }
 
+/// [`crate::engine::owner::refused`], with the command that answers a suspended
+/// process named with its fields (`resume ID --input applied=true`), as the exit-4
+/// hint names them, rather than a `--form` a script cannot use.
+fn refused_at_rest(ctx: &mut Ctx, p: &ProcessRow, done: &str) -> Result<Error> {
+    let mut err = crate::engine::owner::refused(p, done);
+    if p.status == ProcessStatus::Suspended {
+        let def = ctx.stored_definition(p)?;
+        let steps = ctx.steps(&p.process_id)?;
+        if let [one] = Pending::all(p, &def, &steps).as_slice() {
+            err.hints = vec![one.hint(&p.process_id)];
+        }
+    }
+    Ok(err)
+}
+
 pub fn retry(ctx: &mut Ctx, a: RetryArgs) -> Result<()> {
     let mut p = ctx.process(&a.id)?;
     // A process that is over is refused before anything else is said about it (a
@@ -147,7 +162,7 @@ pub fn retry(ctx: &mut Ctx, a: RetryArgs) -> Result<()> {
     // So is one at rest for its input (`resume` answers it), before a plan or the
     // secrets are asked about.
     if p.status.is_finished() || p.status == ProcessStatus::Suspended {
-        return Err(crate::engine::owner::refused(&p, "retried"));
+        return Err(refused_at_rest(ctx, &p, "retried")?);
     }
     // Nor is one a retry could not claim (queued for a worker, run by a live orch),
     // so `--plan` never describes a run that would be refused. The claim checks again.
@@ -842,7 +857,7 @@ pub fn said_aborted(
 pub fn skip(ctx: &mut Ctx, a: SkipArgs) -> Result<()> {
     let p = ctx.process(&a.id)?;
     if !RETRYABLE.contains(&p.status) && !is_stale(&p) {
-        return Err(crate::engine::owner::refused(&p, "skipped"));
+        return Err(refused_at_rest(ctx, &p, "skipped")?);
     }
     let steps = ctx.steps(&p.process_id)?;
     let to_skip = crate::engine::plan::steps_to_skip(&p.process_id, &steps)?;

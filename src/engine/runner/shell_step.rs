@@ -229,10 +229,23 @@ fn interpret_stdout(r: &command::CommandResult) -> Attempt {
             crate::depth::MAX_DEPTH
         ));
     }
+    // JSON text is UTF-8: a step printing Latin-1 (`café` from an old tool) is told so,
+    // not that some code point is invalid.
+    if let Err(e) = std::str::from_utf8(text) {
+        let at = e.valid_up_to();
+        let line = text[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+        return Attempt::failed(format!(
+            "stdout is not a JSON object: it is not UTF-8 text (byte 0x{:02x} on line {line} is no part of a UTF-8 character): `{}`; print JSON in UTF-8 (`iconv -f latin1 -t utf-8` converts Latin-1), and logs on stderr",
+            text[at],
+            preview(text)
+        ));
+    }
     match serde_json::from_slice::<Value>(text) {
-        Ok(Value::Object(_)) if let Some(n) = inexact_integer(text) => Attempt::failed(format!(
-            "stdout holds the whole number {n}, which orch cannot keep exactly (JSON numbers are kept as 64-bit integers or floats); print it as a string"
-        )),
+        Ok(Value::Object(_)) if let Some(n) = crate::numbers::inexact_integer(text) => {
+            Attempt::failed(format!(
+                "stdout holds the whole number {n}, which orch cannot keep exactly (JSON numbers are kept as 64-bit integers or floats); print it as a string"
+            ))
+        }
         Ok(v @ Value::Object(_)) => Attempt::ok(v),
         Ok(other) => Attempt::failed(format!(
             "stdout must be one JSON object (a merge patch for the state), got {}; print logs on stderr",
@@ -249,49 +262,6 @@ fn interpret_stdout(r: &command::CommandResult) -> Attempt {
             preview(text)
         )),
     }
-}
-
-/// The first whole number of a JSON text that no 64-bit integer holds (it would be
-/// read as the nearest float, its last digits lost), shortened for a message.
-fn inexact_integer(json: &[u8]) -> Option<String> {
-    let (mut in_string, mut escaped) = (false, false);
-    let mut i = 0;
-    while i < json.len() {
-        let b = json[i];
-        if in_string {
-            match (escaped, b) {
-                (true, _) => escaped = false,
-                (false, b'\\') => escaped = true,
-                (false, b'"') => in_string = false,
-                _ => {}
-            }
-            i += 1;
-            continue;
-        }
-        if b == b'"' {
-            in_string = true;
-            i += 1;
-            continue;
-        }
-        if b == b'-' || b.is_ascii_digit() {
-            let end = json[i..]
-                .iter()
-                .position(|c| !matches!(c, b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9'))
-                .map_or(json.len(), |n| i + n);
-            let token = String::from_utf8_lossy(&json[i..end]);
-            let whole = !token.contains(['.', 'e', 'E']);
-            if whole && token.parse::<i64>().is_err() && token.parse::<u64>().is_err() {
-                return Some(match token.char_indices().nth(40) {
-                    Some((cut, _)) => format!("{}…", &token[..cut]),
-                    None => token.into_owned(),
-                });
-            }
-            i = end;
-            continue;
-        }
-        i += 1;
-    }
-    None
 }
 
 fn preview(bytes: &[u8]) -> String {

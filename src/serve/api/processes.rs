@@ -40,13 +40,13 @@ pub async fn filter(store: &crate::store::Store, q: &Params) -> ApiResult<Filter
             })
             .collect::<ApiResult<Vec<_>>>(),
     );
-    // As `process list --since` reads it: a time, or a day.
+    // As `process list --since` reads it: a time, a day, or how long ago.
     let since = text("since").and_then(|v| {
         let read = crate::clock::since(&v);
         if read.is_none() {
             checks.refuse(
                 "since",
-                format!("`since` must be a time in RFC 3339 (2026-01-31T08:00:00Z) or a day (2026-01-31), not `{v}`"),
+                format!("`since` must be a time in RFC 3339 (2026-01-31T08:00:00Z), a day (2026-01-31) or how long ago (2h), not `{v}`"),
             );
         }
         read
@@ -98,7 +98,7 @@ pub async fn filter(store: &crate::store::Store, q: &Params) -> ApiResult<Filter
         ("status" = Option<super::schema::ProcessStatusParam>, Query, description = "Only processes in these statuses (several: comma-separated or repeated)"),
         ("workflow" = Option<String>, Query, description = "Only runs of this workflow"),
         ("subscription" = Option<String>, Query, description = "Only processes of this subscription (its id)"),
-        ("since" = Option<String>, Query, description = "Only processes started at or after this time (RFC 3339), or day (2026-01-31, from its start in UTC)"),
+        ("since" = Option<String>, Query, description = "Only processes started at or after this time (RFC 3339), a day (2026-01-31, from its start in UTC), or how long ago (2h)"),
         ("before" = Option<String>, Query, pattern = r"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})?$", description = "Only processes older than this process id (the next page); empty: not given"),
         ("after" = Option<String>, Query, pattern = r"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})?$", description = "Only the processes nearest to and newer than this process id (the page before), still listed newest first"),
         ("parent" = Option<String>, Query, description = "Only the child processes of this process (its id)"),
