@@ -52,33 +52,11 @@ pub struct Held {
 /// Begins a transaction that appends an event of `kind` (drawing its seq, as any orch
 /// writer does) and commits only when told; returns once the event is in.
 fn hold_event(url: &str, kind: &str) -> Held {
-    let (url, kind) = (url.to_string(), kind.to_string());
-    let (inserted_tx, inserted) = std::sync::mpsc::channel();
-    let (go, wait) = std::sync::mpsc::channel::<()>();
-    let done = std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            let (mut client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-                .await
-                .unwrap();
-            tokio::spawn(connection);
-            let tx = client.transaction().await.unwrap();
-            tx.execute("INSERT INTO events (kind) VALUES ($1)", &[&kind])
-                .await
-                .unwrap();
-            inserted_tx.send(()).unwrap();
-            let _ = tokio::task::spawn_blocking(move || wait.recv()).await;
-            tx.commit().await.unwrap();
-            Instant::now()
-        })
-    });
-    inserted
-        .recv()
-        .expect("the held transaction inserted its event");
-    Held { go, done }
+    hold(
+        url,
+        &format!("INSERT INTO events (kind) VALUES ('{kind}')"),
+        "",
+    )
 }
 
 /// Begins a transaction that runs `first` and, when told, `then`, and commits; returns

@@ -102,6 +102,16 @@ fn requests_on_one_process_at_once_each_get_a_documented_answer() {
     assert_eq!(stored, ["aborted"]);
 }
 
+/// Retries `id` through the API, which queues it (200, `created`), and lets a worker
+/// run it.
+fn retried_by_a_worker(p: &Project, s: &Server, op: &str, id: &str) {
+    let r = post(s, &format!("/api/v1/processes/{id}/retry"), op, &json!({}));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["status"], "created", "{}", r.body);
+    let (code, _, err) = p.run(&["worker", "--once"]);
+    assert_eq!(code, 0, "{err}");
+}
+
 /// A process whose orch was killed mid-step is stale: a retry through the API takes it
 /// over for the worker (as `process retry --queue` does), where it was refused as
 /// running with a hint to do what was just done; the step in flight runs again as its
@@ -111,16 +121,7 @@ fn a_retry_takes_over_a_process_whose_orch_died() {
     let (id, _) = crate::reliability::killed_mid_step(&p);
     let op = token(&p, "ops", "operate");
     let s = Server::start(&p, &["--no-worker"]);
-    let r = post(
-        &s,
-        &format!("/api/v1/processes/{id}/retry"),
-        &op,
-        &json!({}),
-    );
-    assert_eq!(r.status, 200, "{}", r.body);
-    assert_eq!(r.body["status"], "created", "{}", r.body);
-    let (code, _, err) = p.run(&["worker", "--once"]);
-    assert_eq!(code, 0, "{err}");
+    retried_by_a_worker(&p, &s, &op, &id);
     let v = get(&s, &format!("/api/v1/processes/{id}"), &op).body;
     assert_eq!(v["status"], "completed", "{v}");
     assert_eq!(
@@ -162,16 +163,7 @@ fn a_retry_runs_a_timed_out_callback_again_with_a_new_token() {
     assert_eq!(late.status, 404, "{}", late.body);
     let retry_route = format!("POST /api/v1/processes/{id}/retry");
     assert!(late.text.contains(&retry_route), "{}", late.body);
-    let r = post(
-        &s,
-        &format!("/api/v1/processes/{id}/retry"),
-        &op,
-        &json!({}),
-    );
-    assert_eq!(r.status, 200, "{}", r.body);
-    assert_eq!(r.body["status"], "created", "{}", r.body);
-    let (code, _, err) = p.run(&["worker", "--once"]);
-    assert_eq!(code, 0, "{err}");
+    retried_by_a_worker(&p, &s, &op, &id);
     let v = wait_for_status(&s, &op, &id, "awaiting_callback");
     let second = token_now();
     assert_ne!(first, second);
