@@ -244,7 +244,7 @@ pub(super) struct StepEnd<'s> {
     /// insync and the dates).
     author: Author,
     /// A subscription the step creates.
-    creates: Option<Change>,
+    creates: Option<Box<Change>>,
     /// The log row holds the whole state (Start), so folding the log from `{}` gives
     /// the state after any step.
     whole_state: bool,
@@ -914,7 +914,7 @@ impl Engine<'_> {
                     Attempt::ok(json!({ "subscription": doc })),
                 )
                 .by_orch();
-                end.creates = Some(p);
+                end.creates = Some(Box::new(p));
                 end
             }
             Err(e) => StepEnd::new(name, attempt, started, Attempt::failed(e)),
@@ -1314,7 +1314,7 @@ impl Engine<'_> {
                 {
                     Ok(p) => {
                         if p.is_some() && cur.branch.is_none() {
-                            pending = p;
+                            pending = p.map(Box::new);
                         }
                         if let (Some(p), Some(obj)) = (&pending, new_state.as_object_mut()) {
                             obj.insert("subscription".into(), p.new.to_json());

@@ -286,7 +286,11 @@ macro_rules! dispatch {
     ($self:ident . $method:ident ( $($arg:expr),* $(,)? )) => {
         match &$self.backend {
             Backend::Sqlite(b) => b.$method($($arg),*).await,
-            Backend::Postgres(b) => b.$method($($arg),*).await,
+            // Boxed: a PostgreSQL call's future is kilobytes (the pool, the client, the
+            // transaction), and inline it would make every future that calls the store
+            // that large on SQLite too, copied with each step. One allocation is nothing
+            // beside a round trip to the server.
+            Backend::Postgres(b) => Box::pin(b.$method($($arg),*)).await,
         }
     };
 }

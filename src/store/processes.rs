@@ -165,7 +165,9 @@ pub struct StepCommit {
     /// How long the step ran.
     pub took: Duration,
     /// The validated subscription change the step made, written in the same transaction.
-    pub subscription: Option<Change>,
+    /// Boxed: most steps make none, and a commit is moved through several futures on its
+    /// way to the store, each holding it whole.
+    pub subscription: Option<Box<Change>>,
     /// For a process left `waiting`: how long until a worker may pick it up again
     /// (None: only by hand, or when what it waits for frees).
     pub retry_in: Option<Duration>,

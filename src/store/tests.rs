@@ -150,11 +150,11 @@ fn active_node(t: &TestStore) -> String {
     let done = t.run(s.commit_step(StepCommit {
         subscription_id: Some(sid.clone()),
         state: Some(Arc::new(json!({}))),
-        subscription: Some(Change {
+        subscription: Some(Box::new(Change {
             new: sub,
             old: None,
             flat: Flat::default(),
-        }),
+        })),
         ..step_commit(&pid, StepStatus::Success, ProcessStatus::Completed)
     }));
     assert_eq!(done.unwrap().status, ProcessStatus::Completed);
