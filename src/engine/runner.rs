@@ -1376,6 +1376,11 @@ impl Engine<'_> {
         }
         let draining = *self.drain.borrow();
         let stopped_at_lapse = row.error.as_deref() == Some(LAPSE_STOPPED);
+        // Only an attempt that did not succeed rests between two of its policy's.
+        let paused_rest = end
+            .tries_again
+            .filter(|_| cur.branch.is_none() && row.status.is_retryable())
+            .map(|(n, of)| paused_between_attempts(n, of));
         let committed = self
             .store
             .commit_step(StepCommit {
@@ -1401,10 +1406,7 @@ impl Engine<'_> {
                 rest: (draining && end.retry_in.is_none()).then(|| DRAINED.to_string()),
                 awaits_children: end.awaits_children,
                 claimed_from: cur.claimed_from,
-                paused_rest: end
-                    .tries_again
-                    .filter(|_| cur.branch.is_none())
-                    .map(|(n, of)| paused_between_attempts(n, of)),
+                paused_rest,
             })
             .await?;
         cur.rested = end.process_status == ProcessStatus::Running

@@ -441,8 +441,13 @@ pub fn secret_names(pages: &[FormPage]) -> Vec<String> {
 /// a start through the API), its secrets not required: a worker gives one from its
 /// environment (`ORCH_SECRET_<NAME>`), or the process suspends asking for it.
 pub fn with_secrets_for_the_worker(pages: &[FormPage]) -> Vec<FormPage> {
-    let mut asked = pages.to_vec();
-    for field in asked.iter_mut().flat_map(|page| page.fields.iter_mut()) {
+    pages.iter().map(page_with_secrets_for_the_worker).collect()
+}
+
+/// One page of [`with_secrets_for_the_worker`].
+pub fn page_with_secrets_for_the_worker(page: &FormPage) -> FormPage {
+    let mut asked = page.clone();
+    for field in &mut asked.fields {
         if field.field_type == FormType::Secret {
             field.required = false;
         }

@@ -27,8 +27,8 @@ pub mod value;
 
 pub use choices::{ChoiceSet, parse_choices};
 pub use collect::{
-    ChoiceSource, Listed, collect, secret_env_var, secret_names, with_secrets_for_the_worker,
-    without_secrets,
+    ChoiceSource, Listed, collect, page_with_secrets_for_the_worker, secret_env_var, secret_names,
+    with_secrets_for_the_worker, without_secrets,
 };
 pub use error::{CollectError, Problem};
 pub use json_schema::to_json_schema;

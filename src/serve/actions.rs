@@ -736,8 +736,8 @@ pub async fn resume(
             let w = &view.pending[i];
             // Queued, as `process resume --queue` queues it: a secret left out comes
             // from the worker's environment, or the process suspends asking for it.
-            let page = forms::with_secrets_for_the_worker(std::slice::from_ref(&w.page));
-            let collected = app.collect(&page, &answers, &w.state);
+            let page = w.page_for_the_workers();
+            let collected = app.collect(std::slice::from_ref(&page), &answers, &w.state);
             match collected {
                 Ok((input, more)) => {
                     secrets.extend(more);

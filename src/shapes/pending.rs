@@ -42,12 +42,13 @@ impl Pending {
     /// required, as the worker that picks it up gives them (`ORCH_SECRET_<NAME>`), or
     /// the process suspends asking for them again.
     pub fn for_the_workers(mut self) -> Self {
-        if let Some(page) =
-            crate::forms::with_secrets_for_the_worker(std::slice::from_ref(&self.page)).pop()
-        {
-            self.page = page;
-        }
+        self.page = self.page_for_the_workers();
         self
+    }
+
+    /// This step's page as [`Pending::for_the_workers`] asks it.
+    pub fn page_for_the_workers(&self) -> FormPage {
+        crate::forms::page_with_secrets_for_the_worker(&self.page)
     }
 
     /// The input steps `p` can be resumed at now: every one of a suspended process,
