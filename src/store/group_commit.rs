@@ -60,17 +60,13 @@ impl Committer {
 /// added, the next batch gathers while one is written.
 pub fn batch(first: Job, rx: &mut mpsc::UnboundedReceiver<Job>) -> Vec<Job> {
     let mut batch = vec![first];
-    take_waiting(&mut batch, rx);
-    batch
-}
-
-fn take_waiting(batch: &mut Vec<Job>, rx: &mut mpsc::UnboundedReceiver<Job>) {
     while batch.len() < MAX_BATCH {
         match rx.try_recv() {
             Ok(job) => batch.push(job),
             Err(_) => break,
         }
     }
+    batch
 }
 
 /// Processes that committed a step this recently are busy: more of their steps are
@@ -90,6 +86,10 @@ const GATHER_SLICE: Duration = Duration::from_micros(100);
 /// committer and each fsync's completion costs the cores about as much as a short
 /// step's own work (`cargo bench --bench orch -- worker-run-true`).
 ///
+/// The batch is handed out one step at a time ([`Gathering::next`]), so the committer
+/// writes each as it comes and the steps that arrive meanwhile join the same
+/// transaction: it commits when none is left waiting.
+///
 /// The wait is for steps that took a while, such as commands: at most as long as the
 /// shortest step in the batch took, never more than [`GATHER`], and it ends as soon
 /// as half the busy processes are in the batch. It sleeps rather than waiting on the
@@ -104,24 +104,22 @@ pub struct Gatherer {
 }
 
 impl Gatherer {
-    /// [`batch`], waiting for more steps when busy processes are likely to add some.
-    pub fn batch(&mut self, first: Job, rx: &mut mpsc::UnboundedReceiver<Job>) -> Vec<Job> {
-        let mut batch = batch(first, rx);
+    /// A batch that starts with `first`, whose other steps [`Gathering::next`] gives.
+    pub fn start(&mut self, first: &Job) -> Gathering {
         let now = Instant::now();
         self.seen.retain(|_, at| now.duration_since(*at) < BUSY);
-        let busy = self.seen.len();
-        let shortest = batch.iter().map(|job| job.commit.took).min();
-        let until = now + gather_for(busy, shortest.unwrap_or_default());
-        loop {
-            let now = Instant::now();
-            if now >= until || batch.len() >= busy / 2 || batch.len() >= MAX_BATCH {
-                break;
-            }
-            std::thread::sleep(GATHER_SLICE.min(until - now));
-            take_waiting(&mut batch, rx);
+        Gathering {
+            started: now,
+            busy: self.seen.len(),
+            shortest: first.commit.took,
+            len: 1,
         }
+    }
+
+    /// Notes the processes of a batch written: they are busy for a while.
+    pub fn wrote(&mut self, batch: &[Job]) {
         let now = Instant::now();
-        for job in &batch {
+        for job in batch {
             match self.seen.get_mut(&job.commit.process_id) {
                 Some(at) => *at = now,
                 None => {
@@ -129,7 +127,37 @@ impl Gatherer {
                 }
             }
         }
-        batch
+    }
+}
+
+/// A batch being gathered (see [`Gatherer`]).
+pub struct Gathering {
+    started: Instant,
+    /// How many processes were busy when it started.
+    busy: usize,
+    /// The shortest time a step of the batch took.
+    shortest: Duration,
+    len: usize,
+}
+
+impl Gathering {
+    /// The batch's next step: one already waiting, or one that arrives while the batch
+    /// is worth waiting for; None: the batch is complete.
+    pub fn next(&mut self, rx: &mut mpsc::UnboundedReceiver<Job>) -> Option<Job> {
+        while self.len < MAX_BATCH {
+            if let Ok(job) = rx.try_recv() {
+                self.len += 1;
+                self.shortest = self.shortest.min(job.commit.took);
+                return Some(job);
+            }
+            let until = self.started + gather_for(self.busy, self.shortest);
+            let now = Instant::now();
+            if now >= until || self.len >= self.busy / 2 {
+                return None;
+            }
+            std::thread::sleep(GATHER_SLICE.min(until - now));
+        }
+        None
     }
 }
 

@@ -337,10 +337,30 @@ impl StepCommit {
             && crate::engine::was_interrupted(self.step.error.as_deref())
     }
 
-    /// The `data` of its `step.finished` event.
-    pub fn event_data(&self) -> Value {
+    /// The `data` of its `step.finished` event, as stored. Written straight from the
+    /// row (a committer writes one for every step).
+    pub fn event_data(&self) -> String {
+        #[derive(Serialize)]
+        struct Data<'a> {
+            name: &'a str,
+            path: &'a str,
+            status: StepStatus,
+            attempt: i64,
+            duration_ms: u64,
+            error: Option<&'a str>,
+            by: &'a str,
+        }
         let s = &self.step;
-        serde_json::json!({"name": s.name, "path": s.path(), "status": s.status, "attempt": s.attempt, "duration_ms": self.took.as_millis() as u64, "error": s.error, "by": s.created_by})
+        let data = Data {
+            name: &s.name,
+            path: &s.path(),
+            status: s.status,
+            attempt: s.attempt,
+            duration_ms: self.took.as_millis() as u64,
+            error: s.error.as_deref(),
+            by: &s.created_by,
+        };
+        serde_json::to_string(&data).unwrap_or_else(|_| "{}".into())
     }
 
     /// What is left of the snapshot budget after this step's patch of `patch_len`

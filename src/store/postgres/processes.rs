@@ -319,7 +319,7 @@ pub async fn commit_step(
         process_id: Some(c.process_id.clone()),
         subscription_id: c.subscription_id.clone(),
         product_id: None,
-        data: c.event_data().to_string(),
+        data: c.event_data(),
         step: Some(StepColumns {
             name: s.name.clone(),
             status: s.status.as_str().into(),

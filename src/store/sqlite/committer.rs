@@ -3,9 +3,9 @@
 //! all of them instead of one each.
 //!
 //! A committer thread owns a connection of its own. Engines hand it their step commits
-//! and wait; it takes the first that arrives and every other already waiting, writes
-//! them all in one transaction and commits once. While one batch is being synced, the
-//! next one gathers. A batch that would be small while many processes run commands
+//! and wait; it takes the first that arrives and writes it, then every other that is
+//! waiting or arrives while it writes, in the same transaction, and commits once none
+//! is left. While one batch is being synced, the next one gathers. A batch that would be small while many processes run commands
 //! waits a moment for more (`store::group_commit::Gatherer`); a lone process's never
 //! does. A step is reported done only after the transaction that holds it is durable.
 //!
@@ -74,37 +74,48 @@ fn serve(mut conn: Connection, mut rx: mpsc::UnboundedReceiver<Job>) {
     crate::engine::command::leave_child_signals_to_main_thread();
     let mut gatherer = group_commit::Gatherer::default();
     while let Some(first) = rx.blocking_recv() {
-        let batch = gatherer.batch(first, &mut rx);
-        write(&mut conn, batch);
+        let mut gathering = gatherer.start(&first);
+        let mut batch = vec![first];
+        let written = write_together(&mut conn, &mut batch, || gathering.next(&mut rx));
+        gatherer.wrote(&batch);
+        let results: Vec<StoreResult<Left>> = match written {
+            Ok(results) => results,
+            // A step or the shared commit failed: none of the steps is lost for it.
+            Err(_) => batch
+                .iter_mut()
+                .map(|job| write_alone(&mut conn, &mut job.commit))
+                .collect(),
+        };
+        for (job, result) in batch.into_iter().zip(results) {
+            job.answer(result);
+        }
     }
 }
 
-fn write(conn: &mut Connection, mut batch: Vec<Job>) {
-    let written = write_together(conn, &mut batch);
-    let results: Vec<StoreResult<Left>> = match written {
-        Ok(results) => results,
-        // The shared commit failed: none of the steps is lost for it.
-        Err(_) => batch
-            .iter_mut()
-            .map(|job| write_alone(conn, &mut job.commit))
-            .collect(),
-    };
-    for (job, result) in batch.into_iter().zip(results) {
-        job.answer(result);
-    }
-}
-/// Every step in one transaction. The first step that fails rolls the whole batch
-/// back (its transaction is dropped unfinished), and [`write`] writes each step again
-/// alone, so that step fails by itself and the others commit. A failing step is rare (a
-/// process taken over by another worker); a savepoint per step, which would keep the
-/// others without a second write, makes SQLite keep a sub-journal of every page each
-/// step touches, which every batch would pay for.
-fn write_together(conn: &mut Connection, batch: &mut [Job]) -> StoreResult<Vec<StoreResult<Left>>> {
+/// Every step in one transaction: those of `batch`, then each that `more` gives until
+/// it gives none, each written as it comes, so the steps that arrive while others are
+/// written join them. The first step that fails rolls the whole batch back (its
+/// transaction is dropped unfinished), and [`serve`] writes each step taken so far
+/// again alone, so that step fails by itself and the others commit. A failing step is
+/// rare (a process taken over by another worker); a savepoint per step, which would
+/// keep the others without a second write, makes SQLite keep a sub-journal of every
+/// page each step touches, which every batch would pay for.
+fn write_together(
+    conn: &mut Connection,
+    batch: &mut Vec<Job>,
+    mut more: impl FnMut() -> Option<Job>,
+) -> StoreResult<Vec<StoreResult<Left>>> {
     let tx = write_tx(conn)?;
     let mut facts = TxFacts::default();
     let mut results = Vec::with_capacity(batch.len());
-    for job in batch {
+    for job in batch.iter_mut() {
         results.push(Ok(commit_one(&tx, &mut job.commit, &mut facts)?));
+    }
+    while let Some(mut job) = more() {
+        let left = commit_one(&tx, &mut job.commit, &mut facts);
+        // Kept with the others whatever its outcome: a failure writes them all again.
+        batch.push(job);
+        results.push(Ok(left?));
     }
     tx.commit()?;
     Ok(results)

@@ -300,7 +300,7 @@ pub fn commit_step(
     conn: &Connection,
     c: &StepCommit,
     status: ProcessStatus,
-) -> Result<bool, StoreError> {
+) -> Result<Written, StoreError> {
     let s = &c.step;
     let patch = s.state_patch.to_string();
     type Before = (
@@ -309,14 +309,24 @@ pub fn commit_step(
         Option<i64>,
         Option<String>,
         Option<i64>,
-        bool,
+        Written,
     );
-    let (previous, previous_subscription, budget, owner, last_event, abort_asked): Before = conn
+    // Whether the process holds anything to settle is asked here, with its row, rather
+    // than by a statement of its own: a committer runs these for every step.
+    let (previous, previous_subscription, budget, owner, last_event, written): Before = conn
         .prepare_cached(
-            "SELECT status, subscription_id, state_budget, owner, last_event, abort_requested_by IS NOT NULL FROM processes WHERE process_id = ?1",
+            "SELECT status, subscription_id, state_budget, owner, last_event, abort_requested_by IS NOT NULL,
+                    EXISTS (SELECT 1 FROM callbacks WHERE process_id = ?1 AND closed_at IS NULL)
+                    OR EXISTS (SELECT 1 FROM locks WHERE process_id = ?1)
+                    OR EXISTS (SELECT 1 FROM lock_waiters WHERE process_id = ?1)
+             FROM processes WHERE process_id = ?1",
         )?
         .query_row([&c.process_id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+            let written = Written {
+                abort_asked: r.get(5)?,
+                holds_waits: r.get(6)?,
+            };
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, written))
         })?;
     c.fence(owner)?;
     let data = c.event_data();
@@ -330,7 +340,7 @@ pub fn commit_step(
         crate::clock::now_text(),
         c.process_id,
         c.subscription_id,
-        data.to_string(),
+        data,
         s.name,
         s.status,
         s.attempt,
@@ -394,7 +404,17 @@ pub fn commit_step(
             &data,
         )?;
     }
-    Ok(abort_asked)
+    Ok(written)
+}
+
+/// What [`commit_step`] read of its process with the row it wrote.
+pub struct Written {
+    /// An abort of the process was asked for.
+    pub abort_asked: bool,
+    /// The process has an open callback, holds a lock or waits in a lock's queue:
+    /// something a step that goes on running may have to settle. Most processes have
+    /// none.
+    pub holds_waits: bool,
 }
 
 /// Sets the status of a process without a step (claiming it again, giving up on it after

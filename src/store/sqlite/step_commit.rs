@@ -74,7 +74,8 @@ fn commit_leaving(
     } else {
         c.status
     };
-    *abort_asked = processes::commit_step(tx, c, status)?;
+    let written = processes::commit_step(tx, c, status)?;
+    *abort_asked = written.abort_asked;
     if status != ProcessStatus::Running {
         processes::release(tx, &c.process_id)?;
         if status == ProcessStatus::Waiting {
@@ -96,7 +97,7 @@ fn commit_leaving(
         }
         return Ok(status);
     }
-    if holds_waits(tx, &c.process_id)? {
+    if written.holds_waits {
         settle_waits(tx, c, status)?;
     }
     let rest = match &c.rest {
@@ -128,17 +129,4 @@ fn settle_waits(tx: &Connection, c: &StepCommit, status: ProcessStatus) -> Store
         c.keeps_tokens(),
     )?;
     locks::settle(tx, &c.process_id, &path, c.step.status, status)
-}
-
-/// Whether a process has anything for a step that goes on running to settle: an open
-/// callback, a lock it holds, or a place in a lock's queue. Most processes have none,
-/// and one probe is cheaper than settling each.
-fn holds_waits(tx: &Connection, process_id: &str) -> StoreResult<bool> {
-    Ok(tx
-        .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM callbacks WHERE process_id = ?1 AND closed_at IS NULL)
-                 OR EXISTS (SELECT 1 FROM locks WHERE process_id = ?1)
-                 OR EXISTS (SELECT 1 FROM lock_waiters WHERE process_id = ?1)",
-        )?
-        .query_row([process_id], |r| r.get(0))?)
 }
