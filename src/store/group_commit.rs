@@ -56,19 +56,6 @@ impl Committer {
     }
 }
 
-/// `first` and every other commit already waiting, up to [`MAX_BATCH`]: no delay is
-/// added, the next batch gathers while one is written.
-pub fn batch(first: Job, rx: &mut mpsc::UnboundedReceiver<Job>) -> Vec<Job> {
-    let mut batch = vec![first];
-    while batch.len() < MAX_BATCH {
-        match rx.try_recv() {
-            Ok(job) => batch.push(job),
-            Err(_) => break,
-        }
-    }
-    batch
-}
-
 /// Processes that committed a step this recently are busy: more of their steps are
 /// coming.
 const BUSY: Duration = Duration::from_millis(20);

@@ -3,10 +3,10 @@
 //! running many processes waits for one durable commit per batch instead of one per
 //! step, and takes the event-log lock once per batch.
 //!
-//! A task on the worker's runtime takes the first commit that arrives and every other
-//! already waiting (see `store::group_commit`), writes each inside a savepoint of one
-//! transaction and commits once; no delay is added, the next batch gathers while one
-//! commits. A step is reported done only after its transaction committed.
+//! A task on the worker's runtime takes the first commit that arrives, writes it inside
+//! a savepoint of a transaction, then every other that is waiting or arrives while it
+//! writes, and commits once none is left; no delay is added, the next batch gathers
+//! while one commits. A step is reported done only after its transaction committed.
 //!
 //! One step that fails on its own (a constraint, stored data it cannot read) is rolled
 //! back to its savepoint and fails alone. If the transaction itself fails (a conflict,
@@ -48,38 +48,45 @@ pub fn start(pool: Pool, info: ConnInfo) -> Committer {
 
 async fn serve(w: Writer, mut rx: mpsc::UnboundedReceiver<Job>) {
     while let Some(first) = rx.recv().await {
-        let batch = group_commit::batch(first, &mut rx);
-        write(&w, batch).await;
-    }
-}
-
-async fn write(w: &Writer, mut batch: Vec<Job>) {
-    let results = match write_together(w, &mut batch).await {
-        Ok(results) => results,
-        // The server does not answer: each step alone would wait as long again, one
-        // after the other. Every step fails with it (and is retried).
-        Err(e @ StoreError::ConnectionLost(_)) if super::tx::is_silent(&e) => {
-            batch.iter().map(|_| Err(e.clone())).collect()
-        }
-        // The shared transaction failed: none of the steps is lost for it.
-        Err(_) => {
-            let mut alone = Vec::with_capacity(batch.len());
-            for job in &mut batch {
-                alone.push(in_tx!(w, write, |tx| commit_one(&mut tx, &mut job.commit).await?));
+        let mut batch = vec![first];
+        let results = match write_together(&w, &mut batch, &mut rx).await {
+            Ok(results) => results,
+            // The server does not answer: each step alone would wait as long again, one
+            // after the other. Every step fails with it (and is retried).
+            Err(e @ StoreError::ConnectionLost(_)) if super::tx::is_silent(&e) => {
+                batch.iter().map(|_| Err(e.clone())).collect()
             }
-            alone
+            // The shared transaction failed: none of the steps is lost for it.
+            Err(_) => {
+                let mut alone = Vec::with_capacity(batch.len());
+                for job in &mut batch {
+                    alone.push(in_tx!(&w, write, |tx| commit_one(&mut tx, &mut job.commit).await?));
+                }
+                alone
+            }
+        };
+        for (job, result) in batch.into_iter().zip(results) {
+            job.answer(result);
         }
-    };
-    for (job, result) in batch.into_iter().zip(results) {
-        job.answer(result);
     }
 }
 
 /// Every step in a savepoint of one transaction; an error of one step is its own.
-async fn write_together(w: &Writer, batch: &mut [Job]) -> StoreResult<Vec<StoreResult<Left>>> {
+/// The steps of `batch` are written first, then each that is waiting when the one
+/// before is written, so the steps that arrive while the others are written join
+/// them (the engines run while this task waits for the server). A transaction run
+/// again after a conflict writes the whole batch again.
+async fn write_together(
+    w: &Writer,
+    batch: &mut Vec<Job>,
+    rx: &mut mpsc::UnboundedReceiver<Job>,
+) -> StoreResult<Vec<StoreResult<Left>>> {
     in_tx!(w, write, |tx| {
         let mut results = Vec::with_capacity(batch.len());
-        for job in batch.iter_mut() {
+        let mut next = 0;
+        while next < batch.len() || take_waiting(batch, rx) {
+            let job = &mut batch[next];
+            next += 1;
             let mark = tx.savepoint().await?;
             match commit_one(&mut tx, &mut job.commit).await {
                 Ok(status) => results.push(Ok(status)),
@@ -92,6 +99,20 @@ async fn write_together(w: &Writer, batch: &mut [Job]) -> StoreResult<Vec<StoreR
         }
         results
     })
+}
+
+/// Adds a step that is waiting to `batch`, unless it is full; whether one was added.
+fn take_waiting(batch: &mut Vec<Job>, rx: &mut mpsc::UnboundedReceiver<Job>) -> bool {
+    if batch.len() >= group_commit::MAX_BATCH {
+        return false;
+    }
+    match rx.try_recv() {
+        Ok(job) => {
+            batch.push(job);
+            true
+        }
+        Err(_) => false,
+    }
 }
 
 impl Fail {
