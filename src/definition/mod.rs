@@ -154,6 +154,12 @@ impl Source {
         }
     }
 
+    /// Whether the span-keeping document was built (see [`Source`]).
+    #[cfg(test)]
+    pub fn was_placed(&self) -> bool {
+        self.doc.get().is_some()
+    }
+
     fn doc(&self) -> Option<&toml_edit::ImDocument<String>> {
         self.doc
             .get_or_init(|| toml_edit::ImDocument::parse(self.text.clone()).ok())

@@ -5,7 +5,9 @@ use serde::Deserialize;
 use super::waits::check_locks;
 use super::{Diagnostic, Seg, Source};
 use crate::domain::lifecycle::Lifecycle;
-use crate::domain::workflow::{ScheduleDef, StepKind, Target, WorkflowDef, parse_duration};
+use crate::domain::workflow::{
+    ScheduleDef, StepDef, StepKind, Target, WorkflowDef, parse_duration,
+};
 use crate::forms::schema::FormPage;
 use crate::key_path;
 
@@ -228,35 +230,21 @@ pub fn parse_partial(src: &Source) -> (Option<WorkflowDef>, Vec<Diagnostic>) {
     }
 
     // The built-ins that change the subscription, where the target has none to change
-    // or must not change its lifecycle: refused here, not when the step runs.
-    if target_known {
+    // or must not change its lifecycle: refused here, not when the step runs. The steps
+    // are placed in the file only when one is refused: placing them reads the file a
+    // second time, which a large valid file should not pay for on every command.
+    let any_refused = || {
+        steps.iter().any(|s| {
+            refused_change(s, target).is_some()
+                || s.inner_steps()
+                    .into_iter()
+                    .any(|i| refused_change(i, target).is_some())
+        })
+    };
+    if target_known && any_refused() {
         for (step, mut at) in super::steps::walk(&steps, &key_path!["step"], src) {
-            let StepKind::Builtin { builtin, with } = &step.kind else {
+            let Some((builtin, why)) = refused_change(step, target) else {
                 continue;
-            };
-            // `set` changes the subscription through `values.subscription`.
-            let sets = with
-                .get("values")
-                .and_then(|v| v.get("subscription"))
-                .filter(|_| builtin == "set");
-            // What the builtin changes of the subscription: its fields, its lifecycle.
-            let (fields, lifecycle) = match builtin.as_str() {
-                "set_description" | "set_note" => (true, false),
-                "set_status" => (true, true),
-                "set" => (
-                    sets.is_some(),
-                    sets.is_some_and(|s| s.get("status").is_some()),
-                ),
-                _ => continue,
-            };
-            let why = match target {
-                Target::System if fields => {
-                    "a task runs on no subscription, so it has none to change"
-                }
-                Target::Validate if lifecycle => {
-                    "a validate workflow checks a subscription and never changes its lifecycle"
-                }
-                _ => continue,
             };
             if builtin == "set" {
                 at.extend(key_path!["with", "values", "subscription"]);
@@ -508,6 +496,37 @@ pub fn toml_to_json(v: toml::Value) -> serde_json::Value {
     }
 }
 
+/// Why a workflow of `target` may not run `step`, a built-in that changes the
+/// subscription, with the built-in's name; None: it may.
+fn refused_change(step: &StepDef, target: Target) -> Option<(&str, &'static str)> {
+    let StepKind::Builtin { builtin, with } = &step.kind else {
+        return None;
+    };
+    // `set` changes the subscription through `values.subscription`.
+    let sets = with
+        .get("values")
+        .and_then(|v| v.get("subscription"))
+        .filter(|_| builtin == "set");
+    // What the builtin changes of the subscription: its fields, its lifecycle.
+    let (fields, lifecycle) = match builtin.as_str() {
+        "set_description" | "set_note" => (true, false),
+        "set_status" => (true, true),
+        "set" => (
+            sets.is_some(),
+            sets.is_some_and(|s| s.get("status").is_some()),
+        ),
+        _ => return None,
+    };
+    let why = match target {
+        Target::System if fields => "a task runs on no subscription, so it has none to change",
+        Target::Validate if lifecycle => {
+            "a validate workflow checks a subscription and never changes its lifecycle"
+        }
+        _ => return None,
+    };
+    Some((builtin.as_str(), why))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -537,6 +556,39 @@ if = "state.a == 1"
         .unwrap();
         assert_eq!(w.steps.len(), 2);
         assert_eq!(w.steps[0].retry.as_ref().unwrap().attempts, 3);
+    }
+
+    #[test]
+    fn a_valid_file_is_read_once() {
+        // Every command loads every workflow file: one that is valid must not pay for the
+        // document that places problems (twice the memory on a file of 10,000 steps).
+        let text = r#"
+name = "t"
+target = "system"
+[[step]]
+name = "a"
+builtin = "set"
+with = { values = { n = 1 } }
+[[step]]
+name = "each"
+foreach = "state.items"
+steps = [ { name = "b", builtin = "noop" } ]
+"#;
+        let src = Source::new("workflows/w.toml", text.to_string());
+        assert!(parse(&src).is_ok());
+        assert!(!src.was_placed());
+        // A task that changes a subscription is refused, in its place.
+        let wrong = text.replace("builtin = \"noop\"", "builtin = \"set_note\"");
+        let src = Source::new("workflows/w.toml", wrong);
+        let problems = parse(&src).unwrap_err();
+        assert!(src.was_placed());
+        assert!(
+            problems
+                .iter()
+                .any(|d| d.path == "step[1].steps[0].builtin"
+                    && d.message.contains("none to change")),
+            "{problems:?}"
+        );
     }
 
     #[test]
