@@ -89,7 +89,10 @@ mod tests {
 
     proptest! {
         #[test]
-        fn the_hand_written_form_matches_the_pattern(seconds in -377_705_116_800i64..253_402_300_799, nanos in 0i32..1_000_000_000) {
+        fn the_hand_written_form_matches_the_pattern(
+            seconds in -377_705_116_800i64..253_402_300_799,
+            nanos in 0i32..1_000_000_000,
+        ) {
             let t = Timestamp::new(seconds, nanos).unwrap();
             prop_assert_eq!(format(t), t.strftime(PATTERN).to_string());
         }

@@ -5,9 +5,10 @@
 //! A committer thread owns a connection of its own. Engines hand it their step commits
 //! and wait; it takes the first that arrives and writes it, then every other that is
 //! waiting or arrives while it writes, in the same transaction, and commits once none
-//! is left. While one batch is being synced, the next one gathers. A batch that would be small while many processes run commands
-//! waits a moment for more (`store::group_commit::Gatherer`); a lone process's never
-//! does. A step is reported done only after the transaction that holds it is durable.
+//! is left. While one batch is being synced, the next one gathers. A batch that would
+//! be small while many processes run commands waits a moment for more
+//! (`store::group_commit::Gatherer`); a lone process's never does. A step is reported
+//! done only after the transaction that holds it is durable.
 //!
 //! If one step fails (an error of its own, say a process another worker took over) or
 //! the shared commit itself fails (busy, disk full), the batch is rolled back and its
