@@ -234,12 +234,9 @@ pub fn parse_partial(src: &Source) -> (Option<WorkflowDef>, Vec<Diagnostic>) {
     // are placed in the file only when one is refused: placing them reads the file a
     // second time, which a large valid file should not pay for on every command.
     let any_refused = || {
-        steps.iter().any(|s| {
-            refused_change(s, target).is_some()
-                || s.inner_steps()
-                    .into_iter()
-                    .any(|i| refused_change(i, target).is_some())
-        })
+        crate::domain::workflow::every_step(&steps)
+            .into_iter()
+            .any(|s| refused_change(s, target).is_some())
     };
     if target_known && any_refused() {
         for (step, mut at) in super::steps::walk(&steps, &key_path!["step"], src) {

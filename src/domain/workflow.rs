@@ -137,12 +137,7 @@ impl WorkflowDef {
 
     /// Every step at any depth: the top-level ones and those inside branches.
     pub fn all_steps(&self) -> Vec<&StepDef> {
-        let mut out = Vec::new();
-        for s in &self.steps {
-            out.push(s);
-            out.extend(s.inner_steps());
-        }
-        out
+        every_step(&self.steps)
     }
 
     /// Whether any of its steps runs a child workflow: only then can a process of it
@@ -158,6 +153,16 @@ impl WorkflowDef {
     pub fn locate(&self, path: &str) -> Option<(&StepDef, Option<String>)> {
         super::path::locate(&self.steps, None, path)
     }
+}
+
+/// Every step of `steps` at any depth, each before those inside its branches.
+pub fn every_step(steps: &[StepDef]) -> Vec<&StepDef> {
+    let mut out = Vec::new();
+    for s in steps {
+        out.push(s);
+        out.extend(s.inner_steps());
+    }
+    out
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

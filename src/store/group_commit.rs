@@ -56,6 +56,14 @@ impl Committer {
     }
 }
 
+/// A step that is waiting, for a batch of `len` steps so far, unless the batch is full.
+pub fn take_waiting(len: usize, rx: &mut mpsc::UnboundedReceiver<Job>) -> Option<Job> {
+    if len >= MAX_BATCH {
+        return None;
+    }
+    rx.try_recv().ok()
+}
+
 /// Processes that committed a step this recently are busy: more of their steps are
 /// coming.
 const BUSY: Duration = Duration::from_millis(20);
@@ -132,7 +140,7 @@ impl Gathering {
     /// is worth waiting for; None: the batch is complete.
     pub fn next(&mut self, rx: &mut mpsc::UnboundedReceiver<Job>) -> Option<Job> {
         while self.len < MAX_BATCH {
-            if let Ok(job) = rx.try_recv() {
+            if let Some(job) = take_waiting(self.len, rx) {
                 self.len += 1;
                 self.shortest = self.shortest.min(job.commit.took);
                 return Some(job);

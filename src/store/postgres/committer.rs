@@ -103,15 +103,12 @@ async fn write_together(
 
 /// Adds a step that is waiting to `batch`, unless it is full; whether one was added.
 fn take_waiting(batch: &mut Vec<Job>, rx: &mut mpsc::UnboundedReceiver<Job>) -> bool {
-    if batch.len() >= group_commit::MAX_BATCH {
-        return false;
-    }
-    match rx.try_recv() {
-        Ok(job) => {
+    match group_commit::take_waiting(batch.len(), rx) {
+        Some(job) => {
             batch.push(job);
             true
         }
-        Err(_) => false,
+        None => false,
     }
 }
 
